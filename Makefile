@@ -1,0 +1,19 @@
+# The two commands of the README. Each installs the Debian packages it lacks first.
+.PHONY: run test test-asan build deps clean
+
+deps:
+	@bash scripts/deps.sh
+
+build: deps
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build -j$$(nproc)
+
+run: build
+	@scripts/run.sh
+
+test: deps
+	@scripts/test.sh
+	@SHIFAN_SANITIZE=1 scripts/test.sh
+
+clean:
+	rm -rf build build-asan

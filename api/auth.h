@@ -1,0 +1,44 @@
+/*
+ * Authentication: the JWT key, issuing tokens at login and verifying them on every request,
+ * and the bound on concurrent password hashing.
+ *
+ * libjwt 1.10 checks the signature for whatever algorithm the token's header names and does
+ * not check any claim. So verification here (1) refuses any algorithm but the configured
+ * one — "none" included — (2) always decodes with the key, and (3) checks exp (required),
+ * nbf, iat, iss, aud and the shape of every claim shifan relies on. The database then
+ * checks that the user is active and the jti not revoked (persistence/users.h).
+ */
+#ifndef SF_AUTH_H
+#define SF_AUTH_H
+
+#include "api/config.h"
+#include "domain/permissions.h"
+#include "domain/status.h"
+
+typedef struct sf_auth sf_auth;
+
+/* Loads the key from config->jwt_key_file, or from <data_dir>/jwt.key, generating that file
+ * (mode 0600, 48 random bytes) on first use. A key shorter than 32 bytes is refused.
+ * Returns NULL after printing why. */
+sf_auth *sf_auth_create(const sf_config *config);
+void sf_auth_destroy(sf_auth *auth);
+
+/* Issues a token for `caller` (jti is generated into caller->jti). *token is allocated;
+ * free it with sf_auth_free_token. Returns 0 or -1. */
+int sf_auth_issue(sf_auth *auth, sf_caller *caller, long long now, char **token, long long *expires_at);
+void sf_auth_free_token(char *token);
+
+/* Verifies signature, algorithm and claims at time `now`; fills `caller` and *expires_at.
+ * SF_OK, or SF_INVALID for any defect (the caller answers 401). */
+sf_status sf_auth_verify(sf_auth *auth, const char *token, long long now, sf_caller *caller,
+                         long long *expires_at);
+
+/* Bounds the number of password hashes computed at once, so logins cannot take every core
+ * from the other requests. Every begin is paired with an end. */
+void sf_auth_hash_begin(sf_auth *auth);
+void sf_auth_hash_end(sf_auth *auth);
+
+/* Draws `n` random bytes from the CSPRNG; 0 or -1. */
+int sf_random_bytes(unsigned char *buf, size_t n);
+
+#endif

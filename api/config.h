@@ -1,0 +1,39 @@
+/*
+ * Configuration from the environment (all variables prefixed SHIFAN_). Read once at start;
+ * an invalid value stops the program with a message naming the variable.
+ */
+#ifndef SF_CONFIG_H
+#define SF_CONFIG_H
+
+#include <stddef.h>
+
+typedef struct {
+    char *database_url;        /* SHIFAN_DATABASE_URL (required by the binary; `make run` sets it) */
+    char *data_dir;            /* SHIFAN_DATA_DIR, default ./.shifan */
+    char *listen_address;      /* SHIFAN_LISTEN_ADDRESS, default 127.0.0.1 */
+    int port;                  /* SHIFAN_PORT, default 8080 */
+    int threads;               /* SHIFAN_THREADS: HTTP worker threads, default 16 */
+    int pool_size;             /* SHIFAN_POOL_SIZE: database connections, default 8 */
+    int pool_timeout_ms;       /* SHIFAN_POOL_TIMEOUT_MS: wait for a connection, default 5000 */
+    size_t max_body_bytes;     /* SHIFAN_MAX_BODY_BYTES: JSON bodies, default 1 MiB */
+    int idle_timeout_s;        /* SHIFAN_IDLE_TIMEOUT: close idle connections, default 60 */
+    int shutdown_timeout_s;    /* SHIFAN_SHUTDOWN_TIMEOUT: drain in-flight requests, default 30 */
+    char *jwt_key_file;        /* SHIFAN_JWT_KEY_FILE, default <data_dir>/jwt.key (generated) */
+    char *jwt_algorithm;       /* SHIFAN_JWT_ALGORITHM: HS256 (default), HS384 or HS512 */
+    char *jwt_issuer;          /* SHIFAN_JWT_ISSUER, default "shifan" */
+    char *jwt_audience;        /* SHIFAN_JWT_AUDIENCE, default "shifan-api" */
+    int token_ttl_s;           /* SHIFAN_TOKEN_TTL: seconds, default 3600 */
+    char *admin_password;      /* SHIFAN_ADMIN_PASSWORD: bootstrap of user admin; never logged */
+    int login_user_max_failures;    /* SHIFAN_LOGIN_MAX_FAILURES, default 5 per username */
+    int login_client_max_failures;  /* SHIFAN_LOGIN_CLIENT_MAX_FAILURES, default 20 per client */
+    int login_window_s;        /* SHIFAN_LOGIN_WINDOW: seconds, default 900 */
+    int login_lock_s;          /* SHIFAN_LOGIN_LOCK: seconds, default 900 */
+    int hash_concurrency;      /* SHIFAN_HASH_CONCURRENCY: password hashes at once, default 2 */
+} sf_config;
+
+/* Reads the environment into `config`. Returns 0, or -1 after printing what is wrong. Free
+ * with sf_config_free. */
+int sf_config_load(sf_config *config);
+void sf_config_free(sf_config *config);
+
+#endif

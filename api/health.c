@@ -1,0 +1,65 @@
+/*
+ * Liveness, readiness, metrics and the contract: the endpoints operators and tooling call.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/handlers.h"
+#include "api/metrics.h"
+#include "api/openapi.h"
+#include "api/problem.h"
+#include "persistence/migrate.h"
+
+/* The process is up and serving. Touches nothing else, so it stays cheap. */
+void sf_get_healthz(sf_ctx *ctx)
+{
+    sf_reply_json(ctx, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+/* Ready when the database answers and every migration is applied, and not shutting down. */
+void sf_get_readyz(sf_ctx *ctx)
+{
+    int ready = 0;
+    if (atomic_load(&ctx->app->draining)) {
+        sf_reply_problem(ctx, 503, "shifan is shutting down");
+        return;
+    }
+    sf_status status = sf_migrations_ready(ctx->app->pool, &ready);
+    if (status != SF_OK) {
+        sf_reply_problem(ctx, 503, "the database is unavailable");
+        return;
+    }
+    if (!ready) {
+        sf_reply_problem(ctx, 503, "the database schema is not migrated yet");
+        return;
+    }
+    sf_reply_json(ctx, 200, json_pack("{s:s, s:s}", "status", "ready", "database", "ok"));
+}
+
+static const char *route_label(size_t i)
+{
+    return sf_routes[i].path;
+}
+
+void sf_get_metrics(sf_ctx *ctx)
+{
+    sf_pool_stats stats;
+    sf_pool_get_stats(ctx->app->pool, &stats);
+    char *text = sf_metrics_render(ctx->app->metrics, route_label, &stats);
+    if (text == NULL) {
+        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        return;
+    }
+    ulfius_set_binary_body_response(ctx->res, 200, text, strlen(text));
+    free(text);
+    sf_set_header(ctx, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+}
+
+void sf_get_openapi(sf_ctx *ctx)
+{
+    size_t len;
+    const char *doc = sf_openapi_json(&len);
+    ulfius_set_binary_body_response(ctx->res, 200, doc, len);
+    sf_set_header(ctx, "Content-Type", "application/json");
+    sf_set_header(ctx, "Cache-Control", "public, max-age=300");
+}

@@ -1,0 +1,134 @@
+/*
+ * POST /v1/auth/token (login) and POST /v1/auth/revoke.
+ *
+ * Failed logins are throttled per username and per client address (persistence/sessions.h);
+ * a throttled login is refused before any password is hashed. An unknown username costs the
+ * same hashing time as a wrong password, so timing does not tell which usernames exist.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/auth.h"
+#include "api/handlers.h"
+#include "api/json_input.h"
+#include "api/problem.h"
+#include "domain/password.h"
+#include "persistence/sessions.h"
+#include "persistence/users.h"
+
+static void client_key(const sf_ctx *ctx, char *out, size_t len)
+{
+    char addr[INET6_ADDRSTRLEN] = "unknown";
+    const struct sockaddr *sa = ctx->req->client_address;
+    if (sa != NULL && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, addr, sizeof addr);
+    else if (sa != NULL && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, addr, sizeof addr);
+    snprintf(out, len, "client:%s", addr);
+}
+
+static void refuse(sf_ctx *ctx)
+{
+    sf_set_header(ctx, "WWW-Authenticate", "Bearer realm=\"shifan\"");
+    sf_reply_problem(ctx, 401, "the username or password is wrong");
+}
+
+/* Hashing is bounded: at most SHIFAN_HASH_CONCURRENCY at once (auth.h). */
+static int password_matches(sf_ctx *ctx, const char *password, const char *encoded)
+{
+    sf_auth_hash_begin(ctx->app->auth);
+    int ok;
+    if (encoded != NULL) {
+        ok = sf_password_verify(password, encoded);
+    } else {
+        sf_password_verify_dummy(password);
+        ok = 0;
+    }
+    sf_auth_hash_end(ctx->app->auth);
+    return ok;
+}
+
+void sf_post_auth_token(sf_ctx *ctx)
+{
+    static const char *const fields[] = {"username", "password", NULL};
+    json_t *body = sf_json_body(ctx);
+    if (body == NULL)
+        return;
+    sf_errors errors;
+    sf_errors_init(&errors);
+    sf_json_only(body, fields, &errors);
+    const char *username = sf_json_string(body, "username", 1, &errors);
+    const char *password = sf_json_string(body, "password", 1, &errors);
+    if (username != NULL && strlen(username) > 256)
+        sf_errors_add(&errors, "username", "is too long");
+    if (password != NULL && strlen(password) > 1024)
+        sf_errors_add(&errors, "password", "is too long");
+    if (sf_errors_any(&errors)) {
+        sf_reply_errors(ctx, 422, "the login request is incomplete", &errors);
+        goto out;
+    }
+
+    const sf_config *config = ctx->app->config;
+    char user_key[300], client[80];
+    snprintf(user_key, sizeof user_key, "user:%s", username);
+    client_key(ctx, client, sizeof client);
+    long retry_after;
+    sf_status status = sf_login_locked_for(ctx->app->pool, user_key, client, &retry_after);
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, NULL, NULL);
+        goto out;
+    }
+    if (retry_after > 0) {
+        char seconds[24];
+        snprintf(seconds, sizeof seconds, "%ld", retry_after);
+        sf_set_header(ctx, "Retry-After", seconds);
+        sf_reply_problem(ctx, 429, "too many failed logins; try again later");
+        goto out;
+    }
+
+    sf_login_record record = {0};
+    status = sf_user_find_for_login(ctx->app->pool, username, &record);
+    if (status != SF_OK && status != SF_NOT_FOUND) {
+        sf_reply_status(ctx, status, NULL, NULL);
+        goto out;
+    }
+    int found = status == SF_OK;
+    int ok = password_matches(ctx, password, found ? record.password_hash : NULL) && record.user.active;
+    if (!ok) {
+        sf_throttle_rule user_rule = {config->login_user_max_failures, config->login_window_s, config->login_lock_s};
+        sf_throttle_rule client_rule = {config->login_client_max_failures, config->login_window_s, config->login_lock_s};
+        sf_login_record_failure(ctx->app->pool, user_key, &user_rule, client, &client_rule);
+        refuse(ctx);
+        goto out;
+    }
+    sf_login_record_success(ctx->app->pool, user_key);
+
+    sf_caller caller = {.user_id = record.user.id, .org_id = record.user.org_id,
+                        .role = sf_role_parse(record.org_type)};
+    snprintf(caller.region_code, sizeof caller.region_code, "%s", record.region_code);
+    char *token;
+    long long expires_at, now = (long long)time(NULL);
+    if (sf_auth_issue(ctx->app->auth, &caller, now, &token, &expires_at) != 0) {
+        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        goto out;
+    }
+    sf_reply_json(ctx, 200, json_pack("{s:s, s:s, s:I}", "access_token", token, "token_type", "Bearer",
+                                      "expires_in", (json_int_t)(expires_at - now)));
+    sf_auth_free_token(token);
+out:
+    json_decref(body);
+}
+
+/* Revokes the very token the request carries; it stops working at once, in every process. */
+void sf_post_auth_revoke(sf_ctx *ctx)
+{
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    sf_status status = sf_session_revoke(ctx->app->pool, &actor, ctx->caller.jti, ctx->caller.token_expires_at);
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, NULL, NULL);
+        return;
+    }
+    sf_reply_no_content(ctx);
+}

@@ -1,0 +1,102 @@
+/*
+ * shifan: reads the configuration, migrates the database, bootstraps the admin, serves until
+ * SIGINT or SIGTERM, then drains in-flight requests and closes the pool.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/auth.h"
+#include "api/config.h"
+#include "api/metrics.h"
+#include "api/openapi.h"
+#include "api/server.h"
+#include "domain/accounts.h"
+#include "domain/password.h"
+#include "persistence/migrate.h"
+#include "persistence/users.h"
+
+/* SHIFAN_ADMIN_PASSWORD: creates user "admin" in the province when the province has no
+ * user yet. The password is checked like any other and never logged. */
+static int bootstrap_admin(sf_app *app)
+{
+    const char *password = app->config->admin_password;
+    if (password == NULL)
+        return 0;
+    sf_errors errors;
+    sf_errors_init(&errors);
+    if (sf_user_validate("admin", password, "Administrator", &errors) != SF_OK) {
+        fprintf(stderr, "shifan: SHIFAN_ADMIN_PASSWORD %s\n", errors.items[0].message);
+        return -1;
+    }
+    unsigned char salt[SF_PASSWORD_SALT_LEN];
+    char hash[SF_PASSWORD_ENCODED_MAX];
+    if (sf_random_bytes(salt, sizeof salt) != 0 || sf_password_hash(password, salt, hash) != 0)
+        return -1;
+    int created = 0;
+    if (sf_user_bootstrap_admin(app->pool, hash, &created) != SF_OK) {
+        fprintf(stderr, "shifan: could not create the admin user\n");
+        return -1;
+    }
+    if (created)
+        fprintf(stderr, "{\"level\":\"info\",\"event\":\"admin_created\",\"username\":\"admin\"}\n");
+    return 0;
+}
+
+int main(void)
+{
+    sf_config config;
+    sf_app app = {0};
+    struct _u_instance instance;
+    int exit_code = 1;
+
+    /* Signals are taken by sigwait below; every thread started later inherits the mask. */
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (sf_config_load(&config) != 0)
+        goto out_config;
+    app.config = &config;
+    if (sf_openapi_init() != 0) {
+        fprintf(stderr, "shifan: the embedded OpenAPI document does not parse\n");
+        goto out_config;
+    }
+    app.auth = sf_auth_create(&config);
+    app.pool = sf_pool_create(config.database_url, config.pool_size, config.pool_timeout_ms);
+    app.metrics = sf_metrics_create(sf_route_count());
+    if (app.auth == NULL || app.pool == NULL || app.metrics == NULL)
+        goto out;
+
+    char message[512];
+    if (sf_migrate(app.pool, message, sizeof message) != SF_OK) {
+        fprintf(stderr, "shifan: cannot migrate the database: %s\n", message);
+        goto out;
+    }
+    if (bootstrap_admin(&app) != 0)
+        goto out;
+    if (sf_server_start(&app, &instance) != 0)
+        goto out;
+    fprintf(stderr, "{\"level\":\"info\",\"event\":\"listening\",\"address\":\"%s\",\"port\":%d}\n",
+            config.listen_address, config.port);
+
+    int sig;
+    sigwait(&signals, &sig);
+    fprintf(stderr, "{\"level\":\"info\",\"event\":\"stopping\",\"signal\":\"%s\"}\n",
+            sig == SIGINT ? "SIGINT" : "SIGTERM");
+    sf_server_stop(&app, &instance);
+    fprintf(stderr, "{\"level\":\"info\",\"event\":\"stopped\"}\n");
+    exit_code = 0;
+out:
+    sf_metrics_destroy(app.metrics);
+    sf_pool_destroy(app.pool);
+    sf_auth_destroy(app.auth);
+    sf_openapi_free();
+out_config:
+    sf_config_free(&config);
+    return exit_code;
+}

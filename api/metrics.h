@@ -1,0 +1,26 @@
+/*
+ * Prometheus metrics: requests by route and status, a latency histogram by route, and the
+ * database pool's connections in use and idle. Counting is lock-free (atomics); rendering
+ * reads a consistent-enough snapshot, as Prometheus expects of counters.
+ */
+#ifndef SF_METRICS_H
+#define SF_METRICS_H
+
+#include <stddef.h>
+
+#include "persistence/pool.h"
+
+typedef struct sf_metrics sf_metrics;
+
+/* Room for `nroutes` routes plus one slot for requests that matched no route. */
+sf_metrics *sf_metrics_create(size_t nroutes);
+void sf_metrics_destroy(sf_metrics *metrics);
+
+/* route: 0..nroutes-1, or nroutes for "unmatched". */
+void sf_metrics_observe(sf_metrics *metrics, size_t route, int status, double seconds);
+
+/* The exposition text; `route_name(i)` labels route i. Allocated: the caller frees it. */
+char *sf_metrics_render(sf_metrics *metrics, const char *(*route_name)(size_t),
+                        const sf_pool_stats *pool);
+
+#endif

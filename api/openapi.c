@@ -1,0 +1,116 @@
+/*
+ * YAML to JSON for the OpenAPI document (see openapi.h), with libyaml's document API.
+ */
+#include "api/openapi.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+extern const unsigned char sf_openapi_yaml[];
+extern const unsigned long sf_openapi_yaml_len;
+
+static char *served;
+static size_t served_len;
+
+static json_t *scalar_to_json(const yaml_node_t *node)
+{
+    const char *s = (const char *)node->data.scalar.value;
+    size_t len = node->data.scalar.length;
+    if (node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return json_stringn(s, len);
+    if (strcmp(s, "true") == 0)
+        return json_true();
+    if (strcmp(s, "false") == 0)
+        return json_false();
+    if (strcmp(s, "null") == 0 || strcmp(s, "~") == 0 || len == 0)
+        return json_null();
+    char *end;
+    errno = 0;
+    long long i = strtoll(s, &end, 10);
+    if (*end == '\0' && errno == 0)
+        return json_integer(i);
+    double d = strtod(s, &end);
+    if (*end == '\0' && errno == 0 && strspn(s, "+-0123456789.eE") == len)
+        return json_real(d);
+    return json_stringn(s, len);
+}
+
+static json_t *node_to_json(yaml_document_t *doc, yaml_node_t *node, int depth)
+{
+    if (node == NULL || depth > 64)
+        return NULL;
+    switch (node->type) {
+    case YAML_SCALAR_NODE:
+        return scalar_to_json(node);
+    case YAML_SEQUENCE_NODE: {
+        json_t *arr = json_array();
+        for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
+            json_t *v = node_to_json(doc, yaml_document_get_node(doc, *it), depth + 1);
+            if (v == NULL || json_array_append_new(arr, v) != 0) {
+                json_decref(arr);
+                return NULL;
+            }
+        }
+        return arr;
+    }
+    case YAML_MAPPING_NODE: {
+        json_t *obj = json_object();
+        for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
+            yaml_node_t *k = yaml_document_get_node(doc, p->key);
+            json_t *v = node_to_json(doc, yaml_document_get_node(doc, p->value), depth + 1);
+            if (k == NULL || k->type != YAML_SCALAR_NODE || v == NULL ||
+                json_object_set_new(obj, (const char *)k->data.scalar.value, v) != 0) {
+                json_decref(v);
+                json_decref(obj);
+                return NULL;
+            }
+        }
+        return obj;
+    }
+    default:
+        return NULL;
+    }
+}
+
+json_t *sf_yaml_to_json(const char *text, size_t len)
+{
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    json_t *result = NULL;
+    if (!yaml_parser_initialize(&parser))
+        return NULL;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (yaml_parser_load(&parser, &doc)) {
+        result = node_to_json(&doc, yaml_document_get_root_node(&doc), 0);
+        yaml_document_delete(&doc);
+    }
+    yaml_parser_delete(&parser);
+    return result;
+}
+
+int sf_openapi_init(void)
+{
+    json_t *doc = sf_yaml_to_json((const char *)sf_openapi_yaml, sf_openapi_yaml_len);
+    if (doc == NULL)
+        return -1;
+    served = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    if (served == NULL)
+        return -1;
+    served_len = strlen(served);
+    return 0;
+}
+
+void sf_openapi_free(void)
+{
+    free(served);
+    served = NULL;
+}
+
+const char *sf_openapi_json(size_t *len)
+{
+    *len = served_len;
+    return served;
+}

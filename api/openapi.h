@@ -1,0 +1,23 @@
+/*
+ * The OpenAPI contract: openapi/openapi.yaml is compiled into the binary and converted to
+ * JSON once at start, then served as-is by GET /v1/openapi.json.
+ */
+#ifndef SF_OPENAPI_H
+#define SF_OPENAPI_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* Converts a YAML document to JSON: plain scalars that look like integers, reals, booleans
+ * or null become those; quoted scalars stay strings. Returns a new reference, or NULL if the
+ * YAML does not parse. */
+json_t *sf_yaml_to_json(const char *text, size_t len);
+
+/* Builds the served document; 0, or -1 if the embedded YAML is broken. */
+int sf_openapi_init(void);
+void sf_openapi_free(void);
+
+/* The JSON text of the contract (valid after sf_openapi_init). */
+const char *sf_openapi_json(size_t *len);
+
+#endif

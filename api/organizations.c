@@ -1,0 +1,95 @@
+/*
+ * /v1/organizations: the province creates and lists the organisations whose users act in
+ * shifan (Art. 3, 24, 25, 27); the supervisor may read them (Art. 25).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "api/handlers.h"
+#include "api/json_input.h"
+#include "api/problem.h"
+#include "api/views.h"
+#include "domain/accounts.h"
+
+void sf_post_organization(sf_ctx *ctx)
+{
+    static const char *const fields[] = {"type", "name", "region_code", NULL};
+    json_t *body = sf_json_body(ctx);
+    if (body == NULL)
+        return;
+    sf_errors errors;
+    sf_errors_init(&errors);
+    sf_json_only(body, fields, &errors);
+    const char *type = sf_json_string(body, "type", 1, &errors);
+    const char *name = sf_json_string(body, "name", 1, &errors);
+    const char *region = sf_json_string(body, "region_code", 0, &errors);
+    char region_code[7];
+    if (!sf_errors_any(&errors)) {
+        sf_new_organization org = {sf_role_parse(type), name, region};
+        sf_organization_validate(&org, region_code, &errors);
+    }
+    if (sf_errors_any(&errors)) {
+        sf_reply_errors(ctx, 422, "the organisation is not valid", &errors);
+        goto out;
+    }
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    sf_organization created;
+    sf_status status = sf_org_create(ctx->app->pool, &actor, type, name, region_code, &created, &errors);
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_CONFLICT ? "the organisation exists already" : NULL, &errors);
+        goto out;
+    }
+    char location[64];
+    snprintf(location, sizeof location, "/v1/organizations/%lld", (long long)created.id);
+    sf_set_header(ctx, "Location", location);
+    sf_reply_resource(ctx, 201, sf_view_organization(&created));
+out:
+    json_decref(body);
+}
+
+void sf_list_organizations(sf_ctx *ctx)
+{
+    sf_errors errors;
+    sf_errors_init(&errors);
+    sf_page page;
+    sf_page_read(ctx, &page, &errors);
+    const char *type = sf_param(ctx, "type");
+    if (type != NULL && sf_role_parse(type) == SF_ROLE_NONE)
+        sf_errors_add(&errors, "type", "must be one of province, city, association, assessor, supervisor");
+    if (sf_errors_any(&errors)) {
+        sf_reply_errors(ctx, 422, "the query is not valid", &errors);
+        return;
+    }
+    sf_organization *items = calloc((size_t)page.limit, sizeof *items);
+    if (items == NULL) {
+        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        return;
+    }
+    size_t count;
+    int has_more;
+    sf_org_query query = {type, page.after_id, page.limit};
+    sf_status status = sf_org_list(ctx->app->pool, &query, items, &count, &has_more);
+    if (status != SF_OK) {
+        free(items);
+        sf_reply_status(ctx, status, NULL, NULL);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < count; i++)
+        json_array_append_new(list, sf_view_organization(&items[i]));
+    json_t *next = has_more && count > 0 ? sf_page_token(items[count - 1].id) : json_null();
+    free(items);
+    sf_reply_json(ctx, 200, json_pack("{s:o, s:o}", "items", list, "next_page_token", next));
+}
+
+void sf_get_organization(sf_ctx *ctx)
+{
+    int64_t id = sf_path_id(ctx, "id");
+    sf_organization org;
+    sf_status status = id > 0 ? sf_org_get(ctx->app->pool, id, &org) : SF_NOT_FOUND;
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such organisation" : NULL, NULL);
+        return;
+    }
+    sf_reply_resource(ctx, 200, sf_view_organization(&org));
+}

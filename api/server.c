@@ -1,0 +1,287 @@
+/*
+ * The dispatcher every request passes through, and starting and stopping the HTTP server
+ * (see server.h). libmicrohttpd runs an epoll thread pool: handlers block on the database,
+ * so the pool is larger than the core count (STYLE.md, "Traps").
+ */
+#include "api/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api/auth.h"
+#include "api/metrics.h"
+#include "api/problem.h"
+#include "persistence/users.h"
+
+static sf_app *the_app;   /* one server per process; set by sf_server_start */
+
+const char *sf_header(const sf_ctx *ctx, const char *name)
+{
+    return u_map_get_case(ctx->req->map_header, name);
+}
+
+const char *sf_param(const sf_ctx *ctx, const char *name)
+{
+    return u_map_get(ctx->req->map_url, name);
+}
+
+void sf_set_header(sf_ctx *ctx, const char *name, const char *value)
+{
+    u_map_put(ctx->res->map_header, name, value);
+}
+
+static double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* A client's X-Request-Id is kept if it is short and plain; otherwise one is generated. */
+static void assign_request_id(sf_ctx *ctx)
+{
+    const char *given = sf_header(ctx, "X-Request-Id");
+    size_t len = given ? strlen(given) : 0;
+    if (len >= 1 && len <= 64 &&
+        strspn(given, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-") == len) {
+        memcpy(ctx->request_id, given, len + 1);
+    } else {
+        unsigned char raw[16];
+        sf_random_bytes(raw, sizeof raw);
+        for (size_t i = 0; i < sizeof raw; i++)
+            snprintf(ctx->request_id + 2 * i, 3, "%02x", raw[i]);
+    }
+    sf_set_header(ctx, "X-Request-Id", ctx->request_id);
+}
+
+/* One JSON line per request on stderr, written with a single write(2) so lines from
+ * concurrent threads never interleave. Only the route pattern is logged: no query string,
+ * header or body, which may carry secrets. */
+static void log_request(const sf_ctx *ctx, const char *route, int status, double seconds)
+{
+    struct timespec now;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &now);
+    gmtime_r(&now.tv_sec, &tm);
+    char line[512];
+    int n = snprintf(line, sizeof line,
+                     "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\",\"level\":\"info\",\"event\":\"request\","
+                     "\"method\":\"%s\",\"route\":\"%s\",\"status\":%d,\"duration_ms\":%.3f,\"request_id\":\"%s\"}\n",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     now.tv_nsec / 1000000, ctx->route ? ctx->route->method : "-", route, status,
+                     seconds * 1000.0, ctx->request_id);
+    if (n > 0 && (size_t)n < sizeof line)
+        (void)!write(STDERR_FILENO, line, (size_t)n);
+}
+
+/* 413 for a body over the limit. Ulfius truncates oversized bodies silently, so the limit is
+ * checked on the declared length and on what arrived (the server reads one byte more than
+ * the limit, to tell "exactly at the limit" from "over it"). */
+static int body_too_large(const sf_ctx *ctx)
+{
+    size_t max = ctx->app->config->max_body_bytes;
+    const char *declared = sf_header(ctx, "Content-Length");
+    if (declared != NULL) {
+        char *end;
+        unsigned long long n = strtoull(declared, &end, 10);
+        if (*end == '\0' && n > max)
+            return 1;
+    }
+    return ctx->req->binary_body_length > max;
+}
+
+/* Establishes the caller from "Authorization: Bearer <token>". Answers 401 or 503 itself and
+ * returns 0 on failure. */
+static int authenticate(sf_ctx *ctx)
+{
+    const char *h = sf_header(ctx, "Authorization");
+    const char *token = NULL;
+    if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0)
+        token = h + 7;
+    long long expires_at;
+    int valid = 0;
+    sf_status status = SF_INVALID;
+    if (token != NULL)
+        status = sf_auth_verify(ctx->app->auth, token, (long long)time(NULL), &ctx->caller, &expires_at);
+    if (status == SF_OK) {
+        ctx->caller.token_expires_at = expires_at;
+        status = sf_user_session_valid(ctx->app->pool, ctx->caller.user_id, ctx->caller.jti, &valid);
+    }
+    if (status == SF_UNAVAILABLE) {
+        sf_reply_status(ctx, status, NULL, NULL);
+        return 0;
+    }
+    if (status != SF_OK || !valid) {
+        sf_set_header(ctx, "WWW-Authenticate",
+                      token ? "Bearer realm=\"shifan\", error=\"invalid_token\"" : "Bearer realm=\"shifan\"");
+        sf_reply_problem(ctx, 401, token ? "the token is invalid, expired or revoked"
+                                         : "a bearer token is required (POST /v1/auth/token)");
+        return 0;
+    }
+    return 1;
+}
+
+static void finish(sf_ctx *ctx, const char *route_label, size_t route_index, const struct timespec *start)
+{
+    double elapsed = seconds_since(start);
+    int status = (int)ctx->res->status;
+    sf_metrics_observe(ctx->app->metrics, route_index, status, elapsed);
+    log_request(ctx, route_label, status, elapsed);
+}
+
+static int dispatch(const struct _u_request *req, struct _u_response *res, void *user_data)
+{
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    sf_ctx ctx = {.app = the_app, .route = user_data, .req = req, .res = res};
+    assign_request_id(&ctx);
+    sf_set_header(&ctx, "X-Content-Type-Options", "nosniff");
+    sf_set_header(&ctx, "Cache-Control", "no-store");
+    const sf_route *route = ctx.route;
+    if (atomic_load(&the_app->draining)) {
+        sf_set_header(&ctx, "Connection", "close");
+        sf_reply_problem(&ctx, 503, "shifan is shutting down; try again shortly");
+    } else if (body_too_large(&ctx)) {
+        sf_set_header(&ctx, "Connection", "close");
+        char detail[96];
+        snprintf(detail, sizeof detail, "the body exceeds %zu bytes", the_app->config->max_body_bytes);
+        sf_reply_problem(&ctx, 413, detail);
+    } else if (route->access == SF_TOKEN && !authenticate(&ctx)) {
+        /* answered */
+    } else if (route->action >= 0 && !sf_role_may(ctx.caller.role, (sf_action)route->action)) {
+        sf_reply_problem(&ctx, 403, "your role may not do this");
+    } else {
+        route->handler(&ctx);
+    }
+    finish(&ctx, route->path, (size_t)route->index, &start);
+    return U_CALLBACK_COMPLETE;
+}
+
+/* Whether `path` fits the route pattern (":name" segments match any one segment). */
+static int path_matches(const char *pattern, const char *path)
+{
+    while (*pattern == '/' && *path == '/') {
+        pattern++;
+        path++;
+        size_t plen = strcspn(pattern, "/"), len = strcspn(path, "/");
+        if (*pattern == ':') {
+            if (len == 0)
+                return 0;
+        } else if (plen != len || strncmp(pattern, path, len) != 0) {
+            return 0;
+        }
+        pattern += plen;
+        path += len;
+    }
+    return *pattern == '\0' && (*path == '\0' || strcmp(path, "/") == 0);
+}
+
+/* No route matched: 405 with Allow if the path exists under other methods, else 404. */
+static int unmatched(const struct _u_request *req, struct _u_response *res, void *user_data)
+{
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    sf_ctx ctx = {.app = the_app, .route = NULL, .req = req, .res = res};
+    assign_request_id(&ctx);
+    sf_set_header(&ctx, "X-Content-Type-Options", "nosniff");
+    char allow[128] = "";
+    for (size_t i = 0; sf_routes[i].method != NULL; i++) {
+        if (!path_matches(sf_routes[i].path, req->url_path) || strstr(allow, sf_routes[i].method))
+            continue;
+        if (allow[0] != '\0')
+            strncat(allow, ", ", sizeof allow - strlen(allow) - 1);
+        strncat(allow, sf_routes[i].method, sizeof allow - strlen(allow) - 1);
+    }
+    if (allow[0] != '\0') {
+        sf_set_header(&ctx, "Allow", allow);
+        sf_reply_problem(&ctx, 405, "this path does not take that method; see the Allow header");
+    } else {
+        sf_reply_problem(&ctx, 404, "no such resource");
+    }
+    finish(&ctx, "unmatched", sf_route_count(), &start);
+    return U_CALLBACK_COMPLETE;
+}
+
+/* In-flight accounting around libmicrohttpd's request life cycle, wrapping Ulfius's own
+ * callbacks (which ulfius_start_framework_with_mhd_options requires). */
+static void *request_started(void *cls, const char *uri, struct MHD_Connection *connection)
+{
+    atomic_fetch_add(&the_app->in_flight, 1);
+    return ulfius_uri_logger(cls, uri);
+}
+
+static void request_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
+                              enum MHD_RequestTerminationCode toe)
+{
+    mhd_request_completed(cls, connection, con_cls, toe);
+    atomic_fetch_sub(&the_app->in_flight, 1);
+}
+
+int sf_server_start(sf_app *app, struct _u_instance *instance)
+{
+    const sf_config *config = app->config;
+    the_app = app;
+    struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_PASSIVE, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *addr = NULL;
+    char port[8];
+    snprintf(port, sizeof port, "%d", config->port);
+    if (getaddrinfo(config->listen_address, port, &hints, &addr) != 0 || addr == NULL) {
+        fprintf(stderr, "shifan: SHIFAN_LISTEN_ADDRESS must be a numeric IPv4 or IPv6 address\n");
+        return -1;
+    }
+    if (ulfius_init_instance(instance, (unsigned)config->port, NULL, NULL) != U_OK) {
+        freeaddrinfo(addr);
+        return -1;
+    }
+    instance->max_post_body_size = config->max_body_bytes + 1;
+    instance->timeout = (unsigned)config->idle_timeout_s;
+    for (size_t i = 0; sf_routes[i].method != NULL; i++) {
+        sf_routes[i].index = (int)i;
+        ulfius_add_endpoint_by_val(instance, sf_routes[i].method, NULL, sf_routes[i].path,
+                                   (unsigned)i, dispatch, &sf_routes[i]);
+    }
+    ulfius_set_default_endpoint(instance, unmatched, NULL);
+
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+    if (addr->ai_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    struct MHD_OptionItem options[] = {
+        {MHD_OPTION_THREAD_POOL_SIZE, config->threads, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, config->idle_timeout_s, NULL},
+        {MHD_OPTION_SOCK_ADDR, 0, addr->ai_addr},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed, NULL},
+        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)request_started, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    int rc = ulfius_start_framework_with_mhd_options(instance, flags, options);
+    freeaddrinfo(addr);
+    if (rc != U_OK) {
+        fprintf(stderr, "shifan: cannot listen on %s port %d\n", config->listen_address, config->port);
+        ulfius_clean_instance(instance);
+        return -1;
+    }
+    return 0;
+}
+
+void sf_server_stop(sf_app *app, struct _u_instance *instance)
+{
+    atomic_store(&app->draining, 1);
+    /* stop accepting; connections already open may finish what they sent */
+    MHD_socket listener = MHD_quiesce_daemon(instance->mhd_daemon);
+    if (listener != MHD_INVALID_SOCKET)
+        close(listener);
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (atomic_load(&app->in_flight) > 0 && seconds_since(&start) < app->config->shutdown_timeout_s) {
+        struct timespec pause = {0, 10 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    ulfius_stop_framework(instance);
+    ulfius_clean_instance(instance);
+}

@@ -1,0 +1,79 @@
+/*
+ * The HTTP server: one route table (api/routes.c), one dispatcher that every request passes
+ * through, and the context a handler receives.
+ *
+ * The dispatcher, in order: assigns the request id, refuses oversized bodies (413),
+ * authenticates the bearer token when the route needs one (401), checks that the caller's
+ * role may take the route's action (403), calls the handler, then logs one line and counts
+ * the request in the metrics. Handlers therefore start with an authenticated caller.
+ */
+#ifndef SF_SERVER_H
+#define SF_SERVER_H
+
+#include <jansson.h>
+#include <stdatomic.h>
+#include <ulfius.h>
+
+#include "api/config.h"
+#include "domain/permissions.h"
+#include "persistence/pool.h"
+
+typedef struct sf_auth sf_auth;
+typedef struct sf_metrics sf_metrics;
+
+/* Everything the handlers share; lives as long as the server. */
+typedef struct {
+    const sf_config *config;
+    sf_pool *pool;
+    sf_auth *auth;
+    sf_metrics *metrics;
+    atomic_int draining;        /* set on SIGTERM: /readyz answers 503 */
+    atomic_long in_flight;      /* requests received and not yet completed */
+} sf_app;
+
+struct sf_route;
+
+/* One request, as a handler sees it. */
+typedef struct {
+    sf_app *app;
+    const struct sf_route *route;
+    const struct _u_request *req;
+    struct _u_response *res;
+    sf_caller caller;           /* valid when the route requires a token */
+    char request_id[72];
+} sf_ctx;
+
+typedef void (*sf_handler)(sf_ctx *ctx);
+
+typedef enum {
+    SF_PUBLIC,                  /* no token needed (a token, if sent, is ignored) */
+    SF_TOKEN                    /* a valid bearer token is required */
+} sf_access;
+
+typedef struct sf_route {
+    const char *method;
+    const char *path;           /* Ulfius format, e.g. "/v1/organizations/:id" */
+    sf_handler handler;
+    sf_access access;
+    int action;                 /* an sf_action the role must be allowed, or -1 */
+    int index;                  /* position in the table, for metrics (set at start) */
+} sf_route;
+
+/* The route table (api/routes.c); terminated by an entry with a NULL method. */
+extern sf_route sf_routes[];
+size_t sf_route_count(void);
+
+/* Starts serving on config->listen_address:port. Returns 0, or -1 after logging why. */
+int sf_server_start(sf_app *app, struct _u_instance *instance);
+
+/* Stops accepting, waits for in-flight requests (up to the shutdown timeout), then stops. */
+void sf_server_stop(sf_app *app, struct _u_instance *instance);
+
+/* The value of a request header, case-insensitively; NULL if absent. */
+const char *sf_header(const sf_ctx *ctx, const char *name);
+/* A URL parameter (route variable or query string); NULL if absent. */
+const char *sf_param(const sf_ctx *ctx, const char *name);
+/* Adds a response header. */
+void sf_set_header(sf_ctx *ctx, const char *name, const char *value);
+
+#endif

@@ -1,0 +1,144 @@
+/*
+ * Resource views, paging tokens and ETags (see views.h).
+ */
+#include "api/views.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/problem.h"
+
+json_t *sf_view_organization(const sf_organization *org)
+{
+    return json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)org->id, "type", org->type,
+                     "name", org->name, "region_code", org->region_code, "created_at", org->created_at);
+}
+
+json_t *sf_view_user(const sf_user *user)
+{
+    return json_pack("{s:I, s:s, s:s, s:I, s:b, s:s}", "id", (json_int_t)user->id, "username",
+                     user->username, "display_name", user->display_name, "org_id",
+                     (json_int_t)user->org_id, "active", user->active, "created_at", user->created_at);
+}
+
+/* A decimal within [min, max] and nothing else. */
+static int parse_int(const char *s, long long min, long long max, long long *out)
+{
+    if (s == NULL || s[0] == '\0' || strlen(s) > 18 || strspn(s, "0123456789") != strlen(s))
+        return 0;
+    long long v = strtoll(s, NULL, 10);
+    if (v < min || v > max)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+/* Page tokens are base64url("k1:<last id>"): opaque to clients, so the keyset can change. */
+#define TOKEN_PREFIX "k1:"
+
+json_t *sf_page_token(int64_t last_id)
+{
+    char raw[32], b64[48];
+    int n = snprintf(raw, sizeof raw, TOKEN_PREFIX "%lld", (long long)last_id);
+    int len = EVP_EncodeBlock((unsigned char *)b64, (unsigned char *)raw, n);
+    while (len > 0 && b64[len - 1] == '=')
+        b64[--len] = '\0';
+    for (int i = 0; i < len; i++)
+        b64[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
+    return json_string(b64);
+}
+
+static int decode_page_token(const char *token, int64_t *after)
+{
+    char b64[48], raw[48];
+    size_t len = strlen(token);
+    if (len == 0 || len > 40)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = token[i];
+        if (c == '-') c = '+';
+        else if (c == '_') c = '/';
+        else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+            return 0;
+        b64[i] = c;
+    }
+    while (len % 4 != 0)
+        b64[len++] = '=';
+    b64[len] = '\0';
+    int n = EVP_DecodeBlock((unsigned char *)raw, (unsigned char *)b64, (int)len);
+    if (n < 0)
+        return 0;
+    raw[n] = '\0';
+    long long id;
+    if (strncmp(raw, TOKEN_PREFIX, strlen(TOKEN_PREFIX)) != 0 ||
+        !parse_int(raw + strlen(TOKEN_PREFIX), 1, INT64_MAX / 2, &id))
+        return 0;
+    *after = id;
+    return 1;
+}
+
+void sf_page_read(const sf_ctx *ctx, sf_page *page, sf_errors *errors)
+{
+    long long limit = SF_PAGE_DEFAULT;
+    const char *l = sf_param(ctx, "limit");
+    if (l != NULL && !parse_int(l, 1, SF_PAGE_MAX, &limit))
+        sf_errors_add(errors, "limit", "must be an integer from 1 to %d", SF_PAGE_MAX);
+    page->limit = (int)limit;
+    page->after_id = 0;
+    const char *t = sf_param(ctx, "page_token");
+    if (t != NULL && !decode_page_token(t, &page->after_id))
+        sf_errors_add(errors, "page_token", "is not a page token this collection issued");
+}
+
+/* Read from the path itself, by the route's pattern: Ulfius keeps route variables and the
+ * query string in one map, where "?id=" could stand in for the path's id. */
+int64_t sf_path_id(const sf_ctx *ctx, const char *name)
+{
+    const char *pattern = ctx->route->path, *path = ctx->req->url_path;
+    size_t name_len = strlen(name);
+    while (*pattern == '/' && *path == '/') {
+        pattern++;
+        path++;
+        size_t plen = strcspn(pattern, "/"), len = strcspn(path, "/");
+        if (pattern[0] == ':' && plen == name_len + 1 && strncmp(pattern + 1, name, name_len) == 0) {
+            char segment[24];
+            long long id;
+            if (len == 0 || len >= sizeof segment)
+                return 0;
+            memcpy(segment, path, len);
+            segment[len] = '\0';
+            return parse_int(segment, 1, INT64_MAX / 2, &id) ? (int64_t)id : 0;
+        }
+        pattern += plen;
+        path += len;
+    }
+    return 0;
+}
+
+void sf_reply_resource(sf_ctx *ctx, int status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    if (text == NULL) {
+        json_decref(body);
+        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        return;
+    }
+    unsigned char digest[32];
+    unsigned int dlen = 0;
+    EVP_Digest(text, strlen(text), digest, &dlen, EVP_sha256(), NULL);
+    char etag[40] = "\"";
+    for (int i = 0; i < 16; i++)
+        snprintf(etag + 1 + 2 * i, 3, "%02x", digest[i]);
+    strcat(etag, "\"");
+    free(text);
+    sf_set_header(ctx, "ETag", etag);
+    const char *inm = sf_header(ctx, "If-None-Match");
+    if (status == 200 && inm != NULL && (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0)) {
+        json_decref(body);
+        ulfius_set_binary_body_response(ctx->res, 304, NULL, 0);
+        return;
+    }
+    sf_reply_json(ctx, status, body);
+}

@@ -1,0 +1,40 @@
+/*
+ * JSON views of resources, shared by the handlers that answer them, and the paging
+ * conventions of every collection (DESIGN.md §3): ?limit= (default 20, 1–100) and an opaque
+ * keyset ?page_token=; answers {"items":[…],"next_page_token":…}.
+ */
+#ifndef SF_VIEWS_H
+#define SF_VIEWS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "api/server.h"
+#include "persistence/organizations.h"
+#include "persistence/users.h"
+
+json_t *sf_view_organization(const sf_organization *org);
+json_t *sf_view_user(const sf_user *user);
+
+#define SF_PAGE_DEFAULT 20
+#define SF_PAGE_MAX 100
+
+typedef struct {
+    int limit;
+    int64_t after_id;   /* 0: from the start */
+} sf_page;
+
+/* Reads ?limit= and ?page_token=; adds field errors for bad values. */
+void sf_page_read(const sf_ctx *ctx, sf_page *page, sf_errors *errors);
+
+/* The token that continues after `last_id`; a new reference (a JSON string). */
+json_t *sf_page_token(int64_t last_id);
+
+/* Reads a positive integer id from a path segment; 0 if it is not one. */
+int64_t sf_path_id(const sf_ctx *ctx, const char *name);
+
+/* Answers the resource with an ETag (a hash of its JSON), or 304 when If-None-Match names
+ * it. Steals `body`. */
+void sf_reply_resource(sf_ctx *ctx, int status, json_t *body);
+
+#endif

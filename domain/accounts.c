@@ -1,0 +1,123 @@
+/*
+ * Validation of organisations and accounts.
+ */
+#include "domain/accounts.h"
+
+#include <string.h>
+
+#include "domain/regions.h"
+
+long sf_utf8_length(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    long n = 0;
+    while (*p) {
+        unsigned c = *p;
+        int extra;
+        unsigned min;
+        if (c < 0x80) { extra = 0; min = 0; }
+        else if ((c & 0xE0) == 0xC0) { extra = 1; min = 0x80; c &= 0x1F; }
+        else if ((c & 0xF0) == 0xE0) { extra = 2; min = 0x800; c &= 0x0F; }
+        else if ((c & 0xF8) == 0xF0) { extra = 3; min = 0x10000; c &= 0x07; }
+        else return -1;
+        p++;
+        for (int i = 0; i < extra; i++, p++) {
+            if ((*p & 0xC0) != 0x80)
+                return -1;
+            c = (c << 6) | (*p & 0x3F);
+        }
+        /* overlong forms, surrogates and code points past U+10FFFF are not UTF-8 */
+        if (c < min || (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF)
+            return -1;
+        n++;
+    }
+    return n;
+}
+
+/* A human-readable name: non-empty after trimming, at most max code points, no control
+ * characters. */
+static void check_name(const char *field, const char *value, long max_chars, sf_errors *errors)
+{
+    long len = sf_utf8_length(value);
+    if (len < 0) {
+        sf_errors_add(errors, field, "must be valid UTF-8");
+        return;
+    }
+    size_t blank = strspn(value, " \t");
+    if (value[blank] == '\0') {
+        sf_errors_add(errors, field, "must not be empty");
+        return;
+    }
+    if (len > max_chars) {
+        sf_errors_add(errors, field, "must be at most %ld characters", max_chars);
+        return;
+    }
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+        if (*p < 0x20 || *p == 0x7F) {
+            sf_errors_add(errors, field, "must not contain control characters");
+            return;
+        }
+}
+
+sf_status sf_organization_validate(const sf_new_organization *org, char region_out[7], sf_errors *errors)
+{
+    check_name("name", org->name, SF_NAME_MAX_CHARS, errors);
+    region_out[0] = '\0';
+    switch (org->type) {
+    case SF_ROLE_NONE:
+        sf_errors_add(errors, "type", "must be one of city, association, assessor, supervisor");
+        break;
+    case SF_ROLE_PROVINCE:
+        sf_errors_add(errors, "type", "the province organisation exists already; there is only one");
+        break;
+    case SF_ROLE_CITY:
+        if (org->region_code == NULL)
+            sf_errors_add(errors, "region_code", "is required for a city");
+        else if (sf_region_city(org->region_code) == NULL)
+            sf_errors_add(errors, "region_code", "must be the GB/T 2260 code of one of Liaoning's 14 cities");
+        else
+            memcpy(region_out, org->region_code, 7);
+        break;
+    case SF_ROLE_ASSOCIATION:
+    case SF_ROLE_ASSESSOR:
+    case SF_ROLE_SUPERVISOR:
+        /* Provincial bodies (Art. 24, 25, 27): they belong to the province as a whole. */
+        if (org->region_code != NULL && strcmp(org->region_code, SF_PROVINCE_CODE) != 0)
+            sf_errors_add(errors, "region_code", "must be absent or 210000 for a provincial body");
+        else
+            memcpy(region_out, SF_PROVINCE_CODE, 7);
+        break;
+    }
+    return sf_errors_any(errors) ? SF_INVALID : SF_OK;
+}
+
+int sf_username_is_valid(const char *username)
+{
+    size_t len = strlen(username);
+    if (len < 3 || len > SF_USERNAME_MAX)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = username[i];
+        int alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-')))
+            return 0;
+    }
+    return 1;
+}
+
+sf_status sf_user_validate(const char *username, const char *password, const char *display_name,
+                           sf_errors *errors)
+{
+    if (!sf_username_is_valid(username))
+        sf_errors_add(errors, "username",
+                      "must be 3-64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit");
+    long plen = sf_utf8_length(password);
+    if (plen < 0)
+        sf_errors_add(errors, "password", "must be valid UTF-8");
+    else if (plen < SF_PASSWORD_MIN)
+        sf_errors_add(errors, "password", "must be at least %d characters", SF_PASSWORD_MIN);
+    else if (strlen(password) > SF_PASSWORD_MAX)
+        sf_errors_add(errors, "password", "must be at most %d bytes", SF_PASSWORD_MAX);
+    check_name("display_name", display_name, SF_DISPLAY_NAME_MAX_CHARS, errors);
+    return sf_errors_any(errors) ? SF_INVALID : SF_OK;
+}

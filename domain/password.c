@@ -1,0 +1,88 @@
+/*
+ * PBKDF2-HMAC-SHA256 password hashes (see password.h for the choice of algorithm).
+ */
+#include "domain/password.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PREFIX "$pbkdf2-sha256$"
+/* Bounds on a stored iteration count: refuse absurd values from a corrupted row. */
+#define MIN_ITERATIONS 1000
+#define MAX_ITERATIONS 10000000
+
+static int derive(const char *password, const unsigned char *salt, int salt_len, int iterations,
+                  unsigned char out[SF_PASSWORD_HASH_LEN])
+{
+    return PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, salt_len, iterations,
+                             EVP_sha256(), SF_PASSWORD_HASH_LEN, out) == 1 ? 0 : -1;
+}
+
+int sf_password_hash(const char *password, const unsigned char salt[SF_PASSWORD_SALT_LEN],
+                     char out[SF_PASSWORD_ENCODED_MAX])
+{
+    unsigned char hash[SF_PASSWORD_HASH_LEN];
+    if (derive(password, salt, SF_PASSWORD_SALT_LEN, SF_PASSWORD_ITERATIONS, hash) != 0)
+        return -1;
+    char salt64[32], hash64[48];
+    EVP_EncodeBlock((unsigned char *)salt64, salt, SF_PASSWORD_SALT_LEN);
+    EVP_EncodeBlock((unsigned char *)hash64, hash, SF_PASSWORD_HASH_LEN);
+    OPENSSL_cleanse(hash, sizeof hash);
+    int n = snprintf(out, SF_PASSWORD_ENCODED_MAX, PREFIX "%d$%s$%s", SF_PASSWORD_ITERATIONS, salt64, hash64);
+    return n > 0 && n < SF_PASSWORD_ENCODED_MAX ? 0 : -1;
+}
+
+/* Decodes standard base64 of a known decoded length; -1 on any mismatch. */
+static int decode64(const char *in, size_t in_len, unsigned char *out, int expected)
+{
+    unsigned char buf[64];
+    if (in_len == 0 || in_len % 4 != 0 || in_len > 4 * sizeof buf / 3)
+        return -1;
+    int n = EVP_DecodeBlock(buf, (const unsigned char *)in, (int)in_len);
+    if (n < 0)
+        return -1;
+    /* EVP_DecodeBlock counts '=' padding as zero bytes */
+    while (in_len > 0 && in[in_len - 1] == '=') {
+        n--;
+        in_len--;
+    }
+    if (n != expected)
+        return -1;
+    memcpy(out, buf, (size_t)expected);
+    return 0;
+}
+
+int sf_password_verify(const char *password, const char *encoded)
+{
+    if (password == NULL || encoded == NULL || strncmp(encoded, PREFIX, strlen(PREFIX)) != 0)
+        return 0;
+    const char *p = encoded + strlen(PREFIX);
+    char *end;
+    long iterations = strtol(p, &end, 10);
+    if (end == p || *end != '$' || iterations < MIN_ITERATIONS || iterations > MAX_ITERATIONS)
+        return 0;
+    const char *salt64 = end + 1;
+    const char *dollar = strchr(salt64, '$');
+    if (dollar == NULL)
+        return 0;
+    const char *hash64 = dollar + 1;
+    unsigned char salt[SF_PASSWORD_SALT_LEN], want[SF_PASSWORD_HASH_LEN], got[SF_PASSWORD_HASH_LEN];
+    if (decode64(salt64, (size_t)(dollar - salt64), salt, SF_PASSWORD_SALT_LEN) != 0 ||
+        decode64(hash64, strlen(hash64), want, SF_PASSWORD_HASH_LEN) != 0)
+        return 0;
+    if (derive(password, salt, SF_PASSWORD_SALT_LEN, (int)iterations, got) != 0)
+        return 0;
+    int match = CRYPTO_memcmp(got, want, SF_PASSWORD_HASH_LEN) == 0;
+    OPENSSL_cleanse(got, sizeof got);
+    return match;
+}
+
+void sf_password_verify_dummy(const char *password)
+{
+    static const unsigned char salt[SF_PASSWORD_SALT_LEN] = {0};
+    unsigned char out[SF_PASSWORD_HASH_LEN];
+    (void)derive(password, salt, SF_PASSWORD_SALT_LEN, SF_PASSWORD_ITERATIONS, out);
+}

@@ -1,0 +1,46 @@
+/*
+ * Roles and what each may do (DESIGN.md §2, "Actors and roles"). The role of a token is the
+ * type of the caller's organisation. An action a role may never take answers 403; an object
+ * outside the caller's scope answers 404 (that check lives with each resource).
+ */
+#ifndef SF_PERMISSIONS_H
+#define SF_PERMISSIONS_H
+
+#include <stdint.h>
+
+typedef enum {
+    SF_ROLE_NONE = 0,     /* the public: no token */
+    SF_ROLE_PROVINCE,     /* 省工业和信息化委, Art. 3 */
+    SF_ROLE_CITY,         /* 市工业和信息化主管部门, Art. 3, 15, 16, 22, 24, 26 */
+    SF_ROLE_ASSOCIATION,  /* 省级行业协会, Art. 27 */
+    SF_ROLE_ASSESSOR,     /* third-party assessment body, Art. 24 */
+    SF_ROLE_SUPERVISOR    /* audit and supervision departments, Art. 25 */
+} sf_role;
+
+/* "province", "city", … ; NULL for SF_ROLE_NONE. */
+const char *sf_role_name(sf_role role);
+/* SF_ROLE_NONE for an unknown or NULL name. */
+sf_role sf_role_parse(const char *name);
+
+typedef enum {
+    SF_ACT_READ_SELF,            /* GET /v1/me, POST /v1/auth/revoke */
+    SF_ACT_READ_ORGANIZATIONS,
+    SF_ACT_MANAGE_ORGANIZATIONS,
+    SF_ACT_MANAGE_USERS,
+    SF_ACT__COUNT
+} sf_action;
+
+/* Whether the role may ever take the action. Pure table look-up. */
+int sf_role_may(sf_role role, sf_action action);
+
+/* Who is calling, as established from a verified token. */
+typedef struct {
+    int64_t user_id;
+    int64_t org_id;
+    sf_role role;
+    char region_code[8];  /* the organisation's region: a city's code, else 210000 */
+    char jti[40];         /* the token's id, for revocation */
+    int64_t token_expires_at;  /* Unix seconds */
+} sf_caller;
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * Names of result codes and the field-error list.
+ */
+#include "domain/status.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *sf_status_name(sf_status status)
+{
+    switch (status) {
+    case SF_OK: return "ok";
+    case SF_INVALID: return "invalid";
+    case SF_NOT_FOUND: return "not_found";
+    case SF_FORBIDDEN: return "forbidden";
+    case SF_CONFLICT: return "conflict";
+    case SF_UNAVAILABLE: return "unavailable";
+    case SF_INTERNAL: return "internal";
+    }
+    return "internal";
+}
+
+void sf_errors_init(sf_errors *errors)
+{
+    errors->count = 0;
+    errors->dropped = 0;
+}
+
+void sf_errors_add(sf_errors *errors, const char *field, const char *fmt, ...)
+{
+    if (errors->count == SF_MAX_FIELD_ERRORS) {
+        errors->dropped++;
+        return;
+    }
+    sf_field_error *e = &errors->items[errors->count++];
+    snprintf(e->field, sizeof e->field, "%s", field);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    va_end(ap);
+}
+
+int sf_errors_any(const sf_errors *errors)
+{
+    return errors->count > 0 || errors->dropped > 0;
+}

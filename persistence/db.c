@@ -1,0 +1,211 @@
+/*
+ * Statement execution, SQLSTATE mapping and transactions (see db.h).
+ */
+#include "persistence/db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TX_ATTEMPTS 3
+
+sf_status sf_db_status_for_sqlstate(const char *sqlstate)
+{
+    if (sqlstate == NULL || strlen(sqlstate) != 5)
+        return SF_INTERNAL;
+    if (strcmp(sqlstate, "23505") == 0)
+        return SF_CONFLICT;
+    if (strcmp(sqlstate, "23503") == 0 || strcmp(sqlstate, "23514") == 0 ||
+        strcmp(sqlstate, "23502") == 0 || strncmp(sqlstate, "22", 2) == 0)
+        return SF_INVALID;
+    if (strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0)
+        return SF_CONFLICT;
+    if (strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "53", 2) == 0 ||
+        strcmp(sqlstate, "57P01") == 0 || strcmp(sqlstate, "57P02") == 0 ||
+        strcmp(sqlstate, "57P03") == 0)
+        return SF_UNAVAILABLE;
+    return SF_INTERNAL;
+}
+
+static int is_retryable(const char *sqlstate)
+{
+    return strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0;
+}
+
+/* The link to the server is gone (or the server is shutting down). */
+static int is_link_failure(PGconn *pg, const char *sqlstate)
+{
+    return PQstatus(pg) != CONNECTION_OK || strncmp(sqlstate, "08", 2) == 0 ||
+           strncmp(sqlstate, "57P0", 4) == 0;
+}
+
+static void fill_error(sf_db_error *err, const PGresult *res)
+{
+    if (err == NULL)
+        return;
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+    snprintf(err->sqlstate, sizeof err->sqlstate, "%s", state ? state : "");
+    snprintf(err->constraint, sizeof err->constraint, "%s", constraint ? constraint : "");
+}
+
+/* Prepares `stmt` on this connection unless it already is. */
+static PGresult *prepare_once(sf_conn *conn, const sf_stmt *stmt, char name[32])
+{
+    snprintf(name, 32, "sf_%p", (const void *)stmt);
+    if (sf_conn_is_prepared(conn, stmt))
+        return NULL;
+    PGresult *res = PQprepare(sf_conn_pg(conn), name, stmt->sql, stmt->nparams, NULL);
+    if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+        sf_conn_set_prepared(conn, stmt);
+        PQclear(res);
+        return NULL;
+    }
+    return res; /* the failure, for the caller to map */
+}
+
+sf_status sf_db_exec(sf_conn *conn, const sf_stmt *stmt, const char *const *params,
+                     PGresult **out, sf_db_error *err)
+{
+    PGconn *pg = sf_conn_pg(conn);
+    PGresult *res;
+    char name[32];
+    if (out != NULL)
+        *out = NULL;
+    if (!sf_conn_is_prepared(conn, stmt) && sf_conn_prepared_full(conn)) {
+        res = PQexecParams(pg, stmt->sql, stmt->nparams, NULL, params, NULL, NULL, 0);
+    } else {
+        res = prepare_once(conn, stmt, name);
+        if (res == NULL)
+            res = PQexecPrepared(pg, name, stmt->nparams, params, NULL, NULL, 0);
+    }
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+        if (out != NULL)
+            *out = res;
+        else
+            PQclear(res);
+        if (err != NULL)
+            err->sqlstate[0] = err->constraint[0] = '\0';
+        return SF_OK;
+    }
+    fill_error(err, res);
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (state == NULL)
+        state = "";
+    sf_conn_set_sqlstate(conn, state);
+    sf_status status;
+    if (is_link_failure(pg, state)) {
+        sf_conn_mark_broken(conn);
+        status = SF_UNAVAILABLE;
+    } else {
+        status = sf_db_status_for_sqlstate(state);
+    }
+    if (status == SF_INTERNAL)
+        /* for the operator: the SQLSTATE and the server's message, never parameter values */
+        fprintf(stderr, "{\"level\":\"error\",\"event\":\"sql_error\",\"sqlstate\":\"%s\"}\n", state);
+    PQclear(res);
+    return status;
+}
+
+sf_status sf_db_read(sf_pool *pool, const sf_stmt *stmt, const char *const *params,
+                     PGresult **out, sf_db_error *err)
+{
+    sf_status status = SF_UNAVAILABLE;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        sf_conn *conn;
+        status = sf_pool_acquire(pool, &conn);
+        if (status != SF_OK)
+            return status;
+        status = sf_db_exec(conn, stmt, params, out, err);
+        sf_pool_release(pool, conn);
+        if (status != SF_UNAVAILABLE)
+            break;
+    }
+    return status;
+}
+
+sf_status sf_db_write(sf_pool *pool, const sf_stmt *stmt, const char *const *params,
+                      PGresult **out, sf_db_error *err)
+{
+    sf_conn *conn;
+    sf_status status = sf_pool_acquire(pool, &conn);
+    if (status != SF_OK)
+        return status;
+    status = sf_db_exec(conn, stmt, params, out, err);
+    sf_pool_release(pool, conn);
+    return status;
+}
+
+/* Runs a fixed, parameterless command such as BEGIN; its SQLSTATE goes to `state`. */
+static sf_status run_command(sf_conn *conn, const char *sql, char state[6])
+{
+    PGconn *pg = sf_conn_pg(conn);
+    PGresult *res = PQexec(pg, sql);
+    const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    snprintf(state, 6, "%s", s ? s : "");
+    sf_status status = SF_OK;
+    if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+        if (is_link_failure(pg, state)) {
+            sf_conn_mark_broken(conn);
+            status = SF_UNAVAILABLE;
+        } else {
+            status = sf_db_status_for_sqlstate(state);
+        }
+    }
+    PQclear(res);
+    return status;
+}
+
+sf_status sf_tx_run(sf_pool *pool, sf_tx_body body, void *ctx)
+{
+    sf_status status = SF_UNAVAILABLE;
+    for (int attempt = 0; attempt < TX_ATTEMPTS; attempt++) {
+        sf_conn *conn;
+        char state[6] = "";
+        status = sf_pool_acquire(pool, &conn);
+        if (status != SF_OK)
+            return status;
+        sf_conn_set_sqlstate(conn, "");
+        status = run_command(conn, "BEGIN", state);
+        if (status == SF_UNAVAILABLE) {
+            /* the connection had died in the pool and nothing ran: try a fresh one */
+            sf_pool_release(pool, conn);
+            continue;
+        }
+        if (status == SF_OK)
+            status = body(conn, ctx);
+        if (status == SF_OK) {
+            status = run_command(conn, "COMMIT", state);
+        } else {
+            snprintf(state, sizeof state, "%s", sf_conn_sqlstate(conn));
+            if (status != SF_UNAVAILABLE)
+                run_command(conn, "ROLLBACK", (char[6]){0});
+        }
+        sf_pool_release(pool, conn);
+        if (status == SF_OK || !is_retryable(state))
+            return status;
+        /* serialization failure or deadlock: the whole body runs again */
+        status = SF_UNAVAILABLE;
+    }
+    return status;
+}
+
+sf_int_text sf_int_to_text(long long value)
+{
+    sf_int_text t;
+    snprintf(t.s, sizeof t.s, "%lld", value);
+    return t;
+}
+
+long long sf_db_get_int(const PGresult *res, int row, int col)
+{
+    if (PQgetisnull(res, row, col))
+        return 0;
+    return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+int sf_db_get_bool(const PGresult *res, int row, int col)
+{
+    return !PQgetisnull(res, row, col) && PQgetvalue(res, row, col)[0] == 't';
+}

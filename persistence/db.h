@@ -1,0 +1,72 @@
+/*
+ * Running SQL: named statements prepared lazily on each connection, errors mapped to
+ * sf_status by SQLSTATE, a one-statement read helper and the transaction helper.
+ *
+ * Every statement is a constant with $1, $2… parameters; values travel separately as text
+ * (PQexecPrepared). No SQL is ever assembled from data.
+ */
+#ifndef SF_DB_H
+#define SF_DB_H
+
+#include <libpq-fe.h>
+
+#include "domain/status.h"
+#include "persistence/pool.h"
+
+/* A statement, defined as a static constant next to the repository that uses it. Its
+ * address names it on each connection. */
+typedef struct {
+    const char *sql;
+    int nparams;
+} sf_stmt;
+
+/* What went wrong with the last failed statement on this thread, for repositories that turn
+ * a constraint into a field error. Empty strings when unknown. */
+typedef struct {
+    char sqlstate[6];
+    char constraint[64];
+} sf_db_error;
+
+/* Maps a SQLSTATE to a result: 23505 → SF_CONFLICT; 23503, 23514, 23502, 22xxx → SF_INVALID;
+ * class 08, 57P01–57P03, 53xxx → SF_UNAVAILABLE; 40001, 40P01 → SF_CONFLICT (retried by
+ * sf_tx_run first); the rest → SF_INTERNAL. */
+sf_status sf_db_status_for_sqlstate(const char *sqlstate);
+
+/* Executes `stmt` with `params` (nparams text values; NULL for SQL NULL). On success returns
+ * SF_OK and, if `out` is not NULL, the result, which the caller frees with PQclear. On
+ * failure returns the mapped status, fills `err` if not NULL, frees the result, and marks the
+ * connection broken if the link failed. Never logs parameter values. */
+sf_status sf_db_exec(sf_conn *conn, const sf_stmt *stmt, const char *const *params,
+                     PGresult **out, sf_db_error *err);
+
+/* Checks a connection out, runs one read-only statement, and returns the connection. A read
+ * that fails because the connection had died in the pool is retried once on a fresh one. */
+sf_status sf_db_read(sf_pool *pool, const sf_stmt *stmt, const char *const *params,
+                     PGresult **out, sf_db_error *err);
+
+/* Checks a connection out, runs one statement that changes data (never retried: a link
+ * that fails mid-statement leaves its outcome unknown), and returns the connection. */
+sf_status sf_db_write(sf_pool *pool, const sf_stmt *stmt, const char *const *params,
+                      PGresult **out, sf_db_error *err);
+
+/* The body of a transaction: runs its statements on `conn` and returns SF_OK to commit, or
+ * anything else to roll back. */
+typedef sf_status (*sf_tx_body)(sf_conn *conn, void *ctx);
+
+/* Runs `body` inside BEGIN … COMMIT on a pooled connection. A serialization failure or
+ * deadlock (40001, 40P01), or a connection found dead at BEGIN, re-runs the whole body, up to
+ * three attempts; after that the answer is SF_UNAVAILABLE. A body that fails is rolled back
+ * and its status returned. State changes and their audit events go through here (or through
+ * one statement that does both), so they commit together or not at all. */
+sf_status sf_tx_run(sf_pool *pool, sf_tx_body body, void *ctx);
+
+/* Small conversions for repositories: a 64-bit integer as decimal text; a field of a result
+ * row as an integer / bool (0 for NULL). */
+typedef struct {
+    char s[24];
+} sf_int_text;
+sf_int_text sf_int_to_text(long long value);
+long long sf_db_get_int(const PGresult *res, int row, int col);
+int sf_db_get_bool(const PGresult *res, int row, int col);
+
+#endif

@@ -1,0 +1,265 @@
+/*
+ * Connection pool: a mutex, an array of slots and a FIFO queue of waiters, each with its own
+ * condition variable, so a released connection goes to the oldest waiter (see pool.h).
+ */
+#include "persistence/pool.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_PREPARED 256
+
+struct sf_conn {
+    PGconn *pg;            /* NULL until first opened, or after being found broken */
+    int broken;
+    int in_use;
+    char sqlstate[6];
+    size_t nprepared;
+    const void *prepared[MAX_PREPARED];
+};
+
+typedef struct waiter {
+    pthread_cond_t cond;
+    sf_conn *handed;       /* set by a releasing thread before signalling */
+    struct waiter *next;
+} waiter;
+
+struct sf_pool {
+    char *conninfo;
+    int size;
+    int checkout_timeout_ms;
+    pthread_mutex_t mutex;
+    sf_conn *conns;
+    waiter *head, *tail;   /* FIFO of callers waiting for a connection */
+    long waiting;
+};
+
+sf_pool *sf_pool_create(const char *conninfo, int size, int checkout_timeout_ms)
+{
+    sf_pool *pool = calloc(1, sizeof *pool);
+    if (pool == NULL)
+        return NULL;
+    pool->conninfo = strdup(conninfo);
+    pool->conns = calloc((size_t)size, sizeof *pool->conns);
+    if (pool->conninfo == NULL || pool->conns == NULL) {
+        free(pool->conninfo);
+        free(pool->conns);
+        free(pool);
+        return NULL;
+    }
+    pool->size = size;
+    pool->checkout_timeout_ms = checkout_timeout_ms;
+    pthread_mutex_init(&pool->mutex, NULL);
+    return pool;
+}
+
+void sf_pool_destroy(sf_pool *pool)
+{
+    if (pool == NULL)
+        return;
+    for (int i = 0; i < pool->size; i++)
+        if (pool->conns[i].pg != NULL)
+            PQfinish(pool->conns[i].pg);
+    pthread_mutex_destroy(&pool->mutex);
+    free(pool->conns);
+    free(pool->conninfo);
+    free(pool);
+}
+
+static void close_conn(sf_conn *conn)
+{
+    if (conn->pg != NULL)
+        PQfinish(conn->pg);
+    conn->pg = NULL;
+    conn->broken = 0;
+    conn->nprepared = 0;
+}
+
+/* Opens the connection if needed and makes sure it is usable: outside any transaction and
+ * connected. Runs without the pool mutex held (it may block on the network). */
+static sf_status make_ready(sf_pool *pool, sf_conn *conn)
+{
+    if (conn->pg != NULL && (conn->broken || PQstatus(conn->pg) != CONNECTION_OK))
+        close_conn(conn);
+    if (conn->pg != NULL) {
+        PGTransactionStatusType ts = PQtransactionStatus(conn->pg);
+        if (ts == PQTRANS_IDLE)
+            return SF_OK;
+        if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) {
+            PGresult *res = PQexec(conn->pg, "ROLLBACK");
+            int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+            PQclear(res);
+            if (ok)
+                return SF_OK;
+        }
+        close_conn(conn);
+    }
+    /* Keywords before "dbname" are defaults that the caller's connection string overrides. */
+    const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
+    const char *const values[] = {"5", "shifan", pool->conninfo, NULL};
+    conn->pg = PQconnectdbParams(keys, values, /* expand_dbname= */ 1);
+    if (conn->pg == NULL || PQstatus(conn->pg) != CONNECTION_OK) {
+        close_conn(conn);
+        return SF_UNAVAILABLE;
+    }
+    return SF_OK;
+}
+
+static sf_conn *take_free_slot(sf_pool *pool)
+{
+    /* prefer a slot with an open connection, then an empty one */
+    sf_conn *empty = NULL;
+    for (int i = 0; i < pool->size; i++) {
+        sf_conn *c = &pool->conns[i];
+        if (c->in_use)
+            continue;
+        if (c->pg != NULL) {
+            c->in_use = 1;
+            return c;
+        }
+        if (empty == NULL)
+            empty = c;
+    }
+    if (empty != NULL)
+        empty->in_use = 1;
+    return empty;
+}
+
+static void deadline_after(struct timespec *ts, int ms)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+static void unlink_waiter(sf_pool *pool, waiter *w)
+{
+    waiter **pp = &pool->head;
+    waiter *prev = NULL;
+    while (*pp != NULL && *pp != w) {
+        prev = *pp;
+        pp = &(*pp)->next;
+    }
+    if (*pp == w) {
+        *pp = w->next;
+        if (pool->tail == w)
+            pool->tail = prev;
+    }
+}
+
+sf_status sf_pool_acquire(sf_pool *pool, sf_conn **out)
+{
+    pthread_mutex_lock(&pool->mutex);
+    sf_conn *conn = pool->head == NULL ? take_free_slot(pool) : NULL;
+    if (conn == NULL) {
+        waiter w = {.handed = NULL, .next = NULL};
+        pthread_cond_init(&w.cond, NULL);
+        if (pool->tail != NULL)
+            pool->tail->next = &w;
+        else
+            pool->head = &w;
+        pool->tail = &w;
+        pool->waiting++;
+        struct timespec deadline;
+        deadline_after(&deadline, pool->checkout_timeout_ms);
+        while (w.handed == NULL) {
+            if (pthread_cond_timedwait(&w.cond, &pool->mutex, &deadline) == ETIMEDOUT && w.handed == NULL) {
+                unlink_waiter(pool, &w);
+                break;
+            }
+        }
+        pool->waiting--;
+        pthread_cond_destroy(&w.cond);
+        conn = w.handed;
+    }
+    pthread_mutex_unlock(&pool->mutex);
+    if (conn == NULL)
+        return SF_UNAVAILABLE;
+    if (make_ready(pool, conn) != SF_OK) {
+        sf_pool_release(pool, conn);
+        return SF_UNAVAILABLE;
+    }
+    *out = conn;
+    return SF_OK;
+}
+
+void sf_pool_release(sf_pool *pool, sf_conn *conn)
+{
+    if (conn == NULL)
+        return;
+    pthread_mutex_lock(&pool->mutex);
+    waiter *w = pool->head;
+    if (w != NULL) {
+        /* hand over directly: the connection stays in use, now by the oldest waiter */
+        pool->head = w->next;
+        if (pool->head == NULL)
+            pool->tail = NULL;
+        w->handed = conn;
+        pthread_cond_signal(&w->cond);
+    } else {
+        conn->in_use = 0;
+    }
+    pthread_mutex_unlock(&pool->mutex);
+}
+
+void sf_pool_get_stats(sf_pool *pool, sf_pool_stats *stats)
+{
+    memset(stats, 0, sizeof *stats);
+    pthread_mutex_lock(&pool->mutex);
+    stats->size = pool->size;
+    for (int i = 0; i < pool->size; i++) {
+        if (pool->conns[i].in_use)
+            stats->in_use++;
+        else if (pool->conns[i].pg != NULL)
+            stats->idle++;
+    }
+    stats->waiting = pool->waiting;
+    pthread_mutex_unlock(&pool->mutex);
+}
+
+PGconn *sf_conn_pg(sf_conn *conn)
+{
+    return conn->pg;
+}
+
+void sf_conn_mark_broken(sf_conn *conn)
+{
+    conn->broken = 1;
+}
+
+const char *sf_conn_sqlstate(const sf_conn *conn)
+{
+    return conn->sqlstate;
+}
+
+void sf_conn_set_sqlstate(sf_conn *conn, const char *sqlstate)
+{
+    snprintf(conn->sqlstate, sizeof conn->sqlstate, "%s", sqlstate ? sqlstate : "");
+}
+
+int sf_conn_is_prepared(const sf_conn *conn, const void *stmt_key)
+{
+    for (size_t i = 0; i < conn->nprepared; i++)
+        if (conn->prepared[i] == stmt_key)
+            return 1;
+    return 0;
+}
+
+int sf_conn_prepared_full(const sf_conn *conn)
+{
+    return conn->nprepared == MAX_PREPARED;
+}
+
+void sf_conn_set_prepared(sf_conn *conn, const void *stmt_key)
+{
+    if (conn->nprepared < MAX_PREPARED)
+        conn->prepared[conn->nprepared++] = stmt_key;
+}

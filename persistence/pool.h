@@ -1,0 +1,58 @@
+/*
+ * A fixed-size pool of libpq connections for a threaded server.
+ *
+ * Waiting callers are served first come, first served: a released connection is handed
+ * directly to the longest-waiting caller, so no thread starves while others overtake it.
+ * Connections are opened lazily; a connection found broken is reopened on checkout, and one
+ * left inside a transaction is rolled back. When the database cannot be reached, or no
+ * connection frees up within the checkout timeout, acquisition fails with SF_UNAVAILABLE.
+ */
+#ifndef SF_POOL_H
+#define SF_POOL_H
+
+#include <libpq-fe.h>
+
+#include "domain/status.h"
+
+typedef struct sf_pool sf_pool;
+typedef struct sf_conn sf_conn;
+
+typedef struct {
+    int size;         /* connections in the pool */
+    int in_use;       /* checked out now */
+    int idle;         /* open and waiting in the pool */
+    long waiting;     /* callers waiting for a connection */
+} sf_pool_stats;
+
+/* Creates a pool of `size` connections to `conninfo` (a libpq connection string or URI);
+ * connects nothing yet. Returns NULL on allocation failure. Free with sf_pool_destroy. */
+sf_pool *sf_pool_create(const char *conninfo, int size, int checkout_timeout_ms);
+
+/* Closes every connection. No connection may be checked out. */
+void sf_pool_destroy(sf_pool *pool);
+
+/* Checks a connection out: SF_OK and *out, or SF_UNAVAILABLE (database unreachable, or
+ * timeout). The caller returns it with sf_pool_release on every path. */
+sf_status sf_pool_acquire(sf_pool *pool, sf_conn **out);
+void sf_pool_release(sf_pool *pool, sf_conn *conn);
+
+void sf_pool_get_stats(sf_pool *pool, sf_pool_stats *stats);
+
+/* The libpq handle of a checked-out connection. */
+PGconn *sf_conn_pg(sf_conn *conn);
+
+/* Marks a connection whose link to the server failed; the pool reopens it on next use. */
+void sf_conn_mark_broken(sf_conn *conn);
+
+/* The SQLSTATE of the last statement that failed on this connection ("" if none since the
+ * last sf_conn_set_sqlstate(conn, "")). sf_tx_run reads it to retry serialization failures. */
+const char *sf_conn_sqlstate(const sf_conn *conn);
+void sf_conn_set_sqlstate(sf_conn *conn, const char *sqlstate);
+
+/* Whether `stmt_key` was prepared on this connection; sf_conn_set_prepared records it.
+ * Used by persistence/db.c: a named statement exists only on the connection that made it. */
+int sf_conn_is_prepared(const sf_conn *conn, const void *stmt_key);
+int sf_conn_prepared_full(const sf_conn *conn);
+void sf_conn_set_prepared(sf_conn *conn, const void *stmt_key);
+
+#endif

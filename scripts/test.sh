@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `make test`: builds, starts a throw-away PostgreSQL cluster in a temporary directory, runs
+# every Check suite against it and stops it. Exits non-zero if any suite fails.
+# SHIFAN_SANITIZE=1 builds and runs the suites with AddressSanitizer and UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/pg.sh
+
+build=build
+cmake_flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+if [ "${SHIFAN_SANITIZE:-0}" = 1 ]; then
+  build=build-asan
+  cmake_flags=(-DCMAKE_BUILD_TYPE=Debug -DSHIFAN_SANITIZE=ON)
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
+fi
+cmake -S . -B "$build" "${cmake_flags[@]}" >/dev/null
+cmake --build "$build" -j"$(nproc)"
+
+tmp=$(mktemp -d /tmp/shifan-test.XXXXXX)
+chmod 755 "$tmp"
+cleanup() {
+  pg_cluster_stop "$tmp"
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+pg_cluster_start "$tmp"
+pg_create_database shifan_persistence
+pg_create_database shifan_http
+export SHIFAN_TEST_PERSISTENCE_URL="host=$PG_SOCKET_DIR dbname=shifan_persistence user=shifan"
+export SHIFAN_TEST_HTTP_URL="host=$PG_SOCKET_DIR dbname=shifan_http user=shifan"
+export SHIFAN_TEST_TMP="$tmp"
+export SHIFAN_BIN="$PWD/$build/shifan"
+unset SHIFAN_DATABASE_URL
+
+failed=()
+for suite in domain persistence http; do
+  echo "== suite: $suite"
+  if ! "$build/test_$suite"; then
+    failed+=("$suite")
+  fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAILED suites: ${failed[*]}"
+  exit 1
+fi
+echo "all suites passed"
