@@ -36,16 +36,11 @@ void sf_get_readyz(sf_ctx *ctx)
     sf_reply_json(ctx, 200, json_pack("{s:s, s:s}", "status", "ready", "database", "ok"));
 }
 
-static const char *route_label(size_t i)
-{
-    return sf_routes[i].path;
-}
-
 void sf_get_metrics(sf_ctx *ctx)
 {
     sf_pool_stats stats;
     sf_pool_get_stats(ctx->app->pool, &stats);
-    char *text = sf_metrics_render(ctx->app->metrics, route_label, &stats);
+    char *text = sf_metrics_render(ctx->app->metrics, &stats);
     if (text == NULL) {
         sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
         return;

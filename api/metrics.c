@@ -21,6 +21,7 @@ typedef struct {
     atomic_ulong bucket[NBUCKET];        /* not cumulative: rendered as running sums */
     atomic_ulong count;
     atomic_ulong sum_us;
+    char label[192];
 } route_metrics;
 
 struct sf_metrics {
@@ -39,6 +40,7 @@ sf_metrics *sf_metrics_create(size_t nroutes)
         free(m);
         return NULL;
     }
+    snprintf(m->routes[nroutes].label, sizeof m->routes[nroutes].label, "route=\"unmatched\"");
     return m;
 }
 
@@ -48,6 +50,13 @@ void sf_metrics_destroy(sf_metrics *m)
         return;
     free(m->routes);
     free(m);
+}
+
+void sf_metrics_label(sf_metrics *m, size_t route, const char *method, const char *path)
+{
+    if (route + 1 < m->nroutes)
+        snprintf(m->routes[route].label, sizeof m->routes[route].label,
+                 "method=\"%s\",route=\"%s\"", method, path);
 }
 
 static size_t status_slot(int status)
@@ -108,7 +117,7 @@ __attribute__((format(printf, 2, 3))) static void put(buf *b, const char *fmt, .
     }
 }
 
-char *sf_metrics_render(sf_metrics *m, const char *(*route_name)(size_t), const sf_pool_stats *pool)
+char *sf_metrics_render(sf_metrics *m, const sf_pool_stats *pool)
 {
     buf b = {malloc(8192), 0, 8192, 0};
     if (b.s == NULL)
@@ -117,15 +126,15 @@ char *sf_metrics_render(sf_metrics *m, const char *(*route_name)(size_t), const 
     put(&b, "# HELP shifan_http_requests_total HTTP requests answered, by route and status.\n"
             "# TYPE shifan_http_requests_total counter\n");
     for (size_t i = 0; i < m->nroutes; i++) {
-        const char *name = i + 1 == m->nroutes ? "unmatched" : route_name(i);
+        const char *name = m->routes[i].label;
         for (size_t s = 0; s < NSTATUS; s++) {
             unsigned long n = atomic_load_explicit(&m->routes[i].by_status[s], memory_order_relaxed);
             if (n == 0)
                 continue;
             if (s == NSTATUS - 1)
-                put(&b, "shifan_http_requests_total{route=\"%s\",status=\"other\"} %lu\n", name, n);
+                put(&b, "shifan_http_requests_total{%s,status=\"other\"} %lu\n", name, n);
             else
-                put(&b, "shifan_http_requests_total{route=\"%s\",status=\"%d\"} %lu\n", name, statuses[s], n);
+                put(&b, "shifan_http_requests_total{%s,status=\"%d\"} %lu\n", name, statuses[s], n);
         }
     }
     put(&b, "# HELP shifan_http_request_duration_seconds Time from routing to the handler's answer.\n"
@@ -135,17 +144,17 @@ char *sf_metrics_render(sf_metrics *m, const char *(*route_name)(size_t), const 
         unsigned long count = atomic_load_explicit(&r->count, memory_order_relaxed);
         if (count == 0)
             continue;
-        const char *name = i + 1 == m->nroutes ? "unmatched" : route_name(i);
+        const char *name = m->routes[i].label;
         unsigned long cumulative = 0;
         for (size_t k = 0; k < NBUCKET; k++) {
             cumulative += atomic_load_explicit(&r->bucket[k], memory_order_relaxed);
-            put(&b, "shifan_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %lu\n", name,
+            put(&b, "shifan_http_request_duration_seconds_bucket{%s,le=\"%g\"} %lu\n", name,
                 buckets[k], cumulative);
         }
-        put(&b, "shifan_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %lu\n", name, count);
-        put(&b, "shifan_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", name,
+        put(&b, "shifan_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %lu\n", name, count);
+        put(&b, "shifan_http_request_duration_seconds_sum{%s} %.6f\n", name,
             atomic_load_explicit(&r->sum_us, memory_order_relaxed) / 1e6);
-        put(&b, "shifan_http_request_duration_seconds_count{route=\"%s\"} %lu\n", name, count);
+        put(&b, "shifan_http_request_duration_seconds_count{%s} %lu\n", name, count);
     }
     put(&b, "# HELP shifan_db_pool_connections Database connections by state.\n"
             "# TYPE shifan_db_pool_connections gauge\n"

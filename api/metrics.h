@@ -16,11 +16,13 @@ typedef struct sf_metrics sf_metrics;
 sf_metrics *sf_metrics_create(size_t nroutes);
 void sf_metrics_destroy(sf_metrics *metrics);
 
+/* Labels route i (0..nroutes-1) as method="…",route="…" in the exposition. */
+void sf_metrics_label(sf_metrics *metrics, size_t route, const char *method, const char *path);
+
 /* route: 0..nroutes-1, or nroutes for "unmatched". */
 void sf_metrics_observe(sf_metrics *metrics, size_t route, int status, double seconds);
 
-/* The exposition text; `route_name(i)` labels route i. Allocated: the caller frees it. */
-char *sf_metrics_render(sf_metrics *metrics, const char *(*route_name)(size_t),
-                        const sf_pool_stats *pool);
+/* The exposition text. Allocated: the caller frees it. */
+char *sf_metrics_render(sf_metrics *metrics, const sf_pool_stats *pool);
 
 #endif

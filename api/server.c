@@ -74,7 +74,7 @@ static void log_request(const sf_ctx *ctx, const char *route, int status, double
                      "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\",\"level\":\"info\",\"event\":\"request\","
                      "\"method\":\"%s\",\"route\":\"%s\",\"status\":%d,\"duration_ms\":%.3f,\"request_id\":\"%s\"}\n",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     now.tv_nsec / 1000000, ctx->route ? ctx->route->method : "-", route, status,
+                     now.tv_nsec / 1000000, ctx->req->http_verb, route, status,
                      seconds * 1000.0, ctx->request_id);
     if (n > 0 && (size_t)n < sizeof line)
         (void)!write(STDERR_FILENO, line, (size_t)n);
@@ -243,6 +243,7 @@ int sf_server_start(sf_app *app, struct _u_instance *instance)
     instance->timeout = (unsigned)config->idle_timeout_s;
     for (size_t i = 0; sf_routes[i].method != NULL; i++) {
         sf_routes[i].index = (int)i;
+        sf_metrics_label(app->metrics, i, sf_routes[i].method, sf_routes[i].path);
         ulfius_add_endpoint_by_val(instance, sf_routes[i].method, NULL, sf_routes[i].path,
                                    (unsigned)i, dispatch, &sf_routes[i]);
     }

@@ -99,8 +99,8 @@ static sf_status make_ready(sf_pool *pool, sf_conn *conn)
         close_conn(conn);
     }
     /* Keywords before "dbname" are defaults that the caller's connection string overrides. */
-    const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-    const char *const values[] = {"5", "shifan", pool->conninfo, NULL};
+    const char *const keys[] = {"connect_timeout", "application_name", "options", "dbname", NULL};
+    const char *const values[] = {"5", "shifan", "-c client_min_messages=warning", pool->conninfo, NULL};
     conn->pg = PQconnectdbParams(keys, values, /* expand_dbname= */ 1);
     if (conn->pg == NULL || PQstatus(conn->pg) != CONNECTION_OK) {
         close_conn(conn);

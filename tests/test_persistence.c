@@ -1,1 +1,463 @@
-int main(void){return 0;}
+/*
+ * Persistence against the real PostgreSQL cluster that scripts/test.sh starts: migrations,
+ * the pool, SQLSTATE mapping, the transaction helper, the audit chain, sessions.
+ */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/regions.h"
+#include "persistence/db.h"
+#include "persistence/migrate.h"
+#include "persistence/organizations.h"
+#include "persistence/sessions.h"
+#include "persistence/users.h"
+#include "tests/testutil.h"
+
+static const char *url;
+static sf_pool *pool;
+
+/* A one-off statement for checks the repositories have no need of. */
+static PGresult *query(const char *sql, const char *const *params, int nparams)
+{
+    PGconn *pg = PQconnectdb(url);
+    PGresult *res = PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL, 0);
+    PQfinish(pg);
+    return res;
+}
+
+static long long query_int(const char *sql)
+{
+    PGresult *res = query(sql, NULL, 0);
+    ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+    long long v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return v;
+}
+
+static void setup(void)
+{
+    url = th_env("SHIFAN_TEST_PERSISTENCE_URL");
+    pool = sf_pool_create(url, 4, 2000);
+    char message[512];
+    ck_assert_int_eq(sf_migrate(pool, message, sizeof message), SF_OK);
+}
+
+static void teardown(void)
+{
+    sf_pool_destroy(pool);
+}
+
+/* ---- migrations ---- */
+
+START_TEST(migrations_are_recorded_once_and_idempotent)
+{
+    char message[512];
+    long long before = query_int("SELECT count(*) FROM schema_migrations");
+    ck_assert_int_eq(before, (long long)sf_migration_count);
+    ck_assert_int_eq(sf_migrate(pool, message, sizeof message), SF_OK);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM schema_migrations"), before);
+    int ready;
+    ck_assert_int_eq(sf_migrations_ready(pool, &ready), SF_OK);
+    ck_assert(ready);
+}
+END_TEST
+
+static void *migrate_thread(void *arg)
+{
+    sf_pool *p = sf_pool_create(url, 1, 10000);
+    char message[512];
+    *(sf_status *)arg = sf_migrate(p, message, sizeof message);
+    sf_pool_destroy(p);
+    return NULL;
+}
+
+START_TEST(concurrent_starts_migrate_a_fresh_database_once)
+{
+    /* an empty database (scripts/test.sh makes it), migrated by four "instances" at once */
+    const char *saved = url;
+    url = th_env("SHIFAN_TEST_RACE_URL");
+    ck_assert_int_eq(query_int("SELECT count(*) FROM pg_tables WHERE tablename = 'schema_migrations'"), 0);
+    pthread_t threads[4];
+    sf_status results[4];
+    for (int i = 0; i < 4; i++)
+        pthread_create(&threads[i], NULL, migrate_thread, &results[i]);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(threads[i], NULL);
+        ck_assert_int_eq(results[i], SF_OK);
+    }
+    ck_assert_int_eq(query_int("SELECT count(*) FROM schema_migrations"), (long long)sf_migration_count);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM organizations WHERE type = 'province'"), 1);
+    url = saved;
+}
+END_TEST
+
+START_TEST(a_changed_migration_is_refused)
+{
+    PGresult *res = query("UPDATE schema_migrations SET checksum = 'tampered' WHERE version = 2", NULL, 0);
+    PQclear(res);
+    char message[512];
+    ck_assert_int_eq(sf_migrate(pool, message, sizeof message), SF_CONFLICT);
+    ck_assert_ptr_nonnull(strstr(message, "002_users.sql"));
+    res = query("UPDATE schema_migrations SET checksum = encode(sha256(convert_to($1, 'UTF8')), 'hex')"
+                " WHERE version = 2", (const char *[]){sf_migrations[1].sql}, 1);
+    PQclear(res);
+    ck_assert_int_eq(sf_migrate(pool, message, sizeof message), SF_OK);
+}
+END_TEST
+
+START_TEST(the_province_and_fourteen_cities_are_seeded)
+{
+    ck_assert_int_eq(query_int("SELECT count(*) FROM regions"), 15);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM organizations WHERE type = 'city'"), 14);
+    for (size_t i = 0; i < sf_city_count; i++) {
+        const char *params[] = {sf_cities[i].code, sf_cities[i].name};
+        PGresult *res = query("SELECT count(*) FROM regions r JOIN organizations o ON o.region_code = r.code"
+                              " WHERE r.code = $1 AND r.name = $2 AND o.type = 'city'", params, 2);
+        ck_assert_str_eq(PQgetvalue(res, 0, 0), "1");
+        PQclear(res);
+    }
+    sf_organization org;
+    ck_assert_int_eq(sf_org_get(pool, 1, &org), SF_OK);
+    ck_assert_str_eq(org.type, "province");
+    ck_assert_str_eq(org.region_code, "210000");
+}
+END_TEST
+
+/* ---- SQLSTATE mapping ---- */
+
+START_TEST(sqlstates_map_to_results)
+{
+    ck_assert_int_eq(sf_db_status_for_sqlstate("23505"), SF_CONFLICT);
+    ck_assert_int_eq(sf_db_status_for_sqlstate("23503"), SF_INVALID);
+    ck_assert_int_eq(sf_db_status_for_sqlstate("23514"), SF_INVALID);
+    ck_assert_int_eq(sf_db_status_for_sqlstate("22P02"), SF_INVALID);
+    ck_assert_int_eq(sf_db_status_for_sqlstate("08006"), SF_UNAVAILABLE);
+    ck_assert_int_eq(sf_db_status_for_sqlstate("57P01"), SF_UNAVAILABLE);
+    ck_assert_int_eq(sf_db_status_for_sqlstate("40001"), SF_CONFLICT);
+    ck_assert_int_eq(sf_db_status_for_sqlstate("42601"), SF_INTERNAL);
+    ck_assert_int_eq(sf_db_status_for_sqlstate(""), SF_INTERNAL);
+    ck_assert_int_eq(sf_db_status_for_sqlstate(NULL), SF_INTERNAL);
+}
+END_TEST
+
+START_TEST(constraint_violations_become_field_errors)
+{
+    sf_actor actor = {0, 0, "test"};
+    sf_organization org;
+    sf_errors e;
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_org_create(pool, &actor, "city", "又一个沈阳", "210100", &org, &e), SF_CONFLICT);
+    ck_assert_str_eq(e.items[0].field, "region_code");
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_org_create(pool, &actor, "association", "辽宁省软件行业协会", "210000", &org, &e), SF_OK);
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_org_create(pool, &actor, "assessor", "辽宁省软件行业协会", "210000", &org, &e), SF_CONFLICT);
+    ck_assert_str_eq(e.items[0].field, "name");
+    /* the database guards the type/region rule too: CHECK → SF_INVALID */
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_org_create(pool, &actor, "association", "别处", "210100", &org, &e), SF_INVALID);
+    sf_user user;
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_user_create(pool, &actor, "nobody", "$pbkdf2-sha256$x", 999999, "N", &user, &e), SF_INVALID);
+    ck_assert_str_eq(e.items[0].field, "org_id");
+}
+END_TEST
+
+/* ---- the pool ---- */
+
+START_TEST(pool_times_out_when_exhausted)
+{
+    sf_pool *small = sf_pool_create(url, 1, 100);
+    sf_conn *a, *b;
+    ck_assert_int_eq(sf_pool_acquire(small, &a), SF_OK);
+    ck_assert_int_eq(sf_pool_acquire(small, &b), SF_UNAVAILABLE);
+    sf_pool_stats stats;
+    sf_pool_get_stats(small, &stats);
+    ck_assert_int_eq(stats.in_use, 1);
+    sf_pool_release(small, a);
+    sf_pool_get_stats(small, &stats);
+    ck_assert_int_eq(stats.idle, 1);
+    ck_assert_int_eq(sf_pool_acquire(small, &b), SF_OK);
+    sf_pool_release(small, b);
+    sf_pool_destroy(small);
+}
+END_TEST
+
+typedef struct {
+    sf_pool *pool;
+    int order;
+    int *served;
+    pthread_mutex_t *lock;
+} waiter_arg;
+
+static void *wait_and_record(void *p)
+{
+    waiter_arg *w = p;
+    sf_conn *c;
+    if (sf_pool_acquire(w->pool, &c) == SF_OK) {
+        pthread_mutex_lock(w->lock);
+        for (int i = 0; i < 3; i++)
+            if (w->served[i] == -1) {
+                w->served[i] = w->order;
+                break;
+            }
+        pthread_mutex_unlock(w->lock);
+        sf_pool_release(w->pool, c);
+    }
+    return NULL;
+}
+
+START_TEST(pool_serves_waiters_first_come_first_served)
+{
+    sf_pool *small = sf_pool_create(url, 1, 5000);
+    sf_conn *held;
+    ck_assert_int_eq(sf_pool_acquire(small, &held), SF_OK);
+    int served[3] = {-1, -1, -1};
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_t t[3];
+    waiter_arg args[3];
+    for (int i = 0; i < 3; i++) {
+        args[i] = (waiter_arg){small, i, served, &lock};
+        pthread_create(&t[i], NULL, wait_and_record, &args[i]);
+        /* let each one queue before the next */
+        for (;;) {
+            sf_pool_stats st;
+            sf_pool_get_stats(small, &st);
+            if (st.waiting == i + 1)
+                break;
+        }
+    }
+    sf_pool_release(small, held);
+    for (int i = 0; i < 3; i++)
+        pthread_join(t[i], NULL);
+    ck_assert_int_eq(served[0], 0);
+    ck_assert_int_eq(served[1], 1);
+    ck_assert_int_eq(served[2], 2);
+    sf_pool_destroy(small);
+}
+END_TEST
+
+static const sf_stmt SELECT_ONE = {"SELECT 1", 0};
+static const sf_stmt MY_PID = {"SELECT pg_backend_pid()", 0};
+
+START_TEST(pool_replaces_a_connection_the_server_killed)
+{
+    sf_pool *small = sf_pool_create(url, 1, 2000);
+    PGresult *res;
+    ck_assert_int_eq(sf_db_read(small, &MY_PID, NULL, &res, NULL), SF_OK);
+    char pid[16];
+    snprintf(pid, sizeof pid, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    PGresult *k = query("SELECT pg_terminate_backend($1::int)", (const char *[]){pid}, 1);
+    PQclear(k);
+    /* the read finds the dead connection, reopens it and answers */
+    ck_assert_int_eq(sf_db_read(small, &SELECT_ONE, NULL, &res, NULL), SF_OK);
+    PQclear(res);
+    ck_assert_int_eq(sf_db_read(small, &MY_PID, NULL, &res, NULL), SF_OK);
+    ck_assert_str_ne(PQgetvalue(res, 0, 0), pid);
+    PQclear(res);
+    sf_pool_destroy(small);
+}
+END_TEST
+
+START_TEST(an_unreachable_database_is_unavailable)
+{
+    sf_pool *nowhere = sf_pool_create("host=/nonexistent-socket-dir dbname=x user=x", 2, 100);
+    PGresult *res;
+    ck_assert_int_eq(sf_db_read(nowhere, &SELECT_ONE, NULL, &res, NULL), SF_UNAVAILABLE);
+    sf_pool_destroy(nowhere);
+}
+END_TEST
+
+/* ---- transactions and the audit chain ---- */
+
+static const sf_stmt INSERT_ASSESSOR = {
+    "WITH o AS (INSERT INTO organizations (type, name, region_code) VALUES ('assessor', $1, '210000') RETURNING id)"
+    " SELECT audit_append(NULL, NULL, 'organization.created', 'organization', o.id, '{}', 'tx-test') FROM o", 1};
+static const sf_stmt FAIL = {"SELECT 1 / 0", 0};
+
+typedef struct {
+    const char *name;
+    int fail;
+} tx_args;
+
+static sf_status tx_body(sf_conn *conn, void *ctx)
+{
+    tx_args *a = ctx;
+    const char *params[] = {a->name};
+    sf_status s = sf_db_exec(conn, &INSERT_ASSESSOR, params, NULL, NULL);
+    if (s == SF_OK && a->fail)
+        s = sf_db_exec(conn, &FAIL, NULL, NULL, NULL);
+    return s;
+}
+
+START_TEST(a_failing_transaction_leaves_no_change_and_no_audit_event)
+{
+    long long events = query_int("SELECT count(*) FROM audit_events");
+    tx_args a = {"第三方评估甲", 1};
+    ck_assert_int_eq(sf_tx_run(pool, tx_body, &a), SF_INVALID); /* 22012 division by zero */
+    ck_assert_int_eq(query_int("SELECT count(*) FROM organizations WHERE name = '第三方评估甲'"), 0);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM audit_events"), events);
+    a.fail = 0;
+    ck_assert_int_eq(sf_tx_run(pool, tx_body, &a), SF_OK);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM organizations WHERE name = '第三方评估甲'"), 1);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM audit_events"), events + 1);
+}
+END_TEST
+
+START_TEST(the_audit_chain_links_and_cannot_be_edited)
+{
+    sf_actor actor = {0, 0, "chain"};
+    sf_organization org;
+    sf_errors e;
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_org_create(pool, &actor, "supervisor", "辽宁省审计厅", "210000", &org, &e), SF_OK);
+    /* every event's hash is sha256(previous hash || its canonical text), seq without gaps */
+    ck_assert_int_eq(query_int(
+        "SELECT count(*) FROM audit_events e LEFT JOIN audit_events p ON p.seq = e.seq - 1"
+        " WHERE e.prev_hash <> coalesce(p.hash, '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)"
+        "    OR e.hash <> sha256(e.prev_hash || audit_event_text(e.seq, e.at, e.actor_user_id, e.actor_org_id,"
+        "                        e.action, e.entity, e.entity_id, e.detail, e.request_id))"), 0);
+    ck_assert_int_eq(query_int("SELECT max(seq) - count(*) FROM audit_events"), 0);
+    ck_assert_int_eq(query_int("SELECT seq FROM audit_head") , query_int("SELECT max(seq) FROM audit_events"));
+    PGresult *res = query("UPDATE audit_events SET action = 'forged' WHERE seq = 1", NULL, 0);
+    ck_assert_int_eq(PQresultStatus(res), PGRES_FATAL_ERROR);
+    PQclear(res);
+    res = query("DELETE FROM audit_events WHERE seq = 1", NULL, 0);
+    ck_assert_int_eq(PQresultStatus(res), PGRES_FATAL_ERROR);
+    PQclear(res);
+}
+END_TEST
+
+/* ---- users and sessions ---- */
+
+START_TEST(bootstrap_creates_one_admin_once)
+{
+    int created;
+    ck_assert_int_eq(sf_user_bootstrap_admin(pool, "$pbkdf2-sha256$600000$x$y", &created), SF_OK);
+    ck_assert(created);
+    ck_assert_int_eq(sf_user_bootstrap_admin(pool, "$pbkdf2-sha256$600000$x$y", &created), SF_OK);
+    ck_assert(!created);
+    sf_login_record rec;
+    ck_assert_int_eq(sf_user_find_for_login(pool, "admin", &rec), SF_OK);
+    ck_assert_str_eq(rec.org_type, "province");
+    ck_assert_int_eq(sf_user_find_for_login(pool, "nobody-here", &rec), SF_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(a_revoked_token_is_no_longer_valid)
+{
+    sf_login_record rec;
+    ck_assert_int_eq(sf_user_find_for_login(pool, "admin", &rec), SF_OK);
+    const char *jti = "0b7c7a4e-8d41-4e0e-9f1a-2c3d4e5f6a7b";
+    int valid;
+    ck_assert_int_eq(sf_user_session_valid(pool, rec.user.id, jti, &valid), SF_OK);
+    ck_assert(valid);
+    sf_actor actor = {rec.user.id, rec.user.org_id, "revoke"};
+    ck_assert_int_eq(sf_session_revoke(pool, &actor, jti, 4102444800LL), SF_OK);
+    ck_assert_int_eq(sf_session_revoke(pool, &actor, jti, 4102444800LL), SF_OK); /* again: fine */
+    ck_assert_int_eq(sf_user_session_valid(pool, rec.user.id, jti, &valid), SF_OK);
+    ck_assert(!valid);
+    /* an unknown user, or a jti that is not a UUID, is never valid */
+    ck_assert_int_eq(sf_user_session_valid(pool, 987654, "0b7c7a4e-8d41-4e0e-9f1a-2c3d4e5f6a70", &valid), SF_OK);
+    ck_assert(!valid);
+    ck_assert_int_eq(sf_user_session_valid(pool, rec.user.id, "not-a-uuid", &valid), SF_OK);
+    ck_assert(!valid);
+}
+END_TEST
+
+START_TEST(logins_lock_at_the_limit_not_before)
+{
+    sf_throttle_rule rule = {3, 900, 60};
+    sf_throttle_rule lax = {1000, 900, 60};
+    long retry;
+    for (int i = 1; i <= 2; i++) {
+        ck_assert_int_eq(sf_login_record_failure(pool, "user:lock-me", &rule, "client:t1", &lax), SF_OK);
+        ck_assert_int_eq(sf_login_locked_for(pool, "user:lock-me", "client:t1", &retry), SF_OK);
+        ck_assert_int_eq(retry, 0);   /* 1 and 2 failures of 3: not locked */
+    }
+    ck_assert_int_eq(sf_login_record_failure(pool, "user:lock-me", &rule, "client:t1", &lax), SF_OK);
+    ck_assert_int_eq(sf_login_locked_for(pool, "user:lock-me", "client:t1", &retry), SF_OK);
+    ck_assert(retry > 0 && retry <= 60);   /* the third: locked for the lock time */
+    /* another username from another client is not affected */
+    ck_assert_int_eq(sf_login_locked_for(pool, "user:other", "client:t2", &retry), SF_OK);
+    ck_assert_int_eq(retry, 0);
+    /* a success clears the username's counter */
+    ck_assert_int_eq(sf_login_record_success(pool, "user:lock-me"), SF_OK);
+    ck_assert_int_eq(sf_login_locked_for(pool, "user:lock-me", "client:t9", &retry), SF_OK);
+    ck_assert_int_eq(retry, 0);
+}
+END_TEST
+
+START_TEST(a_client_is_locked_across_usernames)
+{
+    sf_throttle_rule lax = {1000, 900, 60};
+    sf_throttle_rule client = {2, 900, 60};
+    long retry;
+    ck_assert_int_eq(sf_login_record_failure(pool, "user:a1", &lax, "client:guesser", &client), SF_OK);
+    ck_assert_int_eq(sf_login_record_failure(pool, "user:a2", &lax, "client:guesser", &client), SF_OK);
+    ck_assert_int_eq(sf_login_locked_for(pool, "user:a3", "client:guesser", &retry), SF_OK);
+    ck_assert(retry > 0);
+}
+END_TEST
+
+START_TEST(organisations_page_by_keyset)
+{
+    sf_organization items[5];
+    size_t count;
+    int more;
+    sf_org_query q = {"city", 0, 5};
+    ck_assert_int_eq(sf_org_list(pool, &q, items, &count, &more), SF_OK);
+    ck_assert_uint_eq(count, 5);
+    ck_assert(more);
+    int64_t seen = items[4].id;
+    q.after_id = seen;
+    ck_assert_int_eq(sf_org_list(pool, &q, items, &count, &more), SF_OK);
+    ck_assert(items[0].id > seen);
+    q.after_id = items[count - 1].id;
+    ck_assert_int_eq(sf_org_list(pool, &q, items, &count, &more), SF_OK);
+    ck_assert_uint_eq(count, 4);   /* 14 cities: 5 + 5 + 4 */
+    ck_assert(!more);
+}
+END_TEST
+
+static Suite *persistence_suite(void)
+{
+    Suite *s = suite_create("persistence");
+    TCase *tc = tcase_create("postgresql");
+    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, migrations_are_recorded_once_and_idempotent);
+    tcase_add_test(tc, concurrent_starts_migrate_a_fresh_database_once);
+    tcase_add_test(tc, a_changed_migration_is_refused);
+    tcase_add_test(tc, the_province_and_fourteen_cities_are_seeded);
+    tcase_add_test(tc, sqlstates_map_to_results);
+    tcase_add_test(tc, constraint_violations_become_field_errors);
+    tcase_add_test(tc, pool_times_out_when_exhausted);
+    tcase_add_test(tc, pool_serves_waiters_first_come_first_served);
+    tcase_add_test(tc, pool_replaces_a_connection_the_server_killed);
+    tcase_add_test(tc, an_unreachable_database_is_unavailable);
+    tcase_add_test(tc, a_failing_transaction_leaves_no_change_and_no_audit_event);
+    tcase_add_test(tc, the_audit_chain_links_and_cannot_be_edited);
+    tcase_add_test(tc, bootstrap_creates_one_admin_once);
+    tcase_add_test(tc, a_revoked_token_is_no_longer_valid);
+    tcase_add_test(tc, logins_lock_at_the_limit_not_before);
+    tcase_add_test(tc, a_client_is_locked_across_usernames);
+    tcase_add_test(tc, organisations_page_by_keyset);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(persistence_suite());
+    /* one process: the tests share the pool and build on each other's rows */
+    srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

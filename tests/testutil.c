@@ -1,1 +1,220 @@
+/*
+ * Test helpers (see testutil.h).
+ */
+#include "tests/testutil.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+const char *th_env(const char *name)
+{
+    const char *v = getenv(name);
+    if (v == NULL || v[0] == '\0') {
+        fprintf(stderr, "%s is not set: run the suites through `make test`\n", name);
+        exit(2);
+    }
+    return v;
+}
+
+static int connect_loopback(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct timeval tv = {30, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int send_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+        if (n <= 0)
+            return -1;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+th_response *th_request(int port, const char *method, const char *path, const char *token,
+                        const char *content_type, const char *body, size_t body_len,
+                        const char *extra_headers)
+{
+    int fd = connect_loopback(port);
+    if (fd < 0)
+        return NULL;
+    char head[8192];
+    int n = snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s%s%s",
+                     method, path, token ? "Authorization: Bearer " : "", token ? token : "", token ? "\r\n" : "");
+    if (content_type != NULL)
+        n += snprintf(head + n, sizeof head - (size_t)n, "Content-Type: %s\r\n", content_type);
+    if (body != NULL)
+        n += snprintf(head + n, sizeof head - (size_t)n, "Content-Length: %zu\r\n", body_len);
+    n += snprintf(head + n, sizeof head - (size_t)n, "%s\r\n", extra_headers ? extra_headers : "");
+    /* a server may answer early (413) and close while the body is still being sent */
+    if (send_all(fd, head, (size_t)n) != 0 || (body != NULL && send_all(fd, body, body_len) != 0)) {
+        /* read whatever answer arrived */
+    }
+    size_t cap = 65536, len = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (len + 4096 > cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+        }
+        ssize_t r = recv(fd, buf + len, cap - len - 1, 0);
+        if (r <= 0)
+            break;
+        len += (size_t)r;
+    }
+    close(fd);
+    buf[len] = '\0';
+    char *end = strstr(buf, "\r\n\r\n");
+    if (strncmp(buf, "HTTP/1.", 7) != 0 || end == NULL) {
+        free(buf);
+        return NULL;
+    }
+    th_response *res = calloc(1, sizeof *res);
+    res->status = atoi(buf + 9);
+    *end = '\0';
+    res->headers = strdup(buf);
+    res->body_len = len - (size_t)(end + 4 - buf);
+    res->body = malloc(res->body_len + 1);
+    memcpy(res->body, end + 4, res->body_len);
+    res->body[res->body_len] = '\0';
+    free(buf);
+    res->json = json_loadb(res->body, res->body_len, 0, NULL);
+    return res;
+}
+
+th_response *th_json(int port, const char *method, const char *path, const char *token, const char *json)
+{
+    return th_request(port, method, path, token, json ? "application/json" : NULL, json,
+                      json ? strlen(json) : 0, NULL);
+}
+
+void th_free(th_response *r)
+{
+    if (r == NULL)
+        return;
+    json_decref(r->json);
+    free(r->headers);
+    free(r->body);
+    free(r);
+}
+
+const char *th_header(const th_response *r, const char *name, char *buf, size_t len)
+{
+    size_t nlen = strlen(name);
+    for (const char *line = strstr(r->headers, "\r\n"); line != NULL; line = strstr(line + 2, "\r\n")) {
+        const char *p = line + 2;
+        if (strncasecmp(p, name, nlen) == 0 && p[nlen] == ':') {
+            p += nlen + 1;
+            while (*p == ' ')
+                p++;
+            size_t vlen = strcspn(p, "\r\n");
+            if (vlen >= len)
+                vlen = len - 1;
+            memcpy(buf, p, vlen);
+            buf[vlen] = '\0';
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+int th_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof addr;
+    bind(fd, (struct sockaddr *)&addr, sizeof addr);
+    getsockname(fd, (struct sockaddr *)&addr, &alen);
+    int port = ntohs(addr.sin_port);
+    close(fd);
+    return port;
+}
+
+int th_server_start(th_server *server, const char *database_url, const char *data_dir, const char *const *env)
+{
+    server->port = th_free_port();
+    snprintf(server->log_path, sizeof server->log_path, "%s/server-%d.log", data_dir, server->port);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        char port[16];
+        snprintf(port, sizeof port, "%d", server->port);
+        setenv("SHIFAN_PORT", port, 1);
+        setenv("SHIFAN_DATABASE_URL", database_url, 1);
+        setenv("SHIFAN_DATA_DIR", data_dir, 1);
+        setenv("SHIFAN_LISTEN_ADDRESS", "127.0.0.1", 1);
+        for (const char *const *e = env; e && *e; e++)
+            putenv((char *)(uintptr_t)*e);
+        FILE *log = freopen(server->log_path, "a", stderr);
+        (void)log;
+        const char *bin = th_env("SHIFAN_BIN");
+        execl(bin, bin, (char *)NULL);
+        _exit(127);
+    }
+    server->pid = pid;
+    for (int i = 0; i < 300; i++) {
+        th_response *r = th_request(server->port, "GET", "/healthz", NULL, NULL, NULL, 0, NULL);
+        int ok = r != NULL && r->status == 200;
+        th_free(r);
+        if (ok)
+            return 0;
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            return -1;
+        struct timespec pause = {0, 50 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    return -1;
+}
+
+int th_server_stop(th_server *server)
+{
+    int status;
+    kill(server->pid, SIGTERM);
+    if (waitpid(server->pid, &status, 0) != server->pid)
+        return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+char *th_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    buf[got] = '\0';
+    fclose(f);
+    return buf;
+}

@@ -1,0 +1,56 @@
+/*
+ * Helpers shared by the Check suites: a raw HTTP/1.1 client over loopback (so tests can send
+ * exactly the bytes they mean, malformed ones included), starting and stopping the real
+ * shifan binary, and reading the test database's connection string.
+ */
+#ifndef SF_TESTUTIL_H
+#define SF_TESTUTIL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct {
+    int status;
+    char *headers;      /* raw header block, "\r\n"-separated */
+    char *body;         /* NUL-terminated */
+    size_t body_len;
+    json_t *json;       /* parsed body, or NULL if it is not JSON */
+} th_response;
+
+/* Sends a request to 127.0.0.1:port and reads the whole answer (Connection: close).
+ * `extra_headers` is zero or more "Name: value\r\n" lines; `token`, if not NULL, becomes a
+ * bearer Authorization header; a body is sent with Content-Type `content_type` (NULL: none).
+ * Free with th_free. Returns NULL if the server cannot be reached. */
+th_response *th_request(int port, const char *method, const char *path, const char *token,
+                        const char *content_type, const char *body, size_t body_len,
+                        const char *extra_headers);
+/* Shorthand: a JSON body (or none) with a token (or none). */
+th_response *th_json(int port, const char *method, const char *path, const char *token, const char *json);
+void th_free(th_response *r);
+
+/* The value of header `name` in `r` (case-insensitive), copied into buf; NULL if absent. */
+const char *th_header(const th_response *r, const char *name, char *buf, size_t len);
+
+/* A free TCP port on 127.0.0.1. */
+int th_free_port(void);
+
+/* Environment variable `name`, or aborts the test run with a message. */
+const char *th_env(const char *name);
+
+typedef struct {
+    pid_t pid;
+    int port;
+    char log_path[512];
+} th_server;
+
+/* Starts $SHIFAN_BIN with the given extra environment ("NAME=value" strings, NULL-ended)
+ * and waits until /healthz answers. Returns 0, or -1. Its stderr goes to log_path. */
+int th_server_start(th_server *server, const char *database_url, const char *data_dir, const char *const *env);
+/* Sends SIGTERM and waits; returns the exit status (or -1 if it died of a signal). */
+int th_server_stop(th_server *server);
+
+/* Reads a whole file into a NUL-terminated buffer; NULL on failure. */
+char *th_read_file(const char *path);
+
+#endif
