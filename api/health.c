@@ -40,7 +40,7 @@ void sf_get_metrics(sf_ctx *ctx)
 {
     sf_pool_stats stats;
     sf_pool_get_stats(ctx->app->pool, &stats);
-    char *text = sf_metrics_render(ctx->app->metrics, &stats);
+    char *text = sf_metrics_render(ctx->app->metrics, &stats, atomic_load(&ctx->app->in_flight));
     if (text == NULL) {
         sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
         return;

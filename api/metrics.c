@@ -117,7 +117,7 @@ __attribute__((format(printf, 2, 3))) static void put(buf *b, const char *fmt, .
     }
 }
 
-char *sf_metrics_render(sf_metrics *m, const sf_pool_stats *pool)
+char *sf_metrics_render(sf_metrics *m, const sf_pool_stats *pool, long in_flight)
 {
     buf b = {malloc(8192), 0, 8192, 0};
     if (b.s == NULL)
@@ -156,6 +156,8 @@ char *sf_metrics_render(sf_metrics *m, const sf_pool_stats *pool)
             atomic_load_explicit(&r->sum_us, memory_order_relaxed) / 1e6);
         put(&b, "shifan_http_request_duration_seconds_count{%s} %lu\n", name, count);
     }
+    put(&b, "# HELP shifan_http_requests_in_flight Requests received and not yet completed.\n"
+            "# TYPE shifan_http_requests_in_flight gauge\nshifan_http_requests_in_flight %ld\n", in_flight);
     put(&b, "# HELP shifan_db_pool_connections Database connections by state.\n"
             "# TYPE shifan_db_pool_connections gauge\n"
             "shifan_db_pool_connections{state=\"in_use\"} %d\n"

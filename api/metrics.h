@@ -23,6 +23,6 @@ void sf_metrics_label(sf_metrics *metrics, size_t route, const char *method, con
 void sf_metrics_observe(sf_metrics *metrics, size_t route, int status, double seconds);
 
 /* The exposition text. Allocated: the caller frees it. */
-char *sf_metrics_render(sf_metrics *metrics, const sf_pool_stats *pool);
+char *sf_metrics_render(sf_metrics *metrics, const sf_pool_stats *pool, long in_flight);
 
 #endif

@@ -57,7 +57,16 @@ void sf_reply_json(sf_ctx *ctx, int status, json_t *body)
 
 void sf_reply_no_content(sf_ctx *ctx)
 {
-    ulfius_set_binary_body_response(ctx->res, 204, NULL, 0);
+    sf_reply_empty(ctx, 204);
+}
+
+/* Ulfius refuses a NULL body, so an empty answer sets the status alone. */
+void sf_reply_empty(sf_ctx *ctx, int status)
+{
+    ctx->res->status = status;
+    free(ctx->res->binary_body);
+    ctx->res->binary_body = NULL;
+    ctx->res->binary_body_length = 0;
 }
 
 static json_t *problem_body(int status, const char *detail)

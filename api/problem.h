@@ -16,6 +16,9 @@ void sf_reply_json(sf_ctx *ctx, int status, json_t *body);
 /* Answers 204 No Content. */
 void sf_reply_no_content(sf_ctx *ctx);
 
+/* Answers `status` (204, 304) with no body. */
+void sf_reply_empty(sf_ctx *ctx, int status);
+
 /* Answers an RFC 9457 problem with the standard title of `status` and the given detail. */
 void sf_reply_problem(sf_ctx *ctx, int status, const char *detail);
 

@@ -144,10 +144,11 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
     sf_set_header(&ctx, "X-Content-Type-Options", "nosniff");
     sf_set_header(&ctx, "Cache-Control", "no-store");
     const sf_route *route = ctx.route;
-    if (atomic_load(&the_app->draining)) {
+    /* While draining, requests already on open connections are still served, but each
+     * answer closes its connection so the client's next request goes elsewhere. */
+    if (atomic_load(&the_app->draining))
         sf_set_header(&ctx, "Connection", "close");
-        sf_reply_problem(&ctx, 503, "shifan is shutting down; try again shortly");
-    } else if (body_too_large(&ctx)) {
+    if (body_too_large(&ctx)) {
         sf_set_header(&ctx, "Connection", "close");
         char detail[96];
         snprintf(detail, sizeof detail, "the body exceeds %zu bytes", the_app->config->max_body_bytes);

@@ -137,7 +137,7 @@ void sf_reply_resource(sf_ctx *ctx, int status, json_t *body)
     const char *inm = sf_header(ctx, "If-None-Match");
     if (status == 200 && inm != NULL && (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0)) {
         json_decref(body);
-        ulfius_set_binary_body_response(ctx->res, 304, NULL, 0);
+        sf_reply_empty(ctx, 304);
         return;
     }
     sf_reply_json(ctx, status, body);

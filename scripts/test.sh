@@ -32,6 +32,7 @@ pg_create_database shifan_race
 export SHIFAN_TEST_PERSISTENCE_URL="host=$PG_SOCKET_DIR dbname=shifan_persistence user=shifan"
 export SHIFAN_TEST_RACE_URL="host=$PG_SOCKET_DIR dbname=shifan_race user=shifan"
 export SHIFAN_TEST_HTTP_URL="host=$PG_SOCKET_DIR dbname=shifan_http user=shifan"
+export SHIFAN_TEST_ADMIN_URL="host=$PG_SOCKET_DIR dbname=postgres user=postgres"
 export SHIFAN_TEST_TMP="$tmp"
 export SHIFAN_BIN="$PWD/$build/shifan"
 unset SHIFAN_DATABASE_URL

@@ -1,1 +1,949 @@
-int main(void){return 0;}
+/*
+ * HTTP tests: the real shifan binary on loopback, against the real test cluster. Every
+ * endpoint of the foundation is called by each role that may and may not call it, and with
+ * hostile input; the server must still be up afterwards.
+ */
+#include <check.h>
+#include <jwt.h>
+#include <libpq-fe.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/testutil.h"
+
+#define ADMIN_PASSWORD "admin-password-for-tests"
+#define USER_PASSWORD "a-long-user-password"
+#define TOKEN_TTL 900
+
+static th_server server;
+static char data_dir[512], key_path[600];
+static unsigned char key[64];
+static size_t key_len;
+static int port;
+
+enum { PROVINCE, CITY, ASSOCIATION, ASSESSOR, SUPERVISOR, NROLES };
+static const char *role_names[NROLES] = {"province", "city", "association", "assessor", "supervisor"};
+static char *tokens[NROLES];
+static long long org_ids[NROLES];
+
+/* ---- helpers ---- */
+
+static th_response *call(const char *method, const char *path, int role, const char *json)
+{
+    th_response *r = th_json(port, method, path, role >= 0 ? tokens[role] : NULL, json);
+    ck_assert_msg(r != NULL, "no answer to %s %s", method, path);
+    return r;
+}
+
+static void expect_problem(th_response *r, int status)
+{
+    char ct[128];
+    ck_assert_msg(r->status == status, "expected %d, got %d: %s", status, r->status, r->body);
+    ck_assert_ptr_nonnull(th_header(r, "Content-Type", ct, sizeof ct));
+    ck_assert_str_eq(ct, "application/problem+json");
+    ck_assert_ptr_nonnull(r->json);
+    ck_assert(json_is_string(json_object_get(r->json, "type")));
+    ck_assert(json_is_string(json_object_get(r->json, "title")));
+    ck_assert(json_is_string(json_object_get(r->json, "detail")));
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "status")), status);
+}
+
+/* Whether the problem lists an error for `field`. */
+static int has_field_error(th_response *r, const char *field)
+{
+    json_t *errors = json_object_get(r->json, "errors");
+    size_t i;
+    json_t *e;
+    json_array_foreach(errors, i, e)
+        if (strcmp(json_string_value(json_object_get(e, "field")), field) == 0)
+            return 1;
+    return 0;
+}
+
+static char *login(const char *username, const char *password, int *status)
+{
+    char body[512];
+    snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"%s\"}", username, password);
+    th_response *r = th_json(port, "POST", "/v1/auth/token", NULL, body);
+    *status = r ? r->status : 0;
+    char *token = NULL;
+    if (r && r->status == 200)
+        token = strdup(json_string_value(json_object_get(r->json, "access_token")));
+    th_free(r);
+    return token;
+}
+
+static long long create_org(const char *type, const char *name)
+{
+    char body[512];
+    snprintf(body, sizeof body, "{\"type\":\"%s\",\"name\":\"%s\"}", type, name);
+    th_response *r = call("POST", "/v1/organizations", PROVINCE, body);
+    ck_assert_msg(r->status == 201, "%s", r->body);
+    long long id = json_integer_value(json_object_get(r->json, "id"));
+    th_free(r);
+    return id;
+}
+
+static void create_user(const char *username, long long org_id)
+{
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"username\":\"%s\",\"password\":\"" USER_PASSWORD "\",\"org_id\":%lld,\"display_name\":\"测试用户\"}",
+             username, org_id);
+    th_response *r = call("POST", "/v1/users", PROVINCE, body);
+    ck_assert_msg(r->status == 201, "%s", r->body);
+    th_free(r);
+}
+
+static char *b64url(const char *data, size_t len)
+{
+    char *out = malloc(len * 2 + 8);
+    int n = EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)data, (int)len);
+    while (n > 0 && out[n - 1] == '=')
+        out[--n] = '\0';
+    for (int i = 0; i < n; i++)
+        out[i] = out[i] == '+' ? '-' : out[i] == '/' ? '_' : out[i];
+    return out;
+}
+
+/* A token signed with the server's key (or not), with the given claims. */
+typedef struct {
+    jwt_alg_t alg;
+    const char *iss, *aud, *role;
+    long long exp, iat;
+    int omit_exp;
+} claims;
+
+static char *forge(const claims *c)
+{
+    jwt_t *jwt;
+    jwt_new(&jwt);
+    jwt_set_alg(jwt, c->alg, c->alg == JWT_ALG_NONE ? NULL : key, c->alg == JWT_ALG_NONE ? 0 : (int)key_len);
+    jwt_add_grant(jwt, "iss", c->iss);
+    jwt_add_grant(jwt, "aud", c->aud);
+    jwt_add_grant(jwt, "sub", "1");
+    jwt_add_grant_int(jwt, "org", 1);
+    jwt_add_grant(jwt, "role", c->role);
+    jwt_add_grant(jwt, "region", "210000");
+    jwt_add_grant_int(jwt, "iat", (long)c->iat);
+    if (!c->omit_exp)
+        jwt_add_grant_int(jwt, "exp", (long)c->exp);
+    jwt_add_grant(jwt, "jti", "6f1c2f8e-2f0a-4a5b-8c7d-9e0f1a2b3c4d");
+    char *token = jwt_encode_str(jwt);
+    jwt_free(jwt);
+    return token;
+}
+
+static claims good_claims(void)
+{
+    long long now = time(NULL);
+    return (claims){JWT_ALG_HS256, "shifan", "shifan-api", "province", now + 600, now, 0};
+}
+
+static int me_status(const char *token)
+{
+    th_response *r = th_json(port, "GET", "/v1/me", token, NULL);
+    int status = r ? r->status : 0;
+    th_free(r);
+    return status;
+}
+
+/* ---- fixture: one server for the suite, users of every role ---- */
+
+static void setup(void)
+{
+    snprintf(data_dir, sizeof data_dir, "%s/http", th_env("SHIFAN_TEST_TMP"));
+    mkdir(data_dir, 0700);
+    snprintf(key_path, sizeof key_path, "%s/test-jwt.key", data_dir);
+    FILE *f = fopen(key_path, "w");
+    key_len = 48;
+    for (size_t i = 0; i < key_len; i++)
+        key[i] = (unsigned char)('a' + (rand() % 26));
+    fwrite(key, 1, key_len, f);
+    fclose(f);
+    static char key_env[700];
+    snprintf(key_env, sizeof key_env, "SHIFAN_JWT_KEY_FILE=%s", key_path);
+    static const char *env[] = {"SHIFAN_ADMIN_PASSWORD=" ADMIN_PASSWORD, NULL, "SHIFAN_MAX_BODY_BYTES=65536",
+                                "SHIFAN_LOGIN_MAX_FAILURES=3", "SHIFAN_LOGIN_CLIENT_MAX_FAILURES=40",
+                                "SHIFAN_TOKEN_TTL=900", "SHIFAN_THREADS=8", NULL};
+    env[1] = key_env;
+    if (th_server_start(&server, th_env("SHIFAN_TEST_HTTP_URL"), data_dir, env) != 0) {
+        fprintf(stderr, "the server did not start; its log: %s\n", server.log_path);
+        exit(1);
+    }
+    port = server.port;
+    int status;
+    tokens[PROVINCE] = login("admin", ADMIN_PASSWORD, &status);
+    if (tokens[PROVINCE] == NULL) {
+        fprintf(stderr, "admin cannot log in (%d)\n", status);
+        exit(1);
+    }
+    org_ids[PROVINCE] = 1;
+    org_ids[CITY] = 2; /* 沈阳市, seeded second */
+    org_ids[ASSOCIATION] = create_org("association", "辽宁省中小企业服务协会");
+    org_ids[ASSESSOR] = create_org("assessor", "辽宁某第三方评估中心");
+    org_ids[SUPERVISOR] = create_org("supervisor", "辽宁省审计厅");
+    const char *usernames[NROLES] = {NULL, "shenyang", "assoc", "assessor1", "auditor"};
+    for (int r = CITY; r < NROLES; r++) {
+        create_user(usernames[r], org_ids[r]);
+        tokens[r] = login(usernames[r], USER_PASSWORD, &status);
+        if (tokens[r] == NULL) {
+            fprintf(stderr, "%s cannot log in (%d)\n", usernames[r], status);
+            exit(1);
+        }
+    }
+}
+
+static void teardown(void)
+{
+    if (server.pid > 0)
+        th_server_stop(&server);
+    for (int r = 0; r < NROLES; r++)
+        free(tokens[r]);
+}
+
+/* ---- operations endpoints ---- */
+
+START_TEST(health_ready_metrics_and_contract_answer)
+{
+    th_response *r = call("GET", "/healthz", -1, NULL);
+    ck_assert_int_eq(r->status, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(r->json, "status")), "ok");
+    th_free(r);
+    r = call("GET", "/readyz", -1, NULL);
+    ck_assert_int_eq(r->status, 200);
+    th_free(r);
+    r = call("GET", "/metrics", -1, NULL);
+    ck_assert_int_eq(r->status, 200);
+    char ct[128];
+    ck_assert_ptr_nonnull(strstr(th_header(r, "Content-Type", ct, sizeof ct), "text/plain"));
+    ck_assert_ptr_nonnull(strstr(r->body, "shifan_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}"));
+    ck_assert_ptr_nonnull(strstr(r->body, "shifan_http_request_duration_seconds_bucket{method=\"GET\",route=\"/healthz\",le=\"+Inf\"}"));
+    ck_assert_ptr_nonnull(strstr(r->body, "shifan_db_pool_connections{state=\"in_use\"}"));
+    ck_assert_ptr_nonnull(strstr(r->body, "shifan_db_pool_connections{state=\"idle\"}"));
+    th_free(r);
+    r = call("GET", "/v1/openapi.json", -1, NULL);
+    ck_assert_int_eq(r->status, 200);
+    ck_assert_ptr_nonnull(r->json);
+    ck_assert_str_eq(json_string_value(json_object_get(r->json, "openapi")), "3.1.0");
+    ck_assert(json_is_object(json_object_get(json_object_get(r->json, "paths"), "/v1/me")));
+    th_free(r);
+}
+END_TEST
+
+START_TEST(request_id_is_echoed_or_generated)
+{
+    char id[128];
+    th_response *r = th_request(port, "GET", "/healthz", NULL, NULL, NULL, 0, "X-Request-Id: portal-42.a\r\n");
+    ck_assert_str_eq(th_header(r, "X-Request-Id", id, sizeof id), "portal-42.a");
+    th_free(r);
+    r = th_request(port, "GET", "/healthz", NULL, NULL, NULL, 0, NULL);
+    ck_assert_uint_eq(strlen(th_header(r, "X-Request-Id", id, sizeof id)), 32);
+    th_free(r);
+    /* an unsafe id (it would reach the log) is replaced */
+    r = th_request(port, "GET", "/healthz", NULL, NULL, NULL, 0, "X-Request-Id: a\"b{}\r\n");
+    ck_assert_uint_eq(strlen(th_header(r, "X-Request-Id", id, sizeof id)), 32);
+    th_free(r);
+}
+END_TEST
+
+START_TEST(each_request_logs_one_line_and_no_secret)
+{
+    th_response *r = th_request(port, "GET", "/v1/me", tokens[CITY], NULL, NULL, 0, "X-Request-Id: log-check-1\r\n");
+    ck_assert_int_eq(r->status, 200);
+    th_free(r);
+    char *log = th_read_file(server.log_path);
+    ck_assert_ptr_nonnull(log);
+    char *line = strstr(log, "\"request_id\":\"log-check-1\"");
+    ck_assert_ptr_nonnull(line);
+    while (line > log && line[-1] != '\n')
+        line--;
+    json_t *entry = json_loadb(line, strcspn(line, "\n"), 0, NULL);
+    ck_assert_ptr_nonnull(entry);
+    ck_assert_str_eq(json_string_value(json_object_get(entry, "method")), "GET");
+    ck_assert_str_eq(json_string_value(json_object_get(entry, "route")), "/v1/me");
+    ck_assert_int_eq(json_integer_value(json_object_get(entry, "status")), 200);
+    ck_assert(json_is_number(json_object_get(entry, "duration_ms")));
+    json_decref(entry);
+    ck_assert_ptr_null(strstr(log, ADMIN_PASSWORD));
+    ck_assert_ptr_null(strstr(log, USER_PASSWORD));
+    ck_assert_ptr_null(strstr(log, tokens[CITY]));
+    free(log);
+}
+END_TEST
+
+START_TEST(unknown_paths_and_methods)
+{
+    th_response *r = call("GET", "/v1/nothing-here", -1, NULL);
+    expect_problem(r, 404);
+    th_free(r);
+    r = call("DELETE", "/v1/me", PROVINCE, NULL);
+    expect_problem(r, 405);
+    char allow[64];
+    ck_assert_str_eq(th_header(r, "Allow", allow, sizeof allow), "GET");
+    th_free(r);
+    r = call("PUT", "/v1/organizations/3", PROVINCE, "{}");
+    expect_problem(r, 405);
+    th_free(r);
+}
+END_TEST
+
+/* ---- login ---- */
+
+START_TEST(login_issues_a_bearer_jwt_with_every_claim)
+{
+    th_response *r = call("POST", "/v1/auth/token", -1, "{\"username\":\"shenyang\",\"password\":\"" USER_PASSWORD "\"}");
+    ck_assert_int_eq(r->status, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(r->json, "token_type")), "Bearer");
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "expires_in")), TOKEN_TTL);
+    const char *token = json_string_value(json_object_get(r->json, "access_token"));
+    jwt_t *jwt;
+    ck_assert_int_eq(jwt_decode(&jwt, token, key, (int)key_len), 0);
+    ck_assert_int_eq(jwt_get_alg(jwt), JWT_ALG_HS256);
+    ck_assert_str_eq(jwt_get_grant(jwt, "role"), "city");
+    ck_assert_str_eq(jwt_get_grant(jwt, "region"), "210100");
+    ck_assert_str_eq(jwt_get_grant(jwt, "iss"), "shifan");
+    ck_assert_str_eq(jwt_get_grant(jwt, "aud"), "shifan-api");
+    ck_assert_int_eq(jwt_get_grant_int(jwt, "org"), org_ids[CITY]);
+    ck_assert_ptr_nonnull(jwt_get_grant(jwt, "sub"));
+    ck_assert_uint_eq(strlen(jwt_get_grant(jwt, "jti")), 36);
+    ck_assert_int_eq(jwt_get_grant_int(jwt, "exp") - jwt_get_grant_int(jwt, "iat"), TOKEN_TTL);
+    jwt_free(jwt);
+    th_free(r);
+}
+END_TEST
+
+START_TEST(wrong_password_and_unknown_user_look_the_same)
+{
+    th_response *a = call("POST", "/v1/auth/token", -1, "{\"username\":\"assoc\",\"password\":\"wrong-password-1\"}");
+    th_response *b = call("POST", "/v1/auth/token", -1, "{\"username\":\"no-such-user\",\"password\":\"wrong-password-1\"}");
+    expect_problem(a, 401);
+    expect_problem(b, 401);
+    ck_assert_str_eq(json_string_value(json_object_get(a->json, "detail")),
+                     json_string_value(json_object_get(b->json, "detail")));
+    th_free(a);
+    th_free(b);
+}
+END_TEST
+
+START_TEST(malformed_bodies_are_refused_with_the_right_status)
+{
+    th_response *r;
+    r = th_request(port, "POST", "/v1/auth/token", NULL, "application/json", "{\"username\":", 12, NULL);
+    expect_problem(r, 400);   /* malformed JSON */
+    th_free(r);
+    r = th_request(port, "POST", "/v1/auth/token", NULL, "text/plain", "{}", 2, NULL);
+    expect_problem(r, 415);   /* wrong media type */
+    th_free(r);
+    r = th_request(port, "POST", "/v1/auth/token", NULL, NULL, "{}", 2, NULL);
+    expect_problem(r, 415);   /* no media type */
+    th_free(r);
+    r = th_request(port, "POST", "/v1/auth/token", NULL, "application/json", "", 0, NULL);
+    expect_problem(r, 400);   /* empty */
+    th_free(r);
+    r = th_request(port, "POST", "/v1/auth/token", NULL, "application/json", "[1,2]", 5, NULL);
+    expect_problem(r, 400);   /* not an object */
+    th_free(r);
+    const char dup[] = "{\"username\":\"a\",\"username\":\"b\",\"password\":\"x\"}";
+    r = th_request(port, "POST", "/v1/auth/token", NULL, "application/json", dup, strlen(dup), NULL);
+    expect_problem(r, 400);   /* duplicate keys */
+    th_free(r);
+    const char bad_utf8[] = "{\"username\":\"\xff\xfe\",\"password\":\"x\"}";
+    r = th_request(port, "POST", "/v1/auth/token", NULL, "application/json", bad_utf8, strlen(bad_utf8), NULL);
+    expect_problem(r, 400);   /* invalid UTF-8 */
+    th_free(r);
+    const char nul[] = "{\"username\":\"a\\u0000b\",\"password\":\"x\"}";
+    r = th_request(port, "POST", "/v1/auth/token", NULL, "application/json", nul, strlen(nul), NULL);
+    expect_problem(r, 400);   /* NUL inside a string */
+    th_free(r);
+    r = th_request(port, "POST", "/v1/auth/token", NULL, "application/json; charset=latin1", "{}", 2, NULL);
+    expect_problem(r, 415);
+    th_free(r);
+}
+END_TEST
+
+START_TEST(field_errors_name_every_field)
+{
+    th_response *r = call("POST", "/v1/auth/token", -1, "{}");
+    expect_problem(r, 422);
+    ck_assert(has_field_error(r, "username"));
+    ck_assert(has_field_error(r, "password"));
+    th_free(r);
+    r = call("POST", "/v1/auth/token", -1, "{\"username\":5,\"password\":[],\"remember\":true}");
+    expect_problem(r, 422);
+    ck_assert(has_field_error(r, "username"));
+    ck_assert(has_field_error(r, "password"));
+    ck_assert(has_field_error(r, "remember"));
+    th_free(r);
+}
+END_TEST
+
+START_TEST(bodies_over_the_limit_are_413_and_at_the_limit_are_read)
+{
+    size_t limit = 65536;
+    char *body = malloc(limit + 2);
+    /* exactly the limit: a valid JSON object with a long field, read and judged (422) */
+    const char *head = "{\"username\":\"", *tail = "\",\"password\":\"x\"}";
+    size_t fill = limit - strlen(head) - strlen(tail);
+    strcpy(body, head);
+    memset(body + strlen(head), 'u', fill);
+    strcpy(body + strlen(head) + fill, tail);
+    ck_assert_uint_eq(strlen(body), limit);
+    th_response *r = th_request(port, "POST", "/v1/auth/token", NULL, "application/json", body, limit, NULL);
+    expect_problem(r, 422);
+    th_free(r);
+    /* one byte more */
+    memmove(body + 1, body, limit + 1);
+    body[0] = ' ';
+    r = th_request(port, "POST", "/v1/auth/token", NULL, "application/json", body, limit + 1, NULL);
+    expect_problem(r, 413);
+    th_free(r);
+    free(body);
+    /* far over the limit (16x): the server keeps at most limit + 1 bytes and answers 413 */
+    size_t big = 16 * limit;
+    body = malloc(big);
+    memset(body, ' ', big);
+    body[0] = '{';
+    body[big - 1] = '}';
+    r = th_request(port, "POST", "/v1/organizations", tokens[PROVINCE], "application/json", body, big, NULL);
+    ck_assert_ptr_nonnull(r);
+    expect_problem(r, 413);
+    th_free(r);
+    free(body);
+}
+END_TEST
+
+/* ---- tokens ---- */
+
+START_TEST(me_answers_every_role)
+{
+    for (int role = 0; role < NROLES; role++) {
+        th_response *r = call("GET", "/v1/me", role, NULL);
+        ck_assert_int_eq(r->status, 200);
+        ck_assert_str_eq(json_string_value(json_object_get(r->json, "role")), role_names[role]);
+        json_t *org = json_object_get(r->json, "organization");
+        ck_assert_str_eq(json_string_value(json_object_get(org, "type")), role_names[role]);
+        ck_assert_int_eq(json_integer_value(json_object_get(org, "id")), org_ids[role]);
+        ck_assert_ptr_null(json_object_get(r->json, "password_hash"));
+        char etag[80];
+        ck_assert_ptr_nonnull(th_header(r, "ETag", etag, sizeof etag));
+        th_free(r);
+    }
+}
+END_TEST
+
+START_TEST(me_needs_a_valid_bearer_token)
+{
+    th_response *r = call("GET", "/v1/me", -1, NULL);
+    expect_problem(r, 401);
+    char www[128];
+    ck_assert_ptr_nonnull(th_header(r, "WWW-Authenticate", www, sizeof www));
+    th_free(r);
+    ck_assert_int_eq(me_status("not-a-jwt"), 401);
+    ck_assert_int_eq(me_status(""), 401);
+    r = th_request(port, "GET", "/v1/me", NULL, NULL, NULL, 0, "Authorization: Basic YWRtaW46eA==\r\n");
+    expect_problem(r, 401);
+    th_free(r);
+}
+END_TEST
+
+START_TEST(forged_tokens_are_refused)
+{
+    claims c = good_claims();
+    char *t = forge(&c);
+    ck_assert_int_eq(me_status(t), 200);  /* the control: the key makes a valid token */
+    free(t);
+
+    c = good_claims();
+    c.alg = JWT_ALG_NONE;
+    t = forge(&c);
+    ck_assert_int_eq(me_status(t), 401);  /* alg: none */
+    free(t);
+
+    /* alg none written by hand, with and without a trailing dot */
+    const char *hdr = "{\"alg\":\"none\",\"typ\":\"JWT\"}";
+    char payload[512];
+    snprintf(payload, sizeof payload,
+             "{\"iss\":\"shifan\",\"aud\":\"shifan-api\",\"sub\":\"1\",\"org\":1,\"role\":\"province\","
+             "\"region\":\"210000\",\"iat\":%lld,\"exp\":%lld,\"jti\":\"6f1c2f8e-2f0a-4a5b-8c7d-9e0f1a2b3c4d\"}",
+             (long long)time(NULL), (long long)time(NULL) + 600);
+    char *h64 = b64url(hdr, strlen(hdr)), *p64 = b64url(payload, strlen(payload));
+    char manual[2048];
+    snprintf(manual, sizeof manual, "%s.%s.", h64, p64);
+    ck_assert_int_eq(me_status(manual), 401);
+    snprintf(manual, sizeof manual, "%s.%s", h64, p64);
+    ck_assert_int_eq(me_status(manual), 401);
+    free(h64);
+
+    /* a tampered payload under a genuine signature: the city's token made "province" */
+    const char *city = tokens[CITY];
+    const char *dot2 = strrchr(city, '.');
+    const char *dot1 = strchr(city, '.');
+    snprintf(manual, sizeof manual, "%.*s.%s%s", (int)(dot1 - city), city, p64, dot2);
+    ck_assert_int_eq(me_status(manual), 401);
+    free(p64);
+
+    c = good_claims();
+    c.exp = time(NULL) - 1;
+    t = forge(&c);
+    ck_assert_int_eq(me_status(t), 401);  /* expired */
+    free(t);
+
+    c = good_claims();
+    c.omit_exp = 1;
+    t = forge(&c);
+    ck_assert_int_eq(me_status(t), 401);  /* no exp at all */
+    free(t);
+
+    c = good_claims();
+    c.iss = "someone-else";
+    t = forge(&c);
+    ck_assert_int_eq(me_status(t), 401);  /* wrong issuer */
+    free(t);
+
+    c = good_claims();
+    c.aud = "another-api";
+    t = forge(&c);
+    ck_assert_int_eq(me_status(t), 401);  /* wrong audience */
+    free(t);
+
+    c = good_claims();
+    c.alg = JWT_ALG_HS512;
+    t = forge(&c);
+    ck_assert_int_eq(me_status(t), 401);  /* not the configured algorithm */
+    free(t);
+
+    c = good_claims();
+    c.role = "superuser";
+    t = forge(&c);
+    ck_assert_int_eq(me_status(t), 401);  /* no such role */
+    free(t);
+}
+END_TEST
+
+START_TEST(a_revoked_token_stops_working_at_once)
+{
+    int status;
+    char *t = login("assoc", USER_PASSWORD, &status);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(me_status(t), 200);
+    th_response *r = th_json(port, "POST", "/v1/auth/revoke", t, NULL);
+    ck_assert_int_eq(r->status, 204);
+    th_free(r);
+    ck_assert_int_eq(me_status(t), 401);
+    r = th_json(port, "POST", "/v1/auth/revoke", t, NULL);
+    expect_problem(r, 401);
+    th_free(r);
+    r = th_json(port, "POST", "/v1/auth/revoke", NULL, NULL);
+    expect_problem(r, 401);
+    th_free(r);
+    /* other tokens of the same user still work */
+    ck_assert_int_eq(me_status(tokens[ASSOCIATION]), 200);
+    free(t);
+}
+END_TEST
+
+/* ---- organisations ---- */
+
+START_TEST(the_province_creates_organisations)
+{
+    th_response *r = call("POST", "/v1/organizations", PROVINCE, "{\"type\":\"association\",\"name\":\"辽宁省软件行业协会\"}");
+    ck_assert_int_eq(r->status, 201);
+    ck_assert_str_eq(json_string_value(json_object_get(r->json, "region_code")), "210000");
+    char location[128], etag[80], etag2[80];
+    ck_assert_ptr_nonnull(th_header(r, "Location", location, sizeof location));
+    ck_assert_ptr_nonnull(th_header(r, "ETag", etag, sizeof etag));
+    th_free(r);
+    r = call("GET", location, PROVINCE, NULL);
+    ck_assert_int_eq(r->status, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(r->json, "name")), "辽宁省软件行业协会");
+    ck_assert_str_eq(th_header(r, "ETag", etag2, sizeof etag2), etag);
+    th_free(r);
+    char inm[128];
+    snprintf(inm, sizeof inm, "If-None-Match: %s\r\n", etag);
+    r = th_request(port, "GET", location, tokens[SUPERVISOR], NULL, NULL, 0, inm);
+    ck_assert_int_eq(r->status, 304);
+    th_free(r);
+}
+END_TEST
+
+START_TEST(only_the_province_may_create_organisations)
+{
+    for (int role = CITY; role < NROLES; role++) {
+        th_response *r = call("POST", "/v1/organizations", role, "{\"type\":\"assessor\",\"name\":\"不该有的机构\"}");
+        expect_problem(r, 403);
+        th_free(r);
+    }
+    th_response *r = call("POST", "/v1/organizations", -1, "{\"type\":\"assessor\",\"name\":\"不该有的机构\"}");
+    expect_problem(r, 401);
+    th_free(r);
+}
+END_TEST
+
+START_TEST(province_and_supervisor_read_organisations_others_may_not)
+{
+    int may[NROLES] = {1, 0, 0, 0, 1};
+    for (int role = 0; role < NROLES; role++) {
+        th_response *r = call("GET", "/v1/organizations", role, NULL);
+        ck_assert_int_eq(r->status, may[role] ? 200 : 403);
+        th_free(r);
+        r = call("GET", "/v1/organizations/2", role, NULL);
+        ck_assert_int_eq(r->status, may[role] ? 200 : 403);
+        th_free(r);
+    }
+    th_response *r = call("GET", "/v1/organizations", -1, NULL);
+    expect_problem(r, 401);
+    th_free(r);
+}
+END_TEST
+
+START_TEST(organisation_rules_are_enforced)
+{
+    struct {
+        const char *body;
+        int status;
+        const char *field;
+    } cases[] = {
+        {"{\"type\":\"city\",\"name\":\"无代码市\"}", 422, "region_code"},
+        {"{\"type\":\"city\",\"name\":\"北京\",\"region_code\":\"110100\"}", 422, "region_code"},
+        {"{\"type\":\"province\",\"name\":\"第二个省\"}", 422, "type"},
+        {"{\"type\":\"bank\",\"name\":\"银行\"}", 422, "type"},
+        {"{\"type\":\"association\",\"name\":\"协会\",\"region_code\":\"210100\"}", 422, "region_code"},
+        {"{\"type\":\"association\",\"name\":42}", 422, "name"},
+        {"{\"type\":\"association\",\"name\":\"\"}", 422, "name"},
+        {"{\"type\":\"city\",\"name\":\"又一个沈阳\",\"region_code\":\"210100\"}", 409, "region_code"},
+        {"{\"type\":\"assessor\",\"name\":\"辽宁省审计厅\"}", 409, "name"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        th_response *r = call("POST", "/v1/organizations", PROVINCE, cases[i].body);
+        expect_problem(r, cases[i].status);
+        ck_assert_msg(has_field_error(r, cases[i].field), "case %zu: %s", i, r->body);
+        th_free(r);
+    }
+}
+END_TEST
+
+START_TEST(organisations_page_with_opaque_tokens)
+{
+    th_response *r = call("GET", "/v1/organizations?type=city&limit=5", PROVINCE, NULL);
+    ck_assert_int_eq(r->status, 200);
+    json_t *items = json_object_get(r->json, "items");
+    ck_assert_uint_eq(json_array_size(items), 5);
+    const char *next = json_string_value(json_object_get(r->json, "next_page_token"));
+    ck_assert_ptr_nonnull(next);
+    long long last = json_integer_value(json_object_get(json_array_get(items, 4), "id"));
+    char path[256];
+    snprintf(path, sizeof path, "/v1/organizations?type=city&limit=100&page_token=%s", next);
+    th_response *r2 = call("GET", path, PROVINCE, NULL);
+    ck_assert_int_eq(r2->status, 200);
+    items = json_object_get(r2->json, "items");
+    ck_assert_uint_eq(json_array_size(items), 9);
+    ck_assert(json_integer_value(json_object_get(json_array_get(items, 0), "id")) > last);
+    ck_assert(json_is_null(json_object_get(r2->json, "next_page_token")));
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it)
+        ck_assert_str_eq(json_string_value(json_object_get(it, "type")), "city");
+    th_free(r);
+    th_free(r2);
+    const char *bad[] = {"?limit=0", "?limit=101", "?limit=abc", "?limit=-1", "?page_token=%27%3B--", "?type=bank"};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        snprintf(path, sizeof path, "/v1/organizations%s", bad[k]);
+        r = call("GET", path, PROVINCE, NULL);
+        expect_problem(r, 422);
+        th_free(r);
+    }
+    /* without ?limit= a page holds 20 */
+    for (int n = 0; n < 6; n++) {
+        char body[128];
+        snprintf(body, sizeof body, "{\"type\":\"assessor\",\"name\":\"评估机构%d\"}", n);
+        r = call("POST", "/v1/organizations", PROVINCE, body);
+        th_free(r);
+    }
+    r = call("GET", "/v1/organizations", PROVINCE, NULL);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 20);
+    ck_assert(json_is_string(json_object_get(r->json, "next_page_token")));
+    th_free(r);
+}
+END_TEST
+
+START_TEST(unknown_organisations_are_404)
+{
+    const char *paths[] = {"/v1/organizations/999999", "/v1/organizations/abc", "/v1/organizations/0",
+                           "/v1/organizations/99999999999999999999", "/v1/organizations/999999?id=1"};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        th_response *r = call("GET", paths[i], PROVINCE, NULL);
+        expect_problem(r, 404);
+        th_free(r);
+    }
+}
+END_TEST
+
+/* ---- users ---- */
+
+START_TEST(the_province_creates_users_who_can_log_in)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"username\":\"dalian\",\"password\":\"" USER_PASSWORD "\",\"org_id\":3,\"display_name\":\"大连市用户\"}");
+    th_response *r = call("POST", "/v1/users", PROVINCE, body);
+    ck_assert_int_eq(r->status, 201);
+    ck_assert_str_eq(json_string_value(json_object_get(r->json, "username")), "dalian");
+    ck_assert_ptr_null(json_object_get(r->json, "password"));
+    ck_assert_ptr_null(json_object_get(r->json, "password_hash"));
+    th_free(r);
+    int status;
+    char *t = login("dalian", USER_PASSWORD, &status);
+    ck_assert_ptr_nonnull(t);
+    r = th_json(port, "GET", "/v1/me", t, NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "organization"), "region_code")), "210200");
+    th_free(r);
+    free(t);
+}
+END_TEST
+
+START_TEST(only_the_province_may_create_users)
+{
+    const char *body = "{\"username\":\"intruder\",\"password\":\"" USER_PASSWORD "\",\"org_id\":1,\"display_name\":\"X\"}";
+    for (int role = CITY; role < NROLES; role++) {
+        th_response *r = call("POST", "/v1/users", role, body);
+        expect_problem(r, 403);
+        th_free(r);
+    }
+    th_response *r = call("POST", "/v1/users", -1, body);
+    expect_problem(r, 401);
+    th_free(r);
+    int status;
+    ck_assert_ptr_null(login("intruder", USER_PASSWORD, &status));
+}
+END_TEST
+
+START_TEST(user_rules_are_enforced)
+{
+    struct {
+        const char *body;
+        int status;
+        const char *field;
+    } cases[] = {
+        {"{\"username\":\"shenyang\",\"password\":\"" USER_PASSWORD "\",\"org_id\":2,\"display_name\":\"重名\"}", 409, "username"},
+        {"{\"username\":\"ghost\",\"password\":\"" USER_PASSWORD "\",\"org_id\":999999,\"display_name\":\"G\"}", 422, "org_id"},
+        {"{\"username\":\"ghost\",\"password\":\"" USER_PASSWORD "\",\"org_id\":\"2\",\"display_name\":\"G\"}", 422, "org_id"},
+        {"{\"username\":\"ghost\",\"password\":\"short\",\"org_id\":2,\"display_name\":\"G\"}", 422, "password"},
+        {"{\"username\":\"Ghost\",\"password\":\"" USER_PASSWORD "\",\"org_id\":2,\"display_name\":\"G\"}", 422, "username"},
+        {"{\"username\":\"ghost\",\"password\":\"" USER_PASSWORD "\",\"display_name\":\"G\"}", 422, "org_id"},
+        {"{\"username\":\"ghost\",\"password\":\"" USER_PASSWORD "\",\"org_id\":2,\"display_name\":\"G\",\"role\":\"province\"}", 422, "role"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        th_response *r = call("POST", "/v1/users", PROVINCE, cases[i].body);
+        expect_problem(r, cases[i].status);
+        ck_assert_msg(has_field_error(r, cases[i].field), "case %zu: %s", i, r->body);
+        th_free(r);
+    }
+}
+END_TEST
+
+/* ---- throttling ---- */
+
+START_TEST(failed_logins_lock_the_username)
+{
+    int status;
+    for (int i = 0; i < 3; i++) {
+        ck_assert_ptr_null(login("auditor", "not-the-password", &status));
+        ck_assert_int_eq(status, 401);
+    }
+    /* locked: even the right password is refused, with Retry-After */
+    th_response *r = call("POST", "/v1/auth/token", -1, "{\"username\":\"auditor\",\"password\":\"" USER_PASSWORD "\"}");
+    expect_problem(r, 429);
+    char retry[32];
+    ck_assert_ptr_nonnull(th_header(r, "Retry-After", retry, sizeof retry));
+    ck_assert(atoi(retry) > 0);
+    th_free(r);
+    /* other users are not affected */
+    char *t = login("assessor1", USER_PASSWORD, &status);
+    ck_assert_ptr_nonnull(t);
+    free(t);
+    /* the tokens issued before still work */
+    ck_assert_int_eq(me_status(tokens[SUPERVISOR]), 200);
+}
+END_TEST
+
+/* ---- the database stopped under a running server ---- */
+
+static void admin_sql(const char *sql)
+{
+    PGconn *pg = PQconnectdb(th_env("SHIFAN_TEST_ADMIN_URL"));
+    PGresult *res = PQexec(pg, sql);
+    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK, "%s",
+                  PQerrorMessage(pg));
+    PQclear(res);
+    PQfinish(pg);
+}
+
+START_TEST(a_lost_database_answers_503_and_recovers)
+{
+    admin_sql("ALTER DATABASE shifan_http ALLOW_CONNECTIONS false");
+    admin_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'shifan_http'");
+    th_response *r = call("GET", "/v1/organizations", PROVINCE, NULL);
+    expect_problem(r, 503);
+    char retry[32];
+    ck_assert_ptr_nonnull(th_header(r, "Retry-After", retry, sizeof retry));
+    ck_assert_ptr_null(strstr(r->body, "FATAL"));       /* no library message */
+    ck_assert_ptr_null(strstr(r->body, "shifan_http")); /* no database name */
+    th_free(r);
+    r = call("GET", "/readyz", -1, NULL);
+    expect_problem(r, 503);
+    th_free(r);
+    r = call("GET", "/healthz", -1, NULL);
+    ck_assert_int_eq(r->status, 200);
+    th_free(r);
+    admin_sql("ALTER DATABASE shifan_http ALLOW_CONNECTIONS true");
+    r = call("GET", "/v1/organizations", PROVINCE, NULL);
+    ck_assert_int_eq(r->status, 200);
+    th_free(r);
+}
+END_TEST
+
+/* ---- shutdown and a second instance ---- */
+
+typedef struct {
+    int port;
+    int status;
+} slow_call;
+
+static void *slow_login(void *p)
+{
+    slow_call *c = p;
+    th_response *r = th_json(c->port, "POST", "/v1/auth/token", NULL,
+                             "{\"username\":\"assessor1\",\"password\":\"" USER_PASSWORD "\"}");
+    c->status = r ? r->status : 0;
+    th_free(r);
+    return NULL;
+}
+
+START_TEST(sigterm_drains_in_flight_requests_and_exits_cleanly)
+{
+    /* a second instance on the same database: migrations are applied already, so it starts */
+    th_server second;
+    static char key_env[700];
+    snprintf(key_env, sizeof key_env, "SHIFAN_JWT_KEY_FILE=%s", key_path);
+    const char *env[] = {key_env, "SHIFAN_HASH_CONCURRENCY=1", NULL};
+    ck_assert_int_eq(th_server_start(&second, th_env("SHIFAN_TEST_HTTP_URL"), data_dir, env), 0);
+    /* a token from one instance works on the other */
+    th_response *r = th_json(second.port, "GET", "/v1/me", tokens[CITY], NULL);
+    ck_assert_int_eq(r->status, 200);
+    th_free(r);
+    /* a login takes a while (600,000 PBKDF2 rounds); SIGTERM arrives in the middle of it */
+    slow_call calls[3];
+    pthread_t threads[3];
+    for (int i = 0; i < 3; i++) {
+        calls[i] = (slow_call){second.port, 0};
+        pthread_create(&threads[i], NULL, slow_login, &calls[i]);
+    }
+    /* wait until all three are inside the server (the /metrics call itself is the fourth) */
+    long in_flight = 0;
+    for (int tries = 0; tries < 500 && in_flight < 4; tries++) {
+        th_response *m = th_json(second.port, "GET", "/metrics", NULL, NULL);
+        const char *g = m ? strstr(m->body, "\nshifan_http_requests_in_flight ") : NULL;
+        in_flight = g ? atol(g + strlen("\nshifan_http_requests_in_flight ")) : 0;
+        th_free(m);
+    }
+    ck_assert_int_ge(in_flight, 4);
+    ck_assert_int_eq(th_server_stop(&second), 0);
+    for (int i = 0; i < 3; i++) {
+        pthread_join(threads[i], NULL);
+        ck_assert_int_eq(calls[i].status, 200);
+    }
+}
+END_TEST
+
+START_TEST(guessing_from_one_client_is_throttled)
+{
+    /* last: this locks 127.0.0.1 out of logging in for the rest of the run */
+    int status = 0, attempts = 0;
+    char name[64];
+    while (attempts < 60) {
+        snprintf(name, sizeof name, "guess-%d", attempts++);
+        char *t = login(name, "wrong-password-x", &status);
+        free(t);
+        if (status == 429)
+            break;
+        ck_assert_int_eq(status, 401);
+    }
+    ck_assert_int_eq(status, 429);
+    ck_assert(attempts <= 41);
+}
+END_TEST
+
+START_TEST(the_server_is_still_up_and_stops_cleanly)
+{
+    th_response *r = call("GET", "/healthz", -1, NULL);
+    ck_assert_int_eq(r->status, 200);
+    th_free(r);
+    ck_assert_int_eq(me_status(tokens[PROVINCE]), 200);
+    /* exit status 0: drained, and (in the sanitizer build) no leak or error reported */
+    int status = th_server_stop(&server);
+    server.pid = 0;
+    if (status != 0) {
+        char *log = th_read_file(server.log_path);
+        const char *report = log ? strstr(log, "==ERROR") : NULL;
+        fprintf(stderr, "server exit status %d\n%s\n", status, report ? report : "(no sanitizer report)");
+        free(log);
+    }
+    ck_assert_int_eq(status, 0);
+}
+END_TEST
+
+static Suite *http_suite(void)
+{
+    Suite *s = suite_create("http");
+    TCase *tc = tcase_create("server");
+    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, health_ready_metrics_and_contract_answer);
+    tcase_add_test(tc, request_id_is_echoed_or_generated);
+    tcase_add_test(tc, each_request_logs_one_line_and_no_secret);
+    tcase_add_test(tc, unknown_paths_and_methods);
+    tcase_add_test(tc, login_issues_a_bearer_jwt_with_every_claim);
+    tcase_add_test(tc, wrong_password_and_unknown_user_look_the_same);
+    tcase_add_test(tc, malformed_bodies_are_refused_with_the_right_status);
+    tcase_add_test(tc, field_errors_name_every_field);
+    tcase_add_test(tc, bodies_over_the_limit_are_413_and_at_the_limit_are_read);
+    tcase_add_test(tc, me_answers_every_role);
+    tcase_add_test(tc, me_needs_a_valid_bearer_token);
+    tcase_add_test(tc, forged_tokens_are_refused);
+    tcase_add_test(tc, a_revoked_token_stops_working_at_once);
+    tcase_add_test(tc, the_province_creates_organisations);
+    tcase_add_test(tc, only_the_province_may_create_organisations);
+    tcase_add_test(tc, province_and_supervisor_read_organisations_others_may_not);
+    tcase_add_test(tc, organisation_rules_are_enforced);
+    tcase_add_test(tc, organisations_page_with_opaque_tokens);
+    tcase_add_test(tc, unknown_organisations_are_404);
+    tcase_add_test(tc, the_province_creates_users_who_can_log_in);
+    tcase_add_test(tc, only_the_province_may_create_users);
+    tcase_add_test(tc, user_rules_are_enforced);
+    tcase_add_test(tc, failed_logins_lock_the_username);
+    tcase_add_test(tc, a_lost_database_answers_503_and_recovers);
+    tcase_add_test(tc, sigterm_drains_in_flight_requests_and_exits_cleanly);
+    tcase_add_test(tc, guessing_from_one_client_is_throttled);
+    tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    srand((unsigned)time(NULL) ^ (unsigned)getpid());
+    SRunner *sr = srunner_create(http_suite());
+    /* one process: the tests share the server, its users and their tokens */
+    srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
