@@ -27,4 +27,15 @@ void sf_get_organization(sf_ctx *ctx);
 /* users.c */
 void sf_post_user(sf_ctx *ctx);
 
+/* rounds.c */
+void sf_post_round(sf_ctx *ctx);
+void sf_list_rounds(sf_ctx *ctx);
+void sf_get_round(sf_ctx *ctx);
+
+/* platforms.c */
+void sf_post_platform(sf_ctx *ctx);
+void sf_list_platforms(sf_ctx *ctx);
+void sf_get_platform(sf_ctx *ctx);
+void sf_patch_platform(sf_ctx *ctx);
+
 #endif

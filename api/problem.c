@@ -115,6 +115,8 @@ int sf_http_status_for(sf_status status)
 void sf_reply_status(sf_ctx *ctx, sf_status status, const char *detail, const sf_errors *errors)
 {
     int http = sf_http_status_for(status);
+    if (detail == NULL && errors != NULL && errors->detail[0] != '\0')
+        detail = errors->detail;
     if (http == 503 && detail == NULL)
         detail = "the database is unavailable; try again shortly";
     if (http == 500)

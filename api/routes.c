@@ -24,6 +24,15 @@ sf_route sf_routes[] = {
 
     {"POST", "/v1/users", sf_post_user, SF_TOKEN, SF_ACT_MANAGE_USERS, 0},
 
+    {"POST", "/v1/rounds", sf_post_round, SF_TOKEN, SF_ACT_MANAGE_ROUNDS, 0},
+    {"GET", "/v1/rounds", sf_list_rounds, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0},
+    {"GET", "/v1/rounds/:id", sf_get_round, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0},
+
+    {"POST", "/v1/platforms", sf_post_platform, SF_TOKEN, SF_ACT_MANAGE_PLATFORMS, 0},
+    {"GET", "/v1/platforms", sf_list_platforms, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0},
+    {"GET", "/v1/platforms/:id", sf_get_platform, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0},
+    {"PATCH", "/v1/platforms/:id", sf_patch_platform, SF_TOKEN, SF_ACT_MANAGE_PLATFORMS, 0},
+
     {NULL, NULL, NULL, SF_PUBLIC, NO_ACTION, 0},
 };
 

@@ -117,22 +117,39 @@ int64_t sf_path_id(const sf_ctx *ctx, const char *name)
     return 0;
 }
 
+int sf_etag(const json_t *doc, char out[40])
+{
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    if (text == NULL)
+        return -1;
+    unsigned char digest[32];
+    unsigned int dlen = 0;
+    EVP_Digest(text, strlen(text), digest, &dlen, EVP_sha256(), NULL);
+    free(text);
+    out[0] = '"';
+    for (int i = 0; i < 16; i++)
+        snprintf(out + 1 + 2 * i, 3, "%02x", digest[i]);
+    out[33] = '"';
+    out[34] = '\0';
+    return 0;
+}
+
+int sf_if_match_fails(const sf_ctx *ctx, const char *etag)
+{
+    const char *im = sf_header(ctx, "If-Match");
+    if (im == NULL || strcmp(im, "*") == 0)
+        return 0;
+    return strstr(im, etag) == NULL;
+}
+
 void sf_reply_resource(sf_ctx *ctx, int status, json_t *body)
 {
-    char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-    if (text == NULL) {
+    char etag[40];
+    if (sf_etag(body, etag) != 0) {
         json_decref(body);
         sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
         return;
     }
-    unsigned char digest[32];
-    unsigned int dlen = 0;
-    EVP_Digest(text, strlen(text), digest, &dlen, EVP_sha256(), NULL);
-    char etag[40] = "\"";
-    for (int i = 0; i < 16; i++)
-        snprintf(etag + 1 + 2 * i, 3, "%02x", digest[i]);
-    strcat(etag, "\"");
-    free(text);
     sf_set_header(ctx, "ETag", etag);
     const char *inm = sf_header(ctx, "If-None-Match");
     if (status == 200 && inm != NULL && (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0)) {
@@ -141,4 +158,41 @@ void sf_reply_resource(sf_ctx *ctx, int status, json_t *body)
         return;
     }
     sf_reply_json(ctx, status, body);
+}
+
+void sf_reply_doc(sf_ctx *ctx, int status, char *json_text)
+{
+    json_t *doc = json_text ? json_loads(json_text, 0, NULL) : NULL;
+    free(json_text);
+    if (doc == NULL) {
+        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        return;
+    }
+    sf_reply_resource(ctx, status, doc);
+}
+
+void sf_reply_page(sf_ctx *ctx, char *items_json, int64_t next_after)
+{
+    json_t *items = items_json ? json_loads(items_json, 0, NULL) : NULL;
+    free(items_json);
+    if (!json_is_array(items)) {
+        json_decref(items);
+        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        return;
+    }
+    json_t *next = next_after > 0 ? sf_page_token(next_after) : json_null();
+    sf_reply_json(ctx, 200, json_pack("{s:o, s:o}", "items", items, "next_page_token", next));
+}
+
+int64_t sf_query_int(const sf_ctx *ctx, const char *name, int64_t min, int64_t max, sf_errors *errors)
+{
+    const char *v = sf_param(ctx, name);
+    long long n;
+    if (v == NULL)
+        return 0;
+    if (!parse_int(v, min, max, &n)) {
+        sf_errors_add(errors, name, "must be an integer from %lld to %lld", (long long)min, (long long)max);
+        return 0;
+    }
+    return n;
 }

@@ -33,8 +33,24 @@ json_t *sf_page_token(int64_t last_id);
 /* Reads a positive integer id from a path segment; 0 if it is not one. */
 int64_t sf_path_id(const sf_ctx *ctx, const char *name);
 
+/* The strong ETag of a document: a hash of its canonical JSON, quoted. 0 or -1. */
+int sf_etag(const json_t *doc, char out[40]);
+
+/* Whether an If-Match header is present and names another ETag (answer 412). */
+int sf_if_match_fails(const sf_ctx *ctx, const char *etag);
+
 /* Answers the resource with an ETag (a hash of its JSON), or 304 when If-None-Match names
  * it. Steals `body`. */
 void sf_reply_resource(sf_ctx *ctx, int status, json_t *body);
+
+/* Answers a resource document produced by the database (JSON text, taken and freed). */
+void sf_reply_doc(sf_ctx *ctx, int status, char *json_text);
+
+/* Answers a collection page: the items (JSON array text, taken and freed) and the token for
+ * the page after `next_after` (none when 0). */
+void sf_reply_page(sf_ctx *ctx, char *items_json, int64_t next_after);
+
+/* Reads an optional non-negative integer query parameter; 0 when absent. */
+int64_t sf_query_int(const sf_ctx *ctx, const char *name, int64_t min, int64_t max, sf_errors *errors);
 
 #endif

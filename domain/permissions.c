@@ -45,6 +45,14 @@ static const unsigned allowed[SF_ACT__COUNT] = {
     [SF_ACT_READ_ORGANIZATIONS] = P | S,
     [SF_ACT_MANAGE_ORGANIZATIONS] = P,
     [SF_ACT_MANAGE_USERS] = P,
+    [SF_ACT_READ_WORKFLOW] = P | C | A | S,
+    [SF_ACT_MANAGE_ROUNDS] = P | C,
+    [SF_ACT_MANAGE_PLATFORMS] = P | C | A,
+    [SF_ACT_RECOMMEND] = C | A,
+    [SF_ACT_DECIDE] = P | C,
+    [SF_ACT_READ_CALENDAR] = P | C | A | T | S,
+    [SF_ACT_MANAGE_CALENDAR] = P,
+    [SF_ACT_READ_AUDIT] = P | S,
 };
 
 int sf_role_may(sf_role role, sf_action action)
@@ -52,4 +60,34 @@ int sf_role_may(sf_role role, sf_action action)
     if ((unsigned)action >= SF_ACT__COUNT || role == SF_ROLE_NONE)
         return 0;
     return (allowed[action] & (1u << role)) != 0;
+}
+
+int sf_decides_round(const sf_caller *c, const char *round_level, const char *round_region)
+{
+    if (strcmp(round_level, "province") == 0)
+        return c->role == SF_ROLE_PROVINCE;
+    return c->role == SF_ROLE_CITY && strcmp(c->region_code, round_region) == 0;
+}
+
+int sf_may_see_platform(const sf_caller *c, const char *platform_region, int64_t created_by_org)
+{
+    switch (c->role) {
+    case SF_ROLE_PROVINCE:
+    case SF_ROLE_SUPERVISOR:
+        return 1;
+    case SF_ROLE_CITY:
+        return strcmp(c->region_code, platform_region) == 0;
+    case SF_ROLE_ASSOCIATION:
+        return created_by_org == c->org_id;
+    default:
+        return 0;
+    }
+}
+
+int sf_may_see_application(const sf_caller *c, int64_t recommender_org, const char *round_level,
+                           const char *round_region)
+{
+    if (c->role == SF_ROLE_PROVINCE || c->role == SF_ROLE_SUPERVISOR)
+        return 1;
+    return recommender_org == c->org_id || sf_decides_round(c, round_level, round_region);
 }

@@ -27,6 +27,14 @@ typedef enum {
     SF_ACT_READ_ORGANIZATIONS,
     SF_ACT_MANAGE_ORGANIZATIONS,
     SF_ACT_MANAGE_USERS,
+    SF_ACT_READ_WORKFLOW,        /* rounds, platforms, applications, notices, awards */
+    SF_ACT_MANAGE_ROUNDS,        /* Art. 20 (province), Art. 26 (city) */
+    SF_ACT_MANAGE_PLATFORMS,     /* Art. 15, 27 */
+    SF_ACT_RECOMMEND,            /* applications, report, form, materials, recommend, withdraw */
+    SF_ACT_DECIDE,               /* review, publicity, objections, award, revocation */
+    SF_ACT_READ_CALENDAR,
+    SF_ACT_MANAGE_CALENDAR,
+    SF_ACT_READ_AUDIT,           /* Art. 25 */
     SF_ACT__COUNT
 } sf_action;
 
@@ -42,5 +50,18 @@ typedef struct {
     char jti[40];         /* the token's id, for revocation */
     int64_t token_expires_at;  /* Unix seconds */
 } sf_caller;
+
+/* The organisation that decides a round: the province for a province-level round
+ * (Art. 18, 19), a city for its own city-level round (Art. 26). */
+int sf_decides_round(const sf_caller *caller, const char *round_level, const char *round_region);
+
+/* Who sees a platform: the province and the supervisor all; a city those of its region
+ * (Art. 15); an association those it registered (Art. 27). */
+int sf_may_see_platform(const sf_caller *caller, const char *platform_region, int64_t created_by_org);
+
+/* Who sees an application: its recommender, the round's deciding authority, the province
+ * and the supervisor (Art. 25). */
+int sf_may_see_application(const sf_caller *caller, int64_t recommender_org, const char *round_level,
+                           const char *round_region);
 
 #endif

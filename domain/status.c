@@ -25,6 +25,15 @@ void sf_errors_init(sf_errors *errors)
 {
     errors->count = 0;
     errors->dropped = 0;
+    errors->detail[0] = '\0';
+}
+
+void sf_errors_detail(sf_errors *errors, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errors->detail, sizeof errors->detail, fmt, ap);
+    va_end(ap);
 }
 
 void sf_errors_add(sf_errors *errors, const char *field, const char *fmt, ...)

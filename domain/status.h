@@ -35,11 +35,15 @@ typedef struct {
     size_t count;
     size_t dropped;
     sf_field_error items[SF_MAX_FIELD_ERRORS];
+    char detail[256];   /* one sentence for the problem's "detail", or "" */
 } sf_errors;
 
 void sf_errors_init(sf_errors *errors);
 void sf_errors_add(sf_errors *errors, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int sf_errors_any(const sf_errors *errors);
+
+/* Sets the one-sentence detail (e.g. "the application is awarded, not recommended"). */
+void sf_errors_detail(sf_errors *errors, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -209,3 +209,15 @@ int sf_db_get_bool(const PGresult *res, int row, int col)
 {
     return !PQgetisnull(res, row, col) && PQgetvalue(res, row, col)[0] == 't';
 }
+
+sf_status sf_db_page(const PGresult *res, char **json_array, int64_t *next_after)
+{
+    *json_array = sf_db_strdup(res, 0);
+    *next_after = sf_db_get_bool(res, 0, 2) ? sf_db_get_int(res, 0, 1) : 0;
+    return *json_array ? SF_OK : SF_INTERNAL;
+}
+
+char *sf_db_strdup(const PGresult *res, int col)
+{
+    return strdup(PQgetvalue(res, 0, col));
+}

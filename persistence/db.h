@@ -9,9 +9,13 @@
 #define SF_DB_H
 
 #include <libpq-fe.h>
+#include <stdint.h>
 
 #include "domain/status.h"
 #include "persistence/pool.h"
+
+/* The libpq handle of a checked-out connection (persistence/ only). */
+PGconn *sf_conn_pg(sf_conn *conn);
 
 /* A statement, defined as a static constant next to the repository that uses it. Its
  * address names it on each connection. */
@@ -59,6 +63,20 @@ typedef sf_status (*sf_tx_body)(sf_conn *conn, void *ctx);
  * and its status returned. State changes and their audit events go through here (or through
  * one statement that does both), so they commit together or not at all. */
 sf_status sf_tx_run(sf_pool *pool, sf_tx_body body, void *ctx);
+
+/* Paging in SQL: a subquery named "page" yields (id, doc, rn) for up to limit + 1 rows
+ * ($5 is the limit by convention of the statements that use it); this selects the first
+ * `limit` docs as a JSON array, the last id, and whether a further row exists. */
+#define SF_PAGE_SELECT                                                                    \
+    "SELECT coalesce(jsonb_agg(doc ORDER BY rn) FILTER (WHERE rn <= $5), '[]')::text,"   \
+    " max(id) FILTER (WHERE rn <= $5), count(*) > $5"
+
+/* Reads a row of SF_PAGE_SELECT: *json_array (free()) and *next_after (0 when no page
+ * follows). */
+sf_status sf_db_page(const PGresult *res, char **json_array, int64_t *next_after);
+
+/* Copies field (row 0, col) into a new string (free()); NULL on allocation failure. */
+char *sf_db_strdup(const PGresult *res, int col);
 
 /* Small conversions for repositories: a 64-bit integer as decimal text; a field of a result
  * row as an integer / bool (0 for NULL). */

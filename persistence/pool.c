@@ -4,7 +4,10 @@
  */
 #include "persistence/pool.h"
 
+#include "persistence/db.h"
+
 #include <errno.h>
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>

@@ -6,11 +6,12 @@
  * Connections are opened lazily; a connection found broken is reopened on checkout, and one
  * left inside a transaction is rolled back. When the database cannot be reached, or no
  * connection frees up within the checkout timeout, acquisition fails with SF_UNAVAILABLE.
+ *
+ * This header is free of libpq so that api/ can hold a pool without seeing the driver;
+ * persistence/db.h gives the repositories the libpq handle.
  */
 #ifndef SF_POOL_H
 #define SF_POOL_H
-
-#include <libpq-fe.h>
 
 #include "domain/status.h"
 
@@ -37,9 +38,6 @@ sf_status sf_pool_acquire(sf_pool *pool, sf_conn **out);
 void sf_pool_release(sf_pool *pool, sf_conn *conn);
 
 void sf_pool_get_stats(sf_pool *pool, sf_pool_stats *stats);
-
-/* The libpq handle of a checked-out connection. */
-PGconn *sf_conn_pg(sf_conn *conn);
 
 /* Marks a connection whose link to the server failed; the pool reopens it on next use. */
 void sf_conn_mark_broken(sf_conn *conn);

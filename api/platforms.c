@@ -1,0 +1,238 @@
+/*
+ * /v1/platforms: the service platforms and their operators. A city registers and sees the
+ * platforms of its own region (Art. 15); an association those it registers (Art. 27); the
+ * province and the supervisor see all.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/handlers.h"
+#include "api/json_input.h"
+#include "api/problem.h"
+#include "api/views.h"
+#include "domain/accounts.h"
+#include "domain/calendar.h"
+#include "domain/credit_code.h"
+#include "domain/eligibility.h"
+#include "domain/regions.h"
+#include "persistence/platforms.h"
+
+/* functions: a non-empty array of Art. 13 function ids without repeats, as an array literal. */
+static void read_functions(json_t *list, char *out, size_t len, sf_errors *e)
+{
+    if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > SF_FUNCTION_COUNT) {
+        sf_errors_add(e, "functions", "must be a non-empty array of information, technology, entrepreneurship, training, financing");
+        return;
+    }
+    snprintf(out, len, "{");
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) {
+        const char *id = json_string_value(v);
+        if (!sf_function_is_known(id)) {
+            sf_errors_add(e, "functions", "item %zu is not a function of Art. 13", i);
+            return;
+        }
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(json_string_value(json_array_get(list, k)), id) == 0) {
+                sf_errors_add(e, "functions", "%s is listed twice", id);
+                return;
+            }
+        if (i > 0)
+            strncat(out, ",", len - strlen(out) - 1);
+        strncat(out, id, len - strlen(out) - 1);
+    }
+    strncat(out, "}", len - strlen(out) - 1);
+}
+
+static void check_text(const char *field, const char *value, long max, sf_errors *e)
+{
+    long n = value ? sf_utf8_length(value) : 0;
+    if (value != NULL && (n < 1 || n > max || value[strspn(value, " ")] == '\0'))
+        sf_errors_add(e, field, "must be 1-%ld characters", max);
+}
+
+/* Reads the fields of a platform body; for a PATCH (`partial`) every field is optional and
+ * region_code may not change. */
+static void read_platform(json_t *body, int partial, sf_platform_fields *f, char *functions, size_t flen,
+                          sf_errors *e)
+{
+    static const char *const fields[] = {"name", "region_code", "functions", "operator", NULL};
+    static const char *const op_fields[] = {"name", "credit_code", "established_on", "address", NULL};
+    memset(f, 0, sizeof *f);
+    sf_json_only(body, fields, e);
+    f->name = sf_json_string(body, "name", !partial, e);
+    check_text("name", f->name, 200, e);
+    if (partial) {
+        if (json_object_get(body, "region_code") != NULL)
+            sf_errors_add(e, "region_code", "cannot change: a platform stays in its region");
+    } else {
+        f->region_code = sf_json_string(body, "region_code", 1, e);
+        if (f->region_code != NULL && sf_region_city(f->region_code) == NULL)
+            sf_errors_add(e, "region_code", "must be the code of one of Liaoning's 14 cities");
+    }
+    json_t *fn = json_object_get(body, "functions");
+    if (fn != NULL || !partial) {
+        read_functions(fn, functions, flen, e);
+        f->functions = functions;
+    }
+    json_t *op = json_object_get(body, "operator");
+    if (op == NULL && !partial) {
+        sf_errors_add(e, "operator", "is required");
+        return;
+    }
+    if (op == NULL)
+        return;
+    if (!json_is_object(op)) {
+        sf_errors_add(e, "operator", "must be an object");
+        return;
+    }
+    sf_errors sub;
+    sf_errors_init(&sub);
+    sf_json_only(op, op_fields, &sub);
+    for (size_t i = 0; i < sub.count; i++)
+        sf_errors_add(e, "operator", "%s %s", sub.items[i].field, sub.items[i].message);
+    const char *name = json_string_value(json_object_get(op, "name"));
+    const char *code = json_string_value(json_object_get(op, "credit_code"));
+    const char *est = json_string_value(json_object_get(op, "established_on"));
+    const char *address = json_string_value(json_object_get(op, "address"));
+    if (!partial && name == NULL)
+        sf_errors_add(e, "operator.name", "is required");
+    check_text("operator.name", name, 200, e);
+    if (!partial && code == NULL)
+        sf_errors_add(e, "operator.credit_code", "is required");
+    if (code != NULL && !sf_credit_code_is_valid(code))
+        sf_errors_add(e, "operator.credit_code",
+                      "is not a valid unified social credit code (GB 32100-2015: 18 characters, check character)");
+    sf_day d;
+    if (est != NULL && !sf_date_parse(est, &d))
+        sf_errors_add(e, "operator.established_on", "must be a date YYYY-MM-DD");
+    if (address != NULL && sf_utf8_length(address) > 300)
+        sf_errors_add(e, "operator.address", "must be at most 300 characters");
+    f->operator_name = name;
+    f->credit_code = code;
+    f->established_on = est;
+    f->address = address;
+}
+
+void sf_post_platform(sf_ctx *ctx)
+{
+    json_t *body = sf_json_body(ctx);
+    if (body == NULL)
+        return;
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_platform_fields f;
+    char functions[128];
+    read_platform(body, 0, &f, functions, sizeof functions, &e);
+    if (sf_errors_any(&e)) {
+        sf_reply_errors(ctx, 422, "the platform is not valid", &e);
+        goto out;
+    }
+    if (ctx->caller.role == SF_ROLE_CITY && strcmp(f.region_code, ctx->caller.region_code) != 0) {
+        sf_reply_problem(ctx, 403, "a city registers platforms of its own region only (Art. 15)");
+        goto out;
+    }
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    char *doc = NULL;
+    sf_status status = sf_platform_create(ctx->app->pool, &actor, &f, &doc, &e);
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_CONFLICT ? "the platform exists already" : NULL, &e);
+        goto out;
+    }
+    sf_reply_doc(ctx, 201, doc);
+out:
+    json_decref(body);
+}
+
+/* The platform if the caller may see it; otherwise answers 404 (or the failure) and NULL. */
+static json_t *visible_platform(sf_ctx *ctx, int64_t id, sf_platform_meta *meta)
+{
+    char *doc = NULL;
+    sf_status status = id > 0 ? sf_platform_get(ctx->app->pool, id, &doc, meta) : SF_NOT_FOUND;
+    if (status == SF_OK && !sf_may_see_platform(&ctx->caller, meta->region_code, meta->created_by_org))
+        status = SF_NOT_FOUND;
+    json_t *json = status == SF_OK ? json_loads(doc, 0, NULL) : NULL;
+    free(doc);
+    if (status == SF_OK && json == NULL)
+        status = SF_INTERNAL;
+    if (status != SF_OK)
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such platform" : NULL, NULL);
+    return json;
+}
+
+void sf_get_platform(sf_ctx *ctx)
+{
+    sf_platform_meta meta;
+    json_t *doc = visible_platform(ctx, sf_path_id(ctx, "id"), &meta);
+    if (doc != NULL)
+        sf_reply_resource(ctx, 200, doc);
+}
+
+void sf_patch_platform(sf_ctx *ctx)
+{
+    int64_t id = sf_path_id(ctx, "id");
+    json_t *body = sf_json_body(ctx);
+    if (body == NULL)
+        return;
+    sf_platform_meta meta;
+    json_t *current = visible_platform(ctx, id, &meta);
+    if (current == NULL)
+        goto out;
+    char etag[40];
+    if (sf_etag(current, etag) != 0 || sf_if_match_fails(ctx, etag)) {
+        sf_reply_problem(ctx, 412, "the platform has changed since it was read (If-Match); read it again");
+        goto out;
+    }
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_platform_fields f;
+    char functions[128];
+    read_platform(body, 1, &f, functions, sizeof functions, &e);
+    if (sf_errors_any(&e)) {
+        sf_reply_errors(ctx, 422, "the change is not valid", &e);
+        goto out;
+    }
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    char *doc = NULL;
+    sf_status status = sf_platform_update(ctx->app->pool, &actor, id, meta.version, &f, &doc, &e);
+    if (status == SF_CONFLICT && !sf_errors_any(&e)) {
+        sf_reply_problem(ctx, 412, "the platform changed while this request ran; read it again");
+        goto out;
+    }
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, NULL, &e);
+        goto out;
+    }
+    sf_reply_doc(ctx, 200, doc);
+out:
+    json_decref(current);
+    json_decref(body);
+}
+
+void sf_list_platforms(sf_ctx *ctx)
+{
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_page page;
+    sf_page_read(ctx, &page, &e);
+    const char *q = sf_param(ctx, "q");
+    const char *region = sf_param(ctx, "region_code");
+    if (q != NULL && (q[0] == '\0' || sf_utf8_length(q) < 1 || sf_utf8_length(q) > 100))
+        sf_errors_add(&e, "q", "must be 1-100 characters");
+    if (region != NULL && sf_region_city(region) == NULL)
+        sf_errors_add(&e, "region_code", "must be the code of one of Liaoning's 14 cities");
+    if (sf_errors_any(&e)) {
+        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+        return;
+    }
+    char *items;
+    int64_t next;
+    sf_status status = sf_platform_list(ctx->app->pool, &ctx->caller, q, region, page.after_id, page.limit, &items, &next);
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, NULL, NULL);
+        return;
+    }
+    sf_reply_page(ctx, items, next);
+}

@@ -1,0 +1,79 @@
+/*
+ * Rounds: create (with audit), get, list (see rounds.h).
+ */
+#include "persistence/rounds.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "persistence/db.h"
+
+/* Visibility of rounds, the SQL twin of the rule in rounds.h. */
+#define ROUND_VISIBLE \
+    "($2::text IN ('province', 'supervisor') OR level = 'province' OR region_code = $3)"
+
+static const sf_stmt INSERT_ROUND = {
+    "WITH r AS (INSERT INTO rounds (level, region_code, year, title, opens_on, closes_on, relaxed_regions,"
+    "                               relaxation_factor, quota_per_recommender, thresholds, created_by)"
+    "           VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8::numeric, $9, $10::jsonb, $11) RETURNING id)"
+    " SELECT d.doc::text, audit_append($11, $12, 'round.created', 'round', r.id, jsonb_build_object('after', d.doc), $13)"
+    " FROM r JOIN round_docs d ON d.id = r.id", 13};
+static const sf_stmt GET_ROUND = {
+    "SELECT doc::text FROM round_docs WHERE id = $1 AND " ROUND_VISIBLE, 3};
+static const sf_stmt LIST_ROUNDS = {
+    SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY id) AS rn FROM round_docs"
+    " WHERE " ROUND_VISIBLE " AND ($4::int IS NULL OR year = $4) AND id > $1 ORDER BY id LIMIT $5 + 1) page", 5};
+
+sf_status sf_round_create(sf_pool *pool, const sf_actor *actor, const sf_new_round *r, char **json,
+                          sf_errors *errors)
+{
+    sf_actor_params a;
+    sf_actor_to_params(actor, &a);
+    sf_int_text year = sf_int_to_text(r->year), quota = sf_int_to_text(r->quota);
+    const char *params[] = {r->level, r->region_code, year.s, r->title, r->opens_on, r->closes_on,
+                            r->relaxed_regions, r->relaxation_factor, r->quota > 0 ? quota.s : NULL,
+                            r->thresholds_json, a.values[0], a.values[1], a.values[2]};
+    PGresult *res;
+    sf_db_error err;
+    sf_status status = sf_db_write(pool, &INSERT_ROUND, params, &res, &err);
+    if (status == SF_CONFLICT) {
+        sf_errors_add(errors, "year", "a %s-level round of %d exists already (Art. 20: one a year)", r->level, r->year);
+        return status;
+    }
+    if (status != SF_OK)
+        return status;
+    *json = strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return *json ? SF_OK : SF_INTERNAL;
+}
+
+sf_status sf_round_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **json)
+{
+    sf_int_text idt = sf_int_to_text(id);
+    const char *params[] = {idt.s, sf_role_name(caller->role), caller->region_code};
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &GET_ROUND, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    if (PQntuples(res) == 0)
+        status = SF_NOT_FOUND;
+    else if ((*json = strdup(PQgetvalue(res, 0, 0))) == NULL)
+        status = SF_INTERNAL;
+    PQclear(res);
+    return status;
+}
+
+sf_status sf_round_list(sf_pool *pool, const sf_caller *caller, int year, int64_t after_id, int limit,
+                        char **json_array, int64_t *next_after)
+{
+    sf_int_text after = sf_int_to_text(after_id), y = sf_int_to_text(year), lim = sf_int_to_text(limit);
+    const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, year ? y.s : NULL, lim.s};
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &LIST_ROUNDS, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    status = sf_db_page(res, json_array, next_after);
+    PQclear(res);
+    return status;
+}

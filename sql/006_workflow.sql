@@ -1,0 +1,167 @@
+-- The recognition workflow (Art. 12–20, 23): rounds, platforms, applications and their
+-- materials, publicity notices, objections, awards. The C code checks the rules first; the
+-- constraints here make the database refuse what it can express on its own.
+
+-- Art. 20 and 26: one province-level round a year; one city-level round per city a year.
+CREATE TABLE rounds (
+    id                    bigserial PRIMARY KEY,
+    level                 text NOT NULL CHECK (level IN ('province', 'city')),
+    region_code           text NOT NULL REFERENCES regions (code),
+    year                  integer NOT NULL CHECK (year BETWEEN 2018 AND 9999),
+    title                 text NOT NULL CHECK (char_length(title) BETWEEN 1 AND 200),
+    opens_on              date NOT NULL,
+    closes_on             date NOT NULL,
+    relaxed_regions       text[] NOT NULL DEFAULT '{}',
+    relaxation_factor     numeric(4, 3) NOT NULL DEFAULT 1
+                          CHECK (relaxation_factor > 0 AND relaxation_factor <= 1),
+    quota_per_recommender integer CHECK (quota_per_recommender > 0),
+    thresholds            jsonb NOT NULL,
+    next_certificate_seq  integer NOT NULL DEFAULT 1 CHECK (next_certificate_seq >= 1),
+    created_by            bigint REFERENCES users (id),
+    created_at            timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT rounds_dates CHECK (closes_on >= opens_on),
+    CONSTRAINT rounds_level_region CHECK ((level = 'province') = (region_code = '210000')),
+    CONSTRAINT rounds_one_a_year UNIQUE (level, region_code, year)
+);
+CREATE INDEX rounds_year ON rounds (year DESC, id);
+
+-- Service platforms and their operators (the legal person of Art. 12(1)).
+CREATE TABLE platforms (
+    id              bigserial PRIMARY KEY,
+    name            text NOT NULL CHECK (char_length(name) BETWEEN 1 AND 200),
+    region_code     text NOT NULL REFERENCES regions (code) CHECK (region_code <> '210000'),
+    functions       text[] NOT NULL CHECK (cardinality(functions) >= 1 AND functions <@
+                        ARRAY['information', 'technology', 'entrepreneurship', 'training', 'financing']),
+    operator_name   text NOT NULL CHECK (char_length(operator_name) BETWEEN 1 AND 200),
+    credit_code     text NOT NULL CHECK (credit_code ~ '^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$'),
+    established_on  date,
+    address         text NOT NULL DEFAULT '' CHECK (char_length(address) <= 300),
+    created_by_org  bigint NOT NULL REFERENCES organizations (id),
+    version         integer NOT NULL DEFAULT 1,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT platforms_name_per_operator UNIQUE (credit_code, name)
+);
+CREATE INDEX platforms_region ON platforms (region_code, id);
+
+-- One application per platform per round (DESIGN.md §2).
+CREATE TABLE applications (
+    id                 bigserial PRIMARY KEY,
+    round_id           bigint NOT NULL REFERENCES rounds (id),
+    platform_id        bigint NOT NULL REFERENCES platforms (id),
+    recommender_org_id bigint NOT NULL REFERENCES organizations (id),
+    status             text NOT NULL DEFAULT 'draft' CHECK (status IN
+                       ('draft', 'recommended', 'approved', 'publicized', 'awarded', 'rejected', 'withdrawn')),
+    report             jsonb,
+    recommendation     jsonb,
+    review_comment     text,
+    recommended_at     timestamptz,
+    version            integer NOT NULL DEFAULT 1,
+    created_at         timestamptz NOT NULL DEFAULT now(),
+    updated_at         timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT applications_one_per_round UNIQUE (round_id, platform_id)
+);
+CREATE INDEX applications_round_status ON applications (round_id, status, id);
+CREATE INDEX applications_recommender ON applications (recommender_org_id, round_id, status, id);
+CREATE INDEX applications_platform ON applications (platform_id);
+
+-- Art. 17: the application's materials; content immutable once the application leaves draft.
+CREATE TABLE materials (
+    id             bigserial PRIMARY KEY,
+    application_id bigint NOT NULL REFERENCES applications (id),
+    kind           text NOT NULL CHECK (kind IN ('application_report', 'business_license', 'audit_report',
+                       'premises_proof', 'service_evidence', 'prior_recognition', 'qualifications',
+                       'authenticity_declaration')),
+    filename       text NOT NULL CHECK (char_length(filename) BETWEEN 1 AND 255),
+    content_type   text NOT NULL,
+    size_bytes     integer NOT NULL CHECK (size_bytes > 0),
+    sha256         text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    content        bytea NOT NULL,
+    uploaded_by    bigint NOT NULL REFERENCES users (id),
+    uploaded_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX materials_application ON materials (application_id, id);
+
+-- Art. 18: publicity of the review result for 15 working days.
+CREATE TABLE publicity_notices (
+    id          bigserial PRIMARY KEY,
+    round_id    bigint NOT NULL REFERENCES rounds (id),
+    title       text NOT NULL CHECK (char_length(title) BETWEEN 1 AND 200),
+    start_date  date NOT NULL,
+    end_date    date NOT NULL CHECK (end_date >= start_date),
+    created_by  bigint REFERENCES users (id),
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX publicity_notices_dates ON publicity_notices (end_date DESC, id);
+
+CREATE TABLE publicity_notice_items (
+    notice_id      bigint NOT NULL REFERENCES publicity_notices (id),
+    application_id bigint NOT NULL UNIQUE REFERENCES applications (id),
+    PRIMARY KEY (notice_id, application_id)
+);
+
+-- Art. 18, 25: objections from anyone during the publicity period; the province resolves.
+CREATE TABLE objections (
+    id             bigserial PRIMARY KEY,
+    notice_id      bigint NOT NULL REFERENCES publicity_notices (id),
+    application_id bigint NOT NULL REFERENCES applications (id),
+    objector_name  text NOT NULL CHECK (char_length(objector_name) BETWEEN 1 AND 100),
+    contact        text NOT NULL CHECK (char_length(contact) BETWEEN 1 AND 200),
+    reason         text NOT NULL CHECK (char_length(reason) BETWEEN 1 AND 5000),
+    client         text NOT NULL,
+    status         text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'upheld', 'dismissed')),
+    resolution     text,
+    resolved_by    bigint REFERENCES users (id),
+    resolved_at    timestamptz,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT objections_resolved CHECK ((status = 'open') = (resolved_at IS NULL))
+);
+CREATE INDEX objections_application ON objections (application_id, status);
+CREATE INDEX objections_status ON objections (status, id);
+CREATE INDEX objections_client ON objections (client, created_at);
+
+-- Art. 19, 23: the title. "expired" is not stored: it is read from valid_until.
+CREATE TABLE awards (
+    id                bigserial PRIMARY KEY,
+    application_id    bigint NOT NULL UNIQUE REFERENCES applications (id),
+    platform_id       bigint NOT NULL REFERENCES platforms (id),
+    round_id          bigint NOT NULL REFERENCES rounds (id),
+    level             text NOT NULL CHECK (level IN ('province', 'city')),
+    certificate_no    text NOT NULL UNIQUE,
+    certificate_seq   integer NOT NULL,
+    awarded_on        date NOT NULL,
+    valid_from        date NOT NULL,
+    valid_until       date NOT NULL CHECK (valid_until >= valid_from),
+    status            text NOT NULL DEFAULT 'active'
+                      CHECK (status IN ('active', 'revocation_pending', 'revoked')),
+    revoked_on        date,
+    revocation_reason text CHECK (revocation_reason IN ('violation', 'failed_assessment', 'other')),
+    revocation_detail text,
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT awards_seq_per_round UNIQUE (round_id, certificate_seq),
+    CONSTRAINT awards_revocation CHECK ((status = 'revoked') = (revoked_on IS NOT NULL AND revocation_reason IS NOT NULL))
+);
+CREATE INDEX awards_platform ON awards (platform_id, valid_until DESC);
+CREATE INDEX awards_status ON awards (status, valid_until, id);
+
+-- JSON views: the one place each resource's API shape is assembled.
+CREATE VIEW round_docs AS
+SELECT r.id, r.level, r.region_code, r.year, r.opens_on, r.closes_on, r.relaxed_regions,
+       r.relaxation_factor, r.quota_per_recommender, r.thresholds,
+       jsonb_build_object('id', r.id, 'level', r.level, 'region_code', r.region_code, 'year', r.year,
+                          'title', r.title, 'opens_on', r.opens_on, 'closes_on', r.closes_on,
+                          'relaxed_regions', to_jsonb(r.relaxed_regions),
+                          'relaxation_factor', r.relaxation_factor,
+                          'quota_per_recommender', r.quota_per_recommender,
+                          'thresholds', r.thresholds, 'created_at', rfc3339(r.created_at)) AS doc
+FROM rounds r;
+
+CREATE VIEW platform_docs AS
+SELECT p.id, p.region_code, p.created_by_org, p.name, p.version,
+       jsonb_build_object('id', p.id, 'name', p.name, 'region_code', p.region_code,
+                          'functions', to_jsonb(p.functions),
+                          'operator', jsonb_build_object('name', p.operator_name, 'credit_code', p.credit_code,
+                                                         'established_on', p.established_on, 'address', p.address),
+                          'created_by_org_id', p.created_by_org, 'version', p.version,
+                          'created_at', rfc3339(p.created_at), 'updated_at', rfc3339(p.updated_at)) AS doc
+FROM platforms p;
