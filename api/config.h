@@ -16,6 +16,7 @@ typedef struct {
     int pool_size;             /* SHIFAN_POOL_SIZE: database connections, default 8 */
     int pool_timeout_ms;       /* SHIFAN_POOL_TIMEOUT_MS: wait for a connection, default 5000 */
     size_t max_body_bytes;     /* SHIFAN_MAX_BODY_BYTES: JSON bodies, default 1 MiB */
+    size_t max_upload_bytes;   /* SHIFAN_MAX_UPLOAD_BYTES: a material's file, default 20 MiB */
     int idle_timeout_s;        /* SHIFAN_IDLE_TIMEOUT: close idle connections, default 60 */
     int shutdown_timeout_s;    /* SHIFAN_SHUTDOWN_TIMEOUT: drain in-flight requests, default 30 */
     char *jwt_key_file;        /* SHIFAN_JWT_KEY_FILE, default <data_dir>/jwt.key (generated) */

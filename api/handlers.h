@@ -38,4 +38,45 @@ void sf_list_platforms(sf_ctx *ctx);
 void sf_get_platform(sf_ctx *ctx);
 void sf_patch_platform(sf_ctx *ctx);
 
+/* applications.c */
+void sf_post_application(sf_ctx *ctx);
+void sf_list_applications(sf_ctx *ctx);
+void sf_get_application(sf_ctx *ctx);
+void sf_put_report(sf_ctx *ctx);
+void sf_get_report(sf_ctx *ctx);
+void sf_put_recommendation(sf_ctx *ctx);
+void sf_get_recommendation(sf_ctx *ctx);
+void sf_get_eligibility(sf_ctx *ctx);
+void sf_post_recommend(sf_ctx *ctx);
+void sf_post_withdraw(sf_ctx *ctx);
+void sf_post_review(sf_ctx *ctx);
+void sf_post_award(sf_ctx *ctx);
+
+/* calendar.c */
+void sf_get_calendar_year(sf_ctx *ctx);
+void sf_put_calendar_year(sf_ctx *ctx);
+void sf_get_working_days(sf_ctx *ctx);
+
+/* publicity.c */
+void sf_post_notice(sf_ctx *ctx);
+void sf_list_notices(sf_ctx *ctx);
+void sf_get_notice(sf_ctx *ctx);
+void sf_post_objection(sf_ctx *ctx);
+void sf_list_objections(sf_ctx *ctx);
+void sf_post_resolve_objection(sf_ctx *ctx);
+
+/* awards.c */
+void sf_list_awards(sf_ctx *ctx);
+void sf_get_award(sf_ctx *ctx);
+void sf_post_revoke_award(sf_ctx *ctx);
+void sf_list_registry(sf_ctx *ctx);
+void sf_get_registry_entry(sf_ctx *ctx);
+void sf_list_audit(sf_ctx *ctx);
+void sf_get_audit_verify(sf_ctx *ctx);
+
+/* materials.c */
+void sf_post_material(sf_ctx *ctx);
+void sf_list_materials(sf_ctx *ctx);
+void sf_get_material_content(sf_ctx *ctx);
+
 #endif

@@ -9,31 +9,69 @@
 #define NO_ACTION (-1)
 
 sf_route sf_routes[] = {
-    {"GET", "/healthz", sf_get_healthz, SF_PUBLIC, NO_ACTION, 0},
-    {"GET", "/readyz", sf_get_readyz, SF_PUBLIC, NO_ACTION, 0},
-    {"GET", "/metrics", sf_get_metrics, SF_PUBLIC, NO_ACTION, 0},
-    {"GET", "/v1/openapi.json", sf_get_openapi, SF_PUBLIC, NO_ACTION, 0},
+    {"GET", "/healthz", sf_get_healthz, SF_PUBLIC, NO_ACTION, 0, 0},
+    {"GET", "/readyz", sf_get_readyz, SF_PUBLIC, NO_ACTION, 0, 0},
+    {"GET", "/metrics", sf_get_metrics, SF_PUBLIC, NO_ACTION, 0, 0},
+    {"GET", "/v1/openapi.json", sf_get_openapi, SF_PUBLIC, NO_ACTION, 0, 0},
 
-    {"POST", "/v1/auth/token", sf_post_auth_token, SF_PUBLIC, NO_ACTION, 0},
-    {"POST", "/v1/auth/revoke", sf_post_auth_revoke, SF_TOKEN, SF_ACT_READ_SELF, 0},
-    {"GET", "/v1/me", sf_get_me, SF_TOKEN, SF_ACT_READ_SELF, 0},
+    {"POST", "/v1/auth/token", sf_post_auth_token, SF_PUBLIC, NO_ACTION, 0, 0},
+    {"POST", "/v1/auth/revoke", sf_post_auth_revoke, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
+    {"GET", "/v1/me", sf_get_me, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
 
-    {"POST", "/v1/organizations", sf_post_organization, SF_TOKEN, SF_ACT_MANAGE_ORGANIZATIONS, 0},
-    {"GET", "/v1/organizations", sf_list_organizations, SF_TOKEN, SF_ACT_READ_ORGANIZATIONS, 0},
-    {"GET", "/v1/organizations/:id", sf_get_organization, SF_TOKEN, SF_ACT_READ_ORGANIZATIONS, 0},
+    {"POST", "/v1/organizations", sf_post_organization, SF_TOKEN, SF_ACT_MANAGE_ORGANIZATIONS, 0, 0},
+    {"GET", "/v1/organizations", sf_list_organizations, SF_TOKEN, SF_ACT_READ_ORGANIZATIONS, 0, 0},
+    {"GET", "/v1/organizations/:id", sf_get_organization, SF_TOKEN, SF_ACT_READ_ORGANIZATIONS, 0, 0},
 
-    {"POST", "/v1/users", sf_post_user, SF_TOKEN, SF_ACT_MANAGE_USERS, 0},
+    {"POST", "/v1/users", sf_post_user, SF_TOKEN, SF_ACT_MANAGE_USERS, 0, 0},
 
-    {"POST", "/v1/rounds", sf_post_round, SF_TOKEN, SF_ACT_MANAGE_ROUNDS, 0},
-    {"GET", "/v1/rounds", sf_list_rounds, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0},
-    {"GET", "/v1/rounds/:id", sf_get_round, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0},
+    {"POST", "/v1/rounds", sf_post_round, SF_TOKEN, SF_ACT_MANAGE_ROUNDS, 0, 0},
+    {"GET", "/v1/rounds", sf_list_rounds, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
+    {"GET", "/v1/rounds/:id", sf_get_round, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
 
-    {"POST", "/v1/platforms", sf_post_platform, SF_TOKEN, SF_ACT_MANAGE_PLATFORMS, 0},
-    {"GET", "/v1/platforms", sf_list_platforms, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0},
-    {"GET", "/v1/platforms/:id", sf_get_platform, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0},
-    {"PATCH", "/v1/platforms/:id", sf_patch_platform, SF_TOKEN, SF_ACT_MANAGE_PLATFORMS, 0},
+    {"POST", "/v1/platforms", sf_post_platform, SF_TOKEN, SF_ACT_MANAGE_PLATFORMS, 0, 0},
+    {"GET", "/v1/platforms", sf_list_platforms, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
+    {"GET", "/v1/platforms/:id", sf_get_platform, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
+    {"PATCH", "/v1/platforms/:id", sf_patch_platform, SF_TOKEN, SF_ACT_MANAGE_PLATFORMS, 0, 0},
 
-    {NULL, NULL, NULL, SF_PUBLIC, NO_ACTION, 0},
+    {"POST", "/v1/applications", sf_post_application, SF_TOKEN, SF_ACT_RECOMMEND, 0, 0},
+    {"GET", "/v1/applications", sf_list_applications, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
+    {"GET", "/v1/applications/:id", sf_get_application, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
+    {"PUT", "/v1/applications/:id/report", sf_put_report, SF_TOKEN, SF_ACT_RECOMMEND, 0, 0},
+    {"GET", "/v1/applications/:id/report", sf_get_report, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
+    {"PUT", "/v1/applications/:id/recommendation", sf_put_recommendation, SF_TOKEN, SF_ACT_RECOMMEND, 0, 0},
+    {"GET", "/v1/applications/:id/recommendation", sf_get_recommendation, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
+    {"GET", "/v1/applications/:id/eligibility", sf_get_eligibility, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
+    {"POST", "/v1/applications/:id/recommend", sf_post_recommend, SF_TOKEN, SF_ACT_RECOMMEND, 0, 0},
+    {"POST", "/v1/applications/:id/withdraw", sf_post_withdraw, SF_TOKEN, SF_ACT_RECOMMEND, 0, 0},
+    {"POST", "/v1/applications/:id/review", sf_post_review, SF_TOKEN, SF_ACT_DECIDE, 0, 0},
+    {"POST", "/v1/applications/:id/award", sf_post_award, SF_TOKEN, SF_ACT_DECIDE, 0, 0},
+
+    {"GET", "/v1/calendar/working-days", sf_get_working_days, SF_TOKEN, SF_ACT_READ_CALENDAR, 0, 0},
+    {"GET", "/v1/calendar/:year", sf_get_calendar_year, SF_TOKEN, SF_ACT_READ_CALENDAR, 0, 0},
+    {"PUT", "/v1/calendar/:year", sf_put_calendar_year, SF_TOKEN, SF_ACT_MANAGE_CALENDAR, 0, 0},
+
+    {"POST", "/v1/publicity-notices", sf_post_notice, SF_TOKEN, SF_ACT_DECIDE, 0, 0},
+    {"GET", "/v1/publicity-notices", sf_list_notices, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
+    {"GET", "/v1/publicity-notices/:id", sf_get_notice, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
+    {"GET", "/v1/objections", sf_list_objections, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
+    {"POST", "/v1/objections/:id/resolve", sf_post_resolve_objection, SF_TOKEN, SF_ACT_DECIDE, 0, 0},
+    {"GET", "/v1/public/publicity-notices", sf_list_notices, SF_PUBLIC, NO_ACTION, 0, 0},
+    {"GET", "/v1/public/publicity-notices/:id", sf_get_notice, SF_PUBLIC, NO_ACTION, 0, 0},
+    {"POST", "/v1/public/publicity-notices/:id/objections", sf_post_objection, SF_PUBLIC, NO_ACTION, 0, 0},
+
+    {"GET", "/v1/awards", sf_list_awards, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
+    {"GET", "/v1/awards/:id", sf_get_award, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
+    {"POST", "/v1/awards/:id/revoke", sf_post_revoke_award, SF_TOKEN, SF_ACT_DECIDE, 0, 0},
+    {"GET", "/v1/public/platforms", sf_list_registry, SF_PUBLIC, NO_ACTION, 0, 0},
+    {"GET", "/v1/public/platforms/:id", sf_get_registry_entry, SF_PUBLIC, NO_ACTION, 0, 0},
+    {"GET", "/v1/audit-events/verify", sf_get_audit_verify, SF_TOKEN, SF_ACT_READ_AUDIT, 0, 0},
+    {"GET", "/v1/audit-events", sf_list_audit, SF_TOKEN, SF_ACT_READ_AUDIT, 0, 0},
+
+    {"POST", "/v1/applications/:id/materials", sf_post_material, SF_TOKEN, SF_ACT_RECOMMEND, 0, /* upload= */ 1},
+    {"GET", "/v1/applications/:id/materials", sf_list_materials, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
+    {"GET", "/v1/materials/:id/content", sf_get_material_content, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
+
+    {NULL, NULL, NULL, SF_PUBLIC, NO_ACTION, 0, 0},
 };
 
 size_t sf_route_count(void)

@@ -83,9 +83,15 @@ static void log_request(const sf_ctx *ctx, const char *route, int status, double
 /* 413 for a body over the limit. Ulfius truncates oversized bodies silently, so the limit is
  * checked on the declared length and on what arrived (the server reads one byte more than
  * the limit, to tell "exactly at the limit" from "over it"). */
+static size_t body_limit(const sf_ctx *ctx)
+{
+    const sf_config *c = ctx->app->config;
+    return ctx->route && ctx->route->upload ? c->max_upload_bytes : c->max_body_bytes;
+}
+
 static int body_too_large(const sf_ctx *ctx)
 {
-    size_t max = ctx->app->config->max_body_bytes;
+    size_t max = body_limit(ctx);
     const char *declared = sf_header(ctx, "Content-Length");
     if (declared != NULL) {
         char *end;
@@ -151,7 +157,7 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
     if (body_too_large(&ctx)) {
         sf_set_header(&ctx, "Connection", "close");
         char detail[96];
-        snprintf(detail, sizeof detail, "the body exceeds %zu bytes", the_app->config->max_body_bytes);
+        snprintf(detail, sizeof detail, "the body exceeds %zu bytes", body_limit(&ctx));
         sf_reply_problem(&ctx, 413, detail);
     } else if (route->access == SF_TOKEN && !authenticate(&ctx)) {
         /* answered */
@@ -240,7 +246,8 @@ int sf_server_start(sf_app *app, struct _u_instance *instance)
         freeaddrinfo(addr);
         return -1;
     }
-    instance->max_post_body_size = config->max_body_bytes + 1;
+    size_t largest = config->max_body_bytes > config->max_upload_bytes ? config->max_body_bytes : config->max_upload_bytes;
+    instance->max_post_body_size = largest + 1;
     instance->timeout = (unsigned)config->idle_timeout_s;
     for (size_t i = 0; sf_routes[i].method != NULL; i++) {
         sf_routes[i].index = (int)i;

@@ -57,6 +57,7 @@ typedef struct sf_route {
     sf_access access;
     int action;                 /* an sf_action the role must be allowed, or -1 */
     int index;                  /* position in the table, for metrics (set at start) */
+    int upload;                 /* takes a raw file: SHIFAN_MAX_UPLOAD_BYTES, not the JSON limit */
 } sf_route;
 
 /* The route table (api/routes.c); terminated by an entry with a NULL method. */

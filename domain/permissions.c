@@ -91,3 +91,46 @@ int sf_may_see_application(const sf_caller *c, int64_t recommender_org, const ch
         return 1;
     return recommender_org == c->org_id || sf_decides_round(c, round_level, round_region);
 }
+
+sf_status sf_may_apply(const sf_caller *c, const char *round_level, const char *round_region,
+                       const char *platform_region, int64_t platform_created_by, sf_errors *e)
+{
+    int province_round = strcmp(round_level, "province") == 0;
+    if (c->role == SF_ROLE_CITY) {
+        if (!province_round && strcmp(round_region, c->region_code) != 0) {
+            sf_errors_add(e, "round_id", "no such round open to this city");
+            return SF_INVALID;
+        }
+        if (strcmp(platform_region, c->region_code) != 0) {
+            sf_errors_add(e, "platform_id", "no such platform in this city's region (Art. 15)");
+            return SF_INVALID;
+        }
+        return SF_OK;
+    }
+    if (c->role == SF_ROLE_ASSOCIATION) {
+        if (!province_round) {
+            sf_errors_add(e, "round_id", "associations recommend to the province only (Art. 27)");
+            return SF_INVALID;
+        }
+        if (platform_created_by != c->org_id) {
+            sf_errors_add(e, "platform_id", "no such platform registered by this association");
+            return SF_INVALID;
+        }
+        return SF_OK;
+    }
+    return SF_FORBIDDEN;
+}
+
+sf_status sf_may_edit_application(const sf_caller *c, int64_t recommender_org, int is_draft,
+                                  const char *state_name, sf_errors *e)
+{
+    if (recommender_org != c->org_id) {
+        sf_errors_detail(e, "only the recommender changes an application");
+        return SF_FORBIDDEN;
+    }
+    if (!is_draft) {
+        sf_errors_detail(e, "the application is %s; it changes only in draft", state_name);
+        return SF_CONFLICT;
+    }
+    return SF_OK;
+}

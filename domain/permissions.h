@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "domain/status.h"
+
 typedef enum {
     SF_ROLE_NONE = 0,     /* the public: no token */
     SF_ROLE_PROVINCE,     /* 省工业和信息化委, Art. 3 */
@@ -63,5 +65,18 @@ int sf_may_see_platform(const sf_caller *caller, const char *platform_region, in
  * and the supervisor (Art. 25). */
 int sf_may_see_application(const sf_caller *caller, int64_t recommender_org, const char *round_level,
                            const char *round_region);
+
+/* Whether the caller may open an application for this platform in this round: a city for
+ * platforms of its region, in the province's round or its own city round (Art. 15, 26); an
+ * association for platforms it registered, in the province's round (Art. 27). SF_INVALID
+ * with a field error naming round_id or platform_id otherwise. */
+sf_status sf_may_apply(const sf_caller *caller, const char *round_level, const char *round_region,
+                       const char *platform_region, int64_t platform_created_by, sf_errors *errors);
+
+/* Whether the caller may change the application's report, form or materials: only its
+ * recommender (SF_FORBIDDEN), only in draft (SF_CONFLICT naming the state). `state_name`
+ * is the current state's name. */
+sf_status sf_may_edit_application(const sf_caller *caller, int64_t recommender_org, int is_draft,
+                                  const char *state_name, sf_errors *errors);
 
 #endif

@@ -165,3 +165,67 @@ SELECT p.id, p.region_code, p.created_by_org, p.name, p.version,
                           'created_by_org_id', p.created_by_org, 'version', p.version,
                           'created_at', rfc3339(p.created_at), 'updated_at', rfc3339(p.updated_at)) AS doc
 FROM platforms p;
+
+CREATE VIEW application_docs AS
+SELECT a.id, a.round_id, a.platform_id, a.recommender_org_id, a.status,
+       jsonb_build_object('id', a.id, 'round_id', a.round_id, 'platform_id', a.platform_id,
+                          'recommender_org_id', a.recommender_org_id, 'status', a.status,
+                          'has_report', a.report IS NOT NULL, 'has_recommendation', a.recommendation IS NOT NULL,
+                          'review_comment', a.review_comment,
+                          'recommended_at', rfc3339(a.recommended_at), 'version', a.version,
+                          'created_at', rfc3339(a.created_at), 'updated_at', rfc3339(a.updated_at)) AS doc
+FROM applications a;
+
+CREATE VIEW award_docs AS
+SELECT w.id, w.platform_id, w.round_id, w.level, w.status, w.valid_until, p.region_code,
+       a.recommender_org_id,
+       jsonb_build_object('id', w.id, 'application_id', w.application_id, 'platform_id', w.platform_id,
+                          'round_id', w.round_id, 'level', w.level, 'certificate_no', w.certificate_no,
+                          'awarded_on', w.awarded_on, 'valid_from', w.valid_from, 'valid_until', w.valid_until,
+                          'status', CASE WHEN w.status = 'active' AND w.valid_until < current_date
+                                         THEN 'expired' ELSE w.status END,
+                          'revoked_on', w.revoked_on, 'revocation_reason', w.revocation_reason,
+                          'revocation_detail', w.revocation_detail) AS doc
+FROM awards w JOIN platforms p ON p.id = w.platform_id JOIN applications a ON a.id = w.application_id;
+
+CREATE VIEW notice_docs AS
+SELECT n.id, n.round_id, n.start_date, n.end_date,
+       jsonb_build_object('id', n.id, 'round_id', n.round_id, 'title', n.title,
+                          'start_date', n.start_date, 'end_date', n.end_date,
+                          'status', CASE WHEN current_date < n.start_date THEN 'upcoming'
+                                         WHEN current_date <= n.end_date THEN 'open' ELSE 'closed' END,
+                          'applications', coalesce((
+                              SELECT jsonb_agg(jsonb_build_object('application_id', a.id, 'platform_id', p.id,
+                                                                  'platform_name', p.name,
+                                                                  'operator_name', p.operator_name,
+                                                                  'region_code', p.region_code) ORDER BY a.id)
+                              FROM publicity_notice_items i JOIN applications a ON a.id = i.application_id
+                              JOIN platforms p ON p.id = a.platform_id WHERE i.notice_id = n.id), '[]'),
+                          'created_at', rfc3339(n.created_at)) AS doc
+FROM publicity_notices n;
+
+CREATE VIEW objection_docs AS
+SELECT o.id, o.notice_id, o.application_id, o.status, r.level AS round_level, r.region_code AS round_region,
+       jsonb_build_object('id', o.id, 'notice_id', o.notice_id, 'application_id', o.application_id,
+                          'objector_name', o.objector_name, 'contact', o.contact, 'reason', o.reason,
+                          'status', o.status, 'resolution', o.resolution,
+                          'resolved_at', rfc3339(o.resolved_at), 'created_at', rfc3339(o.created_at)) AS doc
+FROM objections o JOIN applications a ON a.id = o.application_id JOIN rounds r ON r.id = a.round_id;
+
+-- The public registry (Art. 19, 21): every platform that holds or held a provincial or city
+-- title, with its latest title. Operator contact data stays out.
+CREATE VIEW registry_docs AS
+SELECT p.id, p.region_code, w.status AS stored_status, w.valid_until, w.level, p.functions,
+       extract(year FROM w.awarded_on)::int AS award_year,
+       CASE WHEN w.status = 'active' AND w.valid_until < current_date THEN 'expired' ELSE w.status END AS status,
+       jsonb_build_object('id', p.id, 'name', p.name, 'operator_name', p.operator_name,
+                          'region_code', p.region_code, 'functions', to_jsonb(p.functions),
+                          'award', jsonb_build_object(
+                              'level', w.level, 'certificate_no', w.certificate_no, 'awarded_on', w.awarded_on,
+                              'valid_from', w.valid_from, 'valid_until', w.valid_until,
+                              'status', CASE WHEN w.status = 'active' AND w.valid_until < current_date
+                                             THEN 'expired' ELSE w.status END,
+                              'revoked_on', w.revoked_on, 'revocation_reason', w.revocation_reason)) AS doc
+FROM platforms p
+JOIN LATERAL (SELECT * FROM awards x WHERE x.platform_id = p.id
+              ORDER BY (x.level = 'province') DESC, x.valid_until DESC, x.id DESC LIMIT 1) w ON true;

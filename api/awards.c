@@ -1,0 +1,203 @@
+/*
+ * Awards (Art. 19, 23), their revocation (Art. 23, 24), the public registry (Art. 21) and
+ * the audit trail (Art. 25).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/handlers.h"
+#include "api/json_input.h"
+#include "api/problem.h"
+#include "api/views.h"
+#include "domain/accounts.h"
+#include "domain/awards.h"
+#include "domain/calendar.h"
+#include "domain/eligibility.h"
+#include "domain/regions.h"
+#include "persistence/awards.h"
+
+static int is_award_status(const char *s)
+{
+    return s && (!strcmp(s, "active") || !strcmp(s, "revocation_pending") || !strcmp(s, "revoked") ||
+                 !strcmp(s, "expired"));
+}
+
+void sf_list_awards(sf_ctx *ctx)
+{
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_page page;
+    sf_page_read(ctx, &page, &e);
+    sf_award_filter f = {sf_param(ctx, "status"), sf_param(ctx, "level"), 0, 0};
+    f.platform_id = sf_query_int(ctx, "platform_id", 1, INT64_MAX / 2, &e);
+    f.round_id = sf_query_int(ctx, "round_id", 1, INT64_MAX / 2, &e);
+    if (f.status && !is_award_status(f.status))
+        sf_errors_add(&e, "status", "must be active, revocation_pending, revoked or expired");
+    if (f.level && strcmp(f.level, "province") && strcmp(f.level, "city"))
+        sf_errors_add(&e, "level", "must be province or city");
+    if (sf_errors_any(&e)) {
+        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+        return;
+    }
+    char *items;
+    int64_t next;
+    sf_status status = sf_award_list(ctx->app->pool, &ctx->caller, &f, page.after_id, page.limit, &items, &next);
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, NULL, NULL);
+        return;
+    }
+    sf_reply_page(ctx, items, next);
+}
+
+void sf_get_award(sf_ctx *ctx)
+{
+    int64_t id = sf_path_id(ctx, "id");
+    char *doc = NULL;
+    sf_status status = id > 0 ? sf_award_get(ctx->app->pool, &ctx->caller, id, &doc) : SF_NOT_FOUND;
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such award" : NULL, NULL);
+        return;
+    }
+    sf_reply_doc(ctx, 200, doc);
+}
+
+void sf_post_revoke_award(sf_ctx *ctx)
+{
+    static const char *const fields[] = {"reason", "detail", NULL};
+    int64_t id = sf_path_id(ctx, "id");
+    json_t *body = sf_json_body(ctx);
+    if (body == NULL)
+        return;
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_json_only(body, fields, &e);
+    const char *reason = sf_json_string(body, "reason", 1, &e);
+    const char *detail = sf_json_string(body, "detail", 1, &e);
+    if (reason && !sf_revocation_reason_is_valid(reason))
+        sf_errors_add(&e, "reason", "must be violation, failed_assessment or other");
+    long dl = detail ? sf_utf8_length(detail) : 1;
+    if (dl < 1 || dl > 5000)
+        sf_errors_add(&e, "detail", "must be 1-5,000 characters");
+    if (sf_errors_any(&e)) {
+        sf_reply_errors(ctx, 422, "the revocation is not valid", &e);
+        goto out;
+    }
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    char *doc = NULL;
+    sf_status status = id > 0 ? sf_award_revoke(ctx->app->pool, &actor, &ctx->caller, id, reason, detail, &doc, &e)
+                              : SF_NOT_FOUND;
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such award" : NULL, &e);
+        goto out;
+    }
+    sf_reply_doc(ctx, 200, doc);
+out:
+    json_decref(body);
+}
+
+/* ---- the public registry ---- */
+
+void sf_list_registry(sf_ctx *ctx)
+{
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_page page;
+    sf_page_read(ctx, &page, &e);
+    sf_registry_filter f = {sf_param(ctx, "q"), sf_param(ctx, "region_code"), sf_param(ctx, "function"),
+                            sf_param(ctx, "status"), 0};
+    f.award_year = (int)sf_query_int(ctx, "award_year", 2018, 9999, &e);
+    long ql = f.q ? sf_utf8_length(f.q) : 1;
+    if (ql < 1 || ql > 100)
+        sf_errors_add(&e, "q", "must be 1-100 characters");
+    if (f.region && sf_region_city(f.region) == NULL)
+        sf_errors_add(&e, "region_code", "must be the code of one of Liaoning's 14 cities");
+    if (f.function && !sf_function_is_known(f.function))
+        sf_errors_add(&e, "function", "must be information, technology, entrepreneurship, training or financing");
+    if (f.status && !is_award_status(f.status))
+        sf_errors_add(&e, "status", "must be active, revocation_pending, revoked or expired");
+    if (sf_errors_any(&e)) {
+        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+        return;
+    }
+    char *items;
+    int64_t next;
+    sf_status status = sf_registry_list(ctx->app->pool, &f, page.after_id, page.limit, &items, &next);
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, NULL, NULL);
+        return;
+    }
+    sf_reply_page(ctx, items, next);
+}
+
+void sf_get_registry_entry(sf_ctx *ctx)
+{
+    int64_t id = sf_path_id(ctx, "id");
+    char *doc = NULL;
+    sf_status status = id > 0 ? sf_registry_get(ctx->app->pool, id, &doc) : SF_NOT_FOUND;
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such platform in the registry" : NULL, NULL);
+        return;
+    }
+    sf_reply_doc(ctx, 200, doc);
+}
+
+/* ---- the audit trail ---- */
+
+static int is_time(const char *s)
+{
+    sf_day d;
+    if (s == NULL)
+        return 1;
+    if (sf_date_parse(s, &d))
+        return 1;
+    /* YYYY-MM-DDTHH:MM:SS with Z or an offset */
+    if (strlen(s) < 20 || strlen(s) > 35 || s[10] != 'T')
+        return 0;
+    char date[11];
+    memcpy(date, s, 10);
+    date[10] = '\0';
+    return sf_date_parse(date, &d) && strspn(s + 11, "0123456789:.+-Z") == strlen(s + 11);
+}
+
+void sf_list_audit(sf_ctx *ctx)
+{
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_page page;
+    sf_page_read(ctx, &page, &e);
+    sf_audit_filter f = {sf_param(ctx, "entity"), 0, 0, sf_param(ctx, "from"), sf_param(ctx, "to")};
+    f.entity_id = sf_query_int(ctx, "entity_id", 1, INT64_MAX / 2, &e);
+    f.actor = sf_query_int(ctx, "actor", 1, INT64_MAX / 2, &e);
+    if (f.entity && (strlen(f.entity) > 40 || strspn(f.entity, "abcdefghijklmnopqrstuvwxyz_") != strlen(f.entity)))
+        sf_errors_add(&e, "entity", "must be an entity name such as application or award");
+    if (!is_time(f.from))
+        sf_errors_add(&e, "from", "must be a date or an RFC 3339 time");
+    if (!is_time(f.to))
+        sf_errors_add(&e, "to", "must be a date or an RFC 3339 time");
+    if (sf_errors_any(&e)) {
+        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+        return;
+    }
+    char *items;
+    int64_t next;
+    sf_status status = sf_audit_list(ctx->app->pool, &f, page.after_id, page.limit, &items, &next);
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, NULL, NULL);
+        return;
+    }
+    sf_reply_page(ctx, items, next);
+}
+
+void sf_get_audit_verify(sf_ctx *ctx)
+{
+    int ok;
+    int64_t checked, first_broken;
+    sf_status status = sf_audit_verify(ctx->app->pool, &ok, &checked, &first_broken);
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, NULL, NULL);
+        return;
+    }
+    sf_reply_json(ctx, 200, json_pack("{s:b, s:I, s:o}", "ok", ok, "checked", (json_int_t)checked, "first_broken",
+                                      ok ? json_null() : json_integer(first_broken)));
+}

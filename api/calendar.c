@@ -1,0 +1,139 @@
+/*
+ * /v1/calendar: the working-day calendar of Art. 18. Anyone with a token reads it and asks
+ * for "the 15th working day from…"; the province adds or corrects a year.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/handlers.h"
+#include "api/json_input.h"
+#include "api/problem.h"
+#include "api/views.h"
+#include "domain/calendar.h"
+#include "persistence/calendar.h"
+
+/* The year from the path: 1900–9999, else 0. */
+static int path_year(const sf_ctx *ctx)
+{
+    int64_t y = sf_path_id(ctx, "year");
+    return y >= 1900 && y <= 9999 ? (int)y : 0;
+}
+
+void sf_get_calendar_year(sf_ctx *ctx)
+{
+    int year = path_year(ctx);
+    char *doc = NULL;
+    sf_status status = year ? sf_calendar_year_json(ctx->app->pool, year, &doc) : SF_NOT_FOUND;
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no calendar for that year" : NULL, NULL);
+        return;
+    }
+    sf_reply_doc(ctx, 200, doc);
+}
+
+/* A JSON array of dates of `year` on the wanted side of the week, as a date-array literal. */
+static char *read_days(json_t *list, const char *field, int year, int weekend, sf_errors *e)
+{
+    if (!json_is_array(list) || json_array_size(list) > 366) {
+        sf_errors_add(e, field, "must be an array of dates YYYY-MM-DD");
+        return NULL;
+    }
+    char *out = malloc(json_array_size(list) * 11 + 3);
+    if (out == NULL)
+        return NULL;
+    strcpy(out, "{");
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) {
+        sf_day d;
+        int y, m, dd;
+        const char *text = json_string_value(v);
+        if (text == NULL || !sf_date_parse(text, &d)) {
+            sf_errors_add(e, field, "item %zu is not a date YYYY-MM-DD", i);
+            continue;
+        }
+        sf_day_to_ymd(d, &y, &m, &dd);
+        if (y != year)
+            sf_errors_add(e, field, "%s is not in %d", text, year);
+        else if ((sf_day_of_week(d) >= 5) != weekend)
+            sf_errors_add(e, field, weekend ? "%s is not a Saturday or Sunday" : "%s is a Saturday or Sunday already", text);
+        if (i > 0)
+            strcat(out, ",");
+        strcat(out, text);
+    }
+    strcat(out, "}");
+    return out;
+}
+
+void sf_put_calendar_year(sf_ctx *ctx)
+{
+    static const char *const fields[] = {"holidays", "working_days", NULL};
+    int year = path_year(ctx);
+    if (year == 0) {
+        sf_reply_problem(ctx, 404, "no such year");
+        return;
+    }
+    json_t *body = sf_json_body(ctx);
+    if (body == NULL)
+        return;
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_json_only(body, fields, &e);
+    char *holidays = read_days(json_object_get(body, "holidays"), "holidays", year, 0, &e);
+    char *working = read_days(json_object_get(body, "working_days"), "working_days", year, 1, &e);
+    if (sf_errors_any(&e) || holidays == NULL || working == NULL) {
+        sf_reply_errors(ctx, 422, "the calendar is not valid", &e);
+        goto out;
+    }
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    int created = 0;
+    sf_status status = sf_calendar_put_year(ctx->app->pool, &actor, year, holidays, working, &created);
+    char *doc = NULL;
+    if (status == SF_OK)
+        status = sf_calendar_year_json(ctx->app->pool, year, &doc);
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_INVALID ? "a day is listed twice" : NULL, NULL);
+        goto out;
+    }
+    sf_reply_doc(ctx, created ? 201 : 200, doc);
+out:
+    free(holidays);
+    free(working);
+    json_decref(body);
+}
+
+/* GET /v1/calendar/working-days?start=&count= : the count-th working day from start. */
+void sf_get_working_days(sf_ctx *ctx)
+{
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_day start = 0;
+    const char *s = sf_param(ctx, "start");
+    if (s == NULL || !sf_date_parse(s, &start))
+        sf_errors_add(&e, "start", "must be a date YYYY-MM-DD");
+    int64_t count = sf_param(ctx, "count") ? sf_query_int(ctx, "count", 1, 366, &e) : 15;
+    if (sf_errors_any(&e)) {
+        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+        return;
+    }
+    sf_calendar_data data;
+    sf_status status = sf_calendar_load(ctx->app->pool, &data);
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, NULL, NULL);
+        return;
+    }
+    sf_day end;
+    int missing = 0;
+    status = sf_calendar_nth_working_day(&data.cal, start, (int)count, &end, &missing);
+    sf_calendar_free(&data);
+    if (status != SF_OK) {
+        sf_errors_add(&e, "start", "the calendar has no data for %d; the province adds it with PUT /v1/calendar/%d",
+                      missing, missing);
+        sf_reply_errors(ctx, 422, "the working-day calendar lacks a year", &e);
+        return;
+    }
+    char end_text[11];
+    sf_date_format(end, end_text);
+    sf_reply_json(ctx, 200, json_pack("{s:s, s:I, s:s}", "start", s, "count", (json_int_t)count, "end", end_text));
+}

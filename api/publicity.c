@@ -1,0 +1,274 @@
+/*
+ * Publicity (Art. 18) and objections (Art. 18, 25): the deciding authority publishes a
+ * notice of approved applications for 15 working days; anyone may object while it is open;
+ * the authority resolves each objection, and an upheld one rejects the application.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/handlers.h"
+#include "api/json_input.h"
+#include "api/problem.h"
+#include "api/views.h"
+#include "domain/accounts.h"
+#include "domain/calendar.h"
+#include "domain/lifecycle.h"
+#include "persistence/calendar.h"
+#include "persistence/publicity.h"
+
+#define PUBLICITY_WORKING_DAYS 15   /* Art. 18 */
+#define MAX_NOTICE_ITEMS 200
+#define OBJECTIONS_PER_CLIENT_HOUR 5
+
+static sf_status decide_publicize(const sf_app_snapshot *s, void *p, sf_app_decision *d, sf_errors *e)
+{
+    const sf_caller *c = p;
+    if (!sf_decides_round(c, s->round_level, s->round_region)) {
+        sf_errors_detail(e, "only the round's deciding authority publicizes its applications");
+        return SF_FORBIDDEN;
+    }
+    if (sf_lifecycle_next(s->status, SF_EV_PUBLICIZE, &d->next) != SF_OK) {
+        sf_errors_add(e, "application_ids", "application %lld is %s, not approved", (long long)s->id,
+                      sf_app_state_name(s->status));
+        return SF_INVALID;
+    }
+    d->action = "application.publicized";
+    return SF_OK;
+}
+
+void sf_post_notice(sf_ctx *ctx)
+{
+    static const char *const fields[] = {"title", "start_date", "application_ids", NULL};
+    json_t *body = sf_json_body(ctx);
+    if (body == NULL)
+        return;
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_json_only(body, fields, &e);
+    const char *title = sf_json_string(body, "title", 1, &e);
+    const char *start_text = sf_json_string(body, "start_date", 1, &e);
+    long tlen = title ? sf_utf8_length(title) : 0;
+    if (title != NULL && (tlen < 1 || tlen > 200))
+        sf_errors_add(&e, "title", "must be 1-200 characters");
+    sf_day start = 0;
+    if (start_text != NULL && !sf_date_parse(start_text, &start))
+        sf_errors_add(&e, "start_date", "must be a date YYYY-MM-DD");
+    json_t *list = json_object_get(body, "application_ids");
+    int64_t ids[MAX_NOTICE_ITEMS];
+    size_t n = 0;
+    if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > MAX_NOTICE_ITEMS) {
+        sf_errors_add(&e, "application_ids", "must be an array of 1-%d application ids", MAX_NOTICE_ITEMS);
+    } else {
+        size_t i;
+        json_t *v;
+        json_array_foreach(list, i, v) {
+            if (!json_is_integer(v) || json_integer_value(v) < 1) {
+                sf_errors_add(&e, "application_ids", "item %zu is not an id", i);
+                continue;
+            }
+            for (size_t k = 0; k < n; k++)
+                if (ids[k] == json_integer_value(v))
+                    sf_errors_add(&e, "application_ids", "%lld is listed twice", (long long)ids[k]);
+            ids[n++] = json_integer_value(v);
+        }
+    }
+    sf_day end = 0;
+    if (!sf_errors_any(&e)) {
+        /* Art. 18: 15 working days; day 1 is the start date if it is a working day */
+        sf_calendar_data cal;
+        sf_status status = sf_calendar_load(ctx->app->pool, &cal);
+        if (status != SF_OK) {
+            sf_reply_status(ctx, status, NULL, NULL);
+            goto out;
+        }
+        int missing = 0;
+        if (sf_calendar_nth_working_day(&cal.cal, start, PUBLICITY_WORKING_DAYS, &end, &missing) != SF_OK)
+            sf_errors_add(&e, "start_date", "the working-day calendar has no data for %d; add it with PUT /v1/calendar/%d",
+                          missing, missing);
+        sf_calendar_free(&cal);
+    }
+    if (sf_errors_any(&e)) {
+        sf_reply_errors(ctx, 422, "the notice is not valid", &e);
+        goto out;
+    }
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    char *doc = NULL;
+    sf_status status = sf_notice_create(ctx->app->pool, &actor, &ctx->caller, title, start, end, ids, n,
+                                        decide_publicize, &ctx->caller, &doc, &e);
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_INVALID ? "the notice cannot list these applications" : NULL, &e);
+        goto out;
+    }
+    sf_reply_doc(ctx, 201, doc);
+out:
+    json_decref(body);
+}
+
+void sf_list_notices(sf_ctx *ctx)
+{
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_page page;
+    sf_page_read(ctx, &page, &e);
+    if (sf_errors_any(&e)) {
+        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+        return;
+    }
+    char *items;
+    int64_t next;
+    sf_status status = sf_notice_list(ctx->app->pool, page.after_id, page.limit, &items, &next);
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, NULL, NULL);
+        return;
+    }
+    sf_reply_page(ctx, items, next);
+}
+
+void sf_get_notice(sf_ctx *ctx)
+{
+    int64_t id = sf_path_id(ctx, "id");
+    char *doc = NULL;
+    sf_status status = id > 0 ? sf_notice_get(ctx->app->pool, id, &doc) : SF_NOT_FOUND;
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such notice" : NULL, NULL);
+        return;
+    }
+    sf_reply_doc(ctx, 200, doc);
+}
+
+static void client_address(const sf_ctx *ctx, char *out, size_t len)
+{
+    const struct sockaddr *sa = ctx->req->client_address;
+    snprintf(out, len, "unknown");
+    if (sa != NULL && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)len);
+    else if (sa != NULL && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)len);
+}
+
+/* POST /v1/public/publicity-notices/{id}/objections: anyone, while the notice is open. */
+void sf_post_objection(sf_ctx *ctx)
+{
+    static const char *const fields[] = {"application_id", "name", "contact", "reason", NULL};
+    int64_t notice = sf_path_id(ctx, "id");
+    json_t *body = sf_json_body(ctx);
+    if (body == NULL)
+        return;
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_json_only(body, fields, &e);
+    int64_t application = 0;
+    sf_json_int(body, "application_id", 1, 1, INT64_MAX / 2, &application, &e);
+    const char *name = sf_json_string(body, "name", 1, &e);
+    const char *contact = sf_json_string(body, "contact", 1, &e);
+    const char *reason = sf_json_string(body, "reason", 1, &e);
+    long nl = name ? sf_utf8_length(name) : 1, cl = contact ? sf_utf8_length(contact) : 1,
+         rl = reason ? sf_utf8_length(reason) : 1;
+    if (nl < 1 || nl > 100)
+        sf_errors_add(&e, "name", "must be 1-100 characters");
+    if (cl < 1 || cl > 200)
+        sf_errors_add(&e, "contact", "must be 1-200 characters");
+    if (rl < 1 || rl > 5000)
+        sf_errors_add(&e, "reason", "must be 1-5,000 characters");
+    if (sf_errors_any(&e)) {
+        sf_reply_errors(ctx, 422, "the objection is not valid", &e);
+        goto out;
+    }
+    char client[64];
+    client_address(ctx, client, sizeof client);
+    sf_new_objection o = {notice, application, name, contact, reason, client};
+    int throttled = 0;
+    char *doc = NULL;
+    sf_status status = notice > 0 ? sf_objection_create(ctx->app->pool, &o, OBJECTIONS_PER_CLIENT_HOUR, &throttled, &doc, &e)
+                                  : SF_NOT_FOUND;
+    if (status == SF_OK && throttled) {
+        sf_set_header(ctx, "Retry-After", "3600");
+        sf_reply_problem(ctx, 429, "too many objections from this client; try again later");
+        goto out;
+    }
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such notice" : NULL, &e);
+        goto out;
+    }
+    sf_reply_doc(ctx, 201, doc);
+out:
+    json_decref(body);
+}
+
+void sf_list_objections(sf_ctx *ctx)
+{
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_page page;
+    sf_page_read(ctx, &page, &e);
+    const char *status_filter = sf_param(ctx, "status");
+    if (status_filter && strcmp(status_filter, "open") && strcmp(status_filter, "upheld") &&
+        strcmp(status_filter, "dismissed"))
+        sf_errors_add(&e, "status", "must be open, upheld or dismissed");
+    if (sf_errors_any(&e)) {
+        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+        return;
+    }
+    char *items;
+    int64_t next;
+    sf_status status = sf_objection_list(ctx->app->pool, &ctx->caller, status_filter, page.after_id, page.limit,
+                                         &items, &next);
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, NULL, NULL);
+        return;
+    }
+    sf_reply_page(ctx, items, next);
+}
+
+/* An upheld objection rejects the application (Art. 18); one rejected already stays so. */
+static sf_status decide_upheld(const sf_app_snapshot *s, void *p, sf_app_decision *d, sf_errors *e)
+{
+    d->action = "application.rejected_on_objection";
+    if (s->status == SF_APP_REJECTED) {
+        d->next = SF_APP_REJECTED;
+        return SF_OK;
+    }
+    if (sf_lifecycle_next(s->status, SF_EV_OBJECTION_UPHELD, &d->next) != SF_OK) {
+        sf_errors_detail(e, "the application is %s; an objection can reject it only while publicized",
+                         sf_app_state_name(s->status));
+        return SF_CONFLICT;
+    }
+    return SF_OK;
+}
+
+void sf_post_resolve_objection(sf_ctx *ctx)
+{
+    static const char *const fields[] = {"upheld", "resolution", NULL};
+    int64_t id = sf_path_id(ctx, "id");
+    json_t *body = sf_json_body(ctx);
+    if (body == NULL)
+        return;
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_json_only(body, fields, &e);
+    json_t *upheld = json_object_get(body, "upheld");
+    if (!json_is_boolean(upheld))
+        sf_errors_add(&e, "upheld", "must be true or false");
+    const char *resolution = sf_json_string(body, "resolution", 1, &e);
+    long rl = resolution ? sf_utf8_length(resolution) : 1;
+    if (rl < 1 || rl > 5000)
+        sf_errors_add(&e, "resolution", "must be 1-5,000 characters");
+    if (sf_errors_any(&e)) {
+        sf_reply_errors(ctx, 422, "the resolution is not valid", &e);
+        goto out;
+    }
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    char *doc = NULL;
+    sf_status status = id > 0 ? sf_objection_resolve(ctx->app->pool, &actor, &ctx->caller, id, json_is_true(upheld),
+                                                     resolution, decide_upheld, NULL, &doc, &e)
+                              : SF_NOT_FOUND;
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such objection" : NULL, &e);
+        goto out;
+    }
+    sf_reply_doc(ctx, 200, doc);
+out:
+    json_decref(body);
+}

@@ -1,0 +1,90 @@
+/*
+ * Material kinds and content sniffing (see materials.h).
+ */
+#include "domain/materials.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "domain/accounts.h"
+
+const sf_material_kind sf_material_kinds[] = {
+    {"application_report", 1, "Art. 17(1), Annex 2"},
+    {"business_license", 1, "Art. 17(2)"},
+    {"audit_report", 1, "Art. 17(3)"},
+    {"premises_proof", 1, "Art. 17(4)"},
+    {"service_evidence", 1, "Art. 17(5)"},
+    {"prior_recognition", 1, "Art. 17(6)"},
+    {"qualifications", 0, "Art. 17(7), where applicable"},
+    {"authenticity_declaration", 1, "Art. 17(8)"},
+};
+const size_t sf_material_kind_count = sizeof sf_material_kinds / sizeof sf_material_kinds[0];
+
+const sf_material_kind *sf_material_kind_find(const char *kind)
+{
+    for (size_t i = 0; kind != NULL && i < sf_material_kind_count; i++)
+        if (strcmp(sf_material_kinds[i].kind, kind) == 0)
+            return &sf_material_kinds[i];
+    return NULL;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+const char *sf_material_sniff(const unsigned char *d, size_t len, const char *filename)
+{
+    if (len >= 5 && memcmp(d, "%PDF-", 5) == 0)
+        return "application/pdf";
+    if (len >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF)
+        return "image/jpeg";
+    if (len >= 8 && memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0)
+        return "image/png";
+    if (len >= 4 && memcmp(d, "PK\x03\x04", 4) == 0 && filename != NULL) {
+        /* OFD (GB/T 33190), DOCX and XLSX are all ZIP containers */
+        if (ends_with(filename, ".ofd"))
+            return "application/ofd";
+        if (ends_with(filename, ".docx"))
+            return "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+        if (ends_with(filename, ".xlsx"))
+            return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    }
+    return NULL;
+}
+
+int sf_material_filename_is_valid(const char *f)
+{
+    if (f == NULL || f[0] == '\0' || strlen(f) > 255 || sf_utf8_length(f) < 0)
+        return 0;
+    if (strcmp(f, ".") == 0 || strcmp(f, "..") == 0)
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)f; *p; p++)
+        if (*p < 0x20 || *p == 0x7F || *p == '/' || *p == '\\' || *p == '"')
+            return 0;
+    return 1;
+}
+
+static int listed(const char *present, const char *kind)
+{
+    size_t n = strlen(kind);
+    for (const char *p = present; p && *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == n && strncmp(p, kind, n) == 0)
+            return 1;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
+size_t sf_materials_missing(const char *present, const char **missing, size_t n)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < sf_material_kind_count; i++)
+        if (sf_material_kinds[i].required && !listed(present, sf_material_kinds[i].kind) && count < n)
+            missing[count++] = sf_material_kinds[i].kind;
+    return count;
+}

@@ -1,0 +1,440 @@
+/*
+ * Applications: create, read, forms, and status transitions under a row lock (see
+ * applications.h).
+ */
+#include "persistence/applications.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/awards.h"
+#include "persistence/db.h"
+
+#define DAYS(expr) "((" expr ") - date '1970-01-01')"
+
+/* The snapshot of one application; FOR UPDATE is appended for transitions. */
+#define SNAPSHOT_SQL                                                                                   \
+    "SELECT a.id, a.status, a.recommender_org_id, a.platform_id, p.region_code, p.created_by_org,"    \
+    " r.id, r.level, r.region_code, r.year, " DAYS("r.opens_on") ", " DAYS("r.closes_on") ","          \
+    " " DAYS("current_date") ", coalesce(r.quota_per_recommender, 0),"                                 \
+    " (SELECT count(*) FROM applications x WHERE x.round_id = r.id"                                    \
+    "    AND x.recommender_org_id = a.recommender_org_id"                                              \
+    "    AND x.status IN ('recommended', 'approved', 'publicized', 'awarded')),"                        \
+    " p.region_code = ANY (r.relaxed_regions), (r.relaxation_factor * 1000)::int, r.thresholds::text," \
+    " a.report::text, a.recommendation IS NOT NULL,"                                                   \
+    " (SELECT string_agg(DISTINCT m.kind, ',') FROM materials m WHERE m.application_id = a.id),"       \
+    " EXISTS (SELECT 1 FROM awards w WHERE w.platform_id = p.id AND w.level = 'city'"                  \
+    "         AND w.status = 'active' AND w.valid_until >= current_date),"                             \
+    " (SELECT count(*) FROM objections o WHERE o.application_id = a.id AND o.status = 'open'),"        \
+    " (SELECT " DAYS("n.end_date") " FROM publicity_notice_items i"                                    \
+    "    JOIN publicity_notices n ON n.id = i.notice_id WHERE i.application_id = a.id),"               \
+    " (SELECT " DAYS("w.valid_until") " FROM awards w WHERE w.platform_id = p.id AND w.level = r.level" \
+    "    AND w.status IN ('active', 'revocation_pending') AND w.valid_until >= current_date"           \
+    "    AND w.application_id <> a.id ORDER BY w.valid_until DESC LIMIT 1)"                            \
+    " FROM applications a JOIN platforms p ON p.id = a.platform_id JOIN rounds r ON r.id = a.round_id" \
+    " WHERE a.id = $1"
+
+static const sf_stmt SNAPSHOT = {SNAPSHOT_SQL, 1};
+static const sf_stmt SNAPSHOT_LOCKED = {SNAPSHOT_SQL " FOR UPDATE OF a", 1};
+/* Serialises the transitions of one recommender in one round, so the quota holds under
+ * concurrent recommendations. */
+static const sf_stmt LOCK_RECOMMENDER = {
+    "SELECT pg_advisory_xact_lock(a.round_id::int, a.recommender_org_id::int) FROM applications a WHERE a.id = $1", 1};
+static const sf_stmt SET_STATUS = {
+    "WITH before AS (SELECT status FROM applications WHERE id = $1),"
+    " u AS (UPDATE applications SET status = $2, review_comment = coalesce($3, review_comment),"
+    "       recommended_at = CASE WHEN $2 = 'recommended' THEN now() ELSE recommended_at END,"
+    "       version = version + 1, updated_at = now() WHERE id = $1 RETURNING id)"
+    " SELECT d.doc::text, audit_append($4, $5, $6, 'application', u.id,"
+    "        jsonb_build_object('before', jsonb_build_object('status', (SELECT status FROM before)),"
+    "                           'after', jsonb_build_object('status', $2::text, 'comment', $3::text)), $7)"
+    " FROM u JOIN application_docs d ON d.id = u.id", 7};
+/* Certificate numbers are gapless within a round: the counter is taken in the awarding
+ * transaction and rolls back with it. */
+static const sf_stmt NEXT_CERTIFICATE = {
+    "UPDATE rounds SET next_certificate_seq = next_certificate_seq + 1 WHERE id = $1"
+    " RETURNING next_certificate_seq - 1, level, region_code, year", 1};
+static const sf_stmt INSERT_AWARD = {
+    "WITH w AS (INSERT INTO awards (application_id, platform_id, round_id, level, certificate_no, certificate_seq,"
+    "                               awarded_on, valid_from, valid_until)"
+    "           VALUES ($1, $2, $3, $4, $5, $6, current_date, date '1970-01-01' + $7::int,"
+    "                   date '1970-01-01' + $8::int) RETURNING id)"
+    " SELECT d.doc::text, audit_append($9, $10, 'award.created', 'award', w.id, jsonb_build_object('after', d.doc), $11)"
+    " FROM w JOIN award_docs d ON d.id = w.id", 11};
+static const sf_stmt INSERT_APPLICATION = {
+    "WITH a AS (INSERT INTO applications (round_id, platform_id, recommender_org_id) VALUES ($1, $2, $3) RETURNING id)"
+    " SELECT d.doc::text, audit_append($4, $3, 'application.created', 'application', a.id,"
+    "        jsonb_build_object('after', d.doc), $5)"
+    " FROM a JOIN application_docs d ON d.id = a.id", 5};
+static const sf_stmt ROUND_AND_PLATFORM = {
+    "SELECT r.level, r.region_code, r.year, p.region_code, p.created_by_org,"
+    " (SELECT " DAYS("w.valid_until") " FROM awards w WHERE w.platform_id = p.id AND w.level = r.level"
+    "    AND w.status IN ('active', 'revocation_pending') AND w.valid_until >= current_date"
+    "    ORDER BY w.valid_until DESC LIMIT 1)"
+    " FROM rounds r, platforms p WHERE r.id = $1 AND p.id = $2", 2};
+static const sf_stmt GET_DOC = {"SELECT doc::text FROM application_docs WHERE id = $1", 1};
+/* The SQL twin of sf_may_see_application: $2 role, $3 region, $4 organisation. */
+#define APPLICATION_VISIBLE                                                                        \
+    "($2::text IN ('province', 'supervisor') OR d.recommender_org_id = $4::bigint"                 \
+    " OR ($2 = 'city' AND r.level = 'city' AND r.region_code = $3))"
+static const sf_stmt LIST = {
+    SF_PAGE_SELECT " FROM (SELECT d.id, d.doc, row_number() OVER (ORDER BY d.id) AS rn"
+    " FROM application_docs d JOIN rounds r ON r.id = d.round_id"
+    " WHERE " APPLICATION_VISIBLE " AND ($6::bigint IS NULL OR d.round_id = $6)"
+    "   AND ($7::text IS NULL OR d.status = $7) AND d.id > $1 ORDER BY d.id LIMIT $5 + 1) page", 7};
+static const sf_stmt PUT_REPORT = {
+    "WITH u AS (UPDATE applications SET report = $2::jsonb, version = version + 1, updated_at = now()"
+    "           WHERE id = $1 RETURNING id)"
+    " SELECT d.doc::text, audit_append($3, $4, 'application.report_filled', 'application', u.id, '{}', $5)"
+    " FROM u JOIN application_docs d ON d.id = u.id", 5};
+static const sf_stmt PUT_RECOMMENDATION = {
+    "WITH u AS (UPDATE applications SET recommendation = $2::jsonb, version = version + 1, updated_at = now()"
+    "           WHERE id = $1 RETURNING id)"
+    " SELECT d.doc::text, audit_append($3, $4, 'application.recommendation_filled', 'application', u.id,"
+    "        jsonb_build_object('after', $2::jsonb), $5)"
+    " FROM u JOIN application_docs d ON d.id = u.id", 5};
+static const sf_stmt GET_REPORT = {"SELECT report::text FROM applications WHERE id = $1", 1};
+static const sf_stmt GET_RECOMMENDATION = {"SELECT recommendation::text FROM applications WHERE id = $1", 1};
+
+static char *dup_or_null(const PGresult *res, int col)
+{
+    return PQgetisnull(res, 0, col) ? NULL : strdup(PQgetvalue(res, 0, col));
+}
+
+static sf_app_snapshot *read_snapshot(const PGresult *res)
+{
+    sf_app_snapshot *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    s->id = sf_db_get_int(res, 0, 0);
+    s->status = (sf_app_state)sf_app_state_parse(PQgetvalue(res, 0, 1));
+    s->recommender_org = sf_db_get_int(res, 0, 2);
+    s->platform_id = sf_db_get_int(res, 0, 3);
+    snprintf(s->platform_region, sizeof s->platform_region, "%s", PQgetvalue(res, 0, 4));
+    s->platform_created_by = sf_db_get_int(res, 0, 5);
+    s->round_id = sf_db_get_int(res, 0, 6);
+    snprintf(s->round_level, sizeof s->round_level, "%s", PQgetvalue(res, 0, 7));
+    snprintf(s->round_region, sizeof s->round_region, "%s", PQgetvalue(res, 0, 8));
+    s->round_year = (int)sf_db_get_int(res, 0, 9);
+    s->opens_on = (sf_day)sf_db_get_int(res, 0, 10);
+    s->closes_on = (sf_day)sf_db_get_int(res, 0, 11);
+    s->today = (sf_day)sf_db_get_int(res, 0, 12);
+    s->quota = (int)sf_db_get_int(res, 0, 13);
+    s->recommended_by_recommender = (int)sf_db_get_int(res, 0, 14);
+    s->region_relaxed = sf_db_get_bool(res, 0, 15);
+    s->factor_permille = (int)sf_db_get_int(res, 0, 16);
+    s->thresholds_json = dup_or_null(res, 17);
+    s->report_json = dup_or_null(res, 18);
+    s->has_recommendation = sf_db_get_bool(res, 0, 19);
+    s->material_kinds = PQgetisnull(res, 0, 20) ? strdup("") : strdup(PQgetvalue(res, 0, 20));
+    s->has_active_city_award = sf_db_get_bool(res, 0, 21);
+    s->open_objections = (int)sf_db_get_int(res, 0, 22);
+    s->notice_end = PQgetisnull(res, 0, 23) ? 0 : (sf_day)sf_db_get_int(res, 0, 23);
+    s->has_active_award = !PQgetisnull(res, 0, 24);
+    s->active_award_until = (sf_day)sf_db_get_int(res, 0, 24);
+    return s;
+}
+
+void sf_app_snapshot_free(sf_app_snapshot *s)
+{
+    if (s == NULL)
+        return;
+    free((char *)(uintptr_t)s->thresholds_json);
+    free((char *)(uintptr_t)s->report_json);
+    free((char *)(uintptr_t)s->material_kinds);
+    free(s);
+}
+
+sf_status sf_application_snapshot(sf_pool *pool, int64_t id, sf_app_snapshot **out)
+{
+    sf_int_text idt = sf_int_to_text(id);
+    const char *params[] = {idt.s};
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &SNAPSHOT, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    if (PQntuples(res) == 0)
+        status = SF_NOT_FOUND;
+    else if ((*out = read_snapshot(res)) == NULL)
+        status = SF_INTERNAL;
+    PQclear(res);
+    return status;
+}
+
+typedef struct {
+    const sf_actor *actor;
+    int64_t id;
+    const sf_caller *caller;
+    sf_app_decide decide;
+    void *ctx;
+    char **doc;
+    sf_errors *errors;
+} transition_args;
+
+static sf_status transition_body(sf_conn *conn, void *p);
+
+static sf_status award_in_tx(sf_conn *conn, const transition_args *t, const sf_app_snapshot *s,
+                             const sf_app_decision *d, const sf_actor_params *a)
+{
+    sf_int_text round = sf_int_to_text(s->round_id);
+    const char *rp[] = {round.s};
+    PGresult *res;
+    sf_status status = sf_db_exec(conn, &NEXT_CERTIFICATE, rp, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    long long seq = sf_db_get_int(res, 0, 0);
+    char certificate[64];
+    /* LNSME-2026-001 for the province's titles; LNSME-210100-2026-001 for a city's */
+    if (strcmp(PQgetvalue(res, 0, 1), "province") == 0)
+        snprintf(certificate, sizeof certificate, "LNSME-%s-%03lld", PQgetvalue(res, 0, 3), seq);
+    else
+        snprintf(certificate, sizeof certificate, "LNSME-%s-%s-%03lld", PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3), seq);
+    PQclear(res);
+    sf_int_text app = sf_int_to_text(s->id), platform = sf_int_to_text(s->platform_id), seqt = sf_int_to_text(seq),
+                from = sf_int_to_text(d->award_from), until = sf_int_to_text(d->award_until);
+    const char *params[] = {app.s, platform.s, round.s, s->round_level, certificate, seqt.s, from.s, until.s,
+                            a->values[0], a->values[1], a->values[2]};
+    status = sf_db_exec(conn, &INSERT_AWARD, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    free(*t->doc);
+    *t->doc = sf_db_strdup(res, 0);
+    PQclear(res);
+    return *t->doc ? SF_OK : SF_INTERNAL;
+}
+
+sf_status sf_application_apply(sf_conn *conn, const sf_actor *actor, int64_t id, const sf_caller *caller,
+                               sf_app_decide decide, void *ctx, char **doc, sf_errors *errors)
+{
+    transition_args t = {actor, id, caller, decide, ctx, doc, errors};
+    return transition_body(conn, &t);
+}
+
+static sf_status transition_body(sf_conn *conn, void *p)
+{
+    transition_args *t = p;
+    sf_int_text idt = sf_int_to_text(t->id);
+    const char *params[] = {idt.s};
+    PGresult *res;
+    sf_status status = sf_db_exec(conn, &LOCK_RECOMMENDER, params, NULL, NULL);
+    if (status == SF_OK)
+        status = sf_db_exec(conn, &SNAPSHOT_LOCKED, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return SF_NOT_FOUND;
+    }
+    sf_app_snapshot *s = read_snapshot(res);
+    PQclear(res);
+    if (s == NULL)
+        return SF_INTERNAL;
+    sf_app_decision d = {0};
+    if (!sf_may_see_application(t->caller, s->recommender_org, s->round_level, s->round_region))
+        status = SF_NOT_FOUND;
+    else
+        status = t->decide(s, t->ctx, &d, t->errors);
+    if (status == SF_OK) {
+        sf_actor_params a;
+        sf_actor_to_params(t->actor, &a);
+        const char *up[] = {idt.s, sf_app_state_name(d.next), d.comment, a.values[0], a.values[1], d.action,
+                            a.values[2]};
+        status = sf_db_exec(conn, &SET_STATUS, up, &res, NULL);
+        if (status == SF_OK) {
+            free(*t->doc);
+            *t->doc = sf_db_strdup(res, 0);
+            PQclear(res);
+            if (d.create_award)
+                status = award_in_tx(conn, t, s, &d, &a);
+        }
+    }
+    sf_app_snapshot_free(s);
+    return status;
+}
+
+sf_status sf_application_transition(sf_pool *pool, const sf_actor *actor, int64_t id, const sf_caller *caller,
+                                    sf_app_decide decide, void *ctx, char **doc, sf_errors *errors)
+{
+    *doc = NULL;
+    transition_args t = {actor, id, caller, decide, ctx, doc, errors};
+    sf_status status = sf_tx_run(pool, transition_body, &t);
+    if (status != SF_OK) {
+        free(*doc);
+        *doc = NULL;
+    }
+    return status;
+}
+
+sf_status sf_application_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t round_id,
+                                int64_t platform_id, char **doc, sf_errors *errors)
+{
+    sf_int_text r = sf_int_to_text(round_id), p = sf_int_to_text(platform_id);
+    const char *params[] = {r.s, p.s};
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &ROUND_AND_PLATFORM, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    int found = PQntuples(res) == 1;
+    char level[12] = "", round_region[8] = "", platform_region[8] = "";
+    int year = 0, has_award = 0;
+    int64_t created_by = 0;
+    sf_day award_until = 0;
+    if (found) {
+        snprintf(level, sizeof level, "%s", PQgetvalue(res, 0, 0));
+        snprintf(round_region, sizeof round_region, "%s", PQgetvalue(res, 0, 1));
+        year = (int)sf_db_get_int(res, 0, 2);
+        snprintf(platform_region, sizeof platform_region, "%s", PQgetvalue(res, 0, 3));
+        created_by = sf_db_get_int(res, 0, 4);
+        has_award = !PQgetisnull(res, 0, 5);
+        award_until = (sf_day)sf_db_get_int(res, 0, 5);
+    }
+    PQclear(res);
+    status = found ? sf_may_apply(caller, level, round_region, platform_region, created_by, errors) : SF_INVALID;
+    if (!found)
+        sf_errors_add(errors, "round_id", "no such round, or no such platform for it");
+    if (status == SF_OK && has_award && sf_award_may_reapply(year, award_until) != SF_OK) {
+        char until[11];
+        sf_date_format(award_until, until);
+        sf_errors_detail(errors, "the platform holds a title valid until %s; it may apply again only in the round "
+                                 "of the year that title expires (Art. 23)", until);
+        status = SF_CONFLICT;
+    }
+    if (status != SF_OK)
+        return status;
+    sf_actor_params a;
+    sf_actor_to_params(actor, &a);
+    const char *ip[] = {r.s, p.s, a.values[1], a.values[0], a.values[2]};
+    sf_db_error err;
+    status = sf_db_write(pool, &INSERT_APPLICATION, ip, &res, &err);
+    if (status == SF_CONFLICT) {
+        sf_errors_add(errors, "platform_id", "this platform has an application in this round already");
+        return status;
+    }
+    if (status != SF_OK)
+        return status;
+    *doc = sf_db_strdup(res, 0);
+    PQclear(res);
+    return *doc ? SF_OK : SF_INTERNAL;
+}
+
+/* Loads the snapshot and checks visibility: SF_NOT_FOUND when outside the caller's scope. */
+static sf_status visible_snapshot(sf_pool *pool, const sf_caller *caller, int64_t id, sf_app_snapshot **s)
+{
+    sf_status status = sf_application_snapshot(pool, id, s);
+    if (status == SF_OK && !sf_may_see_application(caller, (*s)->recommender_org, (*s)->round_level, (*s)->round_region)) {
+        sf_app_snapshot_free(*s);
+        *s = NULL;
+        status = SF_NOT_FOUND;
+    }
+    return status;
+}
+
+static sf_status read_text(sf_pool *pool, const sf_stmt *stmt, int64_t id, char **out)
+{
+    sf_int_text idt = sf_int_to_text(id);
+    const char *params[] = {idt.s};
+    PGresult *res;
+    sf_status status = sf_db_read(pool, stmt, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0))
+        status = SF_NOT_FOUND;
+    else if ((*out = sf_db_strdup(res, 0)) == NULL)
+        status = SF_INTERNAL;
+    PQclear(res);
+    return status;
+}
+
+sf_status sf_application_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc)
+{
+    sf_app_snapshot *s;
+    sf_status status = visible_snapshot(pool, caller, id, &s);
+    if (status != SF_OK)
+        return status;
+    sf_app_snapshot_free(s);
+    return read_text(pool, &GET_DOC, id, doc);
+}
+
+sf_status sf_application_list(sf_pool *pool, const sf_caller *caller, int64_t round_id, const char *status_filter,
+                              int64_t after_id, int limit, char **items, int64_t *next_after)
+{
+    sf_int_text after = sf_int_to_text(after_id), org = sf_int_to_text(caller->org_id), lim = sf_int_to_text(limit),
+                round = sf_int_to_text(round_id);
+    const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, org.s, lim.s,
+                            round_id > 0 ? round.s : NULL, status_filter};
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &LIST, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    status = sf_db_page(res, items, next_after);
+    PQclear(res);
+    return status;
+}
+
+typedef struct {
+    const sf_actor *actor;
+    const sf_caller *caller;
+    int64_t id;
+    const sf_stmt *stmt;
+    const char *json;
+    char **doc;
+    sf_errors *errors;
+} form_args;
+
+static sf_status form_body(sf_conn *conn, void *p)
+{
+    form_args *f = p;
+    sf_int_text idt = sf_int_to_text(f->id);
+    const char *params[] = {idt.s};
+    PGresult *res;
+    sf_status status = sf_db_exec(conn, &SNAPSHOT_LOCKED, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    sf_app_snapshot *s = PQntuples(res) == 1 ? read_snapshot(res) : NULL;
+    PQclear(res);
+    if (s == NULL || !sf_may_see_application(f->caller, s->recommender_org, s->round_level, s->round_region)) {
+        sf_app_snapshot_free(s);
+        return SF_NOT_FOUND;
+    }
+    status = sf_may_edit_application(f->caller, s->recommender_org, s->status == SF_APP_DRAFT,
+                                     sf_app_state_name(s->status), f->errors);
+    sf_app_snapshot_free(s);
+    if (status != SF_OK)
+        return status;
+    sf_actor_params a;
+    sf_actor_to_params(f->actor, &a);
+    const char *up[] = {idt.s, f->json, a.values[0], a.values[1], a.values[2]};
+    status = sf_db_exec(conn, f->stmt, up, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    free(*f->doc);
+    *f->doc = sf_db_strdup(res, 0);
+    PQclear(res);
+    return *f->doc ? SF_OK : SF_INTERNAL;
+}
+
+sf_status sf_application_put_form(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id,
+                                  const char *which, const char *json, char **doc, sf_errors *errors)
+{
+    *doc = NULL;
+    form_args f = {actor, caller, id, strcmp(which, "report") == 0 ? &PUT_REPORT : &PUT_RECOMMENDATION, json, doc,
+                   errors};
+    sf_status status = sf_tx_run(pool, form_body, &f);
+    if (status != SF_OK) {
+        free(*doc);
+        *doc = NULL;
+    }
+    return status;
+}
+
+sf_status sf_application_get_form(sf_pool *pool, const sf_caller *caller, int64_t id, const char *which, char **json)
+{
+    sf_app_snapshot *s;
+    sf_status status = visible_snapshot(pool, caller, id, &s);
+    if (status != SF_OK)
+        return status;
+    sf_app_snapshot_free(s);
+    return read_text(pool, strcmp(which, "report") == 0 ? &GET_REPORT : &GET_RECOMMENDATION, id, json);
+}

@@ -1,0 +1,208 @@
+/*
+ * Awards, registry and audit trail queries (see awards.h).
+ */
+#include "persistence/awards.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "persistence/db.h"
+
+/* The SQL twin of award visibility: province and supervisor all; a city the titles of its
+ * region's platforms; an association those of its own applications. $2 role, $3 region,
+ * $4 organisation. */
+#define AWARD_VISIBLE                                                                           \
+    "($2::text IN ('province', 'supervisor') OR ($2 = 'city' AND region_code = $3)"              \
+    " OR ($2 = 'association' AND recommender_org_id = $4::bigint))"
+#define AWARD_STATUS                                                                             \
+    "(CASE WHEN status = 'active' AND valid_until < current_date THEN 'expired' ELSE status END)"
+
+static const sf_stmt LIST_AWARDS = {
+    SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY id) AS rn FROM award_docs"
+    " WHERE " AWARD_VISIBLE " AND ($6::text IS NULL OR " AWARD_STATUS " = $6)"
+    "   AND ($7::text IS NULL OR level = $7) AND ($8::bigint IS NULL OR platform_id = $8)"
+    "   AND ($9::bigint IS NULL OR round_id = $9) AND id > $1 ORDER BY id LIMIT $5 + 1) page", 9};
+static const sf_stmt GET_AWARD = {
+    "SELECT doc::text FROM award_docs WHERE id = $1 AND " AWARD_VISIBLE, 4};
+static const sf_stmt LOCK_AWARD = {
+    "SELECT w.status, w.valid_until < current_date, w.level, r.region_code FROM awards w"
+    " JOIN rounds r ON r.id = w.round_id WHERE w.id = $1 FOR UPDATE OF w", 1};
+static const sf_stmt REVOKE = {
+    "WITH before AS (SELECT doc FROM award_docs WHERE id = $1),"
+    " u AS (UPDATE awards SET status = 'revoked', revoked_on = current_date, revocation_reason = $2,"
+    "       revocation_detail = $3 WHERE id = $1 RETURNING id)"
+    " SELECT d.doc::text, audit_append($4, $5, 'award.revoked', 'award', u.id,"
+    "        jsonb_build_object('before', (SELECT doc FROM before), 'after', d.doc), $6)"
+    " FROM u JOIN award_docs d ON d.id = u.id", 6};
+static const sf_stmt LIST_REGISTRY = {
+    SF_PAGE_SELECT " FROM (SELECT r.id, r.doc, row_number() OVER (ORDER BY r.id) AS rn FROM registry_docs r"
+    " JOIN platforms p ON p.id = r.id"
+    " WHERE ($2::text IS NULL OR strpos(p.name, $2) > 0 OR strpos(p.operator_name, $2) > 0)"
+    "   AND ($3::text IS NULL OR r.region_code = $3) AND ($4::text IS NULL OR $4 = ANY (r.functions))"
+    "   AND ($6::text IS NULL OR r.status = $6) AND ($7::int IS NULL OR r.award_year = $7)"
+    "   AND r.id > $1 ORDER BY r.id LIMIT $5 + 1) page", 7};
+static const sf_stmt GET_REGISTRY = {"SELECT doc::text FROM registry_docs WHERE id = $1", 1};
+static const sf_stmt LIST_AUDIT = {
+    SF_PAGE_SELECT " FROM (SELECT seq AS id, jsonb_build_object('seq', seq, 'at', rfc3339(at),"
+    "   'actor_user_id', actor_user_id, 'actor_org_id', actor_org_id, 'action', action, 'entity', entity,"
+    "   'entity_id', entity_id, 'detail', detail, 'request_id', request_id, 'hash', encode(hash, 'hex')) AS doc,"
+    "   row_number() OVER (ORDER BY seq) AS rn FROM audit_events"
+    " WHERE ($2::text IS NULL OR entity = $2) AND ($3::bigint IS NULL OR entity_id = $3)"
+    "   AND ($4::bigint IS NULL OR actor_user_id = $4) AND ($6::timestamptz IS NULL OR at >= $6)"
+    "   AND ($7::timestamptz IS NULL OR at < $7) AND seq > $1 ORDER BY seq LIMIT $5 + 1) page", 7};
+/* Walks the chain in order, recomputing each hash from the previous one as stored. */
+static const sf_stmt VERIFY = {
+    "SELECT count(*), min(seq) FILTER (WHERE broken) FROM ("
+    " SELECT e.seq, e.prev_hash IS DISTINCT FROM coalesce(lag(e.hash) OVER (ORDER BY e.seq),"
+    "        '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)"
+    "     OR e.hash <> sha256(e.prev_hash || audit_event_text(e.seq, e.at, e.actor_user_id, e.actor_org_id,"
+    "        e.action, e.entity, e.entity_id, e.detail, e.request_id))"
+    "     OR e.seq <> row_number() OVER (ORDER BY e.seq) AS broken"
+    " FROM audit_events e) chain", 0};
+
+static sf_status one_doc(sf_pool *pool, const sf_stmt *stmt, const char *const *params, char **doc)
+{
+    PGresult *res;
+    sf_status status = sf_db_read(pool, stmt, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    if (PQntuples(res) == 0)
+        status = SF_NOT_FOUND;
+    else if ((*doc = sf_db_strdup(res, 0)) == NULL)
+        status = SF_INTERNAL;
+    PQclear(res);
+    return status;
+}
+
+static sf_status page(sf_pool *pool, const sf_stmt *stmt, const char *const *params, char **items, int64_t *next)
+{
+    PGresult *res;
+    sf_status status = sf_db_read(pool, stmt, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    status = sf_db_page(res, items, next);
+    PQclear(res);
+    return status;
+}
+
+sf_status sf_award_list(sf_pool *pool, const sf_caller *caller, const sf_award_filter *f, int64_t after_id, int limit,
+                        char **items, int64_t *next_after)
+{
+    sf_int_text after = sf_int_to_text(after_id), org = sf_int_to_text(caller->org_id), lim = sf_int_to_text(limit),
+                platform = sf_int_to_text(f->platform_id), round = sf_int_to_text(f->round_id);
+    const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, org.s, lim.s, f->status,
+                            f->level, f->platform_id ? platform.s : NULL, f->round_id ? round.s : NULL};
+    return page(pool, &LIST_AWARDS, params, items, next_after);
+}
+
+sf_status sf_award_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc)
+{
+    sf_int_text idt = sf_int_to_text(id), org = sf_int_to_text(caller->org_id);
+    const char *params[] = {idt.s, sf_role_name(caller->role), caller->region_code, org.s};
+    return one_doc(pool, &GET_AWARD, params, doc);
+}
+
+typedef struct {
+    const sf_actor *actor;
+    const sf_caller *caller;
+    int64_t id;
+    const char *reason, *detail;
+    char **doc;
+    sf_errors *errors;
+} revoke_args;
+
+static sf_status revoke_body(sf_conn *conn, void *p)
+{
+    revoke_args *a = p;
+    sf_int_text idt = sf_int_to_text(a->id);
+    const char *lp[] = {idt.s};
+    PGresult *res;
+    sf_status status = sf_db_exec(conn, &LOCK_AWARD, lp, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return SF_NOT_FOUND;
+    }
+    char stored[24];
+    snprintf(stored, sizeof stored, "%s", PQgetvalue(res, 0, 0));
+    int expired = sf_db_get_bool(res, 0, 1);
+    int decides = sf_decides_round(a->caller, PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
+    PQclear(res);
+    if (!decides) {
+        sf_errors_detail(a->errors, "only the authority that awarded the title revokes it");
+        return SF_FORBIDDEN;
+    }
+    if (strcmp(stored, "revoked") == 0 || (expired && strcmp(stored, "active") == 0)) {
+        sf_errors_detail(a->errors, "the title is %s already", expired && strcmp(stored, "active") == 0 ? "expired" : stored);
+        return SF_CONFLICT;
+    }
+    sf_actor_params ap;
+    sf_actor_to_params(a->actor, &ap);
+    const char *params[] = {idt.s, a->reason, a->detail, ap.values[0], ap.values[1], ap.values[2]};
+    status = sf_db_exec(conn, &REVOKE, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    free(*a->doc);
+    *a->doc = sf_db_strdup(res, 0);
+    PQclear(res);
+    return *a->doc ? SF_OK : SF_INTERNAL;
+}
+
+sf_status sf_award_revoke(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id,
+                          const char *reason, const char *detail, char **doc, sf_errors *errors)
+{
+    /* visible first: a title outside the caller's scope does not exist for it */
+    char *seen = NULL;
+    sf_status status = sf_award_get(pool, caller, id, &seen);
+    free(seen);
+    if (status != SF_OK)
+        return status;
+    *doc = NULL;
+    revoke_args a = {actor, caller, id, reason, detail, doc, errors};
+    status = sf_tx_run(pool, revoke_body, &a);
+    if (status != SF_OK) {
+        free(*doc);
+        *doc = NULL;
+    }
+    return status;
+}
+
+sf_status sf_registry_list(sf_pool *pool, const sf_registry_filter *f, int64_t after_id, int limit, char **items,
+                           int64_t *next_after)
+{
+    sf_int_text after = sf_int_to_text(after_id), lim = sf_int_to_text(limit), year = sf_int_to_text(f->award_year);
+    const char *params[] = {after.s, f->q, f->region, f->function, lim.s, f->status, f->award_year ? year.s : NULL};
+    return page(pool, &LIST_REGISTRY, params, items, next_after);
+}
+
+sf_status sf_registry_get(sf_pool *pool, int64_t platform_id, char **doc)
+{
+    sf_int_text idt = sf_int_to_text(platform_id);
+    const char *params[] = {idt.s};
+    return one_doc(pool, &GET_REGISTRY, params, doc);
+}
+
+sf_status sf_audit_list(sf_pool *pool, const sf_audit_filter *f, int64_t after_seq, int limit, char **items,
+                        int64_t *next_after)
+{
+    sf_int_text after = sf_int_to_text(after_seq), lim = sf_int_to_text(limit), eid = sf_int_to_text(f->entity_id),
+                actor = sf_int_to_text(f->actor);
+    const char *params[] = {after.s, f->entity, f->entity_id ? eid.s : NULL, f->actor ? actor.s : NULL, lim.s,
+                            f->from, f->to};
+    return page(pool, &LIST_AUDIT, params, items, next_after);
+}
+
+sf_status sf_audit_verify(sf_pool *pool, int *ok, int64_t *checked, int64_t *first_broken)
+{
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &VERIFY, NULL, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    *checked = sf_db_get_int(res, 0, 0);
+    *first_broken = sf_db_get_int(res, 0, 1);
+    *ok = PQgetisnull(res, 0, 1);
+    PQclear(res);
+    return SF_OK;
+}

@@ -1,0 +1,56 @@
+/*
+ * Awards (Art. 19, 23, 24), the public registry (Art. 21) and the audit trail (Art. 25).
+ */
+#ifndef SF_REPO_AWARDS_H
+#define SF_REPO_AWARDS_H
+
+#include <stdint.h>
+
+#include "domain/permissions.h"
+#include "domain/status.h"
+#include "persistence/audit.h"
+#include "persistence/pool.h"
+
+typedef struct {
+    const char *status;      /* active | revocation_pending | revoked | expired, or NULL */
+    const char *level;       /* province | city, or NULL */
+    int64_t platform_id;     /* 0: any */
+    int64_t round_id;        /* 0: any */
+} sf_award_filter;
+
+sf_status sf_award_list(sf_pool *pool, const sf_caller *caller, const sf_award_filter *f, int64_t after_id, int limit,
+                        char **items, int64_t *next_after);
+sf_status sf_award_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc);
+
+/* Revokes an active (or revocation-pending) title; only the authority that awarded it
+ * (sf_decides_round) may; a revoked or expired title is SF_CONFLICT naming its status. */
+sf_status sf_award_revoke(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id,
+                          const char *reason, const char *detail, char **doc, sf_errors *errors);
+
+typedef struct {
+    const char *q;           /* substring of the platform or operator name */
+    const char *region;
+    const char *function;
+    const char *status;
+    int award_year;          /* 0: any */
+} sf_registry_filter;
+
+sf_status sf_registry_list(sf_pool *pool, const sf_registry_filter *f, int64_t after_id, int limit, char **items,
+                           int64_t *next_after);
+sf_status sf_registry_get(sf_pool *pool, int64_t platform_id, char **doc);
+
+typedef struct {
+    const char *entity;
+    int64_t entity_id;       /* 0: any */
+    int64_t actor;           /* 0: any */
+    const char *from, *to;   /* RFC 3339 or date, or NULL */
+} sf_audit_filter;
+
+/* Events by seq; the keyset is seq. */
+sf_status sf_audit_list(sf_pool *pool, const sf_audit_filter *f, int64_t after_seq, int limit, char **items,
+                        int64_t *next_after);
+
+/* Recomputes every hash: *ok, *checked, *first_broken (0 when none). */
+sf_status sf_audit_verify(sf_pool *pool, int *ok, int64_t *checked, int64_t *first_broken);
+
+#endif

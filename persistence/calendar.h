@@ -1,0 +1,32 @@
+/*
+ * The working-day calendar in the database (sql/005_calendar.sql).
+ */
+#ifndef SF_REPO_CALENDAR_H
+#define SF_REPO_CALENDAR_H
+
+#include "domain/calendar.h"
+#include "domain/status.h"
+#include "persistence/audit.h"
+#include "persistence/pool.h"
+
+/* A loaded calendar: `cal` points into the arrays owned here. Free with sf_calendar_free. */
+typedef struct {
+    sf_calendar cal;
+    sf_day *holidays, *makeup;
+    int *years;
+} sf_calendar_data;
+
+/* Loads every known year (a few hundred rows at most). */
+sf_status sf_calendar_load(sf_pool *pool, sf_calendar_data *out);
+void sf_calendar_free(sf_calendar_data *data);
+
+/* The year's exceptions as {"year","holidays":[…],"working_days":[…]} (free()); SF_NOT_FOUND
+ * if the year is unknown. */
+sf_status sf_calendar_year_json(sf_pool *pool, int year, char **json);
+
+/* Replaces the year's exceptions (holidays and makeup days as PostgreSQL date-array
+ * literals), with its audit event; *created tells whether the year was new. */
+sf_status sf_calendar_put_year(sf_pool *pool, const sf_actor *actor, int year, const char *holidays,
+                               const char *working_days, int *created);
+
+#endif

@@ -1,0 +1,170 @@
+/*
+ * Materials: upload under the application's lock, list, download (see materials.h).
+ */
+#include "persistence/materials.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/lifecycle.h"
+#include "persistence/applications.h"
+#include "persistence/db.h"
+
+static const sf_stmt LOCK_APP = {
+    "SELECT a.status, a.recommender_org_id, r.level, r.region_code FROM applications a"
+    " JOIN rounds r ON r.id = a.round_id WHERE a.id = $1 FOR UPDATE OF a", 1};
+static const sf_stmt INSERT = {
+    "WITH m AS (INSERT INTO materials (application_id, kind, filename, content_type, size_bytes, sha256, content,"
+    "                                  uploaded_by)"
+    "           VALUES ($1, $2, $3, $4, $5, $6, decode($7, 'base64'), $8)"
+    "           RETURNING id, application_id, kind, filename, content_type, size_bytes, sha256, uploaded_at)"
+    " SELECT jsonb_build_object('id', m.id, 'application_id', m.application_id, 'kind', m.kind,"
+    "        'filename', m.filename, 'content_type', m.content_type, 'size_bytes', m.size_bytes,"
+    "        'sha256', m.sha256, 'uploaded_at', rfc3339(m.uploaded_at))::text,"
+    "        audit_append($8, $9, 'material.uploaded', 'application', m.application_id,"
+    "        jsonb_build_object('material_id', m.id, 'kind', m.kind, 'sha256', m.sha256), $10)"
+    " FROM m", 10};
+static const sf_stmt LIST = {
+    "SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'application_id', application_id, 'kind', kind,"
+    "       'filename', filename, 'content_type', content_type, 'size_bytes', size_bytes, 'sha256', sha256,"
+    "       'uploaded_at', rfc3339(uploaded_at)) ORDER BY id), '[]')::text"
+    " FROM materials WHERE application_id = $1", 1};
+static const sf_stmt CONTENT = {
+    "SELECT m.application_id, m.content_type, m.filename, m.sha256, m.content FROM materials m WHERE m.id = $1", 1};
+
+typedef struct {
+    const sf_actor *actor;
+    const sf_caller *caller;
+    int64_t application_id;
+    const sf_new_material *m;
+    char **doc;
+    sf_errors *errors;
+} add_args;
+
+static char *base64(const unsigned char *data, size_t len)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out = malloc((len + 2) / 3 * 4 + 1), *p = out;
+    if (out == NULL)
+        return NULL;
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned)data[i] << 16 | (i + 1 < len ? (unsigned)data[i + 1] << 8 : 0) |
+                     (i + 2 < len ? data[i + 2] : 0);
+        *p++ = tbl[(v >> 18) & 63];
+        *p++ = tbl[(v >> 12) & 63];
+        *p++ = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
+        *p++ = i + 2 < len ? tbl[v & 63] : '=';
+    }
+    *p = '\0';
+    return out;
+}
+
+static sf_status add_body(sf_conn *conn, void *p)
+{
+    add_args *a = p;
+    sf_int_text idt = sf_int_to_text(a->application_id);
+    const char *lp[] = {idt.s};
+    PGresult *res;
+    sf_status status = sf_db_exec(conn, &LOCK_APP, lp, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    if (PQntuples(res) == 0 ||
+        !sf_may_see_application(a->caller, sf_db_get_int(res, 0, 1), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3))) {
+        PQclear(res);
+        return SF_NOT_FOUND;
+    }
+    /* Art. 17 materials are frozen once the application leaves draft */
+    status = sf_may_edit_application(a->caller, sf_db_get_int(res, 0, 1), strcmp(PQgetvalue(res, 0, 0), "draft") == 0,
+                                     PQgetvalue(res, 0, 0), a->errors);
+    PQclear(res);
+    if (status != SF_OK)
+        return status;
+    char *content = base64(a->m->data, a->m->size);
+    if (content == NULL)
+        return SF_INTERNAL;
+    sf_actor_params ap;
+    sf_actor_to_params(a->actor, &ap);
+    sf_int_text size = sf_int_to_text((long long)a->m->size);
+    const char *params[] = {idt.s, a->m->kind, a->m->filename, a->m->content_type, size.s, a->m->sha256, content,
+                            ap.values[0], ap.values[1], ap.values[2]};
+    status = sf_db_exec(conn, &INSERT, params, &res, NULL);
+    free(content);
+    if (status != SF_OK)
+        return status;
+    free(*a->doc);
+    *a->doc = sf_db_strdup(res, 0);
+    PQclear(res);
+    return *a->doc ? SF_OK : SF_INTERNAL;
+}
+
+sf_status sf_material_add(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t application_id,
+                          const sf_new_material *m, char **doc, sf_errors *errors)
+{
+    *doc = NULL;
+    add_args a = {actor, caller, application_id, m, doc, errors};
+    sf_status status = sf_tx_run(pool, add_body, &a);
+    if (status != SF_OK) {
+        free(*doc);
+        *doc = NULL;
+    }
+    return status;
+}
+
+sf_status sf_material_list(sf_pool *pool, const sf_caller *caller, int64_t application_id, char **items)
+{
+    sf_app_snapshot *s;
+    sf_status status = sf_application_snapshot(pool, application_id, &s);
+    if (status != SF_OK)
+        return status;
+    int visible = sf_may_see_application(caller, s->recommender_org, s->round_level, s->round_region);
+    sf_app_snapshot_free(s);
+    if (!visible)
+        return SF_NOT_FOUND;
+    sf_int_text idt = sf_int_to_text(application_id);
+    const char *params[] = {idt.s};
+    PGresult *res;
+    status = sf_db_read(pool, &LIST, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    *items = sf_db_strdup(res, 0);
+    PQclear(res);
+    return *items ? SF_OK : SF_INTERNAL;
+}
+
+sf_status sf_material_content_get(sf_pool *pool, const sf_caller *caller, int64_t id, sf_material_content *out)
+{
+    sf_int_text idt = sf_int_to_text(id);
+    const char *params[] = {idt.s};
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &CONTENT, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return SF_NOT_FOUND;
+    }
+    int64_t app = sf_db_get_int(res, 0, 0);
+    sf_app_snapshot *s = NULL;
+    status = sf_application_snapshot(pool, app, &s);
+    if (status == SF_OK && !sf_may_see_application(caller, s->recommender_org, s->round_level, s->round_region))
+        status = SF_NOT_FOUND;
+    sf_app_snapshot_free(s);
+    if (status == SF_OK) {
+        snprintf(out->content_type, sizeof out->content_type, "%s", PQgetvalue(res, 0, 1));
+        snprintf(out->filename, sizeof out->filename, "%s", PQgetvalue(res, 0, 2));
+        snprintf(out->sha256, sizeof out->sha256, "%s", PQgetvalue(res, 0, 3));
+        size_t len = 0;
+        unsigned char *bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 4), &len);
+        out->data = bytes ? malloc(len ? len : 1) : NULL;
+        if (out->data) {
+            memcpy(out->data, bytes, len);
+            out->size = len;
+        } else {
+            status = SF_INTERNAL;
+        }
+        PQfreemem(bytes);
+    }
+    PQclear(res);
+    return status;
+}

@@ -1,0 +1,278 @@
+/*
+ * Publicity notices and objections (see publicity.h).
+ */
+#include "persistence/publicity.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "persistence/db.h"
+
+static const sf_stmt INSERT_NOTICE = {
+    "INSERT INTO publicity_notices (round_id, title, start_date, end_date, created_by)"
+    " SELECT round_id, $2, date '1970-01-01' + $3::int, date '1970-01-01' + $4::int, $5 FROM applications WHERE id = $1"
+    " RETURNING id, round_id", 5};
+static const sf_stmt INSERT_ITEM = {
+    "INSERT INTO publicity_notice_items (notice_id, application_id)"
+    " SELECT $1, id FROM applications WHERE id = $2 AND round_id = $3", 3};
+static const sf_stmt NOTICE_AUDIT = {
+    "SELECT d.doc::text, audit_append($2, $3, 'notice.created', 'publicity_notice', d.id,"
+    "       jsonb_build_object('after', d.doc), $4) FROM notice_docs d WHERE d.id = $1", 4};
+static const sf_stmt GET_NOTICE = {"SELECT doc::text FROM notice_docs WHERE id = $1", 1};
+static const sf_stmt LIST_NOTICES = {
+    SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY id) AS rn FROM notice_docs"
+    " WHERE id > $1 ORDER BY id LIMIT $5 + 1) page", 5};
+static const sf_stmt COUNT_RECENT = {
+    "SELECT count(*) FROM objections WHERE client = $1 AND created_at > now() - interval '1 hour'", 1};
+static const sf_stmt INSERT_OBJECTION = {
+    "WITH n AS (SELECT id, current_date BETWEEN start_date AND end_date AS open FROM publicity_notices WHERE id = $1),"
+    " item AS (SELECT 1 FROM publicity_notice_items WHERE notice_id = $1 AND application_id = $2),"
+    " o AS (INSERT INTO objections (notice_id, application_id, objector_name, contact, reason, client)"
+    "       SELECT $1, $2, $3, $4, $5, $6 FROM n WHERE n.open AND EXISTS (SELECT 1 FROM item)"
+    "       RETURNING id, notice_id, application_id, status, rfc3339(created_at) AS created_at)"
+    " SELECT (SELECT count(*) FROM n), (SELECT bool_or(open) FROM n), (SELECT count(*) FROM item),"
+    "  (SELECT jsonb_build_object('id', id, 'notice_id', notice_id, 'application_id', application_id,"
+    "          'status', status, 'created_at', created_at)::text FROM o),"
+    "  (SELECT audit_append(NULL, NULL, 'objection.filed', 'objection', o.id,"
+    "          jsonb_build_object('notice_id', o.notice_id, 'application_id', o.application_id), $7) FROM o)", 7};
+/* The SQL twin of sf_decides_round for objections: $2 role, $3 region. */
+static const sf_stmt LIST_OBJECTIONS = {
+    SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY id) AS rn FROM objection_docs"
+    " WHERE ($2::text IN ('province', 'supervisor') AND ($2 = 'supervisor' OR round_level = 'province')"
+    "        OR ($2 = 'city' AND round_level = 'city' AND round_region = $3))"
+    "   AND ($4::text IS NULL OR status = $4) AND id > $1 ORDER BY id LIMIT $5 + 1) page", 5};
+static const sf_stmt LOCK_OBJECTION = {
+    "SELECT o.status, o.application_id, r.level, r.region_code FROM objections o"
+    " JOIN applications a ON a.id = o.application_id JOIN rounds r ON r.id = a.round_id"
+    " WHERE o.id = $1 FOR UPDATE OF o", 1};
+static const sf_stmt RESOLVE = {
+    "WITH u AS (UPDATE objections SET status = $2, resolution = $3, resolved_by = $4, resolved_at = now()"
+    "           WHERE id = $1 RETURNING id)"
+    " SELECT d.doc::text, audit_append($4, $5, 'objection.resolved', 'objection', u.id,"
+    "        jsonb_build_object('after', jsonb_build_object('status', $2::text, 'resolution', $3::text)), $6)"
+    " FROM u JOIN objection_docs d ON d.id = u.id", 6};
+
+typedef struct {
+    const sf_actor *actor;
+    const sf_caller *caller;
+    const char *title;
+    sf_day start, end;
+    const int64_t *ids;
+    size_t n;
+    sf_app_decide decide;
+    void *ctx;
+    char **doc;
+    sf_errors *errors;
+} notice_args;
+
+static sf_status notice_body(sf_conn *conn, void *p)
+{
+    notice_args *a = p;
+    sf_actor_params ap;
+    sf_actor_to_params(a->actor, &ap);
+    sf_int_text first = sf_int_to_text(a->ids[0]), s = sf_int_to_text(a->start), e = sf_int_to_text(a->end);
+    const char *np[] = {first.s, a->title, s.s, e.s, ap.values[0]};
+    PGresult *res;
+    sf_status status = sf_db_exec(conn, &INSERT_NOTICE, np, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        sf_errors_add(a->errors, "application_ids", "application %lld does not exist", (long long)a->ids[0]);
+        return SF_INVALID;
+    }
+    char notice_id[24], round_id[24];
+    snprintf(notice_id, sizeof notice_id, "%s", PQgetvalue(res, 0, 0));
+    snprintf(round_id, sizeof round_id, "%s", PQgetvalue(res, 0, 1));
+    PQclear(res);
+    for (size_t i = 0; i < a->n && status == SF_OK; i++) {
+        char *app_doc = NULL;
+        status = sf_application_apply(conn, a->actor, a->ids[i], a->caller, a->decide, a->ctx, &app_doc, a->errors);
+        free(app_doc);
+        if (status == SF_NOT_FOUND) {
+            sf_errors_add(a->errors, "application_ids", "application %lld does not exist", (long long)a->ids[i]);
+            status = SF_INVALID;
+        }
+        if (status != SF_OK)
+            break;
+        sf_int_text app = sf_int_to_text(a->ids[i]);
+        const char *ip[] = {notice_id, app.s, round_id};
+        status = sf_db_exec(conn, &INSERT_ITEM, ip, &res, NULL);
+        if (status == SF_OK) {
+            int inserted = atoi(PQcmdTuples(res)) == 1;
+            PQclear(res);
+            if (!inserted) {
+                sf_errors_add(a->errors, "application_ids", "application %lld is of another round",
+                              (long long)a->ids[i]);
+                status = SF_INVALID;
+            }
+        }
+    }
+    if (status != SF_OK)
+        return status;
+    const char *audit[] = {notice_id, ap.values[0], ap.values[1], ap.values[2]};
+    status = sf_db_exec(conn, &NOTICE_AUDIT, audit, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    free(*a->doc);
+    *a->doc = sf_db_strdup(res, 0);
+    PQclear(res);
+    return *a->doc ? SF_OK : SF_INTERNAL;
+}
+
+sf_status sf_notice_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, const char *title,
+                           sf_day start, sf_day end, const int64_t *application_ids, size_t n,
+                           sf_app_decide decide, void *ctx, char **doc, sf_errors *errors)
+{
+    *doc = NULL;
+    notice_args a = {actor, caller, title, start, end, application_ids, n, decide, ctx, doc, errors};
+    sf_status status = sf_tx_run(pool, notice_body, &a);
+    if (status != SF_OK) {
+        free(*doc);
+        *doc = NULL;
+    }
+    return status;
+}
+
+sf_status sf_notice_get(sf_pool *pool, int64_t id, char **doc)
+{
+    sf_int_text idt = sf_int_to_text(id);
+    const char *params[] = {idt.s};
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &GET_NOTICE, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    if (PQntuples(res) == 0)
+        status = SF_NOT_FOUND;
+    else if ((*doc = sf_db_strdup(res, 0)) == NULL)
+        status = SF_INTERNAL;
+    PQclear(res);
+    return status;
+}
+
+sf_status sf_notice_list(sf_pool *pool, int64_t after_id, int limit, char **items, int64_t *next_after)
+{
+    sf_int_text after = sf_int_to_text(after_id), lim = sf_int_to_text(limit);
+    const char *params[] = {after.s, NULL, NULL, NULL, lim.s};
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &LIST_NOTICES, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    status = sf_db_page(res, items, next_after);
+    PQclear(res);
+    return status;
+}
+
+sf_status sf_objection_create(sf_pool *pool, const sf_new_objection *o, int max_per_hour, int *throttled,
+                              char **doc, sf_errors *errors)
+{
+    const char *cp[] = {o->client};
+    PGresult *res;
+    *throttled = 0;
+    sf_status status = sf_db_read(pool, &COUNT_RECENT, cp, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    *throttled = sf_db_get_int(res, 0, 0) >= max_per_hour;
+    PQclear(res);
+    if (*throttled)
+        return SF_OK;
+    sf_int_text n = sf_int_to_text(o->notice_id), a = sf_int_to_text(o->application_id);
+    const char *params[] = {n.s, a.s, o->name, o->contact, o->reason, o->client, NULL};
+    status = sf_db_write(pool, &INSERT_OBJECTION, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    if (sf_db_get_int(res, 0, 0) == 0) {
+        status = SF_NOT_FOUND;
+    } else if (!sf_db_get_bool(res, 0, 1)) {
+        sf_errors_detail(errors, "the notice is not open: objections are taken from its start_date to its end_date");
+        status = SF_CONFLICT;
+    } else if (sf_db_get_int(res, 0, 2) == 0) {
+        sf_errors_add(errors, "application_id", "is not on this notice");
+        status = SF_INVALID;
+    } else if ((*doc = sf_db_strdup(res, 3)) == NULL) {
+        status = SF_INTERNAL;
+    }
+    PQclear(res);
+    return status;
+}
+
+sf_status sf_objection_list(sf_pool *pool, const sf_caller *caller, const char *status_filter, int64_t after_id,
+                            int limit, char **items, int64_t *next_after)
+{
+    sf_int_text after = sf_int_to_text(after_id), lim = sf_int_to_text(limit);
+    const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, status_filter, lim.s};
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &LIST_OBJECTIONS, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    status = sf_db_page(res, items, next_after);
+    PQclear(res);
+    return status;
+}
+
+typedef struct {
+    const sf_actor *actor;
+    const sf_caller *caller;
+    int64_t id;
+    int upheld;
+    const char *resolution;
+    sf_app_decide decide;
+    void *ctx;
+    char **doc;
+    sf_errors *errors;
+} resolve_args;
+
+static sf_status resolve_body(sf_conn *conn, void *p)
+{
+    resolve_args *a = p;
+    sf_int_text idt = sf_int_to_text(a->id);
+    const char *lp[] = {idt.s};
+    PGresult *res;
+    sf_status status = sf_db_exec(conn, &LOCK_OBJECTION, lp, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    if (PQntuples(res) == 0 || !sf_decides_round(a->caller, PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3))) {
+        PQclear(res);
+        return SF_NOT_FOUND;
+    }
+    int open = strcmp(PQgetvalue(res, 0, 0), "open") == 0;
+    int64_t application = sf_db_get_int(res, 0, 1);
+    PQclear(res);
+    if (!open) {
+        sf_errors_detail(a->errors, "the objection is resolved already");
+        return SF_CONFLICT;
+    }
+    sf_actor_params ap;
+    sf_actor_to_params(a->actor, &ap);
+    const char *rp[] = {idt.s, a->upheld ? "upheld" : "dismissed", a->resolution, ap.values[0], ap.values[1],
+                        ap.values[2]};
+    status = sf_db_exec(conn, &RESOLVE, rp, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    free(*a->doc);
+    *a->doc = sf_db_strdup(res, 0);
+    PQclear(res);
+    if (a->upheld) {
+        /* Art. 18: an upheld objection rejects the application (once: a second upheld
+         * objection finds it rejected already, which the decision accepts) */
+        char *app_doc = NULL;
+        status = sf_application_apply(conn, a->actor, application, a->caller, a->decide, a->ctx, &app_doc, a->errors);
+        free(app_doc);
+    }
+    return status;
+}
+
+sf_status sf_objection_resolve(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id, int upheld,
+                               const char *resolution, sf_app_decide decide, void *ctx, char **doc,
+                               sf_errors *errors)
+{
+    *doc = NULL;
+    resolve_args a = {actor, caller, id, upheld, resolution, decide, ctx, doc, errors};
+    sf_status status = sf_tx_run(pool, resolve_body, &a);
+    if (status != SF_OK) {
+        free(*doc);
+        *doc = NULL;
+    }
+    return status;
+}

@@ -1,0 +1,48 @@
+/*
+ * Publicity notices and objections (Art. 18, 25).
+ */
+#ifndef SF_REPO_PUBLICITY_H
+#define SF_REPO_PUBLICITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/calendar.h"
+#include "domain/permissions.h"
+#include "domain/status.h"
+#include "persistence/applications.h"
+#include "persistence/audit.h"
+#include "persistence/pool.h"
+
+/* Creates the notice and moves each listed application to "publicized" through `decide`,
+ * all in one transaction: one refusal and nothing is written. */
+sf_status sf_notice_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, const char *title,
+                           sf_day start, sf_day end, const int64_t *application_ids, size_t n,
+                           sf_app_decide decide, void *ctx, char **doc, sf_errors *errors);
+
+sf_status sf_notice_get(sf_pool *pool, int64_t id, char **doc);
+sf_status sf_notice_list(sf_pool *pool, int64_t after_id, int limit, char **items, int64_t *next_after);
+
+typedef struct {
+    int64_t notice_id, application_id;
+    const char *name, *contact, *reason, *client;
+} sf_new_objection;
+
+/* Records an objection while the notice is open (start_date to end_date inclusive, today by
+ * the database's clock): SF_CONFLICT when it is not, SF_INVALID when the application is not
+ * on the notice, SF_NOT_FOUND for no such notice. A client that filed `max_per_hour`
+ * objections within the last hour is refused with SF_OK and *throttled = 1. */
+sf_status sf_objection_create(sf_pool *pool, const sf_new_objection *o, int max_per_hour, int *throttled,
+                              char **doc, sf_errors *errors);
+
+/* Objections the caller decides on (province: all; city: those in its city rounds). */
+sf_status sf_objection_list(sf_pool *pool, const sf_caller *caller, const char *status, int64_t after_id, int limit,
+                            char **items, int64_t *next_after);
+
+/* Resolves an open objection; an upheld one rejects the application through `decide` in the
+ * same transaction. */
+sf_status sf_objection_resolve(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id, int upheld,
+                               const char *resolution, sf_app_decide decide, void *ctx, char **doc,
+                               sf_errors *errors);
+
+#endif
