@@ -46,11 +46,11 @@ static const sf_stmt SET_STATUS = {
     "WITH before AS (SELECT status FROM applications WHERE id = $1),"
     " u AS (UPDATE applications SET status = $2, review_comment = coalesce($3, review_comment),"
     "       recommended_at = CASE WHEN $2 = 'recommended' THEN now() ELSE recommended_at END,"
-    "       version = version + 1, updated_at = now() WHERE id = $1 RETURNING id)"
-    " SELECT d.doc::text, audit_append($4, $5, $6, 'application', u.id,"
+    "       version = version + 1, updated_at = now() WHERE id = $1 RETURNING *)"
+    " SELECT d.doc::text, audit_append($4, $5, $6, 'application', d.id,"
     "        jsonb_build_object('before', jsonb_build_object('status', (SELECT status FROM before)),"
     "                           'after', jsonb_build_object('status', $2::text, 'comment', $3::text)), $7)"
-    " FROM u JOIN application_docs d ON d.id = u.id", 7};
+    " FROM (SELECT u.id, application_doc(ROW(u.*)::applications) AS doc FROM u) d", 7};
 /* Certificate numbers are gapless within a round: the counter is taken in the awarding
  * transaction and rolls back with it. */
 static const sf_stmt NEXT_CERTIFICATE = {
@@ -60,14 +60,14 @@ static const sf_stmt INSERT_AWARD = {
     "WITH w AS (INSERT INTO awards (application_id, platform_id, round_id, level, certificate_no, certificate_seq,"
     "                               awarded_on, valid_from, valid_until)"
     "           VALUES ($1, $2, $3, $4, $5, $6, current_date, date '1970-01-01' + $7::int,"
-    "                   date '1970-01-01' + $8::int) RETURNING id)"
-    " SELECT d.doc::text, audit_append($9, $10, 'award.created', 'award', w.id, jsonb_build_object('after', d.doc), $11)"
-    " FROM w JOIN award_docs d ON d.id = w.id", 11};
+    "                   date '1970-01-01' + $8::int) RETURNING *)"
+    " SELECT d.doc::text, audit_append($9, $10, 'award.created', 'award', d.id, jsonb_build_object('after', d.doc), $11)"
+    " FROM (SELECT w.id, award_doc(ROW(w.*)::awards) AS doc FROM w) d", 11};
 static const sf_stmt INSERT_APPLICATION = {
-    "WITH a AS (INSERT INTO applications (round_id, platform_id, recommender_org_id) VALUES ($1, $2, $3) RETURNING id)"
-    " SELECT d.doc::text, audit_append($4, $3, 'application.created', 'application', a.id,"
+    "WITH a AS (INSERT INTO applications (round_id, platform_id, recommender_org_id) VALUES ($1, $2, $3) RETURNING *)"
+    " SELECT d.doc::text, audit_append($4, $3, 'application.created', 'application', d.id,"
     "        jsonb_build_object('after', d.doc), $5)"
-    " FROM a JOIN application_docs d ON d.id = a.id", 5};
+    " FROM (SELECT a.id, application_doc(ROW(a.*)::applications) AS doc FROM a) d", 5};
 static const sf_stmt ROUND_AND_PLATFORM = {
     "SELECT r.level, r.region_code, r.year, p.region_code, p.created_by_org,"
     " (SELECT " DAYS("w.valid_until") " FROM awards w WHERE w.platform_id = p.id AND w.level = r.level"
@@ -86,15 +86,15 @@ static const sf_stmt LIST = {
     "   AND ($7::text IS NULL OR d.status = $7) AND d.id > $1 ORDER BY d.id LIMIT $5 + 1) page", 7};
 static const sf_stmt PUT_REPORT = {
     "WITH u AS (UPDATE applications SET report = $2::jsonb, version = version + 1, updated_at = now()"
-    "           WHERE id = $1 RETURNING id)"
-    " SELECT d.doc::text, audit_append($3, $4, 'application.report_filled', 'application', u.id, '{}', $5)"
-    " FROM u JOIN application_docs d ON d.id = u.id", 5};
+    "           WHERE id = $1 RETURNING *)"
+    " SELECT d.doc::text, audit_append($3, $4, 'application.report_filled', 'application', d.id, '{}', $5)"
+    " FROM (SELECT u.id, application_doc(ROW(u.*)::applications) AS doc FROM u) d", 5};
 static const sf_stmt PUT_RECOMMENDATION = {
     "WITH u AS (UPDATE applications SET recommendation = $2::jsonb, version = version + 1, updated_at = now()"
-    "           WHERE id = $1 RETURNING id)"
-    " SELECT d.doc::text, audit_append($3, $4, 'application.recommendation_filled', 'application', u.id,"
+    "           WHERE id = $1 RETURNING *)"
+    " SELECT d.doc::text, audit_append($3, $4, 'application.recommendation_filled', 'application', d.id,"
     "        jsonb_build_object('after', $2::jsonb), $5)"
-    " FROM u JOIN application_docs d ON d.id = u.id", 5};
+    " FROM (SELECT u.id, application_doc(ROW(u.*)::applications) AS doc FROM u) d", 5};
 static const sf_stmt GET_REPORT = {"SELECT report::text FROM applications WHERE id = $1", 1};
 static const sf_stmt GET_RECOMMENDATION = {"SELECT recommendation::text FROM applications WHERE id = $1", 1};
 

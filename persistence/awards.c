@@ -15,12 +15,10 @@
 #define AWARD_VISIBLE                                                                           \
     "($2::text IN ('province', 'supervisor') OR ($2 = 'city' AND region_code = $3)"              \
     " OR ($2 = 'association' AND recommender_org_id = $4::bigint))"
-#define AWARD_STATUS                                                                             \
-    "(CASE WHEN status = 'active' AND valid_until < current_date THEN 'expired' ELSE status END)"
 
 static const sf_stmt LIST_AWARDS = {
     SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY id) AS rn FROM award_docs"
-    " WHERE " AWARD_VISIBLE " AND ($6::text IS NULL OR " AWARD_STATUS " = $6)"
+    " WHERE " AWARD_VISIBLE " AND ($6::text IS NULL OR status = $6)"
     "   AND ($7::text IS NULL OR level = $7) AND ($8::bigint IS NULL OR platform_id = $8)"
     "   AND ($9::bigint IS NULL OR round_id = $9) AND id > $1 ORDER BY id LIMIT $5 + 1) page", 9};
 static const sf_stmt GET_AWARD = {
@@ -31,10 +29,10 @@ static const sf_stmt LOCK_AWARD = {
 static const sf_stmt REVOKE = {
     "WITH before AS (SELECT doc FROM award_docs WHERE id = $1),"
     " u AS (UPDATE awards SET status = 'revoked', revoked_on = current_date, revocation_reason = $2,"
-    "       revocation_detail = $3 WHERE id = $1 RETURNING id)"
-    " SELECT d.doc::text, audit_append($4, $5, 'award.revoked', 'award', u.id,"
+    "       revocation_detail = $3 WHERE id = $1 RETURNING *)"
+    " SELECT d.doc::text, audit_append($4, $5, 'award.revoked', 'award', d.id,"
     "        jsonb_build_object('before', (SELECT doc FROM before), 'after', d.doc), $6)"
-    " FROM u JOIN award_docs d ON d.id = u.id", 6};
+    " FROM (SELECT u.id, award_doc(ROW(u.*)::awards) AS doc FROM u) d", 6};
 static const sf_stmt LIST_REGISTRY = {
     SF_PAGE_SELECT " FROM (SELECT r.id, r.doc, row_number() OVER (ORDER BY r.id) AS rn FROM registry_docs r"
     " JOIN platforms p ON p.id = r.id"

@@ -17,10 +17,10 @@
 static const sf_stmt INSERT_PLATFORM = {
     "WITH p AS (INSERT INTO platforms (name, region_code, functions, operator_name, credit_code, established_on,"
     "                                  address, created_by_org)"
-    "           VALUES ($1, $2, $3::text[], $4, $5, $6::date, coalesce($7, ''), $9) RETURNING id)"
-    " SELECT d.doc::text, audit_append($8, $9, 'platform.created', 'platform', p.id,"
+    "           VALUES ($1, $2, $3::text[], $4, $5, $6::date, coalesce($7, ''), $9) RETURNING *)"
+    " SELECT d.doc::text, audit_append($8, $9, 'platform.created', 'platform', d.id,"
     "        jsonb_build_object('after', d.doc), $10)"
-    " FROM p JOIN platform_docs d ON d.id = p.id", 10};
+    " FROM (SELECT p.id, platform_doc(ROW(p.*)::platforms) AS doc FROM p) d", 10};
 static const sf_stmt GET_PLATFORM = {
     "SELECT doc::text, region_code, created_by_org, version FROM platform_docs WHERE id = $1", 1};
 static const sf_stmt UPDATE_PLATFORM = {
@@ -29,10 +29,10 @@ static const sf_stmt UPDATE_PLATFORM = {
     "       operator_name = coalesce($5, operator_name), credit_code = coalesce($6, credit_code),"
     "       established_on = coalesce($7::date, established_on), address = coalesce($8, address),"
     "       version = version + 1, updated_at = now()"
-    "       WHERE id = $1 AND version = $2 RETURNING id)"
-    " SELECT d.doc::text, audit_append($9, $10, 'platform.updated', 'platform', p.id,"
+    "       WHERE id = $1 AND version = $2 RETURNING *)"
+    " SELECT d.doc::text, audit_append($9, $10, 'platform.updated', 'platform', d.id,"
     "        jsonb_build_object('before', (SELECT doc FROM before), 'after', d.doc), $11)"
-    " FROM p JOIN platform_docs d ON d.id = p.id", 11};
+    " FROM (SELECT p.id, platform_doc(ROW(p.*)::platforms) AS doc FROM p) d", 11};
 /* Substring search with strpos: no LIKE wildcards to escape in the user's text. */
 static const sf_stmt LIST_PLATFORMS = {
     SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY id) AS rn FROM platform_docs"

@@ -48,10 +48,10 @@ static const sf_stmt LOCK_OBJECTION = {
     " WHERE o.id = $1 FOR UPDATE OF o", 1};
 static const sf_stmt RESOLVE = {
     "WITH u AS (UPDATE objections SET status = $2, resolution = $3, resolved_by = $4, resolved_at = now()"
-    "           WHERE id = $1 RETURNING id)"
-    " SELECT d.doc::text, audit_append($4, $5, 'objection.resolved', 'objection', u.id,"
+    "           WHERE id = $1 RETURNING *)"
+    " SELECT d.doc::text, audit_append($4, $5, 'objection.resolved', 'objection', d.id,"
     "        jsonb_build_object('after', jsonb_build_object('status', $2::text, 'resolution', $3::text)), $6)"
-    " FROM u JOIN objection_docs d ON d.id = u.id", 6};
+    " FROM (SELECT u.id, objection_doc(ROW(u.*)::objections) AS doc FROM u) d", 6};
 
 typedef struct {
     const sf_actor *actor;

@@ -16,9 +16,9 @@
 static const sf_stmt INSERT_ROUND = {
     "WITH r AS (INSERT INTO rounds (level, region_code, year, title, opens_on, closes_on, relaxed_regions,"
     "                               relaxation_factor, quota_per_recommender, thresholds, created_by)"
-    "           VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8::numeric, $9, $10::jsonb, $11) RETURNING id)"
-    " SELECT d.doc::text, audit_append($11, $12, 'round.created', 'round', r.id, jsonb_build_object('after', d.doc), $13)"
-    " FROM r JOIN round_docs d ON d.id = r.id", 13};
+    "           VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8::numeric, $9, $10::jsonb, $11) RETURNING *)"
+    " SELECT d.doc::text, audit_append($11, $12, 'round.created', 'round', d.id, jsonb_build_object('after', d.doc), $13)"
+    " FROM (SELECT r.id, round_doc(ROW(r.*)::rounds) AS doc FROM r) d", 13};
 static const sf_stmt GET_ROUND = {
     "SELECT doc::text FROM round_docs WHERE id = $1 AND " ROUND_VISIBLE, 3};
 static const sf_stmt LIST_ROUNDS = {

@@ -144,48 +144,57 @@ CREATE TABLE awards (
 CREATE INDEX awards_platform ON awards (platform_id, valid_until DESC);
 CREATE INDEX awards_status ON awards (status, valid_until, id);
 
--- JSON views: the one place each resource's API shape is assembled.
-CREATE VIEW round_docs AS
-SELECT r.id, r.level, r.region_code, r.year, r.opens_on, r.closes_on, r.relaxed_regions,
-       r.relaxation_factor, r.quota_per_recommender, r.thresholds,
-       jsonb_build_object('id', r.id, 'level', r.level, 'region_code', r.region_code, 'year', r.year,
-                          'title', r.title, 'opens_on', r.opens_on, 'closes_on', r.closes_on,
-                          'relaxed_regions', to_jsonb(r.relaxed_regions),
-                          'relaxation_factor', r.relaxation_factor,
-                          'quota_per_recommender', r.quota_per_recommender,
-                          'thresholds', r.thresholds, 'created_at', rfc3339(r.created_at)) AS doc
-FROM rounds r;
+-- JSON documents: the one place each resource's API shape is assembled. Each is a function
+-- of the row, so that a statement that inserts or updates a row can answer its new document
+-- from RETURNING (a view read in the same statement would still show the old snapshot).
 
+CREATE FUNCTION round_doc(r rounds) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('id', r.id, 'level', r.level, 'region_code', r.region_code, 'year', r.year,
+                              'title', r.title, 'opens_on', r.opens_on, 'closes_on', r.closes_on,
+                              'relaxed_regions', to_jsonb(r.relaxed_regions),
+                              'relaxation_factor', r.relaxation_factor,
+                              'quota_per_recommender', r.quota_per_recommender,
+                              'thresholds', r.thresholds, 'created_at', rfc3339(r.created_at))
+$$;
+CREATE VIEW round_docs AS SELECT r.id, r.level, r.region_code, r.year, round_doc(r) AS doc FROM rounds r;
+
+CREATE FUNCTION platform_doc(p platforms) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('id', p.id, 'name', p.name, 'region_code', p.region_code,
+                              'functions', to_jsonb(p.functions),
+                              'operator', jsonb_build_object('name', p.operator_name, 'credit_code', p.credit_code,
+                                                             'established_on', p.established_on, 'address', p.address),
+                              'created_by_org_id', p.created_by_org, 'version', p.version,
+                              'created_at', rfc3339(p.created_at), 'updated_at', rfc3339(p.updated_at))
+$$;
 CREATE VIEW platform_docs AS
-SELECT p.id, p.region_code, p.created_by_org, p.name, p.version,
-       jsonb_build_object('id', p.id, 'name', p.name, 'region_code', p.region_code,
-                          'functions', to_jsonb(p.functions),
-                          'operator', jsonb_build_object('name', p.operator_name, 'credit_code', p.credit_code,
-                                                         'established_on', p.established_on, 'address', p.address),
-                          'created_by_org_id', p.created_by_org, 'version', p.version,
-                          'created_at', rfc3339(p.created_at), 'updated_at', rfc3339(p.updated_at)) AS doc
-FROM platforms p;
+SELECT p.id, p.region_code, p.created_by_org, p.name, p.version, platform_doc(p) AS doc FROM platforms p;
 
+CREATE FUNCTION application_doc(a applications) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('id', a.id, 'round_id', a.round_id, 'platform_id', a.platform_id,
+                              'recommender_org_id', a.recommender_org_id, 'status', a.status,
+                              'has_report', a.report IS NOT NULL, 'has_recommendation', a.recommendation IS NOT NULL,
+                              'review_comment', a.review_comment,
+                              'recommended_at', rfc3339(a.recommended_at), 'version', a.version,
+                              'created_at', rfc3339(a.created_at), 'updated_at', rfc3339(a.updated_at))
+$$;
 CREATE VIEW application_docs AS
-SELECT a.id, a.round_id, a.platform_id, a.recommender_org_id, a.status,
-       jsonb_build_object('id', a.id, 'round_id', a.round_id, 'platform_id', a.platform_id,
-                          'recommender_org_id', a.recommender_org_id, 'status', a.status,
-                          'has_report', a.report IS NOT NULL, 'has_recommendation', a.recommendation IS NOT NULL,
-                          'review_comment', a.review_comment,
-                          'recommended_at', rfc3339(a.recommended_at), 'version', a.version,
-                          'created_at', rfc3339(a.created_at), 'updated_at', rfc3339(a.updated_at)) AS doc
+SELECT a.id, a.round_id, a.platform_id, a.recommender_org_id, a.status, application_doc(a) AS doc
 FROM applications a;
 
+-- "expired" is read, never stored: an active title whose valid_until has passed (Art. 23).
+CREATE FUNCTION award_status(w awards) RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN w.status = 'active' AND w.valid_until < current_date THEN 'expired' ELSE w.status END
+$$;
+CREATE FUNCTION award_doc(w awards) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('id', w.id, 'application_id', w.application_id, 'platform_id', w.platform_id,
+                              'round_id', w.round_id, 'level', w.level, 'certificate_no', w.certificate_no,
+                              'awarded_on', w.awarded_on, 'valid_from', w.valid_from, 'valid_until', w.valid_until,
+                              'status', award_status(w), 'revoked_on', w.revoked_on,
+                              'revocation_reason', w.revocation_reason, 'revocation_detail', w.revocation_detail)
+$$;
 CREATE VIEW award_docs AS
-SELECT w.id, w.platform_id, w.round_id, w.level, w.status, w.valid_until, p.region_code,
-       a.recommender_org_id,
-       jsonb_build_object('id', w.id, 'application_id', w.application_id, 'platform_id', w.platform_id,
-                          'round_id', w.round_id, 'level', w.level, 'certificate_no', w.certificate_no,
-                          'awarded_on', w.awarded_on, 'valid_from', w.valid_from, 'valid_until', w.valid_until,
-                          'status', CASE WHEN w.status = 'active' AND w.valid_until < current_date
-                                         THEN 'expired' ELSE w.status END,
-                          'revoked_on', w.revoked_on, 'revocation_reason', w.revocation_reason,
-                          'revocation_detail', w.revocation_detail) AS doc
+SELECT w.id, w.platform_id, w.round_id, w.level, award_status(w) AS status, w.valid_until, p.region_code,
+       a.recommender_org_id, award_doc(w) AS doc
 FROM awards w JOIN platforms p ON p.id = w.platform_id JOIN applications a ON a.id = w.application_id;
 
 CREATE VIEW notice_docs AS
@@ -204,27 +213,27 @@ SELECT n.id, n.round_id, n.start_date, n.end_date,
                           'created_at', rfc3339(n.created_at)) AS doc
 FROM publicity_notices n;
 
+CREATE FUNCTION objection_doc(o objections) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('id', o.id, 'notice_id', o.notice_id, 'application_id', o.application_id,
+                              'objector_name', o.objector_name, 'contact', o.contact, 'reason', o.reason,
+                              'status', o.status, 'resolution', o.resolution,
+                              'resolved_at', rfc3339(o.resolved_at), 'created_at', rfc3339(o.created_at))
+$$;
 CREATE VIEW objection_docs AS
 SELECT o.id, o.notice_id, o.application_id, o.status, r.level AS round_level, r.region_code AS round_region,
-       jsonb_build_object('id', o.id, 'notice_id', o.notice_id, 'application_id', o.application_id,
-                          'objector_name', o.objector_name, 'contact', o.contact, 'reason', o.reason,
-                          'status', o.status, 'resolution', o.resolution,
-                          'resolved_at', rfc3339(o.resolved_at), 'created_at', rfc3339(o.created_at)) AS doc
+       objection_doc(o) AS doc
 FROM objections o JOIN applications a ON a.id = o.application_id JOIN rounds r ON r.id = a.round_id;
 
 -- The public registry (Art. 19, 21): every platform that holds or held a provincial or city
--- title, with its latest title. Operator contact data stays out.
+-- title, with its latest title (a provincial one first). Operator contact data stays out.
 CREATE VIEW registry_docs AS
-SELECT p.id, p.region_code, w.status AS stored_status, w.valid_until, w.level, p.functions,
-       extract(year FROM w.awarded_on)::int AS award_year,
-       CASE WHEN w.status = 'active' AND w.valid_until < current_date THEN 'expired' ELSE w.status END AS status,
+SELECT p.id, p.region_code, w.level, p.functions, extract(year FROM w.awarded_on)::int AS award_year,
+       award_status(w) AS status,
        jsonb_build_object('id', p.id, 'name', p.name, 'operator_name', p.operator_name,
                           'region_code', p.region_code, 'functions', to_jsonb(p.functions),
                           'award', jsonb_build_object(
                               'level', w.level, 'certificate_no', w.certificate_no, 'awarded_on', w.awarded_on,
-                              'valid_from', w.valid_from, 'valid_until', w.valid_until,
-                              'status', CASE WHEN w.status = 'active' AND w.valid_until < current_date
-                                             THEN 'expired' ELSE w.status END,
+                              'valid_from', w.valid_from, 'valid_until', w.valid_until, 'status', award_status(w),
                               'revoked_on', w.revoked_on, 'revocation_reason', w.revocation_reason)) AS doc
 FROM platforms p
 JOIN LATERAL (SELECT * FROM awards x WHERE x.platform_id = p.id

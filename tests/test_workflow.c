@@ -1,0 +1,585 @@
+/*
+ * The recognition workflow end to end, over HTTP against the real server and cluster: a
+ * province, two cities, an association, a supervisor and the public drive a platform from
+ * registration to the public registry and revocation, and every rule on the way is tried at
+ * its edge.
+ */
+#include <check.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "domain/credit_code.h"
+#include "tests/testutil.h"
+
+#define ADMIN_PASSWORD "admin-password-for-tests"
+#define USER_PASSWORD "a-long-user-password"
+
+enum { PROVINCE, SHENYANG, DALIAN, ASSOCIATION, SUPERVISOR, NROLES };
+static char *tokens[NROLES];
+static th_server server;
+static int port;
+static char data_dir[512];
+static long long round_id;
+
+static th_response *req(int role, const char *method, const char *path, const char *body)
+{
+    th_response *r = th_json(port, method, path, role >= 0 ? tokens[role] : NULL, body);
+    ck_assert_msg(r != NULL, "no answer to %s %s", method, path);
+    return r;
+}
+
+/* Calls and checks the status; returns the response for further checks. */
+static th_response *expect(int role, const char *method, const char *path, const char *body, int status)
+{
+    th_response *r = req(role, method, path, body);
+    ck_assert_msg(r->status == status, "%s %s: expected %d, got %d: %s", method, path, status, r->status, r->body);
+    return r;
+}
+
+static long long expect_id(int role, const char *method, const char *path, const char *body, int status)
+{
+    th_response *r = expect(role, method, path, body, status);
+    long long id = json_integer_value(json_object_get(r->json, "id"));
+    th_free(r);
+    return id;
+}
+
+static const char *str(th_response *r, const char *key)
+{
+    return json_string_value(json_object_get(r->json, key));
+}
+
+static int has_error(th_response *r, const char *field)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(r->json, "errors"), i, e)
+        if (strcmp(json_string_value(json_object_get(e, "field")), field) == 0)
+            return 1;
+    return 0;
+}
+
+/* A valid unified social credit code with the given serial digits. */
+static void credit_code(char out[19], int serial)
+{
+    snprintf(out, 19, "91210100MA%07d", serial);
+    out[17] = sf_credit_code_check_char(out);
+    out[18] = '\0';
+}
+
+static char *login(const char *user, const char *password)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"%s\"}", user, password);
+    th_response *r = th_json(port, "POST", "/v1/auth/token", NULL, body);
+    char *t = r && r->status == 200 ? strdup(str(r, "access_token")) : NULL;
+    th_free(r);
+    return t;
+}
+
+static void admin_sql(const char *sql)
+{
+    PGconn *pg = PQconnectdb(th_env("SHIFAN_TEST_WORKFLOW_ADMIN_URL"));
+    PGresult *res = PQexec(pg, sql);
+    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK, "%s",
+                  PQerrorMessage(pg));
+    PQclear(res);
+    PQfinish(pg);
+}
+
+static void setup(void)
+{
+    snprintf(data_dir, sizeof data_dir, "%s/workflow", th_env("SHIFAN_TEST_TMP"));
+    mkdir(data_dir, 0700);
+    static const char *env[] = {"SHIFAN_ADMIN_PASSWORD=" ADMIN_PASSWORD, "SHIFAN_THREADS=8", NULL};
+    if (th_server_start(&server, th_env("SHIFAN_TEST_WORKFLOW_URL"), data_dir, env) != 0) {
+        fprintf(stderr, "the server did not start; see %s\n", server.log_path);
+        exit(1);
+    }
+    port = server.port;
+    tokens[PROVINCE] = login("admin", ADMIN_PASSWORD);
+    struct {
+        int role;
+        const char *org_body;
+        long long org_id;
+        const char *user;
+    } users[] = {
+        {SHENYANG, NULL, 2, "shenyang"},
+        {DALIAN, NULL, 3, "dalian"},
+        {ASSOCIATION, "{\"type\":\"association\",\"name\":\"辽宁省中小企业服务协会\"}", 0, "assoc"},
+        {SUPERVISOR, "{\"type\":\"supervisor\",\"name\":\"辽宁省审计厅\"}", 0, "auditor"},
+    };
+    for (size_t i = 0; i < sizeof users / sizeof users[0]; i++) {
+        long long org = users[i].org_id;
+        if (users[i].org_body) {
+            th_response *r = th_json(port, "POST", "/v1/organizations", tokens[PROVINCE], users[i].org_body);
+            org = json_integer_value(json_object_get(r->json, "id"));
+            th_free(r);
+        }
+        char body[256];
+        snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"" USER_PASSWORD "\",\"org_id\":%lld,"
+                 "\"display_name\":\"用户\"}", users[i].user, org);
+        th_response *r = th_json(port, "POST", "/v1/users", tokens[PROVINCE], body);
+        th_free(r);
+        tokens[users[i].role] = login(users[i].user, USER_PASSWORD);
+        if (tokens[users[i].role] == NULL) {
+            fprintf(stderr, "%s cannot log in\n", users[i].user);
+            exit(1);
+        }
+    }
+}
+
+static void teardown(void)
+{
+    if (server.pid > 0)
+        th_server_stop(&server);
+    for (int i = 0; i < NROLES; i++)
+        free(tokens[i]);
+}
+
+/* ---- helpers that drive the workflow ---- */
+
+static const char *REPORT =
+    "{\"basic\":{\"established_on\":\"2015-03-01\",\"total_assets_cny\":3000000,\"smes_served_last_year\":150,"
+    "\"smes_served_prev_year\":120,\"satisfaction_pct\":92,\"has_fixed_premises\":true,\"partner_institutions\":5,"
+    "\"prior_recognitions\":[{\"level\":\"city\",\"issuer\":\"沈阳市工业和信息化局\",\"year\":2020}],"
+    "\"has_management_rules\":true,\"has_development_plan\":true,\"public_service_share_pct\":20,"
+    "\"service_staff\":25,\"qualified_staff\":20},"
+    "\"functions\":{\"training\":{\"has_qualification\":true,\"online_and_offline\":true,"
+    "\"has_evaluation_mechanism\":true,\"trainee_times_per_year\":2000}},"
+    "\"innovation\":\"线上线下结合的培训服务模式\"}";
+static const char *FORM =
+    "{\"operation_score\":90,\"performance_score\":88,\"satisfaction_score\":92,\"opinion\":\"同意推荐\"}";
+static const char *const KINDS[] = {"application_report", "business_license", "audit_report", "premises_proof",
+                                    "service_evidence", "prior_recognition", "authenticity_declaration"};
+
+static long long new_platform(int role, const char *name, const char *region, int serial)
+{
+    char code[19], body[512];
+    credit_code(code, serial);
+    snprintf(body, sizeof body,
+             "{\"name\":\"%s\",\"region_code\":\"%s\",\"functions\":[\"training\"],"
+             "\"operator\":{\"name\":\"%s运营有限公司\",\"credit_code\":\"%s\",\"established_on\":\"2015-03-01\","
+             "\"address\":\"沈阳市和平区\"}}", name, region, name, code);
+    return expect_id(role, "POST", "/v1/platforms", body, 201);
+}
+
+static long long new_application(int role, long long platform)
+{
+    char body[128];
+    snprintf(body, sizeof body, "{\"round_id\":%lld,\"platform_id\":%lld}", round_id, platform);
+    return expect_id(role, "POST", "/v1/applications", body, 201);
+}
+
+static void upload(int role, long long app, const char *kind, int expected)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/v1/applications/%lld/materials?kind=%s&filename=%s.pdf", app, kind, kind);
+    const char pdf[] = "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+    th_response *r = th_request(port, "POST", path, tokens[role], "application/pdf", pdf, sizeof pdf - 1, NULL);
+    ck_assert_msg(r->status == expected, "upload %s: %d %s", kind, r->status, r->body);
+    th_free(r);
+}
+
+static void fill(int role, long long app)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/applications/%lld/report", app);
+    th_free(expect(role, "PUT", path, REPORT, 200));
+    snprintf(path, sizeof path, "/v1/applications/%lld/recommendation", app);
+    th_free(expect(role, "PUT", path, FORM, 200));
+    for (size_t i = 0; i < sizeof KINDS / sizeof *KINDS; i++)
+        upload(role, app, KINDS[i], 201);
+}
+
+static void act(int role, long long app, const char *action, const char *body, int status)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/applications/%lld/%s", app, action);
+    th_free(expect(role, "POST", path, body, status));
+}
+
+/* A recommended and approved application of 沈阳. */
+static long long approved_application(const char *name, int serial)
+{
+    long long p = new_platform(SHENYANG, name, "210100", serial);
+    long long a = new_application(SHENYANG, p);
+    fill(SHENYANG, a);
+    act(SHENYANG, a, "recommend", NULL, 200);
+    act(PROVINCE, a, "review", "{\"decision\":\"approve\"}", 200);
+    return a;
+}
+
+static long long notice(const char *start, long long app, int status)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"title\":\"2026年示范平台公示\",\"start_date\":\"%s\",\"application_ids\":[%lld]}",
+             start, app);
+    return expect_id(PROVINCE, "POST", "/v1/publicity-notices", body, status);
+}
+
+/* ---- tests ---- */
+
+START_TEST(rounds_one_a_year_and_validated)
+{
+    round_id = expect_id(PROVINCE, "POST", "/v1/rounds",
+                         "{\"year\":2026,\"level\":\"province\",\"title\":\"2026年度省级示范平台认定\","
+                         "\"opens_on\":\"2026-01-05\",\"closes_on\":\"2026-12-31\",\"relaxed_regions\":[\"210900\"],"
+                         "\"relaxation_factor\":0.8,\"quota_per_recommender\":4}", 201);
+    th_response *r = expect(PROVINCE, "GET", "/v1/rounds", NULL, 200);
+    json_t *round = json_array_get(json_object_get(r->json, "items"), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(round, "thresholds"), "min_smes_served")), 80);
+    th_free(r);
+    r = expect(PROVINCE, "POST", "/v1/rounds",
+               "{\"year\":2026,\"level\":\"province\",\"title\":\"又一轮\",\"opens_on\":\"2026-03-01\","
+               "\"closes_on\":\"2026-04-01\"}", 409);
+    ck_assert(has_error(r, "year"));
+    th_free(r);
+    r = expect(PROVINCE, "POST", "/v1/rounds",
+               "{\"year\":2027,\"level\":\"province\",\"title\":\"x\",\"opens_on\":\"2027-05-01\",\"closes_on\":\"2027-04-01\","
+               "\"relaxation_factor\":1.5,\"thresholds\":{\"min_satisfaction_pct\":120,\"min_service_staff\":-1}}", 422);
+    ck_assert(has_error(r, "closes_on") && has_error(r, "relaxation_factor"));
+    ck_assert(has_error(r, "thresholds.min_satisfaction_pct") && has_error(r, "thresholds.min_service_staff"));
+    th_free(r);
+    th_free(expect(SHENYANG, "POST", "/v1/rounds",
+                   "{\"year\":2027,\"level\":\"province\",\"title\":\"x\",\"opens_on\":\"2027-01-01\",\"closes_on\":\"2027-02-01\"}", 403));
+    th_free(expect(SUPERVISOR, "POST", "/v1/rounds", "{}", 403));
+    th_free(expect(-1, "GET", "/v1/rounds", NULL, 401));
+}
+END_TEST
+
+START_TEST(platforms_check_credit_codes_and_stay_in_their_region)
+{
+    char body[512], code[19];
+    credit_code(code, 1);
+    code[17] = code[17] == '0' ? '1' : '0';   /* a wrong check character */
+    snprintf(body, sizeof body, "{\"name\":\"错码平台\",\"region_code\":\"210100\",\"functions\":[\"training\"],"
+             "\"operator\":{\"name\":\"某公司\",\"credit_code\":\"%s\"}}", code);
+    th_response *r = expect(SHENYANG, "POST", "/v1/platforms", body, 422);
+    ck_assert(has_error(r, "operator.credit_code"));
+    th_free(r);
+    credit_code(code, 2);
+    snprintf(body, sizeof body, "{\"name\":\"越界平台\",\"region_code\":\"210200\",\"functions\":[\"training\"],"
+             "\"operator\":{\"name\":\"某公司\",\"credit_code\":\"%s\"}}", code);
+    th_free(expect(SHENYANG, "POST", "/v1/platforms", body, 403));
+    th_free(expect(SUPERVISOR, "POST", "/v1/platforms", body, 403));
+    long long p = new_platform(SHENYANG, "沈阳中小企业培训服务平台", "210100", 3);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/platforms/%lld", p);
+    th_free(expect(DALIAN, "GET", path, NULL, 404));          /* another city's: as if absent */
+    th_free(expect(SUPERVISOR, "GET", path, NULL, 200));
+    r = expect(SHENYANG, "GET", "/v1/platforms?q=%E5%9F%B9%E8%AE%AD", NULL, 200);   /* q=培训 */
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 1);
+    th_free(r);
+    r = expect(DALIAN, "GET", "/v1/platforms?q=%E5%9F%B9%E8%AE%AD", NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
+    th_free(r);
+    /* PATCH honours If-Match */
+    r = expect(SHENYANG, "GET", path, NULL, 200);
+    char etag[80], header[128];
+    th_header(r, "ETag", etag, sizeof etag);
+    th_free(r);
+    const char *patch = "{\"name\":\"沈阳中小企业培训平台\"}";
+    r = th_request(port, "PATCH", path, tokens[SHENYANG], "application/json", patch, strlen(patch),
+                   "If-Match: \"0000\"\r\n");
+    ck_assert_int_eq(r->status, 412);
+    th_free(r);
+    snprintf(header, sizeof header, "If-Match: %s\r\n", etag);
+    r = th_request(port, "PATCH", path, tokens[SHENYANG], "application/json", patch, strlen(patch), header);
+    ck_assert_msg(r->status == 200, "%s", r->body);
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "version")), 2);
+    th_free(r);
+    r = th_request(port, "PATCH", path, tokens[SHENYANG], "application/json", patch, strlen(patch), header);
+    ck_assert_int_eq(r->status, 412);   /* the old ETag is stale now */
+    th_free(r);
+    th_free(expect(DALIAN, "PATCH", path, "{\"name\":\"x\"}", 404));
+}
+END_TEST
+
+START_TEST(the_whole_path_from_platform_to_registry_and_revocation)
+{
+    long long p = new_platform(SHENYANG, "沈阳创业服务示范平台", "210100", 10);
+    long long a = new_application(SHENYANG, p);
+    char body[128], path[128];
+    snprintf(body, sizeof body, "{\"round_id\":%lld,\"platform_id\":%lld}", round_id, p);
+    th_free(expect(SHENYANG, "POST", "/v1/applications", body, 409));         /* one per round */
+    th_free(expect(DALIAN, "POST", "/v1/applications", body, 422));           /* not its platform */
+    snprintf(path, sizeof path, "/v1/applications/%lld", a);
+    th_free(expect(DALIAN, "GET", path, NULL, 404));
+
+    /* recommending an empty draft lists everything missing at once */
+    th_response *r = expect(SHENYANG, "POST", strcat(strcpy(body, path), "/recommend"), NULL, 422);
+    ck_assert(has_error(r, "report") && has_error(r, "recommendation") && has_error(r, "materials"));
+    th_free(r);
+
+    fill(SHENYANG, a);
+    snprintf(path, sizeof path, "/v1/applications/%lld/eligibility", a);
+    r = expect(SHENYANG, "GET", path, NULL, 200);
+    ck_assert(json_is_true(json_object_get(r->json, "eligible")));
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "conditions")), 6);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "missing_materials")), 0);
+    th_free(r);
+
+    /* a file that is not what it claims is refused */
+    snprintf(path, sizeof path, "/v1/applications/%lld/materials?kind=qualifications&filename=x.pdf", a);
+    r = th_request(port, "POST", path, tokens[SHENYANG], "application/pdf", "MZ\x90\x00 not a pdf", 15, NULL);
+    ck_assert_int_eq(r->status, 415);
+    th_free(r);
+
+    act(PROVINCE, a, "recommend", NULL, 403);
+    act(SHENYANG, a, "review", "{\"decision\":\"approve\"}", 403);   /* a city does not review */
+    act(SHENYANG, a, "recommend", NULL, 200);
+    act(SHENYANG, a, "recommend", NULL, 409);
+    /* the report and materials are frozen now */
+    snprintf(path, sizeof path, "/v1/applications/%lld/report", a);
+    th_free(expect(SHENYANG, "PUT", path, REPORT, 409));
+    upload(SHENYANG, a, "qualifications", 409);
+
+    act(PROVINCE, a, "review", "{\"decision\":\"reject\"}", 422);    /* a rejection needs a comment */
+    act(PROVINCE, a, "review", "{\"decision\":\"approve\",\"comment\":\"符合条件\"}", 200);
+    act(PROVINCE, a, "award", NULL, 409);                             /* not publicized */
+
+    /* publicity from Monday 2026-09-28: National Day (1–7 Oct) and the makeup Saturday 10 Oct */
+    snprintf(body, sizeof body, "{\"title\":\"公示\",\"start_date\":\"2026-09-28\",\"application_ids\":[%lld]}", a);
+    r = expect(PROVINCE, "POST", "/v1/publicity-notices", body, 201);
+    ck_assert_str_eq(str(r, "end_date"), "2026-10-22");
+    ck_assert_str_eq(str(r, "status"), "closed");
+    long long notice_id = json_integer_value(json_object_get(r->json, "id"));
+    th_free(r);
+    r = expect(SHENYANG, "GET", "/v1/calendar/working-days?start=2026-09-28&count=15", NULL, 200);
+    ck_assert_str_eq(str(r, "end"), "2026-10-22");
+    th_free(r);
+
+    /* an objection after the notice closed */
+    snprintf(path, sizeof path, "/v1/public/publicity-notices/%lld/objections", notice_id);
+    snprintf(body, sizeof body, "{\"application_id\":%lld,\"name\":\"张三\",\"contact\":\"13800000000\",\"reason\":\"晚了\"}", a);
+    th_free(expect(-1, "POST", path, body, 409));
+
+    act(SHENYANG, a, "award", NULL, 403);
+    snprintf(path, sizeof path, "/v1/applications/%lld/award", a);
+    r = expect(PROVINCE, "POST", path, NULL, 201);
+    ck_assert_str_eq(str(r, "certificate_no"), "LNSME-2026-001");
+    ck_assert_str_eq(str(r, "valid_until"), "2029-12-31");
+    ck_assert_str_eq(str(r, "status"), "active");
+    long long award = json_integer_value(json_object_get(r->json, "id"));
+    th_free(r);
+
+    /* the public registry, without a token */
+    snprintf(path, sizeof path, "/v1/public/platforms/%lld", p);
+    r = expect(-1, "GET", path, NULL, 200);
+    json_t *aw = json_object_get(r->json, "award");
+    ck_assert_str_eq(json_string_value(json_object_get(aw, "certificate_no")), "LNSME-2026-001");
+    ck_assert_str_eq(json_string_value(json_object_get(aw, "status")), "active");
+    th_free(r);
+    r = expect(-1, "GET", "/v1/public/platforms?region_code=210100", NULL, 200);
+    ck_assert_uint_ge(json_array_size(json_object_get(r->json, "items")), 1);
+    th_free(r);
+
+    /* revocation: only the awarding authority, with a reason */
+    snprintf(path, sizeof path, "/v1/awards/%lld/revoke", award);
+    th_free(expect(SHENYANG, "POST", path, "{\"reason\":\"violation\",\"detail\":\"x\"}", 403));
+    th_free(expect(PROVINCE, "POST", path, "{\"reason\":\"whim\",\"detail\":\"x\"}", 422));
+    r = expect(PROVINCE, "POST", path, "{\"reason\":\"violation\",\"detail\":\"违规收费\"}", 200);
+    ck_assert_str_eq(str(r, "status"), "revoked");
+    th_free(r);
+    th_free(expect(PROVINCE, "POST", path, "{\"reason\":\"violation\",\"detail\":\"again\"}", 409));
+    snprintf(path, sizeof path, "/v1/public/platforms/%lld", p);
+    r = expect(-1, "GET", path, NULL, 200);
+    aw = json_object_get(r->json, "award");
+    ck_assert_str_eq(json_string_value(json_object_get(aw, "status")), "revoked");
+    ck_assert_str_eq(json_string_value(json_object_get(aw, "revocation_reason")), "violation");
+    th_free(r);
+}
+END_TEST
+
+START_TEST(award_waits_for_the_end_of_publicity_and_objections)
+{
+    long long a = approved_application("沈阳技术服务平台", 20);
+    char date[11];
+    time_t now = time(NULL);
+    strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));
+    long long n = notice(date, a, 201);
+    act(PROVINCE, a, "award", NULL, 409);                       /* publicity still runs */
+    char path[128], body[256];
+    snprintf(path, sizeof path, "/v1/public/publicity-notices/%lld/objections", n);
+    snprintf(body, sizeof body, "{\"application_id\":%lld,\"name\":\"李四\",\"contact\":\"lisi@example.com\","
+             "\"reason\":\"服务数据不实\"}", a);
+    long long objection = expect_id(-1, "POST", path, body, 201);
+    th_response *r = expect(PROVINCE, "GET", "/v1/objections?status=open", NULL, 200);
+    ck_assert_uint_ge(json_array_size(json_object_get(r->json, "items")), 1);
+    th_free(r);
+    th_free(expect(DALIAN, "GET", "/v1/objections?status=open", NULL, 200));
+    snprintf(path, sizeof path, "/v1/objections/%lld/resolve", objection);
+    th_free(expect(SHENYANG, "POST", path, "{\"upheld\":true,\"resolution\":\"x\"}", 404));
+    th_free(expect(PROVINCE, "POST", path, "{\"upheld\":true,\"resolution\":\"经核实数据不实\"}", 200));
+    th_free(expect(PROVINCE, "POST", path, "{\"upheld\":false,\"resolution\":\"again\"}", 409));
+    snprintf(path, sizeof path, "/v1/applications/%lld", a);
+    r = expect(SHENYANG, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "status"), "rejected");
+    th_free(r);
+    /* a notice needs approved applications */
+    notice(date, a, 422);
+}
+END_TEST
+
+typedef struct {
+    long long app;
+    int status;
+} award_call;
+
+static void *award_thread(void *p)
+{
+    award_call *c = p;
+    char path[128];
+    snprintf(path, sizeof path, "/v1/applications/%lld/award", c->app);
+    th_response *r = th_json(port, "POST", path, tokens[PROVINCE], NULL);
+    c->status = r ? r->status : 0;
+    th_free(r);
+    return NULL;
+}
+
+START_TEST(ten_concurrent_awards_make_one_award)
+{
+    long long a = approved_application("沈阳融资服务平台", 30);
+    notice("2026-09-28", a, 201);
+    award_call calls[10];
+    pthread_t threads[10];
+    for (int i = 0; i < 10; i++) {
+        calls[i] = (award_call){a, 0};
+        pthread_create(&threads[i], NULL, award_thread, &calls[i]);
+    }
+    int created = 0, conflicts = 0;
+    for (int i = 0; i < 10; i++) {
+        pthread_join(threads[i], NULL);
+        created += calls[i].status == 201;
+        conflicts += calls[i].status == 409;
+    }
+    ck_assert_int_eq(created, 1);
+    ck_assert_int_eq(conflicts, 9);
+    /* certificates stay gapless: this is the round's second */
+    char path[64];
+    snprintf(path, sizeof path, "/v1/awards?round_id=%lld", round_id);
+    th_response *r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(r->json, "items"), 1),
+                                                       "certificate_no")), "LNSME-2026-002");
+    th_free(r);
+}
+END_TEST
+
+START_TEST(associations_recommend_their_own_platforms)
+{
+    long long p = new_platform(ASSOCIATION, "鞍山行业服务平台", "210300", 40);
+    long long a = new_application(ASSOCIATION, p);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/applications/%lld", a);
+    th_free(expect(SHENYANG, "GET", path, NULL, 404));
+    th_free(expect(PROVINCE, "GET", path, NULL, 200));
+    th_free(expect(SUPERVISOR, "GET", path, NULL, 200));
+    act(ASSOCIATION, a, "withdraw", NULL, 200);
+    act(ASSOCIATION, a, "withdraw", NULL, 409);
+}
+END_TEST
+
+START_TEST(calendar_years_are_data)
+{
+    th_response *r = expect(SHENYANG, "GET", "/v1/calendar/2024", NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "working_days")), 8);
+    th_free(r);
+    th_free(expect(SHENYANG, "GET", "/v1/calendar/2031", NULL, 404));
+    r = expect(SHENYANG, "GET", "/v1/calendar/working-days?start=2026-12-20&count=15", NULL, 422);
+    ck_assert_ptr_nonnull(strstr(r->body, "2027"));
+    th_free(r);
+    const char *year = "{\"holidays\":[\"2027-01-01\"],\"working_days\":[]}";
+    th_free(expect(SHENYANG, "PUT", "/v1/calendar/2027", year, 403));
+    th_free(expect(PROVINCE, "PUT", "/v1/calendar/2027", "{\"holidays\":[\"2027-01-02\"],\"working_days\":[]}", 422));
+    th_free(expect(PROVINCE, "PUT", "/v1/calendar/2027", year, 201));
+    r = expect(SHENYANG, "GET", "/v1/calendar/working-days?start=2026-12-20&count=15", NULL, 200);
+    ck_assert_str_eq(str(r, "end"), "2027-01-11");   /* 1 January 2027 is a holiday */
+    th_free(r);
+}
+END_TEST
+
+START_TEST(the_audit_trail_is_readable_and_verifiable)
+{
+    th_free(expect(SHENYANG, "GET", "/v1/audit-events", NULL, 403));
+    th_response *r = expect(SUPERVISOR, "GET", "/v1/audit-events?entity=award&limit=5", NULL, 200);
+    ck_assert_uint_ge(json_array_size(json_object_get(r->json, "items")), 1);
+    th_free(r);
+    r = expect(SUPERVISOR, "GET", "/v1/audit-events/verify", NULL, 200);
+    ck_assert(json_is_true(json_object_get(r->json, "ok")));
+    long long checked = json_integer_value(json_object_get(r->json, "checked"));
+    ck_assert(checked > 20);
+    th_free(r);
+    /* someone with database access rewrites history */
+    admin_sql("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only;"
+              "UPDATE audit_events SET detail = '{\"forged\":true}' WHERE seq = 7;"
+              "ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only");
+    r = expect(PROVINCE, "GET", "/v1/audit-events/verify", NULL, 200);
+    ck_assert(json_is_false(json_object_get(r->json, "ok")));
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "first_broken")), 7);
+    th_free(r);
+}
+END_TEST
+
+START_TEST(the_supervisor_changes_nothing)
+{
+    const char *writes[][2] = {
+        {"POST", "/v1/platforms"}, {"POST", "/v1/applications"}, {"POST", "/v1/publicity-notices"},
+        {"POST", "/v1/applications/1/review"}, {"POST", "/v1/awards/1/revoke"}, {"PUT", "/v1/calendar/2030"},
+        {"POST", "/v1/rounds"}, {"POST", "/v1/objections/1/resolve"},
+    };
+    for (size_t i = 0; i < sizeof writes / sizeof *writes; i++)
+        th_free(expect(SUPERVISOR, writes[i][0], writes[i][1], "{}", 403));
+}
+END_TEST
+
+START_TEST(the_server_is_still_up_and_stops_cleanly)
+{
+    th_free(expect(-1, "GET", "/healthz", NULL, 200));
+    int status = th_server_stop(&server);
+    server.pid = 0;
+    if (status != 0) {
+        char *log = th_read_file(server.log_path);
+        const char *report = log ? strstr(log, "==ERROR") : NULL;
+        fprintf(stderr, "server exit status %d\n%s\n", status, report ? report : "(no sanitizer report)");
+        free(log);
+    }
+    ck_assert_int_eq(status, 0);
+}
+END_TEST
+
+static Suite *workflow_suite(void)
+{
+    Suite *s = suite_create("workflow");
+    TCase *tc = tcase_create("recognition");
+    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, rounds_one_a_year_and_validated);
+    tcase_add_test(tc, platforms_check_credit_codes_and_stay_in_their_region);
+    tcase_add_test(tc, the_whole_path_from_platform_to_registry_and_revocation);
+    tcase_add_test(tc, award_waits_for_the_end_of_publicity_and_objections);
+    tcase_add_test(tc, ten_concurrent_awards_make_one_award);
+    tcase_add_test(tc, associations_recommend_their_own_platforms);
+    tcase_add_test(tc, calendar_years_are_data);
+    tcase_add_test(tc, the_audit_trail_is_readable_and_verifiable);
+    tcase_add_test(tc, the_supervisor_changes_nothing);
+    tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(workflow_suite());
+    srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
