@@ -253,7 +253,7 @@ static sf_status decide_recommend(const sf_app_snapshot *s, void *p, sf_app_deci
         sf_errors_detail(e, "the round is open from %s to %s; recommendations are taken only then", o, cl);
         return SF_CONFLICT;
     }
-    if (s->quota > 0 && s->recommended_by_recommender >= s->quota) {
+    if (!sf_quota_allows(s->recommended_by_recommender, s->quota)) {
         sf_errors_detail(e, "this recommender has used its quota of %d in this round", s->quota);
         return SF_CONFLICT;
     }

@@ -58,3 +58,8 @@ sf_status sf_lifecycle_next(sf_app_state from, sf_app_event event, sf_app_state 
     *to = (sf_app_state)next[from][event];
     return SF_OK;
 }
+
+int sf_quota_allows(int used, int quota)
+{
+    return quota <= 0 || used < quota;
+}

@@ -44,4 +44,9 @@ const char *sf_app_event_name(sf_app_event e);
 /* SF_OK and *to, or SF_CONFLICT when `event` is not allowed in state `from`. */
 sf_status sf_lifecycle_next(sf_app_state from, sf_app_event event, sf_app_state *to);
 
+/* The quota of a round (DESIGN.md §2; the national scheme caps provinces and associations at
+ * 4, separately-planned cities at 2): whether a recommender that has `used` recommendations
+ * standing in the round may make one more. quota 0 means no limit. */
+int sf_quota_allows(int used, int quota);
+
 #endif

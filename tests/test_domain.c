@@ -642,6 +642,16 @@ START_TEST(every_transition_of_the_table)
 }
 END_TEST
 
+START_TEST(the_quota_at_its_bound)
+{
+    ck_assert(sf_quota_allows(3, 4));
+    ck_assert(!sf_quota_allows(4, 4));
+    ck_assert(!sf_quota_allows(5, 4));
+    ck_assert(sf_quota_allows(1, 2) && !sf_quota_allows(2, 2));   /* a separately-planned city */
+    ck_assert(sf_quota_allows(1000, 0));                            /* no quota set */
+}
+END_TEST
+
 /* ---- awards ---- */
 
 START_TEST(validity_of_a_first_award_and_a_renewal)
@@ -722,6 +732,7 @@ static Suite *domain_suite(void)
     tcase_add_test(measures, financing_has_two_routes);
     tcase_add_test(measures, a_round_with_its_own_thresholds);
     tcase_add_test(measures, every_transition_of_the_table);
+    tcase_add_test(measures, the_quota_at_its_bound);
     tcase_add_test(measures, validity_of_a_first_award_and_a_renewal);
     tcase_add_test(measures, reapplying_only_in_the_year_of_expiry);
     tcase_add_test(measures, expiry_is_read_the_day_after_valid_until);

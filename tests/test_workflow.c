@@ -204,15 +204,20 @@ static void act(int role, long long app, const char *action, const char *body, i
     th_free(expect(role, "POST", path, body, status));
 }
 
-/* A recommended and approved application of 沈阳. */
-static long long approved_application(const char *name, int serial)
+/* A recommended and approved application of a city (沈阳 unless said otherwise). */
+static long long approved_application_of(int city, const char *name, int serial)
 {
-    long long p = new_platform(SHENYANG, name, "210100", serial);
-    long long a = new_application(SHENYANG, p);
-    fill(SHENYANG, a);
-    act(SHENYANG, a, "recommend", NULL, 200);
+    long long p = new_platform(city, name, city == DALIAN ? "210200" : "210100", serial);
+    long long a = new_application(city, p);
+    fill(city, a);
+    act(city, a, "recommend", NULL, 200);
     act(PROVINCE, a, "review", "{\"decision\":\"approve\"}", 200);
     return a;
+}
+
+static long long approved_application(const char *name, int serial)
+{
+    return approved_application_of(SHENYANG, name, serial);
 }
 
 static long long notice(const char *start, long long app, int status)
@@ -472,6 +477,58 @@ START_TEST(ten_concurrent_awards_make_one_award)
 }
 END_TEST
 
+START_TEST(a_recommender_stops_at_its_quota)
+{
+    /* 沈阳 has three applications standing in the round (quota 4): one more, then no more */
+    long long counted = 0;
+    th_response *r = expect(SHENYANG, "GET", "/v1/applications?limit=100", NULL, 200);
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(r->json, "items"), i, it) {
+        const char *st = json_string_value(json_object_get(it, "status"));
+        counted += !strcmp(st, "recommended") || !strcmp(st, "approved") || !strcmp(st, "publicized") ||
+                   !strcmp(st, "awarded");
+    }
+    th_free(r);
+    ck_assert_int_eq(counted, 2);   /* the revoked title's application counts; the rejected one does not */
+    long long a = new_application(SHENYANG, new_platform(SHENYANG, "沈阳信息服务平台甲", "210100", 50));
+    long long b = new_application(SHENYANG, new_platform(SHENYANG, "沈阳信息服务平台乙", "210100", 51));
+    long long c = new_application(SHENYANG, new_platform(SHENYANG, "沈阳信息服务平台丙", "210100", 52));
+    fill(SHENYANG, a);
+    fill(SHENYANG, b);
+    fill(SHENYANG, c);
+    act(SHENYANG, a, "recommend", NULL, 200);
+    act(SHENYANG, b, "recommend", NULL, 200);
+    char path[128];
+    snprintf(path, sizeof path, "/v1/applications/%lld/recommend", c);
+    r = expect(SHENYANG, "POST", path, NULL, 409);
+    ck_assert_ptr_nonnull(strstr(str(r, "detail"), "quota of 4"));
+    th_free(r);
+    /* withdrawing one frees its place */
+    act(SHENYANG, b, "withdraw", NULL, 200);
+    act(SHENYANG, c, "recommend", NULL, 200);
+}
+END_TEST
+
+START_TEST(objections_are_rate_limited_per_client)
+{
+    long long a = approved_application_of(DALIAN, "大连公示限流平台", 60);
+    char date[11], path[128], body[256];
+    time_t now = time(NULL);
+    strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));
+    long long n = notice(date, a, 201);
+    snprintf(path, sizeof path, "/v1/public/publicity-notices/%lld/objections", n);
+    snprintf(body, sizeof body, "{\"application_id\":%lld,\"name\":\"王五\",\"contact\":\"x\",\"reason\":\"y\"}", a);
+    /* one objection was filed from this client earlier in the run; five an hour are taken */
+    for (int i = 0; i < 4; i++)
+        th_free(expect(-1, "POST", path, body, 201));
+    th_response *r = expect(-1, "POST", path, body, 429);
+    char retry[16];
+    ck_assert_ptr_nonnull(th_header(r, "Retry-After", retry, sizeof retry));
+    th_free(r);
+}
+END_TEST
+
 START_TEST(associations_recommend_their_own_platforms)
 {
     long long p = new_platform(ASSOCIATION, "鞍山行业服务平台", "210300", 40);
@@ -565,6 +622,8 @@ static Suite *workflow_suite(void)
     tcase_add_test(tc, the_whole_path_from_platform_to_registry_and_revocation);
     tcase_add_test(tc, award_waits_for_the_end_of_publicity_and_objections);
     tcase_add_test(tc, ten_concurrent_awards_make_one_award);
+    tcase_add_test(tc, a_recommender_stops_at_its_quota);
+    tcase_add_test(tc, objections_are_rate_limited_per_client);
     tcase_add_test(tc, associations_recommend_their_own_platforms);
     tcase_add_test(tc, calendar_years_are_data);
     tcase_add_test(tc, the_audit_trail_is_readable_and_verifiable);
