@@ -36,7 +36,7 @@ static const sf_stmt REVOKE = {
 static const sf_stmt LIST_REGISTRY = {
     SF_PAGE_SELECT " FROM (SELECT r.id, r.doc, row_number() OVER (ORDER BY r.id) AS rn FROM registry_docs r"
     " JOIN platforms p ON p.id = r.id"
-    " WHERE ($2::text IS NULL OR strpos(p.name, $2) > 0 OR strpos(p.operator_name, $2) > 0)"
+    " WHERE ($2::text IS NULL OR p.name LIKE like_substring($2) OR p.operator_name LIKE like_substring($2))"
     "   AND ($3::text IS NULL OR r.region_code = $3) AND ($4::text IS NULL OR $4 = ANY (r.functions))"
     "   AND ($6::text IS NULL OR r.status = $6) AND ($7::int IS NULL OR r.award_year = $7)"
     "   AND r.id > $1 ORDER BY r.id LIMIT $5 + 1) page", 7};

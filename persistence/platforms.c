@@ -33,10 +33,11 @@ static const sf_stmt UPDATE_PLATFORM = {
     " SELECT d.doc::text, audit_append($9, $10, 'platform.updated', 'platform', d.id,"
     "        jsonb_build_object('before', (SELECT doc FROM before), 'after', d.doc), $11)"
     " FROM (SELECT p.id, platform_doc(ROW(p.*)::platforms) AS doc FROM p) d", 11};
-/* Substring search with strpos: no LIKE wildcards to escape in the user's text. */
+/* Substring search through the trigram index (sql/007_search.sql); like_substring escapes
+ * the user's wildcards. */
 static const sf_stmt LIST_PLATFORMS = {
     SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY id) AS rn FROM platform_docs"
-    " WHERE " PLATFORM_VISIBLE " AND ($6::text IS NULL OR strpos(name, $6) > 0)"
+    " WHERE " PLATFORM_VISIBLE " AND ($6::text IS NULL OR name LIKE like_substring($6))"
     "   AND ($7::text IS NULL OR region_code = $7) AND id > $1 ORDER BY id LIMIT $5 + 1) page", 7};
 
 static void constraint_errors(const sf_db_error *err, sf_errors *errors)

@@ -103,7 +103,10 @@ static sf_status make_ready(sf_pool *pool, sf_conn *conn)
     }
     /* Keywords before "dbname" are defaults that the caller's connection string overrides. */
     const char *const keys[] = {"connect_timeout", "application_name", "options", "dbname", NULL};
-    const char *const values[] = {"5", "shifan", "-c client_min_messages=warning", pool->conninfo, NULL};
+    /* force_custom_plan: the repositories' optional filters ("$1 IS NULL OR …") are planned
+     * with the actual values, so an index on the filtered column is used */
+    const char *const values[] = {"5", "shifan", "-c client_min_messages=warning -c plan_cache_mode=force_custom_plan",
+                                  pool->conninfo, NULL};
     conn->pg = PQconnectdbParams(keys, values, /* expand_dbname= */ 1);
     if (conn->pg == NULL || PQstatus(conn->pg) != CONNECTION_OK) {
         close_conn(conn);

@@ -424,6 +424,38 @@ START_TEST(organisations_page_by_keyset)
 }
 END_TEST
 
+START_TEST(chinese_substring_search_uses_the_trigram_index)
+{
+    /* 20,000 platforms with generated Chinese names, as the registry will hold */
+    PGresult *res = query(
+        "INSERT INTO platforms (name, region_code, functions, operator_name, credit_code, created_by_org)"
+        " SELECT (ARRAY['沈阳','大连','鞍山','抚顺'])[1 + g % 4] || '中小企业' ||"
+        "        (ARRAY['信息','技术','创业','培训','融资'])[1 + g % 5] || '服务平台' || g,"
+        "        '210100', '{training}', '辽宁某某科技有限公司' || g, '91210100MA0000000' || (g % 10), 1"
+        " FROM generate_series(1, 20000) g", NULL, 0);
+    ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    PQclear(query("ANALYZE platforms", NULL, 0));
+    const char *terms[] = {"平台1999", "融资服务平台123", "技术服务平台77"};
+    for (size_t i = 0; i < 3; i++) {
+        res = query("EXPLAIN SELECT id FROM platforms WHERE name LIKE like_substring($1)", &terms[i], 1);
+        char plan[4096] = "";
+        for (int r = 0; r < PQntuples(res); r++) {
+            strncat(plan, PQgetvalue(res, r, 0), sizeof plan - strlen(plan) - 2);
+            strcat(plan, "\n");
+        }
+        PQclear(res);
+        ck_assert_msg(strstr(plan, "platforms_name_trgm") != NULL && strstr(plan, "Seq Scan") == NULL,
+                      "%s: %s", terms[i], plan);
+    }
+    /* and it finds what it should: wildcards in the text are literal */
+    ck_assert_int_eq(query_int("SELECT count(*) FROM platforms WHERE name LIKE like_substring('平台20000')"), 1);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM platforms WHERE name LIKE like_substring('平台%')"), 0);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM platforms WHERE name LIKE like_substring('不存在的名字')"), 0);
+    PQclear(query("DELETE FROM platforms", NULL, 0));
+}
+END_TEST
+
 static Suite *persistence_suite(void)
 {
     Suite *s = suite_create("persistence");
@@ -447,6 +479,7 @@ static Suite *persistence_suite(void)
     tcase_add_test(tc, logins_lock_at_the_limit_not_before);
     tcase_add_test(tc, a_client_is_locked_across_usernames);
     tcase_add_test(tc, organisations_page_by_keyset);
+    tcase_add_test(tc, chinese_substring_search_uses_the_trigram_index);
     suite_add_tcase(s, tc);
     return s;
 }
