@@ -29,8 +29,9 @@ void sf_list_awards(sf_ctx *ctx)
     sf_errors_init(&e);
     sf_page page;
     sf_page_read(ctx, &page, &e);
-    sf_award_filter f = {sf_param(ctx, "status"), sf_param(ctx, "level"), 0, 0};
+    sf_award_filter f = {sf_param(ctx, "status"), sf_param(ctx, "level"), 0, 0, 0};
     f.platform_id = sf_query_int(ctx, "platform_id", 1, INT64_MAX / 2, &e);
+    f.expires_in = (int)sf_query_int(ctx, "expires_in", 2018, 9999, &e);
     f.round_id = sf_query_int(ctx, "round_id", 1, INT64_MAX / 2, &e);
     if (f.status && !is_award_status(f.status))
         sf_errors_add(&e, "status", "must be active, revocation_pending, revoked or expired");
@@ -98,24 +99,32 @@ out:
 
 /* ---- the public registry ---- */
 
+/* Reads the registry's filters; field errors for bad values. */
+static void read_registry_filter(sf_ctx *ctx, sf_registry_filter *out, sf_errors *errors)
+{
+    sf_registry_filter f = {sf_param(ctx, "q"), sf_param(ctx, "region_code"), sf_param(ctx, "function"),
+                            sf_param(ctx, "status"), 0};
+    f.award_year = (int)sf_query_int(ctx, "award_year", 2018, 9999, errors);
+    long ql = f.q ? sf_utf8_length(f.q) : 1;
+    if (ql < 1 || ql > 100)
+        sf_errors_add(errors, "q", "must be 1-100 characters");
+    if (f.region && sf_region_city(f.region) == NULL)
+        sf_errors_add(errors, "region_code", "must be the code of one of Liaoning's 14 cities");
+    if (f.function && !sf_function_is_known(f.function))
+        sf_errors_add(errors, "function", "must be information, technology, entrepreneurship, training or financing");
+    if (f.status && !is_award_status(f.status))
+        sf_errors_add(errors, "status", "must be active, revocation_pending, revoked or expired");
+    *out = f;
+}
+
 void sf_list_registry(sf_ctx *ctx)
 {
     sf_errors e;
     sf_errors_init(&e);
     sf_page page;
     sf_page_read(ctx, &page, &e);
-    sf_registry_filter f = {sf_param(ctx, "q"), sf_param(ctx, "region_code"), sf_param(ctx, "function"),
-                            sf_param(ctx, "status"), 0};
-    f.award_year = (int)sf_query_int(ctx, "award_year", 2018, 9999, &e);
-    long ql = f.q ? sf_utf8_length(f.q) : 1;
-    if (ql < 1 || ql > 100)
-        sf_errors_add(&e, "q", "must be 1-100 characters");
-    if (f.region && sf_region_city(f.region) == NULL)
-        sf_errors_add(&e, "region_code", "must be the code of one of Liaoning's 14 cities");
-    if (f.function && !sf_function_is_known(f.function))
-        sf_errors_add(&e, "function", "must be information, technology, entrepreneurship, training or financing");
-    if (f.status && !is_award_status(f.status))
-        sf_errors_add(&e, "status", "must be active, revocation_pending, revoked or expired");
+    sf_registry_filter f;
+    read_registry_filter(ctx, &f, &e);
     if (sf_errors_any(&e)) {
         sf_reply_errors(ctx, 422, "the query is not valid", &e);
         return;
@@ -128,6 +137,89 @@ void sf_list_registry(sf_ctx *ctx)
         return;
     }
     sf_reply_page(ctx, items, next);
+}
+
+/* One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; a leading
+ * = + - @ is prefixed with ' so that a spreadsheet shows it as text, never as a formula. */
+static void csv_field(sf_buf *out, const char *v)
+{
+    if (v == NULL)
+        return;
+    int quote = strpbrk(v, ",\"\r\n") != NULL;
+    if (quote)
+        sf_buf_add(out, "\"", 1);
+    if (v[0] != '\0' && strchr("=+-@", v[0]) != NULL)
+        sf_buf_add(out, "'", 1);
+    for (const char *p = v; *p; p++) {
+        if (*p == '"')
+            sf_buf_add(out, "\"", 1);
+        sf_buf_add(out, p, 1);
+    }
+    if (quote)
+        sf_buf_add(out, "\"", 1);
+}
+
+/* GET /v1/public/platforms.csv: the registry's selection as CSV, UTF-8 with a byte-order
+ * mark so that Excel on Chinese Windows opens it as UTF-8. */
+void sf_get_registry_csv(sf_ctx *ctx)
+{
+    static const char *const header[] = {"id", "name", "operator_name", "region_code", "region_name", "functions",
+                                         "level", "certificate_no", "awarded_on", "valid_from", "valid_until",
+                                         "status", "revoked_on", "revocation_reason"};
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_registry_filter f;
+    read_registry_filter(ctx, &f, &e);
+    if (sf_errors_any(&e)) {
+        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+        return;
+    }
+    char *text = NULL;
+    sf_status status = sf_registry_export(ctx->app->pool, &f, &text);
+    json_t *rows = status == SF_OK ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    if (status == SF_OK && !json_is_array(rows))
+        status = SF_INTERNAL;
+    if (status != SF_OK) {
+        json_decref(rows);
+        sf_reply_status(ctx, status, NULL, NULL);
+        return;
+    }
+    sf_buf out = {0};
+    sf_buf_add(&out, "\xEF\xBB\xBF", 3);
+    for (size_t k = 0; k < sizeof header / sizeof *header; k++) {
+        if (k)
+            sf_buf_add(&out, ",", 1);
+        sf_buf_add(&out, header[k], strlen(header[k]));
+    }
+    sf_buf_add(&out, "\r\n", 2);
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        for (size_t k = 0; k < json_array_size(row); k++) {
+            json_t *v = json_array_get(row, k);
+            char num[24];
+            if (k)
+                sf_buf_add(&out, ",", 1);
+            if (json_is_integer(v)) {
+                snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+                csv_field(&out, num);
+            } else {
+                csv_field(&out, json_string_value(v));
+            }
+        }
+        sf_buf_add(&out, "\r\n", 2);
+    }
+    json_decref(rows);
+    if (out.failed) {
+        free(out.data);
+        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        return;
+    }
+    ulfius_set_binary_body_response(ctx->res, 200, out.data, out.len);
+    free(out.data);
+    sf_set_header(ctx, "Content-Type", "text/csv; charset=utf-8");
+    sf_set_header(ctx, "Content-Disposition", "attachment; filename=\"registry.csv\"");
 }
 
 void sf_get_registry_entry(sf_ctx *ctx)

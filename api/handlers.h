@@ -71,6 +71,7 @@ void sf_get_award(sf_ctx *ctx);
 void sf_post_revoke_award(sf_ctx *ctx);
 void sf_list_registry(sf_ctx *ctx);
 void sf_get_registry_entry(sf_ctx *ctx);
+void sf_get_registry_csv(sf_ctx *ctx);
 void sf_list_audit(sf_ctx *ctx);
 void sf_get_audit_verify(sf_ctx *ctx);
 

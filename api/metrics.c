@@ -3,6 +3,8 @@
  */
 #include "api/metrics.h"
 
+#include "api/views.h"
+
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -82,48 +84,10 @@ void sf_metrics_observe(sf_metrics *m, size_t route, int status, double seconds)
     atomic_fetch_add_explicit(&r->sum_us, (unsigned long)(seconds * 1e6), memory_order_relaxed);
 }
 
-/* A growing text buffer; on allocation failure it stops growing and render returns NULL. */
-typedef struct {
-    char *s;
-    size_t len, cap;
-    int failed;
-} buf;
-
-__attribute__((format(printf, 2, 3))) static void put(buf *b, const char *fmt, ...)
-{
-    if (b->failed)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->failed = 1;
-            return;
-        }
-        if ((size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = b->cap * 2 + (size_t)n;
-        char *s = realloc(b->s, cap);
-        if (s == NULL) {
-            b->failed = 1;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
-}
-
 char *sf_metrics_render(sf_metrics *m, const sf_pool_stats *pool, long in_flight)
 {
-    buf b = {malloc(8192), 0, 8192, 0};
-    if (b.s == NULL)
-        return NULL;
-    b.s[0] = '\0';
-    put(&b, "# HELP shifan_http_requests_total HTTP requests answered, by route and status.\n"
+    sf_buf b = {0};
+    sf_buf_printf(&b, "# HELP shifan_http_requests_total HTTP requests answered, by route and status.\n"
             "# TYPE shifan_http_requests_total counter\n");
     for (size_t i = 0; i < m->nroutes; i++) {
         const char *name = m->routes[i].label;
@@ -132,12 +96,12 @@ char *sf_metrics_render(sf_metrics *m, const sf_pool_stats *pool, long in_flight
             if (n == 0)
                 continue;
             if (s == NSTATUS - 1)
-                put(&b, "shifan_http_requests_total{%s,status=\"other\"} %lu\n", name, n);
+                sf_buf_printf(&b, "shifan_http_requests_total{%s,status=\"other\"} %lu\n", name, n);
             else
-                put(&b, "shifan_http_requests_total{%s,status=\"%d\"} %lu\n", name, statuses[s], n);
+                sf_buf_printf(&b, "shifan_http_requests_total{%s,status=\"%d\"} %lu\n", name, statuses[s], n);
         }
     }
-    put(&b, "# HELP shifan_http_request_duration_seconds Time from routing to the handler's answer.\n"
+    sf_buf_printf(&b, "# HELP shifan_http_request_duration_seconds Time from routing to the handler's answer.\n"
             "# TYPE shifan_http_request_duration_seconds histogram\n");
     for (size_t i = 0; i < m->nroutes; i++) {
         route_metrics *r = &m->routes[i];
@@ -148,17 +112,17 @@ char *sf_metrics_render(sf_metrics *m, const sf_pool_stats *pool, long in_flight
         unsigned long cumulative = 0;
         for (size_t k = 0; k < NBUCKET; k++) {
             cumulative += atomic_load_explicit(&r->bucket[k], memory_order_relaxed);
-            put(&b, "shifan_http_request_duration_seconds_bucket{%s,le=\"%g\"} %lu\n", name,
+            sf_buf_printf(&b, "shifan_http_request_duration_seconds_bucket{%s,le=\"%g\"} %lu\n", name,
                 buckets[k], cumulative);
         }
-        put(&b, "shifan_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %lu\n", name, count);
-        put(&b, "shifan_http_request_duration_seconds_sum{%s} %.6f\n", name,
+        sf_buf_printf(&b, "shifan_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %lu\n", name, count);
+        sf_buf_printf(&b, "shifan_http_request_duration_seconds_sum{%s} %.6f\n", name,
             atomic_load_explicit(&r->sum_us, memory_order_relaxed) / 1e6);
-        put(&b, "shifan_http_request_duration_seconds_count{%s} %lu\n", name, count);
+        sf_buf_printf(&b, "shifan_http_request_duration_seconds_count{%s} %lu\n", name, count);
     }
-    put(&b, "# HELP shifan_http_requests_in_flight Requests received and not yet completed.\n"
+    sf_buf_printf(&b, "# HELP shifan_http_requests_in_flight Requests received and not yet completed.\n"
             "# TYPE shifan_http_requests_in_flight gauge\nshifan_http_requests_in_flight %ld\n", in_flight);
-    put(&b, "# HELP shifan_db_pool_connections Database connections by state.\n"
+    sf_buf_printf(&b, "# HELP shifan_db_pool_connections Database connections by state.\n"
             "# TYPE shifan_db_pool_connections gauge\n"
             "shifan_db_pool_connections{state=\"in_use\"} %d\n"
             "shifan_db_pool_connections{state=\"idle\"} %d\n"
@@ -167,9 +131,10 @@ char *sf_metrics_render(sf_metrics *m, const sf_pool_stats *pool, long in_flight
             "# HELP shifan_db_pool_waiting Requests waiting for a database connection.\n"
             "# TYPE shifan_db_pool_waiting gauge\nshifan_db_pool_waiting %ld\n",
         pool->in_use, pool->idle, pool->size, pool->waiting);
+    sf_buf_add(&b, "", 1);   /* the terminating NUL */
     if (b.failed) {
-        free(b.s);
+        free(b.data);
         return NULL;
     }
-    return b.s;
+    return b.data;
 }

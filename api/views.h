@@ -53,4 +53,13 @@ void sf_reply_page(sf_ctx *ctx, char *items_json, int64_t next_after);
 /* Reads an optional non-negative integer query parameter; 0 when absent. */
 int64_t sf_query_int(const sf_ctx *ctx, const char *name, int64_t min, int64_t max, sf_errors *errors);
 
+/* A growing byte buffer; after an allocation failure `failed` is set and it stops growing. */
+typedef struct {
+    char *data;
+    size_t len, cap;
+    int failed;
+} sf_buf;
+void sf_buf_add(sf_buf *b, const char *bytes, size_t n);
+void sf_buf_printf(sf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

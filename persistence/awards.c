@@ -20,7 +20,8 @@ static const sf_stmt LIST_AWARDS = {
     SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY id) AS rn FROM award_docs"
     " WHERE " AWARD_VISIBLE " AND ($6::text IS NULL OR status = $6)"
     "   AND ($7::text IS NULL OR level = $7) AND ($8::bigint IS NULL OR platform_id = $8)"
-    "   AND ($9::bigint IS NULL OR round_id = $9) AND id > $1 ORDER BY id LIMIT $5 + 1) page", 9};
+    "   AND ($9::bigint IS NULL OR round_id = $9)"
+    "   AND ($10::int IS NULL OR extract(year FROM valid_until) = $10) AND id > $1 ORDER BY id LIMIT $5 + 1) page", 10};
 static const sf_stmt GET_AWARD = {
     "SELECT doc::text FROM award_docs WHERE id = $1 AND " AWARD_VISIBLE, 4};
 static const sf_stmt LOCK_AWARD = {
@@ -40,6 +41,18 @@ static const sf_stmt LIST_REGISTRY = {
     "   AND ($3::text IS NULL OR r.region_code = $3) AND ($4::text IS NULL OR $4 = ANY (r.functions))"
     "   AND ($6::text IS NULL OR r.status = $6) AND ($7::int IS NULL OR r.award_year = $7)"
     "   AND r.id > $1 ORDER BY r.id LIMIT $5 + 1) page", 7};
+/* The same selection for export, every row (up to a bound), flat. */
+static const sf_stmt EXPORT_REGISTRY = {
+    "SELECT coalesce(jsonb_agg(jsonb_build_array(r.id, p.name, p.operator_name, r.region_code, g.name,"
+    "        array_to_string(p.functions, ';'), r.doc->'award'->>'level', r.doc->'award'->>'certificate_no',"
+    "        r.doc->'award'->>'awarded_on', r.doc->'award'->>'valid_from', r.doc->'award'->>'valid_until',"
+    "        r.status, r.doc->'award'->>'revoked_on', r.doc->'award'->>'revocation_reason') ORDER BY r.id), '[]')::text"
+    " FROM (SELECT * FROM registry_docs r WHERE r.id IN (SELECT p.id FROM platforms p"
+    "        WHERE ($1::text IS NULL OR p.name LIKE like_substring($1) OR p.operator_name LIKE like_substring($1)))"
+    "   AND ($2::text IS NULL OR r.region_code = $2) AND ($3::text IS NULL OR $3 = ANY (r.functions))"
+    "   AND ($4::text IS NULL OR r.status = $4) AND ($5::int IS NULL OR r.award_year = $5)"
+    "   ORDER BY r.id LIMIT 100000) r"
+    " JOIN platforms p ON p.id = r.id JOIN regions g ON g.code = r.region_code", 5};
 static const sf_stmt GET_REGISTRY = {"SELECT doc::text FROM registry_docs WHERE id = $1", 1};
 static const sf_stmt LIST_AUDIT = {
     SF_PAGE_SELECT " FROM (SELECT seq AS id, jsonb_build_object('seq', seq, 'at', rfc3339(at),"
@@ -88,9 +101,11 @@ sf_status sf_award_list(sf_pool *pool, const sf_caller *caller, const sf_award_f
                         char **items, int64_t *next_after)
 {
     sf_int_text after = sf_int_to_text(after_id), org = sf_int_to_text(caller->org_id), lim = sf_int_to_text(limit),
-                platform = sf_int_to_text(f->platform_id), round = sf_int_to_text(f->round_id);
+                platform = sf_int_to_text(f->platform_id), round = sf_int_to_text(f->round_id),
+                expires = sf_int_to_text(f->expires_in);
     const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, org.s, lim.s, f->status,
-                            f->level, f->platform_id ? platform.s : NULL, f->round_id ? round.s : NULL};
+                            f->level, f->platform_id ? platform.s : NULL, f->round_id ? round.s : NULL,
+                            f->expires_in ? expires.s : NULL};
     return page(pool, &LIST_AWARDS, params, items, next_after);
 }
 
@@ -173,6 +188,13 @@ sf_status sf_registry_list(sf_pool *pool, const sf_registry_filter *f, int64_t a
     sf_int_text after = sf_int_to_text(after_id), lim = sf_int_to_text(limit), year = sf_int_to_text(f->award_year);
     const char *params[] = {after.s, f->q, f->region, f->function, lim.s, f->status, f->award_year ? year.s : NULL};
     return page(pool, &LIST_REGISTRY, params, items, next_after);
+}
+
+sf_status sf_registry_export(sf_pool *pool, const sf_registry_filter *f, char **rows)
+{
+    sf_int_text year = sf_int_to_text(f->award_year);
+    const char *params[] = {f->q, f->region, f->function, f->status, f->award_year ? year.s : NULL};
+    return one_doc(pool, &EXPORT_REGISTRY, params, rows);
 }
 
 sf_status sf_registry_get(sf_pool *pool, int64_t platform_id, char **doc)

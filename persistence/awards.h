@@ -16,6 +16,7 @@ typedef struct {
     const char *level;       /* province | city, or NULL */
     int64_t platform_id;     /* 0: any */
     int64_t round_id;        /* 0: any */
+    int expires_in;          /* a year: titles whose valid_until falls in it (Art. 23 renewals); 0: any */
 } sf_award_filter;
 
 sf_status sf_award_list(sf_pool *pool, const sf_caller *caller, const sf_award_filter *f, int64_t after_id, int limit,
@@ -37,6 +38,10 @@ typedef struct {
 
 sf_status sf_registry_list(sf_pool *pool, const sf_registry_filter *f, int64_t after_id, int limit, char **items,
                            int64_t *next_after);
+/* The same selection, all rows (at most 100,000), as a JSON array of arrays: id, name,
+ * operator, region code, region name, functions (;-separated), level, certificate, awarded,
+ * valid from, valid until, status, revoked on, revocation reason. */
+sf_status sf_registry_export(sf_pool *pool, const sf_registry_filter *f, char **rows);
 sf_status sf_registry_get(sf_pool *pool, int64_t platform_id, char **doc);
 
 typedef struct {

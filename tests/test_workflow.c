@@ -450,7 +450,7 @@ static void *award_thread(void *p)
 
 START_TEST(ten_concurrent_awards_make_one_award)
 {
-    long long a = approved_application("沈阳融资服务平台", 30);
+    long long a = approved_application("沈阳\\\"融资\\\",服务平台", 30);
     notice("2026-09-28", a, 201);
     award_call calls[10];
     pthread_t threads[10];
@@ -473,6 +473,30 @@ START_TEST(ten_concurrent_awards_make_one_award)
     ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 2);
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(r->json, "items"), 1),
                                                        "certificate_no")), "LNSME-2026-002");
+    th_free(r);
+}
+END_TEST
+
+START_TEST(the_registry_exports_csv_for_excel)
+{
+    th_response *r = expect(-1, "GET", "/v1/public/platforms.csv?region_code=210100", NULL, 200);
+    char ct[64];
+    ck_assert_str_eq(th_header(r, "Content-Type", ct, sizeof ct), "text/csv; charset=utf-8");
+    ck_assert(r->body_len > 3 && memcmp(r->body, "\xEF\xBB\xBF", 3) == 0);     /* the BOM */
+    ck_assert_ptr_nonnull(strstr(r->body, "id,name,operator_name,region_code,region_name,"));
+    /* a name with a comma and quotes is one field, its quotes doubled */
+    ck_assert_ptr_nonnull(strstr(r->body, ",\"沈阳\"\"融资\"\",服务平台\","));
+    ck_assert_ptr_nonnull(strstr(r->body, "LNSME-2026-002"));
+    ck_assert_ptr_nonnull(strstr(r->body, "沈阳市"));
+    ck_assert_ptr_null(strstr(r->body, "大连市"));
+    th_free(r);
+    th_free(expect(-1, "GET", "/v1/public/platforms.csv?status=forever", NULL, 422));
+    /* titles expiring in 2029 (awarded in 2026), for the cities to invite re-applications */
+    r = expect(SHENYANG, "GET", "/v1/awards?expires_in=2029", NULL, 200);
+    ck_assert_uint_ge(json_array_size(json_object_get(r->json, "items")), 2);
+    th_free(r);
+    r = expect(SHENYANG, "GET", "/v1/awards?expires_in=2028", NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
     th_free(r);
 }
 END_TEST
@@ -622,6 +646,7 @@ static Suite *workflow_suite(void)
     tcase_add_test(tc, the_whole_path_from_platform_to_registry_and_revocation);
     tcase_add_test(tc, award_waits_for_the_end_of_publicity_and_objections);
     tcase_add_test(tc, ten_concurrent_awards_make_one_award);
+    tcase_add_test(tc, the_registry_exports_csv_for_excel);
     tcase_add_test(tc, a_recommender_stops_at_its_quota);
     tcase_add_test(tc, objections_are_rate_limited_per_client);
     tcase_add_test(tc, associations_recommend_their_own_platforms);
