@@ -236,20 +236,35 @@ void sf_get_registry_entry(sf_ctx *ctx)
 
 /* ---- the audit trail ---- */
 
+/* A date, or an RFC 3339 time: YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM), each part in range. */
 static int is_time(const char *s)
 {
     sf_day d;
-    if (s == NULL)
+    if (s == NULL || sf_date_parse(s, &d))
         return 1;
-    if (sf_date_parse(s, &d))
-        return 1;
-    /* YYYY-MM-DDTHH:MM:SS with Z or an offset */
+    char date[11];
+    int h, m, sec, n = 0;
     if (strlen(s) < 20 || strlen(s) > 35 || s[10] != 'T')
         return 0;
-    char date[11];
     memcpy(date, s, 10);
     date[10] = '\0';
-    return sf_date_parse(date, &d) && strspn(s + 11, "0123456789:.+-Z") == strlen(s + 11);
+    if (!sf_date_parse(date, &d) || sscanf(s + 11, "%2d:%2d:%2d%n", &h, &m, &sec, &n) != 3 || n != 8 ||
+        h > 23 || m > 59 || sec > 60)
+        return 0;
+    const char *p = s + 19;
+    if (*p == '.') {
+        p++;
+        size_t digits = strspn(p, "0123456789");
+        if (digits == 0 || digits > 9)
+            return 0;
+        p += digits;
+    }
+    if (strcmp(p, "Z") == 0)
+        return 1;
+    int oh, om;
+    n = 0;
+    return (*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) == 2 && n == 5 && p[6] == '\0' &&
+           oh <= 23 && om <= 59;
 }
 
 void sf_list_audit(sf_ctx *ctx)

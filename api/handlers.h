@@ -80,4 +80,16 @@ void sf_post_material(sf_ctx *ctx);
 void sf_list_materials(sf_ctx *ctx);
 void sf_get_material_content(sf_ctx *ctx);
 
+/* supervision.c */
+void sf_post_assessment(sf_ctx *ctx);
+void sf_list_assessments(sf_ctx *ctx);
+void sf_get_assessment(sf_ctx *ctx);
+void sf_post_assessment_result(sf_ctx *ctx);
+void sf_post_reinstate_award(sf_ctx *ctx);
+void sf_post_annual_summary(sf_ctx *ctx);
+void sf_post_inspection(sf_ctx *ctx);
+void sf_post_city_report(sf_ctx *ctx);
+void sf_get_compliance(sf_ctx *ctx);
+void sf_get_inbox(sf_ctx *ctx);
+
 #endif

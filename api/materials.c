@@ -71,6 +71,29 @@ void sf_list_materials(sf_ctx *ctx)
     sf_reply_page(ctx, items, 0);
 }
 
+/* RFC 6266 / 8187: an ASCII fallback name and the UTF-8 name percent-encoded, so that no
+ * byte of the uploader's choice reaches the header unencoded. */
+static void content_disposition(const char *name, char *out, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char ascii[256], encoded[800];
+    size_t a = 0, k = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p && a + 1 < sizeof ascii; p++)
+        ascii[a++] = (*p >= 0x20 && *p < 0x7F && *p != '"' && *p != '\\' && *p != ';' && *p != '%') ? (char)*p : '_';
+    ascii[a] = '\0';
+    for (const unsigned char *p = (const unsigned char *)name; *p && k + 4 < sizeof encoded; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("!#$&+-.^_`|~", *p)) {
+            encoded[k++] = (char)*p;
+        } else {
+            encoded[k++] = '%';
+            encoded[k++] = hex[*p >> 4];
+            encoded[k++] = hex[*p & 15];
+        }
+    }
+    encoded[k] = '\0';
+    snprintf(out, len, "attachment; filename=\"%s\"; filename*=UTF-8''%s", ascii, encoded);
+}
+
 void sf_get_material_content(sf_ctx *ctx)
 {
     int64_t id = sf_path_id(ctx, "id");
@@ -82,9 +105,8 @@ void sf_get_material_content(sf_ctx *ctx)
     }
     ulfius_set_binary_body_response(ctx->res, 200, (const char *)c.data, c.size);
     free(c.data);
-    char disposition[600], etag[70];
-    /* the name is plain UTF-8 without quotes or separators (checked at upload) */
-    snprintf(disposition, sizeof disposition, "attachment; filename*=UTF-8''%s", c.filename);
+    char disposition[1200], etag[70];
+    content_disposition(c.filename, disposition, sizeof disposition);
     snprintf(etag, sizeof etag, "\"%s\"", c.sha256);
     sf_set_header(ctx, "Content-Type", c.content_type);
     sf_set_header(ctx, "Content-Disposition", disposition);

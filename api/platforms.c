@@ -180,6 +180,10 @@ void sf_patch_platform(sf_ctx *ctx)
     json_t *current = visible_platform(ctx, id, &meta);
     if (current == NULL)
         goto out;
+    if (meta.created_by_org != ctx->caller.org_id && ctx->caller.role != SF_ROLE_PROVINCE) {
+        sf_reply_problem(ctx, 403, "only the organisation that registered the platform, or the province, changes it");
+        goto out;
+    }
     char etag[40];
     if (sf_etag(current, etag) != 0 || sf_if_match_fails(ctx, etag)) {
         sf_reply_problem(ctx, 412, "the platform has changed since it was read (If-Match); read it again");
@@ -193,6 +197,17 @@ void sf_patch_platform(sf_ctx *ctx)
     if (sf_errors_any(&e)) {
         sf_reply_errors(ctx, 422, "the change is not valid", &e);
         goto out;
+    }
+    /* what the public registry, notices and certificates name stays as reviewed */
+    if (f.name || f.operator_name || f.credit_code || f.established_on) {
+        int committed = 0;
+        sf_status st = sf_platform_is_committed(ctx->app->pool, id, &committed);
+        if (st != SF_OK || committed) {
+            sf_reply_status(ctx, st != SF_OK ? st : SF_CONFLICT,
+                            "the platform is under review or holds a title: its name, operator, credit code and "
+                            "founding date cannot change", NULL);
+            goto out;
+        }
     }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;

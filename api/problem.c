@@ -91,9 +91,12 @@ void sf_reply_errors(sf_ctx *ctx, int status, const char *detail, const sf_error
 {
     json_t *body = problem_body(status, detail);
     json_t *list = json_array();
-    for (size_t i = 0; errors != NULL && i < errors->count; i++)
-        json_array_append_new(list, json_pack("{s:s, s:s}", "field", errors->items[i].field,
-                                              "message", errors->items[i].message));
+    for (size_t i = 0; errors != NULL && i < errors->count; i++) {
+        json_t *item = json_pack("{s:s, s:s}", "field", errors->items[i].field, "message", errors->items[i].message);
+        if (item == NULL)   /* not UTF-8: should not happen, but never lose the error */
+            item = json_pack("{s:s, s:s}", "field", "?", "message", "a field name that is not valid UTF-8");
+        json_array_append_new(list, item);
+    }
     json_object_set_new(body, "errors", list);
     set_body(ctx, status, "application/problem+json", body);
 }

@@ -72,6 +72,17 @@ sf_route sf_routes[] = {
     {"GET", "/v1/applications/:id/materials", sf_list_materials, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
     {"GET", "/v1/materials/:id/content", sf_get_material_content, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
 
+    {"POST", "/v1/assessments", sf_post_assessment, SF_TOKEN, SF_ACT_COMMISSION, 0, 0},
+    {"GET", "/v1/assessments", sf_list_assessments, SF_TOKEN, SF_ACT_READ_ASSESSMENTS, 0, 0},
+    {"GET", "/v1/assessments/:id", sf_get_assessment, SF_TOKEN, SF_ACT_READ_ASSESSMENTS, 0, 0},
+    {"POST", "/v1/assessments/:id/result", sf_post_assessment_result, SF_TOKEN, SF_ACT_ASSESS, 0, 0},
+    {"POST", "/v1/awards/:id/reinstate", sf_post_reinstate_award, SF_TOKEN, SF_ACT_COMMISSION, 0, 0},
+    {"POST", "/v1/annual-summaries", sf_post_annual_summary, SF_TOKEN, SF_ACT_SUPERVISE, 0, 0},
+    {"POST", "/v1/inspections", sf_post_inspection, SF_TOKEN, SF_ACT_SUPERVISE, 0, 0},
+    {"POST", "/v1/city-reports", sf_post_city_report, SF_TOKEN, SF_ACT_SUPERVISE, 0, 0},
+    {"GET", "/v1/compliance", sf_get_compliance, SF_TOKEN, SF_ACT_READ_COMPLIANCE, 0, 0},
+    {"GET", "/v1/inbox", sf_get_inbox, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
+
     {NULL, NULL, NULL, SF_PUBLIC, NO_ACTION, 0, 0},
 };
 

@@ -220,7 +220,8 @@ void sf_eligibility_evaluate(const sf_report_facts *facts, const sf_thresholds *
 {
     static const char *const ids[SF_CONDITION_COUNT] = {"12.1", "12.2", "12.3", "12.4", "12.5", "12.6"};
     sf_relaxation none = {0, 1000};
-    if (relax == NULL)
+    /* a factor of 1 lowers nothing: the region is then judged as any other */
+    if (relax == NULL || relax->factor_permille >= 1000)
         relax = &none;
     condition_12_1(facts, t, relax, opens_on, &out->conditions[0]);
     condition_12_2(facts, t, relax, &out->conditions[1]);

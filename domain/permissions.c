@@ -53,6 +53,11 @@ static const unsigned allowed[SF_ACT__COUNT] = {
     [SF_ACT_READ_CALENDAR] = P | C | A | T | S,
     [SF_ACT_MANAGE_CALENDAR] = P,
     [SF_ACT_READ_AUDIT] = P | S,
+    [SF_ACT_COMMISSION] = P,
+    [SF_ACT_READ_ASSESSMENTS] = P | T | S,
+    [SF_ACT_ASSESS] = T,
+    [SF_ACT_SUPERVISE] = C,
+    [SF_ACT_READ_COMPLIANCE] = P | C | S,
 };
 
 int sf_role_may(sf_role role, sf_action action)
@@ -93,7 +98,8 @@ int sf_may_see_application(const sf_caller *c, int64_t recommender_org, const ch
 }
 
 sf_status sf_may_apply(const sf_caller *c, const char *round_level, const char *round_region,
-                       const char *platform_region, int64_t platform_created_by, sf_errors *e)
+                       const char *platform_region, int64_t platform_created_by,
+                       int created_by_association, sf_errors *e)
 {
     int province_round = strcmp(round_level, "province") == 0;
     if (c->role == SF_ROLE_CITY) {
@@ -103,6 +109,10 @@ sf_status sf_may_apply(const sf_caller *c, const char *round_level, const char *
         }
         if (strcmp(platform_region, c->region_code) != 0) {
             sf_errors_add(e, "platform_id", "no such platform in this city's region (Art. 15)");
+            return SF_INVALID;
+        }
+        if (created_by_association) {
+            sf_errors_add(e, "platform_id", "the association that registered this platform recommends it (Art. 27)");
             return SF_INVALID;
         }
         return SF_OK;

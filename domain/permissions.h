@@ -37,6 +37,11 @@ typedef enum {
     SF_ACT_READ_CALENDAR,
     SF_ACT_MANAGE_CALENDAR,
     SF_ACT_READ_AUDIT,           /* Art. 25 */
+    SF_ACT_COMMISSION,           /* Art. 24: assessments; reinstating a title after one */
+    SF_ACT_READ_ASSESSMENTS,
+    SF_ACT_ASSESS,               /* Art. 24: the assessor's result */
+    SF_ACT_SUPERVISE,            /* Art. 22, 24: summaries, inspections, city reports */
+    SF_ACT_READ_COMPLIANCE,
     SF_ACT__COUNT
 } sf_action;
 
@@ -67,11 +72,13 @@ int sf_may_see_application(const sf_caller *caller, int64_t recommender_org, con
                            const char *round_region);
 
 /* Whether the caller may open an application for this platform in this round: a city for
- * platforms of its region, in the province's round or its own city round (Art. 15, 26); an
- * association for platforms it registered, in the province's round (Art. 27). SF_INVALID
+ * platforms of its region, in the province's round or its own city round (Art. 15, 26), but
+ * not one an association registered — that association recommends it; an association for
+ * platforms it registered, in the province's round (Art. 27). SF_INVALID
  * with a field error naming round_id or platform_id otherwise. */
 sf_status sf_may_apply(const sf_caller *caller, const char *round_level, const char *round_region,
-                       const char *platform_region, int64_t platform_created_by, sf_errors *errors);
+                       const char *platform_region, int64_t platform_created_by,
+                       int created_by_association, sf_errors *errors);
 
 /* Whether the caller may change the application's report, form or materials: only its
  * recommender (SF_FORBIDDEN), only in draft (SF_CONFLICT naming the state). `state_name`

@@ -21,6 +21,21 @@ const char *sf_status_name(sf_status status)
     return "internal";
 }
 
+/* A truncated copy may end inside a multibyte character: drop that partial character, so
+ * the text stays valid UTF-8 (a JSON answer could not carry it otherwise). */
+static void trim_partial_utf8(char *s)
+{
+    size_t n = strlen(s), i = n;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--;                                   /* continuation bytes */
+    if (i == 0)
+        return;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (n - (i - 1) < want)
+        s[i - 1] = '\0';
+}
+
 void sf_errors_init(sf_errors *errors)
 {
     errors->count = 0;
@@ -44,10 +59,12 @@ void sf_errors_add(sf_errors *errors, const char *field, const char *fmt, ...)
     }
     sf_field_error *e = &errors->items[errors->count++];
     snprintf(e->field, sizeof e->field, "%s", field);
+    trim_partial_utf8(e->field);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(e->message, sizeof e->message, fmt, ap);
     va_end(ap);
+    trim_partial_utf8(e->message);
 }
 
 int sf_errors_any(const sf_errors *errors)

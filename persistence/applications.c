@@ -21,7 +21,7 @@
     " " DAYS("current_date") ", coalesce(r.quota_per_recommender, 0),"                                 \
     " (SELECT count(*) FROM applications x WHERE x.round_id = r.id"                                    \
     "    AND x.recommender_org_id = a.recommender_org_id"                                              \
-    "    AND x.status IN ('recommended', 'approved', 'publicized', 'awarded')),"                        \
+    "    AND x.status IN ('recommended', 'approved', 'publicized', 'awarded', 'rejected')),"                        \
     " p.region_code = ANY (r.relaxed_regions), (r.relaxation_factor * 1000)::int, r.thresholds::text," \
     " a.report::text, a.recommendation IS NOT NULL,"                                                   \
     " (SELECT string_agg(DISTINCT m.kind, ',') FROM materials m WHERE m.application_id = a.id),"       \
@@ -72,7 +72,8 @@ static const sf_stmt ROUND_AND_PLATFORM = {
     "SELECT r.level, r.region_code, r.year, p.region_code, p.created_by_org,"
     " (SELECT " DAYS("w.valid_until") " FROM awards w WHERE w.platform_id = p.id AND w.level = r.level"
     "    AND w.status IN ('active', 'revocation_pending') AND w.valid_until >= current_date"
-    "    ORDER BY w.valid_until DESC LIMIT 1)"
+    "    ORDER BY w.valid_until DESC LIMIT 1),"
+    " (SELECT o.type = 'association' FROM organizations o WHERE o.id = p.created_by_org)"
     " FROM rounds r, platforms p WHERE r.id = $1 AND p.id = $2", 2};
 static const sf_stmt GET_DOC = {"SELECT doc::text FROM application_docs WHERE id = $1", 1};
 /* The SQL twin of sf_may_see_application: $2 role, $3 region, $4 organisation. */
@@ -278,7 +279,7 @@ sf_status sf_application_create(sf_pool *pool, const sf_actor *actor, const sf_c
         return status;
     int found = PQntuples(res) == 1;
     char level[12] = "", round_region[8] = "", platform_region[8] = "";
-    int year = 0, has_award = 0;
+    int year = 0, has_award = 0, by_association = 0;
     int64_t created_by = 0;
     sf_day award_until = 0;
     if (found) {
@@ -289,9 +290,10 @@ sf_status sf_application_create(sf_pool *pool, const sf_actor *actor, const sf_c
         created_by = sf_db_get_int(res, 0, 4);
         has_award = !PQgetisnull(res, 0, 5);
         award_until = (sf_day)sf_db_get_int(res, 0, 5);
+        by_association = sf_db_get_bool(res, 0, 6);
     }
     PQclear(res);
-    status = found ? sf_may_apply(caller, level, round_region, platform_region, created_by, errors) : SF_INVALID;
+    status = found ? sf_may_apply(caller, level, round_region, platform_region, created_by, by_association, errors) : SF_INVALID;
     if (!found)
         sf_errors_add(errors, "round_id", "no such round, or no such platform for it");
     if (status == SF_OK && has_award && sf_award_may_reapply(year, award_until) != SF_OK) {

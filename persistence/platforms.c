@@ -40,6 +40,10 @@ static const sf_stmt LIST_PLATFORMS = {
     " WHERE " PLATFORM_VISIBLE " AND ($6::text IS NULL OR name LIKE like_substring($6))"
     "   AND ($7::text IS NULL OR region_code = $7) AND id > $1 ORDER BY id LIMIT $5 + 1) page", 7};
 
+static const sf_stmt COMMITTED = {
+    "SELECT EXISTS (SELECT 1 FROM applications WHERE platform_id = $1"
+    "               AND status IN ('recommended', 'approved', 'publicized', 'awarded'))", 1};
+
 static void constraint_errors(const sf_db_error *err, sf_errors *errors)
 {
     if (strcmp(err->constraint, "platforms_name_per_operator") == 0)
@@ -121,4 +125,17 @@ sf_status sf_platform_list(sf_pool *pool, const sf_caller *caller, const char *q
     status = sf_db_page(res, items, next_after);
     PQclear(res);
     return status;
+}
+
+sf_status sf_platform_is_committed(sf_pool *pool, int64_t id, int *committed)
+{
+    sf_int_text idt = sf_int_to_text(id);
+    const char *params[] = {idt.s};
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &COMMITTED, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    *committed = sf_db_get_bool(res, 0, 0);
+    PQclear(res);
+    return SF_OK;
 }

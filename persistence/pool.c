@@ -103,9 +103,13 @@ static sf_status make_ready(sf_pool *pool, sf_conn *conn)
     }
     /* Keywords before "dbname" are defaults that the caller's connection string overrides. */
     const char *const keys[] = {"connect_timeout", "application_name", "options", "dbname", NULL};
-    /* force_custom_plan: the repositories' optional filters ("$1 IS NULL OR …") are planned
-     * with the actual values, so an index on the filtered column is used */
-    const char *const values[] = {"5", "shifan", "-c client_min_messages=warning -c plan_cache_mode=force_custom_plan",
+    /* TimeZone: every date rule of the measures (round windows, publicity, objections, award
+     * dates, expiry) is judged on the date in Liaoning, not in UTC.
+     * force_custom_plan: the repositories' optional filters ("$1 IS NULL OR …") are planned
+     * with the actual values, so an index on the filtered column is used. */
+    const char *const values[] = {"5", "shifan",
+                                  "-c client_min_messages=warning -c plan_cache_mode=force_custom_plan"
+                                  " -c TimeZone=Asia/Shanghai",
                                   pool->conninfo, NULL};
     conn->pg = PQconnectdbParams(keys, values, /* expand_dbname= */ 1);
     if (conn->pg == NULL || PQstatus(conn->pg) != CONNECTION_OK) {

@@ -27,7 +27,8 @@ static const sf_stmt COUNT_RECENT = {
     "SELECT count(*) FROM objections WHERE client = $1 AND created_at > now() - interval '1 hour'", 1};
 static const sf_stmt INSERT_OBJECTION = {
     "WITH n AS (SELECT id, current_date BETWEEN start_date AND end_date AS open FROM publicity_notices WHERE id = $1),"
-    " item AS (SELECT 1 FROM publicity_notice_items WHERE notice_id = $1 AND application_id = $2),"
+    " item AS (SELECT 1 FROM publicity_notice_items i JOIN applications a ON a.id = i.application_id"
+    "          WHERE i.notice_id = $1 AND i.application_id = $2 AND a.status = 'publicized' FOR SHARE OF a),"
     " o AS (INSERT INTO objections (notice_id, application_id, objector_name, contact, reason, client)"
     "       SELECT $1, $2, $3, $4, $5, $6 FROM n WHERE n.open AND EXISTS (SELECT 1 FROM item)"
     "       RETURNING id, notice_id, application_id, status, rfc3339(created_at) AS created_at)"
@@ -188,7 +189,7 @@ sf_status sf_objection_create(sf_pool *pool, const sf_new_objection *o, int max_
         sf_errors_detail(errors, "the notice is not open: objections are taken from its start_date to its end_date");
         status = SF_CONFLICT;
     } else if (sf_db_get_int(res, 0, 2) == 0) {
-        sf_errors_add(errors, "application_id", "is not on this notice");
+        sf_errors_add(errors, "application_id", "is not on this notice, or is decided already");
         status = SF_INVALID;
     } else if ((*doc = sf_db_strdup(res, 3)) == NULL) {
         status = SF_INTERNAL;

@@ -28,6 +28,12 @@ static const sf_stmt RECORD_FAILURE = {
     "                        AND f.failures + 1 >= $2::int"
     "                       THEN now() + make_interval(secs => $4::int) ELSE f.locked_until END", 4};
 static const sf_stmt CLEAR = {"DELETE FROM login_failures WHERE key = $1", 1};
+/* Counters whose window and lock are long over are forgotten, a hundred at a time, so that
+ * guessing many usernames does not grow the table without bound. */
+static const sf_stmt PURGE = {
+    "DELETE FROM login_failures WHERE key IN (SELECT key FROM login_failures"
+    " WHERE window_start < now() - make_interval(secs => $1::int)"
+    "   AND (locked_until IS NULL OR locked_until < now()) LIMIT 100)", 1};
 
 sf_status sf_session_revoke(sf_pool *pool, const sf_actor *actor, const char *jti, long long expires_at)
 {
@@ -70,6 +76,12 @@ sf_status sf_login_record_failure(sf_pool *pool, const char *user_key, const sf_
     status = record_one(conn, user_key, user_rule);
     if (status == SF_OK)
         status = record_one(conn, client_key, client_rule);
+    if (status == SF_OK) {
+        sf_int_text window = sf_int_to_text(user_rule->window_seconds > client_rule->window_seconds
+                                                ? user_rule->window_seconds : client_rule->window_seconds);
+        const char *params[] = {window.s};
+        status = sf_db_exec(conn, &PURGE, params, NULL, NULL);
+    }
     sf_pool_release(pool, conn);
     return status;
 }

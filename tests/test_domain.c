@@ -15,6 +15,7 @@
 #include "domain/permissions.h"
 #include "domain/regions.h"
 #include "domain/status.h"
+#include "domain/supervision.h"
 
 /* ---- regions (GB/T 2260) ---- */
 
@@ -652,6 +653,42 @@ START_TEST(the_quota_at_its_bound)
 }
 END_TEST
 
+/* ---- supervision deadlines (Art. 22, 24) ---- */
+
+START_TEST(annual_summaries_are_due_on_31_january)
+{
+    ck_assert_int_eq(sf_due_annual_summary(2025), D("2026-01-31"));
+    sf_day due = sf_due_annual_summary(2025);
+    ck_assert_int_eq(sf_timeliness_of(due, 1, D("2026-01-31"), D("2026-03-01")), SF_DUE_ON_TIME);
+    ck_assert_int_eq(sf_timeliness_of(due, 1, D("2026-02-01"), D("2026-03-01")), SF_DUE_LATE);
+    ck_assert_int_eq(sf_timeliness_of(due, 0, 0, D("2026-01-31")), SF_DUE_NOT_YET);
+    ck_assert_int_eq(sf_timeliness_of(due, 0, 0, D("2026-02-01")), SF_DUE_MISSING);
+    ck_assert_str_eq(sf_timeliness_name(SF_DUE_LATE), "late");
+}
+END_TEST
+
+START_TEST(city_reports_are_due_at_the_end_of_february)
+{
+    ck_assert_int_eq(sf_due_city_report(2023), D("2024-02-29"));   /* a leap year */
+    ck_assert_int_eq(sf_due_city_report(2024), D("2025-02-28"));
+    sf_day due = sf_due_city_report(2023);
+    ck_assert_int_eq(sf_timeliness_of(due, 1, D("2024-02-29"), D("2024-03-02")), SF_DUE_ON_TIME);
+    ck_assert_int_eq(sf_timeliness_of(due, 1, D("2024-03-01"), D("2024-03-02")), SF_DUE_LATE);
+    due = sf_due_city_report(2024);
+    ck_assert_int_eq(sf_timeliness_of(due, 1, D("2025-02-28"), D("2025-03-02")), SF_DUE_ON_TIME);
+    ck_assert_int_eq(sf_timeliness_of(due, 1, D("2025-03-01"), D("2025-03-02")), SF_DUE_LATE);
+    ck_assert_int_eq(sf_timeliness_of(due, 0, 0, D("2025-03-01")), SF_DUE_MISSING);
+}
+END_TEST
+
+START_TEST(assessments_are_overdue_the_day_after)
+{
+    ck_assert(!sf_assessment_is_overdue(0, D("2026-06-30"), D("2026-06-30")));
+    ck_assert(sf_assessment_is_overdue(0, D("2026-06-30"), D("2026-07-01")));
+    ck_assert(!sf_assessment_is_overdue(1, D("2026-06-30"), D("2026-07-01")));
+}
+END_TEST
+
 /* ---- awards ---- */
 
 START_TEST(validity_of_a_first_award_and_a_renewal)
@@ -733,6 +770,9 @@ static Suite *domain_suite(void)
     tcase_add_test(measures, a_round_with_its_own_thresholds);
     tcase_add_test(measures, every_transition_of_the_table);
     tcase_add_test(measures, the_quota_at_its_bound);
+    tcase_add_test(measures, annual_summaries_are_due_on_31_january);
+    tcase_add_test(measures, city_reports_are_due_at_the_end_of_february);
+    tcase_add_test(measures, assessments_are_overdue_the_day_after);
     tcase_add_test(measures, validity_of_a_first_award_and_a_renewal);
     tcase_add_test(measures, reapplying_only_in_the_year_of_expiry);
     tcase_add_test(measures, expiry_is_read_the_day_after_valid_until);

@@ -19,12 +19,13 @@
 #define ADMIN_PASSWORD "admin-password-for-tests"
 #define USER_PASSWORD "a-long-user-password"
 
-enum { PROVINCE, SHENYANG, DALIAN, ASSOCIATION, SUPERVISOR, NROLES };
+enum { PROVINCE, SHENYANG, DALIAN, ASSOCIATION, SUPERVISOR, ASSESSOR_A, ASSESSOR_B, NROLES };
 static char *tokens[NROLES];
 static th_server server;
 static int port;
 static char data_dir[512];
 static long long round_id;
+static long long assessor_org[NROLES];
 
 static th_response *req(int role, const char *method, const char *path, const char *body)
 {
@@ -113,6 +114,8 @@ static void setup(void)
         {DALIAN, NULL, 3, "dalian"},
         {ASSOCIATION, "{\"type\":\"association\",\"name\":\"辽宁省中小企业服务协会\"}", 0, "assoc"},
         {SUPERVISOR, "{\"type\":\"supervisor\",\"name\":\"辽宁省审计厅\"}", 0, "auditor"},
+        {ASSESSOR_A, "{\"type\":\"assessor\",\"name\":\"甲评估中心\"}", 0, "assessor-a"},
+        {ASSESSOR_B, "{\"type\":\"assessor\",\"name\":\"乙评估中心\"}", 0, "assessor-b"},
     };
     for (size_t i = 0; i < sizeof users / sizeof users[0]; i++) {
         long long org = users[i].org_id;
@@ -126,6 +129,7 @@ static void setup(void)
                  "\"display_name\":\"用户\"}", users[i].user, org);
         th_response *r = th_json(port, "POST", "/v1/users", tokens[PROVINCE], body);
         th_free(r);
+        assessor_org[users[i].role] = org;
         tokens[users[i].role] = login(users[i].user, USER_PASSWORD);
         if (tokens[users[i].role] == NULL) {
             fprintf(stderr, "%s cannot log in\n", users[i].user);
@@ -303,6 +307,20 @@ START_TEST(platforms_check_credit_codes_and_stay_in_their_region)
     ck_assert_int_eq(r->status, 412);   /* the old ETag is stale now */
     th_free(r);
     th_free(expect(DALIAN, "PATCH", path, "{\"name\":\"x\"}", 404));
+}
+END_TEST
+
+START_TEST(a_reviewed_platform_keeps_its_identity)
+{
+    long long a = approved_application("沈阳身份固定平台", 31);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/applications/%lld", a);
+    th_response *r = expect(SHENYANG, "GET", path, NULL, 200);
+    long long p = json_integer_value(json_object_get(r->json, "platform_id"));
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/platforms/%lld", p);
+    th_free(expect(SHENYANG, "PATCH", path, "{\"name\":\"改名\"}", 409));
+    th_free(expect(SHENYANG, "PATCH", path, "{\"operator\":{\"address\":\"沈阳市浑南区\"}}", 200));
 }
 END_TEST
 
@@ -503,34 +521,34 @@ END_TEST
 
 START_TEST(a_recommender_stops_at_its_quota)
 {
-    /* 沈阳 has three applications standing in the round (quota 4): one more, then no more */
+    /* 沈阳's recommendations so far: two awarded, one rejected, one approved; the quota is 4 */
     long long counted = 0;
     th_response *r = expect(SHENYANG, "GET", "/v1/applications?limit=100", NULL, 200);
     size_t i;
     json_t *it;
     json_array_foreach(json_object_get(r->json, "items"), i, it) {
         const char *st = json_string_value(json_object_get(it, "status"));
-        counted += !strcmp(st, "recommended") || !strcmp(st, "approved") || !strcmp(st, "publicized") ||
-                   !strcmp(st, "awarded");
+        counted += strcmp(st, "draft") != 0 && strcmp(st, "withdrawn") != 0;
     }
     th_free(r);
-    ck_assert_int_eq(counted, 2);   /* the revoked title's application counts; the rejected one does not */
+    ck_assert_int_eq(counted, 4);   /* a rejected recommendation still used its place */
     long long a = new_application(SHENYANG, new_platform(SHENYANG, "沈阳信息服务平台甲", "210100", 50));
     long long b = new_application(SHENYANG, new_platform(SHENYANG, "沈阳信息服务平台乙", "210100", 51));
-    long long c = new_application(SHENYANG, new_platform(SHENYANG, "沈阳信息服务平台丙", "210100", 52));
     fill(SHENYANG, a);
     fill(SHENYANG, b);
-    fill(SHENYANG, c);
-    act(SHENYANG, a, "recommend", NULL, 200);
-    act(SHENYANG, b, "recommend", NULL, 200);
     char path[128];
-    snprintf(path, sizeof path, "/v1/applications/%lld/recommend", c);
+    snprintf(path, sizeof path, "/v1/applications/%lld/recommend", a);
     r = expect(SHENYANG, "POST", path, NULL, 409);
     ck_assert_ptr_nonnull(strstr(str(r, "detail"), "quota of 4"));
     th_free(r);
-    /* withdrawing one frees its place */
-    act(SHENYANG, b, "withdraw", NULL, 200);
-    act(SHENYANG, c, "recommend", NULL, 200);
+    /* one place more: a takes it, b is refused; a withdrawn gives it back to b */
+    admin_sql("UPDATE rounds SET quota_per_recommender = 5 WHERE level = 'province'");
+    act(SHENYANG, a, "recommend", NULL, 200);
+    act(SHENYANG, b, "recommend", NULL, 409);
+    act(SHENYANG, a, "withdraw", NULL, 200);
+    act(SHENYANG, b, "recommend", NULL, 200);
+    /* the rest of the run works without a quota */
+    admin_sql("UPDATE rounds SET quota_per_recommender = NULL WHERE level = 'province'");
 }
 END_TEST
 
@@ -555,6 +573,16 @@ END_TEST
 
 START_TEST(associations_recommend_their_own_platforms)
 {
+    /* a platform an association registered in 沈阳 is the association's to recommend */
+    long long q = new_platform(ASSOCIATION, "沈阳协会推荐的平台", "210100", 41);
+    char qbody[128], qpath[64];
+    snprintf(qbody, sizeof qbody, "{\"round_id\":%lld,\"platform_id\":%lld}", round_id, q);
+    th_response *qr = expect(SHENYANG, "POST", "/v1/applications", qbody, 422);
+    ck_assert(has_error(qr, "platform_id"));
+    th_free(qr);
+    snprintf(qpath, sizeof qpath, "/v1/platforms/%lld", q);
+    th_free(expect(SHENYANG, "PATCH", qpath, "{\"operator\":{\"address\":\"别处\"}}", 403));
+    new_application(ASSOCIATION, q);
     long long p = new_platform(ASSOCIATION, "鞍山行业服务平台", "210300", 40);
     long long a = new_application(ASSOCIATION, p);
     char path[64];
@@ -613,10 +641,300 @@ START_TEST(the_supervisor_changes_nothing)
     const char *writes[][2] = {
         {"POST", "/v1/platforms"}, {"POST", "/v1/applications"}, {"POST", "/v1/publicity-notices"},
         {"POST", "/v1/applications/1/review"}, {"POST", "/v1/awards/1/revoke"}, {"PUT", "/v1/calendar/2030"},
-        {"POST", "/v1/rounds"}, {"POST", "/v1/objections/1/resolve"},
+        {"POST", "/v1/rounds"}, {"POST", "/v1/objections/1/resolve"}, {"POST", "/v1/assessments"},
+        {"POST", "/v1/assessments/1/result"}, {"POST", "/v1/awards/1/reinstate"}, {"POST", "/v1/annual-summaries"},
+        {"POST", "/v1/inspections"}, {"POST", "/v1/city-reports"}, {"PATCH", "/v1/platforms/1"},
+        {"PUT", "/v1/applications/1/report"}, {"POST", "/v1/applications/1/materials?kind=x&filename=y"},
     };
     for (size_t i = 0; i < sizeof writes / sizeof *writes; i++)
         th_free(expect(SUPERVISOR, writes[i][0], writes[i][1], "{}", 403));
+}
+END_TEST
+
+
+/* An awarded title of 大连, through the whole flow. */
+static long long dalian_award(const char *name, int serial)
+{
+    long long a = approved_application_of(DALIAN, name, serial);
+    notice("2026-09-28", a, 201);
+    char path[128];
+    snprintf(path, sizeof path, "/v1/applications/%lld/award", a);
+    return expect_id(PROVINCE, "POST", path, NULL, 201);
+}
+
+START_TEST(assessments_are_scoped_and_a_failure_leads_to_revocation)
+{
+    long long award = dalian_award("大连融资担保服务平台", 70);
+    char body[256], path[128];
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2026-12-31\"}", award,
+             assessor_org[ASSESSOR_A]);
+    th_free(expect(SHENYANG, "POST", "/v1/assessments", body, 403));
+    long long id = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
+    /* the other assessor sees nothing of it */
+    th_response *r = expect(ASSESSOR_B, "GET", "/v1/assessments", NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/assessments/%lld", id);
+    th_free(expect(ASSESSOR_B, "GET", path, NULL, 404));
+    r = expect(ASSESSOR_A, "GET", path, NULL, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "platform"), "name")), "大连融资担保服务平台");
+    ck_assert_str_eq(str(r, "status"), "open");
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/assessments/%lld/result", id);
+    const char *failed = "{\"score\":52.5,\"passed\":false,\"summary\":\"服务记录不实\"}";
+    th_free(expect(ASSESSOR_B, "POST", path, failed, 404));
+    th_free(expect(PROVINCE, "POST", path, failed, 403));
+    th_free(expect(ASSESSOR_A, "POST", path, "{\"score\":101,\"passed\":false,\"summary\":\"x\"}", 422));
+    th_free(expect(ASSESSOR_A, "POST", path, failed, 200));
+    th_free(expect(ASSESSOR_A, "POST", path, failed, 409));       /* a result is final */
+    snprintf(path, sizeof path, "/v1/awards/%lld", award);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "status"), "revocation_pending");
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/awards/%lld/revoke", award);
+    r = expect(PROVINCE, "POST", path, "{\"reason\":\"failed_assessment\",\"detail\":\"第三方测评不合格\"}", 200);
+    ck_assert_str_eq(str(r, "status"), "revoked");
+    ck_assert_str_eq(str(r, "revocation_reason"), "failed_assessment");
+    th_free(r);
+
+    /* or the province records why it does not revoke */
+    long long second = dalian_award("大连信息化服务平台", 71);
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2026-12-31\"}", second,
+             assessor_org[ASSESSOR_B]);
+    id = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
+    snprintf(path, sizeof path, "/v1/assessments/%lld/result", id);
+    th_free(expect(ASSESSOR_B, "POST", path, failed, 200));
+    snprintf(path, sizeof path, "/v1/awards/%lld/reinstate", second);
+    th_free(expect(SHENYANG, "POST", path, "{\"reason\":\"x\"}", 403));
+    r = expect(PROVINCE, "POST", path, "{\"reason\":\"复核后整改到位\"}", 200);
+    ck_assert_str_eq(str(r, "status"), "active");
+    th_free(r);
+    th_free(expect(PROVINCE, "POST", path, "{\"reason\":\"again\"}", 409));
+    /* an assessment commissioned in the past and still open is overdue */
+    admin_sql("UPDATE assessments SET due_on = current_date - 1 WHERE submitted_on IS NULL");
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2026-01-31\"}", second,
+             assessor_org[ASSESSOR_A]);
+    id = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
+    snprintf(path, sizeof path, "/v1/assessments/%lld", id);
+    r = expect(SUPERVISOR, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "status"), "overdue");
+    th_free(r);
+}
+END_TEST
+
+START_TEST(compliance_is_computed_from_dates)
+{
+    long long award = dalian_award("大连年度总结平台", 80);
+    char body[256];
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2026,\"summary\":\"2026年度工作总结\"}", award);
+    th_free(expect(SHENYANG, "POST", "/v1/annual-summaries", body, 422));   /* not its platform */
+    th_free(expect(SUPERVISOR, "POST", "/v1/annual-summaries", body, 403));
+    th_free(expect(DALIAN, "POST", "/v1/annual-summaries", body, 201));
+    th_free(expect(DALIAN, "POST", "/v1/annual-summaries", body, 409));
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"inspected_on\":\"2026-11-20\",\"service_quality\":\"良好\","
+             "\"fees\":\"符合规定\",\"satisfaction\":\"95%%\",\"findings\":\"无\",\"outcome\":\"satisfactory\"}", award);
+    th_free(expect(DALIAN, "POST", "/v1/inspections", body, 201));
+    th_free(expect(DALIAN, "POST", "/v1/city-reports",
+                   "{\"year\":2026,\"summary_report\":\"汇总报告\",\"inspection_report\":\"检查情况报告\"}", 201));
+
+    th_response *r = expect(DALIAN, "GET", "/v1/compliance?year=2026", NULL, 200);
+    json_t *due = json_object_get(r->json, "due");
+    ck_assert_str_eq(json_string_value(json_object_get(due, "annual_summary")), "2027-01-31");
+    ck_assert_str_eq(json_string_value(json_object_get(due, "city_reports")), "2027-02-28");
+    json_t *cities = json_object_get(r->json, "cities");
+    ck_assert_uint_eq(json_array_size(cities), 1);                       /* its own city only */
+    json_t *city = json_array_get(cities, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(city, "city_report"), "status")), "on_time");
+    int found = 0;
+    size_t i;
+    json_t *pl;
+    json_array_foreach(json_object_get(city, "platforms"), i, pl) {
+        json_t *s = json_object_get(pl, "annual_summary");
+        if (json_integer_value(json_object_get(pl, "award_id")) == award) {
+            found = 1;
+            ck_assert_str_eq(json_string_value(json_object_get(s, "status")), "on_time");
+        } else {
+            ck_assert_str_eq(json_string_value(json_object_get(s, "status")), "not_due");
+        }
+    }
+    ck_assert(found);
+    th_free(r);
+    r = expect(PROVINCE, "GET", "/v1/compliance?year=2026", NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "cities")), 14);
+    th_free(r);
+    th_free(expect(ASSOCIATION, "GET", "/v1/compliance?year=2026", NULL, 403));
+    th_free(expect(PROVINCE, "GET", "/v1/compliance", NULL, 422));
+
+    /* hand-computed: a summary received on 1 February is late; a year long past is missing */
+    admin_sql("UPDATE annual_summaries SET received_on = '2027-02-01'");
+    admin_sql("UPDATE city_reports SET received_on = '2027-03-01'");
+    r = expect(DALIAN, "GET", "/v1/compliance?year=2026", NULL, 200);
+    city = json_array_get(json_object_get(r->json, "cities"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(city, "city_report"), "status")), "late");
+    json_array_foreach(json_object_get(city, "platforms"), i, pl)
+        if (json_integer_value(json_object_get(pl, "award_id")) == award)
+            ck_assert_str_eq(json_string_value(json_object_get(json_object_get(pl, "annual_summary"), "status")), "late");
+    th_free(r);
+    admin_sql("UPDATE awards SET valid_from = '2024-01-01', awarded_on = '2024-01-01' WHERE id = (SELECT max(id) FROM awards)");
+    r = expect(DALIAN, "GET", "/v1/compliance?year=2024", NULL, 200);
+    city = json_array_get(json_object_get(r->json, "cities"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(city, "city_report"), "status")), "missing");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_array_get(json_object_get(city, "platforms"), 0),
+                                                                       "annual_summary"), "status")), "missing");
+    th_free(r);
+}
+END_TEST
+
+START_TEST(a_title_reads_expired_the_day_after_valid_until)
+{
+    long long award = dalian_award("大连过期平台", 90);
+    char path[64], sql[256];
+    snprintf(sql, sizeof sql, "UPDATE awards SET valid_from = current_date - 1000, valid_until = current_date - 1"
+             " WHERE id = %lld", award);
+    admin_sql(sql);
+    snprintf(path, sizeof path, "/v1/awards/%lld", award);
+    th_response *r = expect(DALIAN, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "status"), "expired");
+    long long platform = json_integer_value(json_object_get(r->json, "platform_id"));
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/public/platforms/%lld", platform);
+    r = expect(-1, "GET", path, NULL, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "award"), "status")), "expired");
+    th_free(r);
+    r = expect(-1, "GET", "/v1/public/platforms?status=expired", NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 1);
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/awards/%lld/revoke", award);
+    th_free(expect(PROVINCE, "POST", path, "{\"reason\":\"other\",\"detail\":\"x\"}", 409));
+    /* the day before, it was active */
+    snprintf(sql, sizeof sql, "UPDATE awards SET valid_until = current_date WHERE id = %lld", award);
+    admin_sql(sql);
+    snprintf(path, sizeof path, "/v1/awards/%lld", award);
+    r = expect(DALIAN, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "status"), "active");
+    th_free(r);
+}
+END_TEST
+
+START_TEST(a_city_level_title_satisfies_condition_12_4)
+{
+    long long city_round = expect_id(SHENYANG, "POST", "/v1/rounds",
+                                     "{\"year\":2026,\"level\":\"city\",\"title\":\"沈阳市2026年市级示范平台认定\","
+                                     "\"opens_on\":\"2026-01-05\",\"closes_on\":\"2026-12-31\"}", 201);
+    th_free(expect(SHENYANG, "POST", "/v1/rounds", "{\"year\":2026,\"level\":\"city\",\"title\":\"又一轮\","
+                   "\"opens_on\":\"2026-02-01\",\"closes_on\":\"2026-12-31\"}", 409));
+    long long p = new_platform(SHENYANG, "沈阳市级示范培训平台", "210100", 95);
+    char body[256], path[128];
+    /* 大连 cannot act in 沈阳's city round */
+    long long dalian_platform = new_platform(DALIAN, "大连不该进沈阳轮次的平台", "210200", 96);
+    snprintf(body, sizeof body, "{\"round_id\":%lld,\"platform_id\":%lld}", city_round, dalian_platform);
+    th_response *r = expect(DALIAN, "POST", "/v1/applications", body, 422);
+    ck_assert(has_error(r, "round_id"));
+    th_free(r);
+    snprintf(body, sizeof body, "{\"round_id\":%lld,\"platform_id\":%lld}", city_round, p);
+    long long a = expect_id(SHENYANG, "POST", "/v1/applications", body, 201);
+    fill(SHENYANG, a);
+    act(SHENYANG, a, "recommend", NULL, 200);
+    act(PROVINCE, a, "review", "{\"decision\":\"approve\"}", 403);    /* the city decides its own round */
+    act(DALIAN, a, "review", "{\"decision\":\"approve\"}", 404);
+    act(SHENYANG, a, "review", "{\"decision\":\"approve\"}", 200);
+    snprintf(body, sizeof body, "{\"title\":\"沈阳市级公示\",\"start_date\":\"2026-09-28\",\"application_ids\":[%lld]}", a);
+    th_free(expect(PROVINCE, "POST", "/v1/publicity-notices", body, 403));
+    th_free(expect(SHENYANG, "POST", "/v1/publicity-notices", body, 201));
+    snprintf(path, sizeof path, "/v1/applications/%lld/award", a);
+    r = expect(SHENYANG, "POST", path, NULL, 201);
+    ck_assert_str_eq(str(r, "certificate_no"), "LNSME-210100-2026-001");
+    ck_assert_str_eq(str(r, "level"), "city");
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/public/platforms/%lld", p);
+    r = expect(-1, "GET", path, NULL, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "award"), "level")), "city");
+    th_free(r);
+
+    /* in the province's round, a report listing no recognition still meets 12.4 */
+    long long b = new_application(SHENYANG, p);
+    const char *bare = strstr(REPORT, "\"prior_recognitions\"");
+    ck_assert_ptr_nonnull(bare);
+    char report[2048];
+    size_t head = (size_t)(bare - REPORT);
+    const char *after = strstr(bare, "]") + 2;   /* past the array and its comma */
+    snprintf(report, sizeof report, "%.*s%s", (int)head, REPORT, after);
+    snprintf(path, sizeof path, "/v1/applications/%lld/report", b);
+    th_free(expect(SHENYANG, "PUT", path, report, 200));
+    snprintf(path, sizeof path, "/v1/applications/%lld/eligibility", b);
+    r = expect(SHENYANG, "GET", path, NULL, 200);
+    json_t *c4 = json_array_get(json_object_get(r->json, "conditions"), 3);
+    ck_assert_str_eq(json_string_value(json_object_get(c4, "id")), "12.4");
+    ck_assert(json_is_true(json_object_get(c4, "passed")));
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(c4, "detail")), "city-level award in shifan: yes"));
+    th_free(r);
+}
+END_TEST
+
+START_TEST(the_public_finds_platforms_by_chinese_substrings)
+{
+    th_response *r = expect(-1, "GET", "/v1/public/platforms?q=%E8%9E%8D%E8%B5%84", NULL, 200);   /* 融资 */
+    ck_assert_uint_ge(json_array_size(json_object_get(r->json, "items")), 1);
+    th_free(r);
+    r = expect(-1, "GET", "/v1/public/platforms?q=%E8%BF%90%E8%90%A5%E6%9C%89%E9%99%90", NULL, 200);  /* 运营有限: operator */
+    ck_assert_uint_ge(json_array_size(json_object_get(r->json, "items")), 1);
+    th_free(r);
+    r = expect(-1, "GET", "/v1/public/platforms?q=%E4%B8%8D%E5%AD%98%E5%9C%A8", NULL, 200);   /* 不存在: a miss */
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
+    th_free(r);
+    r = expect(-1, "GET", "/v1/public/platforms?q=%25", NULL, 200);   /* a literal %, not a wildcard */
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
+    th_free(r);
+    r = expect(-1, "GET", "/v1/public/platforms?function=training&region_code=210200&award_year=2026", NULL, 200);
+    ck_assert_uint_ge(json_array_size(json_object_get(r->json, "items")), 1);
+    th_free(r);
+}
+END_TEST
+
+
+/* The kinds in a caller's inbox, checking that due dates never go down. */
+static int inbox_has(int role, const char *kind, int *count)
+{
+    th_response *r = expect(role, "GET", "/v1/inbox", NULL, 200);
+    json_t *items = json_object_get(r->json, "items");
+    int found = 0;
+    const char *last = "";
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it) {
+        const char *due = json_string_value(json_object_get(it, "due_on"));
+        if (due != NULL) {
+            ck_assert_msg(strcmp(last, due) <= 0, "inbox out of order: %s after %s", due, last);
+            last = due;
+        } else {
+            last = "9999";   /* undated items come last */
+        }
+        found += strcmp(json_string_value(json_object_get(it, "kind")), kind) == 0;
+    }
+    if (count)
+        *count = (int)json_array_size(items);
+    th_free(r);
+    return found;
+}
+
+START_TEST(each_role_finds_its_own_work_in_the_inbox)
+{
+    int n;
+    ck_assert(inbox_has(PROVINCE, "review", NULL));              /* 沈阳's last recommendation */
+    ck_assert(inbox_has(PROVINCE, "objection", NULL));           /* the open objections on 大连's notice */
+    ck_assert(inbox_has(PROVINCE, "assessment_overdue", NULL));
+    ck_assert(!inbox_has(PROVINCE, "draft_to_recommend", NULL));
+    ck_assert(inbox_has(SHENYANG, "draft_to_recommend", NULL));
+    ck_assert(inbox_has(SHENYANG, "city_report_due", NULL));     /* its 2025 reports never arrived */
+    ck_assert(!inbox_has(SHENYANG, "review", NULL));             /* the province reviews, not the city */
+    ck_assert(!inbox_has(DALIAN, "draft_to_recommend", NULL));   /* no draft of 大连 is open */
+    ck_assert_int_eq(inbox_has(ASSESSOR_A, "assessment", &n), 1);
+    ck_assert_int_eq(n, 1);
+    inbox_has(ASSESSOR_B, "assessment", &n);
+    ck_assert_int_eq(n, 0);                                       /* its only assessment is done */
+    inbox_has(SUPERVISOR, "review", &n);
+    ck_assert_int_eq(n, 0);
+    th_free(expect(-1, "GET", "/v1/inbox", NULL, 401));
 }
 END_TEST
 
@@ -644,6 +962,7 @@ static Suite *workflow_suite(void)
     tcase_add_test(tc, rounds_one_a_year_and_validated);
     tcase_add_test(tc, platforms_check_credit_codes_and_stay_in_their_region);
     tcase_add_test(tc, the_whole_path_from_platform_to_registry_and_revocation);
+    tcase_add_test(tc, a_reviewed_platform_keeps_its_identity);
     tcase_add_test(tc, award_waits_for_the_end_of_publicity_and_objections);
     tcase_add_test(tc, ten_concurrent_awards_make_one_award);
     tcase_add_test(tc, the_registry_exports_csv_for_excel);
@@ -653,6 +972,12 @@ static Suite *workflow_suite(void)
     tcase_add_test(tc, calendar_years_are_data);
     tcase_add_test(tc, the_audit_trail_is_readable_and_verifiable);
     tcase_add_test(tc, the_supervisor_changes_nothing);
+    tcase_add_test(tc, assessments_are_scoped_and_a_failure_leads_to_revocation);
+    tcase_add_test(tc, compliance_is_computed_from_dates);
+    tcase_add_test(tc, a_title_reads_expired_the_day_after_valid_until);
+    tcase_add_test(tc, a_city_level_title_satisfies_condition_12_4);
+    tcase_add_test(tc, the_public_finds_platforms_by_chinese_substrings);
+    tcase_add_test(tc, each_role_finds_its_own_work_in_the_inbox);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
     return s;

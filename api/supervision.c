@@ -1,0 +1,312 @@
+/*
+ * Supervision of titles: third-party assessments (Art. 24), annual summaries (Art. 22),
+ * inspections and city reports (Art. 24), and the compliance view that tells who is on time,
+ * late or missing — computed from dates by domain/supervision.c, never typed in.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/handlers.h"
+#include "api/json_input.h"
+#include "api/problem.h"
+#include "api/views.h"
+#include "domain/accounts.h"
+#include "domain/calendar.h"
+#include "domain/supervision.h"
+#include "persistence/inbox.h"
+#include "persistence/supervision.h"
+
+static int text_ok(const char *s, long min, long max)
+{
+    long n = s ? sf_utf8_length(s) : -1;
+    return n >= min && n <= max;
+}
+
+void sf_post_assessment(sf_ctx *ctx)
+{
+    static const char *const fields[] = {"award_id", "assessor_org_id", "due_on", NULL};
+    json_t *body = sf_json_body(ctx);
+    if (body == NULL)
+        return;
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_json_only(body, fields, &e);
+    int64_t award = 0, assessor = 0;
+    sf_json_int(body, "award_id", 1, 1, INT64_MAX / 2, &award, &e);
+    sf_json_int(body, "assessor_org_id", 1, 1, INT64_MAX / 2, &assessor, &e);
+    const char *due = sf_json_string(body, "due_on", 1, &e);
+    sf_day d;
+    if (due && !sf_date_parse(due, &d))
+        sf_errors_add(&e, "due_on", "must be a date YYYY-MM-DD");
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    char *doc = NULL;
+    sf_status status = sf_errors_any(&e) ? SF_INVALID
+                                         : sf_assessment_create(ctx->app->pool, &actor, award, assessor, due, &doc, &e);
+    if (status != SF_OK)
+        sf_reply_status(ctx, status, status == SF_INVALID ? "the assessment is not valid" : NULL, &e);
+    else
+        sf_reply_doc(ctx, 201, doc);
+    json_decref(body);
+}
+
+void sf_list_assessments(sf_ctx *ctx)
+{
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_page page;
+    sf_page_read(ctx, &page, &e);
+    const char *st = sf_param(ctx, "status");
+    if (st && strcmp(st, "open") && strcmp(st, "overdue") && strcmp(st, "submitted"))
+        sf_errors_add(&e, "status", "must be open, overdue or submitted");
+    if (sf_errors_any(&e)) {
+        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+        return;
+    }
+    char *items;
+    int64_t next;
+    sf_status status = sf_assessment_list(ctx->app->pool, &ctx->caller, st, page.after_id, page.limit, &items, &next);
+    if (status != SF_OK)
+        sf_reply_status(ctx, status, NULL, NULL);
+    else
+        sf_reply_page(ctx, items, next);
+}
+
+void sf_get_assessment(sf_ctx *ctx)
+{
+    int64_t id = sf_path_id(ctx, "id");
+    char *doc = NULL;
+    sf_status status = id > 0 ? sf_assessment_get(ctx->app->pool, &ctx->caller, id, &doc) : SF_NOT_FOUND;
+    if (status != SF_OK)
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such assessment" : NULL, NULL);
+    else
+        sf_reply_doc(ctx, 200, doc);
+}
+
+void sf_post_assessment_result(sf_ctx *ctx)
+{
+    static const char *const fields[] = {"score", "passed", "summary", NULL};
+    int64_t id = sf_path_id(ctx, "id");
+    json_t *body = sf_json_body(ctx);
+    if (body == NULL)
+        return;
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_json_only(body, fields, &e);
+    json_t *score = json_object_get(body, "score");
+    json_t *passed = json_object_get(body, "passed");
+    const char *summary = sf_json_string(body, "summary", 1, &e);
+    double sv = json_number_value(score);
+    if (!json_is_number(score) || !(sv >= 0 && sv <= 100))
+        sf_errors_add(&e, "score", "must be a number from 0 to 100");
+    if (!json_is_boolean(passed))
+        sf_errors_add(&e, "passed", "must be true or false");
+    if (summary && !text_ok(summary, 1, 20000))
+        sf_errors_add(&e, "summary", "must be 1-20,000 characters");
+    char score_text[32];
+    snprintf(score_text, sizeof score_text, "%.2f", sv);
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    char *doc = NULL;
+    sf_status status = sf_errors_any(&e) ? SF_INVALID
+                       : id > 0 ? sf_assessment_submit(ctx->app->pool, &actor, &ctx->caller, id, score_text,
+                                                       json_is_true(passed), summary, &doc, &e)
+                                : SF_NOT_FOUND;
+    if (status != SF_OK)
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such assessment"
+                                     : status == SF_INVALID ? "the result is not valid" : NULL, &e);
+    else
+        sf_reply_doc(ctx, 200, doc);
+    json_decref(body);
+}
+
+void sf_post_reinstate_award(sf_ctx *ctx)
+{
+    static const char *const fields[] = {"reason", NULL};
+    int64_t id = sf_path_id(ctx, "id");
+    json_t *body = sf_json_body(ctx);
+    if (body == NULL)
+        return;
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_json_only(body, fields, &e);
+    const char *reason = sf_json_string(body, "reason", 1, &e);
+    if (reason && !text_ok(reason, 1, 5000))
+        sf_errors_add(&e, "reason", "must be 1-5,000 characters");
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    char *doc = NULL;
+    sf_status status = sf_errors_any(&e) ? SF_INVALID
+                       : sf_award_reinstate(ctx->app->pool, &actor, &ctx->caller, id, reason, &doc, &e);
+    if (status != SF_OK)
+        sf_reply_status(ctx, status, status == SF_INVALID ? "the reinstatement is not valid" : NULL, &e);
+    else
+        sf_reply_doc(ctx, 200, doc);
+    json_decref(body);
+}
+
+void sf_post_annual_summary(sf_ctx *ctx)
+{
+    static const char *const fields[] = {"award_id", "year", "summary", NULL};
+    json_t *body = sf_json_body(ctx);
+    if (body == NULL)
+        return;
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_json_only(body, fields, &e);
+    int64_t award = 0, year = 0;
+    sf_json_int(body, "award_id", 1, 1, INT64_MAX / 2, &award, &e);
+    sf_json_int(body, "year", 1, 2018, 9999, &year, &e);
+    const char *summary = sf_json_string(body, "summary", 1, &e);
+    if (summary && !text_ok(summary, 1, 50000))
+        sf_errors_add(&e, "summary", "must be 1-50,000 characters");
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    char *doc = NULL;
+    sf_status status = sf_errors_any(&e) ? SF_INVALID
+                       : sf_annual_summary_create(ctx->app->pool, &actor, &ctx->caller, award, (int)year, summary, &doc, &e);
+    if (status != SF_OK)
+        sf_reply_status(ctx, status, status == SF_INVALID ? "the summary is not valid" : NULL, &e);
+    else
+        sf_reply_doc(ctx, 201, doc);
+    json_decref(body);
+}
+
+void sf_post_inspection(sf_ctx *ctx)
+{
+    static const char *const fields[] = {"award_id", "inspected_on", "service_quality", "fees", "satisfaction",
+                                         "findings", "outcome", NULL};
+    json_t *body = sf_json_body(ctx);
+    if (body == NULL)
+        return;
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_json_only(body, fields, &e);
+    int64_t award = 0;
+    sf_json_int(body, "award_id", 1, 1, INT64_MAX / 2, &award, &e);
+    const char *on = sf_json_string(body, "inspected_on", 1, &e);
+    const char *f[5] = {sf_json_string(body, "service_quality", 1, &e), sf_json_string(body, "fees", 1, &e),
+                        sf_json_string(body, "satisfaction", 1, &e), sf_json_string(body, "findings", 1, &e),
+                        sf_json_string(body, "outcome", 1, &e)};
+    sf_day d;
+    if (on && !sf_date_parse(on, &d))
+        sf_errors_add(&e, "inspected_on", "must be a date YYYY-MM-DD");
+    static const char *const names[4] = {"service_quality", "fees", "satisfaction", "findings"};
+    for (int i = 0; i < 4; i++)
+        if (f[i] && !text_ok(f[i], 1, i == 3 ? 20000 : 5000))
+            sf_errors_add(&e, names[i], "must be 1-%d characters", i == 3 ? 20000 : 5000);
+    if (f[4] && strcmp(f[4], "satisfactory") && strcmp(f[4], "needs_improvement") && strcmp(f[4], "unsatisfactory"))
+        sf_errors_add(&e, "outcome", "must be satisfactory, needs_improvement or unsatisfactory");
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    char *doc = NULL;
+    sf_status status = sf_errors_any(&e) ? SF_INVALID
+                       : sf_inspection_create(ctx->app->pool, &actor, &ctx->caller, award, on, f, &doc, &e);
+    if (status != SF_OK)
+        sf_reply_status(ctx, status, status == SF_INVALID ? "the inspection is not valid" : NULL, &e);
+    else
+        sf_reply_doc(ctx, 201, doc);
+    json_decref(body);
+}
+
+void sf_post_city_report(sf_ctx *ctx)
+{
+    static const char *const fields[] = {"year", "summary_report", "inspection_report", NULL};
+    json_t *body = sf_json_body(ctx);
+    if (body == NULL)
+        return;
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_json_only(body, fields, &e);
+    int64_t year = 0;
+    sf_json_int(body, "year", 1, 2018, 9999, &year, &e);
+    const char *summary = sf_json_string(body, "summary_report", 1, &e);
+    const char *inspection = sf_json_string(body, "inspection_report", 1, &e);
+    if (summary && !text_ok(summary, 1, 100000))
+        sf_errors_add(&e, "summary_report", "must be 1-100,000 characters");
+    if (inspection && !text_ok(inspection, 1, 100000))
+        sf_errors_add(&e, "inspection_report", "must be 1-100,000 characters");
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    char *doc = NULL;
+    sf_status status = sf_errors_any(&e) ? SF_INVALID
+                       : sf_city_report_create(ctx->app->pool, &actor, &ctx->caller, (int)year, summary, inspection,
+                                               &doc, &e);
+    if (status != SF_OK)
+        sf_reply_status(ctx, status, status == SF_INVALID ? "the report is not valid" : NULL, &e);
+    else
+        sf_reply_doc(ctx, 201, doc);
+    json_decref(body);
+}
+
+/* The compliance view, assembled city by city from the rows (cities first, then titles). */
+typedef struct {
+    int year;
+    sf_day due_summary, due_report;
+    sf_day today;
+    json_t *cities;   /* array */
+    json_t *current;  /* the city object being filled */
+    char current_code[8];
+} compliance_build;
+
+static json_t *item_json(sf_day due, const sf_compliance_row *r, sf_day today)
+{
+    char d[11], got[11];
+    sf_date_format(due, d);
+    if (r->arrived)
+        sf_date_format(r->received_on, got);
+    return json_pack("{s:s, s:o, s:s}", "due_on", d, "received_on", r->arrived ? json_string(got) : json_null(),
+                     "status", sf_timeliness_name(sf_timeliness_of(due, r->arrived, r->received_on, today)));
+}
+
+static void add_row(const sf_compliance_row *r, void *p)
+{
+    compliance_build *b = p;
+    if (r->award_id == 0) {
+        b->current = json_pack("{s:s, s:s, s:o, s:[]}", "region_code", r->region_code, "name", r->region_name,
+                               "city_report", item_json(b->due_report, r, b->today), "platforms");
+        json_array_append_new(b->cities, b->current);
+        snprintf(b->current_code, sizeof b->current_code, "%s", r->region_code);
+        return;
+    }
+    if (b->current == NULL || strcmp(b->current_code, r->region_code) != 0)
+        return;
+    json_array_append_new(json_object_get(b->current, "platforms"),
+                          json_pack("{s:I, s:I, s:s, s:s, s:o}", "award_id", (json_int_t)r->award_id, "platform_id",
+                                    (json_int_t)r->platform_id, "name", r->platform_name, "certificate_no",
+                                    r->certificate_no, "annual_summary", item_json(b->due_summary, r, b->today)));
+}
+
+void sf_get_compliance(sf_ctx *ctx)
+{
+    sf_errors e;
+    sf_errors_init(&e);
+    int64_t year = sf_query_int(ctx, "year", 2018, 9999, &e);
+    if (year == 0 && !sf_errors_any(&e))
+        sf_errors_add(&e, "year", "is required");
+    if (sf_errors_any(&e)) {
+        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+        return;
+    }
+    compliance_build b = {(int)year, sf_due_annual_summary((int)year), sf_due_city_report((int)year), 0, json_array(),
+                          NULL, ""};
+    /* today is the database's date; the rows come sorted by region, each city before its
+     * titles, so each title lands under its city */
+    sf_status status = sf_compliance_rows(ctx->app->pool, &ctx->caller, (int)year, &b.today, add_row, &b);
+    if (status != SF_OK) {
+        json_decref(b.cities);
+        sf_reply_status(ctx, status, NULL, NULL);
+        return;
+    }
+    char ds[11], dr[11];
+    sf_date_format(b.due_summary, ds);
+    sf_date_format(b.due_report, dr);
+    sf_reply_json(ctx, 200, json_pack("{s:I, s:{s:s, s:s}, s:o}", "year", (json_int_t)year, "due", "annual_summary", ds,
+                                      "city_reports", dr, "cities", b.cities));
+}
+
+/* GET /v1/inbox: each caller's work now, soonest due first — the portal's home page. */
+void sf_get_inbox(sf_ctx *ctx)
+{
+    char *items = NULL;
+    sf_status status = sf_inbox(ctx->app->pool, &ctx->caller, &items);
+    if (status != SF_OK)
+        sf_reply_status(ctx, status, NULL, NULL);
+    else
+        sf_reply_page(ctx, items, 0);
+}

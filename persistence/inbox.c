@@ -1,0 +1,80 @@
+/*
+ * Inbox items per role (see inbox.h). Each branch of the union is one kind of work; $1 is
+ * the caller's role, $2 its region, $3 its organisation. "Last year" is the year before
+ * today's: the year whose summaries (Art. 22) and reports (Art. 24) fall due now.
+ */
+#include "persistence/inbox.h"
+
+#include <stdlib.h>
+
+#include "persistence/db.h"
+
+static const sf_stmt INBOX = {
+    "WITH items AS ("
+    /* a recommender's drafts, before its round closes (Art. 15, 16, 27) */
+    " SELECT 'draft_to_recommend' AS kind, 'application' AS entity, a.id AS entity_id,"
+    "        p.name || ' — ' || r.title AS title, r.closes_on AS due_on"
+    " FROM applications a JOIN rounds r ON r.id = a.round_id JOIN platforms p ON p.id = a.platform_id"
+    " WHERE $1::text IN ('city', 'association') AND a.recommender_org_id = $3::bigint AND a.status = 'draft'"
+    "   AND r.closes_on >= current_date"
+    /* a city's titles whose summary of last year has not arrived (Art. 22) */
+    " UNION ALL SELECT 'annual_summary_due', 'award', w.id, p.name || ' ' || w.certificate_no,"
+    "        make_date(extract(year FROM current_date)::int, 1, 31)"
+    " FROM awards w JOIN platforms p ON p.id = w.platform_id"
+    " WHERE $1 = 'city' AND p.region_code = $2 AND w.level = 'province'"
+    "   AND w.valid_from <= make_date(extract(year FROM current_date)::int - 1, 12, 31)"
+    "   AND w.valid_until >= make_date(extract(year FROM current_date)::int - 1, 1, 1)"
+    "   AND (w.revoked_on IS NULL OR w.revoked_on > make_date(extract(year FROM current_date)::int - 1, 12, 31))"
+    "   AND NOT EXISTS (SELECT 1 FROM annual_summaries s WHERE s.award_id = w.id"
+    "                   AND s.year = extract(year FROM current_date)::int - 1)"
+    /* a city's own reports of last year (Art. 24) */
+    " UNION ALL SELECT 'city_report_due', 'city_report', NULL, g.name || ' ' || (extract(year FROM current_date)::int - 1),"
+    "        (make_date(extract(year FROM current_date)::int, 3, 1) - 1)"
+    " FROM regions g WHERE $1 = 'city' AND g.code = $2"
+    "   AND NOT EXISTS (SELECT 1 FROM city_reports c WHERE c.region_code = $2"
+    "                   AND c.year = extract(year FROM current_date)::int - 1)"
+    /* the deciding authority: recommendations to review, by the round's close */
+    " UNION ALL SELECT 'review', 'application', a.id, p.name || ' — ' || r.title, r.closes_on"
+    " FROM applications a JOIN rounds r ON r.id = a.round_id JOIN platforms p ON p.id = a.platform_id"
+    " WHERE a.status = 'recommended' AND (($1 = 'province' AND r.level = 'province')"
+    "       OR ($1 = 'city' AND r.level = 'city' AND r.region_code = $2))"
+    /* publicity over, no objection open: award (Art. 19) */
+    " UNION ALL SELECT 'award', 'application', a.id, p.name, n.end_date + 1"
+    " FROM applications a JOIN rounds r ON r.id = a.round_id JOIN platforms p ON p.id = a.platform_id"
+    " JOIN publicity_notice_items i ON i.application_id = a.id JOIN publicity_notices n ON n.id = i.notice_id"
+    " WHERE a.status = 'publicized' AND n.end_date < current_date"
+    "   AND NOT EXISTS (SELECT 1 FROM objections o WHERE o.application_id = a.id AND o.status = 'open')"
+    "   AND (($1 = 'province' AND r.level = 'province') OR ($1 = 'city' AND r.level = 'city' AND r.region_code = $2))"
+    /* objections to resolve (Art. 18) */
+    " UNION ALL SELECT 'objection', 'objection', o.id, p.name, n.end_date"
+    " FROM objections o JOIN applications a ON a.id = o.application_id JOIN rounds r ON r.id = a.round_id"
+    " JOIN platforms p ON p.id = a.platform_id JOIN publicity_notices n ON n.id = o.notice_id"
+    " WHERE o.status = 'open'"
+    "   AND (($1 = 'province' AND r.level = 'province') OR ($1 = 'city' AND r.level = 'city' AND r.region_code = $2))"
+    /* assessments: the province sees the overdue ones, an assessor its open ones (Art. 24) */
+    " UNION ALL SELECT CASE WHEN $1 = 'province' THEN 'assessment_overdue' ELSE 'assessment' END,"
+    "        'assessment', s.id, p.name || ' ' || w.certificate_no, s.due_on"
+    " FROM assessments s JOIN awards w ON w.id = s.award_id JOIN platforms p ON p.id = w.platform_id"
+    " WHERE s.submitted_on IS NULL"
+    "   AND (($1 = 'province' AND s.due_on < current_date) OR ($1 = 'assessor' AND s.assessor_org_id = $3::bigint))"
+    /* titles pending revocation after a failed assessment */
+    " UNION ALL SELECT 'revocation_pending', 'award', w.id, p.name || ' ' || w.certificate_no, NULL"
+    " FROM awards w JOIN platforms p ON p.id = w.platform_id"
+    " WHERE $1 = 'province' AND w.status = 'revocation_pending'"
+    ")"
+    " SELECT coalesce(jsonb_agg(jsonb_build_object('kind', kind, 'entity', entity, 'entity_id', entity_id,"
+    "        'title', title, 'due_on', due_on, 'overdue', coalesce(due_on < current_date, false))"
+    "        ORDER BY due_on NULLS LAST, kind, entity_id), '[]')::text FROM items", 3};
+
+sf_status sf_inbox(sf_pool *pool, const sf_caller *caller, char **items)
+{
+    sf_int_text org = sf_int_to_text(caller->org_id);
+    const char *params[] = {sf_role_name(caller->role), caller->region_code, org.s};
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &INBOX, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    *items = sf_db_strdup(res, 0);
+    PQclear(res);
+    return *items ? SF_OK : SF_INTERNAL;
+}

@@ -1,0 +1,311 @@
+/*
+ * Supervision records and the compliance rows (see supervision.h).
+ */
+#include "persistence/supervision.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "persistence/db.h"
+
+static const sf_stmt CREATE_ASSESSMENT = {
+    "WITH ok AS (SELECT 1 FROM awards w, organizations o WHERE w.id = $1 AND o.id = $2 AND o.type = 'assessor'"
+    "            AND w.status = 'active' AND w.valid_until >= current_date),"
+    " s AS (INSERT INTO assessments (award_id, assessor_org_id, due_on, commissioned_by)"
+    "       SELECT $1, $2, $3::date, $4 FROM ok RETURNING *)"
+    " SELECT d.doc::text, audit_append($4, $5, 'assessment.commissioned', 'assessment', d.id,"
+    "        jsonb_build_object('after', d.doc), $6)"
+    " FROM (SELECT s.id, assessment_doc(ROW(s.*)::assessments) AS doc FROM s) d", 6};
+/* The SQL twin of assessment visibility: $2 role, $3 organisation. */
+#define ASSESSMENT_VISIBLE "($2::text IN ('province', 'supervisor') OR ($2 = 'assessor' AND s.assessor_org_id = $3::bigint))"
+static const sf_stmt LIST_ASSESSMENTS = {
+    SF_PAGE_SELECT " FROM (SELECT s.id, assessment_doc(s) AS doc, row_number() OVER (ORDER BY s.id) AS rn"
+    " FROM assessments s WHERE " ASSESSMENT_VISIBLE " AND ($4::text IS NULL OR assessment_doc(s)->>'status' = $4)"
+    "   AND s.id > $1 ORDER BY s.id LIMIT $5 + 1) page", 5};
+static const sf_stmt GET_ASSESSMENT = {
+    "SELECT assessment_doc(s)::text FROM assessments s WHERE s.id = $1 AND " ASSESSMENT_VISIBLE, 3};
+static const sf_stmt LOCK_ASSESSMENT = {
+    "SELECT s.assessor_org_id, s.submitted_on IS NOT NULL, s.award_id FROM assessments s WHERE s.id = $1 FOR UPDATE", 1};
+static const sf_stmt SUBMIT = {
+    "WITH s AS (UPDATE assessments SET score = $2::numeric, passed = $3::boolean, summary = $4,"
+    "           submitted_by = $5, submitted_on = current_date WHERE id = $1 RETURNING *)"
+    " SELECT d.doc::text, audit_append($5, $6, 'assessment.submitted', 'assessment', d.id,"
+    "        jsonb_build_object('after', d.doc), $7)"
+    " FROM (SELECT s.id, assessment_doc(ROW(s.*)::assessments) AS doc FROM s) d", 7};
+/* Art. 24: a failed assessment puts an active title up for revocation. */
+static const sf_stmt PEND_REVOCATION = {
+    "WITH w AS (UPDATE awards SET status = 'revocation_pending' WHERE id = $1 AND status = 'active' RETURNING id)"
+    " SELECT audit_append($2, $3, 'award.revocation_pending', 'award', w.id,"
+    "        jsonb_build_object('before', jsonb_build_object('status', 'active'),"
+    "                           'after', jsonb_build_object('status', 'revocation_pending')), $4) FROM w", 4};
+static const sf_stmt REINSTATE = {
+    "WITH w AS (UPDATE awards SET status = 'active' WHERE id = $1 AND status = 'revocation_pending' RETURNING *)"
+    " SELECT d.doc::text, audit_append($3, $4, 'award.reinstated', 'award', d.id,"
+    "        jsonb_build_object('before', jsonb_build_object('status', 'revocation_pending'), 'after', d.doc,"
+    "                           'reason', $2::text), $5)"
+    " FROM (SELECT w.id, award_doc(ROW(w.*)::awards) AS doc FROM w) d", 5};
+/* The title's platform must be in the caller's region (Art. 22, 24: the city of the platform). */
+static const sf_stmt AWARD_REGION = {
+    "SELECT p.region_code FROM awards w JOIN platforms p ON p.id = w.platform_id WHERE w.id = $1", 1};
+static const sf_stmt CREATE_SUMMARY = {
+    "WITH s AS (INSERT INTO annual_summaries (award_id, year, summary, recorded_by) VALUES ($1, $2, $3, $4) RETURNING *)"
+    " SELECT jsonb_build_object('id', s.id, 'award_id', s.award_id, 'year', s.year, 'received_on', s.received_on)::text,"
+    "        audit_append($4, $5, 'annual_summary.recorded', 'award', s.award_id,"
+    "        jsonb_build_object('year', s.year, 'received_on', s.received_on), $6) FROM s", 6};
+static const sf_stmt CREATE_INSPECTION = {
+    "WITH i AS (INSERT INTO inspections (award_id, inspected_on, service_quality, fees, satisfaction, findings, outcome,"
+    "                                    recorded_by) VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8) RETURNING *)"
+    " SELECT jsonb_build_object('id', i.id, 'award_id', i.award_id, 'inspected_on', i.inspected_on,"
+    "        'service_quality', i.service_quality, 'fees', i.fees, 'satisfaction', i.satisfaction,"
+    "        'findings', i.findings, 'outcome', i.outcome)::text,"
+    "        audit_append($8, $9, 'inspection.recorded', 'award', i.award_id,"
+    "        jsonb_build_object('inspection_id', i.id, 'outcome', i.outcome), $10) FROM i", 10};
+static const sf_stmt CREATE_CITY_REPORT = {
+    "WITH c AS (INSERT INTO city_reports (region_code, year, summary_report, inspection_report, recorded_by)"
+    "           VALUES ($1, $2, $3, $4, $5) RETURNING *)"
+    " SELECT jsonb_build_object('id', c.id, 'region_code', c.region_code, 'year', c.year,"
+    "        'received_on', c.received_on)::text,"
+    "        audit_append($5, $6, 'city_report.recorded', 'city_report', c.id,"
+    "        jsonb_build_object('region_code', c.region_code, 'year', c.year), $7) FROM c", 7};
+/* Cities first (award_id 0), then the titles that owe a summary of year $1. $2 role, $3 region. */
+static const sf_stmt COMPLIANCE = {
+    "SELECT * FROM ("
+    " SELECT g.code, g.name, 0::bigint AS award_id, 0::bigint, '', '', c.received_on IS NOT NULL,"
+    "        coalesce(c.received_on - date '1970-01-01', 0), current_date - date '1970-01-01'"
+    " FROM regions g LEFT JOIN city_reports c ON c.region_code = g.code AND c.year = $1"
+    " WHERE g.level = 'city'"
+    " UNION ALL"
+    " SELECT p.region_code, g.name, w.id, p.id, p.name, w.certificate_no, s.received_on IS NOT NULL,"
+    "        coalesce(s.received_on - date '1970-01-01', 0), current_date - date '1970-01-01'"
+    " FROM awards w JOIN platforms p ON p.id = w.platform_id JOIN regions g ON g.code = p.region_code"
+    " LEFT JOIN annual_summaries s ON s.award_id = w.id AND s.year = $1"
+    " WHERE w.level = 'province' AND w.valid_from <= make_date($1, 12, 31) AND w.valid_until >= make_date($1, 1, 1)"
+    "   AND (w.revoked_on IS NULL OR w.revoked_on > make_date($1, 12, 31))"
+    ") rows WHERE $2::text IN ('province', 'supervisor') OR rows.code = $3"
+    " ORDER BY 1, 3", 3};
+
+static sf_status doc_of(sf_pool *pool, const sf_stmt *stmt, const char *const *params, char **doc, sf_db_error *err)
+{
+    PGresult *res;
+    sf_status status = sf_db_write(pool, stmt, params, &res, err);
+    if (status != SF_OK)
+        return status;
+    if (PQntuples(res) == 0)
+        status = SF_NOT_FOUND;
+    else if ((*doc = sf_db_strdup(res, 0)) == NULL)
+        status = SF_INTERNAL;
+    PQclear(res);
+    return status;
+}
+
+sf_status sf_assessment_create(sf_pool *pool, const sf_actor *actor, int64_t award_id, int64_t assessor_org,
+                               const char *due_on, char **doc, sf_errors *errors)
+{
+    sf_actor_params a;
+    sf_actor_to_params(actor, &a);
+    sf_int_text w = sf_int_to_text(award_id), o = sf_int_to_text(assessor_org);
+    const char *params[] = {w.s, o.s, due_on, a.values[0], a.values[1], a.values[2]};
+    sf_status status = doc_of(pool, &CREATE_ASSESSMENT, params, doc, NULL);
+    if (status == SF_NOT_FOUND) {
+        sf_errors_add(errors, "award_id", "must be an active title, and assessor_org_id an assessor organisation");
+        status = SF_INVALID;
+    }
+    return status;
+}
+
+sf_status sf_assessment_list(sf_pool *pool, const sf_caller *caller, const char *status_filter, int64_t after_id,
+                             int limit, char **items, int64_t *next_after)
+{
+    sf_int_text after = sf_int_to_text(after_id), org = sf_int_to_text(caller->org_id), lim = sf_int_to_text(limit);
+    const char *params[] = {after.s, sf_role_name(caller->role), org.s, status_filter, lim.s};
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &LIST_ASSESSMENTS, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    status = sf_db_page(res, items, next_after);
+    PQclear(res);
+    return status;
+}
+
+sf_status sf_assessment_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc)
+{
+    sf_int_text idt = sf_int_to_text(id), org = sf_int_to_text(caller->org_id);
+    const char *params[] = {idt.s, sf_role_name(caller->role), org.s};
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &GET_ASSESSMENT, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    if (PQntuples(res) == 0)
+        status = SF_NOT_FOUND;
+    else if ((*doc = sf_db_strdup(res, 0)) == NULL)
+        status = SF_INTERNAL;
+    PQclear(res);
+    return status;
+}
+
+typedef struct {
+    const sf_actor *actor;
+    const sf_caller *caller;
+    int64_t id;
+    const char *score, *summary;
+    int passed;
+    char **doc;
+    sf_errors *errors;
+} submit_args;
+
+static sf_status submit_body(sf_conn *conn, void *p)
+{
+    submit_args *a = p;
+    sf_int_text idt = sf_int_to_text(a->id);
+    const char *lp[] = {idt.s};
+    PGresult *res;
+    sf_status status = sf_db_exec(conn, &LOCK_ASSESSMENT, lp, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    if (PQntuples(res) == 0 || sf_db_get_int(res, 0, 0) != a->caller->org_id) {
+        PQclear(res);
+        return SF_NOT_FOUND;   /* another assessor's assessment does not exist for this one */
+    }
+    int submitted = sf_db_get_bool(res, 0, 1);
+    char award[24];
+    snprintf(award, sizeof award, "%s", PQgetvalue(res, 0, 2));
+    PQclear(res);
+    if (submitted) {
+        sf_errors_detail(a->errors, "the result of this assessment is submitted already");
+        return SF_CONFLICT;
+    }
+    sf_actor_params ap;
+    sf_actor_to_params(a->actor, &ap);
+    const char *params[] = {idt.s, a->score, a->passed ? "true" : "false", a->summary, ap.values[0], ap.values[1],
+                            ap.values[2]};
+    status = sf_db_exec(conn, &SUBMIT, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    free(*a->doc);
+    *a->doc = sf_db_strdup(res, 0);
+    PQclear(res);
+    if (!a->passed) {
+        const char *pp[] = {award, ap.values[0], ap.values[1], ap.values[2]};
+        status = sf_db_exec(conn, &PEND_REVOCATION, pp, NULL, NULL);
+    }
+    return status;
+}
+
+sf_status sf_assessment_submit(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id,
+                               const char *score, int passed, const char *summary, char **doc, sf_errors *errors)
+{
+    *doc = NULL;
+    submit_args a = {actor, caller, id, score, summary, passed, doc, errors};
+    sf_status status = sf_tx_run(pool, submit_body, &a);
+    if (status != SF_OK) {
+        free(*doc);
+        *doc = NULL;
+    }
+    return status;
+}
+
+sf_status sf_award_reinstate(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t award_id,
+                             const char *reason, char **doc, sf_errors *errors)
+{
+    sf_actor_params a;
+    sf_actor_to_params(actor, &a);
+    sf_int_text w = sf_int_to_text(award_id);
+    const char *params[] = {w.s, reason, a.values[0], a.values[1], a.values[2]};
+    sf_status status = doc_of(pool, &REINSTATE, params, doc, NULL);
+    if (status == SF_NOT_FOUND) {
+        sf_errors_detail(errors, "only a title pending revocation can be reinstated");
+        status = SF_CONFLICT;
+    }
+    (void)caller;
+    return status;
+}
+
+/* SF_OK when the title exists and its platform is in the caller's region. */
+static sf_status own_award(sf_pool *pool, const sf_caller *caller, int64_t award_id, sf_errors *errors)
+{
+    sf_int_text w = sf_int_to_text(award_id);
+    const char *params[] = {w.s};
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &AWARD_REGION, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    int ok = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), caller->region_code) == 0;
+    PQclear(res);
+    if (!ok) {
+        sf_errors_add(errors, "award_id", "no such title of a platform in this city's region");
+        return SF_INVALID;
+    }
+    return SF_OK;
+}
+
+sf_status sf_annual_summary_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t award_id,
+                                   int year, const char *summary, char **doc, sf_errors *errors)
+{
+    sf_status status = own_award(pool, caller, award_id, errors);
+    if (status != SF_OK)
+        return status;
+    sf_actor_params a;
+    sf_actor_to_params(actor, &a);
+    sf_int_text w = sf_int_to_text(award_id), y = sf_int_to_text(year);
+    const char *params[] = {w.s, y.s, summary, a.values[0], a.values[1], a.values[2]};
+    status = doc_of(pool, &CREATE_SUMMARY, params, doc, NULL);
+    if (status == SF_CONFLICT)
+        sf_errors_add(errors, "year", "this title's summary of %d is recorded already", year);
+    return status;
+}
+
+sf_status sf_inspection_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t award_id,
+                               const char *inspected_on, const char *const f[5], char **doc, sf_errors *errors)
+{
+    sf_status status = own_award(pool, caller, award_id, errors);
+    if (status != SF_OK)
+        return status;
+    sf_actor_params a;
+    sf_actor_to_params(actor, &a);
+    sf_int_text w = sf_int_to_text(award_id);
+    const char *params[] = {w.s, inspected_on, f[0], f[1], f[2], f[3], f[4], a.values[0], a.values[1], a.values[2]};
+    return doc_of(pool, &CREATE_INSPECTION, params, doc, NULL);
+}
+
+sf_status sf_city_report_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int year,
+                                const char *summary_report, const char *inspection_report, char **doc,
+                                sf_errors *errors)
+{
+    sf_actor_params a;
+    sf_actor_to_params(actor, &a);
+    sf_int_text y = sf_int_to_text(year);
+    const char *params[] = {caller->region_code, y.s, summary_report, inspection_report, a.values[0], a.values[1],
+                            a.values[2]};
+    sf_status status = doc_of(pool, &CREATE_CITY_REPORT, params, doc, NULL);
+    if (status == SF_CONFLICT)
+        sf_errors_add(errors, "year", "this city's reports of %d are recorded already", year);
+    return status;
+}
+
+sf_status sf_compliance_rows(sf_pool *pool, const sf_caller *caller, int year, sf_day *today,
+                             void (*row)(const sf_compliance_row *r, void *ctx), void *ctx)
+{
+    sf_int_text y = sf_int_to_text(year);
+    const char *params[] = {y.s, sf_role_name(caller->role), caller->region_code};
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &COMPLIANCE, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    /* the database's date, set before the rows are handed out */
+    *today = PQntuples(res) > 0 ? (sf_day)sf_db_get_int(res, 0, 8) : 0;
+    for (int i = 0; i < PQntuples(res); i++) {
+        sf_compliance_row r;
+        snprintf(r.region_code, sizeof r.region_code, "%s", PQgetvalue(res, i, 0));
+        snprintf(r.region_name, sizeof r.region_name, "%s", PQgetvalue(res, i, 1));
+        r.award_id = sf_db_get_int(res, i, 2);
+        r.platform_id = sf_db_get_int(res, i, 3);
+        snprintf(r.platform_name, sizeof r.platform_name, "%s", PQgetvalue(res, i, 4));
+        snprintf(r.certificate_no, sizeof r.certificate_no, "%s", PQgetvalue(res, i, 5));
+        r.arrived = sf_db_get_bool(res, i, 6);
+        r.received_on = (sf_day)sf_db_get_int(res, i, 7);
+        row(&r, ctx);
+    }
+    PQclear(res);
+    return SF_OK;
+}

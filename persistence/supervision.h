@@ -1,0 +1,63 @@
+/*
+ * Assessments (Art. 24), annual summaries (Art. 22), inspections and city reports (Art. 24),
+ * and the rows of the compliance view.
+ */
+#ifndef SF_REPO_SUPERVISION_H
+#define SF_REPO_SUPERVISION_H
+
+#include <stdint.h>
+
+#include "domain/calendar.h"
+#include "domain/permissions.h"
+#include "domain/status.h"
+#include "persistence/audit.h"
+#include "persistence/pool.h"
+
+/* The province commissions an assessment of an active title by an assessor organisation. */
+sf_status sf_assessment_create(sf_pool *pool, const sf_actor *actor, int64_t award_id, int64_t assessor_org,
+                               const char *due_on, char **doc, sf_errors *errors);
+
+/* Province and supervisor: all; an assessor: its organisation's only. `status` (open,
+ * overdue, submitted) may be NULL. */
+sf_status sf_assessment_list(sf_pool *pool, const sf_caller *caller, const char *status, int64_t after_id, int limit,
+                             char **items, int64_t *next_after);
+sf_status sf_assessment_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc);
+
+/* The assessor's result; a failed one moves an active title to revocation_pending in the same
+ * transaction (Art. 24). Once submitted, a result is final (SF_CONFLICT). */
+sf_status sf_assessment_submit(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id,
+                               const char *score, int passed, const char *summary, char **doc, sf_errors *errors);
+
+/* The province decides not to revoke after a failed assessment and records why: the title
+ * returns from revocation_pending to active. */
+sf_status sf_award_reinstate(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t award_id,
+                             const char *reason, char **doc, sf_errors *errors);
+
+/* The city of the title's platform records what arrived. */
+sf_status sf_annual_summary_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t award_id,
+                                   int year, const char *summary, char **doc, sf_errors *errors);
+sf_status sf_inspection_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t award_id,
+                               const char *inspected_on, const char *const fields[5], char **doc, sf_errors *errors);
+sf_status sf_city_report_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int year,
+                                const char *summary_report, const char *inspection_report, char **doc,
+                                sf_errors *errors);
+
+/* One row of the compliance view: a title due a summary of `year`, or (award_id 0) a city. */
+typedef struct {
+    char region_code[8];
+    char region_name[40];
+    int64_t award_id;
+    int64_t platform_id;
+    char platform_name[808];
+    char certificate_no[48];
+    int arrived;
+    sf_day received_on;
+} sf_compliance_row;
+
+/* Calls `row` for each city in scope (award_id 0, its report) and each title in scope that
+ * owes a summary of `year` (active at some time in the year, not revoked before it ended).
+ * *today is set to the database's date before the first call. */
+sf_status sf_compliance_rows(sf_pool *pool, const sf_caller *caller, int year, sf_day *today,
+                             void (*row)(const sf_compliance_row *r, void *ctx), void *ctx);
+
+#endif
