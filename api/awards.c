@@ -139,26 +139,6 @@ void sf_list_registry(sf_ctx *ctx)
     sf_reply_page(ctx, items, next);
 }
 
-/* One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; a leading
- * = + - @ is prefixed with ' so that a spreadsheet shows it as text, never as a formula. */
-static void csv_field(sf_buf *out, const char *v)
-{
-    if (v == NULL)
-        return;
-    int quote = strpbrk(v, ",\"\r\n") != NULL;
-    if (quote)
-        sf_buf_add(out, "\"", 1);
-    if (v[0] != '\0' && strchr("=+-@", v[0]) != NULL)
-        sf_buf_add(out, "'", 1);
-    for (const char *p = v; *p; p++) {
-        if (*p == '"')
-            sf_buf_add(out, "\"", 1);
-        sf_buf_add(out, p, 1);
-    }
-    if (quote)
-        sf_buf_add(out, "\"", 1);
-}
-
 /* GET /v1/public/platforms.csv: the registry's selection as CSV, UTF-8 with a byte-order
  * mark so that Excel on Chinese Windows opens it as UTF-8. */
 void sf_get_registry_csv(sf_ctx *ctx)
@@ -174,52 +154,13 @@ void sf_get_registry_csv(sf_ctx *ctx)
         sf_reply_errors(ctx, 422, "the query is not valid", &e);
         return;
     }
-    char *text = NULL;
-    sf_status status = sf_registry_export(ctx->app->pool, &f, &text);
-    json_t *rows = status == SF_OK ? json_loads(text, 0, NULL) : NULL;
-    free(text);
-    if (status == SF_OK && !json_is_array(rows))
-        status = SF_INTERNAL;
+    char *rows = NULL;
+    sf_status status = sf_registry_export(ctx->app->pool, &f, &rows);
     if (status != SF_OK) {
-        json_decref(rows);
         sf_reply_status(ctx, status, NULL, NULL);
         return;
     }
-    sf_buf out = {0};
-    sf_buf_add(&out, "\xEF\xBB\xBF", 3);
-    for (size_t k = 0; k < sizeof header / sizeof *header; k++) {
-        if (k)
-            sf_buf_add(&out, ",", 1);
-        sf_buf_add(&out, header[k], strlen(header[k]));
-    }
-    sf_buf_add(&out, "\r\n", 2);
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row) {
-        for (size_t k = 0; k < json_array_size(row); k++) {
-            json_t *v = json_array_get(row, k);
-            char num[24];
-            if (k)
-                sf_buf_add(&out, ",", 1);
-            if (json_is_integer(v)) {
-                snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-                csv_field(&out, num);
-            } else {
-                csv_field(&out, json_string_value(v));
-            }
-        }
-        sf_buf_add(&out, "\r\n", 2);
-    }
-    json_decref(rows);
-    if (out.failed) {
-        free(out.data);
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
-        return;
-    }
-    ulfius_set_binary_body_response(ctx->res, 200, out.data, out.len);
-    free(out.data);
-    sf_set_header(ctx, "Content-Type", "text/csv; charset=utf-8");
-    sf_set_header(ctx, "Content-Disposition", "attachment; filename=\"registry.csv\"");
+    sf_reply_csv(ctx, header, sizeof header / sizeof *header, rows, "registry.csv");
 }
 
 void sf_get_registry_entry(sf_ctx *ctx)

@@ -31,6 +31,7 @@ void sf_post_user(sf_ctx *ctx);
 void sf_post_round(sf_ctx *ctx);
 void sf_list_rounds(sf_ctx *ctx);
 void sf_get_round(sf_ctx *ctx);
+void sf_get_round_summary(sf_ctx *ctx);
 
 /* platforms.c */
 void sf_post_platform(sf_ctx *ctx);

@@ -160,3 +160,20 @@ void sf_get_round(sf_ctx *ctx)
     }
     sf_reply_doc(ctx, 200, doc);
 }
+
+/* GET /v1/rounds/{id}/summary.csv: the recommender's summary sheet (汇总表) for Excel. */
+void sf_get_round_summary(sf_ctx *ctx)
+{
+    static const char *const header[] = {
+        "recommender", "application_id", "platform", "operator", "credit_code", "region", "status",
+        "established_on", "total_assets_cny", "smes_served_last_year", "smes_served_prev_year", "satisfaction_pct",
+        "service_staff", "qualified_staff", "functions", "operation_score", "performance_score", "satisfaction_score"};
+    int64_t id = sf_path_id(ctx, "id");
+    char *rows = NULL;
+    sf_status status = id > 0 ? sf_round_summary(ctx->app->pool, &ctx->caller, id, &rows) : SF_NOT_FOUND;
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such round" : NULL, NULL);
+        return;
+    }
+    sf_reply_csv(ctx, header, sizeof header / sizeof *header, rows, "summary.csv");
+}

@@ -27,6 +27,7 @@ sf_route sf_routes[] = {
     {"POST", "/v1/rounds", sf_post_round, SF_TOKEN, SF_ACT_MANAGE_ROUNDS, 0, 0},
     {"GET", "/v1/rounds", sf_list_rounds, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
     {"GET", "/v1/rounds/:id", sf_get_round, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
+    {"GET", "/v1/rounds/:id/summary.csv", sf_get_round_summary, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
 
     {"POST", "/v1/platforms", sf_post_platform, SF_TOKEN, SF_ACT_MANAGE_PLATFORMS, 0, 0},
     {"GET", "/v1/platforms", sf_list_platforms, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},

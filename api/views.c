@@ -244,3 +244,74 @@ void sf_buf_printf(sf_buf *b, const char *fmt, ...)
     sf_buf_add(b, big, (size_t)n);
     free(big);
 }
+
+static void csv_field(sf_buf *out, const char *v)
+{
+    if (v == NULL)
+        return;
+    int quote = strpbrk(v, ",\"\r\n") != NULL;
+    if (quote)
+        sf_buf_add(out, "\"", 1);
+    if (v[0] != '\0' && strchr("=+-@", v[0]) != NULL)
+        sf_buf_add(out, "'", 1);
+    for (const char *p = v; *p; p++) {
+        if (*p == '"')
+            sf_buf_add(out, "\"", 1);
+        sf_buf_add(out, p, 1);
+    }
+    if (quote)
+        sf_buf_add(out, "\"", 1);
+}
+
+void sf_reply_csv(sf_ctx *ctx, const char *const *header, size_t ncolumns, char *rows_text, const char *filename)
+{
+    json_t *rows = rows_text ? json_loads(rows_text, 0, NULL) : NULL;
+    free(rows_text);
+    if (!json_is_array(rows)) {
+        json_decref(rows);
+        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        return;
+    }
+    sf_buf out = {0};
+    sf_buf_add(&out, "\xEF\xBB\xBF", 3);
+    for (size_t k = 0; k < ncolumns; k++) {
+        if (k)
+            sf_buf_add(&out, ",", 1);
+        csv_field(&out, header[k]);
+    }
+    sf_buf_add(&out, "\r\n", 2);
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        for (size_t k = 0; k < json_array_size(row); k++) {
+            json_t *v = json_array_get(row, k);
+            char num[32];
+            if (k)
+                sf_buf_add(&out, ",", 1);
+            if (json_is_integer(v)) {
+                snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+                csv_field(&out, num);
+            } else if (json_is_real(v)) {
+                snprintf(num, sizeof num, "%g", json_real_value(v));
+                csv_field(&out, num);
+            } else if (json_is_boolean(v)) {
+                csv_field(&out, json_is_true(v) ? "true" : "false");
+            } else {
+                csv_field(&out, json_string_value(v));
+            }
+        }
+        sf_buf_add(&out, "\r\n", 2);
+    }
+    json_decref(rows);
+    if (out.failed) {
+        free(out.data);
+        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        return;
+    }
+    ulfius_set_binary_body_response(ctx->res, 200, out.data, out.len);
+    free(out.data);
+    char disposition[128];
+    snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", filename);
+    sf_set_header(ctx, "Content-Type", "text/csv; charset=utf-8");
+    sf_set_header(ctx, "Content-Disposition", disposition);
+}

@@ -25,6 +25,21 @@ static const sf_stmt LIST_ROUNDS = {
     SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY id) AS rn FROM round_docs"
     " WHERE " ROUND_VISIBLE " AND ($4::int IS NULL OR year = $4) AND id > $1 ORDER BY id LIMIT $5 + 1) page", 5};
 
+static const sf_stmt SUMMARY = {
+    "SELECT coalesce(jsonb_agg(jsonb_build_array(o.name, a.id, p.name, p.operator_name, p.credit_code, g.name,"
+    "        a.status, a.report->'basic'->>'established_on', a.report->'basic'->'total_assets_cny',"
+    "        a.report->'basic'->'smes_served_last_year', a.report->'basic'->'smes_served_prev_year',"
+    "        a.report->'basic'->'satisfaction_pct', a.report->'basic'->'service_staff',"
+    "        a.report->'basic'->'qualified_staff',"
+    "        (SELECT string_agg(k, ';' ORDER BY k) FROM jsonb_object_keys(coalesce(a.report->'functions', '{}')) k),"
+    "        a.recommendation->'operation_score', a.recommendation->'performance_score',"
+    "        a.recommendation->'satisfaction_score') ORDER BY o.name, a.id), '[]')::text"
+    " FROM applications a JOIN platforms p ON p.id = a.platform_id JOIN organizations o ON o.id = a.recommender_org_id"
+    " JOIN regions g ON g.code = p.region_code"
+    " WHERE a.round_id = $1 AND ($2::text IN ('province', 'supervisor') OR a.recommender_org_id = $3::bigint"
+    "       OR ($2 = 'city' AND EXISTS (SELECT 1 FROM rounds r WHERE r.id = $1 AND r.level = 'city'"
+    "                                   AND r.region_code = $4)))", 4};
+
 sf_status sf_round_create(sf_pool *pool, const sf_actor *actor, const sf_new_round *r, char **json,
                           sf_errors *errors)
 {
@@ -76,4 +91,22 @@ sf_status sf_round_list(sf_pool *pool, const sf_caller *caller, int year, int64_
     status = sf_db_page(res, json_array, next_after);
     PQclear(res);
     return status;
+}
+
+sf_status sf_round_summary(sf_pool *pool, const sf_caller *caller, int64_t round_id, char **rows)
+{
+    char *round = NULL;
+    sf_status status = sf_round_get(pool, caller, round_id, &round);
+    free(round);
+    if (status != SF_OK)
+        return status;
+    sf_int_text id = sf_int_to_text(round_id), org = sf_int_to_text(caller->org_id);
+    const char *params[] = {id.s, sf_role_name(caller->role), org.s, caller->region_code};
+    PGresult *res;
+    status = sf_db_read(pool, &SUMMARY, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    *rows = sf_db_strdup(res, 0);
+    PQclear(res);
+    return *rows ? SF_OK : SF_INTERNAL;
 }

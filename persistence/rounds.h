@@ -36,4 +36,11 @@ sf_status sf_round_get(sf_pool *pool, const sf_caller *caller, int64_t id, char 
 sf_status sf_round_list(sf_pool *pool, const sf_caller *caller, int year, int64_t after_id, int limit,
                         char **json_array, int64_t *next_after);
 
+/* The round's 汇总表 rows (JSON array of arrays), the province's all grouped by recommender,
+ * a recommender's own otherwise: recommender, application, platform, operator, credit code,
+ * region, status, Annex 2 figures (established on, total assets, SMEs served last year and the
+ * year before, satisfaction, staff, qualified staff, functions reported) and the Annex 1
+ * scores. SF_NOT_FOUND if the round is not visible. */
+sf_status sf_round_summary(sf_pool *pool, const sf_caller *caller, int64_t round_id, char **rows);
+
 #endif

@@ -519,6 +519,26 @@ START_TEST(the_registry_exports_csv_for_excel)
 }
 END_TEST
 
+START_TEST(the_summary_sheet_lists_a_recommenders_applications)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/v1/rounds/%lld/summary.csv", round_id);
+    th_response *r = expect(SHENYANG, "GET", path, NULL, 200);
+    ck_assert(memcmp(r->body, "\xEF\xBB\xBF", 3) == 0);
+    ck_assert_ptr_nonnull(strstr(r->body, "recommender,application_id,platform,"));
+    ck_assert_ptr_nonnull(strstr(r->body, "沈阳创业服务示范平台"));
+    ck_assert_ptr_nonnull(strstr(r->body, ",150,120,92,25,20,training,90,88,92"));   /* Annex 2 and Annex 1 figures */
+    ck_assert_ptr_null(strstr(r->body, "大连"));             /* another recommender's rows stay out */
+    th_free(r);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_ptr_nonnull(strstr(r->body, "大连市工业和信息化局"));
+    ck_assert_ptr_nonnull(strstr(r->body, "沈阳市工业和信息化局"));
+    ck_assert_ptr_nonnull(strstr(r->body, "辽宁省中小企业服务协会"));
+    th_free(r);
+    th_free(expect(ASSESSOR_A, "GET", path, NULL, 403));
+}
+END_TEST
+
 START_TEST(a_recommender_stops_at_its_quota)
 {
     /* 沈阳's recommendations so far: two awarded, one rejected, one approved; the quota is 4 */
@@ -977,6 +997,7 @@ static Suite *workflow_suite(void)
     tcase_add_test(tc, a_title_reads_expired_the_day_after_valid_until);
     tcase_add_test(tc, a_city_level_title_satisfies_condition_12_4);
     tcase_add_test(tc, the_public_finds_platforms_by_chinese_substrings);
+    tcase_add_test(tc, the_summary_sheet_lists_a_recommenders_applications);
     tcase_add_test(tc, each_role_finds_its_own_work_in_the_inbox);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
