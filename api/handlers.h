@@ -92,5 +92,9 @@ void sf_post_inspection(sf_ctx *ctx);
 void sf_post_city_report(sf_ctx *ctx);
 void sf_get_compliance(sf_ctx *ctx);
 void sf_get_inbox(sf_ctx *ctx);
+void sf_put_assessment_report(sf_ctx *ctx);
+void sf_get_assessment_report(sf_ctx *ctx);
+void sf_put_summary_file(sf_ctx *ctx);
+void sf_get_summary_file(sf_ctx *ctx);
 
 #endif

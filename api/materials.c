@@ -14,41 +14,49 @@
 #include "domain/materials.h"
 #include "persistence/materials.h"
 
+int sf_read_upload(sf_ctx *ctx, sf_new_material *m, char sha[65], sf_errors *errors)
+{
+    const char *filename = sf_param(ctx, "filename");
+    if (!sf_material_filename_is_valid(filename))
+        sf_errors_add(errors, "filename", "must be 1-255 bytes of UTF-8 without path separators or control characters");
+    if (sf_errors_any(errors)) {
+        sf_reply_errors(ctx, 422, "the upload is not valid", errors);
+        return 0;
+    }
+    const unsigned char *data = ctx->req->binary_body;
+    size_t size = ctx->req->binary_body_length;
+    if (size == 0) {
+        sf_reply_problem(ctx, 400, "the body is empty; send the file itself as the body");
+        return 0;
+    }
+    const char *type = sf_material_sniff(data, size, filename);
+    if (type == NULL) {
+        sf_reply_problem(ctx, 415, "the file is not a PDF, JPEG, PNG, OFD, DOCX or XLSX document");
+        return 0;
+    }
+    unsigned char digest[32];
+    unsigned int dlen = 0;
+    EVP_Digest(data, size, digest, &dlen, EVP_sha256(), NULL);
+    for (int i = 0; i < 32; i++)
+        snprintf(sha + 2 * i, 3, "%02x", digest[i]);
+    *m = (sf_new_material){m->kind, filename, type, sha, data, size};
+    return 1;
+}
+
 void sf_post_material(sf_ctx *ctx)
 {
     int64_t id = sf_path_id(ctx, "id");
     const char *kind = sf_param(ctx, "kind");
-    const char *filename = sf_param(ctx, "filename");
-    const unsigned char *data = ctx->req->binary_body;
-    size_t size = ctx->req->binary_body_length;
     sf_errors e;
     sf_errors_init(&e);
     if (sf_material_kind_find(kind) == NULL)
         sf_errors_add(&e, "kind", "must be one of the materials of Art. 17 (application_report, business_license, "
                                   "audit_report, premises_proof, service_evidence, prior_recognition, qualifications, "
                                   "authenticity_declaration)");
-    if (!sf_material_filename_is_valid(filename))
-        sf_errors_add(&e, "filename", "must be 1-255 bytes of UTF-8 without path separators or control characters");
-    if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the upload is not valid", &e);
-        return;
-    }
-    if (size == 0) {
-        sf_reply_problem(ctx, 400, "the body is empty; send the file itself as the body");
-        return;
-    }
-    const char *type = sf_material_sniff(data, size, filename);
-    if (type == NULL) {
-        sf_reply_problem(ctx, 415, "the file is not a PDF, JPEG, PNG, OFD, DOCX or XLSX document");
-        return;
-    }
-    unsigned char digest[32];
-    unsigned int dlen = 0;
+    sf_new_material m = {.kind = kind};
     char sha[65];
-    EVP_Digest(data, size, digest, &dlen, EVP_sha256(), NULL);
-    for (int i = 0; i < 32; i++)
-        snprintf(sha + 2 * i, 3, "%02x", digest[i]);
-    sf_new_material m = {kind, filename, type, sha, data, size};
+    if (!sf_read_upload(ctx, &m, sha, &e))
+        return;
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
     sf_status status = id > 0 ? sf_material_add(ctx->app->pool, &actor, &ctx->caller, id, &m, &doc, &e) : SF_NOT_FOUND;
@@ -94,6 +102,19 @@ static void content_disposition(const char *name, char *out, size_t len)
     snprintf(out, len, "attachment; filename=\"%s\"; filename*=UTF-8''%s", ascii, encoded);
 }
 
+void sf_send_file(sf_ctx *ctx, sf_material_content *c)
+{
+    ulfius_set_binary_body_response(ctx->res, 200, (const char *)c->data, c->size);
+    free(c->data);
+    c->data = NULL;
+    char disposition[1200], etag[70];
+    content_disposition(c->filename, disposition, sizeof disposition);
+    snprintf(etag, sizeof etag, "\"%s\"", c->sha256);
+    sf_set_header(ctx, "Content-Type", c->content_type);
+    sf_set_header(ctx, "Content-Disposition", disposition);
+    sf_set_header(ctx, "ETag", etag);
+}
+
 void sf_get_material_content(sf_ctx *ctx)
 {
     int64_t id = sf_path_id(ctx, "id");
@@ -103,12 +124,5 @@ void sf_get_material_content(sf_ctx *ctx)
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such material" : NULL, NULL);
         return;
     }
-    ulfius_set_binary_body_response(ctx->res, 200, (const char *)c.data, c.size);
-    free(c.data);
-    char disposition[1200], etag[70];
-    content_disposition(c.filename, disposition, sizeof disposition);
-    snprintf(etag, sizeof etag, "\"%s\"", c.sha256);
-    sf_set_header(ctx, "Content-Type", c.content_type);
-    sf_set_header(ctx, "Content-Disposition", disposition);
-    sf_set_header(ctx, "ETag", etag);
+    sf_send_file(ctx, &c);
 }

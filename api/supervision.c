@@ -310,3 +310,39 @@ void sf_get_inbox(sf_ctx *ctx)
     else
         sf_reply_page(ctx, items, 0);
 }
+
+/* Optional files: an assessment's report (Art. 24) and an annual summary's document (Art. 22). */
+static void put_attachment(sf_ctx *ctx, const char *entity)
+{
+    int64_t id = sf_path_id(ctx, "id");
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_new_material m = {.kind = entity};
+    char sha[65];
+    if (!sf_read_upload(ctx, &m, sha, &e))
+        return;
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    char *doc = NULL;
+    sf_status status = id > 0 ? sf_attachment_put(ctx->app->pool, &actor, &ctx->caller, entity, id, &m, &doc, &e)
+                              : SF_NOT_FOUND;
+    if (status != SF_OK)
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such record" : NULL, &e);
+    else
+        sf_reply_doc(ctx, 201, doc);
+}
+
+static void get_attachment(sf_ctx *ctx, const char *entity)
+{
+    int64_t id = sf_path_id(ctx, "id");
+    sf_material_content c = {0};
+    sf_status status = id > 0 ? sf_attachment_get(ctx->app->pool, &ctx->caller, entity, id, &c) : SF_NOT_FOUND;
+    if (status != SF_OK)
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such file" : NULL, NULL);
+    else
+        sf_send_file(ctx, &c);
+}
+
+void sf_put_assessment_report(sf_ctx *ctx) { put_attachment(ctx, "assessment"); }
+void sf_get_assessment_report(sf_ctx *ctx) { get_attachment(ctx, "assessment"); }
+void sf_put_summary_file(sf_ctx *ctx) { put_attachment(ctx, "annual_summary"); }
+void sf_get_summary_file(sf_ctx *ctx) { get_attachment(ctx, "annual_summary"); }

@@ -67,4 +67,13 @@ void sf_buf_printf(sf_buf *b, const char *fmt, ...) __attribute__((format(printf
  * arrays of strings, integers or nulls (taken and freed). */
 void sf_reply_csv(sf_ctx *ctx, const char *const *header, size_t ncolumns, char *rows, const char *filename);
 
+/* Uploads (api/materials.c): reads ?filename= and the raw body, checks the type by its magic
+ * bytes and computes the SHA-256 into `sha`; fills `m` (its `kind` is kept). Answers the
+ * problem itself and returns 0 on failure. */
+#include "persistence/materials.h"
+int sf_read_upload(sf_ctx *ctx, sf_new_material *m, char sha[65], sf_errors *errors);
+/* Sends a stored file with its type, a safe Content-Disposition and its SHA-256 as ETag;
+ * frees c->data. */
+void sf_send_file(sf_ctx *ctx, sf_material_content *c);
+
 #endif

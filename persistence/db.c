@@ -221,3 +221,21 @@ char *sf_db_strdup(const PGresult *res, int col)
 {
     return strdup(PQgetvalue(res, 0, col));
 }
+
+char *sf_db_base64(const unsigned char *data, size_t len)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out = malloc((len + 2) / 3 * 4 + 1), *p = out;
+    if (out == NULL)
+        return NULL;
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned)data[i] << 16 | (i + 1 < len ? (unsigned)data[i + 1] << 8 : 0) |
+                     (i + 2 < len ? data[i + 2] : 0);
+        *p++ = tbl[(v >> 18) & 63];
+        *p++ = tbl[(v >> 12) & 63];
+        *p++ = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
+        *p++ = i + 2 < len ? tbl[v & 63] : '=';
+    }
+    *p = '\0';
+    return out;
+}

@@ -78,6 +78,9 @@ sf_status sf_db_page(const PGresult *res, char **json_array, int64_t *next_after
 /* Copies field (row 0, col) into a new string (free()); NULL on allocation failure. */
 char *sf_db_strdup(const PGresult *res, int col);
 
+/* Base64 of a file, to pass as a text parameter to decode($n, 'base64'). free() it. */
+char *sf_db_base64(const unsigned char *data, size_t len);
+
 /* Small conversions for repositories: a 64-bit integer as decimal text; a field of a result
  * row as an integer / bool (0 for NULL). */
 typedef struct {

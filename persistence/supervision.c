@@ -85,6 +85,120 @@ static const sf_stmt COMPLIANCE = {
     ") rows WHERE $2::text IN ('province', 'supervisor') OR rows.code = $3"
     " ORDER BY 1, 3", 3};
 
+static sf_status doc_of(sf_pool *pool, const sf_stmt *stmt, const char *const *params, char **doc, sf_db_error *err);
+
+/* Who the record belongs to: the assessor organisation, or the region of the summary's
+ * platform; and whether an assessment's result is in. */
+static const sf_stmt OWNER = {
+    "SELECT s.assessor_org_id::text, s.submitted_on IS NOT NULL FROM assessments s WHERE $1 = 'assessment' AND s.id = $2"
+    " UNION ALL SELECT p.region_code, false FROM annual_summaries a JOIN awards w ON w.id = a.award_id"
+    " JOIN platforms p ON p.id = w.platform_id WHERE $1 = 'annual_summary' AND a.id = $2", 2};
+static const sf_stmt PUT_ATTACHMENT = {
+    "WITH f AS (INSERT INTO attachments (entity, entity_id, filename, content_type, size_bytes, sha256, content,"
+    "                                    uploaded_by)"
+    "           VALUES ($1, $2, $3, $4, $5, $6, decode($7, 'base64'), $8)"
+    "           RETURNING id, entity, entity_id, filename, content_type, size_bytes, sha256, uploaded_at)"
+    " SELECT jsonb_build_object('id', f.id, 'entity', f.entity, 'entity_id', f.entity_id, 'filename', f.filename,"
+    "        'content_type', f.content_type, 'size_bytes', f.size_bytes, 'sha256', f.sha256,"
+    "        'uploaded_at', rfc3339(f.uploaded_at))::text,"
+    "        audit_append($8, $9, 'attachment.uploaded', f.entity, f.entity_id,"
+    "        jsonb_build_object('attachment_id', f.id, 'sha256', f.sha256), $10) FROM f", 10};
+static const sf_stmt GET_ATTACHMENT = {
+    "SELECT content_type, filename, sha256, content FROM attachments WHERE entity = $1 AND entity_id = $2", 2};
+
+/* Whether the record exists for the caller: 1 owner, 0 reader only (province, supervisor),
+ * -1 neither. *submitted tells whether an assessment's result is in. */
+static sf_status attachment_scope(sf_pool *pool, const sf_caller *c, const char *entity, int64_t id, int *scope,
+                                  int *submitted)
+{
+    sf_int_text idt = sf_int_to_text(id);
+    const char *params[] = {entity, idt.s};
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &OWNER, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    *scope = -1;
+    *submitted = 0;
+    if (PQntuples(res) == 1) {
+        const char *owner = PQgetvalue(res, 0, 0);
+        sf_int_text org = sf_int_to_text(c->org_id);
+        int mine = strcmp(entity, "assessment") == 0 ? (c->role == SF_ROLE_ASSESSOR && strcmp(owner, org.s) == 0)
+                                                     : (c->role == SF_ROLE_CITY && strcmp(owner, c->region_code) == 0);
+        *scope = mine ? 1 : (c->role == SF_ROLE_PROVINCE || c->role == SF_ROLE_SUPERVISOR) ? 0 : -1;
+        *submitted = sf_db_get_bool(res, 0, 1);
+    }
+    PQclear(res);
+    return SF_OK;
+}
+
+sf_status sf_attachment_put(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, const char *entity,
+                            int64_t id, const sf_new_material *file, char **doc, sf_errors *errors)
+{
+    int scope, submitted;
+    sf_status status = attachment_scope(pool, caller, entity, id, &scope, &submitted);
+    if (status != SF_OK)
+        return status;
+    if (scope < 0)
+        return SF_NOT_FOUND;
+    if (scope == 0) {
+        sf_errors_detail(errors, "only the %s attaches its file", strcmp(entity, "assessment") == 0 ? "assessor" : "city");
+        return SF_FORBIDDEN;
+    }
+    if (submitted) {
+        sf_errors_detail(errors, "the result is submitted; its report can no longer change");
+        return SF_CONFLICT;
+    }
+    char *content = sf_db_base64(file->data, file->size);
+    if (content == NULL)
+        return SF_INTERNAL;
+    sf_actor_params a;
+    sf_actor_to_params(actor, &a);
+    sf_int_text idt = sf_int_to_text(id), size = sf_int_to_text((long long)file->size);
+    const char *params[] = {entity, idt.s, file->filename, file->content_type, size.s, file->sha256, content,
+                            a.values[0], a.values[1], a.values[2]};
+    status = doc_of(pool, &PUT_ATTACHMENT, params, doc, NULL);
+    free(content);
+    if (status == SF_CONFLICT)
+        sf_errors_detail(errors, "a file is attached already");
+    return status;
+}
+
+sf_status sf_attachment_get(sf_pool *pool, const sf_caller *caller, const char *entity, int64_t id,
+                            sf_material_content *out)
+{
+    int scope, submitted;
+    sf_status status = attachment_scope(pool, caller, entity, id, &scope, &submitted);
+    if (status != SF_OK)
+        return status;
+    if (scope < 0)
+        return SF_NOT_FOUND;
+    sf_int_text idt = sf_int_to_text(id);
+    const char *params[] = {entity, idt.s};
+    PGresult *res;
+    status = sf_db_read(pool, &GET_ATTACHMENT, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return SF_NOT_FOUND;
+    }
+    snprintf(out->content_type, sizeof out->content_type, "%s", PQgetvalue(res, 0, 0));
+    snprintf(out->filename, sizeof out->filename, "%s", PQgetvalue(res, 0, 1));
+    snprintf(out->sha256, sizeof out->sha256, "%s", PQgetvalue(res, 0, 2));
+    size_t len = 0;
+    unsigned char *bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 3), &len);
+    out->data = bytes ? malloc(len ? len : 1) : NULL;
+    if (out->data) {
+        memcpy(out->data, bytes, len);
+        out->size = len;
+    } else {
+        status = SF_INTERNAL;
+    }
+    PQfreemem(bytes);
+    PQclear(res);
+    return status;
+}
+
 static sf_status doc_of(sf_pool *pool, const sf_stmt *stmt, const char *const *params, char **doc, sf_db_error *err)
 {
     PGresult *res;

@@ -42,6 +42,15 @@ sf_status sf_city_report_create(sf_pool *pool, const sf_actor *actor, const sf_c
                                 const char *summary_report, const char *inspection_report, char **doc,
                                 sf_errors *errors);
 
+/* The optional file of an assessment (its assessor, before the result is submitted) or of an
+ * annual summary (the platform's city). `entity` is "assessment" or "annual_summary". */
+#include "persistence/materials.h"
+sf_status sf_attachment_put(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, const char *entity,
+                            int64_t id, const sf_new_material *file, char **doc, sf_errors *errors);
+/* The file, for the province, the supervisor, and the assessor or city it belongs to. */
+sf_status sf_attachment_get(sf_pool *pool, const sf_caller *caller, const char *entity, int64_t id,
+                            sf_material_content *out);
+
 /* One row of the compliance view: a title due a summary of `year`, or (award_id 0) a city. */
 typedef struct {
     char region_code[8];

@@ -75,3 +75,19 @@ CREATE FUNCTION assessment_doc(s assessments) RETURNS jsonb LANGUAGE sql STABLE 
                                            FROM awards w JOIN platforms p ON p.id = w.platform_id
                                            WHERE w.id = s.award_id))
 $$;
+
+-- Optional files attached to a supervision record: an assessment's report (Art. 24) and an
+-- annual summary's document (Art. 22). One file per record; type checked by content.
+CREATE TABLE attachments (
+    id            bigserial PRIMARY KEY,
+    entity        text NOT NULL CHECK (entity IN ('assessment', 'annual_summary')),
+    entity_id     bigint NOT NULL,
+    filename      text NOT NULL CHECK (char_length(filename) BETWEEN 1 AND 255),
+    content_type  text NOT NULL,
+    size_bytes    integer NOT NULL CHECK (size_bytes > 0),
+    sha256        text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    content       bytea NOT NULL,
+    uploaded_by   bigint REFERENCES users (id),
+    uploaded_at   timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT attachments_one_per_record UNIQUE (entity, entity_id)
+);

@@ -705,7 +705,30 @@ START_TEST(assessments_are_scoped_and_a_failure_leads_to_revocation)
     th_free(expect(ASSESSOR_B, "POST", path, failed, 404));
     th_free(expect(PROVINCE, "POST", path, failed, 403));
     th_free(expect(ASSESSOR_A, "POST", path, "{\"score\":101,\"passed\":false,\"summary\":\"x\"}", 422));
+    /* the report file goes with the result */
+    char file_path[128];
+    snprintf(file_path, sizeof file_path, "/v1/assessments/%lld/report?filename=%%E6%%B5%%8B%%E8%%AF%%84.pdf", id);
+    const char pdf[] = "%PDF-1.7\nassessment report\n%%EOF\n";
+    th_response *f = th_request(port, "POST", file_path, tokens[ASSESSOR_B], "application/pdf", pdf, sizeof pdf - 1, NULL);
+    ck_assert_int_eq(f->status, 404);
+    th_free(f);
+    f = th_request(port, "POST", file_path, tokens[ASSESSOR_A], "application/pdf", pdf, sizeof pdf - 1, NULL);
+    ck_assert_msg(f->status == 201, "%s", f->body);
+    th_free(f);
+    snprintf(file_path, sizeof file_path, "/v1/assessments/%lld/report", id);
+    f = expect(PROVINCE, "GET", file_path, NULL, 200);
+    ck_assert_uint_eq(f->body_len, sizeof pdf - 1);
+    ck_assert(memcmp(f->body, pdf, sizeof pdf - 1) == 0);
+    char disposition[256];
+    ck_assert_ptr_nonnull(strstr(th_header(f, "Content-Disposition", disposition, sizeof disposition),
+                                 "filename*=UTF-8''%E6%B5%8B%E8%AF%84.pdf"));
+    th_free(f);
+    th_free(expect(ASSESSOR_B, "GET", file_path, NULL, 404));
     th_free(expect(ASSESSOR_A, "POST", path, failed, 200));
+    snprintf(file_path, sizeof file_path, "/v1/assessments/%lld/report?filename=again.pdf", id);
+    f = th_request(port, "POST", file_path, tokens[ASSESSOR_A], "application/pdf", pdf, sizeof pdf - 1, NULL);
+    ck_assert_int_eq(f->status, 409);   /* the result is in: its report is final */
+    th_free(f);
     th_free(expect(ASSESSOR_A, "POST", path, failed, 409));       /* a result is final */
     snprintf(path, sizeof path, "/v1/awards/%lld", award);
     r = expect(PROVINCE, "GET", path, NULL, 200);
@@ -749,8 +772,22 @@ START_TEST(compliance_is_computed_from_dates)
     snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2026,\"summary\":\"2026年度工作总结\"}", award);
     th_free(expect(SHENYANG, "POST", "/v1/annual-summaries", body, 422));   /* not its platform */
     th_free(expect(SUPERVISOR, "POST", "/v1/annual-summaries", body, 403));
-    th_free(expect(DALIAN, "POST", "/v1/annual-summaries", body, 201));
+    long long summary = expect_id(DALIAN, "POST", "/v1/annual-summaries", body, 201);
     th_free(expect(DALIAN, "POST", "/v1/annual-summaries", body, 409));
+    char file_path[128];
+    snprintf(file_path, sizeof file_path, "/v1/annual-summaries/%lld/file?filename=summary.png", summary);
+    const char png[] = "\x89PNG\r\n\x1a\n....";
+    th_response *f = th_request(port, "POST", file_path, tokens[SHENYANG], "image/png", png, sizeof png - 1, NULL);
+    ck_assert_int_eq(f->status, 404);
+    th_free(f);
+    f = th_request(port, "POST", file_path, tokens[DALIAN], "image/png", png, sizeof png - 1, NULL);
+    ck_assert_int_eq(f->status, 201);
+    th_free(f);
+    snprintf(file_path, sizeof file_path, "/v1/annual-summaries/%lld/file", summary);
+    f = expect(SUPERVISOR, "GET", file_path, NULL, 200);
+    char ctype[64];
+    ck_assert_str_eq(th_header(f, "Content-Type", ctype, sizeof ctype), "image/png");
+    th_free(f);
     snprintf(body, sizeof body, "{\"award_id\":%lld,\"inspected_on\":\"2026-11-20\",\"service_quality\":\"良好\","
              "\"fees\":\"符合规定\",\"satisfaction\":\"95%%\",\"findings\":\"无\",\"outcome\":\"satisfactory\"}", award);
     th_free(expect(DALIAN, "POST", "/v1/inspections", body, 201));
