@@ -366,13 +366,7 @@ sf_status sf_application_list(sf_pool *pool, const sf_caller *caller, int64_t ro
                 round = sf_int_to_text(round_id);
     const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, org.s, lim.s,
                             round_id > 0 ? round.s : NULL, status_filter};
-    PGresult *res;
-    sf_status status = sf_db_read(pool, &LIST, params, &res, NULL);
-    if (status != SF_OK)
-        return status;
-    status = sf_db_page(res, items, next_after);
-    PQclear(res);
-    return status;
+    return sf_db_read_page(pool, &LIST, params, items, next_after);
 }
 
 typedef struct {

@@ -72,31 +72,6 @@ static const sf_stmt VERIFY = {
     "     OR e.seq <> row_number() OVER (ORDER BY e.seq) AS broken"
     " FROM audit_events e) chain", 0};
 
-static sf_status one_doc(sf_pool *pool, const sf_stmt *stmt, const char *const *params, char **doc)
-{
-    PGresult *res;
-    sf_status status = sf_db_read(pool, stmt, params, &res, NULL);
-    if (status != SF_OK)
-        return status;
-    if (PQntuples(res) == 0)
-        status = SF_NOT_FOUND;
-    else if ((*doc = sf_db_strdup(res, 0)) == NULL)
-        status = SF_INTERNAL;
-    PQclear(res);
-    return status;
-}
-
-static sf_status page(sf_pool *pool, const sf_stmt *stmt, const char *const *params, char **items, int64_t *next)
-{
-    PGresult *res;
-    sf_status status = sf_db_read(pool, stmt, params, &res, NULL);
-    if (status != SF_OK)
-        return status;
-    status = sf_db_page(res, items, next);
-    PQclear(res);
-    return status;
-}
-
 sf_status sf_award_list(sf_pool *pool, const sf_caller *caller, const sf_award_filter *f, int64_t after_id, int limit,
                         char **items, int64_t *next_after)
 {
@@ -106,14 +81,14 @@ sf_status sf_award_list(sf_pool *pool, const sf_caller *caller, const sf_award_f
     const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, org.s, lim.s, f->status,
                             f->level, f->platform_id ? platform.s : NULL, f->round_id ? round.s : NULL,
                             f->expires_in ? expires.s : NULL};
-    return page(pool, &LIST_AWARDS, params, items, next_after);
+    return sf_db_read_page(pool, &LIST_AWARDS, params, items, next_after);
 }
 
 sf_status sf_award_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc)
 {
     sf_int_text idt = sf_int_to_text(id), org = sf_int_to_text(caller->org_id);
     const char *params[] = {idt.s, sf_role_name(caller->role), caller->region_code, org.s};
-    return one_doc(pool, &GET_AWARD, params, doc);
+    return sf_db_read_text(pool, &GET_AWARD, params, doc);
 }
 
 typedef struct {
@@ -187,21 +162,21 @@ sf_status sf_registry_list(sf_pool *pool, const sf_registry_filter *f, int64_t a
 {
     sf_int_text after = sf_int_to_text(after_id), lim = sf_int_to_text(limit), year = sf_int_to_text(f->award_year);
     const char *params[] = {after.s, f->q, f->region, f->function, lim.s, f->status, f->award_year ? year.s : NULL};
-    return page(pool, &LIST_REGISTRY, params, items, next_after);
+    return sf_db_read_page(pool, &LIST_REGISTRY, params, items, next_after);
 }
 
 sf_status sf_registry_export(sf_pool *pool, const sf_registry_filter *f, char **rows)
 {
     sf_int_text year = sf_int_to_text(f->award_year);
     const char *params[] = {f->q, f->region, f->function, f->status, f->award_year ? year.s : NULL};
-    return one_doc(pool, &EXPORT_REGISTRY, params, rows);
+    return sf_db_read_text(pool, &EXPORT_REGISTRY, params, rows);
 }
 
 sf_status sf_registry_get(sf_pool *pool, int64_t platform_id, char **doc)
 {
     sf_int_text idt = sf_int_to_text(platform_id);
     const char *params[] = {idt.s};
-    return one_doc(pool, &GET_REGISTRY, params, doc);
+    return sf_db_read_text(pool, &GET_REGISTRY, params, doc);
 }
 
 sf_status sf_audit_list(sf_pool *pool, const sf_audit_filter *f, int64_t after_seq, int limit, char **items,
@@ -211,7 +186,7 @@ sf_status sf_audit_list(sf_pool *pool, const sf_audit_filter *f, int64_t after_s
                 actor = sf_int_to_text(f->actor);
     const char *params[] = {after.s, f->entity, f->entity_id ? eid.s : NULL, f->actor ? actor.s : NULL, lim.s,
                             f->from, f->to};
-    return page(pool, &LIST_AUDIT, params, items, next_after);
+    return sf_db_read_page(pool, &LIST_AUDIT, params, items, next_after);
 }
 
 sf_status sf_audit_verify(sf_pool *pool, int *ok, int64_t *checked, int64_t *first_broken)

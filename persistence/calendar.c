@@ -73,16 +73,7 @@ sf_status sf_calendar_year_json(sf_pool *pool, int year, char **json)
 {
     sf_int_text y = sf_int_to_text(year);
     const char *params[] = {y.s};
-    PGresult *res;
-    sf_status status = sf_db_read(pool, &YEAR_JSON, params, &res, NULL);
-    if (status != SF_OK)
-        return status;
-    if (PQntuples(res) == 0)
-        status = SF_NOT_FOUND;
-    else if ((*json = sf_db_strdup(res, 0)) == NULL)
-        status = SF_INTERNAL;
-    PQclear(res);
-    return status;
+    return sf_db_read_text(pool, &YEAR_JSON, params, json);
 }
 
 typedef struct {

@@ -239,3 +239,41 @@ char *sf_db_base64(const unsigned char *data, size_t len)
     *p = '\0';
     return out;
 }
+
+static sf_status first_text(PGresult *res, char **out)
+{
+    sf_status status = SF_OK;
+    if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0))
+        status = SF_NOT_FOUND;
+    else if ((*out = sf_db_strdup(res, 0)) == NULL)
+        status = SF_INTERNAL;
+    PQclear(res);
+    return status;
+}
+
+sf_status sf_db_read_text(sf_pool *pool, const sf_stmt *stmt, const char *const *params, char **out)
+{
+    PGresult *res;
+    sf_status status = sf_db_read(pool, stmt, params, &res, NULL);
+    return status == SF_OK ? first_text(res, out) : status;
+}
+
+sf_status sf_db_write_text(sf_pool *pool, const sf_stmt *stmt, const char *const *params, char **out,
+                           sf_db_error *err)
+{
+    PGresult *res;
+    sf_status status = sf_db_write(pool, stmt, params, &res, err);
+    return status == SF_OK ? first_text(res, out) : status;
+}
+
+sf_status sf_db_read_page(sf_pool *pool, const sf_stmt *stmt, const char *const *params, char **items,
+                          int64_t *next_after)
+{
+    PGresult *res;
+    sf_status status = sf_db_read(pool, stmt, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    status = sf_db_page(res, items, next_after);
+    PQclear(res);
+    return status;
+}

@@ -78,6 +78,18 @@ sf_status sf_db_page(const PGresult *res, char **json_array, int64_t *next_after
 /* Copies field (row 0, col) into a new string (free()); NULL on allocation failure. */
 char *sf_db_strdup(const PGresult *res, int col);
 
+/* One text value (row 0, column 0) of a read: SF_NOT_FOUND when there is no row or it is
+ * NULL; *out is allocated (free()). */
+sf_status sf_db_read_text(sf_pool *pool, const sf_stmt *stmt, const char *const *params, char **out);
+
+/* The same for a statement that changes data (sf_db_write). */
+sf_status sf_db_write_text(sf_pool *pool, const sf_stmt *stmt, const char *const *params, char **out,
+                           sf_db_error *err);
+
+/* A page of a read whose statement ends in SF_PAGE_SELECT. */
+sf_status sf_db_read_page(sf_pool *pool, const sf_stmt *stmt, const char *const *params, char **items,
+                          int64_t *next_after);
+
 /* Base64 of a file, to pass as a text parameter to decode($n, 'base64'). free() it. */
 char *sf_db_base64(const unsigned char *data, size_t len);
 

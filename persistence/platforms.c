@@ -118,13 +118,7 @@ sf_status sf_platform_list(sf_pool *pool, const sf_caller *caller, const char *q
 {
     sf_int_text after = sf_int_to_text(after_id), org = sf_int_to_text(caller->org_id), lim = sf_int_to_text(limit);
     const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, org.s, lim.s, q, region};
-    PGresult *res;
-    sf_status status = sf_db_read(pool, &LIST_PLATFORMS, params, &res, NULL);
-    if (status != SF_OK)
-        return status;
-    status = sf_db_page(res, items, next_after);
-    PQclear(res);
-    return status;
+    return sf_db_read_page(pool, &LIST_PLATFORMS, params, items, next_after);
 }
 
 sf_status sf_platform_is_committed(sf_pool *pool, int64_t id, int *committed)

@@ -140,29 +140,14 @@ sf_status sf_notice_get(sf_pool *pool, int64_t id, char **doc)
 {
     sf_int_text idt = sf_int_to_text(id);
     const char *params[] = {idt.s};
-    PGresult *res;
-    sf_status status = sf_db_read(pool, &GET_NOTICE, params, &res, NULL);
-    if (status != SF_OK)
-        return status;
-    if (PQntuples(res) == 0)
-        status = SF_NOT_FOUND;
-    else if ((*doc = sf_db_strdup(res, 0)) == NULL)
-        status = SF_INTERNAL;
-    PQclear(res);
-    return status;
+    return sf_db_read_text(pool, &GET_NOTICE, params, doc);
 }
 
 sf_status sf_notice_list(sf_pool *pool, int64_t after_id, int limit, char **items, int64_t *next_after)
 {
     sf_int_text after = sf_int_to_text(after_id), lim = sf_int_to_text(limit);
     const char *params[] = {after.s, NULL, NULL, NULL, lim.s};
-    PGresult *res;
-    sf_status status = sf_db_read(pool, &LIST_NOTICES, params, &res, NULL);
-    if (status != SF_OK)
-        return status;
-    status = sf_db_page(res, items, next_after);
-    PQclear(res);
-    return status;
+    return sf_db_read_page(pool, &LIST_NOTICES, params, items, next_after);
 }
 
 sf_status sf_objection_create(sf_pool *pool, const sf_new_objection *o, int max_per_hour, int *throttled,
@@ -203,13 +188,7 @@ sf_status sf_objection_list(sf_pool *pool, const sf_caller *caller, const char *
 {
     sf_int_text after = sf_int_to_text(after_id), lim = sf_int_to_text(limit);
     const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, status_filter, lim.s};
-    PGresult *res;
-    sf_status status = sf_db_read(pool, &LIST_OBJECTIONS, params, &res, NULL);
-    if (status != SF_OK)
-        return status;
-    status = sf_db_page(res, items, next_after);
-    PQclear(res);
-    return status;
+    return sf_db_read_page(pool, &LIST_OBJECTIONS, params, items, next_after);
 }
 
 typedef struct {

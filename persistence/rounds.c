@@ -84,13 +84,7 @@ sf_status sf_round_list(sf_pool *pool, const sf_caller *caller, int year, int64_
 {
     sf_int_text after = sf_int_to_text(after_id), y = sf_int_to_text(year), lim = sf_int_to_text(limit);
     const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, year ? y.s : NULL, lim.s};
-    PGresult *res;
-    sf_status status = sf_db_read(pool, &LIST_ROUNDS, params, &res, NULL);
-    if (status != SF_OK)
-        return status;
-    status = sf_db_page(res, json_array, next_after);
-    PQclear(res);
-    return status;
+    return sf_db_read_page(pool, &LIST_ROUNDS, params, json_array, next_after);
 }
 
 sf_status sf_round_summary(sf_pool *pool, const sf_caller *caller, int64_t round_id, char **rows)

@@ -85,8 +85,6 @@ static const sf_stmt COMPLIANCE = {
     ") rows WHERE $2::text IN ('province', 'supervisor') OR rows.code = $3"
     " ORDER BY 1, 3", 3};
 
-static sf_status doc_of(sf_pool *pool, const sf_stmt *stmt, const char *const *params, char **doc, sf_db_error *err);
-
 /* Who the record belongs to: the assessor organisation, or the region of the summary's
  * platform; and whether an assessment's result is in. */
 static const sf_stmt OWNER = {
@@ -156,7 +154,7 @@ sf_status sf_attachment_put(sf_pool *pool, const sf_actor *actor, const sf_calle
     sf_int_text idt = sf_int_to_text(id), size = sf_int_to_text((long long)file->size);
     const char *params[] = {entity, idt.s, file->filename, file->content_type, size.s, file->sha256, content,
                             a.values[0], a.values[1], a.values[2]};
-    status = doc_of(pool, &PUT_ATTACHMENT, params, doc, NULL);
+    status = sf_db_write_text(pool, &PUT_ATTACHMENT, params, doc, NULL);
     free(content);
     if (status == SF_CONFLICT)
         sf_errors_detail(errors, "a file is attached already");
@@ -199,20 +197,6 @@ sf_status sf_attachment_get(sf_pool *pool, const sf_caller *caller, const char *
     return status;
 }
 
-static sf_status doc_of(sf_pool *pool, const sf_stmt *stmt, const char *const *params, char **doc, sf_db_error *err)
-{
-    PGresult *res;
-    sf_status status = sf_db_write(pool, stmt, params, &res, err);
-    if (status != SF_OK)
-        return status;
-    if (PQntuples(res) == 0)
-        status = SF_NOT_FOUND;
-    else if ((*doc = sf_db_strdup(res, 0)) == NULL)
-        status = SF_INTERNAL;
-    PQclear(res);
-    return status;
-}
-
 sf_status sf_assessment_create(sf_pool *pool, const sf_actor *actor, int64_t award_id, int64_t assessor_org,
                                const char *due_on, char **doc, sf_errors *errors)
 {
@@ -220,7 +204,7 @@ sf_status sf_assessment_create(sf_pool *pool, const sf_actor *actor, int64_t awa
     sf_actor_to_params(actor, &a);
     sf_int_text w = sf_int_to_text(award_id), o = sf_int_to_text(assessor_org);
     const char *params[] = {w.s, o.s, due_on, a.values[0], a.values[1], a.values[2]};
-    sf_status status = doc_of(pool, &CREATE_ASSESSMENT, params, doc, NULL);
+    sf_status status = sf_db_write_text(pool, &CREATE_ASSESSMENT, params, doc, NULL);
     if (status == SF_NOT_FOUND) {
         sf_errors_add(errors, "award_id", "must be an active title, and assessor_org_id an assessor organisation");
         status = SF_INVALID;
@@ -233,29 +217,14 @@ sf_status sf_assessment_list(sf_pool *pool, const sf_caller *caller, const char 
 {
     sf_int_text after = sf_int_to_text(after_id), org = sf_int_to_text(caller->org_id), lim = sf_int_to_text(limit);
     const char *params[] = {after.s, sf_role_name(caller->role), org.s, status_filter, lim.s};
-    PGresult *res;
-    sf_status status = sf_db_read(pool, &LIST_ASSESSMENTS, params, &res, NULL);
-    if (status != SF_OK)
-        return status;
-    status = sf_db_page(res, items, next_after);
-    PQclear(res);
-    return status;
+    return sf_db_read_page(pool, &LIST_ASSESSMENTS, params, items, next_after);
 }
 
 sf_status sf_assessment_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc)
 {
     sf_int_text idt = sf_int_to_text(id), org = sf_int_to_text(caller->org_id);
     const char *params[] = {idt.s, sf_role_name(caller->role), org.s};
-    PGresult *res;
-    sf_status status = sf_db_read(pool, &GET_ASSESSMENT, params, &res, NULL);
-    if (status != SF_OK)
-        return status;
-    if (PQntuples(res) == 0)
-        status = SF_NOT_FOUND;
-    else if ((*doc = sf_db_strdup(res, 0)) == NULL)
-        status = SF_INTERNAL;
-    PQclear(res);
-    return status;
+    return sf_db_read_text(pool, &GET_ASSESSMENT, params, doc);
 }
 
 typedef struct {
@@ -326,7 +295,7 @@ sf_status sf_award_reinstate(sf_pool *pool, const sf_actor *actor, const sf_call
     sf_actor_to_params(actor, &a);
     sf_int_text w = sf_int_to_text(award_id);
     const char *params[] = {w.s, reason, a.values[0], a.values[1], a.values[2]};
-    sf_status status = doc_of(pool, &REINSTATE, params, doc, NULL);
+    sf_status status = sf_db_write_text(pool, &REINSTATE, params, doc, NULL);
     if (status == SF_NOT_FOUND) {
         sf_errors_detail(errors, "only a title pending revocation can be reinstated");
         status = SF_CONFLICT;
@@ -363,7 +332,7 @@ sf_status sf_annual_summary_create(sf_pool *pool, const sf_actor *actor, const s
     sf_actor_to_params(actor, &a);
     sf_int_text w = sf_int_to_text(award_id), y = sf_int_to_text(year);
     const char *params[] = {w.s, y.s, summary, a.values[0], a.values[1], a.values[2]};
-    status = doc_of(pool, &CREATE_SUMMARY, params, doc, NULL);
+    status = sf_db_write_text(pool, &CREATE_SUMMARY, params, doc, NULL);
     if (status == SF_CONFLICT)
         sf_errors_add(errors, "year", "this title's summary of %d is recorded already", year);
     return status;
@@ -379,7 +348,7 @@ sf_status sf_inspection_create(sf_pool *pool, const sf_actor *actor, const sf_ca
     sf_actor_to_params(actor, &a);
     sf_int_text w = sf_int_to_text(award_id);
     const char *params[] = {w.s, inspected_on, f[0], f[1], f[2], f[3], f[4], a.values[0], a.values[1], a.values[2]};
-    return doc_of(pool, &CREATE_INSPECTION, params, doc, NULL);
+    return sf_db_write_text(pool, &CREATE_INSPECTION, params, doc, NULL);
 }
 
 sf_status sf_city_report_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int year,
@@ -391,7 +360,7 @@ sf_status sf_city_report_create(sf_pool *pool, const sf_actor *actor, const sf_c
     sf_int_text y = sf_int_to_text(year);
     const char *params[] = {caller->region_code, y.s, summary_report, inspection_report, a.values[0], a.values[1],
                             a.values[2]};
-    sf_status status = doc_of(pool, &CREATE_CITY_REPORT, params, doc, NULL);
+    sf_status status = sf_db_write_text(pool, &CREATE_CITY_REPORT, params, doc, NULL);
     if (status == SF_CONFLICT)
         sf_errors_add(errors, "year", "this city's reports of %d are recorded already", year);
     return status;
