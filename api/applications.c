@@ -212,8 +212,8 @@ void sf_get_eligibility(sf_ctx *ctx)
 static sf_status step(const sf_app_snapshot *s, sf_app_event ev, sf_app_decision *d, sf_errors *e)
 {
     if (sf_lifecycle_next(s->status, ev, &d->next) != SF_OK) {
-        sf_errors_detail(e, "the application is %s; it cannot be %s from that state", sf_app_state_name(s->status),
-                         sf_app_event_name(ev));
+        sf_errors_detail(e, "the application is %s; '%s' is not possible from that state",
+                         sf_app_state_name(s->status), sf_app_event_name(ev));
         return SF_CONFLICT;
     }
     return SF_OK;

@@ -32,8 +32,10 @@ void sf_get_calendar_year(sf_ctx *ctx)
     sf_reply_doc(ctx, 200, doc);
 }
 
-/* A JSON array of dates of `year` on the wanted side of the week, as a date-array literal. */
-static char *read_days(json_t *list, const char *field, int year, int weekend, sf_errors *e)
+/* A JSON array of distinct dates of `year`, as a date-array literal. The notices also list
+ * days that merely confirm the ordinary rule (a Sunday inside a holiday as off), so the day
+ * of the week is not checked. */
+static char *read_days(json_t *list, const char *field, int year, sf_errors *e)
 {
     if (!json_is_array(list) || json_array_size(list) > 366) {
         sf_errors_add(e, field, "must be an array of dates YYYY-MM-DD");
@@ -56,8 +58,8 @@ static char *read_days(json_t *list, const char *field, int year, int weekend, s
         sf_day_to_ymd(d, &y, &m, &dd);
         if (y != year)
             sf_errors_add(e, field, "%s is not in %d", text, year);
-        else if ((sf_day_of_week(d) >= 5) != weekend)
-            sf_errors_add(e, field, weekend ? "%s is not a Saturday or Sunday" : "%s is a Saturday or Sunday already", text);
+        else if (strstr(out, text) != NULL)
+            sf_errors_add(e, field, "%s is listed twice", text);
         if (i > 0)
             strcat(out, ",");
         strcat(out, text);
@@ -80,8 +82,16 @@ void sf_put_calendar_year(sf_ctx *ctx)
     sf_errors e;
     sf_errors_init(&e);
     sf_json_only(body, fields, &e);
-    char *holidays = read_days(json_object_get(body, "holidays"), "holidays", year, 0, &e);
-    char *working = read_days(json_object_get(body, "working_days"), "working_days", year, 1, &e);
+    char *holidays = read_days(json_object_get(body, "holidays"), "holidays", year, &e);
+    char *working = read_days(json_object_get(body, "working_days"), "working_days", year, &e);
+    if (holidays && working) {
+        /* a day is either off or working, not both */
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(body, "working_days"), i, v)
+            if (json_string_value(v) && strstr(holidays, json_string_value(v)))
+                sf_errors_add(&e, "working_days", "%s is also listed as a holiday", json_string_value(v));
+    }
     if (sf_errors_any(&e) || holidays == NULL || working == NULL) {
         sf_reply_errors(ctx, 422, "the calendar is not valid", &e);
         goto out;
@@ -93,7 +103,7 @@ void sf_put_calendar_year(sf_ctx *ctx)
     if (status == SF_OK)
         status = sf_calendar_year_json(ctx->app->pool, year, &doc);
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_INVALID ? "a day is listed twice" : NULL, NULL);
+        sf_reply_status(ctx, status, NULL, NULL);
         goto out;
     }
     sf_reply_doc(ctx, created ? 201 : 200, doc);

@@ -39,7 +39,8 @@ static const problem_kind *kind_for(int status)
 
 static void set_body(sf_ctx *ctx, int status, const char *content_type, json_t *body)
 {
-    char *text = json_dumps(body, JSON_COMPACT);
+    /* 12 significant digits: 0.8 stays 0.8, not 0.80000000000000004 */
+    char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12));
     json_decref(body);
     if (text == NULL) {
         ulfius_set_string_body_response(ctx->res, 500, "");

@@ -178,7 +178,7 @@ void sf_post_objection(sf_ctx *ctx)
     }
     char client[64];
     client_address(ctx, client, sizeof client);
-    sf_new_objection o = {notice, application, name, contact, reason, client};
+    sf_new_objection o = {notice, application, name, contact, reason, client, ctx->request_id};
     int throttled = 0;
     char *doc = NULL;
     sf_status status = notice > 0 ? sf_objection_create(ctx->app->pool, &o, OBJECTIONS_PER_CLIENT_HOUR, &throttled, &doc, &e)

@@ -12,6 +12,7 @@
 #include "api/measures_json.h"
 #include "api/problem.h"
 #include "api/views.h"
+#include "domain/accounts.h"
 #include "domain/calendar.h"
 #include "domain/regions.h"
 #include "persistence/rounds.h"
@@ -73,7 +74,8 @@ void sf_post_round(sf_ctx *ctx)
         if (y != year)
             sf_errors_add(&e, "opens_on", "must fall in the round's year %lld", (long long)year);
     }
-    if (title && (title[0] == '\0' || strlen(title) > 600))
+    long tl = title ? sf_utf8_length(title) : 1;
+    if (tl < 1 || tl > 200)
         sf_errors_add(&e, "title", "must be 1-200 characters");
     char regions[14 * 8 + 4];
     read_regions(json_object_get(body, "relaxed_regions"), regions, sizeof regions, &e);

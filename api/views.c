@@ -120,7 +120,7 @@ int64_t sf_path_id(const sf_ctx *ctx, const char *name)
 
 int sf_etag(const json_t *doc, char out[40])
 {
-    char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
     if (text == NULL)
         return -1;
     unsigned char digest[32];
@@ -153,7 +153,8 @@ void sf_reply_resource(sf_ctx *ctx, int status, json_t *body)
     }
     sf_set_header(ctx, "ETag", etag);
     const char *inm = sf_header(ctx, "If-None-Match");
-    if (status == 200 && inm != NULL && (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0)) {
+    if (status == 200 && strcmp(ctx->req->http_verb, "GET") == 0 && inm != NULL &&
+        (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0)) {
         json_decref(body);
         sf_reply_empty(ctx, 304);
         return;

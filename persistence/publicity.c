@@ -164,7 +164,7 @@ sf_status sf_objection_create(sf_pool *pool, const sf_new_objection *o, int max_
     if (*throttled)
         return SF_OK;
     sf_int_text n = sf_int_to_text(o->notice_id), a = sf_int_to_text(o->application_id);
-    const char *params[] = {n.s, a.s, o->name, o->contact, o->reason, o->client, NULL};
+    const char *params[] = {n.s, a.s, o->name, o->contact, o->reason, o->client, o->request_id};
     status = sf_db_write(pool, &INSERT_OBJECTION, params, &res, NULL);
     if (status != SF_OK)
         return status;

@@ -26,6 +26,7 @@ sf_status sf_notice_list(sf_pool *pool, int64_t after_id, int limit, char **item
 typedef struct {
     int64_t notice_id, application_id;
     const char *name, *contact, *reason, *client;
+    const char *request_id;
 } sf_new_objection;
 
 /* Records an objection while the notice is open (start_date to end_date inclusive, today by

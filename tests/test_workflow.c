@@ -626,7 +626,19 @@ START_TEST(calendar_years_are_data)
     th_free(r);
     const char *year = "{\"holidays\":[\"2027-01-01\"],\"working_days\":[]}";
     th_free(expect(SHENYANG, "PUT", "/v1/calendar/2027", year, 403));
-    th_free(expect(PROVINCE, "PUT", "/v1/calendar/2027", "{\"holidays\":[\"2027-01-02\"],\"working_days\":[]}", 422));
+    r = expect(PROVINCE, "PUT", "/v1/calendar/2027",
+               "{\"holidays\":[\"2027-01-01\",\"2027-01-01\",\"2028-01-01\"],\"working_days\":[\"2027-01-01\"]}", 422);
+    ck_assert(has_error(r, "holidays") && has_error(r, "working_days"));
+    th_free(r);
+    /* a year read back is a year that can be written back (the notices list weekend holidays) */
+    r = expect(PROVINCE, "GET", "/v1/calendar/2026", NULL, 200);
+    json_t *again = json_pack("{s:O, s:O}", "holidays", json_object_get(r->json, "holidays"), "working_days",
+                              json_object_get(r->json, "working_days"));
+    char *text = json_dumps(again, JSON_COMPACT);
+    th_free(r);
+    th_free(expect(PROVINCE, "PUT", "/v1/calendar/2026", text, 200));
+    free(text);
+    json_decref(again);
     th_free(expect(PROVINCE, "PUT", "/v1/calendar/2027", year, 201));
     r = expect(SHENYANG, "GET", "/v1/calendar/working-days?start=2026-12-20&count=15", NULL, 200);
     ck_assert_str_eq(str(r, "end"), "2027-01-11");   /* 1 January 2027 is a holiday */

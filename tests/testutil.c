@@ -30,7 +30,7 @@ const char *th_env(const char *name)
     return v;
 }
 
-static int connect_loopback(int port)
+int th_connect(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0)
@@ -62,7 +62,7 @@ th_response *th_request(int port, const char *method, const char *path, const ch
                         const char *content_type, const char *body, size_t body_len,
                         const char *extra_headers)
 {
-    int fd = connect_loopback(port);
+    int fd = th_connect(port);
     if (fd < 0)
         return NULL;
     char head[8192];

@@ -32,6 +32,9 @@ void th_free(th_response *r);
 /* The value of header `name` in `r` (case-insensitive), copied into buf; NULL if absent. */
 const char *th_header(const th_response *r, const char *name, char *buf, size_t len);
 
+/* A TCP connection to 127.0.0.1:port (30 s receive timeout), or -1. */
+int th_connect(int port);
+
 /* A free TCP port on 127.0.0.1. */
 int th_free_port(void);
 
