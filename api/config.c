@@ -77,6 +77,7 @@ int sf_config_load(sf_config *c)
     c->jwt_issuer = env_string("SHIFAN_JWT_ISSUER", "shifan");
     c->jwt_audience = env_string("SHIFAN_JWT_AUDIENCE", "shifan-api");
     c->admin_password = env_string("SHIFAN_ADMIN_PASSWORD", NULL);
+    c->cors_origins = env_string("SHIFAN_CORS_ORIGINS", "");
     if (c->database_url == NULL) {
         fprintf(stderr, "shifan: SHIFAN_DATABASE_URL is not set (`make run` starts a private "
                         "PostgreSQL and sets it)\n");
@@ -99,6 +100,7 @@ void sf_config_free(sf_config *c)
     free(c->jwt_algorithm);
     free(c->jwt_issuer);
     free(c->jwt_audience);
+    free(c->cors_origins);
     if (c->admin_password != NULL) {
         memset(c->admin_password, 0, strlen(c->admin_password));
         free(c->admin_password);

@@ -30,6 +30,7 @@ typedef struct {
     int login_window_s;        /* SHIFAN_LOGIN_WINDOW: seconds, default 900 */
     int login_lock_s;          /* SHIFAN_LOGIN_LOCK: seconds, default 900 */
     int hash_concurrency;      /* SHIFAN_HASH_CONCURRENCY: password hashes at once, default 2 */
+    char *cors_origins;        /* SHIFAN_CORS_ORIGINS: comma-separated origins allowed by CORS; none by default */
 } sf_config;
 
 /* Reads the environment into `config`. Returns 0, or -1 after printing what is wrong. Free

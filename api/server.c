@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "api/auth.h"
+#include "api/cors.h"
 #include "api/metrics.h"
 #include "api/problem.h"
 #include "persistence/users.h"
@@ -166,6 +167,7 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
     } else {
         route->handler(&ctx);
     }
+    sf_cors_headers(&ctx);
     finish(&ctx, route->path, (size_t)route->index, &start);
     return U_CALLBACK_COMPLETE;
 }
@@ -205,12 +207,15 @@ static int unmatched(const struct _u_request *req, struct _u_response *res, void
             strncat(allow, ", ", sizeof allow - strlen(allow) - 1);
         strncat(allow, sf_routes[i].method, sizeof allow - strlen(allow) - 1);
     }
-    if (allow[0] != '\0') {
+    if (strcmp(req->http_verb, "OPTIONS") == 0) {
+        sf_cors_preflight(&ctx, allow);
+    } else if (allow[0] != '\0') {
         sf_set_header(&ctx, "Allow", allow);
         sf_reply_problem(&ctx, 405, "this path does not take that method; see the Allow header");
     } else {
         sf_reply_problem(&ctx, 404, "no such resource");
     }
+    sf_cors_headers(&ctx);
     finish(&ctx, "unmatched", sf_route_count(), &start);
     return U_CALLBACK_COMPLETE;
 }

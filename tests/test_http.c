@@ -174,7 +174,8 @@ static void setup(void)
     snprintf(key_env, sizeof key_env, "SHIFAN_JWT_KEY_FILE=%s", key_path);
     static const char *env[] = {"SHIFAN_ADMIN_PASSWORD=" ADMIN_PASSWORD, NULL, "SHIFAN_MAX_BODY_BYTES=65536",
                                 "SHIFAN_LOGIN_MAX_FAILURES=3", "SHIFAN_LOGIN_CLIENT_MAX_FAILURES=40",
-                                "SHIFAN_TOKEN_TTL=900", "SHIFAN_THREADS=8", NULL};
+                                "SHIFAN_TOKEN_TTL=900", "SHIFAN_THREADS=8",
+                                "SHIFAN_CORS_ORIGINS=https://portal.example.gov.cn, http://localhost:5173", NULL};
     env[1] = key_env;
     if (th_server_start(&server, th_env("SHIFAN_TEST_HTTP_URL"), data_dir, env) != 0) {
         fprintf(stderr, "the server did not start; its log: %s\n", server.log_path);
@@ -286,6 +287,38 @@ START_TEST(the_contract_describes_every_route)
         }
         ck_assert_msg(served, "the contract describes %s, which the server does not serve", described);
     }
+    th_free(r);
+}
+END_TEST
+
+START_TEST(cors_allows_the_configured_origins_only)
+{
+    char value[256];
+    th_response *r = th_request(port, "OPTIONS", "/v1/organizations", NULL, NULL, NULL, 0,
+                                "Origin: https://portal.example.gov.cn\r\nAccess-Control-Request-Method: POST\r\n"
+                                "Access-Control-Request-Headers: authorization, content-type\r\n");
+    ck_assert_int_eq(r->status, 204);
+    ck_assert_str_eq(th_header(r, "Access-Control-Allow-Origin", value, sizeof value), "https://portal.example.gov.cn");
+    ck_assert_ptr_nonnull(strstr(th_header(r, "Access-Control-Allow-Methods", value, sizeof value), "POST"));
+    ck_assert_ptr_nonnull(strstr(th_header(r, "Access-Control-Allow-Headers", value, sizeof value), "Authorization"));
+    th_free(r);
+    /* an origin not listed: refused, and no CORS header on its ordinary answers either */
+    r = th_request(port, "OPTIONS", "/v1/organizations", NULL, NULL, NULL, 0,
+                   "Origin: https://evil.example\r\nAccess-Control-Request-Method: POST\r\n");
+    expect_problem(r, 403);
+    ck_assert_ptr_null(th_header(r, "Access-Control-Allow-Origin", value, sizeof value));
+    th_free(r);
+    r = th_request(port, "OPTIONS", "/v1/organizations", NULL, NULL, NULL, 0,
+                   "Origin: http://localhost:5173\r\nAccess-Control-Request-Method: DELETE\r\n");
+    expect_problem(r, 405);
+    th_free(r);
+    r = th_request(port, "GET", "/v1/me", tokens[CITY], NULL, NULL, 0, "Origin: http://localhost:5173\r\n");
+    ck_assert_int_eq(r->status, 200);
+    ck_assert_str_eq(th_header(r, "Access-Control-Allow-Origin", value, sizeof value), "http://localhost:5173");
+    ck_assert_ptr_nonnull(strstr(th_header(r, "Access-Control-Expose-Headers", value, sizeof value), "ETag"));
+    th_free(r);
+    r = th_request(port, "GET", "/v1/me", tokens[CITY], NULL, NULL, 0, "Origin: http://localhost:5174\r\n");
+    ck_assert_ptr_null(th_header(r, "Access-Control-Allow-Origin", value, sizeof value));
     th_free(r);
 }
 END_TEST
@@ -950,6 +983,7 @@ static Suite *http_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, health_ready_metrics_and_contract_answer);
     tcase_add_test(tc, the_contract_describes_every_route);
+    tcase_add_test(tc, cors_allows_the_configured_origins_only);
     tcase_add_test(tc, request_id_is_echoed_or_generated);
     tcase_add_test(tc, each_request_logs_one_line_and_no_secret);
     tcase_add_test(tc, unknown_paths_and_methods);

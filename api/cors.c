@@ -1,0 +1,62 @@
+/*
+ * CORS (see cors.h). Origins are compared exactly, scheme and port included.
+ */
+#include "api/cors.h"
+
+#include <string.h>
+
+#include "api/problem.h"
+
+#define ALLOWED_HEADERS "Authorization, Content-Type, If-Match, If-None-Match, X-Request-Id, Idempotency-Key"
+#define EXPOSED_HEADERS "ETag, Location, Retry-After, X-Request-Id, Content-Disposition"
+
+static int origin_allowed(const sf_ctx *ctx, const char *origin)
+{
+    const char *list = ctx->app->config->cors_origins;
+    size_t n = origin ? strlen(origin) : 0;
+    if (n == 0 || list == NULL)
+        return 0;
+    for (const char *p = list; *p;) {
+        p += strspn(p, " ,");
+        size_t len = strcspn(p, ", ");
+        if (len == n && strncmp(p, origin, n) == 0)
+            return 1;
+        p += len;
+    }
+    return 0;
+}
+
+void sf_cors_headers(sf_ctx *ctx)
+{
+    const char *origin = sf_header(ctx, "Origin");
+    if (!origin_allowed(ctx, origin))
+        return;
+    sf_set_header(ctx, "Access-Control-Allow-Origin", origin);
+    sf_set_header(ctx, "Access-Control-Expose-Headers", EXPOSED_HEADERS);
+    sf_set_header(ctx, "Vary", "Origin");
+}
+
+void sf_cors_preflight(sf_ctx *ctx, const char *allow)
+{
+    const char *origin = sf_header(ctx, "Origin");
+    const char *method = sf_header(ctx, "Access-Control-Request-Method");
+    if (!origin_allowed(ctx, origin)) {
+        sf_reply_problem(ctx, 403, "this origin may not call shifan from a browser (SHIFAN_CORS_ORIGINS)");
+        return;
+    }
+    if (allow[0] == '\0') {
+        sf_reply_problem(ctx, 404, "no such resource");
+        return;
+    }
+    if (method == NULL || strstr(allow, method) == NULL) {
+        sf_set_header(ctx, "Allow", allow);
+        sf_reply_problem(ctx, 405, "this path does not take that method; see the Allow header");
+        return;
+    }
+    sf_set_header(ctx, "Access-Control-Allow-Origin", origin);
+    sf_set_header(ctx, "Access-Control-Allow-Methods", allow);
+    sf_set_header(ctx, "Access-Control-Allow-Headers", ALLOWED_HEADERS);
+    sf_set_header(ctx, "Access-Control-Max-Age", "600");
+    sf_set_header(ctx, "Vary", "Origin");
+    sf_reply_empty(ctx, 204);
+}
