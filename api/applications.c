@@ -144,13 +144,37 @@ static void put_form(sf_ctx *ctx, const char *which)
         json_decref(body);
         return;
     }
-    char *text = json_dumps(body, JSON_COMPACT);
+    char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12));
     json_decref(body);
+    /* If-Match names the application's ETag as last read (GET /v1/applications/{id}) */
+    int expected = 0, stale = 0;
+    if (sf_header(ctx, "If-Match") != NULL && id > 0) {
+        char *current = NULL;
+        sf_status st = sf_application_get(ctx->app->pool, &ctx->caller, id, &current);
+        json_t *cur = st == SF_OK ? json_loads(current, 0, NULL) : NULL;
+        free(current);
+        char etag[40];
+        if (cur == NULL || sf_etag(cur, etag) != 0) {
+            json_decref(cur);
+            free(text);
+            sf_reply_status(ctx, st == SF_OK ? SF_INTERNAL : st, st == SF_NOT_FOUND ? "no such application" : NULL, NULL);
+            return;
+        }
+        expected = (int)json_integer_value(json_object_get(cur, "version"));
+        json_decref(cur);
+        stale = sf_if_match_fails(ctx, etag);
+    }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
-    sf_status status = text && id > 0 ? sf_application_put_form(ctx->app->pool, &actor, &ctx->caller, id, which, text, &doc, &e)
-                                      : (id > 0 ? SF_INTERNAL : SF_NOT_FOUND);
+    sf_status status = stale ? SF_CONFLICT
+                       : text && id > 0 ? sf_application_put_form(ctx->app->pool, &actor, &ctx->caller, id, which, text,
+                                                                  expected, &stale, &doc, &e)
+                                        : (id > 0 ? SF_INTERNAL : SF_NOT_FOUND);
     free(text);
+    if (stale) {
+        sf_reply_problem(ctx, 412, "the application has changed since it was read (If-Match); read it again");
+        return;
+    }
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such application" : NULL, &e);
         return;

@@ -87,15 +87,15 @@ static const sf_stmt LIST = {
     "   AND ($7::text IS NULL OR d.status = $7) AND d.id > $1 ORDER BY d.id LIMIT $5 + 1) page", 7};
 static const sf_stmt PUT_REPORT = {
     "WITH u AS (UPDATE applications SET report = $2::jsonb, version = version + 1, updated_at = now()"
-    "           WHERE id = $1 RETURNING *)"
+    "           WHERE id = $1 AND ($6::int IS NULL OR version = $6) RETURNING *)"
     " SELECT d.doc::text, audit_append($3, $4, 'application.report_filled', 'application', d.id, '{}', $5)"
-    " FROM (SELECT u.id, application_doc(ROW(u.*)::applications) AS doc FROM u) d", 5};
+    " FROM (SELECT u.id, application_doc(ROW(u.*)::applications) AS doc FROM u) d", 6};
 static const sf_stmt PUT_RECOMMENDATION = {
     "WITH u AS (UPDATE applications SET recommendation = $2::jsonb, version = version + 1, updated_at = now()"
-    "           WHERE id = $1 RETURNING *)"
+    "           WHERE id = $1 AND ($6::int IS NULL OR version = $6) RETURNING *)"
     " SELECT d.doc::text, audit_append($3, $4, 'application.recommendation_filled', 'application', d.id,"
     "        jsonb_build_object('after', $2::jsonb), $5)"
-    " FROM (SELECT u.id, application_doc(ROW(u.*)::applications) AS doc FROM u) d", 5};
+    " FROM (SELECT u.id, application_doc(ROW(u.*)::applications) AS doc FROM u) d", 6};
 static const sf_stmt GET_REPORT = {"SELECT report::text FROM applications WHERE id = $1", 1};
 static const sf_stmt GET_RECOMMENDATION = {"SELECT recommendation::text FROM applications WHERE id = $1", 1};
 
@@ -375,6 +375,8 @@ typedef struct {
     int64_t id;
     const sf_stmt *stmt;
     const char *json;
+    int expected_version;
+    int *stale;
     char **doc;
     sf_errors *errors;
 } form_args;
@@ -401,10 +403,16 @@ static sf_status form_body(sf_conn *conn, void *p)
         return status;
     sf_actor_params a;
     sf_actor_to_params(f->actor, &a);
-    const char *up[] = {idt.s, f->json, a.values[0], a.values[1], a.values[2]};
+    sf_int_text ver = sf_int_to_text(f->expected_version);
+    const char *up[] = {idt.s, f->json, a.values[0], a.values[1], a.values[2], f->expected_version ? ver.s : NULL};
     status = sf_db_exec(conn, f->stmt, up, &res, NULL);
     if (status != SF_OK)
         return status;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        *f->stale = 1;
+        return SF_CONFLICT;
+    }
     free(*f->doc);
     *f->doc = sf_db_strdup(res, 0);
     PQclear(res);
@@ -412,11 +420,13 @@ static sf_status form_body(sf_conn *conn, void *p)
 }
 
 sf_status sf_application_put_form(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id,
-                                  const char *which, const char *json, char **doc, sf_errors *errors)
+                                  const char *which, const char *json, int expected_version, int *stale, char **doc,
+                                  sf_errors *errors)
 {
     *doc = NULL;
-    form_args f = {actor, caller, id, strcmp(which, "report") == 0 ? &PUT_REPORT : &PUT_RECOMMENDATION, json, doc,
-                   errors};
+    *stale = 0;
+    form_args f = {actor, caller, id, strcmp(which, "report") == 0 ? &PUT_REPORT : &PUT_RECOMMENDATION, json,
+                   expected_version, stale, doc, errors};
     sf_status status = sf_tx_run(pool, form_body, &f);
     if (status != SF_OK) {
         free(*doc);

@@ -87,9 +87,12 @@ sf_status sf_application_list(sf_pool *pool, const sf_caller *caller, int64_t ro
                               int64_t after_id, int limit, char **items, int64_t *next_after);
 
 /* Stores the report (Annex 2) or the recommendation form (Annex 1) while the application is
- * a draft of the caller's organisation. `which` is "report" or "recommendation". */
+ * a draft of the caller's organisation. `which` is "report" or "recommendation". With
+ * `expected_version` (0: any) the application must still be at that version, else
+ * SF_CONFLICT with *stale = 1 (If-Match failed). */
 sf_status sf_application_put_form(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id,
-                                  const char *which, const char *json, char **doc, sf_errors *errors);
+                                  const char *which, const char *json, int expected_version, int *stale, char **doc,
+                                  sf_errors *errors);
 
 /* The stored report or form (JSON text, free()), if visible. SF_NOT_FOUND if not filled. */
 sf_status sf_application_get_form(sf_pool *pool, const sf_caller *caller, int64_t id, const char *which,

@@ -340,6 +340,20 @@ START_TEST(the_whole_path_from_platform_to_registry_and_revocation)
     ck_assert(has_error(r, "report") && has_error(r, "recommendation") && has_error(r, "materials"));
     th_free(r);
 
+    /* If-Match on the report: a stale ETag is refused, the current one accepted */
+    snprintf(path, sizeof path, "/v1/applications/%lld", a);
+    r = expect(SHENYANG, "GET", path, NULL, 200);
+    char etag[80], if_match[128];
+    th_header(r, "ETag", etag, sizeof etag);
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/applications/%lld/report", a);
+    snprintf(if_match, sizeof if_match, "If-Match: %s\r\n", etag);
+    r = th_request(port, "PUT", path, tokens[SHENYANG], "application/json", REPORT, strlen(REPORT), if_match);
+    ck_assert_msg(r->status == 200, "%s", r->body);
+    th_free(r);
+    r = th_request(port, "PUT", path, tokens[SHENYANG], "application/json", REPORT, strlen(REPORT), if_match);
+    ck_assert_int_eq(r->status, 412);   /* the first PUT changed the application */
+    th_free(r);
     fill(SHENYANG, a);
     snprintf(path, sizeof path, "/v1/applications/%lld/eligibility", a);
     r = expect(SHENYANG, "GET", path, NULL, 200);
