@@ -132,21 +132,25 @@ sf_status sf_material_content_get(sf_pool *pool, const sf_caller *caller, int64_
     if (status == SF_OK && !sf_may_see_application(caller, s->recommender_org, s->round_level, s->round_region))
         status = SF_NOT_FOUND;
     sf_app_snapshot_free(s);
-    if (status == SF_OK) {
-        snprintf(out->content_type, sizeof out->content_type, "%s", PQgetvalue(res, 0, 1));
-        snprintf(out->filename, sizeof out->filename, "%s", PQgetvalue(res, 0, 2));
-        snprintf(out->sha256, sizeof out->sha256, "%s", PQgetvalue(res, 0, 3));
-        size_t len = 0;
-        unsigned char *bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 4), &len);
-        out->data = bytes ? malloc(len ? len : 1) : NULL;
-        if (out->data) {
-            memcpy(out->data, bytes, len);
-            out->size = len;
-        } else {
-            status = SF_INTERNAL;
-        }
-        PQfreemem(bytes);
-    }
+    if (status == SF_OK)
+        status = sf_material_content_from_row(res, 1, out);
     PQclear(res);
+    return status;
+}
+
+sf_status sf_material_content_from_row(const PGresult *res, int col, sf_material_content *out)
+{
+    snprintf(out->content_type, sizeof out->content_type, "%s", PQgetvalue(res, 0, col));
+    snprintf(out->filename, sizeof out->filename, "%s", PQgetvalue(res, 0, col + 1));
+    snprintf(out->sha256, sizeof out->sha256, "%s", PQgetvalue(res, 0, col + 2));
+    size_t len = 0;
+    unsigned char *bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, col + 3), &len);
+    out->data = bytes ? malloc(len ? len : 1) : NULL;
+    sf_status status = out->data ? SF_OK : SF_INTERNAL;
+    if (out->data) {
+        memcpy(out->data, bytes, len);
+        out->size = len;
+    }
+    PQfreemem(bytes);
     return status;
 }

@@ -37,4 +37,9 @@ typedef struct {
 } sf_material_content;
 sf_status sf_material_content_get(sf_pool *pool, const sf_caller *caller, int64_t id, sf_material_content *out);
 
+/* Fills `out` from row 0 of a result whose columns from `col` on are content type, file
+ * name, SHA-256 and content (bytea). SF_INTERNAL on allocation failure. */
+struct pg_result;
+sf_status sf_material_content_from_row(const struct pg_result *res, int col, sf_material_content *out);
+
 #endif

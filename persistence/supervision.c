@@ -180,19 +180,7 @@ sf_status sf_attachment_get(sf_pool *pool, const sf_caller *caller, const char *
         PQclear(res);
         return SF_NOT_FOUND;
     }
-    snprintf(out->content_type, sizeof out->content_type, "%s", PQgetvalue(res, 0, 0));
-    snprintf(out->filename, sizeof out->filename, "%s", PQgetvalue(res, 0, 1));
-    snprintf(out->sha256, sizeof out->sha256, "%s", PQgetvalue(res, 0, 2));
-    size_t len = 0;
-    unsigned char *bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 3), &len);
-    out->data = bytes ? malloc(len ? len : 1) : NULL;
-    if (out->data) {
-        memcpy(out->data, bytes, len);
-        out->size = len;
-    } else {
-        status = SF_INTERNAL;
-    }
-    PQfreemem(bytes);
+    status = sf_material_content_from_row(res, 0, out);
     PQclear(res);
     return status;
 }

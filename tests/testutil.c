@@ -223,3 +223,16 @@ char *th_read_file(const char *path)
     fclose(f);
     return buf;
 }
+
+int th_server_stop_reporting(th_server *server)
+{
+    int status = th_server_stop(server);
+    server->pid = 0;
+    if (status != 0) {
+        char *log = th_read_file(server->log_path);
+        const char *report = log ? strstr(log, "==ERROR") : NULL;
+        fprintf(stderr, "server exit status %d\n%s\n", status, report ? report : "(no sanitizer report)");
+        free(log);
+    }
+    return status;
+}

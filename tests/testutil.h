@@ -53,6 +53,10 @@ int th_server_start(th_server *server, const char *database_url, const char *dat
 /* Sends SIGTERM and waits; returns the exit status (or -1 if it died of a signal). */
 int th_server_stop(th_server *server);
 
+/* Stops the server and returns its exit status; on a non-zero status prints the sanitizer
+ * report from its log, if there is one. */
+int th_server_stop_reporting(th_server *server);
+
 /* Reads a whole file into a NUL-terminated buffer; NULL on failure. */
 char *th_read_file(const char *path);
 
