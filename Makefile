@@ -12,6 +12,7 @@ run: build
 	@scripts/run.sh
 
 test: deps
+	@scripts/lint-openapi.sh
 	@scripts/test.sh
 	@SHIFAN_SANITIZE=1 scripts/test.sh
 
