@@ -243,3 +243,33 @@ void sf_auth_hash_end(sf_auth *auth)
 {
     sem_post(&auth->hashing);
 }
+
+int sf_api_token_new(char token[SF_API_TOKEN_LEN + 1])
+{
+    unsigned char raw[32];
+    char b64[48];
+    if (sf_random_bytes(raw, sizeof raw) != 0)
+        return -1;
+    int n = EVP_EncodeBlock((unsigned char *)b64, raw, sizeof raw);
+    memset(raw, 0, sizeof raw);
+    while (n > 0 && b64[n - 1] == '=')
+        b64[--n] = '\0';
+    for (int i = 0; i < n; i++)
+        b64[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
+    size_t prefix = strlen(SF_API_TOKEN_PREFIX);
+    if (prefix + (size_t)n != SF_API_TOKEN_LEN)
+        return -1;
+    memcpy(token, SF_API_TOKEN_PREFIX, prefix);
+    memcpy(token + prefix, b64, (size_t)n + 1);
+    memset(b64, 0, sizeof b64);
+    return 0;
+}
+
+void sf_api_token_hash(const char *token, char hash[65])
+{
+    unsigned char digest[32];
+    unsigned int len = 0;
+    EVP_Digest(token, strlen(token), digest, &len, EVP_sha256(), NULL);
+    for (int i = 0; i < 32; i++)
+        snprintf(hash + 2 * i, 3, "%02x", digest[i]);
+}

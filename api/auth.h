@@ -38,6 +38,14 @@ sf_status sf_auth_verify(sf_auth *auth, const char *token, long long now, sf_cal
 void sf_auth_hash_begin(sf_auth *auth);
 void sf_auth_hash_end(sf_auth *auth);
 
+/* API tokens for scripts: "sft_" and 43 characters of base64url (32 random bytes). Only
+ * their SHA-256 (hex) is stored. */
+#define SF_API_TOKEN_PREFIX "sft_"
+#define SF_API_TOKEN_LEN 47
+/* A new token into `token` (SF_API_TOKEN_LEN + 1 bytes); 0 or -1. */
+int sf_api_token_new(char token[SF_API_TOKEN_LEN + 1]);
+void sf_api_token_hash(const char *token, char hash[65]);
+
 /* Draws `n` random bytes from the CSPRNG; 0 or -1. */
 int sf_random_bytes(unsigned char *buf, size_t n);
 

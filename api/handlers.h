@@ -97,4 +97,9 @@ void sf_get_assessment_report(sf_ctx *ctx);
 void sf_put_summary_file(sf_ctx *ctx);
 void sf_get_summary_file(sf_ctx *ctx);
 
+/* api_tokens.c */
+void sf_post_api_token(sf_ctx *ctx);
+void sf_list_api_tokens(sf_ctx *ctx);
+void sf_delete_api_token(sf_ctx *ctx);
+
 #endif

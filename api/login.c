@@ -15,6 +15,7 @@
 #include "api/json_input.h"
 #include "api/problem.h"
 #include "domain/password.h"
+#include "persistence/api_tokens.h"
 #include "persistence/sessions.h"
 #include "persistence/users.h"
 
@@ -125,6 +126,15 @@ out:
 void sf_post_auth_revoke(sf_ctx *ctx)
 {
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    if (ctx->caller.api_token_id > 0) {
+        /* a script revoking its own API token */
+        sf_status st = sf_api_token_revoke(ctx->app->pool, &actor, &ctx->caller, ctx->caller.api_token_id);
+        if (st != SF_OK)
+            sf_reply_status(ctx, st, NULL, NULL);
+        else
+            sf_reply_no_content(ctx);
+        return;
+    }
     sf_status status = sf_session_revoke(ctx->app->pool, &actor, ctx->caller.jti, ctx->caller.token_expires_at);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, NULL, NULL);

@@ -18,6 +18,10 @@ sf_route sf_routes[] = {
     {"POST", "/v1/auth/revoke", sf_post_auth_revoke, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
     {"GET", "/v1/me", sf_get_me, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
 
+    {"POST", "/v1/api-tokens", sf_post_api_token, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
+    {"GET", "/v1/api-tokens", sf_list_api_tokens, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
+    {"DELETE", "/v1/api-tokens/:id", sf_delete_api_token, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
+
     {"POST", "/v1/organizations", sf_post_organization, SF_TOKEN, SF_ACT_MANAGE_ORGANIZATIONS, 0, 0},
     {"GET", "/v1/organizations", sf_list_organizations, SF_TOKEN, SF_ACT_READ_ORGANIZATIONS, 0, 0},
     {"GET", "/v1/organizations/:id", sf_get_organization, SF_TOKEN, SF_ACT_READ_ORGANIZATIONS, 0, 0},

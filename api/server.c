@@ -18,6 +18,7 @@
 #include "api/cors.h"
 #include "api/metrics.h"
 #include "api/problem.h"
+#include "persistence/api_tokens.h"
 #include "persistence/users.h"
 
 static sf_app *the_app;   /* one server per process; set by sf_server_start */
@@ -114,11 +115,20 @@ static int authenticate(sf_ctx *ctx)
     long long expires_at;
     int valid = 0;
     sf_status status = SF_INVALID;
-    if (token != NULL)
+    if (token != NULL && strncmp(token, SF_API_TOKEN_PREFIX, strlen(SF_API_TOKEN_PREFIX)) == 0) {
+        /* a script's API token: looked up by its hash; revoked or expired ones are gone */
+        char hash[65];
+        sf_api_token_hash(token, hash);
+        status = sf_api_token_authenticate(ctx->app->pool, hash, &ctx->caller);
+        valid = status == SF_OK;
+        if (status == SF_NOT_FOUND)
+            status = SF_INVALID;
+    } else if (token != NULL) {
         status = sf_auth_verify(ctx->app->auth, token, (long long)time(NULL), &ctx->caller, &expires_at);
-    if (status == SF_OK) {
-        ctx->caller.token_expires_at = expires_at;
-        status = sf_user_session_valid(ctx->app->pool, ctx->caller.user_id, ctx->caller.jti, &valid);
+        if (status == SF_OK) {
+            ctx->caller.token_expires_at = expires_at;
+            status = sf_user_session_valid(ctx->app->pool, ctx->caller.user_id, ctx->caller.jti, &valid);
+        }
     }
     if (status == SF_UNAVAILABLE) {
         sf_reply_status(ctx, status, NULL, NULL);
@@ -164,6 +174,9 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
         /* answered */
     } else if (route->action >= 0 && !sf_role_may(ctx.caller.role, (sf_action)route->action)) {
         sf_reply_problem(&ctx, 403, "your role may not do this");
+    } else if (route->access == SF_TOKEN && ctx.caller.api_token_id > 0 &&
+               !(ctx.caller.scopes & sf_scope_needed(req->http_verb, 0))) {
+        sf_reply_problem(&ctx, 403, "this API token's scopes do not allow this request");
     } else {
         route->handler(&ctx);
     }

@@ -144,3 +144,23 @@ sf_status sf_may_edit_application(const sf_caller *c, int64_t recommender_org, i
     }
     return SF_OK;
 }
+
+unsigned sf_scope_needed(const char *method, int import_route)
+{
+    if (import_route)
+        return SF_SCOPE_IMPORTS;
+    return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ? SF_SCOPE_READ : SF_SCOPE_WRITE;
+}
+
+unsigned sf_scope_parse(const char *name)
+{
+    if (name == NULL)
+        return 0;
+    if (strcmp(name, "read") == 0)
+        return SF_SCOPE_READ;
+    if (strcmp(name, "write") == 0)
+        return SF_SCOPE_WRITE;
+    if (strcmp(name, "imports") == 0)
+        return SF_SCOPE_IMPORTS;
+    return 0;
+}

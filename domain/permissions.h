@@ -56,7 +56,21 @@ typedef struct {
     char region_code[8];  /* the organisation's region: a city's code, else 210000 */
     char jti[40];         /* the token's id, for revocation */
     int64_t token_expires_at;  /* Unix seconds */
+    int64_t api_token_id;      /* > 0 when the caller is a script with an API token */
+    unsigned scopes;           /* an API token's SF_SCOPE_* bits; unused for a person's JWT */
 } sf_caller;
+
+/* What an API token may call (issue: tokens for scripts). A person's login token has no
+ * scopes and may call whatever the role may. */
+#define SF_SCOPE_READ 1u      /* GET */
+#define SF_SCOPE_WRITE 2u     /* every other method */
+#define SF_SCOPE_IMPORTS 4u   /* bulk imports */
+
+/* The scope a request needs: SF_SCOPE_READ for GET, SF_SCOPE_IMPORTS for an import route,
+ * SF_SCOPE_WRITE otherwise. */
+unsigned sf_scope_needed(const char *method, int import_route);
+/* Parses "read" | "write" | "imports"; 0 for anything else. */
+unsigned sf_scope_parse(const char *name);
 
 /* The organisation that decides a round: the province for a province-level round
  * (Art. 18, 19), a city for its own city-level round (Art. 26). */

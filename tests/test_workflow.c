@@ -1021,6 +1021,66 @@ START_TEST(each_role_finds_its_own_work_in_the_inbox)
 }
 END_TEST
 
+
+static char *new_api_token(int role, const char *scopes)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"name\":\"导入脚本\",\"scopes\":%s,\"expires_in_days\":30}", scopes);
+    th_response *r = expect(role, "POST", "/v1/api-tokens", body, 201);
+    char *t = strdup(str(r, "token"));
+    th_free(r);
+    ck_assert_uint_eq(strlen(t), 47);
+    ck_assert(strncmp(t, "sft_", 4) == 0);
+    return t;
+}
+
+static int status_with(const char *token, const char *method, const char *path, const char *body)
+{
+    th_response *r = th_json(port, method, path, token, body);
+    int st = r ? r->status : 0;
+    th_free(r);
+    return st;
+}
+
+START_TEST(api_tokens_are_scoped_expiring_and_revocable)
+{
+    char *reader = new_api_token(PROVINCE, "[\"read\"]");
+    char *writer = new_api_token(PROVINCE, "[\"write\"]");
+    const char *org = "{\"type\":\"assessor\",\"name\":\"脚本建立的评估机构\"}";
+    ck_assert_int_eq(status_with(reader, "GET", "/v1/platforms", NULL), 200);
+    ck_assert_int_eq(status_with(reader, "POST", "/v1/organizations", org), 403);   /* scope */
+    ck_assert_int_eq(status_with(writer, "POST", "/v1/organizations", org), 201);
+    ck_assert_int_eq(status_with(writer, "GET", "/v1/platforms", NULL), 403);       /* scope */
+    /* a token cannot mint tokens */
+    ck_assert_int_eq(status_with(writer, "POST", "/v1/api-tokens", "{\"name\":\"x\",\"scopes\":[\"read\"]}"), 403);
+    /* listed without the secret; only its hash is stored */
+    th_response *r = expect(PROVINCE, "GET", "/v1/api-tokens", NULL, 200);
+    ck_assert_ptr_null(strstr(r->body, reader + 4));
+    ck_assert_ptr_nonnull(strstr(r->body, "\"prefix\""));
+    long long id = json_integer_value(json_object_get(json_array_get(json_object_get(r->json, "items"), 0), "id"));
+    th_free(r);
+    char sql[512];
+    snprintf(sql, sizeof sql, "DO $$ BEGIN IF (SELECT count(*) FROM api_tokens WHERE token_hash = "
+             "encode(sha256(convert_to('%s', 'UTF8')), 'hex')) <> 1 OR (SELECT count(*) FROM api_tokens t "
+             "WHERE strpos(row_to_json(t)::text, '%s') > 0) <> 0 THEN RAISE EXCEPTION 'stored'; END IF; END $$",
+             reader, reader + 4);
+    admin_sql(sql);
+    /* revoked: refused at once; another organisation cannot revoke it */
+    char path[64];
+    snprintf(path, sizeof path, "/v1/api-tokens/%lld", id);
+    th_free(expect(SHENYANG, "DELETE", path, NULL, 404));
+    th_free(expect(PROVINCE, "DELETE", path, NULL, 204));
+    ck_assert_int_eq(status_with(reader, "GET", "/v1/platforms", NULL), 401);
+    /* expired: refused at once */
+    admin_sql("UPDATE api_tokens SET created_at = now() - interval '2 days', expires_at = now() - interval '1 second'");
+    ck_assert_int_eq(status_with(writer, "POST", "/v1/organizations", "{\"type\":\"assessor\",\"name\":\"过期\"}"), 401);
+    ck_assert_int_eq(status_with("sft_not-a-token-at-all-not-a-token-at-all-xxxx", "GET", "/v1/me", NULL), 401);
+    th_free(expect(PROVINCE, "POST", "/v1/api-tokens", "{\"name\":\"x\",\"scopes\":[\"admin\"]}", 422));
+    free(reader);
+    free(writer);
+}
+END_TEST
+
 START_TEST(the_server_is_still_up_and_stops_cleanly)
 {
     th_free(expect(-1, "GET", "/healthz", NULL, 200));
@@ -1055,6 +1115,7 @@ static Suite *workflow_suite(void)
     tcase_add_test(tc, the_public_finds_platforms_by_chinese_substrings);
     tcase_add_test(tc, the_summary_sheet_lists_a_recommenders_applications);
     tcase_add_test(tc, each_role_finds_its_own_work_in_the_inbox);
+    tcase_add_test(tc, api_tokens_are_scoped_expiring_and_revocable);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
     return s;

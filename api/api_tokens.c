@@ -1,0 +1,119 @@
+/*
+ * /v1/api-tokens: an organisation's user creates named, scoped, expiring tokens for its
+ * scripts (a city's yearly import, say). The token is shown once; only its hash is kept; a
+ * revoked or expired token stops working on the next request.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/auth.h"
+#include "api/handlers.h"
+#include "api/json_input.h"
+#include "api/problem.h"
+#include "api/views.h"
+#include "domain/accounts.h"
+#include "persistence/api_tokens.h"
+
+void sf_post_api_token(sf_ctx *ctx)
+{
+    static const char *const fields[] = {"name", "scopes", "expires_in_days", NULL};
+    if (ctx->caller.api_token_id > 0) {
+        sf_reply_problem(ctx, 403, "API tokens are created by a person logged in, not by another token");
+        return;
+    }
+    json_t *body = sf_json_body(ctx);
+    if (body == NULL)
+        return;
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_json_only(body, fields, &e);
+    const char *name = sf_json_string(body, "name", 1, &e);
+    long nl = name ? sf_utf8_length(name) : 1;
+    if (nl < 1 || nl > 100)
+        sf_errors_add(&e, "name", "must be 1-100 characters");
+    int64_t days = 90;
+    sf_json_int(body, "expires_in_days", 0, 1, 365, &days, &e);
+    json_t *scopes = json_object_get(body, "scopes");
+    char literal[64] = "{";
+    unsigned seen = 0;
+    if (!json_is_array(scopes) || json_array_size(scopes) == 0 || json_array_size(scopes) > 3) {
+        sf_errors_add(&e, "scopes", "must be a non-empty array of read, write, imports");
+    } else {
+        size_t i;
+        json_t *v;
+        json_array_foreach(scopes, i, v) {
+            unsigned bit = sf_scope_parse(json_string_value(v));
+            if (bit == 0 || (seen & bit)) {
+                sf_errors_add(&e, "scopes", "item %zu must be read, write or imports, each once", i);
+                continue;
+            }
+            seen |= bit;
+            if (strlen(literal) > 1)
+                strcat(literal, ",");
+            strcat(literal, json_string_value(v));
+        }
+        strcat(literal, "}");
+    }
+    if (sf_errors_any(&e)) {
+        sf_reply_errors(ctx, 422, "the token request is not valid", &e);
+        json_decref(body);
+        return;
+    }
+    char token[SF_API_TOKEN_LEN + 1], hash[65], prefix[16];
+    if (sf_api_token_new(token) != 0) {
+        json_decref(body);
+        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        return;
+    }
+    sf_api_token_hash(token, hash);
+    snprintf(prefix, sizeof prefix, "%.12s", token);
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    char *doc = NULL;
+    sf_status status = sf_api_token_create(ctx->app->pool, &actor, name, literal, (int)days, hash, prefix, &doc, &e);
+    json_decref(body);
+    json_t *json = status == SF_OK ? json_loads(doc, 0, NULL) : NULL;
+    free(doc);
+    if (json == NULL) {
+        memset(token, 0, sizeof token);
+        sf_reply_status(ctx, status == SF_OK ? SF_INTERNAL : status, NULL, &e);
+        return;
+    }
+    /* the only time the token is ever shown */
+    json_object_set_new(json, "token", json_string(token));
+    memset(token, 0, sizeof token);
+    sf_reply_json(ctx, 201, json);
+}
+
+void sf_list_api_tokens(sf_ctx *ctx)
+{
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_page page;
+    sf_page_read(ctx, &page, &e);
+    const char *st = sf_param(ctx, "status");
+    if (st && strcmp(st, "active") && strcmp(st, "expired") && strcmp(st, "revoked"))
+        sf_errors_add(&e, "status", "must be active, expired or revoked");
+    if (sf_errors_any(&e)) {
+        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+        return;
+    }
+    char *items;
+    int64_t next;
+    sf_status status = sf_api_token_list(ctx->app->pool, &ctx->caller, st, page.after_id, page.limit, &items, &next);
+    if (status != SF_OK)
+        sf_reply_status(ctx, status, NULL, NULL);
+    else
+        sf_reply_page(ctx, items, next);
+}
+
+void sf_delete_api_token(sf_ctx *ctx)
+{
+    int64_t id = sf_path_id(ctx, "id");
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    sf_status status = id > 0 ? sf_api_token_revoke(ctx->app->pool, &actor, &ctx->caller, id) : SF_NOT_FOUND;
+    if (status != SF_OK)
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such token in this organisation" : NULL, NULL);
+    else
+        sf_reply_no_content(ctx);
+}
