@@ -16,6 +16,7 @@
 #include "domain/eligibility.h"
 #include "domain/regions.h"
 #include "persistence/awards.h"
+#include "persistence/changes.h"
 
 static int is_award_status(const char *s)
 {
@@ -248,4 +249,33 @@ void sf_get_audit_verify(sf_ctx *ctx)
     }
     sf_reply_json(ctx, 200, json_pack("{s:b, s:I, s:o}", "ok", ok, "checked", (json_int_t)checked, "first_broken",
                                       ok ? json_null() : json_integer(first_broken)));
+}
+
+/* GET /v1/public/changes?after=<cursor>: the registry's and the notices' changes in commit
+ * order, for the portal back end to mirror them. The cursor is opaque to clients in spirit
+ * but plain: the audit sequence number, which never skips or repeats. */
+void sf_get_changes(sf_ctx *ctx)
+{
+    sf_errors e;
+    sf_errors_init(&e);
+    int64_t after = sf_query_int(ctx, "after", 0, INT64_MAX / 2, &e);
+    int64_t limit = sf_param(ctx, "limit") ? sf_query_int(ctx, "limit", 1, 1000, &e) : 100;
+    if (sf_errors_any(&e)) {
+        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+        return;
+    }
+    char *items = NULL;
+    int64_t last = 0;
+    sf_status status = sf_changes_after(ctx->app->pool, after, (int)limit, &items, &last);
+    json_t *list = status == SF_OK ? json_loads(items, 0, NULL) : NULL;
+    free(items);
+    if (status == SF_OK && list == NULL)
+        status = SF_INTERNAL;
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, NULL, NULL);
+        return;
+    }
+    char cursor[24];
+    snprintf(cursor, sizeof cursor, "%lld", (long long)last);
+    sf_reply_json(ctx, 200, json_pack("{s:o, s:s}", "items", list, "next_cursor", cursor));
 }

@@ -75,6 +75,7 @@ void sf_get_registry_entry(sf_ctx *ctx);
 void sf_get_registry_csv(sf_ctx *ctx);
 void sf_list_audit(sf_ctx *ctx);
 void sf_get_audit_verify(sf_ctx *ctx);
+void sf_get_changes(sf_ctx *ctx);
 
 /* materials.c */
 void sf_post_material(sf_ctx *ctx);

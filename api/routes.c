@@ -68,6 +68,7 @@ sf_route sf_routes[] = {
     {"GET", "/v1/awards/:id", sf_get_award, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
     {"POST", "/v1/awards/:id/revoke", sf_post_revoke_award, SF_TOKEN, SF_ACT_DECIDE, 0, 0},
     {"GET", "/v1/public/platforms", sf_list_registry, SF_PUBLIC, NO_ACTION, 0, 0},
+    {"GET", "/v1/public/changes", sf_get_changes, SF_PUBLIC, NO_ACTION, 0, 0},
     {"GET", "/v1/public/platforms.csv", sf_get_registry_csv, SF_PUBLIC, NO_ACTION, 0, 0},
     {"GET", "/v1/public/platforms/:id", sf_get_registry_entry, SF_PUBLIC, NO_ACTION, 0, 0},
     {"GET", "/v1/audit-events/verify", sf_get_audit_verify, SF_TOKEN, SF_ACT_READ_AUDIT, 0, 0},

@@ -1081,6 +1081,108 @@ START_TEST(api_tokens_are_scoped_expiring_and_revocable)
 }
 END_TEST
 
+
+typedef struct {
+    long long platform;
+    int round;
+} patch_job;
+
+static void *patch_thread(void *p)
+{
+    patch_job *j = p;
+    for (int i = 0; i < 5; i++) {
+        char path[64], body[128];
+        snprintf(path, sizeof path, "/v1/platforms/%lld", j->platform);
+        snprintf(body, sizeof body, "{\"operator\":{\"address\":\"辽宁省第%d号楼%d室\"}}", j->round, i);
+        th_response *r = th_json(port, "PATCH", path, tokens[PROVINCE], body);
+        th_free(r);
+    }
+    return NULL;
+}
+
+/* Reads the whole feed from `after`, page by page, appending cursors; returns the count. */
+static size_t read_feed(long long after, int limit, long long *cursors, size_t cap)
+{
+    size_t n = 0;
+    for (;;) {
+        char path[96];
+        snprintf(path, sizeof path, "/v1/public/changes?after=%lld&limit=%d", after, limit);
+        th_response *r = expect(-1, "GET", path, NULL, 200);
+        json_t *items = json_object_get(r->json, "items");
+        size_t k;
+        json_t *it;
+        json_array_foreach(items, k, it) {
+            long long c = json_integer_value(json_object_get(it, "cursor"));
+            ck_assert_msg(c > after, "cursor %lld not after %lld", c, after);
+            if (n < cap)
+                cursors[n++] = c;
+            after = c;
+        }
+        long long next = atoll(str(r, "next_cursor"));
+        size_t got = json_array_size(items);
+        th_free(r);
+        if (got == 0 && next == after)
+            break;
+        after = next;
+    }
+    return n;
+}
+
+START_TEST(the_change_feed_never_skips_or_repeats)
+{
+    long long all[4096], paged[4096];
+    size_t n = read_feed(0, 1000, all, 4096);
+    ck_assert_uint_gt(n, 5);
+    ck_assert_uint_eq(read_feed(0, 3, paged, 4096), n);          /* small pages: the same events */
+    for (size_t i = 0; i < n; i++)
+        ck_assert_int_eq(paged[i], all[i]);
+    /* every title awarded so far appears once as platform_awarded */
+    th_response *r = expect(-1, "GET", "/v1/public/changes?after=0&limit=1000", NULL, 200);
+    int awarded = 0;
+    size_t k;
+    json_t *it;
+    json_array_foreach(json_object_get(r->json, "items"), k, it)
+        awarded += strcmp(json_string_value(json_object_get(it, "kind")), "platform_awarded") == 0;
+    th_free(r);
+    r = expect(PROVINCE, "GET", "/v1/awards?limit=100", NULL, 200);
+    ck_assert_int_eq(awarded, (int)json_array_size(json_object_get(r->json, "items")));
+    /* concurrent writers while a reader follows the feed */
+    patch_job jobs[4];
+    pthread_t threads[4];
+    for (int i = 0; i < 4; i++) {
+        json_t *award = json_array_get(json_object_get(r->json, "items"), (size_t)i % json_array_size(json_object_get(r->json, "items")));
+        jobs[i] = (patch_job){json_integer_value(json_object_get(award, "platform_id")), i};
+        pthread_create(&threads[i], NULL, patch_thread, &jobs[i]);
+    }
+    th_free(r);
+    long long start = all[n - 1], seen[4096];
+    size_t nseen = 0;
+    long long after = start;
+    for (int polls = 0; polls < 200; polls++) {
+        char path[96];
+        snprintf(path, sizeof path, "/v1/public/changes?after=%lld&limit=7", after);
+        th_response *p = expect(-1, "GET", path, NULL, 200);
+        json_array_foreach(json_object_get(p->json, "items"), k, it) {
+            long long c = json_integer_value(json_object_get(it, "cursor"));
+            ck_assert(c > after);
+            seen[nseen++] = c;
+            after = c;
+        }
+        th_free(p);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(threads[i], NULL);
+    nseen += read_feed(after, 7, seen + nseen, 4096 - nseen);
+    long long final[4096];
+    size_t nfinal = read_feed(start, 1000, final, 4096);
+    ck_assert_uint_eq(nseen, nfinal);                            /* none missed, none twice */
+    for (size_t i = 0; i < nfinal; i++)
+        ck_assert_int_eq(seen[i], final[i]);
+    ck_assert_uint_ge(nfinal, 20);                               /* 4 writers x 5 changes */
+    th_free(expect(-1, "GET", "/v1/public/changes?after=-1", NULL, 422));
+}
+END_TEST
+
 START_TEST(the_server_is_still_up_and_stops_cleanly)
 {
     th_free(expect(-1, "GET", "/healthz", NULL, 200));
@@ -1116,6 +1218,7 @@ static Suite *workflow_suite(void)
     tcase_add_test(tc, the_summary_sheet_lists_a_recommenders_applications);
     tcase_add_test(tc, each_role_finds_its_own_work_in_the_inbox);
     tcase_add_test(tc, api_tokens_are_scoped_expiring_and_revocable);
+    tcase_add_test(tc, the_change_feed_never_skips_or_repeats);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
     return s;
