@@ -103,4 +103,7 @@ void sf_post_api_token(sf_ctx *ctx);
 void sf_list_api_tokens(sf_ctx *ctx);
 void sf_delete_api_token(sf_ctx *ctx);
 
+/* imports.c */
+void sf_post_import_platforms(sf_ctx *ctx);
+
 #endif

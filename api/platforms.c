@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/handlers.h"
+#include "api/platform_input.h"
 #include "api/json_input.h"
 #include "api/problem.h"
 #include "api/views.h"
@@ -53,10 +54,8 @@ static void check_text(const char *field, const char *value, long max, sf_errors
         sf_errors_add(e, field, "must be 1-%ld characters", max);
 }
 
-/* Reads the fields of a platform body; for a PATCH (`partial`) every field is optional and
- * region_code may not change. */
-static void read_platform(json_t *body, int partial, sf_platform_fields *f, char *functions, size_t flen,
-                          sf_errors *e)
+void sf_platform_fields_read(json_t *body, int partial, sf_platform_fields *f, char *functions, size_t flen,
+                             sf_errors *e)
 {
     static const char *const fields[] = {"name", "region_code", "functions", "operator", NULL};
     static const char *const op_fields[] = {"name", "credit_code", "established_on", "address", NULL};
@@ -125,7 +124,7 @@ void sf_post_platform(sf_ctx *ctx)
     sf_errors_init(&e);
     sf_platform_fields f;
     char functions[128];
-    read_platform(body, 0, &f, functions, sizeof functions, &e);
+    sf_platform_fields_read(body, 0, &f, functions, sizeof functions, &e);
     if (sf_errors_any(&e)) {
         sf_reply_errors(ctx, 422, "the platform is not valid", &e);
         goto out;
@@ -193,7 +192,7 @@ void sf_patch_platform(sf_ctx *ctx)
     sf_errors_init(&e);
     sf_platform_fields f;
     char functions[128];
-    read_platform(body, 1, &f, functions, sizeof functions, &e);
+    sf_platform_fields_read(body, 1, &f, functions, sizeof functions, &e);
     if (sf_errors_any(&e)) {
         sf_reply_errors(ctx, 422, "the change is not valid", &e);
         goto out;

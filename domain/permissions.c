@@ -58,6 +58,7 @@ static const unsigned allowed[SF_ACT__COUNT] = {
     [SF_ACT_ASSESS] = T,
     [SF_ACT_SUPERVISE] = C,
     [SF_ACT_READ_COMPLIANCE] = P | C | S,
+    [SF_ACT_IMPORT] = P | C,
 };
 
 int sf_role_may(sf_role role, sf_action action)

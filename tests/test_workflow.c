@@ -5,6 +5,7 @@
  * its edge.
  */
 #include <check.h>
+#include <iconv.h>
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -1183,6 +1184,169 @@ START_TEST(the_change_feed_never_skips_or_repeats)
 }
 END_TEST
 
+
+/* A JSON array of `n` platforms of 沈阳 named <stem><i>, codes from `serial0`; row `bad`
+ * (1-based, 0 for none) gets a wrong check character. */
+static char *platform_rows(const char *stem, int n, int serial0, int bad)
+{
+    size_t cap = (size_t)n * 400 + 16, len = 0;
+    char *out = malloc(cap);
+    len += (size_t)snprintf(out + len, cap - len, "[");
+    for (int i = 1; i <= n; i++) {
+        char code[19];
+        credit_code(code, serial0 + i);
+        if (i == bad)
+            code[17] = code[17] == '0' ? '1' : '0';
+        len += (size_t)snprintf(out + len, cap - len,
+                                "%s{\"name\":\"%s%d\",\"region_code\":\"210100\",\"functions\":[\"information\"],"
+                                "\"operator\":{\"name\":\"%s运营公司%d\",\"credit_code\":\"%s\"}}",
+                                i > 1 ? "," : "", stem, i, stem, i, code);
+    }
+    snprintf(out + len, cap - len, "]");
+    return out;
+}
+
+static long long platforms_named(int role, const char *utf8_q_escaped)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/v1/platforms?limit=100&q=%s", utf8_q_escaped);
+    th_response *r = expect(role, "GET", path, NULL, 200);
+    long long n = (long long)json_array_size(json_object_get(r->json, "items"));
+    th_free(r);
+    return n;
+}
+
+static th_response *import(int role, const char *query, const char *ct, const char *body, size_t len, const char *key)
+{
+    char path[128], headers[256] = "";
+    snprintf(path, sizeof path, "/v1/imports/platforms%s", query);
+    if (key)
+        snprintf(headers, sizeof headers, "Idempotency-Key: %s\r\n", key);
+    th_response *r = th_request(port, "POST", path, tokens[role], ct, body, len, headers);
+    ck_assert_ptr_nonnull(r);
+    return r;
+}
+
+START_TEST(imports_are_all_or_nothing_and_idempotent)
+{
+    /* 导入 = %E5%AF%BC%E5%85%A5 */
+    char *rows = platform_rows("导入平台", 1000, 100000, 537);
+    th_response *r = import(SHENYANG, "", "application/json", rows, strlen(rows), NULL);
+    ck_assert_int_eq(r->status, 422);
+    json_t *errors = json_object_get(r->json, "errors");
+    ck_assert_uint_eq(json_array_size(errors), 1);                  /* exactly the bad row */
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(errors, 0), "row")), 537);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(errors, 0), "field")), "operator.credit_code");
+    th_free(r);
+    ck_assert_int_eq(platforms_named(SHENYANG, "%E5%AF%BC%E5%85%A5"), 0);   /* nothing written */
+    free(rows);
+
+    rows = platform_rows("导入平台", 1000, 100000, 0);
+    r = import(SHENYANG, "?dry_run=true", "application/json", rows, strlen(rows), NULL);
+    ck_assert_int_eq(r->status, 200);
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "valid_rows")), 1000);
+    th_free(r);
+    ck_assert_int_eq(platforms_named(SHENYANG, "%E5%AF%BC%E5%85%A5"), 0);   /* a dry run writes nothing */
+
+    r = import(SHENYANG, "", "application/json", rows, strlen(rows), "yearly-2026-a");
+    ck_assert_msg(r->status == 201, "%s", r->body);
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "imported")), 1000);
+    char first_answer[64];
+    snprintf(first_answer, sizeof first_answer, "%lld",
+             (long long)json_integer_value(json_array_get(json_object_get(r->json, "ids"), 0)));
+    th_free(r);
+    /* the retry answers the same and imports nothing twice */
+    r = import(SHENYANG, "", "application/json", rows, strlen(rows), "yearly-2026-a");
+    ck_assert_int_eq(r->status, 201);
+    char replayed[16];
+    ck_assert_ptr_nonnull(th_header(r, "Idempotent-Replayed", replayed, sizeof replayed));
+    char id0[64];
+    snprintf(id0, sizeof id0, "%lld", (long long)json_integer_value(json_array_get(json_object_get(r->json, "ids"), 0)));
+    ck_assert_str_eq(id0, first_answer);
+    th_free(r);
+    /* without the key, the same rows clash with what exists: nothing is written */
+    r = import(SHENYANG, "", "application/json", rows, strlen(rows), NULL);
+    ck_assert_int_eq(r->status, 409);
+    th_free(r);
+    free(rows);
+    rows = platform_rows("另一批", 2, 200000, 0);
+    r = import(SHENYANG, "", "application/json", rows, strlen(rows), "yearly-2026-a");
+    ck_assert_int_eq(r->status, 422);                               /* a key reused for another body */
+    th_free(r);
+    free(rows);
+
+    /* a city imports into its own region only; an association not at all */
+    char valid[19], other[512];
+    credit_code(valid, 300500);
+    snprintf(other, sizeof other, "[{\"name\":\"大连的平台\",\"region_code\":\"210200\",\"functions\":[\"training\"],"
+             "\"operator\":{\"name\":\"某公司\",\"credit_code\":\"%s\"}}]", valid);
+    r = import(SHENYANG, "", "application/json", other, strlen(other), NULL);
+    ck_assert_int_eq(r->status, 422);
+    ck_assert_ptr_nonnull(strstr(r->body, "\"row\":1"));
+    ck_assert_ptr_nonnull(strstr(r->body, "region_code"));
+    th_free(r);
+    r = import(ASSOCIATION, "", "application/json", other, strlen(other), NULL);
+    ck_assert_int_eq(r->status, 403);
+    th_free(r);
+}
+END_TEST
+
+START_TEST(csv_imports_in_utf8_and_gb18030)
+{
+    char code1[19], code2[19];
+    credit_code(code1, 300001);
+    credit_code(code2, 300002);
+    /* UTF-8 with a BOM; quotes doubled inside a quoted name, a comma inside a quoted address */
+    char fixed[1024];
+    snprintf(fixed, sizeof fixed,
+             "\xEF\xBB\xBF" "name,region_code,functions,operator_name,credit_code,established_on,address\r\n"
+             "\"铁西区\"\"智造\"\"服务平台\",210100,technology;training,沈阳铁西智造有限公司,%s,2016-05-01,"
+             "\"沈阳市铁西区, 北二路\"\r\n", code1);
+    th_response *r = import(SHENYANG, "", "text/csv", fixed, strlen(fixed), NULL);
+    ck_assert_msg(r->status == 201, "%s", r->body);
+    th_free(r);
+    /* GB18030, as Excel saves it on Chinese Windows, detected without a charset */
+    char utf8[512];
+    snprintf(utf8, sizeof utf8, "name,region_code,functions,operator_name,credit_code,established_on,address\n"
+                                "沈河区创业孵化平台,210100,entrepreneurship,沈阳沈河孵化器有限公司,%s,,沈阳市沈河区\n", code2);
+    iconv_t cd = iconv_open("GB18030", "UTF-8");
+    char gb[512], *in = utf8, *out = gb;
+    size_t in_left = strlen(utf8), out_left = sizeof gb;
+    ck_assert(iconv(cd, &in, &in_left, &out, &out_left) != (size_t)-1);
+    iconv_close(cd);
+    size_t gb_len = sizeof gb - out_left;
+    r = import(SHENYANG, "", "text/csv", gb, gb_len, NULL);
+    ck_assert_msg(r->status == 201, "%s", r->body);
+    long long id = json_integer_value(json_array_get(json_object_get(r->json, "ids"), 0));
+    th_free(r);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/platforms/%lld", id);
+    r = expect(SHENYANG, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "name"), "沈河区创业孵化平台");                 /* the Chinese round-trips exactly */
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "operator"), "name")),
+                     "沈阳沈河孵化器有限公司");
+    th_free(r);
+    r = import(SHENYANG, "", "text/csv", "a,b\n1,2\n", 8, NULL);
+    ck_assert_int_eq(r->status, 422);                                        /* not the header */
+    th_free(r);
+    r = import(SHENYANG, "", "text/plain", "x", 1, NULL);
+    ck_assert_int_eq(r->status, 415);
+    th_free(r);
+}
+END_TEST
+
+START_TEST(ten_thousand_rows_import_in_one_request)
+{
+    char *rows = platform_rows("万行平台", 10000, 400000, 0);
+    th_response *r = import(PROVINCE, "", "application/json", rows, strlen(rows), NULL);
+    ck_assert_msg(r->status == 201, "%.300s", r->body);
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "imported")), 10000);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "ids")), 10000);
+    th_free(r);
+    free(rows);
+}
+END_TEST
+
 START_TEST(the_server_is_still_up_and_stops_cleanly)
 {
     th_free(expect(-1, "GET", "/healthz", NULL, 200));
@@ -1219,6 +1383,9 @@ static Suite *workflow_suite(void)
     tcase_add_test(tc, each_role_finds_its_own_work_in_the_inbox);
     tcase_add_test(tc, api_tokens_are_scoped_expiring_and_revocable);
     tcase_add_test(tc, the_change_feed_never_skips_or_repeats);
+    tcase_add_test(tc, imports_are_all_or_nothing_and_idempotent);
+    tcase_add_test(tc, csv_imports_in_utf8_and_gb18030);
+    tcase_add_test(tc, ten_thousand_rows_import_in_one_request);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
     return s;

@@ -1,0 +1,379 @@
+/*
+ * POST /v1/imports/platforms: a city's (or the province's) yearly import of platforms, as a
+ * JSON array of platform bodies or as CSV (UTF-8 with or without a BOM, or GB18030 — what
+ * Excel writes on Chinese Windows — declared by charset or detected). Every row is checked
+ * as POST /v1/platforms checks one, every problem is reported at once by row, field and
+ * message, and then all rows are written in one statement or none. ?dry_run=true checks
+ * without writing; an Idempotency-Key makes a retry answer what the first request answered.
+ */
+#include <iconv.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/handlers.h"
+#include "api/platform_input.h"
+#include "api/problem.h"
+#include "api/views.h"
+#include "domain/accounts.h"
+#include "persistence/imports.h"
+
+#define MAX_ROWS 20000
+#define MAX_REPORTED_ERRORS 1000
+#define CSV_HEADER "name,region_code,functions,operator_name,credit_code,established_on,address"
+
+/* ---- CSV (RFC 4180) ---- */
+
+/* Splits `text` into records of fields. Returns a JSON array of arrays of strings, or NULL
+ * (with *error_line) when a quoted field never closes. */
+static json_t *csv_parse(const char *text, size_t len, int *error_line)
+{
+    json_t *rows = json_array(), *row = json_array();
+    sf_buf field = {0};
+    int line = 1, quoted = 0, at_start = 1;
+    for (size_t i = 0; i <= len; i++) {
+        char c = i < len ? text[i] : '\n';
+        int end = i == len;
+        if (quoted) {
+            if (end) {
+                *error_line = line;
+                free(field.data);
+                json_decref(row);
+                json_decref(rows);
+                return NULL;
+            }
+            if (c == '"' && i + 1 < len && text[i + 1] == '"') {
+                sf_buf_add(&field, "\"", 1);
+                i++;
+            } else if (c == '"') {
+                quoted = 0;
+            } else {
+                if (c == '\n')
+                    line++;
+                sf_buf_add(&field, &c, 1);
+            }
+            continue;
+        }
+        if (c == '"' && at_start) {
+            quoted = 1;
+            at_start = 0;
+            continue;
+        }
+        if (c == ',' || c == '\n' || c == '\r') {
+            if (c == '\r' && i + 1 < len && text[i + 1] == '\n')
+                continue;   /* the \n ends the record */
+            json_array_append_new(row, json_stringn(field.data ? field.data : "", field.len));
+            field.len = 0;
+            at_start = 1;
+            if (c != ',') {
+                /* a record ends; an empty last line is not a record */
+                if (!(end && json_array_size(row) == 1 && json_string_length(json_array_get(row, 0)) == 0))
+                    json_array_append_new(rows, row);
+                else
+                    json_decref(row);
+                row = json_array();
+                line++;
+            }
+            continue;
+        }
+        at_start = 0;
+        sf_buf_add(&field, &c, 1);
+    }
+    json_decref(row);
+    free(field.data);
+    return rows;
+}
+
+/* The body as UTF-8: a BOM dropped; GB18030 (declared, or when the bytes are not UTF-8)
+ * converted. Returns an allocated string, or NULL when it is neither. */
+static char *to_utf8(const char *body, size_t len, const char *content_type)
+{
+    const char *charset = content_type ? strcasestr(content_type, "charset=") : NULL;
+    int gb = charset && (strncasecmp(charset + 8, "gb18030", 7) == 0 || strncasecmp(charset + 8, "gbk", 3) == 0 ||
+                         strncasecmp(charset + 8, "gb2312", 6) == 0);
+    if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0) {
+        body += 3;
+        len -= 3;
+    }
+    char *copy = malloc(len + 1);
+    if (copy == NULL)
+        return NULL;
+    memcpy(copy, body, len);
+    copy[len] = '\0';
+    if (!gb && strlen(copy) == len && sf_utf8_length(copy) >= 0)
+        return copy;
+    /* GB18030 → UTF-8: at most 2 bytes become 3, 4 bytes stay 4 */
+    free(copy);
+    iconv_t cd = iconv_open("UTF-8", "GB18030");
+    if (cd == (iconv_t)-1)
+        return NULL;
+    size_t out_len = len * 2 + 1, in_left = len, out_left = out_len - 1;
+    char *out = malloc(out_len), *in = (char *)(uintptr_t)body, *o = out;
+    if (out == NULL || iconv(cd, &in, &in_left, &o, &out_left) == (size_t)-1) {
+        iconv_close(cd);
+        free(out);
+        return NULL;
+    }
+    iconv_close(cd);
+    *o = '\0';
+    if (sf_utf8_length(out) < 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* CSV records to platform bodies, as POST /v1/platforms takes them. */
+static json_t *csv_to_bodies(json_t *records, json_t *errors)
+{
+    json_t *bodies = json_array();
+    size_t i;
+    json_t *rec;
+    json_array_foreach(records, i, rec) {
+        if (i == 0)
+            continue;   /* the header, checked by the caller */
+        if (json_array_size(rec) != 7) {
+            json_array_append_new(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)i, "field", "*",
+                                                    "message", "must have the 7 columns of the header"));
+            json_array_append_new(bodies, json_object());
+            continue;
+        }
+        const char *f[7];
+        for (int k = 0; k < 7; k++)
+            f[k] = json_string_value(json_array_get(rec, (size_t)k));
+        json_t *functions = json_array();
+        for (const char *p = f[2]; *p;) {
+            size_t n = strcspn(p, ";");
+            if (n > 0)
+                json_array_append_new(functions, json_stringn(p, n));
+            p += n;
+            if (*p == ';')
+                p++;
+        }
+        json_t *op = json_pack("{s:s, s:s}", "name", f[3], "credit_code", f[4]);
+        if (f[5][0] != '\0')
+            json_object_set_new(op, "established_on", json_string(f[5]));
+        if (f[6][0] != '\0')
+            json_object_set_new(op, "address", json_string(f[6]));
+        json_array_append_new(bodies, json_pack("{s:s, s:s, s:o, s:o}", "name", f[0], "region_code", f[1],
+                                                "functions", functions, "operator", op));
+    }
+    return bodies;
+}
+
+static void hash_request(const sf_ctx *ctx, int dry_run, char out[65])
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned char digest[32];
+    unsigned int len = 0;
+    const char *ct = sf_header(ctx, "Content-Type");
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    EVP_DigestUpdate(md, ct ? ct : "", ct ? strlen(ct) : 0);
+    EVP_DigestUpdate(md, dry_run ? "\1" : "\0", 1);
+    EVP_DigestUpdate(md, ctx->req->binary_body, ctx->req->binary_body_length);
+    EVP_DigestFinal_ex(md, digest, &len);
+    EVP_MD_CTX_free(md);
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+}
+
+/* Answers, and remembers the answer under the Idempotency-Key if there is one. */
+static void answer(sf_ctx *ctx, int status, json_t *body, const char *key, const char *hash)
+{
+    if (key != NULL && status < 500) {
+        char *text = json_dumps(body, JSON_COMPACT);
+        if (text)
+            sf_idempotency_put(ctx->app->pool, ctx->caller.org_id, key, hash, status, text);
+        free(text);
+    }
+    if (status >= 400) {
+        char *text = json_dumps(body, JSON_COMPACT);
+        json_decref(body);
+        ulfius_set_binary_body_response(ctx->res, (unsigned)status, text ? text : "", text ? strlen(text) : 0);
+        free(text);
+        sf_set_header(ctx, "Content-Type", "application/problem+json");
+        return;
+    }
+    sf_reply_json(ctx, status, body);
+}
+
+static json_t *problem(int status, const char *slug, const char *title, const char *detail, json_t *errors)
+{
+    char type[64];
+    snprintf(type, sizeof type, "urn:shifan:problem:%s", slug);
+    json_t *p = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", title, "status", status, "detail", detail);
+    if (errors)
+        json_object_set_new(p, "errors", errors);
+    return p;
+}
+
+void sf_post_import_platforms(sf_ctx *ctx)
+{
+    const char *dry = sf_param(ctx, "dry_run");
+    int dry_run = dry && (strcmp(dry, "true") == 0 || strcmp(dry, "1") == 0);
+    const char *key = sf_header(ctx, "Idempotency-Key");
+    char hash[65] = "";
+    if (key != NULL && (strlen(key) < 1 || strlen(key) > 200)) {
+        sf_reply_problem(ctx, 400, "Idempotency-Key must be 1-200 characters");
+        return;
+    }
+    if (key != NULL) {
+        hash_request(ctx, dry_run, hash);
+        int same = 0, status = 0;
+        char *earlier = NULL;
+        sf_status st = sf_idempotency_get(ctx->app->pool, ctx->caller.org_id, key, hash, &same, &status, &earlier);
+        if (st == SF_OK && !same) {
+            free(earlier);
+            sf_reply_problem(ctx, 422, "this Idempotency-Key was used for another request");
+            return;
+        }
+        if (st == SF_OK) {
+            /* the first answer, again: nothing is imported twice */
+            ulfius_set_binary_body_response(ctx->res, (unsigned)status, earlier, strlen(earlier));
+            free(earlier);
+            sf_set_header(ctx, "Content-Type", status >= 400 ? "application/problem+json" : "application/json");
+            sf_set_header(ctx, "Idempotent-Replayed", "true");
+            return;
+        }
+        if (st != SF_NOT_FOUND) {
+            sf_reply_status(ctx, st, NULL, NULL);
+            return;
+        }
+    }
+
+    const char *ct = sf_header(ctx, "Content-Type");
+    json_t *errors = json_array(), *bodies = NULL;
+    if (ct && strncasecmp(ct, "application/json", 16) == 0) {
+        json_error_t jerr;
+        bodies = json_loadb(ctx->req->binary_body, ctx->req->binary_body_length, JSON_REJECT_DUPLICATES, &jerr);
+        if (!json_is_array(bodies)) {
+            json_decref(bodies);
+            json_decref(errors);
+            sf_reply_problem(ctx, 400, "the body must be a JSON array of platforms (UTF-8, no duplicate keys)");
+            return;
+        }
+    } else if (ct && strncasecmp(ct, "text/csv", 8) == 0) {
+        char *text = to_utf8(ctx->req->binary_body, ctx->req->binary_body_length, ct);
+        if (text == NULL) {
+            json_decref(errors);
+            sf_reply_problem(ctx, 400, "the CSV is neither UTF-8 nor GB18030");
+            return;
+        }
+        int bad_line = 0;
+        json_t *records = csv_parse(text, strlen(text), &bad_line);
+        free(text);
+        if (records == NULL) {
+            json_decref(errors);
+            char detail[96];
+            snprintf(detail, sizeof detail, "a quoted field opened on line %d never closes", bad_line);
+            sf_reply_problem(ctx, 400, detail);
+            return;
+        }
+        json_t *header = json_array_get(records, 0);
+        char head[256] = "";
+        for (size_t k = 0; k < json_array_size(header); k++) {
+            if (k)
+                strncat(head, ",", sizeof head - strlen(head) - 1);
+            strncat(head, json_string_value(json_array_get(header, k)), sizeof head - strlen(head) - 1);
+        }
+        if (strcmp(head, CSV_HEADER) != 0) {
+            json_decref(records);
+            json_decref(errors);
+            sf_reply_problem(ctx, 422, "the first line must be the header " CSV_HEADER);
+            return;
+        }
+        bodies = csv_to_bodies(records, errors);
+        json_decref(records);
+    } else {
+        json_decref(errors);
+        sf_reply_problem(ctx, 415, "send a JSON array (application/json) or CSV (text/csv)");
+        return;
+    }
+    size_t n = json_array_size(bodies);
+    if (n == 0 || n > MAX_ROWS) {
+        json_decref(bodies);
+        json_decref(errors);
+        char detail[96];
+        snprintf(detail, sizeof detail, "an import holds 1-%d rows", MAX_ROWS);
+        sf_reply_problem(ctx, 422, detail);
+        return;
+    }
+
+    /* every row, as POST /v1/platforms checks one; rows are numbered from 1, header excluded */
+    json_t *rows = json_array();
+    size_t i;
+    json_t *body;
+    json_array_foreach(bodies, i, body) {
+        sf_errors e;
+        sf_errors_init(&e);
+        sf_platform_fields f;
+        char functions[128];
+        if (!json_is_object(body)) {
+            sf_errors_add(&e, "*", "must be a platform object");
+        } else if (json_object_size(body) > 0) {
+            sf_platform_fields_read(body, 0, &f, functions, sizeof functions, &e);
+            if (!sf_errors_any(&e) && ctx->caller.role == SF_ROLE_CITY && strcmp(f.region_code, ctx->caller.region_code) != 0)
+                sf_errors_add(&e, "region_code", "a city imports platforms of its own region only (Art. 15)");
+        }
+        for (size_t k = 0; k < e.count && json_array_size(errors) < MAX_REPORTED_ERRORS; k++)
+            json_array_append_new(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)(i + 1), "field",
+                                                    e.items[k].field, "message", e.items[k].message));
+        if (!sf_errors_any(&e) && json_object_size(body) > 0) {
+            json_t *functions_list = json_deep_copy(json_object_get(body, "functions"));
+            json_t *row = json_pack("{s:s, s:s, s:o, s:s, s:s}", "name", f.name, "region_code", f.region_code,
+                                    "functions", functions_list, "operator_name", f.operator_name, "credit_code",
+                                    f.credit_code);
+            if (f.established_on)
+                json_object_set_new(row, "established_on", json_string(f.established_on));
+            if (f.address)
+                json_object_set_new(row, "address", json_string(f.address));
+            /* the same platform twice in one file */
+            size_t k;
+            json_t *other;
+            json_array_foreach(rows, k, other)
+                if (strcmp(json_string_value(json_object_get(other, "name")), f.name) == 0 &&
+                    strcmp(json_string_value(json_object_get(other, "credit_code")), f.credit_code) == 0) {
+                    json_array_append_new(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)(i + 1), "field",
+                                                            "name", "repeats an earlier row of this import"));
+                    break;
+                }
+            json_array_append_new(rows, row);
+        }
+    }
+    json_decref(bodies);
+    if (json_array_size(errors) > 0) {
+        json_decref(rows);
+        answer(ctx, 422, problem(422, "validation", "Unprocessable Content",
+                                 "the import is refused; every problem is listed by row (header excluded) and field",
+                                 errors), key, hash);
+        return;
+    }
+    json_decref(errors);
+    if (dry_run) {
+        json_decref(rows);
+        answer(ctx, 200, json_pack("{s:b, s:I, s:I}", "dry_run", 1, "valid_rows", (json_int_t)n, "imported", (json_int_t)0),
+               key, hash);
+        return;
+    }
+    char *rows_text = json_dumps(rows, JSON_COMPACT);
+    json_decref(rows);
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    char *ids = NULL;
+    sf_status st = rows_text ? sf_import_platforms(ctx->app->pool, &actor, rows_text, &ids) : SF_INTERNAL;
+    free(rows_text);
+    if (st == SF_CONFLICT) {
+        answer(ctx, 409, problem(409, "conflict", "Conflict",
+                                 "a row repeats a platform that exists already (same operator credit code and name); "
+                                 "nothing was imported", NULL), key, hash);
+        return;
+    }
+    json_t *id_list = st == SF_OK ? json_loads(ids, 0, NULL) : NULL;
+    free(ids);
+    if (id_list == NULL) {
+        sf_reply_status(ctx, st == SF_OK ? SF_INTERNAL : st, NULL, NULL);
+        return;
+    }
+    answer(ctx, 201, json_pack("{s:b, s:I, s:o}", "dry_run", 0, "imported", (json_int_t)n, "ids", id_list), key, hash);
+}
