@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "api/server.h"
+#include "tests/contract.h"
 #include "tests/testutil.h"
 
 #define ADMIN_PASSWORD "admin-password-for-tests"
@@ -182,6 +183,7 @@ static void setup(void)
         exit(1);
     }
     port = server.port;
+    th_contract_start(port);
     int status;
     tokens[PROVINCE] = login("admin", ADMIN_PASSWORD, &status);
     if (tokens[PROVINCE] == NULL) {
@@ -956,6 +958,21 @@ START_TEST(guessing_from_one_client_is_throttled)
 }
 END_TEST
 
+START_TEST(every_answer_fits_the_contract)
+{
+    ck_assert_uint_eq(th_contract_misfits(), 0);
+    /* and the check can fail: wrong shapes, undeclared statuses and types are caught */
+    char why[512];
+    const char *wrong = "{\"id\":\"seven\"}";
+    ck_assert(!th_contract_check("GET", "/v1/me", 200, "application/json", wrong, strlen(wrong), why, sizeof why));
+    ck_assert(!th_contract_check("GET", "/v1/me", 418, "application/json", "{}", 2, why, sizeof why));
+    ck_assert(!th_contract_check("GET", "/v1/organizations/3", 200, "text/html", "<p>", 3, why, sizeof why));
+    const char *extra = "{\"type\":\"urn:x\",\"title\":\"t\",\"status\":404}";   /* no detail */
+    ck_assert(!th_contract_check("GET", "/v1/organizations/3", 404, "application/problem+json", extra, strlen(extra), why,
+                                 sizeof why));
+}
+END_TEST
+
 START_TEST(the_server_is_still_up_and_stops_cleanly)
 {
     th_response *r = call("GET", "/healthz", -1, NULL);
@@ -1002,6 +1019,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, a_lost_database_answers_503_and_recovers);
     tcase_add_test(tc, sigterm_drains_in_flight_requests_and_exits_cleanly);
     tcase_add_test(tc, guessing_from_one_client_is_throttled);
+    tcase_add_test(tc, every_answer_fits_the_contract);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
     return s;

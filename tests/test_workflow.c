@@ -104,6 +104,7 @@ static void setup(void)
         exit(1);
     }
     port = server.port;
+    th_contract_start(port);
     tokens[PROVINCE] = login("admin", ADMIN_PASSWORD);
     struct {
         int role;
@@ -1347,6 +1348,12 @@ START_TEST(ten_thousand_rows_import_in_one_request)
 }
 END_TEST
 
+START_TEST(every_answer_fits_the_contract)
+{
+    ck_assert_uint_eq(th_contract_misfits(), 0);
+}
+END_TEST
+
 START_TEST(the_server_is_still_up_and_stops_cleanly)
 {
     th_free(expect(-1, "GET", "/healthz", NULL, 200));
@@ -1386,6 +1393,7 @@ static Suite *workflow_suite(void)
     tcase_add_test(tc, imports_are_all_or_nothing_and_idempotent);
     tcase_add_test(tc, csv_imports_in_utf8_and_gb18030);
     tcase_add_test(tc, ten_thousand_rows_import_in_one_request);
+    tcase_add_test(tc, every_answer_fits_the_contract);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
     return s;

@@ -3,6 +3,8 @@
  */
 #include "tests/testutil.h"
 
+#include "tests/contract.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -58,6 +60,20 @@ static int send_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
+/* Answers that do not fit the contract, kept for the suite's last check (distinct texts). */
+static int checking;
+static char *misfits[256];
+static size_t nmisfits;
+
+static void add_misfit(const char *why)
+{
+    for (size_t i = 0; i < nmisfits; i++)
+        if (strcmp(misfits[i], why) == 0)
+            return;
+    if (nmisfits < sizeof misfits / sizeof misfits[0])
+        misfits[nmisfits++] = strdup(why);
+}
+
 th_response *th_request(int port, const char *method, const char *path, const char *token,
                         const char *content_type, const char *body, size_t body_len,
                         const char *extra_headers)
@@ -106,7 +122,30 @@ th_response *th_request(int port, const char *method, const char *path, const ch
     res->body[res->body_len] = '\0';
     free(buf);
     res->json = json_loadb(res->body, res->body_len, 0, NULL);
+    if (checking) {
+        char ct[160], why[512];
+        if (!th_contract_check(method, path, res->status, th_header(res, "Content-Type", ct, sizeof ct), res->body,
+                               res->body_len, why, sizeof why))
+            add_misfit(why);
+    }
     return res;
+}
+
+void th_contract_start(int port)
+{
+    th_response *r = th_request(port, "GET", "/v1/openapi.json", NULL, NULL, NULL, 0, NULL);
+    if (r && r->json) {
+        th_contract_load(r->json);
+        checking = 1;
+    }
+    th_free(r);
+}
+
+size_t th_contract_misfits(void)
+{
+    for (size_t i = 0; i < nmisfits; i++)
+        fprintf(stderr, "contract: %s\n", misfits[i]);
+    return nmisfits;
 }
 
 th_response *th_json(int port, const char *method, const char *path, const char *token, const char *json)

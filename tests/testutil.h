@@ -25,6 +25,12 @@ typedef struct {
 th_response *th_request(int port, const char *method, const char *path, const char *token,
                         const char *content_type, const char *body, size_t body_len,
                         const char *extra_headers);
+/* Contract checking: once th_contract_start has the document, every answer th_request
+ * receives is checked against it and each misfit is kept; th_contract_misfits returns how
+ * many, printing them. */
+void th_contract_start(int port);
+size_t th_contract_misfits(void);
+
 /* Shorthand: a JSON body (or none) with a token (or none). */
 th_response *th_json(int port, const char *method, const char *path, const char *token, const char *json);
 void th_free(th_response *r);
