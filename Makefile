@@ -11,7 +11,8 @@ build: deps
 run: build
 	@scripts/run.sh
 
-test: deps
+test:
+	@bash scripts/deps.sh --test
 	@scripts/lint-openapi.sh
 	@scripts/test.sh
 	@SHIFAN_SANITIZE=1 scripts/test.sh

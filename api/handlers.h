@@ -11,6 +11,7 @@ void sf_get_healthz(sf_ctx *ctx);
 void sf_get_readyz(sf_ctx *ctx);
 void sf_get_metrics(sf_ctx *ctx);
 void sf_get_openapi(sf_ctx *ctx);
+void sf_get_docs(sf_ctx *ctx);
 
 /* login.c */
 void sf_post_auth_token(sf_ctx *ctx);

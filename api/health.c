@@ -58,3 +58,17 @@ void sf_get_openapi(sf_ctx *ctx)
     sf_set_header(ctx, "Content-Type", "application/json");
     sf_set_header(ctx, "Cache-Control", "public, max-age=300");
 }
+
+extern const unsigned char sf_docs_html[];
+extern const unsigned long sf_docs_html_len;
+
+/* GET /docs: the browsable reference, rendered in the browser from /v1/openapi.json by the
+ * page's own script (no CDN: it works offline). */
+void sf_get_docs(sf_ctx *ctx)
+{
+    ulfius_set_binary_body_response(ctx->res, 200, (const char *)sf_docs_html, sf_docs_html_len);
+    sf_set_header(ctx, "Content-Type", "text/html; charset=utf-8");
+    sf_set_header(ctx, "Content-Security-Policy",
+                  "default-src 'none'; connect-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
+    sf_set_header(ctx, "Cache-Control", "public, max-age=300");
+}

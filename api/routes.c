@@ -13,6 +13,7 @@ sf_route sf_routes[] = {
     {"GET", "/readyz", sf_get_readyz, SF_PUBLIC, NO_ACTION, 0, 0},
     {"GET", "/metrics", sf_get_metrics, SF_PUBLIC, NO_ACTION, 0, 0},
     {"GET", "/v1/openapi.json", sf_get_openapi, SF_PUBLIC, NO_ACTION, 0, 0},
+    {"GET", "/docs", sf_get_docs, SF_PUBLIC, NO_ACTION, 0, 0},
 
     {"POST", "/v1/auth/token", sf_post_auth_token, SF_PUBLIC, NO_ACTION, 0, 0},
     {"POST", "/v1/auth/revoke", sf_post_auth_revoke, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},

@@ -11,7 +11,8 @@ packages=(
   curl
 )
 if [ "${1:-}" = "--test" ]; then
-  packages+=(wrk)
+  # wrk for bench/run; Chromium for the test that loads /docs headless
+  packages+=(wrk chromium)
 fi
 
 missing=()

@@ -958,6 +958,41 @@ START_TEST(guessing_from_one_client_is_throttled)
 }
 END_TEST
 
+/* GET /docs in a real browser: headless Chromium loads the page, its script renders the
+ * contract, and the rendered page lists every endpoint the server has. */
+START_TEST(the_docs_page_lists_every_endpoint_in_a_browser)
+{
+    const char *chromium = "/usr/bin/chromium";
+    ck_assert_msg(access(chromium, X_OK) == 0, "Chromium is missing: scripts/deps.sh --test installs it");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "%s --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
+             " --disable-component-update --disable-sync --user-data-dir=%s/chromium-profile"
+             " --virtual-time-budget=15000 --dump-dom http://127.0.0.1:%d/docs 2>/dev/null",
+             chromium, data_dir, port);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    size_t cap = 1 << 22, len = 0, n;
+    char *dom = malloc(cap);
+    while ((n = fread(dom + len, 1, cap - len - 1, p)) > 0)
+        len += n;
+    dom[len] = '\0';
+    pclose(p);
+    char expected[64];
+    snprintf(expected, sizeof expected, "data-endpoints=\"%zu\"", sf_route_count());
+    ck_assert_msg(strstr(dom, expected) != NULL, "the rendered page does not list %zu endpoints", sf_route_count());
+    ck_assert_ptr_nonnull(strstr(dom, "<span class=\"method POST\">POST</span> /v1/auth/token"));
+    ck_assert_ptr_nonnull(strstr(dom, "class=\"endpoint-link\""));
+    free(dom);
+    /* the page needs nothing from outside: no http(s) URL but the server's own */
+    th_response *r = call("GET", "/docs", -1, NULL);
+    ck_assert_int_eq(r->status, 200);
+    ck_assert_ptr_null(strstr(r->body, "src=\"http"));
+    ck_assert_ptr_null(strstr(r->body, "href=\"http"));
+    th_free(r);
+}
+END_TEST
+
 START_TEST(every_answer_fits_the_contract)
 {
     ck_assert_uint_eq(th_contract_misfits(), 0);
@@ -1019,6 +1054,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, a_lost_database_answers_503_and_recovers);
     tcase_add_test(tc, sigterm_drains_in_flight_requests_and_exits_cleanly);
     tcase_add_test(tc, guessing_from_one_client_is_throttled);
+    tcase_add_test(tc, the_docs_page_lists_every_endpoint_in_a_browser);
     tcase_add_test(tc, every_answer_fits_the_contract);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
