@@ -79,6 +79,26 @@ void sf_put_calendar_year(sf_ctx *ctx)
     json_t *body = sf_json_body(ctx);
     if (body == NULL)
         return;
+    /* If-Match names the year as last read (GET /v1/calendar/{year}) */
+    if (sf_header(ctx, "If-Match") != NULL) {
+        char *current = NULL, etag[40] = "\"none\"";
+        sf_status st = sf_calendar_year_json(ctx->app->pool, year, &current);
+        json_t *cur = st == SF_OK ? json_loads(current, 0, NULL) : NULL;
+        free(current);
+        if (st != SF_OK && st != SF_NOT_FOUND) {
+            json_decref(body);
+            sf_reply_status(ctx, st, NULL, NULL);
+            return;
+        }
+        if (cur != NULL)
+            sf_etag(cur, etag);
+        json_decref(cur);
+        if (sf_if_match_fails(ctx, etag)) {
+            json_decref(body);
+            sf_reply_problem(ctx, 412, "the year's calendar has changed since it was read (If-Match); read it again");
+            return;
+        }
+    }
     sf_errors e;
     sf_errors_init(&e);
     sf_json_only(body, fields, &e);

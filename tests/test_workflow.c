@@ -646,13 +646,23 @@ START_TEST(calendar_years_are_data)
                "{\"holidays\":[\"2027-01-01\",\"2027-01-01\",\"2028-01-01\"],\"working_days\":[\"2027-01-01\"]}", 422);
     ck_assert(has_error(r, "holidays") && has_error(r, "working_days"));
     th_free(r);
-    /* a year read back is a year that can be written back (the notices list weekend holidays) */
+    /* a year read back is a year that can be written back (the notices list weekend holidays),
+     * under If-Match */
     r = expect(PROVINCE, "GET", "/v1/calendar/2026", NULL, 200);
+    char etag[80], if_match[128];
+    th_header(r, "ETag", etag, sizeof etag);
     json_t *again = json_pack("{s:O, s:O}", "holidays", json_object_get(r->json, "holidays"), "working_days",
                               json_object_get(r->json, "working_days"));
     char *text = json_dumps(again, JSON_COMPACT);
     th_free(r);
-    th_free(expect(PROVINCE, "PUT", "/v1/calendar/2026", text, 200));
+    snprintf(if_match, sizeof if_match, "If-Match: \"stale\"\r\n");
+    r = th_request(port, "PUT", "/v1/calendar/2026", tokens[PROVINCE], "application/json", text, strlen(text), if_match);
+    ck_assert_int_eq(r->status, 412);
+    th_free(r);
+    snprintf(if_match, sizeof if_match, "If-Match: %s\r\n", etag);
+    r = th_request(port, "PUT", "/v1/calendar/2026", tokens[PROVINCE], "application/json", text, strlen(text), if_match);
+    ck_assert_msg(r->status == 200, "%s", r->body);
+    th_free(r);
     free(text);
     json_decref(again);
     th_free(expect(PROVINCE, "PUT", "/v1/calendar/2027", year, 201));
