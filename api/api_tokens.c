@@ -91,6 +91,8 @@ void sf_list_api_tokens(sf_ctx *ctx)
     sf_errors_init(&e);
     sf_page page;
     sf_page_read(ctx, &page, &e);
+    if (page.desc)
+        sf_errors_add(&e, "order", "this collection is listed oldest first only");
     const char *st = sf_param(ctx, "status");
     if (st && strcmp(st, "active") && strcmp(st, "expired") && strcmp(st, "revoked"))
         sf_errors_add(&e, "status", "must be active, expired or revoked");

@@ -114,7 +114,7 @@ void sf_list_applications(sf_ctx *ctx)
     char *items;
     int64_t next;
     sf_status status = sf_application_list(ctx->app->pool, &ctx->caller, round_id, status_filter, page.after_id,
-                                           page.limit, &items, &next);
+                                           page.limit, page.desc, &items, &next);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, NULL, NULL);
         return;

@@ -44,7 +44,7 @@ void sf_list_awards(sf_ctx *ctx)
     }
     char *items;
     int64_t next;
-    sf_status status = sf_award_list(ctx->app->pool, &ctx->caller, &f, page.after_id, page.limit, &items, &next);
+    sf_status status = sf_award_list(ctx->app->pool, &ctx->caller, &f, page.after_id, page.limit, page.desc, &items, &next);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, NULL, NULL);
         return;
@@ -132,7 +132,7 @@ void sf_list_registry(sf_ctx *ctx)
     }
     char *items;
     int64_t next;
-    sf_status status = sf_registry_list(ctx->app->pool, &f, page.after_id, page.limit, &items, &next);
+    sf_status status = sf_registry_list(ctx->app->pool, &f, page.after_id, page.limit, page.desc, &items, &next);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, NULL, NULL);
         return;
@@ -230,7 +230,7 @@ void sf_list_audit(sf_ctx *ctx)
     }
     char *items;
     int64_t next;
-    sf_status status = sf_audit_list(ctx->app->pool, &f, page.after_id, page.limit, &items, &next);
+    sf_status status = sf_audit_list(ctx->app->pool, &f, page.after_id, page.limit, page.desc, &items, &next);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, NULL, NULL);
         return;

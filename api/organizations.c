@@ -53,6 +53,8 @@ void sf_list_organizations(sf_ctx *ctx)
     sf_errors_init(&errors);
     sf_page page;
     sf_page_read(ctx, &page, &errors);
+    if (page.desc)
+        sf_errors_add(&errors, "order", "this collection is listed oldest first only");
     const char *type = sf_param(ctx, "type");
     if (type != NULL && sf_role_parse(type) == SF_ROLE_NONE)
         sf_errors_add(&errors, "type", "must be one of province, city, association, assessor, supervisor");

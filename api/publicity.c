@@ -112,13 +112,18 @@ void sf_list_notices(sf_ctx *ctx)
     sf_errors_init(&e);
     sf_page page;
     sf_page_read(ctx, &page, &e);
+    sf_notice_filter f = {0, sf_param(ctx, "status"), 0};
+    f.round_id = sf_query_int(ctx, "round_id", 1, INT64_MAX / 2, &e);
+    f.year = (int)sf_query_int(ctx, "year", 2018, 9999, &e);
+    if (f.status && strcmp(f.status, "upcoming") && strcmp(f.status, "open") && strcmp(f.status, "closed"))
+        sf_errors_add(&e, "status", "must be upcoming, open or closed");
     if (sf_errors_any(&e)) {
         sf_reply_errors(ctx, 422, "the query is not valid", &e);
         return;
     }
     char *items;
     int64_t next;
-    sf_status status = sf_notice_list(ctx->app->pool, page.after_id, page.limit, &items, &next);
+    sf_status status = sf_notice_list(ctx->app->pool, &f, page.after_id, page.limit, page.desc, &items, &next);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, NULL, NULL);
         return;
@@ -203,6 +208,8 @@ void sf_list_objections(sf_ctx *ctx)
     sf_errors_init(&e);
     sf_page page;
     sf_page_read(ctx, &page, &e);
+    if (page.desc)
+        sf_errors_add(&e, "order", "this collection is listed oldest first only");
     const char *status_filter = sf_param(ctx, "status");
     if (status_filter && strcmp(status_filter, "open") && strcmp(status_filter, "upheld") &&
         strcmp(status_filter, "dismissed"))

@@ -143,7 +143,7 @@ void sf_list_rounds(sf_ctx *ctx)
     }
     char *items;
     int64_t next;
-    sf_status status = sf_round_list(ctx->app->pool, &ctx->caller, (int)year, page.after_id, page.limit, &items, &next);
+    sf_status status = sf_round_list(ctx->app->pool, &ctx->caller, (int)year, page.after_id, page.limit, page.desc, &items, &next);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, NULL, NULL);
         return;

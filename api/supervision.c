@@ -56,6 +56,8 @@ void sf_list_assessments(sf_ctx *ctx)
     sf_errors_init(&e);
     sf_page page;
     sf_page_read(ctx, &page, &e);
+    if (page.desc)
+        sf_errors_add(&e, "order", "this collection is listed oldest first only");
     const char *st = sf_param(ctx, "status");
     if (st && strcmp(st, "open") && strcmp(st, "overdue") && strcmp(st, "submitted"))
         sf_errors_add(&e, "status", "must be open, overdue or submitted");

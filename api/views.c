@@ -88,6 +88,10 @@ void sf_page_read(const sf_ctx *ctx, sf_page *page, sf_errors *errors)
         sf_errors_add(errors, "limit", "must be an integer from 1 to %d", SF_PAGE_MAX);
     page->limit = (int)limit;
     page->after_id = 0;
+    const char *order = sf_param(ctx, "order");
+    page->desc = order != NULL && strcmp(order, "desc") == 0;
+    if (order != NULL && strcmp(order, "desc") != 0 && strcmp(order, "asc") != 0)
+        sf_errors_add(errors, "order", "must be asc or desc");
     const char *t = sf_param(ctx, "page_token");
     if (t != NULL && !decode_page_token(t, &page->after_id))
         sf_errors_add(errors, "page_token", "is not a page token this collection issued");

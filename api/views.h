@@ -22,9 +22,11 @@ json_t *sf_view_user(const sf_user *user);
 typedef struct {
     int limit;
     int64_t after_id;   /* 0: from the start */
+    int desc;           /* ?order=desc: newest first */
 } sf_page;
 
-/* Reads ?limit= and ?page_token=; adds field errors for bad values. */
+/* Reads ?limit=, ?page_token= and ?order= (asc, the default, or desc: newest first); adds
+ * field errors for bad values. */
 void sf_page_read(const sf_ctx *ctx, sf_page *page, sf_errors *errors);
 
 /* The token that continues after `last_id`; a new reference (a JSON string). */

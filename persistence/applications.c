@@ -81,10 +81,10 @@ static const sf_stmt GET_DOC = {"SELECT doc::text FROM application_docs WHERE id
     "($2::text IN ('province', 'supervisor') OR d.recommender_org_id = $4::bigint"                 \
     " OR ($2 = 'city' AND r.level = 'city' AND r.region_code = $3))"
 static const sf_stmt LIST = {
-    SF_PAGE_SELECT " FROM (SELECT d.id, d.doc, row_number() OVER (ORDER BY d.id) AS rn"
+    SF_PAGE_SELECT " FROM (SELECT d.id, d.doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("d.id", "$8") ") AS rn"
     " FROM application_docs d JOIN rounds r ON r.id = d.round_id"
     " WHERE " APPLICATION_VISIBLE " AND ($6::bigint IS NULL OR d.round_id = $6)"
-    "   AND ($7::text IS NULL OR d.status = $7) AND d.id > $1 ORDER BY d.id LIMIT $5 + 1) page", 7};
+    "   AND ($7::text IS NULL OR d.status = $7) AND " SF_KEYSET_AFTER("d.id", "$8") " ORDER BY " SF_KEYSET_ORDER("d.id", "$8") " LIMIT $5 + 1) page", 8};
 static const sf_stmt PUT_REPORT = {
     "WITH u AS (UPDATE applications SET report = $2::jsonb, version = version + 1, updated_at = now()"
     "           WHERE id = $1 AND ($6::int IS NULL OR version = $6) RETURNING *)"
@@ -360,12 +360,12 @@ sf_status sf_application_get(sf_pool *pool, const sf_caller *caller, int64_t id,
 }
 
 sf_status sf_application_list(sf_pool *pool, const sf_caller *caller, int64_t round_id, const char *status_filter,
-                              int64_t after_id, int limit, char **items, int64_t *next_after)
+                              int64_t after_id, int limit, int desc, char **items, int64_t *next_after)
 {
     sf_int_text after = sf_int_to_text(after_id), org = sf_int_to_text(caller->org_id), lim = sf_int_to_text(limit),
                 round = sf_int_to_text(round_id);
     const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, org.s, lim.s,
-                            round_id > 0 ? round.s : NULL, status_filter};
+                            round_id > 0 ? round.s : NULL, status_filter, desc ? "true" : "false"};
     return sf_db_read_page(pool, &LIST, params, items, next_after);
 }
 

@@ -84,7 +84,7 @@ sf_status sf_application_create(sf_pool *pool, const sf_actor *actor, const sf_c
 sf_status sf_application_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc);
 
 sf_status sf_application_list(sf_pool *pool, const sf_caller *caller, int64_t round_id, const char *status,
-                              int64_t after_id, int limit, char **items, int64_t *next_after);
+                              int64_t after_id, int limit, int desc, char **items, int64_t *next_after);
 
 /* Stores the report (Annex 2) or the recommendation form (Annex 1) while the application is
  * a draft of the caller's organisation. `which` is "report" or "recommendation". With

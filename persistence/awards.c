@@ -17,11 +17,11 @@
     " OR ($2 = 'association' AND recommender_org_id = $4::bigint))"
 
 static const sf_stmt LIST_AWARDS = {
-    SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY id) AS rn FROM award_docs"
+    SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$11") ") AS rn FROM award_docs"
     " WHERE " AWARD_VISIBLE " AND ($6::text IS NULL OR status = $6)"
     "   AND ($7::text IS NULL OR level = $7) AND ($8::bigint IS NULL OR platform_id = $8)"
     "   AND ($9::bigint IS NULL OR round_id = $9)"
-    "   AND ($10::int IS NULL OR extract(year FROM valid_until) = $10) AND id > $1 ORDER BY id LIMIT $5 + 1) page", 10};
+    "   AND ($10::int IS NULL OR extract(year FROM valid_until) = $10) AND " SF_KEYSET_AFTER("id", "$11") " ORDER BY " SF_KEYSET_ORDER("id", "$11") " LIMIT $5 + 1) page", 11};
 static const sf_stmt GET_AWARD = {
     "SELECT doc::text FROM award_docs WHERE id = $1 AND " AWARD_VISIBLE, 4};
 static const sf_stmt LOCK_AWARD = {
@@ -35,12 +35,12 @@ static const sf_stmt REVOKE = {
     "        jsonb_build_object('before', (SELECT doc FROM before), 'after', d.doc), $6)"
     " FROM (SELECT u.id, award_doc(ROW(u.*)::awards) AS doc FROM u) d", 6};
 static const sf_stmt LIST_REGISTRY = {
-    SF_PAGE_SELECT " FROM (SELECT r.id, r.doc, row_number() OVER (ORDER BY r.id) AS rn FROM registry_docs r"
+    SF_PAGE_SELECT " FROM (SELECT r.id, r.doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("r.id", "$8") ") AS rn FROM registry_docs r"
     " JOIN platforms p ON p.id = r.id"
     " WHERE ($2::text IS NULL OR p.name LIKE like_substring($2) OR p.operator_name LIKE like_substring($2))"
     "   AND ($3::text IS NULL OR r.region_code = $3) AND ($4::text IS NULL OR $4 = ANY (r.functions))"
     "   AND ($6::text IS NULL OR r.status = $6) AND ($7::int IS NULL OR r.award_year = $7)"
-    "   AND r.id > $1 ORDER BY r.id LIMIT $5 + 1) page", 7};
+    "   AND " SF_KEYSET_AFTER("r.id", "$8") " ORDER BY " SF_KEYSET_ORDER("r.id", "$8") " LIMIT $5 + 1) page", 8};
 /* The same selection for export, every row (up to a bound), flat. */
 static const sf_stmt EXPORT_REGISTRY = {
     "SELECT coalesce(jsonb_agg(jsonb_build_array(r.id, p.name, p.operator_name, r.region_code, g.name,"
@@ -58,10 +58,10 @@ static const sf_stmt LIST_AUDIT = {
     SF_PAGE_SELECT " FROM (SELECT seq AS id, jsonb_build_object('seq', seq, 'at', rfc3339(at),"
     "   'actor_user_id', actor_user_id, 'actor_org_id', actor_org_id, 'action', action, 'entity', entity,"
     "   'entity_id', entity_id, 'detail', detail, 'request_id', request_id, 'hash', encode(hash, 'hex')) AS doc,"
-    "   row_number() OVER (ORDER BY seq) AS rn FROM audit_events"
+    "   row_number() OVER (ORDER BY " SF_KEYSET_ORDER("seq", "$8") ") AS rn FROM audit_events"
     " WHERE ($2::text IS NULL OR entity = $2) AND ($3::bigint IS NULL OR entity_id = $3)"
     "   AND ($4::bigint IS NULL OR actor_user_id = $4) AND ($6::timestamptz IS NULL OR at >= $6)"
-    "   AND ($7::timestamptz IS NULL OR at < $7) AND seq > $1 ORDER BY seq LIMIT $5 + 1) page", 7};
+    "   AND ($7::timestamptz IS NULL OR at < $7) AND " SF_KEYSET_AFTER("seq", "$8") " ORDER BY " SF_KEYSET_ORDER("seq", "$8") " LIMIT $5 + 1) page", 8};
 /* Walks the chain in order, recomputing each hash from the previous one as stored. */
 static const sf_stmt VERIFY = {
     "SELECT count(*), min(seq) FILTER (WHERE broken) FROM ("
@@ -73,14 +73,14 @@ static const sf_stmt VERIFY = {
     " FROM audit_events e) chain", 0};
 
 sf_status sf_award_list(sf_pool *pool, const sf_caller *caller, const sf_award_filter *f, int64_t after_id, int limit,
-                        char **items, int64_t *next_after)
+                        int desc, char **items, int64_t *next_after)
 {
     sf_int_text after = sf_int_to_text(after_id), org = sf_int_to_text(caller->org_id), lim = sf_int_to_text(limit),
                 platform = sf_int_to_text(f->platform_id), round = sf_int_to_text(f->round_id),
                 expires = sf_int_to_text(f->expires_in);
     const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, org.s, lim.s, f->status,
                             f->level, f->platform_id ? platform.s : NULL, f->round_id ? round.s : NULL,
-                            f->expires_in ? expires.s : NULL};
+                            f->expires_in ? expires.s : NULL, desc ? "true" : "false"};
     return sf_db_read_page(pool, &LIST_AWARDS, params, items, next_after);
 }
 
@@ -157,11 +157,11 @@ sf_status sf_award_revoke(sf_pool *pool, const sf_actor *actor, const sf_caller 
     return status;
 }
 
-sf_status sf_registry_list(sf_pool *pool, const sf_registry_filter *f, int64_t after_id, int limit, char **items,
-                           int64_t *next_after)
+sf_status sf_registry_list(sf_pool *pool, const sf_registry_filter *f, int64_t after_id, int limit, int desc,
+                           char **items, int64_t *next_after)
 {
     sf_int_text after = sf_int_to_text(after_id), lim = sf_int_to_text(limit), year = sf_int_to_text(f->award_year);
-    const char *params[] = {after.s, f->q, f->region, f->function, lim.s, f->status, f->award_year ? year.s : NULL};
+    const char *params[] = {after.s, f->q, f->region, f->function, lim.s, f->status, f->award_year ? year.s : NULL, desc ? "true" : "false"};
     return sf_db_read_page(pool, &LIST_REGISTRY, params, items, next_after);
 }
 
@@ -179,13 +179,13 @@ sf_status sf_registry_get(sf_pool *pool, int64_t platform_id, char **doc)
     return sf_db_read_text(pool, &GET_REGISTRY, params, doc);
 }
 
-sf_status sf_audit_list(sf_pool *pool, const sf_audit_filter *f, int64_t after_seq, int limit, char **items,
-                        int64_t *next_after)
+sf_status sf_audit_list(sf_pool *pool, const sf_audit_filter *f, int64_t after_seq, int limit, int desc,
+                        char **items, int64_t *next_after)
 {
     sf_int_text after = sf_int_to_text(after_seq), lim = sf_int_to_text(limit), eid = sf_int_to_text(f->entity_id),
                 actor = sf_int_to_text(f->actor);
     const char *params[] = {after.s, f->entity, f->entity_id ? eid.s : NULL, f->actor ? actor.s : NULL, lim.s,
-                            f->from, f->to};
+                            f->from, f->to, desc ? "true" : "false"};
     return sf_db_read_page(pool, &LIST_AUDIT, params, items, next_after);
 }
 

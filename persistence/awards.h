@@ -19,7 +19,7 @@ typedef struct {
     int expires_in;          /* a year: titles whose valid_until falls in it (Art. 23 renewals); 0: any */
 } sf_award_filter;
 
-sf_status sf_award_list(sf_pool *pool, const sf_caller *caller, const sf_award_filter *f, int64_t after_id, int limit,
+sf_status sf_award_list(sf_pool *pool, const sf_caller *caller, const sf_award_filter *f, int64_t after_id, int limit, int desc,
                         char **items, int64_t *next_after);
 sf_status sf_award_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc);
 
@@ -36,7 +36,7 @@ typedef struct {
     int award_year;          /* 0: any */
 } sf_registry_filter;
 
-sf_status sf_registry_list(sf_pool *pool, const sf_registry_filter *f, int64_t after_id, int limit, char **items,
+sf_status sf_registry_list(sf_pool *pool, const sf_registry_filter *f, int64_t after_id, int limit, int desc, char **items,
                            int64_t *next_after);
 /* The same selection, all rows (at most 100,000), as a JSON array of arrays: id, name,
  * operator, region code, region name, functions (;-separated), level, certificate, awarded,
@@ -52,7 +52,7 @@ typedef struct {
 } sf_audit_filter;
 
 /* Events by seq; the keyset is seq. */
-sf_status sf_audit_list(sf_pool *pool, const sf_audit_filter *f, int64_t after_seq, int limit, char **items,
+sf_status sf_audit_list(sf_pool *pool, const sf_audit_filter *f, int64_t after_seq, int limit, int desc, char **items,
                         int64_t *next_after);
 
 /* Recomputes every hash: *ok, *checked, *first_broken (0 when none). */

@@ -69,10 +69,18 @@ sf_status sf_tx_run(sf_pool *pool, sf_tx_body body, void *ctx);
  * `limit` docs as a JSON array, the last id, and whether a further row exists. */
 #define SF_PAGE_SELECT                                                                    \
     "SELECT coalesce(jsonb_agg(doc ORDER BY rn) FILTER (WHERE rn <= $5), '[]')::text,"   \
-    " max(id) FILTER (WHERE rn <= $5), count(*) > $5"
+    " (array_agg(id ORDER BY rn DESC) FILTER (WHERE rn <= $5))[1], count(*) > $5"
 
-/* Reads a row of SF_PAGE_SELECT: *json_array (free()) and *next_after (0 when no page
- * follows). */
+/* Keyset order in either direction: ascending after id $1, or (with the boolean parameter
+ * `desc` true) descending before $1, 0 meaning "from the newest". With custom plans the
+ * CASEs fold to a plain comparison and ORDER BY col [DESC], so the index on col serves both. */
+#define SF_KEYSET_AFTER(col, desc) \
+    "(CASE WHEN " desc "::boolean THEN ($1 = 0 OR " col " < $1) ELSE " col " > $1 END)"
+#define SF_KEYSET_ORDER(col, desc) \
+    "CASE WHEN " desc "::boolean THEN " col " END DESC, CASE WHEN NOT " desc "::boolean THEN " col " END"
+
+/* Reads a row of SF_PAGE_SELECT: *json_array (free()) and *next_after, the key of the page's
+ * last row (0 when no page follows). */
 sf_status sf_db_page(const PGresult *res, char **json_array, int64_t *next_after);
 
 /* Copies field (row 0, col) into a new string (free()); NULL on allocation failure. */

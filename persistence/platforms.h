@@ -45,6 +45,6 @@ sf_status sf_platform_is_committed(sf_pool *pool, int64_t id, int *committed);
 /* The caller's platforms (scope of domain/permissions.h), optionally by a substring of the
  * name and by region. */
 sf_status sf_platform_list(sf_pool *pool, const sf_caller *caller, const char *q, const char *region,
-                           int64_t after_id, int limit, char **items, int64_t *next_after);
+                           int64_t after_id, int limit, int desc, char **items, int64_t *next_after);
 
 #endif

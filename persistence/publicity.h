@@ -21,7 +21,13 @@ sf_status sf_notice_create(sf_pool *pool, const sf_actor *actor, const sf_caller
                            sf_app_decide decide, void *ctx, char **doc, sf_errors *errors);
 
 sf_status sf_notice_get(sf_pool *pool, int64_t id, char **doc);
-sf_status sf_notice_list(sf_pool *pool, int64_t after_id, int limit, char **items, int64_t *next_after);
+typedef struct {
+    int64_t round_id;     /* 0: any */
+    const char *status;   /* upcoming | open | closed, or NULL */
+    int year;             /* of the start date; 0: any */
+} sf_notice_filter;
+sf_status sf_notice_list(sf_pool *pool, const sf_notice_filter *filter, int64_t after_id, int limit, int desc,
+                         char **items, int64_t *next_after);
 
 typedef struct {
     int64_t notice_id, application_id;

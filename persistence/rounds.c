@@ -22,8 +22,8 @@ static const sf_stmt INSERT_ROUND = {
 static const sf_stmt GET_ROUND = {
     "SELECT doc::text FROM round_docs WHERE id = $1 AND " ROUND_VISIBLE, 3};
 static const sf_stmt LIST_ROUNDS = {
-    SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY id) AS rn FROM round_docs"
-    " WHERE " ROUND_VISIBLE " AND ($4::int IS NULL OR year = $4) AND id > $1 ORDER BY id LIMIT $5 + 1) page", 5};
+    SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$6") ") AS rn FROM round_docs"
+    " WHERE " ROUND_VISIBLE " AND ($4::int IS NULL OR year = $4) AND " SF_KEYSET_AFTER("id", "$6") " ORDER BY " SF_KEYSET_ORDER("id", "$6") " LIMIT $5 + 1) page", 6};
 
 static const sf_stmt SUMMARY = {
     "SELECT coalesce(jsonb_agg(jsonb_build_array(o.name, a.id, p.name, p.operator_name, p.credit_code, g.name,"
@@ -80,10 +80,10 @@ sf_status sf_round_get(sf_pool *pool, const sf_caller *caller, int64_t id, char 
 }
 
 sf_status sf_round_list(sf_pool *pool, const sf_caller *caller, int year, int64_t after_id, int limit,
-                        char **json_array, int64_t *next_after)
+                        int desc, char **json_array, int64_t *next_after)
 {
     sf_int_text after = sf_int_to_text(after_id), y = sf_int_to_text(year), lim = sf_int_to_text(limit);
-    const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, year ? y.s : NULL, lim.s};
+    const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, year ? y.s : NULL, lim.s, desc ? "true" : "false"};
     return sf_db_read_page(pool, &LIST_ROUNDS, params, json_array, next_after);
 }
 

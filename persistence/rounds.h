@@ -33,7 +33,7 @@ sf_status sf_round_create(sf_pool *pool, const sf_actor *actor, const sf_new_rou
 sf_status sf_round_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **json);
 
 /* A page of rounds as a JSON array text, newest year first; *next_after is the last id or 0. */
-sf_status sf_round_list(sf_pool *pool, const sf_caller *caller, int year, int64_t after_id, int limit,
+sf_status sf_round_list(sf_pool *pool, const sf_caller *caller, int year, int64_t after_id, int limit, int desc,
                         char **json_array, int64_t *next_after);
 
 /* The round's 汇总表 rows (JSON array of arrays), the province's all grouped by recommender,

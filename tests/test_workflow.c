@@ -1358,6 +1358,58 @@ START_TEST(ten_thousand_rows_import_in_one_request)
 }
 END_TEST
 
+
+/* The ids of a list walked page by page with `order`, at most `cap`. */
+static size_t walk_ids(int role, const char *collection, const char *order, int limit, long long *ids, size_t cap)
+{
+    size_t n = 0;
+    char token[128] = "";
+    for (int pages = 0; pages < 200; pages++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s%slimit=%d&order=%s%s%s", collection, strchr(collection, '?') ? "&" : "?", limit,
+                 order, token[0] ? "&page_token=" : "", token);
+        th_response *r = expect(role, "GET", path, NULL, 200);
+        size_t i;
+        json_t *it;
+        json_array_foreach(json_object_get(r->json, "items"), i, it) {
+            json_t *id = json_object_get(it, "id") ? json_object_get(it, "id") : json_object_get(it, "seq");
+            if (n < cap)
+                ids[n++] = json_integer_value(id);
+        }
+        const char *next = str(r, "next_page_token");
+        snprintf(token, sizeof token, "%s", next ? next : "");
+        th_free(r);
+        if (token[0] == '\0')
+            break;
+    }
+    return n;
+}
+
+START_TEST(lists_read_newest_first_on_request)
+{
+    static long long asc[20000], desc[20000];
+    const char *collections[] = {"/v1/platforms", "/v1/applications", "/v1/awards", "/v1/rounds",
+                                 "/v1/publicity-notices", "/v1/public/platforms", "/v1/public/publicity-notices?status=closed"};
+    for (size_t c = 0; c < sizeof collections / sizeof *collections; c++) {
+        size_t na = walk_ids(PROVINCE, collections[c], "asc", 100, asc, 20000);
+        size_t nd = walk_ids(PROVINCE, collections[c], "desc", c == 0 || c == 5 ? 97 : 3, desc, 20000);
+        ck_assert_msg(na == nd, "%s: %zu ascending, %zu descending", collections[c], na, nd);
+        for (size_t i = 0; i < nd; i++) {
+            ck_assert_int_eq(desc[i], asc[na - 1 - i]);   /* the same items, newest first */
+            if (i > 0)
+                ck_assert(desc[i] < desc[i - 1]);
+        }
+    }
+    th_response *r = expect(SUPERVISOR, "GET", "/v1/audit-events?order=desc&limit=3", NULL, 200);
+    json_t *items = json_object_get(r->json, "items");
+    ck_assert(json_integer_value(json_object_get(json_array_get(items, 0), "seq")) >
+              json_integer_value(json_object_get(json_array_get(items, 2), "seq")));
+    th_free(r);
+    th_free(expect(PROVINCE, "GET", "/v1/objections?order=desc", NULL, 422));
+    th_free(expect(PROVINCE, "GET", "/v1/platforms?order=sideways", NULL, 422));
+}
+END_TEST
+
 START_TEST(every_answer_fits_the_contract)
 {
     ck_assert_uint_eq(th_contract_misfits(), 0);
@@ -1403,6 +1455,7 @@ static Suite *workflow_suite(void)
     tcase_add_test(tc, imports_are_all_or_nothing_and_idempotent);
     tcase_add_test(tc, csv_imports_in_utf8_and_gb18030);
     tcase_add_test(tc, ten_thousand_rows_import_in_one_request);
+    tcase_add_test(tc, lists_read_newest_first_on_request);
     tcase_add_test(tc, every_answer_fits_the_contract);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
