@@ -70,13 +70,29 @@ void sf_post_material(sf_ctx *ctx)
 void sf_list_materials(sf_ctx *ctx)
 {
     int64_t id = sf_path_id(ctx, "id");
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_page page;
+    sf_page_read(ctx, &page, &e);
+    const char *kind = sf_param(ctx, "kind");
+    if (kind && sf_material_kind_find(kind) == NULL)
+        sf_errors_add(&e, "kind", "must be one of the materials of Art. 17");
+    if (page.desc)
+        sf_errors_add(&e, "order", "this collection is listed oldest first only");
+    if (sf_errors_any(&e)) {
+        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+        return;
+    }
     char *items = NULL;
-    sf_status status = id > 0 ? sf_material_list(ctx->app->pool, &ctx->caller, id, &items) : SF_NOT_FOUND;
+    int64_t next = 0;
+    sf_status status = id > 0 ? sf_material_list(ctx->app->pool, &ctx->caller, id, kind, page.after_id, page.limit,
+                                                 &items, &next)
+                              : SF_NOT_FOUND;
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such application" : NULL, NULL);
         return;
     }
-    sf_reply_page(ctx, items, 0);
+    sf_reply_page(ctx, items, next);
 }
 
 /* RFC 6266 / 8187: an ASCII fallback name and the UTF-8 name percent-encoded, so that no

@@ -305,12 +305,23 @@ void sf_get_compliance(sf_ctx *ctx)
 /* GET /v1/inbox: each caller's work now, soonest due first — the portal's home page. */
 void sf_get_inbox(sf_ctx *ctx)
 {
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_page page;
+    sf_page_read(ctx, &page, &e);
+    if (page.desc)
+        sf_errors_add(&e, "order", "the inbox is listed soonest due first only");
+    if (sf_errors_any(&e)) {
+        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+        return;
+    }
     char *items = NULL;
-    sf_status status = sf_inbox(ctx->app->pool, &ctx->caller, &items);
+    int64_t next = 0;
+    sf_status status = sf_inbox(ctx->app->pool, &ctx->caller, page.after_id, page.limit, &items, &next);
     if (status != SF_OK)
         sf_reply_status(ctx, status, NULL, NULL);
     else
-        sf_reply_page(ctx, items, 0);
+        sf_reply_page(ctx, items, next);
 }
 
 /* Optional files: an assessment's report (Art. 24) and an annual summary's document (Art. 22). */

@@ -67,9 +67,10 @@ sf_status sf_tx_run(sf_pool *pool, sf_tx_body body, void *ctx);
 /* Paging in SQL: a subquery named "page" yields (id, doc, rn) for up to limit + 1 rows
  * ($5 is the limit by convention of the statements that use it); this selects the first
  * `limit` docs as a JSON array, the last id, and whether a further row exists. */
-#define SF_PAGE_SELECT                                                                    \
-    "SELECT coalesce(jsonb_agg(doc ORDER BY rn) FILTER (WHERE rn <= $5), '[]')::text,"   \
-    " (array_agg(id ORDER BY rn DESC) FILTER (WHERE rn <= $5))[1], count(*) > $5"
+#define SF_PAGE_SELECT_N(limit)                                                             \
+    "SELECT coalesce(jsonb_agg(doc ORDER BY rn) FILTER (WHERE rn <= " limit "), '[]')::text,"   \
+    " (array_agg(id ORDER BY rn DESC) FILTER (WHERE rn <= " limit "))[1], count(*) > " limit
+#define SF_PAGE_SELECT SF_PAGE_SELECT_N("$5")
 
 /* Keyset order in either direction: ascending after id $1, or (with the boolean parameter
  * `desc` true) descending before $1, 0 meaning "from the newest". With custom plans the

@@ -62,19 +62,17 @@ static const sf_stmt INBOX = {
     " FROM awards w JOIN platforms p ON p.id = w.platform_id"
     " WHERE $1 = 'province' AND w.status = 'revocation_pending'"
     ")"
+    /* a page by position in the computed order: the token is the position of its last item */
+    " , ranked AS (SELECT *, row_number() OVER (ORDER BY due_on NULLS LAST, kind, entity_id) AS rn FROM items)"
     " SELECT coalesce(jsonb_agg(jsonb_build_object('kind', kind, 'entity', entity, 'entity_id', entity_id,"
     "        'title', title, 'due_on', due_on, 'overdue', coalesce(due_on < current_date, false))"
-    "        ORDER BY due_on NULLS LAST, kind, entity_id), '[]')::text FROM items", 3};
+    "        ORDER BY rn) FILTER (WHERE rn <= $4::bigint + $5::bigint), '[]')::text,"
+    "        max(rn) FILTER (WHERE rn <= $4::bigint + $5::bigint), count(*) > $4::bigint + $5::bigint"
+    " FROM ranked WHERE rn > $4::bigint", 5};
 
-sf_status sf_inbox(sf_pool *pool, const sf_caller *caller, char **items)
+sf_status sf_inbox(sf_pool *pool, const sf_caller *caller, int64_t after, int limit, char **items, int64_t *next_after)
 {
-    sf_int_text org = sf_int_to_text(caller->org_id);
-    const char *params[] = {sf_role_name(caller->role), caller->region_code, org.s};
-    PGresult *res;
-    sf_status status = sf_db_read(pool, &INBOX, params, &res, NULL);
-    if (status != SF_OK)
-        return status;
-    *items = sf_db_strdup(res, 0);
-    PQclear(res);
-    return *items ? SF_OK : SF_INTERNAL;
+    sf_int_text org = sf_int_to_text(caller->org_id), pos = sf_int_to_text(after), lim = sf_int_to_text(limit);
+    const char *params[] = {sf_role_name(caller->role), caller->region_code, org.s, pos.s, lim.s};
+    return sf_db_read_page(pool, &INBOX, params, items, next_after);
 }

@@ -8,8 +8,9 @@
 #include "domain/status.h"
 #include "persistence/pool.h"
 
-/* A JSON array of {kind, entity, entity_id, title, due_on, overdue}, soonest due first
- * (items without a due date last). */
-sf_status sf_inbox(sf_pool *pool, const sf_caller *caller, char **items);
+/* A page (after position `after`, 0 from the start) of the JSON array of {kind, entity,
+ * entity_id, title, due_on, overdue}, soonest due first (items without a due date last);
+ * *next_after is the position of the page's last item when another page follows. */
+sf_status sf_inbox(sf_pool *pool, const sf_caller *caller, int64_t after, int limit, char **items, int64_t *next_after);
 
 #endif

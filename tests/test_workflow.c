@@ -364,6 +364,17 @@ START_TEST(the_whole_path_from_platform_to_registry_and_revocation)
     ck_assert_uint_eq(json_array_size(json_object_get(r->json, "missing_materials")), 0);
     th_free(r);
 
+    /* materials page like every collection */
+    snprintf(path, sizeof path, "/v1/applications/%lld/materials?limit=3", a);
+    r = expect(SHENYANG, "GET", path, NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 3);
+    char more[256];
+    snprintf(more, sizeof more, "/v1/applications/%lld/materials?limit=10&page_token=%s", a, str(r, "next_page_token"));
+    th_free(r);
+    r = expect(SHENYANG, "GET", more, NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 4);   /* 7 in all */
+    ck_assert(json_is_null(json_object_get(r->json, "next_page_token")));
+    th_free(r);
     /* a file that is not what it claims is refused */
     snprintf(path, sizeof path, "/v1/applications/%lld/materials?kind=qualifications&filename=x.pdf", a);
     r = th_request(port, "POST", path, tokens[SHENYANG], "application/pdf", "MZ\x90\x00 not a pdf", 15, NULL);
@@ -990,7 +1001,7 @@ END_TEST
 /* The kinds in a caller's inbox, checking that due dates never go down. */
 static int inbox_has(int role, const char *kind, int *count)
 {
-    th_response *r = expect(role, "GET", "/v1/inbox", NULL, 200);
+    th_response *r = expect(role, "GET", "/v1/inbox?limit=100", NULL, 200);
     json_t *items = json_object_get(r->json, "items");
     int found = 0;
     const char *last = "";
@@ -1015,6 +1026,16 @@ static int inbox_has(int role, const char *kind, int *count)
 START_TEST(each_role_finds_its_own_work_in_the_inbox)
 {
     int n;
+    /* pages of the inbox follow one another */
+    th_response *p1 = expect(PROVINCE, "GET", "/v1/inbox?limit=2", NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(p1->json, "items")), 2);
+    char path[256];
+    snprintf(path, sizeof path, "/v1/inbox?limit=2&page_token=%s", str(p1, "next_page_token"));
+    th_response *p2 = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert(!json_equal(json_array_get(json_object_get(p1->json, "items"), 0),
+                          json_array_get(json_object_get(p2->json, "items"), 0)));
+    th_free(p1);
+    th_free(p2);
     ck_assert(inbox_has(PROVINCE, "review", NULL));              /* 沈阳's last recommendation */
     ck_assert(inbox_has(PROVINCE, "objection", NULL));           /* the open objections on 大连's notice */
     ck_assert(inbox_has(PROVINCE, "assessment_overdue", NULL));
