@@ -1,6 +1,7 @@
 /*
  * The change feed over the audit trail (see changes.h and sql/010_changes.sql). A platform
- * changed while it holds no title is not public and is left out.
+ * changed while it holds no title is not public and is left out; a title's expiry, which no
+ * transaction makes, is announced by the first read after it (sql/012_expiry_events.sql).
  */
 #include "persistence/changes.h"
 
@@ -14,6 +15,7 @@ static const sf_stmt CHANGES = {
     "                              WHEN 'award.revoked' THEN 'platform_revoked'"
     "                              WHEN 'award.revocation_pending' THEN 'revocation_pending'"
     "                              WHEN 'award.reinstated' THEN 'platform_reinstated'"
+    "                              WHEN 'award.expired' THEN 'platform_expired'"
     "                              WHEN 'notice.created' THEN 'notice_opened'"
     "                              ELSE 'platform_changed' END,"
     "        'platform_id', CASE WHEN e.entity = 'award' THEN w.platform_id"
@@ -26,16 +28,30 @@ static const sf_stmt CHANGES = {
     "              AS public"
     "       FROM audit_events e WHERE e.seq > $1"
     "         AND e.action IN ('award.created', 'award.revoked', 'award.revocation_pending', 'award.reinstated',"
-    "                          'notice.created', 'platform.updated')"
+    "                          'award.expired', 'notice.created', 'platform.updated')"
     "       ORDER BY e.seq LIMIT $2) e"
     " LEFT JOIN awards w ON e.entity = 'award' AND w.id = e.entity_id", 2};
+
+/* Titles that lapsed since the feed was last read get their 'award.expired' event now, once
+ * (sql/012_expiry_events.sql): the primary key of award_expiries keeps two readers from both
+ * announcing one title. */
+static const sf_stmt ANNOUNCE_EXPIRED = {
+    "WITH x AS (INSERT INTO award_expiries (award_id)"
+    "           SELECT id FROM awards WHERE status = 'active' AND valid_until < current_date"
+    "             AND NOT EXISTS (SELECT 1 FROM award_expiries e WHERE e.award_id = awards.id)"
+    "           ORDER BY id ON CONFLICT (award_id) DO NOTHING RETURNING award_id)"
+    " SELECT audit_append(NULL, NULL, 'award.expired', 'award', w.id, jsonb_build_object('valid_until', w.valid_until), NULL)"
+    " FROM (SELECT w.id, w.valid_until FROM x JOIN awards w ON w.id = x.award_id ORDER BY w.id) w", 0};
 
 sf_status sf_changes_after(sf_pool *pool, int64_t after, int limit, char **items, int64_t *last)
 {
     sf_int_text a = sf_int_to_text(after), l = sf_int_to_text(limit);
     const char *params[] = {a.s, l.s};
     PGresult *res;
-    sf_status status = sf_db_read(pool, &CHANGES, params, &res, NULL);
+    sf_status status = sf_db_write(pool, &ANNOUNCE_EXPIRED, NULL, NULL, NULL);
+    if (status != SF_OK)
+        return status;
+    status = sf_db_read(pool, &CHANGES, params, &res, NULL);
     if (status != SF_OK)
         return status;
     *items = sf_db_strdup(res, 0);
