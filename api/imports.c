@@ -26,9 +26,10 @@
 
 /* ---- CSV (RFC 4180) ---- */
 
-/* Splits `text` into records of fields. Returns a JSON array of arrays of strings, or NULL
- * (with *error_line) when a quoted field never closes. */
-static json_t *csv_parse(const char *text, size_t len, int *error_line)
+/* Splits `text` into records of fields, blank lines skipped. Returns a JSON array of arrays
+ * of strings, or NULL: with *error_line when a quoted field never closes, with *too_many when
+ * there are more than `max_records` records (parsing stops there, so memory stays bounded). */
+static json_t *csv_parse(const char *text, size_t len, size_t max_records, int *error_line, int *too_many)
 {
     json_t *rows = json_array(), *row = json_array();
     sf_buf field = {0};
@@ -68,13 +69,20 @@ static json_t *csv_parse(const char *text, size_t len, int *error_line)
             field.len = 0;
             at_start = 1;
             if (c != ',') {
-                /* a record ends; an empty last line is not a record */
-                if (!(end && json_array_size(row) == 1 && json_string_length(json_array_get(row, 0)) == 0))
-                    json_array_append_new(rows, row);
-                else
+                /* a record ends; a blank line is not a record */
+                if (json_array_size(row) == 1 && json_string_length(json_array_get(row, 0)) == 0)
                     json_decref(row);
+                else
+                    json_array_append_new(rows, row);
                 row = json_array();
                 line++;
+                if (json_array_size(rows) > max_records) {
+                    *too_many = 1;
+                    free(field.data);
+                    json_decref(row);
+                    json_decref(rows);
+                    return NULL;
+                }
             }
             continue;
         }
@@ -84,6 +92,35 @@ static json_t *csv_parse(const char *text, size_t len, int *error_line)
     json_decref(row);
     free(field.data);
     return rows;
+}
+
+/* Counts the elements of a top-level JSON array without building it, so that an oversized
+ * import is refused before it costs memory. */
+static long count_array_elements(const char *s, size_t len)
+{
+    long count = 0, depth = 0;
+    int in_string = 0, any = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = 0;
+            continue;
+        }
+        if (c == '"')
+            in_string = 1;
+        else if (c == '[' || c == '{')
+            depth++;
+        else if (c == ']' || c == '}')
+            depth--;
+        else if (c == ',' && depth == 1)
+            count++;
+        if (depth >= 1 && !(depth == 1 && (c == '[' || c == ',')) && c != ' ' && c != '\n' && c != '\r' && c != '\t')
+            any = 1;
+    }
+    return any ? count + 1 : 0;
 }
 
 /* The body as UTF-8: a BOM dropped; GB18030 (declared, or when the bytes are not UTF-8)
@@ -135,9 +172,10 @@ static json_t *csv_to_bodies(json_t *records, json_t *errors)
         if (i == 0)
             continue;   /* the header, checked by the caller */
         if (json_array_size(rec) != 7) {
-            json_array_append_new(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)i, "field", "*",
-                                                    "message", "must have the 7 columns of the header"));
-            json_array_append_new(bodies, json_object());
+            if (json_array_size(errors) < MAX_REPORTED_ERRORS)
+                json_array_append_new(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)i, "field", "*",
+                                                        "message", "must have the 7 columns of the header"));
+            json_array_append_new(bodies, json_null());   /* reported; skipped when checking rows */
             continue;
         }
         const char *f[7];
@@ -179,13 +217,16 @@ static void hash_request(const sf_ctx *ctx, int dry_run, char out[65])
         snprintf(out + 2 * i, 3, "%02x", digest[i]);
 }
 
-/* Answers, and remembers the answer under the Idempotency-Key if there is one. */
+/* Answers, and records the answer under the claimed Idempotency-Key if there is one. */
 static void answer(sf_ctx *ctx, int status, json_t *body, const char *key, const char *hash)
 {
-    if (key != NULL && status < 500) {
+    (void)hash;
+    if (key != NULL) {
         char *text = json_dumps(body, JSON_COMPACT);
         if (text)
-            sf_idempotency_put(ctx->app->pool, ctx->caller.org_id, key, hash, status, text);
+            sf_idempotency_finish(ctx->app->pool, ctx->caller.org_id, key, status, text);
+        else
+            sf_idempotency_release(ctx->app->pool, ctx->caller.org_id, key);
         free(text);
     }
     if (status >= 400) {
@@ -209,6 +250,14 @@ static json_t *problem(int status, const char *slug, const char *title, const ch
     return p;
 }
 
+/* A refusal after the key is claimed: recorded under it like any other answer. */
+static void refuse(sf_ctx *ctx, int status, const char *detail, const char *key, const char *hash)
+{
+    const char *slug = status == 400 ? "bad-request" : status == 415 ? "unsupported-media-type" : "validation";
+    const char *title = status == 400 ? "Bad Request" : status == 415 ? "Unsupported Media Type" : "Unprocessable Content";
+    answer(ctx, status, problem(status, slug, title, detail, NULL), key, hash);
+}
+
 void sf_post_import_platforms(sf_ctx *ctx)
 {
     const char *dry = sf_param(ctx, "dry_run");
@@ -221,15 +270,24 @@ void sf_post_import_platforms(sf_ctx *ctx)
     }
     if (key != NULL) {
         hash_request(ctx, dry_run, hash);
-        int same = 0, status = 0;
+        sf_key_state state;
+        int status = 0;
         char *earlier = NULL;
-        sf_status st = sf_idempotency_get(ctx->app->pool, ctx->caller.org_id, key, hash, &same, &status, &earlier);
-        if (st == SF_OK && !same) {
-            free(earlier);
+        sf_status st = sf_idempotency_claim(ctx->app->pool, ctx->caller.org_id, key, hash, &state, &status, &earlier);
+        if (st != SF_OK) {
+            sf_reply_status(ctx, st, NULL, NULL);
+            return;
+        }
+        if (state == SF_KEY_MISMATCH) {
             sf_reply_problem(ctx, 422, "this Idempotency-Key was used for another request");
             return;
         }
-        if (st == SF_OK) {
+        if (state == SF_KEY_IN_PROGRESS) {
+            sf_set_header(ctx, "Retry-After", "2");
+            sf_reply_problem(ctx, 409, "a request with this Idempotency-Key is still running; retry shortly");
+            return;
+        }
+        if (state == SF_KEY_REPLAY) {
             /* the first answer, again: nothing is imported twice */
             ulfius_set_binary_body_response(ctx->res, (unsigned)status, earlier, strlen(earlier));
             free(earlier);
@@ -237,38 +295,47 @@ void sf_post_import_platforms(sf_ctx *ctx)
             sf_set_header(ctx, "Idempotent-Replayed", "true");
             return;
         }
-        if (st != SF_NOT_FOUND) {
-            sf_reply_status(ctx, st, NULL, NULL);
-            return;
-        }
     }
-
+    /* from here on every answer goes through `answer`, which settles a claimed key */
     const char *ct = sf_header(ctx, "Content-Type");
     json_t *errors = json_array(), *bodies = NULL;
+    if (memchr(ctx->req->binary_body, 0, ctx->req->binary_body_length) != NULL) {
+        answer(ctx, 400, problem(400, "bad-request", "Bad Request", "the body contains a NUL byte", errors), key, hash);
+        return;
+    }
+    if (ct && strncasecmp(ct, "application/json", 16) == 0 &&
+        count_array_elements(ctx->req->binary_body, ctx->req->binary_body_length) > MAX_ROWS) {
+        answer(ctx, 422, problem(422, "validation", "Unprocessable Content", "an import holds at most 20000 rows", errors),
+               key, hash);
+        return;
+    }
     if (ct && strncasecmp(ct, "application/json", 16) == 0) {
         json_error_t jerr;
         bodies = json_loadb(ctx->req->binary_body, ctx->req->binary_body_length, JSON_REJECT_DUPLICATES, &jerr);
         if (!json_is_array(bodies)) {
             json_decref(bodies);
             json_decref(errors);
-            sf_reply_problem(ctx, 400, "the body must be a JSON array of platforms (UTF-8, no duplicate keys)");
+            refuse(ctx, 400, "the body must be a JSON array of platforms (UTF-8, no duplicate keys)", key, hash);
             return;
         }
     } else if (ct && strncasecmp(ct, "text/csv", 8) == 0) {
         char *text = to_utf8(ctx->req->binary_body, ctx->req->binary_body_length, ct);
         if (text == NULL) {
             json_decref(errors);
-            sf_reply_problem(ctx, 400, "the CSV is neither UTF-8 nor GB18030");
+            refuse(ctx, 400, "the CSV is neither UTF-8 nor GB18030", key, hash);
             return;
         }
-        int bad_line = 0;
-        json_t *records = csv_parse(text, strlen(text), &bad_line);
+        int bad_line = 0, too_many = 0;
+        json_t *records = csv_parse(text, strlen(text), MAX_ROWS + 1, &bad_line, &too_many);
         free(text);
         if (records == NULL) {
             json_decref(errors);
             char detail[96];
-            snprintf(detail, sizeof detail, "a quoted field opened on line %d never closes", bad_line);
-            sf_reply_problem(ctx, 400, detail);
+            if (too_many)
+                snprintf(detail, sizeof detail, "an import holds at most %d rows", MAX_ROWS);
+            else
+                snprintf(detail, sizeof detail, "a quoted field never closes (the file ends on line %d)", bad_line);
+            refuse(ctx, too_many ? 422 : 400, detail, key, hash);
             return;
         }
         json_t *header = json_array_get(records, 0);
@@ -281,14 +348,14 @@ void sf_post_import_platforms(sf_ctx *ctx)
         if (strcmp(head, CSV_HEADER) != 0) {
             json_decref(records);
             json_decref(errors);
-            sf_reply_problem(ctx, 422, "the first line must be the header " CSV_HEADER);
+            refuse(ctx, 422, "the first line must be the header " CSV_HEADER, key, hash);
             return;
         }
         bodies = csv_to_bodies(records, errors);
         json_decref(records);
     } else {
         json_decref(errors);
-        sf_reply_problem(ctx, 415, "send a JSON array (application/json) or CSV (text/csv)");
+        refuse(ctx, 415, "send a JSON array (application/json) or CSV (text/csv)", key, hash);
         return;
     }
     size_t n = json_array_size(bodies);
@@ -297,12 +364,13 @@ void sf_post_import_platforms(sf_ctx *ctx)
         json_decref(errors);
         char detail[96];
         snprintf(detail, sizeof detail, "an import holds 1-%d rows", MAX_ROWS);
-        sf_reply_problem(ctx, 422, detail);
+        refuse(ctx, 422, detail, key, hash);
         return;
     }
 
     /* every row, as POST /v1/platforms checks one; rows are numbered from 1, header excluded */
-    json_t *rows = json_array();
+    json_t *rows = json_array(), *seen = json_object();   /* credit code + name of each row, as a set */
+    int refused = json_array_size(errors) > 0;             /* the error list is capped; this is not */
     size_t i;
     json_t *body;
     json_array_foreach(bodies, i, body) {
@@ -310,17 +378,21 @@ void sf_post_import_platforms(sf_ctx *ctx)
         sf_errors_init(&e);
         sf_platform_fields f;
         char functions[128];
+        if (json_is_null(body))
+            continue;   /* a CSV line with the wrong number of columns, reported already */
         if (!json_is_object(body)) {
             sf_errors_add(&e, "*", "must be a platform object");
-        } else if (json_object_size(body) > 0) {
+        } else {
             sf_platform_fields_read(body, 0, &f, functions, sizeof functions, &e);
             if (!sf_errors_any(&e) && ctx->caller.role == SF_ROLE_CITY && strcmp(f.region_code, ctx->caller.region_code) != 0)
                 sf_errors_add(&e, "region_code", "a city imports platforms of its own region only (Art. 15)");
         }
+        if (sf_errors_any(&e))
+            refused = 1;
         for (size_t k = 0; k < e.count && json_array_size(errors) < MAX_REPORTED_ERRORS; k++)
             json_array_append_new(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)(i + 1), "field",
                                                     e.items[k].field, "message", e.items[k].message));
-        if (!sf_errors_any(&e) && json_object_size(body) > 0) {
+        if (!sf_errors_any(&e) && json_is_object(body)) {
             json_t *functions_list = json_deep_copy(json_object_get(body, "functions"));
             json_t *row = json_pack("{s:s, s:s, s:o, s:s, s:s}", "name", f.name, "region_code", f.region_code,
                                     "functions", functions_list, "operator_name", f.operator_name, "credit_code",
@@ -329,21 +401,22 @@ void sf_post_import_platforms(sf_ctx *ctx)
                 json_object_set_new(row, "established_on", json_string(f.established_on));
             if (f.address)
                 json_object_set_new(row, "address", json_string(f.address));
-            /* the same platform twice in one file */
-            size_t k;
-            json_t *other;
-            json_array_foreach(rows, k, other)
-                if (strcmp(json_string_value(json_object_get(other, "name")), f.name) == 0 &&
-                    strcmp(json_string_value(json_object_get(other, "credit_code")), f.credit_code) == 0) {
+            /* the same platform twice in one file (a set keyed by credit code and name) */
+            char identity[1200];
+            snprintf(identity, sizeof identity, "%s|%s", f.credit_code, f.name);
+            if (json_object_get(seen, identity) != NULL) {
+                refused = 1;
+                if (json_array_size(errors) < MAX_REPORTED_ERRORS)
                     json_array_append_new(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)(i + 1), "field",
                                                             "name", "repeats an earlier row of this import"));
-                    break;
-                }
+            }
+            json_object_set_new(seen, identity, json_true());
             json_array_append_new(rows, row);
         }
     }
     json_decref(bodies);
-    if (json_array_size(errors) > 0) {
+    json_decref(seen);
+    if (refused) {
         json_decref(rows);
         answer(ctx, 422, problem(422, "validation", "Unprocessable Content",
                                  "the import is refused; every problem is listed by row (header excluded) and field",
@@ -372,8 +445,11 @@ void sf_post_import_platforms(sf_ctx *ctx)
     json_t *id_list = st == SF_OK ? json_loads(ids, 0, NULL) : NULL;
     free(ids);
     if (id_list == NULL) {
+        if (key != NULL)   /* nothing worth replaying: a retry may try again */
+            sf_idempotency_release(ctx->app->pool, ctx->caller.org_id, key);
         sf_reply_status(ctx, st == SF_OK ? SF_INTERNAL : st, NULL, NULL);
         return;
     }
-    answer(ctx, 201, json_pack("{s:b, s:I, s:o}", "dry_run", 0, "imported", (json_int_t)n, "ids", id_list), key, hash);
+    answer(ctx, 201, json_pack("{s:b, s:I, s:o}", "dry_run", 0, "imported", (json_int_t)json_array_size(id_list), "ids",
+                               id_list), key, hash);
 }

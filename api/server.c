@@ -175,6 +175,10 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
     } else if (route->action >= 0 && !sf_role_may(ctx.caller.role, (sf_action)route->action)) {
         sf_reply_problem(&ctx, 403, "your role may not do this");
     } else if (route->access == SF_TOKEN && ctx.caller.api_token_id > 0 &&
+               (!sf_action_allows_api_token(route->action) ||
+                (strncmp(route->path, "/v1/api-tokens", 14) == 0 && strcmp(req->http_verb, "GET") != 0))) {
+        sf_reply_problem(&ctx, 403, "API tokens do not administer organisations, users or tokens; log in as a person");
+    } else if (route->access == SF_TOKEN && ctx.caller.api_token_id > 0 &&
                !(ctx.caller.scopes & sf_scope_needed(req->http_verb, strncmp(route->path, "/v1/imports/", 12) == 0))) {
         sf_reply_problem(&ctx, 403, "this API token's scopes do not allow this request");
     } else {

@@ -165,3 +165,8 @@ unsigned sf_scope_parse(const char *name)
         return SF_SCOPE_IMPORTS;
     return 0;
 }
+
+int sf_action_allows_api_token(int action)
+{
+    return action != SF_ACT_MANAGE_USERS && action != SF_ACT_MANAGE_ORGANIZATIONS;
+}

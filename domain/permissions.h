@@ -70,6 +70,11 @@ typedef struct {
 /* The scope a request needs: SF_SCOPE_READ for GET, SF_SCOPE_IMPORTS for an import route,
  * SF_SCOPE_WRITE otherwise. */
 unsigned sf_scope_needed(const char *method, int import_route);
+/* Whether a script's API token may take the action at all, whatever its scopes: never the
+ * administration of organisations, users or tokens, so that a leaked token cannot make
+ * itself a lasting login. */
+int sf_action_allows_api_token(int action);
+
 /* Parses "read" | "write" | "imports"; 0 for anything else. */
 unsigned sf_scope_parse(const char *name);
 

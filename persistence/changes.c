@@ -1,6 +1,6 @@
 /*
  * The change feed over the audit trail (see changes.h and sql/010_changes.sql). A platform
- * changed while it holds no title is not public and is left out; a title's expiry, which no
+ * changed while it held no title (as recorded with the change) is not public and is left out; a title's expiry, which no
  * transaction makes, is announced by the first read after it (sql/012_expiry_events.sql).
  */
 #include "persistence/changes.h"
@@ -24,8 +24,7 @@ static const sf_stmt CHANGES = {
     "        'notice_id', CASE WHEN e.entity = 'publicity_notice' THEN e.entity_id END)"
     "        ORDER BY e.seq) FILTER (WHERE e.public), '[]')::text,"
     "       coalesce(max(e.seq), $1)"
-    " FROM (SELECT e.*, (e.entity <> 'platform' OR EXISTS (SELECT 1 FROM awards x WHERE x.platform_id = e.entity_id))"
-    "              AS public"
+    " FROM (SELECT e.*, (e.entity <> 'platform' OR (e.detail->>'public')::boolean IS TRUE) AS public"
     "       FROM audit_events e WHERE e.seq > $1"
     "         AND e.action IN ('award.created', 'award.revoked', 'award.revocation_pending', 'award.reinstated',"
     "                          'award.expired', 'notice.created', 'platform.updated')"
@@ -48,10 +47,10 @@ sf_status sf_changes_after(sf_pool *pool, int64_t after, int limit, char **items
     sf_int_text a = sf_int_to_text(after), l = sf_int_to_text(limit);
     const char *params[] = {a.s, l.s};
     PGresult *res;
-    sf_status status = sf_db_write(pool, &ANNOUNCE_EXPIRED, NULL, NULL, NULL);
-    if (status != SF_OK)
-        return status;
-    status = sf_db_read(pool, &CHANGES, params, &res, NULL);
+    /* best effort: a failed announcement must not take the public feed down; the next read
+     * announces what this one could not */
+    (void)sf_db_write(pool, &ANNOUNCE_EXPIRED, NULL, NULL, NULL);
+    sf_status status = sf_db_read(pool, &CHANGES, params, &res, NULL);
     if (status != SF_OK)
         return status;
     *items = sf_db_strdup(res, 0);

@@ -17,12 +17,21 @@
  * SF_CONFLICT. */
 sf_status sf_import_platforms(sf_pool *pool, const sf_actor *actor, const char *rows_json, char **ids);
 
-/* An earlier answer to this organisation's key: SF_OK with *status and *response (free()) and
- * *same = whether the request hash matches; SF_NOT_FOUND when the key is new. */
-sf_status sf_idempotency_get(sf_pool *pool, int64_t org_id, const char *key, const char *hash, int *same,
-                             int *status, char **response);
-/* Remembers the answer to a key (the first one wins when two race). */
-sf_status sf_idempotency_put(sf_pool *pool, int64_t org_id, const char *key, const char *hash, int status,
-                             const char *response);
+typedef enum {
+    SF_KEY_CLAIMED,      /* new: this request runs and records its answer */
+    SF_KEY_REPLAY,       /* answered before, for the same request: *status and *response */
+    SF_KEY_MISMATCH,     /* answered before, for another request */
+    SF_KEY_IN_PROGRESS   /* the first request with this key is still running */
+} sf_key_state;
+
+/* Claims an Idempotency-Key for this organisation, or finds its earlier answer. A claim is a
+ * row inserted before the work starts, so two concurrent requests with one key cannot both
+ * run. Keys older than 48 hours are forgotten first. *response is allocated (free()). */
+sf_status sf_idempotency_claim(sf_pool *pool, int64_t org_id, const char *key, const char *hash, sf_key_state *state,
+                               int *status, char **response);
+/* Records the answer of a claimed key. */
+sf_status sf_idempotency_finish(sf_pool *pool, int64_t org_id, const char *key, int status, const char *response);
+/* Gives a claimed key up (the request failed without an answer worth replaying). */
+sf_status sf_idempotency_release(sf_pool *pool, int64_t org_id, const char *key);
 
 #endif

@@ -1080,10 +1080,16 @@ START_TEST(api_tokens_are_scoped_expiring_and_revocable)
     char *reader = new_api_token(PROVINCE, "[\"read\"]");
     char *writer = new_api_token(PROVINCE, "[\"write\"]");
     const char *org = "{\"type\":\"assessor\",\"name\":\"脚本建立的评估机构\"}";
+    const char *year = "{\"holidays\":[\"2031-01-01\"],\"working_days\":[]}";
     ck_assert_int_eq(status_with(reader, "GET", "/v1/platforms", NULL), 200);
-    ck_assert_int_eq(status_with(reader, "POST", "/v1/organizations", org), 403);   /* scope */
-    ck_assert_int_eq(status_with(writer, "POST", "/v1/organizations", org), 201);
+    ck_assert_int_eq(status_with(reader, "PUT", "/v1/calendar/2031", year), 403);   /* scope */
+    ck_assert_int_eq(status_with(writer, "PUT", "/v1/calendar/2031", year), 201);
     ck_assert_int_eq(status_with(writer, "GET", "/v1/platforms", NULL), 403);       /* scope */
+    /* whatever its scopes, a token does not administer accounts: a leak cannot become a login */
+    ck_assert_int_eq(status_with(writer, "POST", "/v1/organizations", org), 403);
+    ck_assert_int_eq(status_with(writer, "POST", "/v1/users",
+                                 "{\"username\":\"backdoor\",\"password\":\"a-long-password-1\",\"org_id\":1,"
+                                 "\"display_name\":\"x\"}"), 403);
     /* a token cannot mint tokens */
     ck_assert_int_eq(status_with(writer, "POST", "/v1/api-tokens", "{\"name\":\"x\",\"scopes\":[\"read\"]}"), 403);
     /* listed without the secret; only its hash is stored */
@@ -1106,7 +1112,7 @@ START_TEST(api_tokens_are_scoped_expiring_and_revocable)
     ck_assert_int_eq(status_with(reader, "GET", "/v1/platforms", NULL), 401);
     /* expired: refused at once */
     admin_sql("UPDATE api_tokens SET created_at = now() - interval '2 days', expires_at = now() - interval '1 second'");
-    ck_assert_int_eq(status_with(writer, "POST", "/v1/organizations", "{\"type\":\"assessor\",\"name\":\"过期\"}"), 401);
+    ck_assert_int_eq(status_with(writer, "PUT", "/v1/calendar/2031", year), 401);
     ck_assert_int_eq(status_with("sft_not-a-token-at-all-not-a-token-at-all-xxxx", "GET", "/v1/me", NULL), 401);
     th_free(expect(PROVINCE, "POST", "/v1/api-tokens", "{\"name\":\"x\",\"scopes\":[\"admin\"]}", 422));
     free(reader);
@@ -1179,6 +1185,10 @@ START_TEST(the_change_feed_never_skips_or_repeats)
     th_free(r);
     r = expect(PROVINCE, "GET", "/v1/awards?limit=100", NULL, 200);
     ck_assert_int_eq(awarded, (int)json_array_size(json_object_get(r->json, "items")));
+    th_free(r);
+    /* writers change platforms that hold a title now: those changes are public */
+    r = expect(PROVINCE, "GET", "/v1/awards?status=active&limit=100", NULL, 200);
+    ck_assert_uint_ge(json_array_size(json_object_get(r->json, "items")), 4);
     /* concurrent writers while a reader follows the feed */
     patch_job jobs[4];
     pthread_t threads[4];
@@ -1384,6 +1394,27 @@ START_TEST(csv_imports_in_utf8_and_gb18030)
     th_free(r);
     r = import(SHENYANG, "", "text/plain", "x", 1, NULL);
     ck_assert_int_eq(r->status, 415);
+    th_free(r);
+    /* hostile bodies: an empty object is a row like any other; too many records are refused
+     * while parsing; a NUL byte is refused before decoding */
+    r = import(SHENYANG, "", "application/json", "[{}]", 4, NULL);
+    ck_assert_int_eq(r->status, 422);
+    ck_assert_ptr_nonnull(strstr(r->body, "\"field\":\"name\""));
+    th_free(r);
+    size_t big = 20001 * 2 + 100;
+    char *many = malloc(big + 1);
+    size_t len = (size_t)snprintf(many, big, "name,region_code,functions,operator_name,credit_code,established_on,address\n");
+    for (int i = 0; i < 20001; i++) {
+        many[len++] = 'x';
+        many[len++] = '\n';
+    }
+    r = import(SHENYANG, "", "text/csv", many, len, NULL);
+    ck_assert_int_eq(r->status, 422);
+    ck_assert_ptr_nonnull(strstr(r->body, "20000"));
+    th_free(r);
+    free(many);
+    r = import(SHENYANG, "", "text/csv", "name\n\0x\n", 9, NULL);
+    ck_assert_int_eq(r->status, 400);
     th_free(r);
 }
 END_TEST
