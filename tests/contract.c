@@ -1,8 +1,9 @@
 /*
  * Checks HTTP answers against the OpenAPI document the server serves: the status is one the
  * operation declares, the content type is one declared for it, and the JSON body has the
- * declared shape (type, required, properties, additionalProperties: false, items, enum,
- * $ref, allOf/anyOf/oneOf, const). Formats, lengths and patterns are not checked here.
+ * declared shape (type, required, properties, additionalProperties: false — across allOf —,
+ * items, enum, const, $ref, allOf/anyOf/oneOf). oneOf is checked as anyOf; formats, lengths
+ * and patterns are not checked here.
  */
 #include "tests/contract.h"
 
@@ -77,11 +78,53 @@ static int check_type(json_t *schema, const json_t *v, const char *where, char *
     return 0;
 }
 
-static int check(json_t *schema, const json_t *v, const char *where, char *why, size_t len)
+/* Whether `key` is declared by the schema or by any part of its allOf (resolved). */
+static int declared(json_t *schema, const char *key, int depth)
 {
     schema = resolve(schema);
+    if (!json_is_object(schema) || depth > 8)
+        return 0;
+    if (json_object_get(json_object_get(schema, "properties"), key) != NULL)
+        return 1;
+    size_t i;
+    json_t *part;
+    json_array_foreach(json_object_get(schema, "allOf"), i, part)
+        if (declared(part, key, depth + 1))
+            return 1;
+    return 0;
+}
+
+/* Whether the schema or a part of its allOf forbids undeclared members. */
+static int closed(json_t *schema, int depth)
+{
+    schema = resolve(schema);
+    if (!json_is_object(schema) || depth > 8)
+        return 0;
+    if (json_is_false(json_object_get(schema, "additionalProperties")))
+        return 1;
+    size_t i;
+    json_t *part;
+    json_array_foreach(json_object_get(schema, "allOf"), i, part)
+        if (closed(part, depth + 1))
+            return 1;
+    return 0;
+}
+
+static int check(json_t *schema, const json_t *v, const char *where, char *why, size_t len)
+{
+    json_t *given = schema;
+    schema = resolve(schema);
+    if (given != NULL && schema == NULL) {
+        snprintf(why, len, "%s: the contract's $ref does not resolve", where);
+        return 0;
+    }
     if (!json_is_object(schema))
         return 1;
+    json_t *constant = json_object_get(schema, "const");
+    if (constant != NULL && !json_equal(constant, (json_t *)(uintptr_t)v)) {
+        snprintf(why, len, "%s: not the declared constant", where);
+        return 0;
+    }
     if (!check_type(schema, v, where, why, len))
         return 0;
     json_t *en = json_object_get(schema, "enum");
@@ -105,7 +148,7 @@ static int check(json_t *schema, const json_t *v, const char *where, char *why, 
     json_t *any = json_object_get(schema, "anyOf") ? json_object_get(schema, "anyOf") : json_object_get(schema, "oneOf");
     if (json_is_array(any)) {
         int ok = 0;
-        char scratch[256];
+        char scratch[256] = "no alternative";
         json_array_foreach(any, i, sub)
             ok = ok || check(sub, v, where, scratch, sizeof scratch);
         if (!ok) {
@@ -132,7 +175,7 @@ static int check(json_t *schema, const json_t *v, const char *where, char *why, 
             if (ps != NULL) {
                 if (!check(ps, value, inner, why, len))
                     return 0;
-            } else if (json_is_false(json_object_get(schema, "additionalProperties")) && json_object_get(schema, "allOf") == NULL) {
+            } else if (closed(schema, 0) && !declared(schema, key, 0)) {
                 snprintf(why, len, "%s: not declared", inner);
                 return 0;
             } else if (json_is_object(json_object_get(schema, "additionalProperties"))) {

@@ -1002,6 +1002,8 @@ START_TEST(every_answer_fits_the_contract)
     ck_assert(!th_contract_check("GET", "/v1/me", 200, "application/json", wrong, strlen(wrong), why, sizeof why));
     ck_assert(!th_contract_check("GET", "/v1/me", 418, "application/json", "{}", 2, why, sizeof why));
     ck_assert(!th_contract_check("GET", "/v1/organizations/3", 200, "text/html", "<p>", 3, why, sizeof why));
+    ck_assert(!th_contract_check("GET", "/healthz", 200, "application/json", "{\"status\":\"nope\"}", 17, why,
+                                 sizeof why));                                         /* not the constant */
     const char *extra = "{\"type\":\"urn:x\",\"title\":\"t\",\"status\":404}";   /* no detail */
     ck_assert(!th_contract_check("GET", "/v1/organizations/3", 404, "application/problem+json", extra, strlen(extra), why,
                                  sizeof why));
