@@ -105,11 +105,14 @@ static sf_status make_ready(sf_pool *pool, sf_conn *conn)
     const char *const keys[] = {"connect_timeout", "application_name", "options", "dbname", NULL};
     /* TimeZone: every date rule of the measures (round windows, publicity, objections, award
      * dates, expiry) is judged on the date in Liaoning, not in UTC.
-     * force_custom_plan: the repositories' optional filters ("$1 IS NULL OR …") are planned
-     * with the actual values, so an index on the filtered column is used. */
+     * plan_cache_mode is left at "auto": PostgreSQL plans each prepared statement with its
+     * values for the first five executions and keeps doing so whenever the generic plan would
+     * cost more — which is the case for the repositories' optional filters ("$1 IS NULL OR …"),
+     * whose generic plans scan. Forcing custom plans everywhere cost a full planning of the
+     * registry view (about 0.5 ms, ten times its execution) on every lookup by id; see
+     * bench/RESULTS.md. */
     const char *const values[] = {"5", "shifan",
-                                  "-c client_min_messages=warning -c plan_cache_mode=force_custom_plan"
-                                  " -c TimeZone=Asia/Shanghai",
+                                  "-c client_min_messages=warning -c TimeZone=Asia/Shanghai",
                                   pool->conninfo, NULL};
     conn->pg = PQconnectdbParams(keys, values, /* expand_dbname= */ 1);
     if (conn->pg == NULL || PQstatus(conn->pg) != CONNECTION_OK) {
