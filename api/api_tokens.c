@@ -96,17 +96,12 @@ void sf_list_api_tokens(sf_ctx *ctx)
     const char *st = sf_param(ctx, "status");
     if (st && strcmp(st, "active") && strcmp(st, "expired") && strcmp(st, "revoked"))
         sf_errors_add(&e, "status", "must be active, expired or revoked");
-    if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+    if (sf_reply_query_errors(ctx, &e))
         return;
-    }
     char *items;
     int64_t next;
     sf_status status = sf_api_token_list(ctx->app->pool, &ctx->caller, st, page.after_id, page.limit, &items, &next);
-    if (status != SF_OK)
-        sf_reply_status(ctx, status, NULL, NULL);
-    else
-        sf_reply_page(ctx, items, next);
+    sf_reply_page(ctx, status, items, next);
 }
 
 void sf_delete_api_token(sf_ctx *ctx)

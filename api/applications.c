@@ -107,19 +107,13 @@ void sf_list_applications(sf_ctx *ctx)
     const char *status_filter = sf_param(ctx, "status");
     if (status_filter != NULL && sf_app_state_parse(status_filter) < 0)
         sf_errors_add(&e, "status", "must be one of draft, recommended, approved, publicized, awarded, rejected, withdrawn");
-    if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+    if (sf_reply_query_errors(ctx, &e))
         return;
-    }
     char *items;
     int64_t next;
     sf_status status = sf_application_list(ctx->app->pool, &ctx->caller, round_id, status_filter, page.after_id,
                                            page.limit, page.desc, &items, &next);
-    if (status != SF_OK) {
-        sf_reply_status(ctx, status, NULL, NULL);
-        return;
-    }
-    sf_reply_page(ctx, items, next);
+    sf_reply_page(ctx, status, items, next);
 }
 
 /* ---- the report (Annex 2) and the recommendation form (Annex 1) ---- */

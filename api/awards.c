@@ -38,18 +38,12 @@ void sf_list_awards(sf_ctx *ctx)
         sf_errors_add(&e, "status", "must be active, revocation_pending, revoked or expired");
     if (f.level && strcmp(f.level, "province") && strcmp(f.level, "city"))
         sf_errors_add(&e, "level", "must be province or city");
-    if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+    if (sf_reply_query_errors(ctx, &e))
         return;
-    }
     char *items;
     int64_t next;
     sf_status status = sf_award_list(ctx->app->pool, &ctx->caller, &f, page.after_id, page.limit, page.desc, &items, &next);
-    if (status != SF_OK) {
-        sf_reply_status(ctx, status, NULL, NULL);
-        return;
-    }
-    sf_reply_page(ctx, items, next);
+    sf_reply_page(ctx, status, items, next);
 }
 
 void sf_get_award(sf_ctx *ctx)
@@ -126,18 +120,12 @@ void sf_list_registry(sf_ctx *ctx)
     sf_page_read(ctx, &page, &e);
     sf_registry_filter f;
     read_registry_filter(ctx, &f, &e);
-    if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+    if (sf_reply_query_errors(ctx, &e))
         return;
-    }
     char *items;
     int64_t next;
     sf_status status = sf_registry_list(ctx->app->pool, &f, page.after_id, page.limit, page.desc, &items, &next);
-    if (status != SF_OK) {
-        sf_reply_status(ctx, status, NULL, NULL);
-        return;
-    }
-    sf_reply_page(ctx, items, next);
+    sf_reply_page(ctx, status, items, next);
 }
 
 /* GET /v1/public/platforms.csv: the registry's selection as CSV, UTF-8 with a byte-order
@@ -151,10 +139,8 @@ void sf_get_registry_csv(sf_ctx *ctx)
     sf_errors_init(&e);
     sf_registry_filter f;
     read_registry_filter(ctx, &f, &e);
-    if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+    if (sf_reply_query_errors(ctx, &e))
         return;
-    }
     char *rows = NULL;
     sf_status status = sf_registry_export(ctx->app->pool, &f, &rows);
     if (status != SF_OK) {
@@ -224,18 +210,12 @@ void sf_list_audit(sf_ctx *ctx)
         sf_errors_add(&e, "from", "must be a date or an RFC 3339 time");
     if (!is_time(f.to))
         sf_errors_add(&e, "to", "must be a date or an RFC 3339 time");
-    if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+    if (sf_reply_query_errors(ctx, &e))
         return;
-    }
     char *items;
     int64_t next;
     sf_status status = sf_audit_list(ctx->app->pool, &f, page.after_id, page.limit, page.desc, &items, &next);
-    if (status != SF_OK) {
-        sf_reply_status(ctx, status, NULL, NULL);
-        return;
-    }
-    sf_reply_page(ctx, items, next);
+    sf_reply_page(ctx, status, items, next);
 }
 
 void sf_get_audit_verify(sf_ctx *ctx)
@@ -260,10 +240,8 @@ void sf_get_changes(sf_ctx *ctx)
     sf_errors_init(&e);
     int64_t after = sf_query_int(ctx, "after", 0, INT64_MAX / 2, &e);
     int64_t limit = sf_param(ctx, "limit") ? sf_query_int(ctx, "limit", 1, 1000, &e) : 100;
-    if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+    if (sf_reply_query_errors(ctx, &e))
         return;
-    }
     char *items = NULL;
     int64_t last = 0;
     sf_status status = sf_changes_after(ctx->app->pool, after, (int)limit, &items, &last);

@@ -143,10 +143,8 @@ void sf_get_working_days(sf_ctx *ctx)
     if (s == NULL || !sf_date_parse(s, &start))
         sf_errors_add(&e, "start", "must be a date YYYY-MM-DD");
     int64_t count = sf_param(ctx, "count") ? sf_query_int(ctx, "count", 1, 366, &e) : 15;
-    if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+    if (sf_reply_query_errors(ctx, &e))
         return;
-    }
     sf_calendar_data data;
     sf_status status = sf_calendar_load(ctx->app->pool, &data);
     if (status != SF_OK) {

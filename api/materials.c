@@ -79,10 +79,8 @@ void sf_list_materials(sf_ctx *ctx)
         sf_errors_add(&e, "kind", "must be one of the materials of Art. 17");
     if (page.desc)
         sf_errors_add(&e, "order", "this collection is listed oldest first only");
-    if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+    if (sf_reply_query_errors(ctx, &e))
         return;
-    }
     char *items = NULL;
     int64_t next = 0;
     sf_status status = id > 0 ? sf_material_list(ctx->app->pool, &ctx->caller, id, kind, page.after_id, page.limit,
@@ -92,7 +90,7 @@ void sf_list_materials(sf_ctx *ctx)
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such application" : NULL, NULL);
         return;
     }
-    sf_reply_page(ctx, items, next);
+    sf_reply_page(ctx, SF_OK, items, next);
 }
 
 /* RFC 6266 / 8187: an ASCII fallback name and the UTF-8 name percent-encoded, so that no

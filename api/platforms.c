@@ -237,16 +237,10 @@ void sf_list_platforms(sf_ctx *ctx)
         sf_errors_add(&e, "q", "must be 1-100 characters");
     if (region != NULL && sf_region_city(region) == NULL)
         sf_errors_add(&e, "region_code", "must be the code of one of Liaoning's 14 cities");
-    if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+    if (sf_reply_query_errors(ctx, &e))
         return;
-    }
     char *items;
     int64_t next;
     sf_status status = sf_platform_list(ctx->app->pool, &ctx->caller, q, region, page.after_id, page.limit, page.desc, &items, &next);
-    if (status != SF_OK) {
-        sf_reply_status(ctx, status, NULL, NULL);
-        return;
-    }
-    sf_reply_page(ctx, items, next);
+    sf_reply_page(ctx, status, items, next);
 }

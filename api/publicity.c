@@ -117,18 +117,12 @@ void sf_list_notices(sf_ctx *ctx)
     f.year = (int)sf_query_int(ctx, "year", 2018, 9999, &e);
     if (f.status && strcmp(f.status, "upcoming") && strcmp(f.status, "open") && strcmp(f.status, "closed"))
         sf_errors_add(&e, "status", "must be upcoming, open or closed");
-    if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+    if (sf_reply_query_errors(ctx, &e))
         return;
-    }
     char *items;
     int64_t next;
     sf_status status = sf_notice_list(ctx->app->pool, &f, page.after_id, page.limit, page.desc, &items, &next);
-    if (status != SF_OK) {
-        sf_reply_status(ctx, status, NULL, NULL);
-        return;
-    }
-    sf_reply_page(ctx, items, next);
+    sf_reply_page(ctx, status, items, next);
 }
 
 void sf_get_notice(sf_ctx *ctx)
@@ -214,19 +208,13 @@ void sf_list_objections(sf_ctx *ctx)
     if (status_filter && strcmp(status_filter, "open") && strcmp(status_filter, "upheld") &&
         strcmp(status_filter, "dismissed"))
         sf_errors_add(&e, "status", "must be open, upheld or dismissed");
-    if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+    if (sf_reply_query_errors(ctx, &e))
         return;
-    }
     char *items;
     int64_t next;
     sf_status status = sf_objection_list(ctx->app->pool, &ctx->caller, status_filter, page.after_id, page.limit,
                                          &items, &next);
-    if (status != SF_OK) {
-        sf_reply_status(ctx, status, NULL, NULL);
-        return;
-    }
-    sf_reply_page(ctx, items, next);
+    sf_reply_page(ctx, status, items, next);
 }
 
 /* An upheld objection rejects the application (Art. 18); one rejected already stays so. */

@@ -137,18 +137,12 @@ void sf_list_rounds(sf_ctx *ctx)
     sf_page page;
     sf_page_read(ctx, &page, &e);
     int64_t year = sf_query_int(ctx, "year", 2018, 9999, &e);
-    if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+    if (sf_reply_query_errors(ctx, &e))
         return;
-    }
     char *items;
     int64_t next;
     sf_status status = sf_round_list(ctx->app->pool, &ctx->caller, (int)year, page.after_id, page.limit, page.desc, &items, &next);
-    if (status != SF_OK) {
-        sf_reply_status(ctx, status, NULL, NULL);
-        return;
-    }
-    sf_reply_page(ctx, items, next);
+    sf_reply_page(ctx, status, items, next);
 }
 
 void sf_get_round(sf_ctx *ctx)

@@ -61,17 +61,12 @@ void sf_list_assessments(sf_ctx *ctx)
     const char *st = sf_param(ctx, "status");
     if (st && strcmp(st, "open") && strcmp(st, "overdue") && strcmp(st, "submitted"))
         sf_errors_add(&e, "status", "must be open, overdue or submitted");
-    if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+    if (sf_reply_query_errors(ctx, &e))
         return;
-    }
     char *items;
     int64_t next;
     sf_status status = sf_assessment_list(ctx->app->pool, &ctx->caller, st, page.after_id, page.limit, &items, &next);
-    if (status != SF_OK)
-        sf_reply_status(ctx, status, NULL, NULL);
-    else
-        sf_reply_page(ctx, items, next);
+    sf_reply_page(ctx, status, items, next);
 }
 
 void sf_get_assessment(sf_ctx *ctx)
@@ -281,10 +276,8 @@ void sf_get_compliance(sf_ctx *ctx)
     int64_t year = sf_query_int(ctx, "year", 2018, 9999, &e);
     if (year == 0 && !sf_errors_any(&e))
         sf_errors_add(&e, "year", "is required");
-    if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+    if (sf_reply_query_errors(ctx, &e))
         return;
-    }
     compliance_build b = {(int)year, sf_due_annual_summary((int)year), sf_due_city_report((int)year), 0, json_array(),
                           NULL, ""};
     /* today is the database's date; the rows come sorted by region, each city before its
@@ -311,17 +304,12 @@ void sf_get_inbox(sf_ctx *ctx)
     sf_page_read(ctx, &page, &e);
     if (page.desc)
         sf_errors_add(&e, "order", "the inbox is listed soonest due first only");
-    if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the query is not valid", &e);
+    if (sf_reply_query_errors(ctx, &e))
         return;
-    }
     char *items = NULL;
     int64_t next = 0;
     sf_status status = sf_inbox(ctx->app->pool, &ctx->caller, page.after_id, page.limit, &items, &next);
-    if (status != SF_OK)
-        sf_reply_status(ctx, status, NULL, NULL);
-    else
-        sf_reply_page(ctx, items, next);
+    sf_reply_page(ctx, status, items, next);
 }
 
 /* Optional files: an assessment's report (Art. 24) and an annual summary's document (Art. 22). */

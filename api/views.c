@@ -177,8 +177,12 @@ void sf_reply_doc(sf_ctx *ctx, int status, char *json_text)
     sf_reply_resource(ctx, status, doc);
 }
 
-void sf_reply_page(sf_ctx *ctx, char *items_json, int64_t next_after)
+void sf_reply_page(sf_ctx *ctx, sf_status status, char *items_json, int64_t next_after)
 {
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, NULL, NULL);
+        return;
+    }
     json_t *items = items_json ? json_loads(items_json, 0, NULL) : NULL;
     free(items_json);
     if (!json_is_array(items)) {
@@ -188,6 +192,14 @@ void sf_reply_page(sf_ctx *ctx, char *items_json, int64_t next_after)
     }
     json_t *next = next_after > 0 ? sf_page_token(next_after) : json_null();
     sf_reply_json(ctx, 200, json_pack("{s:o, s:o}", "items", items, "next_page_token", next));
+}
+
+int sf_reply_query_errors(sf_ctx *ctx, const sf_errors *errors)
+{
+    if (!sf_errors_any(errors))
+        return 0;
+    sf_reply_errors(ctx, 422, "the query is not valid", errors);
+    return 1;
 }
 
 int64_t sf_query_int(const sf_ctx *ctx, const char *name, int64_t min, int64_t max, sf_errors *errors)

@@ -48,9 +48,14 @@ void sf_reply_resource(sf_ctx *ctx, int status, json_t *body);
 /* Answers a resource document produced by the database (JSON text, taken and freed). */
 void sf_reply_doc(sf_ctx *ctx, int status, char *json_text);
 
-/* Answers a collection page: the items (JSON array text, taken and freed) and the token for
- * the page after `next_after` (none when 0). */
-void sf_reply_page(sf_ctx *ctx, char *items_json, int64_t next_after);
+/* Answers a repository's page read: when `status` is SF_OK, the items (JSON array text, taken
+ * and freed) and the token for the page after `next_after` (none when 0); otherwise the
+ * problem for `status` (the items are not touched: a failed read allocates nothing). */
+void sf_reply_page(sf_ctx *ctx, sf_status status, char *items_json, int64_t next_after);
+
+/* Answers 422 listing the query parameters in `errors`, if there are any; returns whether it
+ * did, so that a handler ends there. */
+int sf_reply_query_errors(sf_ctx *ctx, const sf_errors *errors);
 
 /* Reads an optional non-negative integer query parameter; 0 when absent. */
 int64_t sf_query_int(const sf_ctx *ctx, const char *name, int64_t min, int64_t max, sf_errors *errors);
