@@ -43,10 +43,7 @@ void sf_post_assessment(sf_ctx *ctx)
     char *doc = NULL;
     sf_status status = sf_errors_any(&e) ? SF_INVALID
                                          : sf_assessment_create(ctx->app->pool, &actor, award, assessor, due, &doc, &e);
-    if (status != SF_OK)
-        sf_reply_status(ctx, status, status == SF_INVALID ? "the assessment is not valid" : NULL, &e);
-    else
-        sf_reply_doc(ctx, 201, doc);
+    sf_reply_written(ctx, status, 201, doc, "the assessment is not valid", &e);
     json_decref(body);
 }
 
@@ -133,10 +130,7 @@ void sf_post_reinstate_award(sf_ctx *ctx)
     char *doc = NULL;
     sf_status status = sf_errors_any(&e) ? SF_INVALID
                        : sf_award_reinstate(ctx->app->pool, &actor, &ctx->caller, id, reason, &doc, &e);
-    if (status != SF_OK)
-        sf_reply_status(ctx, status, status == SF_INVALID ? "the reinstatement is not valid" : NULL, &e);
-    else
-        sf_reply_doc(ctx, 200, doc);
+    sf_reply_written(ctx, status, 200, doc, "the reinstatement is not valid", &e);
     json_decref(body);
 }
 
@@ -159,10 +153,7 @@ void sf_post_annual_summary(sf_ctx *ctx)
     char *doc = NULL;
     sf_status status = sf_errors_any(&e) ? SF_INVALID
                        : sf_annual_summary_create(ctx->app->pool, &actor, &ctx->caller, award, (int)year, summary, &doc, &e);
-    if (status != SF_OK)
-        sf_reply_status(ctx, status, status == SF_INVALID ? "the summary is not valid" : NULL, &e);
-    else
-        sf_reply_doc(ctx, 201, doc);
+    sf_reply_written(ctx, status, 201, doc, "the summary is not valid", &e);
     json_decref(body);
 }
 
@@ -195,10 +186,7 @@ void sf_post_inspection(sf_ctx *ctx)
     char *doc = NULL;
     sf_status status = sf_errors_any(&e) ? SF_INVALID
                        : sf_inspection_create(ctx->app->pool, &actor, &ctx->caller, award, on, f, &doc, &e);
-    if (status != SF_OK)
-        sf_reply_status(ctx, status, status == SF_INVALID ? "the inspection is not valid" : NULL, &e);
-    else
-        sf_reply_doc(ctx, 201, doc);
+    sf_reply_written(ctx, status, 201, doc, "the inspection is not valid", &e);
     json_decref(body);
 }
 
@@ -224,10 +212,7 @@ void sf_post_city_report(sf_ctx *ctx)
     sf_status status = sf_errors_any(&e) ? SF_INVALID
                        : sf_city_report_create(ctx->app->pool, &actor, &ctx->caller, (int)year, summary, inspection,
                                                &doc, &e);
-    if (status != SF_OK)
-        sf_reply_status(ctx, status, status == SF_INVALID ? "the report is not valid" : NULL, &e);
-    else
-        sf_reply_doc(ctx, 201, doc);
+    sf_reply_written(ctx, status, 201, doc, "the report is not valid", &e);
     json_decref(body);
 }
 

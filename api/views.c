@@ -194,6 +194,15 @@ void sf_reply_page(sf_ctx *ctx, sf_status status, char *items_json, int64_t next
     sf_reply_json(ctx, 200, json_pack("{s:o, s:o}", "items", items, "next_page_token", next));
 }
 
+void sf_reply_written(sf_ctx *ctx, sf_status status, int http_status, char *doc, const char *invalid_detail,
+                      const sf_errors *errors)
+{
+    if (status == SF_OK)
+        sf_reply_doc(ctx, http_status, doc);
+    else
+        sf_reply_status(ctx, status, status == SF_INVALID ? invalid_detail : NULL, errors);
+}
+
 int sf_reply_query_errors(sf_ctx *ctx, const sf_errors *errors)
 {
     if (!sf_errors_any(errors))

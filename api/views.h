@@ -53,6 +53,12 @@ void sf_reply_doc(sf_ctx *ctx, int status, char *json_text);
  * problem for `status` (the items are not touched: a failed read allocates nothing). */
 void sf_reply_page(sf_ctx *ctx, sf_status status, char *items_json, int64_t next_after);
 
+/* Answers a repository's write: when `status` is SF_OK, `doc` (taken and freed) with
+ * `http_status`; otherwise the problem for `status`, with `invalid_detail` and the field
+ * `errors` when the input was not valid (SF_INVALID). */
+void sf_reply_written(sf_ctx *ctx, sf_status status, int http_status, char *doc, const char *invalid_detail,
+                      const sf_errors *errors);
+
 /* Answers 422 listing the query parameters in `errors`, if there are any; returns whether it
  * did, so that a handler ends there. */
 int sf_reply_query_errors(sf_ctx *ctx, const sf_errors *errors);
