@@ -18,7 +18,7 @@ static const sf_stmt LIST = {
     SF_PAGE_SELECT " FROM (SELECT t.id, api_token_doc(t) AS doc, row_number() OVER (ORDER BY t.id) AS rn"
     " FROM api_tokens t WHERE t.org_id = $2::bigint AND ($3::text IS NULL OR api_token_doc(t)->>'status' = $3)"
     "   AND ($4::bigint IS NULL OR t.user_id = $4)"
-    "   AND t.id > $1 ORDER BY t.id LIMIT $5 + 1) page", 5};
+    "   AND t.id > $1 ORDER BY t.id LIMIT $5 + 1) page", 5, SF_PLAN_EACH_CALL};
 static const sf_stmt REVOKE = {
     "WITH t AS (UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND org_id = $2 RETURNING id)"
     " SELECT audit_append($3, $2, 'api_token.revoked', 'api_token', t.id, '{}', $4) FROM t", 4};

@@ -84,7 +84,7 @@ static const sf_stmt LIST = {
     SF_PAGE_SELECT " FROM (SELECT d.id, d.doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("d.id", "$8") ") AS rn"
     " FROM application_docs d JOIN rounds r ON r.id = d.round_id"
     " WHERE " APPLICATION_VISIBLE " AND ($6::bigint IS NULL OR d.round_id = $6)"
-    "   AND ($7::text IS NULL OR d.status = $7) AND " SF_KEYSET_AFTER("d.id", "$8") " ORDER BY " SF_KEYSET_ORDER("d.id", "$8") " LIMIT $5 + 1) page", 8};
+    "   AND ($7::text IS NULL OR d.status = $7) AND " SF_KEYSET_AFTER("d.id", "$8") " ORDER BY " SF_KEYSET_ORDER("d.id", "$8") " LIMIT $5 + 1) page", 8, SF_PLAN_EACH_CALL};
 static const sf_stmt PUT_REPORT = {
     "WITH u AS (UPDATE applications SET report = $2::jsonb, version = version + 1, updated_at = now()"
     "           WHERE id = $1 AND ($6::int IS NULL OR version = $6) RETURNING *)"

@@ -21,7 +21,7 @@ static const sf_stmt LIST_AWARDS = {
     " WHERE " AWARD_VISIBLE " AND ($6::text IS NULL OR status = $6)"
     "   AND ($7::text IS NULL OR level = $7) AND ($8::bigint IS NULL OR platform_id = $8)"
     "   AND ($9::bigint IS NULL OR round_id = $9)"
-    "   AND ($10::int IS NULL OR extract(year FROM valid_until) = $10) AND " SF_KEYSET_AFTER("id", "$11") " ORDER BY " SF_KEYSET_ORDER("id", "$11") " LIMIT $5 + 1) page", 11};
+    "   AND ($10::int IS NULL OR extract(year FROM valid_until) = $10) AND " SF_KEYSET_AFTER("id", "$11") " ORDER BY " SF_KEYSET_ORDER("id", "$11") " LIMIT $5 + 1) page", 11, SF_PLAN_EACH_CALL};
 static const sf_stmt GET_AWARD = {
     "SELECT doc::text FROM award_docs WHERE id = $1 AND " AWARD_VISIBLE, 4};
 static const sf_stmt LOCK_AWARD = {
@@ -34,26 +34,28 @@ static const sf_stmt REVOKE = {
     " SELECT d.doc::text, audit_append($4, $5, 'award.revoked', 'award', d.id,"
     "        jsonb_build_object('before', (SELECT doc FROM before), 'after', d.doc), $6)"
     " FROM (SELECT u.id, award_doc(ROW(u.*)::awards) AS doc FROM u) d", 6};
+/* Substring search ($2) through the registry's index of one- and two-character substrings
+ * (sql/013_registry.sql), then LIKE on each candidate; like_substring escapes the term. */
+#define REGISTRY_MATCHES(q, region, function, status, year)                                             \
+    "(" q "::text IS NULL OR (grams @> search_term_grams(" q ") AND (name LIKE like_substring(" q ")"     \
+    "   OR operator_name LIKE like_substring(" q "))))"                                                  \
+    " AND (" region "::text IS NULL OR region_code = " region ")"                                        \
+    " AND (" function "::text IS NULL OR " function " = ANY (functions))"                                \
+    " AND (" status "::text IS NULL OR status = " status ") AND (" year "::int IS NULL OR award_year = " year ")"
 static const sf_stmt LIST_REGISTRY = {
-    SF_PAGE_SELECT " FROM (SELECT r.id, r.doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("r.id", "$8") ") AS rn FROM registry_docs r"
-    " JOIN platforms p ON p.id = r.id"
-    " WHERE ($2::text IS NULL OR p.name LIKE like_substring($2) OR p.operator_name LIKE like_substring($2))"
-    "   AND ($3::text IS NULL OR r.region_code = $3) AND ($4::text IS NULL OR $4 = ANY (r.functions))"
-    "   AND ($6::text IS NULL OR r.status = $6) AND ($7::int IS NULL OR r.award_year = $7)"
-    "   AND " SF_KEYSET_AFTER("r.id", "$8") " ORDER BY " SF_KEYSET_ORDER("r.id", "$8") " LIMIT $5 + 1) page", 8};
+    SF_PAGE_SELECT_TEXT " FROM (SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$8") ") AS rn"
+    " FROM registry_docs WHERE " REGISTRY_MATCHES("$2", "$3", "$4", "$6", "$7")
+    "   AND " SF_KEYSET_AFTER("id", "$8") " ORDER BY " SF_KEYSET_ORDER("id", "$8") " LIMIT $5 + 1) page", 8,
+    SF_PLAN_EACH_CALL};
 /* The same selection for export, every row (up to a bound), flat. */
 static const sf_stmt EXPORT_REGISTRY = {
-    "SELECT coalesce(jsonb_agg(jsonb_build_array(r.id, p.name, p.operator_name, r.region_code, g.name,"
-    "        array_to_string(p.functions, ';'), r.doc->'award'->>'level', r.doc->'award'->>'certificate_no',"
-    "        r.doc->'award'->>'awarded_on', r.doc->'award'->>'valid_from', r.doc->'award'->>'valid_until',"
-    "        r.status, r.doc->'award'->>'revoked_on', r.doc->'award'->>'revocation_reason') ORDER BY r.id), '[]')::text"
-    " FROM (SELECT * FROM registry_docs r WHERE r.id IN (SELECT p.id FROM platforms p"
-    "        WHERE ($1::text IS NULL OR p.name LIKE like_substring($1) OR p.operator_name LIKE like_substring($1)))"
-    "   AND ($2::text IS NULL OR r.region_code = $2) AND ($3::text IS NULL OR $3 = ANY (r.functions))"
-    "   AND ($4::text IS NULL OR r.status = $4) AND ($5::int IS NULL OR r.award_year = $5)"
-    "   ORDER BY r.id LIMIT 100000) r"
-    " JOIN platforms p ON p.id = r.id JOIN regions g ON g.code = r.region_code", 5};
-static const sf_stmt GET_REGISTRY = {"SELECT doc::text FROM registry_docs WHERE id = $1", 1};
+    "SELECT coalesce(jsonb_agg(jsonb_build_array(r.id, r.name, r.operator_name, r.region_code, g.name,"
+    "        array_to_string(r.functions, ';'), r.level, r.certificate_no, r.awarded_on, r.valid_from, r.valid_until,"
+    "        r.status, r.revoked_on, r.revocation_reason) ORDER BY r.id), '[]')::text"
+    " FROM (SELECT * FROM registry_docs WHERE " REGISTRY_MATCHES("$1", "$2", "$3", "$4", "$5")
+    "       ORDER BY id LIMIT 100000) r"
+    " JOIN regions g ON g.code = r.region_code", 5, SF_PLAN_EACH_CALL};
+static const sf_stmt GET_REGISTRY = {"SELECT doc FROM registry_docs WHERE id = $1", 1};
 static const sf_stmt LIST_AUDIT = {
     SF_PAGE_SELECT " FROM (SELECT seq AS id, jsonb_build_object('seq', seq, 'at', rfc3339(at),"
     "   'actor_user_id', actor_user_id, 'actor_org_id', actor_org_id, 'action', action, 'entity', entity,"
@@ -61,7 +63,7 @@ static const sf_stmt LIST_AUDIT = {
     "   row_number() OVER (ORDER BY " SF_KEYSET_ORDER("seq", "$8") ") AS rn FROM audit_events"
     " WHERE ($2::text IS NULL OR entity = $2) AND ($3::bigint IS NULL OR entity_id = $3)"
     "   AND ($4::bigint IS NULL OR actor_user_id = $4) AND ($6::timestamptz IS NULL OR at >= $6)"
-    "   AND ($7::timestamptz IS NULL OR at < $7) AND " SF_KEYSET_AFTER("seq", "$8") " ORDER BY " SF_KEYSET_ORDER("seq", "$8") " LIMIT $5 + 1) page", 8};
+    "   AND ($7::timestamptz IS NULL OR at < $7) AND " SF_KEYSET_AFTER("seq", "$8") " ORDER BY " SF_KEYSET_ORDER("seq", "$8") " LIMIT $5 + 1) page", 8, SF_PLAN_EACH_CALL};
 /* Walks the chain in order, recomputing each hash from the previous one as stored. */
 static const sf_stmt VERIFY = {
     "SELECT count(*), min(seq) FILTER (WHERE broken) FROM ("

@@ -72,7 +72,7 @@ sf_status sf_db_exec(sf_conn *conn, const sf_stmt *stmt, const char *const *para
     char name[32];
     if (out != NULL)
         *out = NULL;
-    if (!sf_conn_is_prepared(conn, stmt) && sf_conn_prepared_full(conn)) {
+    if (stmt->plan_each_call || (!sf_conn_is_prepared(conn, stmt) && sf_conn_prepared_full(conn))) {
         res = PQexecParams(pg, stmt->sql, stmt->nparams, NULL, params, NULL, NULL, 0);
     } else {
         res = prepare_once(conn, stmt, name);

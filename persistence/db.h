@@ -22,7 +22,13 @@ PGconn *sf_conn_pg(sf_conn *conn);
 typedef struct {
     const char *sql;
     int nparams;
+    /* Plan with the values of each call (PQexecParams) instead of preparing once. For
+     * statements with optional filters ("$n IS NULL OR …") and keyset CASEs: their generic
+     * plan cannot use the filters' indexes, and PostgreSQL's "auto" mode may settle on it
+     * after five calls. Costs a parse and plan per call. */
+    int plan_each_call;
 } sf_stmt;
+#define SF_PLAN_EACH_CALL 1
 
 /* What went wrong with the last failed statement on this thread, for repositories that turn
  * a constraint into a field error. Empty strings when unknown. */
@@ -71,6 +77,10 @@ sf_status sf_tx_run(sf_pool *pool, sf_tx_body body, void *ctx);
     "SELECT coalesce(jsonb_agg(doc ORDER BY rn) FILTER (WHERE rn <= " limit "), '[]')::text,"   \
     " (array_agg(id ORDER BY rn DESC) FILTER (WHERE rn <= " limit "))[1], count(*) > " limit
 #define SF_PAGE_SELECT SF_PAGE_SELECT_N("$5")
+/* The same where doc is JSON already as text (kept so by the table): joined, not rebuilt. */
+#define SF_PAGE_SELECT_TEXT                                                                     \
+    "SELECT '[' || coalesce(string_agg(doc, ', ' ORDER BY rn) FILTER (WHERE rn <= $5), '') || ']',"   \
+    " (array_agg(id ORDER BY rn DESC) FILTER (WHERE rn <= $5))[1], count(*) > $5"
 
 /* Keyset order in either direction: ascending after id $1, or (with the boolean parameter
  * `desc` true) descending before $1, 0 meaning "from the newest". With custom plans the

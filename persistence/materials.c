@@ -30,7 +30,7 @@ static const sf_stmt LIST = {
     "       'filename', filename, 'content_type', content_type, 'size_bytes', size_bytes, 'sha256', sha256,"
     "       'uploaded_at', rfc3339(uploaded_at)) AS doc, row_number() OVER (ORDER BY id) AS rn"
     " FROM materials WHERE application_id = $2 AND ($3::text IS NULL OR kind = $3)"
-    "   AND id > $1 ORDER BY id LIMIT $4 + 1) page", 4};
+    "   AND id > $1 ORDER BY id LIMIT $4 + 1) page", 4, SF_PLAN_EACH_CALL};
 static const sf_stmt CONTENT = {
     "SELECT m.application_id, m.content_type, m.filename, m.sha256, m.content FROM materials m WHERE m.id = $1", 1};
 

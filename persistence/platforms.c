@@ -42,7 +42,7 @@ static const sf_stmt UPDATE_PLATFORM = {
 static const sf_stmt LIST_PLATFORMS = {
     SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$8") ") AS rn FROM platform_docs"
     " WHERE " PLATFORM_VISIBLE " AND ($6::text IS NULL OR name LIKE like_substring($6))"
-    "   AND ($7::text IS NULL OR region_code = $7) AND " SF_KEYSET_AFTER("id", "$8") " ORDER BY " SF_KEYSET_ORDER("id", "$8") " LIMIT $5 + 1) page", 8};
+    "   AND ($7::text IS NULL OR region_code = $7) AND " SF_KEYSET_AFTER("id", "$8") " ORDER BY " SF_KEYSET_ORDER("id", "$8") " LIMIT $5 + 1) page", 8, SF_PLAN_EACH_CALL};
 
 static const sf_stmt COMMITTED = {
     "SELECT EXISTS (SELECT 1 FROM applications WHERE platform_id = $1"

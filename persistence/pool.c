@@ -105,12 +105,10 @@ static sf_status make_ready(sf_pool *pool, sf_conn *conn)
     const char *const keys[] = {"connect_timeout", "application_name", "options", "dbname", NULL};
     /* TimeZone: every date rule of the measures (round windows, publicity, objections, award
      * dates, expiry) is judged on the date in Liaoning, not in UTC.
-     * plan_cache_mode is left at "auto": PostgreSQL plans each prepared statement with its
-     * values for the first five executions and keeps doing so whenever the generic plan would
-     * cost more — which is the case for the repositories' optional filters ("$1 IS NULL OR …"),
-     * whose generic plans scan. Forcing custom plans everywhere cost a full planning of the
-     * registry view (about 0.5 ms, ten times its execution) on every lookup by id; see
-     * bench/RESULTS.md. */
+     * plan_cache_mode is left at "auto", so that a lookup by id keeps its generic plan: forcing
+     * custom plans everywhere cost a full planning (about 0.5 ms, ten times the execution) on
+     * every lookup; see bench/RESULTS.md. The lists with optional filters ("$1 IS NULL OR …"),
+     * whose generic plans scan, are planned with their values instead (SF_PLAN_EACH_CALL). */
     const char *const values[] = {"5", "shifan",
                                   "-c client_min_messages=warning -c TimeZone=Asia/Shanghai",
                                   pool->conninfo, NULL};

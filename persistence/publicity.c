@@ -24,7 +24,7 @@ static const sf_stmt LIST_NOTICES = {
     SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$6") ") AS rn FROM notice_docs"
     " WHERE ($2::bigint IS NULL OR round_id = $2) AND ($3::text IS NULL OR doc->>'status' = $3)"
     "   AND ($4::int IS NULL OR extract(year FROM start_date) = $4)"
-    "   AND " SF_KEYSET_AFTER("id", "$6") " ORDER BY " SF_KEYSET_ORDER("id", "$6") " LIMIT $5 + 1) page", 6};
+    "   AND " SF_KEYSET_AFTER("id", "$6") " ORDER BY " SF_KEYSET_ORDER("id", "$6") " LIMIT $5 + 1) page", 6, SF_PLAN_EACH_CALL};
 static const sf_stmt COUNT_RECENT = {
     "SELECT count(*) FROM objections WHERE client = $1 AND created_at > now() - interval '1 hour'", 1};
 static const sf_stmt INSERT_OBJECTION = {
@@ -44,7 +44,7 @@ static const sf_stmt LIST_OBJECTIONS = {
     SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY id) AS rn FROM objection_docs"
     " WHERE ($2::text IN ('province', 'supervisor') AND ($2 = 'supervisor' OR round_level = 'province')"
     "        OR ($2 = 'city' AND round_level = 'city' AND round_region = $3))"
-    "   AND ($4::text IS NULL OR status = $4) AND id > $1 ORDER BY id LIMIT $5 + 1) page", 5};
+    "   AND ($4::text IS NULL OR status = $4) AND id > $1 ORDER BY id LIMIT $5 + 1) page", 5, SF_PLAN_EACH_CALL};
 static const sf_stmt LOCK_OBJECTION = {
     "SELECT o.status, o.application_id, r.level, r.region_code FROM objections o"
     " JOIN applications a ON a.id = o.application_id JOIN rounds r ON r.id = a.round_id"

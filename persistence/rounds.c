@@ -23,7 +23,7 @@ static const sf_stmt GET_ROUND = {
     "SELECT doc::text FROM round_docs WHERE id = $1 AND " ROUND_VISIBLE, 3};
 static const sf_stmt LIST_ROUNDS = {
     SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$6") ") AS rn FROM round_docs"
-    " WHERE " ROUND_VISIBLE " AND ($4::int IS NULL OR year = $4) AND " SF_KEYSET_AFTER("id", "$6") " ORDER BY " SF_KEYSET_ORDER("id", "$6") " LIMIT $5 + 1) page", 6};
+    " WHERE " ROUND_VISIBLE " AND ($4::int IS NULL OR year = $4) AND " SF_KEYSET_AFTER("id", "$6") " ORDER BY " SF_KEYSET_ORDER("id", "$6") " LIMIT $5 + 1) page", 6, SF_PLAN_EACH_CALL};
 
 static const sf_stmt SUMMARY = {
     "SELECT coalesce(jsonb_agg(jsonb_build_array(o.name, a.id, p.name, p.operator_name, p.credit_code, g.name,"

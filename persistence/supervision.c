@@ -22,7 +22,7 @@ static const sf_stmt CREATE_ASSESSMENT = {
 static const sf_stmt LIST_ASSESSMENTS = {
     SF_PAGE_SELECT " FROM (SELECT s.id, assessment_doc(s) AS doc, row_number() OVER (ORDER BY s.id) AS rn"
     " FROM assessments s WHERE " ASSESSMENT_VISIBLE " AND ($4::text IS NULL OR assessment_doc(s)->>'status' = $4)"
-    "   AND s.id > $1 ORDER BY s.id LIMIT $5 + 1) page", 5};
+    "   AND s.id > $1 ORDER BY s.id LIMIT $5 + 1) page", 5, SF_PLAN_EACH_CALL};
 static const sf_stmt GET_ASSESSMENT = {
     "SELECT assessment_doc(s)::text FROM assessments s WHERE s.id = $1 AND " ASSESSMENT_VISIBLE, 3};
 static const sf_stmt LOCK_ASSESSMENT = {

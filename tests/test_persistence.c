@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "domain/regions.h"
+#include "persistence/awards.h"
 #include "persistence/db.h"
 #include "persistence/migrate.h"
 #include "persistence/organizations.h"
@@ -457,6 +458,131 @@ START_TEST(chinese_substring_search_uses_the_trigram_index)
 }
 END_TEST
 
+static void run_ok(const char *sql)
+{
+    PGresult *res = query(sql, NULL, 0);
+    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql,
+                  PQresultErrorMessage(res));
+    PQclear(res);
+}
+
+static char *explain(const char *sql, const char *term)
+{
+    PGresult *res = query(sql, &term, 1);
+    ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+    static char plan[8192];
+    plan[0] = '\0';
+    for (int r = 0; r < PQntuples(res); r++) {
+        strncat(plan, PQgetvalue(res, r, 0), sizeof plan - strlen(plan) - 2);
+        strcat(plan, "\n");
+    }
+    PQclear(res);
+    return plan;
+}
+
+static int registry_hits(const char *q, const char *region)
+{
+    sf_registry_filter f = {q, region, NULL, NULL, 0};
+    char *items = NULL;
+    int64_t next = 0;
+    ck_assert_int_eq(sf_registry_list(pool, &f, 0, 100, 0, &items, &next), SF_OK);
+    int n = 0;
+    for (const char *p = items; (p = strstr(p, "\"certificate_no\"")) != NULL; p++)
+        n++;
+    free(items);
+    return n;
+}
+
+static const char *registry_field(const char *platform, const char *column)
+{
+    static char value[256];
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT %s FROM registry_docs WHERE id = (SELECT id FROM platforms WHERE name = $1)",
+             column);
+    PGresult *res = query(sql, &platform, 1);
+    ck_assert_int_eq(PQntuples(res), 1);
+    snprintf(value, sizeof value, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return value;
+}
+
+START_TEST(the_registry_follows_the_titles_and_is_read_through_its_indexes)
+{
+    /* 30,000 platforms in two cities, every third titled by the 2024 provincial round */
+    run_ok("INSERT INTO rounds (level, region_code, year, title, opens_on, closes_on, thresholds) VALUES"
+           " ('province', '210000', 2024, '省级', '2024-01-05', '2024-12-31', '{}'),"
+           " ('city', '210800', 2025, '市级', '2025-01-05', '2025-12-31', '{}')");
+    run_ok("INSERT INTO platforms (name, region_code, functions, operator_name, credit_code, created_by_org)"
+           " SELECT (ARRAY['沈阳','大连'])[1 + g % 2] || (ARRAY['中小企业','科技','智造'])[1 + g % 3]"
+           "        || (ARRAY['信息','技术','培训'])[1 + g % 3] || '服务平台' || g,"
+           "        (ARRAY['210100','210200'])[1 + g % 2], ARRAY[(ARRAY['information','technology','training'])[1 + g % 3]],"
+           "        '辽宁某某科技有限公司' || g, '91210100MA0000000' || (g % 10), 1"
+           " FROM generate_series(1, 30000) g");
+    run_ok("INSERT INTO platforms (name, region_code, functions, operator_name, credit_code, created_by_org) VALUES"
+           " ('鲅鱼圈港口服务平台', '210800', '{information}', '营口港务集团', '91210800MA00000001', 1),"
+           " ('仙人岛能源服务平台', '210800', '{technology}', '营口鲅鱼圈能源有限公司', '91210800MA00000002', 1)");
+    run_ok("INSERT INTO applications (round_id, platform_id, recommender_org_id, status)"
+           " SELECT (SELECT id FROM rounds WHERE level = 'province'), id, 1, 'awarded' FROM platforms"
+           " WHERE substring(name FROM '[0-9]+$')::int % 3 = 0 OR region_code = '210800'");
+    run_ok("INSERT INTO awards (application_id, platform_id, round_id, level, certificate_no, certificate_seq,"
+           "                    awarded_on, valid_from, valid_until)"
+           " SELECT a.id, a.platform_id, a.round_id, 'province', 'T-' || a.id, a.id, '2024-11-30', '2024-11-30',"
+           "        '2027-12-31' FROM applications a");
+    ck_assert_int_eq(query_int("SELECT count(*) FROM registry"), 10002);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM registry r JOIN awards w ON w.id = r.award_id"
+                               " WHERE w.platform_id <> r.platform_id"), 0);
+
+    /* a later city title does not displace the provincial one; revocation and renaming show */
+    run_ok("INSERT INTO applications (round_id, platform_id, recommender_org_id, status)"
+           " SELECT (SELECT id FROM rounds WHERE level = 'city'), id, 1, 'awarded' FROM platforms"
+           " WHERE name = '鲅鱼圈港口服务平台'");
+    run_ok("INSERT INTO awards (application_id, platform_id, round_id, level, certificate_no, certificate_seq,"
+           "                    awarded_on, valid_from, valid_until)"
+           " SELECT a.id, a.platform_id, a.round_id, 'city', 'C-' || a.id, 1, '2025-11-30', '2025-11-30', '2028-12-31'"
+           " FROM applications a JOIN rounds r ON r.id = a.round_id WHERE r.level = 'city'");
+    ck_assert_str_eq(registry_field("鲅鱼圈港口服务平台", "level"), "province");
+    run_ok("UPDATE awards SET status = 'revoked', revoked_on = '2025-06-01', revocation_reason = 'violation'"
+           " WHERE level = 'province' AND platform_id = (SELECT id FROM platforms WHERE name = '仙人岛能源服务平台')");
+    ck_assert_str_eq(registry_field("仙人岛能源服务平台", "status"), "revoked");
+    run_ok("UPDATE platforms SET name = '仙人岛新能源服务平台' WHERE name = '仙人岛能源服务平台'");
+    ck_assert_str_eq(registry_field("仙人岛新能源服务平台", "doc::jsonb->>'name'"), "仙人岛新能源服务平台");
+    PGresult *res = query("DELETE FROM awards WHERE certificate_no LIKE 'C-%'", NULL, 0);
+    ck_assert_int_eq(PQresultStatus(res), PGRES_FATAL_ERROR);   /* titles are revoked, never deleted */
+    PQclear(res);
+
+    /* substring search of one, two and four characters, in names and operators, literally */
+    ck_assert_int_eq(registry_hits("鲅", NULL), 2);
+    ck_assert_int_eq(registry_hits("鲅鱼", NULL), 2);             /* a name and an operator */
+    ck_assert_int_eq(registry_hits("鲅鱼圈港", NULL), 1);
+    ck_assert_int_eq(registry_hits("新能源", NULL), 1);
+    ck_assert_int_eq(registry_hits("服务平台9999", NULL), 1);
+    ck_assert_int_eq(registry_hits("服务集团", NULL), 0);          /* its pairs are there, not the term */
+    ck_assert_int_eq(registry_hits("平台%", NULL), 0);
+    ck_assert_int_eq(registry_hits("_", NULL), 0);
+    ck_assert_int_eq(registry_hits("鲅鱼", "210100"), 0);
+
+    /* the plans: index reads, never a sequential scan */
+    run_ok("ANALYZE registry");
+    const char *search = "EXPLAIN SELECT id, doc FROM registry_docs WHERE grams @> search_term_grams($1)"
+                         " AND (name LIKE like_substring($1) OR operator_name LIKE like_substring($1))"
+                         " ORDER BY id LIMIT 21";
+    const char *rare[] = {"鲅", "鲅鱼", "鲅鱼圈港", "服务平台9999", "不存在"};
+    for (size_t i = 0; i < sizeof rare / sizeof *rare; i++) {
+        char *plan = explain(search, rare[i]);
+        ck_assert_msg(strstr(plan, "registry_grams") != NULL && strstr(plan, "Seq Scan") == NULL, "%s: %s",
+                      rare[i], plan);
+    }
+    const char *common[] = {"智造", "服务平台"};
+    for (size_t i = 0; i < 2; i++) {
+        char *plan = explain(search, common[i]);
+        ck_assert_msg(strstr(plan, "Seq Scan") == NULL, "%s: %s", common[i], plan);
+    }
+    char *plan = explain("EXPLAIN SELECT id, doc FROM registry_docs WHERE region_code = $1"
+                         " AND 'training' = ANY (functions) AND id > 20000 ORDER BY id LIMIT 21", "210800");
+    ck_assert_msg(strstr(plan, "Seq Scan") == NULL, "%s", plan);
+}
+END_TEST
+
 static Suite *persistence_suite(void)
 {
     Suite *s = suite_create("persistence");
@@ -481,6 +607,7 @@ static Suite *persistence_suite(void)
     tcase_add_test(tc, a_client_is_locked_across_usernames);
     tcase_add_test(tc, organisations_page_by_keyset);
     tcase_add_test(tc, chinese_substring_search_uses_the_trigram_index);
+    tcase_add_test(tc, the_registry_follows_the_titles_and_is_read_through_its_indexes);
     suite_add_tcase(s, tc);
     return s;
 }
