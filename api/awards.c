@@ -124,7 +124,7 @@ void sf_list_registry(sf_ctx *ctx)
         return;
     char *items;
     int64_t next;
-    sf_status status = sf_registry_list(ctx->app->pool, &f, page.after_id, page.limit, page.desc, &items, &next);
+    sf_status status = sf_registry_list(ctx->app->read_pool, &f, page.after_id, page.limit, page.desc, &items, &next);
     sf_reply_page(ctx, status, items, next);
 }
 
@@ -142,7 +142,7 @@ void sf_get_registry_csv(sf_ctx *ctx)
     if (sf_reply_query_errors(ctx, &e))
         return;
     char *rows = NULL;
-    sf_status status = sf_registry_export(ctx->app->pool, &f, &rows);
+    sf_status status = sf_registry_export(ctx->app->read_pool, &f, &rows);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, NULL, NULL);
         return;
@@ -154,7 +154,7 @@ void sf_get_registry_entry(sf_ctx *ctx)
 {
     int64_t id = sf_path_id(ctx, "id");
     char *doc = NULL;
-    sf_status status = id > 0 ? sf_registry_get(ctx->app->pool, id, &doc) : SF_NOT_FOUND;
+    sf_status status = id > 0 ? sf_registry_get(ctx->app->read_pool, id, &doc) : SF_NOT_FOUND;
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such platform in the registry" : NULL, NULL);
         return;

@@ -70,6 +70,7 @@ int sf_config_load(sf_config *c)
     c->hash_concurrency = (int)hashes;
 
     c->database_url = env_string("SHIFAN_DATABASE_URL", NULL);
+    c->read_database_url = env_string("SHIFAN_DATABASE_READ_URL", NULL);
     c->data_dir = env_string("SHIFAN_DATA_DIR", "./.shifan");
     c->listen_address = env_string("SHIFAN_LISTEN_ADDRESS", "127.0.0.1");
     c->jwt_key_file = env_string("SHIFAN_JWT_KEY_FILE", NULL);
@@ -94,6 +95,7 @@ int sf_config_load(sf_config *c)
 void sf_config_free(sf_config *c)
 {
     free(c->database_url);
+    free(c->read_database_url);
     free(c->data_dir);
     free(c->listen_address);
     free(c->jwt_key_file);

@@ -9,6 +9,8 @@
 
 typedef struct {
     char *database_url;        /* SHIFAN_DATABASE_URL (required by the binary; `make run` sets it) */
+    char *read_database_url;   /* SHIFAN_DATABASE_READ_URL: a streaming replica for the public
+                                * registry's reads; NULL: everything goes to the primary */
     char *data_dir;            /* SHIFAN_DATA_DIR, default ./.shifan */
     char *listen_address;      /* SHIFAN_LISTEN_ADDRESS, default 127.0.0.1 */
     int port;                  /* SHIFAN_PORT, default 8080 */

@@ -33,6 +33,12 @@ void sf_get_readyz(sf_ctx *ctx)
         sf_reply_problem(ctx, 503, "the database schema is not migrated yet");
         return;
     }
+    /* a replica has the primary's schema once it has replayed the migrations */
+    if (ctx->app->read_pool != ctx->app->pool &&
+        (sf_migrations_ready(ctx->app->read_pool, &ready) != SF_OK || !ready)) {
+        sf_reply_problem(ctx, 503, "the read replica is unavailable or behind the schema");
+        return;
+    }
     sf_reply_json(ctx, 200, json_pack("{s:s, s:s}", "status", "ready", "database", "ok"));
 }
 

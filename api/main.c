@@ -68,8 +68,11 @@ int main(void)
     }
     app.auth = sf_auth_create(&config);
     app.pool = sf_pool_create(config.database_url, config.pool_size, config.pool_timeout_ms);
+    app.read_pool = config.read_database_url && config.read_database_url[0]
+                        ? sf_pool_create(config.read_database_url, config.pool_size, config.pool_timeout_ms)
+                        : app.pool;
     app.metrics = sf_metrics_create(sf_route_count());
-    if (app.auth == NULL || app.pool == NULL || app.metrics == NULL)
+    if (app.auth == NULL || app.pool == NULL || app.read_pool == NULL || app.metrics == NULL)
         goto out;
 
     char message[512];
@@ -93,6 +96,8 @@ int main(void)
     exit_code = 0;
 out:
     sf_metrics_destroy(app.metrics);
+    if (app.read_pool != app.pool)
+        sf_pool_destroy(app.read_pool);
     sf_pool_destroy(app.pool);
     sf_auth_destroy(app.auth);
     sf_openapi_free();

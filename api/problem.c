@@ -56,6 +56,12 @@ void sf_reply_json(sf_ctx *ctx, int status, json_t *body)
     set_body(ctx, status, "application/json", body);
 }
 
+void sf_reply_json_text(sf_ctx *ctx, int status, const char *text, size_t len)
+{
+    ulfius_set_binary_body_response(ctx->res, (unsigned)status, text, len);
+    sf_set_header(ctx, "Content-Type", "application/json");
+}
+
 void sf_reply_no_content(sf_ctx *ctx)
 {
     sf_reply_empty(ctx, 204);

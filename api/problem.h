@@ -12,6 +12,8 @@
 
 /* Answers `status` with `body` as application/json. Steals the reference to `body`. */
 void sf_reply_json(sf_ctx *ctx, int status, json_t *body);
+/* Answers JSON that is already text (copied); the caller vouches that it is valid JSON. */
+void sf_reply_json_text(sf_ctx *ctx, int status, const char *text, size_t len);
 
 /* Answers 204 No Content. */
 void sf_reply_no_content(sf_ctx *ctx);

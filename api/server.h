@@ -25,6 +25,9 @@ typedef struct sf_metrics sf_metrics;
 typedef struct {
     const sf_config *config;
     sf_pool *pool;
+    /* The public registry's reads (list, entry, CSV): a pool on SHIFAN_DATABASE_READ_URL, a
+     * replica that may lag the primary by its replication delay; otherwise `pool` itself. */
+    sf_pool *read_pool;
     sf_auth *auth;
     sf_metrics *metrics;
     atomic_int draining;        /* set on SIGTERM: /readyz answers 503 */

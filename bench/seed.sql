@@ -3,7 +3,17 @@
 -- applications in every state, 30,000 awards and 1,000,000 hash-chained audit events.
 -- Reproducible: random() is seeded. Run on a migrated, otherwise empty database:
 --   psql "$SHIFAN_DATABASE_URL" -v ON_ERROR_STOP=1 -f bench/seed.sql
+-- Other sizes (for the growth table): -v platforms=N -v audit_events=M; applications are
+-- three per platform and awards 30 % of the platforms, as above.
 \set ON_ERROR_STOP on
+\if :{?platforms}
+\else
+\set platforms 100000
+\endif
+\if :{?audit_events}
+\else
+\set audit_events 1000000
+\endif
 SELECT setseed(0.42);
 
 BEGIN;
@@ -24,7 +34,7 @@ SELECT c.name || (ARRAY['中小企业','科技','创新','产业','智造','数�
        date '2005-01-01' + (g % 4000),
        c.name || '某区某路' || (g % 999) || '号',
        (SELECT id FROM organizations o WHERE o.type = 'city' AND o.region_code = c.code)
-FROM generate_series(1, 100000) g
+FROM generate_series(1, :platforms) g
 JOIN LATERAL (SELECT code, name FROM regions WHERE level = 'city' ORDER BY code OFFSET (g % 14) LIMIT 1) c ON true;
 
 -- 300,000 applications: each platform in three different rounds, statuses in proportion
@@ -42,7 +52,7 @@ WITH chosen AS (
     SELECT a.id, a.platform_id, a.round_id, r.year,
            row_number() OVER (PARTITION BY a.round_id ORDER BY a.id) AS seq
     FROM applications a JOIN rounds r ON r.id = a.round_id
-    WHERE a.status = 'awarded' ORDER BY a.id LIMIT 30000)
+    WHERE a.status = 'awarded' ORDER BY a.id LIMIT :platforms * 3 / 10)
 INSERT INTO awards (application_id, platform_id, round_id, level, certificate_no, certificate_seq, awarded_on,
                     valid_from, valid_until, status, revoked_on, revocation_reason)
 SELECT id, platform_id, round_id, 'province', 'LNSME-' || year || '-' || lpad(seq::text, 5, '0'), seq,
@@ -56,6 +66,7 @@ UPDATE rounds r SET next_certificate_seq = coalesce((SELECT max(certificate_seq)
 COMMIT;
 
 -- 1,000,000 audit events, chained exactly as audit_append() chains them
+SELECT set_config('bench.audit_events', :'audit_events', false);
 DO $$
 DECLARE
     h audit_head%ROWTYPE;
@@ -65,7 +76,7 @@ DECLARE
     i bigint;
 BEGIN
     SELECT * INTO h FROM audit_head FOR UPDATE;
-    FOR i IN 1..1000000 LOOP
+    FOR i IN 1..current_setting('bench.audit_events')::bigint LOOP
         v_at := v_at + interval '30 seconds';
         v_detail := jsonb_build_object('seed', i);
         v_hash := sha256(h.hash || audit_event_text(h.seq + 1, v_at, NULL, NULL, 'seed.event', 'platform',

@@ -64,15 +64,31 @@ static const sf_stmt LIST_AUDIT = {
     " WHERE ($2::text IS NULL OR entity = $2) AND ($3::bigint IS NULL OR entity_id = $3)"
     "   AND ($4::bigint IS NULL OR actor_user_id = $4) AND ($6::timestamptz IS NULL OR at >= $6)"
     "   AND ($7::timestamptz IS NULL OR at < $7) AND " SF_KEYSET_AFTER("seq", "$8") " ORDER BY " SF_KEYSET_ORDER("seq", "$8") " LIMIT $5 + 1) page", 8, SF_PLAN_EACH_CALL};
-/* Walks the chain in order, recomputing each hash from the previous one as stored. */
-static const sf_stmt VERIFY = {
+/* Verify walks the chain in parts, one per connection it can have at once, so that the server
+ * hashes them in parallel. A part [$1, $2] recomputes each hash from the previous one as
+ * stored; its first row's predecessor is the stored row before the part (the zero hash before
+ * the first), so a part that starts after a missing row is broken there. */
+#define VERIFY_PARTS 4
+static int64_t verify_part_rows = 100000;
+
+void sf_audit_verify_set_part_rows(int64_t rows)
+{
+    verify_part_rows = rows > 0 ? rows : 100000;
+}
+
+static const sf_stmt VERIFY_HEAD = {
+    "SELECT h.seq, h.hash IS NOT DISTINCT FROM (SELECT hash FROM audit_events WHERE seq = h.seq)"
+    "       OR h.seq = 0 FROM audit_head h", 0};
+static const sf_stmt VERIFY_PART = {
     "SELECT count(*), min(seq) FILTER (WHERE broken) FROM ("
-    " SELECT e.seq, e.prev_hash IS DISTINCT FROM coalesce(lag(e.hash) OVER (ORDER BY e.seq),"
-    "        '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)"
+    " SELECT e.seq, e.prev_hash IS DISTINCT FROM CASE WHEN row_number() OVER w = 1"
+    "        THEN CASE WHEN $1::bigint = 1 THEN '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea"
+    "                  ELSE (SELECT p.hash FROM audit_events p WHERE p.seq = $1::bigint - 1) END"
+    "        ELSE lag(e.hash) OVER w END"
     "     OR e.hash <> sha256(e.prev_hash || audit_event_text(e.seq, e.at, e.actor_user_id, e.actor_org_id,"
     "        e.action, e.entity, e.entity_id, e.detail, e.request_id))"
-    "     OR e.seq <> row_number() OVER (ORDER BY e.seq) AS broken"
-    " FROM audit_events e) chain", 0};
+    "     OR e.seq <> $1::bigint - 1 + row_number() OVER w AS broken"
+    " FROM audit_events e WHERE e.seq BETWEEN $1 AND $2 WINDOW w AS (ORDER BY e.seq)) part", 2};
 
 sf_status sf_award_list(sf_pool *pool, const sf_caller *caller, const sf_award_filter *f, int64_t after_id, int limit,
                         int desc, char **items, int64_t *next_after)
@@ -193,13 +209,51 @@ sf_status sf_audit_list(sf_pool *pool, const sf_audit_filter *f, int64_t after_s
 
 sf_status sf_audit_verify(sf_pool *pool, int *ok, int64_t *checked, int64_t *first_broken)
 {
-    PGresult *res;
-    sf_status status = sf_db_read(pool, &VERIFY, NULL, &res, NULL);
+    sf_conn *conns[VERIFY_PARTS];
+    int n = 0;
+    sf_status status = sf_pool_acquire(pool, &conns[n]);
     if (status != SF_OK)
         return status;
-    *checked = sf_db_get_int(res, 0, 0);
-    *first_broken = sf_db_get_int(res, 0, 1);
-    *ok = PQgetisnull(res, 0, 1);
+    n++;
+    PGresult *res;
+    status = sf_db_exec(conns[0], &VERIFY_HEAD, NULL, &res, NULL);
+    if (status != SF_OK) {
+        sf_pool_release(pool, conns[0]);
+        return status;
+    }
+    int64_t head = sf_db_get_int(res, 0, 0);
+    int head_matches = sf_db_get_bool(res, 0, 1);
     PQclear(res);
+    /* more connections only if they are free now: never queue while holding one */
+    while (n < VERIFY_PARTS && head > verify_part_rows * n && sf_pool_try_acquire(pool, &conns[n]) == SF_OK)
+        n++;
+    sf_int_text bounds[VERIFY_PARTS][2];
+    const char *values[VERIFY_PARTS][2];
+    const char *const *params[VERIFY_PARTS];
+    for (int i = 0; i < n; i++) {
+        bounds[i][0] = sf_int_to_text(head * i / n + 1);
+        bounds[i][1] = sf_int_to_text(head * (i + 1) / n);
+        values[i][0] = bounds[i][0].s;
+        values[i][1] = bounds[i][1].s;
+        params[i] = values[i];
+    }
+    PGresult *parts[VERIFY_PARTS];
+    status = sf_db_exec_parts(conns, n, &VERIFY_PART, params, parts);
+    for (int i = 0; i < n; i++)
+        sf_pool_release(pool, conns[i]);
+    if (status != SF_OK)
+        return status;
+    *checked = 0;
+    *first_broken = 0;
+    for (int i = 0; i < n; i++) {
+        *checked += sf_db_get_int(parts[i], 0, 0);
+        if (*first_broken == 0 && !PQgetisnull(parts[i], 0, 1))
+            *first_broken = sf_db_get_int(parts[i], 0, 1);
+        PQclear(parts[i]);
+    }
+    /* rows missing at the end of the chain, or a head that does not match its row */
+    if (*first_broken == 0 && (*checked != head || !head_matches))
+        *first_broken = *checked + 1 < head ? *checked + 1 : head;
+    *ok = *first_broken == 0;
     return SF_OK;
 }

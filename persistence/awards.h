@@ -55,7 +55,11 @@ typedef struct {
 sf_status sf_audit_list(sf_pool *pool, const sf_audit_filter *f, int64_t after_seq, int limit, int desc, char **items,
                         int64_t *next_after);
 
-/* Recomputes every hash: *ok, *checked, *first_broken (0 when none). */
+/* Recomputes every hash: *ok, *checked, *first_broken (0 when none). The chain is checked
+ * in up to four parts at once, one more for each further `sf_audit_verify_part_rows` events
+ * (default 100,000), on as many connections as are free. */
 sf_status sf_audit_verify(sf_pool *pool, int *ok, int64_t *checked, int64_t *first_broken);
+/* Sets the events per extra part (for tests, so that a short chain is split too). */
+void sf_audit_verify_set_part_rows(int64_t rows);
 
 #endif

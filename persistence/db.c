@@ -64,6 +64,23 @@ static PGresult *prepare_once(sf_conn *conn, const sf_stmt *stmt, char name[32])
     return res; /* the failure, for the caller to map */
 }
 
+/* Maps a failed result on `conn` (or NULL: the link failed) to a status, as sf_db_exec does. */
+static sf_status failure_status(sf_conn *conn, const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (state == NULL)
+        state = "";
+    sf_conn_set_sqlstate(conn, state);
+    if (is_link_failure(sf_conn_pg(conn), state)) {
+        sf_conn_mark_broken(conn);
+        return SF_UNAVAILABLE;
+    }
+    sf_status status = sf_db_status_for_sqlstate(state);
+    if (status == SF_INTERNAL)
+        fprintf(stderr, "{\"level\":\"error\",\"event\":\"sql_error\",\"sqlstate\":\"%s\"}\n", state);
+    return status;
+}
+
 sf_status sf_db_exec(sf_conn *conn, const sf_stmt *stmt, const char *const *params,
                      PGresult **out, sf_db_error *err)
 {
@@ -90,21 +107,46 @@ sf_status sf_db_exec(sf_conn *conn, const sf_stmt *stmt, const char *const *para
         return SF_OK;
     }
     fill_error(err, res);
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    if (state == NULL)
-        state = "";
-    sf_conn_set_sqlstate(conn, state);
-    sf_status status;
-    if (is_link_failure(pg, state)) {
-        sf_conn_mark_broken(conn);
-        status = SF_UNAVAILABLE;
-    } else {
-        status = sf_db_status_for_sqlstate(state);
-    }
-    if (status == SF_INTERNAL)
-        /* for the operator: the SQLSTATE and the server's message, never parameter values */
-        fprintf(stderr, "{\"level\":\"error\",\"event\":\"sql_error\",\"sqlstate\":\"%s\"}\n", state);
+    sf_status status = failure_status(conn, res);
     PQclear(res);
+    return status;
+}
+
+sf_status sf_db_exec_parts(sf_conn *const *conns, int n, const sf_stmt *stmt, const char *const *const *params,
+                           PGresult **out)
+{
+    sf_status status = SF_OK;
+    int sent[SF_DB_MAX_PARTS];
+    if (n < 1 || n > SF_DB_MAX_PARTS)
+        return SF_INTERNAL;
+    for (int i = 0; i < n; i++) {
+        out[i] = NULL;
+        sent[i] = PQsendQueryParams(sf_conn_pg(conns[i]), stmt->sql, stmt->nparams, NULL, params[i], NULL, NULL, 0);
+        if (!sent[i] && status == SF_OK)
+            status = failure_status(conns[i], NULL);
+    }
+    /* every sent query is read to its end, so each connection goes back to the pool idle */
+    for (int i = 0; i < n; i++) {
+        if (!sent[i])
+            continue;
+        PGresult *res;
+        while ((res = PQgetResult(sf_conn_pg(conns[i]))) != NULL) {
+            if (PQresultStatus(res) == PGRES_TUPLES_OK && out[i] == NULL) {
+                out[i] = res;
+                continue;
+            }
+            if (PQresultStatus(res) != PGRES_TUPLES_OK && status == SF_OK)
+                status = failure_status(conns[i], res);
+            PQclear(res);
+        }
+        if (out[i] == NULL && status == SF_OK)
+            status = failure_status(conns[i], NULL);
+    }
+    if (status != SF_OK)
+        for (int i = 0; i < n; i++) {
+            PQclear(out[i]);
+            out[i] = NULL;
+        }
     return status;
 }
 

@@ -54,6 +54,14 @@ sf_status sf_db_exec(sf_conn *conn, const sf_stmt *stmt, const char *const *para
 sf_status sf_db_read(sf_pool *pool, const sf_stmt *stmt, const char *const *params,
                      PGresult **out, sf_db_error *err);
 
+/* Runs `stmt` on n checked-out connections at once, with params[i] on conns[i] (each
+ * planned with its values): sends all, then collects each result into out[i] (PQclear
+ * each). For reads that split into independent parts, so that the server works on them in
+ * parallel; 1 ≤ n ≤ SF_DB_MAX_PARTS. On failure returns the first failing part's mapped status, with no result kept. */
+#define SF_DB_MAX_PARTS 8
+sf_status sf_db_exec_parts(sf_conn *const *conns, int n, const sf_stmt *stmt, const char *const *const *params,
+                           PGresult **out);
+
 /* Checks a connection out, runs one statement that changes data (never retried: a link
  * that fails mid-statement leaves its outcome unknown), and returns the connection. */
 sf_status sf_db_write(sf_pool *pool, const sf_stmt *stmt, const char *const *params,

@@ -202,6 +202,21 @@ sf_status sf_pool_acquire(sf_pool *pool, sf_conn **out)
     return SF_OK;
 }
 
+sf_status sf_pool_try_acquire(sf_pool *pool, sf_conn **out)
+{
+    pthread_mutex_lock(&pool->mutex);
+    sf_conn *conn = pool->head == NULL ? take_free_slot(pool) : NULL;
+    pthread_mutex_unlock(&pool->mutex);
+    if (conn == NULL)
+        return SF_UNAVAILABLE;
+    if (make_ready(pool, conn) != SF_OK) {
+        sf_pool_release(pool, conn);
+        return SF_UNAVAILABLE;
+    }
+    *out = conn;
+    return SF_OK;
+}
+
 void sf_pool_release(sf_pool *pool, sf_conn *conn)
 {
     if (conn == NULL)

@@ -36,6 +36,10 @@ void sf_pool_destroy(sf_pool *pool);
  * timeout). The caller returns it with sf_pool_release on every path. */
 sf_status sf_pool_acquire(sf_pool *pool, sf_conn **out);
 void sf_pool_release(sf_pool *pool, sf_conn *conn);
+/* Checks a connection out only if one is free now and nobody waits: SF_OK and *out, or
+ * SF_UNAVAILABLE at once. For work that can use extra connections but must not queue for
+ * them (a request that holds one and waits for another could wait on itself). */
+sf_status sf_pool_try_acquire(sf_pool *pool, sf_conn **out);
 
 void sf_pool_get_stats(sf_pool *pool, sf_pool_stats *stats);
 

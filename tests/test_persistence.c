@@ -583,6 +583,57 @@ START_TEST(the_registry_follows_the_titles_and_is_read_through_its_indexes)
 }
 END_TEST
 
+/* Alters one event behind the append-only trigger (as its owner may), in one transaction. */
+static void tamper(const char *change)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "BEGIN; ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only; %s;"
+             " ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only; COMMIT", change);
+    PGconn *pg = PQconnectdb(url);
+    PGresult *res = PQexec(pg, sql);
+    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQresultErrorMessage(res));
+    PQclear(res);
+    PQfinish(pg);
+}
+
+START_TEST(verify_in_parts_finds_the_first_break_at_a_part_boundary)
+{
+    PQclear(query("SELECT audit_append(NULL, NULL, 'test.event', 'test', g, jsonb_build_object('n', g), NULL)"
+                  " FROM generate_series(1, 45) g", NULL, 0));
+    long long head = query_int("SELECT seq FROM audit_head");
+    sf_audit_verify_set_part_rows(10);   /* four parts */
+    int ok;
+    int64_t checked, broken;
+    ck_assert_int_eq(sf_audit_verify(pool, &ok, &checked, &broken), SF_OK);
+    ck_assert(ok);
+    ck_assert_int_eq(checked, head);
+    ck_assert_int_eq(broken, 0);
+
+    /* the first event of the second part, then the last of the first part */
+    long long second = head / 4 + 1;
+    char change[256];
+    snprintf(change, sizeof change, "UPDATE audit_events SET detail = '{\"forged\":1}' WHERE seq = %lld", second);
+    tamper(change);
+    ck_assert_int_eq(sf_audit_verify(pool, &ok, &checked, &broken), SF_OK);
+    ck_assert(!ok);
+    ck_assert_int_eq(broken, second);
+    snprintf(change, sizeof change, "UPDATE audit_events SET hash = sha256(hash) WHERE seq = %lld", second - 1);
+    tamper(change);
+    ck_assert_int_eq(sf_audit_verify(pool, &ok, &checked, &broken), SF_OK);
+    ck_assert_int_eq(broken, second - 1);
+
+    /* the last event gone: the head no longer has its row */
+    snprintf(change, sizeof change, "DELETE FROM audit_events WHERE seq > %lld", second - 2);
+    tamper(change);
+    ck_assert_int_eq(sf_audit_verify(pool, &ok, &checked, &broken), SF_OK);
+    ck_assert(!ok);
+    ck_assert_int_eq(checked, second - 2);
+    ck_assert_int_eq(broken, second - 1);
+    sf_audit_verify_set_part_rows(0);
+}
+END_TEST
+
 static Suite *persistence_suite(void)
 {
     Suite *s = suite_create("persistence");
@@ -608,6 +659,7 @@ static Suite *persistence_suite(void)
     tcase_add_test(tc, organisations_page_by_keyset);
     tcase_add_test(tc, chinese_substring_search_uses_the_trigram_index);
     tcase_add_test(tc, the_registry_follows_the_titles_and_is_read_through_its_indexes);
+    tcase_add_test(tc, verify_in_parts_finds_the_first_break_at_a_part_boundary);
     suite_add_tcase(s, tc);
     return s;
 }

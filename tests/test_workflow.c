@@ -1489,6 +1489,56 @@ START_TEST(every_answer_fits_the_contract)
 }
 END_TEST
 
+/* SHIFAN_DATABASE_READ_URL (issue 6): the public registry reads from the replica named there,
+ * everything else from the primary; readiness covers both. A separate database stands in for
+ * the replica, so what is read where shows. */
+START_TEST(public_registry_reads_go_to_the_read_replica)
+{
+    admin_sql("DROP DATABASE IF EXISTS shifan_workflow_read");
+    admin_sql("CREATE DATABASE shifan_workflow_read OWNER shifan");
+    static char read_url[512], read_env[600];
+    snprintf(read_url, sizeof read_url, "%s dbname=shifan_workflow_read", th_env("SHIFAN_TEST_WORKFLOW_URL"));
+    snprintf(read_env, sizeof read_env, "SHIFAN_DATABASE_READ_URL=%s", read_url);
+    const char *env[] = {read_env, NULL};
+    th_server second;
+    ck_assert_int_eq(th_server_start(&second, th_env("SHIFAN_TEST_WORKFLOW_URL"), data_dir, env), 0);
+    th_response *r = th_request(second.port, "GET", "/readyz", NULL, NULL, NULL, 0, NULL);
+    ck_assert_int_eq(r->status, 503);   /* the replica has no schema yet */
+    th_free(r);
+
+    /* the replica catches up with the schema (here: migrated as a primary would be) */
+    th_server migrator;
+    ck_assert_int_eq(th_server_start(&migrator, read_url, data_dir, NULL), 0);
+    ck_assert_int_eq(th_server_stop(&migrator), 0);
+    r = th_request(second.port, "GET", "/readyz", NULL, NULL, NULL, 0, NULL);
+    ck_assert_int_eq(r->status, 200);
+    th_free(r);
+
+    /* a title on the primary: the authenticated read sees it on both instances; the public
+     * registry of the second instance reads the replica, which has no title yet */
+    r = th_json(second.port, "GET", "/v1/awards?limit=1", tokens[PROVINCE], NULL);
+    ck_assert_int_eq(r->status, 200);
+    json_t *first = json_array_get(json_object_get(r->json, "items"), 0);
+    ck_assert_ptr_nonnull(first);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/public/platforms/%lld",
+             (long long)json_integer_value(json_object_get(first, "platform_id")));
+    th_free(r);
+    r = th_json(port, "GET", path, NULL, NULL);
+    ck_assert_int_eq(r->status, 200);
+    th_free(r);
+    r = th_json(second.port, "GET", path, NULL, NULL);
+    ck_assert_int_eq(r->status, 404);
+    th_free(r);
+    r = th_json(second.port, "GET", "/v1/public/platforms", NULL, NULL);
+    ck_assert_int_eq(r->status, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
+    th_free(r);
+    ck_assert_int_eq(th_server_stop(&second), 0);
+    admin_sql("DROP DATABASE shifan_workflow_read");
+}
+END_TEST
+
 START_TEST(the_server_is_still_up_and_stops_cleanly)
 {
     th_free(expect(-1, "GET", "/healthz", NULL, 200));
@@ -1530,6 +1580,7 @@ static Suite *workflow_suite(void)
     tcase_add_test(tc, ten_thousand_rows_import_in_one_request);
     tcase_add_test(tc, lists_read_newest_first_on_request);
     tcase_add_test(tc, every_answer_fits_the_contract);
+    tcase_add_test(tc, public_registry_reads_go_to_the_read_replica);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
     return s;
