@@ -39,7 +39,7 @@ static int env_int(const char *name, long fallback, long min, long max, long *ou
 int sf_config_load(sf_config *c)
 {
     memset(c, 0, sizeof *c);
-    long upload, port, threads, pool, pool_timeout, body, idle, shutdown, ttl, umax, cmax, window, lock, hashes;
+    long cache, upload, port, threads, pool, pool_timeout, body, idle, shutdown, ttl, umax, cmax, window, lock, hashes;
     if (env_int("SHIFAN_PORT", 8080, 1, 65535, &port) || env_int("SHIFAN_THREADS", 16, 1, 256, &threads) ||
         env_int("SHIFAN_POOL_SIZE", 8, 1, 256, &pool) ||
         env_int("SHIFAN_POOL_TIMEOUT_MS", 5000, 10, 600000, &pool_timeout) ||
@@ -52,7 +52,8 @@ int sf_config_load(sf_config *c)
         env_int("SHIFAN_LOGIN_CLIENT_MAX_FAILURES", 20, 1, 100000, &cmax) ||
         env_int("SHIFAN_LOGIN_WINDOW", 900, 1, 86400, &window) ||
         env_int("SHIFAN_LOGIN_LOCK", 900, 1, 86400, &lock) ||
-        env_int("SHIFAN_HASH_CONCURRENCY", 2, 1, 64, &hashes))
+        env_int("SHIFAN_HASH_CONCURRENCY", 2, 1, 64, &hashes) ||
+        env_int("SHIFAN_PUBLIC_CACHE_BYTES", 4L * 1048576, 0, 1024L * 1048576, &cache))
         return -1;
     c->port = (int)port;
     c->threads = (int)threads;
@@ -60,6 +61,7 @@ int sf_config_load(sf_config *c)
     c->pool_timeout_ms = (int)pool_timeout;
     c->max_body_bytes = (size_t)body;
     c->max_upload_bytes = (size_t)upload;
+    c->public_cache_bytes = (size_t)cache;
     c->idle_timeout_s = (int)idle;
     c->shutdown_timeout_s = (int)shutdown;
     c->token_ttl_s = (int)ttl;

@@ -32,6 +32,7 @@ typedef struct {
     int login_window_s;        /* SHIFAN_LOGIN_WINDOW: seconds, default 900 */
     int login_lock_s;          /* SHIFAN_LOGIN_LOCK: seconds, default 900 */
     int hash_concurrency;      /* SHIFAN_HASH_CONCURRENCY: password hashes at once, default 2 */
+    size_t public_cache_bytes; /* SHIFAN_PUBLIC_CACHE_BYTES: public registry answers kept, default 4 MiB; 0: none */
     char *cors_origins;        /* SHIFAN_CORS_ORIGINS: comma-separated origins allowed by CORS; none by default */
 } sf_config;
 

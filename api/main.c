@@ -11,6 +11,7 @@
 #include "api/config.h"
 #include "api/metrics.h"
 #include "api/openapi.h"
+#include "api/public_cache.h"
 #include "api/server.h"
 #include "domain/accounts.h"
 #include "domain/password.h"
@@ -72,6 +73,7 @@ int main(void)
                         ? sf_pool_create(config.read_database_url, config.pool_size, config.pool_timeout_ms)
                         : app.pool;
     app.metrics = sf_metrics_create(sf_route_count());
+    app.public_cache = sf_public_cache_create(config.public_cache_bytes);
     if (app.auth == NULL || app.pool == NULL || app.read_pool == NULL || app.metrics == NULL)
         goto out;
 
@@ -96,6 +98,7 @@ int main(void)
     exit_code = 0;
 out:
     sf_metrics_destroy(app.metrics);
+    sf_public_cache_destroy(app.public_cache);
     if (app.read_pool != app.pool)
         sf_pool_destroy(app.read_pool);
     sf_pool_destroy(app.pool);

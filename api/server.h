@@ -28,6 +28,7 @@ typedef struct {
     /* The public registry's reads (list, entry, CSV): a pool on SHIFAN_DATABASE_READ_URL, a
      * replica that may lag the primary by its replication delay; otherwise `pool` itself. */
     sf_pool *read_pool;
+    struct sf_public_cache *public_cache;   /* NULL: none (api/public_cache.h) */
     sf_auth *auth;
     sf_metrics *metrics;
     atomic_int draining;        /* set on SIGTERM: /readyz answers 503 */

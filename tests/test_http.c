@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/public_cache.h"
 #include "api/server.h"
 #include "tests/contract.h"
 #include "tests/testutil.h"
@@ -1022,6 +1023,56 @@ START_TEST(the_server_is_still_up_and_stops_cleanly)
 }
 END_TEST
 
+/* ---- the public registry cache, as a unit (api/public_cache.h) ---- */
+
+static int cache_has(sf_public_cache *c, const char *cache_key, int64_t version, int32_t day, const char *expected)
+{
+    sf_registry_stamp stamp = {version, day};
+    char *body = NULL, etag[40];
+    size_t len = 0;
+    int hit = sf_public_cache_get(c, cache_key, &stamp, &body, &len, etag);
+    if (hit && expected != NULL)
+        ck_assert(len == strlen(expected) && memcmp(body, expected, len) == 0);
+    free(body);
+    return hit;
+}
+
+START_TEST(the_cache_answers_only_under_the_same_stamp)
+{
+    sf_public_cache *c = sf_public_cache_create(16 * 1024);
+    sf_registry_stamp stamp = {7, 9800};
+    sf_public_cache_put(c, "/v1/public/platforms?q=a", &stamp, "{\"items\":[]}", 12, NULL);
+    ck_assert(cache_has(c, "/v1/public/platforms?q=a", 7, 9800, "{\"items\":[]}"));
+    ck_assert(!cache_has(c, "/v1/public/platforms?q=a", 8, 9800, NULL));   /* the registry changed */
+    ck_assert(!cache_has(c, "/v1/public/platforms?q=a", 7, 9801, NULL));   /* the next day: expiries */
+    ck_assert(!cache_has(c, "/v1/public/platforms?q=b", 7, 9800, NULL));
+    /* a newer answer for the key replaces the old one */
+    stamp.version = 8;
+    sf_public_cache_put(c, "/v1/public/platforms?q=a", &stamp, "{\"items\":[1]}", 13, "\"e\"");
+    ck_assert(cache_has(c, "/v1/public/platforms?q=a", 8, 9800, "{\"items\":[1]}"));
+    ck_assert(!cache_has(c, "/v1/public/platforms?q=a", 7, 9800, NULL));
+    /* nothing larger than a sixteenth of the budget is kept, and the budget holds */
+    static char big[2048];
+    memset(big, 'x', sizeof big);
+    sf_public_cache_put(c, "/big", &stamp, big, sizeof big, NULL);
+    ck_assert(!cache_has(c, "/big", 8, 9800, NULL));
+    char k[32];
+    for (int i = 0; i < 200; i++) {
+        snprintf(k, sizeof k, "/k%d", i);
+        sf_public_cache_put(c, k, &stamp, big, 1000, NULL);
+    }
+    int kept = 0;
+    for (int i = 0; i < 200; i++) {
+        snprintf(k, sizeof k, "/k%d", i);
+        kept += cache_has(c, k, 8, 9800, NULL);
+    }
+    ck_assert_int_gt(kept, 0);
+    ck_assert_int_le(kept, 16);
+    sf_public_cache_destroy(c);
+    ck_assert_ptr_null(sf_public_cache_create(0));
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -1060,6 +1111,9 @@ static Suite *http_suite(void)
     tcase_add_test(tc, every_answer_fits_the_contract);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
+    TCase *units = tcase_create("units");
+    tcase_add_test(units, the_cache_answers_only_under_the_same_stamp);
+    suite_add_tcase(s, units);
     return s;
 }
 

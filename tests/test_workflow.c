@@ -1492,6 +1492,61 @@ END_TEST
 /* SHIFAN_DATABASE_READ_URL (issue 6): the public registry reads from the replica named there,
  * everything else from the primary; readiness covers both. A separate database stands in for
  * the replica, so what is read where shows. */
+/* The public registry's cache (issue 6) never shows a registry older than the committed one:
+ * not after a change through the API, not after a change made by hand in SQL. */
+START_TEST(the_public_registry_cache_never_hides_a_change)
+{
+    long long award = dalian_award("大连缓存检验平台", 92);
+    char path[64], sql[256];
+    snprintf(path, sizeof path, "/v1/awards/%lld", award);
+    th_response *r = expect(DALIAN, "GET", path, NULL, 200);
+    long long platform = json_integer_value(json_object_get(r->json, "platform_id"));
+    th_free(r);
+    char entry[64], etag[64] = "";
+    snprintf(entry, sizeof entry, "/v1/public/platforms/%lld", platform);
+    char header[128];
+    for (int i = 0; i < 3; i++) {   /* the entry and its ETag */
+        r = expect(-1, "GET", entry, NULL, 200);
+        ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "award"), "status")), "active");
+        const char *e = th_header(r, "ETag", header, sizeof header);
+        ck_assert_ptr_nonnull(e);
+        if (i > 0)
+            ck_assert_str_eq(e, etag);
+        snprintf(etag, sizeof etag, "%s", e);
+        th_free(r);
+    }
+    char inm[128];
+    snprintf(inm, sizeof inm, "If-None-Match: %s\r\n", etag);
+    th_response *nm = th_request(port, "GET", entry, NULL, NULL, NULL, 0, inm);
+    ck_assert_int_eq(nm->status, 304);
+    th_free(nm);
+    for (int i = 0; i < 3; i++)   /* the list: read, then answered from the cache */
+        th_free(expect(-1, "GET", "/v1/public/platforms?region_code=210200&limit=100", NULL, 200));
+
+    /* changed by hand, behind the service: the very next reads show it */
+    snprintf(sql, sizeof sql, "UPDATE awards SET valid_from = current_date - 1000, valid_until = current_date - 1"
+             " WHERE id = %lld", award);
+    admin_sql(sql);
+    r = expect(-1, "GET", entry, NULL, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "award"), "status")), "expired");
+    th_free(r);
+    nm = th_request(port, "GET", entry, NULL, NULL, NULL, 0, inm);
+    ck_assert_int_eq(nm->status, 200);
+    th_free(nm);
+    r = expect(-1, "GET", "/v1/public/platforms?region_code=210200&limit=100", NULL, 200);
+    int seen = 0;
+    json_t *items = json_object_get(r->json, "items"), *item;
+    size_t i;
+    json_array_foreach(items, i, item)
+        if (json_integer_value(json_object_get(item, "id")) == platform) {
+            seen = 1;
+            ck_assert_str_eq(json_string_value(json_object_get(json_object_get(item, "award"), "status")), "expired");
+        }
+    ck_assert(seen);
+    th_free(r);
+}
+END_TEST
+
 START_TEST(public_registry_reads_go_to_the_read_replica)
 {
     admin_sql("DROP DATABASE IF EXISTS shifan_workflow_read");
@@ -1580,6 +1635,7 @@ static Suite *workflow_suite(void)
     tcase_add_test(tc, ten_thousand_rows_import_in_one_request);
     tcase_add_test(tc, lists_read_newest_first_on_request);
     tcase_add_test(tc, every_answer_fits_the_contract);
+    tcase_add_test(tc, the_public_registry_cache_never_hides_a_change);
     tcase_add_test(tc, public_registry_reads_go_to_the_read_replica);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
