@@ -55,6 +55,8 @@ static const sf_stmt EXPORT_REGISTRY = {
     " FROM (SELECT * FROM registry_docs WHERE " REGISTRY_MATCHES("$1", "$2", "$3", "$4", "$5")
     "       ORDER BY id LIMIT 100000) r"
     " JOIN regions g ON g.code = r.region_code", 5, SF_PLAN_EACH_CALL};
+static const sf_stmt REGISTRY_STAMP = {
+    "SELECT version, current_date - date '2000-01-01' FROM registry_version", 0};
 static const sf_stmt GET_REGISTRY = {"SELECT doc FROM registry_docs WHERE id = $1", 1};
 static const sf_stmt LIST_AUDIT = {
     SF_PAGE_SELECT " FROM (SELECT seq AS id, jsonb_build_object('seq', seq, 'at', rfc3339(at),"
@@ -195,6 +197,18 @@ sf_status sf_registry_get(sf_pool *pool, int64_t platform_id, char **doc)
     sf_int_text idt = sf_int_to_text(platform_id);
     const char *params[] = {idt.s};
     return sf_db_read_text(pool, &GET_REGISTRY, params, doc);
+}
+
+sf_status sf_registry_stamp_read(sf_pool *pool, sf_registry_stamp *stamp)
+{
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &REGISTRY_STAMP, NULL, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    stamp->version = sf_db_get_int(res, 0, 0);
+    stamp->day = (int32_t)sf_db_get_int(res, 0, 1);
+    PQclear(res);
+    return SF_OK;
 }
 
 sf_status sf_audit_list(sf_pool *pool, const sf_audit_filter *f, int64_t after_seq, int limit, int desc,

@@ -44,6 +44,14 @@ sf_status sf_registry_list(sf_pool *pool, const sf_registry_filter *f, int64_t a
 sf_status sf_registry_export(sf_pool *pool, const sf_registry_filter *f, char **rows);
 sf_status sf_registry_get(sf_pool *pool, int64_t platform_id, char **doc);
 
+/* What the registry's answers depend on besides the request: its version (bumped with every
+ * change, sql/014_registry_version.sql) and the database's date (titles expire by it). */
+typedef struct {
+    int64_t version;
+    int32_t day;   /* days since 2000-01-01 */
+} sf_registry_stamp;
+sf_status sf_registry_stamp_read(sf_pool *pool, sf_registry_stamp *stamp);
+
 typedef struct {
     const char *entity;
     int64_t entity_id;       /* 0: any */
