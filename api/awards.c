@@ -114,49 +114,21 @@ static void read_registry_filter(sf_ctx *ctx, sf_registry_filter *out, sf_errors
 }
 
 /* The public registry cache (api/public_cache.h). Before a read, the stamp of the data as
- * committed now; an answer kept under that stamp for this very URL is the answer. Otherwise
- * the handler reads, and its answer is kept only if the stamp read again afterwards is still
- * the same: then no change committed between the two stamps, and the read in between saw
- * exactly the data of that stamp. */
-typedef struct {
-    sf_registry_stamp stamp;
-    int known;
-} cache_visit;
-
-static int reply_from_cache(sf_ctx *ctx, cache_visit *v)
+ * committed now: an answer kept under that stamp for this very URL is the answer. Otherwise
+ * the handler reads, and the statement that reads the page returns the stamp of its own
+ * snapshot, under which the answer is kept: an answer is never filed under a stamp it was
+ * not read under, whichever server of the read URL answered. */
+static int reply_from_cache(sf_ctx *ctx)
 {
-    v->known = 0;
-    if (ctx->app->public_cache == NULL)
-        return 0;
-    v->known = sf_registry_stamp_read(ctx->app->read_pool, &v->stamp) == SF_OK;
-    char *body, etag[40];
+    sf_registry_stamp now;
+    char *body;
     size_t len;
-    if (!v->known || !sf_public_cache_get(ctx->app->public_cache, ctx->req->http_url, &v->stamp, &body, &len, etag))
+    if (ctx->app->public_cache == NULL || sf_registry_stamp_read(ctx->app->read_pool, &now) != SF_OK ||
+        !sf_public_cache_get(ctx->app->public_cache, ctx->req->http_url, &now, &body, &len))
         return 0;
-    if (etag[0] != '\0') {
-        sf_set_header(ctx, "ETag", etag);
-        const char *inm = sf_header(ctx, "If-None-Match");
-        if (inm != NULL && (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0)) {
-            free(body);
-            sf_reply_empty(ctx, 304);
-            return 1;
-        }
-    }
     sf_reply_json_text(ctx, 200, body, len);
     free(body);
     return 1;
-}
-
-static void keep_in_cache(sf_ctx *ctx, const cache_visit *v)
-{
-    sf_registry_stamp after;
-    if (!v->known || ctx->res->status != 200 || ctx->res->binary_body == NULL ||
-        sf_registry_stamp_read(ctx->app->read_pool, &after) != SF_OK || after.version != v->stamp.version ||
-        after.day != v->stamp.day)
-        return;
-    const char *etag = u_map_get(ctx->res->map_header, "ETag");
-    sf_public_cache_put(ctx->app->public_cache, ctx->req->http_url, &v->stamp, ctx->res->binary_body,
-                        ctx->res->binary_body_length, etag);
 }
 
 void sf_list_registry(sf_ctx *ctx)
@@ -169,14 +141,17 @@ void sf_list_registry(sf_ctx *ctx)
     read_registry_filter(ctx, &f, &e);
     if (sf_reply_query_errors(ctx, &e))
         return;
-    cache_visit visit;
-    if (reply_from_cache(ctx, &visit))
+    if (reply_from_cache(ctx))
         return;
     char *items;
     int64_t next;
-    sf_status status = sf_registry_list(ctx->app->read_pool, &f, page.after_id, page.limit, page.desc, &items, &next);
+    sf_registry_stamp read_under;
+    sf_status status = sf_registry_list(ctx->app->read_pool, &f, page.after_id, page.limit, page.desc, &items, &next,
+                                        &read_under);
     sf_reply_page(ctx, status, items, next);
-    keep_in_cache(ctx, &visit);
+    if (status == SF_OK && read_under.version > 0 && ctx->res->status == 200 && ctx->res->binary_body != NULL)
+        sf_public_cache_put(ctx->app->public_cache, ctx->req->http_url, &read_under, ctx->res->binary_body,
+                            ctx->res->binary_body_length);
 }
 
 /* GET /v1/public/platforms.csv: the registry's selection as CSV, UTF-8 with a byte-order

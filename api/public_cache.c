@@ -16,7 +16,6 @@ typedef struct {
     char *key;
     char *body;
     size_t len;
-    char etag[40];
     sf_registry_stamp stamp;
 } slot;
 
@@ -71,11 +70,11 @@ void sf_public_cache_destroy(sf_public_cache *c)
 
 static int same_stamp(const sf_registry_stamp *a, const sf_registry_stamp *b)
 {
-    return a->version == b->version && a->day == b->day;
+    return a->version == b->version && a->day == b->day && a->epoch == b->epoch;
 }
 
 int sf_public_cache_get(sf_public_cache *c, const char *key, const sf_registry_stamp *stamp, char **body,
-                        size_t *len, char etag[40])
+                        size_t *len)
 {
     if (c == NULL || strlen(key) > MAX_KEY)
         return 0;
@@ -87,7 +86,6 @@ int sf_public_cache_get(sf_public_cache *c, const char *key, const sf_registry_s
         if (*body != NULL) {
             memcpy(*body, s->body, s->len);
             *len = s->len;
-            memcpy(etag, s->etag, sizeof s->etag);
             found = 1;
         }
     }
@@ -96,7 +94,7 @@ int sf_public_cache_get(sf_public_cache *c, const char *key, const sf_registry_s
 }
 
 void sf_public_cache_put(sf_public_cache *c, const char *key, const sf_registry_stamp *stamp, const char *body,
-                         size_t len, const char *etag)
+                         size_t len)
 {
     size_t klen = strlen(key);
     if (c == NULL || klen > MAX_KEY || klen + len > c->budget / 16)
@@ -112,12 +110,14 @@ void sf_public_cache_put(sf_public_cache *c, const char *key, const sf_registry_
     pthread_rwlock_wrlock(&c->lock);
     slot *s = &c->slots[slot_of(key)];
     clear_slot(c, s);
+    for (size_t i = 0; i < SLOTS && c->used + klen + len > c->budget; i++)
+        if (c->slots[i].key != NULL && !same_stamp(&c->slots[i].stamp, stamp))
+            clear_slot(c, &c->slots[i]);
     if (c->used + klen + len <= c->budget) {
         s->key = k;
         s->body = b;
         s->len = len;
         s->stamp = *stamp;
-        strncpy(s->etag, etag ? etag : "", sizeof s->etag - 1);
         c->used += klen + len;
         k = b = NULL;
     }

@@ -42,8 +42,11 @@ static const sf_stmt REVOKE = {
     " AND (" region "::text IS NULL OR region_code = " region ")"                                        \
     " AND (" function "::text IS NULL OR " function " = ANY (functions))"                                \
     " AND (" status "::text IS NULL OR status = " status ") AND (" year "::int IS NULL OR award_year = " year ")"
+#define REGISTRY_STAMP_COLUMNS                                                                 \
+    "(SELECT version FROM registry_version), current_date - date '2000-01-01',"                 \
+    " extract(epoch FROM pg_postmaster_start_time())::bigint"
 static const sf_stmt LIST_REGISTRY = {
-    SF_PAGE_SELECT_TEXT " FROM (SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$8") ") AS rn"
+    SF_PAGE_SELECT_TEXT ", " REGISTRY_STAMP_COLUMNS " FROM (SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$8") ") AS rn"
     " FROM registry_docs WHERE " REGISTRY_MATCHES("$2", "$3", "$4", "$6", "$7")
     "   AND " SF_KEYSET_AFTER("id", "$8") " ORDER BY " SF_KEYSET_ORDER("id", "$8") " LIMIT $5 + 1) page", 8,
     SF_PLAN_EACH_CALL};
@@ -55,8 +58,7 @@ static const sf_stmt EXPORT_REGISTRY = {
     " FROM (SELECT * FROM registry_docs WHERE " REGISTRY_MATCHES("$1", "$2", "$3", "$4", "$5")
     "       ORDER BY id LIMIT 100000) r"
     " JOIN regions g ON g.code = r.region_code", 5, SF_PLAN_EACH_CALL};
-static const sf_stmt REGISTRY_STAMP = {
-    "SELECT version, current_date - date '2000-01-01' FROM registry_version", 0};
+static const sf_stmt REGISTRY_STAMP = {"SELECT " REGISTRY_STAMP_COLUMNS, 0};
 static const sf_stmt GET_REGISTRY = {"SELECT doc FROM registry_docs WHERE id = $1", 1};
 static const sf_stmt LIST_AUDIT = {
     SF_PAGE_SELECT " FROM (SELECT seq AS id, jsonb_build_object('seq', seq, 'at', rfc3339(at),"
@@ -78,9 +80,11 @@ void sf_audit_verify_set_part_rows(int64_t rows)
     verify_part_rows = rows > 0 ? rows : 100000;
 }
 
+/* The head, whether it matches its event, and whether any event lies beyond it (an event
+ * and the head move in one transaction, so one beyond is a break at head + 1). */
 static const sf_stmt VERIFY_HEAD = {
-    "SELECT h.seq, h.hash IS NOT DISTINCT FROM (SELECT hash FROM audit_events WHERE seq = h.seq)"
-    "       OR h.seq = 0 FROM audit_head h", 0};
+    "SELECT h.seq, h.hash IS NOT DISTINCT FROM (SELECT hash FROM audit_events WHERE seq = h.seq) OR h.seq = 0,"
+    "       EXISTS (SELECT 1 FROM audit_events WHERE seq > h.seq) FROM audit_head h", 0};
 static const sf_stmt VERIFY_PART = {
     "SELECT count(*), min(seq) FILTER (WHERE broken) FROM ("
     " SELECT e.seq, e.prev_hash IS DISTINCT FROM CASE WHEN row_number() OVER w = 1"
@@ -177,12 +181,28 @@ sf_status sf_award_revoke(sf_pool *pool, const sf_actor *actor, const sf_caller 
     return status;
 }
 
+/* The stamp in columns `col`… of row 0; version 0 when the version row is gone. */
+static void read_stamp(const PGresult *res, int col, sf_registry_stamp *stamp)
+{
+    stamp->version = PQgetisnull(res, 0, col) ? 0 : sf_db_get_int(res, 0, col);
+    stamp->day = (int32_t)sf_db_get_int(res, 0, col + 1);
+    stamp->epoch = sf_db_get_int(res, 0, col + 2);
+}
+
 sf_status sf_registry_list(sf_pool *pool, const sf_registry_filter *f, int64_t after_id, int limit, int desc,
-                           char **items, int64_t *next_after)
+                           char **items, int64_t *next_after, sf_registry_stamp *stamp)
 {
     sf_int_text after = sf_int_to_text(after_id), lim = sf_int_to_text(limit), year = sf_int_to_text(f->award_year);
     const char *params[] = {after.s, f->q, f->region, f->function, lim.s, f->status, f->award_year ? year.s : NULL, desc ? "true" : "false"};
-    return sf_db_read_page(pool, &LIST_REGISTRY, params, items, next_after);
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &LIST_REGISTRY, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    status = sf_db_page(res, items, next_after);
+    if (status == SF_OK && stamp != NULL)
+        read_stamp(res, 3, stamp);
+    PQclear(res);
+    return status;
 }
 
 sf_status sf_registry_export(sf_pool *pool, const sf_registry_filter *f, char **rows)
@@ -205,10 +225,9 @@ sf_status sf_registry_stamp_read(sf_pool *pool, sf_registry_stamp *stamp)
     sf_status status = sf_db_read(pool, &REGISTRY_STAMP, NULL, &res, NULL);
     if (status != SF_OK)
         return status;
-    stamp->version = sf_db_get_int(res, 0, 0);
-    stamp->day = (int32_t)sf_db_get_int(res, 0, 1);
+    read_stamp(res, 0, stamp);
     PQclear(res);
-    return SF_OK;
+    return stamp->version > 0 ? SF_OK : SF_NOT_FOUND;
 }
 
 sf_status sf_audit_list(sf_pool *pool, const sf_audit_filter *f, int64_t after_seq, int limit, int desc,
@@ -235,8 +254,16 @@ sf_status sf_audit_verify(sf_pool *pool, int *ok, int64_t *checked, int64_t *fir
         sf_pool_release(pool, conns[0]);
         return status;
     }
+    if (PQntuples(res) != 1) {   /* the chain's head is gone: nothing can be vouched for */
+        PQclear(res);
+        sf_pool_release(pool, conns[0]);
+        *ok = 0;
+        *checked = 0;
+        *first_broken = 1;
+        return SF_OK;
+    }
     int64_t head = sf_db_get_int(res, 0, 0);
-    int head_matches = sf_db_get_bool(res, 0, 1);
+    int head_matches = sf_db_get_bool(res, 0, 1), beyond_head = sf_db_get_bool(res, 0, 2);
     PQclear(res);
     /* more connections only if they are free now: never queue while holding one */
     while (n < VERIFY_PARTS && head > verify_part_rows * n && sf_pool_try_acquire(pool, &conns[n]) == SF_OK)
@@ -265,9 +292,14 @@ sf_status sf_audit_verify(sf_pool *pool, int *ok, int64_t *checked, int64_t *fir
             *first_broken = sf_db_get_int(parts[i], 0, 1);
         PQclear(parts[i]);
     }
-    /* rows missing at the end of the chain, or a head that does not match its row */
-    if (*first_broken == 0 && (*checked != head || !head_matches))
-        *first_broken = *checked + 1 < head ? *checked + 1 : head;
+    /* rows missing at the end of the chain, a head that does not match its row, or events
+     * beyond the head */
+    if (*first_broken == 0 && *checked != head)
+        *first_broken = *checked + 1;
+    else if (*first_broken == 0 && !head_matches)
+        *first_broken = head;
+    else if (*first_broken == 0 && beyond_head)
+        *first_broken = head + 1;
     *ok = *first_broken == 0;
     return SF_OK;
 }

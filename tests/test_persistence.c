@@ -485,7 +485,7 @@ static int registry_hits(const char *q, const char *region)
     sf_registry_filter f = {q, region, NULL, NULL, 0};
     char *items = NULL;
     int64_t next = 0;
-    ck_assert_int_eq(sf_registry_list(pool, &f, 0, 100, 0, &items, &next), SF_OK);
+    ck_assert_int_eq(sf_registry_list(pool, &f, 0, 100, 0, &items, &next, NULL), SF_OK);
     int n = 0;
     for (const char *p = items; (p = strstr(p, "\"certificate_no\"")) != NULL; p++)
         n++;
@@ -544,7 +544,13 @@ START_TEST(the_registry_follows_the_titles_and_is_read_through_its_indexes)
     run_ok("UPDATE awards SET status = 'revoked', revoked_on = '2025-06-01', revocation_reason = 'violation'"
            " WHERE level = 'province' AND platform_id = (SELECT id FROM platforms WHERE name = '仙人岛能源服务平台')");
     ck_assert_str_eq(registry_field("仙人岛能源服务平台", "status"), "revoked");
+    /* the registry's version moves with published changes only */
+    long long version = query_int("SELECT version FROM registry_version");
+    run_ok("UPDATE platforms SET address = '营口市' WHERE name = '仙人岛能源服务平台'");
+    run_ok("UPDATE platforms SET name = name || '改' WHERE name LIKE '%服务平台1'");   /* not titled */
+    ck_assert_int_eq(query_int("SELECT version FROM registry_version"), version);
     run_ok("UPDATE platforms SET name = '仙人岛新能源服务平台' WHERE name = '仙人岛能源服务平台'");
+    ck_assert_int_eq(query_int("SELECT version FROM registry_version"), version + 1);
     ck_assert_str_eq(registry_field("仙人岛新能源服务平台", "doc::jsonb->>'name'"), "仙人岛新能源服务平台");
     PGresult *res = query("DELETE FROM awards WHERE certificate_no LIKE 'C-%'", NULL, 0);
     ck_assert_int_eq(PQresultStatus(res), PGRES_FATAL_ERROR);   /* titles are revoked, never deleted */
@@ -609,6 +615,17 @@ START_TEST(verify_in_parts_finds_the_first_break_at_a_part_boundary)
     ck_assert(ok);
     ck_assert_int_eq(checked, head);
     ck_assert_int_eq(broken, 0);
+
+    /* an event beyond the head (the head moved back by hand) is a break right after it */
+    PQclear(query("UPDATE audit_head SET seq = seq - 1,"
+                  " hash = (SELECT hash FROM audit_events WHERE seq = audit_head.seq - 1)", NULL, 0));
+    ck_assert_int_eq(sf_audit_verify(pool, &ok, &checked, &broken), SF_OK);
+    ck_assert(!ok);
+    ck_assert_int_eq(broken, head);
+    PQclear(query("UPDATE audit_head SET seq = seq + 1,"
+                  " hash = (SELECT hash FROM audit_events WHERE seq = audit_head.seq + 1)", NULL, 0));
+    ck_assert_int_eq(sf_audit_verify(pool, &ok, &checked, &broken), SF_OK);
+    ck_assert(ok);
 
     /* the first event of the second part, then the last of the first part */
     long long second = head / 4 + 1;
