@@ -11,13 +11,23 @@ CREATE TABLE registry_version (
 );
 INSERT INTO registry_version (version) VALUES (1);
 
--- Bumped once per statement that changed at least one registry row (a platform edit that
--- touches no titled platform changes nothing here and keeps the cached answers).
+-- Bumped once per transaction that changed at least one registry row (a platform edit that
+-- touches no titled platform changes nothing here and keeps the cached answers). Once, not
+-- once per statement: a transaction that titles many platforms would otherwise update this
+-- one row as often, each update walking the row's growing chain of versions. The marker is
+-- transaction-local (and undone with a rolled-back savepoint, like the update itself).
 CREATE FUNCTION registry_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'TRUNCATE' OR EXISTS (SELECT 1 FROM changed) THEN
-        UPDATE registry_version SET version = version + 1;
+    IF current_setting('shifan.registry_bumped', true) IS NOT DISTINCT FROM 'on' THEN
+        RETURN NULL;
     END IF;
+    IF TG_OP <> 'TRUNCATE' THEN   -- TRUNCATE has no transition table
+        IF NOT EXISTS (SELECT 1 FROM changed) THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    UPDATE registry_version SET version = version + 1;
+    PERFORM set_config('shifan.registry_bumped', 'on', true);
     RETURN NULL;
 END
 $$;
