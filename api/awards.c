@@ -179,7 +179,7 @@ void sf_get_registry_csv(sf_ctx *ctx)
 void sf_get_registry_entry(sf_ctx *ctx)
 {
     /* not through the cache: one primary-key read is already a single round trip, the
-     * cache's check would be one too, and a miss would cost three (bench/RESULTS.md) */
+     * cache's check would be one too, and a miss would cost two (bench/RESULTS.md) */
     int64_t id = sf_path_id(ctx, "id");
     char *doc = NULL;
     sf_status status = id > 0 ? sf_registry_get(ctx->app->read_pool, id, &doc) : SF_NOT_FOUND;
