@@ -1085,6 +1085,17 @@ START_TEST(the_cache_answers_only_under_the_same_stamp)
 }
 END_TEST
 
+START_TEST(leaked_internals_are_recognised)
+{
+    ck_assert_ptr_nonnull(th_leaked_internals("{\"detail\":\"ERROR:  relation \\\"users\\\" does not exist\"}"));
+    ck_assert_ptr_nonnull(th_leaked_internals("{\"detail\":\"duplicate key value violates unique constraint\"}"));
+    ck_assert_ptr_nonnull(th_leaked_internals("{\"detail\":\"cannot open /tmp/shifan/jwt.key\"}"));
+    ck_assert_ptr_null(th_leaked_internals("{\"type\":\"urn:shifan:problem:conflict\",\"detail\":\"the username is taken\"}"));
+    ck_assert_ptr_null(th_leaked_internals(
+        "{\"detail\":\"the body is not valid JSON (UTF-8, no duplicate keys): line 1, column 2\"}"));
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -1125,6 +1136,7 @@ static Suite *http_suite(void)
     suite_add_tcase(s, tc);
     TCase *units = tcase_create("units");
     tcase_add_test(units, the_cache_answers_only_under_the_same_stamp);
+    tcase_add_test(units, leaked_internals_are_recognised);
     suite_add_tcase(s, units);
     return s;
 }

@@ -74,6 +74,18 @@ static void add_misfit(const char *why)
         misfits[nmisfits++] = strdup(why);
 }
 
+const char *th_leaked_internals(const char *body)
+{
+    static const char *const marks[] = {"ERROR:", "FATAL:", "SQLSTATE", "syntax error at", "relation \"",
+                                        "column \"", "violates ", "duplicate key value", "could not connect",
+                                        "PQexec", "libpq", "jansson", "ulfius", "microhttpd", "/tmp/", "/work/",
+                                        "/usr/", "/var/", ".c:", "Segmentation", "AddressSanitizer"};
+    for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
+        if (strstr(body, marks[i]) != NULL)
+            return marks[i];
+    return NULL;
+}
+
 th_response *th_request(int port, const char *method, const char *path, const char *token,
                         const char *content_type, const char *body, size_t body_len,
                         const char *extra_headers)
@@ -127,6 +139,12 @@ th_response *th_request(int port, const char *method, const char *path, const ch
         if (!th_contract_check(method, path, res->status, th_header(res, "Content-Type", ct, sizeof ct), res->body,
                                res->body_len, why, sizeof why))
             add_misfit(why);
+        /* issue 7, point 8: an error never shows SQL, a server message, a path or a library */
+        const char *leak = NULL;
+        if (res->status >= 400 && (leak = th_leaked_internals(res->body)) != NULL) {
+            snprintf(why, sizeof why, "%s %s -> %d shows \"%s\"", method, path, res->status, leak);
+            add_misfit(why);
+        }
     }
     return res;
 }

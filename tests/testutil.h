@@ -29,6 +29,10 @@ th_response *th_request(int port, const char *method, const char *path, const ch
  * receives is checked against it and each misfit is kept; th_contract_misfits returns how
  * many, printing them. */
 void th_contract_start(int port);
+/* The first text in `body` that only an internal message would contain (SQL, a server
+ * message, a path, a library's name), or NULL. Every answer of 400 or more that
+ * th_request receives while checking is held to it (issue 7, point 8). */
+const char *th_leaked_internals(const char *body);
 size_t th_contract_misfits(void);
 
 /* Shorthand: a JSON body (or none) with a token (or none). */
