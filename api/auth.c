@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <jwt.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -191,12 +192,65 @@ static int is_decimal_id(const char *s)
     return strspn(s, "0123456789") == strlen(s);
 }
 
+/* Decodes one base64url segment of a token into a JSON object, refusing duplicate keys
+ * (libjwt reads header and payload with the last duplicate winning). NULL if it is not one. */
+static json_t *segment_object(const char *seg, size_t len)
+{
+    char b64[4100];
+    unsigned char raw[3100];
+    if (len == 0 || len % 4 == 1 || len + 3 > sizeof b64)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        char c = seg[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return NULL;
+        b64[i] = c == '-' ? '+' : c == '_' ? '/' : c;
+    }
+    size_t padded = len, pad = 0;
+    while (padded % 4 != 0) {
+        b64[padded++] = '=';
+        pad++;
+    }
+    int n = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)padded);
+    if (n < 0 || (size_t)n < pad)
+        return NULL;
+    json_t *obj = json_loadb((const char *)raw, (size_t)n - pad, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_object(obj)) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+/* RFC 8725: the token's own text, before libjwt reads it. The header is a JSON object with
+ * no duplicate key whose "alg" is exactly the configured algorithm's name (libjwt compares
+ * names without case); the payload is an object with no duplicate key whose time claims
+ * are integers when present (libjwt reads a string or null there as 0). */
+static int token_shape_is_strict(const sf_auth *auth, const char *token)
+{
+    const char *dot1 = strchr(token, '.'), *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+    if (dot1 == NULL || dot2 == NULL || strchr(dot2 + 1, '.') != NULL)
+        return 0;
+    json_t *header = segment_object(token, (size_t)(dot1 - token));
+    json_t *payload = segment_object(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+    const char *alg = json_string_value(json_object_get(header, "alg"));
+    int ok = header != NULL && payload != NULL && alg != NULL && strcmp(alg, jwt_alg_str(auth->alg)) == 0;
+    static const char *const times[] = {"exp", "iat", "nbf", "org"};
+    for (size_t i = 0; ok && i < sizeof times / sizeof *times; i++) {
+        json_t *v = json_object_get(payload, times[i]);
+        ok = v == NULL || json_is_integer(v);
+    }
+    json_decref(header);
+    json_decref(payload);
+    return ok;
+}
+
 sf_status sf_auth_verify(sf_auth *auth, const char *token, long long now, sf_caller *caller,
                          long long *expires_at)
 {
     jwt_t *jwt = NULL;
     sf_status status = SF_INVALID;
-    if (token == NULL || strlen(token) > 4096)
+    if (token == NULL || strlen(token) > 4096 || !token_shape_is_strict(auth, token))
         return SF_INVALID;
     /* Always with the key: libjwt accepts an unsigned "none" token when given no key. */
     if (jwt_decode(&jwt, token, auth->key, (int)auth->key_len) != 0 || jwt == NULL)

@@ -6,7 +6,11 @@
 #include <check.h>
 #include <jwt.h>
 #include <libpq-fe.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -638,6 +642,288 @@ START_TEST(a_revoked_token_stops_working_at_once)
 }
 END_TEST
 
+/* ---- issue 7, point 1: tokens made by hand, signed right, refused for what they say ---- */
+
+/* A JWT written byte for byte: `header` and `payload` as given, signed with HMAC-`md` under
+ * the server's key, so that only what the token says can make the server refuse it. */
+static char *hand_token(const char *header, const char *payload, const EVP_MD *md)
+{
+    char *h64 = b64url(header, strlen(header)), *p64 = b64url(payload, strlen(payload));
+    size_t len = strlen(h64) + 1 + strlen(p64);
+    char *token = malloc(len + 1 + 2 * EVP_MAX_MD_SIZE + 8);
+    snprintf(token, len + 1, "%s.%s", h64, p64);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    ck_assert_ptr_nonnull(HMAC(md, key, (int)key_len, (const unsigned char *)token, len, mac, &mac_len));
+    char *s64 = b64url((const char *)mac, mac_len);
+    token[len] = '.';
+    strcpy(token + len + 1, s64);
+    free(h64);
+    free(p64);
+    free(s64);
+    return token;
+}
+
+#define GOOD_HEADER "{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
+#define GOOD_JTI "0b7e4a1c-5d2f-4e3a-9b8c-7d6e5f4a3b2c"
+
+/* The claims of a valid token for the admin (user 1, org 1), as JSON with `claim` changed:
+ * to the JSON `value`, or removed if `value` is NULL; a value "@N" is the time now + N. */
+static char *hand_payload(const char *claim, const char *value)
+{
+    long long now = time(NULL);
+    json_t *p = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:I, s:I, s:s}", "iss", "shifan", "aud", "shifan-api",
+                          "sub", "1", "org", 1, "role", "province", "region", "210000", "iat", (json_int_t)now,
+                          "exp", (json_int_t)(now + 600), "jti", GOOD_JTI);
+    ck_assert_ptr_nonnull(p);
+    if (claim != NULL && value == NULL) {
+        json_object_del(p, claim);
+    } else if (claim != NULL && value[0] == '@') {
+        json_object_set_new(p, claim, json_integer(now + atoll(value + 1)));
+    } else if (claim != NULL) {
+        json_t *v = json_loads(value, JSON_DECODE_ANY, NULL);
+        ck_assert_msg(v != NULL, "bad test value %s", value);
+        json_object_set_new(p, claim, v);
+    }
+    char *text = json_dumps(p, JSON_COMPACT);
+    json_decref(p);
+    return text;
+}
+
+START_TEST(hand_made_tokens_signed_right_are_refused_for_what_they_say)
+{
+    /* the control: written by hand, every claim right, the table cannot pass vacuously */
+    char *payload = hand_payload(NULL, NULL);
+    char *t = hand_token(GOOD_HEADER, payload, EVP_sha256());
+    ck_assert_int_eq(me_status(t), 200);
+    free(t);
+    /* a token issued a little in the future, within the 60 s of skew, is still good */
+    free(payload);
+    payload = hand_payload("iat", "@30");
+    t = hand_token(GOOD_HEADER, payload, EVP_sha256());
+    ck_assert_int_eq(me_status(t), 200);
+    free(t);
+    free(payload);
+
+    const struct {
+        const char *why, *header, *md, *claim, *value;
+    } cases[] = {
+        /* the algorithm: only the configured HS256, spelled exactly so, is accepted */
+        {"alg none, signed", "{\"alg\":\"none\",\"typ\":\"JWT\"}", "SHA256", NULL, NULL},
+        {"alg NONE", "{\"alg\":\"NONE\",\"typ\":\"JWT\"}", "SHA256", NULL, NULL},
+        /* libjwt compares names without case; api/auth.c checks the header's text itself */
+        {"alg hs256", "{\"alg\":\"hs256\",\"typ\":\"JWT\"}", "SHA256", NULL, NULL},
+        {"alg HS384, signed HMAC-SHA384", "{\"alg\":\"HS384\",\"typ\":\"JWT\"}", "SHA384", NULL, NULL},
+        {"alg HS512, signed HMAC-SHA512", "{\"alg\":\"HS512\",\"typ\":\"JWT\"}", "SHA512", NULL, NULL},
+        {"alg RS256, HMAC with the key", "{\"alg\":\"RS256\",\"typ\":\"JWT\"}", "SHA256", NULL, NULL},
+        {"no alg", "{\"typ\":\"JWT\"}", "SHA256", NULL, NULL},
+        {"alg twice, HS256 then none", "{\"alg\":\"HS256\",\"alg\":\"none\",\"typ\":\"JWT\"}", "SHA256", NULL, NULL},
+        /* libjwt lets the last duplicate win; api/auth.c refuses duplicate keys */
+        {"alg twice, none then HS256", "{\"alg\":\"none\",\"alg\":\"HS256\",\"typ\":\"JWT\"}", "SHA256", NULL, NULL},
+        {"alg twice, HS256 both times", "{\"alg\":\"HS256\",\"alg\":\"HS256\",\"typ\":\"JWT\"}", "SHA256", NULL, NULL},
+        {"alg null", "{\"alg\":null,\"typ\":\"JWT\"}", "SHA256", NULL, NULL},
+        {"alg empty", "{\"alg\":\"\",\"typ\":\"JWT\"}", "SHA256", NULL, NULL},
+        {"alg an array", "{\"alg\":[\"HS256\"],\"typ\":\"JWT\"}", "SHA256", NULL, NULL},
+        {"header not JSON", "alg=HS256", "SHA256", NULL, NULL},
+        /* the claims */
+        {"no exp", NULL, NULL, "exp", NULL},
+        {"exp a string", NULL, NULL, "exp", "\"9999999999\""},
+        {"exp null", NULL, NULL, "exp", "null"},
+        {"exp true", NULL, NULL, "exp", "true"},
+        {"exp an object", NULL, NULL, "exp", "{\"t\":9999999999}"},
+        {"expired a second ago", NULL, NULL, "exp", "@-1"},
+        {"expired now", NULL, NULL, "exp", "@0"},
+        {"expired a day ago", NULL, NULL, "exp", "@-86400"},
+        {"no iat", NULL, NULL, "iat", NULL},
+        /* libjwt reads a mistyped time claim as 0; api/auth.c requires integers */
+        {"iat a string", NULL, NULL, "iat", "\"1700000000\""},
+        {"iat null", NULL, NULL, "iat", "null"},
+        {"nbf a string", NULL, NULL, "nbf", "\"1700000000\""},
+        {"issued 2 minutes ahead", NULL, NULL, "iat", "@120"},
+        {"issued a day ahead", NULL, NULL, "iat", "@86400"},
+        {"not before 2 minutes ahead", NULL, NULL, "nbf", "@120"},
+        {"no sub", NULL, NULL, "sub", NULL},
+        {"sub a number", NULL, NULL, "sub", "1"},
+        {"sub not an id", NULL, NULL, "sub", "\"admin\""},
+        {"sub empty", NULL, NULL, "sub", "\"\""},
+        {"sub 0", NULL, NULL, "sub", "\"0\""},
+        {"sub negative", NULL, NULL, "sub", "\"-1\""},
+        {"no jti", NULL, NULL, "jti", NULL},
+        {"jti a number", NULL, NULL, "jti", "42"},
+        {"jti not a UUID", NULL, NULL, "jti", "\"not-a-uuid\""},
+        {"jti null", NULL, NULL, "jti", "null"},
+        {"no iss", NULL, NULL, "iss", NULL},
+        {"iss a number", NULL, NULL, "iss", "1"},
+        {"iss in capitals", NULL, NULL, "iss", "\"SHIFAN\""},
+        {"no aud", NULL, NULL, "aud", NULL},
+        {"aud another API", NULL, NULL, "aud", "\"shifan-api-2\""},
+        {"aud a prefix", NULL, NULL, "aud", "\"shifan\""},
+    };
+    int accepted = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const EVP_MD *md = EVP_get_digestbyname(cases[i].md ? cases[i].md : "SHA256");
+        ck_assert_ptr_nonnull(md);
+        payload = hand_payload(cases[i].claim, cases[i].value);
+        t = hand_token(cases[i].header ? cases[i].header : GOOD_HEADER, payload, md);
+        int status = me_status(t);
+        if (status != 401) {
+            fprintf(stderr, "%s: expected 401, got %d for %s\n", cases[i].why, status, t);
+            accepted++;
+        }
+        free(t);
+        free(payload);
+    }
+    ck_assert_msg(accepted == 0, "%d hand-made tokens were not refused (listed above)", accepted);
+}
+END_TEST
+
+/* A flipped byte anywhere in a valid token, header, payload, dots or signature, makes it invalid. */
+START_TEST(a_flipped_byte_anywhere_is_refused)
+{
+    char *payload = hand_payload(NULL, NULL);
+    char *good = hand_token(GOOD_HEADER, payload, EVP_sha256());
+    free(payload);
+    ck_assert_int_eq(me_status(good), 200);
+    size_t len = strlen(good);
+    char *t = strdup(good);
+    int accepted = 0;
+    for (size_t i = 0; i < len; i++) {
+        /* two changes per byte: its lowest bit flipped, and its top base64 bit flipped (a
+         * character of the alphabet that always decodes differently) */
+        static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        const char *at = strchr(alphabet, good[i]);
+        char changed[2] = {(char)(good[i] ^ 1), at ? alphabet[(at - alphabet) ^ 32] : '~'};
+        for (int k = 0; k < 2; k++) {
+            t[i] = changed[k];
+            int status = me_status(t);
+            if (status != 401) {
+                fprintf(stderr, "byte %zu of %zu ('%c' -> '%c'): expected 401, got %d: %s\n", i, len, good[i],
+                        changed[k], status, t);
+                accepted++;
+            }
+        }
+        t[i] = good[i];
+    }
+    ck_assert_msg(accepted == 0, "%d tokens with a flipped byte were not refused (listed above)", accepted);
+    free(t);
+    free(good);
+}
+END_TEST
+
+/* A revoked jti stays revoked: another token carrying the same jti is refused too. */
+START_TEST(a_revoked_jti_is_refused_in_any_token)
+{
+    char jti[37];
+    snprintf(jti, sizeof jti, "%08x-%04x-4%03x-a%03x-%04x%08x", (unsigned)rand(), (unsigned)rand() & 0xffff,
+             (unsigned)rand() & 0xfff, (unsigned)rand() & 0xfff, (unsigned)rand() & 0xffff, (unsigned)rand());
+    char value[64];
+    snprintf(value, sizeof value, "\"%s\"", jti);
+    char *payload = hand_payload("jti", value);
+    char *t = hand_token(GOOD_HEADER, payload, EVP_sha256());
+    free(payload);
+    ck_assert_int_eq(me_status(t), 200);
+    th_response *r = th_json(port, "POST", "/v1/auth/revoke", t, NULL);
+    ck_assert_int_eq(r->status, 204);
+    th_free(r);
+    ck_assert_int_eq(me_status(t), 401);
+    /* the same jti under other claims (issued a second earlier, another expiry) */
+    json_t *p = json_loads(payload = hand_payload("jti", value), 0, NULL);
+    free(payload);
+    json_object_set_new(p, "iat", json_integer((json_int_t)time(NULL) - 1));
+    json_object_set_new(p, "exp", json_integer((json_int_t)time(NULL) + 300));
+    payload = json_dumps(p, JSON_COMPACT);
+    json_decref(p);
+    char *again = hand_token(GOOD_HEADER, payload, EVP_sha256());
+    free(payload);
+    ck_assert_str_ne(again, t);
+    ck_assert_int_eq(me_status(again), 401);
+    free(again);
+    free(t);
+    /* the control: other jtis of the same user still work */
+    payload = hand_payload(NULL, NULL);
+    t = hand_token(GOOD_HEADER, payload, EVP_sha256());
+    ck_assert_int_eq(me_status(t), 200);
+    free(t);
+    free(payload);
+}
+END_TEST
+
+/* A jku or x5u header is ignored: the key stays the server's own and no URL is fetched. The
+ * URL points at a socket this test listens on; no connection may arrive. */
+START_TEST(jku_and_x5u_headers_are_ignored_and_never_fetched)
+{
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(lfd, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof addr;
+    ck_assert_int_eq(bind(lfd, (struct sockaddr *)&addr, sizeof addr), 0);
+    ck_assert_int_eq(listen(lfd, 8), 0);
+    ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&addr, &alen), 0);
+    int lport = ntohs(addr.sin_port);
+    char forms[3][256];
+    snprintf(forms[0], sizeof forms[0], "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"jku\":\"http://127.0.0.1:%d/jwks.json\"}",
+             lport);
+    snprintf(forms[1], sizeof forms[1], "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"x5u\":\"http://127.0.0.1:%d/cert.pem\"}",
+             lport);
+    snprintf(forms[2], sizeof forms[2],
+             "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"jku\":\"http://127.0.0.1:%d/jwks.json\",\"kid\":\"k1\"}", lport);
+    char *payload = hand_payload(NULL, NULL);
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        const char *header = forms[i];
+        /* signed right with the server's key: valid, the header changes nothing */
+        char *t = hand_token(header, payload, EVP_sha256());
+        ck_assert_msg(me_status(t) == 200, "%s", header);
+        free(t);
+        /* signed with another key (the one the URL would serve): refused */
+        unsigned char saved = key[0];
+        key[0] ^= 0x55;
+        t = hand_token(header, payload, EVP_sha256());
+        key[0] = saved;
+        ck_assert_msg(me_status(t) == 401, "%s under another key", header);
+        free(t);
+    }
+    free(payload);
+    struct pollfd pfd = {.fd = lfd, .events = POLLIN};
+    int ready = poll(&pfd, 1, 300);
+    ck_assert_msg(ready == 0, "the server connected to the jku/x5u URL");
+    close(lfd);
+}
+END_TEST
+
+/* ---- issue 7, point 2: a short signing key stops the start, with the reason ---- */
+
+START_TEST(a_signing_key_under_32_bytes_stops_the_start)
+{
+    /* 31 bytes; and 31 bytes and a newline, which the server trims */
+    for (size_t i = 0; i < 2; i++) {
+        char short_path[700], secret[32];
+        snprintf(short_path, sizeof short_path, "%s/short-%zu.key", data_dir, i);
+        for (size_t k = 0; k < 31; k++)
+            secret[k] = (char)('a' + rand() % 26);
+        secret[31] = '\0';
+        FILE *f = fopen(short_path, "w");
+        ck_assert_ptr_nonnull(f);
+        fprintf(f, "%s%s", secret, i ? "\n" : "");
+        fclose(f);
+        static char key_env[800];
+        snprintf(key_env, sizeof key_env, "SHIFAN_JWT_KEY_FILE=%s", short_path);
+        const char *env[] = {key_env, NULL};
+        th_server weak;
+        int started = th_server_start(&weak, th_env("SHIFAN_TEST_HTTP_URL"), data_dir, env);
+        if (started == 0)
+            th_server_stop(&weak);
+        ck_assert_msg(started == -1, "the server started with a 31-byte key (%s)", i ? "and a newline" : "exactly");
+        char *log = th_read_file(weak.log_path);
+        ck_assert_ptr_nonnull(log);
+        ck_assert_msg(strstr(log, "too short") != NULL && strstr(log, "32") != NULL, "the log does not say why: %s",
+                      log);
+        ck_assert_ptr_null(strstr(log, secret)); /* and does not show the key */
+        free(log);
+    }
+}
+END_TEST
+
 /* ---- organisations ---- */
 
 START_TEST(the_province_creates_organisations)
@@ -1131,6 +1417,11 @@ static Suite *http_suite(void)
     tcase_add_test(tc, sigterm_drains_in_flight_requests_and_exits_cleanly);
     tcase_add_test(tc, guessing_from_one_client_is_throttled);
     tcase_add_test(tc, the_docs_page_lists_every_endpoint_in_a_browser);
+    tcase_add_test(tc, hand_made_tokens_signed_right_are_refused_for_what_they_say);
+    tcase_add_test(tc, a_flipped_byte_anywhere_is_refused);
+    tcase_add_test(tc, a_revoked_jti_is_refused_in_any_token);
+    tcase_add_test(tc, jku_and_x5u_headers_are_ignored_and_never_fetched);
+    tcase_add_test(tc, a_signing_key_under_32_bytes_stops_the_start);
     tcase_add_test(tc, every_answer_fits_the_contract);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
