@@ -458,6 +458,35 @@ START_TEST(malformed_bodies_are_refused_with_the_right_status)
     r = th_request(port, "POST", "/v1/auth/token", NULL, "application/json; charset=latin1", "{}", 2, NULL);
     expect_problem(r, 415);
     th_free(r);
+    /* issue 7, point 6: media types that only contain application/json are not it */
+    const char *const lookalikes[] = {"text/application/json", "application/jsonx", "application/json-patch+json",
+                                      "foo; a=application/json", "xapplication/json"};
+    for (size_t i = 0; i < sizeof lookalikes / sizeof *lookalikes; i++) {
+        r = th_request(port, "POST", "/v1/auth/token", NULL, lookalikes[i], "{}", 2, NULL);
+        ck_assert_msg(r != NULL && r->status == 415, "%s: %d", lookalikes[i], r ? r->status : 0);
+        th_free(r);
+    }
+    /* trailing data, bare scalars, deep nesting, numbers beyond range */
+    const char *const malformed[] = {"{\"username\":\"a\",\"password\":\"b\"} x", "{} {}", "\"admin\"", "42", "null",
+                                     "true"};
+    for (size_t i = 0; i < sizeof malformed / sizeof *malformed; i++) {
+        r = th_request(port, "POST", "/v1/auth/token", NULL, "application/json", malformed[i], strlen(malformed[i]), NULL);
+        ck_assert_msg(r != NULL && r->status == 400, "%s: %d", malformed[i], r ? r->status : 0);
+        th_free(r);
+    }
+    char deep[4096];
+    memset(deep, '[', 2048);
+    memset(deep + 2048, ']', 2048);
+    r = th_request(port, "POST", "/v1/auth/token", NULL, "application/json", deep, sizeof deep, NULL);
+    expect_problem(r, 400);
+    th_free(r);
+    const char *const huge[] = {"{\"username\":\"a\",\"password\":\"b\",\"org_id\":1e400}",
+                                "{\"username\":\"a\",\"password\":\"b\",\"display_name\":\"x\",\"org_id\":99999999999999999999999}"};
+    for (size_t i = 0; i < sizeof huge / sizeof *huge; i++) {
+        r = call("POST", "/v1/users", PROVINCE, huge[i]);
+        ck_assert_msg(r != NULL && (r->status == 400 || r->status == 422), "%s: %d", huge[i], r ? r->status : 0);
+        th_free(r);
+    }
 }
 END_TEST
 
@@ -509,6 +538,39 @@ START_TEST(bodies_over_the_limit_are_413_and_at_the_limit_are_read)
     expect_problem(r, 413);
     th_free(r);
     free(body);
+
+    /* issue 7, point 6: the same with no Content-Length (chunked), for a body that is valid
+     * but for its size — whitespace around a good organisation: 413, and nothing written */
+    const char *org = "{\"type\":\"association\",\"name\":\"分块协会\"}";
+    size_t olen = strlen(org), pad = limit + 1 - olen;
+    char chunk_head[512];
+    int fd = th_connect(port);
+    ck_assert_int_ge(fd, 0);
+    int n = snprintf(chunk_head, sizeof chunk_head,
+                     "POST /v1/organizations HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                     "Authorization: Bearer %s\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+                     tokens[PROVINCE]);
+    ck_assert_int_eq(send(fd, chunk_head, (size_t)n, MSG_NOSIGNAL), n);
+    char *spaces = malloc(pad);
+    memset(spaces, ' ', pad);
+    char size_line[32];
+    n = snprintf(size_line, sizeof size_line, "%zx\r\n", pad);
+    int sent = send(fd, size_line, (size_t)n, MSG_NOSIGNAL) == n && send(fd, spaces, pad, MSG_NOSIGNAL) == (ssize_t)pad;
+    n = snprintf(size_line, sizeof size_line, "\r\n%zx\r\n", olen);
+    if (sent)
+        sent = send(fd, size_line, (size_t)n, MSG_NOSIGNAL) == n && send(fd, org, olen, MSG_NOSIGNAL) == (ssize_t)olen &&
+               send(fd, "\r\n0\r\n\r\n", 7, MSG_NOSIGNAL) == 7;
+    free(spaces);
+    char answer[2048];
+    ssize_t got = recv(fd, answer, sizeof answer - 1, 0);
+    close(fd);
+    ck_assert_int_gt(got, 12);
+    answer[got] = '\0';
+    ck_assert_msg(strncmp(answer, "HTTP/1.1 413", 12) == 0, "chunked over the limit: %.60s", answer);
+    r = call("GET", "/v1/organizations?type=association&limit=100", PROVINCE, NULL);
+    ck_assert_int_eq(r->status, 200);
+    ck_assert_ptr_null(strstr(r->body, "分块协会"));
+    th_free(r);
 }
 END_TEST
 
