@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "api/public_cache.h"
+#include "domain/permissions.h"
 #include "api/server.h"
 #include "tests/contract.h"
 #include "tests/testutil.h"
@@ -1444,6 +1445,42 @@ START_TEST(leaked_internals_are_recognised)
 }
 END_TEST
 
+/* Issue 7, point 4: from the route table itself — every (role, route) pair the permission
+ * table does not allow answers 403, whatever the body, before anything else happens. */
+START_TEST(every_role_a_route_does_not_allow_is_refused_with_403)
+{
+    int checked = 0;
+    for (size_t i = 0; sf_routes[i].method != NULL; i++) {
+        const sf_route *rt = &sf_routes[i];
+        if (rt->access != SF_TOKEN || rt->action < 0)
+            continue;
+        char path[256];
+        size_t len = 0;
+        for (const char *p = rt->path; *p && len + 2 < sizeof path;) {
+            if (*p == ':') {   /* a path variable: an id that exists for nobody in particular */
+                path[len++] = '1';
+                p += strcspn(p, "/");
+            } else {
+                path[len++] = *p++;
+            }
+        }
+        path[len] = '\0';
+        int has_body = strcmp(rt->method, "GET") != 0 && strcmp(rt->method, "DELETE") != 0;
+        for (int role = 0; role < NROLES; role++) {
+            if (sf_role_may(sf_role_parse(role_names[role]), (sf_action)rt->action))
+                continue;
+            th_response *r = th_request(port, rt->method, path, tokens[role], has_body ? "application/json" : NULL,
+                                        has_body ? "{}" : NULL, has_body ? 2 : 0, NULL);
+            ck_assert_msg(r != NULL && r->status == 403, "%s %s as %s: %d", rt->method, path, role_names[role],
+                          r ? r->status : 0);
+            th_free(r);
+            checked++;
+        }
+    }
+    ck_assert_int_gt(checked, 60);   /* the table is not vacuous */
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -1484,6 +1521,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, a_revoked_jti_is_refused_in_any_token);
     tcase_add_test(tc, jku_and_x5u_headers_are_ignored_and_never_fetched);
     tcase_add_test(tc, a_signing_key_under_32_bytes_stops_the_start);
+    tcase_add_test(tc, every_role_a_route_does_not_allow_is_refused_with_403);
     tcase_add_test(tc, every_answer_fits_the_contract);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
