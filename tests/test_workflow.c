@@ -1494,6 +1494,77 @@ END_TEST
  * the replica, so what is read where shows. */
 /* The public registry's cache (issue 6) never shows a registry older than the committed one:
  * not after a change through the API, not after a change made by hand in SQL. */
+/* Issue 7, point 5: what a caller may not set is refused and changes nothing; what the public
+ * sees is an allow-listed set of fields. */
+static void only_allowed_keys(json_t *obj, const char *const *allowed, const char *where)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        int ok = 0;
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = strcmp(*a, key) == 0;
+        ck_assert_msg(ok, "%s shows \"%s\"", where, key);
+    }
+}
+
+START_TEST(fields_nobody_may_set_are_refused_and_the_public_sees_an_allow_list)
+{
+    char code[19], body[768];
+    credit_code(code, 9701);
+    const char *const forbidden[] = {"\"status\":\"awarded\"", "\"certificate_no\":\"LNSME-2026-99999\"",
+                                     "\"recommender_org_id\":1", "\"created_by_org_id\":1", "\"version\":7",
+                                     "\"id\":123456", "\"created_at\":\"2020-01-01T00:00:00Z\""};
+    for (size_t i = 0; i < sizeof forbidden / sizeof *forbidden; i++) {
+        snprintf(body, sizeof body,
+                 "{\"name\":\"越权字段平台%zu\",\"region_code\":\"210100\",\"functions\":[\"training\"],%s,"
+                 "\"operator\":{\"name\":\"越权运营有限公司\",\"credit_code\":\"%s\",\"established_on\":\"2015-03-01\","
+                 "\"address\":\"沈阳市\"}}", i, forbidden[i], code);
+        th_free(expect(SHENYANG, "POST", "/v1/platforms", body, 422));
+    }
+    /* another city's region */
+    snprintf(body, sizeof body,
+             "{\"name\":\"越权字段平台\",\"region_code\":\"210200\",\"functions\":[\"training\"],"
+             "\"operator\":{\"name\":\"越权运营有限公司\",\"credit_code\":\"%s\",\"established_on\":\"2015-03-01\","
+             "\"address\":\"沈阳市\"}}", code);
+    th_response *r = th_json(port, "POST", "/v1/platforms", tokens[SHENYANG], body);
+    ck_assert_msg(r->status == 403 || r->status == 422, "another region: %d", r->status);
+    th_free(r);
+    r = expect(SHENYANG, "GET", "/v1/platforms?q=%E8%B6%8A%E6%9D%83&limit=100", NULL, 200);   /* 越权 */
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);   /* nothing was written */
+    th_free(r);
+
+    /* the public registry and notices: only these fields, never contacts or users */
+    static const char *const entry_keys[] = {"id", "name", "operator_name", "region_code", "functions", "award", NULL};
+    static const char *const award_keys[] = {"level", "certificate_no", "awarded_on", "valid_from", "valid_until",
+                                             "status", "revoked_on", "revocation_reason", NULL};
+    r = expect(-1, "GET", "/v1/public/platforms?limit=100", NULL, 200);
+    json_t *items = json_object_get(r->json, "items"), *item;
+    size_t i;
+    ck_assert_uint_gt(json_array_size(items), 0);
+    json_array_foreach(items, i, item) {
+        only_allowed_keys(item, entry_keys, "a registry entry");
+        only_allowed_keys(json_object_get(item, "award"), award_keys, "a registry title");
+    }
+    th_free(r);
+    static const char *const notice_keys[] = {"id", "round_id", "title", "start_date", "end_date", "status",
+                                              "applications", "created_at", NULL};
+    static const char *const notice_item_keys[] = {"application_id", "platform_id", "platform_name", "operator_name",
+                                                   "region_code", NULL};
+    r = expect(-1, "GET", "/v1/public/publicity-notices?limit=100", NULL, 200);
+    items = json_object_get(r->json, "items");
+    ck_assert_uint_gt(json_array_size(items), 0);
+    json_array_foreach(items, i, item) {
+        only_allowed_keys(item, notice_keys, "a publicity notice");
+        size_t k;
+        json_t *app;
+        json_array_foreach(json_object_get(item, "applications"), k, app)
+            only_allowed_keys(app, notice_item_keys, "a publicized application");
+    }
+    th_free(r);
+}
+END_TEST
+
 START_TEST(the_public_registry_cache_never_hides_a_change)
 {
     long long award = dalian_award("大连缓存检验平台", 92);
@@ -1635,6 +1706,7 @@ static Suite *workflow_suite(void)
     tcase_add_test(tc, ten_thousand_rows_import_in_one_request);
     tcase_add_test(tc, lists_read_newest_first_on_request);
     tcase_add_test(tc, every_answer_fits_the_contract);
+    tcase_add_test(tc, fields_nobody_may_set_are_refused_and_the_public_sees_an_allow_list);
     tcase_add_test(tc, the_public_registry_cache_never_hides_a_change);
     tcase_add_test(tc, public_registry_reads_go_to_the_read_replica);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
