@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api/base64url.h"
+
 #define KEY_MIN 32
 #define KEY_MAX 4096
 #define GENERATED_KEY_BYTES 48
@@ -196,25 +198,9 @@ static int is_decimal_id(const char *s)
  * (libjwt reads header and payload with the last duplicate winning). NULL if it is not one. */
 static json_t *segment_object(const char *seg, size_t len)
 {
-    char b64[4100];
     unsigned char raw[3100];
-    if (len == 0 || len % 4 == 1 || len + 3 > sizeof b64)
-        return NULL;
-    for (size_t i = 0; i < len; i++) {
-        char c = seg[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
-            return NULL;
-        b64[i] = c == '-' ? '+' : c == '_' ? '/' : c;
-    }
-    size_t padded = len, pad = 0;
-    while (padded % 4 != 0) {
-        b64[padded++] = '=';
-        pad++;
-    }
-    int n = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)padded);
-    if (n < 0 || (size_t)n < pad)
-        return NULL;
-    json_t *obj = json_loadb((const char *)raw, (size_t)n - pad, JSON_REJECT_DUPLICATES, NULL);
+    long n = sf_base64url_decode(seg, len, raw, sizeof raw);
+    json_t *obj = n > 0 ? json_loadb((const char *)raw, (size_t)n, JSON_REJECT_DUPLICATES, NULL) : NULL;
     if (!json_is_object(obj)) {
         json_decref(obj);
         return NULL;
@@ -304,17 +290,13 @@ int sf_api_token_new(char token[SF_API_TOKEN_LEN + 1])
     char b64[48];
     if (sf_random_bytes(raw, sizeof raw) != 0)
         return -1;
-    int n = EVP_EncodeBlock((unsigned char *)b64, raw, sizeof raw);
+    size_t n = sf_base64url_encode(raw, sizeof raw, b64);
     memset(raw, 0, sizeof raw);
-    while (n > 0 && b64[n - 1] == '=')
-        b64[--n] = '\0';
-    for (int i = 0; i < n; i++)
-        b64[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
     size_t prefix = strlen(SF_API_TOKEN_PREFIX);
-    if (prefix + (size_t)n != SF_API_TOKEN_LEN)
+    if (prefix + n != SF_API_TOKEN_LEN)
         return -1;
     memcpy(token, SF_API_TOKEN_PREFIX, prefix);
-    memcpy(token + prefix, b64, (size_t)n + 1);
+    memcpy(token + prefix, b64, n + 1);
     memset(b64, 0, sizeof b64);
     return 0;
 }

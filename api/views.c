@@ -3,12 +3,14 @@
  */
 #include "api/views.h"
 
+
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/base64url.h"
 #include "api/problem.h"
 
 json_t *sf_view_organization(const sf_organization *org)
@@ -43,32 +45,15 @@ json_t *sf_page_token(int64_t last_id)
 {
     char raw[32], b64[48];
     int n = snprintf(raw, sizeof raw, TOKEN_PREFIX "%lld", (long long)last_id);
-    int len = EVP_EncodeBlock((unsigned char *)b64, (unsigned char *)raw, n);
-    while (len > 0 && b64[len - 1] == '=')
-        b64[--len] = '\0';
-    for (int i = 0; i < len; i++)
-        b64[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : b64[i];
+    sf_base64url_encode((const unsigned char *)raw, (size_t)n, b64);
     return json_string(b64);
 }
 
 static int decode_page_token(const char *token, int64_t *after)
 {
-    char b64[48], raw[48];
+    char raw[48];
     size_t len = strlen(token);
-    if (len == 0 || len > 40)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = token[i];
-        if (c == '-') c = '+';
-        else if (c == '_') c = '/';
-        else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-            return 0;
-        b64[i] = c;
-    }
-    while (len % 4 != 0)
-        b64[len++] = '=';
-    b64[len] = '\0';
-    int n = EVP_DecodeBlock((unsigned char *)raw, (unsigned char *)b64, (int)len);
+    long n = len <= 40 ? sf_base64url_decode(token, len, (unsigned char *)raw, sizeof raw - 1) : -1;
     if (n < 0)
         return 0;
     raw[n] = '\0';

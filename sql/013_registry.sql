@@ -69,12 +69,16 @@ CREATE TRIGGER registry_docs BEFORE INSERT OR UPDATE ON registry
 CREATE INDEX registry_region ON registry (region_code, platform_id);
 CREATE INDEX registry_grams ON registry USING gin (grams) WITH (fastupdate = off);
 
--- Recomputes the registry row of one platform from its titles. The platform's row lock
--- serialises two transactions that title the same platform at once: the second recomputes
--- after the first commits (a new snapshot per statement), so neither's title is lost.
+-- Recomputes the registry row of one platform from its titles, under the audit head's row
+-- lock: every change the service makes holds it already (audit_append ran earlier in the
+-- same statement), so this costs nothing there, and a change made by hand in SQL is
+-- serialised with them too — the second of two transactions titling one platform recomputes
+-- after the first commits (a new snapshot per statement), so neither's title is lost. (The
+-- platform's row lock would deadlock with a PATCH, which takes its row, then the head.) Row
+-- locks need no slot in the lock table, however many titles one transaction writes.
 CREATE FUNCTION registry_refresh(p_platform_id bigint) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM 1 FROM platforms WHERE id = p_platform_id FOR NO KEY UPDATE;
+    PERFORM 1 FROM audit_head FOR UPDATE;
     INSERT INTO registry AS r (platform_id, award_id, name, operator_name, region_code, functions, level,
                                certificate_no, awarded_on, valid_from, valid_until, status, revoked_on,
                                revocation_reason, grams)
@@ -113,26 +117,28 @@ $$;
 CREATE TRIGGER registry_awards_kept BEFORE DELETE ON awards
     FOR EACH ROW EXECUTE FUNCTION registry_refuse_delete();
 
+-- A platform's edit reaches its registry row under the audit head's lock too (the service's
+-- PATCH holds it already; an edit by hand in SQL is serialised with a title being refreshed,
+-- so neither overwrites the other with old data), and only when a published field changed.
 CREATE FUNCTION registry_on_platform() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE registry SET name = NEW.name, operator_name = NEW.operator_name, region_code = NEW.region_code,
-                        functions = NEW.functions,
-                        grams = search_grams(NEW.name) || search_grams(NEW.operator_name)
-    WHERE platform_id = NEW.id;
+    IF EXISTS (SELECT 1 FROM registry WHERE platform_id = NEW.id) THEN
+        PERFORM 1 FROM audit_head FOR UPDATE;
+        UPDATE registry SET name = NEW.name, operator_name = NEW.operator_name, region_code = NEW.region_code,
+                            functions = NEW.functions,
+                            grams = search_grams(NEW.name) || search_grams(NEW.operator_name)
+        WHERE platform_id = NEW.id;
+    END IF;
     RETURN NULL;
 END
 $$;
 CREATE TRIGGER registry_platforms AFTER UPDATE OF name, operator_name, region_code, functions ON platforms
-    FOR EACH ROW EXECUTE FUNCTION registry_on_platform();
+    FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name OR OLD.operator_name IS DISTINCT FROM NEW.operator_name
+                       OR OLD.region_code IS DISTINCT FROM NEW.region_code OR OLD.functions IS DISTINCT FROM NEW.functions)
+    EXECUTE FUNCTION registry_on_platform();
 
-INSERT INTO registry (platform_id, award_id, name, operator_name, region_code, functions, level, certificate_no,
-                      awarded_on, valid_from, valid_until, status, revoked_on, revocation_reason, grams)
-SELECT p.id, w.id, p.name, p.operator_name, p.region_code, p.functions, w.level, w.certificate_no,
-       w.awarded_on, w.valid_from, w.valid_until, w.status, w.revoked_on, w.revocation_reason,
-       search_grams(p.name) || search_grams(p.operator_name)
-FROM platforms p
-JOIN LATERAL (SELECT * FROM awards x WHERE x.platform_id = p.id
-              ORDER BY (x.level = 'province') DESC, x.valid_until DESC, x.id DESC LIMIT 1) w ON true;
+-- the titles already awarded
+SELECT registry_refresh(platform_id) FROM (SELECT DISTINCT platform_id FROM awards) t;
 
 -- The title's status as the public sees it: "expired" once valid_until has passed (Art. 23).
 -- Both read the date of each query, so nothing stored goes stale at midnight.
@@ -140,7 +146,7 @@ CREATE FUNCTION registry_status(r registry) RETURNS text LANGUAGE sql STABLE AS 
     SELECT CASE WHEN r.status = 'active' AND r.valid_until < current_date THEN 'expired' ELSE r.status END
 $$;
 CREATE FUNCTION registry_shown_doc(r registry) RETURNS text LANGUAGE sql STABLE AS $$
-    SELECT CASE WHEN r.status = 'active' AND r.valid_until < current_date THEN r.doc_expired ELSE r.doc END
+    SELECT CASE WHEN registry_status(r) = 'expired' THEN r.doc_expired ELSE r.doc END
 $$;
 
 -- The view keeps the name the repositories read since 006; its doc is now JSON text.

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/base64url.h"
 #include "api/public_cache.h"
 #include "domain/permissions.h"
 #include "api/server.h"
@@ -1481,6 +1482,27 @@ START_TEST(every_role_a_route_does_not_allow_is_refused_with_403)
 }
 END_TEST
 
+START_TEST(base64url_round_trips_and_refuses_what_is_not_it)
+{
+    const unsigned char data[] = {0xfb, 0xff, 0x00, 'k', '1', ':'};
+    for (size_t len = 1; len <= sizeof data; len++) {
+        char text[16];
+        unsigned char back[8];
+        size_t n = sf_base64url_encode(data, len, text);
+        ck_assert_uint_eq(n, (len * 4 + 2) / 3);            /* no padding */
+        ck_assert_ptr_null(strpbrk(text, "+/="));
+        ck_assert_int_eq(sf_base64url_decode(text, n, back, sizeof back), (long)len);
+        ck_assert(memcmp(back, data, len) == 0);
+        ck_assert_int_eq(sf_base64url_decode(text, n, back, len - 1), -1);   /* does not fit */
+    }
+    unsigned char out[8];
+    ck_assert_int_eq(sf_base64url_decode("A", 1, out, sizeof out), -1);       /* 4n + 1 characters */
+    ck_assert_int_eq(sf_base64url_decode("ab+c", 4, out, sizeof out), -1);    /* standard alphabet */
+    ck_assert_int_eq(sf_base64url_decode("ab==", 4, out, sizeof out), -1);    /* padding */
+    ck_assert_int_eq(sf_base64url_decode("", 0, out, sizeof out), -1);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -1528,6 +1550,7 @@ static Suite *http_suite(void)
     TCase *units = tcase_create("units");
     tcase_add_test(units, the_cache_answers_only_under_the_same_stamp);
     tcase_add_test(units, leaked_internals_are_recognised);
+    tcase_add_test(units, base64url_round_trips_and_refuses_what_is_not_it);
     suite_add_tcase(s, units);
     return s;
 }
