@@ -6,8 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define TX_ATTEMPTS 3
+#include <time.h>
 
 sf_status sf_db_status_for_sqlstate(const char *sqlstate)
 {
@@ -19,7 +18,7 @@ sf_status sf_db_status_for_sqlstate(const char *sqlstate)
         strcmp(sqlstate, "23502") == 0 || strncmp(sqlstate, "22", 2) == 0)
         return SF_INVALID;
     if (strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0)
-        return SF_CONFLICT;
+        return SF_UNAVAILABLE;
     if (strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "53", 2) == 0 ||
         strcmp(sqlstate, "57P01") == 0 || strcmp(sqlstate, "57P02") == 0 ||
         strcmp(sqlstate, "57P03") == 0)
@@ -30,6 +29,21 @@ sf_status sf_db_status_for_sqlstate(const char *sqlstate)
 static int is_retryable(const char *sqlstate)
 {
     return strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0;
+}
+
+/* The pause before run `done` + 1 of a retried transaction or statement (SF_TX_BACKOFF_MS),
+ * and its log line. The random part comes from the clock's nanoseconds: enough to put
+ * requests that collided out of step, with no shared generator to lock. */
+static void back_off(int done, const char *sqlstate)
+{
+    fprintf(stderr, "{\"level\":\"warn\",\"event\":\"tx_retry\",\"sqlstate\":\"%s\",\"attempt\":%d}\n",
+            sqlstate, done + 1);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long long us = (long long)done * SF_TX_BACKOFF_MS * 1000 + now.tv_nsec / 1000 % (SF_TX_BACKOFF_MS * 1000);
+    struct timespec pause = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
+    while (nanosleep(&pause, &pause) != 0)
+        ;
 }
 
 /* The link to the server is gone (or the server is shutting down). */
@@ -70,7 +84,9 @@ static sf_status failure_status(sf_conn *conn, const PGresult *res)
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     if (state == NULL)
         state = "";
-    sf_conn_set_sqlstate(conn, state);
+    /* the first failure of a transaction decides: the statements after it only fail 25P02 */
+    if (sf_conn_sqlstate(conn)[0] == '\0')
+        sf_conn_set_sqlstate(conn, state);
     if (is_link_failure(sf_conn_pg(conn), state)) {
         sf_conn_mark_broken(conn);
         return SF_UNAVAILABLE;
@@ -170,13 +186,23 @@ sf_status sf_db_read(sf_pool *pool, const sf_stmt *stmt, const char *const *para
 sf_status sf_db_write(sf_pool *pool, const sf_stmt *stmt, const char *const *params,
                       PGresult **out, sf_db_error *err)
 {
-    sf_conn *conn;
-    sf_status status = sf_pool_acquire(pool, &conn);
-    if (status != SF_OK)
-        return status;
-    status = sf_db_exec(conn, stmt, params, out, err);
-    sf_pool_release(pool, conn);
-    return status;
+    sf_db_error own;
+    if (err == NULL)
+        err = &own;
+    for (int attempt = 1;; attempt++) {
+        sf_conn *conn;
+        sf_status status = sf_pool_acquire(pool, &conn);
+        if (status != SF_OK)
+            return status;
+        status = sf_db_exec(conn, stmt, params, out, err);
+        sf_pool_release(pool, conn);
+        /* a lone statement that failed 40001/40P01 was rolled back whole: safe to run again */
+        if (status == SF_OK || !is_retryable(err->sqlstate))
+            return status;
+        if (attempt == SF_TX_ATTEMPTS)
+            return SF_UNAVAILABLE;
+        back_off(attempt, err->sqlstate);
+    }
 }
 
 /* Runs a fixed, parameterless command such as BEGIN; its SQLSTATE goes to `state`. */
@@ -201,36 +227,33 @@ static sf_status run_command(sf_conn *conn, const char *sql, char state[6])
 
 sf_status sf_tx_run(sf_pool *pool, sf_tx_body body, void *ctx)
 {
-    sf_status status = SF_UNAVAILABLE;
-    for (int attempt = 0; attempt < TX_ATTEMPTS; attempt++) {
+    for (int attempt = 1;; attempt++) {
         sf_conn *conn;
         char state[6] = "";
-        status = sf_pool_acquire(pool, &conn);
+        sf_status status = sf_pool_acquire(pool, &conn);
         if (status != SF_OK)
             return status;
         sf_conn_set_sqlstate(conn, "");
         status = run_command(conn, "BEGIN", state);
-        if (status == SF_UNAVAILABLE) {
-            /* the connection had died in the pool and nothing ran: try a fresh one */
-            sf_pool_release(pool, conn);
-            continue;
-        }
+        int dead_at_begin = status == SF_UNAVAILABLE;   /* died in the pool: nothing ran */
         if (status == SF_OK)
             status = body(conn, ctx);
         if (status == SF_OK) {
             status = run_command(conn, "COMMIT", state);
-        } else {
+        } else if (!dead_at_begin) {
             snprintf(state, sizeof state, "%s", sf_conn_sqlstate(conn));
-            if (status != SF_UNAVAILABLE)
+            if (PQstatus(sf_conn_pg(conn)) == CONNECTION_OK)
                 run_command(conn, "ROLLBACK", (char[6]){0});
         }
         sf_pool_release(pool, conn);
-        if (status == SF_OK || !is_retryable(state))
+        if (status == SF_OK || !(dead_at_begin || is_retryable(state)))
             return status;
-        /* serialization failure or deadlock: the whole body runs again */
-        status = SF_UNAVAILABLE;
+        /* serialization failure or deadlock: the whole body runs again, a bounded number of times */
+        if (attempt == SF_TX_ATTEMPTS)
+            return SF_UNAVAILABLE;
+        if (!dead_at_begin)
+            back_off(attempt, state);
     }
-    return status;
 }
 
 sf_int_text sf_int_to_text(long long value)

@@ -38,8 +38,9 @@ typedef struct {
 } sf_db_error;
 
 /* Maps a SQLSTATE to a result: 23505 → SF_CONFLICT; 23503, 23514, 23502, 22xxx → SF_INVALID;
- * class 08, 57P01–57P03, 53xxx → SF_UNAVAILABLE; 40001, 40P01 → SF_CONFLICT (retried by
- * sf_tx_run first); the rest → SF_INTERNAL. */
+ * class 08, 57P01–57P03, 53xxx → SF_UNAVAILABLE; 40001, 40P01 → SF_UNAVAILABLE (a transient
+ * collision with another transaction, not a conflict with the resource's state: sf_tx_run and
+ * sf_db_write retry it first, see SF_TX_ATTEMPTS); the rest → SF_INTERNAL. */
 sf_status sf_db_status_for_sqlstate(const char *sqlstate);
 
 /* Executes `stmt` with `params` (nparams text values; NULL for SQL NULL). On success returns
@@ -62,8 +63,10 @@ sf_status sf_db_read(sf_pool *pool, const sf_stmt *stmt, const char *const *para
 sf_status sf_db_exec_parts(sf_conn *const *conns, int n, const sf_stmt *stmt, const char *const *const *params,
                            PGresult **out);
 
-/* Checks a connection out, runs one statement that changes data (never retried: a link
- * that fails mid-statement leaves its outcome unknown), and returns the connection. */
+/* Checks a connection out, runs one statement that changes data, and returns the
+ * connection. A serialization failure or deadlock rolled the statement back whole, so it is
+ * run again as sf_tx_run would (SF_TX_ATTEMPTS); a link that fails mid-statement leaves its
+ * outcome unknown, so that is never retried. */
 sf_status sf_db_write(sf_pool *pool, const sf_stmt *stmt, const char *const *params,
                       PGresult **out, sf_db_error *err);
 
@@ -71,11 +74,21 @@ sf_status sf_db_write(sf_pool *pool, const sf_stmt *stmt, const char *const *par
  * anything else to roll back. */
 typedef sf_status (*sf_tx_body)(sf_conn *conn, void *ctx);
 
+/* Retrying after a serialization failure or deadlock (40001, 40P01), the one place these
+ * numbers live: at most SF_TX_ATTEMPTS runs in all; before run n + 1 a pause of
+ * n × SF_TX_BACKOFF_MS plus a random part of up to SF_TX_BACKOFF_MS, so that requests that
+ * collided once do not collide again in step. When the runs are spent the answer is
+ * SF_UNAVAILABLE: 503 with Retry-After (api/problem.c), never 409 or 500. Each retry is logged
+ * as a "tx_retry" event with its SQLSTATE. */
+#define SF_TX_ATTEMPTS 3
+#define SF_TX_BACKOFF_MS 10
+
 /* Runs `body` inside BEGIN … COMMIT on a pooled connection. A serialization failure or
- * deadlock (40001, 40P01), or a connection found dead at BEGIN, re-runs the whole body, up to
- * three attempts; after that the answer is SF_UNAVAILABLE. A body that fails is rolled back
- * and its status returned. State changes and their audit events go through here (or through
- * one statement that does both), so they commit together or not at all. */
+ * deadlock anywhere in it (the first failed statement of the run decides, not the 25P02s a
+ * body may meet after it), or a connection found dead at BEGIN, re-runs the whole body as
+ * described above. A body that fails is rolled back and its status returned. State changes
+ * and their audit events go through here (or through one statement that does both), so they
+ * commit together or not at all. */
 sf_status sf_tx_run(sf_pool *pool, sf_tx_body body, void *ctx);
 
 /* Paging in SQL: a subquery named "page" yields (id, doc, rn) for up to limit + 1 rows

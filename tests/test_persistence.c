@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "domain/regions.h"
 #include "persistence/awards.h"
@@ -137,7 +138,9 @@ START_TEST(sqlstates_map_to_results)
     ck_assert_int_eq(sf_db_status_for_sqlstate("22P02"), SF_INVALID);
     ck_assert_int_eq(sf_db_status_for_sqlstate("08006"), SF_UNAVAILABLE);
     ck_assert_int_eq(sf_db_status_for_sqlstate("57P01"), SF_UNAVAILABLE);
-    ck_assert_int_eq(sf_db_status_for_sqlstate("40001"), SF_CONFLICT);
+    /* a collision with another transaction is transient: retried, then 503, never 409 */
+    ck_assert_int_eq(sf_db_status_for_sqlstate("40001"), SF_UNAVAILABLE);
+    ck_assert_int_eq(sf_db_status_for_sqlstate("40P01"), SF_UNAVAILABLE);
     ck_assert_int_eq(sf_db_status_for_sqlstate("42601"), SF_INTERNAL);
     ck_assert_int_eq(sf_db_status_for_sqlstate(""), SF_INTERNAL);
     ck_assert_int_eq(sf_db_status_for_sqlstate(NULL), SF_INTERNAL);
@@ -306,6 +309,104 @@ START_TEST(a_failing_transaction_leaves_no_change_and_no_audit_event)
     ck_assert_int_eq(sf_tx_run(pool, tx_body, &a), SF_OK);
     ck_assert_int_eq(query_int("SELECT count(*) FROM organizations WHERE name = '第三方评估甲'"), 1);
     ck_assert_int_eq(query_int("SELECT count(*) FROM audit_events"), events + 1);
+}
+END_TEST
+
+/* ---- retries after serialization failures and deadlocks (hardening, point 11) ---- */
+
+/* shifan_test_collide(state, run) records the run in shifan_test_runs, counts the call in a
+ * sequence (which no rollback undoes) and then, if state is not empty, fails with that
+ * SQLSTATE, as PostgreSQL does on a serialization failure or a deadlock. */
+static void create_collider(void)
+{
+    const char *const sql[] = {
+        "CREATE TABLE shifan_test_runs (run int NOT NULL)", "CREATE SEQUENCE shifan_test_calls",
+        "CREATE OR REPLACE FUNCTION shifan_test_collide(state text, run int) RETURNS void LANGUAGE plpgsql AS $$"
+        " BEGIN INSERT INTO shifan_test_runs VALUES (run); PERFORM nextval('shifan_test_calls');"
+        "  IF state <> '' THEN RAISE EXCEPTION 'collision' USING ERRCODE = state; END IF; END $$"};
+    for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+        PGresult *res = query(sql[i], NULL, 0);
+        ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQresultErrorMessage(res));
+        PQclear(res);
+    }
+}
+
+static const sf_stmt COLLIDE = {"SELECT shifan_test_collide($1, $2)", 2};
+static const sf_stmt AFTERWARDS = {"SELECT 1", 0};
+
+typedef struct {
+    int runs;            /* how often the body ran */
+    int failing_runs;    /* the first this many runs fail with `sqlstate` */
+    const char *sqlstate;
+    int carry_on;        /* after the failure, run one more statement (it fails 25P02) */
+} collide_args;
+
+static sf_status collide_body(sf_conn *conn, void *p)
+{
+    collide_args *c = p;
+    c->runs++;
+    sf_int_text run = sf_int_to_text(c->runs);
+    const char *params[] = {c->runs <= c->failing_runs ? c->sqlstate : "", run.s};
+    sf_status status = sf_db_exec(conn, &COLLIDE, params, NULL, NULL);
+    if (status != SF_OK && c->carry_on)
+        status = sf_db_exec(conn, &AFTERWARDS, NULL, NULL, NULL);
+    return status;
+}
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+START_TEST(collisions_are_retried_a_bounded_number_of_times_then_unavailable)
+{
+    ck_assert_int_ge(SF_TX_ATTEMPTS, 2);
+    create_collider();
+    const char *states[] = {"40001", "40P01"};
+    for (int i = 0; i < 2; i++) {
+        /* always colliding: exactly SF_TX_ATTEMPTS runs, nothing kept, then SF_UNAVAILABLE (503) */
+        collide_args c = {0, 1000, states[i], 0};
+        double start = now_ms();
+        ck_assert_int_eq(sf_tx_run(pool, collide_body, &c), SF_UNAVAILABLE);
+        double elapsed = now_ms() - start;
+        ck_assert_int_eq(c.runs, SF_TX_ATTEMPTS);
+        ck_assert_int_eq(query_int("SELECT count(*) FROM shifan_test_runs"), 0);
+        /* with a pause of at least n × SF_TX_BACKOFF_MS before run n + 1 */
+        ck_assert_msg(elapsed >= SF_TX_BACKOFF_MS * (SF_TX_ATTEMPTS - 1) * SF_TX_ATTEMPTS / 2.0,
+                      "%d runs in %.1f ms: no back-off", c.runs, elapsed);
+
+        /* the failure a body meets first decides, even if it runs on and meets 25P02 after it */
+        c = (collide_args){0, 1000, states[i], 1};
+        ck_assert_int_eq(sf_tx_run(pool, collide_body, &c), SF_UNAVAILABLE);
+        ck_assert_int_eq(c.runs, SF_TX_ATTEMPTS);
+
+        /* colliding on all runs but the last: the last one commits, alone */
+        c = (collide_args){0, SF_TX_ATTEMPTS - 1, states[i], 0};
+        ck_assert_int_eq(sf_tx_run(pool, collide_body, &c), SF_OK);
+        ck_assert_int_eq(c.runs, SF_TX_ATTEMPTS);
+        ck_assert_int_eq(query_int("SELECT count(*) FROM shifan_test_runs"), 1);
+        ck_assert_int_eq(query_int("SELECT run FROM shifan_test_runs"), SF_TX_ATTEMPTS);
+        PQclear(query("DELETE FROM shifan_test_runs", NULL, 0));
+
+        /* a lone statement (sf_db_write) is rolled back whole by the collision: the same bound */
+        long long calls = query_int("SELECT nextval('shifan_test_calls')");
+        const char *params[] = {states[i], "0"};
+        ck_assert_int_eq(sf_db_write(pool, &COLLIDE, params, NULL, NULL), SF_UNAVAILABLE);
+        ck_assert_int_eq(query_int("SELECT nextval('shifan_test_calls')") - calls - 1, SF_TX_ATTEMPTS);
+        ck_assert_int_eq(query_int("SELECT count(*) FROM shifan_test_runs"), 0);
+    }
+    /* anything else is not retried: a unique violation is a conflict at once */
+    collide_args c = {0, 1000, "23505", 0};
+    ck_assert_int_eq(sf_tx_run(pool, collide_body, &c), SF_CONFLICT);
+    ck_assert_int_eq(c.runs, 1);
+    long long calls = query_int("SELECT nextval('shifan_test_calls')");
+    ck_assert_int_eq(sf_db_write(pool, &COLLIDE, (const char *[]){"23505", "0"}, NULL, NULL), SF_CONFLICT);
+    ck_assert_int_eq(query_int("SELECT nextval('shifan_test_calls')") - calls - 1, 1);
+    PQclear(query("DROP FUNCTION shifan_test_collide(text, int)", NULL, 0));
+    PQclear(query("DROP TABLE shifan_test_runs", NULL, 0));
+    PQclear(query("DROP SEQUENCE shifan_test_calls", NULL, 0));
 }
 END_TEST
 
@@ -668,6 +769,7 @@ static Suite *persistence_suite(void)
     tcase_add_test(tc, pool_replaces_a_connection_the_server_killed);
     tcase_add_test(tc, an_unreachable_database_is_unavailable);
     tcase_add_test(tc, a_failing_transaction_leaves_no_change_and_no_audit_event);
+    tcase_add_test(tc, collisions_are_retried_a_bounded_number_of_times_then_unavailable);
     tcase_add_test(tc, the_audit_chain_links_and_cannot_be_edited);
     tcase_add_test(tc, bootstrap_creates_one_admin_once);
     tcase_add_test(tc, a_revoked_token_is_no_longer_valid);
