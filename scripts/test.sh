@@ -30,18 +30,20 @@ pg_create_database shifan_persistence
 pg_create_database shifan_http
 pg_create_database shifan_race
 pg_create_database shifan_workflow
+pg_create_database shifan_concurrency
 export SHIFAN_TEST_PERSISTENCE_URL="host=$PG_SOCKET_DIR dbname=shifan_persistence user=shifan"
 export SHIFAN_TEST_RACE_URL="host=$PG_SOCKET_DIR dbname=shifan_race user=shifan"
 export SHIFAN_TEST_HTTP_URL="host=$PG_SOCKET_DIR dbname=shifan_http user=shifan"
 export SHIFAN_TEST_WORKFLOW_URL="host=$PG_SOCKET_DIR dbname=shifan_workflow user=shifan"
 export SHIFAN_TEST_WORKFLOW_ADMIN_URL="host=$PG_SOCKET_DIR dbname=shifan_workflow user=postgres"
+export SHIFAN_TEST_CONCURRENCY_URL="host=$PG_SOCKET_DIR dbname=shifan_concurrency user=shifan"
 export SHIFAN_TEST_ADMIN_URL="host=$PG_SOCKET_DIR dbname=postgres user=postgres"
 export SHIFAN_TEST_TMP="$tmp"
 export SHIFAN_BIN="$PWD/$build/shifan"
 unset SHIFAN_DATABASE_URL
 
 failed=()
-for suite in domain persistence http workflow; do
+for suite in domain persistence http workflow concurrency; do
   echo "== suite: $suite"
   if ! "$build/test_$suite"; then
     failed+=("$suite")

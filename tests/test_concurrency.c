@@ -1,0 +1,679 @@
+/*
+ * Concurrency (hardening, points 10 and 11), over HTTP against TWO shifan processes that share
+ * one database: simultaneous awards of one application, a round's certificate numbers under
+ * fifty concurrent awards, the interleavings the lifecycle must survive (award against the
+ * resolution of an objection, recommend against withdraw, revoke against an assessment
+ * result), and what a client sees when a transaction keeps colliding (503 with Retry-After
+ * after a bounded number of runs).
+ *
+ * Concurrent requests are released together by a barrier and spread over both processes.
+ * Every outcome is read back from the database through libpq and from the audit trail; no
+ * assertion depends on timing.
+ */
+#include <check.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "domain/credit_code.h"
+#include "persistence/db.h"
+#include "tests/testutil.h"
+
+#define ADMIN_PASSWORD "admin-password-for-tests"
+#define USER_PASSWORD "a-long-user-password"
+/* rounds of each interleaving, each with fresh objects */
+#define ROUNDS 20
+
+enum { PROVINCE, SHENYANG, DALIAN, ANSHAN, FUSHUN, BENXI, ASSESSOR, NROLES };
+static const char *const CITY_REGION[NROLES] = {NULL, "210100", "210200", "210300", "210400", "210500", NULL};
+static char *tokens[NROLES];
+static long long assessor_org;
+static th_server servers[2];
+static char data_dir[512];
+static long long round_id;
+static int serial = 1000;
+
+/* ---- the database, read directly ---- */
+
+static PGconn *db(void)
+{
+    static PGconn *pg;
+    if (pg == NULL) {
+        pg = PQconnectdb(th_env("SHIFAN_TEST_CONCURRENCY_URL"));
+        PQclear(PQexec(pg, "SET client_min_messages = warning"));
+    }
+    ck_assert_msg(PQstatus(pg) == CONNECTION_OK, "%s", PQerrorMessage(pg));
+    return pg;
+}
+
+static void sql(const char *text)
+{
+    PGresult *res = PQexec(db(), text);
+    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", text,
+                  PQresultErrorMessage(res));
+    PQclear(res);
+}
+
+/* The first column of the first row of a query with one integer parameter. */
+static long long sql_int(const char *text, long long param)
+{
+    char p[24];
+    snprintf(p, sizeof p, "%lld", param);
+    const char *params[] = {p};
+    PGresult *res = PQexecParams(db(), text, strstr(text, "$1") ? 1 : 0, NULL, params, NULL, NULL, 0);
+    ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1, "%s: %s", text,
+                  PQresultErrorMessage(res));
+    long long v = PQgetisnull(res, 0, 0) ? -1 : strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return v;
+}
+
+/* A text value of the same kind, copied into out. */
+static const char *sql_text(const char *text, long long param, char *out, size_t len)
+{
+    char p[24];
+    snprintf(p, sizeof p, "%lld", param);
+    const char *params[] = {p};
+    PGresult *res = PQexecParams(db(), text, 1, NULL, params, NULL, NULL, 0);
+    ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1, "%s: %s", text,
+                  PQresultErrorMessage(res));
+    snprintf(out, len, "%s", PQgetisnull(res, 0, 0) ? "" : PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return out;
+}
+
+/* ---- HTTP ---- */
+
+static th_response *expect_on(int server, int role, const char *method, const char *path, const char *body,
+                              int status)
+{
+    th_response *r = th_json(servers[server].port, method, path, role >= 0 ? tokens[role] : NULL, body);
+    ck_assert_msg(r != NULL, "no answer to %s %s", method, path);
+    ck_assert_msg(r->status == status, "%s %s: expected %d, got %d: %s", method, path, status, r->status, r->body);
+    return r;
+}
+
+static th_response *expect(int role, const char *method, const char *path, const char *body, int status)
+{
+    return expect_on(0, role, method, path, body, status);
+}
+
+static long long expect_id(int role, const char *method, const char *path, const char *body, int status)
+{
+    th_response *r = expect(role, method, path, body, status);
+    long long id = json_integer_value(json_object_get(r->json, "id"));
+    th_free(r);
+    ck_assert(id > 0);
+    return id;
+}
+
+static char *login(const char *user, const char *password)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"%s\"}", user, password);
+    th_response *r = th_json(servers[0].port, "POST", "/v1/auth/token", NULL, body);
+    char *t = r && r->status == 200 ? strdup(json_string_value(json_object_get(r->json, "access_token"))) : NULL;
+    th_free(r);
+    return t;
+}
+
+/* One request of a group released together: who, what, and what came back. */
+typedef struct {
+    pthread_barrier_t *barrier;
+    int server, role;
+    char method[8], path[128], body[256];
+    int status;
+    char retry_after[16];
+    char *answer;
+} call;
+
+static void *call_thread(void *p)
+{
+    call *c = p;
+    pthread_barrier_wait(c->barrier);
+    th_response *r = th_json(servers[c->server].port, c->method, c->path, tokens[c->role], c->body[0] ? c->body : NULL);
+    c->status = r ? r->status : 0;
+    c->retry_after[0] = '\0';
+    if (r != NULL)
+        th_header(r, "Retry-After", c->retry_after, sizeof c->retry_after);
+    c->answer = r ? strdup(r->body) : NULL;
+    th_free(r);
+    return NULL;
+}
+
+/* Sends the n calls at once (a barrier lets them go together) and waits for every answer. */
+static void run_together(call *calls, int n)
+{
+    pthread_barrier_t barrier;
+    pthread_barrier_init(&barrier, NULL, (unsigned)n);
+    pthread_t *threads = calloc((size_t)n, sizeof *threads);
+    for (int i = 0; i < n; i++) {
+        calls[i].barrier = &barrier;
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, call_thread, &calls[i]), 0);
+    }
+    for (int i = 0; i < n; i++)
+        pthread_join(threads[i], NULL);
+    free(threads);
+    pthread_barrier_destroy(&barrier);
+}
+
+static void free_calls(call *calls, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(calls[i].answer);
+}
+
+__attribute__((format(printf, 6, 7)))
+static void set_call(call *c, int server, int role, const char *method, const char *body, const char *path_fmt, ...)
+{
+    memset(c, 0, sizeof *c);
+    c->server = server;
+    c->role = role;
+    snprintf(c->method, sizeof c->method, "%s", method);
+    va_list ap;
+    va_start(ap, path_fmt);
+    vsnprintf(c->path, sizeof c->path, path_fmt, ap);
+    va_end(ap);
+    snprintf(c->body, sizeof c->body, "%s", body ? body : "");
+}
+
+/* ---- driving the workflow to the state a test starts from ---- */
+
+static const char *REPORT =
+    "{\"basic\":{\"established_on\":\"2015-03-01\",\"total_assets_cny\":3000000,\"smes_served_last_year\":150,"
+    "\"smes_served_prev_year\":120,\"satisfaction_pct\":92,\"has_fixed_premises\":true,\"partner_institutions\":5,"
+    "\"prior_recognitions\":[{\"level\":\"city\",\"issuer\":\"沈阳市工业和信息化局\",\"year\":2020}],"
+    "\"has_management_rules\":true,\"has_development_plan\":true,\"public_service_share_pct\":20,"
+    "\"service_staff\":25,\"qualified_staff\":20},"
+    "\"functions\":{\"training\":{\"has_qualification\":true,\"online_and_offline\":true,"
+    "\"has_evaluation_mechanism\":true,\"trainee_times_per_year\":2000}},"
+    "\"innovation\":\"线上线下结合的培训服务模式\"}";
+static const char *FORM =
+    "{\"operation_score\":90,\"performance_score\":88,\"satisfaction_score\":92,\"opinion\":\"同意推荐\"}";
+static const char *const KINDS[] = {"application_report", "business_license", "audit_report", "premises_proof",
+                                    "service_evidence", "prior_recognition", "authenticity_declaration"};
+
+/* A filled draft of city `role`, ready to be recommended. */
+static long long filled_draft(int role)
+{
+    int n = ++serial;
+    char code[19], body[512], path[160];
+    snprintf(code, sizeof code, "91210100MA%07u", (unsigned)n % 10000000u);
+    code[17] = sf_credit_code_check_char(code);
+    code[18] = '\0';
+    snprintf(body, sizeof body,
+             "{\"name\":\"并发示范平台%d\",\"region_code\":\"%s\",\"functions\":[\"training\"],"
+             "\"operator\":{\"name\":\"并发运营%d有限公司\",\"credit_code\":\"%s\",\"established_on\":\"2015-03-01\","
+             "\"address\":\"辽宁省\"}}", n, CITY_REGION[role], n, code);
+    long long platform = expect_id(role, "POST", "/v1/platforms", body, 201);
+    snprintf(body, sizeof body, "{\"round_id\":%lld,\"platform_id\":%lld}", round_id, platform);
+    long long app = expect_id(role, "POST", "/v1/applications", body, 201);
+    snprintf(path, sizeof path, "/v1/applications/%lld/report", app);
+    th_free(expect(role, "PUT", path, REPORT, 200));
+    snprintf(path, sizeof path, "/v1/applications/%lld/recommendation", app);
+    th_free(expect(role, "PUT", path, FORM, 200));
+    const char pdf[] = "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+    for (size_t i = 0; i < sizeof KINDS / sizeof *KINDS; i++) {
+        snprintf(path, sizeof path, "/v1/applications/%lld/materials?kind=%s&filename=%s.pdf", app, KINDS[i], KINDS[i]);
+        th_response *r = th_request(servers[0].port, "POST", path, tokens[role], "application/pdf", pdf,
+                                    sizeof pdf - 1, NULL);
+        ck_assert_msg(r->status == 201, "upload %s: %d %s", KINDS[i], r->status, r->body);
+        th_free(r);
+    }
+    return app;
+}
+
+static void act(int role, long long app, const char *action, const char *body, int status)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/applications/%lld/%s", app, action);
+    th_free(expect(role, "POST", path, body, status));
+}
+
+/* n applications of city `role`, recommended, approved and on one publicity notice that
+ * ended long ago, so that each may be awarded now. */
+static void awardable(int role, long long *apps, int n)
+{
+    char body[4096];
+    int len = snprintf(body, sizeof body, "{\"title\":\"并发测试公示\",\"start_date\":\"2026-09-28\",\"application_ids\":[");
+    for (int i = 0; i < n; i++) {
+        apps[i] = filled_draft(role);
+        act(role, apps[i], "recommend", NULL, 200);
+        act(PROVINCE, apps[i], "review", "{\"decision\":\"approve\"}", 200);
+        len += snprintf(body + len, sizeof body - (size_t)len, "%s%lld", i ? "," : "", apps[i]);
+    }
+    snprintf(body + len, sizeof body - (size_t)len, "]}");
+    th_response *r = expect(PROVINCE, "POST", "/v1/publicity-notices", body, 201);
+    ck_assert_str_eq(json_string_value(json_object_get(r->json, "status")), "closed");
+    th_free(r);
+}
+
+static long long award(long long app)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/applications/%lld/award", app);
+    return expect_id(PROVINCE, "POST", path, NULL, 201);
+}
+
+/* How many audit events of `action` name entity id. */
+static long long events(const char *action, long long id)
+{
+    char text[256];
+    snprintf(text, sizeof text, "SELECT count(*) FROM audit_events WHERE action = '%s' AND entity_id = $1", action);
+    return sql_int(text, id);
+}
+
+/* How often the log of server s (-1: of both) holds `needle` so far. */
+static int log_count_on(int s, const char *needle)
+{
+    int n = 0;
+    for (int i = 0; i < 2; i++) {
+        if (s >= 0 && i != s)
+            continue;
+        char *log = th_read_file(servers[i].log_path);
+        for (const char *p = log; p && (p = strstr(p, needle)) != NULL; p++)
+            n++;
+        free(log);
+    }
+    return n;
+}
+
+static int log_count(const char *needle)
+{
+    return log_count_on(-1, needle);
+}
+
+/* A log line of an award that was made */
+#define AWARD_CREATED "\"route\":\"/v1/applications/:id/award\",\"status\":201"
+
+/* ---- fixture ---- */
+
+static void setup(void)
+{
+    snprintf(data_dir, sizeof data_dir, "%s/concurrency", th_env("SHIFAN_TEST_TMP"));
+    mkdir(data_dir, 0700);
+    static const char *env[] = {"SHIFAN_ADMIN_PASSWORD=" ADMIN_PASSWORD, "SHIFAN_THREADS=16", NULL};
+    /* two processes on one database and one key: a token of one is good at the other */
+    for (int s = 0; s < 2; s++)
+        if (th_server_start(&servers[s], th_env("SHIFAN_TEST_CONCURRENCY_URL"), data_dir, env) != 0) {
+            fprintf(stderr, "server %d did not start; see %s\n", s, servers[s].log_path);
+            exit(1);
+        }
+    th_contract_start(servers[0].port);
+    tokens[PROVINCE] = login("admin", ADMIN_PASSWORD);
+    static const char *const names[NROLES] = {NULL, "shenyang", "dalian", "anshan", "fushun", "benxi", "assessor"};
+    assessor_org = expect_id(PROVINCE, "POST", "/v1/organizations", "{\"type\":\"assessor\",\"name\":\"并发评估中心\"}", 201);
+    for (int role = SHENYANG; role < NROLES; role++) {
+        long long org = assessor_org;
+        if (role != ASSESSOR) {
+            char text[160];
+            snprintf(text, sizeof text, "SELECT id FROM organizations WHERE type = 'city' AND region_code = '%s'",
+                     CITY_REGION[role]);
+            org = sql_int(text, 0);
+        }
+        char body[256];
+        snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"" USER_PASSWORD "\",\"org_id\":%lld,"
+                 "\"display_name\":\"用户\"}", names[role], org);
+        th_free(expect(PROVINCE, "POST", "/v1/users", body, 201));
+        tokens[role] = login(names[role], USER_PASSWORD);
+        if (tokens[role] == NULL) {
+            fprintf(stderr, "%s cannot log in\n", names[role]);
+            exit(1);
+        }
+    }
+    /* no quota: fifty applications of five cities */
+    round_id = expect_id(PROVINCE, "POST", "/v1/rounds",
+                         "{\"year\":2026,\"level\":\"province\",\"title\":\"2026年度省级示范平台认定\","
+                         "\"opens_on\":\"2026-01-05\",\"closes_on\":\"2026-12-31\",\"relaxed_regions\":[],"
+                         "\"relaxation_factor\":1}", 201);
+}
+
+static void teardown(void)
+{
+    for (int s = 0; s < 2; s++)
+        if (servers[s].pid > 0)
+            th_server_stop(&servers[s]);
+    for (int i = 0; i < NROLES; i++)
+        free(tokens[i]);
+}
+
+/* ---- point 10 ---- */
+
+START_TEST(fifty_concurrent_awards_number_the_round_one_to_fifty)
+{
+    enum { N = 50 };
+    long long apps[N];
+    for (int c = 0; c < 5; c++)   /* five recommenders, so the awards do not queue behind one */
+        awardable(SHENYANG + c, apps + c * 10, 10);
+    call calls[N];
+    for (int i = 0; i < N; i++)
+        set_call(&calls[i], i % 2, PROVINCE, "POST", NULL, "/v1/applications/%lld/award", apps[i]);
+    run_together(calls, N);
+    for (int i = 0; i < N; i++)
+        ck_assert_msg(calls[i].status == 201, "award %d: %d %s", i, calls[i].status, calls[i].answer);
+    free_calls(calls, N);
+    /* one title each, numbered 1..50 in the round: no gap, no duplicate, in the documented form */
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM awards WHERE round_id = $1", round_id), N);
+    ck_assert_int_eq(sql_int("SELECT count(DISTINCT application_id) FROM awards WHERE round_id = $1", round_id), N);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM (SELECT certificate_seq FROM awards WHERE round_id = $1"
+                             " INTERSECT SELECT generate_series(1, 50)) s", round_id), N);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM awards WHERE round_id = $1"
+                             " AND certificate_no <> format('LNSME-2026-%s', lpad(certificate_seq::text, 3, '0'))",
+                             round_id), 0);
+    ck_assert_int_eq(sql_int("SELECT next_certificate_seq FROM rounds WHERE id = $1", round_id), N + 1);
+    /* each award has its one event, and its application moved once */
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM audit_events e JOIN awards w ON w.id = e.entity_id"
+                             " WHERE e.action = 'award.created' AND w.round_id = $1", round_id), N);
+    for (int i = 0; i < N; i++) {
+        ck_assert_int_eq(events("application.awarded", apps[i]), 1);
+        char status[32];
+        ck_assert_str_eq(sql_text("SELECT status FROM applications WHERE id = $1", apps[i], status, sizeof status),
+                         "awarded");
+    }
+    /* both processes took part, half each */
+    ck_assert_int_eq(log_count_on(0, AWARD_CREATED), N / 2);
+    ck_assert_int_eq(log_count_on(1, AWARD_CREATED), N / 2);
+}
+END_TEST
+
+START_TEST(twenty_simultaneous_awards_of_one_application_make_one_award_row)
+{
+    enum { N = 20 };
+    long long seq_before = sql_int("SELECT next_certificate_seq FROM rounds WHERE id = $1", round_id);
+    for (int repeat = 0; repeat < 3; repeat++) {
+        long long app;
+        awardable(SHENYANG + repeat, &app, 1);
+        call calls[N];
+        for (int i = 0; i < N; i++)
+            set_call(&calls[i], i % 2, PROVINCE, "POST", NULL, "/v1/applications/%lld/award", app);
+        run_together(calls, N);
+        int created = 0;
+        for (int i = 0; i < N; i++) {
+            /* the one that won, and conflicts with the state it left: never 500, never 503 */
+            ck_assert_msg(calls[i].status == 201 || calls[i].status == 409, "award %d: %d %s", i, calls[i].status,
+                          calls[i].answer);
+            created += calls[i].status == 201;
+        }
+        free_calls(calls, N);
+        ck_assert_int_eq(created, 1);
+        ck_assert_int_eq(sql_int("SELECT count(*) FROM awards WHERE application_id = $1", app), 1);
+        ck_assert_int_eq(events("application.awarded", app), 1);
+        ck_assert_int_eq(sql_int("SELECT count(*) FROM audit_events e JOIN awards w ON w.id = e.entity_id"
+                                 " WHERE e.action = 'award.created' AND w.application_id = $1", app), 1);
+        /* and the round's numbers stay gapless: the losers took none */
+        ck_assert_int_eq(sql_int("SELECT certificate_seq FROM awards WHERE application_id = $1", app), seq_before + repeat);
+    }
+    ck_assert_int_eq(sql_int("SELECT max(certificate_seq) - count(*) FROM awards WHERE round_id = $1", round_id), 0);
+}
+END_TEST
+
+/* ---- point 11: interleavings ---- */
+
+START_TEST(award_against_the_resolution_of_an_objection)
+{
+    long long apps[ROUNDS];
+    awardable(DALIAN, apps, ROUNDS);
+    for (int i = 0; i < ROUNDS; i++) {
+        /* an objection filed during the publicity period, still open */
+        char text[512];
+        snprintf(text, sizeof text, "INSERT INTO objections (notice_id, application_id, objector_name, contact, reason, client)"
+                 " SELECT notice_id, application_id, '王五', '13900000000', '数据存疑', '192.0.2.1'"
+                 " FROM publicity_notice_items WHERE application_id = %lld", apps[i]);
+        sql(text);
+    }
+    int awarded = 0, refused = 0;
+    for (int i = 0; i < ROUNDS; i++) {
+        int upheld = i % 2 == 0;
+        long long objection = sql_int("SELECT id FROM objections WHERE application_id = $1", apps[i]);
+        call calls[2];
+        set_call(&calls[0], i % 2, PROVINCE, "POST", NULL, "/v1/applications/%lld/award", apps[i]);
+        set_call(&calls[1], 1 - i % 2, PROVINCE, "POST",
+                 upheld ? "{\"upheld\":true,\"resolution\":\"经核实属实\"}" : "{\"upheld\":false,\"resolution\":\"经核实不属实\"}",
+                 "/v1/objections/%lld/resolve", objection);
+        run_together(calls, 2);
+        /* the resolution always goes through; the award only if it found no open objection */
+        ck_assert_msg(calls[1].status == 200, "resolve: %d %s", calls[1].status, calls[1].answer);
+        ck_assert_msg(calls[0].status == 201 || calls[0].status == 409, "award: %d %s", calls[0].status, calls[0].answer);
+        char app_status[32], objection_status[32];
+        sql_text("SELECT status FROM applications WHERE id = $1", apps[i], app_status, sizeof app_status);
+        sql_text("SELECT status FROM objections WHERE id = $1", objection, objection_status, sizeof objection_status);
+        long long award_rows = sql_int("SELECT count(*) FROM awards WHERE application_id = $1", apps[i]);
+        if (upheld) {
+            /* never both a title and an upheld objection */
+            ck_assert_int_eq(calls[0].status, 409);
+            ck_assert_str_eq(app_status, "rejected");
+            ck_assert_str_eq(objection_status, "upheld");
+            ck_assert_int_eq(award_rows, 0);
+            ck_assert_int_eq(events("application.rejected_on_objection", apps[i]), 1);
+        } else {
+            ck_assert_str_eq(objection_status, "dismissed");
+            ck_assert_str_eq(app_status, calls[0].status == 201 ? "awarded" : "publicized");
+            ck_assert_int_eq(award_rows, calls[0].status == 201);
+        }
+        ck_assert_int_eq(events("application.awarded", apps[i]), calls[0].status == 201);
+        awarded += calls[0].status == 201;
+        refused += calls[0].status == 409;
+        free_calls(calls, 2);
+    }
+    ck_assert_int_eq(awarded + refused, ROUNDS);
+    fprintf(stderr, "award against resolution: %d of %d awards went through (dismissed rounds only)\n", awarded, ROUNDS);
+    ck_assert_int_eq(sql_int("SELECT max(certificate_seq) - count(*) FROM awards WHERE round_id = $1", round_id), 0);
+}
+END_TEST
+
+START_TEST(recommend_against_withdraw)
+{
+    long long apps[ROUNDS];
+    for (int i = 0; i < ROUNDS; i++)
+        apps[i] = filled_draft(ANSHAN);
+    int both = 0;
+    for (int i = 0; i < ROUNDS; i++) {
+        call calls[2];
+        set_call(&calls[0], i % 2, ANSHAN, "POST", NULL, "/v1/applications/%lld/recommend", apps[i]);
+        set_call(&calls[1], 1 - i % 2, ANSHAN, "POST", NULL, "/v1/applications/%lld/withdraw", apps[i]);
+        run_together(calls, 2);
+        /* withdraw is allowed from draft and from recommended: it always goes through; recommend
+         * only if it came first */
+        ck_assert_msg(calls[1].status == 200, "withdraw: %d %s", calls[1].status, calls[1].answer);
+        ck_assert_msg(calls[0].status == 200 || calls[0].status == 409, "recommend: %d %s", calls[0].status,
+                      calls[0].answer);
+        char status[32];
+        ck_assert_str_eq(sql_text("SELECT status FROM applications WHERE id = $1", apps[i], status, sizeof status),
+                         "withdrawn");
+        /* the audit trail tells the same story, in order: draft → (recommended →) withdrawn */
+        long long recommended = events("application.recommended", apps[i]);
+        ck_assert_int_eq(recommended, calls[0].status == 200);
+        ck_assert_int_eq(events("application.withdrawn", apps[i]), 1);
+        char chain[256];
+        sql_text("SELECT string_agg((detail->'before'->>'status') || '>' || (detail->'after'->>'status'), ' ' ORDER BY seq)"
+                 " FROM audit_events WHERE entity = 'application' AND entity_id = $1"
+                 " AND action IN ('application.recommended', 'application.withdrawn')", apps[i], chain, sizeof chain);
+        ck_assert_str_eq(chain, recommended ? "draft>recommended recommended>withdrawn" : "draft>withdrawn");
+        both += calls[0].status == 200;
+        free_calls(calls, 2);
+    }
+    fprintf(stderr, "recommend against withdraw: recommend came first in %d of %d rounds\n", both, ROUNDS);
+}
+END_TEST
+
+START_TEST(revoke_against_a_failed_assessment_result)
+{
+    long long apps[ROUNDS], awards[ROUNDS], assessments[ROUNDS];
+    awardable(FUSHUN, apps, ROUNDS);
+    for (int i = 0; i < ROUNDS; i++) {
+        awards[i] = award(apps[i]);
+        char body[256];
+        snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2026-12-31\"}", awards[i],
+                 assessor_org);
+        assessments[i] = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
+    }
+    int deadlocks_before = log_count("\"sqlstate\":\"40P01\"");
+    int pending_first = 0;
+    for (int i = 0; i < ROUNDS; i++) {
+        call calls[2];
+        set_call(&calls[0], i % 2, PROVINCE, "POST", "{\"reason\":\"violation\",\"detail\":\"违规收费\"}",
+                 "/v1/awards/%lld/revoke", awards[i]);
+        set_call(&calls[1], 1 - i % 2, ASSESSOR, "POST", "{\"score\":52.5,\"passed\":false,\"summary\":\"服务记录不实\"}",
+                 "/v1/assessments/%lld/result", assessments[i]);
+        run_together(calls, 2);
+        /* an active title and one pending revocation may both be revoked; a result is recorded
+         * whatever became of the title meanwhile */
+        ck_assert_msg(calls[0].status == 200, "revoke: %d %s", calls[0].status, calls[0].answer);
+        ck_assert_msg(calls[1].status == 200, "result: %d %s", calls[1].status, calls[1].answer);
+        char status[32];
+        ck_assert_str_eq(sql_text("SELECT status FROM awards WHERE id = $1", awards[i], status, sizeof status), "revoked");
+        ck_assert_int_eq(sql_int("SELECT count(*) FROM assessments WHERE id = $1 AND submitted_on IS NOT NULL"
+                                 " AND passed = false", assessments[i]), 1);
+        /* active → (revocation_pending →) revoked, never pending after revoked */
+        char chain[256];
+        sql_text("SELECT string_agg(action, ' ' ORDER BY seq) FROM audit_events"
+                 " WHERE entity = 'award' AND entity_id = $1", awards[i], chain, sizeof chain);
+        ck_assert_msg(strcmp(chain, "award.created award.revoked") == 0 ||
+                      strcmp(chain, "award.created award.revocation_pending award.revoked") == 0, "%s", chain);
+        pending_first += strstr(chain, "pending") != NULL;
+        free_calls(calls, 2);
+    }
+    fprintf(stderr, "revoke against result: the result came first in %d of %d rounds\n", pending_first, ROUNDS);
+    /* the two take their locks in one order: they queue, they do not deadlock */
+    ck_assert_int_eq(log_count("\"sqlstate\":\"40P01\""), deadlocks_before);
+}
+END_TEST
+
+/* ---- point 11: collisions that persist ---- */
+
+/* A trigger on `table` that counts its runs (in a sequence: no rollback undoes it) and fails
+ * with `sqlstate` on the first `failing` of them. */
+static void install_collider(const char *table, const char *sqlstate, int failing)
+{
+    char text[1024];
+    sql("DROP SEQUENCE IF EXISTS shifan_test_collisions");
+    sql("CREATE SEQUENCE shifan_test_collisions");
+    snprintf(text, sizeof text,
+             "CREATE OR REPLACE FUNCTION shifan_test_collide() RETURNS trigger LANGUAGE plpgsql AS $$"
+             " BEGIN IF nextval('shifan_test_collisions') <= %d THEN"
+             "  RAISE EXCEPTION 'collision' USING ERRCODE = '%s'; END IF; RETURN NEW; END $$", failing, sqlstate);
+    sql(text);
+    snprintf(text, sizeof text, "CREATE TRIGGER shifan_test_collide BEFORE INSERT ON %s"
+             " FOR EACH ROW EXECUTE FUNCTION shifan_test_collide()", table);
+    sql(text);
+}
+
+static void remove_collider(const char *table)
+{
+    char text[256];
+    snprintf(text, sizeof text, "DROP TRIGGER shifan_test_collide ON %s", table);
+    sql(text);
+    sql("DROP FUNCTION shifan_test_collide()");
+}
+
+static long long collisions(void)
+{
+    return sql_int("SELECT last_value - CASE WHEN is_called THEN 0 ELSE 1 END FROM shifan_test_collisions", 0);
+}
+
+static void expect_unavailable(th_response *r)
+{
+    char retry_after[16], type[64];
+    ck_assert_msg(r->status == 503, "%d %s", r->status, r->body);
+    ck_assert_ptr_nonnull(th_header(r, "Retry-After", retry_after, sizeof retry_after));
+    ck_assert_int_ge(atoi(retry_after), 1);
+    ck_assert_str_eq(th_header(r, "Content-Type", type, sizeof type), "application/problem+json");
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "status")), 503);
+}
+
+START_TEST(a_transaction_that_keeps_colliding_answers_503_after_bounded_retries)
+{
+    long long app;
+    awardable(BENXI, &app, 1);
+    long long next = sql_int("SELECT next_certificate_seq FROM rounds WHERE id = $1", round_id);
+    long long events_before = sql_int("SELECT count(*) FROM audit_events", 0);
+    const char *states[] = {"40001", "40P01"};
+    char path[128];
+    snprintf(path, sizeof path, "/v1/applications/%lld/award", app);
+    for (int i = 0; i < 2; i++) {
+        /* every run of the award collides: SF_TX_ATTEMPTS runs, then 503 with Retry-After */
+        install_collider("awards", states[i], 1000);
+        th_response *r = th_json(servers[i].port, "POST", path, tokens[PROVINCE], NULL);
+        expect_unavailable(r);
+        th_free(r);
+        ck_assert_int_eq(collisions(), SF_TX_ATTEMPTS);
+        remove_collider("awards");
+    }
+    /* nothing of those runs is left: no title, no number taken, no event */
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM awards WHERE application_id = $1", app), 0);
+    ck_assert_int_eq(sql_int("SELECT next_certificate_seq FROM rounds WHERE id = $1", round_id), next);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM audit_events", 0), events_before);
+    char status[32];
+    ck_assert_str_eq(sql_text("SELECT status FROM applications WHERE id = $1", app, status, sizeof status), "publicized");
+
+    /* colliding on all runs but the last: the client sees one clean award, numbered next */
+    install_collider("awards", "40P01", SF_TX_ATTEMPTS - 1);
+    th_response *r = expect_on(1, PROVINCE, "POST", path, NULL, 201);
+    long long award_id = json_integer_value(json_object_get(r->json, "id"));
+    th_free(r);
+    ck_assert_int_eq(collisions(), SF_TX_ATTEMPTS);
+    remove_collider("awards");
+    ck_assert_int_eq(sql_int("SELECT certificate_seq FROM awards WHERE id = $1", award_id), next);
+    ck_assert_int_eq(events("application.awarded", app), 1);
+    ck_assert_int_eq(events("award.created", award_id), 1);
+
+    /* a lone statement (commissioning an assessment) is held to the same bound */
+    char body[256];
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2026-12-31\"}", award_id,
+             assessor_org);
+    install_collider("assessments", "40001", 1000);
+    r = th_json(servers[0].port, "POST", "/v1/assessments", tokens[PROVINCE], body);
+    expect_unavailable(r);
+    th_free(r);
+    ck_assert_int_eq(collisions(), SF_TX_ATTEMPTS);
+    remove_collider("assessments");
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM assessments WHERE award_id = $1", award_id), 0);
+    sql("DROP SEQUENCE shifan_test_collisions");
+}
+END_TEST
+
+START_TEST(the_audit_chain_verifies_after_it_all)
+{
+    th_response *r = expect_on(1, PROVINCE, "GET", "/v1/audit-events/verify", NULL, 200);
+    ck_assert_msg(json_is_true(json_object_get(r->json, "ok")), "%s", r->body);
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "checked")),
+                     sql_int("SELECT max(seq) FROM audit_events", 0));
+    th_free(r);
+    ck_assert_int_eq(th_contract_misfits(), 0);
+    /* no request met an unexpected error in either process */
+    ck_assert_int_eq(log_count("\"status\":500"), 0);
+    for (int s = 0; s < 2; s++)
+        ck_assert_int_eq(th_server_stop_reporting(&servers[s]), 0);
+}
+END_TEST
+
+static Suite *concurrency_suite(void)
+{
+    Suite *s = suite_create("concurrency");
+    TCase *tc = tcase_create("two processes, one database");
+    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, fifty_concurrent_awards_number_the_round_one_to_fifty);
+    tcase_add_test(tc, twenty_simultaneous_awards_of_one_application_make_one_award_row);
+    tcase_add_test(tc, award_against_the_resolution_of_an_objection);
+    tcase_add_test(tc, recommend_against_withdraw);
+    tcase_add_test(tc, revoke_against_a_failed_assessment_result);
+    tcase_add_test(tc, a_transaction_that_keeps_colliding_answers_503_after_bounded_retries);
+    tcase_add_test(tc, the_audit_chain_verifies_after_it_all);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(concurrency_suite());
+    srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
