@@ -38,6 +38,12 @@
 
 static const sf_stmt SNAPSHOT = {SNAPSHOT_SQL, 1};
 static const sf_stmt SNAPSHOT_LOCKED = {SNAPSHOT_SQL " FOR UPDATE OF a", 1};
+/* The application's row, locked by a statement of its own before a transition reads the
+ * snapshot. One statement that waits for the lock and reads sees the locked row as it is now
+ * but everything else (open objections, awards, materials) as it was when it started, before
+ * the transaction it waited for committed: an objection filed in that transaction (it holds a
+ * share lock on the application) would go unseen by the award. */
+static const sf_stmt LOCK_APPLICATION = {"SELECT 1 FROM applications WHERE id = $1 FOR UPDATE", 1};
 /* Serialises the transitions of one recommender in one round, so the quota holds under
  * concurrent recommendations. */
 static const sf_stmt LOCK_RECOMMENDER = {
@@ -224,7 +230,9 @@ static sf_status transition_body(sf_conn *conn, void *p)
     PGresult *res;
     sf_status status = sf_db_exec(conn, &LOCK_RECOMMENDER, params, NULL, NULL);
     if (status == SF_OK)
-        status = sf_db_exec(conn, &SNAPSHOT_LOCKED, params, &res, NULL);
+        status = sf_db_exec(conn, &LOCK_APPLICATION, params, NULL, NULL);
+    if (status == SF_OK)   /* a new statement: a snapshot taken with the lock held */
+        status = sf_db_exec(conn, &SNAPSHOT, params, &res, NULL);
     if (status != SF_OK)
         return status;
     if (PQntuples(res) == 0) {

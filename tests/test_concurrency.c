@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "domain/credit_code.h"
 #include "persistence/db.h"
@@ -465,6 +466,63 @@ START_TEST(award_against_the_resolution_of_an_objection)
 }
 END_TEST
 
+static void *call_alone(void *p)
+{
+    pthread_barrier_t one;
+    pthread_barrier_init(&one, NULL, 1);
+    ((call *)p)->barrier = &one;
+    call_thread(p);
+    pthread_barrier_destroy(&one);
+    return NULL;
+}
+
+/* Filing an objection and awarding cannot overlap by date alone (objections until end_date,
+ * awards after it) except across midnight: an objection filed at 23:59:59 of the last day
+ * whose transaction still holds its share lock on the application when an award starts at
+ * 00:00:00. The award must then see that objection once it has the application's row. Here a
+ * connection of the test files one exactly as POST …/objections does (share lock on the
+ * application, insert, commit later), with the notice's end_date already past, and the award
+ * is sent while it is open. */
+START_TEST(an_objection_committed_while_the_award_waits_is_seen_by_it)
+{
+    long long app;
+    awardable(DALIAN, &app, 1);
+    PGconn *filer = PQconnectdb(th_env("SHIFAN_TEST_CONCURRENCY_URL"));
+    ck_assert_int_eq(PQstatus(filer), CONNECTION_OK);
+    char text[512];
+    snprintf(text, sizeof text,
+             "BEGIN; SELECT 1 FROM applications WHERE id = %lld AND status = 'publicized' FOR SHARE;"
+             " INSERT INTO objections (notice_id, application_id, objector_name, contact, reason, client)"
+             " SELECT notice_id, application_id, '赵六', '13700000000', '最后一刻的异议', '192.0.2.2'"
+             " FROM publicity_notice_items WHERE application_id = %lld", app, app);
+    PGresult *res = PQexec(filer, text);
+    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQerrorMessage(filer));
+    PQclear(res);
+    long long waiting = sql_int("SELECT count(*) FROM pg_locks WHERE NOT granted", 0);
+    call c;
+    set_call(&c, 0, PROVINCE, "POST", NULL, "/v1/applications/%lld/award", app);
+    pthread_t thread;
+    ck_assert_int_eq(pthread_create(&thread, NULL, call_alone, &c), 0);
+    /* until the award waits for the filer's lock on the application (no time limit of its own:
+     * the test case's timeout is the bound) */
+    while (sql_int("SELECT count(*) FROM pg_locks WHERE NOT granted", 0) == waiting) {
+        struct timespec pause = {0, 5 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    res = PQexec(filer, "COMMIT");
+    ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    PQfinish(filer);
+    pthread_join(thread, NULL);
+    ck_assert_msg(c.status == 409, "award: %d %s", c.status, c.answer);
+    free(c.answer);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM awards WHERE application_id = $1", app), 0);
+    char status[32];
+    ck_assert_str_eq(sql_text("SELECT status FROM applications WHERE id = $1", app, status, sizeof status), "publicized");
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM objections WHERE application_id = $1 AND status = 'open'", app), 1);
+}
+END_TEST
+
 START_TEST(recommend_against_withdraw)
 {
     long long apps[ROUNDS];
@@ -660,6 +718,7 @@ static Suite *concurrency_suite(void)
     tcase_add_test(tc, fifty_concurrent_awards_number_the_round_one_to_fifty);
     tcase_add_test(tc, twenty_simultaneous_awards_of_one_application_make_one_award_row);
     tcase_add_test(tc, award_against_the_resolution_of_an_objection);
+    tcase_add_test(tc, an_objection_committed_while_the_award_waits_is_seen_by_it);
     tcase_add_test(tc, recommend_against_withdraw);
     tcase_add_test(tc, revoke_against_a_failed_assessment_result);
     tcase_add_test(tc, a_transaction_that_keeps_colliding_answers_503_after_bounded_retries);
