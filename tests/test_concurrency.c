@@ -694,6 +694,53 @@ START_TEST(a_transaction_that_keeps_colliding_answers_503_after_bounded_retries)
 }
 END_TEST
 
+/* A real deadlock, not a raised one: the award holds the audit chain's head and waits for the
+ * round's certificate counter, which a connection of the test holds while it asks for the
+ * head. PostgreSQL breaks the cycle by failing one of the two with 40P01; if it is the award,
+ * the award runs again once the test's transaction is gone. The client sees one title,
+ * numbered next, never 409 or 500. */
+START_TEST(a_real_deadlock_on_the_award_route_is_retried)
+{
+    long long app;
+    awardable(ANSHAN, &app, 1);
+    long long next = sql_int("SELECT next_certificate_seq FROM rounds WHERE id = $1", round_id);
+    int retries_before = log_count("\"sqlstate\":\"40P01\"");
+    PGconn *other = PQconnectdb(th_env("SHIFAN_TEST_CONCURRENCY_URL"));
+    ck_assert_int_eq(PQstatus(other), CONNECTION_OK);
+    char text[256];
+    snprintf(text, sizeof text, "BEGIN; UPDATE rounds SET title = title WHERE id = %lld", round_id);
+    PGresult *res = PQexec(other, text);
+    ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    long long waiting = sql_int("SELECT count(*) FROM pg_locks WHERE NOT granted", 0);
+    call c;
+    set_call(&c, 1, PROVINCE, "POST", NULL, "/v1/applications/%lld/award", app);
+    pthread_t thread;
+    ck_assert_int_eq(pthread_create(&thread, NULL, call_alone, &c), 0);
+    while (sql_int("SELECT count(*) FROM pg_locks WHERE NOT granted", 0) == waiting) {
+        struct timespec pause = {0, 5 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    /* the award waits for the counter, holding the head: close the cycle */
+    res = PQexec(other, "SELECT seq FROM audit_head FOR UPDATE");
+    int other_lost = PQresultStatus(res) != PGRES_TUPLES_OK;
+    if (other_lost)
+        ck_assert_str_eq(PQresultErrorField(res, PG_DIAG_SQLSTATE), "40P01");
+    PQclear(res);
+    PQclear(PQexec(other, "ROLLBACK"));
+    PQfinish(other);
+    pthread_join(thread, NULL);
+    ck_assert_msg(c.status == 201, "award: %d %s", c.status, c.answer);
+    free(c.answer);
+    fprintf(stderr, "real deadlock: PostgreSQL chose %s as the victim\n", other_lost ? "the test's transaction" : "the award");
+    /* one of the two was the victim; if it was the award, it was retried */
+    ck_assert_int_eq(log_count("\"sqlstate\":\"40P01\"") - retries_before, other_lost ? 0 : 1);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM awards WHERE application_id = $1", app), 1);
+    ck_assert_int_eq(sql_int("SELECT certificate_seq FROM awards WHERE application_id = $1", app), next);
+    ck_assert_int_eq(events("application.awarded", app), 1);
+}
+END_TEST
+
 START_TEST(the_audit_chain_verifies_after_it_all)
 {
     th_response *r = expect_on(1, PROVINCE, "GET", "/v1/audit-events/verify", NULL, 200);
@@ -722,6 +769,7 @@ static Suite *concurrency_suite(void)
     tcase_add_test(tc, recommend_against_withdraw);
     tcase_add_test(tc, revoke_against_a_failed_assessment_result);
     tcase_add_test(tc, a_transaction_that_keeps_colliding_answers_503_after_bounded_retries);
+    tcase_add_test(tc, a_real_deadlock_on_the_award_route_is_retried);
     tcase_add_test(tc, the_audit_chain_verifies_after_it_all);
     suite_add_tcase(s, tc);
     return s;
