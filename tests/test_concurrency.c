@@ -198,8 +198,8 @@ static const char *FORM =
 static const char *const KINDS[] = {"application_report", "business_license", "audit_report", "premises_proof",
                                     "service_evidence", "prior_recognition", "authenticity_declaration"};
 
-/* A filled draft of city `role`, ready to be recommended. */
-static long long filled_draft(int role)
+/* A filled draft of city `role` in round `round`, ready to be recommended. */
+static long long filled_draft_in(long long round, int role)
 {
     int n = ++serial;
     char code[19], body[512], path[160];
@@ -211,7 +211,7 @@ static long long filled_draft(int role)
              "\"operator\":{\"name\":\"并发运营%d有限公司\",\"credit_code\":\"%s\",\"established_on\":\"2015-03-01\","
              "\"address\":\"辽宁省\"}}", n, CITY_REGION[role], n, code);
     long long platform = expect_id(role, "POST", "/v1/platforms", body, 201);
-    snprintf(body, sizeof body, "{\"round_id\":%lld,\"platform_id\":%lld}", round_id, platform);
+    snprintf(body, sizeof body, "{\"round_id\":%lld,\"platform_id\":%lld}", round, platform);
     long long app = expect_id(role, "POST", "/v1/applications", body, 201);
     snprintf(path, sizeof path, "/v1/applications/%lld/report", app);
     th_free(expect(role, "PUT", path, REPORT, 200));
@@ -228,6 +228,11 @@ static long long filled_draft(int role)
     return app;
 }
 
+static long long filled_draft(int role)
+{
+    return filled_draft_in(round_id, role);
+}
+
 static void act(int role, long long app, const char *action, const char *body, int status)
 {
     char path[128];
@@ -235,22 +240,28 @@ static void act(int role, long long app, const char *action, const char *body, i
     th_free(expect(role, "POST", path, body, status));
 }
 
-/* n applications of city `role`, recommended, approved and on one publicity notice that
- * ended long ago, so that each may be awarded now. */
-static void awardable(int role, long long *apps, int n)
+/* n applications of city `role` in `round`, recommended, approved by `decider` and on one
+ * publicity notice of it that ended long ago, so that each may be awarded now. */
+static void awardable_in(long long round, int decider, int role, long long *apps, int n)
 {
     char body[4096];
     int len = snprintf(body, sizeof body, "{\"title\":\"并发测试公示\",\"start_date\":\"2026-09-28\",\"application_ids\":[");
     for (int i = 0; i < n; i++) {
-        apps[i] = filled_draft(role);
+        apps[i] = filled_draft_in(round, role);
         act(role, apps[i], "recommend", NULL, 200);
-        act(PROVINCE, apps[i], "review", "{\"decision\":\"approve\"}", 200);
+        act(decider, apps[i], "review", "{\"decision\":\"approve\"}", 200);
         len += snprintf(body + len, sizeof body - (size_t)len, "%s%lld", i ? "," : "", apps[i]);
     }
     snprintf(body + len, sizeof body - (size_t)len, "]}");
-    th_response *r = expect(PROVINCE, "POST", "/v1/publicity-notices", body, 201);
+    th_response *r = expect(decider, "POST", "/v1/publicity-notices", body, 201);
     ck_assert_str_eq(json_string_value(json_object_get(r->json, "status")), "closed");
     th_free(r);
+}
+
+/* The same in the province's round. */
+static void awardable(int role, long long *apps, int n)
+{
+    awardable_in(round_id, PROVINCE, role, apps, n);
 }
 
 static long long award(long long app)
@@ -344,40 +355,66 @@ static void teardown(void)
 
 /* ---- point 10 ---- */
 
+/* Awards all n applications at once, as `decider`, through both processes or the first
+ * only, and checks that the round numbers them 1..n: no gap, no duplicate, each in the
+ * documented form (`prefix` and a three-digit number). */
+static void award_all_at_once(long long round, int decider, const long long *apps, int n, int processes,
+                              const char *prefix)
+{
+    int logged[2] = {log_count_on(0, AWARD_CREATED), log_count_on(1, AWARD_CREATED)};
+    call *calls = calloc((size_t)n, sizeof *calls);
+    for (int i = 0; i < n; i++)
+        set_call(&calls[i], i % processes, decider, "POST", NULL, "/v1/applications/%lld/award", apps[i]);
+    run_together(calls, n);
+    for (int i = 0; i < n; i++)
+        ck_assert_msg(calls[i].status == 201, "award %d: %d %s", i, calls[i].status, calls[i].answer);
+    free_calls(calls, n);
+    free(calls);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM awards WHERE round_id = $1", round), n);
+    ck_assert_int_eq(sql_int("SELECT count(DISTINCT application_id) FROM awards WHERE round_id = $1", round), n);
+    char text[256];
+    snprintf(text, sizeof text, "SELECT count(*) FROM (SELECT certificate_seq FROM awards WHERE round_id = $1"
+             " INTERSECT SELECT generate_series(1, %d)) s", n);
+    ck_assert_int_eq(sql_int(text, round), n);
+    snprintf(text, sizeof text, "SELECT count(*) FROM awards WHERE round_id = $1"
+             " AND certificate_no <> '%s' || lpad(certificate_seq::text, 3, '0')", prefix);
+    ck_assert_int_eq(sql_int(text, round), 0);
+    ck_assert_int_eq(sql_int("SELECT next_certificate_seq FROM rounds WHERE id = $1", round), n + 1);
+    /* each award has its one event, and its application moved once */
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM audit_events e JOIN awards w ON w.id = e.entity_id"
+                             " WHERE e.action = 'award.created' AND w.round_id = $1", round), n);
+    for (int i = 0; i < n; i++) {
+        ck_assert_int_eq(events("application.awarded", apps[i]), 1);
+        char status[32];
+        ck_assert_str_eq(sql_text("SELECT status FROM applications WHERE id = $1", apps[i], status, sizeof status),
+                         "awarded");
+    }
+    /* the processes shared the work as sent */
+    for (int s = 0; s < 2; s++)
+        ck_assert_int_eq(log_count_on(s, AWARD_CREATED) - logged[s], s < processes ? n / processes : 0);
+}
+
 START_TEST(fifty_concurrent_awards_number_the_round_one_to_fifty)
 {
     enum { N = 50 };
     long long apps[N];
     for (int c = 0; c < 5; c++)   /* five recommenders, so the awards do not queue behind one */
         awardable(SHENYANG + c, apps + c * 10, 10);
-    call calls[N];
-    for (int i = 0; i < N; i++)
-        set_call(&calls[i], i % 2, PROVINCE, "POST", NULL, "/v1/applications/%lld/award", apps[i]);
-    run_together(calls, N);
-    for (int i = 0; i < N; i++)
-        ck_assert_msg(calls[i].status == 201, "award %d: %d %s", i, calls[i].status, calls[i].answer);
-    free_calls(calls, N);
-    /* one title each, numbered 1..50 in the round: no gap, no duplicate, in the documented form */
-    ck_assert_int_eq(sql_int("SELECT count(*) FROM awards WHERE round_id = $1", round_id), N);
-    ck_assert_int_eq(sql_int("SELECT count(DISTINCT application_id) FROM awards WHERE round_id = $1", round_id), N);
-    ck_assert_int_eq(sql_int("SELECT count(*) FROM (SELECT certificate_seq FROM awards WHERE round_id = $1"
-                             " INTERSECT SELECT generate_series(1, 50)) s", round_id), N);
-    ck_assert_int_eq(sql_int("SELECT count(*) FROM awards WHERE round_id = $1"
-                             " AND certificate_no <> format('LNSME-2026-%s', lpad(certificate_seq::text, 3, '0'))",
-                             round_id), 0);
-    ck_assert_int_eq(sql_int("SELECT next_certificate_seq FROM rounds WHERE id = $1", round_id), N + 1);
-    /* each award has its one event, and its application moved once */
-    ck_assert_int_eq(sql_int("SELECT count(*) FROM audit_events e JOIN awards w ON w.id = e.entity_id"
-                             " WHERE e.action = 'award.created' AND w.round_id = $1", round_id), N);
-    for (int i = 0; i < N; i++) {
-        ck_assert_int_eq(events("application.awarded", apps[i]), 1);
-        char status[32];
-        ck_assert_str_eq(sql_text("SELECT status FROM applications WHERE id = $1", apps[i], status, sizeof status),
-                         "awarded");
-    }
-    /* both processes took part, half each */
-    ck_assert_int_eq(log_count_on(0, AWARD_CREATED), N / 2);
-    ck_assert_int_eq(log_count_on(1, AWARD_CREATED), N / 2);
+    award_all_at_once(round_id, PROVINCE, apps, N, 2, "LNSME-2026-");
+}
+END_TEST
+
+/* The same in one process: 沈阳's own city-level round, which it decides. */
+START_TEST(fifty_concurrent_awards_in_one_process)
+{
+    enum { N = 50 };
+    long long city_round = expect_id(SHENYANG, "POST", "/v1/rounds",
+                                     "{\"year\":2026,\"level\":\"city\",\"title\":\"2026年度沈阳市示范平台认定\","
+                                     "\"opens_on\":\"2026-01-05\",\"closes_on\":\"2026-12-31\",\"relaxed_regions\":[],"
+                                     "\"relaxation_factor\":1}", 201);
+    long long apps[N];
+    awardable_in(city_round, SHENYANG, SHENYANG, apps, N);
+    award_all_at_once(city_round, SHENYANG, apps, N, 1, "LNSME-210100-2026-");
 }
 END_TEST
 
@@ -763,6 +800,7 @@ static Suite *concurrency_suite(void)
     tcase_add_unchecked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, fifty_concurrent_awards_number_the_round_one_to_fifty);
+    tcase_add_test(tc, fifty_concurrent_awards_in_one_process);
     tcase_add_test(tc, twenty_simultaneous_awards_of_one_application_make_one_award_row);
     tcase_add_test(tc, award_against_the_resolution_of_an_objection);
     tcase_add_test(tc, an_objection_committed_while_the_award_waits_is_seen_by_it);
