@@ -394,6 +394,7 @@ static void award_all_at_once(long long round, int decider, const long long *app
         ck_assert_int_eq(log_count_on(s, AWARD_CREATED) - logged[s], s < processes ? n / processes : 0);
 }
 
+/* The first test of the suite: the province's round has no title yet. */
 START_TEST(fifty_concurrent_awards_number_the_round_one_to_fifty)
 {
     enum { N = 50 };
