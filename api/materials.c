@@ -14,10 +14,30 @@
 #include "domain/materials.h"
 #include "persistence/materials.h"
 
+/* Whether a raw value of query parameter `name` in `url` holds an encoded NUL (%00): decoded,
+ * the value would silently end there ("x.pdf%00.png" would read "x.pdf"). */
+static int raw_param_has_nul(const char *url, const char *name)
+{
+    const char *q = url != NULL ? strchr(url, '?') : NULL;
+    size_t n = strlen(name);
+    for (const char *p = q; p != NULL && *p != '\0';) {
+        p++;   /* past '?' or '&' */
+        size_t len = strcspn(p, "&#");
+        if (len > n && strncmp(p, name, n) == 0 && p[n] == '=')
+            for (const char *c = p + n + 1; c + 2 < p + len; c++)
+                if (c[0] == '%' && c[1] == '0' && c[2] == '0')
+                    return 1;
+        p += len;
+        if (*p != '&')
+            break;
+    }
+    return 0;
+}
+
 int sf_read_upload(sf_ctx *ctx, sf_new_material *m, char sha[65], sf_errors *errors)
 {
     const char *filename = sf_param(ctx, "filename");
-    if (!sf_material_filename_is_valid(filename))
+    if (!sf_material_filename_is_valid(filename) || raw_param_has_nul(ctx->req->http_url, "filename"))
         sf_errors_add(errors, "filename", "must be 1-255 bytes of UTF-8 without path separators or control characters");
     if (sf_errors_any(errors)) {
         sf_reply_errors(ctx, 422, "the upload is not valid", errors);

@@ -12,6 +12,7 @@
 #include "domain/credit_code.h"
 #include "domain/eligibility.h"
 #include "domain/lifecycle.h"
+#include "domain/materials.h"
 #include "domain/password.h"
 #include "domain/permissions.h"
 #include "domain/regions.h"
@@ -251,6 +252,39 @@ START_TEST(the_dummy_verification_does_the_same_hashing_work)
     unsigned long long dummy = sf_password_iterations_spent() - before;
     ck_assert_uint_eq(real, SF_PASSWORD_ITERATIONS);
     ck_assert_uint_eq(dummy, real);
+}
+END_TEST
+
+/* Issue 7, point 7: the bytes decide the type and the name must say the same. */
+START_TEST(a_files_bytes_and_its_name_must_agree)
+{
+    static const unsigned char pdf[] = "%PDF-1.4\n", png[] = "\x89PNG\r\n\x1a\n\0\0", jpeg[] = "\xFF\xD8\xFF\xE0",
+                               zip[] = "PK\x03\x04\x14\0", text[] = "hello, not a document";
+    ck_assert_str_eq(sf_material_sniff(pdf, sizeof pdf - 1, "a.pdf"), "application/pdf");
+    ck_assert_str_eq(sf_material_sniff(pdf, sizeof pdf - 1, "营业执照.PDF"), "application/pdf");
+    ck_assert_str_eq(sf_material_sniff(png, sizeof png - 1, "b.png"), "image/png");
+    ck_assert_str_eq(sf_material_sniff(jpeg, sizeof jpeg - 1, "c.jpg"), "image/jpeg");
+    ck_assert_str_eq(sf_material_sniff(jpeg, sizeof jpeg - 1, "c.jpeg"), "image/jpeg");
+    ck_assert_str_eq(sf_material_sniff(zip, sizeof zip - 1, "d.ofd"), "application/ofd");
+    ck_assert_ptr_nonnull(strstr(sf_material_sniff(zip, sizeof zip - 1, "d.docx"), "wordprocessingml"));
+    ck_assert_ptr_nonnull(strstr(sf_material_sniff(zip, sizeof zip - 1, "d.xlsx"), "spreadsheetml"));
+    /* bytes of one type under the name of another, or of none */
+    ck_assert_ptr_null(sf_material_sniff(pdf, sizeof pdf - 1, "a.png"));
+    ck_assert_ptr_null(sf_material_sniff(pdf, sizeof pdf - 1, "a.pdf.exe"));
+    ck_assert_ptr_null(sf_material_sniff(pdf, sizeof pdf - 1, "a"));
+    ck_assert_ptr_null(sf_material_sniff(pdf, sizeof pdf - 1, NULL));
+    ck_assert_ptr_null(sf_material_sniff(png, sizeof png - 1, "b.pdf"));
+    ck_assert_ptr_null(sf_material_sniff(jpeg, sizeof jpeg - 1, "c.png"));
+    ck_assert_ptr_null(sf_material_sniff(zip, sizeof zip - 1, "d.pdf"));
+    ck_assert_ptr_null(sf_material_sniff(zip, sizeof zip - 1, "d.zip"));
+    ck_assert_ptr_null(sf_material_sniff(text, sizeof text - 1, "e.pdf"));
+    ck_assert_ptr_null(sf_material_sniff(pdf, 0, "a.pdf"));
+    ck_assert_ptr_null(sf_material_sniff(pdf, 4, "a.pdf"));   /* "%PDF" without the dash */
+    /* names a download could turn into a path */
+    static const char *const bad[] = {"../x.pdf", "a/b.pdf", "a\\b.pdf", "..", ".", "", "a\nb.pdf", "a\tb.pdf", "x\x7f.pdf"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        ck_assert_msg(!sf_material_filename_is_valid(bad[i]), "%s", bad[i]);
+    ck_assert(sf_material_filename_is_valid("营业执照 (2026).pdf"));
 }
 END_TEST
 
@@ -795,6 +829,7 @@ static Suite *domain_suite(void)
     tcase_add_test(tc, password_hash_verifies_and_rejects);
     tcase_add_test(tc, each_hash_has_its_own_16_byte_salt_and_the_foundation_cost);
     tcase_add_test(tc, the_dummy_verification_does_the_same_hashing_work);
+    tcase_add_test(tc, a_files_bytes_and_its_name_must_agree);
     tcase_add_test(tc, malformed_hashes_never_match);
     tcase_add_test(tc, field_errors_are_bounded);
     tcase_set_timeout(tc, 60);

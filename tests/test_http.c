@@ -26,6 +26,7 @@
 #include "api/public_cache.h"
 #include "domain/permissions.h"
 #include "api/server.h"
+#include "api/views.h"
 #include "tests/contract.h"
 #include "tests/testutil.h"
 
@@ -1774,6 +1775,26 @@ START_TEST(base64url_round_trips_and_refuses_what_is_not_it)
 }
 END_TEST
 
+/* Issue 7, point 7: a cell a spreadsheet would run as a formula is written as text. */
+START_TEST(csv_cells_beginning_like_a_formula_are_escaped)
+{
+    static const struct {
+        const char *cell, *written;
+    } cases[] = {
+        {"=1+2", "'=1+2"}, {"+1", "'+1"}, {"-1", "'-1"}, {"@SUM(A1)", "'@SUM(A1)"},
+        {"\tx", "'\tx"}, {"\rx", "\"'\rx\""}, {"=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""},
+        {"a=b", "a=b"}, {"平台", "平台"}, {"", ""}, {"a,b", "\"a,b\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        sf_buf b = {0};
+        sf_csv_field(&b, cases[i].cell);
+        sf_buf_add(&b, "", 1);
+        ck_assert_msg(!b.failed && strcmp(b.data, cases[i].written) == 0, "%s written as %s", cases[i].cell, b.data);
+        free(b.data);
+    }
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -1826,6 +1847,7 @@ static Suite *http_suite(void)
     TCase *units = tcase_create("units");
     tcase_add_test(units, the_cache_answers_only_under_the_same_stamp);
     tcase_add_test(units, leaked_internals_are_recognised);
+    tcase_add_test(units, csv_cells_beginning_like_a_formula_are_escaped);
     tcase_add_test(units, base64url_round_trips_and_refuses_what_is_not_it);
     suite_add_tcase(s, units);
     return s;
