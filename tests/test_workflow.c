@@ -18,7 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/server.h"
 #include "domain/credit_code.h"
+#include "domain/permissions.h"
 #include "tests/testutil.h"
 
 #define ADMIN_PASSWORD "admin-password-for-tests"
@@ -1700,6 +1702,170 @@ START_TEST(csv_cells_that_look_like_formulas_stay_text)
 }
 END_TEST
 
+/* ---- another party's objects do not exist for it (issue 7, point 4, second half) ---- */
+
+/* A fingerprint of every table a scoped route could change. */
+static char *scoped_tables_fingerprint(void)
+{
+    static const char *const tables[] = {"platforms", "applications", "materials", "rounds", "objections", "awards",
+                                         "assessments", "annual_summaries", "attachments", "api_tokens",
+                                         "publicity_notices", "audit_events"};
+    char sql[2048] = "SELECT ''";
+    size_t n = strlen(sql);
+    for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
+        n += (size_t)snprintf(sql + n, sizeof sql - n,
+                              " || coalesce((SELECT md5(string_agg(md5(t::text), '' ORDER BY md5(t::text))) FROM %s t), '-')",
+                              tables[i]);
+    PGconn *pg = PQconnectdb(th_env("SHIFAN_TEST_WORKFLOW_ADMIN_URL"));
+    PGresult *res = PQexec(pg, sql);
+    ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s", PQerrorMessage(pg));
+    char *out = strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    PQfinish(pg);
+    return out;
+}
+
+static const char *role_of(int party)
+{
+    switch (party) {
+    case PROVINCE: return "province";
+    case SHENYANG: case DALIAN: return "city";
+    case ASSOCIATION: return "association";
+    case SUPERVISOR: return "supervisor";
+    default: return "assessor";
+    }
+}
+
+/* A body each write would accept from the object's owner, so that what answers is the scope
+ * check, not the validation. */
+static const char *valid_body(const char *method, const char *pattern)
+{
+    static const struct {
+        const char *method, *pattern, *body;
+    } bodies[] = {
+        {"PATCH", "/v1/platforms/:id", "{\"name\":\"改名的平台\"}"},
+        {"PUT", "/v1/applications/:id/report", NULL},          /* REPORT */
+        {"PUT", "/v1/applications/:id/recommendation", NULL},  /* FORM */
+        {"POST", "/v1/applications/:id/review", "{\"decision\":\"approve\"}"},
+        {"POST", "/v1/objections/:id/resolve", "{\"upheld\":false,\"resolution\":\"不成立\"}"},
+        {"POST", "/v1/awards/:id/revoke", "{\"reason\":\"violation\",\"detail\":\"违规收费\"}"},
+        {"POST", "/v1/assessments/:id/result", "{\"score\":80,\"passed\":true,\"summary\":\"合格\"}"},
+    };
+    if (strcmp(pattern, "/v1/applications/:id/report") == 0 && strcmp(method, "PUT") == 0)
+        return REPORT;
+    if (strcmp(pattern, "/v1/applications/:id/recommendation") == 0 && strcmp(method, "PUT") == 0)
+        return FORM;
+    for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++)
+        if (strcmp(bodies[i].method, method) == 0 && strcmp(bodies[i].pattern, pattern) == 0)
+            return bodies[i].body;
+    return NULL;
+}
+
+START_TEST(another_partys_objects_answer_404_on_every_route)
+{
+    /* objects of one city, of the association, of one assessor */
+    long long sy_platform = new_platform(SHENYANG, "沈阳范围检查平台", "210100", 880101);
+    long long sy_app = new_application(SHENYANG, sy_platform);
+    upload(SHENYANG, sy_app, "business_license", 201);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT max(id) FROM materials WHERE application_id = %lld", sy_app);
+    long long sy_material = sql_number(sql);
+    long long as_platform = new_platform(ASSOCIATION, "协会范围检查平台", "210100", 880102);
+    long long as_app = new_application(ASSOCIATION, as_platform);
+    long long sy_round = sql_number("SELECT coalesce(max(id), 0) FROM rounds WHERE level = 'city' AND region_code = '210100'");
+    if (sy_round == 0)
+        sy_round = expect_id(SHENYANG, "POST", "/v1/rounds", "{\"year\":2026,\"level\":\"city\",\"title\":\"沈阳市级认定\","
+                             "\"opens_on\":\"2026-01-05\",\"closes_on\":\"2026-12-31\"}", 201);
+    long long dl_award = dalian_award("大连范围检查平台", 880103);
+    char body[256];
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2026-12-31\"}", dl_award,
+             assessor_org[ASSESSOR_A]);
+    long long assessment = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2026,\"summary\":\"2026年度工作总结\"}", dl_award);
+    long long dl_summary = expect_id(DALIAN, "POST", "/v1/annual-summaries", body, 201);
+    long long objection = sql_number("SELECT coalesce(min(o.id), 0) FROM objections o JOIN applications a ON a.id = o.application_id"
+                                     " JOIN rounds r ON r.id = a.round_id WHERE r.level = 'province' AND o.status = 'open'");
+    ck_assert_msg(objection > 0, "the run has no open objection of the province's round to try");
+    snprintf(body, sizeof body, "{\"name\":\"沈阳脚本\",\"scopes\":[\"read\"],\"expires_in_days\":30}");
+    th_response *t = expect(SHENYANG, "POST", "/v1/api-tokens", body, 201);
+    long long sy_token = json_integer_value(json_object_get(t->json, "id"));
+    th_free(t);
+
+    /* each route prefix with an :id, the object, and the parties it must not exist for */
+    static const int NONE = -1;
+    const struct {
+        const char *prefix;
+        long long id;
+        int others[6];
+    } cases[] = {
+        {"/v1/api-tokens/:id", sy_token, {DALIAN, ASSOCIATION, PROVINCE, SUPERVISOR, ASSESSOR_B, NONE}},
+        {"/v1/rounds/:id", sy_round, {DALIAN, ASSOCIATION, NONE}},
+        {"/v1/platforms/:id", sy_platform, {DALIAN, ASSOCIATION, NONE}},
+        {"/v1/platforms/:id", as_platform, {DALIAN, NONE}},
+        {"/v1/applications/:id", sy_app, {DALIAN, ASSOCIATION, NONE}},
+        {"/v1/applications/:id", as_app, {SHENYANG, DALIAN, NONE}},
+        {"/v1/materials/:id", sy_material, {DALIAN, ASSOCIATION, NONE}},
+        {"/v1/objections/:id", objection, {SHENYANG, DALIAN, NONE}},
+        {"/v1/awards/:id", dl_award, {SHENYANG, ASSOCIATION, NONE}},
+        {"/v1/assessments/:id", assessment, {ASSESSOR_B, NONE}},
+        {"/v1/annual-summaries/:id", dl_summary, {SHENYANG, NONE}},
+    };
+    /* routes with a path variable that no party owns, and why */
+    static const char *const unowned[] = {
+        "/v1/organizations/:id",      /* read by the province and the supervisor only, who see all */
+        "/v1/calendar/:year",         /* a year, the same for everyone */
+        "/v1/publicity-notices/:id",  /* public: the same notice is at /v1/public/publicity-notices/:id */
+    };
+    char *before = scoped_tables_fingerprint();
+    int checked = 0;
+    for (size_t r = 0; sf_routes[r].method != NULL; r++) {
+        const sf_route *rt = &sf_routes[r];
+        if (rt->access != SF_TOKEN || strchr(rt->path, ':') == NULL)
+            continue;
+        int owned = 0, exempt = 0;
+        for (size_t u = 0; u < sizeof unowned / sizeof *unowned; u++)
+            exempt |= strncmp(rt->path, unowned[u], strlen(unowned[u])) == 0;
+        for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+            size_t plen = strlen(cases[c].prefix);
+            if (strncmp(rt->path, cases[c].prefix, plen) != 0 || (rt->path[plen] != '\0' && rt->path[plen] != '/'))
+                continue;
+            owned = 1;
+            char id[24], path[256];
+            snprintf(id, sizeof id, "%lld", cases[c].id);
+            snprintf(path, sizeof path, "%.*s%s%s%s", (int)(strstr(rt->path, ":id") - rt->path), rt->path, id,
+                     strstr(rt->path, ":id") + 3,
+                     !rt->upload ? "" : strstr(rt->path, "/materials") ? "?kind=business_license&filename=x.pdf"
+                                                                      : "?filename=x.pdf");
+            for (int k = 0; cases[c].others[k] != NONE; k++) {
+                int party = cases[c].others[k];
+                if (!sf_role_may(sf_role_parse(role_of(party)), (sf_action)rt->action))
+                    continue;   /* 403 for the role: the other half of point 4 (test_http.c) */
+                th_response *res;
+                if (rt->upload) {
+                    const char pdf[] = "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+                    res = th_request(port, rt->method, path, tokens[party], "application/pdf", pdf, sizeof pdf - 1, NULL);
+                } else {
+                    const char *json = valid_body(rt->method, rt->path);
+                    int has_body = strcmp(rt->method, "GET") != 0 && strcmp(rt->method, "DELETE") != 0;
+                    res = req(party, rt->method, path, has_body ? (json ? json : "{}") : NULL);
+                }
+                ck_assert_msg(res != NULL && res->status == 404, "%s %s as %s's %s: expected 404, got %d: %s", rt->method,
+                              path, role_of(party), rt->path, res ? res->status : 0, res ? res->body : "");
+                th_free(res);
+                checked++;
+            }
+        }
+        ck_assert_msg(owned || exempt, "%s %s has a path variable and no case here: add its owner and the parties "
+                      "it must not exist for", rt->method, rt->path);
+    }
+    char *after = scoped_tables_fingerprint();
+    ck_assert_msg(strcmp(before, after) == 0, "a refused request changed something");
+    free(before);
+    free(after);
+    ck_assert_int_ge(checked, 40);
+}
+END_TEST
+
 START_TEST(every_answer_fits_the_contract)
 {
     ck_assert_uint_eq(th_contract_misfits(), 0);
@@ -1925,6 +2091,7 @@ static Suite *workflow_suite(void)
     tcase_add_test(tc, uploads_whose_bytes_or_names_lie_are_refused_and_nothing_is_kept);
     tcase_add_test(tc, a_download_is_byte_for_byte_what_was_uploaded);
     tcase_add_test(tc, csv_cells_that_look_like_formulas_stay_text);
+    tcase_add_test(tc, another_partys_objects_answer_404_on_every_route);
     tcase_add_test(tc, every_answer_fits_the_contract);
     tcase_add_test(tc, fields_nobody_may_set_are_refused_and_the_public_sees_an_allow_list);
     tcase_add_test(tc, the_public_registry_cache_never_hides_a_change);
