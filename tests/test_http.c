@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "api/base64url.h"
+#include "api/config.h"
 #include "api/public_cache.h"
 #include "domain/permissions.h"
 #include "api/server.h"
@@ -1775,6 +1776,32 @@ START_TEST(base64url_round_trips_and_refuses_what_is_not_it)
 }
 END_TEST
 
+/* SHIFAN_MAX_CONNECTIONS_PER_CLIENT is read and checked like every other variable. */
+START_TEST(the_per_client_connection_limit_is_configured_and_validated)
+{
+    sf_config c;
+    setenv("SHIFAN_DATABASE_URL", "dbname=unused", 1);
+    unsetenv("SHIFAN_MAX_CONNECTIONS_PER_CLIENT");
+    ck_assert_int_eq(sf_config_load(&c), 0);
+    ck_assert_int_eq(c.max_connections_per_client, 128);
+    sf_config_free(&c);
+    static const struct {
+        const char *value;
+        int ok, limit;
+    } cases[] = {{"0", 1, 0}, {"1", 1, 1}, {"65535", 1, 65535}, {"65536", 0, 0}, {"-1", 0, 0}, {"ten", 0, 0}, {"4x", 0, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        setenv("SHIFAN_MAX_CONNECTIONS_PER_CLIENT", cases[i].value, 1);
+        int rc = sf_config_load(&c);
+        ck_assert_msg((rc == 0) == cases[i].ok, "%s: %d", cases[i].value, rc);
+        if (rc == 0)
+            ck_assert_int_eq(c.max_connections_per_client, cases[i].limit);
+        sf_config_free(&c);
+    }
+    unsetenv("SHIFAN_MAX_CONNECTIONS_PER_CLIENT");
+    unsetenv("SHIFAN_DATABASE_URL");
+}
+END_TEST
+
 /* Issue 7, point 7: a cell a spreadsheet would run as a formula is written as text. */
 START_TEST(csv_cells_beginning_like_a_formula_are_escaped)
 {
@@ -1848,6 +1875,7 @@ static Suite *http_suite(void)
     tcase_add_test(units, the_cache_answers_only_under_the_same_stamp);
     tcase_add_test(units, leaked_internals_are_recognised);
     tcase_add_test(units, csv_cells_beginning_like_a_formula_are_escaped);
+    tcase_add_test(units, the_per_client_connection_limit_is_configured_and_validated);
     tcase_add_test(units, base64url_round_trips_and_refuses_what_is_not_it);
     suite_add_tcase(s, units);
     return s;
