@@ -1585,6 +1585,7 @@ START_TEST(uploads_whose_bytes_or_names_lie_are_refused_and_nothing_is_kept)
         {"x.pdf%00.png", pdf, sizeof pdf - 1, 422},      /* NUL: decoded, the name would end at it */
         {"x.png%00.pdf", pdf, sizeof pdf - 1, 422},
         {"a%00", pdf, sizeof pdf - 1, 422},
+        {"x.pdf&file%6Eame=y.pdf%00.png", pdf, sizeof pdf - 1, 422},   /* the key encoded, its value with a NUL */
         {"%2E%2E", pdf, sizeof pdf - 1, 422},
         {"x%0A.pdf", pdf, sizeof pdf - 1, 422},
         {"", pdf, sizeof pdf - 1, 422},
