@@ -39,13 +39,15 @@ static int env_int(const char *name, long fallback, long min, long max, long *ou
 int sf_config_load(sf_config *c)
 {
     memset(c, 0, sizeof *c);
-    long cache, upload, port, threads, pool, pool_timeout, body, idle, shutdown, ttl, umax, cmax, window, lock, hashes;
+    long cache, upload, port, threads, pool, pool_timeout, body, idle, shutdown, ttl, umax, cmax, window, lock, hashes,
+        per_client;
     if (env_int("SHIFAN_PORT", 8080, 1, 65535, &port) || env_int("SHIFAN_THREADS", 16, 1, 256, &threads) ||
         env_int("SHIFAN_POOL_SIZE", 8, 1, 256, &pool) ||
         env_int("SHIFAN_POOL_TIMEOUT_MS", 5000, 10, 600000, &pool_timeout) ||
         env_int("SHIFAN_MAX_BODY_BYTES", 1048576, 1024, 64L * 1048576, &body) ||
         env_int("SHIFAN_MAX_UPLOAD_BYTES", 20L * 1048576, 1024, 256L * 1048576, &upload) ||
         env_int("SHIFAN_IDLE_TIMEOUT", 60, 1, 3600, &idle) ||
+        env_int("SHIFAN_MAX_CONNECTIONS_PER_CLIENT", 128, 0, 65535, &per_client) ||
         env_int("SHIFAN_SHUTDOWN_TIMEOUT", 30, 0, 3600, &shutdown) ||
         env_int("SHIFAN_TOKEN_TTL", 3600, 60, 7 * 86400, &ttl) ||
         env_int("SHIFAN_LOGIN_MAX_FAILURES", 5, 1, 1000, &umax) ||
@@ -63,6 +65,7 @@ int sf_config_load(sf_config *c)
     c->max_upload_bytes = (size_t)upload;
     c->public_cache_bytes = (size_t)cache;
     c->idle_timeout_s = (int)idle;
+    c->max_connections_per_client = (int)per_client;
     c->shutdown_timeout_s = (int)shutdown;
     c->token_ttl_s = (int)ttl;
     c->login_user_max_failures = (int)umax;

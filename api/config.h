@@ -20,6 +20,8 @@ typedef struct {
     size_t max_body_bytes;     /* SHIFAN_MAX_BODY_BYTES: JSON bodies, default 1 MiB */
     size_t max_upload_bytes;   /* SHIFAN_MAX_UPLOAD_BYTES: a material's file, default 20 MiB */
     int idle_timeout_s;        /* SHIFAN_IDLE_TIMEOUT: close idle connections, default 60 */
+    int max_connections_per_client; /* SHIFAN_MAX_CONNECTIONS_PER_CLIENT: open connections from one
+                                     * address, default 128; 0: no limit (behind a reverse proxy) */
     int shutdown_timeout_s;    /* SHIFAN_SHUTDOWN_TIMEOUT: drain in-flight requests, default 30 */
     char *jwt_key_file;        /* SHIFAN_JWT_KEY_FILE, default <data_dir>/jwt.key (generated) */
     char *jwt_algorithm;       /* SHIFAN_JWT_ALGORITHM: HS256 (default), HS384 or HS512 */

@@ -14,10 +14,51 @@
 #include "domain/materials.h"
 #include "persistence/materials.h"
 
+static int hex_value(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Whether the raw (percent-encoded) key of `len` bytes at `key` decodes to `name`. */
+static int raw_key_is(const char *key, size_t len, const char *name)
+{
+    size_t i = 0;
+    for (const char *n = name; *n; n++) {
+        if (i >= len)
+            return 0;
+        int c = (unsigned char)key[i++];
+        if (c == '%' && i + 2 <= len && hex_value(key[i]) >= 0 && hex_value(key[i + 1]) >= 0) {
+            c = hex_value(key[i]) * 16 + hex_value(key[i + 1]);
+            i += 2;
+        }
+        if (c != (unsigned char)*n)
+            return 0;
+    }
+    return i == len;
+}
+
+/* Whether a raw value of query parameter `name` in `url` holds an encoded NUL (%00): decoded,
+ * the value would silently end there ("x.pdf%00.png" would read "x.pdf"). */
+static int raw_param_has_nul(const char *url, const char *name)
+{
+    const char *p = url != NULL ? strchr(url, '?') : NULL;
+    while (p != NULL && (*p == '?' || *p == '&')) {
+        p++;
+        size_t len = strcspn(p, "&#");
+        const char *eq = memchr(p, '=', len);
+        if (eq != NULL && raw_key_is(p, (size_t)(eq - p), name))
+            for (const char *c = eq + 1; c + 2 < p + len; c++)
+                if (c[0] == '%' && c[1] == '0' && c[2] == '0')
+                    return 1;
+        p += len;
+    }
+    return 0;
+}
+
 int sf_read_upload(sf_ctx *ctx, sf_new_material *m, char sha[65], sf_errors *errors)
 {
     const char *filename = sf_param(ctx, "filename");
-    if (!sf_material_filename_is_valid(filename))
+    if (!sf_material_filename_is_valid(filename) || raw_param_has_nul(ctx->req->http_url, "filename"))
         sf_errors_add(errors, "filename", "must be 1-255 bytes of UTF-8 without path separators or control characters");
     if (sf_errors_any(errors)) {
         sf_reply_errors(ctx, 422, "the upload is not valid", errors);

@@ -4,6 +4,7 @@
 #include "api/metrics.h"
 
 #include "api/views.h"
+#include "domain/password.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -122,6 +123,10 @@ char *sf_metrics_render(sf_metrics *m, const sf_pool_stats *pool, long in_flight
     }
     sf_buf_printf(&b, "# HELP shifan_http_requests_in_flight Requests received and not yet completed.\n"
             "# TYPE shifan_http_requests_in_flight gauge\nshifan_http_requests_in_flight %ld\n", in_flight);
+    sf_buf_printf(&b, "# HELP shifan_password_hash_iterations_total PBKDF2 iterations computed for logins and new "
+            "passwords (an unknown username costs the same as a known one).\n"
+            "# TYPE shifan_password_hash_iterations_total counter\nshifan_password_hash_iterations_total %llu\n",
+        sf_password_iterations_spent());
     sf_buf_printf(&b, "# HELP shifan_db_pool_connections Database connections by state.\n"
             "# TYPE shifan_db_pool_connections gauge\n"
             "shifan_db_pool_connections{state=\"in_use\"} %d\n"

@@ -293,6 +293,10 @@ int sf_server_start(sf_app *app, struct _u_instance *instance)
     struct MHD_OptionItem options[] = {
         {MHD_OPTION_THREAD_POOL_SIZE, config->threads, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, config->idle_timeout_s, NULL},
+        /* a connection beyond the limit of its address is closed as soon as it is accepted;
+         * this also bounds what one slow client can hold, since the idle timeout above only
+         * counts silence and a client trickling a byte at a time is never silent long enough */
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, config->max_connections_per_client, NULL},
         {MHD_OPTION_SOCK_ADDR, 0, addr->ai_addr},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed, NULL},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)request_started, NULL},

@@ -285,14 +285,16 @@ void sf_buf_printf(sf_buf *b, const char *fmt, ...)
     free(big);
 }
 
-static void csv_field(sf_buf *out, const char *v)
+void sf_csv_field(sf_buf *out, const char *v)
 {
     if (v == NULL)
         return;
     int quote = strpbrk(v, ",\"\r\n") != NULL;
     if (quote)
         sf_buf_add(out, "\"", 1);
-    if (v[0] != '\0' && strchr("=+-@", v[0]) != NULL)
+    /* a cell a spreadsheet would read as a formula (OWASP CSV injection: = + - @, tab, CR)
+     * is prefixed with ' so that it stays text */
+    if (v[0] != '\0' && strchr("=+-@\t\r", v[0]) != NULL)
         sf_buf_add(out, "'", 1);
     for (const char *p = v; *p; p++) {
         if (*p == '"')
@@ -317,7 +319,7 @@ void sf_reply_csv(sf_ctx *ctx, const char *const *header, size_t ncolumns, char 
     for (size_t k = 0; k < ncolumns; k++) {
         if (k)
             sf_buf_add(&out, ",", 1);
-        csv_field(&out, header[k]);
+        sf_csv_field(&out, header[k]);
     }
     sf_buf_add(&out, "\r\n", 2);
     size_t i;
@@ -330,14 +332,14 @@ void sf_reply_csv(sf_ctx *ctx, const char *const *header, size_t ncolumns, char 
                 sf_buf_add(&out, ",", 1);
             if (json_is_integer(v)) {
                 snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-                csv_field(&out, num);
+                sf_csv_field(&out, num);
             } else if (json_is_real(v)) {
                 snprintf(num, sizeof num, "%g", json_real_value(v));
-                csv_field(&out, num);
+                sf_csv_field(&out, num);
             } else if (json_is_boolean(v)) {
-                csv_field(&out, json_is_true(v) ? "true" : "false");
+                sf_csv_field(&out, json_is_true(v) ? "true" : "false");
             } else {
-                csv_field(&out, json_string_value(v));
+                sf_csv_field(&out, json_string_value(v));
             }
         }
         sf_buf_add(&out, "\r\n", 2);

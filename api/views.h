@@ -75,9 +75,14 @@ typedef struct {
 void sf_buf_add(sf_buf *b, const char *bytes, size_t n);
 void sf_buf_printf(sf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* One CSV cell onto `out`: quoted (quotes doubled) when it holds a comma, quote, CR or LF,
+ * and prefixed with ' when it begins with = + - @, a tab or a CR, which a spreadsheet would
+ * read as a formula (OWASP, CSV injection). NULL adds an empty cell. */
+void sf_csv_field(sf_buf *out, const char *v);
+
 /* Answers a CSV file for Excel: UTF-8 with a byte-order mark, CRLF lines, RFC 4180 quoting,
- * and a leading = + - @ neutralised with ' (no formula injection). `rows` is a JSON array of
- * arrays of strings, integers or nulls (taken and freed). */
+ * and a leading = + - @, tab or CR neutralised with ' (no formula injection; sf_csv_field).
+ * `rows` is a JSON array of arrays of strings, integers or nulls (taken and freed). */
 void sf_reply_csv(sf_ctx *ctx, const char *const *header, size_t ncolumns, char *rows, const char *filename);
 
 /* Uploads (api/materials.c): reads ?filename= and the raw body, checks the type by its magic

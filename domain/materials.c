@@ -36,13 +36,16 @@ static int ends_with(const char *s, const char *suffix)
 
 const char *sf_material_sniff(const unsigned char *d, size_t len, const char *filename)
 {
+    if (filename == NULL)
+        return NULL;
+    /* the bytes decide the type, and the name must say the same: a PDF named .png is refused */
     if (len >= 5 && memcmp(d, "%PDF-", 5) == 0)
-        return "application/pdf";
+        return ends_with(filename, ".pdf") ? "application/pdf" : NULL;
     if (len >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF)
-        return "image/jpeg";
+        return ends_with(filename, ".jpg") || ends_with(filename, ".jpeg") ? "image/jpeg" : NULL;
     if (len >= 8 && memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0)
-        return "image/png";
-    if (len >= 4 && memcmp(d, "PK\x03\x04", 4) == 0 && filename != NULL) {
+        return ends_with(filename, ".png") ? "image/png" : NULL;
+    if (len >= 4 && memcmp(d, "PK\x03\x04", 4) == 0) {
         /* OFD (GB/T 33190), DOCX and XLSX are all ZIP containers */
         if (ends_with(filename, ".ofd"))
             return "application/ofd";

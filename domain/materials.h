@@ -22,7 +22,8 @@ const sf_material_kind *sf_material_kind_find(const char *kind);
 
 /* The content type of a file by its magic bytes: application/pdf, image/jpeg, image/png,
  * application/ofd, application/vnd.openxmlformats-officedocument.* (docx, xlsx), or NULL
- * when it is none of the accepted types. `filename` tells DOCX from XLSX from OFD (all ZIP). */
+ * when it is none of the accepted types or when `filename`'s extension names another type
+ * (.pdf; .jpg or .jpeg; .png; .ofd, .docx, .xlsx, which also tell the ZIP containers apart). */
 const char *sf_material_sniff(const unsigned char *data, size_t len, const char *filename);
 
 /* A file name safe to store and to send back: 1–255 bytes of UTF-8, no path separators or

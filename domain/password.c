@@ -5,6 +5,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +15,13 @@
 #define MIN_ITERATIONS 1000
 #define MAX_ITERATIONS 10000000
 
+/* PBKDF2 iterations computed by this process: every derivation, the dummy one included. */
+static atomic_ullong iterations_spent;
+
 static int derive(const char *password, const unsigned char *salt, int salt_len, int iterations,
                   unsigned char out[SF_PASSWORD_HASH_LEN])
 {
+    atomic_fetch_add_explicit(&iterations_spent, (unsigned long long)iterations, memory_order_relaxed);
     return PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, salt_len, iterations,
                              EVP_sha256(), SF_PASSWORD_HASH_LEN, out) == 1 ? 0 : -1;
 }
@@ -85,4 +90,9 @@ void sf_password_verify_dummy(const char *password)
     static const unsigned char salt[SF_PASSWORD_SALT_LEN] = {0};
     unsigned char out[SF_PASSWORD_HASH_LEN];
     (void)derive(password, salt, SF_PASSWORD_SALT_LEN, SF_PASSWORD_ITERATIONS, out);
+}
+
+unsigned long long sf_password_iterations_spent(void)
+{
+    return atomic_load_explicit(&iterations_spent, memory_order_relaxed);
 }

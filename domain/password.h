@@ -33,4 +33,9 @@ int sf_password_verify(const char *password, const char *encoded);
  * username, so that response times do not reveal which usernames exist. */
 void sf_password_verify_dummy(const char *password);
 
+/* PBKDF2 iterations this process has computed so far, dummy verifications included: lets a
+ * test (and /metrics) see that a login for an unknown username does the same hashing work as
+ * one for a known username. */
+unsigned long long sf_password_iterations_spent(void);
+
 #endif

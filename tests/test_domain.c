@@ -5,17 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/auth.h"
 #include "domain/accounts.h"
 #include "domain/awards.h"
 #include "domain/calendar.h"
 #include "domain/credit_code.h"
 #include "domain/eligibility.h"
 #include "domain/lifecycle.h"
+#include "domain/materials.h"
 #include "domain/password.h"
 #include "domain/permissions.h"
 #include "domain/regions.h"
 #include "domain/status.h"
 #include "domain/supervision.h"
+#include "tests/testutil.h"
 
 /* ---- regions (GB/T 2260) ---- */
 
@@ -207,6 +210,81 @@ START_TEST(password_hash_verifies_and_rejects)
     salt[0] = 99;
     sf_password_hash("correct horse battery", salt, other);
     ck_assert_str_ne(encoded, other);
+}
+END_TEST
+
+/* Issue 7, point 3: the stored form, parsed — a salt of at least 16 bytes drawn afresh for
+ * each hash (the way api/users.c draws it), and the cost the foundation chose (600,000). */
+START_TEST(each_hash_has_its_own_16_byte_salt_and_the_foundation_cost)
+{
+    char encoded[2][SF_PASSWORD_ENCODED_MAX];
+    unsigned char salts[2][64];
+    size_t salt_len[2], hash_len[2];
+    for (int i = 0; i < 2; i++) {
+        unsigned char salt[SF_PASSWORD_SALT_LEN];
+        ck_assert_int_eq(sf_random_bytes(salt, sizeof salt), 0);
+        ck_assert_int_eq(sf_password_hash("the same password", salt, encoded[i]), 0);
+        long iterations;
+        ck_assert_int_eq(th_parse_password_hash(encoded[i], &iterations, salts[i], sizeof salts[i], &salt_len[i],
+                                                &hash_len[i]), 0);
+        ck_assert_int_eq(iterations, 600000);
+        ck_assert_uint_ge(salt_len[i], 16);
+        ck_assert_uint_eq(hash_len[i], 32);
+        ck_assert(sf_password_verify("the same password", encoded[i]));
+    }
+    ck_assert(salt_len[0] != salt_len[1] || memcmp(salts[0], salts[1], salt_len[0]) != 0);
+    ck_assert_str_ne(encoded[0], encoded[1]);
+}
+END_TEST
+
+/* Issue 7, point 3: an unknown username costs the same hashing as a known one — the dummy
+ * verification computes as many PBKDF2 iterations as a real one (counted by password.c). */
+START_TEST(the_dummy_verification_does_the_same_hashing_work)
+{
+    unsigned char salt[SF_PASSWORD_SALT_LEN] = {7};
+    char encoded[SF_PASSWORD_ENCODED_MAX];
+    ck_assert_int_eq(sf_password_hash("a known user's password", salt, encoded), 0);
+    unsigned long long before = sf_password_iterations_spent();
+    ck_assert(!sf_password_verify("a wrong guess", encoded));
+    unsigned long long real = sf_password_iterations_spent() - before;
+    before = sf_password_iterations_spent();
+    sf_password_verify_dummy("a wrong guess");
+    unsigned long long dummy = sf_password_iterations_spent() - before;
+    ck_assert_uint_eq(real, SF_PASSWORD_ITERATIONS);
+    ck_assert_uint_eq(dummy, real);
+}
+END_TEST
+
+/* Issue 7, point 7: the bytes decide the type and the name must say the same. */
+START_TEST(a_files_bytes_and_its_name_must_agree)
+{
+    static const unsigned char pdf[] = "%PDF-1.4\n", png[] = "\x89PNG\r\n\x1a\n\0\0", jpeg[] = "\xFF\xD8\xFF\xE0",
+                               zip[] = "PK\x03\x04\x14\0", text[] = "hello, not a document";
+    ck_assert_str_eq(sf_material_sniff(pdf, sizeof pdf - 1, "a.pdf"), "application/pdf");
+    ck_assert_str_eq(sf_material_sniff(pdf, sizeof pdf - 1, "营业执照.PDF"), "application/pdf");
+    ck_assert_str_eq(sf_material_sniff(png, sizeof png - 1, "b.png"), "image/png");
+    ck_assert_str_eq(sf_material_sniff(jpeg, sizeof jpeg - 1, "c.jpg"), "image/jpeg");
+    ck_assert_str_eq(sf_material_sniff(jpeg, sizeof jpeg - 1, "c.jpeg"), "image/jpeg");
+    ck_assert_str_eq(sf_material_sniff(zip, sizeof zip - 1, "d.ofd"), "application/ofd");
+    ck_assert_ptr_nonnull(strstr(sf_material_sniff(zip, sizeof zip - 1, "d.docx"), "wordprocessingml"));
+    ck_assert_ptr_nonnull(strstr(sf_material_sniff(zip, sizeof zip - 1, "d.xlsx"), "spreadsheetml"));
+    /* bytes of one type under the name of another, or of none */
+    ck_assert_ptr_null(sf_material_sniff(pdf, sizeof pdf - 1, "a.png"));
+    ck_assert_ptr_null(sf_material_sniff(pdf, sizeof pdf - 1, "a.pdf.exe"));
+    ck_assert_ptr_null(sf_material_sniff(pdf, sizeof pdf - 1, "a"));
+    ck_assert_ptr_null(sf_material_sniff(pdf, sizeof pdf - 1, NULL));
+    ck_assert_ptr_null(sf_material_sniff(png, sizeof png - 1, "b.pdf"));
+    ck_assert_ptr_null(sf_material_sniff(jpeg, sizeof jpeg - 1, "c.png"));
+    ck_assert_ptr_null(sf_material_sniff(zip, sizeof zip - 1, "d.pdf"));
+    ck_assert_ptr_null(sf_material_sniff(zip, sizeof zip - 1, "d.zip"));
+    ck_assert_ptr_null(sf_material_sniff(text, sizeof text - 1, "e.pdf"));
+    ck_assert_ptr_null(sf_material_sniff(pdf, 0, "a.pdf"));
+    ck_assert_ptr_null(sf_material_sniff(pdf, 4, "a.pdf"));   /* "%PDF" without the dash */
+    /* names a download could turn into a path */
+    static const char *const bad[] = {"../x.pdf", "a/b.pdf", "a\\b.pdf", "..", ".", "", "a\nb.pdf", "a\tb.pdf", "x\x7f.pdf"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        ck_assert_msg(!sf_material_filename_is_valid(bad[i]), "%s", bad[i]);
+    ck_assert(sf_material_filename_is_valid("营业执照 (2026).pdf"));
 }
 END_TEST
 
@@ -749,6 +827,9 @@ static Suite *domain_suite(void)
     tcase_add_test(tc, user_validation_reports_every_field_at_once);
     tcase_add_test(tc, utf8_is_checked_strictly);
     tcase_add_test(tc, password_hash_verifies_and_rejects);
+    tcase_add_test(tc, each_hash_has_its_own_16_byte_salt_and_the_foundation_cost);
+    tcase_add_test(tc, the_dummy_verification_does_the_same_hashing_work);
+    tcase_add_test(tc, a_files_bytes_and_its_name_must_agree);
     tcase_add_test(tc, malformed_hashes_never_match);
     tcase_add_test(tc, field_errors_are_bounded);
     tcase_set_timeout(tc, 60);

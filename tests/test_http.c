@@ -7,6 +7,7 @@
 #include <jwt.h>
 #include <libpq-fe.h>
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -22,9 +23,11 @@
 #include <unistd.h>
 
 #include "api/base64url.h"
+#include "api/config.h"
 #include "api/public_cache.h"
 #include "domain/permissions.h"
 #include "api/server.h"
+#include "api/views.h"
 #include "tests/contract.h"
 #include "tests/testutil.h"
 
@@ -1344,6 +1347,295 @@ START_TEST(the_docs_page_lists_every_endpoint_in_a_browser)
 }
 END_TEST
 
+/* ---- passwords at rest and at login (issue 7, point 3) ---- */
+
+/* Users created through the API: each stored hash parses, has the foundation's cost and a
+ * salt of at least 16 bytes, and no two share a salt. */
+START_TEST(stored_hashes_of_users_created_through_the_api_have_distinct_salts)
+{
+    create_user("salt-a", org_ids[ASSOCIATION]);
+    create_user("salt-b", org_ids[ASSOCIATION]);   /* the same password as every test user */
+    PGconn *pg = PQconnectdb(th_env("SHIFAN_TEST_HTTP_URL"));
+    ck_assert_int_eq(PQstatus(pg), CONNECTION_OK);
+    PGresult *res = PQexec(pg, "SELECT username, password_hash FROM users ORDER BY id");
+    ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+    int n = PQntuples(res);
+    ck_assert_int_ge(n, 7);
+    unsigned char (*salts)[64] = calloc((size_t)n, sizeof *salts);
+    size_t *lens = calloc((size_t)n, sizeof *lens);
+    for (int i = 0; i < n; i++) {
+        long iterations;
+        size_t hash_len;
+        ck_assert_msg(th_parse_password_hash(PQgetvalue(res, i, 1), &iterations, salts[i], sizeof salts[i], &lens[i],
+                                             &hash_len) == 0, "%s: not a PBKDF2 hash", PQgetvalue(res, i, 0));
+        ck_assert_int_eq(iterations, 600000);
+        ck_assert_uint_ge(lens[i], 16);
+        ck_assert_uint_eq(hash_len, 32);
+        for (int j = 0; j < i; j++)
+            ck_assert_msg(lens[i] != lens[j] || memcmp(salts[i], salts[j], lens[i]) != 0, "%s and %s share a salt",
+                          PQgetvalue(res, i, 0), PQgetvalue(res, j, 0));
+    }
+    free(salts);
+    free(lens);
+    PQclear(res);
+    PQfinish(pg);
+}
+END_TEST
+
+/* The server's count of PBKDF2 iterations, from /metrics. */
+static unsigned long long hash_iterations(int on_port)
+{
+    th_response *r = th_json(on_port, "GET", "/metrics", NULL, NULL);
+    ck_assert(r != NULL && r->status == 200);
+    const char *line = strstr(r->body, "\nshifan_password_hash_iterations_total ");
+    ck_assert_msg(line != NULL, "no shifan_password_hash_iterations_total in /metrics");
+    unsigned long long n = strtoull(line + strlen("\nshifan_password_hash_iterations_total "), NULL, 10);
+    th_free(r);
+    return n;
+}
+
+/* Timing is for bench/; here the structure: a login for an unknown username computes exactly
+ * the PBKDF2 work of a wrong password for a known one (the dummy verification in login.c). */
+START_TEST(an_unknown_username_costs_the_same_hashing_as_a_known_one)
+{
+    create_user("hash-work", org_ids[ASSOCIATION]);
+    int status;
+    unsigned long long before = hash_iterations(port);
+    ck_assert_ptr_null(login("hash-work", "a-wrong-password", &status));
+    ck_assert_int_eq(status, 401);
+    unsigned long long known = hash_iterations(port) - before;
+    before = hash_iterations(port);
+    ck_assert_ptr_null(login("no-such-user-at-all", "a-wrong-password", &status));
+    ck_assert_int_eq(status, 401);
+    unsigned long long unknown = hash_iterations(port) - before;
+    ck_assert_uint_eq(known, 600000);
+    ck_assert_uint_eq(unknown, known);
+}
+END_TEST
+
+/* The issue's numbers on a server configured for them: ten failures in the window answer
+ * 401, the eleventh attempt 429 with a positive Retry-After, and so does the right password
+ * while the lock lasts. */
+START_TEST(the_eleventh_failed_login_answers_429_with_retry_after)
+{
+    create_user("boundary", org_ids[ASSOCIATION]);
+    th_server s;
+    static char key_env[700];
+    snprintf(key_env, sizeof key_env, "SHIFAN_JWT_KEY_FILE=%s", key_path);
+    const char *env[] = {key_env, "SHIFAN_LOGIN_MAX_FAILURES=10", "SHIFAN_LOGIN_CLIENT_MAX_FAILURES=1000",
+                         "SHIFAN_THREADS=4", NULL};
+    ck_assert_int_eq(th_server_start(&s, th_env("SHIFAN_TEST_HTTP_URL"), data_dir, env), 0);
+    const char *wrong = "{\"username\":\"boundary\",\"password\":\"not-the-password\"}";
+    for (int i = 1; i <= 10; i++) {
+        th_response *r = th_json(s.port, "POST", "/v1/auth/token", NULL, wrong);
+        ck_assert_msg(r != NULL && r->status == 401, "failure %d: %d", i, r ? r->status : 0);
+        th_free(r);
+    }
+    const char *bodies[] = {wrong, "{\"username\":\"boundary\",\"password\":\"" USER_PASSWORD "\"}"};
+    for (int i = 0; i < 2; i++) {
+        th_response *r = th_json(s.port, "POST", "/v1/auth/token", NULL, bodies[i]);
+        ck_assert_ptr_nonnull(r);
+        expect_problem(r, 429);
+        char retry[32], *end;
+        ck_assert_ptr_nonnull(th_header(r, "Retry-After", retry, sizeof retry));
+        long seconds = strtol(retry, &end, 10);
+        ck_assert_msg(*end == '\0' && end != retry && seconds > 0, "Retry-After: %s", retry);
+        ck_assert_ptr_null(json_object_get(r->json, "access_token"));
+        th_free(r);
+    }
+    ck_assert_int_eq(th_server_stop_reporting(&s), 0);
+}
+END_TEST
+
+/* ---- connections (issue 7, point 9): idle and slow clients dropped, a per-client limit ---- */
+
+/* A TCP connection to 127.0.0.1:port from the loopback address `source` (any 127.x.y.z is
+ * the local host on Linux, so a second "client" needs no other machine), or -1. */
+static int connect_from(const char *source, int to_port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_in from = {.sin_family = AF_INET}, to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)to_port)};
+    inet_pton(AF_INET, source, &from.sin_addr);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct timeval tv = {30, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (bind(fd, (struct sockaddr *)&from, sizeof from) != 0 || connect(fd, (struct sockaddr *)&to, sizeof to) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* Whether the server closed `fd` (end of stream or a reset) within `ms` milliseconds; bytes
+ * that arrive meanwhile are read and dropped. */
+static int closed_within(int fd, int ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (poll(&p, 1, ms) <= 0)
+        return 0;
+    char buf[4096];
+    ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno == ECONNRESET))
+        return 1;
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : closed_within(fd, 0);
+}
+
+/* Sends GET /healthz on an open connection (asking the server to close it afterwards, or
+ * not) and reads exactly one answer; returns its status, or 0 if there was none (the
+ * connection was closed). */
+static int healthz_request(int fd, int close_after)
+{
+    const char keep[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+               close_it[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    const char *req = close_after ? close_it : keep;
+    size_t req_len = close_after ? sizeof close_it - 1 : sizeof keep - 1;
+    if (send(fd, req, req_len, MSG_NOSIGNAL) != (ssize_t)req_len)
+        return 0;
+    char buf[8192];
+    size_t len = 0;
+    char *end = NULL;
+    while (end == NULL && len + 1 < sizeof buf) {
+        ssize_t n = recv(fd, buf + len, sizeof buf - len - 1, 0);
+        if (n <= 0)
+            return 0;
+        len += (size_t)n;
+        buf[len] = '\0';
+        end = strstr(buf, "\r\n\r\n");
+    }
+    if (end == NULL)
+        return 0;
+    const char *cl = strcasestr(buf, "\r\nContent-Length:");
+    size_t want = (size_t)(end + 4 - buf) + (cl != NULL ? strtoul(cl + 17, NULL, 10) : 0);
+    while (len < want && len + 1 < sizeof buf) {
+        ssize_t n = recv(fd, buf + len, sizeof buf - len - 1, 0);
+        if (n <= 0)
+            return 0;
+        len += (size_t)n;
+    }
+    int status = 0;
+    return sscanf(buf, "HTTP/1.1 %d", &status) == 1 ? status : 0;
+}
+
+static int healthz_on(int fd)
+{
+    return healthz_request(fd, 0);
+}
+
+/* GET /healthz on a fresh connection from `source`: its status, 0 if refused. */
+static int fresh_healthz(int to_port, const char *source)
+{
+    int fd = connect_from(source, to_port);
+    if (fd < 0)
+        return 0;
+    int status = healthz_request(fd, 1);   /* the server closes its end, and counts it closed, at once */
+    close(fd);
+    return status;
+}
+
+static void start_limited(th_server *s, const char *idle, const char *limit)
+{
+    static char key_env[700];
+    snprintf(key_env, sizeof key_env, "SHIFAN_JWT_KEY_FILE=%s", key_path);
+    const char *env[] = {key_env, idle, limit, "SHIFAN_THREADS=4", NULL};
+    ck_assert_int_eq(th_server_start(s, th_env("SHIFAN_TEST_HTTP_URL"), data_dir, env), 0);
+}
+
+START_TEST(idle_and_half_sent_connections_are_dropped_while_healthz_answers)
+{
+    th_server s;
+    start_limited(&s, "SHIFAN_IDLE_TIMEOUT=2", "SHIFAN_MAX_CONNECTIONS_PER_CLIENT=16");
+    double start = now_s(), idle_closed = 0, slow_closed = 0;   /* before the server accepts either */
+    int idle = connect_from("127.0.0.1", s.port);
+    int slow = connect_from("127.0.0.1", s.port);
+    ck_assert(idle >= 0 && slow >= 0);
+    /* a request line and one header, never the blank line that ends the head */
+    const char partial[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    ck_assert_int_eq(send(slow, partial, sizeof partial - 1, MSG_NOSIGNAL), (ssize_t)(sizeof partial - 1));
+    int probes = 0;
+    /* poll, never sleep a fixed time: the deadline is generous (15 times the timeout) */
+    while ((idle_closed == 0 || slow_closed == 0) && now_s() - start < 30) {
+        if (idle_closed == 0 && closed_within(idle, 100))
+            idle_closed = now_s();
+        if (slow_closed == 0 && closed_within(slow, 100))
+            slow_closed = now_s();
+        /* the service answers throughout, on a fresh connection */
+        ck_assert_int_eq(fresh_healthz(s.port, "127.0.0.1"), 200);
+        probes++;
+    }
+    ck_assert_msg(idle_closed > 0, "an idle connection was still open after 30 s");
+    ck_assert_msg(slow_closed > 0, "a half-sent request was still open after 30 s");
+    /* dropped by the timeout, not at once: both were open for more than half its 2 seconds */
+    ck_assert(idle_closed - start > 1.0);
+    ck_assert(slow_closed - start > 1.0);
+    ck_assert_int_gt(probes, 1);
+    close(idle);
+    close(slow);
+    ck_assert_int_eq(fresh_healthz(s.port, "127.0.0.1"), 200);
+    ck_assert_int_eq(th_server_stop_reporting(&s), 0);
+}
+END_TEST
+
+START_TEST(connections_beyond_the_per_client_limit_are_refused)
+{
+    enum { LIMIT = 4 };
+    th_server s;
+    start_limited(&s, "SHIFAN_IDLE_TIMEOUT=60", "SHIFAN_MAX_CONNECTIONS_PER_CLIENT=4");
+    int held[LIMIT];
+    /* each is open and has been served once, so the server has accepted all of them (retried:
+     * the server may not have counted the connections of th_server_start's probes closed yet) */
+    for (int i = 0; i < LIMIT; i++) {
+        int status = 0;
+        for (int attempt = 0; status != 200 && attempt < 100; attempt++) {
+            if (attempt > 0) {
+                close(held[i]);
+                struct timespec pause = {0, 50 * 1000000L};
+                nanosleep(&pause, NULL);
+            }
+            held[i] = connect_from("127.0.0.1", s.port);
+            ck_assert_int_ge(held[i], 0);
+            status = healthz_on(held[i]);
+        }
+        ck_assert_int_eq(status, 200);
+    }
+    /* one more from the same address: closed without an answer */
+    int extra = connect_from("127.0.0.1", s.port);
+    if (extra >= 0) {
+        ck_assert_int_eq(healthz_on(extra), 0);
+        close(extra);
+    }
+    ck_assert_int_eq(fresh_healthz(s.port, "127.0.0.1"), 0);
+    /* another client is not affected */
+    ck_assert_int_eq(fresh_healthz(s.port, "127.0.0.2"), 200);
+    /* the first ones still work */
+    for (int i = 0; i < LIMIT; i++)
+        ck_assert_int_eq(healthz_on(held[i]), 200);
+    /* once one is closed, the address may open one again (poll: the server sees the close
+     * when it next reads that socket) */
+    close(held[0]);
+    int again = 0;
+    for (double start = now_s(); again != 200 && now_s() - start < 30;) {
+        again = fresh_healthz(s.port, "127.0.0.1");
+        if (again != 200) {
+            struct timespec pause = {0, 50 * 1000000L};
+            nanosleep(&pause, NULL);
+        }
+    }
+    ck_assert_int_eq(again, 200);
+    for (int i = 1; i < LIMIT; i++)
+        close(held[i]);
+    ck_assert_int_eq(th_server_stop_reporting(&s), 0);
+}
+END_TEST
+
 START_TEST(every_answer_fits_the_contract)
 {
     ck_assert_uint_eq(th_contract_misfits(), 0);
@@ -1503,6 +1795,52 @@ START_TEST(base64url_round_trips_and_refuses_what_is_not_it)
 }
 END_TEST
 
+/* SHIFAN_MAX_CONNECTIONS_PER_CLIENT is read and checked like every other variable. */
+START_TEST(the_per_client_connection_limit_is_configured_and_validated)
+{
+    sf_config c;
+    setenv("SHIFAN_DATABASE_URL", "dbname=unused", 1);
+    unsetenv("SHIFAN_MAX_CONNECTIONS_PER_CLIENT");
+    ck_assert_int_eq(sf_config_load(&c), 0);
+    ck_assert_int_eq(c.max_connections_per_client, 128);
+    sf_config_free(&c);
+    static const struct {
+        const char *value;
+        int ok, limit;
+    } cases[] = {{"0", 1, 0}, {"1", 1, 1}, {"65535", 1, 65535}, {"65536", 0, 0}, {"-1", 0, 0}, {"ten", 0, 0}, {"4x", 0, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        setenv("SHIFAN_MAX_CONNECTIONS_PER_CLIENT", cases[i].value, 1);
+        int rc = sf_config_load(&c);
+        ck_assert_msg((rc == 0) == cases[i].ok, "%s: %d", cases[i].value, rc);
+        if (rc == 0)
+            ck_assert_int_eq(c.max_connections_per_client, cases[i].limit);
+        sf_config_free(&c);
+    }
+    unsetenv("SHIFAN_MAX_CONNECTIONS_PER_CLIENT");
+    unsetenv("SHIFAN_DATABASE_URL");
+}
+END_TEST
+
+/* Issue 7, point 7: a cell a spreadsheet would run as a formula is written as text. */
+START_TEST(csv_cells_beginning_like_a_formula_are_escaped)
+{
+    static const struct {
+        const char *cell, *written;
+    } cases[] = {
+        {"=1+2", "'=1+2"}, {"+1", "'+1"}, {"-1", "'-1"}, {"@SUM(A1)", "'@SUM(A1)"},
+        {"\tx", "'\tx"}, {"\rx", "\"'\rx\""}, {"=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""},
+        {"a=b", "a=b"}, {"平台", "平台"}, {"", ""}, {"a,b", "\"a,b\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        sf_buf b = {0};
+        sf_csv_field(&b, cases[i].cell);
+        sf_buf_add(&b, "", 1);
+        ck_assert_msg(!b.failed && strcmp(b.data, cases[i].written) == 0, "%s written as %s", cases[i].cell, b.data);
+        free(b.data);
+    }
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -1536,6 +1874,9 @@ static Suite *http_suite(void)
     tcase_add_test(tc, failed_logins_lock_the_username);
     tcase_add_test(tc, a_lost_database_answers_503_and_recovers);
     tcase_add_test(tc, sigterm_drains_in_flight_requests_and_exits_cleanly);
+    tcase_add_test(tc, stored_hashes_of_users_created_through_the_api_have_distinct_salts);
+    tcase_add_test(tc, an_unknown_username_costs_the_same_hashing_as_a_known_one);
+    tcase_add_test(tc, the_eleventh_failed_login_answers_429_with_retry_after);
     tcase_add_test(tc, guessing_from_one_client_is_throttled);
     tcase_add_test(tc, the_docs_page_lists_every_endpoint_in_a_browser);
     tcase_add_test(tc, hand_made_tokens_signed_right_are_refused_for_what_they_say);
@@ -1544,12 +1885,16 @@ static Suite *http_suite(void)
     tcase_add_test(tc, jku_and_x5u_headers_are_ignored_and_never_fetched);
     tcase_add_test(tc, a_signing_key_under_32_bytes_stops_the_start);
     tcase_add_test(tc, every_role_a_route_does_not_allow_is_refused_with_403);
+    tcase_add_test(tc, idle_and_half_sent_connections_are_dropped_while_healthz_answers);
+    tcase_add_test(tc, connections_beyond_the_per_client_limit_are_refused);
     tcase_add_test(tc, every_answer_fits_the_contract);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
     TCase *units = tcase_create("units");
     tcase_add_test(units, the_cache_answers_only_under_the_same_stamp);
     tcase_add_test(units, leaked_internals_are_recognised);
+    tcase_add_test(units, csv_cells_beginning_like_a_formula_are_escaped);
+    tcase_add_test(units, the_per_client_connection_limit_is_configured_and_validated);
     tcase_add_test(units, base64url_round_trips_and_refuses_what_is_not_it);
     suite_add_tcase(s, units);
     return s;

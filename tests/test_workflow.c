@@ -5,16 +5,22 @@
  * its edge.
  */
 #include <check.h>
+#include <ftw.h>
+#include <openssl/evp.h>
 #include <iconv.h>
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "api/server.h"
 #include "domain/credit_code.h"
+#include "domain/permissions.h"
 #include "tests/testutil.h"
 
 #define ADMIN_PASSWORD "admin-password-for-tests"
@@ -1483,6 +1489,384 @@ START_TEST(lists_read_newest_first_on_request)
 }
 END_TEST
 
+/* ---- uploads, downloads and CSV cells (issue 7, point 7) ---- */
+
+/* A number from the database (as its owner), e.g. a count. */
+static long long sql_number(const char *sql)
+{
+    PGconn *pg = PQconnectdb(th_env("SHIFAN_TEST_WORKFLOW_ADMIN_URL"));
+    PGresult *res = PQexec(pg, sql);
+    ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1, "%s", PQerrorMessage(pg));
+    long long n = atoll(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    PQfinish(pg);
+    return n;
+}
+
+static long long files_seen;
+static int count_file(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)path, (void)st, (void)ftw;
+    files_seen += flag == FTW_F;
+    return 0;
+}
+
+/* Files under the server's data directory. */
+static long long data_files(void)
+{
+    files_seen = 0;
+    ck_assert_int_eq(nftw(data_dir, count_file, 16, FTW_PHYS), 0);
+    return files_seen;
+}
+
+static void sha256_hex(const void *data, size_t len, char out[65])
+{
+    unsigned char d[32];
+    unsigned int n = 0;
+    EVP_Digest(data, len, d, &n, EVP_sha256(), NULL);
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* POST of `len` bytes of `body` with Transfer-Encoding: chunked, in chunks of at most 1000
+ * bytes; the answer's status, or 0 if there was none. */
+static int post_chunked(int to_port, const char *path, const char *token, const char *body, size_t len)
+{
+    int fd = th_connect(to_port);
+    ck_assert_int_ge(fd, 0);
+    char head[2048];
+    int n = snprintf(head, sizeof head, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                     "Authorization: Bearer %s\r\nContent-Type: application/pdf\r\nTransfer-Encoding: chunked\r\n\r\n",
+                     path, token);
+    int ok = send(fd, head, (size_t)n, MSG_NOSIGNAL) == n;
+    for (size_t off = 0; ok && off < len; off += 1000) {
+        size_t part = len - off < 1000 ? len - off : 1000;
+        char size_line[16];
+        int m = snprintf(size_line, sizeof size_line, "%zx\r\n", part);
+        ok = send(fd, size_line, (size_t)m, MSG_NOSIGNAL) == m &&
+             send(fd, body + off, part, MSG_NOSIGNAL) == (ssize_t)part && send(fd, "\r\n", 2, MSG_NOSIGNAL) == 2;
+    }
+    if (ok)
+        (void)!send(fd, "0\r\n\r\n", 5, MSG_NOSIGNAL);
+    char answer[512];
+    ssize_t got = recv(fd, answer, sizeof answer - 1, 0);
+    close(fd);
+    int status = 0;
+    if (got > 0) {
+        answer[got] = '\0';
+        sscanf(answer, "HTTP/1.1 %d", &status);
+    }
+    return status;
+}
+
+START_TEST(uploads_whose_bytes_or_names_lie_are_refused_and_nothing_is_kept)
+{
+    long long a = new_application(SHENYANG, new_platform(SHENYANG, "沈阳上传检查平台", "210100", 880001));
+    static const char pdf[] = "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+    static const char png[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\1";
+    static const char jpeg[] = "\xFF\xD8\xFF\xE0\0\x10JFIF";
+    static const char text[] = "just some text, not a document\n";
+    static const struct {
+        const char *filename;   /* as it appears in the query string */
+        const char *body;
+        size_t len;
+        int status;
+    } cases[] = {
+        {"scan.png", pdf, sizeof pdf - 1, 415},          /* PDF bytes named .png */
+        {"scan.pdf", png, sizeof png - 1, 415},          /* PNG bytes named .pdf */
+        {"photo.png", jpeg, sizeof jpeg - 1, 415},
+        {"notes.pdf", text, sizeof text - 1, 415},       /* plain text named .pdf */
+        {"noextension", pdf, sizeof pdf - 1, 415},
+        {"empty.pdf", "", 0, 400},
+        {"../x.pdf", pdf, sizeof pdf - 1, 422},
+        {"..%2F..%2Fetc%2Fx.pdf", pdf, sizeof pdf - 1, 422},
+        {"dir%2Fx.pdf", pdf, sizeof pdf - 1, 422},
+        {"dir%5Cx.pdf", pdf, sizeof pdf - 1, 422},
+        {"x.pdf%00.png", pdf, sizeof pdf - 1, 422},      /* NUL: decoded, the name would end at it */
+        {"x.png%00.pdf", pdf, sizeof pdf - 1, 422},
+        {"a%00", pdf, sizeof pdf - 1, 422},
+        {"x.pdf&file%6Eame=y.pdf%00.png", pdf, sizeof pdf - 1, 422},   /* the key encoded, its value with a NUL */
+        {"%2E%2E", pdf, sizeof pdf - 1, 422},
+        {"x%0A.pdf", pdf, sizeof pdf - 1, 422},
+        {"", pdf, sizeof pdf - 1, 422},
+    };
+    char count_sql[128];
+    snprintf(count_sql, sizeof count_sql, "SELECT count(*) FROM materials WHERE application_id = %lld", a);
+    long long files = data_files();
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "/v1/applications/%lld/materials?kind=business_license&filename=%s", a,
+                 cases[i].filename);
+        th_response *r = th_request(port, "POST", path, tokens[SHENYANG], "application/pdf", cases[i].body,
+                                    cases[i].len, NULL);
+        ck_assert_msg(r->status == cases[i].status, "%s: expected %d, got %d %s", cases[i].filename, cases[i].status,
+                      r->status, r->body);
+        th_free(r);
+    }
+    ck_assert_int_eq(sql_number(count_sql), 0);
+    ck_assert_int_eq(data_files(), files);
+
+    /* over SHIFAN_MAX_UPLOAD_BYTES, on a second server with a small limit: exactly the limit
+     * is read, one byte more is 413 whether its length is declared or it comes chunked */
+    th_server small;
+    const char *env[] = {"SHIFAN_MAX_UPLOAD_BYTES=4096", "SHIFAN_THREADS=4", NULL};
+    ck_assert_int_eq(th_server_start(&small, th_env("SHIFAN_TEST_WORKFLOW_URL"), data_dir, env), 0);
+    char *big = malloc(4097);
+    memcpy(big, pdf, sizeof pdf - 1);
+    memset(big + sizeof pdf - 1, 'x', 4097 - (sizeof pdf - 1));
+    char path[160];
+    snprintf(path, sizeof path, "/v1/applications/%lld/materials?kind=audit_report&filename=big.pdf", a);
+    th_response *r = th_request(small.port, "POST", path, tokens[SHENYANG], "application/pdf", big, 4097, NULL);
+    ck_assert_msg(r->status == 413, "%d %s", r->status, r->body);
+    th_free(r);
+    ck_assert_int_eq(post_chunked(small.port, path, tokens[SHENYANG], big, 4097), 413);
+    ck_assert_int_eq(sql_number(count_sql), 0);
+    files = data_files();   /* the second server's log is a new file */
+    r = th_request(small.port, "POST", path, tokens[SHENYANG], "application/pdf", big, 4096, NULL);
+    ck_assert_msg(r->status == 201, "%d %s", r->status, r->body);
+    th_free(r);
+    ck_assert_int_eq(sql_number(count_sql), 1);
+    ck_assert_int_eq(data_files(), files);   /* materials live in the database only */
+    free(big);
+    ck_assert_int_eq(th_server_stop_reporting(&small), 0);
+}
+END_TEST
+
+START_TEST(a_download_is_byte_for_byte_what_was_uploaded)
+{
+    long long a = new_application(SHENYANG, new_platform(SHENYANG, "沈阳下载校验平台", "210100", 880002));
+    size_t len = 3000;
+    unsigned char *file = malloc(len);
+    memcpy(file, "\x89PNG\r\n\x1a\n", 8);
+    for (size_t i = 8; i < len; i++)
+        file[i] = (unsigned char)(rand() & 0xFF);   /* NULs and high bytes included */
+    char path[160], sha[65];
+    sha256_hex(file, len, sha);
+    snprintf(path, sizeof path, "/v1/applications/%lld/materials?kind=premises_proof&filename=%%E5%%9C%%BA%%E5%%9C%%B0.png", a);
+    th_response *r = th_request(port, "POST", path, tokens[SHENYANG], "image/png", (const char *)file, len, NULL);
+    ck_assert_msg(r->status == 201, "%d %s", r->status, r->body);
+    long long id = json_integer_value(json_object_get(r->json, "id"));
+    ck_assert_str_eq(str(r, "sha256"), sha);
+    ck_assert_str_eq(str(r, "content_type"), "image/png");
+    th_free(r);
+    char sql[128], stored[65];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM materials WHERE id = %lld AND sha256 = '%s'", id, sha);
+    ck_assert_int_eq(sql_number(sql), 1);
+    snprintf(stored, sizeof stored, "%s", sha);
+    snprintf(path, sizeof path, "/v1/materials/%lld/content", id);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_uint_eq(r->body_len, len);
+    char got[65], etag[80], expected_etag[80];
+    sha256_hex(r->body, r->body_len, got);
+    ck_assert_str_eq(got, stored);
+    ck_assert(memcmp(r->body, file, len) == 0);
+    snprintf(expected_etag, sizeof expected_etag, "\"%s\"", stored);
+    ck_assert_str_eq(th_header(r, "ETag", etag, sizeof etag), expected_etag);
+    th_free(r);
+    free(file);
+}
+END_TEST
+
+/* Cells a spreadsheet would run as formulas leave the CSV exports as text ('-prefixed), and
+ * the import takes such cells as plain text. */
+START_TEST(csv_cells_that_look_like_formulas_stay_text)
+{
+    static const char *const names[] = {"=HYPERLINK(1)平台", "+1+2平台", "-3平台", "@SUM(1)平台"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        new_application(SHENYANG, new_platform(SHENYANG, names[i], "210100", 880010 + (int)i));
+    char path[64];
+    snprintf(path, sizeof path, "/v1/rounds/%lld/summary.csv", round_id);
+    th_response *r = expect(SHENYANG, "GET", path, NULL, 200);
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char escaped[160], bare[160];
+        /* the platform's name and its operator's (new_platform: "<name>运营有限公司") */
+        snprintf(escaped, sizeof escaped, ",'%s,'%s运营有限公司,", names[i], names[i]);
+        snprintf(bare, sizeof bare, ",%s,", names[i]);
+        ck_assert_msg(strstr(r->body, escaped) != NULL, "%s is not escaped in:\n%s", names[i], r->body);
+        ck_assert_ptr_null(strstr(r->body, bare));
+    }
+    th_free(r);
+
+    char code[19], csv[1024];
+    credit_code(code, 880020);
+    snprintf(csv, sizeof csv, "name,region_code,functions,operator_name,credit_code,established_on,address\r\n"
+                              "=SUM(1)导入平台,210100,training,@导入运营有限公司,%s,2016-05-01,-沈阳市\r\n", code);
+    r = import(SHENYANG, "", "text/csv", csv, strlen(csv), NULL);
+    ck_assert_msg(r->status == 201, "%s", r->body);
+    long long id = json_integer_value(json_array_get(json_object_get(r->json, "ids"), 0));
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/platforms/%lld", id);
+    r = expect(SHENYANG, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "name"), "=SUM(1)导入平台");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "operator"), "name")), "@导入运营有限公司");
+    th_free(r);
+}
+END_TEST
+
+/* ---- another party's objects do not exist for it (issue 7, point 4, second half) ---- */
+
+/* A fingerprint of every table a scoped route could change. */
+static char *scoped_tables_fingerprint(void)
+{
+    static const char *const tables[] = {"platforms", "applications", "materials", "rounds", "objections", "awards",
+                                         "assessments", "annual_summaries", "attachments", "api_tokens",
+                                         "publicity_notices", "audit_events"};
+    char sql[2048] = "SELECT ''";
+    size_t n = strlen(sql);
+    for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
+        n += (size_t)snprintf(sql + n, sizeof sql - n,
+                              " || coalesce((SELECT md5(string_agg(md5(t::text), '' ORDER BY md5(t::text))) FROM %s t), '-')",
+                              tables[i]);
+    PGconn *pg = PQconnectdb(th_env("SHIFAN_TEST_WORKFLOW_ADMIN_URL"));
+    PGresult *res = PQexec(pg, sql);
+    ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s", PQerrorMessage(pg));
+    char *out = strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    PQfinish(pg);
+    return out;
+}
+
+static const char *role_of(int party)
+{
+    switch (party) {
+    case PROVINCE: return "province";
+    case SHENYANG: case DALIAN: return "city";
+    case ASSOCIATION: return "association";
+    case SUPERVISOR: return "supervisor";
+    default: return "assessor";
+    }
+}
+
+/* A body each write would accept from the object's owner, so that what answers is the scope
+ * check, not the validation. */
+static const char *valid_body(const char *method, const char *pattern)
+{
+    static const struct {
+        const char *method, *pattern, *body;
+    } bodies[] = {
+        {"PATCH", "/v1/platforms/:id", "{\"name\":\"改名的平台\"}"},
+        {"PUT", "/v1/applications/:id/report", NULL},          /* REPORT */
+        {"PUT", "/v1/applications/:id/recommendation", NULL},  /* FORM */
+        {"POST", "/v1/applications/:id/review", "{\"decision\":\"approve\"}"},
+        {"POST", "/v1/objections/:id/resolve", "{\"upheld\":false,\"resolution\":\"不成立\"}"},
+        {"POST", "/v1/awards/:id/revoke", "{\"reason\":\"violation\",\"detail\":\"违规收费\"}"},
+        {"POST", "/v1/assessments/:id/result", "{\"score\":80,\"passed\":true,\"summary\":\"合格\"}"},
+    };
+    if (strcmp(pattern, "/v1/applications/:id/report") == 0 && strcmp(method, "PUT") == 0)
+        return REPORT;
+    if (strcmp(pattern, "/v1/applications/:id/recommendation") == 0 && strcmp(method, "PUT") == 0)
+        return FORM;
+    for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++)
+        if (strcmp(bodies[i].method, method) == 0 && strcmp(bodies[i].pattern, pattern) == 0)
+            return bodies[i].body;
+    return NULL;
+}
+
+START_TEST(another_partys_objects_answer_404_on_every_route)
+{
+    /* objects of one city, of the association, of one assessor */
+    long long sy_platform = new_platform(SHENYANG, "沈阳范围检查平台", "210100", 880101);
+    long long sy_app = new_application(SHENYANG, sy_platform);
+    upload(SHENYANG, sy_app, "business_license", 201);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT max(id) FROM materials WHERE application_id = %lld", sy_app);
+    long long sy_material = sql_number(sql);
+    long long as_platform = new_platform(ASSOCIATION, "协会范围检查平台", "210100", 880102);
+    long long as_app = new_application(ASSOCIATION, as_platform);
+    long long sy_round = sql_number("SELECT coalesce(max(id), 0) FROM rounds WHERE level = 'city' AND region_code = '210100'");
+    if (sy_round == 0)
+        sy_round = expect_id(SHENYANG, "POST", "/v1/rounds", "{\"year\":2026,\"level\":\"city\",\"title\":\"沈阳市级认定\","
+                             "\"opens_on\":\"2026-01-05\",\"closes_on\":\"2026-12-31\"}", 201);
+    long long dl_award = dalian_award("大连范围检查平台", 880103);
+    char body[256];
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2026-12-31\"}", dl_award,
+             assessor_org[ASSESSOR_A]);
+    long long assessment = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2026,\"summary\":\"2026年度工作总结\"}", dl_award);
+    long long dl_summary = expect_id(DALIAN, "POST", "/v1/annual-summaries", body, 201);
+    long long objection = sql_number("SELECT coalesce(min(o.id), 0) FROM objections o JOIN applications a ON a.id = o.application_id"
+                                     " JOIN rounds r ON r.id = a.round_id WHERE r.level = 'province' AND o.status = 'open'");
+    ck_assert_msg(objection > 0, "the run has no open objection of the province's round to try");
+    snprintf(body, sizeof body, "{\"name\":\"沈阳脚本\",\"scopes\":[\"read\"],\"expires_in_days\":30}");
+    th_response *t = expect(SHENYANG, "POST", "/v1/api-tokens", body, 201);
+    long long sy_token = json_integer_value(json_object_get(t->json, "id"));
+    th_free(t);
+
+    /* each route prefix with an :id, the object, and the parties it must not exist for */
+    static const int NONE = -1;
+    const struct {
+        const char *prefix;
+        long long id;
+        int others[6];
+    } cases[] = {
+        {"/v1/api-tokens/:id", sy_token, {DALIAN, ASSOCIATION, PROVINCE, SUPERVISOR, ASSESSOR_B, NONE}},
+        {"/v1/rounds/:id", sy_round, {DALIAN, ASSOCIATION, NONE}},
+        {"/v1/platforms/:id", sy_platform, {DALIAN, ASSOCIATION, NONE}},
+        {"/v1/platforms/:id", as_platform, {DALIAN, NONE}},
+        {"/v1/applications/:id", sy_app, {DALIAN, ASSOCIATION, NONE}},
+        {"/v1/applications/:id", as_app, {SHENYANG, DALIAN, NONE}},
+        {"/v1/materials/:id", sy_material, {DALIAN, ASSOCIATION, NONE}},
+        {"/v1/objections/:id", objection, {SHENYANG, DALIAN, NONE}},
+        {"/v1/awards/:id", dl_award, {SHENYANG, ASSOCIATION, NONE}},
+        {"/v1/assessments/:id", assessment, {ASSESSOR_B, NONE}},
+        {"/v1/annual-summaries/:id", dl_summary, {SHENYANG, NONE}},
+    };
+    /* routes with a path variable that no party owns, and why */
+    static const char *const unowned[] = {
+        "/v1/organizations/:id",      /* read by the province and the supervisor only, who see all */
+        "/v1/calendar/:year",         /* a year, the same for everyone */
+        "/v1/publicity-notices/:id",  /* public: the same notice is at /v1/public/publicity-notices/:id */
+    };
+    char *before = scoped_tables_fingerprint();
+    int checked = 0;
+    for (size_t r = 0; sf_routes[r].method != NULL; r++) {
+        const sf_route *rt = &sf_routes[r];
+        if (rt->access != SF_TOKEN || strchr(rt->path, ':') == NULL)
+            continue;
+        int owned = 0, exempt = 0;
+        for (size_t u = 0; u < sizeof unowned / sizeof *unowned; u++)
+            exempt |= strncmp(rt->path, unowned[u], strlen(unowned[u])) == 0;
+        for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+            size_t plen = strlen(cases[c].prefix);
+            if (strncmp(rt->path, cases[c].prefix, plen) != 0 || (rt->path[plen] != '\0' && rt->path[plen] != '/'))
+                continue;
+            owned = 1;
+            char id[24], path[256];
+            snprintf(id, sizeof id, "%lld", cases[c].id);
+            snprintf(path, sizeof path, "%.*s%s%s%s", (int)(strstr(rt->path, ":id") - rt->path), rt->path, id,
+                     strstr(rt->path, ":id") + 3,
+                     !rt->upload ? "" : strstr(rt->path, "/materials") ? "?kind=business_license&filename=x.pdf"
+                                                                      : "?filename=x.pdf");
+            for (int k = 0; cases[c].others[k] != NONE; k++) {
+                int party = cases[c].others[k];
+                if (!sf_role_may(sf_role_parse(role_of(party)), (sf_action)rt->action))
+                    continue;   /* 403 for the role: the other half of point 4 (test_http.c) */
+                th_response *res;
+                if (rt->upload) {
+                    const char pdf[] = "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+                    res = th_request(port, rt->method, path, tokens[party], "application/pdf", pdf, sizeof pdf - 1, NULL);
+                } else {
+                    const char *json = valid_body(rt->method, rt->path);
+                    int has_body = strcmp(rt->method, "GET") != 0 && strcmp(rt->method, "DELETE") != 0;
+                    res = req(party, rt->method, path, has_body ? (json ? json : "{}") : NULL);
+                }
+                ck_assert_msg(res != NULL && res->status == 404, "%s %s as %s's %s: expected 404, got %d: %s", rt->method,
+                              path, role_of(party), rt->path, res ? res->status : 0, res ? res->body : "");
+                th_free(res);
+                checked++;
+            }
+        }
+        ck_assert_msg(owned || exempt, "%s %s has a path variable and no case here: add its owner and the parties "
+                      "it must not exist for", rt->method, rt->path);
+    }
+    char *after = scoped_tables_fingerprint();
+    ck_assert_msg(strcmp(before, after) == 0, "a refused request changed something");
+    free(before);
+    free(after);
+    ck_assert_int_ge(checked, 40);
+}
+END_TEST
+
 START_TEST(every_answer_fits_the_contract)
 {
     ck_assert_uint_eq(th_contract_misfits(), 0);
@@ -1705,6 +2089,10 @@ static Suite *workflow_suite(void)
     tcase_add_test(tc, csv_imports_in_utf8_and_gb18030);
     tcase_add_test(tc, ten_thousand_rows_import_in_one_request);
     tcase_add_test(tc, lists_read_newest_first_on_request);
+    tcase_add_test(tc, uploads_whose_bytes_or_names_lie_are_refused_and_nothing_is_kept);
+    tcase_add_test(tc, a_download_is_byte_for_byte_what_was_uploaded);
+    tcase_add_test(tc, csv_cells_that_look_like_formulas_stay_text);
+    tcase_add_test(tc, another_partys_objects_answer_404_on_every_route);
     tcase_add_test(tc, every_answer_fits_the_contract);
     tcase_add_test(tc, fields_nobody_may_set_are_refused_and_the_public_sees_an_allow_list);
     tcase_add_test(tc, the_public_registry_cache_never_hides_a_change);
