@@ -11,7 +11,7 @@
  * (CMakeLists.txt) for malloc, calloc, realloc, strdup and free: it redirects the calls made
  * from the statically linked objects of shifan (and of this file) and none made inside shared
  * libraries. Jansson allocates through shifan's own malloc (sf_json_watch_allocations, as in
- * api/main.c), so its allocations, Ulfius's and libjwt's JSON included, fail in turn too.
+ * api/main.c), so its allocations, Ulfius's JSON included, fail in turn too.
  * libmicrohttpd, Ulfius (orcania), libpq, OpenSSL and libjwt's own mallocs are not failed:
  * they are not shifan's code, and their behaviour out of memory is not this test's subject.
  *
