@@ -295,7 +295,8 @@ static int signature_matches(const sf_auth *auth, const char *token)
 }
 
 /* Read here rather than by libjwt: libjwt 1.10 says EINVAL alike for a bad token and for
- * running out of memory, and has been seen to return a token without its claims then. */
+ * running out of memory, and when Jansson ran out inside jwt_decode it was seen to succeed
+ * with part of the token unread (a valid token then answered 401). */
 sf_status sf_auth_verify(sf_auth *auth, const char *token, long long now, sf_caller *caller,
                          long long *expires_at)
 {

@@ -74,6 +74,7 @@ static void *live[TABLE_SIZE];   /* blocks allocated while recording and not yet
 static long live_count;
 static int table_full;
 static int trace;
+static FILE *report;             /* this test's messages; the server's log goes to a file */
 
 static size_t slot_of(const void *p)
 {
@@ -117,8 +118,8 @@ static int allow(void)
             failed++;
             if (trace) {   /* ALLOC_TRACE=1: where each refused allocation was asked for */
                 void *frames[32];
-                fprintf(stderr, "alloc: refusing allocation %ld:\n", counted);
-                backtrace_symbols_fd(frames, backtrace(frames, 32), 2);
+                fprintf(report, "alloc: refusing allocation %ld:\n", counted);
+                backtrace_symbols_fd(frames, backtrace(frames, 32), fileno(report));
             }
         }
     }
@@ -238,7 +239,7 @@ static void start_server(void)
     PQclear(PQexec(admin, "DROP DATABASE IF EXISTS shifan_alloc"));
     PGresult *res = PQexec(admin, "CREATE DATABASE shifan_alloc OWNER shifan");
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        fprintf(stderr, "cannot create shifan_alloc: %s", PQerrorMessage(admin));
+        fprintf(report, "cannot create shifan_alloc: %s", PQerrorMessage(admin));
         exit(1);
     }
     PQclear(res);
@@ -253,6 +254,13 @@ static void start_server(void)
     set_env("SHIFAN_POOL_SIZE", "1");     /* one connection, opened before any recording */
     set_env("SHIFAN_PUBLIC_CACHE_BYTES", "0");
     set_env("SHIFAN_ADMIN_PASSWORD", ADMIN_PASSWORD);
+
+    /* the server logs every request on stderr: into a file, as the other suites keep it */
+    char log_path[600];
+    snprintf(log_path, sizeof log_path, "%s/shifan.log", dir);
+    if (freopen(log_path, "w", stderr) == NULL)
+        exit(1);
+    fprintf(report, "alloc: the in-process server logs to %s (and so do the sanitizers while it runs)\n", log_path);
 
     char message[512];
     unsigned char salt[SF_PASSWORD_SALT_LEN];
@@ -270,7 +278,7 @@ static void start_server(void)
         sf_migrate(app.pool, message, sizeof message) != SF_OK || sf_random_bytes(salt, sizeof salt) != 0 ||
         sf_password_hash(ADMIN_PASSWORD, salt, hash) != 0 || sf_user_bootstrap_admin(app.pool, hash, &created) != SF_OK ||
         sf_server_start(&app, &instance) != 0) {
-        fprintf(stderr, "the in-process server did not start\n");
+        fprintf(report, "the in-process server did not start; see %s\n", log_path);
         exit(1);
     }
 }
@@ -293,7 +301,7 @@ static void seed(void)
              "psql '%s' -q -v ON_ERROR_STOP=1 -v platforms=40 -v audit_events=10 -f '%s/bench/seed.sql' "
              ">/dev/null 2>&1", config.database_url, SHIFAN_SOURCE_DIR);
     if (system(command) != 0) {
-        fprintf(stderr, "bench/seed.sql failed: %s\n", command);
+        fprintf(report, "bench/seed.sql failed: %s\n", command);
         exit(1);
     }
 }
@@ -460,7 +468,7 @@ static long run_once(request *q, long k, int rest)
         snprintf(why, sizeof why, "%ld blocks left behind (%ld refused, answer %d)", left, f, r.status);
     if (why[0] != '\0') {
         if (problems++ < 40)
-            fprintf(stderr, "alloc: %s, allocation %ld%s of %ld failing: %s\n", q->name, k, rest ? " onwards" : "",
+            fprintf(report, "alloc: %s, allocation %ld%s of %ld failing: %s\n", q->name, k, rest ? " onwards" : "",
                     n, why);
     }
     return n;
@@ -482,7 +490,7 @@ static void fail_each(request *q, int both_modes)
         if (both_modes)
             run_once(q, k, 1);
     }
-    fprintf(stderr, "alloc: %s: %ld allocations, each failed%s\n", q->name, n, both_modes ? " (alone and onwards)" : "");
+    fprintf(report, "alloc: %s: %ld allocations, each failed%s\n", q->name, n, both_modes ? " (alone and onwards)" : "");
     /* and the server still answers normally */
     run_once(q, 0, 0);
     ck_assert_msg(problems == 0, "%s: %ld runs went wrong (the first ones are above)", q->name, problems);
@@ -495,7 +503,7 @@ static void setup(void)
     th_response *r = th_json(config.port, "POST", "/v1/auth/token", NULL,
                              "{\"username\":\"admin\",\"password\":\"" ADMIN_PASSWORD "\"}");
     if (r == NULL || r->status != 200) {
-        fprintf(stderr, "the admin cannot log in\n");
+        fprintf(report, "the admin cannot log in\n");
         exit(1);
     }
     snprintf(admin_token, sizeof admin_token, "%s", json_string_value(json_object_get(r->json, "access_token")));
@@ -503,7 +511,7 @@ static void setup(void)
     r = th_json(config.port, "GET", "/v1/public/platforms?limit=2", NULL, NULL);
     if (r == NULL || r->status != 200 || json_array_size(json_object_get(r->json, "items")) != 2 ||
         !json_is_string(json_object_get(r->json, "next_page_token"))) {
-        fprintf(stderr, "the registry is not seeded\n");
+        fprintf(report, "the registry is not seeded\n");
         exit(1);
     }
     registry_id = json_integer_value(json_object_get(json_array_get(json_object_get(r->json, "items"), 0), "id"));
@@ -598,6 +606,10 @@ END_TEST
 
 int main(void)
 {
+    report = fdopen(dup(STDERR_FILENO), "w");
+    if (report == NULL)
+        return 1;
+    setvbuf(report, NULL, _IONBF, 0);
     trace = getenv("ALLOC_TRACE") != NULL;
     sf_json_watch_allocations();   /* as api/main.c: Jansson allocates through shifan's malloc */
     start_server();
@@ -625,5 +637,6 @@ int main(void)
     int failures = srunner_ntests_failed(sr);
     srunner_free(sr);
     stop_server();
+    dup2(fileno(report), STDERR_FILENO);   /* LeakSanitizer reports at exit, where it can be seen */
     return failures == 0 ? 0 : 1;
 }
