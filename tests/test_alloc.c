@@ -220,6 +220,7 @@ static sf_app app;
 static struct _u_instance instance;
 static char admin_token[2048];
 static long long registry_id;       /* a registry entry (an awarded platform) */
+static long long application_id;    /* an application of the seed */
 static char second_page[256];       /* the page token of the registry list's second page */
 static int serial = 5000000;        /* for new platforms' credit codes and names */
 
@@ -416,12 +417,33 @@ static void new_import_body(request *q)
              s1, s1, a, s2, s2, b);
 }
 
+/* The same two rows as a JSON array. */
+static void new_json_import_body(request *q)
+{
+    char a[19], b[19];
+    int s1 = ++serial, s2 = ++serial;
+    snprintf(a, sizeof a, "91210100MA%07d", s1 % 10000000);
+    a[17] = sf_credit_code_check_char(a);
+    a[18] = '\0';
+    snprintf(b, sizeof b, "91210100MA%07d", s2 % 10000000);
+    b[17] = sf_credit_code_check_char(b);
+    b[18] = '\0';
+    snprintf(q->body, sizeof q->body,
+             "[{\"name\":\"导入测试平台%d\",\"region_code\":\"210100\",\"functions\":[\"training\"],"
+             "\"operator\":{\"name\":\"导入测试公司%d\",\"credit_code\":\"%s\",\"established_on\":\"2015-03-01\"}},"
+             "{\"name\":\"导入测试平台%d\",\"region_code\":\"210100\",\"functions\":[\"training\",\"financing\"],"
+             "\"operator\":{\"name\":\"导入测试公司%d\",\"credit_code\":\"%s\",\"address\":\"沈阳市皇姑区\"}}]",
+             s1, s1, a, s2, s2, b);
+}
+
 static void refresh(request *q)
 {
     if (strcmp(q->path, "/v1/platforms") == 0 && q->expected == 201)
         new_platform_body(q);
-    else if (strcmp(q->path, "/v1/imports/platforms") == 0)
+    else if (strcmp(q->path, "/v1/imports/platforms") == 0 && strcmp(q->content_type, "text/csv") == 0)
         new_import_body(q);
+    else if (strcmp(q->path, "/v1/imports/platforms") == 0)
+        new_json_import_body(q);
 }
 
 /* Whether a reply is the request's own answer or a well-formed 500 problem. */
@@ -517,6 +539,13 @@ static void setup(void)
     registry_id = json_integer_value(json_object_get(json_array_get(json_object_get(r->json, "items"), 0), "id"));
     snprintf(second_page, sizeof second_page, "%s", json_string_value(json_object_get(r->json, "next_page_token")));
     th_free(r);
+    r = th_json(config.port, "GET", "/v1/applications?limit=1", admin_token, NULL);
+    application_id = r ? json_integer_value(json_object_get(json_array_get(json_object_get(r->json, "items"), 0), "id")) : 0;
+    th_free(r);
+    if (application_id <= 0) {
+        fprintf(report, "the seed has no application\n");
+        exit(1);
+    }
 }
 
 START_TEST(validation_failure)
@@ -561,6 +590,22 @@ END_TEST
 START_TEST(csv_import)
 {
     request q = {"POST /v1/imports/platforms (CSV)", "POST", "/v1/imports/platforms", admin_token, "text/csv", "", 201};
+    fail_each(&q, 1);
+}
+END_TEST
+
+START_TEST(json_import)
+{
+    request q = {"POST /v1/imports/platforms (JSON)", "POST", "/v1/imports/platforms", admin_token, "application/json",
+                 "", 201};
+    fail_each(&q, 1);
+}
+END_TEST
+
+START_TEST(application_detail)
+{
+    request q = {"GET /v1/applications/:id (as the province)", "GET", "", admin_token, NULL, "", 200};
+    snprintf(q.path, sizeof q.path, "/v1/applications/%lld", application_id);
     fail_each(&q, 1);
 }
 END_TEST
@@ -627,6 +672,8 @@ int main(void)
     ADD(platform_list);
     ADD(platform_create);
     ADD(csv_import);
+    ADD(json_import);
+    ADD(application_detail);
     ADD(login);
     ADD(public_cache);
 #undef ADD
