@@ -1,5 +1,5 @@
 # The two commands of the README. Each installs the Debian packages it lacks first.
-.PHONY: run test test-asan build deps clean
+.PHONY: run test test-asan build deps clean soak
 
 deps:
 	@bash scripts/deps.sh
@@ -16,6 +16,10 @@ test:
 	@scripts/lint-openapi.sh
 	@scripts/test.sh
 	@SHIFAN_SANITIZE=1 scripts/test.sh
+
+# 10 minutes of a steady mixed load on a Release build; fails on any error or memory growth
+soak:
+	@bench/soak
 
 clean:
 	rm -rf build build-asan

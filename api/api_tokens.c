@@ -72,7 +72,7 @@ void sf_post_api_token(sf_ctx *ctx)
     char *doc = NULL;
     sf_status status = sf_api_token_create(ctx->app->pool, &actor, name, literal, (int)days, hash, prefix, &doc, &e);
     json_decref(body);
-    json_t *json = status == SF_OK ? json_loads(doc, 0, NULL) : NULL;
+    json_t *json = status == SF_OK ? sf_json_loads(doc) : NULL;
     free(doc);
     if (json == NULL) {
         memset(token, 0, sizeof token);

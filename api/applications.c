@@ -31,8 +31,8 @@ static int evaluate(const sf_app_snapshot *s, sf_eligibility *verdict, const cha
         sf_errors_add(errors, "report", "the application report (Annex 2) is not filled");
         return -1;
     }
-    json_t *report = json_loads(s->report_json, 0, NULL);
-    json_t *tj = s->thresholds_json ? json_loads(s->thresholds_json, 0, NULL) : NULL;
+    json_t *report = sf_json_loads(s->report_json);
+    json_t *tj = s->thresholds_json ? sf_json_loads(s->thresholds_json) : NULL;
     sf_report_facts facts;
     sf_thresholds t;
     sf_errors ignored;
@@ -138,14 +138,14 @@ static void put_form(sf_ctx *ctx, const char *which)
         json_decref(body);
         return;
     }
-    char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12));
+    char *text = sf_json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12));
     json_decref(body);
     /* If-Match names the application's ETag as last read (GET /v1/applications/{id}) */
     int expected = 0, stale = 0;
     if (sf_header(ctx, "If-Match") != NULL && id > 0) {
         char *current = NULL;
         sf_status st = sf_application_get(ctx->app->pool, &ctx->caller, id, &current);
-        json_t *cur = st == SF_OK ? json_loads(current, 0, NULL) : NULL;
+        json_t *cur = st == SF_OK ? sf_json_loads(current) : NULL;
         free(current);
         char etag[40];
         if (cur == NULL || sf_etag(cur, etag) != 0) {

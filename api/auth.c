@@ -7,7 +7,9 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <jwt.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <semaphore.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include "api/base64url.h"
+#include "api/json_input.h"
 
 #define KEY_MIN 32
 #define KEY_MAX 4096
@@ -78,6 +81,27 @@ static int generate_key(const char *dir, const char *path)
     return 0;
 }
 
+/* The digest of an HMAC algorithm (the only kind shifan signs with); NULL for any other. */
+static const EVP_MD *hmac_digest(jwt_alg_t alg)
+{
+    switch (alg) {
+    case JWT_ALG_HS256: return EVP_sha256();
+    case JWT_ALG_HS384: return EVP_sha384();
+    case JWT_ALG_HS512: return EVP_sha512();
+    default: return NULL;
+    }
+}
+
+/* The signature of `input` under the key; its length, or 0 if it could not be computed. */
+static unsigned sign(const sf_auth *auth, const char *input, size_t len, unsigned char mac[EVP_MAX_MD_SIZE])
+{
+    unsigned mac_len = 0;
+    if (HMAC(hmac_digest(auth->alg), auth->key, (int)auth->key_len, (const unsigned char *)input, len, mac,
+             &mac_len) == NULL)
+        return 0;
+    return mac_len;
+}
+
 sf_auth *sf_auth_create(const sf_config *config)
 {
     sf_auth *auth = calloc(1, sizeof *auth);
@@ -106,7 +130,7 @@ sf_auth *sf_auth_create(const sf_config *config)
     auth->audience = strdup(config->jwt_audience);
     auth->ttl_s = config->token_ttl_s;
     sem_init(&auth->hashing, 0, (unsigned)config->hash_concurrency);
-    if (auth->alg == JWT_ALG_INVAL || auth->alg == JWT_ALG_NONE || !auth->issuer || !auth->audience) {
+    if (hmac_digest(auth->alg) == NULL || !auth->issuer || !auth->audience) {
         sf_auth_destroy(auth);
         return NULL;
     }
@@ -135,43 +159,58 @@ static void new_uuid(char out[37])
              b[13], b[14], b[15]);
 }
 
+/* The base64url of `value`'s compact JSON text appended at `out`; the new end, or NULL. */
+static char *append_json(char *out, const char *end, json_t *value)
+{
+    char *text = value ? sf_json_dumps(value, JSON_COMPACT) : NULL;
+    json_decref(value);
+    if (text == NULL)
+        return NULL;
+    size_t len = strlen(text);
+    char *next = NULL;
+    if ((size_t)(end - out) > 4 * ((len + 2) / 3) + 1)
+        next = out + sf_base64url_encode((const unsigned char *)text, len, out);
+    free(text);
+    return next;
+}
+
+/* Issued here rather than by libjwt: libjwt 1.10's jwt_encode_str does not check what
+ * Jansson returns, and dereferences NULL when memory runs out. */
 int sf_auth_issue(sf_auth *auth, sf_caller *caller, long long now, char **token, long long *expires_at)
 {
-    jwt_t *jwt = NULL;
     char sub[24];
-    int rc = -1;
     *token = NULL;
     new_uuid(caller->jti);
     snprintf(sub, sizeof sub, "%lld", (long long)caller->user_id);
     *expires_at = now + auth->ttl_s;
-    if (jwt_new(&jwt) != 0)
+    size_t cap = 4096;
+    char *text = malloc(cap);
+    if (text == NULL)
         return -1;
-    if (jwt_set_alg(jwt, auth->alg, auth->key, (int)auth->key_len) == 0 &&
-        jwt_add_grant(jwt, "iss", auth->issuer) == 0 && jwt_add_grant(jwt, "aud", auth->audience) == 0 &&
-        jwt_add_grant(jwt, "sub", sub) == 0 && jwt_add_grant_int(jwt, "org", (long)caller->org_id) == 0 &&
-        jwt_add_grant(jwt, "role", sf_role_name(caller->role)) == 0 &&
-        jwt_add_grant(jwt, "region", caller->region_code) == 0 &&
-        jwt_add_grant_int(jwt, "iat", (long)now) == 0 && jwt_add_grant_int(jwt, "exp", (long)*expires_at) == 0 &&
-        jwt_add_grant(jwt, "jti", caller->jti) == 0) {
-        *token = jwt_encode_str(jwt);
-        rc = *token != NULL ? 0 : -1;
+    char *end = append_json(text, text + cap, json_pack("{s:s, s:s}", "alg", jwt_alg_str(auth->alg), "typ", "JWT"));
+    if (end != NULL) {
+        *end++ = '.';
+        end = append_json(end, text + cap,
+                          json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:s}", "iss", auth->issuer, "aud",
+                                    auth->audience, "sub", sub, "org", (json_int_t)caller->org_id, "role",
+                                    sf_role_name(caller->role), "region", caller->region_code, "iat",
+                                    (json_int_t)now, "exp", (json_int_t)*expires_at, "jti", caller->jti));
     }
-    jwt_free(jwt);
-    return rc;
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned mac_len = end != NULL ? sign(auth, text, (size_t)(end - text), mac) : 0;
+    if (mac_len == 0 || (size_t)(text + cap - end) < 2 + 4 * ((mac_len + 2) / 3)) {
+        free(text);
+        return -1;
+    }
+    *end++ = '.';
+    sf_base64url_encode(mac, mac_len, end);
+    *token = text;
+    return 0;
 }
 
 void sf_auth_free_token(char *token)
 {
-    free(token); /* libjwt 1.10 allocates with malloc and has no jwt_free_str */
-}
-
-/* An integer claim; -1 if absent or not an integer. */
-static long long int_claim(jwt_t *jwt, const char *name, int *present)
-{
-    errno = 0;
-    long v = jwt_get_grant_int(jwt, name);
-    *present = errno == 0;
-    return v;
+    free(token);
 }
 
 static int is_uuid(const char *s)
@@ -195,12 +234,17 @@ static int is_decimal_id(const char *s)
 }
 
 /* Decodes one base64url segment of a token into a JSON object, refusing duplicate keys
- * (libjwt reads header and payload with the last duplicate winning). NULL if it is not one. */
-static json_t *segment_object(const char *seg, size_t len)
+ * (libjwt reads header and payload with the last duplicate winning). NULL if it is not one,
+ * or (with *no_memory set) if memory ran out. */
+static json_t *segment_object(const char *seg, size_t len, int *no_memory)
 {
     unsigned char raw[3100];
+    int out_of_memory = 0;
     long n = sf_base64url_decode(seg, len, raw, sizeof raw);
-    json_t *obj = n > 0 ? json_loadb((const char *)raw, (size_t)n, JSON_REJECT_DUPLICATES, NULL) : NULL;
+    json_t *obj = n > 0 ? sf_json_loadb((const char *)raw, (size_t)n, JSON_REJECT_DUPLICATES, NULL, &out_of_memory)
+                        : NULL;
+    if (out_of_memory)
+        *no_memory = 1;
     if (!json_is_object(obj)) {
         json_decref(obj);
         return NULL;
@@ -208,17 +252,18 @@ static json_t *segment_object(const char *seg, size_t len)
     return obj;
 }
 
-/* RFC 8725: the token's own text, before libjwt reads it. The header is a JSON object with
- * no duplicate key whose "alg" is exactly the configured algorithm's name (libjwt compares
- * names without case); the payload is an object with no duplicate key whose time claims
- * are integers when present (libjwt reads a string or null there as 0). */
-static int token_shape_is_strict(const sf_auth *auth, const char *token)
+/* RFC 8725: the token's own text. The header is a JSON object with no duplicate key whose
+ * "alg" is exactly the configured algorithm's name; the payload is an object with no
+ * duplicate key whose time claims are integers when present. Returns the payload (the
+ * caller's to json_decref), or NULL, with *no_memory set when memory ran out before the text
+ * could be judged. */
+static json_t *strict_payload(const sf_auth *auth, const char *token, int *no_memory)
 {
     const char *dot1 = strchr(token, '.'), *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
     if (dot1 == NULL || dot2 == NULL || strchr(dot2 + 1, '.') != NULL)
-        return 0;
-    json_t *header = segment_object(token, (size_t)(dot1 - token));
-    json_t *payload = segment_object(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+        return NULL;
+    json_t *header = segment_object(token, (size_t)(dot1 - token), no_memory);
+    json_t *payload = segment_object(dot1 + 1, (size_t)(dot2 - dot1 - 1), no_memory);
     const char *alg = json_string_value(json_object_get(header, "alg"));
     int ok = header != NULL && payload != NULL && alg != NULL && strcmp(alg, jwt_alg_str(auth->alg)) == 0;
     static const char *const times[] = {"exp", "iat", "nbf", "org"};
@@ -227,49 +272,71 @@ static int token_shape_is_strict(const sf_auth *auth, const char *token)
         ok = v == NULL || json_is_integer(v);
     }
     json_decref(header);
-    json_decref(payload);
-    return ok;
+    if (!ok) {
+        json_decref(payload);
+        return NULL;
+    }
+    return payload;
 }
 
+/* Whether the token's signature is the key's over its first two segments, compared as text
+ * (so a signature with other trailing bits, which decodes alike, is refused); -1 if it could
+ * not be computed. */
+static int signature_matches(const sf_auth *auth, const char *token)
+{
+    const char *dot2 = strrchr(token, '.');
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    char expected[4 * (EVP_MAX_MD_SIZE + 2) / 3 + 2];
+    unsigned mac_len = sign(auth, token, (size_t)(dot2 - token), mac);
+    if (mac_len == 0)
+        return -1;
+    size_t n = sf_base64url_encode(mac, mac_len, expected);
+    return strlen(dot2 + 1) == n && CRYPTO_memcmp(dot2 + 1, expected, n) == 0;
+}
+
+/* Read here rather than by libjwt: libjwt 1.10 says EINVAL alike for a bad token and for
+ * running out of memory, and when Jansson ran out inside jwt_decode it was seen to succeed
+ * with part of the token unread (a valid token then answered 401). */
 sf_status sf_auth_verify(sf_auth *auth, const char *token, long long now, sf_caller *caller,
                          long long *expires_at)
 {
-    jwt_t *jwt = NULL;
+    int no_memory = 0;
+    if (token == NULL || strlen(token) > 4096)
+        return SF_INVALID;
+    json_t *payload = strict_payload(auth, token, &no_memory);
+    if (payload == NULL)
+        return no_memory ? SF_INTERNAL : SF_INVALID;
     sf_status status = SF_INVALID;
-    if (token == NULL || strlen(token) > 4096 || !token_shape_is_strict(auth, token))
-        return SF_INVALID;
-    /* Always with the key: libjwt accepts an unsigned "none" token when given no key. */
-    if (jwt_decode(&jwt, token, auth->key, (int)auth->key_len) != 0 || jwt == NULL)
-        return SF_INVALID;
-    if (jwt_get_alg(jwt) != auth->alg)
+    int signed_by_us = signature_matches(auth, token);
+    if (signed_by_us != 1) {
+        status = signed_by_us < 0 ? SF_INTERNAL : SF_INVALID;
         goto out;
-    int has_exp, has_iat, has_nbf, has_org;
-    long long exp = int_claim(jwt, "exp", &has_exp);
-    long long iat = int_claim(jwt, "iat", &has_iat);
-    long long nbf = int_claim(jwt, "nbf", &has_nbf);
-    long long org = int_claim(jwt, "org", &has_org);
-    if (!has_exp || now >= exp || !has_iat || iat > now + LEEWAY_S || (has_nbf && nbf > now + LEEWAY_S))
+    }
+    json_t *exp = json_object_get(payload, "exp"), *iat = json_object_get(payload, "iat");
+    json_t *nbf = json_object_get(payload, "nbf"), *org = json_object_get(payload, "org");
+    if (exp == NULL || now >= json_integer_value(exp) || iat == NULL || json_integer_value(iat) > now + LEEWAY_S ||
+        (nbf != NULL && json_integer_value(nbf) > now + LEEWAY_S))
         goto out;
-    const char *iss = jwt_get_grant(jwt, "iss");
-    const char *aud = jwt_get_grant(jwt, "aud");
+    const char *iss = json_string_value(json_object_get(payload, "iss"));
+    const char *aud = json_string_value(json_object_get(payload, "aud"));
     if (iss == NULL || strcmp(iss, auth->issuer) != 0 || aud == NULL || strcmp(aud, auth->audience) != 0)
         goto out;
-    const char *sub = jwt_get_grant(jwt, "sub");
-    const char *role = jwt_get_grant(jwt, "role");
-    const char *region = jwt_get_grant(jwt, "region");
-    const char *jti = jwt_get_grant(jwt, "jti");
-    if (!is_decimal_id(sub) || !has_org || org <= 0 || sf_role_parse(role) == SF_ROLE_NONE ||
+    const char *sub = json_string_value(json_object_get(payload, "sub"));
+    const char *role = json_string_value(json_object_get(payload, "role"));
+    const char *region = json_string_value(json_object_get(payload, "region"));
+    const char *jti = json_string_value(json_object_get(payload, "jti"));
+    if (!is_decimal_id(sub) || org == NULL || json_integer_value(org) <= 0 || sf_role_parse(role) == SF_ROLE_NONE ||
         region == NULL || strlen(region) != 6 || !is_uuid(jti))
         goto out;
     caller->user_id = strtoll(sub, NULL, 10);
-    caller->org_id = org;
+    caller->org_id = json_integer_value(org);
     caller->role = sf_role_parse(role);
     snprintf(caller->region_code, sizeof caller->region_code, "%s", region);
     snprintf(caller->jti, sizeof caller->jti, "%s", jti);
-    *expires_at = exp;
+    *expires_at = json_integer_value(exp);
     status = SF_OK;
 out:
-    jwt_free(jwt);
+    json_decref(payload);
     return status;
 }
 

@@ -29,7 +29,8 @@ int sf_auth_issue(sf_auth *auth, sf_caller *caller, long long now, char **token,
 void sf_auth_free_token(char *token);
 
 /* Verifies signature, algorithm and claims at time `now`; fills `caller` and *expires_at.
- * SF_OK, or SF_INVALID for any defect (the caller answers 401). */
+ * SF_OK, SF_INVALID for any defect (the caller answers 401), or SF_INTERNAL when the token
+ * could not be judged, memory having run out (500: a valid token is never refused for it). */
 sf_status sf_auth_verify(sf_auth *auth, const char *token, long long now, sf_caller *caller,
                          long long *expires_at);
 

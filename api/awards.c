@@ -273,7 +273,7 @@ void sf_get_changes(sf_ctx *ctx)
     char *items = NULL;
     int64_t last = 0;
     sf_status status = sf_changes_after(ctx->app->pool, after, (int)limit, &items, &last);
-    json_t *list = status == SF_OK ? json_loads(items, 0, NULL) : NULL;
+    json_t *list = status == SF_OK ? sf_json_loads(items) : NULL;
     free(items);
     if (status == SF_OK && list == NULL)
         status = SF_INTERNAL;

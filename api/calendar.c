@@ -83,7 +83,7 @@ void sf_put_calendar_year(sf_ctx *ctx)
     if (sf_header(ctx, "If-Match") != NULL) {
         char *current = NULL, etag[40] = "\"none\"";
         sf_status st = sf_calendar_year_json(ctx->app->pool, year, &current);
-        json_t *cur = st == SF_OK ? json_loads(current, 0, NULL) : NULL;
+        json_t *cur = st == SF_OK ? sf_json_loads(current) : NULL;
         free(current);
         if (st != SF_OK && st != SF_NOT_FOUND) {
             json_decref(body);

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "api/handlers.h"
+#include "api/json_input.h"
 #include "api/platform_input.h"
 #include "api/problem.h"
 #include "api/views.h"
@@ -24,12 +25,29 @@
 #define MAX_REPORTED_ERRORS 1000
 #define CSV_HEADER "name,region_code,functions,operator_name,credit_code,established_on,address"
 
+/* Appends `item` (taken) to `array`; sets *no_memory if either is NULL or it cannot. Jansson
+ * drops what it cannot add, so every addition is checked: an import never loses a row. */
+static void push(json_t *array, json_t *item, int *no_memory)
+{
+    if (item == NULL || json_array_append_new(array, item) != 0)
+        *no_memory = 1;
+}
+
+/* The same for a member of an object. */
+static void put(json_t *object, const char *name, json_t *value, int *no_memory)
+{
+    if (value == NULL || json_object_set_new(object, name, value) != 0)
+        *no_memory = 1;
+}
+
 /* ---- CSV (RFC 4180) ---- */
 
 /* Splits `text` into records of fields, blank lines skipped. Returns a JSON array of arrays
  * of strings, or NULL: with *error_line when a quoted field never closes, with *too_many when
- * there are more than `max_records` records (parsing stops there, so memory stays bounded). */
-static json_t *csv_parse(const char *text, size_t len, size_t max_records, int *error_line, int *too_many)
+ * there are more than `max_records` records (parsing stops there, so memory stays bounded),
+ * with *no_memory when memory ran out. */
+static json_t *csv_parse(const char *text, size_t len, size_t max_records, int *error_line, int *too_many,
+                         int *no_memory)
 {
     json_t *rows = json_array(), *row = json_array();
     sf_buf field = {0};
@@ -65,7 +83,7 @@ static json_t *csv_parse(const char *text, size_t len, size_t max_records, int *
         if (c == ',' || c == '\n' || c == '\r') {
             if (c == '\r' && i + 1 < len && text[i + 1] == '\n')
                 continue;   /* the \n ends the record */
-            json_array_append_new(row, json_stringn(field.data ? field.data : "", field.len));
+            push(row, json_stringn(field.data ? field.data : "", field.len), no_memory);
             field.len = 0;
             at_start = 1;
             if (c != ',') {
@@ -73,7 +91,7 @@ static json_t *csv_parse(const char *text, size_t len, size_t max_records, int *
                 if (json_array_size(row) == 1 && json_string_length(json_array_get(row, 0)) == 0)
                     json_decref(row);
                 else
-                    json_array_append_new(rows, row);
+                    push(rows, row, no_memory);
                 row = json_array();
                 line++;
                 if (json_array_size(rows) > max_records) {
@@ -91,6 +109,11 @@ static json_t *csv_parse(const char *text, size_t len, size_t max_records, int *
     }
     json_decref(row);
     free(field.data);
+    if (*no_memory || field.failed) {
+        *no_memory = 1;
+        json_decref(rows);
+        return NULL;
+    }
     return rows;
 }
 
@@ -124,8 +147,9 @@ static long count_array_elements(const char *s, size_t len)
 }
 
 /* The body as UTF-8: a BOM dropped; GB18030 (declared, or when the bytes are not UTF-8)
- * converted. Returns an allocated string, or NULL when it is neither. */
-static char *to_utf8(const char *body, size_t len, const char *content_type)
+ * converted. Returns an allocated string, or NULL when it is neither, or with *no_memory set
+ * when it could not be converted for want of memory (or of the converter). */
+static char *to_utf8(const char *body, size_t len, const char *content_type, int *no_memory)
 {
     const char *charset = content_type ? strcasestr(content_type, "charset=") : NULL;
     int gb = charset && (strncasecmp(charset + 8, "gb18030", 7) == 0 || strncasecmp(charset + 8, "gbk", 3) == 0 ||
@@ -135,8 +159,10 @@ static char *to_utf8(const char *body, size_t len, const char *content_type)
         len -= 3;
     }
     char *copy = malloc(len + 1);
-    if (copy == NULL)
+    if (copy == NULL) {
+        *no_memory = 1;
         return NULL;
+    }
     memcpy(copy, body, len);
     copy[len] = '\0';
     if (!gb && strlen(copy) == len && sf_utf8_length(copy) >= 0)
@@ -144,10 +170,14 @@ static char *to_utf8(const char *body, size_t len, const char *content_type)
     /* GB18030 → UTF-8: at most 2 bytes become 3, 4 bytes stay 4 */
     free(copy);
     iconv_t cd = iconv_open("UTF-8", "GB18030");
-    if (cd == (iconv_t)-1)
+    if (cd == (iconv_t)-1) {
+        *no_memory = 1;
         return NULL;
+    }
     size_t out_len = len * 2 + 1, in_left = len, out_left = out_len - 1;
     char *out = malloc(out_len), *in = (char *)(uintptr_t)body, *o = out;
+    if (out == NULL)
+        *no_memory = 1;
     if (out == NULL || iconv(cd, &in, &in_left, &o, &out_left) == (size_t)-1) {
         iconv_close(cd);
         free(out);
@@ -162,8 +192,9 @@ static char *to_utf8(const char *body, size_t len, const char *content_type)
     return out;
 }
 
-/* CSV records to platform bodies, as POST /v1/platforms takes them. */
-static json_t *csv_to_bodies(json_t *records, json_t *errors)
+/* CSV records to platform bodies, as POST /v1/platforms takes them (NULL, with *no_memory
+ * set, if memory runs out). */
+static json_t *csv_to_bodies(json_t *records, json_t *errors, int *no_memory)
 {
     json_t *bodies = json_array();
     size_t i;
@@ -173,9 +204,9 @@ static json_t *csv_to_bodies(json_t *records, json_t *errors)
             continue;   /* the header, checked by the caller */
         if (json_array_size(rec) != 7) {
             if (json_array_size(errors) < MAX_REPORTED_ERRORS)
-                json_array_append_new(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)i, "field", "*",
-                                                        "message", "must have the 7 columns of the header"));
-            json_array_append_new(bodies, json_null());   /* reported; skipped when checking rows */
+                push(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)i, "field", "*", "message",
+                                       "must have the 7 columns of the header"), no_memory);
+            push(bodies, json_null(), no_memory);   /* reported; skipped when checking rows */
             continue;
         }
         const char *f[7];
@@ -185,18 +216,22 @@ static json_t *csv_to_bodies(json_t *records, json_t *errors)
         for (const char *p = f[2]; *p;) {
             size_t n = strcspn(p, ";");
             if (n > 0)
-                json_array_append_new(functions, json_stringn(p, n));
+                push(functions, json_stringn(p, n), no_memory);
             p += n;
             if (*p == ';')
                 p++;
         }
         json_t *op = json_pack("{s:s, s:s}", "name", f[3], "credit_code", f[4]);
         if (f[5][0] != '\0')
-            json_object_set_new(op, "established_on", json_string(f[5]));
+            put(op, "established_on", json_string(f[5]), no_memory);
         if (f[6][0] != '\0')
-            json_object_set_new(op, "address", json_string(f[6]));
-        json_array_append_new(bodies, json_pack("{s:s, s:s, s:o, s:o}", "name", f[0], "region_code", f[1],
-                                                "functions", functions, "operator", op));
+            put(op, "address", json_string(f[6]), no_memory);
+        push(bodies, json_pack("{s:s, s:s, s:o, s:o}", "name", f[0], "region_code", f[1], "functions", functions,
+                               "operator", op), no_memory);
+    }
+    if (*no_memory) {
+        json_decref(bodies);
+        return NULL;
     }
     return bodies;
 }
@@ -217,27 +252,31 @@ static void hash_request(const sf_ctx *ctx, int dry_run, char out[65])
         snprintf(out + 2 * i, 3, "%02x", digest[i]);
 }
 
-/* Answers, and records the answer under the claimed Idempotency-Key if there is one. */
+/* A server-side failure (memory): 500, and the claimed Idempotency-Key, if any, is let go,
+ * since there is nothing worth replaying and a retry may try again. */
+static void fail(sf_ctx *ctx, const char *key)
+{
+    if (key != NULL)
+        sf_idempotency_release(ctx->app->pool, ctx->caller.org_id, key);
+    sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+}
+
+/* Answers, and records the answer under the claimed Idempotency-Key if there is one. `body`
+ * is taken; NULL (memory ran out building it) fails. */
 static void answer(sf_ctx *ctx, int status, json_t *body, const char *key, const char *hash)
 {
     (void)hash;
-    if (key != NULL) {
-        char *text = json_dumps(body, JSON_COMPACT);
-        if (text)
-            sf_idempotency_finish(ctx->app->pool, ctx->caller.org_id, key, status, text);
-        else
-            sf_idempotency_release(ctx->app->pool, ctx->caller.org_id, key);
-        free(text);
-    }
-    if (status >= 400) {
-        char *text = json_dumps(body, JSON_COMPACT);
-        json_decref(body);
-        ulfius_set_binary_body_response(ctx->res, (unsigned)status, text ? text : "", text ? strlen(text) : 0);
-        free(text);
-        sf_set_header(ctx, "Content-Type", "application/problem+json");
+    char *text = body ? sf_json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (text == NULL) {
+        fail(ctx, key);
         return;
     }
-    sf_reply_json(ctx, status, body);
+    if (key != NULL)
+        sf_idempotency_finish(ctx->app->pool, ctx->caller.org_id, key, status, text);
+    ulfius_set_binary_body_response(ctx->res, (unsigned)status, text, strlen(text));
+    free(text);
+    sf_set_header(ctx, "Content-Type", status >= 400 ? "application/problem+json" : "application/json");
 }
 
 static json_t *problem(int status, const char *slug, const char *title, const char *detail, json_t *errors)
@@ -245,8 +284,13 @@ static json_t *problem(int status, const char *slug, const char *title, const ch
     char type[64];
     snprintf(type, sizeof type, "urn:shifan:problem:%s", slug);
     json_t *p = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", title, "status", status, "detail", detail);
+    int no_memory = 0;
     if (errors)
-        json_object_set_new(p, "errors", errors);
+        put(p, "errors", errors, &no_memory);
+    if (no_memory) {
+        json_decref(p);
+        return NULL;
+    }
     return p;
 }
 
@@ -310,8 +354,14 @@ void sf_post_import_platforms(sf_ctx *ctx)
         return;
     }
     if (ct && strncasecmp(ct, "application/json", 16) == 0) {
-        json_error_t jerr;
-        bodies = json_loadb(ctx->req->binary_body, ctx->req->binary_body_length, JSON_REJECT_DUPLICATES, &jerr);
+        int no_memory;
+        bodies = sf_json_loadb(ctx->req->binary_body, ctx->req->binary_body_length, JSON_REJECT_DUPLICATES, NULL,
+                               &no_memory);
+        if (no_memory) {
+            json_decref(errors);
+            fail(ctx, key);
+            return;
+        }
         if (!json_is_array(bodies)) {
             json_decref(bodies);
             json_decref(errors);
@@ -319,15 +369,24 @@ void sf_post_import_platforms(sf_ctx *ctx)
             return;
         }
     } else if (ct && strncasecmp(ct, "text/csv", 8) == 0) {
-        char *text = to_utf8(ctx->req->binary_body, ctx->req->binary_body_length, ct);
+        int no_memory = 0;
+        char *text = to_utf8(ctx->req->binary_body, ctx->req->binary_body_length, ct, &no_memory);
         if (text == NULL) {
             json_decref(errors);
-            refuse(ctx, 400, "the CSV is neither UTF-8 nor GB18030", key, hash);
+            if (no_memory)
+                fail(ctx, key);
+            else
+                refuse(ctx, 400, "the CSV is neither UTF-8 nor GB18030", key, hash);
             return;
         }
         int bad_line = 0, too_many = 0;
-        json_t *records = csv_parse(text, strlen(text), MAX_ROWS + 1, &bad_line, &too_many);
+        json_t *records = csv_parse(text, strlen(text), MAX_ROWS + 1, &bad_line, &too_many, &no_memory);
         free(text);
+        if (records == NULL && no_memory) {
+            json_decref(errors);
+            fail(ctx, key);
+            return;
+        }
         if (records == NULL) {
             json_decref(errors);
             char detail[96];
@@ -351,8 +410,13 @@ void sf_post_import_platforms(sf_ctx *ctx)
             refuse(ctx, 422, "the first line must be the header " CSV_HEADER, key, hash);
             return;
         }
-        bodies = csv_to_bodies(records, errors);
+        bodies = csv_to_bodies(records, errors, &no_memory);
         json_decref(records);
+        if (no_memory) {
+            json_decref(errors);
+            fail(ctx, key);
+            return;
+        }
     } else {
         json_decref(errors);
         refuse(ctx, 415, "send a JSON array (application/json) or CSV (text/csv)", key, hash);
@@ -371,6 +435,7 @@ void sf_post_import_platforms(sf_ctx *ctx)
     /* every row, as POST /v1/platforms checks one; rows are numbered from 1, header excluded */
     json_t *rows = json_array(), *seen = json_object();   /* credit code + name of each row, as a set */
     int refused = json_array_size(errors) > 0;             /* the error list is capped; this is not */
+    int no_memory = errors == NULL || rows == NULL || seen == NULL;
     size_t i;
     json_t *body;
     json_array_foreach(bodies, i, body) {
@@ -390,32 +455,38 @@ void sf_post_import_platforms(sf_ctx *ctx)
         if (sf_errors_any(&e))
             refused = 1;
         for (size_t k = 0; k < e.count && json_array_size(errors) < MAX_REPORTED_ERRORS; k++)
-            json_array_append_new(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)(i + 1), "field",
-                                                    e.items[k].field, "message", e.items[k].message));
+            push(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)(i + 1), "field", e.items[k].field,
+                                   "message", e.items[k].message), &no_memory);
         if (!sf_errors_any(&e) && json_is_object(body)) {
             json_t *functions_list = json_deep_copy(json_object_get(body, "functions"));
             json_t *row = json_pack("{s:s, s:s, s:o, s:s, s:s}", "name", f.name, "region_code", f.region_code,
                                     "functions", functions_list, "operator_name", f.operator_name, "credit_code",
                                     f.credit_code);
             if (f.established_on)
-                json_object_set_new(row, "established_on", json_string(f.established_on));
+                put(row, "established_on", json_string(f.established_on), &no_memory);
             if (f.address)
-                json_object_set_new(row, "address", json_string(f.address));
+                put(row, "address", json_string(f.address), &no_memory);
             /* the same platform twice in one file (a set keyed by credit code and name) */
             char identity[1200];
             snprintf(identity, sizeof identity, "%s|%s", f.credit_code, f.name);
             if (json_object_get(seen, identity) != NULL) {
                 refused = 1;
                 if (json_array_size(errors) < MAX_REPORTED_ERRORS)
-                    json_array_append_new(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)(i + 1), "field",
-                                                            "name", "repeats an earlier row of this import"));
+                    push(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)(i + 1), "field", "name",
+                                           "message", "repeats an earlier row of this import"), &no_memory);
             }
-            json_object_set_new(seen, identity, json_true());
-            json_array_append_new(rows, row);
+            put(seen, identity, json_true(), &no_memory);
+            push(rows, row, &no_memory);
         }
     }
     json_decref(bodies);
     json_decref(seen);
+    if (no_memory) {
+        json_decref(rows);
+        json_decref(errors);
+        fail(ctx, key);
+        return;
+    }
     if (refused) {
         json_decref(rows);
         answer(ctx, 422, problem(422, "validation", "Unprocessable Content",
@@ -430,7 +501,7 @@ void sf_post_import_platforms(sf_ctx *ctx)
                key, hash);
         return;
     }
-    char *rows_text = json_dumps(rows, JSON_COMPACT);
+    char *rows_text = sf_json_dumps(rows, JSON_COMPACT);
     json_decref(rows);
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *ids = NULL;
@@ -442,7 +513,7 @@ void sf_post_import_platforms(sf_ctx *ctx)
                                  "nothing was imported", NULL), key, hash);
         return;
     }
-    json_t *id_list = st == SF_OK ? json_loads(ids, 0, NULL) : NULL;
+    json_t *id_list = st == SF_OK ? sf_json_loads(ids) : NULL;
     free(ids);
     if (id_list == NULL) {
         if (key != NULL)   /* nothing worth replaying: a retry may try again */

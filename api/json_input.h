@@ -18,6 +18,21 @@
  * returns NULL. The caller owns the result (json_decref). */
 json_t *sf_json_body(sf_ctx *ctx);
 
+/* Makes Jansson allocate through shifan, so that a failed allocation is noticed (see
+ * sf_json_loadb). Called once at start, before any thread uses Jansson. */
+void sf_json_watch_allocations(void);
+
+/* json_loadb, except that a document is never returned if an allocation failed while it was
+ * parsed (Jansson can then return a text with a character dropped): NULL then, with
+ * *no_memory (if not NULL) set to 1, else 0. */
+json_t *sf_json_loadb(const char *text, size_t len, size_t flags, json_error_t *error, int *no_memory);
+/* json_dumps, except that NULL is returned if an allocation failed while it wrote (Jansson
+ * can then return a text with part of the document missing). Free with free(). */
+char *sf_json_dumps(const json_t *value, size_t flags);
+/* The same as sf_json_loadb for a NUL-terminated text with no flags (documents read from the database);
+ * NULL for a NULL text. */
+json_t *sf_json_loads(const char *text);
+
 /* Adds a field error for every member of `obj` not named in `allowed` (NULL-terminated). */
 void sf_json_only(json_t *obj, const char *const *allowed, sf_errors *errors);
 

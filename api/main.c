@@ -10,6 +10,7 @@
 
 #include "api/auth.h"
 #include "api/config.h"
+#include "api/json_input.h"
 #include "api/metrics.h"
 #include "api/openapi.h"
 #include "api/public_cache.h"
@@ -67,6 +68,7 @@ int main(void)
      * the 32 MB budget of issue 6. Four arenas serve two to four cores without contention
      * that shows in bench/run. */
     mallopt(M_ARENA_MAX, MALLOC_ARENAS);
+    sf_json_watch_allocations();
 
     if (sf_config_load(&config) != 0)
         goto out_config;

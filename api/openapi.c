@@ -8,6 +8,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "api/json_input.h"
+
 extern const unsigned char sf_openapi_yaml[];
 extern const unsigned long sf_openapi_yaml_len;
 
@@ -95,7 +97,7 @@ int sf_openapi_init(void)
     json_t *doc = sf_yaml_to_json((const char *)sf_openapi_yaml, sf_openapi_yaml_len);
     if (doc == NULL)
         return -1;
-    served = json_dumps(doc, JSON_COMPACT);
+    served = sf_json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     if (served == NULL)
         return -1;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/json_input.h"
+
 typedef struct {
     int status;
     const char *slug;
@@ -37,13 +39,20 @@ static const problem_kind *kind_for(int status)
     return &kinds[sizeof kinds / sizeof kinds[0] - 2]; /* 500 */
 }
 
+/* The answer when memory runs out before an answer could be built: written out in advance,
+ * so it needs no allocation of shifan's (Ulfius copies it). */
+static const char OUT_OF_MEMORY[] =
+    "{\"type\":\"urn:shifan:problem:internal\",\"title\":\"Internal Server Error\",\"status\":500,"
+    "\"detail\":\"an unexpected error occurred; the request id identifies it in the server log\"}";
+
 static void set_body(sf_ctx *ctx, int status, const char *content_type, json_t *body)
 {
     /* 12 significant digits: 0.8 stays 0.8, not 0.80000000000000004 */
-    char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12));
+    char *text = body ? sf_json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
     json_decref(body);
     if (text == NULL) {
-        ulfius_set_string_body_response(ctx->res, 500, "");
+        ulfius_set_binary_body_response(ctx->res, 500, OUT_OF_MEMORY, sizeof OUT_OF_MEMORY - 1);
+        sf_set_header(ctx, "Content-Type", "application/problem+json");
         return;
     }
     ulfius_set_binary_body_response(ctx->res, (unsigned)status, text, strlen(text));

@@ -114,7 +114,7 @@ void sf_post_round(sf_ctx *ctx)
         goto out;
     }
     json_t *tj = sf_thresholds_json(&t);
-    char *thresholds = json_dumps(tj, JSON_COMPACT);
+    char *thresholds = sf_json_dumps(tj, JSON_COMPACT);
     json_decref(tj);
     sf_new_round round = {level, region, (int)year, title, opens, closes, regions, factor, (int)quota, thresholds};
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};

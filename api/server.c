@@ -133,7 +133,8 @@ static int authenticate(sf_ctx *ctx)
             status = sf_user_session_valid(ctx->app->pool, ctx->caller.user_id, ctx->caller.jti, &valid);
         }
     }
-    if (status == SF_UNAVAILABLE) {
+    if (status == SF_UNAVAILABLE || status == SF_INTERNAL) {
+        /* the token could not be judged (the database, memory): not the client's fault */
         sf_reply_status(ctx, status, NULL, NULL);
         return 0;
     }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api/base64url.h"
+#include "api/json_input.h"
 #include "api/problem.h"
 
 json_t *sf_view_organization(const sf_organization *org)
@@ -110,7 +111,7 @@ int64_t sf_path_id(const sf_ctx *ctx, const char *name)
 /* The canonical text of a document: what its ETag is computed over, and what is sent. */
 static char *canonical_text(const json_t *doc)
 {
-    return json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
+    return sf_json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
 }
 
 static void etag_of_text(const char *text, char out[40])
@@ -165,7 +166,7 @@ void sf_reply_resource(sf_ctx *ctx, int status, json_t *body)
 
 void sf_reply_doc(sf_ctx *ctx, int status, char *json_text)
 {
-    json_t *doc = json_text ? json_loads(json_text, 0, NULL) : NULL;
+    json_t *doc = json_text ? sf_json_loads(json_text) : NULL;
     free(json_text);
     if (doc == NULL) {
         sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
@@ -307,7 +308,7 @@ void sf_csv_field(sf_buf *out, const char *v)
 
 void sf_reply_csv(sf_ctx *ctx, const char *const *header, size_t ncolumns, char *rows_text, const char *filename)
 {
-    json_t *rows = rows_text ? json_loads(rows_text, 0, NULL) : NULL;
+    json_t *rows = rows_text ? sf_json_loads(rows_text) : NULL;
     free(rows_text);
     if (!json_is_array(rows)) {
         json_decref(rows);
