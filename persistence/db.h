@@ -38,7 +38,7 @@ typedef struct {
 } sf_db_error;
 
 /* Maps a SQLSTATE to a result: 23505 → SF_CONFLICT; 23503, 23514, 23502, 22xxx → SF_INVALID;
- * class 08, 57P01–57P03, 53xxx → SF_UNAVAILABLE; 40001, 40P01 → SF_CONFLICT (retried by
+ * class 08, 57P01–57P03, 53xxx, 57014 (a statement cancelled, as a shutdown does) → SF_UNAVAILABLE; 40001, 40P01 → SF_CONFLICT (retried by
  * sf_tx_run first); the rest → SF_INTERNAL. */
 sf_status sf_db_status_for_sqlstate(const char *sqlstate);
 

@@ -21,6 +21,7 @@ cmake --build "$build" -j"$(nproc)"
 tmp=$(mktemp -d /tmp/shifan-test.XXXXXX)
 chmod 755 "$tmp"
 cleanup() {
+  pg_cluster_stop "$tmp/faults/cluster"   # the faults suite's own cluster, if a crash left it up
   pg_cluster_stop "$tmp"
   rm -rf "$tmp"
 }
@@ -41,7 +42,8 @@ export SHIFAN_BIN="$PWD/$build/shifan"
 unset SHIFAN_DATABASE_URL
 
 failed=()
-for suite in domain persistence http workflow; do
+# test_faults starts and stops a cluster of its own (scripts/faultdb.sh) under $tmp/faults
+for suite in domain persistence http workflow faults; do
   echo "== suite: $suite"
   if ! "$build/test_$suite"; then
     failed+=("$suite")
