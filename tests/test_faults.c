@@ -549,6 +549,25 @@ START_TEST(a_login_failure_that_cannot_be_counted_answers_503)
 }
 END_TEST
 
+/* A session check the database cannot answer (here: a privilege taken away) is not "your token is
+ * invalid": a 401 would send a client with a good token to log in again. It is a 500. */
+START_TEST(a_session_check_that_fails_in_the_database_is_not_a_401)
+{
+    PGconn *pg = admin_connect();
+    admin_exec(pg, "REVOKE SELECT ON revoked_tokens FROM shifan");
+    th_response *r = th_json(port, "GET", "/v1/me", token, NULL);
+    admin_exec(pg, "GRANT SELECT ON revoked_tokens TO shifan");
+    PQfinish(pg);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_msg(r->status == 500, "%d %s", r->status, r->body);
+    ck_assert_ptr_null(th_leaked_internals(r->body));
+    th_free(r);
+    r = th_json(port, "GET", "/v1/me", token, NULL);
+    ck_assert_int_eq(r->status, 200);
+    th_free(r);
+}
+END_TEST
+
 /* ---- SIGTERM with requests in flight ---- */
 
 typedef struct {
@@ -856,6 +875,7 @@ static Suite *faults_suite(void)
     tcase_add_test(tc, postgres_crashed_under_load_answers_503_and_recovers);
     tcase_add_test(tc, connections_that_died_idle_are_not_used);
     tcase_add_test(tc, a_login_failure_that_cannot_be_counted_answers_503);
+    tcase_add_test(tc, a_session_check_that_fails_in_the_database_is_not_a_401);
     tcase_add_test(tc, sigterm_lets_requests_in_flight_finish_then_exits_0);
     tcase_add_test(tc, sigterm_does_not_wait_for_ever_on_a_request_stuck_in_the_database);
     tcase_add_test(tc, sigkill_while_the_import_runs_in_the_database);
