@@ -97,20 +97,11 @@ static void close_conn(sf_pool *pool, sf_conn *conn)
     conn->nprepared = 0;
 }
 
-/* Whether an idle connection is still open at the server's end. A server that stopped or
- * restarted closed it (after a last message), which libpq notices only when it reads: read
- * what has arrived, without waiting, so that a connection that died idle in the pool is
- * reopened instead of failing its next statement. */
-static int still_open(PGconn *pg)
-{
-    return PQconsumeInput(pg) == 1 && PQstatus(pg) == CONNECTION_OK;
-}
-
 /* Opens the connection if needed and makes sure it is usable: outside any transaction and
  * connected. Runs without the pool mutex held (it may block on the network). */
 static sf_status make_ready(sf_pool *pool, sf_conn *conn)
 {
-    if (conn->pg != NULL && (conn->broken || !still_open(conn->pg)))
+    if (conn->pg != NULL && (conn->broken || PQstatus(conn->pg) != CONNECTION_OK))
         close_conn(pool, conn);
     if (conn->pg != NULL) {
         PGTransactionStatusType ts = PQtransactionStatus(conn->pg);

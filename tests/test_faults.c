@@ -490,8 +490,9 @@ static void *warm(void *arg)
     return NULL;
 }
 
-/* Connections that died idle in the pool while PostgreSQL restarted are found out before use:
- * the very first requests after the restart succeed, reads and a write that is never retried. */
+/* Connections that died idle in the pool while PostgreSQL restarted cost no failed request:
+ * the very first requests after the restart succeed (a read that meets a dead connection is
+ * retried on a fresh one, and the dead one is reopened before anyone uses it again). */
 START_TEST(connections_that_died_idle_are_not_used)
 {
     pthread_t t[8];
