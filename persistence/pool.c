@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_PREPARED 256
 
@@ -97,6 +98,20 @@ static void close_conn(sf_pool *pool, sf_conn *conn)
     conn->nprepared = 0;
 }
 
+/* What the server says outside a result (a WARNING as it shuts down, say) goes to the log as
+ * one JSON line with its severity and SQLSTATE, not as libpq's raw text on stderr. */
+static void log_notice(void *arg, const PGresult *res)
+{
+    (void)arg;
+    const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    char line[160];
+    int n = snprintf(line, sizeof line, "{\"level\":\"warn\",\"event\":\"db_notice\",\"severity\":\"%.16s\","
+                     "\"sqlstate\":\"%.5s\"}\n", severity ? severity : "", state ? state : "");
+    if (n > 0 && (size_t)n < sizeof line)
+        (void)!write(STDERR_FILENO, line, (size_t)n);
+}
+
 /* Opens the connection if needed and makes sure it is usable: outside any transaction and
  * connected. Runs without the pool mutex held (it may block on the network). */
 static sf_status make_ready(sf_pool *pool, sf_conn *conn)
@@ -132,6 +147,7 @@ static sf_status make_ready(sf_pool *pool, sf_conn *conn)
         close_conn(pool, conn);
         return SF_UNAVAILABLE;
     }
+    PQsetNoticeReceiver(conn->pg, log_notice, NULL);
     set_cancel(pool, conn, PQgetCancel(conn->pg));
     return SF_OK;
 }

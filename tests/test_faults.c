@@ -458,6 +458,15 @@ static void database_lost_under_load(const char *mode)
     ck_assert_int_eq(admin_int("SELECT count(*) FROM audit_events a WHERE a.action = 'platform.created' AND NOT EXISTS"
                                " (SELECT 1 FROM platforms p WHERE p.id = a.entity_id)"), 0);
     audit_chain_verifies(port);
+    /* the log stayed a log of JSON lines: what PostgreSQL said as it went is not pasted raw */
+    char *log = th_read_file(server.log_path);
+    ck_assert_ptr_nonnull(log);
+    for (char *line = strtok(log, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        json_t *j = json_loads(line, 0, NULL);
+        ck_assert_msg(json_is_object(j), "a log line that is not JSON: %.200s", line);
+        json_decref(j);
+    }
+    free(log);
 }
 
 START_TEST(postgres_stopped_under_load_answers_503_and_recovers)
