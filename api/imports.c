@@ -252,31 +252,17 @@ static void hash_request(const sf_ctx *ctx, int dry_run, char out[65])
         snprintf(out + 2 * i, 3, "%02x", digest[i]);
 }
 
-/* A server-side failure (memory): 500, and the claimed Idempotency-Key, if any, is let go,
- * since there is nothing worth replaying and a retry may try again. */
-static void fail(sf_ctx *ctx, const char *key)
-{
-    if (key != NULL)
-        sf_idempotency_release(ctx->app->pool, ctx->caller.org_id, key);
-    sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
-}
+/* What the checks made of a request: a final answer, or rows to write. */
+typedef struct {
+    int status;        /* of the answer, when there is one */
+    json_t *body;      /* the answer (owned), or NULL */
+    char *rows;        /* the rows to import as JSON text (free()), or NULL */
+} verdict;
 
-/* Answers, and records the answer under the claimed Idempotency-Key if there is one. `body`
- * is taken; NULL (memory ran out building it) fails. */
-static void answer(sf_ctx *ctx, int status, json_t *body, const char *key, const char *hash)
+static void settle(verdict *v, int status, json_t *body)
 {
-    (void)hash;
-    char *text = body ? sf_json_dumps(body, JSON_COMPACT) : NULL;
-    json_decref(body);
-    if (text == NULL) {
-        fail(ctx, key);
-        return;
-    }
-    if (key != NULL)
-        sf_idempotency_finish(ctx->app->pool, ctx->caller.org_id, key, status, text);
-    ulfius_set_binary_body_response(ctx->res, (unsigned)status, text, strlen(text));
-    free(text);
-    sf_set_header(ctx, "Content-Type", status >= 400 ? "application/problem+json" : "application/json");
+    v->status = status;
+    v->body = body;
 }
 
 static json_t *problem(int status, const char *slug, const char *title, const char *detail, json_t *errors)
@@ -294,63 +280,65 @@ static json_t *problem(int status, const char *slug, const char *title, const ch
     return p;
 }
 
-/* A refusal after the key is claimed: recorded under it like any other answer. */
-static void refuse(sf_ctx *ctx, int status, const char *detail, const char *key, const char *hash)
+static void refuse(verdict *v, int status, const char *detail)
 {
     const char *slug = status == 400 ? "bad-request" : status == 415 ? "unsupported-media-type" : "validation";
     const char *title = status == 400 ? "Bad Request" : status == 415 ? "Unsupported Media Type" : "Unprocessable Content";
-    answer(ctx, status, problem(status, slug, title, detail, NULL), key, hash);
+    settle(v, status, problem(status, slug, title, detail, NULL));
 }
 
-void sf_post_import_platforms(sf_ctx *ctx)
+static json_t *conflict_problem(void)
 {
-    const char *dry = sf_param(ctx, "dry_run");
-    int dry_run = dry && (strcmp(dry, "true") == 0 || strcmp(dry, "1") == 0);
-    const char *key = sf_header(ctx, "Idempotency-Key");
-    char hash[65] = "";
-    if (key != NULL && (strlen(key) < 1 || strlen(key) > 200)) {
-        sf_reply_problem(ctx, 400, "Idempotency-Key must be 1-200 characters");
+    return problem(409, "conflict", "Conflict",
+                   "a row repeats a platform that exists already (same operator credit code and name); "
+                   "nothing was imported", NULL);
+}
+
+/* The answer to an import that wrote the rows with these ids (a JSON array as text). */
+static char *success_answer(const char *ids_json)
+{
+    json_t *ids = sf_json_loads(ids_json);
+    if (!json_is_array(ids)) {
+        json_decref(ids);
+        return NULL;
+    }
+    json_t *body = json_pack("{s:b, s:I, s:o}", "dry_run", 0, "imported", (json_int_t)json_array_size(ids), "ids", ids);
+    char *text = body ? sf_json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    return text;
+}
+
+/* Sends an answer kept as text (a first answer, or one recorded under the key). */
+static void send_text(sf_ctx *ctx, int status, const char *text)
+{
+    ulfius_set_binary_body_response(ctx->res, (unsigned)status, text, strlen(text));
+    sf_set_header(ctx, "Content-Type", status >= 400 ? "application/problem+json" : "application/json");
+}
+
+static void send_json(sf_ctx *ctx, int status, json_t *body)
+{
+    char *text = sf_json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    if (text == NULL) {
+        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
         return;
     }
-    if (key != NULL) {
-        hash_request(ctx, dry_run, hash);
-        sf_key_state state;
-        int status = 0;
-        char *earlier = NULL;
-        sf_status st = sf_idempotency_claim(ctx->app->pool, ctx->caller.org_id, key, hash, &state, &status, &earlier);
-        if (st != SF_OK) {
-            sf_reply_status(ctx, st, NULL, NULL);
-            return;
-        }
-        if (state == SF_KEY_MISMATCH) {
-            sf_reply_problem(ctx, 422, "this Idempotency-Key was used for another request");
-            return;
-        }
-        if (state == SF_KEY_IN_PROGRESS) {
-            sf_set_header(ctx, "Retry-After", "2");
-            sf_reply_problem(ctx, 409, "a request with this Idempotency-Key is still running; retry shortly");
-            return;
-        }
-        if (state == SF_KEY_REPLAY) {
-            /* the first answer, again: nothing is imported twice */
-            ulfius_set_binary_body_response(ctx->res, (unsigned)status, earlier, strlen(earlier));
-            free(earlier);
-            sf_set_header(ctx, "Content-Type", status >= 400 ? "application/problem+json" : "application/json");
-            sf_set_header(ctx, "Idempotent-Replayed", "true");
-            return;
-        }
-    }
-    /* from here on every answer goes through `answer`, which settles a claimed key */
+    send_text(ctx, status, text);
+    free(text);
+}
+
+/* Parses and checks the body (no database): v gets the answer, or the rows to write. */
+static void judge(sf_ctx *ctx, int dry_run, verdict *v)
+{
     const char *ct = sf_header(ctx, "Content-Type");
     json_t *errors = json_array(), *bodies = NULL;
     if (memchr(ctx->req->binary_body, 0, ctx->req->binary_body_length) != NULL) {
-        answer(ctx, 400, problem(400, "bad-request", "Bad Request", "the body contains a NUL byte", errors), key, hash);
+        settle(v, 400, problem(400, "bad-request", "Bad Request", "the body contains a NUL byte", errors));
         return;
     }
     if (ct && strncasecmp(ct, "application/json", 16) == 0 &&
         count_array_elements(ctx->req->binary_body, ctx->req->binary_body_length) > MAX_ROWS) {
-        answer(ctx, 422, problem(422, "validation", "Unprocessable Content", "an import holds at most 20000 rows", errors),
-               key, hash);
+        settle(v, 422, problem(422, "validation", "Unprocessable Content", "an import holds at most 20000 rows", errors));
         return;
     }
     if (ct && strncasecmp(ct, "application/json", 16) == 0) {
@@ -359,13 +347,13 @@ void sf_post_import_platforms(sf_ctx *ctx)
                                &no_memory);
         if (no_memory) {
             json_decref(errors);
-            fail(ctx, key);
+            settle(v, 500, NULL);
             return;
         }
         if (!json_is_array(bodies)) {
             json_decref(bodies);
             json_decref(errors);
-            refuse(ctx, 400, "the body must be a JSON array of platforms (UTF-8, no duplicate keys)", key, hash);
+            refuse(v, 400, "the body must be a JSON array of platforms (UTF-8, no duplicate keys)");
             return;
         }
     } else if (ct && strncasecmp(ct, "text/csv", 8) == 0) {
@@ -374,9 +362,9 @@ void sf_post_import_platforms(sf_ctx *ctx)
         if (text == NULL) {
             json_decref(errors);
             if (no_memory)
-                fail(ctx, key);
+                settle(v, 500, NULL);
             else
-                refuse(ctx, 400, "the CSV is neither UTF-8 nor GB18030", key, hash);
+                refuse(v, 400, "the CSV is neither UTF-8 nor GB18030");
             return;
         }
         int bad_line = 0, too_many = 0;
@@ -384,7 +372,7 @@ void sf_post_import_platforms(sf_ctx *ctx)
         free(text);
         if (records == NULL && no_memory) {
             json_decref(errors);
-            fail(ctx, key);
+            settle(v, 500, NULL);
             return;
         }
         if (records == NULL) {
@@ -394,7 +382,7 @@ void sf_post_import_platforms(sf_ctx *ctx)
                 snprintf(detail, sizeof detail, "an import holds at most %d rows", MAX_ROWS);
             else
                 snprintf(detail, sizeof detail, "a quoted field never closes (the file ends on line %d)", bad_line);
-            refuse(ctx, too_many ? 422 : 400, detail, key, hash);
+            refuse(v, too_many ? 422 : 400, detail);
             return;
         }
         json_t *header = json_array_get(records, 0);
@@ -407,19 +395,19 @@ void sf_post_import_platforms(sf_ctx *ctx)
         if (strcmp(head, CSV_HEADER) != 0) {
             json_decref(records);
             json_decref(errors);
-            refuse(ctx, 422, "the first line must be the header " CSV_HEADER, key, hash);
+            refuse(v, 422, "the first line must be the header " CSV_HEADER);
             return;
         }
         bodies = csv_to_bodies(records, errors, &no_memory);
         json_decref(records);
         if (no_memory) {
             json_decref(errors);
-            fail(ctx, key);
+            settle(v, 500, NULL);
             return;
         }
     } else {
         json_decref(errors);
-        refuse(ctx, 415, "send a JSON array (application/json) or CSV (text/csv)", key, hash);
+        refuse(v, 415, "send a JSON array (application/json) or CSV (text/csv)");
         return;
     }
     size_t n = json_array_size(bodies);
@@ -428,7 +416,7 @@ void sf_post_import_platforms(sf_ctx *ctx)
         json_decref(errors);
         char detail[96];
         snprintf(detail, sizeof detail, "an import holds 1-%d rows", MAX_ROWS);
-        refuse(ctx, 422, detail, key, hash);
+        refuse(v, 422, detail);
         return;
     }
 
@@ -484,43 +472,126 @@ void sf_post_import_platforms(sf_ctx *ctx)
     if (no_memory) {
         json_decref(rows);
         json_decref(errors);
-        fail(ctx, key);
+        settle(v, 500, NULL);
         return;
     }
     if (refused) {
         json_decref(rows);
-        answer(ctx, 422, problem(422, "validation", "Unprocessable Content",
+        settle(v, 422, problem(422, "validation", "Unprocessable Content",
                                  "the import is refused; every problem is listed by row (header excluded) and field",
-                                 errors), key, hash);
+                                 errors));
         return;
     }
     json_decref(errors);
     if (dry_run) {
         json_decref(rows);
-        answer(ctx, 200, json_pack("{s:b, s:I, s:I}", "dry_run", 1, "valid_rows", (json_int_t)n, "imported", (json_int_t)0),
-               key, hash);
+        settle(v, 200, json_pack("{s:b, s:I, s:I}", "dry_run", 1, "valid_rows", (json_int_t)n, "imported", (json_int_t)0));
         return;
     }
-    char *rows_text = sf_json_dumps(rows, JSON_COMPACT);
+    v->rows = sf_json_dumps(rows, JSON_COMPACT);
     json_decref(rows);
+    if (v->rows == NULL)
+        settle(v, 500, NULL);
+}
+
+/* Without a key: the rows in one statement, and the answer. */
+static void import_unkeyed(sf_ctx *ctx, const char *rows)
+{
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *ids = NULL;
-    sf_status st = rows_text ? sf_import_platforms(ctx->app->pool, &actor, rows_text, &ids) : SF_INTERNAL;
-    free(rows_text);
+    sf_status st = sf_import_platforms(ctx->app->pool, &actor, rows, &ids);
     if (st == SF_CONFLICT) {
-        answer(ctx, 409, problem(409, "conflict", "Conflict",
-                                 "a row repeats a platform that exists already (same operator credit code and name); "
-                                 "nothing was imported", NULL), key, hash);
+        send_json(ctx, 409, conflict_problem());
         return;
     }
-    json_t *id_list = st == SF_OK ? sf_json_loads(ids) : NULL;
+    char *text = st == SF_OK ? success_answer(ids) : NULL;
     free(ids);
-    if (id_list == NULL) {
-        if (key != NULL)   /* nothing worth replaying: a retry may try again */
-            sf_idempotency_release(ctx->app->pool, ctx->caller.org_id, key);
+    if (text == NULL) {
         sf_reply_status(ctx, st == SF_OK ? SF_INTERNAL : st, NULL, NULL);
         return;
     }
-    answer(ctx, 201, json_pack("{s:b, s:I, s:o}", "dry_run", 0, "imported", (json_int_t)json_array_size(id_list), "ids",
-                               id_list), key, hash);
+    send_text(ctx, 201, text);
+    free(text);
+}
+
+/* With a key: the answer is recorded in the transaction that writes the rows (see
+ * sf_import_keyed), so that a crash never leaves rows without their recorded answer, nor a
+ * key taken by a request that is gone. */
+static void import_keyed(sf_ctx *ctx, const char *key, const char *hash, verdict *v)
+{
+    char *answer = v->body ? sf_json_dumps(v->body, JSON_COMPACT) : NULL;
+    json_t *conflict = conflict_problem();
+    char *conflict_text = sf_json_dumps(conflict, JSON_COMPACT);
+    json_decref(conflict);
+    sf_keyed_request req = {.org_id = ctx->caller.org_id, .key = key, .hash = hash, .rows_json = v->rows,
+                            .status = v->status, .answer = answer, .conflict_answer = conflict_text,
+                            .success_answer = success_answer};
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    sf_keyed_outcome out = {0};
+    sf_status st = (v->rows != NULL || answer != NULL) && conflict_text != NULL
+                       ? sf_import_keyed(ctx->app->pool, &actor, &req, &out)
+                       : SF_INTERNAL;
+    free(answer);
+    free(conflict_text);
+    if (st != SF_OK) {
+        sf_reply_status(ctx, st, NULL, NULL);
+    } else if (out.state == SF_KEY_IN_PROGRESS) {
+        sf_set_header(ctx, "Retry-After", "2");
+        sf_reply_problem(ctx, 409, "a request with this Idempotency-Key is still running; retry shortly");
+    } else if (out.state == SF_KEY_MISMATCH) {
+        sf_reply_problem(ctx, 422, "this Idempotency-Key was used for another request");
+    } else {
+        send_text(ctx, out.status, out.response);
+        if (out.state == SF_KEY_REPLAY)   /* the first answer, again: nothing is imported twice */
+            sf_set_header(ctx, "Idempotent-Replayed", "true");
+    }
+    free(out.response);
+}
+
+void sf_post_import_platforms(sf_ctx *ctx)
+{
+    const char *dry = sf_param(ctx, "dry_run");
+    int dry_run = dry && (strcmp(dry, "true") == 0 || strcmp(dry, "1") == 0);
+    const char *key = sf_header(ctx, "Idempotency-Key");
+    char hash[65] = "";
+    if (key != NULL && (strlen(key) < 1 || strlen(key) > 200)) {
+        sf_reply_problem(ctx, 400, "Idempotency-Key must be 1-200 characters");
+        return;
+    }
+    if (key != NULL) {
+        /* a replay is answered before the body is even parsed */
+        hash_request(ctx, dry_run, hash);
+        sf_key_state state;
+        int status = 0;
+        char *earlier = NULL;
+        sf_status st = sf_idempotency_lookup(ctx->app->pool, ctx->caller.org_id, key, hash, &state, &status, &earlier);
+        if (st != SF_OK) {
+            sf_reply_status(ctx, st, NULL, NULL);
+            return;
+        }
+        if (state == SF_KEY_MISMATCH) {
+            sf_reply_problem(ctx, 422, "this Idempotency-Key was used for another request");
+            return;
+        }
+        if (state == SF_KEY_REPLAY) {
+            send_text(ctx, status, earlier);
+            free(earlier);
+            sf_set_header(ctx, "Idempotent-Replayed", "true");
+            return;
+        }
+    }
+    verdict v = {0};
+    judge(ctx, dry_run, &v);
+    if (v.rows == NULL && v.body == NULL) {
+        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+    } else if (key != NULL) {
+        import_keyed(ctx, key, hash, &v);
+    } else if (v.body != NULL) {
+        send_json(ctx, v.status, v.body);
+        v.body = NULL;
+    } else {
+        import_unkeyed(ctx, v.rows);
+    }
+    json_decref(v.body);
+    free(v.rows);
 }

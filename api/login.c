@@ -100,7 +100,12 @@ void sf_post_auth_token(sf_ctx *ctx)
     if (!ok) {
         sf_throttle_rule user_rule = {config->login_user_max_failures, config->login_window_s, config->login_lock_s};
         sf_throttle_rule client_rule = {config->login_client_max_failures, config->login_window_s, config->login_lock_s};
-        sf_login_record_failure(ctx->app->pool, user_key, &user_rule, client, &client_rule);
+        /* a failure the throttle did not count is not answered: that would be a free guess */
+        status = sf_login_record_failure(ctx->app->pool, user_key, &user_rule, client, &client_rule);
+        if (status != SF_OK) {
+            sf_reply_status(ctx, status, NULL, NULL);
+            goto out;
+        }
         refuse(ctx);
         goto out;
     }

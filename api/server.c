@@ -23,6 +23,7 @@
 #include "persistence/users.h"
 
 #define TRIM_AFTER_BODY_BYTES (256 * 1024)
+#define CANCEL_GRACE_S 10
 
 static sf_app *the_app;   /* one server per process; set by sf_server_start */
 
@@ -133,8 +134,9 @@ static int authenticate(sf_ctx *ctx)
             status = sf_user_session_valid(ctx->app->pool, ctx->caller.user_id, ctx->caller.jti, &valid);
         }
     }
+    /* the database could not say: 503 (or 500), never 401, which would tell a client whose
+     * token is fine to log in again */
     if (status == SF_UNAVAILABLE || status == SF_INTERNAL) {
-        /* the token could not be judged (the database, memory): not the client's fault */
         sf_reply_status(ctx, status, NULL, NULL);
         return 0;
     }
@@ -320,11 +322,26 @@ void sf_server_stop(sf_app *app, struct _u_instance *instance)
     MHD_socket listener = MHD_quiesce_daemon(instance->mhd_daemon);
     if (listener != MHD_INVALID_SOCKET)
         close(listener);
-    struct timespec start;
+    struct timespec start, pause = {0, 10 * 1000000L};
     clock_gettime(CLOCK_MONOTONIC, &start);
-    while (atomic_load(&app->in_flight) > 0 && seconds_since(&start) < app->config->shutdown_timeout_s) {
-        struct timespec pause = {0, 10 * 1000000L};
+    while (atomic_load(&app->in_flight) > 0 && seconds_since(&start) < app->config->shutdown_timeout_s)
         nanosleep(&pause, NULL);
+    /* Requests still running after SHIFAN_SHUTDOWN_TIMEOUT are most likely waiting inside the
+     * database (a lock another client holds, say) and would keep the process alive for ever:
+     * their statements are cancelled, so that they roll back and answer 503, and the stop
+     * goes on. A statement that ignores the cancel for CANCEL_GRACE_S seconds is abandoned. */
+    if (atomic_load(&app->in_flight) > 0) {
+        fprintf(stderr, "{\"level\":\"warn\",\"event\":\"shutdown_timeout\",\"in_flight\":%ld}\n",
+                atomic_load(&app->in_flight));
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        for (int i = 0; atomic_load(&app->in_flight) > 0 && seconds_since(&start) < CANCEL_GRACE_S; i++) {
+            if (i % 10 == 0) {   /* again every 100 ms: a request may have moved on to its next statement */
+                sf_pool_cancel_all(app->pool);
+                if (app->read_pool != app->pool)
+                    sf_pool_cancel_all(app->read_pool);
+            }
+            nanosleep(&pause, NULL);
+        }
     }
     ulfius_stop_framework(instance);
     ulfius_clean_instance(instance);

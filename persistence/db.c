@@ -21,7 +21,7 @@ sf_status sf_db_status_for_sqlstate(const char *sqlstate)
         return SF_UNAVAILABLE;
     if (strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "53", 2) == 0 ||
         strcmp(sqlstate, "57P01") == 0 || strcmp(sqlstate, "57P02") == 0 ||
-        strcmp(sqlstate, "57P03") == 0)
+        strcmp(sqlstate, "57P03") == 0 || strcmp(sqlstate, "57014") == 0)
         return SF_UNAVAILABLE;
     return SF_INTERNAL;
 }
@@ -46,10 +46,12 @@ static void back_off(int done, const char *sqlstate)
         ;
 }
 
-/* The link to the server is gone (or the server is shutting down). */
+/* The link to the server is gone (or the server is shutting down). A failure without a
+ * SQLSTATE did not come from the server, which always sends one: libpq lost the link (an
+ * immediate shutdown leaves the connection "OK" with a failed result and no SQLSTATE). */
 static int is_link_failure(PGconn *pg, const char *sqlstate)
 {
-    return PQstatus(pg) != CONNECTION_OK || strncmp(sqlstate, "08", 2) == 0 ||
+    return PQstatus(pg) != CONNECTION_OK || sqlstate[0] == '\0' || strncmp(sqlstate, "08", 2) == 0 ||
            strncmp(sqlstate, "57P0", 4) == 0;
 }
 

@@ -23,14 +23,20 @@ static const sf_stmt IMPORT = {
     "                                        'ids', (SELECT jsonb_agg(id ORDER BY id) FROM p)), $4)", 4};
 static const sf_stmt FORGET_OLD = {
     "DELETE FROM idempotency_keys WHERE org_id = $1 AND key = $2 AND created_at < now() - interval '48 hours'", 2};
-static const sf_stmt CLAIM = {
-    "INSERT INTO idempotency_keys (org_id, key, request_hash, status, response) VALUES ($1, $2, $3, 0, '')"
-    " ON CONFLICT (org_id, key) DO NOTHING RETURNING 1", 3};
+/* Rows of status 0 are claims of an earlier version that never finished: not an answer. */
 static const sf_stmt EARLIER = {
-    "SELECT request_hash = $3, status, response FROM idempotency_keys WHERE org_id = $1 AND key = $2", 3};
-static const sf_stmt FINISH = {
-    "UPDATE idempotency_keys SET status = $3, response = $4 WHERE org_id = $1 AND key = $2 AND status = 0", 4};
-static const sf_stmt RELEASE = {"DELETE FROM idempotency_keys WHERE org_id = $1 AND key = $2 AND status = 0", 2};
+    "SELECT request_hash = $3, status, response FROM idempotency_keys"
+    " WHERE org_id = $1 AND key = $2 AND status <> 0", 3};
+/* Held until the transaction ends, whichever way: a crash of shifan or of its connection
+ * releases it with the rollback, so no key stays taken by a request that is gone. */
+static const sf_stmt LOCK_KEY = {
+    "SELECT pg_try_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))", 2};
+static const sf_stmt RECORD = {
+    "INSERT INTO idempotency_keys (org_id, key, request_hash, status, response) VALUES ($1, $2, $3, $4, $5)"
+    " ON CONFLICT (org_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, status = EXCLUDED.status,"
+    "   response = EXCLUDED.response, created_at = now()", 5};
+static const sf_stmt SAVEPOINT = {"SAVEPOINT import", 0};
+static const sf_stmt ROLLBACK_TO_SAVEPOINT = {"ROLLBACK TO SAVEPOINT import", 0};
 
 sf_status sf_import_platforms(sf_pool *pool, const sf_actor *actor, const char *rows_json, char **ids)
 {
@@ -40,51 +46,114 @@ sf_status sf_import_platforms(sf_pool *pool, const sf_actor *actor, const char *
     return sf_db_write_text(pool, &IMPORT, params, ids, NULL);
 }
 
-sf_status sf_idempotency_claim(sf_pool *pool, int64_t org_id, const char *key, const char *hash, sf_key_state *state,
-                               int *status, char **response)
+/* The earlier answer under the key, if any: *state REPLAY or MISMATCH (with *status and an
+ * allocated *response for a replay), or left as it was. */
+static sf_status find_earlier(sf_conn *conn, sf_pool *pool, const char *const *params, sf_key_state *state,
+                              int *status, char **response)
 {
-    sf_int_text org = sf_int_to_text(org_id);
-    const char *params[] = {org.s, key, hash};
     PGresult *res;
-    sf_status st = sf_db_write(pool, &FORGET_OLD, params, NULL, NULL);
-    if (st == SF_OK)
-        st = sf_db_write(pool, &CLAIM, params, &res, NULL);
+    sf_status st = conn ? sf_db_exec(conn, &EARLIER, params, &res, NULL) : sf_db_read(pool, &EARLIER, params, &res, NULL);
     if (st != SF_OK)
         return st;
-    int claimed = PQntuples(res) == 1;
-    PQclear(res);
-    *response = NULL;
-    if (claimed) {
-        *state = SF_KEY_CLAIMED;
-        return SF_OK;
+    if (PQntuples(res) == 1) {
+        *status = (int)sf_db_get_int(res, 0, 1);
+        *state = sf_db_get_bool(res, 0, 0) ? SF_KEY_REPLAY : SF_KEY_MISMATCH;
+        if (*state == SF_KEY_REPLAY && (*response = strdup(PQgetvalue(res, 0, 2))) == NULL)
+            st = SF_INTERNAL;
     }
-    st = sf_db_read(pool, &EARLIER, params, &res, NULL);
-    if (st != SF_OK)
-        return st;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        *state = SF_KEY_IN_PROGRESS;   /* released between the two statements: let the client retry */
-        return SF_OK;
-    }
-    int same = sf_db_get_bool(res, 0, 0);
-    *status = (int)sf_db_get_int(res, 0, 1);
-    *state = !same ? SF_KEY_MISMATCH : *status == 0 ? SF_KEY_IN_PROGRESS : SF_KEY_REPLAY;
-    if (*state == SF_KEY_REPLAY && (*response = strdup(PQgetvalue(res, 0, 2))) == NULL)
-        st = SF_INTERNAL;
     PQclear(res);
     return st;
 }
 
-sf_status sf_idempotency_finish(sf_pool *pool, int64_t org_id, const char *key, int status, const char *response)
-{
-    sf_int_text org = sf_int_to_text(org_id), st = sf_int_to_text(status);
-    const char *params[] = {org.s, key, st.s, response};
-    return sf_db_write(pool, &FINISH, params, NULL, NULL);
-}
-
-sf_status sf_idempotency_release(sf_pool *pool, int64_t org_id, const char *key)
+sf_status sf_idempotency_lookup(sf_pool *pool, int64_t org_id, const char *key, const char *hash, sf_key_state *state,
+                                int *status, char **response)
 {
     sf_int_text org = sf_int_to_text(org_id);
-    const char *params[] = {org.s, key};
-    return sf_db_write(pool, &RELEASE, params, NULL, NULL);
+    const char *params[] = {org.s, key, hash};
+    *state = SF_KEY_CLAIMED;
+    *response = NULL;
+    return find_earlier(NULL, pool, params, state, status, response);
+}
+
+typedef struct {
+    const sf_actor *actor;
+    const sf_keyed_request *req;
+    sf_keyed_outcome *out;
+} keyed_args;
+
+static sf_status keyed_body(sf_conn *conn, void *p)
+{
+    keyed_args *a = p;
+    const sf_keyed_request *req = a->req;
+    sf_keyed_outcome *out = a->out;
+    /* a retried attempt (serialization failure) starts afresh */
+    free(out->response);
+    out->response = NULL;
+    out->state = SF_KEY_IN_PROGRESS;
+    out->status = 0;
+    sf_int_text org = sf_int_to_text(req->org_id);
+    const char *kp[] = {org.s, req->key, req->hash};
+    PGresult *res;
+    sf_status st = sf_db_exec(conn, &LOCK_KEY, kp, &res, NULL);
+    if (st != SF_OK)
+        return st;
+    int locked = sf_db_get_bool(res, 0, 0);
+    PQclear(res);
+    if (!locked)
+        return SF_OK;   /* another request with this key runs now */
+    if ((st = sf_db_exec(conn, &FORGET_OLD, kp, NULL, NULL)) != SF_OK)
+        return st;
+    out->state = SF_KEY_CLAIMED;
+    if ((st = find_earlier(conn, NULL, kp, &out->state, &out->status, &out->response)) != SF_OK ||
+        out->state != SF_KEY_CLAIMED)
+        return st;   /* answered before: the caller replays it */
+
+    int status = req->status;
+    char *answer = NULL;
+    if (req->rows_json != NULL) {
+        if ((st = sf_db_exec(conn, &SAVEPOINT, NULL, NULL, NULL)) != SF_OK)
+            return st;
+        sf_actor_params ap;
+        sf_actor_to_params(a->actor, &ap);
+        const char *params[] = {req->rows_json, ap.values[1], ap.values[0], ap.values[2]};
+        st = sf_db_exec(conn, &IMPORT, params, &res, NULL);
+        if (st == SF_CONFLICT) {
+            /* a clash with an existing platform: nothing imported, and that is the answer */
+            if ((st = sf_db_exec(conn, &ROLLBACK_TO_SAVEPOINT, NULL, NULL, NULL)) != SF_OK)
+                return st;
+            status = 409;
+            answer = strdup(req->conflict_answer);
+        } else if (st != SF_OK) {
+            return st;
+        } else {
+            status = 201;
+            answer = req->success_answer(PQgetvalue(res, 0, 0));
+            PQclear(res);
+        }
+    } else {
+        answer = strdup(req->answer);
+    }
+    if (answer == NULL)
+        return SF_INTERNAL;
+    sf_int_text code = sf_int_to_text(status);
+    const char *rp[] = {org.s, req->key, req->hash, code.s, answer};
+    if ((st = sf_db_exec(conn, &RECORD, rp, NULL, NULL)) != SF_OK) {
+        free(answer);
+        return st;
+    }
+    out->status = status;
+    out->response = answer;
+    return SF_OK;
+}
+
+sf_status sf_import_keyed(sf_pool *pool, const sf_actor *actor, const sf_keyed_request *req, sf_keyed_outcome *out)
+{
+    keyed_args a = {actor, req, out};
+    out->response = NULL;
+    sf_status st = sf_tx_run(pool, keyed_body, &a);
+    if (st != SF_OK) {
+        free(out->response);
+        out->response = NULL;
+    }
+    return st;
 }

@@ -24,14 +24,39 @@ typedef enum {
     SF_KEY_IN_PROGRESS   /* the first request with this key is still running */
 } sf_key_state;
 
-/* Claims an Idempotency-Key for this organisation, or finds its earlier answer. A claim is a
- * row inserted before the work starts, so two concurrent requests with one key cannot both
- * run. Keys older than 48 hours are forgotten first. *response is allocated (free()). */
-sf_status sf_idempotency_claim(sf_pool *pool, int64_t org_id, const char *key, const char *hash, sf_key_state *state,
-                               int *status, char **response);
-/* Records the answer of a claimed key. */
-sf_status sf_idempotency_finish(sf_pool *pool, int64_t org_id, const char *key, int status, const char *response);
-/* Gives a claimed key up (the request failed without an answer worth replaying). */
-sf_status sf_idempotency_release(sf_pool *pool, int64_t org_id, const char *key);
+/* The earlier answer under an Idempotency-Key of this organisation, without waiting or
+ * writing: *state REPLAY (with *status and *response, allocated: free()), MISMATCH, or
+ * CLAIMED when there is none (yet). A cheap early look; sf_import_keyed decides. */
+sf_status sf_idempotency_lookup(sf_pool *pool, int64_t org_id, const char *key, const char *hash, sf_key_state *state,
+                                int *status, char **response);
+
+/* A request under an Idempotency-Key, judged already: either rows to import (rows_json, as
+ * for sf_import_platforms) or a final answer (status and answer, rows_json NULL). */
+typedef struct {
+    int64_t org_id;
+    const char *key;
+    const char *hash;               /* of the request: the same key with another request is a mismatch */
+    const char *rows_json;
+    int status;                     /* rows_json NULL: the answer to record */
+    const char *answer;
+    const char *conflict_answer;    /* rows_json: the answer (409) when a row clashes */
+    char *(*success_answer)(const char *ids_json);   /* rows_json: the answer (201) for the new ids; malloc'd */
+} sf_keyed_request;
+
+typedef struct {
+    sf_key_state state;   /* CLAIMED: this request ran; or REPLAY, MISMATCH, IN_PROGRESS */
+    int status;           /* CLAIMED, REPLAY: the answer's status */
+    char *response;       /* CLAIMED, REPLAY: the answer (free()) */
+} sf_keyed_outcome;
+
+/* Runs a keyed request in one transaction: takes the key (a transaction-scoped advisory lock;
+ * if another request holds it, IN_PROGRESS), finds an earlier answer (REPLAY or MISMATCH),
+ * or else imports the rows (a clash rolls back to before the import and answers 409) and
+ * records the answer under the key. The rows, their audit event and the recorded answer
+ * commit together or not at all: a crash at any point leaves either all of them, which a
+ * retry replays, or none, and a key free for the retry. Keys older than 48 hours are
+ * forgotten first. Not SF_OK: nothing was written (or the outcome is unknown: the link
+ * failed at COMMIT), and a retry may run again. */
+sf_status sf_import_keyed(sf_pool *pool, const sf_actor *actor, const sf_keyed_request *req, sf_keyed_outcome *out);
 
 #endif

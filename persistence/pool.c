@@ -13,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_PREPARED 256
 
 struct sf_conn {
     PGconn *pg;            /* NULL until first opened, or after being found broken */
+    PGcancel *cancel;      /* for pg; set and cleared under the pool mutex (sf_pool_cancel_all) */
     int broken;
     int in_use;
     char sqlstate[6];
@@ -64,17 +66,31 @@ void sf_pool_destroy(sf_pool *pool)
 {
     if (pool == NULL)
         return;
-    for (int i = 0; i < pool->size; i++)
+    for (int i = 0; i < pool->size; i++) {
+        if (pool->conns[i].cancel != NULL)
+            PQfreeCancel(pool->conns[i].cancel);
         if (pool->conns[i].pg != NULL)
             PQfinish(pool->conns[i].pg);
+    }
     pthread_mutex_destroy(&pool->mutex);
     free(pool->conns);
     free(pool->conninfo);
     free(pool);
 }
 
-static void close_conn(sf_conn *conn)
+static void set_cancel(sf_pool *pool, sf_conn *conn, PGcancel *cancel)
 {
+    pthread_mutex_lock(&pool->mutex);
+    PGcancel *old = conn->cancel;
+    conn->cancel = cancel;
+    pthread_mutex_unlock(&pool->mutex);
+    if (old != NULL)
+        PQfreeCancel(old);
+}
+
+static void close_conn(sf_pool *pool, sf_conn *conn)
+{
+    set_cancel(pool, conn, NULL);
     if (conn->pg != NULL)
         PQfinish(conn->pg);
     conn->pg = NULL;
@@ -82,12 +98,26 @@ static void close_conn(sf_conn *conn)
     conn->nprepared = 0;
 }
 
+/* What the server says outside a result (a WARNING as it shuts down, say) goes to the log as
+ * one JSON line with its severity and SQLSTATE, not as libpq's raw text on stderr. */
+static void log_notice(void *arg, const PGresult *res)
+{
+    (void)arg;
+    const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    char line[160];
+    int n = snprintf(line, sizeof line, "{\"level\":\"warn\",\"event\":\"db_notice\",\"severity\":\"%.16s\","
+                     "\"sqlstate\":\"%.5s\"}\n", severity ? severity : "", state ? state : "");
+    if (n > 0 && (size_t)n < sizeof line)
+        (void)!write(STDERR_FILENO, line, (size_t)n);
+}
+
 /* Opens the connection if needed and makes sure it is usable: outside any transaction and
  * connected. Runs without the pool mutex held (it may block on the network). */
 static sf_status make_ready(sf_pool *pool, sf_conn *conn)
 {
     if (conn->pg != NULL && (conn->broken || PQstatus(conn->pg) != CONNECTION_OK))
-        close_conn(conn);
+        close_conn(pool, conn);
     if (conn->pg != NULL) {
         PGTransactionStatusType ts = PQtransactionStatus(conn->pg);
         if (ts == PQTRANS_IDLE)
@@ -99,7 +129,7 @@ static sf_status make_ready(sf_pool *pool, sf_conn *conn)
             if (ok)
                 return SF_OK;
         }
-        close_conn(conn);
+        close_conn(pool, conn);
     }
     /* Keywords before "dbname" are defaults that the caller's connection string overrides. */
     const char *const keys[] = {"connect_timeout", "application_name", "options", "dbname", NULL};
@@ -114,9 +144,11 @@ static sf_status make_ready(sf_pool *pool, sf_conn *conn)
                                   pool->conninfo, NULL};
     conn->pg = PQconnectdbParams(keys, values, /* expand_dbname= */ 1);
     if (conn->pg == NULL || PQstatus(conn->pg) != CONNECTION_OK) {
-        close_conn(conn);
+        close_conn(pool, conn);
         return SF_UNAVAILABLE;
     }
+    PQsetNoticeReceiver(conn->pg, log_notice, NULL);
+    set_cancel(pool, conn, PQgetCancel(conn->pg));
     return SF_OK;
 }
 
@@ -234,6 +266,18 @@ void sf_pool_release(sf_pool *pool, sf_conn *conn)
         conn->in_use = 0;
     }
     pthread_mutex_unlock(&pool->mutex);
+}
+
+int sf_pool_cancel_all(sf_pool *pool)
+{
+    int sent = 0;
+    char err[256];
+    pthread_mutex_lock(&pool->mutex);
+    for (int i = 0; i < pool->size; i++)
+        if (pool->conns[i].in_use && pool->conns[i].cancel != NULL && PQcancel(pool->conns[i].cancel, err, sizeof err))
+            sent++;
+    pthread_mutex_unlock(&pool->mutex);
+    return sent;
 }
 
 void sf_pool_get_stats(sf_pool *pool, sf_pool_stats *stats)

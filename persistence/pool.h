@@ -43,6 +43,12 @@ sf_status sf_pool_try_acquire(sf_pool *pool, sf_conn **out);
 
 void sf_pool_get_stats(sf_pool *pool, sf_pool_stats *stats);
 
+/* Asks the server to cancel whatever statement runs on each checked-out connection (for a
+ * shutdown that has waited long enough): those statements fail with SQLSTATE 57014, which
+ * maps to SF_UNAVAILABLE, and their transactions roll back. Returns how many requests were
+ * sent. Safe to call from any thread. */
+int sf_pool_cancel_all(sf_pool *pool);
+
 /* Marks a connection whose link to the server failed; the pool reopens it on next use. */
 void sf_conn_mark_broken(sf_conn *conn);
 

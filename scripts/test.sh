@@ -21,6 +21,7 @@ cmake --build "$build" -j"$(nproc)"
 tmp=$(mktemp -d /tmp/shifan-test.XXXXXX)
 chmod 755 "$tmp"
 cleanup() {
+  pg_cluster_stop "$tmp/faults/cluster"   # the faults suite's own cluster, if a crash left it up
   pg_cluster_stop "$tmp"
   rm -rf "$tmp"
 }
@@ -43,7 +44,8 @@ export SHIFAN_BIN="$PWD/$build/shifan"
 unset SHIFAN_DATABASE_URL
 
 failed=()
-for suite in domain persistence http workflow concurrency alloc; do
+# test_faults starts and stops a cluster of its own (scripts/faultdb.sh) under $tmp/faults
+for suite in domain persistence http workflow concurrency faults alloc; do
   echo "== suite: $suite"
   if ! "$build/test_$suite"; then
     failed+=("$suite")

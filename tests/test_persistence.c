@@ -138,6 +138,7 @@ START_TEST(sqlstates_map_to_results)
     ck_assert_int_eq(sf_db_status_for_sqlstate("22P02"), SF_INVALID);
     ck_assert_int_eq(sf_db_status_for_sqlstate("08006"), SF_UNAVAILABLE);
     ck_assert_int_eq(sf_db_status_for_sqlstate("57P01"), SF_UNAVAILABLE);
+    ck_assert_int_eq(sf_db_status_for_sqlstate("57014"), SF_UNAVAILABLE);   /* cancelled (shutdown) */
     /* a collision with another transaction is transient: retried, then 503, never 409 */
     ck_assert_int_eq(sf_db_status_for_sqlstate("40001"), SF_UNAVAILABLE);
     ck_assert_int_eq(sf_db_status_for_sqlstate("40P01"), SF_UNAVAILABLE);
