@@ -299,19 +299,23 @@ void sf_post_import_platforms(sf_ctx *ctx)
     /* from here on every answer goes through `answer`, which settles a claimed key */
     const char *ct = sf_header(ctx, "Content-Type");
     json_t *errors = json_array(), *bodies = NULL;
-    if (memchr(ctx->req->binary_body, 0, ctx->req->binary_body_length) != NULL) {
+    /* Ulfius leaves binary_body NULL for an empty body, and memchr, memcpy and the like may
+     * not be given NULL even with a length of 0 */
+    const char *body_bytes = ctx->req->binary_body ? ctx->req->binary_body : "";
+    size_t body_len = ctx->req->binary_body_length;
+    if (memchr(body_bytes, 0, body_len) != NULL) {
         answer(ctx, 400, problem(400, "bad-request", "Bad Request", "the body contains a NUL byte", errors), key, hash);
         return;
     }
     if (ct && strncasecmp(ct, "application/json", 16) == 0 &&
-        count_array_elements(ctx->req->binary_body, ctx->req->binary_body_length) > MAX_ROWS) {
+        count_array_elements(body_bytes, body_len) > MAX_ROWS) {
         answer(ctx, 422, problem(422, "validation", "Unprocessable Content", "an import holds at most 20000 rows", errors),
                key, hash);
         return;
     }
     if (ct && strncasecmp(ct, "application/json", 16) == 0) {
         json_error_t jerr;
-        bodies = json_loadb(ctx->req->binary_body, ctx->req->binary_body_length, JSON_REJECT_DUPLICATES, &jerr);
+        bodies = json_loadb(body_bytes, body_len, JSON_REJECT_DUPLICATES, &jerr);
         if (!json_is_array(bodies)) {
             json_decref(bodies);
             json_decref(errors);
@@ -319,7 +323,7 @@ void sf_post_import_platforms(sf_ctx *ctx)
             return;
         }
     } else if (ct && strncasecmp(ct, "text/csv", 8) == 0) {
-        char *text = to_utf8(ctx->req->binary_body, ctx->req->binary_body_length, ct);
+        char *text = to_utf8(body_bytes, body_len, ct);
         if (text == NULL) {
             json_decref(errors);
             refuse(ctx, 400, "the CSV is neither UTF-8 nor GB18030", key, hash);
@@ -408,7 +412,7 @@ void sf_post_import_platforms(sf_ctx *ctx)
                 refused = 1;
                 if (json_array_size(errors) < MAX_REPORTED_ERRORS)
                     json_array_append_new(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)(i + 1), "field",
-                                                            "name", "repeats an earlier row of this import"));
+                                                            "name", "message", "repeats an earlier row of this import"));
             }
             json_object_set_new(seen, identity, json_true());
             json_array_append_new(rows, row);
