@@ -950,7 +950,7 @@ START_TEST(jku_and_x5u_headers_are_ignored_and_never_fetched)
     }
     free(payload);
     struct pollfd pfd = {.fd = lfd, .events = POLLIN};
-    int ready = poll(&pfd, 1, 300);
+    int ready = poll(&pfd, 1, 300 * th_time_factor());
     ck_assert_msg(ready == 0, "the server connected to the jku/x5u URL");
     close(lfd);
 }
@@ -1289,10 +1289,9 @@ START_TEST(sigterm_drains_in_flight_requests_and_exits_cleanly)
     ck_assert_int_ge(fd, 0);
     ck_assert_int_eq(send(fd, head, (size_t)n, 0), n);
     ck_assert_int_eq(send(fd, body, half, 0), (ssize_t)half);
-    struct timespec pause = {0, 300 * 1000000L};
-    nanosleep(&pause, NULL);
+    th_pause_ms(300);
     kill(second.pid, SIGTERM);
-    nanosleep(&pause, NULL);
+    th_pause_ms(300);
     /* the server stops accepting, but finishes this request */
     ck_assert_int_lt(th_connect(second.port), 0);
     ck_assert_int_eq(send(fd, body + half, len - half, 0), (ssize_t)(len - half));
