@@ -150,3 +150,7 @@ w("csv_import", "regression-empty-body-json", bytes([3 | 4]))
 # ids of 19 digits: the server issued page tokens for them that it then refused as not its own
 w("page_token", "regression-19-digit-id", b"\x01" + (3252774502316133195).to_bytes(8, "little"))
 w("page_token", "regression-19-digit-token", b"\x00" + ptok("k1:1000000000000000000") + b"\n20\nasc")
+# a row repeating an earlier one: reported with json_pack given a key and no value (a stray
+# pointer read; the sanitizer build crashed in strlen), in both forms of the import
+w("csv_import", "regression-repeated-row.json", bytes([3 | 4]) + ("[" + PLATFORM + "," + PLATFORM + "]").encode())
+w("csv_import", "regression-repeated-row.csv", bytes([1 | 4 | 16]) + "\n".join([HEADER, rows[1], rows[1]]).encode())
