@@ -6,7 +6,7 @@
 # its exit status when they stop it (the_server_is_still_up_and_stops_cleanly, and the
 # SIGTERM drain test), so the suite fails and prints the report from the server's log.
 # Waits in the tests are scaled by SHIFAN_TEST_TIME_FACTOR (valgrind is 20-50 times slower).
-# It takes about 35 minutes on a 2-core machine (mostly the password hashes of the logins), so
+# It takes about 12 minutes on a 2-core machine (mostly the password hashes of the logins), so
 # it is its own target and not part of `make test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
