@@ -1,5 +1,5 @@
 # The two commands of the README. Each installs the Debian packages it lacks first.
-.PHONY: run test test-asan build deps clean soak
+.PHONY: run test test-asan build deps clean fuzz valgrind soak
 
 deps:
 	@bash scripts/deps.sh
@@ -16,10 +16,23 @@ test:
 	@scripts/lint-openapi.sh
 	@scripts/test.sh
 	@SHIFAN_SANITIZE=1 scripts/test.sh
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-4} scripts/fuzz.sh
+
+# Each libFuzzer harness of fuzz/ for FUZZ_SECONDS (default 60); fails on a crash, leak,
+# undefined behaviour or an input slower than 1 s (scripts/fuzz.sh).
+fuzz:
+	@bash scripts/deps.sh --test
+	@scripts/fuzz.sh
+
+# The HTTP suite under valgrind memcheck, the servers it starts included; fails on a
+# memcheck error or a definite leak (scripts/valgrind.sh).
+valgrind:
+	@bash scripts/deps.sh --test
+	@scripts/valgrind.sh
 
 # 10 minutes of a steady mixed load on a Release build; fails on any error or memory growth
 soak:
 	@bench/soak
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

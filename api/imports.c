@@ -332,18 +332,22 @@ static void judge(sf_ctx *ctx, int dry_run, verdict *v)
 {
     const char *ct = sf_header(ctx, "Content-Type");
     json_t *errors = json_array(), *bodies = NULL;
-    if (memchr(ctx->req->binary_body, 0, ctx->req->binary_body_length) != NULL) {
+    /* Ulfius leaves binary_body NULL for an empty body, and memchr, memcpy and the like may
+     * not be given NULL even with a length of 0 */
+    const char *body_bytes = ctx->req->binary_body ? ctx->req->binary_body : "";
+    size_t body_len = ctx->req->binary_body_length;
+    if (memchr(body_bytes, 0, body_len) != NULL) {
         settle(v, 400, problem(400, "bad-request", "Bad Request", "the body contains a NUL byte", errors));
         return;
     }
     if (ct && strncasecmp(ct, "application/json", 16) == 0 &&
-        count_array_elements(ctx->req->binary_body, ctx->req->binary_body_length) > MAX_ROWS) {
+        count_array_elements(body_bytes, body_len) > MAX_ROWS) {
         settle(v, 422, problem(422, "validation", "Unprocessable Content", "an import holds at most 20000 rows", errors));
         return;
     }
     if (ct && strncasecmp(ct, "application/json", 16) == 0) {
         int no_memory;
-        bodies = sf_json_loadb(ctx->req->binary_body, ctx->req->binary_body_length, JSON_REJECT_DUPLICATES, NULL,
+        bodies = sf_json_loadb(body_bytes, body_len, JSON_REJECT_DUPLICATES, NULL,
                                &no_memory);
         if (no_memory) {
             json_decref(errors);
@@ -358,7 +362,7 @@ static void judge(sf_ctx *ctx, int dry_run, verdict *v)
         }
     } else if (ct && strncasecmp(ct, "text/csv", 8) == 0) {
         int no_memory = 0;
-        char *text = to_utf8(ctx->req->binary_body, ctx->req->binary_body_length, ct, &no_memory);
+        char *text = to_utf8(body_bytes, body_len, ct, &no_memory);
         if (text == NULL) {
             json_decref(errors);
             if (no_memory)

@@ -4,6 +4,7 @@
 #include "api/views.h"
 
 
+#include <errno.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,13 +28,16 @@ json_t *sf_view_user(const sf_user *user)
                      (json_int_t)user->org_id, "active", user->active, "created_at", user->created_at);
 }
 
-/* A decimal within [min, max] and nothing else. */
+/* A decimal within [min, max] and nothing else. Up to 19 digits, as many as a bigint has:
+ * with 18 at most, the page token the server issued after an id of 10^18 or more (the
+ * tokens go up to INT64_MAX / 2) was refused as not its own. */
 static int parse_int(const char *s, long long min, long long max, long long *out)
 {
-    if (s == NULL || s[0] == '\0' || strlen(s) > 18 || strspn(s, "0123456789") != strlen(s))
+    if (s == NULL || s[0] == '\0' || strlen(s) > 19 || strspn(s, "0123456789") != strlen(s))
         return 0;
+    errno = 0;
     long long v = strtoll(s, NULL, 10);
-    if (v < min || v > max)
+    if (errno == ERANGE || v < min || v > max)
         return 0;
     *out = v;
     return 1;

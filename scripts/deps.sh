@@ -11,8 +11,10 @@ packages=(
   curl
 )
 if [ "${1:-}" = "--test" ]; then
-  # wrk for bench/run; Chromium for the test that loads /docs headless
-  packages+=(wrk chromium)
+  # wrk for bench/run; Chromium for the test that loads /docs headless; clang and its
+  # runtime libraries (libclang_rt.fuzzer, ASan, UBSan) for the fuzz harnesses; valgrind for
+  # `make valgrind`
+  packages+=(wrk chromium clang libclang-rt-14-dev valgrind)
 fi
 
 missing=()

@@ -1360,6 +1360,42 @@ START_TEST(imports_are_all_or_nothing_and_idempotent)
 }
 END_TEST
 
+/* Found by fuzz/fuzz_csv_import: a row repeating an earlier one was reported with json_pack
+ * given a key without its value (undefined behaviour: the server read a stray pointer), and
+ * an empty body reached memchr as NULL (undefined; the sanitizer build stops on it). */
+START_TEST(imports_report_a_repeated_row_and_refuse_an_empty_body)
+{
+    char code[19], row[256], json[600], csv[700];
+    credit_code(code, 300900);
+    snprintf(row, sizeof row, "{\"name\":\"重复的平台\",\"region_code\":\"210100\",\"functions\":[\"training\"],"
+             "\"operator\":{\"name\":\"重复运营公司\",\"credit_code\":\"%s\"}}", code);
+    snprintf(json, sizeof json, "[%s,%s]", row, row);
+    snprintf(csv, sizeof csv, "name,region_code,functions,operator_name,credit_code,established_on,address\n"
+             "重复的平台,210100,training,重复运营公司,%s,,\n重复的平台,210100,training,重复运营公司,%s,,\n", code, code);
+    const char *types[] = {"application/json", "text/csv"};
+    const char *bodies[] = {json, csv};
+    for (int k = 0; k < 2; k++) {
+        th_response *r = import(SHENYANG, "?dry_run=true", types[k], bodies[k], strlen(bodies[k]), NULL);
+        ck_assert_msg(r->status == 422, "%s: %d %s", types[k], r->status, r->body);
+        json_t *errors = json_object_get(r->json, "errors");
+        ck_assert_uint_eq(json_array_size(errors), 1);
+        json_t *e = json_array_get(errors, 0);
+        ck_assert_int_eq(json_integer_value(json_object_get(e, "row")), 2);
+        ck_assert_str_eq(json_string_value(json_object_get(e, "field")), "name");
+        ck_assert_str_eq(json_string_value(json_object_get(e, "message")), "repeats an earlier row of this import");
+        ck_assert_uint_eq(json_object_size(e), 3);
+        th_free(r);
+    }
+    th_response *r = import(SHENYANG, "", "text/csv", "", 0, NULL);
+    ck_assert_msg(r->status == 422, "%d %s", r->status, r->body);      /* no header line */
+    th_free(r);
+    r = import(SHENYANG, "", "application/json", "", 0, NULL);
+    ck_assert_msg(r->status == 400, "%d %s", r->status, r->body);      /* not a JSON array */
+    th_free(r);
+    th_free(expect(-1, "GET", "/healthz", NULL, 200));                /* and the server is still there */
+}
+END_TEST
+
 START_TEST(csv_imports_in_utf8_and_gb18030)
 {
     char code1[19], code2[19];
@@ -2087,6 +2123,7 @@ static Suite *workflow_suite(void)
     tcase_add_test(tc, the_change_feed_never_skips_or_repeats);
     tcase_add_test(tc, imports_are_all_or_nothing_and_idempotent);
     tcase_add_test(tc, csv_imports_in_utf8_and_gb18030);
+    tcase_add_test(tc, imports_report_a_repeated_row_and_refuse_an_empty_body);
     tcase_add_test(tc, ten_thousand_rows_import_in_one_request);
     tcase_add_test(tc, lists_read_newest_first_on_request);
     tcase_add_test(tc, uploads_whose_bytes_or_names_lie_are_refused_and_nothing_is_kept);

@@ -33,6 +33,20 @@ const char *th_env(const char *name)
     return v;
 }
 
+int th_time_factor(void)
+{
+    const char *v = getenv("SHIFAN_TEST_TIME_FACTOR");
+    int f = v ? atoi(v) : 1;
+    return f < 1 ? 1 : f > 100 ? 100 : f;
+}
+
+void th_pause_ms(long ms)
+{
+    long total = ms * th_time_factor();
+    struct timespec pause = {total / 1000, (total % 1000) * 1000000L};
+    nanosleep(&pause, NULL);
+}
+
 int th_connect(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -40,7 +54,7 @@ int th_connect(int port)
         return -1;
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    struct timeval tv = {30, 0};
+    struct timeval tv = {30 * th_time_factor(), 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
         close(fd);
@@ -243,7 +257,7 @@ int th_server_start(th_server *server, const char *database_url, const char *dat
         _exit(127);
     }
     server->pid = pid;
-    for (int i = 0; i < 300; i++) {
+    for (int i = 0; i < 300 * th_time_factor(); i++) {
         th_response *r = th_request(server->port, "GET", "/healthz", NULL, NULL, NULL, 0, NULL);
         int ok = r != NULL && r->status == 200;
         th_free(r);
@@ -289,7 +303,9 @@ int th_server_stop_reporting(th_server *server)
     if (status != 0) {
         char *log = th_read_file(server->log_path);
         const char *report = log ? strstr(log, "==ERROR") : NULL;
-        fprintf(stderr, "server exit status %d\n%s\n", status, report ? report : "(no sanitizer report)");
+        if (report == NULL && log != NULL)   /* valgrind's report is at the end of the log */
+            report = strlen(log) > 8000 ? log + strlen(log) - 8000 : log;
+        fprintf(stderr, "server exit status %d\n%s\n", status, report ? report : "(no log)");
         free(log);
     }
     return status;

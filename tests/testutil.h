@@ -42,8 +42,16 @@ void th_free(th_response *r);
 /* The value of header `name` in `r` (case-insensitive), copied into buf; NULL if absent. */
 const char *th_header(const th_response *r, const char *name, char *buf, size_t len);
 
-/* A TCP connection to 127.0.0.1:port (30 s receive timeout), or -1. */
+/* A TCP connection to 127.0.0.1:port (30 s receive timeout, times th_time_factor), or -1. */
 int th_connect(int port);
+
+/* How much longer than usual the tests wait for the server: SHIFAN_TEST_TIME_FACTOR (1-100,
+ * default 1), set by scripts/valgrind.sh, where the server runs tens of times slower. Only
+ * waits and timeouts are scaled; no test passes or fails on how fast the server is. */
+int th_time_factor(void);
+
+/* Sleeps `ms` milliseconds times th_time_factor(). */
+void th_pause_ms(long ms);
 
 /* A free TCP port on 127.0.0.1. */
 int th_free_port(void);
@@ -64,7 +72,7 @@ int th_server_start(th_server *server, const char *database_url, const char *dat
 int th_server_stop(th_server *server);
 
 /* Stops the server and returns its exit status; on a non-zero status prints the sanitizer
- * report from its log, if there is one. */
+ * report from its log, if there is one, or else the end of the log (valgrind's report). */
 int th_server_stop_reporting(th_server *server);
 
 /* Splits a stored password hash "$pbkdf2-sha256$<iterations>$<base64 salt>$<base64 hash>"
