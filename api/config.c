@@ -50,7 +50,7 @@ int sf_config_load(sf_config *c)
         env_int("SHIFAN_MAX_CONNECTIONS_PER_CLIENT", 128, 0, 65535, &per_client) ||
         env_int("SHIFAN_SHUTDOWN_TIMEOUT", 30, 0, 3600, &shutdown) ||
         env_int("SHIFAN_TOKEN_TTL", 3600, 60, 7 * 86400, &ttl) ||
-        env_int("SHIFAN_LOGIN_MAX_FAILURES", 5, 1, 1000, &umax) ||
+        env_int("SHIFAN_LOGIN_MAX_FAILURES", 10, 1, 1000, &umax) ||
         env_int("SHIFAN_LOGIN_CLIENT_MAX_FAILURES", 20, 1, 100000, &cmax) ||
         env_int("SHIFAN_LOGIN_WINDOW", 900, 1, 86400, &window) ||
         env_int("SHIFAN_LOGIN_LOCK", 900, 1, 86400, &lock) ||

@@ -29,7 +29,7 @@ typedef struct {
     char *jwt_audience;        /* SHIFAN_JWT_AUDIENCE, default "shifan-api" */
     int token_ttl_s;           /* SHIFAN_TOKEN_TTL: seconds, default 3600 */
     char *admin_password;      /* SHIFAN_ADMIN_PASSWORD: bootstrap of user admin; never logged */
-    int login_user_max_failures;    /* SHIFAN_LOGIN_MAX_FAILURES, default 5 per username */
+    int login_user_max_failures;    /* SHIFAN_LOGIN_MAX_FAILURES, default 10 per username */
     int login_client_max_failures;  /* SHIFAN_LOGIN_CLIENT_MAX_FAILURES, default 20 per client */
     int login_window_s;        /* SHIFAN_LOGIN_WINDOW: seconds, default 900 */
     int login_lock_s;          /* SHIFAN_LOGIN_LOCK: seconds, default 900 */

@@ -33,7 +33,7 @@ sf_app *fz_app(void)
     config.jwt_audience = "shifan-api";
     config.token_ttl_s = 3600;
     config.hash_concurrency = 1;
-    config.login_user_max_failures = 5;
+    config.login_user_max_failures = 10;
     config.login_client_max_failures = 20;
     config.login_window_s = 900;
     config.login_lock_s = 900;
