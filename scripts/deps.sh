@@ -13,8 +13,8 @@ packages=(
 if [ "${1:-}" = "--test" ]; then
   # wrk for bench/run; Chromium for the test that loads /docs headless; clang and its
   # runtime libraries (libclang_rt.fuzzer, ASan, UBSan) for the fuzz harnesses; valgrind for
-  # `make valgrind`
-  packages+=(wrk chromium clang libclang-rt-14-dev valgrind)
+  # `make valgrind`; python3 for bench/soak (its short run is part of `make test`) and bench/run
+  packages+=(wrk chromium clang libclang-rt-14-dev valgrind python3)
 fi
 
 missing=()
