@@ -73,6 +73,17 @@ static long long sql_int(const char *text, long long param)
     return v;
 }
 
+/* Waits until more lock requests wait than `waiting` (a count of ungranted pg_locks taken
+ * before the call that is to block); no time limit of its own: the test case's timeout is
+ * the bound. */
+static void await_one_more_lock_waiter(long long waiting)
+{
+    while (sql_int("SELECT count(*) FROM pg_locks WHERE NOT granted", 0) == waiting) {
+        struct timespec pause = {0, 5 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+}
+
 /* A text value of the same kind, copied into out. */
 static const char *sql_text(const char *text, long long param, char *out, size_t len)
 {
@@ -541,12 +552,7 @@ START_TEST(an_objection_committed_while_the_award_waits_is_seen_by_it)
     set_call(&c, 0, PROVINCE, "POST", NULL, "/v1/applications/%lld/award", app);
     pthread_t thread;
     ck_assert_int_eq(pthread_create(&thread, NULL, call_alone, &c), 0);
-    /* until the award waits for the filer's lock on the application (no time limit of its own:
-     * the test case's timeout is the bound) */
-    while (sql_int("SELECT count(*) FROM pg_locks WHERE NOT granted", 0) == waiting) {
-        struct timespec pause = {0, 5 * 1000 * 1000};
-        nanosleep(&pause, NULL);
-    }
+    await_one_more_lock_waiter(waiting);   /* the award waits for the filer's lock on the application */
     res = PQexec(filer, "COMMIT");
     ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
     PQclear(res);
@@ -755,10 +761,7 @@ START_TEST(a_real_deadlock_on_the_award_route_is_retried)
     set_call(&c, 1, PROVINCE, "POST", NULL, "/v1/applications/%lld/award", app);
     pthread_t thread;
     ck_assert_int_eq(pthread_create(&thread, NULL, call_alone, &c), 0);
-    while (sql_int("SELECT count(*) FROM pg_locks WHERE NOT granted", 0) == waiting) {
-        struct timespec pause = {0, 5 * 1000 * 1000};
-        nanosleep(&pause, NULL);
-    }
+    await_one_more_lock_waiter(waiting);
     /* the award waits for the counter, holding the head: close the cycle */
     res = PQexec(other, "SELECT seq FROM audit_head FOR UPDATE");
     int other_lost = PQresultStatus(res) != PGRES_TUPLES_OK;
@@ -816,10 +819,5 @@ static Suite *concurrency_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(concurrency_suite());
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return th_run_suite(concurrency_suite());
 }

@@ -560,11 +560,7 @@ START_TEST(a_login_failure_that_cannot_be_counted_answers_503)
     await_count(WAITING, 1);
     faultdb("fast");
     char buf[4096];
-    size_t got = 0;
-    ssize_t k;
-    while (got + 1 < sizeof buf && (k = recv(fd, buf + got, sizeof buf - 1 - got, 0)) > 0)
-        got += (size_t)k;
-    buf[got] = '\0';
+    th_read_until_closed(fd, buf, sizeof buf);
     close(fd);
     PQfinish(hold);
     faultdb("start");
@@ -726,6 +722,20 @@ static void start_named(th_server *s, const char *name)
     ck_assert_int_eq(th_server_start(s, url, data_dir, NULL), 0);   /* data_dir: the same signing key */
 }
 
+/* Connects to the server on `to_port` and sends the head of a keyed import of `len` bytes of
+ * JSON as the province; the socket, for the body. */
+static int send_import_head(int to_port, const char *key, size_t len)
+{
+    char head[512];
+    int n = snprintf(head, sizeof head, "POST /v1/imports/platforms HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                     "Authorization: Bearer %s\r\nContent-Type: application/json\r\nIdempotency-Key: %s\r\n"
+                     "Content-Length: %zu\r\n\r\n", token, key, len);
+    int fd = th_connect(to_port);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(send(fd, head, (size_t)n, MSG_NOSIGNAL), n);
+    return fd;
+}
+
 static void kill_hard(th_server *s)
 {
     int status;
@@ -802,13 +812,7 @@ START_TEST(sigkill_while_the_import_is_still_arriving)
     start_named(&victim, "kill_arriving");
     char *rows = platform_rows("断电导入乙", IMPORT_ROWS, 3000000);
     size_t len = strlen(rows);
-    char head[512];
-    int n = snprintf(head, sizeof head, "POST /v1/imports/platforms HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                     "Authorization: Bearer %s\r\nContent-Type: application/json\r\nIdempotency-Key: kill-arriving\r\n"
-                     "Content-Length: %zu\r\n\r\n", token, len);
-    int fd = th_connect(victim.port);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(send(fd, head, (size_t)n, MSG_NOSIGNAL), n);
+    int fd = send_import_head(victim.port, "kill-arriving", len);
     ck_assert_int_eq(send(fd, rows, len / 2, MSG_NOSIGNAL), (ssize_t)(len / 2));
     kill_hard(&victim);
     backends_gone("kill_arriving");
@@ -827,13 +831,7 @@ START_TEST(sigkill_right_after_the_import_was_sent)
     size_t len = strlen(rows);
     th_server victim;
     start_named(&victim, "kill_sent");
-    char head[512];
-    int n = snprintf(head, sizeof head, "POST /v1/imports/platforms HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                     "Authorization: Bearer %s\r\nContent-Type: application/json\r\nIdempotency-Key: kill-sent\r\n"
-                     "Content-Length: %zu\r\n\r\n", token, len);
-    int fd = th_connect(victim.port);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(send(fd, head, (size_t)n, MSG_NOSIGNAL), n);
+    int fd = send_import_head(victim.port, "kill-sent", len);
     ck_assert_int_eq(send(fd, rows, len, MSG_NOSIGNAL), (ssize_t)len);
     kill_hard(&victim);
     backends_gone("kill_sent");
@@ -912,10 +910,5 @@ static Suite *faults_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(faults_suite());
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return th_run_suite(faults_suite());
 }

@@ -1304,11 +1304,7 @@ START_TEST(sigterm_drains_in_flight_requests_and_exits_cleanly)
     ck_assert_int_lt(th_connect(second.port), 0);
     ck_assert_int_eq(send(fd, body + half, len - half, 0), (ssize_t)(len - half));
     char answer[4096];
-    size_t got = 0;
-    ssize_t k;
-    while (got + 1 < sizeof answer && (k = recv(fd, answer + got, sizeof answer - 1 - got, 0)) > 0)
-        got += (size_t)k;
-    answer[got] = '\0';
+    th_read_until_closed(fd, answer, sizeof answer);
     close(fd);
     ck_assert_msg(strncmp(answer, "HTTP/1.1 401", 12) == 0, "answer: %s", answer);
     ck_assert_ptr_nonnull(strstr(answer, "application/problem+json"));
@@ -1926,11 +1922,5 @@ static Suite *http_suite(void)
 int main(void)
 {
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
-    SRunner *sr = srunner_create(http_suite());
-    /* one process: the tests share the server, its users and their tokens */
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return th_run_suite(http_suite());   /* the tests share the server, its users and their tokens */
 }

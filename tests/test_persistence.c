@@ -786,11 +786,5 @@ static Suite *persistence_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(persistence_suite());
-    /* one process: the tests share the pool and build on each other's rows */
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return th_run_suite(persistence_suite());   /* the tests share the pool and build on each other's rows */
 }

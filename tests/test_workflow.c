@@ -2141,10 +2141,5 @@ static Suite *workflow_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(workflow_suite());
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return th_run_suite(workflow_suite());
 }

@@ -47,6 +47,26 @@ void th_pause_ms(long ms)
     nanosleep(&pause, NULL);
 }
 
+size_t th_read_until_closed(int fd, char *buf, size_t size)
+{
+    size_t got = 0;
+    ssize_t k;
+    while (got + 1 < size && (k = recv(fd, buf + got, size - 1 - got, 0)) > 0)
+        got += (size_t)k;
+    buf[got] = '\0';
+    return got;
+}
+
+int th_run_suite(Suite *suite)
+{
+    SRunner *sr = srunner_create(suite);
+    srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 int th_connect(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);

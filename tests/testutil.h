@@ -6,6 +6,7 @@
 #ifndef SF_TESTUTIL_H
 #define SF_TESTUTIL_H
 
+#include <check.h>
 #include <jansson.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -49,6 +50,14 @@ int th_connect(int port);
  * default 1), set by scripts/valgrind.sh, where the server runs tens of times slower. Only
  * waits and timeouts are scaled; no test passes or fails on how fast the server is. */
 int th_time_factor(void);
+
+/* Reads from `fd` until the peer closes it (or the receive timeout), into buf as a string;
+ * the number of bytes read. */
+size_t th_read_until_closed(int fd, char *buf, size_t size);
+
+/* Runs `suite` in this process (the tests of a suite share its server and rows) and prints
+ * Check's summary; the exit status for main. */
+int th_run_suite(Suite *suite);
 
 /* Sleeps `ms` milliseconds times th_time_factor(). */
 void th_pause_ms(long ms);
