@@ -20,23 +20,16 @@ sf_app *fz_app(void)
     static sf_config config;
     if (app.config != NULL)
         return &app;
-    config.data_dir = "/nonexistent";
-    config.listen_address = "127.0.0.1";
-    config.port = 8080;
+    /* the shipped defaults (api/config.c), so that the harnesses judge what shifan serves;
+     * only what a process without a database or threads needs differs */
+    setenv("SHIFAN_DATABASE_URL", "host=/nonexistent dbname=none", 1);
+    if (sf_config_load(&config) != 0) {
+        fprintf(stderr, "fuzz: cannot load the default configuration\n");
+        abort();
+    }
     config.threads = 1;
     config.pool_size = 1;
-    config.pool_timeout_ms = 0;
-    config.max_body_bytes = 1 << 20;
-    config.max_upload_bytes = 20 << 20;
-    config.jwt_algorithm = "HS256";
-    config.jwt_issuer = "shifan";
-    config.jwt_audience = "shifan-api";
-    config.token_ttl_s = 3600;
     config.hash_concurrency = 1;
-    config.login_user_max_failures = 10;
-    config.login_client_max_failures = 20;
-    config.login_window_s = 900;
-    config.login_lock_s = 900;
 
     /* sf_auth_create reads the key from a file: a private temporary one, removed at once */
     char path[] = "/tmp/shifan-fuzz-key.XXXXXX";
@@ -46,10 +39,11 @@ sf_app *fz_app(void)
         abort();
     }
     close(fd);
+    char *configured = config.jwt_key_file;   /* NULL unless SHIFAN_JWT_KEY_FILE is set */
     config.jwt_key_file = path;
     app.auth = sf_auth_create(&config);
     unlink(path);
-    config.jwt_key_file = NULL;
+    config.jwt_key_file = configured;
     /* no connection ever: size 0, checkout timeout 0 ms, so every acquisition fails at once */
     app.pool = sf_pool_create("host=/nonexistent dbname=none", 0, 0);
     app.read_pool = app.pool;
