@@ -1,9 +1,9 @@
 /*
  * /v1/applications: one per platform per round; the report (Annex 2) and recommendation
  * form (Annex 1); eligibility (Art. 12, 13); and the lifecycle — recommend, withdraw,
- * review, award (DESIGN.md §2). Each transition is decided by a function below that asks
- * domain/ (lifecycle, eligibility, award validity) over a locked snapshot of the
- * application (persistence/applications.h).
+ * review, award (DESIGN.md §2). Each transition is decided by domain/transitions.h over a
+ * snapshot of the application read under its row lock (persistence/applications.h); this
+ * file parses the request and maps the answer.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,37 +14,30 @@
 #include "api/measures_json.h"
 #include "api/problem.h"
 #include "api/views.h"
-#include "domain/awards.h"
 #include "domain/lifecycle.h"
-#include "domain/materials.h"
+#include "domain/transitions.h"
 #include "persistence/applications.h"
 
-#define MAX_MISSING 8
+#define MAX_MISSING 16
 
-/* Eligibility of a snapshot: the verdict, and the missing required materials. Returns 0, or
- * -1 when the report is absent (errors say so). */
-static int evaluate(const sf_app_snapshot *s, sf_eligibility *verdict, const char **missing, size_t *nmissing,
-                    sf_errors *errors)
+/* Reads the stored report (Annex 2) and the round's thresholds into the record's snapshot,
+ * which is then what domain/transitions.h reads. Stored texts were validated when they were
+ * written. SF_INTERNAL when memory runs out. */
+static sf_status complete(sf_app_record *r)
 {
-    *nmissing = sf_materials_missing(s->material_kinds, missing, MAX_MISSING);
-    if (s->report_json == NULL) {
-        sf_errors_add(errors, "report", "the application report (Annex 2) is not filled");
-        return -1;
-    }
-    json_t *report = sf_json_loads(s->report_json);
-    json_t *tj = s->thresholds_json ? sf_json_loads(s->thresholds_json) : NULL;
-    sf_report_facts facts;
-    sf_thresholds t;
+    sf_app_snapshot *s = &r->snap;
+    json_t *report = r->report_json ? sf_json_loads(r->report_json) : NULL;
+    json_t *tj = r->thresholds_json ? sf_json_loads(r->thresholds_json) : NULL;
+    sf_status status = (r->report_json && !report) || (r->thresholds_json && !tj) ? SF_INTERNAL : SF_OK;
     sf_errors ignored;
     sf_errors_init(&ignored);
-    sf_report_read(report, &facts, &ignored);   /* stored reports were validated when filled */
-    sf_thresholds_read(tj, &t, &ignored);
+    if (report != NULL)
+        sf_report_read(report, &s->facts, &ignored);
+    sf_thresholds_read(tj, &s->thresholds, &ignored);
+    s->facts.has_active_city_award = s->has_active_city_award;
     json_decref(report);
     json_decref(tj);
-    facts.has_active_city_award = s->has_active_city_award;
-    sf_relaxation relax = {s->region_relaxed, s->factor_permille};
-    sf_eligibility_evaluate(&facts, &t, &relax, s->opens_on, verdict);
-    return 0;
+    return status;
 }
 
 static json_t *missing_json(const char **missing, size_t n)
@@ -198,116 +191,49 @@ void sf_get_recommendation(sf_ctx *ctx) { get_form(ctx, "recommendation"); }
 void sf_get_eligibility(sf_ctx *ctx)
 {
     int64_t id = sf_path_id(ctx, "id");
-    sf_app_snapshot *s = NULL;
-    sf_status status = id > 0 ? sf_application_snapshot(ctx->app->pool, id, &s) : SF_NOT_FOUND;
-    if (status == SF_OK && !sf_may_see_application(&ctx->caller, s->recommender_org, s->round_level, s->round_region))
+    sf_app_record *r = NULL;
+    sf_status status = id > 0 ? sf_application_snapshot(ctx->app->pool, id, &r) : SF_NOT_FOUND;
+    if (status == SF_OK &&
+        !sf_may_see_application(&ctx->caller, r->snap.recommender_org, r->snap.round_level, r->snap.round_region))
         status = SF_NOT_FOUND;
+    if (status == SF_OK)
+        status = complete(r);
+    if (status == SF_OK && !r->snap.has_report) {
+        sf_app_record_free(r);
+        sf_reply_status(ctx, SF_CONFLICT, "the application report (Annex 2) is not filled yet", NULL);
+        return;
+    }
     if (status != SF_OK) {
-        sf_app_snapshot_free(s);
+        sf_app_record_free(r);
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such application" : NULL, NULL);
         return;
     }
     sf_eligibility verdict;
     const char *missing[MAX_MISSING];
-    size_t nmissing;
-    sf_errors e;
-    sf_errors_init(&e);
-    if (evaluate(s, &verdict, missing, &nmissing, &e) != 0) {
-        sf_app_snapshot_free(s);
-        sf_reply_status(ctx, SF_CONFLICT, "the application report (Annex 2) is not filled yet", &e);
-        return;
-    }
+    size_t nmissing = sf_app_evaluate(&r->snap, &verdict, missing, MAX_MISSING);
     json_t *body = sf_eligibility_json(&verdict);
     json_object_set_new(body, "missing_materials", missing_json(missing, nmissing));
-    json_object_set_new(body, "relaxed_region", json_boolean(s->region_relaxed));
-    sf_app_snapshot_free(s);
+    json_object_set_new(body, "relaxed_region", json_boolean(r->snap.relaxation.applies));
+    sf_app_record_free(r);
     sf_reply_json(ctx, 200, body);
 }
 
-/* ---- transitions ---- */
+/* ---- transitions: parse, ask domain/transitions.h, map ---- */
 
-/* The lifecycle step, or a conflict naming the current state. */
-static sf_status step(const sf_app_snapshot *s, sf_app_event ev, sf_app_decision *d, sf_errors *e)
+static sf_status decide_recommend(sf_app_record *r, void *p, sf_app_decision *d, sf_errors *e)
 {
-    if (sf_lifecycle_next(s->status, ev, &d->next) != SF_OK) {
-        sf_errors_detail(e, "the application is %s; '%s' is not possible from that state",
-                         sf_app_state_name(s->status), sf_app_event_name(ev));
-        return SF_CONFLICT;
-    }
-    return SF_OK;
+    sf_status st = complete(r);
+    return st != SF_OK ? st : sf_decide_recommend(&r->snap, p, r->today, d, e);
 }
 
-static sf_status only_recommender(const sf_app_snapshot *s, const sf_caller *c, sf_errors *e)
+static sf_status decide_withdraw(sf_app_record *r, void *p, sf_app_decision *d, sf_errors *e)
 {
-    if (s->recommender_org != c->org_id) {
-        sf_errors_detail(e, "only the recommender may do this");
-        return SF_FORBIDDEN;
-    }
-    return SF_OK;
+    return sf_decide_withdraw(&r->snap, p, r->today, d, e);
 }
 
-static sf_status only_decider(const sf_app_snapshot *s, const sf_caller *c, sf_errors *e)
+static sf_status decide_award(sf_app_record *r, void *p, sf_app_decision *d, sf_errors *e)
 {
-    if (!sf_decides_round(c, s->round_level, s->round_region)) {
-        sf_errors_detail(e, "only the round's deciding authority may do this");
-        return SF_FORBIDDEN;
-    }
-    return SF_OK;
-}
-
-/* Recommend (Art. 15, 16, 27): everything that fails is reported at once. */
-static sf_status decide_recommend(const sf_app_snapshot *s, void *p, sf_app_decision *d, sf_errors *e)
-{
-    const sf_caller *c = p;
-    sf_status st = only_recommender(s, c, e);
-    if (st == SF_OK)
-        st = step(s, SF_EV_RECOMMEND, d, e);
-    if (st != SF_OK)
-        return st;
-    if (s->today < s->opens_on || s->today > s->closes_on) {
-        char o[11], cl[11];
-        sf_date_format(s->opens_on, o);
-        sf_date_format(s->closes_on, cl);
-        sf_errors_detail(e, "the round is open from %s to %s; recommendations are taken only then", o, cl);
-        return SF_CONFLICT;
-    }
-    if (!sf_quota_allows(s->recommended_by_recommender, s->quota)) {
-        sf_errors_detail(e, "this recommender has used its quota of %d in this round", s->quota);
-        return SF_CONFLICT;
-    }
-    sf_eligibility v;
-    const char *missing[MAX_MISSING];
-    size_t nmissing = 0;
-    int have_report = evaluate(s, &v, missing, &nmissing, e) == 0;
-    if (!s->has_recommendation)
-        sf_errors_add(e, "recommendation", "the recommendation form (Annex 1, Art. 16) is not filled");
-    for (size_t i = 0; i < nmissing; i++)
-        sf_errors_add(e, "materials", "%s is missing (Art. 17)", missing[i]);
-    if (have_report) {
-        for (int i = 0; i < SF_CONDITION_COUNT; i++)
-            if (!v.conditions[i].passed)
-                sf_errors_add(e, v.conditions[i].id, "%s", v.conditions[i].detail);
-        int any = 0;
-        for (int i = 0; i < SF_FUNCTION_COUNT; i++)
-            any = any || v.functions[i].passed;
-        if (!any)
-            sf_errors_add(e, "functions", "no function requirement of Art. 13 is met");
-    }
-    if (sf_errors_any(e)) {
-        sf_errors_detail(e, "the application cannot be recommended yet; every failing condition and missing item is listed");
-        return SF_INVALID;
-    }
-    d->action = "application.recommended";
-    return SF_OK;
-}
-
-static sf_status decide_withdraw(const sf_app_snapshot *s, void *p, sf_app_decision *d, sf_errors *e)
-{
-    sf_status st = only_recommender(s, p, e);
-    if (st == SF_OK)
-        st = step(s, SF_EV_WITHDRAW, d, e);
-    d->action = "application.withdrawn";
-    return st;
+    return sf_decide_award(&r->snap, p, r->today, d, e);
 }
 
 typedef struct {
@@ -316,41 +242,10 @@ typedef struct {
     const char *comment;
 } review_args;
 
-static sf_status decide_review(const sf_app_snapshot *s, void *p, sf_app_decision *d, sf_errors *e)
+static sf_status decide_review(sf_app_record *r, void *p, sf_app_decision *d, sf_errors *e)
 {
-    review_args *r = p;
-    sf_status st = only_decider(s, r->caller, e);
-    if (st == SF_OK)
-        st = step(s, r->event, d, e);
-    d->comment = r->comment;
-    d->action = r->event == SF_EV_APPROVE ? "application.approved"
-              : r->event == SF_EV_REJECT  ? "application.rejected" : "application.returned";
-    return st;
-}
-
-/* Award (Art. 19, 23): after the publicity period has ended, with no objection open. */
-static sf_status decide_award(const sf_app_snapshot *s, void *p, sf_app_decision *d, sf_errors *e)
-{
-    sf_status st = only_decider(s, p, e);
-    if (st == SF_OK)
-        st = step(s, SF_EV_AWARD, d, e);
-    if (st != SF_OK)
-        return st;
-    if (s->notice_end == 0 || s->today <= s->notice_end) {
-        char end[11] = "?";
-        if (s->notice_end)
-            sf_date_format(s->notice_end, end);
-        sf_errors_detail(e, "the publicity period runs until %s (Art. 18); award after it has ended", end);
-        return SF_CONFLICT;
-    }
-    if (s->open_objections > 0) {
-        sf_errors_detail(e, "%d objection(s) to this application are unresolved", s->open_objections);
-        return SF_CONFLICT;
-    }
-    d->action = "application.awarded";
-    d->create_award = 1;
-    sf_award_validity(s->today, s->active_award_until, s->has_active_award, &d->award_from, &d->award_until);
-    return SF_OK;
+    const review_args *a = p;
+    return sf_decide_review(&r->snap, a->caller, a->event, a->comment, r->today, d, e);
 }
 
 static void transition(sf_ctx *ctx, sf_app_decide decide, void *arg, int status_ok)
@@ -395,8 +290,6 @@ void sf_post_review(sf_ctx *ctx)
         else
             sf_errors_add(&e, "decision", "must be approve, reject or return");
     }
-    if (decision != NULL && r.event != SF_EV_APPROVE && (comment == NULL || comment[strspn(comment, " ")] == '\0'))
-        sf_errors_add(&e, "comment", "is required to reject or return an application");
     if (comment != NULL && strlen(comment) > 15000)
         sf_errors_add(&e, "comment", "must be at most 5,000 characters");
     if (sf_errors_any(&e))

@@ -15,6 +15,7 @@
 #include "domain/accounts.h"
 #include "domain/calendar.h"
 #include "domain/lifecycle.h"
+#include "domain/transitions.h"
 #include "persistence/calendar.h"
 #include "persistence/publicity.h"
 
@@ -22,20 +23,9 @@
 #define MAX_NOTICE_ITEMS 200
 #define OBJECTIONS_PER_CLIENT_HOUR 5
 
-static sf_status decide_publicize(const sf_app_snapshot *s, void *p, sf_app_decision *d, sf_errors *e)
+static sf_status decide_publicize(sf_app_record *r, void *p, sf_app_decision *d, sf_errors *e)
 {
-    const sf_caller *c = p;
-    if (!sf_decides_round(c, s->round_level, s->round_region)) {
-        sf_errors_detail(e, "only the round's deciding authority publicizes its applications");
-        return SF_FORBIDDEN;
-    }
-    if (sf_lifecycle_next(s->status, SF_EV_PUBLICIZE, &d->next) != SF_OK) {
-        sf_errors_add(e, "application_ids", "application %lld is %s, not approved", (long long)s->id,
-                      sf_app_state_name(s->status));
-        return SF_INVALID;
-    }
-    d->action = "application.publicized";
-    return SF_OK;
+    return sf_decide_publicize(&r->snap, p, r->today, d, e);
 }
 
 void sf_post_notice(sf_ctx *ctx)
@@ -217,20 +207,10 @@ void sf_list_objections(sf_ctx *ctx)
     sf_reply_page(ctx, status, items, next);
 }
 
-/* An upheld objection rejects the application (Art. 18); one rejected already stays so. */
-static sf_status decide_upheld(const sf_app_snapshot *s, void *p, sf_app_decision *d, sf_errors *e)
+static sf_status decide_upheld(sf_app_record *r, void *p, sf_app_decision *d, sf_errors *e)
 {
-    d->action = "application.rejected_on_objection";
-    if (s->status == SF_APP_REJECTED) {
-        d->next = SF_APP_REJECTED;
-        return SF_OK;
-    }
-    if (sf_lifecycle_next(s->status, SF_EV_OBJECTION_UPHELD, &d->next) != SF_OK) {
-        sf_errors_detail(e, "the application is %s; an objection can reject it only while publicized",
-                         sf_app_state_name(s->status));
-        return SF_CONFLICT;
-    }
-    return SF_OK;
+    (void)p;
+    return sf_decide_objection_upheld(&r->snap, r->today, d, e);
 }
 
 void sf_post_resolve_objection(sf_ctx *ctx)

@@ -113,11 +113,12 @@ static char *dup_or_null(const PGresult *res, int col)
     return PQgetisnull(res, 0, col) ? NULL : strdup(PQgetvalue(res, 0, col));
 }
 
-static sf_app_snapshot *read_snapshot(const PGresult *res)
+static sf_app_record *read_snapshot(const PGresult *res)
 {
-    sf_app_snapshot *s = calloc(1, sizeof *s);
-    if (s == NULL)
+    sf_app_record *r = calloc(1, sizeof *r);
+    if (r == NULL)
         return NULL;
+    sf_app_snapshot *s = &r->snap;
     s->id = sf_db_get_int(res, 0, 0);
     s->status = (sf_app_state)sf_app_state_parse(PQgetvalue(res, 0, 1));
     s->recommender_org = sf_db_get_int(res, 0, 2);
@@ -130,34 +131,41 @@ static sf_app_snapshot *read_snapshot(const PGresult *res)
     s->round_year = (int)sf_db_get_int(res, 0, 9);
     s->opens_on = (sf_day)sf_db_get_int(res, 0, 10);
     s->closes_on = (sf_day)sf_db_get_int(res, 0, 11);
-    s->today = (sf_day)sf_db_get_int(res, 0, 12);
+    r->today = (sf_day)sf_db_get_int(res, 0, 12);
     s->quota = (int)sf_db_get_int(res, 0, 13);
     s->recommended_by_recommender = (int)sf_db_get_int(res, 0, 14);
-    s->region_relaxed = sf_db_get_bool(res, 0, 15);
-    s->factor_permille = (int)sf_db_get_int(res, 0, 16);
-    s->thresholds_json = dup_or_null(res, 17);
-    s->report_json = dup_or_null(res, 18);
+    s->relaxation.applies = sf_db_get_bool(res, 0, 15);
+    s->relaxation.factor_permille = (int)sf_db_get_int(res, 0, 16);
+    r->thresholds_json = dup_or_null(res, 17);
+    r->report_json = dup_or_null(res, 18);
+    s->has_report = r->report_json != NULL;
     s->has_recommendation = sf_db_get_bool(res, 0, 19);
-    s->material_kinds = PQgetisnull(res, 0, 20) ? strdup("") : strdup(PQgetvalue(res, 0, 20));
+    r->material_kinds = PQgetisnull(res, 0, 20) ? strdup("") : strdup(PQgetvalue(res, 0, 20));
+    s->material_kinds = r->material_kinds;
     s->has_active_city_award = sf_db_get_bool(res, 0, 21);
     s->open_objections = (int)sf_db_get_int(res, 0, 22);
     s->notice_end = PQgetisnull(res, 0, 23) ? 0 : (sf_day)sf_db_get_int(res, 0, 23);
     s->has_active_award = !PQgetisnull(res, 0, 24);
     s->active_award_until = (sf_day)sf_db_get_int(res, 0, 24);
-    return s;
+    if (r->material_kinds == NULL || (r->report_json == NULL && !PQgetisnull(res, 0, 18)) ||
+        (r->thresholds_json == NULL && !PQgetisnull(res, 0, 17))) {
+        sf_app_record_free(r);
+        return NULL;
+    }
+    return r;
 }
 
-void sf_app_snapshot_free(sf_app_snapshot *s)
+void sf_app_record_free(sf_app_record *r)
 {
-    if (s == NULL)
+    if (r == NULL)
         return;
-    free((char *)(uintptr_t)s->thresholds_json);
-    free((char *)(uintptr_t)s->report_json);
-    free((char *)(uintptr_t)s->material_kinds);
-    free(s);
+    free(r->thresholds_json);
+    free(r->report_json);
+    free(r->material_kinds);
+    free(r);
 }
 
-sf_status sf_application_snapshot(sf_pool *pool, int64_t id, sf_app_snapshot **out)
+sf_status sf_application_snapshot(sf_pool *pool, int64_t id, sf_app_record **out)
 {
     sf_int_text idt = sf_int_to_text(id);
     const char *params[] = {idt.s};
@@ -239,15 +247,16 @@ static sf_status transition_body(sf_conn *conn, void *p)
         PQclear(res);
         return SF_NOT_FOUND;
     }
-    sf_app_snapshot *s = read_snapshot(res);
+    sf_app_record *rec = read_snapshot(res);
     PQclear(res);
-    if (s == NULL)
+    if (rec == NULL)
         return SF_INTERNAL;
+    const sf_app_snapshot *s = &rec->snap;
     sf_app_decision d = {0};
     if (!sf_may_see_application(t->caller, s->recommender_org, s->round_level, s->round_region))
         status = SF_NOT_FOUND;
     else
-        status = t->decide(s, t->ctx, &d, t->errors);
+        status = t->decide(rec, t->ctx, &d, t->errors);
     if (status == SF_OK) {
         sf_actor_params a;
         sf_actor_to_params(t->actor, &a);
@@ -262,7 +271,7 @@ static sf_status transition_body(sf_conn *conn, void *p)
                 status = award_in_tx(conn, t, s, &d, &a);
         }
     }
-    sf_app_snapshot_free(s);
+    sf_app_record_free(rec);
     return status;
 }
 
@@ -333,11 +342,12 @@ sf_status sf_application_create(sf_pool *pool, const sf_actor *actor, const sf_c
 }
 
 /* Loads the snapshot and checks visibility: SF_NOT_FOUND when outside the caller's scope. */
-static sf_status visible_snapshot(sf_pool *pool, const sf_caller *caller, int64_t id, sf_app_snapshot **s)
+static sf_status visible_snapshot(sf_pool *pool, const sf_caller *caller, int64_t id, sf_app_record **s)
 {
     sf_status status = sf_application_snapshot(pool, id, s);
-    if (status == SF_OK && !sf_may_see_application(caller, (*s)->recommender_org, (*s)->round_level, (*s)->round_region)) {
-        sf_app_snapshot_free(*s);
+    const sf_app_snapshot *snap = status == SF_OK ? &(*s)->snap : NULL;
+    if (snap != NULL && !sf_may_see_application(caller, snap->recommender_org, snap->round_level, snap->round_region)) {
+        sf_app_record_free(*s);
         *s = NULL;
         status = SF_NOT_FOUND;
     }
@@ -398,15 +408,16 @@ static sf_status form_body(sf_conn *conn, void *p)
     sf_status status = sf_db_exec(conn, &SNAPSHOT_LOCKED, params, &res, NULL);
     if (status != SF_OK)
         return status;
-    sf_app_snapshot *s = PQntuples(res) == 1 ? read_snapshot(res) : NULL;
+    sf_app_record *rec = PQntuples(res) == 1 ? read_snapshot(res) : NULL;
     PQclear(res);
+    const sf_app_snapshot *s = rec ? &rec->snap : NULL;
     if (s == NULL || !sf_may_see_application(f->caller, s->recommender_org, s->round_level, s->round_region)) {
-        sf_app_snapshot_free(s);
+        sf_app_record_free(rec);
         return SF_NOT_FOUND;
     }
     status = sf_may_edit_application(f->caller, s->recommender_org, s->status == SF_APP_DRAFT,
                                      sf_app_state_name(s->status), f->errors);
-    sf_app_snapshot_free(s);
+    sf_app_record_free(rec);
     if (status != SF_OK)
         return status;
     sf_actor_params a;
@@ -445,10 +456,10 @@ sf_status sf_application_put_form(sf_pool *pool, const sf_actor *actor, const sf
 
 sf_status sf_application_get_form(sf_pool *pool, const sf_caller *caller, int64_t id, const char *which, char **json)
 {
-    sf_app_snapshot *s;
+    sf_app_record *s;
     sf_status status = visible_snapshot(pool, caller, id, &s);
     if (status != SF_OK)
         return status;
-    sf_app_snapshot_free(s);
+    sf_app_record_free(s);
     return read_text(pool, strcmp(which, "report") == 0 ? &GET_REPORT : &GET_RECOMMENDATION, id, json);
 }

@@ -12,57 +12,32 @@
 
 #include "domain/calendar.h"
 #include "domain/lifecycle.h"
+#include "domain/transitions.h"
 #include "domain/permissions.h"
 #include "domain/status.h"
 #include "persistence/audit.h"
 #include "persistence/pool.h"
 
-/* Everything the rules of a transition read, as of the locked row. Strings are owned by
- * the snapshot and valid during the decision. */
+/* A snapshot as read from the database: the domain's snapshot (domain/transitions.h), the
+ * database's date, and the stored texts the snapshot's facts and thresholds are read from
+ * (api/ reads them: persistence does not interpret the report). All owned by the record. */
 typedef struct {
-    int64_t id;
-    sf_app_state status;
-    int64_t recommender_org;
-    int64_t platform_id;
-    char platform_region[8];
-    int64_t platform_created_by;
-    int64_t round_id;
-    char round_level[12];
-    char round_region[8];
-    int round_year;
-    sf_day opens_on, closes_on, today;
-    int quota;                      /* 0: none */
-    int recommended_by_recommender; /* applications of this recommender counted against the quota */
-    int region_relaxed;
-    int factor_permille;
-    const char *thresholds_json;
-    const char *report_json;        /* NULL if not filled */
-    int has_recommendation;
-    const char *material_kinds;     /* comma-separated kinds present */
-    int has_active_city_award;      /* Art. 26: satisfies 12.4 */
-    int open_objections;
-    sf_day notice_end;              /* 0 when not publicized */
-    int has_active_award;           /* the platform's current title, for renewals */
-    sf_day active_award_until;
-} sf_app_snapshot;
+    sf_app_snapshot snap;
+    sf_day today;                   /* current_date in Asia/Shanghai */
+    char *report_json;              /* NULL if not filled */
+    char *thresholds_json;          /* NULL: the 2018 measures' values */
+    char *material_kinds;           /* comma-separated kinds present ("" for none) */
+} sf_app_record;
 
-/* What the decision asks for. */
-typedef struct {
-    sf_app_state next;
-    const char *action;             /* audit action, e.g. "application.recommended" */
-    const char *comment;            /* stored as review_comment (may be NULL) */
-    int create_award;               /* with valid_from/valid_until below */
-    sf_day award_from, award_until;
-} sf_app_decision;
-
-/* Returns SF_OK with the decision filled, or a failure (with errors) that rolls back. */
-typedef sf_status (*sf_app_decide)(const sf_app_snapshot *snap, void *ctx, sf_app_decision *decision,
-                                   sf_errors *errors);
+/* Asks domain/transitions.h for the decision on `rec` (after completing its snapshot's facts
+ * from the stored texts). Returns SF_OK with the decision filled, or a failure (with errors)
+ * that rolls back. */
+typedef sf_status (*sf_app_decide)(sf_app_record *rec, void *ctx, sf_app_decision *decision, sf_errors *errors);
 
 /* Loads the snapshot of application `id` (SF_NOT_FOUND if absent), read-only. The caller
- * frees it with sf_app_snapshot_free. */
-sf_status sf_application_snapshot(sf_pool *pool, int64_t id, sf_app_snapshot **out);
-void sf_app_snapshot_free(sf_app_snapshot *snap);
+ * frees it with sf_app_record_free. */
+sf_status sf_application_snapshot(sf_pool *pool, int64_t id, sf_app_record **out);
+void sf_app_record_free(sf_app_record *rec);
 
 /* Locks the application, decides, applies. `visible` is checked on the snapshot first:
  * 0 → SF_NOT_FOUND. On success *doc is the application's (or, with create_award, the

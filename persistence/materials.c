@@ -97,12 +97,12 @@ sf_status sf_material_add(sf_pool *pool, const sf_actor *actor, const sf_caller 
 sf_status sf_material_list(sf_pool *pool, const sf_caller *caller, int64_t application_id, const char *kind,
                            int64_t after_id, int limit, char **items, int64_t *next_after)
 {
-    sf_app_snapshot *s;
-    sf_status status = sf_application_snapshot(pool, application_id, &s);
+    sf_app_record *r;
+    sf_status status = sf_application_snapshot(pool, application_id, &r);
     if (status != SF_OK)
         return status;
-    int visible = sf_may_see_application(caller, s->recommender_org, s->round_level, s->round_region);
-    sf_app_snapshot_free(s);
+    int visible = sf_may_see_application(caller, r->snap.recommender_org, r->snap.round_level, r->snap.round_region);
+    sf_app_record_free(r);
     if (!visible)
         return SF_NOT_FOUND;
     sf_int_text idt = sf_int_to_text(application_id), after = sf_int_to_text(after_id), lim = sf_int_to_text(limit);
@@ -123,11 +123,12 @@ sf_status sf_material_content_get(sf_pool *pool, const sf_caller *caller, int64_
         return SF_NOT_FOUND;
     }
     int64_t app = sf_db_get_int(res, 0, 0);
-    sf_app_snapshot *s = NULL;
-    status = sf_application_snapshot(pool, app, &s);
-    if (status == SF_OK && !sf_may_see_application(caller, s->recommender_org, s->round_level, s->round_region))
+    sf_app_record *r = NULL;
+    status = sf_application_snapshot(pool, app, &r);
+    if (status == SF_OK &&
+        !sf_may_see_application(caller, r->snap.recommender_org, r->snap.round_level, r->snap.round_region))
         status = SF_NOT_FOUND;
-    sf_app_snapshot_free(s);
+    sf_app_record_free(r);
     if (status == SF_OK)
         status = sf_material_content_from_row(res, 1, out);
     PQclear(res);

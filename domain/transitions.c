@@ -1,0 +1,190 @@
+/*
+ * The lifecycle's decisions (see transitions.h). Each checks, in this order: who may act,
+ * whether the state allows it, then the dates and the content — so the refusal a caller
+ * reads is the first thing it could change.
+ */
+#include "domain/transitions.h"
+
+#include <string.h>
+
+#include "domain/awards.h"
+#include "domain/materials.h"
+
+#define MAX_MISSING 16
+
+size_t sf_app_evaluate(const sf_app_snapshot *s, sf_eligibility *verdict, const char **missing, size_t cap)
+{
+    if (s->has_report)
+        sf_eligibility_evaluate(&s->facts, &s->thresholds, &s->relaxation, s->opens_on, verdict);
+    return sf_materials_missing(s->material_kinds ? s->material_kinds : "", missing, cap);
+}
+
+/* The lifecycle step, or a conflict naming the current state. */
+static sf_status step(const sf_app_snapshot *s, sf_app_event ev, sf_app_decision *d, sf_errors *why)
+{
+    if (sf_lifecycle_next(s->status, ev, &d->next) != SF_OK) {
+        sf_errors_detail(why, "the application is %s; '%s' is not possible from that state",
+                         sf_app_state_name(s->status), sf_app_event_name(ev));
+        return SF_CONFLICT;
+    }
+    return SF_OK;
+}
+
+/* Art. 15, 27: the organisation that recommends the application acts on it. */
+static sf_status only_recommender(const sf_app_snapshot *s, const sf_caller *c, sf_errors *why)
+{
+    if (s->recommender_org != c->org_id) {
+        sf_errors_detail(why, "only the recommender may do this");
+        return SF_FORBIDDEN;
+    }
+    return SF_OK;
+}
+
+/* Art. 18–20, 26: the province decides its rounds, a city its own city-level round. */
+static sf_status only_decider(const sf_app_snapshot *s, const sf_caller *c, sf_errors *why)
+{
+    if (!sf_decides_round(c, s->round_level, s->round_region)) {
+        sf_errors_detail(why, "only the round's deciding authority may do this");
+        return SF_FORBIDDEN;
+    }
+    return SF_OK;
+}
+
+sf_status sf_decide_recommend(const sf_app_snapshot *s, const sf_caller *c, sf_day today, sf_app_decision *d,
+                              sf_errors *why)
+{
+    sf_status st = only_recommender(s, c, why);
+    if (st == SF_OK)
+        st = step(s, SF_EV_RECOMMEND, d, why);
+    if (st != SF_OK)
+        return st;
+    /* Art. 20: recommendations are taken while the round is open, both ends included */
+    if (today < s->opens_on || today > s->closes_on) {
+        char o[11], cl[11];
+        sf_date_format(s->opens_on, o);
+        sf_date_format(s->closes_on, cl);
+        sf_errors_detail(why, "the round is open from %s to %s; recommendations are taken only then", o, cl);
+        return SF_CONFLICT;
+    }
+    if (!sf_quota_allows(s->recommended_by_recommender, s->quota)) {
+        sf_errors_detail(why, "this recommender has used its quota of %d in this round", s->quota);
+        return SF_CONFLICT;
+    }
+    sf_eligibility v;
+    const char *missing[MAX_MISSING];
+    size_t nmissing = sf_app_evaluate(s, &v, missing, MAX_MISSING);
+    if (!s->has_report)
+        sf_errors_add(why, "report", "the application report (Annex 2) is not filled");
+    if (!s->has_recommendation)
+        sf_errors_add(why, "recommendation", "the recommendation form (Annex 1, Art. 16) is not filled");
+    for (size_t i = 0; i < nmissing; i++)
+        sf_errors_add(why, "materials", "%s is missing (Art. 17)", missing[i]);
+    if (s->has_report) {
+        for (int i = 0; i < SF_CONDITION_COUNT; i++)
+            if (!v.conditions[i].passed)
+                sf_errors_add(why, v.conditions[i].id, "%s", v.conditions[i].detail);
+        int any = 0;
+        for (int i = 0; i < SF_FUNCTION_COUNT; i++)
+            any = any || v.functions[i].passed;
+        if (!any)
+            sf_errors_add(why, "functions", "no function requirement of Art. 13 is met");
+    }
+    if (sf_errors_any(why)) {
+        sf_errors_detail(why, "the application cannot be recommended yet; every failing condition and missing item is listed");
+        return SF_INVALID;
+    }
+    d->action = "application.recommended";
+    return SF_OK;
+}
+
+sf_status sf_decide_withdraw(const sf_app_snapshot *s, const sf_caller *c, sf_day today, sf_app_decision *d,
+                             sf_errors *why)
+{
+    (void)today;
+    sf_status st = only_recommender(s, c, why);
+    if (st == SF_OK)
+        st = step(s, SF_EV_WITHDRAW, d, why);
+    d->action = "application.withdrawn";
+    return st;
+}
+
+sf_status sf_decide_review(const sf_app_snapshot *s, const sf_caller *c, sf_app_event event, const char *comment,
+                           sf_day today, sf_app_decision *d, sf_errors *why)
+{
+    (void)today;
+    if (event != SF_EV_APPROVE && event != SF_EV_REJECT && event != SF_EV_RETURN) {
+        sf_errors_add(why, "decision", "must be approve, reject or return");
+        return SF_INVALID;
+    }
+    sf_status st = only_decider(s, c, why);
+    if (st == SF_OK)
+        st = step(s, event, d, why);
+    /* a rejection or a return says why: the recommender reads it and may act on it */
+    if (st == SF_OK && event != SF_EV_APPROVE && (comment == NULL || comment[strspn(comment, " ")] == '\0')) {
+        sf_errors_add(why, "comment", "is required to reject or return an application");
+        return SF_INVALID;
+    }
+    d->comment = comment;
+    d->action = event == SF_EV_APPROVE ? "application.approved"
+              : event == SF_EV_REJECT  ? "application.rejected" : "application.returned";
+    return st;
+}
+
+sf_status sf_decide_publicize(const sf_app_snapshot *s, const sf_caller *c, sf_day today, sf_app_decision *d,
+                              sf_errors *why)
+{
+    (void)today;
+    if (!sf_decides_round(c, s->round_level, s->round_region)) {
+        sf_errors_detail(why, "only the round's deciding authority publicizes its applications");
+        return SF_FORBIDDEN;
+    }
+    if (sf_lifecycle_next(s->status, SF_EV_PUBLICIZE, &d->next) != SF_OK) {
+        sf_errors_add(why, "application_ids", "application %lld is %s, not approved", (long long)s->id,
+                      sf_app_state_name(s->status));
+        return SF_INVALID;
+    }
+    d->action = "application.publicized";
+    return SF_OK;
+}
+
+sf_status sf_decide_objection_upheld(const sf_app_snapshot *s, sf_day today, sf_app_decision *d, sf_errors *why)
+{
+    (void)today;
+    d->action = "application.rejected_on_objection";
+    if (s->status == SF_APP_REJECTED) {
+        d->next = SF_APP_REJECTED;
+        return SF_OK;
+    }
+    if (sf_lifecycle_next(s->status, SF_EV_OBJECTION_UPHELD, &d->next) != SF_OK) {
+        sf_errors_detail(why, "the application is %s; an objection can reject it only while publicized",
+                         sf_app_state_name(s->status));
+        return SF_CONFLICT;
+    }
+    return SF_OK;
+}
+
+sf_status sf_decide_award(const sf_app_snapshot *s, const sf_caller *c, sf_day today, sf_app_decision *d,
+                          sf_errors *why)
+{
+    sf_status st = only_decider(s, c, why);
+    if (st == SF_OK)
+        st = step(s, SF_EV_AWARD, d, why);
+    if (st != SF_OK)
+        return st;
+    /* Art. 18, 19: the title is awarded after the 15 working days of publicity, not on the last */
+    if (s->notice_end == 0 || today <= s->notice_end) {
+        char end[11] = "?";
+        if (s->notice_end)
+            sf_date_format(s->notice_end, end);
+        sf_errors_detail(why, "the publicity period runs until %s (Art. 18); award after it has ended", end);
+        return SF_CONFLICT;
+    }
+    if (s->open_objections > 0) {
+        sf_errors_detail(why, "%d objection(s) to this application are unresolved", s->open_objections);
+        return SF_CONFLICT;
+    }
+    d->action = "application.awarded";
+    d->create_award = 1;
+    sf_award_validity(today, s->active_award_until, s->has_active_award, &d->award_from, &d->award_until);
+    return SF_OK;
+}

@@ -1,0 +1,100 @@
+/*
+ * The decisions of an application's lifecycle (DESIGN.md §2), one pure function per action:
+ * recommend (Art. 15, 16, 27), withdraw, review (approve, reject, return), publicize (Art. 18),
+ * objection upheld (Art. 18, 25) and award (Art. 19, 23). Each reads a snapshot of everything
+ * the rules look at — filled by persistence under the application's row lock — and today's
+ * date, and answers either a decision (the next state, the audit action, the award's
+ * validity) or the refusal and its reason:
+ *
+ *   SF_FORBIDDEN  the caller is not the party that takes this action (403)
+ *   SF_CONFLICT   not possible in the current state or at this date (409; `why->detail`)
+ *   SF_INVALID    the application is incomplete or ineligible (422; every problem listed)
+ *
+ * Visibility (404) is judged before a decision is asked for (sf_may_see_application).
+ */
+#ifndef SF_TRANSITIONS_H
+#define SF_TRANSITIONS_H
+
+#include <stdint.h>
+
+#include "domain/calendar.h"
+#include "domain/eligibility.h"
+#include "domain/lifecycle.h"
+#include "domain/permissions.h"
+#include "domain/status.h"
+
+/* Everything the rules of a transition read, as of the locked row. Strings are owned by
+ * whoever filled the snapshot and stay valid during the decision. */
+typedef struct {
+    int64_t id;
+    sf_app_state status;
+    int64_t recommender_org;
+    int64_t platform_id;
+    char platform_region[8];
+    int64_t platform_created_by;
+    int64_t round_id;
+    char round_level[12];
+    char round_region[8];
+    int round_year;
+    sf_day opens_on, closes_on;
+    int quota;                      /* 0: none */
+    int recommended_by_recommender; /* applications of this recommender counted against the quota */
+    /* the report (Annex 2) as the rules read it, with the round's thresholds and relaxation */
+    int has_report;
+    sf_report_facts facts;
+    sf_thresholds thresholds;
+    sf_relaxation relaxation;
+    int has_recommendation;         /* the recommendation form (Annex 1) */
+    const char *material_kinds;     /* comma-separated kinds present */
+    int has_active_city_award;      /* Art. 26: satisfies 12.4 */
+    int open_objections;
+    sf_day notice_end;              /* 0 when not publicized */
+    int has_active_award;           /* the platform's current title, for renewals */
+    sf_day active_award_until;
+} sf_app_snapshot;
+
+/* What a decision asks persistence to apply. */
+typedef struct {
+    sf_app_state next;
+    const char *action;             /* audit action, e.g. "application.recommended" */
+    const char *comment;            /* stored as review_comment (may be NULL) */
+    int create_award;               /* with valid_from/valid_until below */
+    sf_day award_from, award_until;
+} sf_app_decision;
+
+/* The eligibility of the snapshot's report (Art. 12, 13) and the required materials (Art. 17)
+ * it lacks: writes up to `cap` kinds into `missing` and returns how many. With no report
+ * `verdict` is left untouched. */
+size_t sf_app_evaluate(const sf_app_snapshot *s, sf_eligibility *verdict, const char **missing, size_t cap);
+
+/* Recommend (Art. 15, 16, 27): the recommender, from draft, while the round is open, within
+ * its quota, with the report and the recommendation form filled, the required materials
+ * present and the report eligible. Every failing condition and missing item is listed. */
+sf_status sf_decide_recommend(const sf_app_snapshot *s, const sf_caller *c, sf_day today, sf_app_decision *d,
+                              sf_errors *why);
+
+/* Withdraw: the recommender, from draft or recommended. */
+sf_status sf_decide_withdraw(const sf_app_snapshot *s, const sf_caller *c, sf_day today, sf_app_decision *d,
+                             sf_errors *why);
+
+/* Review by the round's deciding authority: `event` is SF_EV_APPROVE, SF_EV_REJECT or
+ * SF_EV_RETURN (back to draft), from recommended. `comment` is kept with the application. */
+sf_status sf_decide_review(const sf_app_snapshot *s, const sf_caller *c, sf_app_event event, const char *comment,
+                           sf_day today, sf_app_decision *d, sf_errors *why);
+
+/* Publicize (Art. 18): the deciding authority lists an approved application on a notice. A
+ * refusal is SF_INVALID naming the application under "application_ids". */
+sf_status sf_decide_publicize(const sf_app_snapshot *s, const sf_caller *c, sf_day today, sf_app_decision *d,
+                              sf_errors *why);
+
+/* An upheld objection rejects the publicized application (Art. 18); one already rejected
+ * (by another upheld objection) stays so. */
+sf_status sf_decide_objection_upheld(const sf_app_snapshot *s, sf_day today, sf_app_decision *d, sf_errors *why);
+
+/* Award (Art. 19, 23): the deciding authority, once the publicity period has ended — the day
+ * after its end_date at the earliest — with no objection unresolved. The title's validity
+ * follows sf_award_validity (a renewal starts the day after the old title ends). */
+sf_status sf_decide_award(const sf_app_snapshot *s, const sf_caller *c, sf_day today, sf_app_decision *d,
+                          sf_errors *why);
+
+#endif
