@@ -64,6 +64,7 @@ void sf_post_notice(sf_ctx *ctx);
 void sf_list_notices(sf_ctx *ctx);
 void sf_get_notice(sf_ctx *ctx);
 void sf_post_objection(sf_ctx *ctx);
+void sf_post_recorded_objection(sf_ctx *ctx);
 void sf_list_objections(sf_ctx *ctx);
 void sf_post_resolve_objection(sf_ctx *ctx);
 

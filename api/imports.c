@@ -18,6 +18,7 @@
 #include "api/platform_input.h"
 #include "api/problem.h"
 #include "api/views.h"
+#include "domain/platforms.h"
 #include "domain/accounts.h"
 #include "persistence/imports.h"
 
@@ -441,8 +442,8 @@ static void judge(sf_ctx *ctx, int dry_run, verdict *v)
             sf_errors_add(&e, "*", "must be a platform object");
         } else {
             sf_platform_fields_read(body, 0, &f, functions, sizeof functions, &e);
-            if (!sf_errors_any(&e) && ctx->caller.role == SF_ROLE_CITY && strcmp(f.region_code, ctx->caller.region_code) != 0)
-                sf_errors_add(&e, "region_code", "a city imports platforms of its own region only (Art. 15)");
+            if (!sf_errors_any(&e))
+                sf_platform_may_register(&ctx->caller, f.region_code, &e);   /* Art. 15: a row error */
         }
         if (sf_errors_any(&e))
             refused = 1;

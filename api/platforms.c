@@ -16,6 +16,7 @@
 #include "domain/calendar.h"
 #include "domain/credit_code.h"
 #include "domain/eligibility.h"
+#include "domain/platforms.h"
 #include "domain/regions.h"
 #include "persistence/platforms.h"
 
@@ -129,8 +130,10 @@ void sf_post_platform(sf_ctx *ctx)
         sf_reply_errors(ctx, 422, "the platform is not valid", &e);
         goto out;
     }
-    if (ctx->caller.role == SF_ROLE_CITY && strcmp(f.region_code, ctx->caller.region_code) != 0) {
-        sf_reply_problem(ctx, 403, "a city registers platforms of its own region only (Art. 15)");
+    sf_errors scope;
+    sf_errors_init(&scope);
+    if (sf_platform_may_register(&ctx->caller, f.region_code, &scope) != SF_OK) {
+        sf_reply_problem(ctx, 403, scope.detail);
         goto out;
     }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
@@ -143,6 +146,24 @@ void sf_post_platform(sf_ctx *ctx)
     sf_reply_doc(ctx, 201, doc);
 out:
     json_decref(body);
+}
+
+/* Whether `obj`'s member `name` is the string `value` already (a PATCH may repeat a value). */
+static int same_text(json_t *obj, const char *name, const char *value)
+{
+    const char *now = json_string_value(json_object_get(obj, name));
+    return now != NULL && strcmp(now, value) == 0;
+}
+
+/* The set of a JSON array of function ids (unknown ids count for nothing). */
+static sf_function_set function_set(json_t *list)
+{
+    sf_function_set set = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+        set |= sf_function_bit(json_string_value(v));
+    return set;
 }
 
 /* The platform if the caller may see it; otherwise answers 404 (or the failure) and NULL. */
@@ -179,8 +200,10 @@ void sf_patch_platform(sf_ctx *ctx)
     json_t *current = visible_platform(ctx, id, &meta);
     if (current == NULL)
         goto out;
-    if (meta.created_by_org != ctx->caller.org_id && ctx->caller.role != SF_ROLE_PROVINCE) {
-        sf_reply_problem(ctx, 403, "only the organisation that registered the platform, or the province, changes it");
+    sf_errors e;
+    sf_errors_init(&e);
+    if (sf_platform_may_edit(&ctx->caller, meta.created_by_org, &e) != SF_OK) {
+        sf_reply_problem(ctx, 403, e.detail);
         goto out;
     }
     char etag[40];
@@ -188,8 +211,6 @@ void sf_patch_platform(sf_ctx *ctx)
         sf_reply_problem(ctx, 412, "the platform has changed since it was read (If-Match); read it again");
         goto out;
     }
-    sf_errors e;
-    sf_errors_init(&e);
     sf_platform_fields f;
     char functions[128];
     sf_platform_fields_read(body, 1, &f, functions, sizeof functions, &e);
@@ -197,16 +218,24 @@ void sf_patch_platform(sf_ctx *ctx)
         sf_reply_errors(ctx, 422, "the change is not valid", &e);
         goto out;
     }
-    /* what the public registry, notices and certificates name stays as reviewed */
-    if (f.name || f.operator_name || f.credit_code || f.established_on) {
-        int committed = 0;
-        sf_status st = sf_platform_is_committed(ctx->app->pool, id, &committed);
-        if (st != SF_OK || committed) {
-            sf_reply_status(ctx, st != SF_OK ? st : SF_CONFLICT,
-                            "the platform is under review or holds a title: its name, operator, credit code and "
-                            "founding date cannot change", NULL);
-            goto out;
-        }
+    /* Art. 19, 21: what a review or a title fixes (domain/platforms.h) */
+    sf_platform_change change = {
+        .name = f.name != NULL && !same_text(current, "name", f.name),
+        .operator_name = f.operator_name != NULL && !same_text(json_object_get(current, "operator"), "name", f.operator_name),
+        .credit_code = f.credit_code != NULL &&
+                       !same_text(json_object_get(current, "operator"), "credit_code", f.credit_code),
+        .established_on = f.established_on != NULL &&
+                          !same_text(json_object_get(current, "operator"), "established_on", f.established_on),
+        .functions_given = f.functions != NULL,
+        .functions = function_set(json_object_get(body, "functions")),
+    };
+    sf_platform_standing standing = {.functions = function_set(json_object_get(current, "functions"))};
+    sf_status st = sf_platform_standing_read(ctx->app->pool, id, &standing.under_review, &standing.titled);
+    if (st == SF_OK)
+        st = sf_platform_may_change(&ctx->caller, &standing, &change, &e);
+    if (st != SF_OK) {
+        sf_reply_status(ctx, st, NULL, &e);
+        goto out;
     }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;

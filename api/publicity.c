@@ -19,7 +19,6 @@
 #include "persistence/calendar.h"
 #include "persistence/publicity.h"
 
-#define PUBLICITY_WORKING_DAYS 15   /* Art. 18 */
 #define MAX_NOTICE_ITEMS 200
 #define OBJECTIONS_PER_CLIENT_HOUR 5
 
@@ -28,9 +27,36 @@ static sf_status decide_publicize(sf_app_record *r, void *p, sf_app_decision *d,
     return sf_decide_publicize(&r->snap, p, r->today, d, e);
 }
 
+/* published_elsewhere: {reference, published_on}, optional. */
+static void read_elsewhere(json_t *body, sf_notice_plan *plan, const char **reference, sf_errors *e)
+{
+    static const char *const fields[] = {"reference", "published_on", NULL};
+    json_t *pe = json_object_get(body, "published_elsewhere");
+    if (pe == NULL || json_is_null(pe))
+        return;
+    if (!json_is_object(pe)) {
+        sf_errors_add(e, "published_elsewhere", "must be an object {reference, published_on}");
+        return;
+    }
+    sf_errors sub;
+    sf_errors_init(&sub);
+    sf_json_only(pe, fields, &sub);
+    for (size_t i = 0; i < sub.count; i++)
+        sf_errors_add(e, "published_elsewhere", "%s %s", sub.items[i].field, sub.items[i].message);
+    const char *ref = json_string_value(json_object_get(pe, "reference"));
+    const char *on = json_string_value(json_object_get(pe, "published_on"));
+    long rl = ref ? sf_utf8_length(ref) : 0;
+    if (ref == NULL || rl < 1 || rl > 200 || ref[strspn(ref, " ")] == '\0')
+        sf_errors_add(e, "published_elsewhere.reference", "is required: 1-200 characters naming where it was published");
+    if (on == NULL || !sf_date_parse(on, &plan->published_on))
+        sf_errors_add(e, "published_elsewhere.published_on", "is required: a date YYYY-MM-DD");
+    plan->published_elsewhere = 1;
+    *reference = ref;
+}
+
 void sf_post_notice(sf_ctx *ctx)
 {
-    static const char *const fields[] = {"title", "start_date", "application_ids", NULL};
+    static const char *const fields[] = {"title", "start_date", "application_ids", "published_elsewhere", NULL};
     json_t *body = sf_json_body(ctx);
     if (body == NULL)
         return;
@@ -42,9 +68,11 @@ void sf_post_notice(sf_ctx *ctx)
     long tlen = title ? sf_utf8_length(title) : 0;
     if (title != NULL && (tlen < 1 || tlen > 200))
         sf_errors_add(&e, "title", "must be 1-200 characters");
-    sf_day start = 0;
-    if (start_text != NULL && !sf_date_parse(start_text, &start))
+    sf_notice_plan plan = {0};
+    const char *reference = NULL;
+    if (start_text != NULL && !sf_date_parse(start_text, &plan.start))
         sf_errors_add(&e, "start_date", "must be a date YYYY-MM-DD");
+    read_elsewhere(body, &plan, &reference, &e);
     json_t *list = json_object_get(body, "application_ids");
     int64_t ids[MAX_NOTICE_ITEMS];
     size_t n = 0;
@@ -66,17 +94,14 @@ void sf_post_notice(sf_ctx *ctx)
     }
     sf_day end = 0;
     if (!sf_errors_any(&e)) {
-        /* Art. 18: 15 working days; day 1 is the start date if it is a working day */
+        /* Art. 18 (domain/transitions.h): the start date, and the end of 15 working days */
         sf_calendar_data cal;
         sf_status status = sf_calendar_load(ctx->app->pool, &cal);
         if (status != SF_OK) {
             sf_reply_status(ctx, status, NULL, NULL);
             goto out;
         }
-        int missing = 0;
-        if (sf_calendar_nth_working_day(&cal.cal, start, PUBLICITY_WORKING_DAYS, &end, &missing) != SF_OK)
-            sf_errors_add(&e, "start_date", "the working-day calendar has no data for %d; add it with PUT /v1/calendar/%d",
-                          missing, missing);
+        sf_decide_notice(&plan, &cal.cal, cal.today, &end, &e);
         sf_calendar_free(&cal);
     }
     if (sf_errors_any(&e)) {
@@ -84,9 +109,10 @@ void sf_post_notice(sf_ctx *ctx)
         goto out;
     }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    sf_new_notice notice = {title, plan.start, end, reference, plan.published_elsewhere ? plan.published_on : 0};
     char *doc = NULL;
-    sf_status status = sf_notice_create(ctx->app->pool, &actor, &ctx->caller, title, start, end, ids, n,
-                                        decide_publicize, &ctx->caller, &doc, &e);
+    sf_status status = sf_notice_create(ctx->app->pool, &actor, &ctx->caller, &notice, ids, n, decide_publicize,
+                                        &ctx->caller, &doc, &e);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_INVALID ? "the notice cannot list these applications" : NULL, &e);
         goto out;
@@ -137,37 +163,50 @@ static void client_address(const sf_ctx *ctx, char *out, size_t len)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)len);
 }
 
+/* The objection's fields; `recorded` adds received_on (into *received_on). Errors in e. */
+static void read_objection(json_t *body, int recorded, sf_new_objection *o, sf_day *received_on, sf_errors *e)
+{
+    static const char *const fields[] = {"application_id", "name", "contact", "reason", NULL};
+    static const char *const recorded_fields[] = {"application_id", "name", "contact", "reason", "received_on", NULL};
+    sf_json_only(body, recorded ? recorded_fields : fields, e);
+    int64_t application = 0;
+    sf_json_int(body, "application_id", 1, 1, INT64_MAX / 2, &application, e);
+    o->application_id = application;
+    o->name = sf_json_string(body, "name", 1, e);
+    o->contact = sf_json_string(body, "contact", 1, e);
+    o->reason = sf_json_string(body, "reason", 1, e);
+    long nl = o->name ? sf_utf8_length(o->name) : 1, cl = o->contact ? sf_utf8_length(o->contact) : 1,
+         rl = o->reason ? sf_utf8_length(o->reason) : 1;
+    if (nl < 1 || nl > 100)
+        sf_errors_add(e, "name", "must be 1-100 characters");
+    if (cl < 1 || cl > 200)
+        sf_errors_add(e, "contact", "must be 1-200 characters");
+    if (rl < 1 || rl > 5000)
+        sf_errors_add(e, "reason", "must be 1-5,000 characters");
+    if (recorded) {
+        const char *day = sf_json_string(body, "received_on", 1, e);
+        if (day != NULL && !sf_date_parse(day, received_on))
+            sf_errors_add(e, "received_on", "must be a date YYYY-MM-DD");
+    }
+}
+
 /* POST /v1/public/publicity-notices/{id}/objections: anyone, while the notice is open. */
 void sf_post_objection(sf_ctx *ctx)
 {
-    static const char *const fields[] = {"application_id", "name", "contact", "reason", NULL};
     int64_t notice = sf_path_id(ctx, "id");
     json_t *body = sf_json_body(ctx);
     if (body == NULL)
         return;
     sf_errors e;
     sf_errors_init(&e);
-    sf_json_only(body, fields, &e);
-    int64_t application = 0;
-    sf_json_int(body, "application_id", 1, 1, INT64_MAX / 2, &application, &e);
-    const char *name = sf_json_string(body, "name", 1, &e);
-    const char *contact = sf_json_string(body, "contact", 1, &e);
-    const char *reason = sf_json_string(body, "reason", 1, &e);
-    long nl = name ? sf_utf8_length(name) : 1, cl = contact ? sf_utf8_length(contact) : 1,
-         rl = reason ? sf_utf8_length(reason) : 1;
-    if (nl < 1 || nl > 100)
-        sf_errors_add(&e, "name", "must be 1-100 characters");
-    if (cl < 1 || cl > 200)
-        sf_errors_add(&e, "contact", "must be 1-200 characters");
-    if (rl < 1 || rl > 5000)
-        sf_errors_add(&e, "reason", "must be 1-5,000 characters");
+    char client[64];
+    client_address(ctx, client, sizeof client);
+    sf_new_objection o = {.notice_id = notice, .client = client, .request_id = ctx->request_id};
+    read_objection(body, 0, &o, NULL, &e);
     if (sf_errors_any(&e)) {
         sf_reply_errors(ctx, 422, "the objection is not valid", &e);
         goto out;
     }
-    char client[64];
-    client_address(ctx, client, sizeof client);
-    sf_new_objection o = {notice, application, name, contact, reason, client, ctx->request_id};
     int throttled = 0;
     char *doc = NULL;
     sf_status status = notice > 0 ? sf_objection_create(ctx->app->pool, &o, OBJECTIONS_PER_CLIENT_HOUR, &throttled, &doc, &e)
@@ -179,6 +218,37 @@ void sf_post_objection(sf_ctx *ctx)
     }
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such notice" : NULL, &e);
+        goto out;
+    }
+    sf_reply_doc(ctx, 201, doc);
+out:
+    json_decref(body);
+}
+
+/* POST /v1/publicity-notices/{id}/objections: the deciding authority records an objection it
+ * received otherwise — by letter, or for a notice published elsewhere (Art. 18, 25). */
+void sf_post_recorded_objection(sf_ctx *ctx)
+{
+    int64_t notice = sf_path_id(ctx, "id");
+    json_t *body = sf_json_body(ctx);
+    if (body == NULL)
+        return;
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_new_objection o = {.notice_id = notice, .client = "recorded", .request_id = ctx->request_id};
+    sf_day received_on = 0;
+    read_objection(body, 1, &o, &received_on, &e);
+    if (sf_errors_any(&e)) {
+        sf_reply_errors(ctx, 422, "the objection is not valid", &e);
+        goto out;
+    }
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    char *doc = NULL;
+    sf_status status = notice > 0 ? sf_objection_record(ctx->app->pool, &actor, &ctx->caller, &o, received_on, &doc, &e)
+                                  : SF_NOT_FOUND;
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such notice" : status == SF_INVALID
+                                     ? "the objection cannot be recorded" : NULL, &e);
         goto out;
     }
     sf_reply_doc(ctx, 201, doc);

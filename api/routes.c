@@ -62,6 +62,7 @@ sf_route sf_routes[] = {
     {"GET", "/v1/publicity-notices/:id", sf_get_notice, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
     {"GET", "/v1/objections", sf_list_objections, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
     {"POST", "/v1/objections/:id/resolve", sf_post_resolve_objection, SF_TOKEN, SF_ACT_DECIDE, 0, 0},
+    {"POST", "/v1/publicity-notices/:id/objections", sf_post_recorded_objection, SF_TOKEN, SF_ACT_DECIDE, 0, 0},
     {"GET", "/v1/public/publicity-notices", sf_list_notices, SF_PUBLIC, NO_ACTION, 0, 0},
     {"GET", "/v1/public/publicity-notices/:id", sf_get_notice, SF_PUBLIC, NO_ACTION, 0, 0},
     {"POST", "/v1/public/publicity-notices/:id/objections", sf_post_objection, SF_PUBLIC, NO_ACTION, 0, 0},

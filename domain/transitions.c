@@ -147,6 +147,26 @@ sf_status sf_decide_publicize(const sf_app_snapshot *s, const sf_caller *c, sf_d
     return SF_OK;
 }
 
+sf_status sf_decide_notice(const sf_notice_plan *n, const sf_calendar *cal, sf_day today, sf_day *end_date,
+                           sf_errors *why)
+{
+    char t[11];
+    sf_date_format(today, t);
+    if (!n->published_elsewhere && n->start < today)
+        sf_errors_add(why, "start_date", "must be today (%s) or later: objections need the whole window (Art. 18); "
+                      "a notice published elsewhere before is recorded with published_elsewhere", t);
+    if (n->published_elsewhere && n->published_on > today)
+        sf_errors_add(why, "published_elsewhere.published_on", "must not be after today (%s)", t);
+    if (n->published_elsewhere && n->start < n->published_on)
+        sf_errors_add(why, "start_date", "must not be before the notice was published (published_on)");
+    int missing = 0;
+    if (!sf_errors_any(why) &&
+        sf_calendar_nth_working_day(cal, n->start, SF_PUBLICITY_WORKING_DAYS, end_date, &missing) != SF_OK)
+        sf_errors_add(why, "start_date", "the working-day calendar has no data for %d; add it with PUT /v1/calendar/%d",
+                      missing, missing);
+    return sf_errors_any(why) ? SF_INVALID : SF_OK;
+}
+
 sf_status sf_decide_objection_upheld(const sf_app_snapshot *s, sf_day today, sf_app_decision *d, sf_errors *why)
 {
     (void)today;

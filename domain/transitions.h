@@ -87,6 +87,24 @@ sf_status sf_decide_review(const sf_app_snapshot *s, const sf_caller *c, sf_app_
 sf_status sf_decide_publicize(const sf_app_snapshot *s, const sf_caller *c, sf_day today, sf_app_decision *d,
                               sf_errors *why);
 
+/* Art. 18: the publicity period lasts 15 working days. */
+#define SF_PUBLICITY_WORKING_DAYS 15
+
+/* A publicity notice to be published or recorded. */
+typedef struct {
+    sf_day start;                /* start_date */
+    int published_elsewhere;     /* recorded after the fact (the province's website, a newspaper) */
+    sf_day published_on;         /* with published_elsewhere */
+} sf_notice_plan;
+
+/* Art. 18: the objection window must be real. A notice published through shifan starts today
+ * or later; one already published elsewhere may start in the past, but not before it was
+ * published, and was published no later than today. Its end_date is the 15th working day
+ * counted from start_date (day 1 is start_date if it is a working day). SF_INVALID with
+ * field errors, including a calendar year that has no data. */
+sf_status sf_decide_notice(const sf_notice_plan *n, const sf_calendar *cal, sf_day today, sf_day *end_date,
+                           sf_errors *why);
+
 /* An upheld objection rejects the publicized application (Art. 18); one already rejected
  * (by another upheld objection) stays so. */
 sf_status sf_decide_objection_upheld(const sf_app_snapshot *s, sf_day today, sf_app_decision *d, sf_errors *why);

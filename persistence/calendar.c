@@ -11,6 +11,7 @@
 static const sf_stmt LOAD = {
     "SELECT 'y', year - 0, 0 FROM calendar_years"
     " UNION ALL SELECT CASE WHEN working THEN 'w' ELSE 'h' END, 0, day - date '1970-01-01' FROM calendar_exceptions"
+    " UNION ALL SELECT 't', 0, current_date - date '1970-01-01'"
     " ORDER BY 1, 2, 3", 0};
 static const sf_stmt YEAR_JSON = {
     "SELECT jsonb_build_object('year', y.year,"
@@ -51,6 +52,8 @@ sf_status sf_calendar_load(sf_pool *pool, sf_calendar_data *out)
             out->years[out->cal.nyears++] = (int)sf_db_get_int(res, i, 1);
         else if (kind == 'h')
             out->holidays[out->cal.nholidays++] = (sf_day)sf_db_get_int(res, i, 2);
+        else if (kind == 't')
+            out->today = (sf_day)sf_db_get_int(res, i, 2);
         else
             out->makeup[out->cal.nmakeup++] = (sf_day)sf_db_get_int(res, i, 2);
     }

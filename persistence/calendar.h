@@ -14,9 +14,10 @@ typedef struct {
     sf_calendar cal;
     sf_day *holidays, *makeup;
     int *years;
+    sf_day today;   /* the database's date (Asia/Shanghai), read with the calendar */
 } sf_calendar_data;
 
-/* Loads every known year (a few hundred rows at most). */
+/* Loads every known year (a few hundred rows at most) and today's date. */
 sf_status sf_calendar_load(sf_pool *pool, sf_calendar_data *out);
 void sf_calendar_free(sf_calendar_data *data);
 

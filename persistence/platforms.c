@@ -44,9 +44,11 @@ static const sf_stmt LIST_PLATFORMS = {
     " WHERE " PLATFORM_VISIBLE " AND ($6::text IS NULL OR name LIKE like_substring($6))"
     "   AND ($7::text IS NULL OR region_code = $7) AND " SF_KEYSET_AFTER("id", "$8") " ORDER BY " SF_KEYSET_ORDER("id", "$8") " LIMIT $5 + 1) page", 8, SF_PLAN_EACH_CALL};
 
-static const sf_stmt COMMITTED = {
+static const sf_stmt STANDING = {
     "SELECT EXISTS (SELECT 1 FROM applications WHERE platform_id = $1"
-    "               AND status IN ('recommended', 'approved', 'publicized', 'awarded'))", 1};
+    "               AND status IN ('recommended', 'approved', 'publicized')),"
+    "       EXISTS (SELECT 1 FROM awards w WHERE w.platform_id = $1"
+    "               AND award_status(w) IN ('active', 'revocation_pending'))", 1};
 
 static void constraint_errors(const sf_db_error *err, sf_errors *errors)
 {
@@ -125,15 +127,16 @@ sf_status sf_platform_list(sf_pool *pool, const sf_caller *caller, const char *q
     return sf_db_read_page(pool, &LIST_PLATFORMS, params, items, next_after);
 }
 
-sf_status sf_platform_is_committed(sf_pool *pool, int64_t id, int *committed)
+sf_status sf_platform_standing_read(sf_pool *pool, int64_t id, int *under_review, int *titled)
 {
     sf_int_text idt = sf_int_to_text(id);
     const char *params[] = {idt.s};
     PGresult *res;
-    sf_status status = sf_db_read(pool, &COMMITTED, params, &res, NULL);
+    sf_status status = sf_db_read(pool, &STANDING, params, &res, NULL);
     if (status != SF_OK)
         return status;
-    *committed = sf_db_get_bool(res, 0, 0);
+    *under_review = sf_db_get_bool(res, 0, 0);
+    *titled = sf_db_get_bool(res, 0, 1);
     PQclear(res);
     return SF_OK;
 }

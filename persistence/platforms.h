@@ -38,9 +38,10 @@ sf_status sf_platform_get(sf_pool *pool, int64_t id, char **doc, sf_platform_met
 sf_status sf_platform_update(sf_pool *pool, const sf_actor *actor, int64_t id, int expected_version,
                              const sf_platform_fields *f, char **doc, sf_errors *errors);
 
-/* Whether the platform is under review (an application recommended, approved or
- * publicized) or holds a title (awarded): its identity is then fixed. */
-sf_status sf_platform_is_committed(sf_pool *pool, int64_t id, int *committed);
+/* Where the platform stands for domain/platforms.h: under review (an application recommended,
+ * approved or publicized) and titled (a title active or pending revocation, as award_status()
+ * derives it). */
+sf_status sf_platform_standing_read(sf_pool *pool, int64_t id, int *under_review, int *titled);
 
 /* The caller's platforms (scope of domain/permissions.h), optionally by a substring of the
  * name and by region. */

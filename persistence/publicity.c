@@ -10,9 +10,11 @@
 #include "persistence/db.h"
 
 static const sf_stmt INSERT_NOTICE = {
-    "INSERT INTO publicity_notices (round_id, title, start_date, end_date, created_by)"
-    " SELECT round_id, $2, date '1970-01-01' + $3::int, date '1970-01-01' + $4::int, $5 FROM applications WHERE id = $1"
-    " RETURNING id, round_id", 5};
+    "INSERT INTO publicity_notices (round_id, title, start_date, end_date, created_by, published_elsewhere_reference,"
+    "                               published_elsewhere_on)"
+    " SELECT round_id, $2, date '1970-01-01' + $3::int, date '1970-01-01' + $4::int, $5, $6,"
+    "        date '1970-01-01' + $7::int FROM applications WHERE id = $1"
+    " RETURNING id, round_id", 7};
 static const sf_stmt INSERT_ITEM = {
     "INSERT INTO publicity_notice_items (notice_id, application_id)"
     " SELECT $1, id FROM applications WHERE id = $2 AND round_id = $3", 3};
@@ -45,6 +47,25 @@ static const sf_stmt LIST_OBJECTIONS = {
     " WHERE ($2::text IN ('province', 'supervisor') AND ($2 = 'supervisor' OR round_level = 'province')"
     "        OR ($2 = 'city' AND round_level = 'city' AND round_region = $3))"
     "   AND ($4::text IS NULL OR status = $4) AND id > $1 ORDER BY id LIMIT $5 + 1) page", 5, SF_PLAN_EACH_CALL};
+/* The round a notice belongs to, for the scope check of a recorded objection. */
+static const sf_stmt NOTICE_ROUND = {
+    "SELECT r.level, r.region_code FROM publicity_notices n JOIN rounds r ON r.id = n.round_id WHERE n.id = $1", 1};
+/* A recorded objection: the window rule (start_date ≤ received_on ≤ end_date, and not after
+ * today) is decided here, as INSERT_OBJECTION decides it for one filed online. */
+static const sf_stmt RECORD_OBJECTION = {
+    "WITH n AS (SELECT id, date '1970-01-01' + $6::int BETWEEN start_date AND end_date"
+    "                  AND date '1970-01-01' + $6::int <= current_date AS in_window"
+    "           FROM publicity_notices WHERE id = $1),"
+    " item AS (SELECT 1 FROM publicity_notice_items i JOIN applications a ON a.id = i.application_id"
+    "          WHERE i.notice_id = $1 AND i.application_id = $2 AND a.status = 'publicized' FOR SHARE OF a),"
+    " o AS (INSERT INTO objections (notice_id, application_id, objector_name, contact, reason, client, received_on,"
+    "                               recorded_by)"
+    "       SELECT $1, $2, $3, $4, $5, 'recorded', date '1970-01-01' + $6::int, $7 FROM n"
+    "       WHERE n.in_window AND EXISTS (SELECT 1 FROM item) RETURNING *)"
+    " SELECT (SELECT bool_or(in_window) FROM n), (SELECT count(*) FROM item),"
+    "  (SELECT objection_doc(ROW(o.*)::objections)::text FROM o),"
+    "  (SELECT audit_append($7, $8, 'objection.recorded', 'objection', o.id,"
+    "          jsonb_build_object('after', objection_doc(ROW(o.*)::objections)), $9) FROM o)", 9};
 static const sf_stmt LOCK_OBJECTION = {
     "SELECT o.status, o.application_id, r.level, r.region_code FROM objections o"
     " JOIN applications a ON a.id = o.application_id JOIN rounds r ON r.id = a.round_id"
@@ -59,8 +80,7 @@ static const sf_stmt RESOLVE = {
 typedef struct {
     const sf_actor *actor;
     const sf_caller *caller;
-    const char *title;
-    sf_day start, end;
+    const sf_new_notice *notice;
     const int64_t *ids;
     size_t n;
     sf_app_decide decide;
@@ -74,8 +94,11 @@ static sf_status notice_body(sf_conn *conn, void *p)
     notice_args *a = p;
     sf_actor_params ap;
     sf_actor_to_params(a->actor, &ap);
-    sf_int_text first = sf_int_to_text(a->ids[0]), s = sf_int_to_text(a->start), e = sf_int_to_text(a->end);
-    const char *np[] = {first.s, a->title, s.s, e.s, ap.values[0]};
+    const sf_new_notice *nn = a->notice;
+    sf_int_text first = sf_int_to_text(a->ids[0]), s = sf_int_to_text(nn->start), e = sf_int_to_text(nn->end),
+                on = sf_int_to_text(nn->elsewhere_on);
+    const char *np[] = {first.s, nn->title, s.s, e.s, ap.values[0], nn->elsewhere_reference,
+                        nn->elsewhere_reference ? on.s : NULL};
     PGresult *res;
     sf_status status = sf_db_exec(conn, &INSERT_NOTICE, np, &res, NULL);
     if (status != SF_OK)
@@ -124,12 +147,12 @@ static sf_status notice_body(sf_conn *conn, void *p)
     return *a->doc ? SF_OK : SF_INTERNAL;
 }
 
-sf_status sf_notice_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, const char *title,
-                           sf_day start, sf_day end, const int64_t *application_ids, size_t n,
-                           sf_app_decide decide, void *ctx, char **doc, sf_errors *errors)
+sf_status sf_notice_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, const sf_new_notice *notice,
+                           const int64_t *application_ids, size_t n, sf_app_decide decide, void *ctx, char **doc,
+                           sf_errors *errors)
 {
     *doc = NULL;
-    notice_args a = {actor, caller, title, start, end, application_ids, n, decide, ctx, doc, errors};
+    notice_args a = {actor, caller, notice, application_ids, n, decide, ctx, doc, errors};
     sf_status status = sf_tx_run(pool, notice_body, &a);
     if (status != SF_OK) {
         free(*doc);
@@ -185,6 +208,65 @@ sf_status sf_objection_create(sf_pool *pool, const sf_new_objection *o, int max_
         status = SF_INTERNAL;
     }
     PQclear(res);
+    return status;
+}
+
+typedef struct {
+    const sf_actor *actor;
+    const sf_caller *caller;
+    const sf_new_objection *o;
+    sf_day received_on;
+    char **doc;
+    sf_errors *errors;
+} record_args;
+
+static sf_status record_body(sf_conn *conn, void *p)
+{
+    record_args *a = p;
+    sf_int_text n = sf_int_to_text(a->o->notice_id), app = sf_int_to_text(a->o->application_id),
+                day = sf_int_to_text(a->received_on);
+    const char *np[] = {n.s};
+    PGresult *res;
+    sf_status status = sf_db_exec(conn, &NOTICE_ROUND, np, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    int decides = PQntuples(res) == 1 && sf_decides_round(a->caller, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+    PQclear(res);
+    if (!decides)
+        return SF_NOT_FOUND;
+    sf_actor_params ap;
+    sf_actor_to_params(a->actor, &ap);
+    const char *params[] = {n.s, app.s, a->o->name, a->o->contact, a->o->reason, day.s, ap.values[0], ap.values[1],
+                            ap.values[2]};
+    status = sf_db_exec(conn, &RECORD_OBJECTION, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    if (!sf_db_get_bool(res, 0, 0)) {
+        sf_errors_add(a->errors, "received_on", "must lie within the notice's window (start_date to end_date) and "
+                      "not after today");
+        status = SF_INVALID;
+    } else if (sf_db_get_int(res, 0, 1) == 0) {
+        sf_errors_add(a->errors, "application_id", "is not on this notice, or is decided already");
+        status = SF_INVALID;
+    } else {
+        free(*a->doc);
+        if ((*a->doc = sf_db_strdup(res, 2)) == NULL)
+            status = SF_INTERNAL;
+    }
+    PQclear(res);
+    return status;
+}
+
+sf_status sf_objection_record(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, const sf_new_objection *o,
+                              sf_day received_on, char **doc, sf_errors *errors)
+{
+    *doc = NULL;
+    record_args a = {actor, caller, o, received_on, doc, errors};
+    sf_status status = sf_tx_run(pool, record_body, &a);
+    if (status != SF_OK) {
+        free(*doc);
+        *doc = NULL;
+    }
     return status;
 }
 

@@ -14,11 +14,18 @@
 #include "persistence/audit.h"
 #include "persistence/pool.h"
 
+typedef struct {
+    const char *title;
+    sf_day start, end;
+    const char *elsewhere_reference;   /* published elsewhere before: where (or NULL) */
+    sf_day elsewhere_on;               /* and when (0 with no reference) */
+} sf_new_notice;
+
 /* Creates the notice and moves each listed application to "publicized" through `decide`,
  * all in one transaction: one refusal and nothing is written. */
-sf_status sf_notice_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, const char *title,
-                           sf_day start, sf_day end, const int64_t *application_ids, size_t n,
-                           sf_app_decide decide, void *ctx, char **doc, sf_errors *errors);
+sf_status sf_notice_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, const sf_new_notice *notice,
+                           const int64_t *application_ids, size_t n, sf_app_decide decide, void *ctx, char **doc,
+                           sf_errors *errors);
 
 sf_status sf_notice_get(sf_pool *pool, int64_t id, char **doc);
 typedef struct {
@@ -41,6 +48,14 @@ typedef struct {
  * objections within the last hour is refused with SF_OK and *throttled = 1. */
 sf_status sf_objection_create(sf_pool *pool, const sf_new_objection *o, int max_per_hour, int *throttled,
                               char **doc, sf_errors *errors);
+
+/* Records an objection the round's deciding authority received otherwise (by letter, or for
+ * a notice published elsewhere), with the day it was received: within the notice's window
+ * and not after today, else SF_INVALID under "received_on". A notice of a round the caller
+ * does not decide is SF_NOT_FOUND; an application not on the notice or decided already is
+ * SF_INVALID. The notice's window may have closed since. */
+sf_status sf_objection_record(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, const sf_new_objection *o,
+                              sf_day received_on, char **doc, sf_errors *errors);
 
 /* Objections the caller decides on (province: all; city: those in its city rounds). */
 sf_status sf_objection_list(sf_pool *pool, const sf_caller *caller, const char *status, int64_t after_id, int limit,

@@ -256,7 +256,8 @@ static void act(int role, long long app, const char *action, const char *body, i
 static void awardable_in(long long round, int decider, int role, long long *apps, int n)
 {
     char body[4096];
-    int len = snprintf(body, sizeof body, "{\"title\":\"并发测试公示\",\"start_date\":\"2026-09-28\",\"application_ids\":[");
+    int len = snprintf(body, sizeof body, "{\"title\":\"并发测试公示\",\"start_date\":\"2026-09-28\",\"published_elsewhere\":"
+                       "{\"reference\":\"辽宁省工业和信息化厅网站\",\"published_on\":\"2026-09-28\"},\"application_ids\":[");
     for (int i = 0; i < n; i++) {
         apps[i] = filled_draft_in(round, role);
         act(role, apps[i], "recommend", NULL, 200);

@@ -15,9 +15,11 @@
 #include "domain/materials.h"
 #include "domain/password.h"
 #include "domain/permissions.h"
+#include "domain/platforms.h"
 #include "domain/regions.h"
 #include "domain/status.h"
 #include "domain/supervision.h"
+#include "domain/transitions.h"
 #include "tests/testutil.h"
 
 /* ---- regions (GB/T 2260) ---- */
@@ -811,6 +813,306 @@ START_TEST(expiry_is_read_the_day_after_valid_until)
 }
 END_TEST
 
+/* ---- the lifecycle's decisions (domain/transitions.c) ---- */
+
+static const sf_caller PROVINCE_CALLER = {.user_id = 1, .org_id = 1, .role = SF_ROLE_PROVINCE, .region_code = "210000"};
+static const sf_caller SHENYANG_CALLER = {.user_id = 2, .org_id = 2, .role = SF_ROLE_CITY, .region_code = "210100"};
+static const sf_caller DALIAN_CALLER = {.user_id = 3, .org_id = 3, .role = SF_ROLE_CITY, .region_code = "210200"};
+static const sf_caller ASSOCIATION_CALLER = {.user_id = 4, .org_id = 4, .role = SF_ROLE_ASSOCIATION,
+                                             .region_code = "210000"};
+
+/* A complete application of 沈阳 in the province's 2026 round, open 2026-03-01 to 2026-06-30. */
+static sf_app_snapshot complete_snapshot(sf_app_state status)
+{
+    sf_app_snapshot s = {0};
+    s.id = 42;
+    s.status = status;
+    s.recommender_org = SHENYANG_CALLER.org_id;
+    s.platform_id = 7;
+    strcpy(s.platform_region, "210100");
+    s.platform_created_by = SHENYANG_CALLER.org_id;
+    s.round_id = 1;
+    strcpy(s.round_level, "province");
+    strcpy(s.round_region, "210000");
+    s.round_year = 2026;
+    s.opens_on = D("2026-03-01");
+    s.closes_on = D("2026-06-30");
+    s.has_report = 1;
+    s.facts = passing_facts();
+    s.thresholds = sf_thresholds_2018();
+    s.relaxation = (sf_relaxation){0, 1000};
+    s.has_recommendation = 1;
+    s.material_kinds = "application_report,business_license,audit_report,premises_proof,service_evidence,"
+                       "prior_recognition,authenticity_declaration";
+    return s;
+}
+
+/* Each decision for every state, by the party that takes it: allowed exactly where the
+ * transition table allows it, and a conflict (409) naming the state everywhere else. */
+START_TEST(each_decision_in_every_state)
+{
+    sf_day today = D("2026-05-10");
+    for (int st = 0; st < SF_APP__COUNT; st++) {
+        sf_app_snapshot s = complete_snapshot((sf_app_state)st);
+        s.notice_end = st == SF_APP_PUBLICIZED ? D("2026-05-01") : 0;
+        struct { const char *name; sf_status got; int allowed; } cases[7];
+        sf_app_decision d;
+        sf_errors e;
+#define DECIDE(i, label, call, ok)                                                          \
+        memset(&d, 0, sizeof d);                                                            \
+        sf_errors_init(&e);                                                                 \
+        cases[i].name = label;                                                              \
+        cases[i].got = call;                                                                \
+        cases[i].allowed = ok;
+        DECIDE(0, "recommend", sf_decide_recommend(&s, &SHENYANG_CALLER, today, &d, &e), st == SF_APP_DRAFT)
+        DECIDE(1, "withdraw", sf_decide_withdraw(&s, &SHENYANG_CALLER, today, &d, &e),
+               st == SF_APP_DRAFT || st == SF_APP_RECOMMENDED)
+        DECIDE(2, "approve", sf_decide_review(&s, &PROVINCE_CALLER, SF_EV_APPROVE, NULL, today, &d, &e),
+               st == SF_APP_RECOMMENDED)
+        DECIDE(3, "reject", sf_decide_review(&s, &PROVINCE_CALLER, SF_EV_REJECT, "材料不实", today, &d, &e),
+               st == SF_APP_RECOMMENDED)
+        DECIDE(4, "return", sf_decide_review(&s, &PROVINCE_CALLER, SF_EV_RETURN, "补充材料", today, &d, &e),
+               st == SF_APP_RECOMMENDED)
+        DECIDE(5, "award", sf_decide_award(&s, &PROVINCE_CALLER, today, &d, &e), st == SF_APP_PUBLICIZED)
+        DECIDE(6, "objection upheld", sf_decide_objection_upheld(&s, today, &d, &e),
+               st == SF_APP_PUBLICIZED || st == SF_APP_REJECTED)
+#undef DECIDE
+        for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+            ck_assert_msg(cases[i].got == (cases[i].allowed ? SF_OK : SF_CONFLICT), "%s from %s: %s", cases[i].name,
+                          sf_app_state_name((sf_app_state)st), sf_status_name(cases[i].got));
+        /* publicize refuses a state other than approved as a field error of the notice */
+        memset(&d, 0, sizeof d);
+        sf_errors_init(&e);
+        sf_status got = sf_decide_publicize(&s, &PROVINCE_CALLER, today, &d, &e);
+        ck_assert_int_eq(got, st == SF_APP_APPROVED ? SF_OK : SF_INVALID);
+    }
+}
+END_TEST
+
+/* Who decides: the recommender recommends and withdraws; the round's authority reviews,
+ * publicizes and awards. Another party is refused (403) whatever the state. */
+START_TEST(each_decision_by_the_wrong_party_is_forbidden)
+{
+    sf_day today = D("2026-05-10");
+    sf_app_decision d;
+    sf_errors e;
+    const sf_caller *not_recommender[] = {&DALIAN_CALLER, &ASSOCIATION_CALLER, &PROVINCE_CALLER};
+    for (size_t i = 0; i < 3; i++) {
+        sf_app_snapshot s = complete_snapshot(SF_APP_DRAFT);
+        sf_errors_init(&e);
+        ck_assert_int_eq(sf_decide_recommend(&s, not_recommender[i], today, &d, &e), SF_FORBIDDEN);
+        sf_errors_init(&e);
+        ck_assert_int_eq(sf_decide_withdraw(&s, not_recommender[i], today, &d, &e), SF_FORBIDDEN);
+    }
+    const sf_caller *not_decider[] = {&SHENYANG_CALLER, &DALIAN_CALLER, &ASSOCIATION_CALLER};
+    for (size_t i = 0; i < 3; i++) {
+        sf_app_snapshot s = complete_snapshot(SF_APP_RECOMMENDED);
+        sf_errors_init(&e);
+        ck_assert_int_eq(sf_decide_review(&s, not_decider[i], SF_EV_APPROVE, NULL, today, &d, &e), SF_FORBIDDEN);
+        s.status = SF_APP_APPROVED;
+        sf_errors_init(&e);
+        ck_assert_int_eq(sf_decide_publicize(&s, not_decider[i], today, &d, &e), SF_FORBIDDEN);
+        s.status = SF_APP_PUBLICIZED;
+        s.notice_end = D("2026-05-01");
+        sf_errors_init(&e);
+        ck_assert_int_eq(sf_decide_award(&s, not_decider[i], today, &d, &e), SF_FORBIDDEN);
+    }
+    /* in 沈阳's own city round, 沈阳 decides and the province does not (Art. 26) */
+    sf_app_snapshot c = complete_snapshot(SF_APP_RECOMMENDED);
+    strcpy(c.round_level, "city");
+    strcpy(c.round_region, "210100");
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_review(&c, &PROVINCE_CALLER, SF_EV_APPROVE, NULL, today, &d, &e), SF_FORBIDDEN);
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_review(&c, &SHENYANG_CALLER, SF_EV_APPROVE, NULL, today, &d, &e), SF_OK);
+}
+END_TEST
+
+/* Art. 18, 19: refused on the notice's end_date, allowed the day after; an open objection
+ * holds it, however late. */
+START_TEST(award_on_the_last_publicity_day_and_the_day_after)
+{
+    sf_app_snapshot s = complete_snapshot(SF_APP_PUBLICIZED);
+    s.notice_end = D("2026-10-22");
+    sf_app_decision d = {0};
+    sf_errors e;
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_award(&s, &PROVINCE_CALLER, D("2026-10-22"), &d, &e), SF_CONFLICT);
+    ck_assert_ptr_nonnull(strstr(e.detail, "2026-10-22"));
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_award(&s, &PROVINCE_CALLER, D("2026-10-23"), &d, &e), SF_OK);
+    ck_assert(d.create_award);
+    ck_assert_int_eq(d.next, SF_APP_AWARDED);
+    ck_assert_int_eq(d.award_from, D("2026-10-23"));
+    ck_assert_int_eq(d.award_until, D("2029-12-31"));
+    s.open_objections = 1;
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_award(&s, &PROVINCE_CALLER, D("2026-10-23"), &d, &e), SF_CONFLICT);
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_award(&s, &PROVINCE_CALLER, D("2027-06-01"), &d, &e), SF_CONFLICT);
+    s.notice_end = 0;   /* never publicized on a notice */
+    s.open_objections = 0;
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_award(&s, &PROVINCE_CALLER, D("2027-06-01"), &d, &e), SF_CONFLICT);
+}
+END_TEST
+
+/* Art. 15, 16, 20: within the round's dates and the quota; everything incomplete at once. */
+START_TEST(recommend_lists_every_missing_item_and_keeps_to_the_round)
+{
+    sf_app_snapshot s = complete_snapshot(SF_APP_DRAFT);
+    sf_app_decision d = {0};
+    sf_errors e;
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_recommend(&s, &SHENYANG_CALLER, D("2026-03-01"), &d, &e), SF_OK);
+    ck_assert_str_eq(d.action, "application.recommended");
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_recommend(&s, &SHENYANG_CALLER, D("2026-06-30"), &d, &e), SF_OK);
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_recommend(&s, &SHENYANG_CALLER, D("2026-02-28"), &d, &e), SF_CONFLICT);
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_recommend(&s, &SHENYANG_CALLER, D("2026-07-01"), &d, &e), SF_CONFLICT);
+    s.quota = 4;
+    s.recommended_by_recommender = 3;
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_recommend(&s, &SHENYANG_CALLER, D("2026-05-10"), &d, &e), SF_OK);
+    s.recommended_by_recommender = 4;
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_recommend(&s, &SHENYANG_CALLER, D("2026-05-10"), &d, &e), SF_CONFLICT);
+
+    sf_app_snapshot empty = complete_snapshot(SF_APP_DRAFT);
+    empty.has_report = 0;
+    empty.has_recommendation = 0;
+    empty.material_kinds = "business_license";
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_recommend(&empty, &SHENYANG_CALLER, D("2026-05-10"), &d, &e), SF_INVALID);
+    int report = 0, form = 0, materials = 0;
+    for (size_t i = 0; i < e.count; i++) {
+        report |= strcmp(e.items[i].field, "report") == 0;
+        form |= strcmp(e.items[i].field, "recommendation") == 0;
+        materials += strcmp(e.items[i].field, "materials") == 0;
+    }
+    ck_assert(report && form);
+    ck_assert_int_ge(materials, 5);
+
+    sf_app_snapshot poor = complete_snapshot(SF_APP_DRAFT);
+    poor.facts.satisfaction_pct = 79.9;
+    poor.facts.training.trainee_times_per_year = 1499;
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_recommend(&poor, &SHENYANG_CALLER, D("2026-05-10"), &d, &e), SF_INVALID);
+    int c122 = 0, functions = 0;
+    for (size_t i = 0; i < e.count; i++) {
+        c122 |= strcmp(e.items[i].field, "12.2") == 0;
+        functions |= strcmp(e.items[i].field, "functions") == 0;
+    }
+    ck_assert(c122 && functions);
+}
+END_TEST
+
+START_TEST(a_rejection_or_a_return_says_why)
+{
+    sf_app_snapshot s = complete_snapshot(SF_APP_RECOMMENDED);
+    sf_app_decision d = {0};
+    sf_errors e;
+    sf_day today = D("2026-07-10");
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_review(&s, &PROVINCE_CALLER, SF_EV_REJECT, "  ", today, &d, &e), SF_INVALID);
+    ck_assert_str_eq(e.items[0].field, "comment");
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_review(&s, &PROVINCE_CALLER, SF_EV_RETURN, NULL, today, &d, &e), SF_INVALID);
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_review(&s, &PROVINCE_CALLER, SF_EV_APPROVE, NULL, today, &d, &e), SF_OK);
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_review(&s, &PROVINCE_CALLER, SF_EV_RETURN, "补充审计报告", today, &d, &e), SF_OK);
+    ck_assert_int_eq(d.next, SF_APP_DRAFT);
+    ck_assert_str_eq(d.comment, "补充审计报告");
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_review(&s, &PROVINCE_CALLER, SF_EV_AWARD, NULL, today, &d, &e), SF_INVALID);
+}
+END_TEST
+
+/* Art. 18: no backdated notice unless it was published elsewhere; the end is the 15th
+ * working day (across National Day 2024). */
+START_TEST(a_notice_starts_today_or_was_published_elsewhere)
+{
+    sf_calendar cal = calendar_2024();
+    sf_day end = 0, today = D("2024-09-27");
+    sf_errors e;
+    sf_notice_plan plan = {.start = D("2024-09-26")};
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_notice(&plan, &cal, today, &end, &e), SF_INVALID);
+    ck_assert_str_eq(e.items[0].field, "start_date");
+    plan.start = today;
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_notice(&plan, &cal, today, &end, &e), SF_OK);
+    ck_assert_int_eq(end, D("2024-10-22"));   /* 27, 29 (makeup), 30 Sep; 8–12 (12: makeup), 14–18, 21, 22 Oct */
+    plan = (sf_notice_plan){.start = D("2024-09-20"), .published_elsewhere = 1, .published_on = D("2024-09-20")};
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_notice(&plan, &cal, today, &end, &e), SF_OK);
+    plan.published_on = D("2024-09-21");   /* starts before it was published */
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_notice(&plan, &cal, today, &end, &e), SF_INVALID);
+    plan = (sf_notice_plan){.start = D("2024-09-28"), .published_elsewhere = 1, .published_on = D("2024-09-28")};
+    sf_errors_init(&e);   /* published "elsewhere" tomorrow: not yet */
+    ck_assert_int_eq(sf_decide_notice(&plan, &cal, today, &end, &e), SF_INVALID);
+    ck_assert_str_eq(e.items[0].field, "published_elsewhere.published_on");
+    plan = (sf_notice_plan){.start = D("2024-12-20")};
+    sf_errors_init(&e);   /* runs into 2025, which this calendar lacks */
+    ck_assert_int_eq(sf_decide_notice(&plan, &cal, today, &end, &e), SF_INVALID);
+    ck_assert_ptr_nonnull(strstr(e.items[0].message, "2025"));
+}
+END_TEST
+
+/* ---- platforms (domain/platforms.c) ---- */
+
+START_TEST(a_city_registers_in_its_own_region_only)
+{
+    sf_errors e;
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_platform_may_register(&SHENYANG_CALLER, "210100", &e), SF_OK);
+    ck_assert_int_eq(sf_platform_may_register(&SHENYANG_CALLER, "210200", &e), SF_FORBIDDEN);
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_platform_may_register(&ASSOCIATION_CALLER, "210200", &e), SF_OK);
+    ck_assert_int_eq(sf_platform_may_register(&PROVINCE_CALLER, "211400", &e), SF_OK);
+    ck_assert_int_eq(sf_platform_may_edit(&DALIAN_CALLER, SHENYANG_CALLER.org_id, &e), SF_FORBIDDEN);
+    ck_assert_int_eq(sf_platform_may_edit(&PROVINCE_CALLER, SHENYANG_CALLER.org_id, &e), SF_OK);
+    ck_assert_int_eq(sf_platform_may_edit(&SHENYANG_CALLER, SHENYANG_CALLER.org_id, &e), SF_OK);
+}
+END_TEST
+
+/* Art. 19, 21: a titled platform's name, operator and functions change only by the province,
+ * which never adds a function; under review, the identity is fixed for everyone. */
+START_TEST(a_titled_platforms_facts_and_who_may_change_them)
+{
+    sf_function_set training = sf_function_bit("training"), financing = sf_function_bit("financing");
+    ck_assert(training && financing && training != financing);
+    ck_assert_uint_eq(sf_function_bit("lending"), 0);
+    sf_platform_standing free_ = {0, 0, training}, titled = {0, 1, training | financing},
+                         review = {1, 0, training};
+    sf_platform_change name = {.name = 1}, add = {.functions_given = 1, .functions = training | financing},
+                       add_to_titled = {.functions_given = 1, .functions = training | financing | sf_function_bit("technology")},
+                       withdraw = {.functions_given = 1, .functions = training},
+                       same = {.functions_given = 1, .functions = training | financing};
+    sf_errors e;
+#define MAY(caller, st, ch, expected)                                             \
+    sf_errors_init(&e);                                                           \
+    ck_assert_int_eq(sf_platform_may_change(caller, st, ch, &e), expected)
+    MAY(&SHENYANG_CALLER, &free_, &name, SF_OK);
+    MAY(&SHENYANG_CALLER, &free_, &add, SF_OK);
+    MAY(&SHENYANG_CALLER, &titled, &name, SF_CONFLICT);
+    ck_assert_str_eq(e.items[0].field, "name");
+    MAY(&SHENYANG_CALLER, &titled, &withdraw, SF_CONFLICT);
+    MAY(&SHENYANG_CALLER, &titled, &same, SF_OK);
+    MAY(&PROVINCE_CALLER, &titled, &name, SF_OK);
+    MAY(&PROVINCE_CALLER, &titled, &withdraw, SF_OK);
+    MAY(&PROVINCE_CALLER, &titled, &add_to_titled, SF_CONFLICT);
+    ck_assert_ptr_nonnull(strstr(e.items[0].message, "technology"));
+    MAY(&PROVINCE_CALLER, &review, &name, SF_CONFLICT);
+    MAY(&SHENYANG_CALLER, &review, &add, SF_OK);
+#undef MAY
+}
+END_TEST
+
 static Suite *domain_suite(void)
 {
     Suite *s = suite_create("domain");
@@ -858,6 +1160,16 @@ static Suite *domain_suite(void)
     tcase_add_test(measures, reapplying_only_in_the_year_of_expiry);
     tcase_add_test(measures, expiry_is_read_the_day_after_valid_until);
     suite_add_tcase(s, measures);
+    TCase *transitions = tcase_create("transitions");
+    tcase_add_test(transitions, each_decision_in_every_state);
+    tcase_add_test(transitions, each_decision_by_the_wrong_party_is_forbidden);
+    tcase_add_test(transitions, award_on_the_last_publicity_day_and_the_day_after);
+    tcase_add_test(transitions, recommend_lists_every_missing_item_and_keeps_to_the_round);
+    tcase_add_test(transitions, a_rejection_or_a_return_says_why);
+    tcase_add_test(transitions, a_notice_starts_today_or_was_published_elsewhere);
+    tcase_add_test(transitions, a_city_registers_in_its_own_region_only);
+    tcase_add_test(transitions, a_titled_platforms_facts_and_who_may_change_them);
+    suite_add_tcase(s, transitions);
     return s;
 }
 

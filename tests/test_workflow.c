@@ -232,11 +232,26 @@ static long long approved_application(const char *name, int serial)
     return approved_application_of(SHENYANG, name, serial);
 }
 
+/* Today in Liaoning (Asia/Shanghai, no daylight saving), the date the server's rules use. */
+static void today_text(char out[11])
+{
+    time_t now = time(NULL) + 8 * 3600;
+    strftime(out, 11, "%Y-%m-%d", gmtime(&now));
+}
+
+/* A notice of one application from `start`; one that starts before today is recorded as
+ * published elsewhere on that day (Art. 18: shifan publishes no backdated notice). */
 static long long notice(const char *start, long long app, int status)
 {
-    char body[256];
-    snprintf(body, sizeof body, "{\"title\":\"2026年示范平台公示\",\"start_date\":\"%s\",\"application_ids\":[%lld]}",
-             start, app);
+    char body[512], today[11];
+    today_text(today);
+    if (strcmp(start, today) < 0)
+        snprintf(body, sizeof body, "{\"title\":\"2026年示范平台公示\",\"start_date\":\"%s\",\"application_ids\":[%lld],"
+                 "\"published_elsewhere\":{\"reference\":\"辽宁省工业和信息化厅网站\",\"published_on\":\"%s\"}}",
+                 start, app, start);
+    else
+        snprintf(body, sizeof body, "{\"title\":\"2026年示范平台公示\",\"start_date\":\"%s\",\"application_ids\":[%lld]}",
+                 start, app);
     return expect_id(PROVINCE, "POST", "/v1/publicity-notices", body, status);
 }
 
@@ -336,7 +351,7 @@ START_TEST(the_whole_path_from_platform_to_registry_and_revocation)
 {
     long long p = new_platform(SHENYANG, "沈阳创业服务示范平台", "210100", 10);
     long long a = new_application(SHENYANG, p);
-    char body[128], path[128];
+    char body[512], path[128];
     snprintf(body, sizeof body, "{\"round_id\":%lld,\"platform_id\":%lld}", round_id, p);
     th_free(expect(SHENYANG, "POST", "/v1/applications", body, 409));         /* one per round */
     th_free(expect(DALIAN, "POST", "/v1/applications", body, 422));           /* not its platform */
@@ -401,7 +416,8 @@ START_TEST(the_whole_path_from_platform_to_registry_and_revocation)
     act(PROVINCE, a, "award", NULL, 409);                             /* not publicized */
 
     /* publicity from Monday 2026-09-28: National Day (1–7 Oct) and the makeup Saturday 10 Oct */
-    snprintf(body, sizeof body, "{\"title\":\"公示\",\"start_date\":\"2026-09-28\",\"application_ids\":[%lld]}", a);
+    snprintf(body, sizeof body, "{\"title\":\"公示\",\"start_date\":\"2026-09-28\",%s\"application_ids\":[%lld]}",
+             "\"published_elsewhere\":{\"reference\":\"辽工信函〔2026〕88号\",\"published_on\":\"2026-09-28\"},", a);
     r = expect(PROVINCE, "POST", "/v1/publicity-notices", body, 201);
     ck_assert_str_eq(str(r, "end_date"), "2026-10-22");
     ck_assert_str_eq(str(r, "status"), "closed");
@@ -457,8 +473,7 @@ START_TEST(award_waits_for_the_end_of_publicity_and_objections)
 {
     long long a = approved_application("沈阳技术服务平台", 20);
     char date[11];
-    time_t now = time(NULL);
-    strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));
+    today_text(date);
     long long n = notice(date, a, 201);
     act(PROVINCE, a, "award", NULL, 409);                       /* publicity still runs */
     char path[128], body[256];
@@ -609,8 +624,7 @@ START_TEST(objections_are_rate_limited_per_client)
 {
     long long a = approved_application_of(DALIAN, "大连公示限流平台", 60);
     char date[11], path[128], body[256];
-    time_t now = time(NULL);
-    strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));
+    today_text(date);
     long long n = notice(date, a, 201);
     snprintf(path, sizeof path, "/v1/public/publicity-notices/%lld/objections", n);
     snprintf(body, sizeof body, "{\"application_id\":%lld,\"name\":\"王五\",\"contact\":\"x\",\"reason\":\"y\"}", a);
@@ -950,7 +964,8 @@ START_TEST(a_city_level_title_satisfies_condition_12_4)
     act(PROVINCE, a, "review", "{\"decision\":\"approve\"}", 403);    /* the city decides its own round */
     act(DALIAN, a, "review", "{\"decision\":\"approve\"}", 404);
     act(SHENYANG, a, "review", "{\"decision\":\"approve\"}", 200);
-    snprintf(body, sizeof body, "{\"title\":\"沈阳市级公示\",\"start_date\":\"2026-09-28\",\"application_ids\":[%lld]}", a);
+    snprintf(body, sizeof body, "{\"title\":\"沈阳市级公示\",\"start_date\":\"2026-09-28\",\"application_ids\":[%lld],"
+             "\"published_elsewhere\":{\"reference\":\"沈阳日报\",\"published_on\":\"2026-09-28\"}}", a);
     th_free(expect(PROVINCE, "POST", "/v1/publicity-notices", body, 403));
     th_free(expect(SHENYANG, "POST", "/v1/publicity-notices", body, 201));
     snprintf(path, sizeof path, "/v1/applications/%lld/award", a);
@@ -1785,6 +1800,8 @@ static const char *valid_body(const char *method, const char *pattern)
         {"PUT", "/v1/applications/:id/recommendation", NULL},  /* FORM */
         {"POST", "/v1/applications/:id/review", "{\"decision\":\"approve\"}"},
         {"POST", "/v1/objections/:id/resolve", "{\"upheld\":false,\"resolution\":\"不成立\"}"},
+        {"POST", "/v1/publicity-notices/:id/objections", "{\"application_id\":1,\"name\":\"王五\",\"contact\":\"来信\","
+                                                        "\"reason\":\"数据不实\",\"received_on\":\"2026-10-09\"}"},
         {"POST", "/v1/awards/:id/revoke", "{\"reason\":\"violation\",\"detail\":\"违规收费\"}"},
         {"POST", "/v1/assessments/:id/result", "{\"score\":80,\"passed\":true,\"summary\":\"合格\"}"},
     };
@@ -1823,6 +1840,8 @@ START_TEST(another_partys_objects_answer_404_on_every_route)
     long long objection = sql_number("SELECT coalesce(min(o.id), 0) FROM objections o JOIN applications a ON a.id = o.application_id"
                                      " JOIN rounds r ON r.id = a.round_id WHERE r.level = 'province' AND o.status = 'open'");
     ck_assert_msg(objection > 0, "the run has no open objection of the province's round to try");
+    long long province_notice = sql_number("SELECT coalesce(min(n.id), 0) FROM publicity_notices n JOIN rounds r"
+                                           " ON r.id = n.round_id WHERE r.level = 'province'");
     snprintf(body, sizeof body, "{\"name\":\"沈阳脚本\",\"scopes\":[\"read\"],\"expires_in_days\":30}");
     th_response *t = expect(SHENYANG, "POST", "/v1/api-tokens", body, 201);
     long long sy_token = json_integer_value(json_object_get(t->json, "id"));
@@ -1843,6 +1862,7 @@ START_TEST(another_partys_objects_answer_404_on_every_route)
         {"/v1/applications/:id", as_app, {SHENYANG, DALIAN, NONE}},
         {"/v1/materials/:id", sy_material, {DALIAN, ASSOCIATION, NONE}},
         {"/v1/objections/:id", objection, {SHENYANG, DALIAN, NONE}},
+        {"/v1/publicity-notices/:id/objections", province_notice, {SHENYANG, DALIAN, NONE}},
         {"/v1/awards/:id", dl_award, {SHENYANG, ASSOCIATION, NONE}},
         {"/v1/assessments/:id", assessment, {ASSESSOR_B, NONE}},
         {"/v1/annual-summaries/:id", dl_summary, {SHENYANG, NONE}},
@@ -1968,7 +1988,7 @@ START_TEST(fields_nobody_may_set_are_refused_and_the_public_sees_an_allow_list)
     }
     th_free(r);
     static const char *const notice_keys[] = {"id", "round_id", "title", "start_date", "end_date", "status",
-                                              "applications", "created_at", NULL};
+                                              "published_elsewhere", "applications", "created_at", NULL};
     static const char *const notice_item_keys[] = {"application_id", "platform_id", "platform_name", "operator_name",
                                                    "region_code", NULL};
     r = expect(-1, "GET", "/v1/public/publicity-notices?limit=100", NULL, 200);
@@ -2085,6 +2105,114 @@ START_TEST(public_registry_reads_go_to_the_read_replica)
 }
 END_TEST
 
+/* Art. 18: the objection window is real — no backdated notice unless it was published
+ * elsewhere, and objections received for such a notice are recorded by the authority and
+ * hold the award like any other. */
+START_TEST(a_backdated_notice_needs_published_elsewhere_and_its_objections_are_recorded)
+{
+    long long a = approved_application("沈阳异地公示平台", 770101);
+    char body[768], path[160];
+    snprintf(body, sizeof body, "{\"title\":\"补录公示\",\"start_date\":\"2026-09-28\",\"application_ids\":[%lld]}", a);
+    th_response *r = expect(PROVINCE, "POST", "/v1/publicity-notices", body, 422);
+    ck_assert(has_error(r, "start_date"));
+    th_free(r);
+    snprintf(body, sizeof body, "{\"title\":\"补录公示\",\"start_date\":\"2026-09-28\",\"application_ids\":[%lld],"
+             "\"published_elsewhere\":{\"reference\":\"辽工信公示〔2026〕3号\",\"published_on\":\"2026-09-29\"}}", a);
+    r = expect(PROVINCE, "POST", "/v1/publicity-notices", body, 422);   /* starts before it was published */
+    ck_assert(has_error(r, "start_date"));
+    th_free(r);
+    snprintf(body, sizeof body, "{\"title\":\"补录公示\",\"start_date\":\"2026-09-28\",\"application_ids\":[%lld],"
+             "\"published_elsewhere\":{\"reference\":\"辽工信公示〔2026〕3号\"}}", a);
+    r = expect(PROVINCE, "POST", "/v1/publicity-notices", body, 422);
+    ck_assert(has_error(r, "published_elsewhere.published_on"));
+    th_free(r);
+    snprintf(body, sizeof body, "{\"title\":\"补录公示\",\"start_date\":\"2026-09-28\",\"application_ids\":[%lld],"
+             "\"published_elsewhere\":{\"reference\":\"辽工信公示〔2026〕3号\",\"published_on\":\"2026-09-28\"}}", a);
+    r = expect(PROVINCE, "POST", "/v1/publicity-notices", body, 201);
+    long long n = json_integer_value(json_object_get(r->json, "id"));
+    ck_assert_str_eq(str(r, "end_date"), "2026-10-22");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "published_elsewhere"), "reference")),
+                     "辽工信公示〔2026〕3号");
+    th_free(r);
+
+    /* the window closed long ago (the public's objections are refused, as tested above); the
+     * province records a letter it received during it */
+    snprintf(path, sizeof path, "/v1/publicity-notices/%lld/objections", n);
+    const char *days[] = {"2026-09-27", "2026-10-23", "2099-10-01"};   /* before, after the window; future */
+    for (size_t i = 0; i < sizeof days / sizeof *days; i++) {
+        snprintf(body, sizeof body, "{\"application_id\":%lld,\"name\":\"赵六\",\"contact\":\"来信\","
+                 "\"reason\":\"服务企业数量不实\",\"received_on\":\"%s\"}", a, days[i]);
+        r = expect(PROVINCE, "POST", path, body, 422);
+        ck_assert_msg(has_error(r, "received_on"), "%s", days[i]);
+        th_free(r);
+    }
+    snprintf(body, sizeof body, "{\"application_id\":%lld,\"name\":\"赵六\",\"contact\":\"来信\","
+             "\"reason\":\"服务企业数量不实\",\"received_on\":\"2026-10-22\"}", a);
+    th_free(expect(SHENYANG, "POST", path, body, 404));                  /* not the city's round */
+    r = expect(PROVINCE, "POST", path, body, 201);
+    long long objection = json_integer_value(json_object_get(r->json, "id"));
+    ck_assert_str_eq(str(r, "received_on"), "2026-10-22");
+    ck_assert_str_eq(str(r, "origin"), "recorded");
+    ck_assert_str_eq(str(r, "status"), "open");
+    th_free(r);
+
+    /* the recorded objection holds the award until it is resolved */
+    act(PROVINCE, a, "award", NULL, 409);
+    snprintf(path, sizeof path, "/v1/objections/%lld/resolve", objection);
+    th_free(expect(PROVINCE, "POST", path, "{\"upheld\":false,\"resolution\":\"经核实，数据属实\"}", 200));
+    act(PROVINCE, a, "award", NULL, 201);
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM audit_events WHERE action = 'objection.recorded' AND entity_id = %lld",
+             objection);
+    ck_assert_int_eq(sql_number(sql), 1);
+}
+END_TEST
+
+/* Art. 19, 21: what the registry publishes of a titled platform changes only by the province,
+ * which may correct its name and withdraw a function but never add one. */
+START_TEST(a_titled_platforms_published_facts_change_only_by_the_province)
+{
+    long long p = new_platform(DALIAN, "大连冻结事实平台", "210200", 770102);
+    char path[128], body[256];
+    snprintf(path, sizeof path, "/v1/platforms/%lld", p);
+    th_free(expect(DALIAN, "PATCH", path, "{\"functions\":[\"training\",\"technology\"]}", 200));   /* no title yet */
+    long long a = new_application(DALIAN, p);
+    fill(DALIAN, a);
+    act(DALIAN, a, "recommend", NULL, 200);
+    act(PROVINCE, a, "review", "{\"decision\":\"approve\"}", 200);
+    notice("2026-09-28", a, 201);
+    act(PROVINCE, a, "award", NULL, 201);
+
+    th_response *r = expect(DALIAN, "PATCH", path, "{\"functions\":[\"training\",\"technology\",\"financing\"]}", 409);
+    ck_assert(has_error(r, "functions"));
+    th_free(r);
+    r = expect(DALIAN, "PATCH", path, "{\"name\":\"大连改名平台\",\"functions\":[\"training\"]}", 409);
+    ck_assert(has_error(r, "name") && has_error(r, "functions"));
+    th_free(r);
+    r = expect(DALIAN, "PATCH", path, "{\"operator\":{\"name\":\"大连新运营公司\"}}", 409);
+    ck_assert(has_error(r, "operator.name"));
+    th_free(r);
+    th_free(expect(DALIAN, "PATCH", path, "{\"operator\":{\"address\":\"大连市中山区\"}}", 200));
+    th_free(expect(DALIAN, "PATCH", path, "{\"functions\":[\"technology\",\"training\"]}", 200));   /* the same set */
+
+    r = expect(PROVINCE, "PATCH", path, "{\"functions\":[\"training\",\"technology\",\"financing\"]}", 409);
+    ck_assert(has_error(r, "functions"));
+    ck_assert_ptr_nonnull(strstr(r->body, "financing"));
+    th_free(r);
+    th_free(expect(PROVINCE, "PATCH", path, "{\"name\":\"大连更名示范平台\",\"functions\":[\"training\"]}", 200));
+    snprintf(path, sizeof path, "/v1/public/platforms/%lld", p);
+    r = expect(-1, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "name"), "大连更名示范平台");
+    json_t *functions = json_object_get(r->json, "functions");
+    ck_assert_uint_eq(json_array_size(functions), 1);
+    ck_assert_str_eq(json_string_value(json_array_get(functions, 0)), "training");
+    th_free(r);
+    snprintf(body, sizeof body, "SELECT count(*) FROM audit_events WHERE entity = 'platform' AND entity_id = %lld"
+             " AND action = 'platform.updated'", p);
+    ck_assert_int_ge(sql_number(body), 3);
+}
+END_TEST
+
 START_TEST(the_server_is_still_up_and_stops_cleanly)
 {
     th_free(expect(-1, "GET", "/healthz", NULL, 200));
@@ -2134,6 +2262,8 @@ static Suite *workflow_suite(void)
     tcase_add_test(tc, fields_nobody_may_set_are_refused_and_the_public_sees_an_allow_list);
     tcase_add_test(tc, the_public_registry_cache_never_hides_a_change);
     tcase_add_test(tc, public_registry_reads_go_to_the_read_replica);
+    tcase_add_test(tc, a_backdated_notice_needs_published_elsewhere_and_its_objections_are_recorded);
+    tcase_add_test(tc, a_titled_platforms_published_facts_change_only_by_the_province);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
     return s;
