@@ -68,6 +68,78 @@ static char *read_days(json_t *list, const char *field, int year, sf_errors *e)
     return out;
 }
 
+/* The official data set's year file ({"year", "days":[{"name","date","isOffDay"}]}, as the
+ * holiday-cn files publish the State Council's notices): its days of `year` are appended to
+ * `holidays` and `working` (the plain form's two lists), and the days of adjacent years —
+ * checked against the stored calendar by domain/calendar.h — are written as date-array
+ * literals into other_off and other_working (each at least 11 × 32 + 3 bytes). */
+#define MAX_OTHER_DAYS 32
+static void read_official(json_t *body, int year, const sf_calendar *stored, json_t *holidays, json_t *working,
+                          char *other_off, char *other_working, sf_errors *e)
+{
+    static const char *const fields[] = {"$schema", "$id", "year", "papers", "days", NULL};
+    static const char *const day_fields[] = {"name", "date", "isOffDay", NULL};
+    sf_json_only(body, fields, e);
+    json_t *y = json_object_get(body, "year");
+    if (!json_is_integer(y) || json_integer_value(y) != year)
+        sf_errors_add(e, "year", "must be %d, the year of the path", year);
+    json_t *days = json_object_get(body, "days");
+    if (!json_is_array(days) || json_array_size(days) > 400) {
+        sf_errors_add(e, "days", "must be an array of {name, date, isOffDay}");
+        return;
+    }
+    sf_calendar_entry entries[400];
+    size_t n = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(days, i, v) {
+        sf_errors sub;
+        sf_errors_init(&sub);
+        if (json_is_object(v))
+            sf_json_only(v, day_fields, &sub);
+        const char *date = json_string_value(json_object_get(v, "date"));
+        json_t *off = json_object_get(v, "isOffDay");
+        sf_day d;
+        if (!json_is_object(v) || sf_errors_any(&sub) || date == NULL || !sf_date_parse(date, &d) ||
+            !json_is_boolean(off) || !json_is_string(json_object_get(v, "name"))) {
+            sf_errors_add(e, "days", "item %zu must be {\"name\": text, \"date\": YYYY-MM-DD, \"isOffDay\": true|false}", i);
+            continue;
+        }
+        entries[n++] = (sf_calendar_entry){d, !json_is_true(off)};
+    }
+    if (sf_errors_any(e) || sf_calendar_check_notice(year, entries, n, stored, e) != SF_OK)
+        return;
+    strcpy(other_off, "{");
+    strcpy(other_working, "{");
+    size_t others = 0;
+    for (size_t k = 0; k < n; k++) {
+        char text[11];
+        sf_date_format(entries[k].day, text);
+        int dup = 0;
+        for (size_t j = 0; j < k; j++)
+            dup |= entries[j].day == entries[k].day;
+        if (dup)
+            continue;   /* listed twice, the same way both times */
+        int y2, m, d;
+        sf_day_to_ymd(entries[k].day, &y2, &m, &d);
+        if (y2 == year) {
+            json_array_append_new(entries[k].working ? working : holidays, json_string(text));
+        } else if (others++ < MAX_OTHER_DAYS) {
+            char *list = entries[k].working ? other_working : other_off;
+            if (list[1] != '\0')
+                strcat(list, ",");
+            strcat(list, text);
+        } else {
+            sf_errors_add(e, "days", "more than %d days of adjacent years", MAX_OTHER_DAYS);
+            return;
+        }
+    }
+    strcat(other_off, "}");
+    strcat(other_working, "}");
+}
+
+/* PUT /v1/calendar/{year}: the year's exceptions, as {"holidays", "working_days"} or as the
+ * official data set's year file. */
 void sf_put_calendar_year(sf_ctx *ctx)
 {
     static const char *const fields[] = {"holidays", "working_days", NULL};
@@ -79,6 +151,8 @@ void sf_put_calendar_year(sf_ctx *ctx)
     json_t *body = sf_json_body(ctx);
     if (body == NULL)
         return;
+    char *holidays = NULL, *working = NULL;
+    char other_off[MAX_OTHER_DAYS * 11 + 3] = "{}", other_working[MAX_OTHER_DAYS * 11 + 3] = "{}";
     /* If-Match names the year as last read (GET /v1/calendar/{year}) */
     if (sf_header(ctx, "If-Match") != NULL) {
         char *current = NULL, etag[40] = "\"none\"";
@@ -86,39 +160,63 @@ void sf_put_calendar_year(sf_ctx *ctx)
         json_t *cur = st == SF_OK ? sf_json_loads(current) : NULL;
         free(current);
         if (st != SF_OK && st != SF_NOT_FOUND) {
-            json_decref(body);
             sf_reply_status(ctx, st, NULL, NULL);
-            return;
+            goto out;
         }
         if (cur != NULL)
             sf_etag(cur, etag);
         json_decref(cur);
         if (sf_if_match_fails(ctx, etag)) {
-            json_decref(body);
             sf_reply_problem(ctx, 412, "the year's calendar has changed since it was read (If-Match); read it again");
-            return;
+            goto out;
         }
     }
     sf_errors e;
     sf_errors_init(&e);
-    sf_json_only(body, fields, &e);
-    char *holidays = read_days(json_object_get(body, "holidays"), "holidays", year, &e);
-    char *working = read_days(json_object_get(body, "working_days"), "working_days", year, &e);
+    json_t *off_list = json_object_get(body, "holidays"), *work_list = json_object_get(body, "working_days");
+    json_t *official_off = NULL, *official_work = NULL;
+    if (json_object_get(body, "days") != NULL) {
+        sf_calendar_data cal;
+        sf_status st = sf_calendar_load(ctx->app->pool, &cal);
+        if (st != SF_OK) {
+            sf_reply_status(ctx, st, NULL, NULL);
+            goto out;
+        }
+        official_off = json_array();
+        official_work = json_array();
+        if (official_off && official_work)
+            read_official(body, year, &cal.cal, official_off, official_work, other_off, other_working, &e);
+        sf_calendar_free(&cal);
+        off_list = official_off;
+        work_list = official_work;
+    } else {
+        sf_json_only(body, fields, &e);
+    }
+    if (!sf_errors_any(&e)) {
+        holidays = read_days(off_list, "holidays", year, &e);
+        working = read_days(work_list, "working_days", year, &e);
+    }
     if (holidays && working) {
         /* a day is either off or working, not both */
         size_t i;
         json_t *v;
-        json_array_foreach(json_object_get(body, "working_days"), i, v)
+        json_array_foreach(work_list, i, v)
             if (json_string_value(v) && strstr(holidays, json_string_value(v)))
                 sf_errors_add(&e, "working_days", "%s is also listed as a holiday", json_string_value(v));
     }
+    json_decref(official_off);
+    json_decref(official_work);
     if (sf_errors_any(&e) || holidays == NULL || working == NULL) {
-        sf_reply_errors(ctx, 422, "the calendar is not valid", &e);
+        if (!sf_errors_any(&e))
+            sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        else
+            sf_reply_errors(ctx, 422, "the calendar is not valid", &e);
         goto out;
     }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     int created = 0;
-    sf_status status = sf_calendar_put_year(ctx->app->pool, &actor, year, holidays, working, &created);
+    sf_calendar_days days = {holidays, working, other_off, other_working};
+    sf_status status = sf_calendar_put_year(ctx->app->pool, &actor, year, &days, &created);
     char *doc = NULL;
     if (status == SF_OK)
         status = sf_calendar_year_json(ctx->app->pool, year, &doc);

@@ -14,6 +14,8 @@
 #include "domain/accounts.h"
 #include "domain/calendar.h"
 #include "domain/supervision.h"
+#include "domain/transitions.h"
+#include "persistence/calendar.h"
 #include "persistence/inbox.h"
 #include "persistence/supervision.h"
 
@@ -291,9 +293,22 @@ void sf_get_inbox(sf_ctx *ctx)
         sf_errors_add(&e, "order", "the inbox is listed soonest due first only");
     if (sf_reply_query_errors(ctx, &e))
         return;
+    /* the province is told before a notice needs next year's calendar (Art. 18) */
+    sf_inbox_calendar alert, *calendar = NULL;
+    if (ctx->caller.role == SF_ROLE_PROVINCE) {
+        sf_calendar_data cal;
+        sf_status st = sf_calendar_load(ctx->app->pool, &cal);
+        if (st != SF_OK) {
+            sf_reply_status(ctx, st, NULL, NULL);
+            return;
+        }
+        if (sf_calendar_alert(&cal.cal, cal.today, SF_PUBLICITY_WORKING_DAYS, &alert.missing_year, &alert.needed_from))
+            calendar = &alert;
+        sf_calendar_free(&cal);
+    }
     char *items = NULL;
     int64_t next = 0;
-    sf_status status = sf_inbox(ctx->app->pool, &ctx->caller, page.after_id, page.limit, &items, &next);
+    sf_status status = sf_inbox(ctx->app->pool, &ctx->caller, calendar, page.after_id, page.limit, &items, &next);
     sf_reply_page(ctx, status, items, next);
 }
 

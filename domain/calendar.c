@@ -144,3 +144,64 @@ sf_status sf_calendar_nth_working_day(const sf_calendar *cal, sf_day start, int 
         }
     }
 }
+
+sf_status sf_calendar_check_notice(int year, const sf_calendar_entry *days, size_t n, const sf_calendar *stored,
+                                   sf_errors *why)
+{
+    for (size_t i = 0; i < n; i++) {
+        char text[11];
+        sf_date_format(days[i].day, text);
+        int clash = 0;
+        for (size_t k = 0; k < i; k++)
+            clash |= days[k].day == days[i].day && days[k].working != days[i].working;
+        if (clash) {
+            sf_errors_add(why, "days", "%s is listed both as a day off and as a working day", text);
+            continue;
+        }
+        int y, m, d;
+        sf_day_to_ymd(days[i].day, &y, &m, &d);
+        if (y == year)
+            continue;
+        if (y != year - 1 && y != year + 1) {
+            sf_errors_add(why, "days", "%s is not in %d or an adjacent year", text, year);
+            continue;
+        }
+        int working = 0, missing = 0;
+        if (sf_calendar_is_working_day(stored, days[i].day, &working, &missing) != SF_OK)
+            sf_errors_add(why, "days", "%s belongs to %d, which has no calendar yet: load %d first", text, y, y);
+        else if (working != days[i].working)
+            sf_errors_add(why, "days", "%s contradicts the calendar stored for %d, where it is a %s", text, y,
+                          working ? "working day" : "day off");
+    }
+    return sf_errors_any(why) ? SF_INVALID : SF_OK;
+}
+
+sf_status sf_calendar_needed_from(const sf_calendar *cal, int year, int count, sf_day *first, int *missing_year)
+{
+    /* the count-th working day from the end of the year: a start on it still ends in the year */
+    sf_day d = sf_day_from_ymd(year, 12, 31), stop = sf_day_from_ymd(year, 1, 1);
+    for (int found = 0; d >= stop; d--) {
+        int working;
+        sf_status s = sf_calendar_is_working_day(cal, d, &working, missing_year);
+        if (s != SF_OK)
+            return s;
+        if (working && ++found == count) {
+            *first = d + 1;
+            return SF_OK;
+        }
+    }
+    *first = stop;   /* a year with fewer working days than `count`: every notice needs the next */
+    return SF_OK;
+}
+
+int sf_calendar_alert(const sf_calendar *cal, sf_day today, int count, int *missing_year, sf_day *needed_from)
+{
+    int y, m, d, missing = 0;
+    sf_day_to_ymd(today, &y, &m, &d);
+    if (m < 11 || sf_calendar_has_year(cal, y + 1))
+        return 0;
+    *missing_year = y + 1;
+    if (sf_calendar_needed_from(cal, y, count, needed_from, &missing) != SF_OK)
+        *needed_from = today;   /* this year is unknown as well: every notice needs data now */
+    return 1;
+}

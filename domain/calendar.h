@@ -54,4 +54,29 @@ sf_status sf_calendar_is_working_day(const sf_calendar *cal, sf_day d, int *work
 sf_status sf_calendar_nth_working_day(const sf_calendar *cal, sf_day start, int count, sf_day *end,
                                       int *missing_year);
 
+/* One day of a State Council holiday notice as the official data set publishes it (the
+ * holiday-cn files: {"date", "isOffDay", "name"}). */
+typedef struct {
+    sf_day day;
+    int working;   /* !isOffDay: a weekend day made a working day */
+} sf_calendar_entry;
+
+/* Checks the days of `year`'s notice against what is stored. A notice may list days of the
+ * adjacent years (the 2019 New Year holiday begins on 2018-12-30), each of which is kept under
+ * its own date: such a day must agree with the calendar already stored for its year (which
+ * must be known). Refused, naming the date under "days": a date listed both off and working,
+ * a day of a year other than `year` ± 1, and a day that contradicts the stored calendar of
+ * its year. SF_INVALID or SF_OK. */
+sf_status sf_calendar_check_notice(int year, const sf_calendar_entry *days, size_t n, const sf_calendar *stored,
+                                   sf_errors *why);
+
+/* The first start date whose `count`-th working day falls after `year` ends — from that day
+ * on, a notice needs the next year's calendar. SF_INVALID (with *missing_year) if `year`
+ * itself is unknown. */
+sf_status sf_calendar_needed_from(const sf_calendar *cal, int year, int count, sf_day *first, int *missing_year);
+
+/* From 1 November, while next year's calendar is missing, the province must be told before
+ * a notice needs it: 1 with the missing year and the first start date that needs it, else 0. */
+int sf_calendar_alert(const sf_calendar *cal, sf_day today, int count, int *missing_year, sf_day *needed_from);
+
 #endif

@@ -26,9 +26,16 @@ static const sf_stmt CLEAR_YEAR = {"DELETE FROM calendar_exceptions WHERE year =
 static const sf_stmt INSERT_DAYS = {
     "INSERT INTO calendar_exceptions (day, working)"
     " SELECT d, false FROM unnest($1::date[]) d UNION ALL SELECT d, true FROM unnest($2::date[]) d", 2};
+/* Days of an adjacent year listed by a year's notice: their year is known and they agree with
+ * it (checked before), so an existing row stays as it is. */
+static const sf_stmt INSERT_OTHER_DAYS = {
+    "INSERT INTO calendar_exceptions (day, working)"
+    " SELECT d, false FROM unnest($1::date[]) d UNION ALL SELECT d, true FROM unnest($2::date[]) d"
+    " ON CONFLICT (day) DO NOTHING", 2};
 static const sf_stmt AUDIT_YEAR = {
     "SELECT audit_append($1, $2, 'calendar.replaced', 'calendar', $3,"
-    " jsonb_build_object('holidays', $4::date[], 'working_days', $5::date[]), $6)", 6};
+    " jsonb_build_object('holidays', $4::date[], 'working_days', $5::date[],"
+    "                    'adjacent_days_off', $7::date[], 'adjacent_working_days', $8::date[]), $6)", 8};
 
 sf_status sf_calendar_load(sf_pool *pool, sf_calendar_data *out)
 {
@@ -82,7 +89,7 @@ sf_status sf_calendar_year_json(sf_pool *pool, int year, char **json)
 typedef struct {
     const sf_actor *actor;
     int year;
-    const char *holidays, *working_days;
+    const sf_calendar_days *days;
     int *created;
 } put_args;
 
@@ -99,18 +106,23 @@ static sf_status put_body(sf_conn *conn, void *p)
     PQclear(res);
     if ((status = sf_db_exec(conn, &CLEAR_YEAR, yp, NULL, NULL)) != SF_OK)
         return status;
-    const char *dp[] = {a->holidays, a->working_days};
+    const sf_calendar_days *days = a->days;
+    const char *dp[] = {days->holidays, days->working_days};
     if ((status = sf_db_exec(conn, &INSERT_DAYS, dp, NULL, NULL)) != SF_OK)
+        return status;
+    const char *op[] = {days->other_off, days->other_working};
+    if ((status = sf_db_exec(conn, &INSERT_OTHER_DAYS, op, NULL, NULL)) != SF_OK)
         return status;
     sf_actor_params ap;
     sf_actor_to_params(a->actor, &ap);
-    const char *params[] = {ap.values[0], ap.values[1], y.s, a->holidays, a->working_days, ap.values[2]};
+    const char *params[] = {ap.values[0], ap.values[1], y.s, days->holidays, days->working_days, ap.values[2],
+                            days->other_off, days->other_working};
     return sf_db_exec(conn, &AUDIT_YEAR, params, NULL, NULL);
 }
 
-sf_status sf_calendar_put_year(sf_pool *pool, const sf_actor *actor, int year, const char *holidays,
-                               const char *working_days, int *created)
+sf_status sf_calendar_put_year(sf_pool *pool, const sf_actor *actor, int year, const sf_calendar_days *days,
+                               int *created)
 {
-    put_args a = {actor, year, holidays, working_days, created};
+    put_args a = {actor, year, days, created};
     return sf_tx_run(pool, put_body, &a);
 }

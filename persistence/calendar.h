@@ -25,9 +25,16 @@ void sf_calendar_free(sf_calendar_data *data);
  * if the year is unknown. */
 sf_status sf_calendar_year_json(sf_pool *pool, int year, char **json);
 
-/* Replaces the year's exceptions (holidays and makeup days as PostgreSQL date-array
- * literals), with its audit event; *created tells whether the year was new. */
-sf_status sf_calendar_put_year(sf_pool *pool, const sf_actor *actor, int year, const char *holidays,
-                               const char *working_days, int *created);
+/* A year's exceptions as PostgreSQL date-array literals, and the days of adjacent years its
+ * official notice lists (kept under their own dates; checked to agree with their years). */
+typedef struct {
+    const char *holidays, *working_days;
+    const char *other_off, *other_working;
+} sf_calendar_days;
+
+/* Replaces the year's exceptions and adds the adjacent years' days not stored yet, with its
+ * audit event; *created tells whether the year was new. */
+sf_status sf_calendar_put_year(sf_pool *pool, const sf_actor *actor, int year, const sf_calendar_days *days,
+                               int *created);
 
 #endif

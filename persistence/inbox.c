@@ -61,6 +61,10 @@ static const sf_stmt INBOX = {
     " UNION ALL SELECT 'revocation_pending', 'award', w.id, p.name || ' ' || w.certificate_no, NULL"
     " FROM awards w JOIN platforms p ON p.id = w.platform_id"
     " WHERE $1 = 'province' AND w.status = 'revocation_pending'"
+    /* next year's working-day calendar, missing (decided by domain/calendar.h, passed in) */
+    " UNION ALL SELECT 'calendar_missing', 'calendar', $6::bigint, $6 || '年工作日历尚未录入（PUT /v1/calendar/' || $6 || '）',"
+    "        $7::date"
+    " WHERE $1 = 'province' AND $6::bigint IS NOT NULL"
     ")"
     /* a page by position in the computed order: the token is the position of its last item */
     " , ranked AS (SELECT *, row_number() OVER (ORDER BY due_on NULLS LAST, kind, entity_id) AS rn FROM items)"
@@ -68,11 +72,17 @@ static const sf_stmt INBOX = {
     "        'title', title, 'due_on', due_on, 'overdue', coalesce(due_on < current_date, false))"
     "        ORDER BY rn) FILTER (WHERE rn <= $4::bigint + $5::bigint), '[]')::text,"
     "        max(rn) FILTER (WHERE rn <= $4::bigint + $5::bigint), count(*) > $4::bigint + $5::bigint"
-    " FROM ranked WHERE rn > $4::bigint", 5};
+    " FROM ranked WHERE rn > $4::bigint", 7};
 
-sf_status sf_inbox(sf_pool *pool, const sf_caller *caller, int64_t after, int limit, char **items, int64_t *next_after)
+sf_status sf_inbox(sf_pool *pool, const sf_caller *caller, const sf_inbox_calendar *calendar, int64_t after, int limit,
+                   char **items, int64_t *next_after)
 {
-    sf_int_text org = sf_int_to_text(caller->org_id), pos = sf_int_to_text(after), lim = sf_int_to_text(limit);
-    const char *params[] = {sf_role_name(caller->role), caller->region_code, org.s, pos.s, lim.s};
+    sf_int_text org = sf_int_to_text(caller->org_id), pos = sf_int_to_text(after), lim = sf_int_to_text(limit),
+                year = sf_int_to_text(calendar ? calendar->missing_year : 0);
+    char needed[11] = "";
+    if (calendar != NULL)
+        sf_date_format(calendar->needed_from, needed);
+    const char *params[] = {sf_role_name(caller->role), caller->region_code, org.s, pos.s, lim.s,
+                            calendar ? year.s : NULL, calendar ? needed : NULL};
     return sf_db_read_page(pool, &INBOX, params, items, next_after);
 }

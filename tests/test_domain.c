@@ -813,6 +813,62 @@ START_TEST(expiry_is_read_the_day_after_valid_until)
 }
 END_TEST
 
+/* ---- the calendar stays ahead (issue 15) ---- */
+
+START_TEST(an_official_notice_agrees_with_the_adjacent_year)
+{
+    sf_calendar cal = calendar_2024();
+    sf_errors e;
+    /* a 2025 notice listing 2024-12-31 (a Tuesday, working in 2024) as off contradicts 2024 */
+    sf_calendar_entry contradicting[] = {{D("2025-01-01"), 0}, {D("2024-12-31"), 0}};
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_calendar_check_notice(2025, contradicting, 2, &cal, &e), SF_INVALID);
+    ck_assert_uint_eq(e.count, 1);
+    ck_assert_ptr_nonnull(strstr(e.items[0].message, "2024-12-31"));
+    /* listing 2024-12-28 (a Saturday) as off merely agrees */
+    sf_calendar_entry agreeing[] = {{D("2025-01-01"), 0}, {D("2024-12-28"), 0}, {D("2024-10-12"), 0}};
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_calendar_check_notice(2025, agreeing, 2, &cal, &e), SF_OK);
+    /* 2024-10-12 was a makeup Saturday: off contradicts it */
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_calendar_check_notice(2025, agreeing, 3, &cal, &e), SF_INVALID);
+    /* a day of an unknown adjacent year; a day two years away; one date both ways */
+    sf_calendar_entry odd[] = {{D("2026-01-01"), 0}, {D("2027-01-01"), 0}, {D("2025-02-08"), 1},
+                               {D("2025-02-08"), 0}};
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_calendar_check_notice(2025, odd, 4, &cal, &e), SF_INVALID);
+    ck_assert_uint_eq(e.count, 3);
+    ck_assert_ptr_nonnull(strstr(e.items[0].message, "load 2026 first"));
+    ck_assert_ptr_nonnull(strstr(e.items[1].message, "2027-01-01"));
+    ck_assert_ptr_nonnull(strstr(e.items[2].message, "2025-02-08"));
+}
+END_TEST
+
+START_TEST(the_province_is_asked_for_next_year_from_1_november)
+{
+    sf_calendar cal = calendar_2024();
+    int year = 0;
+    sf_day from = 0;
+    ck_assert_int_eq(sf_calendar_alert(&cal, D("2024-10-31"), 15, &year, &from), 0);
+    ck_assert_int_eq(sf_calendar_alert(&cal, D("2024-11-01"), 15, &year, &from), 1);
+    ck_assert_int_eq(year, 2025);
+    /* Dec 2024: the 15th working day from the end is the 11th; a notice from the 12th needs 2025 */
+    ck_assert_int_eq(from, D("2024-12-12"));
+    sf_day end;
+    int missing = 0;
+    ck_assert_int_eq(sf_calendar_nth_working_day(&cal, D("2024-12-11"), 15, &end, &missing), SF_OK);
+    ck_assert_int_eq(end, D("2024-12-31"));
+    ck_assert_int_eq(sf_calendar_nth_working_day(&cal, D("2024-12-12"), 15, &end, &missing), SF_INVALID);
+    ck_assert_int_eq(missing, 2025);
+    /* with next year loaded there is nothing to ask */
+    static const int both[] = {2024, 2025};
+    sf_calendar loaded = cal;
+    loaded.years = both;
+    loaded.nyears = 2;
+    ck_assert_int_eq(sf_calendar_alert(&loaded, D("2024-12-20"), 15, &year, &from), 0);
+}
+END_TEST
+
 /* ---- the lifecycle's decisions (domain/transitions.c) ---- */
 
 static const sf_caller PROVINCE_CALLER = {.user_id = 1, .org_id = 1, .role = SF_ROLE_PROVINCE, .region_code = "210000"};
@@ -1161,6 +1217,8 @@ static Suite *domain_suite(void)
     tcase_add_test(measures, expiry_is_read_the_day_after_valid_until);
     suite_add_tcase(s, measures);
     TCase *transitions = tcase_create("transitions");
+    tcase_add_test(transitions, an_official_notice_agrees_with_the_adjacent_year);
+    tcase_add_test(transitions, the_province_is_asked_for_next_year_from_1_november);
     tcase_add_test(transitions, each_decision_in_every_state);
     tcase_add_test(transitions, each_decision_by_the_wrong_party_is_forbidden);
     tcase_add_test(transitions, award_on_the_last_publicity_day_and_the_day_after);

@@ -1044,6 +1044,68 @@ static int inbox_has(int role, const char *kind, int *count)
     return found;
 }
 
+/* Issue 15, point 3: the calendar stays ahead — the official year file loads as it is
+ * published (and gives the migration's 2024 exactly), days of an adjacent year must agree
+ * with it, and from 1 November the province is told while next year is missing. */
+START_TEST(the_official_calendar_file_loads_and_the_next_year_is_asked_for)
+{
+    th_response *before = expect(PROVINCE, "GET", "/v1/calendar/2024", NULL, 200);
+    char *file = th_read_file(SHIFAN_SOURCE_DIR "/tests/data/holiday-cn/2024.json");
+    ck_assert_ptr_nonnull(file);
+    th_free(expect(SHENYANG, "PUT", "/v1/calendar/2024", file, 403));
+    th_response *r = expect(PROVINCE, "PUT", "/v1/calendar/2024", file, 200);
+    ck_assert(json_equal(json_object_get(r->json, "holidays"), json_object_get(before->json, "holidays")));
+    ck_assert(json_equal(json_object_get(r->json, "working_days"), json_object_get(before->json, "working_days")));
+    th_free(r);
+    th_free(before);
+    free(file);
+
+    /* 2019's file lists 2018-12-29 (working), 30 and 31 (off): they agree with 2018 */
+    file = th_read_file(SHIFAN_SOURCE_DIR "/tests/data/holiday-cn/2019.json");
+    ck_assert_ptr_nonnull(file);
+    th_free(expect(PROVINCE, "PUT", "/v1/calendar/2019", file, 200));
+    r = expect(PROVINCE, "GET", "/v1/calendar/2018", NULL, 200);
+    ck_assert_ptr_nonnull(strstr(r->body, "2018-12-29"));
+    th_free(r);
+    json_t *doc = json_loads(file, 0, NULL);
+    free(file);
+    json_t *first = json_array_get(json_object_get(doc, "days"), 0);   /* 2018-12-29, a working Saturday */
+    ck_assert_str_eq(json_string_value(json_object_get(first, "date")), "2018-12-29");
+    json_object_set_new(first, "isOffDay", json_true());
+    char *text = json_dumps(doc, JSON_COMPACT);
+    r = expect(PROVINCE, "PUT", "/v1/calendar/2019", text, 422);
+    ck_assert_ptr_nonnull(strstr(r->body, "2018-12-29"));
+    th_free(r);
+    free(text);
+    /* one date both off and working */
+    json_object_set_new(first, "isOffDay", json_false());
+    json_array_append_new(json_object_get(doc, "days"),
+                          json_pack("{s:s, s:s, s:b}", "name", "元旦", "date", "2019-01-01", "isOffDay", 0));
+    text = json_dumps(doc, JSON_COMPACT);
+    r = expect(PROVINCE, "PUT", "/v1/calendar/2019", text, 422);
+    ck_assert_ptr_nonnull(strstr(r->body, "2019-01-01"));
+    th_free(r);
+    free(text);
+    json_object_set_new(doc, "year", json_integer(2020));
+    text = json_dumps(doc, JSON_COMPACT);
+    th_free(expect(PROVINCE, "PUT", "/v1/calendar/2019", text, 422));   /* the file of another year */
+    free(text);
+    json_decref(doc);
+
+    /* from 1 November the province's inbox asks for next year while it is missing (the
+     * boundary itself is a domain test: the date is today's here) */
+    char today[11];
+    today_text(today);
+    int next_year = atoi(today) + 1, month = atoi(today + 5);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/calendar/%d", next_year);
+    th_free(expect(PROVINCE, "GET", path, NULL, 404));   /* the migrations stop at 2026 */
+    int n = inbox_has(PROVINCE, "calendar_missing", NULL);
+    ck_assert_int_eq(n, month >= 11 ? 1 : 0);
+    ck_assert_int_eq(inbox_has(SHENYANG, "calendar_missing", NULL), 0);
+}
+END_TEST
+
 START_TEST(each_role_finds_its_own_work_in_the_inbox)
 {
     int n;
@@ -2237,6 +2299,7 @@ static Suite *workflow_suite(void)
     tcase_add_test(tc, a_recommender_stops_at_its_quota);
     tcase_add_test(tc, objections_are_rate_limited_per_client);
     tcase_add_test(tc, associations_recommend_their_own_platforms);
+    tcase_add_test(tc, the_official_calendar_file_loads_and_the_next_year_is_asked_for);
     tcase_add_test(tc, calendar_years_are_data);
     tcase_add_test(tc, the_audit_trail_is_readable_and_verifiable);
     tcase_add_test(tc, the_supervisor_changes_nothing);
