@@ -93,6 +93,12 @@ sf_route sf_routes[] = {
     {"POST", "/v1/annual-summaries", sf_post_annual_summary, SF_TOKEN, SF_ACT_SUPERVISE, 0, 0},
     {"POST", "/v1/inspections", sf_post_inspection, SF_TOKEN, SF_ACT_SUPERVISE, 0, 0},
     {"POST", "/v1/city-reports", sf_post_city_report, SF_TOKEN, SF_ACT_SUPERVISE, 0, 0},
+    {"GET", "/v1/annual-summaries", sf_list_annual_summaries, SF_TOKEN, SF_ACT_READ_SUPERVISION, 0, 0},
+    {"GET", "/v1/annual-summaries/:id", sf_get_annual_summary, SF_TOKEN, SF_ACT_READ_SUPERVISION, 0, 0},
+    {"GET", "/v1/inspections", sf_list_inspections, SF_TOKEN, SF_ACT_READ_SUPERVISION, 0, 0},
+    {"GET", "/v1/inspections/:id", sf_get_inspection, SF_TOKEN, SF_ACT_READ_SUPERVISION, 0, 0},
+    {"GET", "/v1/city-reports", sf_list_city_reports, SF_TOKEN, SF_ACT_READ_SUPERVISION, 0, 0},
+    {"GET", "/v1/city-reports/:id", sf_get_city_report, SF_TOKEN, SF_ACT_READ_SUPERVISION, 0, 0},
     {"GET", "/v1/compliance", sf_get_compliance, SF_TOKEN, SF_ACT_READ_COMPLIANCE, 0, 0},
     {"GET", "/v1/inbox", sf_get_inbox, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
 

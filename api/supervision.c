@@ -13,6 +13,7 @@
 #include "api/views.h"
 #include "domain/accounts.h"
 #include "domain/calendar.h"
+#include "domain/regions.h"
 #include "domain/supervision.h"
 #include "domain/transitions.h"
 #include "persistence/calendar.h"
@@ -347,3 +348,57 @@ void sf_put_assessment_report(sf_ctx *ctx) { put_attachment(ctx, "assessment"); 
 void sf_get_assessment_report(sf_ctx *ctx) { get_attachment(ctx, "assessment"); }
 void sf_put_summary_file(sf_ctx *ctx) { put_attachment(ctx, "annual_summary"); }
 void sf_get_summary_file(sf_ctx *ctx) { get_attachment(ctx, "annual_summary"); }
+
+/* ---- records read back (Art. 22, 24, 25) ---- */
+
+/* GET /v1/annual-summaries, /v1/inspections, /v1/city-reports: filters by year and region,
+ * and — for a title's records — by award and platform; inspections also by outcome. */
+static void list_records(sf_ctx *ctx, const char *kind)
+{
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_page page;
+    sf_page_read(ctx, &page, &e);
+    int titled = strcmp(kind, "city_report") != 0;
+    sf_record_filter f = {.kind = kind};
+    f.year = (int)sf_query_int(ctx, "year", 2006, 9999, &e);
+    f.region = sf_param(ctx, "region_code");
+    if (f.region != NULL && sf_region_city(f.region) == NULL)
+        sf_errors_add(&e, "region_code", "must be the code of one of Liaoning's 14 cities");
+    if (titled) {
+        f.award_id = sf_query_int(ctx, "award_id", 1, INT64_MAX / 2, &e);
+        f.platform_id = sf_query_int(ctx, "platform_id", 1, INT64_MAX / 2, &e);
+    }
+    if (strcmp(kind, "inspection") == 0) {
+        f.outcome = sf_param(ctx, "outcome");
+        if (f.outcome != NULL && strcmp(f.outcome, "satisfactory") && strcmp(f.outcome, "needs_improvement") &&
+            strcmp(f.outcome, "unsatisfactory"))
+            sf_errors_add(&e, "outcome", "must be satisfactory, needs_improvement or unsatisfactory");
+    }
+    if (sf_reply_query_errors(ctx, &e))
+        return;
+    char *items = NULL;
+    int64_t next = 0;
+    sf_status status = sf_record_list(ctx->app->pool, &ctx->caller, &f, page.after_id, page.limit, page.desc, &items,
+                                      &next);
+    sf_reply_page(ctx, status, items, next);
+}
+
+static void get_record(sf_ctx *ctx, const char *kind, const char *not_found)
+{
+    int64_t id = sf_path_id(ctx, "id");
+    char *doc = NULL;
+    sf_status status = id > 0 ? sf_record_get(ctx->app->pool, &ctx->caller, kind, id, &doc) : SF_NOT_FOUND;
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? not_found : NULL, NULL);
+        return;
+    }
+    sf_reply_doc(ctx, 200, doc);
+}
+
+void sf_list_annual_summaries(sf_ctx *ctx) { list_records(ctx, "annual_summary"); }
+void sf_get_annual_summary(sf_ctx *ctx) { get_record(ctx, "annual_summary", "no such annual summary"); }
+void sf_list_inspections(sf_ctx *ctx) { list_records(ctx, "inspection"); }
+void sf_get_inspection(sf_ctx *ctx) { get_record(ctx, "inspection", "no such inspection"); }
+void sf_list_city_reports(sf_ctx *ctx) { list_records(ctx, "city_report"); }
+void sf_get_city_report(sf_ctx *ctx) { get_record(ctx, "city_report", "no such city report"); }

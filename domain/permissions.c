@@ -58,6 +58,7 @@ static const unsigned allowed[SF_ACT__COUNT] = {
     [SF_ACT_ASSESS] = T,
     [SF_ACT_SUPERVISE] = C,
     [SF_ACT_READ_COMPLIANCE] = P | C | S,
+    [SF_ACT_READ_SUPERVISION] = P | C | T | S,
     [SF_ACT_IMPORT] = P | C,
 };
 

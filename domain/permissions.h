@@ -42,6 +42,7 @@ typedef enum {
     SF_ACT_ASSESS,               /* Art. 24: the assessor's result */
     SF_ACT_SUPERVISE,            /* Art. 22, 24: summaries, inspections, city reports */
     SF_ACT_READ_COMPLIANCE,
+    SF_ACT_READ_SUPERVISION,     /* Art. 22, 24, 25: summaries, inspections, city reports read back */
     SF_ACT_IMPORT,               /* bulk imports of platforms (cities' scripts) */
     SF_ACT__COUNT
 } sf_action;

@@ -54,22 +54,19 @@ static const sf_stmt AWARD_REGION = {
     "SELECT p.region_code FROM awards w JOIN platforms p ON p.id = w.platform_id WHERE w.id = $1", 1};
 static const sf_stmt CREATE_SUMMARY = {
     "WITH s AS (INSERT INTO annual_summaries (award_id, year, summary, recorded_by) VALUES ($1, $2, $3, $4) RETURNING *)"
-    " SELECT jsonb_build_object('id', s.id, 'award_id', s.award_id, 'year', s.year, 'received_on', s.received_on)::text,"
+    " SELECT annual_summary_doc(ROW(s.*)::annual_summaries)::text,"
     "        audit_append($4, $5, 'annual_summary.recorded', 'award', s.award_id,"
     "        jsonb_build_object('year', s.year, 'received_on', s.received_on), $6) FROM s", 6};
 static const sf_stmt CREATE_INSPECTION = {
     "WITH i AS (INSERT INTO inspections (award_id, inspected_on, service_quality, fees, satisfaction, findings, outcome,"
     "                                    recorded_by) VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8) RETURNING *)"
-    " SELECT jsonb_build_object('id', i.id, 'award_id', i.award_id, 'inspected_on', i.inspected_on,"
-    "        'service_quality', i.service_quality, 'fees', i.fees, 'satisfaction', i.satisfaction,"
-    "        'findings', i.findings, 'outcome', i.outcome)::text,"
+    " SELECT inspection_doc(ROW(i.*)::inspections)::text,"
     "        audit_append($8, $9, 'inspection.recorded', 'award', i.award_id,"
     "        jsonb_build_object('inspection_id', i.id, 'outcome', i.outcome), $10) FROM i", 10};
 static const sf_stmt CREATE_CITY_REPORT = {
     "WITH c AS (INSERT INTO city_reports (region_code, year, summary_report, inspection_report, recorded_by)"
     "           VALUES ($1, $2, $3, $4, $5) RETURNING *)"
-    " SELECT jsonb_build_object('id', c.id, 'region_code', c.region_code, 'year', c.year,"
-    "        'received_on', c.received_on)::text,"
+    " SELECT city_report_doc(ROW(c.*)::city_reports)::text,"
     "        audit_append($5, $6, 'city_report.recorded', 'city_report', c.id,"
     "        jsonb_build_object('region_code', c.region_code, 'year', c.year), $7) FROM c", 7};
 /* Cities first (award_id 0), then the titles that owe a summary of year $1. $2 role, $3 region. */
@@ -383,4 +380,93 @@ sf_status sf_compliance_rows(sf_pool *pool, const sf_caller *caller, int year, s
     }
     PQclear(res);
     return SF_OK;
+}
+
+/* ---- records read back ---- */
+
+/* Who reads a title's supervision records: $2 role, $3 region, $4 organisation; `w` is the
+ * title (awards), `p` its platform. The one statement of this rule (no C twin). */
+#define TITLE_RECORD_VISIBLE                                                                        \
+    "($2::text IN ('province', 'supervisor') OR ($2 = 'city' AND p.region_code = $3)"                \
+    " OR ($2 = 'assessor' AND EXISTS (SELECT 1 FROM assessments x WHERE x.award_id = w.id"          \
+    "                                 AND x.assessor_org_id = $4::bigint AND x.submitted_on IS NULL)))"
+#define CITY_REPORT_VISIBLE \
+    "($2::text IN ('province', 'supervisor') OR ($2 = 'city' AND c.region_code = $3 AND $4::bigint > 0))"
+
+/* $1 after, $2 role, $3 region, $4 org, $5 limit, $6 desc, $7 year, $8 region filter,
+ * $9 award, $10 platform, $11 outcome */
+static const sf_stmt LIST_SUMMARIES = {
+    SF_PAGE_SELECT " FROM (SELECT s.id, annual_summary_doc(s) AS doc,"
+    " row_number() OVER (ORDER BY " SF_KEYSET_ORDER("s.id", "$6") ") AS rn"
+    " FROM annual_summaries s JOIN awards w ON w.id = s.award_id JOIN platforms p ON p.id = w.platform_id"
+    " WHERE " TITLE_RECORD_VISIBLE " AND ($7::int IS NULL OR s.year = $7) AND ($8::text IS NULL OR p.region_code = $8)"
+    "   AND ($9::bigint IS NULL OR w.id = $9) AND ($10::bigint IS NULL OR p.id = $10) AND $11::text IS NULL"
+    "   AND " SF_KEYSET_AFTER("s.id", "$6") " ORDER BY " SF_KEYSET_ORDER("s.id", "$6") " LIMIT $5 + 1) page", 11,
+    SF_PLAN_EACH_CALL};
+static const sf_stmt LIST_INSPECTIONS = {
+    SF_PAGE_SELECT " FROM (SELECT i.id, inspection_doc(i) AS doc,"
+    " row_number() OVER (ORDER BY " SF_KEYSET_ORDER("i.id", "$6") ") AS rn"
+    " FROM inspections i JOIN awards w ON w.id = i.award_id JOIN platforms p ON p.id = w.platform_id"
+    " WHERE " TITLE_RECORD_VISIBLE " AND ($7::int IS NULL OR extract(year FROM i.inspected_on) = $7)"
+    "   AND ($8::text IS NULL OR p.region_code = $8) AND ($9::bigint IS NULL OR w.id = $9)"
+    "   AND ($10::bigint IS NULL OR p.id = $10) AND ($11::text IS NULL OR i.outcome = $11)"
+    "   AND " SF_KEYSET_AFTER("i.id", "$6") " ORDER BY " SF_KEYSET_ORDER("i.id", "$6") " LIMIT $5 + 1) page", 11,
+    SF_PLAN_EACH_CALL};
+static const sf_stmt LIST_CITY_REPORTS = {
+    SF_PAGE_SELECT " FROM (SELECT c.id, city_report_doc(c) AS doc,"
+    " row_number() OVER (ORDER BY " SF_KEYSET_ORDER("c.id", "$6") ") AS rn"
+    " FROM city_reports c WHERE " CITY_REPORT_VISIBLE " AND ($7::int IS NULL OR c.year = $7)"
+    "   AND ($8::text IS NULL OR c.region_code = $8) AND $9::bigint IS NULL AND $10::bigint IS NULL"
+    "   AND $11::text IS NULL"
+    "   AND " SF_KEYSET_AFTER("c.id", "$6") " ORDER BY " SF_KEYSET_ORDER("c.id", "$6") " LIMIT $5 + 1) page", 11,
+    SF_PLAN_EACH_CALL};
+static const sf_stmt GET_SUMMARY = {
+    "SELECT annual_summary_doc(s)::text FROM annual_summaries s JOIN awards w ON w.id = s.award_id"
+    " JOIN platforms p ON p.id = w.platform_id WHERE s.id = $1 AND " TITLE_RECORD_VISIBLE, 4};
+static const sf_stmt GET_INSPECTION = {
+    "SELECT inspection_doc(i)::text FROM inspections i JOIN awards w ON w.id = i.award_id"
+    " JOIN platforms p ON p.id = w.platform_id WHERE i.id = $1 AND " TITLE_RECORD_VISIBLE, 4};
+static const sf_stmt GET_CITY_REPORT = {
+    "SELECT city_report_doc(c)::text FROM city_reports c WHERE c.id = $1 AND " CITY_REPORT_VISIBLE, 4};
+
+static const struct {
+    const char *kind;
+    const sf_stmt *list, *get;
+} record_kinds[] = {
+    {"annual_summary", &LIST_SUMMARIES, &GET_SUMMARY},
+    {"inspection", &LIST_INSPECTIONS, &GET_INSPECTION},
+    {"city_report", &LIST_CITY_REPORTS, &GET_CITY_REPORT},
+};
+
+static int record_kind(const char *kind)
+{
+    for (size_t i = 0; i < sizeof record_kinds / sizeof *record_kinds; i++)
+        if (strcmp(record_kinds[i].kind, kind) == 0)
+            return (int)i;
+    return -1;
+}
+
+sf_status sf_record_list(sf_pool *pool, const sf_caller *caller, const sf_record_filter *f, int64_t after_id,
+                         int limit, int desc, char **items, int64_t *next_after)
+{
+    int k = record_kind(f->kind);
+    if (k < 0)
+        return SF_INTERNAL;
+    sf_int_text after = sf_int_to_text(after_id), org = sf_int_to_text(caller->org_id), lim = sf_int_to_text(limit),
+                year = sf_int_to_text(f->year), award = sf_int_to_text(f->award_id),
+                platform = sf_int_to_text(f->platform_id);
+    const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, org.s, lim.s,
+                            desc ? "true" : "false", f->year ? year.s : NULL, f->region,
+                            f->award_id ? award.s : NULL, f->platform_id ? platform.s : NULL, f->outcome};
+    return sf_db_read_page(pool, record_kinds[k].list, params, items, next_after);
+}
+
+sf_status sf_record_get(sf_pool *pool, const sf_caller *caller, const char *kind, int64_t id, char **doc)
+{
+    int k = record_kind(kind);
+    if (k < 0)
+        return SF_INTERNAL;
+    sf_int_text idt = sf_int_to_text(id), org = sf_int_to_text(caller->org_id);
+    const char *params[] = {idt.s, sf_role_name(caller->role), caller->region_code, org.s};
+    return sf_db_read_text(pool, record_kinds[k].get, params, doc);
 }

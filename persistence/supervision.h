@@ -42,6 +42,21 @@ sf_status sf_city_report_create(sf_pool *pool, const sf_actor *actor, const sf_c
                                 const char *summary_report, const char *inspection_report, char **doc,
                                 sf_errors *errors);
 
+/* Supervision records read back (Art. 22, 24, 25). Province and supervisor: all; a city: its
+ * region's; an assessor: those of the titles it has an open assessment of. Anything else is
+ * SF_NOT_FOUND. Filters left 0 or NULL do not filter. */
+typedef struct {
+    const char *kind;       /* "annual_summary", "inspection" or "city_report" */
+    int year;               /* of the summary or report; of inspected_on for inspections */
+    const char *region;     /* a city's code */
+    int64_t award_id, platform_id;
+    const char *outcome;    /* inspections: satisfactory | needs_improvement | unsatisfactory */
+} sf_record_filter;
+
+sf_status sf_record_list(sf_pool *pool, const sf_caller *caller, const sf_record_filter *f, int64_t after_id,
+                         int limit, int desc, char **items, int64_t *next_after);
+sf_status sf_record_get(sf_pool *pool, const sf_caller *caller, const char *kind, int64_t id, char **doc);
+
 /* The optional file of an assessment (its assessor, before the result is submitted) or of an
  * annual summary (the platform's city). `entity` is "assessment" or "annual_summary". */
 #include "persistence/materials.h"

@@ -1899,6 +1899,11 @@ START_TEST(another_partys_objects_answer_404_on_every_route)
     long long assessment = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
     snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2026,\"summary\":\"2026年度工作总结\"}", dl_award);
     long long dl_summary = expect_id(DALIAN, "POST", "/v1/annual-summaries", body, 201);
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"inspected_on\":\"2026-11-20\",\"service_quality\":\"良好\","
+             "\"fees\":\"符合规定\",\"satisfaction\":\"90\",\"findings\":\"无\",\"outcome\":\"satisfactory\"}", dl_award);
+    long long dl_inspection = expect_id(DALIAN, "POST", "/v1/inspections", body, 201);
+    long long dl_city_report = sql_number("SELECT coalesce(min(id), 0) FROM city_reports WHERE region_code = '210200'");
+    ck_assert_msg(dl_city_report > 0, "the run has no city report of 大连 to try");
     long long objection = sql_number("SELECT coalesce(min(o.id), 0) FROM objections o JOIN applications a ON a.id = o.application_id"
                                      " JOIN rounds r ON r.id = a.round_id WHERE r.level = 'province' AND o.status = 'open'");
     ck_assert_msg(objection > 0, "the run has no open objection of the province's round to try");
@@ -1927,7 +1932,9 @@ START_TEST(another_partys_objects_answer_404_on_every_route)
         {"/v1/publicity-notices/:id/objections", province_notice, {SHENYANG, DALIAN, NONE}},
         {"/v1/awards/:id", dl_award, {SHENYANG, ASSOCIATION, NONE}},
         {"/v1/assessments/:id", assessment, {ASSESSOR_B, NONE}},
-        {"/v1/annual-summaries/:id", dl_summary, {SHENYANG, NONE}},
+        {"/v1/annual-summaries/:id", dl_summary, {SHENYANG, ASSESSOR_B, NONE}},
+        {"/v1/inspections/:id", dl_inspection, {SHENYANG, ASSESSOR_B, NONE}},
+        {"/v1/city-reports/:id", dl_city_report, {SHENYANG, ASSESSOR_A, ASSESSOR_B, NONE}},
     };
     /* routes with a path variable that no party owns, and why */
     static const char *const unowned[] = {
@@ -2275,6 +2282,89 @@ START_TEST(a_titled_platforms_published_facts_change_only_by_the_province)
 }
 END_TEST
 
+/* Issue 17, point 1: what cities record is read back by those entitled to it — the province
+ * and the supervisor all, a city its region, an assessor the titles it is assessing while the
+ * assessment is open. */
+START_TEST(supervision_records_are_read_back_in_scope)
+{
+    long long award = dalian_award("大连监督记录平台", 770103);
+    char body[512], path[160];
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2025,\"summary\":\"2025年度服务中小企业312家\"}", award);
+    th_response *r = expect(DALIAN, "POST", "/v1/annual-summaries", body, 201);
+    long long summary = json_integer_value(json_object_get(r->json, "id"));
+    ck_assert_str_eq(str(r, "summary"), "2025年度服务中小企业312家");   /* the same document as GET */
+    th_free(r);
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"inspected_on\":\"2026-11-02\",\"service_quality\":\"一般\","
+             "\"fees\":\"符合规定\",\"satisfaction\":\"78%%\",\"findings\":\"培训记录不全\",\"outcome\":\"needs_improvement\"}",
+             award);
+    long long inspection = expect_id(DALIAN, "POST", "/v1/inspections", body, 201);
+
+    snprintf(path, sizeof path, "/v1/annual-summaries/%lld", summary);
+    const int readers[] = {PROVINCE, SUPERVISOR, DALIAN};
+    for (size_t i = 0; i < 3; i++) {
+        r = expect(readers[i], "GET", path, NULL, 200);
+        ck_assert_str_eq(str(r, "summary"), "2025年度服务中小企业312家");
+        ck_assert_int_eq(json_integer_value(json_object_get(r->json, "year")), 2025);
+        ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "recorded_by"), "display_name")),
+                         "用户");
+        ck_assert_ptr_nonnull(str(r, "recorded_at"));
+        ck_assert_ptr_nonnull(str(r, "received_on"));
+        ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "title"), "platform_name")),
+                         "大连监督记录平台");
+        th_free(r);
+    }
+    th_free(expect(SHENYANG, "GET", path, NULL, 404));
+    th_free(expect(ASSESSOR_A, "GET", path, NULL, 404));
+    th_free(expect(ASSOCIATION, "GET", path, NULL, 403));
+
+    /* an assessor reads the title's records while its assessment is open, not before or after */
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2027-03-31\"}", award,
+             assessor_org[ASSESSOR_A]);
+    long long assessment = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
+    th_free(expect(ASSESSOR_A, "GET", path, NULL, 200));
+    th_free(expect(ASSESSOR_B, "GET", path, NULL, 404));
+    snprintf(path, sizeof path, "/v1/inspections?award_id=%lld", award);
+    r = expect(ASSESSOR_A, "GET", path, NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 1);
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/assessments/%lld/result", assessment);
+    th_free(expect(ASSESSOR_A, "POST", path, "{\"score\":85,\"passed\":true,\"summary\":\"合格\"}", 200));
+    snprintf(path, sizeof path, "/v1/annual-summaries/%lld", summary);
+    th_free(expect(ASSESSOR_A, "GET", path, NULL, 404));
+
+    /* lists: filters, and nothing of another region */
+    snprintf(path, sizeof path, "/v1/inspections?award_id=%lld&outcome=needs_improvement", award);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    json_t *items = json_object_get(r->json, "items");
+    ck_assert_uint_eq(json_array_size(items), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(items, 0), "id")), inspection);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 0), "findings")), "培训记录不全");
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/inspections?award_id=%lld&outcome=satisfactory", award);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
+    th_free(r);
+    th_free(expect(PROVINCE, "GET", "/v1/inspections?outcome=fine", NULL, 422));
+    r = expect(SHENYANG, "GET", "/v1/annual-summaries?limit=100", NULL, 200);
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(r->json, "items"), i, it)
+        ck_assert_str_eq(json_string_value(json_object_get(json_object_get(it, "title"), "region_code")), "210100");
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/annual-summaries?year=2025&region_code=210200&award_id=%lld", award);
+    r = expect(SUPERVISOR, "GET", path, NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 1);
+    th_free(r);
+    r = expect(DALIAN, "GET", "/v1/city-reports?limit=100", NULL, 200);
+    json_array_foreach(json_object_get(r->json, "items"), i, it)
+        ck_assert_str_eq(json_string_value(json_object_get(it, "region_code")), "210200");
+    th_free(r);
+    r = expect(SHENYANG, "GET", "/v1/city-reports?region_code=210200", NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
+    th_free(r);
+}
+END_TEST
+
 START_TEST(the_server_is_still_up_and_stops_cleanly)
 {
     th_free(expect(-1, "GET", "/healthz", NULL, 200));
@@ -2327,6 +2417,7 @@ static Suite *workflow_suite(void)
     tcase_add_test(tc, public_registry_reads_go_to_the_read_replica);
     tcase_add_test(tc, a_backdated_notice_needs_published_elsewhere_and_its_objections_are_recorded);
     tcase_add_test(tc, a_titled_platforms_published_facts_change_only_by_the_province);
+    tcase_add_test(tc, supervision_records_are_read_back_in_scope);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
     return s;
