@@ -59,9 +59,17 @@ size_t th_read_until_closed(int fd, char *buf, size_t size)
 
 int th_run_suite(Suite *suite)
 {
-    SRunner *sr = srunner_create(suite);
+    return th_run_runner(srunner_create(suite), NULL, NULL);
+}
+
+int th_run_runner(SRunner *sr, void (*setup)(void), void (*teardown)(void))
+{
     srunner_set_fork_status(sr, CK_NOFORK);
+    if (setup)
+        setup();
     srunner_run_all(sr, CK_NORMAL);
+    if (teardown)
+        teardown();
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;

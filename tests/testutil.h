@@ -58,6 +58,9 @@ size_t th_read_until_closed(int fd, char *buf, size_t size);
 /* Runs `suite` in this process (the tests of a suite share its server and rows) and prints
  * Check's summary; the exit status for main. */
 int th_run_suite(Suite *suite);
+/* The same for a runner of several suites, with `setup` run before them all and `teardown`
+ * after (either may be NULL): the suites share what setup made (one server, its users). */
+int th_run_runner(SRunner *sr, void (*setup)(void), void (*teardown)(void));
 
 /* Sleeps `ms` milliseconds times th_time_factor(). */
 void th_pause_ms(long ms);

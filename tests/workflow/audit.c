@@ -1,0 +1,119 @@
+/*
+ * Workflow: The audit trail (Art. 25), the supervisor who changes nothing, and API tokens for
+ * scripts.
+ */
+#include "tests/workflow/fixture.h"
+
+static char *new_api_token(int role, const char *scopes)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"name\":\"导入脚本\",\"scopes\":%s,\"expires_in_days\":30}", scopes);
+    th_response *r = expect(role, "POST", "/v1/api-tokens", body, 201);
+    char *t = strdup(str(r, "token"));
+    th_free(r);
+    ck_assert_uint_eq(strlen(t), 47);
+    ck_assert(strncmp(t, "sft_", 4) == 0);
+    return t;
+}
+
+static int status_with(const char *token, const char *method, const char *path, const char *body)
+{
+    th_response *r = th_json(port, method, path, token, body);
+    int st = r ? r->status : 0;
+    th_free(r);
+    return st;
+}
+
+START_TEST(the_audit_trail_is_readable_and_verifiable)
+{
+    th_free(expect(SHENYANG, "GET", "/v1/audit-events", NULL, 403));
+    th_response *r = expect(SUPERVISOR, "GET", "/v1/audit-events?entity=award&limit=5", NULL, 200);
+    ck_assert_uint_ge(json_array_size(json_object_get(r->json, "items")), 1);
+    th_free(r);
+    r = expect(SUPERVISOR, "GET", "/v1/audit-events/verify", NULL, 200);
+    ck_assert(json_is_true(json_object_get(r->json, "ok")));
+    long long checked = json_integer_value(json_object_get(r->json, "checked"));
+    ck_assert(checked > 20);
+    th_free(r);
+    /* someone with database access rewrites history */
+    admin_sql("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only;"
+              "UPDATE audit_events SET detail = '{\"forged\":true}' WHERE seq = 7;"
+              "ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only");
+    r = expect(PROVINCE, "GET", "/v1/audit-events/verify", NULL, 200);
+    ck_assert(json_is_false(json_object_get(r->json, "ok")));
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "first_broken")), 7);
+    th_free(r);
+}
+END_TEST
+
+START_TEST(the_supervisor_changes_nothing)
+{
+    const char *writes[][2] = {
+        {"POST", "/v1/platforms"}, {"POST", "/v1/applications"}, {"POST", "/v1/publicity-notices"},
+        {"POST", "/v1/applications/1/review"}, {"POST", "/v1/awards/1/revoke"}, {"PUT", "/v1/calendar/2030"},
+        {"POST", "/v1/rounds"}, {"POST", "/v1/objections/1/resolve"}, {"POST", "/v1/assessments"},
+        {"POST", "/v1/assessments/1/result"}, {"POST", "/v1/awards/1/reinstate"}, {"POST", "/v1/annual-summaries"},
+        {"POST", "/v1/inspections"}, {"POST", "/v1/city-reports"}, {"PATCH", "/v1/platforms/1"},
+        {"PUT", "/v1/applications/1/report"}, {"POST", "/v1/applications/1/materials?kind=x&filename=y"},
+    };
+    for (size_t i = 0; i < sizeof writes / sizeof *writes; i++)
+        th_free(expect(SUPERVISOR, writes[i][0], writes[i][1], "{}", 403));
+}
+END_TEST
+
+START_TEST(api_tokens_are_scoped_expiring_and_revocable)
+{
+    char *reader = new_api_token(PROVINCE, "[\"read\"]");
+    char *writer = new_api_token(PROVINCE, "[\"write\"]");
+    const char *org = "{\"type\":\"assessor\",\"name\":\"脚本建立的评估机构\"}";
+    const char *year = "{\"holidays\":[\"2031-01-01\"],\"working_days\":[]}";
+    ck_assert_int_eq(status_with(reader, "GET", "/v1/platforms", NULL), 200);
+    ck_assert_int_eq(status_with(reader, "PUT", "/v1/calendar/2031", year), 403);   /* scope */
+    ck_assert_int_eq(status_with(writer, "PUT", "/v1/calendar/2031", year), 201);
+    ck_assert_int_eq(status_with(writer, "GET", "/v1/platforms", NULL), 403);       /* scope */
+    /* whatever its scopes, a token does not administer accounts: a leak cannot become a login */
+    ck_assert_int_eq(status_with(writer, "POST", "/v1/organizations", org), 403);
+    ck_assert_int_eq(status_with(writer, "POST", "/v1/users",
+                                 "{\"username\":\"backdoor\",\"password\":\"a-long-password-1\",\"org_id\":1,"
+                                 "\"display_name\":\"x\"}"), 403);
+    /* a token cannot mint tokens */
+    ck_assert_int_eq(status_with(writer, "POST", "/v1/api-tokens", "{\"name\":\"x\",\"scopes\":[\"read\"]}"), 403);
+    /* listed without the secret; only its hash is stored */
+    th_response *r = expect(PROVINCE, "GET", "/v1/api-tokens", NULL, 200);
+    ck_assert_ptr_null(strstr(r->body, reader + 4));
+    ck_assert_ptr_nonnull(strstr(r->body, "\"prefix\""));
+    long long id = json_integer_value(json_object_get(json_array_get(json_object_get(r->json, "items"), 0), "id"));
+    th_free(r);
+    char sql[512];
+    snprintf(sql, sizeof sql, "DO $$ BEGIN IF (SELECT count(*) FROM api_tokens WHERE token_hash = "
+             "encode(sha256(convert_to('%s', 'UTF8')), 'hex')) <> 1 OR (SELECT count(*) FROM api_tokens t "
+             "WHERE strpos(row_to_json(t)::text, '%s') > 0) <> 0 THEN RAISE EXCEPTION 'stored'; END IF; END $$",
+             reader, reader + 4);
+    admin_sql(sql);
+    /* revoked: refused at once; another organisation cannot revoke it */
+    char path[64];
+    snprintf(path, sizeof path, "/v1/api-tokens/%lld", id);
+    th_free(expect(SHENYANG, "DELETE", path, NULL, 404));
+    th_free(expect(PROVINCE, "DELETE", path, NULL, 204));
+    ck_assert_int_eq(status_with(reader, "GET", "/v1/platforms", NULL), 401);
+    /* expired: refused at once */
+    admin_sql("UPDATE api_tokens SET created_at = now() - interval '2 days', expires_at = now() - interval '1 second'");
+    ck_assert_int_eq(status_with(writer, "PUT", "/v1/calendar/2031", year), 401);
+    ck_assert_int_eq(status_with("sft_not-a-token-at-all-not-a-token-at-all-xxxx", "GET", "/v1/me", NULL), 401);
+    th_free(expect(PROVINCE, "POST", "/v1/api-tokens", "{\"name\":\"x\",\"scopes\":[\"admin\"]}", 422));
+    free(reader);
+    free(writer);
+}
+END_TEST
+
+Suite *wf_audit_suite(void)
+{
+    Suite *s = suite_create("workflow: audit");
+    TCase *tc = tcase_create("audit");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, the_audit_trail_is_readable_and_verifiable);
+    tcase_add_test(tc, the_supervisor_changes_nothing);
+    tcase_add_test(tc, api_tokens_are_scoped_expiring_and_revocable);
+    suite_add_tcase(s, tc);
+    return s;
+}

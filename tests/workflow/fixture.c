@@ -1,0 +1,283 @@
+/*
+ * The workflow suites' shared fixture (see fixture.h).
+ */
+#include "tests/workflow/fixture.h"
+
+char *tokens[NROLES];
+th_server server;
+int port;
+char data_dir[512];
+long long round_id;
+long long assessor_org[NROLES];
+
+th_response *req(int role, const char *method, const char *path, const char *body)
+{
+    th_response *r = th_json(port, method, path, role >= 0 ? tokens[role] : NULL, body);
+    ck_assert_msg(r != NULL, "no answer to %s %s", method, path);
+    return r;
+}
+
+/* Calls and checks the status; returns the response for further checks. */
+th_response *expect(int role, const char *method, const char *path, const char *body, int status)
+{
+    th_response *r = req(role, method, path, body);
+    ck_assert_msg(r->status == status, "%s %s: expected %d, got %d: %s", method, path, status, r->status, r->body);
+    return r;
+}
+
+long long expect_id(int role, const char *method, const char *path, const char *body, int status)
+{
+    th_response *r = expect(role, method, path, body, status);
+    long long id = json_integer_value(json_object_get(r->json, "id"));
+    th_free(r);
+    return id;
+}
+
+const char *str(th_response *r, const char *key)
+{
+    return json_string_value(json_object_get(r->json, key));
+}
+
+int has_error(th_response *r, const char *field)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(r->json, "errors"), i, e)
+        if (strcmp(json_string_value(json_object_get(e, "field")), field) == 0)
+            return 1;
+    return 0;
+}
+
+/* A valid unified social credit code with the given serial digits. */
+void credit_code(char out[19], int serial)
+{
+    snprintf(out, 19, "91210100MA%07d", serial);
+    out[17] = sf_credit_code_check_char(out);
+    out[18] = '\0';
+}
+
+char *wf_login(const char *user, const char *password)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"%s\"}", user, password);
+    th_response *r = th_json(port, "POST", "/v1/auth/token", NULL, body);
+    char *t = r && r->status == 200 ? strdup(str(r, "access_token")) : NULL;
+    th_free(r);
+    return t;
+}
+
+void admin_sql(const char *sql)
+{
+    PGconn *pg = PQconnectdb(th_env("SHIFAN_TEST_WORKFLOW_ADMIN_URL"));
+    PGresult *res = PQexec(pg, sql);
+    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK, "%s",
+                  PQerrorMessage(pg));
+    PQclear(res);
+    PQfinish(pg);
+}
+
+void wf_setup(void)
+{
+    static int started;
+    if (started++)
+        return;
+    snprintf(data_dir, sizeof data_dir, "%s/workflow", th_env("SHIFAN_TEST_TMP"));
+    mkdir(data_dir, 0700);
+    static const char *env[] = {"SHIFAN_ADMIN_PASSWORD=" ADMIN_PASSWORD, "SHIFAN_THREADS=8", NULL};
+    if (th_server_start(&server, th_env("SHIFAN_TEST_WORKFLOW_URL"), data_dir, env) != 0) {
+        fprintf(stderr, "the server did not start; see %s\n", server.log_path);
+        exit(1);
+    }
+    port = server.port;
+    th_contract_start(port);
+    tokens[PROVINCE] = wf_login("admin", ADMIN_PASSWORD);
+    struct {
+        int role;
+        const char *org_body;
+        long long org_id;
+        const char *user;
+    } users[] = {
+        {SHENYANG, NULL, 2, "shenyang"},
+        {DALIAN, NULL, 3, "dalian"},
+        {ASSOCIATION, "{\"type\":\"association\",\"name\":\"辽宁省中小企业服务协会\"}", 0, "assoc"},
+        {SUPERVISOR, "{\"type\":\"supervisor\",\"name\":\"辽宁省审计厅\"}", 0, "auditor"},
+        {ASSESSOR_A, "{\"type\":\"assessor\",\"name\":\"甲评估中心\"}", 0, "assessor-a"},
+        {ASSESSOR_B, "{\"type\":\"assessor\",\"name\":\"乙评估中心\"}", 0, "assessor-b"},
+    };
+    for (size_t i = 0; i < sizeof users / sizeof users[0]; i++) {
+        long long org = users[i].org_id;
+        if (users[i].org_body) {
+            th_response *r = th_json(port, "POST", "/v1/organizations", tokens[PROVINCE], users[i].org_body);
+            org = json_integer_value(json_object_get(r->json, "id"));
+            th_free(r);
+        }
+        char body[256];
+        snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"" USER_PASSWORD "\",\"org_id\":%lld,"
+                 "\"display_name\":\"用户\"}", users[i].user, org);
+        th_response *r = th_json(port, "POST", "/v1/users", tokens[PROVINCE], body);
+        th_free(r);
+        assessor_org[users[i].role] = org;
+        tokens[users[i].role] = wf_login(users[i].user, USER_PASSWORD);
+        if (tokens[users[i].role] == NULL) {
+            fprintf(stderr, "%s cannot log in\n", users[i].user);
+            exit(1);
+        }
+    }
+}
+
+void wf_teardown(void)
+{
+    if (server.pid > 0)
+        th_server_stop(&server);
+    for (int i = 0; i < NROLES; i++)
+        free(tokens[i]);
+}
+
+/* ---- helpers that drive the workflow ---- */
+
+const char *REPORT =
+    "{\"basic\":{\"established_on\":\"2015-03-01\",\"total_assets_cny\":3000000,\"smes_served_last_year\":150,"
+    "\"smes_served_prev_year\":120,\"satisfaction_pct\":92,\"has_fixed_premises\":true,\"partner_institutions\":5,"
+    "\"prior_recognitions\":[{\"level\":\"city\",\"issuer\":\"沈阳市工业和信息化局\",\"year\":2020}],"
+    "\"has_management_rules\":true,\"has_development_plan\":true,\"public_service_share_pct\":20,"
+    "\"service_staff\":25,\"qualified_staff\":20},"
+    "\"functions\":{\"training\":{\"has_qualification\":true,\"online_and_offline\":true,"
+    "\"has_evaluation_mechanism\":true,\"trainee_times_per_year\":2000}},"
+    "\"innovation\":\"线上线下结合的培训服务模式\"}";
+const char *FORM =
+    "{\"operation_score\":90,\"performance_score\":88,\"satisfaction_score\":92,\"opinion\":\"同意推荐\"}";
+const char *const KINDS[7] = {"application_report", "business_license", "audit_report", "premises_proof",
+                                    "service_evidence", "prior_recognition", "authenticity_declaration"};
+
+long long new_platform(int role, const char *name, const char *region, int serial)
+{
+    char code[19], body[512];
+    credit_code(code, serial);
+    snprintf(body, sizeof body,
+             "{\"name\":\"%s\",\"region_code\":\"%s\",\"functions\":[\"training\"],"
+             "\"operator\":{\"name\":\"%s运营有限公司\",\"credit_code\":\"%s\",\"established_on\":\"2015-03-01\","
+             "\"address\":\"沈阳市和平区\"}}", name, region, name, code);
+    return expect_id(role, "POST", "/v1/platforms", body, 201);
+}
+
+long long new_application(int role, long long platform)
+{
+    char body[128];
+    snprintf(body, sizeof body, "{\"round_id\":%lld,\"platform_id\":%lld}", round_id, platform);
+    return expect_id(role, "POST", "/v1/applications", body, 201);
+}
+
+void upload(int role, long long app, const char *kind, int expected)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/v1/applications/%lld/materials?kind=%s&filename=%s.pdf", app, kind, kind);
+    const char pdf[] = "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+    th_response *r = th_request(port, "POST", path, tokens[role], "application/pdf", pdf, sizeof pdf - 1, NULL);
+    ck_assert_msg(r->status == expected, "upload %s: %d %s", kind, r->status, r->body);
+    th_free(r);
+}
+
+void fill(int role, long long app)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/applications/%lld/report", app);
+    th_free(expect(role, "PUT", path, REPORT, 200));
+    snprintf(path, sizeof path, "/v1/applications/%lld/recommendation", app);
+    th_free(expect(role, "PUT", path, FORM, 200));
+    for (size_t i = 0; i < sizeof KINDS / sizeof *KINDS; i++)
+        upload(role, app, KINDS[i], 201);
+}
+
+void act(int role, long long app, const char *action, const char *body, int status)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/applications/%lld/%s", app, action);
+    th_free(expect(role, "POST", path, body, status));
+}
+
+/* A recommended and approved application of a city (沈阳 unless said otherwise). */
+long long approved_application_of(int city, const char *name, int serial)
+{
+    long long p = new_platform(city, name, city == DALIAN ? "210200" : "210100", serial);
+    long long a = new_application(city, p);
+    fill(city, a);
+    act(city, a, "recommend", NULL, 200);
+    act(PROVINCE, a, "review", "{\"decision\":\"approve\"}", 200);
+    return a;
+}
+
+long long approved_application(const char *name, int serial)
+{
+    return approved_application_of(SHENYANG, name, serial);
+}
+
+/* Today in Liaoning (Asia/Shanghai, no daylight saving), the date the server's rules use. */
+void today_text(char out[11])
+{
+    time_t now = time(NULL) + 8 * 3600;
+    strftime(out, 11, "%Y-%m-%d", gmtime(&now));
+}
+
+/* A notice of one application from `start`; one that starts before today is recorded as
+ * published elsewhere on that day (Art. 18: shifan publishes no backdated notice). */
+long long notice(const char *start, long long app, int status)
+{
+    char body[512], today[11];
+    today_text(today);
+    if (strcmp(start, today) < 0)
+        snprintf(body, sizeof body, "{\"title\":\"2026年示范平台公示\",\"start_date\":\"%s\",\"application_ids\":[%lld],"
+                 "\"published_elsewhere\":{\"reference\":\"辽宁省工业和信息化厅网站\",\"published_on\":\"%s\"}}",
+                 start, app, start);
+    else
+        snprintf(body, sizeof body, "{\"title\":\"2026年示范平台公示\",\"start_date\":\"%s\",\"application_ids\":[%lld]}",
+                 start, app);
+    return expect_id(PROVINCE, "POST", "/v1/publicity-notices", body, status);
+}
+
+
+/* An awarded title of 大连, through the whole flow. */
+long long dalian_award(const char *name, int serial)
+{
+    long long a = approved_application_of(DALIAN, name, serial);
+    notice("2026-09-28", a, 201);
+    char path[128];
+    snprintf(path, sizeof path, "/v1/applications/%lld/award", a);
+    return expect_id(PROVINCE, "POST", path, NULL, 201);
+}
+
+/* The kinds in a caller's inbox, checking that due dates never go down. */
+int inbox_has(int role, const char *kind, int *count)
+{
+    th_response *r = expect(role, "GET", "/v1/inbox?limit=100", NULL, 200);
+    json_t *items = json_object_get(r->json, "items");
+    int found = 0;
+    const char *last = "";
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it) {
+        const char *due = json_string_value(json_object_get(it, "due_on"));
+        if (due != NULL) {
+            ck_assert_msg(strcmp(last, due) <= 0, "inbox out of order: %s after %s", due, last);
+            last = due;
+        } else {
+            last = "9999";   /* undated items come last */
+        }
+        found += strcmp(json_string_value(json_object_get(it, "kind")), kind) == 0;
+    }
+    if (count)
+        *count = (int)json_array_size(items);
+    th_free(r);
+    return found;
+}
+
+/* A number from the database (as its owner), e.g. a count. */
+long long sql_number(const char *sql)
+{
+    PGconn *pg = PQconnectdb(th_env("SHIFAN_TEST_WORKFLOW_ADMIN_URL"));
+    PGresult *res = PQexec(pg, sql);
+    ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1, "%s", PQerrorMessage(pg));
+    long long n = atoll(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    PQfinish(pg);
+    return n;
+}

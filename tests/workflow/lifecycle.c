@@ -1,0 +1,485 @@
+/*
+ * Workflow: An application from draft to award (Art. 15–20, 23, 27): recommendation, review,
+ * publicity, objections, quotas, city-level rounds.
+ */
+#include "tests/workflow/fixture.h"
+
+typedef struct {
+    long long app;
+    int status;
+} award_call;
+
+static void *award_thread(void *p)
+{
+    award_call *c = p;
+    char path[128];
+    snprintf(path, sizeof path, "/v1/applications/%lld/award", c->app);
+    th_response *r = th_json(port, "POST", path, tokens[PROVINCE], NULL);
+    c->status = r ? r->status : 0;
+    th_free(r);
+    return NULL;
+}
+
+START_TEST(the_whole_path_from_platform_to_registry_and_revocation)
+{
+    long long p = new_platform(SHENYANG, "沈阳创业服务示范平台", "210100", 10);
+    long long a = new_application(SHENYANG, p);
+    char body[512], path[128];
+    snprintf(body, sizeof body, "{\"round_id\":%lld,\"platform_id\":%lld}", round_id, p);
+    th_free(expect(SHENYANG, "POST", "/v1/applications", body, 409));         /* one per round */
+    th_free(expect(DALIAN, "POST", "/v1/applications", body, 422));           /* not its platform */
+    snprintf(path, sizeof path, "/v1/applications/%lld", a);
+    th_free(expect(DALIAN, "GET", path, NULL, 404));
+
+    /* recommending an empty draft lists everything missing at once */
+    th_response *r = expect(SHENYANG, "POST", strcat(strcpy(body, path), "/recommend"), NULL, 422);
+    ck_assert(has_error(r, "report") && has_error(r, "recommendation") && has_error(r, "materials"));
+    th_free(r);
+
+    /* If-Match on the report: a stale ETag is refused, the current one accepted */
+    snprintf(path, sizeof path, "/v1/applications/%lld", a);
+    r = expect(SHENYANG, "GET", path, NULL, 200);
+    char etag[80], if_match[128];
+    th_header(r, "ETag", etag, sizeof etag);
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/applications/%lld/report", a);
+    snprintf(if_match, sizeof if_match, "If-Match: %s\r\n", etag);
+    r = th_request(port, "PUT", path, tokens[SHENYANG], "application/json", REPORT, strlen(REPORT), if_match);
+    ck_assert_msg(r->status == 200, "%s", r->body);
+    th_free(r);
+    r = th_request(port, "PUT", path, tokens[SHENYANG], "application/json", REPORT, strlen(REPORT), if_match);
+    ck_assert_int_eq(r->status, 412);   /* the first PUT changed the application */
+    th_free(r);
+    fill(SHENYANG, a);
+    snprintf(path, sizeof path, "/v1/applications/%lld/eligibility", a);
+    r = expect(SHENYANG, "GET", path, NULL, 200);
+    ck_assert(json_is_true(json_object_get(r->json, "eligible")));
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "conditions")), 6);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "missing_materials")), 0);
+    th_free(r);
+
+    /* materials page like every collection */
+    snprintf(path, sizeof path, "/v1/applications/%lld/materials?limit=3", a);
+    r = expect(SHENYANG, "GET", path, NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 3);
+    char more[256];
+    snprintf(more, sizeof more, "/v1/applications/%lld/materials?limit=10&page_token=%s", a, str(r, "next_page_token"));
+    th_free(r);
+    r = expect(SHENYANG, "GET", more, NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 4);   /* 7 in all */
+    ck_assert(json_is_null(json_object_get(r->json, "next_page_token")));
+    th_free(r);
+    /* a file that is not what it claims is refused */
+    snprintf(path, sizeof path, "/v1/applications/%lld/materials?kind=qualifications&filename=x.pdf", a);
+    r = th_request(port, "POST", path, tokens[SHENYANG], "application/pdf", "MZ\x90\x00 not a pdf", 15, NULL);
+    ck_assert_int_eq(r->status, 415);
+    th_free(r);
+
+    act(PROVINCE, a, "recommend", NULL, 403);
+    act(SHENYANG, a, "review", "{\"decision\":\"approve\"}", 403);   /* a city does not review */
+    act(SHENYANG, a, "recommend", NULL, 200);
+    act(SHENYANG, a, "recommend", NULL, 409);
+    /* the report and materials are frozen now */
+    snprintf(path, sizeof path, "/v1/applications/%lld/report", a);
+    th_free(expect(SHENYANG, "PUT", path, REPORT, 409));
+    upload(SHENYANG, a, "qualifications", 409);
+
+    act(PROVINCE, a, "review", "{\"decision\":\"reject\"}", 422);    /* a rejection needs a comment */
+    act(PROVINCE, a, "review", "{\"decision\":\"approve\",\"comment\":\"符合条件\"}", 200);
+    act(PROVINCE, a, "award", NULL, 409);                             /* not publicized */
+
+    /* publicity from Monday 2026-09-28: National Day (1–7 Oct) and the makeup Saturday 10 Oct */
+    snprintf(body, sizeof body, "{\"title\":\"公示\",\"start_date\":\"2026-09-28\",%s\"application_ids\":[%lld]}",
+             "\"published_elsewhere\":{\"reference\":\"辽工信函〔2026〕88号\",\"published_on\":\"2026-09-28\"},", a);
+    r = expect(PROVINCE, "POST", "/v1/publicity-notices", body, 201);
+    ck_assert_str_eq(str(r, "end_date"), "2026-10-22");
+    ck_assert_str_eq(str(r, "status"), "closed");
+    long long notice_id = json_integer_value(json_object_get(r->json, "id"));
+    th_free(r);
+    r = expect(SHENYANG, "GET", "/v1/calendar/working-days?start=2026-09-28&count=15", NULL, 200);
+    ck_assert_str_eq(str(r, "end"), "2026-10-22");
+    th_free(r);
+
+    /* an objection after the notice closed */
+    snprintf(path, sizeof path, "/v1/public/publicity-notices/%lld/objections", notice_id);
+    snprintf(body, sizeof body, "{\"application_id\":%lld,\"name\":\"张三\",\"contact\":\"13800000000\",\"reason\":\"晚了\"}", a);
+    th_free(expect(-1, "POST", path, body, 409));
+
+    act(SHENYANG, a, "award", NULL, 403);
+    snprintf(path, sizeof path, "/v1/applications/%lld/award", a);
+    r = expect(PROVINCE, "POST", path, NULL, 201);
+    ck_assert_str_eq(str(r, "certificate_no"), "LNSME-2026-001");
+    ck_assert_str_eq(str(r, "valid_until"), "2029-12-31");
+    ck_assert_str_eq(str(r, "status"), "active");
+    long long award = json_integer_value(json_object_get(r->json, "id"));
+    th_free(r);
+
+    /* the public registry, without a token */
+    snprintf(path, sizeof path, "/v1/public/platforms/%lld", p);
+    r = expect(-1, "GET", path, NULL, 200);
+    json_t *aw = json_object_get(r->json, "award");
+    ck_assert_str_eq(json_string_value(json_object_get(aw, "certificate_no")), "LNSME-2026-001");
+    ck_assert_str_eq(json_string_value(json_object_get(aw, "status")), "active");
+    th_free(r);
+    r = expect(-1, "GET", "/v1/public/platforms?region_code=210100", NULL, 200);
+    ck_assert_uint_ge(json_array_size(json_object_get(r->json, "items")), 1);
+    th_free(r);
+
+    /* revocation: only the awarding authority, with a reason */
+    snprintf(path, sizeof path, "/v1/awards/%lld/revoke", award);
+    th_free(expect(SHENYANG, "POST", path, "{\"reason\":\"violation\",\"detail\":\"x\"}", 403));
+    th_free(expect(PROVINCE, "POST", path, "{\"reason\":\"whim\",\"detail\":\"x\"}", 422));
+    r = expect(PROVINCE, "POST", path, "{\"reason\":\"violation\",\"detail\":\"违规收费\"}", 200);
+    ck_assert_str_eq(str(r, "status"), "revoked");
+    th_free(r);
+    th_free(expect(PROVINCE, "POST", path, "{\"reason\":\"violation\",\"detail\":\"again\"}", 409));
+    snprintf(path, sizeof path, "/v1/public/platforms/%lld", p);
+    r = expect(-1, "GET", path, NULL, 200);
+    aw = json_object_get(r->json, "award");
+    ck_assert_str_eq(json_string_value(json_object_get(aw, "status")), "revoked");
+    ck_assert_str_eq(json_string_value(json_object_get(aw, "revocation_reason")), "violation");
+    th_free(r);
+}
+END_TEST
+
+START_TEST(award_waits_for_the_end_of_publicity_and_objections)
+{
+    long long a = approved_application("沈阳技术服务平台", 20);
+    char date[11];
+    today_text(date);
+    long long n = notice(date, a, 201);
+    act(PROVINCE, a, "award", NULL, 409);                       /* publicity still runs */
+    char path[128], body[256];
+    snprintf(path, sizeof path, "/v1/public/publicity-notices/%lld/objections", n);
+    snprintf(body, sizeof body, "{\"application_id\":%lld,\"name\":\"李四\",\"contact\":\"lisi@example.com\","
+             "\"reason\":\"服务数据不实\"}", a);
+    long long objection = expect_id(-1, "POST", path, body, 201);
+    th_response *r = expect(PROVINCE, "GET", "/v1/objections?status=open", NULL, 200);
+    ck_assert_uint_ge(json_array_size(json_object_get(r->json, "items")), 1);
+    th_free(r);
+    th_free(expect(DALIAN, "GET", "/v1/objections?status=open", NULL, 200));
+    snprintf(path, sizeof path, "/v1/objections/%lld/resolve", objection);
+    th_free(expect(SHENYANG, "POST", path, "{\"upheld\":true,\"resolution\":\"x\"}", 404));
+    th_free(expect(PROVINCE, "POST", path, "{\"upheld\":true,\"resolution\":\"经核实数据不实\"}", 200));
+    th_free(expect(PROVINCE, "POST", path, "{\"upheld\":false,\"resolution\":\"again\"}", 409));
+    snprintf(path, sizeof path, "/v1/applications/%lld", a);
+    r = expect(SHENYANG, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "status"), "rejected");
+    th_free(r);
+    /* a notice needs approved applications */
+    notice(date, a, 422);
+}
+END_TEST
+
+START_TEST(ten_concurrent_awards_make_one_award)
+{
+    long long a = approved_application("沈阳\\\"融资\\\",服务平台", 30);
+    notice("2026-09-28", a, 201);
+    award_call calls[10];
+    pthread_t threads[10];
+    for (int i = 0; i < 10; i++) {
+        calls[i] = (award_call){a, 0};
+        pthread_create(&threads[i], NULL, award_thread, &calls[i]);
+    }
+    int created = 0, conflicts = 0;
+    for (int i = 0; i < 10; i++) {
+        pthread_join(threads[i], NULL);
+        created += calls[i].status == 201;
+        conflicts += calls[i].status == 409;
+    }
+    ck_assert_int_eq(created, 1);
+    ck_assert_int_eq(conflicts, 9);
+    /* certificates stay gapless: this is the round's second */
+    char path[64];
+    snprintf(path, sizeof path, "/v1/awards?round_id=%lld", round_id);
+    th_response *r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(r->json, "items"), 1),
+                                                       "certificate_no")), "LNSME-2026-002");
+    th_free(r);
+}
+END_TEST
+
+START_TEST(the_summary_sheet_lists_a_recommenders_applications)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/v1/rounds/%lld/summary.csv", round_id);
+    th_response *r = expect(SHENYANG, "GET", path, NULL, 200);
+    ck_assert(memcmp(r->body, "\xEF\xBB\xBF", 3) == 0);
+    ck_assert_ptr_nonnull(strstr(r->body, "recommender,application_id,platform,"));
+    ck_assert_ptr_nonnull(strstr(r->body, "沈阳创业服务示范平台"));
+    ck_assert_ptr_nonnull(strstr(r->body, ",150,120,92,25,20,training,90,88,92"));   /* Annex 2 and Annex 1 figures */
+    ck_assert_ptr_null(strstr(r->body, "大连"));             /* another recommender's rows stay out */
+    th_free(r);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_ptr_nonnull(strstr(r->body, "大连市工业和信息化局"));
+    ck_assert_ptr_nonnull(strstr(r->body, "沈阳市工业和信息化局"));
+    ck_assert_ptr_nonnull(strstr(r->body, "辽宁省中小企业服务协会"));
+    th_free(r);
+    th_free(expect(ASSESSOR_A, "GET", path, NULL, 403));
+}
+END_TEST
+
+START_TEST(a_recommender_stops_at_its_quota)
+{
+    /* 沈阳's recommendations so far (among them a rejected one); the round's quota is 4 */
+    long long counted = 0;
+    th_response *r = expect(SHENYANG, "GET", "/v1/applications?limit=100", NULL, 200);
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(r->json, "items"), i, it) {
+        const char *st = json_string_value(json_object_get(it, "status"));
+        counted += strcmp(st, "draft") != 0 && strcmp(st, "withdrawn") != 0;
+    }
+    th_free(r);
+    ck_assert_int_ge(counted, 4);   /* a rejected recommendation still uses its place */
+    char sql[128];
+    snprintf(sql, sizeof sql, "UPDATE rounds SET quota_per_recommender = %lld WHERE level = 'province'", counted);
+    admin_sql(sql);
+    long long a = new_application(SHENYANG, new_platform(SHENYANG, "沈阳信息服务平台甲", "210100", 50));
+    long long b = new_application(SHENYANG, new_platform(SHENYANG, "沈阳信息服务平台乙", "210100", 51));
+    fill(SHENYANG, a);
+    fill(SHENYANG, b);
+    char path[128];
+    snprintf(path, sizeof path, "/v1/applications/%lld/recommend", a);
+    r = expect(SHENYANG, "POST", path, NULL, 409);
+    char quota[32];
+    snprintf(quota, sizeof quota, "quota of %lld", counted);
+    ck_assert_ptr_nonnull(strstr(str(r, "detail"), quota));
+    th_free(r);
+    /* one place more: a takes it, b is refused; a withdrawn gives it back to b */
+    snprintf(sql, sizeof sql, "UPDATE rounds SET quota_per_recommender = %lld WHERE level = 'province'", counted + 1);
+    admin_sql(sql);
+    act(SHENYANG, a, "recommend", NULL, 200);
+    act(SHENYANG, b, "recommend", NULL, 409);
+    act(SHENYANG, a, "withdraw", NULL, 200);
+    act(SHENYANG, b, "recommend", NULL, 200);
+    /* the rest of the run works without a quota */
+    admin_sql("UPDATE rounds SET quota_per_recommender = NULL WHERE level = 'province'");
+}
+END_TEST
+
+START_TEST(objections_are_rate_limited_per_client)
+{
+    long long a = approved_application_of(DALIAN, "大连公示限流平台", 60);
+    char date[11], path[128], body[256];
+    today_text(date);
+    long long n = notice(date, a, 201);
+    snprintf(path, sizeof path, "/v1/public/publicity-notices/%lld/objections", n);
+    snprintf(body, sizeof body, "{\"application_id\":%lld,\"name\":\"王五\",\"contact\":\"x\",\"reason\":\"y\"}", a);
+    /* one objection was filed from this client earlier in the run; five an hour are taken */
+    for (int i = 0; i < 4; i++)
+        th_free(expect(-1, "POST", path, body, 201));
+    th_response *r = expect(-1, "POST", path, body, 429);
+    char retry[16];
+    ck_assert_ptr_nonnull(th_header(r, "Retry-After", retry, sizeof retry));
+    th_free(r);
+}
+END_TEST
+
+START_TEST(associations_recommend_their_own_platforms)
+{
+    /* a platform an association registered in 沈阳 is the association's to recommend */
+    long long q = new_platform(ASSOCIATION, "沈阳协会推荐的平台", "210100", 41);
+    char qbody[128], qpath[64];
+    snprintf(qbody, sizeof qbody, "{\"round_id\":%lld,\"platform_id\":%lld}", round_id, q);
+    th_response *qr = expect(SHENYANG, "POST", "/v1/applications", qbody, 422);
+    ck_assert(has_error(qr, "platform_id"));
+    th_free(qr);
+    snprintf(qpath, sizeof qpath, "/v1/platforms/%lld", q);
+    th_free(expect(SHENYANG, "PATCH", qpath, "{\"operator\":{\"address\":\"别处\"}}", 403));
+    new_application(ASSOCIATION, q);
+    long long p = new_platform(ASSOCIATION, "鞍山行业服务平台", "210300", 40);
+    long long a = new_application(ASSOCIATION, p);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/applications/%lld", a);
+    th_free(expect(SHENYANG, "GET", path, NULL, 404));
+    th_free(expect(PROVINCE, "GET", path, NULL, 200));
+    th_free(expect(SUPERVISOR, "GET", path, NULL, 200));
+    act(ASSOCIATION, a, "withdraw", NULL, 200);
+    act(ASSOCIATION, a, "withdraw", NULL, 409);
+}
+END_TEST
+
+START_TEST(a_city_level_title_satisfies_condition_12_4)
+{
+    long long city_round = expect_id(SHENYANG, "POST", "/v1/rounds",
+                                     "{\"year\":2026,\"level\":\"city\",\"title\":\"沈阳市2026年市级示范平台认定\","
+                                     "\"opens_on\":\"2026-01-05\",\"closes_on\":\"2026-12-31\"}", 201);
+    th_free(expect(SHENYANG, "POST", "/v1/rounds", "{\"year\":2026,\"level\":\"city\",\"title\":\"又一轮\","
+                   "\"opens_on\":\"2026-02-01\",\"closes_on\":\"2026-12-31\"}", 409));
+    long long p = new_platform(SHENYANG, "沈阳市级示范培训平台", "210100", 95);
+    char body[256], path[128];
+    /* 大连 cannot act in 沈阳's city round */
+    long long dalian_platform = new_platform(DALIAN, "大连不该进沈阳轮次的平台", "210200", 96);
+    snprintf(body, sizeof body, "{\"round_id\":%lld,\"platform_id\":%lld}", city_round, dalian_platform);
+    th_response *r = expect(DALIAN, "POST", "/v1/applications", body, 422);
+    ck_assert(has_error(r, "round_id"));
+    th_free(r);
+    snprintf(body, sizeof body, "{\"round_id\":%lld,\"platform_id\":%lld}", city_round, p);
+    long long a = expect_id(SHENYANG, "POST", "/v1/applications", body, 201);
+    fill(SHENYANG, a);
+    act(SHENYANG, a, "recommend", NULL, 200);
+    act(PROVINCE, a, "review", "{\"decision\":\"approve\"}", 403);    /* the city decides its own round */
+    act(DALIAN, a, "review", "{\"decision\":\"approve\"}", 404);
+    act(SHENYANG, a, "review", "{\"decision\":\"approve\"}", 200);
+    snprintf(body, sizeof body, "{\"title\":\"沈阳市级公示\",\"start_date\":\"2026-09-28\",\"application_ids\":[%lld],"
+             "\"published_elsewhere\":{\"reference\":\"沈阳日报\",\"published_on\":\"2026-09-28\"}}", a);
+    th_free(expect(PROVINCE, "POST", "/v1/publicity-notices", body, 403));
+    th_free(expect(SHENYANG, "POST", "/v1/publicity-notices", body, 201));
+    snprintf(path, sizeof path, "/v1/applications/%lld/award", a);
+    r = expect(SHENYANG, "POST", path, NULL, 201);
+    ck_assert_str_eq(str(r, "certificate_no"), "LNSME-210100-2026-001");
+    ck_assert_str_eq(str(r, "level"), "city");
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/public/platforms/%lld", p);
+    r = expect(-1, "GET", path, NULL, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "award"), "level")), "city");
+    th_free(r);
+
+    /* in the province's round, a report listing no recognition still meets 12.4 */
+    long long b = new_application(SHENYANG, p);
+    const char *bare = strstr(REPORT, "\"prior_recognitions\"");
+    ck_assert_ptr_nonnull(bare);
+    char report[2048];
+    size_t head = (size_t)(bare - REPORT);
+    const char *after = strstr(bare, "]") + 2;   /* past the array and its comma */
+    snprintf(report, sizeof report, "%.*s%s", (int)head, REPORT, after);
+    snprintf(path, sizeof path, "/v1/applications/%lld/report", b);
+    th_free(expect(SHENYANG, "PUT", path, report, 200));
+    snprintf(path, sizeof path, "/v1/applications/%lld/eligibility", b);
+    r = expect(SHENYANG, "GET", path, NULL, 200);
+    json_t *c4 = json_array_get(json_object_get(r->json, "conditions"), 3);
+    ck_assert_str_eq(json_string_value(json_object_get(c4, "id")), "12.4");
+    ck_assert(json_is_true(json_object_get(c4, "passed")));
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(c4, "detail")), "city-level award in shifan: yes"));
+    th_free(r);
+}
+END_TEST
+
+/* Art. 18: the objection window is real — no backdated notice unless it was published
+ * elsewhere, and objections received for such a notice are recorded by the authority and
+ * hold the award like any other. */
+START_TEST(a_backdated_notice_needs_published_elsewhere_and_its_objections_are_recorded)
+{
+    long long a = approved_application("沈阳异地公示平台", 770101);
+    char body[768], path[160];
+    snprintf(body, sizeof body, "{\"title\":\"补录公示\",\"start_date\":\"2026-09-28\",\"application_ids\":[%lld]}", a);
+    th_response *r = expect(PROVINCE, "POST", "/v1/publicity-notices", body, 422);
+    ck_assert(has_error(r, "start_date"));
+    th_free(r);
+    snprintf(body, sizeof body, "{\"title\":\"补录公示\",\"start_date\":\"2026-09-28\",\"application_ids\":[%lld],"
+             "\"published_elsewhere\":{\"reference\":\"辽工信公示〔2026〕3号\",\"published_on\":\"2026-09-29\"}}", a);
+    r = expect(PROVINCE, "POST", "/v1/publicity-notices", body, 422);   /* starts before it was published */
+    ck_assert(has_error(r, "start_date"));
+    th_free(r);
+    snprintf(body, sizeof body, "{\"title\":\"补录公示\",\"start_date\":\"2026-09-28\",\"application_ids\":[%lld],"
+             "\"published_elsewhere\":{\"reference\":\"辽工信公示〔2026〕3号\"}}", a);
+    r = expect(PROVINCE, "POST", "/v1/publicity-notices", body, 422);
+    ck_assert(has_error(r, "published_elsewhere.published_on"));
+    th_free(r);
+    snprintf(body, sizeof body, "{\"title\":\"补录公示\",\"start_date\":\"2026-09-28\",\"application_ids\":[%lld],"
+             "\"published_elsewhere\":{\"reference\":\"辽工信公示〔2026〕3号\",\"published_on\":\"2026-09-28\"}}", a);
+    r = expect(PROVINCE, "POST", "/v1/publicity-notices", body, 201);
+    long long n = json_integer_value(json_object_get(r->json, "id"));
+    ck_assert_str_eq(str(r, "end_date"), "2026-10-22");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "published_elsewhere"), "reference")),
+                     "辽工信公示〔2026〕3号");
+    th_free(r);
+
+    /* the window closed long ago (the public's objections are refused, as tested above); the
+     * province records a letter it received during it */
+    snprintf(path, sizeof path, "/v1/publicity-notices/%lld/objections", n);
+    const char *days[] = {"2026-09-27", "2026-10-23", "2099-10-01"};   /* before, after the window; future */
+    for (size_t i = 0; i < sizeof days / sizeof *days; i++) {
+        snprintf(body, sizeof body, "{\"application_id\":%lld,\"name\":\"赵六\",\"contact\":\"来信\","
+                 "\"reason\":\"服务企业数量不实\",\"received_on\":\"%s\"}", a, days[i]);
+        r = expect(PROVINCE, "POST", path, body, 422);
+        ck_assert_msg(has_error(r, "received_on"), "%s", days[i]);
+        th_free(r);
+    }
+    snprintf(body, sizeof body, "{\"application_id\":%lld,\"name\":\"赵六\",\"contact\":\"来信\","
+             "\"reason\":\"服务企业数量不实\",\"received_on\":\"2026-10-22\"}", a);
+    th_free(expect(SHENYANG, "POST", path, body, 404));                  /* not the city's round */
+    r = expect(PROVINCE, "POST", path, body, 201);
+    long long objection = json_integer_value(json_object_get(r->json, "id"));
+    ck_assert_str_eq(str(r, "received_on"), "2026-10-22");
+    ck_assert_str_eq(str(r, "origin"), "recorded");
+    ck_assert_str_eq(str(r, "status"), "open");
+    th_free(r);
+
+    /* the recorded objection holds the award until it is resolved */
+    act(PROVINCE, a, "award", NULL, 409);
+    snprintf(path, sizeof path, "/v1/objections/%lld/resolve", objection);
+    th_free(expect(PROVINCE, "POST", path, "{\"upheld\":false,\"resolution\":\"经核实，数据属实\"}", 200));
+    act(PROVINCE, a, "award", NULL, 201);
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM audit_events WHERE action = 'objection.recorded' AND entity_id = %lld",
+             objection);
+    ck_assert_int_eq(sql_number(sql), 1);
+}
+END_TEST
+
+/* Art. 19, 21: what the registry publishes of a titled platform changes only by the province,
+ * which may correct its name and withdraw a function but never add one. */
+START_TEST(a_titled_platforms_published_facts_change_only_by_the_province)
+{
+    long long p = new_platform(DALIAN, "大连冻结事实平台", "210200", 770102);
+    char path[128], body[256];
+    snprintf(path, sizeof path, "/v1/platforms/%lld", p);
+    th_free(expect(DALIAN, "PATCH", path, "{\"functions\":[\"training\",\"technology\"]}", 200));   /* no title yet */
+    long long a = new_application(DALIAN, p);
+    fill(DALIAN, a);
+    act(DALIAN, a, "recommend", NULL, 200);
+    act(PROVINCE, a, "review", "{\"decision\":\"approve\"}", 200);
+    notice("2026-09-28", a, 201);
+    act(PROVINCE, a, "award", NULL, 201);
+
+    th_response *r = expect(DALIAN, "PATCH", path, "{\"functions\":[\"training\",\"technology\",\"financing\"]}", 409);
+    ck_assert(has_error(r, "functions"));
+    th_free(r);
+    r = expect(DALIAN, "PATCH", path, "{\"name\":\"大连改名平台\",\"functions\":[\"training\"]}", 409);
+    ck_assert(has_error(r, "name") && has_error(r, "functions"));
+    th_free(r);
+    r = expect(DALIAN, "PATCH", path, "{\"operator\":{\"name\":\"大连新运营公司\"}}", 409);
+    ck_assert(has_error(r, "operator.name"));
+    th_free(r);
+    th_free(expect(DALIAN, "PATCH", path, "{\"operator\":{\"address\":\"大连市中山区\"}}", 200));
+    th_free(expect(DALIAN, "PATCH", path, "{\"functions\":[\"technology\",\"training\"]}", 200));   /* the same set */
+
+    r = expect(PROVINCE, "PATCH", path, "{\"functions\":[\"training\",\"technology\",\"financing\"]}", 409);
+    ck_assert(has_error(r, "functions"));
+    ck_assert_ptr_nonnull(strstr(r->body, "financing"));
+    th_free(r);
+    th_free(expect(PROVINCE, "PATCH", path, "{\"name\":\"大连更名示范平台\",\"functions\":[\"training\"]}", 200));
+    snprintf(path, sizeof path, "/v1/public/platforms/%lld", p);
+    r = expect(-1, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "name"), "大连更名示范平台");
+    json_t *functions = json_object_get(r->json, "functions");
+    ck_assert_uint_eq(json_array_size(functions), 1);
+    ck_assert_str_eq(json_string_value(json_array_get(functions, 0)), "training");
+    th_free(r);
+    snprintf(body, sizeof body, "SELECT count(*) FROM audit_events WHERE entity = 'platform' AND entity_id = %lld"
+             " AND action = 'platform.updated'", p);
+    ck_assert_int_ge(sql_number(body), 3);
+}
+END_TEST
+
+Suite *wf_lifecycle_suite(void)
+{
+    Suite *s = suite_create("workflow: lifecycle");
+    TCase *tc = tcase_create("lifecycle");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, the_whole_path_from_platform_to_registry_and_revocation);
+    tcase_add_test(tc, award_waits_for_the_end_of_publicity_and_objections);
+    tcase_add_test(tc, ten_concurrent_awards_make_one_award);
+    tcase_add_test(tc, a_recommender_stops_at_its_quota);
+    tcase_add_test(tc, objections_are_rate_limited_per_client);
+    tcase_add_test(tc, associations_recommend_their_own_platforms);
+    tcase_add_test(tc, a_city_level_title_satisfies_condition_12_4);
+    tcase_add_test(tc, the_summary_sheet_lists_a_recommenders_applications);
+    tcase_add_test(tc, a_backdated_notice_needs_published_elsewhere_and_its_objections_are_recorded);
+    tcase_add_test(tc, a_titled_platforms_published_facts_change_only_by_the_province);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,78 @@
+/*
+ * Workflow: Platforms (Art. 15): credit codes, regions, and the identity a review fixes (what a
+ * title fixes is tried in lifecycle.c, once a title exists).
+ */
+#include "tests/workflow/fixture.h"
+
+START_TEST(platforms_check_credit_codes_and_stay_in_their_region)
+{
+    char body[512], code[19];
+    credit_code(code, 1);
+    code[17] = code[17] == '0' ? '1' : '0';   /* a wrong check character */
+    snprintf(body, sizeof body, "{\"name\":\"错码平台\",\"region_code\":\"210100\",\"functions\":[\"training\"],"
+             "\"operator\":{\"name\":\"某公司\",\"credit_code\":\"%s\"}}", code);
+    th_response *r = expect(SHENYANG, "POST", "/v1/platforms", body, 422);
+    ck_assert(has_error(r, "operator.credit_code"));
+    th_free(r);
+    credit_code(code, 2);
+    snprintf(body, sizeof body, "{\"name\":\"越界平台\",\"region_code\":\"210200\",\"functions\":[\"training\"],"
+             "\"operator\":{\"name\":\"某公司\",\"credit_code\":\"%s\"}}", code);
+    th_free(expect(SHENYANG, "POST", "/v1/platforms", body, 403));
+    th_free(expect(SUPERVISOR, "POST", "/v1/platforms", body, 403));
+    long long p = new_platform(SHENYANG, "沈阳中小企业培训服务平台", "210100", 3);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/platforms/%lld", p);
+    th_free(expect(DALIAN, "GET", path, NULL, 404));          /* another city's: as if absent */
+    th_free(expect(SUPERVISOR, "GET", path, NULL, 200));
+    r = expect(SHENYANG, "GET", "/v1/platforms?q=%E5%9F%B9%E8%AE%AD", NULL, 200);   /* q=培训 */
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 1);
+    th_free(r);
+    r = expect(DALIAN, "GET", "/v1/platforms?q=%E5%9F%B9%E8%AE%AD", NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
+    th_free(r);
+    /* PATCH honours If-Match */
+    r = expect(SHENYANG, "GET", path, NULL, 200);
+    char etag[80], header[128];
+    th_header(r, "ETag", etag, sizeof etag);
+    th_free(r);
+    const char *patch = "{\"name\":\"沈阳中小企业培训平台\"}";
+    r = th_request(port, "PATCH", path, tokens[SHENYANG], "application/json", patch, strlen(patch),
+                   "If-Match: \"0000\"\r\n");
+    ck_assert_int_eq(r->status, 412);
+    th_free(r);
+    snprintf(header, sizeof header, "If-Match: %s\r\n", etag);
+    r = th_request(port, "PATCH", path, tokens[SHENYANG], "application/json", patch, strlen(patch), header);
+    ck_assert_msg(r->status == 200, "%s", r->body);
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "version")), 2);
+    th_free(r);
+    r = th_request(port, "PATCH", path, tokens[SHENYANG], "application/json", patch, strlen(patch), header);
+    ck_assert_int_eq(r->status, 412);   /* the old ETag is stale now */
+    th_free(r);
+    th_free(expect(DALIAN, "PATCH", path, "{\"name\":\"x\"}", 404));
+}
+END_TEST
+
+START_TEST(a_reviewed_platform_keeps_its_identity)
+{
+    long long a = approved_application("沈阳身份固定平台", 31);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/applications/%lld", a);
+    th_response *r = expect(SHENYANG, "GET", path, NULL, 200);
+    long long p = json_integer_value(json_object_get(r->json, "platform_id"));
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/platforms/%lld", p);
+    th_free(expect(SHENYANG, "PATCH", path, "{\"name\":\"改名\"}", 409));
+    th_free(expect(SHENYANG, "PATCH", path, "{\"operator\":{\"address\":\"沈阳市浑南区\"}}", 200));
+}
+END_TEST
+
+Suite *wf_platforms_suite(void)
+{
+    Suite *s = suite_create("workflow: platforms");
+    TCase *tc = tcase_create("platforms");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, platforms_check_credit_codes_and_stay_in_their_region);
+    tcase_add_test(tc, a_reviewed_platform_keeps_its_identity);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,259 @@
+/*
+ * Workflow: Across routes: newest-first lists, another party's objects answer 404 on every
+ * route, the contract; runs last.
+ */
+#include "tests/workflow/fixture.h"
+
+/* The ids of a list walked page by page with `order`, at most `cap`. */
+static size_t walk_ids(int role, const char *collection, const char *order, int limit, long long *ids, size_t cap)
+{
+    size_t n = 0;
+    char token[128] = "";
+    for (int pages = 0; pages < 200; pages++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s%slimit=%d&order=%s%s%s", collection, strchr(collection, '?') ? "&" : "?", limit,
+                 order, token[0] ? "&page_token=" : "", token);
+        th_response *r = expect(role, "GET", path, NULL, 200);
+        size_t i;
+        json_t *it;
+        json_array_foreach(json_object_get(r->json, "items"), i, it) {
+            json_t *id = json_object_get(it, "id") ? json_object_get(it, "id") : json_object_get(it, "seq");
+            if (n < cap)
+                ids[n++] = json_integer_value(id);
+        }
+        const char *next = str(r, "next_page_token");
+        snprintf(token, sizeof token, "%s", next ? next : "");
+        th_free(r);
+        if (token[0] == '\0')
+            break;
+    }
+    return n;
+}
+
+/* A fingerprint of every table a scoped route could change. */
+static char *scoped_tables_fingerprint(void)
+{
+    static const char *const tables[] = {"platforms", "applications", "materials", "rounds", "objections", "awards",
+                                         "assessments", "annual_summaries", "attachments", "api_tokens",
+                                         "publicity_notices", "audit_events"};
+    char sql[2048] = "SELECT ''";
+    size_t n = strlen(sql);
+    for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
+        n += (size_t)snprintf(sql + n, sizeof sql - n,
+                              " || coalesce((SELECT md5(string_agg(md5(t::text), '' ORDER BY md5(t::text))) FROM %s t), '-')",
+                              tables[i]);
+    PGconn *pg = PQconnectdb(th_env("SHIFAN_TEST_WORKFLOW_ADMIN_URL"));
+    PGresult *res = PQexec(pg, sql);
+    ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s", PQerrorMessage(pg));
+    char *out = strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    PQfinish(pg);
+    return out;
+}
+
+static const char *role_of(int party)
+{
+    switch (party) {
+    case PROVINCE: return "province";
+    case SHENYANG: case DALIAN: return "city";
+    case ASSOCIATION: return "association";
+    case SUPERVISOR: return "supervisor";
+    default: return "assessor";
+    }
+}
+
+/* A body each write would accept from the object's owner, so that what answers is the scope
+ * check, not the validation. */
+static const char *valid_body(const char *method, const char *pattern)
+{
+    static const struct {
+        const char *method, *pattern, *body;
+    } bodies[] = {
+        {"PATCH", "/v1/platforms/:id", "{\"name\":\"改名的平台\"}"},
+        {"PUT", "/v1/applications/:id/report", NULL},          /* REPORT */
+        {"PUT", "/v1/applications/:id/recommendation", NULL},  /* FORM */
+        {"POST", "/v1/applications/:id/review", "{\"decision\":\"approve\"}"},
+        {"POST", "/v1/objections/:id/resolve", "{\"upheld\":false,\"resolution\":\"不成立\"}"},
+        {"POST", "/v1/publicity-notices/:id/objections", "{\"application_id\":1,\"name\":\"王五\",\"contact\":\"来信\","
+                                                        "\"reason\":\"数据不实\",\"received_on\":\"2026-10-09\"}"},
+        {"POST", "/v1/awards/:id/revoke", "{\"reason\":\"violation\",\"detail\":\"违规收费\"}"},
+        {"POST", "/v1/assessments/:id/result", "{\"score\":80,\"passed\":true,\"summary\":\"合格\"}"},
+    };
+    if (strcmp(pattern, "/v1/applications/:id/report") == 0 && strcmp(method, "PUT") == 0)
+        return REPORT;
+    if (strcmp(pattern, "/v1/applications/:id/recommendation") == 0 && strcmp(method, "PUT") == 0)
+        return FORM;
+    for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++)
+        if (strcmp(bodies[i].method, method) == 0 && strcmp(bodies[i].pattern, pattern) == 0)
+            return bodies[i].body;
+    return NULL;
+}
+
+START_TEST(lists_read_newest_first_on_request)
+{
+    static long long asc[20000], desc[20000];
+    const char *collections[] = {"/v1/platforms", "/v1/applications", "/v1/awards", "/v1/rounds",
+                                 "/v1/publicity-notices", "/v1/public/platforms", "/v1/public/publicity-notices?status=closed"};
+    for (size_t c = 0; c < sizeof collections / sizeof *collections; c++) {
+        size_t na = walk_ids(PROVINCE, collections[c], "asc", 100, asc, 20000);
+        size_t nd = walk_ids(PROVINCE, collections[c], "desc", c == 0 || c == 5 ? 97 : 3, desc, 20000);
+        ck_assert_msg(na == nd, "%s: %zu ascending, %zu descending", collections[c], na, nd);
+        for (size_t i = 0; i < nd; i++) {
+            ck_assert_int_eq(desc[i], asc[na - 1 - i]);   /* the same items, newest first */
+            if (i > 0)
+                ck_assert(desc[i] < desc[i - 1]);
+        }
+    }
+    th_response *r = expect(SUPERVISOR, "GET", "/v1/audit-events?order=desc&limit=3", NULL, 200);
+    json_t *items = json_object_get(r->json, "items");
+    ck_assert(json_integer_value(json_object_get(json_array_get(items, 0), "seq")) >
+              json_integer_value(json_object_get(json_array_get(items, 2), "seq")));
+    th_free(r);
+    th_free(expect(PROVINCE, "GET", "/v1/objections?order=desc", NULL, 422));
+    th_free(expect(PROVINCE, "GET", "/v1/platforms?order=sideways", NULL, 422));
+}
+END_TEST
+
+/* ---- uploads, downloads and CSV cells (issue 7, point 7) ---- */
+
+START_TEST(another_partys_objects_answer_404_on_every_route)
+{
+    /* objects of one city, of the association, of one assessor */
+    long long sy_platform = new_platform(SHENYANG, "沈阳范围检查平台", "210100", 880101);
+    long long sy_app = new_application(SHENYANG, sy_platform);
+    upload(SHENYANG, sy_app, "business_license", 201);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT max(id) FROM materials WHERE application_id = %lld", sy_app);
+    long long sy_material = sql_number(sql);
+    long long as_platform = new_platform(ASSOCIATION, "协会范围检查平台", "210100", 880102);
+    long long as_app = new_application(ASSOCIATION, as_platform);
+    long long sy_round = sql_number("SELECT coalesce(max(id), 0) FROM rounds WHERE level = 'city' AND region_code = '210100'");
+    if (sy_round == 0)
+        sy_round = expect_id(SHENYANG, "POST", "/v1/rounds", "{\"year\":2026,\"level\":\"city\",\"title\":\"沈阳市级认定\","
+                             "\"opens_on\":\"2026-01-05\",\"closes_on\":\"2026-12-31\"}", 201);
+    long long dl_award = dalian_award("大连范围检查平台", 880103);
+    char body[256];
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2026-12-31\"}", dl_award,
+             assessor_org[ASSESSOR_A]);
+    long long assessment = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2026,\"summary\":\"2026年度工作总结\"}", dl_award);
+    long long dl_summary = expect_id(DALIAN, "POST", "/v1/annual-summaries", body, 201);
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"inspected_on\":\"2026-11-20\",\"service_quality\":\"良好\","
+             "\"fees\":\"符合规定\",\"satisfaction\":\"90\",\"findings\":\"无\",\"outcome\":\"satisfactory\"}", dl_award);
+    long long dl_inspection = expect_id(DALIAN, "POST", "/v1/inspections", body, 201);
+    long long dl_city_report = sql_number("SELECT coalesce(min(id), 0) FROM city_reports WHERE region_code = '210200'");
+    ck_assert_msg(dl_city_report > 0, "the run has no city report of 大连 to try");
+    long long objection = sql_number("SELECT coalesce(min(o.id), 0) FROM objections o JOIN applications a ON a.id = o.application_id"
+                                     " JOIN rounds r ON r.id = a.round_id WHERE r.level = 'province' AND o.status = 'open'");
+    ck_assert_msg(objection > 0, "the run has no open objection of the province's round to try");
+    long long province_notice = sql_number("SELECT coalesce(min(n.id), 0) FROM publicity_notices n JOIN rounds r"
+                                           " ON r.id = n.round_id WHERE r.level = 'province'");
+    snprintf(body, sizeof body, "{\"name\":\"沈阳脚本\",\"scopes\":[\"read\"],\"expires_in_days\":30}");
+    th_response *t = expect(SHENYANG, "POST", "/v1/api-tokens", body, 201);
+    long long sy_token = json_integer_value(json_object_get(t->json, "id"));
+    th_free(t);
+
+    /* each route prefix with an :id, the object, and the parties it must not exist for */
+    static const int NONE = -1;
+    const struct {
+        const char *prefix;
+        long long id;
+        int others[6];
+    } cases[] = {
+        {"/v1/api-tokens/:id", sy_token, {DALIAN, ASSOCIATION, PROVINCE, SUPERVISOR, ASSESSOR_B, NONE}},
+        {"/v1/rounds/:id", sy_round, {DALIAN, ASSOCIATION, NONE}},
+        {"/v1/platforms/:id", sy_platform, {DALIAN, ASSOCIATION, NONE}},
+        {"/v1/platforms/:id", as_platform, {DALIAN, NONE}},
+        {"/v1/applications/:id", sy_app, {DALIAN, ASSOCIATION, NONE}},
+        {"/v1/applications/:id", as_app, {SHENYANG, DALIAN, NONE}},
+        {"/v1/materials/:id", sy_material, {DALIAN, ASSOCIATION, NONE}},
+        {"/v1/objections/:id", objection, {SHENYANG, DALIAN, NONE}},
+        {"/v1/publicity-notices/:id/objections", province_notice, {SHENYANG, DALIAN, NONE}},
+        {"/v1/awards/:id", dl_award, {SHENYANG, ASSOCIATION, NONE}},
+        {"/v1/assessments/:id", assessment, {ASSESSOR_B, NONE}},
+        {"/v1/annual-summaries/:id", dl_summary, {SHENYANG, ASSESSOR_B, NONE}},
+        {"/v1/inspections/:id", dl_inspection, {SHENYANG, ASSESSOR_B, NONE}},
+        {"/v1/city-reports/:id", dl_city_report, {SHENYANG, ASSESSOR_A, ASSESSOR_B, NONE}},
+    };
+    /* routes with a path variable that no party owns, and why */
+    static const char *const unowned[] = {
+        "/v1/organizations/:id",      /* read by the province and the supervisor only, who see all */
+        "/v1/calendar/:year",         /* a year, the same for everyone */
+        "/v1/publicity-notices/:id",  /* public: the same notice is at /v1/public/publicity-notices/:id */
+    };
+    char *before = scoped_tables_fingerprint();
+    int checked = 0;
+    for (size_t r = 0; sf_routes[r].method != NULL; r++) {
+        const sf_route *rt = &sf_routes[r];
+        if (rt->access != SF_TOKEN || strchr(rt->path, ':') == NULL)
+            continue;
+        int owned = 0, exempt = 0;
+        for (size_t u = 0; u < sizeof unowned / sizeof *unowned; u++)
+            exempt |= strncmp(rt->path, unowned[u], strlen(unowned[u])) == 0;
+        for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+            size_t plen = strlen(cases[c].prefix);
+            if (strncmp(rt->path, cases[c].prefix, plen) != 0 || (rt->path[plen] != '\0' && rt->path[plen] != '/'))
+                continue;
+            owned = 1;
+            char id[24], path[256];
+            snprintf(id, sizeof id, "%lld", cases[c].id);
+            snprintf(path, sizeof path, "%.*s%s%s%s", (int)(strstr(rt->path, ":id") - rt->path), rt->path, id,
+                     strstr(rt->path, ":id") + 3,
+                     !rt->upload ? "" : strstr(rt->path, "/materials") ? "?kind=business_license&filename=x.pdf"
+                                                                      : "?filename=x.pdf");
+            for (int k = 0; cases[c].others[k] != NONE; k++) {
+                int party = cases[c].others[k];
+                if (!sf_role_may(sf_role_parse(role_of(party)), (sf_action)rt->action))
+                    continue;   /* 403 for the role: the other half of point 4 (test_http.c) */
+                th_response *res;
+                if (rt->upload) {
+                    const char pdf[] = "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
+                    res = th_request(port, rt->method, path, tokens[party], "application/pdf", pdf, sizeof pdf - 1, NULL);
+                } else {
+                    const char *json = valid_body(rt->method, rt->path);
+                    int has_body = strcmp(rt->method, "GET") != 0 && strcmp(rt->method, "DELETE") != 0;
+                    res = req(party, rt->method, path, has_body ? (json ? json : "{}") : NULL);
+                }
+                ck_assert_msg(res != NULL && res->status == 404, "%s %s as %s's %s: expected 404, got %d: %s", rt->method,
+                              path, role_of(party), rt->path, res ? res->status : 0, res ? res->body : "");
+                th_free(res);
+                checked++;
+            }
+        }
+        ck_assert_msg(owned || exempt, "%s %s has a path variable and no case here: add its owner and the parties "
+                      "it must not exist for", rt->method, rt->path);
+    }
+    char *after = scoped_tables_fingerprint();
+    ck_assert_msg(strcmp(before, after) == 0, "a refused request changed something");
+    free(before);
+    free(after);
+    ck_assert_int_ge(checked, 40);
+}
+END_TEST
+
+START_TEST(every_answer_fits_the_contract)
+{
+    ck_assert_uint_eq(th_contract_misfits(), 0);
+}
+END_TEST
+
+START_TEST(the_server_is_still_up_and_stops_cleanly)
+{
+    th_free(expect(-1, "GET", "/healthz", NULL, 200));
+    int status = th_server_stop_reporting(&server);
+    ck_assert_int_eq(status, 0);
+}
+END_TEST
+
+Suite *wf_scope_suite(void)
+{
+    Suite *s = suite_create("workflow: scope");
+    TCase *tc = tcase_create("scope");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, lists_read_newest_first_on_request);
+    tcase_add_test(tc, another_partys_objects_answer_404_on_every_route);
+    tcase_add_test(tc, every_answer_fits_the_contract);
+    tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,324 @@
+/*
+ * Workflow: Supervision of titles (Art. 22, 24): assessments, annual summaries, inspections,
+ * city reports, compliance, expiry, the inbox.
+ */
+#include "tests/workflow/fixture.h"
+
+START_TEST(assessments_are_scoped_and_a_failure_leads_to_revocation)
+{
+    long long award = dalian_award("大连融资担保服务平台", 70);
+    char body[256], path[128];
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2026-12-31\"}", award,
+             assessor_org[ASSESSOR_A]);
+    th_free(expect(SHENYANG, "POST", "/v1/assessments", body, 403));
+    long long id = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
+    /* the other assessor sees nothing of it */
+    th_response *r = expect(ASSESSOR_B, "GET", "/v1/assessments", NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/assessments/%lld", id);
+    th_free(expect(ASSESSOR_B, "GET", path, NULL, 404));
+    r = expect(ASSESSOR_A, "GET", path, NULL, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "platform"), "name")), "大连融资担保服务平台");
+    ck_assert_str_eq(str(r, "status"), "open");
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/assessments/%lld/result", id);
+    const char *failed = "{\"score\":52.5,\"passed\":false,\"summary\":\"服务记录不实\"}";
+    th_free(expect(ASSESSOR_B, "POST", path, failed, 404));
+    th_free(expect(PROVINCE, "POST", path, failed, 403));
+    th_free(expect(ASSESSOR_A, "POST", path, "{\"score\":101,\"passed\":false,\"summary\":\"x\"}", 422));
+    /* the report file goes with the result */
+    char file_path[128];
+    snprintf(file_path, sizeof file_path, "/v1/assessments/%lld/report?filename=%%E6%%B5%%8B%%E8%%AF%%84.pdf", id);
+    const char pdf[] = "%PDF-1.7\nassessment report\n%%EOF\n";
+    th_response *f = th_request(port, "POST", file_path, tokens[ASSESSOR_B], "application/pdf", pdf, sizeof pdf - 1, NULL);
+    ck_assert_int_eq(f->status, 404);
+    th_free(f);
+    f = th_request(port, "POST", file_path, tokens[ASSESSOR_A], "application/pdf", pdf, sizeof pdf - 1, NULL);
+    ck_assert_msg(f->status == 201, "%s", f->body);
+    th_free(f);
+    snprintf(file_path, sizeof file_path, "/v1/assessments/%lld/report", id);
+    f = expect(PROVINCE, "GET", file_path, NULL, 200);
+    ck_assert_uint_eq(f->body_len, sizeof pdf - 1);
+    ck_assert(memcmp(f->body, pdf, sizeof pdf - 1) == 0);
+    char disposition[256];
+    ck_assert_ptr_nonnull(strstr(th_header(f, "Content-Disposition", disposition, sizeof disposition),
+                                 "filename*=UTF-8''%E6%B5%8B%E8%AF%84.pdf"));
+    th_free(f);
+    th_free(expect(ASSESSOR_B, "GET", file_path, NULL, 404));
+    th_free(expect(ASSESSOR_A, "POST", path, failed, 200));
+    snprintf(file_path, sizeof file_path, "/v1/assessments/%lld/report?filename=again.pdf", id);
+    f = th_request(port, "POST", file_path, tokens[ASSESSOR_A], "application/pdf", pdf, sizeof pdf - 1, NULL);
+    ck_assert_int_eq(f->status, 409);   /* the result is in: its report is final */
+    th_free(f);
+    th_free(expect(ASSESSOR_A, "POST", path, failed, 409));       /* a result is final */
+    snprintf(path, sizeof path, "/v1/awards/%lld", award);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "status"), "revocation_pending");
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/awards/%lld/revoke", award);
+    r = expect(PROVINCE, "POST", path, "{\"reason\":\"failed_assessment\",\"detail\":\"第三方测评不合格\"}", 200);
+    ck_assert_str_eq(str(r, "status"), "revoked");
+    ck_assert_str_eq(str(r, "revocation_reason"), "failed_assessment");
+    th_free(r);
+
+    /* or the province records why it does not revoke */
+    long long second = dalian_award("大连信息化服务平台", 71);
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2026-12-31\"}", second,
+             assessor_org[ASSESSOR_B]);
+    id = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
+    snprintf(path, sizeof path, "/v1/assessments/%lld/result", id);
+    th_free(expect(ASSESSOR_B, "POST", path, failed, 200));
+    snprintf(path, sizeof path, "/v1/awards/%lld/reinstate", second);
+    th_free(expect(SHENYANG, "POST", path, "{\"reason\":\"x\"}", 403));
+    r = expect(PROVINCE, "POST", path, "{\"reason\":\"复核后整改到位\"}", 200);
+    ck_assert_str_eq(str(r, "status"), "active");
+    th_free(r);
+    th_free(expect(PROVINCE, "POST", path, "{\"reason\":\"again\"}", 409));
+    /* an assessment commissioned in the past and still open is overdue */
+    admin_sql("UPDATE assessments SET due_on = current_date - 1 WHERE submitted_on IS NULL");
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2026-01-31\"}", second,
+             assessor_org[ASSESSOR_A]);
+    id = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
+    snprintf(path, sizeof path, "/v1/assessments/%lld", id);
+    r = expect(SUPERVISOR, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "status"), "overdue");
+    th_free(r);
+}
+END_TEST
+
+START_TEST(compliance_is_computed_from_dates)
+{
+    long long award = dalian_award("大连年度总结平台", 80);
+    char body[256];
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2026,\"summary\":\"2026年度工作总结\"}", award);
+    th_free(expect(SHENYANG, "POST", "/v1/annual-summaries", body, 422));   /* not its platform */
+    th_free(expect(SUPERVISOR, "POST", "/v1/annual-summaries", body, 403));
+    long long summary = expect_id(DALIAN, "POST", "/v1/annual-summaries", body, 201);
+    th_free(expect(DALIAN, "POST", "/v1/annual-summaries", body, 409));
+    char file_path[128];
+    snprintf(file_path, sizeof file_path, "/v1/annual-summaries/%lld/file?filename=summary.png", summary);
+    const char png[] = "\x89PNG\r\n\x1a\n....";
+    th_response *f = th_request(port, "POST", file_path, tokens[SHENYANG], "image/png", png, sizeof png - 1, NULL);
+    ck_assert_int_eq(f->status, 404);
+    th_free(f);
+    f = th_request(port, "POST", file_path, tokens[DALIAN], "image/png", png, sizeof png - 1, NULL);
+    ck_assert_int_eq(f->status, 201);
+    th_free(f);
+    snprintf(file_path, sizeof file_path, "/v1/annual-summaries/%lld/file", summary);
+    f = expect(SUPERVISOR, "GET", file_path, NULL, 200);
+    char ctype[64];
+    ck_assert_str_eq(th_header(f, "Content-Type", ctype, sizeof ctype), "image/png");
+    th_free(f);
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"inspected_on\":\"2026-11-20\",\"service_quality\":\"良好\","
+             "\"fees\":\"符合规定\",\"satisfaction\":\"95%%\",\"findings\":\"无\",\"outcome\":\"satisfactory\"}", award);
+    th_free(expect(DALIAN, "POST", "/v1/inspections", body, 201));
+    th_free(expect(DALIAN, "POST", "/v1/city-reports",
+                   "{\"year\":2026,\"summary_report\":\"汇总报告\",\"inspection_report\":\"检查情况报告\"}", 201));
+
+    th_response *r = expect(DALIAN, "GET", "/v1/compliance?year=2026", NULL, 200);
+    json_t *due = json_object_get(r->json, "due");
+    ck_assert_str_eq(json_string_value(json_object_get(due, "annual_summary")), "2027-01-31");
+    ck_assert_str_eq(json_string_value(json_object_get(due, "city_reports")), "2027-02-28");
+    json_t *cities = json_object_get(r->json, "cities");
+    ck_assert_uint_eq(json_array_size(cities), 1);                       /* its own city only */
+    json_t *city = json_array_get(cities, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(city, "city_report"), "status")), "on_time");
+    int found = 0;
+    size_t i;
+    json_t *pl;
+    json_array_foreach(json_object_get(city, "platforms"), i, pl) {
+        json_t *s = json_object_get(pl, "annual_summary");
+        if (json_integer_value(json_object_get(pl, "award_id")) == award) {
+            found = 1;
+            ck_assert_str_eq(json_string_value(json_object_get(s, "status")), "on_time");
+        } else {
+            ck_assert_str_eq(json_string_value(json_object_get(s, "status")), "not_due");
+        }
+    }
+    ck_assert(found);
+    th_free(r);
+    r = expect(PROVINCE, "GET", "/v1/compliance?year=2026", NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "cities")), 14);
+    th_free(r);
+    th_free(expect(ASSOCIATION, "GET", "/v1/compliance?year=2026", NULL, 403));
+    th_free(expect(PROVINCE, "GET", "/v1/compliance", NULL, 422));
+
+    /* hand-computed: a summary received on 1 February is late; a year long past is missing */
+    admin_sql("UPDATE annual_summaries SET received_on = '2027-02-01'");
+    admin_sql("UPDATE city_reports SET received_on = '2027-03-01'");
+    r = expect(DALIAN, "GET", "/v1/compliance?year=2026", NULL, 200);
+    city = json_array_get(json_object_get(r->json, "cities"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(city, "city_report"), "status")), "late");
+    json_array_foreach(json_object_get(city, "platforms"), i, pl)
+        if (json_integer_value(json_object_get(pl, "award_id")) == award)
+            ck_assert_str_eq(json_string_value(json_object_get(json_object_get(pl, "annual_summary"), "status")), "late");
+    th_free(r);
+    admin_sql("UPDATE awards SET valid_from = '2024-01-01', awarded_on = '2024-01-01' WHERE id = (SELECT max(id) FROM awards)");
+    r = expect(DALIAN, "GET", "/v1/compliance?year=2024", NULL, 200);
+    city = json_array_get(json_object_get(r->json, "cities"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(city, "city_report"), "status")), "missing");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_array_get(json_object_get(city, "platforms"), 0),
+                                                                       "annual_summary"), "status")), "missing");
+    th_free(r);
+}
+END_TEST
+
+START_TEST(a_title_reads_expired_the_day_after_valid_until)
+{
+    long long award = dalian_award("大连过期平台", 90);
+    char path[64], sql[256];
+    snprintf(sql, sizeof sql, "UPDATE awards SET valid_from = current_date - 1000, valid_until = current_date - 1"
+             " WHERE id = %lld", award);
+    admin_sql(sql);
+    snprintf(path, sizeof path, "/v1/awards/%lld", award);
+    th_response *r = expect(DALIAN, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "status"), "expired");
+    long long platform = json_integer_value(json_object_get(r->json, "platform_id"));
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/public/platforms/%lld", platform);
+    r = expect(-1, "GET", path, NULL, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "award"), "status")), "expired");
+    th_free(r);
+    r = expect(-1, "GET", "/v1/public/platforms?status=expired", NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 1);
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/awards/%lld/revoke", award);
+    th_free(expect(PROVINCE, "POST", path, "{\"reason\":\"other\",\"detail\":\"x\"}", 409));
+    /* the day before, it was active */
+    snprintf(sql, sizeof sql, "UPDATE awards SET valid_until = current_date WHERE id = %lld", award);
+    admin_sql(sql);
+    snprintf(path, sizeof path, "/v1/awards/%lld", award);
+    r = expect(DALIAN, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "status"), "active");
+    th_free(r);
+}
+END_TEST
+
+START_TEST(each_role_finds_its_own_work_in_the_inbox)
+{
+    int n;
+    /* pages of the inbox follow one another */
+    th_response *p1 = expect(PROVINCE, "GET", "/v1/inbox?limit=2", NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(p1->json, "items")), 2);
+    char path[256];
+    snprintf(path, sizeof path, "/v1/inbox?limit=2&page_token=%s", str(p1, "next_page_token"));
+    th_response *p2 = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert(!json_equal(json_array_get(json_object_get(p1->json, "items"), 0),
+                          json_array_get(json_object_get(p2->json, "items"), 0)));
+    th_free(p1);
+    th_free(p2);
+    ck_assert(inbox_has(PROVINCE, "review", NULL));              /* 沈阳's last recommendation */
+    ck_assert(inbox_has(PROVINCE, "objection", NULL));           /* the open objections on 大连's notice */
+    ck_assert(inbox_has(PROVINCE, "assessment_overdue", NULL));
+    ck_assert(!inbox_has(PROVINCE, "draft_to_recommend", NULL));
+    ck_assert(inbox_has(SHENYANG, "draft_to_recommend", NULL));
+    ck_assert(inbox_has(SHENYANG, "city_report_due", NULL));     /* its 2025 reports never arrived */
+    ck_assert(!inbox_has(SHENYANG, "review", NULL));             /* the province reviews, not the city */
+    ck_assert(!inbox_has(DALIAN, "draft_to_recommend", NULL));   /* no draft of 大连 is open */
+    ck_assert_int_eq(inbox_has(ASSESSOR_A, "assessment", &n), 1);
+    ck_assert_int_eq(n, 1);
+    inbox_has(ASSESSOR_B, "assessment", &n);
+    ck_assert_int_eq(n, 0);                                       /* its only assessment is done */
+    inbox_has(SUPERVISOR, "review", &n);
+    ck_assert_int_eq(n, 0);
+    th_free(expect(-1, "GET", "/v1/inbox", NULL, 401));
+}
+END_TEST
+
+/* Issue 17, point 1: what cities record is read back by those entitled to it — the province
+ * and the supervisor all, a city its region, an assessor the titles it is assessing while the
+ * assessment is open. */
+START_TEST(supervision_records_are_read_back_in_scope)
+{
+    long long award = dalian_award("大连监督记录平台", 770103);
+    char body[512], path[160];
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2025,\"summary\":\"2025年度服务中小企业312家\"}", award);
+    th_response *r = expect(DALIAN, "POST", "/v1/annual-summaries", body, 201);
+    long long summary = json_integer_value(json_object_get(r->json, "id"));
+    ck_assert_str_eq(str(r, "summary"), "2025年度服务中小企业312家");   /* the same document as GET */
+    th_free(r);
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"inspected_on\":\"2026-11-02\",\"service_quality\":\"一般\","
+             "\"fees\":\"符合规定\",\"satisfaction\":\"78%%\",\"findings\":\"培训记录不全\",\"outcome\":\"needs_improvement\"}",
+             award);
+    long long inspection = expect_id(DALIAN, "POST", "/v1/inspections", body, 201);
+
+    snprintf(path, sizeof path, "/v1/annual-summaries/%lld", summary);
+    const int readers[] = {PROVINCE, SUPERVISOR, DALIAN};
+    for (size_t i = 0; i < 3; i++) {
+        r = expect(readers[i], "GET", path, NULL, 200);
+        ck_assert_str_eq(str(r, "summary"), "2025年度服务中小企业312家");
+        ck_assert_int_eq(json_integer_value(json_object_get(r->json, "year")), 2025);
+        ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "recorded_by"), "display_name")),
+                         "用户");
+        ck_assert_ptr_nonnull(str(r, "recorded_at"));
+        ck_assert_ptr_nonnull(str(r, "received_on"));
+        ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "title"), "platform_name")),
+                         "大连监督记录平台");
+        th_free(r);
+    }
+    th_free(expect(SHENYANG, "GET", path, NULL, 404));
+    th_free(expect(ASSESSOR_A, "GET", path, NULL, 404));
+    th_free(expect(ASSOCIATION, "GET", path, NULL, 403));
+
+    /* an assessor reads the title's records while its assessment is open, not before or after */
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2027-03-31\"}", award,
+             assessor_org[ASSESSOR_A]);
+    long long assessment = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
+    th_free(expect(ASSESSOR_A, "GET", path, NULL, 200));
+    th_free(expect(ASSESSOR_B, "GET", path, NULL, 404));
+    snprintf(path, sizeof path, "/v1/inspections?award_id=%lld", award);
+    r = expect(ASSESSOR_A, "GET", path, NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 1);
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/assessments/%lld/result", assessment);
+    th_free(expect(ASSESSOR_A, "POST", path, "{\"score\":85,\"passed\":true,\"summary\":\"合格\"}", 200));
+    snprintf(path, sizeof path, "/v1/annual-summaries/%lld", summary);
+    th_free(expect(ASSESSOR_A, "GET", path, NULL, 404));
+
+    /* lists: filters, and nothing of another region */
+    snprintf(path, sizeof path, "/v1/inspections?award_id=%lld&outcome=needs_improvement", award);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    json_t *items = json_object_get(r->json, "items");
+    ck_assert_uint_eq(json_array_size(items), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(items, 0), "id")), inspection);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 0), "findings")), "培训记录不全");
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/inspections?award_id=%lld&outcome=satisfactory", award);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
+    th_free(r);
+    th_free(expect(PROVINCE, "GET", "/v1/inspections?outcome=fine", NULL, 422));
+    r = expect(SHENYANG, "GET", "/v1/annual-summaries?limit=100", NULL, 200);
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(r->json, "items"), i, it)
+        ck_assert_str_eq(json_string_value(json_object_get(json_object_get(it, "title"), "region_code")), "210100");
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/annual-summaries?year=2025&region_code=210200&award_id=%lld", award);
+    r = expect(SUPERVISOR, "GET", path, NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 1);
+    th_free(r);
+    r = expect(DALIAN, "GET", "/v1/city-reports?limit=100", NULL, 200);
+    json_array_foreach(json_object_get(r->json, "items"), i, it)
+        ck_assert_str_eq(json_string_value(json_object_get(it, "region_code")), "210200");
+    th_free(r);
+    r = expect(SHENYANG, "GET", "/v1/city-reports?region_code=210200", NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
+    th_free(r);
+}
+END_TEST
+
+Suite *wf_supervision_suite(void)
+{
+    Suite *s = suite_create("workflow: supervision");
+    TCase *tc = tcase_create("supervision");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, assessments_are_scoped_and_a_failure_leads_to_revocation);
+    tcase_add_test(tc, compliance_is_computed_from_dates);
+    tcase_add_test(tc, a_title_reads_expired_the_day_after_valid_until);
+    tcase_add_test(tc, each_role_finds_its_own_work_in_the_inbox);
+    tcase_add_test(tc, supervision_records_are_read_back_in_scope);
+    suite_add_tcase(s, tc);
+    return s;
+}
