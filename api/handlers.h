@@ -99,6 +99,8 @@ void sf_list_inspections(sf_ctx *ctx);
 void sf_get_inspection(sf_ctx *ctx);
 void sf_list_city_reports(sf_ctx *ctx);
 void sf_get_city_report(sf_ctx *ctx);
+void sf_list_rectifications(sf_ctx *ctx);
+void sf_get_rectification(sf_ctx *ctx);
 void sf_get_compliance(sf_ctx *ctx);
 void sf_get_inbox(sf_ctx *ctx);
 void sf_put_assessment_report(sf_ctx *ctx);

@@ -163,7 +163,8 @@ void sf_post_annual_summary(sf_ctx *ctx)
 void sf_post_inspection(sf_ctx *ctx)
 {
     static const char *const fields[] = {"award_id", "inspected_on", "service_quality", "fees", "satisfaction",
-                                         "findings", "outcome", NULL};
+                                         "findings", "outcome", "closes_rectification_id", "rectification_due_on",
+                                         NULL};
     json_t *body = sf_json_body(ctx);
     if (body == NULL)
         return;
@@ -185,10 +186,16 @@ void sf_post_inspection(sf_ctx *ctx)
             sf_errors_add(&e, names[i], "must be 1-%d characters", i == 3 ? 20000 : 5000);
     if (f[4] && strcmp(f[4], "satisfactory") && strcmp(f[4], "needs_improvement") && strcmp(f[4], "unsatisfactory"))
         sf_errors_add(&e, "outcome", "must be satisfactory, needs_improvement or unsatisfactory");
+    /* Art. 24: the rectification it closes as a follow-up, or the due date of the one it opens */
+    sf_new_inspection_rectification rect = {0, 0};
+    sf_json_int(body, "closes_rectification_id", 0, 1, INT64_MAX / 2, &rect.closes_id, &e);
+    const char *due = sf_json_string(body, "rectification_due_on", 0, &e);
+    if (due && !sf_date_parse(due, &rect.due_on))
+        sf_errors_add(&e, "rectification_due_on", "must be a date YYYY-MM-DD");
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
     sf_status status = sf_errors_any(&e) ? SF_INVALID
-                       : sf_inspection_create(ctx->app->pool, &actor, &ctx->caller, award, on, f, &doc, &e);
+                       : sf_inspection_create(ctx->app->pool, &actor, &ctx->caller, award, on, f, &rect, &doc, &e);
     sf_reply_written(ctx, status, 201, doc, "the inspection is not valid", &e);
     json_decref(body);
 }
@@ -370,10 +377,15 @@ static void list_records(sf_ctx *ctx, const char *kind)
         f.platform_id = sf_query_int(ctx, "platform_id", 1, INT64_MAX / 2, &e);
     }
     if (strcmp(kind, "inspection") == 0) {
-        f.outcome = sf_param(ctx, "outcome");
-        if (f.outcome != NULL && strcmp(f.outcome, "satisfactory") && strcmp(f.outcome, "needs_improvement") &&
-            strcmp(f.outcome, "unsatisfactory"))
+        f.state = sf_param(ctx, "outcome");
+        if (f.state != NULL && strcmp(f.state, "satisfactory") && strcmp(f.state, "needs_improvement") &&
+            strcmp(f.state, "unsatisfactory"))
             sf_errors_add(&e, "outcome", "must be satisfactory, needs_improvement or unsatisfactory");
+    }
+    if (strcmp(kind, "rectification") == 0) {
+        f.state = sf_param(ctx, "status");
+        if (f.state != NULL && strcmp(f.state, "open") && strcmp(f.state, "overdue") && strcmp(f.state, "closed"))
+            sf_errors_add(&e, "status", "must be open, overdue or closed");
     }
     if (sf_reply_query_errors(ctx, &e))
         return;
@@ -402,3 +414,5 @@ void sf_list_inspections(sf_ctx *ctx) { list_records(ctx, "inspection"); }
 void sf_get_inspection(sf_ctx *ctx) { get_record(ctx, "inspection", "no such inspection"); }
 void sf_list_city_reports(sf_ctx *ctx) { list_records(ctx, "city_report"); }
 void sf_get_city_report(sf_ctx *ctx) { get_record(ctx, "city_report", "no such city report"); }
+void sf_list_rectifications(sf_ctx *ctx) { list_records(ctx, "rectification"); }
+void sf_get_rectification(sf_ctx *ctx) { get_record(ctx, "rectification", "no such rectification"); }

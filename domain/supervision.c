@@ -3,6 +3,8 @@
  */
 #include "domain/supervision.h"
 
+#include <string.h>
+
 sf_day sf_due_annual_summary(int year)
 {
     return sf_day_from_ymd(year + 1, 1, 31);
@@ -34,4 +36,27 @@ const char *sf_timeliness_name(sf_timeliness t)
 int sf_assessment_is_overdue(int has_result, sf_day due_on, sf_day today)
 {
     return !has_result && today > due_on;
+}
+
+sf_status sf_decide_inspection(int64_t award_id, const char *outcome, sf_day inspected_on, sf_day due_given, int days,
+                               const sf_rectification_state *follow_up, sf_inspection_effect *effect, sf_errors *why)
+{
+    int satisfactory = strcmp(outcome, "satisfactory") == 0;
+    *effect = (sf_inspection_effect){0};
+    if (follow_up != NULL) {
+        if (!follow_up->exists || follow_up->award_id != award_id)
+            sf_errors_add(why, "closes_rectification_id", "no such rectification of this title");
+        else if (!follow_up->open)
+            sf_errors_add(why, "closes_rectification_id", "the rectification is closed already");
+        effect->closes = satisfactory;
+    }
+    if (due_given != 0 && (satisfactory || follow_up != NULL))
+        sf_errors_add(why, "rectification_due_on", "is set only by an inspection that opens a rectification");
+    else if (due_given != 0 && due_given <= inspected_on)
+        sf_errors_add(why, "rectification_due_on", "must be after inspected_on");
+    if (!satisfactory && follow_up == NULL) {
+        effect->opens = 1;
+        effect->due_on = due_given ? due_given : inspected_on + (days > 0 ? days : SF_RECTIFICATION_DAYS);
+    }
+    return sf_errors_any(why) ? SF_INVALID : SF_OK;
 }

@@ -5,7 +5,10 @@
 #ifndef SF_SUPERVISION_H
 #define SF_SUPERVISION_H
 
+#include <stdint.h>
+
 #include "domain/calendar.h"
+#include "domain/status.h"
 
 /* Art. 22: a platform's summary of year Y reaches its city by the end of January of Y+1. */
 sf_day sf_due_annual_summary(int year);
@@ -27,5 +30,29 @@ const char *sf_timeliness_name(sf_timeliness t);
 
 /* Art. 24: an assessment still open after its due date is overdue. */
 int sf_assessment_is_overdue(int has_result, sf_day due_on, sf_day today);
+
+/* Art. 24, rectification (整改): an inspection judged needs_improvement or unsatisfactory
+ * opens one, due on the date the inspector sets or `days` after the inspection (a rule of the
+ * round, 30 by default); a follow-up inspection of the same title judged satisfactory closes
+ * it, one judged otherwise leaves it open (and opens no second one). */
+#define SF_RECTIFICATION_DAYS 30
+
+typedef struct {
+    int exists;              /* the rectification named by the follow-up */
+    int open;
+    int64_t award_id;
+} sf_rectification_state;
+
+typedef struct {
+    int opens;               /* with due_on */
+    sf_day due_on;
+    int closes;
+} sf_inspection_effect;
+
+/* `outcome` is satisfactory | needs_improvement | unsatisfactory; `follow_up` is NULL for an
+ * inspection that closes nothing; `due_given` is 0 when the inspector set no date. SF_INVALID
+ * with field errors (closes_rectification_id, rectification_due_on). */
+sf_status sf_decide_inspection(int64_t award_id, const char *outcome, sf_day inspected_on, sf_day due_given, int days,
+                               const sf_rectification_state *follow_up, sf_inspection_effect *effect, sf_errors *why);
 
 #endif

@@ -61,6 +61,10 @@ static const sf_stmt INBOX = {
     " UNION ALL SELECT 'revocation_pending', 'award', w.id, p.name || ' ' || w.certificate_no, NULL"
     " FROM awards w JOIN platforms p ON p.id = w.platform_id"
     " WHERE $1 = 'province' AND w.status = 'revocation_pending'"
+    /* rectifications past their due date (Art. 24): the platform's city and the province */
+    " UNION ALL SELECT 'rectification_overdue', 'rectification', x.id, p.name || ' ' || w.certificate_no, x.due_on"
+    " FROM rectifications x JOIN awards w ON w.id = x.award_id JOIN platforms p ON p.id = w.platform_id"
+    " WHERE rectification_status(x) = 'overdue' AND ($1 = 'province' OR ($1 = 'city' AND p.region_code = $2))"
     /* next year's working-day calendar, missing (decided by domain/calendar.h, passed in) */
     " UNION ALL SELECT 'calendar_missing', 'calendar', $6::bigint, $6 || '年工作日历尚未录入（PUT /v1/calendar/' || $6 || '）',"
     "        $7::date"

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/supervision.h"
 #include "persistence/db.h"
 
 static const sf_stmt CREATE_ASSESSMENT = {
@@ -62,7 +63,22 @@ static const sf_stmt CREATE_INSPECTION = {
     "                                    recorded_by) VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8) RETURNING *)"
     " SELECT inspection_doc(ROW(i.*)::inspections)::text,"
     "        audit_append($8, $9, 'inspection.recorded', 'award', i.award_id,"
-    "        jsonb_build_object('inspection_id', i.id, 'outcome', i.outcome), $10) FROM i", 10};
+    "        jsonb_build_object('inspection_id', i.id, 'outcome', i.outcome), $10), i.id FROM i", 10};
+/* The round's rule for a title's rectifications (Art. 24). */
+static const sf_stmt RECTIFICATION_DAYS = {
+    "SELECT r.rectification_days FROM awards w JOIN rounds r ON r.id = w.round_id WHERE w.id = $1", 1};
+static const sf_stmt LOCK_RECTIFICATION = {"SELECT award_id, status FROM rectifications WHERE id = $1 FOR UPDATE", 1};
+static const sf_stmt OPEN_RECTIFICATION = {
+    "WITH r AS (INSERT INTO rectifications (award_id, opened_by_inspection_id, due_on)"
+    "           VALUES ($1, $2, date '1970-01-01' + $3::int) RETURNING *)"
+    " SELECT audit_append($4, $5, 'rectification.opened', 'award', r.award_id,"
+    "        jsonb_build_object('after', rectification_doc(ROW(r.*)::rectifications)), $6) FROM r", 6};
+static const sf_stmt CLOSE_RECTIFICATION = {
+    "WITH r AS (UPDATE rectifications SET status = 'closed', closed_by_inspection_id = $2, closed_on = $3::date"
+    "           WHERE id = $1 RETURNING *)"
+    " SELECT audit_append($4, $5, 'rectification.closed', 'award', r.award_id,"
+    "        jsonb_build_object('after', rectification_doc(ROW(r.*)::rectifications)), $6) FROM r", 6};
+static const sf_stmt INSPECTION_DOC = {"SELECT inspection_doc(i)::text FROM inspections i WHERE i.id = $1", 1};
 static const sf_stmt CREATE_CITY_REPORT = {
     "WITH c AS (INSERT INTO city_reports (region_code, year, summary_report, inspection_report, recorded_by)"
     "           VALUES ($1, $2, $3, $4, $5) RETURNING *)"
@@ -327,17 +343,92 @@ sf_status sf_annual_summary_create(sf_pool *pool, const sf_actor *actor, const s
     return status;
 }
 
+typedef struct {
+    const sf_actor *actor;
+    int64_t award_id;
+    const char *inspected_on;
+    const char *const *f;
+    const sf_new_inspection_rectification *r;
+    char **doc;
+    sf_errors *errors;
+} inspection_args;
+
+/* The inspection, and the rectification it opens or closes (domain/supervision.h decides),
+ * in one transaction with their audit events. */
+static sf_status inspection_body(sf_conn *conn, void *p)
+{
+    inspection_args *a = p;
+    sf_int_text w = sf_int_to_text(a->award_id), closes = sf_int_to_text(a->r->closes_id);
+    const char *wp[] = {w.s};
+    PGresult *res;
+    sf_status status = sf_db_exec(conn, &RECTIFICATION_DAYS, wp, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    int days = PQntuples(res) == 1 ? (int)sf_db_get_int(res, 0, 0) : SF_RECTIFICATION_DAYS;
+    PQclear(res);
+    sf_rectification_state follow = {0};
+    if (a->r->closes_id > 0) {
+        const char *cp[] = {closes.s};
+        if ((status = sf_db_exec(conn, &LOCK_RECTIFICATION, cp, &res, NULL)) != SF_OK)
+            return status;
+        follow.exists = PQntuples(res) == 1;
+        if (follow.exists) {
+            follow.award_id = sf_db_get_int(res, 0, 0);
+            follow.open = strcmp(PQgetvalue(res, 0, 1), "open") == 0;
+        }
+        PQclear(res);
+    }
+    sf_day on = 0;
+    sf_date_parse(a->inspected_on, &on);
+    sf_inspection_effect effect;
+    status = sf_decide_inspection(a->award_id, a->f[4], on, a->r->due_on, days, a->r->closes_id > 0 ? &follow : NULL,
+                                  &effect, a->errors);
+    if (status != SF_OK)
+        return status;
+    sf_actor_params ap;
+    sf_actor_to_params(a->actor, &ap);
+    const char *params[] = {w.s, a->inspected_on, a->f[0], a->f[1], a->f[2], a->f[3], a->f[4],
+                            ap.values[0], ap.values[1], ap.values[2]};
+    if ((status = sf_db_exec(conn, &CREATE_INSPECTION, params, &res, NULL)) != SF_OK)
+        return status;
+    char inspection[24];
+    snprintf(inspection, sizeof inspection, "%s", PQgetvalue(res, 0, 2));
+    PQclear(res);
+    if (effect.opens) {
+        sf_int_text due = sf_int_to_text(effect.due_on);
+        const char *op[] = {w.s, inspection, due.s, ap.values[0], ap.values[1], ap.values[2]};
+        if ((status = sf_db_exec(conn, &OPEN_RECTIFICATION, op, NULL, NULL)) != SF_OK)
+            return status;
+    }
+    if (effect.closes) {
+        const char *cp[] = {closes.s, inspection, a->inspected_on, ap.values[0], ap.values[1], ap.values[2]};
+        if ((status = sf_db_exec(conn, &CLOSE_RECTIFICATION, cp, NULL, NULL)) != SF_OK)
+            return status;
+    }
+    const char *ip[] = {inspection};
+    if ((status = sf_db_exec(conn, &INSPECTION_DOC, ip, &res, NULL)) != SF_OK)
+        return status;
+    free(*a->doc);
+    *a->doc = sf_db_strdup(res, 0);
+    PQclear(res);
+    return *a->doc ? SF_OK : SF_INTERNAL;
+}
+
 sf_status sf_inspection_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t award_id,
-                               const char *inspected_on, const char *const f[5], char **doc, sf_errors *errors)
+                               const char *inspected_on, const char *const f[5],
+                               const sf_new_inspection_rectification *r, char **doc, sf_errors *errors)
 {
     sf_status status = own_award(pool, caller, award_id, errors);
     if (status != SF_OK)
         return status;
-    sf_actor_params a;
-    sf_actor_to_params(actor, &a);
-    sf_int_text w = sf_int_to_text(award_id);
-    const char *params[] = {w.s, inspected_on, f[0], f[1], f[2], f[3], f[4], a.values[0], a.values[1], a.values[2]};
-    return sf_db_write_text(pool, &CREATE_INSPECTION, params, doc, NULL);
+    *doc = NULL;
+    inspection_args a = {actor, award_id, inspected_on, f, r, doc, errors};
+    status = sf_tx_run(pool, inspection_body, &a);
+    if (status != SF_OK) {
+        free(*doc);
+        *doc = NULL;
+    }
+    return status;
 }
 
 sf_status sf_city_report_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int year,
@@ -420,6 +511,18 @@ static const sf_stmt LIST_CITY_REPORTS = {
     "   AND $11::text IS NULL"
     "   AND " SF_KEYSET_AFTER("c.id", "$6") " ORDER BY " SF_KEYSET_ORDER("c.id", "$6") " LIMIT $5 + 1) page", 11,
     SF_PLAN_EACH_CALL};
+static const sf_stmt LIST_RECTIFICATIONS = {
+    SF_PAGE_SELECT " FROM (SELECT x.id, rectification_doc(x) AS doc,"
+    " row_number() OVER (ORDER BY " SF_KEYSET_ORDER("x.id", "$6") ") AS rn"
+    " FROM rectifications x JOIN awards w ON w.id = x.award_id JOIN platforms p ON p.id = w.platform_id"
+    " WHERE " TITLE_RECORD_VISIBLE " AND ($7::int IS NULL OR extract(year FROM x.due_on) = $7)"
+    "   AND ($8::text IS NULL OR p.region_code = $8) AND ($9::bigint IS NULL OR w.id = $9)"
+    "   AND ($10::bigint IS NULL OR p.id = $10) AND ($11::text IS NULL OR rectification_status(x) = $11)"
+    "   AND " SF_KEYSET_AFTER("x.id", "$6") " ORDER BY " SF_KEYSET_ORDER("x.id", "$6") " LIMIT $5 + 1) page", 11,
+    SF_PLAN_EACH_CALL};
+static const sf_stmt GET_RECTIFICATION = {
+    "SELECT rectification_doc(x)::text FROM rectifications x JOIN awards w ON w.id = x.award_id"
+    " JOIN platforms p ON p.id = w.platform_id WHERE x.id = $1 AND " TITLE_RECORD_VISIBLE, 4};
 static const sf_stmt GET_SUMMARY = {
     "SELECT annual_summary_doc(s)::text FROM annual_summaries s JOIN awards w ON w.id = s.award_id"
     " JOIN platforms p ON p.id = w.platform_id WHERE s.id = $1 AND " TITLE_RECORD_VISIBLE, 4};
@@ -436,6 +539,7 @@ static const struct {
     {"annual_summary", &LIST_SUMMARIES, &GET_SUMMARY},
     {"inspection", &LIST_INSPECTIONS, &GET_INSPECTION},
     {"city_report", &LIST_CITY_REPORTS, &GET_CITY_REPORT},
+    {"rectification", &LIST_RECTIFICATIONS, &GET_RECTIFICATION},
 };
 
 static int record_kind(const char *kind)
@@ -457,7 +561,7 @@ sf_status sf_record_list(sf_pool *pool, const sf_caller *caller, const sf_record
                 platform = sf_int_to_text(f->platform_id);
     const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, org.s, lim.s,
                             desc ? "true" : "false", f->year ? year.s : NULL, f->region,
-                            f->award_id ? award.s : NULL, f->platform_id ? platform.s : NULL, f->outcome};
+                            f->award_id ? award.s : NULL, f->platform_id ? platform.s : NULL, f->state};
     return sf_db_read_page(pool, record_kinds[k].list, params, items, next_after);
 }
 

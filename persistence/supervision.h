@@ -36,21 +36,31 @@ sf_status sf_award_reinstate(sf_pool *pool, const sf_actor *actor, const sf_call
 /* The city of the title's platform records what arrived. */
 sf_status sf_annual_summary_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t award_id,
                                    int year, const char *summary, char **doc, sf_errors *errors);
+/* An inspection's rectification (Art. 24): the one it closes as a follow-up (0: none), and
+ * the due date of the one it opens, if the inspector sets it (0: the round's rule). */
+typedef struct {
+    int64_t closes_id;
+    sf_day due_on;
+} sf_new_inspection_rectification;
+/* The inspection, and the rectification it opens or closes (domain/supervision.h), in one
+ * transaction. */
 sf_status sf_inspection_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t award_id,
-                               const char *inspected_on, const char *const fields[5], char **doc, sf_errors *errors);
+                               const char *inspected_on, const char *const fields[5],
+                               const sf_new_inspection_rectification *r, char **doc, sf_errors *errors);
 sf_status sf_city_report_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int year,
                                 const char *summary_report, const char *inspection_report, char **doc,
                                 sf_errors *errors);
 
-/* Supervision records read back (Art. 22, 24, 25). Province and supervisor: all; a city: its
+/* Supervision records read back (Art. 22, 24, 25), and rectifications (Art. 24). Province and supervisor: all; a city: its
  * region's; an assessor: those of the titles it has an open assessment of. Anything else is
  * SF_NOT_FOUND. Filters left 0 or NULL do not filter. */
 typedef struct {
-    const char *kind;       /* "annual_summary", "inspection" or "city_report" */
-    int year;               /* of the summary or report; of inspected_on for inspections */
+    const char *kind;       /* "annual_summary", "inspection", "city_report" or "rectification" */
+    int year;               /* of the summary or report; of inspected_on for inspections; of
+                               due_on for rectifications */
     const char *region;     /* a city's code */
     int64_t award_id, platform_id;
-    const char *outcome;    /* inspections: satisfactory | needs_improvement | unsatisfactory */
+    const char *state;      /* inspections: their outcome; rectifications: open | overdue | closed */
 } sf_record_filter;
 
 sf_status sf_record_list(sf_pool *pool, const sf_caller *caller, const sf_record_filter *f, int64_t after_id,

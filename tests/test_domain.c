@@ -869,6 +869,44 @@ START_TEST(the_province_is_asked_for_next_year_from_1_november)
 }
 END_TEST
 
+/* Art. 24: an inspection's rectification (整改). */
+START_TEST(an_inspection_opens_or_closes_a_rectification)
+{
+    sf_inspection_effect fx;
+    sf_errors e;
+    sf_day on = D("2026-02-27");
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, 0, 30, NULL, &fx, &e), SF_OK);
+    ck_assert(fx.opens && !fx.closes);
+    ck_assert_int_eq(fx.due_on, D("2026-03-29"));   /* 30 days, across the end of February */
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_inspection(9, "unsatisfactory", on, 0, 45, NULL, &fx, &e), SF_OK);
+    ck_assert_int_eq(fx.due_on, D("2026-04-13"));   /* the round's own rule */
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, NULL, &fx, &e), SF_OK);
+    ck_assert(!fx.opens && !fx.closes);
+    sf_errors_init(&e);   /* a date the inspector sets: after the inspection */
+    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, D("2026-03-10"), 30, NULL, &fx, &e), SF_OK);
+    ck_assert_int_eq(fx.due_on, D("2026-03-10"));
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, on, 30, NULL, &fx, &e), SF_INVALID);
+    sf_rectification_state open = {1, 1, 9}, closed = {1, 0, 9}, other = {1, 1, 8}, none = {0, 0, 0};
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &open, &fx, &e), SF_OK);
+    ck_assert(fx.closes && !fx.opens);
+    sf_errors_init(&e);   /* judged otherwise: stays open, no second one */
+    ck_assert_int_eq(sf_decide_inspection(9, "unsatisfactory", on, 0, 30, &open, &fx, &e), SF_OK);
+    ck_assert(!fx.closes && !fx.opens);
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &closed, &fx, &e), SF_INVALID);
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &other, &fx, &e), SF_INVALID);
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &none, &fx, &e), SF_INVALID);
+    ck_assert_str_eq(e.items[0].field, "closes_rectification_id");
+}
+END_TEST
+
 /* ---- the lifecycle's decisions (domain/transitions.c) ---- */
 
 static const sf_caller PROVINCE_CALLER = {.user_id = 1, .org_id = 1, .role = SF_ROLE_PROVINCE, .region_code = "210000"};
@@ -1217,6 +1255,7 @@ static Suite *domain_suite(void)
     tcase_add_test(measures, expiry_is_read_the_day_after_valid_until);
     suite_add_tcase(s, measures);
     TCase *transitions = tcase_create("transitions");
+    tcase_add_test(transitions, an_inspection_opens_or_closes_a_rectification);
     tcase_add_test(transitions, an_official_notice_agrees_with_the_adjacent_year);
     tcase_add_test(transitions, the_province_is_asked_for_next_year_from_1_november);
     tcase_add_test(transitions, each_decision_in_every_state);

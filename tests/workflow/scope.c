@@ -143,6 +143,10 @@ START_TEST(another_partys_objects_answer_404_on_every_route)
     long long dl_inspection = expect_id(DALIAN, "POST", "/v1/inspections", body, 201);
     long long dl_city_report = sql_number("SELECT coalesce(min(id), 0) FROM city_reports WHERE region_code = '210200'");
     ck_assert_msg(dl_city_report > 0, "the run has no city report of 大连 to try");
+    long long dl_rectification = sql_number("SELECT coalesce(min(x.id), 0) FROM rectifications x JOIN awards w"
+                                            " ON w.id = x.award_id JOIN platforms p ON p.id = w.platform_id"
+                                            " WHERE p.region_code = '210200'");
+    ck_assert_msg(dl_rectification > 0, "the run has no rectification of 大连 to try");
     long long objection = sql_number("SELECT coalesce(min(o.id), 0) FROM objections o JOIN applications a ON a.id = o.application_id"
                                      " JOIN rounds r ON r.id = a.round_id WHERE r.level = 'province' AND o.status = 'open'");
     ck_assert_msg(objection > 0, "the run has no open objection of the province's round to try");
@@ -174,6 +178,7 @@ START_TEST(another_partys_objects_answer_404_on_every_route)
         {"/v1/annual-summaries/:id", dl_summary, {SHENYANG, ASSESSOR_B, NONE}},
         {"/v1/inspections/:id", dl_inspection, {SHENYANG, ASSESSOR_B, NONE}},
         {"/v1/city-reports/:id", dl_city_report, {SHENYANG, ASSESSOR_A, ASSESSOR_B, NONE}},
+        {"/v1/rectifications/:id", dl_rectification, {SHENYANG, ASSESSOR_B, NONE}},
     };
     /* routes with a path variable that no party owns, and why */
     static const char *const unowned[] = {

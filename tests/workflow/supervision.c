@@ -309,6 +309,94 @@ START_TEST(supervision_records_are_read_back_in_scope)
 }
 END_TEST
 
+/* Issue 17, point 3: an unsatisfactory inspection opens a rectification due in 30 days (the
+ * round's rule); on day 31 it is overdue in the city's and the province's inbox, not before;
+ * a satisfactory follow-up closes it. */
+START_TEST(an_unsatisfactory_inspection_opens_a_rectification_that_a_follow_up_closes)
+{
+    long long award = dalian_award("大连整改平台", 770104);
+    char today[11], day30[11], day31[11], body[640], path[128];
+    today_text(today);
+    time_t t = time(NULL) + 8 * 3600;
+    time_t d30 = t - 30 * 86400, d31 = t - 31 * 86400;
+    strftime(day30, sizeof day30, "%Y-%m-%d", gmtime(&d30));
+    strftime(day31, sizeof day31, "%Y-%m-%d", gmtime(&d31));
+#define INSPECTION_FMT "{\"award_id\":%lld,\"inspected_on\":\"%s\",\"service_quality\":\"较差\",\"fees\":\"超标收费\"," \
+                       "\"satisfaction\":\"60%%\",\"findings\":\"%s\",\"outcome\":\"%s\"%s}"
+    /* inspected 30 days ago: due today, not overdue */
+    snprintf(body, sizeof body, INSPECTION_FMT, award, day30, "台账缺失", "needs_improvement", "");
+    th_response *r = expect(DALIAN, "POST", "/v1/inspections", body, 201);
+    json_t *opened = json_object_get(r->json, "opened_rectification");
+    ck_assert_ptr_nonnull(opened);
+    long long first = json_integer_value(json_object_get(opened, "id"));
+    ck_assert_str_eq(json_string_value(json_object_get(opened, "due_on")), today);
+    ck_assert_str_eq(json_string_value(json_object_get(opened, "status")), "open");
+    th_free(r);
+    /* inspected 31 days ago: due yesterday, overdue */
+    snprintf(body, sizeof body, INSPECTION_FMT, award, day31, "收费超标", "unsatisfactory", "");
+    r = expect(DALIAN, "POST", "/v1/inspections", body, 201);
+    long long second = json_integer_value(json_object_get(json_object_get(r->json, "opened_rectification"), "id"));
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "opened_rectification"), "status")),
+                     "overdue");
+    th_free(r);
+    int found_city = 0, found_province = 0;
+    const int parties[] = {DALIAN, PROVINCE, SHENYANG};
+    for (size_t k = 0; k < 3; k++) {
+        r = expect(parties[k], "GET", "/v1/inbox?limit=100", NULL, 200);
+        size_t i;
+        json_t *it;
+        json_array_foreach(json_object_get(r->json, "items"), i, it) {
+            if (strcmp(json_string_value(json_object_get(it, "kind")), "rectification_overdue") != 0)
+                continue;
+            long long id = json_integer_value(json_object_get(it, "entity_id"));
+            ck_assert_msg(id != first, "a rectification due today is not overdue");
+            ck_assert_msg(parties[k] != SHENYANG, "another city's rectification reached 沈阳's inbox");
+            if (id == second)
+                *(parties[k] == DALIAN ? &found_city : &found_province) = 1;
+        }
+        th_free(r);
+    }
+    ck_assert(found_city && found_province);
+
+    /* a follow-up of another title, or one judged otherwise, closes nothing */
+    snprintf(path, sizeof path, ",\"closes_rectification_id\":%lld", second);
+    long long other = dalian_award("大连整改无关平台", 770105);
+    snprintf(body, sizeof body, INSPECTION_FMT, other, today, "复查", "satisfactory", path);
+    r = expect(DALIAN, "POST", "/v1/inspections", body, 422);
+    ck_assert(has_error(r, "closes_rectification_id"));
+    th_free(r);
+    snprintf(body, sizeof body, INSPECTION_FMT, award, today, "仍未整改", "needs_improvement", path);
+    r = expect(DALIAN, "POST", "/v1/inspections", body, 201);
+    ck_assert(json_is_null(json_object_get(r->json, "opened_rectification")));   /* no second one */
+    th_free(r);
+    snprintf(body, sizeof body, INSPECTION_FMT, award, today, "已整改到位", "satisfactory", path);
+    r = expect(DALIAN, "POST", "/v1/inspections", body, 201);
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "closed_rectification_id")), second);
+    th_free(r);
+    th_free(expect(DALIAN, "POST", "/v1/inspections", body, 422));   /* closed already */
+    snprintf(path, sizeof path, "/v1/rectifications/%lld", second);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "status"), "closed");
+    ck_assert_str_eq(str(r, "closed_on"), today);
+    th_free(r);
+    th_free(expect(SHENYANG, "GET", path, NULL, 404));
+    th_free(expect(ASSOCIATION, "GET", path, NULL, 403));
+    snprintf(path, sizeof path, "/v1/rectifications?award_id=%lld&status=open", award);
+    r = expect(DALIAN, "GET", path, NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(json_object_get(r->json, "items"), 0), "id")),
+                     first);
+    th_free(r);
+    /* a due date the inspector sets: after the inspection */
+    snprintf(path, sizeof path, ",\"rectification_due_on\":\"%s\"", day30);
+    snprintf(body, sizeof body, INSPECTION_FMT, award, today, "设定期限", "needs_improvement", path);
+    r = expect(DALIAN, "POST", "/v1/inspections", body, 422);
+    ck_assert(has_error(r, "rectification_due_on"));
+    th_free(r);
+#undef INSPECTION_FMT
+}
+END_TEST
+
 Suite *wf_supervision_suite(void)
 {
     Suite *s = suite_create("workflow: supervision");
@@ -319,6 +407,7 @@ Suite *wf_supervision_suite(void)
     tcase_add_test(tc, a_title_reads_expired_the_day_after_valid_until);
     tcase_add_test(tc, each_role_finds_its_own_work_in_the_inbox);
     tcase_add_test(tc, supervision_records_are_read_back_in_scope);
+    tcase_add_test(tc, an_unsatisfactory_inspection_opens_a_rectification_that_a_follow_up_closes);
     suite_add_tcase(s, tc);
     return s;
 }
