@@ -26,24 +26,27 @@
 static int evaluate(const sf_app_snapshot *s, sf_eligibility *verdict, const char **missing, size_t *nmissing,
                     sf_errors *errors)
 {
-    *nmissing = sf_materials_missing(s->material_kinds, missing, MAX_MISSING);
+    *nmissing = sf_materials_missing(s->material_kinds, s->require_prior_recognition, missing, MAX_MISSING);
     if (s->report_json == NULL) {
         sf_errors_add(errors, "report", "the application report (Annex 2) is not filled");
         return -1;
     }
     json_t *report = sf_json_loads(s->report_json);
     json_t *tj = s->thresholds_json ? sf_json_loads(s->thresholds_json) : NULL;
+    json_t *rj = s->relaxed_thresholds_json ? sf_json_loads(s->relaxed_thresholds_json) : NULL;
     sf_report_facts facts;
     sf_thresholds t;
+    sf_relaxation relax = {s->region_relaxed, s->factor_permille, {0}, 0};
     sf_errors ignored;
     sf_errors_init(&ignored);
     sf_report_read(report, &facts, &ignored);   /* stored reports were validated when filled */
     sf_thresholds_read(tj, &t, &ignored);
+    sf_relaxed_thresholds_read(rj, &relax.set, &relax.set_mask, &ignored);
     json_decref(report);
     json_decref(tj);
+    json_decref(rj);
     facts.has_active_city_award = s->has_active_city_award;
-    sf_relaxation relax = {s->region_relaxed, s->factor_permille};
-    sf_eligibility_evaluate(&facts, &t, &relax, s->opens_on, verdict);
+    sf_eligibility_evaluate(&facts, &t, &relax, s->require_prior_recognition, s->opens_on, verdict);
     return 0;
 }
 
@@ -349,7 +352,8 @@ static sf_status decide_award(const sf_app_snapshot *s, void *p, sf_app_decision
     }
     d->action = "application.awarded";
     d->create_award = 1;
-    sf_award_validity(s->today, s->active_award_until, s->has_active_award, &d->award_from, &d->award_until);
+    sf_award_validity(&s->validity, s->today, s->active_award_until, s->has_active_award, &d->award_from,
+                      &d->award_until);
     return SF_OK;
 }
 

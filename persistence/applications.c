@@ -32,7 +32,8 @@
     "    JOIN publicity_notices n ON n.id = i.notice_id WHERE i.application_id = a.id),"               \
     " (SELECT " DAYS("w.valid_until") " FROM awards w WHERE w.platform_id = p.id AND w.level = r.level" \
     "    AND w.status IN ('active', 'revocation_pending') AND w.valid_until >= current_date"           \
-    "    AND w.application_id <> a.id ORDER BY w.valid_until DESC LIMIT 1)"                            \
+    "    AND w.application_id <> a.id ORDER BY w.valid_until DESC LIMIT 1),"                           \
+    " r.require_prior_recognition, r.relaxed_thresholds::text, r.validity_years, r.validity_ends"      \
     " FROM applications a JOIN platforms p ON p.id = a.platform_id JOIN rounds r ON r.id = a.round_id" \
     " WHERE a.id = $1"
 
@@ -144,6 +145,11 @@ static sf_app_snapshot *read_snapshot(const PGresult *res)
     s->notice_end = PQgetisnull(res, 0, 23) ? 0 : (sf_day)sf_db_get_int(res, 0, 23);
     s->has_active_award = !PQgetisnull(res, 0, 24);
     s->active_award_until = (sf_day)sf_db_get_int(res, 0, 24);
+    s->require_prior_recognition = sf_db_get_bool(res, 0, 25);
+    s->relaxed_thresholds_json = dup_or_null(res, 26);
+    s->validity.years = (int)sf_db_get_int(res, 0, 27);
+    if (!sf_validity_ends_parse(PQgetvalue(res, 0, 28), &s->validity.ends))
+        s->validity.ends = SF_VALIDITY_YEAR_END;
     return s;
 }
 
@@ -154,6 +160,7 @@ void sf_app_snapshot_free(sf_app_snapshot *s)
     free((char *)(uintptr_t)s->thresholds_json);
     free((char *)(uintptr_t)s->report_json);
     free((char *)(uintptr_t)s->material_kinds);
+    free((char *)(uintptr_t)s->relaxed_thresholds_json);
     free(s);
 }
 

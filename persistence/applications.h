@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "domain/awards.h"
 #include "domain/calendar.h"
 #include "domain/lifecycle.h"
 #include "domain/permissions.h"
@@ -44,6 +45,10 @@ typedef struct {
     sf_day notice_end;              /* 0 when not publicized */
     int has_active_award;           /* the platform's current title, for renewals */
     sf_day active_award_until;
+    /* the round's rules (sql/015): 12.4, relaxation set outright, Art. 23 validity */
+    int require_prior_recognition;
+    const char *relaxed_thresholds_json;
+    sf_validity_rule validity;
 } sf_app_snapshot;
 
 /* What the decision asks for. */
