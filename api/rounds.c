@@ -1,6 +1,8 @@
 /*
  * /v1/rounds: the yearly call for applications (Art. 20) — the province's own, and each
- * city's city-level round (Art. 26) — with the rule set it is run under.
+ * city's city-level round (Art. 26) — with the rule set it is run under. The handler parses
+ * the request into sf_round_rules; domain/rounds.c decides who may open it and validates
+ * every rule; persistence stores it with its audit event.
  */
 #include <stdio.h>
 #include <stdlib.h>

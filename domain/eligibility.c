@@ -40,14 +40,18 @@ sf_thresholds sf_thresholds_applied(const sf_thresholds *t, const sf_relaxation 
  * condition `cond` that relaxation changed. */
 static void name_relaxed(const sf_thresholds *normal, const sf_thresholds *applied, const char *cond, sf_check *c)
 {
-    const char *sep = "; relaxed region: ";
+    const char *sep = strstr(c->detail, "; relaxed region: ") ? ", " : "; relaxed region: ";
     for (int i = 0; i < SF_THRESHOLD_COUNT; i++) {
         const sf_threshold_desc *d = &sf_threshold_table[i];
         double n = sf_threshold_get(normal, d), a = sf_threshold_get(applied, d);
         if (strcmp(d->condition, cond) != 0 || n == a)
             continue;
         size_t len = strlen(c->detail);
-        snprintf(c->detail + len, sizeof c->detail - len, "%s%s %g (normally %g)", sep, d->name, a, n);
+        if (d->kind == SF_TK_PCT)
+            snprintf(c->detail + len, sizeof c->detail - len, "%s%s %g (normally %g)", sep, d->name, a, n);
+        else
+            snprintf(c->detail + len, sizeof c->detail - len, "%s%s %lld (normally %lld)", sep, d->name,
+                     (long long)a, (long long)n);
         sep = ", ";
     }
 }

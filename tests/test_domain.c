@@ -834,8 +834,11 @@ START_TEST(relaxed_thresholds_are_set_outright_for_relaxed_regions)
     f.smes_served_last_year = 70;
     sf_eligibility_evaluate(&f, &t, &r, 1, D("2026-03-01"), &e);
     ck_assert(e.conditions[1].passed && e.conditions[1].relaxed);
-    /* the factor still lowers the scale thresholds not set outright: 8 staff */
+    /* the factor still lowers the scale thresholds not set outright: 8 staff, 800,000 CNY */
     ck_assert_int_eq(e.applied.min_service_staff, 8);
+    ck_assert_msg(strstr(e.conditions[0].detail, "relaxed region: 584 days suffice (normally 2 years), "
+                                                 "min_total_assets_cny 800000 (normally 1000000)"),
+                  "%s", e.conditions[0].detail);
     /* the qualified share of 12.6 set outright */
     r.set.min_qualified_staff_pct = 60;
     r.set_mask |= 1u << SF_TH_min_qualified_staff_pct;
