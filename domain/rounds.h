@@ -43,7 +43,8 @@ sf_round_rules sf_round_defaults(void);
 /* Whether `caller` may open the round, and the round's rules. SF_FORBIDDEN (detail set) if
  * the caller's role may not open a round of that level (Art. 20: the province its own; Art.
  * 26: a city its own city-level round); SF_INVALID with every field error at once; else
- * SF_OK with *region_code the round's region (210000, or the city's). One round a year per
+ * SF_OK with *region_code the round's region (210000, or the city's: it points into
+ * `caller`, valid as long as the caller is). One round a year per
  * level and region is kept by the database's unique key. */
 sf_status sf_round_validate(const sf_round_rules *r, const sf_caller *caller, const char **region_code,
                             sf_errors *errors);

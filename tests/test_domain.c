@@ -914,7 +914,7 @@ END_TEST
 
 static sf_status round_check(sf_round_rules *r, sf_role role, const char *region, sf_errors *e, const char **out)
 {
-    sf_caller c;
+    static sf_caller c;   /* *out may point into the caller's region: it outlives the call */
     memset(&c, 0, sizeof c);
     c.role = role;
     snprintf(c.region_code, sizeof c.region_code, "%s", region);
