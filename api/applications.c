@@ -28,15 +28,19 @@ static sf_status complete(sf_app_record *r)
     sf_app_snapshot *s = &r->snap;
     json_t *report = r->report_json ? sf_json_loads(r->report_json) : NULL;
     json_t *tj = r->thresholds_json ? sf_json_loads(r->thresholds_json) : NULL;
-    sf_status status = (r->report_json && !report) || (r->thresholds_json && !tj) ? SF_INTERNAL : SF_OK;
+    json_t *rj = r->relaxed_thresholds_json ? sf_json_loads(r->relaxed_thresholds_json) : NULL;
+    sf_status status = (r->report_json && !report) || (r->thresholds_json && !tj) ||
+                       (r->relaxed_thresholds_json && !rj) ? SF_INTERNAL : SF_OK;
     sf_errors ignored;
     sf_errors_init(&ignored);
     if (report != NULL)
         sf_report_read(report, &s->facts, &ignored);
     sf_thresholds_read(tj, &s->thresholds, &ignored);
+    sf_relaxed_thresholds_read(rj, &s->relaxation.set, &s->relaxation.set_mask, &ignored);
     s->facts.has_active_city_award = s->has_active_city_award;
     json_decref(report);
     json_decref(tj);
+    json_decref(rj);
     return status;
 }
 

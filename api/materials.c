@@ -93,7 +93,7 @@ void sf_post_material(sf_ctx *ctx)
     if (sf_material_kind_find(kind) == NULL)
         sf_errors_add(&e, "kind", "must be one of the materials of Art. 17 (application_report, business_license, "
                                   "audit_report, premises_proof, service_evidence, prior_recognition, qualifications, "
-                                  "authenticity_declaration)");
+                                  "authenticity_declaration, other)");
     sf_new_material m = {.kind = kind};
     char sha[65];
     if (!sf_read_upload(ctx, &m, sha, &e))

@@ -5,13 +5,14 @@
 #include "api/measures_json.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "api/json_input.h"
 
-#define MAX_COUNT 1000000000LL          /* counts of SMEs, staff, events */
-#define MAX_AMOUNT 1000000000000000LL   /* CNY */
+#define MAX_COUNT SF_MAX_COUNT
+#define MAX_AMOUNT SF_MAX_AMOUNT
 
 /* A prefixed field name, e.g. "report.basic.satisfaction_pct". */
 static const char *path(char buf[128], const char *prefix, const char *name)
@@ -87,67 +88,78 @@ static void only(json_t *obj, const char *prefix, const char *const *allowed, sf
     }
 }
 
-/* ---- thresholds ---- */
+/* ---- thresholds: one reader and one writer over domain/thresholds.h's table ---- */
 
-void sf_thresholds_read(json_t *obj, sf_thresholds *t, sf_errors *e)
+/* Reads the members of `obj` named in the table into *t, marking each in *mask; `where` is
+ * "thresholds" or "relaxed_thresholds". */
+static void read_thresholds(json_t *obj, const char *where, sf_thresholds *t, uint32_t *mask, sf_errors *e)
 {
-    static const char *const fields[] = {
-        "min_years_operating", "min_total_assets_cny", "min_smes_served", "min_satisfaction_pct",
-        "min_partner_institutions", "min_public_service_share_pct", "min_service_staff",
-        "min_qualified_staff_pct", "info_min_offline_smes", "info_min_activities", "tech_min_activities",
-        "startup_min_events", "training_min_trainee_times", "financing_min_activities",
-        "financing_min_raised_cny", "guarantee_min_new_cny", NULL};
-    *t = sf_thresholds_2018();
     if (obj == NULL || json_is_null(obj))
         return;
     if (!json_is_object(obj)) {
-        sf_errors_add(e, "thresholds", "must be an object");
+        sf_errors_add(e, where, "must be an object");
         return;
     }
-    only(obj, "thresholds.", fields, e);
-    int64_t v;
-#define INT_FIELD(name, max)                                                \
-    v = t->name;                                                            \
-    get_int(obj, "thresholds.", #name, 0, max, &v, e);                      \
-    t->name = (__typeof__(t->name))v
-    INT_FIELD(min_years_operating, 100);
-    INT_FIELD(min_total_assets_cny, MAX_AMOUNT);
-    INT_FIELD(min_smes_served, MAX_COUNT);
-    INT_FIELD(min_partner_institutions, MAX_COUNT);
-    INT_FIELD(min_service_staff, MAX_COUNT);
-    INT_FIELD(info_min_offline_smes, MAX_COUNT);
-    INT_FIELD(info_min_activities, MAX_COUNT);
-    INT_FIELD(tech_min_activities, MAX_COUNT);
-    INT_FIELD(startup_min_events, MAX_COUNT);
-    INT_FIELD(training_min_trainee_times, MAX_COUNT);
-    INT_FIELD(financing_min_activities, MAX_COUNT);
-    INT_FIELD(financing_min_raised_cny, MAX_AMOUNT);
-    INT_FIELD(guarantee_min_new_cny, MAX_AMOUNT);
-#undef INT_FIELD
-    get_pct(obj, "thresholds.", "min_satisfaction_pct", 0, &t->min_satisfaction_pct, e);
-    get_pct(obj, "thresholds.", "min_public_service_share_pct", 0, &t->min_public_service_share_pct, e);
-    get_pct(obj, "thresholds.", "min_qualified_staff_pct", 0, &t->min_qualified_staff_pct, e);
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        char field[128];
+        snprintf(field, sizeof field, "%s.%s", where, key);
+        const sf_threshold_desc *d = sf_threshold_find(key);
+        if (d == NULL) {
+            sf_errors_add(e, field, "is not a field of this object");
+            continue;
+        }
+        if (json_is_null(v))
+            continue;
+        if (d->kind == SF_TK_PCT) {
+            double x = json_number_value(v);
+            if (!json_is_number(v) || !(x >= 0 && x <= 100)) {
+                sf_errors_add(e, field, "must be a number from 0 to 100");
+                continue;
+            }
+            sf_threshold_set(t, d, x);
+        } else {
+            if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > d->max) {
+                sf_errors_add(e, field, "must be an integer from 0 to %lld", (long long)d->max);
+                continue;
+            }
+            sf_threshold_set(t, d, (double)json_integer_value(v));
+        }
+        if (mask != NULL)
+            *mask |= 1u << (d - sf_threshold_table);
+    }
+}
+
+void sf_thresholds_read(json_t *obj, sf_thresholds *t, sf_errors *e)
+{
+    *t = sf_thresholds_2018();
+    read_thresholds(obj, "thresholds", t, NULL, e);
+}
+
+void sf_relaxed_thresholds_read(json_t *obj, sf_thresholds *set, uint32_t *mask, sf_errors *e)
+{
+    memset(set, 0, sizeof *set);
+    *mask = 0;
+    read_thresholds(obj, "relaxed_thresholds", set, mask, e);
+}
+
+json_t *sf_thresholds_json_masked(const sf_thresholds *t, uint32_t mask)
+{
+    json_t *obj = json_object();
+    for (int i = 0; i < SF_THRESHOLD_COUNT; i++) {
+        const sf_threshold_desc *d = &sf_threshold_table[i];
+        if (!(mask & (1u << i)))
+            continue;
+        double v = sf_threshold_get(t, d);
+        json_object_set_new(obj, d->name, d->kind == SF_TK_PCT ? json_real(v) : json_integer((json_int_t)v));
+    }
+    return obj;
 }
 
 json_t *sf_thresholds_json(const sf_thresholds *t)
 {
-    return json_pack("{s:i, s:I, s:i, s:f, s:i, s:f, s:i, s:f, s:i, s:i, s:i, s:i, s:i, s:i, s:I, s:I}",
-                     "min_years_operating", t->min_years_operating,
-                     "min_total_assets_cny", (json_int_t)t->min_total_assets_cny,
-                     "min_smes_served", t->min_smes_served,
-                     "min_satisfaction_pct", t->min_satisfaction_pct,
-                     "min_partner_institutions", t->min_partner_institutions,
-                     "min_public_service_share_pct", t->min_public_service_share_pct,
-                     "min_service_staff", t->min_service_staff,
-                     "min_qualified_staff_pct", t->min_qualified_staff_pct,
-                     "info_min_offline_smes", t->info_min_offline_smes,
-                     "info_min_activities", t->info_min_activities,
-                     "tech_min_activities", t->tech_min_activities,
-                     "startup_min_events", t->startup_min_events,
-                     "training_min_trainee_times", t->training_min_trainee_times,
-                     "financing_min_activities", t->financing_min_activities,
-                     "financing_min_raised_cny", (json_int_t)t->financing_min_raised_cny,
-                     "guarantee_min_new_cny", (json_int_t)t->guarantee_min_new_cny);
+    return sf_thresholds_json_masked(t, ~0u);
 }
 
 /* ---- the report (Annex 2) ---- */
@@ -230,71 +242,77 @@ static void read_basic(json_t *b, sf_report_facts *f, sf_errors *e)
         sf_errors_add(e, "basic.qualified_staff", "must not exceed service_staff");
 }
 
+/* The five function reports of Annex 2 (Art. 13), one descriptor table each: a member's
+ * name, its kind, whether it is required, and where it goes in sf_report_facts. */
+typedef enum { FN_BOOL, FN_COUNT, FN_AMOUNT } fn_kind;
+typedef struct {
+    const char *name;
+    fn_kind kind;
+    int required;
+    size_t offset;
+} fn_field;
+typedef struct {
+    const char *name;          /* as sf_function_ids */
+    size_t present;            /* offset of the function's `present` flag */
+    fn_field fields[6];        /* up to a NULL name */
+} fn_reader;
+
+#define FN(fn, member, kind, required) {#member, kind, required, offsetof(sf_report_facts, fn.member)}
+static const fn_reader FUNCTION_READERS[SF_FUNCTION_COUNT] = {
+    {"information", offsetof(sf_report_facts, information.present),
+     {FN(information, has_online_system, FN_BOOL, 1), FN(information, online_offline_linkage, FN_BOOL, 1),
+      FN(information, offline_smes_served_per_year, FN_COUNT, 1), FN(information, activities_per_year, FN_COUNT, 1)}},
+    {"technology", offsetof(sf_report_facts, technology.present),
+     {FN(technology, has_expert_pool, FN_BOOL, 1), FN(technology, has_project_pool, FN_BOOL, 1),
+      /* reported, not required ("where conditions permit") */
+      FN(technology, shares_instruments, FN_BOOL, 0), FN(technology, activities_per_year, FN_COUNT, 1)}},
+    {"entrepreneurship", offsetof(sf_report_facts, entrepreneurship.present),
+     {FN(entrepreneurship, has_project_pool, FN_BOOL, 1), FN(entrepreneurship, has_startup_guide, FN_BOOL, 1),
+      FN(entrepreneurship, has_hotline, FN_BOOL, 1), FN(entrepreneurship, offers_agency_services, FN_BOOL, 1),
+      FN(entrepreneurship, events_per_year, FN_COUNT, 1)}},
+    {"training", offsetof(sf_report_facts, training.present),
+     {FN(training, has_qualification, FN_BOOL, 1), FN(training, online_and_offline, FN_BOOL, 1),
+      FN(training, has_evaluation_mechanism, FN_BOOL, 1), FN(training, trainee_times_per_year, FN_COUNT, 1)}},
+    {"financing", offsetof(sf_report_facts, financing.present),
+     {FN(financing, activities_per_year, FN_COUNT, 1), FN(financing, financing_raised_cny, FN_AMOUNT, 1),
+      FN(financing, is_guarantee_institution, FN_BOOL, 1), FN(financing, new_guarantees_cny, FN_AMOUNT, 1)}},
+};
+#undef FN
+
+static void read_function(json_t *o, const fn_reader *r, sf_report_facts *f, sf_errors *e)
+{
+    char pre[64];
+    snprintf(pre, sizeof pre, "functions.%s.", r->name);
+    const char *names[8];
+    size_t n = 0;
+    for (const fn_field *x = r->fields; x->name != NULL && n < 7; x++)
+        names[n++] = x->name;
+    names[n] = NULL;
+    only(o, pre, names, e);
+    char *base = (char *)f;
+    *(int *)(void *)(base + r->present) = 1;
+    for (const fn_field *x = r->fields; x->name != NULL; x++) {
+        if (x->kind == FN_BOOL)
+            get_bool(o, pre, x->name, x->required, (int *)(void *)(base + x->offset), e);
+        else
+            get_int(o, pre, x->name, x->required, x->kind == FN_AMOUNT ? MAX_AMOUNT : MAX_COUNT,
+                    (int64_t *)(void *)(base + x->offset), e);
+    }
+}
+
 static void read_functions(json_t *fns, sf_report_facts *f, sf_errors *e)
 {
-    static const char *const names[] = {"information", "technology", "entrepreneurship", "training", "financing", NULL};
+    const char *names[SF_FUNCTION_COUNT + 1];
+    for (int i = 0; i < SF_FUNCTION_COUNT; i++)
+        names[i] = FUNCTION_READERS[i].name;
+    names[SF_FUNCTION_COUNT] = NULL;
     only(fns, "functions.", names, e);
-    json_t *o;
-    if ((o = object_member(fns, "information", "functions.information", 0, e)) != NULL) {
-        static const char *const k[] = {"has_online_system", "online_offline_linkage",
-                                        "offline_smes_served_per_year", "activities_per_year", NULL};
-        const char *pre = "functions.information.";
-        sf_fn_information *x = &f->information;
-        only(o, pre, k, e);
-        x->present = 1;
-        get_bool(o, pre, "has_online_system", 1, &x->has_online_system, e);
-        get_bool(o, pre, "online_offline_linkage", 1, &x->online_offline_linkage, e);
-        get_int(o, pre, "offline_smes_served_per_year", 1, MAX_COUNT, &x->offline_smes_served_per_year, e);
-        get_int(o, pre, "activities_per_year", 1, MAX_COUNT, &x->activities_per_year, e);
-    }
-    if ((o = object_member(fns, "technology", "functions.technology", 0, e)) != NULL) {
-        static const char *const k[] = {"has_expert_pool", "has_project_pool", "shares_instruments",
-                                        "activities_per_year", NULL};
-        const char *pre = "functions.technology.";
-        sf_fn_technology *x = &f->technology;
-        only(o, pre, k, e);
-        x->present = 1;
-        get_bool(o, pre, "has_expert_pool", 1, &x->has_expert_pool, e);
-        get_bool(o, pre, "has_project_pool", 1, &x->has_project_pool, e);
-        get_bool(o, pre, "shares_instruments", 0, &x->shares_instruments, e);
-        get_int(o, pre, "activities_per_year", 1, MAX_COUNT, &x->activities_per_year, e);
-    }
-    if ((o = object_member(fns, "entrepreneurship", "functions.entrepreneurship", 0, e)) != NULL) {
-        static const char *const k[] = {"has_project_pool", "has_startup_guide", "has_hotline",
-                                        "offers_agency_services", "events_per_year", NULL};
-        const char *pre = "functions.entrepreneurship.";
-        sf_fn_entrepreneurship *x = &f->entrepreneurship;
-        only(o, pre, k, e);
-        x->present = 1;
-        get_bool(o, pre, "has_project_pool", 1, &x->has_project_pool, e);
-        get_bool(o, pre, "has_startup_guide", 1, &x->has_startup_guide, e);
-        get_bool(o, pre, "has_hotline", 1, &x->has_hotline, e);
-        get_bool(o, pre, "offers_agency_services", 1, &x->offers_agency_services, e);
-        get_int(o, pre, "events_per_year", 1, MAX_COUNT, &x->events_per_year, e);
-    }
-    if ((o = object_member(fns, "training", "functions.training", 0, e)) != NULL) {
-        static const char *const k[] = {"has_qualification", "online_and_offline", "has_evaluation_mechanism",
-                                        "trainee_times_per_year", NULL};
-        const char *pre = "functions.training.";
-        sf_fn_training *x = &f->training;
-        only(o, pre, k, e);
-        x->present = 1;
-        get_bool(o, pre, "has_qualification", 1, &x->has_qualification, e);
-        get_bool(o, pre, "online_and_offline", 1, &x->online_and_offline, e);
-        get_bool(o, pre, "has_evaluation_mechanism", 1, &x->has_evaluation_mechanism, e);
-        get_int(o, pre, "trainee_times_per_year", 1, MAX_COUNT, &x->trainee_times_per_year, e);
-    }
-    if ((o = object_member(fns, "financing", "functions.financing", 0, e)) != NULL) {
-        static const char *const k[] = {"activities_per_year", "financing_raised_cny", "is_guarantee_institution",
-                                        "new_guarantees_cny", NULL};
-        const char *pre = "functions.financing.";
-        sf_fn_financing *x = &f->financing;
-        only(o, pre, k, e);
-        x->present = 1;
-        get_int(o, pre, "activities_per_year", 1, MAX_COUNT, &x->activities_per_year, e);
-        get_int(o, pre, "financing_raised_cny", 1, MAX_AMOUNT, &x->financing_raised_cny, e);
-        get_bool(o, pre, "is_guarantee_institution", 1, &x->is_guarantee_institution, e);
-        get_int(o, pre, "new_guarantees_cny", 1, MAX_AMOUNT, &x->new_guarantees_cny, e);
+    for (int i = 0; i < SF_FUNCTION_COUNT; i++) {
+        char field[64];
+        snprintf(field, sizeof field, "functions.%s", FUNCTION_READERS[i].name);
+        json_t *o = object_member(fns, FUNCTION_READERS[i].name, field, 0, e);
+        if (o != NULL)
+            read_function(o, &FUNCTION_READERS[i], f, e);
     }
 }
 
@@ -337,13 +355,35 @@ void sf_recommendation_read(json_t *form, sf_errors *e)
 
 /* ---- the verdict ---- */
 
+/* The thresholds of condition `cond` that relaxation changed: [{name, normal, relaxed}]. */
+static json_t *relaxed_thresholds_json(const sf_eligibility *el, const char *cond)
+{
+    json_t *list = json_array();
+    for (int i = 0; i < SF_THRESHOLD_COUNT; i++) {
+        const sf_threshold_desc *d = &sf_threshold_table[i];
+        double n = sf_threshold_get(&el->normal, d), a = sf_threshold_get(&el->applied, d);
+        if (strcmp(d->condition, cond) != 0 || n == a)
+            continue;
+        json_t *normal = d->kind == SF_TK_PCT ? json_real(n) : json_integer((json_int_t)n);
+        json_t *relaxed = d->kind == SF_TK_PCT ? json_real(a) : json_integer((json_int_t)a);
+        json_array_append_new(list, json_pack("{s:s, s:o, s:o}", "name", d->name, "normal", normal, "relaxed", relaxed));
+    }
+    return list;
+}
+
 json_t *sf_eligibility_json(const sf_eligibility *el)
 {
     json_t *conditions = json_array(), *functions = json_array();
     for (int i = 0; i < SF_CONDITION_COUNT; i++) {
         const sf_check *c = &el->conditions[i];
-        json_array_append_new(conditions, json_pack("{s:s, s:b, s:b, s:s}", "id", c->id, "passed", c->passed,
-                                                    "relaxed", c->relaxed, "detail", c->detail));
+        json_t *item = json_pack("{s:s, s:b, s:b, s:b, s:s}", "id", c->id, "passed", c->passed, "relaxed", c->relaxed,
+                                 "required", c->required, "detail", c->detail);
+        json_t *relaxed = relaxed_thresholds_json(el, c->id);
+        if (json_array_size(relaxed) > 0)
+            json_object_set_new(item, "relaxed_thresholds", relaxed);
+        else
+            json_decref(relaxed);
+        json_array_append_new(conditions, item);
     }
     for (int i = 0; i < SF_FUNCTION_COUNT; i++) {
         const sf_check *c = &el->functions[i];

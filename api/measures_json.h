@@ -11,9 +11,16 @@
 #include "domain/eligibility.h"
 #include "domain/status.h"
 
-/* Reads `obj` (may be NULL: all defaults) over the 2018 values. */
+/* Reads `obj` (may be NULL: all defaults) over the 2018 values. Members are typed and bounded
+ * by domain/thresholds.h's table; unknown ones are errors ("thresholds.<name>"). */
 void sf_thresholds_read(json_t *obj, sf_thresholds *t, sf_errors *errors);
 json_t *sf_thresholds_json(const sf_thresholds *t);
+
+/* A round's relaxed_thresholds (may be NULL: none): the members present, each marked in
+ * *mask (bit 1u << SF_TH_name); errors under "relaxed_thresholds.<name>". */
+void sf_relaxed_thresholds_read(json_t *obj, sf_thresholds *set, uint32_t *mask, sf_errors *errors);
+/* The thresholds whose bit is set in `mask`, as an object. */
+json_t *sf_thresholds_json_masked(const sf_thresholds *t, uint32_t mask);
 
 /* Checks an Annex 2 report; on success fills `facts` (prior recognitions counted; the
  * caller sets has_active_city_award). `opens_on` bounds established_on. */

@@ -1,8 +1,9 @@
 /*
  * /v1/rounds: the yearly call for applications (Art. 20) — the province's own, and each
- * city's city-level round (Art. 26) — with the rule set it is run under.
+ * city's city-level round (Art. 26) — with the rule set it is run under. The handler parses
+ * the request into sf_round_rules; domain/rounds.c decides who may open it and validates
+ * every rule; persistence stores it with its audit event.
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,17 +15,14 @@
 #include "api/views.h"
 #include "domain/accounts.h"
 #include "domain/calendar.h"
-#include "domain/regions.h"
+#include "domain/rounds.h"
 #include "persistence/rounds.h"
 
-/* relaxed_regions: city codes, as a PostgreSQL array literal (codes are digits only). */
-static void read_regions(json_t *list, char *out, size_t len, sf_errors *e)
+/* relaxed_regions: strings, checked by the domain (city codes). */
+static void read_regions(json_t *list, sf_round_rules *r, sf_errors *e)
 {
-    snprintf(out, len, "{");
-    if (list == NULL || json_is_null(list)) {
-        strncat(out, "}", len - strlen(out) - 1);
+    if (list == NULL || json_is_null(list))
         return;
-    }
     if (!json_is_array(list) || json_array_size(list) > 14) {
         sf_errors_add(e, "relaxed_regions", "must be an array of city codes");
         return;
@@ -32,95 +30,112 @@ static void read_regions(json_t *list, char *out, size_t len, sf_errors *e)
     size_t i;
     json_t *v;
     json_array_foreach(list, i, v) {
-        const char *code = json_string_value(v);
-        if (sf_region_city(code) == NULL) {
+        if (!json_is_string(v))
             sf_errors_add(e, "relaxed_regions", "item %zu is not one of Liaoning's 14 city codes", i);
-            continue;
-        }
+        else
+            r->relaxed_regions[r->nrelaxed_regions++] = json_string_value(v);
+    }
+}
+
+/* The request → the round's rules; shape errors into `e` (the domain checks the rules). */
+static void read_round(json_t *body, sf_round_rules *r, sf_errors *e)
+{
+    static const char *const fields[] = {"year", "level", "title", "opens_on", "closes_on", "relaxed_regions",
+                                         "relaxation_factor", "relaxed_thresholds", "quota_per_recommender",
+                                         "thresholds", "require_prior_recognition", "validity_years",
+                                         "validity_ends", NULL};
+    *r = sf_round_defaults();
+    sf_json_only(body, fields, e);
+    int64_t year = 0, quota = 0, validity_years = r->validity.years;
+    sf_json_int(body, "year", 1, SF_ROUND_MIN_YEAR, SF_ROUND_MAX_YEAR, &year, e);
+    r->year = (int)year;
+    r->level = sf_json_string(body, "level", 1, e);
+    const char *opens = sf_json_string(body, "opens_on", 1, e);
+    const char *closes = sf_json_string(body, "closes_on", 1, e);
+    if (opens && !sf_date_parse(opens, &r->opens_on))
+        sf_errors_add(e, "opens_on", "must be a date YYYY-MM-DD");
+    if (closes && !sf_date_parse(closes, &r->closes_on))
+        sf_errors_add(e, "closes_on", "must be a date YYYY-MM-DD");
+    sf_json_int(body, "quota_per_recommender", 0, 1, SF_ROUND_MAX_QUOTA, &quota, e);
+    r->quota = (int)quota;
+    read_regions(json_object_get(body, "relaxed_regions"), r, e);
+    json_t *f = json_object_get(body, "relaxation_factor");
+    if (f != NULL && !json_is_null(f)) {
+        if (!json_is_number(f))
+            sf_errors_add(e, "relaxation_factor", "must be a number in (0, 1] with at most 3 decimals");
+        else
+            r->relaxation_factor = json_number_value(f);
+    }
+    sf_thresholds_read(json_object_get(body, "thresholds"), &r->thresholds, e);
+    sf_relaxed_thresholds_read(json_object_get(body, "relaxed_thresholds"), &r->relaxed, &r->relaxed_mask, e);
+    json_t *prior = json_object_get(body, "require_prior_recognition");
+    if (prior != NULL && !json_is_null(prior)) {
+        if (!json_is_boolean(prior))
+            sf_errors_add(e, "require_prior_recognition", "must be true or false");
+        else
+            r->require_prior_recognition = json_is_true(prior);
+    }
+    sf_json_int(body, "validity_years", 0, SF_VALIDITY_MIN_YEARS, SF_VALIDITY_MAX_YEARS, &validity_years, e);
+    r->validity.years = (int)validity_years;
+    json_t *ends = json_object_get(body, "validity_ends");
+    if (ends != NULL && !json_is_null(ends) && !sf_validity_ends_parse(json_string_value(ends), &r->validity.ends))
+        sf_errors_add(e, "validity_ends", "must be year_end or anniversary");
+}
+
+/* relaxed_regions as a PostgreSQL array literal (codes are digits only: checked). */
+static void regions_literal(const sf_round_rules *r, char *out, size_t len)
+{
+    snprintf(out, len, "{");
+    for (size_t i = 0; i < r->nrelaxed_regions; i++) {
         if (i > 0)
             strncat(out, ",", len - strlen(out) - 1);
-        strncat(out, code, len - strlen(out) - 1);
+        strncat(out, r->relaxed_regions[i], len - strlen(out) - 1);
     }
     strncat(out, "}", len - strlen(out) - 1);
 }
 
 void sf_post_round(sf_ctx *ctx)
 {
-    static const char *const fields[] = {"year", "level", "title", "opens_on", "closes_on", "relaxed_regions",
-                                         "relaxation_factor", "quota_per_recommender", "thresholds", NULL};
     json_t *body = sf_json_body(ctx);
     if (body == NULL)
         return;
     sf_errors e;
     sf_errors_init(&e);
-    sf_json_only(body, fields, &e);
-    int64_t year = 0, quota = 0;
-    sf_json_int(body, "year", 1, 2018, 9999, &year, &e);
-    const char *level = sf_json_string(body, "level", 1, &e);
+    sf_round_rules r;
+    read_round(body, &r, &e);
     const char *title = sf_json_string(body, "title", 1, &e);
-    const char *opens = sf_json_string(body, "opens_on", 1, &e);
-    const char *closes = sf_json_string(body, "closes_on", 1, &e);
-    sf_json_int(body, "quota_per_recommender", 0, 1, 10000, &quota, &e);
-    sf_day opens_on = 0, closes_on = 0;
-    if (opens && !sf_date_parse(opens, &opens_on))
-        sf_errors_add(&e, "opens_on", "must be a date YYYY-MM-DD");
-    if (closes && !sf_date_parse(closes, &closes_on))
-        sf_errors_add(&e, "closes_on", "must be a date YYYY-MM-DD");
-    if (opens_on && closes_on && closes_on < opens_on)
-        sf_errors_add(&e, "closes_on", "must not be before opens_on");
-    if (opens_on && year) {
-        int y, m, d;
-        sf_day_to_ymd(opens_on, &y, &m, &d);
-        if (y != year)
-            sf_errors_add(&e, "opens_on", "must fall in the round's year %lld", (long long)year);
-    }
     long tl = title ? sf_utf8_length(title) : 1;
     if (tl < 1 || tl > 200)
         sf_errors_add(&e, "title", "must be 1-200 characters");
-    char regions[14 * 8 + 4];
-    read_regions(json_object_get(body, "relaxed_regions"), regions, sizeof regions, &e);
-    char factor[16] = "1.000";
-    json_t *f = json_object_get(body, "relaxation_factor");
-    if (f != NULL && !json_is_null(f)) {
-        double v = json_number_value(f);
-        double permille = v * 1000;
-        if (!json_is_number(f) || !(v > 0 && v <= 1) || fabs(permille - round(permille)) > 1e-6)
-            sf_errors_add(&e, "relaxation_factor", "must be a number in (0, 1] with at most 3 decimals");
-        else
-            snprintf(factor, sizeof factor, "%.3f", round(permille) / 1000);
-    }
-    sf_thresholds t;
-    sf_thresholds_read(json_object_get(body, "thresholds"), &t, &e);
-    sf_thresholds_validate(&t, &e);
-
     const char *region = NULL;
-    if (level != NULL && strcmp(level, "province") == 0) {
-        if (ctx->caller.role != SF_ROLE_PROVINCE) {
-            sf_reply_problem(ctx, 403, "only the province opens province-level rounds (Art. 20)");
-            goto out;
-        }
-        region = SF_PROVINCE_CODE;
-    } else if (level != NULL && strcmp(level, "city") == 0) {
-        if (ctx->caller.role != SF_ROLE_CITY) {
-            sf_reply_problem(ctx, 403, "only a city opens city-level rounds, for itself (Art. 26)");
-            goto out;
-        }
-        region = ctx->caller.region_code;
-    } else if (level != NULL) {
-        sf_errors_add(&e, "level", "must be province or city");
+    sf_status status = sf_round_validate(&r, &ctx->caller, &region, &e);
+    if (status == SF_FORBIDDEN) {
+        sf_reply_problem(ctx, 403, e.detail);
+        goto out;
     }
     if (sf_errors_any(&e)) {
         sf_reply_errors(ctx, 422, "the round is not valid", &e);
         goto out;
     }
-    json_t *tj = sf_thresholds_json(&t);
+    char regions[14 * 8 + 4], factor[16], opens[11], closes[11];
+    regions_literal(&r, regions, sizeof regions);
+    snprintf(factor, sizeof factor, "%.3f", sf_round_factor_permille(r.relaxation_factor) / 1000.0);
+    sf_date_format(r.opens_on, opens);
+    sf_date_format(r.closes_on, closes);
+    json_t *tj = sf_thresholds_json(&r.thresholds);
+    json_t *rj = sf_thresholds_json_masked(&r.relaxed, r.relaxed_mask);
     char *thresholds = sf_json_dumps(tj, JSON_COMPACT);
+    char *relaxed = sf_json_dumps(rj, JSON_COMPACT);
     json_decref(tj);
-    sf_new_round round = {level, region, (int)year, title, opens, closes, regions, factor, (int)quota, thresholds};
+    json_decref(rj);
+    sf_new_round round = {r.level, region, r.year, title, opens, closes, regions, factor, r.quota, thresholds,
+                          relaxed, r.require_prior_recognition, r.validity.years,
+                          sf_validity_ends_name(r.validity.ends)};
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
-    sf_status status = thresholds ? sf_round_create(ctx->app->pool, &actor, &round, &doc, &e) : SF_INTERNAL;
+    status = thresholds && relaxed ? sf_round_create(ctx->app->pool, &actor, &round, &doc, &e) : SF_INTERNAL;
     free(thresholds);
+    free(relaxed);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_CONFLICT ? "the round exists already" : NULL, &e);
         goto out;

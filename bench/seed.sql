@@ -19,7 +19,7 @@ SELECT setseed(0.42);
 BEGIN;
 INSERT INTO rounds (level, region_code, year, title, opens_on, closes_on, thresholds)
 SELECT 'province', '210000', y, y || '年度省级示范平台认定', make_date(y, 1, 5), make_date(y, 12, 31),
-       (SELECT thresholds FROM (VALUES ('{"min_years_operating":2,"min_total_assets_cny":1000000,"min_smes_served":80,"min_satisfaction_pct":80,"min_partner_institutions":3,"min_public_service_share_pct":15,"min_service_staff":10,"min_qualified_staff_pct":70,"info_min_offline_smes":120,"info_min_activities":5,"tech_min_activities":3,"startup_min_events":5,"training_min_trainee_times":1500,"financing_min_activities":8,"financing_min_raised_cny":500000000,"guarantee_min_new_cny":2000000000}'::jsonb)) t(thresholds))
+       (SELECT thresholds FROM (VALUES ('{"min_years_operating":2,"min_total_assets_cny":1000000,"min_smes_served":80,"min_satisfaction_pct":80,"min_sme_growth_pct":0,"min_partner_institutions":3,"min_public_service_share_pct":15,"min_service_staff":10,"min_qualified_staff_pct":70,"info_min_offline_smes":120,"info_min_activities":5,"tech_min_activities":3,"startup_min_events":5,"training_min_trainee_times":1500,"financing_min_activities":8,"financing_min_raised_cny":500000000,"guarantee_min_new_cny":2000000000}'::jsonb)) t(thresholds))
 FROM generate_series(2018, 2026) y
 ON CONFLICT DO NOTHING;
 

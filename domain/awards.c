@@ -5,13 +5,35 @@
 
 #include <string.h>
 
-void sf_award_validity(sf_day awarded_on, sf_day previous_until, int has_previous,
+int sf_validity_ends_parse(const char *text, sf_validity_ends *out)
+{
+    if (text != NULL && strcmp(text, "year_end") == 0)
+        *out = SF_VALIDITY_YEAR_END;
+    else if (text != NULL && strcmp(text, "anniversary") == 0)
+        *out = SF_VALIDITY_ANNIVERSARY;
+    else
+        return 0;
+    return 1;
+}
+
+const char *sf_validity_ends_name(sf_validity_ends ends)
+{
+    return ends == SF_VALIDITY_ANNIVERSARY ? "anniversary" : "year_end";
+}
+
+void sf_award_validity(const sf_validity_rule *rule, sf_day awarded_on, sf_day previous_until, int has_previous,
                        sf_day *valid_from, sf_day *valid_until)
 {
+    static const sf_validity_rule standard = {SF_VALIDITY_DEFAULT_YEARS, SF_VALIDITY_YEAR_END};
+    if (rule == NULL || rule->years < SF_VALIDITY_MIN_YEARS || rule->years > SF_VALIDITY_MAX_YEARS)
+        rule = &standard;
     int y, m, d;
     sf_day_to_ymd(awarded_on, &y, &m, &d);
     *valid_from = has_previous && previous_until >= awarded_on ? previous_until + 1 : awarded_on;
-    *valid_until = sf_day_from_ymd(y + 3, 12, 31);
+    if (rule->ends == SF_VALIDITY_ANNIVERSARY)
+        *valid_until = sf_anniversary(*valid_from, rule->years) - 1;
+    else
+        *valid_until = sf_day_from_ymd(y + rule->years, 12, 31);
 }
 
 sf_status sf_award_may_reapply(int round_year, sf_day active_valid_until)

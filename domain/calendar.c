@@ -39,6 +39,15 @@ int sf_is_leap_year(int y)
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
+sf_day sf_anniversary(sf_day from, int years)
+{
+    int y, m, d;
+    sf_day_to_ymd(from, &y, &m, &d);
+    if (m == 2 && d == 29 && !sf_is_leap_year(y + years))
+        d = 28;
+    return sf_day_from_ymd(y + years, m, d);
+}
+
 static int days_in_month(int y, int m)
 {
     static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};

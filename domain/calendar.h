@@ -33,6 +33,12 @@ int sf_is_leap_year(int year);
 /* The last day of `month` in `year`. */
 sf_day sf_last_day_of_month(int year, int month);
 
+/* The day on which `years` full years since `from` are complete: the same month and day,
+ * or the last day of the month where there is no such day (29 February → 28 February), as
+ * the Civil Code counts periods in years (民法典 第二百零二条). Art. 12(1)'s years of
+ * operation and Art. 23's anniversary validity both count with it. */
+sf_day sf_anniversary(sf_day from, int years);
+
 /* The exceptions to Monday–Friday: sorted, without duplicates, and the years they cover. */
 typedef struct {
     const sf_day *holidays;      /* days off that would be working days */

@@ -19,124 +19,145 @@ int sf_function_is_known(const char *id)
     return 0;
 }
 
-sf_thresholds sf_thresholds_2018(void)
+sf_thresholds sf_thresholds_applied(const sf_thresholds *t, const sf_relaxation *r)
 {
-    return (sf_thresholds){
-        .min_years_operating = 2, .min_total_assets_cny = 1000000, .min_smes_served = 80,
-        .min_satisfaction_pct = 80, .min_partner_institutions = 3, .min_public_service_share_pct = 15,
-        .min_service_staff = 10, .min_qualified_staff_pct = 70, .info_min_offline_smes = 120,
-        .info_min_activities = 5, .tech_min_activities = 3, .startup_min_events = 5,
-        .training_min_trainee_times = 1500, .financing_min_activities = 8,
-        .financing_min_raised_cny = 500000000, .guarantee_min_new_cny = 2000000000LL,
-    };
+    sf_thresholds out = *t;
+    if (r == NULL || !r->applies)
+        return out;
+    for (int i = 0; i < SF_THRESHOLD_COUNT; i++) {
+        const sf_threshold_desc *d = &sf_threshold_table[i];
+        if (!sf_threshold_is_relaxable(d))
+            continue;
+        if (r->set_mask & (1u << i))
+            sf_threshold_set(&out, d, sf_threshold_get(&r->set, d));
+        else if (d->scale && i != SF_TH_min_years_operating && r->factor_permille < 1000)
+            sf_threshold_set(&out, d, (double)((int64_t)sf_threshold_get(t, d) * r->factor_permille / 1000));
+    }
+    return out;
 }
 
-sf_status sf_thresholds_validate(const sf_thresholds *t, sf_errors *e)
+/* Appends "; relaxed region: <name> <applied> (normally <normal>)" for every threshold of
+ * condition `cond` that relaxation changed. */
+static void name_relaxed(const sf_thresholds *normal, const sf_thresholds *applied, const char *cond, sf_check *c)
 {
-#define COUNT(f) if (t->f < 0) sf_errors_add(e, "thresholds." #f, "must not be negative")
-#define PCT(f) if (!(t->f >= 0 && t->f <= 100)) sf_errors_add(e, "thresholds." #f, "must be within 0-100")
-    COUNT(min_years_operating); COUNT(min_total_assets_cny); COUNT(min_smes_served);
-    COUNT(min_partner_institutions); COUNT(min_service_staff); COUNT(info_min_offline_smes);
-    COUNT(info_min_activities); COUNT(tech_min_activities); COUNT(startup_min_events);
-    COUNT(training_min_trainee_times); COUNT(financing_min_activities);
-    COUNT(financing_min_raised_cny); COUNT(guarantee_min_new_cny);
-    PCT(min_satisfaction_pct); PCT(min_public_service_share_pct); PCT(min_qualified_staff_pct);
-#undef COUNT
-#undef PCT
-    return sf_errors_any(e) ? SF_INVALID : SF_OK;
+    const char *sep = strstr(c->detail, "; relaxed region: ") ? ", " : "; relaxed region: ";
+    for (int i = 0; i < SF_THRESHOLD_COUNT; i++) {
+        const sf_threshold_desc *d = &sf_threshold_table[i];
+        double n = sf_threshold_get(normal, d), a = sf_threshold_get(applied, d);
+        if (strcmp(d->condition, cond) != 0 || n == a)
+            continue;
+        size_t len = strlen(c->detail);
+        if (d->kind == SF_TK_PCT)
+            snprintf(c->detail + len, sizeof c->detail - len, "%s%s %g (normally %g)", sep, d->name, a, n);
+        else
+            snprintf(c->detail + len, sizeof c->detail - len, "%s%s %lld (normally %lld)", sep, d->name,
+                     (long long)a, (long long)n);
+        sep = ", ";
+    }
 }
 
-/* A scale threshold under relaxation: value × factor, rounded down (Art. 12, last para.). */
-static int64_t relaxed(int64_t threshold, const sf_relaxation *r)
+/* Art. 12(1): operating ≥ 2 years at the round's opening, total assets ≥ 1,000,000. With
+ * `min_days` > 0 (a relaxation factor on the years), that many days suffice as well. */
+static int pass_12_1(const sf_report_facts *f, const sf_thresholds *t, int64_t min_days, sf_day opens_on)
 {
-    return r->applies ? threshold * r->factor_permille / 1000 : threshold;
+    int full_years = opens_on >= sf_anniversary(f->established_on, (int)t->min_years_operating);
+    int years_ok = full_years || (min_days > 0 && opens_on - f->established_on >= min_days);
+    return years_ok && f->total_assets_cny >= t->min_total_assets_cny;
 }
 
-/* The day on which `years` full years since `from` are complete: the same month and day,
- * or the last day of the month where there is no such day (29 February → 28 February), as
- * the Civil Code counts periods in years (民法典 第二百零三条). */
-static sf_day anniversary(sf_day from, int years)
-{
-    int y, m, d;
-    sf_day_to_ymd(from, &y, &m, &d);
-    if (m == 2 && d == 29 && !sf_is_leap_year(y + years))
-        d = 28;
-    return sf_day_from_ymd(y + years, m, d);
-}
-
-/* Art. 12(1): independent legal person, operating ≥ 2 years, total assets ≥ 1,000,000. */
-static void condition_12_1(const sf_report_facts *f, const sf_thresholds *t, const sf_relaxation *r,
-                           sf_day opens_on, sf_check *c)
+static void condition_12_1(const sf_report_facts *f, const sf_thresholds *t, const sf_thresholds *a,
+                           const sf_relaxation *r, sf_day opens_on, sf_check *c, int *normal_pass)
 {
     char est[11], opens[11];
     sf_date_format(f->established_on, est);
     sf_date_format(opens_on, opens);
-    int full_years = opens_on >= anniversary(f->established_on, t->min_years_operating);
-    int64_t days = opens_on - f->established_on;
-    int64_t min_days = relaxed((int64_t)t->min_years_operating * 365, r);
-    int years_ok = full_years || (r->applies && days >= min_days);
-    int assets_strict = f->total_assets_cny >= t->min_total_assets_cny;
-    int64_t min_assets = relaxed(t->min_total_assets_cny, r);
-    int assets_ok = f->total_assets_cny >= min_assets;
-    c->passed = years_ok && assets_ok;
-    c->relaxed = c->passed && (!full_years || !assets_strict);
+    /* the factor counts the years in days: 0.8 × 2 years = 584 days */
+    int64_t min_days = 0;
+    if (r->applies && !(r->set_mask & (1u << SF_TH_min_years_operating)) && r->factor_permille < 1000)
+        min_days = t->min_years_operating * 365 * r->factor_permille / 1000;
+    *normal_pass = pass_12_1(f, t, 0, opens_on);
+    c->passed = r->applies ? pass_12_1(f, a, min_days, opens_on) : *normal_pass;
     snprintf(c->detail, sizeof c->detail,
-             "established %s, %lld days before the round opens on %s (minimum %d years); "
+             "established %s, %lld days before the round opens on %s (minimum %lld years); "
              "total assets %lld CNY (minimum %lld)",
-             est, (long long)days, opens, t->min_years_operating, (long long)f->total_assets_cny,
-             (long long)min_assets);
-    if (r->applies) {
+             est, (long long)(opens_on - f->established_on), opens, (long long)a->min_years_operating,
+             (long long)f->total_assets_cny, (long long)a->min_total_assets_cny);
+    if (min_days > 0) {
         size_t n = strlen(c->detail);
-        snprintf(c->detail + n, sizeof c->detail - n, "; relaxed region: %lld days suffice",
-                 (long long)min_days);
+        snprintf(c->detail + n, sizeof c->detail - n, "; relaxed region: %lld days suffice (normally %lld years)",
+                 (long long)min_days, (long long)t->min_years_operating);
     }
 }
 
-/* Art. 12(2): ≥ 80 SMEs served a year, satisfaction ≥ 80 %, steady growth over two years. */
-static void condition_12_2(const sf_report_facts *f, const sf_thresholds *t, const sf_relaxation *r, sf_check *c)
+/* Art. 12(2): ≥ 80 SMEs served last year, satisfaction ≥ 80 %, and steady growth (稳步增长):
+ * last year's count greater than the year before's, by at least min_sme_growth_pct —
+ * compared exactly, in hundredths of a percent. */
+static int growing(const sf_report_facts *f, const sf_thresholds *t)
 {
-    int64_t min_smes = relaxed(t->min_smes_served, r);
-    int strict = f->smes_served_last_year >= t->min_smes_served;
-    int served = f->smes_served_last_year >= min_smes;
-    int satisfied = f->satisfaction_pct >= t->min_satisfaction_pct;   /* a ratio: never relaxed */
-    int growing = f->smes_served_last_year >= f->smes_served_prev_year;
-    c->passed = served && satisfied && growing;
-    c->relaxed = c->passed && !strict;
+    int64_t pct = sf_pct_hundredths(t->min_sme_growth_pct);
+    return f->smes_served_last_year > f->smes_served_prev_year &&
+           f->smes_served_last_year * 10000 >= f->smes_served_prev_year * (10000 + pct);
+}
+
+static int pass_12_2(const sf_report_facts *f, const sf_thresholds *t)
+{
+    return f->smes_served_last_year >= t->min_smes_served && f->satisfaction_pct >= t->min_satisfaction_pct &&
+           growing(f, t);
+}
+
+static void condition_12_2(const sf_report_facts *f, const sf_thresholds *t, const sf_thresholds *a,
+                           const sf_relaxation *r, sf_check *c, int *normal_pass)
+{
+    *normal_pass = pass_12_2(f, t);
+    c->passed = r->applies ? pass_12_2(f, a) : *normal_pass;
+    char growth[64];
+    int64_t diff = f->smes_served_last_year - f->smes_served_prev_year;
+    if (f->smes_served_prev_year > 0)
+        snprintf(growth, sizeof growth, "%+lld = %+.2f%%", (long long)diff,
+                 100.0 * (double)diff / (double)f->smes_served_prev_year);
+    else
+        snprintf(growth, sizeof growth, "%+lld", (long long)diff);
     snprintf(c->detail, sizeof c->detail,
-             "served %lld SMEs last year (minimum %lld), %lld the year before (growth required); "
-             "satisfaction %g%% (minimum %g%%)",
-             (long long)f->smes_served_last_year, (long long)min_smes, (long long)f->smes_served_prev_year,
-             f->satisfaction_pct, t->min_satisfaction_pct);
+             "served %lld SMEs last year (minimum %lld) and %lld the year before: growth %s (steady growth "
+             "required: more than the year before, by at least %g%%); satisfaction %g%% (minimum %g%%)",
+             (long long)f->smes_served_last_year, (long long)a->min_smes_served, (long long)f->smes_served_prev_year,
+             growth, a->min_sme_growth_pct, f->satisfaction_pct, a->min_satisfaction_pct);
 }
 
 /* Art. 12(3): fixed premises; brings together ≥ 3 service institutions. */
-static void condition_12_3(const sf_report_facts *f, const sf_thresholds *t, const sf_relaxation *r, sf_check *c)
+static int pass_12_3(const sf_report_facts *f, const sf_thresholds *t)
 {
-    int64_t min_partners = relaxed(t->min_partner_institutions, r);
-    int strict = f->partner_institutions >= t->min_partner_institutions;
-    c->passed = f->has_fixed_premises && f->partner_institutions >= min_partners;
-    c->relaxed = c->passed && !strict;
+    return f->has_fixed_premises && f->partner_institutions >= t->min_partner_institutions;
+}
+
+static void condition_12_3(const sf_report_facts *f, const sf_thresholds *t, const sf_thresholds *a,
+                           const sf_relaxation *r, sf_check *c, int *normal_pass)
+{
+    *normal_pass = pass_12_3(f, t);
+    c->passed = r->applies ? pass_12_3(f, a) : *normal_pass;
     snprintf(c->detail, sizeof c->detail, "fixed premises: %s; %lld partner institutions (minimum %lld)",
-             f->has_fixed_premises ? "yes" : "no", (long long)f->partner_institutions, (long long)min_partners);
+             f->has_fixed_premises ? "yes" : "no", (long long)f->partner_institutions,
+             (long long)a->min_partner_institutions);
 }
 
 /* Art. 12(4): a city-level recognition, or one by a provincial department or association;
- * an active city-level award recorded in shifan counts (Art. 26). */
-static void condition_12_4(const sf_report_facts *f, sf_check *c)
+ * an active city-level award recorded in shifan counts (Art. 26). A rule of the round: a
+ * city's own round does not require it by default (its recognition cannot require itself). */
+static void condition_12_4(const sf_report_facts *f, int required, sf_check *c)
 {
-    c->passed = f->prior_recognitions > 0 || f->has_active_city_award;
-    c->relaxed = 0;
-    snprintf(c->detail, sizeof c->detail, "%d recognition(s) reported; active city-level award in shifan: %s",
-             f->prior_recognitions, f->has_active_city_award ? "yes" : "no");
+    c->required = required;
+    c->passed = !required || f->prior_recognitions > 0 || f->has_active_city_award;
+    snprintf(c->detail, sizeof c->detail, "%s%d recognition(s) reported; active city-level award in shifan: %s",
+             required ? "" : "not required in this round (Art. 26); ", f->prior_recognitions,
+             f->has_active_city_award ? "yes" : "no");
 }
 
 /* Art. 12(5): management and fee rules, a development plan, ≥ 15 % public-interest or
- * low-fee services. */
+ * low-fee services. Never relaxed. */
 static void condition_12_5(const sf_report_facts *f, const sf_thresholds *t, sf_check *c)
 {
     c->passed = f->has_management_rules && f->has_development_plan &&
                 f->public_service_share_pct >= t->min_public_service_share_pct;
-    c->relaxed = 0;
     snprintf(c->detail, sizeof c->detail,
              "management rules: %s; development plan: %s; public-interest share %g%% (minimum %g%%)",
              f->has_management_rules ? "yes" : "no", f->has_development_plan ? "yes" : "no",
@@ -144,20 +165,23 @@ static void condition_12_5(const sf_report_facts *f, const sf_thresholds *t, sf_
 }
 
 /* Art. 12(6): ≥ 10 staff serving SMEs, ≥ 70 % of them with a college degree or an
- * intermediate title. The share is a ratio and is not relaxed. */
-static void condition_12_6(const sf_report_facts *f, const sf_thresholds *t, const sf_relaxation *r, sf_check *c)
+ * intermediate title (compared exactly: qualified × 100 ≥ pct × staff). */
+static int pass_12_6(const sf_report_facts *f, const sf_thresholds *t)
 {
-    int64_t min_staff = relaxed(t->min_service_staff, r);
-    int strict = f->service_staff >= t->min_service_staff;
-    double share = f->service_staff > 0 ? 100.0 * (double)f->qualified_staff / (double)f->service_staff : 0;
-    /* compare exactly: qualified × 100 ≥ pct × staff */
     int qualified = f->service_staff > 0 && f->qualified_staff <= f->service_staff &&
-                    (double)f->qualified_staff * 100.0 >= t->min_qualified_staff_pct * (double)f->service_staff;
-    c->passed = f->service_staff >= min_staff && qualified;
-    c->relaxed = c->passed && !strict;
+                    f->qualified_staff * 10000 >= sf_pct_hundredths(t->min_qualified_staff_pct) * f->service_staff;
+    return f->service_staff >= t->min_service_staff && qualified;
+}
+
+static void condition_12_6(const sf_report_facts *f, const sf_thresholds *t, const sf_thresholds *a,
+                           const sf_relaxation *r, sf_check *c, int *normal_pass)
+{
+    *normal_pass = pass_12_6(f, t);
+    c->passed = r->applies ? pass_12_6(f, a) : *normal_pass;
+    double share = f->service_staff > 0 ? 100.0 * (double)f->qualified_staff / (double)f->service_staff : 0;
     snprintf(c->detail, sizeof c->detail, "%lld service staff (minimum %lld), %lld qualified = %.1f%% (minimum %g%%)",
-             (long long)f->service_staff, (long long)min_staff, (long long)f->qualified_staff, share,
-             t->min_qualified_staff_pct);
+             (long long)f->service_staff, (long long)a->min_service_staff, (long long)f->qualified_staff, share,
+             a->min_qualified_staff_pct);
 }
 
 static void function_checks(const sf_report_facts *f, const sf_thresholds *t, sf_check out[SF_FUNCTION_COUNT])
@@ -167,33 +191,36 @@ static void function_checks(const sf_report_facts *f, const sf_thresholds *t, sf
                     i->offline_smes_served_per_year >= t->info_min_offline_smes &&
                     i->activities_per_year >= t->info_min_activities;
     snprintf(out[0].detail, SF_DETAIL_LEN,
-             "%s; online system and online/offline linkage required; %lld enterprises served offline (minimum %d); "
-             "%lld activities (minimum %d)",
+             "%s; online system and online/offline linkage required; %lld enterprises served offline (minimum %lld); "
+             "%lld activities (minimum %lld)",
              i->present ? "reported" : "not reported", (long long)i->offline_smes_served_per_year,
-             t->info_min_offline_smes, (long long)i->activities_per_year, t->info_min_activities);
+             (long long)t->info_min_offline_smes, (long long)i->activities_per_year,
+             (long long)t->info_min_activities);
 
     const sf_fn_technology *te = &f->technology;
     out[1].passed = te->present && te->has_expert_pool && te->has_project_pool &&
                     te->activities_per_year >= t->tech_min_activities;
     snprintf(out[1].detail, SF_DETAIL_LEN,
-             "%s; expert pool and project pool required; %lld activities (minimum %d)",
-             te->present ? "reported" : "not reported", (long long)te->activities_per_year, t->tech_min_activities);
+             "%s; expert pool and project pool required; %lld activities (minimum %lld)",
+             te->present ? "reported" : "not reported", (long long)te->activities_per_year,
+             (long long)t->tech_min_activities);
 
     const sf_fn_entrepreneurship *en = &f->entrepreneurship;
     out[2].passed = en->present && en->has_project_pool && en->has_startup_guide && en->has_hotline &&
                     en->offers_agency_services && en->events_per_year >= t->startup_min_events;
     snprintf(out[2].detail, SF_DETAIL_LEN,
-             "%s; project pool, start-up guide, hotline and agency services required; %lld events (minimum %d)",
-             en->present ? "reported" : "not reported", (long long)en->events_per_year, t->startup_min_events);
+             "%s; project pool, start-up guide, hotline and agency services required; %lld events (minimum %lld)",
+             en->present ? "reported" : "not reported", (long long)en->events_per_year,
+             (long long)t->startup_min_events);
 
     const sf_fn_training *tr = &f->training;
     out[3].passed = tr->present && tr->has_qualification && tr->online_and_offline &&
                     tr->has_evaluation_mechanism && tr->trainee_times_per_year >= t->training_min_trainee_times;
     snprintf(out[3].detail, SF_DETAIL_LEN,
              "%s; qualification, online and offline training and an evaluation mechanism required; "
-             "%lld trainee-times (minimum %d)",
+             "%lld trainee-times (minimum %lld)",
              tr->present ? "reported" : "not reported", (long long)tr->trainee_times_per_year,
-             t->training_min_trainee_times);
+             (long long)t->training_min_trainee_times);
 
     /* Art. 13(5): a service body (≥ 8 activities and ≥ 500 million raised) or a guarantee
      * institution (≥ 2 billion of new guarantees) */
@@ -203,36 +230,51 @@ static void function_checks(const sf_report_facts *f, const sf_thresholds *t, sf
     int guarantee_route = fi->is_guarantee_institution && fi->new_guarantees_cny >= t->guarantee_min_new_cny;
     out[4].passed = fi->present && (service_route || guarantee_route);
     snprintf(out[4].detail, SF_DETAIL_LEN,
-             "%s; %lld activities (minimum %d) and %lld CNY raised (minimum %lld), or a guarantee institution "
+             "%s; %lld activities (minimum %lld) and %lld CNY raised (minimum %lld), or a guarantee institution "
              "with %lld CNY of new guarantees (minimum %lld)",
              fi->present ? "reported" : "not reported", (long long)fi->activities_per_year,
-             t->financing_min_activities, (long long)fi->financing_raised_cny,
+             (long long)t->financing_min_activities, (long long)fi->financing_raised_cny,
              (long long)t->financing_min_raised_cny, (long long)fi->new_guarantees_cny,
              (long long)t->guarantee_min_new_cny);
     for (int k = 0; k < SF_FUNCTION_COUNT; k++) {
         out[k].id = sf_function_ids[k];
         out[k].relaxed = 0;   /* Art. 12's relaxation does not reach Art. 13 */
+        out[k].required = 1;
     }
 }
 
 void sf_eligibility_evaluate(const sf_report_facts *facts, const sf_thresholds *t,
-                             const sf_relaxation *relax, sf_day opens_on, sf_eligibility *out)
+                             const sf_relaxation *relax, int require_prior_recognition, sf_day opens_on,
+                             sf_eligibility *out)
 {
     static const char *const ids[SF_CONDITION_COUNT] = {"12.1", "12.2", "12.3", "12.4", "12.5", "12.6"};
-    sf_relaxation none = {0, 1000};
-    /* a factor of 1 lowers nothing: the region is then judged as any other */
-    if (relax == NULL || relax->factor_permille >= 1000)
+    static const sf_relaxation none = {0, 1000, {0}, 0};
+    /* a factor of 1 and nothing set outright lowers nothing: the region is judged as any other */
+    if (relax == NULL || !relax->applies || (relax->factor_permille >= 1000 && relax->set_mask == 0))
         relax = &none;
-    condition_12_1(facts, t, relax, opens_on, &out->conditions[0]);
-    condition_12_2(facts, t, relax, &out->conditions[1]);
-    condition_12_3(facts, t, relax, &out->conditions[2]);
-    condition_12_4(facts, &out->conditions[3]);
+    out->normal = *t;
+    out->applied = sf_thresholds_applied(t, relax);
+    const sf_thresholds *a = &out->applied;
+    int normal[SF_CONDITION_COUNT] = {0};
+    condition_12_1(facts, t, a, relax, opens_on, &out->conditions[0], &normal[0]);
+    condition_12_2(facts, t, a, relax, &out->conditions[1], &normal[1]);
+    condition_12_3(facts, t, a, relax, &out->conditions[2], &normal[2]);
+    condition_12_4(facts, require_prior_recognition, &out->conditions[3]);
+    normal[3] = out->conditions[3].passed;
     condition_12_5(facts, t, &out->conditions[4]);
-    condition_12_6(facts, t, relax, &out->conditions[5]);
+    normal[4] = out->conditions[4].passed;
+    condition_12_6(facts, t, a, relax, &out->conditions[5], &normal[5]);
     int all = 1;
     for (int i = 0; i < SF_CONDITION_COUNT; i++) {
-        out->conditions[i].id = ids[i];
-        all = all && out->conditions[i].passed;
+        sf_check *c = &out->conditions[i];
+        c->id = ids[i];
+        if (i != 3)
+            c->required = 1;
+        /* passed only thanks to relaxation: it says so and names both thresholds */
+        c->relaxed = c->passed && !normal[i];
+        if (relax->applies)
+            name_relaxed(t, a, ids[i], c);
+        all = all && c->passed;
     }
     function_checks(facts, t, out->functions);
     int any = 0;

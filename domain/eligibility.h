@@ -11,41 +11,24 @@
 
 #include "domain/calendar.h"
 #include "domain/status.h"
+#include "domain/thresholds.h"
 
-/* The thresholds of a round (DESIGN.md, "Rules are data"); sf_thresholds_2018 gives the
- * measures' own values. */
-typedef struct {
-    int min_years_operating;            /* 12(1): 2 */
-    int64_t min_total_assets_cny;       /* 12(1): 1,000,000 */
-    int min_smes_served;                /* 12(2): 80 a year */
-    double min_satisfaction_pct;        /* 12(2): 80 */
-    int min_partner_institutions;       /* 12(3): 3 */
-    double min_public_service_share_pct;/* 12(5): 15 */
-    int min_service_staff;              /* 12(6): 10 */
-    double min_qualified_staff_pct;     /* 12(6): 70 */
-    int info_min_offline_smes;          /* 13(1): 120 */
-    int info_min_activities;            /* 13(1): 5 */
-    int tech_min_activities;            /* 13(2): 3 */
-    int startup_min_events;             /* 13(3): 5 */
-    int training_min_trainee_times;     /* 13(4): 1,500 */
-    int financing_min_activities;       /* 13(5): 8 */
-    int64_t financing_min_raised_cny;   /* 13(5): 500,000,000 */
-    int64_t guarantee_min_new_cny;      /* 13(5): 2,000,000,000 */
-} sf_thresholds;
-
-sf_thresholds sf_thresholds_2018(void);
-
-/* Checks a round's thresholds: counts and amounts ≥ 0, percentages within 0–100. Field
- * errors under "thresholds.<name>". */
-sf_status sf_thresholds_validate(const sf_thresholds *t, sf_errors *errors);
-
-/* Art. 12, last paragraph: the scale thresholds of 12(1), 12(2), 12(3) and 12(6) multiplied
- * by a factor in (0, 1] for the regions a round names, counts rounded down. The factor is
- * held in thousandths (800 = 0.8) so that 0.8 × 80 is exactly 64. */
+/* Art. 12, last paragraph, for the regions a round names: the scale thresholds of 12(1),
+ * 12(2), 12(3) and 12(6) multiplied by a factor in (0, 1], counts rounded down, and any
+ * threshold of those four conditions set outright (the round's relaxed_thresholds), which
+ * wins over the factor. The factor is held in thousandths (800 = 0.8) so that 0.8 × 80 is
+ * exactly 64. */
 typedef struct {
     int applies;                 /* the platform's region is one the round relaxes */
     int factor_permille;         /* 1..1000 */
+    sf_thresholds set;           /* the thresholds set outright … */
+    uint32_t set_mask;           /* … those whose bit (1u << SF_TH_name) is set */
 } sf_relaxation;
+
+/* The thresholds a platform is judged by: the round's, or in a relaxed region the relaxed
+ * ones (relaxed_thresholds first, else the factor on scale thresholds). Years of operation
+ * under the factor are counted in days by 12.1 and stay as they are here. */
+sf_thresholds sf_thresholds_applied(const sf_thresholds *t, const sf_relaxation *relax);
 
 typedef struct {
     int present;
@@ -94,12 +77,13 @@ typedef struct {
     sf_fn_financing financing;
 } sf_report_facts;
 
-#define SF_DETAIL_LEN 320
+#define SF_DETAIL_LEN 512
 
 typedef struct {
     const char *id;          /* "12.1" … "12.6", or a function id */
     int passed;
     int relaxed;             /* passed only thanks to relaxation */
+    int required;            /* 0: the round does not ask for it (12.4, Art. 26); passed */
     char detail[SF_DETAIL_LEN];
 } sf_check;
 
@@ -110,11 +94,15 @@ typedef struct {
     int eligible;            /* all conditions and at least one function */
     sf_check conditions[SF_CONDITION_COUNT];
     sf_check functions[SF_FUNCTION_COUNT];
+    sf_thresholds normal;    /* the round's thresholds */
+    sf_thresholds applied;   /* those the platform was judged by (differ only when relaxed) */
 } sf_eligibility;
 
-/* Evaluates the report as of `opens_on`, the round's opening date. */
+/* Evaluates the report as of `opens_on`, the round's opening date. With
+ * `require_prior_recognition` 0 (a rule of the round, Art. 26), 12.4 passes as not required. */
 void sf_eligibility_evaluate(const sf_report_facts *facts, const sf_thresholds *t,
-                             const sf_relaxation *relax, sf_day opens_on, sf_eligibility *out);
+                             const sf_relaxation *relax, int require_prior_recognition, sf_day opens_on,
+                             sf_eligibility *out);
 
 /* The function ids of Art. 13, in order. */
 extern const char *const sf_function_ids[SF_FUNCTION_COUNT];

@@ -9,14 +9,15 @@
 #include "domain/accounts.h"
 
 const sf_material_kind sf_material_kinds[] = {
-    {"application_report", 1, "Art. 17(1), Annex 2"},
-    {"business_license", 1, "Art. 17(2)"},
-    {"audit_report", 1, "Art. 17(3)"},
-    {"premises_proof", 1, "Art. 17(4)"},
-    {"service_evidence", 1, "Art. 17(5)"},
-    {"prior_recognition", 1, "Art. 17(6)"},
-    {"qualifications", 0, "Art. 17(7), where applicable"},
-    {"authenticity_declaration", 1, "Art. 17(8)"},
+    {"application_report", SF_MATERIAL_REQUIRED, "Art. 17(1), Annex 2"},
+    {"business_license", SF_MATERIAL_REQUIRED, "Art. 17(2)"},
+    {"audit_report", SF_MATERIAL_REQUIRED, "Art. 17(3)"},
+    {"premises_proof", SF_MATERIAL_REQUIRED, "Art. 17(4)"},
+    {"service_evidence", SF_MATERIAL_REQUIRED, "Art. 17(5)"},
+    {"prior_recognition", SF_MATERIAL_IF_PRIOR_RECOGNITION, "Art. 17(6), where the round requires it (12.4)"},
+    {"qualifications", SF_MATERIAL_OPTIONAL, "Art. 17(7), where applicable"},
+    {"authenticity_declaration", SF_MATERIAL_REQUIRED, "Art. 17(8)"},
+    {"other", SF_MATERIAL_OPTIONAL, "Art. 17(8), other materials: any number"},
 };
 const size_t sf_material_kind_count = sizeof sf_material_kinds / sizeof sf_material_kinds[0];
 
@@ -83,11 +84,15 @@ static int listed(const char *present, const char *kind)
     return 0;
 }
 
-size_t sf_materials_missing(const char *present, const char **missing, size_t n)
+size_t sf_materials_missing(const char *present, int require_prior_recognition, const char **missing, size_t n)
 {
     size_t count = 0;
-    for (size_t i = 0; i < sf_material_kind_count; i++)
-        if (sf_material_kinds[i].required && !listed(present, sf_material_kinds[i].kind) && count < n)
-            missing[count++] = sf_material_kinds[i].kind;
+    for (size_t i = 0; i < sf_material_kind_count; i++) {
+        const sf_material_kind *k = &sf_material_kinds[i];
+        int needed = k->required == SF_MATERIAL_REQUIRED ||
+                     (k->required == SF_MATERIAL_IF_PRIOR_RECOGNITION && require_prior_recognition);
+        if (needed && !listed(present, k->kind) && count < n)
+            missing[count++] = k->kind;
+    }
     return count;
 }

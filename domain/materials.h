@@ -8,9 +8,16 @@
 
 #include <stddef.h>
 
+/* When a kind is needed before recommending. */
+typedef enum {
+    SF_MATERIAL_OPTIONAL = 0,
+    SF_MATERIAL_REQUIRED,
+    SF_MATERIAL_IF_PRIOR_RECOGNITION   /* only where the round requires prior recognition (12.4) */
+} sf_material_need;
+
 typedef struct {
     const char *kind;
-    int required;   /* needed before recommending */
+    sf_material_need required;
     const char *article;
 } sf_material_kind;
 
@@ -31,7 +38,8 @@ const char *sf_material_sniff(const unsigned char *data, size_t len, const char 
 int sf_material_filename_is_valid(const char *filename);
 
 /* Writes into `missing` (capacity n) the required kinds absent from `present` (a
- * comma-separated list); returns how many. */
-size_t sf_materials_missing(const char *present, const char **missing, size_t n);
+ * comma-separated list); returns how many. `prior_recognition` is required only when the
+ * round requires prior recognition (Art. 17(6), 26). */
+size_t sf_materials_missing(const char *present, int require_prior_recognition, const char **missing, size_t n);
 
 #endif

@@ -7,7 +7,6 @@
 
 #include <string.h>
 
-#include "domain/awards.h"
 #include "domain/materials.h"
 
 #define MAX_MISSING 16
@@ -15,8 +14,10 @@
 size_t sf_app_evaluate(const sf_app_snapshot *s, sf_eligibility *verdict, const char **missing, size_t cap)
 {
     if (s->has_report)
-        sf_eligibility_evaluate(&s->facts, &s->thresholds, &s->relaxation, s->opens_on, verdict);
-    return sf_materials_missing(s->material_kinds ? s->material_kinds : "", missing, cap);
+        sf_eligibility_evaluate(&s->facts, &s->thresholds, &s->relaxation, s->require_prior_recognition, s->opens_on,
+                                verdict);
+    return sf_materials_missing(s->material_kinds ? s->material_kinds : "", s->require_prior_recognition, missing,
+                                cap);
 }
 
 /* The lifecycle step, or a conflict naming the current state. */
@@ -205,6 +206,7 @@ sf_status sf_decide_award(const sf_app_snapshot *s, const sf_caller *c, sf_day t
     }
     d->action = "application.awarded";
     d->create_award = 1;
-    sf_award_validity(today, s->active_award_until, s->has_active_award, &d->award_from, &d->award_until);
+    sf_award_validity(&s->validity, today, s->active_award_until, s->has_active_award, &d->award_from,
+                      &d->award_until);
     return SF_OK;
 }

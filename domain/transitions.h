@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 
+#include "domain/awards.h"
 #include "domain/calendar.h"
 #include "domain/eligibility.h"
 #include "domain/lifecycle.h"
@@ -51,6 +52,9 @@ typedef struct {
     sf_day notice_end;              /* 0 when not publicized */
     int has_active_award;           /* the platform's current title, for renewals */
     sf_day active_award_until;
+    /* the round's rules (sql/015): 12.4 required or not (Art. 26), Art. 23 validity */
+    int require_prior_recognition;
+    sf_validity_rule validity;
 } sf_app_snapshot;
 
 /* What a decision asks persistence to apply. */

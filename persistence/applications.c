@@ -32,7 +32,8 @@
     "    JOIN publicity_notices n ON n.id = i.notice_id WHERE i.application_id = a.id),"               \
     " (SELECT " DAYS("w.valid_until") " FROM awards w WHERE w.platform_id = p.id AND w.level = r.level" \
     "    AND w.status IN ('active', 'revocation_pending') AND w.valid_until >= current_date"           \
-    "    AND w.application_id <> a.id ORDER BY w.valid_until DESC LIMIT 1)"                            \
+    "    AND w.application_id <> a.id ORDER BY w.valid_until DESC LIMIT 1),"                           \
+    " r.require_prior_recognition, r.relaxed_thresholds::text, r.validity_years, r.validity_ends"      \
     " FROM applications a JOIN platforms p ON p.id = a.platform_id JOIN rounds r ON r.id = a.round_id" \
     " WHERE a.id = $1"
 
@@ -147,8 +148,13 @@ static sf_app_record *read_snapshot(const PGresult *res)
     s->notice_end = PQgetisnull(res, 0, 23) ? 0 : (sf_day)sf_db_get_int(res, 0, 23);
     s->has_active_award = !PQgetisnull(res, 0, 24);
     s->active_award_until = (sf_day)sf_db_get_int(res, 0, 24);
-    if (r->material_kinds == NULL || (r->report_json == NULL && !PQgetisnull(res, 0, 18)) ||
-        (r->thresholds_json == NULL && !PQgetisnull(res, 0, 17))) {
+    s->require_prior_recognition = sf_db_get_bool(res, 0, 25);
+    r->relaxed_thresholds_json = dup_or_null(res, 26);
+    s->validity.years = (int)sf_db_get_int(res, 0, 27);
+    if (!sf_validity_ends_parse(PQgetvalue(res, 0, 28), &s->validity.ends))
+        s->validity.ends = SF_VALIDITY_YEAR_END;
+    if (r->material_kinds == NULL || (r->relaxed_thresholds_json == NULL && !PQgetisnull(res, 0, 26)) ||
+        (r->report_json == NULL && !PQgetisnull(res, 0, 18)) || (r->thresholds_json == NULL && !PQgetisnull(res, 0, 17))) {
         sf_app_record_free(r);
         return NULL;
     }
@@ -162,6 +168,7 @@ void sf_app_record_free(sf_app_record *r)
     free(r->thresholds_json);
     free(r->report_json);
     free(r->material_kinds);
+    free(r->relaxed_thresholds_json);
     free(r);
 }
 

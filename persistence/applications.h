@@ -27,6 +27,7 @@ typedef struct {
     char *report_json;              /* NULL if not filled */
     char *thresholds_json;          /* NULL: the 2018 measures' values */
     char *material_kinds;           /* comma-separated kinds present ("" for none) */
+    char *relaxed_thresholds_json;  /* the round's thresholds set outright for relaxed regions, or NULL */
 } sf_app_record;
 
 /* Asks domain/transitions.h for the decision on `rec` (after completing its snapshot's facts

@@ -21,6 +21,10 @@ typedef struct {
     const char *relaxation_factor; /* decimal text */
     int quota;                     /* 0: none */
     const char *thresholds_json;
+    const char *relaxed_thresholds_json;  /* an object, possibly empty */
+    int require_prior_recognition; /* -1: the level's default (sql/015: Art. 26) */
+    int validity_years;
+    const char *validity_ends;     /* "year_end" | "anniversary" */
 } sf_new_round;
 
 /* Inserts the round with its audit event. A second round of the same level, region and year

@@ -2,6 +2,8 @@
  * Unit tests of domain/: pure rules, checked at their boundaries.
  */
 #include <check.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +19,7 @@
 #include "domain/permissions.h"
 #include "domain/platforms.h"
 #include "domain/regions.h"
+#include "domain/rounds.h"
 #include "domain/status.h"
 #include "domain/supervision.h"
 #include "domain/transitions.h"
@@ -469,9 +472,9 @@ static sf_report_facts passing_facts(void)
 static sf_eligibility evaluate(const sf_report_facts *f, int relaxed_permille, const char *opens)
 {
     sf_thresholds t = sf_thresholds_2018();
-    sf_relaxation r = {relaxed_permille > 0, relaxed_permille > 0 ? relaxed_permille : 1000};
+    sf_relaxation r = {relaxed_permille > 0, relaxed_permille > 0 ? relaxed_permille : 1000, {0}, 0};
     sf_eligibility e;
-    sf_eligibility_evaluate(f, &t, &r, D(opens ? opens : "2026-03-01"), &e);
+    sf_eligibility_evaluate(f, &t, &r, 1, D(opens ? opens : "2026-03-01"), &e);
     return e;
 }
 
@@ -515,8 +518,8 @@ START_TEST(condition_12_2_at_its_bounds)
 {
     sf_report_facts f = passing_facts();
     f.smes_served_last_year = 80;
-    f.smes_served_prev_year = 80;
-    ck_assert(COND(evaluate(&f, 0, NULL), 1).passed);            /* 80, and flat counts as steady */
+    f.smes_served_prev_year = 79;
+    ck_assert(COND(evaluate(&f, 0, NULL), 1).passed);            /* 80, and growing */
     f.smes_served_last_year = 79;
     f.smes_served_prev_year = 70;
     ck_assert(!COND(evaluate(&f, 0, NULL), 1).passed);
@@ -665,14 +668,14 @@ START_TEST(a_round_with_its_own_thresholds)
     sf_report_facts f = passing_facts();
     f.smes_served_last_year = 99;
     f.smes_served_prev_year = 90;
-    sf_relaxation none = {0, 1000};
+    sf_relaxation none = {0, 1000, {0}, 0};
     sf_eligibility e;
-    sf_eligibility_evaluate(&f, &t, &none, D("2026-03-01"), &e);
+    sf_eligibility_evaluate(&f, &t, &none, 1, D("2026-03-01"), &e);
     ck_assert(!e.conditions[1].passed);
     ck_assert_ptr_nonnull(strstr(e.conditions[1].detail, "minimum 100"));
     f.smes_served_last_year = 100;
     f.satisfaction_pct = 85;
-    sf_eligibility_evaluate(&f, &t, &none, D("2026-03-01"), &e);
+    sf_eligibility_evaluate(&f, &t, &none, 1, D("2026-03-01"), &e);
     ck_assert(e.conditions[1].passed);
     sf_errors errors;
     sf_errors_init(&errors);
@@ -681,6 +684,360 @@ START_TEST(a_round_with_its_own_thresholds)
     t.min_service_staff = -1;
     ck_assert_int_eq(sf_thresholds_validate(&t, &errors), SF_INVALID);
     ck_assert_uint_eq(errors.count, 2);
+}
+END_TEST
+
+/* ---- the round's rule set (issue 12) ---- */
+
+static int has_field_error(const sf_errors *e, const char *field)
+{
+    for (size_t i = 0; i < e->count; i++)
+        if (strcmp(e->items[i].field, field) == 0)
+            return 1;
+    return 0;
+}
+
+START_TEST(the_thresholds_are_one_table)
+{
+    ck_assert_int_eq(SF_THRESHOLD_COUNT, 17);
+    sf_thresholds t = sf_thresholds_2018();
+    ck_assert_int_eq(t.min_years_operating, 2);
+    ck_assert_int_eq(t.min_smes_served, 80);
+    ck_assert(t.min_satisfaction_pct == 80);
+    ck_assert(t.min_sme_growth_pct == 0);                      /* any increase */
+    ck_assert_int_eq(t.guarantee_min_new_cny, 2000000000LL);
+    const sf_threshold_desc *g = sf_threshold_find("min_sme_growth_pct");
+    ck_assert_ptr_nonnull(g);
+    ck_assert_str_eq(g->condition, "12.2");
+    ck_assert_int_eq(g->kind, SF_TK_PCT);
+    ck_assert_ptr_null(sf_threshold_find("min_nothing"));
+    /* what may be relaxed follows from the condition each belongs to */
+    int relaxable = 0;
+    for (int i = 0; i < SF_THRESHOLD_COUNT; i++) {
+        const sf_threshold_desc *d = &sf_threshold_table[i];
+        ck_assert_ptr_eq(sf_threshold_find(d->name), d);
+        relaxable += sf_threshold_is_relaxable(d);
+    }
+    ck_assert_int_eq(relaxable, 8);
+    /* the table and the struct are the same thing */
+    ck_assert(sf_threshold_get(&t, sf_threshold_find("min_smes_served")) == 80);
+    ck_assert_int_eq(sf_threshold_find("financing_min_raised_cny")->offset, offsetof(sf_thresholds, financing_min_raised_cny));
+    sf_threshold_set(&t, sf_threshold_find("min_qualified_staff_pct"), 62.5);
+    ck_assert(t.min_qualified_staff_pct == 62.5);
+    ck_assert(sf_threshold_is_relaxable(sf_threshold_find("min_qualified_staff_pct")));
+    ck_assert(!sf_threshold_is_relaxable(sf_threshold_find("min_public_service_share_pct")));   /* 12.5 */
+    ck_assert(!sf_threshold_is_relaxable(sf_threshold_find("tech_min_activities")));             /* Art. 13 */
+    /* percentages: 0–100 with at most 2 decimals, so that hundredths compare exactly */
+    sf_errors e;
+    sf_errors_init(&e);
+    t.min_sme_growth_pct = 5.55;
+    ck_assert_int_eq(sf_thresholds_validate(&t, &e), SF_OK);
+    t.min_sme_growth_pct = 5.555;
+    t.min_years_operating = 101;
+    ck_assert_int_eq(sf_thresholds_validate(&t, &e), SF_INVALID);
+    ck_assert(has_field_error(&e, "thresholds.min_sme_growth_pct"));
+    ck_assert(has_field_error(&e, "thresholds.min_years_operating"));
+    ck_assert_uint_eq(e.count, 2);
+}
+END_TEST
+
+static sf_check growth_check(int64_t prev, int64_t last, double pct)
+{
+    sf_thresholds t = sf_thresholds_2018();
+    t.min_sme_growth_pct = pct;
+    sf_report_facts f = passing_facts();
+    f.smes_served_prev_year = prev;
+    f.smes_served_last_year = last;
+    sf_eligibility e;
+    sf_eligibility_evaluate(&f, &t, NULL, 1, D("2026-03-01"), &e);
+    return e.conditions[1];
+}
+
+START_TEST(steady_growth_of_12_2_at_its_bounds)
+{
+    ck_assert(!growth_check(120, 120, 0).passed);               /* flat is not growth */
+    ck_assert(growth_check(120, 121, 0).passed);
+    ck_assert(!growth_check(121, 120, 0).passed);
+    sf_check c = growth_check(120, 120, 0);
+    ck_assert_msg(strstr(c.detail, "served 120 SMEs last year") && strstr(c.detail, "120 the year before") &&
+                  strstr(c.detail, "growth +0"), "%s", c.detail);
+    c = growth_check(120, 121, 0);
+    ck_assert_msg(strstr(c.detail, "growth +1 = +0.83%"), "%s", c.detail);
+    /* a round asking for 5 %: 126 is exactly 5 % more than 120, 125 is not */
+    ck_assert(growth_check(120, 126, 5).passed);
+    ck_assert(!growth_check(120, 125, 5).passed);
+    ck_assert_ptr_nonnull(strstr(growth_check(120, 125, 5).detail, "at least 5%"));
+    /* 5.5 %: exactly, in hundredths — 211 is 5.5 % more than 200, 210 is 5 % */
+    ck_assert(growth_check(200, 211, 5.5).passed);
+    ck_assert(!growth_check(200, 210, 5.5).passed);
+    /* from nothing, any increase is growth */
+    ck_assert(growth_check(0, 80, 5).passed);
+}
+END_TEST
+
+START_TEST(condition_12_4_is_a_rule_of_the_round)
+{
+    sf_thresholds t = sf_thresholds_2018();
+    sf_report_facts f = passing_facts();
+    f.prior_recognitions = 0;
+    sf_eligibility e;
+    /* a province round requires it */
+    sf_eligibility_evaluate(&f, &t, NULL, 1, D("2026-03-01"), &e);
+    ck_assert(!e.conditions[3].passed && e.conditions[3].required && !e.eligible);
+    /* a city's own round does not (Art. 26): passed, marked not required, and said so */
+    sf_eligibility_evaluate(&f, &t, NULL, 0, D("2026-03-01"), &e);
+    ck_assert(e.conditions[3].passed && !e.conditions[3].required && e.eligible);
+    ck_assert_ptr_nonnull(strstr(e.conditions[3].detail, "not required in this round"));
+    ck_assert(e.conditions[0].required && e.conditions[5].required);
+    f.prior_recognitions = 1;
+    sf_eligibility_evaluate(&f, &t, NULL, 1, D("2026-03-01"), &e);
+    ck_assert(e.conditions[3].passed && e.conditions[3].required);
+    ck_assert_ptr_null(strstr(e.conditions[3].detail, "not required"));
+}
+END_TEST
+
+START_TEST(relaxed_thresholds_are_set_outright_for_relaxed_regions)
+{
+    sf_thresholds t = sf_thresholds_2018();
+    sf_relaxation r = {1, 1000, {0}, 0};
+    r.set.min_satisfaction_pct = 75;
+    r.set_mask = 1u << SF_TH_min_satisfaction_pct;
+    sf_relaxation elsewhere = r;
+    elsewhere.applies = 0;
+    sf_report_facts f = passing_facts();
+    sf_eligibility e;
+    f.satisfaction_pct = 75;
+    sf_eligibility_evaluate(&f, &t, &r, 1, D("2026-03-01"), &e);
+    ck_assert(e.conditions[1].passed && e.conditions[1].relaxed);
+    ck_assert_msg(strstr(e.conditions[1].detail, "minimum 75%") &&
+                  strstr(e.conditions[1].detail, "min_satisfaction_pct 75 (normally 80)"), "%s", e.conditions[1].detail);
+    ck_assert(e.normal.min_satisfaction_pct == 80 && e.applied.min_satisfaction_pct == 75);
+    f.satisfaction_pct = 74.9;
+    sf_eligibility_evaluate(&f, &t, &r, 1, D("2026-03-01"), &e);
+    ck_assert(!e.conditions[1].passed);
+    /* the same platform elsewhere is judged at 80 */
+    f.satisfaction_pct = 75;
+    sf_eligibility_evaluate(&f, &t, &elsewhere, 1, D("2026-03-01"), &e);
+    ck_assert(!e.conditions[1].passed && !e.conditions[1].relaxed);
+    ck_assert_ptr_null(strstr(e.conditions[1].detail, "relaxed"));
+    f.satisfaction_pct = 80;
+    sf_eligibility_evaluate(&f, &t, &r, 1, D("2026-03-01"), &e);
+    ck_assert(e.conditions[1].passed && !e.conditions[1].relaxed);   /* met without relaxation */
+
+    /* set outright wins over the factor: 70 SMEs, not 0.8 × 80 = 64 */
+    r.factor_permille = 800;
+    r.set.min_smes_served = 70;
+    r.set_mask |= 1u << SF_TH_min_smes_served;
+    f = passing_facts();
+    f.smes_served_last_year = 69;
+    f.smes_served_prev_year = 60;
+    sf_eligibility_evaluate(&f, &t, &r, 1, D("2026-03-01"), &e);
+    ck_assert(!e.conditions[1].passed);
+    f.smes_served_last_year = 70;
+    sf_eligibility_evaluate(&f, &t, &r, 1, D("2026-03-01"), &e);
+    ck_assert(e.conditions[1].passed && e.conditions[1].relaxed);
+    /* the factor still lowers the scale thresholds not set outright: 8 staff, 800,000 CNY */
+    ck_assert_int_eq(e.applied.min_service_staff, 8);
+    ck_assert_msg(strstr(e.conditions[0].detail, "relaxed region: 584 days suffice (normally 2 years), "
+                                                 "min_total_assets_cny 800000 (normally 1000000)"),
+                  "%s", e.conditions[0].detail);
+    /* the qualified share of 12.6 set outright */
+    r.set.min_qualified_staff_pct = 60;
+    r.set_mask |= 1u << SF_TH_min_qualified_staff_pct;
+    f = passing_facts();
+    f.service_staff = 10;
+    f.qualified_staff = 6;
+    sf_eligibility_evaluate(&f, &t, &r, 1, D("2026-03-01"), &e);
+    ck_assert(e.conditions[5].passed && e.conditions[5].relaxed);
+    f.qualified_staff = 5;
+    sf_eligibility_evaluate(&f, &t, &r, 1, D("2026-03-01"), &e);
+    ck_assert(!e.conditions[5].passed);
+    /* 12.5 and Art. 13 are never lowered, whatever the relaxation says */
+    r.set.min_public_service_share_pct = 5;
+    r.set_mask |= 1u << SF_TH_min_public_service_share_pct;
+    ck_assert(sf_thresholds_applied(&t, &r).min_public_service_share_pct == 15);
+}
+END_TEST
+
+START_TEST(materials_follow_the_rounds_prior_recognition_rule)
+{
+    const char *all_but_prior = "application_report,business_license,audit_report,premises_proof,"
+                                "service_evidence,authenticity_declaration";
+    const char *missing[8];
+    ck_assert_uint_eq(sf_materials_missing(all_but_prior, 1, missing, 8), 1);
+    ck_assert_str_eq(missing[0], "prior_recognition");
+    ck_assert_uint_eq(sf_materials_missing(all_but_prior, 0, missing, 8), 0);
+    /* Art. 17(8): other materials, optional, any number */
+    const sf_material_kind *other = sf_material_kind_find("other");
+    ck_assert_ptr_nonnull(other);
+    ck_assert_int_eq(other->required, SF_MATERIAL_OPTIONAL);
+    ck_assert_int_eq(sf_material_kind_find("qualifications")->required, SF_MATERIAL_OPTIONAL);
+}
+END_TEST
+
+START_TEST(validity_under_both_rules_across_29_february)
+{
+    sf_day from, until;
+    sf_validity_rule year_end = {3, SF_VALIDITY_YEAR_END}, anniversary = {3, SF_VALIDITY_ANNIVERSARY};
+    sf_award_validity(&year_end, D("2028-02-29"), 0, 0, &from, &until);
+    ck_assert_int_eq(from, D("2028-02-29"));
+    ck_assert_int_eq(until, D("2031-12-31"));
+    sf_award_validity(&anniversary, D("2026-06-15"), 0, 0, &from, &until);
+    ck_assert_int_eq(until, D("2029-06-14"));                     /* valid_from + 3 years − 1 day */
+    /* from 29 February: the anniversary in a common year is 28 February (Civil Code), the
+     * title runs to the day before, as 12.1 counts full years */
+    sf_award_validity(&anniversary, D("2028-02-29"), 0, 0, &from, &until);
+    ck_assert_int_eq(until, D("2031-02-27"));
+    ck_assert_int_eq(sf_anniversary(D("2028-02-29"), 3), D("2031-02-28"));
+    ck_assert_int_eq(sf_anniversary(D("2028-02-29"), 4), D("2032-02-29"));
+    sf_award_validity(&(sf_validity_rule){4, SF_VALIDITY_ANNIVERSARY}, D("2028-02-29"), 0, 0, &from, &until);
+    ck_assert_int_eq(until, D("2032-02-28"));
+    /* a year that ends across a leap day keeps it */
+    sf_award_validity(&(sf_validity_rule){1, SF_VALIDITY_ANNIVERSARY}, D("2027-03-01"), 0, 0, &from, &until);
+    ck_assert_int_eq(until, D("2028-02-29"));
+    sf_award_validity(&(sf_validity_rule){1, SF_VALIDITY_ANNIVERSARY}, D("2027-02-28"), 0, 0, &from, &until);
+    ck_assert_int_eq(until, D("2028-02-27"));
+    /* renewal: from the day after the old title, to the new title's own end */
+    sf_award_validity(&anniversary, D("2026-11-20"), D("2026-12-31"), 1, &from, &until);
+    ck_assert_int_eq(from, D("2027-01-01"));
+    ck_assert_int_eq(until, D("2029-12-31"));
+    sf_award_validity(&anniversary, D("2028-02-01"), D("2028-02-28"), 1, &from, &until);
+    ck_assert_int_eq(from, D("2028-02-29"));
+    ck_assert_int_eq(until, D("2031-02-27"));
+    sf_award_validity(&(sf_validity_rule){5, SF_VALIDITY_YEAR_END}, D("2026-11-20"), D("2026-12-31"), 1, &from,
+                      &until);
+    ck_assert_int_eq(from, D("2027-01-01"));
+    ck_assert_int_eq(until, D("2031-12-31"));                     /* award year + 5 */
+    sf_validity_ends ends;
+    ck_assert(sf_validity_ends_parse("anniversary", &ends) && ends == SF_VALIDITY_ANNIVERSARY);
+    ck_assert(!sf_validity_ends_parse("forever", &ends));
+}
+END_TEST
+
+static sf_status round_check(sf_round_rules *r, sf_role role, const char *region, sf_errors *e, const char **out)
+{
+    static sf_caller c;   /* *out may point into the caller's region: it outlives the call */
+    memset(&c, 0, sizeof c);
+    c.role = role;
+    snprintf(c.region_code, sizeof c.region_code, "%s", region);
+    sf_errors_init(e);
+    return sf_round_validate(r, &c, out, e);
+}
+
+static sf_round_rules a_round(const char *level)
+{
+    sf_round_rules r = sf_round_defaults();
+    r.level = level;
+    r.year = 2026;
+    r.opens_on = D("2026-01-05");
+    r.closes_on = D("2026-12-31");
+    return r;
+}
+
+START_TEST(who_opens_a_round_and_its_rules)
+{
+    sf_errors e;
+    const char *region;
+    sf_round_rules r = a_round("province");
+    ck_assert_int_eq(round_check(&r, SF_ROLE_PROVINCE, "210000", &e, &region), SF_OK);
+    ck_assert_str_eq(region, "210000");
+    ck_assert_int_eq(round_check(&r, SF_ROLE_CITY, "210100", &e, &region), SF_FORBIDDEN);
+    ck_assert_ptr_nonnull(strstr(e.detail, "Art. 20"));
+    r = a_round("city");
+    ck_assert_int_eq(round_check(&r, SF_ROLE_CITY, "210100", &e, &region), SF_OK);
+    ck_assert_str_eq(region, "210100");                          /* its own (Art. 26) */
+    ck_assert_int_eq(round_check(&r, SF_ROLE_PROVINCE, "210000", &e, &region), SF_FORBIDDEN);
+    ck_assert_int_eq(round_check(&r, SF_ROLE_ASSOCIATION, "210000", &e, &region), SF_FORBIDDEN);
+    /* dates within the year, closing not before opening */
+    r = a_round("province");
+    r.closes_on = D("2027-01-01");
+    ck_assert_int_eq(round_check(&r, SF_ROLE_PROVINCE, "210000", &e, &region), SF_INVALID);
+    ck_assert(has_field_error(&e, "closes_on"));
+    r = a_round("province");
+    r.opens_on = D("2025-12-31");
+    ck_assert_int_eq(round_check(&r, SF_ROLE_PROVINCE, "210000", &e, &region), SF_INVALID);
+    ck_assert(has_field_error(&e, "opens_on"));
+    r = a_round("province");
+    r.closes_on = D("2026-01-04");
+    ck_assert_int_eq(round_check(&r, SF_ROLE_PROVINCE, "210000", &e, &region), SF_INVALID);
+    r.closes_on = D("2026-01-05");                                /* one day */
+    ck_assert_int_eq(round_check(&r, SF_ROLE_PROVINCE, "210000", &e, &region), SF_OK);
+    r.year = 2017;
+    r.opens_on = D("2017-01-05");
+    r.closes_on = D("2017-12-31");
+    ck_assert_int_eq(round_check(&r, SF_ROLE_PROVINCE, "210000", &e, &region), SF_INVALID);
+    ck_assert(has_field_error(&e, "year"));
+    /* the factor: (0, 1], three decimals */
+    double factors_ok[] = {1, 0.8, 0.001, 0.125};
+    double factors_bad[] = {0, 1.001, -0.5, 0.8005};
+    for (size_t i = 0; i < 4; i++) {
+        r = a_round("province");
+        r.relaxation_factor = factors_ok[i];
+        ck_assert_msg(round_check(&r, SF_ROLE_PROVINCE, "210000", &e, &region) == SF_OK, "%g", factors_ok[i]);
+        r.relaxation_factor = factors_bad[i];
+        ck_assert_msg(round_check(&r, SF_ROLE_PROVINCE, "210000", &e, &region) == SF_INVALID, "%g", factors_bad[i]);
+        ck_assert(has_field_error(&e, "relaxation_factor"));
+    }
+    ck_assert_int_eq(sf_round_factor_permille(0.8), 800);
+    /* validity 1..10 years; quota 1..10000 */
+    r = a_round("province");
+    r.validity.years = 10;
+    r.quota = 10000;
+    ck_assert_int_eq(round_check(&r, SF_ROLE_PROVINCE, "210000", &e, &region), SF_OK);
+    r.validity.years = 11;
+    r.quota = 10001;
+    ck_assert_int_eq(round_check(&r, SF_ROLE_PROVINCE, "210000", &e, &region), SF_INVALID);
+    ck_assert(has_field_error(&e, "validity_years") && has_field_error(&e, "quota_per_recommender"));
+    r.validity.years = 0;
+    r.quota = 0;
+    ck_assert_int_eq(round_check(&r, SF_ROLE_PROVINCE, "210000", &e, &region), SF_INVALID);
+    ck_assert(has_field_error(&e, "validity_years"));
+    /* the thresholds themselves */
+    r = a_round("province");
+    r.thresholds.min_satisfaction_pct = 100.5;
+    ck_assert_int_eq(round_check(&r, SF_ROLE_PROVINCE, "210000", &e, &region), SF_INVALID);
+    ck_assert(has_field_error(&e, "thresholds.min_satisfaction_pct"));
+}
+END_TEST
+
+START_TEST(relaxed_thresholds_only_for_12_1_12_2_12_3_and_12_6)
+{
+    sf_errors e;
+    const char *region;
+    sf_round_rules r = a_round("province");
+    r.relaxed_regions[r.nrelaxed_regions++] = "210900";
+    r.relaxed.min_satisfaction_pct = 75;
+    r.relaxed.min_sme_growth_pct = 0;
+    r.relaxed.min_qualified_staff_pct = 60;
+    r.relaxed_mask = 1u << SF_TH_min_satisfaction_pct | 1u << SF_TH_min_sme_growth_pct |
+                     1u << SF_TH_min_qualified_staff_pct;
+    ck_assert_int_eq(round_check(&r, SF_ROLE_PROVINCE, "210000", &e, &region), SF_OK);
+    /* 12.5 and Art. 13 are refused, each named */
+    r.relaxed.min_public_service_share_pct = 10;
+    r.relaxed.tech_min_activities = 1;
+    r.relaxed_mask |= 1u << SF_TH_min_public_service_share_pct | 1u << SF_TH_tech_min_activities;
+    ck_assert_int_eq(round_check(&r, SF_ROLE_PROVINCE, "210000", &e, &region), SF_INVALID);
+    ck_assert(has_field_error(&e, "relaxed_thresholds.min_public_service_share_pct"));
+    ck_assert(has_field_error(&e, "relaxed_thresholds.tech_min_activities"));
+    ck_assert_uint_eq(e.count, 2);
+    /* never stricter than the round's own, and bounded like them */
+    r = a_round("province");
+    r.relaxed_regions[r.nrelaxed_regions++] = "210900";
+    r.relaxed.min_satisfaction_pct = 85;
+    r.relaxed.min_service_staff = -1;
+    r.relaxed_mask = 1u << SF_TH_min_satisfaction_pct | 1u << SF_TH_min_service_staff;
+    ck_assert_int_eq(round_check(&r, SF_ROLE_PROVINCE, "210000", &e, &region), SF_INVALID);
+    ck_assert(has_field_error(&e, "relaxed_thresholds.min_satisfaction_pct"));
+    ck_assert(has_field_error(&e, "relaxed_thresholds.min_service_staff"));
+    /* relaxed for whom? the regions must be named, and be cities of Liaoning */
+    r = a_round("province");
+    r.relaxed.min_satisfaction_pct = 75;
+    r.relaxed_mask = 1u << SF_TH_min_satisfaction_pct;
+    ck_assert_int_eq(round_check(&r, SF_ROLE_PROVINCE, "210000", &e, &region), SF_INVALID);
+    ck_assert(has_field_error(&e, "relaxed_thresholds"));
+    r.relaxed_regions[r.nrelaxed_regions++] = "110000";
+    ck_assert_int_eq(round_check(&r, SF_ROLE_PROVINCE, "210000", &e, &region), SF_INVALID);
+    ck_assert(has_field_error(&e, "relaxed_regions"));
 }
 END_TEST
 
@@ -774,22 +1131,22 @@ END_TEST
 START_TEST(validity_of_a_first_award_and_a_renewal)
 {
     sf_day from, until;
-    sf_award_validity(D("2026-06-15"), 0, 0, &from, &until);
+    sf_award_validity(NULL, D("2026-06-15"), 0, 0, &from, &until);
     ck_assert_int_eq(from, D("2026-06-15"));
     ck_assert_int_eq(until, D("2029-12-31"));
     /* the 2017 titles of the national scheme lapsed on 2020-12-31 */
-    sf_award_validity(D("2017-11-30"), 0, 0, &from, &until);
+    sf_award_validity(NULL, D("2017-11-30"), 0, 0, &from, &until);
     ck_assert_int_eq(until, D("2020-12-31"));
     /* a renewal awarded while the old title runs starts the day after it ends */
-    sf_award_validity(D("2026-11-20"), D("2026-12-31"), 1, &from, &until);
+    sf_award_validity(NULL, D("2026-11-20"), D("2026-12-31"), 1, &from, &until);
     ck_assert_int_eq(from, D("2027-01-01"));
     ck_assert_int_eq(until, D("2029-12-31"));
     /* a previous title that already ended does not shift the start */
-    sf_award_validity(D("2027-02-01"), D("2026-12-31"), 1, &from, &until);
+    sf_award_validity(NULL, D("2027-02-01"), D("2026-12-31"), 1, &from, &until);
     ck_assert_int_eq(from, D("2027-02-01"));
     ck_assert_int_eq(until, D("2030-12-31"));
     /* awarded on 29 February */
-    sf_award_validity(D("2028-02-29"), 0, 0, &from, &until);
+    sf_award_validity(NULL, D("2028-02-29"), 0, 0, &from, &until);
     ck_assert_int_eq(until, D("2031-12-31"));
 }
 END_TEST
@@ -934,10 +1291,12 @@ static sf_app_snapshot complete_snapshot(sf_app_state status)
     s.has_report = 1;
     s.facts = passing_facts();
     s.thresholds = sf_thresholds_2018();
-    s.relaxation = (sf_relaxation){0, 1000};
+    s.relaxation = (sf_relaxation){.applies = 0, .factor_permille = 1000};
     s.has_recommendation = 1;
     s.material_kinds = "application_report,business_license,audit_report,premises_proof,service_evidence,"
                        "prior_recognition,authenticity_declaration";
+    s.require_prior_recognition = 1;
+    s.validity = (sf_validity_rule){3, SF_VALIDITY_YEAR_END};
     return s;
 }
 
@@ -1245,6 +1604,14 @@ static Suite *domain_suite(void)
     tcase_add_test(measures, functions_at_their_bounds);
     tcase_add_test(measures, financing_has_two_routes);
     tcase_add_test(measures, a_round_with_its_own_thresholds);
+    tcase_add_test(measures, the_thresholds_are_one_table);
+    tcase_add_test(measures, steady_growth_of_12_2_at_its_bounds);
+    tcase_add_test(measures, condition_12_4_is_a_rule_of_the_round);
+    tcase_add_test(measures, relaxed_thresholds_are_set_outright_for_relaxed_regions);
+    tcase_add_test(measures, materials_follow_the_rounds_prior_recognition_rule);
+    tcase_add_test(measures, validity_under_both_rules_across_29_february);
+    tcase_add_test(measures, who_opens_a_round_and_its_rules);
+    tcase_add_test(measures, relaxed_thresholds_only_for_12_1_12_2_12_3_and_12_6);
     tcase_add_test(measures, every_transition_of_the_table);
     tcase_add_test(measures, the_quota_at_its_bound);
     tcase_add_test(measures, annual_summaries_are_due_on_31_january);

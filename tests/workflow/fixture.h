@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "api/server.h"
+#include "domain/calendar.h"
 #include "domain/credit_code.h"
 #include "domain/permissions.h"
 #include "tests/testutil.h"
@@ -70,6 +71,7 @@ Suite *wf_platforms_suite(void);
 Suite *wf_lifecycle_suite(void);
 Suite *wf_supervision_suite(void);
 Suite *wf_registry_suite(void);
+Suite *wf_rules_suite(void);
 Suite *wf_audit_suite(void);
 Suite *wf_imports_suite(void);
 Suite *wf_materials_suite(void);

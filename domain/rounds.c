@@ -1,0 +1,121 @@
+/*
+ * Who may open which round, and its rule set (see rounds.h).
+ */
+#include "domain/rounds.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "domain/regions.h"
+
+_Static_assert(SF_THRESHOLD_COUNT <= 32, "relaxed_mask holds one bit per threshold");
+
+sf_round_rules sf_round_defaults(void)
+{
+    sf_round_rules r;
+    memset(&r, 0, sizeof r);
+    r.thresholds = sf_thresholds_2018();
+    r.relaxation_factor = 1;
+    r.require_prior_recognition = -1;
+    r.validity = (sf_validity_rule){SF_VALIDITY_DEFAULT_YEARS, SF_VALIDITY_YEAR_END};
+    return r;
+}
+
+int sf_round_factor_permille(double factor)
+{
+    return (int)lround(factor * 1000);
+}
+
+/* Art. 20, 26: the province opens province-level rounds; a city its own city-level ones. */
+static sf_status who_opens(const sf_round_rules *r, const sf_caller *c, const char **region, sf_errors *e)
+{
+    if (r->level != NULL && strcmp(r->level, "province") == 0) {
+        if (c->role != SF_ROLE_PROVINCE) {
+            sf_errors_detail(e, "only the province opens province-level rounds (Art. 20)");
+            return SF_FORBIDDEN;
+        }
+        *region = SF_PROVINCE_CODE;
+    } else if (r->level != NULL && strcmp(r->level, "city") == 0) {
+        if (c->role != SF_ROLE_CITY) {
+            sf_errors_detail(e, "only a city opens city-level rounds, for itself (Art. 26)");
+            return SF_FORBIDDEN;
+        }
+        *region = c->region_code;
+    } else if (r->level != NULL) {
+        sf_errors_add(e, "level", "must be province or city");
+    }
+    return SF_OK;
+}
+
+/* Both dates within the round's year, and closes_on not before opens_on. */
+static void dates(const sf_round_rules *r, sf_errors *e)
+{
+    int y, m, d;
+    if (r->opens_on && r->year) {
+        sf_day_to_ymd(r->opens_on, &y, &m, &d);
+        if (y != r->year)
+            sf_errors_add(e, "opens_on", "must fall in the round's year %d", r->year);
+    }
+    if (r->closes_on && r->year) {
+        sf_day_to_ymd(r->closes_on, &y, &m, &d);
+        if (y != r->year)
+            sf_errors_add(e, "closes_on", "must fall in the round's year %d", r->year);
+    }
+    if (r->opens_on && r->closes_on && r->closes_on < r->opens_on)
+        sf_errors_add(e, "closes_on", "must not be before opens_on");
+}
+
+/* Art. 12, last paragraph: the relaxed regions, the factor on scale thresholds, and the
+ * thresholds of 12.1, 12.2, 12.3 and 12.6 set outright — never 12.4, 12.5 or Art. 13, and
+ * never stricter than the round's own. */
+static void relaxation(const sf_round_rules *r, sf_errors *e)
+{
+    for (size_t i = 0; i < r->nrelaxed_regions; i++)
+        if (sf_region_city(r->relaxed_regions[i]) == NULL)
+            sf_errors_add(e, "relaxed_regions", "item %zu is not one of Liaoning's 14 city codes", i);
+    double permille = r->relaxation_factor * 1000;
+    if (!(r->relaxation_factor > 0 && r->relaxation_factor <= 1) || fabs(permille - round(permille)) > 1e-6)
+        sf_errors_add(e, "relaxation_factor", "must be a number in (0, 1] with at most 3 decimals");
+    if (r->relaxed_mask == 0)
+        return;
+    if (r->nrelaxed_regions == 0)
+        sf_errors_add(e, "relaxed_thresholds", "applies to the relaxed regions: name them in relaxed_regions");
+    uint32_t relaxable = 0;
+    for (int i = 0; i < SF_THRESHOLD_COUNT; i++) {
+        const sf_threshold_desc *d = &sf_threshold_table[i];
+        if (!(r->relaxed_mask & (1u << i)))
+            continue;
+        char field[SF_FIELD_LEN];
+        snprintf(field, sizeof field, "relaxed_thresholds.%s", d->name);
+        if (!sf_threshold_is_relaxable(d)) {
+            sf_errors_add(e, field, "belongs to %s, which is never relaxed (Art. 12, last paragraph: only 12.1, "
+                          "12.2, 12.3 and 12.6)", d->condition);
+            continue;
+        }
+        relaxable |= 1u << i;
+        if (sf_threshold_get(&r->relaxed, d) > sf_threshold_get(&r->thresholds, d))
+            sf_errors_add(e, field, "must not be stricter than thresholds.%s (%g)", d->name,
+                          sf_threshold_get(&r->thresholds, d));
+    }
+    sf_thresholds_validate_masked(&r->relaxed, relaxable, "relaxed_thresholds.", e);
+}
+
+sf_status sf_round_validate(const sf_round_rules *r, const sf_caller *c, const char **region, sf_errors *e)
+{
+    *region = NULL;
+    sf_status st = who_opens(r, c, region, e);
+    if (st != SF_OK)
+        return st;
+    if (r->year && (r->year < SF_ROUND_MIN_YEAR || r->year > SF_ROUND_MAX_YEAR))
+        sf_errors_add(e, "year", "must be from %d to %d", SF_ROUND_MIN_YEAR, SF_ROUND_MAX_YEAR);
+    dates(r, e);
+    sf_thresholds_validate(&r->thresholds, e);
+    relaxation(r, e);
+    if (r->quota < 0 || r->quota > SF_ROUND_MAX_QUOTA)
+        sf_errors_add(e, "quota_per_recommender", "must be from 1 to %d", SF_ROUND_MAX_QUOTA);
+    /* Art. 23: a title's validity */
+    if (r->validity.years < SF_VALIDITY_MIN_YEARS || r->validity.years > SF_VALIDITY_MAX_YEARS)
+        sf_errors_add(e, "validity_years", "must be from %d to %d", SF_VALIDITY_MIN_YEARS, SF_VALIDITY_MAX_YEARS);
+    return sf_errors_any(e) ? SF_INVALID : SF_OK;
+}
