@@ -43,10 +43,10 @@ static void read_round(json_t *body, sf_round_rules *r, sf_errors *e)
     static const char *const fields[] = {"year", "level", "title", "opens_on", "closes_on", "relaxed_regions",
                                          "relaxation_factor", "relaxed_thresholds", "quota_per_recommender",
                                          "thresholds", "require_prior_recognition", "validity_years",
-                                         "validity_ends", NULL};
+                                         "validity_ends", "rectification_days", NULL};
     *r = sf_round_defaults();
     sf_json_only(body, fields, e);
-    int64_t year = 0, quota = 0, validity_years = r->validity.years;
+    int64_t year = 0, quota = 0, validity_years = r->validity.years, rectification_days = r->rectification_days;
     sf_json_int(body, "year", 1, SF_ROUND_MIN_YEAR, SF_ROUND_MAX_YEAR, &year, e);
     r->year = (int)year;
     r->level = sf_json_string(body, "level", 1, e);
@@ -77,6 +77,8 @@ static void read_round(json_t *body, sf_round_rules *r, sf_errors *e)
     }
     sf_json_int(body, "validity_years", 0, SF_VALIDITY_MIN_YEARS, SF_VALIDITY_MAX_YEARS, &validity_years, e);
     r->validity.years = (int)validity_years;
+    sf_json_int(body, "rectification_days", 0, 1, 365, &rectification_days, e);
+    r->rectification_days = (int)rectification_days;
     json_t *ends = json_object_get(body, "validity_ends");
     if (ends != NULL && !json_is_null(ends) && !sf_validity_ends_parse(json_string_value(ends), &r->validity.ends))
         sf_errors_add(e, "validity_ends", "must be year_end or anniversary");
@@ -130,7 +132,7 @@ void sf_post_round(sf_ctx *ctx)
     json_decref(rj);
     sf_new_round round = {r.level, region, r.year, title, opens, closes, regions, factor, r.quota, thresholds,
                           relaxed, r.require_prior_recognition, r.validity.years,
-                          sf_validity_ends_name(r.validity.ends)};
+                          sf_validity_ends_name(r.validity.ends), r.rectification_days};
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
     status = thresholds && relaxed ? sf_round_create(ctx->app->pool, &actor, &round, &doc, &e) : SF_INTERNAL;

@@ -19,6 +19,7 @@ sf_round_rules sf_round_defaults(void)
     r.relaxation_factor = 1;
     r.require_prior_recognition = -1;
     r.validity = (sf_validity_rule){SF_VALIDITY_DEFAULT_YEARS, SF_VALIDITY_YEAR_END};
+    r.rectification_days = SF_RECTIFICATION_DAYS;
     return r;
 }
 
@@ -114,6 +115,9 @@ sf_status sf_round_validate(const sf_round_rules *r, const sf_caller *c, const c
     relaxation(r, e);
     if (r->quota < 0 || r->quota > SF_ROUND_MAX_QUOTA)
         sf_errors_add(e, "quota_per_recommender", "must be from 1 to %d", SF_ROUND_MAX_QUOTA);
+    /* Art. 24: the time an inspection gives for a rectification */
+    if (r->rectification_days < 1 || r->rectification_days > 365)
+        sf_errors_add(e, "rectification_days", "must be from 1 to 365");
     /* Art. 23: a title's validity */
     if (r->validity.years < SF_VALIDITY_MIN_YEARS || r->validity.years > SF_VALIDITY_MAX_YEARS)
         sf_errors_add(e, "validity_years", "must be from %d to %d", SF_VALIDITY_MIN_YEARS, SF_VALIDITY_MAX_YEARS);

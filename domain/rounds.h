@@ -13,6 +13,7 @@
 #include "domain/calendar.h"
 #include "domain/permissions.h"
 #include "domain/status.h"
+#include "domain/supervision.h"
 #include "domain/thresholds.h"
 
 #define SF_ROUND_MIN_YEAR 2018     /* the measures' year; earlier rounds are records of the past */
@@ -34,6 +35,7 @@ typedef struct {
     int require_prior_recognition;        /* -1: not given: the database's default for the level
                                              (Art. 26: on in province rounds, off in a city's) */
     sf_validity_rule validity;
+    int rectification_days;               /* Art. 24: a rectification's time, 1..365 (30) */
 } sf_round_rules;
 
 /* The defaults of §2 for what a request may leave out: the 2018 thresholds, no relaxation,

@@ -16,11 +16,12 @@
 static const sf_stmt INSERT_ROUND = {
     "WITH r AS (INSERT INTO rounds (level, region_code, year, title, opens_on, closes_on, relaxed_regions,"
     "                               relaxation_factor, quota_per_recommender, thresholds, created_by,"
-    "                               relaxed_thresholds, require_prior_recognition, validity_years, validity_ends)"
+    "                               relaxed_thresholds, require_prior_recognition, validity_years, validity_ends,"
+    "                               rectification_days)"
     "           VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8::numeric, $9, $10::jsonb, $11,"
-    "                   $14::jsonb, $15::boolean, $16, $17) RETURNING *)"
+    "                   $14::jsonb, $15::boolean, $16, $17, $18) RETURNING *)"
     " SELECT d.doc::text, audit_append($11, $12, 'round.created', 'round', d.id, jsonb_build_object('after', d.doc), $13)"
-    " FROM (SELECT r.id, round_doc(ROW(r.*)::rounds) AS doc FROM r) d", 17};
+    " FROM (SELECT r.id, round_doc(ROW(r.*)::rounds) AS doc FROM r) d", 18};
 static const sf_stmt GET_ROUND = {
     "SELECT doc::text FROM round_docs WHERE id = $1 AND " ROUND_VISIBLE, 3};
 static const sf_stmt LIST_ROUNDS = {
@@ -48,12 +49,12 @@ sf_status sf_round_create(sf_pool *pool, const sf_actor *actor, const sf_new_rou
     sf_actor_params a;
     sf_actor_to_params(actor, &a);
     sf_int_text year = sf_int_to_text(r->year), quota = sf_int_to_text(r->quota);
-    sf_int_text validity = sf_int_to_text(r->validity_years);
+    sf_int_text validity = sf_int_to_text(r->validity_years), rectification = sf_int_to_text(r->rectification_days);
     const char *prior = r->require_prior_recognition < 0 ? NULL : r->require_prior_recognition ? "true" : "false";
     const char *params[] = {r->level, r->region_code, year.s, r->title, r->opens_on, r->closes_on,
                             r->relaxed_regions, r->relaxation_factor, r->quota > 0 ? quota.s : NULL,
                             r->thresholds_json, a.values[0], a.values[1], a.values[2],
-                            r->relaxed_thresholds_json, prior, validity.s, r->validity_ends};
+                            r->relaxed_thresholds_json, prior, validity.s, r->validity_ends, rectification.s};
     PGresult *res;
     sf_db_error err;
     sf_status status = sf_db_write(pool, &INSERT_ROUND, params, &res, &err);

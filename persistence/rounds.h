@@ -25,6 +25,7 @@ typedef struct {
     int require_prior_recognition; /* -1: the level's default (sql/015: Art. 26) */
     int validity_years;
     const char *validity_ends;     /* "year_end" | "anniversary" */
+    int rectification_days;        /* Art. 24 */
 } sf_new_round;
 
 /* Inserts the round with its audit event. A second round of the same level, region and year

@@ -45,3 +45,18 @@ CREATE OR REPLACE FUNCTION inspection_doc(i inspections) RETURNS jsonb LANGUAGE 
                               'closed_rectification_id', (SELECT r.id FROM rectifications r
                                                           WHERE r.closed_by_inspection_id = i.id))
 $$;
+
+-- The round's document shows its rectification rule with the others.
+CREATE OR REPLACE FUNCTION round_doc(r rounds) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('id', r.id, 'level', r.level, 'region_code', r.region_code, 'year', r.year,
+                              'title', r.title, 'opens_on', r.opens_on, 'closes_on', r.closes_on,
+                              'relaxed_regions', to_jsonb(r.relaxed_regions),
+                              'relaxation_factor', r.relaxation_factor,
+                              'relaxed_thresholds', r.relaxed_thresholds,
+                              'quota_per_recommender', r.quota_per_recommender,
+                              'thresholds', r.thresholds,
+                              'require_prior_recognition', r.require_prior_recognition,
+                              'validity_years', r.validity_years, 'validity_ends', r.validity_ends,
+                              'rectification_days', r.rectification_days,
+                              'created_at', rfc3339(r.created_at))
+$$;
