@@ -32,6 +32,14 @@ const char *sf_award_status_name(sf_award_status s)
     return "active";
 }
 
+int sf_award_status_is_known(const char *name)
+{
+    for (int s = SF_AWARD_ACTIVE; name != NULL && s <= SF_AWARD_EXPIRED; s++)
+        if (strcmp(name, sf_award_status_name((sf_award_status)s)) == 0)
+            return 1;
+    return 0;
+}
+
 sf_award_status sf_award_effective_status(sf_award_status stored, sf_day valid_until, sf_day today)
 {
     if (stored == SF_AWARD_ACTIVE && today > valid_until)

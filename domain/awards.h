@@ -23,6 +23,8 @@ sf_status sf_award_may_reapply(int round_year, sf_day active_valid_until);
 typedef enum { SF_AWARD_ACTIVE, SF_AWARD_REVOCATION_PENDING, SF_AWARD_REVOKED, SF_AWARD_EXPIRED } sf_award_status;
 
 const char *sf_award_status_name(sf_award_status s);
+/* Whether `name` is one of the four statuses a reader may filter by. */
+int sf_award_status_is_known(const char *name);
 /* The status as of `today`. */
 sf_award_status sf_award_effective_status(sf_award_status stored, sf_day valid_until, sf_day today);
 

@@ -11,6 +11,7 @@
 
 #include "domain/regions.h"
 #include "persistence/awards.h"
+#include "persistence/registry.h"
 #include "persistence/db.h"
 #include "persistence/migrate.h"
 #include "persistence/organizations.h"
