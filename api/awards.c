@@ -48,9 +48,21 @@ void sf_get_award(sf_ctx *ctx)
     sf_reply_doc(ctx, 200, doc);
 }
 
+/* A text field of 1 to `max` characters, when present. */
+static const char *optional_text(json_t *body, const char *field, long max, sf_errors *e)
+{
+    const char *v = sf_json_string(body, field, 0, e);
+    long n = v ? sf_utf8_length(v) : 1;
+    if (n < 1 || n > max)
+        sf_errors_add(e, field, "must be 1-%ld characters", max);
+    return v;
+}
+
+/* POST /v1/awards/{id}/revoke (Art. 23, 24): the ground and what it brings; which ground
+ * needs what is sf_decide_revoke's to say, over the title as it stands. */
 void sf_post_revoke_award(sf_ctx *ctx)
 {
-    static const char *const fields[] = {"reason", "detail", NULL};
+    static const char *const fields[] = {"reason", "detail", "finding", "reference", "assessment_id", NULL};
     int64_t id = sf_path_id(ctx, "id");
     json_t *body = sf_json_body(ctx);
     if (body == NULL)
@@ -58,26 +70,44 @@ void sf_post_revoke_award(sf_ctx *ctx)
     sf_errors e;
     sf_errors_init(&e);
     sf_json_only(body, fields, &e);
-    const char *reason = sf_json_string(body, "reason", 1, &e);
-    const char *detail = sf_json_string(body, "detail", 1, &e);
-    if (reason && !sf_revocation_reason_is_valid(reason))
-        sf_errors_add(&e, "reason", "must be violation, failed_assessment or other");
-    long dl = detail ? sf_utf8_length(detail) : 1;
-    if (dl < 1 || dl > 5000)
-        sf_errors_add(&e, "detail", "must be 1-5,000 characters");
-    if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the revocation is not valid", &e);
-        goto out;
-    }
+    sf_revocation r = {sf_json_string(body, "reason", 1, &e), NULL, NULL, NULL, 0};
+    r.detail = optional_text(body, "detail", 5000, &e);
+    r.finding = optional_text(body, "finding", 5000, &e);
+    r.reference = optional_text(body, "reference", 200, &e);
+    sf_json_int(body, "assessment_id", 0, 1, INT64_MAX / 2, &r.assessment_id, &e);
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
-    sf_status status = id > 0 ? sf_award_revoke(ctx->app->pool, &actor, &ctx->caller, id, reason, detail, &doc, &e)
-                              : SF_NOT_FOUND;
-    if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such award" : NULL, &e);
-        goto out;
-    }
-    sf_reply_doc(ctx, 200, doc);
-out:
+    sf_status status = sf_errors_any(&e) ? SF_INVALID
+                       : id > 0           ? sf_award_revoke(ctx->app->pool, &actor, &ctx->caller, id, &r, &doc, &e)
+                                          : SF_NOT_FOUND;
+    if (status == SF_NOT_FOUND)
+        sf_reply_status(ctx, status, "no such award", NULL);
+    else
+        sf_reply_written(ctx, status, 200, doc, "the revocation is not valid", &e);
+    json_decref(body);
+}
+
+/* POST /v1/awards/{id}/reinstate (Art. 24): back to active on a later passed assessment, as
+ * sf_decide_reinstate decides; `reason`, optional, is kept in the audit event. */
+void sf_post_reinstate_award(sf_ctx *ctx)
+{
+    static const char *const fields[] = {"reason", NULL};
+    int64_t id = sf_path_id(ctx, "id");
+    json_t *body = sf_json_body(ctx);
+    if (body == NULL)
+        return;
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_json_only(body, fields, &e);
+    const char *reason = optional_text(body, "reason", 5000, &e);
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    char *doc = NULL;
+    sf_status status = sf_errors_any(&e) ? SF_INVALID
+                       : id > 0           ? sf_award_reinstate(ctx->app->pool, &actor, &ctx->caller, id, reason, &doc, &e)
+                                          : SF_NOT_FOUND;
+    if (status == SF_NOT_FOUND)
+        sf_reply_status(ctx, status, "no such award", NULL);
+    else
+        sf_reply_written(ctx, status, 200, doc, "the reinstatement is not valid", &e);
     json_decref(body);
 }

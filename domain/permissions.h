@@ -33,11 +33,11 @@ typedef enum {
     SF_ACT_MANAGE_ROUNDS,        /* Art. 20 (province), Art. 26 (city) */
     SF_ACT_MANAGE_PLATFORMS,     /* Art. 15, 27 */
     SF_ACT_RECOMMEND,            /* applications, report, form, materials, recommend, withdraw */
-    SF_ACT_DECIDE,               /* review, publicity, objections, award, revocation */
+    SF_ACT_DECIDE,               /* review, publicity, objections, award, revocation, reinstatement */
     SF_ACT_READ_CALENDAR,
     SF_ACT_MANAGE_CALENDAR,
     SF_ACT_READ_AUDIT,           /* Art. 25 */
-    SF_ACT_COMMISSION,           /* Art. 24: assessments; reinstating a title after one */
+    SF_ACT_COMMISSION,           /* Art. 24: assessments */
     SF_ACT_READ_ASSESSMENTS,
     SF_ACT_ASSESS,               /* Art. 24: the assessor's result */
     SF_ACT_SUPERVISE,            /* Art. 22, 24: summaries, inspections, city reports */

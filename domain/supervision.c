@@ -30,8 +30,3 @@ const char *sf_timeliness_name(sf_timeliness t)
     }
     return "missing";
 }
-
-int sf_assessment_is_overdue(int has_result, sf_day due_on, sf_day today)
-{
-    return !has_result && today > due_on;
-}

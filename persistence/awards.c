@@ -24,16 +24,45 @@ static const sf_stmt LIST_AWARDS = {
     "   AND ($10::int IS NULL OR extract(year FROM valid_until) = $10) AND " SF_KEYSET_AFTER("id", "$11") " ORDER BY " SF_KEYSET_ORDER("id", "$11") " LIMIT $5 + 1) page", 11, SF_PLAN_EACH_CALL};
 static const sf_stmt GET_AWARD = {
     "SELECT doc::text FROM award_docs WHERE id = $1 AND " AWARD_VISIBLE, 4};
+/* The title under its row lock, with its status as SQL's title_status() derives it (the one
+ * owner of "expired"), the round that awarded it, and the assessment a revocation names ($2). */
 static const sf_stmt LOCK_AWARD = {
-    "SELECT w.status, w.valid_until < current_date, w.level, r.region_code FROM awards w"
-    " JOIN rounds r ON r.id = w.round_id WHERE w.id = $1 FOR UPDATE OF w", 1};
+    "SELECT award_status(w), w.level, r.region_code, coalesce(w.pending_assessment_id, 0),"
+    "       coalesce(n.id, 0), coalesce(n.award_id, 0), n.submitted_on IS NOT NULL, coalesce(n.passed, false),"
+    "       n.superseded_by IS NOT NULL"
+    " FROM awards w JOIN rounds r ON r.id = w.round_id LEFT JOIN assessments n ON n.id = $2::bigint"
+    " WHERE w.id = $1 FOR UPDATE OF w", 2};
+/* After the lock (a statement of its own, so that it reads what committed while it waited):
+ * the latest assessment with a result commissioned after the one that made the title
+ * pending ($2), whether the province commissioned it, and the first later one still open. */
+static const sf_stmt LATER_ASSESSMENTS = {
+    "SELECT coalesce(l.id, 0), coalesce(l.passed, false), coalesce(l.by_province, false), coalesce(o.id, 0)"
+    " FROM (SELECT 1) one"
+    " LEFT JOIN (SELECT s.id, s.passed, g.type = 'province' AS by_province FROM assessments s"
+    "            LEFT JOIN users u ON u.id = s.commissioned_by LEFT JOIN organizations g ON g.id = u.org_id"
+    "            WHERE s.award_id = $1 AND s.id > $2 AND s.submitted_on IS NOT NULL ORDER BY s.id DESC LIMIT 1) l ON true"
+    " LEFT JOIN (SELECT s.id FROM assessments s WHERE s.award_id = $1 AND s.id > $2 AND s.submitted_on IS NULL"
+    "            ORDER BY s.id LIMIT 1) o ON true", 2};
 static const sf_stmt REVOKE = {
     "WITH before AS (SELECT doc FROM award_docs WHERE id = $1),"
     " u AS (UPDATE awards SET status = 'revoked', revoked_on = current_date, revocation_reason = $2,"
-    "       revocation_detail = $3 WHERE id = $1 RETURNING *)"
-    " SELECT d.doc::text, audit_append($4, $5, 'award.revoked', 'award', d.id,"
-    "        jsonb_build_object('before', (SELECT doc FROM before), 'after', d.doc), $6)"
-    " FROM (SELECT u.id, award_doc(ROW(u.*)::awards) AS doc FROM u) d", 6};
+    "       revocation_detail = $3, revocation_finding = $4, revocation_reference = $5,"
+    "       revocation_assessment_id = $6::bigint, pending_assessment_id = NULL WHERE id = $1 RETURNING *)"
+    " SELECT d.doc::text, audit_append($7, $8, 'award.revoked', 'award', d.id,"
+    "        jsonb_build_object('before', (SELECT doc FROM before), 'after', d.doc), $9)"
+    " FROM (SELECT u.id, award_doc(ROW(u.*)::awards) AS doc FROM u) d", 9};
+/* Art. 24: back to active; the failed assessments before the passed one ($2) are superseded
+ * by it, kept and readable. */
+static const sf_stmt REINSTATE = {
+    "WITH before AS (SELECT doc FROM award_docs WHERE id = $1),"
+    " s AS (UPDATE assessments SET superseded_by = $2 WHERE award_id = $1 AND passed = false"
+    "       AND superseded_by IS NULL AND id < $2 RETURNING id),"
+    " w AS (UPDATE awards SET status = 'active', pending_assessment_id = NULL WHERE id = $1 RETURNING *)"
+    " SELECT d.doc::text, audit_append($4, $5, 'award.reinstated', 'award', d.id,"
+    "        jsonb_build_object('before', (SELECT doc FROM before), 'after', d.doc, 'passed_assessment_id', $2::bigint,"
+    "                           'superseded_assessment_ids', (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]') FROM s),"
+    "                           'reason', $3::text), $6)"
+    " FROM (SELECT w.id, award_doc(ROW(w.*)::awards) AS doc FROM w) d", 6};
 
 sf_status sf_award_list(sf_pool *pool, const sf_caller *caller, const sf_award_filter *f, int64_t after_id, int limit,
                         int desc, char **items, int64_t *next_after)
@@ -54,20 +83,12 @@ sf_status sf_award_get(sf_pool *pool, const sf_caller *caller, int64_t id, char 
     return sf_db_read_text(pool, &GET_AWARD, params, doc);
 }
 
-typedef struct {
-    const sf_actor *actor;
-    const sf_caller *caller;
-    int64_t id;
-    const char *reason, *detail;
-    char **doc;
-    sf_errors *errors;
-} revoke_args;
-
-static sf_status revoke_body(sf_conn *conn, void *p)
+/* Reads the title's snapshot under its row lock: SF_NOT_FOUND if it is gone. */
+static sf_status read_title(sf_conn *conn, const sf_caller *caller, int64_t id, int64_t named_assessment,
+                            int with_later, sf_title_snapshot *t)
 {
-    revoke_args *a = p;
-    sf_int_text idt = sf_int_to_text(a->id);
-    const char *lp[] = {idt.s};
+    sf_int_text idt = sf_int_to_text(id), named = sf_int_to_text(named_assessment);
+    const char *lp[] = {idt.s, named.s};
     PGresult *res;
     sf_status status = sf_db_exec(conn, &LOCK_AWARD, lp, &res, NULL);
     if (status != SF_OK)
@@ -76,22 +97,63 @@ static sf_status revoke_body(sf_conn *conn, void *p)
         PQclear(res);
         return SF_NOT_FOUND;
     }
-    char stored[24];
-    snprintf(stored, sizeof stored, "%s", PQgetvalue(res, 0, 0));
-    int expired = sf_db_get_bool(res, 0, 1);
-    int decides = sf_decides_round(a->caller, PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
+    memset(t, 0, sizeof *t);
+    t->id = id;
+    if (!sf_award_status_parse(PQgetvalue(res, 0, 0), &t->status))
+        status = SF_INTERNAL;
+    t->caller_decides = sf_decides_round(caller, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+    t->pending_assessment_id = sf_db_get_int(res, 0, 3);
+    t->named.id = sf_db_get_int(res, 0, 4);
+    t->named.award_id = sf_db_get_int(res, 0, 5);
+    t->named.has_result = sf_db_get_bool(res, 0, 6);
+    t->named.passed = sf_db_get_bool(res, 0, 7);
+    t->named.superseded = sf_db_get_bool(res, 0, 8);
     PQclear(res);
-    if (!decides) {
-        sf_errors_detail(a->errors, "only the authority that awarded the title revokes it");
-        return SF_FORBIDDEN;
-    }
-    if (strcmp(stored, "revoked") == 0 || (expired && strcmp(stored, "active") == 0)) {
-        sf_errors_detail(a->errors, "the title is %s already", expired && strcmp(stored, "active") == 0 ? "expired" : stored);
-        return SF_CONFLICT;
-    }
+    if (status != SF_OK || !with_later)
+        return status;
+    sf_int_text pending = sf_int_to_text(t->pending_assessment_id);
+    const char *ap[] = {idt.s, pending.s};
+    status = sf_db_exec(conn, &LATER_ASSESSMENTS, ap, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    t->latest_later.id = sf_db_get_int(res, 0, 0);
+    t->latest_later.award_id = id;
+    t->latest_later.has_result = t->latest_later.id != 0;
+    t->latest_later.passed = sf_db_get_bool(res, 0, 1);
+    t->latest_later.by_province = sf_db_get_bool(res, 0, 2);
+    t->open_later_id = sf_db_get_int(res, 0, 3);
+    PQclear(res);
+    return SF_OK;
+}
+
+typedef struct {
+    const sf_actor *actor;
+    const sf_caller *caller;
+    int64_t id;
+    const sf_revocation *revocation;   /* NULL: a reinstatement */
+    const char *reason;                /* a reinstatement's note, or NULL */
+    char **doc;
+    sf_errors *errors;
+} decide_args;
+
+static sf_status revoke_body(sf_conn *conn, void *p)
+{
+    decide_args *a = p;
+    const sf_revocation *r = a->revocation;
+    sf_title_snapshot t;
+    sf_status status = read_title(conn, a->caller, a->id, r->assessment_id, 0, &t);
+    if (status != SF_OK)
+        return status;
+    sf_errors_init(a->errors);   /* a retried transaction decides afresh */
+    status = sf_decide_revoke(&t, r, a->errors);
+    if (status != SF_OK)
+        return status;
     sf_actor_params ap;
     sf_actor_to_params(a->actor, &ap);
-    const char *params[] = {idt.s, a->reason, a->detail, ap.values[0], ap.values[1], ap.values[2]};
+    sf_int_text idt = sf_int_to_text(a->id), named = sf_int_to_text(r->assessment_id);
+    const char *params[] = {idt.s, r->reason, r->detail, r->finding, r->reference,
+                            r->assessment_id ? named.s : NULL, ap.values[0], ap.values[1], ap.values[2]};
+    PGresult *res;
     status = sf_db_exec(conn, &REVOKE, params, &res, NULL);
     if (status != SF_OK)
         return status;
@@ -101,21 +163,59 @@ static sf_status revoke_body(sf_conn *conn, void *p)
     return *a->doc ? SF_OK : SF_INTERNAL;
 }
 
-sf_status sf_award_revoke(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id,
-                          const char *reason, const char *detail, char **doc, sf_errors *errors)
+static sf_status reinstate_body(sf_conn *conn, void *p)
 {
-    /* visible first: a title outside the caller's scope does not exist for it */
+    decide_args *a = p;
+    sf_title_snapshot t;
+    sf_status status = read_title(conn, a->caller, a->id, 0, 1, &t);
+    if (status != SF_OK)
+        return status;
+    sf_errors_init(a->errors);
+    status = sf_decide_reinstate(&t, a->errors);
+    if (status != SF_OK)
+        return status;
+    sf_actor_params ap;
+    sf_actor_to_params(a->actor, &ap);
+    sf_int_text idt = sf_int_to_text(a->id), passed = sf_int_to_text(t.latest_later.id);
+    const char *params[] = {idt.s, passed.s, a->reason, ap.values[0], ap.values[1], ap.values[2]};
+    PGresult *res;
+    status = sf_db_exec(conn, &REINSTATE, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    free(*a->doc);
+    *a->doc = sf_db_strdup(res, 0);
+    PQclear(res);
+    return *a->doc ? SF_OK : SF_INTERNAL;
+}
+
+/* Visible to the caller first (a title outside its scope does not exist for it), then the
+ * decision and its change in one transaction. */
+static sf_status decide(sf_pool *pool, sf_tx_body body, decide_args *a)
+{
     char *seen = NULL;
-    sf_status status = sf_award_get(pool, caller, id, &seen);
+    sf_status status = sf_award_get(pool, a->caller, a->id, &seen);
     free(seen);
     if (status != SF_OK)
         return status;
-    *doc = NULL;
-    revoke_args a = {actor, caller, id, reason, detail, doc, errors};
-    status = sf_tx_run(pool, revoke_body, &a);
+    *a->doc = NULL;
+    status = sf_tx_run(pool, body, a);
     if (status != SF_OK) {
-        free(*doc);
-        *doc = NULL;
+        free(*a->doc);
+        *a->doc = NULL;
     }
     return status;
+}
+
+sf_status sf_award_revoke(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id,
+                          const sf_revocation *revocation, char **doc, sf_errors *errors)
+{
+    decide_args a = {actor, caller, id, revocation, NULL, doc, errors};
+    return decide(pool, revoke_body, &a);
+}
+
+sf_status sf_award_reinstate(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id,
+                             const char *reason, char **doc, sf_errors *errors)
+{
+    decide_args a = {actor, caller, id, NULL, reason, doc, errors};
+    return decide(pool, reinstate_body, &a);
 }

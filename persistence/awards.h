@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "domain/awards.h"
 #include "domain/permissions.h"
 #include "domain/status.h"
 #include "persistence/audit.h"
@@ -23,9 +24,16 @@ sf_status sf_award_list(sf_pool *pool, const sf_caller *caller, const sf_award_f
                         char **items, int64_t *next_after);
 sf_status sf_award_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc);
 
-/* Revokes an active (or revocation-pending) title; only the authority that awarded it
- * (sf_decides_round) may; a revoked or expired title is SF_CONFLICT naming its status. */
+/* Art. 23, 24: revokes an active or revocation-pending title on the ground `revocation`
+ * names, as sf_decide_revoke decides over the title read under its lock; the change and its
+ * audit event in one transaction. SF_NOT_FOUND outside the caller's scope. */
 sf_status sf_award_revoke(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id,
-                          const char *reason, const char *detail, char **doc, sf_errors *errors);
+                          const sf_revocation *revocation, char **doc, sf_errors *errors);
+
+/* Art. 24: a title pending revocation returns to active, as sf_decide_reinstate decides: a
+ * later assessment commissioned by the province has passed. The failed assessments before it
+ * are marked superseded by it. `reason` (may be NULL) is kept in the audit event. */
+sf_status sf_award_reinstate(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id,
+                             const char *reason, char **doc, sf_errors *errors);
 
 #endif
