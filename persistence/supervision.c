@@ -11,8 +11,7 @@
 
 static const sf_stmt CREATE_ASSESSMENT = {
     "WITH ok AS (SELECT 1 FROM awards w, organizations o WHERE w.id = $1 AND o.id = $2 AND o.type = 'assessor'"
-    "            AND (award_status(w) = 'active'"
-    "                 OR (w.status = 'revocation_pending' AND w.valid_until >= current_date))),"
+    "            AND title_in_force(w.status, w.valid_until)),"
     " s AS (INSERT INTO assessments (award_id, assessor_org_id, due_on, commissioned_by)"
     "       SELECT $1, $2, $3::date, $4 FROM ok RETURNING *)"
     " SELECT d.doc::text, audit_append($4, $5, 'assessment.commissioned', 'assessment', d.id,"

@@ -68,6 +68,12 @@ $$;
 CREATE OR REPLACE FUNCTION registry_status(r registry) RETURNS text LANGUAGE sql STABLE AS $$
     SELECT title_status(r.status, r.valid_until)
 $$;
+-- A title in force: active or pending revocation, and valid today. What a platform's
+-- published facts hang on (its edits are public, persistence/platforms.c) and what may be
+-- assessed (persistence/supervision.c).
+CREATE FUNCTION title_in_force(stored text, valid_until date) RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT stored IN ('active', 'revocation_pending') AND valid_until >= current_date
+$$;
 
 -- Art. 24: an assessment is overdue the day after its due date while its result is missing.
 -- The one owner of that rule (domain/supervision.c keeps no twin).

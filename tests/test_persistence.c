@@ -12,6 +12,7 @@
 #include "domain/regions.h"
 #include "persistence/applications.h"
 #include "persistence/awards.h"
+#include "persistence/changes.h"
 #include "persistence/registry.h"
 #include "persistence/db.h"
 #include "persistence/migrate.h"
@@ -891,15 +892,16 @@ END_TEST
 START_TEST(expiry_has_one_owner_and_turns_the_day_after_valid_until)
 {
     owners_rows();
+    /* the active title expires last: the change feed announces a title's expiry once */
     static const struct {
         const char *stored;
         int today_minus_until;   /* today − valid_until */
         const char *shown;
     } cases[] = {
-        {"active", -1, "active"},   {"active", 0, "active"},   {"active", 1, "expired"},
         {"revocation_pending", -1, "revocation_pending"}, {"revocation_pending", 0, "revocation_pending"},
         {"revocation_pending", 1, "revocation_pending"},
         {"revoked", -1, "revoked"}, {"revoked", 0, "revoked"}, {"revoked", 1, "revoked"},
+        {"active", -1, "active"},   {"active", 0, "active"},   {"active", 1, "expired"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         int revoked = strcmp(cases[i].stored, "revoked") == 0;
@@ -921,6 +923,16 @@ START_TEST(expiry_has_one_owner_and_turns_the_day_after_valid_until)
             ck_assert_msg(strcmp(PQgetvalue(res, 0, col), cases[i].shown) == 0, "%s at valid_until %+d, column %d: %s",
                           cases[i].stored, cases[i].today_minus_until, col, PQgetvalue(res, 0, col));
         PQclear(res);
+        /* the change feed's twin (persistence/changes.c) announces exactly the expired one */
+        char *items = NULL;
+        int64_t last;
+        ck_assert_int_eq(sf_changes_after(pool, 0, 1, &items, &last), SF_OK);
+        free(items);
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM audit_events WHERE action = 'award.expired' AND entity_id = %lld",
+                 owners.award);
+        ck_assert_msg(query_int(sql) == (strcmp(cases[i].shown, "expired") == 0),
+                      "%s at valid_until %+d: expiry announced %lld times", cases[i].stored,
+                      cases[i].today_minus_until, query_int(sql));
     }
     run_ok("UPDATE awards SET status = 'active', valid_until = current_date + 30, revoked_on = NULL,"
            " revocation_reason = NULL WHERE certificate_no = 'VIS-2031-1'");
