@@ -91,6 +91,11 @@ int sf_may_see_platform(const sf_caller *caller, const char *platform_region, in
 int sf_may_see_application(const sf_caller *caller, int64_t recommender_org, const char *round_level,
                            const char *round_region);
 
+/* Who sees an assessment (Art. 24, 25): the province and the supervisor all; an assessor
+ * those assigned to its organisation. The SQL twin is ASSESSMENT_VISIBLE
+ * (persistence/supervision.c); tests/test_persistence.c proves them equal. */
+int sf_may_see_assessment(const sf_caller *caller, int64_t assessor_org);
+
 /* Whether the caller may open an application for this platform in this round: a city for
  * platforms of its region, in the province's round or its own city round (Art. 15, 26), but
  * not one an association registered — that association recommends it; an association for

@@ -17,7 +17,7 @@ static const sf_stmt CREATE_ASSESSMENT = {
     " SELECT d.doc::text, audit_append($4, $5, 'assessment.commissioned', 'assessment', d.id,"
     "        jsonb_build_object('after', d.doc), $6)"
     " FROM (SELECT s.id, assessment_doc(ROW(s.*)::assessments) AS doc FROM s) d", 6};
-/* The SQL twin of assessment visibility: $2 role, $3 organisation. */
+/* The SQL twin of sf_may_see_assessment: $2 role, $3 organisation. */
 #define ASSESSMENT_VISIBLE "($2::text IN ('province', 'supervisor') OR ($2 = 'assessor' AND s.assessor_org_id = $3::bigint))"
 static const sf_stmt LIST_ASSESSMENTS = {
     SF_PAGE_SELECT " FROM (SELECT s.id, assessment_doc(s) AS doc, row_number() OVER (ORDER BY s.id) AS rn"
@@ -120,9 +120,9 @@ static sf_status attachment_scope(sf_pool *pool, const sf_caller *c, const char 
     *submitted = 0;
     if (PQntuples(res) == 1) {
         const char *owner = PQgetvalue(res, 0, 0);
-        sf_int_text org = sf_int_to_text(c->org_id);
-        int mine = strcmp(entity, "assessment") == 0 ? (c->role == SF_ROLE_ASSESSOR && strcmp(owner, org.s) == 0)
-                                                     : (c->role == SF_ROLE_CITY && strcmp(owner, c->region_code) == 0);
+        int mine = strcmp(entity, "assessment") == 0
+                       ? (c->role == SF_ROLE_ASSESSOR && sf_may_see_assessment(c, strtoll(owner, NULL, 10)))
+                       : (c->role == SF_ROLE_CITY && strcmp(owner, c->region_code) == 0);
         *scope = mine ? 1 : (c->role == SF_ROLE_PROVINCE || c->role == SF_ROLE_SUPERVISOR) ? 0 : -1;
         *submitted = sf_db_get_bool(res, 0, 1);
     }

@@ -14,6 +14,7 @@
 #include "persistence/awards.h"
 #include "persistence/changes.h"
 #include "persistence/registry.h"
+#include "persistence/supervision.h"
 #include "persistence/db.h"
 #include "persistence/migrate.h"
 #include "persistence/organizations.h"
@@ -765,8 +766,8 @@ END_TEST
  * applications (province or 沈阳 round × recommended by 沈阳, 大连 or the association), and one
  * title. Organisations: the association, another association, an assessor, a supervisor. */
 static struct {
-    long long province, shenyang, dalian, assoc, other_assoc, assessor, supervisor;
-    long long platform[6], application[6], award;
+    long long province, shenyang, dalian, assoc, other_assoc, assessor, other_assessor, supervisor;
+    long long platform[6], application[6], award, assessment[2];
 } owners;
 
 static long long org_of(const char *type, const char *region)
@@ -819,6 +820,13 @@ static void owners_rows(void)
              " SELECT id, platform_id, round_id, 'province', 'VIS-2031-1', 1, current_date - 30, current_date - 30,"
              "        current_date + 30 FROM applications WHERE id = %lld RETURNING id", owners.application[0]);
     owners.award = query_int(sql);
+    owners.other_assessor = new_org("assessor", "可见性测试另一测评机构");
+    long long assessors[2] = {owners.assessor, owners.other_assessor};
+    for (int k = 0; k < 2; k++) {
+        snprintf(sql, sizeof sql, "INSERT INTO assessments (award_id, assessor_org_id, due_on)"
+                                  " VALUES (%lld, %lld, current_date + 30) RETURNING id", owners.award, assessors[k]);
+        owners.assessment[k] = query_int(sql);
+    }
 }
 
 /* Every caller of the table: role × region (own or other city) × organisation (own or other). */
@@ -846,8 +854,10 @@ static size_t callers(sf_caller out[7])
 
 /* Each *_VISIBLE fragment that has a C predicate answers as the predicate does, for every
  * caller and every row: PLATFORM_VISIBLE (persistence/platforms.c) and sf_may_see_platform,
- * APPLICATION_VISIBLE (persistence/applications.c) and sf_may_see_application — the SQL read
- * through the repositories that use it, over rows inserted for the test. */
+ * APPLICATION_VISIBLE (persistence/applications.c) and sf_may_see_application,
+ * ASSESSMENT_VISIBLE (persistence/supervision.c) and sf_may_see_assessment — the SQL read
+ * through the repositories that use it, over rows inserted for the test. AWARD_VISIBLE and
+ * ROUND_VISIBLE have no C twin: no C code decides who sees a title or a round. */
 START_TEST(visibility_fragments_agree_with_their_c_predicates)
 {
     owners_rows();
@@ -880,6 +890,21 @@ START_TEST(visibility_fragments_agree_with_their_c_predicates)
                           sf_role_name(cs[i].role), cs[i].region_code, st == SF_OK, c_sees);
             seen_applications += c_sees;
         }
+    /* ASSESSMENT_VISIBLE (persistence/supervision.c) and sf_may_see_assessment */
+    long long assessors[2] = {owners.assessor, owners.other_assessor};
+    int seen_assessments = 0;
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 2; k++) {
+            char *doc = NULL;
+            sf_status st = sf_assessment_get(pool, &cs[i], owners.assessment[k], &doc);
+            free(doc);
+            ck_assert(st == SF_OK || st == SF_NOT_FOUND);
+            int c_sees = sf_may_see_assessment(&cs[i], assessors[k]);
+            ck_assert_msg((st == SF_OK) == c_sees, "assessment %d as %s: SQL %d, C %d", k, sf_role_name(cs[i].role),
+                          st == SF_OK, c_sees);
+            seen_assessments += c_sees;
+        }
+    ck_assert_int_eq(seen_assessments, 5);   /* province and supervisor both, the assessor its own */
     /* neither all nor nothing: the table tells the cases apart */
     ck_assert(seen_platforms > 6 && seen_platforms < 42);
     ck_assert(seen_applications > 6 && seen_applications < 42);
