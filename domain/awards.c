@@ -32,14 +32,6 @@ const char *sf_award_status_name(sf_award_status s)
     return "active";
 }
 
-int sf_award_status_is_known(const char *name)
-{
-    for (int s = SF_AWARD_ACTIVE; name != NULL && s <= SF_AWARD_EXPIRED; s++)
-        if (strcmp(name, sf_award_status_name((sf_award_status)s)) == 0)
-            return 1;
-    return 0;
-}
-
 int sf_award_status_parse(const char *name, sf_award_status *out)
 {
     for (int s = SF_AWARD_ACTIVE; name != NULL && s <= SF_AWARD_EXPIRED; s++)
@@ -48,6 +40,12 @@ int sf_award_status_parse(const char *name, sf_award_status *out)
             return 1;
         }
     return 0;
+}
+
+int sf_award_status_is_known(const char *name)
+{
+    sf_award_status s;
+    return sf_award_status_parse(name, &s);
 }
 
 /* ---- revocation (Art. 23, 24) ---- */
