@@ -72,9 +72,14 @@ void sf_post_resolve_objection(sf_ctx *ctx);
 void sf_list_awards(sf_ctx *ctx);
 void sf_get_award(sf_ctx *ctx);
 void sf_post_revoke_award(sf_ctx *ctx);
+void sf_post_reinstate_award(sf_ctx *ctx);
+
+/* registry.c */
 void sf_list_registry(sf_ctx *ctx);
 void sf_get_registry_entry(sf_ctx *ctx);
 void sf_get_registry_csv(sf_ctx *ctx);
+
+/* audit.c */
 void sf_list_audit(sf_ctx *ctx);
 void sf_get_audit_verify(sf_ctx *ctx);
 void sf_get_changes(sf_ctx *ctx);
@@ -89,7 +94,6 @@ void sf_post_assessment(sf_ctx *ctx);
 void sf_list_assessments(sf_ctx *ctx);
 void sf_get_assessment(sf_ctx *ctx);
 void sf_post_assessment_result(sf_ctx *ctx);
-void sf_post_reinstate_award(sf_ctx *ctx);
 void sf_post_annual_summary(sf_ctx *ctx);
 void sf_post_inspection(sf_ctx *ctx);
 void sf_post_city_report(sf_ctx *ctx);

@@ -6,14 +6,14 @@
  * the registry), the database's date (an active title reads as expired from the day after
  * valid_until) and the database server's start (a restore may repeat a version). A cached answer is served only while the stamp read for the request is the
  * same, so a change committed by any process — or by hand in SQL — is never hidden, and a
- * replica's answers carry the replica's own stamp. See api/awards.c for the protocol.
+ * replica's answers carry the replica's own stamp. See api/registry.c for the protocol.
  */
 #ifndef SF_PUBLIC_CACHE_H
 #define SF_PUBLIC_CACHE_H
 
 #include <stddef.h>
 
-#include "persistence/awards.h"
+#include "persistence/registry.h"
 
 typedef struct sf_public_cache sf_public_cache;
 

@@ -116,27 +116,6 @@ void sf_post_assessment_result(sf_ctx *ctx)
     json_decref(body);
 }
 
-void sf_post_reinstate_award(sf_ctx *ctx)
-{
-    static const char *const fields[] = {"reason", NULL};
-    int64_t id = sf_path_id(ctx, "id");
-    json_t *body = sf_json_body(ctx);
-    if (body == NULL)
-        return;
-    sf_errors e;
-    sf_errors_init(&e);
-    sf_json_only(body, fields, &e);
-    const char *reason = sf_json_string(body, "reason", 1, &e);
-    if (reason && !text_ok(reason, 1, 5000))
-        sf_errors_add(&e, "reason", "must be 1-5,000 characters");
-    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
-    char *doc = NULL;
-    sf_status status = sf_errors_any(&e) ? SF_INVALID
-                       : sf_award_reinstate(ctx->app->pool, &actor, &ctx->caller, id, reason, &doc, &e);
-    sf_reply_written(ctx, status, 200, doc, "the reinstatement is not valid", &e);
-    json_decref(body);
-}
-
 void sf_post_annual_summary(sf_ctx *ctx)
 {
     static const char *const fields[] = {"award_id", "year", "summary", NULL};

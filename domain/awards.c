@@ -54,15 +54,119 @@ const char *sf_award_status_name(sf_award_status s)
     return "active";
 }
 
-sf_award_status sf_award_effective_status(sf_award_status stored, sf_day valid_until, sf_day today)
+int sf_award_status_parse(const char *name, sf_award_status *out)
 {
-    if (stored == SF_AWARD_ACTIVE && today > valid_until)
-        return SF_AWARD_EXPIRED;
-    return stored;
+    for (int s = SF_AWARD_ACTIVE; name != NULL && s <= SF_AWARD_EXPIRED; s++)
+        if (strcmp(name, sf_award_status_name((sf_award_status)s)) == 0) {
+            *out = (sf_award_status)s;
+            return 1;
+        }
+    return 0;
 }
 
-int sf_revocation_reason_is_valid(const char *reason)
+int sf_award_status_is_known(const char *name)
 {
-    return reason != NULL && (strcmp(reason, "violation") == 0 || strcmp(reason, "failed_assessment") == 0 ||
-                              strcmp(reason, "other") == 0);
+    sf_award_status s;
+    return sf_award_status_parse(name, &s);
+}
+
+/* ---- revocation (Art. 23, 24) ---- */
+
+/* The grounds, and what each requires and admits. */
+typedef struct {
+    const char *name;
+    int accepted;            /* 0: readable on past rows, refused for a new revocation */
+    int needs_finding, needs_reference, needs_assessment;
+    int admits_finding, admits_assessment;
+} revocation_ground;
+
+static const revocation_ground grounds[] = {
+    /* name                accepted finding ref. assess. | admits finding, assessment */
+    {"violation",          1,       1,      1,   0,        1, 0},   /* Art. 23: 一经查实 */
+    {"failed_assessment",  1,       0,      0,   1,        0, 1},   /* Art. 24 */
+    {"surrendered",        1,       0,      0,   0,        0, 0},   /* given up, or the holder ceased */
+    {"other",              0,       0,      0,   0,        0, 0},   /* before 2026: past rows only */
+};
+
+static const revocation_ground *ground_named(const char *name)
+{
+    for (size_t i = 0; name != NULL && i < sizeof grounds / sizeof *grounds; i++)
+        if (strcmp(grounds[i].name, name) == 0)
+            return &grounds[i];
+    return NULL;
+}
+
+sf_status sf_decide_revoke(const sf_title_snapshot *t, const sf_revocation *r, sf_errors *why)
+{
+    if (!t->caller_decides) {
+        sf_errors_detail(why, "only the authority that awarded the title revokes it");
+        return SF_FORBIDDEN;
+    }
+    const revocation_ground *g = ground_named(r->reason);
+    if (g == NULL || !g->accepted) {
+        sf_errors_add(why, "reason", g == NULL ? "must be violation, failed_assessment or surrendered"
+                                               : "other is no longer accepted: name violation, failed_assessment or surrendered");
+        return SF_INVALID;
+    }
+    if (g->needs_finding && r->finding == NULL)
+        sf_errors_add(why, "finding", "a revocation for a violation states what was verified (Art. 23)");
+    if (!g->admits_finding && r->finding != NULL)
+        sf_errors_add(why, "finding", "only a revocation for a violation states a finding");
+    if (g->needs_reference && r->reference == NULL)
+        sf_errors_add(why, "reference", "a revocation for a violation names the decision's document number");
+    if (!g->admits_assessment && r->assessment_id != 0)
+        sf_errors_add(why, "assessment_id", "only a revocation for a failed assessment names one");
+    if (g->needs_assessment) {
+        if (r->assessment_id == 0)
+            sf_errors_add(why, "assessment_id", "a revocation for a failed assessment names it (Art. 24)");
+        else if (t->named.id != r->assessment_id || t->named.award_id != t->id)
+            sf_errors_add(why, "assessment_id", "must be an assessment of this title");
+        else if (!t->named.has_result || t->named.passed)
+            sf_errors_add(why, "assessment_id", "must be a failed assessment; this one %s",
+                          t->named.has_result ? "passed" : "has no result yet");
+        else if (t->named.superseded)
+            sf_errors_add(why, "assessment_id", "this failed assessment was superseded by a later one that passed");
+    }
+    if (sf_errors_any(why))
+        return SF_INVALID;
+    if (t->status == SF_AWARD_REVOKED || t->status == SF_AWARD_EXPIRED) {
+        sf_errors_detail(why, "the title is %s already", sf_award_status_name(t->status));
+        return SF_CONFLICT;
+    }
+    return SF_OK;
+}
+
+/* ---- reinstatement (Art. 24) ---- */
+
+sf_status sf_decide_reinstate(const sf_title_snapshot *t, sf_errors *why)
+{
+    if (!t->caller_decides) {
+        sf_errors_detail(why, "only the authority that awarded the title reinstates it");
+        return SF_FORBIDDEN;
+    }
+    if (t->status != SF_AWARD_REVOCATION_PENDING) {
+        sf_errors_detail(why, "only a title pending revocation can be reinstated; this one is %s",
+                         sf_award_status_name(t->status));
+        return SF_CONFLICT;
+    }
+    const sf_assessment_fact *later = &t->latest_later;
+    if (later->id == 0 && t->open_later_id != 0) {
+        sf_errors_detail(why, "assessment %lld, commissioned after the failed one, has no result yet",
+                         (long long)t->open_later_id);
+        return SF_CONFLICT;
+    }
+    if (later->id == 0) {
+        sf_errors_detail(why, "no assessment of this title was commissioned after the failed assessment %lld: a "
+                         "passed later assessment commissioned by the province is required", (long long)t->pending_assessment_id);
+        return SF_CONFLICT;
+    }
+    if (!later->passed) {
+        sf_errors_detail(why, "the latest assessment of this title, %lld, failed too", (long long)later->id);
+        return SF_CONFLICT;
+    }
+    if (!later->by_province) {
+        sf_errors_detail(why, "assessment %lld was not commissioned by the province", (long long)later->id);
+        return SF_CONFLICT;
+    }
+    return SF_OK;
 }

@@ -1,9 +1,12 @@
 /*
- * Awards (Art. 19, 23): validity of a title, the renewal window, revocation reasons, and
- * the status a reader sees.
+ * Awards (Art. 19, 23, 24): validity of a title, the renewal window, and the decisions of a
+ * title's lifecycle: active → revocation_pending → revoked, revocation_pending → active,
+ * active → expired (read, never decided).
  */
 #ifndef SF_AWARDS_H
 #define SF_AWARDS_H
+
+#include <stdint.h>
 
 #include "domain/calendar.h"
 #include "domain/status.h"
@@ -39,14 +42,62 @@ void sf_award_validity(const sf_validity_rule *rule, sf_day awarded_on, sf_day p
  * SF_OK if a round of `round_year` may take the application, else SF_CONFLICT. */
 sf_status sf_award_may_reapply(int round_year, sf_day active_valid_until);
 
-/* Stored states; "expired" is derived on reading: an active title past its valid_until. */
+/* A title's status as read. "expired" is never stored: SQL's title_status()
+ * (sql/016_revocation.sql) derives it from valid_until, its one owner; C reads its answer. */
 typedef enum { SF_AWARD_ACTIVE, SF_AWARD_REVOCATION_PENDING, SF_AWARD_REVOKED, SF_AWARD_EXPIRED } sf_award_status;
 
 const char *sf_award_status_name(sf_award_status s);
-/* The status as of `today`. */
-sf_award_status sf_award_effective_status(sf_award_status stored, sf_day valid_until, sf_day today);
+/* Whether `name` is one of the four statuses a reader may filter by. */
+int sf_award_status_is_known(const char *name);
+/* Sets *out from a status name; 0 for an unknown name. */
+int sf_award_status_parse(const char *name, sf_award_status *out);
 
-/* Art. 23, 24: violation | failed_assessment | other */
-int sf_revocation_reason_is_valid(const char *reason);
+/* An assessment of a title (Art. 24), as persistence read it. */
+typedef struct {
+    int64_t id;              /* 0: none */
+    int64_t award_id;        /* the title it assessed */
+    int has_result;
+    int passed;
+    int by_province;         /* commissioned by a user of the province (Art. 24) */
+    int superseded;          /* a failed one outweighed by a later pass that reinstated the title */
+} sf_assessment_fact;
+
+/* What persistence read about a title, under its row lock, for a revocation or a
+ * reinstatement. */
+typedef struct {
+    int64_t id;
+    sf_award_status status;          /* as read, "expired" included */
+    int caller_decides;              /* the caller is the authority that awarded it (sf_decides_round) */
+    /* revoke: the assessment the request names (id 0 when there is no such assessment) */
+    sf_assessment_fact named;
+    /* reinstate: the failed assessment that made the title pending (0 when unknown), the
+     * latest assessment of the title commissioned after it that has a result, and the
+     * first one commissioned after it still without a result */
+    int64_t pending_assessment_id;
+    sf_assessment_fact latest_later;
+    int64_t open_later_id;
+} sf_title_snapshot;
+
+/* The revocation a caller asks for: the ground and what it brings (NULL / 0 when absent). */
+typedef struct {
+    const char *reason;      /* violation | failed_assessment | surrendered (| other, refused) */
+    const char *detail;
+    const char *finding;     /* violation: what was verified (查实) */
+    const char *reference;   /* the decision's document number; required for violation */
+    int64_t assessment_id;   /* failed_assessment: the failed assessment of this very title */
+} sf_revocation;
+
+/* Art. 23, 24: whether the caller may revoke the title on this ground. SF_FORBIDDEN when the
+ * caller did not award it; SF_INVALID with field errors when the ground lacks what it
+ * requires, brings what belongs to another ground, or is `other` (accepted no more);
+ * SF_CONFLICT naming the status when the title is revoked or expired already. */
+sf_status sf_decide_revoke(const sf_title_snapshot *t, const sf_revocation *r, sf_errors *why);
+
+/* Art. 24: a title pending revocation returns to active only when a later assessment of it
+ * (commissioned after the failed one), commissioned by the province, has passed; the latest
+ * such result decides (a later failure outweighs an earlier pass). SF_FORBIDDEN when the
+ * caller did not award the title; SF_CONFLICT naming what is missing otherwise; SF_OK with
+ * t->latest_later the assessment that supersedes the failed ones. */
+sf_status sf_decide_reinstate(const sf_title_snapshot *t, sf_errors *why);
 
 #endif

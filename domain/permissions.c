@@ -99,6 +99,13 @@ int sf_may_see_application(const sf_caller *c, int64_t recommender_org, const ch
     return recommender_org == c->org_id || sf_decides_round(c, round_level, round_region);
 }
 
+int sf_may_see_assessment(const sf_caller *c, int64_t assessor_org)
+{
+    if (c->role == SF_ROLE_PROVINCE || c->role == SF_ROLE_SUPERVISOR)
+        return 1;
+    return c->role == SF_ROLE_ASSESSOR && assessor_org == c->org_id;
+}
+
 sf_status sf_may_apply(const sf_caller *c, const char *round_level, const char *round_region,
                        const char *platform_region, int64_t platform_created_by,
                        int created_by_association, sf_errors *e)

@@ -33,11 +33,11 @@ typedef enum {
     SF_ACT_MANAGE_ROUNDS,        /* Art. 20 (province), Art. 26 (city) */
     SF_ACT_MANAGE_PLATFORMS,     /* Art. 15, 27 */
     SF_ACT_RECOMMEND,            /* applications, report, form, materials, recommend, withdraw */
-    SF_ACT_DECIDE,               /* review, publicity, objections, award, revocation */
+    SF_ACT_DECIDE,               /* review, publicity, objections, award, revocation, reinstatement */
     SF_ACT_READ_CALENDAR,
     SF_ACT_MANAGE_CALENDAR,
     SF_ACT_READ_AUDIT,           /* Art. 25 */
-    SF_ACT_COMMISSION,           /* Art. 24: assessments; reinstating a title after one */
+    SF_ACT_COMMISSION,           /* Art. 24: assessments */
     SF_ACT_READ_ASSESSMENTS,
     SF_ACT_ASSESS,               /* Art. 24: the assessor's result */
     SF_ACT_SUPERVISE,            /* Art. 22, 24: summaries, inspections, city reports */
@@ -91,6 +91,11 @@ int sf_may_see_platform(const sf_caller *caller, const char *platform_region, in
  * and the supervisor (Art. 25). */
 int sf_may_see_application(const sf_caller *caller, int64_t recommender_org, const char *round_level,
                            const char *round_region);
+
+/* Who sees an assessment (Art. 24, 25): the province and the supervisor all; an assessor
+ * those assigned to its organisation. The SQL twin is ASSESSMENT_VISIBLE
+ * (persistence/supervision.c); tests/test_persistence.c proves them equal. */
+int sf_may_see_assessment(const sf_caller *caller, int64_t assessor_org);
 
 /* Whether the caller may open an application for this platform in this round: a city for
  * platforms of its region, in the province's round or its own city round (Art. 15, 26), but

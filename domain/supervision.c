@@ -33,11 +33,6 @@ const char *sf_timeliness_name(sf_timeliness t)
     return "missing";
 }
 
-int sf_assessment_is_overdue(int has_result, sf_day due_on, sf_day today)
-{
-    return !has_result && today > due_on;
-}
-
 sf_status sf_decide_inspection(int64_t award_id, const char *outcome, sf_day inspected_on, sf_day due_given, int days,
                                const sf_rectification_state *follow_up, sf_inspection_effect *effect, sf_errors *why)
 {

@@ -1,6 +1,7 @@
 /*
  * Supervision of titles (Art. 22, 24): when each report is due, and whether it arrived on
- * time, late, or not at all. Pure: dates in, verdicts out; "today" is an argument.
+ * time, late, or not at all. Pure: dates in, verdicts out; "today" is an argument. Whether an
+ * assessment is overdue (Art. 24) is read by SQL, assessment_status() in sql/016_revocation.sql.
  */
 #ifndef SF_SUPERVISION_H
 #define SF_SUPERVISION_H
@@ -27,9 +28,6 @@ typedef enum {
 /* `arrived` is 0 when nothing arrived (then `arrived_on` is ignored). */
 sf_timeliness sf_timeliness_of(sf_day due, int arrived, sf_day arrived_on, sf_day today);
 const char *sf_timeliness_name(sf_timeliness t);
-
-/* Art. 24: an assessment still open after its due date is overdue. */
-int sf_assessment_is_overdue(int has_result, sf_day due_on, sf_day today);
 
 /* Art. 24, rectification (整改): an inspection judged needs_improvement or unsatisfactory
  * opens one, due on the date the inspector sets or `days` after the inspection (a rule of the

@@ -1,12 +1,16 @@
 /*
  * The actor recorded with each audit event. Events themselves are appended by the SQL
  * function audit_append() (sql/004_audit.sql) inside the statement or transaction that makes
- * the change, so a change and its event commit together or not at all.
+ * the change, so a change and its event commit together or not at all. The trail is read
+ * back (Art. 25) by sf_audit_list, and its hash chain checked by sf_audit_verify.
  */
 #ifndef SF_AUDIT_H
 #define SF_AUDIT_H
 
 #include <stdint.h>
+
+#include "domain/status.h"
+#include "persistence/pool.h"
 
 typedef struct {
     int64_t user_id;         /* 0: shifan itself (bootstrap) */
@@ -22,5 +26,23 @@ typedef struct {
 } sf_actor_params;
 
 void sf_actor_to_params(const sf_actor *actor, sf_actor_params *out);
+
+typedef struct {
+    const char *entity;
+    int64_t entity_id;       /* 0: any */
+    int64_t actor;           /* 0: any */
+    const char *from, *to;   /* RFC 3339 or date, or NULL */
+} sf_audit_filter;
+
+/* Events by seq; the keyset is seq. */
+sf_status sf_audit_list(sf_pool *pool, const sf_audit_filter *f, int64_t after_seq, int limit, int desc, char **items,
+                        int64_t *next_after);
+
+/* Recomputes every hash: *ok, *checked, *first_broken (0 when none). The chain is checked
+ * in up to four parts at once, one more for each further `sf_audit_verify_part_rows` events
+ * (default 100,000), on as many connections as are free. */
+sf_status sf_audit_verify(sf_pool *pool, int *ok, int64_t *checked, int64_t *first_broken);
+/* Sets the events per extra part (for tests, so that a short chain is split too). */
+void sf_audit_verify_set_part_rows(int64_t rows);
 
 #endif

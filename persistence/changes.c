@@ -33,7 +33,9 @@ static const sf_stmt CHANGES = {
 
 /* Titles that lapsed since the feed was last read get their 'award.expired' event now, once
  * (sql/012_expiry_events.sql): the primary key of award_expiries keeps two readers from both
- * announcing one title. */
+ * announcing one title. "Lapsed" is title_status() = 'expired' (sql/016_revocation.sql),
+ * written in the form the index awards_status can serve; tests/test_persistence.c proves the
+ * two agree at valid_until - 1, valid_until and valid_until + 1 for every stored status. */
 static const sf_stmt ANNOUNCE_EXPIRED = {
     "WITH x AS (INSERT INTO award_expiries (award_id)"
     "           SELECT id FROM awards WHERE status = 'active' AND valid_until < current_date"

@@ -34,8 +34,7 @@ static const sf_stmt UPDATE_PLATFORM = {
     "        jsonb_build_object('before', (SELECT doc FROM before), 'after', d.doc,"
     /* whether the change shows in the public registry now: the change feed reads this */
     "                           'public', EXISTS (SELECT 1 FROM awards w WHERE w.platform_id = d.id"
-    "                                             AND w.status IN ('active', 'revocation_pending')"
-    "                                             AND w.valid_until >= current_date)), $11)"
+    "                                             AND title_in_force(w.status, w.valid_until))), $11)"
     " FROM (SELECT p.id, platform_doc(ROW(p.*)::platforms) AS doc FROM p) d", 11};
 /* Substring search through the trigram index (sql/007_search.sql); like_substring escapes
  * the user's wildcards. */

@@ -12,17 +12,17 @@
 
 static const sf_stmt CREATE_ASSESSMENT = {
     "WITH ok AS (SELECT 1 FROM awards w, organizations o WHERE w.id = $1 AND o.id = $2 AND o.type = 'assessor'"
-    "            AND w.status = 'active' AND w.valid_until >= current_date),"
+    "            AND title_in_force(w.status, w.valid_until)),"
     " s AS (INSERT INTO assessments (award_id, assessor_org_id, due_on, commissioned_by)"
     "       SELECT $1, $2, $3::date, $4 FROM ok RETURNING *)"
     " SELECT d.doc::text, audit_append($4, $5, 'assessment.commissioned', 'assessment', d.id,"
     "        jsonb_build_object('after', d.doc), $6)"
     " FROM (SELECT s.id, assessment_doc(ROW(s.*)::assessments) AS doc FROM s) d", 6};
-/* The SQL twin of assessment visibility: $2 role, $3 organisation. */
+/* The SQL twin of sf_may_see_assessment: $2 role, $3 organisation. */
 #define ASSESSMENT_VISIBLE "($2::text IN ('province', 'supervisor') OR ($2 = 'assessor' AND s.assessor_org_id = $3::bigint))"
 static const sf_stmt LIST_ASSESSMENTS = {
     SF_PAGE_SELECT " FROM (SELECT s.id, assessment_doc(s) AS doc, row_number() OVER (ORDER BY s.id) AS rn"
-    " FROM assessments s WHERE " ASSESSMENT_VISIBLE " AND ($4::text IS NULL OR assessment_doc(s)->>'status' = $4)"
+    " FROM assessments s WHERE " ASSESSMENT_VISIBLE " AND ($4::text IS NULL OR assessment_status(s.submitted_on, s.due_on) = $4)"
     "   AND s.id > $1 ORDER BY s.id LIMIT $5 + 1) page", 5, SF_PLAN_EACH_CALL};
 static const sf_stmt GET_ASSESSMENT = {
     "SELECT assessment_doc(s)::text FROM assessments s WHERE s.id = $1 AND " ASSESSMENT_VISIBLE, 3};
@@ -38,18 +38,15 @@ static const sf_stmt SUBMIT = {
     " SELECT d.doc::text, audit_append($5, $6, 'assessment.submitted', 'assessment', d.id,"
     "        jsonb_build_object('after', d.doc), $7)"
     " FROM (SELECT s.id, assessment_doc(ROW(s.*)::assessments) AS doc FROM s) d", 7};
-/* Art. 24: a failed assessment puts an active title up for revocation. */
+/* Art. 24: a failed assessment puts an active title up for revocation, and is named as the
+ * one that did (a reinstatement needs a passed assessment commissioned after it). */
 static const sf_stmt PEND_REVOCATION = {
-    "WITH w AS (UPDATE awards SET status = 'revocation_pending' WHERE id = $1 AND status = 'active' RETURNING id)"
+    "WITH w AS (UPDATE awards SET status = 'revocation_pending', pending_assessment_id = $5"
+    "           WHERE id = $1 AND status = 'active' RETURNING id)"
     " SELECT audit_append($2, $3, 'award.revocation_pending', 'award', w.id,"
     "        jsonb_build_object('before', jsonb_build_object('status', 'active'),"
-    "                           'after', jsonb_build_object('status', 'revocation_pending')), $4) FROM w", 4};
-static const sf_stmt REINSTATE = {
-    "WITH w AS (UPDATE awards SET status = 'active' WHERE id = $1 AND status = 'revocation_pending' RETURNING *)"
-    " SELECT d.doc::text, audit_append($3, $4, 'award.reinstated', 'award', d.id,"
-    "        jsonb_build_object('before', jsonb_build_object('status', 'revocation_pending'), 'after', d.doc,"
-    "                           'reason', $2::text), $5)"
-    " FROM (SELECT w.id, award_doc(ROW(w.*)::awards) AS doc FROM w) d", 5};
+    "                           'after', jsonb_build_object('status', 'revocation_pending',"
+    "                                                       'pending_assessment_id', $5::bigint)), $4) FROM w", 5};
 /* The title's platform must be in the caller's region (Art. 22, 24: the city of the platform). */
 static const sf_stmt AWARD_REGION = {
     "SELECT p.region_code FROM awards w JOIN platforms p ON p.id = w.platform_id WHERE w.id = $1", 1};
@@ -136,9 +133,9 @@ static sf_status attachment_scope(sf_pool *pool, const sf_caller *c, const char 
     *submitted = 0;
     if (PQntuples(res) == 1) {
         const char *owner = PQgetvalue(res, 0, 0);
-        sf_int_text org = sf_int_to_text(c->org_id);
-        int mine = strcmp(entity, "assessment") == 0 ? (c->role == SF_ROLE_ASSESSOR && strcmp(owner, org.s) == 0)
-                                                     : (c->role == SF_ROLE_CITY && strcmp(owner, c->region_code) == 0);
+        int mine = strcmp(entity, "assessment") == 0
+                       ? (c->role == SF_ROLE_ASSESSOR && sf_may_see_assessment(c, strtoll(owner, NULL, 10)))
+                       : (c->role == SF_ROLE_CITY && strcmp(owner, c->region_code) == 0);
         *scope = mine ? 1 : (c->role == SF_ROLE_PROVINCE || c->role == SF_ROLE_SUPERVISOR) ? 0 : -1;
         *submitted = sf_db_get_bool(res, 0, 1);
     }
@@ -211,7 +208,7 @@ sf_status sf_assessment_create(sf_pool *pool, const sf_actor *actor, int64_t awa
     const char *params[] = {w.s, o.s, due_on, a.values[0], a.values[1], a.values[2]};
     sf_status status = sf_db_write_text(pool, &CREATE_ASSESSMENT, params, doc, NULL);
     if (status == SF_NOT_FOUND) {
-        sf_errors_add(errors, "award_id", "must be an active title, and assessor_org_id an assessor organisation");
+        sf_errors_add(errors, "award_id", "must be an active title (or one pending revocation, Art. 24), and assessor_org_id an assessor organisation");
         status = SF_INVALID;
     }
     return status;
@@ -274,7 +271,7 @@ static sf_status submit_body(sf_conn *conn, void *p)
     *a->doc = sf_db_strdup(res, 0);
     PQclear(res);
     if (!a->passed) {
-        const char *pp[] = {award, ap.values[0], ap.values[1], ap.values[2]};
+        const char *pp[] = {award, ap.values[0], ap.values[1], ap.values[2], idt.s};
         status = sf_db_exec(conn, &PEND_REVOCATION, pp, NULL, NULL);
     }
     return status;
@@ -290,22 +287,6 @@ sf_status sf_assessment_submit(sf_pool *pool, const sf_actor *actor, const sf_ca
         free(*doc);
         *doc = NULL;
     }
-    return status;
-}
-
-sf_status sf_award_reinstate(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t award_id,
-                             const char *reason, char **doc, sf_errors *errors)
-{
-    sf_actor_params a;
-    sf_actor_to_params(actor, &a);
-    sf_int_text w = sf_int_to_text(award_id);
-    const char *params[] = {w.s, reason, a.values[0], a.values[1], a.values[2]};
-    sf_status status = sf_db_write_text(pool, &REINSTATE, params, doc, NULL);
-    if (status == SF_NOT_FOUND) {
-        sf_errors_detail(errors, "only a title pending revocation can be reinstated");
-        status = SF_CONFLICT;
-    }
-    (void)caller;
     return status;
 }
 

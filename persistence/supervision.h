@@ -13,7 +13,8 @@
 #include "persistence/audit.h"
 #include "persistence/pool.h"
 
-/* The province commissions an assessment of an active title by an assessor organisation. */
+/* The province commissions an assessment of an active title, or of one pending revocation (a
+ * passed later assessment reinstates it, Art. 24), by an assessor organisation. */
 sf_status sf_assessment_create(sf_pool *pool, const sf_actor *actor, int64_t award_id, int64_t assessor_org,
                                const char *due_on, char **doc, sf_errors *errors);
 
@@ -27,11 +28,6 @@ sf_status sf_assessment_get(sf_pool *pool, const sf_caller *caller, int64_t id, 
  * transaction (Art. 24). Once submitted, a result is final (SF_CONFLICT). */
 sf_status sf_assessment_submit(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id,
                                const char *score, int passed, const char *summary, char **doc, sf_errors *errors);
-
-/* The province decides not to revoke after a failed assessment and records why: the title
- * returns from revocation_pending to active. */
-sf_status sf_award_reinstate(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t award_id,
-                             const char *reason, char **doc, sf_errors *errors);
 
 /* The city of the title's platform records what arrived. */
 sf_status sf_annual_summary_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t award_id,

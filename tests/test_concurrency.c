@@ -618,7 +618,7 @@ START_TEST(revoke_against_a_failed_assessment_result)
     int pending_first = 0;
     for (int i = 0; i < ROUNDS; i++) {
         call calls[2];
-        set_call(&calls[0], i % 2, PROVINCE, "POST", "{\"reason\":\"violation\",\"detail\":\"违规收费\"}",
+        set_call(&calls[0], i % 2, PROVINCE, "POST", "{\"reason\":\"violation\",\"finding\":\"违规收费，经查属实\",\"reference\":\"辽工信发〔2026〕12号\",\"detail\":\"违规收费\"}",
                  "/v1/awards/%lld/revoke", awards[i]);
         set_call(&calls[1], 1 - i % 2, ASSESSOR, "POST", "{\"score\":52.5,\"passed\":false,\"summary\":\"服务记录不实\"}",
                  "/v1/assessments/%lld/result", assessments[i]);

@@ -1,13 +1,14 @@
 /*
- * Unit tests of domain/: pure rules, checked at their boundaries.
+ * Unit tests of domain/: pure rules, checked at their boundaries. Linked with the domain
+ * library alone (CMakeLists.txt): no database, no HTTP, no JSON.
  */
 #include <check.h>
+#include <openssl/rand.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/auth.h"
 #include "domain/accounts.h"
 #include "domain/awards.h"
 #include "domain/calendar.h"
@@ -23,7 +24,7 @@
 #include "domain/status.h"
 #include "domain/supervision.h"
 #include "domain/transitions.h"
-#include "tests/testutil.h"
+#include "tests/hashutil.h"
 
 /* ---- regions (GB/T 2260) ---- */
 
@@ -227,7 +228,7 @@ START_TEST(each_hash_has_its_own_16_byte_salt_and_the_foundation_cost)
     size_t salt_len[2], hash_len[2];
     for (int i = 0; i < 2; i++) {
         unsigned char salt[SF_PASSWORD_SALT_LEN];
-        ck_assert_int_eq(sf_random_bytes(salt, sizeof salt), 0);
+        ck_assert_int_eq(RAND_bytes(salt, sizeof salt), 1);
         ck_assert_int_eq(sf_password_hash("the same password", salt, encoded[i]), 0);
         long iterations;
         ck_assert_int_eq(th_parse_password_hash(encoded[i], &iterations, salts[i], sizeof salts[i], &salt_len[i],
@@ -1118,14 +1119,6 @@ START_TEST(city_reports_are_due_at_the_end_of_february)
 }
 END_TEST
 
-START_TEST(assessments_are_overdue_the_day_after)
-{
-    ck_assert(!sf_assessment_is_overdue(0, D("2026-06-30"), D("2026-06-30")));
-    ck_assert(sf_assessment_is_overdue(0, D("2026-06-30"), D("2026-07-01")));
-    ck_assert(!sf_assessment_is_overdue(1, D("2026-06-30"), D("2026-07-01")));
-}
-END_TEST
-
 /* ---- awards ---- */
 
 START_TEST(validity_of_a_first_award_and_a_renewal)
@@ -1159,14 +1152,153 @@ START_TEST(reapplying_only_in_the_year_of_expiry)
 }
 END_TEST
 
-START_TEST(expiry_is_read_the_day_after_valid_until)
+/* ---- revocation and reinstatement (Art. 23, 24) ---- */
+
+/* A title as persistence would read it: active, the caller its awarding authority; title 7
+ * with assessment 70 of it that failed. */
+static sf_title_snapshot title(sf_award_status status)
 {
-    sf_day until = D("2026-12-31");
-    ck_assert_int_eq(sf_award_effective_status(SF_AWARD_ACTIVE, until, until), SF_AWARD_ACTIVE);
-    ck_assert_int_eq(sf_award_effective_status(SF_AWARD_ACTIVE, until, until + 1), SF_AWARD_EXPIRED);
-    ck_assert_int_eq(sf_award_effective_status(SF_AWARD_REVOKED, until, until + 1), SF_AWARD_REVOKED);
-    ck_assert(sf_revocation_reason_is_valid("failed_assessment"));
-    ck_assert(!sf_revocation_reason_is_valid("whim"));
+    sf_title_snapshot t = {7, status, 1, {70, 7, 1, 0, 1}, 0, {0, 0, 0, 0, 0}, 0};
+    return t;
+}
+
+/* Each ground with and without what it requires, and with what belongs to another ground:
+ * the verdict, and the field a refusal names. */
+START_TEST(each_revocation_ground_with_and_without_what_it_requires)
+{
+    static const struct {
+        sf_revocation r;
+        sf_status verdict;
+        const char *field;   /* the first field error, or NULL */
+    } cases[] = {
+        {{"violation", NULL, "违规收费，经查属实", "辽工信发〔2026〕12号", 0}, SF_OK, NULL},
+        {{"violation", "详情", "违规收费，经查属实", NULL, 0}, SF_INVALID, "reference"},
+        {{"violation", NULL, NULL, "辽工信发〔2026〕12号", 0}, SF_INVALID, "finding"},
+        {{"violation", NULL, "查实", "12号", 70}, SF_INVALID, "assessment_id"},
+        {{"failed_assessment", NULL, NULL, NULL, 70}, SF_OK, NULL},
+        {{"failed_assessment", NULL, NULL, "辽工信发〔2026〕13号", 70}, SF_OK, NULL},
+        {{"failed_assessment", NULL, NULL, NULL, 0}, SF_INVALID, "assessment_id"},
+        {{"failed_assessment", NULL, NULL, NULL, 71}, SF_INVALID, "assessment_id"},   /* none such */
+        {{"failed_assessment", NULL, "查实", NULL, 70}, SF_INVALID, "finding"},
+        {{"surrendered", NULL, NULL, NULL, 0}, SF_OK, NULL},
+        {{"surrendered", "企业注销", NULL, "辽工信发〔2026〕14号", 0}, SF_OK, NULL},
+        {{"surrendered", NULL, NULL, NULL, 70}, SF_INVALID, "assessment_id"},
+        {{"other", "旧的理由", NULL, NULL, 0}, SF_INVALID, "reason"},
+        {{"whim", NULL, NULL, NULL, 0}, SF_INVALID, "reason"},
+        {{NULL, NULL, NULL, NULL, 0}, SF_INVALID, "reason"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        sf_title_snapshot t = title(SF_AWARD_ACTIVE);
+        sf_errors e;
+        sf_errors_init(&e);
+        sf_status got = sf_decide_revoke(&t, &cases[i].r, &e);
+        ck_assert_msg(got == cases[i].verdict, "case %zu: %s", i, sf_status_name(got));
+        if (cases[i].field)
+            ck_assert_str_eq(e.items[0].field, cases[i].field);
+        else
+            ck_assert(!sf_errors_any(&e));
+    }
+}
+END_TEST
+
+/* The named assessment must be a failed one of this very title. */
+START_TEST(a_failed_assessment_ground_names_a_failed_assessment_of_this_title)
+{
+    sf_revocation r = {"failed_assessment", NULL, NULL, NULL, 70};
+    const sf_assessment_fact named[] = {
+        {70, 8, 1, 0, 1},   /* of another title */
+        {70, 7, 1, 1, 1},   /* passed */
+        {70, 7, 0, 0, 1},   /* no result yet */
+        {70, 7, 1, 0, 1, 1},   /* superseded by a later pass */
+    };
+    for (size_t i = 0; i < sizeof named / sizeof *named; i++) {
+        sf_title_snapshot t = title(SF_AWARD_REVOCATION_PENDING);
+        t.named = named[i];
+        sf_errors e;
+        sf_errors_init(&e);
+        ck_assert_int_eq(sf_decide_revoke(&t, &r, &e), SF_INVALID);
+        ck_assert_str_eq(e.items[0].field, "assessment_id");
+    }
+    sf_title_snapshot t = title(SF_AWARD_REVOCATION_PENDING);
+    sf_errors e;
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_revoke(&t, &r, &e), SF_OK);
+}
+END_TEST
+
+/* Active and pending titles may be revoked; revoked and expired ones are 409 naming their
+ * status; only the awarding authority revokes (403 before anything else). */
+START_TEST(revocation_by_status_and_authority)
+{
+    sf_revocation r = {"surrendered", NULL, NULL, NULL, 0};
+    const struct {
+        sf_award_status status;
+        sf_status verdict;
+    } cases[] = {{SF_AWARD_ACTIVE, SF_OK}, {SF_AWARD_REVOCATION_PENDING, SF_OK},
+                 {SF_AWARD_REVOKED, SF_CONFLICT}, {SF_AWARD_EXPIRED, SF_CONFLICT}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        sf_title_snapshot t = title(cases[i].status);
+        sf_errors e;
+        sf_errors_init(&e);
+        ck_assert_int_eq(sf_decide_revoke(&t, &r, &e), cases[i].verdict);
+        if (cases[i].verdict == SF_CONFLICT)
+            ck_assert_ptr_nonnull(strstr(e.detail, sf_award_status_name(cases[i].status)));
+        t.caller_decides = 0;
+        sf_errors_init(&e);
+        ck_assert_int_eq(sf_decide_revoke(&t, &r, &e), SF_FORBIDDEN);
+    }
+}
+END_TEST
+
+/* Reinstatement: only from revocation_pending, only on a later assessment commissioned by the
+ * province that passed; the latest result decides; each refusal names what is missing. */
+START_TEST(reinstatement_needs_a_later_passed_assessment_commissioned_by_the_province)
+{
+    const struct {
+        sf_award_status status;
+        sf_assessment_fact later;
+        int64_t open_later;
+        sf_status verdict;
+        const char *named;   /* in the refusal's detail */
+    } cases[] = {
+        {SF_AWARD_REVOCATION_PENDING, {81, 7, 1, 1, 1}, 0, SF_OK, NULL},
+        {SF_AWARD_REVOCATION_PENDING, {81, 7, 1, 1, 1}, 82, SF_OK, NULL},   /* another still open */
+        {SF_AWARD_REVOCATION_PENDING, {0, 0, 0, 0, 0}, 0, SF_CONFLICT, "no assessment of this title"},
+        {SF_AWARD_REVOCATION_PENDING, {0, 0, 0, 0, 0}, 82, SF_CONFLICT, "assessment 82"},
+        {SF_AWARD_REVOCATION_PENDING, {81, 7, 1, 0, 1}, 0, SF_CONFLICT, "81, failed"},
+        {SF_AWARD_REVOCATION_PENDING, {81, 7, 1, 1, 0}, 0, SF_CONFLICT, "not commissioned by the province"},
+        {SF_AWARD_ACTIVE, {81, 7, 1, 1, 1}, 0, SF_CONFLICT, "active"},
+        {SF_AWARD_REVOKED, {81, 7, 1, 1, 1}, 0, SF_CONFLICT, "revoked"},
+        {SF_AWARD_EXPIRED, {81, 7, 1, 1, 1}, 0, SF_CONFLICT, "expired"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        sf_title_snapshot t = title(cases[i].status);
+        t.pending_assessment_id = 70;
+        t.latest_later = cases[i].later;
+        t.open_later_id = cases[i].open_later;
+        sf_errors e;
+        sf_errors_init(&e);
+        ck_assert_msg(sf_decide_reinstate(&t, &e) == cases[i].verdict, "case %zu", i);
+        if (cases[i].named)
+            ck_assert_msg(strstr(e.detail, cases[i].named) != NULL, "case %zu: %s", i, e.detail);
+        t.caller_decides = 0;
+        sf_errors_init(&e);
+        ck_assert_int_eq(sf_decide_reinstate(&t, &e), SF_FORBIDDEN);
+    }
+}
+END_TEST
+
+START_TEST(award_statuses_parse_by_name)
+{
+    for (int s = SF_AWARD_ACTIVE; s <= SF_AWARD_EXPIRED; s++) {
+        sf_award_status back;
+        ck_assert(sf_award_status_parse(sf_award_status_name((sf_award_status)s), &back));
+        ck_assert_int_eq(back, s);
+        ck_assert(sf_award_status_is_known(sf_award_status_name((sf_award_status)s)));
+    }
+    sf_award_status x;
+    ck_assert(!sf_award_status_parse("lapsed", &x));
+    ck_assert(!sf_award_status_is_known(NULL));
 }
 END_TEST
 
@@ -1616,10 +1748,13 @@ static Suite *domain_suite(void)
     tcase_add_test(measures, the_quota_at_its_bound);
     tcase_add_test(measures, annual_summaries_are_due_on_31_january);
     tcase_add_test(measures, city_reports_are_due_at_the_end_of_february);
-    tcase_add_test(measures, assessments_are_overdue_the_day_after);
     tcase_add_test(measures, validity_of_a_first_award_and_a_renewal);
     tcase_add_test(measures, reapplying_only_in_the_year_of_expiry);
-    tcase_add_test(measures, expiry_is_read_the_day_after_valid_until);
+    tcase_add_test(measures, each_revocation_ground_with_and_without_what_it_requires);
+    tcase_add_test(measures, a_failed_assessment_ground_names_a_failed_assessment_of_this_title);
+    tcase_add_test(measures, revocation_by_status_and_authority);
+    tcase_add_test(measures, reinstatement_needs_a_later_passed_assessment_commissioned_by_the_province);
+    tcase_add_test(measures, award_statuses_parse_by_name);
     suite_add_tcase(s, measures);
     TCase *transitions = tcase_create("transitions");
     tcase_add_test(transitions, an_inspection_opens_or_closes_a_rectification);

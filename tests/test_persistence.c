@@ -10,10 +10,15 @@
 #include <time.h>
 
 #include "domain/regions.h"
+#include "persistence/applications.h"
 #include "persistence/awards.h"
+#include "persistence/changes.h"
+#include "persistence/registry.h"
+#include "persistence/supervision.h"
 #include "persistence/db.h"
 #include "persistence/migrate.h"
 #include "persistence/organizations.h"
+#include "persistence/platforms.h"
 #include "persistence/sessions.h"
 #include "persistence/users.h"
 #include "tests/testutil.h"
@@ -643,7 +648,8 @@ START_TEST(the_registry_follows_the_titles_and_is_read_through_its_indexes)
            " SELECT a.id, a.platform_id, a.round_id, 'city', 'C-' || a.id, 1, '2025-11-30', '2025-11-30', '2028-12-31'"
            " FROM applications a JOIN rounds r ON r.id = a.round_id WHERE r.level = 'city'");
     ck_assert_str_eq(registry_field("鲅鱼圈港口服务平台", "level"), "province");
-    run_ok("UPDATE awards SET status = 'revoked', revoked_on = '2025-06-01', revocation_reason = 'violation'"
+    run_ok("UPDATE awards SET status = 'revoked', revoked_on = '2025-06-01', revocation_reason = 'violation',"
+           " revocation_finding = '违规收费', revocation_reference = '辽工信发〔2025〕9号'"
            " WHERE level = 'province' AND platform_id = (SELECT id FROM platforms WHERE name = '仙人岛能源服务平台')");
     ck_assert_str_eq(registry_field("仙人岛能源服务平台", "status"), "revoked");
     /* the registry's version moves with published changes only */
@@ -753,6 +759,234 @@ START_TEST(verify_in_parts_finds_the_first_break_at_a_part_boundary)
 }
 END_TEST
 
+/* ---- one owner per derived rule (issue 12, §1) ---- */
+
+/* Rows of their own for the tests below: a province round and a 沈阳 city round of 2031,
+ * six platforms (region 沈阳 or 大连 × created by 沈阳, 大连 or an association) and six
+ * applications (province or 沈阳 round × recommended by 沈阳, 大连 or the association), and one
+ * title. Organisations: the association, another association, an assessor, a supervisor. */
+static struct {
+    long long province, shenyang, dalian, assoc, other_assoc, assessor, other_assessor, supervisor;
+    long long platform[6], application[6], award, assessment[2];
+} owners;
+
+static long long org_of(const char *type, const char *region)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT min(id) FROM organizations WHERE type = '%s' AND region_code = '%s'", type, region);
+    return query_int(sql);
+}
+
+static long long new_org(const char *type, const char *name)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "INSERT INTO organizations (type, name, region_code) VALUES ('%s', '%s', '210000') RETURNING id",
+             type, name);
+    return query_int(sql);
+}
+
+static void owners_rows(void)
+{
+    if (owners.award != 0)
+        return;
+    owners.province = org_of("province", "210000");
+    owners.shenyang = org_of("city", "210100");
+    owners.dalian = org_of("city", "210200");
+    owners.assoc = new_org("association", "可见性测试协会");
+    owners.other_assoc = new_org("association", "可见性测试另一协会");
+    owners.assessor = new_org("assessor", "可见性测试测评机构");
+    owners.supervisor = new_org("supervisor", "可见性测试审计部门");
+    run_ok("INSERT INTO rounds (level, region_code, year, title, opens_on, closes_on, thresholds) VALUES"
+           " ('province', '210000', 2031, '省级2031', '2031-01-05', '2031-12-31', '{}'),"
+           " ('city', '210100', 2031, '沈阳市级2031', '2031-01-05', '2031-12-31', '{}')");
+    long long creators[3] = {owners.shenyang, owners.dalian, owners.assoc};
+    for (int k = 0; k < 6; k++) {
+        char sql[512];
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO platforms (name, region_code, functions, operator_name, credit_code, created_by_org)"
+                 " VALUES ('可见性平台%d', '%s', '{training}', '可见性运营公司%d', '91210100990000000%d', %lld) RETURNING id",
+                 k, k < 3 ? "210100" : "210200", k, k, creators[k % 3]);
+        owners.platform[k] = query_int(sql);
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO applications (round_id, platform_id, recommender_org_id)"
+                 " VALUES ((SELECT id FROM rounds WHERE year = 2031 AND level = '%s'), %lld, %lld) RETURNING id",
+                 k % 2 ? "city" : "province", owners.platform[k], creators[k % 3]);
+        owners.application[k] = query_int(sql);
+    }
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO awards (application_id, platform_id, round_id, level, certificate_no, certificate_seq,"
+             "                    awarded_on, valid_from, valid_until)"
+             " SELECT id, platform_id, round_id, 'province', 'VIS-2031-1', 1, current_date - 30, current_date - 30,"
+             "        current_date + 30 FROM applications WHERE id = %lld RETURNING id", owners.application[0]);
+    owners.award = query_int(sql);
+    owners.other_assessor = new_org("assessor", "可见性测试另一测评机构");
+    long long assessors[2] = {owners.assessor, owners.other_assessor};
+    for (int k = 0; k < 2; k++) {
+        snprintf(sql, sizeof sql, "INSERT INTO assessments (award_id, assessor_org_id, due_on)"
+                                  " VALUES (%lld, %lld, current_date + 30) RETURNING id", owners.award, assessors[k]);
+        owners.assessment[k] = query_int(sql);
+    }
+}
+
+/* Every caller of the table: role × region (own or other city) × organisation (own or other). */
+static size_t callers(sf_caller out[7])
+{
+    const struct {
+        sf_role role;
+        long long org;
+        const char *region;
+    } c[] = {
+        {SF_ROLE_PROVINCE, owners.province, "210000"}, {SF_ROLE_CITY, owners.shenyang, "210100"},
+        {SF_ROLE_CITY, owners.dalian, "210200"},       {SF_ROLE_ASSOCIATION, owners.assoc, "210000"},
+        {SF_ROLE_ASSOCIATION, owners.other_assoc, "210000"}, {SF_ROLE_ASSESSOR, owners.assessor, "210000"},
+        {SF_ROLE_SUPERVISOR, owners.supervisor, "210000"},
+    };
+    for (size_t i = 0; i < 7; i++) {
+        memset(&out[i], 0, sizeof out[i]);
+        out[i].user_id = 1;
+        out[i].org_id = c[i].org;
+        out[i].role = c[i].role;
+        snprintf(out[i].region_code, sizeof out[i].region_code, "%s", c[i].region);
+    }
+    return 7;
+}
+
+/* Each *_VISIBLE fragment that has a C predicate answers as the predicate does, for every
+ * caller and every row: PLATFORM_VISIBLE (persistence/platforms.c) and sf_may_see_platform,
+ * APPLICATION_VISIBLE (persistence/applications.c) and sf_may_see_application,
+ * ASSESSMENT_VISIBLE (persistence/supervision.c) and sf_may_see_assessment — the SQL read
+ * through the repositories that use it, over rows inserted for the test. AWARD_VISIBLE and
+ * ROUND_VISIBLE have no C twin: no C code decides who sees a title or a round. */
+START_TEST(visibility_fragments_agree_with_their_c_predicates)
+{
+    owners_rows();
+    sf_caller cs[7];
+    size_t n = callers(cs);
+    const char *regions[6] = {"210100", "210100", "210100", "210200", "210200", "210200"};
+    long long creators[3] = {owners.shenyang, owners.dalian, owners.assoc};
+    int seen_platforms = 0, seen_applications = 0;
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 6; k++) {
+            char q[32];
+            snprintf(q, sizeof q, "可见性平台%d", k);
+            char *items = NULL;
+            int64_t next;
+            ck_assert_int_eq(sf_platform_list(pool, &cs[i], q, NULL, 0, 100, 0, &items, &next), SF_OK);
+            int sql_sees = strcmp(items, "[]") != 0;
+            free(items);
+            int c_sees = sf_may_see_platform(&cs[i], regions[k], creators[k % 3]);
+            ck_assert_msg(sql_sees == c_sees, "platform %d as %s of %s: SQL %d, C %d", k, sf_role_name(cs[i].role),
+                          cs[i].region_code, sql_sees, c_sees);
+            seen_platforms += c_sees;
+
+            char *doc = NULL;
+            sf_status st = sf_application_get(pool, &cs[i], owners.application[k], &doc);
+            free(doc);
+            ck_assert(st == SF_OK || st == SF_NOT_FOUND);
+            c_sees = sf_may_see_application(&cs[i], creators[k % 3], k % 2 ? "city" : "province",
+                                            k % 2 ? "210100" : "210000");
+            ck_assert_msg((st == SF_OK) == c_sees, "application %d as %s of %s: SQL %d, C %d", k,
+                          sf_role_name(cs[i].role), cs[i].region_code, st == SF_OK, c_sees);
+            seen_applications += c_sees;
+        }
+    /* ASSESSMENT_VISIBLE (persistence/supervision.c) and sf_may_see_assessment */
+    long long assessors[2] = {owners.assessor, owners.other_assessor};
+    int seen_assessments = 0;
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 2; k++) {
+            char *doc = NULL;
+            sf_status st = sf_assessment_get(pool, &cs[i], owners.assessment[k], &doc);
+            free(doc);
+            ck_assert(st == SF_OK || st == SF_NOT_FOUND);
+            int c_sees = sf_may_see_assessment(&cs[i], assessors[k]);
+            ck_assert_msg((st == SF_OK) == c_sees, "assessment %d as %s: SQL %d, C %d", k, sf_role_name(cs[i].role),
+                          st == SF_OK, c_sees);
+            seen_assessments += c_sees;
+        }
+    ck_assert_int_eq(seen_assessments, 5);   /* province and supervisor both, the assessor its own */
+    /* neither all nor nothing: the table tells the cases apart */
+    ck_assert(seen_platforms > 6 && seen_platforms < 42);
+    ck_assert(seen_applications > 6 && seen_applications < 42);
+}
+END_TEST
+
+/* "expired" (Art. 23) has one owner, title_status() (sql/016_revocation.sql): the title's
+ * document, the registry's row and the function itself answer alike for every stored status
+ * at valid_until − 1, valid_until and valid_until + 1. */
+START_TEST(expiry_has_one_owner_and_turns_the_day_after_valid_until)
+{
+    owners_rows();
+    /* the active title expires last: the change feed announces a title's expiry once */
+    static const struct {
+        const char *stored;
+        int today_minus_until;   /* today − valid_until */
+        const char *shown;
+    } cases[] = {
+        {"revocation_pending", -1, "revocation_pending"}, {"revocation_pending", 0, "revocation_pending"},
+        {"revocation_pending", 1, "revocation_pending"},
+        {"revoked", -1, "revoked"}, {"revoked", 0, "revoked"}, {"revoked", 1, "revoked"},
+        {"active", -1, "active"},   {"active", 0, "active"},   {"active", 1, "expired"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int revoked = strcmp(cases[i].stored, "revoked") == 0;
+        char sql[512];
+        snprintf(sql, sizeof sql,
+                 "UPDATE awards SET status = '%s', valid_until = current_date - (%d), revoked_on = %s,"
+                 " revocation_reason = %s WHERE id = %lld",
+                 cases[i].stored, cases[i].today_minus_until, revoked ? "current_date" : "NULL",
+                 revoked ? "'surrendered'" : "NULL", owners.award);
+        run_ok(sql);
+        snprintf(sql, sizeof sql,
+                 "SELECT d.status, d.doc->>'status', r.status, r.doc::jsonb->'award'->>'status',"
+                 "       title_status('%s', current_date - (%d))"
+                 " FROM award_docs d JOIN registry_docs r ON r.id = d.platform_id WHERE d.id = %lld",
+                 cases[i].stored, cases[i].today_minus_until, owners.award);
+        PGresult *res = query(sql, NULL, 0);
+        ck_assert_int_eq(PQntuples(res), 1);
+        for (int col = 0; col < 5; col++)
+            ck_assert_msg(strcmp(PQgetvalue(res, 0, col), cases[i].shown) == 0, "%s at valid_until %+d, column %d: %s",
+                          cases[i].stored, cases[i].today_minus_until, col, PQgetvalue(res, 0, col));
+        PQclear(res);
+        /* the change feed's twin (persistence/changes.c) announces exactly the expired one */
+        char *items = NULL;
+        int64_t last;
+        ck_assert_int_eq(sf_changes_after(pool, 0, 1, &items, &last), SF_OK);
+        free(items);
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM audit_events WHERE action = 'award.expired' AND entity_id = %lld",
+                 owners.award);
+        ck_assert_msg(query_int(sql) == (strcmp(cases[i].shown, "expired") == 0),
+                      "%s at valid_until %+d: expiry announced %lld times", cases[i].stored,
+                      cases[i].today_minus_until, query_int(sql));
+    }
+    run_ok("UPDATE awards SET status = 'active', valid_until = current_date + 30, revoked_on = NULL,"
+           " revocation_reason = NULL WHERE certificate_no = 'VIS-2031-1'");
+}
+END_TEST
+
+/* Art. 24: an assessment is overdue the day after its due date while its result is missing;
+ * assessment_status() is the rule's one owner (domain/ keeps no twin). */
+START_TEST(an_assessment_is_overdue_the_day_after_its_due_date)
+{
+    static const struct {
+        int submitted;
+        int today_minus_due;
+        const char *status;
+    } cases[] = {
+        {0, -1, "open"}, {0, 0, "open"}, {0, 1, "overdue"},
+        {1, -1, "submitted"}, {1, 0, "submitted"}, {1, 1, "submitted"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "SELECT assessment_status(%s, current_date - (%d))",
+                 cases[i].submitted ? "current_date" : "NULL", cases[i].today_minus_due);
+        PGresult *res = query(sql, NULL, 0);
+        ck_assert_str_eq(PQgetvalue(res, 0, 0), cases[i].status);
+        PQclear(res);
+    }
+}
+END_TEST
+
 static Suite *persistence_suite(void)
 {
     Suite *s = suite_create("persistence");
@@ -780,6 +1014,9 @@ static Suite *persistence_suite(void)
     tcase_add_test(tc, chinese_substring_search_uses_the_trigram_index);
     tcase_add_test(tc, the_registry_follows_the_titles_and_is_read_through_its_indexes);
     tcase_add_test(tc, verify_in_parts_finds_the_first_break_at_a_part_boundary);
+    tcase_add_test(tc, visibility_fragments_agree_with_their_c_predicates);
+    tcase_add_test(tc, expiry_has_one_owner_and_turns_the_day_after_valid_until);
+    tcase_add_test(tc, an_assessment_is_overdue_the_day_after_its_due_date);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -6,7 +6,6 @@
 #include "tests/contract.h"
 
 #include <arpa/inet.h>
-#include <openssl/evp.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -339,39 +338,3 @@ int th_server_stop_reporting(th_server *server)
     return status;
 }
 
-/* Standard base64 of `len` characters into out (room for cap bytes); the decoded length, or -1. */
-static long decode_base64(const char *in, size_t len, unsigned char *out, size_t cap)
-{
-    if (len == 0 || len % 4 != 0 || len / 4 * 3 > cap)
-        return -1;
-    int n = EVP_DecodeBlock(out, (const unsigned char *)in, (int)len);
-    if (n < 0)
-        return -1;
-    for (size_t i = len; i > 0 && in[i - 1] == '='; i--)
-        n--;
-    return n;
-}
-
-int th_parse_password_hash(const char *encoded, long *iterations, unsigned char *salt, size_t salt_cap,
-                           size_t *salt_len, size_t *hash_len)
-{
-    static const char prefix[] = "$pbkdf2-sha256$";
-    if (encoded == NULL || strncmp(encoded, prefix, sizeof prefix - 1) != 0)
-        return -1;
-    const char *p = encoded + sizeof prefix - 1;
-    char *end;
-    *iterations = strtol(p, &end, 10);
-    if (end == p || *end != '$')
-        return -1;
-    const char *salt64 = end + 1, *dollar = strchr(salt64, '$');
-    if (dollar == NULL)
-        return -1;
-    long s = decode_base64(salt64, (size_t)(dollar - salt64), salt, salt_cap);
-    unsigned char hash[128];
-    long h = decode_base64(dollar + 1, strlen(dollar + 1), hash, sizeof hash);
-    if (s < 0 || h < 0)
-        return -1;
-    *salt_len = (size_t)s;
-    *hash_len = (size_t)h;
-    return 0;
-}

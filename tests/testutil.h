@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "tests/hashutil.h"
+
 typedef struct {
     int status;
     char *headers;      /* raw header block, "\r\n"-separated */
@@ -86,12 +88,6 @@ int th_server_stop(th_server *server);
 /* Stops the server and returns its exit status; on a non-zero status prints the sanitizer
  * report from its log, if there is one, or else the end of the log (valgrind's report). */
 int th_server_stop_reporting(th_server *server);
-
-/* Splits a stored password hash "$pbkdf2-sha256$<iterations>$<base64 salt>$<base64 hash>"
- * (domain/password.h) and decodes its salt into `salt` (room for `salt_cap` bytes). Returns
- * 0 with the iteration count, salt length and hash length, or -1 if it is not of that form. */
-int th_parse_password_hash(const char *encoded, long *iterations, unsigned char *salt, size_t salt_cap,
-                           size_t *salt_len, size_t *hash_len);
 
 /* Reads a whole file into a NUL-terminated buffer; NULL on failure. */
 char *th_read_file(const char *path);

@@ -70,6 +70,7 @@ Suite *wf_rounds_suite(void);
 Suite *wf_platforms_suite(void);
 Suite *wf_lifecycle_suite(void);
 Suite *wf_supervision_suite(void);
+Suite *wf_titles_suite(void);
 Suite *wf_registry_suite(void);
 Suite *wf_rules_suite(void);
 Suite *wf_audit_suite(void);

@@ -127,12 +127,12 @@ START_TEST(the_whole_path_from_platform_to_registry_and_revocation)
 
     /* revocation: only the awarding authority, with a reason */
     snprintf(path, sizeof path, "/v1/awards/%lld/revoke", award);
-    th_free(expect(SHENYANG, "POST", path, "{\"reason\":\"violation\",\"detail\":\"x\"}", 403));
+    th_free(expect(SHENYANG, "POST", path, "{\"reason\":\"violation\",\"finding\":\"违规收费，经查属实\",\"reference\":\"辽工信发〔2026〕12号\"}", 403));
     th_free(expect(PROVINCE, "POST", path, "{\"reason\":\"whim\",\"detail\":\"x\"}", 422));
-    r = expect(PROVINCE, "POST", path, "{\"reason\":\"violation\",\"detail\":\"违规收费\"}", 200);
+    r = expect(PROVINCE, "POST", path, "{\"reason\":\"violation\",\"finding\":\"违规收费，经查属实\",\"reference\":\"辽工信发〔2026〕12号\",\"detail\":\"违规收费\"}", 200);
     ck_assert_str_eq(str(r, "status"), "revoked");
     th_free(r);
-    th_free(expect(PROVINCE, "POST", path, "{\"reason\":\"violation\",\"detail\":\"again\"}", 409));
+    th_free(expect(PROVINCE, "POST", path, "{\"reason\":\"violation\",\"finding\":\"违规收费，经查属实\",\"reference\":\"辽工信发〔2026〕12号\",\"detail\":\"again\"}", 409));
     snprintf(path, sizeof path, "/v1/public/platforms/%lld", p);
     r = expect(-1, "GET", path, NULL, 200);
     aw = json_object_get(r->json, "award");

@@ -76,7 +76,8 @@ static const char *valid_body(const char *method, const char *pattern)
         {"POST", "/v1/objections/:id/resolve", "{\"upheld\":false,\"resolution\":\"不成立\"}"},
         {"POST", "/v1/publicity-notices/:id/objections", "{\"application_id\":1,\"name\":\"王五\",\"contact\":\"来信\","
                                                         "\"reason\":\"数据不实\",\"received_on\":\"2026-10-09\"}"},
-        {"POST", "/v1/awards/:id/revoke", "{\"reason\":\"violation\",\"detail\":\"违规收费\"}"},
+        {"POST", "/v1/awards/:id/revoke", "{\"reason\":\"violation\",\"finding\":\"违规收费，经查属实\",\"reference\":\"辽工信发〔2026〕12号\"}"},
+        {"POST", "/v1/awards/:id/reinstate", "{\"reason\":\"复核合格\"}"},
         {"POST", "/v1/assessments/:id/result", "{\"score\":80,\"passed\":true,\"summary\":\"合格\"}"},
     };
     if (strcmp(pattern, "/v1/applications/:id/report") == 0 && strcmp(method, "PUT") == 0)

@@ -57,12 +57,13 @@ START_TEST(assessments_are_scoped_and_a_failure_leads_to_revocation)
     ck_assert_str_eq(str(r, "status"), "revocation_pending");
     th_free(r);
     snprintf(path, sizeof path, "/v1/awards/%lld/revoke", award);
-    r = expect(PROVINCE, "POST", path, "{\"reason\":\"failed_assessment\",\"detail\":\"第三方测评不合格\"}", 200);
+    snprintf(body, sizeof body, "{\"reason\":\"failed_assessment\",\"assessment_id\":%lld,\"detail\":\"第三方测评不合格\"}", id);
+    r = expect(PROVINCE, "POST", path, body, 200);
     ck_assert_str_eq(str(r, "status"), "revoked");
     ck_assert_str_eq(str(r, "revocation_reason"), "failed_assessment");
     th_free(r);
 
-    /* or the province records why it does not revoke */
+    /* or a later assessment passes and the province reinstates the title (Art. 24) */
     long long second = dalian_award("大连信息化服务平台", 71);
     snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2026-12-31\"}", second,
              assessor_org[ASSESSOR_B]);
@@ -70,7 +71,14 @@ START_TEST(assessments_are_scoped_and_a_failure_leads_to_revocation)
     snprintf(path, sizeof path, "/v1/assessments/%lld/result", id);
     th_free(expect(ASSESSOR_B, "POST", path, failed, 200));
     snprintf(path, sizeof path, "/v1/awards/%lld/reinstate", second);
-    th_free(expect(SHENYANG, "POST", path, "{\"reason\":\"x\"}", 403));
+    th_free(expect(DALIAN, "POST", path, "{\"reason\":\"x\"}", 403));   /* it did not award the title */
+    th_free(expect(PROVINCE, "POST", path, "{\"reason\":\"复核后整改到位\"}", 409));   /* no later assessment */
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2026-12-31\"}", second,
+             assessor_org[ASSESSOR_A]);
+    id = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
+    snprintf(path, sizeof path, "/v1/assessments/%lld/result", id);
+    th_free(expect(ASSESSOR_A, "POST", path, "{\"score\":86,\"passed\":true,\"summary\":\"整改到位\"}", 200));
+    snprintf(path, sizeof path, "/v1/awards/%lld/reinstate", second);
     r = expect(PROVINCE, "POST", path, "{\"reason\":\"复核后整改到位\"}", 200);
     ck_assert_str_eq(str(r, "status"), "active");
     th_free(r);
@@ -184,7 +192,7 @@ START_TEST(a_title_reads_expired_the_day_after_valid_until)
     ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 1);
     th_free(r);
     snprintf(path, sizeof path, "/v1/awards/%lld/revoke", award);
-    th_free(expect(PROVINCE, "POST", path, "{\"reason\":\"other\",\"detail\":\"x\"}", 409));
+    th_free(expect(PROVINCE, "POST", path, "{\"reason\":\"surrendered\",\"detail\":\"x\"}", 409));
     /* the day before, it was active */
     snprintf(sql, sizeof sql, "UPDATE awards SET valid_until = current_date WHERE id = %lld", award);
     admin_sql(sql);

@@ -1,0 +1,113 @@
+/*
+ * The public registry (Art. 19, 21): list, CSV export and entry, with the answers of the list
+ * kept in the public cache (api/public_cache.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/handlers.h"
+#include "api/json_input.h"
+#include "api/problem.h"
+#include "api/public_cache.h"
+#include "api/views.h"
+#include "domain/accounts.h"
+#include "domain/awards.h"
+#include "domain/eligibility.h"
+#include "domain/regions.h"
+#include "persistence/registry.h"
+
+/* Reads the registry's filters; field errors for bad values. */
+static void read_registry_filter(sf_ctx *ctx, sf_registry_filter *out, sf_errors *errors)
+{
+    sf_registry_filter f = {sf_param(ctx, "q"), sf_param(ctx, "region_code"), sf_param(ctx, "function"),
+                            sf_param(ctx, "status"), 0};
+    f.award_year = (int)sf_query_int(ctx, "award_year", 2018, 9999, errors);
+    long ql = f.q ? sf_utf8_length(f.q) : 1;
+    if (ql < 1 || ql > 100)
+        sf_errors_add(errors, "q", "must be 1-100 characters");
+    if (f.region && sf_region_city(f.region) == NULL)
+        sf_errors_add(errors, "region_code", "must be the code of one of Liaoning's 14 cities");
+    if (f.function && !sf_function_is_known(f.function))
+        sf_errors_add(errors, "function", "must be information, technology, entrepreneurship, training or financing");
+    if (f.status && !sf_award_status_is_known(f.status))
+        sf_errors_add(errors, "status", "must be active, revocation_pending, revoked or expired");
+    *out = f;
+}
+
+/* The public registry cache (api/public_cache.h). Before a read, the stamp of the data as
+ * committed now: an answer kept under that stamp for this very URL is the answer. Otherwise
+ * the handler reads, and the statement that reads the page returns the stamp of its own
+ * snapshot, under which the answer is kept: an answer is never filed under a stamp it was
+ * not read under, whichever server of the read URL answered. */
+static int reply_from_cache(sf_ctx *ctx)
+{
+    sf_registry_stamp now;
+    char *body;
+    size_t len;
+    if (ctx->app->public_cache == NULL || sf_registry_stamp_read(ctx->app->read_pool, &now) != SF_OK ||
+        !sf_public_cache_get(ctx->app->public_cache, ctx->req->http_url, &now, &body, &len))
+        return 0;
+    sf_reply_json_text(ctx, 200, body, len);
+    free(body);
+    return 1;
+}
+
+void sf_list_registry(sf_ctx *ctx)
+{
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_page page;
+    sf_page_read(ctx, &page, &e);
+    sf_registry_filter f;
+    read_registry_filter(ctx, &f, &e);
+    if (sf_reply_query_errors(ctx, &e))
+        return;
+    if (reply_from_cache(ctx))
+        return;
+    char *items;
+    int64_t next;
+    sf_registry_stamp read_under;
+    sf_status status = sf_registry_list(ctx->app->read_pool, &f, page.after_id, page.limit, page.desc, &items, &next,
+                                        &read_under);
+    sf_reply_page(ctx, status, items, next);
+    if (status == SF_OK && read_under.version > 0 && ctx->res->status == 200 && ctx->res->binary_body != NULL)
+        sf_public_cache_put(ctx->app->public_cache, ctx->req->http_url, &read_under, ctx->res->binary_body,
+                            ctx->res->binary_body_length);
+}
+
+/* GET /v1/public/platforms.csv: the registry's selection as CSV, UTF-8 with a byte-order
+ * mark so that Excel on Chinese Windows opens it as UTF-8. */
+void sf_get_registry_csv(sf_ctx *ctx)
+{
+    static const char *const header[] = {"id", "name", "operator_name", "region_code", "region_name", "functions",
+                                         "level", "certificate_no", "awarded_on", "valid_from", "valid_until",
+                                         "status", "revoked_on", "revocation_reason"};
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_registry_filter f;
+    read_registry_filter(ctx, &f, &e);
+    if (sf_reply_query_errors(ctx, &e))
+        return;
+    char *rows = NULL;
+    sf_status status = sf_registry_export(ctx->app->read_pool, &f, &rows);
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, NULL, NULL);
+        return;
+    }
+    sf_reply_csv(ctx, header, sizeof header / sizeof *header, rows, "registry.csv");
+}
+
+void sf_get_registry_entry(sf_ctx *ctx)
+{
+    /* not through the cache: one primary-key read is already a single round trip, the
+     * cache's check would be one too, and a miss would cost two (bench/RESULTS.md) */
+    int64_t id = sf_path_id(ctx, "id");
+    char *doc = NULL;
+    sf_status status = id > 0 ? sf_registry_get(ctx->app->read_pool, id, &doc) : SF_NOT_FOUND;
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such platform in the registry" : NULL, NULL);
+        return;
+    }
+    sf_reply_doc(ctx, 200, doc);
+}
