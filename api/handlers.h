@@ -105,6 +105,7 @@ void sf_list_city_reports(sf_ctx *ctx);
 void sf_get_city_report(sf_ctx *ctx);
 void sf_list_rectifications(sf_ctx *ctx);
 void sf_get_rectification(sf_ctx *ctx);
+void sf_get_award_standing(sf_ctx *ctx);
 void sf_get_compliance(sf_ctx *ctx);
 void sf_get_inbox(sf_ctx *ctx);
 void sf_put_assessment_report(sf_ctx *ctx);

@@ -335,6 +335,73 @@ void sf_report_read(json_t *report, sf_report_facts *f, sf_errors *e)
         sf_errors_add(e, "innovation", "must be at most 20,000 characters");
 }
 
+/* ---- an annual summary's figures (Art. 22; dynamic management, Art. 4, 24) ---- */
+
+void sf_summary_figures_read(json_t *figures, sf_report_facts *f, sf_errors *e)
+{
+    static const char *const fields[] = {"smes_served", "satisfaction_pct", "public_service_share_pct", "functions",
+                                         NULL};
+    memset(f, 0, sizeof *f);
+    if (!json_is_object(figures)) {
+        sf_errors_add(e, "figures", "must be an object");
+        return;
+    }
+    only(figures, "figures.", fields, e);
+    get_int(figures, "figures.", "smes_served", 1, MAX_COUNT, &f->smes_served_last_year, e);
+    get_pct(figures, "figures.", "satisfaction_pct", 1, &f->satisfaction_pct, e);
+    get_pct(figures, "figures.", "public_service_share_pct", 1, &f->public_service_share_pct, e);
+    json_t *fns = object_member(figures, "functions", "figures.functions", 0, e);
+    if (fns == NULL)
+        return;
+    const char *names[SF_FUNCTION_COUNT + 1];
+    for (int i = 0; i < SF_FUNCTION_COUNT; i++)
+        names[i] = FUNCTION_READERS[i].name;
+    names[SF_FUNCTION_COUNT] = NULL;
+    only(fns, "figures.functions.", names, e);
+    char *base = (char *)f;
+    for (int i = 0; i < SF_FUNCTION_COUNT; i++) {
+        const fn_reader *r = &FUNCTION_READERS[i];
+        char pre[80];
+        snprintf(pre, sizeof pre, "figures.functions.%s", r->name);
+        json_t *o = object_member(fns, r->name, pre, 0, e);
+        if (o == NULL)
+            continue;
+        /* the year's activity: its counts and amounts; what the function has (pools, systems) is
+         * not stated again and not re-tested */
+        const char *counted[8];
+        size_t n = 0;
+        for (const fn_field *x = r->fields; x->name != NULL && n < 7; x++)
+            if (x->kind != FN_BOOL)
+                counted[n++] = x->name;
+        counted[n] = NULL;
+        strncat(pre, ".", sizeof pre - strlen(pre) - 1);
+        only(o, pre, counted, e);
+        *(int *)(void *)(base + r->present) = 1;
+        for (const fn_field *x = r->fields; x->name != NULL; x++) {
+            if (x->kind == FN_BOOL)
+                *(int *)(void *)(base + x->offset) = 1;
+            else
+                get_int(o, pre, x->name, 1, x->kind == FN_AMOUNT ? MAX_AMOUNT : MAX_COUNT,
+                        (int64_t *)(void *)(base + x->offset), e);
+        }
+    }
+}
+
+json_t *sf_standing_json(const sf_standing *st)
+{
+    json_t *conditions = json_array(), *functions = json_array();
+    for (int i = 0; i < 2; i++) {
+        const sf_check *c = &st->conditions[i];
+        json_array_append_new(conditions, json_pack("{s:s, s:b, s:b, s:s}", "id", c->id, "passed", c->passed,
+                                                    "relaxed", c->relaxed, "detail", c->detail));
+    }
+    for (int i = 0; i < SF_FUNCTION_COUNT; i++)
+        if (st->titled[i])
+            json_array_append_new(functions, json_pack("{s:s, s:b, s:s}", "id", sf_function_ids[i], "passed",
+                                                       st->functions[i].passed, "detail", st->functions[i].detail));
+    return json_pack("{s:b, s:o, s:o}", "meets", st->meets, "conditions", conditions, "functions", functions);
+}
+
 /* ---- the recommendation form (Annex 1) ---- */
 
 void sf_recommendation_read(json_t *form, sf_errors *e)

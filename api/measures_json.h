@@ -29,6 +29,14 @@ void sf_report_read(json_t *report, sf_report_facts *facts, sf_errors *errors);
 /* Checks an Annex 1 recommendation form. */
 void sf_recommendation_read(json_t *form, sf_errors *errors);
 
+/* An annual summary's figures: {smes_served, satisfaction_pct, public_service_share_pct,
+ * functions: {<id>: {its counts and amounts}}} into the facts sf_standing_evaluate reads
+ * (field errors under "figures."). */
+void sf_summary_figures_read(json_t *figures, sf_report_facts *facts, sf_errors *errors);
+/* {meets, conditions:[{id, passed, relaxed, detail}], functions:[{id, passed, detail}]}:
+ * the titled functions only. */
+json_t *sf_standing_json(const sf_standing *standing);
+
 json_t *sf_eligibility_json(const sf_eligibility *e);
 
 #endif

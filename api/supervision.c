@@ -9,6 +9,7 @@
 
 #include "api/handlers.h"
 #include "api/json_input.h"
+#include "api/measures_json.h"
 #include "api/problem.h"
 #include "api/views.h"
 #include "domain/accounts.h"
@@ -16,6 +17,7 @@
 #include "domain/regions.h"
 #include "domain/supervision.h"
 #include "domain/transitions.h"
+#include "persistence/awards.h"
 #include "persistence/calendar.h"
 #include "persistence/inbox.h"
 #include "persistence/supervision.h"
@@ -118,7 +120,7 @@ void sf_post_assessment_result(sf_ctx *ctx)
 
 void sf_post_annual_summary(sf_ctx *ctx)
 {
-    static const char *const fields[] = {"award_id", "year", "summary", NULL};
+    static const char *const fields[] = {"award_id", "year", "summary", "figures", NULL};
     json_t *body = sf_json_body(ctx);
     if (body == NULL)
         return;
@@ -131,10 +133,24 @@ void sf_post_annual_summary(sf_ctx *ctx)
     const char *summary = sf_json_string(body, "summary", 1, &e);
     if (summary && !text_ok(summary, 1, 50000))
         sf_errors_add(&e, "summary", "must be 1-50,000 characters");
+    /* the year's figures (optional): what dynamic management re-tests (Art. 4, 24) */
+    json_t *figures = json_object_get(body, "figures");
+    char *figures_text = NULL;
+    if (figures != NULL && !json_is_null(figures)) {
+        sf_report_facts ignored;
+        sf_summary_figures_read(figures, &ignored, &e);
+        if (!sf_errors_any(&e) && (figures_text = sf_json_dumps(figures, JSON_COMPACT)) == NULL) {
+            sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+            json_decref(body);
+            return;
+        }
+    }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
     sf_status status = sf_errors_any(&e) ? SF_INVALID
-                       : sf_annual_summary_create(ctx->app->pool, &actor, &ctx->caller, award, (int)year, summary, &doc, &e);
+                       : sf_annual_summary_create(ctx->app->pool, &actor, &ctx->caller, award, (int)year, summary,
+                                                  figures_text, &doc, &e);
+    free(figures_text);
     sf_reply_written(ctx, status, 201, doc, "the summary is not valid", &e);
     json_decref(body);
 }
@@ -395,3 +411,76 @@ void sf_list_city_reports(sf_ctx *ctx) { list_records(ctx, "city_report"); }
 void sf_get_city_report(sf_ctx *ctx) { get_record(ctx, "city_report", "no such city report"); }
 void sf_list_rectifications(sf_ctx *ctx) { list_records(ctx, "rectification"); }
 void sf_get_rectification(sf_ctx *ctx) { get_record(ctx, "rectification", "no such rectification"); }
+
+/* GET /v1/awards/{id}/standing?year=: dynamic management (Art. 4, 24) — the title's annual
+ * summary of the year re-tested against the thresholds of the round that awarded it, by the
+ * checks of eligibility (domain/eligibility.h sf_standing_evaluate). A finding, not a
+ * revocation. */
+void sf_get_award_standing(sf_ctx *ctx)
+{
+    int64_t id = sf_path_id(ctx, "id");
+    char *award = NULL;   /* the title, if the caller may see it: scope before the query */
+    sf_status status = id > 0 ? sf_award_get(ctx->app->pool, &ctx->caller, id, &award) : SF_NOT_FOUND;
+    free(award);
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such title" : NULL, NULL);
+        return;
+    }
+    sf_errors e;
+    sf_errors_init(&e);
+    int64_t year = sf_query_int(ctx, "year", 2006, 9999, &e);
+    if (year == 0 && !sf_errors_any(&e))
+        sf_errors_add(&e, "year", "is required: the year of the annual summary");
+    if (sf_reply_query_errors(ctx, &e))
+        return;
+    sf_standing_data d = {0};
+    if (status == SF_OK)
+        status = sf_standing_data_read(ctx->app->pool, id, (int)year, &d);
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such title" : NULL, NULL);
+        return;
+    }
+    if (d.summary_id == 0 || d.figures_json == NULL) {
+        sf_standing_data_free(&d);
+        sf_reply_problem(ctx, 404, d.summary_id == 0 ? "the title has no annual summary of that year"
+                                                     : "the annual summary of that year states no figures");
+        return;
+    }
+    json_t *figures = sf_json_loads(d.figures_json), *tj = d.thresholds_json ? sf_json_loads(d.thresholds_json) : NULL,
+           *rj = d.relaxed_thresholds_json ? sf_json_loads(d.relaxed_thresholds_json) : NULL;
+    json_t *body = NULL;
+    if (figures != NULL && (tj != NULL || d.thresholds_json == NULL) && (rj != NULL || d.relaxed_thresholds_json == NULL)) {
+        sf_report_facts facts;
+        sf_thresholds t;
+        sf_relaxation relax = {d.region_relaxed, d.factor_permille, {0}, 0};
+        sf_errors ignored;
+        sf_errors_init(&ignored);
+        sf_summary_figures_read(figures, &facts, &ignored);   /* validated when recorded */
+        facts.smes_served_prev_year = d.has_prev ? d.smes_served_prev : 0;
+        sf_thresholds_read(tj, &t, &ignored);
+        sf_relaxed_thresholds_read(rj, &relax.set, &relax.set_mask, &ignored);
+        unsigned titled = 0;
+        for (char *fn = d.functions, *save = NULL, *tok; fn != NULL && (tok = strtok_r(fn, ",", &save)) != NULL;
+             fn = NULL)
+            for (int i = 0; i < SF_FUNCTION_COUNT; i++)
+                if (strcmp(tok, sf_function_ids[i]) == 0)
+                    titled |= 1u << i;
+        sf_standing st;
+        sf_standing_evaluate(&facts, &t, &relax, titled, &st);
+        body = sf_standing_json(&st);
+        if (body != NULL) {
+            json_object_set_new(body, "award_id", json_integer(id));
+            json_object_set_new(body, "year", json_integer(year));
+            json_object_set_new(body, "annual_summary_id", json_integer(d.summary_id));
+        }
+    }
+    json_decref(figures);
+    json_decref(tj);
+    json_decref(rj);
+    sf_standing_data_free(&d);
+    if (body == NULL) {
+        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        return;
+    }
+    sf_reply_json(ctx, 200, body);
+}

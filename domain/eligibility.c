@@ -282,3 +282,34 @@ void sf_eligibility_evaluate(const sf_report_facts *facts, const sf_thresholds *
         any = any || out->functions[i].passed;
     out->eligible = all && any;
 }
+
+void sf_standing_evaluate(const sf_report_facts *figures, const sf_thresholds *t, const sf_relaxation *relax,
+                          unsigned titled, sf_standing *out)
+{
+    static const sf_relaxation none = {0, 1000, {0}, 0};
+    if (relax == NULL || !relax->applies || (relax->factor_permille >= 1000 && relax->set_mask == 0))
+        relax = &none;
+    /* a summary states no rules or plans: 12.5 is re-tested on its share alone */
+    sf_report_facts f = *figures;
+    f.has_management_rules = f.has_development_plan = 1;
+    out->normal = *t;
+    out->applied = sf_thresholds_applied(t, relax);
+    int normal = 0;
+    condition_12_2(&f, t, &out->applied, relax, &out->conditions[0], &normal);
+    out->conditions[0].id = "12.2";
+    out->conditions[0].required = 1;
+    out->conditions[0].relaxed = out->conditions[0].passed && !normal;
+    if (relax->applies)
+        name_relaxed(t, &out->applied, "12.2", &out->conditions[0]);
+    condition_12_5(&f, t, &out->conditions[1]);
+    out->conditions[1].id = "12.5";
+    out->conditions[1].required = 1;
+    out->conditions[1].relaxed = 0;
+    function_checks(&f, t, out->functions);
+    out->meets = out->conditions[0].passed && out->conditions[1].passed;
+    for (int i = 0; i < SF_FUNCTION_COUNT; i++) {
+        out->titled[i] = (titled >> i) & 1u;
+        if (out->titled[i])
+            out->meets = out->meets && out->functions[i].passed;
+    }
+}

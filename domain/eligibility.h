@@ -104,6 +104,25 @@ void sf_eligibility_evaluate(const sf_report_facts *facts, const sf_thresholds *
                              const sf_relaxation *relax, int require_prior_recognition, sf_day opens_on,
                              sf_eligibility *out);
 
+/* Dynamic management (Art. 4, 24): a title holder's annual summary re-tested against the
+ * thresholds of the round that awarded the title, by the same checks as eligibility. The
+ * summary states the year's SMEs served (against the year before: the previous summary's
+ * figure, else the application's), satisfaction, the public-interest share and each
+ * function's activity; what it cannot state (premises, staff, rules) is not re-tested. */
+typedef struct {
+    int meets;                          /* every re-tested condition and every titled function */
+    sf_check conditions[2];             /* 12.2 and 12.5 (its share) */
+    sf_check functions[SF_FUNCTION_COUNT];
+    int titled[SF_FUNCTION_COUNT];      /* the functions the title covers: only these count */
+    sf_thresholds normal, applied;
+} sf_standing;
+
+/* `f` holds the summary's figures (smes_served_last_year, smes_served_prev_year,
+ * satisfaction_pct, public_service_share_pct and the function reports); `titled` has bit
+ * (1u << i) for sf_function_ids[i] the title covers. */
+void sf_standing_evaluate(const sf_report_facts *f, const sf_thresholds *t, const sf_relaxation *relax,
+                          unsigned titled, sf_standing *out);
+
 /* The function ids of Art. 13, in order. */
 extern const char *const sf_function_ids[SF_FUNCTION_COUNT];
 int sf_function_is_known(const char *id);

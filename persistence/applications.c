@@ -26,12 +26,12 @@
     " a.report::text, a.recommendation IS NOT NULL,"                                                   \
     " (SELECT string_agg(DISTINCT m.kind, ',') FROM materials m WHERE m.application_id = a.id),"       \
     " EXISTS (SELECT 1 FROM awards w WHERE w.platform_id = p.id AND w.level = 'city'"                  \
-    "         AND w.status = 'active' AND w.valid_until >= current_date),"                             \
+    "         AND title_status(w.status, w.valid_until) = 'active'),"                             \
     " (SELECT count(*) FROM objections o WHERE o.application_id = a.id AND o.status = 'open'),"        \
     " (SELECT " DAYS("n.end_date") " FROM publicity_notice_items i"                                    \
     "    JOIN publicity_notices n ON n.id = i.notice_id WHERE i.application_id = a.id),"               \
     " (SELECT " DAYS("w.valid_until") " FROM awards w WHERE w.platform_id = p.id AND w.level = r.level" \
-    "    AND w.status IN ('active', 'revocation_pending') AND w.valid_until >= current_date"           \
+    "    AND title_in_force(w.status, w.valid_until)"           \
     "    AND w.application_id <> a.id ORDER BY w.valid_until DESC LIMIT 1),"                           \
     " r.require_prior_recognition, r.relaxed_thresholds::text, r.validity_years, r.validity_ends"      \
     " FROM applications a JOIN platforms p ON p.id = a.platform_id JOIN rounds r ON r.id = a.round_id" \
@@ -78,7 +78,7 @@ static const sf_stmt INSERT_APPLICATION = {
 static const sf_stmt ROUND_AND_PLATFORM = {
     "SELECT r.level, r.region_code, r.year, p.region_code, p.created_by_org,"
     " (SELECT " DAYS("w.valid_until") " FROM awards w WHERE w.platform_id = p.id AND w.level = r.level"
-    "    AND w.status IN ('active', 'revocation_pending') AND w.valid_until >= current_date"
+    "    AND title_in_force(w.status, w.valid_until)"
     "    ORDER BY w.valid_until DESC LIMIT 1),"
     " (SELECT o.type = 'association' FROM organizations o WHERE o.id = p.created_by_org)"
     " FROM rounds r, platforms p WHERE r.id = $1 AND p.id = $2", 2};

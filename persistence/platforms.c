@@ -47,7 +47,7 @@ static const sf_stmt STANDING = {
     "SELECT EXISTS (SELECT 1 FROM applications WHERE platform_id = $1"
     "               AND status IN ('recommended', 'approved', 'publicized')),"
     "       EXISTS (SELECT 1 FROM awards w WHERE w.platform_id = $1"
-    "               AND award_status(w) IN ('active', 'revocation_pending'))", 1};
+    "               AND title_in_force(w.status, w.valid_until))", 1};
 
 static void constraint_errors(const sf_db_error *err, sf_errors *errors)
 {

@@ -51,10 +51,26 @@ static const sf_stmt PEND_REVOCATION = {
 static const sf_stmt AWARD_REGION = {
     "SELECT p.region_code FROM awards w JOIN platforms p ON p.id = w.platform_id WHERE w.id = $1", 1};
 static const sf_stmt CREATE_SUMMARY = {
-    "WITH s AS (INSERT INTO annual_summaries (award_id, year, summary, recorded_by) VALUES ($1, $2, $3, $4) RETURNING *)"
+    "WITH s AS (INSERT INTO annual_summaries (award_id, year, summary, recorded_by, figures)"
+    "           VALUES ($1, $2, $3, $4, $7::jsonb) RETURNING *)"
     " SELECT annual_summary_doc(ROW(s.*)::annual_summaries)::text,"
     "        audit_append($4, $5, 'annual_summary.recorded', 'award', s.award_id,"
-    "        jsonb_build_object('year', s.year, 'received_on', s.received_on), $6) FROM s", 6};
+    "        jsonb_build_object('year', s.year, 'received_on', s.received_on, 'figures', s.figures), $6) FROM s", 7};
+/* What a title's standing in `year` is judged on (Art. 4, 24): the summary's figures, the
+ * year before's SMEs served (the previous summary's, else the application's report), the
+ * awarding round's thresholds and relaxation for the platform's region, and the functions the
+ * title covers. $1 award, $2 year. */
+static const sf_stmt STANDING_DATA = {
+    "SELECT s.id, s.figures::text,"
+    " coalesce((SELECT (x.figures->>'smes_served')::bigint FROM annual_summaries x"
+    "           WHERE x.award_id = w.id AND x.year = $2 - 1 AND x.figures IS NOT NULL),"
+    "          (a.report->'basic'->>'smes_served_last_year')::bigint),"
+    " r.thresholds::text, r.relaxed_thresholds::text, p.region_code = ANY (r.relaxed_regions),"
+    " (r.relaxation_factor * 1000)::int, array_to_string(p.functions, ',')"
+    " FROM awards w JOIN rounds r ON r.id = w.round_id JOIN platforms p ON p.id = w.platform_id"
+    " JOIN applications a ON a.id = w.application_id"
+    " LEFT JOIN annual_summaries s ON s.award_id = w.id AND s.year = $2"
+    " WHERE w.id = $1", 2};
 static const sf_stmt CREATE_INSPECTION = {
     "WITH i AS (INSERT INTO inspections (award_id, inspected_on, service_quality, fees, satisfaction, findings, outcome,"
     "                                    recorded_by) VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8) RETURNING *)"
@@ -309,7 +325,7 @@ static sf_status own_award(sf_pool *pool, const sf_caller *caller, int64_t award
 }
 
 sf_status sf_annual_summary_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t award_id,
-                                   int year, const char *summary, char **doc, sf_errors *errors)
+                                   int year, const char *summary, const char *figures, char **doc, sf_errors *errors)
 {
     sf_status status = own_award(pool, caller, award_id, errors);
     if (status != SF_OK)
@@ -317,7 +333,7 @@ sf_status sf_annual_summary_create(sf_pool *pool, const sf_actor *actor, const s
     sf_actor_params a;
     sf_actor_to_params(actor, &a);
     sf_int_text w = sf_int_to_text(award_id), y = sf_int_to_text(year);
-    const char *params[] = {w.s, y.s, summary, a.values[0], a.values[1], a.values[2]};
+    const char *params[] = {w.s, y.s, summary, a.values[0], a.values[1], a.values[2], figures};
     status = sf_db_write_text(pool, &CREATE_SUMMARY, params, doc, NULL);
     if (status == SF_CONFLICT)
         sf_errors_add(errors, "year", "this title's summary of %d is recorded already", year);
@@ -554,4 +570,42 @@ sf_status sf_record_get(sf_pool *pool, const sf_caller *caller, const char *kind
     sf_int_text idt = sf_int_to_text(id), org = sf_int_to_text(caller->org_id);
     const char *params[] = {idt.s, sf_role_name(caller->role), caller->region_code, org.s};
     return sf_db_read_text(pool, record_kinds[k].get, params, doc);
+}
+
+sf_status sf_standing_data_read(sf_pool *pool, int64_t award_id, int year, sf_standing_data *out)
+{
+    memset(out, 0, sizeof *out);
+    sf_int_text w = sf_int_to_text(award_id), y = sf_int_to_text(year);
+    const char *params[] = {w.s, y.s};
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &STANDING_DATA, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return SF_NOT_FOUND;
+    }
+    out->summary_id = PQgetisnull(res, 0, 0) ? 0 : sf_db_get_int(res, 0, 0);
+    out->has_prev = !PQgetisnull(res, 0, 2);
+    out->smes_served_prev = out->has_prev ? sf_db_get_int(res, 0, 2) : 0;
+    out->region_relaxed = sf_db_get_bool(res, 0, 5);
+    out->factor_permille = (int)sf_db_get_int(res, 0, 6);
+    const int text_cols[] = {1, 3, 4, 7};
+    char **texts[] = {&out->figures_json, &out->thresholds_json, &out->relaxed_thresholds_json, &out->functions};
+    for (int i = 0; i < 4 && status == SF_OK; i++)
+        if (!PQgetisnull(res, 0, text_cols[i]) && (*texts[i] = strdup(PQgetvalue(res, 0, text_cols[i]))) == NULL)
+            status = SF_INTERNAL;
+    PQclear(res);
+    if (status != SF_OK)
+        sf_standing_data_free(out);
+    return status;
+}
+
+void sf_standing_data_free(sf_standing_data *d)
+{
+    free(d->figures_json);
+    free(d->thresholds_json);
+    free(d->relaxed_thresholds_json);
+    free(d->functions);
+    memset(d, 0, sizeof *d);
 }

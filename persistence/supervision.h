@@ -29,9 +29,24 @@ sf_status sf_assessment_get(sf_pool *pool, const sf_caller *caller, int64_t id, 
 sf_status sf_assessment_submit(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id,
                                const char *score, int passed, const char *summary, char **doc, sf_errors *errors);
 
-/* The city of the title's platform records what arrived. */
+/* The city of the title's platform records what arrived; `figures` (JSON text, validated by
+ * the caller, or NULL) are the year's figures dynamic management re-tests. */
 sf_status sf_annual_summary_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t award_id,
-                                   int year, const char *summary, char **doc, sf_errors *errors);
+                                   int year, const char *summary, const char *figures, char **doc, sf_errors *errors);
+
+/* What a title's standing in a year is judged on (Art. 4, 24). Texts owned, freed by
+ * sf_standing_data_free. SF_NOT_FOUND if the title does not exist (scope is the caller's). */
+typedef struct {
+    int64_t summary_id;              /* 0: no summary of the year */
+    char *figures_json;              /* NULL: the summary states no figures */
+    int has_prev;
+    int64_t smes_served_prev;        /* the year before's SMEs served */
+    char *thresholds_json, *relaxed_thresholds_json;
+    int region_relaxed, factor_permille;
+    char *functions;                 /* the title's functions, comma-separated */
+} sf_standing_data;
+sf_status sf_standing_data_read(sf_pool *pool, int64_t award_id, int year, sf_standing_data *out);
+void sf_standing_data_free(sf_standing_data *d);
 /* An inspection's rectification (Art. 24): the one it closes as a follow-up (0: none), and
  * the due date of the one it opens, if the inspector sets it (0: the round's rule). */
 typedef struct {

@@ -1396,6 +1396,44 @@ START_TEST(an_inspection_opens_or_closes_a_rectification)
 }
 END_TEST
 
+/* Art. 4, 24: a summary's figures re-tested by the checks of eligibility, the titled
+ * functions only, by the awarding round's thresholds. */
+START_TEST(a_titles_standing_at_the_thresholds_bounds)
+{
+    sf_thresholds t = sf_thresholds_2018();
+    sf_report_facts f = {0};
+    f.smes_served_last_year = 80;
+    f.smes_served_prev_year = 79;
+    f.satisfaction_pct = 80;
+    f.public_service_share_pct = 15;
+    f.training = (sf_fn_training){1, 1, 1, 1, 1500};
+    unsigned training = 1u << 3;
+    ck_assert_str_eq(sf_function_ids[3], "training");
+    sf_standing st;
+    sf_standing_evaluate(&f, &t, NULL, training, &st);
+    ck_assert(st.meets);
+    f.smes_served_last_year = 79;   /* below 80, and no growth */
+    sf_standing_evaluate(&f, &t, NULL, training, &st);
+    ck_assert(!st.meets && !st.conditions[0].passed && st.conditions[1].passed);
+    f.smes_served_last_year = 80;
+    f.public_service_share_pct = 14.99;
+    sf_standing_evaluate(&f, &t, NULL, training, &st);
+    ck_assert(!st.meets && !st.conditions[1].passed);
+    f.public_service_share_pct = 15;
+    f.training.trainee_times_per_year = 1499;
+    sf_standing_evaluate(&f, &t, NULL, training, &st);
+    ck_assert(!st.meets && !st.functions[3].passed);
+    sf_standing_evaluate(&f, &t, NULL, 1u << 1, &st);   /* titled for technology instead: not reported */
+    ck_assert(!st.meets && !st.functions[1].passed);
+    ck_assert(!st.titled[3]);
+    f.training.trainee_times_per_year = 1500;
+    t.min_smes_served = 100;   /* the round that awarded the title asked more */
+    sf_standing_evaluate(&f, &t, NULL, training, &st);
+    ck_assert(!st.meets);
+    ck_assert_ptr_nonnull(strstr(st.conditions[0].detail, "100"));
+}
+END_TEST
+
 /* ---- the lifecycle's decisions (domain/transitions.c) ---- */
 
 static const sf_caller PROVINCE_CALLER = {.user_id = 1, .org_id = 1, .role = SF_ROLE_PROVINCE, .region_code = "210000"};
@@ -1758,6 +1796,7 @@ static Suite *domain_suite(void)
     suite_add_tcase(s, measures);
     TCase *transitions = tcase_create("transitions");
     tcase_add_test(transitions, an_inspection_opens_or_closes_a_rectification);
+    tcase_add_test(transitions, a_titles_standing_at_the_thresholds_bounds);
     tcase_add_test(transitions, an_official_notice_agrees_with_the_adjacent_year);
     tcase_add_test(transitions, the_province_is_asked_for_next_year_from_1_november);
     tcase_add_test(transitions, each_decision_in_every_state);

@@ -405,6 +405,74 @@ START_TEST(an_unsatisfactory_inspection_opens_a_rectification_that_a_follow_up_c
 }
 END_TEST
 
+/* Issue 17, point 2: dynamic management (Art. 4, 24) — a summary's figures re-tested against
+ * the thresholds of the round that awarded the title; a finding, not a revocation. */
+START_TEST(a_summary_below_the_rounds_thresholds_shows_in_the_titles_standing)
+{
+    long long award = dalian_award("大连动态管理平台", 770106);
+    char body[768], path[128];
+#define SUMMARY_FMT "{\"award_id\":%lld,\"year\":%d,\"summary\":\"年度总结\",\"figures\":{\"smes_served\":%d," \
+                    "\"satisfaction_pct\":90,\"public_service_share_pct\":20," \
+                    "\"functions\":{\"training\":{\"trainee_times_per_year\":%d}}}}"
+    snprintf(body, sizeof body, SUMMARY_FMT, award, 2024, 160, 2000);   /* the report said 150 */
+    th_free(expect(DALIAN, "POST", "/v1/annual-summaries", body, 201));
+    snprintf(body, sizeof body, SUMMARY_FMT, award, 2025, 70, 1400);
+    th_response *r = expect(DALIAN, "POST", "/v1/annual-summaries", body, 201);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r->json, "figures"), "smes_served")), 70);
+    th_free(r);
+    /* figures are checked like a report's */
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2023,\"summary\":\"x\",\"figures\":{\"smes_served\":-1,"
+             "\"satisfaction_pct\":101,\"public_service_share_pct\":20,\"functions\":{\"training\":{\"has_x\":1}}}}",
+             award);
+    r = expect(DALIAN, "POST", "/v1/annual-summaries", body, 422);
+    ck_assert(has_error(r, "figures.smes_served") && has_error(r, "figures.satisfaction_pct"));
+    th_free(r);
+
+    snprintf(path, sizeof path, "/v1/awards/%lld/standing?year=2024", award);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert(json_is_true(json_object_get(r->json, "meets")));
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/awards/%lld/standing?year=2025", award);
+    r = expect(DALIAN, "GET", path, NULL, 200);
+    ck_assert(json_is_false(json_object_get(r->json, "meets")));
+    json_t *c122 = json_array_get(json_object_get(r->json, "conditions"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(c122, "id")), "12.2");
+    ck_assert(json_is_false(json_object_get(c122, "passed")));
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(c122, "detail")), "70"));
+    json_t *fns = json_object_get(r->json, "functions");
+    ck_assert_uint_eq(json_array_size(fns), 1);   /* the titled function only */
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fns, 0), "id")), "training");
+    ck_assert(json_is_false(json_object_get(json_array_get(fns, 0), "passed")));
+    th_free(r);
+    /* the title still stands: a finding, not a revocation */
+    snprintf(path, sizeof path, "/v1/awards/%lld", award);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "status"), "active");
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/awards/%lld/standing?year=2023", award);
+    th_free(expect(PROVINCE, "GET", path, NULL, 404));                 /* no summary that year */
+    snprintf(path, sizeof path, "/v1/awards/%lld/standing", award);
+    th_free(expect(PROVINCE, "GET", path, NULL, 422));                 /* which year? */
+    snprintf(path, sizeof path, "/v1/awards/%lld/standing?year=2024", award);
+    th_free(expect(SHENYANG, "GET", path, NULL, 404));
+    th_free(expect(ASSOCIATION, "GET", path, NULL, 403));
+
+    /* judged by the round that awarded it: a round asking 200 SMEs finds 150 short */
+    char sql[256];
+    snprintf(sql, sizeof sql, "UPDATE rounds SET thresholds = jsonb_set(thresholds, '{min_smes_served}', '200')"
+             " WHERE id = (SELECT round_id FROM awards WHERE id = %lld)", award);
+    admin_sql(sql);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert(json_is_false(json_object_get(r->json, "meets")));
+    ck_assert_ptr_nonnull(strstr(r->body, "200"));
+    th_free(r);
+    snprintf(sql, sizeof sql, "UPDATE rounds SET thresholds = jsonb_set(thresholds, '{min_smes_served}', '80')"
+             " WHERE id = (SELECT round_id FROM awards WHERE id = %lld)", award);
+    admin_sql(sql);
+#undef SUMMARY_FMT
+}
+END_TEST
+
 Suite *wf_supervision_suite(void)
 {
     Suite *s = suite_create("workflow: supervision");
@@ -416,6 +484,7 @@ Suite *wf_supervision_suite(void)
     tcase_add_test(tc, each_role_finds_its_own_work_in_the_inbox);
     tcase_add_test(tc, supervision_records_are_read_back_in_scope);
     tcase_add_test(tc, an_unsatisfactory_inspection_opens_a_rectification_that_a_follow_up_closes);
+    tcase_add_test(tc, a_summary_below_the_rounds_thresholds_shows_in_the_titles_standing);
     suite_add_tcase(s, tc);
     return s;
 }
