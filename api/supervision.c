@@ -222,6 +222,42 @@ void sf_post_city_report(sf_ctx *ctx)
 }
 
 /* The compliance view, assembled city by city from the rows (cities first, then titles). */
+/* A title's standing (Art. 4, 24) from what persistence read: the summary's figures
+ * re-tested by sf_standing_evaluate. NULL when memory runs out. */
+static json_t *standing_json(const sf_standing_data *d)
+{
+    json_t *figures = sf_json_loads(d->figures_json);
+    json_t *tj = d->thresholds_json ? sf_json_loads(d->thresholds_json) : NULL;
+    json_t *rj = d->relaxed_thresholds_json ? sf_json_loads(d->relaxed_thresholds_json) : NULL;
+    json_t *body = NULL;
+    if (figures != NULL && (tj != NULL || d->thresholds_json == NULL) && (rj != NULL || d->relaxed_thresholds_json == NULL)) {
+        sf_report_facts facts;
+        sf_thresholds t;
+        sf_relaxation relax = {d->region_relaxed, d->factor_permille, {0}, 0};
+        sf_errors ignored;
+        sf_errors_init(&ignored);
+        sf_summary_figures_read(figures, &facts, &ignored);   /* validated when recorded */
+        facts.smes_served_prev_year = d->has_prev ? d->smes_served_prev : 0;
+        sf_thresholds_read(tj, &t, &ignored);
+        sf_relaxed_thresholds_read(rj, &relax.set, &relax.set_mask, &ignored);
+        unsigned titled = 0;
+        for (const char *fn = d->functions; fn != NULL && *fn != '\0';) {
+            size_t len = strcspn(fn, ",");
+            for (int i = 0; i < SF_FUNCTION_COUNT; i++)
+                if (strlen(sf_function_ids[i]) == len && strncmp(fn, sf_function_ids[i], len) == 0)
+                    titled |= 1u << i;
+            fn += len + (fn[len] == ',');
+        }
+        sf_standing st;
+        sf_standing_evaluate(&facts, &t, &relax, titled, &st);
+        body = sf_standing_json(&st);
+    }
+    json_decref(figures);
+    json_decref(tj);
+    json_decref(rj);
+    return body;
+}
+
 typedef struct {
     int year;
     sf_day due_summary, due_report;
@@ -253,10 +289,28 @@ static void add_row(const sf_compliance_row *r, void *p)
     }
     if (b->current == NULL || strcmp(b->current_code, r->region_code) != 0)
         return;
+    /* standing: the summary's figures re-tested (null without figures); unmet: what failed */
+    json_t *standing = json_null();
+    if (r->standing.figures_json != NULL) {
+        json_t *full = standing_json(&r->standing);
+        json_t *unmet = json_array();
+        json_t *lists[] = {json_object_get(full, "conditions"), json_object_get(full, "functions")};
+        for (size_t l = 0; l < 2; l++) {
+            size_t i;
+            json_t *c;
+            json_array_foreach(lists[l], i, c)
+                if (json_is_false(json_object_get(c, "passed")))
+                    json_array_append(unmet, json_object_get(c, "id"));
+        }
+        standing = json_pack("{s:O?, s:o}", "meets", json_object_get(full, "meets"), "unmet", unmet);
+        json_decref(full);
+    }
     json_array_append_new(json_object_get(b->current, "platforms"),
-                          json_pack("{s:I, s:I, s:s, s:s, s:o}", "award_id", (json_int_t)r->award_id, "platform_id",
-                                    (json_int_t)r->platform_id, "name", r->platform_name, "certificate_no",
-                                    r->certificate_no, "annual_summary", item_json(b->due_summary, r, b->today)));
+                          json_pack("{s:I, s:I, s:s, s:s, s:o, s:o, s:{s:i, s:i}}", "award_id", (json_int_t)r->award_id,
+                                    "platform_id", (json_int_t)r->platform_id, "name", r->platform_name,
+                                    "certificate_no", r->certificate_no, "annual_summary",
+                                    item_json(b->due_summary, r, b->today), "standing", standing, "rectifications",
+                                    "open", r->rectifications_open, "overdue", r->rectifications_overdue));
 }
 
 void sf_get_compliance(sf_ctx *ctx)
@@ -441,42 +495,18 @@ void sf_get_award_standing(sf_ctx *ctx)
         return;
     }
     if (d.summary_id == 0 || d.figures_json == NULL) {
+        const char *why = d.summary_id == 0 ? "the title has no annual summary of that year"
+                                            : "the annual summary of that year states no figures";
         sf_standing_data_free(&d);
-        sf_reply_problem(ctx, 404, d.summary_id == 0 ? "the title has no annual summary of that year"
-                                                     : "the annual summary of that year states no figures");
+        sf_reply_problem(ctx, 404, why);
         return;
     }
-    json_t *figures = sf_json_loads(d.figures_json), *tj = d.thresholds_json ? sf_json_loads(d.thresholds_json) : NULL,
-           *rj = d.relaxed_thresholds_json ? sf_json_loads(d.relaxed_thresholds_json) : NULL;
-    json_t *body = NULL;
-    if (figures != NULL && (tj != NULL || d.thresholds_json == NULL) && (rj != NULL || d.relaxed_thresholds_json == NULL)) {
-        sf_report_facts facts;
-        sf_thresholds t;
-        sf_relaxation relax = {d.region_relaxed, d.factor_permille, {0}, 0};
-        sf_errors ignored;
-        sf_errors_init(&ignored);
-        sf_summary_figures_read(figures, &facts, &ignored);   /* validated when recorded */
-        facts.smes_served_prev_year = d.has_prev ? d.smes_served_prev : 0;
-        sf_thresholds_read(tj, &t, &ignored);
-        sf_relaxed_thresholds_read(rj, &relax.set, &relax.set_mask, &ignored);
-        unsigned titled = 0;
-        for (char *fn = d.functions, *save = NULL, *tok; fn != NULL && (tok = strtok_r(fn, ",", &save)) != NULL;
-             fn = NULL)
-            for (int i = 0; i < SF_FUNCTION_COUNT; i++)
-                if (strcmp(tok, sf_function_ids[i]) == 0)
-                    titled |= 1u << i;
-        sf_standing st;
-        sf_standing_evaluate(&facts, &t, &relax, titled, &st);
-        body = sf_standing_json(&st);
-        if (body != NULL) {
-            json_object_set_new(body, "award_id", json_integer(id));
-            json_object_set_new(body, "year", json_integer(year));
-            json_object_set_new(body, "annual_summary_id", json_integer(d.summary_id));
-        }
+    json_t *body = standing_json(&d);
+    if (body != NULL) {
+        json_object_set_new(body, "award_id", json_integer(id));
+        json_object_set_new(body, "year", json_integer(year));
+        json_object_set_new(body, "annual_summary_id", json_integer(d.summary_id));
     }
-    json_decref(figures);
-    json_decref(tj);
-    json_decref(rj);
     sf_standing_data_free(&d);
     if (body == NULL) {
         sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);

@@ -102,13 +102,26 @@ static const sf_stmt CREATE_CITY_REPORT = {
 static const sf_stmt COMPLIANCE = {
     "SELECT * FROM ("
     " SELECT g.code, g.name, 0::bigint AS award_id, 0::bigint, '', '', c.received_on IS NOT NULL,"
-    "        coalesce(c.received_on - date '1970-01-01', 0), current_date - date '1970-01-01'"
+    "        coalesce(c.received_on - date '1970-01-01', 0), current_date - date '1970-01-01',"
+    "        NULL::text, NULL::bigint, NULL::text, NULL::text, false, 1000, NULL::text, 0::bigint, 0::bigint"
     " FROM regions g LEFT JOIN city_reports c ON c.region_code = g.code AND c.year = $1"
     " WHERE g.level = 'city'"
     " UNION ALL"
     " SELECT p.region_code, g.name, w.id, p.id, p.name, w.certificate_no, s.received_on IS NOT NULL,"
-    "        coalesce(s.received_on - date '1970-01-01', 0), current_date - date '1970-01-01'"
+    "        coalesce(s.received_on - date '1970-01-01', 0), current_date - date '1970-01-01',"
+    /* standing (Art. 4, 24): what sf_standing_data_read reads, for every title at once */
+    "        s.figures::text,"
+    "        coalesce((SELECT (x.figures->>'smes_served')::bigint FROM annual_summaries x"
+    "                  WHERE x.award_id = w.id AND x.year = $1 - 1 AND x.figures IS NOT NULL),"
+    "                 (a.report->'basic'->>'smes_served_last_year')::bigint),"
+    "        r.thresholds::text, r.relaxed_thresholds::text, p.region_code = ANY (r.relaxed_regions),"
+    "        (r.relaxation_factor * 1000)::int, array_to_string(p.functions, ','),"
+    /* rectifications (Art. 24) */
+    "        (SELECT count(*) FROM rectifications x WHERE x.award_id = w.id AND x.status = 'open'),"
+    "        (SELECT count(*) FROM rectifications x WHERE x.award_id = w.id"
+    "         AND rectification_status(x) = 'overdue')"
     " FROM awards w JOIN platforms p ON p.id = w.platform_id JOIN regions g ON g.code = p.region_code"
+    " JOIN rounds r ON r.id = w.round_id JOIN applications a ON a.id = w.application_id"
     " LEFT JOIN annual_summaries s ON s.award_id = w.id AND s.year = $1"
     " WHERE w.level = 'province' AND w.valid_from <= make_date($1, 12, 31) AND w.valid_until >= make_date($1, 1, 1)"
     "   AND (w.revoked_on IS NULL OR w.revoked_on > make_date($1, 12, 31))"
@@ -464,6 +477,18 @@ sf_status sf_compliance_rows(sf_pool *pool, const sf_caller *caller, int year, s
         snprintf(r.certificate_no, sizeof r.certificate_no, "%s", PQgetvalue(res, i, 5));
         r.arrived = sf_db_get_bool(res, i, 6);
         r.received_on = (sf_day)sf_db_get_int(res, i, 7);
+        sf_standing_data *d = &r.standing;
+        memset(d, 0, sizeof *d);
+        d->figures_json = PQgetisnull(res, i, 9) ? NULL : PQgetvalue(res, i, 9);
+        d->has_prev = !PQgetisnull(res, i, 10);
+        d->smes_served_prev = d->has_prev ? sf_db_get_int(res, i, 10) : 0;
+        d->thresholds_json = PQgetisnull(res, i, 11) ? NULL : PQgetvalue(res, i, 11);
+        d->relaxed_thresholds_json = PQgetisnull(res, i, 12) ? NULL : PQgetvalue(res, i, 12);
+        d->region_relaxed = sf_db_get_bool(res, i, 13);
+        d->factor_permille = (int)sf_db_get_int(res, i, 14);
+        d->functions = PQgetisnull(res, i, 15) ? NULL : PQgetvalue(res, i, 15);
+        r.rectifications_open = (int)sf_db_get_int(res, i, 16);
+        r.rectifications_overdue = (int)sf_db_get_int(res, i, 17);
         row(&r, ctx);
     }
     PQclear(res);

@@ -34,19 +34,6 @@ sf_status sf_assessment_submit(sf_pool *pool, const sf_actor *actor, const sf_ca
 sf_status sf_annual_summary_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t award_id,
                                    int year, const char *summary, const char *figures, char **doc, sf_errors *errors);
 
-/* What a title's standing in a year is judged on (Art. 4, 24). Texts owned, freed by
- * sf_standing_data_free. SF_NOT_FOUND if the title does not exist (scope is the caller's). */
-typedef struct {
-    int64_t summary_id;              /* 0: no summary of the year */
-    char *figures_json;              /* NULL: the summary states no figures */
-    int has_prev;
-    int64_t smes_served_prev;        /* the year before's SMEs served */
-    char *thresholds_json, *relaxed_thresholds_json;
-    int region_relaxed, factor_permille;
-    char *functions;                 /* the title's functions, comma-separated */
-} sf_standing_data;
-sf_status sf_standing_data_read(sf_pool *pool, int64_t award_id, int year, sf_standing_data *out);
-void sf_standing_data_free(sf_standing_data *d);
 /* An inspection's rectification (Art. 24): the one it closes as a follow-up (0: none), and
  * the due date of the one it opens, if the inspector sets it (0: the round's rule). */
 typedef struct {
@@ -87,6 +74,20 @@ sf_status sf_attachment_put(sf_pool *pool, const sf_actor *actor, const sf_calle
 sf_status sf_attachment_get(sf_pool *pool, const sf_caller *caller, const char *entity, int64_t id,
                             sf_material_content *out);
 
+/* What a title's standing in a year is judged on (Art. 4, 24). Texts owned, freed by
+ * sf_standing_data_free. SF_NOT_FOUND if the title does not exist (scope is the caller's). */
+typedef struct {
+    int64_t summary_id;              /* 0: no summary of the year */
+    char *figures_json;              /* NULL: the summary states no figures */
+    int has_prev;
+    int64_t smes_served_prev;        /* the year before's SMEs served */
+    char *thresholds_json, *relaxed_thresholds_json;
+    int region_relaxed, factor_permille;
+    char *functions;                 /* the title's functions, comma-separated */
+} sf_standing_data;
+sf_status sf_standing_data_read(sf_pool *pool, int64_t award_id, int year, sf_standing_data *out);
+void sf_standing_data_free(sf_standing_data *d);
+
 /* One row of the compliance view: a title due a summary of `year`, or (award_id 0) a city. */
 typedef struct {
     char region_code[8];
@@ -97,6 +98,8 @@ typedef struct {
     char certificate_no[48];
     int arrived;
     sf_day received_on;
+    sf_standing_data standing;       /* titles: its texts point into the result, valid during the call */
+    int rectifications_open, rectifications_overdue;
 } sf_compliance_row;
 
 /* Calls `row` for each city in scope (award_id 0, its report) and each title in scope that

@@ -414,25 +414,25 @@ START_TEST(a_summary_below_the_rounds_thresholds_shows_in_the_titles_standing)
 #define SUMMARY_FMT "{\"award_id\":%lld,\"year\":%d,\"summary\":\"年度总结\",\"figures\":{\"smes_served\":%d," \
                     "\"satisfaction_pct\":90,\"public_service_share_pct\":20," \
                     "\"functions\":{\"training\":{\"trainee_times_per_year\":%d}}}}"
-    snprintf(body, sizeof body, SUMMARY_FMT, award, 2024, 160, 2000);   /* the report said 150 */
+    snprintf(body, sizeof body, SUMMARY_FMT, award, 2025, 160, 2000);   /* the report said 150 */
     th_free(expect(DALIAN, "POST", "/v1/annual-summaries", body, 201));
-    snprintf(body, sizeof body, SUMMARY_FMT, award, 2025, 70, 1400);
+    snprintf(body, sizeof body, SUMMARY_FMT, award, 2026, 70, 1400);
     th_response *r = expect(DALIAN, "POST", "/v1/annual-summaries", body, 201);
     ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r->json, "figures"), "smes_served")), 70);
     th_free(r);
     /* figures are checked like a report's */
-    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2023,\"summary\":\"x\",\"figures\":{\"smes_served\":-1,"
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2024,\"summary\":\"x\",\"figures\":{\"smes_served\":-1,"
              "\"satisfaction_pct\":101,\"public_service_share_pct\":20,\"functions\":{\"training\":{\"has_x\":1}}}}",
              award);
     r = expect(DALIAN, "POST", "/v1/annual-summaries", body, 422);
     ck_assert(has_error(r, "figures.smes_served") && has_error(r, "figures.satisfaction_pct"));
     th_free(r);
 
-    snprintf(path, sizeof path, "/v1/awards/%lld/standing?year=2024", award);
+    snprintf(path, sizeof path, "/v1/awards/%lld/standing?year=2025", award);
     r = expect(PROVINCE, "GET", path, NULL, 200);
     ck_assert(json_is_true(json_object_get(r->json, "meets")));
     th_free(r);
-    snprintf(path, sizeof path, "/v1/awards/%lld/standing?year=2025", award);
+    snprintf(path, sizeof path, "/v1/awards/%lld/standing?year=2026", award);
     r = expect(DALIAN, "GET", path, NULL, 200);
     ck_assert(json_is_false(json_object_get(r->json, "meets")));
     json_t *c122 = json_array_get(json_object_get(r->json, "conditions"), 0);
@@ -444,16 +444,38 @@ START_TEST(a_summary_below_the_rounds_thresholds_shows_in_the_titles_standing)
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(fns, 0), "id")), "training");
     ck_assert(json_is_false(json_object_get(json_array_get(fns, 0), "passed")));
     th_free(r);
+    /* compliance shows the finding beside the summary's timeliness */
+    r = expect(DALIAN, "GET", "/v1/compliance?year=2026", NULL, 200);
+    int seen = 0;
+    size_t i, k;
+    json_t *city, *pl;
+    json_array_foreach(json_object_get(r->json, "cities"), i, city)
+        json_array_foreach(json_object_get(city, "platforms"), k, pl) {
+            if (json_integer_value(json_object_get(pl, "award_id")) != award)
+                continue;
+            seen = 1;
+            json_t *standing = json_object_get(pl, "standing");
+            ck_assert(json_is_false(json_object_get(standing, "meets")));
+            int unmet_12_2 = 0;
+            size_t u;
+            json_t *id;
+            json_array_foreach(json_object_get(standing, "unmet"), u, id)
+                unmet_12_2 |= strcmp(json_string_value(id), "12.2") == 0;
+            ck_assert(unmet_12_2);
+            ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(pl, "rectifications"), "open")), 0);
+        }
+    ck_assert(seen);
+    th_free(r);
     /* the title still stands: a finding, not a revocation */
     snprintf(path, sizeof path, "/v1/awards/%lld", award);
     r = expect(PROVINCE, "GET", path, NULL, 200);
     ck_assert_str_eq(str(r, "status"), "active");
     th_free(r);
-    snprintf(path, sizeof path, "/v1/awards/%lld/standing?year=2023", award);
+    snprintf(path, sizeof path, "/v1/awards/%lld/standing?year=2024", award);
     th_free(expect(PROVINCE, "GET", path, NULL, 404));                 /* no summary that year */
     snprintf(path, sizeof path, "/v1/awards/%lld/standing", award);
     th_free(expect(PROVINCE, "GET", path, NULL, 422));                 /* which year? */
-    snprintf(path, sizeof path, "/v1/awards/%lld/standing?year=2024", award);
+    snprintf(path, sizeof path, "/v1/awards/%lld/standing?year=2025", award);
     th_free(expect(SHENYANG, "GET", path, NULL, 404));
     th_free(expect(ASSOCIATION, "GET", path, NULL, 403));
 
