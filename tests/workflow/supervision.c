@@ -466,10 +466,16 @@ START_TEST(a_summary_below_the_rounds_thresholds_shows_in_the_titles_standing)
         }
     ck_assert(seen);
     th_free(r);
-    /* the title still stands: a finding, not a revocation */
+    /* the title still stands: a finding, not a revocation; its page links its records */
     snprintf(path, sizeof path, "/v1/awards/%lld", award);
     r = expect(PROVINCE, "GET", path, NULL, 200);
     ck_assert_str_eq(str(r, "status"), "active");
+    char link[128];
+    snprintf(link, sizeof link, "%s",
+             json_string_value(json_object_get(json_object_get(r->json, "links"), "annual_summaries")));
+    th_free(r);
+    r = expect(PROVINCE, "GET", link, NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 2);
     th_free(r);
     snprintf(path, sizeof path, "/v1/awards/%lld/standing?year=2024", award);
     th_free(expect(PROVINCE, "GET", path, NULL, 404));                 /* no summary that year */
