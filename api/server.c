@@ -158,6 +158,37 @@ static void finish(sf_ctx *ctx, const char *route_label, size_t route_index, con
     log_request(ctx, route_label, status, elapsed);
 }
 
+/* Whether `path` fits the route pattern (":name" segments match any one segment). */
+static int path_matches(const char *pattern, const char *path)
+{
+    while (*pattern == '/' && *path == '/') {
+        pattern++;
+        path++;
+        size_t plen = strcspn(pattern, "/"), len = strcspn(path, "/");
+        if (*pattern == ':') {
+            if (len == 0)
+                return 0;
+        } else if (plen != len || strncmp(pattern, path, len) != 0) {
+            return 0;
+        }
+        pattern += plen;
+        path += len;
+    }
+    return *pattern == '\0' && (*path == '\0' || strcmp(path, "/") == 0);
+}
+
+/* Whether an earlier route of another pattern fits the path: Ulfius would hand PUT
+ * /v1/calendar/working-days to PUT /v1/calendar/:year, which that path is not. */
+static int shadowed(const sf_route *route, const char *path)
+{
+    for (size_t i = 0; &sf_routes[i] != route && sf_routes[i].method != NULL; i++)
+        if (strcmp(sf_routes[i].path, route->path) != 0 && path_matches(sf_routes[i].path, path))
+            return 1;
+    return 0;
+}
+
+static void answer_unmatched(sf_ctx *ctx);
+
 static int dispatch(const struct _u_request *req, struct _u_response *res, void *user_data)
 {
     struct timespec start;
@@ -171,7 +202,9 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
      * answer closes its connection so the client's next request goes elsewhere. */
     if (atomic_load(&the_app->draining))
         sf_set_header(&ctx, "Connection", "close");
-    if (body_too_large(&ctx)) {
+    if (shadowed(route, req->url_path)) {
+        answer_unmatched(&ctx);
+    } else if (body_too_large(&ctx)) {
         sf_set_header(&ctx, "Connection", "close");
         char detail[96];
         snprintf(detail, sizeof detail, "the body exceeds %zu bytes", body_limit(&ctx));
@@ -200,26 +233,43 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
     return U_CALLBACK_COMPLETE;
 }
 
-/* Whether `path` fits the route pattern (":name" segments match any one segment). */
-static int path_matches(const char *pattern, const char *path)
+/* The methods `path` takes, e.g. "GET, HEAD, PUT", into `allow` ("" when none). Only the
+ * routes of the first pattern that fits count: an earlier, more literal route shadows a
+ * later pattern (/v1/calendar/working-days is not the PUT of /v1/calendar/:year). Every GET
+ * also answers HEAD. */
+static void allowed_methods(const char *path, char *allow, size_t size)
 {
-    while (*pattern == '/' && *path == '/') {
-        pattern++;
-        path++;
-        size_t plen = strcspn(pattern, "/"), len = strcspn(path, "/");
-        if (*pattern == ':') {
-            if (len == 0)
-                return 0;
-        } else if (plen != len || strncmp(pattern, path, len) != 0) {
-            return 0;
-        }
-        pattern += plen;
-        path += len;
+    const char *pattern = NULL;
+    allow[0] = '\0';
+    for (size_t i = 0; sf_routes[i].method != NULL; i++) {
+        if (pattern == NULL && path_matches(sf_routes[i].path, path))
+            pattern = sf_routes[i].path;
+        if (pattern == NULL || strcmp(sf_routes[i].path, pattern) != 0 || strstr(allow, sf_routes[i].method))
+            continue;
+        if (allow[0] != '\0')
+            strncat(allow, ", ", size - strlen(allow) - 1);
+        strncat(allow, sf_routes[i].method, size - strlen(allow) - 1);
+        if (strcmp(sf_routes[i].method, "GET") == 0)
+            strncat(allow, ", HEAD", size - strlen(allow) - 1);
     }
-    return *pattern == '\0' && (*path == '\0' || strcmp(path, "/") == 0);
 }
 
-/* No route matched: 405 with Allow if the path exists under other methods, else 404. */
+/* No route matched: 405 with Allow if the path exists under other methods, else 404; an
+ * OPTIONS request is answered here (api/cors.c). */
+static void answer_unmatched(sf_ctx *ctx)
+{
+    char allow[128];
+    allowed_methods(ctx->req->url_path, allow, sizeof allow);
+    if (strcmp(ctx->req->http_verb, "OPTIONS") == 0) {
+        sf_cors_preflight(ctx, allow);
+    } else if (allow[0] != '\0') {
+        sf_set_header(ctx, "Allow", allow);
+        sf_reply_problem(ctx, 405, "this path does not take that method; see the Allow header");
+    } else {
+        sf_reply_problem(ctx, 404, "no such resource");
+    }
+}
+
 static int unmatched(const struct _u_request *req, struct _u_response *res, void *user_data)
 {
     struct timespec start;
@@ -227,22 +277,7 @@ static int unmatched(const struct _u_request *req, struct _u_response *res, void
     sf_ctx ctx = {.app = the_app, .route = NULL, .req = req, .res = res};
     assign_request_id(&ctx);
     sf_set_header(&ctx, "X-Content-Type-Options", "nosniff");
-    char allow[128] = "";
-    for (size_t i = 0; sf_routes[i].method != NULL; i++) {
-        if (!path_matches(sf_routes[i].path, req->url_path) || strstr(allow, sf_routes[i].method))
-            continue;
-        if (allow[0] != '\0')
-            strncat(allow, ", ", sizeof allow - strlen(allow) - 1);
-        strncat(allow, sf_routes[i].method, sizeof allow - strlen(allow) - 1);
-    }
-    if (strcmp(req->http_verb, "OPTIONS") == 0) {
-        sf_cors_preflight(&ctx, allow);
-    } else if (allow[0] != '\0') {
-        sf_set_header(&ctx, "Allow", allow);
-        sf_reply_problem(&ctx, 405, "this path does not take that method; see the Allow header");
-    } else {
-        sf_reply_problem(&ctx, 404, "no such resource");
-    }
+    answer_unmatched(&ctx);
     sf_cors_headers(&ctx);
     finish(&ctx, "unmatched", sf_route_count(), &start);
     return U_CALLBACK_COMPLETE;
@@ -287,6 +322,9 @@ int sf_server_start(sf_app *app, struct _u_instance *instance)
         sf_metrics_label(app->metrics, i, sf_routes[i].method, sf_routes[i].path);
         ulfius_add_endpoint_by_val(instance, sf_routes[i].method, NULL, sf_routes[i].path,
                                    (unsigned)i, dispatch, &sf_routes[i]);
+        /* HEAD: the GET's handler and headers; libmicrohttpd sends no body */
+        if (strcmp(sf_routes[i].method, "GET") == 0)
+            ulfius_add_endpoint_by_val(instance, "HEAD", NULL, sf_routes[i].path, (unsigned)i, dispatch, &sf_routes[i]);
     }
     ulfius_set_default_endpoint(instance, unmatched, NULL);
 

@@ -160,7 +160,7 @@ void sf_reply_resource(sf_ctx *ctx, int status, json_t *body)
     etag_of_text(text, etag);
     sf_set_header(ctx, "ETag", etag);
     const char *inm = sf_header(ctx, "If-None-Match");
-    if (status == 200 && strcmp(ctx->req->http_verb, "GET") == 0 && inm != NULL &&
+    if (status == 200 && (strcmp(ctx->req->http_verb, "GET") == 0 || strcmp(ctx->req->http_verb, "HEAD") == 0) && inm != NULL &&
         (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0))
         sf_reply_empty(ctx, 304);
     else

@@ -390,7 +390,7 @@ START_TEST(unknown_paths_and_methods)
     r = call("DELETE", "/v1/me", PROVINCE, NULL);
     expect_problem(r, 405);
     char allow[64];
-    ck_assert_str_eq(th_header(r, "Allow", allow, sizeof allow), "GET");
+    ck_assert_str_eq(th_header(r, "Allow", allow, sizeof allow), "GET, HEAD");
     th_free(r);
     r = call("PUT", "/v1/organizations/3", PROVINCE, "{}");
     expect_problem(r, 405);
@@ -1860,6 +1860,119 @@ START_TEST(csv_cells_beginning_like_a_formula_are_escaped)
 }
 END_TEST
 
+
+/* ---- for front ends (issue 13) ---- */
+
+/* Every GET route answers HEAD with the GET's status and headers and no body. */
+START_TEST(every_get_route_answers_head_with_the_same_headers_and_no_body)
+{
+    char a[256], b[256];
+    for (size_t i = 0; sf_routes[i].method != NULL; i++) {
+        if (strcmp(sf_routes[i].method, "GET") != 0)
+            continue;
+        char path[256];
+        snprintf(path, sizeof path, "%s", sf_routes[i].path);
+        for (char *c; (c = strchr(path, ':')) != NULL;) {   /* :id, :year -> a value */
+            size_t len = strcspn(c, "/");
+            const char *v = strstr(sf_routes[i].path, ":year") ? "2026" : "1";
+            memmove(c + strlen(v), c + len, strlen(c + len) + 1);
+            memcpy(c, v, strlen(v));
+        }
+        if (strcmp(path, "/v1/audit-events/verify") == 0 || strcmp(path, "/metrics") == 0)
+            continue;   /* the hash chain's walk and the counters change between two calls */
+        th_response *g = th_request(port, "GET", path, tokens[PROVINCE], NULL, NULL, 0, NULL);
+        th_response *h = th_request(port, "HEAD", path, tokens[PROVINCE], NULL, NULL, 0, NULL);
+        ck_assert_msg(g != NULL && h != NULL, "no answer to %s", path);
+        ck_assert_msg(h->status == g->status, "HEAD %s: %d, GET: %d", path, h->status, g->status);
+        ck_assert_msg(h->body_len == 0, "HEAD %s sent a body", path);
+        const char *same[] = {"Content-Type", "ETag", "Content-Length", "Content-Disposition"};
+        for (size_t k = 0; k < sizeof same / sizeof *same; k++) {
+            const char *x = th_header(g, same[k], a, sizeof a), *y = th_header(h, same[k], b, sizeof b);
+            ck_assert_msg((x == NULL) == (y == NULL) && (x == NULL || strcmp(x, y) == 0), "HEAD %s: %s %s vs %s", path,
+                          same[k], y ? y : "(none)", x ? x : "(none)");
+        }
+        th_free(g);
+        th_free(h);
+    }
+    /* a conditional HEAD is answered like the GET: 304 */
+    th_response *g = call("GET", "/v1/me", CITY, NULL);
+    char etag[64], extra[128];
+    snprintf(extra, sizeof extra, "If-None-Match: %s\r\n", th_header(g, "ETag", etag, sizeof etag));
+    th_free(g);
+    th_response *h = th_request(port, "HEAD", "/v1/me", tokens[CITY], NULL, NULL, 0, extra);
+    ck_assert_int_eq(h->status, 304);
+    th_free(h);
+    h = th_request(port, "HEAD", "/v1/me", NULL, NULL, NULL, 0, NULL);
+    ck_assert_int_eq(h->status, 401);
+    ck_assert_uint_eq(h->body_len, 0);
+    th_free(h);
+}
+END_TEST
+
+START_TEST(options_without_origin_answers_allow_and_shadowed_patterns_do_not_count)
+{
+    char v[256];
+    th_response *r = th_request(port, "OPTIONS", "/v1/applications/7/report", NULL, NULL, NULL, 0, NULL);
+    ck_assert_int_eq(r->status, 204);
+    ck_assert_str_eq(th_header(r, "Allow", v, sizeof v), "PUT, GET, HEAD");
+    ck_assert_uint_eq(r->body_len, 0);
+    th_free(r);
+    r = th_request(port, "OPTIONS", "/v1/nothing-here", NULL, NULL, NULL, 0, NULL);
+    expect_problem(r, 404);
+    th_free(r);
+    /* working-days is GET only: /v1/calendar/:year's PUT is not its */
+    r = th_request(port, "OPTIONS", "/v1/calendar/working-days", NULL, NULL, NULL, 0, NULL);
+    ck_assert_int_eq(r->status, 204);
+    ck_assert_str_eq(th_header(r, "Allow", v, sizeof v), "GET, HEAD");
+    th_free(r);
+    r = call("PUT", "/v1/calendar/working-days", PROVINCE, "{\"days\":[]}");
+    expect_problem(r, 405);
+    ck_assert_str_eq(th_header(r, "Allow", v, sizeof v), "GET, HEAD");
+    th_free(r);
+    r = th_request(port, "OPTIONS", "/v1/calendar/2026", NULL, NULL, NULL, 0, NULL);
+    ck_assert_str_eq(th_header(r, "Allow", v, sizeof v), "GET, HEAD, PUT");
+    th_free(r);
+}
+END_TEST
+
+START_TEST(public_routes_are_readable_from_any_origin_credentialed_ones_keep_the_list)
+{
+    char v[256];
+    const char *public_paths[] = {"/v1/public/platforms", "/v1/public/changes", "/v1/public/publicity-notices",
+                                  "/v1/public/platforms.csv"};
+    for (size_t i = 0; i < sizeof public_paths / sizeof *public_paths; i++) {
+        th_response *r = th_request(port, "GET", public_paths[i], NULL, NULL, NULL, 0, "Origin: https://dalian.example\r\n");
+        ck_assert_msg(r->status == 200, "%s: %d", public_paths[i], r->status);
+        ck_assert_str_eq(th_header(r, "Access-Control-Allow-Origin", v, sizeof v), "*");
+        ck_assert_ptr_null(th_header(r, "Access-Control-Allow-Credentials", v, sizeof v));
+        th_free(r);
+        r = th_request(port, "OPTIONS", public_paths[i], NULL, NULL, NULL, 0,
+                       "Origin: https://dalian.example\r\nAccess-Control-Request-Method: GET\r\n");
+        ck_assert_int_eq(r->status, 204);
+        ck_assert_str_eq(th_header(r, "Access-Control-Allow-Origin", v, sizeof v), "*");
+        ck_assert_ptr_null(th_header(r, "Access-Control-Allow-Credentials", v, sizeof v));
+        th_free(r);
+    }
+    /* a credentialed route: the same origin is refused, a listed one is named */
+    th_response *r = th_request(port, "GET", "/v1/me", tokens[CITY], NULL, NULL, 0, "Origin: https://dalian.example\r\n");
+    ck_assert_ptr_null(th_header(r, "Access-Control-Allow-Origin", v, sizeof v));
+    th_free(r);
+    r = th_request(port, "OPTIONS", "/v1/me", NULL, NULL, NULL, 0,
+                   "Origin: https://dalian.example\r\nAccess-Control-Request-Method: GET\r\n");
+    expect_problem(r, 403);
+    th_free(r);
+    r = th_request(port, "GET", "/v1/me", NULL, NULL, NULL, 0, "Origin: https://portal.example.gov.cn\r\n");
+    ck_assert_int_eq(r->status, 401);
+    ck_assert_str_eq(th_header(r, "Access-Control-Allow-Origin", v, sizeof v), "https://portal.example.gov.cn");
+    const char *exposed = th_header(r, "Access-Control-Expose-Headers", v, sizeof v);
+    const char *must[] = {"Idempotent-Replayed", "WWW-Authenticate", "Allow", "ETag", "Location", "Retry-After",
+                          "X-Request-Id"};
+    for (size_t i = 0; i < sizeof must / sizeof *must; i++)
+        ck_assert_msg(strstr(exposed, must[i]) != NULL, "%s not exposed: %s", must[i], exposed);
+    th_free(r);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -1906,6 +2019,9 @@ static Suite *http_suite(void)
     tcase_add_test(tc, every_role_a_route_does_not_allow_is_refused_with_403);
     tcase_add_test(tc, idle_and_half_sent_connections_are_dropped_while_healthz_answers);
     tcase_add_test(tc, connections_beyond_the_per_client_limit_are_refused);
+    tcase_add_test(tc, every_get_route_answers_head_with_the_same_headers_and_no_body);
+    tcase_add_test(tc, options_without_origin_answers_allow_and_shadowed_patterns_do_not_count);
+    tcase_add_test(tc, public_routes_are_readable_from_any_origin_credentialed_ones_keep_the_list);
     tcase_add_test(tc, every_answer_fits_the_contract);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
