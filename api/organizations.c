@@ -39,9 +39,6 @@ void sf_post_organization(sf_ctx *ctx)
         sf_reply_status(ctx, status, status == SF_CONFLICT ? "the organisation exists already" : NULL, &errors);
         goto out;
     }
-    char location[64];
-    snprintf(location, sizeof location, "/v1/organizations/%lld", (long long)created.id);
-    sf_set_header(ctx, "Location", location);
     sf_reply_resource(ctx, 201, sf_view_organization(&created));
 out:
     json_decref(body);

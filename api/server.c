@@ -19,6 +19,7 @@
 #include "api/cors.h"
 #include "api/metrics.h"
 #include "api/problem.h"
+#include "api/views.h"
 #include "persistence/api_tokens.h"
 #include "persistence/users.h"
 
@@ -222,6 +223,7 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
         sf_reply_problem(&ctx, 403, "this API token's scopes do not allow this request");
     } else {
         route->handler(&ctx);
+        sf_set_created_location(&ctx);
         /* A large body (an import, an upload) leaves tens of megabytes of freed parse
          * structures in this thread's malloc arena; give them back, so that resident memory
          * stays flat (issue 6). Small requests never pay for the trim. */

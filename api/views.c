@@ -362,3 +362,70 @@ void sf_reply_csv(sf_ctx *ctx, const char *const *header, size_t ncolumns, char 
     sf_set_header(ctx, "Content-Type", "text/csv; charset=utf-8");
     sf_set_header(ctx, "Content-Disposition", disposition);
 }
+
+/* Where a created resource can be read, by the route that created it: "{field}" is a
+ * top-level field of the created document, "{path}" the request's own path. A resource
+ * without a GET of its own points at the one that shows it (a token at the list of tokens,
+ * an objection at its notice, an inspection or annual summary at its award). */
+static const struct {
+    const char *route, *location;
+} created_at[] = {
+    {"/v1/api-tokens", "/v1/api-tokens"},
+    {"/v1/organizations", "/v1/organizations/{id}"},
+    {"/v1/users", "/v1/users/{id}"},
+    {"/v1/rounds", "/v1/rounds/{id}"},
+    {"/v1/platforms", "/v1/platforms/{id}"},
+    {"/v1/imports/platforms", "/v1/platforms"},
+    {"/v1/applications", "/v1/applications/{id}"},
+    {"/v1/applications/:id/award", "/v1/awards/{id}"},
+    {"/v1/applications/:id/materials", "/v1/materials/{id}/content"},
+    {"/v1/calendar/:year", "{path}"},
+    {"/v1/publicity-notices", "/v1/publicity-notices/{id}"},
+    {"/v1/publicity-notices/:id/objections", "/v1/publicity-notices/{notice_id}"},
+    {"/v1/public/publicity-notices/:id/objections", "/v1/public/publicity-notices/{notice_id}"},
+    {"/v1/assessments", "/v1/assessments/{id}"},
+    {"/v1/assessments/:id/report", "{path}"},
+    {"/v1/annual-summaries", "/v1/awards/{award_id}"},
+    {"/v1/annual-summaries/:id/file", "{path}"},
+    {"/v1/inspections", "/v1/awards/{award_id}"},
+    {"/v1/city-reports", "/v1/compliance?year={year}"},
+};
+
+void sf_set_created_location(sf_ctx *ctx)
+{
+    if (ctx->route == NULL || ctx->res->status != 201 || u_map_get_case(ctx->res->map_header, "Location") != NULL)
+        return;
+    const char *template = NULL;
+    for (size_t i = 0; i < sizeof created_at / sizeof *created_at && template == NULL; i++)
+        if (strcmp(created_at[i].route, ctx->route->path) == 0)
+            template = created_at[i].location;
+    if (template == NULL)
+        return;
+    json_t *doc = strchr(template, '{') != NULL && strstr(template, "{path}") == NULL
+                      ? json_loadb(ctx->res->binary_body, ctx->res->binary_body_length, 0, NULL)
+                      : NULL;
+    sf_buf out = {0};
+    for (const char *p = template; *p;) {
+        size_t plain = strcspn(p, "{");
+        sf_buf_add(&out, p, plain);
+        p += plain;
+        if (*p != '{')
+            break;
+        size_t len = strcspn(p, "}");
+        char name[32];
+        snprintf(name, sizeof name, "%.*s", (int)(len - 1), p + 1);
+        json_t *v = json_object_get(doc, name);
+        if (strcmp(name, "path") == 0)
+            sf_buf_add(&out, ctx->req->url_path, strlen(ctx->req->url_path));
+        else if (json_is_integer(v))
+            sf_buf_printf(&out, "%lld", (long long)json_integer_value(v));
+        else
+            out.failed = 1;   /* not the document expected: no Location rather than a wrong one */
+        p += len + (p[len] == '}');
+    }
+    sf_buf_add(&out, "", 1);
+    if (!out.failed)
+        sf_set_header(ctx, "Location", out.data);
+    free(out.data);
+    json_decref(doc);
+}

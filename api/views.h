@@ -59,6 +59,10 @@ void sf_reply_page(sf_ctx *ctx, sf_status status, char *items_json, int64_t next
 void sf_reply_written(sf_ctx *ctx, sf_status status, int http_status, char *doc, const char *invalid_detail,
                       const sf_errors *errors);
 
+/* Adds Location to a 201 answer, if it has none: the GET that reads what the route created
+ * (a table in views.c), filled from the created document. Called by the dispatcher. */
+void sf_set_created_location(sf_ctx *ctx);
+
 /* Answers 422 listing the query parameters in `errors`, if there are any; returns whether it
  * did, so that a handler ends there. */
 int sf_reply_query_errors(sf_ctx *ctx, const sf_errors *errors);

@@ -21,6 +21,7 @@
 #include "api/server.h"
 #include "domain/credit_code.h"
 #include "domain/permissions.h"
+#include "tests/contract.h"
 #include "tests/testutil.h"
 
 #define ADMIN_PASSWORD "admin-password-for-tests"
@@ -1870,6 +1871,7 @@ START_TEST(another_partys_objects_answer_404_on_every_route)
     /* routes with a path variable that no party owns, and why */
     static const char *const unowned[] = {
         "/v1/organizations/:id",      /* read by the province and the supervisor only, who see all */
+        "/v1/users/:id",              /* read by the province only, who sees all */
         "/v1/calendar/:year",         /* a year, the same for everyone */
         "/v1/publicity-notices/:id",  /* public: the same notice is at /v1/public/publicity-notices/:id */
     };
@@ -1926,6 +1928,32 @@ END_TEST
 START_TEST(every_answer_fits_the_contract)
 {
     ck_assert_uint_eq(th_contract_misfits(), 0);
+}
+END_TEST
+
+/* Issue 13: walking the route table, every route the contract says creates (201) did answer
+ * 201 in this suite, and each such answer named in Location a GET that answered its creator
+ * 200 (held by the contract check in tests/testutil.c: a miss is a misfit above). */
+START_TEST(every_route_that_creates_answered_201_with_a_location)
+{
+    char why[256];
+    int routes = 0;
+    for (size_t i = 0; sf_routes[i].method != NULL; i++) {
+        const sf_route *rt = &sf_routes[i];
+        char path[256];
+        snprintf(path, sizeof path, "%s", rt->path);
+        for (char *c; (c = strchr(path, ':')) != NULL;) {
+            size_t len = strcspn(c, "/");
+            memmove(c + 1, c + len, strlen(c + len) + 1);
+            *c = '1';
+        }
+        if (!th_contract_check(rt->method, path, 201, "application/json", "", 0, why, sizeof why))
+            continue;   /* this route never creates */
+        routes++;
+        ck_assert_msg(th_created_seen(rt->method, rt->path), "%s %s never answered 201 here", rt->method, rt->path);
+    }
+    ck_assert_int_ge(routes, 19);
+    ck_assert_uint_eq(th_contract_misfits(), 0);   /* the answers of the tests after the first check too */
 }
 END_TEST
 
@@ -2264,6 +2292,7 @@ static Suite *workflow_suite(void)
     tcase_add_test(tc, public_registry_reads_go_to_the_read_replica);
     tcase_add_test(tc, a_backdated_notice_needs_published_elsewhere_and_its_objections_are_recorded);
     tcase_add_test(tc, a_titled_platforms_published_facts_change_only_by_the_province);
+    tcase_add_test(tc, every_route_that_creates_answered_201_with_a_location);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
     return s;
