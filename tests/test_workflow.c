@@ -1931,6 +1931,57 @@ START_TEST(every_answer_fits_the_contract)
 }
 END_TEST
 
+
+/* Issue 13: a form's own ETag (GET …/report, …/recommendation) works for its If-Match, as the
+ * application's does; once the form has changed, its old ETag is 412 and nothing is written. */
+static void form_if_match(long long a, const char *which, const char *body, const char *changed)
+{
+    char path[128], etag[80], if_match[128];
+    snprintf(path, sizeof path, "/v1/applications/%lld/%s", a, which);
+    th_free(expect(SHENYANG, "PUT", path, body, 200));
+    th_response *r = expect(SHENYANG, "GET", path, NULL, 200);
+    th_header(r, "ETag", etag, sizeof etag);
+    th_free(r);
+    snprintf(if_match, sizeof if_match, "If-Match: %s\r\n", etag);
+    r = th_request(port, "PUT", path, tokens[SHENYANG], "application/json", changed, strlen(changed), if_match);
+    ck_assert_msg(r->status == 200, "PUT %s with the form's own ETag: %d %s", which, r->status, r->body);
+    th_free(r);
+    /* the form changed: its old ETag is stale, and the write is refused */
+    r = th_request(port, "PUT", path, tokens[SHENYANG], "application/json", body, strlen(body), if_match);
+    ck_assert_int_eq(r->status, 412);
+    th_free(r);
+    r = expect(SHENYANG, "GET", path, NULL, 200);
+    char now[80];
+    ck_assert_str_ne(th_header(r, "ETag", now, sizeof now), etag);
+    ck_assert_ptr_nonnull(strstr(r->body, strstr(changed, "93") ? "93" : "上报"));   /* the refused write wrote nothing */
+    th_free(r);
+    /* the application's ETag still works */
+    snprintf(path, sizeof path, "/v1/applications/%lld", a);
+    r = expect(SHENYANG, "GET", path, NULL, 200);
+    char app_etag[80];
+    th_header(r, "ETag", app_etag, sizeof app_etag);
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/applications/%lld/%s", a, which);
+    snprintf(if_match, sizeof if_match, "If-Match: %s\r\n", app_etag);
+    r = th_request(port, "PUT", path, tokens[SHENYANG], "application/json", body, strlen(body), if_match);
+    ck_assert_int_eq(r->status, 200);
+    th_free(r);
+}
+
+START_TEST(a_forms_own_etag_works_for_its_if_match)
+{
+    long long p = new_platform(SHENYANG, "沈阳表单标签平台", "210100", 97);
+    long long a = new_application(SHENYANG, p);
+    char report[2048];
+    const char *at = strstr(REPORT, "\"satisfaction_pct\":92");
+    snprintf(report, sizeof report, "%.*s\"satisfaction_pct\":93%s", (int)(at - REPORT), REPORT,
+             at + strlen("\"satisfaction_pct\":92"));
+    form_if_match(a, "report", REPORT, report);
+    const char *form = "{\"operation_score\":90,\"performance_score\":88,\"satisfaction_score\":92,\"opinion\":\"同意推荐上报\"}";
+    form_if_match(a, "recommendation", FORM, form);
+}
+END_TEST
+
 /* Issue 13: walking the route table, every route the contract says creates (201) did answer
  * 201 in this suite, and each such answer named in Location a GET that answered its creator
  * 200 (held by the contract check in tests/testutil.c: a miss is a misfit above). */
@@ -2292,6 +2343,7 @@ static Suite *workflow_suite(void)
     tcase_add_test(tc, public_registry_reads_go_to_the_read_replica);
     tcase_add_test(tc, a_backdated_notice_needs_published_elsewhere_and_its_objections_are_recorded);
     tcase_add_test(tc, a_titled_platforms_published_facts_change_only_by_the_province);
+    tcase_add_test(tc, a_forms_own_etag_works_for_its_if_match);
     tcase_add_test(tc, every_route_that_creates_answered_201_with_a_location);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
