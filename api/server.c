@@ -18,6 +18,7 @@
 #include "api/auth.h"
 #include "api/cors.h"
 #include "api/metrics.h"
+#include "api/openapi.h"
 #include "api/problem.h"
 #include "api/views.h"
 #include "persistence/api_tokens.h"
@@ -111,6 +112,28 @@ static int body_too_large(const sf_ctx *ctx)
 
 /* Establishes the caller from "Authorization: Bearer <token>". Answers 401 or 503 itself and
  * returns 0 on failure. */
+/* 422 naming every query parameter the route's operation does not declare (api/openapi.h):
+ * `?sort=name&page=2` is refused, never silently ignored. Returns whether it answered. */
+static int refuse_undeclared_query(sf_ctx *ctx)
+{
+    const char *q = strchr(ctx->req->http_url ? ctx->req->http_url : "", '?');
+    sf_errors errors;
+    sf_errors_init(&errors);
+    for (const char *p = q ? q + 1 : ""; *p; p += *p == '&') {
+        size_t pair = strcspn(p, "&"), len = strcspn(p, "=&");
+        if (len > 0 && !sf_openapi_query_declared((size_t)ctx->route->index, p, len)) {
+            char name[65];
+            snprintf(name, sizeof name, "%.*s", (int)(len < 64 ? len : 64), p);
+            sf_errors_add(&errors, name, "is not a parameter of this operation");
+        }
+        p += pair;
+    }
+    if (!sf_errors_any(&errors))
+        return 0;
+    sf_reply_errors(ctx, 422, "the query is not valid", &errors);
+    return 1;
+}
+
 static int authenticate(sf_ctx *ctx)
 {
     const char *h = sf_header(ctx, "Authorization");
@@ -221,6 +244,8 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
     } else if (route->access == SF_TOKEN && ctx.caller.api_token_id > 0 &&
                !(ctx.caller.scopes & sf_scope_needed(req->http_verb, strncmp(route->path, "/v1/imports/", 12) == 0))) {
         sf_reply_problem(&ctx, 403, "this API token's scopes do not allow this request");
+    } else if (refuse_undeclared_query(&ctx)) {
+        /* answered */
     } else {
         route->handler(&ctx);
         sf_set_created_location(&ctx);

@@ -43,28 +43,43 @@ static int parse_int(const char *s, long long min, long long max, long long *out
     return 1;
 }
 
-/* Page tokens are base64url("k1:<last id>"): opaque to clients, so the keyset can change. */
-#define TOKEN_PREFIX "k1:"
+/* Page tokens are base64url("k2:<collection>:<last id>"): opaque to clients, so the keyset
+ * can change, and bound to the collection that issued them (<collection>: 8 hex digits of a
+ * hash of its route), so that a token of one collection is refused by another. */
+#define TOKEN_PREFIX "k2:"
 
-json_t *sf_page_token(int64_t last_id)
+static unsigned collection_hash(const char *collection)
 {
-    char raw[32], b64[48];
-    int n = snprintf(raw, sizeof raw, TOKEN_PREFIX "%lld", (long long)last_id);
+    unsigned h = 2166136261u;   /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)collection; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h;
+}
+
+const char *sf_collection(const sf_ctx *ctx)
+{
+    return ctx->route != NULL ? ctx->route->path : "";
+}
+
+json_t *sf_page_token(const char *collection, int64_t last_id)
+{
+    char raw[48], b64[72];
+    int n = snprintf(raw, sizeof raw, TOKEN_PREFIX "%08x:%lld", collection_hash(collection), (long long)last_id);
     sf_base64url_encode((const unsigned char *)raw, (size_t)n, b64);
     return json_string(b64);
 }
 
-static int decode_page_token(const char *token, int64_t *after)
+static int decode_page_token(const char *collection, const char *token, int64_t *after)
 {
-    char raw[48];
+    char raw[48], expected[16];
     size_t len = strlen(token);
-    long n = len <= 40 ? sf_base64url_decode(token, len, (unsigned char *)raw, sizeof raw - 1) : -1;
+    long n = len <= 44 ? sf_base64url_decode(token, len, (unsigned char *)raw, sizeof raw - 1) : -1;
     if (n < 0)
         return 0;
     raw[n] = '\0';
+    int elen = snprintf(expected, sizeof expected, TOKEN_PREFIX "%08x:", collection_hash(collection));
     long long id;
-    if (strncmp(raw, TOKEN_PREFIX, strlen(TOKEN_PREFIX)) != 0 ||
-        !parse_int(raw + strlen(TOKEN_PREFIX), 1, INT64_MAX / 2, &id))
+    if (strncmp(raw, expected, (size_t)elen) != 0 || !parse_int(raw + elen, 1, INT64_MAX / 2, &id))
         return 0;
     *after = id;
     return 1;
@@ -83,7 +98,7 @@ void sf_page_read(const sf_ctx *ctx, sf_page *page, sf_errors *errors)
     if (order != NULL && strcmp(order, "desc") != 0 && strcmp(order, "asc") != 0)
         sf_errors_add(errors, "order", "must be asc or desc");
     const char *t = sf_param(ctx, "page_token");
-    if (t != NULL && !decode_page_token(t, &page->after_id))
+    if (t != NULL && !decode_page_token(sf_collection(ctx), t, &page->after_id))
         sf_errors_add(errors, "page_token", "is not a page token this collection issued");
 }
 
@@ -194,7 +209,7 @@ void sf_reply_page(sf_ctx *ctx, sf_status status, char *items_json, int64_t next
         sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
         return;
     }
-    json_t *next = next_after > 0 ? sf_page_token(next_after) : NULL;
+    json_t *next = next_after > 0 ? sf_page_token(sf_collection(ctx), next_after) : NULL;
     sf_buf body = {0};
     sf_buf_add(&body, "{\"items\":", 9);
     sf_buf_add(&body, items_json, len);

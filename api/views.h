@@ -1,7 +1,7 @@
 /*
  * JSON views of resources, shared by the handlers that answer them, and the paging
  * conventions of every collection (DESIGN.md §3): ?limit= (default 20, 1–100) and an opaque
- * keyset ?page_token=; answers {"items":[…],"next_page_token":…}.
+ * keyset ?page_token= bound to the collection that issued it; answers {"items":[…],"next_page_token":…}.
  */
 #ifndef SF_VIEWS_H
 #define SF_VIEWS_H
@@ -29,8 +29,12 @@ typedef struct {
  * field errors for bad values. */
 void sf_page_read(const sf_ctx *ctx, sf_page *page, sf_errors *errors);
 
-/* The token that continues after `last_id`; a new reference (a JSON string). */
-json_t *sf_page_token(int64_t last_id);
+/* The collection a request reads: its route's path ("" when there is none). */
+const char *sf_collection(const sf_ctx *ctx);
+
+/* The token that continues `collection` after `last_id`; a new reference (a JSON string).
+ * sf_page_read refuses it on any other collection. */
+json_t *sf_page_token(const char *collection, int64_t last_id);
 
 /* Reads a positive integer id from a path segment; 0 if it is not one. */
 int64_t sf_path_id(const sf_ctx *ctx, const char *name);

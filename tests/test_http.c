@@ -1102,7 +1102,7 @@ START_TEST(organisations_page_with_opaque_tokens)
     th_free(r2);
     /* a token the server issues for an id of 19 digits reads back (found by
      * fuzz/fuzz_page_token: ids of 10^18 and more were refused as not its tokens) */
-    json_t *far = sf_page_token(1000000000000000000LL);
+    json_t *far = sf_page_token("/v1/organizations", 1000000000000000000LL);
     snprintf(path, sizeof path, "/v1/organizations?page_token=%s", json_string_value(far));
     json_decref(far);
     r = call("GET", path, PROVINCE, NULL);
@@ -1110,7 +1110,7 @@ START_TEST(organisations_page_with_opaque_tokens)
     ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
     th_free(r);
     /* beyond the tokens' range, and beyond a bigint, it is still refused */
-    far = sf_page_token(INT64_MAX / 2 + 1);
+    far = sf_page_token("/v1/organizations", INT64_MAX / 2 + 1);
     snprintf(path, sizeof path, "/v1/organizations?page_token=%s", json_string_value(far));
     json_decref(far);
     r = call("GET", path, PROVINCE, NULL);
@@ -1973,6 +1973,57 @@ START_TEST(public_routes_are_readable_from_any_origin_credentialed_ones_keep_the
 }
 END_TEST
 
+
+/* An undeclared query parameter is 422 naming it, on every route (the contract is the
+ * table); a page token works only on the collection that issued it. */
+START_TEST(unknown_query_parameters_and_foreign_page_tokens_are_422)
+{
+    th_response *r = call("GET", "/v1/organizations?sort=name&page=2", PROVINCE, NULL);
+    expect_problem(r, 422);
+    ck_assert(has_field_error(r, "sort") && has_field_error(r, "page"));
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "errors")), 2);
+    th_free(r);
+    r = call("GET", "/v1/me?verbose=1", CITY, NULL);
+    expect_problem(r, 422);
+    ck_assert(has_field_error(r, "verbose"));
+    th_free(r);
+    r = call("GET", "/v1/public/platforms?q=%E5%B9%B3%E5%8F%B0&colour=red", -1, NULL);
+    expect_problem(r, 422);
+    ck_assert(has_field_error(r, "colour") && !has_field_error(r, "q"));
+    th_free(r);
+    /* the declared ones still work, each route with its own */
+    r = call("GET", "/v1/organizations?type=city&limit=1", PROVINCE, NULL);
+    ck_assert_int_eq(r->status, 200);
+    const char *token = json_string_value(json_object_get(r->json, "next_page_token"));
+    ck_assert_ptr_nonnull(token);
+    char path[256];
+    /* the token continues its own collection, and no other */
+    snprintf(path, sizeof path, "/v1/organizations?type=city&limit=1&page_token=%s", token);
+    th_response *r2 = call("GET", path, PROVINCE, NULL);
+    ck_assert_int_eq(r2->status, 200);
+    th_free(r2);
+    snprintf(path, sizeof path, "/v1/rounds?page_token=%s", token);
+    r2 = call("GET", path, PROVINCE, NULL);
+    expect_problem(r2, 422);
+    ck_assert(has_field_error(r2, "page_token"));
+    th_free(r2);
+    json_t *t = sf_page_token("/v1/platforms", 1);
+    snprintf(path, sizeof path, "/v1/organizations?page_token=%s", json_string_value(t));
+    json_decref(t);
+    r2 = call("GET", path, PROVINCE, NULL);
+    expect_problem(r2, 422);
+    th_free(r2);
+    th_free(r);
+    /* refused before anything is read or written: a POST with an unknown parameter too */
+    r = call("POST", "/v1/organizations?force=1", PROVINCE, "{\"type\":\"city\",\"name\":\"不应创建\"}");
+    expect_problem(r, 422);
+    th_free(r);
+    r = call("GET", "/v1/organizations?limit=100", PROVINCE, NULL);
+    ck_assert_ptr_null(strstr(r->body, "不应创建"));
+    th_free(r);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -2022,6 +2073,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, every_get_route_answers_head_with_the_same_headers_and_no_body);
     tcase_add_test(tc, options_without_origin_answers_allow_and_shadowed_patterns_do_not_count);
     tcase_add_test(tc, public_routes_are_readable_from_any_origin_credentialed_ones_keep_the_list);
+    tcase_add_test(tc, unknown_query_parameters_and_foreign_page_tokens_are_422);
     tcase_add_test(tc, every_answer_fits_the_contract);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
