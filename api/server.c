@@ -233,6 +233,8 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
         char detail[96];
         snprintf(detail, sizeof detail, "the body exceeds %zu bytes", body_limit(&ctx));
         sf_reply_problem(&ctx, 413, detail);
+    } else if (route->upload && sf_upload_form_refused(&ctx)) {
+        /* a malformed multipart body: 400, whoever sent it */
     } else if (route->access == SF_TOKEN && !authenticate(&ctx)) {
         /* answered */
     } else if (route->action >= 0 && !sf_role_may(ctx.caller.role, (sf_action)route->action)) {
@@ -344,6 +346,9 @@ int sf_server_start(sf_app *app, struct _u_instance *instance)
     size_t largest = config->max_body_bytes > config->max_upload_bytes ? config->max_body_bytes : config->max_upload_bytes;
     instance->max_post_body_size = largest + 1;
     instance->timeout = (unsigned)config->idle_timeout_s;
+    /* bodies stay raw: multipart uploads are parsed by api/multipart.c, which answers 400
+     * for a malformed one (libmicrohttpd's post processor closed the connection instead) */
+    instance->allowed_post_processor = U_POST_PROCESS_NONE;
     for (size_t i = 0; sf_routes[i].method != NULL; i++) {
         sf_routes[i].index = (int)i;
         sf_metrics_label(app->metrics, i, sf_routes[i].method, sf_routes[i].path);

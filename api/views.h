@@ -93,11 +93,29 @@ void sf_csv_field(sf_buf *out, const char *v);
  * `rows` is a JSON array of arrays of strings, integers or nulls (taken and freed). */
 void sf_reply_csv(sf_ctx *ctx, const char *const *header, size_t ncolumns, char *rows, const char *filename);
 
-/* Uploads (api/materials.c): reads ?filename= and the raw body, checks the type by its magic
- * bytes and computes the SHA-256 into `sha`; fills `m` (its `kind` is kept). Answers the
- * problem itself and returns 0 on failure. */
+/* The parts of an upload (api/uploads.c): the raw body with ?kind= and ?filename=, or a
+ * multipart/form-data body (a browser's FormData) with a `file` part and `kind` and
+ * `filename` fields (the query's, or the file part's own filename, when a field is absent). */
+typedef struct {
+    const unsigned char *data;
+    size_t size;
+    const char *kind, *filename;   /* NULL: not sent */
+    int multipart;
+    char kind_text[64], filename_text[1024];
+} sf_upload;
+/* Reads them; answers 400 for a malformed multipart body and returns 0. */
+int sf_upload_read(sf_ctx *ctx, sf_upload *u);
+/* Whether a multipart/form-data body is malformed, answering 400 if so: the dispatcher asks
+ * this of every upload route before anything else, the caller's token included. */
+int sf_upload_form_refused(sf_ctx *ctx);
+
+/* Uploads (api/materials.c): reads the parts (sf_upload_read), checks the filename, the type
+ * by its magic bytes and computes the SHA-256 into `sha`; fills `m` (its `kind` is kept).
+ * Answers the problem itself and returns 0 on failure. */
 #include "persistence/materials.h"
 int sf_read_upload(sf_ctx *ctx, sf_new_material *m, char sha[65], sf_errors *errors);
+/* The same from parts already read (sf_post_material reads the kind among them). */
+int sf_read_upload_parts(sf_ctx *ctx, const sf_upload *u, sf_new_material *m, char sha[65], sf_errors *errors);
 /* Sends a stored file with its type, a safe Content-Disposition and its SHA-256 as ETag;
  * frees c->data. */
 void sf_send_file(sf_ctx *ctx, sf_material_content *c);

@@ -143,6 +143,20 @@ for name, code in [("valid", CODE1), ("valid2", "911100007109255774"),
                    ("forbidden-letters", "91210100IOZSV00000"), ("empty", "")]:
     w("credit_code", name, code)
 
+# ---- multipart: "Content-Type \n body"
+CTW = b"multipart/form-data; boundary=----WebKitFormBoundaryA1\n"
+w("multipart", "valid", CTW + b"------WebKitFormBoundaryA1\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n"
+  b"audit_report\r\n------WebKitFormBoundaryA1\r\nContent-Disposition: form-data; name=\"file\"; "
+  b"filename=\"a.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\r\n--\r\n"
+  b"------WebKitFormBoundaryA1--\r\n")
+w("multipart", "one-char-boundary", b"--x\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nab\r\n--x--")
+w("multipart", "quoted-boundary", b"multipart/form-data; boundary=\"a b\"\n--a b\r\n"
+  b"Content-Disposition: form-data; name=\"file\"\r\n\r\n\r\n--a b--")
+w("multipart", "two-files", b"--x\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n1\r\n"
+  b"--x\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n2\r\n--x--")
+w("multipart", "unclosed", b"--x\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n%PDF")
+w("multipart", "no-boundary", b"multipart/form-data\n--x\r\n")
+
 # ---- regression cases: inputs that found a flaw, kept after the fix
 # an empty import body: Ulfius leaves binary_body NULL, and memchr(NULL, 0, 0) is undefined
 w("csv_import", "regression-empty-body-null", bytes([1 | 4]))
