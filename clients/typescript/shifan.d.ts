@@ -9130,9 +9130,9 @@ export interface operations {
                             at: string;
                             /** @enum {string} */
                             kind: "platform_awarded" | "platform_revoked" | "revocation_pending" | "platform_reinstated" | "platform_expired" | "platform_changed" | "notice_opened";
-                            platform_id?: number | null;
-                            award_id?: number | null;
-                            notice_id?: number | null;
+                            platform_id: number | null;
+                            award_id: number | null;
+                            notice_id: number | null;
                         }[];
                         /** @description The cursor to pass as `after` next time (the last item's `cursor`; `after` itself when there is none). */
                         next_cursor: number;
