@@ -1350,17 +1350,29 @@ START_TEST(the_docs_page_lists_every_endpoint_in_a_browser)
         len += n;
     dom[len] = '\0';
     pclose(p);
+    /* Redoc rendered one section per operation of the contract, each route's */
     char expected[64];
-    snprintf(expected, sizeof expected, "data-endpoints=\"%zu\"", sf_route_count());
-    ck_assert_msg(strstr(dom, expected) != NULL, "the rendered page does not list %zu endpoints", sf_route_count());
-    ck_assert_ptr_nonnull(strstr(dom, "<span class=\"method POST\">POST</span> /v1/auth/token"));
-    ck_assert_ptr_nonnull(strstr(dom, "class=\"endpoint-link\""));
+    snprintf(expected, sizeof expected, "data-operations=\"%zu\"", sf_route_count());
+    const char *said = strstr(dom, "data-operations=");
+    ck_assert_msg(strstr(dom, expected) != NULL, "the rendered page does not show %zu operations: %.40s", sf_route_count(),
+                  said ? said : "(no count)");
+    /* uploadMaterial with its request schemas (the raw body and the form's parts) and its answers */
+    const char *upload = strstr(dom, "id=\"operation/uploadMaterial\"");
+    ck_assert_ptr_nonnull(upload);
+    const char *after = strstr(upload + 1, "data-section-id=\"operation/");
+    size_t span = after ? (size_t)(after - upload) : strlen(upload);
+    char *section = strndup(upload, span);
+    const char *shown[] = {"Request Body schema", "multipart/form-data", "Responses", "201", "415", "sha256"};
+    for (size_t i = 0; i < sizeof shown / sizeof *shown; i++)
+        ck_assert_msg(strstr(section, shown[i]) != NULL, "uploadMaterial's section does not show %s", shown[i]);
+    free(section);
     free(dom);
     /* the page needs nothing from outside: no http(s) URL but the server's own */
     th_response *r = call("GET", "/docs", -1, NULL);
     ck_assert_int_eq(r->status, 200);
     ck_assert_ptr_null(strstr(r->body, "src=\"http"));
     ck_assert_ptr_null(strstr(r->body, "href=\"http"));
+    ck_assert_ptr_nonnull(strstr(r->body, "\"Noto Sans CJK SC\""));   /* a CJK font named in its CSS */
     th_free(r);
 }
 END_TEST

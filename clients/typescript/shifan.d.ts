@@ -109,8 +109,9 @@ export interface paths {
         };
         /**
          * The browsable reference of this contract
-         * @description An HTML page that renders this document (fetched from `/v1/openapi.json`) with its own
-         *     script and style: no outside resource, so it works offline. No token needed.
+         * @description An HTML page that renders this document (fetched from `/v1/openapi.json`) with Redoc
+         *     2.5.1, whose script is written into the page: no outside resource, so it works
+         *     offline; CJK fonts come first among its fallbacks. No token needed.
          *
          */
         get: operations["getDocs"];
