@@ -14,6 +14,7 @@ run: build
 test:
 	@bash scripts/deps.sh --test
 	@scripts/lint-openapi.sh
+	@scripts/ts-check.sh
 	@scripts/test.sh
 	@SHIFAN_SANITIZE=1 scripts/test.sh
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-4} scripts/fuzz.sh

@@ -137,14 +137,17 @@ static void put_form(sf_ctx *ctx, const char *which)
     }
     char *text = sf_json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12));
     json_decref(body);
-    /* If-Match names the application's ETag as last read (GET /v1/applications/{id}) */
+    /* If-Match names the form's own ETag as last read (GET …/report), or the application's
+     * (GET /v1/applications/{id}). The application is read first: its version is what the
+     * write expects, so a change after this read is stale even if the form read below
+     * already shows it. */
     int expected = 0, stale = 0;
     if (sf_header(ctx, "If-Match") != NULL && id > 0) {
-        char *current = NULL;
+        char *current = NULL, *form = NULL;
         sf_status st = sf_application_get(ctx->app->pool, &ctx->caller, id, &current);
         json_t *cur = st == SF_OK ? sf_json_loads(current) : NULL;
         free(current);
-        char etag[40];
+        char etag[40], form_etag[40] = "";
         if (cur == NULL || sf_etag(cur, etag) != 0) {
             json_decref(cur);
             free(text);
@@ -153,7 +156,14 @@ static void put_form(sf_ctx *ctx, const char *which)
         }
         expected = (int)json_integer_value(json_object_get(cur, "version"));
         json_decref(cur);
-        stale = sf_if_match_fails(ctx, etag);
+        if (sf_application_get_form(ctx->app->pool, &ctx->caller, id, which, &form) == SF_OK) {
+            json_t *f = sf_json_loads(form);
+            if (f == NULL || sf_etag(f, form_etag) != 0)
+                form_etag[0] = '\0';
+            json_decref(f);
+        }
+        free(form);
+        stale = sf_if_match_fails(ctx, etag) && (form_etag[0] == '\0' || sf_if_match_fails(ctx, form_etag));
     }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;

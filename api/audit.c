@@ -103,7 +103,6 @@ void sf_get_changes(sf_ctx *ctx)
         sf_reply_status(ctx, status, NULL, NULL);
         return;
     }
-    char cursor[24];
-    snprintf(cursor, sizeof cursor, "%lld", (long long)last);
-    sf_reply_json(ctx, 200, json_pack("{s:o, s:s}", "items", list, "next_cursor", cursor));
+    /* an integer, as `after` and each item's `cursor` are (issue 13 §6) */
+    sf_reply_json(ctx, 200, json_pack("{s:o, s:I}", "items", list, "next_cursor", (json_int_t)last));
 }

@@ -1,5 +1,7 @@
 /*
- * CORS (see cors.h). Origins are compared exactly, scheme and port included.
+ * CORS (see cors.h). Origins are compared exactly, scheme and port included. The public
+ * routes (/v1/public/...: the registry, the notices, the change feed) are public data
+ * (Art. 21) that city portals embed: any origin may read them, without credentials.
  */
 #include "api/cors.h"
 
@@ -8,7 +10,9 @@
 #include "api/problem.h"
 
 #define ALLOWED_HEADERS "Authorization, Content-Type, If-Match, If-None-Match, X-Request-Id, Idempotency-Key"
-#define EXPOSED_HEADERS "ETag, Location, Retry-After, X-Request-Id, Content-Disposition"
+#define EXPOSED_HEADERS \
+    "ETag, Location, Retry-After, X-Request-Id, Content-Disposition, Idempotent-Replayed, WWW-Authenticate, Allow"
+#define PUBLIC_PREFIX "/v1/public/"
 
 static int origin_allowed(const sf_ctx *ctx, const char *origin)
 {
@@ -26,9 +30,19 @@ static int origin_allowed(const sf_ctx *ctx, const char *origin)
     return 0;
 }
 
+static int public_path(const sf_ctx *ctx)
+{
+    return strncmp(ctx->req->url_path, PUBLIC_PREFIX, strlen(PUBLIC_PREFIX)) == 0;
+}
+
 void sf_cors_headers(sf_ctx *ctx)
 {
     const char *origin = sf_header(ctx, "Origin");
+    if (origin != NULL && public_path(ctx)) {
+        sf_set_header(ctx, "Access-Control-Allow-Origin", "*");
+        sf_set_header(ctx, "Access-Control-Expose-Headers", EXPOSED_HEADERS);
+        return;
+    }
     if (!origin_allowed(ctx, origin))
         return;
     sf_set_header(ctx, "Access-Control-Allow-Origin", origin);
@@ -40,7 +54,17 @@ void sf_cors_preflight(sf_ctx *ctx, const char *allow)
 {
     const char *origin = sf_header(ctx, "Origin");
     const char *method = sf_header(ctx, "Access-Control-Request-Method");
-    if (!origin_allowed(ctx, origin)) {
+    int any_origin = public_path(ctx);
+    if (origin == NULL) {   /* not a preflight: a client asking what the path takes */
+        if (allow[0] == '\0') {
+            sf_reply_problem(ctx, 404, "no such resource");
+            return;
+        }
+        sf_set_header(ctx, "Allow", allow);
+        sf_reply_empty(ctx, 204);
+        return;
+    }
+    if (!any_origin && !origin_allowed(ctx, origin)) {
         sf_reply_problem(ctx, 403, "this origin may not call shifan from a browser (SHIFAN_CORS_ORIGINS)");
         return;
     }
@@ -53,10 +77,11 @@ void sf_cors_preflight(sf_ctx *ctx, const char *allow)
         sf_reply_problem(ctx, 405, "this path does not take that method; see the Allow header");
         return;
     }
-    sf_set_header(ctx, "Access-Control-Allow-Origin", origin);
+    sf_set_header(ctx, "Access-Control-Allow-Origin", any_origin ? "*" : origin);
     sf_set_header(ctx, "Access-Control-Allow-Methods", allow);
     sf_set_header(ctx, "Access-Control-Allow-Headers", ALLOWED_HEADERS);
     sf_set_header(ctx, "Access-Control-Max-Age", "600");
-    sf_set_header(ctx, "Vary", "Origin");
+    if (!any_origin)
+        sf_set_header(ctx, "Vary", "Origin");
     sf_reply_empty(ctx, 204);
 }

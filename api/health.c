@@ -67,14 +67,32 @@ void sf_get_openapi(sf_ctx *ctx)
 
 extern const unsigned char sf_docs_html[];
 extern const unsigned long sf_docs_html_len;
+extern const unsigned char sf_redoc_js[];
+extern const unsigned long sf_redoc_js_len;
 
-/* GET /docs: the browsable reference, rendered in the browser from /v1/openapi.json by the
- * page's own script (no CDN: it works offline). */
+#define REDOC_MARK "/*REDOC-BUNDLE*/"
+
+/* GET /docs: the browsable reference, rendered in the browser from /v1/openapi.json by
+ * Redoc, whose bundle is written into the page (no CDN: it works offline). */
 void sf_get_docs(sf_ctx *ctx)
 {
-    ulfius_set_binary_body_response(ctx->res, 200, (const char *)sf_docs_html, sf_docs_html_len);
+    const char *page = (const char *)sf_docs_html, *mark = strstr(page, REDOC_MARK);
+    size_t head = mark ? (size_t)(mark - page) : sf_docs_html_len;
+    size_t tail = mark ? sf_docs_html_len - head - strlen(REDOC_MARK) : 0;
+    char *body = malloc(head + sf_redoc_js_len + tail + 1);
+    if (body == NULL) {
+        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        return;
+    }
+    memcpy(body, page, head);
+    memcpy(body + head, sf_redoc_js, sf_redoc_js_len);
+    if (mark)
+        memcpy(body + head + sf_redoc_js_len, mark + strlen(REDOC_MARK), tail);
+    ulfius_set_binary_body_response(ctx->res, 200, body, head + sf_redoc_js_len + tail);
+    free(body);
     sf_set_header(ctx, "Content-Type", "text/html; charset=utf-8");
     sf_set_header(ctx, "Content-Security-Policy",
-                  "default-src 'none'; connect-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
+                  "default-src 'none'; connect-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                  "img-src 'self' data:; worker-src blob:; font-src 'self' data:");
     sf_set_header(ctx, "Cache-Control", "public, max-age=300");
 }

@@ -1,5 +1,6 @@
 /*
- * Materials (Art. 17): uploaded as the raw request body with ?kind= and ?filename=, their
+ * Materials (Art. 17): uploaded as the raw request body with ?kind= and ?filename=, or as
+ * multipart/form-data with the same three (api/uploads.c), their
  * type judged by their first bytes, their SHA-256 stored; downloadable by whoever may read
  * the application; frozen once it leaves draft.
  */
@@ -57,17 +58,23 @@ static int raw_param_has_nul(const char *url, const char *name)
 
 int sf_read_upload(sf_ctx *ctx, sf_new_material *m, char sha[65], sf_errors *errors)
 {
-    const char *filename = sf_param(ctx, "filename");
+    sf_upload u;
+    return sf_upload_read(ctx, &u) && sf_read_upload_parts(ctx, &u, m, sha, errors);
+}
+
+int sf_read_upload_parts(sf_ctx *ctx, const sf_upload *u, sf_new_material *m, char sha[65], sf_errors *errors)
+{
+    const char *filename = u->filename;
     if (!sf_material_filename_is_valid(filename) || raw_param_has_nul(ctx->req->http_url, "filename"))
         sf_errors_add(errors, "filename", "must be 1-255 bytes of UTF-8 without path separators or control characters");
     if (sf_errors_any(errors)) {
         sf_reply_errors(ctx, 422, "the upload is not valid", errors);
         return 0;
     }
-    const unsigned char *data = ctx->req->binary_body;
-    size_t size = ctx->req->binary_body_length;
+    const unsigned char *data = u->data;
+    size_t size = u->size;
     if (size == 0) {
-        sf_reply_problem(ctx, 400, "the body is empty; send the file itself as the body");
+        sf_reply_problem(ctx, 400, u->multipart ? "the file part is empty" : "the body is empty; send the file itself as the body");
         return 0;
     }
     const char *type = sf_material_sniff(data, size, filename);
@@ -87,7 +94,10 @@ int sf_read_upload(sf_ctx *ctx, sf_new_material *m, char sha[65], sf_errors *err
 void sf_post_material(sf_ctx *ctx)
 {
     int64_t id = sf_path_id(ctx, "id");
-    const char *kind = sf_param(ctx, "kind");
+    sf_upload u;
+    if (!sf_upload_read(ctx, &u))
+        return;
+    const char *kind = u.kind;
     sf_errors e;
     sf_errors_init(&e);
     if (sf_material_kind_find(kind) == NULL)
@@ -96,7 +106,7 @@ void sf_post_material(sf_ctx *ctx)
                                   "authenticity_declaration, other)");
     sf_new_material m = {.kind = kind};
     char sha[65];
-    if (!sf_read_upload(ctx, &m, sha, &e))
+    if (!sf_read_upload_parts(ctx, &u, &m, sha, &e))
         return;
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;

@@ -9,12 +9,18 @@
 #include <yaml.h>
 
 #include "api/json_input.h"
+#include "api/server.h"
+#include "api/views.h"
 
 extern const unsigned char sf_openapi_yaml[];
 extern const unsigned long sf_openapi_yaml_len;
 
 static char *served;
 static size_t served_len;
+/* Per route (sf_routes' order): the query parameters its operation declares, as
+ * " name name " (NULL: the contract has no such operation, and nothing is checked). */
+static char **declared_query;
+static size_t declared_routes;
 
 static json_t *scalar_to_json(const yaml_node_t *node)
 {
@@ -92,11 +98,92 @@ json_t *sf_yaml_to_json(const char *text, size_t len)
     return result;
 }
 
+/* The contract's path item for a route pattern: ":name" segments match "{name}" ones. */
+static json_t *path_item(json_t *doc, const char *route)
+{
+    const char *key;
+    json_t *item;
+    json_object_foreach(json_object_get(doc, "paths"), key, item) {
+        const char *a = key, *b = route;
+        while (*a && *b) {
+            if (*a == '{' && *b == ':') {
+                a += strcspn(a, "/");
+                b += strcspn(b, "/");
+            } else if (*a++ != *b++) {
+                break;
+            }
+        }
+        if (*a == '\0' && *b == '\0' && a[-1] == b[-1])
+            return item;
+    }
+    return NULL;
+}
+
+static void add_query_names(json_t *doc, json_t *params, sf_buf *out)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(params, i, p) {
+        const char *ref = json_string_value(json_object_get(p, "$ref"));
+        if (ref != NULL && strncmp(ref, "#/components/parameters/", 24) == 0)
+            p = json_object_get(json_object_get(json_object_get(doc, "components"), "parameters"), ref + 24);
+        const char *in = json_string_value(json_object_get(p, "in"));
+        const char *name = json_string_value(json_object_get(p, "name"));
+        if (in != NULL && name != NULL && strcmp(in, "query") == 0)
+            sf_buf_printf(out, "%s ", name);
+    }
+}
+
+/* Fills declared_query from the contract: what ?parameters each route takes. */
+static int declare_queries(json_t *doc)
+{
+    declared_routes = sf_route_count();
+    declared_query = calloc(declared_routes ? declared_routes : 1, sizeof *declared_query);
+    if (declared_query == NULL)
+        return -1;
+    for (size_t r = 0; r < declared_routes; r++) {
+        json_t *item = path_item(doc, sf_routes[r].path);
+        char method[16];
+        size_t k = 0;
+        for (; sf_routes[r].method[k] && k + 1 < sizeof method; k++)
+            method[k] = (char)(sf_routes[r].method[k] | 0x20);
+        method[k] = '\0';
+        json_t *op = json_object_get(item, method);
+        if (op == NULL)
+            continue;
+        sf_buf names = {0};
+        sf_buf_add(&names, " ", 1);
+        add_query_names(doc, json_object_get(item, "parameters"), &names);
+        add_query_names(doc, json_object_get(op, "parameters"), &names);
+        sf_buf_add(&names, "", 1);
+        if (names.failed) {
+            free(names.data);
+            return -1;
+        }
+        declared_query[r] = names.data;
+    }
+    return 0;
+}
+
+int sf_openapi_query_declared(size_t route, const char *name, size_t len)
+{
+    if (route >= declared_routes || declared_query == NULL || declared_query[route] == NULL)
+        return 1;
+    for (const char *p = declared_query[route] + 1; *p; p += strcspn(p, " ") + 1)
+        if (strncmp(p, name, len) == 0 && p[len] == ' ')
+            return 1;
+    return 0;
+}
+
 int sf_openapi_init(void)
 {
     json_t *doc = sf_yaml_to_json((const char *)sf_openapi_yaml, sf_openapi_yaml_len);
     if (doc == NULL)
         return -1;
+    if (declare_queries(doc) != 0) {
+        json_decref(doc);
+        return -1;
+    }
     served = sf_json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     if (served == NULL)
@@ -109,6 +196,11 @@ void sf_openapi_free(void)
 {
     free(served);
     served = NULL;
+    for (size_t r = 0; declared_query != NULL && r < declared_routes; r++)
+        free(declared_query[r]);
+    free(declared_query);
+    declared_query = NULL;
+    declared_routes = 0;
 }
 
 const char *sf_openapi_json(size_t *len)

@@ -17,6 +17,11 @@ json_t *sf_yaml_to_json(const char *text, size_t len);
 int sf_openapi_init(void);
 void sf_openapi_free(void);
 
+/* Whether the operation of route number `route` (sf_routes' order) declares the query
+ * parameter named by the `len` bytes at `name`. The contract is the one table of what each
+ * operation takes: an undeclared parameter is refused (422), as an unknown body field is. */
+int sf_openapi_query_declared(size_t route, const char *name, size_t len);
+
 /* The JSON text of the contract (valid after sf_openapi_init). */
 const char *sf_openapi_json(size_t *len);
 

@@ -39,9 +39,6 @@ void sf_post_organization(sf_ctx *ctx)
         sf_reply_status(ctx, status, status == SF_CONFLICT ? "the organisation exists already" : NULL, &errors);
         goto out;
     }
-    char location[64];
-    snprintf(location, sizeof location, "/v1/organizations/%lld", (long long)created.id);
-    sf_set_header(ctx, "Location", location);
     sf_reply_resource(ctx, 201, sf_view_organization(&created));
 out:
     json_decref(body);
@@ -79,7 +76,7 @@ void sf_list_organizations(sf_ctx *ctx)
     json_t *list = json_array();
     for (size_t i = 0; i < count; i++)
         json_array_append_new(list, sf_view_organization(&items[i]));
-    json_t *next = has_more && count > 0 ? sf_page_token(items[count - 1].id) : json_null();
+    json_t *next = has_more && count > 0 ? sf_page_token(sf_collection(ctx), items[count - 1].id) : json_null();
     free(items);
     sf_reply_json(ctx, 200, json_pack("{s:o, s:o}", "items", list, "next_page_token", next));
 }

@@ -18,7 +18,9 @@
 #include "api/auth.h"
 #include "api/cors.h"
 #include "api/metrics.h"
+#include "api/openapi.h"
 #include "api/problem.h"
+#include "api/views.h"
 #include "persistence/api_tokens.h"
 #include "persistence/users.h"
 
@@ -110,6 +112,28 @@ static int body_too_large(const sf_ctx *ctx)
 
 /* Establishes the caller from "Authorization: Bearer <token>". Answers 401 or 503 itself and
  * returns 0 on failure. */
+/* 422 naming every query parameter the route's operation does not declare (api/openapi.h):
+ * `?sort=name&page=2` is refused, never silently ignored. Returns whether it answered. */
+static int refuse_undeclared_query(sf_ctx *ctx)
+{
+    const char *q = strchr(ctx->req->http_url ? ctx->req->http_url : "", '?');
+    sf_errors errors;
+    sf_errors_init(&errors);
+    for (const char *p = q ? q + 1 : ""; *p; p += *p == '&') {
+        size_t pair = strcspn(p, "&"), len = strcspn(p, "=&");
+        if (len > 0 && !sf_openapi_query_declared((size_t)ctx->route->index, p, len)) {
+            char name[65];
+            snprintf(name, sizeof name, "%.*s", (int)(len < 64 ? len : 64), p);
+            sf_errors_add(&errors, name, "is not a parameter of this operation");
+        }
+        p += pair;
+    }
+    if (!sf_errors_any(&errors))
+        return 0;
+    sf_reply_errors(ctx, 422, "the query is not valid", &errors);
+    return 1;
+}
+
 static int authenticate(sf_ctx *ctx)
 {
     const char *h = sf_header(ctx, "Authorization");
@@ -158,48 +182,6 @@ static void finish(sf_ctx *ctx, const char *route_label, size_t route_index, con
     log_request(ctx, route_label, status, elapsed);
 }
 
-static int dispatch(const struct _u_request *req, struct _u_response *res, void *user_data)
-{
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    sf_ctx ctx = {.app = the_app, .route = user_data, .req = req, .res = res};
-    assign_request_id(&ctx);
-    sf_set_header(&ctx, "X-Content-Type-Options", "nosniff");
-    sf_set_header(&ctx, "Cache-Control", "no-store");
-    const sf_route *route = ctx.route;
-    /* While draining, requests already on open connections are still served, but each
-     * answer closes its connection so the client's next request goes elsewhere. */
-    if (atomic_load(&the_app->draining))
-        sf_set_header(&ctx, "Connection", "close");
-    if (body_too_large(&ctx)) {
-        sf_set_header(&ctx, "Connection", "close");
-        char detail[96];
-        snprintf(detail, sizeof detail, "the body exceeds %zu bytes", body_limit(&ctx));
-        sf_reply_problem(&ctx, 413, detail);
-    } else if (route->access == SF_TOKEN && !authenticate(&ctx)) {
-        /* answered */
-    } else if (route->action >= 0 && !sf_role_may(ctx.caller.role, (sf_action)route->action)) {
-        sf_reply_problem(&ctx, 403, "your role may not do this");
-    } else if (route->access == SF_TOKEN && ctx.caller.api_token_id > 0 &&
-               (!sf_action_allows_api_token(route->action) ||
-                (strncmp(route->path, "/v1/api-tokens", 14) == 0 && strcmp(req->http_verb, "GET") != 0))) {
-        sf_reply_problem(&ctx, 403, "API tokens do not administer organisations, users or tokens; log in as a person");
-    } else if (route->access == SF_TOKEN && ctx.caller.api_token_id > 0 &&
-               !(ctx.caller.scopes & sf_scope_needed(req->http_verb, strncmp(route->path, "/v1/imports/", 12) == 0))) {
-        sf_reply_problem(&ctx, 403, "this API token's scopes do not allow this request");
-    } else {
-        route->handler(&ctx);
-        /* A large body (an import, an upload) leaves tens of megabytes of freed parse
-         * structures in this thread's malloc arena; give them back, so that resident memory
-         * stays flat (issue 6). Small requests never pay for the trim. */
-        if (req->binary_body_length > TRIM_AFTER_BODY_BYTES)
-            malloc_trim(0);
-    }
-    sf_cors_headers(&ctx);
-    finish(&ctx, route->path, (size_t)route->index, &start);
-    return U_CALLBACK_COMPLETE;
-}
-
 /* Whether `path` fits the route pattern (":name" segments match any one segment). */
 static int path_matches(const char *pattern, const char *path)
 {
@@ -219,7 +201,104 @@ static int path_matches(const char *pattern, const char *path)
     return *pattern == '\0' && (*path == '\0' || strcmp(path, "/") == 0);
 }
 
-/* No route matched: 405 with Allow if the path exists under other methods, else 404. */
+/* Whether an earlier route of another pattern fits the path: Ulfius would hand PUT
+ * /v1/calendar/working-days to PUT /v1/calendar/:year, which that path is not. */
+static int shadowed(const sf_route *route, const char *path)
+{
+    for (size_t i = 0; &sf_routes[i] != route && sf_routes[i].method != NULL; i++)
+        if (strcmp(sf_routes[i].path, route->path) != 0 && path_matches(sf_routes[i].path, path))
+            return 1;
+    return 0;
+}
+
+static void answer_unmatched(sf_ctx *ctx);
+
+static int dispatch(const struct _u_request *req, struct _u_response *res, void *user_data)
+{
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    sf_ctx ctx = {.app = the_app, .route = user_data, .req = req, .res = res};
+    assign_request_id(&ctx);
+    sf_set_header(&ctx, "X-Content-Type-Options", "nosniff");
+    sf_set_header(&ctx, "Cache-Control", "no-store");
+    const sf_route *route = ctx.route;
+    /* While draining, requests already on open connections are still served, but each
+     * answer closes its connection so the client's next request goes elsewhere. */
+    if (atomic_load(&the_app->draining))
+        sf_set_header(&ctx, "Connection", "close");
+    if (shadowed(route, req->url_path)) {
+        answer_unmatched(&ctx);
+    } else if (body_too_large(&ctx)) {
+        sf_set_header(&ctx, "Connection", "close");
+        char detail[96];
+        snprintf(detail, sizeof detail, "the body exceeds %zu bytes", body_limit(&ctx));
+        sf_reply_problem(&ctx, 413, detail);
+    } else if (route->upload && sf_upload_form_refused(&ctx)) {
+        /* a malformed multipart body: 400, whoever sent it */
+    } else if (route->access == SF_TOKEN && !authenticate(&ctx)) {
+        /* answered */
+    } else if (route->action >= 0 && !sf_role_may(ctx.caller.role, (sf_action)route->action)) {
+        sf_reply_problem(&ctx, 403, "your role may not do this");
+    } else if (route->access == SF_TOKEN && ctx.caller.api_token_id > 0 &&
+               (!sf_action_allows_api_token(route->action) ||
+                (strncmp(route->path, "/v1/api-tokens", 14) == 0 && strcmp(req->http_verb, "GET") != 0))) {
+        sf_reply_problem(&ctx, 403, "API tokens do not administer organisations, users or tokens; log in as a person");
+    } else if (route->access == SF_TOKEN && ctx.caller.api_token_id > 0 &&
+               !(ctx.caller.scopes & sf_scope_needed(req->http_verb, strncmp(route->path, "/v1/imports/", 12) == 0))) {
+        sf_reply_problem(&ctx, 403, "this API token's scopes do not allow this request");
+    } else if (refuse_undeclared_query(&ctx)) {
+        /* answered */
+    } else {
+        route->handler(&ctx);
+        sf_set_created_location(&ctx);
+        /* A large body (an import, an upload) leaves tens of megabytes of freed parse
+         * structures in this thread's malloc arena; give them back, so that resident memory
+         * stays flat (issue 6). Small requests never pay for the trim. */
+        if (req->binary_body_length > TRIM_AFTER_BODY_BYTES)
+            malloc_trim(0);
+    }
+    sf_cors_headers(&ctx);
+    finish(&ctx, route->path, (size_t)route->index, &start);
+    return U_CALLBACK_COMPLETE;
+}
+
+/* The methods `path` takes, e.g. "GET, HEAD, PUT", into `allow` ("" when none). Only the
+ * routes of the first pattern that fits count: an earlier, more literal route shadows a
+ * later pattern (/v1/calendar/working-days is not the PUT of /v1/calendar/:year). Every GET
+ * also answers HEAD. */
+static void allowed_methods(const char *path, char *allow, size_t size)
+{
+    const char *pattern = NULL;
+    allow[0] = '\0';
+    for (size_t i = 0; sf_routes[i].method != NULL; i++) {
+        if (pattern == NULL && path_matches(sf_routes[i].path, path))
+            pattern = sf_routes[i].path;
+        if (pattern == NULL || strcmp(sf_routes[i].path, pattern) != 0 || strstr(allow, sf_routes[i].method))
+            continue;
+        if (allow[0] != '\0')
+            strncat(allow, ", ", size - strlen(allow) - 1);
+        strncat(allow, sf_routes[i].method, size - strlen(allow) - 1);
+        if (strcmp(sf_routes[i].method, "GET") == 0)
+            strncat(allow, ", HEAD", size - strlen(allow) - 1);
+    }
+}
+
+/* No route matched: 405 with Allow if the path exists under other methods, else 404; an
+ * OPTIONS request is answered here (api/cors.c). */
+static void answer_unmatched(sf_ctx *ctx)
+{
+    char allow[128];
+    allowed_methods(ctx->req->url_path, allow, sizeof allow);
+    if (strcmp(ctx->req->http_verb, "OPTIONS") == 0) {
+        sf_cors_preflight(ctx, allow);
+    } else if (allow[0] != '\0') {
+        sf_set_header(ctx, "Allow", allow);
+        sf_reply_problem(ctx, 405, "this path does not take that method; see the Allow header");
+    } else {
+        sf_reply_problem(ctx, 404, "no such resource");
+    }
+}
+
 static int unmatched(const struct _u_request *req, struct _u_response *res, void *user_data)
 {
     struct timespec start;
@@ -227,22 +306,7 @@ static int unmatched(const struct _u_request *req, struct _u_response *res, void
     sf_ctx ctx = {.app = the_app, .route = NULL, .req = req, .res = res};
     assign_request_id(&ctx);
     sf_set_header(&ctx, "X-Content-Type-Options", "nosniff");
-    char allow[128] = "";
-    for (size_t i = 0; sf_routes[i].method != NULL; i++) {
-        if (!path_matches(sf_routes[i].path, req->url_path) || strstr(allow, sf_routes[i].method))
-            continue;
-        if (allow[0] != '\0')
-            strncat(allow, ", ", sizeof allow - strlen(allow) - 1);
-        strncat(allow, sf_routes[i].method, sizeof allow - strlen(allow) - 1);
-    }
-    if (strcmp(req->http_verb, "OPTIONS") == 0) {
-        sf_cors_preflight(&ctx, allow);
-    } else if (allow[0] != '\0') {
-        sf_set_header(&ctx, "Allow", allow);
-        sf_reply_problem(&ctx, 405, "this path does not take that method; see the Allow header");
-    } else {
-        sf_reply_problem(&ctx, 404, "no such resource");
-    }
+    answer_unmatched(&ctx);
     sf_cors_headers(&ctx);
     finish(&ctx, "unmatched", sf_route_count(), &start);
     return U_CALLBACK_COMPLETE;
@@ -282,11 +346,17 @@ int sf_server_start(sf_app *app, struct _u_instance *instance)
     size_t largest = config->max_body_bytes > config->max_upload_bytes ? config->max_body_bytes : config->max_upload_bytes;
     instance->max_post_body_size = largest + 1;
     instance->timeout = (unsigned)config->idle_timeout_s;
+    /* bodies stay raw: multipart uploads are parsed by api/multipart.c, which answers 400
+     * for a malformed one (libmicrohttpd's post processor closed the connection instead) */
+    instance->allowed_post_processor = U_POST_PROCESS_NONE;
     for (size_t i = 0; sf_routes[i].method != NULL; i++) {
         sf_routes[i].index = (int)i;
         sf_metrics_label(app->metrics, i, sf_routes[i].method, sf_routes[i].path);
         ulfius_add_endpoint_by_val(instance, sf_routes[i].method, NULL, sf_routes[i].path,
                                    (unsigned)i, dispatch, &sf_routes[i]);
+        /* HEAD: the GET's handler and headers; libmicrohttpd sends no body */
+        if (strcmp(sf_routes[i].method, "GET") == 0)
+            ulfius_add_endpoint_by_val(instance, "HEAD", NULL, sf_routes[i].path, (unsigned)i, dispatch, &sf_routes[i]);
     }
     ulfius_set_default_endpoint(instance, unmatched, NULL);
 

@@ -1,5 +1,6 @@
 /*
- * POST /v1/users: the province creates the accounts of every organisation (Art. 3).
+ * POST /v1/users: the province creates the accounts of every organisation (Art. 3);
+ * GET /v1/users/{id} reads one back.
  */
 #include "api/auth.h"
 #include "api/handlers.h"
@@ -48,4 +49,17 @@ void sf_post_user(sf_ctx *ctx)
     sf_reply_resource(ctx, 201, sf_view_user(&user));
 out:
     json_decref(body);
+}
+
+void sf_get_user(sf_ctx *ctx)
+{
+    int64_t id = sf_path_id(ctx, "id");
+    sf_user user;
+    sf_organization org;
+    sf_status status = id > 0 ? sf_user_get_with_org(ctx->app->pool, id, &user, &org) : SF_NOT_FOUND;
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such user" : NULL, NULL);
+        return;
+    }
+    sf_reply_resource(ctx, 200, sf_view_user(&user));
 }

@@ -43,28 +43,43 @@ static int parse_int(const char *s, long long min, long long max, long long *out
     return 1;
 }
 
-/* Page tokens are base64url("k1:<last id>"): opaque to clients, so the keyset can change. */
-#define TOKEN_PREFIX "k1:"
+/* Page tokens are base64url("k2:<collection>:<last id>"): opaque to clients, so the keyset
+ * can change, and bound to the collection that issued them (<collection>: 8 hex digits of a
+ * hash of its route), so that a token of one collection is refused by another. */
+#define TOKEN_PREFIX "k2:"
 
-json_t *sf_page_token(int64_t last_id)
+static unsigned collection_hash(const char *collection)
 {
-    char raw[32], b64[48];
-    int n = snprintf(raw, sizeof raw, TOKEN_PREFIX "%lld", (long long)last_id);
+    unsigned h = 2166136261u;   /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)collection; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h;
+}
+
+const char *sf_collection(const sf_ctx *ctx)
+{
+    return ctx->route != NULL ? ctx->route->path : "";
+}
+
+json_t *sf_page_token(const char *collection, int64_t last_id)
+{
+    char raw[48], b64[72];
+    int n = snprintf(raw, sizeof raw, TOKEN_PREFIX "%08x:%lld", collection_hash(collection), (long long)last_id);
     sf_base64url_encode((const unsigned char *)raw, (size_t)n, b64);
     return json_string(b64);
 }
 
-static int decode_page_token(const char *token, int64_t *after)
+static int decode_page_token(const char *collection, const char *token, int64_t *after)
 {
-    char raw[48];
+    char raw[48], expected[16];
     size_t len = strlen(token);
-    long n = len <= 40 ? sf_base64url_decode(token, len, (unsigned char *)raw, sizeof raw - 1) : -1;
+    long n = len <= 44 ? sf_base64url_decode(token, len, (unsigned char *)raw, sizeof raw - 1) : -1;
     if (n < 0)
         return 0;
     raw[n] = '\0';
+    int elen = snprintf(expected, sizeof expected, TOKEN_PREFIX "%08x:", collection_hash(collection));
     long long id;
-    if (strncmp(raw, TOKEN_PREFIX, strlen(TOKEN_PREFIX)) != 0 ||
-        !parse_int(raw + strlen(TOKEN_PREFIX), 1, INT64_MAX / 2, &id))
+    if (strncmp(raw, expected, (size_t)elen) != 0 || !parse_int(raw + elen, 1, INT64_MAX / 2, &id))
         return 0;
     *after = id;
     return 1;
@@ -83,7 +98,7 @@ void sf_page_read(const sf_ctx *ctx, sf_page *page, sf_errors *errors)
     if (order != NULL && strcmp(order, "desc") != 0 && strcmp(order, "asc") != 0)
         sf_errors_add(errors, "order", "must be asc or desc");
     const char *t = sf_param(ctx, "page_token");
-    if (t != NULL && !decode_page_token(t, &page->after_id))
+    if (t != NULL && !decode_page_token(sf_collection(ctx), t, &page->after_id))
         sf_errors_add(errors, "page_token", "is not a page token this collection issued");
 }
 
@@ -160,7 +175,7 @@ void sf_reply_resource(sf_ctx *ctx, int status, json_t *body)
     etag_of_text(text, etag);
     sf_set_header(ctx, "ETag", etag);
     const char *inm = sf_header(ctx, "If-None-Match");
-    if (status == 200 && strcmp(ctx->req->http_verb, "GET") == 0 && inm != NULL &&
+    if (status == 200 && (strcmp(ctx->req->http_verb, "GET") == 0 || strcmp(ctx->req->http_verb, "HEAD") == 0) && inm != NULL &&
         (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0))
         sf_reply_empty(ctx, 304);
     else
@@ -194,7 +209,7 @@ void sf_reply_page(sf_ctx *ctx, sf_status status, char *items_json, int64_t next
         sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
         return;
     }
-    json_t *next = next_after > 0 ? sf_page_token(next_after) : NULL;
+    json_t *next = next_after > 0 ? sf_page_token(sf_collection(ctx), next_after) : NULL;
     sf_buf body = {0};
     sf_buf_add(&body, "{\"items\":", 9);
     sf_buf_add(&body, items_json, len);
@@ -361,4 +376,71 @@ void sf_reply_csv(sf_ctx *ctx, const char *const *header, size_t ncolumns, char 
     snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", filename);
     sf_set_header(ctx, "Content-Type", "text/csv; charset=utf-8");
     sf_set_header(ctx, "Content-Disposition", disposition);
+}
+
+/* Where a created resource can be read, by the route that created it: "{field}" is a
+ * top-level field of the created document, "{path}" the request's own path. A resource
+ * without a GET of its own points at the one that shows it (a token at the list of tokens,
+ * an objection at its notice). */
+static const struct {
+    const char *route, *location;
+} created_at[] = {
+    {"/v1/api-tokens", "/v1/api-tokens"},
+    {"/v1/organizations", "/v1/organizations/{id}"},
+    {"/v1/users", "/v1/users/{id}"},
+    {"/v1/rounds", "/v1/rounds/{id}"},
+    {"/v1/platforms", "/v1/platforms/{id}"},
+    {"/v1/imports/platforms", "/v1/platforms"},
+    {"/v1/applications", "/v1/applications/{id}"},
+    {"/v1/applications/:id/award", "/v1/awards/{id}"},
+    {"/v1/applications/:id/materials", "/v1/materials/{id}/content"},
+    {"/v1/calendar/:year", "{path}"},
+    {"/v1/publicity-notices", "/v1/publicity-notices/{id}"},
+    {"/v1/publicity-notices/:id/objections", "/v1/publicity-notices/{notice_id}"},
+    {"/v1/public/publicity-notices/:id/objections", "/v1/public/publicity-notices/{notice_id}"},
+    {"/v1/assessments", "/v1/assessments/{id}"},
+    {"/v1/assessments/:id/report", "{path}"},
+    {"/v1/annual-summaries", "/v1/annual-summaries/{id}"},
+    {"/v1/annual-summaries/:id/file", "{path}"},
+    {"/v1/inspections", "/v1/inspections/{id}"},
+    {"/v1/city-reports", "/v1/city-reports/{id}"},
+};
+
+void sf_set_created_location(sf_ctx *ctx)
+{
+    if (ctx->route == NULL || ctx->res->status != 201 || u_map_get_case(ctx->res->map_header, "Location") != NULL)
+        return;
+    const char *template = NULL;
+    for (size_t i = 0; i < sizeof created_at / sizeof *created_at && template == NULL; i++)
+        if (strcmp(created_at[i].route, ctx->route->path) == 0)
+            template = created_at[i].location;
+    if (template == NULL)
+        return;
+    json_t *doc = strchr(template, '{') != NULL && strstr(template, "{path}") == NULL
+                      ? json_loadb(ctx->res->binary_body, ctx->res->binary_body_length, 0, NULL)
+                      : NULL;
+    sf_buf out = {0};
+    for (const char *p = template; *p;) {
+        size_t plain = strcspn(p, "{");
+        sf_buf_add(&out, p, plain);
+        p += plain;
+        if (*p != '{')
+            break;
+        size_t len = strcspn(p, "}");
+        char name[32];
+        snprintf(name, sizeof name, "%.*s", (int)(len - 1), p + 1);
+        json_t *v = json_object_get(doc, name);
+        if (strcmp(name, "path") == 0)
+            sf_buf_add(&out, ctx->req->url_path, strlen(ctx->req->url_path));
+        else if (json_is_integer(v))
+            sf_buf_printf(&out, "%lld", (long long)json_integer_value(v));
+        else
+            out.failed = 1;   /* not the document expected: no Location rather than a wrong one */
+        p += len + (p[len] == '}');
+    }
+    sf_buf_add(&out, "", 1);
+    if (!out.failed)
+        sf_set_header(ctx, "Location", out.data);
+    free(out.data);
+    json_decref(doc);
 }

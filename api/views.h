@@ -1,7 +1,7 @@
 /*
  * JSON views of resources, shared by the handlers that answer them, and the paging
  * conventions of every collection (DESIGN.md §3): ?limit= (default 20, 1–100) and an opaque
- * keyset ?page_token=; answers {"items":[…],"next_page_token":…}.
+ * keyset ?page_token= bound to the collection that issued it; answers {"items":[…],"next_page_token":…}.
  */
 #ifndef SF_VIEWS_H
 #define SF_VIEWS_H
@@ -29,8 +29,12 @@ typedef struct {
  * field errors for bad values. */
 void sf_page_read(const sf_ctx *ctx, sf_page *page, sf_errors *errors);
 
-/* The token that continues after `last_id`; a new reference (a JSON string). */
-json_t *sf_page_token(int64_t last_id);
+/* The collection a request reads: its route's path ("" when there is none). */
+const char *sf_collection(const sf_ctx *ctx);
+
+/* The token that continues `collection` after `last_id`; a new reference (a JSON string).
+ * sf_page_read refuses it on any other collection. */
+json_t *sf_page_token(const char *collection, int64_t last_id);
 
 /* Reads a positive integer id from a path segment; 0 if it is not one. */
 int64_t sf_path_id(const sf_ctx *ctx, const char *name);
@@ -59,6 +63,10 @@ void sf_reply_page(sf_ctx *ctx, sf_status status, char *items_json, int64_t next
 void sf_reply_written(sf_ctx *ctx, sf_status status, int http_status, char *doc, const char *invalid_detail,
                       const sf_errors *errors);
 
+/* Adds Location to a 201 answer, if it has none: the GET that reads what the route created
+ * (a table in views.c), filled from the created document. Called by the dispatcher. */
+void sf_set_created_location(sf_ctx *ctx);
+
 /* Answers 422 listing the query parameters in `errors`, if there are any; returns whether it
  * did, so that a handler ends there. */
 int sf_reply_query_errors(sf_ctx *ctx, const sf_errors *errors);
@@ -85,11 +93,29 @@ void sf_csv_field(sf_buf *out, const char *v);
  * `rows` is a JSON array of arrays of strings, integers or nulls (taken and freed). */
 void sf_reply_csv(sf_ctx *ctx, const char *const *header, size_t ncolumns, char *rows, const char *filename);
 
-/* Uploads (api/materials.c): reads ?filename= and the raw body, checks the type by its magic
- * bytes and computes the SHA-256 into `sha`; fills `m` (its `kind` is kept). Answers the
- * problem itself and returns 0 on failure. */
+/* The parts of an upload (api/uploads.c): the raw body with ?kind= and ?filename=, or a
+ * multipart/form-data body (a browser's FormData) with a `file` part and `kind` and
+ * `filename` fields (the query's, or the file part's own filename, when a field is absent). */
+typedef struct {
+    const unsigned char *data;
+    size_t size;
+    const char *kind, *filename;   /* NULL: not sent */
+    int multipart;
+    char kind_text[64], filename_text[1024];
+} sf_upload;
+/* Reads them; answers 400 for a malformed multipart body and returns 0. */
+int sf_upload_read(sf_ctx *ctx, sf_upload *u);
+/* Whether a multipart/form-data body is malformed, answering 400 if so: the dispatcher asks
+ * this of every upload route before anything else, the caller's token included. */
+int sf_upload_form_refused(sf_ctx *ctx);
+
+/* Uploads (api/materials.c): reads the parts (sf_upload_read), checks the filename, the type
+ * by its magic bytes and computes the SHA-256 into `sha`; fills `m` (its `kind` is kept).
+ * Answers the problem itself and returns 0 on failure. */
 #include "persistence/materials.h"
 int sf_read_upload(sf_ctx *ctx, sf_new_material *m, char sha[65], sf_errors *errors);
+/* The same from parts already read (sf_post_material reads the kind among them). */
+int sf_read_upload_parts(sf_ctx *ctx, const sf_upload *u, sf_new_material *m, char sha[65], sf_errors *errors);
 /* Sends a stored file with its type, a safe Content-Disposition and its SHA-256 as ETag;
  * frees c->data. */
 void sf_send_file(sf_ctx *ctx, sf_material_content *c);

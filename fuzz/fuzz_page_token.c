@@ -1,6 +1,6 @@
 /*
  * Harness: the paging parameters of every collection, sf_page_read (api/views.c): ?page_token=
- * (base64url of "k1:<id>", decoded by decode_page_token with sf_base64url_decode), ?limit= and
+ * (base64url of "k2:<collection>:<id>", decoded by decode_page_token with sf_base64url_decode), ?limit= and
  * ?order=. The first byte picks the mode:
  *   0: the rest is "page_token \n limit \n order", as query parameters;
  *   1: the rest is an id; sf_page_token encodes it and sf_page_read must read the same id back.
@@ -44,7 +44,7 @@ static int read_page(const char *token, const char *limit, const char *order, sf
 
 static int64_t token_id(int64_t id)
 {
-    json_t *t = sf_page_token(id);
+    json_t *t = sf_page_token("", id);   /* the harness's requests have no route */
     sf_page page;
     int ok = read_page(json_string_value(t), NULL, NULL, &page);
     json_decref(t);

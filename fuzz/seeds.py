@@ -127,13 +127,13 @@ for name, data in [("pdf", b"report.pdf\x00%PDF-1.4\n%%EOF\n"), ("jpeg", b"photo
 
 # ---- page_token: 0 "page_token\nlimit\norder", 1 an id (8 bytes, little-endian) to round-trip
 def ptok(s): return b64(s.encode())
-w("page_token", "valid", b"\x00" + ptok("k1:42") + b"\n20\nasc")
-w("page_token", "desc", b"\x00" + ptok("k1:1") + b"\n100\ndesc")
-w("page_token", "max-id", b"\x00" + ptok("k1:4611686018427387903") + b"\n1\n")
-w("page_token", "over-max", b"\x00" + ptok("k1:4611686018427387904"))
-w("page_token", "negative", b"\x00" + ptok("k1:-5") + b"\n0\nsideways")
-w("page_token", "padded", b"\x00" + base64.urlsafe_b64encode(b"k1:42") + b"\n101")
-w("page_token", "other-prefix", b"\x00" + ptok("k2:42"))
+w("page_token", "valid", b"\x00" + ptok("k2:811c9dc5:42") + b"\n20\nasc")
+w("page_token", "desc", b"\x00" + ptok("k2:811c9dc5:1") + b"\n100\ndesc")
+w("page_token", "max-id", b"\x00" + ptok("k2:811c9dc5:4611686018427387903") + b"\n1\n")
+w("page_token", "over-max", b"\x00" + ptok("k2:811c9dc5:4611686018427387904"))
+w("page_token", "negative", b"\x00" + ptok("k2:811c9dc5:-5") + b"\n0\nsideways")
+w("page_token", "padded", b"\x00" + base64.urlsafe_b64encode(b"k2:811c9dc5:42") + b"\n101")
+w("page_token", "other-prefix", b"\x00" + ptok("k1:42"))
 w("page_token", "roundtrip-small", b"\x01" + (42).to_bytes(8, "little"))
 
 # ---- credit_code: the text itself
@@ -143,13 +143,27 @@ for name, code in [("valid", CODE1), ("valid2", "911100007109255774"),
                    ("forbidden-letters", "91210100IOZSV00000"), ("empty", "")]:
     w("credit_code", name, code)
 
+# ---- multipart: "Content-Type \n body"
+CTW = b"multipart/form-data; boundary=----WebKitFormBoundaryA1\n"
+w("multipart", "valid", CTW + b"------WebKitFormBoundaryA1\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n"
+  b"audit_report\r\n------WebKitFormBoundaryA1\r\nContent-Disposition: form-data; name=\"file\"; "
+  b"filename=\"a.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\r\n--\r\n"
+  b"------WebKitFormBoundaryA1--\r\n")
+w("multipart", "one-char-boundary", b"--x\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nab\r\n--x--")
+w("multipart", "quoted-boundary", b"multipart/form-data; boundary=\"a b\"\n--a b\r\n"
+  b"Content-Disposition: form-data; name=\"file\"\r\n\r\n\r\n--a b--")
+w("multipart", "two-files", b"--x\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n1\r\n"
+  b"--x\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n2\r\n--x--")
+w("multipart", "unclosed", b"--x\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n%PDF")
+w("multipart", "no-boundary", b"multipart/form-data\n--x\r\n")
+
 # ---- regression cases: inputs that found a flaw, kept after the fix
 # an empty import body: Ulfius leaves binary_body NULL, and memchr(NULL, 0, 0) is undefined
 w("csv_import", "regression-empty-body-null", bytes([1 | 4]))
 w("csv_import", "regression-empty-body-json", bytes([3 | 4]))
 # ids of 19 digits: the server issued page tokens for them that it then refused as not its own
 w("page_token", "regression-19-digit-id", b"\x01" + (3252774502316133195).to_bytes(8, "little"))
-w("page_token", "regression-19-digit-token", b"\x00" + ptok("k1:1000000000000000000") + b"\n20\nasc")
+w("page_token", "regression-19-digit-token", b"\x00" + ptok("k2:811c9dc5:1000000000000000000") + b"\n20\nasc")
 # a row repeating an earlier one: reported with json_pack given a key and no value (a stray
 # pointer read; the sanitizer build crashed in strlen), in both forms of the import
 w("csv_import", "regression-repeated-row.json", bytes([3 | 4]) + ("[" + PLATFORM + "," + PLATFORM + "]").encode())

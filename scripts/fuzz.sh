@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 seconds="${FUZZ_SECONDS:-60}"
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(json_body token csv_import sniff page_token credit_code)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(json_body token csv_import sniff page_token credit_code multipart)
 
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHIFAN_FUZZ=ON >/dev/null
 cmake --build build-fuzz -j"$(nproc)" >/dev/null

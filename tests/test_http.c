@@ -390,7 +390,7 @@ START_TEST(unknown_paths_and_methods)
     r = call("DELETE", "/v1/me", PROVINCE, NULL);
     expect_problem(r, 405);
     char allow[64];
-    ck_assert_str_eq(th_header(r, "Allow", allow, sizeof allow), "GET");
+    ck_assert_str_eq(th_header(r, "Allow", allow, sizeof allow), "GET, HEAD");
     th_free(r);
     r = call("PUT", "/v1/organizations/3", PROVINCE, "{}");
     expect_problem(r, 405);
@@ -1102,7 +1102,7 @@ START_TEST(organisations_page_with_opaque_tokens)
     th_free(r2);
     /* a token the server issues for an id of 19 digits reads back (found by
      * fuzz/fuzz_page_token: ids of 10^18 and more were refused as not its tokens) */
-    json_t *far = sf_page_token(1000000000000000000LL);
+    json_t *far = sf_page_token("/v1/organizations", 1000000000000000000LL);
     snprintf(path, sizeof path, "/v1/organizations?page_token=%s", json_string_value(far));
     json_decref(far);
     r = call("GET", path, PROVINCE, NULL);
@@ -1110,7 +1110,7 @@ START_TEST(organisations_page_with_opaque_tokens)
     ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
     th_free(r);
     /* beyond the tokens' range, and beyond a bigint, it is still refused */
-    far = sf_page_token(INT64_MAX / 2 + 1);
+    far = sf_page_token("/v1/organizations", INT64_MAX / 2 + 1);
     snprintf(path, sizeof path, "/v1/organizations?page_token=%s", json_string_value(far));
     json_decref(far);
     r = call("GET", path, PROVINCE, NULL);
@@ -1350,17 +1350,29 @@ START_TEST(the_docs_page_lists_every_endpoint_in_a_browser)
         len += n;
     dom[len] = '\0';
     pclose(p);
+    /* Redoc rendered one section per operation of the contract, each route's */
     char expected[64];
-    snprintf(expected, sizeof expected, "data-endpoints=\"%zu\"", sf_route_count());
-    ck_assert_msg(strstr(dom, expected) != NULL, "the rendered page does not list %zu endpoints", sf_route_count());
-    ck_assert_ptr_nonnull(strstr(dom, "<span class=\"method POST\">POST</span> /v1/auth/token"));
-    ck_assert_ptr_nonnull(strstr(dom, "class=\"endpoint-link\""));
+    snprintf(expected, sizeof expected, "data-operations=\"%zu\"", sf_route_count());
+    const char *said = strstr(dom, "data-operations=");
+    ck_assert_msg(strstr(dom, expected) != NULL, "the rendered page does not show %zu operations: %.40s", sf_route_count(),
+                  said ? said : "(no count)");
+    /* uploadMaterial with its request schemas (the raw body and the form's parts) and its answers */
+    const char *upload = strstr(dom, "id=\"operation/uploadMaterial\"");
+    ck_assert_ptr_nonnull(upload);
+    const char *after = strstr(upload + 1, "data-section-id=\"operation/");
+    size_t span = after ? (size_t)(after - upload) : strlen(upload);
+    char *section = strndup(upload, span);
+    const char *shown[] = {"Request Body schema", "multipart/form-data", "Responses", "201", "415", "sha256"};
+    for (size_t i = 0; i < sizeof shown / sizeof *shown; i++)
+        ck_assert_msg(strstr(section, shown[i]) != NULL, "uploadMaterial's section does not show %s", shown[i]);
+    free(section);
     free(dom);
     /* the page needs nothing from outside: no http(s) URL but the server's own */
     th_response *r = call("GET", "/docs", -1, NULL);
     ck_assert_int_eq(r->status, 200);
     ck_assert_ptr_null(strstr(r->body, "src=\"http"));
     ck_assert_ptr_null(strstr(r->body, "href=\"http"));
+    ck_assert_ptr_nonnull(strstr(r->body, "\"Noto Sans CJK SC\""));   /* a CJK font named in its CSS */
     th_free(r);
 }
 END_TEST
@@ -1860,6 +1872,170 @@ START_TEST(csv_cells_beginning_like_a_formula_are_escaped)
 }
 END_TEST
 
+
+/* ---- for front ends (issue 13) ---- */
+
+/* Every GET route answers HEAD with the GET's status and headers and no body. */
+START_TEST(every_get_route_answers_head_with_the_same_headers_and_no_body)
+{
+    char a[256], b[256];
+    for (size_t i = 0; sf_routes[i].method != NULL; i++) {
+        if (strcmp(sf_routes[i].method, "GET") != 0)
+            continue;
+        char path[256];
+        snprintf(path, sizeof path, "%s", sf_routes[i].path);
+        for (char *c; (c = strchr(path, ':')) != NULL;) {   /* :id, :year -> a value */
+            size_t len = strcspn(c, "/");
+            const char *v = strstr(sf_routes[i].path, ":year") ? "2026" : "1";
+            memmove(c + strlen(v), c + len, strlen(c + len) + 1);
+            memcpy(c, v, strlen(v));
+        }
+        if (strcmp(path, "/v1/audit-events/verify") == 0 || strcmp(path, "/metrics") == 0)
+            continue;   /* the hash chain's walk and the counters change between two calls */
+        th_response *g = th_request(port, "GET", path, tokens[PROVINCE], NULL, NULL, 0, NULL);
+        th_response *h = th_request(port, "HEAD", path, tokens[PROVINCE], NULL, NULL, 0, NULL);
+        ck_assert_msg(g != NULL && h != NULL, "no answer to %s", path);
+        ck_assert_msg(h->status == g->status, "HEAD %s: %d, GET: %d", path, h->status, g->status);
+        ck_assert_msg(h->body_len == 0, "HEAD %s sent a body", path);
+        const char *same[] = {"Content-Type", "ETag", "Content-Length", "Content-Disposition"};
+        for (size_t k = 0; k < sizeof same / sizeof *same; k++) {
+            const char *x = th_header(g, same[k], a, sizeof a), *y = th_header(h, same[k], b, sizeof b);
+            ck_assert_msg((x == NULL) == (y == NULL) && (x == NULL || strcmp(x, y) == 0), "HEAD %s: %s %s vs %s", path,
+                          same[k], y ? y : "(none)", x ? x : "(none)");
+        }
+        th_free(g);
+        th_free(h);
+    }
+    /* a conditional HEAD is answered like the GET: 304 */
+    th_response *g = call("GET", "/v1/me", CITY, NULL);
+    char etag[64], extra[128];
+    snprintf(extra, sizeof extra, "If-None-Match: %s\r\n", th_header(g, "ETag", etag, sizeof etag));
+    th_free(g);
+    th_response *h = th_request(port, "HEAD", "/v1/me", tokens[CITY], NULL, NULL, 0, extra);
+    ck_assert_int_eq(h->status, 304);
+    th_free(h);
+    h = th_request(port, "HEAD", "/v1/me", NULL, NULL, NULL, 0, NULL);
+    ck_assert_int_eq(h->status, 401);
+    ck_assert_uint_eq(h->body_len, 0);
+    th_free(h);
+}
+END_TEST
+
+START_TEST(options_without_origin_answers_allow_and_shadowed_patterns_do_not_count)
+{
+    char v[256];
+    th_response *r = th_request(port, "OPTIONS", "/v1/applications/7/report", NULL, NULL, NULL, 0, NULL);
+    ck_assert_int_eq(r->status, 204);
+    ck_assert_str_eq(th_header(r, "Allow", v, sizeof v), "PUT, GET, HEAD");
+    ck_assert_uint_eq(r->body_len, 0);
+    th_free(r);
+    r = th_request(port, "OPTIONS", "/v1/nothing-here", NULL, NULL, NULL, 0, NULL);
+    expect_problem(r, 404);
+    th_free(r);
+    /* working-days is GET only: /v1/calendar/:year's PUT is not its */
+    r = th_request(port, "OPTIONS", "/v1/calendar/working-days", NULL, NULL, NULL, 0, NULL);
+    ck_assert_int_eq(r->status, 204);
+    ck_assert_str_eq(th_header(r, "Allow", v, sizeof v), "GET, HEAD");
+    th_free(r);
+    r = call("PUT", "/v1/calendar/working-days", PROVINCE, "{\"days\":[]}");
+    expect_problem(r, 405);
+    ck_assert_str_eq(th_header(r, "Allow", v, sizeof v), "GET, HEAD");
+    th_free(r);
+    r = th_request(port, "OPTIONS", "/v1/calendar/2026", NULL, NULL, NULL, 0, NULL);
+    ck_assert_str_eq(th_header(r, "Allow", v, sizeof v), "GET, HEAD, PUT");
+    th_free(r);
+}
+END_TEST
+
+START_TEST(public_routes_are_readable_from_any_origin_credentialed_ones_keep_the_list)
+{
+    char v[256];
+    const char *public_paths[] = {"/v1/public/platforms", "/v1/public/changes", "/v1/public/publicity-notices",
+                                  "/v1/public/platforms.csv"};
+    for (size_t i = 0; i < sizeof public_paths / sizeof *public_paths; i++) {
+        th_response *r = th_request(port, "GET", public_paths[i], NULL, NULL, NULL, 0, "Origin: https://dalian.example\r\n");
+        ck_assert_msg(r->status == 200, "%s: %d", public_paths[i], r->status);
+        ck_assert_str_eq(th_header(r, "Access-Control-Allow-Origin", v, sizeof v), "*");
+        ck_assert_ptr_null(th_header(r, "Access-Control-Allow-Credentials", v, sizeof v));
+        th_free(r);
+        r = th_request(port, "OPTIONS", public_paths[i], NULL, NULL, NULL, 0,
+                       "Origin: https://dalian.example\r\nAccess-Control-Request-Method: GET\r\n");
+        ck_assert_int_eq(r->status, 204);
+        ck_assert_str_eq(th_header(r, "Access-Control-Allow-Origin", v, sizeof v), "*");
+        ck_assert_ptr_null(th_header(r, "Access-Control-Allow-Credentials", v, sizeof v));
+        th_free(r);
+    }
+    /* a credentialed route: the same origin is refused, a listed one is named */
+    th_response *r = th_request(port, "GET", "/v1/me", tokens[CITY], NULL, NULL, 0, "Origin: https://dalian.example\r\n");
+    ck_assert_ptr_null(th_header(r, "Access-Control-Allow-Origin", v, sizeof v));
+    th_free(r);
+    r = th_request(port, "OPTIONS", "/v1/me", NULL, NULL, NULL, 0,
+                   "Origin: https://dalian.example\r\nAccess-Control-Request-Method: GET\r\n");
+    expect_problem(r, 403);
+    th_free(r);
+    r = th_request(port, "GET", "/v1/me", NULL, NULL, NULL, 0, "Origin: https://portal.example.gov.cn\r\n");
+    ck_assert_int_eq(r->status, 401);
+    ck_assert_str_eq(th_header(r, "Access-Control-Allow-Origin", v, sizeof v), "https://portal.example.gov.cn");
+    const char *exposed = th_header(r, "Access-Control-Expose-Headers", v, sizeof v);
+    const char *must[] = {"Idempotent-Replayed", "WWW-Authenticate", "Allow", "ETag", "Location", "Retry-After",
+                          "X-Request-Id"};
+    for (size_t i = 0; i < sizeof must / sizeof *must; i++)
+        ck_assert_msg(strstr(exposed, must[i]) != NULL, "%s not exposed: %s", must[i], exposed);
+    th_free(r);
+}
+END_TEST
+
+
+/* An undeclared query parameter is 422 naming it, on every route (the contract is the
+ * table); a page token works only on the collection that issued it. */
+START_TEST(unknown_query_parameters_and_foreign_page_tokens_are_422)
+{
+    th_response *r = call("GET", "/v1/organizations?sort=name&page=2", PROVINCE, NULL);
+    expect_problem(r, 422);
+    ck_assert(has_field_error(r, "sort") && has_field_error(r, "page"));
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "errors")), 2);
+    th_free(r);
+    r = call("GET", "/v1/me?verbose=1", CITY, NULL);
+    expect_problem(r, 422);
+    ck_assert(has_field_error(r, "verbose"));
+    th_free(r);
+    r = call("GET", "/v1/public/platforms?q=%E5%B9%B3%E5%8F%B0&colour=red", -1, NULL);
+    expect_problem(r, 422);
+    ck_assert(has_field_error(r, "colour") && !has_field_error(r, "q"));
+    th_free(r);
+    /* the declared ones still work, each route with its own */
+    r = call("GET", "/v1/organizations?type=city&limit=1", PROVINCE, NULL);
+    ck_assert_int_eq(r->status, 200);
+    const char *token = json_string_value(json_object_get(r->json, "next_page_token"));
+    ck_assert_ptr_nonnull(token);
+    char path[256];
+    /* the token continues its own collection, and no other */
+    snprintf(path, sizeof path, "/v1/organizations?type=city&limit=1&page_token=%s", token);
+    th_response *r2 = call("GET", path, PROVINCE, NULL);
+    ck_assert_int_eq(r2->status, 200);
+    th_free(r2);
+    snprintf(path, sizeof path, "/v1/rounds?page_token=%s", token);
+    r2 = call("GET", path, PROVINCE, NULL);
+    expect_problem(r2, 422);
+    ck_assert(has_field_error(r2, "page_token"));
+    th_free(r2);
+    json_t *t = sf_page_token("/v1/platforms", 1);
+    snprintf(path, sizeof path, "/v1/organizations?page_token=%s", json_string_value(t));
+    json_decref(t);
+    r2 = call("GET", path, PROVINCE, NULL);
+    expect_problem(r2, 422);
+    th_free(r2);
+    th_free(r);
+    /* refused before anything is read or written: a POST with an unknown parameter too */
+    r = call("POST", "/v1/organizations?force=1", PROVINCE, "{\"type\":\"city\",\"name\":\"不应创建\"}");
+    expect_problem(r, 422);
+    th_free(r);
+    r = call("GET", "/v1/organizations?limit=100", PROVINCE, NULL);
+    ck_assert_ptr_null(strstr(r->body, "不应创建"));
+    th_free(r);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -1906,6 +2082,10 @@ static Suite *http_suite(void)
     tcase_add_test(tc, every_role_a_route_does_not_allow_is_refused_with_403);
     tcase_add_test(tc, idle_and_half_sent_connections_are_dropped_while_healthz_answers);
     tcase_add_test(tc, connections_beyond_the_per_client_limit_are_refused);
+    tcase_add_test(tc, every_get_route_answers_head_with_the_same_headers_and_no_body);
+    tcase_add_test(tc, options_without_origin_answers_allow_and_shadowed_patterns_do_not_count);
+    tcase_add_test(tc, public_routes_are_readable_from_any_origin_credentialed_ones_keep_the_list);
+    tcase_add_test(tc, unknown_query_parameters_and_foreign_page_tokens_are_422);
     tcase_add_test(tc, every_answer_fits_the_contract);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);

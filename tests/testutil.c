@@ -107,6 +107,32 @@ static int checking;
 static char *misfits[256];
 static size_t nmisfits;
 
+/* "METHOD path" of every answer 201 seen while checking (th_created_seen). */
+static char *created[256];
+static size_t ncreated;
+
+int th_created_seen(const char *method, const char *pattern)
+{
+    for (size_t i = 0; i < ncreated; i++) {
+        size_t mlen = strlen(method);
+        if (strncmp(created[i], method, mlen) != 0 || created[i][mlen] != ' ')
+            continue;
+        const char *a = pattern, *b = created[i] + mlen + 1;
+        int ok = 1;
+        while (ok && *a && *b && *b != '?') {
+            if (*a == ':') {
+                a += strcspn(a, "/");
+                b += strcspn(b, "/?");
+            } else {
+                ok = *a++ == *b++;
+            }
+        }
+        if (ok && *a == '\0' && (*b == '\0' || *b == '?'))
+            return 1;
+    }
+    return 0;
+}
+
 static void add_misfit(const char *why)
 {
     for (size_t i = 0; i < nmisfits; i++)
@@ -181,6 +207,29 @@ th_response *th_request(int port, const char *method, const char *path, const ch
         if (!th_contract_check(method, path, res->status, th_header(res, "Content-Type", ct, sizeof ct), res->body,
                                res->body_len, why, sizeof why))
             add_misfit(why);
+        /* issue 13: every 201 names, in Location, a GET that answers 200 for its creator */
+        char where[256];
+        if (res->status == 201 && th_header(res, "Location", where, sizeof where) == NULL) {
+            snprintf(why, sizeof why, "%s %.200s -> 201 without Location", method, path);
+            add_misfit(why);
+        } else if (res->status == 201) {
+            char seen[320];
+            snprintf(seen, sizeof seen, "%s %.300s", method, path);
+            if (ncreated < sizeof created / sizeof *created && !th_created_seen(method, path))
+                created[ncreated++] = strdup(seen);
+            int saved = checking;
+            checking = 0;
+            th_response *back = th_request(port, "GET", where, token, NULL, NULL, 0, NULL);
+            checking = saved;
+            /* an API token whose scopes do not include read (403) is the one exception */
+            int write_only = back != NULL && back->status == 403 && token != NULL && strncmp(token, "sft_", 4) == 0;
+            if (back == NULL || (back->status != 200 && !write_only)) {
+                snprintf(why, sizeof why, "%s %.200s -> 201, Location %s answers %d", method, path, where,
+                         back ? back->status : 0);
+                add_misfit(why);
+            }
+            th_free(back);
+        }
         /* issue 7, point 8: an error never shows SQL, a server message, a path or a library */
         const char *leak = NULL;
         if (res->status >= 400 && (leak = th_leaked_internals(res->body)) != NULL) {

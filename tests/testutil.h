@@ -37,6 +37,9 @@ void th_contract_start(int port);
  * th_request receives while checking is held to it (issue 7, point 8). */
 const char *th_leaked_internals(const char *body);
 size_t th_contract_misfits(void);
+/* Whether an answer 201 to `method` on a path of route `pattern` (":id" segments match any
+ * one) was seen while checking; each one was held to having a Location that answers. */
+int th_created_seen(const char *method, const char *pattern);
 
 /* Shorthand: a JSON body (or none) with a token (or none). */
 th_response *th_json(int port, const char *method, const char *path, const char *token, const char *json);

@@ -25,6 +25,7 @@
 #include "domain/calendar.h"
 #include "domain/credit_code.h"
 #include "domain/permissions.h"
+#include "tests/contract.h"
 #include "tests/testutil.h"
 
 #define ADMIN_PASSWORD "admin-password-for-tests"

@@ -168,6 +168,181 @@ START_TEST(a_download_is_byte_for_byte_what_was_uploaded)
 }
 END_TEST
 
+/* Issue 13: a form's own ETag (GET …/report, …/recommendation) works for its If-Match, as the
+ * application's does; once the form has changed, its old ETag is 412 and nothing is written. */
+static void form_if_match(long long a, const char *which, const char *body, const char *changed)
+{
+    char path[128], etag[80], if_match[128];
+    snprintf(path, sizeof path, "/v1/applications/%lld/%s", a, which);
+    th_free(expect(SHENYANG, "PUT", path, body, 200));
+    th_response *r = expect(SHENYANG, "GET", path, NULL, 200);
+    th_header(r, "ETag", etag, sizeof etag);
+    th_free(r);
+    snprintf(if_match, sizeof if_match, "If-Match: %s\r\n", etag);
+    r = th_request(port, "PUT", path, tokens[SHENYANG], "application/json", changed, strlen(changed), if_match);
+    ck_assert_msg(r->status == 200, "PUT %s with the form's own ETag: %d %s", which, r->status, r->body);
+    th_free(r);
+    /* the form changed: its old ETag is stale, and the write is refused */
+    r = th_request(port, "PUT", path, tokens[SHENYANG], "application/json", body, strlen(body), if_match);
+    ck_assert_int_eq(r->status, 412);
+    th_free(r);
+    r = expect(SHENYANG, "GET", path, NULL, 200);
+    char now[80];
+    ck_assert_str_ne(th_header(r, "ETag", now, sizeof now), etag);
+    ck_assert_ptr_nonnull(strstr(r->body, strstr(changed, "93") ? "93" : "上报"));   /* the refused write wrote nothing */
+    th_free(r);
+    /* the application's ETag still works */
+    snprintf(path, sizeof path, "/v1/applications/%lld", a);
+    r = expect(SHENYANG, "GET", path, NULL, 200);
+    char app_etag[80];
+    th_header(r, "ETag", app_etag, sizeof app_etag);
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/applications/%lld/%s", a, which);
+    snprintf(if_match, sizeof if_match, "If-Match: %s\r\n", app_etag);
+    r = th_request(port, "PUT", path, tokens[SHENYANG], "application/json", body, strlen(body), if_match);
+    ck_assert_int_eq(r->status, 200);
+    th_free(r);
+}
+
+START_TEST(a_forms_own_etag_works_for_its_if_match)
+{
+    long long p = new_platform(SHENYANG, "沈阳表单标签平台", "210100", 97);
+    long long a = new_application(SHENYANG, p);
+    char report[2048];
+    const char *at = strstr(REPORT, "\"satisfaction_pct\":92");
+    snprintf(report, sizeof report, "%.*s\"satisfaction_pct\":93%s", (int)(at - REPORT), REPORT,
+             at + strlen("\"satisfaction_pct\":92"));
+    form_if_match(a, "report", REPORT, report);
+    const char *form = "{\"operation_score\":90,\"performance_score\":88,\"satisfaction_score\":92,\"opinion\":\"同意推荐上报\"}";
+    form_if_match(a, "recommendation", FORM, form);
+}
+END_TEST
+
+
+/* Issue 13: uploads also as multipart/form-data, as a browser's FormData sends them; the same
+ * file reads back byte for byte, and a malformed form is a 400 problem, token or not, that
+ * keeps nothing. */
+static int material_count(long long app)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM materials WHERE application_id = %lld", app);
+    return (int)sql_number(sql);
+}
+
+START_TEST(uploads_as_multipart_form_data_take_the_same_path)
+{
+    long long a = new_application(SHENYANG, new_platform(SHENYANG, "沈阳表单上传平台", "210100", 98));
+    size_t flen = 2000;
+    unsigned char *file = malloc(flen);
+    memcpy(file, "\x89PNG\r\n\x1a\n", 8);
+    for (size_t i = 8; i < flen; i++)
+        file[i] = (unsigned char)(rand() & 0xFF);
+    file[100] = '\r';   /* a line break and dashes inside the file are only bytes */
+    file[101] = '\n';
+    file[102] = '-';
+    file[103] = '-';
+    char sha[65], path[128], ct[160];
+    sha256_hex(file, flen, sha);
+    size_t cap = flen + 4096;
+    char *body = malloc(cap);
+    const char *boundary = "----WebKitFormBoundary7MA4YWxkTrZu0gW";
+    snprintf(ct, sizeof ct, "multipart/form-data; boundary=%s", boundary);
+    snprintf(path, sizeof path, "/v1/applications/%lld/materials", a);
+    /* kind and filename as fields; the file part's own filename is only a fallback */
+    size_t n = 0;
+    n += (size_t)snprintf(body + n, cap - n,
+                          "--%s\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\npremises_proof\r\n"
+                          "--%s\r\nContent-Disposition: form-data; name=\"filename\"\r\n\r\n场地.png\r\n"
+                          "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"blob\"\r\n"
+                          "Content-Type: application/octet-stream\r\n\r\n",
+                          boundary, boundary, boundary);
+    memcpy(body + n, file, flen);
+    n += flen;
+    n += (size_t)snprintf(body + n, cap - n, "\r\n--%s--\r\n", boundary);
+    th_response *r = th_request(port, "POST", path, tokens[SHENYANG], ct, body, n, NULL);
+    ck_assert_msg(r->status == 201, "%d %s", r->status, r->body);
+    ck_assert_str_eq(str(r, "sha256"), sha);
+    ck_assert_str_eq(str(r, "filename"), "场地.png");
+    ck_assert_str_eq(str(r, "kind"), "premises_proof");
+    ck_assert_str_eq(str(r, "content_type"), "image/png");
+    char location[128];
+    th_header(r, "Location", location, sizeof location);
+    th_free(r);
+    r = expect(SHENYANG, "GET", location, NULL, 200);
+    ck_assert_uint_eq(r->body_len, flen);
+    ck_assert(memcmp(r->body, file, flen) == 0);
+    th_free(r);
+    /* without a filename field, the file part's own filename; the kind from the query */
+    n = 0;
+    n += (size_t)snprintf(body + n, cap - n,
+                          "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"证明.png\"\r\n\r\n",
+                          boundary);
+    memcpy(body + n, file, flen);
+    n += flen;
+    n += (size_t)snprintf(body + n, cap - n, "\r\n--%s--\r\n", boundary);
+    snprintf(path, sizeof path, "/v1/applications/%lld/materials?kind=service_evidence", a);
+    r = th_request(port, "POST", path, tokens[SHENYANG], ct, body, n, NULL);
+    ck_assert_msg(r->status == 201, "%d %s", r->status, r->body);
+    ck_assert_str_eq(str(r, "filename"), "证明.png");
+    th_free(r);
+    int kept = material_count(a);
+    ck_assert_int_eq(kept, 2);
+
+    /* the same refusals as the raw body: a file that is not what it claims, no kind */
+    n = (size_t)snprintf(body, cap,
+                         "--%s\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\naudit_report\r\n"
+                         "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.pdf\"\r\n\r\n"
+                         "MZ not a pdf\r\n--%s--\r\n", boundary, boundary, boundary);
+    snprintf(path, sizeof path, "/v1/applications/%lld/materials", a);
+    r = th_request(port, "POST", path, tokens[SHENYANG], ct, body, n, NULL);
+    ck_assert_int_eq(r->status, 415);
+    th_free(r);
+    n = (size_t)snprintf(body, cap,
+                         "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.pdf\"\r\n\r\n"
+                         "%%PDF-1.4\n%%%%EOF\n\r\n--%s--\r\n", boundary, boundary);
+    r = th_request(port, "POST", path, tokens[SHENYANG], ct, body, n, NULL);
+    ck_assert_int_eq(r->status, 422);
+    ck_assert(has_error(r, "kind"));
+    th_free(r);
+
+    /* malformed forms: 400 problem+json, with a token and without, and nothing kept */
+    struct {
+        const char *content_type, *body;
+    } bad[] = {
+        {"multipart/form-data; boundary=x", "garbage without any boundary"},
+        {"multipart/form-data", "--x\r\n\r\n"},   /* no boundary parameter */
+        {"multipart/form-data; boundary=x",       /* no file part */
+         "--x\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\naudit_report\r\n--x--\r\n"},
+        {"multipart/form-data; boundary=x",       /* two file parts */
+         "--x\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n%PDF-1.4\r\n"
+         "--x\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n%PDF-1.4\r\n--x--\r\n"},
+        {"multipart/form-data; boundary=x",       /* not closed */
+         "--x\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n%PDF-1.4 and no end"},
+        {"multipart/form-data; boundary=x",       /* a part without a name */
+         "--x\r\nContent-Type: text/plain\r\n\r\nhello\r\n--x--\r\n"},
+        {"multipart/form-data; boundary=x",       /* a part that is not one of the three */
+         "--x\r\nContent-Disposition: form-data; name=\"colour\"\r\n\r\nred\r\n--x--\r\n"},
+        {"multipart/form-data; boundary=x",       /* no header section */
+         "--x\r\n"},
+        {"multipart/form-data; boundary=0123456789012345678901234567890123456789012345678901234567890123456789X",
+         "--x--\r\n"},                            /* a boundary of 71 characters */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        for (int with_token = 0; with_token < 2; with_token++) {
+            r = th_request(port, "POST", path, with_token ? tokens[SHENYANG] : NULL, bad[i].content_type, bad[i].body,
+                           strlen(bad[i].body), NULL);
+            ck_assert_msg(r != NULL, "case %zu: no answer", i);
+            ck_assert_msg(r->status == 400, "case %zu (token %d): %d %s", i, with_token, r->status, r->body);
+            ck_assert_ptr_nonnull(strstr(r->headers, "application/problem+json"));
+            th_free(r);
+        }
+    }
+    ck_assert_int_eq(material_count(a), kept);
+    free(body);
+    free(file);
+}
+END_TEST
+
 Suite *wf_materials_suite(void)
 {
     Suite *s = suite_create("workflow: materials");
@@ -175,6 +350,8 @@ Suite *wf_materials_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, uploads_whose_bytes_or_names_lie_are_refused_and_nothing_is_kept);
     tcase_add_test(tc, a_download_is_byte_for_byte_what_was_uploaded);
+    tcase_add_test(tc, a_forms_own_etag_works_for_its_if_match);
+    tcase_add_test(tc, uploads_as_multipart_form_data_take_the_same_path);
     suite_add_tcase(s, tc);
     return s;
 }

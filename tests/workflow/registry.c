@@ -40,7 +40,8 @@ static size_t read_feed(long long after, int limit, long long *cursors, size_t c
                 cursors[n++] = c;
             after = c;
         }
-        long long next = atoll(str(r, "next_cursor"));
+        long long next = json_integer_value(json_object_get(r->json, "next_cursor"));
+        ck_assert(json_is_integer(json_object_get(r->json, "next_cursor")));
         size_t got = json_array_size(items);
         th_free(r);
         if (got == 0 && next == after)

@@ -1,0 +1,69 @@
+/*
+ * The parts of an upload (see views.h): the raw body with ?kind= and ?filename=, or the same
+ * three as multipart/form-data, which is what a browser's FormData sends. Either way the
+ * upload then takes one path (sf_read_upload): the same limits, sniffing and refusals.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/multipart.h"
+#include "api/problem.h"
+#include "api/views.h"
+
+/* A text field of the form as a C string in `buf`; NULL if it was not sent. A value too long
+ * for `buf`, or holding a NUL, becomes "\x01", which no kind or file name validates as. */
+static const char *field_text(const sf_part *part, char *buf, size_t size)
+{
+    if (part->data == NULL)
+        return NULL;
+    if (part->len >= size || memchr(part->data, '\0', part->len) != NULL)
+        return "\x01";
+    memcpy(buf, part->data, part->len);
+    buf[part->len] = '\0';
+    return buf;
+}
+
+int sf_upload_read(sf_ctx *ctx, sf_upload *u)
+{
+    const char *ct = sf_header(ctx, "Content-Type");
+    memset(u, 0, sizeof *u);
+    if (!sf_multipart_is_form(ct)) {
+        u->data = ctx->req->binary_body;
+        u->size = ctx->req->binary_body_length;
+        u->kind = sf_param(ctx, "kind");
+        u->filename = sf_param(ctx, "filename");
+        return 1;
+    }
+    sf_upload_form form;
+    const char *why = NULL;
+    if (sf_multipart_parse(ct, ctx->req->binary_body, ctx->req->binary_body_length, &form, &why) != 0) {
+        sf_reply_problem(ctx, 400, why);
+        return 0;
+    }
+    u->multipart = 1;
+    u->data = form.file.data;
+    u->size = form.file.len;
+    /* a field of the form, else the query's, else (the name) the file part's own filename */
+    u->kind = field_text(&form.kind, u->kind_text, sizeof u->kind_text);
+    if (u->kind == NULL)
+        u->kind = sf_param(ctx, "kind");
+    u->filename = field_text(&form.filename, u->filename_text, sizeof u->filename_text);
+    if (u->filename == NULL)
+        u->filename = sf_param(ctx, "filename");
+    if (u->filename == NULL)
+        u->filename = field_text(&form.file_name, u->filename_text, sizeof u->filename_text);
+    return 1;
+}
+
+int sf_upload_form_refused(sf_ctx *ctx)
+{
+    const char *ct = sf_header(ctx, "Content-Type");
+    if (!sf_multipart_is_form(ct))
+        return 0;
+    sf_upload_form form;
+    const char *why = NULL;
+    if (sf_multipart_parse(ct, ctx->req->binary_body, ctx->req->binary_body_length, &form, &why) == 0)
+        return 0;
+    sf_reply_problem(ctx, 400, why);
+    return 1;
+}
