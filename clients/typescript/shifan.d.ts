@@ -506,7 +506,15 @@ export interface paths {
          *
          *     `thresholds` may be left out or give only some values: the others are the 2018
          *     measures' (Art. 12, 13). `relaxed_regions` and `relaxation_factor` apply Art. 12's last
-         *     paragraph to the named cities (default: none, factor 1). `quota_per_recommender`
+         *     paragraph to the named cities (default: none, factor 1); `relaxed_thresholds` sets any
+         *     threshold of 12.1, 12.2, 12.3 and 12.6 outright for those cities, winning over the
+         *     factor — a threshold of 12.4, 12.5 or Art. 13 there answers 422 naming it
+         *     (`relaxed_thresholds.<name>`), as does one stricter than the round's own.
+         *     `require_prior_recognition` (12.4) defaults to true in province rounds and false in
+         *     city rounds (Art. 26). `validity_years` (1–10, default 3) and `validity_ends`
+         *     (`year_end`, the default, or `anniversary`) fix the validity of the titles the round
+         *     awards (Art. 23); `rectification_days` (1–365, default 30) the time an inspection gives
+         *     for a rectification (Art. 24). Both dates fall in `year`. `quota_per_recommender`
          *     limits the recommendations each recommender may make in the round (left out: no
          *     limit): applications recommended, approved, publicized, awarded or rejected count; one
          *     withdrawn or returned to draft gives its place back.
@@ -987,10 +995,14 @@ export interface paths {
          *     date: each of the six basic conditions of Art. 12 (all must pass) and each of the five
          *     function requirements of Art. 13 (at least one must pass), with the threshold applied
          *     and the value found in `detail`. When the platform's region is one the round relaxes
-         *     (Art. 12, last paragraph), `relaxed_region` is true and a condition that passes only
-         *     thanks to the relaxation says `relaxed: true`. An active city-level title recorded in
-         *     shifan satisfies 12.4 (Art. 26). `missing_materials` lists the required Art. 17 kinds
-         *     not uploaded yet.
+         *     (Art. 12, last paragraph), `relaxed_region` is true, a condition whose thresholds the
+         *     round relaxes lists them with their normal and relaxed values (`relaxed_thresholds`),
+         *     and a condition that passes only thanks to the relaxation says `relaxed: true`. 12.2
+         *     asks for steady growth: last year's count of SMEs served greater than the year
+         *     before's, by at least `min_sme_growth_pct`. An active city-level title recorded in
+         *     shifan satisfies 12.4 (Art. 26); in a round that does not require prior recognition,
+         *     12.4 says `required: false` and passes. `missing_materials` lists the required Art. 17
+         *     kinds not uploaded yet.
          *
          *     Computed on each request: the answer carries no `ETag`.
          *
@@ -1359,7 +1371,13 @@ export interface paths {
          * Add or replace a calendar year
          * @description Replaces every exception of the year with the lists given (both are required; send
          *     `[]` for none): `holidays` are days off, `working_days` are the State Council's makeup
-         *     working days, all in that year. The day of the week is not checked: the notices also
+         *     working days, all in that year. The body may instead be the year file as the official
+         *     data set publishes the State Council's notice (`{"year", "days": [{"name", "date",
+         *     "isOffDay"}]}`, with its `$schema`, `$id` and `papers`), so loading next year's schedule
+         *     is one request. Such a file may list days of the adjacent years (the 2019 New Year
+         *     holiday begins on 2018-12-30): each is kept under its own date, and must agree with
+         *     the calendar stored for its year, which must be loaded already; a date listed both off
+         *     and working, or one that contradicts its year's stored calendar, is a 422 naming it. The day of the week is not checked: the notices also
          *     list days that only confirm the ordinary rule, so a year read with `GET` can be put
          *     back as it is. A day listed twice, or both as a holiday and a working day, is a 422.
          *     Answers 201 when the year was new, 200 when it replaced one. Recorded in the audit
@@ -1794,9 +1812,13 @@ export interface paths {
         put?: never;
         /**
          * Revoke a title (Art. 23, 24)
-         * @description The authority that awarded the title revokes it, with a reason (Art. 23, 24):
-         *     `violation`, `failed_assessment` or `other`, and a detail. The title becomes `revoked`
-         *     as of today. An active or revocation-pending title may be revoked; a revoked or
+         * @description The authority that awarded the title revokes it on a ground (Art. 23, 24):
+         *     `violation` with `finding` (what was verified, 查实) and `reference` (the decision's
+         *     document number); `failed_assessment` with `assessment_id`, a failed assessment of this
+         *     very title; or `surrendered` (the holder gives the title up or ceases to exist). `other`
+         *     is no longer accepted (422); titles revoked with it before read it back. A missing or
+         *     misplaced field of the ground answers 422 naming it. The title becomes `revoked` as of
+         *     today. An active or revocation-pending title may be revoked; a revoked or
          *     expired one may not (409). A title the caller may not see answers 404; one it sees
          *     but did not award (a city and a province-level title of its region) answers 403.
          *
@@ -2068,7 +2090,8 @@ export interface paths {
         /**
          * Commission a third-party assessment (Art. 24)
          * @description The province commissions an assessor organisation to assess an active title by a due
-         *     date (Art. 24). The title must be `active` and still valid today, and
+         *     date (Art. 24). The title must be `active`, or `revocation_pending` (a passed later
+         *     assessment reinstates it, `reinstateAward`), and still valid today, and
          *     `assessor_org_id` an organisation of type `assessor`. `due_on` is not checked against
          *     today.
          *
@@ -2148,7 +2171,8 @@ export interface paths {
          * @description The assessor submits its result, once: a score (0–100, kept with 2 decimals), whether
          *     the platform passed, and a summary. A failed result moves an active title to
          *     `revocation_pending` in the same transaction (Art. 24); the province then revokes it
-         *     (`revokeAward`) or reinstates it (`reinstateAward`). An assessment assigned to another
+         *     (`revokeAward`), or reinstates it (`reinstateAward`) once a later assessment it
+         *     commissions has passed. An assessment assigned to another
          *     organisation answers 404.
          *
          *     Role: `assessor`.
@@ -2238,11 +2262,16 @@ export interface paths {
         put?: never;
         /**
          * Reinstate a title pending revocation (Art. 24)
-         * @description After a failed assessment, the province decides not to revoke and records why: the
-         *     title returns from `revocation_pending` to `active`. Any other title, and an `id` that
-         *     names no title, answers 409.
+         * @description A title pending revocation (after a failed assessment, Art. 24) returns to `active`
+         *     only when a later assessment of it — commissioned after the failed one, by the
+         *     province — has passed; the latest result decides. The failed assessments before it are
+         *     then marked `superseded_by` the passed one; all stay readable. Otherwise 409 naming
+         *     what is missing (no later assessment, one still without a result, a later one that
+         *     failed too); a title not pending revocation is 409 too. `reason`, optional, is kept in
+         *     the audit event. A title the caller may not see answers 404; one it sees but did not
+         *     award answers 403.
          *
-         *     Role: `province`.
+         *     Roles: `province` (province-level titles), `city` (its own city-level titles).
          *
          */
         post: operations["reinstateAward"];
@@ -2267,7 +2296,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List annual summaries
+         * @description The annual summaries the caller may read, in ascending `id` order (`order=desc`: newest first).
+         *     Who reads them (Art. 24, 25): the province and the supervisor all; a city those of its
+         *     region; an assessor those of the titles it has an open assessment of (while it is
+         *     open). Anything else is not found.
+         *
+         *     Roles: `province`, `city`, `assessor`, `supervisor`.
+         *
+         */
+        get: operations["listAnnualSummaries"];
         put?: never;
         /**
          * Record a title's annual summary (Art. 22)
@@ -2279,6 +2318,47 @@ export interface paths {
          *
          */
         post: operations["createAnnualSummary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/annual-summaries/{id}": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The annual summary's id (from `createAnnualSummary`).
+                 * @example 9
+                 */
+                id: components["parameters"]["AnnualSummaryId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get an annual summary
+         * @description Everything recorded: the text, the figures it states, who recorded it, the date it
+         *     states and when it was keyed in.
+         *     Who reads them (Art. 24, 25): the province and the supervisor all; a city those of its
+         *     region; an assessor those of the titles it has an open assessment of (while it is
+         *     open). Anything else is not found.
+         *
+         *     Roles: `province`, `city`, `assessor`, `supervisor`.
+         *
+         */
+        get: operations["getAnnualSummary"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2351,7 +2431,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List inspections
+         * @description The inspections the caller may read, in ascending `id` order (`order=desc`: newest first).
+         *     Who reads them (Art. 24, 25): the province and the supervisor all; a city those of its
+         *     region; an assessor those of the titles it has an open assessment of (while it is
+         *     open). Anything else is not found.
+         *
+         *     Roles: `province`, `city`, `assessor`, `supervisor`.
+         *
+         */
+        get: operations["listInspections"];
         put?: never;
         /**
          * Record an inspection (Art. 24)
@@ -2362,6 +2452,47 @@ export interface paths {
          *
          */
         post: operations["createInspection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inspections/{id}": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The inspection's id (from `createInspection`).
+                 * @example 4
+                 */
+                id: components["parameters"]["InspectionId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get an inspection
+         * @description Everything recorded: the text, the figures it states, who recorded it, the date it
+         *     states and when it was keyed in.
+         *     Who reads them (Art. 24, 25): the province and the supervisor all; a city those of its
+         *     region; an assessor those of the titles it has an open assessment of (while it is
+         *     open). Anything else is not found.
+         *
+         *     Roles: `province`, `city`, `assessor`, `supervisor`.
+         *
+         */
+        get: operations["getInspection"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2383,7 +2514,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List city reports
+         * @description The city reports the caller may read, in ascending `id` order (`order=desc`: newest first).
+         *     Who reads them (Art. 24, 25): the province and the supervisor all; a city those of its
+         *     region; an assessor those of the titles it has an open assessment of (while it is
+         *     open). Anything else is not found.
+         *
+         *     Roles: `province`, `city`, `assessor`, `supervisor`.
+         *
+         */
+        get: operations["listCityReports"];
         put?: never;
         /**
          * Record a city's yearly reports (Art. 24)
@@ -2395,6 +2536,157 @@ export interface paths {
          *
          */
         post: operations["createCityReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/city-reports/{id}": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The city report's id (from `createCityReport`).
+                 * @example 3
+                 */
+                id: components["parameters"]["CityReportId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a city report
+         * @description Everything recorded: the text, the figures it states, who recorded it, the date it
+         *     states and when it was keyed in.
+         *     Who reads them (Art. 24, 25): the province and the supervisor all; a city those of its
+         *     region; an assessor those of the titles it has an open assessment of (while it is
+         *     open). Anything else is not found.
+         *
+         *     Roles: `province`, `city`, `assessor`, `supervisor`.
+         *
+         */
+        get: operations["getCityReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rectifications": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List rectifications (Art. 24)
+         * @description Rectifications (整改) opened by inspections judged `needs_improvement` or
+         *     `unsatisfactory`, in ascending `id` order. Who reads them: the province and the
+         *     supervisor all; a city those of its region; an assessor those of the titles it has an
+         *     open assessment of.
+         *
+         *     Roles: `province`, `city`, `assessor`, `supervisor`.
+         *
+         */
+        get: operations["listRectifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rectifications/{id}": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description The rectification's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a rectification
+         * @description One rectification, scoped as `listRectifications`.
+         *
+         *     Roles: `province`, `city`, `assessor`, `supervisor`.
+         *
+         */
+        get: operations["getRectification"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/awards/{id}/standing": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The award's id.
+                 * @example 5
+                 */
+                id: components["parameters"]["AwardId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A title's standing in a year (Art. 4, 24)
+         * @description Dynamic management: the title's annual summary of `year`, re-tested against the
+         *     thresholds of the round that awarded the title (with that round's relaxation for the
+         *     platform's region), by the same checks as eligibility — which conditions and which
+         *     titled functions the holder no longer meets, with threshold and value. A finding for
+         *     the province and the city, never an automatic revocation. 404 when the title is not
+         *     visible, or has no summary of that year, or the summary states no figures.
+         *
+         *     Roles: `province`, `city` (its region), `supervisor`.
+         *
+         */
+        get: operations["getAwardStanding"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2468,7 +2760,12 @@ export interface paths {
          *       applications whose publicity has ended with no open objection, due the day after it
          *       ended; `objection` - open objections, due the notice's `end_date`.
          *     - `province`: `assessment_overdue` - assessments past due without a result;
-         *       `revocation_pending` - titles pending revocation (no due date).
+         *       `revocation_pending` - titles pending revocation (no due date); `calendar_missing` -
+         *       from 1 November, while next year's working-day calendar is missing (`entity_id` is
+         *       that year), due on the first day a publicity notice would need it (its 15th working
+         *       day would fall in that year): load it with `putCalendarYear`.
+         *     - `province` and `city` (its region): `rectification_overdue` - open rectifications past
+         *       their due date (Art. 24).
          *     - `assessor`: `assessment` - its assessments without a result, due on their `due_on`.
          *     - `supervisor`: nothing.
          *
@@ -2785,7 +3082,7 @@ export interface components {
         /**
          * @description The thresholds of a round's rule set. Each defaults to the 2018 measures' value (shown
          *     as `default`); when a round is opened, any subset may be given. Counts and amounts are
-         *     integers from 0, percentages numbers from 0 to 100.
+         *     integers from 0, percentages numbers from 0 to 100 with at most 2 decimals.
          *
          * @example {
          *       "min_smes_served": 100,
@@ -2814,6 +3111,14 @@ export interface components {
              * @default 80
              */
             min_satisfaction_pct?: number;
+            /**
+             * @description Art. 12(2), steady growth (稳步增长) - last year's count of SMEs served must be
+             *     greater than the year before's, by at least this percent (0: any increase; a flat
+             *     count fails). At most 2 decimals.
+             *
+             * @default 0
+             */
+            min_sme_growth_pct?: number;
             /**
              * @description Art. 12(3) - service institutions brought together.
              * @default 3
@@ -2878,7 +3183,28 @@ export interface components {
             guarantee_min_new_cny?: number;
         };
         /** @description The complete rule set a round runs under (percentages are sent as decimals, e.g. `80.0`). */
-        RoundThresholds: WithRequired<components["schemas"]["Thresholds"], "min_years_operating" | "min_total_assets_cny" | "min_smes_served" | "min_satisfaction_pct" | "min_partner_institutions" | "min_public_service_share_pct" | "min_service_staff" | "min_qualified_staff_pct" | "info_min_offline_smes" | "info_min_activities" | "tech_min_activities" | "startup_min_events" | "training_min_trainee_times" | "financing_min_activities" | "financing_min_raised_cny" | "guarantee_min_new_cny">;
+        RoundThresholds: WithRequired<components["schemas"]["Thresholds"], "min_years_operating" | "min_total_assets_cny" | "min_smes_served" | "min_satisfaction_pct" | "min_sme_growth_pct" | "min_partner_institutions" | "min_public_service_share_pct" | "min_service_staff" | "min_qualified_staff_pct" | "info_min_offline_smes" | "info_min_activities" | "tech_min_activities" | "startup_min_events" | "training_min_trainee_times" | "financing_min_activities" | "financing_min_raised_cny" | "guarantee_min_new_cny">;
+        /**
+         * @description Thresholds of 12.1, 12.2, 12.3 and 12.6 set outright for the relaxed regions (Art. 12,
+         *     last paragraph), winning over `relaxation_factor`; none stricter than the round's own.
+         *     The thresholds of 12.4, 12.5 and Art. 13 (`min_public_service_share_pct` and the
+         *     functions') are never relaxed: naming one answers 422.
+         *
+         * @example {
+         *       "min_satisfaction_pct": 75,
+         *       "min_qualified_staff_pct": 60
+         *     }
+         */
+        RelaxedThresholds: components["schemas"]["Thresholds"];
+        /**
+         * @description How a title's validity ends (Art. 23): `year_end`, 31 December of the award year +
+         *     `validity_years` (as the national scheme applies "three years"); `anniversary`,
+         *     `valid_from` + `validity_years` − 1 day (from 29 February: the day before 28 February
+         *     of a common year, as the Civil Code counts years).
+         *
+         * @enum {string}
+         */
+        ValidityEnds: "year_end" | "anniversary";
         /**
          * @description A round to open. `null` for an optional field is the same as leaving it out.
          * @example {
@@ -2913,6 +3239,24 @@ export interface components {
             quota_per_recommender?: number | null;
             /** @description Thresholds that differ from the 2018 measures; those left out keep the 2018 value. */
             thresholds?: components["schemas"]["Thresholds"] | null;
+            /** @description Needs `relaxed_regions`. Default none. */
+            relaxed_thresholds?: components["schemas"]["RelaxedThresholds"] | null;
+            /** @description Whether condition 12.4 (a prior recognition) and the `prior_recognition` material
+             *     are required. Default true in province rounds, false in city rounds (Art. 26).
+             *      */
+            require_prior_recognition?: boolean | null;
+            /**
+             * @description How many years a title of this round is valid (Art. 23).
+             * @default 3
+             */
+            validity_years?: number | null;
+            /** @description Default `year_end`. */
+            validity_ends?: components["schemas"]["ValidityEnds"] | null;
+            /**
+             * @description The days an inspection judged needs_improvement or unsatisfactory gives for its rectification, unless it sets a date (Art. 24).
+             * @default 30
+             */
+            rectification_days?: number | null;
         };
         Round: {
             /** Format: int64 */
@@ -2932,6 +3276,13 @@ export interface components {
             /** @description null when there is no limit. */
             quota_per_recommender: number | null;
             thresholds: components["schemas"]["RoundThresholds"];
+            /** @description The thresholds set outright for the relaxed regions; `{}` when none. */
+            relaxed_thresholds: components["schemas"]["RelaxedThresholds"];
+            /** @description Whether 12.4 and the `prior_recognition` material are required (Art. 26). */
+            require_prior_recognition: boolean;
+            validity_years: number;
+            validity_ends: components["schemas"]["ValidityEnds"];
+            rectification_days: number;
             /** Format: date-time */
             created_at: string;
         };
@@ -3242,8 +3593,23 @@ export interface components {
             /** @enum {string} */
             id: "12.1" | "12.2" | "12.3" | "12.4" | "12.5" | "12.6";
             passed: boolean;
-            /** @description Passed only thanks to the round's relaxation. */
+            /** @description Passed only thanks to the round's relaxation; the detail then names the normal and
+             *     the relaxed threshold.
+             *      */
             relaxed: boolean;
+            /** @description false only for 12.4 in a round that does not require prior recognition (Art. 26):
+             *     it then passes, and the detail says it is not required in this round.
+             *      */
+            required: boolean;
+            /** @description Present in a relaxed region when the round relaxes a threshold of this condition:
+             *     each threshold with its normal and its relaxed value (years of operation under a
+             *     factor are counted in days: see the detail).
+             *      */
+            relaxed_thresholds?: {
+                name: string;
+                normal: number;
+                relaxed: number;
+            }[];
             /** @description The threshold applied and the value found. */
             detail: string;
         };
@@ -3286,12 +3652,13 @@ export interface components {
          * @description A material of Art. 17: `application_report` (Annex 2, 17(1)), `business_license`
          *     (17(2)), `audit_report` (17(3)), `premises_proof` (17(4)), `service_evidence`
          *     (17(5)), `prior_recognition` (17(6)), `qualifications` (17(7), where applicable:
-         *     optional), `authenticity_declaration` (17(8)). All but `qualifications` are required
-         *     before recommending.
+         *     optional), `authenticity_declaration` (17(8)), `other` (17(8), other materials: any
+         *     number, optional). All but `qualifications` and `other` are required before
+         *     recommending — `prior_recognition` only where the round requires prior recognition.
          *
          * @enum {string}
          */
-        MaterialKind: "application_report" | "business_license" | "audit_report" | "premises_proof" | "service_evidence" | "prior_recognition" | "qualifications" | "authenticity_declaration";
+        MaterialKind: "application_report" | "business_license" | "audit_report" | "premises_proof" | "service_evidence" | "prior_recognition" | "qualifications" | "authenticity_declaration" | "other";
         /**
          * @description The type judged from the file's first bytes (and, for ZIP containers, its name), which the name's extension agrees with.
          * @enum {string}
@@ -3347,6 +3714,33 @@ export interface components {
             holidays: components["schemas"]["Date"][];
             /** @description Saturday or Sunday dates of the year that are working days. */
             working_days: components["schemas"]["Date"][];
+        };
+        /**
+         * @description A year of the State Council's holiday notices as the official data set (holiday-cn) publishes it.
+         * @example {
+         *       "year": 2027,
+         *       "days": [
+         *         {
+         *           "name": "元旦",
+         *           "date": "2027-01-01",
+         *           "isOffDay": true
+         *         }
+         *       ]
+         *     }
+         */
+        OfficialCalendarYear: {
+            $schema?: string;
+            $id?: string;
+            /** @description The year of the path. */
+            year: number;
+            papers?: string[];
+            days: {
+                /** @description The holiday, e.g. 元旦. */
+                name: string;
+                date: components["schemas"]["Date"];
+                /** @description true for a day off, false for a weekend day made a working day. */
+                isOffDay: boolean;
+            }[];
         };
         /**
          * @description By today's date - `upcoming` before `start_date`, `open` from `start_date` to `end_date`, `closed` after.
@@ -3518,8 +3912,15 @@ export interface components {
          * @enum {string}
          */
         AwardStatus: "active" | "revocation_pending" | "revoked" | "expired";
-        /** @enum {string} */
-        RevocationReason: "violation" | "failed_assessment" | "other";
+        /**
+         * @description The ground of a new revocation: `violation` (Art. 23, 一经查实: `finding` and
+         *     `reference` required), `failed_assessment` (Art. 24: `assessment_id`, a failed
+         *     assessment of this very title, required) or `surrendered` (the holder gives the title
+         *     up or ceases to exist). `other` is refused (422); titles revoked with it before keep it.
+         *
+         * @enum {string}
+         */
+        RevocationReason: "violation" | "failed_assessment" | "surrendered";
         /**
          * @description `LNSME-<year>-<nnn>` for a province-level title, `LNSME-<city code>-<year>-<nnn>` for a city's; gapless within a round.
          * @example LNSME-2026-001
@@ -3544,23 +3945,67 @@ export interface components {
             valid_until: components["schemas"]["Date"];
             status: components["schemas"]["AwardStatus"];
             revoked_on: components["schemas"]["Date"] | null;
-            /** @enum {string|null} */
-            revocation_reason: "violation" | "failed_assessment" | "other" | null;
+            /**
+             * @description The ground (Art. 23, 24); `other` only on titles revoked before it was refused.
+             * @enum {string|null}
+             */
+            revocation_reason: "violation" | "failed_assessment" | "surrendered" | "other" | null;
             revocation_detail: string | null;
+            /** @description For `violation`, what was verified (查实, Art. 23). */
+            revocation_finding: string | null;
+            /** @description The revocation decision's document number (required for `violation`). */
+            revocation_reference: string | null;
+            /**
+             * Format: int64
+             * @description For `failed_assessment`, the failed assessment of this title (Art. 24).
+             */
+            revocation_assessment_id: number | null;
+            /**
+             * Format: int64
+             * @description While `revocation_pending`, the failed assessment that made it so; a passed assessment commissioned after it reinstates the title (`reinstateAward`).
+             */
+            pending_assessment_id: number | null;
+            /** @description The title's third-party assessments (Art. 24), oldest first. */
+            assessment_ids: number[];
+            /** @description What supervision recorded about the title (Art. 22, 24), as paths of the API. */
+            links: {
+                annual_summaries: string;
+                inspections: string;
+                rectifications: string;
+                /** @description A template; replace `{year}`. */
+                standing: string;
+            };
         };
         AwardList: {
             items: components["schemas"]["Award"][];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
-        /** @example {
+        /**
+         * @example {
          *       "reason": "failed_assessment",
+         *       "assessment_id": 12,
          *       "detail": "第三方评估不合格。"
-         *     } */
+         *     }
+         * @example {
+         *       "reason": "violation",
+         *       "finding": "违规收费，经查属实。",
+         *       "reference": "辽工信发〔2027〕15号"
+         *     }
+         */
         Revocation: {
             reason: components["schemas"]["RevocationReason"];
-            /** @description 1–5,000 characters. */
-            detail: string;
+            /** @description Optional, 1–5,000 characters. */
+            detail?: string;
+            /** @description What was verified (查实); required for `violation`, refused for the other grounds. */
+            finding?: string;
+            /** @description The decision's document number; required for `violation`, optional otherwise. */
+            reference?: string;
+            /**
+             * Format: int64
+             * @description The failed assessment of this title; required for `failed_assessment`, refused for the other grounds.
+             */
+            assessment_id?: number;
         };
         /** @description A platform in the public registry with its latest title; no operator contact data. */
         RegistryEntry: {
@@ -3583,7 +4028,7 @@ export interface components {
                 status: components["schemas"]["AwardStatus"];
                 revoked_on: components["schemas"]["Date"] | null;
                 /** @enum {string|null} */
-                revocation_reason: "violation" | "failed_assessment" | "other" | null;
+                revocation_reason: "violation" | "failed_assessment" | "surrendered" | "other" | null;
             };
         };
         RegistryList: {
@@ -3679,6 +4124,11 @@ export interface components {
             summary: string | null;
             submitted_on: components["schemas"]["Date"] | null;
             status: components["schemas"]["AssessmentStatus"];
+            /**
+             * Format: int64
+             * @description A failed assessment superseded by the later passed one that reinstated its title (Art. 24); both are kept.
+             */
+            superseded_by: number | null;
             /** @description The assessed title's platform and certificate - the data the assessor needs. */
             platform: {
                 /** Format: int64 */
@@ -3713,8 +4163,8 @@ export interface components {
          *       "reason": "复核后整改到位，维持认定。"
          *     } */
         Reinstatement: {
-            /** @description Why the title is kept, 1–5,000 characters. */
-            reason: string;
+            /** @description Optional note kept in the audit event, 1–5,000 characters. */
+            reason?: string;
         };
         /** @example {
          *       "award_id": 5,
@@ -3731,6 +4181,7 @@ export interface components {
             year: number;
             /** @description 1–50,000 characters. */
             summary: string;
+            figures?: components["schemas"]["SummaryFigures"];
         };
         AnnualSummary: {
             /** Format: int64 */
@@ -3738,8 +4189,126 @@ export interface components {
             /** Format: int64 */
             award_id: number;
             year: number;
-            /** @description The day it was recorded. */
+            summary: string;
+            figures: components["schemas"]["SummaryFigures"] | null;
+            /** @description The day it arrived (a Liaoning date); timeliness is judged by it. */
             received_on: components["schemas"]["Date"];
+            title: components["schemas"]["TitleRef"];
+            recorded_by: components["schemas"]["Recorder"];
+            /**
+             * Format: date-time
+             * @description When it was keyed in (the date it states is separate).
+             */
+            recorded_at: string;
+            /** @description The summary's document, if one was attached (`GET /v1/annual-summaries/{id}/file`). */
+            file: null | {
+                filename: string;
+                content_type: string;
+                size_bytes: number;
+                sha256: string;
+            };
+        };
+        /**
+         * @description `overdue`: open past `due_on` (read as of today).
+         * @enum {string}
+         */
+        RectificationStatus: "open" | "overdue" | "closed";
+        /** @description A rectification (整改) opened by an inspection (Art. 24). */
+        Rectification: {
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            award_id: number;
+            /** Format: int64 */
+            opened_by_inspection_id: number;
+            due_on: components["schemas"]["Date"];
+            status: components["schemas"]["RectificationStatus"];
+            /** Format: int64 */
+            closed_by_inspection_id: number | null;
+            closed_on: components["schemas"]["Date"] | null;
+            title: components["schemas"]["TitleRef"];
+            /** @description The findings of the inspection that opened it. */
+            findings: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        RectificationList: {
+            items: components["schemas"]["Rectification"][];
+            next_page_token: string | null;
+        };
+        /** @description The year's figures of an annual summary (Art. 22), which shifan re-tests against the
+         *     thresholds of the round that awarded the title (`getAwardStanding`, Art. 4, 24): SMEs
+         *     served (12.2, against the year before's: the previous summary's, else the
+         *     application's report), satisfaction (12.2), the public-interest share (12.5), and each
+         *     titled function's activity (Art. 13).
+         *      */
+        SummaryFigures: {
+            smes_served: number;
+            satisfaction_pct: number;
+            public_service_share_pct: number;
+            functions?: {
+                information?: {
+                    offline_smes_served_per_year: number;
+                    activities_per_year: number;
+                };
+                technology?: {
+                    activities_per_year: number;
+                };
+                entrepreneurship?: {
+                    events_per_year: number;
+                };
+                training?: {
+                    trainee_times_per_year: number;
+                };
+                financing?: {
+                    activities_per_year: number;
+                    financing_raised_cny: number;
+                    new_guarantees_cny: number;
+                };
+            };
+        };
+        /** @description A title's standing in a year (Art. 4, 24) — a finding, not a revocation. */
+        Standing: {
+            /** Format: int64 */
+            award_id: number;
+            year: number;
+            /** Format: int64 */
+            annual_summary_id: number;
+            /** @description Every re-tested condition and every titled function holds. */
+            meets: boolean;
+            /** @description 12.2 and 12.5 (its share), with the threshold and the value in `detail`. */
+            conditions: {
+                id: string;
+                passed: boolean;
+                relaxed: boolean;
+                detail: string;
+            }[];
+            /** @description The functions the title covers. */
+            functions: {
+                id: components["schemas"]["PlatformFunction"];
+                passed: boolean;
+                detail: string;
+            }[];
+        };
+        /** @description The title a supervision record is about, and its platform. */
+        TitleRef: {
+            /** Format: int64 */
+            award_id: number;
+            certificate_no: string;
+            /** Format: int64 */
+            platform_id: number;
+            platform_name: string;
+            operator_name: string;
+            region_code: components["schemas"]["CityRegionCode"];
+        };
+        /** @description Who keyed the record in. */
+        Recorder: null | {
+            /** Format: int64 */
+            user_id: number;
+            display_name: string;
+            /** Format: int64 */
+            org_id: number;
+            org_name: string;
         };
         /** @enum {string} */
         InspectionOutcome: "satisfactory" | "needs_improvement" | "unsatisfactory";
@@ -3764,6 +4333,19 @@ export interface components {
             satisfaction: string;
             findings: string;
             outcome: components["schemas"]["InspectionOutcome"];
+            /**
+             * Format: int64
+             * @description A follow-up inspection of an open rectification of this title (Art. 24): judged
+             *     `satisfactory`, it closes it; judged otherwise, the rectification stays open and no
+             *     second one is opened. A rectification of another title, or one closed already, is a 422.
+             *
+             */
+            closes_rectification_id?: number;
+            /** @description For an inspection that opens a rectification: its due date, after `inspected_on`.
+             *     Without it, the rectification is due `rectification_days` (a rule of the title's
+             *     round, 30 by default) after the inspection.
+             *      */
+            rectification_due_on?: components["schemas"]["Date"];
         };
         Inspection: {
             /** Format: int64 */
@@ -3776,6 +4358,25 @@ export interface components {
             satisfaction: string;
             findings: string;
             outcome: components["schemas"]["InspectionOutcome"];
+            /** @description The rectification this inspection opened (judged needs_improvement or unsatisfactory), or null. */
+            opened_rectification: null | {
+                /** Format: int64 */
+                id: number;
+                due_on: components["schemas"]["Date"];
+                status: components["schemas"]["RectificationStatus"];
+            };
+            /**
+             * Format: int64
+             * @description The rectification this follow-up closed, or null.
+             */
+            closed_rectification_id: number | null;
+            title: components["schemas"]["TitleRef"];
+            recorded_by: components["schemas"]["Recorder"];
+            /**
+             * Format: date-time
+             * @description When it was keyed in (the date it states is separate).
+             */
+            recorded_at: string;
         };
         /** @example {
          *       "year": 2026,
@@ -3794,8 +4395,31 @@ export interface components {
             id: number;
             region_code: components["schemas"]["CityRegionCode"];
             year: number;
-            /** @description The day it was recorded. */
+            summary_report: string;
+            inspection_report: string;
+            /** @description The day it arrived (a Liaoning date); timeliness is judged by it. */
             received_on: components["schemas"]["Date"];
+            recorded_by: components["schemas"]["Recorder"];
+            /**
+             * Format: date-time
+             * @description When it was keyed in.
+             */
+            recorded_at: string;
+        };
+        AnnualSummaryList: {
+            items: components["schemas"]["AnnualSummary"][];
+            /** @description The token of the next page, or null on the last page. */
+            next_page_token: string | null;
+        };
+        InspectionList: {
+            items: components["schemas"]["Inspection"][];
+            /** @description The token of the next page, or null on the last page. */
+            next_page_token: string | null;
+        };
+        CityReportList: {
+            items: components["schemas"]["CityReport"][];
+            /** @description The token of the next page, or null on the last page. */
+            next_page_token: string | null;
         };
         Timeliness: {
             due_on: components["schemas"]["Date"];
@@ -3826,17 +4450,28 @@ export interface components {
                     name: string;
                     certificate_no: components["schemas"]["CertificateNo"];
                     annual_summary: components["schemas"]["Timeliness"];
+                    /** @description The year's summary figures re-tested (`getAwardStanding`); null when the summary states none. */
+                    standing: null | {
+                        meets: boolean;
+                        /** @description The conditions (12.2, 12.5) and titled functions no longer met. */
+                        unmet: string[];
+                    };
+                    /** @description The title's rectifications (Art. 24) open now, and of those the overdue. */
+                    rectifications: {
+                        open: number;
+                        overdue: number;
+                    };
                 }[];
             }[];
         };
         InboxItem: {
             /** @enum {string} */
-            kind: "draft_to_recommend" | "annual_summary_due" | "city_report_due" | "review" | "award" | "objection" | "assessment_overdue" | "assessment" | "revocation_pending";
+            kind: "draft_to_recommend" | "annual_summary_due" | "city_report_due" | "review" | "award" | "objection" | "assessment_overdue" | "assessment" | "revocation_pending" | "calendar_missing" | "rectification_overdue";
             /** @enum {string} */
-            entity: "application" | "award" | "city_report" | "objection" | "assessment";
+            entity: "application" | "award" | "city_report" | "objection" | "assessment" | "calendar" | "rectification";
             /**
              * Format: int64
-             * @description The id of the entity to act on; null for `city_report_due`.
+             * @description The id of the entity to act on; null for `city_report_due`; the year for `calendar_missing`.
              */
             entity_id: number | null;
             /** @description What it is about, for display. */
@@ -4422,6 +5057,16 @@ export interface components {
          * @example 2
          */
         AssessmentId: number;
+        /**
+         * @description The inspection's id (from `createInspection`).
+         * @example 4
+         */
+        InspectionId: number;
+        /**
+         * @description The city report's id (from `createCityReport`).
+         * @example 3
+         */
+        CityReportId: number;
         /**
          * @description The annual summary's id (from `createAnnualSummary`).
          * @example 9
@@ -5552,6 +6197,7 @@ export interface operations {
                      *             "min_total_assets_cny": 1000000,
                      *             "min_smes_served": 80,
                      *             "min_satisfaction_pct": 80,
+                     *             "min_sme_growth_pct": 0,
                      *             "min_partner_institutions": 3,
                      *             "min_public_service_share_pct": 15,
                      *             "min_service_staff": 10,
@@ -5565,6 +6211,11 @@ export interface operations {
                      *             "financing_min_raised_cny": 500000000,
                      *             "guarantee_min_new_cny": 2000000000
                      *           },
+                     *           "relaxed_thresholds": {},
+                     *           "require_prior_recognition": true,
+                     *           "validity_years": 3,
+                     *           "validity_ends": "year_end",
+                     *           "rectification_days": 30,
                      *           "created_at": "2026-01-02T09:00:00.000000Z"
                      *         }
                      *       ],
@@ -5630,6 +6281,7 @@ export interface operations {
                      *         "min_total_assets_cny": 1000000,
                      *         "min_smes_served": 100,
                      *         "min_satisfaction_pct": 80,
+                     *         "min_sme_growth_pct": 0,
                      *         "min_partner_institutions": 3,
                      *         "min_public_service_share_pct": 15,
                      *         "min_service_staff": 10,
@@ -5643,6 +6295,13 @@ export interface operations {
                      *         "financing_min_raised_cny": 500000000,
                      *         "guarantee_min_new_cny": 2000000000
                      *       },
+                     *       "relaxed_thresholds": {
+                     *         "min_satisfaction_pct": 75
+                     *       },
+                     *       "require_prior_recognition": true,
+                     *       "validity_years": 3,
+                     *       "validity_ends": "year_end",
+                     *       "rectification_days": 30,
                      *       "created_at": "2026-01-02T09:00:00.000000Z"
                      *     } */
                     "application/json": components["schemas"]["Round"];
@@ -5775,6 +6434,7 @@ export interface operations {
                      *         "min_total_assets_cny": 1000000,
                      *         "min_smes_served": 80,
                      *         "min_satisfaction_pct": 80,
+                     *         "min_sme_growth_pct": 0,
                      *         "min_partner_institutions": 3,
                      *         "min_public_service_share_pct": 15,
                      *         "min_service_staff": 10,
@@ -5788,6 +6448,11 @@ export interface operations {
                      *         "financing_min_raised_cny": 500000000,
                      *         "guarantee_min_new_cny": 2000000000
                      *       },
+                     *       "relaxed_thresholds": {},
+                     *       "require_prior_recognition": false,
+                     *       "validity_years": 3,
+                     *       "validity_ends": "year_end",
+                     *       "rectification_days": 30,
                      *       "created_at": "2026-02-20T02:15:00.000000Z"
                      *     } */
                     "application/json": components["schemas"]["Round"];
@@ -6996,36 +7661,42 @@ export interface operations {
                      *           "id": "12.1",
                      *           "passed": true,
                      *           "relaxed": false,
+                     *           "required": true,
                      *           "detail": "established 2015-03-01, 3963 days before the round opens on 2026-01-05 (minimum 2 years); total assets 3000000 CNY (minimum 1000000)"
                      *         },
                      *         {
                      *           "id": "12.2",
                      *           "passed": true,
                      *           "relaxed": false,
-                     *           "detail": "served 150 SMEs last year (minimum 80), 120 the year before (growth required); satisfaction 92% (minimum 80%)"
+                     *           "required": true,
+                     *           "detail": "served 150 SMEs last year (minimum 80) and 120 the year before: growth +30 = +25.00% (steady growth required: more than the year before, by at least 0%); satisfaction 92% (minimum 80%)"
                      *         },
                      *         {
                      *           "id": "12.3",
                      *           "passed": true,
                      *           "relaxed": false,
+                     *           "required": true,
                      *           "detail": "fixed premises: yes; 5 partner institutions (minimum 3)"
                      *         },
                      *         {
                      *           "id": "12.4",
                      *           "passed": true,
                      *           "relaxed": false,
+                     *           "required": true,
                      *           "detail": "1 recognition(s) reported; active city-level award in shifan: no"
                      *         },
                      *         {
                      *           "id": "12.5",
                      *           "passed": true,
                      *           "relaxed": false,
+                     *           "required": true,
                      *           "detail": "management rules: yes; development plan: yes; public-interest share 20% (minimum 15%)"
                      *         },
                      *         {
                      *           "id": "12.6",
                      *           "passed": true,
                      *           "relaxed": false,
+                     *           "required": true,
                      *           "detail": "25 service staff (minimum 10), 20 qualified = 80.0% (minimum 70%)"
                      *         }
                      *       ],
@@ -7413,7 +8084,18 @@ export interface operations {
                      *       "status": "active",
                      *       "revoked_on": null,
                      *       "revocation_reason": null,
-                     *       "revocation_detail": null
+                     *       "revocation_detail": null,
+                     *       "revocation_finding": null,
+                     *       "revocation_reference": null,
+                     *       "revocation_assessment_id": null,
+                     *       "pending_assessment_id": null,
+                     *       "assessment_ids": [],
+                     *       "links": {
+                     *         "annual_summaries": "/v1/annual-summaries?award_id=5",
+                     *         "inspections": "/v1/inspections?award_id=5",
+                     *         "rectifications": "/v1/rectifications?award_id=5",
+                     *         "standing": "/v1/awards/5/standing?year={year}"
+                     *       }
                      *     } */
                     "application/json": components["schemas"]["Award"];
                 };
@@ -7896,7 +8578,7 @@ export interface operations {
                  *         "2027-02-13"
                  *       ]
                  *     } */
-                "application/json": components["schemas"]["CalendarYearChange"];
+                "application/json": components["schemas"]["CalendarYearChange"] | components["schemas"]["OfficialCalendarYear"];
             };
         };
         responses: {
@@ -8893,7 +9575,18 @@ export interface operations {
                      *           "status": "active",
                      *           "revoked_on": null,
                      *           "revocation_reason": null,
-                     *           "revocation_detail": null
+                     *           "revocation_detail": null,
+                     *           "revocation_finding": null,
+                     *           "revocation_reference": null,
+                     *           "revocation_assessment_id": null,
+                     *           "pending_assessment_id": null,
+                     *           "assessment_ids": [],
+                     *           "links": {
+                     *             "annual_summaries": "/v1/annual-summaries?award_id=5",
+                     *             "inspections": "/v1/inspections?award_id=5",
+                     *             "rectifications": "/v1/rectifications?award_id=5",
+                     *             "standing": "/v1/awards/5/standing?year={year}"
+                     *           }
                      *         }
                      *       ],
                      *       "next_page_token": null
@@ -8960,7 +9653,18 @@ export interface operations {
                      *       "status": "active",
                      *       "revoked_on": null,
                      *       "revocation_reason": null,
-                     *       "revocation_detail": null
+                     *       "revocation_detail": null,
+                     *       "revocation_finding": null,
+                     *       "revocation_reference": null,
+                     *       "revocation_assessment_id": null,
+                     *       "pending_assessment_id": null,
+                     *       "assessment_ids": [],
+                     *       "links": {
+                     *         "annual_summaries": "/v1/annual-summaries?award_id=5",
+                     *         "inspections": "/v1/inspections?award_id=5",
+                     *         "rectifications": "/v1/rectifications?award_id=5",
+                     *         "standing": "/v1/awards/5/standing?year={year}"
+                     *       }
                      *     } */
                     "application/json": components["schemas"]["Award"];
                 };
@@ -9000,7 +9704,8 @@ export interface operations {
             content: {
                 /** @example {
                  *       "reason": "violation",
-                 *       "detail": "违规收费，经查属实。"
+                 *       "finding": "违规收费，经查属实。",
+                 *       "reference": "辽工信发〔2027〕15号"
                  *     } */
                 "application/json": components["schemas"]["Revocation"];
             };
@@ -9027,7 +9732,18 @@ export interface operations {
                      *       "status": "revoked",
                      *       "revoked_on": "2027-05-18",
                      *       "revocation_reason": "violation",
-                     *       "revocation_detail": "违规收费，经查属实。"
+                     *       "revocation_detail": null,
+                     *       "revocation_finding": "违规收费，经查属实。",
+                     *       "revocation_reference": "辽工信发〔2027〕15号",
+                     *       "revocation_assessment_id": null,
+                     *       "pending_assessment_id": null,
+                     *       "assessment_ids": [],
+                     *       "links": {
+                     *         "annual_summaries": "/v1/annual-summaries?award_id=5",
+                     *         "inspections": "/v1/inspections?award_id=5",
+                     *         "rectifications": "/v1/rectifications?award_id=5",
+                     *         "standing": "/v1/awards/5/standing?year={year}"
+                     *       }
                      *     } */
                     "application/json": components["schemas"]["Award"];
                 };
@@ -9071,8 +9787,8 @@ export interface operations {
                      *       "detail": "the revocation is not valid",
                      *       "errors": [
                      *         {
-                     *           "field": "reason",
-                     *           "message": "must be violation, failed_assessment or other"
+                     *           "field": "reference",
+                     *           "message": "a revocation for a violation names the decision's document number"
                      *         }
                      *       ]
                      *     } */
@@ -9612,6 +10328,7 @@ export interface operations {
                      *           "summary": null,
                      *           "submitted_on": null,
                      *           "status": "open",
+                     *           "superseded_by": null,
                      *           "platform": {
                      *             "id": 10,
                      *             "name": "沈阳市中小企业创业服务平台",
@@ -9685,6 +10402,7 @@ export interface operations {
                      *       "summary": null,
                      *       "submitted_on": null,
                      *       "status": "open",
+                     *       "superseded_by": null,
                      *       "platform": {
                      *         "id": 10,
                      *         "name": "沈阳市中小企业创业服务平台",
@@ -9721,7 +10439,7 @@ export interface operations {
                      *       "errors": [
                      *         {
                      *           "field": "award_id",
-                     *           "message": "must be an active title, and assessor_org_id an assessor organisation"
+                     *           "message": "must be an active title (or one pending revocation, Art. 24), and assessor_org_id an assessor organisation"
                      *         }
                      *       ]
                      *     } */
@@ -9781,6 +10499,7 @@ export interface operations {
                      *       "summary": "服务台账与实际不符，满意度调查样本不足。",
                      *       "submitted_on": "2027-06-12",
                      *       "status": "submitted",
+                     *       "superseded_by": null,
                      *       "platform": {
                      *         "id": 10,
                      *         "name": "沈阳市中小企业创业服务平台",
@@ -9858,6 +10577,7 @@ export interface operations {
                      *       "summary": "服务台账与实际不符，满意度调查样本不足。",
                      *       "submitted_on": "2027-06-12",
                      *       "status": "submitted",
+                     *       "superseded_by": null,
                      *       "platform": {
                      *         "id": 10,
                      *         "name": "沈阳市中小企业创业服务平台",
@@ -10076,15 +10796,42 @@ export interface operations {
                      *       "status": "active",
                      *       "revoked_on": null,
                      *       "revocation_reason": null,
-                     *       "revocation_detail": null
+                     *       "revocation_detail": null,
+                     *       "revocation_finding": null,
+                     *       "revocation_reference": null,
+                     *       "revocation_assessment_id": null,
+                     *       "pending_assessment_id": null,
+                     *       "assessment_ids": [],
+                     *       "links": {
+                     *         "annual_summaries": "/v1/annual-summaries?award_id=5",
+                     *         "inspections": "/v1/inspections?award_id=5",
+                     *         "rectifications": "/v1/rectifications?award_id=5",
+                     *         "standing": "/v1/awards/5/standing?year={year}"
+                     *       }
                      *     } */
                     "application/json": components["schemas"]["Award"];
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            /** @description The title is not pending revocation (or does not exist). */
+            /** @description The role may not reinstate, or the caller did not award this title. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "type": "urn:shifan:problem:forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "only the authority that awarded the title reinstates it"
+                     *     } */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["AwardNotFound"];
+            /** @description The title is not pending revocation, or no later assessment commissioned by the province has passed. */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -10095,7 +10842,7 @@ export interface operations {
                      *       "type": "urn:shifan:problem:conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "only a title pending revocation can be reinstated"
+                     *       "detail": "no assessment of this title was commissioned after the failed assessment 12: a passed later assessment commissioned by the province is required"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -10117,13 +10864,84 @@ export interface operations {
                      *       "errors": [
                      *         {
                      *           "field": "reason",
-                     *           "message": "is required"
+                     *           "message": "must be 1-5000 characters"
                      *         }
                      *       ]
                      *     } */
                     "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listAnnualSummaries: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Of the summary.
+                 * @example 2026
+                 */
+                year?: number;
+                /**
+                 * @description The platform's city.
+                 * @example 210100
+                 */
+                region_code?: components["schemas"]["CityRegionCode"];
+                /**
+                 * @description One title.
+                 * @example 5
+                 */
+                award_id?: number;
+                /**
+                 * @description One platform.
+                 * @example 10
+                 */
+                platform_id?: number;
+                /**
+                 * @description The most items in one page. Outside 1–100 it is a validation error (422).
+                 * @example 20
+                 */
+                limit?: components["parameters"]["Limit"];
+                /** @description `asc` (oldest first, the default) or `desc` (newest first); keep it the same while following `next_page_token`. */
+                order?: components["parameters"]["Order"];
+                /**
+                 * @description The `next_page_token` of the previous page, as it was given: opaque, and valid only
+                 *     for the collection that issued it. A token the collection did not issue is a
+                 *     validation error (422).
+                 *
+                 * @example azE6Mw
+                 */
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of annual summaries. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnualSummaryList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["InvalidQuery"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -10167,7 +10985,25 @@ export interface operations {
                      *       "id": 9,
                      *       "award_id": 5,
                      *       "year": 2026,
-                     *       "received_on": "2027-01-20"
+                     *       "summary": "2026年度服务中小企业1,200家次，开展培训活动45场……",
+                     *       "figures": null,
+                     *       "received_on": "2027-01-20",
+                     *       "title": {
+                     *         "award_id": 5,
+                     *         "certificate_no": "LNSME-2025-003",
+                     *         "platform_id": 10,
+                     *         "platform_name": "沈阳市中小企业创业服务平台",
+                     *         "operator_name": "沈阳创新创业服务有限公司",
+                     *         "region_code": "210100"
+                     *       },
+                     *       "recorded_by": {
+                     *         "user_id": 7,
+                     *         "display_name": "沈阳市工信局 王工",
+                     *         "org_id": 2,
+                     *         "org_name": "沈阳市工业和信息化局"
+                     *       },
+                     *       "recorded_at": "2027-01-20T02:00:00.000000Z",
+                     *       "file": null
                      *     } */
                     "application/json": components["schemas"]["AnnualSummary"];
                 };
@@ -10221,6 +11057,65 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAnnualSummary: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description An `ETag` from an earlier answer (or `*`). When it matches the current representation
+                 *     the answer is 304 without a body.
+                 *
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The annual summary's id (from `createAnnualSummary`).
+                 * @example 9
+                 */
+                id: components["parameters"]["AnnualSummaryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnualSummary"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such record, or one the caller may not read. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -10334,6 +11229,82 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listInspections: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Of `inspected_on`.
+                 * @example 2026
+                 */
+                year?: number;
+                /**
+                 * @description The platform's city.
+                 * @example 210100
+                 */
+                region_code?: components["schemas"]["CityRegionCode"];
+                /**
+                 * @description One title.
+                 * @example 5
+                 */
+                award_id?: number;
+                /**
+                 * @description One platform.
+                 * @example 10
+                 */
+                platform_id?: number;
+                /**
+                 * @description Only inspections judged so.
+                 * @example needs_improvement
+                 */
+                outcome?: components["schemas"]["InspectionOutcome"];
+                /**
+                 * @description The most items in one page. Outside 1–100 it is a validation error (422).
+                 * @example 20
+                 */
+                limit?: components["parameters"]["Limit"];
+                /** @description `asc` (oldest first, the default) or `desc` (newest first); keep it the same while following `next_page_token`. */
+                order?: components["parameters"]["Order"];
+                /**
+                 * @description The `next_page_token` of the previous page, as it was given: opaque, and valid only
+                 *     for the collection that issued it. A token the collection did not issue is a
+                 *     validation error (422).
+                 *
+                 * @example azE6Mw
+                 */
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of inspections. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InspectionList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["InvalidQuery"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     createInspection: {
         parameters: {
             query?: never;
@@ -10381,7 +11352,28 @@ export interface operations {
                      *       "fees": "收费公示，符合规定",
                      *       "satisfaction": "抽查企业满意度92%",
                      *       "findings": "服务台账完整，个别活动记录缺少签到表。",
-                     *       "outcome": "needs_improvement"
+                     *       "outcome": "needs_improvement",
+                     *       "opened_rectification": {
+                     *         "id": 2,
+                     *         "due_on": "2027-06-09",
+                     *         "status": "open"
+                     *       },
+                     *       "closed_rectification_id": null,
+                     *       "title": {
+                     *         "award_id": 5,
+                     *         "certificate_no": "LNSME-2025-003",
+                     *         "platform_id": 10,
+                     *         "platform_name": "沈阳市中小企业创业服务平台",
+                     *         "operator_name": "沈阳创新创业服务有限公司",
+                     *         "region_code": "210100"
+                     *       },
+                     *       "recorded_by": {
+                     *         "user_id": 7,
+                     *         "display_name": "沈阳市工信局 王工",
+                     *         "org_id": 2,
+                     *         "org_name": "沈阳市工业和信息化局"
+                     *       },
+                     *       "recorded_at": "2027-05-10T06:00:00.000000Z"
                      *     } */
                     "application/json": components["schemas"]["Inspection"];
                 };
@@ -10413,6 +11405,126 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getInspection: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description An `ETag` from an earlier answer (or `*`). When it matches the current representation
+                 *     the answer is 304 without a body.
+                 *
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The inspection's id (from `createInspection`).
+                 * @example 4
+                 */
+                id: components["parameters"]["InspectionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Inspection"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such record, or one the caller may not read. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listCityReports: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Of the reports.
+                 * @example 2026
+                 */
+                year?: number;
+                /**
+                 * @description The city.
+                 * @example 210100
+                 */
+                region_code?: components["schemas"]["CityRegionCode"];
+                /**
+                 * @description The most items in one page. Outside 1–100 it is a validation error (422).
+                 * @example 20
+                 */
+                limit?: components["parameters"]["Limit"];
+                /** @description `asc` (oldest first, the default) or `desc` (newest first); keep it the same while following `next_page_token`. */
+                order?: components["parameters"]["Order"];
+                /**
+                 * @description The `next_page_token` of the previous page, as it was given: opaque, and valid only
+                 *     for the collection that issued it. A token the collection did not issue is a
+                 *     validation error (422).
+                 *
+                 * @example azE6Mw
+                 */
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of city reports. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CityReportList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["InvalidQuery"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -10456,7 +11568,16 @@ export interface operations {
                      *       "id": 3,
                      *       "region_code": "210100",
                      *       "year": 2026,
-                     *       "received_on": "2027-02-20"
+                     *       "summary_report": "2026年度全市示范平台运行总结……",
+                     *       "inspection_report": "2026年度全市示范平台检查情况……",
+                     *       "received_on": "2027-02-20",
+                     *       "recorded_by": {
+                     *         "user_id": 7,
+                     *         "display_name": "沈阳市工信局 王工",
+                     *         "org_id": 2,
+                     *         "org_name": "沈阳市工业和信息化局"
+                     *       },
+                     *       "recorded_at": "2027-02-20T02:00:00.000000Z"
                      *     } */
                     "application/json": components["schemas"]["CityReport"];
                 };
@@ -10510,6 +11631,233 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getCityReport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description An `ETag` from an earlier answer (or `*`). When it matches the current representation
+                 *     the answer is 304 without a body.
+                 *
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The city report's id (from `createCityReport`).
+                 * @example 3
+                 */
+                id: components["parameters"]["CityReportId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CityReport"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such record, or one the caller may not read. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listRectifications: {
+        parameters: {
+            query?: {
+                /** @example overdue */
+                status?: components["schemas"]["RectificationStatus"];
+                /** @description Of `due_on`. */
+                year?: number;
+                region_code?: components["schemas"]["CityRegionCode"];
+                award_id?: number;
+                platform_id?: number;
+                /**
+                 * @description The most items in one page. Outside 1–100 it is a validation error (422).
+                 * @example 20
+                 */
+                limit?: components["parameters"]["Limit"];
+                /** @description `asc` (oldest first, the default) or `desc` (newest first); keep it the same while following `next_page_token`. */
+                order?: components["parameters"]["Order"];
+                /**
+                 * @description The `next_page_token` of the previous page, as it was given: opaque, and valid only
+                 *     for the collection that issued it. A token the collection did not issue is a
+                 *     validation error (422).
+                 *
+                 * @example azE6Mw
+                 */
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of rectifications. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RectificationList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["InvalidQuery"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getRectification: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description An `ETag` from an earlier answer (or `*`). When it matches the current representation
+                 *     the answer is 304 without a body.
+                 *
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description The rectification's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rectification. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rectification"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such rectification, or one the caller may not read. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAwardStanding: {
+        parameters: {
+            query: {
+                /** @example 2026 */
+                year: number;
+            };
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The award's id.
+                 * @example 5
+                 */
+                id: components["parameters"]["AwardId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The standing. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Standing"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such title in the caller's scope, no summary of that year, or one without figures. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["InvalidQuery"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -10569,6 +11917,11 @@ export interface operations {
                      *                 "due_on": "2027-01-31",
                      *                 "received_on": null,
                      *                 "status": "missing"
+                     *               },
+                     *               "standing": null,
+                     *               "rectifications": {
+                     *                 "open": 1,
+                     *                 "overdue": 0
                      *               }
                      *             }
                      *           ]
