@@ -333,7 +333,9 @@ int th_server_start(th_server *server, const char *database_url, const char *dat
         _exit(127);
     }
     server->pid = pid;
-    for (int i = 0; i < 300 * th_time_factor(); i++) {
+    /* up to 30 s (× the time factor): a fresh database runs every migration first, slowly
+     * under the sanitizers on a busy machine */
+    for (int i = 0; i < 600 * th_time_factor(); i++) {
         th_response *r = th_request(server->port, "GET", "/healthz", NULL, NULL, NULL, 0, NULL);
         int ok = r != NULL && r->status == 200;
         th_free(r);
