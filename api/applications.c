@@ -87,11 +87,29 @@ void sf_get_application(sf_ctx *ctx)
     int64_t id = sf_path_id(ctx, "id");
     char *doc = NULL;
     sf_status status = id > 0 ? sf_application_get(ctx->app->pool, &ctx->caller, id, &doc) : SF_NOT_FOUND;
+    /* what the caller may do next, decided by domain/transitions.h over the same snapshot a
+     * transition reads (DESIGN.md §3: allowed_actions) */
+    sf_app_record *r = NULL;
+    if (status == SF_OK)
+        status = sf_application_snapshot(ctx->app->pool, id, &r);
+    if (status == SF_OK)
+        status = complete(r);
+    json_t *body = status == SF_OK ? sf_json_loads(doc) : NULL;
+    free(doc);
+    if (status == SF_OK && body == NULL)
+        status = SF_INTERNAL;
     if (status != SF_OK) {
+        sf_app_record_free(r);
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such application" : NULL, NULL);
         return;
     }
-    sf_reply_doc(ctx, 200, doc);
+    const char *actions[8];
+    size_t n = sf_app_allowed_actions(&r->snap, &ctx->caller, r->today, actions, 8);
+    sf_app_record_free(r);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, json_string(actions[i]));
+    sf_reply_resource_with(ctx, 200, body, json_pack("{s:o}", "allowed_actions", list));
 }
 
 void sf_list_applications(sf_ctx *ctx)

@@ -183,6 +183,36 @@ void sf_reply_resource(sf_ctx *ctx, int status, json_t *body)
     free(text);
 }
 
+void sf_reply_resource_with(sf_ctx *ctx, int status, json_t *body, json_t *extra)
+{
+    char etag[40];
+    char *state = canonical_text(body);
+    if (state == NULL || json_object_update(body, extra) != 0) {
+        free(state);
+        json_decref(body);
+        json_decref(extra);
+        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        return;
+    }
+    etag_of_text(state, etag);
+    free(state);
+    json_decref(extra);
+    char *text = canonical_text(body);
+    json_decref(body);
+    if (text == NULL) {
+        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        return;
+    }
+    sf_set_header(ctx, "ETag", etag);
+    const char *inm = sf_header(ctx, "If-None-Match");
+    if (status == 200 && (strcmp(ctx->req->http_verb, "GET") == 0 || strcmp(ctx->req->http_verb, "HEAD") == 0) && inm != NULL &&
+        (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0))
+        sf_reply_empty(ctx, 304);
+    else
+        sf_reply_json_text(ctx, status, text, strlen(text));
+    free(text);
+}
+
 void sf_reply_doc(sf_ctx *ctx, int status, char *json_text)
 {
     json_t *doc = json_text ? sf_json_loads(json_text) : NULL;

@@ -51,6 +51,10 @@ void sf_reply_resource(sf_ctx *ctx, int status, json_t *body);
 
 /* Answers a resource document produced by the database (JSON text, taken and freed). */
 void sf_reply_doc(sf_ctx *ctx, int status, char *json_text);
+/* The resource `body` with the members of `extra` added for this caller (e.g. its
+ * allowed_actions), under the ETag of `body` alone: the resource's state, which If-Match
+ * compares. Takes both references. */
+void sf_reply_resource_with(sf_ctx *ctx, int status, json_t *body, json_t *extra);
 
 /* Answers a repository's page read: when `status` is SF_OK, the items (JSON array text, taken
  * and freed) and the token for the page after `next_after` (none when 0); otherwise the

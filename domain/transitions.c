@@ -210,3 +210,29 @@ sf_status sf_decide_award(const sf_app_snapshot *s, const sf_caller *c, sf_day t
                       &d->award_until);
     return SF_OK;
 }
+
+size_t sf_app_allowed_actions(const sf_app_snapshot *s, const sf_caller *c, sf_day today, const char **out,
+                              size_t cap)
+{
+    size_t n = 0;
+    sf_app_decision d;
+    sf_errors e;
+#define ALLOWED(name, call)                                                          \
+    do {                                                                             \
+        memset(&d, 0, sizeof d);                                                     \
+        sf_errors_init(&e);                                                          \
+        if ((call) == SF_OK && n < cap)                                              \
+            out[n++] = name;                                                         \
+    } while (0)
+    ALLOWED("edit", sf_may_edit_application(c, s->recommender_org, s->status == SF_APP_DRAFT,
+                                            sf_app_state_name(s->status), &e));
+    ALLOWED("recommend", sf_decide_recommend(s, c, today, &d, &e));
+    ALLOWED("withdraw", sf_decide_withdraw(s, c, today, &d, &e));
+    ALLOWED("approve", sf_decide_review(s, c, SF_EV_APPROVE, NULL, today, &d, &e));
+    ALLOWED("reject", sf_decide_review(s, c, SF_EV_REJECT, "-", today, &d, &e));
+    ALLOWED("return", sf_decide_review(s, c, SF_EV_RETURN, "-", today, &d, &e));
+    ALLOWED("publicize", sf_decide_publicize(s, c, today, &d, &e));
+    ALLOWED("award", sf_decide_award(s, c, today, &d, &e));
+#undef ALLOWED
+    return n;
+}

@@ -91,6 +91,15 @@ sf_status sf_decide_review(const sf_app_snapshot *s, const sf_caller *c, sf_app_
 sf_status sf_decide_publicize(const sf_app_snapshot *s, const sf_caller *c, sf_day today, sf_app_decision *d,
                               sf_errors *why);
 
+/* allowed_actions (DESIGN.md §3): the actions on the application `c` may take now, as the
+ * decisions above answer them — each asked in turn, those that pass kept (a rejection and a
+ * return are asked with a comment, which the caller will give). Writes up to `cap` action
+ * names ("edit", "recommend", "withdraw", "approve", "reject", "return", "publicize",
+ * "award") into `out` and returns how many. "edit" is the report, the recommendation form and
+ * the materials (the recommender, in draft). */
+size_t sf_app_allowed_actions(const sf_app_snapshot *s, const sf_caller *c, sf_day today, const char **out,
+                              size_t cap);
+
 /* Art. 18: the publicity period lasts 15 working days. */
 #define SF_PUBLICITY_WORKING_DAYS 15
 

@@ -3412,6 +3412,16 @@ export interface components {
             /** Format: int64 */
             platform_id: number;
         };
+        /** @description An application as `getApplication` shows it: with `allowed_actions`, what the caller may
+         *     do next in the current state and on today's date, decided by the same functions that
+         *     decide each action (domain/transitions.c) — a UI draws its buttons from it. `edit`
+         *     stands for the report, the recommendation form and the materials. An action whose
+         *     decision refuses (403, 409 or 422) is not listed. The ETag is the application's state
+         *     and does not vary with the caller.
+         *      */
+        ApplicationDetail: components["schemas"]["Application"] & {
+            allowed_actions: ("edit" | "recommend" | "withdraw" | "approve" | "reject" | "return" | "publicize" | "award")[];
+        };
         Application: {
             /** Format: int64 */
             id: number;
@@ -7269,9 +7279,12 @@ export interface operations {
                      *       "recommended_at": "2026-03-01T02:00:00.000000Z",
                      *       "version": 5,
                      *       "created_at": "2026-01-12T01:00:00.000000Z",
-                     *       "updated_at": "2026-04-10T07:30:00.000000Z"
+                     *       "updated_at": "2026-04-10T07:30:00.000000Z",
+                     *       "allowed_actions": [
+                     *         "publicize"
+                     *       ]
                      *     } */
-                    "application/json": components["schemas"]["Application"];
+                    "application/json": components["schemas"]["ApplicationDetail"];
                 };
             };
             304: components["responses"]["NotModified"];

@@ -465,6 +465,54 @@ START_TEST(a_titled_platforms_published_facts_change_only_by_the_province)
 }
 END_TEST
 
+/* Issue 13, point 2: allowed_actions — what the caller may do next, from the decisions
+ * themselves: the recommender's and the province's buttons through the lifecycle. */
+static int allows(int role, long long app, const char *action)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/v1/applications/%lld", app);
+    th_response *r = expect(role, "GET", path, NULL, 200);
+    int found = 0;
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(r->json, "allowed_actions"), i, a)
+        found |= strcmp(json_string_value(a), action) == 0;
+    ck_assert_msg(json_is_array(json_object_get(r->json, "allowed_actions")), "no allowed_actions");
+    th_free(r);
+    return found;
+}
+
+START_TEST(allowed_actions_follow_the_decisions)
+{
+    long long p = new_platform(SHENYANG, "沈阳按钮检验平台", "210100", 770107);
+    long long a = new_application(SHENYANG, p);
+    ck_assert(allows(SHENYANG, a, "edit") && allows(SHENYANG, a, "withdraw"));
+    ck_assert(!allows(SHENYANG, a, "recommend"));          /* nothing filled yet: it would be refused */
+    ck_assert(!allows(PROVINCE, a, "approve") && !allows(PROVINCE, a, "edit"));
+    fill(SHENYANG, a);
+    ck_assert(allows(SHENYANG, a, "recommend"));
+    /* the application's ETag does not vary with the caller's buttons */
+    char path[64], e1[80], e2[80];
+    snprintf(path, sizeof path, "/v1/applications/%lld", a);
+    th_response *r = expect(SHENYANG, "GET", path, NULL, 200);
+    th_header(r, "ETag", e1, sizeof e1);
+    th_free(r);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    th_header(r, "ETag", e2, sizeof e2);
+    th_free(r);
+    ck_assert_str_eq(e1, e2);
+    act(SHENYANG, a, "recommend", NULL, 200);
+    ck_assert(!allows(SHENYANG, a, "edit") && !allows(SHENYANG, a, "recommend") && allows(SHENYANG, a, "withdraw"));
+    ck_assert(allows(PROVINCE, a, "approve") && allows(PROVINCE, a, "reject") && allows(PROVINCE, a, "return"));
+    ck_assert(!allows(SHENYANG, a, "approve"));
+    act(PROVINCE, a, "review", "{\"decision\":\"approve\"}", 200);
+    ck_assert(allows(PROVINCE, a, "publicize") && !allows(PROVINCE, a, "award") && !allows(SHENYANG, a, "withdraw"));
+    notice("2026-09-28", a, 201);
+    ck_assert(allows(PROVINCE, a, "award"));               /* its publicity ended long ago */
+    ck_assert(!allows(SUPERVISOR, a, "award"));
+}
+END_TEST
+
 Suite *wf_lifecycle_suite(void)
 {
     Suite *s = suite_create("workflow: lifecycle");
@@ -480,6 +528,7 @@ Suite *wf_lifecycle_suite(void)
     tcase_add_test(tc, the_summary_sheet_lists_a_recommenders_applications);
     tcase_add_test(tc, a_backdated_notice_needs_published_elsewhere_and_its_objections_are_recorded);
     tcase_add_test(tc, a_titled_platforms_published_facts_change_only_by_the_province);
+    tcase_add_test(tc, allowed_actions_follow_the_decisions);
     suite_add_tcase(s, tc);
     return s;
 }
