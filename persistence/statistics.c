@@ -15,6 +15,14 @@
 #define IN_REGION "($6::text IS NULL OR p.region_code = $6) AND ($1::text <> 'city' OR p.region_code = $2)"
 #define IN_ROUND "($4::bigint IS NULL OR r.id = $4) AND ($5::text IS NULL OR r.level = $5) AND " IN_REGION
 #define IN_ROUND_OF_YEAR "($3::int IS NULL OR r.year = $3) AND " IN_ROUND
+/* The same for a section that needs no column of the platform: the platform is looked up only
+ * when a region is asked for (planned with the values, the test folds away otherwise). */
+#define OF_PLATFORM_IN(pid, region) \
+    "EXISTS (SELECT 1 FROM platforms p WHERE p.id = " pid " AND p.region_code = " region ")"
+#define IN_REGION_OF(pid) \
+    "($6::text IS NULL OR " OF_PLATFORM_IN(pid, "$6") ") AND ($1::text <> 'city' OR " OF_PLATFORM_IN(pid, "$2") ")"
+#define IN_ROUND_OF(pid) "($4::bigint IS NULL OR r.id = $4) AND ($5::text IS NULL OR r.level = $5) AND " IN_REGION_OF(pid)
+#define IN_ROUND_OF_YEAR_OF(pid) "($3::int IS NULL OR r.year = $3) AND " IN_ROUND_OF(pid)
 #define AT "coalesce($7::date, current_date)"
 #define COUNTED_AS_RECOMMENDED "('recommended', 'approved', 'publicized', 'awarded', 'rejected')"
 
@@ -41,23 +49,23 @@ static const sf_stmt SECTIONS = {
     "        count(*) FILTER (WHERE a.status = 'rejected') AS rejected,"
     "        count(*) FILTER (WHERE a.status = 'withdrawn') AS withdrawn,"
     "        sum(a.returned_count) AS returned, count(*) AS total"
-    "        FROM applications a JOIN rounds r ON r.id = a.round_id JOIN platforms p ON p.id = a.platform_id"
-    "        WHERE " IN_ROUND_OF_YEAR " GROUP BY 1, 2) t),"
+    "        FROM applications a JOIN rounds r ON r.id = a.round_id"
+    "        WHERE " IN_ROUND_OF_YEAR_OF("a.platform_id") " GROUP BY 1, 2) t),"
     /* revocations by ground and year of revocation */
     " (SELECT coalesce(jsonb_agg(jsonb_build_object('reason', t.reason, 'year', t.y, 'count', t.n)"
     "         ORDER BY t.y, t.reason), '[]')::text"
     "  FROM (SELECT w.revocation_reason AS reason, extract(year FROM w.revoked_on)::int AS y, count(*) AS n"
-    "        FROM awards w JOIN platforms p ON p.id = w.platform_id JOIN rounds r ON r.id = w.round_id"
+    "        FROM awards w JOIN rounds r ON r.id = w.round_id"
     "        WHERE w.status = 'revoked' AND ($3::int IS NULL OR extract(year FROM w.revoked_on) = $3)"
-    "          AND " IN_ROUND " GROUP BY 1, 2) t),"
+    "          AND " IN_ROUND_OF("w.platform_id") " GROUP BY 1, 2) t),"
     /* renewals (Art. 23): titles whose platform held an earlier title of the same level */
     " (SELECT coalesce(jsonb_agg(jsonb_build_object('round_id', t.round_id, 'titles', t.titles,"
     "         'renewals', t.renewals) ORDER BY t.round_id), '[]')::text"
     "  FROM (SELECT w.round_id, count(*) AS titles,"
     "        count(*) FILTER (WHERE EXISTS (SELECT 1 FROM awards e WHERE e.platform_id = w.platform_id"
     "                         AND e.level = w.level AND (e.awarded_on, e.id) < (w.awarded_on, w.id))) AS renewals"
-    "        FROM awards w JOIN platforms p ON p.id = w.platform_id JOIN rounds r ON r.id = w.round_id"
-    "        WHERE " IN_ROUND_OF_YEAR " GROUP BY 1) t),"
+    "        FROM awards w JOIN rounds r ON r.id = w.round_id"
+    "        WHERE " IN_ROUND_OF_YEAR_OF("w.platform_id") " GROUP BY 1) t),"
     /* relaxation (Art. 12, last paragraph): applications recommended from a relaxed region */
     " (SELECT coalesce(jsonb_agg(jsonb_build_object('round_id', t.round_id, 'region_code', t.region_code,"
     "         'recommended', t.n) ORDER BY t.round_id, t.region_code), '[]')::text"

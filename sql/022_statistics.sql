@@ -18,10 +18,7 @@ CREATE OR REPLACE FUNCTION award_status(w awards) RETURNS text LANGUAGE sql STAB
     SELECT award_status_at(w, current_date)
 $$;
 
--- Applications by round, recommender and status without visiting the table (index-only), and
--- the few returned ones.
-CREATE INDEX applications_statistics ON applications (round_id, recommender_org_id, status) INCLUDE (platform_id);
-CREATE INDEX applications_returned ON applications (round_id, recommender_org_id) INCLUDE (returned_count)
-    WHERE returned_count > 0;
+-- Applications by round, recommender and status without visiting the table (index-only).
+CREATE INDEX applications_statistics ON applications (round_id, recommender_org_id, status) INCLUDE (platform_id, returned_count);
 CREATE INDEX awards_round ON awards (round_id, platform_id);
 CREATE INDEX awards_revoked ON awards (revoked_on) WHERE status = 'revoked';
