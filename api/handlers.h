@@ -108,6 +108,8 @@ void sf_list_rectifications(sf_ctx *ctx);
 void sf_get_rectification(sf_ctx *ctx);
 void sf_get_award_standing(sf_ctx *ctx);
 void sf_get_compliance(sf_ctx *ctx);
+void sf_get_statistics(sf_ctx *ctx);
+void sf_get_statistics_csv(sf_ctx *ctx);
 void sf_get_inbox(sf_ctx *ctx);
 void sf_put_assessment_report(sf_ctx *ctx);
 void sf_get_assessment_report(sf_ctx *ctx);

@@ -104,6 +104,8 @@ sf_route sf_routes[] = {
     {"GET", "/v1/rectifications/:id", sf_get_rectification, SF_TOKEN, SF_ACT_READ_SUPERVISION, 0, 0},
     {"GET", "/v1/awards/:id/standing", sf_get_award_standing, SF_TOKEN, SF_ACT_READ_SUPERVISION, 0, 0},
     {"GET", "/v1/compliance", sf_get_compliance, SF_TOKEN, SF_ACT_READ_COMPLIANCE, 0, 0},
+    {"GET", "/v1/statistics", sf_get_statistics, SF_TOKEN, SF_ACT_READ_STATISTICS, 0, 0},
+    {"GET", "/v1/statistics.csv", sf_get_statistics_csv, SF_TOKEN, SF_ACT_READ_STATISTICS, 0, 0},
     {"GET", "/v1/inbox", sf_get_inbox, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
 
     {NULL, NULL, NULL, SF_PUBLIC, NO_ACTION, 0, 0},

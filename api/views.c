@@ -275,6 +275,18 @@ int sf_reply_query_errors(sf_ctx *ctx, const sf_errors *errors)
     return 1;
 }
 
+void sf_query_only(const sf_ctx *ctx, const char *const *allowed, sf_errors *errors)
+{
+    const char **keys = u_map_enum_keys(ctx->req->map_url);
+    for (size_t i = 0; keys != NULL && keys[i] != NULL; i++) {
+        size_t k = 0;
+        while (allowed[k] != NULL && strcmp(allowed[k], keys[i]) != 0)
+            k++;
+        if (allowed[k] == NULL)
+            sf_errors_add(errors, keys[i], "is not a parameter of this route");
+    }
+}
+
 int64_t sf_query_int(const sf_ctx *ctx, const char *name, int64_t min, int64_t max, sf_errors *errors)
 {
     const char *v = sf_param(ctx, name);

@@ -75,6 +75,10 @@ void sf_set_created_location(sf_ctx *ctx);
  * did, so that a handler ends there. */
 int sf_reply_query_errors(sf_ctx *ctx, const sf_errors *errors);
 
+/* Adds a field error for each query parameter not in `allowed` (NULL-terminated): a
+ * misspelt filter is refused (422 naming it), never silently ignored. */
+void sf_query_only(const sf_ctx *ctx, const char *const *allowed, sf_errors *errors);
+
 /* Reads an optional non-negative integer query parameter; 0 when absent. */
 int64_t sf_query_int(const sf_ctx *ctx, const char *name, int64_t min, int64_t max, sf_errors *errors);
 

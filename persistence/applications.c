@@ -49,10 +49,13 @@ static const sf_stmt LOCK_APPLICATION = {"SELECT 1 FROM applications WHERE id = 
  * concurrent recommendations. */
 static const sf_stmt LOCK_RECOMMENDER = {
     "SELECT pg_advisory_xact_lock(a.round_id::int, a.recommender_org_id::int) FROM applications a WHERE a.id = $1", 1};
+/* A return is counted on the application (returned_count, for the statistics) in the same
+ * statement as the transition and its audit event. */
 static const sf_stmt SET_STATUS = {
     "WITH before AS (SELECT status FROM applications WHERE id = $1),"
     " u AS (UPDATE applications SET status = $2, review_comment = coalesce($3, review_comment),"
     "       recommended_at = CASE WHEN $2 = 'recommended' THEN now() ELSE recommended_at END,"
+    "       returned_count = returned_count + CASE WHEN $6::text = 'application.returned' THEN 1 ELSE 0 END,"
     "       version = version + 1, updated_at = now() WHERE id = $1 RETURNING *)"
     " SELECT d.doc::text, audit_append($4, $5, $6, 'application', d.id,"
     "        jsonb_build_object('before', jsonb_build_object('status', (SELECT status FROM before)),"

@@ -79,6 +79,18 @@ START_TEST(supervisor_reads_but_never_writes)
 }
 END_TEST
 
+/* issue 17: the province, the supervisor and the cities read statistics; no one else */
+START_TEST(statistics_are_read_by_province_supervisor_and_cities)
+{
+    static const struct { sf_role role; int may; } cases[] = {
+        {SF_ROLE_PROVINCE, 1}, {SF_ROLE_SUPERVISOR, 1}, {SF_ROLE_CITY, 1},
+        {SF_ROLE_ASSOCIATION, 0}, {SF_ROLE_ASSESSOR, 0}, {SF_ROLE_NONE, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        ck_assert_int_eq(sf_role_may(cases[i].role, SF_ACT_READ_STATISTICS), cases[i].may);
+}
+END_TEST
+
 /* ---- organisations ---- */
 
 static sf_status validate_org(sf_role type, const char *name, const char *region, char out[7], sf_errors *e)
@@ -1744,6 +1756,7 @@ static Suite *domain_suite(void)
     tcase_add_test(tc, role_names_round_trip);
     tcase_add_test(tc, only_the_province_manages_accounts);
     tcase_add_test(tc, supervisor_reads_but_never_writes);
+    tcase_add_test(tc, statistics_are_read_by_province_supervisor_and_cities);
     tcase_add_test(tc, a_city_needs_one_of_the_fourteen_codes);
     tcase_add_test(tc, provincial_bodies_belong_to_the_province);
     tcase_add_test(tc, organisation_names_are_bounded);

@@ -108,7 +108,7 @@ static char *misfits[256];
 static size_t nmisfits;
 
 /* "METHOD path" of every answer 201 seen while checking (th_created_seen). */
-static char *created[256];
+static char *created[4096];   /* one per distinct path: a run creates a few hundred */
 static size_t ncreated;
 
 int th_created_seen(const char *method, const char *pattern)

@@ -2693,6 +2693,89 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/statistics": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The province's numbers (issue 17)
+         * @description Counts for the portal's charts and the province's report to the ministry, each section
+         *     a list of groups: `titles` by city, function, level and status at a date (status as the
+         *     title reads at `at`: active, revocation_pending, expired, revoked); `applications` per
+         *     round and recommender, by status, with `returned` (how many times its applications were
+         *     returned to draft by review) and `total`; `revocations` by ground and year;
+         *     `renewals` per round (titles whose platform held an earlier title of the same level,
+         *     Art. 23); `relaxation` per round and relaxed region (applications recommended from a
+         *     region the round relaxed, Art. 12); `annual_summaries` per city and year (the titles the
+         *     compliance view lists: province-level titles in force in the year, up to this year)
+         *     `on_time`, `late`, `missing` or `not_due`, judged as compliance judges them. Groups with
+         *     no count are left out.
+         *
+         *     Filters: `year`, `round_id`, `level`, `region_code`, `at`; any other parameter answers 422
+         *     naming it. Roles: `province` and `supervisor` count everything; a `city` counts the
+         *     platforms of its own region only (asking for another region gives empty sections, never
+         *     another city's numbers); other roles 403.
+         *
+         */
+        get: operations["getStatistics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/statistics.csv": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The province's numbers as a CSV file for Excel
+         * @description The same numbers as `GET /v1/statistics`, as one long table: UTF-8 with a byte-order
+         *     mark, CRLF lines. Columns `section,round_id,recommender_org_id,region_code,function,level,year,status,ground,count`:
+         *     one row per count, its section's dimensions filled in and the others empty; `status`
+         *     names what is counted (a title's status, an application status or `returned`/`total`,
+         *     `titles`/`renewals`, `recommended`, a timeliness); `ground` is a revocation's ground.
+         *     A cell that begins like a formula is prefixed with `'` (stays text).
+         *
+         *     Filters: `year`, `round_id`, `level`, `region_code`, `at`; any other parameter answers 422
+         *     naming it. Roles: `province` and `supervisor` count everything; a `city` counts the
+         *     platforms of its own region only (asking for another region gives empty sections, never
+         *     another city's numbers); other roles 403.
+         *
+         */
+        get: operations["getStatisticsCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/compliance": {
         parameters: {
             query?: never;
@@ -4439,6 +4522,66 @@ export interface components {
              * @enum {string}
              */
             status: "not_due" | "on_time" | "late" | "missing";
+        };
+        Statistics: {
+            /** @description The filters applied; `at` is the date titles were counted at. */
+            filters: {
+                year: number | null;
+                round_id: number | null;
+                level: string | null;
+                region_code: string | null;
+                /** Format: date */
+                at: string;
+            };
+            titles: {
+                region_code: string;
+                /** @enum {string} */
+                function: "information" | "technology" | "entrepreneurship" | "training" | "financing";
+                /** @enum {string} */
+                level: "province" | "city";
+                /** @enum {string} */
+                status: "active" | "revocation_pending" | "expired" | "revoked";
+                count: number;
+            }[];
+            applications: {
+                round_id: number;
+                recommender_org_id: number;
+                draft: number;
+                recommended: number;
+                approved: number;
+                publicized: number;
+                awarded: number;
+                rejected: number;
+                withdrawn: number;
+                returned: number;
+                total: number;
+            }[];
+            revocations: {
+                /** @enum {string} */
+                reason: "violation" | "failed_assessment" | "other";
+                year: number;
+                count: number;
+            }[];
+            renewals: {
+                round_id: number;
+                titles: number;
+                renewals: number;
+            }[];
+            relaxation: {
+                round_id: number;
+                region_code: string;
+                recommended: number;
+            }[];
+            annual_summaries: {
+                region_code: string;
+                year: number;
+                /** Format: date */
+                due_on: string;
+                on_time: number;
+                late: number;
+                missing: number;
+                not_due: number;
+            }[];
         };
         Compliance: {
             year: number;
@@ -11869,6 +12012,205 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["InvalidQuery"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getStatistics: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The round's year (titles, applications, renewals, relaxation), the year of revocation (revocations), the summary's year (annual summaries).
+                 * @example 2026
+                 */
+                year?: number;
+                /**
+                 * @description Only this round's applications and titles (and the titles' summaries and revocations).
+                 * @example 1
+                 */
+                round_id?: number;
+                /** @description The round's level. */
+                level?: "province" | "city";
+                /**
+                 * @description The platforms of one city. A city counts its own region only, whatever it names here (another city's code gives empty sections).
+                 * @example 210100
+                 */
+                region_code?: string;
+                /**
+                 * @description The date at which titles are counted (awarded on or before it, with their status at it). Default today.
+                 * @example 2026-12-04
+                 */
+                at?: string;
+            };
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description An `ETag` from an earlier answer (or `*`). When it matches the current representation
+                 *     the answer is 304 without a body.
+                 *
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statistics. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "filters": {
+                     *         "year": null,
+                     *         "round_id": 1,
+                     *         "level": null,
+                     *         "region_code": null,
+                     *         "at": "2026-12-04"
+                     *       },
+                     *       "titles": [
+                     *         {
+                     *           "region_code": "210200",
+                     *           "function": "training",
+                     *           "level": "city",
+                     *           "status": "active",
+                     *           "count": 2
+                     *         }
+                     *       ],
+                     *       "applications": [
+                     *         {
+                     *           "round_id": 1,
+                     *           "recommender_org_id": 3,
+                     *           "draft": 2,
+                     *           "recommended": 1,
+                     *           "approved": 1,
+                     *           "publicized": 1,
+                     *           "awarded": 3,
+                     *           "rejected": 1,
+                     *           "withdrawn": 1,
+                     *           "returned": 1,
+                     *           "total": 10
+                     *         }
+                     *       ],
+                     *       "revocations": [
+                     *         {
+                     *           "reason": "violation",
+                     *           "year": 2026,
+                     *           "count": 1
+                     *         }
+                     *       ],
+                     *       "renewals": [
+                     *         {
+                     *           "round_id": 1,
+                     *           "titles": 3,
+                     *           "renewals": 1
+                     *         }
+                     *       ],
+                     *       "relaxation": [
+                     *         {
+                     *           "round_id": 1,
+                     *           "region_code": "210200",
+                     *           "recommended": 7
+                     *         }
+                     *       ],
+                     *       "annual_summaries": [
+                     *         {
+                     *           "region_code": "210200",
+                     *           "year": 2025,
+                     *           "due_on": "2026-01-31",
+                     *           "on_time": 1,
+                     *           "late": 1,
+                     *           "missing": 1,
+                     *           "not_due": 0
+                     *         }
+                     *       ]
+                     *     } */
+                    "application/json": components["schemas"]["Statistics"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["InvalidQuery"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getStatisticsCsv: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The round's year (titles, applications, renewals, relaxation), the year of revocation (revocations), the summary's year (annual summaries).
+                 * @example 2026
+                 */
+                year?: number;
+                /**
+                 * @description Only this round's applications and titles (and the titles' summaries and revocations).
+                 * @example 1
+                 */
+                round_id?: number;
+                /** @description The round's level. */
+                level?: "province" | "city";
+                /**
+                 * @description The platforms of one city. A city counts its own region only, whatever it names here (another city's code gives empty sections).
+                 * @example 210100
+                 */
+                region_code?: string;
+                /**
+                 * @description The date at which titles are counted (awarded on or before it, with their status at it). Default today.
+                 * @example 2026-12-04
+                 */
+                at?: string;
+            };
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSV file. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    /**
+                     * @description Always `attachment; filename="statistics.csv"`.
+                     * @example attachment; filename="statistics.csv"
+                     */
+                    "Content-Disposition"?: "attachment; filename=\"statistics.csv\"";
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example ﻿section,round_id,recommender_org_id,region_code,function,level,year,status,ground,count
+                     *     titles,,,210200,training,city,,active,,2
+                     *     applications,1,3,,,,,returned,,1
+                     *      */
+                    "text/csv; charset=utf-8": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["InvalidQuery"];
             500: components["responses"]["InternalError"];
