@@ -163,6 +163,19 @@ int sf_if_match_fails(const sf_ctx *ctx, const char *etag)
     return strstr(im, etag) == NULL;
 }
 
+/* Sends `text` (taken) under `etag`, or 304 when a GET's If-None-Match names it. */
+static void send_tagged(sf_ctx *ctx, int status, char *text, const char *etag)
+{
+    sf_set_header(ctx, "ETag", etag);
+    const char *inm = sf_header(ctx, "If-None-Match");
+    if (status == 200 && (strcmp(ctx->req->http_verb, "GET") == 0 || strcmp(ctx->req->http_verb, "HEAD") == 0) && inm != NULL &&
+        (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0))
+        sf_reply_empty(ctx, 304);
+    else
+        sf_reply_json_text(ctx, status, text, strlen(text));
+    free(text);
+}
+
 void sf_reply_resource(sf_ctx *ctx, int status, json_t *body)
 {
     char etag[40];
@@ -173,14 +186,7 @@ void sf_reply_resource(sf_ctx *ctx, int status, json_t *body)
         return;
     }
     etag_of_text(text, etag);
-    sf_set_header(ctx, "ETag", etag);
-    const char *inm = sf_header(ctx, "If-None-Match");
-    if (status == 200 && (strcmp(ctx->req->http_verb, "GET") == 0 || strcmp(ctx->req->http_verb, "HEAD") == 0) && inm != NULL &&
-        (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0))
-        sf_reply_empty(ctx, 304);
-    else
-        sf_reply_json_text(ctx, status, text, strlen(text));
-    free(text);
+    send_tagged(ctx, status, text, etag);
 }
 
 void sf_reply_resource_with(sf_ctx *ctx, int status, json_t *body, json_t *extra)
@@ -203,14 +209,7 @@ void sf_reply_resource_with(sf_ctx *ctx, int status, json_t *body, json_t *extra
         sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
         return;
     }
-    sf_set_header(ctx, "ETag", etag);
-    const char *inm = sf_header(ctx, "If-None-Match");
-    if (status == 200 && (strcmp(ctx->req->http_verb, "GET") == 0 || strcmp(ctx->req->http_verb, "HEAD") == 0) && inm != NULL &&
-        (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0))
-        sf_reply_empty(ctx, 304);
-    else
-        sf_reply_json_text(ctx, status, text, strlen(text));
-    free(text);
+    send_tagged(ctx, status, text, etag);
 }
 
 void sf_reply_doc(sf_ctx *ctx, int status, char *json_text)

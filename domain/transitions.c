@@ -135,10 +135,8 @@ sf_status sf_decide_publicize(const sf_app_snapshot *s, const sf_caller *c, sf_d
                               sf_errors *why)
 {
     (void)today;
-    if (!sf_decides_round(c, s->round_level, s->round_region)) {
-        sf_errors_detail(why, "only the round's deciding authority publicizes its applications");
+    if (only_decider(s, c, why) != SF_OK)
         return SF_FORBIDDEN;
-    }
     if (sf_lifecycle_next(s->status, SF_EV_PUBLICIZE, &d->next) != SF_OK) {
         sf_errors_add(why, "application_ids", "application %lld is %s, not approved", (long long)s->id,
                       sf_app_state_name(s->status));
