@@ -253,7 +253,9 @@ static json_t *segment_object(const char *seg, size_t len, int *no_memory)
 }
 
 /* RFC 8725: the token's own text. The header is a JSON object with no duplicate key whose
- * "alg" is exactly the configured algorithm's name; the payload is an object with no
+ * "alg" is exactly the configured algorithm's name and with no "crit" (RFC 7515 §4.1.11: a
+ * token naming extensions that must be understood is refused, and shifan understands none);
+ * the payload is an object with no
  * duplicate key whose time claims are integers when present. Returns the payload (the
  * caller's to json_decref), or NULL, with *no_memory set when memory ran out before the text
  * could be judged. */
@@ -265,7 +267,8 @@ static json_t *strict_payload(const sf_auth *auth, const char *token, int *no_me
     json_t *header = segment_object(token, (size_t)(dot1 - token), no_memory);
     json_t *payload = segment_object(dot1 + 1, (size_t)(dot2 - dot1 - 1), no_memory);
     const char *alg = json_string_value(json_object_get(header, "alg"));
-    int ok = header != NULL && payload != NULL && alg != NULL && strcmp(alg, jwt_alg_str(auth->alg)) == 0;
+    int ok = header != NULL && payload != NULL && alg != NULL && strcmp(alg, jwt_alg_str(auth->alg)) == 0 &&
+             json_object_get(header, "crit") == NULL;
     static const char *const times[] = {"exp", "iat", "nbf", "org"};
     for (size_t i = 0; ok && i < sizeof times / sizeof *times; i++) {
         json_t *v = json_object_get(payload, times[i]);
@@ -316,6 +319,10 @@ sf_status sf_auth_verify(sf_auth *auth, const char *token, long long now, sf_cal
     json_t *nbf = json_object_get(payload, "nbf"), *org = json_object_get(payload, "org");
     if (exp == NULL || now >= json_integer_value(exp) || iat == NULL || json_integer_value(iat) > now + LEEWAY_S ||
         (nbf != NULL && json_integer_value(nbf) > now + LEEWAY_S))
+        goto out;
+    /* no token lives longer than shifan issues them for, whoever holds the key (issue 14, 5);
+     * iat is at most now + LEEWAY_S here, so the sum cannot overflow */
+    if (json_integer_value(exp) > json_integer_value(iat) + auth->ttl_s)
         goto out;
     const char *iss = json_string_value(json_object_get(payload, "iss"));
     const char *aud = json_string_value(json_object_get(payload, "aud"));

@@ -1860,6 +1860,66 @@ START_TEST(csv_cells_beginning_like_a_formula_are_escaped)
 }
 END_TEST
 
+/* ---- issue 14: security, second pass ---- */
+
+/* Item 5: a token signed with the key is still refused when it would live longer than shifan
+ * issues tokens for (exp − iat over SHIFAN_TOKEN_TTL), or names a critical extension. */
+START_TEST(tokens_living_past_the_lifetime_or_with_crit_are_refused)
+{
+    long long now = time(NULL);
+    char value[32];
+    /* the boundary: exp − iat exactly the lifetime is good, a second more is not */
+    snprintf(value, sizeof value, "@%d", token_ttl);
+    char *payload = hand_payload("exp", value);
+    char *t = hand_token(GOOD_HEADER, payload, EVP_sha256());
+    ck_assert_int_eq(me_status(t), 200);
+    free(t);
+    free(payload);
+    snprintf(value, sizeof value, "@%d", token_ttl + 1);
+    payload = hand_payload("exp", value);
+    t = hand_token(GOOD_HEADER, payload, EVP_sha256());
+    ck_assert_int_eq(me_status(t), 401);
+    free(t);
+    free(payload);
+    /* exp in the year 5000 */
+    snprintf(value, sizeof value, "%lld", 95617584000LL);
+    payload = hand_payload("exp", value);
+    t = hand_token(GOOD_HEADER, payload, EVP_sha256());
+    ck_assert_int_eq(me_status(t), 401);
+    free(t);
+    free(payload);
+    /* issued an hour ago with a lifetime that reaches just past now: older than it may be */
+    json_t *p = json_loads(payload = hand_payload(NULL, NULL), 0, NULL);
+    free(payload);
+    json_object_set_new(p, "iat", json_integer((json_int_t)(now - token_ttl - 10)));
+    json_object_set_new(p, "exp", json_integer((json_int_t)(now + 60)));
+    payload = json_dumps(p, JSON_COMPACT);
+    json_decref(p);
+    t = hand_token(GOOD_HEADER, payload, EVP_sha256());
+    ck_assert_int_eq(me_status(t), 401);
+    free(t);
+    /* RFC 7515 §4.1.11: crit names extensions that must be understood; shifan understands none */
+    static const char *const crits[] = {
+        "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"crit\":[\"exp\"]}",
+        "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"crit\":[\"b64\"],\"b64\":false}",
+        "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"crit\":[]}",
+        "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"crit\":null}",
+    };
+    free(payload);
+    payload = hand_payload(NULL, NULL);
+    for (size_t i = 0; i < sizeof crits / sizeof *crits; i++) {
+        t = hand_token(crits[i], payload, EVP_sha256());
+        ck_assert_msg(me_status(t) == 401, "accepted: %s", crits[i]);
+        free(t);
+    }
+    /* the control: the same payload under the plain header */
+    t = hand_token(GOOD_HEADER, payload, EVP_sha256());
+    ck_assert_int_eq(me_status(t), 200);
+    free(t);
+    free(payload);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -1906,6 +1966,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, every_role_a_route_does_not_allow_is_refused_with_403);
     tcase_add_test(tc, idle_and_half_sent_connections_are_dropped_while_healthz_answers);
     tcase_add_test(tc, connections_beyond_the_per_client_limit_are_refused);
+    tcase_add_test(tc, tokens_living_past_the_lifetime_or_with_crit_are_refused);
     tcase_add_test(tc, every_answer_fits_the_contract);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
