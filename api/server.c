@@ -42,6 +42,12 @@ void sf_set_header(sf_ctx *ctx, const char *name, const char *value)
     u_map_put(ctx->res->map_header, name, value);
 }
 
+/* The client's X-Request-Id kept with the request, or NULL. */
+static const char *client_request_id(const sf_ctx *ctx)
+{
+    return ctx->request_id[SF_REQUEST_ID_LEN] == '/' ? ctx->request_id + SF_REQUEST_ID_LEN + 1 : NULL;
+}
+
 static double seconds_since(const struct timespec *start)
 {
     struct timespec now;
@@ -49,21 +55,24 @@ static double seconds_since(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-/* A client's X-Request-Id is kept if it is short and plain; otherwise one is generated. */
+/* The server always generates the request id it logs and records; a client's X-Request-Id,
+ * if short and plain, is kept beside it (ctx->request_id, server.h) and echoed in
+ * X-Request-Id, while X-Server-Request-Id carries the server's own (issue 14, item 9). */
 static void assign_request_id(sf_ctx *ctx)
 {
+    unsigned char raw[SF_REQUEST_ID_LEN / 2];
+    sf_random_bytes(raw, sizeof raw);
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(ctx->request_id + 2 * i, 3, "%02x", raw[i]);
+    sf_set_header(ctx, "X-Server-Request-Id", ctx->request_id);
     const char *given = sf_header(ctx, "X-Request-Id");
     size_t len = given ? strlen(given) : 0;
-    if (len >= 1 && len <= 64 &&
+    if (len >= 1 && len <= SF_CLIENT_REQUEST_ID_MAX &&
         strspn(given, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-") == len) {
-        memcpy(ctx->request_id, given, len + 1);
-    } else {
-        unsigned char raw[16];
-        sf_random_bytes(raw, sizeof raw);
-        for (size_t i = 0; i < sizeof raw; i++)
-            snprintf(ctx->request_id + 2 * i, 3, "%02x", raw[i]);
+        ctx->request_id[SF_REQUEST_ID_LEN] = '/';
+        memcpy(ctx->request_id + SF_REQUEST_ID_LEN + 1, given, len + 1);
     }
-    sf_set_header(ctx, "X-Request-Id", ctx->request_id);
+    sf_set_header(ctx, "X-Request-Id", client_request_id(ctx) ? client_request_id(ctx) : ctx->request_id);
 }
 
 /* One JSON line per request on stderr, written with a single write(2) so lines from
@@ -78,10 +87,13 @@ static void log_request(const sf_ctx *ctx, const char *route, int status, double
     char line[512];
     int n = snprintf(line, sizeof line,
                      "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\",\"level\":\"info\",\"event\":\"request\","
-                     "\"method\":\"%s\",\"route\":\"%s\",\"status\":%d,\"duration_ms\":%.3f,\"request_id\":\"%s\"}\n",
+                     "\"method\":\"%s\",\"route\":\"%s\",\"status\":%d,\"duration_ms\":%.3f,\"request_id\":\"%.*s\""
+                     "%s%s%s}\n",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                      now.tv_nsec / 1000000, ctx->req->http_verb, route, status,
-                     seconds * 1000.0, ctx->request_id);
+                     seconds * 1000.0, SF_REQUEST_ID_LEN, ctx->request_id,
+                     client_request_id(ctx) ? ",\"client_request_id\":\"" : "",
+                     client_request_id(ctx) ? client_request_id(ctx) : "", client_request_id(ctx) ? "\"" : "");
     if (n > 0 && (size_t)n < sizeof line)
         (void)!write(STDERR_FILENO, line, (size_t)n);
 }

@@ -346,6 +346,8 @@ START_TEST(request_id_is_echoed_or_generated)
     char id[128];
     th_response *r = th_request(port, "GET", "/healthz", NULL, NULL, NULL, 0, "X-Request-Id: portal-42.a\r\n");
     ck_assert_str_eq(th_header(r, "X-Request-Id", id, sizeof id), "portal-42.a");
+    /* the server's own id beside it (issue 14, item 9) */
+    ck_assert_uint_eq(strlen(th_header(r, "X-Server-Request-Id", id, sizeof id)), 32);
     th_free(r);
     r = th_request(port, "GET", "/healthz", NULL, NULL, NULL, 0, NULL);
     ck_assert_uint_eq(strlen(th_header(r, "X-Request-Id", id, sizeof id)), 32);
@@ -364,7 +366,7 @@ START_TEST(each_request_logs_one_line_and_no_secret)
     th_free(r);
     char *log = th_read_file(server.log_path);
     ck_assert_ptr_nonnull(log);
-    char *line = strstr(log, "\"request_id\":\"log-check-1\"");
+    char *line = strstr(log, "\"client_request_id\":\"log-check-1\"");
     ck_assert_ptr_nonnull(line);
     while (line > log && line[-1] != '\n')
         line--;
@@ -374,6 +376,7 @@ START_TEST(each_request_logs_one_line_and_no_secret)
     ck_assert_str_eq(json_string_value(json_object_get(entry, "route")), "/v1/me");
     ck_assert_int_eq(json_integer_value(json_object_get(entry, "status")), 200);
     ck_assert(json_is_number(json_object_get(entry, "duration_ms")));
+    ck_assert_uint_eq(strlen(json_string_value(json_object_get(entry, "request_id"))), 32);
     json_decref(entry);
     ck_assert_ptr_null(strstr(log, ADMIN_PASSWORD));
     ck_assert_ptr_null(strstr(log, USER_PASSWORD));
@@ -1920,6 +1923,58 @@ START_TEST(tokens_living_past_the_lifetime_or_with_crit_are_refused)
 }
 END_TEST
 
+/* Rows of a query on the suite's database (the caller PQclears); fails the test on error. */
+static PGresult *db_rows(const char *sql, int nparams, const char *const *params)
+{
+    PGconn *pg = PQconnectdb(th_env("SHIFAN_TEST_HTTP_URL"));
+    PGresult *res = PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL, 0);
+    ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s", PQerrorMessage(pg));
+    PQfinish(pg);
+    return res;
+}
+
+/* Item 9: a client sending the X-Request-Id of another request (here: the province's) does
+ * not file its audit events under that request: the trail's request ids are the server's,
+ * the client's value is kept beside them, and the chain still verifies. */
+START_TEST(a_reused_client_request_id_leaves_audit_rows_under_distinct_ids)
+{
+    char client_id[64], header[128], server_ids[2][128];
+    snprintf(client_id, sizeof client_id, "province-award-%d", rand() % 1000000);
+    snprintf(header, sizeof header, "X-Request-Id: %s\r\n", client_id);
+    const char *org = "{\"type\":\"association\",\"name\":\"请求编号测试协会\"}";
+    th_response *r = th_request(port, "POST", "/v1/organizations", tokens[PROVINCE], "application/json", org,
+                                strlen(org), header);
+    ck_assert_int_eq(r->status, 201);
+    ck_assert_ptr_nonnull(th_header(r, "X-Server-Request-Id", server_ids[0], sizeof server_ids[0]));
+    th_free(r);
+    /* another user, the same client id: the city makes itself an API token */
+    const char *api = "{\"name\":\"请求编号\",\"scopes\":[\"read\"]}";
+    r = th_request(port, "POST", "/v1/api-tokens", tokens[CITY], "application/json", api, strlen(api), header);
+    ck_assert_msg(r->status == 201, "%d %s", r->status, r->body);
+    char echoed[128];
+    ck_assert_str_eq(th_header(r, "X-Request-Id", echoed, sizeof echoed), client_id);
+    ck_assert_ptr_nonnull(th_header(r, "X-Server-Request-Id", server_ids[1], sizeof server_ids[1]));
+    th_free(r);
+    ck_assert_str_ne(server_ids[0], server_ids[1]);
+
+    const char *params[] = {client_id};
+    PGresult *res = db_rows("SELECT request_id, actor_user_id FROM audit_events"
+                            " WHERE detail->>'client_request_id' = $1 ORDER BY seq", 1, params);
+    ck_assert_int_eq(PQntuples(res), 2);
+    ck_assert_str_eq(PQgetvalue(res, 0, 0), server_ids[0]);
+    ck_assert_str_eq(PQgetvalue(res, 1, 0), server_ids[1]);
+    ck_assert_str_ne(PQgetvalue(res, 0, 1), PQgetvalue(res, 1, 1));
+    PQclear(res);
+    res = db_rows("SELECT count(*) FROM audit_events WHERE request_id = $1", 1, params);
+    ck_assert_str_eq(PQgetvalue(res, 0, 0), "0");
+    PQclear(res);
+    r = call("GET", "/v1/audit-events/verify", PROVINCE, NULL);
+    ck_assert_int_eq(r->status, 200);
+    ck_assert(json_is_true(json_object_get(r->json, "ok")));
+    th_free(r);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -1967,6 +2022,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, idle_and_half_sent_connections_are_dropped_while_healthz_answers);
     tcase_add_test(tc, connections_beyond_the_per_client_limit_are_refused);
     tcase_add_test(tc, tokens_living_past_the_lifetime_or_with_crit_are_refused);
+    tcase_add_test(tc, a_reused_client_request_id_leaves_audit_rows_under_distinct_ids);
     tcase_add_test(tc, every_answer_fits_the_contract);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
