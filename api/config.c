@@ -39,7 +39,7 @@ static int env_int(const char *name, long fallback, long min, long max, long *ou
 int sf_config_load(sf_config *c)
 {
     memset(c, 0, sizeof *c);
-    long cache, upload, port, threads, pool, pool_timeout, body, idle, shutdown, ttl, umax, cmax, window, lock, hashes,
+    long cache, upload, port, threads, pool, pool_timeout, body, idle, shutdown, ttl, umax, cmax, window, delay, lock, hashes,
         per_client;
     if (env_int("SHIFAN_PORT", 8080, 1, 65535, &port) || env_int("SHIFAN_THREADS", 16, 1, 256, &threads) ||
         env_int("SHIFAN_POOL_SIZE", 8, 1, 256, &pool) ||
@@ -53,6 +53,7 @@ int sf_config_load(sf_config *c)
         env_int("SHIFAN_LOGIN_MAX_FAILURES", 10, 1, 1000, &umax) ||
         env_int("SHIFAN_LOGIN_CLIENT_MAX_FAILURES", 20, 1, 100000, &cmax) ||
         env_int("SHIFAN_LOGIN_WINDOW", 900, 1, 86400, &window) ||
+        env_int("SHIFAN_LOGIN_DELAY", 30, 1, 86400, &delay) ||
         env_int("SHIFAN_LOGIN_LOCK", 900, 1, 86400, &lock) ||
         env_int("SHIFAN_HASH_CONCURRENCY", 2, 1, 64, &hashes) ||
         env_int("SHIFAN_PUBLIC_CACHE_BYTES", 4L * 1048576, 0, 1024L * 1048576, &cache))
@@ -71,7 +72,8 @@ int sf_config_load(sf_config *c)
     c->login_user_max_failures = (int)umax;
     c->login_client_max_failures = (int)cmax;
     c->login_window_s = (int)window;
-    c->login_lock_s = (int)lock;
+    c->login_delay_s = (int)delay;
+    c->login_lock_s = (int)(lock > delay ? lock : delay);
     c->hash_concurrency = (int)hashes;
 
     c->database_url = env_string("SHIFAN_DATABASE_URL", NULL);

@@ -29,10 +29,13 @@ typedef struct {
     char *jwt_audience;        /* SHIFAN_JWT_AUDIENCE, default "shifan-api" */
     int token_ttl_s;           /* SHIFAN_TOKEN_TTL: seconds, default 3600 */
     char *admin_password;      /* SHIFAN_ADMIN_PASSWORD: bootstrap of user admin; never logged */
-    int login_user_max_failures;    /* SHIFAN_LOGIN_MAX_FAILURES, default 10 per username */
+    int login_user_max_failures;    /* SHIFAN_LOGIN_MAX_FAILURES: failures of a username from one
+                                     * client before delays begin, default 10 */
     int login_client_max_failures;  /* SHIFAN_LOGIN_CLIENT_MAX_FAILURES, default 20 per client */
     int login_window_s;        /* SHIFAN_LOGIN_WINDOW: seconds, default 900 */
-    int login_lock_s;          /* SHIFAN_LOGIN_LOCK: seconds, default 900 */
+    int login_delay_s;         /* SHIFAN_LOGIN_DELAY: the first delay, seconds, default 30;
+                                * it doubles with each further failure */
+    int login_lock_s;          /* SHIFAN_LOGIN_LOCK: the longest delay, seconds, default 900 */
     int hash_concurrency;      /* SHIFAN_HASH_CONCURRENCY: password hashes at once, default 2 */
     size_t public_cache_bytes; /* SHIFAN_PUBLIC_CACHE_BYTES: public registry answers kept, default 4 MiB; 0: none */
     char *cors_origins;        /* SHIFAN_CORS_ORIGINS: comma-separated origins allowed by CORS; none by default */

@@ -1,8 +1,10 @@
 /*
  * POST /v1/auth/token (login) and POST /v1/auth/revoke.
  *
- * Failed logins are throttled per username and per client address (persistence/sessions.h);
- * a throttled login is refused before any password is hashed. An unknown username costs the
+ * Failed logins are throttled per (username, client address) and per client address, with
+ * growing delays (persistence/sessions.h); each attempt is reserved before any password is
+ * hashed, so a throttled login, or one beyond the limit while others are hashing, is refused
+ * without hashing. Logins, failures and locks go to the audit trail. An unknown username costs the
  * same hashing time as a wrong password, so timing does not tell which usernames exist.
  */
 #include <arpa/inet.h>
@@ -27,7 +29,7 @@ static void client_key(const sf_ctx *ctx, char *out, size_t len)
         inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, addr, sizeof addr);
     else if (sa != NULL && sa->sa_family == AF_INET6)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, addr, sizeof addr);
-    snprintf(out, len, "client:%s", addr);
+    snprintf(out, len, "%s", addr);
 }
 
 static void refuse(sf_ctx *ctx)
@@ -72,11 +74,15 @@ void sf_post_auth_token(sf_ctx *ctx)
     }
 
     const sf_config *config = ctx->app->config;
-    char user_key[300], client[80];
-    snprintf(user_key, sizeof user_key, "user:%s", username);
+    char client[INET6_ADDRSTRLEN + 8];
     client_key(ctx, client, sizeof client);
+    sf_throttle_rule pair = {config->login_user_max_failures, config->login_window_s, config->login_delay_s,
+                             config->login_lock_s};
+    sf_throttle_rule whole = pair;
+    whole.max_failures = config->login_client_max_failures;
+    sf_login_attempt attempt = {username, client, pair, whole};
     long retry_after;
-    sf_status status = sf_login_locked_for(ctx->app->pool, user_key, client, &retry_after);
+    sf_status status = sf_login_reserve(ctx->app->pool, &attempt, &retry_after);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, NULL, NULL);
         goto out;
@@ -98,10 +104,8 @@ void sf_post_auth_token(sf_ctx *ctx)
     int found = status == SF_OK;
     int ok = password_matches(ctx, password, found ? record.password_hash : NULL) && record.user.active;
     if (!ok) {
-        sf_throttle_rule user_rule = {config->login_user_max_failures, config->login_window_s, config->login_lock_s};
-        sf_throttle_rule client_rule = {config->login_client_max_failures, config->login_window_s, config->login_lock_s};
-        /* a failure the throttle did not count is not answered: that would be a free guess */
-        status = sf_login_record_failure(ctx->app->pool, user_key, &user_rule, client, &client_rule);
+        /* a failure the throttle did not record is not answered: that would be a free guess */
+        status = sf_login_failed(ctx->app->pool, &attempt, found ? record.user.id : 0, ctx->request_id);
         if (status != SF_OK) {
             sf_reply_status(ctx, status, NULL, NULL);
             goto out;
@@ -109,7 +113,12 @@ void sf_post_auth_token(sf_ctx *ctx)
         refuse(ctx);
         goto out;
     }
-    sf_login_record_success(ctx->app->pool, user_key);
+    sf_actor actor = {record.user.id, record.user.org_id, ctx->request_id};
+    status = sf_login_succeeded(ctx->app->pool, &attempt, &actor);
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, NULL, NULL);
+        goto out;
+    }
 
     sf_caller caller = {.user_id = record.user.id, .org_id = record.user.org_id,
                         .role = sf_role_parse(record.org_type)};

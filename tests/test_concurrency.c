@@ -147,7 +147,7 @@ static void *call_thread(void *p)
 {
     call *c = p;
     pthread_barrier_wait(c->barrier);
-    th_response *r = th_json(servers[c->server].port, c->method, c->path, tokens[c->role], c->body[0] ? c->body : NULL);
+    th_response *r = th_json(servers[c->server].port, c->method, c->path, c->role >= 0 ? tokens[c->role] : NULL, c->body[0] ? c->body : NULL);
     c->status = r ? r->status : 0;
     c->retry_after[0] = '\0';
     if (r != NULL)
@@ -797,6 +797,45 @@ START_TEST(the_audit_chain_verifies_after_it_all)
 }
 END_TEST
 
+/* ---- issue 14, item 4: the objection quota is taken atomically ---- */
+
+/* 15 objections from one client at once, with five an hour allowed: exactly five are taken
+ * (counted from what this client filed in the last hour before), the rest answer 429. */
+START_TEST(parallel_objections_from_one_client_take_exactly_the_quota)
+{
+    long long app;
+    awardable(DALIAN, &app, 1);
+    /* its notice, open from yesterday for three weeks */
+    long long notice = sql_int("SELECT notice_id FROM publicity_notice_items WHERE application_id = $1", app);
+    char text[256];
+    snprintf(text, sizeof text, "UPDATE publicity_notices SET start_date = current_date - 1,"
+             " end_date = current_date + 20 WHERE id = %lld", notice);
+    sql(text);
+    long long before = sql_int("SELECT count(*) FROM objections WHERE client = '127.0.0.1'"
+                               " AND created_at > now() - interval '1 hour' AND $1 > 0", 1);
+    long long quota = before >= 5 ? 0 : 5 - before;
+    enum { N = 15 };
+    call calls[N];
+    char body[256];
+    snprintf(body, sizeof body, "{\"application_id\":%lld,\"name\":\"王五\",\"contact\":\"13900000000\","
+             "\"reason\":\"数据存疑\"}", app);
+    for (int i = 0; i < N; i++)
+        set_call(&calls[i], i % 2, -1, "POST", body, "/v1/public/publicity-notices/%lld/objections", notice);
+    run_together(calls, N);
+    int accepted = 0, throttled = 0;
+    for (int i = 0; i < N; i++) {
+        ck_assert_msg(calls[i].status == 201 || calls[i].status == 429, "objection %d: %d %s", i, calls[i].status,
+                      calls[i].answer);
+        accepted += calls[i].status == 201;
+        throttled += calls[i].status == 429;
+    }
+    free_calls(calls, N);
+    ck_assert_int_eq(accepted, quota);
+    ck_assert_int_eq(throttled, N - quota);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM objections WHERE application_id = $1", app), quota);
+}
+END_TEST
+
 static Suite *concurrency_suite(void)
 {
     Suite *s = suite_create("concurrency");
@@ -812,6 +851,7 @@ static Suite *concurrency_suite(void)
     tcase_add_test(tc, revoke_against_a_failed_assessment_result);
     tcase_add_test(tc, a_transaction_that_keeps_colliding_answers_503_after_bounded_retries);
     tcase_add_test(tc, a_real_deadlock_on_the_award_route_is_retried);
+    tcase_add_test(tc, parallel_objections_from_one_client_take_exactly_the_quota);
     tcase_add_test(tc, the_audit_chain_verifies_after_it_all);
     suite_add_tcase(s, tc);
     return s;

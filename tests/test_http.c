@@ -1975,6 +1975,107 @@ START_TEST(a_reused_client_request_id_leaves_audit_rows_under_distinct_ids)
 }
 END_TEST
 
+/* POST `path` with a JSON body from the loopback address `source` (another "client"), with
+ * `extra` header lines; the answer's status (0: none), and its Retry-After into `retry` if
+ * not NULL. */
+static int post_from(const char *source, int to_port, const char *path, const char *body, const char *extra,
+                     char *retry, size_t retry_len)
+{
+    int fd = connect_from(source, to_port);
+    if (fd < 0)
+        return 0;
+    char head[1024];
+    int n = snprintf(head, sizeof head,
+                     "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n"
+                     "%sContent-Length: %zu\r\n\r\n", path, extra ? extra : "", strlen(body));
+    if (send(fd, head, (size_t)n, MSG_NOSIGNAL) != n || send(fd, body, strlen(body), MSG_NOSIGNAL) != (ssize_t)strlen(body)) {
+        close(fd);
+        return 0;
+    }
+    static __thread char answer[16384];
+    th_read_until_closed(fd, answer, sizeof answer);
+    close(fd);
+    int status = 0;
+    if (sscanf(answer, "HTTP/1.1 %d", &status) != 1)
+        return 0;
+    if (retry != NULL) {
+        retry[0] = '\0';
+        const char *h = strcasestr(answer, "\r\nRetry-After: ");
+        if (h != NULL)
+            snprintf(retry, retry_len, "%.*s", (int)strcspn(h + 15, "\r"), h + 15);
+    }
+    return status;
+}
+
+static int login_from(const char *source, int to_port, const char *username, const char *password)
+{
+    char body[512];
+    snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"%s\"}", username, password);
+    return post_from(source, to_port, "/v1/auth/token", body, NULL, NULL, 0);
+}
+
+/* A second server on the suite's database with the given extra settings (and the suite's key). */
+static void start_with(th_server *s, const char *const *extra)
+{
+    static char key_env[700];
+    snprintf(key_env, sizeof key_env, "SHIFAN_JWT_KEY_FILE=%s", key_path);
+    const char *env[16] = {key_env};
+    size_t n = 1;
+    for (size_t i = 0; extra[i] != NULL && n < 15; i++)
+        env[n++] = extra[i];
+    env[n] = NULL;
+    ck_assert_int_eq(th_server_start(s, th_env("SHIFAN_TEST_HTTP_URL"), data_dir, env), 0);
+}
+
+typedef struct {
+    pthread_barrier_t *go;
+    const char *source, *username, *password;
+    int port, status;
+} login_call;
+
+static void *login_thread(void *p)
+{
+    login_call *c = p;
+    pthread_barrier_wait(c->go);
+    c->status = login_from(c->source, c->port, c->username, c->password);
+    return NULL;
+}
+
+/* Item 4: 20 wrong passwords for one username from one client at once, with a limit of 10:
+ * the attempt is reserved before hashing, so at most 10 are hashed and answered 401, the rest
+ * 429; then even the right password is refused. */
+START_TEST(concurrent_logins_cannot_pass_the_limit_while_hashing)
+{
+    create_user("racer", org_ids[ASSOCIATION]);
+    th_server s;
+    start_with(&s, (const char *const[]){"SHIFAN_LOGIN_MAX_FAILURES=10", "SHIFAN_LOGIN_CLIENT_MAX_FAILURES=1000",
+                                         "SHIFAN_THREADS=24", "SHIFAN_HASH_CONCURRENCY=2", NULL});
+    enum { N = 20 };
+    login_call calls[N];
+    pthread_t threads[N];
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, N);
+    for (int i = 0; i < N; i++) {
+        calls[i] = (login_call){&go, "127.0.0.41", "racer", "not-the-password", s.port, 0};
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, login_thread, &calls[i]), 0);
+    }
+    int refused = 0, throttled = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(threads[i], NULL);
+        ck_assert_msg(calls[i].status == 401 || calls[i].status == 429, "attempt %d: %d", i, calls[i].status);
+        refused += calls[i].status == 401;
+        throttled += calls[i].status == 429;
+    }
+    pthread_barrier_destroy(&go);
+    ck_assert_msg(refused <= 10, "%d wrong passwords were hashed and answered 401, with a limit of 10", refused);
+    ck_assert_int_eq(refused + throttled, N);
+    ck_assert_int_eq(login_from("127.0.0.41", s.port, "racer", USER_PASSWORD), 429);
+    /* the same username from another client is not held up by this one (item 3) */
+    ck_assert_int_eq(login_from("127.0.0.42", s.port, "racer", USER_PASSWORD), 200);
+    ck_assert_int_eq(th_server_stop_reporting(&s), 0);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -2023,6 +2124,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, connections_beyond_the_per_client_limit_are_refused);
     tcase_add_test(tc, tokens_living_past_the_lifetime_or_with_crit_are_refused);
     tcase_add_test(tc, a_reused_client_request_id_leaves_audit_rows_under_distinct_ids);
+    tcase_add_test(tc, concurrent_logins_cannot_pass_the_limit_while_hashing);
     tcase_add_test(tc, every_answer_fits_the_contract);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
