@@ -137,16 +137,6 @@ void sf_get_notice(sf_ctx *ctx)
     sf_reply_doc(ctx, 200, doc);
 }
 
-static void client_address(const sf_ctx *ctx, char *out, size_t len)
-{
-    const struct sockaddr *sa = ctx->req->client_address;
-    snprintf(out, len, "unknown");
-    if (sa != NULL && sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)len);
-    else if (sa != NULL && sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)len);
-}
-
 /* POST /v1/public/publicity-notices/{id}/objections: anyone, while the notice is open. */
 void sf_post_objection(sf_ctx *ctx)
 {
@@ -176,7 +166,7 @@ void sf_post_objection(sf_ctx *ctx)
         goto out;
     }
     char client[64];
-    client_address(ctx, client, sizeof client);
+    sf_client_address(ctx, client, sizeof client);
     sf_new_objection o = {notice, application, name, contact, reason, client, ctx->request_id};
     int throttled = 0;
     char *doc = NULL;

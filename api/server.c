@@ -42,6 +42,70 @@ void sf_set_header(sf_ctx *ctx, const char *name, const char *value)
     u_map_put(ctx->res->map_header, name, value);
 }
 
+static int trusted_proxy(const sf_config *c, int family, const unsigned char *addr)
+{
+    for (int i = 0; i < c->trusted_proxy_count; i++)
+        if (sf_network_contains(&c->trusted_proxies[i], family, addr))
+            return 1;
+    return 0;
+}
+
+/* One X-Forwarded-For entry (trimmed) as an address; 0, or -1 if it is not one. */
+static int forwarded_entry(const char *start, size_t len, int *family, unsigned char addr[16])
+{
+    while (len > 0 && (*start == ' ' || *start == '\t')) {
+        start++;
+        len--;
+    }
+    while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t'))
+        len--;
+    char text[INET6_ADDRSTRLEN];
+    if (len == 0 || len >= sizeof text)
+        return -1;
+    memcpy(text, start, len);
+    text[len] = '\0';
+    if (inet_pton(AF_INET, text, addr) == 1)
+        *family = AF_INET;
+    else if (inet_pton(AF_INET6, text, addr) == 1)
+        *family = AF_INET6;
+    else
+        return -1;
+    return 0;
+}
+
+void sf_client_address(const sf_ctx *ctx, char *out, size_t len)
+{
+    const struct sockaddr *sa = ctx->req->client_address;
+    unsigned char addr[16] = {0};
+    int family = AF_UNSPEC;
+    if (sa != NULL && sa->sa_family == AF_INET) {
+        family = AF_INET;
+        memcpy(addr, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+    } else if (sa != NULL && sa->sa_family == AF_INET6) {
+        family = AF_INET6;
+        memcpy(addr, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+    }
+    const char *xff = family != AF_UNSPEC && trusted_proxy(ctx->app->config, family, addr)
+                          ? sf_header(ctx, "X-Forwarded-For") : NULL;
+    /* from the right: each hop a trusted proxy appended, until one that is not a proxy */
+    for (size_t end = xff ? strlen(xff) : 0; end > 0;) {
+        size_t start = end;
+        while (start > 0 && xff[start - 1] != ',')
+            start--;
+        int f;
+        unsigned char a[16];
+        if (forwarded_entry(xff + start, end - start, &f, a) != 0)
+            break;   /* not an address: the last hop believed stands */
+        family = f;
+        memcpy(addr, a, sizeof a);
+        if (!trusted_proxy(ctx->app->config, f, a))
+            break;
+        end = start > 0 ? start - 1 : 0;
+    }
+    if (family == AF_UNSPEC || inet_ntop(family, addr, out, (socklen_t)len) == NULL)
+        snprintf(out, len, "unknown");
+}
+
 /* The client's X-Request-Id kept with the request, or NULL. */
 static const char *client_request_id(const sf_ctx *ctx)
 {

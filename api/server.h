@@ -89,4 +89,10 @@ const char *sf_param(const sf_ctx *ctx, const char *name);
 /* Adds a response header. */
 void sf_set_header(sf_ctx *ctx, const char *name, const char *value);
 
+/* The client's address as text (at least 48 bytes): the connection's peer, or, when the peer
+ * is one of SHIFAN_TRUSTED_PROXIES, the address its X-Forwarded-For names — the rightmost
+ * entry that is not itself a trusted proxy. Nobody else's X-Forwarded-For is believed. What
+ * the login throttle, the hashing queue and the objection quota count by (issue 14, item 3). */
+void sf_client_address(const sf_ctx *ctx, char *out, size_t len);
+
 #endif

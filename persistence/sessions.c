@@ -16,6 +16,7 @@ static const sf_stmt REVOKE = {
  * login_succeeded): each is one statement, so each is atomic. */
 static const sf_stmt RESERVE = {"SELECT login_reserve($1, $2, $3, $4, $5, $6, $7)", 7};
 static const sf_stmt FAILED = {"SELECT login_failed($1, $2, $3, $4, $5, $6, $7, $8, $9)", 9};
+static const sf_stmt RELEASE = {"SELECT login_release($1, $2, $3, $4)", 4};
 static const sf_stmt SUCCEEDED = {"SELECT login_succeeded($1, $2, $3, $4, $5, $6)", 6};
 
 sf_status sf_session_revoke(sf_pool *pool, const sf_actor *actor, const char *jti, long long expires_at)
@@ -60,4 +61,11 @@ sf_status sf_login_succeeded(sf_pool *pool, const sf_login_attempt *a, const sf_
     sf_int_text cmax = sf_int_to_text(a->whole_client.max_failures);
     const char *params[] = {a->username, a->client, p.values[0], p.values[1], cmax.s, p.values[2]};
     return sf_db_write(pool, &SUCCEEDED, params, NULL, NULL);
+}
+
+sf_status sf_login_release(sf_pool *pool, const sf_login_attempt *a)
+{
+    sf_int_text pmax = sf_int_to_text(a->pair.max_failures), cmax = sf_int_to_text(a->whole_client.max_failures);
+    const char *params[] = {a->username, a->client, pmax.s, cmax.s};
+    return sf_db_write(pool, &RELEASE, params, NULL, NULL);
 }

@@ -44,6 +44,9 @@ sf_status sf_login_reserve(sf_pool *pool, const sf_login_attempt *a, long *retry
  * the lock it earned, if any. Forgets counters long over. */
 sf_status sf_login_failed(sf_pool *pool, const sf_login_attempt *a, int64_t user_id, const char *request_id);
 
+/* The reserved attempt was never made (no password was hashed): taken back. */
+sf_status sf_login_release(sf_pool *pool, const sf_login_attempt *a);
+
 /* The reserved attempt succeeded: the pair's count is cleared, the client's reservation taken
  * back, the login recorded in the audit trail. */
 sf_status sf_login_succeeded(sf_pool *pool, const sf_login_attempt *a, const sf_actor *actor);

@@ -158,3 +158,14 @@ BEGIN
             WHERE client = p_client AND created_at > now() - interval '1 hour') < p_max;
 END
 $$;
+
+-- Item 1: a reserved attempt that was never hashed (the hashing queue was full) is taken
+-- back on both keys: it was no guess.
+CREATE FUNCTION login_release(p_username text, p_client text, p_pair_max int, p_client_max int)
+RETURNS void LANGUAGE sql AS $$
+    UPDATE login_failures
+    SET failures = greatest(failures - 1, 0),
+        locked_until = CASE WHEN failures - 1 < CASE WHEN username IS NULL THEN p_client_max ELSE p_pair_max END
+                            THEN NULL ELSE locked_until END
+    WHERE key IN ('user:' || p_username || '|client:' || p_client, 'client:' || p_client)
+$$;
