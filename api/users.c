@@ -72,3 +72,17 @@ void sf_post_user(sf_ctx *ctx)
 out:
     json_decref(body);
 }
+
+/* POST /v1/users/{id}/unlock: the province ends every login delay of a user, from every
+ * client address (issue 14, item 3). */
+void sf_post_user_unlock(sf_ctx *ctx)
+{
+    int64_t id = sf_path_id(ctx, "id");
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    sf_status status = id > 0 ? sf_user_unlock(ctx->app->pool, &actor, id) : SF_NOT_FOUND;
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such user" : NULL, NULL);
+        return;
+    }
+    sf_reply_no_content(ctx);
+}

@@ -2175,6 +2175,74 @@ START_TEST(a_login_flood_does_not_stall_the_health_check)
 }
 END_TEST
 
+/* A login from `source` naming `forwarded` in X-Forwarded-For (NULL: none); its status. */
+static int login_via(const char *source, const char *forwarded, int to_port, const char *username, const char *password)
+{
+    char body[512], extra[128] = "";
+    snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"%s\"}", username, password);
+    if (forwarded != NULL)
+        snprintf(extra, sizeof extra, "X-Forwarded-For: %s\r\n", forwarded);
+    return post_from(source, to_port, "/v1/auth/token", body, extra, NULL, 0);
+}
+
+/* Item 3: wrong passwords delay the pair (username, client), not the username everywhere;
+ * behind a trusted proxy the client is the one X-Forwarded-For names, and nobody else's
+ * X-Forwarded-For is believed; the province unlocks a user; the audit trail has it all. */
+START_TEST(lockout_is_per_client_behind_trusted_proxies_and_the_province_unlocks)
+{
+    create_user("lockee", org_ids[ASSOCIATION]);
+    th_server s;
+    start_with(&s, (const char *const[]){"SHIFAN_TRUSTED_PROXIES=127.0.0.1, 10.9.0.0/16", "SHIFAN_LOGIN_MAX_FAILURES=3",
+                                         "SHIFAN_LOGIN_CLIENT_MAX_FAILURES=1000", "SHIFAN_LOGIN_DELAY=600", NULL});
+    /* an attacker behind the proxy, at 198.51.100.7 (through a second proxy hop, also trusted) */
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(login_via("127.0.0.1", "198.51.100.7, 10.9.1.1", s.port, "lockee", "wrong-password-x"), 401);
+    ck_assert_int_eq(login_via("127.0.0.1", "198.51.100.7", s.port, "lockee", USER_PASSWORD), 429);
+    /* the real user, behind the same proxy at another address, is not locked out */
+    ck_assert_int_eq(login_via("127.0.0.1", "198.51.100.8", s.port, "lockee", USER_PASSWORD), 200);
+    /* a client that is no proxy cannot pick its address: every guess counts against its own */
+    const char *forged[] = {"203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4"};
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(login_via("127.0.0.52", forged[i], s.port, "lockee", "wrong-password-y"), 401);
+    ck_assert_int_eq(login_via("127.0.0.52", forged[3], s.port, "lockee", USER_PASSWORD), 429);
+    ck_assert_int_eq(login_via("127.0.0.52", NULL, s.port, "lockee", USER_PASSWORD), 429);
+
+    /* the province unlocks the user, from every address at once */
+    PGresult *res = db_rows("SELECT id FROM users WHERE username = 'lockee'", 0, NULL);
+    char path[64], id[24];
+    snprintf(id, sizeof id, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    snprintf(path, sizeof path, "/v1/users/%s/unlock", id);
+    const char *params[] = {id};
+    th_response *r = th_json(s.port, "POST", path, tokens[CITY], NULL);
+    ck_assert_int_eq(r->status, 403);
+    th_free(r);
+    r = th_json(s.port, "POST", "/v1/users/987654321/unlock", tokens[PROVINCE], NULL);
+    expect_problem(r, 404);
+    th_free(r);
+    r = th_json(s.port, "POST", path, tokens[PROVINCE], NULL);
+    ck_assert_int_eq(r->status, 204);
+    th_free(r);
+    ck_assert_int_eq(login_via("127.0.0.1", "198.51.100.7", s.port, "lockee", USER_PASSWORD), 200);
+    ck_assert_int_eq(login_via("127.0.0.52", NULL, s.port, "lockee", USER_PASSWORD), 200);
+
+    /* the trail: failures under the forwarded address, the delays, the logins, the unlock */
+    res = db_rows("SELECT count(*) FILTER (WHERE action = 'login.failed' AND detail->>'client' = '198.51.100.7'),"
+                  " count(*) FILTER (WHERE action = 'login.failed' AND detail->>'client' = '127.0.0.52'),"
+                  " count(*) FILTER (WHERE action = 'login.locked'),"
+                  " count(*) FILTER (WHERE action = 'login.succeeded'),"
+                  " count(*) FILTER (WHERE action = 'user.unlocked')"
+                  " FROM audit_events WHERE entity = 'user' AND entity_id = $1::bigint", 1, params);
+    ck_assert_str_eq(PQgetvalue(res, 0, 0), "3");
+    ck_assert_str_eq(PQgetvalue(res, 0, 1), "3");
+    ck_assert_str_eq(PQgetvalue(res, 0, 2), "2");
+    ck_assert_str_eq(PQgetvalue(res, 0, 3), "3");
+    ck_assert_str_eq(PQgetvalue(res, 0, 4), "1");
+    PQclear(res);
+    ck_assert_int_eq(th_server_stop_reporting(&s), 0);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -2225,6 +2293,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, a_reused_client_request_id_leaves_audit_rows_under_distinct_ids);
     tcase_add_test(tc, concurrent_logins_cannot_pass_the_limit_while_hashing);
     tcase_add_test(tc, a_login_flood_does_not_stall_the_health_check);
+    tcase_add_test(tc, lockout_is_per_client_behind_trusted_proxies_and_the_province_unlocks);
     tcase_add_test(tc, every_answer_fits_the_contract);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);

@@ -1852,6 +1852,7 @@ START_TEST(another_partys_objects_answer_404_on_every_route)
         "/v1/organizations/:id",      /* read by the province and the supervisor only, who see all */
         "/v1/calendar/:year",         /* a year, the same for everyone */
         "/v1/publicity-notices/:id",  /* public: the same notice is at /v1/public/publicity-notices/:id */
+        "/v1/users/:id",              /* the province administers every user (issue 14) */
     };
     char *before = scoped_tables_fingerprint();
     int checked = 0;
