@@ -156,6 +156,11 @@ int sf_config_load(sf_config *c)
     c->jwt_audience = env_string("SHIFAN_JWT_AUDIENCE", "shifan-api");
     c->admin_password = env_string("SHIFAN_ADMIN_PASSWORD", NULL);
     c->cors_origins = env_string("SHIFAN_CORS_ORIGINS", "");
+    c->metrics_token = env_string("SHIFAN_METRICS_TOKEN", NULL);
+    if (c->metrics_token != NULL && strlen(c->metrics_token) < 16) {
+        fprintf(stderr, "shifan: SHIFAN_METRICS_TOKEN must be at least 16 characters\n");
+        return -1;
+    }
     if (load_trusted_proxies(c) != 0)
         return -1;
     if (c->database_url == NULL) {
@@ -182,6 +187,7 @@ void sf_config_free(sf_config *c)
     free(c->jwt_issuer);
     free(c->jwt_audience);
     free(c->cors_origins);
+    free(c->metrics_token);
     if (c->admin_password != NULL) {
         memset(c->admin_password, 0, strlen(c->admin_password));
         free(c->admin_password);

@@ -50,6 +50,8 @@ typedef struct {
     int hash_wait_ms;          /* SHIFAN_HASH_WAIT_MS: wait for a hashing thread, default 250 */
     size_t public_cache_bytes; /* SHIFAN_PUBLIC_CACHE_BYTES: public registry answers kept, default 4 MiB; 0: none */
     char *cors_origins;        /* SHIFAN_CORS_ORIGINS: comma-separated origins allowed by CORS; none by default */
+    char *metrics_token;       /* SHIFAN_METRICS_TOKEN: the bearer token /metrics requires (at
+                                * least 16 characters); unset, /metrics answers 404 */
     /* SHIFAN_TRUSTED_PROXIES: comma-separated addresses or networks (CIDR) whose
      * X-Forwarded-For is believed for the client's address; none by default */
     sf_network trusted_proxies[SF_MAX_TRUSTED_PROXIES];

@@ -483,7 +483,7 @@ END_TEST
 
 static int pool_idle(void)
 {
-    th_response *r = th_json(port, "GET", "/metrics", NULL, NULL);
+    th_response *r = th_json(port, "GET", "/metrics", "metrics-token-for-tests", NULL);
     ck_assert_ptr_nonnull(r);
     const char *p = strstr(r->body, "shifan_db_pool_connections{state=\"idle\"} ");
     int n = p ? atoi(p + strlen("shifan_db_pool_connections{state=\"idle\"} ")) : -1;
@@ -854,7 +854,7 @@ static void setup(void)
     snprintf(db_url, sizeof db_url, "host=%s dbname=shifan_faults user=shifan", socket_dir);
     snprintf(admin_url, sizeof admin_url, "host=%s dbname=shifan_faults user=postgres", socket_dir);
     static const char *env[] = {"SHIFAN_ADMIN_PASSWORD=" ADMIN_PASSWORD, "SHIFAN_THREADS=12", "SHIFAN_POOL_SIZE=6",
-                                "SHIFAN_POOL_TIMEOUT_MS=2000", NULL};
+                                "SHIFAN_POOL_TIMEOUT_MS=2000", "SHIFAN_METRICS_TOKEN=metrics-token-for-tests", NULL};
     if (th_server_start(&server, db_url, data_dir, env) != 0) {
         fprintf(stderr, "the server did not start; see %s\n", server.log_path);
         exit(1);

@@ -36,6 +36,7 @@
 
 #define ADMIN_PASSWORD "admin-password-for-tests"
 #define USER_PASSWORD "a-long-user-password"
+#define METRICS_TOKEN "metrics-token-for-tests"
 /* 900 s, times th_time_factor(): under valgrind the suite outlasts 15 minutes */
 static int token_ttl = 900;
 
@@ -193,7 +194,8 @@ static void setup(void)
     static const char *env[] = {"SHIFAN_ADMIN_PASSWORD=" ADMIN_PASSWORD, NULL, "SHIFAN_MAX_BODY_BYTES=65536",
                                 "SHIFAN_LOGIN_MAX_FAILURES=3", "SHIFAN_LOGIN_CLIENT_MAX_FAILURES=40",
                                 NULL, "SHIFAN_THREADS=8",
-                                "SHIFAN_CORS_ORIGINS=https://portal.example.gov.cn, http://localhost:5173", NULL};
+                                "SHIFAN_CORS_ORIGINS=https://portal.example.gov.cn, http://localhost:5173",
+                                "SHIFAN_METRICS_TOKEN=" METRICS_TOKEN, NULL};
     env[1] = key_env;
     env[5] = ttl_env;
     if (th_server_start(&server, th_env("SHIFAN_TEST_HTTP_URL"), data_dir, env) != 0) {
@@ -243,7 +245,7 @@ START_TEST(health_ready_metrics_and_contract_answer)
     r = call("GET", "/readyz", -1, NULL);
     ck_assert_int_eq(r->status, 200);
     th_free(r);
-    r = call("GET", "/metrics", -1, NULL);
+    r = th_json(port, "GET", "/metrics", METRICS_TOKEN, NULL);
     ck_assert_int_eq(r->status, 200);
     char ct[128];
     ck_assert_ptr_nonnull(strstr(th_header(r, "Content-Type", ct, sizeof ct), "text/plain"));
@@ -1408,7 +1410,7 @@ END_TEST
 /* The server's count of PBKDF2 iterations, from /metrics. */
 static unsigned long long hash_iterations(int on_port)
 {
-    th_response *r = th_json(on_port, "GET", "/metrics", NULL, NULL);
+    th_response *r = th_json(on_port, "GET", "/metrics", METRICS_TOKEN, NULL);
     ck_assert(r != NULL && r->status == 200);
     const char *line = strstr(r->body, "\nshifan_password_hash_iterations_total ");
     ck_assert_msg(line != NULL, "no shifan_password_hash_iterations_total in /metrics");
@@ -2243,6 +2245,29 @@ START_TEST(lockout_is_per_client_behind_trusted_proxies_and_the_province_unlocks
 }
 END_TEST
 
+/* Item 8: /metrics answers only to SHIFAN_METRICS_TOKEN; without one set, to nobody. */
+START_TEST(metrics_need_their_token)
+{
+    const char *const wrong[] = {NULL, "metrics-token-for-testz", "metrics-token-for-test", tokens[PROVINCE]};
+    for (size_t i = 0; i < sizeof wrong / sizeof *wrong; i++) {
+        th_response *r = th_json(port, "GET", "/metrics", wrong[i], NULL);
+        expect_problem(r, 401);
+        ck_assert_ptr_null(strstr(r->body, "shifan_http_requests_total"));
+        th_free(r);
+    }
+    th_response *r = th_json(port, "GET", "/metrics", METRICS_TOKEN, NULL);
+    ck_assert_int_eq(r->status, 200);
+    th_free(r);
+    /* a server without the setting keeps its metrics to itself */
+    th_server s;
+    start_with(&s, (const char *const[]){"SHIFAN_THREADS=2", NULL});
+    r = th_json(s.port, "GET", "/metrics", METRICS_TOKEN, NULL);
+    expect_problem(r, 404);
+    th_free(r);
+    ck_assert_int_eq(th_server_stop_reporting(&s), 0);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -2294,6 +2319,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, concurrent_logins_cannot_pass_the_limit_while_hashing);
     tcase_add_test(tc, a_login_flood_does_not_stall_the_health_check);
     tcase_add_test(tc, lockout_is_per_client_behind_trusted_proxies_and_the_province_unlocks);
+    tcase_add_test(tc, metrics_need_their_token);
     tcase_add_test(tc, every_answer_fits_the_contract);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
