@@ -12,6 +12,7 @@
 #include "api/problem.h"
 #include "api/views.h"
 #include "domain/materials.h"
+#include "domain/text.h"
 #include "persistence/materials.h"
 
 static int hex_value(char c)
@@ -58,8 +59,10 @@ static int raw_param_has_nul(const char *url, const char *name)
 int sf_read_upload(sf_ctx *ctx, sf_new_material *m, char sha[65], sf_errors *errors)
 {
     const char *filename = sf_param(ctx, "filename");
-    if (!sf_material_filename_is_valid(filename) || raw_param_has_nul(ctx->req->http_url, "filename"))
-        sf_errors_add(errors, "filename", "must be 1-255 bytes of UTF-8 without path separators or control characters");
+    if (!sf_material_filename_is_valid(filename) || raw_param_has_nul(ctx->req->http_url, "filename") ||
+        sf_text_has_hidden_controls(filename))
+        sf_errors_add(errors, "filename", "must be 1-255 bytes of UTF-8 without path separators, control or "
+                                          "bidirectional formatting characters");
     if (sf_errors_any(errors)) {
         sf_reply_errors(ctx, 422, "the upload is not valid", errors);
         return 0;

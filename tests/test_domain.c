@@ -18,6 +18,7 @@
 #include "domain/regions.h"
 #include "domain/status.h"
 #include "domain/supervision.h"
+#include "domain/text.h"
 #include "tests/testutil.h"
 
 /* ---- regions (GB/T 2260) ---- */
@@ -811,6 +812,34 @@ START_TEST(expiry_is_read_the_day_after_valid_until)
 }
 END_TEST
 
+/* Issue 14, item 10: the one check for hidden characters in names, at the edges of each range. */
+START_TEST(names_with_control_or_bidi_characters_are_refused)
+{
+    static const struct {
+        const char *text;
+        int hidden;
+    } cases[] = {
+        {"沈阳市中小企业公共服务平台", 0}, {"Plain name (2026) - A/B", 0}, {"", 0},
+        {"tab\there", 1}, {"cr\rhere", 1}, {"lf\nhere", 1}, {"\x01", 1}, {"\x1f", 1}, {" ", 0}, {"~", 0},
+        {"del\x7f", 1},
+        {"\xc2\x7f", 1},                 /* (not UTF-8; DEL all the same) */
+        {"\xc2\x80", 1}, {"\xc2\x9f", 1}, {"\xc2\xa0", 0},          /* U+0080, U+009F; U+00A0 */
+        {"\xe2\x80\xa9", 0}, {"\xe2\x80\xaa", 1}, {"invoice\xe2\x80\xae" "fdp.exe", 1}, {"\xe2\x80\xae", 1},
+        {"\xe2\x80\xaf", 0},                                         /* U+2029, U+202A, U+202E, U+202F */
+        {"\xe2\x81\xa5", 0}, {"\xe2\x81\xa6", 1}, {"\xe2\x81\xa9", 1}, {"\xe2\x81\xaa", 0}, /* U+2065–U+206A */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        ck_assert_msg(sf_text_has_hidden_controls(cases[i].text) == cases[i].hidden, "case %zu", i);
+    /* used by the organisation and user checks */
+    sf_errors e;
+    sf_errors_init(&e);
+    char region[7];
+    sf_new_organization org = {SF_ROLE_ASSOCIATION, "协会\xe2\x80\xae名称", NULL};
+    sf_organization_validate(&org, region, &e);
+    ck_assert(sf_errors_any(&e));
+}
+END_TEST
+
 static Suite *domain_suite(void)
 {
     Suite *s = suite_create("domain");
@@ -857,6 +886,7 @@ static Suite *domain_suite(void)
     tcase_add_test(measures, validity_of_a_first_award_and_a_renewal);
     tcase_add_test(measures, reapplying_only_in_the_year_of_expiry);
     tcase_add_test(measures, expiry_is_read_the_day_after_valid_until);
+    tcase_add_test(measures, names_with_control_or_bidi_characters_are_refused);
     suite_add_tcase(s, measures);
     return s;
 }
