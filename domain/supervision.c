@@ -35,3 +35,18 @@ int sf_assessment_is_overdue(int has_result, sf_day due_on, sf_day today)
 {
     return !has_result && today > due_on;
 }
+
+int sf_summary_year_has_begun(int year, sf_day today)
+{
+    return sf_day_from_ymd(year, 1, 1) <= today;
+}
+
+int sf_inspection_date_has_come(sf_day inspected_on, sf_day today)
+{
+    return inspected_on <= today;
+}
+
+int sf_title_takes_summaries(int revoked)
+{
+    return !revoked;
+}

@@ -836,6 +836,39 @@ START_TEST(parallel_objections_from_one_client_take_exactly_the_quota)
 }
 END_TEST
 
+/* ---- issue 14, item 10: supervision records tell the past, of titles still held ---- */
+
+START_TEST(future_records_and_summaries_of_revoked_titles_answer_422)
+{
+    long long app;
+    awardable(DALIAN, &app, 1);
+    long long award_id = award(app);
+    int year = (int)sql_int("SELECT extract(year FROM current_date)::bigint + $1 - 1", 1);
+    char body[512];
+    /* a summary of next year, and an inspection dated tomorrow: 422 */
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":%d,\"summary\":\"总结\"}", award_id, year + 1);
+    th_free(expect(DALIAN, "POST", "/v1/annual-summaries", body, 422));
+    char tomorrow[16], today[16];
+    sql_text("SELECT to_char(current_date + 1, 'YYYY-MM-DD') WHERE $1 > 0", 1, tomorrow, sizeof tomorrow);
+    sql_text("SELECT to_char(current_date, 'YYYY-MM-DD') WHERE $1 > 0", 1, today, sizeof today);
+#define INSPECTION "{\"award_id\":%lld,\"inspected_on\":\"%s\",\"service_quality\":\"良好\",\"fees\":\"符合规定\"," \
+                   "\"satisfaction\":\"95%%\",\"findings\":\"无\",\"outcome\":\"satisfactory\"}"
+    snprintf(body, sizeof body, INSPECTION, award_id, tomorrow);
+    th_free(expect(DALIAN, "POST", "/v1/inspections", body, 422));
+    /* today, and this year: taken */
+    snprintf(body, sizeof body, INSPECTION, award_id, today);
+    th_free(expect(DALIAN, "POST", "/v1/inspections", body, 201));
+    /* once revoked, the title files no more summaries */
+    char text[256];
+    snprintf(text, sizeof text, "UPDATE awards SET status = 'revoked', revoked_on = current_date,"
+             " revocation_reason = 'other' WHERE id = %lld", award_id);
+    sql(text);
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":%d,\"summary\":\"总结\"}", award_id, year);
+    th_free(expect(DALIAN, "POST", "/v1/annual-summaries", body, 422));
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM annual_summaries WHERE award_id = $1", award_id), 0);
+}
+END_TEST
+
 static Suite *concurrency_suite(void)
 {
     Suite *s = suite_create("concurrency");
@@ -852,6 +885,7 @@ static Suite *concurrency_suite(void)
     tcase_add_test(tc, a_transaction_that_keeps_colliding_answers_503_after_bounded_retries);
     tcase_add_test(tc, a_real_deadlock_on_the_award_route_is_retried);
     tcase_add_test(tc, parallel_objections_from_one_client_take_exactly_the_quota);
+    tcase_add_test(tc, future_records_and_summaries_of_revoked_titles_answer_422);
     tcase_add_test(tc, the_audit_chain_verifies_after_it_all);
     suite_add_tcase(s, tc);
     return s;
