@@ -115,6 +115,7 @@ void sf_list_notices(sf_ctx *ctx)
     sf_notice_filter f = {0, sf_param(ctx, "status"), 0};
     f.round_id = sf_query_int(ctx, "round_id", 1, INT64_MAX / 2, &e);
     f.year = (int)sf_query_int(ctx, "year", 2018, 9999, &e);
+    f.public_only = ctx->route->access == SF_PUBLIC;   /* the public sees a notice from its start date */
     if (f.status && strcmp(f.status, "upcoming") && strcmp(f.status, "open") && strcmp(f.status, "closed"))
         sf_errors_add(&e, "status", "must be upcoming, open or closed");
     if (sf_reply_query_errors(ctx, &e))
@@ -129,7 +130,9 @@ void sf_get_notice(sf_ctx *ctx)
 {
     int64_t id = sf_path_id(ctx, "id");
     char *doc = NULL;
-    sf_status status = id > 0 ? sf_notice_get(ctx->app->pool, id, &doc) : SF_NOT_FOUND;
+    sf_status status = id <= 0 ? SF_NOT_FOUND
+                       : ctx->route->access == SF_PUBLIC ? sf_notice_get_public(ctx->app->pool, id, &doc)
+                                                          : sf_notice_get(ctx->app->pool, id, &doc);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such notice" : NULL, NULL);
         return;

@@ -20,11 +20,13 @@ static const sf_stmt NOTICE_AUDIT = {
     "SELECT d.doc::text, audit_append($2, $3, 'notice.created', 'publicity_notice', d.id,"
     "       jsonb_build_object('after', d.doc), $4) FROM notice_docs d WHERE d.id = $1", 4};
 static const sf_stmt GET_NOTICE = {"SELECT doc::text FROM notice_docs WHERE id = $1", 1};
+static const sf_stmt GET_PUBLIC_NOTICE = {
+    "SELECT doc::text FROM notice_docs WHERE id = $1 AND start_date <= current_date", 1};
 static const sf_stmt LIST_NOTICES = {
     SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$6") ") AS rn FROM notice_docs"
     " WHERE ($2::bigint IS NULL OR round_id = $2) AND ($3::text IS NULL OR doc->>'status' = $3)"
-    "   AND ($4::int IS NULL OR extract(year FROM start_date) = $4)"
-    "   AND " SF_KEYSET_AFTER("id", "$6") " ORDER BY " SF_KEYSET_ORDER("id", "$6") " LIMIT $5 + 1) page", 6, SF_PLAN_EACH_CALL};
+    "   AND ($4::int IS NULL OR extract(year FROM start_date) = $4) AND (NOT $7 OR start_date <= current_date)"
+    "   AND " SF_KEYSET_AFTER("id", "$6") " ORDER BY " SF_KEYSET_ORDER("id", "$6") " LIMIT $5 + 1) page", 7, SF_PLAN_EACH_CALL};
 /* The client's quota ($8 an hour) is taken in the same statement as the insert, under a lock
  * of the client (objection_quota_ok, sql/017): parallel objections cannot all count the same
  * rows (issue 14, item 4). */
@@ -149,13 +151,20 @@ sf_status sf_notice_get(sf_pool *pool, int64_t id, char **doc)
     return sf_db_read_text(pool, &GET_NOTICE, params, doc);
 }
 
+sf_status sf_notice_get_public(sf_pool *pool, int64_t id, char **doc)
+{
+    sf_int_text idt = sf_int_to_text(id);
+    const char *params[] = {idt.s};
+    return sf_db_read_text(pool, &GET_PUBLIC_NOTICE, params, doc);
+}
+
 sf_status sf_notice_list(sf_pool *pool, const sf_notice_filter *f, int64_t after_id, int limit, int desc, char **items,
                          int64_t *next_after)
 {
     sf_int_text after = sf_int_to_text(after_id), lim = sf_int_to_text(limit), round = sf_int_to_text(f->round_id),
                 year = sf_int_to_text(f->year);
     const char *params[] = {after.s, f->round_id ? round.s : NULL, f->status, f->year ? year.s : NULL, lim.s,
-                            desc ? "true" : "false"};
+                            desc ? "true" : "false", f->public_only ? "true" : "false"};
     return sf_db_read_page(pool, &LIST_NOTICES, params, items, next_after);
 }
 

@@ -169,3 +169,12 @@ RETURNS void LANGUAGE sql AS $$
                             THEN NULL ELSE locked_until END
     WHERE key IN ('user:' || p_username || '|client:' || p_client, 'client:' || p_client)
 $$;
+
+-- Item 7: a notice is public from its start_date. The change feed says notice_opened when
+-- the notice opens, not when it is created: the first read of the feed on or after its
+-- start date appends a 'notice.opened' event, once (the primary key keeps two readers from
+-- both announcing one notice), as titles' expiries are announced (012_expiry_events.sql).
+CREATE TABLE notice_openings (
+    notice_id    bigint PRIMARY KEY REFERENCES publicity_notices (id),
+    announced_at timestamptz NOT NULL DEFAULT now()
+);

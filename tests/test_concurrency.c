@@ -869,6 +869,70 @@ START_TEST(future_records_and_summaries_of_revoked_titles_answer_422)
 }
 END_TEST
 
+/* ---- issue 14, item 7: a notice is public from its start date ---- */
+
+/* How many times the public change feed, read whole, says notice `id` opened. */
+static int feed_openings(long long id)
+{
+    int n = 0;
+    long long after = 0;
+    for (;;) {
+        char path[96];
+        snprintf(path, sizeof path, "/v1/public/changes?after=%lld&limit=500", after);
+        th_response *r = expect(-1, "GET", path, NULL, 200);
+        size_t k;
+        json_t *it, *items = json_object_get(r->json, "items");
+        json_array_foreach(items, k, it)
+            n += strcmp(json_string_value(json_object_get(it, "kind")), "notice_opened") == 0 &&
+                 json_integer_value(json_object_get(it, "notice_id")) == id;
+        long long next = atoll(json_string_value(json_object_get(r->json, "next_cursor")));
+        size_t got = json_array_size(items);
+        th_free(r);
+        if (got == 0 || next == after)
+            break;
+        after = next;
+    }
+    return n;
+}
+
+static int listed_notice(int role, long long id)
+{
+    th_response *r = expect(role, "GET", role < 0 ? "/v1/public/publicity-notices?status=upcoming&limit=100"
+                                                  : "/v1/publicity-notices?status=upcoming&limit=100", NULL, 200);
+    int found = 0;
+    size_t k;
+    json_t *it;
+    json_array_foreach(json_object_get(r->json, "items"), k, it)
+        found |= json_integer_value(json_object_get(it, "id")) == id;
+    th_free(r);
+    return found;
+}
+
+START_TEST(an_upcoming_notice_is_not_public_until_its_start_date)
+{
+    long long app;
+    awardable(DALIAN, &app, 1);
+    long long notice = sql_int("SELECT notice_id FROM publicity_notice_items WHERE application_id = $1", app);
+    char text[256], pub[96], priv[96];
+    snprintf(text, sizeof text, "UPDATE publicity_notices SET start_date = current_date + 5,"
+             " end_date = current_date + 25 WHERE id = %lld", notice);
+    sql(text);
+    snprintf(pub, sizeof pub, "/v1/public/publicity-notices/%lld", notice);
+    snprintf(priv, sizeof priv, "/v1/publicity-notices/%lld", notice);
+    th_free(expect(-1, "GET", pub, NULL, 404));
+    th_free(expect(PROVINCE, "GET", priv, NULL, 200));
+    ck_assert(!listed_notice(-1, notice));
+    ck_assert(listed_notice(PROVINCE, notice));
+    ck_assert_int_eq(feed_openings(notice), 0);
+    /* its start date comes: public, and the feed says so once */
+    snprintf(text, sizeof text, "UPDATE publicity_notices SET start_date = current_date WHERE id = %lld", notice);
+    sql(text);
+    th_free(expect(-1, "GET", pub, NULL, 200));
+    ck_assert_int_eq(feed_openings(notice), 1);
+    ck_assert_int_eq(feed_openings(notice), 1);
+}
+END_TEST
+
 static Suite *concurrency_suite(void)
 {
     Suite *s = suite_create("concurrency");
@@ -886,6 +950,7 @@ static Suite *concurrency_suite(void)
     tcase_add_test(tc, a_real_deadlock_on_the_award_route_is_retried);
     tcase_add_test(tc, parallel_objections_from_one_client_take_exactly_the_quota);
     tcase_add_test(tc, future_records_and_summaries_of_revoked_titles_answer_422);
+    tcase_add_test(tc, an_upcoming_notice_is_not_public_until_its_start_date);
     tcase_add_test(tc, the_audit_chain_verifies_after_it_all);
     suite_add_tcase(s, tc);
     return s;
