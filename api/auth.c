@@ -11,11 +11,12 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <semaphore.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api/base64url.h"
@@ -26,6 +27,31 @@
 #define GENERATED_KEY_BYTES 48
 /* Clock skew tolerated between shifan processes for iat and nbf. */
 #define LEEWAY_S 60
+#define MAX_HASHERS 64
+
+/* A hash handed to the hashing threads; lives on the stack of the request that waits for it. */
+typedef struct hash_job {
+    struct hash_job *next;
+    int (*work)(void *arg);
+    void *arg;
+    int result;
+    enum { JOB_QUEUED, JOB_RUNNING, JOB_DONE } state;
+    char client[64];
+} hash_job;
+
+/* The hashing threads and their queue; jobs queued or running are counted per client. */
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t work_ready;   /* a job was queued, or the threads must stop */
+    pthread_cond_t job_changed;  /* a job started or finished */
+    hash_job *head, *tail;
+    hash_job *running[MAX_HASHERS];
+    int queued_or_running;
+    int stopping;
+    int threads_started;
+    pthread_t threads[MAX_HASHERS];
+    int max_total, max_per_client, wait_ms;
+} hash_pool;
 
 struct sf_auth {
     unsigned char key[KEY_MAX];
@@ -34,7 +60,7 @@ struct sf_auth {
     char *issuer;
     char *audience;
     int ttl_s;
-    sem_t hashing;
+    hash_pool hashing;
 };
 
 int sf_random_bytes(unsigned char *buf, size_t n)
@@ -102,6 +128,155 @@ static unsigned sign(const sf_auth *auth, const char *input, size_t len, unsigne
     return mac_len;
 }
 
+/* Keeps `job` among the running ones (for the per-client count) while it runs. */
+static void track_running(hash_pool *pool, hash_job *job, int on)
+{
+    for (int i = 0; i < MAX_HASHERS; i++) {
+        if (on ? pool->running[i] == NULL : pool->running[i] == job) {
+            pool->running[i] = on ? job : NULL;
+            return;
+        }
+    }
+}
+
+static void *hash_thread(void *p)
+{
+    hash_pool *pool = p;
+    pthread_mutex_lock(&pool->lock);
+    for (;;) {
+        while (pool->head == NULL && !pool->stopping)
+            pthread_cond_wait(&pool->work_ready, &pool->lock);
+        if (pool->head == NULL)
+            break;
+        hash_job *job = pool->head;
+        pool->head = job->next;
+        if (pool->head == NULL)
+            pool->tail = NULL;
+        job->state = JOB_RUNNING;
+        track_running(pool, job, 1);
+        pthread_cond_broadcast(&pool->job_changed);
+        pthread_mutex_unlock(&pool->lock);
+        int result = job->work(job->arg);
+        pthread_mutex_lock(&pool->lock);
+        job->result = result;
+        job->state = JOB_DONE;
+        track_running(pool, job, 0);
+        pthread_cond_broadcast(&pool->job_changed);
+    }
+    pthread_mutex_unlock(&pool->lock);
+    return NULL;
+}
+
+static int hash_pool_start(hash_pool *pool, const sf_config *config)
+{
+    pthread_mutex_init(&pool->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&pool->job_changed, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_cond_init(&pool->work_ready, NULL);
+    pool->max_total = config->hash_queue;
+    pool->max_per_client = config->hash_queue_per_client;
+    pool->wait_ms = config->hash_wait_ms;
+    int n = config->hash_concurrency < MAX_HASHERS ? config->hash_concurrency : MAX_HASHERS;
+    for (int i = 0; i < n; i++) {
+        if (pthread_create(&pool->threads[i], NULL, hash_thread, pool) != 0)
+            return -1;
+        pool->threads_started++;
+    }
+    return 0;
+}
+
+static void hash_pool_stop(hash_pool *pool)
+{
+    pthread_mutex_lock(&pool->lock);
+    pool->stopping = 1;
+    pthread_cond_broadcast(&pool->work_ready);
+    pthread_mutex_unlock(&pool->lock);
+    for (int i = 0; i < pool->threads_started; i++)
+        pthread_join(pool->threads[i], NULL);
+    pthread_cond_destroy(&pool->work_ready);
+    pthread_cond_destroy(&pool->job_changed);
+    pthread_mutex_destroy(&pool->lock);
+}
+
+/* Jobs queued or running for `client`; the pool's lock is held. */
+static int jobs_of(const hash_pool *pool, const char *client)
+{
+    int n = 0;
+    for (const hash_job *j = pool->head; j != NULL; j = j->next)
+        n += strcmp(j->client, client) == 0;
+    for (int i = 0; i < MAX_HASHERS; i++)
+        n += pool->running[i] != NULL && strcmp(pool->running[i]->client, client) == 0;
+    return n;
+}
+
+static void unlink_job(hash_pool *pool, hash_job *job)
+{
+    hash_job **at = &pool->head, *prev = NULL;
+    while (*at != NULL && *at != job) {
+        prev = *at;
+        at = &(*at)->next;
+    }
+    if (*at == NULL)
+        return;
+    *at = job->next;
+    if (pool->tail == job)
+        pool->tail = prev;
+}
+
+int sf_auth_hash_full(sf_auth *auth, const char *client)
+{
+    hash_pool *pool = &auth->hashing;
+    pthread_mutex_lock(&pool->lock);
+    int full = pool->queued_or_running >= pool->max_total || jobs_of(pool, client ? client : "") >= pool->max_per_client;
+    pthread_mutex_unlock(&pool->lock);
+    return full;
+}
+
+sf_status sf_auth_hash_run(sf_auth *auth, const char *client, int (*work)(void *arg), void *arg, int *result)
+{
+    hash_pool *pool = &auth->hashing;
+    hash_job job = {.work = work, .arg = arg, .state = JOB_QUEUED};
+    snprintf(job.client, sizeof job.client, "%s", client ? client : "");
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += pool->wait_ms / 1000;
+    deadline.tv_nsec += (long)(pool->wait_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&pool->lock);
+    if (pool->queued_or_running >= pool->max_total || jobs_of(pool, job.client) >= pool->max_per_client) {
+        pthread_mutex_unlock(&pool->lock);
+        return SF_UNAVAILABLE;
+    }
+    pool->queued_or_running++;
+    if (pool->tail != NULL)
+        pool->tail->next = &job;
+    else
+        pool->head = &job;
+    pool->tail = &job;
+    pthread_cond_signal(&pool->work_ready);
+    /* a brief wait for a hashing thread to take the job up; once taken, it is waited for */
+    while (job.state == JOB_QUEUED) {
+        if (pthread_cond_timedwait(&pool->job_changed, &pool->lock, &deadline) != 0 && job.state == JOB_QUEUED) {
+            unlink_job(pool, &job);
+            pool->queued_or_running--;
+            pthread_mutex_unlock(&pool->lock);
+            return SF_UNAVAILABLE;
+        }
+    }
+    while (job.state != JOB_DONE)
+        pthread_cond_wait(&pool->job_changed, &pool->lock);
+    pool->queued_or_running--;
+    pthread_mutex_unlock(&pool->lock);
+    *result = job.result;
+    return SF_OK;
+}
+
 sf_auth *sf_auth_create(const sf_config *config)
 {
     sf_auth *auth = calloc(1, sizeof *auth);
@@ -129,8 +304,8 @@ sf_auth *sf_auth_create(const sf_config *config)
     auth->issuer = strdup(config->jwt_issuer);
     auth->audience = strdup(config->jwt_audience);
     auth->ttl_s = config->token_ttl_s;
-    sem_init(&auth->hashing, 0, (unsigned)config->hash_concurrency);
-    if (hmac_digest(auth->alg) == NULL || !auth->issuer || !auth->audience) {
+    if (hmac_digest(auth->alg) == NULL || !auth->issuer || !auth->audience ||
+        hash_pool_start(&auth->hashing, config) != 0) {
         sf_auth_destroy(auth);
         return NULL;
     }
@@ -144,7 +319,8 @@ void sf_auth_destroy(sf_auth *auth)
     memset(auth->key, 0, sizeof auth->key);
     free(auth->issuer);
     free(auth->audience);
-    sem_destroy(&auth->hashing);
+    if (auth->hashing.max_total > 0)
+        hash_pool_stop(&auth->hashing);
     free(auth);
 }
 
@@ -253,7 +429,9 @@ static json_t *segment_object(const char *seg, size_t len, int *no_memory)
 }
 
 /* RFC 8725: the token's own text. The header is a JSON object with no duplicate key whose
- * "alg" is exactly the configured algorithm's name; the payload is an object with no
+ * "alg" is exactly the configured algorithm's name and with no "crit" (RFC 7515 §4.1.11: a
+ * token naming extensions that must be understood is refused, and shifan understands none);
+ * the payload is an object with no
  * duplicate key whose time claims are integers when present. Returns the payload (the
  * caller's to json_decref), or NULL, with *no_memory set when memory ran out before the text
  * could be judged. */
@@ -265,7 +443,8 @@ static json_t *strict_payload(const sf_auth *auth, const char *token, int *no_me
     json_t *header = segment_object(token, (size_t)(dot1 - token), no_memory);
     json_t *payload = segment_object(dot1 + 1, (size_t)(dot2 - dot1 - 1), no_memory);
     const char *alg = json_string_value(json_object_get(header, "alg"));
-    int ok = header != NULL && payload != NULL && alg != NULL && strcmp(alg, jwt_alg_str(auth->alg)) == 0;
+    int ok = header != NULL && payload != NULL && alg != NULL && strcmp(alg, jwt_alg_str(auth->alg)) == 0 &&
+             json_object_get(header, "crit") == NULL;
     static const char *const times[] = {"exp", "iat", "nbf", "org"};
     for (size_t i = 0; ok && i < sizeof times / sizeof *times; i++) {
         json_t *v = json_object_get(payload, times[i]);
@@ -317,6 +496,10 @@ sf_status sf_auth_verify(sf_auth *auth, const char *token, long long now, sf_cal
     if (exp == NULL || now >= json_integer_value(exp) || iat == NULL || json_integer_value(iat) > now + LEEWAY_S ||
         (nbf != NULL && json_integer_value(nbf) > now + LEEWAY_S))
         goto out;
+    /* no token lives longer than shifan issues them for, whoever holds the key (issue 14, 5);
+     * iat is at most now + LEEWAY_S here, so the sum cannot overflow */
+    if (json_integer_value(exp) > json_integer_value(iat) + auth->ttl_s)
+        goto out;
     const char *iss = json_string_value(json_object_get(payload, "iss"));
     const char *aud = json_string_value(json_object_get(payload, "aud"));
     if (iss == NULL || strcmp(iss, auth->issuer) != 0 || aud == NULL || strcmp(aud, auth->audience) != 0)
@@ -338,17 +521,6 @@ sf_status sf_auth_verify(sf_auth *auth, const char *token, long long now, sf_cal
 out:
     json_decref(payload);
     return status;
-}
-
-void sf_auth_hash_begin(sf_auth *auth)
-{
-    while (sem_wait(&auth->hashing) != 0 && errno == EINTR)
-        ;
-}
-
-void sf_auth_hash_end(sf_auth *auth)
-{
-    sem_post(&auth->hashing);
 }
 
 int sf_api_token_new(char token[SF_API_TOKEN_LEN + 1])

@@ -34,10 +34,16 @@ void sf_auth_free_token(char *token);
 sf_status sf_auth_verify(sf_auth *auth, const char *token, long long now, sf_caller *caller,
                          long long *expires_at);
 
-/* Bounds the number of password hashes computed at once, so logins cannot take every core
- * from the other requests. Every begin is paired with an end. */
-void sf_auth_hash_begin(sf_auth *auth);
-void sf_auth_hash_end(sf_auth *auth);
+/* Password hashing holds an HTTP worker only briefly (issue 14, item 1): hashes run on
+ * SHIFAN_HASH_CONCURRENCY threads of their own. A request hands its hash over and waits for
+ * it; it is refused (SF_UNAVAILABLE: 503 with Retry-After) at once when
+ * SHIFAN_HASH_QUEUE hashes are queued or running, or SHIFAN_HASH_QUEUE_PER_CLIENT of them
+ * come from `client`, and after SHIFAN_HASH_WAIT_MS if no hashing thread has taken it up by
+ * then. SF_OK: `work(arg)` ran and its answer is in *result. */
+sf_status sf_auth_hash_run(sf_auth *auth, const char *client, int (*work)(void *arg), void *arg, int *result);
+/* Whether sf_auth_hash_run would refuse `client` at once now: lets a login answer 503 before
+ * it touches the database, so that a flood costs next to nothing. */
+int sf_auth_hash_full(sf_auth *auth, const char *client);
 
 /* API tokens for scripts: "sft_" and 43 characters of base64url (32 random bytes). Only
  * their SHA-256 (hex) is stored. */

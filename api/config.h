@@ -7,6 +7,14 @@
 
 #include <stddef.h>
 
+/* An address or network (CIDR) of SHIFAN_TRUSTED_PROXIES. */
+typedef struct {
+    int family;                /* AF_INET or AF_INET6 */
+    unsigned char addr[16];    /* network byte order */
+    int prefix;                /* bits that must match */
+} sf_network;
+#define SF_MAX_TRUSTED_PROXIES 32
+
 typedef struct {
     char *database_url;        /* SHIFAN_DATABASE_URL (required by the binary; `make run` sets it) */
     char *read_database_url;   /* SHIFAN_DATABASE_READ_URL: a streaming replica for the public
@@ -29,18 +37,35 @@ typedef struct {
     char *jwt_audience;        /* SHIFAN_JWT_AUDIENCE, default "shifan-api" */
     int token_ttl_s;           /* SHIFAN_TOKEN_TTL: seconds, default 3600 */
     char *admin_password;      /* SHIFAN_ADMIN_PASSWORD: bootstrap of user admin; never logged */
-    int login_user_max_failures;    /* SHIFAN_LOGIN_MAX_FAILURES, default 10 per username */
+    int login_user_max_failures;    /* SHIFAN_LOGIN_MAX_FAILURES: failures of a username from one
+                                     * client before delays begin, default 10 */
     int login_client_max_failures;  /* SHIFAN_LOGIN_CLIENT_MAX_FAILURES, default 20 per client */
     int login_window_s;        /* SHIFAN_LOGIN_WINDOW: seconds, default 900 */
-    int login_lock_s;          /* SHIFAN_LOGIN_LOCK: seconds, default 900 */
+    int login_delay_s;         /* SHIFAN_LOGIN_DELAY: the first delay, seconds, default 30;
+                                * it doubles with each further failure */
+    int login_lock_s;          /* SHIFAN_LOGIN_LOCK: the longest delay, seconds, default 900 */
     int hash_concurrency;      /* SHIFAN_HASH_CONCURRENCY: password hashes at once, default 2 */
+    int hash_queue;            /* SHIFAN_HASH_QUEUE: hashes queued or running, default 8 */
+    int hash_queue_per_client; /* SHIFAN_HASH_QUEUE_PER_CLIENT: of them from one address, default 4 */
+    int hash_wait_ms;          /* SHIFAN_HASH_WAIT_MS: wait for a hashing thread, default 1000 */
     size_t public_cache_bytes; /* SHIFAN_PUBLIC_CACHE_BYTES: public registry answers kept, default 4 MiB; 0: none */
     char *cors_origins;        /* SHIFAN_CORS_ORIGINS: comma-separated origins allowed by CORS; none by default */
+    char *metrics_token;       /* SHIFAN_METRICS_TOKEN: the bearer token /metrics requires (at
+                                * least 16 characters); unset, /metrics answers 404 */
+    /* SHIFAN_TRUSTED_PROXIES: comma-separated addresses or networks (CIDR) whose
+     * X-Forwarded-For is believed for the client's address; none by default */
+    sf_network trusted_proxies[SF_MAX_TRUSTED_PROXIES];
+    int trusted_proxy_count;
 } sf_config;
 
 /* Reads the environment into `config`. Returns 0, or -1 after printing what is wrong. Free
  * with sf_config_free. */
 int sf_config_load(sf_config *config);
 void sf_config_free(sf_config *config);
+
+/* "a.b.c.d", "a.b.c.d/n" or their IPv6 forms into *out; 0, or -1 if it is not one. */
+int sf_network_parse(const char *text, sf_network *out);
+/* Whether the address (family, network byte order) lies in `net`. */
+int sf_network_contains(const sf_network *net, int family, const unsigned char *addr);
 
 #endif

@@ -28,6 +28,7 @@ void sf_get_organization(sf_ctx *ctx);
 /* users.c */
 void sf_post_user(sf_ctx *ctx);
 void sf_get_user(sf_ctx *ctx);
+void sf_post_user_unlock(sf_ctx *ctx);
 
 /* rounds.c */
 void sf_post_round(sf_ctx *ctx);

@@ -1,8 +1,10 @@
 /*
  * Liveness, readiness, metrics and the contract: the endpoints operators and tooling call.
  */
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/handlers.h"
 #include "api/metrics.h"
@@ -42,8 +44,31 @@ void sf_get_readyz(sf_ctx *ctx)
     sf_reply_json(ctx, 200, json_pack("{s:s, s:s}", "status", "ready", "database", "ok"));
 }
 
+/* /metrics tells per-route outcomes (logins refused, awards made): only to the holder of
+ * SHIFAN_METRICS_TOKEN, and to nobody when it is unset (issue 14, item 8). A token rather than
+ * a second listener: it holds behind any reverse proxy, where every request comes from the
+ * proxy's address, and Prometheus sends one as `authorization: credentials`. */
+static int metrics_allowed(sf_ctx *ctx)
+{
+    const char *want = ctx->app->config->metrics_token;
+    if (want == NULL) {
+        sf_reply_problem(ctx, 404, "no such resource");
+        return 0;
+    }
+    const char *h = sf_header(ctx, "Authorization");
+    size_t len = strlen(want);
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || strlen(h + 7) != len || CRYPTO_memcmp(h + 7, want, len) != 0) {
+        sf_set_header(ctx, "WWW-Authenticate", "Bearer realm=\"shifan-metrics\"");
+        sf_reply_problem(ctx, 401, "the metrics need SHIFAN_METRICS_TOKEN as a bearer token");
+        return 0;
+    }
+    return 1;
+}
+
 void sf_get_metrics(sf_ctx *ctx)
 {
+    if (!metrics_allowed(ctx))
+        return;
     sf_pool_stats stats;
     sf_pool_get_stats(ctx->app->pool, &stats);
     char *text = sf_metrics_render(ctx->app->metrics, &stats, atomic_load(&ctx->app->in_flight));

@@ -1,8 +1,10 @@
 /*
  * POST /v1/auth/token (login) and POST /v1/auth/revoke.
  *
- * Failed logins are throttled per username and per client address (persistence/sessions.h);
- * a throttled login is refused before any password is hashed. An unknown username costs the
+ * Failed logins are throttled per (username, client address) and per client address, with
+ * growing delays (persistence/sessions.h); each attempt is reserved before any password is
+ * hashed, so a throttled login, or one beyond the limit while others are hashing, is refused
+ * without hashing. Logins, failures and locks go to the audit trail. An unknown username costs the
  * same hashing time as a wrong password, so timing does not tell which usernames exist.
  */
 #include <arpa/inet.h>
@@ -19,36 +21,24 @@
 #include "persistence/sessions.h"
 #include "persistence/users.h"
 
-static void client_key(const sf_ctx *ctx, char *out, size_t len)
-{
-    char addr[INET6_ADDRSTRLEN] = "unknown";
-    const struct sockaddr *sa = ctx->req->client_address;
-    if (sa != NULL && sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, addr, sizeof addr);
-    else if (sa != NULL && sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, addr, sizeof addr);
-    snprintf(out, len, "client:%s", addr);
-}
-
 static void refuse(sf_ctx *ctx)
 {
     sf_set_header(ctx, "WWW-Authenticate", "Bearer realm=\"shifan\"");
     sf_reply_problem(ctx, 401, "the username or password is wrong");
 }
 
-/* Hashing is bounded: at most SHIFAN_HASH_CONCURRENCY at once (auth.h). */
-static int password_matches(sf_ctx *ctx, const char *password, const char *encoded)
+typedef struct {
+    const char *password, *encoded;
+} verification;
+
+/* On a hashing thread (auth.h): a verification, or the same work for an unknown username. */
+static int verify_work(void *arg)
 {
-    sf_auth_hash_begin(ctx->app->auth);
-    int ok;
-    if (encoded != NULL) {
-        ok = sf_password_verify(password, encoded);
-    } else {
-        sf_password_verify_dummy(password);
-        ok = 0;
-    }
-    sf_auth_hash_end(ctx->app->auth);
-    return ok;
+    const verification *v = arg;
+    if (v->encoded != NULL)
+        return sf_password_verify(v->password, v->encoded);
+    sf_password_verify_dummy(v->password);
+    return 0;
 }
 
 void sf_post_auth_token(sf_ctx *ctx)
@@ -72,11 +62,19 @@ void sf_post_auth_token(sf_ctx *ctx)
     }
 
     const sf_config *config = ctx->app->config;
-    char user_key[300], client[80];
-    snprintf(user_key, sizeof user_key, "user:%s", username);
-    client_key(ctx, client, sizeof client);
+    char client[INET6_ADDRSTRLEN + 8];
+    sf_client_address(ctx, client, sizeof client);
+    sf_throttle_rule pair = {config->login_user_max_failures, config->login_window_s, config->login_delay_s,
+                             config->login_lock_s};
+    sf_throttle_rule whole = pair;
+    whole.max_failures = config->login_client_max_failures;
+    sf_login_attempt attempt = {username, client, pair, whole};
+    if (sf_auth_hash_full(ctx->app->auth, client)) {
+        sf_reply_problem(ctx, 503, "too many logins at once; try again shortly");
+        goto out;
+    }
     long retry_after;
-    sf_status status = sf_login_locked_for(ctx->app->pool, user_key, client, &retry_after);
+    sf_status status = sf_login_reserve(ctx->app->pool, &attempt, &retry_after);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, NULL, NULL);
         goto out;
@@ -96,12 +94,18 @@ void sf_post_auth_token(sf_ctx *ctx)
         goto out;
     }
     int found = status == SF_OK;
-    int ok = password_matches(ctx, password, found ? record.password_hash : NULL) && record.user.active;
+    verification v = {password, found ? record.password_hash : NULL};
+    int matches = 0;
+    if (sf_auth_hash_run(ctx->app->auth, client, verify_work, &v, &matches) != SF_OK) {
+        /* no password was tried: the attempt is taken back (if that fails too, it stands) */
+        sf_login_release(ctx->app->pool, &attempt);
+        sf_reply_problem(ctx, 503, "too many logins at once; try again shortly");
+        goto out;
+    }
+    int ok = matches && record.user.active;
     if (!ok) {
-        sf_throttle_rule user_rule = {config->login_user_max_failures, config->login_window_s, config->login_lock_s};
-        sf_throttle_rule client_rule = {config->login_client_max_failures, config->login_window_s, config->login_lock_s};
-        /* a failure the throttle did not count is not answered: that would be a free guess */
-        status = sf_login_record_failure(ctx->app->pool, user_key, &user_rule, client, &client_rule);
+        /* a failure the throttle did not record is not answered: that would be a free guess */
+        status = sf_login_failed(ctx->app->pool, &attempt, found ? record.user.id : 0, ctx->request_id);
         if (status != SF_OK) {
             sf_reply_status(ctx, status, NULL, NULL);
             goto out;
@@ -109,7 +113,12 @@ void sf_post_auth_token(sf_ctx *ctx)
         refuse(ctx);
         goto out;
     }
-    sf_login_record_success(ctx->app->pool, user_key);
+    sf_actor actor = {record.user.id, record.user.org_id, ctx->request_id};
+    status = sf_login_succeeded(ctx->app->pool, &attempt, &actor);
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, NULL, NULL);
+        goto out;
+    }
 
     sf_caller caller = {.user_id = record.user.id, .org_id = record.user.org_id,
                         .role = sf_role_parse(record.org_type)};

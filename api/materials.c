@@ -13,6 +13,7 @@
 #include "api/problem.h"
 #include "api/views.h"
 #include "domain/materials.h"
+#include "domain/text.h"
 #include "persistence/materials.h"
 
 static int hex_value(char c)
@@ -65,8 +66,10 @@ int sf_read_upload(sf_ctx *ctx, sf_new_material *m, char sha[65], sf_errors *err
 int sf_read_upload_parts(sf_ctx *ctx, const sf_upload *u, sf_new_material *m, char sha[65], sf_errors *errors)
 {
     const char *filename = u->filename;
-    if (!sf_material_filename_is_valid(filename) || raw_param_has_nul(ctx->req->http_url, "filename"))
-        sf_errors_add(errors, "filename", "must be 1-255 bytes of UTF-8 without path separators or control characters");
+    if (!sf_material_filename_is_valid(filename) || raw_param_has_nul(ctx->req->http_url, "filename") ||
+        sf_text_has_hidden_controls(filename))
+        sf_errors_add(errors, "filename", "must be 1-255 bytes of UTF-8 without path separators, control or "
+                                          "bidirectional formatting characters");
     if (sf_errors_any(errors)) {
         sf_reply_errors(ctx, 422, "the upload is not valid", errors);
         return 0;

@@ -18,6 +18,7 @@
 #include "domain/eligibility.h"
 #include "domain/platforms.h"
 #include "domain/regions.h"
+#include "domain/text.h"
 #include "persistence/platforms.h"
 
 /* functions: a non-empty array of Art. 13 function ids without repeats, as an array literal. */
@@ -53,6 +54,8 @@ static void check_text(const char *field, const char *value, long max, sf_errors
     long n = value ? sf_utf8_length(value) : 0;
     if (value != NULL && (n < 1 || n > max || value[strspn(value, " ")] == '\0'))
         sf_errors_add(e, field, "must be 1-%ld characters", max);
+    else if (value != NULL && sf_text_has_hidden_controls(value))
+        sf_errors_add(e, field, "must not contain control or bidirectional formatting characters");
 }
 
 void sf_platform_fields_read(json_t *body, int partial, sf_platform_fields *f, char *functions, size_t flen,

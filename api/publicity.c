@@ -131,6 +131,7 @@ void sf_list_notices(sf_ctx *ctx)
     sf_notice_filter f = {0, sf_param(ctx, "status"), 0};
     f.round_id = sf_query_int(ctx, "round_id", 1, INT64_MAX / 2, &e);
     f.year = (int)sf_query_int(ctx, "year", 2018, 9999, &e);
+    f.public_only = ctx->route->access == SF_PUBLIC;   /* the public sees a notice from its start date */
     if (f.status && strcmp(f.status, "upcoming") && strcmp(f.status, "open") && strcmp(f.status, "closed"))
         sf_errors_add(&e, "status", "must be upcoming, open or closed");
     if (sf_reply_query_errors(ctx, &e))
@@ -145,22 +146,14 @@ void sf_get_notice(sf_ctx *ctx)
 {
     int64_t id = sf_path_id(ctx, "id");
     char *doc = NULL;
-    sf_status status = id > 0 ? sf_notice_get(ctx->app->pool, id, &doc) : SF_NOT_FOUND;
+    sf_status status = id <= 0 ? SF_NOT_FOUND
+                       : ctx->route->access == SF_PUBLIC ? sf_notice_get_public(ctx->app->pool, id, &doc)
+                                                          : sf_notice_get(ctx->app->pool, id, &doc);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such notice" : NULL, NULL);
         return;
     }
     sf_reply_doc(ctx, 200, doc);
-}
-
-static void client_address(const sf_ctx *ctx, char *out, size_t len)
-{
-    const struct sockaddr *sa = ctx->req->client_address;
-    snprintf(out, len, "unknown");
-    if (sa != NULL && sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)len);
-    else if (sa != NULL && sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)len);
 }
 
 /* The objection's fields; `recorded` adds received_on (into *received_on). Errors in e. */
@@ -200,7 +193,7 @@ void sf_post_objection(sf_ctx *ctx)
     sf_errors e;
     sf_errors_init(&e);
     char client[64];
-    client_address(ctx, client, sizeof client);
+    sf_client_address(ctx, client, sizeof client);
     sf_new_objection o = {.notice_id = notice, .client = client, .request_id = ctx->request_id};
     read_objection(body, 0, &o, NULL, &e);
     if (sf_errors_any(&e)) {

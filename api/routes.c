@@ -29,6 +29,7 @@ sf_route sf_routes[] = {
 
     {"POST", "/v1/users", sf_post_user, SF_TOKEN, SF_ACT_MANAGE_USERS, 0, 0},
     {"GET", "/v1/users/:id", sf_get_user, SF_TOKEN, SF_ACT_MANAGE_USERS, 0, 0},
+    {"POST", "/v1/users/:id/unlock", sf_post_user_unlock, SF_TOKEN, SF_ACT_MANAGE_USERS, 0, 0},
 
     {"POST", "/v1/rounds", sf_post_round, SF_TOKEN, SF_ACT_MANAGE_ROUNDS, 0, 0},
     {"GET", "/v1/rounds", sf_list_rounds, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},

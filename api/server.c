@@ -44,6 +44,76 @@ void sf_set_header(sf_ctx *ctx, const char *name, const char *value)
     u_map_put(ctx->res->map_header, name, value);
 }
 
+static int trusted_proxy(const sf_config *c, int family, const unsigned char *addr)
+{
+    for (int i = 0; i < c->trusted_proxy_count; i++)
+        if (sf_network_contains(&c->trusted_proxies[i], family, addr))
+            return 1;
+    return 0;
+}
+
+/* One X-Forwarded-For entry (trimmed) as an address; 0, or -1 if it is not one. */
+static int forwarded_entry(const char *start, size_t len, int *family, unsigned char addr[16])
+{
+    while (len > 0 && (*start == ' ' || *start == '\t')) {
+        start++;
+        len--;
+    }
+    while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t'))
+        len--;
+    char text[INET6_ADDRSTRLEN];
+    if (len == 0 || len >= sizeof text)
+        return -1;
+    memcpy(text, start, len);
+    text[len] = '\0';
+    if (inet_pton(AF_INET, text, addr) == 1)
+        *family = AF_INET;
+    else if (inet_pton(AF_INET6, text, addr) == 1)
+        *family = AF_INET6;
+    else
+        return -1;
+    return 0;
+}
+
+void sf_client_address(const sf_ctx *ctx, char *out, size_t len)
+{
+    const struct sockaddr *sa = ctx->req->client_address;
+    unsigned char addr[16] = {0};
+    int family = AF_UNSPEC;
+    if (sa != NULL && sa->sa_family == AF_INET) {
+        family = AF_INET;
+        memcpy(addr, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+    } else if (sa != NULL && sa->sa_family == AF_INET6) {
+        family = AF_INET6;
+        memcpy(addr, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+    }
+    const char *xff = family != AF_UNSPEC && trusted_proxy(ctx->app->config, family, addr)
+                          ? sf_header(ctx, "X-Forwarded-For") : NULL;
+    /* from the right: each hop a trusted proxy appended, until one that is not a proxy */
+    for (size_t end = xff ? strlen(xff) : 0; end > 0;) {
+        size_t start = end;
+        while (start > 0 && xff[start - 1] != ',')
+            start--;
+        int f;
+        unsigned char a[16];
+        if (forwarded_entry(xff + start, end - start, &f, a) != 0)
+            break;   /* not an address: the last hop believed stands */
+        family = f;
+        memcpy(addr, a, sizeof a);
+        if (!trusted_proxy(ctx->app->config, f, a))
+            break;
+        end = start > 0 ? start - 1 : 0;
+    }
+    if (family == AF_UNSPEC || inet_ntop(family, addr, out, (socklen_t)len) == NULL)
+        snprintf(out, len, "unknown");
+}
+
+/* The client's X-Request-Id kept with the request, or NULL. */
+static const char *client_request_id(const sf_ctx *ctx)
+{
+    return ctx->request_id[SF_REQUEST_ID_LEN] == '/' ? ctx->request_id + SF_REQUEST_ID_LEN + 1 : NULL;
+}
+
 static double seconds_since(const struct timespec *start)
 {
     struct timespec now;
@@ -51,21 +121,24 @@ static double seconds_since(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-/* A client's X-Request-Id is kept if it is short and plain; otherwise one is generated. */
+/* The server always generates the request id it logs and records; a client's X-Request-Id,
+ * if short and plain, is kept beside it (ctx->request_id, server.h) and echoed in
+ * X-Request-Id, while X-Server-Request-Id carries the server's own (issue 14, item 9). */
 static void assign_request_id(sf_ctx *ctx)
 {
+    unsigned char raw[SF_REQUEST_ID_LEN / 2];
+    sf_random_bytes(raw, sizeof raw);
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(ctx->request_id + 2 * i, 3, "%02x", raw[i]);
+    sf_set_header(ctx, "X-Server-Request-Id", ctx->request_id);
     const char *given = sf_header(ctx, "X-Request-Id");
     size_t len = given ? strlen(given) : 0;
-    if (len >= 1 && len <= 64 &&
+    if (len >= 1 && len <= SF_CLIENT_REQUEST_ID_MAX &&
         strspn(given, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-") == len) {
-        memcpy(ctx->request_id, given, len + 1);
-    } else {
-        unsigned char raw[16];
-        sf_random_bytes(raw, sizeof raw);
-        for (size_t i = 0; i < sizeof raw; i++)
-            snprintf(ctx->request_id + 2 * i, 3, "%02x", raw[i]);
+        ctx->request_id[SF_REQUEST_ID_LEN] = '/';
+        memcpy(ctx->request_id + SF_REQUEST_ID_LEN + 1, given, len + 1);
     }
-    sf_set_header(ctx, "X-Request-Id", ctx->request_id);
+    sf_set_header(ctx, "X-Request-Id", client_request_id(ctx) ? client_request_id(ctx) : ctx->request_id);
 }
 
 /* One JSON line per request on stderr, written with a single write(2) so lines from
@@ -80,10 +153,13 @@ static void log_request(const sf_ctx *ctx, const char *route, int status, double
     char line[512];
     int n = snprintf(line, sizeof line,
                      "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\",\"level\":\"info\",\"event\":\"request\","
-                     "\"method\":\"%s\",\"route\":\"%s\",\"status\":%d,\"duration_ms\":%.3f,\"request_id\":\"%s\"}\n",
+                     "\"method\":\"%s\",\"route\":\"%s\",\"status\":%d,\"duration_ms\":%.3f,\"request_id\":\"%.*s\""
+                     "%s%s%s}\n",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                      now.tv_nsec / 1000000, ctx->req->http_verb, route, status,
-                     seconds * 1000.0, ctx->request_id);
+                     seconds * 1000.0, SF_REQUEST_ID_LEN, ctx->request_id,
+                     client_request_id(ctx) ? ",\"client_request_id\":\"" : "",
+                     client_request_id(ctx) ? client_request_id(ctx) : "", client_request_id(ctx) ? "\"" : "");
     if (n > 0 && (size_t)n < sizeof line)
         (void)!write(STDERR_FILENO, line, (size_t)n);
 }

@@ -19,6 +19,9 @@
 #include "persistence/pool.h"
 
 typedef struct sf_auth sf_auth;
+
+#define SF_REQUEST_ID_LEN 32          /* the server's own: 16 random bytes in hex */
+#define SF_CLIENT_REQUEST_ID_MAX 64   /* a client's X-Request-Id kept beside it */
 typedef struct sf_metrics sf_metrics;
 
 /* Everything the handlers share; lives as long as the server. */
@@ -44,7 +47,12 @@ typedef struct {
     const struct _u_request *req;
     struct _u_response *res;
     sf_caller caller;           /* valid when the route requires a token */
-    char request_id[72];
+    /* What the audit trail records of this request (issue 14, item 9): the id the server
+     * generated, then, if the client sent a plain X-Request-Id, '/' and the client's value.
+     * audit_append (sql/017_security.sql) keeps the first part as the event's request_id and
+     * the second as detail.client_request_id, so a client cannot file its events under the
+     * id of another request. */
+    char request_id[SF_REQUEST_ID_LEN + 1 + SF_CLIENT_REQUEST_ID_MAX + 1];
 } sf_ctx;
 
 typedef void (*sf_handler)(sf_ctx *ctx);
@@ -80,5 +88,11 @@ const char *sf_header(const sf_ctx *ctx, const char *name);
 const char *sf_param(const sf_ctx *ctx, const char *name);
 /* Adds a response header. */
 void sf_set_header(sf_ctx *ctx, const char *name, const char *value);
+
+/* The client's address as text (at least 48 bytes): the connection's peer, or, when the peer
+ * is one of SHIFAN_TRUSTED_PROXIES, the address its X-Forwarded-For names — the rightmost
+ * entry that is not itself a trusted proxy. Nobody else's X-Forwarded-For is believed. What
+ * the login throttle, the hashing queue and the objection quota count by (issue 14, item 3). */
+void sf_client_address(const sf_ctx *ctx, char *out, size_t len);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "domain/regions.h"
+#include "domain/text.h"
 
 long sf_utf8_length(const char *s)
 {
@@ -34,8 +35,8 @@ long sf_utf8_length(const char *s)
     return n;
 }
 
-/* A human-readable name: non-empty after trimming, at most max code points, no control
- * characters. */
+/* A human-readable name: non-empty after trimming, at most max code points, no control or
+ * bidirectional formatting characters (domain/text.h). */
 static void check_name(const char *field, const char *value, long max_chars, sf_errors *errors)
 {
     long len = sf_utf8_length(value);
@@ -52,11 +53,8 @@ static void check_name(const char *field, const char *value, long max_chars, sf_
         sf_errors_add(errors, field, "must be at most %ld characters", max_chars);
         return;
     }
-    for (const unsigned char *p = (const unsigned char *)value; *p; p++)
-        if (*p < 0x20 || *p == 0x7F) {
-            sf_errors_add(errors, field, "must not contain control characters");
-            return;
-        }
+    if (sf_text_has_hidden_controls(value))
+        sf_errors_add(errors, field, "must not contain control or bidirectional formatting characters");
 }
 
 sf_status sf_organization_validate(const sf_new_organization *org, char region_out[7], sf_errors *errors)

@@ -55,3 +55,18 @@ sf_status sf_decide_inspection(int64_t award_id, const char *outcome, sf_day ins
     }
     return sf_errors_any(why) ? SF_INVALID : SF_OK;
 }
+
+int sf_summary_year_has_begun(int year, sf_day today)
+{
+    return sf_day_from_ymd(year, 1, 1) <= today;
+}
+
+int sf_inspection_date_has_come(sf_day inspected_on, sf_day today)
+{
+    return inspected_on <= today;
+}
+
+int sf_title_takes_summaries(int revoked)
+{
+    return !revoked;
+}

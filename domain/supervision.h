@@ -29,6 +29,14 @@ typedef enum {
 sf_timeliness sf_timeliness_of(sf_day due, int arrived, sf_day arrived_on, sf_day today);
 const char *sf_timeliness_name(sf_timeliness t);
 
+/* Records of supervision tell what happened (issue 14, item 10): a summary of a year that has
+ * not begun, or an inspection dated after today, is refused. */
+int sf_summary_year_has_begun(int year, sf_day today);
+int sf_inspection_date_has_come(sf_day inspected_on, sf_day today);
+
+/* Art. 22: a revoked title files no more annual summaries. */
+int sf_title_takes_summaries(int revoked);
+
 /* Art. 24, rectification (整改): an inspection judged needs_improvement or unsatisfactory
  * opens one, due on the date the inspector sets or `days` after the inspection (a rule of the
  * round, 30 by default); a follow-up inspection of the same title judged satisfactory closes

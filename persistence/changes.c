@@ -16,7 +16,7 @@ static const sf_stmt CHANGES = {
     "                              WHEN 'award.revocation_pending' THEN 'revocation_pending'"
     "                              WHEN 'award.reinstated' THEN 'platform_reinstated'"
     "                              WHEN 'award.expired' THEN 'platform_expired'"
-    "                              WHEN 'notice.created' THEN 'notice_opened'"
+    "                              WHEN 'notice.opened' THEN 'notice_opened'"
     "                              ELSE 'platform_changed' END,"
     "        'platform_id', CASE WHEN e.entity = 'award' THEN w.platform_id"
     "                            WHEN e.entity = 'platform' THEN e.entity_id END,"
@@ -27,7 +27,7 @@ static const sf_stmt CHANGES = {
     " FROM (SELECT e.*, (e.entity <> 'platform' OR (e.detail->>'public')::boolean IS TRUE) AS public"
     "       FROM audit_events e WHERE e.seq > $1"
     "         AND e.action IN ('award.created', 'award.revoked', 'award.revocation_pending', 'award.reinstated',"
-    "                          'award.expired', 'notice.created', 'platform.updated')"
+    "                          'award.expired', 'notice.opened', 'platform.updated')"
     "       ORDER BY e.seq LIMIT $2) e"
     " LEFT JOIN awards w ON e.entity = 'award' AND w.id = e.entity_id", 2};
 
@@ -44,6 +44,17 @@ static const sf_stmt ANNOUNCE_EXPIRED = {
     " SELECT audit_append(NULL, NULL, 'award.expired', 'award', w.id, jsonb_build_object('valid_until', w.valid_until), NULL)"
     " FROM (SELECT w.id, w.valid_until FROM x JOIN awards w ON w.id = x.award_id ORDER BY w.id) w", 0};
 
+/* Notices whose start date has come get their 'notice.opened' event now, once (sql/017):
+ * a notice is public from its start date, not from its creation (issue 14, item 7). */
+static const sf_stmt ANNOUNCE_OPENED = {
+    "WITH x AS (INSERT INTO notice_openings (notice_id)"
+    "           SELECT id FROM publicity_notices n WHERE start_date <= current_date"
+    "             AND NOT EXISTS (SELECT 1 FROM notice_openings o WHERE o.notice_id = n.id)"
+    "           ORDER BY id ON CONFLICT (notice_id) DO NOTHING RETURNING notice_id)"
+    " SELECT audit_append(NULL, NULL, 'notice.opened', 'publicity_notice', n.id,"
+    "                     jsonb_build_object('start_date', n.start_date), NULL)"
+    " FROM (SELECT n.id, n.start_date FROM x JOIN publicity_notices n ON n.id = x.notice_id ORDER BY n.id) n", 0};
+
 sf_status sf_changes_after(sf_pool *pool, int64_t after, int limit, char **items, int64_t *last)
 {
     sf_int_text a = sf_int_to_text(after), l = sf_int_to_text(limit);
@@ -52,6 +63,7 @@ sf_status sf_changes_after(sf_pool *pool, int64_t after, int limit, char **items
     /* best effort: a failed announcement must not take the public feed down; the next read
      * announces what this one could not */
     (void)sf_db_write(pool, &ANNOUNCE_EXPIRED, NULL, NULL, NULL);
+    (void)sf_db_write(pool, &ANNOUNCE_OPENED, NULL, NULL, NULL);
     sf_status status = sf_db_read(pool, &CHANGES, params, &res, NULL);
     if (status != SF_OK)
         return status;

@@ -22,15 +22,20 @@ static const sf_stmt NOTICE_AUDIT = {
     "SELECT d.doc::text, audit_append($2, $3, 'notice.created', 'publicity_notice', d.id,"
     "       jsonb_build_object('after', d.doc), $4) FROM notice_docs d WHERE d.id = $1", 4};
 static const sf_stmt GET_NOTICE = {"SELECT doc::text FROM notice_docs WHERE id = $1", 1};
+static const sf_stmt GET_PUBLIC_NOTICE = {
+    "SELECT doc::text FROM notice_docs WHERE id = $1 AND start_date <= current_date", 1};
 static const sf_stmt LIST_NOTICES = {
     SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$6") ") AS rn FROM notice_docs"
     " WHERE ($2::bigint IS NULL OR round_id = $2) AND ($3::text IS NULL OR doc->>'status' = $3)"
-    "   AND ($4::int IS NULL OR extract(year FROM start_date) = $4)"
-    "   AND " SF_KEYSET_AFTER("id", "$6") " ORDER BY " SF_KEYSET_ORDER("id", "$6") " LIMIT $5 + 1) page", 6, SF_PLAN_EACH_CALL};
-static const sf_stmt COUNT_RECENT = {
-    "SELECT count(*) FROM objections WHERE client = $1 AND created_at > now() - interval '1 hour'", 1};
+    "   AND ($4::int IS NULL OR extract(year FROM start_date) = $4) AND (NOT $7 OR start_date <= current_date)"
+    "   AND " SF_KEYSET_AFTER("id", "$6") " ORDER BY " SF_KEYSET_ORDER("id", "$6") " LIMIT $5 + 1) page", 7, SF_PLAN_EACH_CALL};
+/* The client's quota ($8 an hour) is taken in the same statement as the insert, under a lock
+ * of the client (objection_quota_ok, sql/017): parallel objections cannot all count the same
+ * rows (issue 14, item 4). */
 static const sf_stmt INSERT_OBJECTION = {
-    "WITH n AS (SELECT id, current_date BETWEEN start_date AND end_date AS open FROM publicity_notices WHERE id = $1),"
+    "WITH q AS (SELECT objection_quota_ok($6, $8) AS ok),"
+    " n AS (SELECT id, current_date BETWEEN start_date AND end_date AS open FROM publicity_notices"
+    "       WHERE id = $1 AND (SELECT ok FROM q)),"
     " item AS (SELECT 1 FROM publicity_notice_items i JOIN applications a ON a.id = i.application_id"
     "          WHERE i.notice_id = $1 AND i.application_id = $2 AND a.status = 'publicized' FOR SHARE OF a),"
     " o AS (INSERT INTO objections (notice_id, application_id, objector_name, contact, reason, client)"
@@ -40,7 +45,8 @@ static const sf_stmt INSERT_OBJECTION = {
     "  (SELECT jsonb_build_object('id', id, 'notice_id', notice_id, 'application_id', application_id,"
     "          'status', status, 'created_at', created_at)::text FROM o),"
     "  (SELECT audit_append(NULL, NULL, 'objection.filed', 'objection', o.id,"
-    "          jsonb_build_object('notice_id', o.notice_id, 'application_id', o.application_id), $7) FROM o)", 7};
+    "          jsonb_build_object('notice_id', o.notice_id, 'application_id', o.application_id), $7) FROM o),"
+    "  (SELECT ok FROM q)", 8};
 /* The SQL twin of sf_decides_round for objections: $2 role, $3 region. */
 static const sf_stmt LIST_OBJECTIONS = {
     SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY id) AS rn FROM objection_docs"
@@ -168,35 +174,37 @@ sf_status sf_notice_get(sf_pool *pool, int64_t id, char **doc)
     return sf_db_read_text(pool, &GET_NOTICE, params, doc);
 }
 
+sf_status sf_notice_get_public(sf_pool *pool, int64_t id, char **doc)
+{
+    sf_int_text idt = sf_int_to_text(id);
+    const char *params[] = {idt.s};
+    return sf_db_read_text(pool, &GET_PUBLIC_NOTICE, params, doc);
+}
+
 sf_status sf_notice_list(sf_pool *pool, const sf_notice_filter *f, int64_t after_id, int limit, int desc, char **items,
                          int64_t *next_after)
 {
     sf_int_text after = sf_int_to_text(after_id), lim = sf_int_to_text(limit), round = sf_int_to_text(f->round_id),
                 year = sf_int_to_text(f->year);
     const char *params[] = {after.s, f->round_id ? round.s : NULL, f->status, f->year ? year.s : NULL, lim.s,
-                            desc ? "true" : "false"};
+                            desc ? "true" : "false", f->public_only ? "true" : "false"};
     return sf_db_read_page(pool, &LIST_NOTICES, params, items, next_after);
 }
 
 sf_status sf_objection_create(sf_pool *pool, const sf_new_objection *o, int max_per_hour, int *throttled,
                               char **doc, sf_errors *errors)
 {
-    const char *cp[] = {o->client};
     PGresult *res;
     *throttled = 0;
-    sf_status status = sf_db_read(pool, &COUNT_RECENT, cp, &res, NULL);
+    sf_int_text n = sf_int_to_text(o->notice_id), a = sf_int_to_text(o->application_id),
+                max = sf_int_to_text(max_per_hour);
+    const char *params[] = {n.s, a.s, o->name, o->contact, o->reason, o->client, o->request_id, max.s};
+    sf_status status = sf_db_write(pool, &INSERT_OBJECTION, params, &res, NULL);
     if (status != SF_OK)
         return status;
-    *throttled = sf_db_get_int(res, 0, 0) >= max_per_hour;
-    PQclear(res);
-    if (*throttled)
-        return SF_OK;
-    sf_int_text n = sf_int_to_text(o->notice_id), a = sf_int_to_text(o->application_id);
-    const char *params[] = {n.s, a.s, o->name, o->contact, o->reason, o->client, o->request_id};
-    status = sf_db_write(pool, &INSERT_OBJECTION, params, &res, NULL);
-    if (status != SF_OK)
-        return status;
-    if (sf_db_get_int(res, 0, 0) == 0) {
+    if (!sf_db_get_bool(res, 0, 5)) {
+        *throttled = 1;
+    } else if (sf_db_get_int(res, 0, 0) == 0) {
         status = SF_NOT_FOUND;
     } else if (!sf_db_get_bool(res, 0, 1)) {
         sf_errors_detail(errors, "the notice is not open: objections are taken from its start_date to its end_date");

@@ -28,10 +28,13 @@ sf_status sf_notice_create(sf_pool *pool, const sf_actor *actor, const sf_caller
                            sf_errors *errors);
 
 sf_status sf_notice_get(sf_pool *pool, int64_t id, char **doc);
+/* The same for the public: SF_NOT_FOUND before the notice's start date (issue 14, item 7). */
+sf_status sf_notice_get_public(sf_pool *pool, int64_t id, char **doc);
 typedef struct {
     int64_t round_id;     /* 0: any */
     const char *status;   /* upcoming | open | closed, or NULL */
     int year;             /* of the start date; 0: any */
+    int public_only;      /* the public's view: notices whose start date has come (issue 14) */
 } sf_notice_filter;
 sf_status sf_notice_list(sf_pool *pool, const sf_notice_filter *filter, int64_t after_id, int limit, int desc,
                          char **items, int64_t *next_after);

@@ -15,22 +15,40 @@
  * a revoked token again is SF_OK. */
 sf_status sf_session_revoke(sf_pool *pool, const sf_actor *actor, const char *jti, long long expires_at);
 
+/* How failed logins of one key are throttled: up to max_failures within the window go
+ * unhindered; each further one makes the key wait delay_seconds, doubling with each failure,
+ * at most max_delay_seconds (issue 14, item 3). */
 typedef struct {
-    int max_failures;       /* failures within the window before the key is locked */
+    int max_failures;
     int window_seconds;
-    int lock_seconds;
+    int delay_seconds;
+    int max_delay_seconds;
 } sf_throttle_rule;
 
-/* Seconds until logins for either key are accepted again; 0 if neither is locked. */
-sf_status sf_login_locked_for(sf_pool *pool, const char *user_key, const char *client_key, long *retry_after);
+/* The login throttle's keys and rules: one rule for the pair (username, client), one for the
+ * client across usernames. `client` is the client's address (api/client.h). */
+typedef struct {
+    const char *username;
+    const char *client;
+    sf_throttle_rule pair;
+    sf_throttle_rule whole_client;
+} sf_login_attempt;
 
-/* Counts a failed login against both keys, each under its own rule; locks a key that
- * reaches its rule's maximum. */
-sf_status sf_login_record_failure(sf_pool *pool, const char *user_key, const sf_throttle_rule *user_rule,
-                                  const char *client_key, const sf_throttle_rule *client_rule);
+/* Reserves a login attempt before any password is hashed, atomically for both keys (issue 14,
+ * item 4): counted as a failure until sf_login_succeeded takes it back, so concurrent attempts
+ * cannot get past the limit while the first are hashing. *retry_after is 0 when reserved, else
+ * the seconds until a key's delay ends (nothing counted). */
+sf_status sf_login_reserve(sf_pool *pool, const sf_login_attempt *a, long *retry_after);
 
-/* A successful login clears the username's counter (not the client's: one valid account
- * must not reset a client that is guessing others). */
-sf_status sf_login_record_success(sf_pool *pool, const char *user_key);
+/* The reserved attempt failed (user_id 0: no such user): recorded in the audit trail, with
+ * the lock it earned, if any. Forgets counters long over. */
+sf_status sf_login_failed(sf_pool *pool, const sf_login_attempt *a, int64_t user_id, const char *request_id);
+
+/* The reserved attempt was never made (no password was hashed): taken back. */
+sf_status sf_login_release(sf_pool *pool, const sf_login_attempt *a);
+
+/* The reserved attempt succeeded: the pair's count is cleared, the client's reservation taken
+ * back, the login recorded in the audit trail. */
+sf_status sf_login_succeeded(sf_pool *pool, const sf_login_attempt *a, const sf_actor *actor);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "domain/supervision.h"
 #include "persistence/db.h"
+#include "domain/supervision.h"
 
 static const sf_stmt CREATE_ASSESSMENT = {
     "WITH ok AS (SELECT 1 FROM awards w, organizations o WHERE w.id = $1 AND o.id = $2 AND o.type = 'assessor'"
@@ -49,7 +50,8 @@ static const sf_stmt PEND_REVOCATION = {
     "                                                       'pending_assessment_id', $5::bigint)), $4) FROM w", 5};
 /* The title's platform must be in the caller's region (Art. 22, 24: the city of the platform). */
 static const sf_stmt AWARD_REGION = {
-    "SELECT p.region_code FROM awards w JOIN platforms p ON p.id = w.platform_id WHERE w.id = $1", 1};
+    "SELECT p.region_code, w.status = 'revoked', current_date - date '1970-01-01'"
+    " FROM awards w JOIN platforms p ON p.id = w.platform_id WHERE w.id = $1", 1};
 static const sf_stmt CREATE_SUMMARY = {
     "WITH s AS (INSERT INTO annual_summaries (award_id, year, summary, recorded_by, figures)"
     "           VALUES ($1, $2, $3, $4, $7::jsonb) RETURNING *)"
@@ -319,8 +321,10 @@ sf_status sf_assessment_submit(sf_pool *pool, const sf_actor *actor, const sf_ca
     return status;
 }
 
-/* SF_OK when the title exists and its platform is in the caller's region. */
-static sf_status own_award(sf_pool *pool, const sf_caller *caller, int64_t award_id, sf_errors *errors)
+/* SF_OK when the title exists and its platform is in the caller's region; then *revoked says
+ * whether the title is revoked, and *today is the database's date. */
+static sf_status own_award(sf_pool *pool, const sf_caller *caller, int64_t award_id, int *revoked, sf_day *today,
+                           sf_errors *errors)
 {
     sf_int_text w = sf_int_to_text(award_id);
     const char *params[] = {w.s};
@@ -329,6 +333,10 @@ static sf_status own_award(sf_pool *pool, const sf_caller *caller, int64_t award
     if (status != SF_OK)
         return status;
     int ok = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), caller->region_code) == 0;
+    if (ok) {
+        *revoked = sf_db_get_bool(res, 0, 1);
+        *today = (sf_day)sf_db_get_int(res, 0, 2);
+    }
     PQclear(res);
     if (!ok) {
         sf_errors_add(errors, "award_id", "no such title of a platform in this city's region");
@@ -340,9 +348,17 @@ static sf_status own_award(sf_pool *pool, const sf_caller *caller, int64_t award
 sf_status sf_annual_summary_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t award_id,
                                    int year, const char *summary, const char *figures, char **doc, sf_errors *errors)
 {
-    sf_status status = own_award(pool, caller, award_id, errors);
+    int revoked = 0;
+    sf_day today = 0;
+    sf_status status = own_award(pool, caller, award_id, &revoked, &today, errors);
     if (status != SF_OK)
         return status;
+    if (!sf_title_takes_summaries(revoked))
+        sf_errors_add(errors, "award_id", "the title is revoked: it files no more summaries");
+    if (!sf_summary_year_has_begun(year, today))
+        sf_errors_add(errors, "year", "must not be a year that has not begun");
+    if (sf_errors_any(errors))
+        return SF_INVALID;
     sf_actor_params a;
     sf_actor_to_params(actor, &a);
     sf_int_text w = sf_int_to_text(award_id), y = sf_int_to_text(year);
@@ -428,9 +444,15 @@ sf_status sf_inspection_create(sf_pool *pool, const sf_actor *actor, const sf_ca
                                const char *inspected_on, const char *const f[5],
                                const sf_new_inspection_rectification *r, char **doc, sf_errors *errors)
 {
-    sf_status status = own_award(pool, caller, award_id, errors);
+    int revoked = 0;
+    sf_day today = 0, on = 0;
+    sf_status status = own_award(pool, caller, award_id, &revoked, &today, errors);
     if (status != SF_OK)
         return status;
+    if (sf_date_parse(inspected_on, &on) && !sf_inspection_date_has_come(on, today)) {
+        sf_errors_add(errors, "inspected_on", "must not be after today");
+        return SF_INVALID;
+    }
     *doc = NULL;
     inspection_args a = {actor, award_id, inspected_on, f, r, doc, errors};
     status = sf_tx_run(pool, inspection_body, &a);

@@ -138,3 +138,26 @@ sf_status sf_user_get_with_org(sf_pool *pool, int64_t user_id, sf_user *user, sf
     PQclear(res);
     return SF_OK;
 }
+
+static const sf_stmt UNLOCK = {
+    "WITH u AS (SELECT id, username FROM users WHERE id = $1),"
+    " d AS (DELETE FROM login_failures f USING u WHERE f.username = u.username RETURNING f.key)"
+    " SELECT (SELECT count(*) FROM u),"
+    "  (SELECT audit_append($2, $3, 'user.unlocked', 'user', u.id,"
+    "          jsonb_build_object('delays_cleared', (SELECT count(*) FROM d)), $4) FROM u)", 4};
+
+sf_status sf_user_unlock(sf_pool *pool, const sf_actor *actor, int64_t id)
+{
+    sf_actor_params a;
+    sf_actor_to_params(actor, &a);
+    sf_int_text idt = sf_int_to_text(id);
+    const char *params[] = {idt.s, a.values[0], a.values[1], a.values[2]};
+    PGresult *res;
+    sf_status status = sf_db_write(pool, &UNLOCK, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    if (sf_db_get_int(res, 0, 0) == 0)
+        status = SF_NOT_FOUND;
+    PQclear(res);
+    return status;
+}

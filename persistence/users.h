@@ -30,6 +30,10 @@ sf_status sf_user_create(sf_pool *pool, const sf_actor *actor, const char *usern
  * already; *created tells which. Atomic: two instances starting at once create one admin. */
 sf_status sf_user_bootstrap_admin(sf_pool *pool, const char *password_hash, int *created);
 
+/* Clears every login delay of user `id`, from every client address (issue 14, item 3), with
+ * its audit event; SF_NOT_FOUND for an unknown user. */
+sf_status sf_user_unlock(sf_pool *pool, const sf_actor *actor, int64_t id);
+
 /* What a login needs: the user, its hash, and its organisation's type and region. */
 typedef struct {
     sf_user user;

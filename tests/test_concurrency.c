@@ -147,7 +147,7 @@ static void *call_thread(void *p)
 {
     call *c = p;
     pthread_barrier_wait(c->barrier);
-    th_response *r = th_json(servers[c->server].port, c->method, c->path, tokens[c->role], c->body[0] ? c->body : NULL);
+    th_response *r = th_json(servers[c->server].port, c->method, c->path, c->role >= 0 ? tokens[c->role] : NULL, c->body[0] ? c->body : NULL);
     c->status = r ? r->status : 0;
     c->retry_after[0] = '\0';
     if (r != NULL)
@@ -798,6 +798,145 @@ START_TEST(the_audit_chain_verifies_after_it_all)
 }
 END_TEST
 
+/* ---- issue 14, item 4: the objection quota is taken atomically ---- */
+
+/* 15 objections from one client at once, with five an hour allowed: exactly five are taken
+ * (counted from what this client filed in the last hour before), the rest answer 429. */
+START_TEST(parallel_objections_from_one_client_take_exactly_the_quota)
+{
+    long long app;
+    awardable(DALIAN, &app, 1);
+    /* its notice, open from yesterday for three weeks */
+    long long notice = sql_int("SELECT notice_id FROM publicity_notice_items WHERE application_id = $1", app);
+    char text[256];
+    snprintf(text, sizeof text, "UPDATE publicity_notices SET start_date = current_date - 1,"
+             " end_date = current_date + 20 WHERE id = %lld", notice);
+    sql(text);
+    long long before = sql_int("SELECT count(*) FROM objections WHERE client = '127.0.0.1'"
+                               " AND created_at > now() - interval '1 hour' AND $1 > 0", 1);
+    long long quota = before >= 5 ? 0 : 5 - before;
+    enum { N = 15 };
+    call calls[N];
+    char body[256];
+    snprintf(body, sizeof body, "{\"application_id\":%lld,\"name\":\"王五\",\"contact\":\"13900000000\","
+             "\"reason\":\"数据存疑\"}", app);
+    for (int i = 0; i < N; i++)
+        set_call(&calls[i], i % 2, -1, "POST", body, "/v1/public/publicity-notices/%lld/objections", notice);
+    run_together(calls, N);
+    int accepted = 0, throttled = 0;
+    for (int i = 0; i < N; i++) {
+        ck_assert_msg(calls[i].status == 201 || calls[i].status == 429, "objection %d: %d %s", i, calls[i].status,
+                      calls[i].answer);
+        accepted += calls[i].status == 201;
+        throttled += calls[i].status == 429;
+    }
+    free_calls(calls, N);
+    ck_assert_int_eq(accepted, quota);
+    ck_assert_int_eq(throttled, N - quota);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM objections WHERE application_id = $1", app), quota);
+}
+END_TEST
+
+/* ---- issue 14, item 10: supervision records tell the past, of titles still held ---- */
+
+START_TEST(future_records_and_summaries_of_revoked_titles_answer_422)
+{
+    long long app;
+    awardable(DALIAN, &app, 1);
+    long long award_id = award(app);
+    int year = (int)sql_int("SELECT extract(year FROM current_date)::bigint + $1 - 1", 1);
+    char body[512];
+    /* a summary of next year, and an inspection dated tomorrow: 422 */
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":%d,\"summary\":\"总结\"}", award_id, year + 1);
+    th_free(expect(DALIAN, "POST", "/v1/annual-summaries", body, 422));
+    char tomorrow[16], today[16];
+    sql_text("SELECT to_char(current_date + 1, 'YYYY-MM-DD') WHERE $1 > 0", 1, tomorrow, sizeof tomorrow);
+    sql_text("SELECT to_char(current_date, 'YYYY-MM-DD') WHERE $1 > 0", 1, today, sizeof today);
+#define INSPECTION "{\"award_id\":%lld,\"inspected_on\":\"%s\",\"service_quality\":\"良好\",\"fees\":\"符合规定\"," \
+                   "\"satisfaction\":\"95%%\",\"findings\":\"无\",\"outcome\":\"satisfactory\"}"
+    snprintf(body, sizeof body, INSPECTION, award_id, tomorrow);
+    th_free(expect(DALIAN, "POST", "/v1/inspections", body, 422));
+    /* today, and this year: taken */
+    snprintf(body, sizeof body, INSPECTION, award_id, today);
+    th_free(expect(DALIAN, "POST", "/v1/inspections", body, 201));
+    /* once revoked, the title files no more summaries (revoked here by hand, with a ground that
+     * needs no further reference: 'surrendered' where the schema has it, else 'other') */
+    char text[512];
+    snprintf(text, sizeof text, "UPDATE awards SET status = 'revoked', revoked_on = current_date,"
+             " revocation_reason = CASE WHEN EXISTS (SELECT 1 FROM pg_constraint"
+             "   WHERE conname = 'awards_revocation_reason' AND pg_get_constraintdef(oid) LIKE '%%surrendered%%')"
+             " THEN 'surrendered' ELSE 'other' END WHERE id = %lld", award_id);
+    sql(text);
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":%d,\"summary\":\"总结\"}", award_id, year);
+    th_free(expect(DALIAN, "POST", "/v1/annual-summaries", body, 422));
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM annual_summaries WHERE award_id = $1", award_id), 0);
+}
+END_TEST
+
+/* ---- issue 14, item 7: a notice is public from its start date ---- */
+
+/* How many times the public change feed, read whole, says notice `id` opened. */
+static int feed_openings(long long id)
+{
+    int n = 0;
+    long long after = 0;
+    for (;;) {
+        char path[96];
+        snprintf(path, sizeof path, "/v1/public/changes?after=%lld&limit=500", after);
+        th_response *r = expect(-1, "GET", path, NULL, 200);
+        size_t k;
+        json_t *it, *items = json_object_get(r->json, "items");
+        json_array_foreach(items, k, it)
+            n += strcmp(json_string_value(json_object_get(it, "kind")), "notice_opened") == 0 &&
+                 json_integer_value(json_object_get(it, "notice_id")) == id;
+        long long next = json_integer_value(json_object_get(r->json, "next_cursor"));   /* an integer (issue 13) */
+        size_t got = json_array_size(items);
+        th_free(r);
+        if (got == 0 || next == after)
+            break;
+        after = next;
+    }
+    return n;
+}
+
+static int listed_notice(int role, long long id)
+{
+    th_response *r = expect(role, "GET", role < 0 ? "/v1/public/publicity-notices?status=upcoming&limit=100"
+                                                  : "/v1/publicity-notices?status=upcoming&limit=100", NULL, 200);
+    int found = 0;
+    size_t k;
+    json_t *it;
+    json_array_foreach(json_object_get(r->json, "items"), k, it)
+        found |= json_integer_value(json_object_get(it, "id")) == id;
+    th_free(r);
+    return found;
+}
+
+START_TEST(an_upcoming_notice_is_not_public_until_its_start_date)
+{
+    long long app;
+    awardable(DALIAN, &app, 1);
+    long long notice = sql_int("SELECT notice_id FROM publicity_notice_items WHERE application_id = $1", app);
+    char text[256], pub[96], priv[96];
+    snprintf(text, sizeof text, "UPDATE publicity_notices SET start_date = current_date + 5,"
+             " end_date = current_date + 25 WHERE id = %lld", notice);
+    sql(text);
+    snprintf(pub, sizeof pub, "/v1/public/publicity-notices/%lld", notice);
+    snprintf(priv, sizeof priv, "/v1/publicity-notices/%lld", notice);
+    th_free(expect(-1, "GET", pub, NULL, 404));
+    th_free(expect(PROVINCE, "GET", priv, NULL, 200));
+    ck_assert(!listed_notice(-1, notice));
+    ck_assert(listed_notice(PROVINCE, notice));
+    ck_assert_int_eq(feed_openings(notice), 0);
+    /* its start date comes: public, and the feed says so once */
+    snprintf(text, sizeof text, "UPDATE publicity_notices SET start_date = current_date WHERE id = %lld", notice);
+    sql(text);
+    th_free(expect(-1, "GET", pub, NULL, 200));
+    ck_assert_int_eq(feed_openings(notice), 1);
+    ck_assert_int_eq(feed_openings(notice), 1);
+}
+END_TEST
+
 static Suite *concurrency_suite(void)
 {
     Suite *s = suite_create("concurrency");
@@ -813,6 +952,9 @@ static Suite *concurrency_suite(void)
     tcase_add_test(tc, revoke_against_a_failed_assessment_result);
     tcase_add_test(tc, a_transaction_that_keeps_colliding_answers_503_after_bounded_retries);
     tcase_add_test(tc, a_real_deadlock_on_the_award_route_is_retried);
+    tcase_add_test(tc, parallel_objections_from_one_client_take_exactly_the_quota);
+    tcase_add_test(tc, future_records_and_summaries_of_revoked_titles_answer_422);
+    tcase_add_test(tc, an_upcoming_notice_is_not_public_until_its_start_date);
     tcase_add_test(tc, the_audit_chain_verifies_after_it_all);
     suite_add_tcase(s, tc);
     return s;

@@ -23,6 +23,7 @@
 #include "domain/rounds.h"
 #include "domain/status.h"
 #include "domain/supervision.h"
+#include "domain/text.h"
 #include "domain/transitions.h"
 #include "tests/hashutil.h"
 
@@ -1748,6 +1749,34 @@ START_TEST(a_titled_platforms_facts_and_who_may_change_them)
 }
 END_TEST
 
+/* Issue 14, item 10: the one check for hidden characters in names, at the edges of each range. */
+START_TEST(names_with_control_or_bidi_characters_are_refused)
+{
+    static const struct {
+        const char *text;
+        int hidden;
+    } cases[] = {
+        {"沈阳市中小企业公共服务平台", 0}, {"Plain name (2026) - A/B", 0}, {"", 0},
+        {"tab\there", 1}, {"cr\rhere", 1}, {"lf\nhere", 1}, {"\x01", 1}, {"\x1f", 1}, {" ", 0}, {"~", 0},
+        {"del\x7f", 1},
+        {"\xc2\x7f", 1},                 /* (not UTF-8; DEL all the same) */
+        {"\xc2\x80", 1}, {"\xc2\x9f", 1}, {"\xc2\xa0", 0},          /* U+0080, U+009F; U+00A0 */
+        {"\xe2\x80\xa9", 0}, {"\xe2\x80\xaa", 1}, {"invoice\xe2\x80\xae" "fdp.exe", 1}, {"\xe2\x80\xae", 1},
+        {"\xe2\x80\xaf", 0},                                         /* U+2029, U+202A, U+202E, U+202F */
+        {"\xe2\x81\xa5", 0}, {"\xe2\x81\xa6", 1}, {"\xe2\x81\xa9", 1}, {"\xe2\x81\xaa", 0}, /* U+2065–U+206A */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        ck_assert_msg(sf_text_has_hidden_controls(cases[i].text) == cases[i].hidden, "case %zu", i);
+    /* used by the organisation and user checks */
+    sf_errors e;
+    sf_errors_init(&e);
+    char region[7];
+    sf_new_organization org = {SF_ROLE_ASSOCIATION, "协会\xe2\x80\xae名称", NULL};
+    sf_organization_validate(&org, region, &e);
+    ck_assert(sf_errors_any(&e));
+}
+END_TEST
+
 static Suite *domain_suite(void)
 {
     Suite *s = suite_create("domain");
@@ -1806,6 +1835,7 @@ static Suite *domain_suite(void)
     tcase_add_test(measures, revocation_by_status_and_authority);
     tcase_add_test(measures, reinstatement_needs_a_later_passed_assessment_commissioned_by_the_province);
     tcase_add_test(measures, award_statuses_parse_by_name);
+    tcase_add_test(measures, names_with_control_or_bidi_characters_are_refused);
     suite_add_tcase(s, measures);
     TCase *transitions = tcase_create("transitions");
     tcase_add_test(transitions, an_inspection_opens_or_closes_a_rectification);

@@ -477,38 +477,66 @@ START_TEST(a_revoked_token_is_no_longer_valid)
 }
 END_TEST
 
+static void run_ok(const char *sql);
+
+/* Reserves and fails one login attempt; the reservation's answer (0: it was made). */
+static long fail_once(sf_login_attempt *a)
+{
+    long retry;
+    ck_assert_int_eq(sf_login_reserve(pool, a, &retry), SF_OK);
+    if (retry == 0)
+        ck_assert_int_eq(sf_login_failed(pool, a, 0, "t"), SF_OK);
+    return retry;
+}
+
+/* Issue 14, items 3 and 4: the pair (username, client) is delayed at its limit, not before;
+ * another client, or another username, is not; the delay doubles with each further failure
+ * up to the longest; a success clears the pair. */
 START_TEST(logins_lock_at_the_limit_not_before)
 {
-    sf_throttle_rule rule = {3, 900, 60};
-    sf_throttle_rule lax = {1000, 900, 60};
+    sf_login_attempt a = {"lock-me", "t1", {3, 900, 60, 200}, {1000, 900, 60, 200}};
     long retry;
-    for (int i = 1; i <= 2; i++) {
-        ck_assert_int_eq(sf_login_record_failure(pool, "user:lock-me", &rule, "client:t1", &lax), SF_OK);
-        ck_assert_int_eq(sf_login_locked_for(pool, "user:lock-me", "client:t1", &retry), SF_OK);
-        ck_assert_int_eq(retry, 0);   /* 1 and 2 failures of 3: not locked */
-    }
-    ck_assert_int_eq(sf_login_record_failure(pool, "user:lock-me", &rule, "client:t1", &lax), SF_OK);
-    ck_assert_int_eq(sf_login_locked_for(pool, "user:lock-me", "client:t1", &retry), SF_OK);
-    ck_assert(retry > 0 && retry <= 60);   /* the third: locked for the lock time */
-    /* another username from another client is not affected */
-    ck_assert_int_eq(sf_login_locked_for(pool, "user:other", "client:t2", &retry), SF_OK);
+    for (int i = 1; i <= 3; i++)
+        ck_assert_int_eq(fail_once(&a), 0);   /* 1, 2 and 3 failures of 3: each was let through */
+    ck_assert_int_eq(sf_login_reserve(pool, &a, &retry), SF_OK);
+    ck_assert(retry > 55 && retry <= 60);     /* the third earned the first delay */
+    /* the same username from another client, and another username from this one: not delayed */
+    sf_login_attempt elsewhere = a, other = a;
+    elsewhere.client = "t2";
+    other.username = "other";
+    ck_assert_int_eq(fail_once(&elsewhere), 0);
+    ck_assert_int_eq(fail_once(&other), 0);
+    /* the delay over, one more failure doubles it; then 200 at most */
+    run_ok("UPDATE login_failures SET locked_until = now() WHERE key = 'user:lock-me|client:t1'");
+    ck_assert_int_eq(fail_once(&a), 0);
+    ck_assert_int_eq(sf_login_reserve(pool, &a, &retry), SF_OK);
+    ck_assert(retry > 115 && retry <= 120);
+    run_ok("UPDATE login_failures SET locked_until = now() WHERE key = 'user:lock-me|client:t1'");
+    ck_assert_int_eq(fail_once(&a), 0);
+    ck_assert_int_eq(sf_login_reserve(pool, &a, &retry), SF_OK);
+    ck_assert(retry > 195 && retry <= 200);
+    /* a success clears the pair */
+    run_ok("UPDATE login_failures SET locked_until = now() WHERE key = 'user:lock-me|client:t1'");
+    ck_assert_int_eq(sf_login_reserve(pool, &a, &retry), SF_OK);
     ck_assert_int_eq(retry, 0);
-    /* a success clears the username's counter */
-    ck_assert_int_eq(sf_login_record_success(pool, "user:lock-me"), SF_OK);
-    ck_assert_int_eq(sf_login_locked_for(pool, "user:lock-me", "client:t9", &retry), SF_OK);
-    ck_assert_int_eq(retry, 0);
+    sf_actor actor = {0, 0, "t"};
+    ck_assert_int_eq(sf_login_succeeded(pool, &a, &actor), SF_OK);
+    ck_assert_int_eq(fail_once(&a), 0);
+    ck_assert_int_eq(fail_once(&a), 0);
 }
 END_TEST
 
 START_TEST(a_client_is_locked_across_usernames)
 {
-    sf_throttle_rule lax = {1000, 900, 60};
-    sf_throttle_rule client = {2, 900, 60};
-    long retry;
-    ck_assert_int_eq(sf_login_record_failure(pool, "user:a1", &lax, "client:guesser", &client), SF_OK);
-    ck_assert_int_eq(sf_login_record_failure(pool, "user:a2", &lax, "client:guesser", &client), SF_OK);
-    ck_assert_int_eq(sf_login_locked_for(pool, "user:a3", "client:guesser", &retry), SF_OK);
-    ck_assert(retry > 0);
+    sf_login_attempt a = {"a1", "guesser", {1000, 900, 60, 60}, {2, 900, 60, 60}};
+    ck_assert_int_eq(fail_once(&a), 0);
+    a.username = "a2";
+    ck_assert_int_eq(fail_once(&a), 0);
+    a.username = "a3";
+    ck_assert(fail_once(&a) > 0);
+    /* another client is not */
+    a.client = "innocent";
+    ck_assert_int_eq(fail_once(&a), 0);
 }
 END_TEST
 
