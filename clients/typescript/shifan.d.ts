@@ -10,7 +10,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -38,7 +40,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -68,7 +72,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -80,7 +86,8 @@ export interface paths {
         /**
          * Prometheus metrics
          * @description Metrics in the Prometheus text exposition format 0.0.4: requests by route and status,
-         *     request durations by route, and the database pool.
+         *     request durations by route, and the database pool. Only with the bearer token
+         *     `SHIFAN_METRICS_TOKEN` (not a user's token); while that setting is unset, 404.
          *
          */
         get: operations["getMetrics"];
@@ -98,7 +105,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -129,7 +138,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -159,7 +170,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -175,10 +188,21 @@ export interface paths {
          * @description Exchanges a username and password for a bearer token (JWT). The token's role is the
          *     type of the user's organisation.
          *
-         *     Failed logins are throttled per username and per client address: while either is
-         *     locked, the request is refused with 429 and `Retry-After` before any password is
-         *     checked. A wrong password, an unknown username and an inactive account all answer the
-         *     same 401.
+         *     Failed logins are throttled per (username, client address) and per client address,
+         *     with growing delays: after `SHIFAN_LOGIN_MAX_FAILURES` failures of a username from one
+         *     client (`SHIFAN_LOGIN_CLIENT_MAX_FAILURES` from one client across usernames) each
+         *     further failure makes that key wait `SHIFAN_LOGIN_DELAY` seconds, doubling, at most
+         *     `SHIFAN_LOGIN_LOCK`. Each attempt is reserved before any password is checked, so
+         *     concurrent attempts cannot pass the limit; while a key waits, the request is refused
+         *     with 429 and `Retry-After`. Other clients are not held up by one client's failures.
+         *     Logins, failures and delays are recorded in the audit trail (`login.succeeded`,
+         *     `login.failed`, `login.locked`). A wrong password, an unknown username and an
+         *     inactive account all answer the same 401. Password hashing is bounded: when
+         *     `SHIFAN_HASH_QUEUE` hashes are queued or running (`SHIFAN_HASH_QUEUE_PER_CLIENT` from
+         *     this client), or no hashing thread takes the login within `SHIFAN_HASH_WAIT_MS`, the
+         *     answer is 503 with `Retry-After`, and the attempt does not count. The client address
+         *     is the connection's, or the one a proxy of `SHIFAN_TRUSTED_PROXIES` names in
+         *     `X-Forwarded-For`.
          *
          */
         post: operations["createToken"];
@@ -194,7 +218,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -224,7 +250,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -268,7 +296,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -295,13 +325,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/users/{id}/unlock": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description The user's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a user's login delays
+         * @description Ends every login delay of the user, from every client address, at once: failed
+         *     logins delay the pair (username, client) that made them (see `createToken`), and
+         *     this lifts them all. Takes no body. Recorded in the audit trail (`user.unlocked`).
+         *     Roles: province.
+         *
+         */
+        post: operations["unlockUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -329,7 +398,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -371,7 +442,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -409,7 +482,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -442,7 +517,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -477,7 +554,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -536,7 +615,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -574,7 +655,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -621,7 +704,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -668,7 +753,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -716,7 +803,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -778,7 +867,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -826,7 +917,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -865,7 +958,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -921,7 +1016,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -974,7 +1071,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1024,7 +1123,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1073,7 +1174,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1111,7 +1214,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1154,7 +1259,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1200,7 +1307,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1264,7 +1373,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1304,7 +1415,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1340,7 +1453,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1401,7 +1516,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1455,7 +1572,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1493,7 +1612,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1535,7 +1656,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1569,7 +1692,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1609,7 +1734,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1620,8 +1747,9 @@ export interface paths {
         };
         /**
          * List publicity notices (public)
-         * @description Every publicity notice, in ascending `id` order, for anyone (Art. 18, 21): the same
-         *     answer as `listNotices`. No token is needed; one sent is ignored.
+         * @description Every publicity notice whose `start_date` has come, in ascending `id` order, for anyone
+         *     (Art. 18, 21): the same answer as `listNotices` without the upcoming notices. No token
+         *     is needed; one sent is ignored.
          *
          */
         get: operations["listPublicNotices"];
@@ -1639,7 +1767,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1656,8 +1786,9 @@ export interface paths {
         };
         /**
          * Get a publicity notice (public)
-         * @description One notice with the applications it lists, for anyone: the same answer as `getNotice`.
-         *     No token is needed; one sent is ignored.
+         * @description One notice with the applications it lists, for anyone, from its `start_date` on: the
+         *     same answer as `getNotice`; before that date, 404. No token is needed; one sent is
+         *     ignored.
          *
          */
         get: operations["getPublicNotice"];
@@ -1675,7 +1806,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1700,8 +1833,9 @@ export interface paths {
          *     deciding authority reads the objection with `listObjections`.
          *
          *     Each client address may file at most 5 objections an hour (the address the
-         *     connection comes from: behind a proxy, all clients share the proxy's). The limit is
-         *     checked before the notice is looked up.
+         *     connection comes from, or the one a trusted proxy names, see `SHIFAN_TRUSTED_PROXIES`).
+         *     The limit is counted and taken in the same statement as the objection, so parallel
+         *     objections cannot exceed it.
          *
          *     The body is checked first (400, 415, 422), then the limit (429), then the notice
          *     (404; an `id` that is not a positive integer answers 404 before the limit), whether it is open (409), and whether it lists the application and the
@@ -1721,7 +1855,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1756,7 +1892,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1793,7 +1931,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1838,7 +1978,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1853,7 +1995,8 @@ export interface paths {
          *     notices (Art. 18) without polling everything: every change to what they show —
          *     `platform_awarded`, `platform_revoked`, `revocation_pending`, `platform_reinstated`,
          *     `platform_expired`, `platform_changed` (a platform that holds or held a title),
-         *     `notice_opened` — in the
+         *     `notice_opened` (on or after the notice's `start_date`, recorded by the first read of
+         *     the feed from that day, as `platform_expired` is) — in the
          *     order the changes committed. Pass the last `cursor` seen as `after` (0 to start); the
          *     answer's `next_cursor` is where to continue. Cursors are the audit trail's sequence
          *     numbers, assigned at commit under one lock, so a reader never sees a change whose
@@ -1879,7 +2022,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1916,7 +2061,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1952,7 +2099,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -1988,7 +2137,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -2033,7 +2184,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -2066,7 +2219,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -2111,7 +2266,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -2149,7 +2306,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -2191,7 +2350,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -2243,7 +2404,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -2287,7 +2450,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -2312,7 +2477,8 @@ export interface paths {
          * Record a title's annual summary (Art. 22)
          * @description The city of the title's platform records the platform's summary of a year when it
          *     arrives; `received_on` is today. Each title has one summary per year. A summary of
-         *     year Y is due by 31 January of Y+1 (`getCompliance`).
+         *     year Y is due by 31 January of Y+1 (`getCompliance`). A year that has not begun, and a
+         *     revoked title, answer 422.
          *
          *     Role: `city` (the platform's city).
          *
@@ -2330,7 +2496,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -2371,7 +2539,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -2422,7 +2592,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -2446,7 +2618,8 @@ export interface paths {
         /**
          * Record an inspection (Art. 24)
          * @description The city of the title's platform records an inspection of it (Art. 24): service
-         *     quality, fees and satisfaction as found, the findings, and the outcome.
+         *     quality, fees and satisfaction as found, the findings, and the outcome. An
+         *     `inspected_on` after today answers 422.
          *
          *     Role: `city` (the platform's city).
          *
@@ -2464,7 +2637,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -2505,7 +2680,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -2548,7 +2725,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -2589,7 +2768,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -2623,7 +2804,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -2657,7 +2840,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -2699,7 +2884,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -2743,7 +2930,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -2782,7 +2971,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -2818,7 +3009,9 @@ export interface paths {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -4150,11 +4343,16 @@ export interface components {
             entity: string;
             /** Format: int64 */
             entity_id: number | null;
-            /** @description What changed, typically `before` and `after` documents (any JSON members). */
+            /** @description What changed, typically `before` and `after` documents (any JSON members);
+             *     `client_request_id` is the client's own `X-Request-Id` of the request, when it sent one.
+             *      */
             detail: {
                 [key: string]: unknown;
             };
-            /** @description The `X-Request-Id` of the request that made the change. */
+            /** @description The id the server generated for the request that made the change (its
+             *     `X-Server-Request-Id`); never the client's value, which is kept in
+             *     `detail.client_request_id`.
+             *      */
             request_id: string | null;
             /** @description sha256(previous event's hash ‖ this event's canonical text), hex. */
             hash: string;
@@ -5071,7 +5269,7 @@ export interface components {
                  *       "errors": [
                  *         {
                  *           "field": "filename",
-                 *           "message": "must be 1-255 bytes of UTF-8 without path separators or control characters"
+                 *           "message": "must be 1-255 bytes of UTF-8 without path separators, control or bidirectional formatting characters"
                  *         }
                  *       ]
                  *     } */
@@ -5115,7 +5313,9 @@ export interface components {
     parameters: {
         /**
          * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-         *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+         *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+         *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+         *     and that is the id the log and the audit trail record.
          *
          * @example 3f2a9c1e-portal-0042
          */
@@ -5253,10 +5453,19 @@ export interface components {
          *      */
         IdempotentReplayed: "true";
         /**
-         * @description The request's id (the client's own, if it sent a plain one); it identifies the request in the server log.
+         * @description The client's own request id echoed, if it sent a plain one; otherwise the server's
+         *     own (the same as `X-Server-Request-Id`).
+         *
          * @example 9b2f4c7e1a0d4e3f8c6b5a4d3e2f1a0b
          */
         XRequestId: string;
+        /**
+         * @description The id the server generated for this request: every answer carries it, and the server
+         *     log and the audit trail (`request_id`) record the request under it.
+         *
+         * @example 9b2f4c7e1a0d4e3f8c6b5a4d3e2f1a0b
+         */
+        XServerRequestId: string;
         /**
          * @description A strong entity tag of the representation; send it back in `If-None-Match`.
          * @example "5d41402abc4b2a76b9719d911017c592"
@@ -5306,7 +5515,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -5321,6 +5532,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
+                    "X-Server-Request-Id": components["headers"]["XServerRequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5340,7 +5552,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -5386,7 +5600,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -5427,6 +5643,27 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description No bearer token, or not SHIFAN_METRICS_TOKEN. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SHIFAN_METRICS_TOKEN is not set; the metrics are not served. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["InvalidQuery"];
             500: components["responses"]["InternalError"];
@@ -5438,7 +5675,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -5469,7 +5708,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -5515,7 +5756,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -5602,7 +5845,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -5649,7 +5894,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -5687,7 +5934,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -5773,7 +6022,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -5813,13 +6064,62 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    unlockUser: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description The user's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's login delays are lifted. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such user. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getMe: {
         parameters: {
             query?: never;
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -5897,7 +6197,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -5972,7 +6274,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -6067,7 +6371,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -6140,7 +6446,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -6230,7 +6538,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -6314,7 +6624,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -6391,7 +6703,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -6539,7 +6853,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -6627,7 +6943,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -6679,7 +6997,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -6813,7 +7133,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -6872,7 +7194,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -7006,7 +7330,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -7076,7 +7402,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -7238,7 +7566,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -7292,7 +7622,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -7378,7 +7710,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -7446,7 +7780,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -7497,7 +7833,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -7614,7 +7952,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -7671,7 +8011,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -7786,7 +8128,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -7928,7 +8272,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -8028,7 +8374,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -8101,7 +8449,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -8201,7 +8551,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -8296,7 +8648,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -8379,7 +8733,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -8494,7 +8850,7 @@ export interface operations {
                      *       "errors": [
                      *         {
                      *           "field": "filename",
-                     *           "message": "must be 1-255 bytes of UTF-8 without path separators or control characters"
+                     *           "message": "must be 1-255 bytes of UTF-8 without path separators, control or bidirectional formatting characters"
                      *         }
                      *       ]
                      *     } */
@@ -8511,7 +8867,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -8570,7 +8928,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -8618,7 +8978,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -8699,7 +9061,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -8891,7 +9255,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -8950,7 +9316,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -9050,7 +9418,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -9120,7 +9490,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -9233,7 +9605,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -9287,7 +9661,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -9421,7 +9797,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -9478,7 +9856,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -9546,7 +9926,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -9698,7 +10080,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -9764,7 +10148,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -9841,7 +10227,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -9965,7 +10353,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -10065,7 +10455,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -10149,7 +10541,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -10190,7 +10584,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -10318,7 +10714,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -10399,7 +10797,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -10453,7 +10853,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -10518,7 +10920,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -10612,7 +11016,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -10688,7 +11094,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -10804,7 +11212,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -10847,7 +11257,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -10907,7 +11319,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -11073,7 +11487,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -11108,7 +11524,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -11223,7 +11641,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -11282,7 +11702,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -11325,7 +11747,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -11432,7 +11856,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -11467,7 +11893,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -11571,7 +11999,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -11656,7 +12086,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -11691,7 +12123,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -11797,7 +12231,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -11879,7 +12315,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -11914,7 +12352,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -11973,7 +12413,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -12047,7 +12489,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -12179,7 +12623,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -12229,7 +12675,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
@@ -12335,7 +12783,9 @@ export interface operations {
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
-                 *     `A-Z a-z 0-9 . _ : -`; otherwise the server generates one.
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
                  *
                  * @example 3f2a9c1e-portal-0042
                  */
