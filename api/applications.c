@@ -230,11 +230,6 @@ void sf_get_eligibility(sf_ctx *ctx)
         status = SF_NOT_FOUND;
     if (status == SF_OK)
         status = complete(r);
-    if (status == SF_OK && !r->snap.has_report) {
-        sf_app_record_free(r);
-        sf_reply_status(ctx, SF_CONFLICT, "the application report (Annex 2) is not filled yet", NULL);
-        return;
-    }
     if (status != SF_OK) {
         sf_app_record_free(r);
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such application" : NULL, NULL);

@@ -57,7 +57,7 @@ void sf_post_auth_token(sf_ctx *ctx)
     if (password != NULL && strlen(password) > 1024)
         sf_errors_add(&errors, "password", "is too long");
     if (sf_errors_any(&errors)) {
-        sf_reply_errors(ctx, 422, "the login request is incomplete", &errors);
+        sf_reply_errors(ctx, 422, "the login request is not valid: it takes username and password only", &errors);
         goto out;
     }
 

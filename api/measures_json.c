@@ -443,8 +443,8 @@ json_t *sf_eligibility_json(const sf_eligibility *el)
     json_t *conditions = json_array(), *functions = json_array();
     for (int i = 0; i < SF_CONDITION_COUNT; i++) {
         const sf_check *c = &el->conditions[i];
-        json_t *item = json_pack("{s:s, s:b, s:b, s:b, s:s}", "id", c->id, "passed", c->passed, "relaxed", c->relaxed,
-                                 "required", c->required, "detail", c->detail);
+        json_t *item = json_pack("{s:s, s:b, s:b, s:b, s:b, s:s}", "id", c->id, "passed", c->passed, "relaxed",
+                                 c->relaxed, "required", c->required, "missing", c->missing, "detail", c->detail);
         json_t *relaxed = relaxed_thresholds_json(el, c->id);
         if (json_array_size(relaxed) > 0)
             json_object_set_new(item, "relaxed_thresholds", relaxed);
@@ -454,8 +454,8 @@ json_t *sf_eligibility_json(const sf_eligibility *el)
     }
     for (int i = 0; i < SF_FUNCTION_COUNT; i++) {
         const sf_check *c = &el->functions[i];
-        json_array_append_new(functions, json_pack("{s:s, s:b, s:s}", "id", c->id, "passed", c->passed,
-                                                   "detail", c->detail));
+        json_array_append_new(functions, json_pack("{s:s, s:b, s:b, s:s}", "id", c->id, "passed", c->passed,
+                                                   "missing", c->missing, "detail", c->detail));
     }
     return json_pack("{s:b, s:o, s:o}", "eligible", el->eligible, "conditions", conditions, "functions", functions);
 }

@@ -118,9 +118,20 @@ void sf_post_assessment_result(sf_ctx *ctx)
     json_decref(body);
 }
 
+/* received_on (issue 15): the day a record arrived, as its recorder states it; 0 when not
+ * given (today). */
+static sf_day read_received_on(json_t *body, sf_errors *e)
+{
+    sf_day day = 0;
+    const char *text = sf_json_string(body, "received_on", 0, e);
+    if (text != NULL && !sf_date_parse(text, &day))
+        sf_errors_add(e, "received_on", "must be a date YYYY-MM-DD");
+    return day;
+}
+
 void sf_post_annual_summary(sf_ctx *ctx)
 {
-    static const char *const fields[] = {"award_id", "year", "summary", "figures", NULL};
+    static const char *const fields[] = {"award_id", "year", "summary", "figures", "received_on", NULL};
     json_t *body = sf_json_body(ctx);
     if (body == NULL)
         return;
@@ -145,11 +156,12 @@ void sf_post_annual_summary(sf_ctx *ctx)
             return;
         }
     }
+    sf_day received_on = read_received_on(body, &e);
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
     sf_status status = sf_errors_any(&e) ? SF_INVALID
                        : sf_annual_summary_create(ctx->app->pool, &actor, &ctx->caller, award, (int)year, summary,
-                                                  figures_text, &doc, &e);
+                                                  figures_text, received_on, &doc, &e);
     free(figures_text);
     sf_reply_written(ctx, status, 201, doc, "the summary is not valid", &e);
     json_decref(body);
@@ -197,7 +209,7 @@ void sf_post_inspection(sf_ctx *ctx)
 
 void sf_post_city_report(sf_ctx *ctx)
 {
-    static const char *const fields[] = {"year", "summary_report", "inspection_report", NULL};
+    static const char *const fields[] = {"year", "summary_report", "inspection_report", "received_on", NULL};
     json_t *body = sf_json_body(ctx);
     if (body == NULL)
         return;
@@ -212,11 +224,12 @@ void sf_post_city_report(sf_ctx *ctx)
         sf_errors_add(&e, "summary_report", "must be 1-100,000 characters");
     if (inspection && !text_ok(inspection, 1, 100000))
         sf_errors_add(&e, "inspection_report", "must be 1-100,000 characters");
+    sf_day received_on = read_received_on(body, &e);
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
     sf_status status = sf_errors_any(&e) ? SF_INVALID
                        : sf_city_report_create(ctx->app->pool, &actor, &ctx->caller, (int)year, summary, inspection,
-                                               &doc, &e);
+                                               received_on, &doc, &e);
     sf_reply_written(ctx, status, 201, doc, "the report is not valid", &e);
     json_decref(body);
 }

@@ -313,3 +313,18 @@ void sf_standing_evaluate(const sf_report_facts *figures, const sf_thresholds *t
             out->meets = out->meets && out->functions[i].passed;
     }
 }
+
+void sf_eligibility_missing(sf_eligibility *out)
+{
+    static const char *const ids[SF_CONDITION_COUNT] = {"12.1", "12.2", "12.3", "12.4", "12.5", "12.6"};
+    memset(out, 0, sizeof *out);
+    out->normal = out->applied = sf_thresholds_2018();
+    for (int i = 0; i < SF_CONDITION_COUNT; i++) {
+        out->conditions[i] = (sf_check){.id = ids[i], .required = 1, .missing = 1};
+        snprintf(out->conditions[i].detail, SF_DETAIL_LEN, "not judged: the application report (Annex 2) is not filled");
+    }
+    for (int i = 0; i < SF_FUNCTION_COUNT; i++) {
+        out->functions[i] = (sf_check){.id = sf_function_ids[i], .required = 0, .missing = 1};
+        snprintf(out->functions[i].detail, SF_DETAIL_LEN, "not judged: the application report (Annex 2) is not filled");
+    }
+}

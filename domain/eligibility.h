@@ -84,6 +84,7 @@ typedef struct {
     int passed;
     int relaxed;             /* passed only thanks to relaxation */
     int required;            /* 0: the round does not ask for it (12.4, Art. 26); passed */
+    int missing;             /* not judged: the report (Annex 2) is not filled */
     char detail[SF_DETAIL_LEN];
 } sf_check;
 
@@ -97,6 +98,10 @@ typedef struct {
     sf_thresholds normal;    /* the round's thresholds */
     sf_thresholds applied;   /* those the platform was judged by (differ only when relaxed) */
 } sf_eligibility;
+
+/* The verdict on an application whose report is not filled yet: not eligible, every condition
+ * and function `missing` (a UI shows what is to be filled rather than an error). */
+void sf_eligibility_missing(sf_eligibility *out);
 
 /* Evaluates the report as of `opens_on`, the round's opening date. With
  * `require_prior_recognition` 0 (a rule of the round, Art. 26), 12.4 passes as not required. */

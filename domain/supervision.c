@@ -61,9 +61,9 @@ int sf_summary_year_has_begun(int year, sf_day today)
     return sf_day_from_ymd(year, 1, 1) <= today;
 }
 
-int sf_inspection_date_has_come(sf_day inspected_on, sf_day today)
+int sf_stated_date_has_come(sf_day stated, sf_day today)
 {
-    return inspected_on <= today;
+    return stated <= today;
 }
 
 int sf_title_takes_summaries(int revoked)

@@ -30,9 +30,11 @@ sf_timeliness sf_timeliness_of(sf_day due, int arrived, sf_day arrived_on, sf_da
 const char *sf_timeliness_name(sf_timeliness t);
 
 /* Records of supervision tell what happened (issue 14, item 10): a summary of a year that has
- * not begun, or an inspection dated after today, is refused. */
+ * not begun is refused, and so is a date of record — the day an inspection took place, the
+ * day a summary or a report was received (issue 15: stated by the recorder, which decides
+ * timeliness) — after today. */
 int sf_summary_year_has_begun(int year, sf_day today);
-int sf_inspection_date_has_come(sf_day inspected_on, sf_day today);
+int sf_stated_date_has_come(sf_day stated, sf_day today);
 
 /* Art. 22: a revoked title files no more annual summaries. */
 int sf_title_takes_summaries(int revoked);

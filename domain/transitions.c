@@ -16,6 +16,8 @@ size_t sf_app_evaluate(const sf_app_snapshot *s, sf_eligibility *verdict, const 
     if (s->has_report)
         sf_eligibility_evaluate(&s->facts, &s->thresholds, &s->relaxation, s->require_prior_recognition, s->opens_on,
                                 verdict);
+    else
+        sf_eligibility_missing(verdict);
     return sf_materials_missing(s->material_kinds ? s->material_kinds : "", s->require_prior_recognition, missing,
                                 cap);
 }

@@ -67,8 +67,8 @@ typedef struct {
 } sf_app_decision;
 
 /* The eligibility of the snapshot's report (Art. 12, 13) and the required materials (Art. 17)
- * it lacks: writes up to `cap` kinds into `missing` and returns how many. With no report
- * `verdict` is left untouched. */
+ * it lacks: writes up to `cap` kinds into `missing` and returns how many. With no report the
+ * verdict is sf_eligibility_missing's. */
 size_t sf_app_evaluate(const sf_app_snapshot *s, sf_eligibility *verdict, const char **missing, size_t cap);
 
 /* Recommend (Art. 15, 16, 27): the recommender, from draft, while the round is open, within

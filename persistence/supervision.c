@@ -53,11 +53,11 @@ static const sf_stmt AWARD_REGION = {
     "SELECT p.region_code, w.status = 'revoked', current_date - date '1970-01-01'"
     " FROM awards w JOIN platforms p ON p.id = w.platform_id WHERE w.id = $1", 1};
 static const sf_stmt CREATE_SUMMARY = {
-    "WITH s AS (INSERT INTO annual_summaries (award_id, year, summary, recorded_by, figures)"
-    "           VALUES ($1, $2, $3, $4, $7::jsonb) RETURNING *)"
+    "WITH s AS (INSERT INTO annual_summaries (award_id, year, summary, recorded_by, figures, received_on)"
+    "           VALUES ($1, $2, $3, $4, $7::jsonb, coalesce(date '1970-01-01' + $8::int, current_date)) RETURNING *)"
     " SELECT annual_summary_doc(ROW(s.*)::annual_summaries)::text,"
     "        audit_append($4, $5, 'annual_summary.recorded', 'award', s.award_id,"
-    "        jsonb_build_object('year', s.year, 'received_on', s.received_on, 'figures', s.figures), $6) FROM s", 7};
+    "        jsonb_build_object('year', s.year, 'received_on', s.received_on, 'figures', s.figures), $6) FROM s", 8};
 /* What a title's standing in `year` is judged on (Art. 4, 24): the summary's figures, the
  * year before's SMEs served (the previous summary's, else the application's report), the
  * awarding round's thresholds and relaxation for the platform's region, and the functions the
@@ -95,11 +95,12 @@ static const sf_stmt CLOSE_RECTIFICATION = {
     "        jsonb_build_object('after', rectification_doc(ROW(r.*)::rectifications)), $6) FROM r", 6};
 static const sf_stmt INSPECTION_DOC = {"SELECT inspection_doc(i)::text FROM inspections i WHERE i.id = $1", 1};
 static const sf_stmt CREATE_CITY_REPORT = {
-    "WITH c AS (INSERT INTO city_reports (region_code, year, summary_report, inspection_report, recorded_by)"
-    "           VALUES ($1, $2, $3, $4, $5) RETURNING *)"
+    "WITH c AS (INSERT INTO city_reports (region_code, year, summary_report, inspection_report, recorded_by, received_on)"
+    "           VALUES ($1, $2, $3, $4, $5, coalesce(date '1970-01-01' + $8::int, current_date)) RETURNING *)"
     " SELECT city_report_doc(ROW(c.*)::city_reports)::text,"
     "        audit_append($5, $6, 'city_report.recorded', 'city_report', c.id,"
-    "        jsonb_build_object('region_code', c.region_code, 'year', c.year), $7) FROM c", 7};
+    "        jsonb_build_object('region_code', c.region_code, 'year', c.year, 'received_on', c.received_on), $7) FROM c", 8};
+static const sf_stmt TODAY = {"SELECT current_date - date '1970-01-01'", 0};
 /* Cities first (award_id 0), then the titles that owe a summary of year $1. $2 role, $3 region. */
 static const sf_stmt COMPLIANCE = {
     "SELECT * FROM ("
@@ -346,7 +347,8 @@ static sf_status own_award(sf_pool *pool, const sf_caller *caller, int64_t award
 }
 
 sf_status sf_annual_summary_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t award_id,
-                                   int year, const char *summary, const char *figures, char **doc, sf_errors *errors)
+                                   int year, const char *summary, const char *figures, sf_day received_on, char **doc,
+                                   sf_errors *errors)
 {
     int revoked = 0;
     sf_day today = 0;
@@ -357,12 +359,15 @@ sf_status sf_annual_summary_create(sf_pool *pool, const sf_actor *actor, const s
         sf_errors_add(errors, "award_id", "the title is revoked: it files no more summaries");
     if (!sf_summary_year_has_begun(year, today))
         sf_errors_add(errors, "year", "must not be a year that has not begun");
+    if (received_on != 0 && !sf_stated_date_has_come(received_on, today))
+        sf_errors_add(errors, "received_on", "must not be after today");
     if (sf_errors_any(errors))
         return SF_INVALID;
     sf_actor_params a;
     sf_actor_to_params(actor, &a);
-    sf_int_text w = sf_int_to_text(award_id), y = sf_int_to_text(year);
-    const char *params[] = {w.s, y.s, summary, a.values[0], a.values[1], a.values[2], figures};
+    sf_int_text w = sf_int_to_text(award_id), y = sf_int_to_text(year), got = sf_int_to_text(received_on);
+    const char *params[] = {w.s, y.s, summary, a.values[0], a.values[1], a.values[2], figures,
+                            received_on ? got.s : NULL};
     status = sf_db_write_text(pool, &CREATE_SUMMARY, params, doc, NULL);
     if (status == SF_CONFLICT)
         sf_errors_add(errors, "year", "this title's summary of %d is recorded already", year);
@@ -449,7 +454,7 @@ sf_status sf_inspection_create(sf_pool *pool, const sf_actor *actor, const sf_ca
     sf_status status = own_award(pool, caller, award_id, &revoked, &today, errors);
     if (status != SF_OK)
         return status;
-    if (sf_date_parse(inspected_on, &on) && !sf_inspection_date_has_come(on, today)) {
+    if (sf_date_parse(inspected_on, &on) && !sf_stated_date_has_come(on, today)) {
         sf_errors_add(errors, "inspected_on", "must not be after today");
         return SF_INVALID;
     }
@@ -464,14 +469,26 @@ sf_status sf_inspection_create(sf_pool *pool, const sf_actor *actor, const sf_ca
 }
 
 sf_status sf_city_report_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int year,
-                                const char *summary_report, const char *inspection_report, char **doc,
-                                sf_errors *errors)
+                                const char *summary_report, const char *inspection_report, sf_day received_on,
+                                char **doc, sf_errors *errors)
 {
+    if (received_on != 0) {
+        PGresult *res;
+        sf_status st = sf_db_read(pool, &TODAY, NULL, &res, NULL);
+        if (st != SF_OK)
+            return st;
+        sf_day today = (sf_day)sf_db_get_int(res, 0, 0);
+        PQclear(res);
+        if (!sf_stated_date_has_come(received_on, today)) {
+            sf_errors_add(errors, "received_on", "must not be after today");
+            return SF_INVALID;
+        }
+    }
     sf_actor_params a;
     sf_actor_to_params(actor, &a);
-    sf_int_text y = sf_int_to_text(year);
+    sf_int_text y = sf_int_to_text(year), got = sf_int_to_text(received_on);
     const char *params[] = {caller->region_code, y.s, summary_report, inspection_report, a.values[0], a.values[1],
-                            a.values[2]};
+                            a.values[2], received_on ? got.s : NULL};
     sf_status status = sf_db_write_text(pool, &CREATE_CITY_REPORT, params, doc, NULL);
     if (status == SF_CONFLICT)
         sf_errors_add(errors, "year", "this city's reports of %d are recorded already", year);

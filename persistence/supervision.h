@@ -30,9 +30,12 @@ sf_status sf_assessment_submit(sf_pool *pool, const sf_actor *actor, const sf_ca
                                const char *score, int passed, const char *summary, char **doc, sf_errors *errors);
 
 /* The city of the title's platform records what arrived; `figures` (JSON text, validated by
- * the caller, or NULL) are the year's figures dynamic management re-tests. */
+ * the caller, or NULL) are the year's figures dynamic management re-tests. `received_on` is
+ * the day it arrived as the recorder states it (0: today; never after today, issue 15): the
+ * date timeliness is judged by. A city report likewise. */
 sf_status sf_annual_summary_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t award_id,
-                                   int year, const char *summary, const char *figures, char **doc, sf_errors *errors);
+                                   int year, const char *summary, const char *figures, sf_day received_on, char **doc,
+                                   sf_errors *errors);
 
 /* An inspection's rectification (Art. 24): the one it closes as a follow-up (0: none), and
  * the due date of the one it opens, if the inspector sets it (0: the round's rule). */
@@ -46,8 +49,8 @@ sf_status sf_inspection_create(sf_pool *pool, const sf_actor *actor, const sf_ca
                                const char *inspected_on, const char *const fields[5],
                                const sf_new_inspection_rectification *r, char **doc, sf_errors *errors);
 sf_status sf_city_report_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int year,
-                                const char *summary_report, const char *inspection_report, char **doc,
-                                sf_errors *errors);
+                                const char *summary_report, const char *inspection_report, sf_day received_on,
+                                char **doc, sf_errors *errors);
 
 /* Supervision records read back (Art. 22, 24, 25), and rectifications (Art. 24). Province and supervisor: all; a city: its
  * region's; an assessor: those of the titles it has an open assessment of. Anything else is

@@ -1618,6 +1618,10 @@ START_TEST(recommend_lists_every_missing_item_and_keeps_to_the_round)
 
     sf_app_snapshot empty = complete_snapshot(SF_APP_DRAFT);
     empty.has_report = 0;
+    sf_eligibility none;
+    const char *kinds[16];
+    sf_app_evaluate(&empty, &none, kinds, 16);   /* no report: nothing judged, nothing passed */
+    ck_assert(!none.eligible && none.conditions[0].missing && !none.conditions[0].passed && none.functions[4].missing);
     empty.has_recommendation = 0;
     empty.material_kinds = "business_license";
     sf_errors_init(&e);

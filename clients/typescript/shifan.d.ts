@@ -1101,7 +1101,8 @@ export interface paths {
          *     before's, by at least `min_sme_growth_pct`. An active city-level title recorded in
          *     shifan satisfies 12.4 (Art. 26); in a round that does not require prior recognition,
          *     12.4 says `required: false` and passes. `missing_materials` lists the required Art. 17
-         *     kinds not uploaded yet.
+         *     kinds not uploaded yet. Before the report is filled, the answer is `eligible: false`
+         *     with every condition and function `missing: true` (not an error).
          *
          *     Computed on each request: the answer carries no `ETag`.
          *
@@ -3896,12 +3897,16 @@ export interface components {
                 normal: number;
                 relaxed: number;
             }[];
+            /** @description true when the report (Annex 2) is not filled yet, so nothing could be judged. */
+            missing: boolean;
             /** @description The threshold applied and the value found. */
             detail: string;
         };
         FunctionCheck: {
             id: components["schemas"]["PlatformFunction"];
             passed: boolean;
+            /** @description true when the report (Annex 2) is not filled yet. */
+            missing: boolean;
             /** @description Whether the function is reported, and the thresholds applied with the values found. */
             detail: string;
         };
@@ -4473,6 +4478,8 @@ export interface components {
             /** @description 1–50,000 characters. */
             summary: string;
             figures?: components["schemas"]["SummaryFigures"];
+            /** @description The day it arrived, as the recorder states it (a Liaoning date, not after today; default today). Timeliness is judged by it, not by the day it is keyed in. */
+            received_on?: components["schemas"]["Date"];
         };
         AnnualSummary: {
             /** Format: int64 */
@@ -4680,6 +4687,8 @@ export interface components {
             summary_report: string;
             /** @description 1–100,000 characters. */
             inspection_report: string;
+            /** @description The day the reports arrived, as the recorder states it (not after today; default today). */
+            received_on?: components["schemas"]["Date"];
         };
         CityReport: {
             /** Format: int64 */
@@ -5823,7 +5832,7 @@ export interface operations {
                      *       "type": "urn:shifan:problem:validation",
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
-                     *       "detail": "the login request is incomplete",
+                     *       "detail": "the login request is not valid: it takes username and password only",
                      *       "errors": [
                      *         {
                      *           "field": "password",
@@ -8162,6 +8171,7 @@ export interface operations {
                      *           "passed": true,
                      *           "relaxed": false,
                      *           "required": true,
+                     *           "missing": false,
                      *           "detail": "established 2015-03-01, 3963 days before the round opens on 2026-01-05 (minimum 2 years); total assets 3000000 CNY (minimum 1000000)"
                      *         },
                      *         {
@@ -8169,6 +8179,7 @@ export interface operations {
                      *           "passed": true,
                      *           "relaxed": false,
                      *           "required": true,
+                     *           "missing": false,
                      *           "detail": "served 150 SMEs last year (minimum 80) and 120 the year before: growth +30 = +25.00% (steady growth required: more than the year before, by at least 0%); satisfaction 92% (minimum 80%)"
                      *         },
                      *         {
@@ -8176,6 +8187,7 @@ export interface operations {
                      *           "passed": true,
                      *           "relaxed": false,
                      *           "required": true,
+                     *           "missing": false,
                      *           "detail": "fixed premises: yes; 5 partner institutions (minimum 3)"
                      *         },
                      *         {
@@ -8183,6 +8195,7 @@ export interface operations {
                      *           "passed": true,
                      *           "relaxed": false,
                      *           "required": true,
+                     *           "missing": false,
                      *           "detail": "1 recognition(s) reported; active city-level award in shifan: no"
                      *         },
                      *         {
@@ -8190,6 +8203,7 @@ export interface operations {
                      *           "passed": true,
                      *           "relaxed": false,
                      *           "required": true,
+                     *           "missing": false,
                      *           "detail": "management rules: yes; development plan: yes; public-interest share 20% (minimum 15%)"
                      *         },
                      *         {
@@ -8197,6 +8211,7 @@ export interface operations {
                      *           "passed": true,
                      *           "relaxed": false,
                      *           "required": true,
+                     *           "missing": false,
                      *           "detail": "25 service staff (minimum 10), 20 qualified = 80.0% (minimum 70%)"
                      *         }
                      *       ],
@@ -8204,26 +8219,31 @@ export interface operations {
                      *         {
                      *           "id": "information",
                      *           "passed": true,
+                     *           "missing": false,
                      *           "detail": "reported; online system and online/offline linkage required; 130 enterprises served offline (minimum 120); 6 activities (minimum 5)"
                      *         },
                      *         {
                      *           "id": "technology",
                      *           "passed": true,
+                     *           "missing": false,
                      *           "detail": "reported; expert pool and project pool required; 4 activities (minimum 3)"
                      *         },
                      *         {
                      *           "id": "entrepreneurship",
                      *           "passed": true,
+                     *           "missing": false,
                      *           "detail": "reported; project pool, start-up guide, hotline and agency services required; 5 events (minimum 5)"
                      *         },
                      *         {
                      *           "id": "training",
                      *           "passed": true,
+                     *           "missing": false,
                      *           "detail": "reported; qualification, online and offline training and an evaluation mechanism required; 2000 trainee-times (minimum 1500)"
                      *         },
                      *         {
                      *           "id": "financing",
                      *           "passed": true,
+                     *           "missing": false,
                      *           "detail": "reported; 8 activities (minimum 8) and 600000000 CNY raised (minimum 500000000), or a guarantee institution with 0 CNY of new guarantees (minimum 2000000000)"
                      *         }
                      *       ],
@@ -8238,28 +8258,6 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["ApplicationNotFound"];
-            /** @description The report (Annex 2) is not filled yet, so there is nothing to evaluate. */
-            409: {
-                headers: {
-                    "X-Request-Id": components["headers"]["XRequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /** @example {
-                     *       "type": "urn:shifan:problem:conflict",
-                     *       "title": "Conflict",
-                     *       "status": 409,
-                     *       "detail": "the application report (Annex 2) is not filled yet",
-                     *       "errors": [
-                     *         {
-                     *           "field": "report",
-                     *           "message": "the application report (Annex 2) is not filled"
-                     *         }
-                     *       ]
-                     *     } */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["InvalidQuery"];
             500: components["responses"]["InternalError"];

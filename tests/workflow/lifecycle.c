@@ -486,6 +486,18 @@ START_TEST(allowed_actions_follow_the_decisions)
 {
     long long p = new_platform(SHENYANG, "沈阳按钮检验平台", "210100", 770107);
     long long a = new_application(SHENYANG, p);
+    /* before the report is filled, eligibility answers what is missing, not an error */
+    char epath[96];
+    snprintf(epath, sizeof epath, "/v1/applications/%lld/eligibility", a);
+    th_response *el = expect(SHENYANG, "GET", epath, NULL, 200);
+    ck_assert(json_is_false(json_object_get(el->json, "eligible")));
+    size_t ci;
+    json_t *cond;
+    json_array_foreach(json_object_get(el->json, "conditions"), ci, cond)
+        ck_assert(json_is_true(json_object_get(cond, "missing")) && json_is_false(json_object_get(cond, "passed")));
+    ck_assert_uint_eq(json_array_size(json_object_get(el->json, "conditions")), 6);
+    ck_assert_uint_eq(json_array_size(json_object_get(el->json, "functions")), 5);
+    th_free(el);
     ck_assert(allows(SHENYANG, a, "edit") && allows(SHENYANG, a, "withdraw"));
     ck_assert(!allows(SHENYANG, a, "recommend"));          /* nothing filled yet: it would be refused */
     ck_assert(!allows(PROVINCE, a, "approve") && !allows(PROVINCE, a, "edit"));

@@ -501,6 +501,59 @@ START_TEST(a_summary_below_the_rounds_thresholds_shows_in_the_titles_standing)
 }
 END_TEST
 
+/* Issue 15, point 2: dates of record — a summary received on 30 January and keyed in later
+ * is on time; one stated in the future is refused; the audit event keeps the stated date
+ * beside the time it was keyed in. */
+START_TEST(timeliness_is_judged_by_the_date_received_not_the_date_keyed_in)
+{
+    long long on_time = dalian_award("大连按时总结平台", 770108), late = dalian_award("大连迟交总结平台", 770109);
+    char sql[256], body[256];
+    snprintf(sql, sizeof sql, "UPDATE awards SET valid_from = '2025-01-01' WHERE id IN (%lld, %lld)", on_time, late);
+    admin_sql(sql);
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2025,\"summary\":\"纸质总结\",\"received_on\":\"2099-01-30\"}",
+             on_time);
+    th_response *r = expect(DALIAN, "POST", "/v1/annual-summaries", body, 422);
+    ck_assert(has_error(r, "received_on"));
+    th_free(r);
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2025,\"summary\":\"纸质总结\",\"received_on\":\"2026-01-30\"}",
+             on_time);
+    r = expect(DALIAN, "POST", "/v1/annual-summaries", body, 201);
+    ck_assert_str_eq(str(r, "received_on"), "2026-01-30");
+    long long summary = json_integer_value(json_object_get(r->json, "id"));
+    th_free(r);
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2025,\"summary\":\"今天才收到\"}", late);
+    th_free(expect(DALIAN, "POST", "/v1/annual-summaries", body, 201));   /* received today */
+    r = expect(DALIAN, "GET", "/v1/compliance?year=2025", NULL, 200);
+    int seen = 0;
+    size_t i, k;
+    json_t *city, *pl;
+    json_array_foreach(json_object_get(r->json, "cities"), i, city)
+        json_array_foreach(json_object_get(city, "platforms"), k, pl) {
+            long long id = json_integer_value(json_object_get(pl, "award_id"));
+            const char *status = json_string_value(json_object_get(json_object_get(pl, "annual_summary"), "status"));
+            if (id == on_time)
+                seen += strcmp(status, "on_time") == 0;
+            if (id == late)
+                seen += strcmp(status, "late") == 0;
+        }
+    ck_assert_int_eq(seen, 2);
+    th_free(r);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM audit_events WHERE action = 'annual_summary.recorded'"
+             " AND entity_id = %lld AND detail->>'received_on' = '2026-01-30' AND at::date > '2026-01-30'", on_time);
+    ck_assert_int_eq(sql_number(sql), 1);
+    (void)summary;
+    /* a city report likewise */
+    th_free(expect(DALIAN, "POST", "/v1/city-reports",
+                   "{\"year\":2024,\"summary_report\":\"汇总\",\"inspection_report\":\"检查\",\"received_on\":\"2099-02-01\"}",
+                   422));
+    r = expect(DALIAN, "POST", "/v1/city-reports",
+               "{\"year\":2024,\"summary_report\":\"汇总\",\"inspection_report\":\"检查\",\"received_on\":\"2025-02-20\"}",
+               201);
+    ck_assert_str_eq(str(r, "received_on"), "2025-02-20");
+    th_free(r);
+}
+END_TEST
+
 Suite *wf_supervision_suite(void)
 {
     Suite *s = suite_create("workflow: supervision");
@@ -513,6 +566,7 @@ Suite *wf_supervision_suite(void)
     tcase_add_test(tc, supervision_records_are_read_back_in_scope);
     tcase_add_test(tc, an_unsatisfactory_inspection_opens_a_rectification_that_a_follow_up_closes);
     tcase_add_test(tc, a_summary_below_the_rounds_thresholds_shows_in_the_titles_standing);
+    tcase_add_test(tc, timeliness_is_judged_by_the_date_received_not_the_date_keyed_in);
     suite_add_tcase(s, tc);
     return s;
 }
