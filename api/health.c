@@ -10,6 +10,7 @@
 #include "api/metrics.h"
 #include "api/openapi.h"
 #include "api/problem.h"
+#include "persistence/calendar.h"
 #include "persistence/migrate.h"
 
 /* The process is up and serving. Touches nothing else, so it stays cheap. */
@@ -71,7 +72,13 @@ void sf_get_metrics(sf_ctx *ctx)
         return;
     sf_pool_stats stats;
     sf_pool_get_stats(ctx->app->pool, &stats);
-    char *text = sf_metrics_render(ctx->app->metrics, &stats, atomic_load(&ctx->app->in_flight));
+    int last_year = 0;   /* from the database; left out of the answer when it cannot be read */
+    sf_calendar_data cal;
+    if (sf_calendar_load(ctx->app->pool, &cal) == SF_OK) {
+        last_year = cal.cal.nyears > 0 ? cal.cal.years[cal.cal.nyears - 1] : 0;
+        sf_calendar_free(&cal);
+    }
+    char *text = sf_metrics_render(ctx->app->metrics, &stats, atomic_load(&ctx->app->in_flight), last_year);
     if (text == NULL) {
         sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
         return;

@@ -85,7 +85,7 @@ void sf_metrics_observe(sf_metrics *m, size_t route, int status, double seconds)
     atomic_fetch_add_explicit(&r->sum_us, (unsigned long)(seconds * 1e6), memory_order_relaxed);
 }
 
-char *sf_metrics_render(sf_metrics *m, const sf_pool_stats *pool, long in_flight)
+char *sf_metrics_render(sf_metrics *m, const sf_pool_stats *pool, long in_flight, int calendar_last_year)
 {
     sf_buf b = {0};
     sf_buf_printf(&b, "# HELP shifan_http_requests_total HTTP requests answered, by route and status.\n"
@@ -136,6 +136,9 @@ char *sf_metrics_render(sf_metrics *m, const sf_pool_stats *pool, long in_flight
             "# HELP shifan_db_pool_waiting Requests waiting for a database connection.\n"
             "# TYPE shifan_db_pool_waiting gauge\nshifan_db_pool_waiting %ld\n",
         pool->in_use, pool->idle, pool->size, pool->waiting);
+    if (calendar_last_year > 0)
+        sf_buf_printf(&b, "# HELP shifan_calendar_last_year The last year of the working-day calendar (Art. 18) loaded.\n"
+                "# TYPE shifan_calendar_last_year gauge\nshifan_calendar_last_year %d\n", calendar_last_year);
     sf_buf_add(&b, "", 1);   /* the terminating NUL */
     if (b.failed) {
         free(b.data);

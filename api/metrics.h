@@ -23,6 +23,8 @@ void sf_metrics_label(sf_metrics *metrics, size_t route, const char *method, con
 void sf_metrics_observe(sf_metrics *metrics, size_t route, int status, double seconds);
 
 /* The exposition text. Allocated: the caller frees it. */
-char *sf_metrics_render(sf_metrics *metrics, const sf_pool_stats *pool, long in_flight);
+/* `calendar_last_year`: the last calendar year loaded (issue 15: an alert rule can watch that
+ * it stays ahead), 0 when unknown (the gauge is then left out). */
+char *sf_metrics_render(sf_metrics *metrics, const sf_pool_stats *pool, long in_flight, int calendar_last_year);
 
 #endif

@@ -2435,6 +2435,8 @@ START_TEST(metrics_need_their_token)
     }
     th_response *r = th_json(port, "GET", "/metrics", METRICS_TOKEN, NULL);
     ck_assert_int_eq(r->status, 200);
+    /* issue 15: the last calendar year loaded, for an alert that the calendar stays ahead */
+    ck_assert_ptr_nonnull(strstr(r->body, "\nshifan_calendar_last_year 20"));
     th_free(r);
     /* a server without the setting keeps its metrics to itself */
     th_server s;
