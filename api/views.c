@@ -301,8 +301,8 @@ int64_t sf_query_int(const sf_ctx *ctx, const char *name, int64_t min, int64_t m
 
 void sf_buf_add(sf_buf *b, const char *bytes, size_t n)
 {
-    if (b->failed)
-        return;
+    if (b->failed || n == 0)
+        return;   /* nothing to add (and no copy to or from a buffer not yet allocated) */
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 4096;
         while (cap < b->len + n)
