@@ -80,13 +80,18 @@ void sf_list_registry(sf_ctx *ctx)
  * mark so that Excel on Chinese Windows opens it as UTF-8. */
 void sf_get_registry_csv(sf_ctx *ctx)
 {
-    static const char *const header[] = {"id", "name", "operator_name", "region_code", "region_name", "functions",
-                                         "level", "certificate_no", "awarded_on", "valid_from", "valid_until",
-                                         "status", "revoked_on", "revocation_reason"};
+    static const char *const keys[] = {"id", "name", "operator_name", "region_code", "region_name", "functions",
+                                       "level", "certificate_no", "awarded_on", "valid_from", "valid_until",
+                                       "status", "revoked_on", "revocation_reason"};
+    static const char *const labels[] = {"编号", "平台名称", "运营单位", "行政区划代码", "所在地区", "服务功能",
+                                         "认定级别", "证书编号", "认定日期", "有效期起", "有效期至",
+                                         "状态", "撤销日期", "撤销原因"};
+    _Static_assert(sizeof keys == sizeof labels, "a label for every column");
     sf_errors e;
     sf_errors_init(&e);
     sf_registry_filter f;
     read_registry_filter(ctx, &f, &e);
+    const char *const *header = sf_csv_header(ctx, keys, labels, &e);
     if (sf_reply_query_errors(ctx, &e))
         return;
     char *rows = NULL;
@@ -95,7 +100,7 @@ void sf_get_registry_csv(sf_ctx *ctx)
         sf_reply_status(ctx, status, NULL, NULL);
         return;
     }
-    sf_reply_csv(ctx, header, sizeof header / sizeof *header, rows, "registry.csv");
+    sf_reply_csv(ctx, header, sizeof keys / sizeof *keys, rows, "registry.csv");
 }
 
 void sf_get_registry_entry(sf_ctx *ctx)

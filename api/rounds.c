@@ -177,10 +177,20 @@ void sf_get_round(sf_ctx *ctx)
 /* GET /v1/rounds/{id}/summary.csv: the recommender's summary sheet (汇总表) for Excel. */
 void sf_get_round_summary(sf_ctx *ctx)
 {
-    static const char *const header[] = {
+    static const char *const keys[] = {
         "recommender", "application_id", "platform", "operator", "credit_code", "region", "status",
         "established_on", "total_assets_cny", "smes_served_last_year", "smes_served_prev_year", "satisfaction_pct",
         "service_staff", "qualified_staff", "functions", "operation_score", "performance_score", "satisfaction_score"};
+    static const char *const labels[] = {
+        "推荐单位", "申报编号", "平台名称", "运营单位", "统一社会信用代码", "所在地区", "申报状态",
+        "成立日期", "资产总额（元）", "上年服务中小企业数", "前年服务中小企业数", "满意度（%）",
+        "服务人员数", "大专以上或中级职称人数", "服务功能", "运营情况评分", "服务业绩评分", "满意度评分"};
+    _Static_assert(sizeof keys == sizeof labels, "a label for every column");
+    sf_errors e;
+    sf_errors_init(&e);
+    const char *const *header = sf_csv_header(ctx, keys, labels, &e);
+    if (sf_reply_query_errors(ctx, &e))
+        return;
     int64_t id = sf_path_id(ctx, "id");
     char *rows = NULL;
     sf_status status = id > 0 ? sf_round_summary(ctx->app->pool, &ctx->caller, id, &rows) : SF_NOT_FOUND;
@@ -188,5 +198,5 @@ void sf_get_round_summary(sf_ctx *ctx)
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such round" : NULL, NULL);
         return;
     }
-    sf_reply_csv(ctx, header, sizeof header / sizeof *header, rows, "summary.csv");
+    sf_reply_csv(ctx, header, sizeof keys / sizeof *keys, rows, "summary.csv");
 }

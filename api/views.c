@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/base64url.h"
 #include "api/json_input.h"
@@ -484,4 +485,18 @@ void sf_set_created_location(sf_ctx *ctx)
         sf_set_header(ctx, "Location", out.data);
     free(out.data);
     json_decref(doc);
+}
+
+const char *const *sf_csv_header(const sf_ctx *ctx, const char *const *keys, const char *const *labels,
+                                 sf_errors *errors)
+{
+    const char *which = sf_param(ctx, "header");
+    if (which != NULL && strcmp(which, "keys") != 0 && strcmp(which, "labels") != 0) {
+        sf_errors_add(errors, "header", "must be labels (Chinese column titles) or keys (field names)");
+        return NULL;
+    }
+    if (which != NULL)
+        return strcmp(which, "keys") == 0 ? keys : labels;
+    const char *lang = sf_header(ctx, "Accept-Language");
+    return lang != NULL && strncasecmp(lang, "en", 2) == 0 ? keys : labels;
 }

@@ -101,6 +101,13 @@ void sf_csv_field(sf_buf *out, const char *v);
  * `rows` is a JSON array of arrays of strings, integers or nulls (taken and freed). */
 void sf_reply_csv(sf_ctx *ctx, const char *const *header, size_t ncolumns, char *rows, const char *filename);
 
+/* The header row a spreadsheet gets (issue 13 §4): the Chinese column titles Chinese offices
+ * keep (`labels`), by default; the field names scripts use (`keys`) with ?header=keys or
+ * when Accept-Language asks for English first. NULL (and a field error under "header") for
+ * another ?header= value. */
+const char *const *sf_csv_header(const sf_ctx *ctx, const char *const *keys, const char *const *labels,
+                                 sf_errors *errors);
+
 /* The parts of an upload (api/uploads.c): the raw body with ?kind= and ?filename=, or a
  * multipart/form-data body (a browser's FormData) with a `file` part and `kind` and
  * `filename` fields (the query's, or the file part's own filename, when a field is absent). */

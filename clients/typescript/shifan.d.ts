@@ -679,7 +679,8 @@ export interface paths {
          *     application; a city that decides the round (its city-level round) every application
          *     of it; otherwise a recommender gets its own. UTF-8 with a byte-order mark, CRLF line
          *     ends, RFC 4180 quoting, a field beginning with `=`, `+`, `-` or `@` prefixed with
-         *     `'`, and a header row:
+         *     `'`, and a header row of Chinese column titles (推荐单位,申报编号,平台名称,运营单位,
+         *     统一社会信用代码,…) or, with `header=keys` (or `Accept-Language: en`), the field names
          *     `recommender,application_id,platform,operator,credit_code,region,status,established_on,total_assets_cny,smes_served_last_year,smes_served_prev_year,satisfaction_pct,service_staff,qualified_staff,functions,operation_score,performance_score,satisfaction_score`.
          *     The figures come from the report (Annex 2) and the scores from the recommendation form
          *     (Annex 1); they are empty while those are not filled. `functions` lists the functions
@@ -2078,7 +2079,10 @@ export interface paths {
          * @description The registry's selection (the same filters as `listRegistry`) as one CSV file, not
          *     paged (`limit` and `page_token` are ignored), at most 100,000 rows in ascending
          *     platform `id` order. UTF-8 with a byte-order mark (so that Excel opens it as UTF-8),
-         *     CRLF line ends, RFC 4180 quoting, and a header row:
+         *     CRLF line ends, RFC 4180 quoting, and a header row of Chinese column titles
+         *     (编号,平台名称,运营单位,行政区划代码,所在地区,服务功能,认定级别,证书编号,认定日期,有效期起,
+         *     有效期至,状态,撤销日期,撤销原因) or, with `header=keys` (or `Accept-Language: en`), the
+         *     field names
          *     `id,name,operator_name,region_code,region_name,functions,level,certificate_no,awarded_on,valid_from,valid_until,status,revoked_on,revocation_reason`.
          *     `functions` are separated by `;`; an empty field is an absent value. A field that
          *     begins with `=`, `+`, `-` or `@` is prefixed with `'`, so that a spreadsheet shows it
@@ -5430,6 +5434,13 @@ export interface components {
          */
         CityReportId: number;
         /**
+         * @description The header row: `labels`, the Chinese column titles Chinese offices keep (the default),
+         *     or `keys`, the field names scripts use. Without it, `Accept-Language: en` gives `keys`.
+         *
+         * @example keys
+         */
+        CsvHeader: "labels" | "keys";
+        /**
          * @description The annual summary's id (from `createAnnualSummary`).
          * @example 9
          */
@@ -6948,7 +6959,15 @@ export interface operations {
     };
     getRoundSummary: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description The header row: `labels`, the Chinese column titles Chinese offices keep (the default),
+                 *     or `keys`, the field names scripts use. Without it, `Accept-Language: en` gives `keys`.
+                 *
+                 * @example keys
+                 */
+                header?: components["parameters"]["CsvHeader"];
+            };
             header?: {
                 /**
                  * @description The client's own request id. Kept and echoed if it is 1–64 characters of
@@ -6983,7 +7002,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example ﻿recommender,application_id,platform,operator,credit_code,region,status,established_on,total_assets_cny,smes_served_last_year,smes_served_prev_year,satisfaction_pct,service_staff,qualified_staff,functions,operation_score,performance_score,satisfaction_score
+                    /** @example ﻿推荐单位,申报编号,平台名称,运营单位,统一社会信用代码,所在地区,申报状态,成立日期,资产总额（元）,上年服务中小企业数,前年服务中小企业数,满意度（%）,服务人员数,大专以上或中级职称人数,服务功能,运营情况评分,服务业绩评分,满意度评分
                      *     沈阳市工业和信息化局,42,沈阳市中小企业创业服务平台,沈阳创新创业服务有限公司,91210100MA0XK3D2TD,沈阳市,recommended,2015-03-01,3000000,150,120,92,25,20,entrepreneurship;financing;information;technology;training,90,85,92
                      *      */
                     "text/csv; charset=utf-8": string;
@@ -10511,6 +10530,13 @@ export interface operations {
         parameters: {
             query?: {
                 /**
+                 * @description The header row: `labels`, the Chinese column titles Chinese offices keep (the default),
+                 *     or `keys`, the field names scripts use. Without it, `Accept-Language: en` gives `keys`.
+                 *
+                 * @example keys
+                 */
+                header?: components["parameters"]["CsvHeader"];
+                /**
                  * @description A substring of the platform's or the operator's name, 1–100 characters.
                  * @example 创业
                  */
@@ -10564,7 +10590,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example ﻿id,name,operator_name,region_code,region_name,functions,level,certificate_no,awarded_on,valid_from,valid_until,status,revoked_on,revocation_reason
+                    /** @example ﻿编号,平台名称,运营单位,行政区划代码,所在地区,服务功能,认定级别,证书编号,认定日期,有效期起,有效期至,状态,撤销日期,撤销原因
                      *     10,沈阳市中小企业创业服务平台,沈阳创新创业服务有限公司,210100,沈阳市,entrepreneurship;training,province,LNSME-2026-001,2026-10-23,2026-10-23,2029-12-31,active,,
                      *      */
                     "text/csv; charset=utf-8": string;

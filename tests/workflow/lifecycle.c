@@ -206,7 +206,7 @@ START_TEST(the_summary_sheet_lists_a_recommenders_applications)
     snprintf(path, sizeof path, "/v1/rounds/%lld/summary.csv", round_id);
     th_response *r = expect(SHENYANG, "GET", path, NULL, 200);
     ck_assert(memcmp(r->body, "\xEF\xBB\xBF", 3) == 0);
-    ck_assert_ptr_nonnull(strstr(r->body, "recommender,application_id,platform,"));
+    ck_assert_ptr_nonnull(strstr(r->body, "推荐单位,申报编号,平台名称,运营单位,统一社会信用代码,"));
     ck_assert_ptr_nonnull(strstr(r->body, "沈阳创业服务示范平台"));
     ck_assert_ptr_nonnull(strstr(r->body, ",150,120,92,25,20,training,90,88,92"));   /* Annex 2 and Annex 1 figures */
     ck_assert_ptr_null(strstr(r->body, "大连"));             /* another recommender's rows stay out */

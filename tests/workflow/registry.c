@@ -72,7 +72,16 @@ static void only_allowed_keys(json_t *obj, const char *const *allowed, const cha
 
 START_TEST(the_registry_exports_csv_for_excel)
 {
+    /* Chinese column titles by default, as offices keep them; field names for scripts */
     th_response *r = expect(-1, "GET", "/v1/public/platforms.csv?region_code=210100", NULL, 200);
+    ck_assert_ptr_nonnull(strstr(r->body, "编号,平台名称,运营单位,行政区划代码,所在地区,服务功能,"));
+    th_free(r);
+    th_free(expect(-1, "GET", "/v1/public/platforms.csv?header=titles", NULL, 422));
+    r = th_request(port, "GET", "/v1/public/platforms.csv?region_code=210100", NULL, NULL, NULL, 0,
+                   "Accept-Language: en-US,en;q=0.8\r\n");
+    ck_assert_ptr_nonnull(strstr(r->body, "id,name,operator_name,"));
+    th_free(r);
+    r = expect(-1, "GET", "/v1/public/platforms.csv?region_code=210100&header=keys", NULL, 200);
     char ct[64];
     ck_assert_str_eq(th_header(r, "Content-Type", ct, sizeof ct), "text/csv; charset=utf-8");
     ck_assert(r->body_len > 3 && memcmp(r->body, "\xEF\xBB\xBF", 3) == 0);     /* the BOM */
