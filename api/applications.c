@@ -1,7 +1,7 @@
 /*
  * /v1/applications: one per platform per round; the report (Annex 2) and recommendation
- * form (Annex 1); eligibility (Art. 12, 13); and the lifecycle — recommend, withdraw,
- * review, award (DESIGN.md §2). Each transition is decided by domain/transitions.h over a
+ * form (Annex 1); eligibility (Art. 12, 13); and the lifecycle — submit and return (a
+ * platform's own application), recommend, withdraw, review, award (DESIGN.md §2). Each transition is decided by domain/transitions.h over a
  * snapshot of the application read under its row lock (persistence/applications.h); this
  * file parses the request and maps the answer.
  */
@@ -14,6 +14,7 @@
 #include "api/measures_json.h"
 #include "api/problem.h"
 #include "api/views.h"
+#include "domain/accounts.h"
 #include "domain/lifecycle.h"
 #include "domain/transitions.h"
 #include "persistence/applications.h"
@@ -56,23 +57,29 @@ static json_t *missing_json(const char **missing, size_t n)
 
 void sf_post_application(sf_ctx *ctx)
 {
-    static const char *const fields[] = {"round_id", "platform_id", NULL};
+    static const char *const fields[] = {"round_id", "platform_id", "recommender_org_id", NULL};
     json_t *body = sf_json_body(ctx);
     if (body == NULL)
         return;
     sf_errors e;
     sf_errors_init(&e);
     sf_json_only(body, fields, &e);
-    int64_t round_id = 0, platform_id = 0;
+    int64_t round_id = 0, platform_id = 0, recommender = 0;
     sf_json_int(body, "round_id", 1, 1, INT64_MAX / 2, &round_id, &e);
     sf_json_int(body, "platform_id", 1, 1, INT64_MAX / 2, &platform_id, &e);
+    sf_json_int(body, "recommender_org_id", 0, 1, INT64_MAX / 2, &recommender, &e);
+    /* a platform company names its recommender (by default its city); a city or an
+     * association recommends what it opens itself */
+    if (recommender > 0 && ctx->caller.role != SF_ROLE_PLATFORM && recommender != ctx->caller.org_id)
+        sf_errors_add(&e, "recommender_org_id", "a city or an association recommends the applications it opens itself");
     if (sf_errors_any(&e)) {
         sf_reply_errors(ctx, 422, "the application is not valid", &e);
         goto out;
     }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
-    sf_status status = sf_application_create(ctx->app->pool, &actor, &ctx->caller, round_id, platform_id, &doc, &e);
+    sf_status status = sf_application_create(ctx->app->pool, &actor, &ctx->caller, round_id, platform_id,
+                                             ctx->caller.role == SF_ROLE_PLATFORM ? recommender : 0, &doc, &e);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_INVALID ? "the application is not valid" : NULL, &e);
         goto out;
@@ -103,8 +110,8 @@ void sf_get_application(sf_ctx *ctx)
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such application" : NULL, NULL);
         return;
     }
-    const char *actions[8];
-    size_t n = sf_app_allowed_actions(&r->snap, &ctx->caller, r->today, actions, 8);
+    const char *actions[16];
+    size_t n = sf_app_allowed_actions(&r->snap, &ctx->caller, r->today, actions, 16);
     sf_app_record_free(r);
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
@@ -121,7 +128,7 @@ void sf_list_applications(sf_ctx *ctx)
     int64_t round_id = sf_query_int(ctx, "round_id", 1, INT64_MAX / 2, &e);
     const char *status_filter = sf_param(ctx, "status");
     if (status_filter != NULL && sf_app_state_parse(status_filter) < 0)
-        sf_errors_add(&e, "status", "must be one of draft, recommended, approved, publicized, awarded, rejected, withdrawn");
+        sf_errors_add(&e, "status", "must be one of draft, submitted, recommended, approved, publicized, awarded, rejected, withdrawn");
     if (sf_reply_query_errors(ctx, &e))
         return;
     char *items;
@@ -225,8 +232,7 @@ void sf_get_eligibility(sf_ctx *ctx)
     int64_t id = sf_path_id(ctx, "id");
     sf_app_record *r = NULL;
     sf_status status = id > 0 ? sf_application_snapshot(ctx->app->pool, id, &r) : SF_NOT_FOUND;
-    if (status == SF_OK &&
-        !sf_may_see_application(&ctx->caller, r->snap.recommender_org, r->snap.round_level, r->snap.round_region))
+    if (status == SF_OK && !sf_app_visible(&r->snap, &ctx->caller))
         status = SF_NOT_FOUND;
     if (status == SF_OK)
         status = complete(r);
@@ -251,6 +257,23 @@ static sf_status decide_recommend(sf_app_record *r, void *p, sf_app_decision *d,
 {
     sf_status st = complete(r);
     return st != SF_OK ? st : sf_decide_recommend(&r->snap, p, r->today, d, e);
+}
+
+static sf_status decide_submit(sf_app_record *r, void *p, sf_app_decision *d, sf_errors *e)
+{
+    sf_status st = complete(r);
+    return st != SF_OK ? st : sf_decide_submit(&r->snap, p, r->today, d, e);
+}
+
+typedef struct {
+    const sf_caller *caller;
+    const char *comment;
+} send_back_args;
+
+static sf_status decide_send_back(sf_app_record *r, void *p, sf_app_decision *d, sf_errors *e)
+{
+    const send_back_args *a = p;
+    return sf_decide_send_back(&r->snap, a->caller, a->comment, r->today, d, e);
 }
 
 static sf_status decide_withdraw(sf_app_record *r, void *p, sf_app_decision *d, sf_errors *e)
@@ -293,6 +316,26 @@ static void transition(sf_ctx *ctx, sf_app_decide decide, void *arg, int status_
 
 void sf_post_recommend(sf_ctx *ctx) { transition(ctx, decide_recommend, &ctx->caller, 200); }
 void sf_post_withdraw(sf_ctx *ctx) { transition(ctx, decide_withdraw, &ctx->caller, 200); }
+void sf_post_submit(sf_ctx *ctx) { transition(ctx, decide_submit, &ctx->caller, 200); }
+
+void sf_post_return(sf_ctx *ctx)
+{
+    static const char *const fields[] = {"comment", NULL};
+    json_t *body = sf_json_body(ctx);
+    if (body == NULL)
+        return;
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_json_only(body, fields, &e);
+    send_back_args a = {&ctx->caller, sf_json_string(body, "comment", 1, &e)};
+    if (a.comment != NULL && sf_utf8_length(a.comment) > 5000)
+        sf_errors_add(&e, "comment", "must be at most 5,000 characters");
+    if (sf_errors_any(&e))
+        sf_reply_errors(ctx, 422, "the return is not valid", &e);
+    else
+        transition(ctx, decide_send_back, &a, 200);
+    json_decref(body);
+}
 void sf_post_award(sf_ctx *ctx) { transition(ctx, decide_award, &ctx->caller, 201); }
 
 void sf_post_review(sf_ctx *ctx)

@@ -53,6 +53,8 @@ void sf_get_recommendation(sf_ctx *ctx);
 void sf_get_eligibility(sf_ctx *ctx);
 void sf_post_recommend(sf_ctx *ctx);
 void sf_post_withdraw(sf_ctx *ctx);
+void sf_post_submit(sf_ctx *ctx);
+void sf_post_return(sf_ctx *ctx);
 void sf_post_review(sf_ctx *ctx);
 void sf_post_award(sf_ctx *ctx);
 

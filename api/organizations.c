@@ -1,6 +1,8 @@
 /*
  * /v1/organizations: the province creates and lists the organisations whose users act in
- * shifan (Art. 3, 24, 25, 27); the supervisor may read them (Art. 25).
+ * shifan (Art. 3, 24, 25, 27); the supervisor may read them (Art. 25); a city creates and
+ * reads the platform companies of its region (Art. 17, 22: the applicants); a platform
+ * company reads itself and the recommenders it may name.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +15,7 @@
 
 void sf_post_organization(sf_ctx *ctx)
 {
-    static const char *const fields[] = {"type", "name", "region_code", NULL};
+    static const char *const fields[] = {"type", "name", "region_code", "credit_code", NULL};
     json_t *body = sf_json_body(ctx);
     if (body == NULL)
         return;
@@ -23,18 +25,24 @@ void sf_post_organization(sf_ctx *ctx)
     const char *type = sf_json_string(body, "type", 1, &errors);
     const char *name = sf_json_string(body, "name", 1, &errors);
     const char *region = sf_json_string(body, "region_code", 0, &errors);
+    const char *credit_code = sf_json_string(body, "credit_code", 0, &errors);
     char region_code[7];
     if (!sf_errors_any(&errors)) {
-        sf_new_organization org = {sf_role_parse(type), name, region};
+        sf_new_organization org = {sf_role_parse(type), name, region, credit_code};
         sf_organization_validate(&org, region_code, &errors);
     }
     if (sf_errors_any(&errors)) {
         sf_reply_errors(ctx, 422, "the organisation is not valid", &errors);
         goto out;
     }
+    if (!sf_may_manage_organization(&ctx->caller, sf_role_parse(type), region_code)) {
+        sf_reply_problem(ctx, 403, "a city creates the platform companies of its own region only");
+        goto out;
+    }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     sf_organization created;
-    sf_status status = sf_org_create(ctx->app->pool, &actor, type, name, region_code, &created, &errors);
+    sf_status status = sf_org_create(ctx->app->pool, &actor, type, name, region_code, credit_code, &created,
+                                     &errors);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_CONFLICT ? "the organisation exists already" : NULL, &errors);
         goto out;
@@ -54,7 +62,7 @@ void sf_list_organizations(sf_ctx *ctx)
         sf_errors_add(&errors, "order", "this collection is listed oldest first only");
     const char *type = sf_param(ctx, "type");
     if (type != NULL && sf_role_parse(type) == SF_ROLE_NONE)
-        sf_errors_add(&errors, "type", "must be one of province, city, association, assessor, supervisor");
+        sf_errors_add(&errors, "type", "must be one of province, city, association, assessor, supervisor, platform");
     if (sf_errors_any(&errors)) {
         sf_reply_errors(ctx, 422, "the query is not valid", &errors);
         return;
@@ -66,7 +74,7 @@ void sf_list_organizations(sf_ctx *ctx)
     }
     size_t count;
     int has_more;
-    sf_org_query query = {type, page.after_id, page.limit};
+    sf_org_query query = {&ctx->caller, type, page.after_id, page.limit};
     sf_status status = sf_org_list(ctx->app->pool, &query, items, &count, &has_more);
     if (status != SF_OK) {
         free(items);
@@ -85,7 +93,7 @@ void sf_get_organization(sf_ctx *ctx)
 {
     int64_t id = sf_path_id(ctx, "id");
     sf_organization org;
-    sf_status status = id > 0 ? sf_org_get(ctx->app->pool, id, &org) : SF_NOT_FOUND;
+    sf_status status = id > 0 ? sf_org_get(ctx->app->pool, &ctx->caller, id, &org) : SF_NOT_FOUND;
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such organisation" : NULL, NULL);
         return;

@@ -174,7 +174,7 @@ static json_t *visible_platform(sf_ctx *ctx, int64_t id, sf_platform_meta *meta)
 {
     char *doc = NULL;
     sf_status status = id > 0 ? sf_platform_get(ctx->app->pool, id, &doc, meta) : SF_NOT_FOUND;
-    if (status == SF_OK && !sf_may_see_platform(&ctx->caller, meta->region_code, meta->created_by_org))
+    if (status == SF_OK && !sf_may_see_platform(&ctx->caller, meta->region_code, meta->created_by_org, meta->operator_org))
         status = SF_NOT_FOUND;
     json_t *json = status == SF_OK ? sf_json_loads(doc) : NULL;
     free(doc);

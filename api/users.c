@@ -1,6 +1,6 @@
 /*
- * POST /v1/users: the province creates the accounts of every organisation (Art. 3);
- * GET /v1/users/{id} reads one back.
+ * POST /v1/users: the province creates the accounts of every organisation (Art. 3), a city
+ * those of its region's platform companies (DESIGN.md §2); GET /v1/users/{id} reads one back.
  */
 #include "api/auth.h"
 #include "api/handlers.h"
@@ -59,6 +59,17 @@ void sf_post_user(sf_ctx *ctx)
         sf_reply_errors(ctx, 422, "the user is not valid", &errors);
         goto out;
     }
+    /* the province creates anyone's account; a city those of its region's platform companies */
+    sf_organization org;
+    sf_status found = sf_org_get(ctx->app->pool, NULL, org_id, &org);
+    if (found == SF_OK && !sf_may_manage_organization(&ctx->caller, sf_role_parse(org.type), org.region_code))
+        found = SF_NOT_FOUND;
+    if (found != SF_OK) {
+        if (found == SF_NOT_FOUND)
+            sf_errors_add(&errors, "org_id", "no such organisation whose accounts this caller manages");
+        sf_reply_status(ctx, found == SF_NOT_FOUND ? SF_INVALID : found, "the user is not valid", &errors);
+        goto out;
+    }
     char hash[SF_PASSWORD_ENCODED_MAX];
     if (!hash_password(ctx, password, hash))
         goto out;
@@ -80,6 +91,8 @@ void sf_get_user(sf_ctx *ctx)
     sf_user user;
     sf_organization org;
     sf_status status = id > 0 ? sf_user_get_with_org(ctx->app->pool, id, &user, &org) : SF_NOT_FOUND;
+    if (status == SF_OK && !sf_may_manage_organization(&ctx->caller, sf_role_parse(org.type), org.region_code))
+        status = SF_NOT_FOUND;
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such user" : NULL, NULL);
         return;
@@ -93,7 +106,13 @@ void sf_post_user_unlock(sf_ctx *ctx)
 {
     int64_t id = sf_path_id(ctx, "id");
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
-    sf_status status = id > 0 ? sf_user_unlock(ctx->app->pool, &actor, id) : SF_NOT_FOUND;
+    sf_user user;
+    sf_organization org;
+    sf_status status = id > 0 ? sf_user_get_with_org(ctx->app->pool, id, &user, &org) : SF_NOT_FOUND;
+    if (status == SF_OK && !sf_may_manage_organization(&ctx->caller, sf_role_parse(org.type), org.region_code))
+        status = SF_NOT_FOUND;
+    if (status == SF_OK)
+        status = sf_user_unlock(ctx->app->pool, &actor, id);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such user" : NULL, NULL);
         return;

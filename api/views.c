@@ -18,8 +18,11 @@
 
 json_t *sf_view_organization(const sf_organization *org)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)org->id, "type", org->type,
-                     "name", org->name, "region_code", org->region_code, "created_at", org->created_at);
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)org->id, "type", org->type, "name",
+                          org->name, "region_code", org->region_code, "created_at", org->created_at);
+    if (o != NULL && org->credit_code[0] != '\0')
+        json_object_set_new(o, "credit_code", json_string(org->credit_code));
+    return o;
 }
 
 json_t *sf_view_user(const sf_user *user)

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "domain/credit_code.h"
 #include "domain/regions.h"
 #include "domain/text.h"
 
@@ -63,14 +64,15 @@ sf_status sf_organization_validate(const sf_new_organization *org, char region_o
     region_out[0] = '\0';
     switch (org->type) {
     case SF_ROLE_NONE:
-        sf_errors_add(errors, "type", "must be one of city, association, assessor, supervisor");
+        sf_errors_add(errors, "type", "must be one of city, association, assessor, supervisor, platform");
         break;
     case SF_ROLE_PROVINCE:
         sf_errors_add(errors, "type", "the province organisation exists already; there is only one");
         break;
     case SF_ROLE_CITY:
+    case SF_ROLE_PLATFORM:
         if (org->region_code == NULL)
-            sf_errors_add(errors, "region_code", "is required for a city");
+            sf_errors_add(errors, "region_code", "is required for a %s", org->type == SF_ROLE_CITY ? "city" : "platform company");
         else if (sf_region_city(org->region_code) == NULL)
             sf_errors_add(errors, "region_code", "must be the GB/T 2260 code of one of Liaoning's 14 cities");
         else
@@ -86,7 +88,22 @@ sf_status sf_organization_validate(const sf_new_organization *org, char region_o
             memcpy(region_out, SF_PROVINCE_CODE, 7);
         break;
     }
+    if (org->type == SF_ROLE_PLATFORM && org->credit_code == NULL)
+        sf_errors_add(errors, "credit_code", "is required for a platform company: it links the platforms it operates");
+    else if (org->type == SF_ROLE_PLATFORM && !sf_credit_code_is_valid(org->credit_code))
+        sf_errors_add(errors, "credit_code", "must be an 18-character unified social credit code with a valid check "
+                      "character (GB 32100-2015)");
+    else if (org->type != SF_ROLE_PLATFORM && org->credit_code != NULL)
+        sf_errors_add(errors, "credit_code", "only a platform company has one here");
     return sf_errors_any(errors) ? SF_INVALID : SF_OK;
+}
+
+int sf_may_manage_organization(const sf_caller *c, sf_role type, const char *region)
+{
+    if (c->role == SF_ROLE_PROVINCE)
+        return 1;
+    return c->role == SF_ROLE_CITY && type == SF_ROLE_PLATFORM && region != NULL &&
+           strcmp(region, c->region_code) == 0;
 }
 
 int sf_username_is_valid(const char *username)

@@ -6,31 +6,31 @@
 #include <string.h>
 
 static const char *const state_names[SF_APP__COUNT] = {
-    "draft", "recommended", "approved", "publicized", "awarded", "rejected", "withdrawn",
+    "draft", "submitted", "recommended", "approved", "publicized", "awarded", "rejected", "withdrawn",
 };
 static const char *const event_names[SF_EV__COUNT] = {
     "recommend", "withdraw", "approve", "reject", "return", "publicize", "award", "objection_upheld",
+    "submit", "send_back",
 };
 
-#define NONE (-1)
-/* next[state][event]: the state after, or NONE */
-static const int next[SF_APP__COUNT][SF_EV__COUNT] = {
-    [SF_APP_DRAFT] = {[SF_EV_RECOMMEND] = SF_APP_RECOMMENDED, [SF_EV_WITHDRAW] = SF_APP_WITHDRAWN,
-                      [SF_EV_APPROVE] = NONE, [SF_EV_REJECT] = NONE, [SF_EV_RETURN] = NONE,
-                      [SF_EV_PUBLICIZE] = NONE, [SF_EV_AWARD] = NONE, [SF_EV_OBJECTION_UPHELD] = NONE},
-    [SF_APP_RECOMMENDED] = {[SF_EV_RECOMMEND] = NONE, [SF_EV_WITHDRAW] = SF_APP_WITHDRAWN,
-                            [SF_EV_APPROVE] = SF_APP_APPROVED, [SF_EV_REJECT] = SF_APP_REJECTED,
-                            [SF_EV_RETURN] = SF_APP_DRAFT, [SF_EV_PUBLICIZE] = NONE, [SF_EV_AWARD] = NONE,
-                            [SF_EV_OBJECTION_UPHELD] = NONE},
-    [SF_APP_APPROVED] = {[SF_EV_RECOMMEND] = NONE, [SF_EV_WITHDRAW] = NONE, [SF_EV_APPROVE] = NONE,
-                         [SF_EV_REJECT] = NONE, [SF_EV_RETURN] = NONE, [SF_EV_PUBLICIZE] = SF_APP_PUBLICIZED,
-                         [SF_EV_AWARD] = NONE, [SF_EV_OBJECTION_UPHELD] = NONE},
-    [SF_APP_PUBLICIZED] = {[SF_EV_RECOMMEND] = NONE, [SF_EV_WITHDRAW] = NONE, [SF_EV_APPROVE] = NONE,
-                           [SF_EV_REJECT] = NONE, [SF_EV_RETURN] = NONE, [SF_EV_PUBLICIZE] = NONE,
-                           [SF_EV_AWARD] = SF_APP_AWARDED, [SF_EV_OBJECTION_UPHELD] = SF_APP_REJECTED},
-    [SF_APP_AWARDED] = {NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE},
-    [SF_APP_REJECTED] = {NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE},
-    [SF_APP_WITHDRAWN] = {NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE},
+/* Every transition of the lifecycle (lifecycle.h); anything not listed is a conflict. */
+static const struct {
+    sf_app_state from;
+    sf_app_event event;
+    sf_app_state to;
+} edges[] = {
+    {SF_APP_DRAFT, SF_EV_SUBMIT, SF_APP_SUBMITTED},
+    {SF_APP_SUBMITTED, SF_EV_SEND_BACK, SF_APP_DRAFT},
+    {SF_APP_SUBMITTED, SF_EV_RECOMMEND, SF_APP_RECOMMENDED},
+    {SF_APP_DRAFT, SF_EV_RECOMMEND, SF_APP_RECOMMENDED},
+    {SF_APP_DRAFT, SF_EV_WITHDRAW, SF_APP_WITHDRAWN},
+    {SF_APP_RECOMMENDED, SF_EV_WITHDRAW, SF_APP_WITHDRAWN},
+    {SF_APP_RECOMMENDED, SF_EV_APPROVE, SF_APP_APPROVED},
+    {SF_APP_RECOMMENDED, SF_EV_REJECT, SF_APP_REJECTED},
+    {SF_APP_RECOMMENDED, SF_EV_RETURN, SF_APP_DRAFT},
+    {SF_APP_APPROVED, SF_EV_PUBLICIZE, SF_APP_PUBLICIZED},
+    {SF_APP_PUBLICIZED, SF_EV_AWARD, SF_APP_AWARDED},
+    {SF_APP_PUBLICIZED, SF_EV_OBJECTION_UPHELD, SF_APP_REJECTED},
 };
 
 const char *sf_app_state_name(sf_app_state s)
@@ -53,10 +53,12 @@ const char *sf_app_event_name(sf_app_event e)
 
 sf_status sf_lifecycle_next(sf_app_state from, sf_app_event event, sf_app_state *to)
 {
-    if ((unsigned)from >= SF_APP__COUNT || (unsigned)event >= SF_EV__COUNT || next[from][event] == NONE)
-        return SF_CONFLICT;
-    *to = (sf_app_state)next[from][event];
-    return SF_OK;
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++)
+        if (edges[i].from == from && edges[i].event == event) {
+            *to = edges[i].to;
+            return SF_OK;
+        }
+    return SF_CONFLICT;
 }
 
 int sf_quota_allows(int used, int quota)

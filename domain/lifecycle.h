@@ -1,6 +1,10 @@
 /*
  * The lifecycle of an application (DESIGN.md §2), as a transition table:
  *
+ *   draft ─submit (platform)→ submitted ─recommend→ recommended   (a platform's own application)
+ *     ▲                            │
+ *     └──send back (recommender)───┘
+ *
  *   draft ─recommend→ recommended ─approve→ approved ─publicize→ publicized ─award→ awarded
  *     ▲                  │  │                                        │
  *     └────return────────┘  └─reject→ rejected ←──objection upheld───┘
@@ -15,6 +19,7 @@
 
 typedef enum {
     SF_APP_DRAFT,
+    SF_APP_SUBMITTED,      /* a platform's own application, with its recommender */
     SF_APP_RECOMMENDED,
     SF_APP_APPROVED,
     SF_APP_PUBLICIZED,
@@ -33,6 +38,8 @@ typedef enum {
     SF_EV_PUBLICIZE,
     SF_EV_AWARD,
     SF_EV_OBJECTION_UPHELD,
+    SF_EV_SUBMIT,          /* the platform submits its own application to its recommender */
+    SF_EV_SEND_BACK,       /* the recommender returns a submitted application ("return") */
     SF_EV__COUNT
 } sf_app_event;
 

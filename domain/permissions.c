@@ -13,6 +13,7 @@ static const char *const role_names[] = {
     [SF_ROLE_ASSOCIATION] = "association",
     [SF_ROLE_ASSESSOR] = "assessor",
     [SF_ROLE_SUPERVISOR] = "supervisor",
+    [SF_ROLE_PLATFORM] = "platform",
 };
 
 const char *sf_role_name(sf_role role)
@@ -37,28 +38,36 @@ sf_role sf_role_parse(const char *name)
 #define A (1u << SF_ROLE_ASSOCIATION)
 #define T (1u << SF_ROLE_ASSESSOR)
 #define S (1u << SF_ROLE_SUPERVISOR)
+#define L (1u << SF_ROLE_PLATFORM)
 
 /* One row per action: the roles that may take it. The supervisor reads everything and
- * changes nothing (Art. 25); organisations and users are the province's business (Art. 3). */
+ * changes nothing (Art. 25); organisations and users are the province's business (Art. 3),
+ * and a city's for the platform companies of its region. A platform company (L) prepares and
+ * submits its own applications and files its annual summaries; its scope is its own platforms. */
 static const unsigned allowed[SF_ACT__COUNT] = {
-    [SF_ACT_READ_SELF] = P | C | A | T | S,
-    [SF_ACT_READ_ORGANIZATIONS] = P | S,
-    [SF_ACT_MANAGE_ORGANIZATIONS] = P,
-    [SF_ACT_MANAGE_USERS] = P,
-    [SF_ACT_READ_WORKFLOW] = P | C | A | S,
+    [SF_ACT_READ_SELF] = P | C | A | T | S | L,
+    [SF_ACT_READ_ORGANIZATIONS] = P | C | S | L,
+    [SF_ACT_MANAGE_ORGANIZATIONS] = P | C,
+    [SF_ACT_MANAGE_USERS] = P | C,
+    [SF_ACT_READ_WORKFLOW] = P | C | A | S | L,
+    [SF_ACT_READ_PROCEEDINGS] = P | C | A | S,
     [SF_ACT_MANAGE_ROUNDS] = P | C,
     [SF_ACT_MANAGE_PLATFORMS] = P | C | A,
+    [SF_ACT_PREPARE] = C | A | L,
+    [SF_ACT_SUBMIT] = L,
     [SF_ACT_RECOMMEND] = C | A,
     [SF_ACT_DECIDE] = P | C,
-    [SF_ACT_READ_CALENDAR] = P | C | A | T | S,
+    [SF_ACT_READ_CALENDAR] = P | C | A | T | S | L,
     [SF_ACT_MANAGE_CALENDAR] = P,
     [SF_ACT_READ_AUDIT] = P | S,
     [SF_ACT_COMMISSION] = P,
-    [SF_ACT_READ_ASSESSMENTS] = P | T | S,
+    [SF_ACT_READ_ASSESSMENTS] = P | T | S | L,
     [SF_ACT_ASSESS] = T,
+    [SF_ACT_FILE_SUMMARY] = C | L,
     [SF_ACT_SUPERVISE] = C,
     [SF_ACT_READ_COMPLIANCE] = P | C | S,
-    [SF_ACT_READ_SUPERVISION] = P | C | T | S,
+    [SF_ACT_READ_SUPERVISION] = P | C | T | S | L,
+    [SF_ACT_READ_CITY_REPORTS] = P | C | T | S,
     [SF_ACT_IMPORT] = P | C,
     [SF_ACT_READ_STATISTICS] = P | C | S,
 };
@@ -77,7 +86,8 @@ int sf_decides_round(const sf_caller *c, const char *round_level, const char *ro
     return c->role == SF_ROLE_CITY && strcmp(c->region_code, round_region) == 0;
 }
 
-int sf_may_see_platform(const sf_caller *c, const char *platform_region, int64_t created_by_org)
+int sf_may_see_platform(const sf_caller *c, const char *platform_region, int64_t created_by_org,
+                        int64_t operator_org)
 {
     switch (c->role) {
     case SF_ROLE_PROVINCE:
@@ -87,41 +97,61 @@ int sf_may_see_platform(const sf_caller *c, const char *platform_region, int64_t
         return strcmp(c->region_code, platform_region) == 0;
     case SF_ROLE_ASSOCIATION:
         return created_by_org == c->org_id;
+    case SF_ROLE_PLATFORM:
+        return operator_org == c->org_id;
     default:
         return 0;
     }
 }
 
-int sf_may_see_application(const sf_caller *c, int64_t recommender_org, const char *round_level,
-                           const char *round_region)
+int sf_may_see_application(const sf_caller *c, int64_t recommender_org, int64_t operator_org,
+                           const char *round_level, const char *round_region)
 {
     if (c->role == SF_ROLE_PROVINCE || c->role == SF_ROLE_SUPERVISOR)
         return 1;
+    if (c->role == SF_ROLE_PLATFORM)
+        return operator_org == c->org_id;
     return recommender_org == c->org_id || sf_decides_round(c, round_level, round_region);
 }
 
-int sf_may_see_assessment(const sf_caller *c, int64_t assessor_org)
+int sf_may_see_assessment(const sf_caller *c, int64_t assessor_org, int64_t operator_org)
 {
     if (c->role == SF_ROLE_PROVINCE || c->role == SF_ROLE_SUPERVISOR)
         return 1;
+    if (c->role == SF_ROLE_PLATFORM)
+        return operator_org == c->org_id;
     return c->role == SF_ROLE_ASSESSOR && assessor_org == c->org_id;
 }
 
-sf_status sf_may_apply(const sf_caller *c, const char *round_level, const char *round_region,
-                       const char *platform_region, int64_t platform_created_by,
-                       int created_by_association, sf_errors *e)
+/* Art. 15, 26, 27: the recommender a platform company may name for its own application. */
+static sf_status may_name_recommender(const sf_apply_request *r, sf_errors *e)
 {
-    int province_round = strcmp(round_level, "province") == 0;
+    int province_round = strcmp(r->round_level, "province") == 0;
+    if (r->recommender_type == SF_ROLE_CITY && strcmp(r->recommender_region, r->platform_region) == 0)
+        return SF_OK;   /* its city: in the province's round, or in its own city round (checked above) */
+    if (r->recommender_type == SF_ROLE_ASSOCIATION && province_round)
+        return SF_OK;   /* a provincial association recommends directly to the province (Art. 27) */
+    if (r->recommender_type == SF_ROLE_ASSOCIATION)
+        sf_errors_add(e, "recommender_org_id", "associations recommend to the province only (Art. 27)");
+    else
+        sf_errors_add(e, "recommender_org_id",
+                      "must be the city of the platform's region (Art. 15) or a provincial association (Art. 27)");
+    return SF_INVALID;
+}
+
+sf_status sf_may_apply(const sf_caller *c, const sf_apply_request *r, sf_errors *e)
+{
+    int province_round = strcmp(r->round_level, "province") == 0;
     if (c->role == SF_ROLE_CITY) {
-        if (!province_round && strcmp(round_region, c->region_code) != 0) {
+        if (!province_round && strcmp(r->round_region, c->region_code) != 0) {
             sf_errors_add(e, "round_id", "no such round open to this city");
             return SF_INVALID;
         }
-        if (strcmp(platform_region, c->region_code) != 0) {
+        if (strcmp(r->platform_region, c->region_code) != 0) {
             sf_errors_add(e, "platform_id", "no such platform in this city's region (Art. 15)");
             return SF_INVALID;
         }
-        if (created_by_association) {
+        if (r->created_by_association) {
             sf_errors_add(e, "platform_id", "the association that registered this platform recommends it (Art. 27)");
             return SF_INVALID;
         }
@@ -132,27 +162,28 @@ sf_status sf_may_apply(const sf_caller *c, const char *round_level, const char *
             sf_errors_add(e, "round_id", "associations recommend to the province only (Art. 27)");
             return SF_INVALID;
         }
-        if (platform_created_by != c->org_id) {
+        if (r->platform_created_by != c->org_id) {
             sf_errors_add(e, "platform_id", "no such platform registered by this association");
             return SF_INVALID;
         }
         return SF_OK;
     }
+    if (c->role == SF_ROLE_PLATFORM) {
+        if (r->platform_operator_org != c->org_id) {
+            sf_errors_add(e, "platform_id", "no such platform operated by this company");
+            return SF_INVALID;
+        }
+        if (!province_round && strcmp(r->round_region, r->platform_region) != 0) {
+            sf_errors_add(e, "round_id", "a city round takes the platforms of its own city only (Art. 26)");
+            return SF_INVALID;
+        }
+        if (r->recommender_type == SF_ROLE_NONE) {
+            sf_errors_add(e, "recommender_org_id", "no such organisation");
+            return SF_INVALID;
+        }
+        return may_name_recommender(r, e);
+    }
     return SF_FORBIDDEN;
-}
-
-sf_status sf_may_edit_application(const sf_caller *c, int64_t recommender_org, int is_draft,
-                                  const char *state_name, sf_errors *e)
-{
-    if (recommender_org != c->org_id) {
-        sf_errors_detail(e, "only the recommender changes an application");
-        return SF_FORBIDDEN;
-    }
-    if (!is_draft) {
-        sf_errors_detail(e, "the application is %s; it changes only in draft", state_name);
-        return SF_CONFLICT;
-    }
-    return SF_OK;
 }
 
 unsigned sf_scope_needed(const char *method, int import_route)

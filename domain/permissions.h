@@ -16,7 +16,8 @@ typedef enum {
     SF_ROLE_CITY,         /* 市工业和信息化主管部门, Art. 3, 15, 16, 22, 24, 26 */
     SF_ROLE_ASSOCIATION,  /* 省级行业协会, Art. 27 */
     SF_ROLE_ASSESSOR,     /* third-party assessment body, Art. 24 */
-    SF_ROLE_SUPERVISOR    /* audit and supervision departments, Art. 25 */
+    SF_ROLE_SUPERVISOR,   /* audit and supervision departments, Art. 25 */
+    SF_ROLE_PLATFORM      /* the operating company of platforms, the applicant (Art. 17, 22) */
 } sf_role;
 
 /* "province", "city", … ; NULL for SF_ROLE_NONE. */
@@ -26,13 +27,16 @@ sf_role sf_role_parse(const char *name);
 
 typedef enum {
     SF_ACT_READ_SELF,            /* GET /v1/me, POST /v1/auth/revoke */
-    SF_ACT_READ_ORGANIZATIONS,
-    SF_ACT_MANAGE_ORGANIZATIONS,
-    SF_ACT_MANAGE_USERS,
+    SF_ACT_READ_ORGANIZATIONS,   /* a city its region's platform companies; a platform its recommenders */
+    SF_ACT_MANAGE_ORGANIZATIONS, /* the province; a city the platform companies of its region */
+    SF_ACT_MANAGE_USERS,         /* the province; a city the users of its region's platform companies */
     SF_ACT_READ_WORKFLOW,        /* rounds, platforms, applications, notices, awards */
+    SF_ACT_READ_PROCEEDINGS,     /* a round's summary sheet, the objections: recommenders and deciders */
     SF_ACT_MANAGE_ROUNDS,        /* Art. 20 (province), Art. 26 (city) */
     SF_ACT_MANAGE_PLATFORMS,     /* Art. 15, 27 */
-    SF_ACT_RECOMMEND,            /* applications, report, form, materials, recommend, withdraw */
+    SF_ACT_PREPARE,              /* open an application, fill its report, upload its materials (Art. 17) */
+    SF_ACT_SUBMIT,               /* the platform submits its own application to its recommender */
+    SF_ACT_RECOMMEND,            /* the recommendation form, recommend, withdraw, return (Art. 15, 16, 27) */
     SF_ACT_DECIDE,               /* review, publicity, objections, award, revocation, reinstatement */
     SF_ACT_READ_CALENDAR,
     SF_ACT_MANAGE_CALENDAR,
@@ -40,9 +44,11 @@ typedef enum {
     SF_ACT_COMMISSION,           /* Art. 24: assessments */
     SF_ACT_READ_ASSESSMENTS,
     SF_ACT_ASSESS,               /* Art. 24: the assessor's result */
-    SF_ACT_SUPERVISE,            /* Art. 22, 24: summaries, inspections, city reports */
+    SF_ACT_FILE_SUMMARY,         /* Art. 22: the annual summary (the platform, or its city on paper) */
+    SF_ACT_SUPERVISE,            /* Art. 24: inspections, city reports */
     SF_ACT_READ_COMPLIANCE,
-    SF_ACT_READ_SUPERVISION,     /* Art. 22, 24, 25: summaries, inspections, city reports read back */
+    SF_ACT_READ_SUPERVISION,     /* Art. 22, 24, 25: summaries, inspections, rectifications read back */
+    SF_ACT_READ_CITY_REPORTS,    /* Art. 24: the cities' yearly reports */
     SF_ACT_IMPORT,               /* bulk imports of platforms (cities' scripts) */
     SF_ACT_READ_STATISTICS,      /* the province's numbers: a city reads its region's */
     SF_ACT__COUNT
@@ -85,32 +91,42 @@ unsigned sf_scope_parse(const char *name);
 int sf_decides_round(const sf_caller *caller, const char *round_level, const char *round_region);
 
 /* Who sees a platform: the province and the supervisor all; a city those of its region
- * (Art. 15); an association those it registered (Art. 27). */
-int sf_may_see_platform(const sf_caller *caller, const char *platform_region, int64_t created_by_org);
+ * (Art. 15); an association those it registered (Art. 27); a platform company those it
+ * operates (`operator_org`, 0 when the operator has no account). */
+int sf_may_see_platform(const sf_caller *caller, const char *platform_region, int64_t created_by_org,
+                        int64_t operator_org);
 
 /* Who sees an application: its recommender, the round's deciding authority, the province
- * and the supervisor (Art. 25). */
-int sf_may_see_application(const sf_caller *caller, int64_t recommender_org, const char *round_level,
-                           const char *round_region);
+ * and the supervisor (Art. 25); a platform company the applications of the platforms it
+ * operates (`operator_org`), whoever opened them. */
+int sf_may_see_application(const sf_caller *caller, int64_t recommender_org, int64_t operator_org,
+                           const char *round_level, const char *round_region);
 
 /* Who sees an assessment (Art. 24, 25): the province and the supervisor all; an assessor
- * those assigned to its organisation. The SQL twin is ASSESSMENT_VISIBLE
+ * those assigned to its organisation; a platform company those of its titles (the company
+ * operating the title's platform is `operator_org`). The SQL twin is ASSESSMENT_VISIBLE
  * (persistence/supervision.c); tests/test_persistence.c proves them equal. */
-int sf_may_see_assessment(const sf_caller *caller, int64_t assessor_org);
+int sf_may_see_assessment(const sf_caller *caller, int64_t assessor_org, int64_t operator_org);
+
+/* What opening an application looks at: the round, the platform and, when a platform
+ * company opens its own, the recommender it names. */
+typedef struct {
+    const char *round_level, *round_region;
+    const char *platform_region;
+    int64_t platform_created_by;
+    int created_by_association;     /* the platform was registered by an association */
+    int64_t platform_operator_org;  /* the company operating it, 0 if it has no account */
+    sf_role recommender_type;       /* the named recommender's type (SF_ROLE_NONE: no such one) */
+    const char *recommender_region;
+} sf_apply_request;
 
 /* Whether the caller may open an application for this platform in this round: a city for
  * platforms of its region, in the province's round or its own city round (Art. 15, 26), but
  * not one an association registered — that association recommends it; an association for
- * platforms it registered, in the province's round (Art. 27). SF_INVALID
- * with a field error naming round_id or platform_id otherwise. */
-sf_status sf_may_apply(const sf_caller *caller, const char *round_level, const char *round_region,
-                       const char *platform_region, int64_t platform_created_by,
-                       int created_by_association, sf_errors *errors);
-
-/* Whether the caller may change the application's report, form or materials: only its
- * recommender (SF_FORBIDDEN), only in draft (SF_CONFLICT naming the state). `state_name`
- * is the current state's name. */
-sf_status sf_may_edit_application(const sf_caller *caller, int64_t recommender_org, int is_draft,
-                                  const char *state_name, sf_errors *errors);
+ * platforms it registered, in the province's round (Art. 27); a platform company for a
+ * platform it operates, naming its recommender: the city of the platform's region, or a
+ * provincial association in the province's round (Art. 15, 27). SF_INVALID with a field
+ * error naming round_id, platform_id or recommender_org_id otherwise. */
+sf_status sf_may_apply(const sf_caller *caller, const sf_apply_request *request, sf_errors *errors);
 
 #endif

@@ -53,32 +53,16 @@ static sf_status only_decider(const sf_app_snapshot *s, const sf_caller *c, sf_e
     return SF_OK;
 }
 
-sf_status sf_decide_recommend(const sf_app_snapshot *s, const sf_caller *c, sf_day today, sf_app_decision *d,
-                              sf_errors *why)
+/* Art. 12, 13, 16, 17: what is missing or failing, every item at once. `with_form`: the
+ * recommendation form (Annex 1) is required too. */
+static void list_incomplete(const sf_app_snapshot *s, int with_form, sf_errors *why)
 {
-    sf_status st = only_recommender(s, c, why);
-    if (st == SF_OK)
-        st = step(s, SF_EV_RECOMMEND, d, why);
-    if (st != SF_OK)
-        return st;
-    /* Art. 20: recommendations are taken while the round is open, both ends included */
-    if (today < s->opens_on || today > s->closes_on) {
-        char o[11], cl[11];
-        sf_date_format(s->opens_on, o);
-        sf_date_format(s->closes_on, cl);
-        sf_errors_detail(why, "the round is open from %s to %s; recommendations are taken only then", o, cl);
-        return SF_CONFLICT;
-    }
-    if (!sf_quota_allows(s->recommended_by_recommender, s->quota)) {
-        sf_errors_detail(why, "this recommender has used its quota of %d in this round", s->quota);
-        return SF_CONFLICT;
-    }
     sf_eligibility v;
     const char *missing[MAX_MISSING];
     size_t nmissing = sf_app_evaluate(s, &v, missing, MAX_MISSING);
     if (!s->has_report)
         sf_errors_add(why, "report", "the application report (Annex 2) is not filled");
-    if (!s->has_recommendation)
+    if (with_form && !s->has_recommendation)
         sf_errors_add(why, "recommendation", "the recommendation form (Annex 1, Art. 16) is not filled");
     for (size_t i = 0; i < nmissing; i++)
         sf_errors_add(why, "materials", "%s is missing (Art. 17)", missing[i]);
@@ -92,6 +76,112 @@ sf_status sf_decide_recommend(const sf_app_snapshot *s, const sf_caller *c, sf_d
         if (!any)
             sf_errors_add(why, "functions", "no function requirement of Art. 13 is met");
     }
+}
+
+/* Art. 20: applications move while the round is open, both ends included. */
+static sf_status round_open(const sf_app_snapshot *s, sf_day today, const char *what, sf_errors *why)
+{
+    if (today >= s->opens_on && today <= s->closes_on)
+        return SF_OK;
+    char o[11], cl[11];
+    sf_date_format(s->opens_on, o);
+    sf_date_format(s->closes_on, cl);
+    sf_errors_detail(why, "the round is open from %s to %s; %s only then", o, cl, what);
+    return SF_CONFLICT;
+}
+
+int sf_app_visible(const sf_app_snapshot *s, const sf_caller *c)
+{
+    return sf_may_see_application(c, s->recommender_org, s->platform_operator_org, s->round_level, s->round_region);
+}
+
+sf_status sf_decide_edit(const sf_app_snapshot *s, const sf_caller *c, sf_app_part part, sf_errors *why)
+{
+    if (part == SF_PART_RECOMMENDATION) {
+        if (s->recommender_org != c->org_id) {
+            sf_errors_detail(why, "only the recommender fills the recommendation form (Art. 16)");
+            return SF_FORBIDDEN;
+        }
+        if (s->status != SF_APP_DRAFT && s->status != SF_APP_SUBMITTED) {
+            sf_errors_detail(why, "the application is %s; the recommendation form changes only before it is "
+                             "recommended", sf_app_state_name(s->status));
+            return SF_CONFLICT;
+        }
+        return SF_OK;
+    }
+    int64_t preparer = s->applicant_org != 0 ? s->applicant_org : s->recommender_org;
+    if (preparer != c->org_id) {
+        sf_errors_detail(why, s->applicant_org != 0 ? "the platform prepares its own application (Art. 17)"
+                                                    : "only the recommender changes an application");
+        return SF_FORBIDDEN;
+    }
+    if (s->status != SF_APP_DRAFT) {
+        sf_errors_detail(why, "the application is %s; it changes only in draft", sf_app_state_name(s->status));
+        return SF_CONFLICT;
+    }
+    return SF_OK;
+}
+
+sf_status sf_decide_submit(const sf_app_snapshot *s, const sf_caller *c, sf_day today, sf_app_decision *d,
+                           sf_errors *why)
+{
+    if (s->applicant_org == 0 || s->applicant_org != c->org_id) {
+        sf_errors_detail(why, "only the platform that prepared the application submits it");
+        return SF_FORBIDDEN;
+    }
+    sf_status st = step(s, SF_EV_SUBMIT, d, why);
+    if (st == SF_OK)
+        st = round_open(s, today, "applications are submitted", why);
+    if (st != SF_OK)
+        return st;
+    list_incomplete(s, 0, why);
+    if (sf_errors_any(why)) {
+        sf_errors_detail(why, "the application cannot be submitted yet; every failing condition and missing item is listed");
+        return SF_INVALID;
+    }
+    d->action = "application.submitted";
+    return SF_OK;
+}
+
+sf_status sf_decide_send_back(const sf_app_snapshot *s, const sf_caller *c, const char *comment, sf_day today,
+                              sf_app_decision *d, sf_errors *why)
+{
+    (void)today;
+    sf_status st = only_recommender(s, c, why);
+    if (st == SF_OK)
+        st = step(s, SF_EV_SEND_BACK, d, why);
+    if (st != SF_OK)
+        return st;
+    /* the platform reads why and may act on it */
+    if (comment == NULL || comment[strspn(comment, " ")] == '\0') {
+        sf_errors_add(why, "comment", "is required to return an application to the platform");
+        return SF_INVALID;
+    }
+    d->return_comment = comment;
+    d->action = "application.returned_to_applicant";
+    return SF_OK;
+}
+
+sf_status sf_decide_recommend(const sf_app_snapshot *s, const sf_caller *c, sf_day today, sf_app_decision *d,
+                              sf_errors *why)
+{
+    sf_status st = only_recommender(s, c, why);
+    if (st == SF_OK)
+        st = step(s, SF_EV_RECOMMEND, d, why);
+    /* a platform's own application reaches its recommender when the platform submits it */
+    if (st == SF_OK && s->applicant_org != 0 && s->status == SF_APP_DRAFT) {
+        sf_errors_detail(why, "the application is draft; the platform submits it before it is recommended");
+        st = SF_CONFLICT;
+    }
+    if (st == SF_OK)
+        st = round_open(s, today, "recommendations are taken", why);
+    if (st != SF_OK)
+        return st;
+    if (!sf_quota_allows(s->recommended_by_recommender, s->quota)) {
+        sf_errors_detail(why, "this recommender has used its quota of %d in this round", s->quota);
+        return SF_CONFLICT;
+    }
+    list_incomplete(s, 1, why);
     if (sf_errors_any(why)) {
         sf_errors_detail(why, "the application cannot be recommended yet; every failing condition and missing item is listed");
         return SF_INVALID;
@@ -224,8 +314,10 @@ size_t sf_app_allowed_actions(const sf_app_snapshot *s, const sf_caller *c, sf_d
         if ((call) == SF_OK && n < cap)                                              \
             out[n++] = name;                                                         \
     } while (0)
-    ALLOWED("edit", sf_may_edit_application(c, s->recommender_org, s->status == SF_APP_DRAFT,
-                                            sf_app_state_name(s->status), &e));
+    ALLOWED("edit", sf_decide_edit(s, c, SF_PART_REPORT, &e));
+    ALLOWED("edit_recommendation", sf_decide_edit(s, c, SF_PART_RECOMMENDATION, &e));
+    ALLOWED("submit", sf_decide_submit(s, c, today, &d, &e));
+    ALLOWED("return_to_applicant", sf_decide_send_back(s, c, "-", today, &d, &e));
     ALLOWED("recommend", sf_decide_recommend(s, c, today, &d, &e));
     ALLOWED("withdraw", sf_decide_withdraw(s, c, today, &d, &e));
     ALLOWED("approve", sf_decide_review(s, c, SF_EV_APPROVE, NULL, today, &d, &e));

@@ -30,7 +30,9 @@ typedef struct {
     int64_t id;
     sf_app_state status;
     int64_t recommender_org;
+    int64_t applicant_org;          /* the platform company preparing its own application; 0: a paper file */
     int64_t platform_id;
+    int64_t platform_operator_org;  /* the company operating the platform, 0 if it has no account */
     char platform_region[8];
     int64_t platform_created_by;
     int64_t round_id;
@@ -62,6 +64,7 @@ typedef struct {
     sf_app_state next;
     const char *action;             /* audit action, e.g. "application.recommended" */
     const char *comment;            /* stored as review_comment (may be NULL) */
+    const char *return_comment;     /* stored as return_comment: the recommender's, to the platform */
     int create_award;               /* with valid_from/valid_until below */
     sf_day award_from, award_until;
 } sf_app_decision;
@@ -71,7 +74,36 @@ typedef struct {
  * verdict is sf_eligibility_missing's. */
 size_t sf_app_evaluate(const sf_app_snapshot *s, sf_eligibility *verdict, const char **missing, size_t cap);
 
-/* Recommend (Art. 15, 16, 27): the recommender, from draft, while the round is open, within
+/* Whether `c` sees the application at all (sf_may_see_application over the snapshot): the
+ * answer is 404 when not. */
+int sf_app_visible(const sf_app_snapshot *s, const sf_caller *c);
+
+/* The parts of an application that are written. */
+typedef enum {
+    SF_PART_REPORT,          /* Annex 2 */
+    SF_PART_MATERIALS,       /* Art. 17 */
+    SF_PART_RECOMMENDATION   /* Annex 1, Art. 16: the recommender's evaluation */
+} sf_app_part;
+
+/* Who writes which part, when: the report and the materials by whoever prepares the
+ * application — the platform company for its own, else its recommender — in draft only; the
+ * recommendation form by the recommender, in draft or once the platform has submitted.
+ * SF_FORBIDDEN for anyone else, SF_CONFLICT naming the state. */
+sf_status sf_decide_edit(const sf_app_snapshot *s, const sf_caller *c, sf_app_part part, sf_errors *why);
+
+/* Submit (DESIGN.md §2): the platform company that prepared the application, from draft,
+ * while the round is open, with the report filled, the required materials present and the
+ * report eligible — every failing condition and missing item listed (422). */
+sf_status sf_decide_submit(const sf_app_snapshot *s, const sf_caller *c, sf_day today, sf_app_decision *d,
+                           sf_errors *why);
+
+/* Return to the platform: its recommender sends a submitted application back to draft with a
+ * comment the platform reads. */
+sf_status sf_decide_send_back(const sf_app_snapshot *s, const sf_caller *c, const char *comment, sf_day today,
+                              sf_app_decision *d, sf_errors *why);
+
+/* Recommend (Art. 15, 16, 27): the recommender, from draft (from submitted for a platform's
+ * own application), while the round is open, within
  * its quota, with the report and the recommendation form filled, the required materials
  * present and the report eligible. Every failing condition and missing item is listed. */
 sf_status sf_decide_recommend(const sf_app_snapshot *s, const sf_caller *c, sf_day today, sf_app_decision *d,
@@ -94,9 +126,10 @@ sf_status sf_decide_publicize(const sf_app_snapshot *s, const sf_caller *c, sf_d
 /* allowed_actions (DESIGN.md §3): the actions on the application `c` may take now, as the
  * decisions above answer them — each asked in turn, those that pass kept (a rejection and a
  * return are asked with a comment, which the caller will give). Writes up to `cap` action
- * names ("edit", "recommend", "withdraw", "approve", "reject", "return", "publicize",
- * "award") into `out` and returns how many. "edit" is the report, the recommendation form and
- * the materials (the recommender, in draft). */
+ * names ("edit", "edit_recommendation", "submit", "return_to_applicant", "recommend",
+ * "withdraw", "approve", "reject", "return", "publicize", "award") into `out` and returns how
+ * many. "edit" is the report and the materials, "edit_recommendation" the recommendation form
+ * (sf_decide_edit); "return" is the review's, "return_to_applicant" the recommender's. */
 size_t sf_app_allowed_actions(const sf_app_snapshot *s, const sf_caller *c, sf_day today, const char **out,
                               size_t cap);
 

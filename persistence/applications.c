@@ -33,7 +33,8 @@
     " (SELECT " DAYS("w.valid_until") " FROM awards w WHERE w.platform_id = p.id AND w.level = r.level" \
     "    AND title_in_force(w.status, w.valid_until)"           \
     "    AND w.application_id <> a.id ORDER BY w.valid_until DESC LIMIT 1),"                           \
-    " r.require_prior_recognition, r.relaxed_thresholds::text, r.validity_years, r.validity_ends"      \
+    " r.require_prior_recognition, r.relaxed_thresholds::text, r.validity_years, r.validity_ends,"     \
+    " a.applicant_org_id, p.operator_org_id"                                                           \
     " FROM applications a JOIN platforms p ON p.id = a.platform_id JOIN rounds r ON r.id = a.round_id" \
     " WHERE a.id = $1"
 
@@ -54,13 +55,15 @@ static const sf_stmt LOCK_RECOMMENDER = {
 static const sf_stmt SET_STATUS = {
     "WITH before AS (SELECT status FROM applications WHERE id = $1),"
     " u AS (UPDATE applications SET status = $2, review_comment = coalesce($3, review_comment),"
+    "       return_comment = coalesce($8, return_comment),"
     "       recommended_at = CASE WHEN $2 = 'recommended' THEN now() ELSE recommended_at END,"
+    "       submitted_at = CASE WHEN $2 = 'submitted' THEN now() ELSE submitted_at END,"
     "       returned_count = returned_count + CASE WHEN $6::text = 'application.returned' THEN 1 ELSE 0 END,"
     "       version = version + 1, updated_at = now() WHERE id = $1 RETURNING *)"
     " SELECT d.doc::text, audit_append($4, $5, $6, 'application', d.id,"
     "        jsonb_build_object('before', jsonb_build_object('status', (SELECT status FROM before)),"
-    "                           'after', jsonb_build_object('status', $2::text, 'comment', $3::text)), $7)"
-    " FROM (SELECT u.id, application_doc(ROW(u.*)::applications) AS doc FROM u) d", 7};
+    "                           'after', jsonb_build_object('status', $2::text, 'comment', coalesce($3, $8)::text)), $7)"
+    " FROM (SELECT u.id, application_doc(ROW(u.*)::applications) AS doc FROM u) d", 8};
 /* Certificate numbers are gapless within a round: the counter is taken in the awarding
  * transaction and rolls back with it. */
 static const sf_stmt NEXT_CERTIFICATE = {
@@ -74,25 +77,35 @@ static const sf_stmt INSERT_AWARD = {
     " SELECT d.doc::text, audit_append($9, $10, 'award.created', 'award', d.id, jsonb_build_object('after', d.doc), $11)"
     " FROM (SELECT w.id, award_doc(ROW(w.*)::awards) AS doc FROM w) d", 11};
 static const sf_stmt INSERT_APPLICATION = {
-    "WITH a AS (INSERT INTO applications (round_id, platform_id, recommender_org_id) VALUES ($1, $2, $3) RETURNING *)"
-    " SELECT d.doc::text, audit_append($4, $3, 'application.created', 'application', d.id,"
+    "WITH a AS (INSERT INTO applications (round_id, platform_id, recommender_org_id, applicant_org_id)"
+    "           VALUES ($1, $2, $3, $6::bigint) RETURNING *)"
+    " SELECT d.doc::text, audit_append($4, coalesce($6::bigint, $3), 'application.created', 'application', d.id,"
     "        jsonb_build_object('after', d.doc), $5)"
-    " FROM (SELECT a.id, application_doc(ROW(a.*)::applications) AS doc FROM a) d", 5};
+    " FROM (SELECT a.id, application_doc(ROW(a.*)::applications) AS doc FROM a) d", 6};
 static const sf_stmt ROUND_AND_PLATFORM = {
     "SELECT r.level, r.region_code, r.year, p.region_code, p.created_by_org,"
     " (SELECT " DAYS("w.valid_until") " FROM awards w WHERE w.platform_id = p.id AND w.level = r.level"
     "    AND title_in_force(w.status, w.valid_until)"
     "    ORDER BY w.valid_until DESC LIMIT 1),"
-    " (SELECT o.type = 'association' FROM organizations o WHERE o.id = p.created_by_org)"
-    " FROM rounds r, platforms p WHERE r.id = $1 AND p.id = $2", 2};
+    " (SELECT o.type = 'association' FROM organizations o WHERE o.id = p.created_by_org),"
+    " p.operator_org_id, rec.type, rec.region_code, rec.id"
+    " FROM rounds r CROSS JOIN platforms p"
+    /* the recommender a platform company names; by default the city of the platform's region */
+    " LEFT JOIN LATERAL (SELECT o.id, o.type, o.region_code FROM organizations o"
+    "                    WHERE o.id = $3::bigint OR ($3 IS NULL AND o.type = 'city' AND o.region_code = p.region_code)"
+    "                    LIMIT 1) rec ON true"
+    " WHERE r.id = $1 AND p.id = $2", 3};
 /* The SQL twin of sf_may_see_application: $2 role, $3 region, $4 organisation. */
 #define APPLICATION_VISIBLE                                                                        \
-    "($2::text IN ('province', 'supervisor') OR d.recommender_org_id = $4::bigint"                 \
+    "($2::text IN ('province', 'supervisor')"                                                      \
+    " OR ($2 = 'platform' AND EXISTS (SELECT 1 FROM platforms o WHERE o.id = d.platform_id"       \
+    "                                 AND o.operator_org_id = $4::bigint))"                         \
+    " OR ($2 <> 'platform' AND d.recommender_org_id = $4::bigint)"                                 \
     " OR ($2 = 'city' AND r.level = 'city' AND r.region_code = $3))"
-/* One round trip: the document if the caller may see it (the detail read of issue 6). */
+/* One round trip: the document with its history (sql/024) if the caller may see it. */
 static const sf_stmt GET_VISIBLE_DOC = {
-    "SELECT d.doc::text FROM application_docs d JOIN rounds r ON r.id = d.round_id"
-    " WHERE d.id = $1 AND " APPLICATION_VISIBLE, 4};
+    "SELECT (d.doc || jsonb_build_object('history', application_history(d.id)))::text"
+    " FROM application_docs d JOIN rounds r ON r.id = d.round_id WHERE d.id = $1 AND " APPLICATION_VISIBLE, 4};
 static const sf_stmt LIST = {
     SF_PAGE_SELECT " FROM (SELECT d.id, d.doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("d.id", "$8") ") AS rn"
     " FROM application_docs d JOIN rounds r ON r.id = d.round_id"
@@ -156,6 +169,8 @@ static sf_app_record *read_snapshot(const PGresult *res)
     s->validity.years = (int)sf_db_get_int(res, 0, 27);
     if (!sf_validity_ends_parse(PQgetvalue(res, 0, 28), &s->validity.ends))
         s->validity.ends = SF_VALIDITY_YEAR_END;
+    s->applicant_org = PQgetisnull(res, 0, 29) ? 0 : sf_db_get_int(res, 0, 29);
+    s->platform_operator_org = PQgetisnull(res, 0, 30) ? 0 : sf_db_get_int(res, 0, 30);
     if (r->material_kinds == NULL || (r->relaxed_thresholds_json == NULL && !PQgetisnull(res, 0, 26)) ||
         (r->report_json == NULL && !PQgetisnull(res, 0, 18)) || (r->thresholds_json == NULL && !PQgetisnull(res, 0, 17))) {
         sf_app_record_free(r);
@@ -263,7 +278,7 @@ static sf_status transition_body(sf_conn *conn, void *p)
         return SF_INTERNAL;
     const sf_app_snapshot *s = &rec->snap;
     sf_app_decision d = {0};
-    if (!sf_may_see_application(t->caller, s->recommender_org, s->round_level, s->round_region))
+    if (!sf_app_visible(s, t->caller))
         status = SF_NOT_FOUND;
     else
         status = t->decide(rec, t->ctx, &d, t->errors);
@@ -271,7 +286,7 @@ static sf_status transition_body(sf_conn *conn, void *p)
         sf_actor_params a;
         sf_actor_to_params(t->actor, &a);
         const char *up[] = {idt.s, sf_app_state_name(d.next), d.comment, a.values[0], a.values[1], d.action,
-                            a.values[2]};
+                            a.values[2], d.return_comment};
         status = sf_db_exec(conn, &SET_STATUS, up, &res, NULL);
         if (status == SF_OK) {
             free(*t->doc);
@@ -299,31 +314,36 @@ sf_status sf_application_transition(sf_pool *pool, const sf_actor *actor, int64_
 }
 
 sf_status sf_application_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t round_id,
-                                int64_t platform_id, char **doc, sf_errors *errors)
+                                int64_t platform_id, int64_t recommender_org_id, char **doc, sf_errors *errors)
 {
-    sf_int_text r = sf_int_to_text(round_id), p = sf_int_to_text(platform_id);
-    const char *params[] = {r.s, p.s};
+    sf_int_text r = sf_int_to_text(round_id), p = sf_int_to_text(platform_id), rec = sf_int_to_text(recommender_org_id);
+    const char *params[] = {r.s, p.s, recommender_org_id > 0 ? rec.s : NULL};
     PGresult *res;
     sf_status status = sf_db_read(pool, &ROUND_AND_PLATFORM, params, &res, NULL);
     if (status != SF_OK)
         return status;
     int found = PQntuples(res) == 1;
-    char level[12] = "", round_region[8] = "", platform_region[8] = "";
-    int year = 0, has_award = 0, by_association = 0;
-    int64_t created_by = 0;
+    char level[12] = "", round_region[8] = "", platform_region[8] = "", recommender_region[8] = "";
+    int year = 0, has_award = 0;
+    sf_apply_request req = {level, round_region, platform_region, 0, 0, 0, SF_ROLE_NONE, recommender_region};
     sf_day award_until = 0;
     if (found) {
         snprintf(level, sizeof level, "%s", PQgetvalue(res, 0, 0));
         snprintf(round_region, sizeof round_region, "%s", PQgetvalue(res, 0, 1));
         year = (int)sf_db_get_int(res, 0, 2);
         snprintf(platform_region, sizeof platform_region, "%s", PQgetvalue(res, 0, 3));
-        created_by = sf_db_get_int(res, 0, 4);
+        req.platform_created_by = sf_db_get_int(res, 0, 4);
         has_award = !PQgetisnull(res, 0, 5);
         award_until = (sf_day)sf_db_get_int(res, 0, 5);
-        by_association = sf_db_get_bool(res, 0, 6);
+        req.created_by_association = sf_db_get_bool(res, 0, 6);
+        req.platform_operator_org = PQgetisnull(res, 0, 7) ? 0 : sf_db_get_int(res, 0, 7);
+        req.recommender_type = PQgetisnull(res, 0, 8) ? SF_ROLE_NONE : sf_role_parse(PQgetvalue(res, 0, 8));
+        snprintf(recommender_region, sizeof recommender_region, "%s", PQgetvalue(res, 0, 9));
+        if (!PQgetisnull(res, 0, 10))
+            rec = sf_int_to_text(sf_db_get_int(res, 0, 10));
     }
     PQclear(res);
-    status = found ? sf_may_apply(caller, level, round_region, platform_region, created_by, by_association, errors) : SF_INVALID;
+    status = found ? sf_may_apply(caller, &req, errors) : SF_INVALID;
     if (!found)
         sf_errors_add(errors, "round_id", "no such round, or no such platform for it");
     if (status == SF_OK && has_award && sf_award_may_reapply(year, award_until) != SF_OK) {
@@ -337,7 +357,11 @@ sf_status sf_application_create(sf_pool *pool, const sf_actor *actor, const sf_c
         return status;
     sf_actor_params a;
     sf_actor_to_params(actor, &a);
-    const char *ip[] = {r.s, p.s, a.values[1], a.values[0], a.values[2]};
+    /* a platform company prepares its own application for the recommender it named; a city
+     * or an association opens one it recommends itself */
+    int own = caller->role == SF_ROLE_PLATFORM;
+    sf_int_text applicant = sf_int_to_text(caller->org_id);
+    const char *ip[] = {r.s, p.s, own ? rec.s : a.values[1], a.values[0], a.values[2], own ? applicant.s : NULL};
     sf_db_error err;
     status = sf_db_write(pool, &INSERT_APPLICATION, ip, &res, &err);
     if (status == SF_CONFLICT) {
@@ -356,7 +380,7 @@ static sf_status visible_snapshot(sf_pool *pool, const sf_caller *caller, int64_
 {
     sf_status status = sf_application_snapshot(pool, id, s);
     const sf_app_snapshot *snap = status == SF_OK ? &(*s)->snap : NULL;
-    if (snap != NULL && !sf_may_see_application(caller, snap->recommender_org, snap->round_level, snap->round_region)) {
+    if (snap != NULL && !sf_app_visible(snap, caller)) {
         sf_app_record_free(*s);
         *s = NULL;
         status = SF_NOT_FOUND;
@@ -421,12 +445,11 @@ static sf_status form_body(sf_conn *conn, void *p)
     sf_app_record *rec = PQntuples(res) == 1 ? read_snapshot(res) : NULL;
     PQclear(res);
     const sf_app_snapshot *s = rec ? &rec->snap : NULL;
-    if (s == NULL || !sf_may_see_application(f->caller, s->recommender_org, s->round_level, s->round_region)) {
+    if (s == NULL || !sf_app_visible(s, f->caller)) {
         sf_app_record_free(rec);
         return SF_NOT_FOUND;
     }
-    status = sf_may_edit_application(f->caller, s->recommender_org, s->status == SF_APP_DRAFT,
-                                     sf_app_state_name(s->status), f->errors);
+    status = sf_decide_edit(s, f->caller, f->stmt == &PUT_REPORT ? SF_PART_REPORT : SF_PART_RECOMMENDATION, f->errors);
     sf_app_record_free(rec);
     if (status != SF_OK)
         return status;
@@ -472,4 +495,20 @@ sf_status sf_application_get_form(sf_pool *pool, const sf_caller *caller, int64_
         return status;
     sf_app_record_free(s);
     return read_text(pool, strcmp(which, "report") == 0 ? &GET_REPORT : &GET_RECOMMENDATION, id, json);
+}
+
+sf_status sf_application_snapshot_locked(sf_conn *conn, int64_t id, sf_app_record **out)
+{
+    sf_int_text idt = sf_int_to_text(id);
+    const char *params[] = {idt.s};
+    PGresult *res;
+    sf_status status = sf_db_exec(conn, &SNAPSHOT_LOCKED, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    if (PQntuples(res) == 0)
+        status = SF_NOT_FOUND;
+    else if ((*out = read_snapshot(res)) == NULL)
+        status = SF_INTERNAL;
+    PQclear(res);
+    return status;
 }

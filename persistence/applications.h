@@ -51,10 +51,14 @@ sf_status sf_application_transition(sf_pool *pool, const sf_actor *actor, int64_
 sf_status sf_application_apply(sf_conn *conn, const sf_actor *actor, int64_t id, const sf_caller *caller,
                                sf_app_decide decide, void *ctx, char **doc, sf_errors *errors);
 
-/* Creates a draft. The round and platform must be visible to the recommender as
- * sf_may_apply says; Art. 23's renewal rule is checked against the platform's active award. */
+/* Creates a draft. The round and platform must be open to the caller as sf_may_apply says;
+ * Art. 23's renewal rule is checked against the platform's active award. A platform company
+ * names `recommender_org_id` (0 otherwise: the caller recommends its own). */
 sf_status sf_application_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t round_id,
-                                int64_t platform_id, char **doc, sf_errors *errors);
+                                int64_t platform_id, int64_t recommender_org_id, char **doc, sf_errors *errors);
+
+/* The snapshot of application `id` under its row lock, inside the caller's transaction. */
+sf_status sf_application_snapshot_locked(sf_conn *conn, int64_t id, sf_app_record **out);
 
 /* The document, if visible to the caller. */
 sf_status sf_application_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc);

@@ -10,11 +10,13 @@
 #include "persistence/db.h"
 
 /* The SQL twin of award visibility: province and supervisor all; a city the titles of its
- * region's platforms; an association those of its own applications. $2 role, $3 region,
- * $4 organisation. */
+ * region's platforms; an association those of its own applications; a platform company the
+ * titles of the platforms it operates. $2 role, $3 region, $4 organisation. */
 #define AWARD_VISIBLE                                                                           \
     "($2::text IN ('province', 'supervisor') OR ($2 = 'city' AND region_code = $3)"              \
-    " OR ($2 = 'association' AND recommender_org_id = $4::bigint))"
+    " OR ($2 = 'association' AND recommender_org_id = $4::bigint)"                               \
+    " OR ($2 = 'platform' AND EXISTS (SELECT 1 FROM platforms o WHERE o.id = platform_id"        \
+    "                                 AND o.operator_org_id = $4::bigint)))"
 
 static const sf_stmt LIST_AWARDS = {
     SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$11") ") AS rn FROM award_docs"

@@ -11,12 +11,41 @@
 
 static const sf_stmt INBOX = {
     "WITH items AS ("
-    /* a recommender's drafts, before its round closes (Art. 15, 16, 27) */
-    " SELECT 'draft_to_recommend' AS kind, 'application' AS entity, a.id AS entity_id,"
-    "        p.name || ' — ' || r.title AS title, r.closes_on AS due_on"
+    /* a recommender's drafts and the applications platforms submitted to it, before the
+     * round closes (Art. 15, 16, 27) */
+    " SELECT CASE a.status WHEN 'draft' THEN 'draft_to_recommend' ELSE 'submitted_to_recommend' END AS kind,"
+    "        'application' AS entity, a.id AS entity_id, p.name || ' — ' || r.title AS title, r.closes_on AS due_on"
     " FROM applications a JOIN rounds r ON r.id = a.round_id JOIN platforms p ON p.id = a.platform_id"
-    " WHERE $1::text IN ('city', 'association') AND a.recommender_org_id = $3::bigint AND a.status = 'draft'"
+    " WHERE $1::text IN ('city', 'association') AND a.recommender_org_id = $3::bigint"
+    "   AND ((a.status = 'draft' AND a.applicant_org_id IS NULL) OR a.status = 'submitted')"
     "   AND r.closes_on >= current_date"
+    /* a platform company's own drafts, returned ones first in name, before the round closes */
+    " UNION ALL SELECT CASE WHEN a.return_comment IS NULL THEN 'draft_to_submit' ELSE 'returned_application' END,"
+    "        'application', a.id, p.name || ' — ' || r.title, r.closes_on"
+    " FROM applications a JOIN rounds r ON r.id = a.round_id JOIN platforms p ON p.id = a.platform_id"
+    " WHERE $1 = 'platform' AND a.applicant_org_id = $3::bigint AND a.status = 'draft'"
+    "   AND r.closes_on >= current_date"
+    /* a platform company's titles: the summary of last year (Art. 22), the re-application in
+     * the year a title expires (Art. 23), assessments scheduled (Art. 24), rectifications */
+    " UNION ALL SELECT 'annual_summary_due', 'award', w.id, p.name || ' ' || w.certificate_no,"
+    "        make_date(extract(year FROM current_date)::int, 1, 31)"
+    " FROM awards w JOIN platforms p ON p.id = w.platform_id"
+    " WHERE $1 = 'platform' AND p.operator_org_id = $3::bigint AND w.level = 'province'"
+    "   AND w.valid_from <= make_date(extract(year FROM current_date)::int - 1, 12, 31)"
+    "   AND w.valid_until >= make_date(extract(year FROM current_date)::int - 1, 1, 1)"
+    "   AND (w.revoked_on IS NULL OR w.revoked_on > make_date(extract(year FROM current_date)::int - 1, 12, 31))"
+    "   AND NOT EXISTS (SELECT 1 FROM annual_summaries s WHERE s.award_id = w.id"
+    "                   AND s.year = extract(year FROM current_date)::int - 1)"
+    " UNION ALL SELECT 'reapply', 'award', w.id, p.name || ' ' || w.certificate_no, w.valid_until"
+    " FROM awards w JOIN platforms p ON p.id = w.platform_id"
+    " WHERE $1 = 'platform' AND p.operator_org_id = $3::bigint AND title_in_force(w.status, w.valid_until)"
+    "   AND extract(year FROM w.valid_until) = extract(year FROM current_date)"
+    " UNION ALL SELECT 'assessment_scheduled', 'assessment', s.id, p.name || ' ' || w.certificate_no, s.due_on"
+    " FROM assessments s JOIN awards w ON w.id = s.award_id JOIN platforms p ON p.id = w.platform_id"
+    " WHERE $1 = 'platform' AND p.operator_org_id = $3::bigint AND s.submitted_on IS NULL"
+    " UNION ALL SELECT 'rectification_open', 'rectification', x.id, p.name || ' ' || w.certificate_no, x.due_on"
+    " FROM rectifications x JOIN awards w ON w.id = x.award_id JOIN platforms p ON p.id = w.platform_id"
+    " WHERE $1 = 'platform' AND p.operator_org_id = $3::bigint AND x.status = 'open'"
     /* a city's titles whose summary of last year has not arrived (Art. 22) */
     " UNION ALL SELECT 'annual_summary_due', 'award', w.id, p.name || ' ' || w.certificate_no,"
     "        make_date(extract(year FROM current_date)::int, 1, 31)"

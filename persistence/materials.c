@@ -11,9 +11,6 @@
 #include "persistence/applications.h"
 #include "persistence/db.h"
 
-static const sf_stmt LOCK_APP = {
-    "SELECT a.status, a.recommender_org_id, r.level, r.region_code FROM applications a"
-    " JOIN rounds r ON r.id = a.round_id WHERE a.id = $1 FOR UPDATE OF a", 1};
 static const sf_stmt INSERT = {
     "WITH m AS (INSERT INTO materials (application_id, kind, filename, content_type, size_bytes, sha256, content,"
     "                                  uploaded_by)"
@@ -47,22 +44,17 @@ static sf_status add_body(sf_conn *conn, void *p)
 {
     add_args *a = p;
     sf_int_text idt = sf_int_to_text(a->application_id);
-    const char *lp[] = {idt.s};
-    PGresult *res;
-    sf_status status = sf_db_exec(conn, &LOCK_APP, lp, &res, NULL);
-    if (status != SF_OK)
-        return status;
-    if (PQntuples(res) == 0 ||
-        !sf_may_see_application(a->caller, sf_db_get_int(res, 0, 1), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3))) {
-        PQclear(res);
-        return SF_NOT_FOUND;
-    }
+    sf_app_record *rec = NULL;
+    sf_status status = sf_application_snapshot_locked(conn, a->application_id, &rec);
+    if (status == SF_OK && !sf_app_visible(&rec->snap, a->caller))
+        status = SF_NOT_FOUND;
     /* Art. 17 materials are frozen once the application leaves draft */
-    status = sf_may_edit_application(a->caller, sf_db_get_int(res, 0, 1), strcmp(PQgetvalue(res, 0, 0), "draft") == 0,
-                                     PQgetvalue(res, 0, 0), a->errors);
-    PQclear(res);
+    if (status == SF_OK)
+        status = sf_decide_edit(&rec->snap, a->caller, SF_PART_MATERIALS, a->errors);
+    sf_app_record_free(rec);
     if (status != SF_OK)
         return status;
+    PGresult *res;
     char *content = sf_db_base64(a->m->data, a->m->size);
     if (content == NULL)
         return SF_INTERNAL;
@@ -101,7 +93,7 @@ sf_status sf_material_list(sf_pool *pool, const sf_caller *caller, int64_t appli
     sf_status status = sf_application_snapshot(pool, application_id, &r);
     if (status != SF_OK)
         return status;
-    int visible = sf_may_see_application(caller, r->snap.recommender_org, r->snap.round_level, r->snap.round_region);
+    int visible = sf_app_visible(&r->snap, caller);
     sf_app_record_free(r);
     if (!visible)
         return SF_NOT_FOUND;
@@ -126,7 +118,7 @@ sf_status sf_material_content_get(sf_pool *pool, const sf_caller *caller, int64_
     sf_app_record *r = NULL;
     status = sf_application_snapshot(pool, app, &r);
     if (status == SF_OK &&
-        !sf_may_see_application(caller, r->snap.recommender_org, r->snap.round_level, r->snap.round_region))
+        !sf_app_visible(&r->snap, caller))
         status = SF_NOT_FOUND;
     sf_app_record_free(r);
     if (status == SF_OK)

@@ -8,18 +8,29 @@
 
 #include "persistence/db.h"
 
-#define ORG_COLUMNS "id, type, name, region_code, rfc3339(created_at)"
+#define ORG_COLUMNS "id, type, name, region_code, rfc3339(created_at), credit_code"
+/* Who reads which organisation, given the caller's role ('' for an unscoped read), region and
+ * organisation as parameters.
+ * The province and the supervisor all; a city itself and the platform companies of its
+ * region; a platform company itself and the recommenders it may name (cities, associations).
+ * The one statement of this rule. */
+#define ORG_VISIBLE(role, region, org)                                                            \
+    "(" role "::text IN ('', 'province', 'supervisor') OR id = " org "::bigint"                    \
+    " OR (" role " = 'city' AND type = 'platform' AND region_code = " region ")"                    \
+    " OR (" role " = 'platform' AND type IN ('city', 'association')))"
 
 static const sf_stmt INSERT_ORG = {
-    "WITH o AS (INSERT INTO organizations (type, name, region_code) VALUES ($1, $2, $3)"
+    "WITH o AS (INSERT INTO organizations (type, name, region_code, credit_code) VALUES ($1, $2, $3, $7)"
     "           RETURNING " ORG_COLUMNS ")"
     " SELECT o.*, audit_append($4, $5, 'organization.created', 'organization', o.id,"
-    "        jsonb_build_object('type', o.type, 'name', o.name, 'region_code', o.region_code), $6)"
-    " FROM o", 6};
-static const sf_stmt GET_ORG = {"SELECT " ORG_COLUMNS " FROM organizations WHERE id = $1", 1};
+    "        jsonb_build_object('type', o.type, 'name', o.name, 'region_code', o.region_code,"
+    "                           'credit_code', o.credit_code), $6)"
+    " FROM o", 7};
+static const sf_stmt GET_ORG = {
+    "SELECT " ORG_COLUMNS " FROM organizations WHERE id = $1 AND " ORG_VISIBLE("$2", "$3", "$4"), 4};
 static const sf_stmt LIST_ORGS = {
     "SELECT " ORG_COLUMNS " FROM organizations"
-    " WHERE ($1::text IS NULL OR type = $1) AND id > $2 ORDER BY id LIMIT $3", 3};
+    " WHERE ($1::text IS NULL OR type = $1) AND id > $2 AND " ORG_VISIBLE("$4", "$5", "$6") " ORDER BY id LIMIT $3", 6};
 
 static void copy_row(const PGresult *res, int row, sf_organization *out)
 {
@@ -28,14 +39,15 @@ static void copy_row(const PGresult *res, int row, sf_organization *out)
     snprintf(out->name, sizeof out->name, "%s", PQgetvalue(res, row, 2));
     snprintf(out->region_code, sizeof out->region_code, "%s", PQgetvalue(res, row, 3));
     snprintf(out->created_at, sizeof out->created_at, "%s", PQgetvalue(res, row, 4));
+    snprintf(out->credit_code, sizeof out->credit_code, "%s", PQgetvalue(res, row, 5));
 }
 
 sf_status sf_org_create(sf_pool *pool, const sf_actor *actor, const char *type, const char *name,
-                        const char *region_code, sf_organization *out, sf_errors *errors)
+                        const char *region_code, const char *credit_code, sf_organization *out, sf_errors *errors)
 {
     sf_actor_params a;
     sf_actor_to_params(actor, &a);
-    const char *params[] = {type, name, region_code, a.values[0], a.values[1], a.values[2]};
+    const char *params[] = {type, name, region_code, a.values[0], a.values[1], a.values[2], credit_code};
     PGresult *res;
     sf_db_error err;
     sf_status status = sf_db_write(pool, &INSERT_ORG, params, &res, &err);
@@ -44,6 +56,8 @@ sf_status sf_org_create(sf_pool *pool, const sf_actor *actor, const char *type, 
             sf_errors_add(errors, "region_code", "this city has an organisation already");
         else if (strcmp(err.constraint, "organizations_name_unique") == 0)
             sf_errors_add(errors, "name", "an organisation with this name exists already");
+        else if (strcmp(err.constraint, "organizations_credit_code_unique") == 0)
+            sf_errors_add(errors, "credit_code", "a platform company with this credit code exists already");
         return SF_CONFLICT;
     }
     if (status != SF_OK)
@@ -53,10 +67,20 @@ sf_status sf_org_create(sf_pool *pool, const sf_actor *actor, const char *type, 
     return SF_OK;
 }
 
-sf_status sf_org_get(sf_pool *pool, int64_t id, sf_organization *out)
+/* The caller's role, region and organisation as ORG_VISIBLE reads them ("" : unscoped). */
+static void scope_params(const sf_caller *c, const char **role, const char **region, sf_int_text *org)
 {
-    sf_int_text idt = sf_int_to_text(id);
-    const char *params[] = {idt.s};
+    *role = c ? sf_role_name(c->role) : "";
+    *region = c ? c->region_code : "";
+    *org = sf_int_to_text(c ? c->org_id : 0);
+}
+
+sf_status sf_org_get(sf_pool *pool, const sf_caller *caller, int64_t id, sf_organization *out)
+{
+    sf_int_text idt = sf_int_to_text(id), org;
+    const char *role, *region;
+    scope_params(caller, &role, &region, &org);
+    const char *params[] = {idt.s, role, region, org.s};
     PGresult *res;
     sf_status status = sf_db_read(pool, &GET_ORG, params, &res, NULL);
     if (status != SF_OK)
@@ -73,8 +97,10 @@ sf_status sf_org_list(sf_pool *pool, const sf_org_query *query, sf_organization 
                       size_t *count, int *has_more)
 {
     sf_int_text after = sf_int_to_text(query->after_id);
-    sf_int_text limit = sf_int_to_text(query->limit + 1);
-    const char *params[] = {query->type, after.s, limit.s};
+    sf_int_text limit = sf_int_to_text(query->limit + 1), org;
+    const char *role, *region;
+    scope_params(query->caller, &role, &region, &org);
+    const char *params[] = {query->type, after.s, limit.s, role, region, org.s};
     PGresult *res;
     sf_status status = sf_db_read(pool, &LIST_ORGS, params, &res, NULL);
     if (status != SF_OK)

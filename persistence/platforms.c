@@ -12,7 +12,8 @@
 /* The SQL twin of sf_may_see_platform: $2 role, $3 region, $4 organisation. */
 #define PLATFORM_VISIBLE                                                                  \
     "($2::text IN ('province', 'supervisor') OR ($2 = 'city' AND region_code = $3)"       \
-    " OR ($2 = 'association' AND created_by_org = $4::bigint))"
+    " OR ($2 = 'association' AND created_by_org = $4::bigint)"                            \
+    " OR ($2 = 'platform' AND operator_org_id = $4::bigint))"
 
 static const sf_stmt INSERT_PLATFORM = {
     "WITH p AS (INSERT INTO platforms (name, region_code, functions, operator_name, credit_code, established_on,"
@@ -22,7 +23,8 @@ static const sf_stmt INSERT_PLATFORM = {
     "        jsonb_build_object('after', d.doc), $10)"
     " FROM (SELECT p.id, platform_doc(ROW(p.*)::platforms) AS doc FROM p) d", 10};
 static const sf_stmt GET_PLATFORM = {
-    "SELECT doc::text, region_code, created_by_org, version FROM platform_docs WHERE id = $1", 1};
+    "SELECT doc::text, region_code, created_by_org, version, coalesce(operator_org_id, 0) FROM platform_docs"
+    " WHERE id = $1", 1};
 static const sf_stmt UPDATE_PLATFORM = {
     "WITH before AS (SELECT doc FROM platform_docs WHERE id = $1),"
     " p AS (UPDATE platforms SET name = coalesce($3, name), functions = coalesce($4::text[], functions),"
@@ -89,6 +91,7 @@ sf_status sf_platform_get(sf_pool *pool, int64_t id, char **doc, sf_platform_met
     snprintf(meta->region_code, sizeof meta->region_code, "%s", PQgetvalue(res, 0, 1));
     meta->created_by_org = sf_db_get_int(res, 0, 2);
     meta->version = (int)sf_db_get_int(res, 0, 3);
+    meta->operator_org = sf_db_get_int(res, 0, 4);
     *doc = doc ? sf_db_strdup(res, 0) : NULL;
     PQclear(res);
     return SF_OK;

@@ -24,6 +24,7 @@ typedef struct {
 typedef struct {
     char region_code[8];
     int64_t created_by_org;
+    int64_t operator_org;   /* the company operating it, 0 if it has no account */
     int version;
 } sf_platform_meta;
 

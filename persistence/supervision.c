@@ -9,7 +9,6 @@
 
 #include "domain/supervision.h"
 #include "persistence/db.h"
-#include "domain/supervision.h"
 
 static const sf_stmt CREATE_ASSESSMENT = {
     "WITH ok AS (SELECT 1 FROM awards w, organizations o WHERE w.id = $1 AND o.id = $2 AND o.type = 'assessor'"
@@ -20,7 +19,10 @@ static const sf_stmt CREATE_ASSESSMENT = {
     "        jsonb_build_object('after', d.doc), $6)"
     " FROM (SELECT s.id, assessment_doc(ROW(s.*)::assessments) AS doc FROM s) d", 6};
 /* The SQL twin of sf_may_see_assessment: $2 role, $3 organisation. */
-#define ASSESSMENT_VISIBLE "($2::text IN ('province', 'supervisor') OR ($2 = 'assessor' AND s.assessor_org_id = $3::bigint))"
+#define ASSESSMENT_VISIBLE                                                                           \
+    "($2::text IN ('province', 'supervisor') OR ($2 = 'assessor' AND s.assessor_org_id = $3::bigint)"     \
+    " OR ($2 = 'platform' AND EXISTS (SELECT 1 FROM awards x JOIN platforms o ON o.id = x.platform_id"     \
+    "                                 WHERE x.id = s.award_id AND o.operator_org_id = $3::bigint)))"
 static const sf_stmt LIST_ASSESSMENTS = {
     SF_PAGE_SELECT " FROM (SELECT s.id, assessment_doc(s) AS doc, row_number() OVER (ORDER BY s.id) AS rn"
     " FROM assessments s WHERE " ASSESSMENT_VISIBLE " AND ($4::text IS NULL OR assessment_status(s.submitted_on, s.due_on) = $4)"
@@ -48,9 +50,10 @@ static const sf_stmt PEND_REVOCATION = {
     "        jsonb_build_object('before', jsonb_build_object('status', 'active'),"
     "                           'after', jsonb_build_object('status', 'revocation_pending',"
     "                                                       'pending_assessment_id', $5::bigint)), $4) FROM w", 5};
-/* The title's platform must be in the caller's region (Art. 22, 24: the city of the platform). */
+/* The title's platform must be in the caller's region (Art. 22, 24: the city of the platform),
+ * or operated by the caller (Art. 22: the platform files its own summary). */
 static const sf_stmt AWARD_REGION = {
-    "SELECT p.region_code, w.status = 'revoked', current_date - date '1970-01-01'"
+    "SELECT p.region_code, w.status = 'revoked', current_date - date '1970-01-01', p.operator_org_id"
     " FROM awards w JOIN platforms p ON p.id = w.platform_id WHERE w.id = $1", 1};
 static const sf_stmt CREATE_SUMMARY = {
     "WITH s AS (INSERT INTO annual_summaries (award_id, year, summary, recorded_by, figures, received_on)"
@@ -134,8 +137,9 @@ static const sf_stmt COMPLIANCE = {
 /* Who the record belongs to: the assessor organisation, or the region of the summary's
  * platform; and whether an assessment's result is in. */
 static const sf_stmt OWNER = {
-    "SELECT s.assessor_org_id::text, s.submitted_on IS NOT NULL FROM assessments s WHERE $1 = 'assessment' AND s.id = $2"
-    " UNION ALL SELECT p.region_code, false FROM annual_summaries a JOIN awards w ON w.id = a.award_id"
+    "SELECT s.assessor_org_id::text, s.submitted_on IS NOT NULL, NULL::bigint FROM assessments s"
+    " WHERE $1 = 'assessment' AND s.id = $2"
+    " UNION ALL SELECT p.region_code, false, p.operator_org_id FROM annual_summaries a JOIN awards w ON w.id = a.award_id"
     " JOIN platforms p ON p.id = w.platform_id WHERE $1 = 'annual_summary' AND a.id = $2", 2};
 static const sf_stmt PUT_ATTACHMENT = {
     "WITH f AS (INSERT INTO attachments (entity, entity_id, filename, content_type, size_bytes, sha256, content,"
@@ -150,8 +154,9 @@ static const sf_stmt PUT_ATTACHMENT = {
 static const sf_stmt GET_ATTACHMENT = {
     "SELECT content_type, filename, sha256, content FROM attachments WHERE entity = $1 AND entity_id = $2", 2};
 
-/* Whether the record exists for the caller: 1 owner, 0 reader only (province, supervisor),
- * -1 neither. *submitted tells whether an assessment's result is in. */
+/* Whether the record exists for the caller: 1 owner (the assessor of an assessment; the city
+ * of a summary's platform, or the company operating it), 0 reader only (province,
+ * supervisor), -1 neither. *submitted tells whether an assessment's result is in. */
 static sf_status attachment_scope(sf_pool *pool, const sf_caller *c, const char *entity, int64_t id, int *scope,
                                   int *submitted)
 {
@@ -166,8 +171,10 @@ static sf_status attachment_scope(sf_pool *pool, const sf_caller *c, const char 
     if (PQntuples(res) == 1) {
         const char *owner = PQgetvalue(res, 0, 0);
         int mine = strcmp(entity, "assessment") == 0
-                       ? (c->role == SF_ROLE_ASSESSOR && sf_may_see_assessment(c, strtoll(owner, NULL, 10)))
-                       : (c->role == SF_ROLE_CITY && strcmp(owner, c->region_code) == 0);
+                       ? (c->role == SF_ROLE_ASSESSOR && sf_may_see_assessment(c, strtoll(owner, NULL, 10), 0))
+                       : (c->role == SF_ROLE_CITY && strcmp(owner, c->region_code) == 0) ||
+                             (c->role == SF_ROLE_PLATFORM && !PQgetisnull(res, 0, 2) &&
+                              sf_db_get_int(res, 0, 2) == c->org_id);
         *scope = mine ? 1 : (c->role == SF_ROLE_PROVINCE || c->role == SF_ROLE_SUPERVISOR) ? 0 : -1;
         *submitted = sf_db_get_bool(res, 0, 1);
     }
@@ -185,7 +192,8 @@ sf_status sf_attachment_put(sf_pool *pool, const sf_actor *actor, const sf_calle
     if (scope < 0)
         return SF_NOT_FOUND;
     if (scope == 0) {
-        sf_errors_detail(errors, "only the %s attaches its file", strcmp(entity, "assessment") == 0 ? "assessor" : "city");
+        sf_errors_detail(errors, "only the %s attaches its file",
+                         strcmp(entity, "assessment") == 0 ? "assessor" : "city or the platform");
         return SF_FORBIDDEN;
     }
     if (submitted) {
@@ -322,8 +330,9 @@ sf_status sf_assessment_submit(sf_pool *pool, const sf_actor *actor, const sf_ca
     return status;
 }
 
-/* SF_OK when the title exists and its platform is in the caller's region; then *revoked says
- * whether the title is revoked, and *today is the database's date. */
+/* SF_OK when the title exists and its platform is in the caller's region (a city) or
+ * operated by the caller (a platform company); then *revoked says whether the title is
+ * revoked, and *today is the database's date. */
 static sf_status own_award(sf_pool *pool, const sf_caller *caller, int64_t award_id, int *revoked, sf_day *today,
                            sf_errors *errors)
 {
@@ -333,14 +342,17 @@ static sf_status own_award(sf_pool *pool, const sf_caller *caller, int64_t award
     sf_status status = sf_db_read(pool, &AWARD_REGION, params, &res, NULL);
     if (status != SF_OK)
         return status;
-    int ok = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), caller->region_code) == 0;
+    int ok = PQntuples(res) == 1 &&
+             (caller->role == SF_ROLE_PLATFORM ? !PQgetisnull(res, 0, 3) && sf_db_get_int(res, 0, 3) == caller->org_id
+                                               : strcmp(PQgetvalue(res, 0, 0), caller->region_code) == 0);
     if (ok) {
         *revoked = sf_db_get_bool(res, 0, 1);
         *today = (sf_day)sf_db_get_int(res, 0, 2);
     }
     PQclear(res);
     if (!ok) {
-        sf_errors_add(errors, "award_id", "no such title of a platform in this city's region");
+        sf_errors_add(errors, "award_id", caller->role == SF_ROLE_PLATFORM ? "no such title of a platform of this company"
+                                                                           : "no such title of a platform in this city's region");
         return SF_INVALID;
     }
     return SF_OK;
@@ -540,6 +552,7 @@ sf_status sf_compliance_rows(sf_pool *pool, const sf_caller *caller, int year, s
  * title (awards), `p` its platform. The one statement of this rule (no C twin). */
 #define TITLE_RECORD_VISIBLE                                                                        \
     "($2::text IN ('province', 'supervisor') OR ($2 = 'city' AND p.region_code = $3)"                \
+    " OR ($2 = 'platform' AND p.operator_org_id = $4::bigint)"                                      \
     " OR ($2 = 'assessor' AND EXISTS (SELECT 1 FROM assessments x WHERE x.award_id = w.id"          \
     "                                 AND x.assessor_org_id = $4::bigint AND x.submitted_on IS NULL)))"
 #define CITY_REPORT_VISIBLE \

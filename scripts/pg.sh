@@ -57,6 +57,9 @@ max_connections = 200
 shared_buffers = 256MB
 fsync = on
 logging_collector = off
+# DESIGN.md's dates are Liaoning dates: shifan's own sessions say so (persistence/pool.c);
+# this makes every other session (psql, a test's direct connection) see the same day
+timezone = 'Asia/Shanghai'
 CONF
   fi
   PG_SOCKET_DIR="$cluster/run"

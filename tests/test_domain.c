@@ -49,7 +49,7 @@ END_TEST
 
 START_TEST(role_names_round_trip)
 {
-    for (int r = SF_ROLE_PROVINCE; r <= SF_ROLE_SUPERVISOR; r++)
+    for (int r = SF_ROLE_PROVINCE; r <= SF_ROLE_PLATFORM; r++)
         ck_assert_int_eq(sf_role_parse(sf_role_name((sf_role)r)), r);
     ck_assert_int_eq(sf_role_parse("Province"), SF_ROLE_NONE);
     ck_assert_int_eq(sf_role_parse(""), SF_ROLE_NONE);
@@ -58,15 +58,25 @@ START_TEST(role_names_round_trip)
 }
 END_TEST
 
+/* Accounts are the province's (Art. 3); a city creates the platform companies of its own
+ * region and their users (DESIGN.md §2), nothing else. */
 START_TEST(only_the_province_manages_accounts)
 {
     ck_assert(sf_role_may(SF_ROLE_PROVINCE, SF_ACT_MANAGE_ORGANIZATIONS));
     ck_assert(sf_role_may(SF_ROLE_PROVINCE, SF_ACT_MANAGE_USERS));
-    for (int r = SF_ROLE_CITY; r <= SF_ROLE_SUPERVISOR; r++) {
+    for (int r = SF_ROLE_ASSOCIATION; r <= SF_ROLE_PLATFORM; r++) {
         ck_assert(!sf_role_may((sf_role)r, SF_ACT_MANAGE_ORGANIZATIONS));
         ck_assert(!sf_role_may((sf_role)r, SF_ACT_MANAGE_USERS));
     }
     ck_assert(!sf_role_may(SF_ROLE_NONE, SF_ACT_MANAGE_USERS));
+    sf_caller shenyang = {.user_id = 2, .org_id = 2, .role = SF_ROLE_CITY, .region_code = "210100"};
+    sf_caller province = {.user_id = 1, .org_id = 1, .role = SF_ROLE_PROVINCE, .region_code = "210000"};
+    ck_assert(sf_may_manage_organization(&shenyang, SF_ROLE_PLATFORM, "210100"));
+    ck_assert(!sf_may_manage_organization(&shenyang, SF_ROLE_PLATFORM, "210200"));
+    ck_assert(!sf_may_manage_organization(&shenyang, SF_ROLE_ASSOCIATION, "210000"));
+    ck_assert(!sf_may_manage_organization(&shenyang, SF_ROLE_CITY, "210100"));
+    ck_assert(sf_may_manage_organization(&province, SF_ROLE_ASSESSOR, "210000"));
+    ck_assert(sf_may_manage_organization(&province, SF_ROLE_PLATFORM, "210200"));
 }
 END_TEST
 
@@ -74,7 +84,7 @@ START_TEST(supervisor_reads_but_never_writes)
 {
     ck_assert(sf_role_may(SF_ROLE_SUPERVISOR, SF_ACT_READ_ORGANIZATIONS));
     ck_assert(sf_role_may(SF_ROLE_SUPERVISOR, SF_ACT_READ_SELF));
-    ck_assert(!sf_role_may(SF_ROLE_CITY, SF_ACT_READ_ORGANIZATIONS));
+    ck_assert(!sf_role_may(SF_ROLE_ASSESSOR, SF_ACT_READ_ORGANIZATIONS));
     ck_assert(!sf_role_may(SF_ROLE_NONE, SF_ACT_READ_SELF));
     ck_assert(!sf_role_may(SF_ROLE_PROVINCE, SF_ACT__COUNT));
 }
@@ -1060,6 +1070,9 @@ END_TEST
 START_TEST(every_transition_of_the_table)
 {
     struct { sf_app_state from; sf_app_event ev; sf_app_state to; } legal[] = {
+        {SF_APP_DRAFT, SF_EV_SUBMIT, SF_APP_SUBMITTED},
+        {SF_APP_SUBMITTED, SF_EV_SEND_BACK, SF_APP_DRAFT},
+        {SF_APP_SUBMITTED, SF_EV_RECOMMEND, SF_APP_RECOMMENDED},
         {SF_APP_DRAFT, SF_EV_RECOMMEND, SF_APP_RECOMMENDED},
         {SF_APP_DRAFT, SF_EV_WITHDRAW, SF_APP_WITHDRAWN},
         {SF_APP_RECOMMENDED, SF_EV_WITHDRAW, SF_APP_WITHDRAWN},
@@ -1088,7 +1101,7 @@ START_TEST(every_transition_of_the_table)
                 legal_count++;
             }
         }
-    ck_assert_int_eq(legal_count, 9);
+    ck_assert_int_eq(legal_count, 12);
     ck_assert_int_eq(sf_app_state_parse("publicized"), SF_APP_PUBLICIZED);
     ck_assert_int_eq(sf_app_state_parse("gone"), -1);
 }
@@ -1500,7 +1513,8 @@ START_TEST(each_decision_in_every_state)
         cases[i].name = label;                                                              \
         cases[i].got = call;                                                                \
         cases[i].allowed = ok;
-        DECIDE(0, "recommend", sf_decide_recommend(&s, &SHENYANG_CALLER, today, &d, &e), st == SF_APP_DRAFT)
+        DECIDE(0, "recommend", sf_decide_recommend(&s, &SHENYANG_CALLER, today, &d, &e),
+               st == SF_APP_DRAFT || st == SF_APP_SUBMITTED)
         DECIDE(1, "withdraw", sf_decide_withdraw(&s, &SHENYANG_CALLER, today, &d, &e),
                st == SF_APP_DRAFT || st == SF_APP_RECOMMENDED)
         DECIDE(2, "approve", sf_decide_review(&s, &PROVINCE_CALLER, SF_EV_APPROVE, NULL, today, &d, &e),
@@ -1720,6 +1734,167 @@ START_TEST(a_city_registers_in_its_own_region_only)
 }
 END_TEST
 
+/* ---- a platform's own application (DESIGN.md §2, Art. 15, 17, 27) ---- */
+
+static const sf_caller COMPANY_CALLER = {.user_id = 9, .org_id = 9, .role = SF_ROLE_PLATFORM, .region_code = "210100"};
+static const sf_caller OTHER_COMPANY_CALLER = {.user_id = 10, .org_id = 10, .role = SF_ROLE_PLATFORM,
+                                               .region_code = "210100"};
+
+/* A complete application the company prepared for its Shenyang platform, for Shenyang. */
+static sf_app_snapshot own_snapshot(sf_app_state status)
+{
+    sf_app_snapshot s = complete_snapshot(status);
+    s.applicant_org = COMPANY_CALLER.org_id;
+    s.platform_operator_org = COMPANY_CALLER.org_id;
+    s.has_recommendation = 0;
+    return s;
+}
+
+START_TEST(a_platform_submits_its_own_application_and_its_recommender_returns_it)
+{
+    sf_day today = D("2026-05-10");
+    sf_app_decision d;
+    sf_errors e;
+#define TRY(call, expected)                                 \
+    memset(&d, 0, sizeof d);                                \
+    sf_errors_init(&e);                                     \
+    ck_assert_int_eq(call, expected);
+    sf_app_snapshot s = own_snapshot(SF_APP_DRAFT);
+    /* submit: the company that prepared it, from draft, while the round is open */
+    TRY(sf_decide_submit(&s, &COMPANY_CALLER, today, &d, &e), SF_OK)
+    ck_assert_int_eq(d.next, SF_APP_SUBMITTED);
+    ck_assert_str_eq(d.action, "application.submitted");
+    TRY(sf_decide_submit(&s, &OTHER_COMPANY_CALLER, today, &d, &e), SF_FORBIDDEN)
+    TRY(sf_decide_submit(&s, &SHENYANG_CALLER, today, &d, &e), SF_FORBIDDEN)
+    TRY(sf_decide_submit(&s, &COMPANY_CALLER, D("2026-07-01"), &d, &e), SF_CONFLICT)   /* closes_on + 1 */
+    TRY(sf_decide_submit(&s, &COMPANY_CALLER, D("2026-06-30"), &d, &e), SF_OK)         /* closes_on */
+    /* a paper application has no applicant: nobody submits it */
+    sf_app_snapshot paper = complete_snapshot(SF_APP_DRAFT);
+    TRY(sf_decide_submit(&paper, &COMPANY_CALLER, today, &d, &e), SF_FORBIDDEN)
+    /* every missing item at once: no report, no materials (the form is the recommender's) */
+    sf_app_snapshot empty = own_snapshot(SF_APP_DRAFT);
+    empty.has_report = 0;
+    empty.material_kinds = "";
+    TRY(sf_decide_submit(&empty, &COMPANY_CALLER, today, &d, &e), SF_INVALID)
+    ck_assert(has_field_error(&e, "report"));
+    ck_assert(has_field_error(&e, "materials"));
+    ck_assert(!has_field_error(&e, "recommendation"));
+    /* the recommender may not recommend a draft the platform has not submitted */
+    sf_app_snapshot formed = own_snapshot(SF_APP_DRAFT);
+    formed.has_recommendation = 1;
+    TRY(sf_decide_recommend(&formed, &SHENYANG_CALLER, today, &d, &e), SF_CONFLICT)
+    formed.status = SF_APP_SUBMITTED;
+    TRY(sf_decide_recommend(&formed, &SHENYANG_CALLER, today, &d, &e), SF_OK)
+    TRY(sf_decide_recommend(&formed, &COMPANY_CALLER, today, &d, &e), SF_FORBIDDEN)
+    /* return: the recommender, from submitted, saying why */
+    sf_app_snapshot sub = own_snapshot(SF_APP_SUBMITTED);
+    TRY(sf_decide_send_back(&sub, &SHENYANG_CALLER, "请补充审计报告", today, &d, &e), SF_OK)
+    ck_assert_int_eq(d.next, SF_APP_DRAFT);
+    ck_assert_str_eq(d.return_comment, "请补充审计报告");
+    TRY(sf_decide_send_back(&sub, &SHENYANG_CALLER, "  ", today, &d, &e), SF_INVALID)
+    ck_assert(has_field_error(&e, "comment"));
+    TRY(sf_decide_send_back(&sub, &COMPANY_CALLER, "x", today, &d, &e), SF_FORBIDDEN)
+    TRY(sf_decide_send_back(&s, &SHENYANG_CALLER, "x", today, &d, &e), SF_CONFLICT)   /* from draft */
+#undef TRY
+}
+END_TEST
+
+/* Who writes which part: the company its report and materials in draft only; the recommender
+ * the form, in draft or submitted; on a paper file the recommender everything in draft. */
+START_TEST(who_writes_which_part_of_an_application)
+{
+    sf_errors e;
+    struct {
+        sf_app_state st;
+        int own;
+        const sf_caller *c;
+        sf_app_part part;
+        sf_status expected;
+    } cases[] = {
+        {SF_APP_DRAFT, 1, &COMPANY_CALLER, SF_PART_REPORT, SF_OK},
+        {SF_APP_DRAFT, 1, &COMPANY_CALLER, SF_PART_MATERIALS, SF_OK},
+        {SF_APP_SUBMITTED, 1, &COMPANY_CALLER, SF_PART_REPORT, SF_CONFLICT},
+        {SF_APP_SUBMITTED, 1, &COMPANY_CALLER, SF_PART_MATERIALS, SF_CONFLICT},
+        {SF_APP_DRAFT, 1, &COMPANY_CALLER, SF_PART_RECOMMENDATION, SF_FORBIDDEN},
+        {SF_APP_DRAFT, 1, &OTHER_COMPANY_CALLER, SF_PART_REPORT, SF_FORBIDDEN},
+        {SF_APP_DRAFT, 1, &SHENYANG_CALLER, SF_PART_REPORT, SF_FORBIDDEN},
+        {SF_APP_SUBMITTED, 1, &SHENYANG_CALLER, SF_PART_RECOMMENDATION, SF_OK},
+        {SF_APP_DRAFT, 1, &SHENYANG_CALLER, SF_PART_RECOMMENDATION, SF_OK},
+        {SF_APP_RECOMMENDED, 1, &SHENYANG_CALLER, SF_PART_RECOMMENDATION, SF_CONFLICT},
+        {SF_APP_DRAFT, 0, &SHENYANG_CALLER, SF_PART_REPORT, SF_OK},
+        {SF_APP_DRAFT, 0, &SHENYANG_CALLER, SF_PART_MATERIALS, SF_OK},
+        {SF_APP_RECOMMENDED, 0, &SHENYANG_CALLER, SF_PART_REPORT, SF_CONFLICT},
+        {SF_APP_DRAFT, 0, &DALIAN_CALLER, SF_PART_REPORT, SF_FORBIDDEN},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        sf_app_snapshot s = cases[i].own ? own_snapshot(cases[i].st) : complete_snapshot(cases[i].st);
+        sf_errors_init(&e);
+        sf_status got = sf_decide_edit(&s, cases[i].c, cases[i].part, &e);
+        ck_assert_msg(got == cases[i].expected, "case %zu: %s", i, sf_status_name(got));
+    }
+    /* allowed_actions draws the same lines */
+    sf_app_snapshot s = own_snapshot(SF_APP_DRAFT);
+    const char *acts[16];
+    size_t n = sf_app_allowed_actions(&s, &COMPANY_CALLER, D("2026-05-10"), acts, 16);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(acts[0], "edit");
+    ck_assert_str_eq(acts[1], "submit");
+    s.status = SF_APP_SUBMITTED;
+    s.has_recommendation = 1;
+    n = sf_app_allowed_actions(&s, &SHENYANG_CALLER, D("2026-05-10"), acts, 16);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_str_eq(acts[0], "edit_recommendation");
+    ck_assert_str_eq(acts[1], "return_to_applicant");
+    ck_assert_str_eq(acts[2], "recommend");
+    ck_assert_uint_eq(sf_app_allowed_actions(&s, &COMPANY_CALLER, D("2026-05-10"), acts, 16), 0);
+}
+END_TEST
+
+/* Art. 15, 26, 27: the platform a company may apply for, and the recommender it may name. */
+START_TEST(a_platform_names_its_city_or_an_association)
+{
+    sf_errors e;
+    sf_apply_request r = {"province", "210000", "210100", 2, 0, COMPANY_CALLER.org_id, SF_ROLE_CITY, "210100"};
+#define APPLY(expected, field)                                                  \
+    sf_errors_init(&e);                                                         \
+    ck_assert_int_eq(sf_may_apply(&COMPANY_CALLER, &r, &e), expected);          \
+    if ((field) != NULL)                                                        \
+        ck_assert(has_field_error(&e, field));
+    APPLY(SF_OK, NULL)                                           /* its city, the province's round */
+    r.recommender_region = "210200";
+    APPLY(SF_INVALID, "recommender_org_id")                      /* a city of another region */
+    r.recommender_type = SF_ROLE_ASSOCIATION;
+    r.recommender_region = "210000";
+    APPLY(SF_OK, NULL)                                           /* an association, Art. 27 */
+    r.round_level = "city";
+    r.round_region = "210100";
+    APPLY(SF_INVALID, "recommender_org_id")                      /* associations: province rounds only */
+    r.recommender_type = SF_ROLE_CITY;
+    r.recommender_region = "210100";
+    APPLY(SF_OK, NULL)                                           /* its own city's round, Art. 26 */
+    r.round_region = "210200";
+    APPLY(SF_INVALID, "round_id")                                /* another city's round */
+    r.round_level = "province";
+    r.round_region = "210000";
+    r.recommender_type = SF_ROLE_ASSESSOR;
+    APPLY(SF_INVALID, "recommender_org_id")
+    r.recommender_type = SF_ROLE_NONE;
+    APPLY(SF_INVALID, "recommender_org_id")                      /* no such organisation */
+    r.recommender_type = SF_ROLE_CITY;
+    r.platform_operator_org = OTHER_COMPANY_CALLER.org_id;
+    APPLY(SF_INVALID, "platform_id")                             /* another company's platform */
+#undef APPLY
+    /* and what it sees: the applications of its own platforms, whoever opened them */
+    sf_app_snapshot s = complete_snapshot(SF_APP_RECOMMENDED);
+    ck_assert(!sf_app_visible(&s, &COMPANY_CALLER));
+    s.platform_operator_org = COMPANY_CALLER.org_id;
+    ck_assert(sf_app_visible(&s, &COMPANY_CALLER));
+    ck_assert(!sf_app_visible(&s, &OTHER_COMPANY_CALLER));
+    ck_assert(!sf_may_see_platform(&OTHER_COMPANY_CALLER, "210100", 2, COMPANY_CALLER.org_id));
+    ck_assert(sf_may_see_platform(&COMPANY_CALLER, "210100", 2, COMPANY_CALLER.org_id));
+}
+END_TEST
+
 /* Art. 19, 21: a titled platform's name, operator and functions change only by the province,
  * which never adds a function; under review, the identity is fixed for everyone. */
 START_TEST(a_titled_platforms_facts_and_who_may_change_them)
@@ -1854,6 +2029,9 @@ static Suite *domain_suite(void)
     tcase_add_test(transitions, a_notice_starts_today_or_was_published_elsewhere);
     tcase_add_test(transitions, a_city_registers_in_its_own_region_only);
     tcase_add_test(transitions, a_titled_platforms_facts_and_who_may_change_them);
+    tcase_add_test(transitions, a_platform_submits_its_own_application_and_its_recommender_returns_it);
+    tcase_add_test(transitions, who_writes_which_part_of_an_application);
+    tcase_add_test(transitions, a_platform_names_its_city_or_an_association);
     suite_add_tcase(s, transitions);
     return s;
 }

@@ -47,8 +47,8 @@ static unsigned char key[64];
 static size_t key_len;
 static int port;
 
-enum { PROVINCE, CITY, ASSOCIATION, ASSESSOR, SUPERVISOR, NROLES };
-static const char *role_names[NROLES] = {"province", "city", "association", "assessor", "supervisor"};
+enum { PROVINCE, CITY, ASSOCIATION, ASSESSOR, SUPERVISOR, PLATFORM, NROLES };
+static const char *role_names[NROLES] = {"province", "city", "association", "assessor", "supervisor", "platform"};
 static char *tokens[NROLES];
 static long long org_ids[NROLES];
 
@@ -216,7 +216,14 @@ static void setup(void)
     org_ids[ASSOCIATION] = create_org("association", "辽宁省中小企业服务协会");
     org_ids[ASSESSOR] = create_org("assessor", "辽宁某第三方评估中心");
     org_ids[SUPERVISOR] = create_org("supervisor", "辽宁省审计厅");
-    const char *usernames[NROLES] = {NULL, "shenyang", "assoc", "assessor1", "auditor"};
+    /* a platform company of 沈阳 (the applicant, issue 16), created by its city */
+    th_response *company = call("POST", "/v1/organizations", PROVINCE,
+                                "{\"type\":\"platform\",\"name\":\"沈阳某平台运营有限公司\",\"region_code\":\"210100\","
+                                "\"credit_code\":\"91210100MA0P4X6G1Y\"}");
+    ck_assert_msg(company->status == 201, "%s", company->body);
+    org_ids[PLATFORM] = json_integer_value(json_object_get(company->json, "id"));
+    th_free(company);
+    const char *usernames[NROLES] = {NULL, "shenyang", "assoc", "assessor1", "auditor", "company"};
     for (int r = CITY; r < NROLES; r++) {
         create_user(usernames[r], org_ids[r]);
         tokens[r] = login(usernames[r], USER_PASSWORD, &status);
@@ -1042,9 +1049,12 @@ START_TEST(only_the_province_may_create_organisations)
 }
 END_TEST
 
+/* The province and the supervisor read every organisation; a city itself and its region's
+ * platform companies; a platform company itself and the recommenders it may name (the city
+ * organisation 2 is one of them); the others none. */
 START_TEST(province_and_supervisor_read_organisations_others_may_not)
 {
-    int may[NROLES] = {1, 0, 0, 0, 1};
+    int may[NROLES] = {1, 1, 0, 0, 1, 1};
     for (int role = 0; role < NROLES; role++) {
         th_response *r = call("GET", "/v1/organizations", role, NULL);
         ck_assert_int_eq(r->status, may[role] ? 200 : 403);
@@ -1185,7 +1195,9 @@ START_TEST(only_the_province_may_create_users)
     const char *body = "{\"username\":\"intruder\",\"password\":\"" USER_PASSWORD "\",\"org_id\":1,\"display_name\":\"X\"}";
     for (int role = CITY; role < NROLES; role++) {
         th_response *r = call("POST", "/v1/users", role, body);
-        expect_problem(r, 403);
+        /* a city creates the users of its region's platform companies: any other organisation
+         * is none of its own (422 naming org_id); every other role may not at all */
+        expect_problem(r, role == CITY ? 422 : 403);
         th_free(r);
     }
     th_response *r = call("POST", "/v1/users", -1, body);
@@ -2395,6 +2407,9 @@ START_TEST(lockout_is_per_client_behind_trusted_proxies_and_the_province_unlocks
     snprintf(path, sizeof path, "/v1/users/%s/unlock", id);
     const char *params[] = {id};
     th_response *r = th_json(s.port, "POST", path, tokens[CITY], NULL);
+    ck_assert_int_eq(r->status, 404);   /* not a user of its region's platform companies */
+    th_free(r);
+    r = th_json(s.port, "POST", path, tokens[ASSOCIATION], NULL);
     ck_assert_int_eq(r->status, 403);
     th_free(r);
     r = th_json(s.port, "POST", "/v1/users/987654321/unlock", tokens[PROVINCE], NULL);

@@ -127,7 +127,7 @@ START_TEST(the_province_and_fourteen_cities_are_seeded)
         PQclear(res);
     }
     sf_organization org;
-    ck_assert_int_eq(sf_org_get(pool, 1, &org), SF_OK);
+    ck_assert_int_eq(sf_org_get(pool, NULL, 1, &org), SF_OK);
     ck_assert_str_eq(org.type, "province");
     ck_assert_str_eq(org.region_code, "210000");
 }
@@ -159,16 +159,16 @@ START_TEST(constraint_violations_become_field_errors)
     sf_organization org;
     sf_errors e;
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_org_create(pool, &actor, "city", "又一个沈阳", "210100", &org, &e), SF_CONFLICT);
+    ck_assert_int_eq(sf_org_create(pool, &actor, "city", "又一个沈阳", "210100", NULL, &org, &e), SF_CONFLICT);
     ck_assert_str_eq(e.items[0].field, "region_code");
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_org_create(pool, &actor, "association", "辽宁省软件行业协会", "210000", &org, &e), SF_OK);
+    ck_assert_int_eq(sf_org_create(pool, &actor, "association", "辽宁省软件行业协会", "210000", NULL, &org, &e), SF_OK);
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_org_create(pool, &actor, "assessor", "辽宁省软件行业协会", "210000", &org, &e), SF_CONFLICT);
+    ck_assert_int_eq(sf_org_create(pool, &actor, "assessor", "辽宁省软件行业协会", "210000", NULL, &org, &e), SF_CONFLICT);
     ck_assert_str_eq(e.items[0].field, "name");
     /* the database guards the type/region rule too: CHECK → SF_INVALID */
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_org_create(pool, &actor, "association", "别处", "210100", &org, &e), SF_INVALID);
+    ck_assert_int_eq(sf_org_create(pool, &actor, "association", "别处", "210100", NULL, &org, &e), SF_INVALID);
     sf_user user;
     sf_errors_init(&e);
     ck_assert_int_eq(sf_user_create(pool, &actor, "nobody", "$pbkdf2-sha256$x", 999999, "N", &user, &e), SF_INVALID);
@@ -422,7 +422,7 @@ START_TEST(the_audit_chain_links_and_cannot_be_edited)
     sf_organization org;
     sf_errors e;
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_org_create(pool, &actor, "supervisor", "辽宁省审计厅", "210000", &org, &e), SF_OK);
+    ck_assert_int_eq(sf_org_create(pool, &actor, "supervisor", "辽宁省审计厅", "210000", NULL, &org, &e), SF_OK);
     /* every event's hash is sha256(previous hash || its canonical text), seq without gaps */
     ck_assert_int_eq(query_int(
         "SELECT count(*) FROM audit_events e LEFT JOIN audit_events p ON p.seq = e.seq - 1"
@@ -545,7 +545,7 @@ START_TEST(organisations_page_by_keyset)
     sf_organization items[5];
     size_t count;
     int more;
-    sf_org_query q = {"city", 0, 5};
+    sf_org_query q = {NULL, "city", 0, 5};
     ck_assert_int_eq(sf_org_list(pool, &q, items, &count, &more), SF_OK);
     ck_assert_uint_eq(count, 5);
     ck_assert(more);
@@ -795,6 +795,7 @@ END_TEST
  * title. Organisations: the association, another association, an assessor, a supervisor. */
 static struct {
     long long province, shenyang, dalian, assoc, other_assoc, assessor, other_assessor, supervisor;
+    long long company, other_company;   /* platform companies operating platform 0 and platform 4 */
     long long platform[6], application[6], award, assessment[2];
 } owners;
 
@@ -841,6 +842,11 @@ static void owners_rows(void)
                  k % 2 ? "city" : "province", owners.platform[k], creators[k % 3]);
         owners.application[k] = query_int(sql);
     }
+    /* the platform companies: linked to the platforms whose operator's credit code is theirs */
+    owners.company = query_int("INSERT INTO organizations (type, name, region_code, credit_code)"
+                               " VALUES ('platform', '可见性运营公司0', '210100', '912101009900000000') RETURNING id");
+    owners.other_company = query_int("INSERT INTO organizations (type, name, region_code, credit_code)"
+                                     " VALUES ('platform', '可见性运营公司4', '210200', '912101009900000004') RETURNING id");
     char sql[512];
     snprintf(sql, sizeof sql,
              "INSERT INTO awards (application_id, platform_id, round_id, level, certificate_no, certificate_seq,"
@@ -858,7 +864,7 @@ static void owners_rows(void)
 }
 
 /* Every caller of the table: role × region (own or other city) × organisation (own or other). */
-static size_t callers(sf_caller out[7])
+static size_t callers(sf_caller out[9])
 {
     const struct {
         sf_role role;
@@ -869,15 +875,16 @@ static size_t callers(sf_caller out[7])
         {SF_ROLE_CITY, owners.dalian, "210200"},       {SF_ROLE_ASSOCIATION, owners.assoc, "210000"},
         {SF_ROLE_ASSOCIATION, owners.other_assoc, "210000"}, {SF_ROLE_ASSESSOR, owners.assessor, "210000"},
         {SF_ROLE_SUPERVISOR, owners.supervisor, "210000"},
+        {SF_ROLE_PLATFORM, owners.company, "210100"},   {SF_ROLE_PLATFORM, owners.other_company, "210200"},
     };
-    for (size_t i = 0; i < 7; i++) {
+    for (size_t i = 0; i < 9; i++) {
         memset(&out[i], 0, sizeof out[i]);
         out[i].user_id = 1;
         out[i].org_id = c[i].org;
         out[i].role = c[i].role;
         snprintf(out[i].region_code, sizeof out[i].region_code, "%s", c[i].region);
     }
-    return 7;
+    return 9;
 }
 
 /* Each *_VISIBLE fragment that has a C predicate answers as the predicate does, for every
@@ -889,10 +896,11 @@ static size_t callers(sf_caller out[7])
 START_TEST(visibility_fragments_agree_with_their_c_predicates)
 {
     owners_rows();
-    sf_caller cs[7];
+    sf_caller cs[9];
     size_t n = callers(cs);
     const char *regions[6] = {"210100", "210100", "210100", "210200", "210200", "210200"};
     long long creators[3] = {owners.shenyang, owners.dalian, owners.assoc};
+    long long operators[6] = {owners.company, 0, 0, 0, owners.other_company, 0};
     int seen_platforms = 0, seen_applications = 0;
     for (size_t i = 0; i < n; i++)
         for (int k = 0; k < 6; k++) {
@@ -903,7 +911,7 @@ START_TEST(visibility_fragments_agree_with_their_c_predicates)
             ck_assert_int_eq(sf_platform_list(pool, &cs[i], q, NULL, 0, 100, 0, &items, &next), SF_OK);
             int sql_sees = strcmp(items, "[]") != 0;
             free(items);
-            int c_sees = sf_may_see_platform(&cs[i], regions[k], creators[k % 3]);
+            int c_sees = sf_may_see_platform(&cs[i], regions[k], creators[k % 3], operators[k]);
             ck_assert_msg(sql_sees == c_sees, "platform %d as %s of %s: SQL %d, C %d", k, sf_role_name(cs[i].role),
                           cs[i].region_code, sql_sees, c_sees);
             seen_platforms += c_sees;
@@ -912,7 +920,7 @@ START_TEST(visibility_fragments_agree_with_their_c_predicates)
             sf_status st = sf_application_get(pool, &cs[i], owners.application[k], &doc);
             free(doc);
             ck_assert(st == SF_OK || st == SF_NOT_FOUND);
-            c_sees = sf_may_see_application(&cs[i], creators[k % 3], k % 2 ? "city" : "province",
+            c_sees = sf_may_see_application(&cs[i], creators[k % 3], operators[k], k % 2 ? "city" : "province",
                                             k % 2 ? "210100" : "210000");
             ck_assert_msg((st == SF_OK) == c_sees, "application %d as %s of %s: SQL %d, C %d", k,
                           sf_role_name(cs[i].role), cs[i].region_code, st == SF_OK, c_sees);
@@ -927,15 +935,16 @@ START_TEST(visibility_fragments_agree_with_their_c_predicates)
             sf_status st = sf_assessment_get(pool, &cs[i], owners.assessment[k], &doc);
             free(doc);
             ck_assert(st == SF_OK || st == SF_NOT_FOUND);
-            int c_sees = sf_may_see_assessment(&cs[i], assessors[k]);
+            int c_sees = sf_may_see_assessment(&cs[i], assessors[k], owners.company);   /* the title of platform 0 */
             ck_assert_msg((st == SF_OK) == c_sees, "assessment %d as %s: SQL %d, C %d", k, sf_role_name(cs[i].role),
                           st == SF_OK, c_sees);
             seen_assessments += c_sees;
         }
-    ck_assert_int_eq(seen_assessments, 5);   /* province and supervisor both, the assessor its own */
+    /* province and supervisor both, the assessor its own, the company operating the title both */
+    ck_assert_int_eq(seen_assessments, 7);
     /* neither all nor nothing: the table tells the cases apart */
-    ck_assert(seen_platforms > 6 && seen_platforms < 42);
-    ck_assert(seen_applications > 6 && seen_applications < 42);
+    ck_assert(seen_platforms > 6 && seen_platforms < 54);
+    ck_assert(seen_applications > 6 && seen_applications < 54);
 }
 END_TEST
 

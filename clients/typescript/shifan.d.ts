@@ -902,7 +902,7 @@ export interface paths {
          *
          *     The round need not be open yet: only recommending checks its dates.
          *
-         *     Roles: `city`, `association`.
+         *     Roles: `city`, `association` (their own), `platform` (for a platform it operates, naming its recommender).
          *
          */
         post: operations["createApplication"];
@@ -1000,7 +1000,7 @@ export interface paths {
          *     application's (from `GET /v1/applications/{id}`; 412 once anything of the application
          *     has changed since). Both are accepted; the report's is what a form editor holds.
          *
-         *     Roles: `city`, `association` (the recommender).
+         *     Roles: `platform` (its own application), else `city`, `association` (the recommender); in `draft` only.
          *
          */
         put: operations["putApplicationReport"];
@@ -1055,7 +1055,7 @@ export interface paths {
          *     application's (from `GET /v1/applications/{id}`; 412 once anything of the application
          *     has changed since). Both are accepted; the form's is what a form editor holds.
          *
-         *     Roles: `city`, `association` (the recommender).
+         *     Roles: `city`, `association` (the recommender), in `draft` or, for a platform's own application, `submitted`.
          *
          */
         put: operations["putApplicationRecommendation"];
@@ -1204,6 +1204,90 @@ export interface paths {
          *
          */
         post: operations["withdrawApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/applications/{id}/submit": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The application's id.
+                 * @example 42
+                 */
+                id: components["parameters"]["ApplicationId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit a platform's own application to its recommender
+         * @description The platform company that prepared the application submits it to the recommender it
+         *     named: `draft` → `submitted`, while the round is open, with the report (Annex 2) filled,
+         *     the required materials (Art. 17) present and the report eligible (Art. 12, 13). While
+         *     `submitted` the platform can no longer change it; the recommender fills the
+         *     recommendation form and recommends it, or returns it with a comment. Takes no body.
+         *
+         *     Roles: `platform` (the applicant).
+         *
+         */
+        post: operations["submitApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/applications/{id}/return": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The application's id.
+                 * @example 42
+                 */
+                id: components["parameters"]["ApplicationId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Return a submitted application to the platform
+         * @description The recommender returns an application a platform submitted: `submitted` → `draft`,
+         *     with a comment the platform reads (`return_comment`, and the application's history);
+         *     the platform may change it and submit it again.
+         *
+         *     Roles: `city`, `association` (the recommender).
+         *
+         */
+        post: operations["returnApplication"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1359,7 +1443,7 @@ export interface paths {
          *     visible to the caller (404), the caller is its recommender (403), it is a draft (409;
          *     materials are frozen once the application leaves draft).
          *
-         *     Roles: `city`, `association` (the recommender).
+         *     Roles: `platform` (its own application), else `city`, `association` (the recommender).
          *
          */
         post: operations["uploadMaterial"];
@@ -3180,11 +3264,12 @@ export interface components {
         /**
          * @description The type of an organisation, which is the role of its users' tokens: `province`
          *     (Art. 3), `city` (Art. 3, 15), `association` (Art. 27), `assessor` (Art. 24),
-         *     `supervisor` (Art. 25).
+         *     `supervisor` (Art. 25), `platform` (the operating company of platforms, the applicant,
+         *     Art. 17, 22).
          *
          * @enum {string}
          */
-        OrganizationType: "province" | "city" | "association" | "assessor" | "supervisor";
+        OrganizationType: "province" | "city" | "association" | "assessor" | "supervisor" | "platform";
         /** @description Human-readable text: not blank, no control characters. Lengths are counted in Unicode
          *     code points.
          *      */
@@ -3202,6 +3287,10 @@ export interface components {
             type: components["schemas"]["OrganizationType"];
             name: string;
             region_code: components["schemas"]["RegionCode"];
+            /** @description A platform company's unified social credit code (only `platform` organisations have
+             *     one): the company holds every platform whose operator has this code.
+             *      */
+            credit_code?: string;
             /** Format: date-time */
             created_at: string;
         };
@@ -3213,8 +3302,10 @@ export interface components {
         /**
          * @description A new organisation: a city (`region_code` required, one of the 14 city codes), or a
          *     provincial body (association, assessor, supervisor) that belongs to the province as a
-         *     whole (`region_code` left out, or `210000`). `province` is refused: there is one
-         *     province organisation.
+         *     whole (`region_code` left out, or `210000`), or a platform company (`region_code` its
+         *     city, `credit_code` its unified social credit code, check character verified) — the
+         *     province creates any; a city the platform companies of its own region (403 otherwise).
+         *     `province` is refused: there is one province organisation.
          *
          * @example {
          *       "type": "city",
@@ -3222,7 +3313,25 @@ export interface components {
          *       "region_code": "210200"
          *     }
          */
-        NewOrganization: components["schemas"]["NewCityOrganization"] | components["schemas"]["NewProvincialOrganization"];
+        NewOrganization: components["schemas"]["NewCityOrganization"] | components["schemas"]["NewProvincialOrganization"] | components["schemas"]["NewPlatformOrganization"];
+        /**
+         * @description The operating company of one or more platforms (the applicant, Art. 17, 22). It holds
+         *     the platforms whose operator's credit code is its own, registered before or after it.
+         *
+         * @example {
+         *       "type": "platform",
+         *       "name": "沈阳某平台运营有限公司",
+         *       "region_code": "210100",
+         *       "credit_code": "91210100MA0P4X6G1Y"
+         *     }
+         */
+        NewPlatformOrganization: {
+            /** @constant */
+            type: "platform";
+            name: components["schemas"]["OrganizationName"];
+            region_code: components["schemas"]["CityRegionCode"];
+            credit_code: string;
+        };
         /**
          * @description A city department of industry and information technology (Art. 3, 15).
          * @example {
@@ -3678,30 +3787,56 @@ export interface components {
          *     (review: approve) → `publicized` (publicity notice) → `awarded` (award); `recommended`
          *     → `draft` (review: return); `recommended` → `rejected` (review: reject);
          *     `publicized` → `rejected` (objection upheld); `draft` or `recommended` → `withdrawn`.
+         *     A platform's own application goes `draft` → `submitted` (submit, by the platform) →
+         *     `recommended` (recommend), or back `submitted` → `draft` (return, by the recommender).
          *     `awarded`, `rejected` and `withdrawn` are final.
          *
          * @enum {string}
          */
-        ApplicationStatus: "draft" | "recommended" | "approved" | "publicized" | "awarded" | "rejected" | "withdrawn";
-        /** @example {
+        ApplicationStatus: "draft" | "submitted" | "recommended" | "approved" | "publicized" | "awarded" | "rejected" | "withdrawn";
+        /**
+         * @description A city or an association opens an application it recommends itself; a platform company
+         *     opens its own for a platform it operates and names its recommender: the city of the
+         *     platform's region (the default), or a provincial association in the province's round
+         *     (Art. 15, 27).
+         *
+         * @example {
          *       "round_id": 1,
          *       "platform_id": 10
-         *     } */
+         *     }
+         */
         NewApplication: {
             /** Format: int64 */
             round_id: number;
             /** Format: int64 */
             platform_id: number;
+            /**
+             * Format: int64
+             * @description The recommender a platform company names; a city or an association may give only its own id.
+             */
+            recommender_org_id?: number;
         };
         /** @description An application as `getApplication` shows it: with `allowed_actions`, what the caller may
          *     do next in the current state and on today's date, decided by the same functions that
          *     decide each action (domain/transitions.c) — a UI draws its buttons from it. `edit`
-         *     stands for the report, the recommendation form and the materials. An action whose
-         *     decision refuses (403, 409 or 422) is not listed. The ETag is the application's state
-         *     and does not vary with the caller.
+         *     stands for the report and the materials (`PUT …/report`, `POST …/materials`),
+         *     `edit_recommendation` for the recommendation form (`PUT …/recommendation`), `submit`
+         *     and `return_to_applicant` for `POST …/submit` and `POST …/return`, `approve`, `reject`
+         *     and `return` for the decisions of `POST …/review`; the others are their routes. An
+         *     action whose decision refuses (403, 409 or 422) is not listed. With `history`: what
+         *     happened to it, oldest first. The ETag is the application's state and history and does
+         *     not vary with the caller.
          *      */
         ApplicationDetail: components["schemas"]["Application"] & {
-            allowed_actions: ("edit" | "recommend" | "withdraw" | "approve" | "reject" | "return" | "publicize" | "award")[];
+            /** @description Each step of the lifecycle with its comment (`application.submitted`,
+             *     `application.returned_to_applicant`, `application.recommended`,
+             *     `application.returned`, `application.approved`, …), the publicity notice with its
+             *     window (`notice.published`), and each objection's outcome (`objection.received`,
+             *     `objection.upheld`, `objection.dismissed`) — never the objector's name, contact
+             *     or reason.
+             *      */
+            history: components["schemas"]["ApplicationHistoryItem"][];
+            allowed_actions: ("edit" | "edit_recommendation" | "submit" | "return_to_applicant" | "recommend" | "withdraw" | "approve" | "reject" | "return" | "publicize" | "award")[];
         };
         Application: {
             /** Format: int64 */
@@ -3712,7 +3847,9 @@ export interface components {
             platform_id: number;
             /**
              * Format: int64
-             * @description The organisation that opened the application and recommends it (a city or an association).
+             * @description The organisation that recommends the application (a city or an association): the
+             *     one that opened it, or the one a platform company named when it opened its own.
+             *
              */
             recommender_org_id: number;
             status: components["schemas"]["ApplicationStatus"];
@@ -3722,6 +3859,20 @@ export interface components {
             has_recommendation: boolean;
             /** @description The deciding authority's latest review comment. */
             review_comment: string | null;
+            /**
+             * Format: int64
+             * @description The platform company preparing its own application (DESIGN.md §2), which submits it
+             *     to `recommender_org_id`; null for an application its recommender opened (a paper file).
+             *
+             */
+            applicant_org_id: number | null;
+            /** @description Why the recommender last returned the application to the platform. */
+            return_comment: string | null;
+            /**
+             * Format: date-time
+             * @description When the platform last submitted it to its recommender.
+             */
+            submitted_at: string | null;
             /**
              * Format: date-time
              * @description When it was last recommended.
@@ -3733,6 +3884,33 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        ApplicationHistoryItem: {
+            /** Format: date-time */
+            at: string;
+            /** @description What happened (an audit action of the application, `notice.published` or `objection.*`). */
+            action: string;
+            /** @description The application's state after the step. */
+            status?: string;
+            /** @description The comment given with a return, a rejection or a review. */
+            comment?: string;
+            /** Format: int64 */
+            notice_id?: number;
+            /**
+             * Format: date
+             * @description The first day of the publicity window (a Liaoning date).
+             */
+            start_date?: string;
+            /**
+             * Format: date
+             * @description The 15th working day of the window (a Liaoning date).
+             */
+            end_date?: string;
+            /** Format: int64 */
+            objection_id?: number;
+            /** Format: date */
+            received_on?: string;
+            resolution?: string;
         };
         ApplicationList: {
             items: components["schemas"]["Application"][];
@@ -4829,8 +5007,16 @@ export interface components {
             }[];
         };
         InboxItem: {
-            /** @enum {string} */
-            kind: "draft_to_recommend" | "annual_summary_due" | "city_report_due" | "review" | "award" | "objection" | "assessment_overdue" | "assessment" | "revocation_pending" | "calendar_missing" | "rectification_overdue";
+            /**
+             * @description `submitted_to_recommend`: a platform submitted its application to this recommender;
+             *     for a platform company: `draft_to_submit`, `returned_application` (returned with a
+             *     comment), `annual_summary_due` (by 31 January, Art. 22), `reapply` (its title
+             *     expires this year: the year it may apply again, Art. 23), `assessment_scheduled`,
+             *     `rectification_open`.
+             *
+             * @enum {string}
+             */
+            kind: "draft_to_recommend" | "submitted_to_recommend" | "draft_to_submit" | "returned_application" | "reapply" | "assessment_scheduled" | "rectification_open" | "annual_summary_due" | "city_report_due" | "review" | "award" | "objection" | "assessment_overdue" | "assessment" | "revocation_pending" | "calendar_missing" | "rectification_overdue";
             /** @enum {string} */
             entity: "application" | "award" | "city_report" | "objection" | "assessment" | "calendar" | "rectification";
             /**
@@ -7625,6 +7811,9 @@ export interface operations {
                      *           "has_report": true,
                      *           "has_recommendation": true,
                      *           "review_comment": null,
+                     *           "applicant_org_id": null,
+                     *           "return_comment": null,
+                     *           "submitted_at": null,
                      *           "recommended_at": "2026-03-01T02:00:00.000000Z",
                      *           "version": 4,
                      *           "created_at": "2026-01-12T01:00:00.000000Z",
@@ -7689,6 +7878,9 @@ export interface operations {
                      *       "has_report": false,
                      *       "has_recommendation": false,
                      *       "review_comment": null,
+                     *       "applicant_org_id": null,
+                     *       "return_comment": null,
+                     *       "submitted_at": null,
                      *       "recommended_at": null,
                      *       "version": 1,
                      *       "created_at": "2026-01-12T01:00:00.000000Z",
@@ -7781,10 +7973,30 @@ export interface operations {
                      *       "has_report": true,
                      *       "has_recommendation": true,
                      *       "review_comment": "符合条件",
+                     *       "applicant_org_id": null,
+                     *       "return_comment": null,
+                     *       "submitted_at": null,
                      *       "recommended_at": "2026-03-01T02:00:00.000000Z",
                      *       "version": 5,
                      *       "created_at": "2026-01-12T01:00:00.000000Z",
                      *       "updated_at": "2026-04-10T07:30:00.000000Z",
+                     *       "history": [
+                     *         {
+                     *           "at": "2026-01-12T01:00:00.000000Z",
+                     *           "action": "application.created"
+                     *         },
+                     *         {
+                     *           "at": "2026-03-01T02:00:00.000000Z",
+                     *           "action": "application.recommended",
+                     *           "status": "recommended"
+                     *         },
+                     *         {
+                     *           "at": "2026-04-10T07:30:00.000000Z",
+                     *           "action": "application.approved",
+                     *           "status": "approved",
+                     *           "comment": "符合条件"
+                     *         }
+                     *       ],
                      *       "allowed_actions": [
                      *         "publicize"
                      *       ]
@@ -7909,6 +8121,9 @@ export interface operations {
                      *       "has_report": true,
                      *       "has_recommendation": false,
                      *       "review_comment": null,
+                     *       "applicant_org_id": null,
+                     *       "return_comment": null,
+                     *       "submitted_at": null,
                      *       "recommended_at": null,
                      *       "version": 2,
                      *       "created_at": "2026-01-12T01:00:00.000000Z",
@@ -8093,6 +8308,9 @@ export interface operations {
                      *       "has_report": true,
                      *       "has_recommendation": true,
                      *       "review_comment": null,
+                     *       "applicant_org_id": null,
+                     *       "return_comment": null,
+                     *       "submitted_at": null,
                      *       "recommended_at": null,
                      *       "version": 3,
                      *       "created_at": "2026-01-12T01:00:00.000000Z",
@@ -8325,6 +8543,9 @@ export interface operations {
                      *       "has_report": true,
                      *       "has_recommendation": true,
                      *       "review_comment": null,
+                     *       "applicant_org_id": null,
+                     *       "return_comment": null,
+                     *       "submitted_at": null,
                      *       "recommended_at": "2026-03-01T02:00:00.000000Z",
                      *       "version": 4,
                      *       "created_at": "2026-01-12T01:00:00.000000Z",
@@ -8427,6 +8648,9 @@ export interface operations {
                      *       "has_report": true,
                      *       "has_recommendation": true,
                      *       "review_comment": null,
+                     *       "applicant_org_id": null,
+                     *       "return_comment": null,
+                     *       "submitted_at": null,
                      *       "recommended_at": "2026-03-01T02:00:00.000000Z",
                      *       "version": 5,
                      *       "created_at": "2026-01-12T01:00:00.000000Z",
@@ -8456,6 +8680,180 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["InvalidQuery"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    submitApplication: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The application's id.
+                 * @example 42
+                 */
+                id: components["parameters"]["ApplicationId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The application is submitted. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["ApplicationNotFound"];
+            /** @description Not a draft, or the round is not open today. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "type": "urn:shifan:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "the application is submitted; 'submit' is not possible from that state"
+                     *     } */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not ready to submit; every failing condition and missing item is listed. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "type": "urn:shifan:problem:validation",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "the application cannot be submitted yet; every failing condition and missing item is listed",
+                     *       "errors": [
+                     *         {
+                     *           "field": "materials",
+                     *           "message": "audit_report is missing (Art. 17)"
+                     *         }
+                     *       ]
+                     *     } */
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    returnApplication: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The application's id.
+                 * @example 42
+                 */
+                id: components["parameters"]["ApplicationId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "comment": "请补充近三年审计报告"
+                 *     } */
+                "application/json": {
+                    comment: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The application is back in draft. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["ApplicationNotFound"];
+            /** @description The application is not submitted. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "type": "urn:shifan:problem:conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "the application is draft; 'send_back' is not possible from that state"
+                     *     } */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The comment is missing or too long. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "type": "urn:shifan:problem:validation",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "the return is not valid",
+                     *       "errors": [
+                     *         {
+                     *           "field": "comment",
+                     *           "message": "is required"
+                     *         }
+                     *       ]
+                     *     } */
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -8506,6 +8904,9 @@ export interface operations {
                      *       "has_report": true,
                      *       "has_recommendation": true,
                      *       "review_comment": "符合条件",
+                     *       "applicant_org_id": null,
+                     *       "return_comment": null,
+                     *       "submitted_at": null,
                      *       "recommended_at": "2026-03-01T02:00:00.000000Z",
                      *       "version": 5,
                      *       "created_at": "2026-01-12T01:00:00.000000Z",

@@ -91,30 +91,43 @@ void wf_setup(void)
     port = server.port;
     th_contract_start(port);
     tokens[PROVINCE] = wf_login("admin", ADMIN_PASSWORD);
+    char company[160], other_company[160], code[19];
+    credit_code(code, COMPANY_SERIAL);
+    snprintf(company, sizeof company, "{\"type\":\"platform\",\"name\":\"沈阳平台运营有限公司\","
+             "\"region_code\":\"210100\",\"credit_code\":\"%s\"}", code);
+    credit_code(code, OTHER_COMPANY_SERIAL);
+    snprintf(other_company, sizeof other_company, "{\"type\":\"platform\",\"name\":\"大连平台运营有限公司\","
+             "\"region_code\":\"210200\",\"credit_code\":\"%s\"}", code);
     struct {
         int role;
         const char *org_body;
         long long org_id;
         const char *user;
+        int creator;   /* who creates the organisation and its user: a city its platform companies */
     } users[] = {
-        {SHENYANG, NULL, 2, "shenyang"},
-        {DALIAN, NULL, 3, "dalian"},
-        {ASSOCIATION, "{\"type\":\"association\",\"name\":\"辽宁省中小企业服务协会\"}", 0, "assoc"},
-        {SUPERVISOR, "{\"type\":\"supervisor\",\"name\":\"辽宁省审计厅\"}", 0, "auditor"},
-        {ASSESSOR_A, "{\"type\":\"assessor\",\"name\":\"甲评估中心\"}", 0, "assessor-a"},
-        {ASSESSOR_B, "{\"type\":\"assessor\",\"name\":\"乙评估中心\"}", 0, "assessor-b"},
+        {SHENYANG, NULL, 2, "shenyang", PROVINCE},
+        {DALIAN, NULL, 3, "dalian", PROVINCE},
+        {ASSOCIATION, "{\"type\":\"association\",\"name\":\"辽宁省中小企业服务协会\"}", 0, "assoc", PROVINCE},
+        {SUPERVISOR, "{\"type\":\"supervisor\",\"name\":\"辽宁省审计厅\"}", 0, "auditor", PROVINCE},
+        {ASSESSOR_A, "{\"type\":\"assessor\",\"name\":\"甲评估中心\"}", 0, "assessor-a", PROVINCE},
+        {ASSESSOR_B, "{\"type\":\"assessor\",\"name\":\"乙评估中心\"}", 0, "assessor-b", PROVINCE},
+        {COMPANY, company, 0, "company", SHENYANG},
+        {OTHER_COMPANY, other_company, 0, "other-company", DALIAN},
     };
     for (size_t i = 0; i < sizeof users / sizeof users[0]; i++) {
         long long org = users[i].org_id;
+        const char *creator = tokens[users[i].creator];
         if (users[i].org_body) {
-            th_response *r = th_json(port, "POST", "/v1/organizations", tokens[PROVINCE], users[i].org_body);
+            th_response *r = th_json(port, "POST", "/v1/organizations", creator, users[i].org_body);
             org = json_integer_value(json_object_get(r->json, "id"));
+            if (r->status != 201)
+                fprintf(stderr, "organisation of %s: %d %s\n", users[i].user, r->status, r->body);
             th_free(r);
         }
         char body[256];
         snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"" USER_PASSWORD "\",\"org_id\":%lld,"
                  "\"display_name\":\"用户\"}", users[i].user, org);
-        th_response *r = th_json(port, "POST", "/v1/users", tokens[PROVINCE], body);
+        th_response *r = th_json(port, "POST", "/v1/users", creator, body);
         th_free(r);
         assessor_org[users[i].role] = org;
         tokens[users[i].role] = wf_login(users[i].user, USER_PASSWORD);

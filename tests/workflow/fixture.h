@@ -31,7 +31,11 @@
 #define ADMIN_PASSWORD "admin-password-for-tests"
 #define USER_PASSWORD "a-long-user-password"
 
-enum { PROVINCE, SHENYANG, DALIAN, ASSOCIATION, SUPERVISOR, ASSESSOR_A, ASSESSOR_B, NROLES };
+/* COMPANY operates the 沈阳 platforms whose operator's credit code is credit_code(COMPANY_SERIAL),
+ * OTHER_COMPANY the 大连 ones of OTHER_COMPANY_SERIAL: platform companies, the applicants. */
+enum { PROVINCE, SHENYANG, DALIAN, ASSOCIATION, SUPERVISOR, ASSESSOR_A, ASSESSOR_B, COMPANY, OTHER_COMPANY, NROLES };
+#define COMPANY_SERIAL 990001
+#define OTHER_COMPANY_SERIAL 990002
 
 extern char *tokens[NROLES];
 extern th_server server;
@@ -78,6 +82,7 @@ Suite *wf_audit_suite(void);
 Suite *wf_imports_suite(void);
 Suite *wf_materials_suite(void);
 Suite *wf_statistics_suite(void);
+Suite *wf_applicants_suite(void);
 Suite *wf_scope_suite(void);
 
 #endif

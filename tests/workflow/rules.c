@@ -98,8 +98,7 @@ START_TEST(a_city_round_awards_a_first_title_without_prior_recognition)
     act(DALIAN, a, "recommend", NULL, 200);
     act(DALIAN, a, "review", "{\"decision\":\"approve\"}", 200);
     char today[11], body[256];
-    time_t now = time(NULL);
-    strftime(today, sizeof today, "%Y-%m-%d", gmtime(&now));
+    today_text(today);   /* Liaoning's date, as the server's */
     snprintf(body, sizeof body, "{\"title\":\"大连市级公示\",\"start_date\":\"%s\",\"application_ids\":[%lld]}", today, a);
     long long n = expect_id(DALIAN, "POST", "/v1/publicity-notices", body, 201);
     act(DALIAN, a, "award", NULL, 409);                         /* publicity still runs */

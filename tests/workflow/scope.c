@@ -58,6 +58,7 @@ static const char *role_of(int party)
     case SHENYANG: case DALIAN: return "city";
     case ASSOCIATION: return "association";
     case SUPERVISOR: return "supervisor";
+    case COMPANY: case OTHER_COMPANY: return "platform";
     default: return "assessor";
     }
 }
@@ -79,6 +80,7 @@ static const char *valid_body(const char *method, const char *pattern)
         {"POST", "/v1/awards/:id/revoke", "{\"reason\":\"violation\",\"finding\":\"违规收费，经查属实\",\"reference\":\"辽工信发〔2026〕12号\"}"},
         {"POST", "/v1/awards/:id/reinstate", "{\"reason\":\"复核合格\"}"},
         {"POST", "/v1/assessments/:id/result", "{\"score\":80,\"passed\":true,\"summary\":\"合格\"}"},
+        {"POST", "/v1/applications/:id/return", "{\"comment\":\"请补充材料\"}"},
     };
     if (strcmp(pattern, "/v1/applications/:id/report") == 0 && strcmp(method, "PUT") == 0)
         return REPORT;
@@ -157,34 +159,41 @@ START_TEST(another_partys_objects_answer_404_on_every_route)
     th_response *t = expect(SHENYANG, "POST", "/v1/api-tokens", body, 201);
     long long sy_token = json_integer_value(json_object_get(t->json, "id"));
     th_free(t);
+    /* a platform company's own application, and the company's account and organisation */
+    long long co_platform = new_platform(SHENYANG, "公司范围检查平台", "210100", COMPANY_SERIAL);
+    snprintf(body, sizeof body, "{\"round_id\":%lld,\"platform_id\":%lld}", round_id, co_platform);
+    long long co_app = expect_id(COMPANY, "POST", "/v1/applications", body, 201);
+    long long co_user = sql_number("SELECT id FROM users WHERE username = 'company'");
 
     /* each route prefix with an :id, the object, and the parties it must not exist for */
     static const int NONE = -1;
     const struct {
         const char *prefix;
         long long id;
-        int others[6];
+        int others[8];
     } cases[] = {
-        {"/v1/api-tokens/:id", sy_token, {DALIAN, ASSOCIATION, PROVINCE, SUPERVISOR, ASSESSOR_B, NONE}},
-        {"/v1/rounds/:id", sy_round, {DALIAN, ASSOCIATION, NONE}},
-        {"/v1/platforms/:id", sy_platform, {DALIAN, ASSOCIATION, NONE}},
-        {"/v1/platforms/:id", as_platform, {DALIAN, NONE}},
-        {"/v1/applications/:id", sy_app, {DALIAN, ASSOCIATION, NONE}},
-        {"/v1/applications/:id", as_app, {SHENYANG, DALIAN, NONE}},
-        {"/v1/materials/:id", sy_material, {DALIAN, ASSOCIATION, NONE}},
+        {"/v1/api-tokens/:id", sy_token, {DALIAN, ASSOCIATION, PROVINCE, SUPERVISOR, ASSESSOR_B, COMPANY, NONE}},
+        {"/v1/rounds/:id", sy_round, {DALIAN, ASSOCIATION, OTHER_COMPANY, NONE}},
+        {"/v1/platforms/:id", sy_platform, {DALIAN, ASSOCIATION, COMPANY, OTHER_COMPANY, NONE}},
+        {"/v1/platforms/:id", as_platform, {DALIAN, COMPANY, NONE}},
+        {"/v1/platforms/:id", co_platform, {DALIAN, ASSOCIATION, OTHER_COMPANY, NONE}},
+        {"/v1/applications/:id", sy_app, {DALIAN, ASSOCIATION, COMPANY, OTHER_COMPANY, NONE}},
+        {"/v1/applications/:id", as_app, {SHENYANG, DALIAN, COMPANY, NONE}},
+        {"/v1/applications/:id", co_app, {DALIAN, ASSOCIATION, OTHER_COMPANY, NONE}},
+        {"/v1/materials/:id", sy_material, {DALIAN, ASSOCIATION, COMPANY, NONE}},
         {"/v1/objections/:id", objection, {SHENYANG, DALIAN, NONE}},
         {"/v1/publicity-notices/:id/objections", province_notice, {SHENYANG, DALIAN, NONE}},
-        {"/v1/awards/:id", dl_award, {SHENYANG, ASSOCIATION, NONE}},
-        {"/v1/assessments/:id", assessment, {ASSESSOR_B, NONE}},
-        {"/v1/annual-summaries/:id", dl_summary, {SHENYANG, ASSESSOR_B, NONE}},
-        {"/v1/inspections/:id", dl_inspection, {SHENYANG, ASSESSOR_B, NONE}},
+        {"/v1/awards/:id", dl_award, {SHENYANG, ASSOCIATION, COMPANY, OTHER_COMPANY, NONE}},
+        {"/v1/assessments/:id", assessment, {ASSESSOR_B, COMPANY, OTHER_COMPANY, NONE}},
+        {"/v1/annual-summaries/:id", dl_summary, {SHENYANG, ASSESSOR_B, COMPANY, OTHER_COMPANY, NONE}},
+        {"/v1/inspections/:id", dl_inspection, {SHENYANG, ASSESSOR_B, COMPANY, OTHER_COMPANY, NONE}},
         {"/v1/city-reports/:id", dl_city_report, {SHENYANG, ASSESSOR_A, ASSESSOR_B, NONE}},
-        {"/v1/rectifications/:id", dl_rectification, {SHENYANG, ASSESSOR_B, NONE}},
+        {"/v1/rectifications/:id", dl_rectification, {SHENYANG, ASSESSOR_B, COMPANY, OTHER_COMPANY, NONE}},
+        {"/v1/organizations/:id", assessor_org[COMPANY], {DALIAN, OTHER_COMPANY, NONE}},
+        {"/v1/users/:id", co_user, {DALIAN, NONE}},
     };
     /* routes with a path variable that no party owns, and why */
     static const char *const unowned[] = {
-        "/v1/organizations/:id",      /* read by the province and the supervisor only, who see all */
-        "/v1/users/:id",              /* read by the province only, who sees all */
         "/v1/calendar/:year",         /* a year, the same for everyone */
         "/v1/publicity-notices/:id",  /* public: the same notice is at /v1/public/publicity-notices/:id */
     };
