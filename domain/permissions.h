@@ -45,6 +45,7 @@ typedef enum {
     SF_ACT_READ_SUPERVISION,     /* Art. 22, 24, 25: summaries, inspections, city reports read back */
     SF_ACT_IMPORT,               /* bulk imports of platforms (cities' scripts) */
     SF_ACT_READ_STATISTICS,      /* the province's numbers: a city reads its region's */
+    SF_ACT_IMPORT_RECORDS,       /* records of the past (going live): the province alone */
     SF_ACT__COUNT
 } sf_action;
 

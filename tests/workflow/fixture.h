@@ -78,6 +78,7 @@ Suite *wf_audit_suite(void);
 Suite *wf_imports_suite(void);
 Suite *wf_materials_suite(void);
 Suite *wf_statistics_suite(void);
+Suite *wf_records_suite(void);
 Suite *wf_scope_suite(void);
 
 #endif
