@@ -104,13 +104,6 @@ static const sf_stmt CHECK_TITLES = {
     "       FROM k WHERE EXISTS (SELECT 1 FROM awards w WHERE w.certificate_no = k.certificate_no)"
     "       UNION ALL SELECT k.row, 'certificate_no', 'repeats row ' || min(x.row)"
     "       FROM k JOIN k x ON x.certificate_no = k.certificate_no AND x.row < k.row GROUP BY k.row"
-    "       UNION ALL SELECT k.row, 'certificate_no', 'its sequence ' || k.seq || ' in round ' || k.rid"
-    "                 || ' is taken by ' || w.certificate_no"
-    "       FROM k JOIN awards w ON w.round_id = k.rid AND w.certificate_seq = k.seq"
-    "       UNION ALL SELECT k.row, 'certificate_no', 'its sequence ' || k.seq || ' in round ' || k.rid"
-    "                 || ' repeats row ' || min(x.row)"
-    "       FROM k JOIN k x ON x.rid = k.rid AND x.seq = k.seq AND x.row < k.row"
-    "         AND x.certificate_no <> k.certificate_no GROUP BY k.row, k.seq, k.rid"
     /* one platform, one level: one title at a time */
     "       UNION ALL SELECT k.row, 'valid_from',"
     "              CASE WHEN k.status = 'active' AND title_status(h.status, h.valid_until) = 'active'"
@@ -138,8 +131,11 @@ static const sf_stmt WRITE_TITLE_PLATFORMS = {
         "(SELECT jsonb_agg(jsonb_build_object('action', 'platform.created', 'entity', 'platform', 'entity_id', p.id,"
         "        'detail', jsonb_build_object('origin', 'recorded', 'import_id', $5::bigint,"
         "                                     'after', platform_doc(ROW(p.*)::platforms))) ORDER BY p.id) FROM p)"), 5};
-/* The titles; the rounds' counters raised past their highest sequence (new awards continue
- * after it, gapless: persistence/applications.c NEXT_CERTIFICATE); the titles expired already
+/* The titles; the rounds' counters raised past the highest trailing number of their recorded
+ * certificates (new awards continue after it, gapless: persistence/applications.c
+ * NEXT_CERTIFICATE). A recorded title keeps its number as given and takes no sequence of its
+ * own (offices numbered batches their own way: two recorded "…001" in one round are no
+ * clash; only the numbers themselves are unique); the titles expired already
  * marked as announced, so that the change feed does not report a lapse of years ago as news. */
 static const sf_stmt WRITE_TITLES = {
     "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, platform_name text, region_code text,"
@@ -149,13 +145,14 @@ static const sf_stmt WRITE_TITLES = {
     " w AS (INSERT INTO awards (platform_id, round_id, level, certificate_no, certificate_seq, awarded_on, valid_from,"
     "                           valid_until, status, revoked_on, revocation_reason, revocation_detail,"
     "                           notice_reference, origin, import_id)"
-    "       SELECT pl.id, g.id, g.level, r.certificate_no, r.seq, r.awarded_on, r.valid_from, r.valid_until,"
+    "       SELECT pl.id, g.id, g.level, r.certificate_no, NULL, r.awarded_on, r.valid_from, r.valid_until,"
     "              CASE WHEN r.status = 'revoked' THEN 'revoked' ELSE 'active' END, r.revoked_on,"
     "              r.revocation_reason, r.revocation_detail, r.notice_reference, 'recorded', $5"
     "       FROM r JOIN platforms pl ON pl.credit_code = r.credit_code AND pl.name = r.platform_name"
     "       JOIN rounds g ON " ROUND_OF_ROW("g", "r") " ORDER BY r.row RETURNING *),"
     " n AS (UPDATE rounds g SET next_certificate_seq = m.top + 1"
-    "       FROM (SELECT round_id, max(certificate_seq) AS top FROM w GROUP BY round_id) m"
+    "       FROM (SELECT x.id AS round_id, max(r.seq) AS top FROM r JOIN rounds x ON " ROUND_OF_ROW("x", "r")
+    "             GROUP BY x.id) m"
     "       WHERE g.id = m.round_id AND m.top IS NOT NULL AND g.next_certificate_seq <= m.top RETURNING g.id),"
     " x AS (INSERT INTO award_expiries (award_id) SELECT id FROM w"
     "       WHERE title_status(status, valid_until) = 'expired' RETURNING award_id)"

@@ -42,10 +42,11 @@ $$;
 CREATE TRIGGER applications_in_decided_rounds BEFORE INSERT ON applications
     FOR EACH ROW EXECUTE FUNCTION applications_in_decided_rounds();
 
--- Titles: a recorded one has no application, keeps its certificate number as given (unique
--- with all the others), and its sequence in the round is the number's trailing digits when
--- it has them (sf_certificate_seq, domain/records.c): new awards of the round continue after
--- the highest (rounds.next_certificate_seq is raised by the import, in its transaction).
+-- Titles: a recorded one has no application and keeps its certificate number as given
+-- (unique with all the others), with no sequence of its own; new awards of its round continue
+-- after the highest trailing number of the recorded ones (sf_certificate_seq,
+-- domain/records.c: rounds.next_certificate_seq is raised by the import, in its transaction),
+-- so the decided ones stay gapless from there.
 ALTER TABLE awards
     ALTER COLUMN application_id DROP NOT NULL,
     ALTER COLUMN certificate_seq DROP NOT NULL,
