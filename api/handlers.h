@@ -126,5 +126,6 @@ void sf_delete_api_token(sf_ctx *ctx);
 
 /* imports.c */
 void sf_post_import_platforms(sf_ctx *ctx);
+void sf_post_import_records(sf_ctx *ctx);
 
 #endif

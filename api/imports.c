@@ -1,9 +1,11 @@
 /*
- * POST /v1/imports/platforms: a city's (or the province's) yearly import of platforms, as a
- * JSON array of platform bodies or as CSV (UTF-8 with or without a BOM, or GB18030 — what
+ * Bulk imports, one shape for every kind (api/imports.h). POST /v1/imports/platforms: a
+ * city's (or the province's) yearly import of platforms; POST /v1/imports/records?kind=…:
+ * the province's records of the past (api/records.c, persistence/records.c). Each takes a
+ * JSON array of row objects or CSV (UTF-8 with or without a BOM, or GB18030 — what
  * Excel writes on Chinese Windows — declared by charset or detected). Every row is checked
  * as POST /v1/platforms checks one, every problem is reported at once by row, field and
- * message, and then all rows are written in one statement or none. ?dry_run=true checks
+ * message, and then all rows are written in one transaction or none. ?dry_run=true checks
  * without writing; an Idempotency-Key makes a retry answer what the first request answered.
  */
 #include <iconv.h>
@@ -21,10 +23,11 @@
 #include "domain/platforms.h"
 #include "domain/accounts.h"
 #include "persistence/imports.h"
+#include "persistence/records.h"
+#include "api/imports.h"
 
 #define MAX_ROWS 20000
 #define MAX_REPORTED_ERRORS 1000
-#define CSV_HEADER "name,region_code,functions,operator_name,credit_code,established_on,address"
 
 /* Appends `item` (taken) to `array`; sets *no_memory if either is NULL or it cannot. Jansson
  * drops what it cannot add, so every addition is checked: an import never loses a row. */
@@ -193,9 +196,77 @@ static char *to_utf8(const char *body, size_t len, const char *content_type, int
     return out;
 }
 
-/* CSV records to platform bodies, as POST /v1/platforms takes them (NULL, with *no_memory
- * set, if memory runs out). */
-static json_t *csv_to_bodies(json_t *records, json_t *errors, int *no_memory)
+/* A platform's CSV record (the 7 columns of PLATFORM_COLUMNS) as POST /v1/platforms takes
+ * the body: functions split on ';', the operator's fields nested. */
+static json_t *platform_csv_body(const char *const *f, int *no_memory)
+{
+    json_t *functions = json_array();
+    for (const char *p = f[2]; *p;) {
+        size_t n = strcspn(p, ";");
+        if (n > 0)
+            push(functions, json_stringn(p, n), no_memory);
+        p += n;
+        if (*p == ';')
+            p++;
+    }
+    json_t *op = json_pack("{s:s, s:s}", "name", f[3], "credit_code", f[4]);
+    if (f[5][0] != '\0')
+        put(op, "established_on", json_string(f[5]), no_memory);
+    if (f[6][0] != '\0')
+        put(op, "address", json_string(f[6]), no_memory);
+    return json_pack("{s:s, s:s, s:o, s:o}", "name", f[0], "region_code", f[1], "functions", functions, "operator", op);
+}
+
+/* A CSV cell as the member its column declares (see sf_column_type). */
+static json_t *cell_value(const sf_import_column *c, const char *cell, int *no_memory)
+{
+    switch (c->type) {
+    case SF_COL_INT: {
+        char *end;
+        long long v = strtoll(cell, &end, 10);
+        return *end == '\0' && cell[strspn(cell, "0123456789")] == '\0' && strlen(cell) <= 18 ? json_integer(v)
+                                                                                             : json_string(cell);
+    }
+    case SF_COL_BOOL:
+        return strcmp(cell, "true") == 0 ? json_true() : strcmp(cell, "false") == 0 ? json_false() : json_string(cell);
+    case SF_COL_JSON: {
+        int oom = 0;
+        json_t *v = sf_json_loadb(cell, strlen(cell), JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL, &oom);
+        if (oom)
+            *no_memory = 1;
+        return v ? v : json_string(cell);
+    }
+    case SF_COL_LIST: {
+        json_t *list = json_array();
+        for (const char *p = cell; *p;) {
+            size_t n = strcspn(p, ";");
+            if (n > 0)
+                push(list, json_stringn(p, n), no_memory);
+            p += n;
+            if (*p == ';')
+                p++;
+        }
+        return list;
+    }
+    default:
+        return json_string(cell);
+    }
+}
+
+/* A CSV record of a kind of records as its row object: an empty cell leaves its member out. */
+static json_t *columns_csv_body(const sf_import_kind *k, const char *const *f, int *no_memory)
+{
+    json_t *body = json_object();
+    for (size_t c = 0; c < k->ncolumns; c++)
+        if (f[c][0] != '\0')
+            put(body, k->columns[c].name, cell_value(&k->columns[c], f[c], no_memory), no_memory);
+    return body;
+}
+
+/* CSV records to row bodies, as the JSON form of the import takes them (NULL, with
+ * *no_memory set, if memory runs out). A record with the wrong number of columns is reported
+ * and stands as null. */
+static json_t *csv_to_bodies(const sf_import_kind *k, json_t *records, json_t *errors, int *no_memory)
 {
     json_t *bodies = json_array();
     size_t i;
@@ -203,32 +274,19 @@ static json_t *csv_to_bodies(json_t *records, json_t *errors, int *no_memory)
     json_array_foreach(records, i, rec) {
         if (i == 0)
             continue;   /* the header, checked by the caller */
-        if (json_array_size(rec) != 7) {
+        if (json_array_size(rec) != k->ncolumns) {
+            char message[64];
+            snprintf(message, sizeof message, "must have the %zu columns of the header", k->ncolumns);
             if (json_array_size(errors) < MAX_REPORTED_ERRORS)
-                push(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)i, "field", "*", "message",
-                                       "must have the 7 columns of the header"), no_memory);
+                push(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)i, "field", "*", "message", message),
+                     no_memory);
             push(bodies, json_null(), no_memory);   /* reported; skipped when checking rows */
             continue;
         }
-        const char *f[7];
-        for (int k = 0; k < 7; k++)
-            f[k] = json_string_value(json_array_get(rec, (size_t)k));
-        json_t *functions = json_array();
-        for (const char *p = f[2]; *p;) {
-            size_t n = strcspn(p, ";");
-            if (n > 0)
-                push(functions, json_stringn(p, n), no_memory);
-            p += n;
-            if (*p == ';')
-                p++;
-        }
-        json_t *op = json_pack("{s:s, s:s}", "name", f[3], "credit_code", f[4]);
-        if (f[5][0] != '\0')
-            put(op, "established_on", json_string(f[5]), no_memory);
-        if (f[6][0] != '\0')
-            put(op, "address", json_string(f[6]), no_memory);
-        push(bodies, json_pack("{s:s, s:s, s:o, s:o}", "name", f[0], "region_code", f[1], "functions", functions,
-                               "operator", op), no_memory);
+        const char *f[32];
+        for (size_t c = 0; c < k->ncolumns && c < 32; c++)
+            f[c] = json_string_value(json_array_get(rec, c));
+        push(bodies, k->csv_body ? k->csv_body(f, no_memory) : columns_csv_body(k, f, no_memory), no_memory);
     }
     if (*no_memory) {
         json_decref(bodies);
@@ -237,7 +295,9 @@ static json_t *csv_to_bodies(json_t *records, json_t *errors, int *no_memory)
     return bodies;
 }
 
-static void hash_request(const sf_ctx *ctx, int dry_run, char out[65])
+/* The request an Idempotency-Key stands for: its media type, dry run, body and (for records)
+ * kind. */
+static void hash_request(const sf_ctx *ctx, const char *kind, int dry_run, char out[65])
 {
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     unsigned char digest[32];
@@ -246,6 +306,8 @@ static void hash_request(const sf_ctx *ctx, int dry_run, char out[65])
     EVP_DigestInit_ex(md, EVP_sha256(), NULL);
     EVP_DigestUpdate(md, ct ? ct : "", ct ? strlen(ct) : 0);
     EVP_DigestUpdate(md, dry_run ? "\1" : "\0", 1);
+    if (kind != NULL)
+        EVP_DigestUpdate(md, kind, strlen(kind) + 1);
     EVP_DigestUpdate(md, ctx->req->binary_body, ctx->req->binary_body_length);
     EVP_DigestFinal_ex(md, digest, &len);
     EVP_MD_CTX_free(md);
@@ -258,6 +320,7 @@ typedef struct {
     int status;        /* of the answer, when there is one */
     json_t *body;      /* the answer (owned), or NULL */
     char *rows;        /* the rows to import as JSON text (free()), or NULL */
+    long long nrows;   /* how many */
 } verdict;
 
 static void settle(verdict *v, int status, json_t *body)
@@ -328,8 +391,55 @@ static void send_json(sf_ctx *ctx, int status, json_t *body)
     free(text);
 }
 
-/* Parses and checks the body (no database): v gets the answer, or the rows to write. */
-static void judge(sf_ctx *ctx, int dry_run, verdict *v)
+/* ---- platforms, the first kind ---- */
+
+static const sf_import_column PLATFORM_COLUMNS[] = {
+    {"name", SF_COL_TEXT}, {"region_code", SF_COL_TEXT}, {"functions", SF_COL_LIST},
+    {"operator_name", SF_COL_TEXT}, {"credit_code", SF_COL_TEXT}, {"established_on", SF_COL_TEXT},
+    {"address", SF_COL_TEXT},
+};
+
+/* A row as POST /v1/platforms checks one, flattened for the one INSERT of
+ * sf_import_platforms; `seen` holds the credit code and name of each earlier row. */
+static json_t *platform_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_t *seen, sf_day today, sf_errors *e,
+                            int *no_memory)
+{
+    (void)n;
+    (void)today;
+    sf_platform_fields f;
+    char functions[128];
+    if (!json_is_object(body)) {
+        sf_errors_add(e, "*", "must be a platform object");
+        return NULL;
+    }
+    sf_platform_fields_read(body, 0, &f, functions, sizeof functions, e);
+    if (!sf_errors_any(e))
+        sf_platform_may_register(&ctx->caller, f.region_code, e);   /* Art. 15: a row error */
+    if (sf_errors_any(e))
+        return NULL;
+    json_t *functions_list = json_deep_copy(json_object_get(body, "functions"));
+    json_t *row = json_pack("{s:s, s:s, s:o, s:s, s:s}", "name", f.name, "region_code", f.region_code, "functions",
+                            functions_list, "operator_name", f.operator_name, "credit_code", f.credit_code);
+    if (f.established_on)
+        put(row, "established_on", json_string(f.established_on), no_memory);
+    if (f.address)
+        put(row, "address", json_string(f.address), no_memory);
+    /* the same platform twice in one file (a set keyed by credit code and name) */
+    char identity[1200];
+    snprintf(identity, sizeof identity, "%s|%s", f.credit_code, f.name);
+    if (json_object_get(seen, identity) != NULL)
+        sf_errors_add(e, "name", "repeats an earlier row of this import");
+    put(seen, identity, json_true(), no_memory);
+    return row;
+}
+
+static const sf_import_kind PLATFORMS = {"platforms", PLATFORM_COLUMNS, sizeof PLATFORM_COLUMNS / sizeof *PLATFORM_COLUMNS,
+                                         platform_csv_body, platform_row};
+
+/* Parses and checks the body as rows of `kind` (no database): v gets the answer, or the rows
+ * to write. A dry run of platforms is answered here; one of records is the writer's (its
+ * checks against what is stored are the point of it). */
+static void judge(sf_ctx *ctx, const sf_import_kind *kind, int dry_run, sf_day today, verdict *v)
 {
     const char *ct = sf_header(ctx, "Content-Type");
     json_t *errors = json_array(), *bodies = NULL;
@@ -358,7 +468,7 @@ static void judge(sf_ctx *ctx, int dry_run, verdict *v)
         if (!json_is_array(bodies)) {
             json_decref(bodies);
             json_decref(errors);
-            refuse(v, 400, "the body must be a JSON array of platforms (UTF-8, no duplicate keys)");
+            refuse(v, 400, "the body must be a JSON array of row objects (UTF-8, no duplicate keys)");
             return;
         }
     } else if (ct && strncasecmp(ct, "text/csv", 8) == 0) {
@@ -391,19 +501,24 @@ static void judge(sf_ctx *ctx, int dry_run, verdict *v)
             return;
         }
         json_t *header = json_array_get(records, 0);
-        char head[256] = "";
+        char head[512] = "", expected[512] = "";
         for (size_t k = 0; k < json_array_size(header); k++) {
             if (k)
                 strncat(head, ",", sizeof head - strlen(head) - 1);
             strncat(head, json_string_value(json_array_get(header, k)), sizeof head - strlen(head) - 1);
         }
-        if (strcmp(head, CSV_HEADER) != 0) {
+        for (size_t k = 0; k < kind->ncolumns; k++)
+            snprintf(expected + strlen(expected), sizeof expected - strlen(expected), "%s%s", k ? "," : "",
+                     kind->columns[k].name);
+        if (strcmp(head, expected) != 0) {
             json_decref(records);
             json_decref(errors);
-            refuse(v, 422, "the first line must be the header " CSV_HEADER);
+            char detail[600];
+            snprintf(detail, sizeof detail, "the first line must be the header %s", expected);
+            refuse(v, 422, detail);
             return;
         }
-        bodies = csv_to_bodies(records, errors, &no_memory);
+        bodies = csv_to_bodies(kind, records, errors, &no_memory);
         json_decref(records);
         if (no_memory) {
             json_decref(errors);
@@ -425,55 +540,34 @@ static void judge(sf_ctx *ctx, int dry_run, verdict *v)
         return;
     }
 
-    /* every row, as POST /v1/platforms checks one; rows are numbered from 1, header excluded */
-    json_t *rows = json_array(), *seen = json_object();   /* credit code + name of each row, as a set */
+    /* every row, as the kind checks one; rows are numbered from 1, header excluded */
+    json_t *rows = json_array(), *state = json_object();
     int refused = json_array_size(errors) > 0;             /* the error list is capped; this is not */
-    int no_memory = errors == NULL || rows == NULL || seen == NULL;
+    int no_memory = errors == NULL || rows == NULL || state == NULL;
     size_t i;
     json_t *body;
     json_array_foreach(bodies, i, body) {
         sf_errors e;
         sf_errors_init(&e);
-        sf_platform_fields f;
-        char functions[128];
         if (json_is_null(body))
             continue;   /* a CSV line with the wrong number of columns, reported already */
-        if (!json_is_object(body)) {
-            sf_errors_add(&e, "*", "must be a platform object");
-        } else {
-            sf_platform_fields_read(body, 0, &f, functions, sizeof functions, &e);
-            if (!sf_errors_any(&e))
-                sf_platform_may_register(&ctx->caller, f.region_code, &e);   /* Art. 15: a row error */
-        }
+        json_t *row = NULL;
+        if (!json_is_object(body))
+            sf_errors_add(&e, "*", "must be an object");
+        else
+            row = kind->read_row(ctx, body, (json_int_t)(i + 1), state, today, &e, &no_memory);
         if (sf_errors_any(&e))
             refused = 1;
         for (size_t k = 0; k < e.count && json_array_size(errors) < MAX_REPORTED_ERRORS; k++)
             push(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)(i + 1), "field", e.items[k].field,
                                    "message", e.items[k].message), &no_memory);
-        if (!sf_errors_any(&e) && json_is_object(body)) {
-            json_t *functions_list = json_deep_copy(json_object_get(body, "functions"));
-            json_t *row = json_pack("{s:s, s:s, s:o, s:s, s:s}", "name", f.name, "region_code", f.region_code,
-                                    "functions", functions_list, "operator_name", f.operator_name, "credit_code",
-                                    f.credit_code);
-            if (f.established_on)
-                put(row, "established_on", json_string(f.established_on), &no_memory);
-            if (f.address)
-                put(row, "address", json_string(f.address), &no_memory);
-            /* the same platform twice in one file (a set keyed by credit code and name) */
-            char identity[1200];
-            snprintf(identity, sizeof identity, "%s|%s", f.credit_code, f.name);
-            if (json_object_get(seen, identity) != NULL) {
-                refused = 1;
-                if (json_array_size(errors) < MAX_REPORTED_ERRORS)
-                    push(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)(i + 1), "field", "name",
-                                           "message", "repeats an earlier row of this import"), &no_memory);
-            }
-            put(seen, identity, json_true(), &no_memory);
+        if (row != NULL && !sf_errors_any(&e))
             push(rows, row, &no_memory);
-        }
+        else
+            json_decref(row);
     }
     json_decref(bodies);
-    json_decref(seen);
+    json_decref(state);
     if (no_memory) {
         json_decref(rows);
         json_decref(errors);
@@ -488,7 +582,8 @@ static void judge(sf_ctx *ctx, int dry_run, verdict *v)
         return;
     }
     json_decref(errors);
-    if (dry_run) {
+    v->nrows = (long long)n;
+    if (dry_run && kind == &PLATFORMS) {
         json_decref(rows);
         settle(v, 200, json_pack("{s:b, s:I, s:I}", "dry_run", 1, "valid_rows", (json_int_t)n, "imported", (json_int_t)0));
         return;
@@ -521,8 +616,8 @@ static void import_unkeyed(sf_ctx *ctx, const char *rows)
 
 /* With a key: the answer is recorded in the transaction that writes the rows (see
  * sf_import_keyed), so that a crash never leaves rows without their recorded answer, nor a
- * key taken by a request that is gone. */
-static void import_keyed(sf_ctx *ctx, const char *key, const char *hash, verdict *v)
+ * key taken by a request that is gone. `records` is NULL for platforms. */
+static void import_keyed(sf_ctx *ctx, const char *key, const char *hash, verdict *v, sf_records_request *records)
 {
     char *answer = v->body ? sf_json_dumps(v->body, JSON_COMPACT) : NULL;
     json_t *conflict = conflict_problem();
@@ -530,7 +625,8 @@ static void import_keyed(sf_ctx *ctx, const char *key, const char *hash, verdict
     json_decref(conflict);
     sf_keyed_request req = {.org_id = ctx->caller.org_id, .key = key, .hash = hash, .rows_json = v->rows,
                             .status = v->status, .answer = answer, .conflict_answer = conflict_text,
-                            .success_answer = success_answer};
+                            .success_answer = success_answer, .write = records ? sf_records_write : NULL,
+                            .write_arg = records};
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     sf_keyed_outcome out = {0};
     sf_status st = (v->rows != NULL || answer != NULL) && conflict_text != NULL
@@ -553,7 +649,50 @@ static void import_keyed(sf_ctx *ctx, const char *key, const char *hash, verdict
     free(out.response);
 }
 
-void sf_post_import_platforms(sf_ctx *ctx)
+/* ---- the answers of an import of records (persistence/records.h) ---- */
+
+static char *records_refused(const char *errors_json)
+{
+    json_t *errors = sf_json_loads(errors_json);
+    json_t *p = json_is_array(errors)
+                    ? problem(422, "validation", "Unprocessable Content",
+                              "the import is refused: rows clash with recorded or decided facts, or with each other; "
+                              "every problem is listed by row (header excluded) and field; nothing was recorded",
+                              errors)
+                    : (json_decref(errors), NULL);
+    char *text = p ? sf_json_dumps(p, JSON_COMPACT) : NULL;
+    json_decref(p);
+    return text;
+}
+
+static char *records_recorded(const char *kind, long long import_id, const char *ids_json)
+{
+    json_t *ids = sf_json_loads(ids_json);
+    if (!json_is_array(ids)) {
+        json_decref(ids);
+        return NULL;
+    }
+    json_t *body = json_pack("{s:b, s:s, s:I, s:I, s:o, s:s}", "dry_run", 0, "kind", kind, "import_id",
+                             (json_int_t)import_id, "imported", (json_int_t)json_array_size(ids), "ids", ids,
+                             "origin", "recorded");
+    char *text = body ? sf_json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    return text;
+}
+
+static char *records_checked(const char *kind, long long rows)
+{
+    json_t *body = json_pack("{s:b, s:s, s:I, s:I}", "dry_run", 1, "kind", kind, "valid_rows", (json_int_t)rows,
+                             "imported", (json_int_t)0);
+    char *text = body ? sf_json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    return text;
+}
+
+/* The import of `kind` (NULL: refused before, the handler answered): the same steps for
+ * every kind — a replay answered before the body is parsed, the rows judged, then written
+ * with or without the key. */
+static void run_import(sf_ctx *ctx, const sf_import_kind *kind)
 {
     const char *dry = sf_param(ctx, "dry_run");
     int dry_run = dry && (strcmp(dry, "true") == 0 || strcmp(dry, "1") == 0);
@@ -565,7 +704,7 @@ void sf_post_import_platforms(sf_ctx *ctx)
     }
     if (key != NULL) {
         /* a replay is answered before the body is even parsed */
-        hash_request(ctx, dry_run, hash);
+        hash_request(ctx, kind == &PLATFORMS ? NULL : kind->name, dry_run, hash);
         sf_key_state state;
         int status = 0;
         char *earlier = NULL;
@@ -585,18 +724,55 @@ void sf_post_import_platforms(sf_ctx *ctx)
             return;
         }
     }
+    sf_day today = 0;
+    if (kind != &PLATFORMS) {
+        sf_status st = sf_records_today(ctx->app->pool, &today);
+        if (st != SF_OK) {
+            sf_reply_status(ctx, st, NULL, NULL);
+            return;
+        }
+    }
     verdict v = {0};
-    judge(ctx, dry_run, &v);
+    judge(ctx, kind, dry_run, today, &v);
+    sf_records_request records = {kind->name, records_refused, records_recorded, records_checked, dry_run, v.nrows};
     if (v.rows == NULL && v.body == NULL) {
         sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
     } else if (key != NULL) {
-        import_keyed(ctx, key, hash, &v);
+        import_keyed(ctx, key, hash, &v, kind == &PLATFORMS ? NULL : &records);
     } else if (v.body != NULL) {
         send_json(ctx, v.status, v.body);
         v.body = NULL;
-    } else {
+    } else if (kind == &PLATFORMS) {
         import_unkeyed(ctx, v.rows);
+    } else {
+        sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+        int status = 0;
+        char *answer = NULL;
+        sf_status st = sf_records_import(ctx->app->pool, &actor, &records, v.rows, &status, &answer);
+        if (st != SF_OK)
+            sf_reply_status(ctx, st, NULL, NULL);
+        else
+            send_text(ctx, status, answer);
+        free(answer);
     }
     json_decref(v.body);
     free(v.rows);
+}
+
+void sf_post_import_platforms(sf_ctx *ctx)
+{
+    run_import(ctx, &PLATFORMS);
+}
+
+void sf_post_import_records(sf_ctx *ctx)
+{
+    const sf_import_kind *kind = sf_records_kind(sf_param(ctx, "kind"));
+    if (kind == NULL) {
+        sf_errors e;
+        sf_errors_init(&e);
+        sf_errors_add(&e, "kind", "must be rounds, titles, annual_summaries, inspections or city_reports");
+        sf_reply_errors(ctx, 422, "say which kind of records the body holds", &e);
+        return;
+    }
+    run_import(ctx, kind);
 }

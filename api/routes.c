@@ -38,6 +38,7 @@ sf_route sf_routes[] = {
 
     {"POST", "/v1/platforms", sf_post_platform, SF_TOKEN, SF_ACT_MANAGE_PLATFORMS, 0, 0},
     {"POST", "/v1/imports/platforms", sf_post_import_platforms, SF_TOKEN, SF_ACT_IMPORT, 0, /* upload= */ 1},
+    {"POST", "/v1/imports/records", sf_post_import_records, SF_TOKEN, SF_ACT_IMPORT_RECORDS, 0, /* upload= */ 1},
     {"GET", "/v1/platforms", sf_list_platforms, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
     {"GET", "/v1/platforms/:id", sf_get_platform, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
     {"PATCH", "/v1/platforms/:id", sf_patch_platform, SF_TOKEN, SF_ACT_MANAGE_PLATFORMS, 0, 0},

@@ -436,6 +436,7 @@ static const struct {
     {"/v1/rounds", "/v1/rounds/{id}"},
     {"/v1/platforms", "/v1/platforms/{id}"},
     {"/v1/imports/platforms", "/v1/platforms"},
+    {"/v1/imports/records", "/v1/audit-events?entity=record_import&entity_id={import_id}"},
     {"/v1/applications", "/v1/applications/{id}"},
     {"/v1/applications/:id/award", "/v1/awards/{id}"},
     {"/v1/applications/:id/materials", "/v1/materials/{id}/content"},

@@ -70,6 +70,7 @@ static const unsigned allowed[SF_ACT__COUNT] = {
     [SF_ACT_READ_CITY_REPORTS] = P | C | T | S,
     [SF_ACT_IMPORT] = P | C,
     [SF_ACT_READ_STATISTICS] = P | C | S,
+    [SF_ACT_IMPORT_RECORDS] = P,
 };
 
 int sf_role_may(sf_role role, sf_action action)

@@ -51,6 +51,7 @@ typedef enum {
     SF_ACT_READ_CITY_REPORTS,    /* Art. 24: the cities' yearly reports */
     SF_ACT_IMPORT,               /* bulk imports of platforms (cities' scripts) */
     SF_ACT_READ_STATISTICS,      /* the province's numbers: a city reads its region's */
+    SF_ACT_IMPORT_RECORDS,       /* records of the past (going live): the province alone */
     SF_ACT__COUNT
 } sf_action;
 

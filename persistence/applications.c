@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "domain/awards.h"
+#include "domain/records.h"
 #include "persistence/db.h"
 
 #define DAYS(expr) "((" expr ") - date '1970-01-01')"
@@ -32,7 +33,7 @@
     "    JOIN publicity_notices n ON n.id = i.notice_id WHERE i.application_id = a.id),"               \
     " (SELECT " DAYS("w.valid_until") " FROM awards w WHERE w.platform_id = p.id AND w.level = r.level" \
     "    AND title_in_force(w.status, w.valid_until)"           \
-    "    AND w.application_id <> a.id ORDER BY w.valid_until DESC LIMIT 1),"                           \
+    "    AND w.application_id IS DISTINCT FROM a.id ORDER BY w.valid_until DESC LIMIT 1),"              \
     " r.require_prior_recognition, r.relaxed_thresholds::text, r.validity_years, r.validity_ends,"     \
     " a.applicant_org_id, p.operator_org_id"                                                           \
     " FROM applications a JOIN platforms p ON p.id = a.platform_id JOIN rounds r ON r.id = a.round_id" \
@@ -74,7 +75,8 @@ static const sf_stmt INSERT_AWARD = {
     "                               awarded_on, valid_from, valid_until)"
     "           VALUES ($1, $2, $3, $4, $5, $6, current_date, date '1970-01-01' + $7::int,"
     "                   date '1970-01-01' + $8::int) RETURNING *)"
-    " SELECT d.doc::text, audit_append($9, $10, 'award.created', 'award', d.id, jsonb_build_object('after', d.doc), $11)"
+    " SELECT d.doc::text, audit_append($9, $10, 'award.created', 'award', d.id,"
+    "        jsonb_build_object('origin', 'decided', 'after', d.doc), $11)"
     " FROM (SELECT w.id, award_doc(ROW(w.*)::awards) AS doc FROM w) d", 11};
 static const sf_stmt INSERT_APPLICATION = {
     "WITH a AS (INSERT INTO applications (round_id, platform_id, recommender_org_id, applicant_org_id)"
@@ -88,7 +90,7 @@ static const sf_stmt ROUND_AND_PLATFORM = {
     "    AND title_in_force(w.status, w.valid_until)"
     "    ORDER BY w.valid_until DESC LIMIT 1),"
     " (SELECT o.type = 'association' FROM organizations o WHERE o.id = p.created_by_org),"
-    " p.operator_org_id, rec.type, rec.region_code, rec.id"
+    " p.operator_org_id, rec.type, rec.region_code, rec.id, r.origin = 'recorded'"
     " FROM rounds r CROSS JOIN platforms p"
     /* the recommender a platform company names; by default the city of the platform's region */
     " LEFT JOIN LATERAL (SELECT o.id, o.type, o.region_code FROM organizations o"
@@ -324,7 +326,7 @@ sf_status sf_application_create(sf_pool *pool, const sf_actor *actor, const sf_c
         return status;
     int found = PQntuples(res) == 1;
     char level[12] = "", round_region[8] = "", platform_region[8] = "", recommender_region[8] = "";
-    int year = 0, has_award = 0;
+    int year = 0, has_award = 0, recorded_round = 0;
     sf_apply_request req = {level, round_region, platform_region, 0, 0, 0, SF_ROLE_NONE, recommender_region};
     sf_day award_until = 0;
     if (found) {
@@ -341,11 +343,14 @@ sf_status sf_application_create(sf_pool *pool, const sf_actor *actor, const sf_c
         snprintf(recommender_region, sizeof recommender_region, "%s", PQgetvalue(res, 0, 9));
         if (!PQgetisnull(res, 0, 10))
             rec = sf_int_to_text(sf_db_get_int(res, 0, 10));
+        recorded_round = sf_db_get_bool(res, 0, 11);
     }
     PQclear(res);
     status = found ? sf_may_apply(caller, &req, errors) : SF_INVALID;
     if (!found)
         sf_errors_add(errors, "round_id", "no such round, or no such platform for it");
+    if (status == SF_OK)
+        status = sf_round_takes_applications(recorded_round, errors);
     if (status == SF_OK && has_award && sf_award_may_reapply(year, award_until) != SF_OK) {
         char until[11];
         sf_date_format(award_until, until);

@@ -12,6 +12,7 @@
 static const sf_stmt CHANGES = {
     "SELECT coalesce(jsonb_agg(jsonb_build_object('cursor', e.seq, 'at', rfc3339(e.at),"
     "        'kind', CASE e.action WHEN 'award.created' THEN 'platform_awarded'"
+    "                              WHEN 'award.recorded' THEN 'platform_recorded'"
     "                              WHEN 'award.revoked' THEN 'platform_revoked'"
     "                              WHEN 'award.revocation_pending' THEN 'revocation_pending'"
     "                              WHEN 'award.reinstated' THEN 'platform_reinstated'"
@@ -26,7 +27,7 @@ static const sf_stmt CHANGES = {
     "       coalesce(max(e.seq), $1)"
     " FROM (SELECT e.*, (e.entity <> 'platform' OR (e.detail->>'public')::boolean IS TRUE) AS public"
     "       FROM audit_events e WHERE e.seq > $1"
-    "         AND e.action IN ('award.created', 'award.revoked', 'award.revocation_pending', 'award.reinstated',"
+    "         AND e.action IN ('award.created', 'award.recorded', 'award.revoked', 'award.revocation_pending', 'award.reinstated',"
     "                          'award.expired', 'notice.opened', 'platform.updated')"
     "       ORDER BY e.seq LIMIT $2) e"
     " LEFT JOIN awards w ON e.entity = 'award' AND w.id = e.entity_id", 2};

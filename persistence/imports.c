@@ -116,8 +116,17 @@ static sf_status keyed_body(sf_conn *conn, void *p)
         sf_actor_params ap;
         sf_actor_to_params(a->actor, &ap);
         const char *params[] = {req->rows_json, ap.values[1], ap.values[0], ap.values[2]};
-        st = sf_db_exec(conn, &IMPORT, params, &res, NULL);
-        if (st == SF_CONFLICT) {
+        if (req->write != NULL) {
+            /* another kind of import: it answers for itself; a refusal leaves nothing */
+            if ((st = req->write(conn, a->actor, req->rows_json, req->write_arg, &status, &answer)) != SF_OK) {
+                free(answer);
+                return st;
+            }
+            if (status >= 300 && (st = sf_db_exec(conn, &ROLLBACK_TO_SAVEPOINT, NULL, NULL, NULL)) != SF_OK) {
+                free(answer);
+                return st;
+            }
+        } else if ((st = sf_db_exec(conn, &IMPORT, params, &res, NULL)) == SF_CONFLICT) {
             /* a clash with an existing platform: nothing imported, and that is the answer */
             if ((st = sf_db_exec(conn, &ROLLBACK_TO_SAVEPOINT, NULL, NULL, NULL)) != SF_OK)
                 return st;

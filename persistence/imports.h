@@ -30,8 +30,15 @@ typedef enum {
 sf_status sf_idempotency_lookup(sf_pool *pool, int64_t org_id, const char *key, const char *hash, sf_key_state *state,
                                 int *status, char **response);
 
+/* Writes judged rows in the caller's transaction (an import other than platforms: records,
+ * persistence/records.h): SF_OK with *status 201, or a refusal (409, 422) that wrote nothing
+ * (it is rolled back to before the import all the same), and *answer (malloc'd). */
+typedef sf_status (*sf_import_write_fn)(sf_conn *conn, const sf_actor *actor, const char *rows_json, void *arg,
+                                        int *status, char **answer);
+
 /* A request under an Idempotency-Key, judged already: either rows to import (rows_json, as
- * for sf_import_platforms) or a final answer (status and answer, rows_json NULL). */
+ * for sf_import_platforms, or for `write` when it is set) or a final answer (status and
+ * answer, rows_json NULL). */
 typedef struct {
     int64_t org_id;
     const char *key;
@@ -41,6 +48,8 @@ typedef struct {
     const char *answer;
     const char *conflict_answer;    /* rows_json: the answer (409) when a row clashes */
     char *(*success_answer)(const char *ids_json);   /* rows_json: the answer (201) for the new ids; malloc'd */
+    sf_import_write_fn write;       /* NULL: platforms (conflict_answer, success_answer) */
+    void *write_arg;
 } sf_keyed_request;
 
 typedef struct {

@@ -20,7 +20,8 @@ static const sf_stmt INSERT_ROUND = {
     "                               rectification_days)"
     "           VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8::numeric, $9, $10::jsonb, $11,"
     "                   $14::jsonb, $15::boolean, $16, $17, $18) RETURNING *)"
-    " SELECT d.doc::text, audit_append($11, $12, 'round.created', 'round', d.id, jsonb_build_object('after', d.doc), $13)"
+    " SELECT d.doc::text, audit_append($11, $12, 'round.created', 'round', d.id,"
+    "        jsonb_build_object('origin', 'decided', 'after', d.doc), $13)"
     " FROM (SELECT r.id, round_doc(ROW(r.*)::rounds) AS doc FROM r) d", 18};
 static const sf_stmt GET_ROUND = {
     "SELECT doc::text FROM round_docs WHERE id = $1 AND " ROUND_VISIBLE, 3};

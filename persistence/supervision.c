@@ -60,7 +60,8 @@ static const sf_stmt CREATE_SUMMARY = {
     "           VALUES ($1, $2, $3, $4, $7::jsonb, coalesce(date '1970-01-01' + $8::int, current_date)) RETURNING *)"
     " SELECT annual_summary_doc(ROW(s.*)::annual_summaries)::text,"
     "        audit_append($4, $5, 'annual_summary.recorded', 'award', s.award_id,"
-    "        jsonb_build_object('year', s.year, 'received_on', s.received_on, 'figures', s.figures), $6) FROM s", 8};
+    "        jsonb_build_object('origin', 'decided', 'year', s.year, 'received_on', s.received_on,"
+    "                           'figures', s.figures), $6) FROM s", 8};
 /* What a title's standing in `year` is judged on (Art. 4, 24): the summary's figures, the
  * year before's SMEs served (the previous summary's, else the application's report), the
  * awarding round's thresholds and relaxation for the platform's region, and the functions the
@@ -73,7 +74,7 @@ static const sf_stmt STANDING_DATA = {
     " r.thresholds::text, r.relaxed_thresholds::text, p.region_code = ANY (r.relaxed_regions),"
     " (r.relaxation_factor * 1000)::int, array_to_string(p.functions, ',')"
     " FROM awards w JOIN rounds r ON r.id = w.round_id JOIN platforms p ON p.id = w.platform_id"
-    " JOIN applications a ON a.id = w.application_id"
+    " LEFT JOIN applications a ON a.id = w.application_id"
     " LEFT JOIN annual_summaries s ON s.award_id = w.id AND s.year = $2"
     " WHERE w.id = $1", 2};
 static const sf_stmt CREATE_INSPECTION = {
@@ -81,7 +82,7 @@ static const sf_stmt CREATE_INSPECTION = {
     "                                    recorded_by) VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8) RETURNING *)"
     " SELECT inspection_doc(ROW(i.*)::inspections)::text,"
     "        audit_append($8, $9, 'inspection.recorded', 'award', i.award_id,"
-    "        jsonb_build_object('inspection_id', i.id, 'outcome', i.outcome), $10), i.id FROM i", 10};
+    "        jsonb_build_object('origin', 'decided', 'inspection_id', i.id, 'outcome', i.outcome), $10), i.id FROM i", 10};
 /* The round's rule for a title's rectifications (Art. 24). */
 static const sf_stmt RECTIFICATION_DAYS = {
     "SELECT r.rectification_days FROM awards w JOIN rounds r ON r.id = w.round_id WHERE w.id = $1", 1};
@@ -102,7 +103,8 @@ static const sf_stmt CREATE_CITY_REPORT = {
     "           VALUES ($1, $2, $3, $4, $5, coalesce(date '1970-01-01' + $8::int, current_date)) RETURNING *)"
     " SELECT city_report_doc(ROW(c.*)::city_reports)::text,"
     "        audit_append($5, $6, 'city_report.recorded', 'city_report', c.id,"
-    "        jsonb_build_object('region_code', c.region_code, 'year', c.year, 'received_on', c.received_on), $7) FROM c", 8};
+    "        jsonb_build_object('origin', 'decided', 'region_code', c.region_code, 'year', c.year,"
+    "                           'received_on', c.received_on), $7) FROM c", 8};
 static const sf_stmt TODAY = {"SELECT current_date - date '1970-01-01'", 0};
 /* Cities first (award_id 0), then the titles that owe a summary of year $1. $2 role, $3 region. */
 static const sf_stmt COMPLIANCE = {
@@ -127,7 +129,7 @@ static const sf_stmt COMPLIANCE = {
     "        (SELECT count(*) FROM rectifications x WHERE x.award_id = w.id"
     "         AND rectification_status(x) = 'overdue')"
     " FROM awards w JOIN platforms p ON p.id = w.platform_id JOIN regions g ON g.code = p.region_code"
-    " JOIN rounds r ON r.id = w.round_id JOIN applications a ON a.id = w.application_id"
+    " JOIN rounds r ON r.id = w.round_id LEFT JOIN applications a ON a.id = w.application_id"
     " LEFT JOIN annual_summaries s ON s.award_id = w.id AND s.year = $1"
     " WHERE w.level = 'province' AND w.valid_from <= make_date($1, 12, 31) AND w.valid_until >= make_date($1, 1, 1)"
     "   AND (w.revoked_on IS NULL OR w.revoked_on > make_date($1, 12, 31))"

@@ -462,6 +462,50 @@ START_TEST(twenty_simultaneous_awards_of_one_application_make_one_award_row)
 }
 END_TEST
 
+/* Issue 15: a round whose titles 001–007 were recorded (awarded on paper before shifan) awards
+ * 008 next, and two concurrent awards take 008 and 009: the import raised the round's counter
+ * in its transaction, and the awards go on from it, gapless. */
+START_TEST(awards_continue_after_recorded_certificate_numbers)
+{
+    long long anshan_round = expect_id(ANSHAN, "POST", "/v1/rounds",
+                                       "{\"year\":2026,\"level\":\"city\",\"title\":\"2026年度鞍山市示范平台认定\","
+                                       "\"opens_on\":\"2026-01-05\",\"closes_on\":\"2026-12-31\",\"relaxed_regions\":[],"
+                                       "\"relaxation_factor\":1}", 201);
+    char body[8192];
+    int len = snprintf(body, sizeof body, "[");
+    for (int i = 1; i <= 7; i++) {
+        char code[19];
+        snprintf(code, sizeof code, "91210300MB%07d", i);
+        code[17] = sf_credit_code_check_char(code);
+        code[18] = '\0';
+        len += snprintf(body + len, sizeof body - (size_t)len,
+                        "%s{\"platform_name\":\"鞍山纸质认定平台%d\",\"region_code\":\"210300\",\"functions\":[\"training\"],"
+                        "\"operator_name\":\"鞍山纸质认定运营%d有限公司\",\"credit_code\":\"%s\",\"round_id\":%lld,"
+                        "\"certificate_no\":\"LNSME-210300-2026-%03d\",\"awarded_on\":\"2026-03-02\","
+                        "\"valid_from\":\"2026-03-02\",\"valid_until\":\"2029-12-31\",\"status\":\"active\"}",
+                        i > 1 ? "," : "", i, i, code, anshan_round, i);
+    }
+    snprintf(body + len, sizeof body - (size_t)len, "]");
+    th_response *r = th_request(servers[0].port, "POST", "/v1/imports/records?kind=titles", tokens[PROVINCE],
+                                "application/json", body, strlen(body), NULL);
+    ck_assert_msg(r->status == 201, "%d %s", r->status, r->body);
+    th_free(r);
+    ck_assert_int_eq(sql_int("SELECT next_certificate_seq FROM rounds WHERE id = $1", anshan_round), 8);
+    long long apps[2];
+    awardable_in(anshan_round, ANSHAN, ANSHAN, apps, 2);
+    call calls[2];
+    for (int i = 0; i < 2; i++)
+        set_call(&calls[i], i, ANSHAN, "POST", NULL, "/v1/applications/%lld/award", apps[i]);
+    run_together(calls, 2);
+    for (int i = 0; i < 2; i++)
+        ck_assert_msg(calls[i].status == 201, "award %d: %d %s", i, calls[i].status, calls[i].answer);
+    free_calls(calls, 2);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM awards WHERE round_id = $1 AND origin = 'decided'"
+                             " AND certificate_no IN ('LNSME-210300-2026-008', 'LNSME-210300-2026-009')", anshan_round), 2);
+    ck_assert_int_eq(sql_int("SELECT next_certificate_seq FROM rounds WHERE id = $1", anshan_round), 10);
+}
+END_TEST
+
 /* ---- point 11: interleavings ---- */
 
 START_TEST(award_against_the_resolution_of_an_objection)
@@ -945,6 +989,7 @@ static Suite *concurrency_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, fifty_concurrent_awards_number_the_round_one_to_fifty);
     tcase_add_test(tc, fifty_concurrent_awards_in_one_process);
+    tcase_add_test(tc, awards_continue_after_recorded_certificate_numbers);
     tcase_add_test(tc, twenty_simultaneous_awards_of_one_application_make_one_award_row);
     tcase_add_test(tc, award_against_the_resolution_of_an_objection);
     tcase_add_test(tc, an_objection_committed_while_the_award_waits_is_seen_by_it);

@@ -23,6 +23,7 @@
 #include "domain/rounds.h"
 #include "domain/status.h"
 #include "domain/supervision.h"
+#include "domain/records.h"
 #include "domain/text.h"
 #include "domain/transitions.h"
 #include "tests/hashutil.h"
@@ -1956,6 +1957,81 @@ START_TEST(names_with_control_or_bidi_characters_are_refused)
 }
 END_TEST
 
+/* ---- records of the past (issue 15) ---- */
+
+START_TEST(recorded_rounds_and_titles_state_a_possible_past)
+{
+    sf_day today = sf_day_from_ymd(2026, 12, 4);
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_record_round_check(2006, today, &e);
+    sf_record_round_check(2026, today, &e);
+    ck_assert(!sf_errors_any(&e));
+    sf_record_round_check(2005, today, &e);
+    sf_record_round_check(2027, today, &e);
+    ck_assert_uint_eq(e.count, 2);
+
+    sf_recorded_title t = {sf_day_from_ymd(2019, 12, 20), sf_day_from_ymd(2019, 12, 20), sf_day_from_ymd(2022, 12, 31),
+                           1, SF_RECORDED_EXPIRED, 0, NULL};
+    sf_errors_init(&e);
+    sf_record_title_check(&t, today, &e);
+    ck_assert(!sf_errors_any(&e));
+    /* validity backwards; awarded in the future */
+    t.valid_until = sf_day_from_ymd(2019, 1, 1);
+    t.awarded_on = sf_day_from_ymd(2026, 12, 5);
+    sf_record_title_check(&t, today, &e);
+    ck_assert_uint_eq(e.count, 2);
+    ck_assert_str_eq(e.items[0].field, "awarded_on");
+    ck_assert_str_eq(e.items[1].field, "valid_until");
+    /* a revoked title names its date and ground; another status names neither */
+    sf_recorded_title r = {sf_day_from_ymd(2019, 12, 20), sf_day_from_ymd(2019, 12, 20), sf_day_from_ymd(2022, 12, 31),
+                           1, SF_RECORDED_REVOKED, 0, NULL};
+    sf_errors_init(&e);
+    sf_record_title_check(&r, today, &e);
+    ck_assert_uint_eq(e.count, 2);
+    r.revoked_on = sf_day_from_ymd(2019, 12, 19);   /* before the award */
+    r.revocation_reason = "violation";
+    sf_errors_init(&e);
+    sf_record_title_check(&r, today, &e);
+    ck_assert_uint_eq(e.count, 1);
+    ck_assert_str_eq(e.items[0].field, "revoked_on");
+    r.revoked_on = sf_day_from_ymd(2021, 6, 30);
+    r.revocation_reason = "other";   /* a ground of the older measures stays as it was */
+    sf_errors_init(&e);
+    sf_record_title_check(&r, today, &e);
+    ck_assert(!sf_errors_any(&e));
+    r.status = SF_RECORDED_ACTIVE;
+    sf_record_title_check(&r, today, &e);
+    ck_assert_uint_eq(e.count, 2);
+
+    sf_recorded_status st;
+    ck_assert(sf_recorded_status_parse("revoked", &st) && st == SF_RECORDED_REVOKED);
+    ck_assert(!sf_recorded_status_parse("revocation_pending", &st));
+    /* a stated date may be today, never tomorrow */
+    sf_errors_init(&e);
+    sf_record_date_check("received_on", today, today, &e);
+    ck_assert(!sf_errors_any(&e));
+    sf_record_date_check("received_on", today + 1, today, &e);
+    ck_assert_uint_eq(e.count, 1);
+    /* a recorded round takes no applications */
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_round_takes_applications(0, &e), SF_OK);
+    ck_assert_int_eq(sf_round_takes_applications(1, &e), SF_CONFLICT);
+}
+END_TEST
+
+START_TEST(a_certificate_numbers_sequence_is_its_trailing_digits)
+{
+    ck_assert_int_eq(sf_certificate_seq("LNSME-2019-007"), 7);
+    ck_assert_int_eq(sf_certificate_seq("LNSME-210100-2026-123"), 123);
+    ck_assert_int_eq(sf_certificate_seq("辽中小示范〔2023〕012"), 12);
+    ck_assert_int_eq(sf_certificate_seq("辽工信示范〔2019〕第12号"), 0);
+    ck_assert_int_eq(sf_certificate_seq("A-000"), 0);
+    ck_assert_int_eq(sf_certificate_seq("1234567890123"), 567890123);   /* the last nine */
+    ck_assert_int_eq(sf_certificate_seq(""), 0);
+}
+END_TEST
+
 static Suite *domain_suite(void)
 {
     Suite *s = suite_create("domain");
@@ -2032,6 +2108,8 @@ static Suite *domain_suite(void)
     tcase_add_test(transitions, a_platform_submits_its_own_application_and_its_recommender_returns_it);
     tcase_add_test(transitions, who_writes_which_part_of_an_application);
     tcase_add_test(transitions, a_platform_names_its_city_or_an_association);
+    tcase_add_test(transitions, recorded_rounds_and_titles_state_a_possible_past);
+    tcase_add_test(transitions, a_certificate_numbers_sequence_is_its_trailing_digits);
     suite_add_tcase(s, transitions);
     return s;
 }

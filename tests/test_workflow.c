@@ -12,8 +12,8 @@ int main(void)
 {
     Suite *(*const suites[])(void) = {wf_rounds_suite, wf_platforms_suite, wf_lifecycle_suite, wf_supervision_suite,
                                       wf_titles_suite, wf_registry_suite, wf_statistics_suite, wf_rules_suite,
-                                      wf_audit_suite, wf_imports_suite, wf_materials_suite, wf_applicants_suite,
-                                      wf_scope_suite};
+                                      wf_audit_suite, wf_imports_suite, wf_materials_suite, wf_records_suite,
+                                      wf_applicants_suite, wf_scope_suite};
     size_t n = sizeof suites / sizeof *suites;
     SRunner *sr = NULL;
     for (size_t i = 0; i < n; i++) {

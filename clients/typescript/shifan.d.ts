@@ -748,6 +748,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/imports/records": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the past in bulk (going live)
+         * @description The province records, once, what existed before shifan (DESIGN.md §2 "Records of the
+         *     past"): `kind=rounds` (rounds of 2006 on, closed, taking no applications), then
+         *     `kind=titles` (with their original certificate numbers, kept as given and unique),
+         *     then `kind=annual_summaries`, `kind=inspections` and `kind=city_reports` with their
+         *     real dates. Each takes a JSON array of row objects or CSV whose header is the row's
+         *     fields in the order shown below (empty cells are absent fields; lists separated by
+         *     `;`; `thresholds` and `figures` cells hold JSON), UTF-8 with or without a byte-order
+         *     mark, or GB18030. Up to 20,000 rows.
+         *
+         *     Every row is checked on its own and then against what is stored and against the other
+         *     rows, in one transaction: a round of that year, level and region recorded already; a
+         *     title whose round is not recorded, whose certificate number (or its trailing sequence
+         *     in the round) is taken, whose validity overlaps another title of the platform at the
+         *     same level (two active titles), or whose `status` disagrees with `valid_until` (an
+         *     `active` title valid until a past day is `expired`); a supervision record of a
+         *     certificate number that no title has. Every problem is reported at once, by row
+         *     (1-based, header excluded) and field; then every row is recorded, or none.
+         *     `?dry_run=true` runs every check and writes nothing. `Idempotency-Key` works as for
+         *     `POST /v1/imports/platforms` (the same key with another body or kind: 422).
+         *
+         *     A title's platform is matched by operator credit code and name, and created in its
+         *     city when shifan does not hold it (then `functions` are required). A title names its
+         *     round by `round_id`, or by `year` and `level` (a city-level round: the platform's
+         *     city). New awards of a round continue after the highest recorded sequence. Recorded
+         *     titles feed the registry, compliance, 12.4 and the renewal rule (Art. 23) exactly like
+         *     titles decided in shifan; recorded inspections open no rectification. Every recorded
+         *     fact carries `origin: "recorded"` and its `import_id` in its document, its registry
+         *     entry and its audit event (`award.recorded`, `round.recorded`, …); the change feed
+         *     announces a recorded title as `platform_recorded`.
+         *
+         *     Roles: `province`.
+         *
+         */
+        post: operations["importRecords"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/platforms": {
         parameters: {
             query?: never;
@@ -2079,7 +2140,8 @@ export interface paths {
          * The registry's and the notices' changes, in commit order
          * @description For the portal back end to mirror the public registry (Art. 21) and the publicity
          *     notices (Art. 18) without polling everything: every change to what they show —
-         *     `platform_awarded`, `platform_revoked`, `revocation_pending`, `platform_reinstated`,
+         *     `platform_awarded`, `platform_recorded` (a title recorded by `POST /v1/imports/records`),
+         *     `platform_revoked`, `revocation_pending`, `platform_reinstated`,
          *     `platform_expired`, `platform_changed` (a platform that holds or held a title),
          *     `notice_opened` (on or after the notice's `start_date`, recorded by the first read of
          *     the feed from that day, as `platform_expired` is) — in the
@@ -3188,6 +3250,102 @@ export interface components {
             /** @description The token itself, shown only in this answer. */
             token: string;
         };
+        RecordsImportResult: {
+            dry_run: boolean;
+            /** @enum {string} */
+            kind: "rounds" | "titles" | "annual_summaries" | "inspections" | "city_reports";
+            valid_rows?: number;
+            /**
+             * Format: int64
+             * @description The import, named by the audit event of every fact it recorded.
+             */
+            import_id?: number;
+            imported: number;
+            /** @description The new rounds, titles (awards), annual summaries, inspections or city reports. */
+            ids?: number[];
+            /** @enum {string} */
+            origin?: "recorded";
+        };
+        /**
+         * @description `decided` in shifan, or `recorded` by an import of the past (`POST /v1/imports/records`).
+         * @enum {string}
+         */
+        Origin: "decided" | "recorded";
+        /** @description kind=rounds. CSV header: year,level,region_code,title,opens_on,closes_on,thresholds,require_prior_recognition,validity_years,validity_ends */
+        RecordedRound: {
+            /** @description Up to the current year (a round of the current year only while shifan holds no later one of that level and region). */
+            year: number;
+            level: components["schemas"]["RoundLevel"];
+            /** @description The city of a city-level round (required then); 210000 or absent for the province's. */
+            region_code?: string;
+            /** @description Absent, a title is made from the year and level. */
+            title?: string;
+            opens_on?: components["schemas"]["Date"];
+            closes_on?: components["schemas"]["Date"];
+            /** @description Where known, as `POST /v1/rounds` takes them; absent, the round shows `thresholds:null`. */
+            thresholds?: Record<string, never>;
+            require_prior_recognition?: boolean;
+            validity_years?: number;
+            /** @enum {string} */
+            validity_ends?: "year_end" | "anniversary";
+        };
+        /** @description kind=titles. CSV header: platform_name,region_code,functions,operator_name,credit_code,round_id,year,level,certificate_no,awarded_on,valid_from,valid_until,status,revoked_on,revocation_reason,revocation_detail,notice_reference */
+        RecordedTitle: {
+            platform_name: string;
+            region_code: components["schemas"]["CityRegionCode"];
+            /** @description Required when shifan does not hold the platform yet (it is created). */
+            functions?: components["schemas"]["PlatformFunction"][];
+            operator_name: string;
+            credit_code: string;
+            /**
+             * Format: int64
+             * @description The round; or give `year` and `level`.
+             */
+            round_id?: number;
+            year?: number;
+            level?: components["schemas"]["RoundLevel"];
+            /** @description The original number, kept as given; unique among all titles. */
+            certificate_no: string;
+            awarded_on: components["schemas"]["Date"];
+            valid_from: components["schemas"]["Date"];
+            valid_until: components["schemas"]["Date"];
+            /** @enum {string} */
+            status: "active" | "expired" | "revoked";
+            revoked_on?: components["schemas"]["Date"];
+            /** @enum {string} */
+            revocation_reason?: "violation" | "failed_assessment" | "surrendered" | "other";
+            revocation_detail?: string;
+            /** @description The awarding notice's document number. */
+            notice_reference?: string;
+        };
+        /** @description kind=annual_summaries. CSV header: certificate_no,year,received_on,summary,figures */
+        RecordedAnnualSummary: {
+            certificate_no: string;
+            year: number;
+            received_on: components["schemas"]["Date"];
+            summary?: string;
+            /** @description As `POST /v1/annual-summaries` takes them, where known. */
+            figures?: Record<string, never>;
+        };
+        /** @description kind=inspections. CSV header: certificate_no,inspected_on,outcome,findings,service_quality,fees,satisfaction */
+        RecordedInspection: {
+            certificate_no: string;
+            inspected_on: components["schemas"]["Date"];
+            /** @enum {string} */
+            outcome: "satisfactory" | "needs_improvement" | "unsatisfactory";
+            findings?: string;
+            service_quality?: string;
+            fees?: string;
+            satisfaction?: string;
+        };
+        /** @description kind=city_reports. CSV header: region_code,year,received_on,summary_report,inspection_report */
+        RecordedCityReport: {
+            region_code: components["schemas"]["CityRegionCode"];
+            year: number;
+            received_on: components["schemas"]["Date"];
+            summary_report?: string;
+            inspection_report?: string;
+        };
         ImportResult: {
             dry_run: boolean;
             valid_rows?: number;
@@ -3665,7 +3823,10 @@ export interface components {
             relaxation_factor: number;
             /** @description null when there is no limit. */
             quota_per_recommender: number | null;
-            thresholds: components["schemas"]["RoundThresholds"];
+            /** @description The round's thresholds: the complete set for a round decided in shifan; for a
+             *     recorded round those known (as recorded), or `null` when none are.
+             *      */
+            thresholds: components["schemas"]["RoundThresholds"] | components["schemas"]["Thresholds"] | null;
             /** @description The thresholds set outright for the relaxed regions; `{}` when none. */
             relaxed_thresholds: components["schemas"]["RelaxedThresholds"];
             /** @description Whether 12.4 and the `prior_recognition` material are required (Art. 26). */
@@ -3673,6 +3834,9 @@ export interface components {
             validity_years: number;
             validity_ends: components["schemas"]["ValidityEnds"];
             rectification_days: number;
+            origin?: components["schemas"]["Origin"];
+            /** @description The import that recorded the round (`origin` recorded). */
+            import_id?: number | null;
             /** Format: date-time */
             created_at: string;
         };
@@ -4395,7 +4559,11 @@ export interface components {
          */
         RevocationReason: "violation" | "failed_assessment" | "surrendered";
         /**
-         * @description `LNSME-<year>-<nnn>` for a province-level title, `LNSME-<city code>-<year>-<nnn>` for a city's; gapless within a round.
+         * @description `LNSME-<year>-<nnn>` for a province-level title decided in shifan, `LNSME-<city
+         *     code>-<year>-<nnn>` for a city's; gapless within a round, continuing after the highest
+         *     trailing number of the round's recorded titles. A recorded title keeps its original
+         *     number as given (`origin: recorded`).
+         *
          * @example LNSME-2026-001
          * @example LNSME-210100-2026-003
          */
@@ -4403,8 +4571,11 @@ export interface components {
         Award: {
             /** Format: int64 */
             id: number;
-            /** Format: int64 */
-            application_id: number;
+            /**
+             * Format: int64
+             * @description The application it was decided on; `null` for a recorded title.
+             */
+            application_id: number | null;
             /** Format: int64 */
             platform_id: number;
             /** Format: int64 */
@@ -4438,6 +4609,11 @@ export interface components {
              * @description While `revocation_pending`, the failed assessment that made it so; a passed assessment commissioned after it reinstates the title (`reinstateAward`).
              */
             pending_assessment_id: number | null;
+            origin?: components["schemas"]["Origin"];
+            /** @description The import that recorded the title (`origin` recorded). */
+            import_id?: number | null;
+            /** @description The awarding notice's document number, where recorded. */
+            notice_reference?: string | null;
             /** @description The title's third-party assessments (Art. 24), oldest first. */
             assessment_ids: number[];
             /** @description What supervision recorded about the title (Art. 22, 24), as paths of the API. */
@@ -4500,6 +4676,7 @@ export interface components {
                 valid_until: components["schemas"]["Date"];
                 status: components["schemas"]["AwardStatus"];
                 revoked_on: components["schemas"]["Date"] | null;
+                origin?: components["schemas"]["Origin"];
                 /** @enum {string|null} */
                 revocation_reason: "violation" | "failed_assessment" | "surrendered" | "other" | null;
             };
@@ -4664,6 +4841,9 @@ export interface components {
             received_on?: components["schemas"]["Date"];
         };
         AnnualSummary: {
+            origin?: components["schemas"]["Origin"];
+            /** @description The import that recorded it (`origin` recorded). */
+            import_id?: number | null;
             /** Format: int64 */
             id: number;
             /** Format: int64 */
@@ -4828,6 +5008,9 @@ export interface components {
             rectification_due_on?: components["schemas"]["Date"];
         };
         Inspection: {
+            origin?: components["schemas"]["Origin"];
+            /** @description The import that recorded it (`origin` recorded). */
+            import_id?: number | null;
             /** Format: int64 */
             id: number;
             /** Format: int64 */
@@ -4873,6 +5056,9 @@ export interface components {
             received_on?: components["schemas"]["Date"];
         };
         CityReport: {
+            origin?: components["schemas"]["Origin"];
+            /** @description The import that recorded it (`origin` recorded). */
+            import_id?: number | null;
             /** Format: int64 */
             id: number;
             region_code: components["schemas"]["CityRegionCode"];
@@ -7309,6 +7495,126 @@ export interface operations {
                      *       ]
                      *     } */
                     "application/problem+json": components["schemas"]["ImportProblem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    importRecords: {
+        parameters: {
+            query: {
+                kind: "rounds" | "titles" | "annual_summaries" | "inspections" | "city_reports";
+                dry_run?: boolean;
+            };
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": (components["schemas"]["RecordedRound"] | components["schemas"]["RecordedTitle"] | components["schemas"]["RecordedAnnualSummary"] | components["schemas"]["RecordedInspection"] | components["schemas"]["RecordedCityReport"])[];
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description A dry run found every row valid against what is stored; nothing was written. */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "dry_run": true,
+                     *       "kind": "titles",
+                     *       "valid_rows": 4,
+                     *       "imported": 0
+                     *     } */
+                    "application/json": components["schemas"]["RecordsImportResult"];
+                };
+            };
+            /** @description Every row was recorded. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    Location: components["headers"]["Location"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "dry_run": false,
+                     *       "kind": "titles",
+                     *       "import_id": 3,
+                     *       "imported": 2,
+                     *       "ids": [
+                     *         41,
+                     *         42
+                     *       ],
+                     *       "origin": "recorded"
+                     *     } */
+                    "application/json": components["schemas"]["RecordsImportResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description A request with this Idempotency-Key is still running (with `Retry-After`). */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The import is refused and nothing was recorded: every problem by row and field (a
+             *     row on its own, or a clash with what is stored or with another row); or `kind` is
+             *     missing or unknown; or the CSV header is not the kind's; or an Idempotency-Key was
+             *     reused for another request.
+             *      */
+            422: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "type": "urn:shifan:problem:validation",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "the import is refused; every problem is listed by row (header excluded) and field",
+                     *       "errors": [
+                     *         {
+                     *           "row": 2,
+                     *           "field": "certificate_no",
+                     *           "message": "is the number of a title shifan holds already"
+                     *         },
+                     *         {
+                     *           "row": 3,
+                     *           "field": "valid_from",
+                     *           "message": "the platform holds an active province-level title already: 辽中小示范〔2023〕012"
+                     *         }
+                     *       ]
+                     *     } */
+                    "application/problem+json": components["schemas"]["ImportProblem"] | components["schemas"]["Problem"];
                 };
             };
             500: components["responses"]["InternalError"];
@@ -10810,7 +11116,7 @@ export interface operations {
                             /** Format: date-time */
                             at: string;
                             /** @enum {string} */
-                            kind: "platform_awarded" | "platform_revoked" | "revocation_pending" | "platform_reinstated" | "platform_expired" | "platform_changed" | "notice_opened";
+                            kind: "platform_awarded" | "platform_recorded" | "platform_revoked" | "revocation_pending" | "platform_reinstated" | "platform_expired" | "platform_changed" | "notice_opened";
                             platform_id: number | null;
                             award_id: number | null;
                             notice_id: number | null;

@@ -83,6 +83,7 @@ Suite *wf_imports_suite(void);
 Suite *wf_materials_suite(void);
 Suite *wf_statistics_suite(void);
 Suite *wf_applicants_suite(void);
+Suite *wf_records_suite(void);
 Suite *wf_scope_suite(void);
 
 #endif

@@ -232,7 +232,7 @@ START_TEST(fields_nobody_may_set_are_refused_and_the_public_sees_an_allow_list)
     /* the public registry and notices: only these fields, never contacts or users */
     static const char *const entry_keys[] = {"id", "name", "operator_name", "region_code", "functions", "award", NULL};
     static const char *const award_keys[] = {"level", "certificate_no", "awarded_on", "valid_from", "valid_until",
-                                             "status", "revoked_on", "revocation_reason", NULL};
+                                             "status", "revoked_on", "revocation_reason", "origin", NULL};
     r = expect(-1, "GET", "/v1/public/platforms?limit=100", NULL, 200);
     json_t *items = json_object_get(r->json, "items"), *item;
     size_t i;

@@ -1,0 +1,339 @@
+/*
+ * Records of the past: checks against what is stored, and the writes (see records.h). Each
+ * kind has one statement that lists every row error (a JSON array of {row, field, message},
+ * rows numbered as the file numbers them) and the statements that record the rows with
+ * their audit events. A recorded title is a row of `awards` like a decided one: the registry
+ * triggers (sql/013_registry.sql) publish it, and title_status(), title_in_force() and
+ * award_status_at() read it, exactly as they read a title decided in shifan.
+ */
+#include "persistence/records.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "persistence/db.h"
+
+#define ERRORS_OF(e)                                                                                        \
+    " SELECT coalesce(jsonb_agg(jsonb_build_object('row', row, 'field', field, 'message', message)"       \
+    "                 ORDER BY row, field, message), '[]')::text FROM " e
+
+/* The appended events of one import: the import first, then each fact ($2 user, $3 org, $4
+ * request id, $5 import id; `facts` a jsonb array). */
+#define APPEND_EVENTS(facts) "audit_append_all($2, $3, coalesce(" facts ", '[]'), $4)"
+
+/* Every writer of titles, rounds and the registry takes the chain's head first (audit_append):
+ * taking it before reading makes the checks and the writes one serial step. */
+static const sf_stmt LOCK = {"SELECT 1 FROM audit_head FOR UPDATE", 0};
+static const sf_stmt TODAY = {"SELECT current_date - date '1970-01-01'", 0};
+static const sf_stmt NEW_IMPORT = {
+    "WITH i AS (INSERT INTO record_imports (kind, row_count, imported_by, org_id, request_id)"
+    "           VALUES ($1, jsonb_array_length($2::jsonb), $3, $4, $5) RETURNING *)"
+    " SELECT i.id, audit_append($3, $4, 'records.imported', 'record_import', i.id,"
+    "        jsonb_build_object('kind', i.kind, 'rows', i.row_count, 'origin', 'recorded'), $5) FROM i", 5};
+
+/* ---- rounds ---- */
+
+static const sf_stmt CHECK_ROUNDS = {
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, year int, level text, region_code text)),"
+    " e AS (SELECT r.row, 'year' AS field,"
+    "              'a ' || r.level || '-level round of ' || r.year || ' exists already (round ' || k.id || ')' AS message"
+    "       FROM r JOIN rounds k ON k.level = r.level AND k.region_code = r.region_code AND k.year = r.year"
+    "       UNION ALL SELECT r.row, 'year', 'repeats row ' || min(x.row) FROM r JOIN r x ON x.level = r.level"
+    "         AND x.region_code = r.region_code AND x.year = r.year AND x.row < r.row GROUP BY r.row"
+    /* the current year: only while shifan holds no later round of its level and region */
+    "       UNION ALL SELECT r.row, 'year', 'shifan holds a later ' || r.level || '-level round already: only the past is recorded'"
+    "       FROM r WHERE r.year >= extract(year FROM current_date) AND EXISTS (SELECT 1 FROM rounds k"
+    "         WHERE k.level = r.level AND k.region_code = r.region_code AND k.year > r.year))"
+    ERRORS_OF("e"), 1};
+static const sf_stmt WRITE_ROUNDS = {
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, year int, level text, region_code text,"
+    "           title text, opens_on date, closes_on date, thresholds jsonb, require_prior_recognition boolean,"
+    "           validity_years int, validity_ends text)),"
+    " k AS (INSERT INTO rounds (level, region_code, year, title, opens_on, closes_on, thresholds,"
+    "                           require_prior_recognition, validity_years, validity_ends, created_by, origin, import_id)"
+    "       SELECT level, region_code, year, title, opens_on, closes_on, thresholds, require_prior_recognition,"
+    "              coalesce(validity_years, 3), coalesce(validity_ends, 'year_end'), $2, 'recorded', $5"
+    "       FROM r ORDER BY row RETURNING *)"
+    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM k), " APPEND_EVENTS(
+        "(SELECT jsonb_agg(jsonb_build_object('action', 'round.recorded', 'entity', 'round', 'entity_id', k.id,"
+        "        'detail', jsonb_build_object('origin', 'recorded', 'import_id', $5::bigint,"
+        "                                     'after', round_doc(ROW(k.*)::rounds))) ORDER BY k.id) FROM k)"), 5};
+
+/* ---- titles ---- */
+
+/* The round a title row names: by id, or by year and level (a city round: the platform's city). */
+#define ROUND_OF_ROW(g, r)                                                                                 \
+    "CASE WHEN " r ".round_id IS NOT NULL THEN " g ".id = " r ".round_id ELSE " g ".year = " r ".year AND " \
+    g ".level = " r ".level AND " g ".region_code = CASE WHEN " r ".level = 'province' THEN '210000'"        \
+    " ELSE " r ".region_code END END"
+/* Where a title's validity ends: a revoked one the day before its revocation. */
+#define UNTIL(w) "CASE WHEN " w ".status = 'revoked' THEN least(" w ".valid_until, " w ".revoked_on - 1) ELSE " w ".valid_until END"
+#define OVERLAP(a, b) \
+    a ".valid_from <= " a ".until AND " b ".valid_from <= " b ".until AND " a ".valid_from <= " b ".until AND " b ".valid_from <= " a ".until"
+
+static const sf_stmt CHECK_TITLES = {
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, platform_name text, region_code text,"
+    "           functions jsonb, credit_code text, round_id bigint, year int, level text, certificate_no text, seq int,"
+    "           valid_from date, valid_until date, status text, revoked_on date)),"
+    " k AS (SELECT r.*, g.id AS rid, g.level AS rlevel, g.region_code AS rregion, g.year AS ryear,"
+    "              pl.id AS pid, pl.region_code AS pregion, " UNTIL("r") " AS until"
+    "       FROM r LEFT JOIN rounds g ON " ROUND_OF_ROW("g", "r")
+    "       LEFT JOIN platforms pl ON pl.credit_code = r.credit_code AND pl.name = r.platform_name),"
+    " held AS (SELECT w.platform_id, w.level, w.certificate_no, w.valid_from, w.status, w.valid_until,"
+    "                 " UNTIL("w") " AS until"
+    "          FROM awards w WHERE w.platform_id IN (SELECT pid FROM k WHERE pid IS NOT NULL)),"
+    " e AS (SELECT row, CASE WHEN round_id IS NOT NULL THEN 'round_id' ELSE 'year' END AS field,"
+    "              CASE WHEN round_id IS NOT NULL THEN 'no such round'"
+    "                   ELSE 'no ' || level || '-level round of ' || year"
+    "                        || CASE WHEN level = 'city' THEN ' in ' || region_code ELSE '' END"
+    "                        || ': record the round first' END AS message"
+    "       FROM k WHERE rid IS NULL"
+    "       UNION ALL SELECT row, 'round_id', 'round ' || rid || ' is the ' || rlevel || '-level round of ' || ryear"
+    "       FROM k WHERE round_id IS NOT NULL AND ((level IS NOT NULL AND level <> rlevel) OR (year IS NOT NULL AND year <> ryear))"
+    "       UNION ALL SELECT row, 'region_code', 'a title of the city-level round of ' || rregion"
+    "                 || ' belongs to a platform of that city' FROM k WHERE rlevel = 'city' AND rregion <> region_code"
+    "       UNION ALL SELECT row, 'region_code', 'the platform with this credit code and name is registered in ' || pregion"
+    "       FROM k WHERE pid IS NOT NULL AND pregion <> region_code"
+    "       UNION ALL SELECT row, 'functions', 'are required: shifan does not hold this platform yet, and creates it'"
+    "       FROM k WHERE pid IS NULL AND coalesce(jsonb_array_length(functions), 0) = 0"
+    /* active or expired is title_status()'s to say (the one owner of 'expired') */
+    "       UNION ALL SELECT row, 'status', 'a title valid until ' || valid_until || ' is '"
+    "                 || title_status('active', valid_until) || ', not ' || status"
+    "       FROM k WHERE status IN ('active', 'expired') AND title_status('active', valid_until) <> status"
+    "       UNION ALL SELECT row, 'certificate_no', 'is the number of a title shifan holds already'"
+    "       FROM k WHERE EXISTS (SELECT 1 FROM awards w WHERE w.certificate_no = k.certificate_no)"
+    "       UNION ALL SELECT k.row, 'certificate_no', 'repeats row ' || min(x.row)"
+    "       FROM k JOIN k x ON x.certificate_no = k.certificate_no AND x.row < k.row GROUP BY k.row"
+    /* one platform, one level: one title at a time */
+    "       UNION ALL SELECT k.row, 'valid_from',"
+    "              CASE WHEN k.status = 'active' AND title_status(h.status, h.valid_until) = 'active'"
+    "                   THEN 'the platform holds an active ' || k.rlevel || '-level title already: ' || h.certificate_no"
+    "                   ELSE 'the validity overlaps that of ' || h.certificate_no || ' (' || h.valid_from || ' to '"
+    "                        || h.until || ')' END"
+    "       FROM k JOIN held h ON h.platform_id = k.pid AND h.level = k.rlevel AND " OVERLAP("k", "h")
+    "       UNION ALL SELECT k.row, 'valid_from', 'row ' || min(x.row) || ' gives this platform a ' || k.rlevel"
+    "                 || '-level title whose validity overlaps this one'"
+    "       FROM k JOIN k x ON x.credit_code = k.credit_code AND x.platform_name = k.platform_name"
+    "         AND x.rlevel = k.rlevel AND x.row < k.row AND " OVERLAP("k", "x") " GROUP BY k.row, k.rlevel)"
+    ERRORS_OF("e"), 1};
+/* The platforms the titles belong to that shifan does not hold yet, created in their region
+ * (from the first row that names each). */
+static const sf_stmt WRITE_TITLE_PLATFORMS = {
+    "WITH r AS (SELECT DISTINCT ON (credit_code, platform_name) * FROM jsonb_to_recordset($1::jsonb)"
+    "           AS r(\"row\" int, platform_name text, region_code text, functions jsonb, operator_name text,"
+    "                credit_code text) ORDER BY credit_code, platform_name, row),"
+    " p AS (INSERT INTO platforms (name, region_code, functions, operator_name, credit_code, created_by_org)"
+    "       SELECT r.platform_name, r.region_code, ARRAY(SELECT jsonb_array_elements_text(r.functions)),"
+    "              r.operator_name, r.credit_code, $3"
+    "       FROM r WHERE NOT EXISTS (SELECT 1 FROM platforms x WHERE x.credit_code = r.credit_code"
+    "                                AND x.name = r.platform_name) ORDER BY r.row RETURNING *)"
+    " SELECT NULL::text, " APPEND_EVENTS(
+        "(SELECT jsonb_agg(jsonb_build_object('action', 'platform.created', 'entity', 'platform', 'entity_id', p.id,"
+        "        'detail', jsonb_build_object('origin', 'recorded', 'import_id', $5::bigint,"
+        "                                     'after', platform_doc(ROW(p.*)::platforms))) ORDER BY p.id) FROM p)"), 5};
+/* The titles; the rounds' counters raised past the highest trailing number of their recorded
+ * certificates (new awards continue after it, gapless: persistence/applications.c
+ * NEXT_CERTIFICATE). A recorded title keeps its number as given and takes no sequence of its
+ * own (offices numbered batches their own way: two recorded "…001" in one round are no
+ * clash; only the numbers themselves are unique); the titles expired already
+ * marked as announced, so that the change feed does not report a lapse of years ago as news. */
+static const sf_stmt WRITE_TITLES = {
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, platform_name text, region_code text,"
+    "           credit_code text, round_id bigint, year int, level text, certificate_no text, seq int, awarded_on date,"
+    "           valid_from date, valid_until date, status text, revoked_on date, revocation_reason text,"
+    "           revocation_detail text, notice_reference text)),"
+    " w AS (INSERT INTO awards (platform_id, round_id, level, certificate_no, certificate_seq, awarded_on, valid_from,"
+    "                           valid_until, status, revoked_on, revocation_reason, revocation_detail,"
+    "                           notice_reference, origin, import_id)"
+    "       SELECT pl.id, g.id, g.level, r.certificate_no, NULL, r.awarded_on, r.valid_from, r.valid_until,"
+    "              CASE WHEN r.status = 'revoked' THEN 'revoked' ELSE 'active' END, r.revoked_on,"
+    "              r.revocation_reason, r.revocation_detail, r.notice_reference, 'recorded', $5"
+    "       FROM r JOIN platforms pl ON pl.credit_code = r.credit_code AND pl.name = r.platform_name"
+    "       JOIN rounds g ON " ROUND_OF_ROW("g", "r") " ORDER BY r.row RETURNING *),"
+    " n AS (UPDATE rounds g SET next_certificate_seq = m.top + 1"
+    "       FROM (SELECT x.id AS round_id, max(r.seq) AS top FROM r JOIN rounds x ON " ROUND_OF_ROW("x", "r")
+    "             GROUP BY x.id) m"
+    "       WHERE g.id = m.round_id AND m.top IS NOT NULL AND g.next_certificate_seq <= m.top RETURNING g.id),"
+    " x AS (INSERT INTO award_expiries (award_id) SELECT id FROM w"
+    "       WHERE title_status(status, valid_until) = 'expired' RETURNING award_id)"
+    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM w), " APPEND_EVENTS(
+        "(SELECT jsonb_agg(jsonb_build_object('action', 'award.recorded', 'entity', 'award', 'entity_id', w.id,"
+        "        'detail', jsonb_build_object('origin', 'recorded', 'import_id', $5::bigint,"
+        "                                     'after', award_doc(ROW(w.*)::awards))) ORDER BY w.id) FROM w)")
+    ", (SELECT count(*) FROM n) + (SELECT count(*) FROM x)", 5};
+
+/* ---- supervision records ---- */
+
+#define TITLE_OF_ROW "LEFT JOIN awards w ON w.certificate_no = r.certificate_no"
+#define NO_SUCH_TITLE \
+    "SELECT row, 'certificate_no' AS field, 'no title has this certificate number' AS message FROM k WHERE aid IS NULL"
+
+static const sf_stmt CHECK_SUMMARIES = {
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, certificate_no text, year int)),"
+    " k AS (SELECT r.*, w.id AS aid, w.awarded_on FROM r " TITLE_OF_ROW "),"
+    " e AS (" NO_SUCH_TITLE
+    "       UNION ALL SELECT row, 'year', 'the title was awarded in ' || extract(year FROM awarded_on)"
+    "       FROM k WHERE year < extract(year FROM awarded_on)"
+    "       UNION ALL SELECT row, 'year', 'the title has an annual summary of this year already'"
+    "       FROM k WHERE EXISTS (SELECT 1 FROM annual_summaries s WHERE s.award_id = k.aid AND s.year = k.year)"
+    "       UNION ALL SELECT k.row, 'year', 'repeats row ' || min(x.row) FROM k JOIN k x"
+    "         ON x.certificate_no = k.certificate_no AND x.year = k.year AND x.row < k.row GROUP BY k.row)"
+    ERRORS_OF("e"), 1};
+static const sf_stmt WRITE_SUMMARIES = {
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, certificate_no text, year int,"
+    "           received_on date, summary text, figures jsonb)),"
+    " s AS (INSERT INTO annual_summaries (award_id, year, summary, figures, received_on, recorded_by, origin, import_id)"
+    "       SELECT w.id, r.year, coalesce(r.summary, ''), r.figures, r.received_on, $2, 'recorded', $5"
+    "       FROM r JOIN awards w ON w.certificate_no = r.certificate_no ORDER BY r.row RETURNING *)"
+    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM s), " APPEND_EVENTS(
+        "(SELECT jsonb_agg(jsonb_build_object('action', 'annual_summary.recorded', 'entity', 'award',"
+        "        'entity_id', s.award_id, 'detail', jsonb_build_object('origin', 'recorded', 'import_id', $5::bigint,"
+        "        'annual_summary_id', s.id, 'year', s.year, 'received_on', s.received_on, 'figures', s.figures))"
+        "        ORDER BY s.id) FROM s)"), 5};
+
+static const sf_stmt CHECK_INSPECTIONS = {
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, certificate_no text, inspected_on date)),"
+    " k AS (SELECT r.*, w.id AS aid, w.awarded_on FROM r " TITLE_OF_ROW "),"
+    " e AS (" NO_SUCH_TITLE
+    "       UNION ALL SELECT row, 'inspected_on', 'is before the title was awarded (' || awarded_on || ')'"
+    "       FROM k WHERE inspected_on < awarded_on)"
+    ERRORS_OF("e"), 1};
+/* Recorded inspections open no rectification: they are history, not a finding to act on. */
+static const sf_stmt WRITE_INSPECTIONS = {
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, certificate_no text, inspected_on date,"
+    "           outcome text, findings text, service_quality text, fees text, satisfaction text)),"
+    " i AS (INSERT INTO inspections (award_id, inspected_on, service_quality, fees, satisfaction, findings, outcome,"
+    "                                recorded_by, origin, import_id)"
+    "       SELECT w.id, r.inspected_on, coalesce(r.service_quality, ''), coalesce(r.fees, ''),"
+    "              coalesce(r.satisfaction, ''), coalesce(r.findings, ''), r.outcome, $2, 'recorded', $5"
+    "       FROM r JOIN awards w ON w.certificate_no = r.certificate_no ORDER BY r.row RETURNING *)"
+    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM i), " APPEND_EVENTS(
+        "(SELECT jsonb_agg(jsonb_build_object('action', 'inspection.recorded', 'entity', 'award',"
+        "        'entity_id', i.award_id, 'detail', jsonb_build_object('origin', 'recorded', 'import_id', $5::bigint,"
+        "        'inspection_id', i.id, 'inspected_on', i.inspected_on, 'outcome', i.outcome)) ORDER BY i.id) FROM i)"), 5};
+
+static const sf_stmt CHECK_CITY_REPORTS = {
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, region_code text, year int)),"
+    " e AS (SELECT r.row, 'year' AS field, 'the city has a report of this year already' AS message"
+    "       FROM r WHERE EXISTS (SELECT 1 FROM city_reports c WHERE c.region_code = r.region_code AND c.year = r.year)"
+    "       UNION ALL SELECT r.row, 'year', 'repeats row ' || min(x.row) FROM r JOIN r x"
+    "         ON x.region_code = r.region_code AND x.year = r.year AND x.row < r.row GROUP BY r.row)"
+    ERRORS_OF("e"), 1};
+static const sf_stmt WRITE_CITY_REPORTS = {
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, region_code text, year int,"
+    "           received_on date, summary_report text, inspection_report text)),"
+    " c AS (INSERT INTO city_reports (region_code, year, summary_report, inspection_report, received_on, recorded_by,"
+    "                                 origin, import_id)"
+    "       SELECT r.region_code, r.year, coalesce(r.summary_report, ''), coalesce(r.inspection_report, ''),"
+    "              r.received_on, $2, 'recorded', $5 FROM r ORDER BY r.row RETURNING *)"
+    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM c), " APPEND_EVENTS(
+        "(SELECT jsonb_agg(jsonb_build_object('action', 'city_report.recorded', 'entity', 'city_report',"
+        "        'entity_id', c.id, 'detail', jsonb_build_object('origin', 'recorded', 'import_id', $5::bigint,"
+        "        'region_code', c.region_code, 'year', c.year, 'received_on', c.received_on)) ORDER BY c.id) FROM c)"), 5};
+
+/* One line per kind: its check, and its writes in order (the last one answers the new ids). */
+static const struct {
+    const char *kind;
+    const sf_stmt *check;
+    const sf_stmt *writes[2];
+} kinds[] = {
+    {"rounds", &CHECK_ROUNDS, {&WRITE_ROUNDS, NULL}},
+    {"titles", &CHECK_TITLES, {&WRITE_TITLE_PLATFORMS, &WRITE_TITLES}},
+    {"annual_summaries", &CHECK_SUMMARIES, {&WRITE_SUMMARIES, NULL}},
+    {"inspections", &CHECK_INSPECTIONS, {&WRITE_INSPECTIONS, NULL}},
+    {"city_reports", &CHECK_CITY_REPORTS, {&WRITE_CITY_REPORTS, NULL}},
+};
+
+sf_status sf_records_write(sf_conn *conn, const sf_actor *actor, const char *rows_json, void *arg, int *status,
+                           char **answer)
+{
+    const sf_records_request *req = arg;
+    size_t k = 0;
+    while (k < sizeof kinds / sizeof *kinds && strcmp(kinds[k].kind, req->kind) != 0)
+        k++;
+    if (k == sizeof kinds / sizeof *kinds)
+        return SF_INTERNAL;
+    *answer = NULL;
+    PGresult *res;
+    sf_status st = sf_db_exec(conn, &LOCK, NULL, NULL, NULL);
+    if (st != SF_OK || (st = sf_db_exec(conn, kinds[k].check, &rows_json, &res, NULL)) != SF_OK)
+        return st;
+    if (strcmp(PQgetvalue(res, 0, 0), "[]") != 0) {
+        /* nothing written: the rows and the answer that lists their every error */
+        *status = 422;
+        *answer = req->refused(PQgetvalue(res, 0, 0));
+        PQclear(res);
+        return *answer ? SF_OK : SF_INTERNAL;
+    }
+    PQclear(res);
+    if (req->dry_run) {
+        *status = 200;
+        *answer = req->checked(req->kind, req->rows);
+        return *answer ? SF_OK : SF_INTERNAL;
+    }
+    sf_actor_params a;
+    sf_actor_to_params(actor, &a);
+    const char *ip[] = {req->kind, rows_json, a.values[0], a.values[1], a.values[2]};
+    if ((st = sf_db_exec(conn, &NEW_IMPORT, ip, &res, NULL)) != SF_OK)
+        return st;
+    long long import_id = sf_db_get_int(res, 0, 0);
+    PQclear(res);
+    sf_int_text imp = sf_int_to_text(import_id);
+    const char *wp[] = {rows_json, a.values[0], a.values[1], a.values[2], imp.s};
+    char *ids = NULL;
+    for (int w = 0; w < 2 && kinds[k].writes[w] != NULL; w++) {
+        if ((st = sf_db_exec(conn, kinds[k].writes[w], wp, &res, NULL)) != SF_OK) {
+            free(ids);
+            return st;
+        }
+        if (!PQgetisnull(res, 0, 0)) {
+            free(ids);
+            ids = sf_db_strdup(res, 0);
+        }
+        PQclear(res);
+    }
+    *status = 201;
+    *answer = ids ? req->recorded(req->kind, import_id, ids) : NULL;
+    free(ids);
+    return *answer ? SF_OK : SF_INTERNAL;
+}
+
+typedef struct {
+    const sf_actor *actor;
+    sf_records_request *req;
+    const char *rows_json;
+    int *status;
+    char **answer;
+} import_args;
+
+static sf_status import_body(sf_conn *conn, void *p)
+{
+    import_args *a = p;
+    free(*a->answer);   /* a retried transaction answers afresh */
+    *a->answer = NULL;
+    return sf_records_write(conn, a->actor, a->rows_json, a->req, a->status, a->answer);
+}
+
+sf_status sf_records_import(sf_pool *pool, const sf_actor *actor, sf_records_request *req,
+                            const char *rows_json, int *status, char **answer)
+{
+    import_args a = {actor, req, rows_json, status, answer};
+    *answer = NULL;
+    sf_status st = sf_tx_run(pool, import_body, &a);
+    if (st != SF_OK) {
+        free(*answer);
+        *answer = NULL;
+    }
+    return st;
+}
+
+sf_status sf_records_today(sf_pool *pool, sf_day *today)
+{
+    PGresult *res;
+    sf_status st = sf_db_read(pool, &TODAY, NULL, &res, NULL);
+    if (st != SF_OK)
+        return st;
+    *today = (sf_day)sf_db_get_int(res, 0, 0);
+    PQclear(res);
+    return SF_OK;
+}

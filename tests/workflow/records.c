@@ -1,0 +1,290 @@
+/*
+ * Workflow: records of the past (issue 15, DESIGN.md §2 "Records of the past"). The province
+ * loads its past from the sample files of docs/samples/ — rounds, titles, supervision
+ * records — and the registry, the renewal rule (Art. 23) and 12.4 treat the recorded titles as
+ * titles decided in shifan; every recorded fact says so; imports are all or none, idempotent,
+ * and the province's alone.
+ */
+#include "tests/workflow/fixture.h"
+
+static char *read_sample(const char *name, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/docs/samples/%s", SHIFAN_SOURCE_DIR, name);
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    char *buf = malloc(1 << 16);
+    *len = fread(buf, 1, (1 << 16) - 1, f);
+    buf[*len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static th_response *records(int role, const char *kind, const char *query, const char *ct, const char *body,
+                            size_t len, const char *key)
+{
+    char path[160], headers[256] = "";
+    snprintf(path, sizeof path, "/v1/imports/records?kind=%s%s", kind, query);
+    if (key)
+        snprintf(headers, sizeof headers, "Idempotency-Key: %s\r\n", key);
+    th_response *r = th_request(port, "POST", path, tokens[role], ct, body, len, headers);
+    ck_assert_ptr_nonnull(r);
+    return r;
+}
+
+static th_response *sample(const char *kind, const char *file, int status)
+{
+    size_t len;
+    char *csv = read_sample(file, &len);
+    th_response *r = records(PROVINCE, kind, "", "text/csv; charset=utf-8", csv, len, NULL);
+    ck_assert_msg(r->status == status, "%s: %d %s", file, r->status, r->body);
+    free(csv);
+    return r;
+}
+
+/* The platform a recorded title of the samples gave, by its credit code. */
+static long long platform_of(const char *credit_code)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT id FROM platforms WHERE credit_code = '%s'", credit_code);
+    return sql_number(sql);
+}
+
+static const char *registry_status(long long platform, char *origin, size_t len)
+{
+    static char status[32];
+    char path[96];
+    snprintf(path, sizeof path, "/v1/public/platforms/%lld", platform);
+    th_response *r = th_request(port, "GET", path, NULL, NULL, NULL, 0, NULL);
+    ck_assert_int_eq(r->status, 200);
+    json_t *award = json_object_get(r->json, "award");
+    snprintf(status, sizeof status, "%s", json_string_value(json_object_get(award, "status")));
+    snprintf(origin, len, "%s", json_string_value(json_object_get(award, "origin")));
+    th_free(r);
+    return status;
+}
+
+START_TEST(only_the_province_records_the_past)
+{
+    const char *body = "[{\"year\":2015,\"level\":\"province\"}]";
+    for (int role = SHENYANG; role <= SUPERVISOR; role++) {
+        th_response *r = records(role, "rounds", "", "application/json", body, strlen(body), NULL);
+        ck_assert_msg(r->status == 403, "role %d: %d", role, r->status);
+        th_free(r);
+    }
+    th_response *r = records(PROVINCE, "platforms", "", "application/json", body, strlen(body), NULL);
+    ck_assert_int_eq(r->status, 422);
+    ck_assert(has_error(r, "kind"));
+    th_free(r);
+    /* a round of the future, or of before the 2006 measures, is no record */
+    const char *bad = "[{\"year\":2005,\"level\":\"province\"},{\"year\":2031,\"level\":\"city\",\"region_code\":\"210100\"}]";
+    r = records(PROVINCE, "rounds", "", "application/json", bad, strlen(bad), NULL);
+    ck_assert_int_eq(r->status, 422);
+    ck_assert_ptr_nonnull(strstr(r->body, "\"row\":1"));
+    ck_assert_ptr_nonnull(strstr(r->body, "\"row\":2"));
+    th_free(r);
+}
+END_TEST
+
+START_TEST(the_past_in_three_requests_behaves_as_if_decided_in_shifan)
+{
+    /* 1. rounds */
+    th_response *r = sample("rounds", "rounds.csv", 201);
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "imported")), 3);
+    long long round2019 = (long long)json_integer_value(json_array_get(json_object_get(r->json, "ids"), 0));
+    th_free(r);
+    char path[160];
+    snprintf(path, sizeof path, "/v1/rounds/%lld", round2019);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "origin"), "recorded");
+    th_free(r);
+    /* a recorded round takes no applications */
+    long long fresh = new_platform(SHENYANG, "记录轮次外的平台", "210100", 915001);
+    char body[512];
+    snprintf(body, sizeof body, "{\"round_id\":%lld,\"platform_id\":%lld}", round2019, fresh);
+    th_free(expect(SHENYANG, "POST", "/v1/applications", body, 409));
+
+    /* 2. titles */
+    r = sample("titles", "titles.csv", 201);
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "imported")), 4);
+    ck_assert_str_eq(str(r, "origin"), "recorded");
+    long long import_id = (long long)json_integer_value(json_object_get(r->json, "import_id"));
+    long long award2019 = (long long)json_integer_value(json_array_get(json_object_get(r->json, "ids"), 0));
+    th_free(r);
+    char origin[16];
+    /* a title of 2019, valid to 2022-12-31: expired */
+    long long p2019 = platform_of("91210100MA0Y00001X");
+    ck_assert_str_eq(registry_status(p2019, origin, sizeof origin), "expired");
+    ck_assert_str_eq(origin, "recorded");
+    /* one of 2023: active */
+    long long p2023 = platform_of("91210100MA0Y000021");
+    ck_assert_str_eq(registry_status(p2023, origin, sizeof origin), "active");
+    ck_assert_str_eq(registry_status(platform_of("91210100MA0Y000047"), origin, sizeof origin), "revoked");
+    /* the title's own document and its audit event say where it comes from */
+    snprintf(path, sizeof path, "/v1/awards/%lld", award2019);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "origin"), "recorded");
+    ck_assert(json_is_null(json_object_get(r->json, "application_id")));
+    ck_assert_str_eq(str(r, "certificate_no"), "辽中小示范〔2019〕001");
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/audit-events?entity=award&entity_id=%lld", award2019);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    json_t *event = json_array_get(json_object_get(r->json, "items"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(event, "action")), "award.recorded");
+    json_t *detail = json_object_get(event, "detail");
+    ck_assert_str_eq(json_string_value(json_object_get(detail, "origin")), "recorded");
+    ck_assert_int_eq(json_integer_value(json_object_get(detail, "import_id")), import_id);
+    th_free(r);
+
+    /* Art. 23: the holder of the 2023 title may apply again only in a round of 2026 */
+    long long round2027 = expect_id(PROVINCE, "POST", "/v1/rounds",
+                                    "{\"year\":2027,\"level\":\"province\",\"title\":\"2027年度省级认定\","
+                                    "\"opens_on\":\"2027-03-01\",\"closes_on\":\"2027-06-30\"}", 201);
+    snprintf(body, sizeof body, "{\"round_id\":%lld,\"platform_id\":%lld}", round2027, p2023);
+    th_free(expect(SHENYANG, "POST", "/v1/applications", body, 409));
+    snprintf(body, sizeof body, "{\"round_id\":%lld,\"platform_id\":%lld}", round_id, p2023);
+    th_free(expect(SHENYANG, "POST", "/v1/applications", body, 201));
+
+    /* 12.4: a recorded city-level title is a prior recognition, with none declared */
+    long long p_city = platform_of("91210100MA0Y000034");
+    long long app = new_application(SHENYANG, p_city);
+    char *report = strdup(REPORT), *from = strstr(report, "\"prior_recognitions\":[");
+    ck_assert_ptr_nonnull(from);
+    char *to = strchr(from, ']');
+    memmove(from + strlen("\"prior_recognitions\":["), to, strlen(to) + 1);
+    snprintf(path, sizeof path, "/v1/applications/%lld/report", app);
+    th_free(expect(SHENYANG, "PUT", path, report, 200));
+    free(report);
+    snprintf(path, sizeof path, "/v1/applications/%lld/eligibility", app);
+    r = expect(SHENYANG, "GET", path, NULL, 200);
+    size_t i;
+    json_t *c;
+    int seen = 0;
+    json_array_foreach(json_object_get(r->json, "conditions"), i, c) {
+        if (strcmp(json_string_value(json_object_get(c, "id")), "12.4") == 0) {
+            ck_assert_msg(json_is_true(json_object_get(c, "passed")), "%s", r->body);
+            seen = 1;
+        }
+    }
+    ck_assert(seen);
+    th_free(r);
+
+    /* 3. supervision records, their dates as stated */
+    r = sample("annual_summaries", "annual_summaries.csv", 201);
+    long long summary = (long long)json_integer_value(json_array_get(json_object_get(r->json, "ids"), 0));
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/annual-summaries/%lld", summary);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "origin"), "recorded");
+    ck_assert_str_eq(str(r, "received_on"), "2025-01-20");
+    th_free(r);
+    th_free(sample("inspections", "inspections.csv", 201));
+    th_free(sample("city_reports", "city_reports.csv", 201));
+    ck_assert_int_eq(sql_number("SELECT count(*) FROM rectifications r JOIN inspections i"
+                                " ON i.id = r.opened_by_inspection_id WHERE i.origin = 'recorded'"), 0);
+
+    /* the same titles again: every clash is a row error, and nothing is written */
+    long long before = sql_number("SELECT count(*) FROM awards");
+    r = sample("titles", "titles.csv", 422);
+    ck_assert_ptr_nonnull(strstr(r->body, "certificate_no"));
+    th_free(r);
+    ck_assert_int_eq(sql_number("SELECT count(*) FROM awards"), before);
+    /* a second active provincial title of the 2023 holder overlaps the first */
+    const char *overlap = "[{\"platform_name\":\"样例·沈阳中小企业融资服务平台\",\"region_code\":\"210100\","
+                          "\"operator_name\":\"样例沈阳融资服务有限公司\",\"credit_code\":\"91210100MA0Y000021\","
+                          "\"year\":2019,\"level\":\"province\",\"certificate_no\":\"辽中小示范〔2019〕099\","
+                          "\"awarded_on\":\"2019-12-20\",\"valid_from\":\"2019-12-20\",\"valid_until\":\"2024-12-31\","
+                          "\"status\":\"expired\"}]";
+    r = records(PROVINCE, "titles", "", "application/json", overlap, strlen(overlap), NULL);
+    ck_assert_int_eq(r->status, 422);
+    ck_assert(has_error(r, "valid_from"));
+    th_free(r);
+}
+END_TEST
+
+/* `n` recorded titles of new platforms of 大连 in the 2019 round as JSON; row `bad` (1-based,
+ * 0 for none) has valid_until before valid_from, and row `dup` repeats row 1's number. */
+static char *bulk_titles(const char *stem, int n, int serial0, int bad, int dup)
+{
+    size_t cap = (size_t)n * 520 + 16, len = 0;
+    char *out = malloc(cap);
+    len += (size_t)snprintf(out + len, cap - len, "[");
+    for (int i = 1; i <= n; i++) {
+        char code[19];
+        credit_code(code, serial0 + i);
+        len += (size_t)snprintf(out + len, cap - len,
+                                "%s{\"platform_name\":\"%s%d\",\"region_code\":\"210200\",\"functions\":[\"training\"],"
+                                "\"operator_name\":\"%s运营%d\",\"credit_code\":\"%s\",\"year\":2019,\"level\":"
+                                "\"province\",\"certificate_no\":\"%s-%d\",\"awarded_on\":\"2019-12-20\","
+                                "\"valid_from\":\"2019-12-20\",\"valid_until\":\"%s\",\"status\":\"expired\"}",
+                                i > 1 ? "," : "", stem, i, stem, i, code, stem, i == dup ? 1 : i,
+                                i == bad ? "2019-01-01" : "2022-12-31");
+    }
+    snprintf(out + len, cap - len, "]");
+    return out;
+}
+
+START_TEST(a_bad_row_among_a_thousand_leaves_nothing_and_keys_replay)
+{
+    long long before = sql_number("SELECT count(*) FROM awards");
+    char *rows = bulk_titles("批量记录", 1000, 916000, 537, 0);
+    th_response *r = records(PROVINCE, "titles", "", "application/json", rows, strlen(rows), NULL);
+    ck_assert_int_eq(r->status, 422);
+    json_t *errors = json_object_get(r->json, "errors");
+    ck_assert_uint_eq(json_array_size(errors), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(errors, 0), "row")), 537);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(errors, 0), "field")), "valid_until");
+    th_free(r);
+    free(rows);
+    /* a clash only the database sees: row 999 repeats row 1's certificate number */
+    rows = bulk_titles("批量记录", 1000, 916000, 0, 999);
+    r = records(PROVINCE, "titles", "", "application/json", rows, strlen(rows), NULL);
+    ck_assert_int_eq(r->status, 422);
+    errors = json_object_get(r->json, "errors");
+    ck_assert_uint_eq(json_array_size(errors), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(errors, 0), "row")), 999);
+    th_free(r);
+    free(rows);
+    ck_assert_int_eq(sql_number("SELECT count(*) FROM awards"), before);
+    ck_assert_int_eq(sql_number("SELECT count(*) FROM platforms WHERE name LIKE '批量记录%'"), 0);
+
+    /* a dry run checks against what is stored and writes nothing */
+    rows = bulk_titles("批量记录", 3, 917000, 0, 0);
+    r = records(PROVINCE, "titles", "&dry_run=true", "application/json", rows, strlen(rows), NULL);
+    ck_assert_int_eq(r->status, 200);
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "valid_rows")), 3);
+    th_free(r);
+    ck_assert_int_eq(sql_number("SELECT count(*) FROM awards"), before);
+    /* the same key and body replay the first answer; another body under the key is refused */
+    r = records(PROVINCE, "titles", "", "application/json", rows, strlen(rows), "records-2019-a");
+    ck_assert_msg(r->status == 201, "%s", r->body);
+    long long import_id = (long long)json_integer_value(json_object_get(r->json, "import_id"));
+    th_free(r);
+    r = records(PROVINCE, "titles", "", "application/json", rows, strlen(rows), "records-2019-a");
+    ck_assert_int_eq(r->status, 201);
+    char replayed[16];
+    ck_assert_ptr_nonnull(th_header(r, "Idempotent-Replayed", replayed, sizeof replayed));
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "import_id")), import_id);
+    th_free(r);
+    ck_assert_int_eq(sql_number("SELECT count(*) FROM awards"), before + 3);
+    free(rows);
+    rows = bulk_titles("另一批记录", 2, 918000, 0, 0);
+    r = records(PROVINCE, "titles", "", "application/json", rows, strlen(rows), "records-2019-a");
+    ck_assert_int_eq(r->status, 422);
+    th_free(r);
+    free(rows);
+    ck_assert_int_eq(sql_number("SELECT count(*) FROM awards"), before + 3);
+}
+END_TEST
+
+Suite *wf_records_suite(void)
+{
+    Suite *s = suite_create("records");
+    TCase *tc = tcase_create("records");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, only_the_province_records_the_past);
+    tcase_add_test(tc, the_past_in_three_requests_behaves_as_if_decided_in_shifan);
+    tcase_add_test(tc, a_bad_row_among_a_thousand_leaves_nothing_and_keys_replay);
+    suite_add_tcase(s, tc);
+    return s;
+}
