@@ -289,6 +289,18 @@ static int shadowed(const sf_route *route, const char *path)
 
 static void answer_unmatched(sf_ctx *ctx);
 
+const char *sf_route_refusal(const sf_caller *c, const sf_route *route, const char *method)
+{
+    if (route->action >= 0 && !sf_role_may(c->role, (sf_action)route->action))
+        return "your role may not do this";
+    if (c->api_token_id > 0 && (!sf_action_allows_api_token(route->action) ||
+                                (strncmp(route->path, "/v1/api-tokens", 14) == 0 && strcmp(method, "GET") != 0)))
+        return "API tokens do not administer organisations, users or tokens; log in as a person";
+    if (c->api_token_id > 0 && !(c->scopes & sf_scope_needed(method, strncmp(route->path, "/v1/imports/", 12) == 0)))
+        return "this API token's scopes do not allow this request";
+    return NULL;
+}
+
 static int dispatch(const struct _u_request *req, struct _u_response *res, void *user_data)
 {
     struct timespec start;
@@ -298,6 +310,7 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
     sf_set_header(&ctx, "X-Content-Type-Options", "nosniff");
     sf_set_header(&ctx, "Cache-Control", "no-store");
     const sf_route *route = ctx.route;
+    const char *refusal;
     /* While draining, requests already on open connections are still served, but each
      * answer closes its connection so the client's next request goes elsewhere. */
     if (atomic_load(&the_app->draining))
@@ -313,15 +326,8 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
         /* a malformed multipart body: 400, whoever sent it */
     } else if (route->access == SF_TOKEN && !authenticate(&ctx)) {
         /* answered */
-    } else if (route->action >= 0 && !sf_role_may(ctx.caller.role, (sf_action)route->action)) {
-        sf_reply_problem(&ctx, 403, "your role may not do this");
-    } else if (route->access == SF_TOKEN && ctx.caller.api_token_id > 0 &&
-               (!sf_action_allows_api_token(route->action) ||
-                (strncmp(route->path, "/v1/api-tokens", 14) == 0 && strcmp(req->http_verb, "GET") != 0))) {
-        sf_reply_problem(&ctx, 403, "API tokens do not administer organisations, users or tokens; log in as a person");
-    } else if (route->access == SF_TOKEN && ctx.caller.api_token_id > 0 &&
-               !(ctx.caller.scopes & sf_scope_needed(req->http_verb, strncmp(route->path, "/v1/imports/", 12) == 0))) {
-        sf_reply_problem(&ctx, 403, "this API token's scopes do not allow this request");
+    } else if (route->access == SF_TOKEN && (refusal = sf_route_refusal(&ctx.caller, route, req->http_verb)) != NULL) {
+        sf_reply_problem(&ctx, 403, refusal);
     } else if (refuse_undeclared_query(&ctx)) {
         /* answered */
     } else {

@@ -614,6 +614,25 @@ START_TEST(me_answers_every_role)
         ck_assert_ptr_null(json_object_get(r->json, "password_hash"));
         char etag[80];
         ck_assert_ptr_nonnull(th_header(r, "ETag", etag, sizeof etag));
+        /* the operations it lists are exactly those of the route table its role may call */
+        json_t *ops = json_object_get(r->json, "permitted_operations");
+        size_t expected = 0;
+        for (size_t i = 0; sf_routes[i].method != NULL; i++)
+            expected += sf_routes[i].access == SF_TOKEN &&
+                        (sf_routes[i].action < 0 || sf_role_may(sf_role_parse(role_names[role]), (sf_action)sf_routes[i].action));
+        ck_assert_uint_eq(json_array_size(ops), expected);
+        int submit = 0, post_rounds = 0;
+        size_t k;
+        json_t *op;
+        json_array_foreach(ops, k, op) {
+            const char *m = json_string_value(json_object_get(op, "method"));
+            const char *p = json_string_value(json_object_get(op, "path"));
+            ck_assert_ptr_null(strchr(p, ':'));   /* {id}, as the contract writes it */
+            submit += strcmp(m, "POST") == 0 && strcmp(p, "/v1/applications/{id}/submit") == 0;
+            post_rounds += strcmp(m, "POST") == 0 && strcmp(p, "/v1/rounds") == 0;
+        }
+        ck_assert_int_eq(submit, role == PLATFORM);
+        ck_assert_int_eq(post_rounds, role == PROVINCE || role == CITY);
         th_free(r);
     }
 }

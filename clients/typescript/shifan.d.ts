@@ -3550,6 +3550,16 @@ export interface components {
         Me: components["schemas"]["User"] & {
             role: components["schemas"]["OrganizationType"];
             organization: components["schemas"]["Organization"];
+            /** @description Every operation the token's role may call (and, for an API token, its scopes
+             *     allow), as this document writes its paths — a UI hides what is not listed. Whether
+             *     a given object is in the caller's scope, and what its state allows, is for the
+             *     object's `allowed_actions` to say.
+             *      */
+            permitted_operations: {
+                /** @enum {string} */
+                method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+                path: string;
+            }[];
         };
         /** @example {
          *       "username": "dalian",
@@ -6551,7 +6561,17 @@ export interface operations {
                      *         "name": "辽宁省工业和信息化厅",
                      *         "region_code": "210000",
                      *         "created_at": "2025-03-01T08:00:00.000000Z"
-                     *       }
+                     *       },
+                     *       "permitted_operations": [
+                     *         {
+                     *           "method": "GET",
+                     *           "path": "/v1/me"
+                     *         },
+                     *         {
+                     *           "method": "POST",
+                     *           "path": "/v1/rounds"
+                     *         }
+                     *       ]
                      *     } */
                     "application/json": components["schemas"]["Me"];
                 };
