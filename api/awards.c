@@ -41,11 +41,24 @@ void sf_get_award(sf_ctx *ctx)
     int64_t id = sf_path_id(ctx, "id");
     char *doc = NULL;
     sf_status status = id > 0 ? sf_award_get(ctx->app->pool, &ctx->caller, id, &doc) : SF_NOT_FOUND;
+    /* what the caller may do with it now, as the decisions answer (DESIGN.md §3) */
+    sf_title_view view;
+    if (status == SF_OK)
+        status = sf_award_view(ctx->app->pool, &ctx->caller, id, &view);
+    json_t *body = status == SF_OK ? sf_json_loads(doc) : NULL;
+    free(doc);
+    if (status == SF_OK && body == NULL)
+        status = SF_INTERNAL;
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such award" : NULL, NULL);
         return;
     }
-    sf_reply_doc(ctx, 200, doc);
+    const char *actions[8];
+    size_t n = sf_title_allowed_actions(&view, actions, 8);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, json_string(actions[i]));
+    sf_reply_resource_with(ctx, 200, body, json_pack("{s:o}", "allowed_actions", list));
 }
 
 /* A text field of 1 to `max` characters, when present. */

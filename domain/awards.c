@@ -170,3 +170,27 @@ sf_status sf_decide_reinstate(const sf_title_snapshot *t, sf_errors *why)
     }
     return SF_OK;
 }
+
+/* ---- what a title's page offers (DESIGN.md §3) ---- */
+
+size_t sf_title_allowed_actions(const sf_title_view *v, const char **out, size_t cap)
+{
+    size_t n = 0;
+    sf_errors e;
+    sf_errors_init(&e);
+    const sf_title_snapshot *t = &v->title;
+    int in_force = t->status == SF_AWARD_ACTIVE || t->status == SF_AWARD_REVOCATION_PENDING;
+    sf_revocation surrender = {.reason = "surrendered"};
+    if (n < cap && sf_decide_revoke(t, &surrender, &e) == SF_OK)
+        out[n++] = "revoke";
+    sf_errors_init(&e);
+    if (n < cap && sf_decide_reinstate(t, &e) == SF_OK)
+        out[n++] = "reinstate";
+    if (n < cap && v->caller_is_province && in_force)
+        out[n++] = "commission_assessment";
+    if (n < cap && (v->caller_is_its_city || v->caller_operates_it) && t->status != SF_AWARD_REVOKED)
+        out[n++] = "file_summary";
+    if (n < cap && v->caller_is_its_city && in_force)
+        out[n++] = "inspect";
+    return n;
+}

@@ -100,4 +100,20 @@ sf_status sf_decide_revoke(const sf_title_snapshot *t, const sf_revocation *r, s
  * t->latest_later the assessment that supersedes the failed ones. */
 sf_status sf_decide_reinstate(const sf_title_snapshot *t, sf_errors *why);
 
+/* A title as its page shows it to a caller: the snapshot the decisions read, and whose
+ * platform it is (its city's region, the company operating it, 0 if none). */
+typedef struct {
+    sf_title_snapshot title;
+    int caller_is_province;
+    int caller_is_its_city;        /* a city whose region the platform is in (Art. 22, 24) */
+    int caller_operates_it;        /* the platform company operating it (Art. 22) */
+} sf_title_view;
+
+/* allowed_actions of a title (DESIGN.md §3): "revoke" and "reinstate" as sf_decide_revoke
+ * (asked with the ground that needs nothing more) and sf_decide_reinstate answer;
+ * "commission_assessment" for the province while the title is in force (Art. 24);
+ * "file_summary" for its city or its company while it is not revoked (Art. 22); "inspect"
+ * for its city while it is in force (Art. 24). Writes up to `cap` names; returns how many. */
+size_t sf_title_allowed_actions(const sf_title_view *v, const char **out, size_t cap);
+
 #endif

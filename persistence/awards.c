@@ -28,12 +28,15 @@ static const sf_stmt GET_AWARD = {
     "SELECT doc::text FROM award_docs WHERE id = $1 AND " AWARD_VISIBLE, 4};
 /* The title under its row lock, with its status as SQL's title_status() derives it (the one
  * owner of "expired"), the round that awarded it, and the assessment a revocation names ($2). */
-static const sf_stmt LOCK_AWARD = {
-    "SELECT award_status(w), w.level, r.region_code, coalesce(w.pending_assessment_id, 0),"
-    "       coalesce(n.id, 0), coalesce(n.award_id, 0), n.submitted_on IS NOT NULL, coalesce(n.passed, false),"
-    "       n.superseded_by IS NOT NULL"
-    " FROM awards w JOIN rounds r ON r.id = w.round_id LEFT JOIN assessments n ON n.id = $2::bigint"
-    " WHERE w.id = $1 FOR UPDATE OF w", 2};
+#define TITLE_SQL                                                                                        \
+    "SELECT award_status(w), w.level, r.region_code, coalesce(w.pending_assessment_id, 0),"              \
+    "       coalesce(n.id, 0), coalesce(n.award_id, 0), n.submitted_on IS NOT NULL, coalesce(n.passed, false)," \
+    "       n.superseded_by IS NOT NULL, p.region_code, coalesce(p.operator_org_id, 0)"                   \
+    " FROM awards w JOIN rounds r ON r.id = w.round_id JOIN platforms p ON p.id = w.platform_id"         \
+    " LEFT JOIN assessments n ON n.id = $2::bigint WHERE w.id = $1"
+static const sf_stmt LOCK_AWARD = {TITLE_SQL " FOR UPDATE OF w", 2};
+/* The same, read for a title's page (allowed_actions), without the lock. */
+static const sf_stmt READ_AWARD = {TITLE_SQL, 2};
 /* After the lock (a statement of its own, so that it reads what committed while it waited):
  * the latest assessment with a result commissioned after the one that made the title
  * pending ($2), whether the province commissioned it, and the first later one still open. */
@@ -85,14 +88,15 @@ sf_status sf_award_get(sf_pool *pool, const sf_caller *caller, int64_t id, char 
     return sf_db_read_text(pool, &GET_AWARD, params, doc);
 }
 
-/* Reads the title's snapshot under its row lock: SF_NOT_FOUND if it is gone. */
+/* Reads the title's snapshot (under its row lock for a decision; `view`, when given, for a
+ * page): SF_NOT_FOUND if it is gone. */
 static sf_status read_title(sf_conn *conn, const sf_caller *caller, int64_t id, int64_t named_assessment,
-                            int with_later, sf_title_snapshot *t)
+                            int with_later, sf_title_snapshot *t, sf_title_view *view)
 {
     sf_int_text idt = sf_int_to_text(id), named = sf_int_to_text(named_assessment);
     const char *lp[] = {idt.s, named.s};
     PGresult *res;
-    sf_status status = sf_db_exec(conn, &LOCK_AWARD, lp, &res, NULL);
+    sf_status status = sf_db_exec(conn, view ? &READ_AWARD : &LOCK_AWARD, lp, &res, NULL);
     if (status != SF_OK)
         return status;
     if (PQntuples(res) == 0) {
@@ -110,6 +114,11 @@ static sf_status read_title(sf_conn *conn, const sf_caller *caller, int64_t id, 
     t->named.has_result = sf_db_get_bool(res, 0, 6);
     t->named.passed = sf_db_get_bool(res, 0, 7);
     t->named.superseded = sf_db_get_bool(res, 0, 8);
+    if (view != NULL) {
+        view->caller_is_province = caller->role == SF_ROLE_PROVINCE;
+        view->caller_is_its_city = caller->role == SF_ROLE_CITY && strcmp(PQgetvalue(res, 0, 9), caller->region_code) == 0;
+        view->caller_operates_it = caller->role == SF_ROLE_PLATFORM && sf_db_get_int(res, 0, 10) == caller->org_id;
+    }
     PQclear(res);
     if (status != SF_OK || !with_later)
         return status;
@@ -143,7 +152,7 @@ static sf_status revoke_body(sf_conn *conn, void *p)
     decide_args *a = p;
     const sf_revocation *r = a->revocation;
     sf_title_snapshot t;
-    sf_status status = read_title(conn, a->caller, a->id, r->assessment_id, 0, &t);
+    sf_status status = read_title(conn, a->caller, a->id, r->assessment_id, 0, &t, NULL);
     if (status != SF_OK)
         return status;
     sf_errors_init(a->errors);   /* a retried transaction decides afresh */
@@ -169,7 +178,7 @@ static sf_status reinstate_body(sf_conn *conn, void *p)
 {
     decide_args *a = p;
     sf_title_snapshot t;
-    sf_status status = read_title(conn, a->caller, a->id, 0, 1, &t);
+    sf_status status = read_title(conn, a->caller, a->id, 0, 1, &t, NULL);
     if (status != SF_OK)
         return status;
     sf_errors_init(a->errors);
@@ -220,4 +229,23 @@ sf_status sf_award_reinstate(sf_pool *pool, const sf_actor *actor, const sf_call
 {
     decide_args a = {actor, caller, id, NULL, reason, doc, errors};
     return decide(pool, reinstate_body, &a);
+}
+
+typedef struct {
+    const sf_caller *caller;
+    int64_t id;
+    sf_title_view *view;
+} view_args;
+
+static sf_status view_body(sf_conn *conn, void *p)
+{
+    view_args *a = p;
+    return read_title(conn, a->caller, a->id, 0, 1, &a->view->title, a->view);
+}
+
+sf_status sf_award_view(sf_pool *pool, const sf_caller *caller, int64_t id, sf_title_view *view)
+{
+    memset(view, 0, sizeof *view);
+    view_args a = {caller, id, view};
+    return sf_tx_run(pool, view_body, &a);
 }

@@ -24,6 +24,10 @@ sf_status sf_award_list(sf_pool *pool, const sf_caller *caller, const sf_award_f
                         char **items, int64_t *next_after);
 sf_status sf_award_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc);
 
+/* What the decisions on title `id` read, and whose it is to `caller`, for its allowed_actions
+ * (visibility is sf_award_get's to check first). */
+sf_status sf_award_view(sf_pool *pool, const sf_caller *caller, int64_t id, sf_title_view *view);
+
 /* Art. 23, 24: revokes an active or revocation-pending title on the ground `revocation`
  * names, as sf_decide_revoke decides over the title read under its lock; the change and its
  * audit event in one transaction. SF_NOT_FOUND outside the caller's scope. */

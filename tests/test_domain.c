@@ -1851,6 +1851,40 @@ START_TEST(who_writes_which_part_of_an_application)
 }
 END_TEST
 
+/* A title's page: the buttons follow the decisions (revoke, reinstate) and its status. */
+START_TEST(a_titles_allowed_actions_follow_its_decisions)
+{
+    const char *acts[8];
+    sf_title_view v = {0};
+    v.title.id = 5;
+    v.title.status = SF_AWARD_ACTIVE;
+    v.title.caller_decides = 1;
+    v.caller_is_province = 1;
+    ck_assert_uint_eq(sf_title_allowed_actions(&v, acts, 8), 2);
+    ck_assert_str_eq(acts[0], "revoke");
+    ck_assert_str_eq(acts[1], "commission_assessment");
+    /* pending, a later assessment commissioned by the province passed: reinstate as well */
+    v.title.status = SF_AWARD_REVOCATION_PENDING;
+    v.title.pending_assessment_id = 7;
+    v.title.latest_later = (sf_assessment_fact){.id = 9, .award_id = 5, .has_result = 1, .passed = 1, .by_province = 1};
+    ck_assert_uint_eq(sf_title_allowed_actions(&v, acts, 8), 3);
+    ck_assert_str_eq(acts[1], "reinstate");
+    v.title.latest_later.passed = 0;
+    ck_assert_uint_eq(sf_title_allowed_actions(&v, acts, 8), 2);
+    /* expired: nothing for the province; its city may still record the last summary */
+    v.title.status = SF_AWARD_EXPIRED;
+    ck_assert_uint_eq(sf_title_allowed_actions(&v, acts, 8), 0);
+    sf_title_view city = {.title = {.id = 5, .status = SF_AWARD_EXPIRED}, .caller_is_its_city = 1};
+    ck_assert_uint_eq(sf_title_allowed_actions(&city, acts, 8), 1);
+    ck_assert_str_eq(acts[0], "file_summary");
+    city.title.status = SF_AWARD_REVOKED;
+    ck_assert_uint_eq(sf_title_allowed_actions(&city, acts, 8), 0);
+    city.title.status = SF_AWARD_ACTIVE;
+    ck_assert_uint_eq(sf_title_allowed_actions(&city, acts, 8), 2);
+    ck_assert_str_eq(acts[1], "inspect");
+}
+END_TEST
+
 /* Art. 15, 26, 27: the platform a company may apply for, and the recommender it may name. */
 START_TEST(a_platform_names_its_city_or_an_association)
 {
@@ -2108,6 +2142,7 @@ static Suite *domain_suite(void)
     tcase_add_test(transitions, a_platform_submits_its_own_application_and_its_recommender_returns_it);
     tcase_add_test(transitions, who_writes_which_part_of_an_application);
     tcase_add_test(transitions, a_platform_names_its_city_or_an_association);
+    tcase_add_test(transitions, a_titles_allowed_actions_follow_its_decisions);
     tcase_add_test(transitions, recorded_rounds_and_titles_state_a_possible_past);
     tcase_add_test(transitions, a_certificate_numbers_sequence_is_its_trailing_digits);
     suite_add_tcase(s, transitions);

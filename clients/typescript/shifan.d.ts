@@ -2058,9 +2058,10 @@ export interface paths {
         };
         /**
          * Get an award
-         * @description One title (Art. 19, 23). A title the caller may not see (see `listAwards`) answers 404.
+         * @description One title (Art. 19, 23), with `allowed_actions`: what the caller may do with it now. A
+         *     title the caller may not see (see `listAwards`) answers 404.
          *
-         *     Roles: `province`, `city`, `association`, `supervisor`.
+         *     Roles: `province`, `city`, `association`, `supervisor`, `platform` (its own titles).
          *
          */
         get: operations["getAward"];
@@ -4578,6 +4579,15 @@ export interface components {
          * @example LNSME-210100-2026-003
          */
         CertificateNo: string;
+        /** @description A title as `getAward` shows it, with `allowed_actions`: what the caller may do with it
+         *     now, decided by the functions that decide each action (domain/awards.c) — `revoke`
+         *     (`POST …/revoke`), `reinstate` (`POST …/reinstate`), `commission_assessment`
+         *     (`POST /v1/assessments`), `file_summary` (`POST /v1/annual-summaries`), `inspect`
+         *     (`POST /v1/inspections`). The ETag is the title's and does not vary with the caller.
+         *      */
+        AwardDetail: components["schemas"]["Award"] & {
+            allowed_actions: ("revoke" | "reinstate" | "commission_assessment" | "file_summary" | "inspect")[];
+        };
         Award: {
             /** Format: int64 */
             id: number;
@@ -10950,9 +10960,13 @@ export interface operations {
                      *         "inspections": "/v1/inspections?award_id=5",
                      *         "rectifications": "/v1/rectifications?award_id=5",
                      *         "standing": "/v1/awards/5/standing?year={year}"
-                     *       }
+                     *       },
+                     *       "allowed_actions": [
+                     *         "revoke",
+                     *         "commission_assessment"
+                     *       ]
                      *     } */
-                    "application/json": components["schemas"]["Award"];
+                    "application/json": components["schemas"]["AwardDetail"];
                 };
             };
             304: components["responses"]["NotModified"];

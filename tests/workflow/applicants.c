@@ -144,6 +144,24 @@ START_TEST(a_platform_drives_its_own_application_to_a_title)
     r = expect(COMPANY, "GET", "/v1/awards", NULL, 200);
     ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 1);
     th_free(r);
+    /* each party's buttons on the title's page (allowed_actions) */
+    static const struct {
+        int party;
+        const char *actions;
+    } pages[] = {
+        {COMPANY, "file_summary"},
+        {SHENYANG, "file_summary,inspect"},
+        {PROVINCE, "revoke,commission_assessment"},
+        {SUPERVISOR, ""},
+    };
+    for (size_t k = 0; k < sizeof pages / sizeof *pages; k++) {
+        r = expect(pages[k].party, "GET", path, NULL, 200);
+        char got[160] = "";
+        json_array_foreach(json_object_get(r->json, "allowed_actions"), i, it)
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", got[0] ? "," : "", json_string_value(it));
+        ck_assert_msg(strcmp(got, pages[k].actions) == 0, "party %d: %s", pages[k].party, got);
+        th_free(r);
+    }
     /* the other company sees none of it */
     snprintf(path, sizeof path, "/v1/applications/%lld", a);
     th_free(expect(OTHER_COMPANY, "GET", path, NULL, 404));
