@@ -71,15 +71,33 @@ void sf_list_assessments(sf_ctx *ctx)
     sf_reply_page(ctx, status, items, next);
 }
 
+/* allowed_actions as JSON: {"allowed_actions": [...]}, for sf_reply_resource_with. */
+static json_t *actions_json(const char **actions, size_t n)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, json_string(actions[i]));
+    return json_pack("{s:o}", "allowed_actions", list);
+}
+
 void sf_get_assessment(sf_ctx *ctx)
 {
     int64_t id = sf_path_id(ctx, "id");
     char *doc = NULL;
     sf_status status = id > 0 ? sf_assessment_get(ctx->app->pool, &ctx->caller, id, &doc) : SF_NOT_FOUND;
-    if (status != SF_OK)
+    json_t *body = status == SF_OK ? sf_json_loads(doc) : NULL;
+    free(doc);
+    if (status == SF_OK && body == NULL)
+        status = SF_INTERNAL;
+    if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such assessment" : NULL, NULL);
-    else
-        sf_reply_doc(ctx, 200, doc);
+        return;
+    }
+    /* what the caller may do with it now (DESIGN.md §3), as the result's decision answers */
+    const char *actions[4];
+    size_t n = sf_assessment_allowed_actions(&ctx->caller, json_integer_value(json_object_get(body, "assessor_org_id")),
+                                             !json_is_null(json_object_get(body, "submitted_on")), actions, 4);
+    sf_reply_resource_with(ctx, 200, body, actions_json(actions, n));
 }
 
 void sf_post_assessment_result(sf_ctx *ctx)
@@ -472,7 +490,22 @@ static void get_record(sf_ctx *ctx, const char *kind, const char *not_found)
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? not_found : NULL, NULL);
         return;
     }
-    sf_reply_doc(ctx, 200, doc);
+    if (strcmp(kind, "rectification") != 0) {
+        sf_reply_doc(ctx, 200, doc);
+        return;
+    }
+    /* a rectification's page: whether the caller may follow it up (DESIGN.md §3) */
+    json_t *body = sf_json_loads(doc);
+    free(doc);
+    if (body == NULL) {
+        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        return;
+    }
+    const char *region = json_string_value(json_object_get(json_object_get(body, "title"), "region_code"));
+    const char *state = json_string_value(json_object_get(body, "status"));
+    const char *actions[2];
+    size_t n = sf_rectification_allowed_actions(&ctx->caller, region ? region : "", state ? state : "", actions, 2);
+    sf_reply_resource_with(ctx, 200, body, actions_json(actions, n));
 }
 
 void sf_list_annual_summaries(sf_ctx *ctx) { list_records(ctx, "annual_summary"); }

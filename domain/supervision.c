@@ -70,3 +70,37 @@ int sf_title_takes_summaries(int revoked)
 {
     return !revoked;
 }
+
+sf_status sf_decide_assessment_result(const sf_caller *c, int64_t assessor_org, int has_result, sf_errors *why)
+{
+    if (c->role != SF_ROLE_ASSESSOR || assessor_org != c->org_id)
+        return SF_NOT_FOUND;
+    if (has_result) {
+        sf_errors_detail(why, "the result of this assessment is submitted already");
+        return SF_CONFLICT;
+    }
+    return SF_OK;
+}
+
+size_t sf_assessment_allowed_actions(const sf_caller *c, int64_t assessor_org, int has_result, const char **out,
+                                     size_t cap)
+{
+    sf_errors e;
+    sf_errors_init(&e);
+    size_t n = 0;
+    if (sf_decide_assessment_result(c, assessor_org, has_result, &e) == SF_OK)
+        for (const char *const *a = (const char *const[]){"submit_result", "attach_report", NULL}; *a && n < cap; a++)
+            out[n++] = *a;
+    return n;
+}
+
+size_t sf_rectification_allowed_actions(const sf_caller *c, const char *platform_region, const char *status,
+                                        const char **out, size_t cap)
+{
+    int open = strcmp(status, "open") == 0 || strcmp(status, "overdue") == 0;
+    if (cap > 0 && open && c->role == SF_ROLE_CITY && strcmp(platform_region, c->region_code) == 0) {
+        out[0] = "follow_up";
+        return 1;
+    }
+    return 0;
+}

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "domain/calendar.h"
+#include "domain/permissions.h"
 #include "domain/status.h"
 
 /* Art. 22: a platform's summary of year Y reaches its city by the end of January of Y+1. */
@@ -62,5 +63,18 @@ typedef struct {
  * with field errors (closes_rectification_id, rectification_due_on). */
 sf_status sf_decide_inspection(int64_t award_id, const char *outcome, sf_day inspected_on, sf_day due_given, int days,
                                const sf_rectification_state *follow_up, sf_inspection_effect *effect, sf_errors *why);
+
+/* Art. 24: the assessor assigned to an assessment submits its result, once (an assessment of
+ * another assessor does not exist for it: SF_NOT_FOUND; a result in: SF_CONFLICT). Its
+ * report is attached under the same rule. */
+sf_status sf_decide_assessment_result(const sf_caller *caller, int64_t assessor_org, int has_result, sf_errors *why);
+
+/* allowed_actions (DESIGN.md §3) of an assessment — "submit_result", "attach_report" — and
+ * of a rectification — "follow_up" (an inspection that closes it: the city of the title's
+ * platform, while it is open or overdue, Art. 24). Each writes up to `cap` names. */
+size_t sf_assessment_allowed_actions(const sf_caller *caller, int64_t assessor_org, int has_result, const char **out,
+                                     size_t cap);
+size_t sf_rectification_allowed_actions(const sf_caller *caller, const char *platform_region, const char *status,
+                                        const char **out, size_t cap);
 
 #endif

@@ -290,18 +290,17 @@ static sf_status submit_body(sf_conn *conn, void *p)
     sf_status status = sf_db_exec(conn, &LOCK_ASSESSMENT, lp, &res, NULL);
     if (status != SF_OK)
         return status;
-    if (PQntuples(res) == 0 || sf_db_get_int(res, 0, 0) != a->caller->org_id) {
+    if (PQntuples(res) == 0) {
         PQclear(res);
-        return SF_NOT_FOUND;   /* another assessor's assessment does not exist for this one */
+        return SF_NOT_FOUND;
     }
-    int submitted = sf_db_get_bool(res, 0, 1);
+    /* another assessor's assessment does not exist for this one; a result is submitted once */
+    status = sf_decide_assessment_result(a->caller, sf_db_get_int(res, 0, 0), sf_db_get_bool(res, 0, 1), a->errors);
     char award[24];
     snprintf(award, sizeof award, "%s", PQgetvalue(res, 0, 2));
     PQclear(res);
-    if (submitted) {
-        sf_errors_detail(a->errors, "the result of this assessment is submitted already");
-        return SF_CONFLICT;
-    }
+    if (status != SF_OK)
+        return status;
     sf_actor_params ap;
     sf_actor_to_params(a->actor, &ap);
     const char *params[] = {idt.s, a->score, a->passed ? "true" : "false", a->summary, ap.values[0], ap.values[1],

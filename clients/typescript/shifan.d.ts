@@ -4783,6 +4783,13 @@ export interface components {
             assessor_org_id: number;
             due_on: components["schemas"]["Date"];
         };
+        /** @description One assessment as `getAssessment` shows it, with `allowed_actions`: `submit_result`
+         *     (`POST …/result`) and `attach_report` (`POST …/report`) for the assessor assigned, until
+         *     its result is in (domain/supervision.c). The ETag does not vary with the caller.
+         *      */
+        AssessmentDetail: components["schemas"]["Assessment"] & {
+            allowed_actions: ("submit_result" | "attach_report")[];
+        };
         Assessment: {
             /** Format: int64 */
             id: number;
@@ -4893,6 +4900,13 @@ export interface components {
          * @enum {string}
          */
         RectificationStatus: "open" | "overdue" | "closed";
+        /** @description One rectification as `getRectification` shows it, with `allowed_actions`: `follow_up`
+         *     (`POST /v1/inspections` with `closes_rectification_id`) for the city of the title's
+         *     platform while it is open or overdue (Art. 24). The ETag does not vary with the caller.
+         *      */
+        RectificationDetail: components["schemas"]["Rectification"] & {
+            allowed_actions: "follow_up"[];
+        };
         /** @description A rectification (整改) opened by an inspection (Art. 24). */
         Rectification: {
             /** Format: int64 */
@@ -11838,9 +11852,13 @@ export interface operations {
                      *         ],
                      *         "certificate_no": "LNSME-2026-001",
                      *         "valid_until": "2029-12-31"
-                     *       }
+                     *       },
+                     *       "allowed_actions": [
+                     *         "submit_result",
+                     *         "attach_report"
+                     *       ]
                      *     } */
-                    "application/json": components["schemas"]["Assessment"];
+                    "application/json": components["schemas"]["AssessmentDetail"];
                 };
             };
             304: components["responses"]["NotModified"];
@@ -13148,7 +13166,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Rectification"];
+                    "application/json": components["schemas"]["RectificationDetail"];
                 };
             };
             304: components["responses"]["NotModified"];

@@ -21,7 +21,14 @@ START_TEST(assessments_are_scoped_and_a_failure_leads_to_revocation)
     r = expect(ASSESSOR_A, "GET", path, NULL, 200);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "platform"), "name")), "大连融资担保服务平台");
     ck_assert_str_eq(str(r, "status"), "open");
+    /* its buttons: the assessor's until the result is in, nobody else's */
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "allowed_actions")), 2);
     th_free(r);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "allowed_actions")), 0);
+    th_free(r);
+    char assessment_path[128];
+    snprintf(assessment_path, sizeof assessment_path, "%s", path);
     snprintf(path, sizeof path, "/v1/assessments/%lld/result", id);
     const char *failed = "{\"score\":52.5,\"passed\":false,\"summary\":\"服务记录不实\"}";
     th_free(expect(ASSESSOR_B, "POST", path, failed, 404));
@@ -52,6 +59,9 @@ START_TEST(assessments_are_scoped_and_a_failure_leads_to_revocation)
     ck_assert_int_eq(f->status, 409);   /* the result is in: its report is final */
     th_free(f);
     th_free(expect(ASSESSOR_A, "POST", path, failed, 409));       /* a result is final */
+    r = expect(ASSESSOR_A, "GET", assessment_path, NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "allowed_actions")), 0);
+    th_free(r);
     snprintf(path, sizeof path, "/v1/awards/%lld", award);
     r = expect(PROVINCE, "GET", path, NULL, 200);
     ck_assert_str_eq(str(r, "status"), "revocation_pending");
@@ -382,7 +392,17 @@ START_TEST(an_unsatisfactory_inspection_opens_a_rectification_that_a_follow_up_c
     ck_assert_int_eq(json_integer_value(json_object_get(r->json, "closed_rectification_id")), second);
     th_free(r);
     th_free(expect(DALIAN, "POST", "/v1/inspections", body, 422));   /* closed already */
+    snprintf(path, sizeof path, "/v1/rectifications/%lld", first);
+    r = expect(DALIAN, "GET", path, NULL, 200);   /* open: its city may follow it up */
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(r->json, "allowed_actions"), 0)), "follow_up");
+    th_free(r);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "allowed_actions")), 0);
+    th_free(r);
     snprintf(path, sizeof path, "/v1/rectifications/%lld", second);
+    r = expect(DALIAN, "GET", path, NULL, 200);   /* closed: nothing left to do */
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "allowed_actions")), 0);
+    th_free(r);
     r = expect(PROVINCE, "GET", path, NULL, 200);
     ck_assert_str_eq(str(r, "status"), "closed");
     ck_assert_str_eq(str(r, "closed_on"), today);
