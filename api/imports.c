@@ -24,7 +24,13 @@
 
 #define MAX_ROWS 20000
 #define MAX_REPORTED_ERRORS 1000
-#define CSV_HEADER "name,region_code,functions,operator_name,credit_code,established_on,address"
+/* The CSV's columns, in any order, headed by their field names or by the Chinese titles the
+ * registry's CSV uses (issue 13, point 4): a clerk's sheet imports as it is. */
+#define CSV_COLUMNS 7
+static const char *const CSV_KEYS[CSV_COLUMNS] = {"name", "region_code", "functions", "operator_name",
+                                                  "credit_code", "established_on", "address"};
+static const char *const CSV_LABELS[CSV_COLUMNS] = {"平台名称", "行政区划代码", "服务功能", "运营单位",
+                                                    "统一社会信用代码", "成立日期", "地址"};
 
 /* Appends `item` (taken) to `array`; sets *no_memory if either is NULL or it cannot. Jansson
  * drops what it cannot add, so every addition is checked: an import never loses a row. */
@@ -193,26 +199,64 @@ static char *to_utf8(const char *body, size_t len, const char *content_type, int
     return out;
 }
 
-/* CSV records to platform bodies, as POST /v1/platforms takes them (NULL, with *no_memory
- * set, if memory runs out). */
-static json_t *csv_to_bodies(json_t *records, json_t *errors, int *no_memory)
+/* A row error {row, field, code, message, params}. */
+static json_t *row_error(size_t row, const char *field, sf_code code, sf_lang lang)
 {
+    sf_field_error e = {.code = code};
+    snprintf(e.field, sizeof e.field, "%s", field);
+    return sf_field_error_json(&e, lang, (long long)row);
+}
+
+/* Maps the header's columns: col[k] is where CSV_KEYS[k] stands. Each unknown, repeated or
+ * missing column is a field error naming it. */
+static void read_header(json_t *header, int col[CSV_COLUMNS], sf_errors *e)
+{
+    for (int k = 0; k < CSV_COLUMNS; k++)
+        col[k] = -1;
+    for (size_t i = 0; i < json_array_size(header); i++) {
+        const char *name = json_string_value(json_array_get(header, i));
+        if (i == 0 && strncmp(name, "\xEF\xBB\xBF", 3) == 0)
+            name += 3;   /* a byte order mark, as Excel writes one */
+        int k = 0;
+        while (k < CSV_COLUMNS && strcmp(name, CSV_KEYS[k]) != 0 && strcmp(name, CSV_LABELS[k]) != 0)
+            k++;
+        if (k == CSV_COLUMNS)
+            sf_errors_add(e, name[0] ? name : "*", SF_E_CSV_COLUMN_UNKNOWN, SF_TEXT("column", name));
+        else if (col[k] >= 0)
+            sf_errors_add(e, CSV_KEYS[k], SF_E_CSV_COLUMN_TWICE, SF_TEXT("column", name));
+        else
+            col[k] = (int)i;
+    }
+    for (int k = 0; k < CSV_COLUMNS; k++)
+        if (col[k] < 0)
+            sf_errors_add(e, CSV_KEYS[k], SF_E_CSV_COLUMN_MISSING, SF_TEXT("key", CSV_KEYS[k]),
+                          SF_TEXT("label", CSV_LABELS[k]));
+}
+
+/* CSV records to platform bodies, as POST /v1/platforms takes them (NULL, with *no_memory
+ * set, if memory runs out); `col` maps the header's columns. */
+static json_t *csv_to_bodies(json_t *records, const int col[CSV_COLUMNS], sf_lang lang, json_t *errors,
+                             int *no_memory)
+{
+    size_t width = json_array_size(json_array_get(records, 0));
     json_t *bodies = json_array();
     size_t i;
     json_t *rec;
     json_array_foreach(records, i, rec) {
         if (i == 0)
             continue;   /* the header, checked by the caller */
-        if (json_array_size(rec) != 7) {
-            if (json_array_size(errors) < MAX_REPORTED_ERRORS)
-                push(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)i, "field", "*", "message",
-                                       "must have the 7 columns of the header"), no_memory);
+        if (json_array_size(rec) != width) {
+            if (json_array_size(errors) < MAX_REPORTED_ERRORS) {
+                sf_field_error fe = {.field = "*", .code = SF_E_CSV_COLUMN_COUNT};
+                sf_params_set(&fe.params, (const sf_arg[]){SF_INT("count", width), SF_ARG_END_});
+                push(errors, sf_field_error_json(&fe, lang, (long long)i), no_memory);
+            }
             push(bodies, json_null(), no_memory);   /* reported; skipped when checking rows */
             continue;
         }
-        const char *f[7];
-        for (int k = 0; k < 7; k++)
-            f[k] = json_string_value(json_array_get(rec, (size_t)k));
+        const char *f[CSV_COLUMNS];
+        for (int k = 0; k < CSV_COLUMNS; k++)
+            f[k] = json_string_value(json_array_get(rec, (size_t)col[k]));
         json_t *functions = json_array();
         for (const char *p = f[2]; *p;) {
             size_t n = strcspn(p, ";");
@@ -266,12 +310,17 @@ static void settle(verdict *v, int status, json_t *body)
     v->body = body;
 }
 
-static json_t *problem(int status, const char *slug, const char *title, const char *detail, json_t *errors)
+/* The problem of `status` with `code` (api/problem.c words it) and the row errors, if any
+ * (stolen). */
+#define problem(lang, status, errors, ...) \
+    problem_((lang), (status), (errors), SF_CODE_HEAD_(__VA_ARGS__, 0), \
+             (const sf_arg[]){SF_CODE_TAIL_(__VA_ARGS__, SF_ARG_END_)})
+static json_t *problem_(sf_lang lang, int status, json_t *errors, sf_code code, const sf_arg *args)
 {
-    char type[64];
-    snprintf(type, sizeof type, "urn:shifan:problem:%s", slug);
-    json_t *p = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", title, "status", status, "detail", detail);
-    int no_memory = 0;
+    sf_params params;
+    sf_params_set(&params, args);
+    json_t *p = sf_problem_json(status, lang, code, &params);
+    int no_memory = p == NULL;
     if (errors)
         put(p, "errors", errors, &no_memory);
     if (no_memory) {
@@ -281,18 +330,11 @@ static json_t *problem(int status, const char *slug, const char *title, const ch
     return p;
 }
 
-static void refuse(verdict *v, int status, const char *detail)
-{
-    const char *slug = status == 400 ? "bad-request" : status == 415 ? "unsupported-media-type" : "validation";
-    const char *title = status == 400 ? "Bad Request" : status == 415 ? "Unsupported Media Type" : "Unprocessable Content";
-    settle(v, status, problem(status, slug, title, detail, NULL));
-}
+#define refuse(v, lang, status, ...) settle((v), (status), problem((lang), (status), NULL, __VA_ARGS__))
 
-static json_t *conflict_problem(void)
+static json_t *conflict_problem(sf_lang lang)
 {
-    return problem(409, "conflict", "Conflict",
-                   "a row repeats a platform that exists already (same operator credit code and name); "
-                   "nothing was imported", NULL);
+    return problem(lang, 409, NULL, SF_E_IMPORT_PLATFORM_EXISTS);
 }
 
 /* The answer to an import that wrote the rows with these ids (a JSON array as text). */
@@ -321,7 +363,7 @@ static void send_json(sf_ctx *ctx, int status, json_t *body)
     char *text = sf_json_dumps(body, JSON_COMPACT);
     json_decref(body);
     if (text == NULL) {
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         return;
     }
     send_text(ctx, status, text);
@@ -332,18 +374,19 @@ static void send_json(sf_ctx *ctx, int status, json_t *body)
 static void judge(sf_ctx *ctx, int dry_run, verdict *v)
 {
     const char *ct = sf_header(ctx, "Content-Type");
+    sf_lang lang = sf_ctx_lang(ctx);
     json_t *errors = json_array(), *bodies = NULL;
     /* Ulfius leaves binary_body NULL for an empty body, and memchr, memcpy and the like may
      * not be given NULL even with a length of 0 */
     const char *body_bytes = ctx->req->binary_body ? ctx->req->binary_body : "";
     size_t body_len = ctx->req->binary_body_length;
     if (memchr(body_bytes, 0, body_len) != NULL) {
-        settle(v, 400, problem(400, "bad-request", "Bad Request", "the body contains a NUL byte", errors));
+        settle(v, 400, problem(lang, 400, errors, SF_E_BODY_HAS_NUL));
         return;
     }
     if (ct && strncasecmp(ct, "application/json", 16) == 0 &&
         count_array_elements(body_bytes, body_len) > MAX_ROWS) {
-        settle(v, 422, problem(422, "validation", "Unprocessable Content", "an import holds at most 20000 rows", errors));
+        settle(v, 422, problem(lang, 422, errors, SF_E_IMPORT_ROWS, SF_INT("max", MAX_ROWS)));
         return;
     }
     if (ct && strncasecmp(ct, "application/json", 16) == 0) {
@@ -358,7 +401,7 @@ static void judge(sf_ctx *ctx, int dry_run, verdict *v)
         if (!json_is_array(bodies)) {
             json_decref(bodies);
             json_decref(errors);
-            refuse(v, 400, "the body must be a JSON array of platforms (UTF-8, no duplicate keys)");
+            refuse(v, lang, 400, SF_E_IMPORT_NOT_ARRAY);
             return;
         }
     } else if (ct && strncasecmp(ct, "text/csv", 8) == 0) {
@@ -369,7 +412,7 @@ static void judge(sf_ctx *ctx, int dry_run, verdict *v)
             if (no_memory)
                 settle(v, 500, NULL);
             else
-                refuse(v, 400, "the CSV is neither UTF-8 nor GB18030");
+                refuse(v, lang, 400, SF_E_CSV_ENCODING);
             return;
         }
         int bad_line = 0, too_many = 0;
@@ -382,28 +425,24 @@ static void judge(sf_ctx *ctx, int dry_run, verdict *v)
         }
         if (records == NULL) {
             json_decref(errors);
-            char detail[96];
             if (too_many)
-                snprintf(detail, sizeof detail, "an import holds at most %d rows", MAX_ROWS);
+                refuse(v, lang, 422, SF_E_IMPORT_ROWS, SF_INT("max", MAX_ROWS));
             else
-                snprintf(detail, sizeof detail, "a quoted field never closes (the file ends on line %d)", bad_line);
-            refuse(v, too_many ? 422 : 400, detail);
+                refuse(v, lang, 400, SF_E_CSV_QUOTE_OPEN, SF_INT("line", bad_line));
             return;
         }
-        json_t *header = json_array_get(records, 0);
-        char head[256] = "";
-        for (size_t k = 0; k < json_array_size(header); k++) {
-            if (k)
-                strncat(head, ",", sizeof head - strlen(head) - 1);
-            strncat(head, json_string_value(json_array_get(header, k)), sizeof head - strlen(head) - 1);
-        }
-        if (strcmp(head, CSV_HEADER) != 0) {
+        int col[CSV_COLUMNS];
+        sf_errors he;
+        sf_errors_init(&he);
+        read_header(json_array_get(records, 0), col, &he);
+        if (sf_errors_any(&he)) {
             json_decref(records);
-            json_decref(errors);
-            refuse(v, 422, "the first line must be the header " CSV_HEADER);
+            for (size_t k = 0; k < he.count; k++)
+                push(errors, sf_field_error_json(&he.items[k], lang, 0), &no_memory);
+            settle(v, 422, problem(lang, 422, errors, SF_E_CSV_HEADER_INVALID));
             return;
         }
-        bodies = csv_to_bodies(records, errors, &no_memory);
+        bodies = csv_to_bodies(records, col, lang, errors, &no_memory);
         json_decref(records);
         if (no_memory) {
             json_decref(errors);
@@ -412,16 +451,14 @@ static void judge(sf_ctx *ctx, int dry_run, verdict *v)
         }
     } else {
         json_decref(errors);
-        refuse(v, 415, "send a JSON array (application/json) or CSV (text/csv)");
+        refuse(v, lang, 415, SF_E_IMPORT_MEDIA_TYPE);
         return;
     }
     size_t n = json_array_size(bodies);
     if (n == 0 || n > MAX_ROWS) {
         json_decref(bodies);
         json_decref(errors);
-        char detail[96];
-        snprintf(detail, sizeof detail, "an import holds 1-%d rows", MAX_ROWS);
-        refuse(v, 422, detail);
+        refuse(v, lang, 422, SF_E_IMPORT_ROWS, SF_INT("max", MAX_ROWS));
         return;
     }
 
@@ -439,7 +476,7 @@ static void judge(sf_ctx *ctx, int dry_run, verdict *v)
         if (json_is_null(body))
             continue;   /* a CSV line with the wrong number of columns, reported already */
         if (!json_is_object(body)) {
-            sf_errors_add(&e, "*", "must be a platform object");
+            sf_errors_add(&e, "*", SF_E_NOT_OBJECT);
         } else {
             sf_platform_fields_read(body, 0, &f, functions, sizeof functions, &e);
             if (!sf_errors_any(&e))
@@ -448,8 +485,7 @@ static void judge(sf_ctx *ctx, int dry_run, verdict *v)
         if (sf_errors_any(&e))
             refused = 1;
         for (size_t k = 0; k < e.count && json_array_size(errors) < MAX_REPORTED_ERRORS; k++)
-            push(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)(i + 1), "field", e.items[k].field,
-                                   "message", e.items[k].message), &no_memory);
+            push(errors, sf_field_error_json(&e.items[k], lang, (long long)(i + 1)), &no_memory);
         if (!sf_errors_any(&e) && json_is_object(body)) {
             json_t *functions_list = json_deep_copy(json_object_get(body, "functions"));
             json_t *row = json_pack("{s:s, s:s, s:o, s:s, s:s}", "name", f.name, "region_code", f.region_code,
@@ -465,8 +501,7 @@ static void judge(sf_ctx *ctx, int dry_run, verdict *v)
             if (json_object_get(seen, identity) != NULL) {
                 refused = 1;
                 if (json_array_size(errors) < MAX_REPORTED_ERRORS)
-                    push(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)(i + 1), "field", "name",
-                                           "message", "repeats an earlier row of this import"), &no_memory);
+                    push(errors, row_error(i + 1, "name", SF_E_ROW_REPEATED, lang), &no_memory);
             }
             put(seen, identity, json_true(), &no_memory);
             push(rows, row, &no_memory);
@@ -482,9 +517,7 @@ static void judge(sf_ctx *ctx, int dry_run, verdict *v)
     }
     if (refused) {
         json_decref(rows);
-        settle(v, 422, problem(422, "validation", "Unprocessable Content",
-                                 "the import is refused; every problem is listed by row (header excluded) and field",
-                                 errors));
+        settle(v, 422, problem(lang, 422, errors, SF_E_IMPORT_REFUSED));
         return;
     }
     json_decref(errors);
@@ -506,13 +539,13 @@ static void import_unkeyed(sf_ctx *ctx, const char *rows)
     char *ids = NULL;
     sf_status st = sf_import_platforms(ctx->app->pool, &actor, rows, &ids);
     if (st == SF_CONFLICT) {
-        send_json(ctx, 409, conflict_problem());
+        send_json(ctx, 409, conflict_problem(sf_ctx_lang(ctx)));
         return;
     }
     char *text = st == SF_OK ? success_answer(ids) : NULL;
     free(ids);
     if (text == NULL) {
-        sf_reply_status(ctx, st == SF_OK ? SF_INTERNAL : st, NULL, NULL);
+        sf_reply_status(ctx, st == SF_OK ? SF_INTERNAL : st, SF_E_NONE, NULL);
         return;
     }
     send_text(ctx, 201, text);
@@ -525,7 +558,7 @@ static void import_unkeyed(sf_ctx *ctx, const char *rows)
 static void import_keyed(sf_ctx *ctx, const char *key, const char *hash, verdict *v)
 {
     char *answer = v->body ? sf_json_dumps(v->body, JSON_COMPACT) : NULL;
-    json_t *conflict = conflict_problem();
+    json_t *conflict = conflict_problem(sf_ctx_lang(ctx));
     char *conflict_text = sf_json_dumps(conflict, JSON_COMPACT);
     json_decref(conflict);
     sf_keyed_request req = {.org_id = ctx->caller.org_id, .key = key, .hash = hash, .rows_json = v->rows,
@@ -539,12 +572,12 @@ static void import_keyed(sf_ctx *ctx, const char *key, const char *hash, verdict
     free(answer);
     free(conflict_text);
     if (st != SF_OK) {
-        sf_reply_status(ctx, st, NULL, NULL);
+        sf_reply_status(ctx, st, SF_E_NONE, NULL);
     } else if (out.state == SF_KEY_IN_PROGRESS) {
         sf_set_header(ctx, "Retry-After", "2");
-        sf_reply_problem(ctx, 409, "a request with this Idempotency-Key is still running; retry shortly");
+        sf_reply_problem(ctx, 409, SF_E_IDEMPOTENCY_IN_PROGRESS);
     } else if (out.state == SF_KEY_MISMATCH) {
-        sf_reply_problem(ctx, 422, "this Idempotency-Key was used for another request");
+        sf_reply_problem(ctx, 422, SF_E_IDEMPOTENCY_KEY_REUSED);
     } else {
         send_text(ctx, out.status, out.response);
         if (out.state == SF_KEY_REPLAY)   /* the first answer, again: nothing is imported twice */
@@ -560,7 +593,7 @@ void sf_post_import_platforms(sf_ctx *ctx)
     const char *key = sf_header(ctx, "Idempotency-Key");
     char hash[65] = "";
     if (key != NULL && (strlen(key) < 1 || strlen(key) > 200)) {
-        sf_reply_problem(ctx, 400, "Idempotency-Key must be 1-200 characters");
+        sf_reply_problem(ctx, 400, SF_E_IDEMPOTENCY_KEY_INVALID);
         return;
     }
     if (key != NULL) {
@@ -571,11 +604,11 @@ void sf_post_import_platforms(sf_ctx *ctx)
         char *earlier = NULL;
         sf_status st = sf_idempotency_lookup(ctx->app->pool, ctx->caller.org_id, key, hash, &state, &status, &earlier);
         if (st != SF_OK) {
-            sf_reply_status(ctx, st, NULL, NULL);
+            sf_reply_status(ctx, st, SF_E_NONE, NULL);
             return;
         }
         if (state == SF_KEY_MISMATCH) {
-            sf_reply_problem(ctx, 422, "this Idempotency-Key was used for another request");
+            sf_reply_problem(ctx, 422, SF_E_IDEMPOTENCY_KEY_REUSED);
             return;
         }
         if (state == SF_KEY_REPLAY) {
@@ -588,7 +621,7 @@ void sf_post_import_platforms(sf_ctx *ctx)
     verdict v = {0};
     judge(ctx, dry_run, &v);
     if (v.rows == NULL && v.body == NULL) {
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
     } else if (key != NULL) {
         import_keyed(ctx, key, hash, &v);
     } else if (v.body != NULL) {

@@ -11,7 +11,7 @@ void sf_get_me(sf_ctx *ctx)
     sf_organization org;
     sf_status status = sf_user_get_with_org(ctx->app->pool, ctx->caller.user_id, &user, &org);
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, NULL, NULL);
+        sf_reply_status(ctx, status, SF_E_NONE, NULL);
         return;
     }
     json_t *body = sf_view_user(&user);

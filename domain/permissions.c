@@ -114,26 +114,26 @@ sf_status sf_may_apply(const sf_caller *c, const char *round_level, const char *
     int province_round = strcmp(round_level, "province") == 0;
     if (c->role == SF_ROLE_CITY) {
         if (!province_round && strcmp(round_region, c->region_code) != 0) {
-            sf_errors_add(e, "round_id", "no such round open to this city");
+            sf_errors_add(e, "round_id", SF_E_ROUND_NOT_OPEN_TO_CITY);
             return SF_INVALID;
         }
         if (strcmp(platform_region, c->region_code) != 0) {
-            sf_errors_add(e, "platform_id", "no such platform in this city's region (Art. 15)");
+            sf_errors_add(e, "platform_id", SF_E_PLATFORM_NOT_IN_REGION);
             return SF_INVALID;
         }
         if (created_by_association) {
-            sf_errors_add(e, "platform_id", "the association that registered this platform recommends it (Art. 27)");
+            sf_errors_add(e, "platform_id", SF_E_PLATFORM_OF_ASSOCIATION);
             return SF_INVALID;
         }
         return SF_OK;
     }
     if (c->role == SF_ROLE_ASSOCIATION) {
         if (!province_round) {
-            sf_errors_add(e, "round_id", "associations recommend to the province only (Art. 27)");
+            sf_errors_add(e, "round_id", SF_E_ASSOCIATION_PROVINCE_ONLY);
             return SF_INVALID;
         }
         if (platform_created_by != c->org_id) {
-            sf_errors_add(e, "platform_id", "no such platform registered by this association");
+            sf_errors_add(e, "platform_id", SF_E_PLATFORM_NOT_OF_ASSOCIATION);
             return SF_INVALID;
         }
         return SF_OK;
@@ -145,11 +145,11 @@ sf_status sf_may_edit_application(const sf_caller *c, int64_t recommender_org, i
                                   const char *state_name, sf_errors *e)
 {
     if (recommender_org != c->org_id) {
-        sf_errors_detail(e, "only the recommender changes an application");
+        sf_errors_detail(e, SF_E_NOT_RECOMMENDER);
         return SF_FORBIDDEN;
     }
     if (!is_draft) {
-        sf_errors_detail(e, "the application is %s; it changes only in draft", state_name);
+        sf_errors_detail(e, SF_E_APPLICATION_NOT_IN_STATE, SF_TEXT("current_status", state_name), SF_TEXT("action", "edit"));
         return SF_CONFLICT;
     }
     return SF_OK;

@@ -40,10 +40,13 @@ sf_status sf_org_create(sf_pool *pool, const sf_actor *actor, const char *type, 
     sf_db_error err;
     sf_status status = sf_db_write(pool, &INSERT_ORG, params, &res, &err);
     if (status == SF_CONFLICT) {
-        if (strcmp(err.constraint, "organizations_one_per_city") == 0)
-            sf_errors_add(errors, "region_code", "this city has an organisation already");
-        else if (strcmp(err.constraint, "organizations_name_unique") == 0)
-            sf_errors_add(errors, "name", "an organisation with this name exists already");
+        if (strcmp(err.constraint, "organizations_one_per_city") == 0) {
+            sf_errors_add(errors, "region_code", SF_E_CITY_ORGANIZATION_EXISTS);
+            sf_errors_detail(errors, SF_E_CITY_ORGANIZATION_EXISTS);
+        } else if (strcmp(err.constraint, "organizations_name_unique") == 0) {
+            sf_errors_add(errors, "name", SF_E_ORGANIZATION_NAME_TAKEN);
+            sf_errors_detail(errors, SF_E_ORGANIZATION_NAME_TAKEN);
+        }
         return SF_CONFLICT;
     }
     if (status != SF_OK)

@@ -133,7 +133,8 @@ START_TEST(imports_report_a_repeated_row_and_refuse_an_empty_body)
         ck_assert_int_eq(json_integer_value(json_object_get(e, "row")), 2);
         ck_assert_str_eq(json_string_value(json_object_get(e, "field")), "name");
         ck_assert_str_eq(json_string_value(json_object_get(e, "message")), "repeats an earlier row of this import");
-        ck_assert_uint_eq(json_object_size(e), 3);
+        ck_assert_str_eq(json_string_value(json_object_get(e, "code")), "row_repeated");
+        ck_assert_uint_eq(json_object_size(e), 5);   /* row, field, code, message, params */
         th_free(r);
     }
     th_response *r = import(SHENYANG, "", "text/csv", "", 0, NULL);
