@@ -112,7 +112,13 @@ void sf_errors_merge(sf_errors *dst, const char *prefix, const sf_errors *src)
         }
         sf_field_error *e = &dst->items[dst->count++];
         *e = src->items[i];
-        snprintf(e->field, sizeof e->field, "%s.%s", prefix, src->items[i].field);
+        char joined[2 * SF_FIELD_LEN];
+        snprintf(joined, sizeof joined, "%s.%s", prefix, src->items[i].field);
+        size_t n = strlen(joined);
+        if (n >= sizeof e->field)
+            n = sizeof e->field - 1;
+        memcpy(e->field, joined, n);
+        e->field[n] = '\0';
         trim_partial_utf8(e->field);
     }
     dst->dropped += src->dropped;
