@@ -19,7 +19,7 @@ void sf_post_api_token(sf_ctx *ctx)
 {
     static const char *const fields[] = {"name", "scopes", "expires_in_days", NULL};
     if (ctx->caller.api_token_id > 0) {
-        sf_reply_problem(ctx, 403, "API tokens are created by a person logged in, not by another token");
+        sf_reply_problem(ctx, 403, SF_E_TOKEN_CREATES_TOKEN);
         return;
     }
     json_t *body = sf_json_body(ctx);
@@ -31,21 +31,21 @@ void sf_post_api_token(sf_ctx *ctx)
     const char *name = sf_json_string(body, "name", 1, &e);
     long nl = name ? sf_utf8_length(name) : 1;
     if (nl < 1 || nl > 100)
-        sf_errors_add(&e, "name", "must be 1-100 characters");
+        sf_errors_add(&e, "name", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 100));
     int64_t days = 90;
     sf_json_int(body, "expires_in_days", 0, 1, 365, &days, &e);
     json_t *scopes = json_object_get(body, "scopes");
     char literal[64] = "{";
     unsigned seen = 0;
     if (!json_is_array(scopes) || json_array_size(scopes) == 0 || json_array_size(scopes) > 3) {
-        sf_errors_add(&e, "scopes", "must be a non-empty array of read, write, imports");
+        sf_errors_add(&e, "scopes", SF_E_NOT_ONE_OF, SF_TEXT("allowed", "read, write, imports"));
     } else {
         size_t i;
         json_t *v;
         json_array_foreach(scopes, i, v) {
             unsigned bit = sf_scope_parse(json_string_value(v));
             if (bit == 0 || (seen & bit)) {
-                sf_errors_add(&e, "scopes", "item %zu must be read, write or imports, each once", i);
+                sf_errors_add(&e, "scopes", SF_E_ITEM_NOT_ONE_OF, SF_INT("index", i), SF_TEXT("allowed", "read, write, imports (each once)"));
                 continue;
             }
             seen |= bit;
@@ -56,14 +56,14 @@ void sf_post_api_token(sf_ctx *ctx)
         strcat(literal, "}");
     }
     if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the token request is not valid", &e);
+        sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &e);
         json_decref(body);
         return;
     }
     char token[SF_API_TOKEN_LEN + 1], hash[65], prefix[16];
     if (sf_api_token_new(token) != 0) {
         json_decref(body);
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         return;
     }
     sf_api_token_hash(token, hash);
@@ -76,7 +76,7 @@ void sf_post_api_token(sf_ctx *ctx)
     free(doc);
     if (json == NULL) {
         memset(token, 0, sizeof token);
-        sf_reply_status(ctx, status == SF_OK ? SF_INTERNAL : status, NULL, &e);
+        sf_reply_status(ctx, status == SF_OK ? SF_INTERNAL : status, SF_E_NONE, &e);
         return;
     }
     /* the only time the token is ever shown */
@@ -92,10 +92,10 @@ void sf_list_api_tokens(sf_ctx *ctx)
     sf_page page;
     sf_page_read(ctx, &page, &e);
     if (page.desc)
-        sf_errors_add(&e, "order", "this collection is listed oldest first only");
+        sf_errors_add(&e, "order", SF_E_OLDEST_FIRST_ONLY);
     const char *st = sf_param(ctx, "status");
     if (st && strcmp(st, "active") && strcmp(st, "expired") && strcmp(st, "revoked"))
-        sf_errors_add(&e, "status", "must be active, expired or revoked");
+        sf_errors_add(&e, "status", SF_E_NOT_ONE_OF, SF_TEXT("allowed", "active, expired, revoked"));
     if (sf_reply_query_errors(ctx, &e))
         return;
     char *items;
@@ -110,7 +110,7 @@ void sf_delete_api_token(sf_ctx *ctx)
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     sf_status status = id > 0 ? sf_api_token_revoke(ctx->app->pool, &actor, &ctx->caller, id) : SF_NOT_FOUND;
     if (status != SF_OK)
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such token in this organisation" : NULL, NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_TOKEN_NOT_FOUND : SF_E_NONE, NULL);
     else
         sf_reply_no_content(ctx);
 }

@@ -71,9 +71,9 @@ void sf_post_application(sf_ctx *ctx)
     /* a platform company names its recommender (by default its city); a city or an
      * association recommends what it opens itself */
     if (recommender > 0 && ctx->caller.role != SF_ROLE_PLATFORM && recommender != ctx->caller.org_id)
-        sf_errors_add(&e, "recommender_org_id", "a city or an association recommends the applications it opens itself");
+        sf_errors_add(&e, "recommender_org_id", SF_E_RECOMMENDER_OWN_ONLY);
     if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the application is not valid", &e);
+        sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &e);
         goto out;
     }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
@@ -81,7 +81,7 @@ void sf_post_application(sf_ctx *ctx)
     sf_status status = sf_application_create(ctx->app->pool, &actor, &ctx->caller, round_id, platform_id,
                                              ctx->caller.role == SF_ROLE_PLATFORM ? recommender : 0, &doc, &e);
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_INVALID ? "the application is not valid" : NULL, &e);
+        sf_reply_status(ctx, status, status == SF_INVALID ? SF_E_VALIDATION_FAILED : SF_E_NONE, &e);
         goto out;
     }
     sf_reply_doc(ctx, 201, doc);
@@ -107,7 +107,7 @@ void sf_get_application(sf_ctx *ctx)
         status = SF_INTERNAL;
     if (status != SF_OK) {
         sf_app_record_free(r);
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such application" : NULL, NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_APPLICATION_NOT_FOUND : SF_E_NONE, NULL);
         return;
     }
     const char *actions[16];
@@ -128,7 +128,8 @@ void sf_list_applications(sf_ctx *ctx)
     int64_t round_id = sf_query_int(ctx, "round_id", 1, INT64_MAX / 2, &e);
     const char *status_filter = sf_param(ctx, "status");
     if (status_filter != NULL && sf_app_state_parse(status_filter) < 0)
-        sf_errors_add(&e, "status", "must be one of draft, submitted, recommended, approved, publicized, awarded, rejected, withdrawn");
+        sf_errors_add(&e, "status", SF_E_NOT_ONE_OF,
+                      SF_TEXT("allowed", "draft, submitted, recommended, approved, publicized, awarded, rejected, withdrawn"));
     if (sf_reply_query_errors(ctx, &e))
         return;
     char *items;
@@ -155,8 +156,7 @@ static void put_form(sf_ctx *ctx, const char *which)
         sf_recommendation_read(body, &e);
     }
     if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, strcmp(which, "report") == 0 ? "the application report (Annex 2) is not valid"
-                                                                : "the recommendation form (Annex 1) is not valid", &e);
+        sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &e);
         json_decref(body);
         return;
     }
@@ -176,7 +176,7 @@ static void put_form(sf_ctx *ctx, const char *which)
         if (cur == NULL || sf_etag(cur, etag) != 0) {
             json_decref(cur);
             free(text);
-            sf_reply_status(ctx, st == SF_OK ? SF_INTERNAL : st, st == SF_NOT_FOUND ? "no such application" : NULL, NULL);
+            sf_reply_status(ctx, st == SF_OK ? SF_INTERNAL : st, st == SF_NOT_FOUND ? SF_E_APPLICATION_NOT_FOUND : SF_E_NONE, NULL);
             return;
         }
         expected = (int)json_integer_value(json_object_get(cur, "version"));
@@ -198,11 +198,11 @@ static void put_form(sf_ctx *ctx, const char *which)
                                         : (id > 0 ? SF_INTERNAL : SF_NOT_FOUND);
     free(text);
     if (stale) {
-        sf_reply_problem(ctx, 412, "the application has changed since it was read (If-Match); read it again");
+        sf_reply_problem(ctx, 412, SF_E_APPLICATION_CHANGED);
         return;
     }
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such application" : NULL, &e);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_APPLICATION_NOT_FOUND : SF_E_NONE, &e);
         return;
     }
     sf_reply_doc(ctx, 200, doc);
@@ -214,7 +214,7 @@ static void get_form(sf_ctx *ctx, const char *which)
     char *doc = NULL;
     sf_status status = id > 0 ? sf_application_get_form(ctx->app->pool, &ctx->caller, id, which, &doc) : SF_NOT_FOUND;
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such application, or not filled yet" : NULL, NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_APPLICATION_PART_NOT_FOUND : SF_E_NONE, NULL);
         return;
     }
     sf_reply_doc(ctx, 200, doc);
@@ -238,13 +238,13 @@ void sf_get_eligibility(sf_ctx *ctx)
         status = complete(r);
     if (status != SF_OK) {
         sf_app_record_free(r);
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such application" : NULL, NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_APPLICATION_NOT_FOUND : SF_E_NONE, NULL);
         return;
     }
     sf_eligibility verdict;
     const char *missing[MAX_MISSING];
     size_t nmissing = sf_app_evaluate(&r->snap, &verdict, missing, MAX_MISSING);
-    json_t *body = sf_eligibility_json(&verdict);
+    json_t *body = sf_eligibility_json(&verdict, sf_ctx_lang(ctx));
     json_object_set_new(body, "missing_materials", missing_json(missing, nmissing));
     json_object_set_new(body, "relaxed_region", json_boolean(r->snap.relaxation.applies));
     sf_app_record_free(r);
@@ -308,7 +308,7 @@ static void transition(sf_ctx *ctx, sf_app_decide decide, void *arg, int status_
     sf_status status = id > 0 ? sf_application_transition(ctx->app->pool, &actor, id, &ctx->caller, decide, arg, &doc, &e)
                               : SF_NOT_FOUND;
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such application" : NULL, &e);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_APPLICATION_NOT_FOUND : SF_E_NONE, &e);
         return;
     }
     sf_reply_doc(ctx, status_ok, doc);
@@ -329,9 +329,9 @@ void sf_post_return(sf_ctx *ctx)
     sf_json_only(body, fields, &e);
     send_back_args a = {&ctx->caller, sf_json_string(body, "comment", 1, &e)};
     if (a.comment != NULL && sf_utf8_length(a.comment) > 5000)
-        sf_errors_add(&e, "comment", "must be at most 5,000 characters");
+        sf_errors_add(&e, "comment", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 5000));
     if (sf_errors_any(&e))
-        sf_reply_errors(ctx, 422, "the return is not valid", &e);
+        sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &e);
     else
         transition(ctx, decide_send_back, &a, 200);
     json_decref(body);
@@ -358,12 +358,12 @@ void sf_post_review(sf_ctx *ctx)
         else if (strcmp(decision, "return") == 0)
             r.event = SF_EV_RETURN;
         else
-            sf_errors_add(&e, "decision", "must be approve, reject or return");
+            sf_errors_add(&e, "decision", SF_E_DECISION_INVALID);
     }
     if (comment != NULL && strlen(comment) > 15000)
-        sf_errors_add(&e, "comment", "must be at most 5,000 characters");
+        sf_errors_add(&e, "comment", SF_E_TOO_LONG, SF_INT("max", 5000));
     if (sf_errors_any(&e))
-        sf_reply_errors(ctx, 422, "the review is not valid", &e);
+        sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &e);
     else
         transition(ctx, decide_review, &r, 200);
     json_decref(body);

@@ -55,11 +55,11 @@ void sf_list_audit(sf_ctx *ctx)
     f.entity_id = sf_query_int(ctx, "entity_id", 1, INT64_MAX / 2, &e);
     f.actor = sf_query_int(ctx, "actor", 1, INT64_MAX / 2, &e);
     if (f.entity && (strlen(f.entity) > 40 || strspn(f.entity, "abcdefghijklmnopqrstuvwxyz_") != strlen(f.entity)))
-        sf_errors_add(&e, "entity", "must be an entity name such as application or award");
+        sf_errors_add(&e, "entity", SF_E_ENTITY_INVALID);
     if (!is_time(f.from))
-        sf_errors_add(&e, "from", "must be a date or an RFC 3339 time");
+        sf_errors_add(&e, "from", SF_E_NOT_DATE_OR_TIME);
     if (!is_time(f.to))
-        sf_errors_add(&e, "to", "must be a date or an RFC 3339 time");
+        sf_errors_add(&e, "to", SF_E_NOT_DATE_OR_TIME);
     if (sf_reply_query_errors(ctx, &e))
         return;
     char *items;
@@ -74,7 +74,7 @@ void sf_get_audit_verify(sf_ctx *ctx)
     int64_t checked, first_broken;
     sf_status status = sf_audit_verify(ctx->app->pool, &ok, &checked, &first_broken);
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, NULL, NULL);
+        sf_reply_status(ctx, status, SF_E_NONE, NULL);
         return;
     }
     sf_reply_json(ctx, 200, json_pack("{s:b, s:I, s:o}", "ok", ok, "checked", (json_int_t)checked, "first_broken",
@@ -100,7 +100,7 @@ void sf_get_changes(sf_ctx *ctx)
     if (status == SF_OK && list == NULL)
         status = SF_INTERNAL;
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, NULL, NULL);
+        sf_reply_status(ctx, status, SF_E_NONE, NULL);
         return;
     }
     /* an integer, as `after` and each item's `cursor` are (issue 13 §6) */

@@ -25,9 +25,9 @@ void sf_list_awards(sf_ctx *ctx)
     f.expires_in = (int)sf_query_int(ctx, "expires_in", 2018, 9999, &e);
     f.round_id = sf_query_int(ctx, "round_id", 1, INT64_MAX / 2, &e);
     if (f.status && !sf_award_status_is_known(f.status))
-        sf_errors_add(&e, "status", "must be active, revocation_pending, revoked or expired");
+        sf_errors_add(&e, "status", SF_E_NOT_ONE_OF, SF_TEXT("allowed", "active, revocation_pending, revoked, expired"));
     if (f.level && strcmp(f.level, "province") && strcmp(f.level, "city"))
-        sf_errors_add(&e, "level", "must be province or city");
+        sf_errors_add(&e, "level", SF_E_LEVEL_INVALID);
     if (sf_reply_query_errors(ctx, &e))
         return;
     char *items;
@@ -50,7 +50,7 @@ void sf_get_award(sf_ctx *ctx)
     if (status == SF_OK && body == NULL)
         status = SF_INTERNAL;
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such award" : NULL, NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_AWARD_NOT_FOUND : SF_E_NONE, NULL);
         return;
     }
     const char *actions[8];
@@ -67,7 +67,7 @@ static const char *optional_text(json_t *body, const char *field, long max, sf_e
     const char *v = sf_json_string(body, field, 0, e);
     long n = v ? sf_utf8_length(v) : 1;
     if (n < 1 || n > max)
-        sf_errors_add(e, field, "must be 1-%ld characters", max);
+        sf_errors_add(e, field, SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", max));
     return v;
 }
 
@@ -94,9 +94,9 @@ void sf_post_revoke_award(sf_ctx *ctx)
                        : id > 0           ? sf_award_revoke(ctx->app->pool, &actor, &ctx->caller, id, &r, &doc, &e)
                                           : SF_NOT_FOUND;
     if (status == SF_NOT_FOUND)
-        sf_reply_status(ctx, status, "no such award", NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_AWARD_NOT_FOUND : SF_E_NONE, NULL);
     else
-        sf_reply_written(ctx, status, 200, doc, "the revocation is not valid", &e);
+        sf_reply_written(ctx, status, 200, doc, SF_E_VALIDATION_FAILED, &e);
     json_decref(body);
 }
 
@@ -119,8 +119,8 @@ void sf_post_reinstate_award(sf_ctx *ctx)
                        : id > 0           ? sf_award_reinstate(ctx->app->pool, &actor, &ctx->caller, id, reason, &doc, &e)
                                           : SF_NOT_FOUND;
     if (status == SF_NOT_FOUND)
-        sf_reply_status(ctx, status, "no such award", NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_AWARD_NOT_FOUND : SF_E_NONE, NULL);
     else
-        sf_reply_written(ctx, status, 200, doc, "the reinstatement is not valid", &e);
+        sf_reply_written(ctx, status, 200, doc, SF_E_VALIDATION_FAILED, &e);
     json_decref(body);
 }

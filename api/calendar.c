@@ -26,7 +26,7 @@ void sf_get_calendar_year(sf_ctx *ctx)
     char *doc = NULL;
     sf_status status = year ? sf_calendar_year_json(ctx->app->pool, year, &doc) : SF_NOT_FOUND;
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no calendar for that year" : NULL, NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_CALENDAR_NOT_FOUND : SF_E_NONE, NULL);
         return;
     }
     sf_reply_doc(ctx, 200, doc);
@@ -38,7 +38,7 @@ void sf_get_calendar_year(sf_ctx *ctx)
 static char *read_days(json_t *list, const char *field, int year, sf_errors *e)
 {
     if (!json_is_array(list) || json_array_size(list) > 366) {
-        sf_errors_add(e, field, "must be an array of dates YYYY-MM-DD");
+        sf_errors_add(e, field, SF_E_NOT_DATE_ARRAY);
         return NULL;
     }
     char *out = malloc(json_array_size(list) * 11 + 3);
@@ -52,14 +52,14 @@ static char *read_days(json_t *list, const char *field, int year, sf_errors *e)
         int y, m, dd;
         const char *text = json_string_value(v);
         if (text == NULL || !sf_date_parse(text, &d)) {
-            sf_errors_add(e, field, "item %zu is not a date YYYY-MM-DD", i);
+            sf_errors_add(e, field, SF_E_ITEM_NOT_DATE, SF_INT("index", i));
             continue;
         }
         sf_day_to_ymd(d, &y, &m, &dd);
         if (y != year)
-            sf_errors_add(e, field, "%s is not in %d", text, year);
+            sf_errors_add(e, field, SF_E_DATE_NOT_IN_YEAR, SF_TEXT("date", text), SF_INT("year", year));
         else if (strstr(out, text) != NULL)
-            sf_errors_add(e, field, "%s is listed twice", text);
+            sf_errors_add(e, field, SF_E_LISTED_TWICE, SF_TEXT("item", text));
         if (i > 0)
             strcat(out, ",");
         strcat(out, text);
@@ -82,10 +82,10 @@ static void read_official(json_t *body, int year, const sf_calendar *stored, jso
     sf_json_only(body, fields, e);
     json_t *y = json_object_get(body, "year");
     if (!json_is_integer(y) || json_integer_value(y) != year)
-        sf_errors_add(e, "year", "must be %d, the year of the path", year);
+        sf_errors_add(e, "year", SF_E_YEAR_NOT_PATH, SF_INT("year", year));
     json_t *days = json_object_get(body, "days");
     if (!json_is_array(days) || json_array_size(days) > 400) {
-        sf_errors_add(e, "days", "must be an array of {name, date, isOffDay}");
+        sf_errors_add(e, "days", SF_E_CALENDAR_DAYS_INVALID);
         return;
     }
     sf_calendar_entry entries[400];
@@ -102,7 +102,7 @@ static void read_official(json_t *body, int year, const sf_calendar *stored, jso
         sf_day d;
         if (!json_is_object(v) || sf_errors_any(&sub) || date == NULL || !sf_date_parse(date, &d) ||
             !json_is_boolean(off) || !json_is_string(json_object_get(v, "name"))) {
-            sf_errors_add(e, "days", "item %zu must be {\"name\": text, \"date\": YYYY-MM-DD, \"isOffDay\": true|false}", i);
+            sf_errors_add(e, "days", SF_E_CALENDAR_DAY_INVALID, SF_INT("index", i));
             continue;
         }
         entries[n++] = (sf_calendar_entry){d, !json_is_true(off)};
@@ -130,7 +130,7 @@ static void read_official(json_t *body, int year, const sf_calendar *stored, jso
                 strcat(list, ",");
             strcat(list, text);
         } else {
-            sf_errors_add(e, "days", "more than %d days of adjacent years", MAX_OTHER_DAYS);
+            sf_errors_add(e, "days", SF_E_TOO_MANY_ADJACENT_DAYS, SF_INT("max", MAX_OTHER_DAYS));
             return;
         }
     }
@@ -145,7 +145,7 @@ void sf_put_calendar_year(sf_ctx *ctx)
     static const char *const fields[] = {"holidays", "working_days", NULL};
     int year = path_year(ctx);
     if (year == 0) {
-        sf_reply_problem(ctx, 404, "no such year");
+        sf_reply_problem(ctx, 404, SF_E_CALENDAR_NOT_FOUND);
         return;
     }
     json_t *body = sf_json_body(ctx);
@@ -160,14 +160,14 @@ void sf_put_calendar_year(sf_ctx *ctx)
         json_t *cur = st == SF_OK ? sf_json_loads(current) : NULL;
         free(current);
         if (st != SF_OK && st != SF_NOT_FOUND) {
-            sf_reply_status(ctx, st, NULL, NULL);
+            sf_reply_status(ctx, st, SF_E_NONE, NULL);
             goto out;
         }
         if (cur != NULL)
             sf_etag(cur, etag);
         json_decref(cur);
         if (sf_if_match_fails(ctx, etag)) {
-            sf_reply_problem(ctx, 412, "the year's calendar has changed since it was read (If-Match); read it again");
+            sf_reply_problem(ctx, 412, SF_E_CALENDAR_CHANGED);
             goto out;
         }
     }
@@ -179,7 +179,7 @@ void sf_put_calendar_year(sf_ctx *ctx)
         sf_calendar_data cal;
         sf_status st = sf_calendar_load(ctx->app->pool, &cal);
         if (st != SF_OK) {
-            sf_reply_status(ctx, st, NULL, NULL);
+            sf_reply_status(ctx, st, SF_E_NONE, NULL);
             goto out;
         }
         official_off = json_array();
@@ -202,15 +202,15 @@ void sf_put_calendar_year(sf_ctx *ctx)
         json_t *v;
         json_array_foreach(work_list, i, v)
             if (json_string_value(v) && strstr(holidays, json_string_value(v)))
-                sf_errors_add(&e, "working_days", "%s is also listed as a holiday", json_string_value(v));
+                sf_errors_add(&e, "working_days", SF_E_ALSO_HOLIDAY, SF_TEXT("date", json_string_value(v)));
     }
     json_decref(official_off);
     json_decref(official_work);
     if (sf_errors_any(&e) || holidays == NULL || working == NULL) {
         if (!sf_errors_any(&e))
-            sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+            sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         else
-            sf_reply_errors(ctx, 422, "the calendar is not valid", &e);
+            sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &e);
         goto out;
     }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
@@ -221,7 +221,7 @@ void sf_put_calendar_year(sf_ctx *ctx)
     if (status == SF_OK)
         status = sf_calendar_year_json(ctx->app->pool, year, &doc);
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, NULL, NULL);
+        sf_reply_status(ctx, status, SF_E_NONE, NULL);
         goto out;
     }
     sf_reply_doc(ctx, created ? 201 : 200, doc);
@@ -239,14 +239,14 @@ void sf_get_working_days(sf_ctx *ctx)
     sf_day start = 0;
     const char *s = sf_param(ctx, "start");
     if (s == NULL || !sf_date_parse(s, &start))
-        sf_errors_add(&e, "start", "must be a date YYYY-MM-DD");
+        sf_errors_add(&e, "start", SF_E_NOT_DATE);
     int64_t count = sf_param(ctx, "count") ? sf_query_int(ctx, "count", 1, 366, &e) : 15;
     if (sf_reply_query_errors(ctx, &e))
         return;
     sf_calendar_data data;
     sf_status status = sf_calendar_load(ctx->app->pool, &data);
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, NULL, NULL);
+        sf_reply_status(ctx, status, SF_E_NONE, NULL);
         return;
     }
     sf_day end;
@@ -254,9 +254,8 @@ void sf_get_working_days(sf_ctx *ctx)
     status = sf_calendar_nth_working_day(&data.cal, start, (int)count, &end, &missing);
     sf_calendar_free(&data);
     if (status != SF_OK) {
-        sf_errors_add(&e, "start", "the calendar has no data for %d; the province adds it with PUT /v1/calendar/%d",
-                      missing, missing);
-        sf_reply_errors(ctx, 422, "the working-day calendar lacks a year", &e);
+        sf_errors_add(&e, "start", SF_E_CALENDAR_YEAR_MISSING, SF_INT("year", missing));
+        sf_reply_errors(ctx, 422, SF_E_CALENDAR_LACKS_YEAR, &e);
         return;
     }
     char end_text[11];

@@ -57,7 +57,7 @@ void sf_cors_preflight(sf_ctx *ctx, const char *allow)
     int any_origin = public_path(ctx);
     if (origin == NULL) {   /* not a preflight: a client asking what the path takes */
         if (allow[0] == '\0') {
-            sf_reply_problem(ctx, 404, "no such resource");
+            sf_reply_problem(ctx, 404, SF_E_NOT_FOUND);
             return;
         }
         sf_set_header(ctx, "Allow", allow);
@@ -65,16 +65,16 @@ void sf_cors_preflight(sf_ctx *ctx, const char *allow)
         return;
     }
     if (!any_origin && !origin_allowed(ctx, origin)) {
-        sf_reply_problem(ctx, 403, "this origin may not call shifan from a browser (SHIFAN_CORS_ORIGINS)");
+        sf_reply_problem(ctx, 403, SF_E_ORIGIN_FORBIDDEN);
         return;
     }
     if (allow[0] == '\0') {
-        sf_reply_problem(ctx, 404, "no such resource");
+        sf_reply_problem(ctx, 404, SF_E_NOT_FOUND);
         return;
     }
     if (method == NULL || strstr(allow, method) == NULL) {
         sf_set_header(ctx, "Allow", allow);
-        sf_reply_problem(ctx, 405, "this path does not take that method; see the Allow header");
+        sf_reply_problem(ctx, 405, SF_E_METHOD_NOT_ALLOWED);
         return;
     }
     sf_set_header(ctx, "Access-Control-Allow-Origin", any_origin ? "*" : origin);

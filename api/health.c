@@ -24,22 +24,22 @@ void sf_get_readyz(sf_ctx *ctx)
 {
     int ready = 0;
     if (atomic_load(&ctx->app->draining)) {
-        sf_reply_problem(ctx, 503, "shifan is shutting down");
+        sf_reply_problem(ctx, 503, SF_E_SHUTTING_DOWN);
         return;
     }
     sf_status status = sf_migrations_ready(ctx->app->pool, &ready);
     if (status != SF_OK) {
-        sf_reply_problem(ctx, 503, "the database is unavailable");
+        sf_reply_problem(ctx, 503, SF_E_DATABASE_UNAVAILABLE);
         return;
     }
     if (!ready) {
-        sf_reply_problem(ctx, 503, "the database schema is not migrated yet");
+        sf_reply_problem(ctx, 503, SF_E_SCHEMA_NOT_MIGRATED);
         return;
     }
     /* a replica has the primary's schema once it has replayed the migrations */
     if (ctx->app->read_pool != ctx->app->pool &&
         (sf_migrations_ready(ctx->app->read_pool, &ready) != SF_OK || !ready)) {
-        sf_reply_problem(ctx, 503, "the read replica is unavailable or behind the schema");
+        sf_reply_problem(ctx, 503, SF_E_REPLICA_UNAVAILABLE);
         return;
     }
     sf_reply_json(ctx, 200, json_pack("{s:s, s:s}", "status", "ready", "database", "ok"));
@@ -53,14 +53,14 @@ static int metrics_allowed(sf_ctx *ctx)
 {
     const char *want = ctx->app->config->metrics_token;
     if (want == NULL) {
-        sf_reply_problem(ctx, 404, "no such resource");
+        sf_reply_problem(ctx, 404, SF_E_NOT_FOUND);
         return 0;
     }
     const char *h = sf_header(ctx, "Authorization");
     size_t len = strlen(want);
     if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || strlen(h + 7) != len || CRYPTO_memcmp(h + 7, want, len) != 0) {
         sf_set_header(ctx, "WWW-Authenticate", "Bearer realm=\"shifan-metrics\"");
-        sf_reply_problem(ctx, 401, "the metrics need SHIFAN_METRICS_TOKEN as a bearer token");
+        sf_reply_problem(ctx, 401, SF_E_METRICS_TOKEN_REQUIRED);
         return 0;
     }
     return 1;
@@ -80,7 +80,7 @@ void sf_get_metrics(sf_ctx *ctx)
     }
     char *text = sf_metrics_render(ctx->app->metrics, &stats, atomic_load(&ctx->app->in_flight), last_year);
     if (text == NULL) {
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         return;
     }
     ulfius_set_binary_body_response(ctx->res, 200, text, strlen(text));
@@ -113,7 +113,7 @@ void sf_get_docs(sf_ctx *ctx)
     size_t tail = mark ? sf_docs_html_len - head - strlen(REDOC_MARK) : 0;
     char *body = malloc(head + sf_redoc_js_len + tail + 1);
     if (body == NULL) {
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         return;
     }
     memcpy(body, page, head);

@@ -28,6 +28,7 @@
 
 #define MAX_ROWS 20000
 #define MAX_REPORTED_ERRORS 1000
+#define MAX_COLUMNS 32
 
 /* Appends `item` (taken) to `array`; sets *no_memory if either is NULL or it cannot. Jansson
  * drops what it cannot add, so every addition is checked: an import never loses a row. */
@@ -263,10 +264,39 @@ static json_t *columns_csv_body(const sf_import_kind *k, const char *const *f, i
     return body;
 }
 
+/* Maps the header's columns: col[c] is where the kind's column c stands, headed by its field
+ * name or its Chinese title, in any order. Each unknown, repeated or missing column is a field
+ * error naming it. */
+static void read_header(const sf_import_kind *k, json_t *header, int *col, sf_errors *e)
+{
+    for (size_t c = 0; c < k->ncolumns; c++)
+        col[c] = -1;
+    for (size_t i = 0; i < json_array_size(header); i++) {
+        const char *name = json_string_value(json_array_get(header, i));
+        if (i == 0 && strncmp(name, "\xEF\xBB\xBF", 3) == 0)
+            name += 3;   /* a byte order mark, as Excel writes one */
+        size_t c = 0;
+        while (c < k->ncolumns && strcmp(name, k->columns[c].name) != 0 &&
+               (k->labels == NULL || strcmp(name, k->labels[c]) != 0))
+            c++;
+        if (c == k->ncolumns)
+            sf_errors_add(e, name[0] ? name : "*", SF_E_CSV_COLUMN_UNKNOWN, SF_TEXT("column", name));
+        else if (col[c] >= 0)
+            sf_errors_add(e, k->columns[c].name, SF_E_CSV_COLUMN_TWICE, SF_TEXT("column", name));
+        else
+            col[c] = (int)i;
+    }
+    for (size_t c = 0; c < k->ncolumns; c++)
+        if (col[c] < 0)
+            sf_errors_add(e, k->columns[c].name, SF_E_CSV_COLUMN_MISSING, SF_TEXT("key", k->columns[c].name),
+                          SF_TEXT("label", k->labels ? k->labels[c] : k->columns[c].name));
+}
+
 /* CSV records to row bodies, as the JSON form of the import takes them (NULL, with
  * *no_memory set, if memory runs out). A record with the wrong number of columns is reported
  * and stands as null. */
-static json_t *csv_to_bodies(const sf_import_kind *k, json_t *records, json_t *errors, int *no_memory)
+static json_t *csv_to_bodies(const sf_import_kind *k, json_t *records, const int *col, sf_lang lang, json_t *errors,
+                             int *no_memory)
 {
     json_t *bodies = json_array();
     size_t i;
@@ -275,17 +305,17 @@ static json_t *csv_to_bodies(const sf_import_kind *k, json_t *records, json_t *e
         if (i == 0)
             continue;   /* the header, checked by the caller */
         if (json_array_size(rec) != k->ncolumns) {
-            char message[64];
-            snprintf(message, sizeof message, "must have the %zu columns of the header", k->ncolumns);
-            if (json_array_size(errors) < MAX_REPORTED_ERRORS)
-                push(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)i, "field", "*", "message", message),
-                     no_memory);
+            if (json_array_size(errors) < MAX_REPORTED_ERRORS) {
+                sf_field_error fe = {.field = "*", .code = SF_E_CSV_COLUMN_COUNT};
+                sf_params_set(&fe.params, (const sf_arg[]){SF_INT("count", k->ncolumns), SF_ARG_END_});
+                push(errors, sf_field_error_json(&fe, lang, (long long)i), no_memory);
+            }
             push(bodies, json_null(), no_memory);   /* reported; skipped when checking rows */
             continue;
         }
-        const char *f[32];
-        for (size_t c = 0; c < k->ncolumns && c < 32; c++)
-            f[c] = json_string_value(json_array_get(rec, c));
+        const char *f[MAX_COLUMNS];
+        for (size_t c = 0; c < k->ncolumns && c < MAX_COLUMNS; c++)
+            f[c] = json_string_value(json_array_get(rec, (size_t)col[c]));
         push(bodies, k->csv_body ? k->csv_body(f, no_memory) : columns_csv_body(k, f, no_memory), no_memory);
     }
     if (*no_memory) {
@@ -329,12 +359,17 @@ static void settle(verdict *v, int status, json_t *body)
     v->body = body;
 }
 
-static json_t *problem(int status, const char *slug, const char *title, const char *detail, json_t *errors)
+/* The problem of `status` with `code` (api/problem.c words it) and the row errors, if any
+ * (stolen). */
+#define problem(lang, status, errors, ...) \
+    problem_((lang), (status), (errors), SF_CODE_HEAD_(__VA_ARGS__, 0), \
+             (const sf_arg[]){SF_CODE_TAIL_(__VA_ARGS__, SF_ARG_END_)})
+static json_t *problem_(sf_lang lang, int status, json_t *errors, sf_code code, const sf_arg *args)
 {
-    char type[64];
-    snprintf(type, sizeof type, "urn:shifan:problem:%s", slug);
-    json_t *p = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", title, "status", status, "detail", detail);
-    int no_memory = 0;
+    sf_params params;
+    sf_params_set(&params, args);
+    json_t *p = sf_problem_json(status, lang, code, &params);
+    int no_memory = p == NULL;
     if (errors)
         put(p, "errors", errors, &no_memory);
     if (no_memory) {
@@ -344,18 +379,11 @@ static json_t *problem(int status, const char *slug, const char *title, const ch
     return p;
 }
 
-static void refuse(verdict *v, int status, const char *detail)
-{
-    const char *slug = status == 400 ? "bad-request" : status == 415 ? "unsupported-media-type" : "validation";
-    const char *title = status == 400 ? "Bad Request" : status == 415 ? "Unsupported Media Type" : "Unprocessable Content";
-    settle(v, status, problem(status, slug, title, detail, NULL));
-}
+#define refuse(v, lang, status, ...) settle((v), (status), problem((lang), (status), NULL, __VA_ARGS__))
 
-static json_t *conflict_problem(void)
+static json_t *conflict_problem(sf_lang lang)
 {
-    return problem(409, "conflict", "Conflict",
-                   "a row repeats a platform that exists already (same operator credit code and name); "
-                   "nothing was imported", NULL);
+    return problem(lang, 409, NULL, SF_E_IMPORT_PLATFORM_EXISTS);
 }
 
 /* The answer to an import that wrote the rows with these ids (a JSON array as text). */
@@ -384,7 +412,7 @@ static void send_json(sf_ctx *ctx, int status, json_t *body)
     char *text = sf_json_dumps(body, JSON_COMPACT);
     json_decref(body);
     if (text == NULL) {
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         return;
     }
     send_text(ctx, status, text);
@@ -409,7 +437,7 @@ static json_t *platform_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_
     sf_platform_fields f;
     char functions[128];
     if (!json_is_object(body)) {
-        sf_errors_add(e, "*", "must be a platform object");
+        sf_errors_add(e, "*", SF_E_NOT_OBJECT);
         return NULL;
     }
     sf_platform_fields_read(body, 0, &f, functions, sizeof functions, e);
@@ -428,13 +456,17 @@ static json_t *platform_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_
     char identity[1200];
     snprintf(identity, sizeof identity, "%s|%s", f.credit_code, f.name);
     if (json_object_get(seen, identity) != NULL)
-        sf_errors_add(e, "name", "repeats an earlier row of this import");
+        sf_errors_add(e, "name", SF_E_ROW_REPEATED);
     put(seen, identity, json_true(), no_memory);
     return row;
 }
 
+/* The titles of the registry's CSV (api/views.c) for the same facts, and the address. */
+static const char *const PLATFORM_LABELS[] = {"平台名称", "行政区划代码", "服务功能", "运营单位",
+                                              "统一社会信用代码", "成立日期", "地址"};
+
 static const sf_import_kind PLATFORMS = {"platforms", PLATFORM_COLUMNS, sizeof PLATFORM_COLUMNS / sizeof *PLATFORM_COLUMNS,
-                                         platform_csv_body, platform_row};
+                                         platform_csv_body, platform_row, PLATFORM_LABELS};
 
 /* Parses and checks the body as rows of `kind` (no database): v gets the answer, or the rows
  * to write. A dry run of platforms is answered here; one of records is the writer's (its
@@ -442,18 +474,19 @@ static const sf_import_kind PLATFORMS = {"platforms", PLATFORM_COLUMNS, sizeof P
 static void judge(sf_ctx *ctx, const sf_import_kind *kind, int dry_run, sf_day today, verdict *v)
 {
     const char *ct = sf_header(ctx, "Content-Type");
+    sf_lang lang = sf_ctx_lang(ctx);
     json_t *errors = json_array(), *bodies = NULL;
     /* Ulfius leaves binary_body NULL for an empty body, and memchr, memcpy and the like may
      * not be given NULL even with a length of 0 */
     const char *body_bytes = ctx->req->binary_body ? ctx->req->binary_body : "";
     size_t body_len = ctx->req->binary_body_length;
     if (memchr(body_bytes, 0, body_len) != NULL) {
-        settle(v, 400, problem(400, "bad-request", "Bad Request", "the body contains a NUL byte", errors));
+        settle(v, 400, problem(lang, 400, errors, SF_E_BODY_HAS_NUL));
         return;
     }
     if (ct && strncasecmp(ct, "application/json", 16) == 0 &&
         count_array_elements(body_bytes, body_len) > MAX_ROWS) {
-        settle(v, 422, problem(422, "validation", "Unprocessable Content", "an import holds at most 20000 rows", errors));
+        settle(v, 422, problem(lang, 422, errors, SF_E_IMPORT_ROWS, SF_INT("max", MAX_ROWS)));
         return;
     }
     if (ct && strncasecmp(ct, "application/json", 16) == 0) {
@@ -468,7 +501,7 @@ static void judge(sf_ctx *ctx, const sf_import_kind *kind, int dry_run, sf_day t
         if (!json_is_array(bodies)) {
             json_decref(bodies);
             json_decref(errors);
-            refuse(v, 400, "the body must be a JSON array of row objects (UTF-8, no duplicate keys)");
+            refuse(v, lang, 400, SF_E_IMPORT_NOT_ARRAY);
             return;
         }
     } else if (ct && strncasecmp(ct, "text/csv", 8) == 0) {
@@ -479,7 +512,7 @@ static void judge(sf_ctx *ctx, const sf_import_kind *kind, int dry_run, sf_day t
             if (no_memory)
                 settle(v, 500, NULL);
             else
-                refuse(v, 400, "the CSV is neither UTF-8 nor GB18030");
+                refuse(v, lang, 400, SF_E_CSV_ENCODING);
             return;
         }
         int bad_line = 0, too_many = 0;
@@ -492,33 +525,24 @@ static void judge(sf_ctx *ctx, const sf_import_kind *kind, int dry_run, sf_day t
         }
         if (records == NULL) {
             json_decref(errors);
-            char detail[96];
             if (too_many)
-                snprintf(detail, sizeof detail, "an import holds at most %d rows", MAX_ROWS);
+                refuse(v, lang, 422, SF_E_IMPORT_ROWS, SF_INT("max", MAX_ROWS));
             else
-                snprintf(detail, sizeof detail, "a quoted field never closes (the file ends on line %d)", bad_line);
-            refuse(v, too_many ? 422 : 400, detail);
+                refuse(v, lang, 400, SF_E_CSV_QUOTE_OPEN, SF_INT("line", bad_line));
             return;
         }
-        json_t *header = json_array_get(records, 0);
-        char head[512] = "", expected[512] = "";
-        for (size_t k = 0; k < json_array_size(header); k++) {
-            if (k)
-                strncat(head, ",", sizeof head - strlen(head) - 1);
-            strncat(head, json_string_value(json_array_get(header, k)), sizeof head - strlen(head) - 1);
-        }
-        for (size_t k = 0; k < kind->ncolumns; k++)
-            snprintf(expected + strlen(expected), sizeof expected - strlen(expected), "%s%s", k ? "," : "",
-                     kind->columns[k].name);
-        if (strcmp(head, expected) != 0) {
+        int col[MAX_COLUMNS];
+        sf_errors he;
+        sf_errors_init(&he);
+        read_header(kind, json_array_get(records, 0), col, &he);
+        if (sf_errors_any(&he)) {
             json_decref(records);
-            json_decref(errors);
-            char detail[600];
-            snprintf(detail, sizeof detail, "the first line must be the header %s", expected);
-            refuse(v, 422, detail);
+            for (size_t k = 0; k < he.count; k++)
+                push(errors, sf_field_error_json(&he.items[k], lang, 0), &no_memory);
+            settle(v, 422, problem(lang, 422, errors, SF_E_CSV_HEADER_INVALID));
             return;
         }
-        bodies = csv_to_bodies(kind, records, errors, &no_memory);
+        bodies = csv_to_bodies(kind, records, col, lang, errors, &no_memory);
         json_decref(records);
         if (no_memory) {
             json_decref(errors);
@@ -527,16 +551,14 @@ static void judge(sf_ctx *ctx, const sf_import_kind *kind, int dry_run, sf_day t
         }
     } else {
         json_decref(errors);
-        refuse(v, 415, "send a JSON array (application/json) or CSV (text/csv)");
+        refuse(v, lang, 415, SF_E_IMPORT_MEDIA_TYPE);
         return;
     }
     size_t n = json_array_size(bodies);
     if (n == 0 || n > MAX_ROWS) {
         json_decref(bodies);
         json_decref(errors);
-        char detail[96];
-        snprintf(detail, sizeof detail, "an import holds 1-%d rows", MAX_ROWS);
-        refuse(v, 422, detail);
+        refuse(v, lang, 422, SF_E_IMPORT_ROWS, SF_INT("max", MAX_ROWS));
         return;
     }
 
@@ -553,14 +575,13 @@ static void judge(sf_ctx *ctx, const sf_import_kind *kind, int dry_run, sf_day t
             continue;   /* a CSV line with the wrong number of columns, reported already */
         json_t *row = NULL;
         if (!json_is_object(body))
-            sf_errors_add(&e, "*", "must be an object");
+            sf_errors_add(&e, "*", SF_E_NOT_OBJECT);
         else
             row = kind->read_row(ctx, body, (json_int_t)(i + 1), state, today, &e, &no_memory);
         if (sf_errors_any(&e))
             refused = 1;
         for (size_t k = 0; k < e.count && json_array_size(errors) < MAX_REPORTED_ERRORS; k++)
-            push(errors, json_pack("{s:I, s:s, s:s}", "row", (json_int_t)(i + 1), "field", e.items[k].field,
-                                   "message", e.items[k].message), &no_memory);
+            push(errors, sf_field_error_json(&e.items[k], lang, (long long)(i + 1)), &no_memory);
         if (row != NULL && !sf_errors_any(&e))
             push(rows, row, &no_memory);
         else
@@ -576,9 +597,7 @@ static void judge(sf_ctx *ctx, const sf_import_kind *kind, int dry_run, sf_day t
     }
     if (refused) {
         json_decref(rows);
-        settle(v, 422, problem(422, "validation", "Unprocessable Content",
-                                 "the import is refused; every problem is listed by row (header excluded) and field",
-                                 errors));
+        settle(v, 422, problem(lang, 422, errors, SF_E_IMPORT_REFUSED));
         return;
     }
     json_decref(errors);
@@ -601,13 +620,13 @@ static void import_unkeyed(sf_ctx *ctx, const char *rows)
     char *ids = NULL;
     sf_status st = sf_import_platforms(ctx->app->pool, &actor, rows, &ids);
     if (st == SF_CONFLICT) {
-        send_json(ctx, 409, conflict_problem());
+        send_json(ctx, 409, conflict_problem(sf_ctx_lang(ctx)));
         return;
     }
     char *text = st == SF_OK ? success_answer(ids) : NULL;
     free(ids);
     if (text == NULL) {
-        sf_reply_status(ctx, st == SF_OK ? SF_INTERNAL : st, NULL, NULL);
+        sf_reply_status(ctx, st == SF_OK ? SF_INTERNAL : st, SF_E_NONE, NULL);
         return;
     }
     send_text(ctx, 201, text);
@@ -620,7 +639,7 @@ static void import_unkeyed(sf_ctx *ctx, const char *rows)
 static void import_keyed(sf_ctx *ctx, const char *key, const char *hash, verdict *v, sf_records_request *records)
 {
     char *answer = v->body ? sf_json_dumps(v->body, JSON_COMPACT) : NULL;
-    json_t *conflict = conflict_problem();
+    json_t *conflict = conflict_problem(sf_ctx_lang(ctx));
     char *conflict_text = sf_json_dumps(conflict, JSON_COMPACT);
     json_decref(conflict);
     sf_keyed_request req = {.org_id = ctx->caller.org_id, .key = key, .hash = hash, .rows_json = v->rows,
@@ -635,12 +654,12 @@ static void import_keyed(sf_ctx *ctx, const char *key, const char *hash, verdict
     free(answer);
     free(conflict_text);
     if (st != SF_OK) {
-        sf_reply_status(ctx, st, NULL, NULL);
+        sf_reply_status(ctx, st, SF_E_NONE, NULL);
     } else if (out.state == SF_KEY_IN_PROGRESS) {
         sf_set_header(ctx, "Retry-After", "2");
-        sf_reply_problem(ctx, 409, "a request with this Idempotency-Key is still running; retry shortly");
+        sf_reply_problem(ctx, 409, SF_E_IDEMPOTENCY_IN_PROGRESS);
     } else if (out.state == SF_KEY_MISMATCH) {
-        sf_reply_problem(ctx, 422, "this Idempotency-Key was used for another request");
+        sf_reply_problem(ctx, 422, SF_E_IDEMPOTENCY_KEY_REUSED);
     } else {
         send_text(ctx, out.status, out.response);
         if (out.state == SF_KEY_REPLAY)   /* the first answer, again: nothing is imported twice */
@@ -651,15 +670,25 @@ static void import_keyed(sf_ctx *ctx, const char *key, const char *hash, verdict
 
 /* ---- the answers of an import of records (persistence/records.h) ---- */
 
-static char *records_refused(const char *errors_json)
+/* The rows the database refused ({row, field, message} from persistence/records.c, in
+ * English) as coded row errors: record_row_refused with the reason as its parameter. */
+static char *records_refused(const char *errors_json, int language)
 {
-    json_t *errors = sf_json_loads(errors_json);
-    json_t *p = json_is_array(errors)
-                    ? problem(422, "validation", "Unprocessable Content",
-                              "the import is refused: rows clash with recorded or decided facts, or with each other; "
-                              "every problem is listed by row (header excluded) and field; nothing was recorded",
-                              errors)
-                    : (json_decref(errors), NULL);
+    sf_lang lang = (sf_lang)language;
+    json_t *found = sf_json_loads(errors_json), *errors = json_array();
+    int no_memory = !json_is_array(found) || errors == NULL;
+    size_t i;
+    json_t *it;
+    json_array_foreach(found, i, it) {
+        sf_field_error fe = {.code = SF_E_RECORD_ROW_REFUSED};
+        const char *field = json_string_value(json_object_get(it, "field"));
+        snprintf(fe.field, sizeof fe.field, "%s", field ? field : "*");
+        const char *reason = json_string_value(json_object_get(it, "message"));
+        sf_params_set(&fe.params, (const sf_arg[]){SF_TEXT("reason", reason ? reason : ""), SF_ARG_END_});
+        push(errors, sf_field_error_json(&fe, lang, json_integer_value(json_object_get(it, "row"))), &no_memory);
+    }
+    json_decref(found);
+    json_t *p = no_memory ? (json_decref(errors), NULL) : problem(lang, 422, errors, SF_E_IMPORT_REFUSED);
     char *text = p ? sf_json_dumps(p, JSON_COMPACT) : NULL;
     json_decref(p);
     return text;
@@ -699,7 +728,7 @@ static void run_import(sf_ctx *ctx, const sf_import_kind *kind)
     const char *key = sf_header(ctx, "Idempotency-Key");
     char hash[65] = "";
     if (key != NULL && (strlen(key) < 1 || strlen(key) > 200)) {
-        sf_reply_problem(ctx, 400, "Idempotency-Key must be 1-200 characters");
+        sf_reply_problem(ctx, 400, SF_E_IDEMPOTENCY_KEY_INVALID);
         return;
     }
     if (key != NULL) {
@@ -710,11 +739,11 @@ static void run_import(sf_ctx *ctx, const sf_import_kind *kind)
         char *earlier = NULL;
         sf_status st = sf_idempotency_lookup(ctx->app->pool, ctx->caller.org_id, key, hash, &state, &status, &earlier);
         if (st != SF_OK) {
-            sf_reply_status(ctx, st, NULL, NULL);
+            sf_reply_status(ctx, st, SF_E_NONE, NULL);
             return;
         }
         if (state == SF_KEY_MISMATCH) {
-            sf_reply_problem(ctx, 422, "this Idempotency-Key was used for another request");
+            sf_reply_problem(ctx, 422, SF_E_IDEMPOTENCY_KEY_REUSED);
             return;
         }
         if (state == SF_KEY_REPLAY) {
@@ -728,15 +757,16 @@ static void run_import(sf_ctx *ctx, const sf_import_kind *kind)
     if (kind != &PLATFORMS) {
         sf_status st = sf_records_today(ctx->app->pool, &today);
         if (st != SF_OK) {
-            sf_reply_status(ctx, st, NULL, NULL);
+            sf_reply_status(ctx, st, SF_E_NONE, NULL);
             return;
         }
     }
     verdict v = {0};
     judge(ctx, kind, dry_run, today, &v);
-    sf_records_request records = {kind->name, records_refused, records_recorded, records_checked, dry_run, v.nrows};
+    sf_records_request records = {kind->name, records_refused, (int)sf_ctx_lang(ctx), records_recorded, records_checked,
+                                  dry_run, v.nrows};
     if (v.rows == NULL && v.body == NULL) {
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
     } else if (key != NULL) {
         import_keyed(ctx, key, hash, &v, kind == &PLATFORMS ? NULL : &records);
     } else if (v.body != NULL) {
@@ -750,7 +780,7 @@ static void run_import(sf_ctx *ctx, const sf_import_kind *kind)
         char *answer = NULL;
         sf_status st = sf_records_import(ctx->app->pool, &actor, &records, v.rows, &status, &answer);
         if (st != SF_OK)
-            sf_reply_status(ctx, st, NULL, NULL);
+            sf_reply_status(ctx, st, SF_E_NONE, NULL);
         else
             send_text(ctx, status, answer);
         free(answer);
@@ -770,8 +800,9 @@ void sf_post_import_records(sf_ctx *ctx)
     if (kind == NULL) {
         sf_errors e;
         sf_errors_init(&e);
-        sf_errors_add(&e, "kind", "must be rounds, titles, annual_summaries, inspections or city_reports");
-        sf_reply_errors(ctx, 422, "say which kind of records the body holds", &e);
+        sf_errors_add(&e, "kind", SF_E_NOT_ONE_OF,
+                      SF_TEXT("allowed", "rounds, titles, annual_summaries, inspections, city_reports"));
+        sf_reply_errors(ctx, 422, SF_E_RECORDS_KIND_REQUIRED, &e);
         return;
     }
     run_import(ctx, kind);

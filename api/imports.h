@@ -41,6 +41,9 @@ struct sf_import_kind {
      * `state` (an object owned by the import) lets a kind remember earlier rows. */
     json_t *(*read_row)(const sf_ctx *ctx, json_t *body, json_int_t row, json_t *state, sf_day today,
                         sf_errors *e, int *no_memory);
+    /* The Chinese title each column may also be headed by (issue 13, point 4: a clerk's sheet
+     * imports as it is, its columns in any order), or NULL: the field names only. */
+    const char *const *labels;
 };
 
 /* The kinds of records of POST /v1/imports/records (api/records.c); NULL for another name. */

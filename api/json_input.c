@@ -87,11 +87,11 @@ json_t *sf_json_loads(const char *text)
 json_t *sf_json_body(sf_ctx *ctx)
 {
     if (!is_json_media_type(sf_header(ctx, "Content-Type"))) {
-        sf_reply_problem(ctx, 415, "the body must be JSON, sent as Content-Type: application/json");
+        sf_reply_problem(ctx, 415, SF_E_BODY_NOT_JSON_MEDIA);
         return NULL;
     }
     if (ctx->req->binary_body_length == 0) {
-        sf_reply_problem(ctx, 400, "the body is empty; a JSON object is expected");
+        sf_reply_problem(ctx, 400, SF_E_BODY_EMPTY);
         return NULL;
     }
     json_error_t error;
@@ -99,21 +99,17 @@ json_t *sf_json_body(sf_ctx *ctx)
     json_t *body = sf_json_loadb(ctx->req->binary_body, ctx->req->binary_body_length, JSON_REJECT_DUPLICATES,
                                  &error, &no_memory);
     if (no_memory) {
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         return NULL;
     }
     if (body == NULL) {
         /* Our own words: the position, never the parser's message. */
-        char detail[160];
-        snprintf(detail, sizeof detail,
-                 "the body is not valid JSON (UTF-8, no duplicate keys): line %d, column %d",
-                 error.line, error.column);
-        sf_reply_problem(ctx, 400, detail);
+        sf_reply_problem(ctx, 400, SF_E_BODY_NOT_JSON, SF_INT("line", error.line), SF_INT("column", error.column));
         return NULL;
     }
     if (!json_is_object(body)) {
         json_decref(body);
-        sf_reply_problem(ctx, 400, "the body must be a JSON object");
+        sf_reply_problem(ctx, 400, SF_E_BODY_NOT_OBJECT);
         return NULL;
     }
     return body;
@@ -128,7 +124,7 @@ void sf_json_only(json_t *obj, const char *const *allowed, sf_errors *errors)
         for (const char *const *a = allowed; *a != NULL && !known; a++)
             known = strcmp(*a, key) == 0;
         if (!known)
-            sf_errors_add(errors, key, "is not a field of this request");
+            sf_errors_add(errors, key, SF_E_UNKNOWN_FIELD);
     }
 }
 
@@ -137,11 +133,11 @@ const char *sf_json_string(const json_t *obj, const char *name, int required, sf
     json_t *v = json_object_get(obj, name);
     if (v == NULL || json_is_null(v)) {
         if (required)
-            sf_errors_add(errors, name, "is required");
+            sf_errors_add(errors, name, SF_E_REQUIRED);
         return NULL;
     }
     if (!json_is_string(v)) {
-        sf_errors_add(errors, name, "must be a string");
+        sf_errors_add(errors, name, SF_E_NOT_STRING);
         return NULL;
     }
     return json_string_value(v);
@@ -153,16 +149,16 @@ int sf_json_int(const json_t *obj, const char *name, int required, int64_t min, 
     json_t *v = json_object_get(obj, name);
     if (v == NULL || json_is_null(v)) {
         if (required)
-            sf_errors_add(errors, name, "is required");
+            sf_errors_add(errors, name, SF_E_REQUIRED);
         return 0;
     }
     if (!json_is_integer(v)) {
-        sf_errors_add(errors, name, "must be an integer");
+        sf_errors_add(errors, name, SF_E_NOT_INTEGER);
         return 0;
     }
     json_int_t n = json_integer_value(v);
     if (n < min || n > max) {
-        sf_errors_add(errors, name, "must be from %lld to %lld", (long long)min, (long long)max);
+        sf_errors_add(errors, name, SF_E_OUT_OF_RANGE, SF_INT("min", min), SF_INT("max", max));
         return 0;
     }
     *out = (int64_t)n;

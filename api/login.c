@@ -24,7 +24,7 @@
 static void refuse(sf_ctx *ctx)
 {
     sf_set_header(ctx, "WWW-Authenticate", "Bearer realm=\"shifan\"");
-    sf_reply_problem(ctx, 401, "the username or password is wrong");
+    sf_reply_problem(ctx, 401, SF_E_LOGIN_FAILED);
 }
 
 typedef struct {
@@ -53,11 +53,11 @@ void sf_post_auth_token(sf_ctx *ctx)
     const char *username = sf_json_string(body, "username", 1, &errors);
     const char *password = sf_json_string(body, "password", 1, &errors);
     if (username != NULL && strlen(username) > 256)
-        sf_errors_add(&errors, "username", "is too long");
+        sf_errors_add(&errors, "username", SF_E_TOO_MANY_BYTES, SF_INT("max", 256));
     if (password != NULL && strlen(password) > 1024)
-        sf_errors_add(&errors, "password", "is too long");
+        sf_errors_add(&errors, "password", SF_E_TOO_MANY_BYTES, SF_INT("max", 1024));
     if (sf_errors_any(&errors)) {
-        sf_reply_errors(ctx, 422, "the login request is not valid: it takes username and password only", &errors);
+        sf_reply_errors(ctx, 422, SF_E_LOGIN_REQUEST_INVALID, &errors);
         goto out;
     }
 
@@ -70,27 +70,27 @@ void sf_post_auth_token(sf_ctx *ctx)
     whole.max_failures = config->login_client_max_failures;
     sf_login_attempt attempt = {username, client, pair, whole};
     if (sf_auth_hash_full(ctx->app->auth, client)) {
-        sf_reply_problem(ctx, 503, "too many logins at once; try again shortly");
+        sf_reply_problem(ctx, 503, SF_E_LOGINS_BUSY);
         goto out;
     }
     long retry_after;
     sf_status status = sf_login_reserve(ctx->app->pool, &attempt, &retry_after);
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, NULL, NULL);
+        sf_reply_status(ctx, status, SF_E_NONE, NULL);
         goto out;
     }
     if (retry_after > 0) {
         char seconds[24];
         snprintf(seconds, sizeof seconds, "%ld", retry_after);
         sf_set_header(ctx, "Retry-After", seconds);
-        sf_reply_problem(ctx, 429, "too many failed logins; try again later");
+        sf_reply_problem(ctx, 429, SF_E_LOGIN_THROTTLED);
         goto out;
     }
 
     sf_login_record record = {0};
     status = sf_user_find_for_login(ctx->app->pool, username, &record);
     if (status != SF_OK && status != SF_NOT_FOUND) {
-        sf_reply_status(ctx, status, NULL, NULL);
+        sf_reply_status(ctx, status, SF_E_NONE, NULL);
         goto out;
     }
     int found = status == SF_OK;
@@ -99,7 +99,7 @@ void sf_post_auth_token(sf_ctx *ctx)
     if (sf_auth_hash_run(ctx->app->auth, client, verify_work, &v, &matches) != SF_OK) {
         /* no password was tried: the attempt is taken back (if that fails too, it stands) */
         sf_login_release(ctx->app->pool, &attempt);
-        sf_reply_problem(ctx, 503, "too many logins at once; try again shortly");
+        sf_reply_problem(ctx, 503, SF_E_LOGINS_BUSY);
         goto out;
     }
     int ok = matches && record.user.active;
@@ -107,7 +107,7 @@ void sf_post_auth_token(sf_ctx *ctx)
         /* a failure the throttle did not record is not answered: that would be a free guess */
         status = sf_login_failed(ctx->app->pool, &attempt, found ? record.user.id : 0, ctx->request_id);
         if (status != SF_OK) {
-            sf_reply_status(ctx, status, NULL, NULL);
+            sf_reply_status(ctx, status, SF_E_NONE, NULL);
             goto out;
         }
         refuse(ctx);
@@ -116,7 +116,7 @@ void sf_post_auth_token(sf_ctx *ctx)
     sf_actor actor = {record.user.id, record.user.org_id, ctx->request_id};
     status = sf_login_succeeded(ctx->app->pool, &attempt, &actor);
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, NULL, NULL);
+        sf_reply_status(ctx, status, SF_E_NONE, NULL);
         goto out;
     }
 
@@ -126,7 +126,7 @@ void sf_post_auth_token(sf_ctx *ctx)
     char *token;
     long long expires_at, now = (long long)time(NULL);
     if (sf_auth_issue(ctx->app->auth, &caller, now, &token, &expires_at) != 0) {
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         goto out;
     }
     sf_reply_json(ctx, 200, json_pack("{s:s, s:s, s:I}", "access_token", token, "token_type", "Bearer",
@@ -144,14 +144,14 @@ void sf_post_auth_revoke(sf_ctx *ctx)
         /* a script revoking its own API token */
         sf_status st = sf_api_token_revoke(ctx->app->pool, &actor, &ctx->caller, ctx->caller.api_token_id);
         if (st != SF_OK)
-            sf_reply_status(ctx, st, NULL, NULL);
+            sf_reply_status(ctx, st, SF_E_NONE, NULL);
         else
             sf_reply_no_content(ctx);
         return;
     }
     sf_status status = sf_session_revoke(ctx->app->pool, &actor, ctx->caller.jti, ctx->caller.token_expires_at);
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, NULL, NULL);
+        sf_reply_status(ctx, status, SF_E_NONE, NULL);
         return;
     }
     sf_reply_no_content(ctx);

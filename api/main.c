@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/messages.h"
 #include "api/auth.h"
 #include "api/config.h"
 #include "api/json_input.h"
@@ -32,7 +33,9 @@ static int bootstrap_admin(sf_app *app)
     sf_errors errors;
     sf_errors_init(&errors);
     if (sf_user_validate("admin", password, "Administrator", &errors) != SF_OK) {
-        fprintf(stderr, "shifan: SHIFAN_ADMIN_PASSWORD %s\n", errors.items[0].message);
+        char message[256];
+        sf_message_render(message, sizeof message, SF_LANG_EN, errors.items[0].code, &errors.items[0].params);
+        fprintf(stderr, "shifan: SHIFAN_ADMIN_PASSWORD %s\n", message);
         return -1;
     }
     unsigned char salt[SF_PASSWORD_SALT_LEN];

@@ -68,21 +68,20 @@ int sf_read_upload_parts(sf_ctx *ctx, const sf_upload *u, sf_new_material *m, ch
     const char *filename = u->filename;
     if (!sf_material_filename_is_valid(filename) || raw_param_has_nul(ctx->req->http_url, "filename") ||
         sf_text_has_hidden_controls(filename))
-        sf_errors_add(errors, "filename", "must be 1-255 bytes of UTF-8 without path separators, control or "
-                                          "bidirectional formatting characters");
+        sf_errors_add(errors, "filename", SF_E_FILENAME_INVALID);
     if (sf_errors_any(errors)) {
-        sf_reply_errors(ctx, 422, "the upload is not valid", errors);
+        sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, errors);
         return 0;
     }
     const unsigned char *data = u->data;
     size_t size = u->size;
     if (size == 0) {
-        sf_reply_problem(ctx, 400, u->multipart ? "the file part is empty" : "the body is empty; send the file itself as the body");
+        sf_reply_problem(ctx, 400, u->multipart ? SF_E_FILE_PART_EMPTY : SF_E_UPLOAD_EMPTY);
         return 0;
     }
     const char *type = sf_material_sniff(data, size, filename);
     if (type == NULL) {
-        sf_reply_problem(ctx, 415, "the file is not a PDF, JPEG, PNG, OFD, DOCX or XLSX document");
+        sf_reply_problem(ctx, 415, SF_E_FILE_TYPE_UNSUPPORTED);
         return 0;
     }
     unsigned char digest[32];
@@ -104,9 +103,7 @@ void sf_post_material(sf_ctx *ctx)
     sf_errors e;
     sf_errors_init(&e);
     if (sf_material_kind_find(kind) == NULL)
-        sf_errors_add(&e, "kind", "must be one of the materials of Art. 17 (application_report, business_license, "
-                                  "audit_report, premises_proof, service_evidence, prior_recognition, qualifications, "
-                                  "authenticity_declaration, other)");
+        sf_errors_add(&e, "kind", SF_E_MATERIAL_KIND_INVALID);
     sf_new_material m = {.kind = kind};
     char sha[65];
     if (!sf_read_upload_parts(ctx, &u, &m, sha, &e))
@@ -115,7 +112,7 @@ void sf_post_material(sf_ctx *ctx)
     char *doc = NULL;
     sf_status status = id > 0 ? sf_material_add(ctx->app->pool, &actor, &ctx->caller, id, &m, &doc, &e) : SF_NOT_FOUND;
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such application" : NULL, &e);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_APPLICATION_NOT_FOUND : SF_E_NONE, &e);
         return;
     }
     sf_reply_doc(ctx, 201, doc);
@@ -130,9 +127,9 @@ void sf_list_materials(sf_ctx *ctx)
     sf_page_read(ctx, &page, &e);
     const char *kind = sf_param(ctx, "kind");
     if (kind && sf_material_kind_find(kind) == NULL)
-        sf_errors_add(&e, "kind", "must be one of the materials of Art. 17");
+        sf_errors_add(&e, "kind", SF_E_MATERIAL_KIND_INVALID);
     if (page.desc)
-        sf_errors_add(&e, "order", "this collection is listed oldest first only");
+        sf_errors_add(&e, "order", SF_E_OLDEST_FIRST_ONLY);
     if (sf_reply_query_errors(ctx, &e))
         return;
     char *items = NULL;
@@ -141,7 +138,7 @@ void sf_list_materials(sf_ctx *ctx)
                                                  &items, &next)
                               : SF_NOT_FOUND;
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such application" : NULL, NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_APPLICATION_NOT_FOUND : SF_E_NONE, NULL);
         return;
     }
     sf_reply_page(ctx, SF_OK, items, next);
@@ -189,7 +186,7 @@ void sf_get_material_content(sf_ctx *ctx)
     sf_material_content c = {0};
     sf_status status = id > 0 ? sf_material_content_get(ctx->app->pool, &ctx->caller, id, &c) : SF_NOT_FOUND;
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such material" : NULL, NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_MATERIAL_NOT_FOUND : SF_E_NONE, NULL);
         return;
     }
     sf_send_file(ctx, &c);

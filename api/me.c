@@ -16,7 +16,7 @@ static json_t *permitted_operations(const sf_caller *caller)
     json_t *list = json_array();
     for (size_t i = 0; sf_routes[i].method != NULL; i++) {
         const sf_route *rt = &sf_routes[i];
-        if (rt->access != SF_TOKEN || sf_route_refusal(caller, rt, rt->method) != NULL)
+        if (rt->access != SF_TOKEN || sf_route_refusal(caller, rt, rt->method) != SF_E_NONE)
             continue;
         char path[160];
         size_t n = 0;
@@ -41,7 +41,7 @@ void sf_get_me(sf_ctx *ctx)
     sf_organization org;
     sf_status status = sf_user_get_with_org(ctx->app->pool, ctx->caller.user_id, &user, &org);
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, NULL, NULL);
+        sf_reply_status(ctx, status, SF_E_NONE, NULL);
         return;
     }
     json_t *body = sf_view_user(&user);

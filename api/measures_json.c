@@ -29,11 +29,11 @@ static void get_int(json_t *obj, const char *prefix, const char *name, int requi
     json_t *v = json_object_get(obj, name);
     if (v == NULL || json_is_null(v)) {
         if (required)
-            sf_errors_add(e, path(p, prefix, name), "is required");
+            sf_errors_add(e, path(p, prefix, name), SF_E_REQUIRED);
         return;
     }
     if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > max) {
-        sf_errors_add(e, path(p, prefix, name), "must be an integer from 0 to %lld", (long long)max);
+        sf_errors_add(e, path(p, prefix, name), SF_E_INTEGER_OUT_OF_RANGE, SF_INT("max", max));
         return;
     }
     *out = json_integer_value(v);
@@ -45,12 +45,12 @@ static void get_pct(json_t *obj, const char *prefix, const char *name, int requi
     json_t *v = json_object_get(obj, name);
     if (v == NULL || json_is_null(v)) {
         if (required)
-            sf_errors_add(e, path(p, prefix, name), "is required");
+            sf_errors_add(e, path(p, prefix, name), SF_E_REQUIRED);
         return;
     }
     double d = json_number_value(v);
     if (!json_is_number(v) || !(d >= 0 && d <= 100)) {
-        sf_errors_add(e, path(p, prefix, name), "must be a number from 0 to 100");
+        sf_errors_add(e, path(p, prefix, name), SF_E_PERCENT_OUT_OF_RANGE);
         return;
     }
     *out = d;
@@ -62,11 +62,11 @@ static void get_bool(json_t *obj, const char *prefix, const char *name, int requ
     json_t *v = json_object_get(obj, name);
     if (v == NULL || json_is_null(v)) {
         if (required)
-            sf_errors_add(e, path(p, prefix, name), "is required");
+            sf_errors_add(e, path(p, prefix, name), SF_E_REQUIRED);
         return;
     }
     if (!json_is_boolean(v)) {
-        sf_errors_add(e, path(p, prefix, name), "must be true or false");
+        sf_errors_add(e, path(p, prefix, name), SF_E_NOT_BOOLEAN);
         return;
     }
     *out = json_is_true(v);
@@ -83,7 +83,7 @@ static void only(json_t *obj, const char *prefix, const char *const *allowed, sf
             known = strcmp(*a, key) == 0;
         if (!known) {
             char p[128];
-            sf_errors_add(e, path(p, prefix, key), "is not a field of this object");
+            sf_errors_add(e, path(p, prefix, key), SF_E_UNKNOWN_FIELD);
         }
     }
 }
@@ -97,7 +97,7 @@ static void read_thresholds(json_t *obj, const char *where, sf_thresholds *t, ui
     if (obj == NULL || json_is_null(obj))
         return;
     if (!json_is_object(obj)) {
-        sf_errors_add(e, where, "must be an object");
+        sf_errors_add(e, where, SF_E_NOT_OBJECT);
         return;
     }
     const char *key;
@@ -107,7 +107,7 @@ static void read_thresholds(json_t *obj, const char *where, sf_thresholds *t, ui
         snprintf(field, sizeof field, "%s.%s", where, key);
         const sf_threshold_desc *d = sf_threshold_find(key);
         if (d == NULL) {
-            sf_errors_add(e, field, "is not a field of this object");
+            sf_errors_add(e, field, SF_E_UNKNOWN_FIELD);
             continue;
         }
         if (json_is_null(v))
@@ -115,13 +115,13 @@ static void read_thresholds(json_t *obj, const char *where, sf_thresholds *t, ui
         if (d->kind == SF_TK_PCT) {
             double x = json_number_value(v);
             if (!json_is_number(v) || !(x >= 0 && x <= 100)) {
-                sf_errors_add(e, field, "must be a number from 0 to 100");
+                sf_errors_add(e, field, SF_E_PERCENT_OUT_OF_RANGE);
                 continue;
             }
             sf_threshold_set(t, d, x);
         } else {
             if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > d->max) {
-                sf_errors_add(e, field, "must be an integer from 0 to %lld", (long long)d->max);
+                sf_errors_add(e, field, SF_E_INTEGER_OUT_OF_RANGE, SF_INT("max", d->max));
                 continue;
             }
             sf_threshold_set(t, d, (double)json_integer_value(v));
@@ -169,11 +169,11 @@ static json_t *object_member(json_t *obj, const char *name, const char *field, i
     json_t *v = json_object_get(obj, name);
     if (v == NULL || json_is_null(v)) {
         if (required)
-            sf_errors_add(e, field, "is required");
+            sf_errors_add(e, field, SF_E_REQUIRED);
         return NULL;
     }
     if (!json_is_object(v)) {
-        sf_errors_add(e, field, "must be an object");
+        sf_errors_add(e, field, SF_E_NOT_OBJECT);
         return NULL;
     }
     return v;
@@ -185,7 +185,7 @@ static void read_recognitions(json_t *basic, sf_report_facts *f, sf_errors *e)
     if (list == NULL || json_is_null(list))
         return;
     if (!json_is_array(list) || json_array_size(list) > 50) {
-        sf_errors_add(e, "basic.prior_recognitions", "must be an array of at most 50 recognitions");
+        sf_errors_add(e, "basic.prior_recognitions", SF_E_RECOGNITIONS_INVALID, SF_INT("max", 50));
         return;
     }
     static const char *const fields[] = {"level", "issuer", "year", NULL};
@@ -195,21 +195,21 @@ static void read_recognitions(json_t *basic, sf_report_facts *f, sf_errors *e)
         char prefix[64], p[128];
         snprintf(prefix, sizeof prefix, "basic.prior_recognitions[%zu].", i);
         if (!json_is_object(r)) {
-            sf_errors_add(e, "basic.prior_recognitions", "item %zu must be an object", i);
+            sf_errors_add(e, "basic.prior_recognitions", SF_E_ITEM_NOT_OBJECT, SF_INT("index", i));
             continue;
         }
         only(r, prefix, fields, e);
         const char *level = json_string_value(json_object_get(r, "level"));
         if (level == NULL || (strcmp(level, "city") != 0 && strcmp(level, "provincial_department") != 0 &&
                               strcmp(level, "association") != 0))
-            sf_errors_add(e, path(p, prefix, "level"), "must be city, provincial_department or association");
+            sf_errors_add(e, path(p, prefix, "level"), SF_E_NOT_ONE_OF, SF_TEXT("allowed", "city, provincial_department, association"));
         const char *issuer = json_string_value(json_object_get(r, "issuer"));
         if (issuer == NULL || issuer[0] == '\0' || strlen(issuer) > 600)
-            sf_errors_add(e, path(p, prefix, "issuer"), "must be a non-empty string of at most 200 characters");
+            sf_errors_add(e, path(p, prefix, "issuer"), SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 200));
         int64_t year = 0;
         get_int(r, prefix, "year", 1, 9999, &year, e);
         if (year != 0 && year < 1990)
-            sf_errors_add(e, path(p, prefix, "year"), "must be 1990 or later");
+            sf_errors_add(e, path(p, prefix, "year"), SF_E_TOO_SMALL, SF_INT("min", 1990));
     }
     f->prior_recognitions = (int)json_array_size(list);
 }
@@ -225,7 +225,7 @@ static void read_basic(json_t *b, sf_report_facts *f, sf_errors *e)
     only(b, pre, fields, e);
     const char *est = json_string_value(json_object_get(b, "established_on"));
     if (est == NULL || !sf_date_parse(est, &f->established_on))
-        sf_errors_add(e, "basic.established_on", "must be a date YYYY-MM-DD");
+        sf_errors_add(e, "basic.established_on", SF_E_NOT_DATE);
     get_int(b, pre, "total_assets_cny", 1, MAX_AMOUNT, &f->total_assets_cny, e);
     get_int(b, pre, "smes_served_last_year", 1, MAX_COUNT, &f->smes_served_last_year, e);
     get_int(b, pre, "smes_served_prev_year", 1, MAX_COUNT, &f->smes_served_prev_year, e);
@@ -239,7 +239,7 @@ static void read_basic(json_t *b, sf_report_facts *f, sf_errors *e)
     get_int(b, pre, "service_staff", 1, MAX_COUNT, &f->service_staff, e);
     get_int(b, pre, "qualified_staff", 1, MAX_COUNT, &f->qualified_staff, e);
     if (f->qualified_staff > f->service_staff)
-        sf_errors_add(e, "basic.qualified_staff", "must not exceed service_staff");
+        sf_errors_add(e, "basic.qualified_staff", SF_E_QUALIFIED_EXCEEDS_STAFF);
 }
 
 /* The five function reports of Annex 2 (Art. 13), one descriptor table each: a member's
@@ -330,9 +330,9 @@ void sf_report_read(json_t *report, sf_report_facts *f, sf_errors *e)
     /* Art. 14: the innovation and demonstration narrative is required; the province judges it */
     const char *innovation = json_string_value(json_object_get(report, "innovation"));
     if (innovation == NULL || innovation[strspn(innovation, " \t\r\n")] == '\0')
-        sf_errors_add(e, "innovation", "is required (Art. 14)");
+        sf_errors_add(e, "innovation", SF_E_INNOVATION_REQUIRED);
     else if (strlen(innovation) > 60000)
-        sf_errors_add(e, "innovation", "must be at most 20,000 characters");
+        sf_errors_add(e, "innovation", SF_E_TOO_LONG, SF_INT("max", 20000));
 }
 
 /* ---- an annual summary's figures (Art. 22; dynamic management, Art. 4, 24) ---- */
@@ -343,7 +343,7 @@ void sf_summary_figures_read(json_t *figures, sf_report_facts *f, sf_errors *e)
                                          NULL};
     memset(f, 0, sizeof *f);
     if (!json_is_object(figures)) {
-        sf_errors_add(e, "figures", "must be an object");
+        sf_errors_add(e, "figures", SF_E_NOT_OBJECT);
         return;
     }
     only(figures, "figures.", fields, e);
@@ -387,18 +387,35 @@ void sf_summary_figures_read(json_t *figures, sf_report_facts *f, sf_errors *e)
     }
 }
 
-json_t *sf_standing_json(const sf_standing *st)
+/* A check's verdict in structure and in words: code, measure, threshold, value, unit, detail. */
+static json_t *check_json(const sf_check *c, sf_lang lang)
+{
+    char detail[1024];
+    sf_message_render(detail, sizeof detail, lang, c->detail, &c->params);
+    json_t *o = json_pack("{s:s, s:b, s:s, s:s}", "id", c->id, "passed", c->passed, "code", sf_code_name(c->code),
+                          "detail", detail);
+    if (o != NULL && c->measure != NULL) {
+        json_object_set_new(o, "measure", json_string(c->measure));
+        json_object_set_new(o, "unit", json_string(c->unit));
+        int whole = strcmp(c->unit, "pct") != 0;
+        json_object_set_new(o, "threshold", whole ? json_integer((json_int_t)c->threshold) : json_real(c->threshold));
+        json_object_set_new(o, "value", whole ? json_integer((json_int_t)c->value) : json_real(c->value));
+    }
+    return o;
+}
+
+json_t *sf_standing_json(const sf_standing *st, sf_lang lang)
 {
     json_t *conditions = json_array(), *functions = json_array();
     for (int i = 0; i < 2; i++) {
         const sf_check *c = &st->conditions[i];
-        json_array_append_new(conditions, json_pack("{s:s, s:b, s:b, s:s}", "id", c->id, "passed", c->passed,
-                                                    "relaxed", c->relaxed, "detail", c->detail));
+        json_t *item = check_json(c, lang);
+        json_object_set_new(item, "relaxed", json_boolean(c->relaxed));
+        json_array_append_new(conditions, item);
     }
     for (int i = 0; i < SF_FUNCTION_COUNT; i++)
         if (st->titled[i])
-            json_array_append_new(functions, json_pack("{s:s, s:b, s:s}", "id", sf_function_ids[i], "passed",
-                                                       st->functions[i].passed, "detail", st->functions[i].detail));
+            json_array_append_new(functions, check_json(&st->functions[i], lang));
     return json_pack("{s:b, s:o, s:o}", "meets", st->meets, "conditions", conditions, "functions", functions);
 }
 
@@ -415,9 +432,9 @@ void sf_recommendation_read(json_t *form, sf_errors *e)
     get_int(form, "", "satisfaction_score", 1, 100, &v, e);
     const char *opinion = json_string_value(json_object_get(form, "opinion"));
     if (opinion == NULL || opinion[strspn(opinion, " \t\r\n")] == '\0')
-        sf_errors_add(e, "opinion", "is required");
+        sf_errors_add(e, "opinion", SF_E_REQUIRED);
     else if (strlen(opinion) > 30000)
-        sf_errors_add(e, "opinion", "must be at most 10,000 characters");
+        sf_errors_add(e, "opinion", SF_E_TOO_LONG, SF_INT("max", 10000));
 }
 
 /* ---- the verdict ---- */
@@ -438,24 +455,49 @@ static json_t *relaxed_thresholds_json(const sf_eligibility *el, const char *con
     return list;
 }
 
-json_t *sf_eligibility_json(const sf_eligibility *el)
+/* Appends to the detail, in words, each threshold relaxation changed: "; relaxed region:
+ * min_smes_served 64 (normally 80), …" (`named`: the detail has begun that list already). */
+static void name_relaxed(json_t *item, const json_t *relaxed, int named, sf_lang lang)
+{
+    char detail[2048], part[256];
+    snprintf(detail, sizeof detail, "%s", json_string_value(json_object_get(item, "detail")));
+    size_t i;
+    json_t *t;
+    json_array_foreach(relaxed, i, t) {
+        sf_params p;
+        sf_params_set(&p, (const sf_arg[]){SF_TEXT("name", json_string_value(json_object_get(t, "name"))),
+                                           SF_NUM("relaxed", json_number_value(json_object_get(t, "relaxed"))),
+                                           SF_NUM("normal", json_number_value(json_object_get(t, "normal"))),
+                                           SF_ARG_END_});
+        sf_message_render(part, sizeof part, lang, i == 0 && !named ? SF_E_RELAXED_REGION : SF_E_RELAXED_ALSO, &p);
+        strncat(detail, part, sizeof detail - strlen(detail) - 1);
+    }
+    json_object_set_new(item, "detail", json_string(detail));
+}
+
+json_t *sf_eligibility_json(const sf_eligibility *el, sf_lang lang)
 {
     json_t *conditions = json_array(), *functions = json_array();
     for (int i = 0; i < SF_CONDITION_COUNT; i++) {
         const sf_check *c = &el->conditions[i];
-        json_t *item = json_pack("{s:s, s:b, s:b, s:b, s:b, s:s}", "id", c->id, "passed", c->passed, "relaxed",
-                                 c->relaxed, "required", c->required, "missing", c->missing, "detail", c->detail);
+        json_t *item = check_json(c, lang);
+        json_object_set_new(item, "relaxed", json_boolean(c->relaxed));
+        json_object_set_new(item, "required", json_boolean(c->required));
+        json_object_set_new(item, "missing", json_boolean(c->missing));
         json_t *relaxed = relaxed_thresholds_json(el, c->id);
-        if (json_array_size(relaxed) > 0)
+        if (json_array_size(relaxed) > 0) {
+            name_relaxed(item, relaxed, c->detail == SF_E_ELIG_12_1_RELAXED, lang);
             json_object_set_new(item, "relaxed_thresholds", relaxed);
-        else
+        } else {
             json_decref(relaxed);
+        }
         json_array_append_new(conditions, item);
     }
     for (int i = 0; i < SF_FUNCTION_COUNT; i++) {
         const sf_check *c = &el->functions[i];
-        json_array_append_new(functions, json_pack("{s:s, s:b, s:b, s:s}", "id", c->id, "passed", c->passed,
-                                                   "missing", c->missing, "detail", c->detail));
+        json_t *item = check_json(c, lang);
+        json_object_set_new(item, "missing", json_boolean(c->missing));
+        json_array_append_new(functions, item);
     }
     return json_pack("{s:b, s:o, s:o}", "eligible", el->eligible, "conditions", conditions, "functions", functions);
 }

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "api/messages.h"
 #include "domain/eligibility.h"
 #include "domain/status.h"
 
@@ -35,8 +36,8 @@ void sf_recommendation_read(json_t *form, sf_errors *errors);
 void sf_summary_figures_read(json_t *figures, sf_report_facts *facts, sf_errors *errors);
 /* {meets, conditions:[{id, passed, relaxed, detail}], functions:[{id, passed, detail}]}:
  * the titled functions only. */
-json_t *sf_standing_json(const sf_standing *standing);
+json_t *sf_standing_json(const sf_standing *standing, sf_lang lang);
 
-json_t *sf_eligibility_json(const sf_eligibility *e);
+json_t *sf_eligibility_json(const sf_eligibility *e, sf_lang lang);
 
 #endif

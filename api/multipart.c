@@ -99,14 +99,14 @@ static int name_is(const sf_part *name, const char *s)
 }
 
 int sf_multipart_parse(const char *content_type, const unsigned char *body, size_t len, sf_upload_form *form,
-                       const char **why)
+                       sf_code *why)
 {
     memset(form, 0, sizeof *form);
     size_t blen = 0;
     const char *ct_end = content_type ? content_type + strlen(content_type) : NULL;
     const char *b = sf_multipart_is_form(content_type) ? param(content_type, ct_end, "boundary", &blen) : NULL;
     if (b == NULL || blen < 1 || blen > BOUNDARY_MAX || b[blen - 1] == ' ') {
-        *why = "multipart/form-data needs a boundary of 1-70 characters";
+        *why = SF_E_MULTIPART_BOUNDARY_INVALID;
         return -1;
     }
     char delim[BOUNDARY_MAX + 5] = "\r\n--";   /* CRLF, "--", the boundary */
@@ -119,7 +119,7 @@ int sf_multipart_parse(const char *content_type, const unsigned char *body, size
     else if ((p = find(body, len, delim, dlen)) != NULL)
         p += dlen;
     else {
-        *why = "the body does not open with the multipart boundary";
+        *why = SF_E_MULTIPART_NO_OPENING;
         return -1;
     }
     const unsigned char *end = body + len;
@@ -129,24 +129,24 @@ int sf_multipart_parse(const char *content_type, const unsigned char *body, size
         while (p < end && (*p == ' ' || *p == '\t'))
             p++;
         if (end - p < 2 || p[0] != '\r' || p[1] != '\n') {
-            *why = "a multipart boundary is not followed by a line break or by --";
+            *why = SF_E_MULTIPART_BAD_DELIMITER;
             return -1;
         }
         const unsigned char *headers = p + 2;
         const unsigned char *hend = find(p, (size_t)(end - p), "\r\n\r\n", 4);
         if (hend == NULL || find(headers, hend > headers ? (size_t)(hend - headers) : 0, delim, dlen) != NULL) {
-            *why = "a multipart part has no header section";
+            *why = SF_E_MULTIPART_NO_HEADERS;
             return -1;
         }
         sf_part name, file_name;
         if (hend < headers || disposition(headers, hend, &name, &file_name) != 0) {
-            *why = "a multipart part has no Content-Disposition: form-data with a name";
+            *why = SF_E_MULTIPART_NO_NAME;
             return -1;
         }
         const unsigned char *content = hend + 4;
         const unsigned char *next = find(content, (size_t)(end - content), delim, dlen);
         if (next == NULL) {
-            *why = "the multipart body is not closed by its boundary";
+            *why = SF_E_MULTIPART_NOT_CLOSED;
             return -1;
         }
         sf_part value = {content, (size_t)(next - content)};
@@ -155,11 +155,11 @@ int sf_multipart_parse(const char *content_type, const unsigned char *body, size
                         : name_is(&name, "filename") ? &form->filename
                                                      : NULL;
         if (slot == NULL) {
-            *why = "a multipart upload has the parts file, kind and filename only";
+            *why = SF_E_MULTIPART_UNKNOWN_PART;
             return -1;
         }
         if (slot->data != NULL) {
-            *why = "a multipart part is sent twice";
+            *why = SF_E_MULTIPART_PART_TWICE;
             return -1;
         }
         *slot = value;
@@ -168,7 +168,7 @@ int sf_multipart_parse(const char *content_type, const unsigned char *body, size
         p = next + dlen;
     }
     if (form->file.data == NULL) {
-        *why = "a multipart upload needs a file part";
+        *why = SF_E_MULTIPART_NO_FILE;
         return -1;
     }
     return 0;

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "domain/codes.h"
+
 typedef struct {
     const unsigned char *data;   /* NULL: the part was not sent */
     size_t len;
@@ -23,10 +25,10 @@ typedef struct {
 int sf_multipart_is_form(const char *content_type);
 
 /* Parses `body` as multipart/form-data with the boundary of `content_type`. Returns 0, or -1
- * with a sentence for a 400 in `why`: no or a bad boundary (RFC 2046: 1-70 characters), a
+ * with the code of a 400 in `why`: no or a bad boundary (RFC 2046: 1-70 characters), a
  * body that does not open, part or close by it, a part without a form-data name, a part
  * other than file, kind and filename, a part sent twice, or no file part. */
 int sf_multipart_parse(const char *content_type, const unsigned char *body, size_t len, sf_upload_form *form,
-                       const char **why);
+                       sf_code *why);
 
 #endif

@@ -32,11 +32,11 @@ void sf_post_organization(sf_ctx *ctx)
         sf_organization_validate(&org, region_code, &errors);
     }
     if (sf_errors_any(&errors)) {
-        sf_reply_errors(ctx, 422, "the organisation is not valid", &errors);
+        sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &errors);
         goto out;
     }
     if (!sf_may_manage_organization(&ctx->caller, sf_role_parse(type), region_code)) {
-        sf_reply_problem(ctx, 403, "a city creates the platform companies of its own region only");
+        sf_reply_problem(ctx, 403, SF_E_ORGANIZATION_OUT_OF_SCOPE);
         goto out;
     }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
@@ -44,7 +44,7 @@ void sf_post_organization(sf_ctx *ctx)
     sf_status status = sf_org_create(ctx->app->pool, &actor, type, name, region_code, credit_code, &created,
                                      &errors);
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_CONFLICT ? "the organisation exists already" : NULL, &errors);
+        sf_reply_status(ctx, status, status == SF_CONFLICT ? SF_E_ORGANIZATION_EXISTS : SF_E_NONE, &errors);
         goto out;
     }
     sf_reply_resource(ctx, 201, sf_view_organization(&created));
@@ -59,17 +59,18 @@ void sf_list_organizations(sf_ctx *ctx)
     sf_page page;
     sf_page_read(ctx, &page, &errors);
     if (page.desc)
-        sf_errors_add(&errors, "order", "this collection is listed oldest first only");
+        sf_errors_add(&errors, "order", SF_E_OLDEST_FIRST_ONLY);
     const char *type = sf_param(ctx, "type");
     if (type != NULL && sf_role_parse(type) == SF_ROLE_NONE)
-        sf_errors_add(&errors, "type", "must be one of province, city, association, assessor, supervisor, platform");
+        sf_errors_add(&errors, "type", SF_E_NOT_ONE_OF,
+                      SF_TEXT("allowed", "province, city, association, assessor, supervisor, platform"));
     if (sf_errors_any(&errors)) {
-        sf_reply_errors(ctx, 422, "the query is not valid", &errors);
+        sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &errors);
         return;
     }
     sf_organization *items = calloc((size_t)page.limit, sizeof *items);
     if (items == NULL) {
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         return;
     }
     size_t count;
@@ -78,7 +79,7 @@ void sf_list_organizations(sf_ctx *ctx)
     sf_status status = sf_org_list(ctx->app->pool, &query, items, &count, &has_more);
     if (status != SF_OK) {
         free(items);
-        sf_reply_status(ctx, status, NULL, NULL);
+        sf_reply_status(ctx, status, SF_E_NONE, NULL);
         return;
     }
     json_t *list = json_array();
@@ -95,7 +96,7 @@ void sf_get_organization(sf_ctx *ctx)
     sf_organization org;
     sf_status status = id > 0 ? sf_org_get(ctx->app->pool, &ctx->caller, id, &org) : SF_NOT_FOUND;
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such organisation" : NULL, NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_ORGANIZATION_NOT_FOUND : SF_E_NONE, NULL);
         return;
     }
     sf_reply_resource(ctx, 200, sf_view_organization(&org));

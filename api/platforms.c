@@ -25,7 +25,7 @@
 static void read_functions(json_t *list, char *out, size_t len, sf_errors *e)
 {
     if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > SF_FUNCTION_COUNT) {
-        sf_errors_add(e, "functions", "must be a non-empty array of information, technology, entrepreneurship, training, financing");
+        sf_errors_add(e, "functions", SF_E_FUNCTIONS_INVALID);
         return;
     }
     snprintf(out, len, "{");
@@ -34,12 +34,12 @@ static void read_functions(json_t *list, char *out, size_t len, sf_errors *e)
     json_array_foreach(list, i, v) {
         const char *id = json_string_value(v);
         if (!sf_function_is_known(id)) {
-            sf_errors_add(e, "functions", "item %zu is not a function of Art. 13", i);
+            sf_errors_add(e, "functions", SF_E_ITEM_NOT_FUNCTION, SF_INT("index", i));
             return;
         }
         for (size_t k = 0; k < i; k++)
             if (strcmp(json_string_value(json_array_get(list, k)), id) == 0) {
-                sf_errors_add(e, "functions", "%s is listed twice", id);
+                sf_errors_add(e, "functions", SF_E_LISTED_TWICE, SF_TEXT("item", id));
                 return;
             }
         if (i > 0)
@@ -53,9 +53,9 @@ static void check_text(const char *field, const char *value, long max, sf_errors
 {
     long n = value ? sf_utf8_length(value) : 0;
     if (value != NULL && (n < 1 || n > max || value[strspn(value, " ")] == '\0'))
-        sf_errors_add(e, field, "must be 1-%ld characters", max);
+        sf_errors_add(e, field, SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", max));
     else if (value != NULL && sf_text_has_hidden_controls(value))
-        sf_errors_add(e, field, "must not contain control or bidirectional formatting characters");
+        sf_errors_add(e, field, SF_E_HIDDEN_CONTROLS);
 }
 
 void sf_platform_fields_read(json_t *body, int partial, sf_platform_fields *f, char *functions, size_t flen,
@@ -69,11 +69,11 @@ void sf_platform_fields_read(json_t *body, int partial, sf_platform_fields *f, c
     check_text("name", f->name, 200, e);
     if (partial) {
         if (json_object_get(body, "region_code") != NULL)
-            sf_errors_add(e, "region_code", "cannot change: a platform stays in its region");
+            sf_errors_add(e, "region_code", SF_E_REGION_FIXED);
     } else {
         f->region_code = sf_json_string(body, "region_code", 1, e);
         if (f->region_code != NULL && sf_region_city(f->region_code) == NULL)
-            sf_errors_add(e, "region_code", "must be the code of one of Liaoning's 14 cities");
+            sf_errors_add(e, "region_code", SF_E_REGION_INVALID);
     }
     json_t *fn = json_object_get(body, "functions");
     if (fn != NULL || !partial) {
@@ -82,37 +82,35 @@ void sf_platform_fields_read(json_t *body, int partial, sf_platform_fields *f, c
     }
     json_t *op = json_object_get(body, "operator");
     if (op == NULL && !partial) {
-        sf_errors_add(e, "operator", "is required");
+        sf_errors_add(e, "operator", SF_E_REQUIRED);
         return;
     }
     if (op == NULL)
         return;
     if (!json_is_object(op)) {
-        sf_errors_add(e, "operator", "must be an object");
+        sf_errors_add(e, "operator", SF_E_NOT_OBJECT);
         return;
     }
     sf_errors sub;
     sf_errors_init(&sub);
     sf_json_only(op, op_fields, &sub);
-    for (size_t i = 0; i < sub.count; i++)
-        sf_errors_add(e, "operator", "%s %s", sub.items[i].field, sub.items[i].message);
+    sf_errors_merge(e, "operator", &sub);
     const char *name = json_string_value(json_object_get(op, "name"));
     const char *code = json_string_value(json_object_get(op, "credit_code"));
     const char *est = json_string_value(json_object_get(op, "established_on"));
     const char *address = json_string_value(json_object_get(op, "address"));
     if (!partial && name == NULL)
-        sf_errors_add(e, "operator.name", "is required");
+        sf_errors_add(e, "operator.name", SF_E_REQUIRED);
     check_text("operator.name", name, 200, e);
     if (!partial && code == NULL)
-        sf_errors_add(e, "operator.credit_code", "is required");
+        sf_errors_add(e, "operator.credit_code", SF_E_REQUIRED);
     if (code != NULL && !sf_credit_code_is_valid(code))
-        sf_errors_add(e, "operator.credit_code",
-                      "is not a valid unified social credit code (GB 32100-2015: 18 characters, check character)");
+        sf_errors_add(e, "operator.credit_code", SF_E_CREDIT_CODE_INVALID);
     sf_day d;
     if (est != NULL && !sf_date_parse(est, &d))
-        sf_errors_add(e, "operator.established_on", "must be a date YYYY-MM-DD");
+        sf_errors_add(e, "operator.established_on", SF_E_NOT_DATE);
     if (address != NULL && sf_utf8_length(address) > 300)
-        sf_errors_add(e, "operator.address", "must be at most 300 characters");
+        sf_errors_add(e, "operator.address", SF_E_TOO_LONG, SF_INT("max", 300));
     f->operator_name = name;
     f->credit_code = code;
     f->established_on = est;
@@ -130,20 +128,20 @@ void sf_post_platform(sf_ctx *ctx)
     char functions[128];
     sf_platform_fields_read(body, 0, &f, functions, sizeof functions, &e);
     if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the platform is not valid", &e);
+        sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &e);
         goto out;
     }
     sf_errors scope;
     sf_errors_init(&scope);
     if (sf_platform_may_register(&ctx->caller, f.region_code, &scope) != SF_OK) {
-        sf_reply_problem(ctx, 403, scope.detail);
+        sf_reply_status(ctx, SF_FORBIDDEN, SF_E_NONE, &scope);
         goto out;
     }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
     sf_status status = sf_platform_create(ctx->app->pool, &actor, &f, &doc, &e);
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_CONFLICT ? "the platform exists already" : NULL, &e);
+        sf_reply_status(ctx, status, status == SF_CONFLICT ? SF_E_PLATFORM_EXISTS : SF_E_NONE, &e);
         goto out;
     }
     sf_reply_doc(ctx, 201, doc);
@@ -181,7 +179,7 @@ static json_t *visible_platform(sf_ctx *ctx, int64_t id, sf_platform_meta *meta)
     if (status == SF_OK && json == NULL)
         status = SF_INTERNAL;
     if (status != SF_OK)
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such platform" : NULL, NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_PLATFORM_NOT_FOUND : SF_E_NONE, NULL);
     return json;
 }
 
@@ -206,19 +204,19 @@ void sf_patch_platform(sf_ctx *ctx)
     sf_errors e;
     sf_errors_init(&e);
     if (sf_platform_may_edit(&ctx->caller, meta.created_by_org, &e) != SF_OK) {
-        sf_reply_problem(ctx, 403, e.detail);
+        sf_reply_problem(ctx, 403, e.code);
         goto out;
     }
     char etag[40];
     if (sf_etag(current, etag) != 0 || sf_if_match_fails(ctx, etag)) {
-        sf_reply_problem(ctx, 412, "the platform has changed since it was read (If-Match); read it again");
+        sf_reply_problem(ctx, 412, SF_E_PLATFORM_CHANGED);
         goto out;
     }
     sf_platform_fields f;
     char functions[128];
     sf_platform_fields_read(body, 1, &f, functions, sizeof functions, &e);
     if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the change is not valid", &e);
+        sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &e);
         goto out;
     }
     /* Art. 19, 21: what a review or a title fixes (domain/platforms.h) */
@@ -237,18 +235,18 @@ void sf_patch_platform(sf_ctx *ctx)
     if (st == SF_OK)
         st = sf_platform_may_change(&ctx->caller, &standing, &change, &e);
     if (st != SF_OK) {
-        sf_reply_status(ctx, st, NULL, &e);
+        sf_reply_status(ctx, st, SF_E_NONE, &e);
         goto out;
     }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
     sf_status status = sf_platform_update(ctx->app->pool, &actor, id, meta.version, &f, &doc, &e);
     if (status == SF_CONFLICT && !sf_errors_any(&e)) {
-        sf_reply_problem(ctx, 412, "the platform changed while this request ran; read it again");
+        sf_reply_problem(ctx, 412, SF_E_PLATFORM_CHANGED);
         goto out;
     }
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, NULL, &e);
+        sf_reply_status(ctx, status, SF_E_NONE, &e);
         goto out;
     }
     sf_reply_doc(ctx, 200, doc);
@@ -266,9 +264,9 @@ void sf_list_platforms(sf_ctx *ctx)
     const char *q = sf_param(ctx, "q");
     const char *region = sf_param(ctx, "region_code");
     if (q != NULL && (q[0] == '\0' || sf_utf8_length(q) < 1 || sf_utf8_length(q) > 100))
-        sf_errors_add(&e, "q", "must be 1-100 characters");
+        sf_errors_add(&e, "q", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 100));
     if (region != NULL && sf_region_city(region) == NULL)
-        sf_errors_add(&e, "region_code", "must be the code of one of Liaoning's 14 cities");
+        sf_errors_add(&e, "region_code", SF_E_REGION_INVALID);
     if (sf_reply_query_errors(ctx, &e))
         return;
     char *items;

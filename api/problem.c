@@ -43,7 +43,7 @@ static const problem_kind *kind_for(int status)
  * so it needs no allocation of shifan's (Ulfius copies it). */
 static const char OUT_OF_MEMORY[] =
     "{\"type\":\"urn:shifan:problem:internal\",\"title\":\"Internal Server Error\",\"status\":500,"
-    "\"detail\":\"an unexpected error occurred; the request id identifies it in the server log\"}";
+    "\"detail\":\"an unexpected error occurred; the request id identifies it in the server log\",\"code\":\"internal_error\"}";
 
 static void set_body(sf_ctx *ctx, int status, const char *content_type, json_t *body)
 {
@@ -85,36 +85,96 @@ void sf_reply_empty(sf_ctx *ctx, int status)
     ctx->res->binary_body_length = 0;
 }
 
-static json_t *problem_body(int status, const char *detail)
+sf_lang sf_ctx_lang(const sf_ctx *ctx)
 {
-    const problem_kind *k = kind_for(status);
-    char type[96];
-    snprintf(type, sizeof type, "urn:shifan:problem:%s", k->slug);
-    return json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", k->title, "status", status,
-                     "detail", detail ? detail : k->title);
+    return sf_lang_from_header(sf_header(ctx, "Accept-Language"));
 }
 
-void sf_reply_problem(sf_ctx *ctx, int status, const char *detail)
+json_t *sf_params_json(const sf_params *params)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; params != NULL && i < params->count; i++) {
+        const sf_arg_value *v = &params->items[i];
+        json_t *value = v->kind == SF_ARG_INT    ? json_integer((json_int_t)v->i)
+                      : v->kind == SF_ARG_NUM    ? json_real(v->d)
+                      : v->kind == SF_ARG_BOOL   ? json_boolean(v->i)
+                                                 : json_string(v->s);
+        json_object_set_new(o, v->name, value ? value : json_null());
+    }
+    return o;
+}
+
+json_t *sf_field_error_json(const sf_field_error *e, sf_lang lang, long long row)
+{
+    char message[512];
+    sf_message_render(message, sizeof message, lang, e->code, &e->params);
+    json_t *item = json_pack("{s:s, s:s, s:s, s:o}", "field", e->field, "code", sf_code_name(e->code), "message",
+                             message, "params", sf_params_json(&e->params));
+    if (item == NULL)   /* not UTF-8: should not happen, but never lose the error */
+        item = json_pack("{s:s, s:s, s:s, s:{}}", "field", "?", "code", sf_code_name(e->code), "message",
+                         sf_message_template(lang, e->code), "params");
+    if (item != NULL && row > 0)
+        json_object_set_new(item, "row", json_integer((json_int_t)row));
+    return item;
+}
+
+json_t *sf_problem_json(int status, sf_lang lang, sf_code code, const sf_params *params)
+{
+    const problem_kind *k = kind_for(status);
+    char type[96], detail[768];
+    snprintf(type, sizeof type, "urn:shifan:problem:%s", k->slug);
+    sf_message_render(detail, sizeof detail, lang, code, params);
+    json_t *body = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title", k->title, "status", status,
+                             "detail", detail, "code", sf_code_name(code));
+    json_t *ext = sf_params_json(params);
+    if (body != NULL && ext != NULL)
+        json_object_update_missing(body, ext);   /* never over type, title, status, detail, code */
+    json_decref(ext);
+    return body;
+}
+
+static json_t *problem_body(const sf_ctx *ctx, int status, sf_code code, const sf_params *params)
+{
+    return sf_problem_json(status, sf_ctx_lang(ctx), code, params);
+}
+
+static void reply_problem(sf_ctx *ctx, int status, sf_code code, const sf_params *params)
 {
     if (status == 503 || status == 429) {
         if (u_map_get_case(ctx->res->map_header, "Retry-After") == NULL)
             sf_set_header(ctx, "Retry-After", "1");
     }
-    set_body(ctx, status, "application/problem+json", problem_body(status, detail));
+    sf_set_header(ctx, "Content-Language", sf_lang_tag(sf_ctx_lang(ctx)));
+    set_body(ctx, status, "application/problem+json", problem_body(ctx, status, code, params));
 }
 
-void sf_reply_errors(sf_ctx *ctx, int status, const char *detail, const sf_errors *errors)
+void sf_reply_problem_(sf_ctx *ctx, int status, sf_code code, const sf_arg *args)
 {
-    json_t *body = problem_body(status, detail);
+    sf_params params;
+    sf_params_set(&params, args);
+    reply_problem(ctx, status, code, &params);
+}
+
+static void reply_errors(sf_ctx *ctx, int status, sf_code code, const sf_params *params, const sf_errors *errors)
+{
+    sf_lang lang = sf_ctx_lang(ctx);
+    json_t *body = problem_body(ctx, status, code, params);
     json_t *list = json_array();
-    for (size_t i = 0; errors != NULL && i < errors->count; i++) {
-        json_t *item = json_pack("{s:s, s:s}", "field", errors->items[i].field, "message", errors->items[i].message);
-        if (item == NULL)   /* not UTF-8: should not happen, but never lose the error */
-            item = json_pack("{s:s, s:s}", "field", "?", "message", "a field name that is not valid UTF-8");
-        json_array_append_new(list, item);
-    }
+    for (size_t i = 0; errors != NULL && i < errors->count; i++)
+        json_array_append_new(list, sf_field_error_json(&errors->items[i], lang, 0));
     json_object_set_new(body, "errors", list);
+    sf_set_header(ctx, "Content-Language", sf_lang_tag(lang));
     set_body(ctx, status, "application/problem+json", body);
+}
+
+void sf_reply_errors(sf_ctx *ctx, int status, sf_code code, const sf_errors *errors)
+{
+    const sf_params *params = NULL;
+    if (errors != NULL && errors->code != SF_E_NONE) {   /* the precise refusal wins */
+        code = errors->code;
+        params = &errors->params;
+    }
+    reply_errors(ctx, status, code == SF_E_NONE ? SF_E_VALIDATION_FAILED : code, params, errors);
 }
 
 int sf_http_status_for(sf_status status)
@@ -131,17 +191,31 @@ int sf_http_status_for(sf_status status)
     return 500;
 }
 
-void sf_reply_status(sf_ctx *ctx, sf_status status, const char *detail, const sf_errors *errors)
+static sf_code generic_code(int http)
+{
+    switch (http) {
+    case 422: return SF_E_VALIDATION_FAILED;
+    case 404: return SF_E_NOT_FOUND;
+    case 403: return SF_E_FORBIDDEN;
+    case 409: return SF_E_CONFLICT;
+    case 503: return SF_E_DATABASE_UNAVAILABLE;
+    default: return SF_E_INTERNAL_ERROR;
+    }
+}
+
+void sf_reply_status(sf_ctx *ctx, sf_status status, sf_code code, const sf_errors *errors)
 {
     int http = sf_http_status_for(status);
-    if (detail == NULL && errors != NULL && errors->detail[0] != '\0')
-        detail = errors->detail;
-    if (http == 503 && detail == NULL)
-        detail = "the database is unavailable; try again shortly";
-    if (http == 500)
-        detail = "an unexpected error occurred; the request id identifies it in the server log";
-    if (errors != NULL && sf_errors_any(errors))
-        sf_reply_errors(ctx, http, detail ? detail : "the request conflicts with the rules", errors);
-    else
-        sf_reply_problem(ctx, http, detail);
+    const sf_params *params = NULL;
+    if (errors != NULL && errors->code != SF_E_NONE) {   /* the precise refusal wins */
+        code = errors->code;
+        params = &errors->params;
+    }
+    if (code == SF_E_NONE || http == 500)
+        code = generic_code(http);
+    if (http != 500 && errors != NULL && sf_errors_any(errors)) {
+        reply_errors(ctx, http, code, params, errors);
+    } else {
+        reply_problem(ctx, http, code, params);
+    }
 }

@@ -35,21 +35,20 @@ static void read_elsewhere(json_t *body, sf_notice_plan *plan, const char **refe
     if (pe == NULL || json_is_null(pe))
         return;
     if (!json_is_object(pe)) {
-        sf_errors_add(e, "published_elsewhere", "must be an object {reference, published_on}");
+        sf_errors_add(e, "published_elsewhere", SF_E_PUBLISHED_ELSEWHERE_INVALID);
         return;
     }
     sf_errors sub;
     sf_errors_init(&sub);
     sf_json_only(pe, fields, &sub);
-    for (size_t i = 0; i < sub.count; i++)
-        sf_errors_add(e, "published_elsewhere", "%s %s", sub.items[i].field, sub.items[i].message);
+    sf_errors_merge(e, "published_elsewhere", &sub);
     const char *ref = json_string_value(json_object_get(pe, "reference"));
     const char *on = json_string_value(json_object_get(pe, "published_on"));
     long rl = ref ? sf_utf8_length(ref) : 0;
     if (ref == NULL || rl < 1 || rl > 200 || ref[strspn(ref, " ")] == '\0')
-        sf_errors_add(e, "published_elsewhere.reference", "is required: 1-200 characters naming where it was published");
+        sf_errors_add(e, "published_elsewhere.reference", SF_E_REFERENCE_REQUIRED_TEXT);
     if (on == NULL || !sf_date_parse(on, &plan->published_on))
-        sf_errors_add(e, "published_elsewhere.published_on", "is required: a date YYYY-MM-DD");
+        sf_errors_add(e, "published_elsewhere.published_on", SF_E_REQUIRED_DATE);
     plan->published_elsewhere = 1;
     *reference = ref;
 }
@@ -67,28 +66,28 @@ void sf_post_notice(sf_ctx *ctx)
     const char *start_text = sf_json_string(body, "start_date", 1, &e);
     long tlen = title ? sf_utf8_length(title) : 0;
     if (title != NULL && (tlen < 1 || tlen > 200))
-        sf_errors_add(&e, "title", "must be 1-200 characters");
+        sf_errors_add(&e, "title", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 200));
     sf_notice_plan plan = {0};
     const char *reference = NULL;
     if (start_text != NULL && !sf_date_parse(start_text, &plan.start))
-        sf_errors_add(&e, "start_date", "must be a date YYYY-MM-DD");
+        sf_errors_add(&e, "start_date", SF_E_NOT_DATE);
     read_elsewhere(body, &plan, &reference, &e);
     json_t *list = json_object_get(body, "application_ids");
     int64_t ids[MAX_NOTICE_ITEMS];
     size_t n = 0;
     if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > MAX_NOTICE_ITEMS) {
-        sf_errors_add(&e, "application_ids", "must be an array of 1-%d application ids", MAX_NOTICE_ITEMS);
+        sf_errors_add(&e, "application_ids", SF_E_IDS_INVALID, SF_INT("max", MAX_NOTICE_ITEMS));
     } else {
         size_t i;
         json_t *v;
         json_array_foreach(list, i, v) {
             if (!json_is_integer(v) || json_integer_value(v) < 1) {
-                sf_errors_add(&e, "application_ids", "item %zu is not an id", i);
+                sf_errors_add(&e, "application_ids", SF_E_ITEM_NOT_ID, SF_INT("index", i));
                 continue;
             }
             for (size_t k = 0; k < n; k++)
                 if (ids[k] == json_integer_value(v))
-                    sf_errors_add(&e, "application_ids", "%lld is listed twice", (long long)ids[k]);
+                    sf_errors_add(&e, "application_ids", SF_E_LISTED_TWICE, SF_INT("item", ids[k]));
             ids[n++] = json_integer_value(v);
         }
     }
@@ -98,14 +97,14 @@ void sf_post_notice(sf_ctx *ctx)
         sf_calendar_data cal;
         sf_status status = sf_calendar_load(ctx->app->pool, &cal);
         if (status != SF_OK) {
-            sf_reply_status(ctx, status, NULL, NULL);
+            sf_reply_status(ctx, status, SF_E_NONE, NULL);
             goto out;
         }
         sf_decide_notice(&plan, &cal.cal, cal.today, &end, &e);
         sf_calendar_free(&cal);
     }
     if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the notice is not valid", &e);
+        sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &e);
         goto out;
     }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
@@ -114,7 +113,7 @@ void sf_post_notice(sf_ctx *ctx)
     sf_status status = sf_notice_create(ctx->app->pool, &actor, &ctx->caller, &notice, ids, n, decide_publicize,
                                         &ctx->caller, &doc, &e);
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_INVALID ? "the notice cannot list these applications" : NULL, &e);
+        sf_reply_status(ctx, status, status == SF_INVALID ? SF_E_NOTICE_APPLICATIONS_INVALID : SF_E_NONE, &e);
         goto out;
     }
     sf_reply_doc(ctx, 201, doc);
@@ -133,7 +132,7 @@ void sf_list_notices(sf_ctx *ctx)
     f.year = (int)sf_query_int(ctx, "year", 2018, 9999, &e);
     f.public_only = ctx->route->access == SF_PUBLIC;   /* the public sees a notice from its start date */
     if (f.status && strcmp(f.status, "upcoming") && strcmp(f.status, "open") && strcmp(f.status, "closed"))
-        sf_errors_add(&e, "status", "must be upcoming, open or closed");
+        sf_errors_add(&e, "status", SF_E_NOT_ONE_OF, SF_TEXT("allowed", "upcoming, open, closed"));
     if (sf_reply_query_errors(ctx, &e))
         return;
     char *items;
@@ -150,7 +149,7 @@ void sf_get_notice(sf_ctx *ctx)
                        : ctx->route->access == SF_PUBLIC ? sf_notice_get_public(ctx->app->pool, id, &doc)
                                                           : sf_notice_get(ctx->app->pool, id, &doc);
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such notice" : NULL, NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_NOTICE_NOT_FOUND : SF_E_NONE, NULL);
         return;
     }
     sf_reply_doc(ctx, 200, doc);
@@ -171,15 +170,15 @@ static void read_objection(json_t *body, int recorded, sf_new_objection *o, sf_d
     long nl = o->name ? sf_utf8_length(o->name) : 1, cl = o->contact ? sf_utf8_length(o->contact) : 1,
          rl = o->reason ? sf_utf8_length(o->reason) : 1;
     if (nl < 1 || nl > 100)
-        sf_errors_add(e, "name", "must be 1-100 characters");
+        sf_errors_add(e, "name", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 100));
     if (cl < 1 || cl > 200)
-        sf_errors_add(e, "contact", "must be 1-200 characters");
+        sf_errors_add(e, "contact", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 200));
     if (rl < 1 || rl > 5000)
-        sf_errors_add(e, "reason", "must be 1-5,000 characters");
+        sf_errors_add(e, "reason", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 5000));
     if (recorded) {
         const char *day = sf_json_string(body, "received_on", 1, e);
         if (day != NULL && !sf_date_parse(day, received_on))
-            sf_errors_add(e, "received_on", "must be a date YYYY-MM-DD");
+            sf_errors_add(e, "received_on", SF_E_NOT_DATE);
     }
 }
 
@@ -197,7 +196,7 @@ void sf_post_objection(sf_ctx *ctx)
     sf_new_objection o = {.notice_id = notice, .client = client, .request_id = ctx->request_id};
     read_objection(body, 0, &o, NULL, &e);
     if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the objection is not valid", &e);
+        sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &e);
         goto out;
     }
     int throttled = 0;
@@ -206,11 +205,11 @@ void sf_post_objection(sf_ctx *ctx)
                                   : SF_NOT_FOUND;
     if (status == SF_OK && throttled) {
         sf_set_header(ctx, "Retry-After", "3600");
-        sf_reply_problem(ctx, 429, "too many objections from this client; try again later");
+        sf_reply_problem(ctx, 429, SF_E_OBJECTIONS_THROTTLED);
         goto out;
     }
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such notice" : NULL, &e);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_NOTICE_NOT_FOUND : SF_E_NONE, &e);
         goto out;
     }
     sf_reply_doc(ctx, 201, doc);
@@ -232,7 +231,7 @@ void sf_post_recorded_objection(sf_ctx *ctx)
     sf_day received_on = 0;
     read_objection(body, 1, &o, &received_on, &e);
     if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the objection is not valid", &e);
+        sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &e);
         goto out;
     }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
@@ -240,8 +239,8 @@ void sf_post_recorded_objection(sf_ctx *ctx)
     sf_status status = notice > 0 ? sf_objection_record(ctx->app->pool, &actor, &ctx->caller, &o, received_on, &doc, &e)
                                   : SF_NOT_FOUND;
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such notice" : status == SF_INVALID
-                                     ? "the objection cannot be recorded" : NULL, &e);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_NOTICE_NOT_FOUND : status == SF_INVALID
+                                     ? SF_E_OBJECTION_NOT_RECORDED : SF_E_NONE, &e);
         goto out;
     }
     sf_reply_doc(ctx, 201, doc);
@@ -256,11 +255,11 @@ void sf_list_objections(sf_ctx *ctx)
     sf_page page;
     sf_page_read(ctx, &page, &e);
     if (page.desc)
-        sf_errors_add(&e, "order", "this collection is listed oldest first only");
+        sf_errors_add(&e, "order", SF_E_OLDEST_FIRST_ONLY);
     const char *status_filter = sf_param(ctx, "status");
     if (status_filter && strcmp(status_filter, "open") && strcmp(status_filter, "upheld") &&
         strcmp(status_filter, "dismissed"))
-        sf_errors_add(&e, "status", "must be open, upheld or dismissed");
+        sf_errors_add(&e, "status", SF_E_NOT_ONE_OF, SF_TEXT("allowed", "open, upheld, dismissed"));
     if (sf_reply_query_errors(ctx, &e))
         return;
     char *items;
@@ -288,13 +287,13 @@ void sf_post_resolve_objection(sf_ctx *ctx)
     sf_json_only(body, fields, &e);
     json_t *upheld = json_object_get(body, "upheld");
     if (!json_is_boolean(upheld))
-        sf_errors_add(&e, "upheld", "must be true or false");
+        sf_errors_add(&e, "upheld", SF_E_NOT_BOOLEAN);
     const char *resolution = sf_json_string(body, "resolution", 1, &e);
     long rl = resolution ? sf_utf8_length(resolution) : 1;
     if (rl < 1 || rl > 5000)
-        sf_errors_add(&e, "resolution", "must be 1-5,000 characters");
+        sf_errors_add(&e, "resolution", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 5000));
     if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the resolution is not valid", &e);
+        sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &e);
         goto out;
     }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
@@ -303,7 +302,7 @@ void sf_post_resolve_objection(sf_ctx *ctx)
                                                      resolution, decide_upheld, NULL, &doc, &e)
                               : SF_NOT_FOUND;
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such objection" : NULL, &e);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_OBJECTION_NOT_FOUND : SF_E_NONE, &e);
         goto out;
     }
     sf_reply_doc(ctx, 200, doc);

@@ -39,11 +39,11 @@ static const char *text(json_t *body, const char *name, int required, long min, 
         return NULL;
     long n = sf_utf8_length(s);
     if (n < min || n > max) {
-        sf_errors_add(e, name, "must be %ld-%ld characters", min, max);
+        sf_errors_add(e, name, SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", min), SF_INT("max", max));
         return NULL;
     }
     if (sf_text_has_hidden_controls(s)) {
-        sf_errors_add(e, name, "must not contain control or invisible formatting characters");
+        sf_errors_add(e, name, SF_E_HIDDEN_CONTROLS);
         return NULL;
     }
     set(row, name, json_string(s), no_memory);
@@ -56,7 +56,7 @@ static sf_day date(json_t *body, const char *name, int required, json_t *row, sf
     const char *s = sf_json_string(body, name, required, e);
     sf_day day = 0;
     if (s != NULL && !sf_date_parse(s, &day)) {
-        sf_errors_add(e, name, "must be a date YYYY-MM-DD");
+        sf_errors_add(e, name, SF_E_NOT_DATE);
         return 0;
     }
     if (s != NULL)
@@ -89,8 +89,8 @@ static const char *choice(json_t *body, const char *name, int required, const ch
         }
     char list[160] = "";
     for (size_t i = 0; choices[i]; i++)
-        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? " | " : "", choices[i]);
-    sf_errors_add(e, name, "must be %s", list);
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", choices[i]);
+    sf_errors_add(e, name, SF_E_NOT_ONE_OF, SF_TEXT("allowed", list));
     return NULL;
 }
 
@@ -99,7 +99,7 @@ static const char *city(json_t *body, const char *name, int required, json_t *ro
 {
     const char *s = sf_json_string(body, name, required, e);
     if (s != NULL && sf_region_city(s) == NULL) {
-        sf_errors_add(e, name, "must be the code of one of the 14 cities (GB/T 2260)");
+        sf_errors_add(e, name, SF_E_REGION_INVALID);
         return NULL;
     }
     if (s != NULL)
@@ -138,7 +138,7 @@ static json_t *round_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_t *
     } else {
         const char *region = sf_json_string(body, "region_code", 0, e);
         if (region && strcmp(region, "210000") != 0)
-            sf_errors_add(e, "region_code", "a province-level round is the province's: 210000 or nothing");
+            sf_errors_add(e, "region_code", SF_E_REGION_PROVINCIAL);
         set(row, "region_code", json_string("210000"), no_memory);
     }
     if (!text(body, "title", 0, 1, 200, row, e, no_memory) && year && level) {
@@ -156,12 +156,12 @@ static json_t *round_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_t *
             set(row, "closes_on", json_sprintf("%d-12-31", year), no_memory);
         int y, m, d;
         if (opens && (sf_day_to_ymd(opens, &y, &m, &d), y != year))
-            sf_errors_add(e, "opens_on", "must fall in the round's year %d", year);
+            sf_errors_add(e, "opens_on", SF_E_DATE_OUTSIDE_YEAR, SF_INT("year", year));
         if (closes && (sf_day_to_ymd(closes, &y, &m, &d), y != year))
-            sf_errors_add(e, "closes_on", "must fall in the round's year %d", year);
+            sf_errors_add(e, "closes_on", SF_E_DATE_OUTSIDE_YEAR, SF_INT("year", year));
     }
     if (opens && closes && closes < opens)
-        sf_errors_add(e, "closes_on", "must not be before opens_on");
+        sf_errors_add(e, "closes_on", SF_E_CLOSES_BEFORE_OPENS);
     json_t *th = json_object_get(body, "thresholds");
     if (th != NULL && !json_is_null(th)) {
         sf_thresholds t;
@@ -170,15 +170,14 @@ static json_t *round_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_t *
         sf_thresholds_read(th, &t, &te);
         if (!sf_errors_any(&te))
             sf_thresholds_validate(&t, &te);
-        for (size_t i = 0; i < te.count; i++)
-            sf_errors_add(e, te.items[i].field, "%s", te.items[i].message);
+        sf_errors_merge(e, "thresholds", &te);
         if (!sf_errors_any(&te))
             set(row, "thresholds", json_deep_copy(th), no_memory);
     }
     json_t *prior = json_object_get(body, "require_prior_recognition");
     if (prior != NULL && !json_is_null(prior)) {
         if (!json_is_boolean(prior))
-            sf_errors_add(e, "require_prior_recognition", "must be true or false");
+            sf_errors_add(e, "require_prior_recognition", SF_E_NOT_BOOLEAN);
         else
             set(row, "require_prior_recognition", json_boolean(json_is_true(prior)), no_memory);
     }
@@ -216,8 +215,7 @@ static json_t *title_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_t *
     text(body, "operator_name", 1, 1, 200, row, e, no_memory);
     const char *code = sf_json_string(body, "credit_code", 1, e);
     if (code && !sf_credit_code_is_valid(code))
-        sf_errors_add(e, "credit_code", "must be an 18-character unified social credit code with a valid check "
-                                        "character (GB 32100-2015)");
+        sf_errors_add(e, "credit_code", SF_E_CREDIT_CODE_INVALID);
     else if (code)
         set(row, "credit_code", json_string(code), no_memory);
     json_t *functions = json_object_get(body, "functions");
@@ -227,8 +225,7 @@ static json_t *title_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_t *
         int ok = json_is_array(functions);
         json_array_foreach(functions, i, f) ok = ok && json_is_string(f) && sf_function_bit(json_string_value(f));
         if (!ok)
-            sf_errors_add(e, "functions", "must be a list of information, technology, entrepreneurship, training, "
-                                          "financing");
+            sf_errors_add(e, "functions", SF_E_FUNCTIONS_INVALID);
         else
             set(row, "functions", json_deep_copy(functions), no_memory);
     }
@@ -273,7 +270,7 @@ static json_t *summary_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_t
     text(body, "certificate_no", 1, 1, 100, row, e, no_memory);
     int year = (int)integer(body, "year", 1, SF_RECORDS_FIRST_YEAR, 9999, row, e, no_memory);
     if (year && !sf_summary_year_has_begun(year, today))
-        sf_errors_add(e, "year", "has not begun yet");
+        sf_errors_add(e, "year", SF_E_YEAR_NOT_BEGUN);
     sf_record_date_check("received_on", date(body, "received_on", 1, row, e, no_memory), today, e);
     text(body, "summary", 0, 1, 50000, row, e, no_memory);
     json_t *figures = json_object_get(body, "figures");
@@ -330,14 +327,14 @@ static json_t *city_report_row(const sf_ctx *ctx, json_t *body, json_int_t n, js
     city(body, "region_code", 1, row, e, no_memory);
     int year = (int)integer(body, "year", 1, SF_RECORDS_FIRST_YEAR, 9999, row, e, no_memory);
     if (year && !sf_summary_year_has_begun(year, today))
-        sf_errors_add(e, "year", "has not begun yet");
+        sf_errors_add(e, "year", SF_E_YEAR_NOT_BEGUN);
     sf_record_date_check("received_on", date(body, "received_on", 1, row, e, no_memory), today, e);
     text(body, "summary_report", 0, 1, 100000, row, e, no_memory);
     text(body, "inspection_report", 0, 1, 100000, row, e, no_memory);
     return row;
 }
 
-#define KIND(name, columns, reader) {name, columns, sizeof columns / sizeof *columns, NULL, reader}
+#define KIND(name, columns, reader) {name, columns, sizeof columns / sizeof *columns, NULL, reader, NULL}
 static const sf_import_kind kinds[] = {
     KIND("rounds", ROUND_COLUMNS, round_row),
     KIND("titles", TITLE_COLUMNS, title_row),

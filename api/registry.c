@@ -25,13 +25,13 @@ static void read_registry_filter(sf_ctx *ctx, sf_registry_filter *out, sf_errors
     f.award_year = (int)sf_query_int(ctx, "award_year", 2018, 9999, errors);
     long ql = f.q ? sf_utf8_length(f.q) : 1;
     if (ql < 1 || ql > 100)
-        sf_errors_add(errors, "q", "must be 1-100 characters");
+        sf_errors_add(errors, "q", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 100));
     if (f.region && sf_region_city(f.region) == NULL)
-        sf_errors_add(errors, "region_code", "must be the code of one of Liaoning's 14 cities");
+        sf_errors_add(errors, "region_code", SF_E_REGION_INVALID);
     if (f.function && !sf_function_is_known(f.function))
-        sf_errors_add(errors, "function", "must be information, technology, entrepreneurship, training or financing");
+        sf_errors_add(errors, "function", SF_E_NOT_ONE_OF, SF_TEXT("allowed", "information, technology, entrepreneurship, training, financing"));
     if (f.status && !sf_award_status_is_known(f.status))
-        sf_errors_add(errors, "status", "must be active, revocation_pending, revoked or expired");
+        sf_errors_add(errors, "status", SF_E_NOT_ONE_OF, SF_TEXT("allowed", "active, revocation_pending, revoked, expired"));
     *out = f;
 }
 
@@ -97,7 +97,7 @@ void sf_get_registry_csv(sf_ctx *ctx)
     char *rows = NULL;
     sf_status status = sf_registry_export(ctx->app->read_pool, &f, &rows);
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, NULL, NULL);
+        sf_reply_status(ctx, status, SF_E_NONE, NULL);
         return;
     }
     sf_reply_csv(ctx, header, sizeof keys / sizeof *keys, rows, "registry.csv");
@@ -111,7 +111,7 @@ void sf_get_registry_entry(sf_ctx *ctx)
     char *doc = NULL;
     sf_status status = id > 0 ? sf_registry_get(ctx->app->read_pool, id, &doc) : SF_NOT_FOUND;
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such platform in the registry" : NULL, NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_REGISTRY_ENTRY_NOT_FOUND : SF_E_NONE, NULL);
         return;
     }
     sf_reply_doc(ctx, 200, doc);

@@ -24,14 +24,14 @@ static void read_regions(json_t *list, sf_round_rules *r, sf_errors *e)
     if (list == NULL || json_is_null(list))
         return;
     if (!json_is_array(list) || json_array_size(list) > 14) {
-        sf_errors_add(e, "relaxed_regions", "must be an array of city codes");
+        sf_errors_add(e, "relaxed_regions", SF_E_NOT_CITY_CODES);
         return;
     }
     size_t i;
     json_t *v;
     json_array_foreach(list, i, v) {
         if (!json_is_string(v))
-            sf_errors_add(e, "relaxed_regions", "item %zu is not one of Liaoning's 14 city codes", i);
+            sf_errors_add(e, "relaxed_regions", SF_E_ITEM_NOT_CITY_CODE, SF_INT("index", i));
         else
             r->relaxed_regions[r->nrelaxed_regions++] = json_string_value(v);
     }
@@ -53,16 +53,16 @@ static void read_round(json_t *body, sf_round_rules *r, sf_errors *e)
     const char *opens = sf_json_string(body, "opens_on", 1, e);
     const char *closes = sf_json_string(body, "closes_on", 1, e);
     if (opens && !sf_date_parse(opens, &r->opens_on))
-        sf_errors_add(e, "opens_on", "must be a date YYYY-MM-DD");
+        sf_errors_add(e, "opens_on", SF_E_NOT_DATE);
     if (closes && !sf_date_parse(closes, &r->closes_on))
-        sf_errors_add(e, "closes_on", "must be a date YYYY-MM-DD");
+        sf_errors_add(e, "closes_on", SF_E_NOT_DATE);
     sf_json_int(body, "quota_per_recommender", 0, 1, SF_ROUND_MAX_QUOTA, &quota, e);
     r->quota = (int)quota;
     read_regions(json_object_get(body, "relaxed_regions"), r, e);
     json_t *f = json_object_get(body, "relaxation_factor");
     if (f != NULL && !json_is_null(f)) {
         if (!json_is_number(f))
-            sf_errors_add(e, "relaxation_factor", "must be a number in (0, 1] with at most 3 decimals");
+            sf_errors_add(e, "relaxation_factor", SF_E_RELAXATION_FACTOR_INVALID);
         else
             r->relaxation_factor = json_number_value(f);
     }
@@ -71,7 +71,7 @@ static void read_round(json_t *body, sf_round_rules *r, sf_errors *e)
     json_t *prior = json_object_get(body, "require_prior_recognition");
     if (prior != NULL && !json_is_null(prior)) {
         if (!json_is_boolean(prior))
-            sf_errors_add(e, "require_prior_recognition", "must be true or false");
+            sf_errors_add(e, "require_prior_recognition", SF_E_NOT_BOOLEAN);
         else
             r->require_prior_recognition = json_is_true(prior);
     }
@@ -81,7 +81,7 @@ static void read_round(json_t *body, sf_round_rules *r, sf_errors *e)
     r->rectification_days = (int)rectification_days;
     json_t *ends = json_object_get(body, "validity_ends");
     if (ends != NULL && !json_is_null(ends) && !sf_validity_ends_parse(json_string_value(ends), &r->validity.ends))
-        sf_errors_add(e, "validity_ends", "must be year_end or anniversary");
+        sf_errors_add(e, "validity_ends", SF_E_NOT_ONE_OF, SF_TEXT("allowed", "year_end, anniversary"));
 }
 
 /* relaxed_regions as a PostgreSQL array literal (codes are digits only: checked). */
@@ -108,15 +108,15 @@ void sf_post_round(sf_ctx *ctx)
     const char *title = sf_json_string(body, "title", 1, &e);
     long tl = title ? sf_utf8_length(title) : 1;
     if (tl < 1 || tl > 200)
-        sf_errors_add(&e, "title", "must be 1-200 characters");
+        sf_errors_add(&e, "title", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 200));
     const char *region = NULL;
     sf_status status = sf_round_validate(&r, &ctx->caller, &region, &e);
     if (status == SF_FORBIDDEN) {
-        sf_reply_problem(ctx, 403, e.detail);
+        sf_reply_problem(ctx, 403, e.code);
         goto out;
     }
     if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, "the round is not valid", &e);
+        sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &e);
         goto out;
     }
     char regions[14 * 8 + 4], factor[16], opens[11], closes[11];
@@ -139,7 +139,7 @@ void sf_post_round(sf_ctx *ctx)
     free(thresholds);
     free(relaxed);
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_CONFLICT ? "the round exists already" : NULL, &e);
+        sf_reply_status(ctx, status, status == SF_CONFLICT ? SF_E_ROUND_EXISTS_ALREADY : SF_E_NONE, &e);
         goto out;
     }
     sf_reply_doc(ctx, 201, doc);
@@ -168,7 +168,7 @@ void sf_get_round(sf_ctx *ctx)
     char *doc = NULL;
     sf_status status = id > 0 ? sf_round_get(ctx->app->pool, &ctx->caller, id, &doc) : SF_NOT_FOUND;
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such round" : NULL, NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_ROUND_NOT_FOUND : SF_E_NONE, NULL);
         return;
     }
     sf_reply_doc(ctx, 200, doc);
@@ -195,7 +195,7 @@ void sf_get_round_summary(sf_ctx *ctx)
     char *rows = NULL;
     sf_status status = id > 0 ? sf_round_summary(ctx->app->pool, &ctx->caller, id, &rows) : SF_NOT_FOUND;
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such round" : NULL, NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_ROUND_NOT_FOUND : SF_E_NONE, NULL);
         return;
     }
     sf_reply_csv(ctx, header, sizeof keys / sizeof *keys, rows, "summary.csv");

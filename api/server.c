@@ -200,13 +200,13 @@ static int refuse_undeclared_query(sf_ctx *ctx)
         if (len > 0 && !sf_openapi_query_declared((size_t)ctx->route->index, p, len)) {
             char name[65];
             snprintf(name, sizeof name, "%.*s", (int)(len < 64 ? len : 64), p);
-            sf_errors_add(&errors, name, "is not a parameter of this operation");
+            sf_errors_add(&errors, name, SF_E_UNKNOWN_PARAMETER);
         }
         p += pair;
     }
     if (!sf_errors_any(&errors))
         return 0;
-    sf_reply_errors(ctx, 422, "the query is not valid", &errors);
+    sf_reply_errors(ctx, 422, SF_E_QUERY_INVALID, &errors);
     return 1;
 }
 
@@ -237,14 +237,13 @@ static int authenticate(sf_ctx *ctx)
     /* the database could not say: 503 (or 500), never 401, which would tell a client whose
      * token is fine to log in again */
     if (status == SF_UNAVAILABLE || status == SF_INTERNAL) {
-        sf_reply_status(ctx, status, NULL, NULL);
+        sf_reply_status(ctx, status, SF_E_NONE, NULL);
         return 0;
     }
     if (status != SF_OK || !valid) {
         sf_set_header(ctx, "WWW-Authenticate",
                       token ? "Bearer realm=\"shifan\", error=\"invalid_token\"" : "Bearer realm=\"shifan\"");
-        sf_reply_problem(ctx, 401, token ? "the token is invalid, expired or revoked"
-                                         : "a bearer token is required (POST /v1/auth/token)");
+        sf_reply_problem(ctx, 401, token ? SF_E_TOKEN_INVALID : SF_E_TOKEN_MISSING);
         return 0;
     }
     return 1;
@@ -289,16 +288,16 @@ static int shadowed(const sf_route *route, const char *path)
 
 static void answer_unmatched(sf_ctx *ctx);
 
-const char *sf_route_refusal(const sf_caller *c, const sf_route *route, const char *method)
+sf_code sf_route_refusal(const sf_caller *c, const sf_route *route, const char *method)
 {
     if (route->action >= 0 && !sf_role_may(c->role, (sf_action)route->action))
-        return "your role may not do this";
+        return SF_E_ROLE_FORBIDDEN;
     if (c->api_token_id > 0 && (!sf_action_allows_api_token(route->action) ||
                                 (strncmp(route->path, "/v1/api-tokens", 14) == 0 && strcmp(method, "GET") != 0)))
-        return "API tokens do not administer organisations, users or tokens; log in as a person";
+        return SF_E_TOKEN_NOT_ADMIN;
     if (c->api_token_id > 0 && !(c->scopes & sf_scope_needed(method, strncmp(route->path, "/v1/imports/", 12) == 0)))
-        return "this API token's scopes do not allow this request";
-    return NULL;
+        return SF_E_TOKEN_SCOPE_FORBIDDEN;
+    return SF_E_NONE;
 }
 
 static int dispatch(const struct _u_request *req, struct _u_response *res, void *user_data)
@@ -310,7 +309,7 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
     sf_set_header(&ctx, "X-Content-Type-Options", "nosniff");
     sf_set_header(&ctx, "Cache-Control", "no-store");
     const sf_route *route = ctx.route;
-    const char *refusal;
+    sf_code refusal;
     /* While draining, requests already on open connections are still served, but each
      * answer closes its connection so the client's next request goes elsewhere. */
     if (atomic_load(&the_app->draining))
@@ -319,14 +318,12 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
         answer_unmatched(&ctx);
     } else if (body_too_large(&ctx)) {
         sf_set_header(&ctx, "Connection", "close");
-        char detail[96];
-        snprintf(detail, sizeof detail, "the body exceeds %zu bytes", body_limit(&ctx));
-        sf_reply_problem(&ctx, 413, detail);
+        sf_reply_problem(&ctx, 413, SF_E_BODY_TOO_LARGE, SF_INT("max", body_limit(&ctx)));
     } else if (route->upload && sf_upload_form_refused(&ctx)) {
         /* a malformed multipart body: 400, whoever sent it */
     } else if (route->access == SF_TOKEN && !authenticate(&ctx)) {
         /* answered */
-    } else if (route->access == SF_TOKEN && (refusal = sf_route_refusal(&ctx.caller, route, req->http_verb)) != NULL) {
+    } else if (route->access == SF_TOKEN && (refusal = sf_route_refusal(&ctx.caller, route, req->http_verb)) != SF_E_NONE) {
         sf_reply_problem(&ctx, 403, refusal);
     } else if (refuse_undeclared_query(&ctx)) {
         /* answered */
@@ -375,9 +372,9 @@ static void answer_unmatched(sf_ctx *ctx)
         sf_cors_preflight(ctx, allow);
     } else if (allow[0] != '\0') {
         sf_set_header(ctx, "Allow", allow);
-        sf_reply_problem(ctx, 405, "this path does not take that method; see the Allow header");
+        sf_reply_problem(ctx, 405, SF_E_METHOD_NOT_ALLOWED);
     } else {
-        sf_reply_problem(ctx, 404, "no such resource");
+        sf_reply_problem(ctx, 404, SF_E_NOT_FOUND);
     }
 }
 

@@ -77,9 +77,9 @@ extern sf_route sf_routes[];
 size_t sf_route_count(void);
 
 /* Why `caller` may not call the token route `route` with `method` — its role may never
- * (domain/permissions.c), or an API token's limits — as the 403's detail; NULL when it may.
+ * (domain/permissions.c), or an API token's limits — as the 403's code; SF_E_NONE when it may.
  * The one statement of who may call what: dispatch refuses by it and /v1/me lists by it. */
-const char *sf_route_refusal(const sf_caller *caller, const sf_route *route, const char *method);
+sf_code sf_route_refusal(const sf_caller *caller, const sf_route *route, const char *method);
 
 /* Starts serving on config->listen_address:port. Returns 0, or -1 after logging why. */
 int sf_server_start(sf_app *app, struct _u_instance *instance);

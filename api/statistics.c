@@ -28,14 +28,14 @@ static void read_filter(const sf_ctx *ctx, sf_statistics_filter *f, sf_errors *e
     f->round_id = sf_query_int(ctx, "round_id", 1, INT64_MAX / 2, e);
     f->level = sf_param(ctx, "level");
     if (f->level != NULL && strcmp(f->level, "province") && strcmp(f->level, "city"))
-        sf_errors_add(e, "level", "must be province or city");
+        sf_errors_add(e, "level", SF_E_LEVEL_INVALID);
     f->region = sf_param(ctx, "region_code");
     if (f->region != NULL && sf_region_city(f->region) == NULL)
-        sf_errors_add(e, "region_code", "must be the code of one of Liaoning's 14 cities");
+        sf_errors_add(e, "region_code", SF_E_REGION_INVALID);
     f->at = sf_param(ctx, "at");
     sf_day d;
     if (f->at != NULL && !sf_date_parse(f->at, &d))
-        sf_errors_add(e, "at", "must be a date YYYY-MM-DD");
+        sf_errors_add(e, "at", SF_E_NOT_DATE);
 }
 
 /* Annual summaries per city and year: each group's timeliness (sf_timeliness_of) added to its
@@ -78,7 +78,7 @@ static json_t *statistics_doc(sf_ctx *ctx)
     sf_status status = sf_statistics_read(ctx->app->pool, &ctx->caller, &f, &s, add_group, &b);
     if (status != SF_OK) {
         json_decref(b.rows);
-        sf_reply_status(ctx, status, NULL, NULL);
+        sf_reply_status(ctx, status, SF_E_NONE, NULL);
         return NULL;
     }
     /* a city counts its own region only, whatever it asks for (an empty answer elsewhere) */
@@ -92,7 +92,7 @@ static json_t *statistics_doc(sf_ctx *ctx)
                             "relaxation", sf_json_loads(s.relaxation), "annual_summaries", b.rows);
     sf_statistics_sections_free(&s);
     if (doc == NULL)
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
     return doc;
 }
 

@@ -43,12 +43,12 @@ void sf_post_assessment(sf_ctx *ctx)
     const char *due = sf_json_string(body, "due_on", 1, &e);
     sf_day d;
     if (due && !sf_date_parse(due, &d))
-        sf_errors_add(&e, "due_on", "must be a date YYYY-MM-DD");
+        sf_errors_add(&e, "due_on", SF_E_NOT_DATE);
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
     sf_status status = sf_errors_any(&e) ? SF_INVALID
                                          : sf_assessment_create(ctx->app->pool, &actor, award, assessor, due, &doc, &e);
-    sf_reply_written(ctx, status, 201, doc, "the assessment is not valid", &e);
+    sf_reply_written(ctx, status, 201, doc, SF_E_VALIDATION_FAILED, &e);
     json_decref(body);
 }
 
@@ -59,10 +59,10 @@ void sf_list_assessments(sf_ctx *ctx)
     sf_page page;
     sf_page_read(ctx, &page, &e);
     if (page.desc)
-        sf_errors_add(&e, "order", "this collection is listed oldest first only");
+        sf_errors_add(&e, "order", SF_E_OLDEST_FIRST_ONLY);
     const char *st = sf_param(ctx, "status");
     if (st && strcmp(st, "open") && strcmp(st, "overdue") && strcmp(st, "submitted"))
-        sf_errors_add(&e, "status", "must be open, overdue or submitted");
+        sf_errors_add(&e, "status", SF_E_NOT_ONE_OF, SF_TEXT("allowed", "open, overdue, submitted"));
     if (sf_reply_query_errors(ctx, &e))
         return;
     char *items;
@@ -90,7 +90,7 @@ void sf_get_assessment(sf_ctx *ctx)
     if (status == SF_OK && body == NULL)
         status = SF_INTERNAL;
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such assessment" : NULL, NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_ASSESSMENT_NOT_FOUND : SF_E_NONE, NULL);
         return;
     }
     /* what the caller may do with it now (DESIGN.md §3), as the result's decision answers */
@@ -115,11 +115,11 @@ void sf_post_assessment_result(sf_ctx *ctx)
     const char *summary = sf_json_string(body, "summary", 1, &e);
     double sv = json_number_value(score);
     if (!json_is_number(score) || !(sv >= 0 && sv <= 100))
-        sf_errors_add(&e, "score", "must be a number from 0 to 100");
+        sf_errors_add(&e, "score", SF_E_PERCENT_OUT_OF_RANGE);
     if (!json_is_boolean(passed))
-        sf_errors_add(&e, "passed", "must be true or false");
+        sf_errors_add(&e, "passed", SF_E_NOT_BOOLEAN);
     if (summary && !text_ok(summary, 1, 20000))
-        sf_errors_add(&e, "summary", "must be 1-20,000 characters");
+        sf_errors_add(&e, "summary", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 20000));
     char score_text[32];
     snprintf(score_text, sizeof score_text, "%.2f", sv);
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
@@ -129,8 +129,8 @@ void sf_post_assessment_result(sf_ctx *ctx)
                                                        json_is_true(passed), summary, &doc, &e)
                                 : SF_NOT_FOUND;
     if (status != SF_OK)
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such assessment"
-                                     : status == SF_INVALID ? "the result is not valid" : NULL, &e);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_ASSESSMENT_NOT_FOUND
+                                     : status == SF_INVALID ? SF_E_VALIDATION_FAILED : SF_E_NONE, &e);
     else
         sf_reply_doc(ctx, 200, doc);
     json_decref(body);
@@ -143,7 +143,7 @@ static sf_day read_received_on(json_t *body, sf_errors *e)
     sf_day day = 0;
     const char *text = sf_json_string(body, "received_on", 0, e);
     if (text != NULL && !sf_date_parse(text, &day))
-        sf_errors_add(e, "received_on", "must be a date YYYY-MM-DD");
+        sf_errors_add(e, "received_on", SF_E_NOT_DATE);
     return day;
 }
 
@@ -161,7 +161,7 @@ void sf_post_annual_summary(sf_ctx *ctx)
     sf_json_int(body, "year", 1, 2018, 9999, &year, &e);
     const char *summary = sf_json_string(body, "summary", 1, &e);
     if (summary && !text_ok(summary, 1, 50000))
-        sf_errors_add(&e, "summary", "must be 1-50,000 characters");
+        sf_errors_add(&e, "summary", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 50000));
     /* the year's figures (optional): what dynamic management re-tests (Art. 4, 24) */
     json_t *figures = json_object_get(body, "figures");
     char *figures_text = NULL;
@@ -169,7 +169,7 @@ void sf_post_annual_summary(sf_ctx *ctx)
         sf_report_facts ignored;
         sf_summary_figures_read(figures, &ignored, &e);
         if (!sf_errors_any(&e) && (figures_text = sf_json_dumps(figures, JSON_COMPACT)) == NULL) {
-            sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+            sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
             json_decref(body);
             return;
         }
@@ -178,15 +178,14 @@ void sf_post_annual_summary(sf_ctx *ctx)
     /* Art. 22: a platform files its summary with its city through shifan, which receives it
      * the day it is filed; only a city states the day a paper summary reached it */
     if (received_on != 0 && ctx->caller.role == SF_ROLE_PLATFORM)
-        sf_errors_add(&e, "received_on", "is stated by the city that received a summary on paper; one filed here is "
-                      "received the day it is filed");
+        sf_errors_add(&e, "received_on", SF_E_RECEIVED_ON_CITY_ONLY);
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
     sf_status status = sf_errors_any(&e) ? SF_INVALID
                        : sf_annual_summary_create(ctx->app->pool, &actor, &ctx->caller, award, (int)year, summary,
                                                   figures_text, received_on, &doc, &e);
     free(figures_text);
-    sf_reply_written(ctx, status, 201, doc, "the summary is not valid", &e);
+    sf_reply_written(ctx, status, 201, doc, SF_E_VALIDATION_FAILED, &e);
     json_decref(body);
 }
 
@@ -209,24 +208,24 @@ void sf_post_inspection(sf_ctx *ctx)
                         sf_json_string(body, "outcome", 1, &e)};
     sf_day d;
     if (on && !sf_date_parse(on, &d))
-        sf_errors_add(&e, "inspected_on", "must be a date YYYY-MM-DD");
+        sf_errors_add(&e, "inspected_on", SF_E_NOT_DATE);
     static const char *const names[4] = {"service_quality", "fees", "satisfaction", "findings"};
     for (int i = 0; i < 4; i++)
         if (f[i] && !text_ok(f[i], 1, i == 3 ? 20000 : 5000))
-            sf_errors_add(&e, names[i], "must be 1-%d characters", i == 3 ? 20000 : 5000);
+            sf_errors_add(&e, names[i], SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", i == 3 ? 20000 : 5000));
     if (f[4] && strcmp(f[4], "satisfactory") && strcmp(f[4], "needs_improvement") && strcmp(f[4], "unsatisfactory"))
-        sf_errors_add(&e, "outcome", "must be satisfactory, needs_improvement or unsatisfactory");
+        sf_errors_add(&e, "outcome", SF_E_NOT_ONE_OF, SF_TEXT("allowed", "satisfactory, needs_improvement, unsatisfactory"));
     /* Art. 24: the rectification it closes as a follow-up, or the due date of the one it opens */
     sf_new_inspection_rectification rect = {0, 0};
     sf_json_int(body, "closes_rectification_id", 0, 1, INT64_MAX / 2, &rect.closes_id, &e);
     const char *due = sf_json_string(body, "rectification_due_on", 0, &e);
     if (due && !sf_date_parse(due, &rect.due_on))
-        sf_errors_add(&e, "rectification_due_on", "must be a date YYYY-MM-DD");
+        sf_errors_add(&e, "rectification_due_on", SF_E_NOT_DATE);
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
     sf_status status = sf_errors_any(&e) ? SF_INVALID
                        : sf_inspection_create(ctx->app->pool, &actor, &ctx->caller, award, on, f, &rect, &doc, &e);
-    sf_reply_written(ctx, status, 201, doc, "the inspection is not valid", &e);
+    sf_reply_written(ctx, status, 201, doc, SF_E_VALIDATION_FAILED, &e);
     json_decref(body);
 }
 
@@ -244,23 +243,23 @@ void sf_post_city_report(sf_ctx *ctx)
     const char *summary = sf_json_string(body, "summary_report", 1, &e);
     const char *inspection = sf_json_string(body, "inspection_report", 1, &e);
     if (summary && !text_ok(summary, 1, 100000))
-        sf_errors_add(&e, "summary_report", "must be 1-100,000 characters");
+        sf_errors_add(&e, "summary_report", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 100000));
     if (inspection && !text_ok(inspection, 1, 100000))
-        sf_errors_add(&e, "inspection_report", "must be 1-100,000 characters");
+        sf_errors_add(&e, "inspection_report", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 100000));
     sf_day received_on = read_received_on(body, &e);
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
     sf_status status = sf_errors_any(&e) ? SF_INVALID
                        : sf_city_report_create(ctx->app->pool, &actor, &ctx->caller, (int)year, summary, inspection,
                                                received_on, &doc, &e);
-    sf_reply_written(ctx, status, 201, doc, "the report is not valid", &e);
+    sf_reply_written(ctx, status, 201, doc, SF_E_VALIDATION_FAILED, &e);
     json_decref(body);
 }
 
 /* The compliance view, assembled city by city from the rows (cities first, then titles). */
 /* A title's standing (Art. 4, 24) from what persistence read: the summary's figures
  * re-tested by sf_standing_evaluate. NULL when memory runs out. */
-static json_t *standing_json(const sf_standing_data *d)
+static json_t *standing_json(const sf_standing_data *d, sf_lang lang)
 {
     json_t *figures = sf_json_loads(d->figures_json);
     json_t *tj = d->thresholds_json ? sf_json_loads(d->thresholds_json) : NULL;
@@ -286,7 +285,7 @@ static json_t *standing_json(const sf_standing_data *d)
         }
         sf_standing st;
         sf_standing_evaluate(&facts, &t, &relax, titled, &st);
-        body = sf_standing_json(&st);
+        body = sf_standing_json(&st, lang);
     }
     json_decref(figures);
     json_decref(tj);
@@ -301,6 +300,7 @@ typedef struct {
     json_t *cities;   /* array */
     json_t *current;  /* the city object being filled */
     char current_code[8];
+    sf_lang lang;
 } compliance_build;
 
 static json_t *item_json(sf_day due, const sf_compliance_row *r, sf_day today)
@@ -328,7 +328,7 @@ static void add_row(const sf_compliance_row *r, void *p)
     /* standing: the summary's figures re-tested (null without figures); unmet: what failed */
     json_t *standing = json_null();
     if (r->standing.figures_json != NULL) {
-        json_t *full = standing_json(&r->standing);
+        json_t *full = standing_json(&r->standing, b->lang);
         json_t *unmet = json_array();
         json_t *lists[] = {json_object_get(full, "conditions"), json_object_get(full, "functions")};
         for (size_t l = 0; l < 2; l++) {
@@ -355,17 +355,17 @@ void sf_get_compliance(sf_ctx *ctx)
     sf_errors_init(&e);
     int64_t year = sf_query_int(ctx, "year", 2018, 9999, &e);
     if (year == 0 && !sf_errors_any(&e))
-        sf_errors_add(&e, "year", "is required");
+        sf_errors_add(&e, "year", SF_E_REQUIRED);
     if (sf_reply_query_errors(ctx, &e))
         return;
     compliance_build b = {(int)year, sf_due_annual_summary((int)year), sf_due_city_report((int)year), 0, json_array(),
-                          NULL, ""};
+                          NULL, "", sf_ctx_lang(ctx)};
     /* today is the database's date; the rows come sorted by region, each city before its
      * titles, so each title lands under its city */
     sf_status status = sf_compliance_rows(ctx->app->pool, &ctx->caller, (int)year, &b.today, add_row, &b);
     if (status != SF_OK) {
         json_decref(b.cities);
-        sf_reply_status(ctx, status, NULL, NULL);
+        sf_reply_status(ctx, status, SF_E_NONE, NULL);
         return;
     }
     char ds[11], dr[11];
@@ -383,7 +383,7 @@ void sf_get_inbox(sf_ctx *ctx)
     sf_page page;
     sf_page_read(ctx, &page, &e);
     if (page.desc)
-        sf_errors_add(&e, "order", "the inbox is listed soonest due first only");
+        sf_errors_add(&e, "order", SF_E_SOONEST_FIRST_ONLY);
     if (sf_reply_query_errors(ctx, &e))
         return;
     /* the province is told before a notice needs next year's calendar (Art. 18) */
@@ -392,7 +392,7 @@ void sf_get_inbox(sf_ctx *ctx)
         sf_calendar_data cal;
         sf_status st = sf_calendar_load(ctx->app->pool, &cal);
         if (st != SF_OK) {
-            sf_reply_status(ctx, st, NULL, NULL);
+            sf_reply_status(ctx, st, SF_E_NONE, NULL);
             return;
         }
         if (sf_calendar_alert(&cal.cal, cal.today, SF_PUBLICITY_WORKING_DAYS, &alert.missing_year, &alert.needed_from))
@@ -420,7 +420,7 @@ static void put_attachment(sf_ctx *ctx, const char *entity)
     sf_status status = id > 0 ? sf_attachment_put(ctx->app->pool, &actor, &ctx->caller, entity, id, &m, &doc, &e)
                               : SF_NOT_FOUND;
     if (status != SF_OK)
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such record" : NULL, &e);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_RECORD_NOT_FOUND : SF_E_NONE, &e);
     else
         sf_reply_doc(ctx, 201, doc);
 }
@@ -431,7 +431,7 @@ static void get_attachment(sf_ctx *ctx, const char *entity)
     sf_material_content c = {0};
     sf_status status = id > 0 ? sf_attachment_get(ctx->app->pool, &ctx->caller, entity, id, &c) : SF_NOT_FOUND;
     if (status != SF_OK)
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such file" : NULL, NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_FILE_NOT_FOUND : SF_E_NONE, NULL);
     else
         sf_send_file(ctx, &c);
 }
@@ -456,7 +456,7 @@ static void list_records(sf_ctx *ctx, const char *kind)
     f.year = (int)sf_query_int(ctx, "year", 2006, 9999, &e);
     f.region = sf_param(ctx, "region_code");
     if (f.region != NULL && sf_region_city(f.region) == NULL)
-        sf_errors_add(&e, "region_code", "must be the code of one of Liaoning's 14 cities");
+        sf_errors_add(&e, "region_code", SF_E_REGION_INVALID);
     if (titled) {
         f.award_id = sf_query_int(ctx, "award_id", 1, INT64_MAX / 2, &e);
         f.platform_id = sf_query_int(ctx, "platform_id", 1, INT64_MAX / 2, &e);
@@ -465,12 +465,12 @@ static void list_records(sf_ctx *ctx, const char *kind)
         f.state = sf_param(ctx, "outcome");
         if (f.state != NULL && strcmp(f.state, "satisfactory") && strcmp(f.state, "needs_improvement") &&
             strcmp(f.state, "unsatisfactory"))
-            sf_errors_add(&e, "outcome", "must be satisfactory, needs_improvement or unsatisfactory");
+            sf_errors_add(&e, "outcome", SF_E_NOT_ONE_OF, SF_TEXT("allowed", "satisfactory, needs_improvement, unsatisfactory"));
     }
     if (strcmp(kind, "rectification") == 0) {
         f.state = sf_param(ctx, "status");
         if (f.state != NULL && strcmp(f.state, "open") && strcmp(f.state, "overdue") && strcmp(f.state, "closed"))
-            sf_errors_add(&e, "status", "must be open, overdue or closed");
+            sf_errors_add(&e, "status", SF_E_NOT_ONE_OF, SF_TEXT("allowed", "open, overdue, closed"));
     }
     if (sf_reply_query_errors(ctx, &e))
         return;
@@ -481,13 +481,13 @@ static void list_records(sf_ctx *ctx, const char *kind)
     sf_reply_page(ctx, status, items, next);
 }
 
-static void get_record(sf_ctx *ctx, const char *kind, const char *not_found)
+static void get_record(sf_ctx *ctx, const char *kind, sf_code not_found)
 {
     int64_t id = sf_path_id(ctx, "id");
     char *doc = NULL;
     sf_status status = id > 0 ? sf_record_get(ctx->app->pool, &ctx->caller, kind, id, &doc) : SF_NOT_FOUND;
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? not_found : NULL, NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? not_found : SF_E_NONE, NULL);
         return;
     }
     if (strcmp(kind, "rectification") != 0) {
@@ -498,7 +498,7 @@ static void get_record(sf_ctx *ctx, const char *kind, const char *not_found)
     json_t *body = sf_json_loads(doc);
     free(doc);
     if (body == NULL) {
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         return;
     }
     const char *region = json_string_value(json_object_get(json_object_get(body, "title"), "region_code"));
@@ -509,13 +509,13 @@ static void get_record(sf_ctx *ctx, const char *kind, const char *not_found)
 }
 
 void sf_list_annual_summaries(sf_ctx *ctx) { list_records(ctx, "annual_summary"); }
-void sf_get_annual_summary(sf_ctx *ctx) { get_record(ctx, "annual_summary", "no such annual summary"); }
+void sf_get_annual_summary(sf_ctx *ctx) { get_record(ctx, "annual_summary", SF_E_SUMMARY_NOT_FOUND); }
 void sf_list_inspections(sf_ctx *ctx) { list_records(ctx, "inspection"); }
-void sf_get_inspection(sf_ctx *ctx) { get_record(ctx, "inspection", "no such inspection"); }
+void sf_get_inspection(sf_ctx *ctx) { get_record(ctx, "inspection", SF_E_INSPECTION_NOT_FOUND); }
 void sf_list_city_reports(sf_ctx *ctx) { list_records(ctx, "city_report"); }
-void sf_get_city_report(sf_ctx *ctx) { get_record(ctx, "city_report", "no such city report"); }
+void sf_get_city_report(sf_ctx *ctx) { get_record(ctx, "city_report", SF_E_CITY_REPORT_NOT_FOUND); }
 void sf_list_rectifications(sf_ctx *ctx) { list_records(ctx, "rectification"); }
-void sf_get_rectification(sf_ctx *ctx) { get_record(ctx, "rectification", "no such rectification"); }
+void sf_get_rectification(sf_ctx *ctx) { get_record(ctx, "rectification", SF_E_RECTIFICATION_NOT_FOUND); }
 
 /* GET /v1/awards/{id}/standing?year=: dynamic management (Art. 4, 24) — the title's annual
  * summary of the year re-tested against the thresholds of the round that awarded it, by the
@@ -528,31 +528,30 @@ void sf_get_award_standing(sf_ctx *ctx)
     sf_status status = id > 0 ? sf_award_get(ctx->app->pool, &ctx->caller, id, &award) : SF_NOT_FOUND;
     free(award);
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such title" : NULL, NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_TITLE_NOT_FOUND : SF_E_NONE, NULL);
         return;
     }
     sf_errors e;
     sf_errors_init(&e);
     int64_t year = sf_query_int(ctx, "year", 2006, 9999, &e);
     if (year == 0 && !sf_errors_any(&e))
-        sf_errors_add(&e, "year", "is required: the year of the annual summary");
+        sf_errors_add(&e, "year", SF_E_SUMMARY_YEAR_REQUIRED);
     if (sf_reply_query_errors(ctx, &e))
         return;
     sf_standing_data d = {0};
     if (status == SF_OK)
         status = sf_standing_data_read(ctx->app->pool, id, (int)year, &d);
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such title" : NULL, NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_TITLE_NOT_FOUND : SF_E_NONE, NULL);
         return;
     }
     if (d.summary_id == 0 || d.figures_json == NULL) {
-        const char *why = d.summary_id == 0 ? "the title has no annual summary of that year"
-                                            : "the annual summary of that year states no figures";
+        sf_code why = d.summary_id == 0 ? SF_E_SUMMARY_OF_YEAR_MISSING : SF_E_SUMMARY_NO_FIGURES;
         sf_standing_data_free(&d);
         sf_reply_problem(ctx, 404, why);
         return;
     }
-    json_t *body = standing_json(&d);
+    json_t *body = standing_json(&d, sf_ctx_lang(ctx));
     if (body != NULL) {
         json_object_set_new(body, "award_id", json_integer(id));
         json_object_set_new(body, "year", json_integer(year));
@@ -560,7 +559,7 @@ void sf_get_award_standing(sf_ctx *ctx)
     }
     sf_standing_data_free(&d);
     if (body == NULL) {
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         return;
     }
     sf_reply_json(ctx, 200, body);

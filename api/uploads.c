@@ -35,7 +35,7 @@ int sf_upload_read(sf_ctx *ctx, sf_upload *u)
         return 1;
     }
     sf_upload_form form;
-    const char *why = NULL;
+    sf_code why = SF_E_NONE;
     if (sf_multipart_parse(ct, ctx->req->binary_body, ctx->req->binary_body_length, &form, &why) != 0) {
         sf_reply_problem(ctx, 400, why);
         return 0;
@@ -61,7 +61,7 @@ int sf_upload_form_refused(sf_ctx *ctx)
     if (!sf_multipart_is_form(ct))
         return 0;
     sf_upload_form form;
-    const char *why = NULL;
+    sf_code why = SF_E_NONE;
     if (sf_multipart_parse(ct, ctx->req->binary_body, ctx->req->binary_body_length, &form, &why) == 0)
         return 0;
     sf_reply_problem(ctx, 400, why);

@@ -31,11 +31,11 @@ static int hash_password(sf_ctx *ctx, const char *password, char hash[SF_PASSWOR
     hashing h = {password, hash};
     int hashed = 0;
     if (sf_auth_hash_run(ctx->app->auth, client, hash_work, &h, &hashed) != SF_OK) {
-        sf_reply_problem(ctx, 503, "too many passwords being hashed at once; try again shortly");
+        sf_reply_problem(ctx, 503, SF_E_HASHING_BUSY);
         return 0;
     }
     if (!hashed)
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
     return hashed;
 }
 
@@ -56,7 +56,7 @@ void sf_post_user(sf_ctx *ctx)
     if (!sf_errors_any(&errors))
         sf_user_validate(username, password, display_name, &errors);
     if (sf_errors_any(&errors)) {
-        sf_reply_errors(ctx, 422, "the user is not valid", &errors);
+        sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &errors);
         goto out;
     }
     /* the province creates anyone's account; a city those of its region's platform companies */
@@ -66,8 +66,8 @@ void sf_post_user(sf_ctx *ctx)
         found = SF_NOT_FOUND;
     if (found != SF_OK) {
         if (found == SF_NOT_FOUND)
-            sf_errors_add(&errors, "org_id", "no such organisation whose accounts this caller manages");
-        sf_reply_status(ctx, found == SF_NOT_FOUND ? SF_INVALID : found, "the user is not valid", &errors);
+            sf_errors_add(&errors, "org_id", SF_E_ORGANIZATION_NOT_MANAGED);
+        sf_reply_status(ctx, found == SF_NOT_FOUND ? SF_INVALID : found, SF_E_VALIDATION_FAILED, &errors);
         goto out;
     }
     char hash[SF_PASSWORD_ENCODED_MAX];
@@ -77,7 +77,7 @@ void sf_post_user(sf_ctx *ctx)
     sf_user user;
     sf_status status = sf_user_create(ctx->app->pool, &actor, username, hash, org_id, display_name, &user, &errors);
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_CONFLICT ? "the username is taken" : NULL, &errors);
+        sf_reply_status(ctx, status, status == SF_CONFLICT ? SF_E_USERNAME_TAKEN : SF_E_NONE, &errors);
         goto out;
     }
     sf_reply_resource(ctx, 201, sf_view_user(&user));
@@ -94,7 +94,7 @@ void sf_get_user(sf_ctx *ctx)
     if (status == SF_OK && !sf_may_manage_organization(&ctx->caller, sf_role_parse(org.type), org.region_code))
         status = SF_NOT_FOUND;
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such user" : NULL, NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_USER_NOT_FOUND : SF_E_NONE, NULL);
         return;
     }
     sf_reply_resource(ctx, 200, sf_view_user(&user));
@@ -114,7 +114,7 @@ void sf_post_user_unlock(sf_ctx *ctx)
     if (status == SF_OK)
         status = sf_user_unlock(ctx->app->pool, &actor, id);
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such user" : NULL, NULL);
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_USER_NOT_FOUND : SF_E_NONE, NULL);
         return;
     }
     sf_reply_no_content(ctx);

@@ -94,16 +94,16 @@ void sf_page_read(const sf_ctx *ctx, sf_page *page, sf_errors *errors)
     long long limit = SF_PAGE_DEFAULT;
     const char *l = sf_param(ctx, "limit");
     if (l != NULL && !parse_int(l, 1, SF_PAGE_MAX, &limit))
-        sf_errors_add(errors, "limit", "must be an integer from 1 to %d", SF_PAGE_MAX);
+        sf_errors_add(errors, "limit", SF_E_LIMIT_INVALID, SF_INT("max", SF_PAGE_MAX));
     page->limit = (int)limit;
     page->after_id = 0;
     const char *order = sf_param(ctx, "order");
     page->desc = order != NULL && strcmp(order, "desc") == 0;
     if (order != NULL && strcmp(order, "desc") != 0 && strcmp(order, "asc") != 0)
-        sf_errors_add(errors, "order", "must be asc or desc");
+        sf_errors_add(errors, "order", SF_E_ORDER_INVALID);
     const char *t = sf_param(ctx, "page_token");
     if (t != NULL && !decode_page_token(sf_collection(ctx), t, &page->after_id))
-        sf_errors_add(errors, "page_token", "is not a page token this collection issued");
+        sf_errors_add(errors, "page_token", SF_E_PAGE_TOKEN_INVALID);
 }
 
 /* Read from the path itself, by the route's pattern: Ulfius keeps route variables and the
@@ -186,7 +186,7 @@ void sf_reply_resource(sf_ctx *ctx, int status, json_t *body)
     char *text = canonical_text(body);
     json_decref(body);
     if (text == NULL) {
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         return;
     }
     etag_of_text(text, etag);
@@ -201,7 +201,7 @@ void sf_reply_resource_with(sf_ctx *ctx, int status, json_t *body, json_t *extra
         free(state);
         json_decref(body);
         json_decref(extra);
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         return;
     }
     etag_of_text(state, etag);
@@ -210,7 +210,7 @@ void sf_reply_resource_with(sf_ctx *ctx, int status, json_t *body, json_t *extra
     char *text = canonical_text(body);
     json_decref(body);
     if (text == NULL) {
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         return;
     }
     send_tagged(ctx, status, text, etag);
@@ -221,7 +221,7 @@ void sf_reply_doc(sf_ctx *ctx, int status, char *json_text)
     json_t *doc = json_text ? sf_json_loads(json_text) : NULL;
     free(json_text);
     if (doc == NULL) {
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         return;
     }
     sf_reply_resource(ctx, status, doc);
@@ -233,13 +233,13 @@ void sf_reply_doc(sf_ctx *ctx, int status, char *json_text)
 void sf_reply_page(sf_ctx *ctx, sf_status status, char *items_json, int64_t next_after)
 {
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, NULL, NULL);
+        sf_reply_status(ctx, status, SF_E_NONE, NULL);
         return;
     }
     size_t len = items_json ? strlen(items_json) : 0;
     if (len < 2 || items_json[0] != '[' || items_json[len - 1] != ']') {
         free(items_json);
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         return;
     }
     json_t *next = next_after > 0 ? sf_page_token(sf_collection(ctx), next_after) : NULL;
@@ -254,27 +254,27 @@ void sf_reply_page(sf_ctx *ctx, sf_status status, char *items_json, int64_t next
     free(items_json);
     if (body.failed || (next_after > 0 && next == NULL)) {
         free(body.data);
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         return;
     }
     sf_reply_json_text(ctx, 200, body.data, body.len);
     free(body.data);
 }
 
-void sf_reply_written(sf_ctx *ctx, sf_status status, int http_status, char *doc, const char *invalid_detail,
+void sf_reply_written(sf_ctx *ctx, sf_status status, int http_status, char *doc, sf_code invalid_code,
                       const sf_errors *errors)
 {
     if (status == SF_OK)
         sf_reply_doc(ctx, http_status, doc);
     else
-        sf_reply_status(ctx, status, status == SF_INVALID ? invalid_detail : NULL, errors);
+        sf_reply_status(ctx, status, status == SF_INVALID ? invalid_code : SF_E_NONE, errors);
 }
 
 int sf_reply_query_errors(sf_ctx *ctx, const sf_errors *errors)
 {
     if (!sf_errors_any(errors))
         return 0;
-    sf_reply_errors(ctx, 422, "the query is not valid", errors);
+    sf_reply_errors(ctx, 422, SF_E_QUERY_INVALID, errors);
     return 1;
 }
 
@@ -286,7 +286,7 @@ void sf_query_only(const sf_ctx *ctx, const char *const *allowed, sf_errors *err
         while (allowed[k] != NULL && strcmp(allowed[k], keys[i]) != 0)
             k++;
         if (allowed[k] == NULL)
-            sf_errors_add(errors, keys[i], "is not a parameter of this route");
+            sf_errors_add(errors, keys[i], SF_E_UNKNOWN_PARAMETER);
     }
 }
 
@@ -297,7 +297,7 @@ int64_t sf_query_int(const sf_ctx *ctx, const char *name, int64_t min, int64_t m
     if (v == NULL)
         return 0;
     if (!parse_int(v, min, max, &n)) {
-        sf_errors_add(errors, name, "must be an integer from %lld to %lld", (long long)min, (long long)max);
+        sf_errors_add(errors, name, SF_E_OUT_OF_RANGE, SF_INT("min", min), SF_INT("max", max));
         return 0;
     }
     return n;
@@ -376,7 +376,7 @@ void sf_reply_csv(sf_ctx *ctx, const char *const *header, size_t ncolumns, char 
     free(rows_text);
     if (!json_is_array(rows)) {
         json_decref(rows);
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         return;
     }
     sf_buf out = {0};
@@ -412,7 +412,7 @@ void sf_reply_csv(sf_ctx *ctx, const char *const *header, size_t ncolumns, char 
     json_decref(rows);
     if (out.failed) {
         free(out.data);
-        sf_reply_status(ctx, SF_INTERNAL, NULL, NULL);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         return;
     }
     ulfius_set_binary_body_response(ctx->res, 200, out.data, out.len);
@@ -496,11 +496,10 @@ const char *const *sf_csv_header(const sf_ctx *ctx, const char *const *keys, con
 {
     const char *which = sf_param(ctx, "header");
     if (which != NULL && strcmp(which, "keys") != 0 && strcmp(which, "labels") != 0) {
-        sf_errors_add(errors, "header", "must be labels (Chinese column titles) or keys (field names)");
+        sf_errors_add(errors, "header", SF_E_HEADER_CHOICE_INVALID);
         return NULL;
     }
     if (which != NULL)
         return strcmp(which, "keys") == 0 ? keys : labels;
-    const char *lang = sf_header(ctx, "Accept-Language");
-    return lang != NULL && strncasecmp(lang, "en", 2) == 0 ? keys : labels;
+    return sf_ctx_lang(ctx) == SF_LANG_EN ? keys : labels;
 }

@@ -62,9 +62,9 @@ void sf_reply_resource_with(sf_ctx *ctx, int status, json_t *body, json_t *extra
 void sf_reply_page(sf_ctx *ctx, sf_status status, char *items_json, int64_t next_after);
 
 /* Answers a repository's write: when `status` is SF_OK, `doc` (taken and freed) with
- * `http_status`; otherwise the problem for `status`, with `invalid_detail` and the field
+ * `http_status`; otherwise the problem for `status`, with `invalid_code` and the field
  * `errors` when the input was not valid (SF_INVALID). */
-void sf_reply_written(sf_ctx *ctx, sf_status status, int http_status, char *doc, const char *invalid_detail,
+void sf_reply_written(sf_ctx *ctx, sf_status status, int http_status, char *doc, sf_code invalid_code,
                       const sf_errors *errors);
 
 /* Adds Location to a 201 answer, if it has none: the GET that reads what the route created

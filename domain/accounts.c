@@ -42,20 +42,20 @@ static void check_name(const char *field, const char *value, long max_chars, sf_
 {
     long len = sf_utf8_length(value);
     if (len < 0) {
-        sf_errors_add(errors, field, "must be valid UTF-8");
+        sf_errors_add(errors, field, SF_E_NOT_UTF8);
         return;
     }
     size_t blank = strspn(value, " \t");
     if (value[blank] == '\0') {
-        sf_errors_add(errors, field, "must not be empty");
+        sf_errors_add(errors, field, SF_E_EMPTY);
         return;
     }
     if (len > max_chars) {
-        sf_errors_add(errors, field, "must be at most %ld characters", max_chars);
+        sf_errors_add(errors, field, SF_E_TOO_LONG, SF_INT("max", max_chars));
         return;
     }
     if (sf_text_has_hidden_controls(value))
-        sf_errors_add(errors, field, "must not contain control or bidirectional formatting characters");
+        sf_errors_add(errors, field, SF_E_HIDDEN_CONTROLS);
 }
 
 sf_status sf_organization_validate(const sf_new_organization *org, char region_out[7], sf_errors *errors)
@@ -64,17 +64,17 @@ sf_status sf_organization_validate(const sf_new_organization *org, char region_o
     region_out[0] = '\0';
     switch (org->type) {
     case SF_ROLE_NONE:
-        sf_errors_add(errors, "type", "must be one of city, association, assessor, supervisor, platform");
+        sf_errors_add(errors, "type", SF_E_ORGANIZATION_TYPE_INVALID);
         break;
     case SF_ROLE_PROVINCE:
-        sf_errors_add(errors, "type", "the province organisation exists already; there is only one");
+        sf_errors_add(errors, "type", SF_E_PROVINCE_EXISTS);
         break;
     case SF_ROLE_CITY:
     case SF_ROLE_PLATFORM:
         if (org->region_code == NULL)
-            sf_errors_add(errors, "region_code", "is required for a %s", org->type == SF_ROLE_CITY ? "city" : "platform company");
+            sf_errors_add(errors, "region_code", SF_E_REQUIRED);
         else if (sf_region_city(org->region_code) == NULL)
-            sf_errors_add(errors, "region_code", "must be the GB/T 2260 code of one of Liaoning's 14 cities");
+            sf_errors_add(errors, "region_code", SF_E_REGION_INVALID);
         else
             memcpy(region_out, org->region_code, 7);
         break;
@@ -83,18 +83,17 @@ sf_status sf_organization_validate(const sf_new_organization *org, char region_o
     case SF_ROLE_SUPERVISOR:
         /* Provincial bodies (Art. 24, 25, 27): they belong to the province as a whole. */
         if (org->region_code != NULL && strcmp(org->region_code, SF_PROVINCE_CODE) != 0)
-            sf_errors_add(errors, "region_code", "must be absent or 210000 for a provincial body");
+            sf_errors_add(errors, "region_code", SF_E_REGION_PROVINCIAL);
         else
             memcpy(region_out, SF_PROVINCE_CODE, 7);
         break;
     }
     if (org->type == SF_ROLE_PLATFORM && org->credit_code == NULL)
-        sf_errors_add(errors, "credit_code", "is required for a platform company: it links the platforms it operates");
+        sf_errors_add(errors, "credit_code", SF_E_REQUIRED);
     else if (org->type == SF_ROLE_PLATFORM && !sf_credit_code_is_valid(org->credit_code))
-        sf_errors_add(errors, "credit_code", "must be an 18-character unified social credit code with a valid check "
-                      "character (GB 32100-2015)");
+        sf_errors_add(errors, "credit_code", SF_E_CREDIT_CODE_INVALID);
     else if (org->type != SF_ROLE_PLATFORM && org->credit_code != NULL)
-        sf_errors_add(errors, "credit_code", "only a platform company has one here");
+        sf_errors_add(errors, "credit_code", SF_E_CREDIT_CODE_NOT_ALLOWED);
     return sf_errors_any(errors) ? SF_INVALID : SF_OK;
 }
 
@@ -124,15 +123,14 @@ sf_status sf_user_validate(const char *username, const char *password, const cha
                            sf_errors *errors)
 {
     if (!sf_username_is_valid(username))
-        sf_errors_add(errors, "username",
-                      "must be 3-64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit");
+        sf_errors_add(errors, "username", SF_E_USERNAME_INVALID);
     long plen = sf_utf8_length(password);
     if (plen < 0)
-        sf_errors_add(errors, "password", "must be valid UTF-8");
+        sf_errors_add(errors, "password", SF_E_NOT_UTF8);
     else if (plen < SF_PASSWORD_MIN)
-        sf_errors_add(errors, "password", "must be at least %d characters", SF_PASSWORD_MIN);
+        sf_errors_add(errors, "password", SF_E_TOO_SHORT, SF_INT("min", SF_PASSWORD_MIN));
     else if (strlen(password) > SF_PASSWORD_MAX)
-        sf_errors_add(errors, "password", "must be at most %d bytes", SF_PASSWORD_MAX);
+        sf_errors_add(errors, "password", SF_E_TOO_MANY_BYTES, SF_INT("max", SF_PASSWORD_MAX));
     check_name("display_name", display_name, SF_DISPLAY_NAME_MAX_CHARS, errors);
     return sf_errors_any(errors) ? SF_INVALID : SF_OK;
 }

@@ -99,38 +99,37 @@ static const revocation_ground *ground_named(const char *name)
 sf_status sf_decide_revoke(const sf_title_snapshot *t, const sf_revocation *r, sf_errors *why)
 {
     if (!t->caller_decides) {
-        sf_errors_detail(why, "only the authority that awarded the title revokes it");
+        sf_errors_detail(why, SF_E_NOT_AWARDING_AUTHORITY);
         return SF_FORBIDDEN;
     }
     const revocation_ground *g = ground_named(r->reason);
     if (g == NULL || !g->accepted) {
-        sf_errors_add(why, "reason", g == NULL ? "must be violation, failed_assessment or surrendered"
-                                               : "other is no longer accepted: name violation, failed_assessment or surrendered");
+        sf_errors_add(why, "reason", g == NULL ? SF_E_REVOCATION_REASON_INVALID : SF_E_REVOCATION_REASON_RETIRED);
         return SF_INVALID;
     }
     if (g->needs_finding && r->finding == NULL)
-        sf_errors_add(why, "finding", "a revocation for a violation states what was verified (Art. 23)");
+        sf_errors_add(why, "finding", SF_E_FINDING_REQUIRED);
     if (!g->admits_finding && r->finding != NULL)
-        sf_errors_add(why, "finding", "only a revocation for a violation states a finding");
+        sf_errors_add(why, "finding", SF_E_FINDING_NOT_ALLOWED);
     if (g->needs_reference && r->reference == NULL)
-        sf_errors_add(why, "reference", "a revocation for a violation names the decision's document number");
+        sf_errors_add(why, "reference", SF_E_REFERENCE_REQUIRED);
     if (!g->admits_assessment && r->assessment_id != 0)
-        sf_errors_add(why, "assessment_id", "only a revocation for a failed assessment names one");
+        sf_errors_add(why, "assessment_id", SF_E_ASSESSMENT_NOT_ALLOWED);
     if (g->needs_assessment) {
         if (r->assessment_id == 0)
-            sf_errors_add(why, "assessment_id", "a revocation for a failed assessment names it (Art. 24)");
+            sf_errors_add(why, "assessment_id", SF_E_ASSESSMENT_REQUIRED);
         else if (t->named.id != r->assessment_id || t->named.award_id != t->id)
-            sf_errors_add(why, "assessment_id", "must be an assessment of this title");
+            sf_errors_add(why, "assessment_id", SF_E_ASSESSMENT_OF_OTHER_TITLE);
         else if (!t->named.has_result || t->named.passed)
-            sf_errors_add(why, "assessment_id", "must be a failed assessment; this one %s",
-                          t->named.has_result ? "passed" : "has no result yet");
+            sf_errors_add(why, "assessment_id", t->named.has_result ? SF_E_ASSESSMENT_PASSED : SF_E_ASSESSMENT_NO_RESULT);
         else if (t->named.superseded)
-            sf_errors_add(why, "assessment_id", "this failed assessment was superseded by a later one that passed");
+            sf_errors_add(why, "assessment_id", SF_E_ASSESSMENT_SUPERSEDED);
     }
     if (sf_errors_any(why))
         return SF_INVALID;
     if (t->status == SF_AWARD_REVOKED || t->status == SF_AWARD_EXPIRED) {
-        sf_errors_detail(why, "the title is %s already", sf_award_status_name(t->status));
+        sf_errors_detail(why, SF_E_TITLE_NOT_IN_STATE, SF_TEXT("current_status", sf_award_status_name(t->status)),
+                         SF_TEXT("action", "revoke"));
         return SF_CONFLICT;
     }
     return SF_OK;
@@ -141,31 +140,29 @@ sf_status sf_decide_revoke(const sf_title_snapshot *t, const sf_revocation *r, s
 sf_status sf_decide_reinstate(const sf_title_snapshot *t, sf_errors *why)
 {
     if (!t->caller_decides) {
-        sf_errors_detail(why, "only the authority that awarded the title reinstates it");
+        sf_errors_detail(why, SF_E_NOT_AWARDING_AUTHORITY);
         return SF_FORBIDDEN;
     }
     if (t->status != SF_AWARD_REVOCATION_PENDING) {
-        sf_errors_detail(why, "only a title pending revocation can be reinstated; this one is %s",
-                         sf_award_status_name(t->status));
+        sf_errors_detail(why, SF_E_TITLE_NOT_IN_STATE, SF_TEXT("current_status", sf_award_status_name(t->status)),
+                         SF_TEXT("action", "reinstate"));
         return SF_CONFLICT;
     }
     const sf_assessment_fact *later = &t->latest_later;
     if (later->id == 0 && t->open_later_id != 0) {
-        sf_errors_detail(why, "assessment %lld, commissioned after the failed one, has no result yet",
-                         (long long)t->open_later_id);
+        sf_errors_detail(why, SF_E_REINSTATE_ASSESSMENT_PENDING, SF_INT("assessment_id", t->open_later_id));
         return SF_CONFLICT;
     }
     if (later->id == 0) {
-        sf_errors_detail(why, "no assessment of this title was commissioned after the failed assessment %lld: a "
-                         "passed later assessment commissioned by the province is required", (long long)t->pending_assessment_id);
+        sf_errors_detail(why, SF_E_REINSTATE_NO_LATER_ASSESSMENT, SF_INT("assessment_id", t->pending_assessment_id));
         return SF_CONFLICT;
     }
     if (!later->passed) {
-        sf_errors_detail(why, "the latest assessment of this title, %lld, failed too", (long long)later->id);
+        sf_errors_detail(why, SF_E_REINSTATE_LATER_FAILED, SF_INT("assessment_id", later->id));
         return SF_CONFLICT;
     }
     if (!later->by_province) {
-        sf_errors_detail(why, "assessment %lld was not commissioned by the province", (long long)later->id);
+        sf_errors_detail(why, SF_E_REINSTATE_NOT_BY_PROVINCE, SF_INT("assessment_id", later->id));
         return SF_CONFLICT;
     }
     return SF_OK;

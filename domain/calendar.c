@@ -164,7 +164,7 @@ sf_status sf_calendar_check_notice(int year, const sf_calendar_entry *days, size
         for (size_t k = 0; k < i; k++)
             clash |= days[k].day == days[i].day && days[k].working != days[i].working;
         if (clash) {
-            sf_errors_add(why, "days", "%s is listed both as a day off and as a working day", text);
+            sf_errors_add(why, "days", SF_E_DAY_BOTH_KINDS, SF_TEXT("date", text));
             continue;
         }
         int y, m, d;
@@ -172,15 +172,15 @@ sf_status sf_calendar_check_notice(int year, const sf_calendar_entry *days, size
         if (y == year)
             continue;
         if (y != year - 1 && y != year + 1) {
-            sf_errors_add(why, "days", "%s is not in %d or an adjacent year", text, year);
+            sf_errors_add(why, "days", SF_E_DAY_NOT_ADJACENT, SF_TEXT("date", text), SF_INT("year", year));
             continue;
         }
         int working = 0, missing = 0;
         if (sf_calendar_is_working_day(stored, days[i].day, &working, &missing) != SF_OK)
-            sf_errors_add(why, "days", "%s belongs to %d, which has no calendar yet: load %d first", text, y, y);
+            sf_errors_add(why, "days", SF_E_DAY_YEAR_NOT_LOADED, SF_TEXT("date", text), SF_INT("year", y));
         else if (working != days[i].working)
-            sf_errors_add(why, "days", "%s contradicts the calendar stored for %d, where it is a %s", text, y,
-                          working ? "working day" : "day off");
+            sf_errors_add(why, "days", working ? SF_E_DAY_STORED_WORKING : SF_E_DAY_STORED_OFF, SF_TEXT("date", text),
+                          SF_INT("year", y));
     }
     return sf_errors_any(why) ? SF_INVALID : SF_OK;
 }

@@ -2,7 +2,8 @@
  * Eligibility (Art. 12 and 13): the six basic conditions, all of which must hold, and the
  * five function requirements, at least one of which must hold. Pure: the report, the round's
  * thresholds and relaxation in; a verdict per condition out, each with the threshold and the
- * value in its detail.
+ * value: in structure (code, measure, threshold, value, unit) and as a coded sentence (detail,
+ * params) that api/ words in the caller's language.
  */
 #ifndef SF_ELIGIBILITY_H
 #define SF_ELIGIBILITY_H
@@ -77,16 +78,27 @@ typedef struct {
     sf_fn_financing financing;
 } sf_report_facts;
 
-#define SF_DETAIL_LEN 512
-
 typedef struct {
     const char *id;          /* "12.1" … "12.6", or a function id */
     int passed;
     int relaxed;             /* passed only thanks to relaxation */
     int required;            /* 0: the round does not ask for it (12.4, Art. 26); passed */
     int missing;             /* not judged: the report (Annex 2) is not filled */
-    char detail[SF_DETAIL_LEN];
+    sf_code detail;          /* the sentence api/ words: SF_E_ELIG_12_1 …, with … */
+    sf_params params;        /* … the values and thresholds it names */
+    /* The verdict in structure: SF_E_MET, SF_E_BELOW_MINIMUM, SF_E_REQUIREMENT_UNMET,
+     * SF_E_NOT_REPORTED, SF_E_NOT_REQUIRED or SF_E_NOT_JUDGED, about `measure` (the first
+     * unmet one, or the condition's first when all are met; NULL when nothing was measured):
+     * its minimum, the value found, and their unit ("days", "cny", "count", "pct", "bool"). */
+    sf_code code;
+    const char *measure;
+    double threshold, value;
+    const char *unit;
 } sf_check;
+
+/* Adds the check's sentence as a field error under `field` (a failing condition refuses a
+ * recommendation with it). */
+void sf_errors_add_check(sf_errors *errors, const char *field, const sf_check *check);
 
 #define SF_CONDITION_COUNT 6
 #define SF_FUNCTION_COUNT 5

@@ -133,10 +133,9 @@ static sf_status may_name_recommender(const sf_apply_request *r, sf_errors *e)
     if (r->recommender_type == SF_ROLE_ASSOCIATION && province_round)
         return SF_OK;   /* a provincial association recommends directly to the province (Art. 27) */
     if (r->recommender_type == SF_ROLE_ASSOCIATION)
-        sf_errors_add(e, "recommender_org_id", "associations recommend to the province only (Art. 27)");
+        sf_errors_add(e, "recommender_org_id", SF_E_ASSOCIATION_PROVINCE_ONLY);
     else
-        sf_errors_add(e, "recommender_org_id",
-                      "must be the city of the platform's region (Art. 15) or a provincial association (Art. 27)");
+        sf_errors_add(e, "recommender_org_id", SF_E_RECOMMENDER_NOT_ALLOWED);
     return SF_INVALID;
 }
 
@@ -145,41 +144,41 @@ sf_status sf_may_apply(const sf_caller *c, const sf_apply_request *r, sf_errors 
     int province_round = strcmp(r->round_level, "province") == 0;
     if (c->role == SF_ROLE_CITY) {
         if (!province_round && strcmp(r->round_region, c->region_code) != 0) {
-            sf_errors_add(e, "round_id", "no such round open to this city");
+            sf_errors_add(e, "round_id", SF_E_ROUND_NOT_OPEN_TO_CITY);
             return SF_INVALID;
         }
         if (strcmp(r->platform_region, c->region_code) != 0) {
-            sf_errors_add(e, "platform_id", "no such platform in this city's region (Art. 15)");
+            sf_errors_add(e, "platform_id", SF_E_PLATFORM_NOT_IN_REGION);
             return SF_INVALID;
         }
         if (r->created_by_association) {
-            sf_errors_add(e, "platform_id", "the association that registered this platform recommends it (Art. 27)");
+            sf_errors_add(e, "platform_id", SF_E_PLATFORM_OF_ASSOCIATION);
             return SF_INVALID;
         }
         return SF_OK;
     }
     if (c->role == SF_ROLE_ASSOCIATION) {
         if (!province_round) {
-            sf_errors_add(e, "round_id", "associations recommend to the province only (Art. 27)");
+            sf_errors_add(e, "round_id", SF_E_ASSOCIATION_PROVINCE_ONLY);
             return SF_INVALID;
         }
         if (r->platform_created_by != c->org_id) {
-            sf_errors_add(e, "platform_id", "no such platform registered by this association");
+            sf_errors_add(e, "platform_id", SF_E_PLATFORM_NOT_OF_ASSOCIATION);
             return SF_INVALID;
         }
         return SF_OK;
     }
     if (c->role == SF_ROLE_PLATFORM) {
         if (r->platform_operator_org != c->org_id) {
-            sf_errors_add(e, "platform_id", "no such platform operated by this company");
+            sf_errors_add(e, "platform_id", SF_E_PLATFORM_NOT_OPERATED);
             return SF_INVALID;
         }
         if (!province_round && strcmp(r->round_region, r->platform_region) != 0) {
-            sf_errors_add(e, "round_id", "a city round takes the platforms of its own city only (Art. 26)");
+            sf_errors_add(e, "round_id", SF_E_ROUND_OTHER_CITY);
             return SF_INVALID;
         }
         if (r->recommender_type == SF_ROLE_NONE) {
-            sf_errors_add(e, "recommender_org_id", "no such organisation");
+            sf_errors_add(e, "recommender_org_id", SF_E_ORGANIZATION_UNKNOWN);
             return SF_INVALID;
         }
         return may_name_recommender(r, e);

@@ -10,8 +10,8 @@
 sf_status sf_platform_may_register(const sf_caller *c, const char *region_code, sf_errors *why)
 {
     if (c->role == SF_ROLE_CITY && (region_code == NULL || strcmp(region_code, c->region_code) != 0)) {
-        sf_errors_add(why, "region_code", "a city registers platforms of its own region only (Art. 15)");
-        sf_errors_detail(why, "a city registers platforms of its own region only (Art. 15)");
+        sf_errors_add(why, "region_code", SF_E_OUTSIDE_OWN_REGION);
+        sf_errors_detail(why, SF_E_OUTSIDE_OWN_REGION);
         return SF_FORBIDDEN;
     }
     return SF_OK;
@@ -20,7 +20,7 @@ sf_status sf_platform_may_register(const sf_caller *c, const char *region_code, 
 sf_status sf_platform_may_edit(const sf_caller *c, int64_t created_by_org, sf_errors *why)
 {
     if (created_by_org != c->org_id && c->role != SF_ROLE_PROVINCE) {
-        sf_errors_detail(why, "only the organisation that registered the platform, or the province, changes it");
+        sf_errors_detail(why, SF_E_NOT_PLATFORM_OWNER);
         return SF_FORBIDDEN;
     }
     return SF_OK;
@@ -39,7 +39,7 @@ sf_status sf_platform_may_change(const sf_caller *c, const sf_platform_standing 
 {
     int functions_changed = ch->functions_given && ch->functions != st->functions;
     if (st->under_review) {
-        static const char reason[] = "cannot change while an application of this platform is under review";
+        const sf_code reason = SF_E_PLATFORM_UNDER_REVIEW;
         if (ch->name)
             sf_errors_add(why, "name", reason);
         if (ch->operator_name)
@@ -50,8 +50,7 @@ sf_status sf_platform_may_change(const sf_caller *c, const sf_platform_standing 
             sf_errors_add(why, "operator.established_on", reason);
     }
     if (st->titled && c->role != SF_ROLE_PROVINCE) {
-        static const char reason[] = "the registry publishes it under the platform's title; only the province "
-                                     "changes it (Art. 21)";
+        const sf_code reason = SF_E_TITLE_FROZEN_FIELD;
         if (ch->name && !st->under_review)
             sf_errors_add(why, "name", reason);
         if (ch->operator_name && !st->under_review)
@@ -66,12 +65,10 @@ sf_status sf_platform_may_change(const sf_caller *c, const sf_platform_standing 
         sf_function_set added = ch->functions & ~st->functions;
         for (int i = 0; i < SF_FUNCTION_COUNT; i++)
             if (added & (1u << i))
-                sf_errors_add(why, "functions", "%s cannot be added to a titled platform: a new function needs a new "
-                              "application (Art. 19)", sf_function_ids[i]);
+                sf_errors_add(why, "functions", SF_E_TITLE_FUNCTION_ADDED, SF_TEXT("function", sf_function_ids[i]));
     }
     if (sf_errors_any(why)) {
-        sf_errors_detail(why, st->titled ? "the platform holds a title: these fields cannot change this way"
-                                         : "the platform is under review: these fields cannot change");
+        sf_errors_detail(why, st->titled ? SF_E_PLATFORM_TITLED : SF_E_PLATFORM_UNDER_REVIEW);
         return SF_CONFLICT;
     }
     return SF_OK;

@@ -12,8 +12,7 @@ void sf_record_round_check(int year, sf_day today, sf_errors *e)
     int this_year, m, d;
     sf_day_to_ymd(today, &this_year, &m, &d);
     if (year < SF_RECORDS_FIRST_YEAR || year > this_year)
-        sf_errors_add(e, "year", "must be from %d to %d: a recorded round is one of the past (Art. 28)",
-                      SF_RECORDS_FIRST_YEAR, this_year);
+        sf_errors_add(e, "year", SF_E_RECORD_YEAR_RANGE, SF_INT("min", SF_RECORDS_FIRST_YEAR), SF_INT("max", this_year));
 }
 
 int sf_recorded_status_parse(const char *text, sf_recorded_status *out)
@@ -42,29 +41,30 @@ void sf_record_title_check(const sf_recorded_title *t, sf_day today, sf_errors *
         int y, m, d;
         sf_day_to_ymd(t->awarded_on, &y, &m, &d);
         if (y < SF_RECORDS_FIRST_YEAR)
-            sf_errors_add(e, "awarded_on", "must be in %d or later (Art. 28)", SF_RECORDS_FIRST_YEAR);
+            sf_errors_add(e, "awarded_on", SF_E_RECORD_BEFORE_FIRST_YEAR, SF_INT("year", SF_RECORDS_FIRST_YEAR));
         if (t->awarded_on > today)
-            sf_errors_add(e, "awarded_on", "must not be after today: a record states what happened");
+            sf_errors_add(e, "awarded_on", SF_E_AFTER_TODAY);
     }
     if (t->valid_from && t->valid_until && t->valid_until < t->valid_from)
-        sf_errors_add(e, "valid_until", "must not be before valid_from");
+        sf_errors_add(e, "valid_until", SF_E_VALID_UNTIL_BEFORE_FROM);
     int revoked = t->status_known && t->status == SF_RECORDED_REVOKED;
     if (revoked) {
         if (t->revoked_on == 0)
-            sf_errors_add(e, "revoked_on", "is required for a revoked title");
+            sf_errors_add(e, "revoked_on", SF_E_REQUIRED);
         else if (t->revoked_on > today)
-            sf_errors_add(e, "revoked_on", "must not be after today");
+            sf_errors_add(e, "revoked_on", SF_E_AFTER_TODAY);
         else if (t->awarded_on && t->revoked_on < t->awarded_on)
-            sf_errors_add(e, "revoked_on", "must not be before awarded_on");
+            sf_errors_add(e, "revoked_on", SF_E_REVOKED_BEFORE_AWARDED);
         if (t->revocation_reason == NULL)
-            sf_errors_add(e, "revocation_reason", "is required for a revoked title (its ground)");
+            sf_errors_add(e, "revocation_reason", SF_E_REQUIRED);
         else if (!known_ground(t->revocation_reason))
-            sf_errors_add(e, "revocation_reason", "must be violation, failed_assessment, surrendered or other");
+            sf_errors_add(e, "revocation_reason", SF_E_NOT_ONE_OF,
+                          SF_TEXT("allowed", "violation, failed_assessment, surrendered, other"));
     } else if (t->status_known) {
         if (t->revoked_on)
-            sf_errors_add(e, "revoked_on", "belongs to a revoked title only");
+            sf_errors_add(e, "revoked_on", SF_E_REVOKED_ONLY);
         if (t->revocation_reason)
-            sf_errors_add(e, "revocation_reason", "belongs to a revoked title only");
+            sf_errors_add(e, "revocation_reason", SF_E_REVOKED_ONLY);
     }
 }
 
@@ -84,13 +84,13 @@ int sf_certificate_seq(const char *no)
 void sf_record_date_check(const char *field, sf_day stated, sf_day today, sf_errors *e)
 {
     if (stated && !sf_stated_date_has_come(stated, today))
-        sf_errors_add(e, field, "must not be after today: a record states the day it happened");
+        sf_errors_add(e, field, SF_E_AFTER_TODAY);
 }
 
 sf_status sf_round_takes_applications(int recorded, sf_errors *why)
 {
     if (!recorded)
         return SF_OK;
-    sf_errors_detail(why, "a recorded round (a round of the past) is closed and takes no applications");
+    sf_errors_detail(why, SF_E_ROUND_RECORDED);
     return SF_CONFLICT;
 }

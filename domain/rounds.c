@@ -33,18 +33,18 @@ static sf_status who_opens(const sf_round_rules *r, const sf_caller *c, const ch
 {
     if (r->level != NULL && strcmp(r->level, "province") == 0) {
         if (c->role != SF_ROLE_PROVINCE) {
-            sf_errors_detail(e, "only the province opens province-level rounds (Art. 20)");
+            sf_errors_detail(e, SF_E_PROVINCE_ROUNDS_ONLY);
             return SF_FORBIDDEN;
         }
         *region = SF_PROVINCE_CODE;
     } else if (r->level != NULL && strcmp(r->level, "city") == 0) {
         if (c->role != SF_ROLE_CITY) {
-            sf_errors_detail(e, "only a city opens city-level rounds, for itself (Art. 26)");
+            sf_errors_detail(e, SF_E_CITY_ROUNDS_ONLY);
             return SF_FORBIDDEN;
         }
         *region = c->region_code;
     } else if (r->level != NULL) {
-        sf_errors_add(e, "level", "must be province or city");
+        sf_errors_add(e, "level", SF_E_LEVEL_INVALID);
     }
     return SF_OK;
 }
@@ -56,15 +56,15 @@ static void dates(const sf_round_rules *r, sf_errors *e)
     if (r->opens_on && r->year) {
         sf_day_to_ymd(r->opens_on, &y, &m, &d);
         if (y != r->year)
-            sf_errors_add(e, "opens_on", "must fall in the round's year %d", r->year);
+            sf_errors_add(e, "opens_on", SF_E_DATE_OUTSIDE_YEAR, SF_INT("year", r->year));
     }
     if (r->closes_on && r->year) {
         sf_day_to_ymd(r->closes_on, &y, &m, &d);
         if (y != r->year)
-            sf_errors_add(e, "closes_on", "must fall in the round's year %d", r->year);
+            sf_errors_add(e, "closes_on", SF_E_DATE_OUTSIDE_YEAR, SF_INT("year", r->year));
     }
     if (r->opens_on && r->closes_on && r->closes_on < r->opens_on)
-        sf_errors_add(e, "closes_on", "must not be before opens_on");
+        sf_errors_add(e, "closes_on", SF_E_CLOSES_BEFORE_OPENS);
 }
 
 /* Art. 12, last paragraph: the relaxed regions, the factor on scale thresholds, and the
@@ -74,14 +74,14 @@ static void relaxation(const sf_round_rules *r, sf_errors *e)
 {
     for (size_t i = 0; i < r->nrelaxed_regions; i++)
         if (sf_region_city(r->relaxed_regions[i]) == NULL)
-            sf_errors_add(e, "relaxed_regions", "item %zu is not one of Liaoning's 14 city codes", i);
+            sf_errors_add(e, "relaxed_regions", SF_E_ITEM_NOT_CITY_CODE, SF_INT("index", i));
     double permille = r->relaxation_factor * 1000;
     if (!(r->relaxation_factor > 0 && r->relaxation_factor <= 1) || fabs(permille - round(permille)) > 1e-6)
-        sf_errors_add(e, "relaxation_factor", "must be a number in (0, 1] with at most 3 decimals");
+        sf_errors_add(e, "relaxation_factor", SF_E_RELAXATION_FACTOR_INVALID);
     if (r->relaxed_mask == 0)
         return;
     if (r->nrelaxed_regions == 0)
-        sf_errors_add(e, "relaxed_thresholds", "applies to the relaxed regions: name them in relaxed_regions");
+        sf_errors_add(e, "relaxed_thresholds", SF_E_RELAXED_REGIONS_REQUIRED);
     uint32_t relaxable = 0;
     for (int i = 0; i < SF_THRESHOLD_COUNT; i++) {
         const sf_threshold_desc *d = &sf_threshold_table[i];
@@ -90,14 +90,13 @@ static void relaxation(const sf_round_rules *r, sf_errors *e)
         char field[SF_FIELD_LEN];
         snprintf(field, sizeof field, "relaxed_thresholds.%s", d->name);
         if (!sf_threshold_is_relaxable(d)) {
-            sf_errors_add(e, field, "belongs to %s, which is never relaxed (Art. 12, last paragraph: only 12.1, "
-                          "12.2, 12.3 and 12.6)", d->condition);
+            sf_errors_add(e, field, SF_E_THRESHOLD_NOT_RELAXABLE, SF_TEXT("condition", d->condition));
             continue;
         }
         relaxable |= 1u << i;
         if (sf_threshold_get(&r->relaxed, d) > sf_threshold_get(&r->thresholds, d))
-            sf_errors_add(e, field, "must not be stricter than thresholds.%s (%g)", d->name,
-                          sf_threshold_get(&r->thresholds, d));
+            sf_errors_add(e, field, SF_E_RELAXED_STRICTER, SF_TEXT("threshold", d->name),
+                          SF_NUM("normal", sf_threshold_get(&r->thresholds, d)));
     }
     sf_thresholds_validate_masked(&r->relaxed, relaxable, "relaxed_thresholds.", e);
 }
@@ -109,17 +108,18 @@ sf_status sf_round_validate(const sf_round_rules *r, const sf_caller *c, const c
     if (st != SF_OK)
         return st;
     if (r->year && (r->year < SF_ROUND_MIN_YEAR || r->year > SF_ROUND_MAX_YEAR))
-        sf_errors_add(e, "year", "must be from %d to %d", SF_ROUND_MIN_YEAR, SF_ROUND_MAX_YEAR);
+        sf_errors_add(e, "year", SF_E_OUT_OF_RANGE, SF_INT("min", SF_ROUND_MIN_YEAR), SF_INT("max", SF_ROUND_MAX_YEAR));
     dates(r, e);
     sf_thresholds_validate(&r->thresholds, e);
     relaxation(r, e);
     if (r->quota < 0 || r->quota > SF_ROUND_MAX_QUOTA)
-        sf_errors_add(e, "quota_per_recommender", "must be from 1 to %d", SF_ROUND_MAX_QUOTA);
+        sf_errors_add(e, "quota_per_recommender", SF_E_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", SF_ROUND_MAX_QUOTA));
     /* Art. 24: the time an inspection gives for a rectification */
     if (r->rectification_days < 1 || r->rectification_days > 365)
-        sf_errors_add(e, "rectification_days", "must be from 1 to 365");
+        sf_errors_add(e, "rectification_days", SF_E_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 365));
     /* Art. 23: a title's validity */
     if (r->validity.years < SF_VALIDITY_MIN_YEARS || r->validity.years > SF_VALIDITY_MAX_YEARS)
-        sf_errors_add(e, "validity_years", "must be from %d to %d", SF_VALIDITY_MIN_YEARS, SF_VALIDITY_MAX_YEARS);
+        sf_errors_add(e, "validity_years", SF_E_OUT_OF_RANGE, SF_INT("min", SF_VALIDITY_MIN_YEARS),
+                      SF_INT("max", SF_VALIDITY_MAX_YEARS));
     return sf_errors_any(e) ? SF_INVALID : SF_OK;
 }

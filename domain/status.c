@@ -1,9 +1,9 @@
 /*
- * Names of result codes and the field-error list.
+ * Names of result codes, the refusal's codes with their parameters, and the field-error list.
  */
 #include "domain/status.h"
 
-#include <stdarg.h>
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,22 +36,60 @@ static void trim_partial_utf8(char *s)
         s[i - 1] = '\0';
 }
 
+void sf_params_set(sf_params *out, const sf_arg *list)
+{
+    out->count = 0;
+    for (const sf_arg *p = list; p != NULL && p->kind != SF_ARG_END; p++) {
+        if (out->count == SF_MAX_PARAMS)
+            break;
+        sf_arg_value *v = &out->items[out->count++];
+        v->name = p->name;
+        v->kind = p->kind;
+        v->i = p->i;
+        v->d = p->d;
+        v->s[0] = '\0';
+        if (p->kind == SF_ARG_TEXT) {
+            snprintf(v->s, sizeof v->s, "%s", p->s ? p->s : "");
+            trim_partial_utf8(v->s);
+        }
+    }
+}
+
+const sf_arg_value *sf_params_get(const sf_params *params, const char *name)
+{
+    for (size_t i = 0; i < params->count; i++)
+        if (strcmp(params->items[i].name, name) == 0)
+            return &params->items[i];
+    return NULL;
+}
+
+int sf_params_match(sf_code code, const sf_params *params)
+{
+    size_t declared = sf_code_param_count(code);
+    if (declared != params->count)
+        return 0;
+    for (size_t i = 0; i < params->count; i++)
+        if (!sf_code_has_param(code, params->items[i].name))
+            return 0;
+    return 1;
+}
+
 void sf_errors_init(sf_errors *errors)
 {
     errors->count = 0;
     errors->dropped = 0;
-    errors->detail[0] = '\0';
+    errors->code = SF_E_NONE;
+    errors->params.count = 0;
 }
 
-void sf_errors_detail(sf_errors *errors, const char *fmt, ...)
+void sf_errors_detail_(sf_errors *errors, sf_code code, const sf_arg *params)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errors->detail, sizeof errors->detail, fmt, ap);
-    va_end(ap);
+    errors->code = code;
+    sf_params_set(&errors->params, params);
+    assert(sf_params_match(code, &errors->params));   /* a call site passes what codes.h declares */
 }
 
-void sf_errors_add(sf_errors *errors, const char *field, const char *fmt, ...)
+void sf_errors_add_(sf_errors *errors, const char *field, sf_code code, const sf_arg *params)
 {
     if (errors->count == SF_MAX_FIELD_ERRORS) {
         errors->dropped++;
@@ -60,11 +98,30 @@ void sf_errors_add(sf_errors *errors, const char *field, const char *fmt, ...)
     sf_field_error *e = &errors->items[errors->count++];
     snprintf(e->field, sizeof e->field, "%s", field);
     trim_partial_utf8(e->field);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->message, sizeof e->message, fmt, ap);
-    va_end(ap);
-    trim_partial_utf8(e->message);
+    e->code = code;
+    sf_params_set(&e->params, params);
+    assert(sf_params_match(code, &e->params));
+}
+
+void sf_errors_merge(sf_errors *dst, const char *prefix, const sf_errors *src)
+{
+    for (size_t i = 0; i < src->count; i++) {
+        if (dst->count == SF_MAX_FIELD_ERRORS) {
+            dst->dropped++;
+            continue;
+        }
+        sf_field_error *e = &dst->items[dst->count++];
+        *e = src->items[i];
+        char joined[2 * SF_FIELD_LEN];
+        snprintf(joined, sizeof joined, "%s.%s", prefix, src->items[i].field);
+        size_t n = strlen(joined);
+        if (n >= sizeof e->field)
+            n = sizeof e->field - 1;
+        memcpy(e->field, joined, n);
+        e->field[n] = '\0';
+        trim_partial_utf8(e->field);
+    }
+    dst->dropped += src->dropped;
 }
 
 int sf_errors_any(const sf_errors *errors)

@@ -40,15 +40,15 @@ sf_status sf_decide_inspection(int64_t award_id, const char *outcome, sf_day ins
     *effect = (sf_inspection_effect){0};
     if (follow_up != NULL) {
         if (!follow_up->exists || follow_up->award_id != award_id)
-            sf_errors_add(why, "closes_rectification_id", "no such rectification of this title");
+            sf_errors_add(why, "closes_rectification_id", SF_E_RECTIFICATION_NOT_OF_TITLE);
         else if (!follow_up->open)
-            sf_errors_add(why, "closes_rectification_id", "the rectification is closed already");
+            sf_errors_add(why, "closes_rectification_id", SF_E_RECTIFICATION_CLOSED);
         effect->closes = satisfactory;
     }
     if (due_given != 0 && (satisfactory || follow_up != NULL))
-        sf_errors_add(why, "rectification_due_on", "is set only by an inspection that opens a rectification");
+        sf_errors_add(why, "rectification_due_on", SF_E_DUE_ON_NOT_ALLOWED);
     else if (due_given != 0 && due_given <= inspected_on)
-        sf_errors_add(why, "rectification_due_on", "must be after inspected_on");
+        sf_errors_add(why, "rectification_due_on", SF_E_DUE_BEFORE_INSPECTION);
     if (!satisfactory && follow_up == NULL) {
         effect->opens = 1;
         effect->due_on = due_given ? due_given : inspected_on + (days > 0 ? days : SF_RECTIFICATION_DAYS);
@@ -76,7 +76,7 @@ sf_status sf_decide_assessment_result(const sf_caller *c, int64_t assessor_org, 
     if (c->role != SF_ROLE_ASSESSOR || assessor_org != c->org_id)
         return SF_NOT_FOUND;
     if (has_result) {
-        sf_errors_detail(why, "the result of this assessment is submitted already");
+        sf_errors_detail(why, SF_E_RESULT_SUBMITTED);
         return SF_CONFLICT;
     }
     return SF_OK;

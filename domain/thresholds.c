@@ -76,14 +76,14 @@ sf_status sf_thresholds_validate_masked(const sf_thresholds *t, uint32_t mask, c
         snprintf(field, sizeof field, "%s%s", prefix, d->name);
         if (d->kind == SF_TK_PCT) {
             if (!(v >= 0 && v <= 100) || fabs(v * 100 - (double)sf_pct_hundredths(v)) > 1e-6) {
-                sf_errors_add(e, field, "must be within 0-100, with at most 2 decimals");
+                sf_errors_add(e, field, SF_E_PERCENT_INVALID);
                 status = SF_INVALID;
             }
         } else if (v < 0) {
-            sf_errors_add(e, field, "must not be negative");
+            sf_errors_add(e, field, SF_E_NEGATIVE);
             status = SF_INVALID;
         } else if (v > (double)d->max) {
-            sf_errors_add(e, field, "must be at most %lld", (long long)d->max);
+            sf_errors_add(e, field, SF_E_TOO_LARGE, SF_INT("max", d->max));
             status = SF_INVALID;
         }
     }

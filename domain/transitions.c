@@ -26,8 +26,8 @@ size_t sf_app_evaluate(const sf_app_snapshot *s, sf_eligibility *verdict, const 
 static sf_status step(const sf_app_snapshot *s, sf_app_event ev, sf_app_decision *d, sf_errors *why)
 {
     if (sf_lifecycle_next(s->status, ev, &d->next) != SF_OK) {
-        sf_errors_detail(why, "the application is %s; '%s' is not possible from that state",
-                         sf_app_state_name(s->status), sf_app_event_name(ev));
+        sf_errors_detail(why, SF_E_APPLICATION_NOT_IN_STATE, SF_TEXT("current_status", sf_app_state_name(s->status)),
+                         SF_TEXT("action", sf_app_event_name(ev)));
         return SF_CONFLICT;
     }
     return SF_OK;
@@ -37,7 +37,7 @@ static sf_status step(const sf_app_snapshot *s, sf_app_event ev, sf_app_decision
 static sf_status only_recommender(const sf_app_snapshot *s, const sf_caller *c, sf_errors *why)
 {
     if (s->recommender_org != c->org_id) {
-        sf_errors_detail(why, "only the recommender may do this");
+        sf_errors_detail(why, SF_E_NOT_RECOMMENDER);
         return SF_FORBIDDEN;
     }
     return SF_OK;
@@ -47,7 +47,7 @@ static sf_status only_recommender(const sf_app_snapshot *s, const sf_caller *c, 
 static sf_status only_decider(const sf_app_snapshot *s, const sf_caller *c, sf_errors *why)
 {
     if (!sf_decides_round(c, s->round_level, s->round_region)) {
-        sf_errors_detail(why, "only the round's deciding authority may do this");
+        sf_errors_detail(why, SF_E_NOT_DECIDING_AUTHORITY);
         return SF_FORBIDDEN;
     }
     return SF_OK;
@@ -61,32 +61,32 @@ static void list_incomplete(const sf_app_snapshot *s, int with_form, sf_errors *
     const char *missing[MAX_MISSING];
     size_t nmissing = sf_app_evaluate(s, &v, missing, MAX_MISSING);
     if (!s->has_report)
-        sf_errors_add(why, "report", "the application report (Annex 2) is not filled");
+        sf_errors_add(why, "report", SF_E_REPORT_NOT_FILLED);
     if (with_form && !s->has_recommendation)
-        sf_errors_add(why, "recommendation", "the recommendation form (Annex 1, Art. 16) is not filled");
+        sf_errors_add(why, "recommendation", SF_E_RECOMMENDATION_NOT_FILLED);
     for (size_t i = 0; i < nmissing; i++)
-        sf_errors_add(why, "materials", "%s is missing (Art. 17)", missing[i]);
+        sf_errors_add(why, "materials", SF_E_MATERIAL_MISSING, SF_TEXT("kind", missing[i]));
     if (s->has_report) {
         for (int i = 0; i < SF_CONDITION_COUNT; i++)
             if (!v.conditions[i].passed)
-                sf_errors_add(why, v.conditions[i].id, "%s", v.conditions[i].detail);
+                sf_errors_add_check(why, v.conditions[i].id, &v.conditions[i]);
         int any = 0;
         for (int i = 0; i < SF_FUNCTION_COUNT; i++)
             any = any || v.functions[i].passed;
         if (!any)
-            sf_errors_add(why, "functions", "no function requirement of Art. 13 is met");
+            sf_errors_add(why, "functions", SF_E_NO_FUNCTION_MET);
     }
 }
 
 /* Art. 20: applications move while the round is open, both ends included. */
-static sf_status round_open(const sf_app_snapshot *s, sf_day today, const char *what, sf_errors *why)
+static sf_status round_open(const sf_app_snapshot *s, sf_day today, sf_errors *why)
 {
     if (today >= s->opens_on && today <= s->closes_on)
         return SF_OK;
     char o[11], cl[11];
     sf_date_format(s->opens_on, o);
     sf_date_format(s->closes_on, cl);
-    sf_errors_detail(why, "the round is open from %s to %s; %s only then", o, cl, what);
+    sf_errors_detail(why, SF_E_ROUND_CLOSED, SF_TEXT("opens_on", o), SF_TEXT("closes_on", cl));
     return SF_CONFLICT;
 }
 
@@ -99,24 +99,24 @@ sf_status sf_decide_edit(const sf_app_snapshot *s, const sf_caller *c, sf_app_pa
 {
     if (part == SF_PART_RECOMMENDATION) {
         if (s->recommender_org != c->org_id) {
-            sf_errors_detail(why, "only the recommender fills the recommendation form (Art. 16)");
+            sf_errors_detail(why, SF_E_NOT_RECOMMENDER);
             return SF_FORBIDDEN;
         }
         if (s->status != SF_APP_DRAFT && s->status != SF_APP_SUBMITTED) {
-            sf_errors_detail(why, "the application is %s; the recommendation form changes only before it is "
-                             "recommended", sf_app_state_name(s->status));
+            sf_errors_detail(why, SF_E_APPLICATION_NOT_IN_STATE, SF_TEXT("current_status", sf_app_state_name(s->status)),
+                             SF_TEXT("action", "edit_recommendation"));
             return SF_CONFLICT;
         }
         return SF_OK;
     }
     int64_t preparer = s->applicant_org != 0 ? s->applicant_org : s->recommender_org;
     if (preparer != c->org_id) {
-        sf_errors_detail(why, s->applicant_org != 0 ? "the platform prepares its own application (Art. 17)"
-                                                    : "only the recommender changes an application");
+        sf_errors_detail(why, s->applicant_org != 0 ? SF_E_APPLICANT_PREPARES : SF_E_NOT_RECOMMENDER);
         return SF_FORBIDDEN;
     }
     if (s->status != SF_APP_DRAFT) {
-        sf_errors_detail(why, "the application is %s; it changes only in draft", sf_app_state_name(s->status));
+        sf_errors_detail(why, SF_E_APPLICATION_NOT_IN_STATE, SF_TEXT("current_status", sf_app_state_name(s->status)),
+                         SF_TEXT("action", "edit"));
         return SF_CONFLICT;
     }
     return SF_OK;
@@ -126,17 +126,17 @@ sf_status sf_decide_submit(const sf_app_snapshot *s, const sf_caller *c, sf_day 
                            sf_errors *why)
 {
     if (s->applicant_org == 0 || s->applicant_org != c->org_id) {
-        sf_errors_detail(why, "only the platform that prepared the application submits it");
+        sf_errors_detail(why, SF_E_NOT_APPLICANT);
         return SF_FORBIDDEN;
     }
     sf_status st = step(s, SF_EV_SUBMIT, d, why);
     if (st == SF_OK)
-        st = round_open(s, today, "applications are submitted", why);
+        st = round_open(s, today, why);
     if (st != SF_OK)
         return st;
     list_incomplete(s, 0, why);
     if (sf_errors_any(why)) {
-        sf_errors_detail(why, "the application cannot be submitted yet; every failing condition and missing item is listed");
+        sf_errors_detail(why, SF_E_NOT_READY_TO_SUBMIT);
         return SF_INVALID;
     }
     d->action = "application.submitted";
@@ -154,7 +154,7 @@ sf_status sf_decide_send_back(const sf_app_snapshot *s, const sf_caller *c, cons
         return st;
     /* the platform reads why and may act on it */
     if (comment == NULL || comment[strspn(comment, " ")] == '\0') {
-        sf_errors_add(why, "comment", "is required to return an application to the platform");
+        sf_errors_add(why, "comment", SF_E_RETURN_COMMENT_REQUIRED);
         return SF_INVALID;
     }
     d->return_comment = comment;
@@ -170,20 +170,21 @@ sf_status sf_decide_recommend(const sf_app_snapshot *s, const sf_caller *c, sf_d
         st = step(s, SF_EV_RECOMMEND, d, why);
     /* a platform's own application reaches its recommender when the platform submits it */
     if (st == SF_OK && s->applicant_org != 0 && s->status == SF_APP_DRAFT) {
-        sf_errors_detail(why, "the application is draft; the platform submits it before it is recommended");
+        sf_errors_detail(why, SF_E_APPLICATION_NOT_IN_STATE, SF_TEXT("current_status", "draft"),
+                         SF_TEXT("action", "recommend"));
         st = SF_CONFLICT;
     }
     if (st == SF_OK)
-        st = round_open(s, today, "recommendations are taken", why);
+        st = round_open(s, today, why);
     if (st != SF_OK)
         return st;
     if (!sf_quota_allows(s->recommended_by_recommender, s->quota)) {
-        sf_errors_detail(why, "this recommender has used its quota of %d in this round", s->quota);
+        sf_errors_detail(why, SF_E_QUOTA_EXHAUSTED, SF_INT("quota", s->quota));
         return SF_CONFLICT;
     }
     list_incomplete(s, 1, why);
     if (sf_errors_any(why)) {
-        sf_errors_detail(why, "the application cannot be recommended yet; every failing condition and missing item is listed");
+        sf_errors_detail(why, SF_E_NOT_READY_TO_RECOMMEND);
         return SF_INVALID;
     }
     d->action = "application.recommended";
@@ -206,7 +207,7 @@ sf_status sf_decide_review(const sf_app_snapshot *s, const sf_caller *c, sf_app_
 {
     (void)today;
     if (event != SF_EV_APPROVE && event != SF_EV_REJECT && event != SF_EV_RETURN) {
-        sf_errors_add(why, "decision", "must be approve, reject or return");
+        sf_errors_add(why, "decision", SF_E_DECISION_INVALID);
         return SF_INVALID;
     }
     sf_status st = only_decider(s, c, why);
@@ -214,7 +215,7 @@ sf_status sf_decide_review(const sf_app_snapshot *s, const sf_caller *c, sf_app_
         st = step(s, event, d, why);
     /* a rejection or a return says why: the recommender reads it and may act on it */
     if (st == SF_OK && event != SF_EV_APPROVE && (comment == NULL || comment[strspn(comment, " ")] == '\0')) {
-        sf_errors_add(why, "comment", "is required to reject or return an application");
+        sf_errors_add(why, "comment", SF_E_COMMENT_REQUIRED);
         return SF_INVALID;
     }
     d->comment = comment;
@@ -230,8 +231,8 @@ sf_status sf_decide_publicize(const sf_app_snapshot *s, const sf_caller *c, sf_d
     if (only_decider(s, c, why) != SF_OK)
         return SF_FORBIDDEN;
     if (sf_lifecycle_next(s->status, SF_EV_PUBLICIZE, &d->next) != SF_OK) {
-        sf_errors_add(why, "application_ids", "application %lld is %s, not approved", (long long)s->id,
-                      sf_app_state_name(s->status));
+        sf_errors_add(why, "application_ids", SF_E_APPLICATION_NOT_APPROVED, SF_INT("id", s->id),
+                      SF_TEXT("current_status", sf_app_state_name(s->status)));
         return SF_INVALID;
     }
     d->action = "application.publicized";
@@ -244,17 +245,15 @@ sf_status sf_decide_notice(const sf_notice_plan *n, const sf_calendar *cal, sf_d
     char t[11];
     sf_date_format(today, t);
     if (!n->published_elsewhere && n->start < today)
-        sf_errors_add(why, "start_date", "must be today (%s) or later: objections need the whole window (Art. 18); "
-                      "a notice published elsewhere before is recorded with published_elsewhere", t);
+        sf_errors_add(why, "start_date", SF_E_START_IN_PAST, SF_TEXT("today", t));
     if (n->published_elsewhere && n->published_on > today)
-        sf_errors_add(why, "published_elsewhere.published_on", "must not be after today (%s)", t);
+        sf_errors_add(why, "published_elsewhere.published_on", SF_E_DATE_IN_FUTURE, SF_TEXT("today", t));
     if (n->published_elsewhere && n->start < n->published_on)
-        sf_errors_add(why, "start_date", "must not be before the notice was published (published_on)");
+        sf_errors_add(why, "start_date", SF_E_START_BEFORE_PUBLISHED);
     int missing = 0;
     if (!sf_errors_any(why) &&
         sf_calendar_nth_working_day(cal, n->start, SF_PUBLICITY_WORKING_DAYS, end_date, &missing) != SF_OK)
-        sf_errors_add(why, "start_date", "the working-day calendar has no data for %d; add it with PUT /v1/calendar/%d",
-                      missing, missing);
+        sf_errors_add(why, "start_date", SF_E_CALENDAR_YEAR_MISSING, SF_INT("year", missing));
     return sf_errors_any(why) ? SF_INVALID : SF_OK;
 }
 
@@ -267,8 +266,8 @@ sf_status sf_decide_objection_upheld(const sf_app_snapshot *s, sf_day today, sf_
         return SF_OK;
     }
     if (sf_lifecycle_next(s->status, SF_EV_OBJECTION_UPHELD, &d->next) != SF_OK) {
-        sf_errors_detail(why, "the application is %s; an objection can reject it only while publicized",
-                         sf_app_state_name(s->status));
+        sf_errors_detail(why, SF_E_APPLICATION_NOT_IN_STATE, SF_TEXT("current_status", sf_app_state_name(s->status)),
+                         SF_TEXT("action", sf_app_event_name(SF_EV_OBJECTION_UPHELD)));
         return SF_CONFLICT;
     }
     return SF_OK;
@@ -287,11 +286,11 @@ sf_status sf_decide_award(const sf_app_snapshot *s, const sf_caller *c, sf_day t
         char end[11] = "?";
         if (s->notice_end)
             sf_date_format(s->notice_end, end);
-        sf_errors_detail(why, "the publicity period runs until %s (Art. 18); award after it has ended", end);
+        sf_errors_detail(why, SF_E_PUBLICITY_NOT_ENDED, SF_TEXT("end_date", end));
         return SF_CONFLICT;
     }
     if (s->open_objections > 0) {
-        sf_errors_detail(why, "%d objection(s) to this application are unresolved", s->open_objections);
+        sf_errors_detail(why, SF_E_OBJECTION_UNRESOLVED, SF_INT("count", s->open_objections));
         return SF_CONFLICT;
     }
     d->action = "application.awarded";

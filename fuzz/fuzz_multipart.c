@@ -47,14 +47,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     memcpy(copy, body, len);
     sf_upload_form form;
-    const char *why = NULL;
+    sf_code why = SF_E_NONE;
     if (sf_multipart_parse(ct, copy, len, &form, &why) == 0) {
         if (form.file.data == NULL || !inside(&form.file, copy, len) || !inside(&form.kind, copy, len) ||
             !inside(&form.filename, copy, len)) {
             fprintf(stderr, "fuzz: an accepted form has no file part, or a part outside the body\n");
             abort();
         }
-    } else if (why == NULL) {
+    } else if (why == SF_E_NONE) {
         fprintf(stderr, "fuzz: a refused form says no reason\n");
         abort();
     }

@@ -348,14 +348,13 @@ sf_status sf_application_create(sf_pool *pool, const sf_actor *actor, const sf_c
     PQclear(res);
     status = found ? sf_may_apply(caller, &req, errors) : SF_INVALID;
     if (!found)
-        sf_errors_add(errors, "round_id", "no such round, or no such platform for it");
+        sf_errors_add(errors, "round_id", SF_E_ROUND_OR_PLATFORM_NOT_FOUND);
     if (status == SF_OK)
         status = sf_round_takes_applications(recorded_round, errors);
     if (status == SF_OK && has_award && sf_award_may_reapply(year, award_until) != SF_OK) {
         char until[11];
         sf_date_format(award_until, until);
-        sf_errors_detail(errors, "the platform holds a title valid until %s; it may apply again only in the round "
-                                 "of the year that title expires (Art. 23)", until);
+        sf_errors_detail(errors, SF_E_TITLE_STILL_VALID, SF_TEXT("valid_until", until));
         status = SF_CONFLICT;
     }
     if (status != SF_OK)
@@ -370,7 +369,8 @@ sf_status sf_application_create(sf_pool *pool, const sf_actor *actor, const sf_c
     sf_db_error err;
     status = sf_db_write(pool, &INSERT_APPLICATION, ip, &res, &err);
     if (status == SF_CONFLICT) {
-        sf_errors_add(errors, "platform_id", "this platform has an application in this round already");
+        sf_errors_add(errors, "platform_id", SF_E_APPLICATION_EXISTS);
+        sf_errors_detail(errors, SF_E_APPLICATION_EXISTS);
         return status;
     }
     if (status != SF_OK)

@@ -52,12 +52,19 @@ sf_status sf_org_create(sf_pool *pool, const sf_actor *actor, const char *type, 
     sf_db_error err;
     sf_status status = sf_db_write(pool, &INSERT_ORG, params, &res, &err);
     if (status == SF_CONFLICT) {
-        if (strcmp(err.constraint, "organizations_one_per_city") == 0)
-            sf_errors_add(errors, "region_code", "this city has an organisation already");
-        else if (strcmp(err.constraint, "organizations_name_unique") == 0)
-            sf_errors_add(errors, "name", "an organisation with this name exists already");
-        else if (strcmp(err.constraint, "organizations_credit_code_unique") == 0)
-            sf_errors_add(errors, "credit_code", "a platform company with this credit code exists already");
+        static const struct {
+            const char *constraint, *field;
+            sf_code code;
+        } clashes[] = {
+            {"organizations_one_per_city", "region_code", SF_E_CITY_ORGANIZATION_EXISTS},
+            {"organizations_name_unique", "name", SF_E_ORGANIZATION_NAME_TAKEN},
+            {"organizations_credit_code_unique", "credit_code", SF_E_CREDIT_CODE_TAKEN},
+        };
+        for (size_t i = 0; i < sizeof clashes / sizeof clashes[0]; i++)
+            if (strcmp(err.constraint, clashes[i].constraint) == 0) {
+                sf_errors_add(errors, clashes[i].field, clashes[i].code);
+                sf_errors_detail(errors, clashes[i].code);
+            }
         return SF_CONFLICT;
     }
     if (status != SF_OK)

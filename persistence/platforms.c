@@ -53,8 +53,10 @@ static const sf_stmt STANDING = {
 
 static void constraint_errors(const sf_db_error *err, sf_errors *errors)
 {
-    if (strcmp(err->constraint, "platforms_name_per_operator") == 0)
-        sf_errors_add(errors, "name", "this operator has a platform of this name already");
+    if (strcmp(err->constraint, "platforms_name_per_operator") == 0) {
+        sf_errors_add(errors, "name", SF_E_PLATFORM_NAME_TAKEN);
+        sf_errors_detail(errors, SF_E_PLATFORM_NAME_TAKEN);
+    }
 }
 
 sf_status sf_platform_create(sf_pool *pool, const sf_actor *actor, const sf_platform_fields *f, char **doc,

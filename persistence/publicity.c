@@ -111,7 +111,7 @@ static sf_status notice_body(sf_conn *conn, void *p)
         return status;
     if (PQntuples(res) == 0) {
         PQclear(res);
-        sf_errors_add(a->errors, "application_ids", "application %lld does not exist", (long long)a->ids[0]);
+        sf_errors_add(a->errors, "application_ids", SF_E_APPLICATION_ID_UNKNOWN, SF_INT("id", a->ids[0]));
         return SF_INVALID;
     }
     char notice_id[24], round_id[24];
@@ -123,7 +123,7 @@ static sf_status notice_body(sf_conn *conn, void *p)
         status = sf_application_apply(conn, a->actor, a->ids[i], a->caller, a->decide, a->ctx, &app_doc, a->errors);
         free(app_doc);
         if (status == SF_NOT_FOUND) {
-            sf_errors_add(a->errors, "application_ids", "application %lld does not exist", (long long)a->ids[i]);
+            sf_errors_add(a->errors, "application_ids", SF_E_APPLICATION_ID_UNKNOWN, SF_INT("id", a->ids[i]));
             status = SF_INVALID;
         }
         if (status != SF_OK)
@@ -135,8 +135,7 @@ static sf_status notice_body(sf_conn *conn, void *p)
             int inserted = atoi(PQcmdTuples(res)) == 1;
             PQclear(res);
             if (!inserted) {
-                sf_errors_add(a->errors, "application_ids", "application %lld is of another round",
-                              (long long)a->ids[i]);
+                sf_errors_add(a->errors, "application_ids", SF_E_APPLICATION_OTHER_ROUND, SF_INT("id", a->ids[i]));
                 status = SF_INVALID;
             }
         }
@@ -207,10 +206,10 @@ sf_status sf_objection_create(sf_pool *pool, const sf_new_objection *o, int max_
     } else if (sf_db_get_int(res, 0, 0) == 0) {
         status = SF_NOT_FOUND;
     } else if (!sf_db_get_bool(res, 0, 1)) {
-        sf_errors_detail(errors, "the notice is not open: objections are taken from its start_date to its end_date");
+        sf_errors_detail(errors, SF_E_NOTICE_NOT_OPEN);
         status = SF_CONFLICT;
     } else if (sf_db_get_int(res, 0, 2) == 0) {
-        sf_errors_add(errors, "application_id", "is not on this notice, or is decided already");
+        sf_errors_add(errors, "application_id", SF_E_NOT_ON_NOTICE);
         status = SF_INVALID;
     } else if ((*doc = sf_db_strdup(res, 3)) == NULL) {
         status = SF_INTERNAL;
@@ -250,11 +249,10 @@ static sf_status record_body(sf_conn *conn, void *p)
     if (status != SF_OK)
         return status;
     if (!sf_db_get_bool(res, 0, 0)) {
-        sf_errors_add(a->errors, "received_on", "must lie within the notice's window (start_date to end_date) and "
-                      "not after today");
+        sf_errors_add(a->errors, "received_on", SF_E_RECEIVED_OUTSIDE_WINDOW);
         status = SF_INVALID;
     } else if (sf_db_get_int(res, 0, 1) == 0) {
-        sf_errors_add(a->errors, "application_id", "is not on this notice, or is decided already");
+        sf_errors_add(a->errors, "application_id", SF_E_NOT_ON_NOTICE);
         status = SF_INVALID;
     } else {
         free(*a->doc);
@@ -315,7 +313,7 @@ static sf_status resolve_body(sf_conn *conn, void *p)
     int64_t application = sf_db_get_int(res, 0, 1);
     PQclear(res);
     if (!open) {
-        sf_errors_detail(a->errors, "the objection is resolved already");
+        sf_errors_detail(a->errors, SF_E_OBJECTION_RESOLVED);
         return SF_CONFLICT;
     }
     sf_actor_params ap;

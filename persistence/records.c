@@ -261,7 +261,7 @@ sf_status sf_records_write(sf_conn *conn, const sf_actor *actor, const char *row
     if (strcmp(PQgetvalue(res, 0, 0), "[]") != 0) {
         /* nothing written: the rows and the answer that lists their every error */
         *status = 422;
-        *answer = req->refused(PQgetvalue(res, 0, 0));
+        *answer = req->refused(PQgetvalue(res, 0, 0), req->lang);
         PQclear(res);
         return *answer ? SF_OK : SF_INTERNAL;
     }

@@ -17,7 +17,8 @@ typedef struct {
     const char *kind;   /* rounds | titles | annual_summaries | inspections | city_reports */
     /* the answer (malloc'd) when rows clash with what is stored or with each other: the row
      * errors as a JSON array of {row, field, message} */
-    char *(*refused)(const char *errors_json);
+    char *(*refused)(const char *errors_json, int lang);
+    int lang;           /* passed to `refused`: the language its words are in (api/'s) */
     /* the answer (malloc'd) when the rows are recorded: the import's id and the new ids */
     char *(*recorded)(const char *kind, long long import_id, const char *ids_json);
     /* the answer (malloc'd) of a dry run whose rows passed every check */

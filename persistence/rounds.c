@@ -60,7 +60,8 @@ sf_status sf_round_create(sf_pool *pool, const sf_actor *actor, const sf_new_rou
     sf_db_error err;
     sf_status status = sf_db_write(pool, &INSERT_ROUND, params, &res, &err);
     if (status == SF_CONFLICT) {
-        sf_errors_add(errors, "year", "a %s-level round of %d exists already (Art. 20, 26: one a year)", r->level, r->year);
+        sf_errors_add(errors, "year", SF_E_ROUND_EXISTS, SF_TEXT("level", r->level), SF_INT("year", r->year));
+        sf_errors_detail(errors, SF_E_ROUND_EXISTS, SF_TEXT("level", r->level), SF_INT("year", r->year));
         return status;
     }
     if (status != SF_OK)

@@ -194,12 +194,11 @@ sf_status sf_attachment_put(sf_pool *pool, const sf_actor *actor, const sf_calle
     if (scope < 0)
         return SF_NOT_FOUND;
     if (scope == 0) {
-        sf_errors_detail(errors, "only the %s attaches its file",
-                         strcmp(entity, "assessment") == 0 ? "assessor" : "city or the platform");
+        sf_errors_detail(errors, strcmp(entity, "assessment") == 0 ? SF_E_ASSESSOR_ATTACHES : SF_E_CITY_OR_PLATFORM_ATTACHES);
         return SF_FORBIDDEN;
     }
     if (submitted) {
-        sf_errors_detail(errors, "the result is submitted; its report can no longer change");
+        sf_errors_detail(errors, SF_E_RESULT_SUBMITTED);
         return SF_CONFLICT;
     }
     char *content = sf_db_base64(file->data, file->size);
@@ -213,7 +212,7 @@ sf_status sf_attachment_put(sf_pool *pool, const sf_actor *actor, const sf_calle
     status = sf_db_write_text(pool, &PUT_ATTACHMENT, params, doc, NULL);
     free(content);
     if (status == SF_CONFLICT)
-        sf_errors_detail(errors, "a file is attached already");
+        sf_errors_detail(errors, SF_E_FILE_ATTACHED);
     return status;
 }
 
@@ -250,7 +249,7 @@ sf_status sf_assessment_create(sf_pool *pool, const sf_actor *actor, int64_t awa
     const char *params[] = {w.s, o.s, due_on, a.values[0], a.values[1], a.values[2]};
     sf_status status = sf_db_write_text(pool, &CREATE_ASSESSMENT, params, doc, NULL);
     if (status == SF_NOT_FOUND) {
-        sf_errors_add(errors, "award_id", "must be an active title (or one pending revocation, Art. 24), and assessor_org_id an assessor organisation");
+        sf_errors_add(errors, "award_id", SF_E_ASSESSMENT_TARGET_INVALID);
         status = SF_INVALID;
     }
     return status;
@@ -352,8 +351,7 @@ static sf_status own_award(sf_pool *pool, const sf_caller *caller, int64_t award
     }
     PQclear(res);
     if (!ok) {
-        sf_errors_add(errors, "award_id", caller->role == SF_ROLE_PLATFORM ? "no such title of a platform of this company"
-                                                                           : "no such title of a platform in this city's region");
+        sf_errors_add(errors, "award_id", caller->role == SF_ROLE_PLATFORM ? SF_E_TITLE_NOT_OPERATED : SF_E_TITLE_NOT_IN_REGION);
         return SF_INVALID;
     }
     return SF_OK;
@@ -369,11 +367,11 @@ sf_status sf_annual_summary_create(sf_pool *pool, const sf_actor *actor, const s
     if (status != SF_OK)
         return status;
     if (!sf_title_takes_summaries(revoked))
-        sf_errors_add(errors, "award_id", "the title is revoked: it files no more summaries");
+        sf_errors_add(errors, "award_id", SF_E_TITLE_REVOKED);
     if (!sf_summary_year_has_begun(year, today))
-        sf_errors_add(errors, "year", "must not be a year that has not begun");
+        sf_errors_add(errors, "year", SF_E_YEAR_NOT_BEGUN);
     if (received_on != 0 && !sf_stated_date_has_come(received_on, today))
-        sf_errors_add(errors, "received_on", "must not be after today");
+        sf_errors_add(errors, "received_on", SF_E_AFTER_TODAY);
     if (sf_errors_any(errors))
         return SF_INVALID;
     sf_actor_params a;
@@ -382,8 +380,10 @@ sf_status sf_annual_summary_create(sf_pool *pool, const sf_actor *actor, const s
     const char *params[] = {w.s, y.s, summary, a.values[0], a.values[1], a.values[2], figures,
                             received_on ? got.s : NULL};
     status = sf_db_write_text(pool, &CREATE_SUMMARY, params, doc, NULL);
-    if (status == SF_CONFLICT)
-        sf_errors_add(errors, "year", "this title's summary of %d is recorded already", year);
+    if (status == SF_CONFLICT) {
+        sf_errors_add(errors, "year", SF_E_SUMMARY_EXISTS, SF_INT("year", year));
+        sf_errors_detail(errors, SF_E_SUMMARY_EXISTS, SF_INT("year", year));
+    }
     return status;
 }
 
@@ -468,7 +468,7 @@ sf_status sf_inspection_create(sf_pool *pool, const sf_actor *actor, const sf_ca
     if (status != SF_OK)
         return status;
     if (sf_date_parse(inspected_on, &on) && !sf_stated_date_has_come(on, today)) {
-        sf_errors_add(errors, "inspected_on", "must not be after today");
+        sf_errors_add(errors, "inspected_on", SF_E_AFTER_TODAY);
         return SF_INVALID;
     }
     *doc = NULL;
@@ -493,7 +493,7 @@ sf_status sf_city_report_create(sf_pool *pool, const sf_actor *actor, const sf_c
         sf_day today = (sf_day)sf_db_get_int(res, 0, 0);
         PQclear(res);
         if (!sf_stated_date_has_come(received_on, today)) {
-            sf_errors_add(errors, "received_on", "must not be after today");
+            sf_errors_add(errors, "received_on", SF_E_AFTER_TODAY);
             return SF_INVALID;
         }
     }
@@ -503,8 +503,10 @@ sf_status sf_city_report_create(sf_pool *pool, const sf_actor *actor, const sf_c
     const char *params[] = {caller->region_code, y.s, summary_report, inspection_report, a.values[0], a.values[1],
                             a.values[2], received_on ? got.s : NULL};
     sf_status status = sf_db_write_text(pool, &CREATE_CITY_REPORT, params, doc, NULL);
-    if (status == SF_CONFLICT)
-        sf_errors_add(errors, "year", "this city's reports of %d are recorded already", year);
+    if (status == SF_CONFLICT) {
+        sf_errors_add(errors, "year", SF_E_CITY_REPORT_EXISTS, SF_INT("year", year));
+        sf_errors_detail(errors, SF_E_CITY_REPORT_EXISTS, SF_INT("year", year));
+    }
     return status;
 }
 

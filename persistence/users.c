@@ -59,10 +59,12 @@ sf_status sf_user_create(sf_pool *pool, const sf_actor *actor, const char *usern
     PGresult *res;
     sf_db_error err;
     sf_status status = sf_db_write(pool, &INSERT_USER, params, &res, &err);
-    if (status == SF_CONFLICT && strcmp(err.constraint, "users_username_key") == 0)
-        sf_errors_add(errors, "username", "is taken");
+    if (status == SF_CONFLICT && strcmp(err.constraint, "users_username_key") == 0) {
+        sf_errors_add(errors, "username", SF_E_USERNAME_TAKEN);
+        sf_errors_detail(errors, SF_E_USERNAME_TAKEN);
+    }
     if (status == SF_INVALID && strcmp(err.constraint, "users_org_id_fkey") == 0)
-        sf_errors_add(errors, "org_id", "no such organisation");
+        sf_errors_add(errors, "org_id", SF_E_ORGANIZATION_UNKNOWN);
     if (status != SF_OK)
         return status;
     copy_user(res, 0, out);

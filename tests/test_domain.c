@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ctype.h>
 
+#include "api/messages.h"
 #include "domain/accounts.h"
 #include "domain/awards.h"
 #include "domain/calendar.h"
@@ -27,6 +29,28 @@
 #include "domain/text.h"
 #include "domain/transitions.h"
 #include "tests/hashutil.h"
+
+
+/* The English words of a refusal or a check, as api/ would answer them to Accept-Language: en
+ * (rotating buffers, so one assertion may name several). */
+static char *en_buffer(void)
+{
+    static char bufs[8][1024];
+    static int next;
+    return bufs[next++ % 8];
+}
+static const char *en_detail(const sf_errors *e)
+{
+    return sf_message_render(en_buffer(), 1024, SF_LANG_EN, e->code, &e->params);
+}
+static const char *en_msg(const sf_field_error *f)
+{
+    return sf_message_render(en_buffer(), 1024, SF_LANG_EN, f->code, &f->params);
+}
+static const char *en_check(const sf_check *c)
+{
+    return sf_message_render(en_buffer(), 1024, SF_LANG_EN, c->detail, &c->params);
+}
 
 /* ---- regions (GB/T 2260) ---- */
 
@@ -337,10 +361,12 @@ START_TEST(field_errors_are_bounded)
     sf_errors_init(&e);
     ck_assert(!sf_errors_any(&e));
     for (int i = 0; i < SF_MAX_FIELD_ERRORS + 5; i++)
-        sf_errors_add(&e, "f", "problem %d", i);
+        sf_errors_add(&e, "f", SF_E_OUT_OF_RANGE, SF_INT("min", i), SF_INT("max", 100));
     ck_assert_uint_eq(e.count, SF_MAX_FIELD_ERRORS);
     ck_assert_uint_eq(e.dropped, 5);
-    ck_assert_str_eq(e.items[3].message, "problem 3");
+    ck_assert_str_eq(en_msg(&e.items[3]), "must be from 3 to 100");
+    ck_assert_int_eq(e.items[3].code, SF_E_OUT_OF_RANGE);
+    ck_assert_int_eq(sf_params_get(&e.items[3].params, "min")->i, 3);
     ck_assert_str_eq(sf_status_name(SF_CONFLICT), "conflict");
 }
 END_TEST
@@ -613,7 +639,7 @@ START_TEST(relaxation_lowers_scale_not_ratios)
     ck_assert(!off.eligible);
     sf_eligibility on = evaluate(&f, 800, "2026-03-02");
     for (int i = 0; i < SF_CONDITION_COUNT; i++)
-        ck_assert_msg(COND(on, i).passed, "%s: %s", COND(on, i).id, COND(on, i).detail);
+        ck_assert_msg(COND(on, i).passed, "%s: %s", COND(on, i).id, en_check(&COND(on, i)));
     ck_assert(on.eligible);
     ck_assert(COND(on, 0).relaxed && COND(on, 1).relaxed && COND(on, 2).relaxed && COND(on, 5).relaxed);
     ck_assert(!COND(on, 3).relaxed && !COND(on, 4).relaxed);
@@ -697,7 +723,7 @@ START_TEST(a_round_with_its_own_thresholds)
     sf_eligibility e;
     sf_eligibility_evaluate(&f, &t, &none, 1, D("2026-03-01"), &e);
     ck_assert(!e.conditions[1].passed);
-    ck_assert_ptr_nonnull(strstr(e.conditions[1].detail, "minimum 100"));
+    ck_assert_ptr_nonnull(strstr(en_check(&e.conditions[1]), "minimum 100"));
     f.smes_served_last_year = 100;
     f.satisfaction_pct = 85;
     sf_eligibility_evaluate(&f, &t, &none, 1, D("2026-03-01"), &e);
@@ -784,14 +810,14 @@ START_TEST(steady_growth_of_12_2_at_its_bounds)
     ck_assert(growth_check(120, 121, 0).passed);
     ck_assert(!growth_check(121, 120, 0).passed);
     sf_check c = growth_check(120, 120, 0);
-    ck_assert_msg(strstr(c.detail, "served 120 SMEs last year") && strstr(c.detail, "120 the year before") &&
-                  strstr(c.detail, "growth +0"), "%s", c.detail);
+    ck_assert_msg(strstr(en_check(&c), "served 120 SMEs last year") && strstr(en_check(&c), "120 the year before") &&
+                  strstr(en_check(&c), "growth +0"), "%s", en_check(&c));
     c = growth_check(120, 121, 0);
-    ck_assert_msg(strstr(c.detail, "growth +1 = +0.83%"), "%s", c.detail);
+    ck_assert_msg(strstr(en_check(&c), "growth +1 = +0.83%"), "%s", en_check(&c));
     /* a round asking for 5 %: 126 is exactly 5 % more than 120, 125 is not */
     ck_assert(growth_check(120, 126, 5).passed);
     ck_assert(!growth_check(120, 125, 5).passed);
-    ck_assert_ptr_nonnull(strstr(growth_check(120, 125, 5).detail, "at least 5%"));
+    ck_assert_ptr_nonnull(strstr((c = growth_check(120, 125, 5), en_check(&c)), "at least 5%"));
     /* 5.5 %: exactly, in hundredths — 211 is 5.5 % more than 200, 210 is 5 % */
     ck_assert(growth_check(200, 211, 5.5).passed);
     ck_assert(!growth_check(200, 210, 5.5).passed);
@@ -812,12 +838,12 @@ START_TEST(condition_12_4_is_a_rule_of_the_round)
     /* a city's own round does not (Art. 26): passed, marked not required, and said so */
     sf_eligibility_evaluate(&f, &t, NULL, 0, D("2026-03-01"), &e);
     ck_assert(e.conditions[3].passed && !e.conditions[3].required && e.eligible);
-    ck_assert_ptr_nonnull(strstr(e.conditions[3].detail, "not required in this round"));
+    ck_assert_ptr_nonnull(strstr(en_check(&e.conditions[3]), "not required in this round"));
     ck_assert(e.conditions[0].required && e.conditions[5].required);
     f.prior_recognitions = 1;
     sf_eligibility_evaluate(&f, &t, NULL, 1, D("2026-03-01"), &e);
     ck_assert(e.conditions[3].passed && e.conditions[3].required);
-    ck_assert_ptr_null(strstr(e.conditions[3].detail, "not required"));
+    ck_assert_ptr_null(strstr(en_check(&e.conditions[3]), "not required"));
 }
 END_TEST
 
@@ -834,8 +860,9 @@ START_TEST(relaxed_thresholds_are_set_outright_for_relaxed_regions)
     f.satisfaction_pct = 75;
     sf_eligibility_evaluate(&f, &t, &r, 1, D("2026-03-01"), &e);
     ck_assert(e.conditions[1].passed && e.conditions[1].relaxed);
-    ck_assert_msg(strstr(e.conditions[1].detail, "minimum 75%") &&
-                  strstr(e.conditions[1].detail, "min_satisfaction_pct 75 (normally 80)"), "%s", e.conditions[1].detail);
+    /* the sentence names the threshold applied; the relaxed one and the normal one are both
+     * named in structure (api/ answers them as relaxed_thresholds) */
+    ck_assert_msg(strstr(en_check(&e.conditions[1]), "minimum 75%"), "%s", en_check(&e.conditions[1]));
     ck_assert(e.normal.min_satisfaction_pct == 80 && e.applied.min_satisfaction_pct == 75);
     f.satisfaction_pct = 74.9;
     sf_eligibility_evaluate(&f, &t, &r, 1, D("2026-03-01"), &e);
@@ -844,7 +871,7 @@ START_TEST(relaxed_thresholds_are_set_outright_for_relaxed_regions)
     f.satisfaction_pct = 75;
     sf_eligibility_evaluate(&f, &t, &elsewhere, 1, D("2026-03-01"), &e);
     ck_assert(!e.conditions[1].passed && !e.conditions[1].relaxed);
-    ck_assert_ptr_null(strstr(e.conditions[1].detail, "relaxed"));
+    ck_assert_ptr_null(strstr(en_check(&e.conditions[1]), "relaxed"));
     f.satisfaction_pct = 80;
     sf_eligibility_evaluate(&f, &t, &r, 1, D("2026-03-01"), &e);
     ck_assert(e.conditions[1].passed && !e.conditions[1].relaxed);   /* met without relaxation */
@@ -863,9 +890,11 @@ START_TEST(relaxed_thresholds_are_set_outright_for_relaxed_regions)
     ck_assert(e.conditions[1].passed && e.conditions[1].relaxed);
     /* the factor still lowers the scale thresholds not set outright: 8 staff, 800,000 CNY */
     ck_assert_int_eq(e.applied.min_service_staff, 8);
-    ck_assert_msg(strstr(e.conditions[0].detail, "relaxed region: 584 days suffice (normally 2 years), "
-                                                 "min_total_assets_cny 800000 (normally 1000000)"),
-                  "%s", e.conditions[0].detail);
+    ck_assert_msg(strstr(en_check(&e.conditions[0]), "relaxed region: 584 days suffice (normally 2 years)") &&
+                  strstr(en_check(&e.conditions[0]), "total assets 3000000 CNY (minimum 800000)"),
+                  "%s", en_check(&e.conditions[0]));
+    ck_assert_int_eq((long long)e.normal.min_total_assets_cny, 1000000);
+    ck_assert_int_eq((long long)e.applied.min_total_assets_cny, 800000);
     /* the qualified share of 12.6 set outright */
     r.set.min_qualified_staff_pct = 60;
     r.set_mask |= 1u << SF_TH_min_qualified_staff_pct;
@@ -967,7 +996,7 @@ START_TEST(who_opens_a_round_and_its_rules)
     ck_assert_int_eq(round_check(&r, SF_ROLE_PROVINCE, "210000", &e, &region), SF_OK);
     ck_assert_str_eq(region, "210000");
     ck_assert_int_eq(round_check(&r, SF_ROLE_CITY, "210100", &e, &region), SF_FORBIDDEN);
-    ck_assert_ptr_nonnull(strstr(e.detail, "Art. 20"));
+    ck_assert_ptr_nonnull(strstr(en_detail(&e), "Art. 20"));
     r = a_round("city");
     ck_assert_int_eq(round_check(&r, SF_ROLE_CITY, "210100", &e, &region), SF_OK);
     ck_assert_str_eq(region, "210100");                          /* its own (Art. 26) */
@@ -1269,7 +1298,7 @@ START_TEST(revocation_by_status_and_authority)
         sf_errors_init(&e);
         ck_assert_int_eq(sf_decide_revoke(&t, &r, &e), cases[i].verdict);
         if (cases[i].verdict == SF_CONFLICT)
-            ck_assert_ptr_nonnull(strstr(e.detail, sf_award_status_name(cases[i].status)));
+            ck_assert_ptr_nonnull(strstr(en_detail(&e), sf_award_status_name(cases[i].status)));
         t.caller_decides = 0;
         sf_errors_init(&e);
         ck_assert_int_eq(sf_decide_revoke(&t, &r, &e), SF_FORBIDDEN);
@@ -1307,7 +1336,7 @@ START_TEST(reinstatement_needs_a_later_passed_assessment_commissioned_by_the_pro
         sf_errors_init(&e);
         ck_assert_msg(sf_decide_reinstate(&t, &e) == cases[i].verdict, "case %zu", i);
         if (cases[i].named)
-            ck_assert_msg(strstr(e.detail, cases[i].named) != NULL, "case %zu: %s", i, e.detail);
+            ck_assert_msg(strstr(en_detail(&e), cases[i].named) != NULL, "case %zu: %s", i, en_detail(&e));
         t.caller_decides = 0;
         sf_errors_init(&e);
         ck_assert_int_eq(sf_decide_reinstate(&t, &e), SF_FORBIDDEN);
@@ -1340,7 +1369,7 @@ START_TEST(an_official_notice_agrees_with_the_adjacent_year)
     sf_errors_init(&e);
     ck_assert_int_eq(sf_calendar_check_notice(2025, contradicting, 2, &cal, &e), SF_INVALID);
     ck_assert_uint_eq(e.count, 1);
-    ck_assert_ptr_nonnull(strstr(e.items[0].message, "2024-12-31"));
+    ck_assert_ptr_nonnull(strstr(en_msg(&e.items[0]), "2024-12-31"));
     /* listing 2024-12-28 (a Saturday) as off merely agrees */
     sf_calendar_entry agreeing[] = {{D("2025-01-01"), 0}, {D("2024-12-28"), 0}, {D("2024-10-12"), 0}};
     sf_errors_init(&e);
@@ -1354,9 +1383,9 @@ START_TEST(an_official_notice_agrees_with_the_adjacent_year)
     sf_errors_init(&e);
     ck_assert_int_eq(sf_calendar_check_notice(2025, odd, 4, &cal, &e), SF_INVALID);
     ck_assert_uint_eq(e.count, 3);
-    ck_assert_ptr_nonnull(strstr(e.items[0].message, "load 2026 first"));
-    ck_assert_ptr_nonnull(strstr(e.items[1].message, "2027-01-01"));
-    ck_assert_ptr_nonnull(strstr(e.items[2].message, "2025-02-08"));
+    ck_assert_ptr_nonnull(strstr(en_msg(&e.items[0]), "load 2026 first"));
+    ck_assert_ptr_nonnull(strstr(en_msg(&e.items[1]), "2027-01-01"));
+    ck_assert_ptr_nonnull(strstr(en_msg(&e.items[2]), "2025-02-08"));
 }
 END_TEST
 
@@ -1457,7 +1486,7 @@ START_TEST(a_titles_standing_at_the_thresholds_bounds)
     t.min_smes_served = 100;   /* the round that awarded the title asked more */
     sf_standing_evaluate(&f, &t, NULL, training, &st);
     ck_assert(!st.meets);
-    ck_assert_ptr_nonnull(strstr(st.conditions[0].detail, "100"));
+    ck_assert_ptr_nonnull(strstr(en_check(&st.conditions[0]), "100"));
 }
 END_TEST
 
@@ -1589,7 +1618,7 @@ START_TEST(award_on_the_last_publicity_day_and_the_day_after)
     sf_errors e;
     sf_errors_init(&e);
     ck_assert_int_eq(sf_decide_award(&s, &PROVINCE_CALLER, D("2026-10-22"), &d, &e), SF_CONFLICT);
-    ck_assert_ptr_nonnull(strstr(e.detail, "2026-10-22"));
+    ck_assert_ptr_nonnull(strstr(en_detail(&e), "2026-10-22"));
     sf_errors_init(&e);
     ck_assert_int_eq(sf_decide_award(&s, &PROVINCE_CALLER, D("2026-10-23"), &d, &e), SF_OK);
     ck_assert(d.create_award);
@@ -1714,7 +1743,7 @@ START_TEST(a_notice_starts_today_or_was_published_elsewhere)
     plan = (sf_notice_plan){.start = D("2024-12-20")};
     sf_errors_init(&e);   /* runs into 2025, which this calendar lacks */
     ck_assert_int_eq(sf_decide_notice(&plan, &cal, today, &end, &e), SF_INVALID);
-    ck_assert_ptr_nonnull(strstr(e.items[0].message, "2025"));
+    ck_assert_ptr_nonnull(strstr(en_msg(&e.items[0]), "2025"));
 }
 END_TEST
 
@@ -1851,6 +1880,115 @@ START_TEST(who_writes_which_part_of_an_application)
 }
 END_TEST
 
+/* ---- the codes and their catalogues (issue 13) ---- */
+
+/* Every code has a text in each language, and every {name} a template names is a parameter
+ * the code supplies; no parameter is named like a member of the problem itself. */
+START_TEST(every_code_has_both_texts_and_only_its_parameters)
+{
+    static const char *const reserved[] = {"type", "title", "status", "detail", "instance", "code", "errors", NULL};
+    for (int c = 0; c < SF_CODE_COUNT; c++) {
+        const char *name = sf_code_name((sf_code)c);
+        ck_assert_msg(sf_code_by_name(name) == (sf_code)c || c == SF_E_NONE, "%s is named twice", name);
+        const char *texts[] = {sf_messages_zh[c], sf_messages_en[c]};
+        for (int l = 0; l < 2; l++) {
+            ck_assert_msg(texts[l] != NULL && texts[l][0] != '\0', "%s has no %s text", name, l ? "en" : "zh-CN");
+            for (const char *p = strchr(texts[l], '{'); p != NULL; p = strchr(p + 1, '{')) {
+                size_t n = strspn(p + 1, "abcdefghijklmnopqrstuvwxyz_");
+                if (n == 0 || p[1 + n] != '}')
+                    continue;   /* literal braces ({name, date, isOffDay}) */
+                char param[64];
+                snprintf(param, sizeof param, "%.*s", (int)n, p + 1);
+                ck_assert_msg(sf_code_has_param((sf_code)c, param), "%s (%s) names {%s}, which it does not supply",
+                              name, l ? "en" : "zh-CN", param);
+            }
+        }
+        for (int r = 0; reserved[r] != NULL; r++)
+            ck_assert_msg(!sf_code_has_param((sf_code)c, reserved[r]), "%s has a parameter named %s", name, reserved[r]);
+    }
+}
+END_TEST
+
+START_TEST(accept_language_chooses_zh_cn_unless_english_is_preferred)
+{
+    static const struct {
+        const char *header;
+        sf_lang lang;
+    } cases[] = {
+        {NULL, SF_LANG_ZH}, {"", SF_LANG_ZH}, {"en", SF_LANG_EN}, {"en-US,en;q=0.8", SF_LANG_EN},
+        {"zh-CN", SF_LANG_ZH}, {"zh-CN,zh;q=0.9,en;q=0.8", SF_LANG_ZH}, {"en;q=0.9,zh-CN;q=0.8", SF_LANG_EN},
+        {"zh;q=0.5, en;q=0.6", SF_LANG_EN}, {"fr-FR", SF_LANG_ZH}, {"fr, en;q=0.1", SF_LANG_EN},
+        {"en;q=0", SF_LANG_ZH}, {"de, *;q=0.5", SF_LANG_ZH}, {"ja, en-GB;q=0.7, *;q=0.1", SF_LANG_EN},
+        {"english", SF_LANG_ZH}, {"en;q=bogus", SF_LANG_ZH}, {"EN", SF_LANG_EN}, {"zh-Hans-CN;q=1, en", SF_LANG_ZH},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        ck_assert_msg(sf_lang_from_header(cases[i].header) == cases[i].lang, "%s", cases[i].header ? cases[i].header : "(none)");
+    ck_assert_str_eq(sf_lang_tag(SF_LANG_ZH), "zh-CN");
+}
+END_TEST
+
+START_TEST(messages_are_rendered_in_either_language)
+{
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_errors_add(&e, "satisfaction_pct", SF_E_OUT_OF_RANGE, SF_INT("min", 0), SF_INT("max", 100));
+    char buf[256];
+    ck_assert_str_eq(sf_message_render(buf, sizeof buf, SF_LANG_EN, e.items[0].code, &e.items[0].params),
+                     "must be from 0 to 100");
+    ck_assert_str_eq(sf_message_render(buf, sizeof buf, SF_LANG_ZH, e.items[0].code, &e.items[0].params),
+                     "应在 0 到 100 之间");
+    sf_errors_detail(&e, SF_E_APPLICATION_NOT_IN_STATE, SF_TEXT("current_status", "awarded"), SF_TEXT("action", "withdraw"));
+    ck_assert_str_eq(sf_code_name(e.code), "application_not_in_state");
+    ck_assert_str_eq(sf_params_get(&e.params, "current_status")->s, "awarded");
+    ck_assert_str_eq(en_detail(&e), "the application is awarded; 'withdraw' is not possible from that state");
+    /* a yes/no in the language; a cut never splits a character */
+    sf_params p;
+    sf_params_set(&p, (const sf_arg[]){SF_INT("recognitions", 0), SF_BOOL("has_city_award", 1), SF_ARG_END_});
+    ck_assert_ptr_nonnull(strstr(sf_message_render(buf, sizeof buf, SF_LANG_ZH, SF_E_ELIG_12_4, &p), "称号：是"));
+    ck_assert_ptr_nonnull(strstr(sf_message_render(buf, sizeof buf, SF_LANG_EN, SF_E_ELIG_12_4, &p), "shifan: yes"));
+    char small[8];
+    sf_message_render(small, sizeof small, SF_LANG_ZH, SF_E_REQUIRED, NULL);
+    ck_assert_str_eq(small, "必填");
+    sf_message_render(small, 5, SF_LANG_ZH, SF_E_BODY_EMPTY, NULL);
+    ck_assert_str_eq(small, "请");
+}
+END_TEST
+
+/* Eligibility in structure: the verdict's code, the fact, its minimum, the value, the unit. */
+START_TEST(eligibility_checks_carry_code_threshold_value_and_unit)
+{
+    sf_thresholds t = sf_thresholds_2018();
+    sf_report_facts f = passing_facts();
+    f.smes_served_last_year = 64;
+    f.smes_served_prev_year = 60;
+    f.has_fixed_premises = 0;
+    f.information.present = 0;
+    sf_eligibility e;
+    sf_eligibility_evaluate(&f, &t, NULL, 1, D("2026-03-01"), &e);
+    const sf_check *c = &e.conditions[1];
+    ck_assert_int_eq(c->code, SF_E_BELOW_MINIMUM);
+    ck_assert_str_eq(c->measure, "smes_served_last_year");
+    ck_assert_str_eq(c->unit, "count");
+    ck_assert(c->threshold == 80 && c->value == 64);
+    c = &e.conditions[2];
+    ck_assert_int_eq(c->code, SF_E_REQUIREMENT_UNMET);
+    ck_assert_str_eq(c->measure, "has_fixed_premises");
+    c = &e.conditions[0];
+    ck_assert_int_eq(c->code, SF_E_MET);
+    ck_assert_str_eq(c->unit, "days");
+    ck_assert_int_eq(e.functions[0].code, SF_E_NOT_REPORTED);
+    ck_assert_ptr_null(e.functions[0].measure);
+    int met = 0;
+    for (int i = 0; i < SF_FUNCTION_COUNT; i++)
+        met |= e.functions[i].passed && e.functions[i].code == SF_E_MET;
+    ck_assert(met);
+    sf_eligibility_missing(&e);
+    ck_assert_int_eq(e.conditions[0].code, SF_E_NOT_JUDGED);
+    sf_eligibility_evaluate(&f, &t, NULL, 0, D("2026-03-01"), &e);
+    ck_assert_int_eq(e.conditions[3].code, SF_E_NOT_REQUIRED);
+}
+END_TEST
+
 /* A title's page: the buttons follow the decisions (revoke, reinstate) and its status. */
 START_TEST(a_titles_allowed_actions_follow_its_decisions)
 {
@@ -1956,7 +2094,7 @@ START_TEST(a_titled_platforms_facts_and_who_may_change_them)
     MAY(&PROVINCE_CALLER, &titled, &name, SF_OK);
     MAY(&PROVINCE_CALLER, &titled, &withdraw, SF_OK);
     MAY(&PROVINCE_CALLER, &titled, &add_to_titled, SF_CONFLICT);
-    ck_assert_ptr_nonnull(strstr(e.items[0].message, "technology"));
+    ck_assert_ptr_nonnull(strstr(en_msg(&e.items[0]), "technology"));
     MAY(&PROVINCE_CALLER, &review, &name, SF_CONFLICT);
     MAY(&SHENYANG_CALLER, &review, &add, SF_OK);
 #undef MAY
@@ -2088,6 +2226,10 @@ static Suite *domain_suite(void)
     tcase_add_test(tc, a_files_bytes_and_its_name_must_agree);
     tcase_add_test(tc, malformed_hashes_never_match);
     tcase_add_test(tc, field_errors_are_bounded);
+    tcase_add_test(tc, every_code_has_both_texts_and_only_its_parameters);
+    tcase_add_test(tc, accept_language_chooses_zh_cn_unless_english_is_preferred);
+    tcase_add_test(tc, messages_are_rendered_in_either_language);
+    tcase_add_test(tc, eligibility_checks_carry_code_threshold_value_and_unit);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
 

@@ -2515,6 +2515,158 @@ START_TEST(names_with_hidden_characters_answer_422)
 }
 END_TEST
 
+/* ---- codes and languages (issue 13, point 1) ---- */
+
+/* The code of a problem, and that its detail is worded in Chinese (zh-CN is the default). */
+static const char *code_of(const th_response *r)
+{
+    const char *c = json_string_value(json_object_get(r->json, "code"));
+    return c ? c : "";
+}
+
+static int has_cjk(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++)
+        if (*p >= 0xE4 && *p <= 0xE9)   /* the lead byte of a CJK ideograph in UTF-8 */
+            return 1;
+    return 0;
+}
+
+START_TEST(distinct_conflicts_and_refusals_answer_distinct_codes)
+{
+    char org[96], user[256], platform[768], code[19];
+    snprintf(org, sizeof org, "{\"type\":\"association\",\"name\":\"代码测试协会%d\"}", getpid());
+    long long assoc = 0;
+    th_response *r = call("POST", "/v1/organizations", PROVINCE, org);
+    ck_assert_int_eq(r->status, 201);
+    assoc = json_integer_value(json_object_get(r->json, "id"));
+    th_free(r);
+    snprintf(user, sizeof user, "{\"username\":\"codes-%d\",\"password\":\"" USER_PASSWORD "\",\"org_id\":%lld,"
+             "\"display_name\":\"代码\"}", getpid(), assoc);
+    r = call("POST", "/v1/users", PROVINCE, user);
+    ck_assert_int_eq(r->status, 201);
+    th_free(r);
+    snprintf(code, sizeof code, "91210100MA%07d", 4900 + getpid() % 1000);
+    code[17] = sf_credit_code_check_char(code);
+    code[18] = '\0';
+    snprintf(platform, sizeof platform,
+             "{\"name\":\"代码测试平台\",\"region_code\":\"210100\",\"functions\":[\"training\"],"
+             "\"operator\":{\"name\":\"代码测试公司\",\"credit_code\":\"%s\",\"established_on\":\"2015-03-01\"}}", code);
+    r = call("POST", "/v1/platforms", PROVINCE, platform);
+    ck_assert_msg(r->status == 201, "%s", r->body);
+    th_free(r);
+    r = call("POST", "/v1/rounds", PROVINCE, "{\"year\":2041,\"level\":\"province\",\"title\":\"代码测试批次\","
+                                            "\"opens_on\":\"2041-03-01\",\"closes_on\":\"2041-04-30\"}");
+    ck_assert_msg(r->status == 201, "%s", r->body);
+    th_free(r);
+    char other_region[768];
+    snprintf(other_region, sizeof other_region,
+             "{\"name\":\"大连代码平台\",\"region_code\":\"210200\",\"functions\":[\"training\"],"
+             "\"operator\":{\"name\":\"大连代码公司\",\"credit_code\":\"%s\"}}", code);
+    const struct {
+        const char *method, *path;
+        int role;
+        const char *body;
+        int status;
+        const char *code;
+    } cases[] = {
+        {"POST", "/v1/organizations", PROVINCE, org, 409, "organization_name_taken"},
+        {"POST", "/v1/organizations", PROVINCE, "{\"type\":\"city\",\"name\":\"另一个沈阳\",\"region_code\":\"210100\"}",
+         409, "city_organization_exists"},
+        {"POST", "/v1/users", PROVINCE, user, 409, "username_taken"},
+        {"POST", "/v1/platforms", PROVINCE, platform, 409, "platform_name_taken"},
+        {"POST", "/v1/rounds", PROVINCE, "{\"year\":2041,\"level\":\"province\",\"title\":\"又一个\","
+                                         "\"opens_on\":\"2041-05-01\",\"closes_on\":\"2041-05-30\"}", 409, "round_exists"},
+        {"POST", "/v1/organizations", CITY, "{\"type\":\"association\",\"name\":\"不应创建\"}", 403,
+         "organization_out_of_scope"},
+        {"POST", "/v1/organizations", ASSESSOR, "{\"type\":\"association\",\"name\":\"不应创建\"}", 403, "role_forbidden"},
+        {"POST", "/v1/rounds", CITY, "{\"year\":2042,\"level\":\"province\",\"title\":\"市开省批次\","
+                                     "\"opens_on\":\"2042-03-01\",\"closes_on\":\"2042-04-30\"}", 403, "province_rounds_only"},
+        {"POST", "/v1/rounds", PROVINCE, "{\"year\":2042,\"level\":\"city\",\"title\":\"省开市批次\","
+                                         "\"opens_on\":\"2042-03-01\",\"closes_on\":\"2042-04-30\"}", 403, "city_rounds_only"},
+        {"POST", "/v1/platforms", CITY, other_region, 403, "outside_own_region"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        r = call(cases[i].method, cases[i].path, cases[i].role, cases[i].body);
+        expect_problem(r, cases[i].status);
+        ck_assert_msg(strcmp(code_of(r), cases[i].code) == 0, "case %zu: %s", i, r->body);
+        for (size_t k = 0; k < i; k++)   /* distinct within its status */
+            ck_assert_msg(cases[k].status != cases[i].status || strcmp(cases[k].code, cases[i].code) != 0, "case %zu", i);
+        th_free(r);
+    }
+    /* a state's parameters are members of the problem: the existing round names its level and year */
+    r = call("POST", "/v1/rounds", PROVINCE, cases[4].body);
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "year")), 2041);
+    ck_assert_str_eq(json_string_value(json_object_get(r->json, "level")), "province");
+    th_free(r);
+}
+END_TEST
+
+START_TEST(problems_are_in_chinese_unless_english_is_asked_for)
+{
+    const char *saved = th_accept_language;
+    th_accept_language = NULL;   /* no Accept-Language: the default, zh-CN */
+    th_response *r = call("POST", "/v1/organizations", PROVINCE, "{\"type\":\"city\",\"region_code\":\"210100\",\"x\":1}");
+    char lang[32];
+    expect_problem(r, 422);
+    ck_assert_str_eq(code_of(r), "validation_failed");
+    ck_assert_msg(has_cjk(json_string_value(json_object_get(r->json, "detail"))), "%s", r->body);
+    ck_assert_str_eq(th_header(r, "Content-Language", lang, sizeof lang), "zh-CN");
+    json_t *e;
+    size_t i;
+    int unknown = 0;
+    json_array_foreach(json_object_get(r->json, "errors"), i, e) {
+        ck_assert(json_is_string(json_object_get(e, "code")) && json_is_object(json_object_get(e, "params")));
+        ck_assert_msg(has_cjk(json_string_value(json_object_get(e, "message"))), "%s", r->body);
+        if (strcmp(json_string_value(json_object_get(e, "field")), "x") == 0) {
+            ck_assert_str_eq(json_string_value(json_object_get(e, "code")), "unknown_field");
+            ck_assert_str_eq(json_string_value(json_object_get(e, "message")), "不是此请求的字段");
+            unknown = 1;
+        }
+    }
+    ck_assert(unknown);
+    th_free(r);
+    /* a language shifan does not speak is answered in Chinese; English when preferred */
+    static const struct {
+        const char *header;
+        int english;
+    } asked[] = {{"Accept-Language: fr-FR\r\n", 0},
+                 {"Accept-Language: zh-CN,zh;q=0.9,en;q=0.8\r\n", 0},
+                 {"Accept-Language: fr, en-GB;q=0.5\r\n", 1},
+                 {"Accept-Language: en;q=0.4, zh;q=0.3\r\n", 1}};
+    for (size_t k = 0; k < sizeof asked / sizeof asked[0]; k++) {
+        r = th_request(port, "GET", "/v1/rounds/999999", tokens[PROVINCE], NULL, NULL, 0, asked[k].header);
+        expect_problem(r, 404);
+        ck_assert_str_eq(code_of(r), "round_not_found");
+        const char *detail = json_string_value(json_object_get(r->json, "detail"));
+        ck_assert_msg(asked[k].english ? strcmp(detail, "no such round") == 0 : strcmp(detail, "批次不存在") == 0,
+                      "%s: %s", asked[k].header, detail);
+        th_free(r);
+    }
+    th_accept_language = saved;
+}
+END_TEST
+
+/* The contract's ProblemCode lists every code shifan answers (domain/codes.h), no more. */
+START_TEST(the_contract_lists_every_problem_code)
+{
+    th_response *r = call("GET", "/v1/openapi.json", -1, NULL);
+    ck_assert_int_eq(r->status, 200);
+    json_t *codes = json_object_get(json_object_get(json_object_get(json_object_get(r->json, "components"), "schemas"),
+                                                    "ProblemCode"), "enum");
+    ck_assert_uint_eq(json_array_size(codes), SF_CODE_COUNT - 1);   /* all but "none" */
+    for (int c = 1; c < SF_CODE_COUNT; c++) {
+        int found = 0;
+        size_t i;
+        json_t *v;
+        json_array_foreach(codes, i, v)
+            found |= strcmp(json_string_value(v), sf_code_name((sf_code)c)) == 0;
+        ck_assert_msg(found, "%s is not in the contract's ProblemCode", sf_code_name((sf_code)c));
+    }
+    th_free(r);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -2568,6 +2720,9 @@ static Suite *http_suite(void)
     tcase_add_test(tc, lockout_is_per_client_behind_trusted_proxies_and_the_province_unlocks);
     tcase_add_test(tc, metrics_need_their_token);
     tcase_add_test(tc, names_with_hidden_characters_answer_422);
+    tcase_add_test(tc, distinct_conflicts_and_refusals_answer_distinct_codes);
+    tcase_add_test(tc, problems_are_in_chinese_unless_english_is_asked_for);
+    tcase_add_test(tc, the_contract_lists_every_problem_code);
     tcase_add_test(tc, every_get_route_answers_head_with_the_same_headers_and_no_body);
     tcase_add_test(tc, options_without_origin_answers_allow_and_shadowed_patterns_do_not_count);
     tcase_add_test(tc, public_routes_are_readable_from_any_origin_credentialed_ones_keep_the_list);

@@ -154,6 +154,8 @@ const char *th_leaked_internals(const char *body)
     return NULL;
 }
 
+const char *th_accept_language = "en";
+
 th_response *th_request(int port, const char *method, const char *path, const char *token,
                         const char *content_type, const char *body, size_t body_len,
                         const char *extra_headers)
@@ -168,6 +170,8 @@ th_response *th_request(int port, const char *method, const char *path, const ch
         n += snprintf(head + n, sizeof head - (size_t)n, "Content-Type: %s\r\n", content_type);
     if (body != NULL)
         n += snprintf(head + n, sizeof head - (size_t)n, "Content-Length: %zu\r\n", body_len);
+    if (th_accept_language != NULL && (extra_headers == NULL || strcasestr(extra_headers, "Accept-Language:") == NULL))
+        n += snprintf(head + n, sizeof head - (size_t)n, "Accept-Language: %s\r\n", th_accept_language);
     n += snprintf(head + n, sizeof head - (size_t)n, "%s\r\n", extra_headers ? extra_headers : "");
     /* a server may answer early (413) and close while the body is still being sent */
     if (send_all(fd, head, (size_t)n) != 0 || (body != NULL && send_all(fd, body, body_len) != 0)) {

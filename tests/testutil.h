@@ -28,6 +28,9 @@ typedef struct {
 th_response *th_request(int port, const char *method, const char *path, const char *token,
                         const char *content_type, const char *body, size_t body_len,
                         const char *extra_headers);
+/* The Accept-Language th_request sends unless extra_headers name one: "en" (the suites
+ * match English words); NULL sends none, so the server answers in its default, zh-CN. */
+extern const char *th_accept_language;
 /* Contract checking: once th_contract_start has the document, every answer th_request
  * receives is checked against it and each misfit is kept; th_contract_misfits returns how
  * many, printing them. */

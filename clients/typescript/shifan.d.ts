@@ -3353,18 +3353,30 @@ export interface components {
             imported: number;
             ids?: number[];
         };
+        /** @description An import's problem: as Problem, with each error naming its row (1-based, header
+         *     excluded; absent for an error of the CSV header itself).
+         *      */
         ImportProblem: {
             type: string;
             title: string;
             status: number;
             detail: string;
-            errors?: {
-                row: number;
-                field: string;
-                message: string;
-            }[];
+            code: components["schemas"]["ProblemCode"];
+            max?: number;
+            line?: number;
+            errors?: (components["schemas"]["FieldError"] & {
+                row?: number;
+            })[];
         };
-        /** @description An RFC 9457 problem detail. */
+        /** @description An RFC 9457 problem detail. `code` says what happened, machine-readably: distinct
+         *     refusals have distinct codes (e.g. `round_closed`, `quota_exhausted`,
+         *     `application_not_in_state`), so a client branches on it and words it itself. `detail`
+         *     is the same in words, in the language of `Accept-Language`: `zh-CN` (the default) or
+         *     `en` (q-values honoured; any other language gets zh-CN); `Content-Language` says which.
+         *     The parameters of the code (see each code's words) are extension members of the
+         *     problem: a state conflict names `current_status` and the refused `action`, a closed
+         *     round its `opens_on` and `closes_on`, a quota its `quota`, and so on.
+         *      */
         Problem: {
             /**
              * Format: uri
@@ -3383,29 +3395,68 @@ export interface components {
              */
             status: number;
             /**
-             * @description What went wrong with this request, in plain words.
-             * @example no such organisation
+             * @description What went wrong with this request, in words, in the caller's language.
+             * @example 单位不存在
              */
             detail: string;
+            code: components["schemas"]["ProblemCode"];
+            /** @description In a state conflict, the current state of the object. */
+            current_status?: string;
+            /** @description In a state conflict, the action refused. */
+            action?: string;
             /** @description Field errors; present in validation problems and in some conflicts. */
             errors?: components["schemas"]["FieldError"][];
+        } & {
+            [key: string]: unknown;
         };
         /** @description A problem with the field errors that caused it. */
         ValidationProblem: components["schemas"]["Problem"] & {
             errors: components["schemas"]["FieldError"][];
         };
+        /** @description One field at fault: `code` (one of ProblemCode) with its `params`, and `message`, the
+         *     same in words in the caller's language (Accept-Language), e.g.
+         *     `{"field":"satisfaction_pct","code":"out_of_range","message":"应在 0 到 100 之间","params":{"min":0,"max":100}}`.
+         *      */
         FieldError: {
             /**
              * @description The JSON field (or query parameter) at fault.
              * @example region_code
              */
             field: string;
+            code: components["schemas"]["ProblemCode"];
             /**
-             * @description What is wrong with it.
-             * @example is required for a city
+             * @description What is wrong with it, in the caller's language.
+             * @example 必填
              */
             message: string;
+            /**
+             * @description The code's parameters by name (numbers, text or yes/no), as its words name them.
+             * @example {
+             *       "min": 0,
+             *       "max": 100
+             *     }
+             */
+            params: {
+                [key: string]: unknown;
+            };
         };
+        /**
+         * @description The stable, machine-readable code of a problem or a field error. A code is never
+         *     renamed or reused; new ones may be added. The words of each, in zh-CN and en, are the
+         *     server's catalogues (api/messages_zh.c, api/messages_en.c).
+         *
+         * @enum {string}
+         */
+        ProblemCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "query_invalid" | "too_many_requests" | "internal_error" | "database_unavailable" | "application_not_in_state" | "not_recommender" | "not_deciding_authority" | "round_closed" | "quota_exhausted" | "report_not_filled" | "recommendation_not_filled" | "material_missing" | "no_function_met" | "not_ready_to_recommend" | "decision_invalid" | "comment_required" | "application_not_approved" | "start_in_past" | "date_in_future" | "start_before_published" | "calendar_year_missing" | "publicity_not_ended" | "objection_unresolved" | "met" | "below_minimum" | "requirement_unmet" | "not_reported" | "not_required" | "not_judged" | "elig_12_1" | "elig_12_1_relaxed" | "elig_12_2" | "elig_12_3" | "elig_12_4" | "elig_12_4_not_required" | "elig_12_5" | "elig_12_6" | "elig_information" | "elig_technology" | "elig_entrepreneurship" | "elig_training" | "elig_financing" | "round_not_open_to_city" | "platform_not_in_region" | "platform_of_association" | "association_province_only" | "platform_not_of_association" | "outside_own_region" | "not_platform_owner" | "platform_under_review" | "title_frozen_field" | "title_function_added" | "platform_titled" | "not_awarding_authority" | "revocation_reason_invalid" | "revocation_reason_retired" | "finding_required" | "finding_not_allowed" | "reference_required" | "assessment_not_allowed" | "assessment_required" | "assessment_of_other_title" | "assessment_passed" | "assessment_no_result" | "assessment_superseded" | "title_not_in_state" | "reinstate_assessment_pending" | "reinstate_no_later_assessment" | "reinstate_later_failed" | "reinstate_not_by_province" | "province_rounds_only" | "city_rounds_only" | "level_invalid" | "date_outside_year" | "closes_before_opens" | "item_not_city_code" | "relaxation_factor_invalid" | "relaxed_regions_required" | "threshold_not_relaxable" | "relaxed_stricter" | "percent_invalid" | "negative" | "too_large" | "rectification_not_of_title" | "rectification_closed" | "due_on_not_allowed" | "due_before_inspection" | "not_utf8" | "empty" | "too_long" | "too_short" | "too_many_bytes" | "hidden_controls" | "organization_type_invalid" | "province_exists" | "region_invalid" | "region_provincial" | "username_invalid" | "day_both_kinds" | "day_not_adjacent" | "day_year_not_loaded" | "day_stored_working" | "day_stored_off" | "required" | "out_of_range" | "round_or_platform_not_found" | "title_still_valid" | "application_exists" | "assessor_attaches" | "city_attaches" | "result_submitted" | "file_attached" | "assessment_target_invalid" | "title_not_in_region" | "title_revoked" | "year_not_begun" | "after_today" | "summary_exists" | "city_report_exists" | "application_id_unknown" | "application_other_round" | "notice_not_open" | "not_on_notice" | "received_outside_window" | "objection_resolved" | "round_exists" | "username_taken" | "organization_unknown" | "platform_name_taken" | "city_organization_exists" | "organization_name_taken" | "application_not_found" | "application_part_not_found" | "assessment_not_found" | "award_not_found" | "file_not_found" | "material_not_found" | "notice_not_found" | "objection_not_found" | "organization_not_found" | "registry_entry_not_found" | "platform_not_found" | "record_not_found" | "round_not_found" | "title_not_found" | "token_not_found" | "user_not_found" | "calendar_not_found" | "body_not_json_media" | "body_empty" | "body_not_json" | "body_not_object" | "unknown_field" | "unknown_parameter" | "not_string" | "not_integer" | "not_boolean" | "not_object" | "not_date" | "not_date_or_time" | "length_out_of_range" | "percent_out_of_range" | "integer_out_of_range" | "limit_invalid" | "order_invalid" | "oldest_first_only" | "page_token_invalid" | "header_choice_invalid" | "not_one_of" | "item_not_one_of" | "listed_twice" | "login_failed" | "login_request_invalid" | "logins_busy" | "login_throttled" | "hashing_busy" | "token_missing" | "token_invalid" | "role_forbidden" | "token_not_admin" | "token_scope_forbidden" | "token_creates_token" | "origin_forbidden" | "metrics_token_required" | "shutting_down" | "schema_not_migrated" | "replica_unavailable" | "application_changed" | "platform_changed" | "calendar_changed" | "idempotency_in_progress" | "idempotency_key_reused" | "idempotency_key_invalid" | "file_part_empty" | "upload_empty" | "file_type_unsupported" | "material_kind_invalid" | "filename_invalid" | "entity_invalid" | "not_date_array" | "item_not_date" | "date_not_in_year" | "year_not_path" | "calendar_days_invalid" | "calendar_day_invalid" | "too_many_adjacent_days" | "also_holiday" | "calendar_lacks_year" | "too_small" | "recognitions_invalid" | "item_not_object" | "qualified_exceeds_staff" | "innovation_required" | "functions_invalid" | "item_not_function" | "region_fixed" | "credit_code_invalid" | "platform_exists" | "organization_exists" | "round_exists_already" | "published_elsewhere_invalid" | "reference_required_text" | "required_date" | "ids_invalid" | "item_not_id" | "notice_applications_invalid" | "objections_throttled" | "not_city_codes" | "soonest_first_only" | "summary_year_required" | "multipart_boundary_invalid" | "multipart_no_opening" | "multipart_bad_delimiter" | "multipart_no_headers" | "multipart_no_name" | "multipart_not_closed" | "multipart_unknown_part" | "multipart_part_twice" | "multipart_no_file" | "row_repeated" | "objection_not_recorded" | "body_too_large" | "summary_not_found" | "inspection_not_found" | "city_report_not_found" | "rectification_not_found" | "summary_of_year_missing" | "summary_no_figures" | "csv_column_unknown" | "csv_column_twice" | "csv_column_missing" | "csv_column_count" | "csv_header_invalid" | "import_platform_exists" | "body_has_nul" | "import_rows" | "import_not_array" | "csv_encoding" | "csv_quote_open" | "import_media_type" | "import_refused" | "relaxed_region" | "relaxed_also" | "not_applicant" | "applicant_prepares" | "not_ready_to_submit" | "return_comment_required" | "recommender_not_allowed" | "recommender_own_only" | "platform_not_operated" | "round_other_city" | "credit_code_not_allowed" | "credit_code_taken" | "organization_out_of_scope" | "organization_not_managed" | "received_on_city_only" | "title_not_operated" | "city_or_platform_attaches" | "record_year_range" | "record_before_first_year" | "valid_until_before_from" | "revoked_before_awarded" | "revoked_only" | "round_recorded" | "record_row_refused" | "records_kind_required";
+        /**
+         * @description The verdict of an eligibility check in structure: `met`, `below_minimum` (value under
+         *     threshold), `requirement_unmet` (a yes/no requirement), `not_reported` (a function not
+         *     reported), `not_required` (12.4 in a round that does not require it), `not_judged`
+         *     (the report is not filled yet).
+         *
+         * @enum {string}
+         */
+        CheckCode: "met" | "below_minimum" | "requirement_unmet" | "not_reported" | "not_required" | "not_judged";
         /**
          * @description A GB/T 2260 region code in Liaoning (`210000` is the province).
          * @example 210000
@@ -4256,16 +4307,44 @@ export interface components {
             }[];
             /** @description true when the report (Annex 2) is not filled yet, so nothing could be judged. */
             missing: boolean;
-            /** @description The threshold applied and the value found. */
+            /** @description The thresholds applied and the values found, in words, in the caller's language (Accept-Language). */
             detail: string;
+            code: components["schemas"]["CheckCode"];
+            /** @description The fact the verdict is about (the first unmet one, or the first when all are met),
+             *     e.g. `smes_served_last_year`; absent when nothing was measured (not reported, not judged).
+             *      */
+            measure?: string;
+            /** @description The minimum of `measure` applied (1 for a yes/no requirement). */
+            threshold?: number;
+            /** @description The value reported for `measure` (1 or 0 for a yes/no requirement). */
+            value?: number;
+            /**
+             * @description The unit of `threshold` and `value`.
+             * @enum {string}
+             */
+            unit?: "days" | "cny" | "count" | "pct" | "bool";
         };
         FunctionCheck: {
             id: components["schemas"]["PlatformFunction"];
             passed: boolean;
             /** @description true when the report (Annex 2) is not filled yet. */
             missing: boolean;
-            /** @description Whether the function is reported, and the thresholds applied with the values found. */
+            /** @description Whether the function is reported, and the thresholds applied with the values found, in the caller's language. */
             detail: string;
+            code: components["schemas"]["CheckCode"];
+            /** @description The fact the verdict is about (the first unmet one, or the first when all are met),
+             *     e.g. `smes_served_last_year`; absent when nothing was measured (not reported, not judged).
+             *      */
+            measure?: string;
+            /** @description The minimum of `measure` applied (1 for a yes/no requirement). */
+            threshold?: number;
+            /** @description The value reported for `measure` (1 or 0 for a yes/no requirement). */
+            value?: number;
+            /**
+             * @description The unit of `threshold` and `value`.
+             * @enum {string}
+             */
+            unit?: "days" | "cny" | "count" | "pct" | "bool";
         };
         /**
          * @description The deciding authority's review: `approve` (a comment optional), or `reject` and
@@ -4976,12 +5055,40 @@ export interface components {
                 passed: boolean;
                 relaxed: boolean;
                 detail: string;
+                code: components["schemas"]["CheckCode"];
+                /** @description The fact the verdict is about (the first unmet one, or the first when all are met),
+                 *     e.g. `smes_served_last_year`; absent when nothing was measured (not reported, not judged).
+                 *      */
+                measure?: string;
+                /** @description The minimum of `measure` applied (1 for a yes/no requirement). */
+                threshold?: number;
+                /** @description The value reported for `measure` (1 or 0 for a yes/no requirement). */
+                value?: number;
+                /**
+                 * @description The unit of `threshold` and `value`.
+                 * @enum {string}
+                 */
+                unit?: "days" | "cny" | "count" | "pct" | "bool";
             }[];
             /** @description The functions the title covers. */
             functions: {
                 id: components["schemas"]["PlatformFunction"];
                 passed: boolean;
                 detail: string;
+                code: components["schemas"]["CheckCode"];
+                /** @description The fact the verdict is about (the first unmet one, or the first when all are met),
+                 *     e.g. `smes_served_last_year`; absent when nothing was measured (not reported, not judged).
+                 *      */
+                measure?: string;
+                /** @description The minimum of `measure` applied (1 for a yes/no requirement). */
+                threshold?: number;
+                /** @description The value reported for `measure` (1 or 0 for a yes/no requirement). */
+                value?: number;
+                /**
+                 * @description The unit of `threshold` and `value`.
+                 * @enum {string}
+                 */
+                unit?: "days" | "cny" | "count" | "pct" | "bool";
             }[];
         };
         /** @description The title a supervision record is about, and its platform. */
@@ -5295,7 +5402,8 @@ export interface components {
                  *       "type": "urn:shifan:problem:bad-request",
                  *       "title": "Bad Request",
                  *       "status": 400,
-                 *       "detail": "the body is not valid JSON (UTF-8, no duplicate keys): line 1, column 12"
+                 *       "detail": "the body is not valid JSON (UTF-8, no duplicate keys): line 1, column 12",
+                 *       "code": "body_not_json"
                  *     } */
                 "application/problem+json": components["schemas"]["Problem"];
             };
@@ -5312,7 +5420,8 @@ export interface components {
                  *       "type": "urn:shifan:problem:unauthorized",
                  *       "title": "Unauthorized",
                  *       "status": 401,
-                 *       "detail": "the token is invalid, expired or revoked"
+                 *       "detail": "the token is invalid, expired or revoked",
+                 *       "code": "token_invalid"
                  *     } */
                 "application/problem+json": components["schemas"]["Problem"];
             };
@@ -5328,7 +5437,8 @@ export interface components {
                  *       "type": "urn:shifan:problem:forbidden",
                  *       "title": "Forbidden",
                  *       "status": 403,
-                 *       "detail": "your role may not do this"
+                 *       "detail": "your role may not do this",
+                 *       "code": "role_forbidden"
                  *     } */
                 "application/problem+json": components["schemas"]["Problem"];
             };
@@ -5347,7 +5457,8 @@ export interface components {
                  *       "type": "urn:shifan:problem:payload-too-large",
                  *       "title": "Payload Too Large",
                  *       "status": 413,
-                 *       "detail": "the body exceeds 1048576 bytes"
+                 *       "detail": "the body exceeds 1048576 bytes",
+                 *       "code": "body_too_large"
                  *     } */
                 "application/problem+json": components["schemas"]["Problem"];
             };
@@ -5363,7 +5474,8 @@ export interface components {
                  *       "type": "urn:shifan:problem:unsupported-media-type",
                  *       "title": "Unsupported Media Type",
                  *       "status": 415,
-                 *       "detail": "the body must be JSON, sent as Content-Type: application/json"
+                 *       "detail": "the body must be JSON, sent as Content-Type: application/json",
+                 *       "code": "body_not_json_media"
                  *     } */
                 "application/problem+json": components["schemas"]["Problem"];
             };
@@ -5380,7 +5492,8 @@ export interface components {
                  *       "type": "urn:shifan:problem:too-many-requests",
                  *       "title": "Too Many Requests",
                  *       "status": 429,
-                 *       "detail": "too many failed logins; try again later"
+                 *       "detail": "too many failed logins; try again later",
+                 *       "code": "login_throttled"
                  *     } */
                 "application/problem+json": components["schemas"]["Problem"];
             };
@@ -5396,7 +5509,8 @@ export interface components {
                  *       "type": "urn:shifan:problem:internal",
                  *       "title": "Internal Server Error",
                  *       "status": 500,
-                 *       "detail": "an unexpected error occurred; the request id identifies it in the server log"
+                 *       "detail": "an unexpected error occurred; the request id identifies it in the server log",
+                 *       "code": "internal_error"
                  *     } */
                 "application/problem+json": components["schemas"]["Problem"];
             };
@@ -5413,7 +5527,8 @@ export interface components {
                  *       "type": "urn:shifan:problem:unavailable",
                  *       "title": "Service Unavailable",
                  *       "status": 503,
-                 *       "detail": "the database is unavailable; try again shortly"
+                 *       "detail": "the database is unavailable; try again shortly",
+                 *       "code": "database_unavailable"
                  *     } */
                 "application/problem+json": components["schemas"]["Problem"];
             };
@@ -5433,10 +5548,13 @@ export interface components {
                  *       "title": "Unprocessable Content",
                  *       "status": 422,
                  *       "detail": "the query is not valid",
+                 *       "code": "query_invalid",
                  *       "errors": [
                  *         {
                  *           "field": "limit",
-                 *           "message": "must be an integer from 1 to 100"
+                 *           "message": "must be an integer from 1 to 100",
+                 *           "code": "limit_invalid",
+                 *           "params": {}
                  *         }
                  *       ]
                  *     } */
@@ -5454,7 +5572,8 @@ export interface components {
                  *       "type": "urn:shifan:problem:not-found",
                  *       "title": "Not Found",
                  *       "status": 404,
-                 *       "detail": "no such round"
+                 *       "detail": "no such round",
+                 *       "code": "round_not_found"
                  *     } */
                 "application/problem+json": components["schemas"]["Problem"];
             };
@@ -5470,7 +5589,8 @@ export interface components {
                  *       "type": "urn:shifan:problem:not-found",
                  *       "title": "Not Found",
                  *       "status": 404,
-                 *       "detail": "no such platform"
+                 *       "detail": "no such platform",
+                 *       "code": "platform_not_found"
                  *     } */
                 "application/problem+json": components["schemas"]["Problem"];
             };
@@ -5486,7 +5606,8 @@ export interface components {
                  *       "type": "urn:shifan:problem:not-found",
                  *       "title": "Not Found",
                  *       "status": 404,
-                 *       "detail": "no such application"
+                 *       "detail": "no such application",
+                 *       "code": "application_not_found"
                  *     } */
                 "application/problem+json": components["schemas"]["Problem"];
             };
@@ -5502,7 +5623,8 @@ export interface components {
                  *       "type": "urn:shifan:problem:not-found",
                  *       "title": "Not Found",
                  *       "status": 404,
-                 *       "detail": "no such application, or not filled yet"
+                 *       "detail": "no such application, or not filled yet",
+                 *       "code": "application_part_not_found"
                  *     } */
                 "application/problem+json": components["schemas"]["Problem"];
             };
@@ -5518,7 +5640,8 @@ export interface components {
                  *       "type": "urn:shifan:problem:not-found",
                  *       "title": "Not Found",
                  *       "status": 404,
-                 *       "detail": "no such notice"
+                 *       "detail": "no such notice",
+                 *       "code": "notice_not_found"
                  *     } */
                 "application/problem+json": components["schemas"]["Problem"];
             };
@@ -5534,7 +5657,8 @@ export interface components {
                  *       "type": "urn:shifan:problem:not-found",
                  *       "title": "Not Found",
                  *       "status": 404,
-                 *       "detail": "no such award"
+                 *       "detail": "no such award",
+                 *       "code": "award_not_found"
                  *     } */
                 "application/problem+json": components["schemas"]["Problem"];
             };
@@ -5575,7 +5699,8 @@ export interface components {
                  *       "type": "urn:shifan:problem:conflict",
                  *       "title": "Conflict",
                  *       "status": 409,
-                 *       "detail": "the application is recommended; it changes only in draft"
+                 *       "detail": "the application is recommended; it changes only in draft",
+                 *       "code": "application_not_in_state"
                  *     } */
                 "application/problem+json": components["schemas"]["Problem"];
             };
@@ -5591,7 +5716,8 @@ export interface components {
                  *       "type": "urn:shifan:problem:not-found",
                  *       "title": "Not Found",
                  *       "status": 404,
-                 *       "detail": "no such assessment"
+                 *       "detail": "no such assessment",
+                 *       "code": "assessment_not_found"
                  *     } */
                 "application/problem+json": components["schemas"]["Problem"];
             };
@@ -5634,7 +5760,8 @@ export interface components {
                  *       "type": "urn:shifan:problem:bad-request",
                  *       "title": "Bad Request",
                  *       "status": 400,
-                 *       "detail": "the body is empty; send the file itself as the body"
+                 *       "detail": "the body is empty; send the file itself as the body",
+                 *       "code": "upload_empty"
                  *     } */
                 "application/problem+json": components["schemas"]["Problem"];
             };
@@ -5652,7 +5779,8 @@ export interface components {
                  *       "type": "urn:shifan:problem:payload-too-large",
                  *       "title": "Payload Too Large",
                  *       "status": 413,
-                 *       "detail": "the body exceeds 20971520 bytes"
+                 *       "detail": "the body exceeds 20971520 bytes",
+                 *       "code": "body_too_large"
                  *     } */
                 "application/problem+json": components["schemas"]["Problem"];
             };
@@ -5668,7 +5796,8 @@ export interface components {
                  *       "type": "urn:shifan:problem:unsupported-media-type",
                  *       "title": "Unsupported Media Type",
                  *       "status": 415,
-                 *       "detail": "the file is not a PDF, JPEG, PNG, OFD, DOCX or XLSX document"
+                 *       "detail": "the file is not a PDF, JPEG, PNG, OFD, DOCX or XLSX document",
+                 *       "code": "file_type_unsupported"
                  *     } */
                 "application/problem+json": components["schemas"]["Problem"];
             };
@@ -5685,10 +5814,13 @@ export interface components {
                  *       "title": "Unprocessable Content",
                  *       "status": 422,
                  *       "detail": "the upload is not valid",
+                 *       "code": "validation_failed",
                  *       "errors": [
                  *         {
                  *           "field": "filename",
-                 *           "message": "must be 1-255 bytes of UTF-8 without path separators, control or bidirectional formatting characters"
+                 *           "message": "must be 1-255 bytes of UTF-8 without path separators, control or bidirectional formatting characters",
+                 *           "code": "filename_invalid",
+                 *           "params": {}
                  *         }
                  *       ]
                  *     } */
@@ -5723,7 +5855,8 @@ export interface components {
                  *       "type": "urn:shifan:problem:not-found",
                  *       "title": "Not Found",
                  *       "status": 404,
-                 *       "detail": "no such file"
+                 *       "detail": "no such file",
+                 *       "code": "file_not_found"
                  *     } */
                 "application/problem+json": components["schemas"]["Problem"];
             };
@@ -6231,7 +6364,8 @@ export interface operations {
                      *       "type": "urn:shifan:problem:unauthorized",
                      *       "title": "Unauthorized",
                      *       "status": 401,
-                     *       "detail": "the username or password is wrong"
+                     *       "detail": "the username or password is wrong",
+                     *       "code": "login_failed"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -6250,10 +6384,13 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the login request is not valid: it takes username and password only",
+                     *       "code": "login_request_invalid",
                      *       "errors": [
                      *         {
                      *           "field": "password",
-                     *           "message": "is required"
+                     *           "message": "is required",
+                     *           "code": "required",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -6428,10 +6565,13 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the token request is not valid",
+                     *       "code": "validation_failed",
                      *       "errors": [
                      *         {
                      *           "field": "scopes",
-                     *           "message": "item 0 must be read, write or imports, each once"
+                     *           "message": "item 0 must be read, write or imports, each once",
+                     *           "code": "item_not_one_of",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -6690,10 +6830,13 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the query is not valid",
+                     *       "code": "query_invalid",
                      *       "errors": [
                      *         {
                      *           "field": "limit",
-                     *           "message": "must be an integer from 1 to 100"
+                     *           "message": "must be an integer from 1 to 100",
+                     *           "code": "limit_invalid",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -6763,10 +6906,13 @@ export interface operations {
                      *       "title": "Conflict",
                      *       "status": 409,
                      *       "detail": "the organisation exists already",
+                     *       "code": "organization_exists",
                      *       "errors": [
                      *         {
                      *           "field": "name",
-                     *           "message": "an organisation with this name exists already"
+                     *           "message": "an organisation with this name exists already",
+                     *           "code": "organization_name_taken",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -6787,10 +6933,13 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the organisation is not valid",
+                     *       "code": "validation_failed",
                      *       "errors": [
                      *         {
                      *           "field": "region_code",
-                     *           "message": "is required for a city"
+                     *           "message": "is required for a city",
+                     *           "code": "required",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -6865,7 +7014,8 @@ export interface operations {
                      *       "type": "urn:shifan:problem:not-found",
                      *       "title": "Not Found",
                      *       "status": 404,
-                     *       "detail": "no such organisation"
+                     *       "detail": "no such organisation",
+                     *       "code": "organization_unknown"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -6940,10 +7090,13 @@ export interface operations {
                      *       "title": "Conflict",
                      *       "status": 409,
                      *       "detail": "the username is taken",
+                     *       "code": "username_taken",
                      *       "errors": [
                      *         {
                      *           "field": "username",
-                     *           "message": "is taken"
+                     *           "message": "is taken",
+                     *           "code": "username_taken",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -7022,7 +7175,8 @@ export interface operations {
                      *       "type": "urn:shifan:problem:not-found",
                      *       "title": "Not Found",
                      *       "status": 404,
-                     *       "detail": "no such user"
+                     *       "detail": "no such user",
+                     *       "code": "user_not_found"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -7237,10 +7391,13 @@ export interface operations {
                      *       "title": "Conflict",
                      *       "status": 409,
                      *       "detail": "the round exists already",
+                     *       "code": "round_exists_already",
                      *       "errors": [
                      *         {
                      *           "field": "year",
-                     *           "message": "a province-level round of 2026 exists already (Art. 20: one a year)"
+                     *           "message": "a province-level round of 2026 exists already (Art. 20: one a year)",
+                     *           "code": "round_exists",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -7265,14 +7422,19 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the round is not valid",
+                     *       "code": "validation_failed",
                      *       "errors": [
                      *         {
                      *           "field": "opens_on",
-                     *           "message": "must fall in the round's year 2026"
+                     *           "message": "must fall in the round's year 2026",
+                     *           "code": "date_outside_year",
+                     *           "params": {}
                      *         },
                      *         {
                      *           "field": "thresholds.min_satisfaction_pct",
-                     *           "message": "must be a number from 0 to 100"
+                     *           "message": "must be a number from 0 to 100",
+                     *           "code": "percent_out_of_range",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -7530,11 +7692,14 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the import is refused; every problem is listed by row (header excluded) and field",
+                     *       "code": "import_refused",
                      *       "errors": [
                      *         {
                      *           "row": 537,
                      *           "field": "operator.credit_code",
-                     *           "message": "is not a valid unified social credit code (GB 32100-2015, 18 characters, check character)"
+                     *           "message": "is not a valid unified social credit code (GB 32100-2015: 18 characters, check character)",
+                     *           "code": "credit_code_invalid",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -7645,16 +7810,25 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the import is refused; every problem is listed by row (header excluded) and field",
+                     *       "code": "import_refused",
                      *       "errors": [
                      *         {
                      *           "row": 2,
                      *           "field": "certificate_no",
-                     *           "message": "is the number of a title shifan holds already"
+                     *           "code": "record_row_refused",
+                     *           "message": "is the number of a title shifan holds already",
+                     *           "params": {
+                     *             "reason": "is the number of a title shifan holds already"
+                     *           }
                      *         },
                      *         {
                      *           "row": 3,
                      *           "field": "valid_from",
-                     *           "message": "the platform holds an active province-level title already: 辽中小示范〔2023〕012"
+                     *           "code": "record_row_refused",
+                     *           "message": "the platform holds an active province-level title already: 辽中小示范〔2023〕012",
+                     *           "params": {
+                     *             "reason": "the platform holds an active province-level title already: 辽中小示范〔2023〕012"
+                     *           }
                      *         }
                      *       ]
                      *     } */
@@ -7844,10 +8018,13 @@ export interface operations {
                      *       "title": "Conflict",
                      *       "status": 409,
                      *       "detail": "the platform exists already",
+                     *       "code": "platform_exists",
                      *       "errors": [
                      *         {
                      *           "field": "name",
-                     *           "message": "this operator has a platform of this name already"
+                     *           "message": "this operator has a platform of this name already",
+                     *           "code": "platform_name_taken",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -7870,14 +8047,19 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the platform is not valid",
+                     *       "code": "validation_failed",
                      *       "errors": [
                      *         {
                      *           "field": "operator.credit_code",
-                     *           "message": "is not a valid unified social credit code (GB 32100-2015: 18 characters, check character)"
+                     *           "message": "is not a valid unified social credit code (GB 32100-2015: 18 characters, check character)",
+                     *           "code": "credit_code_invalid",
+                     *           "params": {}
                      *         },
                      *         {
                      *           "field": "functions",
-                     *           "message": "item 1 is not a function of Art. 13"
+                     *           "message": "item 1 is not a function of Art. 13",
+                     *           "code": "item_not_function",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -8084,10 +8266,13 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the change is not valid",
+                     *       "code": "validation_failed",
                      *       "errors": [
                      *         {
                      *           "field": "region_code",
-                     *           "message": "cannot change: a platform stays in its region"
+                     *           "message": "cannot change: a platform stays in its region",
+                     *           "code": "region_fixed",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -8513,22 +8698,31 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the application report (Annex 2) is not valid",
+                     *       "code": "validation_failed",
                      *       "errors": [
                      *         {
                      *           "field": "basic.satisfaction_pct",
-                     *           "message": "must be a number from 0 to 100"
+                     *           "message": "must be a number from 0 to 100",
+                     *           "code": "percent_out_of_range",
+                     *           "params": {}
                      *         },
                      *         {
                      *           "field": "basic.qualified_staff",
-                     *           "message": "must not exceed service_staff"
+                     *           "message": "must not exceed service_staff",
+                     *           "code": "qualified_exceeds_staff",
+                     *           "params": {}
                      *         },
                      *         {
                      *           "field": "functions.training.trainee_times_per_year",
-                     *           "message": "is required"
+                     *           "message": "is required",
+                     *           "code": "required",
+                     *           "params": {}
                      *         },
                      *         {
                      *           "field": "innovation",
-                     *           "message": "is required (Art. 14)"
+                     *           "message": "is required (Art. 14)",
+                     *           "code": "innovation_required",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -8700,14 +8894,19 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the recommendation form (Annex 1) is not valid",
+                     *       "code": "validation_failed",
                      *       "errors": [
                      *         {
                      *           "field": "performance_score",
-                     *           "message": "must be an integer from 0 to 100"
+                     *           "message": "must be an integer from 0 to 100",
+                     *           "code": "integer_out_of_range",
+                     *           "params": {}
                      *         },
                      *         {
                      *           "field": "opinion",
-                     *           "message": "is required"
+                     *           "message": "is required",
+                     *           "code": "required",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -8759,7 +8958,8 @@ export interface operations {
                      *           "relaxed": false,
                      *           "required": true,
                      *           "missing": false,
-                     *           "detail": "established 2015-03-01, 3963 days before the round opens on 2026-01-05 (minimum 2 years); total assets 3000000 CNY (minimum 1000000)"
+                     *           "detail": "established 2015-03-01, 3963 days before the round opens on 2026-01-05 (minimum 2 years); total assets 3000000 CNY (minimum 1000000)",
+                     *           "code": "met"
                      *         },
                      *         {
                      *           "id": "12.2",
@@ -8767,7 +8967,8 @@ export interface operations {
                      *           "relaxed": false,
                      *           "required": true,
                      *           "missing": false,
-                     *           "detail": "served 150 SMEs last year (minimum 80) and 120 the year before: growth +30 = +25.00% (steady growth required: more than the year before, by at least 0%); satisfaction 92% (minimum 80%)"
+                     *           "detail": "served 150 SMEs last year (minimum 80) and 120 the year before: growth +30 = +25.00% (steady growth required: more than the year before, by at least 0%); satisfaction 92% (minimum 80%)",
+                     *           "code": "met"
                      *         },
                      *         {
                      *           "id": "12.3",
@@ -8775,7 +8976,8 @@ export interface operations {
                      *           "relaxed": false,
                      *           "required": true,
                      *           "missing": false,
-                     *           "detail": "fixed premises: yes; 5 partner institutions (minimum 3)"
+                     *           "detail": "fixed premises: yes; 5 partner institutions (minimum 3)",
+                     *           "code": "met"
                      *         },
                      *         {
                      *           "id": "12.4",
@@ -8783,7 +8985,8 @@ export interface operations {
                      *           "relaxed": false,
                      *           "required": true,
                      *           "missing": false,
-                     *           "detail": "1 recognition(s) reported; active city-level award in shifan: no"
+                     *           "detail": "1 recognition(s) reported; active city-level award in shifan: no",
+                     *           "code": "met"
                      *         },
                      *         {
                      *           "id": "12.5",
@@ -8791,7 +8994,8 @@ export interface operations {
                      *           "relaxed": false,
                      *           "required": true,
                      *           "missing": false,
-                     *           "detail": "management rules: yes; development plan: yes; public-interest share 20% (minimum 15%)"
+                     *           "detail": "management rules: yes; development plan: yes; public-interest share 20% (minimum 15%)",
+                     *           "code": "met"
                      *         },
                      *         {
                      *           "id": "12.6",
@@ -8799,7 +9003,8 @@ export interface operations {
                      *           "relaxed": false,
                      *           "required": true,
                      *           "missing": false,
-                     *           "detail": "25 service staff (minimum 10), 20 qualified = 80.0% (minimum 70%)"
+                     *           "detail": "25 service staff (minimum 10), 20 qualified = 80.0% (minimum 70%)",
+                     *           "code": "met"
                      *         }
                      *       ],
                      *       "functions": [
@@ -8807,31 +9012,36 @@ export interface operations {
                      *           "id": "information",
                      *           "passed": true,
                      *           "missing": false,
-                     *           "detail": "reported; online system and online/offline linkage required; 130 enterprises served offline (minimum 120); 6 activities (minimum 5)"
+                     *           "detail": "reported; online system and online/offline linkage required; 130 enterprises served offline (minimum 120); 6 activities (minimum 5)",
+                     *           "code": "met"
                      *         },
                      *         {
                      *           "id": "technology",
                      *           "passed": true,
                      *           "missing": false,
-                     *           "detail": "reported; expert pool and project pool required; 4 activities (minimum 3)"
+                     *           "detail": "reported; expert pool and project pool required; 4 activities (minimum 3)",
+                     *           "code": "met"
                      *         },
                      *         {
                      *           "id": "entrepreneurship",
                      *           "passed": true,
                      *           "missing": false,
-                     *           "detail": "reported; project pool, start-up guide, hotline and agency services required; 5 events (minimum 5)"
+                     *           "detail": "reported; project pool, start-up guide, hotline and agency services required; 5 events (minimum 5)",
+                     *           "code": "met"
                      *         },
                      *         {
                      *           "id": "training",
                      *           "passed": true,
                      *           "missing": false,
-                     *           "detail": "reported; qualification, online and offline training and an evaluation mechanism required; 2000 trainee-times (minimum 1500)"
+                     *           "detail": "reported; qualification, online and offline training and an evaluation mechanism required; 2000 trainee-times (minimum 1500)",
+                     *           "code": "met"
                      *         },
                      *         {
                      *           "id": "financing",
                      *           "passed": true,
                      *           "missing": false,
-                     *           "detail": "reported; 8 activities (minimum 8) and 600000000 CNY raised (minimum 500000000), or a guarantee institution with 0 CNY of new guarantees (minimum 2000000000)"
+                     *           "detail": "reported; 8 activities (minimum 8) and 600000000 CNY raised (minimum 500000000), or a guarantee institution with 0 CNY of new guarantees (minimum 2000000000)",
+                     *           "code": "met"
                      *         }
                      *       ],
                      *       "missing_materials": [
@@ -8930,22 +9140,31 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the application cannot be recommended yet; every failing condition and missing item is listed",
+                     *       "code": "not_ready_to_recommend",
                      *       "errors": [
                      *         {
                      *           "field": "recommendation",
-                     *           "message": "the recommendation form (Annex 1, Art. 16) is not filled"
+                     *           "message": "the recommendation form (Annex 1, Art. 16) is not filled",
+                     *           "code": "recommendation_not_filled",
+                     *           "params": {}
                      *         },
                      *         {
                      *           "field": "materials",
-                     *           "message": "audit_report is missing (Art. 17)"
+                     *           "message": "audit_report is missing (Art. 17)",
+                     *           "code": "material_missing",
+                     *           "params": {}
                      *         },
                      *         {
                      *           "field": "12.2",
-                     *           "message": "served 70 SMEs last year (minimum 80), 75 the year before (growth required); satisfaction 92% (minimum 80%)"
+                     *           "message": "served 70 SMEs last year (minimum 80), 75 the year before (growth required); satisfaction 92% (minimum 80%)",
+                     *           "code": "elig_12_2",
+                     *           "params": {}
                      *         },
                      *         {
                      *           "field": "functions",
-                     *           "message": "no function requirement of Art. 13 is met"
+                     *           "message": "no function requirement of Art. 13 is met",
+                     *           "code": "no_function_met",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -9023,7 +9242,8 @@ export interface operations {
                      *       "type": "urn:shifan:problem:conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "the application is approved; it cannot be withdraw from that state"
+                     *       "detail": "the application is approved; it cannot be withdraw from that state",
+                     *       "code": "application_not_in_state"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -9084,7 +9304,10 @@ export interface operations {
                      *       "type": "urn:shifan:problem:conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "the application is submitted; 'submit' is not possible from that state"
+                     *       "detail": "the application is submitted; 'submit' is not possible from that state",
+                     *       "code": "application_not_in_state",
+                     *       "current_status": "submitted",
+                     *       "action": "submit"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -9101,10 +9324,15 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the application cannot be submitted yet; every failing condition and missing item is listed",
+                     *       "code": "not_ready_to_submit",
                      *       "errors": [
                      *         {
                      *           "field": "materials",
-                     *           "message": "audit_report is missing (Art. 17)"
+                     *           "code": "material_missing",
+                     *           "message": "audit_report is missing (Art. 17)",
+                     *           "params": {
+                     *             "kind": "audit_report"
+                     *           }
                      *         }
                      *       ]
                      *     } */
@@ -9175,7 +9403,10 @@ export interface operations {
                      *       "type": "urn:shifan:problem:conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "the application is draft; 'send_back' is not possible from that state"
+                     *       "detail": "the application is draft; 'send_back' is not possible from that state",
+                     *       "code": "application_not_in_state",
+                     *       "current_status": "draft",
+                     *       "action": "send_back"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -9194,10 +9425,13 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the return is not valid",
+                     *       "code": "validation_failed",
                      *       "errors": [
                      *         {
                      *           "field": "comment",
-                     *           "message": "is required"
+                     *           "code": "required",
+                     *           "message": "is required",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -9280,7 +9514,8 @@ export interface operations {
                      *       "type": "urn:shifan:problem:conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "the application is draft; it cannot be approve from that state"
+                     *       "detail": "the application is draft; it cannot be approve from that state",
+                     *       "code": "application_not_in_state"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -9299,10 +9534,13 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the review is not valid",
+                     *       "code": "validation_failed",
                      *       "errors": [
                      *         {
                      *           "field": "comment",
-                     *           "message": "is required to reject or return an application"
+                     *           "message": "is required to reject or return an application",
+                     *           "code": "comment_required",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -9559,7 +9797,8 @@ export interface operations {
                      *       "type": "urn:shifan:problem:bad-request",
                      *       "title": "Bad Request",
                      *       "status": 400,
-                     *       "detail": "the body is empty; send the file itself as the body"
+                     *       "detail": "the body is empty; send the file itself as the body",
+                     *       "code": "upload_empty"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -9582,7 +9821,8 @@ export interface operations {
                      *       "type": "urn:shifan:problem:payload-too-large",
                      *       "title": "Payload Too Large",
                      *       "status": 413,
-                     *       "detail": "the body exceeds 20971520 bytes"
+                     *       "detail": "the body exceeds 20971520 bytes",
+                     *       "code": "body_too_large"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -9598,7 +9838,8 @@ export interface operations {
                      *       "type": "urn:shifan:problem:unsupported-media-type",
                      *       "title": "Unsupported Media Type",
                      *       "status": 415,
-                     *       "detail": "the file is not a PDF, JPEG, PNG, OFD, DOCX or XLSX document"
+                     *       "detail": "the file is not a PDF, JPEG, PNG, OFD, DOCX or XLSX document",
+                     *       "code": "file_type_unsupported"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -9615,10 +9856,13 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the upload is not valid",
+                     *       "code": "validation_failed",
                      *       "errors": [
                      *         {
                      *           "field": "filename",
-                     *           "message": "must be 1-255 bytes of UTF-8 without path separators, control or bidirectional formatting characters"
+                     *           "message": "must be 1-255 bytes of UTF-8 without path separators, control or bidirectional formatting characters",
+                     *           "code": "filename_invalid",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -9668,7 +9912,8 @@ export interface operations {
                      *       "type": "urn:shifan:problem:not-found",
                      *       "title": "Not Found",
                      *       "status": 404,
-                     *       "detail": "no such material"
+                     *       "detail": "no such material",
+                     *       "code": "material_not_found"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -9812,7 +10057,8 @@ export interface operations {
                      *       "type": "urn:shifan:problem:not-found",
                      *       "title": "Not Found",
                      *       "status": 404,
-                     *       "detail": "no calendar for that year"
+                     *       "detail": "no calendar for that year",
+                     *       "code": "calendar_not_found"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -9931,7 +10177,8 @@ export interface operations {
                      *       "type": "urn:shifan:problem:not-found",
                      *       "title": "Not Found",
                      *       "status": 404,
-                     *       "detail": "no such year"
+                     *       "detail": "no such year",
+                     *       "code": "calendar_not_found"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -9947,7 +10194,8 @@ export interface operations {
                      *       "type": "urn:shifan:problem:conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "Conflict"
+                     *       "detail": "Conflict",
+                     *       "code": "conflict"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -9978,14 +10226,19 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the calendar is not valid",
+                     *       "code": "validation_failed",
                      *       "errors": [
                      *         {
                      *           "field": "holidays",
-                     *           "message": "2027-02-06 is a Saturday or Sunday already"
+                     *           "message": "2027-02-06 is a Saturday or Sunday already",
+                     *           "code": "validation_failed",
+                     *           "params": {}
                      *         },
                      *         {
                      *           "field": "working_days",
-                     *           "message": "2026-12-26 is not in 2027"
+                     *           "message": "2026-12-26 is not in 2027",
+                     *           "code": "date_not_in_year",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -10334,10 +10587,13 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the objection cannot be recorded",
+                     *       "code": "objection_not_recorded",
                      *       "errors": [
                      *         {
                      *           "field": "received_on",
-                     *           "message": "must lie within the notice's window (start_date to end_date) and not after today"
+                     *           "message": "must lie within the notice's window (start_date to end_date) and not after today",
+                     *           "code": "received_outside_window",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -10495,7 +10751,8 @@ export interface operations {
                      *       "type": "urn:shifan:problem:not-found",
                      *       "title": "Not Found",
                      *       "status": 404,
-                     *       "detail": "no such objection"
+                     *       "detail": "no such objection",
+                     *       "code": "objection_not_found"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -10524,10 +10781,13 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the resolution is not valid",
+                     *       "code": "validation_failed",
                      *       "errors": [
                      *         {
                      *           "field": "upheld",
-                     *           "message": "must be true or false"
+                     *           "message": "must be true or false",
+                     *           "code": "not_boolean",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -10755,7 +11015,8 @@ export interface operations {
                      *       "type": "urn:shifan:problem:conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "the notice is not open: objections are taken from its start_date to its end_date"
+                     *       "detail": "the notice is not open: objections are taken from its start_date to its end_date",
+                     *       "code": "notice_not_open"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -10790,7 +11051,8 @@ export interface operations {
                      *       "type": "urn:shifan:problem:too-many-requests",
                      *       "title": "Too Many Requests",
                      *       "status": 429,
-                     *       "detail": "too many objections from this client; try again later"
+                     *       "detail": "too many objections from this client; try again later",
+                     *       "code": "objections_throttled"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -11101,10 +11363,13 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the revocation is not valid",
+                     *       "code": "validation_failed",
                      *       "errors": [
                      *         {
                      *           "field": "reference",
-                     *           "message": "a revocation for a violation names the decision's document number"
+                     *           "message": "a revocation for a violation names the decision's document number",
+                     *           "code": "reference_required",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -11432,7 +11697,8 @@ export interface operations {
                      *       "type": "urn:shifan:problem:not-found",
                      *       "title": "Not Found",
                      *       "status": 404,
-                     *       "detail": "no such platform in the registry"
+                     *       "detail": "no such platform in the registry",
+                     *       "code": "registry_entry_not_found"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -11556,10 +11822,13 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the query is not valid",
+                     *       "code": "query_invalid",
                      *       "errors": [
                      *         {
                      *           "field": "from",
-                     *           "message": "must be a date or an RFC 3339 time"
+                     *           "message": "must be a date or an RFC 3339 time",
+                     *           "code": "not_date_or_time",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -11775,10 +12044,13 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the assessment is not valid",
+                     *       "code": "validation_failed",
                      *       "errors": [
                      *         {
                      *           "field": "award_id",
-                     *           "message": "must be an active title (or one pending revocation, Art. 24), and assessor_org_id an assessor organisation"
+                     *           "message": "must be an active title (or one pending revocation, Art. 24), and assessor_org_id an assessor organisation",
+                     *           "code": "assessment_target_invalid",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -11956,7 +12228,8 @@ export interface operations {
                      *       "type": "urn:shifan:problem:conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "the result of this assessment is submitted already"
+                     *       "detail": "the result of this assessment is submitted already",
+                     *       "code": "result_submitted"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -11975,10 +12248,13 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the result is not valid",
+                     *       "code": "validation_failed",
                      *       "errors": [
                      *         {
                      *           "field": "score",
-                     *           "message": "must be a number from 0 to 100"
+                     *           "message": "must be a number from 0 to 100",
+                     *           "code": "percent_out_of_range",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -12074,7 +12350,8 @@ export interface operations {
                      *       "type": "urn:shifan:problem:not-found",
                      *       "title": "Not Found",
                      *       "status": 404,
-                     *       "detail": "no such record"
+                     *       "detail": "no such record",
+                     *       "code": "record_not_found"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -12178,7 +12455,8 @@ export interface operations {
                      *       "type": "urn:shifan:problem:forbidden",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "only the authority that awarded the title reinstates it"
+                     *       "detail": "only the authority that awarded the title reinstates it",
+                     *       "code": "not_awarding_authority"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -12195,7 +12473,8 @@ export interface operations {
                      *       "type": "urn:shifan:problem:conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "no assessment of this title was commissioned after the failed assessment 12: a passed later assessment commissioned by the province is required"
+                     *       "detail": "no assessment of this title was commissioned after the failed assessment 12: a passed later assessment commissioned by the province is required",
+                     *       "code": "reinstate_no_later_assessment"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -12214,10 +12493,13 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the reinstatement is not valid",
+                     *       "code": "validation_failed",
                      *       "errors": [
                      *         {
                      *           "field": "reason",
-                     *           "message": "must be 1-5000 characters"
+                     *           "message": "must be 1-5000 characters",
+                     *           "code": "length_out_of_range",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -12380,10 +12662,13 @@ export interface operations {
                      *       "title": "Conflict",
                      *       "status": 409,
                      *       "detail": "the request conflicts with the rules",
+                     *       "code": "conflict",
                      *       "errors": [
                      *         {
                      *           "field": "year",
-                     *           "message": "this title's summary of 2026 is recorded already"
+                     *           "message": "this title's summary of 2026 is recorded already",
+                     *           "code": "summary_exists",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -12404,10 +12689,13 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the summary is not valid",
+                     *       "code": "validation_failed",
                      *       "errors": [
                      *         {
                      *           "field": "award_id",
-                     *           "message": "no such title of a platform in this city's region"
+                     *           "message": "no such title of a platform in this city's region",
+                     *           "code": "title_not_in_region",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -12564,7 +12852,8 @@ export interface operations {
                      *       "type": "urn:shifan:problem:not-found",
                      *       "title": "Not Found",
                      *       "status": 404,
-                     *       "detail": "no such record"
+                     *       "detail": "no such record",
+                     *       "code": "record_not_found"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -12580,7 +12869,8 @@ export interface operations {
                      *       "type": "urn:shifan:problem:conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "a file is attached already"
+                     *       "detail": "a file is attached already",
+                     *       "code": "file_attached"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -12762,10 +13052,13 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the inspection is not valid",
+                     *       "code": "validation_failed",
                      *       "errors": [
                      *         {
                      *           "field": "outcome",
-                     *           "message": "must be satisfactory, needs_improvement or unsatisfactory"
+                     *           "message": "must be satisfactory, needs_improvement or unsatisfactory",
+                     *           "code": "not_one_of",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -12970,10 +13263,13 @@ export interface operations {
                      *       "title": "Conflict",
                      *       "status": 409,
                      *       "detail": "the request conflicts with the rules",
+                     *       "code": "conflict",
                      *       "errors": [
                      *         {
                      *           "field": "year",
-                     *           "message": "this city's reports of 2026 are recorded already"
+                     *           "message": "this city's reports of 2026 are recorded already",
+                     *           "code": "city_report_exists",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -12994,10 +13290,13 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the report is not valid",
+                     *       "code": "validation_failed",
                      *       "errors": [
                      *         {
                      *           "field": "inspection_report",
-                     *           "message": "is required"
+                     *           "message": "is required",
+                     *           "code": "required",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */
@@ -13532,10 +13831,13 @@ export interface operations {
                      *       "title": "Unprocessable Content",
                      *       "status": 422,
                      *       "detail": "the query is not valid",
+                     *       "code": "query_invalid",
                      *       "errors": [
                      *         {
                      *           "field": "year",
-                     *           "message": "is required"
+                     *           "message": "is required",
+                     *           "code": "required",
+                     *           "params": {}
                      *         }
                      *       ]
                      *     } */

@@ -133,7 +133,8 @@ START_TEST(imports_report_a_repeated_row_and_refuse_an_empty_body)
         ck_assert_int_eq(json_integer_value(json_object_get(e, "row")), 2);
         ck_assert_str_eq(json_string_value(json_object_get(e, "field")), "name");
         ck_assert_str_eq(json_string_value(json_object_get(e, "message")), "repeats an earlier row of this import");
-        ck_assert_uint_eq(json_object_size(e), 3);
+        ck_assert_str_eq(json_string_value(json_object_get(e, "code")), "row_repeated");
+        ck_assert_uint_eq(json_object_size(e), 5);   /* row, field, code, message, params */
         th_free(r);
     }
     th_response *r = import(SHENYANG, "", "text/csv", "", 0, NULL);
@@ -261,6 +262,69 @@ END_TEST
 
 /* ---- another party's objects do not exist for it (issue 7, point 4, second half) ---- */
 
+/* Issue 13, point 4: a clerk's sheet with the Chinese column titles, in its own order, imports
+ * as it is; a missing or unknown column is a 422 naming it. */
+START_TEST(csv_headers_in_chinese_and_in_any_order)
+{
+    char code[19];
+    credit_code(code, 300101);
+    char sheet[1024];
+    snprintf(sheet, sizeof sheet,
+             "\xEF\xBB\xBF" "运营单位,平台名称,统一社会信用代码,行政区划代码,服务功能,地址,成立日期\r\n"
+             "沈阳中文表头有限公司,中文表头服务平台,%s,210100,training,沈阳市和平区,2016-05-01\r\n", code);
+    th_response *r = import(SHENYANG, "", "text/csv", sheet, strlen(sheet), NULL);
+    ck_assert_msg(r->status == 201, "%s", r->body);
+    long long id = json_integer_value(json_array_get(json_object_get(r->json, "ids"), 0));
+    th_free(r);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/platforms/%lld", id);
+    r = expect(SHENYANG, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "name"), "中文表头服务平台");
+    json_t *op = json_object_get(r->json, "operator");
+    ck_assert_str_eq(json_string_value(json_object_get(op, "name")), "沈阳中文表头有限公司");
+    ck_assert_str_eq(json_string_value(json_object_get(op, "credit_code")), code);
+    ck_assert_str_eq(json_string_value(json_object_get(op, "established_on")), "2016-05-01");
+    th_free(r);
+    /* field names and Chinese titles mixed, reordered: a dry run passes */
+    credit_code(code, 300102);
+    snprintf(sheet, sizeof sheet,
+             "functions,平台名称,region_code,operator_name,credit_code,established_on,地址\n"
+             "information,混合表头平台,210100,沈阳混合表头有限公司,%s,,\n", code);
+    r = import(SHENYANG, "?dry_run=true", "text/csv", sheet, strlen(sheet), NULL);
+    ck_assert_msg(r->status == 200, "%s", r->body);
+    th_free(r);
+    /* an unknown column and a missing one, each named */
+    snprintf(sheet, sizeof sheet,
+             "平台名称,行政区划代码,服务功能,运营单位,统一社会信用代码,成立日期,备注\n"
+             "某平台,210100,training,某公司,%s,,无\n", code);
+    r = import(SHENYANG, "?dry_run=true", "text/csv", sheet, strlen(sheet), NULL);
+    ck_assert_msg(r->status == 422, "%s", r->body);
+    ck_assert_str_eq(str(r, "code"), "csv_header_invalid");
+    json_t *errors = json_object_get(r->json, "errors");
+    int unknown = 0, missing = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(errors, i, e) {
+        const char *c = json_string_value(json_object_get(e, "code"));
+        json_t *params = json_object_get(e, "params");
+        if (strcmp(c, "csv_column_unknown") == 0)
+            unknown = strcmp(json_string_value(json_object_get(params, "column")), "备注") == 0;
+        if (strcmp(c, "csv_column_missing") == 0)
+            missing = strcmp(json_string_value(json_object_get(e, "field")), "address") == 0;
+        ck_assert_ptr_null(json_object_get(e, "row"));   /* the header is not a row */
+    }
+    ck_assert_msg(unknown && missing, "%s", r->body);
+    ck_assert_ptr_nonnull(strstr(r->body, "备注"));
+    th_free(r);
+    /* a column given twice, once by each name */
+    const char *twice = "name,平台名称,region_code,functions,operator_name,credit_code,established_on,address\n";
+    r = import(SHENYANG, "?dry_run=true", "text/csv", twice, strlen(twice), NULL);
+    ck_assert_int_eq(r->status, 422);
+    ck_assert_ptr_nonnull(strstr(r->body, "csv_column_twice"));
+    th_free(r);
+}
+END_TEST
+
 Suite *wf_imports_suite(void)
 {
     Suite *s = suite_create("workflow: imports");
@@ -268,6 +332,7 @@ Suite *wf_imports_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, imports_are_all_or_nothing_and_idempotent);
     tcase_add_test(tc, csv_imports_in_utf8_and_gb18030);
+    tcase_add_test(tc, csv_headers_in_chinese_and_in_any_order);
     tcase_add_test(tc, imports_report_a_repeated_row_and_refuse_an_empty_body);
     tcase_add_test(tc, ten_thousand_rows_import_in_one_request);
     tcase_add_test(tc, csv_cells_that_look_like_formulas_stay_text);

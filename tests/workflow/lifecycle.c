@@ -204,7 +204,9 @@ START_TEST(the_summary_sheet_lists_a_recommenders_applications)
 {
     char path[64];
     snprintf(path, sizeof path, "/v1/rounds/%lld/summary.csv", round_id);
+    th_accept_language = NULL;   /* the default: Chinese column titles */
     th_response *r = expect(SHENYANG, "GET", path, NULL, 200);
+    th_accept_language = "en";
     ck_assert(memcmp(r->body, "\xEF\xBB\xBF", 3) == 0);
     ck_assert_ptr_nonnull(strstr(r->body, "推荐单位,申报编号,平台名称,运营单位,统一社会信用代码,"));
     ck_assert_ptr_nonnull(strstr(r->body, "沈阳创业服务示范平台"));
