@@ -17,6 +17,7 @@
 
 #include "api/auth.h"
 #include "api/cors.h"
+#include "api/handlers.h"
 #include "api/metrics.h"
 #include "api/openapi.h"
 #include "api/problem.h"
@@ -231,7 +232,8 @@ static int authenticate(sf_ctx *ctx)
         status = sf_auth_verify(ctx->app->auth, token, (long long)time(NULL), &ctx->caller, &expires_at);
         if (status == SF_OK) {
             ctx->caller.token_expires_at = expires_at;
-            status = sf_user_session_valid(ctx->app->pool, ctx->caller.user_id, ctx->caller.jti, &valid);
+            status = sf_user_session_valid(ctx->app->pool, ctx->caller.user_id, ctx->caller.jti, ctx->caller.sid,
+                                           &valid);
         }
     }
     /* the database could not say: 503 (or 500), never 401, which would tell a client whose
@@ -289,6 +291,14 @@ static int shadowed(const sf_route *route, const char *path)
 
 static void answer_unmatched(sf_ctx *ctx);
 
+/* What a token whose password an administrator reset may reach (issue 14, item 6): who it
+ * is, the change itself, and logging out; everything else answers 403 until the change. */
+static int reachable_before_change(const sf_route *route)
+{
+    return route->handler == sf_get_me || route->handler == sf_post_me_password ||
+           route->handler == sf_post_auth_revoke;
+}
+
 static int dispatch(const struct _u_request *req, struct _u_response *res, void *user_data)
 {
     struct timespec start;
@@ -313,6 +323,8 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
         /* a malformed multipart body: 400, whoever sent it */
     } else if (route->access == SF_TOKEN && !authenticate(&ctx)) {
         /* answered */
+    } else if (route->access == SF_TOKEN && ctx.caller.password_change_required && !reachable_before_change(route)) {
+        sf_reply_problem(&ctx, 403, "your password was reset: change it first (POST /v1/me/password)");
     } else if (route->action >= 0 && !sf_role_may(ctx.caller.role, (sf_action)route->action)) {
         sf_reply_problem(&ctx, 403, "your role may not do this");
     } else if (route->access == SF_TOKEN && ctx.caller.api_token_id > 0 &&

@@ -39,12 +39,14 @@ sf_role sf_role_parse(const char *name)
 #define S (1u << SF_ROLE_SUPERVISOR)
 
 /* One row per action: the roles that may take it. The supervisor reads everything and
- * changes nothing (Art. 25); organisations and users are the province's business (Art. 3). */
+ * changes nothing (Art. 25); organisations and users are the province's business (Art. 3),
+ * and a city's for the platform operators of its region (DESIGN.md §2; the scope is
+ * user_manageable, sql/025_accounts_sessions.sql). */
 static const unsigned allowed[SF_ACT__COUNT] = {
     [SF_ACT_READ_SELF] = P | C | A | T | S,
     [SF_ACT_READ_ORGANIZATIONS] = P | S,
     [SF_ACT_MANAGE_ORGANIZATIONS] = P,
-    [SF_ACT_MANAGE_USERS] = P,
+    [SF_ACT_MANAGE_USERS] = P | C,
     [SF_ACT_READ_WORKFLOW] = P | C | A | S,
     [SF_ACT_MANAGE_ROUNDS] = P | C,
     [SF_ACT_MANAGE_PLATFORMS] = P | C | A,
