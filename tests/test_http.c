@@ -3054,6 +3054,155 @@ START_TEST(refused_refreshes_are_throttled_per_client)
 }
 END_TEST
 
+/* ---- decisions at header time (issue 14, item 2) ---- */
+
+/* Sends `head` (a request line and headers, nothing of the body) and waits at most 3 s for
+ * the answer's status line; the status, or 0 if none came. */
+static int status_before_the_body(const char *head)
+{
+    int fd = th_connect(port);
+    ck_assert_int_ge(fd, 0);
+    struct timeval tv = {3, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ck_assert_int_eq(send(fd, head, strlen(head), MSG_NOSIGNAL), (ssize_t)strlen(head));
+    char answer[4096];
+    ssize_t got = recv(fd, answer, sizeof answer - 1, 0);
+    close(fd);
+    int status = 0;
+    if (got > 12) {
+        answer[got] = '\0';
+        sscanf(answer, "HTTP/1.1 %d", &status);
+    }
+    return status;
+}
+
+/* A declared Content-Length over the route's limit answers 413 at once, and a route that
+ * needs a token answers 401 to a request without a valid one, before any byte of the body
+ * is sent (before: the server waited for the 20 MiB and answered nothing within 3 s). */
+START_TEST(what_the_headers_decide_is_answered_before_the_body)
+{
+    char head[2048];
+    snprintf(head, sizeof head, "POST /v1/auth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+             "Content-Length: 20971520\r\n\r\n");
+    ck_assert_int_eq(status_before_the_body(head), 413);
+    /* an upload route's own limit is the upload limit: one byte over it, with a token */
+    snprintf(head, sizeof head, "POST /v1/applications/1/materials?kind=other&filename=a.pdf HTTP/1.1\r\n"
+             "Host: 127.0.0.1\r\nAuthorization: Bearer %s\r\nContent-Type: application/pdf\r\nContent-Length: 20971521\r\n\r\n",
+             tokens[CITY]);
+    ck_assert_int_eq(status_before_the_body(head), 413);
+    /* no token, a forged one, an API token of the wrong shape: 401 before the body */
+    const char *authorizations[] = {"", "Authorization: Bearer not.a.token\r\n", "Authorization: Basic YTpi\r\n",
+                                    "Authorization: Bearer sft_short\r\n"};
+    for (size_t i = 0; i < sizeof authorizations / sizeof *authorizations; i++) {
+        snprintf(head, sizeof head, "POST /v1/applications/1/materials?kind=other&filename=a.pdf HTTP/1.1\r\n"
+                 "Host: 127.0.0.1\r\n%sContent-Type: application/pdf\r\nContent-Length: 1048576\r\n\r\n", authorizations[i]);
+        ck_assert_msg(status_before_the_body(head) == 401, "case %zu", i);
+    }
+    /* an expired token, signed right, is refused there too */
+    char *payload = hand_payload("exp", "@-1");
+    char *expired = hand_token(GOOD_HEADER, payload, EVP_sha256());
+    free(payload);
+    snprintf(head, sizeof head, "POST /v1/organizations HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+             "Content-Type: application/json\r\nContent-Length: 60\r\n\r\n", expired);
+    free(expired);
+    ck_assert_int_eq(status_before_the_body(head), 401);
+    /* the answer is the dispatcher's: problem+json, request ids, the challenge, CORS */
+    th_response *r = th_request(port, "POST", "/v1/organizations", NULL, "application/json", "{}", 2,
+                                "Origin: http://localhost:5173\r\n");
+    expect_problem(r, 401);
+    char value[128];
+    ck_assert_ptr_nonnull(th_header(r, "WWW-Authenticate", value, sizeof value));
+    ck_assert_ptr_nonnull(th_header(r, "X-Server-Request-Id", value, sizeof value));
+    ck_assert_ptr_nonnull(th_header(r, "Access-Control-Allow-Origin", value, sizeof value));
+    ck_assert_str_eq(value, "http://localhost:5173");
+    th_free(r);
+    /* a public route, and a valid token, still have their bodies read */
+    r = call("POST", "/v1/organizations", PROVINCE, "{\"type\":\"association\"}");
+    expect_problem(r, 422);
+    th_free(r);
+}
+END_TEST
+
+static long long rss_kib(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    long long kib = -1;
+    while (f != NULL && fgets(line, sizeof line, f) != NULL)
+        if (sscanf(line, "VmRSS: %lld kB", &kib) == 1)
+            break;
+    if (f != NULL)
+        fclose(f);
+    return kib;
+}
+
+typedef struct {
+    int status;
+} upload_call;
+
+/* One client: a 20 MiB upload with no token — the head, then as much of the body as the
+ * server takes before it answers and closes. */
+static void *tokenless_upload(void *p)
+{
+    upload_call *c = p;
+    int fd = th_connect(port);
+    if (fd < 0)
+        return NULL;
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    const size_t total = 20u * 1024 * 1024;
+    char head[512];
+    int n = snprintf(head, sizeof head, "POST /v1/applications/1/materials?kind=other&filename=a.pdf HTTP/1.1\r\n"
+                     "Host: 127.0.0.1\r\nContent-Type: application/pdf\r\nContent-Length: %zu\r\n\r\n", total);
+    static const char chunk[65536];
+    if (send(fd, head, (size_t)n, MSG_NOSIGNAL) == n)
+        for (size_t sent = 0; sent < total; sent += sizeof chunk)
+            if (send(fd, chunk, sizeof chunk, MSG_NOSIGNAL) <= 0)
+                break;
+    char answer[1024];
+    ssize_t got = recv(fd, answer, sizeof answer - 1, 0);
+    if (got > 12) {
+        answer[got] = '\0';
+        sscanf(answer, "HTTP/1.1 %d", &c->status);
+    }
+    close(fd);
+    return NULL;
+}
+
+/* 16 clients send 20 MiB bodies without a token: each is answered 401 and the server's
+ * resident memory grows by less than 32 MiB (it grew by ~180 MB for 8 such uploads before:
+ * every body was buffered whole before the token was looked at). */
+START_TEST(bodies_without_a_token_are_never_buffered)
+{
+    long long before = rss_kib(server.pid), peak = before;
+    ck_assert_int_gt(before, 0);
+    enum { CLIENTS = 16 };
+    pthread_t threads[CLIENTS];
+    upload_call calls[CLIENTS];
+    memset(calls, 0, sizeof calls);
+    for (int i = 0; i < CLIENTS; i++)
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, tokenless_upload, &calls[i]), 0);
+    for (int k = 0; k < 100; k++) {   /* sampled while they send, for up to 2 s */
+        long long now = rss_kib(server.pid);
+        peak = now > peak ? now : peak;
+        struct timespec pause = {0, 20 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    for (int i = 0; i < CLIENTS; i++)
+        pthread_join(threads[i], NULL);
+    long long after = rss_kib(server.pid);
+    peak = after > peak ? after : peak;
+    int refused = 0;
+    for (int i = 0; i < CLIENTS; i++)
+        refused += calls[i].status == 401;
+    ck_assert_msg(refused == CLIENTS, "%d of %d uploads were answered 401", refused, CLIENTS);
+    ck_assert_msg(peak - before < 32 * 1024, "resident memory grew from %lld to %lld KiB", before, peak);
+    ck_assert_int_eq(me_status(tokens[CITY]), 200);   /* and the server serves on */
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -3102,6 +3251,8 @@ static Suite *http_suite(void)
     tcase_add_test(tc, refresh_tokens_rotate_and_a_reused_one_ends_the_session);
     tcase_add_test(tc, revoking_ends_the_session_and_its_refresh_token);
     tcase_add_test(tc, refused_refreshes_are_throttled_per_client);
+    tcase_add_test(tc, what_the_headers_decide_is_answered_before_the_body);
+    tcase_add_test(tc, bodies_without_a_token_are_never_buffered);
     tcase_add_test(tc, jku_and_x5u_headers_are_ignored_and_never_fetched);
     tcase_add_test(tc, a_signing_key_under_32_bytes_stops_the_start);
     tcase_add_test(tc, every_role_a_route_does_not_allow_is_refused_with_403);

@@ -5125,7 +5125,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description No bearer token, or one that is invalid, expired or revoked. */
+        /** @description No bearer token, or one that is invalid, expired or revoked. A request without a token
+         *     that could be valid (none, a JWT whose signature or claims fail, an API token of the
+         *     wrong shape) is answered from its headers, before its body is read; the connection
+         *     then closes.
+         *      */
         Unauthorized: {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
@@ -5163,7 +5167,8 @@ export interface components {
         };
         /** @description The request body exceeds `SHIFAN_MAX_BODY_BYTES` (default 1 MiB), by its
          *     `Content-Length` or by what arrived; checked on every endpoint, before authentication.
-         *     The connection is closed.
+         *     A declared `Content-Length` over the limit is answered from the headers, before any of
+         *     the body is read. The connection is closed.
          *      */
         PayloadTooLarge: {
             headers: {
