@@ -603,8 +603,8 @@ static void *request_started(void *cls, const char *uri, struct MHD_Connection *
     atomic_fetch_add(&the_app->in_flight, 1);
     request_state *state = calloc(1, sizeof *state);
     void *inner = ulfius_uri_logger(cls, uri);
-    if (state == NULL) {
-        free(inner);
+    if (state == NULL) {   /* Ulfius's value (its request being built) is released as Ulfius would */
+        mhd_request_completed(cls, connection, &inner, MHD_REQUEST_TERMINATED_WITH_ERROR);
         return &out_of_memory;
     }
     state->ulfius = inner;
