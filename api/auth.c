@@ -350,6 +350,23 @@ static char *append_json(char *out, const char *end, json_t *value)
     return next;
 }
 
+/* The payload of a token for `caller`; a new reference, or NULL. `password_change_required`
+ * is there only when true. */
+static json_t *claims_of(const sf_auth *auth, const sf_caller *caller, const char *sub, long long now,
+                         long long expires_at)
+{
+    json_t *claims = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:s, s:s}", "iss", auth->issuer, "aud",
+                               auth->audience, "sub", sub, "org", (json_int_t)caller->org_id, "role",
+                               sf_role_name(caller->role), "region", caller->region_code, "iat", (json_int_t)now,
+                               "exp", (json_int_t)expires_at, "jti", caller->jti, "sid", caller->sid);
+    if (claims != NULL && caller->password_change_required &&
+        json_object_set_new(claims, "password_change_required", json_true()) != 0) {
+        json_decref(claims);
+        return NULL;
+    }
+    return claims;
+}
+
 /* Issued here rather than by libjwt: libjwt 1.10's jwt_encode_str does not check what
  * Jansson returns, and dereferences NULL when memory runs out. */
 int sf_auth_issue(sf_auth *auth, sf_caller *caller, long long now, char **token, long long *expires_at)
@@ -367,10 +384,7 @@ int sf_auth_issue(sf_auth *auth, sf_caller *caller, long long now, char **token,
     if (end != NULL) {
         *end++ = '.';
         end = append_json(end, text + cap,
-                          json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:s}", "iss", auth->issuer, "aud",
-                                    auth->audience, "sub", sub, "org", (json_int_t)caller->org_id, "role",
-                                    sf_role_name(caller->role), "region", caller->region_code, "iat",
-                                    (json_int_t)now, "exp", (json_int_t)*expires_at, "jti", caller->jti));
+                          claims_of(auth, caller, sub, now, *expires_at));
     }
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned mac_len = end != NULL ? sign(auth, text, (size_t)(end - text), mac) : 0;
@@ -508,14 +522,19 @@ sf_status sf_auth_verify(sf_auth *auth, const char *token, long long now, sf_cal
     const char *role = json_string_value(json_object_get(payload, "role"));
     const char *region = json_string_value(json_object_get(payload, "region"));
     const char *jti = json_string_value(json_object_get(payload, "jti"));
+    const char *sid = json_string_value(json_object_get(payload, "sid"));
+    json_t *must_change = json_object_get(payload, "password_change_required");
     if (!is_decimal_id(sub) || org == NULL || json_integer_value(org) <= 0 || sf_role_parse(role) == SF_ROLE_NONE ||
-        region == NULL || strlen(region) != 6 || !is_uuid(jti))
+        region == NULL || strlen(region) != 6 || !is_uuid(jti) || !is_uuid(sid) ||
+        (must_change != NULL && !json_is_boolean(must_change)))
         goto out;
     caller->user_id = strtoll(sub, NULL, 10);
     caller->org_id = json_integer_value(org);
     caller->role = sf_role_parse(role);
     snprintf(caller->region_code, sizeof caller->region_code, "%s", region);
     snprintf(caller->jti, sizeof caller->jti, "%s", jti);
+    snprintf(caller->sid, sizeof caller->sid, "%s", sid);
+    caller->password_change_required = json_is_true(must_change);
     *expires_at = json_integer_value(exp);
     status = SF_OK;
 out:
@@ -523,7 +542,8 @@ out:
     return status;
 }
 
-int sf_api_token_new(char token[SF_API_TOKEN_LEN + 1])
+/* `prefix` and 32 random bytes in base64url into `token` (len + 1 bytes); 0 or -1. */
+static int new_secret(const char *prefix_text, size_t len, char *token)
 {
     unsigned char raw[32];
     char b64[48];
@@ -531,13 +551,23 @@ int sf_api_token_new(char token[SF_API_TOKEN_LEN + 1])
         return -1;
     size_t n = sf_base64url_encode(raw, sizeof raw, b64);
     memset(raw, 0, sizeof raw);
-    size_t prefix = strlen(SF_API_TOKEN_PREFIX);
-    if (prefix + n != SF_API_TOKEN_LEN)
+    size_t prefix = strlen(prefix_text);
+    if (prefix + n != len)
         return -1;
-    memcpy(token, SF_API_TOKEN_PREFIX, prefix);
+    memcpy(token, prefix_text, prefix);
     memcpy(token + prefix, b64, n + 1);
     memset(b64, 0, sizeof b64);
     return 0;
+}
+
+int sf_api_token_new(char token[SF_API_TOKEN_LEN + 1])
+{
+    return new_secret(SF_API_TOKEN_PREFIX, SF_API_TOKEN_LEN, token);
+}
+
+int sf_refresh_token_new(char token[SF_REFRESH_TOKEN_LEN + 1])
+{
+    return new_secret(SF_REFRESH_TOKEN_PREFIX, SF_REFRESH_TOKEN_LEN, token);
 }
 
 void sf_api_token_hash(const char *token, char hash[65])

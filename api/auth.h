@@ -51,7 +51,14 @@ int sf_auth_hash_full(sf_auth *auth, const char *client);
 #define SF_API_TOKEN_LEN 47
 /* A new token into `token` (SF_API_TOKEN_LEN + 1 bytes); 0 or -1. */
 int sf_api_token_new(char token[SF_API_TOKEN_LEN + 1]);
+/* The SHA-256 (hex) of a secret token, API or refresh: what the database keeps of it. */
 void sf_api_token_hash(const char *token, char hash[65]);
+
+/* Refresh tokens (issue 13 §3): "sfr_" and 43 characters of base64url (32 random bytes),
+ * opaque, single use; only their SHA-256 is stored, bound to the session. */
+#define SF_REFRESH_TOKEN_PREFIX "sfr_"
+#define SF_REFRESH_TOKEN_LEN 47
+int sf_refresh_token_new(char token[SF_REFRESH_TOKEN_LEN + 1]);
 
 /* Draws `n` random bytes from the CSPRNG; 0 or -1. */
 int sf_random_bytes(unsigned char *buf, size_t n);

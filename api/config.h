@@ -36,6 +36,8 @@ typedef struct {
     char *jwt_issuer;          /* SHIFAN_JWT_ISSUER, default "shifan" */
     char *jwt_audience;        /* SHIFAN_JWT_AUDIENCE, default "shifan-api" */
     int token_ttl_s;           /* SHIFAN_TOKEN_TTL: seconds, default 3600 */
+    int refresh_ttl_s;         /* SHIFAN_REFRESH_TTL: a refresh token's lifetime, seconds, default
+                                * 43200 (a working day and more); each refresh issues a new one */
     char *admin_password;      /* SHIFAN_ADMIN_PASSWORD: bootstrap of user admin; never logged */
     int login_user_max_failures;    /* SHIFAN_LOGIN_MAX_FAILURES: failures of a username from one
                                      * client before delays begin, default 10 */

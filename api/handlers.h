@@ -15,10 +15,12 @@ void sf_get_docs(sf_ctx *ctx);
 
 /* login.c */
 void sf_post_auth_token(sf_ctx *ctx);
+void sf_post_auth_refresh(sf_ctx *ctx);
 void sf_post_auth_revoke(sf_ctx *ctx);
 
 /* me.c */
 void sf_get_me(sf_ctx *ctx);
+void sf_post_me_password(sf_ctx *ctx);
 
 /* organizations.c */
 void sf_post_organization(sf_ctx *ctx);
@@ -27,8 +29,14 @@ void sf_get_organization(sf_ctx *ctx);
 
 /* users.c */
 void sf_post_user(sf_ctx *ctx);
+void sf_list_users(sf_ctx *ctx);
 void sf_get_user(sf_ctx *ctx);
+void sf_patch_user(sf_ctx *ctx);
+void sf_post_user_password(sf_ctx *ctx);
 void sf_post_user_unlock(sf_ctx *ctx);
+/* Hashes a new password (on the hashing threads, api/auth.h) into `hash` (at least
+ * SF_PASSWORD_ENCODED_MAX bytes); 1, or 0 after answering 503 (hashing busy) or 500. */
+int sf_hash_new_password(sf_ctx *ctx, const char *password, char *hash);
 
 /* rounds.c */
 void sf_post_round(sf_ctx *ctx);

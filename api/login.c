@@ -1,5 +1,11 @@
 /*
- * POST /v1/auth/token (login) and POST /v1/auth/revoke.
+ * POST /v1/auth/token (login), POST /v1/auth/refresh and POST /v1/auth/revoke.
+ *
+ * A login starts a session (persistence/sessions.h) and answers an access token (a JWT naming
+ * the session, `sid`) and a refresh token (opaque, single use, stored hashed). A refresh
+ * answers the next pair of the same session; a refresh token presented twice ends the
+ * session. Revoking ends the session too. A user whose password was reset by an
+ * administrator gets tokens that carry `password_change_required` (api/server.c).
  *
  * Failed logins are throttled per (username, client address) and per client address, with
  * growing delays (persistence/sessions.h); each attempt is reserved before any password is
@@ -20,6 +26,8 @@
 #include "persistence/api_tokens.h"
 #include "persistence/sessions.h"
 #include "persistence/users.h"
+
+static void reply_tokens(sf_ctx *ctx, sf_caller *caller, const char *refresh);
 
 static void refuse(sf_ctx *ctx)
 {
@@ -113,30 +121,103 @@ void sf_post_auth_token(sf_ctx *ctx)
         refuse(ctx);
         goto out;
     }
+    char refresh[SF_REFRESH_TOKEN_LEN + 1], refresh_hash[65];
+    if (sf_refresh_token_new(refresh) != 0) {
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
+        goto out;
+    }
+    sf_api_token_hash(refresh, refresh_hash);
+    sf_caller caller = {.user_id = record.user.id, .org_id = record.user.org_id,
+                        .role = sf_role_parse(record.org_type),
+                        .password_change_required = record.user.password_change_required};
+    snprintf(caller.region_code, sizeof caller.region_code, "%s", record.region_code);
     sf_actor actor = {record.user.id, record.user.org_id, ctx->request_id};
-    status = sf_login_succeeded(ctx->app->pool, &attempt, &actor);
+    status = sf_login_succeeded(ctx->app->pool, &attempt, &actor, refresh_hash, config->refresh_ttl_s, caller.sid);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, SF_E_NONE, NULL);
         goto out;
     }
-
-    sf_caller caller = {.user_id = record.user.id, .org_id = record.user.org_id,
-                        .role = sf_role_parse(record.org_type)};
-    snprintf(caller.region_code, sizeof caller.region_code, "%s", record.region_code);
-    char *token;
-    long long expires_at, now = (long long)time(NULL);
-    if (sf_auth_issue(ctx->app->auth, &caller, now, &token, &expires_at) != 0) {
-        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
-        goto out;
-    }
-    sf_reply_json(ctx, 200, json_pack("{s:s, s:s, s:I}", "access_token", token, "token_type", "Bearer",
-                                      "expires_in", (json_int_t)(expires_at - now)));
-    sf_auth_free_token(token);
+    reply_tokens(ctx, &caller, refresh);
+    memset(refresh, 0, sizeof refresh);
 out:
     json_decref(body);
 }
 
-/* Revokes the very token the request carries; it stops working at once, in every process. */
+/* Answers a new access token for `caller` (its session in caller->sid) with `refresh`, the
+ * session's next refresh token. */
+static void reply_tokens(sf_ctx *ctx, sf_caller *caller, const char *refresh)
+{
+    char *token;
+    long long expires_at, now = (long long)time(NULL);
+    if (sf_auth_issue(ctx->app->auth, caller, now, &token, &expires_at) != 0) {
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
+        return;
+    }
+    sf_reply_json(ctx, 200, json_pack("{s:s, s:s, s:I, s:s, s:I, s:b}", "access_token", token, "token_type", "Bearer",
+                                      "expires_in", (json_int_t)(expires_at - now), "refresh_token", refresh,
+                                      "refresh_expires_in", (json_int_t)ctx->app->config->refresh_ttl_s,
+                                      "password_change_required", caller->password_change_required));
+    sf_auth_free_token(token);
+}
+
+/* POST /v1/auth/refresh {refresh_token}: the next access and refresh tokens of a session.
+ * Refused refreshes are throttled per client like failed logins (the client's rule). */
+void sf_post_auth_refresh(sf_ctx *ctx)
+{
+    static const char *const fields[] = {"refresh_token", NULL};
+    json_t *body = sf_json_body(ctx);
+    if (body == NULL)
+        return;
+    sf_errors errors;
+    sf_errors_init(&errors);
+    sf_json_only(body, fields, &errors);
+    const char *presented = sf_json_string(body, "refresh_token", 1, &errors);
+    if (presented != NULL && strlen(presented) > 256)
+        sf_errors_add(&errors, "refresh_token", SF_E_TOO_MANY_BYTES, SF_INT("max", 256));
+    if (sf_errors_any(&errors)) {
+        sf_reply_errors(ctx, 422, SF_E_REFRESH_REQUEST_INVALID, &errors);
+        json_decref(body);
+        return;
+    }
+    const sf_config *config = ctx->app->config;
+    char client[INET6_ADDRSTRLEN + 8], hash[65], next[SF_REFRESH_TOKEN_LEN + 1], next_hash[65];
+    sf_client_address(ctx, client, sizeof client);
+    sf_api_token_hash(presented, hash);
+    json_decref(body);
+    if (sf_refresh_token_new(next) != 0) {
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
+        return;
+    }
+    sf_api_token_hash(next, next_hash);
+    sf_throttle_rule rule = {config->login_client_max_failures, config->login_window_s, config->login_delay_s,
+                             config->login_lock_s};
+    sf_refresh_outcome outcome;
+    long retry_after;
+    sf_refresh_grant who;
+    sf_status status = sf_session_refresh(ctx->app->pool, hash, next_hash, config->refresh_ttl_s, client, &rule,
+                                          ctx->request_id, &outcome, &retry_after, &who);
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, SF_E_NONE, NULL);
+    } else if (outcome == SF_REFRESH_THROTTLED) {
+        char seconds[24];
+        snprintf(seconds, sizeof seconds, "%ld", retry_after);
+        sf_set_header(ctx, "Retry-After", seconds);
+        sf_reply_problem(ctx, 429, SF_E_REFRESHES_THROTTLED);
+    } else if (outcome != SF_REFRESH_OK) {
+        sf_set_header(ctx, "WWW-Authenticate", "Bearer realm=\"shifan\", error=\"invalid_token\"");
+        sf_reply_problem(ctx, 401, outcome == SF_REFRESH_REUSED ? SF_E_REFRESH_TOKEN_REUSED : SF_E_REFRESH_TOKEN_INVALID);
+    } else {
+        sf_caller caller = {.user_id = who.user_id, .org_id = who.org_id, .role = sf_role_parse(who.org_type),
+                            .password_change_required = who.password_change_required};
+        snprintf(caller.region_code, sizeof caller.region_code, "%s", who.region_code);
+        snprintf(caller.sid, sizeof caller.sid, "%s", who.sid);
+        reply_tokens(ctx, &caller, next);
+    }
+    memset(next, 0, sizeof next);
+}
+
+/* Revokes the very token the request carries and ends its session: every token of the
+ * session, and its refresh token, stop working at once, in every process. */
 void sf_post_auth_revoke(sf_ctx *ctx)
 {
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
@@ -149,7 +230,8 @@ void sf_post_auth_revoke(sf_ctx *ctx)
             sf_reply_no_content(ctx);
         return;
     }
-    sf_status status = sf_session_revoke(ctx->app->pool, &actor, ctx->caller.jti, ctx->caller.token_expires_at);
+    sf_status status = sf_session_revoke(ctx->app->pool, &actor, ctx->caller.jti, ctx->caller.sid,
+                                         ctx->caller.token_expires_at);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, SF_E_NONE, NULL);
         return;

@@ -16,8 +16,10 @@ sf_route sf_routes[] = {
     {"GET", "/docs", sf_get_docs, SF_PUBLIC, NO_ACTION, 0, 0},
 
     {"POST", "/v1/auth/token", sf_post_auth_token, SF_PUBLIC, NO_ACTION, 0, 0},
+    {"POST", "/v1/auth/refresh", sf_post_auth_refresh, SF_PUBLIC, NO_ACTION, 0, 0},
     {"POST", "/v1/auth/revoke", sf_post_auth_revoke, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
     {"GET", "/v1/me", sf_get_me, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
+    {"POST", "/v1/me/password", sf_post_me_password, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
 
     {"POST", "/v1/api-tokens", sf_post_api_token, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
     {"GET", "/v1/api-tokens", sf_list_api_tokens, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
@@ -28,7 +30,10 @@ sf_route sf_routes[] = {
     {"GET", "/v1/organizations/:id", sf_get_organization, SF_TOKEN, SF_ACT_READ_ORGANIZATIONS, 0, 0},
 
     {"POST", "/v1/users", sf_post_user, SF_TOKEN, SF_ACT_MANAGE_USERS, 0, 0},
+    {"GET", "/v1/users", sf_list_users, SF_TOKEN, SF_ACT_MANAGE_USERS, 0, 0},
     {"GET", "/v1/users/:id", sf_get_user, SF_TOKEN, SF_ACT_MANAGE_USERS, 0, 0},
+    {"PATCH", "/v1/users/:id", sf_patch_user, SF_TOKEN, SF_ACT_MANAGE_USERS, 0, 0},
+    {"POST", "/v1/users/:id/password", sf_post_user_password, SF_TOKEN, SF_ACT_MANAGE_USERS, 0, 0},
     {"POST", "/v1/users/:id/unlock", sf_post_user_unlock, SF_TOKEN, SF_ACT_MANAGE_USERS, 0, 0},
 
     {"POST", "/v1/rounds", sf_post_round, SF_TOKEN, SF_ACT_MANAGE_ROUNDS, 0, 0},

@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <malloc.h>
+#include <stdarg.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 
 #include "api/auth.h"
 #include "api/cors.h"
+#include "api/handlers.h"
 #include "api/metrics.h"
 #include "api/openapi.h"
 #include "api/problem.h"
@@ -210,6 +212,14 @@ static int refuse_undeclared_query(sf_ctx *ctx)
     return 1;
 }
 
+/* 401: no bearer token, or one that is not valid. */
+static void refuse_token(sf_ctx *ctx, int had_token)
+{
+    sf_set_header(ctx, "WWW-Authenticate",
+                  had_token ? "Bearer realm=\"shifan\", error=\"invalid_token\"" : "Bearer realm=\"shifan\"");
+    sf_reply_problem(ctx, 401, had_token ? SF_E_TOKEN_INVALID : SF_E_TOKEN_MISSING);
+}
+
 static int authenticate(sf_ctx *ctx)
 {
     const char *h = sf_header(ctx, "Authorization");
@@ -231,7 +241,8 @@ static int authenticate(sf_ctx *ctx)
         status = sf_auth_verify(ctx->app->auth, token, (long long)time(NULL), &ctx->caller, &expires_at);
         if (status == SF_OK) {
             ctx->caller.token_expires_at = expires_at;
-            status = sf_user_session_valid(ctx->app->pool, ctx->caller.user_id, ctx->caller.jti, &valid);
+            status = sf_user_session_valid(ctx->app->pool, ctx->caller.user_id, ctx->caller.jti, ctx->caller.sid,
+                                           &valid);
         }
     }
     /* the database could not say: 503 (or 500), never 401, which would tell a client whose
@@ -241,9 +252,7 @@ static int authenticate(sf_ctx *ctx)
         return 0;
     }
     if (status != SF_OK || !valid) {
-        sf_set_header(ctx, "WWW-Authenticate",
-                      token ? "Bearer realm=\"shifan\", error=\"invalid_token\"" : "Bearer realm=\"shifan\"");
-        sf_reply_problem(ctx, 401, token ? SF_E_TOKEN_INVALID : SF_E_TOKEN_MISSING);
+        refuse_token(ctx, token != NULL);
         return 0;
     }
     return 1;
@@ -288,8 +297,18 @@ static int shadowed(const sf_route *route, const char *path)
 
 static void answer_unmatched(sf_ctx *ctx);
 
+/* What a token whose password an administrator reset may reach (issue 14, item 6): who it
+ * is, the change itself, and logging out; everything else answers 403 until the change. */
+static int reachable_before_change(const sf_route *route)
+{
+    return route->handler == sf_get_me || route->handler == sf_post_me_password ||
+           route->handler == sf_post_auth_revoke;
+}
+
 sf_code sf_route_refusal(const sf_caller *c, const sf_route *route, const char *method)
 {
+    if (c->password_change_required && !reachable_before_change(route))
+        return SF_E_PASSWORD_CHANGE_REQUIRED;
     if (route->action >= 0 && !sf_role_may(c->role, (sf_action)route->action))
         return SF_E_ROLE_FORBIDDEN;
     if (c->api_token_id > 0 && (!sf_action_allows_api_token(route->action) ||
@@ -391,18 +410,219 @@ static int unmatched(const struct _u_request *req, struct _u_response *res, void
     return U_CALLBACK_COMPLETE;
 }
 
+/* ---- decisions at header time (issue 14, item 2) ----
+ *
+ * Ulfius reads a request's whole body — up to the largest limit of any route, the upload
+ * limit — before it calls shifan's dispatcher, whatever the route and whether or not the
+ * request carries a token. So what can be decided from the request line and the headers is
+ * decided before the body is read: a declared Content-Length over the route's own limit
+ * answers 413, and a route that needs a token answers 401 when the request has none or one
+ * that cannot be valid (a JWT whose signature or claims fail, an API token of the wrong
+ * shape); the body is then never read, and the connection closes after the answer. Whether
+ * the token is still valid (its session, its user) is checked by the dispatcher, as before.
+ *
+ * libulfius 2.7 keeps its libmicrohttpd access handler to itself (a static function it hands
+ * to MHD_start_daemon). shifan therefore defines MHD_start_daemon: the dynamic linker binds
+ * libulfius's call to this definition, which starts libmicrohttpd through MHD_start_daemon_va
+ * with early_access in front of Ulfius's handler. Each request's per-request value is shifan's
+ * (request_started), holding Ulfius's own, which Ulfius's callbacks get unchanged. */
+
+typedef struct {
+    void *ulfius;   /* Ulfius's per-request value: what its URI logger answered, then its own */
+    int checked;    /* the headers were looked at */
+    int answered;   /* refused at header time: the body is not Ulfius's to read */
+} request_state;
+
+static MHD_AccessHandlerCallback ulfius_access;
+static void *ulfius_access_cls;
+
+/* The per-request value of a request whose own could not be allocated: it is answered 500 at
+ * once, written out in advance (nothing to allocate), and its body dropped. */
+static request_state out_of_memory;
+static char OUT_OF_MEMORY_ANSWER[] =   /* not const: MHD takes a void *; never written */
+    "{\"type\":\"urn:shifan:problem:internal\",\"title\":\"Internal Server Error\",\"status\":500,"
+    "\"detail\":\"an unexpected error occurred; the request id identifies it in the server log\"}";
+
+static void answer_out_of_memory(struct MHD_Connection *connection)
+{
+    struct MHD_Response *answer = MHD_create_response_from_buffer(sizeof OUT_OF_MEMORY_ANSWER - 1,
+                                                                  OUT_OF_MEMORY_ANSWER, MHD_RESPMEM_PERSISTENT);
+    if (answer == NULL)
+        return;
+    MHD_add_response_header(answer, "Content-Type", "application/problem+json");
+    MHD_add_response_header(answer, "Connection", "close");
+    MHD_queue_response(connection, 500, answer);   /* refused, harmlessly, if one is queued already */
+    MHD_destroy_response(answer);
+}
+
+/* The route a request line names, as the dispatcher will see it; NULL for none. */
+static const sf_route *route_for(const char *method, const char *path)
+{
+    const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
+    for (size_t i = 0; sf_routes[i].method != NULL; i++)
+        if (strcmp(sf_routes[i].method, m) == 0 && path_matches(sf_routes[i].path, path))
+            return shadowed(&sf_routes[i], path) ? NULL : &sf_routes[i];
+    return NULL;
+}
+
+/* Whether a bearer token could be valid, judged without the database: a JWT that verifies
+ * (signature, algorithm, claims, expiry), or an API token of the right shape. */
+static int token_could_be_valid(const char *authorization)
+{
+    if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7) != 0)
+        return 0;
+    const char *token = authorization + 7;
+    if (strncmp(token, SF_API_TOKEN_PREFIX, strlen(SF_API_TOKEN_PREFIX)) == 0)
+        return strlen(token) == SF_API_TOKEN_LEN;
+    sf_caller caller;
+    long long expires_at;
+    /* memory running out is not the token's fault: the dispatcher decides then */
+    return sf_auth_verify(the_app->auth, token, (long long)time(NULL), &caller, &expires_at) != SF_INVALID;
+}
+
+static enum MHD_Result copy_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    u_map_put(((struct _u_request *)cls)->map_header, key, value);
+    return MHD_YES;
+}
+
+/* Answers the request now, as the dispatcher would have (problem+json, request ids, CORS,
+ * metrics, the log line), and closes the connection after the answer. */
+static void answer_early(struct MHD_Connection *connection, const sf_route *route, const char *method,
+                         const char *path, int status, int had_token)
+{
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    struct _u_request req;
+    struct _u_response res;
+    ulfius_init_request(&req);
+    ulfius_init_response(&res);
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, copy_header, &req);
+    free(req.http_verb);
+    free(req.url_path);
+    req.http_verb = strdup(method);
+    req.url_path = strdup(path);
+    sf_ctx ctx = {.app = the_app, .route = route, .req = &req, .res = &res};
+    assign_request_id(&ctx);
+    sf_set_header(&ctx, "X-Content-Type-Options", "nosniff");
+    sf_set_header(&ctx, "Cache-Control", "no-store");
+    sf_set_header(&ctx, "Connection", "close");
+    if (status == 413) {
+        sf_reply_problem(&ctx, 413, SF_E_BODY_TOO_LARGE, SF_INT("max", body_limit(&ctx)));
+    } else {
+        refuse_token(&ctx, had_token);
+    }
+    sf_cors_headers(&ctx);
+    struct MHD_Response *answer = MHD_create_response_from_buffer(res.binary_body_length, res.binary_body,
+                                                                  MHD_RESPMEM_MUST_COPY);
+    if (answer != NULL) {
+        const char **keys = u_map_enum_keys(res.map_header);
+        for (size_t i = 0; keys != NULL && keys[i] != NULL; i++)
+            MHD_add_response_header(answer, keys[i], u_map_get(res.map_header, keys[i]));
+        MHD_queue_response(connection, (unsigned)res.status, answer);
+        MHD_destroy_response(answer);
+    }
+    finish(&ctx, route->path, (size_t)route->index, &start);
+    ulfius_clean_request(&req);
+    ulfius_clean_response(&res);
+}
+
+/* What the request line and headers decide: 413 or 401 answered now (returns 1), or nothing
+ * (0: Ulfius reads the body and the dispatcher decides). */
+static int decided_at_header_time(struct MHD_Connection *connection, const char *method, const char *path)
+{
+    const sf_route *route = route_for(method, path);
+    if (route == NULL)
+        return 0;
+    const sf_config *c = the_app->config;
+    size_t limit = route->upload ? c->max_upload_bytes : c->max_body_bytes;
+    const char *declared = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (declared != NULL) {
+        char *end;
+        unsigned long long n = strtoull(declared, &end, 10);
+        if (*end == '\0' && n > limit) {
+            answer_early(connection, route, method, path, 413, 0);
+            return 1;
+        }
+    }
+    const char *authorization = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (route->access == SF_TOKEN && !token_could_be_valid(authorization)) {
+        answer_early(connection, route, method, path, 401, authorization != NULL);
+        return 1;
+    }
+    return 0;
+}
+
+static enum MHD_Result early_access(void *cls, struct MHD_Connection *connection, const char *url, const char *method,
+                                    const char *version, const char *upload_data, size_t *upload_data_size,
+                                    void **con_cls)
+{
+    (void)cls;
+    request_state *state = *con_cls;
+    if (state == NULL)   /* not ours (no URI logger ran): Ulfius's alone */
+        return ulfius_access(ulfius_access_cls, connection, url, method, version, upload_data, upload_data_size,
+                             con_cls);
+    if (state == &out_of_memory) {
+        if (*upload_data_size == 0)
+            answer_out_of_memory(connection);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (!state->checked) {
+        state->checked = 1;
+        if (decided_at_header_time(connection, method, url)) {
+            state->answered = 1;
+            return MHD_YES;
+        }
+    }
+    if (state->answered) {   /* whatever of the body arrives is dropped */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    return ulfius_access(ulfius_access_cls, connection, url, method, version, upload_data, upload_data_size,
+                         &state->ulfius);
+}
+
+struct MHD_Daemon *MHD_start_daemon(unsigned int flags, uint16_t port, MHD_AcceptPolicyCallback apc, void *apc_cls,
+                                    MHD_AccessHandlerCallback dh, void *dh_cls, ...)
+{
+    va_list ap;
+    va_start(ap, dh_cls);
+    ulfius_access = dh;
+    ulfius_access_cls = dh_cls;
+    struct MHD_Daemon *daemon = MHD_start_daemon_va(flags, port, apc, apc_cls, early_access, NULL, ap);
+    va_end(ap);
+    return daemon;
+}
+
 /* In-flight accounting around libmicrohttpd's request life cycle, wrapping Ulfius's own
- * callbacks (which ulfius_start_framework_with_mhd_options requires). */
+ * callbacks (which ulfius_start_framework_with_mhd_options requires); the per-request value
+ * is shifan's, holding Ulfius's. */
 static void *request_started(void *cls, const char *uri, struct MHD_Connection *connection)
 {
     atomic_fetch_add(&the_app->in_flight, 1);
-    return ulfius_uri_logger(cls, uri);
+    request_state *state = calloc(1, sizeof *state);
+    void *inner = ulfius_uri_logger(cls, uri);
+    if (state == NULL) {   /* Ulfius's value (its request being built) is released as Ulfius would */
+        mhd_request_completed(cls, connection, &inner, MHD_REQUEST_TERMINATED_WITH_ERROR);
+        return &out_of_memory;
+    }
+    state->ulfius = inner;
+    return state;
 }
 
 static void request_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
                               enum MHD_RequestTerminationCode toe)
 {
-    mhd_request_completed(cls, connection, con_cls, toe);
+    request_state *state = con_cls ? *con_cls : NULL;
+    void *none = NULL;
+    if (state == &out_of_memory)
+        mhd_request_completed(cls, connection, &none, toe);
+    else
+        mhd_request_completed(cls, connection, state ? &state->ulfius : con_cls, toe);
+    if (state != &out_of_memory)
+        free(state);
     atomic_fetch_sub(&the_app->in_flight, 1);
 }
 

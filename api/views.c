@@ -27,9 +27,10 @@ json_t *sf_view_organization(const sf_organization *org)
 
 json_t *sf_view_user(const sf_user *user)
 {
-    return json_pack("{s:I, s:s, s:s, s:I, s:b, s:s}", "id", (json_int_t)user->id, "username",
+    return json_pack("{s:I, s:s, s:s, s:I, s:b, s:s, s:b}", "id", (json_int_t)user->id, "username",
                      user->username, "display_name", user->display_name, "org_id",
-                     (json_int_t)user->org_id, "active", user->active, "created_at", user->created_at);
+                     (json_int_t)user->org_id, "active", user->active, "created_at", user->created_at,
+                     "password_change_required", user->password_change_required);
 }
 
 /* A decimal within [min, max] and nothing else. Up to 19 digits, as many as a bigint has:

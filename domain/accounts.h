@@ -5,6 +5,7 @@
 #ifndef SF_ACCOUNTS_H
 #define SF_ACCOUNTS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "domain/permissions.h"
@@ -37,9 +38,35 @@ int sf_may_manage_organization(const sf_caller *caller, sf_role type, const char
 /* Usernames: 3–64 of a–z, 0–9, '.', '_', '-', starting with a letter or digit. */
 int sf_username_is_valid(const char *username);
 
-/* Checks a new user's fields (username, password, display name). */
+/* Checks a new user's fields (username, password, display name); the password by
+ * sf_password_policy_check. */
 sf_status sf_user_validate(const char *username, const char *password, const char *display_name,
                            sf_errors *errors);
+
+/* The password policy (issue 14, item 6), for a new user, a reset and a change alike: at
+ * least SF_PASSWORD_MIN characters (at most SF_PASSWORD_MAX bytes, valid UTF-8), not
+ * containing the username (without regard to case), and not one of the 10,000 most common
+ * passwords (domain/data/common-passwords.txt, compared without regard to case). Adds its
+ * refusals to `errors` under `field`. */
+sf_status sf_password_policy_check(const char *field, const char *username, const char *password,
+                                   sf_errors *errors);
+
+/* Whether `password`, in lower case, is one of the 10,000 most common passwords. The list is
+ * compiled in and read into a hash set on first use (thread-safe); sf_common_passwords_count
+ * says how many it holds. */
+int sf_password_is_common(const char *password);
+size_t sf_common_passwords_count(void);
+
+/* The changes a PATCH /v1/users/{id} asks for: each present or not. */
+typedef struct {
+    int has_active, active;
+    const char *display_name;   /* NULL: unchanged */
+} sf_user_patch;
+
+/* Checks the changes: a display name as for a new user; an administrator never deactivates
+ * their own account (SF_CONFLICT: the province would lock itself out). */
+sf_status sf_user_patch_validate(const sf_user_patch *patch, int64_t target_user_id, int64_t caller_user_id,
+                                 sf_errors *errors);
 
 /* Number of UTF-8 code points in s, or -1 if s is not valid UTF-8. */
 long sf_utf8_length(const char *s);

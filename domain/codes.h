@@ -332,7 +332,23 @@
     X(REVOKED_ONLY, "revoked_only", "") \
     X(ROUND_RECORDED, "round_recorded", "") \
     X(RECORD_ROW_REFUSED, "record_row_refused", "reason") \
-    X(RECORDS_KIND_REQUIRED, "records_kind_required", "")
+    X(RECORDS_KIND_REQUIRED, "records_kind_required", "") \
+    /* accounts and sessions (issue 14, item 6; issue 13, point 3) */ \
+    X(PASSWORD_CONTAINS_USERNAME, "password_contains_username", "") \
+    X(PASSWORD_COMMON, "password_common", "") \
+    X(PASSWORD_CHANGE_REQUIRED, "password_change_required", "") \
+    X(SELF_DEACTIVATION, "self_deactivation", "") \
+    X(OLD_PASSWORD_WRONG, "old_password_wrong", "") \
+    X(PASSWORD_NOT_CHANGED, "password_not_changed", "") \
+    X(PASSWORD_SAME, "password_same", "") \
+    X(PASSWORD_BY_PERSON, "password_by_person", "") \
+    X(PASSWORD_TRIES_THROTTLED, "password_tries_throttled", "") \
+    X(REFRESHES_THROTTLED, "refreshes_throttled", "") \
+    X(REFRESH_REQUEST_INVALID, "refresh_request_invalid", "") \
+    X(USER_CHANGED, "user_changed", "") \
+    X(REFRESH_TOKEN_INVALID, "refresh_token_invalid", "") \
+    X(REFRESH_TOKEN_REUSED, "refresh_token_reused", "") \
+    X(PASSWORD_CHANGED_MEANWHILE, "password_changed_meanwhile", "")
 
 typedef enum {
 #define SF_CODE_ENUM_(id, name, params) SF_E_##id,

@@ -42,7 +42,8 @@ sf_role sf_role_parse(const char *name)
 
 /* One row per action: the roles that may take it. The supervisor reads everything and
  * changes nothing (Art. 25); organisations and users are the province's business (Art. 3),
- * and a city's for the platform companies of its region. A platform company (L) prepares and
+ * and a city's for the platform companies of its region (for users, the scope is
+ * user_manageable, sql/025_accounts_sessions.sql). A platform company (L) prepares and
  * submits its own applications and files its annual summaries; its scope is its own platforms. */
 static const unsigned allowed[SF_ACT__COUNT] = {
     [SF_ACT_READ_SELF] = P | C | A | T | S | L,

@@ -65,6 +65,8 @@ typedef struct {
     sf_role role;
     char region_code[8];  /* the organisation's region: a city's code, else 210000 */
     char jti[40];         /* the token's id, for revocation */
+    char sid[40];         /* the session the token belongs to (issue 13 §3): ending it ends the token */
+    int password_change_required;  /* the token's user must change the password first (issue 14, 6) */
     int64_t token_expires_at;  /* Unix seconds */
     int64_t api_token_id;      /* > 0 when the caller is a script with an API token */
     unsigned scopes;           /* an API token's SF_SCOPE_* bits; unused for a person's JWT */

@@ -83,6 +83,8 @@ static void round_trip(const uint8_t *data, size_t size)
     in.org_id = in.org_id % 1000000000 + 1;
     in.role = (sf_role)(data[8] % 5 + 1);
     strcpy(in.region_code, regions[data[9] % 4]);
+    strcpy(in.sid, "3f0c9a51-7d2e-4b8a-9c1d-2e3f4a5b6c7d");
+    in.password_change_required = data[8] & 0x80 ? 1 : 0;
     char *token = NULL;
     long long expires_at = 0;
     if (sf_auth_issue(fz_app()->auth, &in, NOW, &token, &expires_at) != 0)
@@ -92,7 +94,8 @@ static void round_trip(const uint8_t *data, size_t size)
     long long exp = 0;
     if (sf_auth_verify(fz_app()->auth, token, NOW + 1, &out, &exp) != SF_OK || out.user_id != in.user_id ||
         out.org_id != in.org_id || out.role != in.role || strcmp(out.region_code, in.region_code) != 0 ||
-        strcmp(out.jti, in.jti) != 0 || exp != expires_at) {
+        strcmp(out.jti, in.jti) != 0 || strcmp(out.sid, in.sid) != 0 ||
+        out.password_change_required != in.password_change_required || exp != expires_at) {
         fprintf(stderr, "fuzz: an issued token did not verify to its caller\n");
         abort();
     }

@@ -1,6 +1,8 @@
 /*
- * Token revocation and login throttling, kept in the database so that every shifan process
- * on it sees the same state.
+ * Sessions, token revocation and login throttling, kept in the database so that every shifan
+ * process on it sees the same state. A session is one login and the access tokens refreshed
+ * from it (issue 13 §3): each access token names it (`sid`), and ending it — a revocation, a
+ * refresh token used twice, a password change or reset, a deactivation — refuses them all.
  */
 #ifndef SF_REPO_SESSIONS_H
 #define SF_REPO_SESSIONS_H
@@ -11,9 +13,11 @@
 #include "persistence/audit.h"
 #include "persistence/pool.h"
 
-/* Records `jti` as revoked until `expires_at` (Unix seconds), with its audit event. Revoking
- * a revoked token again is SF_OK. */
-sf_status sf_session_revoke(sf_pool *pool, const sf_actor *actor, const char *jti, long long expires_at);
+/* Records `jti` as revoked until `expires_at` (Unix seconds) and ends its session `sid`
+ * (every token of it, and its refresh token), with the audit event. Revoking a revoked
+ * token again is SF_OK. */
+sf_status sf_session_revoke(sf_pool *pool, const sf_actor *actor, const char *jti, const char *sid,
+                            long long expires_at);
 
 /* How failed logins of one key are throttled: up to max_failures within the window go
  * unhindered; each further one makes the key wait delay_seconds, doubling with each failure,
@@ -48,7 +52,32 @@ sf_status sf_login_failed(sf_pool *pool, const sf_login_attempt *a, int64_t user
 sf_status sf_login_release(sf_pool *pool, const sf_login_attempt *a);
 
 /* The reserved attempt succeeded: the pair's count is cleared, the client's reservation taken
- * back, the login recorded in the audit trail. */
-sf_status sf_login_succeeded(sf_pool *pool, const sf_login_attempt *a, const sf_actor *actor);
+ * back, the login recorded in the audit trail, and its session started with its first
+ * refresh token (`refresh_hash`, the SHA-256 in hex, expiring in refresh_ttl seconds); the
+ * session's id into `sid` (37 bytes). */
+sf_status sf_login_succeeded(sf_pool *pool, const sf_login_attempt *a, const sf_actor *actor,
+                             const char *refresh_hash, int refresh_ttl, char sid[37]);
+
+/* What a refresh answers (sf_session_refresh). */
+typedef enum {
+    SF_REFRESH_OK,         /* a new refresh token is stored; `who` says whom to issue for */
+    SF_REFRESH_THROTTLED,  /* too many refused refreshes from this client: *retry_after */
+    SF_REFRESH_INVALID,    /* unknown, expired, of an ended session or an inactive user */
+    SF_REFRESH_REUSED      /* used before: the session is ended now */
+} sf_refresh_outcome;
+
+typedef struct {
+    int64_t user_id, org_id;
+    char org_type[16], region_code[8];
+    int password_change_required;
+    char sid[37];
+} sf_refresh_grant;
+
+/* One refresh, atomically (session_refresh, sql/025_accounts_sessions.sql): the token whose
+ * hash is `hash` is used up and `new_hash` issued in its place, in the same session. Refused
+ * refreshes count against `client` under the rule `rule` (as logins do). */
+sf_status sf_session_refresh(sf_pool *pool, const char *hash, const char *new_hash, int refresh_ttl,
+                             const char *client, const sf_throttle_rule *rule, const char *request_id,
+                             sf_refresh_outcome *outcome, long *retry_after, sf_refresh_grant *who);
 
 #endif

@@ -52,7 +52,7 @@
 #include "persistence/users.h"
 #include "tests/testutil.h"
 
-#define ADMIN_PASSWORD "alloc-admin-password-1"
+#define ADMIN_PASSWORD "alloc-province-password-1"
 
 /* ---- the failing, recording allocator ---- */
 

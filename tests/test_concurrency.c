@@ -24,7 +24,7 @@
 #include "persistence/db.h"
 #include "tests/testutil.h"
 
-#define ADMIN_PASSWORD "admin-password-for-tests"
+#define ADMIN_PASSWORD "province-password-for-tests"
 #define USER_PASSWORD "a-long-user-password"
 /* rounds of each interleaving, each with fresh objects */
 #define ROUNDS 20

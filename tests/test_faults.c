@@ -33,7 +33,7 @@
 #include "domain/credit_code.h"
 #include "tests/testutil.h"
 
-#define ADMIN_PASSWORD "admin-password-for-tests"
+#define ADMIN_PASSWORD "province-password-for-tests"
 #define LOAD_THREADS 6
 #define IMPORT_ROWS 10000
 
@@ -727,7 +727,7 @@ static void start_named(th_server *s, const char *name)
  * JSON as the province; the socket, for the body. */
 static int send_import_head(int to_port, const char *key, size_t len)
 {
-    char head[512];
+    char head[1024];
     int n = snprintf(head, sizeof head, "POST /v1/imports/platforms HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
                      "Authorization: Bearer %s\r\nContent-Type: application/json\r\nIdempotency-Key: %s\r\n"
                      "Content-Length: %zu\r\n\r\n", token, key, len);

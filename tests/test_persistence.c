@@ -171,7 +171,15 @@ START_TEST(constraint_violations_become_field_errors)
     ck_assert_int_eq(sf_org_create(pool, &actor, "association", "别处", "210100", NULL, &org, &e), SF_INVALID);
     sf_user user;
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_user_create(pool, &actor, "nobody", "$pbkdf2-sha256$x", 999999, "N", &user, &e), SF_INVALID);
+    sf_caller province = {.role = SF_ROLE_PROVINCE, .region_code = "210000"};
+    ck_assert_int_eq(sf_user_create(pool, &actor, &province, "nobody", "$pbkdf2-sha256$x", 999999, "N", &user, &e),
+                     SF_INVALID);
+    ck_assert_str_eq(e.items[0].field, "org_id");
+    /* a city administers no office's users: another city's organisation is as if absent */
+    sf_caller city = {.role = SF_ROLE_CITY, .region_code = "210100"};
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_user_create(pool, &actor, &city, "nobody", "$pbkdf2-sha256$x", org.id, "N", &user, &e),
+                     SF_INVALID);
     ck_assert_str_eq(e.items[0].field, "org_id");
 }
 END_TEST
@@ -460,19 +468,40 @@ START_TEST(a_revoked_token_is_no_longer_valid)
 {
     sf_login_record rec;
     ck_assert_int_eq(sf_user_find_for_login(pool, "admin", &rec), SF_OK);
-    const char *jti = "0b7c7a4e-8d41-4e0e-9f1a-2c3d4e5f6a7b";
-    int valid;
-    ck_assert_int_eq(sf_user_session_valid(pool, rec.user.id, jti, &valid), SF_OK);
-    ck_assert(valid);
+    const char *jti = "0b7c7a4e-8d41-4e0e-9f1a-2c3d4e5f6a7b", *other_jti = "0b7c7a4e-8d41-4e0e-9f1a-2c3d4e5f6a7c";
+    sf_login_attempt login = {"admin", "t-revoke", {10, 900, 60, 200}, {1000, 900, 60, 200}};
     sf_actor actor = {rec.user.id, rec.user.org_id, "revoke"};
-    ck_assert_int_eq(sf_session_revoke(pool, &actor, jti, 4102444800LL), SF_OK);
-    ck_assert_int_eq(sf_session_revoke(pool, &actor, jti, 4102444800LL), SF_OK); /* again: fine */
-    ck_assert_int_eq(sf_user_session_valid(pool, rec.user.id, jti, &valid), SF_OK);
+    char sid[37], other_sid[37];
+    ck_assert_int_eq(sf_login_succeeded(pool, &login, &actor, "aa00000000000000000000000000000000000000000000000000000000000001",
+                                        3600, sid), SF_OK);
+    ck_assert_int_eq(sf_login_succeeded(pool, &login, &actor, "aa00000000000000000000000000000000000000000000000000000000000002",
+                                        3600, other_sid), SF_OK);
+    ck_assert_str_ne(sid, other_sid);
+    int valid;
+    ck_assert_int_eq(sf_user_session_valid(pool, rec.user.id, jti, sid, &valid), SF_OK);
+    ck_assert(valid);
+    ck_assert_int_eq(sf_user_session_valid(pool, rec.user.id, other_jti, sid, &valid), SF_OK);
+    ck_assert(valid);
+    ck_assert_int_eq(sf_session_revoke(pool, &actor, jti, sid, 4102444800LL), SF_OK);
+    ck_assert_int_eq(sf_session_revoke(pool, &actor, jti, sid, 4102444800LL), SF_OK); /* again: fine */
+    ck_assert_int_eq(sf_user_session_valid(pool, rec.user.id, jti, sid, &valid), SF_OK);
     ck_assert(!valid);
-    /* an unknown user, or a jti that is not a UUID, is never valid */
-    ck_assert_int_eq(sf_user_session_valid(pool, 987654, "0b7c7a4e-8d41-4e0e-9f1a-2c3d4e5f6a70", &valid), SF_OK);
+    /* the session is ended: its other tokens too; the revoked jti in another session as well */
+    ck_assert_int_eq(sf_user_session_valid(pool, rec.user.id, other_jti, sid, &valid), SF_OK);
     ck_assert(!valid);
-    ck_assert_int_eq(sf_user_session_valid(pool, rec.user.id, "not-a-uuid", &valid), SF_OK);
+    ck_assert_int_eq(sf_user_session_valid(pool, rec.user.id, jti, other_sid, &valid), SF_OK);
+    ck_assert(!valid);
+    ck_assert_int_eq(sf_user_session_valid(pool, rec.user.id, other_jti, other_sid, &valid), SF_OK);
+    ck_assert(valid);
+    /* an unknown user, another user's session, or a jti or sid that is not a UUID, is never valid */
+    ck_assert_int_eq(sf_user_session_valid(pool, 987654, "0b7c7a4e-8d41-4e0e-9f1a-2c3d4e5f6a70", other_sid, &valid), SF_OK);
+    ck_assert(!valid);
+    ck_assert_int_eq(sf_user_session_valid(pool, rec.user.id, "not-a-uuid", other_sid, &valid), SF_OK);
+    ck_assert(!valid);
+    ck_assert_int_eq(sf_user_session_valid(pool, rec.user.id, other_jti, "not-a-uuid", &valid), SF_OK);
+    ck_assert(!valid);
+    ck_assert_int_eq(sf_user_session_valid(pool, rec.user.id, other_jti, "0b7c7a4e-8d41-4e0e-9f1a-2c3d4e5f6a70", &valid),
+                     SF_OK);
     ck_assert(!valid);
 }
 END_TEST
@@ -519,8 +548,12 @@ START_TEST(logins_lock_at_the_limit_not_before)
     run_ok("UPDATE login_failures SET locked_until = now() WHERE key = 'user:lock-me|client:t1'");
     ck_assert_int_eq(sf_login_reserve(pool, &a, &retry), SF_OK);
     ck_assert_int_eq(retry, 0);
-    sf_actor actor = {0, 0, "t"};
-    ck_assert_int_eq(sf_login_succeeded(pool, &a, &actor), SF_OK);
+    sf_login_record rec;
+    ck_assert_int_eq(sf_user_find_for_login(pool, "admin", &rec), SF_OK);
+    sf_actor actor = {rec.user.id, rec.user.org_id, "t"};
+    char sid[37];
+    ck_assert_int_eq(sf_login_succeeded(pool, &a, &actor, "bb00000000000000000000000000000000000000000000000000000000000001",
+                                        3600, sid), SF_OK);
     ck_assert_int_eq(fail_once(&a), 0);
     ck_assert_int_eq(fail_once(&a), 0);
 }

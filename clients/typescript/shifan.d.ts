@@ -204,8 +204,58 @@ export interface paths {
          *     is the connection's, or the one a proxy of `SHIFAN_TRUSTED_PROXIES` names in
          *     `X-Forwarded-For`.
          *
+         *     A login starts a session: the access token names it (its `sid` claim), and the answer
+         *     carries the session's first `refresh_token` (see `refreshToken`). The session ends —
+         *     every token of it refused at once — when it is revoked (`revokeToken`), when one of its
+         *     refresh tokens is presented a second time, when the user's password is changed or
+         *     reset, and when the user is deactivated; so do the user's API tokens in the last two
+         *     cases. A user whose password an administrator set (`resetUserPassword`) logs in with
+         *     `password_change_required: true` (in the answer and in the token) and must change it
+         *     (`changeMyPassword`) before anything else: until then every other operation but
+         *     `getMe` and `revokeToken` answers 403.
+         *
          */
         post: operations["createToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The next access token of a session
+         * @description Exchanges the session's current refresh token for a new access token and a new
+         *     refresh token (rotation), so that a clerk's session outlives one access token's
+         *     `SHIFAN_TOKEN_TTL`. A refresh token is opaque, expires `SHIFAN_REFRESH_TTL` seconds
+         *     (default 43200) after it was issued, and serves once: presenting one that was used
+         *     before ends its session — every access and refresh token of it is refused from then
+         *     on (audited as `session.refresh_reused`), and the user logs in again. A token of an
+         *     ended session (revoked, password changed or reset, user deactivated) answers 401 too.
+         *     Refused refreshes count against the client like failed logins
+         *     (`SHIFAN_LOGIN_CLIENT_MAX_FAILURES` within `SHIFAN_LOGIN_WINDOW`, then growing delays:
+         *     429 with `Retry-After`). Only the token's SHA-256 is stored.
+         *
+         */
+        post: operations["refreshToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -232,9 +282,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Revoke the calling token
-         * @description Revokes the very token the request carries: it stops working at once, in every
-         *     process. Takes no body. Revoking is recorded in the audit trail.
+         * Revoke the calling token and end its session
+         * @description Revokes the very token the request carries and ends its session: the token, every
+         *     other access token of the session and its refresh token stop working at once, in
+         *     every process (other sessions of the user are not touched). An API token revokes
+         *     itself. Takes no body. Revoking is recorded in the audit trail.
          *
          */
         post: operations["revokeToken"];
@@ -352,7 +404,8 @@ export interface paths {
          * @description Ends every login delay of the user, from every client address, at once: failed
          *     logins delay the pair (username, client) that made them (see `createToken`), and
          *     this lifts them all. Takes no body. Recorded in the audit trail (`user.unlocked`).
-         *     Roles: province.
+         *     Roles: province; a city for the users of its region's platform operators (404 for
+         *     any other user).
          *
          */
         post: operations["unlockUser"];
@@ -386,6 +439,45 @@ export interface paths {
         get: operations["getMe"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change one's own password
+         * @description The caller sets a new password, naming the current one. The new password passes the
+         *     policy every password does: at least 12 characters, not containing the username
+         *     (whatever the case), not one of the 10,000 most common passwords. A wrong
+         *     `old_password` counts as a failed login of the caller's username from this client
+         *     (throttled alike: 429 with `Retry-After`; audited `login.failed`). On success every
+         *     session and API token of the user ends — the calling token's too: log in again with
+         *     the new password. This is how a password set by an administrator is replaced; until
+         *     then it is one of the three operations such a token may call. Audited as
+         *     `user.password_changed`. API tokens cannot call it (403). Roles: every role.
+         *
+         */
+        post: operations["changeMyPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -493,18 +585,73 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List the users the caller administers
+         * @description The users in the caller's scope in ascending `id` order, one page at a time: the
+         *     province every user; a city the users of the organisations of its region that are
+         *     not offices (the platform operators it registers). Optionally of one organisation
+         *     (`org_id`) or only active or inactive ones (`active`).
+         *
+         *     Roles: `province`, `city`.
+         *
+         */
+        get: operations["listUsers"];
         put?: never;
         /**
          * Create a user
-         * @description The province creates the accounts of every organisation. The user's role is the type
-         *     of the organisation `org_id`. Usernames are unique. The answer carries no `Location`:
-         *     there is no endpoint for a single user yet.
+         * @description The province creates the accounts of every organisation; a city those of the
+         *     organisations of its region that are not offices (the platform operators it
+         *     registers) — for any other `org_id` a city is answered as if it did not exist (422).
+         *     The user's role is the type of the organisation `org_id`. Usernames are unique. The
+         *     password passes the policy: at least 12 characters, not containing the username
+         *     (whatever the case), not one of the 10,000 most common passwords. Audited as
+         *     `user.created`.
          *
-         *     Role: `province`.
+         *     Roles: `province`, `city` (in its scope).
          *
          */
         post: operations["createUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{id}/password": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description The user's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a user's password (reset)
+         * @description An administrator sets a new password for a user in its scope (the province any user;
+         *     a city the users of its region's platform operators), e.g. one who forgot theirs. The
+         *     password passes the policy of `createUser`. Every session and API token of the user
+         *     ends at once; the user's next login answers `password_change_required: true` and its
+         *     tokens reach only `getMe`, `changeMyPassword` and `revokeToken` (403 elsewhere) until
+         *     the user sets a password of its own. Audited as `user.password_reset`.
+         *
+         *     Roles: `province`, `city` (in its scope).
+         *
+         */
+        post: operations["resetUserPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -534,9 +681,9 @@ export interface paths {
         /**
          * Get a user
          * @description One user account, as `createUser` answered it (its `Location`). An `id` that is not
-         *     a positive integer answers 404, like an absent one.
+         *     a positive integer answers 404, like an absent one or one outside the caller's scope.
          *
-         *     Roles: `province`.
+         *     Roles: `province`, `city` (the users of its region's platform operators).
          *
          */
         get: operations["getUser"];
@@ -545,7 +692,19 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change a user (deactivate, reactivate, rename)
+         * @description Changes a user in the caller's scope: `active` and `display_name`, each optional.
+         *     A deactivated user cannot log in, and every session and API token of it ends at once
+         *     (a token issued before is refused on its next request); reactivating lets it log in
+         *     again (old tokens stay ended). Nobody deactivates their own account (409). Honours
+         *     `If-Match` (the user's `ETag`). Audited as `user.deactivated`, `user.reactivated`,
+         *     `user.updated`.
+         *
+         *     Roles: `province`, `city` (the users of its region's platform operators).
+         *
+         */
+        patch: operations["updateUser"];
         trace?: never;
     };
     "/v1/rounds": {
@@ -3447,7 +3606,7 @@ export interface components {
          *
          * @enum {string}
          */
-        ProblemCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "query_invalid" | "too_many_requests" | "internal_error" | "database_unavailable" | "application_not_in_state" | "not_recommender" | "not_deciding_authority" | "round_closed" | "quota_exhausted" | "report_not_filled" | "recommendation_not_filled" | "material_missing" | "no_function_met" | "not_ready_to_recommend" | "decision_invalid" | "comment_required" | "application_not_approved" | "start_in_past" | "date_in_future" | "start_before_published" | "calendar_year_missing" | "publicity_not_ended" | "objection_unresolved" | "met" | "below_minimum" | "requirement_unmet" | "not_reported" | "not_required" | "not_judged" | "elig_12_1" | "elig_12_1_relaxed" | "elig_12_2" | "elig_12_3" | "elig_12_4" | "elig_12_4_not_required" | "elig_12_5" | "elig_12_6" | "elig_information" | "elig_technology" | "elig_entrepreneurship" | "elig_training" | "elig_financing" | "round_not_open_to_city" | "platform_not_in_region" | "platform_of_association" | "association_province_only" | "platform_not_of_association" | "outside_own_region" | "not_platform_owner" | "platform_under_review" | "title_frozen_field" | "title_function_added" | "platform_titled" | "not_awarding_authority" | "revocation_reason_invalid" | "revocation_reason_retired" | "finding_required" | "finding_not_allowed" | "reference_required" | "assessment_not_allowed" | "assessment_required" | "assessment_of_other_title" | "assessment_passed" | "assessment_no_result" | "assessment_superseded" | "title_not_in_state" | "reinstate_assessment_pending" | "reinstate_no_later_assessment" | "reinstate_later_failed" | "reinstate_not_by_province" | "province_rounds_only" | "city_rounds_only" | "level_invalid" | "date_outside_year" | "closes_before_opens" | "item_not_city_code" | "relaxation_factor_invalid" | "relaxed_regions_required" | "threshold_not_relaxable" | "relaxed_stricter" | "percent_invalid" | "negative" | "too_large" | "rectification_not_of_title" | "rectification_closed" | "due_on_not_allowed" | "due_before_inspection" | "not_utf8" | "empty" | "too_long" | "too_short" | "too_many_bytes" | "hidden_controls" | "organization_type_invalid" | "province_exists" | "region_invalid" | "region_provincial" | "username_invalid" | "day_both_kinds" | "day_not_adjacent" | "day_year_not_loaded" | "day_stored_working" | "day_stored_off" | "required" | "out_of_range" | "round_or_platform_not_found" | "title_still_valid" | "application_exists" | "assessor_attaches" | "city_attaches" | "result_submitted" | "file_attached" | "assessment_target_invalid" | "title_not_in_region" | "title_revoked" | "year_not_begun" | "after_today" | "summary_exists" | "city_report_exists" | "application_id_unknown" | "application_other_round" | "notice_not_open" | "not_on_notice" | "received_outside_window" | "objection_resolved" | "round_exists" | "username_taken" | "organization_unknown" | "platform_name_taken" | "city_organization_exists" | "organization_name_taken" | "application_not_found" | "application_part_not_found" | "assessment_not_found" | "award_not_found" | "file_not_found" | "material_not_found" | "notice_not_found" | "objection_not_found" | "organization_not_found" | "registry_entry_not_found" | "platform_not_found" | "record_not_found" | "round_not_found" | "title_not_found" | "token_not_found" | "user_not_found" | "calendar_not_found" | "body_not_json_media" | "body_empty" | "body_not_json" | "body_not_object" | "unknown_field" | "unknown_parameter" | "not_string" | "not_integer" | "not_boolean" | "not_object" | "not_date" | "not_date_or_time" | "length_out_of_range" | "percent_out_of_range" | "integer_out_of_range" | "limit_invalid" | "order_invalid" | "oldest_first_only" | "page_token_invalid" | "header_choice_invalid" | "not_one_of" | "item_not_one_of" | "listed_twice" | "login_failed" | "login_request_invalid" | "logins_busy" | "login_throttled" | "hashing_busy" | "token_missing" | "token_invalid" | "role_forbidden" | "token_not_admin" | "token_scope_forbidden" | "token_creates_token" | "origin_forbidden" | "metrics_token_required" | "shutting_down" | "schema_not_migrated" | "replica_unavailable" | "application_changed" | "platform_changed" | "calendar_changed" | "idempotency_in_progress" | "idempotency_key_reused" | "idempotency_key_invalid" | "file_part_empty" | "upload_empty" | "file_type_unsupported" | "material_kind_invalid" | "filename_invalid" | "entity_invalid" | "not_date_array" | "item_not_date" | "date_not_in_year" | "year_not_path" | "calendar_days_invalid" | "calendar_day_invalid" | "too_many_adjacent_days" | "also_holiday" | "calendar_lacks_year" | "too_small" | "recognitions_invalid" | "item_not_object" | "qualified_exceeds_staff" | "innovation_required" | "functions_invalid" | "item_not_function" | "region_fixed" | "credit_code_invalid" | "platform_exists" | "organization_exists" | "round_exists_already" | "published_elsewhere_invalid" | "reference_required_text" | "required_date" | "ids_invalid" | "item_not_id" | "notice_applications_invalid" | "objections_throttled" | "not_city_codes" | "soonest_first_only" | "summary_year_required" | "multipart_boundary_invalid" | "multipart_no_opening" | "multipart_bad_delimiter" | "multipart_no_headers" | "multipart_no_name" | "multipart_not_closed" | "multipart_unknown_part" | "multipart_part_twice" | "multipart_no_file" | "row_repeated" | "objection_not_recorded" | "body_too_large" | "summary_not_found" | "inspection_not_found" | "city_report_not_found" | "rectification_not_found" | "summary_of_year_missing" | "summary_no_figures" | "csv_column_unknown" | "csv_column_twice" | "csv_column_missing" | "csv_column_count" | "csv_header_invalid" | "import_platform_exists" | "body_has_nul" | "import_rows" | "import_not_array" | "csv_encoding" | "csv_quote_open" | "import_media_type" | "import_refused" | "relaxed_region" | "relaxed_also" | "not_applicant" | "applicant_prepares" | "not_ready_to_submit" | "return_comment_required" | "recommender_not_allowed" | "recommender_own_only" | "platform_not_operated" | "round_other_city" | "credit_code_not_allowed" | "credit_code_taken" | "organization_out_of_scope" | "organization_not_managed" | "received_on_city_only" | "title_not_operated" | "city_or_platform_attaches" | "record_year_range" | "record_before_first_year" | "valid_until_before_from" | "revoked_before_awarded" | "revoked_only" | "round_recorded" | "record_row_refused" | "records_kind_required";
+        ProblemCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "query_invalid" | "too_many_requests" | "internal_error" | "database_unavailable" | "application_not_in_state" | "not_recommender" | "not_deciding_authority" | "round_closed" | "quota_exhausted" | "report_not_filled" | "recommendation_not_filled" | "material_missing" | "no_function_met" | "not_ready_to_recommend" | "decision_invalid" | "comment_required" | "application_not_approved" | "start_in_past" | "date_in_future" | "start_before_published" | "calendar_year_missing" | "publicity_not_ended" | "objection_unresolved" | "met" | "below_minimum" | "requirement_unmet" | "not_reported" | "not_required" | "not_judged" | "elig_12_1" | "elig_12_1_relaxed" | "elig_12_2" | "elig_12_3" | "elig_12_4" | "elig_12_4_not_required" | "elig_12_5" | "elig_12_6" | "elig_information" | "elig_technology" | "elig_entrepreneurship" | "elig_training" | "elig_financing" | "round_not_open_to_city" | "platform_not_in_region" | "platform_of_association" | "association_province_only" | "platform_not_of_association" | "outside_own_region" | "not_platform_owner" | "platform_under_review" | "title_frozen_field" | "title_function_added" | "platform_titled" | "not_awarding_authority" | "revocation_reason_invalid" | "revocation_reason_retired" | "finding_required" | "finding_not_allowed" | "reference_required" | "assessment_not_allowed" | "assessment_required" | "assessment_of_other_title" | "assessment_passed" | "assessment_no_result" | "assessment_superseded" | "title_not_in_state" | "reinstate_assessment_pending" | "reinstate_no_later_assessment" | "reinstate_later_failed" | "reinstate_not_by_province" | "province_rounds_only" | "city_rounds_only" | "level_invalid" | "date_outside_year" | "closes_before_opens" | "item_not_city_code" | "relaxation_factor_invalid" | "relaxed_regions_required" | "threshold_not_relaxable" | "relaxed_stricter" | "percent_invalid" | "negative" | "too_large" | "rectification_not_of_title" | "rectification_closed" | "due_on_not_allowed" | "due_before_inspection" | "not_utf8" | "empty" | "too_long" | "too_short" | "too_many_bytes" | "hidden_controls" | "organization_type_invalid" | "province_exists" | "region_invalid" | "region_provincial" | "username_invalid" | "day_both_kinds" | "day_not_adjacent" | "day_year_not_loaded" | "day_stored_working" | "day_stored_off" | "required" | "out_of_range" | "round_or_platform_not_found" | "title_still_valid" | "application_exists" | "assessor_attaches" | "city_attaches" | "result_submitted" | "file_attached" | "assessment_target_invalid" | "title_not_in_region" | "title_revoked" | "year_not_begun" | "after_today" | "summary_exists" | "city_report_exists" | "application_id_unknown" | "application_other_round" | "notice_not_open" | "not_on_notice" | "received_outside_window" | "objection_resolved" | "round_exists" | "username_taken" | "organization_unknown" | "platform_name_taken" | "city_organization_exists" | "organization_name_taken" | "application_not_found" | "application_part_not_found" | "assessment_not_found" | "award_not_found" | "file_not_found" | "material_not_found" | "notice_not_found" | "objection_not_found" | "organization_not_found" | "registry_entry_not_found" | "platform_not_found" | "record_not_found" | "round_not_found" | "title_not_found" | "token_not_found" | "user_not_found" | "calendar_not_found" | "body_not_json_media" | "body_empty" | "body_not_json" | "body_not_object" | "unknown_field" | "unknown_parameter" | "not_string" | "not_integer" | "not_boolean" | "not_object" | "not_date" | "not_date_or_time" | "length_out_of_range" | "percent_out_of_range" | "integer_out_of_range" | "limit_invalid" | "order_invalid" | "oldest_first_only" | "page_token_invalid" | "header_choice_invalid" | "not_one_of" | "item_not_one_of" | "listed_twice" | "login_failed" | "login_request_invalid" | "logins_busy" | "login_throttled" | "hashing_busy" | "token_missing" | "token_invalid" | "role_forbidden" | "token_not_admin" | "token_scope_forbidden" | "token_creates_token" | "origin_forbidden" | "metrics_token_required" | "shutting_down" | "schema_not_migrated" | "replica_unavailable" | "application_changed" | "platform_changed" | "calendar_changed" | "idempotency_in_progress" | "idempotency_key_reused" | "idempotency_key_invalid" | "file_part_empty" | "upload_empty" | "file_type_unsupported" | "material_kind_invalid" | "filename_invalid" | "entity_invalid" | "not_date_array" | "item_not_date" | "date_not_in_year" | "year_not_path" | "calendar_days_invalid" | "calendar_day_invalid" | "too_many_adjacent_days" | "also_holiday" | "calendar_lacks_year" | "too_small" | "recognitions_invalid" | "item_not_object" | "qualified_exceeds_staff" | "innovation_required" | "functions_invalid" | "item_not_function" | "region_fixed" | "credit_code_invalid" | "platform_exists" | "organization_exists" | "round_exists_already" | "published_elsewhere_invalid" | "reference_required_text" | "required_date" | "ids_invalid" | "item_not_id" | "notice_applications_invalid" | "objections_throttled" | "not_city_codes" | "soonest_first_only" | "summary_year_required" | "multipart_boundary_invalid" | "multipart_no_opening" | "multipart_bad_delimiter" | "multipart_no_headers" | "multipart_no_name" | "multipart_not_closed" | "multipart_unknown_part" | "multipart_part_twice" | "multipart_no_file" | "row_repeated" | "objection_not_recorded" | "body_too_large" | "summary_not_found" | "inspection_not_found" | "city_report_not_found" | "rectification_not_found" | "summary_of_year_missing" | "summary_no_figures" | "csv_column_unknown" | "csv_column_twice" | "csv_column_missing" | "csv_column_count" | "csv_header_invalid" | "import_platform_exists" | "body_has_nul" | "import_rows" | "import_not_array" | "csv_encoding" | "csv_quote_open" | "import_media_type" | "import_refused" | "relaxed_region" | "relaxed_also" | "not_applicant" | "applicant_prepares" | "not_ready_to_submit" | "return_comment_required" | "recommender_not_allowed" | "recommender_own_only" | "platform_not_operated" | "round_other_city" | "credit_code_not_allowed" | "credit_code_taken" | "organization_out_of_scope" | "organization_not_managed" | "received_on_city_only" | "title_not_operated" | "city_or_platform_attaches" | "record_year_range" | "record_before_first_year" | "valid_until_before_from" | "revoked_before_awarded" | "revoked_only" | "round_recorded" | "record_row_refused" | "records_kind_required" | "password_contains_username" | "password_common" | "password_change_required" | "self_deactivation" | "old_password_wrong" | "password_not_changed" | "password_same" | "password_by_person" | "password_tries_throttled" | "refreshes_throttled" | "refresh_request_invalid" | "user_changed" | "refresh_token_invalid" | "refresh_token_reused" | "password_changed_meanwhile";
         /**
          * @description The verdict of an eligibility check in structure: `met`, `below_minimum` (value under
          *     threshold), `requirement_unmet` (a yes/no requirement), `not_reported` (a function not
@@ -3581,7 +3740,8 @@ export interface components {
          *       "display_name": "大连市工信局 张伟",
          *       "org_id": 3,
          *       "active": true,
-         *       "created_at": "2025-03-02T10:00:00.654321Z"
+         *       "created_at": "2025-03-02T10:00:00.654321Z",
+         *       "password_change_required": false
          *     } */
         User: {
             /** Format: int64 */
@@ -3597,6 +3757,10 @@ export interface components {
             active: boolean;
             /** Format: date-time */
             created_at: string;
+            /** @description The password was set by an administrator (`resetUserPassword`): the user must
+             *     change it (`changeMyPassword`) before anything else.
+             *      */
+            password_change_required: boolean;
         };
         /** @description The calling user, with the role of the token and the user's organisation. */
         Me: components["schemas"]["User"] & {
@@ -3624,7 +3788,9 @@ export interface components {
             username: string;
             /**
              * Format: password
-             * @description At least 12 characters and at most 256 bytes of UTF-8.
+             * @description At least 12 characters and at most 256 bytes of UTF-8; not containing the username
+             *     (whatever the case); not one of the 10,000 most common passwords.
+             *
              */
             password: string;
             /**
@@ -3651,7 +3817,10 @@ export interface components {
         /** @example {
          *       "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIiwicm9sZSI6InByb3ZpbmNlIn0.c2lnbmF0dXJl",
          *       "token_type": "Bearer",
-         *       "expires_in": 3600
+         *       "expires_in": 3600,
+         *       "refresh_token": "sfr_Zt3vK8qQ2rT0pLx7mNc4Wb1sYd9HfJ6aEu5RqK3tVnM",
+         *       "refresh_expires_in": 43200,
+         *       "password_change_required": false
          *     } */
         TokenResponse: {
             /** @description The JWT to send as `Authorization: Bearer <access_token>`. */
@@ -3660,6 +3829,68 @@ export interface components {
             token_type: "Bearer";
             /** @description Seconds until the token expires (`SHIFAN_TOKEN_TTL`, default 3600). */
             expires_in: number;
+            /** @description Opaque and single use: exchange it at `refreshToken` for the session's next tokens
+             *     before it expires. Keep it as secret as a password.
+             *      */
+            refresh_token: string;
+            /** @description Seconds until the refresh token expires (`SHIFAN_REFRESH_TTL`, default 43200). */
+            refresh_expires_in: number;
+            /** @description The password was set by an administrator: until it is changed
+             *     (`changeMyPassword`), the token reaches only `getMe`, `changeMyPassword` and
+             *     `revokeToken`.
+             *      */
+            password_change_required: boolean;
+        };
+        /** @example {
+         *       "refresh_token": "sfr_Zt3vK8qQ2rT0pLx7mNc4Wb1sYd9HfJ6aEu5RqK3tVnM"
+         *     } */
+        RefreshRequest: {
+            /** @description The session's current refresh token (from `createToken` or the last refresh). */
+            refresh_token: string;
+        };
+        /**
+         * @example {
+         *       "active": false
+         *     }
+         * @example {
+         *       "display_name": "大连市工信局 王芳"
+         *     }
+         */
+        UserPatch: {
+            /** @description `false` deactivates the user and ends every token of it; `true` reactivates it. */
+            active?: boolean;
+            /** @description The name shown for the user; at most 100 characters. */
+            display_name?: components["schemas"]["DisplayText"];
+        };
+        /** @example {
+         *       "password": "temporary-password-26"
+         *     } */
+        PasswordReset: {
+            /**
+             * Format: password
+             * @description The new password, which the user must change at the next login: at least 12
+             *     characters, not containing the username, not one of the 10,000 most common passwords.
+             *
+             */
+            password: string;
+        };
+        /** @example {
+         *       "old_password": "temporary-password-26",
+         *       "new_password": "沈阳市中小企业服务平台2026"
+         *     } */
+        PasswordChange: {
+            /**
+             * Format: password
+             * @description The current password.
+             */
+            old_password: string;
+            /**
+             * Format: password
+             * @description At least 12 characters, not containing the username (whatever the case), not one of
+             *     the 10,000 most common passwords, and not the old one.
+             *
+             */
+            new_password: string;
         };
         /** @example {
          *       "status": "ok"
@@ -5408,7 +5639,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description No bearer token, or one that is invalid, expired or revoked. */
+        /** @description No bearer token, or one that is invalid, expired or revoked. A request without a token
+         *     that could be valid (none, a JWT whose signature or claims fail, an API token of the
+         *     wrong shape) is answered from its headers, before its body is read; the connection
+         *     then closes.
+         *      */
         Unauthorized: {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
@@ -5426,7 +5661,10 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The caller's role may never take this action. */
+        /** @description The caller's role may never take this action; or the caller's password was set by an
+         *     administrator and must be changed first (`changeMyPassword`): until then every
+         *     operation but `getMe`, `changeMyPassword` and `revokeToken` answers 403.
+         *      */
         Forbidden: {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
@@ -5445,7 +5683,8 @@ export interface components {
         };
         /** @description The request body exceeds `SHIFAN_MAX_BODY_BYTES` (default 1 MiB), by its
          *     `Content-Length` or by what arrived; checked on every endpoint, before authentication.
-         *     The connection is closed.
+         *     A declared `Content-Length` over the limit is answered from the headers, before any of
+         *     the body is read. The connection is closed.
          *      */
         PayloadTooLarge: {
             headers: {
@@ -6346,7 +6585,10 @@ export interface operations {
                     /** @example {
                      *       "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIiwicm9sZSI6InByb3ZpbmNlIn0.c2lnbmF0dXJl",
                      *       "token_type": "Bearer",
-                     *       "expires_in": 3600
+                     *       "expires_in": 3600,
+                     *       "refresh_token": "sfr_Zt3vK8qQ2rT0pLx7mNc4Wb1sYd9HfJ6aEu5RqK3tVnM",
+                     *       "refresh_expires_in": 43200,
+                     *       "password_change_required": false
                      *     } */
                     "application/json": components["schemas"]["TokenResponse"];
                 };
@@ -6394,6 +6636,80 @@ export interface operations {
                      *         }
                      *       ]
                      *     } */
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    refreshToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "refresh_token": "sfr_Zt3vK8qQ2rT0pLx7mNc4Wb1sYd9HfJ6aEu5RqK3tVnM"
+                 *     } */
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description The session's next tokens; the presented refresh token is used up. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The refresh token is unknown, expired, of an ended session or an inactive user, or
+             *     was used before (and the session is ended now).
+             *      */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "type": "urn:shifan:problem:unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "the refresh token was used before: the session is ended; log in again",
+                     *       "code": "refresh_token_reused"
+                     *     } */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `refresh_token` is missing, not a string, too long, or another field was sent. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
@@ -6718,6 +7034,7 @@ export interface operations {
                      *       "org_id": 1,
                      *       "active": true,
                      *       "created_at": "2025-03-01T08:00:00.000000Z",
+                     *       "password_change_required": false,
                      *       "role": "province",
                      *       "organization": {
                      *         "id": 1,
@@ -6744,6 +7061,88 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["InvalidQuery"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    changeMyPassword: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "old_password": "temporary-password-26",
+                 *       "new_password": "沈阳市中小企业服务平台2026"
+                 *     } */
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description The password is changed; every token of the user is ended. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description The password was set by someone else (a reset) since the old one was checked. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `old_password` is not the current password, or `new_password` breaks the policy
+             *     or equals the old one; the field errors name which.
+             *      */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "type": "urn:shifan:problem:validation",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "the password was not changed",
+                     *       "code": "password_not_changed",
+                     *       "errors": [
+                     *         {
+                     *           "field": "new_password",
+                     *           "code": "password_contains_username",
+                     *           "message": "must not contain the username",
+                     *           "params": {}
+                     *         }
+                     *       ]
+                     *     } */
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -7026,6 +7425,64 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listUsers: {
+        parameters: {
+            query?: {
+                /** @description Only the users of this organisation. */
+                org_id?: number;
+                /** @description Only active (`true`) or inactive (`false`) users. */
+                active?: "true" | "false";
+                /**
+                 * @description The most items in one page. Outside 1–100 it is a validation error (422).
+                 * @example 20
+                 */
+                limit?: components["parameters"]["Limit"];
+                /**
+                 * @description The `next_page_token` of the previous page, as it was given: opaque, and valid only
+                 *     for the collection that issued it. A token the collection did not issue is a
+                 *     validation error (422).
+                 *
+                 * @example azE6Mw
+                 */
+                page_token?: components["parameters"]["PageToken"];
+            };
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["User"][];
+                        next_page_token: string | null;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["InvalidQuery"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     createUser: {
         parameters: {
             query?: never;
@@ -7070,7 +7527,8 @@ export interface operations {
                      *       "display_name": "大连市工信局 张伟",
                      *       "org_id": 3,
                      *       "active": true,
-                     *       "created_at": "2025-03-02T10:00:00.654321Z"
+                     *       "created_at": "2025-03-02T10:00:00.654321Z",
+                     *       "password_change_required": false
                      *     } */
                     "application/json": components["schemas"]["User"];
                 };
@@ -7108,6 +7566,79 @@ export interface operations {
             /** @description The user is not valid: field errors (unknown fields included), or `org_id` names no
              *     organisation.
              *      */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    resetUserPassword: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /** @description The user's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "password": "temporary-password-26"
+                 *     } */
+                "application/json": components["schemas"]["PasswordReset"];
+            };
+        };
+        responses: {
+            /** @description The password is set; every token of the user is ended. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such user, or one outside the caller's scope. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "type": "urn:shifan:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no such user",
+                     *       "code": "user_not_found"
+                     *     } */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The password breaks the policy, is missing, or another field was sent. */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
@@ -7183,6 +7714,110 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["InvalidQuery"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateUser: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The `ETag` of the representation the change is based on (or `*`). When it does not
+                 *     name the current representation the answer is 412 and nothing changes. Left out, the
+                 *     change applies to the current representation.
+                 *
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The user's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "active": false
+                 *     } */
+                "application/json": components["schemas"]["UserPatch"];
+            };
+        };
+        responses: {
+            /** @description The user as it is now. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such user, or one outside the caller's scope. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "type": "urn:shifan:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "no such user",
+                     *       "code": "user_not_found"
+                     *     } */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller tried to deactivate its own account. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description `If-Match` names another representation than the current one: read the user again. */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description A field is not valid, or is not a field of this request. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

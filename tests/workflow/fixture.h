@@ -28,7 +28,7 @@
 #include "tests/contract.h"
 #include "tests/testutil.h"
 
-#define ADMIN_PASSWORD "admin-password-for-tests"
+#define ADMIN_PASSWORD "province-password-for-tests"
 #define USER_PASSWORD "a-long-user-password"
 
 /* COMPANY operates the 沈阳 platforms whose operator's credit code is credit_code(COMPANY_SERIAL),

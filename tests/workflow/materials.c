@@ -332,7 +332,9 @@ START_TEST(uploads_as_multipart_form_data_take_the_same_path)
             r = th_request(port, "POST", path, with_token ? tokens[SHENYANG] : NULL, bad[i].content_type, bad[i].body,
                            strlen(bad[i].body), NULL);
             ck_assert_msg(r != NULL, "case %zu: no answer", i);
-            ck_assert_msg(r->status == 400, "case %zu (token %d): %d %s", i, with_token, r->status, r->body);
+            /* without a token the body is never read (issue 14, item 2): 401 before it */
+            ck_assert_msg(r->status == (with_token ? 400 : 401), "case %zu (token %d): %d %s", i, with_token, r->status,
+                          r->body);
             ck_assert_ptr_nonnull(strstr(r->headers, "application/problem+json"));
             th_free(r);
         }

@@ -35,7 +35,7 @@ static char *scoped_tables_fingerprint(void)
 {
     static const char *const tables[] = {"platforms", "applications", "materials", "rounds", "objections", "awards",
                                          "assessments", "annual_summaries", "attachments", "api_tokens",
-                                         "publicity_notices", "audit_events"};
+                                         "publicity_notices", "audit_events", "users", "sessions"};
     char sql[2048] = "SELECT ''";
     size_t n = strlen(sql);
     for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
@@ -81,6 +81,8 @@ static const char *valid_body(const char *method, const char *pattern)
         {"POST", "/v1/awards/:id/reinstate", "{\"reason\":\"复核合格\"}"},
         {"POST", "/v1/assessments/:id/result", "{\"score\":80,\"passed\":true,\"summary\":\"合格\"}"},
         {"POST", "/v1/applications/:id/return", "{\"comment\":\"请补充材料\"}"},
+        {"PATCH", "/v1/users/:id", "{\"active\":false}"},
+        {"POST", "/v1/users/:id/password", "{\"password\":\"a-brand-new-password-7\"}"},
     };
     if (strcmp(pattern, "/v1/applications/:id/report") == 0 && strcmp(method, "PUT") == 0)
         return REPORT;
@@ -144,6 +146,11 @@ START_TEST(another_partys_objects_answer_404_on_every_route)
     snprintf(body, sizeof body, "{\"award_id\":%lld,\"inspected_on\":\"2026-11-20\",\"service_quality\":\"良好\","
              "\"fees\":\"符合规定\",\"satisfaction\":\"90\",\"findings\":\"无\",\"outcome\":\"satisfactory\"}", dl_award);
     long long dl_inspection = expect_id(DALIAN, "POST", "/v1/inspections", body, 201);
+    /* a user of an office: no city administers it (a city, its own users included: only the
+     * users of its region's platform operators are a city's, issue 14 item 6) */
+    long long sy_user = sql_number("SELECT coalesce(min(u.id), 0) FROM users u JOIN organizations o ON o.id = u.org_id"
+                                   " WHERE o.type = 'city' AND o.region_code = '210100'");
+    ck_assert_msg(sy_user > 0, "the run has no user of 沈阳 to try");
     long long dl_city_report = sql_number("SELECT coalesce(min(id), 0) FROM city_reports WHERE region_code = '210200'");
     ck_assert_msg(dl_city_report > 0, "the run has no city report of 大连 to try");
     long long dl_rectification = sql_number("SELECT coalesce(min(x.id), 0) FROM rectifications x JOIN awards w"
@@ -191,6 +198,7 @@ START_TEST(another_partys_objects_answer_404_on_every_route)
         {"/v1/rectifications/:id", dl_rectification, {SHENYANG, ASSESSOR_B, COMPANY, OTHER_COMPANY, NONE}},
         {"/v1/organizations/:id", assessor_org[COMPANY], {DALIAN, OTHER_COMPANY, NONE}},
         {"/v1/users/:id", co_user, {DALIAN, NONE}},
+        {"/v1/users/:id", sy_user, {SHENYANG, DALIAN, NONE}},
     };
     /* routes with a path variable that no party owns, and why */
     static const char *const unowned[] = {
