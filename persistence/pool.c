@@ -139,9 +139,7 @@ static sf_status make_ready(sf_pool *pool, sf_conn *conn)
      * custom plans everywhere cost a full planning (about 0.5 ms, ten times the execution) on
      * every lookup; see bench/RESULTS.md. The lists with optional filters ("$1 IS NULL OR …"),
      * whose generic plans scan, are planned with their values instead (SF_PLAN_EACH_CALL). */
-    const char *const values[] = {"5", "shifan",
-                                  "-c client_min_messages=warning -c TimeZone=Asia/Shanghai",
-                                  pool->conninfo, NULL};
+    const char *const values[] = {"5", "shifan", SF_DB_SESSION_OPTIONS, pool->conninfo, NULL};
     conn->pg = PQconnectdbParams(keys, values, /* expand_dbname= */ 1);
     if (conn->pg == NULL || PQstatus(conn->pg) != CONNECTION_OK) {
         close_conn(pool, conn);
