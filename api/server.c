@@ -210,6 +210,46 @@ static int refuse_undeclared_query(sf_ctx *ctx)
     return 1;
 }
 
+/* 401 for a token that is missing, invalid, expired or revoked. */
+static void refuse_token(sf_ctx *ctx, int had_token)
+{
+    sf_set_header(ctx, "WWW-Authenticate",
+                  had_token ? "Bearer realm=\"shifan\", error=\"invalid_token\"" : "Bearer realm=\"shifan\"");
+    sf_reply_problem(ctx, 401, had_token ? "the token is invalid, expired or revoked"
+                                         : "a bearer token is required (POST /v1/auth/token)");
+}
+
+sf_session sf_session_of(const sf_ctx *ctx)
+{
+    sf_session s = {ctx->caller.user_id, ctx->session_unchecked ? ctx->caller.jti : NULL};
+    return s;
+}
+
+int sf_session_seen(sf_ctx *ctx, int live)
+{
+    ctx->session_unchecked = 0;
+    if (!live)
+        refuse_token(ctx, 1);
+    return live;
+}
+
+/* A folded route's handler answered without checking the session: checked now, and its
+ * answer replaced when the session has ended (or could not be checked). */
+static void settle_session(sf_ctx *ctx)
+{
+    int valid = 0;
+    sf_status status = sf_user_session_valid(ctx->app->pool, ctx->caller.user_id, ctx->caller.jti, &valid);
+    ctx->session_unchecked = 0;
+    if (status == SF_OK && valid)
+        return;
+    u_map_remove_from_key(ctx->res->map_header, "ETag");
+    u_map_remove_from_key(ctx->res->map_header, "Location");
+    if (status != SF_OK)
+        sf_reply_status(ctx, status == SF_INTERNAL ? SF_INTERNAL : SF_UNAVAILABLE, NULL, NULL);
+    else
+        refuse_token(ctx, 1);
+}
+
 static int authenticate(sf_ctx *ctx)
 {
     const char *h = sf_header(ctx, "Authorization");
@@ -231,7 +271,12 @@ static int authenticate(sf_ctx *ctx)
         status = sf_auth_verify(ctx->app->auth, token, (long long)time(NULL), &ctx->caller, &expires_at);
         if (status == SF_OK) {
             ctx->caller.token_expires_at = expires_at;
-            status = sf_user_session_valid(ctx->app->pool, ctx->caller.user_id, ctx->caller.jti, &valid);
+            if (ctx->route->access == SF_TOKEN_FOLDED) {   /* checked by the handler's read */
+                ctx->session_unchecked = 1;
+                valid = 1;
+            } else {
+                status = sf_user_session_valid(ctx->app->pool, ctx->caller.user_id, ctx->caller.jti, &valid);
+            }
         }
     }
     /* the database could not say: 503 (or 500), never 401, which would tell a client whose
@@ -241,10 +286,7 @@ static int authenticate(sf_ctx *ctx)
         return 0;
     }
     if (status != SF_OK || !valid) {
-        sf_set_header(ctx, "WWW-Authenticate",
-                      token ? "Bearer realm=\"shifan\", error=\"invalid_token\"" : "Bearer realm=\"shifan\"");
-        sf_reply_problem(ctx, 401, token ? "the token is invalid, expired or revoked"
-                                         : "a bearer token is required (POST /v1/auth/token)");
+        refuse_token(ctx, token != NULL);
         return 0;
     }
     return 1;
@@ -311,15 +353,15 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
         sf_reply_problem(&ctx, 413, detail);
     } else if (route->upload && sf_upload_form_refused(&ctx)) {
         /* a malformed multipart body: 400, whoever sent it */
-    } else if (route->access == SF_TOKEN && !authenticate(&ctx)) {
+    } else if (route->access != SF_PUBLIC && !authenticate(&ctx)) {
         /* answered */
     } else if (route->action >= 0 && !sf_role_may(ctx.caller.role, (sf_action)route->action)) {
         sf_reply_problem(&ctx, 403, "your role may not do this");
-    } else if (route->access == SF_TOKEN && ctx.caller.api_token_id > 0 &&
+    } else if (route->access != SF_PUBLIC && ctx.caller.api_token_id > 0 &&
                (!sf_action_allows_api_token(route->action) ||
                 (strncmp(route->path, "/v1/api-tokens", 14) == 0 && strcmp(req->http_verb, "GET") != 0))) {
         sf_reply_problem(&ctx, 403, "API tokens do not administer organisations, users or tokens; log in as a person");
-    } else if (route->access == SF_TOKEN && ctx.caller.api_token_id > 0 &&
+    } else if (route->access != SF_PUBLIC && ctx.caller.api_token_id > 0 &&
                !(ctx.caller.scopes & sf_scope_needed(req->http_verb, strncmp(route->path, "/v1/imports/", 12) == 0))) {
         sf_reply_problem(&ctx, 403, "this API token's scopes do not allow this request");
     } else if (refuse_undeclared_query(&ctx)) {
@@ -333,6 +375,8 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
         if (req->binary_body_length > TRIM_AFTER_BODY_BYTES)
             malloc_trim(0);
     }
+    if (ctx.session_unchecked)   /* answered without the folded read: checked here */
+        settle_session(&ctx);
     sf_cors_headers(&ctx);
     finish(&ctx, route->path, (size_t)route->index, &start);
     return U_CALLBACK_COMPLETE;

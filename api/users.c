@@ -79,7 +79,7 @@ void sf_get_user(sf_ctx *ctx)
     int64_t id = sf_path_id(ctx, "id");
     sf_user user;
     sf_organization org;
-    sf_status status = id > 0 ? sf_user_get_with_org(ctx->app->pool, id, &user, &org) : SF_NOT_FOUND;
+    sf_status status = id > 0 ? sf_user_get_with_org(ctx->app->pool, id, NULL, &user, &org, NULL) : SF_NOT_FOUND;
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? "no such user" : NULL, NULL);
         return;

@@ -15,7 +15,7 @@
 #define DAYS(expr) "((" expr ") - date '1970-01-01')"
 
 /* The snapshot of one application; FOR UPDATE is appended for transitions. */
-#define SNAPSHOT_SQL                                                                                   \
+#define SNAPSHOT_SELECT                                                                                \
     "SELECT a.id, a.status, a.recommender_org_id, a.platform_id, p.region_code, p.created_by_org,"    \
     " r.id, r.level, r.region_code, r.year, " DAYS("r.opens_on") ", " DAYS("r.closes_on") ","          \
     " " DAYS("current_date") ", coalesce(r.quota_per_recommender, 0),"                                 \
@@ -33,9 +33,10 @@
     " (SELECT " DAYS("w.valid_until") " FROM awards w WHERE w.platform_id = p.id AND w.level = r.level" \
     "    AND title_in_force(w.status, w.valid_until)"           \
     "    AND w.application_id <> a.id ORDER BY w.valid_until DESC LIMIT 1),"                           \
-    " r.require_prior_recognition, r.relaxed_thresholds::text, r.validity_years, r.validity_ends"      \
-    " FROM applications a JOIN platforms p ON p.id = a.platform_id JOIN rounds r ON r.id = a.round_id" \
-    " WHERE a.id = $1"
+    " r.require_prior_recognition, r.relaxed_thresholds::text, r.validity_years, r.validity_ends"
+#define SNAPSHOT_FROM " FROM applications a JOIN platforms p ON p.id = a.platform_id JOIN rounds r ON r.id = a.round_id"
+#define SNAPSHOT_SQL SNAPSHOT_SELECT SNAPSHOT_FROM " WHERE a.id = $1"
+#define SNAPSHOT_COLUMNS 29
 
 static const sf_stmt SNAPSHOT = {SNAPSHOT_SQL, 1};
 static const sf_stmt SNAPSHOT_LOCKED = {SNAPSHOT_SQL " FOR UPDATE OF a", 1};
@@ -89,6 +90,14 @@ static const sf_stmt ROUND_AND_PLATFORM = {
 #define APPLICATION_VISIBLE                                                                        \
     "($2::text IN ('province', 'supervisor') OR d.recommender_org_id = $4::bigint"                 \
     " OR ($2 = 'city' AND r.level = 'city' AND r.region_code = $3))"
+/* GET /v1/applications/{id} in one round trip (issue 18, point 3): the session check, then —
+ * only if it holds — the snapshot (for allowed_actions) and the document, if the caller may see
+ * it. Always one row: the snapshot's columns and the document (NULL when there is none to
+ * see), then whether the session is live. */
+static const sf_stmt READ_FOR_CALLER = {
+    "SELECT x.*, s.live FROM (SELECT " SF_SESSION_LIVE("$5", "$6") " AS live) s"
+    " LEFT JOIN LATERAL (" SNAPSHOT_SELECT ", d.doc::text" SNAPSHOT_FROM " JOIN application_docs d ON d.id = a.id"
+    "   WHERE a.id = $1 AND s.live AND " APPLICATION_VISIBLE ") x ON true", 6};
 /* One round trip: the document if the caller may see it (the detail read of issue 6). */
 static const sf_stmt GET_VISIBLE_DOC = {
     "SELECT d.doc::text FROM application_docs d JOIN rounds r ON r.id = d.round_id"
@@ -385,6 +394,35 @@ sf_status sf_application_get(sf_pool *pool, const sf_caller *caller, int64_t id,
     sf_int_text idt = sf_int_to_text(id), org = sf_int_to_text(caller->org_id);
     const char *params[] = {idt.s, sf_role_name(caller->role), caller->region_code, org.s};
     return sf_db_read_text(pool, &GET_VISIBLE_DOC, params, doc);
+}
+
+sf_status sf_application_read(sf_pool *pool, const sf_caller *caller, const sf_session *session, int64_t id,
+                              char **doc, sf_app_record **rec, int *live)
+{
+    sf_int_text idt = sf_int_to_text(id), org = sf_int_to_text(caller->org_id), uid;
+    const char *jti;
+    sf_session_params(session, &uid, &jti);
+    const char *params[] = {idt.s, sf_role_name(caller->role), caller->region_code, org.s, uid.s, jti};
+    PGresult *res;
+    *live = 0;
+    *doc = NULL;
+    *rec = NULL;
+    sf_status status = sf_db_read(pool, &READ_FOR_CALLER, params, &res, NULL);
+    if (status == SF_INVALID && jti != NULL)   /* a jti that is not a UUID: not a token we issued */
+        return SF_OK;
+    if (status != SF_OK)
+        return status;
+    *live = sf_db_get_bool(res, 0, SNAPSHOT_COLUMNS + 1);
+    if (!*live || PQgetisnull(res, 0, SNAPSHOT_COLUMNS))
+        status = *live ? SF_NOT_FOUND : SF_OK;
+    else if ((*rec = read_snapshot(res)) == NULL || (*doc = sf_db_strdup(res, SNAPSHOT_COLUMNS)) == NULL)
+        status = SF_INTERNAL;
+    if (status != SF_OK || !*live) {
+        sf_app_record_free(*rec);
+        *rec = NULL;
+    }
+    PQclear(res);
+    return status;
 }
 
 sf_status sf_application_list(sf_pool *pool, const sf_caller *caller, int64_t round_id, const char *status_filter,

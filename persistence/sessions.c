@@ -19,6 +19,12 @@ static const sf_stmt FAILED = {"SELECT login_failed($1, $2, $3, $4, $5, $6, $7, 
 static const sf_stmt RELEASE = {"SELECT login_release($1, $2, $3, $4)", 4};
 static const sf_stmt SUCCEEDED = {"SELECT login_succeeded($1, $2, $3, $4, $5, $6)", 6};
 
+void sf_session_params(const sf_session *s, sf_int_text *uid, const char **jti)
+{
+    *uid = sf_int_to_text(s->user_id);
+    *jti = s->jti;
+}
+
 sf_status sf_session_revoke(sf_pool *pool, const sf_actor *actor, const char *jti, long long expires_at)
 {
     sf_actor_params a;

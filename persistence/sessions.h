@@ -9,7 +9,21 @@
 
 #include "domain/status.h"
 #include "persistence/audit.h"
+#include "persistence/db.h"
 #include "persistence/pool.h"
+
+/* The session check folded into a read (issue 18, point 3): one round trip for an
+ * authenticated read instead of the check and then the read. `jti` is the token's id, or NULL
+ * when nothing is left to check (an API token, found by its own look-up). */
+typedef struct {
+    int64_t user_id;
+    const char *jti;
+} sf_session;
+/* Its SQL: true when there is nothing to check or session_live() (sql/028_session_live.sql,
+ * the one statement of the rule) holds. `uid` and `jti` name the statement's parameters. */
+#define SF_SESSION_LIVE(uid, jti) "(" jti "::uuid IS NULL OR session_live(" uid "::bigint, " jti "::uuid))"
+/* The two parameters' texts (uid is the caller's buffer). */
+void sf_session_params(const sf_session *s, sf_int_text *uid, const char **jti);
 
 /* Records `jti` as revoked until `expires_at` (Unix seconds), with its audit event. Revoking
  * a revoked token again is SF_OK. */
