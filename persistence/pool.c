@@ -100,7 +100,7 @@ static void close_conn(sf_pool *pool, sf_conn *conn)
 
 /* What the server says outside a result (a WARNING as it shuts down, say) goes to the log as
  * one JSON line with its severity and SQLSTATE, not as libpq's raw text on stderr. */
-static void log_notice(void *arg, const PGresult *res)
+void sf_db_log_notice(void *arg, const PGresult *res)
 {
     (void)arg;
     const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
@@ -145,7 +145,7 @@ static sf_status make_ready(sf_pool *pool, sf_conn *conn)
         close_conn(pool, conn);
         return SF_UNAVAILABLE;
     }
-    PQsetNoticeReceiver(conn->pg, log_notice, NULL);
+    PQsetNoticeReceiver(conn->pg, sf_db_log_notice, NULL);
     set_cancel(pool, conn, PQgetCancel(conn->pg));
     return SF_OK;
 }

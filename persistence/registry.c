@@ -137,6 +137,8 @@ sf_registry_listener *sf_registry_listen(const char *conninfo, int32_t *day, int
     const char *const values[] = {"2", SF_DB_SESSION_OPTIONS, conninfo, "shifan-registry-listener", NULL};
     l->pg = PQconnectdbParams(keys, values, /* expand_dbname= */ 1);
     int ok = l->pg != NULL && PQstatus(l->pg) == CONNECTION_OK;
+    if (l->pg != NULL)
+        PQsetNoticeReceiver(l->pg, sf_db_log_notice, NULL);
     if (ok) {
         PGresult *res = PQexec(l->pg, "LISTEN shifan_registry");
         ok = PQresultStatus(res) == PGRES_COMMAND_OK;
