@@ -15,6 +15,7 @@
  *   PGCONNINFO or SHIFAN_DATABASE_URL names the database.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,11 +126,14 @@ int main(int argc, char **argv)
     struct _u_instance instance;
     if (ulfius_init_instance(&instance, (unsigned)port, NULL, NULL) != U_OK)
         return 1;
-    ulfius_add_endpoint_by_val(&instance, "GET", "/healthz", NULL, 0, healthz, NULL);
-    ulfius_add_endpoint_by_val(&instance, "GET", "/v1/public/platforms/:id", NULL, 0, entry, NULL);
+    ulfius_add_endpoint_by_val(&instance, "GET", NULL, "/healthz", 0, healthz, NULL);
+    ulfius_add_endpoint_by_val(&instance, "GET", NULL, "/v1/public/platforms/:id", 0, entry, NULL);
     struct MHD_OptionItem options[] = {
         {MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL},
+        /* Ulfius's own request bookkeeping, which it requires with MHD options of one's own */
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
+        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
     if (ulfius_start_framework_with_mhd_options(&instance, MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, options) !=
