@@ -38,12 +38,12 @@ start_ceiling() {
   PGCONNINFO="$SHIFAN_DATABASE_URL" "$ceiling_bin" "$ceiling_port" "${BENCH_CEILING_THREADS:-8}" \
     "${BENCH_CEILING_CONNECTIONS:-8}" 2>"$tmp/ceiling.log" &
   pid=$!
+  ceiling_pid=$pid
   for _ in $(seq 1 50); do
     curl -fsS -o /dev/null "http://127.0.0.1:$ceiling_port/healthz" 2>/dev/null && break
     sleep 0.1
   done
   curl -fsS -o /dev/null "http://127.0.0.1:$ceiling_port/healthz" || { log "the ceiling server did not start"; exit 1; }
-  ceiling_pid=$pid
 }
 
 server_pids=()

@@ -19,9 +19,12 @@
     "SELECT a.id, a.status, a.recommender_org_id, a.platform_id, p.region_code, p.created_by_org,"    \
     " r.id, r.level, r.region_code, r.year, " DAYS("r.opens_on") ", " DAYS("r.closes_on") ","          \
     " " DAYS("current_date") ", coalesce(r.quota_per_recommender, 0),"                                 \
+    /* the recommender's used quota: counted only where it can decide anything — a round with a \
+     * quota, an application a recommendation can take (a draft: domain/lifecycle.c) */            \
+    " CASE WHEN r.quota_per_recommender > 0 AND a.status = 'draft' THEN"                               \
     " (SELECT count(*) FROM applications x WHERE x.round_id = r.id"                                    \
     "    AND x.recommender_org_id = a.recommender_org_id"                                              \
-    "    AND x.status IN ('recommended', 'approved', 'publicized', 'awarded', 'rejected')),"                        \
+    "    AND x.status IN ('recommended', 'approved', 'publicized', 'awarded', 'rejected')) ELSE 0 END," \
     " p.region_code = ANY (r.relaxed_regions), (r.relaxation_factor * 1000)::int, r.thresholds::text," \
     " a.report::text, a.recommendation IS NOT NULL,"                                                   \
     " (SELECT string_agg(DISTINCT m.kind, ',') FROM materials m WHERE m.application_id = a.id),"       \
@@ -96,8 +99,9 @@ static const sf_stmt ROUND_AND_PLATFORM = {
  * see), then whether the session is live. */
 static const sf_stmt READ_FOR_CALLER = {
     "SELECT x.*, s.live FROM (SELECT " SF_SESSION_LIVE("$5", "$6") " AS live) s"
-    " LEFT JOIN LATERAL (" SNAPSHOT_SELECT ", d.doc::text" SNAPSHOT_FROM " JOIN application_docs d ON d.id = a.id"
-    "   WHERE a.id = $1 AND s.live AND " APPLICATION_VISIBLE ") x ON true", 6};
+    " LEFT JOIN LATERAL (" SNAPSHOT_SELECT ", application_doc(a)::text" SNAPSHOT_FROM
+    "   WHERE a.id = $1 AND s.live AND ($2::text IN ('province', 'supervisor') OR a.recommender_org_id = $4::bigint"
+    "     OR ($2 = 'city' AND r.level = 'city' AND r.region_code = $3))) x ON true", 6};
 /* One round trip: the document if the caller may see it (the detail read of issue 6). */
 static const sf_stmt GET_VISIBLE_DOC = {
     "SELECT d.doc::text FROM application_docs d JOIN rounds r ON r.id = d.round_id"
