@@ -92,13 +92,20 @@ out:
 void sf_get_application(sf_ctx *ctx)
 {
     int64_t id = sf_path_id(ctx, "id");
+    if (id <= 0) {
+        sf_reply_status(ctx, SF_NOT_FOUND, SF_E_APPLICATION_NOT_FOUND, NULL);
+        return;
+    }
+    /* one round trip: the session check, the document and the snapshot that decides what the
+     * caller may do next (domain/transitions.h over the same snapshot a transition reads;
+     * DESIGN.md §3: allowed_actions) */
     char *doc = NULL;
-    sf_status status = id > 0 ? sf_application_get(ctx->app->pool, &ctx->caller, id, &doc) : SF_NOT_FOUND;
-    /* what the caller may do next, decided by domain/transitions.h over the same snapshot a
-     * transition reads (DESIGN.md §3: allowed_actions) */
     sf_app_record *r = NULL;
-    if (status == SF_OK)
-        status = sf_application_snapshot(ctx->app->pool, id, &r);
+    sf_session session = sf_session_of(ctx);
+    int live = 0;
+    sf_status status = sf_application_read(ctx->app->pool, &ctx->caller, &session, id, &doc, &r, &live);
+    if ((status == SF_OK || status == SF_NOT_FOUND) && !sf_session_seen(ctx, live))
+        return;
     if (status == SF_OK)
         status = complete(r);
     json_t *body = status == SF_OK ? sf_json_loads(doc) : NULL;

@@ -124,7 +124,7 @@ int sf_config_load(sf_config *c)
         env_int("SHIFAN_HASH_QUEUE", 8, 1, 10000, &hash_queue) ||
         env_int("SHIFAN_HASH_QUEUE_PER_CLIENT", 4, 1, 10000, &hash_per_client) ||
         env_int("SHIFAN_HASH_WAIT_MS", 1000, 1, 60000, &hash_wait) ||
-        env_int("SHIFAN_PUBLIC_CACHE_BYTES", 4L * 1048576, 0, 1024L * 1048576, &cache))
+        env_int("SHIFAN_PUBLIC_CACHE_BYTES", 8L * 1048576, 0, 1024L * 1048576, &cache))
         return -1;
     c->port = (int)port;
     c->threads = (int)threads;

@@ -50,7 +50,7 @@ typedef struct {
     int hash_queue;            /* SHIFAN_HASH_QUEUE: hashes queued or running, default 8 */
     int hash_queue_per_client; /* SHIFAN_HASH_QUEUE_PER_CLIENT: of them from one address, default 4 */
     int hash_wait_ms;          /* SHIFAN_HASH_WAIT_MS: wait for a hashing thread, default 1000 */
-    size_t public_cache_bytes; /* SHIFAN_PUBLIC_CACHE_BYTES: public registry answers kept, default 4 MiB; 0: none */
+    size_t public_cache_bytes; /* SHIFAN_PUBLIC_CACHE_BYTES: public registry answers kept, default 8 MiB; 0: none */
     char *cors_origins;        /* SHIFAN_CORS_ORIGINS: comma-separated origins allowed by CORS; none by default */
     char *metrics_token;       /* SHIFAN_METRICS_TOKEN: the bearer token /metrics requires (at
                                 * least 16 characters); unset, /metrics answers 404 */

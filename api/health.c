@@ -10,6 +10,8 @@
 #include "api/metrics.h"
 #include "api/openapi.h"
 #include "api/problem.h"
+#include "api/public_cache.h"
+#include "api/views.h"
 #include "persistence/calendar.h"
 #include "persistence/migrate.h"
 
@@ -83,8 +85,39 @@ void sf_get_metrics(sf_ctx *ctx)
         sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         return;
     }
-    ulfius_set_binary_body_response(ctx->res, 200, text, strlen(text));
+    sf_buf body = {0};
+    sf_buf_add(&body, text, strlen(text));
     free(text);
+    if (ctx->app->public_cache != NULL) {
+        /* the registry in memory (api/public_cache.h): whether it listens, and the registry
+         * version of the last notification it applied — what a test waits for */
+        sf_public_cache_stats c;
+        sf_public_cache_get_stats(ctx->app->public_cache, &c);
+        sf_buf_printf(&body,
+                      "# HELP shifan_public_cache_listening Whether the public registry cache hears the registry's changes.\n"
+                      "# TYPE shifan_public_cache_listening gauge\nshifan_public_cache_listening %d\n"
+                      "# HELP shifan_public_cache_registry_version The registry version of the last change notification applied.\n"
+                      "# TYPE shifan_public_cache_registry_version gauge\nshifan_public_cache_registry_version %lld\n"
+                      "# HELP shifan_public_cache_answers Answers kept, by kind.\n# TYPE shifan_public_cache_answers gauge\n"
+                      "shifan_public_cache_answers{kind=\"entry\"} %ld\nshifan_public_cache_answers{kind=\"page\"} %ld\n"
+                      "# HELP shifan_public_cache_bytes Bytes the kept answers take.\n# TYPE shifan_public_cache_bytes gauge\n"
+                      "shifan_public_cache_bytes %zu\n"
+                      "# HELP shifan_public_cache_lookups_total Lookups, by outcome.\n# TYPE shifan_public_cache_lookups_total counter\n"
+                      "shifan_public_cache_lookups_total{outcome=\"hit\"} %lu\nshifan_public_cache_lookups_total{outcome=\"miss\"} %lu\n"
+                      "# HELP shifan_public_cache_notifications_total Change notifications applied.\n"
+                      "# TYPE shifan_public_cache_notifications_total counter\nshifan_public_cache_notifications_total %lu\n"
+                      "# HELP shifan_public_cache_resets_total Times the cache started listening afresh, everything dropped.\n"
+                      "# TYPE shifan_public_cache_resets_total counter\nshifan_public_cache_resets_total %lu\n",
+                      c.listening, (long long)c.version, c.entries, c.pages, c.bytes, c.hits, c.misses, c.notifications,
+                      c.resets);
+    }
+    if (body.failed) {
+        free(body.data);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
+        return;
+    }
+    ulfius_set_binary_body_response(ctx->res, 200, body.data, body.len);
+    free(body.data);
     sf_set_header(ctx, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 }
 

@@ -86,7 +86,6 @@ int main(void)
                         ? sf_pool_create(config.read_database_url, config.pool_size, config.pool_timeout_ms)
                         : app.pool;
     app.metrics = sf_metrics_create(sf_route_count());
-    app.public_cache = sf_public_cache_create(config.public_cache_bytes);
     if (app.auth == NULL || app.pool == NULL || app.read_pool == NULL || app.metrics == NULL)
         goto out;
 
@@ -97,6 +96,10 @@ int main(void)
     }
     if (bootstrap_admin(&app) != 0)
         goto out;
+    /* after the migrations, which create what it listens to. NOTIFY does not reach a hot
+     * standby: with a read replica the registry is not kept in memory (api/public_cache.h) */
+    if (app.read_pool == app.pool)
+        app.public_cache = sf_public_cache_create(config.public_cache_bytes, config.database_url);
     if (sf_server_start(&app, &instance) != 0)
         goto out;
     fprintf(stderr, "{\"level\":\"info\",\"event\":\"listening\",\"address\":\"%s\",\"port\":%d}\n",

@@ -1,6 +1,6 @@
 /*
- * The public registry (Art. 19, 21): list, CSV export and entry, with the answers of the list
- * kept in the public cache (api/public_cache.h).
+ * The public registry (Art. 19, 21): list, CSV export and entry, the list's pages and the
+ * entries kept in memory (api/public_cache.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,22 +35,13 @@ static void read_registry_filter(sf_ctx *ctx, sf_registry_filter *out, sf_errors
     *out = f;
 }
 
-/* The public registry cache (api/public_cache.h). Before a read, the stamp of the data as
- * committed now: an answer kept under that stamp for this very URL is the answer. Otherwise
- * the handler reads, and the statement that reads the page returns the stamp of its own
- * snapshot, under which the answer is kept: an answer is never filed under a stamp it was
- * not read under, whichever server of the read URL answered. */
-static int reply_from_cache(sf_ctx *ctx)
+/* The public registry in memory (api/public_cache.h): a hit answers from there; a miss
+ * takes a ticket, reads, and keeps what it read unless the registry changed meanwhile. When
+ * the database cannot answer, the answer kept from before still can. */
+static void reply_page(sf_ctx *ctx, sf_cached *a)
 {
-    sf_registry_stamp now;
-    char *body;
-    size_t len;
-    if (ctx->app->public_cache == NULL || sf_registry_stamp_read(ctx->app->read_pool, &now) != SF_OK ||
-        !sf_public_cache_get(ctx->app->public_cache, ctx->req->http_url, &now, &body, &len))
-        return 0;
-    sf_reply_json_text(ctx, 200, body, len);
-    free(body);
-    return 1;
+    sf_reply_json_text(ctx, 200, a->body, a->len);
+    sf_cached_release(a);
 }
 
 void sf_list_registry(sf_ctx *ctx)
@@ -63,17 +54,24 @@ void sf_list_registry(sf_ctx *ctx)
     read_registry_filter(ctx, &f, &e);
     if (sf_reply_query_errors(ctx, &e))
         return;
-    if (reply_from_cache(ctx))
+    sf_public_cache *cache = ctx->app->public_cache;
+    const char *url = ctx->req->http_url;
+    sf_cached *kept = sf_public_cache_page(cache, url, 0);
+    if (kept != NULL) {
+        reply_page(ctx, kept);
         return;
+    }
+    uint64_t ticket = sf_public_cache_ticket(cache);
     char *items;
     int64_t next;
-    sf_registry_stamp read_under;
-    sf_status status = sf_registry_list(ctx->app->read_pool, &f, page.after_id, page.limit, page.desc, &items, &next,
-                                        &read_under);
+    sf_status status = sf_registry_list(ctx->app->read_pool, &f, page.after_id, page.limit, page.desc, &items, &next);
+    if (status == SF_UNAVAILABLE && (kept = sf_public_cache_page(cache, url, 1)) != NULL) {
+        reply_page(ctx, kept);
+        return;
+    }
     sf_reply_page(ctx, status, items, next);
-    if (status == SF_OK && read_under.version > 0 && ctx->res->status == 200 && ctx->res->binary_body != NULL)
-        sf_public_cache_put(ctx->app->public_cache, ctx->req->http_url, &read_under, ctx->res->binary_body,
-                            ctx->res->binary_body_length);
+    if (status == SF_OK && ctx->res->status == 200 && ctx->res->binary_body != NULL)
+        sf_public_cache_keep_page(cache, ticket, url, ctx->res->binary_body, ctx->res->binary_body_length);
 }
 
 /* GET /v1/public/platforms.csv: the registry's selection as CSV, UTF-8 with a byte-order
@@ -103,16 +101,41 @@ void sf_get_registry_csv(sf_ctx *ctx)
     sf_reply_csv(ctx, header, sizeof keys / sizeof *keys, rows, "registry.csv");
 }
 
+static void reply_entry(sf_ctx *ctx, sf_cached *a)
+{
+    sf_reply_tagged(ctx, 200, a->body, a->len, a->etag);
+    sf_cached_release(a);
+}
+
 void sf_get_registry_entry(sf_ctx *ctx)
 {
-    /* not through the cache: one primary-key read is already a single round trip, the
-     * cache's check would be one too, and a miss would cost two (bench/RESULTS.md) */
     int64_t id = sf_path_id(ctx, "id");
+    sf_public_cache *cache = ctx->app->public_cache;
+    sf_cached *kept = id > 0 ? sf_public_cache_entry(cache, id, 0) : NULL;
+    if (kept != NULL) {
+        reply_entry(ctx, kept);
+        return;
+    }
+    uint64_t ticket = sf_public_cache_ticket(cache);
     char *doc = NULL;
     sf_status status = id > 0 ? sf_registry_get(ctx->app->read_pool, id, &doc) : SF_NOT_FOUND;
+    if (status == SF_UNAVAILABLE && (kept = sf_public_cache_entry(cache, id, 1)) != NULL) {
+        reply_entry(ctx, kept);
+        return;
+    }
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_REGISTRY_ENTRY_NOT_FOUND : SF_E_NONE, NULL);
         return;
     }
-    sf_reply_doc(ctx, 200, doc);
+    /* the ETag and the body once per entry version: computed here, on the miss */
+    char etag[40];
+    char *text = sf_doc_tagged(doc, etag);
+    if (text == NULL) {
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
+        return;
+    }
+    size_t len = strlen(text);
+    sf_public_cache_keep_entry(cache, ticket, id, text, len, etag);
+    sf_reply_tagged(ctx, 200, text, len, etag);
+    free(text);
 }

@@ -18,7 +18,7 @@ sf_route sf_routes[] = {
     {"POST", "/v1/auth/token", sf_post_auth_token, SF_PUBLIC, NO_ACTION, 0, 0},
     {"POST", "/v1/auth/refresh", sf_post_auth_refresh, SF_PUBLIC, NO_ACTION, 0, 0},
     {"POST", "/v1/auth/revoke", sf_post_auth_revoke, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
-    {"GET", "/v1/me", sf_get_me, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
+    {"GET", "/v1/me", sf_get_me, SF_TOKEN_FOLDED, SF_ACT_READ_SELF, 0, 0},
     {"POST", "/v1/me/password", sf_post_me_password, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
 
     {"POST", "/v1/api-tokens", sf_post_api_token, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
@@ -50,7 +50,7 @@ sf_route sf_routes[] = {
 
     {"POST", "/v1/applications", sf_post_application, SF_TOKEN, SF_ACT_PREPARE, 0, 0},
     {"GET", "/v1/applications", sf_list_applications, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
-    {"GET", "/v1/applications/:id", sf_get_application, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
+    {"GET", "/v1/applications/:id", sf_get_application, SF_TOKEN_FOLDED, SF_ACT_READ_WORKFLOW, 0, 0},
     {"PUT", "/v1/applications/:id/report", sf_put_report, SF_TOKEN, SF_ACT_PREPARE, 0, 0},
     {"GET", "/v1/applications/:id/report", sf_get_report, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
     {"PUT", "/v1/applications/:id/recommendation", sf_put_recommendation, SF_TOKEN, SF_ACT_RECOMMEND, 0, 0},

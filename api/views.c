@@ -168,8 +168,7 @@ int sf_if_match_fails(const sf_ctx *ctx, const char *etag)
     return strstr(im, etag) == NULL;
 }
 
-/* Sends `text` (taken) under `etag`, or 304 when a GET's If-None-Match names it. */
-static void send_tagged(sf_ctx *ctx, int status, char *text, const char *etag)
+void sf_reply_tagged(sf_ctx *ctx, int status, const char *text, size_t len, const char *etag)
 {
     sf_set_header(ctx, "ETag", etag);
     const char *inm = sf_header(ctx, "If-None-Match");
@@ -177,8 +176,25 @@ static void send_tagged(sf_ctx *ctx, int status, char *text, const char *etag)
         (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0))
         sf_reply_empty(ctx, 304);
     else
-        sf_reply_json_text(ctx, status, text, strlen(text));
+        sf_reply_json_text(ctx, status, text, len);
+}
+
+/* Sends `text` (taken) under `etag`, or 304 when a GET's If-None-Match names it. */
+static void send_tagged(sf_ctx *ctx, int status, char *text, const char *etag)
+{
+    sf_reply_tagged(ctx, status, text, strlen(text), etag);
     free(text);
+}
+
+char *sf_doc_tagged(char *json_text, char etag[40])
+{
+    json_t *doc = json_text ? sf_json_loads(json_text) : NULL;
+    free(json_text);
+    char *text = doc ? canonical_text(doc) : NULL;
+    json_decref(doc);
+    if (text != NULL)
+        etag_of_text(text, etag);
+    return text;
 }
 
 void sf_reply_resource(sf_ctx *ctx, int status, json_t *body)

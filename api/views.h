@@ -49,6 +49,11 @@ int sf_if_match_fails(const sf_ctx *ctx, const char *etag);
  * it. Steals `body`. */
 void sf_reply_resource(sf_ctx *ctx, int status, json_t *body);
 
+/* A resource document produced by the database (JSON text, taken) as it is sent — its
+ * canonical text, allocated — and its ETag; NULL when it does not parse or memory ran out. */
+char *sf_doc_tagged(char *json_text, char etag[40]);
+/* Sends `text` (len bytes, not taken) under `etag`, or 304 when a GET's If-None-Match names it. */
+void sf_reply_tagged(sf_ctx *ctx, int status, const char *text, size_t len, const char *etag);
 /* Answers a resource document produced by the database (JSON text, taken and freed). */
 void sf_reply_doc(sf_ctx *ctx, int status, char *json_text);
 /* The resource `body` with the members of `extra` added for this caller (e.g. its

@@ -4,6 +4,7 @@
 #   bench_tmp                 makes $tmp and the EXIT trap that stops the servers and the cluster
 #   start_server              one shifan on a free port of the cluster of $SHIFAN_DATABASE_URL;
 #                             appends to ports[] and server_pids[]
+#   start_ceiling             the ceiling server (bench/ceiling.c) on the same database: ceiling_port
 #   login USER PASSWORD       prints an access token
 #   sql ARGS...               psql on the cluster, unaligned, tuples only
 #   bench_city_users TOKEN    a user for each city, logged in: city_tokens[org], city_regions[org],
@@ -17,10 +18,32 @@ bench_build() {
     [ -x "$bench_bin" ] || { log "BENCH_BIN=$bench_bin is not an executable"; exit 1; }
     return
   fi
-  log "building $1/shifan (Release)"
+  log "building $1/shifan and $1/shifan-ceiling (Release)"
   cmake -S . -B "$1" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$1" -j"$(nproc)" --target shifan >/dev/null
+  cmake --build "$1" -j"$(nproc)" --target shifan shifan-ceiling >/dev/null
   bench_bin="$1/shifan"
+  ceiling_bin="$1/shifan-ceiling"
+}
+
+# The ceiling server (bench/ceiling.c) on a free port of the same database: ceiling_port.
+start_ceiling() {
+  local pid
+  [ -n "${ceiling_bin:-}" ] && [ -x "$ceiling_bin" ] || {
+    ceiling_bin="${BENCH_BUILD_DIR:-build-bench}/shifan-ceiling"
+    cmake -S . -B "${BENCH_BUILD_DIR:-build-bench}" -DCMAKE_BUILD_TYPE=Release >/dev/null
+    cmake --build "${BENCH_BUILD_DIR:-build-bench}" --target shifan-ceiling >/dev/null
+  }
+  ceiling_port=$(free_port)
+  log "starting the ceiling server on 127.0.0.1:$ceiling_port (${BENCH_CEILING_THREADS:-8} threads, ${BENCH_CEILING_CONNECTIONS:-8} connections)"
+  PGCONNINFO="$SHIFAN_DATABASE_URL" "$ceiling_bin" "$ceiling_port" "${BENCH_CEILING_THREADS:-8}" \
+    "${BENCH_CEILING_CONNECTIONS:-8}" 2>"$tmp/ceiling.log" &
+  pid=$!
+  ceiling_pid=$pid
+  for _ in $(seq 1 50); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$ceiling_port/healthz" 2>/dev/null && break
+    sleep 0.1
+  done
+  curl -fsS -o /dev/null "http://127.0.0.1:$ceiling_port/healthz" || { log "the ceiling server did not start"; exit 1; }
 }
 
 server_pids=()
@@ -28,7 +51,7 @@ ports=()
 bench_cleanup() {
   set +e
   local pid
-  for pid in ${server_pids[@]+"${server_pids[@]}"}; do
+  for pid in ${server_pids[@]+"${server_pids[@]}"} ${ceiling_pid:-}; do
     kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   done
   pg_cluster_stop "$tmp"

@@ -16,13 +16,16 @@
 #define DAYS(expr) "((" expr ") - date '1970-01-01')"
 
 /* The snapshot of one application; FOR UPDATE is appended for transitions. */
-#define SNAPSHOT_SQL                                                                                   \
+#define SNAPSHOT_SELECT                                                                                \
     "SELECT a.id, a.status, a.recommender_org_id, a.platform_id, p.region_code, p.created_by_org,"    \
     " r.id, r.level, r.region_code, r.year, " DAYS("r.opens_on") ", " DAYS("r.closes_on") ","          \
     " " DAYS("current_date") ", coalesce(r.quota_per_recommender, 0),"                                 \
+    /* the recommender's used quota: counted only where it can decide anything — a round with a \
+     * quota, an application a recommendation can take (draft or submitted: domain/lifecycle.c) */ \
+    " CASE WHEN r.quota_per_recommender > 0 AND a.status IN ('draft', 'submitted') THEN"            \
     " (SELECT count(*) FROM applications x WHERE x.round_id = r.id"                                    \
     "    AND x.recommender_org_id = a.recommender_org_id"                                              \
-    "    AND x.status IN ('recommended', 'approved', 'publicized', 'awarded', 'rejected')),"                        \
+    "    AND x.status IN ('recommended', 'approved', 'publicized', 'awarded', 'rejected')) ELSE 0 END," \
     " p.region_code = ANY (r.relaxed_regions), (r.relaxation_factor * 1000)::int, r.thresholds::text," \
     " a.report::text, a.recommendation IS NOT NULL,"                                                   \
     " (SELECT string_agg(DISTINCT m.kind, ',') FROM materials m WHERE m.application_id = a.id),"       \
@@ -35,9 +38,10 @@
     "    AND title_in_force(w.status, w.valid_until)"           \
     "    AND w.application_id IS DISTINCT FROM a.id ORDER BY w.valid_until DESC LIMIT 1),"              \
     " r.require_prior_recognition, r.relaxed_thresholds::text, r.validity_years, r.validity_ends,"     \
-    " a.applicant_org_id, p.operator_org_id"                                                           \
-    " FROM applications a JOIN platforms p ON p.id = a.platform_id JOIN rounds r ON r.id = a.round_id" \
-    " WHERE a.id = $1"
+    " a.applicant_org_id, p.operator_org_id"
+#define SNAPSHOT_FROM " FROM applications a JOIN platforms p ON p.id = a.platform_id JOIN rounds r ON r.id = a.round_id"
+#define SNAPSHOT_SQL SNAPSHOT_SELECT SNAPSHOT_FROM " WHERE a.id = $1"
+#define SNAPSHOT_COLUMNS 31
 
 static const sf_stmt SNAPSHOT = {SNAPSHOT_SQL, 1};
 static const sf_stmt SNAPSHOT_LOCKED = {SNAPSHOT_SQL " FOR UPDATE OF a", 1};
@@ -98,12 +102,22 @@ static const sf_stmt ROUND_AND_PLATFORM = {
     "                    LIMIT 1) rec ON true"
     " WHERE r.id = $1 AND p.id = $2", 3};
 /* The SQL twin of sf_may_see_application: $2 role, $3 region, $4 organisation. */
-#define APPLICATION_VISIBLE                                                                        \
+#define APPLICATION_VISIBLE_OF(d)                                                                  \
     "($2::text IN ('province', 'supervisor')"                                                      \
-    " OR ($2 = 'platform' AND EXISTS (SELECT 1 FROM platforms o WHERE o.id = d.platform_id"       \
+    " OR ($2 = 'platform' AND EXISTS (SELECT 1 FROM platforms o WHERE o.id = " d ".platform_id"   \
     "                                 AND o.operator_org_id = $4::bigint))"                         \
-    " OR ($2 <> 'platform' AND d.recommender_org_id = $4::bigint)"                                 \
+    " OR ($2 <> 'platform' AND " d ".recommender_org_id = $4::bigint)"                             \
     " OR ($2 = 'city' AND r.level = 'city' AND r.region_code = $3))"
+#define APPLICATION_VISIBLE APPLICATION_VISIBLE_OF("d")
+/* GET /v1/applications/{id} in one round trip (issue 18, point 3): the session check, then —
+ * only if it holds — the snapshot (for allowed_actions) and the document with its history
+ * (sql/024), if the caller may see it. Always one row: the snapshot's columns and the document
+ * (NULL when there is none to see), then whether the session is live. */
+static const sf_stmt READ_FOR_CALLER = {
+    "SELECT x.*, s.live FROM (SELECT " SF_SESSION_LIVE("$5", "$6", "$7") " AS live) s"
+    " LEFT JOIN LATERAL (" SNAPSHOT_SELECT ", (application_doc(a) || jsonb_build_object('history',"
+    "   application_history(a.id)))::text" SNAPSHOT_FROM
+    "   WHERE a.id = $1 AND s.live AND " APPLICATION_VISIBLE_OF("a") ") x ON true", 7};
 /* One round trip: the document with its history (sql/024) if the caller may see it. */
 static const sf_stmt GET_VISIBLE_DOC = {
     "SELECT (d.doc || jsonb_build_object('history', application_history(d.id)))::text"
@@ -414,6 +428,35 @@ sf_status sf_application_get(sf_pool *pool, const sf_caller *caller, int64_t id,
     sf_int_text idt = sf_int_to_text(id), org = sf_int_to_text(caller->org_id);
     const char *params[] = {idt.s, sf_role_name(caller->role), caller->region_code, org.s};
     return sf_db_read_text(pool, &GET_VISIBLE_DOC, params, doc);
+}
+
+sf_status sf_application_read(sf_pool *pool, const sf_caller *caller, const sf_session *session, int64_t id,
+                              char **doc, sf_app_record **rec, int *live)
+{
+    sf_int_text idt = sf_int_to_text(id), org = sf_int_to_text(caller->org_id), uid;
+    const char *jti, *sid;
+    sf_session_params(session, &uid, &jti, &sid);
+    const char *params[] = {idt.s, sf_role_name(caller->role), caller->region_code, org.s, uid.s, jti, sid};
+    PGresult *res;
+    *live = 0;
+    *doc = NULL;
+    *rec = NULL;
+    sf_status status = sf_db_read(pool, &READ_FOR_CALLER, params, &res, NULL);
+    if (status == SF_INVALID && jti != NULL)   /* a jti that is not a UUID: not a token we issued */
+        return SF_OK;
+    if (status != SF_OK)
+        return status;
+    *live = sf_db_get_bool(res, 0, SNAPSHOT_COLUMNS + 1);
+    if (!*live || PQgetisnull(res, 0, SNAPSHOT_COLUMNS))
+        status = *live ? SF_NOT_FOUND : SF_OK;
+    else if ((*rec = read_snapshot(res)) == NULL || (*doc = sf_db_strdup(res, SNAPSHOT_COLUMNS)) == NULL)
+        status = SF_INTERNAL;
+    if (status != SF_OK || !*live) {
+        sf_app_record_free(*rec);
+        *rec = NULL;
+    }
+    PQclear(res);
+    return status;
 }
 
 sf_status sf_application_list(sf_pool *pool, const sf_caller *caller, int64_t round_id, const char *status_filter,

@@ -17,6 +17,7 @@
 #include "domain/status.h"
 #include "persistence/audit.h"
 #include "persistence/pool.h"
+#include "persistence/sessions.h"
 
 /* A snapshot as read from the database: the domain's snapshot (domain/transitions.h), the
  * database's date, and the stored texts the snapshot's facts and thresholds are read from
@@ -59,6 +60,13 @@ sf_status sf_application_create(sf_pool *pool, const sf_actor *actor, const sf_c
 
 /* The snapshot of application `id` under its row lock, inside the caller's transaction. */
 sf_status sf_application_snapshot_locked(sf_conn *conn, int64_t id, sf_app_record **out);
+
+/* GET /v1/applications/{id} in one statement: the session check (persistence/sessions.h),
+ * then the document and the snapshot, if visible to the caller. *live 0: the session has
+ * ended (nothing read); else SF_NOT_FOUND, or SF_OK with *doc (free) and *rec
+ * (sf_app_record_free). */
+sf_status sf_application_read(sf_pool *pool, const sf_caller *caller, const sf_session *session, int64_t id,
+                              char **doc, sf_app_record **rec, int *live);
 
 /* The document, if visible to the caller. */
 sf_status sf_application_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc);

@@ -14,6 +14,14 @@
 #include "domain/status.h"
 #include "persistence/pool.h"
 
+/* The settings of every session shifan opens (the pool's, the registry listener's): dates
+ * are Liaoning's (persistence/pool.c says why). */
+#define SF_DB_SESSION_OPTIONS "-c client_min_messages=warning -c TimeZone=Asia/Shanghai"
+
+/* A libpq notice receiver: what the server says outside a result goes to the log as one JSON
+ * line (severity, SQLSTATE), never as libpq's raw text on stderr. */
+void sf_db_log_notice(void *arg, const PGresult *res);
+
 /* The libpq handle of a checked-out connection (persistence/ only). */
 PGconn *sf_conn_pg(sf_conn *conn);
 

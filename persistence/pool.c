@@ -100,7 +100,7 @@ static void close_conn(sf_pool *pool, sf_conn *conn)
 
 /* What the server says outside a result (a WARNING as it shuts down, say) goes to the log as
  * one JSON line with its severity and SQLSTATE, not as libpq's raw text on stderr. */
-static void log_notice(void *arg, const PGresult *res)
+void sf_db_log_notice(void *arg, const PGresult *res)
 {
     (void)arg;
     const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
@@ -139,15 +139,13 @@ static sf_status make_ready(sf_pool *pool, sf_conn *conn)
      * custom plans everywhere cost a full planning (about 0.5 ms, ten times the execution) on
      * every lookup; see bench/RESULTS.md. The lists with optional filters ("$1 IS NULL OR …"),
      * whose generic plans scan, are planned with their values instead (SF_PLAN_EACH_CALL). */
-    const char *const values[] = {"5", "shifan",
-                                  "-c client_min_messages=warning -c TimeZone=Asia/Shanghai",
-                                  pool->conninfo, NULL};
+    const char *const values[] = {"5", "shifan", SF_DB_SESSION_OPTIONS, pool->conninfo, NULL};
     conn->pg = PQconnectdbParams(keys, values, /* expand_dbname= */ 1);
     if (conn->pg == NULL || PQstatus(conn->pg) != CONNECTION_OK) {
         close_conn(pool, conn);
         return SF_UNAVAILABLE;
     }
-    PQsetNoticeReceiver(conn->pg, log_notice, NULL);
+    PQsetNoticeReceiver(conn->pg, sf_db_log_notice, NULL);
     set_cancel(pool, conn, PQgetCancel(conn->pg));
     return SF_OK;
 }

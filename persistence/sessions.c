@@ -27,6 +27,13 @@ static const sf_stmt REFRESH = {
     "SELECT outcome, retry_after, user_id, org_id, org_type, region_code, password_change_required, sid"
     " FROM session_refresh($1, $2, $3, $4, $5, $6, $7, $8, $9)", 9};
 
+void sf_session_params(const sf_session *s, sf_int_text *uid, const char **jti, const char **sid)
+{
+    *uid = sf_int_to_text(s->user_id);
+    *jti = s->jti;
+    *sid = s->sid;
+}
+
 sf_status sf_session_revoke(sf_pool *pool, const sf_actor *actor, const char *jti, const char *sid,
                             long long expires_at)
 {

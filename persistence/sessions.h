@@ -11,7 +11,24 @@
 
 #include "domain/status.h"
 #include "persistence/audit.h"
+#include "persistence/db.h"
 #include "persistence/pool.h"
+
+/* The session check folded into a read (issue 18, point 3): one round trip for an
+ * authenticated read instead of the check and then the read. `jti` is the token's id, or NULL
+ * when nothing is left to check (an API token, found by its own look-up); `sid` its session. */
+typedef struct {
+    int64_t user_id;
+    const char *jti;
+    const char *sid;
+} sf_session;
+/* Its SQL: true when there is nothing to check or session_token_valid() holds
+ * (sql/025_accounts_sessions.sql, the one statement of the rule: the user active, the
+ * session not ended, the token not revoked). The arguments name the statement's parameters. */
+#define SF_SESSION_LIVE(uid, jti, sid) \
+    "(" jti "::uuid IS NULL OR session_token_valid(" uid "::bigint, " jti "::uuid, " sid "::uuid))"
+/* The three parameters' texts (uid is the caller's buffer). */
+void sf_session_params(const sf_session *s, sf_int_text *uid, const char **jti, const char **sid);
 
 /* Records `jti` as revoked until `expires_at` (Unix seconds) and ends its session `sid`
  * (every token of it, and its refresh token), with the audit event. Revoking a revoked

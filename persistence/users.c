@@ -47,8 +47,8 @@ static const sf_stmt FIND_FOR_LOGIN = {
     " FROM users u JOIN organizations o ON o.id = u.org_id WHERE u.username = $1", 1};
 static const sf_stmt SESSION_VALID = {"SELECT session_token_valid($1, $2::uuid, $3::uuid)", 3};
 static const sf_stmt GET_WITH_ORG = {
-    "SELECT " USER_COLUMNS ", o.id, o.type, o.name, o.region_code, rfc3339(o.created_at)"
-    " FROM users u JOIN organizations o ON o.id = u.org_id WHERE u.id = $1", 1};
+    "SELECT " USER_COLUMNS ", o.id, o.type, o.name, o.region_code, rfc3339(o.created_at), "
+    SF_SESSION_LIVE("$2", "$3", "$4") " FROM users u JOIN organizations o ON o.id = u.org_id WHERE u.id = $1", 4};
 
 static void copy_user(const PGresult *res, int row, sf_user *out)
 {
@@ -219,17 +219,31 @@ sf_status sf_user_session_valid(sf_pool *pool, int64_t user_id, const char *jti,
     return SF_OK;
 }
 
-sf_status sf_user_get_with_org(sf_pool *pool, int64_t user_id, sf_user *user, sf_organization *org)
+sf_status sf_user_get_with_org(sf_pool *pool, int64_t user_id, const sf_session *session, sf_user *user,
+                               sf_organization *org, int *live)
 {
-    sf_int_text uid = sf_int_to_text(user_id);
-    const char *params[] = {uid.s};
+    sf_int_text uid = sf_int_to_text(user_id), suid = {{0}};
+    const char *jti = NULL, *sid = NULL;
+    if (session != NULL)
+        sf_session_params(session, &suid, &jti, &sid);
+    const char *params[] = {uid.s, session ? suid.s : NULL, jti, sid};
     PGresult *res;
+    if (live != NULL)
+        *live = 0;
     sf_status status = sf_db_read(pool, &GET_WITH_ORG, params, &res, NULL);
+    if (status == SF_INVALID && jti != NULL)   /* a jti that is not a UUID: not a token we issued */
+        return SF_OK;
     if (status != SF_OK)
         return status;
-    if (PQntuples(res) == 0) {
+    if (PQntuples(res) == 0) {   /* no such user: no live session of it either */
         PQclear(res);
-        return SF_NOT_FOUND;
+        return session != NULL ? SF_OK : SF_NOT_FOUND;
+    }
+    if (live != NULL)
+        *live = sf_db_get_bool(res, 0, USER_NCOLUMNS + 5);
+    if (session != NULL && !sf_db_get_bool(res, 0, USER_NCOLUMNS + 5)) {
+        PQclear(res);
+        return SF_OK;
     }
     copy_user(res, 0, user);
     org->id = sf_db_get_int(res, 0, USER_NCOLUMNS);

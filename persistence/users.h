@@ -12,6 +12,7 @@
 #include "persistence/audit.h"
 #include "persistence/organizations.h"
 #include "persistence/pool.h"
+#include "persistence/sessions.h"
 
 typedef struct {
     int64_t id;
@@ -84,7 +85,10 @@ sf_status sf_user_find_for_login(sf_pool *pool, const char *username, sf_login_r
  * *valid is 1 only if all hold. */
 sf_status sf_user_session_valid(sf_pool *pool, int64_t user_id, const char *jti, const char *sid, int *valid);
 
-/* The user and its organisation, for GET /v1/me. */
-sf_status sf_user_get_with_org(sf_pool *pool, int64_t user_id, sf_user *user, sf_organization *org);
+/* The user and its organisation. With `session` (GET /v1/me), the session check in the same
+ * statement: *live is 0 (and nothing else filled) when the session has ended, else 1.
+ * Without it, an unknown user is SF_NOT_FOUND; `live` may be NULL. */
+sf_status sf_user_get_with_org(sf_pool *pool, int64_t user_id, const sf_session *session, sf_user *user,
+                               sf_organization *org, int *live);
 
 #endif

@@ -653,7 +653,7 @@ static int registry_hits(const char *q, const char *region)
     sf_registry_filter f = {q, region, NULL, NULL, 0};
     char *items = NULL;
     int64_t next = 0;
-    ck_assert_int_eq(sf_registry_list(pool, &f, 0, 100, 0, &items, &next, NULL), SF_OK);
+    ck_assert_int_eq(sf_registry_list(pool, &f, 0, 100, 0, &items, &next), SF_OK);
     int n = 0;
     for (const char *p = items; (p = strstr(p, "\"certificate_no\"")) != NULL; p++)
         n++;

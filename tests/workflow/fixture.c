@@ -10,8 +10,36 @@ char data_dir[512];
 long long round_id;
 long long assessor_org[NROLES];
 
+/* A metric's value in `on_port`'s /metrics, -1 when absent. */
+double wf_metric(int on_port, const char *name)
+{
+    th_response *r = th_json(on_port, "GET", "/metrics", WF_METRICS_TOKEN, NULL);
+    ck_assert_msg(r != NULL && r->status == 200, "no /metrics on port %d", on_port);
+    char key[160];
+    snprintf(key, sizeof key, "\n%s ", name);
+    const char *p = strstr(r->body, key);
+    double v = p ? atof(p + strlen(key)) : -1;
+    th_free(r);
+    return v;
+}
+
+void wf_registry_caught_up(int on_port)
+{
+    long long version = sql_number("SELECT version FROM registry_version");
+    for (int i = 0; i < 1000; i++) {
+        if (wf_metric(on_port, "shifan_public_cache_listening") == 1 &&
+            wf_metric(on_port, "shifan_public_cache_registry_version") >= (double)version)
+            return;
+        usleep(5000);
+    }
+    ck_abort_msg("the registry cache of port %d did not hear of registry version %lld within 5 s", on_port, version);
+}
+
 th_response *req(int role, const char *method, const char *path, const char *body)
 {
+    /* the public registry answers from memory once the change has been heard (api/public_cache.h) */
+    if (strcmp(method, "GET") == 0 && strncmp(path, "/v1/public/platforms", 20) == 0 && path[20] != '.')
+        wf_registry_caught_up(port);
     th_response *r = th_json(port, method, path, role >= 0 ? tokens[role] : NULL, body);
     ck_assert_msg(r != NULL, "no answer to %s %s", method, path);
     return r;
@@ -83,7 +111,8 @@ void wf_setup(void)
         return;
     snprintf(data_dir, sizeof data_dir, "%s/workflow", th_env("SHIFAN_TEST_TMP"));
     mkdir(data_dir, 0700);
-    static const char *env[] = {"SHIFAN_ADMIN_PASSWORD=" ADMIN_PASSWORD, "SHIFAN_THREADS=8", NULL};
+    static const char *env[] = {"SHIFAN_ADMIN_PASSWORD=" ADMIN_PASSWORD, "SHIFAN_THREADS=8",
+                                 "SHIFAN_METRICS_TOKEN=" WF_METRICS_TOKEN, NULL};
     if (th_server_start(&server, th_env("SHIFAN_TEST_WORKFLOW_URL"), data_dir, env) != 0) {
         fprintf(stderr, "the server did not start; see %s\n", server.log_path);
         exit(1);

@@ -69,6 +69,13 @@ long long notice(const char *start, long long app, int status);
 long long dalian_award(const char *name, int serial);
 int inbox_has(int role, const char *kind, int *count);
 long long sql_number(const char *sql);
+#define WF_METRICS_TOKEN "metrics-token-for-workflow-tests"
+/* A metric's value in the /metrics of the server on `on_port`; -1 when absent. */
+double wf_metric(int on_port, const char *name);
+/* Waits (at most 5 s, else fails) until the public registry cache of the server on `on_port`
+ * listens and has applied the notification of the registry's current version: the readiness
+ * signal a test waits on instead of a sleep. */
+void wf_registry_caught_up(int on_port);
 
 /* The feature suites, in the order they run. */
 Suite *wf_rounds_suite(void);

@@ -209,7 +209,7 @@ START_TEST(another_partys_objects_answer_404_on_every_route)
     int checked = 0;
     for (size_t r = 0; sf_routes[r].method != NULL; r++) {
         const sf_route *rt = &sf_routes[r];
-        if (rt->access != SF_TOKEN || strchr(rt->path, ':') == NULL)
+        if (rt->access == SF_PUBLIC || strchr(rt->path, ':') == NULL)
             continue;
         int owned = 0, exempt = 0;
         for (size_t u = 0; u < sizeof unowned / sizeof *unowned; u++)
@@ -295,6 +295,73 @@ START_TEST(the_server_is_still_up_and_stops_cleanly)
 }
 END_TEST
 
+/* Issue 18, point 3: the reads that fold the session check into their own statement
+ * (GET /v1/me, GET /v1/applications/{id}) refuse a revoked token on its very next request, on
+ * this process and on a second one — as does every other route, and the folded route when it
+ * answers without reading (an id that cannot exist). A deactivated user likewise. */
+static int status_of(int on_port, const char *path, const char *token)
+{
+    th_response *r = th_json(on_port, "GET", path, token, NULL);
+    ck_assert_ptr_nonnull(r);
+    int status = r->status;
+    if (status == 401) {
+        char h[128];
+        ck_assert_ptr_nonnull(th_header(r, "WWW-Authenticate", h, sizeof h));
+        ck_assert_ptr_null(th_header(r, "ETag", h, sizeof h));
+    }
+    th_free(r);
+    return status;
+}
+
+static void refused_everywhere(const int *ports, const char *app_path, const char *token)
+{
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(status_of(ports[i], "/v1/me", token), 401);
+        ck_assert_int_eq(status_of(ports[i], app_path, token), 401);
+        ck_assert_int_eq(status_of(ports[i], "/v1/applications/0", token), 401);
+        ck_assert_int_eq(status_of(ports[i], "/v1/applications/999999999", token), 401);
+        ck_assert_int_eq(status_of(ports[i], "/v1/platforms?limit=1", token), 401);
+    }
+}
+
+START_TEST(a_revoked_token_is_refused_on_its_next_request_by_both_processes)
+{
+    long long p = new_platform(SHENYANG, "撤销令牌检验平台", "210100", 880001);
+    long long a = new_application(SHENYANG, p);
+    char app_path[64];
+    snprintf(app_path, sizeof app_path, "/v1/applications/%lld", a);
+    th_server second;
+    ck_assert_int_eq(th_server_start(&second, th_env("SHIFAN_TEST_WORKFLOW_URL"), data_dir, NULL), 0);
+    const int ports[2] = {port, second.port};
+    for (int revoker = 0; revoker < 2; revoker++) {
+        char *t = wf_login("shenyang", USER_PASSWORD);
+        ck_assert_ptr_nonnull(t);
+        for (int i = 0; i < 2; i++) {
+            ck_assert_int_eq(status_of(ports[i], "/v1/me", t), 200);
+            ck_assert_int_eq(status_of(ports[i], app_path, t), 200);
+            ck_assert_int_eq(status_of(ports[i], "/v1/applications/999999999", t), 404);
+        }
+        th_response *r = th_json(ports[revoker], "POST", "/v1/auth/revoke", t, NULL);
+        ck_assert_int_eq(r->status, 204);
+        th_free(r);
+        refused_everywhere(ports, app_path, t);
+        free(t);
+    }
+    /* the user deactivated (by hand here): every token of it refused at once */
+    th_free(expect(PROVINCE, "POST", "/v1/users", "{\"username\":\"shenyang-short\",\"password\":\"" USER_PASSWORD
+                   "\",\"org_id\":2,\"display_name\":\"沈阳临时\"}", 201));
+    char *t = wf_login("shenyang-short", USER_PASSWORD);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(status_of(second.port, app_path, t), 200);
+    admin_sql("UPDATE users SET active = false WHERE username = 'shenyang-short'");
+    refused_everywhere(ports, app_path, t);
+    free(t);
+    /* the other tokens of the city still work */
+    ck_assert_int_eq(status_of(second.port, app_path, tokens[SHENYANG]), 200);
+    ck_assert_int_eq(th_server_stop(&second), 0);
+}
+END_TEST
+
 Suite *wf_scope_suite(void)
 {
     Suite *s = suite_create("workflow: scope");
@@ -302,6 +369,7 @@ Suite *wf_scope_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, lists_read_newest_first_on_request);
     tcase_add_test(tc, another_partys_objects_answer_404_on_every_route);
+    tcase_add_test(tc, a_revoked_token_is_refused_on_its_next_request_by_both_processes);
     tcase_add_test(tc, every_answer_fits_the_contract);
     tcase_add_test(tc, every_route_that_creates_answered_201_with_a_location);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
