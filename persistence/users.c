@@ -48,7 +48,8 @@ static const sf_stmt FIND_FOR_LOGIN = {
 static const sf_stmt SESSION_VALID = {"SELECT session_token_valid($1, $2::uuid, $3::uuid)", 3};
 static const sf_stmt GET_WITH_ORG = {
     "SELECT " USER_COLUMNS ", o.id, o.type, o.name, o.region_code, rfc3339(o.created_at), "
-    SF_SESSION_LIVE("$2", "$3", "$4") " FROM users u JOIN organizations o ON o.id = u.org_id WHERE u.id = $1", 4};
+    SF_SESSION_LIVE("$2", "$3", "$4") ", coalesce(o.credit_code, '')"
+    " FROM users u JOIN organizations o ON o.id = u.org_id WHERE u.id = $1", 4};
 
 static void copy_user(const PGresult *res, int row, sf_user *out)
 {
@@ -251,6 +252,7 @@ sf_status sf_user_get_with_org(sf_pool *pool, int64_t user_id, const sf_session 
     snprintf(org->name, sizeof org->name, "%s", PQgetvalue(res, 0, USER_NCOLUMNS + 2));
     snprintf(org->region_code, sizeof org->region_code, "%s", PQgetvalue(res, 0, USER_NCOLUMNS + 3));
     snprintf(org->created_at, sizeof org->created_at, "%s", PQgetvalue(res, 0, USER_NCOLUMNS + 4));
+    snprintf(org->credit_code, sizeof org->credit_code, "%s", PQgetvalue(res, 0, USER_NCOLUMNS + 6));
     PQclear(res);
     return SF_OK;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "domain/accounts.h"
 #include "domain/regions.h"
 #include "persistence/applications.h"
 #include "persistence/awards.h"
@@ -981,6 +982,35 @@ START_TEST(visibility_fragments_agree_with_their_c_predicates)
 }
 END_TEST
 
+/* Who administers an organisation's accounts: sf_may_manage_organization (domain/accounts.c,
+ * used when an organisation is created) and user_manageable() (sql/025, used for its users)
+ * answer alike for every caller of the table and every kind of organisation. */
+START_TEST(account_scope_agrees_in_c_and_sql)
+{
+    owners_rows();
+    sf_caller cs[9];
+    size_t n = callers(cs);
+    long long orgs[] = {owners.company, owners.other_company, owners.assoc, owners.shenyang, owners.province,
+                        owners.assessor};
+    int seen = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < sizeof orgs / sizeof *orgs; k++) {
+            char sql[256];
+            snprintf(sql, sizeof sql, "SELECT user_manageable('%s', '%s', %lld)::int, type, region_code"
+                     " FROM organizations WHERE id = %lld", sf_role_name(cs[i].role), cs[i].region_code, orgs[k], orgs[k]);
+            PGresult *res = query(sql, NULL, 0);
+            ck_assert_int_eq(PQntuples(res), 1);
+            int sql_may = atoi(PQgetvalue(res, 0, 0));
+            int c_may = sf_may_manage_organization(&cs[i], sf_role_parse(PQgetvalue(res, 0, 1)), PQgetvalue(res, 0, 2));
+            PQclear(res);
+            ck_assert_msg(sql_may == c_may, "%s of %s on organisation %lld: SQL %d, C %d", sf_role_name(cs[i].role),
+                          cs[i].region_code, orgs[k], sql_may, c_may);
+            seen += c_may;
+        }
+    ck_assert_int_eq(seen, 6 + 1 + 1);   /* the province all; 沈阳 its company; 大连 its company */
+}
+END_TEST
+
 /* "expired" (Art. 23) has one owner, title_status() (sql/016_revocation.sql): the title's
  * document, the registry's row and the function itself answer alike for every stored status
  * at valid_until − 1, valid_until and valid_until + 1. */
@@ -1085,6 +1115,7 @@ static Suite *persistence_suite(void)
     tcase_add_test(tc, the_registry_follows_the_titles_and_is_read_through_its_indexes);
     tcase_add_test(tc, verify_in_parts_finds_the_first_break_at_a_part_boundary);
     tcase_add_test(tc, visibility_fragments_agree_with_their_c_predicates);
+    tcase_add_test(tc, account_scope_agrees_in_c_and_sql);
     tcase_add_test(tc, expiry_has_one_owner_and_turns_the_day_after_valid_until);
     tcase_add_test(tc, an_assessment_is_overdue_the_day_after_its_due_date);
     suite_add_tcase(s, tc);
