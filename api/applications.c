@@ -14,36 +14,13 @@
 #include "api/measures_json.h"
 #include "api/problem.h"
 #include "api/views.h"
+#include "api/app_record.h"
 #include "domain/accounts.h"
 #include "domain/lifecycle.h"
 #include "domain/transitions.h"
 #include "persistence/applications.h"
 
 #define MAX_MISSING 16
-
-/* Reads the stored report (Annex 2) and the round's thresholds into the record's snapshot,
- * which is then what domain/transitions.h reads. Stored texts were validated when they were
- * written. SF_INTERNAL when memory runs out. */
-static sf_status complete(sf_app_record *r)
-{
-    sf_app_snapshot *s = &r->snap;
-    json_t *report = r->report_json ? sf_json_loads(r->report_json) : NULL;
-    json_t *tj = r->thresholds_json ? sf_json_loads(r->thresholds_json) : NULL;
-    json_t *rj = r->relaxed_thresholds_json ? sf_json_loads(r->relaxed_thresholds_json) : NULL;
-    sf_status status = (r->report_json && !report) || (r->thresholds_json && !tj) ||
-                       (r->relaxed_thresholds_json && !rj) ? SF_INTERNAL : SF_OK;
-    sf_errors ignored;
-    sf_errors_init(&ignored);
-    if (report != NULL)
-        sf_report_read(report, &s->facts, &ignored);
-    sf_thresholds_read(tj, &s->thresholds, &ignored);
-    sf_relaxed_thresholds_read(rj, &s->relaxation.set, &s->relaxation.set_mask, &ignored);
-    s->facts.has_active_city_award = s->has_active_city_award;
-    json_decref(report);
-    json_decref(tj);
-    json_decref(rj);
-    return status;
-}
 
 static json_t *missing_json(const char **missing, size_t n)
 {
@@ -107,7 +84,7 @@ void sf_get_application(sf_ctx *ctx)
     if ((status == SF_OK || status == SF_NOT_FOUND) && !sf_session_seen(ctx, live))
         return;
     if (status == SF_OK)
-        status = complete(r);
+        status = sf_app_record_complete(r);
     json_t *body = status == SF_OK ? sf_json_loads(doc) : NULL;
     free(doc);
     if (status == SF_OK && body == NULL)
@@ -242,7 +219,7 @@ void sf_get_eligibility(sf_ctx *ctx)
     if (status == SF_OK && !sf_app_visible(&r->snap, &ctx->caller))
         status = SF_NOT_FOUND;
     if (status == SF_OK)
-        status = complete(r);
+        status = sf_app_record_complete(r);
     if (status != SF_OK) {
         sf_app_record_free(r);
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_APPLICATION_NOT_FOUND : SF_E_NONE, NULL);
@@ -260,59 +237,15 @@ void sf_get_eligibility(sf_ctx *ctx)
 
 /* ---- transitions: parse, ask domain/transitions.h, map ---- */
 
-static sf_status decide_recommend(sf_app_record *r, void *p, sf_app_decision *d, sf_errors *e)
-{
-    sf_status st = complete(r);
-    return st != SF_OK ? st : sf_decide_recommend(&r->snap, p, r->today, d, e);
-}
-
-static sf_status decide_submit(sf_app_record *r, void *p, sf_app_decision *d, sf_errors *e)
-{
-    sf_status st = complete(r);
-    return st != SF_OK ? st : sf_decide_submit(&r->snap, p, r->today, d, e);
-}
-
-typedef struct {
-    const sf_caller *caller;
-    const char *comment;
-} send_back_args;
-
-static sf_status decide_send_back(sf_app_record *r, void *p, sf_app_decision *d, sf_errors *e)
-{
-    const send_back_args *a = p;
-    return sf_decide_send_back(&r->snap, a->caller, a->comment, r->today, d, e);
-}
-
-static sf_status decide_withdraw(sf_app_record *r, void *p, sf_app_decision *d, sf_errors *e)
-{
-    return sf_decide_withdraw(&r->snap, p, r->today, d, e);
-}
-
-static sf_status decide_award(sf_app_record *r, void *p, sf_app_decision *d, sf_errors *e)
-{
-    return sf_decide_award(&r->snap, p, r->today, d, e);
-}
-
-typedef struct {
-    const sf_caller *caller;
-    sf_app_event event;
-    const char *comment;
-} review_args;
-
-static sf_status decide_review(sf_app_record *r, void *p, sf_app_decision *d, sf_errors *e)
-{
-    const review_args *a = p;
-    return sf_decide_review(&r->snap, a->caller, a->event, a->comment, r->today, d, e);
-}
-
-static void transition(sf_ctx *ctx, sf_app_decide decide, void *arg, int status_ok)
+static void transition(sf_ctx *ctx, sf_app_request *request, int status_ok)
 {
     int64_t id = sf_path_id(ctx, "id");
     sf_errors e;
     sf_errors_init(&e);
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
-    sf_status status = id > 0 ? sf_application_transition(ctx->app->pool, &actor, id, &ctx->caller, decide, arg, &doc, &e)
+    sf_status status = id > 0 ? sf_application_transition(ctx->app->pool, &actor, id, &ctx->caller, sf_app_record_decide,
+                                                            request, &doc, &e)
                               : SF_NOT_FOUND;
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_APPLICATION_NOT_FOUND : SF_E_NONE, &e);
@@ -321,9 +254,16 @@ static void transition(sf_ctx *ctx, sf_app_decide decide, void *arg, int status_
     sf_reply_doc(ctx, status_ok, doc);
 }
 
-void sf_post_recommend(sf_ctx *ctx) { transition(ctx, decide_recommend, &ctx->caller, 200); }
-void sf_post_withdraw(sf_ctx *ctx) { transition(ctx, decide_withdraw, &ctx->caller, 200); }
-void sf_post_submit(sf_ctx *ctx) { transition(ctx, decide_submit, &ctx->caller, 200); }
+static void simple_transition(sf_ctx *ctx, sf_app_event event, int status_ok)
+{
+    sf_app_request request = {event, &ctx->caller, NULL};
+    transition(ctx, &request, status_ok);
+}
+
+void sf_post_recommend(sf_ctx *ctx) { simple_transition(ctx, SF_EV_RECOMMEND, 200); }
+void sf_post_withdraw(sf_ctx *ctx) { simple_transition(ctx, SF_EV_WITHDRAW, 200); }
+void sf_post_submit(sf_ctx *ctx) { simple_transition(ctx, SF_EV_SUBMIT, 200); }
+void sf_post_award(sf_ctx *ctx) { simple_transition(ctx, SF_EV_AWARD, 201); }
 
 void sf_post_return(sf_ctx *ctx)
 {
@@ -334,16 +274,15 @@ void sf_post_return(sf_ctx *ctx)
     sf_errors e;
     sf_errors_init(&e);
     sf_json_only(body, fields, &e);
-    send_back_args a = {&ctx->caller, sf_json_string(body, "comment", 1, &e)};
+    sf_app_request a = {SF_EV_SEND_BACK, &ctx->caller, sf_json_string(body, "comment", 1, &e)};
     if (a.comment != NULL && sf_utf8_length(a.comment) > 5000)
         sf_errors_add(&e, "comment", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 5000));
     if (sf_errors_any(&e))
         sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &e);
     else
-        transition(ctx, decide_send_back, &a, 200);
+        transition(ctx, &a, 200);
     json_decref(body);
 }
-void sf_post_award(sf_ctx *ctx) { transition(ctx, decide_award, &ctx->caller, 201); }
 
 void sf_post_review(sf_ctx *ctx)
 {
@@ -356,7 +295,7 @@ void sf_post_review(sf_ctx *ctx)
     sf_json_only(body, fields, &e);
     const char *decision = sf_json_string(body, "decision", 1, &e);
     const char *comment = sf_json_string(body, "comment", 0, &e);
-    review_args r = {&ctx->caller, SF_EV_APPROVE, comment};
+    sf_app_request r = {SF_EV_APPROVE, &ctx->caller, comment};
     if (decision != NULL) {
         if (strcmp(decision, "approve") == 0)
             r.event = SF_EV_APPROVE;
@@ -372,6 +311,6 @@ void sf_post_review(sf_ctx *ctx)
     if (sf_errors_any(&e))
         sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &e);
     else
-        transition(ctx, decide_review, &r, 200);
+        transition(ctx, &r, 200);
     json_decref(body);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/app_record.h"
 #include "api/handlers.h"
 #include "api/json_input.h"
 #include "api/problem.h"
@@ -21,11 +22,6 @@
 
 #define MAX_NOTICE_ITEMS 200
 #define OBJECTIONS_PER_CLIENT_HOUR 5
-
-static sf_status decide_publicize(sf_app_record *r, void *p, sf_app_decision *d, sf_errors *e)
-{
-    return sf_decide_publicize(&r->snap, p, r->today, d, e);
-}
 
 /* published_elsewhere: {reference, published_on}, optional. */
 static void read_elsewhere(json_t *body, sf_notice_plan *plan, const char **reference, sf_errors *e)
@@ -110,8 +106,9 @@ void sf_post_notice(sf_ctx *ctx)
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     sf_new_notice notice = {title, plan.start, end, reference, plan.published_elsewhere ? plan.published_on : 0};
     char *doc = NULL;
-    sf_status status = sf_notice_create(ctx->app->pool, &actor, &ctx->caller, &notice, ids, n, decide_publicize,
-                                        &ctx->caller, &doc, &e);
+    sf_app_request publicize = {SF_EV_PUBLICIZE, &ctx->caller, NULL};
+    sf_status status = sf_notice_create(ctx->app->pool, &actor, &ctx->caller, &notice, ids, n, sf_app_record_decide,
+                                        &publicize, &doc, &e);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_INVALID ? SF_E_NOTICE_APPLICATIONS_INVALID : SF_E_NONE, &e);
         goto out;
@@ -269,12 +266,6 @@ void sf_list_objections(sf_ctx *ctx)
     sf_reply_page(ctx, status, items, next);
 }
 
-static sf_status decide_upheld(sf_app_record *r, void *p, sf_app_decision *d, sf_errors *e)
-{
-    (void)p;
-    return sf_decide_objection_upheld(&r->snap, r->today, d, e);
-}
-
 void sf_post_resolve_objection(sf_ctx *ctx)
 {
     static const char *const fields[] = {"upheld", "resolution", NULL};
@@ -298,8 +289,9 @@ void sf_post_resolve_objection(sf_ctx *ctx)
     }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
+    sf_app_request uphold = {SF_EV_OBJECTION_UPHELD, &ctx->caller, NULL};
     sf_status status = id > 0 ? sf_objection_resolve(ctx->app->pool, &actor, &ctx->caller, id, json_is_true(upheld),
-                                                     resolution, decide_upheld, NULL, &doc, &e)
+                                                     resolution, sf_app_record_decide, &uphold, &doc, &e)
                               : SF_NOT_FOUND;
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_OBJECTION_NOT_FOUND : SF_E_NONE, &e);

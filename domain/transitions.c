@@ -327,3 +327,31 @@ size_t sf_app_allowed_actions(const sf_app_snapshot *s, const sf_caller *c, sf_d
 #undef ALLOWED
     return n;
 }
+
+sf_status sf_decide(const sf_app_snapshot *s, const sf_app_request *r, sf_day today, sf_app_decision *d,
+                    sf_errors *why)
+{
+    switch (r->event) {
+    case SF_EV_SUBMIT:
+        return sf_decide_submit(s, r->caller, today, d, why);
+    case SF_EV_SEND_BACK:
+        return sf_decide_send_back(s, r->caller, r->comment, today, d, why);
+    case SF_EV_RECOMMEND:
+        return sf_decide_recommend(s, r->caller, today, d, why);
+    case SF_EV_WITHDRAW:
+        return sf_decide_withdraw(s, r->caller, today, d, why);
+    case SF_EV_APPROVE:
+    case SF_EV_REJECT:
+    case SF_EV_RETURN:
+        return sf_decide_review(s, r->caller, r->event, r->comment, today, d, why);
+    case SF_EV_PUBLICIZE:
+        return sf_decide_publicize(s, r->caller, today, d, why);
+    case SF_EV_AWARD:
+        return sf_decide_award(s, r->caller, today, d, why);
+    case SF_EV_OBJECTION_UPHELD:
+        return sf_decide_objection_upheld(s, today, d, why);
+    case SF_EV__COUNT:
+        break;
+    }
+    return step(s, r->event, d, why);
+}

@@ -133,6 +133,20 @@ sf_status sf_decide_publicize(const sf_app_snapshot *s, const sf_caller *c, sf_d
 size_t sf_app_allowed_actions(const sf_app_snapshot *s, const sf_caller *c, sf_day today, const char **out,
                               size_t cap);
 
+/* A transition asked of an application: the event (recommend, withdraw, approve, reject,
+ * return, publicize, award, objection upheld, submit, send back), by whom, with the comment a
+ * rejection or a return gives. */
+typedef struct {
+    sf_app_event event;
+    const sf_caller *caller;
+    const char *comment;
+} sf_app_request;
+
+/* The one entry to the decisions above: the decision of `r->event` over the snapshot. An
+ * event with no decision of its own is a conflict naming the state. */
+sf_status sf_decide(const sf_app_snapshot *s, const sf_app_request *r, sf_day today, sf_app_decision *d,
+                    sf_errors *why);
+
 /* Art. 18: the publicity period lasts 15 working days. */
 #define SF_PUBLICITY_WORKING_DAYS 15
 

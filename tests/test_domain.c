@@ -1632,6 +1632,44 @@ START_TEST(each_decision_in_every_state)
 }
 END_TEST
 
+/* sf_decide, the one entry every transition goes through, answers for each event exactly what
+ * the event's own decision answers, in every state. */
+START_TEST(sf_decide_is_each_events_own_decision)
+{
+    sf_day today = D("2026-05-10");
+    for (int st = 0; st < SF_APP__COUNT; st++) {
+        sf_app_snapshot s = complete_snapshot((sf_app_state)st);
+        s.notice_end = st == SF_APP_PUBLICIZED ? D("2026-05-01") : 0;
+        for (int ev = 0; ev < SF_EV__COUNT; ev++) {
+            const sf_caller *c = ev == SF_EV_APPROVE || ev == SF_EV_REJECT || ev == SF_EV_RETURN ||
+                                         ev == SF_EV_PUBLICIZE || ev == SF_EV_AWARD
+                                     ? &PROVINCE_CALLER : &SHENYANG_CALLER;
+            const char *comment = ev == SF_EV_APPROVE ? NULL : "理由";
+            sf_app_decision d1, d2;
+            sf_errors e1, e2;
+            memset(&d1, 0, sizeof d1);
+            memset(&d2, 0, sizeof d2);
+            sf_errors_init(&e1);
+            sf_errors_init(&e2);
+            sf_app_request r = {(sf_app_event)ev, c, comment};
+            sf_status via = sf_decide(&s, &r, today, &d1, &e1), direct;
+            switch (ev) {
+            case SF_EV_SUBMIT: direct = sf_decide_submit(&s, c, today, &d2, &e2); break;
+            case SF_EV_SEND_BACK: direct = sf_decide_send_back(&s, c, comment, today, &d2, &e2); break;
+            case SF_EV_RECOMMEND: direct = sf_decide_recommend(&s, c, today, &d2, &e2); break;
+            case SF_EV_WITHDRAW: direct = sf_decide_withdraw(&s, c, today, &d2, &e2); break;
+            case SF_EV_PUBLICIZE: direct = sf_decide_publicize(&s, c, today, &d2, &e2); break;
+            case SF_EV_AWARD: direct = sf_decide_award(&s, c, today, &d2, &e2); break;
+            case SF_EV_OBJECTION_UPHELD: direct = sf_decide_objection_upheld(&s, today, &d2, &e2); break;
+            default: direct = sf_decide_review(&s, c, (sf_app_event)ev, comment, today, &d2, &e2); break;
+            }
+            ck_assert_msg(via == direct && (via != SF_OK || d1.next == d2.next), "%s from %s",
+                          sf_app_event_name((sf_app_event)ev), sf_app_state_name((sf_app_state)st));
+        }
+    }
+}
+END_TEST
+
 /* Who decides: the recommender recommends and withdraws; the round's authority reviews,
  * publicizes and awards. Another party is refused (403) whatever the state. */
 START_TEST(each_decision_by_the_wrong_party_is_forbidden)
@@ -2339,6 +2377,7 @@ static Suite *domain_suite(void)
     tcase_add_test(transitions, an_official_notice_agrees_with_the_adjacent_year);
     tcase_add_test(transitions, the_province_is_asked_for_next_year_from_1_november);
     tcase_add_test(transitions, each_decision_in_every_state);
+    tcase_add_test(transitions, sf_decide_is_each_events_own_decision);
     tcase_add_test(transitions, each_decision_by_the_wrong_party_is_forbidden);
     tcase_add_test(transitions, award_on_the_last_publicity_day_and_the_day_after);
     tcase_add_test(transitions, recommend_lists_every_missing_item_and_keeps_to_the_round);
