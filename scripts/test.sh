@@ -47,9 +47,11 @@ failed=()
 # test_faults starts and stops a cluster of its own (scripts/faultdb.sh) under $tmp/faults
 for suite in domain persistence http workflow concurrency faults alloc; do
   echo "== suite: $suite"
+  started=$SECONDS
   if ! "$build/test_$suite"; then
     failed+=("$suite")
   fi
+  echo "== suite: $suite took $((SECONDS - started)) s"
 done
 # The short soak (bench/soak, `make soak` for the full ten minutes): 20 s of the mixed load on
 # this build's binary, in the plain pass only (the sanitizers' slowness would be measured,
