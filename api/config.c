@@ -103,13 +103,14 @@ static int load_trusted_proxies(sf_config *c)
 int sf_config_load(sf_config *c)
 {
     memset(c, 0, sizeof *c);
-    long refresh_ttl, cache, upload, port, threads, pool, pool_timeout, body, idle, shutdown, ttl, umax, cmax, window, delay, lock, hashes, hash_queue, hash_per_client, hash_wait,
+    long refresh_ttl, cache, upload, buffered, port, threads, pool, pool_timeout, body, idle, shutdown, ttl, umax, cmax, window, delay, lock, hashes, hash_queue, hash_per_client, hash_wait,
         per_client;
     if (env_int("SHIFAN_PORT", 8080, 1, 65535, &port) || env_int("SHIFAN_THREADS", 16, 1, 256, &threads) ||
         env_int("SHIFAN_POOL_SIZE", 8, 1, 256, &pool) ||
         env_int("SHIFAN_POOL_TIMEOUT_MS", 5000, 10, 600000, &pool_timeout) ||
         env_int("SHIFAN_MAX_BODY_BYTES", 1048576, 1024, 64L * 1048576, &body) ||
         env_int("SHIFAN_MAX_UPLOAD_BYTES", 20L * 1048576, 1024, 256L * 1048576, &upload) ||
+        env_int("SHIFAN_MAX_BUFFERED_BYTES", 64L * 1048576, 1024, 64L * 1024 * 1048576, &buffered) ||
         env_int("SHIFAN_IDLE_TIMEOUT", 60, 1, 3600, &idle) ||
         env_int("SHIFAN_MAX_CONNECTIONS_PER_CLIENT", 128, 0, 65535, &per_client) ||
         env_int("SHIFAN_SHUTDOWN_TIMEOUT", 30, 0, 3600, &shutdown) ||
@@ -132,6 +133,13 @@ int sf_config_load(sf_config *c)
     c->pool_timeout_ms = (int)pool_timeout;
     c->max_body_bytes = (size_t)body;
     c->max_upload_bytes = (size_t)upload;
+    c->max_buffered_bytes = (size_t)buffered;
+    /* a body the bound could never hold would be refused with 503 for ever */
+    if (buffered < body || buffered < upload) {
+        fprintf(stderr, "shifan: SHIFAN_MAX_BUFFERED_BYTES must be at least SHIFAN_MAX_BODY_BYTES and "
+                        "SHIFAN_MAX_UPLOAD_BYTES\n");
+        return -1;
+    }
     c->public_cache_bytes = (size_t)cache;
     c->idle_timeout_s = (int)idle;
     c->max_connections_per_client = (int)per_client;

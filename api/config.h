@@ -27,6 +27,8 @@ typedef struct {
     int pool_timeout_ms;       /* SHIFAN_POOL_TIMEOUT_MS: wait for a connection, default 5000 */
     size_t max_body_bytes;     /* SHIFAN_MAX_BODY_BYTES: JSON bodies, default 1 MiB */
     size_t max_upload_bytes;   /* SHIFAN_MAX_UPLOAD_BYTES: a material's file, default 20 MiB */
+    size_t max_buffered_bytes; /* SHIFAN_MAX_BUFFERED_BYTES: request bodies held in memory across
+                                * all connections at once, default 64 MiB; at least both limits above */
     int idle_timeout_s;        /* SHIFAN_IDLE_TIMEOUT: close idle connections, default 60 */
     int max_connections_per_client; /* SHIFAN_MAX_CONNECTIONS_PER_CLIENT: open connections from one
                                      * address, default 128; 0: no limit (behind a reverse proxy) */

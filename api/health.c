@@ -80,7 +80,8 @@ void sf_get_metrics(sf_ctx *ctx)
         last_year = cal.cal.nyears > 0 ? cal.cal.years[cal.cal.nyears - 1] : 0;
         sf_calendar_free(&cal);
     }
-    char *text = sf_metrics_render(ctx->app->metrics, &stats, atomic_load(&ctx->app->in_flight), last_year);
+    char *text = sf_metrics_render(ctx->app->metrics, &stats, atomic_load(&ctx->app->in_flight),
+                                    atomic_load(&ctx->app->buffered_bytes), last_year);
     if (text == NULL) {
         sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         return;

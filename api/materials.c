@@ -79,17 +79,22 @@ int sf_read_upload_parts(sf_ctx *ctx, const sf_upload *u, sf_new_material *m, ch
         sf_reply_problem(ctx, 400, u->multipart ? SF_E_FILE_PART_EMPTY : SF_E_UPLOAD_EMPTY);
         return 0;
     }
-    const char *type = sf_material_sniff(data, size, filename);
+    /* a streamed file: its first bytes judge it, its SHA-256 was computed as it arrived */
+    const char *type = sf_material_sniff(data, u->fd > 0 ? u->head_len : size, filename);
     if (type == NULL) {
         sf_reply_problem(ctx, 415, SF_E_FILE_TYPE_UNSUPPORTED);
         return 0;
     }
-    unsigned char digest[32];
-    unsigned int dlen = 0;
-    EVP_Digest(data, size, digest, &dlen, EVP_sha256(), NULL);
-    for (int i = 0; i < 32; i++)
-        snprintf(sha + 2 * i, 3, "%02x", digest[i]);
-    *m = (sf_new_material){m->kind, filename, type, sha, data, size};
+    if (u->fd > 0) {
+        memcpy(sha, u->sha256, 65);
+    } else {
+        unsigned char digest[32];
+        unsigned int dlen = 0;
+        EVP_Digest(data, size, digest, &dlen, EVP_sha256(), NULL);
+        for (int i = 0; i < 32; i++)
+            snprintf(sha + 2 * i, 3, "%02x", digest[i]);
+    }
+    *m = (sf_new_material){m->kind, filename, type, sha, u->fd > 0 ? NULL : data, size, u->fd > 0 ? u->fd : 0};
     return 1;
 }
 

@@ -218,6 +218,8 @@ const char *const sf_messages_en[SF_CODE_COUNT] = {
     [SF_E_SHUTTING_DOWN] = "shifan is shutting down",
     [SF_E_SCHEMA_NOT_MIGRATED] = "the database schema is not migrated yet",
     [SF_E_REPLICA_UNAVAILABLE] = "the read replica is unavailable or behind the schema",
+    [SF_E_BODIES_BUSY] = "the request bodies being received fill the memory set aside for them; try again shortly",
+    [SF_E_UPLOAD_NOT_STORED] = "the upload could not be stored for now; try again shortly",
     /* changed since read (412) */
     [SF_E_APPLICATION_CHANGED] = "the application has changed since it was read (If-Match); read it again",
     [SF_E_PLATFORM_CHANGED] = "the platform has changed since it was read (If-Match); read it again",

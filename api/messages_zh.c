@@ -218,6 +218,8 @@ const char *const sf_messages_zh[SF_CODE_COUNT] = {
     [SF_E_SHUTTING_DOWN] = "shifan 正在关闭",
     [SF_E_SCHEMA_NOT_MIGRATED] = "数据库结构尚未迁移",
     [SF_E_REPLICA_UNAVAILABLE] = "只读副本不可用或结构落后",
+    [SF_E_BODIES_BUSY] = "正在接收的请求体已占满为其预留的内存，请稍后重试",
+    [SF_E_UPLOAD_NOT_STORED] = "上传的文件暂时无法保存，请稍后重试",
     /* changed since read (412) */
     [SF_E_APPLICATION_CHANGED] = "申报在读取后已被修改（If-Match），请重新读取",
     [SF_E_PLATFORM_CHANGED] = "平台在读取后已被修改（If-Match），请重新读取",

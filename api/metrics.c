@@ -85,7 +85,8 @@ void sf_metrics_observe(sf_metrics *m, size_t route, int status, double seconds)
     atomic_fetch_add_explicit(&r->sum_us, (unsigned long)(seconds * 1e6), memory_order_relaxed);
 }
 
-char *sf_metrics_render(sf_metrics *m, const sf_pool_stats *pool, long in_flight, int calendar_last_year)
+char *sf_metrics_render(sf_metrics *m, const sf_pool_stats *pool, long in_flight, size_t buffered_bytes,
+                         int calendar_last_year)
 {
     sf_buf b = {0};
     sf_buf_printf(&b, "# HELP shifan_http_requests_total HTTP requests answered, by route and status.\n"
@@ -123,6 +124,9 @@ char *sf_metrics_render(sf_metrics *m, const sf_pool_stats *pool, long in_flight
     }
     sf_buf_printf(&b, "# HELP shifan_http_requests_in_flight Requests received and not yet completed.\n"
             "# TYPE shifan_http_requests_in_flight gauge\nshifan_http_requests_in_flight %ld\n", in_flight);
+    sf_buf_printf(&b, "# HELP shifan_http_buffered_body_bytes Bytes of request bodies held in memory now "
+            "(bounded by SHIFAN_MAX_BUFFERED_BYTES; streamed uploads are not counted).\n"
+            "# TYPE shifan_http_buffered_body_bytes gauge\nshifan_http_buffered_body_bytes %zu\n", buffered_bytes);
     sf_buf_printf(&b, "# HELP shifan_password_hash_iterations_total PBKDF2 iterations computed for logins and new "
             "passwords (an unknown username costs the same as a known one).\n"
             "# TYPE shifan_password_hash_iterations_total counter\nshifan_password_hash_iterations_total %llu\n",

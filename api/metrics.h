@@ -25,6 +25,7 @@ void sf_metrics_observe(sf_metrics *metrics, size_t route, int status, double se
 /* The exposition text. Allocated: the caller frees it. */
 /* `calendar_last_year`: the last calendar year loaded (issue 15: an alert rule can watch that
  * it stays ahead), 0 when unknown (the gauge is then left out). */
-char *sf_metrics_render(sf_metrics *metrics, const sf_pool_stats *pool, long in_flight, int calendar_last_year);
+char *sf_metrics_render(sf_metrics *metrics, const sf_pool_stats *pool, long in_flight, size_t buffered_bytes,
+                         int calendar_last_year);
 
 #endif

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define BOUNDARY_MAX 70
+#define BOUNDARY_MAX SF_MULTIPART_BOUNDARY_MAX
 
 static const unsigned char *find(const unsigned char *hay, size_t len, const char *needle, size_t nlen)
 {
@@ -105,7 +105,7 @@ int sf_multipart_parse(const char *content_type, const unsigned char *body, size
     size_t blen = 0;
     const char *ct_end = content_type ? content_type + strlen(content_type) : NULL;
     const char *b = sf_multipart_is_form(content_type) ? param(content_type, ct_end, "boundary", &blen) : NULL;
-    if (b == NULL || blen < 1 || blen > BOUNDARY_MAX || b[blen - 1] == ' ') {
+    if (b == NULL || blen < 1 || blen > BOUNDARY_MAX || b[blen - 1] == ' ' || memchr(b, '\r', blen) != NULL) {
         *why = SF_E_MULTIPART_BOUNDARY_INVALID;
         return -1;
     }
@@ -171,5 +171,217 @@ int sf_multipart_parse(const char *content_type, const unsigned char *body, size
         *why = SF_E_MULTIPART_NO_FILE;
         return -1;
     }
+    return 0;
+}
+
+/* ---- the same, as the bytes arrive ---- */
+
+enum { S_PREAMBLE, S_AFTER_DELIM, S_HEADERS, S_CONTENT, S_DONE, S_REFUSED };
+enum { A_START, A_DASH, A_SPACE, A_CR };   /* within what follows a delimiter */
+
+int sf_multipart_stream_begin(sf_multipart_stream *s, const char *content_type, sf_multipart_sink sink, void *cls,
+                              sf_code *why)
+{
+    memset(s, 0, sizeof *s);
+    s->sink = sink;
+    s->cls = cls;
+    size_t blen = 0;
+    const char *ct_end = content_type ? content_type + strlen(content_type) : NULL;
+    const char *b = sf_multipart_is_form(content_type) ? param(content_type, ct_end, "boundary", &blen) : NULL;
+    /* a header value holds no CR: the one CR of the delimiter is its first byte, which the
+     * scan below relies on */
+    if (b == NULL || blen < 1 || blen > BOUNDARY_MAX || b[blen - 1] == ' ' || memchr(b, '\r', blen) != NULL) {
+        *why = s->why = SF_E_MULTIPART_BOUNDARY_INVALID;
+        s->state = S_REFUSED;
+        return -1;
+    }
+    memcpy(s->delim, "\r\n--", 4);
+    memcpy(s->delim + 4, b, blen);
+    s->dlen = blen + 4;
+    /* the body reads as if it followed a CRLF: the opening delimiter may then be its first bytes */
+    s->state = S_PREAMBLE;
+    s->match = 2;
+    return 0;
+}
+
+static void keep(sf_multipart_field *f, const unsigned char *data, size_t len)
+{
+    size_t room = f->len < SF_MULTIPART_FIELD_MAX ? SF_MULTIPART_FIELD_MAX - f->len : 0;
+    memcpy(f->value + f->len, data, len < room ? len : room);
+    f->len += len;
+}
+
+/* Bytes of the part being read (or of the preamble, which are dropped). */
+static int content(sf_multipart_stream *s, const unsigned char *data, size_t len)
+{
+    if (s->state != S_CONTENT || s->part < 0 || len == 0)
+        return 0;
+    if (s->part > 0) {
+        keep(&s->fields[s->part], data, len);
+        return 0;
+    }
+    s->file_len += len;
+    return s->sink(s->cls, data, len);
+}
+
+static int refuse(sf_multipart_stream *s, sf_code why)
+{
+    s->why = why;
+    s->state = S_REFUSED;
+    return -1;
+}
+
+/* Looks for the delimiter in `d`: bytes that cannot begin it are content. Returns the bytes
+ * consumed, which end with the delimiter when *found; -1 when the sink failed. */
+static long scan(sf_multipart_stream *s, const unsigned char *d, size_t len, int *found)
+{
+    size_t i = 0;
+    *found = 0;
+    while (i < len) {
+        if (s->match == 0) {
+            const unsigned char *cr = memchr(d + i, '\r', len - i);
+            size_t run = cr ? (size_t)(cr - (d + i)) : len - i;
+            if (content(s, d + i, run) != 0)
+                return -1;
+            i += run;
+            if (cr != NULL) {
+                s->match = 1;
+                i++;
+            }
+        } else if (d[i] == (unsigned char)s->delim[s->match]) {
+            i++;
+            if (++s->match == s->dlen) {
+                s->match = 0;
+                *found = 1;
+                return (long)i;
+            }
+        } else {
+            /* what was held back was content after all; d[i] is looked at again */
+            if (content(s, (const unsigned char *)s->delim, s->match) != 0)
+                return -1;
+            s->match = 0;
+        }
+    }
+    return (long)i;
+}
+
+/* A part's header section is complete in s->headers (its CRLF first, "\r\n\r\n" last). */
+static int part_begins(sf_multipart_stream *s)
+{
+    size_t h = s->hlen - 4;   /* where "\r\n\r\n" begins */
+    if (h >= 2 && find(s->headers + 2, h - 2, s->delim, s->dlen) != NULL)
+        return refuse(s, SF_E_MULTIPART_NO_HEADERS);
+    sf_part name, file_name;
+    if (h < 2 || disposition(s->headers + 2, s->headers + h, &name, &file_name) != 0)
+        return refuse(s, SF_E_MULTIPART_NO_NAME);
+    s->part = name_is(&name, "file") ? 0 : name_is(&name, "kind") ? 1 : name_is(&name, "filename") ? 2 : -1;
+    s->pending = SF_E_NONE;
+    if (s->part < 0) {
+        s->pending = SF_E_MULTIPART_UNKNOWN_PART;
+    } else if (s->fields[s->part].sent) {
+        s->pending = SF_E_MULTIPART_PART_TWICE;
+        s->part = -1;
+    } else if (s->part == 0 && file_name.data != NULL) {
+        keep(&s->file_name, file_name.data, file_name.len);
+        s->file_name.sent = 1;
+    }
+    s->state = S_CONTENT;
+    return 0;
+}
+
+/* After a delimiter: "--" closes the body; otherwise optional blanks and a CRLF open a part. */
+static int after_delimiter(sf_multipart_stream *s, unsigned char c)
+{
+    if (s->after == A_START && c == '-') {
+        s->after = A_DASH;
+    } else if (s->after == A_DASH) {
+        if (c != '-')
+            return refuse(s, SF_E_MULTIPART_BAD_DELIMITER);
+        s->state = S_DONE;
+    } else if ((s->after == A_START || s->after == A_SPACE) && (c == ' ' || c == '\t')) {
+        s->after = A_SPACE;
+    } else if ((s->after == A_START || s->after == A_SPACE) && c == '\r') {
+        s->after = A_CR;
+    } else if (s->after == A_CR && c == '\n') {
+        memcpy(s->headers, "\r\n", 2);
+        s->hlen = 2;
+        s->state = S_HEADERS;
+    } else {
+        return refuse(s, SF_E_MULTIPART_BAD_DELIMITER);
+    }
+    return 0;
+}
+
+int sf_multipart_stream_feed(sf_multipart_stream *s, const unsigned char *data, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        switch (s->state) {
+        case S_PREAMBLE:
+        case S_CONTENT: {
+            int found;
+            long used = scan(s, data + i, len - i, &found);
+            if (used < 0)
+                return -2;
+            i += (size_t)used;
+            if (!found)
+                break;
+            if (s->state == S_CONTENT && s->part < 0)
+                return refuse(s, s->pending);
+            if (s->state == S_CONTENT)
+                s->fields[s->part].sent = 1;
+            s->state = S_AFTER_DELIM;
+            s->after = A_START;
+            break;
+        }
+        case S_AFTER_DELIM:
+            if (after_delimiter(s, data[i++]) != 0)
+                return -1;
+            break;
+        case S_HEADERS:
+            if (s->hlen == sizeof s->headers)
+                return refuse(s, SF_E_MULTIPART_NO_HEADERS);
+            s->headers[s->hlen++] = data[i++];
+            /* the first "\r\n\r\n" from the part's own CRLF on ends the section */
+            if (s->hlen >= 4 && memcmp(s->headers + s->hlen - 4, "\r\n\r\n", 4) == 0 && part_begins(s) != 0)
+                return -1;
+            break;
+        case S_DONE:   /* an epilogue is ignored */
+            return 0;
+        default:
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static sf_part field_part(const sf_multipart_field *f)
+{
+    return f->sent ? (sf_part){f->value, f->len} : (sf_part){NULL, 0};
+}
+
+int sf_multipart_stream_end(sf_multipart_stream *s, sf_upload_form *form, sf_code *why)
+{
+    memset(form, 0, sizeof *form);
+    static const sf_code unfinished[] = {[S_PREAMBLE] = SF_E_MULTIPART_NO_OPENING,
+                                         [S_AFTER_DELIM] = SF_E_MULTIPART_BAD_DELIMITER,
+                                         [S_HEADERS] = SF_E_MULTIPART_NO_HEADERS,
+                                         [S_CONTENT] = SF_E_MULTIPART_NOT_CLOSED};
+    if (s->state == S_REFUSED) {
+        *why = s->why;
+        return -1;
+    }
+    if (s->state != S_DONE) {
+        *why = unfinished[s->state];
+        return -1;
+    }
+    if (!s->fields[0].sent) {
+        *why = SF_E_MULTIPART_NO_FILE;
+        return -1;
+    }
+    form->file = (sf_part){s->fields[0].value, s->file_len};
+    form->file_name = field_part(&s->file_name);
+    form->kind = field_part(&s->fields[1]);
+    form->filename = field_part(&s->fields[2]);
     return 0;
 }

@@ -88,7 +88,7 @@ sf_route sf_routes[] = {
     {"GET", "/v1/audit-events/verify", sf_get_audit_verify, SF_TOKEN, SF_ACT_READ_AUDIT, 0, 0},
     {"GET", "/v1/audit-events", sf_list_audit, SF_TOKEN, SF_ACT_READ_AUDIT, 0, 0},
 
-    {"POST", "/v1/applications/:id/materials", sf_post_material, SF_TOKEN, SF_ACT_PREPARE, 0, /* upload= */ 1},
+    {"POST", "/v1/applications/:id/materials", sf_post_material, SF_TOKEN, SF_ACT_PREPARE, 0, SF_UPLOAD_STREAMED},
     {"GET", "/v1/applications/:id/materials", sf_list_materials, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
     {"GET", "/v1/materials/:id/content", sf_get_material_content, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
 
@@ -96,9 +96,9 @@ sf_route sf_routes[] = {
     {"GET", "/v1/assessments", sf_list_assessments, SF_TOKEN, SF_ACT_READ_ASSESSMENTS, 0, 0},
     {"GET", "/v1/assessments/:id", sf_get_assessment, SF_TOKEN, SF_ACT_READ_ASSESSMENTS, 0, 0},
     {"POST", "/v1/assessments/:id/result", sf_post_assessment_result, SF_TOKEN, SF_ACT_ASSESS, 0, 0},
-    {"POST", "/v1/assessments/:id/report", sf_put_assessment_report, SF_TOKEN, SF_ACT_ASSESS, 0, /* upload= */ 1},
+    {"POST", "/v1/assessments/:id/report", sf_put_assessment_report, SF_TOKEN, SF_ACT_ASSESS, 0, SF_UPLOAD_STREAMED},
     {"GET", "/v1/assessments/:id/report", sf_get_assessment_report, SF_TOKEN, SF_ACT_READ_ASSESSMENTS, 0, 0},
-    {"POST", "/v1/annual-summaries/:id/file", sf_put_summary_file, SF_TOKEN, SF_ACT_FILE_SUMMARY, 0, /* upload= */ 1},
+    {"POST", "/v1/annual-summaries/:id/file", sf_put_summary_file, SF_TOKEN, SF_ACT_FILE_SUMMARY, 0, SF_UPLOAD_STREAMED},
     {"GET", "/v1/annual-summaries/:id/file", sf_get_summary_file, SF_TOKEN, SF_ACT_READ_SUPERVISION, 0, 0},
     {"POST", "/v1/annual-summaries", sf_post_annual_summary, SF_TOKEN, SF_ACT_FILE_SUMMARY, 0, 0},
     {"POST", "/v1/inspections", sf_post_inspection, SF_TOKEN, SF_ACT_SUPERVISE, 0, 0},

@@ -22,6 +22,7 @@
 #include "api/metrics.h"
 #include "api/openapi.h"
 #include "api/problem.h"
+#include "api/upload_stream.h"
 #include "api/views.h"
 #include "persistence/api_tokens.h"
 #include "persistence/users.h"
@@ -30,6 +31,10 @@
 #define CANCEL_GRACE_S 10
 
 static sf_app *the_app;   /* one server per process; set by sf_server_start */
+
+/* The body of the streamed upload being dispatched on this thread: libmicrohttpd calls the
+ * access handler, and it Ulfius's dispatcher, on the connection's own thread (early_access). */
+static _Thread_local const sf_upload_file *current_upload;
 
 const char *sf_header(const sf_ctx *ctx, const char *name)
 {
@@ -374,10 +379,12 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     sf_ctx ctx = {.app = the_app, .route = user_data, .req = req, .res = res};
+    const sf_route *route = ctx.route;
+    if (route->upload == SF_UPLOAD_STREAMED)
+        ctx.upload = current_upload;
     assign_request_id(&ctx);
     sf_set_header(&ctx, "X-Content-Type-Options", "nosniff");
     sf_set_header(&ctx, "Cache-Control", "no-store");
-    const sf_route *route = ctx.route;
     sf_code refusal;
     /* While draining, requests already on open connections are still served, but each
      * answer closes its connection so the client's next request goes elsewhere. */
@@ -386,6 +393,8 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
     if (body_too_large(&ctx)) {
         sf_set_header(&ctx, "Connection", "close");
         sf_reply_problem(&ctx, 413, SF_E_BODY_TOO_LARGE, SF_INT("max", body_limit(&ctx)));
+    } else if (route->upload == SF_UPLOAD_STREAMED && (ctx.upload == NULL || ctx.upload->result != SF_UPLOAD_TAKEN)) {
+        sf_reply_problem(&ctx, 503, SF_E_UPLOAD_NOT_STORED);   /* refused mid-body otherwise */
     } else if (route->upload && sf_upload_form_refused(&ctx)) {
         /* a malformed multipart body: 400, whoever sent it */
     } else if (route->access != SF_PUBLIC && !authenticate(&ctx)) {
@@ -481,6 +490,12 @@ typedef struct {
     void *ulfius;   /* Ulfius's per-request value: what its URI logger answered, then its own */
     int checked;    /* the headers were looked at */
     int answered;   /* refused at header time: the body is not Ulfius's to read */
+    const sf_route *route;     /* NULL: none (the body is dropped: no answer then reads it) */
+    sf_upload_stream *upload;  /* an SF_UPLOAD_STREAMED route's body, as it arrives */
+    size_t reserved;           /* bytes counted in the_app->buffered_bytes for this request */
+    size_t received;           /* body bytes handed to Ulfius */
+    int refusal;               /* decided mid-body, to be answered when the body ends */
+    sf_code refusal_code;
 } request_state;
 
 static MHD_AccessHandlerCallback ulfius_access;
@@ -530,10 +545,24 @@ static enum MHD_Result copy_header(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
+/* Counts `n` more bytes of request bodies held in memory: 0, and nothing counted, when that
+ * would pass SHIFAN_MAX_BUFFERED_BYTES. */
+static int buffer_reserve(size_t n)
+{
+    size_t max = the_app->config->max_buffered_bytes;
+    size_t now = atomic_load(&the_app->buffered_bytes);
+    do {
+        if (n > max || now > max - n)
+            return 0;
+    } while (!atomic_compare_exchange_weak(&the_app->buffered_bytes, &now, now + n));
+    return 1;
+}
+
 /* Answers the request now, as the dispatcher would have (problem+json, request ids, CORS,
- * metrics, the log line), and closes the connection after the answer. */
-static void answer_early(struct MHD_Connection *connection, const sf_route *route, const char *method,
-                         const char *path, int status, int had_token)
+ * metrics, the log line), and closes the connection after the answer: 413, 401, or 503 with
+ * `code` (and Retry-After). Returns whether libmicrohttpd took the answer. */
+static int answer_early(struct MHD_Connection *connection, const sf_route *route, const char *method,
+                        const char *path, int status, int had_token, sf_code code)
 {
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -551,29 +580,35 @@ static void answer_early(struct MHD_Connection *connection, const sf_route *rout
     sf_set_header(&ctx, "X-Content-Type-Options", "nosniff");
     sf_set_header(&ctx, "Cache-Control", "no-store");
     sf_set_header(&ctx, "Connection", "close");
-    if (status == 413) {
+    if (status == 413)
         sf_reply_problem(&ctx, 413, SF_E_BODY_TOO_LARGE, SF_INT("max", body_limit(&ctx)));
-    } else {
+    else if (status == 401)
         refuse_token(&ctx, had_token);
-    }
+    else
+        sf_reply_problem(&ctx, status, code);
     sf_cors_headers(&ctx);
     struct MHD_Response *answer = MHD_create_response_from_buffer(res.binary_body_length, res.binary_body,
                                                                   MHD_RESPMEM_MUST_COPY);
+    int queued = 0;
     if (answer != NULL) {
         const char **keys = u_map_enum_keys(res.map_header);
         for (size_t i = 0; keys != NULL && keys[i] != NULL; i++)
             MHD_add_response_header(answer, keys[i], u_map_get(res.map_header, keys[i]));
-        MHD_queue_response(connection, (unsigned)res.status, answer);
+        queued = MHD_queue_response(connection, (unsigned)res.status, answer) == MHD_YES;
         MHD_destroy_response(answer);
     }
-    finish(&ctx, route->path, (size_t)route->index, &start);
+    if (queued)
+        finish(&ctx, route->path, (size_t)route->index, &start);
     ulfius_clean_request(&req);
     ulfius_clean_response(&res);
+    return queued;
 }
 
-/* What the request line and headers decide: 413 or 401 answered now (returns 1), or nothing
- * (0: Ulfius reads the body and the dispatcher decides). */
-static int decided_at_header_time(struct MHD_Connection *connection, const char *method, const char *path)
+/* What the request line and headers decide: 413, 401 or 503 answered now (returns 1), or
+ * nothing (0: the body is read — to a file for a streamed upload, else by Ulfius, counted in
+ * the bound on buffered bytes — and the dispatcher decides). */
+static int decided_at_header_time(struct MHD_Connection *connection, const char *method, const char *path,
+                                  request_state *state)
 {
     const sf_route *route = route_for(method, path);
     if (route == NULL)
@@ -581,20 +616,86 @@ static int decided_at_header_time(struct MHD_Connection *connection, const char 
     const sf_config *c = the_app->config;
     size_t limit = route->upload ? c->max_upload_bytes : c->max_body_bytes;
     const char *declared = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    unsigned long long length = 0;
     if (declared != NULL) {
         char *end;
         unsigned long long n = strtoull(declared, &end, 10);
         if (*end == '\0' && n > limit) {
-            answer_early(connection, route, method, path, 413, 0);
+            answer_early(connection, route, method, path, 413, 0, SF_E_NONE);
             return 1;
         }
+        length = *end == '\0' ? n : 0;
     }
     const char *authorization = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     if (route->access != SF_PUBLIC && !token_could_be_valid(authorization)) {
-        answer_early(connection, route, method, path, 401, authorization != NULL);
+        answer_early(connection, route, method, path, 401, authorization != NULL, SF_E_NONE);
         return 1;
     }
+    state->route = route;
+    if (route->upload == SF_UPLOAD_STREAMED) {
+        const char *type = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        state->upload = sf_upload_stream_open(c->data_dir, type, limit);
+        if (state->upload == NULL) {
+            answer_early(connection, route, method, path, 503, 0, SF_E_UPLOAD_NOT_STORED);
+            return 1;
+        }
+        return 0;
+    }
+    /* the declared length is reserved whole now: a body the bound cannot hold is refused
+     * before any of it is read; a chunked one is counted as it arrives */
+    if (length > 0 && !buffer_reserve((size_t)length)) {
+        answer_early(connection, route, method, path, 503, 0, SF_E_BODIES_BUSY);
+        return 1;
+    }
+    state->reserved = (size_t)length;
     return 0;
+}
+
+/* Refuses a request whose body is still arriving: at once if libmicrohttpd takes an answer
+ * now, else when the body has ended (what arrives until then is dropped). The upload's file,
+ * if any, is closed now. */
+static void refuse_mid_body(struct MHD_Connection *connection, request_state *state, const char *method,
+                            const char *path, int status, sf_code code)
+{
+    sf_upload_stream_free(state->upload);
+    state->upload = NULL;
+    if (answer_early(connection, state->route, method, path, status, 0, code)) {
+        state->answered = 1;
+    } else {
+        state->refusal = status;
+        state->refusal_code = code;
+    }
+}
+
+/* A piece of the body: written to the upload's file, or handed to Ulfius when the bound on
+ * buffered bytes has room for it, or dropped when no route will read it. */
+static enum MHD_Result body_arrived(struct MHD_Connection *connection, request_state *state, const char *url,
+                                    const char *method, const char *version, const char *data, size_t *size)
+{
+    size_t len = *size;
+    if (state->refusal != 0 || state->route == NULL) {
+        *size = 0;
+        return MHD_YES;
+    }
+    if (state->upload != NULL) {
+        *size = 0;
+        sf_upload_result r = sf_upload_stream_write(state->upload, data, len);
+        if (r == SF_UPLOAD_TOO_LARGE)
+            refuse_mid_body(connection, state, method, url, 413, SF_E_NONE);
+        else if (r == SF_UPLOAD_FAILED)
+            refuse_mid_body(connection, state, method, url, 503, SF_E_UPLOAD_NOT_STORED);
+        return MHD_YES;
+    }
+    state->received += len;
+    if (state->received > state->reserved) {
+        if (!buffer_reserve(state->received - state->reserved)) {
+            *size = 0;
+            refuse_mid_body(connection, state, method, url, 503, SF_E_BODIES_BUSY);
+            return MHD_YES;
+        }
+        state->reserved = state->received;
+    }
+    return ulfius_access(ulfius_access_cls, connection, url, method, version, data, size, &state->ulfius);
 }
 
 static enum MHD_Result early_access(void *cls, struct MHD_Connection *connection, const char *url, const char *method,
@@ -614,17 +715,30 @@ static enum MHD_Result early_access(void *cls, struct MHD_Connection *connection
     }
     if (!state->checked) {
         state->checked = 1;
-        if (decided_at_header_time(connection, method, url)) {
+        if (decided_at_header_time(connection, method, url, state)) {
             state->answered = 1;
             return MHD_YES;
         }
+        return ulfius_access(ulfius_access_cls, connection, url, method, version, upload_data, upload_data_size,
+                             &state->ulfius);
     }
     if (state->answered) {   /* whatever of the body arrives is dropped */
         *upload_data_size = 0;
         return MHD_YES;
     }
-    return ulfius_access(ulfius_access_cls, connection, url, method, version, upload_data, upload_data_size,
-                         &state->ulfius);
+    if (*upload_data_size > 0)
+        return body_arrived(connection, state, url, method, version, upload_data, upload_data_size);
+    /* the body has ended */
+    if (state->refusal != 0) {
+        answer_early(connection, state->route, method, url, state->refusal, 0, state->refusal_code);
+        state->answered = 1;
+        return MHD_YES;
+    }
+    current_upload = state->upload ? sf_upload_stream_end(state->upload) : NULL;
+    enum MHD_Result rc = ulfius_access(ulfius_access_cls, connection, url, method, version, upload_data,
+                                       upload_data_size, &state->ulfius);
+    current_upload = NULL;
+    return rc;
 }
 
 struct MHD_Daemon *MHD_start_daemon(unsigned int flags, uint16_t port, MHD_AcceptPolicyCallback apc, void *apc_cls,
@@ -696,8 +810,11 @@ static void request_completed(void *cls, struct MHD_Connection *connection, void
         mhd_request_completed(cls, connection, &none, toe);
     else
         mhd_request_completed(cls, connection, state ? &state->ulfius : con_cls, toe);
-    if (state != &out_of_memory)
+    if (state != NULL && state != &out_of_memory) {   /* the file goes, the reserved bytes are free again */
+        sf_upload_stream_free(state->upload);
+        atomic_fetch_sub(&the_app->buffered_bytes, state->reserved);
         free(state);
+    }
     atomic_fetch_sub(&the_app->in_flight, 1);
 }
 

@@ -37,6 +37,10 @@ typedef struct {
     sf_metrics *metrics;
     atomic_int draining;        /* set on SIGTERM: /readyz answers 503 */
     atomic_long in_flight;      /* requests received and not yet completed */
+    /* Bytes of request bodies held in memory across all connections, reserved as they are
+     * declared or arrive and released when the request completes; bounded by
+     * SHIFAN_MAX_BUFFERED_BYTES (503 beyond). */
+    atomic_size_t buffered_bytes;
 } sf_app;
 
 struct sf_route;
@@ -55,6 +59,7 @@ typedef struct {
      * id of another request. */
     char request_id[SF_REQUEST_ID_LEN + 1 + SF_CLIENT_REQUEST_ID_MAX + 1];
     int session_unchecked;      /* SF_TOKEN_FOLDED: the session is still to be checked */
+    const struct sf_upload_file *upload;   /* an SF_UPLOAD_STREAMED route's body; else NULL */
 } sf_ctx;
 
 typedef void (*sf_handler)(sf_ctx *ctx);
@@ -79,8 +84,11 @@ typedef struct sf_route {
     sf_access access;
     int action;                 /* an sf_action the role must be allowed, or -1 */
     int index;                  /* position in the table, for metrics (set at start) */
-    int upload;                 /* takes a raw file: SHIFAN_MAX_UPLOAD_BYTES, not the JSON limit */
+    int upload;                 /* takes a raw file: SHIFAN_MAX_UPLOAD_BYTES, not the JSON limit; 1:
+                                 * buffered (an import), SF_UPLOAD_STREAMED: written to a temporary
+                                 * file as it arrives (api/upload_stream.h) */
 } sf_route;
+#define SF_UPLOAD_STREAMED 2
 
 /* The route table (api/routes.c); terminated by an entry with a NULL method. */
 extern sf_route sf_routes[];

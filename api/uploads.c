@@ -1,13 +1,16 @@
 /*
  * The parts of an upload (see views.h): the raw body with ?kind= and ?filename=, or the same
  * three as multipart/form-data, which is what a browser's FormData sends. Either way the
- * upload then takes one path (sf_read_upload): the same limits, sniffing and refusals.
+ * upload then takes one path (sf_read_upload): the same limits, sniffing and refusals. On a
+ * streamed route (SF_UPLOAD_STREAMED) the file's bytes are already in a temporary file, read
+ * as they arrived (api/upload_stream.h); an import's body is in memory.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "api/multipart.h"
 #include "api/problem.h"
+#include "api/upload_stream.h"
 #include "api/views.h"
 
 /* A text field of the form as a C string in `buf`; NULL if it was not sent. A value too long
@@ -26,23 +29,38 @@ static const char *field_text(const sf_part *part, char *buf, size_t size)
 int sf_upload_read(sf_ctx *ctx, sf_upload *u)
 {
     const char *ct = sf_header(ctx, "Content-Type");
+    const sf_upload_file *f = ctx->upload;
     memset(u, 0, sizeof *u);
+    if (f != NULL) {
+        u->fd = f->fd;
+        u->size = f->size;
+        u->data = f->head;
+        u->head_len = f->head_len;
+        u->sha256 = f->sha256;
+    }
     if (!sf_multipart_is_form(ct)) {
-        u->data = ctx->req->binary_body;
-        u->size = ctx->req->binary_body_length;
+        if (f == NULL) {
+            u->data = (const unsigned char *)ctx->req->binary_body;
+            u->size = ctx->req->binary_body_length;
+        }
         u->kind = sf_param(ctx, "kind");
         u->filename = sf_param(ctx, "filename");
         return 1;
     }
     sf_upload_form form;
-    sf_code why = SF_E_NONE;
-    if (sf_multipart_parse(ct, ctx->req->binary_body, ctx->req->binary_body_length, &form, &why) != 0) {
+    sf_code why = f != NULL ? f->malformed : SF_E_NONE;
+    if (f != NULL ? why != SF_E_NONE
+                  : sf_multipart_parse(ct, ctx->req->binary_body, ctx->req->binary_body_length, &form, &why) != 0) {
         sf_reply_problem(ctx, 400, why);
         return 0;
     }
+    if (f != NULL)
+        form = f->form;
+    else {
+        u->data = form.file.data;
+        u->size = form.file.len;
+    }
     u->multipart = 1;
-    u->data = form.file.data;
-    u->size = form.file.len;
     /* a field of the form, else the query's, else (the name) the file part's own filename */
     u->kind = field_text(&form.kind, u->kind_text, sizeof u->kind_text);
     if (u->kind == NULL)
@@ -61,8 +79,10 @@ int sf_upload_form_refused(sf_ctx *ctx)
     if (!sf_multipart_is_form(ct))
         return 0;
     sf_upload_form form;
-    sf_code why = SF_E_NONE;
-    if (sf_multipart_parse(ct, ctx->req->binary_body, ctx->req->binary_body_length, &form, &why) == 0)
+    sf_code why = ctx->upload != NULL ? ctx->upload->malformed : SF_E_NONE;
+    if (ctx->upload != NULL ? why == SF_E_NONE
+                            : sf_multipart_parse(ct, ctx->req->binary_body, ctx->req->binary_body_length, &form,
+                                                 &why) == 0)
         return 0;
     sf_reply_problem(ctx, 400, why);
     return 1;

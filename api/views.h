@@ -117,8 +117,12 @@ const char *const *sf_csv_header(const sf_ctx *ctx, const char *const *keys, con
  * multipart/form-data body (a browser's FormData) with a `file` part and `kind` and
  * `filename` fields (the query's, or the file part's own filename, when a field is absent). */
 typedef struct {
+    /* The file's bytes in memory, or, when streamed to a file (fd > 0), only its first
+     * head_len bytes, the whole being in fd and its SHA-256 computed already */
     const unsigned char *data;
-    size_t size;
+    size_t size, head_len;
+    int fd;
+    const char *sha256;
     const char *kind, *filename;   /* NULL: not sent */
     int multipart;
     char kind_text[64], filename_text[1024];

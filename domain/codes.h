@@ -225,6 +225,8 @@
     X(SHUTTING_DOWN, "shutting_down", "") \
     X(SCHEMA_NOT_MIGRATED, "schema_not_migrated", "") \
     X(REPLICA_UNAVAILABLE, "replica_unavailable", "") \
+    X(BODIES_BUSY, "bodies_busy", "") \
+    X(UPLOAD_NOT_STORED, "upload_not_stored", "") \
     /* changed since read (412) */ \
     X(APPLICATION_CHANGED, "application_changed", "") \
     X(PLATFORM_CHANGED, "platform_changed", "") \

@@ -3,10 +3,13 @@
  */
 #include "persistence/db.h"
 
+#include <errno.h>
+#include <libpq/libpq-fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 sf_status sf_db_status_for_sqlstate(const char *sqlstate)
 {
@@ -342,5 +345,66 @@ sf_status sf_db_read_page(sf_pool *pool, const sf_stmt *stmt, const char *const 
         return status;
     status = sf_db_page(res, items, next_after);
     PQclear(res);
+    return status;
+}
+
+#define FILE_PIECE (256 * 1024)
+static const sf_stmt LO_UNLINK = {"SELECT lo_unlink($1::oid)", 1};
+
+/* The file `fd` (from offset 0) into a new large object, a piece at a time: its oid as text. */
+static sf_status file_to_large_object(sf_conn *conn, int fd, char oid_text[16])
+{
+    PGconn *pg = sf_conn_pg(conn);
+    unsigned char *piece = malloc(FILE_PIECE);
+    Oid oid = piece != NULL ? lo_creat(pg, INV_READ | INV_WRITE) : InvalidOid;
+    int lo = oid != InvalidOid ? lo_open(pg, oid, INV_WRITE) : -1;
+    int ok = lo >= 0;
+    for (off_t at = 0; ok;) {
+        ssize_t n = pread(fd, piece, FILE_PIECE, at);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            ok = n == 0;
+            break;
+        }
+        ok = lo_write(pg, lo, (const char *)piece, (size_t)n) == (int)n;
+        at += n;
+    }
+    if (lo >= 0 && lo_close(pg, lo) != 0)
+        ok = 0;
+    free(piece);
+    if (ok) {
+        snprintf(oid_text, 16, "%u", (unsigned)oid);
+        return SF_OK;
+    }
+    if (piece == NULL)
+        return SF_INTERNAL;
+    if (PQstatus(pg) != CONNECTION_OK) {
+        sf_conn_mark_broken(conn);
+        return SF_UNAVAILABLE;
+    }
+    return SF_INTERNAL;
+}
+
+sf_status sf_db_exec_with_file(sf_conn *conn, const sf_stmt *stmt, const char **params, int oid_param, int fd,
+                               PGresult **out, sf_db_error *err)
+{
+    char oid[16];
+    params[oid_param] = NULL;
+    if (fd > 0) {
+        sf_status status = file_to_large_object(conn, fd, oid);
+        if (status != SF_OK)
+            return status;
+        params[oid_param] = oid;
+    }
+    sf_status status = sf_db_exec(conn, stmt, (const char *const *)params, out, err);
+    if (status != SF_OK || fd <= 0)
+        return status;
+    const char *unlink_params[] = {oid};
+    status = sf_db_exec(conn, &LO_UNLINK, unlink_params, NULL, NULL);
+    if (status != SF_OK && out != NULL) {
+        PQclear(*out);
+        *out = NULL;
+    }
     return status;
 }

@@ -100,6 +100,15 @@ typedef sf_status (*sf_tx_body)(sf_conn *conn, void *ctx);
  * commit together or not at all. */
 sf_status sf_tx_run(sf_pool *pool, sf_tx_body body, void *ctx);
 
+/* Within a transaction (sf_tx_run): runs `stmt` as sf_db_exec does, where a file's content is
+ * to be stored without being read whole into memory (an upload, api/upload_stream.h). When
+ * fd > 0 the file (from offset 0) is first written into a new large object a piece at a time,
+ * params[oid_param] is set to its oid (the statement reads it with lo_get), and the object is
+ * removed after the statement; a rollback removes it too. When fd <= 0, params[oid_param] is
+ * set to NULL. */
+sf_status sf_db_exec_with_file(sf_conn *conn, const sf_stmt *stmt, const char **params, int oid_param, int fd,
+                               PGresult **out, sf_db_error *err);
+
 /* Paging in SQL: a subquery named "page" yields (id, doc, rn) for up to limit + 1 rows
  * ($5 is the limit by convention of the statements that use it); this selects the first
  * `limit` docs as a JSON array, the last id, and whether a further row exists. */

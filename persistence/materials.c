@@ -14,14 +14,14 @@
 static const sf_stmt INSERT = {
     "WITH m AS (INSERT INTO materials (application_id, kind, filename, content_type, size_bytes, sha256, content,"
     "                                  uploaded_by)"
-    "           VALUES ($1, $2, $3, $4, $5, $6, decode($7, 'base64'), $8)"
+    "           VALUES ($1, $2, $3, $4, $5, $6, COALESCE(decode($7, 'base64'), lo_get($11::oid)), $8)"
     "           RETURNING id, application_id, kind, filename, content_type, size_bytes, sha256, uploaded_at)"
     " SELECT jsonb_build_object('id', m.id, 'application_id', m.application_id, 'kind', m.kind,"
     "        'filename', m.filename, 'content_type', m.content_type, 'size_bytes', m.size_bytes,"
     "        'sha256', m.sha256, 'uploaded_at', rfc3339(m.uploaded_at))::text,"
     "        audit_append($8, $9, 'material.uploaded', 'application', m.application_id,"
     "        jsonb_build_object('material_id', m.id, 'kind', m.kind, 'sha256', m.sha256), $10)"
-    " FROM m", 10};
+    " FROM m", 11};
 static const sf_stmt LIST = {
     SF_PAGE_SELECT_N("$4") " FROM (SELECT id, jsonb_build_object('id', id, 'application_id', application_id, 'kind', kind,"
     "       'filename', filename, 'content_type', content_type, 'size_bytes', size_bytes, 'sha256', sha256,"
@@ -55,15 +55,16 @@ static sf_status add_body(sf_conn *conn, void *p)
     if (status != SF_OK)
         return status;
     PGresult *res;
-    char *content = sf_db_base64(a->m->data, a->m->size);
-    if (content == NULL)
+    /* in memory, the content travels as base64 text; in a file, through a large object */
+    char *content = a->m->content_fd > 0 ? NULL : sf_db_base64(a->m->data, a->m->size);
+    if (content == NULL && a->m->content_fd <= 0)
         return SF_INTERNAL;
     sf_actor_params ap;
     sf_actor_to_params(a->actor, &ap);
     sf_int_text size = sf_int_to_text((long long)a->m->size);
     const char *params[] = {idt.s, a->m->kind, a->m->filename, a->m->content_type, size.s, a->m->sha256, content,
-                            ap.values[0], ap.values[1], ap.values[2]};
-    status = sf_db_exec(conn, &INSERT, params, &res, NULL);
+                            ap.values[0], ap.values[1], ap.values[2], NULL};
+    status = sf_db_exec_with_file(conn, &INSERT, params, 10, a->m->content_fd, &res, NULL);
     free(content);
     if (status != SF_OK)
         return status;

@@ -14,8 +14,10 @@
 
 typedef struct {
     const char *kind, *filename, *content_type, *sha256;
-    const unsigned char *data;
+    const unsigned char *data;   /* the content in memory, or NULL when it is in content_fd */
     size_t size;
+    int content_fd;              /* > 0: a file holding the content (from offset 0), streamed into
+                                  * the database in pieces, never read whole into memory */
 } sf_new_material;
 
 /* Stores the file while the application is a draft of the caller's organisation (checked

@@ -3433,6 +3433,129 @@ START_TEST(bodies_without_a_token_are_never_buffered)
 }
 END_TEST
 
+/* ---- the bound on bytes buffered across connections (issue 14, item 2) ---- */
+
+/* shifan_http_buffered_body_bytes of the server on `on_port`; -1 when absent. */
+static long long buffered_bytes(int on_port)
+{
+    th_response *r = th_json(on_port, "GET", "/metrics", METRICS_TOKEN, NULL);
+    const char *line = r != NULL && r->body != NULL ? strstr(r->body, "\nshifan_http_buffered_body_bytes ") : NULL;
+    long long n = line != NULL ? atoll(line + 33) : -1;
+    th_free(r);
+    return n;
+}
+
+/* Waits (at most 5 s) for the gauge to read `expected`; its last value. */
+static long long buffered_bytes_become(int on_port, long long expected)
+{
+    long long n = -1;
+    for (int i = 0; i < 250 && (n = buffered_bytes(on_port)) != expected; i++)
+        th_pause_ms(20);
+    return n;
+}
+
+/* Sends `head` and `len` bytes of `body` on a new connection to `on_port`, and reads the
+ * answer into `answer` (at most `size` bytes); its status, or 0. */
+static int raw_exchange(int on_port, const char *head, const char *body, size_t len, char *answer, size_t size)
+{
+    int fd = th_connect(on_port);
+    ck_assert_int_ge(fd, 0);
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    int ok = send(fd, head, strlen(head), MSG_NOSIGNAL) == (ssize_t)strlen(head);
+    for (size_t off = 0; ok && off < len;) {
+        ssize_t n = send(fd, body + off, len - off, MSG_NOSIGNAL);
+        ok = n > 0;
+        off += ok ? (size_t)n : 0;
+    }
+    size_t got = th_read_until_closed(fd, answer, size - 1);
+    answer[got] = '\0';
+    close(fd);
+    int status = 0;
+    sscanf(answer, "HTTP/1.1 %d", &status);
+    return status;
+}
+
+/* With SHIFAN_MAX_BUFFERED_BYTES at 1.5 MiB: while one request holds 1 MB of declared body, a
+ * second declaring 600 kB is answered 503 with Retry-After before its body is sent, and a
+ * chunked one is refused when it crosses the bound; once the first is gone (cut off) the
+ * count is back to zero and the same requests are read and judged. */
+START_TEST(bodies_beyond_the_buffered_bound_answer_503_until_there_is_room)
+{
+    th_server s;
+    static char key_env[700];
+    snprintf(key_env, sizeof key_env, "SHIFAN_JWT_KEY_FILE=%s", key_path);
+    const char *env[] = {key_env, "SHIFAN_MAX_BODY_BYTES=1048576", "SHIFAN_MAX_UPLOAD_BYTES=1048576",
+                         "SHIFAN_MAX_BUFFERED_BYTES=1572864", "SHIFAN_METRICS_TOKEN=" METRICS_TOKEN,
+                         "SHIFAN_THREADS=4", NULL};
+    ck_assert_int_eq(th_server_start(&s, th_env("SHIFAN_TEST_HTTP_URL"), data_dir, env), 0);
+    ck_assert_int_eq(buffered_bytes(s.port), 0);
+    /* the holder: 1,000,000 bytes declared, 10 sent */
+    char head[2048];
+    snprintf(head, sizeof head, "POST /v1/organizations HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+             "Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{\"type\":\"", tokens[PROVINCE]);
+    int holder = th_connect(s.port);
+    ck_assert_int_ge(holder, 0);
+    ck_assert_int_eq(send(holder, head, strlen(head), MSG_NOSIGNAL), (ssize_t)strlen(head));
+    ck_assert_int_eq(buffered_bytes_become(s.port, 1000000), 1000000);
+
+    size_t big = 600000;
+    char *body = malloc(big + 64);
+    int n = snprintf(body, big + 64, "{\"type\":\"association\",\"name\":\"");
+    memset(body + n, 'x', big - (size_t)n - 2);
+    memcpy(body + big - 2, "\"}", 2);
+    snprintf(head, sizeof head, "POST /v1/organizations HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+             "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n", tokens[PROVINCE], big);
+    static char answer[8192];
+    /* declared: refused at header time, nothing of the body sent */
+    ck_assert_int_eq(raw_exchange(s.port, head, NULL, 0, answer, sizeof answer), 503);
+    ck_assert_ptr_nonnull(strstr(answer, "Retry-After: "));
+    ck_assert_ptr_nonnull(strstr(answer, "application/problem+json"));
+    ck_assert_ptr_nonnull(strstr(answer, "\"code\":\"bodies_busy\""));
+    /* chunked: refused when it crosses the bound */
+    char chunked[2048];
+    snprintf(chunked, sizeof chunked, "POST /v1/organizations HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+             "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n", tokens[PROVINCE]);
+    size_t framed_len = 0, cap = big + big / 1000 * 16 + 64;
+    char *framed = malloc(cap);
+    for (size_t off = 0; off < big; off += 1000) {
+        size_t part = big - off < 1000 ? big - off : 1000;
+        framed_len += (size_t)snprintf(framed + framed_len, cap - framed_len, "%zx\r\n", part);
+        memcpy(framed + framed_len, body + off, part);
+        framed_len += part;
+        memcpy(framed + framed_len, "\r\n", 2);
+        framed_len += 2;
+    }
+    framed_len += (size_t)snprintf(framed + framed_len, cap - framed_len, "0\r\n\r\n");
+    ck_assert_int_eq(raw_exchange(s.port, chunked, framed, framed_len, answer, sizeof answer), 503);
+    ck_assert_ptr_nonnull(strstr(answer, "Retry-After: "));
+    ck_assert_int_eq(buffered_bytes_become(s.port, 1000000), 1000000);   /* theirs released */
+
+    /* the holder goes away mid-body: its bytes are released */
+    close(holder);
+    ck_assert_int_eq(buffered_bytes_become(s.port, 0), 0);
+    /* and the same requests are now read and judged (the name is too long: 422) */
+    ck_assert_int_eq(raw_exchange(s.port, head, body, big, answer, sizeof answer), 422);
+    ck_assert_int_eq(raw_exchange(s.port, chunked, framed, framed_len, answer, sizeof answer), 422);
+    ck_assert_int_eq(buffered_bytes_become(s.port, 0), 0);
+    free(framed);
+    free(body);
+    ck_assert_int_eq(th_server_stop_reporting(&s), 0);
+}
+END_TEST
+
+/* The bound is validated: not a number, or below a body limit, stops the start. */
+START_TEST(the_buffered_bound_is_configured_and_validated)
+{
+    const char *bad[] = {"SHIFAN_MAX_BUFFERED_BYTES=lots", "SHIFAN_MAX_BUFFERED_BYTES=1048575"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        th_server s;
+        const char *env[] = {bad[i], "SHIFAN_MAX_UPLOAD_BYTES=1048576", NULL};
+        ck_assert_msg(th_server_start(&s, th_env("SHIFAN_TEST_HTTP_URL"), data_dir, env) != 0, "%s started", bad[i]);
+    }
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -3483,6 +3606,8 @@ static Suite *http_suite(void)
     tcase_add_test(tc, refused_refreshes_are_throttled_per_client);
     tcase_add_test(tc, what_the_headers_decide_is_answered_before_the_body);
     tcase_add_test(tc, bodies_without_a_token_are_never_buffered);
+    tcase_add_test(tc, bodies_beyond_the_buffered_bound_answer_503_until_there_is_room);
+    tcase_add_test(tc, the_buffered_bound_is_configured_and_validated);
     tcase_add_test(tc, jku_and_x5u_headers_are_ignored_and_never_fetched);
     tcase_add_test(tc, a_signing_key_under_32_bytes_stops_the_start);
     tcase_add_test(tc, every_role_a_route_does_not_allow_is_refused_with_403);
