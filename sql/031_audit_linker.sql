@@ -218,3 +218,28 @@ BEGIN
     RETURN NULL;
 END
 $$;
+
+-- An application's history orders its events by time, then by the order they were written
+-- in (their id: one application's transitions are serialised by its row lock), not by their
+-- position, which an event just written does not have yet.
+CREATE OR REPLACE FUNCTION application_history(app bigint) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT coalesce(jsonb_agg(h.item ORDER BY h.at, h.ord), '[]'::jsonb) FROM (
+        SELECT e.at, e.id AS ord,
+               jsonb_strip_nulls(jsonb_build_object('at', rfc3339(e.at), 'action', e.action,
+                                 'status', e.detail->'after'->>'status',
+                                 'comment', e.detail->'after'->>'comment')) AS item
+        FROM audit_events e
+        WHERE e.entity = 'application' AND e.entity_id = app AND e.action LIKE 'application.%'
+          AND e.action NOT IN ('application.report_filled', 'application.recommendation_filled')
+        UNION ALL
+        SELECT n.created_at, 0, jsonb_build_object('at', rfc3339(n.created_at), 'action', 'notice.published',
+                                 'notice_id', n.id, 'start_date', n.start_date, 'end_date', n.end_date)
+        FROM publicity_notice_items i JOIN publicity_notices n ON n.id = i.notice_id WHERE i.application_id = app
+        UNION ALL
+        SELECT coalesce(o.resolved_at, o.created_at), 0,
+               jsonb_strip_nulls(jsonb_build_object('at', rfc3339(coalesce(o.resolved_at, o.created_at)),
+                                 'action', 'objection.' || CASE o.status WHEN 'open' THEN 'received' ELSE o.status END,
+                                 'objection_id', o.id, 'received_on', o.received_on, 'resolution', o.resolution))
+        FROM objections o WHERE o.application_id = app
+    ) h
+$$;
