@@ -74,13 +74,19 @@ static void *link_loop(void *arg)
             retry_ms = retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : retry_ms * 2;
             continue;
         }
-        retry_ms = 100;
         long n = round_once(pg);
         if (n < 0 && PQstatus(pg) != CONNECTION_OK) {
             PQfinish(pg);
             pg = NULL;
             continue;
         }
+        if (n < 0) {   /* a lock timeout, say: the next round later, and a log line less often */
+            if (!nap(l, retry_ms))
+                break;
+            retry_ms = retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : retry_ms * 2;
+            continue;
+        }
+        retry_ms = 100;
         /* a full batch: more are waiting, no pause */
         if (n < SF_AUDIT_LINK_BATCH && !nap(l, SF_AUDIT_LINK_POLL_MS))
             break;
