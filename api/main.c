@@ -18,6 +18,7 @@
 #include "api/server.h"
 #include "domain/accounts.h"
 #include "domain/password.h"
+#include "persistence/audit_linker.h"
 #include "persistence/migrate.h"
 #include "persistence/users.h"
 
@@ -57,6 +58,7 @@ int main(void)
     sf_config config;
     sf_app app = {0};
     struct _u_instance instance;
+    sf_audit_linker *linker = NULL;
     int exit_code = 1;
 
     /* Signals are taken by sigwait below; every thread started later inherits the mask. */
@@ -100,6 +102,13 @@ int main(void)
      * standby: with a read replica the registry is not kept in memory (api/public_cache.h) */
     if (app.read_pool == app.pool)
         app.public_cache = sf_public_cache_create(config.public_cache_bytes, config.database_url);
+    /* the audit chain's linker (persistence/audit_linker.h), one per process: the head's row
+     * lock lets one link at a time */
+    linker = sf_audit_linker_start(config.database_url);
+    if (linker == NULL) {
+        fprintf(stderr, "shifan: cannot start the audit chain's linker\n");
+        goto out;
+    }
     if (sf_server_start(&app, &instance) != 0)
         goto out;
     fprintf(stderr, "{\"level\":\"info\",\"event\":\"listening\",\"address\":\"%s\",\"port\":%d}\n",
@@ -113,6 +122,7 @@ int main(void)
     fprintf(stderr, "{\"level\":\"info\",\"event\":\"stopped\"}\n");
     exit_code = 0;
 out:
+    sf_audit_linker_stop(linker);
     sf_metrics_destroy(app.metrics);
     sf_public_cache_destroy(app.public_cache);
     if (app.read_pool != app.pool)

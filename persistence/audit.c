@@ -25,7 +25,7 @@ static const sf_stmt LIST_AUDIT = {
     "   row_number() OVER (ORDER BY " SF_KEYSET_ORDER("seq", "$8") ") AS rn FROM audit_events"
     " WHERE ($2::text IS NULL OR entity = $2) AND ($3::bigint IS NULL OR entity_id = $3)"
     "   AND ($4::bigint IS NULL OR actor_user_id = $4) AND ($6::timestamptz IS NULL OR at >= $6)"
-    "   AND ($7::timestamptz IS NULL OR at < $7) AND " SF_KEYSET_AFTER("seq", "$8") " ORDER BY " SF_KEYSET_ORDER("seq", "$8") " LIMIT $5 + 1) page", 8, SF_PLAN_EACH_CALL};
+    "   AND ($7::timestamptz IS NULL OR at < $7) AND seq IS NOT NULL AND " SF_KEYSET_AFTER("seq", "$8") " ORDER BY " SF_KEYSET_ORDER("seq", "$8") " LIMIT $5 + 1) page", 8, SF_PLAN_EACH_CALL};
 /* Verify walks the chain in parts, one per connection it can have at once, so that the server
  * hashes them in parallel. A part [$1, $2] recomputes each hash from the previous one as
  * stored; its first row's predecessor is the stored row before the part (the zero hash before
@@ -38,8 +38,9 @@ void sf_audit_verify_set_part_rows(int64_t rows)
     verify_part_rows = rows > 0 ? rows : 100000;
 }
 
-/* The head, whether it matches its event, and whether any event lies beyond it (an event
- * and the head move in one transaction, so one beyond is a break at head + 1). */
+/* The head, whether it matches its event, and whether any event lies beyond it (a linker
+ * moves the head with the events it links, in one transaction, so one beyond is a break at
+ * head + 1). Events not linked yet have no position and are not part of the chain. */
 static const sf_stmt VERIFY_HEAD = {
     "SELECT h.seq, h.hash IS NOT DISTINCT FROM (SELECT hash FROM audit_events WHERE seq = h.seq) OR h.seq = 0,"
     "       EXISTS (SELECT 1 FROM audit_events WHERE seq > h.seq) FROM audit_head h", 0};
@@ -54,9 +55,21 @@ static const sf_stmt VERIFY_PART = {
     "     OR e.seq <> $1::bigint - 1 + row_number() OVER w AS broken"
     " FROM audit_events e WHERE e.seq BETWEEN $1 AND $2 WINDOW w AS (ORDER BY e.seq)) part", 2};
 
+/* Links what has committed and waits for a linker at work (sql/031_audit_linker.sql): what a
+ * reader of positions reads next includes every event committed before it. */
+static const sf_stmt LINK_ALL = {"SELECT audit_link(NULL, true)", 0};
+
+sf_status sf_audit_link(sf_pool *pool)
+{
+    return sf_db_write(pool, &LINK_ALL, NULL, NULL, NULL);
+}
+
 sf_status sf_audit_list(sf_pool *pool, const sf_audit_filter *f, int64_t after_seq, int limit, int desc,
                         char **items, int64_t *next_after)
 {
+    sf_status status = sf_audit_link(pool);
+    if (status != SF_OK)
+        return status;
     sf_int_text after = sf_int_to_text(after_seq), lim = sf_int_to_text(limit), eid = sf_int_to_text(f->entity_id),
                 actor = sf_int_to_text(f->actor);
     const char *params[] = {after.s, f->entity, f->entity_id ? eid.s : NULL, f->actor ? actor.s : NULL, lim.s,
@@ -68,7 +81,10 @@ sf_status sf_audit_verify(sf_pool *pool, int *ok, int64_t *checked, int64_t *fir
 {
     sf_conn *conns[VERIFY_PARTS];
     int n = 0;
-    sf_status status = sf_pool_acquire(pool, &conns[n]);
+    sf_status status = sf_audit_link(pool);
+    if (status != SF_OK)
+        return status;
+    status = sf_pool_acquire(pool, &conns[n]);
     if (status != SF_OK)
         return status;
     n++;

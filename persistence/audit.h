@@ -1,8 +1,10 @@
 /*
  * The actor recorded with each audit event. Events themselves are appended by the SQL
- * function audit_append() (sql/004_audit.sql) inside the statement or transaction that makes
- * the change, so a change and its event commit together or not at all. The trail is read
- * back (Art. 25) by sf_audit_list, and its hash chain checked by sf_audit_verify.
+ * function audit_append() (sql/031_audit_linker.sql) inside the statement or transaction that
+ * makes the change, so a change and its event commit together or not at all; a linker gives
+ * them their position in the hash chain after they commit (persistence/audit_linker.h). The
+ * trail is read back (Art. 25) by sf_audit_list, and its hash chain checked by
+ * sf_audit_verify; both link first, so they see every event committed before them.
  */
 #ifndef SF_AUDIT_H
 #define SF_AUDIT_H
@@ -34,7 +36,11 @@ typedef struct {
     const char *from, *to;   /* RFC 3339 or date, or NULL */
 } sf_audit_filter;
 
-/* Events by seq; the keyset is seq. */
+/* Links every committed event not linked yet, waiting for a linker at work: a read of
+ * positions after it sees every event committed before the call. */
+sf_status sf_audit_link(sf_pool *pool);
+
+/* Events by seq (linked events only, after sf_audit_link); the keyset is seq. */
 sf_status sf_audit_list(sf_pool *pool, const sf_audit_filter *f, int64_t after_seq, int limit, int desc, char **items,
                         int64_t *next_after);
 

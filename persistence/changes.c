@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 
+#include "persistence/audit.h"
 #include "persistence/db.h"
 
 static const sf_stmt CHANGES = {
@@ -65,7 +66,11 @@ sf_status sf_changes_after(sf_pool *pool, int64_t after, int limit, char **items
      * announces what this one could not */
     (void)sf_db_write(pool, &ANNOUNCE_EXPIRED, NULL, NULL, NULL);
     (void)sf_db_write(pool, &ANNOUNCE_OPENED, NULL, NULL, NULL);
-    sf_status status = sf_db_read(pool, &CHANGES, params, &res, NULL);
+    /* the feed reads positions: every event committed before this read is linked first, and
+     * positions are given in one serial step each, so what it reads has no gap */
+    sf_status status = sf_audit_link(pool);
+    if (status == SF_OK)
+        status = sf_db_read(pool, &CHANGES, params, &res, NULL);
     if (status != SF_OK)
         return status;
     *items = sf_db_strdup(res, 0);

@@ -21,9 +21,10 @@
  * request id, $5 import id; `facts` a jsonb array). */
 #define APPEND_EVENTS(facts) "audit_append_all($2, $3, coalesce(" facts ", '[]'), $4)"
 
-/* Every writer of titles, rounds and the registry takes the chain's head first (audit_append):
- * taking it before reading makes the checks and the writes one serial step. */
-static const sf_stmt LOCK = {"SELECT 1 FROM audit_head FOR UPDATE", 0};
+/* Every writer of titles, rounds and the registry takes the title writers' lock
+ * (sql/031_audit_linker.sql): taking it before reading makes the checks and the writes one
+ * serial step. */
+static const sf_stmt LOCK = {"SELECT title_writers_lock()", 0};
 static const sf_stmt TODAY = {"SELECT current_date - date '1970-01-01'", 0};
 static const sf_stmt NEW_IMPORT = {
     "WITH i AS (INSERT INTO record_imports (kind, row_count, imported_by, org_id, request_id)"

@@ -28,7 +28,7 @@ typedef struct {
 } sf_records_request;
 
 /* An sf_import_write_fn (persistence/imports.h) for records: `arg` is an sf_records_request.
- * In the caller's transaction it takes the audit chain's head (every writer of titles,
+ * In the caller's transaction it takes the title writers' lock (every writer of titles,
  * rounds and the registry takes it: the import runs alone), checks the rows (a JSON array of
  * the rows api/imports.c validated) against what is stored and against each other, and then
  * either answers 422 with every row error, having written nothing, or (a dry run) 200, or

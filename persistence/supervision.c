@@ -29,9 +29,9 @@ static const sf_stmt LIST_ASSESSMENTS = {
     "   AND s.id > $1 ORDER BY s.id LIMIT $5 + 1) page", 5, SF_PLAN_EACH_CALL};
 static const sf_stmt GET_ASSESSMENT = {
     "SELECT assessment_doc(s)::text FROM assessments s WHERE s.id = $1 AND " ASSESSMENT_VISIBLE, 3};
-/* Locks the title with the assessment, before any audit event: a failed result changes the
- * title after its own event (audit_head), and a revocation locks the title first, so taking
- * the title's row only at PEND_REVOCATION made the two wait on each other (40P01). */
+/* Locks the title with the assessment, before anything else: a failed result changes the
+ * title under the title writers' lock (sql/031), and a revocation locks the title first, so
+ * taking the title's row only at PEND_REVOCATION made the two wait on each other (40P01). */
 static const sf_stmt LOCK_ASSESSMENT = {
     "SELECT s.assessor_org_id, s.submitted_on IS NOT NULL, s.award_id FROM assessments s"
     " JOIN awards w ON w.id = s.award_id WHERE s.id = $1 FOR UPDATE OF s, w", 1};

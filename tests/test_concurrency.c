@@ -14,6 +14,7 @@
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -636,6 +637,7 @@ START_TEST(recommend_against_withdraw)
         ck_assert_int_eq(recommended, calls[0].status == 200);
         ck_assert_int_eq(events("application.withdrawn", apps[i]), 1);
         char chain[256];
+        sql("SELECT audit_link(NULL, true)");   /* positions are the order of record */
         sql_text("SELECT string_agg((detail->'before'->>'status') || '>' || (detail->'after'->>'status'), ' ' ORDER BY seq)"
                  " FROM audit_events WHERE entity = 'application' AND entity_id = $1"
                  " AND action IN ('application.recommended', 'application.withdrawn')", apps[i], chain, sizeof chain);
@@ -677,6 +679,7 @@ START_TEST(revoke_against_a_failed_assessment_result)
                                  " AND passed = false", assessments[i]), 1);
         /* active → (revocation_pending →) revoked, never pending after revoked */
         char chain[256];
+        sql("SELECT audit_link(NULL, true)");   /* positions are the order of record */
         sql_text("SELECT string_agg(action, ' ' ORDER BY seq) FROM audit_events"
                  " WHERE entity = 'award' AND entity_id = $1", awards[i], chain, sizeof chain);
         ck_assert_msg(strcmp(chain, "award.created award.revoked") == 0 ||
@@ -783,9 +786,9 @@ START_TEST(a_transaction_that_keeps_colliding_answers_503_after_bounded_retries)
 }
 END_TEST
 
-/* A real deadlock, not a raised one: the award holds the audit chain's head and waits for the
- * round's certificate counter, which a connection of the test holds while it asks for the
- * head. PostgreSQL breaks the cycle by failing one of the two with 40P01; if it is the award,
+/* A real deadlock, not a raised one: the award holds its application and waits for the
+ * round's certificate counter (and the title writers' lock), which a connection of the test
+ * holds while it asks for the application. PostgreSQL breaks the cycle by failing one of the two with 40P01; if it is the award,
  * the award runs again once the test's transaction is gone. The client sees one title,
  * numbered next, never 409 or 500. */
 START_TEST(a_real_deadlock_on_the_award_route_is_retried)
@@ -807,8 +810,10 @@ START_TEST(a_real_deadlock_on_the_award_route_is_retried)
     pthread_t thread;
     ck_assert_int_eq(pthread_create(&thread, NULL, call_alone, &c), 0);
     await_one_more_lock_waiter(waiting);
-    /* the award waits for the counter, holding the head: close the cycle */
-    res = PQexec(other, "SELECT seq FROM audit_head FOR UPDATE");
+    /* the award waits for the round (the title writers' lock its update took, sql/031),
+     * holding its application: close the cycle */
+    snprintf(text, sizeof text, "SELECT 1 FROM applications WHERE id = %lld FOR UPDATE", app);
+    res = PQexec(other, text);
     int other_lost = PQresultStatus(res) != PGRES_TUPLES_OK;
     if (other_lost)
         ck_assert_str_eq(PQresultErrorField(res, PG_DIAG_SQLSTATE), "40P01");
@@ -824,6 +829,290 @@ START_TEST(a_real_deadlock_on_the_award_route_is_retried)
     ck_assert_int_eq(sql_int("SELECT count(*) FROM awards WHERE application_id = $1", app), 1);
     ck_assert_int_eq(sql_int("SELECT certificate_seq FROM awards WHERE application_id = $1", app), next);
     ck_assert_int_eq(events("application.awarded", app), 1);
+}
+END_TEST
+
+/* ---- issue 18, point 4: the chain without a writers' lock ---- */
+
+#define CHAIN_SQL_WRITERS 6
+#define CHAIN_SQL_WRITES 40
+#define CHAIN_HTTP_WRITERS 4
+#define CHAIN_HTTP_WRITES 15
+#define CHAIN_WRITES (CHAIN_SQL_WRITERS * CHAIN_SQL_WRITES + CHAIN_HTTP_WRITERS * CHAIN_HTTP_WRITES)
+#define CHAIN_FEED_MAX 4096
+
+/* One write of the load: when it began and ended (its answer, or its commit) and what names
+ * its event: an event id (by SQL) or a platform id (through HTTP). */
+typedef struct {
+    double began, ended;
+    long long event_id, platform_id;
+    long long seq;
+} chain_write;
+
+typedef struct {
+    int index;
+    chain_write *writes;   /* this writer's */
+    int failures;
+    char first_failure[256];
+} chain_writer;
+
+static chain_write chain_writes[CHAIN_WRITES];
+static atomic_int chain_writers_done;
+static long long chain_first_seq;   /* the head before the load */
+static long long chain_held_event;  /* the event kept open through the load */
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Appends public events (platform.updated, "public": true) by hand, each in a transaction
+ * of its own that stays open for a random few milliseconds, so that transactions commit out
+ * of the order of their ids. */
+static void *chain_sql_writer(void *p)
+{
+    chain_writer *w = p;
+    PGconn *pg = PQconnectdb(th_env("SHIFAN_TEST_CONCURRENCY_URL"));
+    /* the old chain made every append wait for the open transaction of the held event */
+    PQclear(PQexec(pg, "SET lock_timeout = '5s'"));
+    for (int i = 0; i < CHAIN_SQL_WRITES; i++) {
+        chain_write *c = &w->writes[i];
+        char text[320];
+        snprintf(text, sizeof text,
+                 "BEGIN; SELECT audit_append(NULL, NULL, 'platform.updated', 'platform', %d,"
+                 " '{\"public\":true,\"chain_test\":true}', 'chain-feed'), pg_sleep(random() * 0.005)",
+                 900000 + w->index * 1000 + i);
+        c->began = mono_s();
+        PGresult *res = PQexec(pg, text);
+        int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+        if (ok)
+            c->event_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        else if (w->failures++ == 0)
+            snprintf(w->first_failure, sizeof w->first_failure, "%s", PQresultErrorMessage(res));
+        PQclear(res);
+        res = PQexec(pg, ok ? "COMMIT" : "ROLLBACK");
+        PQclear(res);
+        c->ended = mono_s();
+    }
+    PQfinish(pg);
+    return NULL;
+}
+
+/* Creates platforms through both processes (each a transaction with its event). */
+static void *chain_http_writer(void *p)
+{
+    chain_writer *w = p;
+    int role = SHENYANG + w->index % 5;
+    for (int i = 0; i < CHAIN_HTTP_WRITES; i++) {
+        chain_write *c = &w->writes[i];
+        unsigned n = 700000u + (unsigned)(w->index * 1000 + i);
+        char code[19], body[512];
+        snprintf(code, sizeof code, "91210100MB%07u", n);
+        code[17] = sf_credit_code_check_char(code);
+        code[18] = '\0';
+        snprintf(body, sizeof body,
+                 "{\"name\":\"链测试平台%u\",\"region_code\":\"%s\",\"functions\":[\"training\"],"
+                 "\"operator\":{\"name\":\"链测试运营%u有限公司\",\"credit_code\":\"%s\",\"established_on\":\"2015-03-01\","
+                 "\"address\":\"辽宁省\"}}", n, CITY_REGION[role], n, code);
+        c->began = mono_s();
+        th_response *r = th_json(servers[(w->index + i) % 2].port, "POST", "/v1/platforms", tokens[role], body);
+        c->ended = mono_s();
+        if (r != NULL && r->status == 201)
+            c->platform_id = json_integer_value(json_object_get(r->json, "id"));
+        else if (w->failures++ == 0)
+            snprintf(w->first_failure, sizeof w->first_failure, "%d %.200s", r ? r->status : 0, r ? r->body : "");
+        th_free(r);
+    }
+    return NULL;
+}
+
+/* What the feed reader saw: every item's cursor and platform id, in the order read. */
+typedef struct {
+    long long cursor[CHAIN_FEED_MAX], platform[CHAIN_FEED_MAX];
+    int n, pages, bad;
+    char first_bad[256];
+} chain_feed;
+
+/* Pages the public change feed through both processes while the writers write, from the
+ * head before the load, until a page read after they were done is empty. */
+static void *chain_feed_reader(void *p)
+{
+    chain_feed *f = p;
+    long long after = chain_first_seq;
+    for (;;) {
+        int done = atomic_load(&chain_writers_done);
+        char path[96];
+        snprintf(path, sizeof path, "/v1/public/changes?after=%lld&limit=37", after);
+        th_response *r = th_json(servers[f->pages++ % 2].port, "GET", path, NULL, NULL);
+        if (r == NULL || r->status != 200) {
+            if (f->bad++ == 0)
+                snprintf(f->first_bad, sizeof f->first_bad, "%d %.200s", r ? r->status : 0, r ? r->body : "");
+            th_free(r);
+            if (f->bad > 20)
+                return NULL;
+            continue;
+        }
+        size_t k;
+        json_t *it, *items = json_object_get(r->json, "items");
+        json_array_foreach(items, k, it) {
+            if (f->n < CHAIN_FEED_MAX) {
+                f->cursor[f->n] = json_integer_value(json_object_get(it, "cursor"));
+                f->platform[f->n] = json_integer_value(json_object_get(it, "platform_id"));
+                f->n++;
+            }
+        }
+        size_t got = json_array_size(items);
+        after = json_integer_value(json_object_get(r->json, "next_cursor"));
+        th_free(r);
+        if (got == 0 && done)
+            return NULL;
+    }
+}
+
+/* Writers of both processes and writers by hand at once, one transaction kept open through
+ * it all, and a reader paging the change feed meanwhile. Every write succeeds without
+ * waiting for the open transaction (the old chain's head lock made them all wait for it);
+ * then the chain is gapless, every event linked, and in commit order: a write that ended
+ * before another began has the lower position — the open transaction's event, written
+ * first, comes after them all; and the feed reader saw each public event exactly once, in
+ * increasing cursors. */
+START_TEST(concurrent_writers_of_two_processes_leave_a_gapless_chain_in_commit_order)
+{
+    sql("SELECT audit_link(NULL, true)");
+    chain_first_seq = sql_int("SELECT seq FROM audit_head", 0);
+    PGconn *held = PQconnectdb(th_env("SHIFAN_TEST_CONCURRENCY_URL"));
+    PGresult *res = PQexec(held, "BEGIN; SELECT audit_append(NULL, NULL, 'platform.updated', 'platform', 899999,"
+                                 " '{\"public\":true,\"chain_test\":true}', 'chain-held')");
+    ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+    chain_held_event = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    double held_began = mono_s();
+
+    static chain_feed feed;
+    memset(&feed, 0, sizeof feed);
+    atomic_store(&chain_writers_done, 0);
+    pthread_t reader, threads[CHAIN_SQL_WRITERS + CHAIN_HTTP_WRITERS];
+    chain_writer writers[CHAIN_SQL_WRITERS + CHAIN_HTTP_WRITERS];
+    ck_assert_int_eq(pthread_create(&reader, NULL, chain_feed_reader, &feed), 0);
+    chain_write *next = chain_writes;
+    for (int i = 0; i < CHAIN_SQL_WRITERS + CHAIN_HTTP_WRITERS; i++) {
+        int by_sql = i < CHAIN_SQL_WRITERS;
+        writers[i] = (chain_writer){.index = i, .writes = next};
+        next += by_sql ? CHAIN_SQL_WRITES : CHAIN_HTTP_WRITES;
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, by_sql ? chain_sql_writer : chain_http_writer, &writers[i]),
+                         0);
+    }
+    for (int i = 0; i < CHAIN_SQL_WRITERS + CHAIN_HTTP_WRITERS; i++)
+        pthread_join(threads[i], NULL);
+    /* every write went through while the held transaction was open */
+    for (int i = 0; i < CHAIN_SQL_WRITERS + CHAIN_HTTP_WRITERS; i++)
+        ck_assert_msg(writers[i].failures == 0, "writer %d: %d failures, first: %s", i, writers[i].failures,
+                      writers[i].first_failure);
+    double held_committed_before = mono_s();
+    res = PQexec(held, "COMMIT");
+    ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    PQfinish(held);
+    atomic_store(&chain_writers_done, 1);
+    pthread_join(reader, NULL);
+    ck_assert_msg(feed.bad == 0, "the feed failed %d times: %s", feed.bad, feed.first_bad);
+
+    /* the chain: every event linked, gapless, and it verifies (through the other process) */
+    sql("SELECT audit_link(NULL, true)");
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM audit_events WHERE seq IS NULL", 0), 0);
+    ck_assert_int_eq(sql_int("SELECT max(seq) - count(*) FROM audit_events", 0), 0);
+    th_response *r = expect_on(1, PROVINCE, "GET", "/v1/audit-events/verify", NULL, 200);
+    ck_assert_msg(json_is_true(json_object_get(r->json, "ok")), "%s", r->body);
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "checked")), sql_int("SELECT seq FROM audit_head", 0));
+    th_free(r);
+
+    /* commit order */
+    for (int i = 0; i < CHAIN_WRITES; i++) {
+        chain_write *c = &chain_writes[i];
+        c->seq = c->event_id ? sql_int("SELECT seq FROM audit_events WHERE id = $1", c->event_id)
+                             : sql_int("SELECT seq FROM audit_events WHERE action = 'platform.created'"
+                                       " AND entity_id = $1", c->platform_id);
+        ck_assert_int_gt(c->seq, chain_first_seq);
+    }
+    long long held_seq = sql_int("SELECT seq FROM audit_events WHERE id = $1", chain_held_event);
+    int ordered_pairs = 0;
+    for (int i = 0; i < CHAIN_WRITES; i++) {
+        ck_assert_msg(chain_writes[i].seq < held_seq, "write %d (position %lld) committed before the held event"
+                      " (position %lld, id %lld) but comes after it", i, chain_writes[i].seq, held_seq, chain_held_event);
+        ck_assert(chain_writes[i].ended < held_committed_before);
+        for (int j = 0; j < CHAIN_WRITES; j++)
+            if (chain_writes[i].ended < chain_writes[j].began) {
+                ordered_pairs++;
+                ck_assert_msg(chain_writes[i].seq < chain_writes[j].seq,
+                              "write %d ended before write %d began, but has position %lld after %lld", i, j,
+                              chain_writes[i].seq, chain_writes[j].seq);
+            }
+    }
+    ck_assert_int_gt(ordered_pairs, CHAIN_WRITES);   /* the check had something to check */
+    ck_assert(held_began < chain_writes[0].began);
+    ck_assert_int_lt(sql_int("SELECT id FROM audit_events WHERE id = $1", chain_held_event),
+                     sql_int("SELECT min(id) FROM audit_events WHERE request_id = 'chain-feed'", 0));
+
+    /* the feed: increasing cursors (no repeat), and every public event of the load once */
+    ck_assert_int_lt(feed.n, CHAIN_FEED_MAX);
+    for (int i = 1; i < feed.n; i++)
+        ck_assert_msg(feed.cursor[i - 1] < feed.cursor[i], "the feed went from cursor %lld to %lld", feed.cursor[i - 1],
+                      feed.cursor[i]);
+    long long expected = sql_int("SELECT count(*) FROM audit_events WHERE seq > $1 AND request_id IN ('chain-feed',"
+                                 " 'chain-held')", chain_first_seq);
+    ck_assert_int_eq(expected, CHAIN_SQL_WRITERS * CHAIN_SQL_WRITES + 1);
+    int seen = 0;
+    for (int i = 0; i < feed.n; i++)
+        if (feed.platform[i] >= 899999 && feed.platform[i] < 900000 + CHAIN_SQL_WRITERS * 1000) {
+            seen++;
+            ck_assert_int_eq(sql_int("SELECT entity_id FROM audit_events WHERE seq = $1", feed.cursor[i]),
+                             feed.platform[i]);
+        }
+    ck_assert_int_eq(seen, expected);
+    /* and everything public the feed has after the load's start, not only the load's */
+    ck_assert_int_eq(feed.n, sql_int("SELECT count(*) FROM audit_events WHERE seq > $1"
+                                     " AND action IN ('award.created', 'award.recorded', 'award.revoked',"
+                                     " 'award.revocation_pending', 'award.reinstated', 'award.expired', 'notice.opened',"
+                                     " 'platform.updated') AND (entity <> 'platform' OR (detail->>'public')::boolean)",
+                                     chain_first_seq));
+    fprintf(stderr, "chain: %d writes, %d ordered pairs checked, the feed read in %d pages\n", CHAIN_WRITES,
+            ordered_pairs, feed.pages);
+}
+END_TEST
+
+/* A linked event altered by hand is found by verify, at its position, through either
+ * process; put back, the chain verifies again. */
+START_TEST(an_event_altered_by_hand_is_found_by_verify)
+{
+    sql("SELECT audit_link(NULL, true)");
+    long long seq = sql_int("SELECT min(seq) + 100 FROM audit_events WHERE request_id = 'chain-feed'", 0);
+    ck_assert_int_gt(seq, 100);
+    char detail[256], text[512];
+    sql_text("SELECT detail::text FROM audit_events WHERE seq = $1", seq, detail, sizeof detail);
+    snprintf(text, sizeof text, "BEGIN; ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only;"
+             " UPDATE audit_events SET detail = detail || '{\"forged\":true}' WHERE seq = %lld;"
+             " ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only; COMMIT", seq);
+    sql(text);
+    for (int s = 0; s < 2; s++) {
+        th_response *r = expect_on(s, PROVINCE, "GET", "/v1/audit-events/verify", NULL, 200);
+        ck_assert_msg(json_is_false(json_object_get(r->json, "ok")), "%s", r->body);
+        ck_assert_int_eq(json_integer_value(json_object_get(r->json, "first_broken")), seq);
+        th_free(r);
+    }
+    PGresult *res;
+    const char *params[] = {detail};
+    char update[512];
+    snprintf(update, sizeof update, "UPDATE audit_events SET detail = $1::jsonb WHERE seq = %lld", seq);
+    sql("BEGIN; ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only");
+    res = PQexecParams(db(), update, 1, NULL, params, NULL, NULL, 0);
+    ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    sql("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only; COMMIT");
+    th_response *r = expect_on(0, PROVINCE, "GET", "/v1/audit-events/verify", NULL, 200);
+    ck_assert_msg(json_is_true(json_object_get(r->json, "ok")), "%s", r->body);
+    th_free(r);
 }
 END_TEST
 
@@ -1000,6 +1289,8 @@ static Suite *concurrency_suite(void)
     tcase_add_test(tc, parallel_objections_from_one_client_take_exactly_the_quota);
     tcase_add_test(tc, future_records_and_summaries_of_revoked_titles_answer_422);
     tcase_add_test(tc, an_upcoming_notice_is_not_public_until_its_start_date);
+    tcase_add_test(tc, concurrent_writers_of_two_processes_leave_a_gapless_chain_in_commit_order);
+    tcase_add_test(tc, an_event_altered_by_hand_is_found_by_verify);
     tcase_add_test(tc, the_audit_chain_verifies_after_it_all);
     suite_add_tcase(s, tc);
     return s;

@@ -127,9 +127,11 @@ static void await_none(const char *sql)
     }
 }
 
-/* A transaction that holds the audit chain's tip (audit_head's row): every audited write
- * waits for it, inside the database, until release_tip(). One at a time; recover() releases
- * one a failed test left. */
+/* A transaction that holds the audit trail's table in EXCLUSIVE mode (reads go on, inserts
+ * wait): every audited write waits for it at its event, inside the database, until
+ * release_tip(). Writers no longer share a lock of their own (sql/031_audit_linker.sql), so
+ * this is what stops them all. The chain is linked first, so that no linker waits beside
+ * them. One at a time; recover() releases one a failed test left. */
 static PGconn *tip_holder;
 
 static void hold_tip(void)
@@ -137,8 +139,9 @@ static void hold_tip(void)
     ck_assert_ptr_null(tip_holder);
     tip_holder = admin_connect();
     admin_exec(tip_holder, "SET lock_timeout = '60s'");
+    admin_exec(tip_holder, "SELECT audit_link(NULL, true)");
     admin_exec(tip_holder, "BEGIN");
-    admin_exec(tip_holder, "SELECT 1 FROM audit_head FOR UPDATE");
+    admin_exec(tip_holder, "LOCK TABLE audit_events IN EXCLUSIVE MODE");
 }
 
 static void release_tip(void)
@@ -153,7 +156,7 @@ static void release_tip(void)
 /* Backends of the suite's database waiting for a lock in a statement. */
 static const char *WAITING =
     "SELECT count(*) FROM pg_stat_activity WHERE datname = 'shifan_faults' AND state = 'active'"
-    " AND wait_event_type = 'Lock'";
+    " AND wait_event_type = 'Lock' AND application_name <> 'shifan-audit-linker'";
 
 /* ---- HTTP helpers ---- */
 

@@ -2271,6 +2271,7 @@ START_TEST(a_reused_client_request_id_leaves_audit_rows_under_distinct_ids)
     ck_assert_str_ne(server_ids[0], server_ids[1]);
 
     const char *params[] = {client_id};
+    PQclear(db_rows("SELECT audit_link(NULL, true)", 0, NULL));   /* positions are the order of record */
     PGresult *res = db_rows("SELECT request_id, actor_user_id FROM audit_events"
                             " WHERE detail->>'client_request_id' = $1 ORDER BY seq", 1, params);
     ck_assert_int_eq(PQntuples(res), 2);

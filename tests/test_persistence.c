@@ -432,6 +432,18 @@ START_TEST(the_audit_chain_links_and_cannot_be_edited)
     sf_errors e;
     sf_errors_init(&e);
     ck_assert_int_eq(sf_org_create(pool, &actor, "supervisor", "辽宁省审计厅", "210000", NULL, &org, &e), SF_OK);
+    /* the event is stored with its change, unlinked (no linker runs in this suite) ... */
+    ck_assert_int_eq(query_int("SELECT count(*) FROM audit_events WHERE request_id = 'chain' AND seq IS NULL"), 1);
+    /* ... and its content cannot change before it is linked, nor its position after */
+    PGresult *res = query("UPDATE audit_events SET seq = 1000000, prev_hash = '\\x00', hash = '\\x00',"
+                          " action = 'forged' WHERE request_id = 'chain'", NULL, 0);
+    ck_assert_int_eq(PQresultStatus(res), PGRES_FATAL_ERROR);
+    PQclear(res);
+    ck_assert_int_gt(query_int("SELECT audit_link(NULL, true)"), 0);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM audit_events WHERE seq IS NULL"), 0);
+    res = query("UPDATE audit_events SET seq = seq + 1000000 WHERE request_id = 'chain'", NULL, 0);
+    ck_assert_int_eq(PQresultStatus(res), PGRES_FATAL_ERROR);
+    PQclear(res);
     /* every event's hash is sha256(previous hash || its canonical text), seq without gaps */
     ck_assert_int_eq(query_int(
         "SELECT count(*) FROM audit_events e LEFT JOIN audit_events p ON p.seq = e.seq - 1"
@@ -440,7 +452,7 @@ START_TEST(the_audit_chain_links_and_cannot_be_edited)
         "                        e.action, e.entity, e.entity_id, e.detail, e.request_id))"), 0);
     ck_assert_int_eq(query_int("SELECT max(seq) - count(*) FROM audit_events"), 0);
     ck_assert_int_eq(query_int("SELECT seq FROM audit_head") , query_int("SELECT max(seq) FROM audit_events"));
-    PGresult *res = query("UPDATE audit_events SET action = 'forged' WHERE seq = 1", NULL, 0);
+    res = query("UPDATE audit_events SET action = 'forged' WHERE seq = 1", NULL, 0);
     ck_assert_int_eq(PQresultStatus(res), PGRES_FATAL_ERROR);
     PQclear(res);
     res = query("DELETE FROM audit_events WHERE seq = 1", NULL, 0);
@@ -759,6 +771,48 @@ START_TEST(the_registry_follows_the_titles_and_is_read_through_its_indexes)
 }
 END_TEST
 
+/* One statement on an open connection, which must succeed. */
+static void exec_ok(PGconn *pg, const char *sql)
+{
+    PGresult *res = PQexec(pg, sql);
+    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql,
+                  PQresultErrorMessage(res));
+    PQclear(res);
+}
+
+/* Issue 18, point 4: a writer never waits for another writer's open transaction, and
+ * positions follow commit order, not the order events were written in — an event whose
+ * transaction is still open when a later one commits is linked after it. */
+START_TEST(the_chain_links_in_commit_order_and_writers_do_not_wait)
+{
+    PQclear(query("SELECT audit_link(NULL, true)", NULL, 0));
+    long long head = query_int("SELECT seq FROM audit_head");
+    PGconn *early = PQconnectdb(url), *late = PQconnectdb(url);
+    exec_ok(early, "BEGIN");
+    exec_ok(early, "SELECT audit_append(NULL, NULL, 'test.early', 'test', 1, '{}', 'order')");
+    /* the old chain held the head from here to the commit: this append waited for it */
+    exec_ok(late, "SET lock_timeout = '2s'");
+    exec_ok(late, "SELECT audit_append(NULL, NULL, 'test.late', 'test', 2, '{}', 'order')");
+    /* the open transaction's event is not visible: only the committed one is linked */
+    ck_assert_int_eq(query_int("SELECT audit_link(NULL, true)"), 1);
+    ck_assert_int_eq(query_int("SELECT seq FROM audit_events WHERE action = 'test.late'"), head + 1);
+    exec_ok(early, "COMMIT");
+    ck_assert_int_eq(query_int("SELECT count(*) FROM audit_events WHERE action = 'test.early' AND seq IS NULL"), 1);
+    ck_assert_int_eq(query_int("SELECT audit_link(NULL, true)"), 1);
+    ck_assert_int_eq(query_int("SELECT seq FROM audit_events WHERE action = 'test.early'"), head + 2);
+    /* written first (the lower id), linked second */
+    ck_assert_int_lt(query_int("SELECT id FROM audit_events WHERE action = 'test.early'"),
+                     query_int("SELECT id FROM audit_events WHERE action = 'test.late'"));
+    PQfinish(early);
+    PQfinish(late);
+    int ok;
+    int64_t checked, broken;
+    ck_assert_int_eq(sf_audit_verify(pool, &ok, &checked, &broken), SF_OK);
+    ck_assert(ok);
+    ck_assert_int_eq(checked, head + 2);
+}
+END_TEST
+
 /* Alters one event behind the append-only trigger (as its owner may), in one transaction. */
 static void tamper(const char *change)
 {
@@ -777,6 +831,7 @@ START_TEST(verify_in_parts_finds_the_first_break_at_a_part_boundary)
 {
     PQclear(query("SELECT audit_append(NULL, NULL, 'test.event', 'test', g, jsonb_build_object('n', g), NULL)"
                   " FROM generate_series(1, 45) g", NULL, 0));
+    ck_assert_int_ge(query_int("SELECT audit_link(NULL, true)"), 45);
     long long head = query_int("SELECT seq FROM audit_head");
     sf_audit_verify_set_part_rows(10);   /* four parts */
     int ok;
@@ -1106,6 +1161,7 @@ static Suite *persistence_suite(void)
     tcase_add_test(tc, a_failing_transaction_leaves_no_change_and_no_audit_event);
     tcase_add_test(tc, collisions_are_retried_a_bounded_number_of_times_then_unavailable);
     tcase_add_test(tc, the_audit_chain_links_and_cannot_be_edited);
+    tcase_add_test(tc, the_chain_links_in_commit_order_and_writers_do_not_wait);
     tcase_add_test(tc, bootstrap_creates_one_admin_once);
     tcase_add_test(tc, a_revoked_token_is_no_longer_valid);
     tcase_add_test(tc, logins_lock_at_the_limit_not_before);

@@ -2309,10 +2309,11 @@ export interface paths {
          *     `notice_opened` (on or after the notice's `start_date`, recorded by the first read of
          *     the feed from that day, as `platform_expired` is) — in the
          *     order the changes committed. Pass the last `cursor` seen as `after` (0 to start); the
-         *     answer's `next_cursor` is where to continue. Cursors are the audit trail's sequence
-         *     numbers, assigned at commit under one lock, so a reader never sees a change whose
-         *     predecessor has yet to commit: the feed never skips or repeats a change, even when
-         *     transactions commit out of order. A title lapses by the calendar, not by a
+         *     answer's `next_cursor` is where to continue. Cursors are the audit trail's positions
+         *     (`seq`), given to changes after they commit, in commit order, by one linker at a time;
+         *     the feed has every change committed before the request linked before it reads, so a
+         *     reader never sees a change whose predecessor is still without its position: the feed
+         *     never skips or repeats a change, even when transactions commit out of order. A title lapses by the calendar, not by a
          *     transaction: its `platform_expired` change is recorded by the first read of the feed
          *     after its `valid_until`, once. Fetch the current state of a changed platform
          *     with `GET /v1/public/platforms/{id}`. No token needed.
@@ -2466,7 +2467,9 @@ export interface paths {
          * Read the audit trail (Art. 25)
          * @description The audit trail in ascending `seq` order (the page token continues after the last
          *     `seq`). Every state change is recorded in the same transaction as the change; events
-         *     are append-only and hash-chained (`verifyAuditEvents`). Actions include
+         *     are append-only and hash-chained (`verifyAuditEvents`). An event gets its `seq` (its
+         *     position, in commit order) and its `hash` just after its transaction commits; the list
+         *     has every event committed before the request. Actions include
          *     `organization.created`, `user.created`, `user.bootstrapped`, `token.revoked`,
          *     `round.created`, `platform.created`, `platform.updated`, `application.created`,
          *     `application.report_filled`, `application.recommendation_filled`,

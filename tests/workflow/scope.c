@@ -43,6 +43,9 @@ static char *scoped_tables_fingerprint(void)
                               " || coalesce((SELECT md5(string_agg(md5(t::text), '' ORDER BY md5(t::text))) FROM %s t), '-')",
                               tables[i]);
     PGconn *pg = PQconnectdb(th_env("SHIFAN_TEST_WORKFLOW_ADMIN_URL"));
+    /* events committed before are linked first: a linker giving them their positions between
+     * two fingerprints is not a change the route made (sql/031_audit_linker.sql) */
+    PQclear(PQexec(pg, "SELECT audit_link(NULL, true)"));
     PGresult *res = PQexec(pg, sql);
     ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s", PQerrorMessage(pg));
     char *out = strdup(PQgetvalue(res, 0, 0));

@@ -1,0 +1,130 @@
+/*
+ * The audit chain's linking thread (see audit_linker.h).
+ */
+#include "persistence/audit_linker.h"
+
+#include <libpq-fe.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "persistence/db.h"
+
+#define RETRY_MAX_MS 2000
+
+struct sf_audit_linker {
+    char *conninfo;
+    pthread_t thread;
+    int wake[2];             /* written to stop the thread */
+    atomic_int stopping;
+};
+
+/* 1: slept `ms`, 0: asked to stop. */
+static int nap(sf_audit_linker *l, int ms)
+{
+    struct pollfd stop = {l->wake[0], POLLIN, 0};
+    return poll(&stop, 1, ms) == 0 && !atomic_load(&l->stopping);
+}
+
+static PGconn *connect_linker(const char *conninfo)
+{
+    /* keywords before "dbname" are defaults the connection string may override; a linker
+     * that waits for a lock gives up after a second and tries again in its next round */
+    const char *const keys[] = {"connect_timeout", "options", "dbname", "application_name", NULL};
+    const char *const values[] = {"2", SF_DB_SESSION_OPTIONS " -c lock_timeout=1s -c statement_timeout=60s", conninfo,
+                                  "shifan-audit-linker", NULL};
+    PGconn *pg = PQconnectdbParams(keys, values, /* expand_dbname= */ 1);
+    if (pg != NULL)
+        PQsetNoticeReceiver(pg, sf_db_log_notice, NULL);
+    if (pg != NULL && PQstatus(pg) == CONNECTION_OK)
+        return pg;
+    PQfinish(pg);
+    return NULL;
+}
+
+/* Events linked by one round, or -1 when the round failed. */
+static long round_once(PGconn *pg)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "SELECT audit_link(%d, false)", SF_AUDIT_LINK_BATCH);
+    PGresult *res = PQexec(pg, sql);
+    long n = -1;
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+        n = atol(PQgetvalue(res, 0, 0));
+    else
+        fprintf(stderr, "{\"level\":\"warn\",\"event\":\"audit_link_failed\",\"sqlstate\":\"%s\"}\n",
+                PQresultErrorField(res, PG_DIAG_SQLSTATE) ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : "");
+    PQclear(res);
+    return n;
+}
+
+static void *link_loop(void *arg)
+{
+    sf_audit_linker *l = arg;
+    PGconn *pg = NULL;
+    int retry_ms = 100;
+    while (!atomic_load(&l->stopping)) {
+        if (pg == NULL && (pg = connect_linker(l->conninfo)) == NULL) {
+            if (!nap(l, retry_ms))
+                break;
+            retry_ms = retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : retry_ms * 2;
+            continue;
+        }
+        long n = round_once(pg);
+        if (n < 0 && PQstatus(pg) != CONNECTION_OK) {
+            PQfinish(pg);
+            pg = NULL;
+            continue;
+        }
+        if (n < 0) {   /* a lock timeout, say: the next round later, and a log line less often */
+            if (!nap(l, retry_ms))
+                break;
+            retry_ms = retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : retry_ms * 2;
+            continue;
+        }
+        retry_ms = 100;
+        /* a full batch: more are waiting, no pause */
+        if (n < SF_AUDIT_LINK_BATCH && !nap(l, SF_AUDIT_LINK_POLL_MS))
+            break;
+    }
+    PQfinish(pg);
+    return NULL;
+}
+
+sf_audit_linker *sf_audit_linker_start(const char *conninfo)
+{
+    sf_audit_linker *l = calloc(1, sizeof *l);
+    if (l == NULL)
+        return NULL;
+    atomic_init(&l->stopping, 0);
+    l->wake[0] = l->wake[1] = -1;
+    l->conninfo = conninfo ? strdup(conninfo) : NULL;
+    if (l->conninfo == NULL || pipe(l->wake) != 0 || pthread_create(&l->thread, NULL, link_loop, l) != 0) {
+        if (l->wake[0] >= 0) {
+            close(l->wake[0]);
+            close(l->wake[1]);
+        }
+        free(l->conninfo);
+        free(l);
+        return NULL;
+    }
+    return l;
+}
+
+void sf_audit_linker_stop(sf_audit_linker *l)
+{
+    if (l == NULL)
+        return;
+    atomic_store(&l->stopping, 1);
+    ssize_t w = write(l->wake[1], "x", 1);
+    (void)w;
+    pthread_join(l->thread, NULL);
+    close(l->wake[0]);
+    close(l->wake[1]);
+    free(l->conninfo);
+    free(l);
+}
