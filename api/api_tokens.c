@@ -100,8 +100,8 @@ void sf_list_api_tokens(sf_ctx *ctx)
         return;
     char *items;
     int64_t next;
-    sf_status status = sf_api_token_list(ctx->app->pool, &ctx->caller, st, page.after_id, page.limit, &items, &next);
-    sf_reply_page(ctx, status, items, next);
+    sf_status status = sf_api_token_list(ctx->app->pool, &ctx->caller, st, page.after_id, page.limit, &items, &next, sf_page_total(&page));
+    sf_reply_page(ctx, status, items, next, &page);
 }
 
 void sf_delete_api_token(sf_ctx *ctx)

@@ -134,8 +134,8 @@ void sf_list_notices(sf_ctx *ctx)
         return;
     char *items;
     int64_t next;
-    sf_status status = sf_notice_list(ctx->app->pool, &f, page.after_id, page.limit, page.desc, &items, &next);
-    sf_reply_page(ctx, status, items, next);
+    sf_status status = sf_notice_list(ctx->app->pool, &f, page.after_id, page.limit, page.desc, &items, &next, sf_page_total(&page));
+    sf_reply_page(ctx, status, items, next, &page);
 }
 
 void sf_get_notice(sf_ctx *ctx)
@@ -262,8 +262,8 @@ void sf_list_objections(sf_ctx *ctx)
     char *items;
     int64_t next;
     sf_status status = sf_objection_list(ctx->app->pool, &ctx->caller, status_filter, page.after_id, page.limit,
-                                         &items, &next);
-    sf_reply_page(ctx, status, items, next);
+                                         &items, &next, sf_page_total(&page));
+    sf_reply_page(ctx, status, items, next, &page);
 }
 
 void sf_post_resolve_objection(sf_ctx *ctx)

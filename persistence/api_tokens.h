@@ -17,7 +17,7 @@ sf_status sf_api_token_create(sf_pool *pool, const sf_actor *actor, const char *
 
 /* The caller's organisation's tokens; `status` (active, expired, revoked) may be NULL. */
 sf_status sf_api_token_list(sf_pool *pool, const sf_caller *caller, const char *status, int64_t after_id, int limit,
-                            char **items, int64_t *next_after);
+                            char **items, int64_t *next_after, int64_t *total);
 
 /* Revokes one of the caller's organisation's tokens; SF_NOT_FOUND for another's. */
 sf_status sf_api_token_revoke(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id);

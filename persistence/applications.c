@@ -460,13 +460,13 @@ sf_status sf_application_read(sf_pool *pool, const sf_caller *caller, const sf_s
 }
 
 sf_status sf_application_list(sf_pool *pool, const sf_caller *caller, int64_t round_id, const char *status_filter,
-                              int64_t after_id, int limit, int desc, char **items, int64_t *next_after)
+                              int64_t after_id, int limit, int desc, char **items, int64_t *next_after, int64_t *total)
 {
     sf_int_text after = sf_int_to_text(after_id), org = sf_int_to_text(caller->org_id), lim = sf_int_to_text(limit),
                 round = sf_int_to_text(round_id);
     const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, org.s, lim.s,
                             round_id > 0 ? round.s : NULL, status_filter, desc ? "true" : "false"};
-    return sf_db_read_page(pool, &LIST, params, items, next_after);
+    return sf_db_read_page(pool, &LIST, params, items, next_after, total);
 }
 
 typedef struct {

@@ -36,7 +36,7 @@ typedef struct {
 
 /* Events by seq; the keyset is seq. */
 sf_status sf_audit_list(sf_pool *pool, const sf_audit_filter *f, int64_t after_seq, int limit, int desc, char **items,
-                        int64_t *next_after);
+                        int64_t *next_after, int64_t *total);
 
 /* Recomputes every hash: *ok, *checked, *first_broken (0 when none). The chain is checked
  * in up to four parts at once, one more for each further `sf_audit_verify_part_rows` events

@@ -21,7 +21,7 @@ typedef struct {
 } sf_award_filter;
 
 sf_status sf_award_list(sf_pool *pool, const sf_caller *caller, const sf_award_filter *f, int64_t after_id, int limit, int desc,
-                        char **items, int64_t *next_after);
+                        char **items, int64_t *next_after, int64_t *total);
 sf_status sf_award_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc);
 
 /* What the decisions on title `id` read, and whose it is to `caller`, for its allowed_actions

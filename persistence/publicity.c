@@ -24,11 +24,11 @@ static const sf_stmt NOTICE_AUDIT = {
 static const sf_stmt GET_NOTICE = {"SELECT doc::text FROM notice_docs WHERE id = $1", 1};
 static const sf_stmt GET_PUBLIC_NOTICE = {
     "SELECT doc::text FROM notice_docs WHERE id = $1 AND start_date <= current_date", 1};
-static const sf_stmt LIST_NOTICES = {
-    SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$6") ") AS rn FROM notice_docs"
+static const sf_stmt LIST_NOTICES = SF_LIST_STMT(
+    SF_PAGE_SELECT, "SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$6") ") AS rn FROM notice_docs"
     " WHERE ($2::bigint IS NULL OR round_id = $2) AND ($3::text IS NULL OR doc->>'status' = $3)"
     "   AND ($4::int IS NULL OR extract(year FROM start_date) = $4) AND (NOT $7 OR start_date <= current_date)"
-    "   AND " SF_KEYSET_AFTER("id", "$6") " ORDER BY " SF_KEYSET_ORDER("id", "$6") " LIMIT $5 + 1) page", 7, SF_PLAN_EACH_CALL};
+    "   AND " SF_KEYSET_AFTER("id", "$6") " ORDER BY " SF_KEYSET_ORDER("id", "$6") " LIMIT $5 + 1", 7, 1, 5);
 /* The client's quota ($8 an hour) is taken in the same statement as the insert, under a lock
  * of the client (objection_quota_ok, sql/017): parallel objections cannot all count the same
  * rows (issue 14, item 4). */
@@ -48,11 +48,11 @@ static const sf_stmt INSERT_OBJECTION = {
     "          jsonb_build_object('notice_id', o.notice_id, 'application_id', o.application_id), $7) FROM o),"
     "  (SELECT ok FROM q)", 8};
 /* The SQL twin of sf_decides_round for objections: $2 role, $3 region. */
-static const sf_stmt LIST_OBJECTIONS = {
-    SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY id) AS rn FROM objection_docs"
+static const sf_stmt LIST_OBJECTIONS = SF_LIST_STMT(
+    SF_PAGE_SELECT, "SELECT id, doc, row_number() OVER (ORDER BY id) AS rn FROM objection_docs"
     " WHERE ($2::text IN ('province', 'supervisor') AND ($2 = 'supervisor' OR round_level = 'province')"
     "        OR ($2 = 'city' AND round_level = 'city' AND round_region = $3))"
-    "   AND ($4::text IS NULL OR status = $4) AND id > $1 ORDER BY id LIMIT $5 + 1) page", 5, SF_PLAN_EACH_CALL};
+    "   AND ($4::text IS NULL OR status = $4) AND id > $1 ORDER BY id LIMIT $5 + 1", 5, 1, 5);
 /* The round a notice belongs to, for the scope check of a recorded objection. */
 static const sf_stmt NOTICE_ROUND = {
     "SELECT r.level, r.region_code FROM publicity_notices n JOIN rounds r ON r.id = n.round_id WHERE n.id = $1", 1};
@@ -181,13 +181,13 @@ sf_status sf_notice_get_public(sf_pool *pool, int64_t id, char **doc)
 }
 
 sf_status sf_notice_list(sf_pool *pool, const sf_notice_filter *f, int64_t after_id, int limit, int desc, char **items,
-                         int64_t *next_after)
+                         int64_t *next_after, int64_t *total)
 {
     sf_int_text after = sf_int_to_text(after_id), lim = sf_int_to_text(limit), round = sf_int_to_text(f->round_id),
                 year = sf_int_to_text(f->year);
     const char *params[] = {after.s, f->round_id ? round.s : NULL, f->status, f->year ? year.s : NULL, lim.s,
                             desc ? "true" : "false", f->public_only ? "true" : "false"};
-    return sf_db_read_page(pool, &LIST_NOTICES, params, items, next_after);
+    return sf_db_read_page(pool, &LIST_NOTICES, params, items, next_after, total);
 }
 
 sf_status sf_objection_create(sf_pool *pool, const sf_new_objection *o, int max_per_hour, int *throttled,
@@ -277,11 +277,11 @@ sf_status sf_objection_record(sf_pool *pool, const sf_actor *actor, const sf_cal
 }
 
 sf_status sf_objection_list(sf_pool *pool, const sf_caller *caller, const char *status_filter, int64_t after_id,
-                            int limit, char **items, int64_t *next_after)
+                            int limit, char **items, int64_t *next_after, int64_t *total)
 {
     sf_int_text after = sf_int_to_text(after_id), lim = sf_int_to_text(limit);
     const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, status_filter, lim.s};
-    return sf_db_read_page(pool, &LIST_OBJECTIONS, params, items, next_after);
+    return sf_db_read_page(pool, &LIST_OBJECTIONS, params, items, next_after, total);
 }
 
 typedef struct {

@@ -37,7 +37,7 @@ typedef struct {
     int public_only;      /* the public's view: notices whose start date has come (issue 14) */
 } sf_notice_filter;
 sf_status sf_notice_list(sf_pool *pool, const sf_notice_filter *filter, int64_t after_id, int limit, int desc,
-                         char **items, int64_t *next_after);
+                         char **items, int64_t *next_after, int64_t *total);
 
 typedef struct {
     int64_t notice_id, application_id;
@@ -62,7 +62,7 @@ sf_status sf_objection_record(sf_pool *pool, const sf_actor *actor, const sf_cal
 
 /* Objections the caller decides on (province: all; city: those in its city rounds). */
 sf_status sf_objection_list(sf_pool *pool, const sf_caller *caller, const char *status, int64_t after_id, int limit,
-                            char **items, int64_t *next_after);
+                            char **items, int64_t *next_after, int64_t *total);
 
 /* Resolves an open objection; an upheld one rejects the application through `decide` in the
  * same transaction. */
