@@ -11,7 +11,7 @@
 
 static const sf_stmt CREATE = {
     "WITH t AS (INSERT INTO api_tokens (user_id, org_id, name, scopes, token_hash, prefix, expires_at)"
-    "           VALUES ($1, $2, $3, $4::text[], $5, $6, now() + make_interval(days => $7::int)) RETURNING *)"
+    "           VALUES ($1, $2, $3, $4::text[], $5, $6, now() + make_interval(secs => $7::int)) RETURNING *)"
     " SELECT d.doc::text, audit_append($1, $2, 'api_token.created', 'api_token', d.id, jsonb_build_object('after', d.doc), $8)"
     " FROM (SELECT t.id, api_token_doc(ROW(t.*)::api_tokens) AS doc FROM t) d", 8};
 static const sf_stmt LIST = SF_LIST_STMT(
@@ -29,11 +29,11 @@ static const sf_stmt AUTHENTICATE = {
     " WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() AND u.active", 1};
 
 sf_status sf_api_token_create(sf_pool *pool, const sf_actor *actor, const char *name, const char *scopes_literal,
-                              int days, const char *hash, const char *prefix, char **doc, sf_errors *errors)
+                              int expires_in_s, const char *hash, const char *prefix, char **doc, sf_errors *errors)
 {
     sf_actor_params a;
     sf_actor_to_params(actor, &a);
-    sf_int_text d = sf_int_to_text(days);
+    sf_int_text d = sf_int_to_text(expires_in_s);
     const char *params[] = {a.values[0], a.values[1], name, scopes_literal, hash, prefix, d.s, a.values[2]};
     (void)errors;
     return sf_db_write_text(pool, &CREATE, params, doc, NULL);

@@ -74,10 +74,10 @@ sf_status sf_award_list(sf_pool *pool, const sf_caller *caller, const sf_award_f
 {
     sf_int_text after = sf_int_to_text(after_id), org = sf_int_to_text(caller->org_id), lim = sf_int_to_text(limit),
                 platform = sf_int_to_text(f->platform_id), round = sf_int_to_text(f->round_id),
-                expires = sf_int_to_text(f->expires_in);
+                expires = sf_int_to_text(f->valid_until_year);
     const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, org.s, lim.s, f->status,
                             f->level, f->platform_id ? platform.s : NULL, f->round_id ? round.s : NULL,
-                            f->expires_in ? expires.s : NULL, desc ? "true" : "false"};
+                            f->valid_until_year ? expires.s : NULL, desc ? "true" : "false"};
     return sf_db_read_page(pool, &LIST_AWARDS, params, items, next_after, total);
 }
 

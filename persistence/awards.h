@@ -17,7 +17,7 @@ typedef struct {
     const char *level;       /* province | city, or NULL */
     int64_t platform_id;     /* 0: any */
     int64_t round_id;        /* 0: any */
-    int expires_in;          /* a year: titles whose valid_until falls in it (Art. 23 renewals); 0: any */
+    int valid_until_year;    /* a year: titles whose valid_until falls in it (Art. 23 renewals); 0: any */
 } sf_award_filter;
 
 sf_status sf_award_list(sf_pool *pool, const sf_caller *caller, const sf_award_filter *f, int64_t after_id, int limit, int desc,

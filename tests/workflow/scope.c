@@ -75,7 +75,7 @@ static const char *valid_body(const char *method, const char *pattern)
         {"PUT", "/v1/applications/:id/recommendation", NULL},  /* FORM */
         {"POST", "/v1/applications/:id/review", "{\"decision\":\"approve\"}"},
         {"POST", "/v1/objections/:id/resolve", "{\"upheld\":false,\"resolution\":\"不成立\"}"},
-        {"POST", "/v1/publicity-notices/:id/objections", "{\"application_id\":1,\"name\":\"王五\",\"contact\":\"来信\","
+        {"POST", "/v1/publicity-notices/:id/objections", "{\"application_id\":1,\"objector_name\":\"王五\",\"contact\":\"来信\","
                                                         "\"reason\":\"数据不实\",\"received_on\":\"2026-10-09\"}"},
         {"POST", "/v1/awards/:id/revoke", "{\"reason\":\"violation\",\"finding\":\"违规收费，经查属实\",\"reference\":\"辽工信发〔2026〕12号\"}"},
         {"POST", "/v1/awards/:id/reinstate", "{\"reason\":\"复核合格\"}"},
@@ -245,7 +245,7 @@ START_TEST(another_partys_objects_answer_404_on_every_route)
     ck_assert_msg(objection > 0, "the run has no open objection of the province's round to try");
     long long province_notice = sql_number("SELECT coalesce(min(n.id), 0) FROM publicity_notices n JOIN rounds r"
                                            " ON r.id = n.round_id WHERE r.level = 'province'");
-    snprintf(body, sizeof body, "{\"name\":\"沈阳脚本\",\"scopes\":[\"read\"],\"expires_in_days\":30}");
+    snprintf(body, sizeof body, "{\"name\":\"沈阳脚本\",\"scopes\":[\"read\"],\"expires_in\":2592000}");
     th_response *t = expect(SHENYANG, "POST", "/v1/api-tokens", body, 201);
     long long sy_token = json_integer_value(json_object_get(t->json, "id"));
     th_free(t);
