@@ -17,7 +17,7 @@
 
 void sf_post_api_token(sf_ctx *ctx)
 {
-    static const char *const fields[] = {"name", "scopes", "expires_in_days", NULL};
+    static const char *const fields[] = {"name", "scopes", "expires_in", NULL};
     if (ctx->caller.api_token_id > 0) {
         sf_reply_problem(ctx, 403, SF_E_TOKEN_CREATES_TOKEN);
         return;
@@ -32,8 +32,9 @@ void sf_post_api_token(sf_ctx *ctx)
     long nl = name ? sf_utf8_length(name) : 1;
     if (nl < 1 || nl > 100)
         sf_errors_add(&e, "name", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 100));
-    int64_t days = 90;
-    sf_json_int(body, "expires_in_days", 0, 1, 365, &days, &e);
+    /* expires_in: seconds, as on every token answer (POST /v1/auth/token); a day to a year */
+    int64_t seconds = 90 * 86400;
+    sf_json_int(body, "expires_in", 0, 86400, 365 * 86400, &seconds, &e);
     json_t *scopes = json_object_get(body, "scopes");
     char literal[64] = "{";
     unsigned seen = 0;
@@ -70,7 +71,7 @@ void sf_post_api_token(sf_ctx *ctx)
     snprintf(prefix, sizeof prefix, "%.12s", token);
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
-    sf_status status = sf_api_token_create(ctx->app->pool, &actor, name, literal, (int)days, hash, prefix, &doc, &e);
+    sf_status status = sf_api_token_create(ctx->app->pool, &actor, name, literal, (int)seconds, hash, prefix, &doc, &e);
     json_decref(body);
     json_t *json = status == SF_OK ? sf_json_loads(doc) : NULL;
     free(doc);
@@ -100,8 +101,8 @@ void sf_list_api_tokens(sf_ctx *ctx)
         return;
     char *items;
     int64_t next;
-    sf_status status = sf_api_token_list(ctx->app->pool, &ctx->caller, st, page.after_id, page.limit, &items, &next);
-    sf_reply_page(ctx, status, items, next);
+    sf_status status = sf_api_token_list(ctx->app->pool, &ctx->caller, st, page.after_id, page.limit, &items, &next, sf_page_total(&page));
+    sf_reply_page(ctx, status, items, next, &page);
 }
 
 void sf_delete_api_token(sf_ctx *ctx)

@@ -119,8 +119,8 @@ void sf_list_applications(sf_ctx *ctx)
     char *items;
     int64_t next;
     sf_status status = sf_application_list(ctx->app->pool, &ctx->caller, round_id, status_filter, page.after_id,
-                                           page.limit, page.desc, &items, &next);
-    sf_reply_page(ctx, status, items, next);
+                                           page.limit, page.desc, &items, &next, sf_page_total(&page));
+    sf_reply_page(ctx, status, items, next, &page);
 }
 
 /* ---- the report (Annex 2) and the recommendation form (Annex 1) ---- */

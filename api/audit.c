@@ -64,8 +64,8 @@ void sf_list_audit(sf_ctx *ctx)
         return;
     char *items;
     int64_t next;
-    sf_status status = sf_audit_list(ctx->app->pool, &f, page.after_id, page.limit, page.desc, &items, &next);
-    sf_reply_page(ctx, status, items, next);
+    sf_status status = sf_audit_list(ctx->app->pool, &f, page.after_id, page.limit, page.desc, &items, &next, sf_page_total(&page));
+    sf_reply_page(ctx, status, items, next, &page);
 }
 
 void sf_get_audit_verify(sf_ctx *ctx)

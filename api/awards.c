@@ -22,7 +22,7 @@ void sf_list_awards(sf_ctx *ctx)
     sf_page_read(ctx, &page, &e);
     sf_award_filter f = {sf_param(ctx, "status"), sf_param(ctx, "level"), 0, 0, 0};
     f.platform_id = sf_query_int(ctx, "platform_id", 1, INT64_MAX / 2, &e);
-    f.expires_in = (int)sf_query_int(ctx, "expires_in", 2018, 9999, &e);
+    f.valid_until_year = (int)sf_query_int(ctx, "valid_until_year", 2018, 9999, &e);
     f.round_id = sf_query_int(ctx, "round_id", 1, INT64_MAX / 2, &e);
     if (f.status && !sf_award_status_is_known(f.status))
         sf_errors_add(&e, "status", SF_E_NOT_ONE_OF, SF_TEXT("allowed", "active, revocation_pending, revoked, expired"));
@@ -32,8 +32,8 @@ void sf_list_awards(sf_ctx *ctx)
         return;
     char *items;
     int64_t next;
-    sf_status status = sf_award_list(ctx->app->pool, &ctx->caller, &f, page.after_id, page.limit, page.desc, &items, &next);
-    sf_reply_page(ctx, status, items, next);
+    sf_status status = sf_award_list(ctx->app->pool, &ctx->caller, &f, page.after_id, page.limit, page.desc, &items, &next, sf_page_total(&page));
+    sf_reply_page(ctx, status, items, next, &page);
 }
 
 void sf_get_award(sf_ctx *ctx)

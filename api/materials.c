@@ -140,13 +140,13 @@ void sf_list_materials(sf_ctx *ctx)
     char *items = NULL;
     int64_t next = 0;
     sf_status status = id > 0 ? sf_material_list(ctx->app->pool, &ctx->caller, id, kind, page.after_id, page.limit,
-                                                 &items, &next)
+                                                 &items, &next, sf_page_total(&page))
                               : SF_NOT_FOUND;
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_APPLICATION_NOT_FOUND : SF_E_NONE, NULL);
         return;
     }
-    sf_reply_page(ctx, SF_OK, items, next);
+    sf_reply_page(ctx, SF_OK, items, next, &page);
 }
 
 /* RFC 6266 / 8187: an ASCII fallback name and the UTF-8 name percent-encoded, so that no

@@ -76,7 +76,7 @@ void sf_list_organizations(sf_ctx *ctx)
     size_t count;
     int has_more;
     sf_org_query query = {&ctx->caller, type, page.after_id, page.limit};
-    sf_status status = sf_org_list(ctx->app->pool, &query, items, &count, &has_more);
+    sf_status status = sf_org_list(ctx->app->pool, &query, items, &count, &has_more, sf_page_total(&page));
     if (status != SF_OK) {
         free(items);
         sf_reply_status(ctx, status, SF_E_NONE, NULL);
@@ -87,7 +87,7 @@ void sf_list_organizations(sf_ctx *ctx)
         json_array_append_new(list, sf_view_organization(&items[i]));
     json_t *next = has_more && count > 0 ? sf_page_token(sf_collection(ctx), items[count - 1].id) : json_null();
     free(items);
-    sf_reply_json(ctx, 200, json_pack("{s:o, s:o}", "items", list, "next_page_token", next));
+    sf_reply_json(ctx, 200, sf_page_envelope(list, next, &page));
 }
 
 void sf_get_organization(sf_ctx *ctx)

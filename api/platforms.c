@@ -271,6 +271,6 @@ void sf_list_platforms(sf_ctx *ctx)
         return;
     char *items;
     int64_t next;
-    sf_status status = sf_platform_list(ctx->app->pool, &ctx->caller, q, region, page.after_id, page.limit, page.desc, &items, &next);
-    sf_reply_page(ctx, status, items, next);
+    sf_status status = sf_platform_list(ctx->app->pool, &ctx->caller, q, region, page.after_id, page.limit, page.desc, &items, &next, sf_page_total(&page));
+    sf_reply_page(ctx, status, items, next, &page);
 }

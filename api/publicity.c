@@ -134,40 +134,103 @@ void sf_list_notices(sf_ctx *ctx)
         return;
     char *items;
     int64_t next;
-    sf_status status = sf_notice_list(ctx->app->pool, &f, page.after_id, page.limit, page.desc, &items, &next);
-    sf_reply_page(ctx, status, items, next);
+    sf_status status = sf_notice_list(ctx->app->pool, &f, page.after_id, page.limit, page.desc, &items, &next, sf_page_total(&page));
+    sf_reply_page(ctx, status, items, next, &page);
+}
+
+static const char *text_or_empty(const json_t *v)
+{
+    return json_is_string(v) ? json_string_value(v) : "";
+}
+
+/* A list of action names as JSON (a new reference). */
+static json_t *action_list(const char *const *actions, size_t n)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, json_string(actions[i]));
+    return list;
 }
 
 void sf_get_notice(sf_ctx *ctx)
 {
     int64_t id = sf_path_id(ctx, "id");
     char *doc = NULL;
+    sf_notice_facts facts;
+    sf_day today = 0;
     sf_status status = id <= 0 ? SF_NOT_FOUND
-                       : ctx->route->access == SF_PUBLIC ? sf_notice_get_public(ctx->app->pool, id, &doc)
-                                                          : sf_notice_get(ctx->app->pool, id, &doc);
+                               : sf_notice_get(ctx->app->pool, id, ctx->route->access == SF_PUBLIC, &doc, &facts, &today);
+    json_t *body = status == SF_OK ? sf_json_loads(doc) : NULL;
+    free(doc);
+    if (status == SF_OK && body == NULL)
+        status = SF_INTERNAL;
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_NOTICE_NOT_FOUND : SF_E_NONE, NULL);
         return;
     }
-    sf_reply_doc(ctx, 200, doc);
+    /* what the caller may do with it now, as the decisions answer (issue 13 §2) */
+    const char *actions[4];
+    size_t n = sf_notice_allowed_actions(&facts, &ctx->caller, today, actions, 4);
+    sf_reply_resource_with(ctx, 200, body, json_pack("{s:o}", "allowed_actions", action_list(actions, n)));
+}
+
+/* An objection's answer (JSON text, taken) with its allowed_actions for the caller. */
+static void reply_objection(sf_ctx *ctx, int http_status, char *doc, const sf_objection_facts *facts)
+{
+    json_t *body = sf_json_loads(doc);
+    free(doc);
+    if (body == NULL) {
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
+        return;
+    }
+    const char *actions[4];
+    size_t n = sf_objection_allowed_actions(facts, &ctx->caller, actions, 4);
+    sf_reply_resource_with(ctx, http_status, body, json_pack("{s:o}", "allowed_actions", action_list(actions, n)));
+}
+
+/* A page of objections (JSON array text, taken) with each item's allowed_actions in place of
+ * the `_round` its repository adds; NULL when it cannot be read. */
+static char *objections_with_actions(const sf_caller *caller, char *items_json)
+{
+    json_t *items = sf_json_loads(items_json);
+    free(items_json);
+    if (!json_is_array(items)) {
+        json_decref(items);
+        return NULL;
+    }
+    size_t i;
+    json_t *item;
+    json_array_foreach(items, i, item) {
+        json_t *round = json_object_get(item, "_round");
+        sf_objection_facts facts = {.open = strcmp(text_or_empty(json_object_get(item, "status")), "open") == 0};
+        snprintf(facts.round_level, sizeof facts.round_level, "%s", text_or_empty(json_object_get(round, "level")));
+        snprintf(facts.round_region, sizeof facts.round_region, "%s", text_or_empty(json_object_get(round, "region")));
+        const char *actions[4];
+        size_t n = sf_objection_allowed_actions(&facts, caller, actions, 4);
+        json_object_del(item, "_round");
+        json_object_set_new(item, "allowed_actions", action_list(actions, n));
+    }
+    char *text = sf_json_dumps(items, JSON_COMPACT);
+    json_decref(items);
+    return text;
 }
 
 /* The objection's fields; `recorded` adds received_on (into *received_on). Errors in e. */
 static void read_objection(json_t *body, int recorded, sf_new_objection *o, sf_day *received_on, sf_errors *e)
 {
-    static const char *const fields[] = {"application_id", "name", "contact", "reason", NULL};
-    static const char *const recorded_fields[] = {"application_id", "name", "contact", "reason", "received_on", NULL};
+    static const char *const fields[] = {"application_id", "objector_name", "contact", "reason", NULL};
+    static const char *const recorded_fields[] = {"application_id", "objector_name", "contact", "reason", "received_on", NULL};
     sf_json_only(body, recorded ? recorded_fields : fields, e);
     int64_t application = 0;
     sf_json_int(body, "application_id", 1, 1, INT64_MAX / 2, &application, e);
     o->application_id = application;
-    o->name = sf_json_string(body, "name", 1, e);
+    o->name = sf_json_string(body, "objector_name", 1, e);
     o->contact = sf_json_string(body, "contact", 1, e);
     o->reason = sf_json_string(body, "reason", 1, e);
     long nl = o->name ? sf_utf8_length(o->name) : 1, cl = o->contact ? sf_utf8_length(o->contact) : 1,
          rl = o->reason ? sf_utf8_length(o->reason) : 1;
     if (nl < 1 || nl > 100)
-        sf_errors_add(e, "name", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 100));
+        sf_errors_add(e, "objector_name", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 100));
     if (cl < 1 || cl > 200)
         sf_errors_add(e, "contact", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 200));
     if (rl < 1 || rl > 5000)
@@ -233,14 +296,16 @@ void sf_post_recorded_objection(sf_ctx *ctx)
     }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
-    sf_status status = notice > 0 ? sf_objection_record(ctx->app->pool, &actor, &ctx->caller, &o, received_on, &doc, &e)
+    sf_objection_facts facts;
+    sf_status status = notice > 0 ? sf_objection_record(ctx->app->pool, &actor, &ctx->caller, &o, received_on, &doc,
+                                                        &facts, &e)
                                   : SF_NOT_FOUND;
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_NOTICE_NOT_FOUND : status == SF_INVALID
                                      ? SF_E_OBJECTION_NOT_RECORDED : SF_E_NONE, &e);
         goto out;
     }
-    sf_reply_doc(ctx, 201, doc);
+    reply_objection(ctx, 201, doc, &facts);
 out:
     json_decref(body);
 }
@@ -262,8 +327,10 @@ void sf_list_objections(sf_ctx *ctx)
     char *items;
     int64_t next;
     sf_status status = sf_objection_list(ctx->app->pool, &ctx->caller, status_filter, page.after_id, page.limit,
-                                         &items, &next);
-    sf_reply_page(ctx, status, items, next);
+                                         &items, &next, sf_page_total(&page));
+    if (status == SF_OK && (items = objections_with_actions(&ctx->caller, items)) == NULL)
+        status = SF_INTERNAL;
+    sf_reply_page(ctx, status, items, next, &page);
 }
 
 void sf_post_resolve_objection(sf_ctx *ctx)
@@ -290,14 +357,15 @@ void sf_post_resolve_objection(sf_ctx *ctx)
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
     sf_app_request uphold = {SF_EV_OBJECTION_UPHELD, &ctx->caller, NULL};
+    sf_objection_facts facts;
     sf_status status = id > 0 ? sf_objection_resolve(ctx->app->pool, &actor, &ctx->caller, id, json_is_true(upheld),
-                                                     resolution, sf_app_record_decide, &uphold, &doc, &e)
+                                                     resolution, sf_app_record_decide, &uphold, &doc, &facts, &e)
                               : SF_NOT_FOUND;
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_OBJECTION_NOT_FOUND : SF_E_NONE, &e);
         goto out;
     }
-    sf_reply_doc(ctx, 200, doc);
+    reply_objection(ctx, 200, doc, &facts);
 out:
     json_decref(body);
 }

@@ -64,12 +64,12 @@ void sf_list_registry(sf_ctx *ctx)
     uint64_t ticket = sf_public_cache_ticket(cache);
     char *items;
     int64_t next;
-    sf_status status = sf_registry_list(ctx->app->read_pool, &f, page.after_id, page.limit, page.desc, &items, &next);
+    sf_status status = sf_registry_list(ctx->app->read_pool, &f, page.after_id, page.limit, page.desc, &items, &next, sf_page_total(&page));
     if (status == SF_UNAVAILABLE && (kept = sf_public_cache_page(cache, url, 1)) != NULL) {
         reply_page(ctx, kept);
         return;
     }
-    sf_reply_page(ctx, status, items, next);
+    sf_reply_page(ctx, status, items, next, &page);
     if (status == SF_OK && ctx->res->status == 200 && ctx->res->binary_body != NULL)
         sf_public_cache_keep_page(cache, ticket, url, ctx->res->binary_body, ctx->res->binary_body_length);
 }

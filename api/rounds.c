@@ -158,8 +158,8 @@ void sf_list_rounds(sf_ctx *ctx)
         return;
     char *items;
     int64_t next;
-    sf_status status = sf_round_list(ctx->app->pool, &ctx->caller, (int)year, page.after_id, page.limit, page.desc, &items, &next);
-    sf_reply_page(ctx, status, items, next);
+    sf_status status = sf_round_list(ctx->app->pool, &ctx->caller, (int)year, page.after_id, page.limit, page.desc, &items, &next, sf_page_total(&page));
+    sf_reply_page(ctx, status, items, next, &page);
 }
 
 void sf_get_round(sf_ctx *ctx)

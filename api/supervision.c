@@ -67,8 +67,8 @@ void sf_list_assessments(sf_ctx *ctx)
         return;
     char *items;
     int64_t next;
-    sf_status status = sf_assessment_list(ctx->app->pool, &ctx->caller, st, page.after_id, page.limit, &items, &next);
-    sf_reply_page(ctx, status, items, next);
+    sf_status status = sf_assessment_list(ctx->app->pool, &ctx->caller, st, page.after_id, page.limit, &items, &next, sf_page_total(&page));
+    sf_reply_page(ctx, status, items, next, &page);
 }
 
 /* allowed_actions as JSON: {"allowed_actions": [...]}, for sf_reply_resource_with. */
@@ -401,8 +401,8 @@ void sf_get_inbox(sf_ctx *ctx)
     }
     char *items = NULL;
     int64_t next = 0;
-    sf_status status = sf_inbox(ctx->app->pool, &ctx->caller, calendar, page.after_id, page.limit, &items, &next);
-    sf_reply_page(ctx, status, items, next);
+    sf_status status = sf_inbox(ctx->app->pool, &ctx->caller, calendar, page.after_id, page.limit, &items, &next, sf_page_total(&page));
+    sf_reply_page(ctx, status, items, next, &page);
 }
 
 /* Optional files: an assessment's report (Art. 24) and an annual summary's document (Art. 22). */
@@ -477,8 +477,8 @@ static void list_records(sf_ctx *ctx, const char *kind)
     char *items = NULL;
     int64_t next = 0;
     sf_status status = sf_record_list(ctx->app->pool, &ctx->caller, &f, page.after_id, page.limit, page.desc, &items,
-                                      &next);
-    sf_reply_page(ctx, status, items, next);
+                                      &next, sf_page_total(&page));
+    sf_reply_page(ctx, status, items, next, &page);
 }
 
 static void get_record(sf_ctx *ctx, const char *kind, sf_code not_found)

@@ -105,6 +105,24 @@ void sf_page_read(const sf_ctx *ctx, sf_page *page, sf_errors *errors)
     const char *t = sf_param(ctx, "page_token");
     if (t != NULL && !decode_page_token(sf_collection(ctx), t, &page->after_id))
         sf_errors_add(errors, "page_token", SF_E_PAGE_TOKEN_INVALID);
+    const char *count = sf_param(ctx, "count");
+    page->count = count != NULL && strcmp(count, "true") == 0;
+    page->total = 0;
+    if (count != NULL && strcmp(count, "true") != 0 && strcmp(count, "false") != 0)
+        sf_errors_add(errors, "count", SF_E_NOT_BOOLEAN);
+}
+
+int64_t *sf_page_total(sf_page *page)
+{
+    return page->count ? &page->total : NULL;
+}
+
+json_t *sf_page_envelope(json_t *items, json_t *next_page_token, const sf_page *page)
+{
+    json_t *envelope = json_pack("{s:o, s:o}", "items", items, "next_page_token", next_page_token);
+    if (envelope != NULL && page->count)
+        json_object_set_new(envelope, "total", json_integer((json_int_t)page->total));
+    return envelope;
 }
 
 /* Read from the path itself, by the route's pattern: Ulfius keeps route variables and the
@@ -247,7 +265,7 @@ void sf_reply_doc(sf_ctx *ctx, int status, char *json_text)
 /* The page is written around the items as PostgreSQL rendered them (valid JSON by
  * construction), not parsed and printed again: for a 20-item page that was most of the
  * request's time (bench/RESULTS.md). Only the array's outer shape is checked. */
-void sf_reply_page(sf_ctx *ctx, sf_status status, char *items_json, int64_t next_after)
+void sf_reply_page(sf_ctx *ctx, sf_status status, char *items_json, int64_t next_after, const sf_page *page)
 {
     if (status != SF_OK) {
         sf_reply_status(ctx, status, SF_E_NONE, NULL);
@@ -264,9 +282,12 @@ void sf_reply_page(sf_ctx *ctx, sf_status status, char *items_json, int64_t next
     sf_buf_add(&body, "{\"items\":", 9);
     sf_buf_add(&body, items_json, len);
     if (next != NULL)   /* base64url: nothing to escape */
-        sf_buf_printf(&body, ",\"next_page_token\":\"%s\"}", json_string_value(next));
+        sf_buf_printf(&body, ",\"next_page_token\":\"%s\"", json_string_value(next));
     else
-        sf_buf_add(&body, ",\"next_page_token\":null}", 24);
+        sf_buf_add(&body, ",\"next_page_token\":null", 23);
+    if (page->count)
+        sf_buf_printf(&body, ",\"total\":%lld", (long long)page->total);
+    sf_buf_add(&body, "}", 1);
     json_decref(next);
     free(items_json);
     if (body.failed || (next_after > 0 && next == NULL)) {

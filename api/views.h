@@ -23,11 +23,17 @@ typedef struct {
     int limit;
     int64_t after_id;   /* 0: from the start */
     int desc;           /* ?order=desc: newest first */
+    int count;          /* ?count=true: the answer adds `total` */
+    int64_t total;      /* what the repository counted (when count) */
 } sf_page;
 
-/* Reads ?limit=, ?page_token= and ?order= (asc, the default, or desc: newest first); adds
- * field errors for bad values. */
+/* Reads ?limit=, ?page_token=, ?order= (asc, the default, or desc: newest first) and
+ * ?count= (true or false, the default); adds field errors for bad values. */
 void sf_page_read(const sf_ctx *ctx, sf_page *page, sf_errors *errors);
+
+/* Where a repository's list puts its count: &page->total when ?count=true, else NULL (the
+ * list then runs no COUNT at all). */
+int64_t *sf_page_total(sf_page *page);
 
 /* The collection a request reads: its route's path ("" when there is none). */
 const char *sf_collection(const sf_ctx *ctx);
@@ -62,9 +68,14 @@ void sf_reply_doc(sf_ctx *ctx, int status, char *json_text);
 void sf_reply_resource_with(sf_ctx *ctx, int status, json_t *body, json_t *extra);
 
 /* Answers a repository's page read: when `status` is SF_OK, the items (JSON array text, taken
- * and freed) and the token for the page after `next_after` (none when 0); otherwise the
- * problem for `status` (the items are not touched: a failed read allocates nothing). */
-void sf_reply_page(sf_ctx *ctx, sf_status status, char *items_json, int64_t next_after);
+ * and freed), the token for the page after `next_after` (none when 0) and, when `page` asked
+ * ?count=true, its `total`; otherwise the problem for `status` (the items are not touched: a
+ * failed read allocates nothing). */
+void sf_reply_page(sf_ctx *ctx, sf_status status, char *items_json, int64_t next_after, const sf_page *page);
+
+/* The envelope of a page built in C (`items` and `next_page_token` taken), with `total` when
+ * `page` asked for it; a new reference. */
+json_t *sf_page_envelope(json_t *items, json_t *next_page_token, const sf_page *page);
 
 /* Answers a repository's write: when `status` is SF_OK, `doc` (taken and freed) with
  * `http_status`; otherwise the problem for `status`, with `invalid_code` and the field

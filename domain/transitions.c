@@ -257,6 +257,64 @@ sf_status sf_decide_notice(const sf_notice_plan *n, const sf_calendar *cal, sf_d
     return sf_errors_any(why) ? SF_INVALID : SF_OK;
 }
 
+sf_status sf_decide_file_objection(const sf_notice_facts *n, sf_day today, sf_errors *why)
+{
+    if (today < n->start || today > n->end) {
+        sf_errors_detail(why, SF_E_NOTICE_NOT_OPEN);
+        return SF_CONFLICT;
+    }
+    return SF_OK;
+}
+
+sf_status sf_decide_record_objection(const sf_notice_facts *n, const sf_caller *c, sf_day received_on, sf_day today,
+                                     sf_errors *why)
+{
+    if (!sf_decides_round(c, n->round_level, n->round_region))
+        return SF_NOT_FOUND;
+    if (received_on < n->start || received_on > n->end || received_on > today) {
+        sf_errors_add(why, "received_on", SF_E_RECEIVED_OUTSIDE_WINDOW);
+        return SF_INVALID;
+    }
+    return SF_OK;
+}
+
+sf_status sf_decide_resolve_objection(const sf_objection_facts *o, const sf_caller *c, sf_errors *why)
+{
+    if (!sf_decides_round(c, o->round_level, o->round_region))
+        return SF_NOT_FOUND;
+    if (!o->open) {
+        sf_errors_detail(why, SF_E_OBJECTION_RESOLVED);
+        return SF_CONFLICT;
+    }
+    return SF_OK;
+}
+
+size_t sf_notice_allowed_actions(const sf_notice_facts *n, const sf_caller *c, sf_day today, const char **out,
+                                 size_t cap)
+{
+    size_t count = 0;
+    sf_errors e;
+    sf_errors_init(&e);
+    if (count < cap && sf_decide_file_objection(n, today, &e) == SF_OK)
+        out[count++] = "object";
+    /* the latest day an objection could have been received so far */
+    sf_day latest = today < n->end ? today : n->end;
+    sf_errors_init(&e);
+    if (count < cap && sf_decide_record_objection(n, c, latest, today, &e) == SF_OK)
+        out[count++] = "record_objection";
+    return count;
+}
+
+size_t sf_objection_allowed_actions(const sf_objection_facts *o, const sf_caller *c, const char **out, size_t cap)
+{
+    size_t count = 0;
+    sf_errors e;
+    sf_errors_init(&e);
+    if (count < cap && sf_decide_resolve_objection(o, c, &e) == SF_OK)
+        out[count++] = "resolve";
+    return count;
+}
+
 sf_status sf_decide_objection_upheld(const sf_app_snapshot *s, sf_day today, sf_app_decision *d, sf_errors *why)
 {
     (void)today;

@@ -169,6 +169,45 @@ sf_status sf_decide_notice(const sf_notice_plan *n, const sf_calendar *cal, sf_d
  * (by another upheld objection) stays so. */
 sf_status sf_decide_objection_upheld(const sf_app_snapshot *s, sf_day today, sf_app_decision *d, sf_errors *why);
 
+/* A publicity notice as the objection decisions read it: its window and its round. */
+typedef struct {
+    sf_day start, end;           /* start_date, end_date */
+    char round_level[16];        /* "province" | "city" */
+    char round_region[8];
+} sf_notice_facts;
+
+/* Art. 18: anyone may object online while the notice is open, from its start_date to its
+ * end_date. SF_CONFLICT (notice_not_open) otherwise. */
+sf_status sf_decide_file_objection(const sf_notice_facts *n, sf_day today, sf_errors *why);
+
+/* Art. 18, 25: the deciding authority (sf_decides_round) records an objection it received
+ * otherwise — by letter, or for a notice published elsewhere — received within the window and
+ * not after today. SF_NOT_FOUND for any other caller (the notice is not its to keep);
+ * SF_INVALID (received_outside_window) for a day outside. */
+sf_status sf_decide_record_objection(const sf_notice_facts *n, const sf_caller *c, sf_day received_on, sf_day today,
+                                     sf_errors *why);
+
+/* An objection as its resolution reads it. */
+typedef struct {
+    int open;                    /* status "open": not yet resolved */
+    char round_level[16];
+    char round_region[8];
+} sf_objection_facts;
+
+/* Art. 18: the deciding authority resolves an open objection, once. SF_NOT_FOUND for any
+ * other caller; SF_CONFLICT (objection_resolved) once resolved. Upholding it then rejects the
+ * application (sf_decide_objection_upheld). */
+sf_status sf_decide_resolve_objection(const sf_objection_facts *o, const sf_caller *c, sf_errors *why);
+
+/* What the caller may do with a notice now (issue 13 §2), as the decisions above answer:
+ * "object" (POST /v1/public/publicity-notices/{id}/objections) while it is open,
+ * "record_objection" (POST /v1/publicity-notices/{id}/objections) for its deciding authority
+ * once some day of the window has come. Fills `out` (static names); returns how many. */
+size_t sf_notice_allowed_actions(const sf_notice_facts *n, const sf_caller *c, sf_day today, const char **out,
+                                 size_t cap);
+/* The same for an objection: "resolve" (POST /v1/objections/{id}/resolve). */
+size_t sf_objection_allowed_actions(const sf_objection_facts *o, const sf_caller *c, const char **out, size_t cap);
+
 /* Award (Art. 19, 23): the deciding authority, once the publicity period has ended — the day
  * after its end_date at the earliest — with no objection unresolved. The title's validity
  * follows sf_award_validity (a renewal starts the day after the old title ends). */

@@ -11,13 +11,14 @@
 #include "persistence/audit.h"
 #include "persistence/pool.h"
 
-/* Stores a new token (its hash) for the caller's organisation; *doc is its document. */
+/* Stores a new token (its hash) for the caller's organisation, expiring `expires_in_s` seconds from
+ * now; *doc is its document. */
 sf_status sf_api_token_create(sf_pool *pool, const sf_actor *actor, const char *name, const char *scopes_literal,
-                              int days, const char *hash, const char *prefix, char **doc, sf_errors *errors);
+                              int expires_in_s, const char *hash, const char *prefix, char **doc, sf_errors *errors);
 
 /* The caller's organisation's tokens; `status` (active, expired, revoked) may be NULL. */
 sf_status sf_api_token_list(sf_pool *pool, const sf_caller *caller, const char *status, int64_t after_id, int limit,
-                            char **items, int64_t *next_after);
+                            char **items, int64_t *next_after, int64_t *total);
 
 /* Revokes one of the caller's organisation's tokens; SF_NOT_FOUND for another's. */
 sf_status sf_api_token_revoke(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id);

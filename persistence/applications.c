@@ -122,11 +122,11 @@ static const sf_stmt READ_FOR_CALLER = {
 static const sf_stmt GET_VISIBLE_DOC = {
     "SELECT (d.doc || jsonb_build_object('history', application_history(d.id)))::text"
     " FROM application_docs d JOIN rounds r ON r.id = d.round_id WHERE d.id = $1 AND " APPLICATION_VISIBLE, 4};
-static const sf_stmt LIST = {
-    SF_PAGE_SELECT " FROM (SELECT d.id, d.doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("d.id", "$8") ") AS rn"
+static const sf_stmt LIST = SF_LIST_STMT(
+    SF_PAGE_SELECT, "SELECT d.id, d.doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("d.id", "$8") ") AS rn"
     " FROM application_docs d JOIN rounds r ON r.id = d.round_id"
     " WHERE " APPLICATION_VISIBLE " AND ($6::bigint IS NULL OR d.round_id = $6)"
-    "   AND ($7::text IS NULL OR d.status = $7) AND " SF_KEYSET_AFTER("d.id", "$8") " ORDER BY " SF_KEYSET_ORDER("d.id", "$8") " LIMIT $5 + 1) page", 8, SF_PLAN_EACH_CALL};
+    "   AND ($7::text IS NULL OR d.status = $7) AND " SF_KEYSET_AFTER("d.id", "$8") " ORDER BY " SF_KEYSET_ORDER("d.id", "$8") " LIMIT $5 + 1", 8, 1, 5);
 static const sf_stmt PUT_REPORT = {
     "WITH u AS (UPDATE applications SET report = $2::jsonb, version = version + 1, updated_at = now()"
     "           WHERE id = $1 AND ($6::int IS NULL OR version = $6) RETURNING *)"
@@ -460,13 +460,13 @@ sf_status sf_application_read(sf_pool *pool, const sf_caller *caller, const sf_s
 }
 
 sf_status sf_application_list(sf_pool *pool, const sf_caller *caller, int64_t round_id, const char *status_filter,
-                              int64_t after_id, int limit, int desc, char **items, int64_t *next_after)
+                              int64_t after_id, int limit, int desc, char **items, int64_t *next_after, int64_t *total)
 {
     sf_int_text after = sf_int_to_text(after_id), org = sf_int_to_text(caller->org_id), lim = sf_int_to_text(limit),
                 round = sf_int_to_text(round_id);
     const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, org.s, lim.s,
                             round_id > 0 ? round.s : NULL, status_filter, desc ? "true" : "false"};
-    return sf_db_read_page(pool, &LIST, params, items, next_after);
+    return sf_db_read_page(pool, &LIST, params, items, next_after, total);
 }
 
 typedef struct {

@@ -72,7 +72,7 @@ sf_status sf_application_read(sf_pool *pool, const sf_caller *caller, const sf_s
 sf_status sf_application_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc);
 
 sf_status sf_application_list(sf_pool *pool, const sf_caller *caller, int64_t round_id, const char *status,
-                              int64_t after_id, int limit, int desc, char **items, int64_t *next_after);
+                              int64_t after_id, int limit, int desc, char **items, int64_t *next_after, int64_t *total);
 
 /* Stores the report (Annex 2) or the recommendation form (Annex 1) while the application is
  * a draft of the caller's organisation. `which` is "report" or "recommendation". With

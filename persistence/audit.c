@@ -18,14 +18,14 @@ void sf_actor_to_params(const sf_actor *actor, sf_actor_params *out)
     out->values[2] = actor->request_id;
 }
 
-static const sf_stmt LIST_AUDIT = {
-    SF_PAGE_SELECT " FROM (SELECT seq AS id, jsonb_build_object('seq', seq, 'at', rfc3339(at),"
+static const sf_stmt LIST_AUDIT = SF_LIST_STMT(
+    SF_PAGE_SELECT, "SELECT seq AS id, jsonb_build_object('seq', seq, 'at', rfc3339(at),"
     "   'actor_user_id', actor_user_id, 'actor_org_id', actor_org_id, 'action', action, 'entity', entity,"
     "   'entity_id', entity_id, 'detail', detail, 'request_id', request_id, 'hash', encode(hash, 'hex')) AS doc,"
     "   row_number() OVER (ORDER BY " SF_KEYSET_ORDER("seq", "$8") ") AS rn FROM audit_events"
     " WHERE ($2::text IS NULL OR entity = $2) AND ($3::bigint IS NULL OR entity_id = $3)"
     "   AND ($4::bigint IS NULL OR actor_user_id = $4) AND ($6::timestamptz IS NULL OR at >= $6)"
-    "   AND ($7::timestamptz IS NULL OR at < $7) AND seq IS NOT NULL AND " SF_KEYSET_AFTER("seq", "$8") " ORDER BY " SF_KEYSET_ORDER("seq", "$8") " LIMIT $5 + 1) page", 8, SF_PLAN_EACH_CALL};
+    "   AND ($7::timestamptz IS NULL OR at < $7) AND seq IS NOT NULL AND " SF_KEYSET_AFTER("seq", "$8") " ORDER BY " SF_KEYSET_ORDER("seq", "$8") " LIMIT $5 + 1", 8, 1, 5);
 /* Verify walks the chain in parts, one per connection it can have at once, so that the server
  * hashes them in parallel. A part [$1, $2] recomputes each hash from the previous one as
  * stored; its first row's predecessor is the stored row before the part (the zero hash before
@@ -65,7 +65,7 @@ sf_status sf_audit_link(sf_pool *pool)
 }
 
 sf_status sf_audit_list(sf_pool *pool, const sf_audit_filter *f, int64_t after_seq, int limit, int desc,
-                        char **items, int64_t *next_after)
+                        char **items, int64_t *next_after, int64_t *total)
 {
     sf_status status = sf_audit_link(pool);
     if (status != SF_OK)
@@ -74,7 +74,7 @@ sf_status sf_audit_list(sf_pool *pool, const sf_audit_filter *f, int64_t after_s
                 actor = sf_int_to_text(f->actor);
     const char *params[] = {after.s, f->entity, f->entity_id ? eid.s : NULL, f->actor ? actor.s : NULL, lim.s,
                             f->from, f->to, desc ? "true" : "false"};
-    return sf_db_read_page(pool, &LIST_AUDIT, params, items, next_after);
+    return sf_db_read_page(pool, &LIST_AUDIT, params, items, next_after, total);
 }
 
 sf_status sf_audit_verify(sf_pool *pool, int *ok, int64_t *checked, int64_t *first_broken)

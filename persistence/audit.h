@@ -42,7 +42,7 @@ sf_status sf_audit_link(sf_pool *pool);
 
 /* Events by seq (linked events only, after sf_audit_link); the keyset is seq. */
 sf_status sf_audit_list(sf_pool *pool, const sf_audit_filter *f, int64_t after_seq, int limit, int desc, char **items,
-                        int64_t *next_after);
+                        int64_t *next_after, int64_t *total);
 
 /* Recomputes every hash: *ok, *checked, *first_broken (0 when none). The chain is checked
  * in up to four parts at once, one more for each further `sf_audit_verify_part_rows` events

@@ -18,12 +18,12 @@
     " OR ($2 = 'platform' AND EXISTS (SELECT 1 FROM platforms o WHERE o.id = platform_id"        \
     "                                 AND o.operator_org_id = $4::bigint)))"
 
-static const sf_stmt LIST_AWARDS = {
-    SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$11") ") AS rn FROM award_docs"
+static const sf_stmt LIST_AWARDS = SF_LIST_STMT(
+    SF_PAGE_SELECT, "SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$11") ") AS rn FROM award_docs"
     " WHERE " AWARD_VISIBLE " AND ($6::text IS NULL OR status = $6)"
     "   AND ($7::text IS NULL OR level = $7) AND ($8::bigint IS NULL OR platform_id = $8)"
     "   AND ($9::bigint IS NULL OR round_id = $9)"
-    "   AND ($10::int IS NULL OR extract(year FROM valid_until) = $10) AND " SF_KEYSET_AFTER("id", "$11") " ORDER BY " SF_KEYSET_ORDER("id", "$11") " LIMIT $5 + 1) page", 11, SF_PLAN_EACH_CALL};
+    "   AND ($10::int IS NULL OR extract(year FROM valid_until) = $10) AND " SF_KEYSET_AFTER("id", "$11") " ORDER BY " SF_KEYSET_ORDER("id", "$11") " LIMIT $5 + 1", 11, 1, 5);
 static const sf_stmt GET_AWARD = {
     "SELECT doc::text FROM award_docs WHERE id = $1 AND " AWARD_VISIBLE, 4};
 /* The title under its row lock, with its status as SQL's title_status() derives it (the one
@@ -70,15 +70,15 @@ static const sf_stmt REINSTATE = {
     " FROM (SELECT w.id, award_doc(ROW(w.*)::awards) AS doc FROM w) d", 6};
 
 sf_status sf_award_list(sf_pool *pool, const sf_caller *caller, const sf_award_filter *f, int64_t after_id, int limit,
-                        int desc, char **items, int64_t *next_after)
+                        int desc, char **items, int64_t *next_after, int64_t *total)
 {
     sf_int_text after = sf_int_to_text(after_id), org = sf_int_to_text(caller->org_id), lim = sf_int_to_text(limit),
                 platform = sf_int_to_text(f->platform_id), round = sf_int_to_text(f->round_id),
-                expires = sf_int_to_text(f->expires_in);
+                expires = sf_int_to_text(f->valid_until_year);
     const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, org.s, lim.s, f->status,
                             f->level, f->platform_id ? platform.s : NULL, f->round_id ? round.s : NULL,
-                            f->expires_in ? expires.s : NULL, desc ? "true" : "false"};
-    return sf_db_read_page(pool, &LIST_AWARDS, params, items, next_after);
+                            f->valid_until_year ? expires.s : NULL, desc ? "true" : "false"};
+    return sf_db_read_page(pool, &LIST_AWARDS, params, items, next_after, total);
 }
 
 sf_status sf_award_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc)

@@ -17,11 +17,11 @@ typedef struct {
     const char *level;       /* province | city, or NULL */
     int64_t platform_id;     /* 0: any */
     int64_t round_id;        /* 0: any */
-    int expires_in;          /* a year: titles whose valid_until falls in it (Art. 23 renewals); 0: any */
+    int valid_until_year;    /* a year: titles whose valid_until falls in it (Art. 23 renewals); 0: any */
 } sf_award_filter;
 
 sf_status sf_award_list(sf_pool *pool, const sf_caller *caller, const sf_award_filter *f, int64_t after_id, int limit, int desc,
-                        char **items, int64_t *next_after);
+                        char **items, int64_t *next_after, int64_t *total);
 sf_status sf_award_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc);
 
 /* What the decisions on title `id` read, and whose it is to `caller`, for its allowed_actions

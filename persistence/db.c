@@ -336,11 +336,38 @@ sf_status sf_db_write_text(sf_pool *pool, const sf_stmt *stmt, const char *const
     return status == SF_OK ? first_text(res, out) : status;
 }
 
+sf_status sf_db_count(sf_pool *pool, const sf_stmt *list, const char *const *params, int64_t *total)
+{
+    const char *values[32];
+    if (list->count_sql == NULL || list->nparams > 32 || list->after_param < 1 || list->after_param > list->nparams ||
+        list->limit_param < 1 || list->limit_param > list->nparams)
+        return SF_INTERNAL;
+    for (int i = 0; i < list->nparams; i++)
+        values[i] = params[i];
+    values[list->after_param - 1] = "0";
+    values[list->limit_param - 1] = NULL;
+    /* planned with its values: NULL folds the LIMIT away, 0 the keyset */
+    sf_stmt count = {list->count_sql, list->nparams, SF_PLAN_EACH_CALL, NULL, 0, 0};
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &count, values, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    if (PQntuples(res) == 1)
+        *total = sf_db_get_int(res, 0, 0);
+    else
+        status = SF_INTERNAL;
+    PQclear(res);
+    return status;
+}
+
 sf_status sf_db_read_page(sf_pool *pool, const sf_stmt *stmt, const char *const *params, char **items,
-                          int64_t *next_after)
+                          int64_t *next_after, int64_t *total)
 {
     PGresult *res;
-    sf_status status = sf_db_read(pool, stmt, params, &res, NULL);
+    sf_status status = total != NULL ? sf_db_count(pool, stmt, params, total) : SF_OK;
+    if (status != SF_OK)
+        return status;
+    status = sf_db_read(pool, stmt, params, &res, NULL);
     if (status != SF_OK)
         return status;
     status = sf_db_page(res, items, next_after);

@@ -35,8 +35,23 @@ typedef struct {
      * plan cannot use the filters' indexes, and PostgreSQL's "auto" mode may settle on it
      * after five calls. Costs a parse and plan per call. */
     int plan_each_call;
+    /* A list statement (SF_LIST_STMT, SF_ROWS_STMT): the count of every row its filters match,
+     * which is the list's own selection wrapped in count(*), and the positions (1-based) of
+     * its keyset and limit parameters, which the count runs with as 0 (from the start) and
+     * NULL (LIMIT NULL: no limit). NULL for other statements. */
+    const char *count_sql;
+    int after_param, limit_param;
 } sf_stmt;
 #define SF_PLAN_EACH_CALL 1
+
+/* A page statement: SF_PAGE_SELECT…(`select`) over the subquery `inner` (its filters, keyset
+ * after $`after` and LIMIT $`limit` + 1), and its count (?count=true, issue 13 §3): the same
+ * subquery, so that the total and the page can never disagree on what the filters match. */
+#define SF_LIST_STMT(select, inner, nparams, after, limit) \
+    {select " FROM (" inner ") page", nparams, SF_PLAN_EACH_CALL, "SELECT count(*) FROM (" inner ") page", after, limit}
+/* The same for a statement that answers rows (LIMIT $`limit`, passed as the page size + 1). */
+#define SF_ROWS_STMT(sql, nparams, after, limit) \
+    {sql, nparams, 0, "SELECT count(*) FROM (" sql ") page", after, limit}
 
 /* What went wrong with the last failed statement on this thread, for repositories that turn
  * a constraint into a field error. Empty strings when unknown. */
@@ -144,9 +159,16 @@ sf_status sf_db_read_text(sf_pool *pool, const sf_stmt *stmt, const char *const 
 sf_status sf_db_write_text(sf_pool *pool, const sf_stmt *stmt, const char *const *params, char **out,
                            sf_db_error *err);
 
-/* A page of a read whose statement ends in SF_PAGE_SELECT. */
+/* A page of a read whose statement ends in SF_PAGE_SELECT (an SF_LIST_STMT); when `total` is
+ * not NULL, also the number of rows its filters match, paging aside (sf_db_count). Every
+ * repository's list takes the same `int64_t *total`: NULL (no ?count=true) skips the count. */
 sf_status sf_db_read_page(sf_pool *pool, const sf_stmt *stmt, const char *const *params, char **items,
-                          int64_t *next_after);
+                          int64_t *next_after, int64_t *total);
+
+/* The number of rows a list statement (SF_LIST_STMT or SF_ROWS_STMT) selects with `params`
+ * when paging is set aside: its count_sql with the keyset parameter 0 and the limit NULL.
+ * A separate read: only lists asked ?count=true pay for it. */
+sf_status sf_db_count(sf_pool *pool, const sf_stmt *list, const char *const *params, int64_t *total);
 
 /* Base64 of a file, to pass as a text parameter to decode($n, 'base64'). free() it. */
 char *sf_db_base64(const unsigned char *data, size_t len);

@@ -9,8 +9,8 @@
 
 #include "persistence/db.h"
 
-static const sf_stmt INBOX = {
-    "WITH items AS ("
+static const sf_stmt INBOX = SF_LIST_STMT(
+    SF_PAGE_SELECT, "WITH items AS ("
     /* a recommender's drafts and the applications platforms submitted to it, before the
      * round closes (Art. 15, 16, 27) */
     " SELECT CASE a.status WHEN 'draft' THEN 'draft_to_recommend' ELSE 'submitted_to_recommend' END AS kind,"
@@ -99,16 +99,16 @@ static const sf_stmt INBOX = {
     "        $7::date"
     " WHERE $1 = 'province' AND $6::bigint IS NOT NULL"
     ")"
-    /* a page by position in the computed order: the token is the position of its last item */
-    " , ranked AS (SELECT *, row_number() OVER (ORDER BY due_on NULLS LAST, kind, entity_id) AS rn FROM items)"
-    " SELECT coalesce(jsonb_agg(jsonb_build_object('kind', kind, 'entity', entity, 'entity_id', entity_id,"
-    "        'title', title, 'due_on', due_on, 'overdue', coalesce(due_on < current_date, false))"
-    "        ORDER BY rn) FILTER (WHERE rn <= $4::bigint + $5::bigint), '[]')::text,"
-    "        max(rn) FILTER (WHERE rn <= $4::bigint + $5::bigint), count(*) > $4::bigint + $5::bigint"
-    " FROM ranked WHERE rn > $4::bigint", 7};
+    /* a page by position in the computed order: the token is the position of its last item
+     * (the id SF_PAGE_SELECT reads), rn the position within the page */
+    " , ranked AS (SELECT *, row_number() OVER (ORDER BY due_on NULLS LAST, kind, entity_id) AS pos FROM items)"
+    " SELECT pos AS id, jsonb_build_object('kind', kind, 'entity', entity, 'entity_id', entity_id,"
+    "        'title', title, 'due_on', due_on, 'overdue', coalesce(due_on < current_date, false)) AS doc,"
+    "        pos - $4::bigint AS rn"
+    " FROM ranked WHERE pos > $4::bigint ORDER BY pos LIMIT $5::bigint + 1", 7, 4, 5);
 
 sf_status sf_inbox(sf_pool *pool, const sf_caller *caller, const sf_inbox_calendar *calendar, int64_t after, int limit,
-                   char **items, int64_t *next_after)
+                   char **items, int64_t *next_after, int64_t *total)
 {
     sf_int_text org = sf_int_to_text(caller->org_id), pos = sf_int_to_text(after), lim = sf_int_to_text(limit),
                 year = sf_int_to_text(calendar ? calendar->missing_year : 0);
@@ -117,5 +117,5 @@ sf_status sf_inbox(sf_pool *pool, const sf_caller *caller, const sf_inbox_calend
         sf_date_format(calendar->needed_from, needed);
     const char *params[] = {sf_role_name(caller->role), caller->region_code, org.s, pos.s, lim.s,
                             calendar ? year.s : NULL, calendar ? needed : NULL};
-    return sf_db_read_page(pool, &INBOX, params, items, next_after);
+    return sf_db_read_page(pool, &INBOX, params, items, next_after, total);
 }

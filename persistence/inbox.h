@@ -19,6 +19,6 @@ typedef struct {
 } sf_inbox_calendar;
 
 sf_status sf_inbox(sf_pool *pool, const sf_caller *caller, const sf_inbox_calendar *calendar, int64_t after, int limit,
-                   char **items, int64_t *next_after);
+                   char **items, int64_t *next_after, int64_t *total);
 
 #endif

@@ -22,12 +22,12 @@ static const sf_stmt INSERT = {
     "        audit_append($8, $9, 'material.uploaded', 'application', m.application_id,"
     "        jsonb_build_object('material_id', m.id, 'kind', m.kind, 'sha256', m.sha256), $10)"
     " FROM m", 11};
-static const sf_stmt LIST = {
-    SF_PAGE_SELECT_N("$4") " FROM (SELECT id, jsonb_build_object('id', id, 'application_id', application_id, 'kind', kind,"
+static const sf_stmt LIST = SF_LIST_STMT(
+    SF_PAGE_SELECT_N("$4"), "SELECT id, jsonb_build_object('id', id, 'application_id', application_id, 'kind', kind,"
     "       'filename', filename, 'content_type', content_type, 'size_bytes', size_bytes, 'sha256', sha256,"
     "       'uploaded_at', rfc3339(uploaded_at)) AS doc, row_number() OVER (ORDER BY id) AS rn"
     " FROM materials WHERE application_id = $2 AND ($3::text IS NULL OR kind = $3)"
-    "   AND id > $1 ORDER BY id LIMIT $4 + 1) page", 4, SF_PLAN_EACH_CALL};
+    "   AND id > $1 ORDER BY id LIMIT $4 + 1", 4, 1, 4);
 static const sf_stmt CONTENT = {
     "SELECT m.application_id, m.content_type, m.filename, m.sha256, m.content FROM materials m WHERE m.id = $1", 1};
 
@@ -88,7 +88,7 @@ sf_status sf_material_add(sf_pool *pool, const sf_actor *actor, const sf_caller 
 }
 
 sf_status sf_material_list(sf_pool *pool, const sf_caller *caller, int64_t application_id, const char *kind,
-                           int64_t after_id, int limit, char **items, int64_t *next_after)
+                           int64_t after_id, int limit, char **items, int64_t *next_after, int64_t *total)
 {
     sf_app_record *r;
     sf_status status = sf_application_snapshot(pool, application_id, &r);
@@ -100,7 +100,7 @@ sf_status sf_material_list(sf_pool *pool, const sf_caller *caller, int64_t appli
         return SF_NOT_FOUND;
     sf_int_text idt = sf_int_to_text(application_id), after = sf_int_to_text(after_id), lim = sf_int_to_text(limit);
     const char *params[] = {after.s, idt.s, kind, lim.s};
-    return sf_db_read_page(pool, &LIST, params, items, next_after);
+    return sf_db_read_page(pool, &LIST, params, items, next_after, total);
 }
 
 sf_status sf_material_content_get(sf_pool *pool, const sf_caller *caller, int64_t id, sf_material_content *out)

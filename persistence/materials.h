@@ -28,7 +28,7 @@ sf_status sf_material_add(sf_pool *pool, const sf_actor *actor, const sf_caller 
 /* A page of the application's materials (metadata only, optionally of one kind), if the
  * caller may see the application. */
 sf_status sf_material_list(sf_pool *pool, const sf_caller *caller, int64_t application_id, const char *kind,
-                           int64_t after_id, int limit, char **items, int64_t *next_after);
+                           int64_t after_id, int limit, char **items, int64_t *next_after, int64_t *total);
 
 /* A material's content, if the caller may see its application. *data is allocated
  * (free()); the strings are copied into the buffers given. */

@@ -28,9 +28,9 @@ static const sf_stmt INSERT_ORG = {
     " FROM o", 7};
 static const sf_stmt GET_ORG = {
     "SELECT " ORG_COLUMNS " FROM organizations WHERE id = $1 AND " ORG_VISIBLE("$2", "$3", "$4"), 4};
-static const sf_stmt LIST_ORGS = {
+static const sf_stmt LIST_ORGS = SF_ROWS_STMT(
     "SELECT " ORG_COLUMNS " FROM organizations"
-    " WHERE ($1::text IS NULL OR type = $1) AND id > $2 AND " ORG_VISIBLE("$4", "$5", "$6") " ORDER BY id LIMIT $3", 6};
+    " WHERE ($1::text IS NULL OR type = $1) AND id > $2 AND " ORG_VISIBLE("$4", "$5", "$6") " ORDER BY id LIMIT $3", 6, 2, 3);
 
 static void copy_row(const PGresult *res, int row, sf_organization *out)
 {
@@ -101,7 +101,7 @@ sf_status sf_org_get(sf_pool *pool, const sf_caller *caller, int64_t id, sf_orga
 }
 
 sf_status sf_org_list(sf_pool *pool, const sf_org_query *query, sf_organization *items,
-                      size_t *count, int *has_more)
+                      size_t *count, int *has_more, int64_t *total)
 {
     sf_int_text after = sf_int_to_text(query->after_id);
     sf_int_text limit = sf_int_to_text(query->limit + 1), org;
@@ -109,7 +109,9 @@ sf_status sf_org_list(sf_pool *pool, const sf_org_query *query, sf_organization 
     scope_params(query->caller, &role, &region, &org);
     const char *params[] = {query->type, after.s, limit.s, role, region, org.s};
     PGresult *res;
-    sf_status status = sf_db_read(pool, &LIST_ORGS, params, &res, NULL);
+    sf_status status = total != NULL ? sf_db_count(pool, &LIST_ORGS, params, total) : SF_OK;
+    if (status == SF_OK)
+        status = sf_db_read(pool, &LIST_ORGS, params, &res, NULL);
     if (status != SF_OK)
         return status;
     int rows = PQntuples(res);

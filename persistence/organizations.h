@@ -38,8 +38,8 @@ typedef struct {
 } sf_org_query;
 
 /* Fills items (capacity query->limit) ordered by id; *has_more tells whether another page
- * follows. */
+ * follows; *total (when not NULL) counts every match, paging aside. */
 sf_status sf_org_list(sf_pool *pool, const sf_org_query *query, sf_organization *items,
-                      size_t *count, int *has_more);
+                      size_t *count, int *has_more, int64_t *total);
 
 #endif

@@ -40,10 +40,10 @@ static const sf_stmt UPDATE_PLATFORM = {
     " FROM (SELECT p.id, platform_doc(ROW(p.*)::platforms) AS doc FROM p) d", 11};
 /* Substring search through the trigram index (sql/007_search.sql); like_substring escapes
  * the user's wildcards. */
-static const sf_stmt LIST_PLATFORMS = {
-    SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$8") ") AS rn FROM platform_docs"
+static const sf_stmt LIST_PLATFORMS = SF_LIST_STMT(
+    SF_PAGE_SELECT, "SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$8") ") AS rn FROM platform_docs"
     " WHERE " PLATFORM_VISIBLE " AND ($6::text IS NULL OR name LIKE like_substring($6))"
-    "   AND ($7::text IS NULL OR region_code = $7) AND " SF_KEYSET_AFTER("id", "$8") " ORDER BY " SF_KEYSET_ORDER("id", "$8") " LIMIT $5 + 1) page", 8, SF_PLAN_EACH_CALL};
+    "   AND ($7::text IS NULL OR region_code = $7) AND " SF_KEYSET_AFTER("id", "$8") " ORDER BY " SF_KEYSET_ORDER("id", "$8") " LIMIT $5 + 1", 8, 1, 5);
 
 static const sf_stmt STANDING = {
     "SELECT EXISTS (SELECT 1 FROM applications WHERE platform_id = $1"
@@ -124,11 +124,11 @@ sf_status sf_platform_update(sf_pool *pool, const sf_actor *actor, int64_t id, i
 }
 
 sf_status sf_platform_list(sf_pool *pool, const sf_caller *caller, const char *q, const char *region,
-                           int64_t after_id, int limit, int desc, char **items, int64_t *next_after)
+                           int64_t after_id, int limit, int desc, char **items, int64_t *next_after, int64_t *total)
 {
     sf_int_text after = sf_int_to_text(after_id), org = sf_int_to_text(caller->org_id), lim = sf_int_to_text(limit);
     const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, org.s, lim.s, q, region, desc ? "true" : "false"};
-    return sf_db_read_page(pool, &LIST_PLATFORMS, params, items, next_after);
+    return sf_db_read_page(pool, &LIST_PLATFORMS, params, items, next_after, total);
 }
 
 sf_status sf_platform_standing_read(sf_pool *pool, int64_t id, int *under_review, int *titled)

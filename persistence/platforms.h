@@ -47,6 +47,6 @@ sf_status sf_platform_standing_read(sf_pool *pool, int64_t id, int *under_review
 /* The caller's platforms (scope of domain/permissions.h), optionally by a substring of the
  * name and by region. */
 sf_status sf_platform_list(sf_pool *pool, const sf_caller *caller, const char *q, const char *region,
-                           int64_t after_id, int limit, int desc, char **items, int64_t *next_after);
+                           int64_t after_id, int limit, int desc, char **items, int64_t *next_after, int64_t *total);
 
 #endif

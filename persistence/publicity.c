@@ -21,20 +21,29 @@ static const sf_stmt INSERT_ITEM = {
 static const sf_stmt NOTICE_AUDIT = {
     "SELECT d.doc::text, audit_append($2, $3, 'notice.created', 'publicity_notice', d.id,"
     "       jsonb_build_object('after', d.doc), $4) FROM notice_docs d WHERE d.id = $1", 4};
-static const sf_stmt GET_NOTICE = {"SELECT doc::text FROM notice_docs WHERE id = $1", 1};
-static const sf_stmt GET_PUBLIC_NOTICE = {
-    "SELECT doc::text FROM notice_docs WHERE id = $1 AND start_date <= current_date", 1};
-static const sf_stmt LIST_NOTICES = {
-    SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$6") ") AS rn FROM notice_docs"
+/* The document, and the facts of sf_notice_facts with today's date ($2: the public's view). */
+static const sf_stmt GET_NOTICE = {
+    "SELECT d.doc::text, d.start_date - date '1970-01-01', d.end_date - date '1970-01-01', r.level, r.region_code,"
+    "       current_date - date '1970-01-01'"
+    " FROM notice_docs d JOIN rounds r ON r.id = d.round_id WHERE d.id = $1 AND (NOT $2 OR d.start_date <= current_date)",
+    2};
+/* What sf_notice_facts holds, and today's date, for the objection decisions (a notice's dates
+ * and round never change once it is published). */
+static const sf_stmt NOTICE_FACTS = {
+    "SELECT n.start_date - date '1970-01-01', n.end_date - date '1970-01-01', r.level, r.region_code,"
+    "       current_date - date '1970-01-01'"
+    " FROM publicity_notices n JOIN rounds r ON r.id = n.round_id WHERE n.id = $1", 1};
+static const sf_stmt LIST_NOTICES = SF_LIST_STMT(
+    SF_PAGE_SELECT, "SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$6") ") AS rn FROM notice_docs"
     " WHERE ($2::bigint IS NULL OR round_id = $2) AND ($3::text IS NULL OR doc->>'status' = $3)"
     "   AND ($4::int IS NULL OR extract(year FROM start_date) = $4) AND (NOT $7 OR start_date <= current_date)"
-    "   AND " SF_KEYSET_AFTER("id", "$6") " ORDER BY " SF_KEYSET_ORDER("id", "$6") " LIMIT $5 + 1) page", 7, SF_PLAN_EACH_CALL};
+    "   AND " SF_KEYSET_AFTER("id", "$6") " ORDER BY " SF_KEYSET_ORDER("id", "$6") " LIMIT $5 + 1", 7, 1, 5);
 /* The client's quota ($8 an hour) is taken in the same statement as the insert, under a lock
  * of the client (objection_quota_ok, sql/017): parallel objections cannot all count the same
  * rows (issue 14, item 4). */
 static const sf_stmt INSERT_OBJECTION = {
     "WITH q AS (SELECT objection_quota_ok($6, $8) AS ok),"
-    " n AS (SELECT id, current_date BETWEEN start_date AND end_date AS open FROM publicity_notices"
+    " n AS (SELECT id, $9::boolean AS open FROM publicity_notices"   /* sf_decide_file_objection */
     "       WHERE id = $1 AND (SELECT ok FROM q)),"
     " item AS (SELECT 1 FROM publicity_notice_items i JOIN applications a ON a.id = i.application_id"
     "          WHERE i.notice_id = $1 AND i.application_id = $2 AND a.status = 'publicized' FOR SHARE OF a),"
@@ -46,32 +55,28 @@ static const sf_stmt INSERT_OBJECTION = {
     "          'status', status, 'created_at', created_at)::text FROM o),"
     "  (SELECT audit_append(NULL, NULL, 'objection.filed', 'objection', o.id,"
     "          jsonb_build_object('notice_id', o.notice_id, 'application_id', o.application_id), $7) FROM o),"
-    "  (SELECT ok FROM q)", 8};
-/* The SQL twin of sf_decides_round for objections: $2 role, $3 region. */
-static const sf_stmt LIST_OBJECTIONS = {
-    SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY id) AS rn FROM objection_docs"
+    "  (SELECT ok FROM q)", 9};
+/* The SQL twin of sf_decides_round for objections: $2 role, $3 region. Each item carries its
+ * round under "_round" for the objection's allowed_actions (sf_objection_list). */
+static const sf_stmt LIST_OBJECTIONS = SF_LIST_STMT(
+    SF_PAGE_SELECT, "SELECT id, doc || jsonb_build_object('_round', jsonb_build_object('level', round_level,"
+    "       'region', round_region)) AS doc, row_number() OVER (ORDER BY id) AS rn FROM objection_docs"
     " WHERE ($2::text IN ('province', 'supervisor') AND ($2 = 'supervisor' OR round_level = 'province')"
     "        OR ($2 = 'city' AND round_level = 'city' AND round_region = $3))"
-    "   AND ($4::text IS NULL OR status = $4) AND id > $1 ORDER BY id LIMIT $5 + 1) page", 5, SF_PLAN_EACH_CALL};
-/* The round a notice belongs to, for the scope check of a recorded objection. */
-static const sf_stmt NOTICE_ROUND = {
-    "SELECT r.level, r.region_code FROM publicity_notices n JOIN rounds r ON r.id = n.round_id WHERE n.id = $1", 1};
-/* A recorded objection: the window rule (start_date ≤ received_on ≤ end_date, and not after
- * today) is decided here, as INSERT_OBJECTION decides it for one filed online. */
+    "   AND ($4::text IS NULL OR status = $4) AND id > $1 ORDER BY id LIMIT $5 + 1", 5, 1, 5);
+/* A recorded objection, once sf_decide_record_objection has accepted it. */
 static const sf_stmt RECORD_OBJECTION = {
-    "WITH n AS (SELECT id, date '1970-01-01' + $6::int BETWEEN start_date AND end_date"
-    "                  AND date '1970-01-01' + $6::int <= current_date AS in_window"
-    "           FROM publicity_notices WHERE id = $1),"
-    " item AS (SELECT 1 FROM publicity_notice_items i JOIN applications a ON a.id = i.application_id"
+    "WITH item AS (SELECT 1 FROM publicity_notice_items i JOIN applications a ON a.id = i.application_id"
     "          WHERE i.notice_id = $1 AND i.application_id = $2 AND a.status = 'publicized' FOR SHARE OF a),"
     " o AS (INSERT INTO objections (notice_id, application_id, objector_name, contact, reason, client, received_on,"
     "                               recorded_by)"
-    "       SELECT $1, $2, $3, $4, $5, 'recorded', date '1970-01-01' + $6::int, $7 FROM n"
-    "       WHERE n.in_window AND EXISTS (SELECT 1 FROM item) RETURNING *)"
-    " SELECT (SELECT bool_or(in_window) FROM n), (SELECT count(*) FROM item),"
+    "       SELECT $1, $2, $3, $4, $5, 'recorded', date '1970-01-01' + $6::int, $7"
+    "       WHERE EXISTS (SELECT 1 FROM item) RETURNING *)"
+    " SELECT (SELECT count(*) FROM item),"
     "  (SELECT objection_doc(ROW(o.*)::objections)::text FROM o),"
     "  (SELECT audit_append($7, $8, 'objection.recorded', 'objection', o.id,"
     "          jsonb_build_object('after', objection_doc(ROW(o.*)::objections)), $9) FROM o)", 9};
+/* The facts of sf_objection_facts, under the objection's row lock. */
 static const sf_stmt LOCK_OBJECTION = {
     "SELECT o.status, o.application_id, r.level, r.region_code FROM objections o"
     " JOIN applications a ON a.id = o.application_id JOIN rounds r ON r.id = a.round_id"
@@ -166,28 +171,43 @@ sf_status sf_notice_create(sf_pool *pool, const sf_actor *actor, const sf_caller
     return status;
 }
 
-sf_status sf_notice_get(sf_pool *pool, int64_t id, char **doc)
+/* Reads sf_notice_facts and today from columns `col`… of row 0. */
+static void read_notice_facts(const PGresult *res, int col, sf_notice_facts *f, sf_day *today)
 {
-    sf_int_text idt = sf_int_to_text(id);
-    const char *params[] = {idt.s};
-    return sf_db_read_text(pool, &GET_NOTICE, params, doc);
+    f->start = (sf_day)sf_db_get_int(res, 0, col);
+    f->end = (sf_day)sf_db_get_int(res, 0, col + 1);
+    snprintf(f->round_level, sizeof f->round_level, "%s", PQgetvalue(res, 0, col + 2));
+    snprintf(f->round_region, sizeof f->round_region, "%s", PQgetvalue(res, 0, col + 3));
+    *today = (sf_day)sf_db_get_int(res, 0, col + 4);
 }
 
-sf_status sf_notice_get_public(sf_pool *pool, int64_t id, char **doc)
+sf_status sf_notice_get(sf_pool *pool, int64_t id, int public_only, char **doc, sf_notice_facts *facts, sf_day *today)
 {
     sf_int_text idt = sf_int_to_text(id);
-    const char *params[] = {idt.s};
-    return sf_db_read_text(pool, &GET_PUBLIC_NOTICE, params, doc);
+    const char *params[] = {idt.s, public_only ? "true" : "false"};
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &GET_NOTICE, params, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    if (PQntuples(res) != 1) {
+        status = SF_NOT_FOUND;
+    } else if ((*doc = sf_db_strdup(res, 0)) == NULL) {
+        status = SF_INTERNAL;
+    } else {
+        read_notice_facts(res, 1, facts, today);
+    }
+    PQclear(res);
+    return status;
 }
 
 sf_status sf_notice_list(sf_pool *pool, const sf_notice_filter *f, int64_t after_id, int limit, int desc, char **items,
-                         int64_t *next_after)
+                         int64_t *next_after, int64_t *total)
 {
     sf_int_text after = sf_int_to_text(after_id), lim = sf_int_to_text(limit), round = sf_int_to_text(f->round_id),
                 year = sf_int_to_text(f->year);
     const char *params[] = {after.s, f->round_id ? round.s : NULL, f->status, f->year ? year.s : NULL, lim.s,
                             desc ? "true" : "false", f->public_only ? "true" : "false"};
-    return sf_db_read_page(pool, &LIST_NOTICES, params, items, next_after);
+    return sf_db_read_page(pool, &LIST_NOTICES, params, items, next_after, total);
 }
 
 sf_status sf_objection_create(sf_pool *pool, const sf_new_objection *o, int max_per_hour, int *throttled,
@@ -197,8 +217,25 @@ sf_status sf_objection_create(sf_pool *pool, const sf_new_objection *o, int max_
     *throttled = 0;
     sf_int_text n = sf_int_to_text(o->notice_id), a = sf_int_to_text(o->application_id),
                 max = sf_int_to_text(max_per_hour);
-    const char *params[] = {n.s, a.s, o->name, o->contact, o->reason, o->client, o->request_id, max.s};
-    sf_status status = sf_db_write(pool, &INSERT_OBJECTION, params, &res, NULL);
+    /* the window is the notice's dates, which never change: decided before the insert */
+    const char *fp[] = {n.s};
+    sf_status status = sf_db_read(pool, &NOTICE_FACTS, fp, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    sf_notice_facts facts;
+    sf_day today = 0;
+    int found = PQntuples(res) == 1;
+    if (found)
+        read_notice_facts(res, 0, &facts, &today);
+    PQclear(res);
+    if (!found)
+        return SF_NOT_FOUND;
+    sf_errors why;
+    sf_errors_init(&why);
+    int open = sf_decide_file_objection(&facts, today, &why) == SF_OK;
+    const char *params[] = {n.s, a.s, o->name, o->contact, o->reason, o->client, o->request_id, max.s,
+                            open ? "true" : "false"};
+    status = sf_db_write(pool, &INSERT_OBJECTION, params, &res, NULL);
     if (status != SF_OK)
         return status;
     if (!sf_db_get_bool(res, 0, 5)) {
@@ -206,8 +243,7 @@ sf_status sf_objection_create(sf_pool *pool, const sf_new_objection *o, int max_
     } else if (sf_db_get_int(res, 0, 0) == 0) {
         status = SF_NOT_FOUND;
     } else if (!sf_db_get_bool(res, 0, 1)) {
-        sf_errors_detail(errors, SF_E_NOTICE_NOT_OPEN);
-        status = SF_CONFLICT;
+        status = sf_decide_file_objection(&facts, today, errors);   /* the refusal, with its reason */
     } else if (sf_db_get_int(res, 0, 2) == 0) {
         sf_errors_add(errors, "application_id", SF_E_NOT_ON_NOTICE);
         status = SF_INVALID;
@@ -224,6 +260,7 @@ typedef struct {
     const sf_new_objection *o;
     sf_day received_on;
     char **doc;
+    sf_objection_facts *facts;
     sf_errors *errors;
 } record_args;
 
@@ -234,13 +271,23 @@ static sf_status record_body(sf_conn *conn, void *p)
                 day = sf_int_to_text(a->received_on);
     const char *np[] = {n.s};
     PGresult *res;
-    sf_status status = sf_db_exec(conn, &NOTICE_ROUND, np, &res, NULL);
+    sf_status status = sf_db_exec(conn, &NOTICE_FACTS, np, &res, NULL);
     if (status != SF_OK)
         return status;
-    int decides = PQntuples(res) == 1 && sf_decides_round(a->caller, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+    sf_notice_facts facts;
+    sf_day today = 0;
+    int found = PQntuples(res) == 1;
+    if (found)
+        read_notice_facts(res, 0, &facts, &today);
     PQclear(res);
-    if (!decides)
+    if (!found)
         return SF_NOT_FOUND;
+    status = sf_decide_record_objection(&facts, a->caller, a->received_on, today, a->errors);
+    if (status != SF_OK)
+        return status;
+    a->facts->open = 1;
+    snprintf(a->facts->round_level, sizeof a->facts->round_level, "%s", facts.round_level);
+    snprintf(a->facts->round_region, sizeof a->facts->round_region, "%s", facts.round_region);
     sf_actor_params ap;
     sf_actor_to_params(a->actor, &ap);
     const char *params[] = {n.s, app.s, a->o->name, a->o->contact, a->o->reason, day.s, ap.values[0], ap.values[1],
@@ -248,15 +295,12 @@ static sf_status record_body(sf_conn *conn, void *p)
     status = sf_db_exec(conn, &RECORD_OBJECTION, params, &res, NULL);
     if (status != SF_OK)
         return status;
-    if (!sf_db_get_bool(res, 0, 0)) {
-        sf_errors_add(a->errors, "received_on", SF_E_RECEIVED_OUTSIDE_WINDOW);
-        status = SF_INVALID;
-    } else if (sf_db_get_int(res, 0, 1) == 0) {
+    if (sf_db_get_int(res, 0, 0) == 0) {
         sf_errors_add(a->errors, "application_id", SF_E_NOT_ON_NOTICE);
         status = SF_INVALID;
     } else {
         free(*a->doc);
-        if ((*a->doc = sf_db_strdup(res, 2)) == NULL)
+        if ((*a->doc = sf_db_strdup(res, 1)) == NULL)
             status = SF_INTERNAL;
     }
     PQclear(res);
@@ -264,10 +308,10 @@ static sf_status record_body(sf_conn *conn, void *p)
 }
 
 sf_status sf_objection_record(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, const sf_new_objection *o,
-                              sf_day received_on, char **doc, sf_errors *errors)
+                              sf_day received_on, char **doc, sf_objection_facts *facts, sf_errors *errors)
 {
     *doc = NULL;
-    record_args a = {actor, caller, o, received_on, doc, errors};
+    record_args a = {actor, caller, o, received_on, doc, facts, errors};
     sf_status status = sf_tx_run(pool, record_body, &a);
     if (status != SF_OK) {
         free(*doc);
@@ -277,11 +321,11 @@ sf_status sf_objection_record(sf_pool *pool, const sf_actor *actor, const sf_cal
 }
 
 sf_status sf_objection_list(sf_pool *pool, const sf_caller *caller, const char *status_filter, int64_t after_id,
-                            int limit, char **items, int64_t *next_after)
+                            int limit, char **items, int64_t *next_after, int64_t *total)
 {
     sf_int_text after = sf_int_to_text(after_id), lim = sf_int_to_text(limit);
     const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, status_filter, lim.s};
-    return sf_db_read_page(pool, &LIST_OBJECTIONS, params, items, next_after);
+    return sf_db_read_page(pool, &LIST_OBJECTIONS, params, items, next_after, total);
 }
 
 typedef struct {
@@ -293,6 +337,7 @@ typedef struct {
     sf_app_decide decide;
     void *ctx;
     char **doc;
+    sf_objection_facts *facts;
     sf_errors *errors;
 } resolve_args;
 
@@ -305,17 +350,20 @@ static sf_status resolve_body(sf_conn *conn, void *p)
     sf_status status = sf_db_exec(conn, &LOCK_OBJECTION, lp, &res, NULL);
     if (status != SF_OK)
         return status;
-    if (PQntuples(res) == 0 || !sf_decides_round(a->caller, PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3))) {
+    if (PQntuples(res) == 0) {
         PQclear(res);
         return SF_NOT_FOUND;
     }
-    int open = strcmp(PQgetvalue(res, 0, 0), "open") == 0;
+    sf_objection_facts *f = a->facts;
+    f->open = strcmp(PQgetvalue(res, 0, 0), "open") == 0;
+    snprintf(f->round_level, sizeof f->round_level, "%s", PQgetvalue(res, 0, 2));
+    snprintf(f->round_region, sizeof f->round_region, "%s", PQgetvalue(res, 0, 3));
     int64_t application = sf_db_get_int(res, 0, 1);
     PQclear(res);
-    if (!open) {
-        sf_errors_detail(a->errors, SF_E_OBJECTION_RESOLVED);
-        return SF_CONFLICT;
-    }
+    status = sf_decide_resolve_objection(f, a->caller, a->errors);
+    if (status != SF_OK)
+        return status;
+    f->open = 0;   /* as it is once resolved */
     sf_actor_params ap;
     sf_actor_to_params(a->actor, &ap);
     const char *rp[] = {idt.s, a->upheld ? "upheld" : "dismissed", a->resolution, ap.values[0], ap.values[1],
@@ -338,10 +386,10 @@ static sf_status resolve_body(sf_conn *conn, void *p)
 
 sf_status sf_objection_resolve(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id, int upheld,
                                const char *resolution, sf_app_decide decide, void *ctx, char **doc,
-                               sf_errors *errors)
+                               sf_objection_facts *facts, sf_errors *errors)
 {
     *doc = NULL;
-    resolve_args a = {actor, caller, id, upheld, resolution, decide, ctx, doc, errors};
+    resolve_args a = {actor, caller, id, upheld, resolution, decide, ctx, doc, facts, errors};
     sf_status status = sf_tx_run(pool, resolve_body, &a);
     if (status != SF_OK) {
         free(*doc);

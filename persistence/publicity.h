@@ -10,6 +10,7 @@
 #include "domain/calendar.h"
 #include "domain/permissions.h"
 #include "domain/status.h"
+#include "domain/transitions.h"
 #include "persistence/applications.h"
 #include "persistence/audit.h"
 #include "persistence/pool.h"
@@ -27,9 +28,10 @@ sf_status sf_notice_create(sf_pool *pool, const sf_actor *actor, const sf_caller
                            const int64_t *application_ids, size_t n, sf_app_decide decide, void *ctx, char **doc,
                            sf_errors *errors);
 
-sf_status sf_notice_get(sf_pool *pool, int64_t id, char **doc);
-/* The same for the public: SF_NOT_FOUND before the notice's start date (issue 14, item 7). */
-sf_status sf_notice_get_public(sf_pool *pool, int64_t id, char **doc);
+/* A notice's document and what its objection decisions read (`facts`, and `today`: the
+ * database's Liaoning date). `public_only`: the public's view, SF_NOT_FOUND before the
+ * notice's start date (issue 14, item 7). */
+sf_status sf_notice_get(sf_pool *pool, int64_t id, int public_only, char **doc, sf_notice_facts *facts, sf_day *today);
 typedef struct {
     int64_t round_id;     /* 0: any */
     const char *status;   /* upcoming | open | closed, or NULL */
@@ -37,7 +39,7 @@ typedef struct {
     int public_only;      /* the public's view: notices whose start date has come (issue 14) */
 } sf_notice_filter;
 sf_status sf_notice_list(sf_pool *pool, const sf_notice_filter *filter, int64_t after_id, int limit, int desc,
-                         char **items, int64_t *next_after);
+                         char **items, int64_t *next_after, int64_t *total);
 
 typedef struct {
     int64_t notice_id, application_id;
@@ -45,8 +47,8 @@ typedef struct {
     const char *request_id;
 } sf_new_objection;
 
-/* Records an objection while the notice is open (start_date to end_date inclusive, today by
- * the database's clock): SF_CONFLICT when it is not, SF_INVALID when the application is not
+/* Records an objection while the notice is open (sf_decide_file_objection, today by the
+ * database's clock): SF_CONFLICT when it is not, SF_INVALID when the application is not
  * on the notice, SF_NOT_FOUND for no such notice. A client that filed `max_per_hour`
  * objections within the last hour is refused with SF_OK and *throttled = 1. */
 sf_status sf_objection_create(sf_pool *pool, const sf_new_objection *o, int max_per_hour, int *throttled,
@@ -58,16 +60,19 @@ sf_status sf_objection_create(sf_pool *pool, const sf_new_objection *o, int max_
  * does not decide is SF_NOT_FOUND; an application not on the notice or decided already is
  * SF_INVALID. The notice's window may have closed since. */
 sf_status sf_objection_record(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, const sf_new_objection *o,
-                              sf_day received_on, char **doc, sf_errors *errors);
+                              sf_day received_on, char **doc, sf_objection_facts *facts, sf_errors *errors);
 
-/* Objections the caller decides on (province: all; city: those in its city rounds). */
+/* Objections the caller decides on (province: all; city: those in its city rounds). Each item
+ * also carries `_round`: {level, region}, the facts of its allowed_actions, which the answer
+ * replaces with them (api/publicity.c). */
 sf_status sf_objection_list(sf_pool *pool, const sf_caller *caller, const char *status, int64_t after_id, int limit,
-                            char **items, int64_t *next_after);
+                            char **items, int64_t *next_after, int64_t *total);
 
-/* Resolves an open objection; an upheld one rejects the application through `decide` in the
- * same transaction. */
+/* Resolves an open objection (sf_decide_resolve_objection); an upheld one rejects the
+ * application through `decide` in the same transaction. `facts`: the objection's, as
+ * resolved (for its allowed_actions). */
 sf_status sf_objection_resolve(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id, int upheld,
                                const char *resolution, sf_app_decide decide, void *ctx, char **doc,
-                               sf_errors *errors);
+                               sf_objection_facts *facts, sf_errors *errors);
 
 #endif

@@ -19,11 +19,10 @@
     " AND (" region "::text IS NULL OR region_code = " region ")"                                        \
     " AND (" function "::text IS NULL OR " function " = ANY (functions))"                                \
     " AND (" status "::text IS NULL OR status = " status ") AND (" year "::int IS NULL OR award_year = " year ")"
-static const sf_stmt LIST_REGISTRY = {
-    SF_PAGE_SELECT_TEXT " FROM (SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$8") ") AS rn"
+static const sf_stmt LIST_REGISTRY = SF_LIST_STMT(
+    SF_PAGE_SELECT_TEXT, "SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$8") ") AS rn"
     " FROM registry_docs WHERE " REGISTRY_MATCHES("$2", "$3", "$4", "$6", "$7")
-    "   AND " SF_KEYSET_AFTER("id", "$8") " ORDER BY " SF_KEYSET_ORDER("id", "$8") " LIMIT $5 + 1) page", 8,
-    SF_PLAN_EACH_CALL};
+    "   AND " SF_KEYSET_AFTER("id", "$8") " ORDER BY " SF_KEYSET_ORDER("id", "$8") " LIMIT $5 + 1", 8, 1, 5);
 /* The same selection for export, every row (up to a bound), flat. */
 static const sf_stmt EXPORT_REGISTRY = {
     "SELECT coalesce(jsonb_agg(jsonb_build_array(r.id, r.name, r.operator_name, r.region_code, g.name,"
@@ -35,17 +34,11 @@ static const sf_stmt EXPORT_REGISTRY = {
 static const sf_stmt GET_REGISTRY = {"SELECT doc FROM registry_docs WHERE id = $1", 1};
 
 sf_status sf_registry_list(sf_pool *pool, const sf_registry_filter *f, int64_t after_id, int limit, int desc,
-                           char **items, int64_t *next_after)
+                           char **items, int64_t *next_after, int64_t *total)
 {
     sf_int_text after = sf_int_to_text(after_id), lim = sf_int_to_text(limit), year = sf_int_to_text(f->award_year);
     const char *params[] = {after.s, f->q, f->region, f->function, lim.s, f->status, f->award_year ? year.s : NULL, desc ? "true" : "false"};
-    PGresult *res;
-    sf_status status = sf_db_read(pool, &LIST_REGISTRY, params, &res, NULL);
-    if (status != SF_OK)
-        return status;
-    status = sf_db_page(res, items, next_after);
-    PQclear(res);
-    return status;
+    return sf_db_read_page(pool, &LIST_REGISTRY, params, items, next_after, total);
 }
 
 sf_status sf_registry_export(sf_pool *pool, const sf_registry_filter *f, char **rows)

@@ -20,7 +20,7 @@ typedef struct {
 
 /* A page of the registry. */
 sf_status sf_registry_list(sf_pool *pool, const sf_registry_filter *f, int64_t after_id, int limit, int desc, char **items,
-                           int64_t *next_after);
+                           int64_t *next_after, int64_t *total);
 /* The same selection, all rows (at most 100,000), as a JSON array of arrays: id, name,
  * operator, region code, region name, functions (;-separated), level, certificate, awarded,
  * valid from, valid until, status, revoked on, revocation reason. */

@@ -25,9 +25,9 @@ static const sf_stmt INSERT_ROUND = {
     " FROM (SELECT r.id, round_doc(ROW(r.*)::rounds) AS doc FROM r) d", 18};
 static const sf_stmt GET_ROUND = {
     "SELECT doc::text FROM round_docs WHERE id = $1 AND " ROUND_VISIBLE, 3};
-static const sf_stmt LIST_ROUNDS = {
-    SF_PAGE_SELECT " FROM (SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$6") ") AS rn FROM round_docs"
-    " WHERE " ROUND_VISIBLE " AND ($4::int IS NULL OR year = $4) AND " SF_KEYSET_AFTER("id", "$6") " ORDER BY " SF_KEYSET_ORDER("id", "$6") " LIMIT $5 + 1) page", 6, SF_PLAN_EACH_CALL};
+static const sf_stmt LIST_ROUNDS = SF_LIST_STMT(
+    SF_PAGE_SELECT, "SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$6") ") AS rn FROM round_docs"
+    " WHERE " ROUND_VISIBLE " AND ($4::int IS NULL OR year = $4) AND " SF_KEYSET_AFTER("id", "$6") " ORDER BY " SF_KEYSET_ORDER("id", "$6") " LIMIT $5 + 1", 6, 1, 5);
 
 static const sf_stmt SUMMARY = {
     "SELECT coalesce(jsonb_agg(jsonb_build_array(o.name, a.id, p.name, p.operator_name, p.credit_code, g.name,"
@@ -88,11 +88,11 @@ sf_status sf_round_get(sf_pool *pool, const sf_caller *caller, int64_t id, char 
 }
 
 sf_status sf_round_list(sf_pool *pool, const sf_caller *caller, int year, int64_t after_id, int limit,
-                        int desc, char **json_array, int64_t *next_after)
+                        int desc, char **json_array, int64_t *next_after, int64_t *total)
 {
     sf_int_text after = sf_int_to_text(after_id), y = sf_int_to_text(year), lim = sf_int_to_text(limit);
     const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, year ? y.s : NULL, lim.s, desc ? "true" : "false"};
-    return sf_db_read_page(pool, &LIST_ROUNDS, params, json_array, next_after);
+    return sf_db_read_page(pool, &LIST_ROUNDS, params, json_array, next_after, total);
 }
 
 sf_status sf_round_summary(sf_pool *pool, const sf_caller *caller, int64_t round_id, char **rows)

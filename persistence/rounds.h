@@ -39,7 +39,7 @@ sf_status sf_round_get(sf_pool *pool, const sf_caller *caller, int64_t id, char 
 
 /* A page of rounds as a JSON array text, newest year first; *next_after is the last id or 0. */
 sf_status sf_round_list(sf_pool *pool, const sf_caller *caller, int year, int64_t after_id, int limit, int desc,
-                        char **json_array, int64_t *next_after);
+                        char **json_array, int64_t *next_after, int64_t *total);
 
 /* The round's 汇总表 rows (JSON array of arrays), the province's all grouped by recommender,
  * a recommender's own otherwise: recommender, application, platform, operator, credit code,

@@ -23,10 +23,10 @@ static const sf_stmt CREATE_ASSESSMENT = {
     "($2::text IN ('province', 'supervisor') OR ($2 = 'assessor' AND s.assessor_org_id = $3::bigint)"     \
     " OR ($2 = 'platform' AND EXISTS (SELECT 1 FROM awards x JOIN platforms o ON o.id = x.platform_id"     \
     "                                 WHERE x.id = s.award_id AND o.operator_org_id = $3::bigint)))"
-static const sf_stmt LIST_ASSESSMENTS = {
-    SF_PAGE_SELECT " FROM (SELECT s.id, assessment_doc(s) AS doc, row_number() OVER (ORDER BY s.id) AS rn"
+static const sf_stmt LIST_ASSESSMENTS = SF_LIST_STMT(
+    SF_PAGE_SELECT, "SELECT s.id, assessment_doc(s) AS doc, row_number() OVER (ORDER BY s.id) AS rn"
     " FROM assessments s WHERE " ASSESSMENT_VISIBLE " AND ($4::text IS NULL OR assessment_status(s.submitted_on, s.due_on) = $4)"
-    "   AND s.id > $1 ORDER BY s.id LIMIT $5 + 1) page", 5, SF_PLAN_EACH_CALL};
+    "   AND s.id > $1 ORDER BY s.id LIMIT $5 + 1", 5, 1, 5);
 static const sf_stmt GET_ASSESSMENT = {
     "SELECT assessment_doc(s)::text FROM assessments s WHERE s.id = $1 AND " ASSESSMENT_VISIBLE, 3};
 /* Locks the title with the assessment, before anything else: a failed result changes the
@@ -282,11 +282,11 @@ sf_status sf_assessment_create(sf_pool *pool, const sf_actor *actor, int64_t awa
 }
 
 sf_status sf_assessment_list(sf_pool *pool, const sf_caller *caller, const char *status_filter, int64_t after_id,
-                             int limit, char **items, int64_t *next_after)
+                             int limit, char **items, int64_t *next_after, int64_t *total)
 {
     sf_int_text after = sf_int_to_text(after_id), org = sf_int_to_text(caller->org_id), lim = sf_int_to_text(limit);
     const char *params[] = {after.s, sf_role_name(caller->role), org.s, status_filter, lim.s};
-    return sf_db_read_page(pool, &LIST_ASSESSMENTS, params, items, next_after);
+    return sf_db_read_page(pool, &LIST_ASSESSMENTS, params, items, next_after, total);
 }
 
 sf_status sf_assessment_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc)
@@ -589,40 +589,36 @@ sf_status sf_compliance_rows(sf_pool *pool, const sf_caller *caller, int year, s
 
 /* $1 after, $2 role, $3 region, $4 org, $5 limit, $6 desc, $7 year, $8 region filter,
  * $9 award, $10 platform, $11 outcome */
-static const sf_stmt LIST_SUMMARIES = {
-    SF_PAGE_SELECT " FROM (SELECT s.id, annual_summary_doc(s) AS doc,"
+static const sf_stmt LIST_SUMMARIES = SF_LIST_STMT(
+    SF_PAGE_SELECT, "SELECT s.id, annual_summary_doc(s) AS doc,"
     " row_number() OVER (ORDER BY " SF_KEYSET_ORDER("s.id", "$6") ") AS rn"
     " FROM annual_summaries s JOIN awards w ON w.id = s.award_id JOIN platforms p ON p.id = w.platform_id"
     " WHERE " TITLE_RECORD_VISIBLE " AND ($7::int IS NULL OR s.year = $7) AND ($8::text IS NULL OR p.region_code = $8)"
     "   AND ($9::bigint IS NULL OR w.id = $9) AND ($10::bigint IS NULL OR p.id = $10) AND $11::text IS NULL"
-    "   AND " SF_KEYSET_AFTER("s.id", "$6") " ORDER BY " SF_KEYSET_ORDER("s.id", "$6") " LIMIT $5 + 1) page", 11,
-    SF_PLAN_EACH_CALL};
-static const sf_stmt LIST_INSPECTIONS = {
-    SF_PAGE_SELECT " FROM (SELECT i.id, inspection_doc(i) AS doc,"
+    "   AND " SF_KEYSET_AFTER("s.id", "$6") " ORDER BY " SF_KEYSET_ORDER("s.id", "$6") " LIMIT $5 + 1", 11, 1, 5);
+static const sf_stmt LIST_INSPECTIONS = SF_LIST_STMT(
+    SF_PAGE_SELECT, "SELECT i.id, inspection_doc(i) AS doc,"
     " row_number() OVER (ORDER BY " SF_KEYSET_ORDER("i.id", "$6") ") AS rn"
     " FROM inspections i JOIN awards w ON w.id = i.award_id JOIN platforms p ON p.id = w.platform_id"
     " WHERE " TITLE_RECORD_VISIBLE " AND ($7::int IS NULL OR extract(year FROM i.inspected_on) = $7)"
     "   AND ($8::text IS NULL OR p.region_code = $8) AND ($9::bigint IS NULL OR w.id = $9)"
     "   AND ($10::bigint IS NULL OR p.id = $10) AND ($11::text IS NULL OR i.outcome = $11)"
-    "   AND " SF_KEYSET_AFTER("i.id", "$6") " ORDER BY " SF_KEYSET_ORDER("i.id", "$6") " LIMIT $5 + 1) page", 11,
-    SF_PLAN_EACH_CALL};
-static const sf_stmt LIST_CITY_REPORTS = {
-    SF_PAGE_SELECT " FROM (SELECT c.id, city_report_doc(c) AS doc,"
+    "   AND " SF_KEYSET_AFTER("i.id", "$6") " ORDER BY " SF_KEYSET_ORDER("i.id", "$6") " LIMIT $5 + 1", 11, 1, 5);
+static const sf_stmt LIST_CITY_REPORTS = SF_LIST_STMT(
+    SF_PAGE_SELECT, "SELECT c.id, city_report_doc(c) AS doc,"
     " row_number() OVER (ORDER BY " SF_KEYSET_ORDER("c.id", "$6") ") AS rn"
     " FROM city_reports c WHERE " CITY_REPORT_VISIBLE " AND ($7::int IS NULL OR c.year = $7)"
     "   AND ($8::text IS NULL OR c.region_code = $8) AND $9::bigint IS NULL AND $10::bigint IS NULL"
     "   AND $11::text IS NULL"
-    "   AND " SF_KEYSET_AFTER("c.id", "$6") " ORDER BY " SF_KEYSET_ORDER("c.id", "$6") " LIMIT $5 + 1) page", 11,
-    SF_PLAN_EACH_CALL};
-static const sf_stmt LIST_RECTIFICATIONS = {
-    SF_PAGE_SELECT " FROM (SELECT x.id, rectification_doc(x) AS doc,"
+    "   AND " SF_KEYSET_AFTER("c.id", "$6") " ORDER BY " SF_KEYSET_ORDER("c.id", "$6") " LIMIT $5 + 1", 11, 1, 5);
+static const sf_stmt LIST_RECTIFICATIONS = SF_LIST_STMT(
+    SF_PAGE_SELECT, "SELECT x.id, rectification_doc(x) AS doc,"
     " row_number() OVER (ORDER BY " SF_KEYSET_ORDER("x.id", "$6") ") AS rn"
     " FROM rectifications x JOIN awards w ON w.id = x.award_id JOIN platforms p ON p.id = w.platform_id"
     " WHERE " TITLE_RECORD_VISIBLE " AND ($7::int IS NULL OR extract(year FROM x.due_on) = $7)"
     "   AND ($8::text IS NULL OR p.region_code = $8) AND ($9::bigint IS NULL OR w.id = $9)"
     "   AND ($10::bigint IS NULL OR p.id = $10) AND ($11::text IS NULL OR rectification_status(x) = $11)"
-    "   AND " SF_KEYSET_AFTER("x.id", "$6") " ORDER BY " SF_KEYSET_ORDER("x.id", "$6") " LIMIT $5 + 1) page", 11,
-    SF_PLAN_EACH_CALL};
+    "   AND " SF_KEYSET_AFTER("x.id", "$6") " ORDER BY " SF_KEYSET_ORDER("x.id", "$6") " LIMIT $5 + 1", 11, 1, 5);
 static const sf_stmt GET_RECTIFICATION = {
     "SELECT rectification_doc(x)::text FROM rectifications x JOIN awards w ON w.id = x.award_id"
     " JOIN platforms p ON p.id = w.platform_id WHERE x.id = $1 AND " TITLE_RECORD_VISIBLE, 4};
@@ -654,7 +650,7 @@ static int record_kind(const char *kind)
 }
 
 sf_status sf_record_list(sf_pool *pool, const sf_caller *caller, const sf_record_filter *f, int64_t after_id,
-                         int limit, int desc, char **items, int64_t *next_after)
+                         int limit, int desc, char **items, int64_t *next_after, int64_t *total)
 {
     int k = record_kind(f->kind);
     if (k < 0)
@@ -665,7 +661,7 @@ sf_status sf_record_list(sf_pool *pool, const sf_caller *caller, const sf_record
     const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, org.s, lim.s,
                             desc ? "true" : "false", f->year ? year.s : NULL, f->region,
                             f->award_id ? award.s : NULL, f->platform_id ? platform.s : NULL, f->state};
-    return sf_db_read_page(pool, record_kinds[k].list, params, items, next_after);
+    return sf_db_read_page(pool, record_kinds[k].list, params, items, next_after, total);
 }
 
 sf_status sf_record_get(sf_pool *pool, const sf_caller *caller, const char *kind, int64_t id, char **doc)

@@ -21,7 +21,7 @@ sf_status sf_assessment_create(sf_pool *pool, const sf_actor *actor, int64_t awa
 /* Province and supervisor: all; an assessor: its organisation's only. `status` (open,
  * overdue, submitted) may be NULL. */
 sf_status sf_assessment_list(sf_pool *pool, const sf_caller *caller, const char *status, int64_t after_id, int limit,
-                             char **items, int64_t *next_after);
+                             char **items, int64_t *next_after, int64_t *total);
 sf_status sf_assessment_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc);
 
 /* The assessor's result; a failed one moves an active title to revocation_pending in the same
@@ -65,7 +65,7 @@ typedef struct {
 } sf_record_filter;
 
 sf_status sf_record_list(sf_pool *pool, const sf_caller *caller, const sf_record_filter *f, int64_t after_id,
-                         int limit, int desc, char **items, int64_t *next_after);
+                         int limit, int desc, char **items, int64_t *next_after, int64_t *total);
 sf_status sf_record_get(sf_pool *pool, const sf_caller *caller, const char *kind, int64_t id, char **doc);
 
 /* The optional file of an assessment (its assessor, before the result is submitted) or of an

@@ -23,10 +23,10 @@ static const sf_stmt INSERT_USER = {
     " FROM u", 9};
 static const sf_stmt GET_IN_SCOPE = {
     "SELECT " USER_COLUMNS " FROM users u WHERE u.id = $1 AND user_manageable($2, $3, u.org_id)", 3};
-static const sf_stmt LIST_USERS = {
+static const sf_stmt LIST_USERS = SF_ROWS_STMT(
     "SELECT " USER_COLUMNS " FROM users u WHERE user_manageable($1, $2, u.org_id)"
     " AND ($3::bigint IS NULL OR u.org_id = $3) AND ($4::boolean IS NULL OR u.active = $4)"
-    " AND u.id > $5 ORDER BY u.id LIMIT $6", 6};
+    " AND u.id > $5 ORDER BY u.id LIMIT $6", 6, 5, 6);
 static const sf_stmt UPDATE_USER = {
     "SELECT " USER_COLUMNS " FROM user_update($1, $2, $3, $4, $5, $6, $7, $8) u", 8};
 static const sf_stmt SET_PASSWORD = {
@@ -122,14 +122,16 @@ sf_status sf_user_get_in_scope(sf_pool *pool, const sf_caller *caller, int64_t i
 }
 
 sf_status sf_user_list(sf_pool *pool, const sf_caller *caller, const sf_user_query *query, sf_user *items,
-                       size_t *count, int *has_more)
+                       size_t *count, int *has_more, int64_t *total)
 {
     sf_int_text org = sf_int_to_text(query->org_id), after = sf_int_to_text(query->after_id),
                 limit = sf_int_to_text(query->limit + 1);
     const char *params[] = {role_of(caller), caller->region_code, query->org_id > 0 ? org.s : NULL,
                             query->active < 0 ? NULL : query->active ? "true" : "false", after.s, limit.s};
     PGresult *res;
-    sf_status status = sf_db_read(pool, &LIST_USERS, params, &res, NULL);
+    sf_status status = total != NULL ? sf_db_count(pool, &LIST_USERS, params, total) : SF_OK;
+    if (status == SF_OK)
+        status = sf_db_read(pool, &LIST_USERS, params, &res, NULL);
     if (status != SF_OK)
         return status;
     int rows = PQntuples(res);

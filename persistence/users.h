@@ -45,9 +45,9 @@ typedef struct {
 } sf_user_query;
 
 /* The users the caller administers, by id; fills items (capacity query->limit); *has_more
- * tells whether another page follows. */
+ * tells whether another page follows; *total (when not NULL) counts every match, paging aside. */
 sf_status sf_user_list(sf_pool *pool, const sf_caller *caller, const sf_user_query *query, sf_user *items,
-                       size_t *count, int *has_more);
+                       size_t *count, int *has_more, int64_t *total);
 
 /* PATCH /v1/users/{id}: applies `patch` to a user in the caller's scope (SF_NOT_FOUND
  * otherwise), audited; a deactivation ends every session and API token of the user. */

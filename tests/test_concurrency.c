@@ -1151,7 +1151,7 @@ START_TEST(parallel_objections_from_one_client_take_exactly_the_quota)
     enum { N = 15 };
     call calls[N];
     char body[256];
-    snprintf(body, sizeof body, "{\"application_id\":%lld,\"name\":\"王五\",\"contact\":\"13900000000\","
+    snprintf(body, sizeof body, "{\"application_id\":%lld,\"objector_name\":\"王五\",\"contact\":\"13900000000\","
              "\"reason\":\"数据存疑\"}", app);
     for (int i = 0; i < N; i++)
         set_call(&calls[i], i % 2, -1, "POST", body, "/v1/public/publicity-notices/%lld/objections", notice);

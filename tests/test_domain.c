@@ -2091,6 +2091,62 @@ START_TEST(eligibility_checks_carry_code_threshold_value_and_unit)
 END_TEST
 
 /* A title's page: the buttons follow the decisions (revoke, reinstate) and its status. */
+/* A notice's and an objection's allowed_actions are their decisions asked on each day of a
+ * window, by each caller: object while open; record (the deciding authority) from the start,
+ * after the end too, never on a day to come; resolve (the same authority) while open. */
+START_TEST(notices_and_objections_allowed_actions_follow_their_decisions)
+{
+    static const sf_caller PUBLIC = {0};
+    static const sf_caller SUPERVISOR_C = {.user_id = 4, .org_id = 4, .role = SF_ROLE_SUPERVISOR, .region_code = "210000"};
+    sf_notice_facts province = {D("2026-09-28"), D("2026-10-22"), "province", "210000"};
+    sf_notice_facts shenyang = {D("2026-09-28"), D("2026-10-22"), "city", "210100"};
+    static const struct {
+        const char *today;
+        int open, started;
+    } days[] = {{"2026-09-27", 0, 0}, {"2026-09-28", 1, 1}, {"2026-10-22", 1, 1}, {"2026-10-23", 0, 1}};
+    const sf_caller *callers[] = {&PUBLIC, &PROVINCE_CALLER, &SHENYANG_CALLER, &DALIAN_CALLER, &SUPERVISOR_C};
+    for (size_t d = 0; d < sizeof days / sizeof *days; d++) {
+        for (size_t c = 0; c < sizeof callers / sizeof *callers; c++) {
+            for (int level = 0; level < 2; level++) {
+                const sf_notice_facts *n = level ? &shenyang : &province;
+                int decides = level ? callers[c] == &SHENYANG_CALLER : callers[c] == &PROVINCE_CALLER;
+                const char *acts[4];
+                size_t k = sf_notice_allowed_actions(n, callers[c], D(days[d].today), acts, 4), i = 0;
+                if (days[d].open)
+                    ck_assert_str_eq(acts[i++], "object");
+                if (days[d].started && decides)
+                    ck_assert_str_eq(acts[i++], "record_objection");
+                ck_assert_msg(k == i, "%s, caller %zu, level %d: %zu actions", days[d].today, c, level, k);
+                /* the decisions themselves, as the routes ask them */
+                sf_errors e;
+                sf_errors_init(&e);
+                ck_assert_int_eq(sf_decide_file_objection(n, D(days[d].today), &e) == SF_OK, days[d].open);
+                sf_errors_init(&e);
+                ck_assert_int_eq(sf_decide_record_objection(n, callers[c], D(days[d].today), D(days[d].today), &e),
+                                 !decides ? SF_NOT_FOUND : days[d].open ? SF_OK : SF_INVALID);
+                for (int open = 0; open < 2; open++) {
+                    sf_objection_facts o = {.open = open};
+                    snprintf(o.round_level, sizeof o.round_level, "%s", n->round_level);
+                    snprintf(o.round_region, sizeof o.round_region, "%s", n->round_region);
+                    ck_assert_uint_eq(sf_objection_allowed_actions(&o, callers[c], acts, 4), open && decides);
+                    sf_errors_init(&e);
+                    ck_assert_int_eq(sf_decide_resolve_objection(&o, callers[c], &e),
+                                     !decides ? SF_NOT_FOUND : open ? SF_OK : SF_CONFLICT);
+                }
+            }
+        }
+    }
+    /* received before the window, or on a day to come: outside it */
+    sf_errors e;
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_record_objection(&province, &PROVINCE_CALLER, D("2026-09-27"), D("2026-10-01"), &e), SF_INVALID);
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_record_objection(&province, &PROVINCE_CALLER, D("2026-10-02"), D("2026-10-01"), &e), SF_INVALID);
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_record_objection(&province, &PROVINCE_CALLER, D("2026-10-22"), D("2026-12-01"), &e), SF_OK);
+}
+END_TEST
+
 START_TEST(a_titles_allowed_actions_follow_its_decisions)
 {
     const char *acts[8];
@@ -2389,6 +2445,7 @@ static Suite *domain_suite(void)
     tcase_add_test(transitions, who_writes_which_part_of_an_application);
     tcase_add_test(transitions, a_platform_names_its_city_or_an_association);
     tcase_add_test(transitions, a_titles_allowed_actions_follow_its_decisions);
+    tcase_add_test(transitions, notices_and_objections_allowed_actions_follow_their_decisions);
     tcase_add_test(transitions, recorded_rounds_and_titles_state_a_possible_past);
     tcase_add_test(transitions, a_certificate_numbers_sequence_is_its_trailing_digits);
     suite_add_tcase(s, transitions);

@@ -2126,6 +2126,45 @@ START_TEST(public_routes_are_readable_from_any_origin_credentialed_ones_keep_the
 END_TEST
 
 
+/* ?count= is true or false, on every collection; any other value is 422 naming "count"
+ * (not_boolean), and false or absent leaves `total` out. */
+START_TEST(count_takes_only_true_or_false)
+{
+    const char *collections[] = {"/v1/organizations", "/v1/users", "/v1/rounds", "/v1/platforms", "/v1/applications",
+                                 "/v1/awards", "/v1/publicity-notices", "/v1/objections", "/v1/audit-events",
+                                 "/v1/assessments", "/v1/annual-summaries", "/v1/inspections", "/v1/city-reports",
+                                 "/v1/rectifications", "/v1/api-tokens", "/v1/inbox", "/v1/public/platforms",
+                                 "/v1/public/publicity-notices"};
+    const char *bad[] = {"yes", "1", "TRUE", "", "true%20"};
+    char path[256];
+    for (size_t c = 0; c < sizeof collections / sizeof *collections; c++) {
+        for (size_t b = 0; b < sizeof bad / sizeof *bad; b++) {
+            snprintf(path, sizeof path, "%s?count=%s", collections[c], bad[b]);
+            th_response *r = call("GET", path, PROVINCE, NULL);
+            expect_problem(r, 422);
+            ck_assert_msg(has_field_error(r, "count"), "%s", path);
+            ck_assert_ptr_nonnull(strstr(r->body, "not_boolean"));
+            th_free(r);
+        }
+        snprintf(path, sizeof path, "%s?count=false", collections[c]);
+        th_response *r = call("GET", path, PROVINCE, NULL);
+        ck_assert_msg(r->status == 200, "%s: %d", path, r->status);
+        ck_assert_ptr_null(json_object_get(r->json, "total"));
+        th_free(r);
+        r = call("GET", collections[c], PROVINCE, NULL);
+        ck_assert_ptr_null(json_object_get(r->json, "total"));
+        th_free(r);
+        snprintf(path, sizeof path, "%s?count=true&limit=1", collections[c]);
+        r = call("GET", path, PROVINCE, NULL);
+        ck_assert_msg(r->status == 200, "%s: %d", path, r->status);
+        ck_assert_msg(json_is_integer(json_object_get(r->json, "total")), "%s", path);
+        ck_assert_int_ge(json_integer_value(json_object_get(r->json, "total")),
+                         (json_int_t)json_array_size(json_object_get(r->json, "items")));
+        th_free(r);
+    }
+}
+END_TEST
+
 /* An undeclared query parameter is 422 naming it, on every route (the contract is the
  * table); a page token works only on the collection that issued it. */
 START_TEST(unknown_query_parameters_and_foreign_page_tokens_are_422)
@@ -3628,6 +3667,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, options_without_origin_answers_allow_and_shadowed_patterns_do_not_count);
     tcase_add_test(tc, public_routes_are_readable_from_any_origin_credentialed_ones_keep_the_list);
     tcase_add_test(tc, unknown_query_parameters_and_foreign_page_tokens_are_422);
+    tcase_add_test(tc, count_takes_only_true_or_false);
     tcase_add_test(tc, every_answer_fits_the_contract);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);

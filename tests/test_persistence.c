@@ -592,15 +592,15 @@ START_TEST(organisations_page_by_keyset)
     size_t count;
     int more;
     sf_org_query q = {NULL, "city", 0, 5};
-    ck_assert_int_eq(sf_org_list(pool, &q, items, &count, &more), SF_OK);
+    ck_assert_int_eq(sf_org_list(pool, &q, items, &count, &more, NULL), SF_OK);
     ck_assert_uint_eq(count, 5);
     ck_assert(more);
     int64_t seen = items[4].id;
     q.after_id = seen;
-    ck_assert_int_eq(sf_org_list(pool, &q, items, &count, &more), SF_OK);
+    ck_assert_int_eq(sf_org_list(pool, &q, items, &count, &more, NULL), SF_OK);
     ck_assert(items[0].id > seen);
     q.after_id = items[count - 1].id;
-    ck_assert_int_eq(sf_org_list(pool, &q, items, &count, &more), SF_OK);
+    ck_assert_int_eq(sf_org_list(pool, &q, items, &count, &more, NULL), SF_OK);
     ck_assert_uint_eq(count, 4);   /* 14 cities: 5 + 5 + 4 */
     ck_assert(!more);
 }
@@ -666,7 +666,7 @@ static int registry_hits(const char *q, const char *region)
     sf_registry_filter f = {q, region, NULL, NULL, 0};
     char *items = NULL;
     int64_t next = 0;
-    ck_assert_int_eq(sf_registry_list(pool, &f, 0, 100, 0, &items, &next), SF_OK);
+    ck_assert_int_eq(sf_registry_list(pool, &f, 0, 100, 0, &items, &next, NULL), SF_OK);
     int n = 0;
     for (const char *p = items; (p = strstr(p, "\"certificate_no\"")) != NULL; p++)
         n++;
@@ -997,7 +997,7 @@ START_TEST(visibility_fragments_agree_with_their_c_predicates)
             snprintf(q, sizeof q, "可见性平台%d", k);
             char *items = NULL;
             int64_t next;
-            ck_assert_int_eq(sf_platform_list(pool, &cs[i], q, NULL, 0, 100, 0, &items, &next), SF_OK);
+            ck_assert_int_eq(sf_platform_list(pool, &cs[i], q, NULL, 0, 100, 0, &items, &next, NULL), SF_OK);
             int sql_sees = strcmp(items, "[]") != 0;
             free(items);
             int c_sees = sf_may_see_platform(&cs[i], regions[k], creators[k % 3], operators[k]);

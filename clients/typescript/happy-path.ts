@@ -97,6 +97,12 @@ export async function happyPath(baseUrl: string, province: string, city: string,
     body: { title: "2026年度省级示范平台公示", start_date: "2026-12-01", application_ids: [id] },
   });
   if (notice.error !== undefined) throw new Error(notice.error.detail);
+  // the notice's buttons, and an objection as the public files it (objector_name, as read back)
+  const noticeId = notice.data.id;
+  const shown = await anonymous.GET("/v1/public/publicity-notices/{id}", { params: { path: { id: noticeId } } });
+  const buttons: ("object" | "record_objection")[] = shown.data?.allowed_actions ?? [];
+  const objection: Schemas["NewObjection"] = { application_id: id, objector_name: "李四", contact: "lisi@example.com", reason: "服务数据不实" };
+  void buttons, objection;
   const award = await prov.POST("/v1/applications/{id}/award", { params });
   const certificate: string | undefined = award.data?.certificate_no;
   void certificate;
@@ -104,6 +110,10 @@ export async function happyPath(baseUrl: string, province: string, city: string,
   // the public registry and its change feed, with no token, from any origin
   const registry = await anonymous.GET("/v1/public/platforms", { params: { query: { region_code: "210100", limit: 20 } } });
   const names: string[] = (registry.data?.items ?? []).map((p) => p.name);
+  // ?count=true adds total; titles up for renewal by the year their validity ends
+  const counted = await prov.GET("/v1/awards", { params: { query: { valid_until_year: 2029, count: true } } });
+  const total: number | undefined = counted.data?.total;
+  void total;
   const changes = await anonymous.GET("/v1/public/changes", { params: { query: { after: 0 } } });
   const next: number | undefined = changes.data?.next_cursor;
   return { location, names, next };

@@ -3393,8 +3393,13 @@ export interface components {
         NewApiToken: {
             name: string;
             scopes: ("read" | "write" | "imports")[];
-            /** @default 90 */
-            expires_in_days?: number;
+            /**
+             * @description Seconds until the token expires, as `expires_in` means on every token answer: a day
+             *     (86400) to a year (31536000); 90 days by default. Formerly `expires_in_days`.
+             *
+             * @default 7776000
+             */
+            expires_in?: number;
         };
         ApiToken: {
             id: number;
@@ -3403,11 +3408,20 @@ export interface components {
             /** @description The first 12 characters of the token, to tell tokens apart. */
             prefix: string;
             user_id: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             created_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             expires_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             revoked_at: string | null;
             /** @enum {string} */
             status: "active" | "expired" | "revoked";
@@ -3446,7 +3460,9 @@ export interface components {
             region_code?: string;
             /** @description Absent, a title is made from the year and level. */
             title?: string;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             opens_on?: components["schemas"]["Date"];
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             closes_on?: components["schemas"]["Date"];
             /** @description Where known, as `POST /v1/rounds` takes them; absent, the round shows `thresholds:null`. */
             thresholds?: Record<string, never>;
@@ -3461,6 +3477,7 @@ export interface components {
             region_code: components["schemas"]["CityRegionCode"];
             /** @description Required when shifan does not hold the platform yet (it is created). */
             functions?: components["schemas"]["PlatformFunction"][];
+            /** @description The operating company's name: the platform's `operator.name` (the import's CSV column `operator_name`). */
             operator_name: string;
             credit_code: string;
             /**
@@ -3472,11 +3489,15 @@ export interface components {
             level?: components["schemas"]["RoundLevel"];
             /** @description The original number, kept as given; unique among all titles. */
             certificate_no: string;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             awarded_on: components["schemas"]["Date"];
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             valid_from: components["schemas"]["Date"];
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             valid_until: components["schemas"]["Date"];
             /** @enum {string} */
             status: "active" | "expired" | "revoked";
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             revoked_on?: components["schemas"]["Date"];
             /** @enum {string} */
             revocation_reason?: "violation" | "failed_assessment" | "surrendered" | "other";
@@ -3488,6 +3509,7 @@ export interface components {
         RecordedAnnualSummary: {
             certificate_no: string;
             year: number;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             received_on: components["schemas"]["Date"];
             summary?: string;
             /** @description As `POST /v1/annual-summaries` takes them, where known. */
@@ -3496,6 +3518,7 @@ export interface components {
         /** @description kind=inspections. CSV header: certificate_no,inspected_on,outcome,findings,service_quality,fees,satisfaction */
         RecordedInspection: {
             certificate_no: string;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             inspected_on: components["schemas"]["Date"];
             /** @enum {string} */
             outcome: "satisfactory" | "needs_improvement" | "unsatisfactory";
@@ -3508,6 +3531,7 @@ export interface components {
         RecordedCityReport: {
             region_code: components["schemas"]["CityRegionCode"];
             year: number;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             received_on: components["schemas"]["Date"];
             summary_report?: string;
             inspection_report?: string;
@@ -3666,11 +3690,15 @@ export interface components {
              *     one): the company holds every platform whose operator has this code.
              *      */
             credit_code?: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             created_at: string;
         };
         OrganizationList: {
             items: components["schemas"]["Organization"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
@@ -3761,7 +3789,10 @@ export interface components {
             org_id: number;
             /** @description An inactive user cannot log in, and its tokens stop working. */
             active: boolean;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             created_at: string;
             /** @description The password was set by an administrator (`resetUserPassword`): the user must
              *     change it (`changeMyPassword`) before anything else.
@@ -3917,7 +3948,7 @@ export interface components {
         };
         /**
          * Format: date
-         * @description A calendar date `YYYY-MM-DD` (years 1900–9999).
+         * @description A calendar date `YYYY-MM-DD` (years 1900–9999), a Liaoning date (Asia/Shanghai, UTC+8).
          * @example 2026-09-28
          */
         Date: string;
@@ -4067,9 +4098,13 @@ export interface components {
             level: components["schemas"]["RoundLevel"];
             /** @description 1–200 characters. */
             title: string;
-            /** @description The first day recommendations are taken; in `year`. */
+            /** @description The first day recommendations are taken; in `year`. A Liaoning date (Asia/Shanghai,
+             *     UTC+8).
+             *      */
             opens_on: components["schemas"]["Date"];
-            /** @description The last day recommendations are taken; not before `opens_on`. */
+            /** @description The last day recommendations are taken; not before `opens_on`. A Liaoning date
+             *     (Asia/Shanghai, UTC+8).
+             *      */
             closes_on: components["schemas"]["Date"];
             /** @description The cities whose scale thresholds are relaxed (Art. 12, last paragraph). Default none. */
             relaxed_regions?: components["schemas"]["CityRegionCode"][] | null;
@@ -4113,7 +4148,9 @@ export interface components {
             region_code: components["schemas"]["RegionCode"];
             year: number;
             title: string;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             opens_on: components["schemas"]["Date"];
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             closes_on: components["schemas"]["Date"];
             relaxed_regions: components["schemas"]["CityRegionCode"][];
             /** @description The relaxation factor (1 when none), with at most 3 decimals, sent as written
@@ -4136,11 +4173,15 @@ export interface components {
             origin?: components["schemas"]["Origin"];
             /** @description The import that recorded the round (`origin` recorded). */
             import_id?: number | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             created_at: string;
         };
         RoundList: {
             items: components["schemas"]["Round"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
@@ -4235,13 +4276,20 @@ export interface components {
             created_by_org_id: number;
             /** @description Raised by every change. */
             version: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             created_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             updated_at: string;
         };
         PlatformList: {
             items: components["schemas"]["Platform"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
@@ -4333,23 +4381,36 @@ export interface components {
             return_comment: string | null;
             /**
              * Format: date-time
-             * @description When the platform last submitted it to its recommender.
+             * @description When the platform last submitted it to its recommender. An RFC 3339 timestamp in UTC
+             *     (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             *
              */
             submitted_at: string | null;
             /**
              * Format: date-time
-             * @description When it was last recommended.
+             * @description When it was last recommended. An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is
+             *     the day at +08:00 (Asia/Shanghai).
+             *
              */
             recommended_at: string | null;
             /** @description Raised by every change. */
             version: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             created_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             updated_at: string;
         };
         ApplicationHistoryItem: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             at: string;
             /** @description What happened (an audit action of the application, `notice.published` or `objection.*`). */
             action: string;
@@ -4371,15 +4432,27 @@ export interface components {
             end_date?: string;
             /** Format: int64 */
             objection_id?: number;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description A Liaoning date (Asia/Shanghai, UTC+8).
+             */
             received_on?: string;
             resolution?: string;
         };
         ApplicationList: {
             items: components["schemas"]["Application"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
+        /**
+         * Format: int64
+         * @description Sent only with `?count=true`: the number of items that match the request's filters
+         *     within the caller's scope, over all pages (the same on every page of one walk, unless
+         *     the collection changed in between).
+         *
+         */
+        PageTotal: number;
         /** Format: int64 */
         Count: number;
         /**
@@ -4403,7 +4476,8 @@ export interface components {
         };
         /** @description The basic data read by the six conditions of Art. 12. */
         ReportBasic: {
-            /** @description 12.1 - the operator's date of establishment. */
+            /** @description 12.1 - the operator's date of establishment. A Liaoning date (Asia/Shanghai, UTC+8).
+             *      */
             established_on: components["schemas"]["Date"];
             /** @description 12.1 - total assets, CNY. */
             total_assets_cny: components["schemas"]["AmountCny"];
@@ -4639,11 +4713,15 @@ export interface components {
             size_bytes: number;
             /** @description The SHA-256 of the file, hex. */
             sha256: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             uploaded_at: string;
         };
         MaterialList: {
             items: components["schemas"]["Material"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last one. */
             next_page_token: string | null;
         };
@@ -4653,9 +4731,12 @@ export interface components {
          */
         FileContent: string;
         WorkingDays: {
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             start: components["schemas"]["Date"];
             count: number;
-            /** @description The `count`-th working day counting from `start`. */
+            /** @description The `count`-th working day counting from `start`. A Liaoning date (Asia/Shanghai,
+             *     UTC+8).
+             *      */
             end: components["schemas"]["Date"];
         };
         CalendarYear: {
@@ -4664,7 +4745,10 @@ export interface components {
             holidays: components["schemas"]["Date"][];
             /** @description The weekend days made working days (调休), sorted. */
             working_days: components["schemas"]["Date"][];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             updated_at: string;
         };
         /** @example {
@@ -4701,6 +4785,7 @@ export interface components {
             days: {
                 /** @description The holiday, e.g. 元旦. */
                 name: string;
+                /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
                 date: components["schemas"]["Date"];
                 /** @description true for a day off, false for a weekend day made a working day. */
                 isOffDay: boolean;
@@ -4748,8 +4833,19 @@ export interface components {
             /** Format: int64 */
             platform_id: number;
             platform_name: string;
+            /** @description The platform's `operator.name`, flattened. */
             operator_name: string;
             region_code: components["schemas"]["CityRegionCode"];
+        };
+        /** @description A notice as `getNotice` and `getPublicNotice` show it, with `allowed_actions`: what the
+         *     caller may do with it now, decided by the same functions that decide each action
+         *     (domain/transitions.c). `object` (anyone, `createObjection`) while the notice is open,
+         *     from `start_date` to `end_date`; `record_objection` (`recordObjection`) for the round's
+         *     deciding authority once the window has begun — after it has closed too, for an
+         *     objection received in time. The ETag is the notice's and does not vary with the caller.
+         *      */
+        NoticeDetail: components["schemas"]["Notice"] & {
+            allowed_actions: ("object" | "record_objection")[];
         };
         Notice: {
             /** Format: int64 */
@@ -4757,25 +4853,32 @@ export interface components {
             /** Format: int64 */
             round_id: number;
             title: string;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             start_date: components["schemas"]["Date"];
-            /** @description The 15th working day from `start_date` (Art. 18). */
+            /** @description The 15th working day from `start_date` (Art. 18). A Liaoning date (Asia/Shanghai,
+             *     UTC+8).
+             *      */
             end_date: components["schemas"]["Date"];
             status: components["schemas"]["NoticeStatus"];
             /** @description Where and when the notice was published before it was recorded; null for one published through shifan. */
             published_elsewhere: components["schemas"]["PublishedElsewhere"] | null;
             /** @description The applications listed, by ascending application id. */
             applications: components["schemas"]["NoticeItem"][];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             created_at: string;
         };
         NoticeList: {
             items: components["schemas"]["Notice"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
         /** @example {
          *       "application_id": 42,
-         *       "name": "李四",
+         *       "objector_name": "李四",
          *       "contact": "lisi@example.com",
          *       "reason": "服务数据不实"
          *     } */
@@ -4785,8 +4888,8 @@ export interface components {
              * @description An application the notice lists.
              */
             application_id: number;
-            /** @description The objector's name, 1–100 characters. */
-            name: string;
+            /** @description The objector's name, 1–100 characters (read back under the same name; formerly `name`). */
+            objector_name: string;
             /** @description How to reach the objector, 1–200 characters. */
             contact: string;
             /** @description 1–5,000 characters. */
@@ -4794,7 +4897,7 @@ export interface components {
         };
         /** @example {
          *       "application_id": 42,
-         *       "name": "赵六",
+         *       "objector_name": "赵六",
          *       "contact": "来信",
          *       "reason": "服务企业数量不实",
          *       "received_on": "2026-10-09"
@@ -4805,8 +4908,8 @@ export interface components {
              * @description An application the notice lists, still publicized.
              */
             application_id: number;
-            /** @description The objector's name, 1–100 characters. */
-            name: string;
+            /** @description The objector's name, 1–100 characters (read back under the same name; formerly `name`). */
+            objector_name: string;
             /** @description How to reach the objector, 1–200 characters. */
             contact: string;
             /** @description 1–5,000 characters. */
@@ -4824,7 +4927,10 @@ export interface components {
             application_id: number;
             /** @constant */
             status: "open";
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             created_at: string;
         };
         /** @enum {string} */
@@ -4848,13 +4954,25 @@ export interface components {
              * @enum {string}
              */
             origin: "online" | "recorded";
-            /** Format: date-time */
+            /** @description What the caller may do with the objection now, decided by the function that decides
+             *     the action (domain/transitions.c): `resolve` (`resolveObjection`) for the round's
+             *     deciding authority while it is open; empty once resolved, and for every other caller.
+             *      */
+            allowed_actions: "resolve"[];
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             resolved_at: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             created_at: string;
         };
         ObjectionList: {
             items: components["schemas"]["Objection"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
@@ -4918,10 +5036,14 @@ export interface components {
             round_id: number;
             level: components["schemas"]["RoundLevel"];
             certificate_no: components["schemas"]["CertificateNo"];
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             awarded_on: components["schemas"]["Date"];
-            /** @description The award date, or the day after the previous title's `valid_until` for a renewal (Art. 23). */
+            /** @description The award date, or the day after the previous title's `valid_until` for a renewal (Art.
+             *     23). A Liaoning date (Asia/Shanghai, UTC+8).
+             *      */
             valid_from: components["schemas"]["Date"];
-            /** @description 31 December of the award year + 3 (Art. 23). */
+            /** @description 31 December of the award year + 3 (Art. 23). A Liaoning date (Asia/Shanghai, UTC+8).
+             *      */
             valid_until: components["schemas"]["Date"];
             status: components["schemas"]["AwardStatus"];
             revoked_on: components["schemas"]["Date"] | null;
@@ -4963,6 +5085,7 @@ export interface components {
         };
         AwardList: {
             items: components["schemas"]["Award"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
@@ -5000,6 +5123,7 @@ export interface components {
              */
             id: number;
             name: string;
+            /** @description The platform's `operator.name`, flattened. */
             operator_name: string;
             region_code: components["schemas"]["CityRegionCode"];
             functions: components["schemas"]["PlatformFunction"][];
@@ -5007,8 +5131,11 @@ export interface components {
             award: {
                 level: components["schemas"]["RoundLevel"];
                 certificate_no: components["schemas"]["CertificateNo"];
+                /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
                 awarded_on: components["schemas"]["Date"];
+                /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
                 valid_from: components["schemas"]["Date"];
+                /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
                 valid_until: components["schemas"]["Date"];
                 status: components["schemas"]["AwardStatus"];
                 revoked_on: components["schemas"]["Date"] | null;
@@ -5019,6 +5146,7 @@ export interface components {
         };
         RegistryList: {
             items: components["schemas"]["RegistryEntry"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
@@ -5028,7 +5156,10 @@ export interface components {
              * @description The event's place in the chain, from 1 without gaps.
              */
             seq: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             at: string;
             /**
              * Format: int64
@@ -5059,6 +5190,7 @@ export interface components {
         };
         AuditEventList: {
             items: components["schemas"]["AuditEvent"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
@@ -5097,6 +5229,7 @@ export interface components {
              * @description An organisation of type `assessor`.
              */
             assessor_org_id: number;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             due_on: components["schemas"]["Date"];
         };
         /** @description One assessment as `getAssessment` shows it, with `allowed_actions`: `submit_result`
@@ -5113,8 +5246,12 @@ export interface components {
             award_id: number;
             /** Format: int64 */
             assessor_org_id: number;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             due_on: components["schemas"]["Date"];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             commissioned_at: string;
             /** @description null until the result is submitted. */
             score: number | null;
@@ -5132,15 +5269,18 @@ export interface components {
                 /** Format: int64 */
                 id: number;
                 name: string;
+                /** @description The platform's `operator.name`, flattened. */
                 operator_name: string;
                 region_code: components["schemas"]["CityRegionCode"];
                 functions: components["schemas"]["PlatformFunction"][];
                 certificate_no: components["schemas"]["CertificateNo"];
+                /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
                 valid_until: components["schemas"]["Date"];
             };
         };
         AssessmentList: {
             items: components["schemas"]["Assessment"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
@@ -5200,7 +5340,9 @@ export interface components {
             recorded_by: components["schemas"]["Recorder"];
             /**
              * Format: date-time
-             * @description When it was keyed in (the date it states is separate).
+             * @description When it was keyed in (the date it states is separate). An RFC 3339 timestamp in UTC
+             *     (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             *
              */
             recorded_at: string;
             /** @description The summary's document, if one was attached (`GET /v1/annual-summaries/{id}/file`). */
@@ -5231,6 +5373,7 @@ export interface components {
             award_id: number;
             /** Format: int64 */
             opened_by_inspection_id: number;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             due_on: components["schemas"]["Date"];
             status: components["schemas"]["RectificationStatus"];
             /** Format: int64 */
@@ -5239,11 +5382,15 @@ export interface components {
             title: components["schemas"]["TitleRef"];
             /** @description The findings of the inspection that opened it. */
             findings: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             created_at: string;
         };
         RectificationList: {
             items: components["schemas"]["Rectification"][];
+            total?: components["schemas"]["PageTotal"];
             next_page_token: string | null;
         };
         /** @description The year's figures of an annual summary (Art. 22), which shifan re-tests against the
@@ -5336,6 +5483,7 @@ export interface components {
             /** Format: int64 */
             platform_id: number;
             platform_name: string;
+            /** @description The platform's `operator.name`, flattened. */
             operator_name: string;
             region_code: components["schemas"]["CityRegionCode"];
         };
@@ -5365,6 +5513,7 @@ export interface components {
              * @description A title of a platform in the caller's city.
              */
             award_id: number;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             inspected_on: components["schemas"]["Date"];
             service_quality: string;
             fees: string;
@@ -5380,8 +5529,8 @@ export interface components {
              */
             closes_rectification_id?: number;
             /** @description For an inspection that opens a rectification: its due date, after `inspected_on`.
-             *     Without it, the rectification is due `rectification_days` (a rule of the title's
-             *     round, 30 by default) after the inspection.
+             *     Without it, the rectification is due `rectification_days` (a rule of the title's round,
+             *     30 by default) after the inspection. A Liaoning date (Asia/Shanghai, UTC+8).
              *      */
             rectification_due_on?: components["schemas"]["Date"];
         };
@@ -5393,6 +5542,7 @@ export interface components {
             id: number;
             /** Format: int64 */
             award_id: number;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             inspected_on: components["schemas"]["Date"];
             service_quality: string;
             fees: string;
@@ -5403,6 +5553,7 @@ export interface components {
             opened_rectification: null | {
                 /** Format: int64 */
                 id: number;
+                /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
                 due_on: components["schemas"]["Date"];
                 status: components["schemas"]["RectificationStatus"];
             };
@@ -5415,7 +5566,9 @@ export interface components {
             recorded_by: components["schemas"]["Recorder"];
             /**
              * Format: date-time
-             * @description When it was keyed in (the date it states is separate).
+             * @description When it was keyed in (the date it states is separate). An RFC 3339 timestamp in UTC
+             *     (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             *
              */
             recorded_at: string;
         };
@@ -5430,7 +5583,9 @@ export interface components {
             summary_report: string;
             /** @description 1–100,000 characters. */
             inspection_report: string;
-            /** @description The day the reports arrived, as the recorder states it (not after today; default today). */
+            /** @description The day the reports arrived, as the recorder states it (not after today; default today).
+             *     A Liaoning date (Asia/Shanghai, UTC+8).
+             *      */
             received_on?: components["schemas"]["Date"];
         };
         CityReport: {
@@ -5448,26 +5603,32 @@ export interface components {
             recorded_by: components["schemas"]["Recorder"];
             /**
              * Format: date-time
-             * @description When it was keyed in.
+             * @description When it was keyed in. An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day
+             *     at +08:00 (Asia/Shanghai).
+             *
              */
             recorded_at: string;
         };
         AnnualSummaryList: {
             items: components["schemas"]["AnnualSummary"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
         InspectionList: {
             items: components["schemas"]["Inspection"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
         CityReportList: {
             items: components["schemas"]["CityReport"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
         Timeliness: {
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             due_on: components["schemas"]["Date"];
             received_on: components["schemas"]["Date"] | null;
             /**
@@ -5483,7 +5644,10 @@ export interface components {
                 round_id: number | null;
                 level: string | null;
                 region_code: string | null;
-                /** Format: date */
+                /**
+                 * Format: date
+                 * @description A Liaoning date (Asia/Shanghai, UTC+8).
+                 */
                 at: string;
             };
             titles: {
@@ -5528,7 +5692,10 @@ export interface components {
             annual_summaries: {
                 region_code: string;
                 year: number;
-                /** Format: date */
+                /**
+                 * Format: date
+                 * @description A Liaoning date (Asia/Shanghai, UTC+8).
+                 */
                 due_on: string;
                 on_time: number;
                 late: number;
@@ -5539,9 +5706,12 @@ export interface components {
         Compliance: {
             year: number;
             due: {
-                /** @description 31 January of the next year (Art. 22). */
+                /** @description 31 January of the next year (Art. 22). A Liaoning date (Asia/Shanghai, UTC+8).
+                 *      */
                 annual_summary: components["schemas"]["Date"];
-                /** @description The last day of February of the next year (Art. 24). */
+                /** @description The last day of February of the next year (Art. 24). A Liaoning date (Asia/Shanghai,
+                 *     UTC+8).
+                 *      */
                 city_reports: components["schemas"]["Date"];
             };
             cities: {
@@ -5596,6 +5766,7 @@ export interface components {
         };
         Inbox: {
             items: components["schemas"]["InboxItem"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last one. */
             next_page_token: string | null;
         };
@@ -5614,7 +5785,10 @@ export interface components {
             content_type: components["schemas"]["MaterialContentType"];
             size_bytes: number;
             sha256: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             uploaded_at: string;
         };
     };
@@ -6146,6 +6320,12 @@ export interface components {
         Limit: number;
         /** @description `asc` (oldest first, the default) or `desc` (newest first); keep it the same while following `next_page_token`. */
         Order: "asc" | "desc";
+        /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+         *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+         *     default, leaves it out and spares the server the count. Any other value is a
+         *     validation error (422, `not_boolean`).
+         *      */
+        Count: boolean;
         /**
          * @description The `next_page_token` of the previous page, as it was given: opaque, and valid only
          *     for the collection that issued it. A token the collection did not issue is a
@@ -6779,6 +6959,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
                 status?: "active" | "expired" | "revoked";
             };
             header?: {
@@ -6806,6 +6992,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["ApiToken"][];
+                        total?: components["schemas"]["PageTotal"];
                         next_page_token: string | null;
                     };
                 };
@@ -6843,7 +7030,7 @@ export interface operations {
                  *         "read",
                  *         "imports"
                  *       ],
-                 *       "expires_in_days": 30
+                 *       "expires_in": 2592000
                  *     } */
                 "application/json": components["schemas"]["NewApiToken"];
             };
@@ -7179,6 +7366,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
             };
             header?: {
                 /**
@@ -7456,6 +7649,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
             };
             header?: {
                 /**
@@ -7482,6 +7681,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["User"][];
+                        total?: components["schemas"]["PageTotal"];
                         next_page_token: string | null;
                     };
                 };
@@ -7854,6 +8054,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
                 /** @description `asc` (oldest first, the default) or `desc` (newest first); keep it the same while following `next_page_token`. */
                 order?: components["parameters"]["Order"];
             };
@@ -8511,6 +8717,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
                 /** @description `asc` (oldest first, the default) or `desc` (newest first); keep it the same while following `next_page_token`. */
                 order?: components["parameters"]["Order"];
             };
@@ -8955,6 +9167,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
                 /** @description `asc` (oldest first, the default) or `desc` (newest first); keep it the same while following `next_page_token`. */
                 order?: components["parameters"]["Order"];
             };
@@ -10295,6 +10513,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
                 kind?: string;
             };
             header?: {
@@ -10574,7 +10798,9 @@ export interface operations {
         parameters: {
             query: {
                 /**
-                 * @description The first day counted, `YYYY-MM-DD` (years 1900–9999).
+                 * @description The first day counted, `YYYY-MM-DD` (years 1900–9999). A Liaoning date (Asia/Shanghai,
+                 *     UTC+8).
+                 *
                  * @example 2026-09-28
                  */
                 start: components["schemas"]["Date"];
@@ -10911,6 +11137,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
                 /** @description `asc` (oldest first, the default) or `desc` (newest first); keep it the same while following `next_page_token`. */
                 order?: components["parameters"]["Order"];
                 round_id?: number;
@@ -11136,9 +11368,12 @@ export interface operations {
                      *           "region_code": "210100"
                      *         }
                      *       ],
-                     *       "created_at": "2026-09-28T01:00:00.000000Z"
+                     *       "created_at": "2026-09-28T01:00:00.000000Z",
+                     *       "allowed_actions": [
+                     *         "object"
+                     *       ]
                      *     } */
-                    "application/json": components["schemas"]["Notice"];
+                    "application/json": components["schemas"]["NoticeDetail"];
                 };
             };
             304: components["responses"]["NotModified"];
@@ -11178,7 +11413,7 @@ export interface operations {
             content: {
                 /** @example {
                  *       "application_id": 42,
-                 *       "name": "赵六",
+                 *       "objector_name": "赵六",
                  *       "contact": "来信",
                  *       "reason": "服务企业数量不实",
                  *       "received_on": "2026-10-09"
@@ -11208,7 +11443,10 @@ export interface operations {
                      *       "received_on": "2026-10-09",
                      *       "origin": "recorded",
                      *       "resolved_at": null,
-                     *       "created_at": "2026-12-04T02:00:00.000000Z"
+                     *       "created_at": "2026-12-04T02:00:00.000000Z",
+                     *       "allowed_actions": [
+                     *         "resolve"
+                     *       ]
                      *     } */
                     "application/json": components["schemas"]["Objection"];
                 };
@@ -11271,6 +11509,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
             };
             header?: {
                 /**
@@ -11309,7 +11553,10 @@ export interface operations {
                      *           "received_on": "2026-10-09",
                      *           "origin": "online",
                      *           "resolved_at": null,
-                     *           "created_at": "2026-10-09T06:30:00.000000Z"
+                     *           "created_at": "2026-10-09T06:30:00.000000Z",
+                     *           "allowed_actions": [
+                     *             "resolve"
+                     *           ]
                      *         }
                      *       ],
                      *       "next_page_token": null
@@ -11378,7 +11625,8 @@ export interface operations {
                      *       "received_on": "2026-10-09",
                      *       "origin": "online",
                      *       "resolved_at": "2026-10-15T02:00:00.000000Z",
-                     *       "created_at": "2026-10-09T06:30:00.000000Z"
+                     *       "created_at": "2026-10-09T06:30:00.000000Z",
+                     *       "allowed_actions": []
                      *     } */
                     "application/json": components["schemas"]["Objection"];
                 };
@@ -11460,6 +11708,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
                 /** @description `asc` (oldest first, the default) or `desc` (newest first); keep it the same while following `next_page_token`. */
                 order?: components["parameters"]["Order"];
                 round_id?: number;
@@ -11581,9 +11835,12 @@ export interface operations {
                      *           "region_code": "210100"
                      *         }
                      *       ],
-                     *       "created_at": "2026-09-28T01:00:00.000000Z"
+                     *       "created_at": "2026-09-28T01:00:00.000000Z",
+                     *       "allowed_actions": [
+                     *         "object"
+                     *       ]
                      *     } */
-                    "application/json": components["schemas"]["Notice"];
+                    "application/json": components["schemas"]["NoticeDetail"];
                 };
             };
             304: components["responses"]["NotModified"];
@@ -11621,7 +11878,7 @@ export interface operations {
             content: {
                 /** @example {
                  *       "application_id": 42,
-                 *       "name": "李四",
+                 *       "objector_name": "李四",
                  *       "contact": "lisi@example.com",
                  *       "reason": "服务数据不实"
                  *     } */
@@ -11731,12 +11988,13 @@ export interface operations {
                  */
                 round_id?: number;
                 /**
-                 * @description Only the titles whose `valid_until` falls in this year: those that may apply again
-                 *     in that year's round (Art. 23).
+                 * @description Only the titles whose `valid_until` falls in this year (a Liaoning calendar year):
+                 *     those that may apply again in that year's round (Art. 23). Formerly `expires_in`,
+                 *     a name that means seconds on tokens.
                  *
                  * @example 2029
                  */
-                expires_in?: number;
+                valid_until_year?: number;
                 /**
                  * @description The most items in one page. Outside 1–100 it is a validation error (422).
                  * @example 20
@@ -11750,6 +12008,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
                 /** @description `asc` (oldest first, the default) or `desc` (newest first); keep it the same while following `next_page_token`. */
                 order?: components["parameters"]["Order"];
             };
@@ -12072,7 +12336,10 @@ export interface operations {
                     "application/json": {
                         items: {
                             cursor: number;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+                             */
                             at: string;
                             /** @enum {string} */
                             kind: "platform_awarded" | "platform_recorded" | "platform_revoked" | "revocation_pending" | "platform_reinstated" | "platform_expired" | "platform_changed" | "notice_opened";
@@ -12132,6 +12399,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
                 /** @description `asc` (oldest first, the default) or `desc` (newest first); keep it the same while following `next_page_token`. */
                 order?: components["parameters"]["Order"];
             };
@@ -12399,6 +12672,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
                 /** @description `asc` (oldest first, the default) or `desc` (newest first); keep it the same while following `next_page_token`. */
                 order?: components["parameters"]["Order"];
             };
@@ -12543,6 +12822,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
             };
             header?: {
                 /**
@@ -13194,6 +13479,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
             };
             header?: {
                 /**
@@ -13571,6 +13862,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
             };
             header?: {
                 /**
@@ -13804,6 +14101,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
             };
             header?: {
                 /**
@@ -14039,6 +14342,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
             };
             header?: {
                 /**
@@ -14209,7 +14518,9 @@ export interface operations {
                  */
                 region_code?: string;
                 /**
-                 * @description The date at which titles are counted (awarded on or before it, with their status at it). Default today.
+                 * @description The date at which titles are counted (awarded on or before it, with their status at it).
+                 *     Default today. A Liaoning date (Asia/Shanghai, UTC+8).
+                 *
                  * @example 2026-12-04
                  */
                 at?: string;
@@ -14343,7 +14654,9 @@ export interface operations {
                  */
                 region_code?: string;
                 /**
-                 * @description The date at which titles are counted (awarded on or before it, with their status at it). Default today.
+                 * @description The date at which titles are counted (awarded on or before it, with their status at it).
+                 *     Default today. A Liaoning date (Asia/Shanghai, UTC+8).
+                 *
                  * @example 2026-12-04
                  */
                 at?: string;
@@ -14510,6 +14823,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
             };
             header?: {
                 /**

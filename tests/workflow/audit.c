@@ -7,7 +7,7 @@
 static char *new_api_token(int role, const char *scopes)
 {
     char body[256];
-    snprintf(body, sizeof body, "{\"name\":\"导入脚本\",\"scopes\":%s,\"expires_in_days\":30}", scopes);
+    snprintf(body, sizeof body, "{\"name\":\"导入脚本\",\"scopes\":%s,\"expires_in\":2592000}", scopes);
     th_response *r = expect(role, "POST", "/v1/api-tokens", body, 201);
     char *t = strdup(str(r, "token"));
     th_free(r);
@@ -101,6 +101,16 @@ START_TEST(api_tokens_are_scoped_expiring_and_revocable)
     ck_assert_int_eq(status_with(writer, "PUT", "/v1/calendar/2031", year), 401);
     ck_assert_int_eq(status_with("sft_not-a-token-at-all-not-a-token-at-all-xxxx", "GET", "/v1/me", NULL), 401);
     th_free(expect(PROVINCE, "POST", "/v1/api-tokens", "{\"name\":\"x\",\"scopes\":[\"admin\"]}", 422));
+    /* expires_in counts seconds, as on every token answer; the old expires_in_days is unknown */
+    r = expect(PROVINCE, "POST", "/v1/api-tokens", "{\"name\":\"x\",\"scopes\":[\"read\"],\"expires_in_days\":30}", 422);
+    ck_assert(has_error(r, "expires_in_days"));
+    th_free(r);
+    r = expect(PROVINCE, "POST", "/v1/api-tokens", "{\"name\":\"x\",\"scopes\":[\"read\"],\"expires_in\":3600}", 422);
+    ck_assert(has_error(r, "expires_in"));
+    th_free(r);
+    th_free(expect(PROVINCE, "POST", "/v1/api-tokens", "{\"name\":\"两天的令牌\",\"scopes\":[\"read\"],\"expires_in\":172800}", 201));
+    ck_assert_int_eq(sql_number("SELECT count(*) FROM api_tokens WHERE name = '两天的令牌' AND expires_at"
+                                " BETWEEN now() + interval '2 days' - interval '1 minute' AND now() + interval '2 days'"), 1);
     free(reader);
     free(writer);
 }

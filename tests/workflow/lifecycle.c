@@ -102,7 +102,7 @@ START_TEST(the_whole_path_from_platform_to_registry_and_revocation)
 
     /* an objection after the notice closed */
     snprintf(path, sizeof path, "/v1/public/publicity-notices/%lld/objections", notice_id);
-    snprintf(body, sizeof body, "{\"application_id\":%lld,\"name\":\"张三\",\"contact\":\"13800000000\",\"reason\":\"晚了\"}", a);
+    snprintf(body, sizeof body, "{\"application_id\":%lld,\"objector_name\":\"张三\",\"contact\":\"13800000000\",\"reason\":\"晚了\"}", a);
     th_free(expect(-1, "POST", path, body, 409));
 
     act(SHENYANG, a, "award", NULL, 403);
@@ -151,11 +151,20 @@ START_TEST(award_waits_for_the_end_of_publicity_and_objections)
     act(PROVINCE, a, "award", NULL, 409);                       /* publicity still runs */
     char path[128], body[256];
     snprintf(path, sizeof path, "/v1/public/publicity-notices/%lld/objections", n);
-    snprintf(body, sizeof body, "{\"application_id\":%lld,\"name\":\"李四\",\"contact\":\"lisi@example.com\","
+    snprintf(body, sizeof body, "{\"application_id\":%lld,\"objector_name\":\"李四\",\"contact\":\"lisi@example.com\","
              "\"reason\":\"服务数据不实\"}", a);
+    /* one name both ways: objector_name is filed and read; the old `name` is an unknown field */
+    char old_body[256];
+    snprintf(old_body, sizeof old_body, "{\"application_id\":%lld,\"name\":\"李四\",\"contact\":\"x\",\"reason\":\"y\"}", a);
+    th_response *r = expect(-1, "POST", path, old_body, 422);
+    ck_assert(has_error(r, "name") && has_error(r, "objector_name"));
+    th_free(r);
     long long objection = expect_id(-1, "POST", path, body, 201);
-    th_response *r = expect(PROVINCE, "GET", "/v1/objections?status=open", NULL, 200);
+    r = expect(PROVINCE, "GET", "/v1/objections?status=open", NULL, 200);
     ck_assert_uint_ge(json_array_size(json_object_get(r->json, "items")), 1);
+    json_t *listed = json_array_get(json_object_get(r->json, "items"), json_array_size(json_object_get(r->json, "items")) - 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(listed, "id")), objection);
+    ck_assert_str_eq(json_string_value(json_object_get(listed, "objector_name")), "李四");
     th_free(r);
     th_free(expect(DALIAN, "GET", "/v1/objections?status=open", NULL, 200));
     snprintf(path, sizeof path, "/v1/objections/%lld/resolve", objection);
@@ -268,7 +277,7 @@ START_TEST(objections_are_rate_limited_per_client)
     today_text(date);
     long long n = notice(date, a, 201);
     snprintf(path, sizeof path, "/v1/public/publicity-notices/%lld/objections", n);
-    snprintf(body, sizeof body, "{\"application_id\":%lld,\"name\":\"王五\",\"contact\":\"x\",\"reason\":\"y\"}", a);
+    snprintf(body, sizeof body, "{\"application_id\":%lld,\"objector_name\":\"王五\",\"contact\":\"x\",\"reason\":\"y\"}", a);
     /* one objection was filed from this client earlier in the run; five an hour are taken */
     for (int i = 0; i < 4; i++)
         th_free(expect(-1, "POST", path, body, 201));
@@ -394,13 +403,13 @@ START_TEST(a_backdated_notice_needs_published_elsewhere_and_its_objections_are_r
     snprintf(path, sizeof path, "/v1/publicity-notices/%lld/objections", n);
     const char *days[] = {"2026-09-27", "2026-10-23", "2099-10-01"};   /* before, after the window; future */
     for (size_t i = 0; i < sizeof days / sizeof *days; i++) {
-        snprintf(body, sizeof body, "{\"application_id\":%lld,\"name\":\"赵六\",\"contact\":\"来信\","
+        snprintf(body, sizeof body, "{\"application_id\":%lld,\"objector_name\":\"赵六\",\"contact\":\"来信\","
                  "\"reason\":\"服务企业数量不实\",\"received_on\":\"%s\"}", a, days[i]);
         r = expect(PROVINCE, "POST", path, body, 422);
         ck_assert_msg(has_error(r, "received_on"), "%s", days[i]);
         th_free(r);
     }
-    snprintf(body, sizeof body, "{\"application_id\":%lld,\"name\":\"赵六\",\"contact\":\"来信\","
+    snprintf(body, sizeof body, "{\"application_id\":%lld,\"objector_name\":\"赵六\",\"contact\":\"来信\","
              "\"reason\":\"服务企业数量不实\",\"received_on\":\"2026-10-22\"}", a);
     th_free(expect(SHENYANG, "POST", path, body, 404));                  /* not the city's round */
     r = expect(PROVINCE, "POST", path, body, 201);
@@ -484,6 +493,97 @@ static int allows(int role, long long app, const char *action)
     return found;
 }
 
+/* The allowed_actions of an answer, joined with commas ("" for none); fails if it has none. */
+static void actions_of(th_response *r, char *out, size_t cap)
+{
+    json_t *list = json_object_get(r->json, "allowed_actions");
+    ck_assert_msg(json_is_array(list), "no allowed_actions: %s", r->body);
+    out[0] = '\0';
+    size_t i;
+    json_t *a;
+    json_array_foreach(list, i, a)
+        snprintf(out + strlen(out), cap - strlen(out), "%s%s", i ? "," : "", json_string_value(a));
+}
+
+/* What `role` (-1: the public, through /v1/public/) may do with notice `n`. */
+static const char *notice_actions(int role, long long n)
+{
+    static char out[128];
+    char path[96];
+    snprintf(path, sizeof path, role < 0 ? "/v1/public/publicity-notices/%lld" : "/v1/publicity-notices/%lld", n);
+    th_response *r = expect(role, "GET", path, NULL, 200);
+    actions_of(r, out, sizeof out);
+    /* the notice's status (SQL's notice_docs) and the decision to take objections (C's
+     * sf_decide_file_objection) are twins of one fact: they must agree */
+    ck_assert_int_eq(strcmp(str(r, "status"), "open") == 0, strstr(out, "object,") == out || strcmp(out, "object") == 0);
+    th_free(r);
+    return out;
+}
+
+/* What `role` may do with objection `id`, as the list of objections shows it. */
+static const char *objection_actions(int role, long long id)
+{
+    static char out[128];
+    th_response *r = expect(role, "GET", "/v1/objections?limit=100", NULL, 200);
+    size_t i;
+    json_t *it;
+    int found = 0;
+    json_array_foreach(json_object_get(r->json, "items"), i, it) {
+        if (json_integer_value(json_object_get(it, "id")) != id)
+            continue;
+        ck_assert_ptr_null(json_object_get(it, "_round"));
+        th_response one = {.json = it};
+        actions_of(&one, out, sizeof out);
+        found = 1;
+    }
+    th_free(r);
+    ck_assert_msg(found, "objection %lld not listed for %d", id, role);
+    return out;
+}
+
+/* A notice's and an objection's allowed_actions follow the decisions of their routes: the
+ * public objects while the notice is open, its deciding authority records an objection once
+ * the window has begun and resolves an open one; no one else, and nothing once resolved. */
+START_TEST(notices_and_objections_carry_allowed_actions)
+{
+    /* the association recommends it: 沈阳's quota in the round is for the tests after this one */
+    long long a = approved_application_of(ASSOCIATION, "沈阳异议按钮平台", 33);
+    char date[11], path[128], body[256];
+    today_text(date);
+    long long n = notice(date, a, 201);
+    ck_assert_str_eq(notice_actions(PROVINCE, n), "object,record_objection");
+    ck_assert_str_eq(notice_actions(SHENYANG, n), "object");      /* a province round: not its to decide */
+    ck_assert_str_eq(notice_actions(SUPERVISOR, n), "object");
+    ck_assert_str_eq(notice_actions(-1, n), "object");
+    /* recorded by the authority: it may resolve it, no one else */
+    snprintf(path, sizeof path, "/v1/publicity-notices/%lld/objections", n);
+    snprintf(body, sizeof body, "{\"application_id\":%lld,\"objector_name\":\"钱七\",\"contact\":\"来信\","
+             "\"reason\":\"数据不实\",\"received_on\":\"%s\"}", a, date);
+    th_response *r = expect(PROVINCE, "POST", path, body, 201);
+    char actions[128];
+    actions_of(r, actions, sizeof actions);
+    ck_assert_str_eq(actions, "resolve");
+    long long o = json_integer_value(json_object_get(r->json, "id"));
+    ck_assert_str_eq(json_string_value(json_object_get(r->json, "objector_name")), "钱七");
+    th_free(r);
+    ck_assert_str_eq(objection_actions(PROVINCE, o), "resolve");
+    ck_assert_str_eq(objection_actions(SUPERVISOR, o), "");
+    snprintf(path, sizeof path, "/v1/objections/%lld/resolve", o);
+    r = expect(PROVINCE, "POST", path, "{\"upheld\":false,\"resolution\":\"经核实不成立\"}", 200);
+    actions_of(r, actions, sizeof actions);
+    ck_assert_str_eq(actions, "");
+    th_free(r);
+    ck_assert_str_eq(objection_actions(PROVINCE, o), "");
+    /* a notice whose window has closed: only recording what arrived in time remains */
+    long long closed = sql_number("SELECT n.id FROM publicity_notices n JOIN rounds r ON r.id = n.round_id"
+                                  " WHERE r.level = 'province' AND n.end_date < current_date ORDER BY n.id LIMIT 1");
+    ck_assert_int_gt(closed, 0);
+    ck_assert_str_eq(notice_actions(PROVINCE, closed), "record_objection");
+    ck_assert_str_eq(notice_actions(SHENYANG, closed), "");
+    ck_assert_str_eq(notice_actions(-1, closed), "");
+}
+END_TEST
+
 START_TEST(allowed_actions_follow_the_decisions)
 {
     long long p = new_platform(SHENYANG, "沈阳按钮检验平台", "210100", 770107);
@@ -534,6 +634,7 @@ Suite *wf_lifecycle_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, the_whole_path_from_platform_to_registry_and_revocation);
     tcase_add_test(tc, award_waits_for_the_end_of_publicity_and_objections);
+    tcase_add_test(tc, notices_and_objections_carry_allowed_actions);
     tcase_add_test(tc, ten_concurrent_awards_make_one_award);
     tcase_add_test(tc, a_recommender_stops_at_its_quota);
     tcase_add_test(tc, objections_are_rate_limited_per_client);

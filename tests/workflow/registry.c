@@ -96,11 +96,15 @@ START_TEST(the_registry_exports_csv_for_excel)
     th_free(r);
     th_free(expect(-1, "GET", "/v1/public/platforms.csv?status=forever", NULL, 422));
     /* titles expiring in 2029 (awarded in 2026), for the cities to invite re-applications */
-    r = expect(SHENYANG, "GET", "/v1/awards?expires_in=2029", NULL, 200);
+    r = expect(SHENYANG, "GET", "/v1/awards?valid_until_year=2029", NULL, 200);
     ck_assert_uint_ge(json_array_size(json_object_get(r->json, "items")), 2);
     th_free(r);
-    r = expect(SHENYANG, "GET", "/v1/awards?expires_in=2028", NULL, 200);
+    r = expect(SHENYANG, "GET", "/v1/awards?valid_until_year=2028", NULL, 200);
     ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
+    th_free(r);
+    /* the filter's old name, which meant seconds on tokens, is no longer taken */
+    r = expect(SHENYANG, "GET", "/v1/awards?expires_in=2029", NULL, 422);
+    ck_assert(has_error(r, "expires_in"));
     th_free(r);
 }
 END_TEST

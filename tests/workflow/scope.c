@@ -78,7 +78,7 @@ static const char *valid_body(const char *method, const char *pattern)
         {"PUT", "/v1/applications/:id/recommendation", NULL},  /* FORM */
         {"POST", "/v1/applications/:id/review", "{\"decision\":\"approve\"}"},
         {"POST", "/v1/objections/:id/resolve", "{\"upheld\":false,\"resolution\":\"不成立\"}"},
-        {"POST", "/v1/publicity-notices/:id/objections", "{\"application_id\":1,\"name\":\"王五\",\"contact\":\"来信\","
+        {"POST", "/v1/publicity-notices/:id/objections", "{\"application_id\":1,\"objector_name\":\"王五\",\"contact\":\"来信\","
                                                         "\"reason\":\"数据不实\",\"received_on\":\"2026-10-09\"}"},
         {"POST", "/v1/awards/:id/revoke", "{\"reason\":\"violation\",\"finding\":\"违规收费，经查属实\",\"reference\":\"辽工信发〔2026〕12号\"}"},
         {"POST", "/v1/awards/:id/reinstate", "{\"reason\":\"复核合格\"}"},
@@ -124,6 +124,89 @@ END_TEST
 
 /* ---- uploads, downloads and CSV cells (issue 7, point 7) ---- */
 
+/* Walks `collection` as `role` with ?count=true, `limit` a page: every page carries the same
+ * total, and it is the number of items the walk met; returns it. */
+static long long counted_walk(int role, const char *collection, int limit)
+{
+    long long met = 0, total = -1;
+    char token[128] = "";
+    for (int pages = 0; pages < 2000; pages++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s%scount=true&limit=%d%s%s", collection, strchr(collection, '?') ? "&" : "?",
+                 limit, token[0] ? "&page_token=" : "", token);
+        th_response *r = expect(role, "GET", path, NULL, 200);
+        json_t *t = json_object_get(r->json, "total");
+        ck_assert_msg(json_is_integer(t), "%s: no total", path);
+        if (total < 0)
+            total = json_integer_value(t);
+        ck_assert_msg(json_integer_value(t) == total, "%s: total %lld, first page said %lld", path,
+                      (long long)json_integer_value(t), total);
+        met += (long long)json_array_size(json_object_get(r->json, "items"));
+        const char *next = str(r, "next_page_token");
+        snprintf(token, sizeof token, "%s", next ? next : "");
+        th_free(r);
+        if (token[0] == '\0')
+            break;
+    }
+    ck_assert_msg(met == total, "%s as %d: walked %lld items, total %lld", collection, role, met, total);
+    return total;
+}
+
+/* ?count=true: `total` is every item the filters match in the caller's scope, on every page,
+ * whatever the limit and the page token (issue 13 §3). */
+START_TEST(count_true_totals_the_matches_of_every_page)
+{
+    static const struct {
+        int role;
+        const char *collection;
+    } lists[] = {
+        {PROVINCE, "/v1/platforms"}, {SHENYANG, "/v1/platforms"}, {ASSOCIATION, "/v1/platforms"},
+        {PROVINCE, "/v1/applications"}, {PROVINCE, "/v1/applications?status=draft"}, {SHENYANG, "/v1/applications"},
+        {COMPANY, "/v1/applications"}, {PROVINCE, "/v1/awards"}, {PROVINCE, "/v1/awards?level=city"},
+        {DALIAN, "/v1/awards"}, {COMPANY, "/v1/awards"}, {PROVINCE, "/v1/rounds"}, {SHENYANG, "/v1/rounds"},
+        {PROVINCE, "/v1/publicity-notices"}, {PROVINCE, "/v1/publicity-notices?status=closed"},
+        {-1, "/v1/public/publicity-notices"}, {PROVINCE, "/v1/objections"}, {SHENYANG, "/v1/objections"},
+        {-1, "/v1/public/platforms"}, {-1, "/v1/public/platforms?region_code=210200"},
+        {PROVINCE, "/v1/audit-events?entity=application"}, {PROVINCE, "/v1/organizations"},
+        {PROVINCE, "/v1/organizations?type=city"}, {SHENYANG, "/v1/organizations"}, {PROVINCE, "/v1/users"},
+        {SHENYANG, "/v1/users"}, {PROVINCE, "/v1/assessments"}, {ASSESSOR_A, "/v1/assessments"},
+        {PROVINCE, "/v1/annual-summaries"}, {SHENYANG, "/v1/annual-summaries"}, {PROVINCE, "/v1/inspections"},
+        {PROVINCE, "/v1/city-reports"}, {PROVINCE, "/v1/rectifications"}, {COMPANY, "/v1/rectifications"},
+        {COMPANY, "/v1/inbox"}, {PROVINCE, "/v1/inbox"}, {COMPANY, "/v1/api-tokens"},
+    };
+    long long totals[sizeof lists / sizeof *lists];
+    for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
+        totals[i] = counted_walk(lists[i].role, lists[i].collection, 7);
+        /* one item a page, or one page of all: the same total */
+        ck_assert_int_eq(counted_walk(lists[i].role, lists[i].collection, 100), totals[i]);
+    }
+    /* the counts are the filters' and the scope's, as the database holds them */
+    ck_assert_int_eq(totals[0], sql_number("SELECT count(*) FROM platforms"));
+    ck_assert_int_lt(totals[1], totals[0]);   /* a city counts its own region's platforms only */
+    ck_assert_int_gt(totals[1], 0);
+    ck_assert_int_eq(totals[3], sql_number("SELECT count(*) FROM applications"));
+    ck_assert_int_eq(totals[4], sql_number("SELECT count(*) FROM applications WHERE status = 'draft'"));
+    ck_assert_int_lt(totals[5], totals[3]);
+    ck_assert_int_eq(totals[7], sql_number("SELECT count(*) FROM awards"));
+    ck_assert_int_eq(totals[8], sql_number("SELECT count(*) FROM awards WHERE level = 'city'"));
+    ck_assert_int_lt(totals[9], totals[7]);
+    ck_assert_int_eq(totals[20], sql_number("SELECT count(*) FROM audit_events WHERE entity = 'application'"));
+    ck_assert_int_eq(totals[22], sql_number("SELECT count(*) FROM organizations WHERE type = 'city'"));
+    ck_assert_int_lt(totals[23], totals[21]);
+    /* a later page's token does not change the total: it counts from the start */
+    th_response *r = expect(PROVINCE, "GET", "/v1/applications?count=true&limit=2", NULL, 200);
+    char path[256];
+    snprintf(path, sizeof path, "/v1/applications?count=true&limit=2&page_token=%s", str(r, "next_page_token"));
+    th_free(r);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "total")), totals[3]);
+    th_free(r);
+    r = expect(PROVINCE, "GET", "/v1/applications?count=true&limit=2&order=desc", NULL, 200);
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "total")), totals[3]);
+    th_free(r);
+}
+END_TEST
+
 START_TEST(another_partys_objects_answer_404_on_every_route)
 {
     /* objects of one city, of the association, of one assessor */
@@ -165,7 +248,7 @@ START_TEST(another_partys_objects_answer_404_on_every_route)
     ck_assert_msg(objection > 0, "the run has no open objection of the province's round to try");
     long long province_notice = sql_number("SELECT coalesce(min(n.id), 0) FROM publicity_notices n JOIN rounds r"
                                            " ON r.id = n.round_id WHERE r.level = 'province'");
-    snprintf(body, sizeof body, "{\"name\":\"沈阳脚本\",\"scopes\":[\"read\"],\"expires_in_days\":30}");
+    snprintf(body, sizeof body, "{\"name\":\"沈阳脚本\",\"scopes\":[\"read\"],\"expires_in\":2592000}");
     th_response *t = expect(SHENYANG, "POST", "/v1/api-tokens", body, 201);
     long long sy_token = json_integer_value(json_object_get(t->json, "id"));
     th_free(t);
@@ -371,6 +454,7 @@ Suite *wf_scope_suite(void)
     TCase *tc = tcase_create("scope");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, lists_read_newest_first_on_request);
+    tcase_add_test(tc, count_true_totals_the_matches_of_every_page);
     tcase_add_test(tc, another_partys_objects_answer_404_on_every_route);
     tcase_add_test(tc, a_revoked_token_is_refused_on_its_next_request_by_both_processes);
     tcase_add_test(tc, every_answer_fits_the_contract);
