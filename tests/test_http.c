@@ -2461,6 +2461,12 @@ static void *flood_thread(void *p)
     return NULL;
 }
 
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 /* Item 1: 20 clients, each from its own address and under its limits, log in with unknown
  * usernames as fast as they are answered, for four seconds; meanwhile /healthz, probed on a
  * fresh connection every 10 ms, answers every time within 50 ms. Logins the hashing queue
@@ -2510,15 +2516,22 @@ START_TEST(a_login_flood_does_not_stall_the_health_check)
     int within = 0;
     for (int i = 0; i < samples; i++)
         within += took[i] <= 0.050 * th_time_factor();
-    fprintf(stderr, "login flood: %d logins (%d 401, %d 503, %d other); /healthz within 50 ms %d of %d, worst %.1f ms\n",
-            answered, hashed, busy, other, within, samples, worst * 1000);
+    qsort(took, (size_t)samples, sizeof *took, by_value);
+    fprintf(stderr, "login flood: %d logins (%d 401, %d 503, %d other); /healthz within 50 ms %d of %d,"
+            " median %.1f ms, 99th percentile %.1f ms, worst %.1f ms\n", answered, hashed, busy, other, within, samples,
+            took[samples / 2] * 1000, took[samples * 99 / 100] * 1000, worst * 1000);
     ck_assert_int_eq(failed, 0);
     ck_assert_int_eq(other, 0);
     ck_assert_int_gt(hashed, 0);
     /* A probe accepted by an HTTP worker that then takes up a login waits for that one hash
      * (libmicrohttpd binds a connection to one worker), and this machine is shared with other
      * builds: the bound is held by 90 % of the probes (before: none), and none waits 2 s
-     * (before: 11 s here, 4.4 s in the issue). */
+     * (before: 11 s here, 4.4 s in the issue). Measured on 2 shared cores at a load of ~20:
+     * without the flood the worst probe takes ~17 ms; with it 5-8 % of probes exceed 50 ms
+     * (99th percentile 120-260 ms), the same with the hashing threads at SCHED_IDLE, but
+     * 1-2 % (99th percentile 10-80 ms) when, as an experiment, a login did not hold its
+     * worker while hashing: the issue's "every probe within 50 ms" needs the login to let its
+     * worker go while it hashes (a suspended connection), not a lower priority for hashing. */
     ck_assert_msg(within >= samples * 90 / 100, "/healthz within 50 ms only %d of %d times", within, samples);
     ck_assert_msg(worst <= 2.0 * th_time_factor(), "/healthz took %.1f ms during the flood", worst * 1000);
     /* a 503 of the queue says when to come back */
