@@ -61,9 +61,9 @@ INSERT INTO awards (application_id, platform_id, round_id, level, certificate_no
                     valid_from, valid_until, status, revoked_on, revocation_reason)
 SELECT id, platform_id, round_id, 'province', 'LNSME-' || year || '-' || lpad(seq::text, 5, '0'), seq,
        make_date(year, 11, 30), make_date(year, 11, 30), make_date(year + 3, 12, 31),
-       CASE WHEN id % 50 = 0 THEN 'revoked' ELSE 'active' END,
-       CASE WHEN id % 50 = 0 THEN make_date(year + 1, 6, 1) END,
-       CASE WHEN id % 50 = 0 THEN 'violation' END
+       CASE WHEN seq % 50 = 0 THEN 'revoked' ELSE 'active' END,
+       CASE WHEN seq % 50 = 0 THEN least(make_date(year + 1, 6, 1), current_date) END,
+       CASE WHEN seq % 50 = 0 THEN 'violation' END
 FROM chosen;
 CREATE INDEX registry_grams ON registry USING gin (grams) WITH (fastupdate = off);
 -- the titles' annual summaries (Art. 22) of each year they owe one up to last year: 7 in 10

@@ -13,7 +13,8 @@
 /* $1 role, $2 the caller's region, $3 year, $4 round, $5 level, $6 region, $7 at.
  * Every section reads the counters of sql/032 (`c`, statistics_counts), never the tables they
  * count: a few thousand rows on the benchmark's data set. `r` is the round. A city counts its
- * own region only. */
+ * own region only. Prepared once per connection: over so few rows the generic plan is as good
+ * as any (and far below the cost at which PostgreSQL would compile it with JIT). */
 #define IN_REGION "($6::text IS NULL OR c.region_code = $6) AND ($1::text <> 'city' OR c.region_code = $2)"
 #define IN_ROUND "($4::bigint IS NULL OR r.id = $4) AND ($5::text IS NULL OR r.level = $5) AND " IN_REGION
 #define IN_ROUND_OF_YEAR "($3::int IS NULL OR r.year = $3) AND " IN_ROUND
@@ -24,14 +25,14 @@
 static const sf_stmt SECTIONS = {
     "SELECT"
     /* titles by city × function × level × status at a date */
-    " (SELECT coalesce(jsonb_agg(jsonb_build_object('region_code', t.region_code, 'function', t.f, 'level', t.level,"
+    " (SELECT coalesce(json_agg(json_build_object('region_code', t.region_code, 'function', t.f, 'level', t.level,"
     "         'status', t.st, 'count', t.n) ORDER BY t.region_code, t.f, t.level, t.st), '[]')::text"
     "  FROM (SELECT c.region_code, c.function AS f, c.level,"
     "               title_status_at(c.status, c.revoked_on, c.valid_until, " AT ") AS st, sum(c.n) AS n"
     "        FROM " COUNTERS("title") " AND c.awarded_on <= " AT " AND " IN_ROUND_OF_YEAR
     "        GROUP BY 1, 2, 3, 4 HAVING sum(c.n) > 0) t),"
     /* applications per round and recommender, by status, and their returns */
-    " (SELECT coalesce(jsonb_agg(jsonb_build_object('round_id', t.round_id, 'recommender_org_id', t.rec,"
+    " (SELECT coalesce(json_agg(json_build_object('round_id', t.round_id, 'recommender_org_id', t.rec,"
     "         'draft', t.draft, 'recommended', t.recommended, 'approved', t.approved, 'publicized', t.publicized,"
     "         'awarded', t.awarded, 'rejected', t.rejected, 'withdrawn', t.withdrawn, 'returned', t.returned,"
     "         'total', t.total) ORDER BY t.round_id, t.rec), '[]')::text"
@@ -46,26 +47,26 @@ static const sf_stmt SECTIONS = {
     "        sum(c.returned) AS returned, sum(c.n) AS total"
     "        FROM " COUNTERS("application") " AND " IN_ROUND_OF_YEAR " GROUP BY 1, 2 HAVING sum(c.n) > 0) t),"
     /* revocations by ground and year of revocation */
-    " (SELECT coalesce(jsonb_agg(jsonb_build_object('reason', t.reason, 'year', t.y, 'count', t.n)"
+    " (SELECT coalesce(json_agg(json_build_object('reason', t.reason, 'year', t.y, 'count', t.n)"
     "         ORDER BY t.y, t.reason), '[]')::text"
     "  FROM (SELECT c.reason, extract(year FROM c.revoked_on)::int AS y, sum(c.n) AS n"
     "        FROM " COUNTERS("award") " AND c.status = 'revoked'"
     "          AND ($3::int IS NULL OR extract(year FROM c.revoked_on) = $3) AND " IN_ROUND
     "        GROUP BY 1, 2 HAVING sum(c.n) > 0) t),"
     /* renewals (Art. 23): titles whose platform held an earlier title of the same level */
-    " (SELECT coalesce(jsonb_agg(jsonb_build_object('round_id', t.round_id, 'titles', t.titles,"
+    " (SELECT coalesce(json_agg(json_build_object('round_id', t.round_id, 'titles', t.titles,"
     "         'renewals', t.renewals) ORDER BY t.round_id), '[]')::text"
     "  FROM (SELECT c.round_id, sum(c.n) AS titles, coalesce(sum(c.n) FILTER (WHERE c.renewal), 0) AS renewals"
     "        FROM " COUNTERS("award") " AND " IN_ROUND_OF_YEAR " GROUP BY 1 HAVING sum(c.n) > 0) t),"
     /* relaxation (Art. 12, last paragraph): applications recommended from a relaxed region */
-    " (SELECT coalesce(jsonb_agg(jsonb_build_object('round_id', t.round_id, 'region_code', t.region_code,"
+    " (SELECT coalesce(json_agg(json_build_object('round_id', t.round_id, 'region_code', t.region_code,"
     "         'recommended', t.n) ORDER BY t.round_id, t.region_code), '[]')::text"
     "  FROM (SELECT c.round_id, c.region_code, sum(c.n) AS n"
     "        FROM " COUNTERS("application") " AND cardinality(r.relaxed_regions) > 0"
     "          AND c.region_code = ANY (r.relaxed_regions) AND c.status IN " COUNTED_AS_RECOMMENDED
     "          AND " IN_ROUND_OF_YEAR " GROUP BY 1, 2 HAVING sum(c.n) > 0) t),"
     " " AT "::text",
-    7, SF_PLAN_EACH_CALL};
+    7};
 
 /* The titles that owe a summary of year y (as the compliance view, persistence/supervision.c:
  * province-level, in force at some time in y, not revoked before y ended), up to this year,
@@ -76,7 +77,7 @@ static const sf_stmt SUMMARY_GROUPS = {
     " FROM " COUNTERS("summary") " AND c.year <= extract(year FROM current_date)"
     "   AND ($3::int IS NULL OR c.year = $3) AND " IN_ROUND " AND ($7::date IS NULL OR true)"   /* at: not a filter of summaries */
     " GROUP BY 1, 2, 3, 4 HAVING sum(c.n) > 0 ORDER BY 1, 2, 4",
-    7, SF_PLAN_EACH_CALL};
+    7};
 
 void sf_statistics_sections_free(sf_statistics_sections *s)
 {
@@ -87,10 +88,6 @@ void sf_statistics_sections_free(sf_statistics_sections *s)
     free(s->relaxation);
     memset(s, 0, sizeof *s);
 }
-
-/* JIT never pays for a read of a few thousand counter rows (it cost 130 ms of the 1.2 s the
- * aggregate over the tables took before sql/032). Off for this transaction only. */
-static const sf_stmt NO_JIT = {"SET LOCAL jit = off", 0, SF_PLAN_EACH_CALL};
 
 typedef struct {
     const char *const *params;
@@ -103,9 +100,7 @@ static sf_status read_body(sf_conn *conn, void *p)
     PQclear(a->sections);
     PQclear(a->groups);
     a->sections = a->groups = NULL;
-    sf_status status = sf_db_exec(conn, &NO_JIT, NULL, NULL, NULL);
-    if (status == SF_OK)
-        status = sf_db_exec(conn, &SECTIONS, a->params, &a->sections, NULL);
+    sf_status status = sf_db_exec(conn, &SECTIONS, a->params, &a->sections, NULL);
     if (status == SF_OK)
         status = sf_db_exec(conn, &SUMMARY_GROUPS, a->params, &a->groups, NULL);
     return status;
