@@ -444,7 +444,9 @@ void sf_get_summary_file(sf_ctx *ctx) { get_attachment(ctx, "annual_summary"); }
 /* ---- records read back (Art. 22, 24, 25) ---- */
 
 /* GET /v1/annual-summaries, /v1/inspections, /v1/city-reports: filters by year and region,
- * and — for a title's records — by award and platform; inspections also by outcome. */
+ * and — for a title's records — by award and platform; inspections also by outcome;
+ * summaries and city reports by timeliness (Art. 22, 24: judged in SQL by the twin of
+ * domain/supervision.c, sql/032). */
 static void list_records(sf_ctx *ctx, const char *kind)
 {
     sf_errors e;
@@ -471,6 +473,13 @@ static void list_records(sf_ctx *ctx, const char *kind)
         f.state = sf_param(ctx, "status");
         if (f.state != NULL && strcmp(f.state, "open") && strcmp(f.state, "overdue") && strcmp(f.state, "closed"))
             sf_errors_add(&e, "status", SF_E_NOT_ONE_OF, SF_TEXT("allowed", "open, overdue, closed"));
+    }
+    if (strcmp(kind, "annual_summary") == 0 || strcmp(kind, "city_report") == 0) {
+        /* a record that is listed arrived: on time or late (a missing one is no record; the
+         * compliance view and the statistics count those) */
+        f.timeliness = sf_param(ctx, "timeliness");
+        if (f.timeliness != NULL && strcmp(f.timeliness, "on_time") && strcmp(f.timeliness, "late"))
+            sf_errors_add(&e, "timeliness", SF_E_NOT_ONE_OF, SF_TEXT("allowed", "on_time, late"));
     }
     if (sf_reply_query_errors(ctx, &e))
         return;

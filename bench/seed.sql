@@ -1,6 +1,7 @@
 -- A province's worth of history and then some, for the benchmarks (issue 6): 100,000
 -- platforms across the 14 cities, 9 yearly province-level rounds (2018–2026), 300,000
--- applications in every state, 30,000 awards and 1,000,000 hash-chained audit events.
+-- applications in every state, 30,000 awards, their annual summaries and 1,000,000
+-- hash-chained audit events.
 -- Reproducible: random() is seeded. Run on a migrated, otherwise empty database:
 --   psql "$SHIFAN_DATABASE_URL" -v ON_ERROR_STOP=1 -f bench/seed.sql
 -- Other sizes (for the growth table): -v platforms=N -v audit_events=M; applications are
@@ -60,11 +61,20 @@ INSERT INTO awards (application_id, platform_id, round_id, level, certificate_no
                     valid_from, valid_until, status, revoked_on, revocation_reason)
 SELECT id, platform_id, round_id, 'province', 'LNSME-' || year || '-' || lpad(seq::text, 5, '0'), seq,
        make_date(year, 11, 30), make_date(year, 11, 30), make_date(year + 3, 12, 31),
-       CASE WHEN id % 50 = 0 THEN 'revoked' ELSE 'active' END,
-       CASE WHEN id % 50 = 0 THEN make_date(year + 1, 6, 1) END,
-       CASE WHEN id % 50 = 0 THEN 'violation' END
+       CASE WHEN seq % 50 = 0 THEN 'revoked' ELSE 'active' END,
+       CASE WHEN seq % 50 = 0 THEN least(make_date(year + 1, 6, 1), current_date) END,
+       CASE WHEN seq % 50 = 0 THEN 'violation' END
 FROM chosen;
 CREATE INDEX registry_grams ON registry USING gin (grams) WITH (fastupdate = off);
+-- the titles' annual summaries (Art. 22) of each year they owe one up to last year: 7 in 10
+-- by the end of January, 2 in 10 later, 1 in 10 missing
+INSERT INTO annual_summaries (award_id, year, summary, received_on)
+SELECT w.id, y, '年度工作总结',
+       least(CASE WHEN (w.id + y) % 10 < 7 THEN make_date(y + 1, 1, 15) ELSE make_date(y + 1, 3, 1) END, current_date)
+FROM awards w
+CROSS JOIN generate_series(extract(year FROM w.valid_from)::int,
+                           least(extract(year FROM w.valid_until)::int, extract(year FROM current_date)::int - 1)) y
+WHERE (w.id + y) % 10 <> 9 AND (w.revoked_on IS NULL OR w.revoked_on > make_date(y, 12, 31));
 UPDATE applications SET status = 'publicized' WHERE status = 'awarded' AND id NOT IN (SELECT application_id FROM awards);
 UPDATE rounds r SET next_certificate_seq = coalesce((SELECT max(certificate_seq) + 1 FROM awards w WHERE w.round_id = r.id), 1);
 COMMIT;

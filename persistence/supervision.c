@@ -588,29 +588,32 @@ sf_status sf_compliance_rows(sf_pool *pool, const sf_caller *caller, int year, s
     "($2::text IN ('province', 'supervisor') OR ($2 = 'city' AND c.region_code = $3 AND $4::bigint > 0))"
 
 /* $1 after, $2 role, $3 region, $4 org, $5 limit, $6 desc, $7 year, $8 region filter,
- * $9 award, $10 platform, $11 outcome */
+ * $9 award, $10 platform, $11 outcome or status, $12 timeliness (on_time | late: by the date
+ * of receipt, the SQL twin of domain/supervision.c, sql/032) */
 static const sf_stmt LIST_SUMMARIES = SF_LIST_STMT(
     SF_PAGE_SELECT, "SELECT s.id, annual_summary_doc(s) AS doc,"
     " row_number() OVER (ORDER BY " SF_KEYSET_ORDER("s.id", "$6") ") AS rn"
     " FROM annual_summaries s JOIN awards w ON w.id = s.award_id JOIN platforms p ON p.id = w.platform_id"
     " WHERE " TITLE_RECORD_VISIBLE " AND ($7::int IS NULL OR s.year = $7) AND ($8::text IS NULL OR p.region_code = $8)"
     "   AND ($9::bigint IS NULL OR w.id = $9) AND ($10::bigint IS NULL OR p.id = $10) AND $11::text IS NULL"
-    "   AND " SF_KEYSET_AFTER("s.id", "$6") " ORDER BY " SF_KEYSET_ORDER("s.id", "$6") " LIMIT $5 + 1", 11, 1, 5);
+    "   AND ($12::text IS NULL OR timeliness(annual_summary_due(s.year), s.received_on, current_date) = $12)"
+    "   AND " SF_KEYSET_AFTER("s.id", "$6") " ORDER BY " SF_KEYSET_ORDER("s.id", "$6") " LIMIT $5 + 1", 12, 1, 5);
 static const sf_stmt LIST_INSPECTIONS = SF_LIST_STMT(
     SF_PAGE_SELECT, "SELECT i.id, inspection_doc(i) AS doc,"
     " row_number() OVER (ORDER BY " SF_KEYSET_ORDER("i.id", "$6") ") AS rn"
     " FROM inspections i JOIN awards w ON w.id = i.award_id JOIN platforms p ON p.id = w.platform_id"
     " WHERE " TITLE_RECORD_VISIBLE " AND ($7::int IS NULL OR extract(year FROM i.inspected_on) = $7)"
     "   AND ($8::text IS NULL OR p.region_code = $8) AND ($9::bigint IS NULL OR w.id = $9)"
-    "   AND ($10::bigint IS NULL OR p.id = $10) AND ($11::text IS NULL OR i.outcome = $11)"
-    "   AND " SF_KEYSET_AFTER("i.id", "$6") " ORDER BY " SF_KEYSET_ORDER("i.id", "$6") " LIMIT $5 + 1", 11, 1, 5);
+    "   AND ($10::bigint IS NULL OR p.id = $10) AND ($11::text IS NULL OR i.outcome = $11) AND $12::text IS NULL"
+    "   AND " SF_KEYSET_AFTER("i.id", "$6") " ORDER BY " SF_KEYSET_ORDER("i.id", "$6") " LIMIT $5 + 1", 12, 1, 5);
 static const sf_stmt LIST_CITY_REPORTS = SF_LIST_STMT(
     SF_PAGE_SELECT, "SELECT c.id, city_report_doc(c) AS doc,"
     " row_number() OVER (ORDER BY " SF_KEYSET_ORDER("c.id", "$6") ") AS rn"
     " FROM city_reports c WHERE " CITY_REPORT_VISIBLE " AND ($7::int IS NULL OR c.year = $7)"
     "   AND ($8::text IS NULL OR c.region_code = $8) AND $9::bigint IS NULL AND $10::bigint IS NULL"
     "   AND $11::text IS NULL"
-    "   AND " SF_KEYSET_AFTER("c.id", "$6") " ORDER BY " SF_KEYSET_ORDER("c.id", "$6") " LIMIT $5 + 1", 11, 1, 5);
+    "   AND ($12::text IS NULL OR timeliness(city_report_due(c.year), c.received_on, current_date) = $12)"
+    "   AND " SF_KEYSET_AFTER("c.id", "$6") " ORDER BY " SF_KEYSET_ORDER("c.id", "$6") " LIMIT $5 + 1", 12, 1, 5);
 static const sf_stmt LIST_RECTIFICATIONS = SF_LIST_STMT(
     SF_PAGE_SELECT, "SELECT x.id, rectification_doc(x) AS doc,"
     " row_number() OVER (ORDER BY " SF_KEYSET_ORDER("x.id", "$6") ") AS rn"
@@ -618,7 +621,8 @@ static const sf_stmt LIST_RECTIFICATIONS = SF_LIST_STMT(
     " WHERE " TITLE_RECORD_VISIBLE " AND ($7::int IS NULL OR extract(year FROM x.due_on) = $7)"
     "   AND ($8::text IS NULL OR p.region_code = $8) AND ($9::bigint IS NULL OR w.id = $9)"
     "   AND ($10::bigint IS NULL OR p.id = $10) AND ($11::text IS NULL OR rectification_status(x) = $11)"
-    "   AND " SF_KEYSET_AFTER("x.id", "$6") " ORDER BY " SF_KEYSET_ORDER("x.id", "$6") " LIMIT $5 + 1", 11, 1, 5);
+    "   AND $12::text IS NULL"
+    "   AND " SF_KEYSET_AFTER("x.id", "$6") " ORDER BY " SF_KEYSET_ORDER("x.id", "$6") " LIMIT $5 + 1", 12, 1, 5);
 static const sf_stmt GET_RECTIFICATION = {
     "SELECT rectification_doc(x)::text FROM rectifications x JOIN awards w ON w.id = x.award_id"
     " JOIN platforms p ON p.id = w.platform_id WHERE x.id = $1 AND " TITLE_RECORD_VISIBLE, 4};
@@ -660,7 +664,8 @@ sf_status sf_record_list(sf_pool *pool, const sf_caller *caller, const sf_record
                 platform = sf_int_to_text(f->platform_id);
     const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, org.s, lim.s,
                             desc ? "true" : "false", f->year ? year.s : NULL, f->region,
-                            f->award_id ? award.s : NULL, f->platform_id ? platform.s : NULL, f->state};
+                            f->award_id ? award.s : NULL, f->platform_id ? platform.s : NULL, f->state,
+                            f->timeliness};
     return sf_db_read_page(pool, record_kinds[k].list, params, items, next_after, total);
 }
 

@@ -62,6 +62,7 @@ typedef struct {
     const char *region;     /* a city's code */
     int64_t award_id, platform_id;
     const char *state;      /* inspections: their outcome; rectifications: open | overdue | closed */
+    const char *timeliness; /* annual summaries and city reports: on_time | late */
 } sf_record_filter;
 
 sf_status sf_record_list(sf_pool *pool, const sf_caller *caller, const sf_record_filter *f, int64_t after_id,

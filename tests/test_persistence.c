@@ -11,6 +11,7 @@
 
 #include "domain/accounts.h"
 #include "domain/regions.h"
+#include "domain/supervision.h"
 #include "persistence/applications.h"
 #include "persistence/awards.h"
 #include "persistence/changes.h"
@@ -1142,6 +1143,39 @@ START_TEST(an_assessment_is_overdue_the_day_after_its_due_date)
 }
 END_TEST
 
+/* Art. 22, 24: the SQL twin of the timeliness rule (sql/032: annual_summary_due,
+ * city_report_due, timeliness — the lists' filter) and domain/supervision.c (compliance,
+ * statistics) agree: every due date of 2006-2120 (leap years in February), and every verdict
+ * on the days around a due date. */
+START_TEST(timeliness_agrees_in_c_and_sql)
+{
+    PGresult *res = query("SELECT y, annual_summary_due(y) - date '1970-01-01', city_report_due(y) - date '1970-01-01'"
+                          " FROM generate_series(2006, 2120) y ORDER BY y", NULL, 0);
+    ck_assert_int_eq(PQntuples(res), 2120 - 2006 + 1);
+    for (int i = 0; i < PQntuples(res); i++) {
+        int y = atoi(PQgetvalue(res, i, 0));
+        ck_assert_msg(atoll(PQgetvalue(res, i, 1)) == sf_due_annual_summary(y), "summary of %d", y);
+        ck_assert_msg(atoll(PQgetvalue(res, i, 2)) == sf_due_city_report(y), "city report of %d", y);
+    }
+    PQclear(res);
+    sf_day due = sf_due_annual_summary(2025);
+    for (int arrived = -2; arrived <= 1; arrived++)       /* -2: not arrived; else on due + arrived */
+        for (int today = -1; today <= 1; today++) {
+            sf_day on = due + arrived;
+            char sql[256], on_text[24];
+            snprintf(sql, sizeof sql, "SELECT timeliness(date '1970-01-01' + %lld, %s, date '1970-01-01' + %lld)",
+                     (long long)due, arrived < -1 ? "NULL" : "date '1970-01-01' + $1::int", (long long)(due + today));
+            snprintf(on_text, sizeof on_text, "%lld", (long long)on);
+            const char *params[] = {on_text};
+            res = query(sql, arrived < -1 ? NULL : params, arrived < -1 ? 0 : 1);
+            const char *c = sf_timeliness_name(sf_timeliness_of(due, arrived >= -1, on, due + today));
+            ck_assert_msg(strcmp(PQgetvalue(res, 0, 0), c) == 0, "arrived %d today %d: SQL %s, C %s", arrived, today,
+                          PQgetvalue(res, 0, 0), c);
+            PQclear(res);
+        }
+}
+END_TEST
+
 static Suite *persistence_suite(void)
 {
     Suite *s = suite_create("persistence");
@@ -1174,6 +1208,7 @@ static Suite *persistence_suite(void)
     tcase_add_test(tc, account_scope_agrees_in_c_and_sql);
     tcase_add_test(tc, expiry_has_one_owner_and_turns_the_day_after_valid_until);
     tcase_add_test(tc, an_assessment_is_overdue_the_day_after_its_due_date);
+    tcase_add_test(tc, timeliness_agrees_in_c_and_sql);
     suite_add_tcase(s, tc);
     return s;
 }

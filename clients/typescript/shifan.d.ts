@@ -13465,6 +13465,14 @@ export interface operations {
                  */
                 platform_id?: number;
                 /**
+                 * @description Whether the summary arrived on time (`received_on` by 31 January of the year after, Art. 22)
+                 *     or late. A summary that never arrived is no record to list: the compliance view and
+                 *     the statistics (`missing`) show those.
+                 *
+                 * @example late
+                 */
+                timeliness?: "on_time" | "late";
+                /**
                  * @description The most items in one page. Outside 1–100 it is a validation error (422).
                  * @example 20
                  */
@@ -14086,6 +14094,14 @@ export interface operations {
                  * @example 210100
                  */
                 region_code?: components["schemas"]["CityRegionCode"];
+                /**
+                 * @description Whether the reports arrived on time (`received_on` by the end of February of the year
+                 *     after, Art. 24) or late. Reports that never arrived are no record to list: the
+                 *     compliance view shows those.
+                 *
+                 * @example late
+                 */
+                timeliness?: "on_time" | "late";
                 /**
                  * @description The most items in one page. Outside 1–100 it is a validation error (422).
                  * @example 20

@@ -344,6 +344,131 @@ START_TEST(statistics_are_scoped_and_their_filters_checked)
 }
 END_TEST
 
+/* The counters of sql/032 against a direct aggregate of the tables they count, formulated
+ * independently (a renewal by EXISTS, as the statistics read it before the counters): the
+ * number of counter rows that differ, either way. 0 means the counters have not drifted. */
+static long long drift(void)
+{
+    return sql_number(
+        "WITH counted AS (SELECT kind, round_id, region_code, recommender_org_id, function, level, status, awarded_on,"
+        "                        valid_until, revoked_on, reason, renewal, year, received_on, n, returned"
+        "                 FROM statistics_counts WHERE n <> 0 OR returned <> 0),"
+        " direct AS ("
+        "  SELECT 'application', a.round_id, p.region_code, a.recommender_org_id, NULL::text, NULL::text, a.status,"
+        "         NULL::date, NULL::date, NULL::date, NULL::text, NULL::boolean, NULL::int, NULL::date,"
+        "         count(*), sum(a.returned_count)"
+        "  FROM applications a JOIN platforms p ON p.id = a.platform_id GROUP BY 2, 3, 4, 7"
+        "  UNION ALL"
+        "  SELECT 'title', w.round_id, p.region_code, NULL, f, w.level, w.status, w.awarded_on, w.valid_until,"
+        "         w.revoked_on, NULL, NULL, NULL, NULL, count(*), 0"
+        "  FROM awards w JOIN platforms p ON p.id = w.platform_id CROSS JOIN unnest(p.functions) f"
+        "  GROUP BY 2, 3, 5, 6, 7, 8, 9, 10"
+        "  UNION ALL"
+        "  SELECT 'award', w.round_id, p.region_code, NULL, NULL, w.level, w.status, NULL, NULL, w.revoked_on,"
+        "         w.revocation_reason, EXISTS (SELECT 1 FROM awards e WHERE e.platform_id = w.platform_id"
+        "                                      AND e.level = w.level AND (e.awarded_on, e.id) < (w.awarded_on, w.id)),"
+        "         NULL, NULL, count(*), 0"
+        "  FROM awards w JOIN platforms p ON p.id = w.platform_id GROUP BY 2, 3, 6, 7, 10, 11, 12"
+        "  UNION ALL"
+        "  SELECT 'summary', w.round_id, p.region_code, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, y,"
+        "         s.received_on, count(*), 0"
+        "  FROM awards w JOIN platforms p ON p.id = w.platform_id"
+        "  CROSS JOIN generate_series(extract(year FROM w.valid_from)::int, extract(year FROM w.valid_until)::int) y"
+        "  LEFT JOIN annual_summaries s ON s.award_id = w.id AND s.year = y"
+        "  WHERE w.level = 'province' AND (w.revoked_on IS NULL OR w.revoked_on > make_date(y, 12, 31))"
+        "  GROUP BY 2, 3, 13, 14)"
+        " SELECT (SELECT count(*) FROM (SELECT * FROM counted EXCEPT ALL SELECT * FROM direct) x)"
+        "      + (SELECT count(*) FROM (SELECT * FROM direct EXCEPT ALL SELECT * FROM counted) y)");
+}
+
+/* Records of the past (POST /v1/imports/records), as JSON. */
+static void record(const char *kind, const char *rows)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/v1/imports/records?kind=%s", kind);
+    th_response *r = th_request(port, "POST", path, tokens[PROVINCE], "application/json", rows, strlen(rows), NULL);
+    ck_assert_msg(r->status == 201, "%s: %d %s", kind, r->status, r->body);
+    th_free(r);
+}
+
+static long long assessed_as(long long award, int assessor, int passed)
+{
+    char body[256], path[96];
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2026-12-31\"}", award,
+             assessor_org[assessor]);
+    long long id = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
+    snprintf(path, sizeof path, "/v1/assessments/%lld/result", id);
+    th_free(expect(assessor, "POST", path,
+                   passed ? "{\"score\":88,\"passed\":true,\"summary\":\"合格\"}"
+                          : "{\"score\":40,\"passed\":false,\"summary\":\"不合格\"}", 200));
+    return id;
+}
+
+START_TEST(the_counters_equal_a_direct_aggregate_after_a_mix_of_changes)
+{
+    /* whatever the suites before this one did, through every route that writes */
+    ck_assert_int_eq(drift(), 0);
+
+    /* titles through the API: one revoked on a ground, one pending revocation and reinstated,
+     * one whose summary of this year arrives, a return counted */
+    long long revoked = dalian_award("大连计数撤销平台", 1740);
+    long long reinstated = dalian_award("大连计数恢复平台", 1741);
+    char path[128], body[2048];
+    snprintf(path, sizeof path, "/v1/awards/%lld/revoke", revoked);
+    th_free(expect(PROVINCE, "POST", path, "{\"reason\":\"violation\",\"finding\":\"虚报数据\",\"reference\":\"辽工信发〔2026〕30号\"}", 200));
+    assessed_as(reinstated, ASSESSOR_A, 0);
+    ck_assert_int_eq(drift(), 0);   /* revocation_pending */
+    assessed_as(reinstated, ASSESSOR_B, 1);
+    snprintf(path, sizeof path, "/v1/awards/%lld/reinstate", reinstated);
+    th_free(expect(PROVINCE, "POST", path, "{\"reason\":\"复核合格\"}", 200));
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2026,\"summary\":\"年度总结\",\"received_on\":\"2026-01-05\"}",
+             reinstated);
+    th_free(expect(DALIAN, "POST", "/v1/annual-summaries", body, 201));
+    act(DALIAN, recommended("大连计数退回平台", 1742), "review", "{\"decision\":\"return\",\"comment\":\"补正\"}", 200);
+    ck_assert_int_eq(drift(), 0);
+
+    /* records of the past: a round of 2017, titles of it — one for the platform of the revoked
+     * title above, which makes that one a renewal, one revoked in 2019 — and a summary */
+    char q[96];
+    snprintf(q, sizeof q, "SELECT round_id FROM awards WHERE id = %lld", revoked);
+    snprintf(q, sizeof q, "round_id=%lld", sql_number(q));
+    th_response *r = stats(PROVINCE, q);
+    long long renewals_before = field(find(r, "renewals", NULL), "renewals");
+    th_free(r);
+    record("rounds", "[{\"year\":2017,\"level\":\"province\",\"validity_years\":3,\"validity_ends\":\"year_end\"}]");
+    char code[19], other[19];
+    credit_code(code, 1740);
+    credit_code(other, 1743);
+    snprintf(body, sizeof body,
+             "[{\"platform_name\":\"大连计数撤销平台\",\"region_code\":\"210200\",\"operator_name\":\"大连计数撤销平台运营有限公司\","
+             "\"credit_code\":\"%s\",\"functions\":[\"training\"],\"year\":2017,\"level\":\"province\","
+             "\"certificate_no\":\"辽中小示范〔2017〕901\",\"awarded_on\":\"2017-12-20\",\"valid_from\":\"2017-12-20\","
+             "\"valid_until\":\"2020-12-31\",\"status\":\"expired\"},",
+             code);
+    size_t len = strlen(body);
+    snprintf(body + len, sizeof body - len,
+             "{\"platform_name\":\"大连计数旧平台\",\"region_code\":\"210200\",\"operator_name\":\"大连计数旧平台公司\","
+             "\"credit_code\":\"%s\",\"functions\":[\"financing\",\"information\"],\"year\":2017,\"level\":\"province\","
+             "\"certificate_no\":\"辽中小示范〔2017〕902\",\"awarded_on\":\"2017-12-20\",\"valid_from\":\"2017-12-20\","
+             "\"valid_until\":\"2020-12-31\",\"status\":\"revoked\",\"revoked_on\":\"2019-05-01\","
+             "\"revocation_reason\":\"violation\",\"revocation_detail\":\"查实违规\"}]",
+             other);
+    record("titles", body);
+    record("annual_summaries", "[{\"certificate_no\":\"辽中小示范〔2017〕902\",\"year\":2018,\"received_on\":\"2019-03-01\","
+                               "\"summary\":\"2018年度总结\"}]");
+    ck_assert_int_eq(drift(), 0);
+    r = stats(PROVINCE, q);
+    ck_assert_int_eq(field(find(r, "renewals", NULL), "renewals"), renewals_before + 1);
+    th_free(r);
+
+    /* a platform's functions and region change under its titles (as no route does) */
+    snprintf(body, sizeof body, "UPDATE platforms SET functions = ARRAY['technology'], region_code = '210100'"
+                                " WHERE credit_code = '%s'", other);
+    admin_sql(body);
+    ck_assert_int_eq(drift(), 0);
+}
+END_TEST
+
 Suite *wf_statistics_suite(void)
 {
     Suite *s = suite_create("workflow: statistics");
@@ -352,6 +477,7 @@ Suite *wf_statistics_suite(void)
     tcase_add_test(tc, statistics_equal_a_count_of_what_was_created);
     tcase_add_test(tc, annual_summaries_are_counted_on_time_late_and_missing);
     tcase_add_test(tc, statistics_are_scoped_and_their_filters_checked);
+    tcase_add_test(tc, the_counters_equal_a_direct_aggregate_after_a_mix_of_changes);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -574,6 +574,72 @@ START_TEST(timeliness_is_judged_by_the_date_received_not_the_date_keyed_in)
 }
 END_TEST
 
+/* The number of records a list gives `role` at `path`. */
+static size_t listed(int role, const char *path)
+{
+    th_response *r = expect(role, "GET", path, NULL, 200);
+    size_t n = json_array_size(json_object_get(r->json, "items"));
+    th_free(r);
+    return n;
+}
+
+/* Art. 22, 24: the lists of summaries and city reports filter by timeliness, judged by the
+ * date received as stated (the due day itself is on time), for everyone who reads them. */
+START_TEST(summaries_and_city_reports_are_listed_by_timeliness)
+{
+    long long on_time = dalian_award("大连准时列表平台", 770110), late = dalian_award("大连迟到列表平台", 770111);
+    char sql[256], body[256], path[160];
+    snprintf(sql, sizeof sql, "UPDATE awards SET valid_from = '2025-01-01' WHERE id IN (%lld, %lld)", on_time, late);
+    admin_sql(sql);
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2025,\"summary\":\"按时\",\"received_on\":\"2026-01-31\"}",
+             on_time);
+    th_free(expect(DALIAN, "POST", "/v1/annual-summaries", body, 201));
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2025,\"summary\":\"迟到\",\"received_on\":\"2026-02-01\"}",
+             late);
+    th_free(expect(DALIAN, "POST", "/v1/annual-summaries", body, 201));
+
+    const int readers[] = {PROVINCE, SUPERVISOR, DALIAN}, others[] = {SHENYANG, ASSESSOR_A};
+    const long long awards[2] = {on_time, late};
+    static const char *const verdicts[2] = {"on_time", "late"};
+    for (int w = 0; w < 2; w++)
+        for (int v = 0; v < 2; v++) {
+            snprintf(path, sizeof path, "/v1/annual-summaries?award_id=%lld&timeliness=%s", awards[w], verdicts[v]);
+            for (size_t i = 0; i < 3; i++)
+                ck_assert_msg(listed(readers[i], path) == (w == v), "role %d: %s", readers[i], path);
+            for (size_t i = 0; i < 2; i++)
+                ck_assert_uint_eq(listed(others[i], path), 0);
+            th_free(expect(ASSOCIATION, "GET", path, NULL, 403));
+        }
+    /* city reports: 2021's arrived on 1 March 2022 (late), 2020's on the last day of February */
+    th_free(expect(DALIAN, "POST", "/v1/city-reports",
+                   "{\"year\":2021,\"summary_report\":\"汇总\",\"inspection_report\":\"检查\",\"received_on\":\"2022-03-01\"}",
+                   201));
+    th_free(expect(DALIAN, "POST", "/v1/city-reports",
+                   "{\"year\":2020,\"summary_report\":\"汇总\",\"inspection_report\":\"检查\",\"received_on\":\"2021-02-28\"}",
+                   201));
+    static const char *const report_paths[4] = {
+        "/v1/city-reports?year=2021&timeliness=late", "/v1/city-reports?year=2021&timeliness=on_time",
+        "/v1/city-reports?year=2020&timeliness=on_time", "/v1/city-reports?year=2020&timeliness=late"};
+    for (int k = 0; k < 4; k++) {
+        for (size_t i = 0; i < 3; i++)
+            ck_assert_msg(listed(readers[i], report_paths[k]) == (k % 2 == 0), "role %d: %s", readers[i],
+                          report_paths[k]);
+        ck_assert_uint_eq(listed(SHENYANG, report_paths[k]), 0);
+    }
+    /* a missing record is no record: the compliance view and the statistics show those */
+    th_response *r = expect(PROVINCE, "GET", "/v1/annual-summaries?timeliness=missing", NULL, 422);
+    ck_assert(has_error(r, "timeliness"));
+    th_free(r);
+    r = expect(DALIAN, "GET", "/v1/city-reports?timeliness=soon", NULL, 422);
+    ck_assert(has_error(r, "timeliness"));
+    th_free(r);
+    /* inspections have no due date */
+    r = expect(PROVINCE, "GET", "/v1/inspections?timeliness=late", NULL, 422);
+    ck_assert(has_error(r, "timeliness"));
+    th_free(r);
+}
+END_TEST
+
 Suite *wf_supervision_suite(void)
 {
     Suite *s = suite_create("workflow: supervision");
@@ -587,6 +653,7 @@ Suite *wf_supervision_suite(void)
     tcase_add_test(tc, an_unsatisfactory_inspection_opens_a_rectification_that_a_follow_up_closes);
     tcase_add_test(tc, a_summary_below_the_rounds_thresholds_shows_in_the_titles_standing);
     tcase_add_test(tc, timeliness_is_judged_by_the_date_received_not_the_date_keyed_in);
+    tcase_add_test(tc, summaries_and_city_reports_are_listed_by_timeliness);
     suite_add_tcase(s, tc);
     return s;
 }
