@@ -8,6 +8,7 @@
  * message, and then all rows are written in one transaction or none. ?dry_run=true checks
  * without writing; an Idempotency-Key makes a retry answer what the first request answered.
  */
+#include <errno.h>
 #include <iconv.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -195,6 +196,49 @@ static char *to_utf8(const char *body, size_t len, const char *content_type, int
         return NULL;
     }
     return out;
+}
+
+/* The rows of a body that is not UTF-8 whose bytes GB18030 cannot decode: one error per
+ * such row (1-based, header excluded: CSV records end at a line break outside quotes, and no
+ * byte of a GB18030 character but a single one is a quote or a line break), or none when
+ * the header itself is undecodable (or the converter is missing). */
+static void encoding_errors(const char *body, size_t len, sf_lang lang, json_t *errors, int *no_memory)
+{
+    iconv_t cd = iconv_open("UTF-8", "GB18030");
+    if (cd == (iconv_t)-1)
+        return;
+    char out[4096];
+    size_t at = 0;
+    long row = 0;
+    int quoted = 0;
+    while (at < len) {
+        char *in = (char *)(uintptr_t)(body + at), *o = out;
+        size_t in_left = len - at, out_left = sizeof out;
+        int bad = iconv(cd, &in, &in_left, &o, &out_left) == (size_t)-1 && errno != E2BIG;
+        size_t upto = (size_t)(in - body);
+        for (; at < upto; at++) {
+            if (body[at] == '"')
+                quoted = !quoted;
+            else if (body[at] == '\n' && !quoted)
+                row++;
+        }
+        if (!bad)
+            continue;
+        if (row == 0)
+            break;   /* the header: the whole file is refused (csv_encoding) */
+        if (json_array_size(errors) < MAX_REPORTED_ERRORS) {
+            sf_field_error fe = {.field = "*", .code = SF_E_CSV_ROW_ENCODING};
+            push(errors, sf_field_error_json(&fe, lang, row), no_memory);
+        }
+        /* on to the next record */
+        while (at < len && (body[at] != '\n' || quoted)) {
+            if (body[at] == '"')
+                quoted = !quoted;
+            at++;
+        }
+        iconv(cd, NULL, NULL, NULL, NULL);
+    }
+    iconv_close(cd);
 }
 
 /* A platform's CSV record (the 7 columns of PLATFORM_COLUMNS) as POST /v1/platforms takes
@@ -508,11 +552,18 @@ static void judge(sf_ctx *ctx, const sf_import_kind *kind, int dry_run, sf_day t
         int no_memory = 0;
         char *text = to_utf8(body_bytes, body_len, ct, &no_memory);
         if (text == NULL) {
-            json_decref(errors);
-            if (no_memory)
+            /* the rows GB18030 cannot decode, each named; the file, if its header */
+            if (!no_memory)
+                encoding_errors(body_bytes, body_len, lang, errors, &no_memory);
+            if (no_memory) {
+                json_decref(errors);
                 settle(v, 500, NULL);
-            else
+            } else if (json_array_size(errors) > 0) {
+                settle(v, 422, problem(lang, 422, errors, SF_E_IMPORT_REFUSED));
+            } else {
+                json_decref(errors);
                 refuse(v, lang, 400, SF_E_CSV_ENCODING);
+            }
             return;
         }
         int bad_line = 0, too_many = 0;

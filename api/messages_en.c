@@ -298,6 +298,7 @@ const char *const sf_messages_en[SF_CODE_COUNT] = {
     [SF_E_IMPORT_ROWS] = "an import holds 1-{max} rows",
     [SF_E_IMPORT_NOT_ARRAY] = "the body must be a JSON array of platforms (UTF-8, no duplicate keys)",
     [SF_E_CSV_ENCODING] = "the CSV is neither UTF-8 nor GB18030",
+    [SF_E_CSV_ROW_ENCODING] = "the row holds bytes that are neither UTF-8 nor GB18030 text",
     [SF_E_CSV_QUOTE_OPEN] = "a quoted field never closes (the file ends on line {line})",
     [SF_E_IMPORT_MEDIA_TYPE] = "send a JSON array (application/json) or CSV (text/csv)",
     [SF_E_IMPORT_REFUSED] = "the import is refused; every problem is listed by row (header excluded) and field",

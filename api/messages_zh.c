@@ -298,6 +298,7 @@ const char *const sf_messages_zh[SF_CODE_COUNT] = {
     [SF_E_IMPORT_ROWS] = "一次导入 1-{max} 行",
     [SF_E_IMPORT_NOT_ARRAY] = "请求体须为平台的 JSON 数组（UTF-8，无重复键）",
     [SF_E_CSV_ENCODING] = "CSV 既不是 UTF-8 也不是 GB18030 编码",
+    [SF_E_CSV_ROW_ENCODING] = "该行含有既非 UTF-8 也非 GB18030 编码的字节",
     [SF_E_CSV_QUOTE_OPEN] = "引号内的字段没有结束（文件在第 {line} 行结束）",
     [SF_E_IMPORT_MEDIA_TYPE] = "请发送 JSON 数组（application/json）或 CSV（text/csv）",
     [SF_E_IMPORT_REFUSED] = "导入被拒绝；所有问题已按行（不含表头）和字段列出",

@@ -334,14 +334,35 @@ static json_t *city_report_row(const sf_ctx *ctx, json_t *body, json_int_t n, js
     return row;
 }
 
-#define KIND(name, columns, reader) {name, columns, sizeof columns / sizeof *columns, NULL, reader, NULL}
+/* The Chinese titles a clerk's sheet may head the columns with instead of the field names (as
+ * for platforms, api/imports.c; the titles of the registry's CSV where the facts are the same),
+ * in the order of the kind's columns. */
+static const char *const ROUND_LABELS[] = {"年度", "认定级别", "行政区划代码", "名称", "申报开始日期", "申报截止日期",
+                                           "认定条件", "要求曾获认定", "有效年限", "有效期截止方式"};
+static const char *const TITLE_LABELS[] = {"平台名称", "行政区划代码", "服务功能", "运营单位", "统一社会信用代码",
+                                           "轮次编号", "年度", "认定级别", "证书编号", "认定日期", "有效期起",
+                                           "有效期至", "状态", "撤销日期", "撤销原因", "撤销说明", "认定文件文号"};
+static const char *const SUMMARY_LABELS[] = {"证书编号", "年度", "收到日期", "总结", "数据"};
+static const char *const INSPECTION_LABELS[] = {"证书编号", "检查日期", "检查结论", "检查发现", "服务质量",
+                                                "收费情况", "满意度"};
+static const char *const CITY_REPORT_LABELS[] = {"行政区划代码", "年度", "收到日期", "年度总结报告", "检查情况报告"};
+
+#define KIND(name, columns, reader, labels) {name, columns, sizeof columns / sizeof *columns, NULL, reader, labels}
 static const sf_import_kind kinds[] = {
-    KIND("rounds", ROUND_COLUMNS, round_row),
-    KIND("titles", TITLE_COLUMNS, title_row),
-    KIND("annual_summaries", SUMMARY_COLUMNS, summary_row),
-    KIND("inspections", INSPECTION_COLUMNS, inspection_row),
-    KIND("city_reports", CITY_REPORT_COLUMNS, city_report_row),
+    KIND("rounds", ROUND_COLUMNS, round_row, ROUND_LABELS),
+    KIND("titles", TITLE_COLUMNS, title_row, TITLE_LABELS),
+    KIND("annual_summaries", SUMMARY_COLUMNS, summary_row, SUMMARY_LABELS),
+    KIND("inspections", INSPECTION_COLUMNS, inspection_row, INSPECTION_LABELS),
+    KIND("city_reports", CITY_REPORT_COLUMNS, city_report_row, CITY_REPORT_LABELS),
 };
+_Static_assert(sizeof ROUND_LABELS / sizeof *ROUND_LABELS == sizeof ROUND_COLUMNS / sizeof *ROUND_COLUMNS, "rounds");
+_Static_assert(sizeof TITLE_LABELS / sizeof *TITLE_LABELS == sizeof TITLE_COLUMNS / sizeof *TITLE_COLUMNS, "titles");
+_Static_assert(sizeof SUMMARY_LABELS / sizeof *SUMMARY_LABELS == sizeof SUMMARY_COLUMNS / sizeof *SUMMARY_COLUMNS,
+               "summaries");
+_Static_assert(sizeof INSPECTION_LABELS / sizeof *INSPECTION_LABELS ==
+                   sizeof INSPECTION_COLUMNS / sizeof *INSPECTION_COLUMNS, "inspections");
+_Static_assert(sizeof CITY_REPORT_LABELS / sizeof *CITY_REPORT_LABELS ==
+                   sizeof CITY_REPORT_COLUMNS / sizeof *CITY_REPORT_COLUMNS, "city reports");
 
 const sf_import_kind *sf_records_kind(const char *name)
 {

@@ -305,6 +305,7 @@
     X(IMPORT_ROWS, "import_rows", "max") \
     X(IMPORT_NOT_ARRAY, "import_not_array", "") \
     X(CSV_ENCODING, "csv_encoding", "") \
+    X(CSV_ROW_ENCODING, "csv_row_encoding", "") \
     X(CSV_QUOTE_OPEN, "csv_quote_open", "line") \
     X(IMPORT_MEDIA_TYPE, "import_media_type", "") \
     X(IMPORT_REFUSED, "import_refused", "") \

@@ -15,8 +15,11 @@
 #include "persistence/pool.h"
 
 /* The settings of every session shifan opens (the pool's, the registry listener's): dates
- * are Liaoning's (persistence/pool.c says why). */
-#define SF_DB_SESSION_OPTIONS "-c client_min_messages=warning -c TimeZone=Asia/Shanghai"
+ * are Liaoning's (persistence/pool.c says why); the substring indexes' pending lists are
+ * moved into the indexes as soon as they pass 64 kB, so that searches stay index scans
+ * (sql/033_bulk_search_indexes.sql). */
+#define SF_DB_SESSION_OPTIONS                                                                        \
+    "-c client_min_messages=warning -c TimeZone=Asia/Shanghai -c gin_pending_list_limit=64"
 
 /* A libpq notice receiver: what the server says outside a result goes to the log as one JSON
  * line (severity, SQLSTATE), never as libpq's raw text on stderr. */

@@ -25,6 +25,11 @@
  * (sql/031_audit_linker.sql): taking it before reading makes the checks and the writes one
  * serial step. */
 static const sf_stmt LOCK = {"SELECT title_writers_lock()", 0};
+/* The writes of an import put the keys of new platforms and registry entries into the
+ * substring indexes' pending lists, as many as they make, and move them into the indexes in one
+ * pass before the commit (sql/033_bulk_search_indexes.sql). */
+static const sf_stmt BULK_KEYS = {"SELECT set_config('gin_pending_list_limit', '1GB', true)", 0};
+static const sf_stmt FLUSH_KEYS = {"SELECT search_indexes_flush()", 0};
 static const sf_stmt TODAY = {"SELECT current_date - date '1970-01-01'", 0};
 static const sf_stmt NEW_IMPORT = {
     "WITH i AS (INSERT INTO record_imports (kind, row_count, imported_by, org_id, request_id)"
@@ -275,7 +280,8 @@ sf_status sf_records_write(sf_conn *conn, const sf_actor *actor, const char *row
     sf_actor_params a;
     sf_actor_to_params(actor, &a);
     const char *ip[] = {req->kind, rows_json, a.values[0], a.values[1], a.values[2]};
-    if ((st = sf_db_exec(conn, &NEW_IMPORT, ip, &res, NULL)) != SF_OK)
+    if ((st = sf_db_exec(conn, &BULK_KEYS, NULL, NULL, NULL)) != SF_OK ||
+        (st = sf_db_exec(conn, &NEW_IMPORT, ip, &res, NULL)) != SF_OK)
         return st;
     long long import_id = sf_db_get_int(res, 0, 0);
     PQclear(res);
@@ -292,6 +298,10 @@ sf_status sf_records_write(sf_conn *conn, const sf_actor *actor, const char *row
             ids = sf_db_strdup(res, 0);
         }
         PQclear(res);
+    }
+    if ((st = sf_db_exec(conn, &FLUSH_KEYS, NULL, NULL, NULL)) != SF_OK) {
+        free(ids);
+        return st;
     }
     *status = 201;
     *answer = ids ? req->recorded(req->kind, import_id, ids) : NULL;

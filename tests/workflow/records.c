@@ -277,6 +277,151 @@ START_TEST(a_bad_row_among_a_thousand_leaves_nothing_and_keys_replay)
 }
 END_TEST
 
+/* `utf8` in GB18030 (after GB18030's own byte order mark, 84 31 95 33, when `bom`); `*len` its
+ * length. */
+static char *gb18030(const char *utf8, int bom, size_t *len)
+{
+    size_t cap = strlen(utf8) * 2 + 8, out_left = cap;
+    char *gb = malloc(cap), *in = (char *)(uintptr_t)utf8, *out = gb;
+    size_t in_left = strlen(utf8);
+    if (bom) {
+        memcpy(out, "\x84\x31\x95\x33", 4);
+        out += 4;
+        out_left -= 4;
+    }
+    iconv_t cd = iconv_open("GB18030", "UTF-8");
+    ck_assert(cd != (iconv_t)-1);
+    ck_assert(iconv(cd, &in, &in_left, &out, &out_left) != (size_t)-1);
+    iconv_close(cd);
+    *len = cap - out_left;
+    return gb;
+}
+
+/* Two recorded titles of 鞍山 in a file headed by the Chinese titles of the columns; `tag`
+ * (ASCII) keeps the certificate numbers of each copy apart, `serial` the credit codes (the
+ * names are the same in every copy). 𠮷 (U+20BB7) takes four bytes in GB18030, 〔〕“”· two. */
+static char *chinese_titles_csv(const char *tag, int serial)
+{
+    char code1[19], code2[19];
+    credit_code(code1, serial);
+    credit_code(code2, serial + 1);
+    char *csv = malloc(2048);
+    snprintf(csv, 2048,
+             "平台名称,行政区划代码,服务功能,运营单位,统一社会信用代码,轮次编号,年度,认定级别,证书编号,认定日期,"
+             "有效期起,有效期至,状态,撤销日期,撤销原因,撤销说明,认定文件文号\r\n"
+             "鞍山𠮷祥·工业设计服务平台,210300,technology;training,鞍山吉祥设计有限公司,%s,,2016,province,"
+             "辽中小示范〔2016〕%s01,2016-12-20,2016-12-20,2019-12-31,expired,,,,辽工信发〔2016〕66号\r\n"
+             "\"鞍山“创业”孵化平台\",210300,entrepreneurship,鞍山创业孵化器有限公司,%s,,2016,province,"
+             "辽中小示范〔2016〕%s02,2016-12-20,2016-12-20,2019-12-31,revoked,2018-06-30,violation,"
+             "虚报服务数据，经查实撤销,\r\n",
+             code1, tag, code2, tag);
+    return csv;
+}
+
+/* What a title of an import and its platform read back as, through the API. */
+static void read_back(th_response *imported, size_t i, char *out, size_t len)
+{
+    long long award = (long long)json_integer_value(json_array_get(json_object_get(imported->json, "ids"), i));
+    char path[96];
+    snprintf(path, sizeof path, "/v1/awards/%lld", award);
+    th_response *w = expect(PROVINCE, "GET", path, NULL, 200);
+    snprintf(path, sizeof path, "/v1/platforms/%lld", (long long)json_integer_value(json_object_get(w->json, "platform_id")));
+    th_response *p = expect(PROVINCE, "GET", path, NULL, 200);
+    snprintf(path, sizeof path, "/v1/public/platforms/%lld", (long long)json_integer_value(json_object_get(w->json, "platform_id")));
+    th_response *e = th_request(port, "GET", path, NULL, NULL, NULL, 0, NULL);
+    ck_assert_int_eq(e->status, 200);
+    char *functions = json_dumps(json_object_get(p->json, "functions"), JSON_COMPACT);
+    snprintf(out, len, "%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s", str(p, "name"), str(e, "name"),
+             json_string_value(json_object_get(json_object_get(p->json, "operator"), "name")), str(e, "operator_name"),
+             str(p, "region_code"), functions, str(w, "status"), str(w, "valid_until"), str(w, "origin"),
+             json_is_string(json_object_get(w->json, "revocation_detail")) ? str(w, "revocation_detail") : "-",
+             json_is_string(json_object_get(w->json, "notice_reference")) ? str(w, "notice_reference") : "-");
+    free(functions);
+    th_free(e);
+    th_free(p);
+    th_free(w);
+}
+
+START_TEST(titles_in_gb18030_read_back_as_in_utf8)
+{
+    const char *round = "[{\"year\":2016,\"level\":\"province\"}]";
+    th_response *r = records(PROVINCE, "rounds", "", "application/json", round, strlen(round), NULL);
+    ck_assert_msg(r->status == 201, "%s", r->body);
+    th_free(r);
+    /* UTF-8 first: what every other encoding must give */
+    char *csv = chinese_titles_csv("U", 931000);
+    r = records(PROVINCE, "titles", "", "text/csv", csv, strlen(csv), NULL);
+    ck_assert_msg(r->status == 201, "%s", r->body);
+    char want[2][1024];
+    for (size_t i = 0; i < 2; i++)
+        read_back(r, i, want[i], sizeof want[i]);
+    th_free(r);
+    free(csv);
+    ck_assert_str_eq(want[0], "鞍山𠮷祥·工业设计服务平台|鞍山𠮷祥·工业设计服务平台|鞍山吉祥设计有限公司|鞍山吉祥设计有限公司|"
+                              "210300|[\"technology\",\"training\"]|expired|2019-12-31|recorded|-|辽工信发〔2016〕66号");
+    ck_assert_str_eq(want[1], "鞍山“创业”孵化平台|鞍山“创业”孵化平台|鞍山创业孵化器有限公司|鞍山创业孵化器有限公司|"
+                              "210300|[\"entrepreneurship\"]|revoked|2019-12-31|recorded|虚报服务数据，经查实撤销|-");
+    /* GB18030 without and with its byte order mark, detected; and declared by charset */
+    const struct {
+        const char *tag, *type;
+        int bom, serial;
+    } copies[] = {{"G", "text/csv", 0, 932000}, {"B", "text/csv", 1, 933000},
+                  {"D", "text/csv; charset=GB18030", 1, 934000}};
+    for (size_t c = 0; c < sizeof copies / sizeof *copies; c++) {
+        char *utf8 = chinese_titles_csv(copies[c].tag, copies[c].serial);
+        size_t len;
+        char *gb = gb18030(utf8, copies[c].bom, &len);
+        ck_assert(len != strlen(utf8) && memcmp(gb, utf8, 20) != 0);   /* not UTF-8 in disguise */
+        r = records(PROVINCE, "titles", "", copies[c].type, gb, len, NULL);
+        ck_assert_msg(r->status == 201, "%s: %s", copies[c].tag, r->body);
+        ck_assert_int_eq(json_integer_value(json_object_get(r->json, "imported")), 2);
+        for (size_t i = 0; i < 2; i++) {
+            char got[1024];
+            read_back(r, i, got, sizeof got);
+            ck_assert_str_eq(got, want[i]);
+        }
+        th_free(r);
+        free(gb);
+        free(utf8);
+    }
+
+    /* malformed GB18030: a lead byte followed by a space on row 1, a lone lead byte at the end
+     * of row 2's last cell; each row named, nothing written */
+    long long before = sql_number("SELECT count(*) FROM awards");
+    char *utf8 = chinese_titles_csv("M", 935000);
+    size_t len;
+    char *gb = gb18030(utf8, 0, &len);
+    char *row1 = strstr(gb, "\r\n") + 2;
+    ck_assert(row1[0] & 0x80);          /* 鞍: two bytes */
+    row1[1] = ' ';
+    ck_assert(memcmp(gb + len - 3, ",\r\n", 3) == 0);
+    memmove(gb + len - 2, gb + len - 3, 3);
+    gb[len - 3] = (char)0x81;
+    len++;
+    r = records(PROVINCE, "titles", "", "text/csv", gb, len, NULL);
+    ck_assert_msg(r->status == 422, "%d %s", r->status, r->body);
+    json_t *errors = json_object_get(r->json, "errors");
+    ck_assert_msg(json_array_size(errors) == 2, "%s", r->body);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *e = json_array_get(errors, i);
+        ck_assert_int_eq(json_integer_value(json_object_get(e, "row")), (json_int_t)i + 1);
+        ck_assert_str_eq(json_string_value(json_object_get(e, "code")), "csv_row_encoding");
+    }
+    th_free(r);
+    /* with a charset that says so, too */
+    r = records(PROVINCE, "titles", "", "text/csv; charset=gb18030", gb, len, NULL);
+    ck_assert_int_eq(r->status, 422);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(json_object_get(r->json, "errors"), 0), "row")), 1);
+    th_free(r);
+    free(gb);
+    free(utf8);
+    ck_assert_int_eq(sql_number("SELECT count(*) FROM awards"), before);
+    /* four copies of the two platforms: the malformed file added none */
+    ck_assert_int_eq(sql_number("SELECT count(*) FROM platforms WHERE name IN ('鞍山𠮷祥·工业设计服务平台',"
+                                " '鞍山“创业”孵化平台')"), 8);
+}
+END_TEST
+
 Suite *wf_records_suite(void)
 {
     Suite *s = suite_create("records");
@@ -285,6 +430,7 @@ Suite *wf_records_suite(void)
     tcase_add_test(tc, only_the_province_records_the_past);
     tcase_add_test(tc, the_past_in_three_requests_behaves_as_if_decided_in_shifan);
     tcase_add_test(tc, a_bad_row_among_a_thousand_leaves_nothing_and_keys_replay);
+    tcase_add_test(tc, titles_in_gb18030_read_back_as_in_utf8);
     suite_add_tcase(s, tc);
     return s;
 }
