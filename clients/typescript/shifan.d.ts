@@ -1670,6 +1670,9 @@ export interface paths {
          *     visible to the caller (404), the caller is its recommender (403), it is a draft (409;
          *     materials are frozen once the application leaves draft).
          *
+         *     The file is written to a temporary file as it arrives and stored without being held
+         *     in memory; a chunked body is refused with 413 at the limit's next byte.
+         *
          *     Roles: `platform` (its own application), else `city`, `association` (the recommender).
          *
          */
@@ -2313,10 +2316,11 @@ export interface paths {
          *     `notice_opened` (on or after the notice's `start_date`, recorded by the first read of
          *     the feed from that day, as `platform_expired` is) — in the
          *     order the changes committed. Pass the last `cursor` seen as `after` (0 to start); the
-         *     answer's `next_cursor` is where to continue. Cursors are the audit trail's sequence
-         *     numbers, assigned at commit under one lock, so a reader never sees a change whose
-         *     predecessor has yet to commit: the feed never skips or repeats a change, even when
-         *     transactions commit out of order. A title lapses by the calendar, not by a
+         *     answer's `next_cursor` is where to continue. Cursors are the audit trail's positions
+         *     (`seq`), given to changes after they commit, in commit order, by one linker at a time;
+         *     the feed has every change committed before the request linked before it reads, so a
+         *     reader never sees a change whose predecessor is still without its position: the feed
+         *     never skips or repeats a change, even when transactions commit out of order. A title lapses by the calendar, not by a
          *     transaction: its `platform_expired` change is recorded by the first read of the feed
          *     after its `valid_until`, once. Fetch the current state of a changed platform
          *     with `GET /v1/public/platforms/{id}`. No token needed.
@@ -2470,7 +2474,9 @@ export interface paths {
          * Read the audit trail (Art. 25)
          * @description The audit trail in ascending `seq` order (the page token continues after the last
          *     `seq`). Every state change is recorded in the same transaction as the change; events
-         *     are append-only and hash-chained (`verifyAuditEvents`). Actions include
+         *     are append-only and hash-chained (`verifyAuditEvents`). An event gets its `seq` (its
+         *     position, in commit order) and its `hash` just after its transaction commits; the list
+         *     has every event committed before the request. Actions include
          *     `organization.created`, `user.created`, `user.bootstrapped`, `token.revoked`,
          *     `round.created`, `platform.created`, `platform.updated`, `application.created`,
          *     `application.report_filled`, `application.recommendation_filled`,
@@ -3394,8 +3400,13 @@ export interface components {
         NewApiToken: {
             name: string;
             scopes: ("read" | "write" | "imports")[];
-            /** @default 90 */
-            expires_in_days?: number;
+            /**
+             * @description Seconds until the token expires, as `expires_in` means on every token answer: a day
+             *     (86400) to a year (31536000); 90 days by default. Formerly `expires_in_days`.
+             *
+             * @default 7776000
+             */
+            expires_in?: number;
         };
         ApiToken: {
             id: number;
@@ -3404,11 +3415,20 @@ export interface components {
             /** @description The first 12 characters of the token, to tell tokens apart. */
             prefix: string;
             user_id: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             created_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             expires_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             revoked_at: string | null;
             /** @enum {string} */
             status: "active" | "expired" | "revoked";
@@ -3447,7 +3467,9 @@ export interface components {
             region_code?: string;
             /** @description Absent, a title is made from the year and level. */
             title?: string;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             opens_on?: components["schemas"]["Date"];
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             closes_on?: components["schemas"]["Date"];
             /** @description Where known, as `POST /v1/rounds` takes them; absent, the round shows `thresholds:null`. */
             thresholds?: Record<string, never>;
@@ -3462,6 +3484,7 @@ export interface components {
             region_code: components["schemas"]["CityRegionCode"];
             /** @description Required when shifan does not hold the platform yet (it is created). */
             functions?: components["schemas"]["PlatformFunction"][];
+            /** @description The operating company's name: the platform's `operator.name` (the import's CSV column `operator_name`). */
             operator_name: string;
             credit_code: string;
             /**
@@ -3473,11 +3496,15 @@ export interface components {
             level?: components["schemas"]["RoundLevel"];
             /** @description The original number, kept as given; unique among all titles. */
             certificate_no: string;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             awarded_on: components["schemas"]["Date"];
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             valid_from: components["schemas"]["Date"];
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             valid_until: components["schemas"]["Date"];
             /** @enum {string} */
             status: "active" | "expired" | "revoked";
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             revoked_on?: components["schemas"]["Date"];
             /** @enum {string} */
             revocation_reason?: "violation" | "failed_assessment" | "surrendered" | "other";
@@ -3489,6 +3516,7 @@ export interface components {
         RecordedAnnualSummary: {
             certificate_no: string;
             year: number;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             received_on: components["schemas"]["Date"];
             summary?: string;
             /** @description As `POST /v1/annual-summaries` takes them, where known. */
@@ -3497,6 +3525,7 @@ export interface components {
         /** @description kind=inspections. CSV header: certificate_no,inspected_on,outcome,findings,service_quality,fees,satisfaction */
         RecordedInspection: {
             certificate_no: string;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             inspected_on: components["schemas"]["Date"];
             /** @enum {string} */
             outcome: "satisfactory" | "needs_improvement" | "unsatisfactory";
@@ -3509,6 +3538,7 @@ export interface components {
         RecordedCityReport: {
             region_code: components["schemas"]["CityRegionCode"];
             year: number;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             received_on: components["schemas"]["Date"];
             summary_report?: string;
             inspection_report?: string;
@@ -3613,7 +3643,7 @@ export interface components {
          *
          * @enum {string}
          */
-        ProblemCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "query_invalid" | "too_many_requests" | "internal_error" | "database_unavailable" | "application_not_in_state" | "not_recommender" | "not_deciding_authority" | "round_closed" | "quota_exhausted" | "report_not_filled" | "recommendation_not_filled" | "material_missing" | "no_function_met" | "not_ready_to_recommend" | "decision_invalid" | "comment_required" | "application_not_approved" | "start_in_past" | "date_in_future" | "start_before_published" | "calendar_year_missing" | "publicity_not_ended" | "objection_unresolved" | "met" | "below_minimum" | "requirement_unmet" | "not_reported" | "not_required" | "not_judged" | "elig_12_1" | "elig_12_1_relaxed" | "elig_12_2" | "elig_12_3" | "elig_12_4" | "elig_12_4_not_required" | "elig_12_5" | "elig_12_6" | "elig_information" | "elig_technology" | "elig_entrepreneurship" | "elig_training" | "elig_financing" | "round_not_open_to_city" | "platform_not_in_region" | "platform_of_association" | "association_province_only" | "platform_not_of_association" | "outside_own_region" | "not_platform_owner" | "platform_under_review" | "title_frozen_field" | "title_function_added" | "platform_titled" | "not_awarding_authority" | "revocation_reason_invalid" | "revocation_reason_retired" | "finding_required" | "finding_not_allowed" | "reference_required" | "assessment_not_allowed" | "assessment_required" | "assessment_of_other_title" | "assessment_passed" | "assessment_no_result" | "assessment_superseded" | "title_not_in_state" | "reinstate_assessment_pending" | "reinstate_no_later_assessment" | "reinstate_later_failed" | "reinstate_not_by_province" | "province_rounds_only" | "city_rounds_only" | "level_invalid" | "date_outside_year" | "closes_before_opens" | "item_not_city_code" | "relaxation_factor_invalid" | "relaxed_regions_required" | "threshold_not_relaxable" | "relaxed_stricter" | "percent_invalid" | "negative" | "too_large" | "rectification_not_of_title" | "rectification_closed" | "due_on_not_allowed" | "due_before_inspection" | "not_utf8" | "empty" | "too_long" | "too_short" | "too_many_bytes" | "hidden_controls" | "organization_type_invalid" | "province_exists" | "region_invalid" | "region_provincial" | "username_invalid" | "day_both_kinds" | "day_not_adjacent" | "day_year_not_loaded" | "day_stored_working" | "day_stored_off" | "required" | "out_of_range" | "round_or_platform_not_found" | "title_still_valid" | "application_exists" | "assessor_attaches" | "city_attaches" | "result_submitted" | "file_attached" | "assessment_target_invalid" | "title_not_in_region" | "title_revoked" | "year_not_begun" | "after_today" | "summary_exists" | "city_report_exists" | "application_id_unknown" | "application_other_round" | "notice_not_open" | "not_on_notice" | "received_outside_window" | "objection_resolved" | "round_exists" | "username_taken" | "organization_unknown" | "platform_name_taken" | "city_organization_exists" | "organization_name_taken" | "application_not_found" | "application_part_not_found" | "assessment_not_found" | "award_not_found" | "file_not_found" | "material_not_found" | "notice_not_found" | "objection_not_found" | "organization_not_found" | "registry_entry_not_found" | "platform_not_found" | "record_not_found" | "round_not_found" | "title_not_found" | "token_not_found" | "user_not_found" | "calendar_not_found" | "body_not_json_media" | "body_empty" | "body_not_json" | "body_not_object" | "unknown_field" | "unknown_parameter" | "not_string" | "not_integer" | "not_boolean" | "not_object" | "not_date" | "not_date_or_time" | "length_out_of_range" | "percent_out_of_range" | "integer_out_of_range" | "limit_invalid" | "order_invalid" | "oldest_first_only" | "page_token_invalid" | "header_choice_invalid" | "not_one_of" | "item_not_one_of" | "listed_twice" | "login_failed" | "login_request_invalid" | "logins_busy" | "login_throttled" | "hashing_busy" | "token_missing" | "token_invalid" | "role_forbidden" | "token_not_admin" | "token_scope_forbidden" | "token_creates_token" | "origin_forbidden" | "metrics_token_required" | "shutting_down" | "schema_not_migrated" | "replica_unavailable" | "application_changed" | "platform_changed" | "calendar_changed" | "idempotency_in_progress" | "idempotency_key_reused" | "idempotency_key_invalid" | "file_part_empty" | "upload_empty" | "file_type_unsupported" | "material_kind_invalid" | "filename_invalid" | "entity_invalid" | "not_date_array" | "item_not_date" | "date_not_in_year" | "year_not_path" | "calendar_days_invalid" | "calendar_day_invalid" | "too_many_adjacent_days" | "also_holiday" | "calendar_lacks_year" | "too_small" | "recognitions_invalid" | "item_not_object" | "qualified_exceeds_staff" | "innovation_required" | "functions_invalid" | "item_not_function" | "region_fixed" | "credit_code_invalid" | "platform_exists" | "organization_exists" | "round_exists_already" | "published_elsewhere_invalid" | "reference_required_text" | "required_date" | "ids_invalid" | "item_not_id" | "notice_applications_invalid" | "objections_throttled" | "not_city_codes" | "soonest_first_only" | "summary_year_required" | "multipart_boundary_invalid" | "multipart_no_opening" | "multipart_bad_delimiter" | "multipart_no_headers" | "multipart_no_name" | "multipart_not_closed" | "multipart_unknown_part" | "multipart_part_twice" | "multipart_no_file" | "row_repeated" | "objection_not_recorded" | "body_too_large" | "summary_not_found" | "inspection_not_found" | "city_report_not_found" | "rectification_not_found" | "summary_of_year_missing" | "summary_no_figures" | "csv_column_unknown" | "csv_column_twice" | "csv_column_missing" | "csv_column_count" | "csv_header_invalid" | "import_platform_exists" | "body_has_nul" | "import_rows" | "import_not_array" | "csv_encoding" | "csv_row_encoding" | "csv_quote_open" | "import_media_type" | "import_refused" | "relaxed_region" | "relaxed_also" | "not_applicant" | "applicant_prepares" | "not_ready_to_submit" | "return_comment_required" | "recommender_not_allowed" | "recommender_own_only" | "platform_not_operated" | "round_other_city" | "credit_code_not_allowed" | "credit_code_taken" | "organization_out_of_scope" | "organization_not_managed" | "received_on_city_only" | "title_not_operated" | "city_or_platform_attaches" | "record_year_range" | "record_before_first_year" | "valid_until_before_from" | "revoked_before_awarded" | "revoked_only" | "round_recorded" | "record_row_refused" | "records_kind_required" | "password_contains_username" | "password_common" | "password_change_required" | "self_deactivation" | "old_password_wrong" | "password_not_changed" | "password_same" | "password_by_person" | "password_tries_throttled" | "refreshes_throttled" | "refresh_request_invalid" | "user_changed" | "refresh_token_invalid" | "refresh_token_reused" | "password_changed_meanwhile";
+        ProblemCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "precondition_failed" | "payload_too_large" | "unsupported_media_type" | "validation_failed" | "query_invalid" | "too_many_requests" | "internal_error" | "database_unavailable" | "application_not_in_state" | "not_recommender" | "not_deciding_authority" | "round_closed" | "quota_exhausted" | "report_not_filled" | "recommendation_not_filled" | "material_missing" | "no_function_met" | "not_ready_to_recommend" | "decision_invalid" | "comment_required" | "application_not_approved" | "start_in_past" | "date_in_future" | "start_before_published" | "calendar_year_missing" | "publicity_not_ended" | "objection_unresolved" | "met" | "below_minimum" | "requirement_unmet" | "not_reported" | "not_required" | "not_judged" | "elig_12_1" | "elig_12_1_relaxed" | "elig_12_2" | "elig_12_3" | "elig_12_4" | "elig_12_4_not_required" | "elig_12_5" | "elig_12_6" | "elig_information" | "elig_technology" | "elig_entrepreneurship" | "elig_training" | "elig_financing" | "round_not_open_to_city" | "platform_not_in_region" | "platform_of_association" | "association_province_only" | "platform_not_of_association" | "outside_own_region" | "not_platform_owner" | "platform_under_review" | "title_frozen_field" | "title_function_added" | "platform_titled" | "not_awarding_authority" | "revocation_reason_invalid" | "revocation_reason_retired" | "finding_required" | "finding_not_allowed" | "reference_required" | "assessment_not_allowed" | "assessment_required" | "assessment_of_other_title" | "assessment_passed" | "assessment_no_result" | "assessment_superseded" | "title_not_in_state" | "reinstate_assessment_pending" | "reinstate_no_later_assessment" | "reinstate_later_failed" | "reinstate_not_by_province" | "province_rounds_only" | "city_rounds_only" | "level_invalid" | "date_outside_year" | "closes_before_opens" | "item_not_city_code" | "relaxation_factor_invalid" | "relaxed_regions_required" | "threshold_not_relaxable" | "relaxed_stricter" | "percent_invalid" | "negative" | "too_large" | "rectification_not_of_title" | "rectification_closed" | "due_on_not_allowed" | "due_before_inspection" | "not_utf8" | "empty" | "too_long" | "too_short" | "too_many_bytes" | "hidden_controls" | "organization_type_invalid" | "province_exists" | "region_invalid" | "region_provincial" | "username_invalid" | "day_both_kinds" | "day_not_adjacent" | "day_year_not_loaded" | "day_stored_working" | "day_stored_off" | "required" | "out_of_range" | "round_or_platform_not_found" | "title_still_valid" | "application_exists" | "assessor_attaches" | "city_attaches" | "result_submitted" | "file_attached" | "assessment_target_invalid" | "title_not_in_region" | "title_revoked" | "year_not_begun" | "after_today" | "summary_exists" | "city_report_exists" | "application_id_unknown" | "application_other_round" | "notice_not_open" | "not_on_notice" | "received_outside_window" | "objection_resolved" | "round_exists" | "username_taken" | "organization_unknown" | "platform_name_taken" | "city_organization_exists" | "organization_name_taken" | "application_not_found" | "application_part_not_found" | "assessment_not_found" | "award_not_found" | "file_not_found" | "material_not_found" | "notice_not_found" | "objection_not_found" | "organization_not_found" | "registry_entry_not_found" | "platform_not_found" | "record_not_found" | "round_not_found" | "title_not_found" | "token_not_found" | "user_not_found" | "calendar_not_found" | "body_not_json_media" | "body_empty" | "body_not_json" | "body_not_object" | "unknown_field" | "unknown_parameter" | "not_string" | "not_integer" | "not_boolean" | "not_object" | "not_date" | "not_date_or_time" | "length_out_of_range" | "percent_out_of_range" | "integer_out_of_range" | "limit_invalid" | "order_invalid" | "oldest_first_only" | "page_token_invalid" | "header_choice_invalid" | "not_one_of" | "item_not_one_of" | "listed_twice" | "login_failed" | "login_request_invalid" | "logins_busy" | "login_throttled" | "hashing_busy" | "token_missing" | "token_invalid" | "role_forbidden" | "token_not_admin" | "token_scope_forbidden" | "token_creates_token" | "origin_forbidden" | "metrics_token_required" | "shutting_down" | "schema_not_migrated" | "replica_unavailable" | "bodies_busy" | "upload_not_stored" | "application_changed" | "platform_changed" | "calendar_changed" | "idempotency_in_progress" | "idempotency_key_reused" | "idempotency_key_invalid" | "file_part_empty" | "upload_empty" | "file_type_unsupported" | "material_kind_invalid" | "filename_invalid" | "entity_invalid" | "not_date_array" | "item_not_date" | "date_not_in_year" | "year_not_path" | "calendar_days_invalid" | "calendar_day_invalid" | "too_many_adjacent_days" | "also_holiday" | "calendar_lacks_year" | "too_small" | "recognitions_invalid" | "item_not_object" | "qualified_exceeds_staff" | "innovation_required" | "functions_invalid" | "item_not_function" | "region_fixed" | "credit_code_invalid" | "platform_exists" | "organization_exists" | "round_exists_already" | "published_elsewhere_invalid" | "reference_required_text" | "required_date" | "ids_invalid" | "item_not_id" | "notice_applications_invalid" | "objections_throttled" | "not_city_codes" | "soonest_first_only" | "summary_year_required" | "multipart_boundary_invalid" | "multipart_no_opening" | "multipart_bad_delimiter" | "multipart_no_headers" | "multipart_no_name" | "multipart_not_closed" | "multipart_unknown_part" | "multipart_part_twice" | "multipart_no_file" | "row_repeated" | "objection_not_recorded" | "body_too_large" | "summary_not_found" | "inspection_not_found" | "city_report_not_found" | "rectification_not_found" | "summary_of_year_missing" | "summary_no_figures" | "csv_column_unknown" | "csv_column_twice" | "csv_column_missing" | "csv_column_count" | "csv_header_invalid" | "import_platform_exists" | "body_has_nul" | "import_rows" | "import_not_array" | "csv_encoding" | "csv_row_encoding" | "csv_quote_open" | "import_media_type" | "import_refused" | "relaxed_region" | "relaxed_also" | "not_applicant" | "applicant_prepares" | "not_ready_to_submit" | "return_comment_required" | "recommender_not_allowed" | "recommender_own_only" | "platform_not_operated" | "round_other_city" | "credit_code_not_allowed" | "credit_code_taken" | "organization_out_of_scope" | "organization_not_managed" | "received_on_city_only" | "title_not_operated" | "city_or_platform_attaches" | "record_year_range" | "record_before_first_year" | "valid_until_before_from" | "revoked_before_awarded" | "revoked_only" | "round_recorded" | "record_row_refused" | "records_kind_required" | "password_contains_username" | "password_common" | "password_change_required" | "self_deactivation" | "old_password_wrong" | "password_not_changed" | "password_same" | "password_by_person" | "password_tries_throttled" | "refreshes_throttled" | "refresh_request_invalid" | "user_changed" | "refresh_token_invalid" | "refresh_token_reused" | "password_changed_meanwhile";
         /**
          * @description The verdict of an eligibility check in structure: `met`, `below_minimum` (value under
          *     threshold), `requirement_unmet` (a yes/no requirement), `not_reported` (a function not
@@ -3667,11 +3697,15 @@ export interface components {
              *     one): the company holds every platform whose operator has this code.
              *      */
             credit_code?: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             created_at: string;
         };
         OrganizationList: {
             items: components["schemas"]["Organization"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
@@ -3762,7 +3796,10 @@ export interface components {
             org_id: number;
             /** @description An inactive user cannot log in, and its tokens stop working. */
             active: boolean;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             created_at: string;
             /** @description The password was set by an administrator (`resetUserPassword`): the user must
              *     change it (`changeMyPassword`) before anything else.
@@ -3918,7 +3955,7 @@ export interface components {
         };
         /**
          * Format: date
-         * @description A calendar date `YYYY-MM-DD` (years 1900–9999).
+         * @description A calendar date `YYYY-MM-DD` (years 1900–9999), a Liaoning date (Asia/Shanghai, UTC+8).
          * @example 2026-09-28
          */
         Date: string;
@@ -4068,9 +4105,13 @@ export interface components {
             level: components["schemas"]["RoundLevel"];
             /** @description 1–200 characters. */
             title: string;
-            /** @description The first day recommendations are taken; in `year`. */
+            /** @description The first day recommendations are taken; in `year`. A Liaoning date (Asia/Shanghai,
+             *     UTC+8).
+             *      */
             opens_on: components["schemas"]["Date"];
-            /** @description The last day recommendations are taken; not before `opens_on`. */
+            /** @description The last day recommendations are taken; not before `opens_on`. A Liaoning date
+             *     (Asia/Shanghai, UTC+8).
+             *      */
             closes_on: components["schemas"]["Date"];
             /** @description The cities whose scale thresholds are relaxed (Art. 12, last paragraph). Default none. */
             relaxed_regions?: components["schemas"]["CityRegionCode"][] | null;
@@ -4114,7 +4155,9 @@ export interface components {
             region_code: components["schemas"]["RegionCode"];
             year: number;
             title: string;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             opens_on: components["schemas"]["Date"];
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             closes_on: components["schemas"]["Date"];
             relaxed_regions: components["schemas"]["CityRegionCode"][];
             /** @description The relaxation factor (1 when none), with at most 3 decimals, sent as written
@@ -4137,11 +4180,15 @@ export interface components {
             origin?: components["schemas"]["Origin"];
             /** @description The import that recorded the round (`origin` recorded). */
             import_id?: number | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             created_at: string;
         };
         RoundList: {
             items: components["schemas"]["Round"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
@@ -4236,13 +4283,20 @@ export interface components {
             created_by_org_id: number;
             /** @description Raised by every change. */
             version: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             created_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             updated_at: string;
         };
         PlatformList: {
             items: components["schemas"]["Platform"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
@@ -4334,23 +4388,36 @@ export interface components {
             return_comment: string | null;
             /**
              * Format: date-time
-             * @description When the platform last submitted it to its recommender.
+             * @description When the platform last submitted it to its recommender. An RFC 3339 timestamp in UTC
+             *     (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             *
              */
             submitted_at: string | null;
             /**
              * Format: date-time
-             * @description When it was last recommended.
+             * @description When it was last recommended. An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is
+             *     the day at +08:00 (Asia/Shanghai).
+             *
              */
             recommended_at: string | null;
             /** @description Raised by every change. */
             version: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             created_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             updated_at: string;
         };
         ApplicationHistoryItem: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             at: string;
             /** @description What happened (an audit action of the application, `notice.published` or `objection.*`). */
             action: string;
@@ -4372,15 +4439,27 @@ export interface components {
             end_date?: string;
             /** Format: int64 */
             objection_id?: number;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description A Liaoning date (Asia/Shanghai, UTC+8).
+             */
             received_on?: string;
             resolution?: string;
         };
         ApplicationList: {
             items: components["schemas"]["Application"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
+        /**
+         * Format: int64
+         * @description Sent only with `?count=true`: the number of items that match the request's filters
+         *     within the caller's scope, over all pages (the same on every page of one walk, unless
+         *     the collection changed in between).
+         *
+         */
+        PageTotal: number;
         /** Format: int64 */
         Count: number;
         /**
@@ -4404,7 +4483,8 @@ export interface components {
         };
         /** @description The basic data read by the six conditions of Art. 12. */
         ReportBasic: {
-            /** @description 12.1 - the operator's date of establishment. */
+            /** @description 12.1 - the operator's date of establishment. A Liaoning date (Asia/Shanghai, UTC+8).
+             *      */
             established_on: components["schemas"]["Date"];
             /** @description 12.1 - total assets, CNY. */
             total_assets_cny: components["schemas"]["AmountCny"];
@@ -4640,11 +4720,15 @@ export interface components {
             size_bytes: number;
             /** @description The SHA-256 of the file, hex. */
             sha256: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             uploaded_at: string;
         };
         MaterialList: {
             items: components["schemas"]["Material"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last one. */
             next_page_token: string | null;
         };
@@ -4654,9 +4738,12 @@ export interface components {
          */
         FileContent: string;
         WorkingDays: {
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             start: components["schemas"]["Date"];
             count: number;
-            /** @description The `count`-th working day counting from `start`. */
+            /** @description The `count`-th working day counting from `start`. A Liaoning date (Asia/Shanghai,
+             *     UTC+8).
+             *      */
             end: components["schemas"]["Date"];
         };
         CalendarYear: {
@@ -4665,7 +4752,10 @@ export interface components {
             holidays: components["schemas"]["Date"][];
             /** @description The weekend days made working days (调休), sorted. */
             working_days: components["schemas"]["Date"][];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             updated_at: string;
         };
         /** @example {
@@ -4702,6 +4792,7 @@ export interface components {
             days: {
                 /** @description The holiday, e.g. 元旦. */
                 name: string;
+                /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
                 date: components["schemas"]["Date"];
                 /** @description true for a day off, false for a weekend day made a working day. */
                 isOffDay: boolean;
@@ -4749,8 +4840,19 @@ export interface components {
             /** Format: int64 */
             platform_id: number;
             platform_name: string;
+            /** @description The platform's `operator.name`, flattened. */
             operator_name: string;
             region_code: components["schemas"]["CityRegionCode"];
+        };
+        /** @description A notice as `getNotice` and `getPublicNotice` show it, with `allowed_actions`: what the
+         *     caller may do with it now, decided by the same functions that decide each action
+         *     (domain/transitions.c). `object` (anyone, `createObjection`) while the notice is open,
+         *     from `start_date` to `end_date`; `record_objection` (`recordObjection`) for the round's
+         *     deciding authority once the window has begun — after it has closed too, for an
+         *     objection received in time. The ETag is the notice's and does not vary with the caller.
+         *      */
+        NoticeDetail: components["schemas"]["Notice"] & {
+            allowed_actions: ("object" | "record_objection")[];
         };
         Notice: {
             /** Format: int64 */
@@ -4758,25 +4860,32 @@ export interface components {
             /** Format: int64 */
             round_id: number;
             title: string;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             start_date: components["schemas"]["Date"];
-            /** @description The 15th working day from `start_date` (Art. 18). */
+            /** @description The 15th working day from `start_date` (Art. 18). A Liaoning date (Asia/Shanghai,
+             *     UTC+8).
+             *      */
             end_date: components["schemas"]["Date"];
             status: components["schemas"]["NoticeStatus"];
             /** @description Where and when the notice was published before it was recorded; null for one published through shifan. */
             published_elsewhere: components["schemas"]["PublishedElsewhere"] | null;
             /** @description The applications listed, by ascending application id. */
             applications: components["schemas"]["NoticeItem"][];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             created_at: string;
         };
         NoticeList: {
             items: components["schemas"]["Notice"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
         /** @example {
          *       "application_id": 42,
-         *       "name": "李四",
+         *       "objector_name": "李四",
          *       "contact": "lisi@example.com",
          *       "reason": "服务数据不实"
          *     } */
@@ -4786,8 +4895,8 @@ export interface components {
              * @description An application the notice lists.
              */
             application_id: number;
-            /** @description The objector's name, 1–100 characters. */
-            name: string;
+            /** @description The objector's name, 1–100 characters (read back under the same name; formerly `name`). */
+            objector_name: string;
             /** @description How to reach the objector, 1–200 characters. */
             contact: string;
             /** @description 1–5,000 characters. */
@@ -4795,7 +4904,7 @@ export interface components {
         };
         /** @example {
          *       "application_id": 42,
-         *       "name": "赵六",
+         *       "objector_name": "赵六",
          *       "contact": "来信",
          *       "reason": "服务企业数量不实",
          *       "received_on": "2026-10-09"
@@ -4806,8 +4915,8 @@ export interface components {
              * @description An application the notice lists, still publicized.
              */
             application_id: number;
-            /** @description The objector's name, 1–100 characters. */
-            name: string;
+            /** @description The objector's name, 1–100 characters (read back under the same name; formerly `name`). */
+            objector_name: string;
             /** @description How to reach the objector, 1–200 characters. */
             contact: string;
             /** @description 1–5,000 characters. */
@@ -4825,7 +4934,10 @@ export interface components {
             application_id: number;
             /** @constant */
             status: "open";
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             created_at: string;
         };
         /** @enum {string} */
@@ -4849,13 +4961,25 @@ export interface components {
              * @enum {string}
              */
             origin: "online" | "recorded";
-            /** Format: date-time */
+            /** @description What the caller may do with the objection now, decided by the function that decides
+             *     the action (domain/transitions.c): `resolve` (`resolveObjection`) for the round's
+             *     deciding authority while it is open; empty once resolved, and for every other caller.
+             *      */
+            allowed_actions: "resolve"[];
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             resolved_at: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             created_at: string;
         };
         ObjectionList: {
             items: components["schemas"]["Objection"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
@@ -4919,10 +5043,14 @@ export interface components {
             round_id: number;
             level: components["schemas"]["RoundLevel"];
             certificate_no: components["schemas"]["CertificateNo"];
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             awarded_on: components["schemas"]["Date"];
-            /** @description The award date, or the day after the previous title's `valid_until` for a renewal (Art. 23). */
+            /** @description The award date, or the day after the previous title's `valid_until` for a renewal (Art.
+             *     23). A Liaoning date (Asia/Shanghai, UTC+8).
+             *      */
             valid_from: components["schemas"]["Date"];
-            /** @description 31 December of the award year + 3 (Art. 23). */
+            /** @description 31 December of the award year + 3 (Art. 23). A Liaoning date (Asia/Shanghai, UTC+8).
+             *      */
             valid_until: components["schemas"]["Date"];
             status: components["schemas"]["AwardStatus"];
             revoked_on: components["schemas"]["Date"] | null;
@@ -4964,6 +5092,7 @@ export interface components {
         };
         AwardList: {
             items: components["schemas"]["Award"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
@@ -5001,6 +5130,7 @@ export interface components {
              */
             id: number;
             name: string;
+            /** @description The platform's `operator.name`, flattened. */
             operator_name: string;
             region_code: components["schemas"]["CityRegionCode"];
             functions: components["schemas"]["PlatformFunction"][];
@@ -5008,8 +5138,11 @@ export interface components {
             award: {
                 level: components["schemas"]["RoundLevel"];
                 certificate_no: components["schemas"]["CertificateNo"];
+                /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
                 awarded_on: components["schemas"]["Date"];
+                /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
                 valid_from: components["schemas"]["Date"];
+                /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
                 valid_until: components["schemas"]["Date"];
                 status: components["schemas"]["AwardStatus"];
                 revoked_on: components["schemas"]["Date"] | null;
@@ -5020,6 +5153,7 @@ export interface components {
         };
         RegistryList: {
             items: components["schemas"]["RegistryEntry"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
@@ -5029,7 +5163,10 @@ export interface components {
              * @description The event's place in the chain, from 1 without gaps.
              */
             seq: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             at: string;
             /**
              * Format: int64
@@ -5060,6 +5197,7 @@ export interface components {
         };
         AuditEventList: {
             items: components["schemas"]["AuditEvent"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
@@ -5098,6 +5236,7 @@ export interface components {
              * @description An organisation of type `assessor`.
              */
             assessor_org_id: number;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             due_on: components["schemas"]["Date"];
         };
         /** @description One assessment as `getAssessment` shows it, with `allowed_actions`: `submit_result`
@@ -5114,8 +5253,12 @@ export interface components {
             award_id: number;
             /** Format: int64 */
             assessor_org_id: number;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             due_on: components["schemas"]["Date"];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             commissioned_at: string;
             /** @description null until the result is submitted. */
             score: number | null;
@@ -5133,15 +5276,18 @@ export interface components {
                 /** Format: int64 */
                 id: number;
                 name: string;
+                /** @description The platform's `operator.name`, flattened. */
                 operator_name: string;
                 region_code: components["schemas"]["CityRegionCode"];
                 functions: components["schemas"]["PlatformFunction"][];
                 certificate_no: components["schemas"]["CertificateNo"];
+                /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
                 valid_until: components["schemas"]["Date"];
             };
         };
         AssessmentList: {
             items: components["schemas"]["Assessment"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
@@ -5201,7 +5347,9 @@ export interface components {
             recorded_by: components["schemas"]["Recorder"];
             /**
              * Format: date-time
-             * @description When it was keyed in (the date it states is separate).
+             * @description When it was keyed in (the date it states is separate). An RFC 3339 timestamp in UTC
+             *     (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             *
              */
             recorded_at: string;
             /** @description The summary's document, if one was attached (`GET /v1/annual-summaries/{id}/file`). */
@@ -5232,6 +5380,7 @@ export interface components {
             award_id: number;
             /** Format: int64 */
             opened_by_inspection_id: number;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             due_on: components["schemas"]["Date"];
             status: components["schemas"]["RectificationStatus"];
             /** Format: int64 */
@@ -5240,11 +5389,15 @@ export interface components {
             title: components["schemas"]["TitleRef"];
             /** @description The findings of the inspection that opened it. */
             findings: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             created_at: string;
         };
         RectificationList: {
             items: components["schemas"]["Rectification"][];
+            total?: components["schemas"]["PageTotal"];
             next_page_token: string | null;
         };
         /** @description The year's figures of an annual summary (Art. 22), which shifan re-tests against the
@@ -5337,6 +5490,7 @@ export interface components {
             /** Format: int64 */
             platform_id: number;
             platform_name: string;
+            /** @description The platform's `operator.name`, flattened. */
             operator_name: string;
             region_code: components["schemas"]["CityRegionCode"];
         };
@@ -5366,6 +5520,7 @@ export interface components {
              * @description A title of a platform in the caller's city.
              */
             award_id: number;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             inspected_on: components["schemas"]["Date"];
             service_quality: string;
             fees: string;
@@ -5381,8 +5536,8 @@ export interface components {
              */
             closes_rectification_id?: number;
             /** @description For an inspection that opens a rectification: its due date, after `inspected_on`.
-             *     Without it, the rectification is due `rectification_days` (a rule of the title's
-             *     round, 30 by default) after the inspection.
+             *     Without it, the rectification is due `rectification_days` (a rule of the title's round,
+             *     30 by default) after the inspection. A Liaoning date (Asia/Shanghai, UTC+8).
              *      */
             rectification_due_on?: components["schemas"]["Date"];
         };
@@ -5394,6 +5549,7 @@ export interface components {
             id: number;
             /** Format: int64 */
             award_id: number;
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             inspected_on: components["schemas"]["Date"];
             service_quality: string;
             fees: string;
@@ -5404,6 +5560,7 @@ export interface components {
             opened_rectification: null | {
                 /** Format: int64 */
                 id: number;
+                /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
                 due_on: components["schemas"]["Date"];
                 status: components["schemas"]["RectificationStatus"];
             };
@@ -5416,7 +5573,9 @@ export interface components {
             recorded_by: components["schemas"]["Recorder"];
             /**
              * Format: date-time
-             * @description When it was keyed in (the date it states is separate).
+             * @description When it was keyed in (the date it states is separate). An RFC 3339 timestamp in UTC
+             *     (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             *
              */
             recorded_at: string;
         };
@@ -5431,7 +5590,9 @@ export interface components {
             summary_report: string;
             /** @description 1–100,000 characters. */
             inspection_report: string;
-            /** @description The day the reports arrived, as the recorder states it (not after today; default today). */
+            /** @description The day the reports arrived, as the recorder states it (not after today; default today).
+             *     A Liaoning date (Asia/Shanghai, UTC+8).
+             *      */
             received_on?: components["schemas"]["Date"];
         };
         CityReport: {
@@ -5449,26 +5610,32 @@ export interface components {
             recorded_by: components["schemas"]["Recorder"];
             /**
              * Format: date-time
-             * @description When it was keyed in.
+             * @description When it was keyed in. An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day
+             *     at +08:00 (Asia/Shanghai).
+             *
              */
             recorded_at: string;
         };
         AnnualSummaryList: {
             items: components["schemas"]["AnnualSummary"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
         InspectionList: {
             items: components["schemas"]["Inspection"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
         CityReportList: {
             items: components["schemas"]["CityReport"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last page. */
             next_page_token: string | null;
         };
         Timeliness: {
+            /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             due_on: components["schemas"]["Date"];
             received_on: components["schemas"]["Date"] | null;
             /**
@@ -5484,7 +5651,10 @@ export interface components {
                 round_id: number | null;
                 level: string | null;
                 region_code: string | null;
-                /** Format: date */
+                /**
+                 * Format: date
+                 * @description A Liaoning date (Asia/Shanghai, UTC+8).
+                 */
                 at: string;
             };
             titles: {
@@ -5529,7 +5699,10 @@ export interface components {
             annual_summaries: {
                 region_code: string;
                 year: number;
-                /** Format: date */
+                /**
+                 * Format: date
+                 * @description A Liaoning date (Asia/Shanghai, UTC+8).
+                 */
                 due_on: string;
                 on_time: number;
                 late: number;
@@ -5540,9 +5713,12 @@ export interface components {
         Compliance: {
             year: number;
             due: {
-                /** @description 31 January of the next year (Art. 22). */
+                /** @description 31 January of the next year (Art. 22). A Liaoning date (Asia/Shanghai, UTC+8).
+                 *      */
                 annual_summary: components["schemas"]["Date"];
-                /** @description The last day of February of the next year (Art. 24). */
+                /** @description The last day of February of the next year (Art. 24). A Liaoning date (Asia/Shanghai,
+                 *     UTC+8).
+                 *      */
                 city_reports: components["schemas"]["Date"];
             };
             cities: {
@@ -5597,6 +5773,7 @@ export interface components {
         };
         Inbox: {
             items: components["schemas"]["InboxItem"][];
+            total?: components["schemas"]["PageTotal"];
             /** @description The token of the next page, or null on the last one. */
             next_page_token: string | null;
         };
@@ -5615,7 +5792,10 @@ export interface components {
             content_type: components["schemas"]["MaterialContentType"];
             size_bytes: number;
             sha256: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+             */
             uploaded_at: string;
         };
     };
@@ -5761,7 +5941,12 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The database is unavailable; try again after `Retry-After` seconds. */
+        /** @description The database is unavailable; or the request bodies held in memory across all
+         *     connections are at `SHIFAN_MAX_BUFFERED_BYTES` (`bodies_busy`: answered from the
+         *     declared `Content-Length` before the body is sent, or when a chunked body crosses
+         *     the bound); or an upload's temporary file could not be written (`upload_not_stored`).
+         *     Try again after `Retry-After` seconds.
+         *      */
         ServiceUnavailable: {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
@@ -6142,6 +6327,12 @@ export interface components {
         Limit: number;
         /** @description `asc` (oldest first, the default) or `desc` (newest first); keep it the same while following `next_page_token`. */
         Order: "asc" | "desc";
+        /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+         *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+         *     default, leaves it out and spares the server the count. Any other value is a
+         *     validation error (422, `not_boolean`).
+         *      */
+        Count: boolean;
         /**
          * @description The `next_page_token` of the previous page, as it was given: opaque, and valid only
          *     for the collection that issued it. A token the collection did not issue is a
@@ -6775,6 +6966,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
                 status?: "active" | "expired" | "revoked";
             };
             header?: {
@@ -6802,6 +6999,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["ApiToken"][];
+                        total?: components["schemas"]["PageTotal"];
                         next_page_token: string | null;
                     };
                 };
@@ -6839,7 +7037,7 @@ export interface operations {
                  *         "read",
                  *         "imports"
                  *       ],
-                 *       "expires_in_days": 30
+                 *       "expires_in": 2592000
                  *     } */
                 "application/json": components["schemas"]["NewApiToken"];
             };
@@ -7175,6 +7373,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
             };
             header?: {
                 /**
@@ -7452,6 +7656,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
             };
             header?: {
                 /**
@@ -7478,6 +7688,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["User"][];
+                        total?: components["schemas"]["PageTotal"];
                         next_page_token: string | null;
                     };
                 };
@@ -7850,6 +8061,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
                 /** @description `asc` (oldest first, the default) or `desc` (newest first); keep it the same while following `next_page_token`. */
                 order?: components["parameters"]["Order"];
             };
@@ -8507,6 +8724,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
                 /** @description `asc` (oldest first, the default) or `desc` (newest first); keep it the same while following `next_page_token`. */
                 order?: components["parameters"]["Order"];
             };
@@ -8951,6 +9174,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
                 /** @description `asc` (oldest first, the default) or `desc` (newest first); keep it the same while following `next_page_token`. */
                 order?: components["parameters"]["Order"];
             };
@@ -10291,6 +10520,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
                 kind?: string;
             };
             header?: {
@@ -10570,7 +10805,9 @@ export interface operations {
         parameters: {
             query: {
                 /**
-                 * @description The first day counted, `YYYY-MM-DD` (years 1900–9999).
+                 * @description The first day counted, `YYYY-MM-DD` (years 1900–9999). A Liaoning date (Asia/Shanghai,
+                 *     UTC+8).
+                 *
                  * @example 2026-09-28
                  */
                 start: components["schemas"]["Date"];
@@ -10907,6 +11144,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
                 /** @description `asc` (oldest first, the default) or `desc` (newest first); keep it the same while following `next_page_token`. */
                 order?: components["parameters"]["Order"];
                 round_id?: number;
@@ -11132,9 +11375,12 @@ export interface operations {
                      *           "region_code": "210100"
                      *         }
                      *       ],
-                     *       "created_at": "2026-09-28T01:00:00.000000Z"
+                     *       "created_at": "2026-09-28T01:00:00.000000Z",
+                     *       "allowed_actions": [
+                     *         "object"
+                     *       ]
                      *     } */
-                    "application/json": components["schemas"]["Notice"];
+                    "application/json": components["schemas"]["NoticeDetail"];
                 };
             };
             304: components["responses"]["NotModified"];
@@ -11174,7 +11420,7 @@ export interface operations {
             content: {
                 /** @example {
                  *       "application_id": 42,
-                 *       "name": "赵六",
+                 *       "objector_name": "赵六",
                  *       "contact": "来信",
                  *       "reason": "服务企业数量不实",
                  *       "received_on": "2026-10-09"
@@ -11204,7 +11450,10 @@ export interface operations {
                      *       "received_on": "2026-10-09",
                      *       "origin": "recorded",
                      *       "resolved_at": null,
-                     *       "created_at": "2026-12-04T02:00:00.000000Z"
+                     *       "created_at": "2026-12-04T02:00:00.000000Z",
+                     *       "allowed_actions": [
+                     *         "resolve"
+                     *       ]
                      *     } */
                     "application/json": components["schemas"]["Objection"];
                 };
@@ -11267,6 +11516,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
             };
             header?: {
                 /**
@@ -11305,7 +11560,10 @@ export interface operations {
                      *           "received_on": "2026-10-09",
                      *           "origin": "online",
                      *           "resolved_at": null,
-                     *           "created_at": "2026-10-09T06:30:00.000000Z"
+                     *           "created_at": "2026-10-09T06:30:00.000000Z",
+                     *           "allowed_actions": [
+                     *             "resolve"
+                     *           ]
                      *         }
                      *       ],
                      *       "next_page_token": null
@@ -11374,7 +11632,8 @@ export interface operations {
                      *       "received_on": "2026-10-09",
                      *       "origin": "online",
                      *       "resolved_at": "2026-10-15T02:00:00.000000Z",
-                     *       "created_at": "2026-10-09T06:30:00.000000Z"
+                     *       "created_at": "2026-10-09T06:30:00.000000Z",
+                     *       "allowed_actions": []
                      *     } */
                     "application/json": components["schemas"]["Objection"];
                 };
@@ -11456,6 +11715,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
                 /** @description `asc` (oldest first, the default) or `desc` (newest first); keep it the same while following `next_page_token`. */
                 order?: components["parameters"]["Order"];
                 round_id?: number;
@@ -11577,9 +11842,12 @@ export interface operations {
                      *           "region_code": "210100"
                      *         }
                      *       ],
-                     *       "created_at": "2026-09-28T01:00:00.000000Z"
+                     *       "created_at": "2026-09-28T01:00:00.000000Z",
+                     *       "allowed_actions": [
+                     *         "object"
+                     *       ]
                      *     } */
-                    "application/json": components["schemas"]["Notice"];
+                    "application/json": components["schemas"]["NoticeDetail"];
                 };
             };
             304: components["responses"]["NotModified"];
@@ -11617,7 +11885,7 @@ export interface operations {
             content: {
                 /** @example {
                  *       "application_id": 42,
-                 *       "name": "李四",
+                 *       "objector_name": "李四",
                  *       "contact": "lisi@example.com",
                  *       "reason": "服务数据不实"
                  *     } */
@@ -11727,12 +11995,13 @@ export interface operations {
                  */
                 round_id?: number;
                 /**
-                 * @description Only the titles whose `valid_until` falls in this year: those that may apply again
-                 *     in that year's round (Art. 23).
+                 * @description Only the titles whose `valid_until` falls in this year (a Liaoning calendar year):
+                 *     those that may apply again in that year's round (Art. 23). Formerly `expires_in`,
+                 *     a name that means seconds on tokens.
                  *
                  * @example 2029
                  */
-                expires_in?: number;
+                valid_until_year?: number;
                 /**
                  * @description The most items in one page. Outside 1–100 it is a validation error (422).
                  * @example 20
@@ -11746,6 +12015,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
                 /** @description `asc` (oldest first, the default) or `desc` (newest first); keep it the same while following `next_page_token`. */
                 order?: components["parameters"]["Order"];
             };
@@ -12068,7 +12343,10 @@ export interface operations {
                     "application/json": {
                         items: {
                             cursor: number;
-                            /** Format: date-time */
+                            /**
+                             * Format: date-time
+                             * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
+                             */
                             at: string;
                             /** @enum {string} */
                             kind: "platform_awarded" | "platform_recorded" | "platform_revoked" | "revocation_pending" | "platform_reinstated" | "platform_expired" | "platform_changed" | "notice_opened";
@@ -12128,6 +12406,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
                 /** @description `asc` (oldest first, the default) or `desc` (newest first); keep it the same while following `next_page_token`. */
                 order?: components["parameters"]["Order"];
             };
@@ -12395,6 +12679,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
                 /** @description `asc` (oldest first, the default) or `desc` (newest first); keep it the same while following `next_page_token`. */
                 order?: components["parameters"]["Order"];
             };
@@ -12539,6 +12829,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
             };
             header?: {
                 /**
@@ -13176,6 +13472,14 @@ export interface operations {
                  */
                 platform_id?: number;
                 /**
+                 * @description Whether the summary arrived on time (`received_on` by 31 January of the year after, Art. 22)
+                 *     or late. A summary that never arrived is no record to list: the compliance view and
+                 *     the statistics (`missing`) show those.
+                 *
+                 * @example late
+                 */
+                timeliness?: "on_time" | "late";
+                /**
                  * @description The most items in one page. Outside 1–100 it is a validation error (422).
                  * @example 20
                  */
@@ -13190,6 +13494,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
             };
             header?: {
                 /**
@@ -13567,6 +13877,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
             };
             header?: {
                 /**
@@ -13786,6 +14102,14 @@ export interface operations {
                  */
                 region_code?: components["schemas"]["CityRegionCode"];
                 /**
+                 * @description Whether the reports arrived on time (`received_on` by the end of February of the year
+                 *     after, Art. 24) or late. Reports that never arrived are no record to list: the
+                 *     compliance view shows those.
+                 *
+                 * @example late
+                 */
+                timeliness?: "on_time" | "late";
+                /**
                  * @description The most items in one page. Outside 1–100 it is a validation error (422).
                  * @example 20
                  */
@@ -13800,6 +14124,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
             };
             header?: {
                 /**
@@ -14035,6 +14365,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
             };
             header?: {
                 /**
@@ -14205,7 +14541,9 @@ export interface operations {
                  */
                 region_code?: string;
                 /**
-                 * @description The date at which titles are counted (awarded on or before it, with their status at it). Default today.
+                 * @description The date at which titles are counted (awarded on or before it, with their status at it).
+                 *     Default today. A Liaoning date (Asia/Shanghai, UTC+8).
+                 *
                  * @example 2026-12-04
                  */
                 at?: string;
@@ -14339,7 +14677,9 @@ export interface operations {
                  */
                 region_code?: string;
                 /**
-                 * @description The date at which titles are counted (awarded on or before it, with their status at it). Default today.
+                 * @description The date at which titles are counted (awarded on or before it, with their status at it).
+                 *     Default today. A Liaoning date (Asia/Shanghai, UTC+8).
+                 *
                  * @example 2026-12-04
                  */
                 at?: string;
@@ -14506,6 +14846,12 @@ export interface operations {
                  * @example azE6Mw
                  */
                 page_token?: components["parameters"]["PageToken"];
+                /** @description `true` adds `total` to the answer: how many items match the other parameters (the
+                 *     filters and the caller's scope), whatever `limit` and `page_token` say. `false`, the
+                 *     default, leaves it out and spares the server the count. Any other value is a
+                 *     validation error (422, `not_boolean`).
+                 *      */
+                count?: components["parameters"]["Count"];
             };
             header?: {
                 /**
