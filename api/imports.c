@@ -311,8 +311,24 @@ static json_t *columns_csv_body(const sf_import_kind *k, const char *const *f, i
 /* Maps the header's columns: col[c] is where the kind's column c stands, headed by its field
  * name or its Chinese title, in any order. Each unknown, repeated or missing column is a field
  * error naming it. */
+/* The columns of `k` for the messages that list them: field names joined by ", " and their
+ * Chinese titles joined by "、" (truncated, never overrun, if they do not fit). */
+static void column_lists(const sf_import_kind *k, char *keys, size_t nkeys, char *titles, size_t ntitles)
+{
+    size_t kl = 0, tl = 0;
+    keys[0] = titles[0] = '\0';
+    for (size_t c = 0; c < k->ncolumns; c++) {
+        int n = snprintf(keys + kl, nkeys - kl, "%s%s", c ? ", " : "", k->columns[c].name);
+        kl = n < 0 || (size_t)n >= nkeys - kl ? nkeys - 1 : kl + (size_t)n;
+        n = snprintf(titles + tl, ntitles - tl, "%s%s", c ? "、" : "", k->labels ? k->labels[c] : k->columns[c].name);
+        tl = n < 0 || (size_t)n >= ntitles - tl ? ntitles - 1 : tl + (size_t)n;
+    }
+}
+
 static void read_header(const sf_import_kind *k, json_t *header, int *col, sf_errors *e)
 {
+    char keys[512], titles[512];
+    column_lists(k, keys, sizeof keys, titles, sizeof titles);
     for (size_t c = 0; c < k->ncolumns; c++)
         col[c] = -1;
     for (size_t i = 0; i < json_array_size(header); i++) {
@@ -324,7 +340,8 @@ static void read_header(const sf_import_kind *k, json_t *header, int *col, sf_er
                (k->labels == NULL || strcmp(name, k->labels[c]) != 0))
             c++;
         if (c == k->ncolumns)
-            sf_errors_add(e, name[0] ? name : "*", SF_E_CSV_COLUMN_UNKNOWN, SF_TEXT("column", name));
+            sf_errors_add(e, name[0] ? name : "*", SF_E_CSV_COLUMN_UNKNOWN, SF_TEXT("column", name),
+                          SF_TEXT("columns", keys), SF_TEXT("titles", titles));
         else if (col[c] >= 0)
             sf_errors_add(e, k->columns[c].name, SF_E_CSV_COLUMN_TWICE, SF_TEXT("column", name));
         else
@@ -590,7 +607,10 @@ static void judge(sf_ctx *ctx, const sf_import_kind *kind, int dry_run, sf_day t
             json_decref(records);
             for (size_t k = 0; k < he.count; k++)
                 push(errors, sf_field_error_json(&he.items[k], lang, 0), &no_memory);
-            settle(v, 422, problem(lang, 422, errors, SF_E_CSV_HEADER_INVALID));
+            char keys[512], titles[512];
+            column_lists(kind, keys, sizeof keys, titles, sizeof titles);
+            settle(v, 422, problem(lang, 422, errors, SF_E_CSV_HEADER_INVALID, SF_TEXT("columns", keys),
+                                   SF_TEXT("titles", titles)));
             return;
         }
         bodies = csv_to_bodies(kind, records, col, lang, errors, &no_memory);

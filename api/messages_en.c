@@ -288,11 +288,11 @@ const char *const sf_messages_en[SF_CODE_COUNT] = {
     [SF_E_SUMMARY_OF_YEAR_MISSING] = "the title has no annual summary of that year",
     [SF_E_SUMMARY_NO_FIGURES] = "the annual summary of that year states no figures",
     /* the platform import */
-    [SF_E_CSV_COLUMN_UNKNOWN] = "\"{column}\" is not a column of the import: the columns are name, region_code, functions, operator_name, credit_code, established_on, address (or 平台名称, 行政区划代码, 服务功能, 运营单位, 统一社会信用代码, 成立日期, 地址)",
+    [SF_E_CSV_COLUMN_UNKNOWN] = "\"{column}\" is not a column of the import: the columns are {columns} (or {titles})",
     [SF_E_CSV_COLUMN_TWICE] = "the column \"{column}\" is given twice",
     [SF_E_CSV_COLUMN_MISSING] = "the header lacks the column {key} ({label})",
     [SF_E_CSV_COLUMN_COUNT] = "must have the {count} columns of the header",
-    [SF_E_CSV_HEADER_INVALID] = "the first line must be the header: the columns name, region_code, functions, operator_name, credit_code, established_on, address (or their Chinese titles), in any order",
+    [SF_E_CSV_HEADER_INVALID] = "the first line must be the header: the columns {columns} (or their Chinese titles {titles}), in any order",
     [SF_E_IMPORT_PLATFORM_EXISTS] = "a row repeats a platform that exists already (same operator credit code and name); nothing was imported",
     [SF_E_BODY_HAS_NUL] = "the body contains a NUL byte",
     [SF_E_IMPORT_ROWS] = "an import holds 1-{max} rows",

@@ -288,11 +288,11 @@ const char *const sf_messages_zh[SF_CODE_COUNT] = {
     [SF_E_SUMMARY_OF_YEAR_MISSING] = "该称号没有该年度的年度总结",
     [SF_E_SUMMARY_NO_FIGURES] = "该年度的年度总结未填报数据",
     /* the platform import */
-    [SF_E_CSV_COLUMN_UNKNOWN] = "“{column}”不是导入的列：列为 平台名称、行政区划代码、服务功能、运营单位、统一社会信用代码、成立日期、地址（或 name、region_code、functions、operator_name、credit_code、established_on、address）",
+    [SF_E_CSV_COLUMN_UNKNOWN] = "“{column}”不是导入的列：列为 {titles}（或 {columns}）",
     [SF_E_CSV_COLUMN_TWICE] = "列“{column}”重复出现",
     [SF_E_CSV_COLUMN_MISSING] = "表头缺少列 {label}（{key}）",
     [SF_E_CSV_COLUMN_COUNT] = "应有与表头相同的 {count} 列",
-    [SF_E_CSV_HEADER_INVALID] = "第一行须为表头：平台名称、行政区划代码、服务功能、运营单位、统一社会信用代码、成立日期、地址（或对应的字段名），顺序不限",
+    [SF_E_CSV_HEADER_INVALID] = "第一行须为表头：{titles}（或对应的字段名 {columns}），顺序不限",
     [SF_E_IMPORT_PLATFORM_EXISTS] = "某行与已有平台重复（运营单位统一社会信用代码和名称相同），未导入任何数据",
     [SF_E_BODY_HAS_NUL] = "请求体含有 NUL 字节",
     [SF_E_IMPORT_ROWS] = "一次导入 1-{max} 行",

@@ -295,11 +295,11 @@
     X(SUMMARY_OF_YEAR_MISSING, "summary_of_year_missing", "") \
     X(SUMMARY_NO_FIGURES, "summary_no_figures", "") \
     /* the platform import */ \
-    X(CSV_COLUMN_UNKNOWN, "csv_column_unknown", "column") \
+    X(CSV_COLUMN_UNKNOWN, "csv_column_unknown", "column,columns,titles") \
     X(CSV_COLUMN_TWICE, "csv_column_twice", "column") \
     X(CSV_COLUMN_MISSING, "csv_column_missing", "key,label") \
     X(CSV_COLUMN_COUNT, "csv_column_count", "count") \
-    X(CSV_HEADER_INVALID, "csv_header_invalid", "") \
+    X(CSV_HEADER_INVALID, "csv_header_invalid", "columns,titles") \
     X(IMPORT_PLATFORM_EXISTS, "import_platform_exists", "") \
     X(BODY_HAS_NUL, "body_has_nul", "") \
     X(IMPORT_ROWS, "import_rows", "max") \

@@ -419,6 +419,14 @@ START_TEST(titles_in_gb18030_read_back_as_in_utf8)
     /* four copies of the two platforms: the malformed file added none */
     ck_assert_int_eq(sql_number("SELECT count(*) FROM platforms WHERE name IN ('鞍山𠮷祥·工业设计服务平台',"
                                 " '鞍山“创业”孵化平台')"), 8);
+    /* an unknown column is named with the columns of this kind of records, not the platforms' */
+    const char *odd = "备注\n无\n";
+    r = records(PROVINCE, "titles", "", "text/csv", odd, strlen(odd), NULL);
+    ck_assert_msg(r->status == 422, "%d %s", r->status, r->body);
+    ck_assert_str_eq(json_string_value(json_object_get(r->json, "code")), "csv_header_invalid");
+    ck_assert_msg(strstr(r->body, "certificate_no") != NULL && strstr(r->body, "established_on") == NULL, "%s",
+                  r->body);
+    th_free(r);
 }
 END_TEST
 
