@@ -326,8 +326,11 @@ static void reply_members(sf_ctx *ctx, int status, member_texts *m)
 {
     members_sort(m);
     char etag[40];
+    int extras = 0;
+    for (size_t i = 0; i < m->count; i++)
+        extras |= m->items[i].extra;
     char *state = m->failed ? NULL : members_join(m, 0);
-    char *text = state ? members_join(m, 1) : NULL;
+    char *text = state && extras ? members_join(m, 1) : state;
     members_free(m);
     if (text == NULL) {
         free(state);
@@ -335,7 +338,8 @@ static void reply_members(sf_ctx *ctx, int status, member_texts *m)
         return;
     }
     etag_of_text(state, etag);
-    free(state);
+    if (text != state)
+        free(state);
     send_tagged(ctx, status, text, etag);
 }
 
