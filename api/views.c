@@ -217,7 +217,7 @@ void sf_reply_resource(sf_ctx *ctx, int status, json_t *body)
  * and lets a member whose canonical text is kept (GET /v1/me's permitted operations) be
  * written as it is. */
 typedef struct {
-    const char *key;
+    const char *key;   /* the object's own: valid while the object is */
     char *text;     /* "key":value */
     int extra;      /* not part of the resource's state */
 } member_text;
@@ -352,9 +352,9 @@ void sf_reply_resource_with(sf_ctx *ctx, int status, json_t *body, json_t *extra
         members_of(&m, body, 0);
         members_of(&m, extra, 1);
     }
+    reply_members(ctx, status, &m);   /* the members' keys are the objects' own */
     json_decref(body);
     json_decref(extra);
-    reply_members(ctx, status, &m);
 }
 
 void sf_reply_resource_raw(sf_ctx *ctx, int status, json_t *body, const char *key, const char *raw)
@@ -366,8 +366,8 @@ void sf_reply_resource_raw(sf_ctx *ctx, int status, json_t *body, const char *ke
         members_of(&m, body, 0);
         member_add(&m, key, NULL, raw, 0);
     }
+    reply_members(ctx, status, &m);   /* the members' keys are the objects' own */
     json_decref(body);
-    reply_members(ctx, status, &m);
 }
 
 void sf_reply_doc(sf_ctx *ctx, int status, char *json_text)
