@@ -12,6 +12,8 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +63,10 @@ struct sf_auth {
     char *audience;
     int ttl_s;
     hash_pool hashing;
+    uint64_t generation;   /* names this key among every sf_auth the process made (verified_memo) */
 };
+
+static _Atomic uint64_t auth_generations;
 
 int sf_random_bytes(unsigned char *buf, size_t n)
 {
@@ -282,6 +287,7 @@ sf_auth *sf_auth_create(const sf_config *config)
     sf_auth *auth = calloc(1, sizeof *auth);
     if (auth == NULL)
         return NULL;
+    auth->generation = atomic_fetch_add(&auth_generations, 1) + 1;
     char path[4096];
     if (config->jwt_key_file != NULL) {
         snprintf(path, sizeof path, "%s", config->jwt_key_file);
@@ -490,12 +496,86 @@ static int signature_matches(const sf_auth *auth, const char *token)
 /* Read here rather than by libjwt: libjwt 1.10 says EINVAL alike for a bad token and for
  * running out of memory, and when Jansson ran out inside jwt_decode it was seen to succeed
  * with part of the token unread (a valid token then answered 401). */
+/* The tokens a thread verified last (issue 18, point 5). A request's token was verified
+ * twice — when its headers arrived (api/server.c, early_access) and by the dispatcher — and a
+ * client sends the same token on each request: each verification decoded and parsed both
+ * segments and computed an HMAC (OpenSSL fetching the digest anew each time), 11-16 % of an
+ * authenticated read's CPU. What a verification found is a function of the token's text and
+ * the key alone, except for the time claims, which are judged again at each use exactly as
+ * below; so a token whose very text verified under the same key is taken as it was. Nothing
+ * about sessions or revocation is kept: the database decides those on every request. The
+ * text is compared in constant time (CRYPTO_memcmp), the length being no secret. */
+#define MEMO_SLOTS 4
+#define MEMO_TOKEN_MAX 1024
+typedef struct {
+    uint64_t generation;   /* of the sf_auth that verified it; 0: the slot is empty */
+    size_t len;
+    char token[MEMO_TOKEN_MAX];
+    long long exp, iat, nbf;
+    int has_nbf;
+    sf_caller caller;      /* the fields sf_auth_verify sets */
+} verified_memo;
+static _Thread_local verified_memo memo[MEMO_SLOTS];
+static _Thread_local unsigned memo_next;
+
+/* The time claims, judged at `now` (the only part of a verification that changes). */
+static int times_hold(const sf_auth *auth, long long now, long long exp, long long iat, int has_nbf, long long nbf)
+{
+    return now < exp && iat <= now + LEEWAY_S && (!has_nbf || nbf <= now + LEEWAY_S) &&
+           exp <= iat + auth->ttl_s;   /* iat is at most now + LEEWAY_S here: no overflow */
+}
+
+static const verified_memo *memo_find(const sf_auth *auth, const char *token, size_t len)
+{
+    for (int i = 0; i < MEMO_SLOTS; i++)
+        if (memo[i].generation == auth->generation && memo[i].len == len &&
+            CRYPTO_memcmp(memo[i].token, token, len) == 0)
+            return &memo[i];
+    return NULL;
+}
+
+static void memo_keep(const sf_auth *auth, const char *token, size_t len, const sf_caller *caller, long long exp,
+                      long long iat, int has_nbf, long long nbf)
+{
+    if (len >= MEMO_TOKEN_MAX)
+        return;
+    verified_memo *m = &memo[memo_next++ % MEMO_SLOTS];
+    m->generation = auth->generation;
+    m->len = len;
+    memcpy(m->token, token, len);
+    m->exp = exp;
+    m->iat = iat;
+    m->nbf = nbf;
+    m->has_nbf = has_nbf;
+    m->caller = *caller;
+}
+
+static void copy_verified(const sf_caller *from, sf_caller *to)
+{
+    to->user_id = from->user_id;
+    to->org_id = from->org_id;
+    to->role = from->role;
+    memcpy(to->region_code, from->region_code, sizeof to->region_code);
+    memcpy(to->jti, from->jti, sizeof to->jti);
+    memcpy(to->sid, from->sid, sizeof to->sid);
+    to->password_change_required = from->password_change_required;
+}
+
 sf_status sf_auth_verify(sf_auth *auth, const char *token, long long now, sf_caller *caller,
                          long long *expires_at)
 {
     int no_memory = 0;
     if (token == NULL || strlen(token) > 4096)
         return SF_INVALID;
+    size_t len = strlen(token);
+    const verified_memo *seen = memo_find(auth, token, len);
+    if (seen != NULL) {
+        if (!times_hold(auth, now, seen->exp, seen->iat, seen->has_nbf, seen->nbf))
+            return SF_INVALID;
+        copy_verified(&seen->caller, caller);
+        *expires_at = seen->exp;
+        return SF_OK;
+    }
     json_t *payload = strict_payload(auth, token, &no_memory);
     if (payload == NULL)
         return no_memory ? SF_INTERNAL : SF_INVALID;
@@ -507,12 +587,9 @@ sf_status sf_auth_verify(sf_auth *auth, const char *token, long long now, sf_cal
     }
     json_t *exp = json_object_get(payload, "exp"), *iat = json_object_get(payload, "iat");
     json_t *nbf = json_object_get(payload, "nbf"), *org = json_object_get(payload, "org");
-    if (exp == NULL || now >= json_integer_value(exp) || iat == NULL || json_integer_value(iat) > now + LEEWAY_S ||
-        (nbf != NULL && json_integer_value(nbf) > now + LEEWAY_S))
-        goto out;
-    /* no token lives longer than shifan issues them for, whoever holds the key (issue 14, 5);
-     * iat is at most now + LEEWAY_S here, so the sum cannot overflow */
-    if (json_integer_value(exp) > json_integer_value(iat) + auth->ttl_s)
+    /* no token lives longer than shifan issues them for, whoever holds the key (issue 14, 5) */
+    if (exp == NULL || iat == NULL ||
+        !times_hold(auth, now, json_integer_value(exp), json_integer_value(iat), nbf != NULL, json_integer_value(nbf)))
         goto out;
     const char *iss = json_string_value(json_object_get(payload, "iss"));
     const char *aud = json_string_value(json_object_get(payload, "aud"));
@@ -536,6 +613,8 @@ sf_status sf_auth_verify(sf_auth *auth, const char *token, long long now, sf_cal
     snprintf(caller->sid, sizeof caller->sid, "%s", sid);
     caller->password_change_required = json_is_true(must_change);
     *expires_at = json_integer_value(exp);
+    memo_keep(auth, token, len, caller, json_integer_value(exp), json_integer_value(iat), nbf != NULL,
+              json_integer_value(nbf));
     status = SF_OK;
 out:
     json_decref(payload);

@@ -3,6 +3,8 @@
  * changes its own password (issue 14, item 6).
  */
 #include <arpa/inet.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,6 +44,37 @@ static json_t *permitted_operations(const sf_caller *caller)
     return list;
 }
 
+/* The canonical text of permitted_operations for a person's token, made once per role and
+ * password-change state (it depends on nothing else: the route table is fixed): building and
+ * dumping its objects was a third of GET /v1/me's CPU (issue 18, point 5). An API token's
+ * scopes also decide, and its list is made per request. Published once with a compare-and-swap;
+ * a thread that loses the race frees its own. Lives as long as the process. */
+#define ROLE_SLOTS 8
+static _Atomic(char *) operations_text[ROLE_SLOTS][2];
+
+static const char *operations_of(const sf_caller *caller, char **own)
+{
+    *own = NULL;
+    int slot = (int)caller->role, change = caller->password_change_required != 0;
+    int cached = caller->api_token_id <= 0 && slot >= 0 && slot < ROLE_SLOTS;
+    char *text = cached ? atomic_load(&operations_text[slot][change]) : NULL;
+    if (text != NULL)
+        return text;
+    json_t *list = permitted_operations(caller);
+    text = list ? sf_json_dumps(list, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(list);
+    if (text == NULL || !cached) {
+        *own = text;
+        return text;
+    }
+    char *expected = NULL;
+    if (!atomic_compare_exchange_strong(&operations_text[slot][change], &expected, text)) {
+        free(text);
+        return expected;
+    }
+    return text;
+}
+
 void sf_get_me(sf_ctx *ctx)
 {
     sf_user user;
@@ -59,8 +92,10 @@ void sf_get_me(sf_ctx *ctx)
     json_t *body = sf_view_user(&user);
     json_object_set_new(body, "role", json_string(sf_role_name(ctx->caller.role)));
     json_object_set_new(body, "organization", sf_view_organization(&org));
-    json_object_set_new(body, "permitted_operations", permitted_operations(&ctx->caller));
-    sf_reply_resource(ctx, 200, body);
+    char *own;
+    const char *operations = operations_of(&ctx->caller, &own);
+    sf_reply_resource_raw(ctx, 200, body, "permitted_operations", operations);
+    free(own);
 }
 
 typedef struct {

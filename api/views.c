@@ -228,27 +228,164 @@ void sf_reply_resource(sf_ctx *ctx, int status, json_t *body)
     send_tagged(ctx, status, text, etag);
 }
 
-void sf_reply_resource_with(sf_ctx *ctx, int status, json_t *body, json_t *extra)
+/* An object's canonical text is made of its members' (issue 18, point 5): "{", then each
+ * member as "key":value in strcmp order of the keys, joined by ",", then "}" — what
+ * canonical_text writes. Assembling it from the members lets one answer carry the resource's
+ * own text (its ETag) and the same with the caller's extra members, each member dumped once,
+ * and lets a member whose canonical text is kept (GET /v1/me's permitted operations) be
+ * written as it is. */
+typedef struct {
+    const char *key;   /* the object's own: valid while the object is */
+    char *text;     /* "key":value */
+    int extra;      /* not part of the resource's state */
+} member_text;
+
+typedef struct {
+    member_text *items;
+    size_t count, cap;
+    int failed;
+} member_texts;
+
+static void member_add(member_texts *m, const char *key, const json_t *value, const char *raw, int extra)
 {
+    if (m->failed)
+        return;
+    if (m->count == m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 16;
+        member_text *items = realloc(m->items, cap * sizeof *items);
+        if (items == NULL) {
+            m->failed = 1;
+            return;
+        }
+        m->items = items;
+        m->cap = cap;
+    }
+    json_t *name = json_string(key);
+    char *key_text = name ? sf_json_dumps(name, JSON_ENCODE_ANY) : NULL;
+    json_decref(name);
+    char *value_text = raw == NULL ? sf_json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS |
+                                                              JSON_REAL_PRECISION(12))
+                                   : NULL;
+    const char *v = raw != NULL ? raw : value_text;
+    size_t klen = key_text ? strlen(key_text) : 0, vlen = v ? strlen(v) : 0;
+    char *text = key_text && v ? malloc(klen + 1 + vlen + 1) : NULL;
+    if (text != NULL) {
+        memcpy(text, key_text, klen);
+        text[klen] = ':';
+        memcpy(text + klen + 1, v, vlen + 1);
+        m->items[m->count++] = (member_text){key, text, extra};
+    } else {
+        m->failed = 1;
+    }
+    free(key_text);
+    free(value_text);
+}
+
+static void members_of(member_texts *m, json_t *obj, int extra)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(obj, key, value) member_add(m, key, value, NULL, extra);
+}
+
+static int member_order(const void *a, const void *b)
+{
+    return strcmp(((const member_text *)a)->key, ((const member_text *)b)->key);
+}
+
+static void members_free(member_texts *m)
+{
+    for (size_t i = 0; i < m->count; i++)
+        free(m->items[i].text);
+    free(m->items);
+}
+
+/* The object of the sorted members (those of the state only, or all of them; an extra
+ * member replaces the resource's of the same key); NULL when memory ran out. */
+static char *members_join(const member_texts *m, int with_extra)
+{
+    size_t len = 2;
+    for (size_t i = 0; i < m->count; i++)
+        len += strlen(m->items[i].text) + 1;
+    char *text = malloc(len + 1), *end = text;
+    if (text == NULL)
+        return NULL;
+    *end++ = '{';
+    for (size_t i = 0; i < m->count; i++) {
+        const member_text *it = &m->items[i];
+        if (it->extra ? !with_extra
+                      : with_extra && i + 1 < m->count && m->items[i + 1].extra && strcmp(m->items[i + 1].key, it->key) == 0)
+            continue;
+        if (end > text + 1)
+            *end++ = ',';
+        size_t n = strlen(it->text);
+        memcpy(end, it->text, n);
+        end += n;
+    }
+    *end++ = '}';
+    *end = '\0';
+    return text;
+}
+
+/* Sorts the members (stable for equal keys: the resource's before the extra one). */
+static void members_sort(member_texts *m)
+{
+    for (size_t i = 1; i < m->count; i++)   /* insertion sort: a handful of members, mostly in order */
+        for (size_t j = i; j > 0 && member_order(&m->items[j - 1], &m->items[j]) > 0; j--) {
+            member_text t = m->items[j];
+            m->items[j] = m->items[j - 1];
+            m->items[j - 1] = t;
+        }
+}
+
+/* Answers the members as a resource: its state's canonical text is what the ETag hashes,
+ * the text with the extra members what is sent. Frees the members. */
+static void reply_members(sf_ctx *ctx, int status, member_texts *m)
+{
+    members_sort(m);
     char etag[40];
-    char *state = canonical_text(body);
-    if (state == NULL || json_object_update(body, extra) != 0) {
+    int extras = 0;
+    for (size_t i = 0; i < m->count; i++)
+        extras |= m->items[i].extra;
+    char *state = m->failed ? NULL : members_join(m, 0);
+    char *text = state && extras ? members_join(m, 1) : state;
+    members_free(m);
+    if (text == NULL) {
         free(state);
-        json_decref(body);
-        json_decref(extra);
         sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         return;
     }
     etag_of_text(state, etag);
-    free(state);
-    json_decref(extra);
-    char *text = canonical_text(body);
-    json_decref(body);
-    if (text == NULL) {
-        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
-        return;
-    }
+    if (text != state)
+        free(state);
     send_tagged(ctx, status, text, etag);
+}
+
+void sf_reply_resource_with(sf_ctx *ctx, int status, json_t *body, json_t *extra)
+{
+    member_texts m = {0};
+    if (!json_is_object(body) || !json_is_object(extra))
+        m.failed = 1;
+    else {
+        members_of(&m, body, 0);
+        members_of(&m, extra, 1);
+    }
+    reply_members(ctx, status, &m);   /* the members' keys are the objects' own */
+    json_decref(body);
+    json_decref(extra);
+}
+
+void sf_reply_resource_raw(sf_ctx *ctx, int status, json_t *body, const char *key, const char *raw)
+{
+    member_texts m = {0};
+    if (!json_is_object(body) || json_object_get(body, key) != NULL || raw == NULL)
+        m.failed = 1;
+    else {
+        members_of(&m, body, 0);
+        member_add(&m, key, NULL, raw, 0);
+    }
+    reply_members(ctx, status, &m);   /* the members' keys are the objects' own */
+    json_decref(body);
 }
 
 void sf_reply_doc(sf_ctx *ctx, int status, char *json_text)

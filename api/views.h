@@ -66,6 +66,10 @@ void sf_reply_doc(sf_ctx *ctx, int status, char *json_text);
  * allowed_actions), under the ETag of `body` alone: the resource's state, which If-Match
  * compares. Takes both references. */
 void sf_reply_resource_with(sf_ctx *ctx, int status, json_t *body, json_t *extra);
+/* The resource `body` with the member `key` (which it lacks) whose value is given as its
+ * canonical text `raw` (JSON_COMPACT | JSON_SORT_KEYS, not taken), all of it under the ETag of
+ * the whole: what sf_reply_resource answers for the body with that member. Takes `body`. */
+void sf_reply_resource_raw(sf_ctx *ctx, int status, json_t *body, const char *key, const char *raw);
 
 /* Answers a repository's page read: when `status` is SF_OK, the items (JSON array text, taken
  * and freed), the token for the page after `next_after` (none when 0) and, when `page` asked

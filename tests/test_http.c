@@ -409,6 +409,16 @@ START_TEST(each_request_logs_one_line_and_no_secret)
     ck_assert_int_eq(json_integer_value(json_object_get(entry, "status")), 200);
     ck_assert(json_is_number(json_object_get(entry, "duration_ms")));
     ck_assert_uint_eq(strlen(json_string_value(json_object_get(entry, "request_id"))), 32);
+    /* the line is written by hand (issue 18, point 5): the time to the millisecond in UTC,
+     * the duration with three decimals */
+    const char *ts = json_string_value(json_object_get(entry, "ts"));
+    ck_assert_ptr_nonnull(ts);
+    ck_assert_uint_eq(strlen(ts), 24);
+    ck_assert(ts[4] == '-' && ts[7] == '-' && ts[10] == 'T' && ts[13] == ':' && ts[16] == ':' && ts[19] == '.' &&
+              ts[23] == 'Z' && strspn(ts, "0123456789") == 4 && strspn(ts + 20, "0123456789") == 3);
+    const char *d = strstr(line, "\"duration_ms\":") + 14;
+    size_t whole = strspn(d, "0123456789");
+    ck_assert(whole >= 1 && d[whole] == '.' && strspn(d + whole + 1, "0123456789") == 3 && d[whole + 4] == ',');
     json_decref(entry);
     ck_assert_ptr_null(strstr(log, ADMIN_PASSWORD));
     ck_assert_ptr_null(strstr(log, USER_PASSWORD));
@@ -818,6 +828,53 @@ static char *hand_payload(const char *claim, const char *value)
     json_decref(p);
     return text;
 }
+
+/* Issue 18, point 5: GET /v1/me is written from its members, the list of permitted
+ * operations kept per role as text: still exactly its canonical text under its hash, the same
+ * list as the role's twice over, and each role's own. */
+START_TEST(the_me_answer_is_its_canonical_text_under_its_hash)
+{
+    char *first[NROLES];
+    for (int round = 0; round < 2; round++)
+        for (int role = 0; role < NROLES; role++) {
+            th_response *r = call("GET", "/v1/me", role, NULL);
+            ck_assert_int_eq(r->status, 200);
+            th_assert_canonical_tagged(r, NULL);
+            char *ops = json_dumps(json_object_get(r->json, "permitted_operations"), JSON_COMPACT);
+            ck_assert_ptr_nonnull(ops);
+            if (round == 0) {
+                first[role] = ops;
+            } else {
+                ck_assert_str_eq(ops, first[role]);
+                free(ops);
+            }
+            th_free(r);
+        }
+    ck_assert_str_ne(first[PROVINCE], first[CITY]);
+    ck_assert_str_ne(first[CITY], first[PLATFORM]);
+    for (int role = 0; role < NROLES; role++)
+        free(first[role]);
+}
+END_TEST
+
+/* Issue 18, point 5: a worker thread keeps what it found of the tokens it verified, but judges
+ * their time claims again on every request: a token accepted many times (on every worker) is
+ * refused once it has expired. */
+START_TEST(a_token_accepted_before_is_refused_once_it_expires)
+{
+    char *payload = hand_payload("exp", "@3");
+    char *t = hand_token(GOOD_HEADER, payload, EVP_sha256());
+    long long expires = time(NULL) + 3;
+    for (int i = 0; i < 100 && time(NULL) < expires - 1; i++)
+        ck_assert_int_eq(me_status(t), 200);
+    while (time(NULL) < expires + 1)
+        usleep(100 * 1000);
+    for (int i = 0; i < 50; i++)
+        ck_assert_int_eq(me_status(t), 401);
+    free(t);
+    free(payload);
+}
+END_TEST
 
 START_TEST(hand_made_tokens_signed_right_are_refused_for_what_they_say)
 {
@@ -3630,6 +3687,8 @@ static Suite *http_suite(void)
     tcase_add_test(tc, me_needs_a_valid_bearer_token);
     tcase_add_test(tc, forged_tokens_are_refused);
     tcase_add_test(tc, a_revoked_token_stops_working_at_once);
+    tcase_add_test(tc, the_me_answer_is_its_canonical_text_under_its_hash);
+    tcase_add_test(tc, a_token_accepted_before_is_refused_once_it_expires);
     tcase_add_test(tc, the_province_creates_organisations);
     tcase_add_test(tc, only_the_province_may_create_organisations);
     tcase_add_test(tc, province_and_supervisor_read_organisations_others_may_not);

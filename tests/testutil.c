@@ -6,6 +6,7 @@
 #include "tests/contract.h"
 
 #include <arpa/inet.h>
+#include <openssl/evp.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -393,3 +394,30 @@ int th_server_stop_reporting(th_server *server)
     return status;
 }
 
+
+void th_assert_canonical_tagged(const th_response *r, const char *const *extra)
+{
+    const size_t flags = JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_msg(json_is_object(r->json), "not a JSON object: %s", r->body);
+    char *text = json_dumps(r->json, flags);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_str_eq(r->body, text);
+    free(text);
+    json_t *state = json_deep_copy(r->json);
+    for (size_t i = 0; extra != NULL && extra[i] != NULL; i++)
+        json_object_del(state, extra[i]);
+    text = json_dumps(state, flags);
+    json_decref(state);
+    unsigned char digest[32];
+    unsigned int len = 0;
+    ck_assert(EVP_Digest(text, strlen(text), digest, &len, EVP_sha256(), NULL) == 1);
+    free(text);
+    char expected[40], etag[80];
+    expected[0] = '"';
+    for (int i = 0; i < 16; i++)
+        snprintf(expected + 1 + 2 * i, 3, "%02x", digest[i]);
+    snprintf(expected + 33, sizeof expected - 33, "\"");
+    ck_assert_ptr_nonnull(th_header(r, "ETag", etag, sizeof etag));
+    ck_assert_str_eq(etag, expected);
+}

@@ -50,6 +50,11 @@ void th_free(th_response *r);
 
 /* The value of header `name` in `r` (case-insensitive), copied into buf; NULL if absent. */
 const char *th_header(const th_response *r, const char *name, char *buf, size_t len);
+/* Issue 18, point 5: a resource answer is its own canonical text (JSON_COMPACT |
+ * JSON_SORT_KEYS | JSON_REAL_PRECISION(12), as api/views.c makes it) and its ETag the quoted
+ * first 16 bytes, in hex, of the SHA-256 of the canonical text of the resource without the
+ * members named in `extra` (NULL-ended; the caller's own, such as allowed_actions). */
+void th_assert_canonical_tagged(const th_response *r, const char *const *extra);
 
 /* A TCP connection to 127.0.0.1:port (30 s receive timeout, times th_time_factor), or -1. */
 int th_connect(int port);
