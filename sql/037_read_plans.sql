@@ -16,7 +16,7 @@ CREATE OR REPLACE FUNCTION application_history(app bigint) RETURNS jsonb LANGUAG
 BEGIN
     RETURN (
     SELECT coalesce(jsonb_agg(h.item ORDER BY h.at, h.ord), '[]'::jsonb) FROM (
-        SELECT e.at, e.seq AS ord,
+        SELECT e.at, e.id AS ord,   -- by id: a just-written event may not be linked yet (sql/031)
                jsonb_strip_nulls(jsonb_build_object('at', rfc3339(e.at), 'action', e.action,
                                  'status', e.detail->'after'->>'status',
                                  'comment', e.detail->'after'->>'comment')) AS item

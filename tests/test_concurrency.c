@@ -1089,8 +1089,8 @@ START_TEST(an_event_altered_by_hand_is_found_by_verify)
     sql("SELECT audit_link(NULL, true)");
     long long seq = sql_int("SELECT min(seq) + 100 FROM audit_events WHERE request_id = 'chain-feed'", 0);
     ck_assert_int_gt(seq, 100);
-    char detail[256], text[512];
-    sql_text("SELECT detail::text FROM audit_events WHERE seq = $1", seq, detail, sizeof detail);
+    char text[512];
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM audit_events WHERE seq = $1 AND detail ? 'forged'", seq), 0);
     snprintf(text, sizeof text, "BEGIN; ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only;"
              " UPDATE audit_events SET detail = detail || '{\"forged\":true}' WHERE seq = %lld;"
              " ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only; COMMIT", seq);
@@ -1101,15 +1101,11 @@ START_TEST(an_event_altered_by_hand_is_found_by_verify)
         ck_assert_int_eq(json_integer_value(json_object_get(r->json, "first_broken")), seq);
         th_free(r);
     }
-    PGresult *res;
-    const char *params[] = {detail};
-    char update[512];
-    snprintf(update, sizeof update, "UPDATE audit_events SET detail = $1::jsonb WHERE seq = %lld", seq);
-    sql("BEGIN; ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only");
-    res = PQexecParams(db(), update, 1, NULL, params, NULL, NULL, 0);
-    ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
-    PQclear(res);
-    sql("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only; COMMIT");
+    /* put back as it was (the forged member removed: jsonb keeps no order of members) */
+    snprintf(text, sizeof text, "BEGIN; ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only;"
+             " UPDATE audit_events SET detail = detail - 'forged' WHERE seq = %lld;"
+             " ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only; COMMIT", seq);
+    sql(text);
     th_response *r = expect_on(0, PROVINCE, "GET", "/v1/audit-events/verify", NULL, 200);
     ck_assert_msg(json_is_true(json_object_get(r->json, "ok")), "%s", r->body);
     th_free(r);
