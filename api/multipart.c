@@ -66,8 +66,7 @@ static const char *param(const char *p, const char *end, const char *name, size_
 /* Reads the part's headers [h, end): its form-data name and filename. 0, or -1. */
 static int disposition(const unsigned char *h, const unsigned char *end, sf_part *name, sf_part *file_name)
 {
-    name->data = NULL;
-    file_name->data = NULL;
+    *name = *file_name = (sf_part){NULL, 0};
     while (h < end) {
         const unsigned char *eol = find(h, (size_t)(end - h), "\r\n", 2);
         const unsigned char *line_end = eol ? eol : end;
