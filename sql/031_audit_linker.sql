@@ -11,7 +11,8 @@
 -- head. An event whose transaction has not committed is not visible to the linker and is
 -- linked by a later round, after everything linked before it: positions are the order of
 -- record, and they follow commit order (an event committed before another's transaction
--- began is linked before it, in the same round by id or in an earlier round).
+-- began is linked before it, in the same round by id or in an earlier round; two
+-- transactions that overlap and commit within one round are ordered by their events' ids).
 --
 -- Whoever promises the chain reads positions only: verify, the audit list and the change
 -- feed link first (audit_link(NULL, true), which waits for a linker at work) and then read
