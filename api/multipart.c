@@ -206,7 +206,8 @@ int sf_multipart_stream_begin(sf_multipart_stream *s, const char *content_type, 
 static void keep(sf_multipart_field *f, const unsigned char *data, size_t len)
 {
     size_t room = f->len < SF_MULTIPART_FIELD_MAX ? SF_MULTIPART_FIELD_MAX - f->len : 0;
-    memcpy(f->value + f->len, data, len < room ? len : room);
+    if (room > 0)   /* past the end, not even a pointer to it may be formed */
+        memcpy(f->value + f->len, data, len < room ? len : room);
     f->len += len;
 }
 
