@@ -49,9 +49,10 @@ static PGconn *connect_linker(const char *conninfo)
 /* Events linked by one round, or -1 when the round failed. */
 static long round_once(PGconn *pg)
 {
-    char sql[64];
-    snprintf(sql, sizeof sql, "SELECT audit_link(%d, false)", SF_AUDIT_LINK_BATCH);
-    PGresult *res = PQexec(pg, sql);
+    char batch[16];
+    snprintf(batch, sizeof batch, "%d", SF_AUDIT_LINK_BATCH);
+    const char *params[] = {batch};
+    PGresult *res = PQexecParams(pg, "SELECT audit_link($1::int, false)", 1, NULL, params, NULL, NULL, 0);
     long n = -1;
     if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
         n = atol(PQgetvalue(res, 0, 0));
