@@ -210,6 +210,17 @@ sf_status sf_notice_list(sf_pool *pool, const sf_notice_filter *f, int64_t after
     return sf_db_read_page(pool, &LIST_NOTICES, params, items, next_after, total);
 }
 
+/* The facts a read of NOTICE_FACTS found, and the database's today; clears `res`.
+ * SF_NOT_FOUND when there is no such notice. */
+static sf_status take_notice_facts(PGresult *res, sf_notice_facts *facts, sf_day *today)
+{
+    int found = PQntuples(res) == 1;
+    if (found)
+        read_notice_facts(res, 0, facts, today);
+    PQclear(res);
+    return found ? SF_OK : SF_NOT_FOUND;
+}
+
 sf_status sf_objection_create(sf_pool *pool, const sf_new_objection *o, int max_per_hour, int *throttled,
                               char **doc, sf_errors *errors)
 {
@@ -224,12 +235,9 @@ sf_status sf_objection_create(sf_pool *pool, const sf_new_objection *o, int max_
         return status;
     sf_notice_facts facts;
     sf_day today = 0;
-    int found = PQntuples(res) == 1;
-    if (found)
-        read_notice_facts(res, 0, &facts, &today);
-    PQclear(res);
-    if (!found)
-        return SF_NOT_FOUND;
+    status = take_notice_facts(res, &facts, &today);
+    if (status != SF_OK)
+        return status;
     sf_errors why;
     sf_errors_init(&why);
     int open = sf_decide_file_objection(&facts, today, &why) == SF_OK;
@@ -276,12 +284,9 @@ static sf_status record_body(sf_conn *conn, void *p)
         return status;
     sf_notice_facts facts;
     sf_day today = 0;
-    int found = PQntuples(res) == 1;
-    if (found)
-        read_notice_facts(res, 0, &facts, &today);
-    PQclear(res);
-    if (!found)
-        return SF_NOT_FOUND;
+    status = take_notice_facts(res, &facts, &today);
+    if (status != SF_OK)
+        return status;
     status = sf_decide_record_objection(&facts, a->caller, a->received_on, today, a->errors);
     if (status != SF_OK)
         return status;

@@ -3,6 +3,7 @@
  * library alone (CMakeLists.txt): no database, no HTTP, no JSON.
  */
 #include <check.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -327,6 +328,42 @@ START_TEST(password_hash_verifies_and_rejects)
     salt[0] = 99;
     sf_password_hash("correct horse battery", salt, other);
     ck_assert_str_ne(encoded, other);
+}
+END_TEST
+
+/* password.c computes PBKDF2-HMAC-SHA256 itself (OpenSSL's allocates per iteration): it must
+ * equal OpenSSL's PKCS5_PBKDF2_HMAC for every password length around HMAC's block (64 bytes:
+ * a longer key is hashed first), for the empty password, for UTF-8, and for iteration counts
+ * around the loop's first step. Each stored form is made from OpenSSL's derivation and must
+ * verify; the same with one hash bit flipped must not. */
+START_TEST(pbkdf2_equals_openssls_at_every_key_length_and_count)
+{
+    static const unsigned char salt[SF_PASSWORD_SALT_LEN] = "sixteen-byte-slt";
+    static const int counts[] = {1000, 1001, 4096};
+    char password[200];
+    for (size_t len = 0; len <= 130; len++) {
+        if (len > 3 && len < 62)
+            continue;                               /* 0–3 and 62–130: both sides of 64 */
+        for (size_t i = 0; i < len; i++)
+            password[i] = (char)('a' + (i * 7) % 26);
+        password[len] = '\0';
+        if (len == 3)
+            strcpy(password, "口令");               /* six bytes of UTF-8 */
+        for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+            unsigned char want[SF_PASSWORD_HASH_LEN];
+            ck_assert_int_eq(PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, sizeof salt, counts[c],
+                                               EVP_sha256(), sizeof want, want), 1);
+            char salt64[32], hash64[48], encoded[SF_PASSWORD_ENCODED_MAX];
+            EVP_EncodeBlock((unsigned char *)salt64, salt, sizeof salt);
+            EVP_EncodeBlock((unsigned char *)hash64, want, sizeof want);
+            snprintf(encoded, sizeof encoded, "$pbkdf2-sha256$%d$%s$%s", counts[c], salt64, hash64);
+            ck_assert_msg(sf_password_verify(password, encoded), "length %zu, %d iterations", len, counts[c]);
+            want[31] ^= 1;
+            EVP_EncodeBlock((unsigned char *)hash64, want, sizeof want);
+            snprintf(encoded, sizeof encoded, "$pbkdf2-sha256$%d$%s$%s", counts[c], salt64, hash64);
+            ck_assert(!sf_password_verify(password, encoded));
+        }
+    }
 }
 END_TEST
 
@@ -2380,6 +2417,7 @@ static Suite *domain_suite(void)
     tcase_add_test(tc, a_user_patch_is_checked);
     tcase_add_test(tc, utf8_is_checked_strictly);
     tcase_add_test(tc, password_hash_verifies_and_rejects);
+    tcase_add_test(tc, pbkdf2_equals_openssls_at_every_key_length_and_count);
     tcase_add_test(tc, each_hash_has_its_own_16_byte_salt_and_the_foundation_cost);
     tcase_add_test(tc, the_dummy_verification_does_the_same_hashing_work);
     tcase_add_test(tc, a_files_bytes_and_its_name_must_agree);
