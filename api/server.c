@@ -655,6 +655,18 @@ static void request_of(struct MHD_Connection *connection, const char *method, co
         memcpy(req->client_address, peer, len);
 }
 
+/* Cleans what request_of made: the fields it allocated are freed here, by the allocator that
+ * made them (tests/test_alloc.c counts this file's allocations), the rest by Ulfius. */
+static void request_clean(struct _u_request *req)
+{
+    free(req->http_verb);
+    free(req->url_path);
+    free(req->client_address);
+    req->http_verb = req->url_path = NULL;
+    req->client_address = NULL;
+    ulfius_clean_request(req);
+}
+
 /* Queues `res` as the connection's answer; whether libmicrohttpd took it. */
 static int queue_answer(struct MHD_Connection *connection, const struct _u_response *res)
 {
@@ -697,7 +709,7 @@ static int answer_early(struct MHD_Connection *connection, const sf_route *route
     int queued = queue_answer(connection, &res);
     if (queued)
         finish(&ctx, route->path, (size_t)route->index, &start);
-    ulfius_clean_request(&req);
+    request_clean(&req);
     ulfius_clean_response(&res);
     return queued;
 }
@@ -750,16 +762,18 @@ static int pending_work(void *arg)
     return p->work(p->saved);
 }
 
-/* On a hashing thread (or on the worker, refused at once): the outcome kept, the connection
- * resumed, the job's reference given up. */
+/* On a hashing thread (or on the worker, refused at once): the outcome kept, the job's
+ * reference given up — never the last, the request keeping its own until it completes, which
+ * is after its resumption — and the connection resumed; `p` is not touched after that. */
 static void pending_done(void *arg, sf_status status, int result)
 {
     pending *p = arg;
+    struct MHD_Connection *connection = p->connection;
     p->status = status;
     p->result = result;
-    MHD_resume_connection(p->connection);
-    atomic_fetch_sub(&suspended_connections, 1);
     pending_release(p);
+    MHD_resume_connection(connection);
+    atomic_fetch_sub(&suspended_connections, 1);
 }
 
 void sf_hash_then(sf_ctx *ctx, const char *client, int (*work)(void *saved), sf_hashed then, void *saved,
@@ -805,7 +819,15 @@ static enum MHD_Result answer_resumed(struct MHD_Connection *connection, request
     struct _u_request req;
     struct _u_response res;
     request_of(connection, method, path, &req);
-    ulfius_init_response(&res);
+    int have_res = ulfius_init_response(&res) == U_OK;
+    if (!have_res || req.http_verb == NULL || req.url_path == NULL) {
+        /* memory ran out: 500 (an attempt the login reserved stands, as when its release fails) */
+        request_clean(&req);
+        if (have_res)
+            ulfius_clean_response(&res);
+        answer_out_of_memory(connection);
+        return MHD_YES;
+    }
     sf_ctx ctx = {.app = the_app, .route = p->route, .req = &req, .res = &res, .caller = p->caller,
                   .start = p->start, .session_unchecked = p->session_unchecked};
     memcpy(ctx.request_id, p->request_id, sizeof ctx.request_id);
@@ -827,7 +849,7 @@ static enum MHD_Result answer_resumed(struct MHD_Connection *connection, request
         if (queued)
             finish(&ctx, p->route->path, (size_t)p->route->index, &p->start);
     }
-    ulfius_clean_request(&req);
+    request_clean(&req);
     ulfius_clean_response(&res);
     return queued ? MHD_YES : MHD_NO;
 }

@@ -2688,6 +2688,87 @@ START_TEST(a_login_flood_does_not_stall_the_health_checks)
 }
 END_TEST
 
+typedef struct {
+    int port;
+    const char *method, *path, *token, *body;
+    int status;
+    double done;   /* now_s() when answered */
+} hashing_call;
+
+static void *hashing_call_thread(void *p)
+{
+    hashing_call *c = p;
+    th_response *r = th_json(c->port, c->method, c->path, c->token, c->body);
+    c->status = r != NULL ? r->status : 0;
+    c->done = now_s();
+    th_free(r);
+    return NULL;
+}
+
+/* Item 1, every route that hashes a password — a login, creating a user, an administrator's
+ * reset, a change of one's own (two hashes) — with one HTTP worker: while their hashes run,
+ * /healthz is answered at once by that worker (before, it waited for a whole hash). */
+START_TEST(requests_that_hash_never_hold_the_only_worker)
+{
+    create_user("changer", org_ids[ASSOCIATION]);
+    char body[512];
+    snprintf(body, sizeof body, "{\"username\":\"reset-me\",\"password\":\"" USER_PASSWORD "\",\"org_id\":%lld,"
+             "\"display_name\":\"x\"}", (long long)org_ids[ASSOCIATION]);
+    th_response *r = call("POST", "/v1/users", PROVINCE, body);
+    ck_assert_int_eq(r->status, 201);
+    long long reset_id = (long long)json_integer_value(json_object_get(r->json, "id"));
+    th_free(r);
+    int status;
+    char *changer = login("changer", USER_PASSWORD, &status);
+    ck_assert_ptr_nonnull(changer);
+    th_server s;
+    start_with(&s, (const char *const[]){"SHIFAN_THREADS=1", "SHIFAN_HASH_CONCURRENCY=2", "SHIFAN_HASH_QUEUE=8",
+                                         "SHIFAN_HASH_QUEUE_PER_CLIENT=8", "SHIFAN_HASH_WAIT_MS=60000", NULL});
+    char create[512], reset_path[64];
+    snprintf(create, sizeof create, "{\"username\":\"made-while-hashing\",\"password\":\"" USER_PASSWORD "\","
+             "\"org_id\":%lld,\"display_name\":\"x\"}", (long long)org_ids[ASSOCIATION]);
+    snprintf(reset_path, sizeof reset_path, "/v1/users/%lld/password", reset_id);
+    enum { CALLS = 4 };
+    static hashing_call calls[CALLS];
+    calls[0] = (hashing_call){s.port, "POST", "/v1/auth/token", NULL,
+                              "{\"username\":\"changer\",\"password\":\"not-the-password\"}", 0, 0};
+    calls[1] = (hashing_call){s.port, "POST", "/v1/users", tokens[PROVINCE], create, 0, 0};
+    calls[2] = (hashing_call){s.port, "POST", reset_path, tokens[PROVINCE], "{\"password\":\"Another-long-passphrase-42\"}", 0, 0};
+    calls[3] = (hashing_call){s.port, "POST", "/v1/me/password", changer,
+                              "{\"old_password\":\"" USER_PASSWORD "\",\"new_password\":\"Another-long-passphrase-42\"}", 0, 0};
+    pthread_t threads[CALLS];
+    for (int i = 0; i < CALLS; i++)
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, hashing_call_thread, &calls[i]), 0);
+    th_pause_ms(500);   /* the requests read, their hashes under way (checked below) */
+    double worst = 0, last_probe = 0;
+    for (int i = 0; i < 10; i++) {
+        double t0 = now_s();
+        ck_assert_int_eq(fresh_healthz(s.port, "127.0.0.1"), 200);
+        last_probe = now_s();
+        worst = last_probe - t0 > worst ? last_probe - t0 : worst;
+        usleep(20000);
+    }
+    double first_done = 0;
+    for (int i = 0; i < CALLS; i++) {
+        pthread_join(threads[i], NULL);
+        first_done = i == 0 || calls[i].done < first_done ? calls[i].done : first_done;
+    }
+    fprintf(stderr, "one worker, five hashes: /healthz worst %.1f ms; answers %d %d %d %d, the first %.0f ms after"
+            " the last probe\n", worst * 1000, calls[0].status, calls[1].status, calls[2].status, calls[3].status,
+            (first_done - last_probe) * 1000);
+    ck_assert_msg(worst <= 0.050 * th_time_factor(), "/healthz took %.1f ms while passwords hashed", worst * 1000);
+    ck_assert_msg(first_done > last_probe, "the probes did not overlap the hashing");
+    ck_assert_int_eq(calls[0].status, 401);
+    ck_assert_int_eq(calls[1].status, 201);
+    ck_assert_int_eq(calls[2].status, 204);
+    ck_assert_int_eq(calls[3].status, 204);
+    ck_assert_int_eq(login_from("127.0.3.200", s.port, "changer", "Another-long-passphrase-42"), 200);
+    ck_assert_int_eq(login_from("127.0.3.200", s.port, "made-while-hashing", USER_PASSWORD), 200);
+    free(changer);
+    ck_assert_int_eq(th_server_stop_reporting(&s), 0);
+}
+END_TEST
+
 /* shifan_http_requests_in_flight of the server on `on_port`, the asking request included. */
 static long requests_in_flight(int on_port)
 {
@@ -3905,6 +3986,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, a_reused_client_request_id_leaves_audit_rows_under_distinct_ids);
     tcase_add_test(tc, concurrent_logins_cannot_pass_the_limit_while_hashing);
     tcase_add_test(tc, a_login_flood_does_not_stall_the_health_checks);
+    tcase_add_test(tc, requests_that_hash_never_hold_the_only_worker);
     tcase_add_test(tc, a_client_gone_while_its_password_hashes_leaves_nothing_behind);
     tcase_add_test(tc, the_server_stops_cleanly_during_a_login_flood);
     tcase_add_test(tc, lockout_is_per_client_behind_trusted_proxies_and_the_province_unlocks);
