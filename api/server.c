@@ -638,7 +638,7 @@ static int buffer_reserve(size_t n)
 }
 
 /* A request for an answer given outside Ulfius: the connection's headers, `method`, `path`
- * and the client's address; clean it with ulfius_clean_request. */
+ * and the client's address; clean it with request_clean. */
 static void request_of(struct MHD_Connection *connection, const char *method, const char *path, struct _u_request *req)
 {
     ulfius_init_request(req);

@@ -2710,16 +2710,16 @@ static void *hashing_call_thread(void *p)
  * /healthz is answered at once by that worker (before, it waited for a whole hash). */
 START_TEST(requests_that_hash_never_hold_the_only_worker)
 {
-    create_user("changer", org_ids[ASSOCIATION]);
+    create_user("hash-changer", org_ids[ASSOCIATION]);
     char body[512];
-    snprintf(body, sizeof body, "{\"username\":\"reset-me\",\"password\":\"" USER_PASSWORD "\",\"org_id\":%lld,"
+    snprintf(body, sizeof body, "{\"username\":\"hash-reset-me\",\"password\":\"" USER_PASSWORD "\",\"org_id\":%lld,"
              "\"display_name\":\"x\"}", (long long)org_ids[ASSOCIATION]);
     th_response *r = call("POST", "/v1/users", PROVINCE, body);
     ck_assert_int_eq(r->status, 201);
     long long reset_id = (long long)json_integer_value(json_object_get(r->json, "id"));
     th_free(r);
     int status;
-    char *changer = login("changer", USER_PASSWORD, &status);
+    char *changer = login("hash-changer", USER_PASSWORD, &status);
     ck_assert_ptr_nonnull(changer);
     th_server s;
     start_with(&s, (const char *const[]){"SHIFAN_THREADS=1", "SHIFAN_HASH_CONCURRENCY=2", "SHIFAN_HASH_QUEUE=8",
@@ -2731,7 +2731,7 @@ START_TEST(requests_that_hash_never_hold_the_only_worker)
     enum { CALLS = 4 };
     static hashing_call calls[CALLS];
     calls[0] = (hashing_call){s.port, "POST", "/v1/auth/token", NULL,
-                              "{\"username\":\"changer\",\"password\":\"not-the-password\"}", 0, 0};
+                              "{\"username\":\"hash-changer\",\"password\":\"not-the-password\"}", 0, 0};
     calls[1] = (hashing_call){s.port, "POST", "/v1/users", tokens[PROVINCE], create, 0, 0};
     calls[2] = (hashing_call){s.port, "POST", reset_path, tokens[PROVINCE], "{\"password\":\"Another-long-passphrase-42\"}", 0, 0};
     calls[3] = (hashing_call){s.port, "POST", "/v1/me/password", changer,
@@ -2762,7 +2762,7 @@ START_TEST(requests_that_hash_never_hold_the_only_worker)
     ck_assert_int_eq(calls[1].status, 201);
     ck_assert_int_eq(calls[2].status, 204);
     ck_assert_int_eq(calls[3].status, 204);
-    ck_assert_int_eq(login_from("127.0.3.200", s.port, "changer", "Another-long-passphrase-42"), 200);
+    ck_assert_int_eq(login_from("127.0.3.200", s.port, "hash-changer", "Another-long-passphrase-42"), 200);
     ck_assert_int_eq(login_from("127.0.3.200", s.port, "made-while-hashing", USER_PASSWORD), 200);
     free(changer);
     ck_assert_int_eq(th_server_stop_reporting(&s), 0);
