@@ -2398,7 +2398,7 @@ static int post_from(const char *source, int to_port, const char *path, const ch
     int fd = connect_from(source, to_port);
     if (fd < 0)
         return 0;
-    char head[1024];
+    char head[4096];
     int n = snprintf(head, sizeof head,
                      "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n"
                      "%sContent-Length: %zu\r\n\r\n", path, extra ? extra : "", strlen(body));
@@ -2690,7 +2690,7 @@ END_TEST
 
 typedef struct {
     int port;
-    const char *method, *path, *token, *body;
+    const char *source, *path, *token, *body;   /* from an address of its own: no other test's throttle */
     int status;
     double done;   /* now_s() when answered */
 } hashing_call;
@@ -2698,10 +2698,11 @@ typedef struct {
 static void *hashing_call_thread(void *p)
 {
     hashing_call *c = p;
-    th_response *r = th_json(c->port, c->method, c->path, c->token, c->body);
-    c->status = r != NULL ? r->status : 0;
+    char authorization[2200] = "";
+    if (c->token != NULL)
+        snprintf(authorization, sizeof authorization, "Authorization: Bearer %s\r\n", c->token);
+    c->status = post_from(c->source, c->port, c->path, c->body, authorization, NULL, 0);
     c->done = now_s();
-    th_free(r);
     return NULL;
 }
 
@@ -2730,11 +2731,11 @@ START_TEST(requests_that_hash_never_hold_the_only_worker)
     snprintf(reset_path, sizeof reset_path, "/v1/users/%lld/password", reset_id);
     enum { CALLS = 4 };
     static hashing_call calls[CALLS];
-    calls[0] = (hashing_call){s.port, "POST", "/v1/auth/token", NULL,
+    calls[0] = (hashing_call){s.port, "127.0.4.1", "/v1/auth/token", NULL,
                               "{\"username\":\"hash-changer\",\"password\":\"not-the-password\"}", 0, 0};
-    calls[1] = (hashing_call){s.port, "POST", "/v1/users", tokens[PROVINCE], create, 0, 0};
-    calls[2] = (hashing_call){s.port, "POST", reset_path, tokens[PROVINCE], "{\"password\":\"Another-long-passphrase-42\"}", 0, 0};
-    calls[3] = (hashing_call){s.port, "POST", "/v1/me/password", changer,
+    calls[1] = (hashing_call){s.port, "127.0.4.2", "/v1/users", tokens[PROVINCE], create, 0, 0};
+    calls[2] = (hashing_call){s.port, "127.0.4.3", reset_path, tokens[PROVINCE], "{\"password\":\"Another-long-passphrase-42\"}", 0, 0};
+    calls[3] = (hashing_call){s.port, "127.0.4.4", "/v1/me/password", changer,
                               "{\"old_password\":\"" USER_PASSWORD "\",\"new_password\":\"Another-long-passphrase-42\"}", 0, 0};
     pthread_t threads[CALLS];
     for (int i = 0; i < CALLS; i++)
@@ -2756,14 +2757,16 @@ START_TEST(requests_that_hash_never_hold_the_only_worker)
     fprintf(stderr, "one worker, five hashes: /healthz worst %.1f ms; answers %d %d %d %d, the first %.0f ms after"
             " the last probe\n", worst * 1000, calls[0].status, calls[1].status, calls[2].status, calls[3].status,
             (first_done - last_probe) * 1000);
-    ck_assert_msg(worst <= 0.050 * th_time_factor(), "/healthz took %.1f ms while passwords hashed", worst * 1000);
+    /* below one hash's time (~300 ms plain, 7 s under ASan; before, /healthz waited 4.1 s for
+     * all five), above this shared machine's scheduling noise (up to ~70 ms seen at a load of 25) */
+    ck_assert_msg(worst <= 0.150 * th_time_factor(), "/healthz took %.1f ms while passwords hashed", worst * 1000);
     ck_assert_msg(first_done > last_probe, "the probes did not overlap the hashing");
     ck_assert_int_eq(calls[0].status, 401);
     ck_assert_int_eq(calls[1].status, 201);
     ck_assert_int_eq(calls[2].status, 204);
     ck_assert_int_eq(calls[3].status, 204);
-    ck_assert_int_eq(login_from("127.0.3.200", s.port, "hash-changer", "Another-long-passphrase-42"), 200);
-    ck_assert_int_eq(login_from("127.0.3.200", s.port, "made-while-hashing", USER_PASSWORD), 200);
+    ck_assert_int_eq(login_from("127.0.4.5", s.port, "hash-changer", "Another-long-passphrase-42"), 200);
+    ck_assert_int_eq(login_from("127.0.4.5", s.port, "made-while-hashing", USER_PASSWORD), 200);
     free(changer);
     ck_assert_int_eq(th_server_stop_reporting(&s), 0);
 }
