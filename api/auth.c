@@ -31,27 +31,20 @@
 #define LEEWAY_S 60
 #define MAX_HASHERS 64
 
-/* A hash handed to the hashing threads; lives on the stack of the request that waits for it. */
-typedef struct hash_job {
-    struct hash_job *next;
-    int (*work)(void *arg);
-    void *arg;
-    int result;
-    enum { JOB_QUEUED, JOB_RUNNING, JOB_DONE } state;
-    char client[64];
-} hash_job;
-
-/* The hashing threads and their queue; jobs queued or running are counted per client. */
+/* The hashing threads and their queue (auth.h, sf_auth_hash_submit); jobs queued or running
+ * are counted per client. One more thread, the expirer, refuses a job no hashing thread has
+ * taken up by its deadline. */
 typedef struct {
     pthread_mutex_t lock;
-    pthread_cond_t work_ready;   /* a job was queued, or the threads must stop */
-    pthread_cond_t job_changed;  /* a job started or finished */
-    hash_job *head, *tail;
-    hash_job *running[MAX_HASHERS];
+    pthread_cond_t work_ready;     /* a job was queued, or the threads must stop */
+    pthread_cond_t queue_changed;  /* the queue's head changed, or the threads must stop (the expirer) */
+    sf_hash_job *head, *tail;
+    sf_hash_job *running[MAX_HASHERS];
     int queued_or_running;
+    int closed;                    /* sf_auth_hash_close: every submission refused */
     int stopping;
     int threads_started;
-    pthread_t threads[MAX_HASHERS];
+    pthread_t threads[MAX_HASHERS + 1];
     int max_total, max_per_client, wait_ms;
 } hash_pool;
 
@@ -134,7 +127,7 @@ static unsigned sign(const sf_auth *auth, const char *input, size_t len, unsigne
 }
 
 /* Keeps `job` among the running ones (for the per-client count) while it runs. */
-static void track_running(hash_pool *pool, hash_job *job, int on)
+static void track_running(hash_pool *pool, sf_hash_job *job, int on)
 {
     for (int i = 0; i < MAX_HASHERS; i++) {
         if (on ? pool->running[i] == NULL : pool->running[i] == job) {
@@ -144,6 +137,19 @@ static void track_running(hash_pool *pool, hash_job *job, int on)
     }
 }
 
+/* The queue's first job, taken off it; the pool's lock is held. */
+static sf_hash_job *take_head(hash_pool *pool)
+{
+    sf_hash_job *job = pool->head;
+    pool->head = job->next;
+    if (pool->head == NULL)
+        pool->tail = NULL;
+    pthread_cond_signal(&pool->queue_changed);
+    return job;
+}
+
+/* A job's `done` is called without the lock, and the job is not touched after it: its storage
+ * is its submitter's again. */
 static void *hash_thread(void *p)
 {
     hash_pool *pool = p;
@@ -153,20 +159,46 @@ static void *hash_thread(void *p)
             pthread_cond_wait(&pool->work_ready, &pool->lock);
         if (pool->head == NULL)
             break;
-        hash_job *job = pool->head;
-        pool->head = job->next;
-        if (pool->head == NULL)
-            pool->tail = NULL;
-        job->state = JOB_RUNNING;
+        sf_hash_job *job = take_head(pool);
         track_running(pool, job, 1);
-        pthread_cond_broadcast(&pool->job_changed);
         pthread_mutex_unlock(&pool->lock);
         int result = job->work(job->arg);
         pthread_mutex_lock(&pool->lock);
-        job->result = result;
-        job->state = JOB_DONE;
         track_running(pool, job, 0);
-        pthread_cond_broadcast(&pool->job_changed);
+        pool->queued_or_running--;
+        pthread_mutex_unlock(&pool->lock);
+        job->done(job->arg, SF_OK, result);
+        pthread_mutex_lock(&pool->lock);
+    }
+    pthread_mutex_unlock(&pool->lock);
+    return NULL;
+}
+
+static int passed(const struct timespec *deadline)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > deadline->tv_sec || (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
+/* The expirer: a job still queued at its deadline is refused (SHIFAN_HASH_WAIT_MS). Every job
+ * waits as long, so the queue's head is always the first to expire. */
+static void *expiry_thread(void *p)
+{
+    hash_pool *pool = p;
+    pthread_mutex_lock(&pool->lock);
+    while (!pool->stopping) {
+        if (pool->head == NULL) {
+            pthread_cond_wait(&pool->queue_changed, &pool->lock);
+        } else if (passed(&pool->head->deadline)) {
+            sf_hash_job *job = take_head(pool);
+            pool->queued_or_running--;
+            pthread_mutex_unlock(&pool->lock);
+            job->done(job->arg, SF_UNAVAILABLE, 0);
+            pthread_mutex_lock(&pool->lock);
+        } else {
+            pthread_cond_timedwait(&pool->queue_changed, &pool->lock, &pool->head->deadline);
+        }
     }
     pthread_mutex_unlock(&pool->lock);
     return NULL;
@@ -178,31 +210,52 @@ static int hash_pool_start(hash_pool *pool, const sf_config *config)
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&pool->job_changed, &attr);
+    pthread_cond_init(&pool->queue_changed, &attr);
     pthread_condattr_destroy(&attr);
     pthread_cond_init(&pool->work_ready, NULL);
     pool->max_total = config->hash_queue;
     pool->max_per_client = config->hash_queue_per_client;
     pool->wait_ms = config->hash_wait_ms;
     int n = config->hash_concurrency < MAX_HASHERS ? config->hash_concurrency : MAX_HASHERS;
-    for (int i = 0; i < n; i++) {
-        if (pthread_create(&pool->threads[i], NULL, hash_thread, pool) != 0)
+    for (int i = 0; i <= n; i++) {
+        if (pthread_create(&pool->threads[i], NULL, i < n ? hash_thread : expiry_thread, pool) != 0)
             return -1;
         pool->threads_started++;
     }
     return 0;
 }
 
-static void hash_pool_stop(hash_pool *pool)
+void sf_auth_hash_close(sf_auth *auth)
 {
+    hash_pool *pool = &auth->hashing;
+    pthread_mutex_lock(&pool->lock);
+    pool->closed = 1;
+    sf_hash_job *queued = pool->head;
+    for (sf_hash_job *j = queued; j != NULL; j = j->next)
+        pool->queued_or_running--;
+    pool->head = pool->tail = NULL;
+    pthread_cond_signal(&pool->queue_changed);
+    pthread_mutex_unlock(&pool->lock);
+    while (queued != NULL) {
+        sf_hash_job *next = queued->next;   /* read first: done() hands the job back */
+        queued->done(queued->arg, SF_UNAVAILABLE, 0);
+        queued = next;
+    }
+}
+
+static void hash_pool_stop(sf_auth *auth)
+{
+    hash_pool *pool = &auth->hashing;
+    sf_auth_hash_close(auth);
     pthread_mutex_lock(&pool->lock);
     pool->stopping = 1;
     pthread_cond_broadcast(&pool->work_ready);
+    pthread_cond_broadcast(&pool->queue_changed);
     pthread_mutex_unlock(&pool->lock);
     for (int i = 0; i < pool->threads_started; i++)
         pthread_join(pool->threads[i], NULL);
     pthread_cond_destroy(&pool->work_ready);
-    pthread_cond_destroy(&pool->job_changed);
+    pthread_cond_destroy(&pool->queue_changed);
     pthread_mutex_destroy(&pool->lock);
 }
 
@@ -210,75 +263,56 @@ static void hash_pool_stop(hash_pool *pool)
 static int jobs_of(const hash_pool *pool, const char *client)
 {
     int n = 0;
-    for (const hash_job *j = pool->head; j != NULL; j = j->next)
+    for (const sf_hash_job *j = pool->head; j != NULL; j = j->next)
         n += strcmp(j->client, client) == 0;
     for (int i = 0; i < MAX_HASHERS; i++)
         n += pool->running[i] != NULL && strcmp(pool->running[i]->client, client) == 0;
     return n;
 }
 
-static void unlink_job(hash_pool *pool, hash_job *job)
+/* Whether a job of `client` would be refused now; the pool's lock is held. */
+static int refused(const hash_pool *pool, const char *client)
 {
-    hash_job **at = &pool->head, *prev = NULL;
-    while (*at != NULL && *at != job) {
-        prev = *at;
-        at = &(*at)->next;
-    }
-    if (*at == NULL)
-        return;
-    *at = job->next;
-    if (pool->tail == job)
-        pool->tail = prev;
+    return pool->closed || pool->queued_or_running >= pool->max_total || jobs_of(pool, client) >= pool->max_per_client;
 }
 
 int sf_auth_hash_full(sf_auth *auth, const char *client)
 {
     hash_pool *pool = &auth->hashing;
     pthread_mutex_lock(&pool->lock);
-    int full = pool->queued_or_running >= pool->max_total || jobs_of(pool, client ? client : "") >= pool->max_per_client;
+    int full = refused(pool, client ? client : "");
     pthread_mutex_unlock(&pool->lock);
     return full;
 }
 
-sf_status sf_auth_hash_run(sf_auth *auth, const char *client, int (*work)(void *arg), void *arg, int *result)
+sf_status sf_auth_hash_submit(sf_auth *auth, const char *client, sf_hash_job *job, int (*work)(void *arg),
+                              void (*done)(void *arg, sf_status status, int result), void *arg)
 {
     hash_pool *pool = &auth->hashing;
-    hash_job job = {.work = work, .arg = arg, .state = JOB_QUEUED};
-    snprintf(job.client, sizeof job.client, "%s", client ? client : "");
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += pool->wait_ms / 1000;
-    deadline.tv_nsec += (long)(pool->wait_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
+    *job = (sf_hash_job){.work = work, .done = done, .arg = arg};
+    snprintf(job->client, sizeof job->client, "%s", client ? client : "");
+    clock_gettime(CLOCK_MONOTONIC, &job->deadline);
+    job->deadline.tv_sec += pool->wait_ms / 1000;
+    job->deadline.tv_nsec += (long)(pool->wait_ms % 1000) * 1000000L;
+    if (job->deadline.tv_nsec >= 1000000000L) {
+        job->deadline.tv_sec++;
+        job->deadline.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&pool->lock);
-    if (pool->queued_or_running >= pool->max_total || jobs_of(pool, job.client) >= pool->max_per_client) {
+    if (refused(pool, job->client)) {
         pthread_mutex_unlock(&pool->lock);
         return SF_UNAVAILABLE;
     }
     pool->queued_or_running++;
-    if (pool->tail != NULL)
-        pool->tail->next = &job;
-    else
-        pool->head = &job;
-    pool->tail = &job;
-    pthread_cond_signal(&pool->work_ready);
-    /* a brief wait for a hashing thread to take the job up; once taken, it is waited for */
-    while (job.state == JOB_QUEUED) {
-        if (pthread_cond_timedwait(&pool->job_changed, &pool->lock, &deadline) != 0 && job.state == JOB_QUEUED) {
-            unlink_job(pool, &job);
-            pool->queued_or_running--;
-            pthread_mutex_unlock(&pool->lock);
-            return SF_UNAVAILABLE;
-        }
+    if (pool->tail != NULL) {
+        pool->tail->next = job;
+    } else {
+        pool->head = job;
+        pthread_cond_signal(&pool->queue_changed);
     }
-    while (job.state != JOB_DONE)
-        pthread_cond_wait(&pool->job_changed, &pool->lock);
-    pool->queued_or_running--;
+    pool->tail = job;
+    pthread_cond_signal(&pool->work_ready);
     pthread_mutex_unlock(&pool->lock);
-    *result = job.result;
     return SF_OK;
 }
 
@@ -326,7 +360,7 @@ void sf_auth_destroy(sf_auth *auth)
     free(auth->issuer);
     free(auth->audience);
     if (auth->hashing.max_total > 0)
-        hash_pool_stop(&auth->hashing);
+        hash_pool_stop(auth);
     free(auth);
 }
 

@@ -11,6 +11,8 @@
 #ifndef SF_AUTH_H
 #define SF_AUTH_H
 
+#include <time.h>
+
 #include "api/config.h"
 #include "domain/permissions.h"
 #include "domain/status.h"
@@ -34,16 +36,33 @@ void sf_auth_free_token(char *token);
 sf_status sf_auth_verify(sf_auth *auth, const char *token, long long now, sf_caller *caller,
                          long long *expires_at);
 
-/* Password hashing holds an HTTP worker only briefly (issue 14, item 1): hashes run on
- * SHIFAN_HASH_CONCURRENCY threads of their own. A request hands its hash over and waits for
- * it; it is refused (SF_UNAVAILABLE: 503 with Retry-After) at once when
- * SHIFAN_HASH_QUEUE hashes are queued or running, or SHIFAN_HASH_QUEUE_PER_CLIENT of them
- * come from `client`, and after SHIFAN_HASH_WAIT_MS if no hashing thread has taken it up by
- * then. SF_OK: `work(arg)` ran and its answer is in *result. */
-sf_status sf_auth_hash_run(sf_auth *auth, const char *client, int (*work)(void *arg), void *arg, int *result);
-/* Whether sf_auth_hash_run would refuse `client` at once now: lets a login answer 503 before
+/* Password hashing never holds an HTTP worker (issue 14, item 1): hashes run on
+ * SHIFAN_HASH_CONCURRENCY threads of their own, and a request hands its hash over and lets its
+ * worker go (api/server.h, sf_hash_then). A hash is refused at once (SF_UNAVAILABLE: 503
+ * with Retry-After) when SHIFAN_HASH_QUEUE hashes are queued or running, or
+ * SHIFAN_HASH_QUEUE_PER_CLIENT of them come from its client, and after SHIFAN_HASH_WAIT_MS if
+ * no hashing thread has taken it up by then. */
+typedef struct sf_hash_job {   /* the pool's fields; the submitter's storage */
+    struct sf_hash_job *next;
+    int (*work)(void *arg);
+    void (*done)(void *arg, sf_status status, int result);
+    void *arg;
+    struct timespec deadline;
+    char client[64];
+} sf_hash_job;
+/* Queues `work(arg)` and returns at once. SF_OK: `done(arg, status, result)` will be called
+ * exactly once, on a thread of the pool, without its lock — SF_OK with what work answered,
+ * or SF_UNAVAILABLE when no thread took the job up in time or hashing was closed — and the
+ * pool touches `job` (which must live until then) no more after it. SF_UNAVAILABLE: refused
+ * at once; done will not be called. */
+sf_status sf_auth_hash_submit(sf_auth *auth, const char *client, sf_hash_job *job, int (*work)(void *arg),
+                              void (*done)(void *arg, sf_status status, int result), void *arg);
+/* Whether sf_auth_hash_submit would refuse `client` at once now: lets a login answer 503 before
  * it touches the database, so that a flood costs next to nothing. */
 int sf_auth_hash_full(sf_auth *auth, const char *client);
+/* Refuses every hash from now on, and the queued ones (their `done` says SF_UNAVAILABLE);
+ * those running finish. For stopping the server (api/server.c). */
+void sf_auth_hash_close(sf_auth *auth);
 
 /* API tokens for scripts: "sft_" and 43 characters of base64url (32 random bytes). Only
  * their SHA-256 (hex) is stored. */

@@ -5,6 +5,8 @@
 #define SF_HANDLERS_H
 
 #include "api/server.h"
+#include "domain/accounts.h"
+#include "domain/password.h"
 
 /* health.c */
 void sf_get_healthz(sf_ctx *ctx);
@@ -34,9 +36,18 @@ void sf_get_user(sf_ctx *ctx);
 void sf_patch_user(sf_ctx *ctx);
 void sf_post_user_password(sf_ctx *ctx);
 void sf_post_user_unlock(sf_ctx *ctx);
-/* Hashes a new password (on the hashing threads, api/auth.h) into `hash` (at least
- * SF_PASSWORD_ENCODED_MAX bytes); 1, or 0 after answering 503 (hashing busy) or 500. */
-int sf_hash_new_password(sf_ctx *ctx, const char *password, char *hash);
+/* A new password to hash without holding the worker (server.h, sf_hash_then): the first
+ * member of a handler's saved state, which sf_new_password_work (its `work`) hashes into
+ * `hash`. sf_new_password_set: 0 when the password does not fit (checked by the policy
+ * before, so never). sf_new_password_hashed, in `then`: whether `hash` is there; 0 after
+ * answering 503 (hashing busy) or 500. */
+typedef struct {
+    char password[SF_PASSWORD_MAX + 1];
+    char hash[SF_PASSWORD_ENCODED_MAX];
+} sf_new_password;
+int sf_new_password_set(sf_new_password *np, const char *password);
+int sf_new_password_work(void *saved);
+int sf_new_password_hashed(sf_ctx *ctx, sf_status status, int hashed);
 
 /* rounds.c */
 void sf_post_round(sf_ctx *ctx);

@@ -14,7 +14,9 @@
  * same hashing time as a wrong password, so timing does not tell which usernames exist.
  */
 #include <arpa/inet.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -35,19 +37,34 @@ static void refuse(sf_ctx *ctx)
     sf_reply_problem(ctx, 401, SF_E_LOGIN_FAILED);
 }
 
+/* A login waiting for its hash (api/server.h, sf_hash_then): what the hash reads and what the
+ * answer needs, the request's own. */
 typedef struct {
-    const char *password, *encoded;
-} verification;
+    char username[257], password[1025], client[INET6_ADDRSTRLEN + 8];
+    sf_login_attempt attempt;   /* naming username and client above */
+    sf_login_record record;
+    int found;
+} login_wait;
 
-/* On a hashing thread (auth.h): a verification, or the same work for an unknown username. */
+static void login_wait_free(void *p)
+{
+    login_wait *w = p;
+    if (w != NULL)
+        OPENSSL_cleanse(w, sizeof *w);
+    free(w);
+}
+
+/* On a hashing thread: a verification, or the same work for an unknown username. */
 static int verify_work(void *arg)
 {
-    const verification *v = arg;
-    if (v->encoded != NULL)
-        return sf_password_verify(v->password, v->encoded);
-    sf_password_verify_dummy(v->password);
+    const login_wait *w = arg;
+    if (w->found)
+        return sf_password_verify(w->password, w->record.password_hash);
+    sf_password_verify_dummy(w->password);
     return 0;
 }
+
+static void login_hashed(sf_ctx *ctx, void *saved, sf_status hashed, int matches);
 
 void sf_post_auth_token(sf_ctx *ctx)
 {
@@ -70,77 +87,93 @@ void sf_post_auth_token(sf_ctx *ctx)
     }
 
     const sf_config *config = ctx->app->config;
-    char client[INET6_ADDRSTRLEN + 8];
-    sf_client_address(ctx, client, sizeof client);
+    login_wait *w = calloc(1, sizeof *w);
+    if (w == NULL) {
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
+        goto out;
+    }
+    snprintf(w->username, sizeof w->username, "%s", username);
+    snprintf(w->password, sizeof w->password, "%s", password);
+    sf_client_address(ctx, w->client, sizeof w->client);
     sf_throttle_rule pair = {config->login_user_max_failures, config->login_window_s, config->login_delay_s,
                              config->login_lock_s};
     sf_throttle_rule whole = pair;
     whole.max_failures = config->login_client_max_failures;
-    sf_login_attempt attempt = {username, client, pair, whole};
-    if (sf_auth_hash_full(ctx->app->auth, client)) {
+    w->attempt = (sf_login_attempt){w->username, w->client, pair, whole};
+    if (sf_auth_hash_full(ctx->app->auth, w->client)) {
         sf_reply_problem(ctx, 503, SF_E_LOGINS_BUSY);
-        goto out;
+        goto out_free;
     }
     long retry_after;
-    sf_status status = sf_login_reserve(ctx->app->pool, &attempt, &retry_after);
+    sf_status status = sf_login_reserve(ctx->app->pool, &w->attempt, &retry_after);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, SF_E_NONE, NULL);
-        goto out;
+        goto out_free;
     }
     if (retry_after > 0) {
         char seconds[24];
         snprintf(seconds, sizeof seconds, "%ld", retry_after);
         sf_set_header(ctx, "Retry-After", seconds);
         sf_reply_problem(ctx, 429, SF_E_LOGIN_THROTTLED);
-        goto out;
+        goto out_free;
     }
-
-    sf_login_record record = {0};
-    status = sf_user_find_for_login(ctx->app->pool, username, &record);
+    status = sf_user_find_for_login(ctx->app->pool, w->username, &w->record);
     if (status != SF_OK && status != SF_NOT_FOUND) {
         sf_reply_status(ctx, status, SF_E_NONE, NULL);
-        goto out;
+        goto out_free;
     }
-    int found = status == SF_OK;
-    verification v = {password, found ? record.password_hash : NULL};
-    int matches = 0;
-    if (sf_auth_hash_run(ctx->app->auth, client, verify_work, &v, &matches) != SF_OK) {
+    w->found = status == SF_OK;
+    /* the worker goes on serving others while the password is hashed */
+    sf_hash_then(ctx, w->client, verify_work, login_hashed, w, login_wait_free);
+    goto out;
+out_free:
+    login_wait_free(w);
+out:
+    json_decref(body);
+}
+
+/* The rest of a login, its password hashed (`matches`: whether it matched). */
+static void login_hashed(sf_ctx *ctx, void *saved, sf_status hashed, int matches)
+{
+    login_wait *w = saved;
+    const sf_config *config = ctx->app->config;
+    if (hashed != SF_OK) {
         /* no password was tried: the attempt is taken back (if that fails too, it stands) */
-        sf_login_release(ctx->app->pool, &attempt);
+        sf_login_release(ctx->app->pool, &w->attempt);
         sf_reply_problem(ctx, 503, SF_E_LOGINS_BUSY);
-        goto out;
+        return;
     }
-    int ok = matches && record.user.active;
+    const sf_login_record *record = &w->record;
+    int ok = matches && record->user.active;
+    sf_status status;
     if (!ok) {
         /* a failure the throttle did not record is not answered: that would be a free guess */
-        status = sf_login_failed(ctx->app->pool, &attempt, found ? record.user.id : 0, ctx->request_id);
+        status = sf_login_failed(ctx->app->pool, &w->attempt, w->found ? record->user.id : 0, ctx->request_id);
         if (status != SF_OK) {
             sf_reply_status(ctx, status, SF_E_NONE, NULL);
-            goto out;
+            return;
         }
         refuse(ctx);
-        goto out;
+        return;
     }
     char refresh[SF_REFRESH_TOKEN_LEN + 1], refresh_hash[65];
     if (sf_refresh_token_new(refresh) != 0) {
         sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
-        goto out;
+        return;
     }
     sf_api_token_hash(refresh, refresh_hash);
-    sf_caller caller = {.user_id = record.user.id, .org_id = record.user.org_id,
-                        .role = sf_role_parse(record.org_type),
-                        .password_change_required = record.user.password_change_required};
-    snprintf(caller.region_code, sizeof caller.region_code, "%s", record.region_code);
-    sf_actor actor = {record.user.id, record.user.org_id, ctx->request_id};
-    status = sf_login_succeeded(ctx->app->pool, &attempt, &actor, refresh_hash, config->refresh_ttl_s, caller.sid);
+    sf_caller caller = {.user_id = record->user.id, .org_id = record->user.org_id,
+                        .role = sf_role_parse(record->org_type),
+                        .password_change_required = record->user.password_change_required};
+    snprintf(caller.region_code, sizeof caller.region_code, "%s", record->region_code);
+    sf_actor actor = {record->user.id, record->user.org_id, ctx->request_id};
+    status = sf_login_succeeded(ctx->app->pool, &w->attempt, &actor, refresh_hash, config->refresh_ttl_s, caller.sid);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, SF_E_NONE, NULL);
-        goto out;
+        return;
     }
     reply_tokens(ctx, &caller, refresh);
-    memset(refresh, 0, sizeof refresh);
-out:
-    json_decref(body);
+    OPENSSL_cleanse(refresh, sizeof refresh);
 }
 
 /* Answers a new access token for `caller` (its session in caller->sid) with `refresh`, the

@@ -3,6 +3,7 @@
  * changes its own password (issue 14, item 6).
  */
 #include <arpa/inet.h>
+#include <openssl/crypto.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -98,69 +99,76 @@ void sf_get_me(sf_ctx *ctx)
     free(own);
 }
 
+/* A password change waiting for its hashes: the old password's verification, then the new
+ * one's hash. */
 typedef struct {
-    const char *password, *encoded;
-} verification;
+    sf_new_password np;   /* first: sf_new_password_work hashes the new password */
+    char old_password[1025], client[INET6_ADDRSTRLEN + 8];
+    sf_login_attempt attempt;   /* the caller's username and the client, from `record` and above */
+    sf_login_record record;
+} change_wait;
 
-/* On a hashing thread (auth.h). */
-static int verify_work(void *arg)
+static void change_wait_free(void *p)
 {
-    const verification *v = arg;
-    return sf_password_verify(v->password, v->encoded);
+    if (p != NULL)
+        OPENSSL_cleanse(p, sizeof(change_wait));
+    free(p);
 }
 
-/* Checks `old_password` against the stored hash, throttled as a login of the caller's
- * username from this client is (a stolen token must not become a way to guess the password):
- * 1 when it matches; otherwise 0 after answering (422 naming old_password, 429, 503). */
-static int old_password_matches(sf_ctx *ctx, const sf_login_record *record, const char *old_password)
+/* On a hashing thread (auth.h). */
+static int verify_old_work(void *arg)
 {
-    const sf_config *config = ctx->app->config;
-    char client[INET6_ADDRSTRLEN + 8];
-    sf_client_address(ctx, client, sizeof client);
-    sf_throttle_rule pair = {config->login_user_max_failures, config->login_window_s, config->login_delay_s,
-                             config->login_lock_s};
-    sf_throttle_rule whole = pair;
-    whole.max_failures = config->login_client_max_failures;
-    sf_login_attempt attempt = {record->user.username, client, pair, whole};
-    long retry_after;
-    sf_status status = sf_login_reserve(ctx->app->pool, &attempt, &retry_after);
+    const change_wait *w = arg;
+    return sf_password_verify(w->old_password, w->record.password_hash);
+}
+
+/* The new password hashed: stored, if the old one is still the one checked. */
+static void new_password_hashed(sf_ctx *ctx, void *saved, sf_status status, int hashed)
+{
+    change_wait *w = saved;
+    if (!sf_new_password_hashed(ctx, status, hashed))
+        return;
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    status = sf_user_set_password(ctx->app->pool, &actor, &ctx->caller, ctx->caller.user_id, w->np.hash,
+                                  /* reset= */ 0, w->record.password_hash);
+    if (status != SF_OK)
+        sf_reply_status(ctx, status, status == SF_CONFLICT ? SF_E_PASSWORD_CHANGED_MEANWHILE : SF_E_NONE, NULL);
+    else
+        sf_reply_no_content(ctx);
+}
+
+/* The old password checked: a failure is throttled as a login's (422 naming old_password);
+ * a match goes on to hash the new one. */
+static void old_password_checked(sf_ctx *ctx, void *saved, sf_status status, int matches)
+{
+    change_wait *w = saved;
     if (status != SF_OK) {
-        sf_reply_status(ctx, status, SF_E_NONE, NULL);
-        return 0;
-    }
-    if (retry_after > 0) {
-        char seconds[24];
-        snprintf(seconds, sizeof seconds, "%ld", retry_after);
-        sf_set_header(ctx, "Retry-After", seconds);
-        sf_reply_problem(ctx, 429, SF_E_PASSWORD_TRIES_THROTTLED);
-        return 0;
-    }
-    verification v = {old_password, record->password_hash};
-    int matches = 0;
-    if (sf_auth_hash_run(ctx->app->auth, client, verify_work, &v, &matches) != SF_OK) {
-        sf_login_release(ctx->app->pool, &attempt);
+        sf_login_release(ctx->app->pool, &w->attempt);
         sf_reply_problem(ctx, 503, SF_E_HASHING_BUSY);
-        return 0;
+        return;
     }
     if (matches) {
-        sf_login_release(ctx->app->pool, &attempt);
-        return 1;
+        sf_login_release(ctx->app->pool, &w->attempt);
+        sf_hash_then(ctx, w->client, sf_new_password_work, new_password_hashed, w, change_wait_free);
+        return;
     }
-    status = sf_login_failed(ctx->app->pool, &attempt, record->user.id, ctx->request_id);
+    status = sf_login_failed(ctx->app->pool, &w->attempt, w->record.user.id, ctx->request_id);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, SF_E_NONE, NULL);
-        return 0;
+        return;
     }
     sf_errors errors;
     sf_errors_init(&errors);
     sf_errors_add(&errors, "old_password", SF_E_OLD_PASSWORD_WRONG);
     sf_reply_errors(ctx, 422, SF_E_PASSWORD_NOT_CHANGED, &errors);
-    return 0;
 }
 
 /* POST /v1/me/password {old_password, new_password}: 204, and every session and API token
  * of the caller ends — this one too: the caller logs in again with the new password. The one
- * request, with GET /v1/me and revoke, that a token whose password must be changed may make. */
+ * request, with GET /v1/me and revoke, that a token whose password must be changed may make.
+ * The old password is checked throttled as a login of the caller's username from this client
+ * is (a stolen token must not become a way to guess the password): each attempt reserved
+ * before it is hashed. Neither hash holds the worker (server.h, sf_hash_then). */
 void sf_post_me_password(sf_ctx *ctx)
 {
     static const char *const fields[] = {"old_password", "new_password", NULL};
@@ -171,6 +179,7 @@ void sf_post_me_password(sf_ctx *ctx)
     json_t *body = sf_json_body(ctx);
     if (body == NULL)
         return;
+    change_wait *w = NULL;
     sf_errors errors;
     sf_errors_init(&errors);
     sf_json_only(body, fields, &errors);
@@ -180,10 +189,14 @@ void sf_post_me_password(sf_ctx *ctx)
         sf_errors_add(&errors, "old_password", SF_E_TOO_MANY_BYTES, SF_INT("max", SF_PASSWORD_MAX));
     sf_user me;
     sf_organization org;
-    sf_login_record record;
+    w = calloc(1, sizeof *w);
+    if (w == NULL) {
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
+        goto out;
+    }
     sf_status status = sf_user_get_with_org(ctx->app->pool, ctx->caller.user_id, NULL, &me, &org, NULL);
     if (status == SF_OK)
-        status = sf_user_find_for_login(ctx->app->pool, me.username, &record);
+        status = sf_user_find_for_login(ctx->app->pool, me.username, &w->record);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, SF_E_NONE, NULL);
         goto out;
@@ -197,20 +210,34 @@ void sf_post_me_password(sf_ctx *ctx)
         sf_reply_errors(ctx, 422, SF_E_PASSWORD_NOT_CHANGED, &errors);
         goto out;
     }
-    if (!old_password_matches(ctx, &record, old_password))
+    if (!sf_new_password_set(&w->np, new_password)) {
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         goto out;
-    char hash[SF_PASSWORD_ENCODED_MAX];
-    if (!sf_hash_new_password(ctx, new_password, hash))
+    }
+    snprintf(w->old_password, sizeof w->old_password, "%s", old_password);
+    const sf_config *config = ctx->app->config;
+    sf_client_address(ctx, w->client, sizeof w->client);
+    sf_throttle_rule pair = {config->login_user_max_failures, config->login_window_s, config->login_delay_s,
+                             config->login_lock_s};
+    sf_throttle_rule whole = pair;
+    whole.max_failures = config->login_client_max_failures;
+    w->attempt = (sf_login_attempt){w->record.user.username, w->client, pair, whole};
+    long retry_after;
+    status = sf_login_reserve(ctx->app->pool, &w->attempt, &retry_after);
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, SF_E_NONE, NULL);
         goto out;
-    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
-    status = sf_user_set_password(ctx->app->pool, &actor, &ctx->caller, ctx->caller.user_id, hash, /* reset= */ 0,
-                                  record.password_hash);
-    if (status != SF_OK)
-        sf_reply_status(ctx, status,
-                        status == SF_CONFLICT ? SF_E_PASSWORD_CHANGED_MEANWHILE : SF_E_NONE,
-                        NULL);
-    else
-        sf_reply_no_content(ctx);
+    }
+    if (retry_after > 0) {
+        char seconds[24];
+        snprintf(seconds, sizeof seconds, "%ld", retry_after);
+        sf_set_header(ctx, "Retry-After", seconds);
+        sf_reply_problem(ctx, 429, SF_E_PASSWORD_TRIES_THROTTLED);
+        goto out;
+    }
+    sf_hash_then(ctx, w->client, verify_old_work, old_password_checked, w, change_wait_free);
+    w = NULL;   /* the request's now */
 out:
+    change_wait_free(w);
     json_decref(body);
 }

@@ -6,6 +6,7 @@
 #include "api/server.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <malloc.h>
 #include <stdarg.h>
 #include <microhttpd.h>
@@ -35,6 +36,10 @@ static sf_app *the_app;   /* one server per process; set by sf_server_start */
 /* The body of the streamed upload being dispatched on this thread: libmicrohttpd calls the
  * access handler, and it Ulfius's dispatcher, on the connection's own thread (early_access). */
 static _Thread_local const sf_upload_file *current_upload;
+
+/* Set by the dispatcher when its handler deferred its answer (sf_hash_then): the answer Ulfius
+ * then queues for the request is not the request's, and is dropped (MHD_queue_response). */
+static _Thread_local int drop_answer;
 
 const char *sf_header(const sf_ctx *ctx, const char *name)
 {
@@ -151,6 +156,16 @@ static void request_id_bits(uint64_t out[2])
     }
 }
 
+/* X-Server-Request-Id and X-Request-Id for ctx->request_id. */
+static void request_id_headers(sf_ctx *ctx)
+{
+    char own[SF_REQUEST_ID_LEN + 1];
+    memcpy(own, ctx->request_id, SF_REQUEST_ID_LEN);
+    own[SF_REQUEST_ID_LEN] = '\0';
+    sf_set_header(ctx, "X-Server-Request-Id", own);
+    sf_set_header(ctx, "X-Request-Id", client_request_id(ctx) ? client_request_id(ctx) : own);
+}
+
 static void assign_request_id(sf_ctx *ctx)
 {
     static const char hex[] = "0123456789abcdef";
@@ -159,7 +174,6 @@ static void assign_request_id(sf_ctx *ctx)
     for (int i = 0; i < SF_REQUEST_ID_LEN; i++)
         ctx->request_id[i] = hex[(bits[i / 16] >> (4 * (i % 16))) & 0xF];
     ctx->request_id[SF_REQUEST_ID_LEN] = '\0';
-    sf_set_header(ctx, "X-Server-Request-Id", ctx->request_id);
     const char *given = sf_header(ctx, "X-Request-Id");
     size_t len = given ? strlen(given) : 0;
     if (len >= 1 && len <= SF_CLIENT_REQUEST_ID_MAX &&
@@ -167,7 +181,7 @@ static void assign_request_id(sf_ctx *ctx)
         ctx->request_id[SF_REQUEST_ID_LEN] = '/';
         memcpy(ctx->request_id + SF_REQUEST_ID_LEN + 1, given, len + 1);
     }
-    sf_set_header(ctx, "X-Request-Id", client_request_id(ctx) ? client_request_id(ctx) : ctx->request_id);
+    request_id_headers(ctx);
 }
 
 /* Appends `len` bytes of `text`; the position after them. */
@@ -434,7 +448,7 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
 {
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    sf_ctx ctx = {.app = the_app, .route = user_data, .req = req, .res = res};
+    sf_ctx ctx = {.app = the_app, .route = user_data, .req = req, .res = res, .start = start};
     const sf_route *route = ctx.route;
     if (route->upload == SF_UPLOAD_STREAMED)
         ctx.upload = current_upload;
@@ -461,6 +475,10 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
         /* answered */
     } else {
         route->handler(&ctx);
+        if (ctx.deferred) {   /* answered once its hash is done (answer_resumed) */
+            drop_answer = 1;
+            return U_CALLBACK_COMPLETE;
+        }
         sf_set_created_location(&ctx);
         /* A large body (an import, an upload) leaves tens of megabytes of freed parse
          * structures in this thread's malloc arena; give them back, so that resident memory
@@ -552,7 +570,12 @@ typedef struct {
     size_t received;           /* body bytes handed to Ulfius */
     int refusal;               /* decided mid-body, to be answered when the body ends */
     sf_code refusal_code;
+    struct MHD_Connection *connection;
+    struct pending *pending;   /* deferred by sf_hash_then; NULL: never */
 } request_state;
+
+/* The request whose final call runs on this thread (sf_hash_then finds it by this). */
+static _Thread_local request_state *current_request;
 
 static MHD_AccessHandlerCallback ulfius_access;
 static void *ulfius_access_cls;
@@ -614,6 +637,51 @@ static int buffer_reserve(size_t n)
     return 1;
 }
 
+/* A request for an answer given outside Ulfius: the connection's headers, `method`, `path`
+ * and the client's address; clean it with request_clean. */
+static void request_of(struct MHD_Connection *connection, const char *method, const char *path, struct _u_request *req)
+{
+    ulfius_init_request(req);
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, copy_header, req);
+    free(req->http_verb);
+    free(req->url_path);
+    req->http_verb = strdup(method);
+    req->url_path = strdup(path);
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *peer = info != NULL ? info->client_addr : NULL;
+    size_t len = peer == NULL ? 0 : peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                  : peer->sa_family == AF_INET ? sizeof(struct sockaddr_in) : 0;
+    if (len > 0 && (req->client_address = malloc(sizeof(struct sockaddr_storage))) != NULL)
+        memcpy(req->client_address, peer, len);
+}
+
+/* Cleans what request_of made: the fields it allocated are freed here, by the allocator that
+ * made them (tests/test_alloc.c counts this file's allocations), the rest by Ulfius. */
+static void request_clean(struct _u_request *req)
+{
+    free(req->http_verb);
+    free(req->url_path);
+    free(req->client_address);
+    req->http_verb = req->url_path = NULL;
+    req->client_address = NULL;
+    ulfius_clean_request(req);
+}
+
+/* Queues `res` as the connection's answer; whether libmicrohttpd took it. */
+static int queue_answer(struct MHD_Connection *connection, const struct _u_response *res)
+{
+    struct MHD_Response *answer = MHD_create_response_from_buffer(res->binary_body_length, res->binary_body,
+                                                                  MHD_RESPMEM_MUST_COPY);
+    if (answer == NULL)
+        return 0;
+    const char **keys = u_map_enum_keys(res->map_header);
+    for (size_t i = 0; keys != NULL && keys[i] != NULL; i++)
+        MHD_add_response_header(answer, keys[i], u_map_get(res->map_header, keys[i]));
+    int queued = MHD_queue_response(connection, (unsigned)res->status, answer) == MHD_YES;
+    MHD_destroy_response(answer);
+    return queued;
+}
+
 /* Answers the request now, as the dispatcher would have (problem+json, request ids, CORS,
  * metrics, the log line), and closes the connection after the answer: 413, 401, or 503 with
  * `code` (and Retry-After). Returns whether libmicrohttpd took the answer. */
@@ -624,13 +692,8 @@ static int answer_early(struct MHD_Connection *connection, const sf_route *route
     clock_gettime(CLOCK_MONOTONIC, &start);
     struct _u_request req;
     struct _u_response res;
-    ulfius_init_request(&req);
+    request_of(connection, method, path, &req);
     ulfius_init_response(&res);
-    MHD_get_connection_values(connection, MHD_HEADER_KIND, copy_header, &req);
-    free(req.http_verb);
-    free(req.url_path);
-    req.http_verb = strdup(method);
-    req.url_path = strdup(path);
     sf_ctx ctx = {.app = the_app, .route = route, .req = &req, .res = &res};
     assign_request_id(&ctx);
     sf_set_header(&ctx, "X-Content-Type-Options", "nosniff");
@@ -643,21 +706,167 @@ static int answer_early(struct MHD_Connection *connection, const sf_route *route
     else
         sf_reply_problem(&ctx, status, code);
     sf_cors_headers(&ctx);
-    struct MHD_Response *answer = MHD_create_response_from_buffer(res.binary_body_length, res.binary_body,
-                                                                  MHD_RESPMEM_MUST_COPY);
-    int queued = 0;
-    if (answer != NULL) {
-        const char **keys = u_map_enum_keys(res.map_header);
-        for (size_t i = 0; keys != NULL && keys[i] != NULL; i++)
-            MHD_add_response_header(answer, keys[i], u_map_get(res.map_header, keys[i]));
-        queued = MHD_queue_response(connection, (unsigned)res.status, answer) == MHD_YES;
-        MHD_destroy_response(answer);
-    }
+    int queued = queue_answer(connection, &res);
     if (queued)
         finish(&ctx, route->path, (size_t)route->index, &start);
-    ulfius_clean_request(&req);
+    request_clean(&req);
     ulfius_clean_response(&res);
     return queued;
+}
+
+/* ---- hashing without holding a worker (issue 14, item 1; server.h, sf_hash_then) ----
+ *
+ * The handler's request is suspended (MHD_suspend_connection, from within the access
+ * handler, the one place libmicrohttpd allows it) before its hash is queued, so that the
+ * hashing thread's MHD_resume_connection always follows the suspension; the answer Ulfius
+ * builds for the handler's call is dropped. When resumed, libmicrohttpd calls the access
+ * handler again and early_access answers through `then` (answer_resumed), outside Ulfius,
+ * the way answer_early does. What the hash reads and what `then` needs live in a `pending`
+ * that the request and the hashing job each hold a reference to, so neither outlives the
+ * other's use of it; the connection itself cannot go while it is suspended (libmicrohttpd
+ * neither times out nor notices the close of a suspended connection), and sf_server_stop
+ * has every suspended connection resumed before libmicrohttpd stops. */
+typedef struct pending {
+    atomic_int refs;            /* the request's, and its hashing job's while it is out */
+    sf_hash_job job;
+    struct MHD_Connection *connection;
+    const sf_route *route;
+    sf_caller caller;
+    char request_id[sizeof ((sf_ctx *)0)->request_id];
+    struct timespec start;
+    int session_unchecked;
+    int (*work)(void *saved);
+    sf_hashed then;
+    void *saved;
+    void (*free_saved)(void *saved);
+    sf_status status;           /* the hash's outcome, written before the resumption */
+    int result;
+} pending;
+
+/* Connections suspended and not yet resumed. */
+static atomic_int suspended_connections;
+
+static void pending_release(pending *p)
+{
+    if (atomic_fetch_sub(&p->refs, 1) != 1)
+        return;
+    if (p->free_saved != NULL)
+        p->free_saved(p->saved);
+    free(p);
+}
+
+/* On a hashing thread. */
+static int pending_work(void *arg)
+{
+    pending *p = arg;
+    return p->work(p->saved);
+}
+
+/* On a hashing thread (or on the worker, refused at once): the outcome kept, the job's
+ * reference given up — never the last, the request keeping its own until it completes, which
+ * is after its resumption — and the connection resumed; `p` is not touched after that. */
+static void pending_done(void *arg, sf_status status, int result)
+{
+    pending *p = arg;
+    struct MHD_Connection *connection = p->connection;
+    p->status = status;
+    p->result = result;
+    pending_release(p);
+    MHD_resume_connection(connection);
+    atomic_fetch_sub(&suspended_connections, 1);
+}
+
+void sf_hash_then(sf_ctx *ctx, const char *client, int (*work)(void *saved), sf_hashed then, void *saved,
+                  void (*free_saved)(void *saved))
+{
+    request_state *state = current_request;
+    pending *p = state != NULL ? state->pending : NULL;
+    if (state != NULL && p == NULL && (p = calloc(1, sizeof *p)) != NULL) {
+        atomic_init(&p->refs, 1);
+        p->connection = state->connection;
+        p->start = ctx->start;
+        state->pending = p;
+    }
+    if (p == NULL) {   /* memory ran out */
+        if (free_saved != NULL)
+            free_saved(saved);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
+        return;
+    }
+    if (p->saved != saved && p->free_saved != NULL)
+        p->free_saved(p->saved);
+    p->saved = saved;
+    p->free_saved = free_saved;
+    p->work = work;
+    p->then = then;
+    p->route = ctx->route;
+    p->caller = ctx->caller;
+    p->session_unchecked = ctx->session_unchecked;
+    memcpy(p->request_id, ctx->request_id, sizeof p->request_id);
+    ctx->deferred = 1;
+    MHD_suspend_connection(p->connection);
+    atomic_fetch_add(&suspended_connections, 1);
+    atomic_fetch_add(&p->refs, 1);
+    if (sf_auth_hash_submit(ctx->app->auth, client, &p->job, pending_work, pending_done, p) != SF_OK)
+        pending_done(p, SF_UNAVAILABLE, 0);   /* answered as soon as this worker is back in its loop */
+}
+
+/* The resumed request's answer, by its `then`: as the dispatcher would answer it. */
+static enum MHD_Result answer_resumed(struct MHD_Connection *connection, request_state *state, const char *method,
+                                      const char *path)
+{
+    pending *p = state->pending;
+    struct _u_request req;
+    struct _u_response res;
+    request_of(connection, method, path, &req);
+    int have_res = ulfius_init_response(&res) == U_OK;
+    if (!have_res || req.http_verb == NULL || req.url_path == NULL) {
+        /* memory ran out: 500 (an attempt the login reserved stands, as when its release fails) */
+        request_clean(&req);
+        if (have_res)
+            ulfius_clean_response(&res);
+        answer_out_of_memory(connection);
+        return MHD_YES;
+    }
+    sf_ctx ctx = {.app = the_app, .route = p->route, .req = &req, .res = &res, .caller = p->caller,
+                  .start = p->start, .session_unchecked = p->session_unchecked};
+    memcpy(ctx.request_id, p->request_id, sizeof ctx.request_id);
+    request_id_headers(&ctx);
+    sf_set_header(&ctx, "X-Content-Type-Options", "nosniff");
+    sf_set_header(&ctx, "Cache-Control", "no-store");
+    if (atomic_load(&the_app->draining))
+        sf_set_header(&ctx, "Connection", "close");
+    current_request = state;
+    p->then(&ctx, p->saved, p->status, p->result);
+    current_request = NULL;
+    int queued = 1;
+    if (!ctx.deferred) {
+        sf_set_created_location(&ctx);
+        if (ctx.session_unchecked)
+            settle_session(&ctx);
+        sf_cors_headers(&ctx);
+        queued = queue_answer(connection, &res);
+        if (queued)
+            finish(&ctx, p->route->path, (size_t)p->route->index, &p->start);
+    }
+    request_clean(&req);
+    ulfius_clean_response(&res);
+    return queued ? MHD_YES : MHD_NO;
+}
+
+/* Ulfius queues the answer of every call of its dispatcher; that of a handler which deferred
+ * its answer is dropped here (libulfius's call binds to this definition, as for
+ * MHD_start_daemon below). */
+static enum MHD_Result (*mhd_queue_response)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
+
+enum MHD_Result MHD_queue_response(struct MHD_Connection *connection, unsigned int status_code,
+                                   struct MHD_Response *response)
+{
+    if (drop_answer) {
+        drop_answer = 0;
+        return MHD_YES;
+    }
+    return mhd_queue_response != NULL ? mhd_queue_response(connection, status_code, response) : MHD_NO;
 }
 
 /* What the request line and headers decide: 413, 401 or 503 answered now (returns 1), or
@@ -771,6 +980,7 @@ static enum MHD_Result early_access(void *cls, struct MHD_Connection *connection
     }
     if (!state->checked) {
         state->checked = 1;
+        state->connection = connection;
         if (decided_at_header_time(connection, method, url, state)) {
             state->answered = 1;
             return MHD_YES;
@@ -790,10 +1000,18 @@ static enum MHD_Result early_access(void *cls, struct MHD_Connection *connection
         state->answered = 1;
         return MHD_YES;
     }
+    if (state->pending != NULL)   /* resumed: its hash is done */
+        return answer_resumed(connection, state, method, url);
     current_upload = state->upload ? sf_upload_stream_end(state->upload) : NULL;
+    current_request = state;
     enum MHD_Result rc = ulfius_access(ulfius_access_cls, connection, url, method, version, upload_data,
                                        upload_data_size, &state->ulfius);
+    current_request = NULL;
     current_upload = NULL;
+    if (state->pending != NULL) {   /* suspended (sf_hash_then) */
+        drop_answer = 0;
+        return MHD_YES;
+    }
     return rc;
 }
 
@@ -894,6 +1112,8 @@ static void request_completed(void *cls, struct MHD_Connection *connection, void
     if (state != NULL && state != &out_of_memory) {   /* the file goes, the reserved bytes are free again */
         sf_upload_stream_free(state->upload);
         atomic_fetch_sub(&the_app->buffered_bytes, state->reserved);
+        if (state->pending != NULL)
+            pending_release(state->pending);
         free(state);
     }
     atomic_fetch_sub(&the_app->in_flight, 1);
@@ -932,7 +1152,16 @@ int sf_server_start(sf_app *app, struct _u_instance *instance)
     /* every request comes to route(): Ulfius registers no endpoint of ours */
     ulfius_set_default_endpoint(instance, route, NULL);
 
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+    void *real = dlsym(RTLD_NEXT, "MHD_queue_response");   /* libmicrohttpd's own (ISO C: copied, not cast) */
+    memcpy(&mhd_queue_response, &real, sizeof real);
+    if (real == NULL) {
+        fprintf(stderr, "shifan: libmicrohttpd's MHD_queue_response not found\n");
+        freeaddrinfo(addr);
+        ulfius_clean_instance(instance);
+        return -1;
+    }
+    /* suspend and resume: a request waiting for its password hash lets its worker go */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     if (addr->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     struct MHD_OptionItem options[] = {
@@ -975,6 +1204,7 @@ void sf_server_stop(sf_app *app, struct _u_instance *instance)
     if (atomic_load(&app->in_flight) > 0) {
         fprintf(stderr, "{\"level\":\"warn\",\"event\":\"shutdown_timeout\",\"in_flight\":%ld}\n",
                 atomic_load(&app->in_flight));
+        sf_auth_hash_close(app->auth);   /* logins still waiting for a hashing thread answer 503 */
         clock_gettime(CLOCK_MONOTONIC, &start);
         for (int i = 0; atomic_load(&app->in_flight) > 0 && seconds_since(&start) < CANCEL_GRACE_S; i++) {
             if (i % 10 == 0) {   /* again every 100 ms: a request may have moved on to its next statement */
@@ -985,6 +1215,11 @@ void sf_server_stop(sf_app *app, struct _u_instance *instance)
             nanosleep(&pause, NULL);
         }
     }
+    /* libmicrohttpd must not stop with a connection suspended: hashes still queued are refused
+     * (their requests answer 503), and those running are waited for (each ends within a hash) */
+    sf_auth_hash_close(app->auth);
+    while (atomic_load(&suspended_connections) > 0)
+        nanosleep(&pause, NULL);
     ulfius_stop_framework(instance);
     ulfius_clean_instance(instance);
 }

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <stdatomic.h>
+#include <time.h>
 #include <ulfius.h>
 
 #include "api/config.h"
@@ -60,6 +61,8 @@ typedef struct {
     char request_id[SF_REQUEST_ID_LEN + 1 + SF_CLIENT_REQUEST_ID_MAX + 1];
     int session_unchecked;      /* SF_TOKEN_FOLDED: the session is still to be checked */
     const struct sf_upload_file *upload;   /* an SF_UPLOAD_STREAMED route's body; else NULL */
+    struct timespec start;      /* when the dispatcher took the request up (CLOCK_MONOTONIC) */
+    int deferred;               /* handed to sf_hash_then: answered once its hash is done */
 } sf_ctx;
 
 typedef void (*sf_handler)(sf_ctx *ctx);
@@ -104,6 +107,23 @@ sf_session sf_session_of(const sf_ctx *ctx);
 /* What that read said of the session. Live: the check is done, returns 1. Ended: answers 401
  * as the dispatcher would, returns 0 (the handler then returns). */
 int sf_session_seen(sf_ctx *ctx, int live);
+
+/* Hashing without holding an HTTP worker (issue 14, item 1). libmicrohttpd keeps each
+ * connection on the worker that accepted it, so a worker waiting ~0.3 s for a password hash
+ * would stall every connection it serves (/healthz among them). A handler that needs a hash
+ * therefore calls sf_hash_then and returns at once, answering nothing: the request's
+ * connection is suspended, `work(saved)` runs on a hashing thread (api/auth.h, within its
+ * bounds) and the worker goes on serving others. When the hash is done — or refused: the
+ * queue full (at once), no hashing thread free within SHIFAN_HASH_WAIT_MS, the server
+ * stopping — the connection is resumed and `then(ctx, saved, status, result)` is called on a
+ * worker, with the request's route, caller and request id (headers set before the call are
+ * not kept, nor is the body: what `then` needs is in `saved`), to answer or to hash again
+ * with sf_hash_then. `status`: SF_OK (`result` is what work answered) or SF_UNAVAILABLE.
+ * From this call on `saved` is the request's, whatever happens: it is freed with free_saved,
+ * once, when the request ends — answered, or its client gone; `work` reads nothing else. */
+typedef void (*sf_hashed)(sf_ctx *ctx, void *saved, sf_status status, int result);
+void sf_hash_then(sf_ctx *ctx, const char *client, int (*work)(void *saved), sf_hashed then, void *saved,
+                  void (*free_saved)(void *saved));
 
 /* Starts serving on config->listen_address:port. Returns 0, or -1 after logging why. */
 int sf_server_start(sf_app *app, struct _u_instance *instance);

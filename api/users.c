@@ -7,6 +7,7 @@
  * login), and lift login delays. A deactivation and a reset end every session and API token
  * of the user at once. Every new password passes the policy of domain/accounts.h.
  */
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,32 +19,30 @@
 #include "domain/accounts.h"
 #include "domain/password.h"
 
-typedef struct {
-    const char *password;
-    char *hash;
-} hashing;
-
-/* On a hashing thread (auth.h). */
-static int hash_work(void *arg)
+int sf_new_password_set(sf_new_password *np, const char *password)
 {
-    hashing *h = arg;
-    unsigned char salt[SF_PASSWORD_SALT_LEN];
-    return sf_random_bytes(salt, sizeof salt) == 0 && sf_password_hash(h->password, salt, h->hash) == 0;
+    size_t len = password != NULL ? strlen(password) : 0;
+    if (password == NULL || len >= sizeof np->password)
+        return 0;
+    memcpy(np->password, password, len + 1);
+    return 1;
 }
 
-int sf_hash_new_password(sf_ctx *ctx, const char *password, char *hash)
+/* On a hashing thread (auth.h). */
+int sf_new_password_work(void *saved)
 {
-    char client[64];
-    sf_client_address(ctx, client, sizeof client);
-    hashing h = {password, hash};
-    int hashed = 0;
-    if (sf_auth_hash_run(ctx->app->auth, client, hash_work, &h, &hashed) != SF_OK) {
+    sf_new_password *np = saved;
+    unsigned char salt[SF_PASSWORD_SALT_LEN];
+    return sf_random_bytes(salt, sizeof salt) == 0 && sf_password_hash(np->password, salt, np->hash) == 0;
+}
+
+int sf_new_password_hashed(sf_ctx *ctx, sf_status status, int hashed)
+{
+    if (status != SF_OK)
         sf_reply_problem(ctx, 503, SF_E_HASHING_BUSY);
-        return 0;
-    }
-    if (!hashed)
+    else if (!hashed)
         sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
-    return hashed;
+    return status == SF_OK && hashed;
 }
 
 static sf_actor actor_of(const sf_ctx *ctx)
@@ -54,6 +53,42 @@ static sf_actor actor_of(const sf_ctx *ctx)
 static void reply_user_status(sf_ctx *ctx, sf_status status)
 {
     sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_USER_NOT_FOUND : SF_E_NONE, NULL);
+}
+
+/* A user to create once its password is hashed. */
+typedef struct {
+    sf_new_password np;   /* first: sf_new_password_work hashes it */
+    char *username, *display_name;
+    int64_t org_id;
+} user_wait;
+
+static void user_wait_free(void *p)
+{
+    user_wait *w = p;
+    if (w == NULL)
+        return;
+    free(w->username);
+    free(w->display_name);
+    OPENSSL_cleanse(w, sizeof *w);
+    free(w);
+}
+
+static void user_hashed(sf_ctx *ctx, void *saved, sf_status status, int hashed)
+{
+    user_wait *w = saved;
+    if (!sf_new_password_hashed(ctx, status, hashed))
+        return;
+    sf_errors errors;
+    sf_errors_init(&errors);
+    sf_actor actor = actor_of(ctx);
+    sf_user user;
+    status = sf_user_create(ctx->app->pool, &actor, &ctx->caller, w->username, w->np.hash, w->org_id, w->display_name,
+                            &user, &errors);
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_CONFLICT ? SF_E_USERNAME_TAKEN : SF_E_NONE, &errors);
+        return;
+    }
+    sf_reply_resource(ctx, 201, sf_view_user(&user));
 }
 
 void sf_post_user(sf_ctx *ctx)
@@ -76,18 +111,17 @@ void sf_post_user(sf_ctx *ctx)
         sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &errors);
         goto out;
     }
-    char hash[SF_PASSWORD_ENCODED_MAX];
-    if (!sf_hash_new_password(ctx, password, hash))
-        goto out;
-    sf_actor actor = actor_of(ctx);
-    sf_user user;
-    sf_status status = sf_user_create(ctx->app->pool, &actor, &ctx->caller, username, hash, org_id, display_name,
-                                      &user, &errors);
-    if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_CONFLICT ? SF_E_USERNAME_TAKEN : SF_E_NONE, &errors);
+    user_wait *w = calloc(1, sizeof *w);
+    if (w == NULL || (w->username = strdup(username)) == NULL || (w->display_name = strdup(display_name)) == NULL ||
+        !sf_new_password_set(&w->np, password)) {
+        user_wait_free(w);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         goto out;
     }
-    sf_reply_resource(ctx, 201, sf_view_user(&user));
+    w->org_id = org_id;
+    char client[64];
+    sf_client_address(ctx, client, sizeof client);
+    sf_hash_then(ctx, client, sf_new_password_work, user_hashed, w, user_wait_free);
 out:
     json_decref(body);
 }
@@ -193,6 +227,32 @@ out:
     json_decref(body);
 }
 
+/* A password reset waiting for its hash. */
+typedef struct {
+    sf_new_password np;   /* first: sf_new_password_work hashes it */
+    int64_t id;
+} reset_wait;
+
+static void reset_wait_free(void *p)
+{
+    if (p != NULL)
+        OPENSSL_cleanse(p, sizeof(reset_wait));
+    free(p);
+}
+
+static void reset_hashed(sf_ctx *ctx, void *saved, sf_status status, int hashed)
+{
+    reset_wait *w = saved;
+    if (!sf_new_password_hashed(ctx, status, hashed))
+        return;
+    sf_actor actor = actor_of(ctx);
+    status = sf_user_set_password(ctx->app->pool, &actor, &ctx->caller, w->id, w->np.hash, /* reset= */ 1, NULL);
+    if (status != SF_OK)
+        reply_user_status(ctx, status);
+    else
+        sf_reply_no_content(ctx);
+}
+
 /* POST /v1/users/{id}/password {password}: an administrator sets a new password; the user
  * must change it at the next login (api/server.c), and every session and API token of the
  * user ends now. */
@@ -219,15 +279,16 @@ void sf_post_user_password(sf_ctx *ctx)
         sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &errors);
         goto out;
     }
-    char hash[SF_PASSWORD_ENCODED_MAX];
-    if (!sf_hash_new_password(ctx, password, hash))
+    reset_wait *w = calloc(1, sizeof *w);
+    if (w == NULL || !sf_new_password_set(&w->np, password)) {
+        reset_wait_free(w);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         goto out;
-    sf_actor actor = actor_of(ctx);
-    status = sf_user_set_password(ctx->app->pool, &actor, &ctx->caller, id, hash, /* reset= */ 1, NULL);
-    if (status != SF_OK)
-        reply_user_status(ctx, status);
-    else
-        sf_reply_no_content(ctx);
+    }
+    w->id = id;
+    char client[64];
+    sf_client_address(ctx, client, sizeof client);
+    sf_hash_then(ctx, client, sf_new_password_work, reset_hashed, w, reset_wait_free);
 out:
     json_decref(body);
 }

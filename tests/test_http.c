@@ -1675,16 +1675,15 @@ static int closed_within(int fd, int ms)
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : closed_within(fd, 0);
 }
 
-/* Sends GET /healthz on an open connection (asking the server to close it afterwards, or
+/* Sends GET `path` on an open connection (asking the server to close it afterwards, or
  * not) and reads exactly one answer; returns its status, or 0 if there was none (the
  * connection was closed). */
-static int healthz_request(int fd, int close_after)
+static int get_on(int fd, const char *path, int close_after)
 {
-    const char keep[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
-               close_it[] = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    const char *req = close_after ? close_it : keep;
-    size_t req_len = close_after ? sizeof close_it - 1 : sizeof keep - 1;
-    if (send(fd, req, req_len, MSG_NOSIGNAL) != (ssize_t)req_len)
+    char req[256];
+    int req_len = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n", path,
+                           close_after ? "Connection: close\r\n" : "");
+    if (send(fd, req, (size_t)req_len, MSG_NOSIGNAL) != (ssize_t)req_len)
         return 0;
     char buf[8192];
     size_t len = 0;
@@ -1709,6 +1708,11 @@ static int healthz_request(int fd, int close_after)
     }
     int status = 0;
     return sscanf(buf, "HTTP/1.1 %d", &status) == 1 ? status : 0;
+}
+
+static int healthz_request(int fd, int close_after)
+{
+    return get_on(fd, "/healthz", close_after);
 }
 
 static int healthz_on(int fd)
@@ -2394,7 +2398,7 @@ static int post_from(const char *source, int to_port, const char *path, const ch
     int fd = connect_from(source, to_port);
     if (fd < 0)
         return 0;
-    char head[1024];
+    char head[4096];
     int n = snprintf(head, sizeof head,
                      "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\n"
                      "%sContent-Length: %zu\r\n\r\n", path, extra ? extra : "", strlen(body));
@@ -2518,6 +2522,101 @@ static void *flood_thread(void *p)
     return NULL;
 }
 
+/* 20 flooding clients, each from its own address (127.0.1.10-29) and under its limits. */
+enum { FLOODERS = 20 };
+typedef struct {
+    volatile int stop;
+    flood_client clients[FLOODERS];
+    pthread_t threads[FLOODERS];
+} flood;
+
+static void flood_start(flood *f, int to_port)
+{
+    f->stop = 0;
+    for (int i = 0; i < FLOODERS; i++) {
+        f->clients[i] = (flood_client){to_port, i, &f->stop, 0, 0, 0, 0};
+        ck_assert_int_eq(pthread_create(&f->threads[i], NULL, flood_thread, &f->clients[i]), 0);
+    }
+}
+
+/* Stops the flood; its totals into `total`. */
+static void flood_stop(flood *f, flood_client *total)
+{
+    f->stop = 1;
+    *total = (flood_client){0};
+    for (int i = 0; i < FLOODERS; i++) {
+        pthread_join(f->threads[i], NULL);
+        total->answered += f->clients[i].answered;
+        total->hashed_or_refused += f->clients[i].hashed_or_refused;
+        total->busy += f->clients[i].busy;
+        total->other += f->clients[i].other;
+    }
+}
+
+/* A login from `source`: its status, and the access token of a 200 into `token` (or ""). */
+static int login_token_from(const char *source, int to_port, const char *username, const char *password,
+                            char *token, size_t token_len)
+{
+    token[0] = '\0';
+    int fd = connect_from(source, to_port);
+    if (fd < 0)
+        return 0;
+    char body[512], head[512];
+    int len = snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"%s\"}", username, password);
+    int n = snprintf(head, sizeof head,
+                     "POST /v1/auth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                     "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n", len);
+    char answer[16384];
+    answer[0] = '\0';
+    if (send(fd, head, (size_t)n, MSG_NOSIGNAL) == n && send(fd, body, (size_t)len, MSG_NOSIGNAL) == len)
+        th_read_until_closed(fd, answer, sizeof answer);
+    close(fd);
+    int status = 0;
+    if (sscanf(answer, "HTTP/1.1 %d", &status) != 1)
+        return 0;
+    const char *json = strstr(answer, "\r\n\r\n");
+    json_t *doc = status == 200 && json != NULL ? json_loads(json + 4, 0, NULL) : NULL;
+    const char *access = json_string_value(json_object_get(doc, "access_token"));
+    if (access != NULL)
+        snprintf(token, token_len, "%s", access);
+    json_decref(doc);
+    return status;
+}
+
+/* The user a token names, by GET /v1/me on `to_port`: whether it is `username`. */
+static int token_is_of(int to_port, const char *token, const char *username)
+{
+    th_response *r = th_json(to_port, "GET", "/v1/me", token, NULL);
+    int ok = r != NULL && r->status == 200 &&
+             json_is_string(json_object_get(r->json, "username")) &&
+             strcmp(json_string_value(json_object_get(r->json, "username")), username) == 0;
+    if (!ok)
+        fprintf(stderr, "GET /v1/me: %d %s\n", r ? r->status : 0, r && r->body ? r->body : "");
+    th_free(r);
+    return ok;
+}
+
+typedef struct {
+    int port;
+    double deadline;   /* now_s() */
+    int status, attempts;
+    char token[2048];
+} patient_login;
+
+/* During a flood: a login with the right password, from its own address, tried again while
+ * the hashing queue is full (503) until it is answered otherwise. */
+static void *patient_login_thread(void *p)
+{
+    patient_login *l = p;
+    do {
+        l->attempts++;
+        l->status = login_token_from("127.0.2.1", l->port, "floodproof", USER_PASSWORD, l->token, sizeof l->token);
+        if (l->status == 503)
+            usleep(20000);
+    } while (l->status == 503 && now_s() < l->deadline);
+    return NULL;
+}
+
 static int by_value(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -2525,75 +2624,236 @@ static int by_value(const void *a, const void *b)
 }
 
 /* Item 1: 20 clients, each from its own address and under its limits, log in with unknown
- * usernames as fast as they are answered, for four seconds; meanwhile /healthz, probed on a
- * fresh connection every 10 ms, answers every time within 50 ms. Logins the hashing queue
- * cannot take answer 503 with Retry-After at once instead of holding a worker. */
-START_TEST(a_login_flood_does_not_stall_the_health_check)
+ * usernames as fast as they are answered, for five seconds; meanwhile /healthz and /readyz,
+ * probed in turn on a fresh connection every 10 ms, answer every time within 50 ms. A login
+ * waits for its hash with its connection suspended, never holding the HTTP worker that
+ * serves the probes too (server.h, sf_hash_then); what the hashing queue cannot take answers
+ * 503 with Retry-After at once. A login with the right password still succeeds during the
+ * flood and after it, with a token that works. */
+START_TEST(a_login_flood_does_not_stall_the_health_checks)
 {
+    create_user("floodproof", org_ids[ASSOCIATION]);
     th_server s;
     start_with(&s, (const char *const[]){"SHIFAN_LOGIN_CLIENT_MAX_FAILURES=100000", "SHIFAN_HASH_CONCURRENCY=2",
-                                         "SHIFAN_HASH_QUEUE=3", "SHIFAN_HASH_WAIT_MS=50", "SHIFAN_THREADS=8", NULL});
-    enum { N = 20 };
-    /* static: a thread never outlives what it reads, even if an assertion ends the test */
-    static volatile int stop;
-    static flood_client clients[N];
-    pthread_t threads[N];
-    stop = 0;
-    for (int i = 0; i < N; i++) {
-        clients[i] = (flood_client){s.port, i, &stop, 0, 0, 0, 0};
-        ck_assert_int_eq(pthread_create(&threads[i], NULL, flood_thread, &clients[i]), 0);
-    }
+                                         "SHIFAN_THREADS=8", NULL});
+    static flood f;   /* static: a thread never outlives what it reads, even if an assertion ends the test */
+    flood_start(&f, s.port);
     th_pause_ms(300);   /* the flood under way */
+    static patient_login during;
+    during = (patient_login){.port = s.port, .deadline = now_s() + 60.0 * th_time_factor()};
+    pthread_t patient;
+    ck_assert_int_eq(pthread_create(&patient, NULL, patient_login_thread, &during), 0);
     enum { MAX_SAMPLES = 1000 };
     static double took[MAX_SAMPLES];
     double worst = 0, start = now_s();
-    int samples = 0, failed = 0;
-    while (now_s() - start < 4.0 && samples < MAX_SAMPLES) {
+    int samples = 0, failed = 0, slow = 0;
+    while (now_s() - start < 5.0 && samples < MAX_SAMPLES) {
+        const char *path = samples % 2 == 0 ? "/healthz" : "/readyz";
         double t0 = now_s();
         int fd = th_connect(s.port);
-        int status = fd >= 0 ? healthz_request(fd, 1) : 0;
+        int status = fd >= 0 ? get_on(fd, path, 1) : 0;
         took[samples] = now_s() - t0;
         if (fd >= 0)
             close(fd);
         if (status != 200 && failed++ == 0)
-            fprintf(stderr, "/healthz during the flood: %d\n", status);
+            fprintf(stderr, "%s during the flood: %d\n", path, status);
+        if (took[samples] > 0.050 * th_time_factor() && slow++ < 5)
+            fprintf(stderr, "%s during the flood took %.1f ms (probe %d)\n", path, took[samples] * 1000, samples);
         worst = took[samples] > worst ? took[samples] : worst;
         samples++;
         usleep(10000);
     }
-    stop = 1;
-    int answered = 0, hashed = 0, busy = 0, other = 0;
-    for (int i = 0; i < N; i++) {
-        pthread_join(threads[i], NULL);
-        answered += clients[i].answered;
-        hashed += clients[i].hashed_or_refused;
-        busy += clients[i].busy;
-        other += clients[i].other;
-    }
-    int within = 0;
-    for (int i = 0; i < samples; i++)
-        within += took[i] <= 0.050 * th_time_factor();
+    pthread_join(patient, NULL);
+    flood_client total;
+    flood_stop(&f, &total);
     qsort(took, (size_t)samples, sizeof *took, by_value);
-    fprintf(stderr, "login flood: %d logins (%d 401, %d 503, %d other); /healthz within 50 ms %d of %d,"
-            " median %.1f ms, 99th percentile %.1f ms, worst %.1f ms\n", answered, hashed, busy, other, within, samples,
-            took[samples / 2] * 1000, took[samples * 99 / 100] * 1000, worst * 1000);
+    fprintf(stderr, "login flood: %d logins (%d 401, %d 503, %d other); %d probes, %d over 50 ms,"
+            " median %.1f ms, 99th percentile %.1f ms, worst %.1f ms; the right password: %d after %d attempts\n",
+            total.answered, total.hashed_or_refused, total.busy, total.other, samples, slow,
+            took[samples / 2] * 1000, took[samples * 99 / 100] * 1000, worst * 1000, during.status, during.attempts);
     ck_assert_int_eq(failed, 0);
-    ck_assert_int_eq(other, 0);
-    ck_assert_int_gt(hashed, 0);
-    /* A probe accepted by an HTTP worker that then takes up a login waits for that one hash
-     * (libmicrohttpd binds a connection to one worker), and this machine is shared with other
-     * builds: the bound is held by 90 % of the probes (before: none), and none waits 2 s
-     * (before: 11 s here, 4.4 s in the issue). Measured on 2 shared cores at a load of ~20:
-     * without the flood the worst probe takes ~17 ms; with it 5-8 % of probes exceed 50 ms
-     * (99th percentile 120-260 ms), the same with the hashing threads at SCHED_IDLE, but
-     * 1-2 % (99th percentile 10-80 ms) when, as an experiment, a login did not hold its
-     * worker while hashing: the issue's "every probe within 50 ms" needs the login to let its
-     * worker go while it hashes (a suspended connection), not a lower priority for hashing. */
-    ck_assert_msg(within >= samples * 90 / 100, "/healthz within 50 ms only %d of %d times", within, samples);
-    ck_assert_msg(worst <= 2.0 * th_time_factor(), "/healthz took %.1f ms during the flood", worst * 1000);
-    /* a 503 of the queue says when to come back */
-    ck_assert_int_gt(busy, 0);
+    ck_assert_int_eq(total.other, 0);
+    ck_assert_int_gt(total.hashed_or_refused, 0);
+    /* every probe: before, a probe accepted by a worker that had taken up a login waited for
+     * its hash (5-8 % of them over 50 ms here, 4.4 s in the issue) */
+    ck_assert_msg(worst <= 0.050 * th_time_factor(), "a health check took %.1f ms during the flood (%d of %d over 50 ms)",
+                  worst * 1000, slow, samples);
+    /* the right password during the flood, and after it */
+    ck_assert_int_eq(during.status, 200);
+    ck_assert(token_is_of(s.port, during.token, "floodproof"));
+    char token[2048];
+    ck_assert_int_eq(login_token_from("127.0.2.2", s.port, "floodproof", USER_PASSWORD, token, sizeof token), 200);
+    ck_assert(token_is_of(s.port, token, "floodproof"));
     ck_assert_int_eq(th_server_stop_reporting(&s), 0);
+}
+END_TEST
+
+typedef struct {
+    int port;
+    const char *source, *path, *token, *body;   /* from an address of its own: no other test's throttle */
+    int status;
+    double done;   /* now_s() when answered */
+} hashing_call;
+
+static void *hashing_call_thread(void *p)
+{
+    hashing_call *c = p;
+    char authorization[2200] = "";
+    if (c->token != NULL)
+        snprintf(authorization, sizeof authorization, "Authorization: Bearer %s\r\n", c->token);
+    c->status = post_from(c->source, c->port, c->path, c->body, authorization, NULL, 0);
+    c->done = now_s();
+    return NULL;
+}
+
+/* Item 1, every route that hashes a password — a login, creating a user, an administrator's
+ * reset, a change of one's own (two hashes) — with one HTTP worker: while their hashes run,
+ * /healthz is answered at once by that worker (before, it waited for a whole hash). */
+START_TEST(requests_that_hash_never_hold_the_only_worker)
+{
+    create_user("hash-changer", org_ids[ASSOCIATION]);
+    char body[512];
+    snprintf(body, sizeof body, "{\"username\":\"hash-reset-me\",\"password\":\"" USER_PASSWORD "\",\"org_id\":%lld,"
+             "\"display_name\":\"x\"}", (long long)org_ids[ASSOCIATION]);
+    th_response *r = call("POST", "/v1/users", PROVINCE, body);
+    ck_assert_int_eq(r->status, 201);
+    long long reset_id = (long long)json_integer_value(json_object_get(r->json, "id"));
+    th_free(r);
+    int status;
+    char *changer = login("hash-changer", USER_PASSWORD, &status);
+    ck_assert_ptr_nonnull(changer);
+    th_server s;
+    start_with(&s, (const char *const[]){"SHIFAN_THREADS=1", "SHIFAN_HASH_CONCURRENCY=2", "SHIFAN_HASH_QUEUE=8",
+                                         "SHIFAN_HASH_QUEUE_PER_CLIENT=8", "SHIFAN_HASH_WAIT_MS=60000", NULL});
+    char create[512], reset_path[64];
+    snprintf(create, sizeof create, "{\"username\":\"made-while-hashing\",\"password\":\"" USER_PASSWORD "\","
+             "\"org_id\":%lld,\"display_name\":\"x\"}", (long long)org_ids[ASSOCIATION]);
+    snprintf(reset_path, sizeof reset_path, "/v1/users/%lld/password", reset_id);
+    enum { CALLS = 4 };
+    static hashing_call calls[CALLS];
+    calls[0] = (hashing_call){s.port, "127.0.4.1", "/v1/auth/token", NULL,
+                              "{\"username\":\"hash-changer\",\"password\":\"not-the-password\"}", 0, 0};
+    calls[1] = (hashing_call){s.port, "127.0.4.2", "/v1/users", tokens[PROVINCE], create, 0, 0};
+    calls[2] = (hashing_call){s.port, "127.0.4.3", reset_path, tokens[PROVINCE], "{\"password\":\"Another-long-passphrase-42\"}", 0, 0};
+    calls[3] = (hashing_call){s.port, "127.0.4.4", "/v1/me/password", changer,
+                              "{\"old_password\":\"" USER_PASSWORD "\",\"new_password\":\"Another-long-passphrase-42\"}", 0, 0};
+    pthread_t threads[CALLS];
+    for (int i = 0; i < CALLS; i++)
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, hashing_call_thread, &calls[i]), 0);
+    th_pause_ms(500);   /* the requests read, their hashes under way (checked below) */
+    double worst = 0, last_probe = 0;
+    for (int i = 0; i < 10; i++) {
+        double t0 = now_s();
+        ck_assert_int_eq(fresh_healthz(s.port, "127.0.0.1"), 200);
+        last_probe = now_s();
+        worst = last_probe - t0 > worst ? last_probe - t0 : worst;
+        usleep(20000);
+    }
+    double first_done = 0;
+    for (int i = 0; i < CALLS; i++) {
+        pthread_join(threads[i], NULL);
+        first_done = i == 0 || calls[i].done < first_done ? calls[i].done : first_done;
+    }
+    fprintf(stderr, "one worker, five hashes: /healthz worst %.1f ms; answers %d %d %d %d, the first %.0f ms after"
+            " the last probe\n", worst * 1000, calls[0].status, calls[1].status, calls[2].status, calls[3].status,
+            (first_done - last_probe) * 1000);
+    /* below one hash's time (~300 ms plain, 7 s under ASan; before, /healthz waited 4.1 s for
+     * all five), above this shared machine's scheduling noise (up to ~70 ms seen at a load of 25) */
+    ck_assert_msg(worst <= 0.150 * th_time_factor(), "/healthz took %.1f ms while passwords hashed", worst * 1000);
+    ck_assert_msg(first_done > last_probe, "the probes did not overlap the hashing");
+    ck_assert_int_eq(calls[0].status, 401);
+    ck_assert_int_eq(calls[1].status, 201);
+    ck_assert_int_eq(calls[2].status, 204);
+    ck_assert_int_eq(calls[3].status, 204);
+    ck_assert_int_eq(login_from("127.0.4.5", s.port, "hash-changer", "Another-long-passphrase-42"), 200);
+    ck_assert_int_eq(login_from("127.0.4.5", s.port, "made-while-hashing", USER_PASSWORD), 200);
+    free(changer);
+    ck_assert_int_eq(th_server_stop_reporting(&s), 0);
+}
+END_TEST
+
+/* shifan_http_requests_in_flight of the server on `on_port`, the asking request included. */
+static long requests_in_flight(int on_port)
+{
+    th_response *r = th_json(on_port, "GET", "/metrics", METRICS_TOKEN, NULL);
+    const char *line = r != NULL && r->body != NULL ? strstr(r->body, "\nshifan_http_requests_in_flight ") : NULL;
+    long n = line != NULL ? atol(line + strlen("\nshifan_http_requests_in_flight ")) : -1;
+    th_free(r);
+    return n;
+}
+
+/* Item 1: clients that send a login and go away while its password is hashed (their
+ * connections suspended) leave nothing behind: each hash runs to its end, the requests
+ * complete (none left in flight), the server stays healthy and logs the next user in, and
+ * stops cleanly (under the sanitizers: nothing leaked, nothing used after it was freed). */
+START_TEST(a_client_gone_while_its_password_hashes_leaves_nothing_behind)
+{
+    create_user("stays", org_ids[ASSOCIATION]);
+    th_server s;
+    start_with(&s, (const char *const[]){"SHIFAN_HASH_CONCURRENCY=1", "SHIFAN_HASH_QUEUE=8",
+                                         "SHIFAN_HASH_QUEUE_PER_CLIENT=8", "SHIFAN_HASH_WAIT_MS=60000",
+                                         "SHIFAN_METRICS_TOKEN=" METRICS_TOKEN, NULL});
+    unsigned long long before = hash_iterations(s.port);
+    enum { GONE = 6 };
+    for (int i = 0; i < GONE; i++) {
+        char source[32];
+        snprintf(source, sizeof source, "127.0.3.%d", 10 + i);
+        int fd = connect_from(source, s.port);
+        ck_assert_int_ge(fd, 0);
+        /* a known user's wrong password and unknown usernames alike */
+        const char *body = i % 2 == 0 ? "{\"username\":\"stays\",\"password\":\"not-the-password\"}"
+                                      : "{\"username\":\"nobody-here\",\"password\":\"not-the-password\"}";
+        char head[256];
+        int n = snprintf(head, sizeof head,
+                         "POST /v1/auth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                         "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+        ck_assert_int_eq(send(fd, head, (size_t)n, MSG_NOSIGNAL), n);
+        if (i == 0)
+            th_pause_ms(100);   /* the first one surely suspended, its hash running */
+        close(fd);
+    }
+    /* meanwhile the server answers at once */
+    double t0 = now_s();
+    ck_assert_int_eq(fresh_healthz(s.port, "127.0.0.1"), 200);
+    ck_assert_msg(now_s() - t0 < 0.5 * th_time_factor(), "/healthz took %.0f ms", (now_s() - t0) * 1000);
+    /* every hash runs; then nothing is left in flight but the asking request */
+    unsigned long long each = 600000;
+    double deadline = now_s() + 60.0 * th_time_factor();
+    while (hash_iterations(s.port) < before + GONE * each && now_s() < deadline)
+        th_pause_ms(100);
+    ck_assert_uint_ge(hash_iterations(s.port), before + GONE * each);
+    long in_flight = -1;
+    while ((in_flight = requests_in_flight(s.port)) != 1 && now_s() < deadline)
+        th_pause_ms(50);
+    ck_assert_int_eq(in_flight, 1);
+    char token[2048];
+    ck_assert_int_eq(login_token_from("127.0.3.100", s.port, "stays", USER_PASSWORD, token, sizeof token), 200);
+    ck_assert(token_is_of(s.port, token, "stays"));
+    ck_assert_int_eq(th_server_stop_reporting(&s), 0);
+}
+END_TEST
+
+/* Item 1: the server stopped (SIGTERM) in the middle of a login flood, with connections
+ * suspended while their passwords are hashed and more queued: it resumes every one before
+ * libmicrohttpd stops (which would abort otherwise), answers what it can, and exits 0. */
+START_TEST(the_server_stops_cleanly_during_a_login_flood)
+{
+    th_server s;
+    start_with(&s, (const char *const[]){"SHIFAN_LOGIN_CLIENT_MAX_FAILURES=100000", "SHIFAN_HASH_CONCURRENCY=1",
+                                         "SHIFAN_HASH_QUEUE=16", "SHIFAN_HASH_WAIT_MS=60000",
+                                         "SHIFAN_SHUTDOWN_TIMEOUT=1", NULL});
+    static flood f;
+    flood_start(&f, s.port);
+    th_pause_ms(1000);   /* the queue full, a hash running */
+    double t0 = now_s();
+    int status = th_server_stop_reporting(&s);
+    double stopping = now_s() - t0;
+    flood_client total;
+    flood_stop(&f, &total);
+    fprintf(stderr, "stopped during a login flood in %.2f s: %d logins (%d 401, %d 503, %d other)\n", stopping,
+            total.answered, total.hashed_or_refused, total.busy, total.other);
+    ck_assert_int_eq(status, 0);
+    ck_assert_int_gt(total.answered, 0);
 }
 END_TEST
 
@@ -3728,7 +3988,10 @@ static Suite *http_suite(void)
     tcase_add_test(tc, tokens_living_past_the_lifetime_or_with_crit_are_refused);
     tcase_add_test(tc, a_reused_client_request_id_leaves_audit_rows_under_distinct_ids);
     tcase_add_test(tc, concurrent_logins_cannot_pass_the_limit_while_hashing);
-    tcase_add_test(tc, a_login_flood_does_not_stall_the_health_check);
+    tcase_add_test(tc, a_login_flood_does_not_stall_the_health_checks);
+    tcase_add_test(tc, requests_that_hash_never_hold_the_only_worker);
+    tcase_add_test(tc, a_client_gone_while_its_password_hashes_leaves_nothing_behind);
+    tcase_add_test(tc, the_server_stops_cleanly_during_a_login_flood);
     tcase_add_test(tc, lockout_is_per_client_behind_trusted_proxies_and_the_province_unlocks);
     tcase_add_test(tc, metrics_need_their_token);
     tcase_add_test(tc, names_with_hidden_characters_answer_422);
