@@ -125,8 +125,10 @@ void sf_get_metrics(sf_ctx *ctx)
                       "# HELP shifan_statistics_cache_lookups_total Lookups, by outcome.\n"
                       "# TYPE shifan_statistics_cache_lookups_total counter\n"
                       "shifan_statistics_cache_lookups_total{outcome=\"hit\"} %lu\n"
-                      "shifan_statistics_cache_lookups_total{outcome=\"miss\"} %lu\n",
-                      c.entries, c.bytes, c.hits, c.misses);
+                      "shifan_statistics_cache_lookups_total{outcome=\"miss\"} %lu\n"
+                      "# HELP shifan_statistics_cache_waits_total Misses that waited for another request's count of the same document.\n"
+                      "# TYPE shifan_statistics_cache_waits_total counter\nshifan_statistics_cache_waits_total %lu\n",
+                      c.entries, c.bytes, c.hits, c.misses, c.waits);
     }
     if (body.failed) {
         free(body.data);

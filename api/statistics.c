@@ -188,6 +188,24 @@ static sf_statistics_doc *finish(const sf_ctx *ctx, const sf_statistics_filter *
     return d;
 }
 
+/* The document counted afresh, or NULL after answering the problem. */
+static sf_statistics_doc *count(sf_ctx *ctx, const sf_statistics_filter *f)
+{
+    sf_statistics_sections s;
+    json_t *doc = count_doc(ctx, f, &s);
+    if (doc == NULL)
+        return NULL;
+    sf_statistics_doc *d = finish(ctx, f, &s, doc);
+    json_decref(doc);
+    sf_statistics_sections_free(&s);
+    if (d == NULL)
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
+    return d;
+}
+
+/* How long a request waits for another's count of the same document before counting itself. */
+#define CLAIM_WAIT_MS 5000
+
 /* The document of the request: kept (api/statistics_cache.h) if it was counted at the
  * statistics' version of now, else counted afresh and kept; NULL after answering the problem. */
 static sf_statistics_doc *statistics_doc(sf_ctx *ctx)
@@ -199,7 +217,11 @@ static sf_statistics_doc *statistics_doc(sf_ctx *ctx)
     if (sf_reply_query_errors(ctx, &e))
         return NULL;
     sf_statistics_cache *cache = ctx->app->statistics_cache;
-    if (cache != NULL) {
+    char key[256];
+    int claim = SF_STATISTICS_UNCLAIMED;
+    /* the kept document if it was counted at the version of now; when another request is
+     * counting it, that count once it is kept (the version read anew), else a count of our own */
+    for (int look = 0; cache != NULL && look < 2 && claim != SF_STATISTICS_CLAIMED; look++) {
         int64_t version;
         sf_day today;
         sf_status status = sf_statistics_version(ctx->app->pool, &version, &today);
@@ -207,24 +229,18 @@ static sf_statistics_doc *statistics_doc(sf_ctx *ctx)
             sf_reply_status(ctx, status, SF_E_NONE, NULL);
             return NULL;
         }
-        char key[256];
         doc_key(ctx, &f, today, key, sizeof key);
         sf_statistics_doc *kept = sf_statistics_cache_get(cache, key, version);
         if (kept != NULL)
             return kept;
+        claim = look == 0 ? sf_statistics_cache_claim(cache, key, CLAIM_WAIT_MS) : SF_STATISTICS_UNCLAIMED;
+        if (claim != SF_STATISTICS_WAITED)
+            break;
     }
-    sf_statistics_sections s;
-    json_t *doc = count_doc(ctx, &f, &s);
-    if (doc == NULL)
-        return NULL;
-    sf_statistics_doc *d = finish(ctx, &f, &s, doc);
-    json_decref(doc);
-    sf_statistics_sections_free(&s);
-    if (d == NULL) {
-        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
-        return NULL;
-    }
+    sf_statistics_doc *d = count(ctx, &f);
     sf_statistics_cache_keep(cache, d);
+    if (claim == SF_STATISTICS_CLAIMED)
+        sf_statistics_cache_done(cache, key);
     return d;
 }
 

@@ -5,16 +5,20 @@
  */
 #include "api/statistics_cache.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct sf_statistics_cache {
     pthread_mutex_t lock;
     size_t budget, used;
     long max_entries, entries;
     sf_statistics_doc *head, *tail;   /* under the lock */
-    atomic_ulong hits, misses;
+    char *counting[SF_STATISTICS_CLAIMS];   /* the keys being counted (claimed), under the lock */
+    pthread_cond_t counted;           /* signalled when a claim ends */
+    atomic_ulong hits, misses, waits;
 };
 
 sf_statistics_doc *sf_statistics_doc_new(const char *key, int64_t version, const char *json, size_t json_len,
@@ -61,7 +65,17 @@ sf_statistics_cache *sf_statistics_cache_create(size_t budget_bytes, long max_en
     sf_statistics_cache *c = calloc(1, sizeof *c);
     if (c == NULL)
         return NULL;
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    int cond = pthread_cond_init(&c->counted, &attr) == 0;
+    pthread_condattr_destroy(&attr);
+    if (!cond) {
+        free(c);
+        return NULL;
+    }
     if (pthread_mutex_init(&c->lock, NULL) != 0) {
+        pthread_cond_destroy(&c->counted);
         free(c);
         return NULL;
     }
@@ -109,6 +123,9 @@ void sf_statistics_cache_destroy(sf_statistics_cache *c)
         return;
     while (c->head)
         drop(c, c->head);
+    for (int i = 0; i < SF_STATISTICS_CLAIMS; i++)
+        free(c->counting[i]);
+    pthread_cond_destroy(&c->counted);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }
@@ -162,6 +179,62 @@ void sf_statistics_cache_keep(sf_statistics_cache *c, sf_statistics_doc *doc)
     pthread_mutex_unlock(&c->lock);
 }
 
+/* Under the lock: the slot of `key` among the counts running, or -1. */
+static int counting_slot(const sf_statistics_cache *c, const char *key)
+{
+    for (int i = 0; i < SF_STATISTICS_CLAIMS; i++)
+        if (c->counting[i] != NULL && strcmp(c->counting[i], key) == 0)
+            return i;
+    return -1;
+}
+
+int sf_statistics_cache_claim(sf_statistics_cache *c, const char *key, int wait_ms)
+{
+    if (c == NULL)
+        return SF_STATISTICS_UNCLAIMED;
+    int outcome = SF_STATISTICS_UNCLAIMED;
+    pthread_mutex_lock(&c->lock);
+    if (counting_slot(c, key) >= 0) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += wait_ms / 1000;
+        until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        int rc = 0;
+        while (counting_slot(c, key) >= 0 && rc != ETIMEDOUT)
+            rc = pthread_cond_timedwait(&c->counted, &c->lock, &until);
+        outcome = SF_STATISTICS_WAITED;
+        atomic_fetch_add(&c->waits, 1);
+    } else {
+        for (int i = 0; i < SF_STATISTICS_CLAIMS; i++)
+            if (c->counting[i] == NULL) {
+                c->counting[i] = strdup(key);
+                if (c->counting[i] != NULL)
+                    outcome = SF_STATISTICS_CLAIMED;
+                break;
+            }
+    }
+    pthread_mutex_unlock(&c->lock);
+    return outcome;
+}
+
+void sf_statistics_cache_done(sf_statistics_cache *c, const char *key)
+{
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&c->lock);
+    int i = counting_slot(c, key);
+    if (i >= 0) {
+        free(c->counting[i]);
+        c->counting[i] = NULL;
+    }
+    pthread_cond_broadcast(&c->counted);
+    pthread_mutex_unlock(&c->lock);
+}
+
 void sf_statistics_cache_get_stats(sf_statistics_cache *c, sf_statistics_cache_stats *out)
 {
     memset(out, 0, sizeof *out);
@@ -173,4 +246,5 @@ void sf_statistics_cache_get_stats(sf_statistics_cache *c, sf_statistics_cache_s
     pthread_mutex_unlock(&c->lock);
     out->hits = atomic_load(&c->hits);
     out->misses = atomic_load(&c->misses);
+    out->waits = atomic_load(&c->waits);
 }

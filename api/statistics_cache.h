@@ -56,10 +56,22 @@ sf_statistics_doc *sf_statistics_cache_get(sf_statistics_cache *cache, const cha
  * at an older or equal version, evicting the least recently used to stay within bounds. */
 void sf_statistics_cache_keep(sf_statistics_cache *cache, sf_statistics_doc *doc);
 
+/* One count at a time per key: a request that misses claims its key before counting. While
+ * another request counts the same key, a claim waits (at most `wait_ms`) for that count to
+ * be kept, and answers SF_STATISTICS_WAITED: look again (the version read anew). Otherwise
+ * SF_STATISTICS_CLAIMED — count, keep, and then call sf_statistics_cache_done — or, when
+ * SF_STATISTICS_CLAIMS counts run already, SF_STATISTICS_UNCLAIMED: count without a claim.
+ * So that after a change the documents most asked for are counted once, not by every
+ * request that arrives while they are. */
+#define SF_STATISTICS_CLAIMS 32
+enum { SF_STATISTICS_UNCLAIMED, SF_STATISTICS_CLAIMED, SF_STATISTICS_WAITED };
+int sf_statistics_cache_claim(sf_statistics_cache *cache, const char *key, int wait_ms);
+void sf_statistics_cache_done(sf_statistics_cache *cache, const char *key);
+
 typedef struct {
     long entries;
     size_t bytes;
-    unsigned long hits, misses;
+    unsigned long hits, misses, waits;   /* waits: claims that waited for another's count */
 } sf_statistics_cache_stats;
 void sf_statistics_cache_get_stats(sf_statistics_cache *cache, sf_statistics_cache_stats *out);
 
