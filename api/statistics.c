@@ -193,12 +193,10 @@ static sf_statistics_doc *count(sf_ctx *ctx, const sf_statistics_filter *f)
 {
     sf_statistics_sections s;
     json_t *doc = count_doc(ctx, f, &s);
-    if (doc == NULL)
-        return NULL;
-    sf_statistics_doc *d = finish(ctx, f, &s, doc);
+    sf_statistics_doc *d = doc != NULL ? finish(ctx, f, &s, doc) : NULL;
     json_decref(doc);
-    sf_statistics_sections_free(&s);
-    if (d == NULL)
+    sf_statistics_sections_free(&s);   /* left empty by a read that failed */
+    if (doc != NULL && d == NULL)
         sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
     return d;
 }
