@@ -104,7 +104,7 @@ int sf_config_load(sf_config *c)
 {
     memset(c, 0, sizeof *c);
     long refresh_ttl, cache, upload, buffered, port, threads, pool, pool_timeout, body, idle, shutdown, ttl, umax, cmax, window, delay, lock, hashes, hash_queue, hash_per_client, hash_wait,
-        per_client;
+        per_client, stats_cache, stats_entries;
     if (env_int("SHIFAN_PORT", 8080, 1, 65535, &port) || env_int("SHIFAN_THREADS", 16, 1, 256, &threads) ||
         env_int("SHIFAN_POOL_SIZE", 8, 1, 256, &pool) ||
         env_int("SHIFAN_POOL_TIMEOUT_MS", 5000, 10, 600000, &pool_timeout) ||
@@ -125,7 +125,9 @@ int sf_config_load(sf_config *c)
         env_int("SHIFAN_HASH_QUEUE", 8, 1, 10000, &hash_queue) ||
         env_int("SHIFAN_HASH_QUEUE_PER_CLIENT", 4, 1, 10000, &hash_per_client) ||
         env_int("SHIFAN_HASH_WAIT_MS", 1000, 1, 60000, &hash_wait) ||
-        env_int("SHIFAN_PUBLIC_CACHE_BYTES", 8L * 1048576, 0, 1024L * 1048576, &cache))
+        env_int("SHIFAN_PUBLIC_CACHE_BYTES", 8L * 1048576, 0, 1024L * 1048576, &cache) ||
+        env_int("SHIFAN_STATISTICS_CACHE_BYTES", 4L * 1048576, 0, 1024L * 1048576, &stats_cache) ||
+        env_int("SHIFAN_STATISTICS_CACHE_ENTRIES", 64, 0, 100000, &stats_entries))
         return -1;
     c->port = (int)port;
     c->threads = (int)threads;
@@ -141,6 +143,8 @@ int sf_config_load(sf_config *c)
         return -1;
     }
     c->public_cache_bytes = (size_t)cache;
+    c->statistics_cache_bytes = (size_t)stats_cache;
+    c->statistics_cache_entries = stats_entries;
     c->idle_timeout_s = (int)idle;
     c->max_connections_per_client = (int)per_client;
     c->shutdown_timeout_s = (int)shutdown;

@@ -53,6 +53,9 @@ typedef struct {
     int hash_queue_per_client; /* SHIFAN_HASH_QUEUE_PER_CLIENT: of them from one address, default 4 */
     int hash_wait_ms;          /* SHIFAN_HASH_WAIT_MS: wait for a hashing thread, default 1000 */
     size_t public_cache_bytes; /* SHIFAN_PUBLIC_CACHE_BYTES: public registry answers kept, default 8 MiB; 0: none */
+    size_t statistics_cache_bytes; /* SHIFAN_STATISTICS_CACHE_BYTES: finished statistics documents
+                                    * kept (api/statistics_cache.h), default 4 MiB; 0: none */
+    long statistics_cache_entries; /* SHIFAN_STATISTICS_CACHE_ENTRIES: of them at most, default 64; 0: none */
     char *cors_origins;        /* SHIFAN_CORS_ORIGINS: comma-separated origins allowed by CORS; none by default */
     char *metrics_token;       /* SHIFAN_METRICS_TOKEN: the bearer token /metrics requires (at
                                 * least 16 characters); unset, /metrics answers 404 */

@@ -11,6 +11,7 @@
 #include "api/openapi.h"
 #include "api/problem.h"
 #include "api/public_cache.h"
+#include "api/statistics_cache.h"
 #include "api/views.h"
 #include "persistence/calendar.h"
 #include "persistence/migrate.h"
@@ -111,6 +112,23 @@ void sf_get_metrics(sf_ctx *ctx)
                       "# TYPE shifan_public_cache_resets_total counter\nshifan_public_cache_resets_total %lu\n",
                       c.listening, (long long)c.version, c.entries, c.pages, c.bytes, c.hits, c.misses, c.notifications,
                       c.resets);
+    }
+    if (ctx->app->statistics_cache != NULL) {
+        /* the statistics in memory (api/statistics_cache.h) */
+        sf_statistics_cache_stats c;
+        sf_statistics_cache_get_stats(ctx->app->statistics_cache, &c);
+        sf_buf_printf(&body,
+                      "# HELP shifan_statistics_cache_documents Statistics documents kept.\n"
+                      "# TYPE shifan_statistics_cache_documents gauge\nshifan_statistics_cache_documents %ld\n"
+                      "# HELP shifan_statistics_cache_bytes Bytes the kept statistics documents take.\n"
+                      "# TYPE shifan_statistics_cache_bytes gauge\nshifan_statistics_cache_bytes %zu\n"
+                      "# HELP shifan_statistics_cache_lookups_total Lookups, by outcome.\n"
+                      "# TYPE shifan_statistics_cache_lookups_total counter\n"
+                      "shifan_statistics_cache_lookups_total{outcome=\"hit\"} %lu\n"
+                      "shifan_statistics_cache_lookups_total{outcome=\"miss\"} %lu\n"
+                      "# HELP shifan_statistics_cache_waits_total Misses that waited for another request's count of the same document.\n"
+                      "# TYPE shifan_statistics_cache_waits_total counter\nshifan_statistics_cache_waits_total %lu\n",
+                      c.entries, c.bytes, c.hits, c.misses, c.waits);
     }
     if (body.failed) {
         free(body.data);

@@ -15,6 +15,7 @@
 #include "api/metrics.h"
 #include "api/openapi.h"
 #include "api/public_cache.h"
+#include "api/statistics_cache.h"
 #include "api/server.h"
 #include "domain/accounts.h"
 #include "domain/password.h"
@@ -102,6 +103,7 @@ int main(void)
      * standby: with a read replica the registry is not kept in memory (api/public_cache.h) */
     if (app.read_pool == app.pool)
         app.public_cache = sf_public_cache_create(config.public_cache_bytes, config.database_url);
+    app.statistics_cache = sf_statistics_cache_create(config.statistics_cache_bytes, config.statistics_cache_entries);
     /* the audit chain's linker (persistence/audit_linker.h), one per process: the head's row
      * lock lets one link at a time */
     linker = sf_audit_linker_start(config.database_url);
@@ -125,6 +127,7 @@ out:
     sf_audit_linker_stop(linker);
     sf_metrics_destroy(app.metrics);
     sf_public_cache_destroy(app.public_cache);
+    sf_statistics_cache_destroy(app.statistics_cache);
     if (app.read_pool != app.pool)
         sf_pool_destroy(app.read_pool);
     sf_pool_destroy(app.pool);

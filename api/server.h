@@ -34,6 +34,7 @@ typedef struct {
      * replica that may lag the primary by its replication delay; otherwise `pool` itself. */
     sf_pool *read_pool;
     struct sf_public_cache *public_cache;   /* NULL: none (api/public_cache.h) */
+    struct sf_statistics_cache *statistics_cache;   /* NULL: none (api/statistics_cache.h) */
     sf_auth *auth;
     sf_metrics *metrics;
     atomic_int draining;        /* set on SIGTERM: /readyz answers 503 */

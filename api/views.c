@@ -156,16 +156,21 @@ static char *canonical_text(const json_t *doc)
     return sf_json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
 }
 
-static void etag_of_text(const char *text, char out[40])
+void sf_etag_of_bytes(const char *bytes, size_t len, char out[40])
 {
     unsigned char digest[32];
     unsigned int dlen = 0;
-    EVP_Digest(text, strlen(text), digest, &dlen, EVP_sha256(), NULL);
+    EVP_Digest(bytes, len, digest, &dlen, EVP_sha256(), NULL);
     out[0] = '"';
     for (int i = 0; i < 16; i++)
         snprintf(out + 1 + 2 * i, 3, "%02x", digest[i]);
     out[33] = '"';
     out[34] = '\0';
+}
+
+static void etag_of_text(const char *text, char out[40])
+{
+    sf_etag_of_bytes(text, strlen(text), out);
 }
 
 int sf_etag(const json_t *doc, char out[40])
@@ -186,12 +191,18 @@ int sf_if_match_fails(const sf_ctx *ctx, const char *etag)
     return strstr(im, etag) == NULL;
 }
 
+/* Whether a GET's (or HEAD's) If-None-Match names `etag` (or is "*"). */
+static int none_match_names(const sf_ctx *ctx, const char *etag)
+{
+    const char *inm = sf_header(ctx, "If-None-Match");
+    return (strcmp(ctx->req->http_verb, "GET") == 0 || strcmp(ctx->req->http_verb, "HEAD") == 0) && inm != NULL &&
+           (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0);
+}
+
 void sf_reply_tagged(sf_ctx *ctx, int status, const char *text, size_t len, const char *etag)
 {
     sf_set_header(ctx, "ETag", etag);
-    const char *inm = sf_header(ctx, "If-None-Match");
-    if (status == 200 && (strcmp(ctx->req->http_verb, "GET") == 0 || strcmp(ctx->req->http_verb, "HEAD") == 0) && inm != NULL &&
-        (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0))
+    if (status == 200 && none_match_names(ctx, etag))
         sf_reply_empty(ctx, 304);
     else
         sf_reply_json_text(ctx, status, text, len);
@@ -202,6 +213,14 @@ static void send_tagged(sf_ctx *ctx, int status, char *text, const char *etag)
 {
     sf_reply_tagged(ctx, status, text, strlen(text), etag);
     free(text);
+}
+
+char *sf_canonical_tagged(const json_t *doc, char etag[40])
+{
+    char *text = canonical_text(doc);
+    if (text != NULL)
+        etag_of_text(text, etag);
+    return text;
 }
 
 char *sf_doc_tagged(char *json_text, char etag[40])
@@ -545,57 +564,81 @@ void sf_csv_field(sf_buf *out, const char *v)
         sf_buf_add(out, "\"", 1);
 }
 
-void sf_reply_csv(sf_ctx *ctx, const char *const *header, size_t ncolumns, char *rows_text, const char *filename)
+void sf_csv_value(sf_buf *out, const json_t *v)
 {
-    json_t *rows = rows_text ? sf_json_loads(rows_text) : NULL;
-    free(rows_text);
-    if (!json_is_array(rows)) {
-        json_decref(rows);
-        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
-        return;
+    char num[32];
+    if (json_is_integer(v)) {
+        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+        sf_csv_field(out, num);
+    } else if (json_is_real(v)) {
+        snprintf(num, sizeof num, "%g", json_real_value(v));
+        sf_csv_field(out, num);
+    } else if (json_is_boolean(v)) {
+        sf_csv_field(out, json_is_true(v) ? "true" : "false");
+    } else {
+        sf_csv_field(out, json_string_value(v));
     }
-    sf_buf out = {0};
-    sf_buf_add(&out, "\xEF\xBB\xBF", 3);
+}
+
+/* The whole CSV file of `rows` (a JSON array of arrays of cells) onto `out`; -1 when memory ran out. */
+static int csv_text(sf_buf *out, const char *const *header, size_t ncolumns, const json_t *rows)
+{
+    sf_buf_add(out, "\xEF\xBB\xBF", 3);
     for (size_t k = 0; k < ncolumns; k++) {
         if (k)
-            sf_buf_add(&out, ",", 1);
-        sf_csv_field(&out, header[k]);
+            sf_buf_add(out, ",", 1);
+        sf_csv_field(out, header[k]);
     }
-    sf_buf_add(&out, "\r\n", 2);
+    sf_buf_add(out, "\r\n", 2);
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row) {
         for (size_t k = 0; k < json_array_size(row); k++) {
             json_t *v = json_array_get(row, k);
-            char num[32];
             if (k)
-                sf_buf_add(&out, ",", 1);
-            if (json_is_integer(v)) {
-                snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
-                sf_csv_field(&out, num);
-            } else if (json_is_real(v)) {
-                snprintf(num, sizeof num, "%g", json_real_value(v));
-                sf_csv_field(&out, num);
-            } else if (json_is_boolean(v)) {
-                sf_csv_field(&out, json_is_true(v) ? "true" : "false");
-            } else {
-                sf_csv_field(&out, json_string_value(v));
-            }
+                sf_buf_add(out, ",", 1);
+            sf_csv_value(out, v);
         }
-        sf_buf_add(&out, "\r\n", 2);
+        sf_buf_add(out, "\r\n", 2);
     }
-    json_decref(rows);
-    if (out.failed) {
-        free(out.data);
-        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
-        return;
+    return out->failed ? -1 : 0;
+}
+
+static void send_csv(sf_ctx *ctx, const char *text, size_t len, const char *etag, const char *filename)
+{
+    if (etag != NULL) {
+        sf_set_header(ctx, "ETag", etag);
+        if (none_match_names(ctx, etag)) {
+            sf_reply_empty(ctx, 304);
+            return;
+        }
     }
-    ulfius_set_binary_body_response(ctx->res, 200, out.data, out.len);
-    free(out.data);
+    ulfius_set_binary_body_response(ctx->res, 200, text, len);
     char disposition[128];
     snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", filename);
     sf_set_header(ctx, "Content-Type", "text/csv; charset=utf-8");
     sf_set_header(ctx, "Content-Disposition", disposition);
+}
+
+void sf_reply_csv(sf_ctx *ctx, const char *const *header, size_t ncolumns, char *rows_text, const char *filename)
+{
+    json_t *rows = rows_text ? sf_json_loads(rows_text) : NULL;
+    free(rows_text);
+    sf_buf out = {0};
+    if (!json_is_array(rows) || csv_text(&out, header, ncolumns, rows) != 0) {
+        json_decref(rows);
+        free(out.data);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
+        return;
+    }
+    json_decref(rows);
+    send_csv(ctx, out.data, out.len, NULL, filename);
+    free(out.data);
+}
+
+void sf_reply_csv_tagged(sf_ctx *ctx, const char *text, size_t len, const char *etag, const char *filename)
+{
+    send_csv(ctx, text, len, etag, filename);
 }
 
 /* Where a created resource can be read, by the route that created it: "{field}" is a

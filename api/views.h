@@ -55,6 +55,10 @@ int sf_if_match_fails(const sf_ctx *ctx, const char *etag);
  * it. Steals `body`. */
 void sf_reply_resource(sf_ctx *ctx, int status, json_t *body);
 
+/* The strong ETag of bytes as sent: a hash of them, quoted. */
+void sf_etag_of_bytes(const char *bytes, size_t len, char out[40]);
+/* A document's canonical text as sent (allocated; NULL when memory ran out) and its ETag. */
+char *sf_canonical_tagged(const json_t *doc, char etag[40]);
 /* A resource document produced by the database (JSON text, taken) as it is sent — its
  * canonical text, allocated — and its ETag; NULL when it does not parse or memory ran out. */
 char *sf_doc_tagged(char *json_text, char etag[40]);
@@ -115,11 +119,17 @@ void sf_buf_printf(sf_buf *b, const char *fmt, ...) __attribute__((format(printf
  * and prefixed with ' when it begins with = + - @, a tab or a CR, which a spreadsheet would
  * read as a formula (OWASP, CSV injection). NULL adds an empty cell. */
 void sf_csv_field(sf_buf *out, const char *v);
+/* A JSON value as one CSV cell (sf_csv_field): an integer or real as a number, a boolean as
+ * true/false, a string as it is, anything else empty. */
+void sf_csv_value(sf_buf *out, const json_t *v);
 
 /* Answers a CSV file for Excel: UTF-8 with a byte-order mark, CRLF lines, RFC 4180 quoting,
  * and a leading = + - @, tab or CR neutralised with ' (no formula injection; sf_csv_field).
  * `rows` is a JSON array of arrays of strings, integers or nulls (taken and freed). */
 void sf_reply_csv(sf_ctx *ctx, const char *const *header, size_t ncolumns, char *rows, const char *filename);
+/* Answers a finished CSV file (`len` bytes, not taken) under its strong ETag, or 304 when a
+ * GET's If-None-Match names it. */
+void sf_reply_csv_tagged(sf_ctx *ctx, const char *text, size_t len, const char *etag, const char *filename);
 
 /* The header row a spreadsheet gets (issue 13 §4): the Chinese column titles Chinese offices
  * keep (`labels`), by default; the field names scripts use (`keys`) with ?header=keys or

@@ -1,6 +1,7 @@
 /*
  * Statistics (see statistics.h): one statement for the sections counted in SQL, one for the
- * annual-summary groups whose timeliness C decides; both read the counters sql/032 keeps.
+ * annual-summary groups whose timeliness C decides; both read the counters sql/032 keeps, in
+ * one snapshot with the versions of sql/040.
  */
 #include "persistence/statistics.h"
 
@@ -20,6 +21,7 @@
 #define IN_ROUND_OF_YEAR "($3::int IS NULL OR r.year = $3) AND " IN_ROUND
 #define COUNTERS(kind) "statistics_counts c JOIN rounds r ON r.id = c.round_id WHERE c.kind = '" kind "' AND c.n <> 0"
 #define AT "coalesce($7::date, current_date)"
+#define VERSION "(SELECT sum(v.version) FROM statistics_versions v)::bigint"
 #define COUNTED_AS_RECOMMENDED "('recommended', 'approved', 'publicized', 'awarded', 'rejected')"
 
 static const sf_stmt SECTIONS = {
@@ -65,12 +67,18 @@ static const sf_stmt SECTIONS = {
     "        FROM " COUNTERS("application") " AND cardinality(r.relaxed_regions) > 0"
     "          AND c.region_code = ANY (r.relaxed_regions) AND c.status IN " COUNTED_AS_RECOMMENDED
     "          AND " IN_ROUND_OF_YEAR " GROUP BY 1, 2 HAVING sum(c.n) > 0) t),"
-    " " AT "::text",
+    " " AT "::text,"
+    " " VERSION ", current_date - date '1970-01-01'",
     7};
 
 /* The titles that owe a summary of year y (as the compliance view, persistence/supervision.c:
  * province-level, in force at some time in y, not revoked before y ended), up to this year,
  * grouped by city, year and the date the summary arrived. */
+/* The sections, the groups and the version in one snapshot (sql/040 says why that matters). */
+static const sf_stmt SNAPSHOT = {"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, SF_PLAN_EACH_CALL};
+
+static const sf_stmt VERSION_NOW = {"SELECT " VERSION ", current_date - date '1970-01-01'", 0};
+
 static const sf_stmt SUMMARY_GROUPS = {
     "SELECT c.region_code, c.year, c.received_on IS NOT NULL, coalesce(c.received_on - date '1970-01-01', 0),"
     "       sum(c.n), current_date - date '1970-01-01'"
@@ -100,7 +108,9 @@ static sf_status read_body(sf_conn *conn, void *p)
     PQclear(a->sections);
     PQclear(a->groups);
     a->sections = a->groups = NULL;
-    sf_status status = sf_db_exec(conn, &SECTIONS, a->params, &a->sections, NULL);
+    sf_status status = sf_db_exec(conn, &SNAPSHOT, NULL, NULL, NULL);
+    if (status == SF_OK)
+        status = sf_db_exec(conn, &SECTIONS, a->params, &a->sections, NULL);
     if (status == SF_OK)
         status = sf_db_exec(conn, &SUMMARY_GROUPS, a->params, &a->groups, NULL);
     return status;
@@ -119,6 +129,8 @@ sf_status sf_statistics_read(sf_pool *pool, const sf_caller *caller, const sf_st
     if (status == SF_OK) {
         char **slots[] = {&out->titles, &out->applications, &out->revocations, &out->renewals, &out->relaxation};
         snprintf(out->at, sizeof out->at, "%s", PQgetvalue(a.sections, 0, 5));
+        out->version = sf_db_get_int(a.sections, 0, 6);
+        out->today = (sf_day)sf_db_get_int(a.sections, 0, 7);
         for (int i = 0; i < 5; i++) {
             *slots[i] = strdup(PQgetvalue(a.sections, 0, i));
             if (*slots[i] == NULL)
@@ -143,5 +155,17 @@ sf_status sf_statistics_read(sf_pool *pool, const sf_caller *caller, const sf_st
     }
     PQclear(a.sections);
     PQclear(a.groups);
+    return SF_OK;
+}
+
+sf_status sf_statistics_version(sf_pool *pool, int64_t *version, sf_day *today)
+{
+    PGresult *res;
+    sf_status status = sf_db_read(pool, &VERSION_NOW, NULL, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    *version = sf_db_get_int(res, 0, 0);
+    *today = (sf_day)sf_db_get_int(res, 0, 1);
+    PQclear(res);
     return SF_OK;
 }

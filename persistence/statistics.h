@@ -34,6 +34,8 @@ typedef struct {
 typedef struct {
     char *titles, *applications, *revocations, *renewals, *relaxation;
     char at[11];   /* the date the titles were counted at */
+    int64_t version;   /* the statistics' version they were counted at (sf_statistics_version) */
+    sf_day today;      /* the database's date they were counted on */
 } sf_statistics_sections;
 void sf_statistics_sections_free(sf_statistics_sections *s);
 
@@ -49,10 +51,17 @@ typedef struct {
     sf_day today;   /* the database's date */
 } sf_summary_group;
 
-/* Reads every section and calls `group` for each summary group, sorted by city and year. On
- * failure nothing is left allocated in `out`. */
+/* Reads every section and calls `group` for each summary group, sorted by city and year, all
+ * in one snapshot (a REPEATABLE READ transaction) with the statistics' version. On failure
+ * nothing is left allocated in `out`. */
 sf_status sf_statistics_read(sf_pool *pool, const sf_caller *caller, const sf_statistics_filter *f,
                              sf_statistics_sections *out,
                              void (*group)(const sf_summary_group *g, void *ctx), void *ctx);
+
+/* The statistics' version (sql/040_statistics_versions.sql): a number that grows with every
+ * committed change to what the statistics count, and the database's date, read in one
+ * snapshot. Sections read at the same version and date (and the same filters and scope) are
+ * the same. */
+sf_status sf_statistics_version(sf_pool *pool, int64_t *version, sf_day *today);
 
 #endif

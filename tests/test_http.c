@@ -27,6 +27,7 @@
 #include "api/base64url.h"
 #include "api/config.h"
 #include "api/public_cache.h"
+#include "api/statistics_cache.h"
 #include "api/views.h"
 #include "domain/credit_code.h"
 #include "domain/permissions.h"
@@ -1954,6 +1955,117 @@ START_TEST(the_cache_serves_only_what_no_notification_has_touched)
     ck_assert_uint_le(st.bytes, 16 * 1024);
     sf_public_cache_destroy(c);
     ck_assert_ptr_null(sf_public_cache_create(0, NULL));
+}
+END_TEST
+
+static sf_statistics_doc *stats_doc(const char *name, int64_t version, size_t len)
+{
+    static char body[4096];
+    memset(body, 'x', sizeof body);
+    return sf_statistics_doc_new(name, version, body, len, "\"j\"", body, len, "\"c\"");
+}
+
+static int stats_has(sf_statistics_cache *c, const char *name, int64_t version)
+{
+    sf_statistics_doc *d = sf_statistics_cache_get(c, name, version);
+    sf_statistics_doc_release(d);
+    return d != NULL;
+}
+
+/* The protocol of api/statistics_cache.h: a document is served only at the version it was
+ * counted at; a newer count replaces an older one, never the reverse; entries and bytes stay
+ * within their bounds, the least recently used going first. */
+START_TEST(the_statistics_cache_serves_only_the_version_counted_and_stays_bounded)
+{
+    sf_statistics_cache *c = sf_statistics_cache_create(4 * 4096, 3);
+    sf_statistics_doc *d = stats_doc("*|0|0|||1|1", 7, 10);
+    sf_statistics_cache_keep(c, d);
+    sf_statistics_doc_release(d);
+    ck_assert(stats_has(c, "*|0|0|||1|1", 7));
+    ck_assert(!stats_has(c, "210100|0|0|||1|1", 7));   /* another scope */
+    ck_assert(!stats_has(c, "*|0|0|||1|1", 6));          /* a reader of an older snapshot */
+    ck_assert(stats_has(c, "*|0|0|||1|1", 7));           /* ... leaves it */
+    sf_statistics_doc *held = sf_statistics_cache_get(c, "*|0|0|||1|1", 7);
+    ck_assert_ptr_nonnull(held);
+    ck_assert_str_eq(held->json_etag, "\"j\"");
+    ck_assert_str_eq(held->csv_etag, "\"c\"");
+    ck_assert(!stats_has(c, "*|0|0|||1|1", 8));          /* a change: it goes */
+    ck_assert(!stats_has(c, "*|0|0|||1|1", 7));
+    ck_assert_uint_eq(held->json_len, 10);               /* a held document stays whole */
+    sf_statistics_doc_release(held);
+    /* an older count does not replace a newer one */
+    d = stats_doc("k", 9, 10);
+    sf_statistics_cache_keep(c, d);
+    sf_statistics_doc_release(d);
+    d = stats_doc("k", 8, 10);
+    sf_statistics_cache_keep(c, d);
+    sf_statistics_doc_release(d);
+    ck_assert(stats_has(c, "k", 9));
+    /* at most 3 entries: the least recently used goes */
+    const char *keys[] = {"a", "b", "c"};
+    for (int i = 0; i < 3; i++) {
+        d = stats_doc(keys[i], 1, 10);
+        sf_statistics_cache_keep(c, d);
+        sf_statistics_doc_release(d);
+        if (i == 1)
+            ck_assert(stats_has(c, "a", 1));   /* "a" used again: "k" is the oldest now */
+    }
+    ck_assert(!stats_has(c, "k", 9));
+    ck_assert(stats_has(c, "a", 1) && stats_has(c, "b", 1) && stats_has(c, "c", 1));
+    /* the bytes: nothing over a quarter of the budget is kept, and the budget holds */
+    d = stats_doc("big", 1, 4096);
+    sf_statistics_cache_keep(c, d);
+    sf_statistics_doc_release(d);
+    ck_assert(!stats_has(c, "big", 1));
+    for (int i = 0; i < 20; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "m%d", i);
+        d = stats_doc(name, 1, 1500);
+        sf_statistics_cache_keep(c, d);
+        sf_statistics_doc_release(d);
+    }
+    sf_statistics_cache_stats st;
+    sf_statistics_cache_get_stats(c, &st);
+    ck_assert_int_le(st.entries, 3);
+    ck_assert_uint_le(st.bytes, 4 * 4096);
+    ck_assert(stats_has(c, "m19", 1));
+    sf_statistics_cache_destroy(c);
+    ck_assert_ptr_null(sf_statistics_cache_create(0, 64));
+    ck_assert_ptr_null(sf_statistics_cache_create(4096, 0));
+}
+END_TEST
+
+static void *end_claim_later(void *arg)
+{
+    usleep(100 * 1000);
+    sf_statistics_cache_done(arg, "k");
+    return NULL;
+}
+
+/* One count at a time per key: a second claim waits for the first to end (or for its time
+ * limit), then answers "look again". */
+START_TEST(a_statistics_count_under_way_is_waited_for_not_repeated)
+{
+    sf_statistics_cache *c = sf_statistics_cache_create(4096, 4);
+    ck_assert_int_eq(sf_statistics_cache_claim(c, "k", 1000), SF_STATISTICS_CLAIMED);
+    ck_assert_int_eq(sf_statistics_cache_claim(c, "other", 1000), SF_STATISTICS_CLAIMED);
+    ck_assert_int_eq(sf_statistics_cache_claim(c, "k", 50), SF_STATISTICS_WAITED);   /* its time limit */
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, end_claim_later, c), 0);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_assert_int_eq(sf_statistics_cache_claim(c, "k", 10000), SF_STATISTICS_WAITED);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    pthread_join(t, NULL);
+    ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 5);   /* woken by the end, not the limit */
+    ck_assert_int_eq(sf_statistics_cache_claim(c, "k", 1000), SF_STATISTICS_CLAIMED);
+    sf_statistics_cache_done(c, "k");
+    sf_statistics_cache_done(c, "other");
+    sf_statistics_cache_stats st;
+    sf_statistics_cache_get_stats(c, &st);
+    ck_assert_uint_eq(st.waits, 2);
+    sf_statistics_cache_destroy(c);
+    ck_assert_int_eq(sf_statistics_cache_claim(NULL, "k", 10), SF_STATISTICS_UNCLAIMED);
 }
 END_TEST
 
@@ -4008,6 +4120,8 @@ static Suite *http_suite(void)
     suite_add_tcase(s, tc);
     TCase *units = tcase_create("units");
     tcase_add_test(units, the_cache_serves_only_what_no_notification_has_touched);
+    tcase_add_test(units, the_statistics_cache_serves_only_the_version_counted_and_stays_bounded);
+    tcase_add_test(units, a_statistics_count_under_way_is_waited_for_not_repeated);
     tcase_add_test(units, leaked_internals_are_recognised);
     tcase_add_test(units, csv_cells_beginning_like_a_formula_are_escaped);
     tcase_add_test(units, the_per_client_connection_limit_is_configured_and_validated);

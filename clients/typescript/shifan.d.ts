@@ -3272,7 +3272,9 @@ export interface paths {
          *     one row per count, its section's dimensions filled in and the others empty; `status`
          *     names what is counted (a title's status, an application status or `returned`/`total`,
          *     `titles`/`renewals`, `recommended`, a timeliness); `ground` is a revocation's ground.
-         *     A cell that begins like a formula is prefixed with `'` (stays text).
+         *     A cell that begins like a formula is prefixed with `'` (stays text). The file has an
+         *     `ETag` of its own (a hash of its bytes, not the JSON's); `If-None-Match` naming it
+         *     answers 304 while the numbers are unchanged.
          *
          *     Filters: `year`, `round_id`, `level`, `region_code`, `at`; any other parameter answers 422
          *     naming it. Roles: `province` and `supervisor` count everything; a `city` counts the
@@ -14694,6 +14696,13 @@ export interface operations {
                  * @example 3f2a9c1e-portal-0042
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description An `ETag` from an earlier answer (or `*`). When it matches the current representation
+                 *     the answer is 304 without a body.
+                 *
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path?: never;
             cookie?: never;
@@ -14704,6 +14713,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];
+                    ETag: components["headers"]["ETag"];
                     /**
                      * @description Always `attachment; filename="statistics.csv"`.
                      * @example attachment; filename="statistics.csv"
@@ -14719,6 +14729,7 @@ export interface operations {
                     "text/csv; charset=utf-8": string;
                 };
             };
+            304: components["responses"]["NotModified"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];

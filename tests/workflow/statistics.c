@@ -469,6 +469,133 @@ START_TEST(the_counters_equal_a_direct_aggregate_after_a_mix_of_changes)
 }
 END_TEST
 
+#define STATS_HITS "shifan_statistics_cache_lookups_total{outcome=\"hit\"}"
+
+/* GET /v1/statistics<suffix>?round_id=<大连's round> as the province on `on_port`, with the
+ * extra headers given, answering `status`. */
+static th_response *round_stats(int on_port, const char *suffix, const char *extra_headers, int status)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/statistics%s?round_id=%lld", suffix, dalian_round);
+    th_response *r = th_request(on_port, "GET", path, tokens[PROVINCE], NULL, NULL, 0, extra_headers);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_msg(r->status == status, "GET %s: expected %d, got %d: %s", path, status, r->status, r->body);
+    return r;
+}
+
+/* The round's applications of 大连 in `status` as the statistics on `on_port` count them, and
+ * as the test counts them by hand. */
+static long long counted(int on_port, const char *status)
+{
+    th_response *r = round_stats(on_port, "", NULL, 200);
+    char round[24];
+    snprintf(round, sizeof round, "%lld", dalian_round);
+    long long n = field(find(r, "applications", "round_id", round, "recommender_org_id", "3", NULL), status);
+    th_free(r);
+    return n;
+}
+
+static long long by_hand(const char *status)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM applications WHERE round_id = %lld AND status = '%s'", dalian_round,
+             status);
+    return sql_number(sql);
+}
+
+static void etag_of(th_response *r, char out[64])
+{
+    char h[128];
+    const char *e = th_header(r, "ETag", h, sizeof h);
+    ck_assert_ptr_nonnull(e);
+    snprintf(out, 64, "%s", e);
+}
+
+/* Issue 17, point 4: the statistics kept in memory (api/statistics_cache.h) are never stale.
+ * With the document served from memory, a change through the API, one by hand in psql (the
+ * counters' triggers fire), one to a round, and one made by a second shifan process on the
+ * same database each show on the very next read, equal to a count made by hand. */
+START_TEST(the_statistics_in_memory_never_hide_a_change)
+{
+    /* warm: the same numbers again come from memory, under the same ETag; If-None-Match
+     * naming it answers 304, for the JSON and for the CSV (an ETag of its own) */
+    char etag[64], again[64], csv_etag[64], inm[128];
+    th_response *r = round_stats(port, "", NULL, 200);
+    etag_of(r, etag);
+    th_free(r);
+    double hits = wf_metric(port, STATS_HITS);
+    r = round_stats(port, "", NULL, 200);
+    etag_of(r, again);
+    th_free(r);
+    ck_assert_str_eq(again, etag);
+    ck_assert_double_eq(wf_metric(port, STATS_HITS), hits + 1);
+    snprintf(inm, sizeof inm, "If-None-Match: %s\r\n", etag);
+    th_free(round_stats(port, "", inm, 304));
+    r = round_stats(port, ".csv", NULL, 200);
+    etag_of(r, csv_etag);
+    th_free(r);
+    ck_assert_str_ne(csv_etag, etag);
+    char csv_inm[128];
+    snprintf(csv_inm, sizeof csv_inm, "If-None-Match: %s\r\n", csv_etag);
+    th_free(round_stats(port, ".csv", csv_inm, 304));
+    long long drafts = by_hand("draft");
+    ck_assert_int_eq(counted(port, "draft"), drafts);
+
+    /* through the API: one more draft, at once, under a new ETag */
+    long long app = in_round(new_platform(DALIAN, "大连统计缓存平台", "210200", 1750));
+    ck_assert_int_eq(by_hand("draft"), drafts + 1);
+    ck_assert_int_eq(counted(port, "draft"), drafts + 1);
+    th_free(round_stats(port, "", inm, 200));
+    th_free(round_stats(port, ".csv", csv_inm, 200));
+
+    /* by hand in psql, behind the service */
+    long long withdrawn = by_hand("withdrawn");
+    char sql[256];
+    snprintf(sql, sizeof sql, "UPDATE applications SET status = 'withdrawn' WHERE id = %lld", app);
+    admin_sql(sql);
+    ck_assert_int_eq(counted(port, "draft"), drafts);
+    ck_assert_int_eq(counted(port, "withdrawn"), withdrawn + 1);
+    ck_assert_int_eq(by_hand("withdrawn"), withdrawn + 1);
+
+    /* a round's relaxed regions, by hand: what the statistics read of a round */
+    snprintf(sql, sizeof sql, "UPDATE rounds SET relaxed_regions = '{}' WHERE id = %lld", dalian_round);
+    admin_sql(sql);
+    r = round_stats(port, "", NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "relaxation")), 0);
+    th_free(r);
+    snprintf(sql, sizeof sql, "UPDATE rounds SET relaxed_regions = '{210200}' WHERE id = %lld", dalian_round);
+    admin_sql(sql);
+    r = round_stats(port, "", NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "relaxation")), 1);
+    th_free(r);
+
+    /* a second shifan process on the same database, its memory warm too: each sees at once
+     * what the other changed */
+    static const char *env[] = {"SHIFAN_METRICS_TOKEN=" WF_METRICS_TOKEN, NULL};
+    th_server second;
+    ck_assert_int_eq(th_server_start(&second, th_env("SHIFAN_TEST_WORKFLOW_URL"), data_dir, env), 0);
+    ck_assert_int_eq(counted(second.port, "draft"), drafts);
+    hits = wf_metric(second.port, STATS_HITS);
+    ck_assert_int_eq(counted(second.port, "draft"), drafts);
+    ck_assert_double_eq(wf_metric(second.port, STATS_HITS), hits + 1);
+    long long platform = new_platform(DALIAN, "大连统计缓存第二进程平台", "210200", 1751);
+    char body[128];
+    snprintf(body, sizeof body, "{\"round_id\":%lld,\"platform_id\":%lld}", dalian_round, platform);
+    r = th_json(second.port, "POST", "/v1/applications", tokens[DALIAN], body);
+    ck_assert_int_eq(r->status, 201);
+    long long other = json_integer_value(json_object_get(r->json, "id"));
+    th_free(r);
+    ck_assert_int_eq(by_hand("draft"), drafts + 1);
+    ck_assert_int_eq(counted(port, "draft"), drafts + 1);
+    ck_assert_int_eq(counted(second.port, "draft"), drafts + 1);
+    act(DALIAN, other, "withdraw", NULL, 200);   /* through the first */
+    ck_assert_int_eq(counted(second.port, "draft"), drafts);
+    ck_assert_int_eq(counted(second.port, "withdrawn"), withdrawn + 2);
+    ck_assert_int_eq(by_hand("withdrawn"), withdrawn + 2);
+    ck_assert_int_eq(th_server_stop(&second), 0);
+}
+END_TEST
+
 Suite *wf_statistics_suite(void)
 {
     Suite *s = suite_create("workflow: statistics");
@@ -478,6 +605,7 @@ Suite *wf_statistics_suite(void)
     tcase_add_test(tc, annual_summaries_are_counted_on_time_late_and_missing);
     tcase_add_test(tc, statistics_are_scoped_and_their_filters_checked);
     tcase_add_test(tc, the_counters_equal_a_direct_aggregate_after_a_mix_of_changes);
+    tcase_add_test(tc, the_statistics_in_memory_never_hide_a_change);
     suite_add_tcase(s, tc);
     return s;
 }
