@@ -158,7 +158,7 @@ START_TEST(a_download_is_byte_for_byte_what_was_uploaded)
         ck_assert_str_eq(str(r, "sha256"), sha);
         ck_assert_str_eq(str(r, "content_type"), "image/png");
         th_free(r);
-        char sql[160], stored[65];
+        char sql[256], stored[65];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM materials WHERE id = %lld AND sha256 = '%s' AND size_bytes = %zu"
                  " AND length(content) = %zu", id, sha, len, len);
         ck_assert_int_eq(sql_number(sql), 1);
