@@ -60,6 +60,10 @@ typedef struct {
     char request_id[SF_REQUEST_ID_LEN + 1 + SF_CLIENT_REQUEST_ID_MAX + 1];
     int session_unchecked;      /* SF_TOKEN_FOLDED: the session is still to be checked */
     const struct sf_upload_file *upload;   /* an SF_UPLOAD_STREAMED route's body; else NULL */
+    /* Set by a handler whose work passed through megabytes of memory for an answer that may
+     * be small (the statistics: thousands of counter rows and their JSON): the server gives
+     * the freed memory back to the system after it (malloc_trim), as after a large body. */
+    int trim_after;
 } sf_ctx;
 
 typedef void (*sf_handler)(sf_ctx *ctx);

@@ -75,6 +75,7 @@ static json_t *statistics_doc(sf_ctx *ctx)
         return NULL;
     sf_statistics_sections s;
     summary_build b = {json_array(), NULL};
+    ctx->trim_after = 1;   /* thousands of counter rows and their JSON for a small answer */
     sf_status status = sf_statistics_read(ctx->app->pool, &ctx->caller, &f, &s, add_group, &b);
     if (status != SF_OK) {
         json_decref(b.rows);
