@@ -102,10 +102,27 @@ static sf_status failure_status(sf_conn *conn, const PGresult *res)
     return status;
 }
 
+/* Values larger than this in one statement (an import's rows: megabytes) grow libpq's output
+ * buffer, which it keeps for the connection's life: with a pool of connections that took turns
+ * at imports, megabytes stayed resident (issue 18, point 6). Such a connection is reopened at
+ * its next checkout. */
+#define LARGE_VALUES_BYTES (1024 * 1024)
+
+static size_t values_size(int n, const char *const *params, const int *lengths, const int *formats)
+{
+    size_t total = 0;
+    for (int i = 0; params != NULL && i < n; i++)
+        if (params[i] != NULL)
+            total += formats != NULL && formats[i] == 1 ? (size_t)lengths[i] : strlen(params[i]);
+    return total;
+}
+
 /* sf_db_exec with each parameter's length and format (NULL: all text), as libpq takes them. */
 static sf_status exec_formats(sf_conn *conn, const sf_stmt *stmt, const char *const *params, const int *lengths,
                               const int *formats, PGresult **out, sf_db_error *err)
 {
+    if (values_size(stmt->nparams, params, lengths, formats) > LARGE_VALUES_BYTES)
+        sf_conn_reopen_later(conn);
     PGconn *pg = sf_conn_pg(conn);
     PGresult *res;
     char name[32];

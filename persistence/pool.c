@@ -303,6 +303,11 @@ void sf_conn_mark_broken(sf_conn *conn)
     conn->broken = 1;
 }
 
+void sf_conn_reopen_later(sf_conn *conn)
+{
+    conn->broken = 1;   /* make_ready closes it, as it closes a broken one, and opens it again */
+}
+
 const char *sf_conn_sqlstate(const sf_conn *conn)
 {
     return conn->sqlstate;
