@@ -104,8 +104,8 @@ static sf_status failure_status(sf_conn *conn, const PGresult *res)
 
 /* Values larger than this in one statement (an import's rows: megabytes) grow libpq's output
  * buffer, which it keeps for the connection's life: with a pool of connections that took turns
- * at imports, megabytes stayed resident (issue 18, point 6). Such a connection is reopened at
- * its next checkout. */
+ * at imports, megabytes stayed resident (issue 18, point 6). Such a connection is closed when
+ * it is released and opened again at its next checkout. */
 #define LARGE_VALUES_BYTES (1024 * 1024)
 
 static size_t values_size(int n, const char *const *params, const int *lengths, const int *formats)
