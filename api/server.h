@@ -64,6 +64,10 @@ typedef struct {
     const struct sf_upload_file *upload;   /* an SF_UPLOAD_STREAMED route's body; else NULL */
     struct timespec start;      /* when the dispatcher took the request up (CLOCK_MONOTONIC) */
     int deferred;               /* handed to sf_hash_then: answered once its hash is done */
+    /* Set by a handler whose work passed through megabytes of memory for an answer that may
+     * be small (the statistics: thousands of counter rows and their JSON): the server gives
+     * the freed memory back to the system after it (malloc_trim), as after a large body. */
+    int trim_after;
 } sf_ctx;
 
 typedef void (*sf_handler)(sf_ctx *ctx);

@@ -71,6 +71,7 @@ static void add_group(const sf_summary_group *g, void *p)
 static json_t *count_doc(sf_ctx *ctx, const sf_statistics_filter *f, sf_statistics_sections *s)
 {
     summary_build b = {json_array(), NULL};
+    ctx->trim_after = 1;   /* thousands of counter rows and their JSON for a small answer */
     sf_status status = sf_statistics_read(ctx->app->pool, &ctx->caller, f, s, add_group, &b);
     if (status != SF_OK) {
         json_decref(b.rows);

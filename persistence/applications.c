@@ -44,7 +44,13 @@
 #define SNAPSHOT_COLUMNS 31
 
 static const sf_stmt SNAPSHOT = {SNAPSHOT_SQL, 1};
-static const sf_stmt SNAPSHOT_LOCKED = {SNAPSHOT_SQL " FOR UPDATE OF a", 1};
+/* What an edit (a form, a material) is decided on — sf_app_visible and sf_decide_edit — under
+ * the application's row lock: the snapshot's few columns they read, not the whole of it (its
+ * subqueries and the report's text cost a material's upload a third of its time). */
+static const sf_stmt EDIT_LOCKED = {
+    "SELECT a.status, a.recommender_org_id, a.applicant_org_id, p.operator_org_id, r.level, r.region_code"
+    " FROM applications a JOIN platforms p ON p.id = a.platform_id JOIN rounds r ON r.id = a.round_id"
+    " WHERE a.id = $1 FOR UPDATE OF a", 1};
 /* The application's row, locked by a statement of its own before a transition reads the
  * snapshot. One statement that waits for the lock and reads sees the locked row as it is now
  * but everything else (open objections, awards, materials) as it was when it started, before
@@ -485,20 +491,9 @@ static sf_status form_body(sf_conn *conn, void *p)
 {
     form_args *f = p;
     sf_int_text idt = sf_int_to_text(f->id);
-    const char *params[] = {idt.s};
     PGresult *res;
-    sf_status status = sf_db_exec(conn, &SNAPSHOT_LOCKED, params, &res, NULL);
-    if (status != SF_OK)
-        return status;
-    sf_app_record *rec = PQntuples(res) == 1 ? read_snapshot(res) : NULL;
-    PQclear(res);
-    const sf_app_snapshot *s = rec ? &rec->snap : NULL;
-    if (s == NULL || !sf_app_visible(s, f->caller)) {
-        sf_app_record_free(rec);
-        return SF_NOT_FOUND;
-    }
-    status = sf_decide_edit(s, f->caller, f->stmt == &PUT_REPORT ? SF_PART_REPORT : SF_PART_RECOMMENDATION, f->errors);
-    sf_app_record_free(rec);
+    sf_status status = sf_application_edit_locked(
+        conn, f->id, f->caller, f->stmt == &PUT_REPORT ? SF_PART_REPORT : SF_PART_RECOMMENDATION, f->errors);
     if (status != SF_OK)
         return status;
     sf_actor_params a;
@@ -545,18 +540,27 @@ sf_status sf_application_get_form(sf_pool *pool, const sf_caller *caller, int64_
     return read_text(pool, strcmp(which, "report") == 0 ? &GET_REPORT : &GET_RECOMMENDATION, id, json);
 }
 
-sf_status sf_application_snapshot_locked(sf_conn *conn, int64_t id, sf_app_record **out)
+sf_status sf_application_edit_locked(sf_conn *conn, int64_t id, const sf_caller *caller, sf_app_part part,
+                                     sf_errors *errors)
 {
     sf_int_text idt = sf_int_to_text(id);
     const char *params[] = {idt.s};
     PGresult *res;
-    sf_status status = sf_db_exec(conn, &SNAPSHOT_LOCKED, params, &res, NULL);
+    sf_status status = sf_db_exec(conn, &EDIT_LOCKED, params, &res, NULL);
     if (status != SF_OK)
         return status;
-    if (PQntuples(res) == 0)
-        status = SF_NOT_FOUND;
-    else if ((*out = read_snapshot(res)) == NULL)
-        status = SF_INTERNAL;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return SF_NOT_FOUND;
+    }
+    sf_app_snapshot s = {0};
+    s.id = id;
+    s.status = (sf_app_state)sf_app_state_parse(PQgetvalue(res, 0, 0));
+    s.recommender_org = sf_db_get_int(res, 0, 1);
+    s.applicant_org = sf_db_get_int(res, 0, 2);
+    s.platform_operator_org = sf_db_get_int(res, 0, 3);
+    snprintf(s.round_level, sizeof s.round_level, "%s", PQgetvalue(res, 0, 4));
+    snprintf(s.round_region, sizeof s.round_region, "%s", PQgetvalue(res, 0, 5));
     PQclear(res);
-    return status;
+    return sf_app_visible(&s, caller) ? sf_decide_edit(&s, caller, part, errors) : SF_NOT_FOUND;
 }

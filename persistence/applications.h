@@ -58,8 +58,11 @@ sf_status sf_application_apply(sf_conn *conn, const sf_actor *actor, int64_t id,
 sf_status sf_application_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t round_id,
                                 int64_t platform_id, int64_t recommender_org_id, char **doc, sf_errors *errors);
 
-/* The snapshot of application `id` under its row lock, inside the caller's transaction. */
-sf_status sf_application_snapshot_locked(sf_conn *conn, int64_t id, sf_app_record **out);
+/* Inside the caller's transaction, takes application `id`'s row lock and decides whether the
+ * caller may edit `part` of it now (sf_decide_edit): SF_OK, SF_NOT_FOUND when it is outside
+ * the caller's scope (sf_app_visible), or the refusal with its reason in `errors`. */
+sf_status sf_application_edit_locked(sf_conn *conn, int64_t id, const sf_caller *caller, sf_app_part part,
+                                     sf_errors *errors);
 
 /* GET /v1/applications/{id} in one statement: the session check (persistence/sessions.h),
  * then the document and the snapshot, if visible to the caller. *live 0: the session has

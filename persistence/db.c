@@ -102,20 +102,38 @@ static sf_status failure_status(sf_conn *conn, const PGresult *res)
     return status;
 }
 
-sf_status sf_db_exec(sf_conn *conn, const sf_stmt *stmt, const char *const *params,
-                     PGresult **out, sf_db_error *err)
+/* Values larger than this in one statement (an import's rows: megabytes) grow libpq's output
+ * buffer, which it keeps for the connection's life: with a pool of connections that took turns
+ * at imports, megabytes stayed resident (issue 18, point 6). Such a connection is closed when
+ * it is released and opened again at its next checkout. */
+#define LARGE_VALUES_BYTES (1024 * 1024)
+
+static size_t values_size(int n, const char *const *params, const int *lengths, const int *formats)
 {
+    size_t total = 0;
+    for (int i = 0; params != NULL && i < n; i++)
+        if (params[i] != NULL)
+            total += formats != NULL && formats[i] == 1 ? (size_t)lengths[i] : strlen(params[i]);
+    return total;
+}
+
+/* sf_db_exec with each parameter's length and format (NULL: all text), as libpq takes them. */
+static sf_status exec_formats(sf_conn *conn, const sf_stmt *stmt, const char *const *params, const int *lengths,
+                              const int *formats, PGresult **out, sf_db_error *err)
+{
+    if (values_size(stmt->nparams, params, lengths, formats) > LARGE_VALUES_BYTES)
+        sf_conn_reopen_later(conn);
     PGconn *pg = sf_conn_pg(conn);
     PGresult *res;
     char name[32];
     if (out != NULL)
         *out = NULL;
     if (stmt->plan_each_call || (!sf_conn_is_prepared(conn, stmt) && sf_conn_prepared_full(conn))) {
-        res = PQexecParams(pg, stmt->sql, stmt->nparams, NULL, params, NULL, NULL, 0);
+        res = PQexecParams(pg, stmt->sql, stmt->nparams, NULL, params, lengths, formats, 0);
     } else {
         res = prepare_once(conn, stmt, name);
         if (res == NULL)
-            res = PQexecPrepared(pg, name, stmt->nparams, params, NULL, NULL, 0);
+            res = PQexecPrepared(pg, name, stmt->nparams, params, lengths, formats, 0);
     }
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
@@ -131,6 +149,12 @@ sf_status sf_db_exec(sf_conn *conn, const sf_stmt *stmt, const char *const *para
     sf_status status = failure_status(conn, res);
     PQclear(res);
     return status;
+}
+
+sf_status sf_db_exec(sf_conn *conn, const sf_stmt *stmt, const char *const *params,
+                     PGresult **out, sf_db_error *err)
+{
+    return exec_formats(conn, stmt, params, NULL, NULL, out, err);
 }
 
 sf_status sf_db_exec_parts(sf_conn *const *conns, int n, const sf_stmt *stmt, const char *const *const *params,
@@ -292,24 +316,6 @@ char *sf_db_strdup(const PGresult *res, int col)
     return strdup(PQgetvalue(res, 0, col));
 }
 
-char *sf_db_base64(const unsigned char *data, size_t len)
-{
-    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char *out = malloc((len + 2) / 3 * 4 + 1), *p = out;
-    if (out == NULL)
-        return NULL;
-    for (size_t i = 0; i < len; i += 3) {
-        unsigned v = (unsigned)data[i] << 16 | (i + 1 < len ? (unsigned)data[i + 1] << 8 : 0) |
-                     (i + 2 < len ? data[i + 2] : 0);
-        *p++ = tbl[(v >> 18) & 63];
-        *p++ = tbl[(v >> 12) & 63];
-        *p++ = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
-        *p++ = i + 2 < len ? tbl[v & 63] : '=';
-    }
-    *p = '\0';
-    return out;
-}
-
 static sf_status first_text(PGresult *res, char **out)
 {
     sf_status status = SF_OK;
@@ -413,18 +419,69 @@ static sf_status file_to_large_object(sf_conn *conn, int fd, char oid_text[16])
     return SF_INTERNAL;
 }
 
-sf_status sf_db_exec_with_file(sf_conn *conn, const sf_stmt *stmt, const char **params, int oid_param, int fd,
-                               PGresult **out, sf_db_error *err)
+/* The whole file `fd` (from offset 0) in `piece` if it fits in FILE_PIECE bytes: its length,
+ * or -1 when it is larger (or cannot be read: the large object's path then says so). */
+static ssize_t file_in_one_piece(int fd, unsigned char *piece)
 {
+    size_t got = 0;
+    for (;;) {
+        ssize_t n = pread(fd, piece + got, FILE_PIECE - got, (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            return (ssize_t)got;
+        got += (size_t)n;
+        if (got == FILE_PIECE) {
+            unsigned char more;
+            while ((n = pread(fd, &more, 1, (off_t)got)) < 0 && errno == EINTR)
+                ;
+            return n == 0 ? (ssize_t)got : -1;
+        }
+    }
+}
+
+sf_status sf_db_exec_with_file(sf_conn *conn, const sf_stmt *stmt, const char **params, int bytes_param,
+                               int oid_param, const unsigned char *data, size_t size, int fd, PGresult **out,
+                               sf_db_error *err)
+{
+    int lengths[SF_DB_MAX_PARAMS] = {0}, formats[SF_DB_MAX_PARAMS] = {0};
+    if (stmt->nparams > SF_DB_MAX_PARAMS)
+        return SF_INTERNAL;
     char oid[16];
+    unsigned char *piece = NULL;
+    params[bytes_param] = NULL;
     params[oid_param] = NULL;
+    if (fd > 0) {
+        /* a file that fits in one piece is read whole and sent like content in memory */
+        piece = malloc(FILE_PIECE);
+        if (piece == NULL)
+            return SF_INTERNAL;
+        ssize_t n = file_in_one_piece(fd, piece);
+        if (n >= 0) {
+            data = piece;
+            size = (size_t)n;
+            fd = 0;
+        } else {
+            free(piece);
+            piece = NULL;
+        }
+    }
     if (fd > 0) {
         sf_status status = file_to_large_object(conn, fd, oid);
         if (status != SF_OK)
             return status;
         params[oid_param] = oid;
+    } else {
+        /* the bytes themselves, in binary: no encoding either way, stored once */
+        params[bytes_param] = (const char *)(data != NULL ? data : (const unsigned char *)"");
+        lengths[bytes_param] = (int)size;
+        formats[bytes_param] = 1;
     }
-    sf_status status = sf_db_exec(conn, stmt, (const char *const *)params, out, err);
+    sf_status status = exec_formats(conn, stmt, (const char *const *)params, lengths, formats, out, err);
+    free(piece);
+    params[bytes_param] = NULL;
     if (status != SF_OK || fd <= 0)
         return status;
     const char *unlink_params[] = {oid};

@@ -118,14 +118,19 @@ typedef sf_status (*sf_tx_body)(sf_conn *conn, void *ctx);
  * commit together or not at all. */
 sf_status sf_tx_run(sf_pool *pool, sf_tx_body body, void *ctx);
 
-/* Within a transaction (sf_tx_run): runs `stmt` as sf_db_exec does, where a file's content is
- * to be stored without being read whole into memory (an upload, api/upload_stream.h). When
- * fd > 0 the file (from offset 0) is first written into a new large object a piece at a time,
- * params[oid_param] is set to its oid (the statement reads it with lo_get), and the object is
- * removed after the statement; a rollback removes it too. When fd <= 0, params[oid_param] is
- * set to NULL. */
-sf_status sf_db_exec_with_file(sf_conn *conn, const sf_stmt *stmt, const char **params, int oid_param, int fd,
-                               PGresult **out, sf_db_error *err);
+/* Within a transaction (sf_tx_run): runs `stmt` as sf_db_exec does, with a file's content:
+ * in memory (`data`, `size`; fd <= 0) or in the file `fd` (from offset 0; an upload,
+ * api/upload_stream.h). The statement reads it as `COALESCE($b::bytea, lo_get($o::oid))`,
+ * b = bytes_param + 1 and o = oid_param + 1. Content in memory, and a file of at most one
+ * piece (256 KiB, read into one buffer), travel as the bytea parameter itself, in binary:
+ * stored once, with no large object. A larger file is never read whole into memory: it is
+ * first written into a new large object a piece at a time, params[oid_param] is set to its oid
+ * and the object is removed after the statement (a rollback removes it too). The other of the
+ * two parameters is NULL. */
+#define SF_DB_MAX_PARAMS 16
+sf_status sf_db_exec_with_file(sf_conn *conn, const sf_stmt *stmt, const char **params, int bytes_param,
+                               int oid_param, const unsigned char *data, size_t size, int fd, PGresult **out,
+                               sf_db_error *err);
 
 /* Paging in SQL: a subquery named "page" yields (id, doc, rn) for up to limit + 1 rows
  * ($5 is the limit by convention of the statements that use it); this selects the first
@@ -173,8 +178,6 @@ sf_status sf_db_read_page(sf_pool *pool, const sf_stmt *stmt, const char *const 
  * A separate read: only lists asked ?count=true pay for it. */
 sf_status sf_db_count(sf_pool *pool, const sf_stmt *list, const char *const *params, int64_t *total);
 
-/* Base64 of a file, to pass as a text parameter to decode($n, 'base64'). free() it. */
-char *sf_db_base64(const unsigned char *data, size_t len);
 
 /* Small conversions for repositories: a 64-bit integer as decimal text; a field of a result
  * row as an integer / bool (0 for NULL). */

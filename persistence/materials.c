@@ -14,7 +14,7 @@
 static const sf_stmt INSERT = {
     "WITH m AS (INSERT INTO materials (application_id, kind, filename, content_type, size_bytes, sha256, content,"
     "                                  uploaded_by)"
-    "           VALUES ($1, $2, $3, $4, $5, $6, COALESCE(decode($7, 'base64'), lo_get($11::oid)), $8)"
+    "           VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::bytea, lo_get($11::oid)), $8)"
     "           RETURNING id, application_id, kind, filename, content_type, size_bytes, sha256, uploaded_at)"
     " SELECT jsonb_build_object('id', m.id, 'application_id', m.application_id, 'kind', m.kind,"
     "        'filename', m.filename, 'content_type', m.content_type, 'size_bytes', m.size_bytes,"
@@ -44,28 +44,17 @@ static sf_status add_body(sf_conn *conn, void *p)
 {
     add_args *a = p;
     sf_int_text idt = sf_int_to_text(a->application_id);
-    sf_app_record *rec = NULL;
-    sf_status status = sf_application_snapshot_locked(conn, a->application_id, &rec);
-    if (status == SF_OK && !sf_app_visible(&rec->snap, a->caller))
-        status = SF_NOT_FOUND;
     /* Art. 17 materials are frozen once the application leaves draft */
-    if (status == SF_OK)
-        status = sf_decide_edit(&rec->snap, a->caller, SF_PART_MATERIALS, a->errors);
-    sf_app_record_free(rec);
+    sf_status status = sf_application_edit_locked(conn, a->application_id, a->caller, SF_PART_MATERIALS, a->errors);
     if (status != SF_OK)
         return status;
     PGresult *res;
-    /* in memory, the content travels as base64 text; in a file, through a large object */
-    char *content = a->m->content_fd > 0 ? NULL : sf_db_base64(a->m->data, a->m->size);
-    if (content == NULL && a->m->content_fd <= 0)
-        return SF_INTERNAL;
     sf_actor_params ap;
     sf_actor_to_params(a->actor, &ap);
     sf_int_text size = sf_int_to_text((long long)a->m->size);
-    const char *params[] = {idt.s, a->m->kind, a->m->filename, a->m->content_type, size.s, a->m->sha256, content,
+    const char *params[] = {idt.s, a->m->kind, a->m->filename, a->m->content_type, size.s, a->m->sha256, NULL,
                             ap.values[0], ap.values[1], ap.values[2], NULL};
-    status = sf_db_exec_with_file(conn, &INSERT, params, 10, a->m->content_fd, &res, NULL);
-    free(content);
+    status = sf_db_exec_with_file(conn, &INSERT, params, 6, 10, a->m->data, a->m->size, a->m->content_fd, &res, NULL);
     if (status != SF_OK)
         return status;
     free(*a->doc);

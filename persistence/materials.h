@@ -16,8 +16,9 @@ typedef struct {
     const char *kind, *filename, *content_type, *sha256;
     const unsigned char *data;   /* the content in memory, or NULL when it is in content_fd */
     size_t size;
-    int content_fd;              /* > 0: a file holding the content (from offset 0), streamed into
-                                  * the database in pieces, never read whole into memory */
+    int content_fd;              /* > 0: a file holding the content (from offset 0): read whole when
+                                  * it fits in one piece, else streamed into the database in pieces
+                                  * (sf_db_exec_with_file) */
 } sf_new_material;
 
 /* Stores the file while the application is a draft of the caller's organisation (checked

@@ -21,6 +21,7 @@ struct sf_conn {
     PGconn *pg;            /* NULL until first opened, or after being found broken */
     PGcancel *cancel;      /* for pg; set and cleared under the pool mutex (sf_pool_cancel_all) */
     int broken;
+    int reopen;            /* closed when released (sf_conn_reopen_later), opened at the next checkout */
     int in_use;
     char sqlstate[6];
     size_t nprepared;
@@ -251,6 +252,10 @@ void sf_pool_release(sf_pool *pool, sf_conn *conn)
 {
     if (conn == NULL)
         return;
+    if (conn->reopen) {   /* its buffers are freed now, not when it is next taken */
+        conn->reopen = 0;
+        close_conn(pool, conn);
+    }
     pthread_mutex_lock(&pool->mutex);
     waiter *w = pool->head;
     if (w != NULL) {
@@ -301,6 +306,11 @@ PGconn *sf_conn_pg(sf_conn *conn)
 void sf_conn_mark_broken(sf_conn *conn)
 {
     conn->broken = 1;
+}
+
+void sf_conn_reopen_later(sf_conn *conn)
+{
+    conn->reopen = 1;
 }
 
 const char *sf_conn_sqlstate(const sf_conn *conn)

@@ -51,6 +51,10 @@ int sf_pool_cancel_all(sf_pool *pool);
 
 /* Marks a connection whose link to the server failed; the pool reopens it on next use. */
 void sf_conn_mark_broken(sf_conn *conn);
+/* The connection is closed when released and opened anew at its next checkout, though it
+ * works: libpq keeps the buffers it grew for a large statement (an import's values) for a
+ * connection's life. */
+void sf_conn_reopen_later(sf_conn *conn);
 
 /* The SQLSTATE of the last statement that failed on this connection ("" if none since the
  * last sf_conn_set_sqlstate(conn, "")). sf_tx_run reads it to retry serialization failures. */

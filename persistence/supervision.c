@@ -146,7 +146,7 @@ static const sf_stmt OWNER = {
 static const sf_stmt PUT_ATTACHMENT = {
     "WITH f AS (INSERT INTO attachments (entity, entity_id, filename, content_type, size_bytes, sha256, content,"
     "                                    uploaded_by)"
-    "           VALUES ($1, $2, $3, $4, $5, $6, COALESCE(decode($7, 'base64'), lo_get($11::oid)), $8)"
+    "           VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::bytea, lo_get($11::oid)), $8)"
     "           RETURNING id, entity, entity_id, filename, content_type, size_bytes, sha256, uploaded_at)"
     " SELECT jsonb_build_object('id', f.id, 'entity', f.entity, 'entity_id', f.entity_id, 'filename', f.filename,"
     "        'content_type', f.content_type, 'size_bytes', f.size_bytes, 'sha256', f.sha256,"
@@ -186,7 +186,7 @@ static sf_status attachment_scope(sf_pool *pool, const sf_caller *c, const char 
 
 typedef struct {
     const char **params;
-    int fd;
+    const sf_new_material *file;
     char **doc;
 } put_args;
 
@@ -194,7 +194,8 @@ static sf_status put_body(sf_conn *conn, void *p)
 {
     put_args *a = p;
     PGresult *res;
-    sf_status status = sf_db_exec_with_file(conn, &PUT_ATTACHMENT, a->params, 10, a->fd, &res, NULL);
+    sf_status status = sf_db_exec_with_file(conn, &PUT_ATTACHMENT, a->params, 6, 10, a->file->data, a->file->size,
+                                            a->file->content_fd, &res, NULL);
     if (status != SF_OK)
         return status;
     free(*a->doc);
@@ -220,19 +221,14 @@ sf_status sf_attachment_put(sf_pool *pool, const sf_actor *actor, const sf_calle
         sf_errors_detail(errors, SF_E_RESULT_SUBMITTED);
         return SF_CONFLICT;
     }
-    /* in memory, the content travels as base64 text; in a file, through a large object */
-    char *content = file->content_fd > 0 ? NULL : sf_db_base64(file->data, file->size);
-    if (content == NULL && file->content_fd <= 0)
-        return SF_INTERNAL;
     sf_actor_params a;
     sf_actor_to_params(actor, &a);
     sf_int_text idt = sf_int_to_text(id), size = sf_int_to_text((long long)file->size);
-    const char *params[] = {entity, idt.s, file->filename, file->content_type, size.s, file->sha256, content,
+    const char *params[] = {entity, idt.s, file->filename, file->content_type, size.s, file->sha256, NULL,
                             a.values[0], a.values[1], a.values[2], NULL};
-    put_args args = {params, file->content_fd, doc};
+    put_args args = {params, file, doc};
     *doc = NULL;
     status = sf_tx_run(pool, put_body, &args);
-    free(content);
     if (status != SF_OK) {
         free(*doc);
         *doc = NULL;

@@ -16,8 +16,9 @@
 -- and two bumps of one bucket are ordered by its row lock, so in the later snapshot every
 -- bucket's version is at least what the earlier one saw. Every committed transaction that
 -- changed a counter also changed statistics_by_platform (its platform's contribution, deleted
--- and inserted in the same statement of statistics_refresh), and the trigger below bumped the
--- bucket of each platform whose contribution it deleted or inserted, in that transaction:
+-- and inserted by statistics_refresh, or updated by the difference by sql/043's
+-- statistics_add_applications), and the triggers below bumped the bucket of each platform
+-- whose contribution it deleted, inserted or updated, in that transaction:
 -- commit made the change and the bump visible at once. So a transaction visible to the later
 -- snapshot and not to the earlier one that changed any counter makes the later sum strictly
 -- greater; equal sums mean the counters (and the rounds' columns read) are the same in both
@@ -36,8 +37,8 @@ CREATE TABLE statistics_versions (
 ) WITH (fillfactor = 50);   -- room on the page for HOT updates: 129 rows, bumped often
 INSERT INTO statistics_versions (bucket) SELECT generate_series(0, 128);
 
--- The buckets of the platforms whose contribution a statement of statistics_refresh() deleted
--- (old_rows) or inserted (new_rows), in bucket order.
+-- The buckets of the platforms whose contribution a statement deleted (old_rows), or inserted
+-- or updated (new_rows: an update keeps the platform), in bucket order.
 CREATE FUNCTION statistics_versions_bump() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
@@ -53,6 +54,8 @@ $$;
 CREATE TRIGGER statistics_versions_deleted AFTER DELETE ON statistics_by_platform REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION statistics_versions_bump();
 CREATE TRIGGER statistics_versions_inserted AFTER INSERT ON statistics_by_platform REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION statistics_versions_bump();
+CREATE TRIGGER statistics_versions_updated AFTER UPDATE ON statistics_by_platform REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION statistics_versions_bump();
 
 -- What the statistics read of a round besides its id (persistence/statistics.c: the filters

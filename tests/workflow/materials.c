@@ -136,38 +136,46 @@ START_TEST(uploads_whose_bytes_or_names_lie_are_refused_and_nothing_is_kept)
 }
 END_TEST
 
+/* Byte for byte, at each size the database is given a file in its own way (sf_db_exec_with_file):
+ * a small one, one that fills the one piece that is sent as the bytes themselves, and one a
+ * byte larger, which goes through a large object; none is left behind. */
 START_TEST(a_download_is_byte_for_byte_what_was_uploaded)
 {
     long long a = new_application(SHENYANG, new_platform(SHENYANG, "沈阳下载校验平台", "210100", 880002));
-    size_t len = 3000;
-    unsigned char *file = malloc(len);
-    memcpy(file, "\x89PNG\r\n\x1a\n", 8);
-    for (size_t i = 8; i < len; i++)
-        file[i] = (unsigned char)(rand() & 0xFF);   /* NULs and high bytes included */
-    char path[160], sha[65];
-    sha256_hex(file, len, sha);
-    snprintf(path, sizeof path, "/v1/applications/%lld/materials?kind=premises_proof&filename=%%E5%%9C%%BA%%E5%%9C%%B0.png", a);
-    th_response *r = th_request(port, "POST", path, tokens[SHENYANG], "image/png", (const char *)file, len, NULL);
-    ck_assert_msg(r->status == 201, "%d %s", r->status, r->body);
-    long long id = json_integer_value(json_object_get(r->json, "id"));
-    ck_assert_str_eq(str(r, "sha256"), sha);
-    ck_assert_str_eq(str(r, "content_type"), "image/png");
-    th_free(r);
-    char sql[128], stored[65];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM materials WHERE id = %lld AND sha256 = '%s'", id, sha);
-    ck_assert_int_eq(sql_number(sql), 1);
-    snprintf(stored, sizeof stored, "%s", sha);
-    snprintf(path, sizeof path, "/v1/materials/%lld/content", id);
-    r = expect(PROVINCE, "GET", path, NULL, 200);
-    ck_assert_uint_eq(r->body_len, len);
-    char got[65], etag[80], expected_etag[80];
-    sha256_hex(r->body, r->body_len, got);
-    ck_assert_str_eq(got, stored);
-    ck_assert(memcmp(r->body, file, len) == 0);
-    snprintf(expected_etag, sizeof expected_etag, "\"%s\"", stored);
-    ck_assert_str_eq(th_header(r, "ETag", etag, sizeof etag), expected_etag);
-    th_free(r);
-    free(file);
+    const size_t sizes[] = {3000, 256 * 1024, 256 * 1024 + 1};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        size_t len = sizes[k];
+        unsigned char *file = malloc(len);
+        memcpy(file, "\x89PNG\r\n\x1a\n", 8);
+        for (size_t i = 8; i < len; i++)
+            file[i] = (unsigned char)(rand() & 0xFF);   /* NULs and high bytes included */
+        char path[160], sha[65];
+        sha256_hex(file, len, sha);
+        snprintf(path, sizeof path, "/v1/applications/%lld/materials?kind=premises_proof&filename=%%E5%%9C%%BA%%E5%%9C%%B0.png", a);
+        th_response *r = th_request(port, "POST", path, tokens[SHENYANG], "image/png", (const char *)file, len, NULL);
+        ck_assert_msg(r->status == 201, "%zu bytes: %d %s", len, r->status, r->body);
+        long long id = json_integer_value(json_object_get(r->json, "id"));
+        ck_assert_str_eq(str(r, "sha256"), sha);
+        ck_assert_str_eq(str(r, "content_type"), "image/png");
+        th_free(r);
+        char sql[256], stored[65];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM materials WHERE id = %lld AND sha256 = '%s' AND size_bytes = %zu"
+                 " AND length(content) = %zu", id, sha, len, len);
+        ck_assert_int_eq(sql_number(sql), 1);
+        ck_assert_int_eq(sql_number("SELECT count(*) FROM pg_largeobject_metadata"), 0);
+        snprintf(stored, sizeof stored, "%s", sha);
+        snprintf(path, sizeof path, "/v1/materials/%lld/content", id);
+        r = expect(PROVINCE, "GET", path, NULL, 200);
+        ck_assert_uint_eq(r->body_len, len);
+        char got[65], etag[80], expected_etag[80];
+        sha256_hex(r->body, r->body_len, got);
+        ck_assert_str_eq(got, stored);
+        ck_assert(memcmp(r->body, file, len) == 0);
+        snprintf(expected_etag, sizeof expected_etag, "\"%s\"", stored);
+        ck_assert_str_eq(th_header(r, "ETag", etag, sizeof etag), expected_etag);
+        th_free(r);
+        free(file);
+    }
 }
 END_TEST
 
