@@ -87,9 +87,15 @@ static int forwarded_entry(const char *start, size_t len, int *family, unsigned 
     return 0;
 }
 
+static const struct sockaddr *connection_peer(void);
+
 void sf_client_address(const sf_ctx *ctx, char *out, size_t len)
 {
-    const struct sockaddr *sa = ctx->req->client_address;
+    /* Ulfius 2.7 keeps only sizeof(struct sockaddr), 16 bytes, of the client's address: an
+     * IPv6 address (bytes 8 to 23 of a sockaddr_in6) is not in it. The connection's is whole. */
+    const struct sockaddr *sa = connection_peer();
+    if (sa == NULL)
+        sa = ctx->req->client_address;   /* an answer given outside Ulfius: request_of copied it whole */
     unsigned char addr[16] = {0};
     int family = AF_UNSPEC;
     if (sa != NULL && sa->sa_family == AF_INET) {
@@ -579,6 +585,17 @@ typedef struct {
 
 /* The request whose final call runs on this thread (sf_hash_then finds it by this). */
 static _Thread_local request_state *current_request;
+
+/* The client's address as libmicrohttpd holds it, for the request whose final call runs on
+ * this thread; NULL when there is none. */
+static const struct sockaddr *connection_peer(void)
+{
+    if (current_request == NULL || current_request->connection == NULL)
+        return NULL;
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(current_request->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    return info != NULL ? info->client_addr : NULL;
+}
 
 static MHD_AccessHandlerCallback ulfius_access;
 static void *ulfius_access_cls;

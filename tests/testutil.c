@@ -75,16 +75,21 @@ int th_run_runner(SRunner *sr, void (*setup)(void), void (*teardown)(void))
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+int th_ipv6;
+
 int th_connect(int port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = socket(th_ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
     if (fd < 0)
         return -1;
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct sockaddr_in6 addr6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
+    addr6.sin6_addr = in6addr_loopback;
     struct timeval tv = {30 * th_time_factor(), 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+    if (th_ipv6 ? connect(fd, (struct sockaddr *)&addr6, sizeof addr6) != 0
+                : connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
         close(fd);
         return -1;
     }

@@ -56,8 +56,10 @@ const char *th_header(const th_response *r, const char *name, char *buf, size_t 
  * members named in `extra` (NULL-ended; the caller's own, such as allowed_actions). */
 void th_assert_canonical_tagged(const th_response *r, const char *const *extra);
 
-/* A TCP connection to 127.0.0.1:port (30 s receive timeout, times th_time_factor), or -1. */
+/* A TCP connection to 127.0.0.1:port (30 s receive timeout, times th_time_factor), or -1;
+ * to [::1]:port while th_ipv6 is set (a test of a server listening on ::1). */
 int th_connect(int port);
+extern int th_ipv6;
 
 /* How much longer than usual the tests wait for the server: SHIFAN_TEST_TIME_FACTOR (1-100,
  * default 1), set by scripts/valgrind.sh, where the server runs tens of times slower. Only

@@ -624,6 +624,30 @@ START_TEST(the_statistics_in_memory_never_hide_a_change)
 }
 END_TEST
 
+/* The versions that tell the statistics in memory whether they still hold (sql/040) follow
+ * every kind of write to a platform's counters: sql/032 deletes and inserts a platform's
+ * contribution, sql/043 updates it by the difference (a status change whose old and new rows
+ * both remain). Each, made by hand and changing nothing, raises the version of the platform's
+ * bucket (a bump too many costs one count; one too few would serve a stale document). */
+START_TEST(every_write_to_a_platforms_counters_bumps_its_version)
+{
+    long long platform = sql_number("SELECT min(platform_id) FROM statistics_by_platform");
+    ck_assert_int_gt(platform, 0);
+    char version[160], sql[512];
+    snprintf(version, sizeof version, "SELECT version FROM statistics_versions WHERE bucket = %lld %% 128", platform);
+    static const char *const writes[] = {
+        "UPDATE statistics_by_platform SET n = n WHERE platform_id = %lld",   /* sql/043's way */
+        "SELECT statistics_refresh(ARRAY[%lld]::bigint[])",   /* sql/032's: deleted and inserted again */
+    };
+    for (size_t i = 0; i < sizeof writes / sizeof *writes; i++) {
+        long long before = sql_number(version);
+        snprintf(sql, sizeof sql, writes[i], platform);
+        admin_sql(sql);
+        ck_assert_msg(sql_number(version) > before, "%s left the version at %lld", sql, before);
+    }
+}
+END_TEST
+
 Suite *wf_statistics_suite(void)
 {
     Suite *s = suite_create("workflow: statistics");
@@ -634,6 +658,7 @@ Suite *wf_statistics_suite(void)
     tcase_add_test(tc, statistics_are_scoped_and_their_filters_checked);
     tcase_add_test(tc, the_counters_equal_a_direct_aggregate_after_a_mix_of_changes);
     tcase_add_test(tc, the_statistics_in_memory_never_hide_a_change);
+    tcase_add_test(tc, every_write_to_a_platforms_counters_bumps_its_version);
     suite_add_tcase(s, tc);
     return s;
 }
