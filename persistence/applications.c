@@ -110,13 +110,14 @@ static const sf_stmt ROUND_AND_PLATFORM = {
     " OR ($2 = 'city' AND r.level = 'city' AND r.region_code = $3))"
 #define APPLICATION_VISIBLE APPLICATION_VISIBLE_OF("d")
 /* GET /v1/applications/{id} in one round trip (issue 18, point 3): the session check, then —
- * only if it holds — the snapshot (for allowed_actions) and the document with its history
- * (sql/024), if the caller may see it. Always one row: the snapshot's columns and the document
- * (NULL when there is none to see), then whether the session is live. */
+ * only if it holds — the snapshot (for allowed_actions) and the stored detail (sql/042: the
+ * document with its history as the canonical text that is sent, and its ETag), if the caller
+ * may see it. Always one row: the snapshot's columns, the document and its ETag (NULL when
+ * there is none to see), then whether the session is live. */
 static const sf_stmt READ_FOR_CALLER = {
     "SELECT x.*, s.live FROM (SELECT " SF_SESSION_LIVE("$5", "$6", "$7") " AS live) s"
-    " LEFT JOIN LATERAL (" SNAPSHOT_SELECT ", (application_doc(a) || jsonb_build_object('history',"
-    "   application_history(a.id)))::text" SNAPSHOT_FROM
+    " LEFT JOIN LATERAL (" SNAPSHOT_SELECT ", dd.doc, dd.etag" SNAPSHOT_FROM
+    "   JOIN application_details dd ON dd.application_id = a.id"
     "   WHERE a.id = $1 AND s.live AND " APPLICATION_VISIBLE_OF("a") ") x ON true", 7};
 /* One round trip: the document with its history (sql/024) if the caller may see it. */
 static const sf_stmt GET_VISIBLE_DOC = {
@@ -431,7 +432,7 @@ sf_status sf_application_get(sf_pool *pool, const sf_caller *caller, int64_t id,
 }
 
 sf_status sf_application_read(sf_pool *pool, const sf_caller *caller, const sf_session *session, int64_t id,
-                              char **doc, sf_app_record **rec, int *live)
+                              char **doc, char etag[40], sf_app_record **rec, int *live)
 {
     sf_int_text idt = sf_int_to_text(id), org = sf_int_to_text(caller->org_id), uid;
     const char *jti, *sid;
@@ -446,11 +447,14 @@ sf_status sf_application_read(sf_pool *pool, const sf_caller *caller, const sf_s
         return SF_OK;
     if (status != SF_OK)
         return status;
-    *live = sf_db_get_bool(res, 0, SNAPSHOT_COLUMNS + 1);
+    *live = sf_db_get_bool(res, 0, SNAPSHOT_COLUMNS + 2);
     if (!*live || PQgetisnull(res, 0, SNAPSHOT_COLUMNS))
         status = *live ? SF_NOT_FOUND : SF_OK;
-    else if ((*rec = read_snapshot(res)) == NULL || (*doc = sf_db_strdup(res, SNAPSHOT_COLUMNS)) == NULL)
+    else if (PQgetlength(res, 0, SNAPSHOT_COLUMNS + 1) >= 40 || (*rec = read_snapshot(res)) == NULL ||
+             (*doc = sf_db_strdup(res, SNAPSHOT_COLUMNS)) == NULL)
         status = SF_INTERNAL;
+    else
+        memcpy(etag, PQgetvalue(res, 0, SNAPSHOT_COLUMNS + 1), (size_t)PQgetlength(res, 0, SNAPSHOT_COLUMNS + 1) + 1);
     if (status != SF_OK || !*live) {
         sf_app_record_free(*rec);
         *rec = NULL;
