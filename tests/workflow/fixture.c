@@ -41,9 +41,21 @@ void wf_registry_caught_up(int on_port)
  * hash api/views.c makes of that text. Answers how many were compared. */
 int wf_details_as_assembled(long long app)
 {
-    char sql[320];
+    char sql[2048];
+    /* column 4: the stored facts of the snapshot against the same read live (persistence's
+     * SNAPSHOT_SELECT) */
     snprintf(sql, sizeof sql,
-             "SELECT a.id, d.doc, d.etag, application_detail(a)::text FROM applications a"
+             "SELECT a.id, d.doc, d.etag, application_detail(a)::text,"
+             " (d.status, d.recommender_org_id, d.applicant_org_id, d.platform_id, d.round_id, d.platform_region,"
+             "  d.platform_created_by, d.platform_operator_org, d.report, d.has_recommendation, d.material_kinds,"
+             "  d.open_objections, d.notice_end) IS NOT DISTINCT FROM"
+             " (a.status, a.recommender_org_id, a.applicant_org_id, a.platform_id, a.round_id, p.region_code,"
+             "  p.created_by_org, p.operator_org_id, a.report::text, a.recommendation IS NOT NULL,"
+             "  (SELECT string_agg(DISTINCT m.kind, ',') FROM materials m WHERE m.application_id = a.id),"
+             "  (SELECT count(*) FROM objections o WHERE o.application_id = a.id AND o.status = 'open'),"
+             "  (SELECT n.end_date FROM publicity_notice_items i JOIN publicity_notices n ON n.id = i.notice_id"
+             "   WHERE i.application_id = a.id))"
+             " FROM applications a JOIN platforms p ON p.id = a.platform_id"
              " LEFT JOIN application_details d ON d.application_id = a.id WHERE %lld = 0 OR a.id = %lld ORDER BY a.id",
              app, app);
     PGconn *pg = PQconnectdb(th_env("SHIFAN_TEST_WORKFLOW_ADMIN_URL"));
@@ -53,6 +65,7 @@ int wf_details_as_assembled(long long app)
     for (int i = 0; i < n; i++) {
         const char *id = PQgetvalue(res, i, 0);
         ck_assert_msg(!PQgetisnull(res, i, 1), "application %s has no stored detail", id);
+        ck_assert_msg(strcmp(PQgetvalue(res, i, 4), "t") == 0, "application %s: its stored facts are not its own", id);
         json_t *doc = json_loads(PQgetvalue(res, i, 3), 0, NULL);
         char *canonical = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12)) : NULL;
         json_decref(doc);
@@ -79,7 +92,7 @@ int wf_details_as_assembled(long long app)
 
 /* After a write, the details it may have changed are checked against their assembly: the
  * application a path names (or a new one answers), every application after a write to
- * notices, objections, imports or records. */
+ * notices, objections, imports, records or platforms. */
 static void details_after(const char *method, const char *path, th_response *r)
 {
     if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 || r->status >= 500)
@@ -91,7 +104,8 @@ static void details_after(const char *method, const char *path, th_response *r)
         id = json_integer_value(json_object_get(r->json, "id"));
     if (id > 0)
         wf_details_as_assembled(id);
-    else if (strstr(path, "notice") || strstr(path, "objection") || strstr(path, "import") || strstr(path, "record"))
+    else if (strstr(path, "notice") || strstr(path, "objection") || strstr(path, "import") || strstr(path, "record") ||
+             strncmp(path, "/v1/platforms/", 14) == 0)
         wf_details_as_assembled(0);
 }
 
