@@ -111,7 +111,9 @@ void sf_get_application(sf_ctx *ctx)
     sf_status status = sf_application_read(ctx->app->pool, &ctx->caller, &session, id, &doc, etag, &r, &live);
     if ((status == SF_OK || status == SF_NOT_FOUND) && !sf_session_seen(ctx, live))
         return;
-    if (status == SF_OK)
+    /* the report and the round's thresholds are read (parsed) only where a decision reads
+     * them: the eligibility that submit and recommend check, from draft or submitted */
+    if (status == SF_OK && (r->snap.status == SF_APP_DRAFT || r->snap.status == SF_APP_SUBMITTED))
         status = sf_app_record_complete(r);
     if (status != SF_OK) {
         free(doc);
