@@ -121,9 +121,10 @@ static const sf_stmt ROUND_AND_PLATFORM = {
  * only states whose decisions read them). The title in force that a renewal's validity starts
  * from (column 24) is not read: only the award's own transition uses it, over its own
  * snapshot. Always one row: the snapshot's columns, the document and its ETag (NULL when there
- * is none to see), then whether the session is live. */
+ * is none to see), then whether the session is live (checked once: OFFSET 0 keeps the planner
+ * from copying the check into both places that read it). */
 static const sf_stmt READ_FOR_CALLER = {
-    "SELECT x.*, s.live FROM (SELECT " SF_SESSION_LIVE("$5", "$6", "$7") " AS live) s"
+    "SELECT x.*, s.live FROM (SELECT " SF_SESSION_LIVE("$5", "$6", "$7") " AS live OFFSET 0) s"
     " LEFT JOIN LATERAL (SELECT d.application_id, d.status, d.recommender_org_id, d.platform_id, d.platform_region,"
     "   d.platform_created_by, r.id, r.level, r.region_code, r.year, " DAYS("r.opens_on") ", " DAYS("r.closes_on") ","
     "   " DAYS("current_date") ", coalesce(r.quota_per_recommender, 0),"
