@@ -2,7 +2,7 @@
 -- detail — application_doc(a) with its history (sql/024, sql/037) — kept in
 -- application_details as the text shifan sends, with its ETag, by triggers in the transaction
 -- that changes any of its sources (the application, its audit events, the publicity notice
--- listing it, its objections), as registry_docs is for the public registry (sql/013, 030).
+-- listing it, its objections, its materials, its platform), as registry_docs is for the public registry (sql/013, 030).
 -- Beside it, the facts of the application's snapshot that depend neither on the caller nor on
 -- the date (persistence/applications.c: its status, parties, platform, report, materials,
 -- open objections, the end of its publicity), which the read returns with the round's rules
@@ -16,7 +16,8 @@
 -- no spaces, strings escaped as Jansson escapes them (" \ and the control characters, \b \f
 -- \n \r \t by name, the others as \u00XX in capitals; nothing else, not even /). Integers as
 -- they are; the documents kept here hold no reals (one would be written as PostgreSQL writes
--- it, which Jansson may not). tests/test_persistence.c compares it with Jansson's own.
+-- it, which Jansson may not). The workflow suite compares it with Jansson's own after every
+-- write (tests/workflow/fixture.c, wf_details_as_assembled).
 CREATE FUNCTION canonical_json_string(s text) RETURNS text LANGUAGE plpgsql IMMUTABLE STRICT AS $$
 DECLARE
     out text := '"';
