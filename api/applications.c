@@ -66,6 +66,34 @@ out:
     json_decref(body);
 }
 
+/* The detail as it is sent: the stored canonical text (sql/042) with the caller's
+ * allowed_actions as its first member — "allowed_actions" sorts before every key of the
+ * document, so the whole stays canonical (api/views.c) without parsing the document. NULL when
+ * memory ran out or the document does not start with a later key (then the caller parses). */
+static char *with_actions(const char *doc, const char *const *actions, size_t n, size_t *len)
+{
+    static const char head[] = "{\"allowed_actions\":[";
+    size_t doc_len = strlen(doc);
+    if (strncmp(doc, "{\"", 2) != 0 || strncmp(doc + 2, "allowed_actions\"", 16) <= 0 || doc_len < 3)
+        return NULL;
+    size_t cap = sizeof head + doc_len + 4;
+    for (size_t i = 0; i < n; i++)
+        cap += strlen(actions[i]) + 3;   /* "name", */
+    char *text = malloc(cap), *end = text;
+    if (text == NULL)
+        return NULL;
+    memcpy(end, head, sizeof head - 1);
+    end += sizeof head - 1;
+    for (size_t i = 0; i < n; i++) {   /* action names are plain identifiers: nothing to escape */
+        end += sprintf(end, "%s\"%s\"", i ? "," : "", actions[i]);
+    }
+    *end++ = ']';
+    *end++ = ',';
+    memcpy(end, doc + 1, doc_len);   /* the document's members and its "}" with the NUL */
+    *len = (size_t)(end - text) + doc_len - 1;
+    return text;
+}
+
 void sf_get_application(sf_ctx *ctx)
 {
     int64_t id = sf_path_id(ctx, "id");
@@ -73,23 +101,22 @@ void sf_get_application(sf_ctx *ctx)
         sf_reply_status(ctx, SF_NOT_FOUND, SF_E_APPLICATION_NOT_FOUND, NULL);
         return;
     }
-    /* one round trip: the session check, the document and the snapshot that decides what the
-     * caller may do next (domain/transitions.h over the same snapshot a transition reads;
-     * DESIGN.md §3: allowed_actions) */
-    char *doc = NULL;
+    /* one round trip: the session check, the stored detail (sql/042) and the snapshot that
+     * decides what the caller may do next (domain/transitions.h over the same snapshot a
+     * transition reads; DESIGN.md §3: allowed_actions) */
+    char *doc = NULL, etag[40];
     sf_app_record *r = NULL;
     sf_session session = sf_session_of(ctx);
     int live = 0;
-    sf_status status = sf_application_read(ctx->app->pool, &ctx->caller, &session, id, &doc, &r, &live);
+    sf_status status = sf_application_read(ctx->app->pool, &ctx->caller, &session, id, &doc, etag, &r, &live);
     if ((status == SF_OK || status == SF_NOT_FOUND) && !sf_session_seen(ctx, live))
         return;
-    if (status == SF_OK)
+    /* the report and the round's thresholds are read (parsed) only where a decision reads
+     * them: the eligibility that submit and recommend check, from draft or submitted */
+    if (status == SF_OK && (r->snap.status == SF_APP_DRAFT || r->snap.status == SF_APP_SUBMITTED))
         status = sf_app_record_complete(r);
-    json_t *body = status == SF_OK ? sf_json_loads(doc) : NULL;
-    free(doc);
-    if (status == SF_OK && body == NULL)
-        status = SF_INTERNAL;
     if (status != SF_OK) {
+        free(doc);
         sf_app_record_free(r);
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_APPLICATION_NOT_FOUND : SF_E_NONE, NULL);
         return;
@@ -97,6 +124,20 @@ void sf_get_application(sf_ctx *ctx)
     const char *actions[16];
     size_t n = sf_app_allowed_actions(&r->snap, &ctx->caller, r->today, actions, 16);
     sf_app_record_free(r);
+    size_t len = 0;
+    char *text = with_actions(doc, actions, n, &len);
+    if (text != NULL) {
+        free(doc);
+        sf_reply_tagged(ctx, 200, text, len, etag);
+        free(text);
+        return;
+    }
+    json_t *body = sf_json_loads(doc);   /* not a document this file knows how to extend */
+    free(doc);
+    if (body == NULL) {
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
+        return;
+    }
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(list, json_string(actions[i]));

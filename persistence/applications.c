@@ -107,7 +107,8 @@ static const sf_stmt ROUND_AND_PLATFORM = {
     "                    WHERE o.id = $3::bigint OR ($3 IS NULL AND o.type = 'city' AND o.region_code = p.region_code)"
     "                    LIMIT 1) rec ON true"
     " WHERE r.id = $1 AND p.id = $2", 3};
-/* The SQL twin of sf_may_see_application: $2 role, $3 region, $4 organisation. */
+/* The SQL twin of sf_may_see_application: $2 role, $3 region, $4 organisation (READ_FOR_CALLER
+ * judges the same over the parties stored in application_details). */
 #define APPLICATION_VISIBLE_OF(d)                                                                  \
     "($2::text IN ('province', 'supervisor')"                                                      \
     " OR ($2 = 'platform' AND EXISTS (SELECT 1 FROM platforms o WHERE o.id = " d ".platform_id"   \
@@ -116,14 +117,39 @@ static const sf_stmt ROUND_AND_PLATFORM = {
     " OR ($2 = 'city' AND r.level = 'city' AND r.region_code = $3))"
 #define APPLICATION_VISIBLE APPLICATION_VISIBLE_OF("d")
 /* GET /v1/applications/{id} in one round trip (issue 18, point 3): the session check, then —
- * only if it holds — the snapshot (for allowed_actions) and the document with its history
- * (sql/024), if the caller may see it. Always one row: the snapshot's columns and the document
- * (NULL when there is none to see), then whether the session is live. */
+ * only if it holds — the stored detail (sql/042: the document with its history as the
+ * canonical text that is sent, its ETag, and the snapshot's facts that depend neither on the
+ * caller nor on the date) by its key, with its round's rules, if the caller may see it: one
+ * indexed look-up. Its columns are SNAPSHOT_SELECT's, in its order, so that read_snapshot
+ * reads them; what depends on the date or on other rows is read here as the snapshot reads
+ * it, and only where allowed_actions can depend on it — the recommender's used quota and the
+ * platform's city title (Art. 26, eligibility) for a draft or a submitted application (the
+ * only states whose decisions read them). The title in force that a renewal's validity starts
+ * from (column 24) is not read: only the award's own transition uses it, over its own
+ * snapshot. Always one row: the snapshot's columns, the document and its ETag (NULL when there
+ * is none to see), then whether the session is live (checked once: OFFSET 0 keeps the planner
+ * from copying the check into both places that read it). */
 static const sf_stmt READ_FOR_CALLER = {
-    "SELECT x.*, s.live FROM (SELECT " SF_SESSION_LIVE("$5", "$6", "$7") " AS live) s"
-    " LEFT JOIN LATERAL (" SNAPSHOT_SELECT ", (application_doc(a) || jsonb_build_object('history',"
-    "   application_history(a.id)))::text" SNAPSHOT_FROM
-    "   WHERE a.id = $1 AND s.live AND " APPLICATION_VISIBLE_OF("a") ") x ON true", 7};
+    "SELECT x.*, s.live FROM (SELECT " SF_SESSION_LIVE("$5", "$6", "$7") " AS live OFFSET 0) s"
+    " LEFT JOIN LATERAL (SELECT d.application_id, d.status, d.recommender_org_id, d.platform_id, d.platform_region,"
+    "   d.platform_created_by, r.id, r.level, r.region_code, r.year, " DAYS("r.opens_on") ", " DAYS("r.closes_on") ","
+    "   " DAYS("current_date") ", coalesce(r.quota_per_recommender, 0),"
+    "   CASE WHEN r.quota_per_recommender > 0 AND d.status IN ('draft', 'submitted') THEN"
+    "   (SELECT count(*) FROM applications x WHERE x.round_id = r.id"
+    "      AND x.recommender_org_id = d.recommender_org_id"
+    "      AND x.status IN ('recommended', 'approved', 'publicized', 'awarded', 'rejected')) ELSE 0 END,"
+    "   d.platform_region = ANY (r.relaxed_regions), (r.relaxation_factor * 1000)::int, r.thresholds::text,"
+    "   d.report, d.has_recommendation, d.material_kinds,"
+    "   d.status IN ('draft', 'submitted') AND EXISTS (SELECT 1 FROM awards w WHERE w.platform_id = d.platform_id"
+    "     AND w.level = 'city' AND title_status(w.status, w.valid_until) = 'active'),"
+    "   d.open_objections, " DAYS("d.notice_end") ", NULL::int,"
+    "   r.require_prior_recognition, r.relaxed_thresholds::text, r.validity_years, r.validity_ends,"
+    "   d.applicant_org_id, d.platform_operator_org, d.doc, d.etag"
+    "   FROM application_details d JOIN rounds r ON r.id = d.round_id"
+    "   WHERE d.application_id = $1 AND s.live AND ($2::text IN ('province', 'supervisor')"
+    "     OR ($2 = 'platform' AND d.platform_operator_org = $4::bigint)"
+    "     OR ($2 <> 'platform' AND d.recommender_org_id = $4::bigint)"
+    "     OR ($2 = 'city' AND r.level = 'city' AND r.region_code = $3))) x ON true", 7};
 /* One round trip: the document with its history (sql/024) if the caller may see it. */
 static const sf_stmt GET_VISIBLE_DOC = {
     "SELECT (d.doc || jsonb_build_object('history', application_history(d.id)))::text"
@@ -437,7 +463,7 @@ sf_status sf_application_get(sf_pool *pool, const sf_caller *caller, int64_t id,
 }
 
 sf_status sf_application_read(sf_pool *pool, const sf_caller *caller, const sf_session *session, int64_t id,
-                              char **doc, sf_app_record **rec, int *live)
+                              char **doc, char etag[40], sf_app_record **rec, int *live)
 {
     sf_int_text idt = sf_int_to_text(id), org = sf_int_to_text(caller->org_id), uid;
     const char *jti, *sid;
@@ -452,11 +478,14 @@ sf_status sf_application_read(sf_pool *pool, const sf_caller *caller, const sf_s
         return SF_OK;
     if (status != SF_OK)
         return status;
-    *live = sf_db_get_bool(res, 0, SNAPSHOT_COLUMNS + 1);
+    *live = sf_db_get_bool(res, 0, SNAPSHOT_COLUMNS + 2);
     if (!*live || PQgetisnull(res, 0, SNAPSHOT_COLUMNS))
         status = *live ? SF_NOT_FOUND : SF_OK;
-    else if ((*rec = read_snapshot(res)) == NULL || (*doc = sf_db_strdup(res, SNAPSHOT_COLUMNS)) == NULL)
+    else if (PQgetlength(res, 0, SNAPSHOT_COLUMNS + 1) >= 40 || (*rec = read_snapshot(res)) == NULL ||
+             (*doc = sf_db_strdup(res, SNAPSHOT_COLUMNS)) == NULL)
         status = SF_INTERNAL;
+    else
+        memcpy(etag, PQgetvalue(res, 0, SNAPSHOT_COLUMNS + 1), (size_t)PQgetlength(res, 0, SNAPSHOT_COLUMNS + 1) + 1);
     if (status != SF_OK || !*live) {
         sf_app_record_free(*rec);
         *rec = NULL;

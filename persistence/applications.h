@@ -65,11 +65,11 @@ sf_status sf_application_edit_locked(sf_conn *conn, int64_t id, const sf_caller 
                                      sf_errors *errors);
 
 /* GET /v1/applications/{id} in one statement: the session check (persistence/sessions.h),
- * then the document and the snapshot, if visible to the caller. *live 0: the session has
- * ended (nothing read); else SF_NOT_FOUND, or SF_OK with *doc (free) and *rec
- * (sf_app_record_free). */
+ * then the stored detail and the snapshot, if visible to the caller. *live 0: the session has
+ * ended (nothing read); else SF_NOT_FOUND, or SF_OK with *doc (free: the detail's canonical
+ * text, sql/042, as it is sent), `etag` (its ETag, quoted) and *rec (sf_app_record_free). */
 sf_status sf_application_read(sf_pool *pool, const sf_caller *caller, const sf_session *session, int64_t id,
-                              char **doc, sf_app_record **rec, int *live);
+                              char **doc, char etag[40], sf_app_record **rec, int *live);
 
 /* The document, if visible to the caller. */
 sf_status sf_application_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc);

@@ -45,7 +45,7 @@ static const sf_stmt BOOTSTRAP_ADMIN = {
 static const sf_stmt FIND_FOR_LOGIN = {
     "SELECT " USER_COLUMNS ", u.password_hash, o.type, o.region_code"
     " FROM users u JOIN organizations o ON o.id = u.org_id WHERE u.username = $1", 1};
-static const sf_stmt SESSION_VALID = {"SELECT session_token_valid($1, $2::uuid, $3::uuid)", 3};
+static const sf_stmt SESSION_VALID = {"SELECT " SF_SESSION_RULE("$1", "$2", "$3"), 3};
 static const sf_stmt GET_WITH_ORG = {
     "SELECT " USER_COLUMNS ", o.id, o.type, o.name, o.region_code, rfc3339(o.created_at), "
     SF_SESSION_LIVE("$2", "$3", "$4") ", coalesce(o.credit_code, '')"

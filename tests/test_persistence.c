@@ -535,6 +535,18 @@ START_TEST(a_revoked_token_is_no_longer_valid)
     ck_assert_int_eq(sf_user_session_valid(pool, rec.user.id, other_jti, "0b7c7a4e-8d41-4e0e-9f1a-2c3d4e5f6a70", &valid),
                      SF_OK);
     ck_assert(!valid);
+    /* the rule as the reads write it out (persistence/sessions.h) answers as the function of
+     * record does, for every session with every token id known here, revoked or not, and none */
+    ck_assert_int_ge(query_int("SELECT count(*) FROM sessions"), 2);
+    ck_assert_int_ge(query_int("SELECT count(*) FROM revoked_tokens"), 1);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM sessions s CROSS JOIN (SELECT jti FROM revoked_tokens"
+                               " UNION ALL SELECT gen_random_uuid() UNION ALL SELECT NULL::uuid) t(jti)"
+                               " WHERE " SF_SESSION_RULE("s.user_id", "t.jti", "s.id")
+                               " IS DISTINCT FROM session_token_valid(s.user_id, t.jti, s.id)"), 0);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM sessions s CROSS JOIN (SELECT jti FROM revoked_tokens"
+                               " UNION ALL SELECT gen_random_uuid()) t(jti)"
+                               " WHERE " SF_SESSION_LIVE("s.user_id", "t.jti", "s.id")
+                               " IS DISTINCT FROM session_token_valid(s.user_id, t.jti, s.id)"), 0);
 }
 END_TEST
 

@@ -35,6 +35,80 @@ void wf_registry_caught_up(int on_port)
     ck_abort_msg("the registry cache of port %d did not hear of registry version %lld within 5 s", on_port, version);
 }
 
+/* The stored details (sql/042) of application `app` — of every application when 0 — against
+ * the document assembled as it was per request before (application_detail(a), the oracle):
+ * the stored text must be Jansson's canonical text of it, byte for byte, and its ETag the
+ * hash api/views.c makes of that text. Answers how many were compared. */
+int wf_details_as_assembled(long long app)
+{
+    char sql[2048];
+    /* column 4: the stored facts of the snapshot against the same read live (persistence's
+     * SNAPSHOT_SELECT) */
+    snprintf(sql, sizeof sql,
+             "SELECT a.id, d.doc, d.etag, application_detail(a)::text,"
+             " (d.status, d.recommender_org_id, d.applicant_org_id, d.platform_id, d.round_id, d.platform_region,"
+             "  d.platform_created_by, d.platform_operator_org, d.report, d.has_recommendation, d.material_kinds,"
+             "  d.open_objections, d.notice_end) IS NOT DISTINCT FROM"
+             " (a.status, a.recommender_org_id, a.applicant_org_id, a.platform_id, a.round_id, p.region_code,"
+             "  p.created_by_org, p.operator_org_id, a.report::text, a.recommendation IS NOT NULL,"
+             "  (SELECT string_agg(DISTINCT m.kind, ',') FROM materials m WHERE m.application_id = a.id),"
+             "  (SELECT count(*) FROM objections o WHERE o.application_id = a.id AND o.status = 'open'),"
+             "  (SELECT n.end_date FROM publicity_notice_items i JOIN publicity_notices n ON n.id = i.notice_id"
+             "   WHERE i.application_id = a.id))"
+             " FROM applications a JOIN platforms p ON p.id = a.platform_id"
+             " LEFT JOIN application_details d ON d.application_id = a.id WHERE %lld = 0 OR a.id = %lld ORDER BY a.id",
+             app, app);
+    PGconn *pg = PQconnectdb(th_env("SHIFAN_TEST_WORKFLOW_ADMIN_URL"));
+    PGresult *res = PQexec(pg, sql);
+    ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s", PQerrorMessage(pg));
+    int n = PQntuples(res);
+    for (int i = 0; i < n; i++) {
+        const char *id = PQgetvalue(res, i, 0);
+        ck_assert_msg(!PQgetisnull(res, i, 1), "application %s has no stored detail", id);
+        ck_assert_msg(strcmp(PQgetvalue(res, i, 4), "t") == 0, "application %s: its stored facts are not its own", id);
+        json_t *doc = json_loads(PQgetvalue(res, i, 3), 0, NULL);
+        char *canonical = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12)) : NULL;
+        json_decref(doc);
+        ck_assert_msg(canonical != NULL, "application %s: the assembly does not parse", id);
+        ck_assert_msg(strcmp(canonical, PQgetvalue(res, i, 1)) == 0, "application %s: stored %s, assembled %s", id,
+                      PQgetvalue(res, i, 1), canonical);
+        unsigned char digest[32];
+        unsigned int dlen = 0;
+        EVP_Digest(canonical, strlen(canonical), digest, &dlen, EVP_sha256(), NULL);
+        char etag[40];
+        etag[0] = '"';
+        for (int k = 0; k < 16; k++)
+            snprintf(etag + 1 + 2 * k, 3, "%02x", digest[k]);
+        etag[33] = '"';
+        etag[34] = '\0';
+        ck_assert_msg(strcmp(etag, PQgetvalue(res, i, 2)) == 0, "application %s: stored ETag %s, expected %s", id,
+                      PQgetvalue(res, i, 2), etag);
+        free(canonical);
+    }
+    PQclear(res);
+    PQfinish(pg);
+    return n;
+}
+
+/* After a write, the details it may have changed are checked against their assembly: the
+ * application a path names (or a new one answers), every application after a write to
+ * notices, objections, imports, records or platforms. */
+static void details_after(const char *method, const char *path, th_response *r)
+{
+    if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 || r->status >= 500)
+        return;
+    long long id = 0;
+    if (strncmp(path, "/v1/applications/", 18) == 0)
+        id = atoll(path + 18);
+    else if (strcmp(path, "/v1/applications") == 0 && r->status == 201)
+        id = json_integer_value(json_object_get(r->json, "id"));
+    if (id > 0)
+        wf_details_as_assembled(id);
+    else if (strstr(path, "notice") || strstr(path, "objection") || strstr(path, "import") || strstr(path, "record") ||
+             strncmp(path, "/v1/platforms/", 14) == 0)
+        wf_details_as_assembled(0);
+}
+
 th_response *req(int role, const char *method, const char *path, const char *body)
 {
     /* the public registry answers from memory once the change has been heard (api/public_cache.h) */
@@ -42,6 +116,7 @@ th_response *req(int role, const char *method, const char *path, const char *bod
         wf_registry_caught_up(port);
     th_response *r = th_json(port, method, path, role >= 0 ? tokens[role] : NULL, body);
     ck_assert_msg(r != NULL, "no answer to %s %s", method, path);
+    details_after(method, path, r);
     return r;
 }
 
@@ -216,6 +291,7 @@ void upload(int role, long long app, const char *kind, int expected)
     const char pdf[] = "%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
     th_response *r = th_request(port, "POST", path, tokens[role], "application/pdf", pdf, sizeof pdf - 1, NULL);
     ck_assert_msg(r->status == expected, "upload %s: %d %s", kind, r->status, r->body);
+    wf_details_as_assembled(app);
     th_free(r);
 }
 

@@ -69,6 +69,9 @@ long long notice(const char *start, long long app, int status);
 long long dalian_award(const char *name, int serial);
 int inbox_has(int role, const char *kind, int *count);
 long long sql_number(const char *sql);
+/* Checks the stored detail of application `app` (of all when 0) against its assembly
+ * (sql/042); answers how many were checked. Run after every write the fixture makes. */
+int wf_details_as_assembled(long long app);
 #define WF_METRICS_TOKEN "metrics-token-for-workflow-tests"
 /* A metric's value in the /metrics of the server on `on_port`; -1 when absent. */
 double wf_metric(int on_port, const char *name);

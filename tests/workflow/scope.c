@@ -378,6 +378,15 @@ START_TEST(every_route_that_creates_answered_201_with_a_location)
 }
 END_TEST
 
+/* After every suite's changes of every kind (the lifecycle, notices, objections, awards,
+ * imports, records, the route walk above), each application's stored detail (sql/042) is the
+ * document assembled the old way. */
+START_TEST(every_stored_detail_is_its_assembly)
+{
+    ck_assert_int_ge(wf_details_as_assembled(0), 50);
+}
+END_TEST
+
 START_TEST(the_server_is_still_up_and_stops_cleanly)
 {
     th_free(expect(-1, "GET", "/healthz", NULL, 200));
@@ -464,6 +473,7 @@ Suite *wf_scope_suite(void)
     tcase_add_test(tc, a_revoked_token_is_refused_on_its_next_request_by_both_processes);
     tcase_add_test(tc, every_answer_fits_the_contract);
     tcase_add_test(tc, every_route_that_creates_answered_201_with_a_location);
+    tcase_add_test(tc, every_stored_detail_is_its_assembly);
     tcase_add_test(tc, the_server_is_still_up_and_stops_cleanly);
     suite_add_tcase(s, tc);
     return s;
