@@ -17,9 +17,18 @@
     " SELECT coalesce(jsonb_agg(jsonb_build_object('row', row, 'field', field, 'message', message)"       \
     "                 ORDER BY row, field, message), '[]')::text FROM " e
 
-/* The appended events of one import: the import first, then each fact ($2 user, $3 org, $4
- * request id, $5 import id; `facts` a jsonb array). */
-#define APPEND_EVENTS(facts) "audit_append_all($2, $3, coalesce(" facts ", '[]'), $4)"
+/* The audit events of the facts a write made, one for each, written by one INSERT … SELECT in
+ * the order of `order` (the facts' ids): a CTE of the write's statement ($2 user, $3 org, $4
+ * request id, $5 import id). Each carries origin "recorded" and the import, then `detail`'s
+ * members; as every event, it is written unlinked in the writer's transaction and linked later
+ * (sql/031_audit_linker.sql). The import's own event comes first (NEW_IMPORT). */
+#define EVENTS(facts, action, entity, entity_id, order, detail)                                              \
+    " ev AS (INSERT INTO audit_events (at, actor_user_id, actor_org_id, action, entity, entity_id, detail,"   \
+    "                                  request_id)"                                                           \
+    "        SELECT clock_timestamp(), $2::bigint, $3::bigint, '" action "', '" entity "', " entity_id ","     \
+    "               audit_detail(jsonb_build_object('origin', 'recorded', 'import_id', $5::bigint, " detail "),"  \
+    "                            $4::text), audit_request_id($4::text)"                                       \
+    "        FROM " facts " ORDER BY " order ")"
 
 /* Every writer of titles, rounds and the registry takes the title writers' lock
  * (sql/031_audit_linker.sql): taking it before reading makes the checks and the writes one
@@ -59,11 +68,9 @@ static const sf_stmt WRITE_ROUNDS = {
     "                           require_prior_recognition, validity_years, validity_ends, created_by, origin, import_id)"
     "       SELECT level, region_code, year, title, opens_on, closes_on, thresholds, require_prior_recognition,"
     "              coalesce(validity_years, 3), coalesce(validity_ends, 'year_end'), $2, 'recorded', $5"
-    "       FROM r ORDER BY row RETURNING *)"
-    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM k), " APPEND_EVENTS(
-        "(SELECT jsonb_agg(jsonb_build_object('action', 'round.recorded', 'entity', 'round', 'entity_id', k.id,"
-        "        'detail', jsonb_build_object('origin', 'recorded', 'import_id', $5::bigint,"
-        "                                     'after', round_doc(ROW(k.*)::rounds))) ORDER BY k.id) FROM k)"), 5};
+    "       FROM r ORDER BY row RETURNING *),"
+    EVENTS("k", "round.recorded", "round", "k.id", "k.id", "'after', round_doc(ROW(k.*)::rounds)")
+    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM k)", 5};
 
 /* ---- titles ---- */
 
@@ -132,11 +139,9 @@ static const sf_stmt WRITE_TITLE_PLATFORMS = {
     "       SELECT r.platform_name, r.region_code, ARRAY(SELECT jsonb_array_elements_text(r.functions)),"
     "              r.operator_name, r.credit_code, $3"
     "       FROM r WHERE NOT EXISTS (SELECT 1 FROM platforms x WHERE x.credit_code = r.credit_code"
-    "                                AND x.name = r.platform_name) ORDER BY r.row RETURNING *)"
-    " SELECT NULL::text, " APPEND_EVENTS(
-        "(SELECT jsonb_agg(jsonb_build_object('action', 'platform.created', 'entity', 'platform', 'entity_id', p.id,"
-        "        'detail', jsonb_build_object('origin', 'recorded', 'import_id', $5::bigint,"
-        "                                     'after', platform_doc(ROW(p.*)::platforms))) ORDER BY p.id) FROM p)"), 5};
+    "                                AND x.name = r.platform_name) ORDER BY r.row RETURNING *),"
+    EVENTS("p", "platform.created", "platform", "p.id", "p.id", "'after', platform_doc(ROW(p.*)::platforms)")
+    " SELECT NULL::text", 5};
 /* The titles; the rounds' counters raised past the highest trailing number of their recorded
  * certificates (new awards continue after it, gapless: persistence/applications.c
  * NEXT_CERTIFICATE). A recorded title keeps its number as given and takes no sequence of its
@@ -161,12 +166,9 @@ static const sf_stmt WRITE_TITLES = {
     "             GROUP BY x.id) m"
     "       WHERE g.id = m.round_id AND m.top IS NOT NULL AND g.next_certificate_seq <= m.top RETURNING g.id),"
     " x AS (INSERT INTO award_expiries (award_id) SELECT id FROM w"
-    "       WHERE title_status(status, valid_until) = 'expired' RETURNING award_id)"
-    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM w), " APPEND_EVENTS(
-        "(SELECT jsonb_agg(jsonb_build_object('action', 'award.recorded', 'entity', 'award', 'entity_id', w.id,"
-        "        'detail', jsonb_build_object('origin', 'recorded', 'import_id', $5::bigint,"
-        "                                     'after', award_doc(ROW(w.*)::awards))) ORDER BY w.id) FROM w)")
-    ", (SELECT count(*) FROM n) + (SELECT count(*) FROM x)", 5};
+    "       WHERE title_status(status, valid_until) = 'expired' RETURNING award_id),"
+    EVENTS("w", "award.recorded", "award", "w.id", "w.id", "'after', award_doc(ROW(w.*)::awards)")
+    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM w), (SELECT count(*) FROM n) + (SELECT count(*) FROM x)", 5};
 
 /* ---- supervision records ---- */
 
@@ -190,12 +192,10 @@ static const sf_stmt WRITE_SUMMARIES = {
     "           received_on date, summary text, figures jsonb)),"
     " s AS (INSERT INTO annual_summaries (award_id, year, summary, figures, received_on, recorded_by, origin, import_id)"
     "       SELECT w.id, r.year, coalesce(r.summary, ''), r.figures, r.received_on, $2, 'recorded', $5"
-    "       FROM r JOIN awards w ON w.certificate_no = r.certificate_no ORDER BY r.row RETURNING *)"
-    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM s), " APPEND_EVENTS(
-        "(SELECT jsonb_agg(jsonb_build_object('action', 'annual_summary.recorded', 'entity', 'award',"
-        "        'entity_id', s.award_id, 'detail', jsonb_build_object('origin', 'recorded', 'import_id', $5::bigint,"
-        "        'annual_summary_id', s.id, 'year', s.year, 'received_on', s.received_on, 'figures', s.figures))"
-        "        ORDER BY s.id) FROM s)"), 5};
+    "       FROM r JOIN awards w ON w.certificate_no = r.certificate_no ORDER BY r.row RETURNING *),"
+    EVENTS("s", "annual_summary.recorded", "award", "s.award_id", "s.id",
+           "'annual_summary_id', s.id, 'year', s.year, 'received_on', s.received_on, 'figures', s.figures")
+    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM s)", 5};
 
 static const sf_stmt CHECK_INSPECTIONS = {
     "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, certificate_no text, inspected_on date)),"
@@ -212,11 +212,10 @@ static const sf_stmt WRITE_INSPECTIONS = {
     "                                recorded_by, origin, import_id)"
     "       SELECT w.id, r.inspected_on, coalesce(r.service_quality, ''), coalesce(r.fees, ''),"
     "              coalesce(r.satisfaction, ''), coalesce(r.findings, ''), r.outcome, $2, 'recorded', $5"
-    "       FROM r JOIN awards w ON w.certificate_no = r.certificate_no ORDER BY r.row RETURNING *)"
-    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM i), " APPEND_EVENTS(
-        "(SELECT jsonb_agg(jsonb_build_object('action', 'inspection.recorded', 'entity', 'award',"
-        "        'entity_id', i.award_id, 'detail', jsonb_build_object('origin', 'recorded', 'import_id', $5::bigint,"
-        "        'inspection_id', i.id, 'inspected_on', i.inspected_on, 'outcome', i.outcome)) ORDER BY i.id) FROM i)"), 5};
+    "       FROM r JOIN awards w ON w.certificate_no = r.certificate_no ORDER BY r.row RETURNING *),"
+    EVENTS("i", "inspection.recorded", "award", "i.award_id", "i.id",
+           "'inspection_id', i.id, 'inspected_on', i.inspected_on, 'outcome', i.outcome")
+    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM i)", 5};
 
 static const sf_stmt CHECK_CITY_REPORTS = {
     "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, region_code text, year int)),"
@@ -231,11 +230,10 @@ static const sf_stmt WRITE_CITY_REPORTS = {
     " c AS (INSERT INTO city_reports (region_code, year, summary_report, inspection_report, received_on, recorded_by,"
     "                                 origin, import_id)"
     "       SELECT r.region_code, r.year, coalesce(r.summary_report, ''), coalesce(r.inspection_report, ''),"
-    "              r.received_on, $2, 'recorded', $5 FROM r ORDER BY r.row RETURNING *)"
-    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM c), " APPEND_EVENTS(
-        "(SELECT jsonb_agg(jsonb_build_object('action', 'city_report.recorded', 'entity', 'city_report',"
-        "        'entity_id', c.id, 'detail', jsonb_build_object('origin', 'recorded', 'import_id', $5::bigint,"
-        "        'region_code', c.region_code, 'year', c.year, 'received_on', c.received_on)) ORDER BY c.id) FROM c)"), 5};
+    "              r.received_on, $2, 'recorded', $5 FROM r ORDER BY r.row RETURNING *),"
+    EVENTS("c", "city_report.recorded", "city_report", "c.id", "c.id",
+           "'region_code', c.region_code, 'year', c.year, 'received_on', c.received_on")
+    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM c)", 5};
 
 /* One line per kind: its check, and its writes in order (the last one answers the new ids). */
 static const struct {

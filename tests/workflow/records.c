@@ -277,6 +277,97 @@ START_TEST(a_bad_row_among_a_thousand_leaves_nothing_and_keys_replay)
 }
 END_TEST
 
+/* The events of an import are written for all its rows at once (persistence/records.c EVENTS):
+ * each recorded title and each platform the import created has exactly one event, with the
+ * actor, the request and the detail an event appended for it alone carries (origin, the import,
+ * the fact's document as stored, the client's request id), in the order of the facts, after the
+ * import's own event; linked into the chain like every other, and the chain verifies. The
+ * registry entries they make carry the documents registry_doc() gives their rows. */
+START_TEST(each_recorded_fact_has_its_one_event_in_the_chain)
+{
+    char *rows = bulk_titles("事件核对", 40, 919000, 0, 0);
+    th_response *r = th_request(port, "POST", "/v1/imports/records?kind=titles", tokens[PROVINCE],
+                                "application/json", rows, strlen(rows), "X-Request-Id: records-events-1\r\n");
+    ck_assert_msg(r->status == 201, "%d %s", r->status, r->body);
+    long long import_id = (long long)json_integer_value(json_object_get(r->json, "import_id"));
+    th_free(r);
+    free(rows);
+    char sql[2048];
+#define FACTS(entity, of_import)                                                                              \
+    "FROM " entity " JOIN record_imports i ON i.id = %lld JOIN audit_events e ON e.entity_id = x.id"         \
+    " WHERE " of_import
+    /* every title of the import: one event, the one a per-row append wrote */
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) " FACTS("awards x", "x.import_id = i.id") " AND e.entity = 'award'", import_id);
+    ck_assert_int_eq(sql_number(sql), 40);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) " FACTS("awards x", "x.import_id = i.id")
+             " AND e.entity = 'award' AND e.action = 'award.recorded' AND e.actor_user_id = i.imported_by"
+             " AND e.actor_org_id = i.org_id AND e.request_id = split_part(i.request_id, '/', 1)"
+             " AND e.detail = jsonb_build_object('origin', 'recorded', 'import_id', i.id, 'after', award_doc(x),"
+             "                                   'client_request_id', 'records-events-1')",
+             import_id);
+    ck_assert_int_eq(sql_number(sql), 40);
+    /* every platform it created: one event */
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) " FACTS("platforms x", "x.name LIKE '事件核对%%'") " AND e.entity = 'platform'",
+             import_id);
+    ck_assert_int_eq(sql_number(sql), 40);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) " FACTS("platforms x", "x.name LIKE '事件核对%%'")
+             " AND e.entity = 'platform' AND e.action = 'platform.created' AND e.actor_user_id = i.imported_by"
+             " AND e.actor_org_id = i.org_id AND e.request_id = split_part(i.request_id, '/', 1)"
+             " AND e.detail = jsonb_build_object('origin', 'recorded', 'import_id', i.id, 'after', platform_doc(x),"
+             "                                   'client_request_id', 'records-events-1')",
+             import_id);
+    ck_assert_int_eq(sql_number(sql), 40);
+#undef FACTS
+    /* in order: the import's event, the platforms', the titles', each by its fact's id; their
+     * times of entry never go back */
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM (SELECT e.at, lag(e.at) OVER (ORDER BY e.id) AS before,"
+             "   row_number() OVER (ORDER BY e.id) AS n,"
+             "   row_number() OVER (ORDER BY CASE e.action WHEN 'records.imported' THEN 0"
+             "                        WHEN 'platform.created' THEN 1 ELSE 2 END, e.entity_id) AS m"
+             " FROM audit_events e WHERE (e.detail->>'import_id')::bigint = %lld"
+             "    OR (e.entity = 'record_import' AND e.entity_id = %lld)) s WHERE n <> m OR at < before",
+             import_id, import_id);
+    ck_assert_int_eq(sql_number(sql), 0);
+    /* in the chain, in that order, and the chain holds from before them to them (the audit
+     * suite forges an older event in this database: its break comes before them) */
+#define OF_IMPORT "((e.detail->>'import_id')::bigint = %lld OR (e.entity = 'record_import' AND e.entity_id = %lld))"
+    r = expect(SUPERVISOR, "GET", "/v1/audit-events/verify", NULL, 200);
+    snprintf(sql, sizeof sql, "SELECT min(seq) FROM audit_events e WHERE " OF_IMPORT, import_id, import_id);
+    ck_assert_msg(json_is_true(json_object_get(r->json, "ok")) ||
+                      json_integer_value(json_object_get(r->json, "first_broken")) < sql_number(sql),
+                  "%s", r->body);
+    th_free(r);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM audit_events e JOIN audit_events b ON b.seq = e.seq - 1 WHERE " OF_IMPORT
+             " AND e.prev_hash = b.hash AND e.hash = sha256(e.prev_hash || audit_event_text(e.seq, e.at,"
+             "   e.actor_user_id, e.actor_org_id, e.action, e.entity, e.entity_id, e.detail, e.request_id))",
+             import_id, import_id);
+    ck_assert_int_eq(sql_number(sql), 81);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM (SELECT e.seq, row_number() OVER (ORDER BY e.id) AS n,"
+             "   row_number() OVER (ORDER BY e.seq) AS m FROM audit_events e WHERE " OF_IMPORT ") s"
+             " WHERE seq IS NULL OR n <> m",
+             import_id, import_id);
+    ck_assert_int_eq(sql_number(sql), 0);
+#undef OF_IMPORT
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM audit_events WHERE (detail->>'import_id')::bigint = %lld", import_id);
+    ck_assert_int_eq(sql_number(sql), 80);
+    /* the registry entries: the documents of their rows, as the trigger builds them on an update */
+    ck_assert_int_eq(sql_number("SELECT count(*) FROM registry r JOIN platforms p ON p.id = r.platform_id"
+                                " WHERE p.name LIKE '事件核对%'"), 40);
+    ck_assert_int_eq(sql_number("SELECT count(*) FROM registry r WHERE r.doc IS DISTINCT FROM registry_doc(r, r.status)"
+                                " OR r.doc_expired IS DISTINCT FROM"
+                                "    CASE WHEN r.status = 'active' THEN registry_doc(r, 'expired') END"),
+                     0);
+}
+END_TEST
+
 /* `utf8` in GB18030 (after GB18030's own byte order mark, 84 31 95 33, when `bom`); `*len` its
  * length. */
 static char *gb18030(const char *utf8, int bom, size_t *len)
@@ -439,6 +530,7 @@ Suite *wf_records_suite(void)
     tcase_add_test(tc, the_past_in_three_requests_behaves_as_if_decided_in_shifan);
     tcase_add_test(tc, a_bad_row_among_a_thousand_leaves_nothing_and_keys_replay);
     tcase_add_test(tc, titles_in_gb18030_read_back_as_in_utf8);
+    tcase_add_test(tc, each_recorded_fact_has_its_one_event_in_the_chain);
     suite_add_tcase(s, tc);
     return s;
 }
