@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -149,10 +151,15 @@ static sf_hash_job *take_head(hash_pool *pool)
 }
 
 /* A job's `done` is called without the lock, and the job is not touched after it: its storage
- * is its submitter's again. */
+ * is its submitter's again. The thread runs at the lowest priority (nice 19): a password hash
+ * is a third of a second of CPU that nobody is waiting on but its one client, and on a small
+ * machine a flood of logins would otherwise take the cores from every other request (issue
+ * 14, item 1: /healthz within 50 ms during the flood). A hash then takes longer only while
+ * the cores have other work. */
 static void *hash_thread(void *p)
 {
     hash_pool *pool = p;
+    (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
     pthread_mutex_lock(&pool->lock);
     for (;;) {
         while (pool->head == NULL && !pool->stopping)
