@@ -142,13 +142,7 @@ static void add_csv_rows(sf_buf *out, const char *section, json_t *item)
 /* The CSV file of the document (UTF-8 with a BOM, CRLF): the same numbers as one long table. */
 static int csv_of(const json_t *doc, sf_buf *out)
 {
-    sf_buf_add(out, "\xEF\xBB\xBF", 3);
-    for (int c = 0; c < NCOLS; c++) {
-        if (c)
-            sf_buf_add(out, ",", 1);
-        sf_csv_field(out, CSV_HEADER[c]);
-    }
-    sf_buf_add(out, "\r\n", 2);
+    sf_csv_start(out, CSV_HEADER, NCOLS);
     for (size_t k = 0; k < sizeof SECTIONS / sizeof *SECTIONS; k++) {
         size_t i;
         json_t *item;

@@ -581,7 +581,7 @@ void sf_csv_value(sf_buf *out, const json_t *v)
 }
 
 /* The whole CSV file of `rows` (a JSON array of arrays of cells) onto `out`; -1 when memory ran out. */
-static int csv_text(sf_buf *out, const char *const *header, size_t ncolumns, const json_t *rows)
+void sf_csv_start(sf_buf *out, const char *const *header, size_t ncolumns)
 {
     sf_buf_add(out, "\xEF\xBB\xBF", 3);
     for (size_t k = 0; k < ncolumns; k++) {
@@ -590,6 +590,11 @@ static int csv_text(sf_buf *out, const char *const *header, size_t ncolumns, con
         sf_csv_field(out, header[k]);
     }
     sf_buf_add(out, "\r\n", 2);
+}
+
+static int csv_text(sf_buf *out, const char *const *header, size_t ncolumns, const json_t *rows)
+{
+    sf_csv_start(out, header, ncolumns);
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row) {

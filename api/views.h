@@ -122,6 +122,9 @@ void sf_csv_field(sf_buf *out, const char *v);
 /* A JSON value as one CSV cell (sf_csv_field): an integer or real as a number, a boolean as
  * true/false, a string as it is, anything else empty. */
 void sf_csv_value(sf_buf *out, const json_t *v);
+/* The start of a CSV file onto `out`: the UTF-8 byte order mark (for Excel) and the header
+ * line of `ncolumns` titles, CRLF-terminated. */
+void sf_csv_start(sf_buf *out, const char *const *header, size_t ncolumns);
 
 /* Answers a CSV file for Excel: UTF-8 with a byte-order mark, CRLF lines, RFC 4180 quoting,
  * and a leading = + - @, tab or CR neutralised with ' (no formula injection; sf_csv_field).
