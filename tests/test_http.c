@@ -4,6 +4,7 @@
  * hostile input; the server must still be up afterwards.
  */
 #include <check.h>
+#include <dirent.h>
 #include <jwt.h>
 #include <libpq-fe.h>
 #include <arpa/inet.h>
@@ -2838,6 +2839,48 @@ static void *hashing_call_thread(void *p)
     return NULL;
 }
 
+/* The threads of process `pid` whose nice value is `nice` (/proc/<pid>/task/<tid>/stat, the
+ * 19th field). */
+static int threads_at_nice(pid_t pid, int nice)
+{
+    char dir_path[64];
+    snprintf(dir_path, sizeof dir_path, "/proc/%d/task", (int)pid);
+    DIR *dir = opendir(dir_path);
+    ck_assert_ptr_nonnull(dir);
+    int found = 0;
+    for (struct dirent *e; (e = readdir(dir)) != NULL;) {
+        char path[sizeof dir_path + sizeof e->d_name + 8], stat[1024];
+        snprintf(path, sizeof path, "%s/%s/stat", dir_path, e->d_name);
+        FILE *f = e->d_name[0] != '.' ? fopen(path, "r") : NULL;
+        if (f == NULL)
+            continue;
+        size_t n = fread(stat, 1, sizeof stat - 1, f);
+        fclose(f);
+        stat[n] = '\0';
+        const char *p = strrchr(stat, ')');   /* the name may hold spaces: fields start after it */
+        int field = 2, value = 0;
+        for (; p != NULL && *p != '\0' && field < 19; p++)
+            if (*p == ' ')
+                field++;
+        if (p != NULL && sscanf(p, "%d", &value) == 1 && value == nice)
+            found++;
+    }
+    closedir(dir);
+    return found;
+}
+
+/* Item 1: the hashing threads, and only they, run at nice 19, so that a flood of logins
+ * leaves the cores to every other request. */
+START_TEST(the_hashing_threads_and_only_they_run_at_the_lowest_priority)
+{
+    th_server s;
+    start_with(&s, (const char *const[]){"SHIFAN_HASH_CONCURRENCY=3", "SHIFAN_THREADS=4", NULL});
+    ck_assert_int_eq(threads_at_nice(s.pid, 19), 3);
+    ck_assert_int_gt(threads_at_nice(s.pid, 0), 4);   /* the HTTP workers (and the rest) as they were */
+    ck_assert_int_eq(th_server_stop_reporting(&s), 0);
+}
+END_TEST
+
 /* Item 1, every route that hashes a password — a login, creating a user, an administrator's
  * reset, a change of one's own (two hashes) — with one HTTP worker: while their hashes run,
  * /healthz is answered at once by that worker (before, it waited for a whole hash). */
@@ -4149,6 +4192,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, concurrent_logins_cannot_pass_the_limit_while_hashing);
     tcase_add_test(tc, a_login_flood_does_not_stall_the_health_checks);
     tcase_add_test(tc, requests_that_hash_never_hold_the_only_worker);
+    tcase_add_test(tc, the_hashing_threads_and_only_they_run_at_the_lowest_priority);
     tcase_add_test(tc, a_client_gone_while_its_password_hashes_leaves_nothing_behind);
     tcase_add_test(tc, the_server_stops_cleanly_during_a_login_flood);
     tcase_add_test(tc, lockout_is_per_client_behind_trusted_proxies_and_the_province_unlocks);
