@@ -104,7 +104,7 @@ int sf_config_load(sf_config *c)
 {
     memset(c, 0, sizeof *c);
     long refresh_ttl, cache, upload, buffered, port, threads, pool, pool_timeout, body, idle, shutdown, ttl, umax, cmax, window, delay, lock, hashes, hash_queue, hash_per_client, hash_wait,
-        per_client, stats_cache, stats_entries;
+        per_client, stats_cache, stats_entries, ready_check;
     if (env_int("SHIFAN_PORT", 8080, 1, 65535, &port) || env_int("SHIFAN_THREADS", 16, 1, 256, &threads) ||
         env_int("SHIFAN_POOL_SIZE", 8, 1, 256, &pool) ||
         env_int("SHIFAN_POOL_TIMEOUT_MS", 5000, 10, 600000, &pool_timeout) ||
@@ -127,12 +127,14 @@ int sf_config_load(sf_config *c)
         env_int("SHIFAN_HASH_WAIT_MS", 1000, 1, 60000, &hash_wait) ||
         env_int("SHIFAN_PUBLIC_CACHE_BYTES", 8L * 1048576, 0, 1024L * 1048576, &cache) ||
         env_int("SHIFAN_STATISTICS_CACHE_BYTES", 4L * 1048576, 0, 1024L * 1048576, &stats_cache) ||
-        env_int("SHIFAN_STATISTICS_CACHE_ENTRIES", 64, 0, 100000, &stats_entries))
+        env_int("SHIFAN_STATISTICS_CACHE_ENTRIES", 64, 0, 100000, &stats_entries) ||
+        env_int("SHIFAN_READY_CHECK_MS", 200, 10, 60000, &ready_check))
         return -1;
     c->port = (int)port;
     c->threads = (int)threads;
     c->pool_size = (int)pool;
     c->pool_timeout_ms = (int)pool_timeout;
+    c->ready_check_ms = (int)ready_check;
     c->max_body_bytes = (size_t)body;
     c->max_upload_bytes = (size_t)upload;
     c->max_buffered_bytes = (size_t)buffered;

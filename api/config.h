@@ -25,6 +25,7 @@ typedef struct {
     int threads;               /* SHIFAN_THREADS: HTTP worker threads, default 16 */
     int pool_size;             /* SHIFAN_POOL_SIZE: database connections, default 8 */
     int pool_timeout_ms;       /* SHIFAN_POOL_TIMEOUT_MS: wait for a connection, default 5000 */
+    int ready_check_ms;        /* SHIFAN_READY_CHECK_MS: /readyz's background check, every 200 ms */
     size_t max_body_bytes;     /* SHIFAN_MAX_BODY_BYTES: JSON bodies, default 1 MiB */
     size_t max_upload_bytes;   /* SHIFAN_MAX_UPLOAD_BYTES: a material's file, default 20 MiB */
     size_t max_buffered_bytes; /* SHIFAN_MAX_BUFFERED_BYTES: request bodies held in memory across

@@ -11,10 +11,10 @@
 #include "api/openapi.h"
 #include "api/problem.h"
 #include "api/public_cache.h"
+#include "api/readiness.h"
 #include "api/statistics_cache.h"
 #include "api/views.h"
 #include "persistence/calendar.h"
-#include "persistence/migrate.h"
 
 /* The process is up and serving. Touches nothing else, so it stays cheap. */
 void sf_get_healthz(sf_ctx *ctx)
@@ -22,27 +22,18 @@ void sf_get_healthz(sf_ctx *ctx)
     sf_reply_json(ctx, 200, json_pack("{s:s}", "status", "ok"));
 }
 
-/* Ready when the database answers and every migration is applied, and not shutting down. */
+/* Ready when the database answers and every migration is applied, and not shutting down: as
+ * the last background check found it (api/readiness.h), so that a probe touches neither the
+ * pool nor the database and answers at once under any load. */
 void sf_get_readyz(sf_ctx *ctx)
 {
-    int ready = 0;
     if (atomic_load(&ctx->app->draining)) {
         sf_reply_problem(ctx, 503, SF_E_SHUTTING_DOWN);
         return;
     }
-    sf_status status = sf_migrations_ready(ctx->app->pool, &ready);
-    if (status != SF_OK) {
-        sf_reply_problem(ctx, 503, SF_E_DATABASE_UNAVAILABLE);
-        return;
-    }
-    if (!ready) {
-        sf_reply_problem(ctx, 503, SF_E_SCHEMA_NOT_MIGRATED);
-        return;
-    }
-    /* a replica has the primary's schema once it has replayed the migrations */
-    if (ctx->app->read_pool != ctx->app->pool &&
-        (sf_migrations_ready(ctx->app->read_pool, &ready) != SF_OK || !ready)) {
-        sf_reply_problem(ctx, 503, SF_E_REPLICA_UNAVAILABLE);
+    sf_code why = ctx->app->readiness ? sf_readiness_now(ctx->app->readiness) : SF_E_DATABASE_UNAVAILABLE;
+    if (why != SF_E_NONE) {
+        sf_reply_problem(ctx, 503, why);
         return;
     }
     sf_reply_json(ctx, 200, json_pack("{s:s, s:s}", "status", "ready", "database", "ok"));

@@ -15,6 +15,7 @@
 #include "api/metrics.h"
 #include "api/openapi.h"
 #include "api/public_cache.h"
+#include "api/readiness.h"
 #include "api/statistics_cache.h"
 #include "api/server.h"
 #include "domain/accounts.h"
@@ -111,6 +112,11 @@ int main(void)
         fprintf(stderr, "shifan: cannot start the audit chain's linker\n");
         goto out;
     }
+    app.readiness = sf_readiness_start(config.database_url, config.read_database_url, config.ready_check_ms);
+    if (app.readiness == NULL) {
+        fprintf(stderr, "shifan: cannot start the readiness check\n");
+        goto out;
+    }
     if (sf_server_start(&app, &instance) != 0)
         goto out;
     fprintf(stderr, "{\"level\":\"info\",\"event\":\"listening\",\"address\":\"%s\",\"port\":%d}\n",
@@ -124,6 +130,7 @@ int main(void)
     fprintf(stderr, "{\"level\":\"info\",\"event\":\"stopped\"}\n");
     exit_code = 0;
 out:
+    sf_readiness_stop(app.readiness);
     sf_audit_linker_stop(linker);
     sf_metrics_destroy(app.metrics);
     sf_public_cache_destroy(app.public_cache);

@@ -35,6 +35,7 @@ typedef struct {
     sf_pool *read_pool;
     struct sf_public_cache *public_cache;   /* NULL: none (api/public_cache.h) */
     struct sf_statistics_cache *statistics_cache;   /* NULL: none (api/statistics_cache.h) */
+    struct sf_readiness *readiness;   /* what /readyz says (api/readiness.h); NULL: never ready */
     sf_auth *auth;
     sf_metrics *metrics;
     atomic_int draining;        /* set on SIGTERM: /readyz answers 503 */

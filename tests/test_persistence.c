@@ -637,6 +637,7 @@ START_TEST(organisations_page_by_keyset)
 }
 END_TEST
 
+#if !defined(__SANITIZE_ADDRESS__)   /* plans at scale: the plain pass only (see the suite below) */
 START_TEST(chinese_substring_search_uses_the_trigram_index)
 {
     /* 100,000 platforms with generated Chinese names (issue 4: the size at which the plan
@@ -669,6 +670,7 @@ START_TEST(chinese_substring_search_uses_the_trigram_index)
     PQclear(query("DELETE FROM platforms", NULL, 0));
 }
 END_TEST
+#endif
 
 static void run_ok(const char *sql)
 {
@@ -678,6 +680,7 @@ static void run_ok(const char *sql)
     PQclear(res);
 }
 
+#if !defined(__SANITIZE_ADDRESS__)   /* plans at scale: the plain pass only (see the suite below) */
 static char *explain(const char *sql, const char *term)
 {
     PGresult *res = query(sql, &term, 1);
@@ -801,6 +804,7 @@ START_TEST(the_registry_follows_the_titles_and_is_read_through_its_indexes)
     ck_assert_msg(strstr(plan, "Seq Scan") == NULL, "%s", plan);
 }
 END_TEST
+#endif
 
 /* One statement on an open connection, which must succeed. */
 static void exec_ok(PGconn *pg, const char *sql)
@@ -1232,8 +1236,13 @@ static Suite *persistence_suite(void)
     tcase_add_test(tc, logins_lock_at_the_limit_not_before);
     tcase_add_test(tc, a_client_is_locked_across_usernames);
     tcase_add_test(tc, organisations_page_by_keyset);
+#if !defined(__SANITIZE_ADDRESS__)
+    /* Plans at scale: 100,000 and 30,000 rows made and read by PostgreSQL alone (some 15 s
+     * each). Nothing of shifan's C runs in them that the other tests do not run, so the pass
+     * under the sanitizers leaves them to the plain pass. */
     tcase_add_test(tc, chinese_substring_search_uses_the_trigram_index);
     tcase_add_test(tc, the_registry_follows_the_titles_and_is_read_through_its_indexes);
+#endif
     tcase_add_test(tc, verify_in_parts_finds_the_first_break_at_a_part_boundary);
     tcase_add_test(tc, visibility_fragments_agree_with_their_c_predicates);
     tcase_add_test(tc, account_scope_agrees_in_c_and_sql);

@@ -273,6 +273,19 @@ th_response *th_json(int port, const char *method, const char *path, const char 
                       json ? strlen(json) : 0, NULL);
 }
 
+th_response *th_readyz_becomes(int port, int status)
+{
+    /* /readyz says what its background check found, at most SHIFAN_READY_CHECK_MS (200 ms)
+     * ago (api/readiness.h): a change shows within a few checks */
+    for (int tries = 0;; tries++) {
+        th_response *r = th_json(port, "GET", "/readyz", NULL, NULL);
+        if (r != NULL && (r->status == status || tries >= 200 * th_time_factor()))
+            return r;
+        th_free(r);
+        th_pause_ms(25);
+    }
+}
+
 void th_free(th_response *r)
 {
     if (r == NULL)

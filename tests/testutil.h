@@ -46,6 +46,8 @@ int th_created_seen(const char *method, const char *pattern);
 
 /* Shorthand: a JSON body (or none) with a token (or none). */
 th_response *th_json(int port, const char *method, const char *path, const char *token, const char *json);
+/* GET /readyz until it answers `status` (5 s, times th_time_factor()); the last answer. */
+th_response *th_readyz_becomes(int port, int status);
 void th_free(th_response *r);
 
 /* The value of header `name` in `r` (case-insensitive), copied into buf; NULL if absent. */

@@ -54,7 +54,9 @@ export interface paths {
         /**
          * Readiness
          * @description Ready when the database answers, every migration is applied and the server is not
-         *     shutting down; otherwise 503.
+         *     shutting down; otherwise 503. The database part is what a check made in the background
+         *     every `SHIFAN_READY_CHECK_MS` (200 ms) found, so the answer never waits for the
+         *     database; a check unfinished for a second past its time reads as unavailable.
          *
          */
         get: operations["getReadyz"];

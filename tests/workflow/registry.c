@@ -416,7 +416,7 @@ START_TEST(public_registry_reads_go_to_the_read_replica)
     th_server migrator;
     ck_assert_int_eq(th_server_start(&migrator, read_url, data_dir, NULL), 0);
     ck_assert_int_eq(th_server_stop(&migrator), 0);
-    r = th_request(second.port, "GET", "/readyz", NULL, NULL, NULL, 0, NULL);
+    r = th_readyz_becomes(second.port, 200);
     ck_assert_int_eq(r->status, 200);
     th_free(r);
 

@@ -1,0 +1,136 @@
+/*
+ * Readiness from a check made in the background (api/readiness.h).
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/readiness.h"
+#include "persistence/migrate.h"
+#include "persistence/pool.h"
+
+/* A check unfinished this long past its interval reads as the database unavailable. */
+#define HANG_MS 1000
+
+struct sf_readiness {
+    sf_pool *primary, *replica;   /* pools of one connection each; replica NULL: none */
+    int interval_ms;
+    atomic_int code;              /* an sf_code: the last check's finding */
+    atomic_llong checked_ms;      /* when the last check finished (CLOCK_MONOTONIC) */
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int stopping;                 /* under lock */
+};
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static sf_code check(sf_readiness *r)
+{
+    int ready = 0;
+    if (sf_migrations_ready(r->primary, &ready) != SF_OK)
+        return SF_E_DATABASE_UNAVAILABLE;
+    if (!ready)
+        return SF_E_SCHEMA_NOT_MIGRATED;
+    /* a replica has the primary's schema once it has replayed the migrations */
+    if (r->replica != NULL && (sf_migrations_ready(r->replica, &ready) != SF_OK || !ready))
+        return SF_E_REPLICA_UNAVAILABLE;
+    return SF_E_NONE;
+}
+
+static void check_and_keep(sf_readiness *r)
+{
+    atomic_store(&r->code, (int)check(r));
+    atomic_store(&r->checked_ms, now_ms());
+}
+
+static void *check_loop(void *arg)
+{
+    sf_readiness *r = arg;
+    pthread_mutex_lock(&r->lock);
+    while (!r->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        long long ns = until.tv_nsec + (long long)r->interval_ms * 1000000;
+        until.tv_sec += (time_t)(ns / 1000000000);
+        until.tv_nsec = (long)(ns % 1000000000);
+        while (!r->stopping && pthread_cond_timedwait(&r->wake, &r->lock, &until) == 0) {
+        }
+        if (r->stopping)
+            break;
+        pthread_mutex_unlock(&r->lock);
+        check_and_keep(r);
+        pthread_mutex_lock(&r->lock);
+    }
+    pthread_mutex_unlock(&r->lock);
+    return NULL;
+}
+
+sf_readiness *sf_readiness_start(const char *primary_url, const char *replica_url, int interval_ms)
+{
+    sf_readiness *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return NULL;
+    r->interval_ms = interval_ms;
+    /* the timeout of a checkout nobody else contends for: only a connection being made */
+    r->primary = sf_pool_create(primary_url, 1, interval_ms + HANG_MS);
+    int with_replica = replica_url != NULL && replica_url[0] != '\0' && strcmp(replica_url, primary_url) != 0;
+    r->replica = with_replica ? sf_pool_create(replica_url, 1, interval_ms + HANG_MS) : NULL;
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    int ok = r->primary != NULL && (!with_replica || r->replica != NULL) && pthread_mutex_init(&r->lock, NULL) == 0;
+    if (ok && pthread_cond_init(&r->wake, &attr) != 0) {
+        pthread_mutex_destroy(&r->lock);
+        ok = 0;
+    }
+    pthread_condattr_destroy(&attr);
+    if (ok) {
+        check_and_keep(r);
+        if (pthread_create(&r->thread, NULL, check_loop, r) != 0) {
+            pthread_cond_destroy(&r->wake);
+            pthread_mutex_destroy(&r->lock);
+            ok = 0;
+        }
+    }
+    if (!ok) {
+        if (r->replica != NULL)
+            sf_pool_destroy(r->replica);
+        if (r->primary != NULL)
+            sf_pool_destroy(r->primary);
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void sf_readiness_stop(sf_readiness *r)
+{
+    if (r == NULL)
+        return;
+    pthread_mutex_lock(&r->lock);
+    r->stopping = 1;
+    pthread_cond_signal(&r->wake);
+    pthread_mutex_unlock(&r->lock);
+    pthread_join(r->thread, NULL);
+    pthread_cond_destroy(&r->wake);
+    pthread_mutex_destroy(&r->lock);
+    if (r->replica != NULL)
+        sf_pool_destroy(r->replica);
+    sf_pool_destroy(r->primary);
+    free(r);
+}
+
+sf_code sf_readiness_now(sf_readiness *r)
+{
+    if (now_ms() - atomic_load(&r->checked_ms) > r->interval_ms + HANG_MS)
+        return SF_E_DATABASE_UNAVAILABLE;   /* the check hangs: so would a request */
+    return (sf_code)atomic_load(&r->code);
+}

@@ -1,0 +1,30 @@
+/*
+ * Readiness from a check made in the background (issue 14, item 1): GET /readyz answers from
+ * the last check instead of reading the database itself, so a probe never waits for a pooled
+ * connection or for a database round trip, and answers at once during a flood of logins or
+ * of anything else.
+ *
+ * A thread of its own checks every `interval_ms` that the database answers and has every
+ * migration applied (and, with a read replica, that the replica answers and has replayed
+ * them), each over a connection of its own (a pool of one: a saturated request pool neither
+ * delays the check nor fails it). What /readyz says is therefore at most one interval old;
+ * a check that has not finished for a second beyond its interval (the database hangs) reads
+ * as the database unavailable. The first check is made before sf_readiness_start returns.
+ */
+#ifndef SF_READINESS_H
+#define SF_READINESS_H
+
+#include "domain/codes.h"
+
+typedef struct sf_readiness sf_readiness;
+
+/* Checks once, then every interval_ms on a thread of its own. replica_url NULL or equal to
+ * the primary's: no replica. NULL on failure to start. */
+sf_readiness *sf_readiness_start(const char *primary_url, const char *replica_url, int interval_ms);
+void sf_readiness_stop(sf_readiness *r);
+
+/* SF_E_NONE when the last check found everything ready and is recent; else why not
+ * (SF_E_DATABASE_UNAVAILABLE, SF_E_SCHEMA_NOT_MIGRATED, SF_E_REPLICA_UNAVAILABLE). */
+sf_code sf_readiness_now(sf_readiness *r);
+
+#endif
