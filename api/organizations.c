@@ -64,10 +64,8 @@ void sf_list_organizations(sf_ctx *ctx)
     if (type != NULL && sf_role_parse(type) == SF_ROLE_NONE)
         sf_errors_add(&errors, "type", SF_E_NOT_ONE_OF,
                       SF_TEXT("allowed", "province, city, association, assessor, supervisor, platform"));
-    if (sf_errors_any(&errors)) {
-        sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &errors);
+    if (sf_reply_query_errors(ctx, &errors))
         return;
-    }
     sf_organization *items = calloc((size_t)page.limit, sizeof *items);
     if (items == NULL) {
         sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);

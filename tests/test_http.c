@@ -2370,6 +2370,13 @@ START_TEST(unknown_query_parameters_and_foreign_page_tokens_are_422)
     expect_problem(r, 422);
     ck_assert(has_field_error(r, "colour") && !has_field_error(r, "q"));
     th_free(r);
+    /* a declared one with a value it does not take: the same code as every list's (it was
+     * validation_failed for the organisations alone) */
+    r = call("GET", "/v1/organizations?type=mayor", PROVINCE, NULL);
+    expect_problem(r, 422);
+    ck_assert(has_field_error(r, "type"));
+    ck_assert_str_eq(json_string_value(json_object_get(r->json, "code")), "query_invalid");
+    th_free(r);
     /* the declared ones still work, each route with its own */
     r = call("GET", "/v1/organizations?type=city&limit=1", PROVINCE, NULL);
     ck_assert_int_eq(r->status, 200);
