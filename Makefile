@@ -5,8 +5,7 @@ deps:
 	@bash scripts/deps.sh
 
 build: deps
-	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	@cmake --build build -j$$(nproc)
+	@scripts/build.sh plain
 
 run: build
 	@scripts/run.sh
@@ -15,8 +14,8 @@ test:
 	@bash scripts/deps.sh --test
 	@scripts/lint-openapi.sh
 	@scripts/ts-check.sh
-	@scripts/test.sh
-	@SHIFAN_SANITIZE=1 scripts/test.sh
+	@SHIFAN_BUILD_AHEAD=asan scripts/test.sh
+	@SHIFAN_SANITIZE=1 SHIFAN_BUILD_AHEAD=fuzz scripts/test.sh
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-4} scripts/fuzz.sh
 
 # Each libFuzzer harness of fuzz/ for FUZZ_SECONDS (default 60); fails on a crash, leak,

@@ -14,8 +14,7 @@ seconds="${FUZZ_SECONDS:-60}"
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=(json_body token csv_import sniff page_token credit_code multipart)
 
-CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHIFAN_FUZZ=ON >/dev/null
-cmake --build build-fuzz -j"$(nproc)" >/dev/null
+scripts/build.sh fuzz >/dev/null
 
 mkdir -p build-fuzz/artifacts
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1"

@@ -7,16 +7,20 @@ cd "$(dirname "$0")/.."
 . scripts/pg.sh
 
 build=build
-cmake_flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+kind=plain
 if [ "${SHIFAN_SANITIZE:-0}" = 1 ]; then
   build=build-asan
-  cmake_flags=(-DCMAKE_BUILD_TYPE=Debug -DSHIFAN_SANITIZE=ON)
+  kind=asan
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 fi
-cmake -S . -B "$build" "${cmake_flags[@]}" >/dev/null
-cmake --build "$build" -j"$(nproc)"
+scripts/build.sh "$kind"
+# SHIFAN_BUILD_AHEAD=asan|fuzz: that build is made in the background while these suites run
+# (scripts/build.sh --ahead: at nice 19, on the cycles they leave idle)
+if [ -n "${SHIFAN_BUILD_AHEAD:-}" ]; then
+  scripts/build.sh "$SHIFAN_BUILD_AHEAD" --ahead
+fi
 
 tmp=$(mktemp -d /tmp/shifan-test.XXXXXX)
 chmod 755 "$tmp"

@@ -12,8 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/pg.sh
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" >/dev/null
+scripts/build.sh plain >/dev/null
 
 tmp=$(mktemp -d /tmp/shifan-valgrind.XXXXXX)
 chmod 755 "$tmp"
