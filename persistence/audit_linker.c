@@ -72,13 +72,12 @@ static long round_once(sf_audit_linker *l, PGconn *pg)
 }
 
 /* Waits, within the connection's lock timeout (a second), for the open imports to end
- * (sql/046_audit_link_set_based.sql); 0 when the wait ran out or the imports ended, -1 when
- * the statement failed otherwise. */
+ * (sql/046_audit_link_set_based.sql); 0 when they ended or the wait ran out (the loop asks
+ * again), -1 when the statement failed. */
 static int wait_for_imports(PGconn *pg)
 {
     PGresult *res = PQexec(pg, "SELECT audit_imports_wait()");
-    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    int rc = PQresultStatus(res) == PGRES_TUPLES_OK || (state != NULL && strcmp(state, "55P03") == 0) ? 0 : -1;
+    int rc = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : -1;
     PQclear(res);
     return rc;
 }
