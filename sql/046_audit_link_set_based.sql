@@ -54,12 +54,10 @@ DECLARE
     v_seq bigint;
     v_hash bytea;
 BEGIN
-    IF NOT p_wait THEN
-        -- a probe: an open import holds the lock shared
-        IF NOT pg_try_advisory_lock(audit_imports_key()) THEN
-            RETURN NULL;
-        END IF;
-        PERFORM pg_advisory_unlock(audit_imports_key());
+    -- an open import holds the lock shared; taken here, it is held to the end of the round (an
+    -- import that begins meanwhile waits those few milliseconds) and released even on an error
+    IF NOT p_wait AND NOT pg_try_advisory_xact_lock(audit_imports_key()) THEN
+        RETURN NULL;
     END IF;
     IF NOT EXISTS (SELECT 1 FROM audit_events WHERE seq IS NULL) THEN
         RETURN 0;
