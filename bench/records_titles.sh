@@ -30,7 +30,9 @@ pg__as_owner "$PG_BIN/pg_ctl" -D "$cluster/data" -m fast -w restart -l "$cluster
 psql -h "$PG_SOCKET_DIR" -U postgres -d shifan -qc 'CREATE EXTENSION pg_stat_statements'
 psu() { psql -h "$PG_SOCKET_DIR" -U postgres -d shifan -qAt -v ON_ERROR_STOP=1 "$@"; }
 
-# CPU ticks (user + system) of each of the cluster's processes, "pid ticks" a line, from /proc
+# CPU ticks (user + system) of each of the cluster's processes, "pid ticks" a line, from /proc;
+# "exited" is what the postmaster's children that exited meanwhile used (its cutime + cstime: the
+# import's backend is one of them, as shifan reopens a connection after a large request)
 pg_ticks() {
   local pid fields
   local postmaster
@@ -39,10 +41,11 @@ pg_ticks() {
     fields=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
     set -- $fields
     echo "$pid $((${12} + ${13}))"
+    if [ "$pid" = "$postmaster" ]; then echo "exited $((${14} + ${15}))"; fi
   done
 }
-# The CPU seconds between two pg_ticks: the import's backend (the one that worked most), the
-# audit linker's backend (pid $3), the rest of the cluster, and shifan (pid $4)
+# The CPU seconds between two pg_ticks: the import's backend (the one that worked most, live or
+# exited), the audit linker's backend (pid $3), the rest of the cluster, and shifan (pid $4)
 cpu_split() {
   awk -v hz="$(getconf CLK_TCK)" -v linker="$3" -v shifan="$4" '
     FNR == NR { t0[$1] = $2; next }
@@ -50,6 +53,11 @@ cpu_split() {
       if ($1 == shifan) s = d; else if ($1 == linker) l = d; else { all += d; if (d > top) top = d } }
     END { printf "postgres %.2f (the import'"'"'s backend %.2f, the audit linker %.2f, the rest %.2f), shifan %.2f",
                  (all + l) / hz, top / hz, l / hz, (all - top) / hz, s / hz }' "$1" "$2"
+}
+# The CPU seconds of one process (pid $3) between two pg_ticks
+cpu_of() {
+  awk -v hz="$(getconf CLK_TCK)" -v pid="$3" 'FNR == NR { if ($1 == pid) t0 = $2; next }
+    $1 == pid { printf "%.2f", ($2 - t0) / hz }' "$1" "$2"
 }
 
 python3 bench/records_titles.py rounds >"$tmp/rounds.csv"
@@ -83,10 +91,12 @@ for run in $(seq 1 "$repeat"); do
     [ "$(psu -c 'SELECT count(*) FROM audit_events WHERE seq IS NULL')" = 0 ] && break
     sleep 0.2
   done
+  pg_ticks "${server_pids[0]}" >"$tmp/ticks2"
   wal2=$(psu -c 'SELECT pg_current_wal_insert_lsn()')
   echo "  WAL: $(psu -c "SELECT pg_size_pretty(pg_wal_lsn_diff('$wal1', '$wal0'))") by the import," \
        "$(psu -c "SELECT pg_size_pretty(pg_wal_lsn_diff('$wal2', '$wal0'))") with its events linked"
-  echo "  CPU s: $(cpu_split "$tmp/ticks0" "$tmp/ticks1" "$linker" "${server_pids[0]}")"
+  echo "  CPU s during the import: $(cpu_split "$tmp/ticks0" "$tmp/ticks1" "$linker" "${server_pids[0]}");" \
+       "the audit linker after it: $(cpu_of "$tmp/ticks1" "$tmp/ticks2" "$linker")"
   echo "  statements (pg_stat_statements, top level and nested; calls, total ms, the first 90 characters):"
   psu -F ' | ' -c "SELECT calls, round(total_exec_time)::bigint, toplevel,
                           left(regexp_replace(query, '\s+', ' ', 'g'), 90)

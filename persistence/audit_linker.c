@@ -21,6 +21,7 @@ struct sf_audit_linker {
     pthread_t thread;
     int wake[2];             /* written to stop the thread */
     atomic_int stopping;
+    atomic_long rounds;      /* rounds that looked for events to link (sf_audit_linker_rounds) */
 };
 
 /* 1: slept `ms`, 0: asked to stop. */
@@ -46,21 +47,39 @@ static PGconn *connect_linker(const char *conninfo)
     return NULL;
 }
 
-/* Events linked by one round, or -1 when the round failed. */
-static long round_once(PGconn *pg)
+#define ROUND_FAILED (-1)
+#define IMPORT_OPEN (-2)
+
+/* Events linked by one round, IMPORT_OPEN when an import of records is open (the round looked
+ * for nothing), or ROUND_FAILED. */
+static long round_once(sf_audit_linker *l, PGconn *pg)
 {
     char batch[16];
     snprintf(batch, sizeof batch, "%d", SF_AUDIT_LINK_BATCH);
     const char *params[] = {batch};
     PGresult *res = PQexecParams(pg, "SELECT audit_link($1::int, false)", 1, NULL, params, NULL, NULL, 0);
-    long n = -1;
-    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-        n = atol(PQgetvalue(res, 0, 0));
-    else
+    long n = ROUND_FAILED;
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+        n = PQgetisnull(res, 0, 0) ? IMPORT_OPEN : atol(PQgetvalue(res, 0, 0));
+        if (n != IMPORT_OPEN)
+            atomic_fetch_add(&l->rounds, 1);
+    } else {
         fprintf(stderr, "{\"level\":\"warn\",\"event\":\"audit_link_failed\",\"sqlstate\":\"%s\"}\n",
                 PQresultErrorField(res, PG_DIAG_SQLSTATE) ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : "");
+    }
     PQclear(res);
     return n;
+}
+
+/* Waits, within the connection's lock timeout (a second), for the open imports to end
+ * (sql/046_audit_link_set_based.sql); 0 when they ended or the wait ran out (the loop asks
+ * again), -1 when the statement failed. */
+static int wait_for_imports(PGconn *pg)
+{
+    PGresult *res = PQexec(pg, "SELECT audit_imports_wait()");
+    int rc = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : -1;
+    PQclear(res);
+    return rc;
 }
 
 static void *link_loop(void *arg)
@@ -75,7 +94,12 @@ static void *link_loop(void *arg)
             retry_ms = retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : retry_ms * 2;
             continue;
         }
-        long n = round_once(pg);
+        long n = round_once(l, pg);
+        if (n == IMPORT_OPEN) {   /* nothing to look at until it ends: wait for that, not poll */
+            if (wait_for_imports(pg) == 0)
+                continue;
+            n = ROUND_FAILED;
+        }
         if (n < 0 && PQstatus(pg) != CONNECTION_OK) {
             PQfinish(pg);
             pg = NULL;
@@ -102,6 +126,7 @@ sf_audit_linker *sf_audit_linker_start(const char *conninfo)
     if (l == NULL)
         return NULL;
     atomic_init(&l->stopping, 0);
+    atomic_init(&l->rounds, 0);
     l->wake[0] = l->wake[1] = -1;
     l->conninfo = conninfo ? strdup(conninfo) : NULL;
     if (l->conninfo == NULL || pipe(l->wake) != 0 || pthread_create(&l->thread, NULL, link_loop, l) != 0) {
@@ -114,6 +139,11 @@ sf_audit_linker *sf_audit_linker_start(const char *conninfo)
         return NULL;
     }
     return l;
+}
+
+long sf_audit_linker_rounds(sf_audit_linker *l)
+{
+    return atomic_load(&l->rounds);
 }
 
 void sf_audit_linker_stop(sf_audit_linker *l)

@@ -15,6 +15,12 @@
  * the change feed link before they read (sf_audit_link). Events committed while no linker
  * runs (shifan stopped or crashed after the commit) stay stored, unlinked, and are linked by
  * the first round after a start or a reader's sf_audit_link.
+ *
+ * While an import of records is open (thousands of events in one transaction of seconds,
+ * persistence/records.c), the linker does not poll: a round would look through the import's
+ * uncommitted events each time and find nothing to link. It waits for the import to end
+ * (sql/046_audit_link_set_based.sql), and events other writers commit meanwhile are linked
+ * right after it; readers that promise the chain still link before they read.
  */
 #ifndef SF_AUDIT_LINKER_H
 #define SF_AUDIT_LINKER_H
@@ -26,6 +32,9 @@ typedef struct sf_audit_linker sf_audit_linker;
 
 /* Starts the linking thread on `conninfo` (the primary); NULL on failure. */
 sf_audit_linker *sf_audit_linker_start(const char *conninfo);
+/* The rounds that looked for events to link since the start (not those skipped while an import
+ * was open). */
+long sf_audit_linker_rounds(sf_audit_linker *linker);
 /* Stops it (within its statement's lock timeout, a second) and frees it; NULL is a no-op. */
 void sf_audit_linker_stop(sf_audit_linker *linker);
 

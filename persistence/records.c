@@ -36,9 +36,17 @@
 static const sf_stmt LOCK = {"SELECT title_writers_lock()", 0};
 /* The writes of an import put the keys of new platforms and registry entries into the
  * substring indexes' pending lists, as many as they make, and move them into the indexes in one
- * pass before the commit (sql/033_bulk_search_indexes.sql). */
-static const sf_stmt BULK_KEYS = {"SELECT set_config('gin_pending_list_limit', '1GB', true)", 0};
+ * pass before the commit (sql/033_bulk_search_indexes.sql). Its statements are planned for a few
+ * rows (the rows are one JSON parameter): on 10,000 rows they compiled their expressions (JIT,
+ * a few hundred milliseconds of the import) and sorted on disk; the settings are the
+ * transaction's. */
+static const sf_stmt SETTINGS = {"SELECT set_config('gin_pending_list_limit', '1GB', true),"
+                                 " set_config('jit', 'off', true), set_config('work_mem', '64MB', true)", 0};
 static const sf_stmt FLUSH_KEYS = {"SELECT search_indexes_flush()", 0};
+/* An import's events are thousands, written by one transaction of seconds: the audit linker
+ * waits for its end instead of looking through them at every poll
+ * (sql/046_audit_link_set_based.sql). */
+static const sf_stmt IMPORT_BEGIN = {"SELECT audit_import_begin()", 0};
 static const sf_stmt TODAY = {"SELECT current_date - date '1970-01-01'", 0};
 static const sf_stmt NEW_IMPORT = {
     "WITH i AS (INSERT INTO record_imports (kind, row_count, imported_by, org_id, request_id)"
@@ -260,6 +268,8 @@ sf_status sf_records_write(sf_conn *conn, const sf_actor *actor, const char *row
     *answer = NULL;
     PGresult *res;
     sf_status st = sf_db_exec(conn, &LOCK, NULL, NULL, NULL);
+    if (st == SF_OK)
+        st = sf_db_exec(conn, &SETTINGS, NULL, NULL, NULL);
     if (st != SF_OK || (st = sf_db_exec(conn, kinds[k].check, &rows_json, &res, NULL)) != SF_OK)
         return st;
     if (strcmp(PQgetvalue(res, 0, 0), "[]") != 0) {
@@ -278,7 +288,7 @@ sf_status sf_records_write(sf_conn *conn, const sf_actor *actor, const char *row
     sf_actor_params a;
     sf_actor_to_params(actor, &a);
     const char *ip[] = {req->kind, rows_json, a.values[0], a.values[1], a.values[2]};
-    if ((st = sf_db_exec(conn, &BULK_KEYS, NULL, NULL, NULL)) != SF_OK ||
+    if ((st = sf_db_exec(conn, &IMPORT_BEGIN, NULL, NULL, NULL)) != SF_OK ||
         (st = sf_db_exec(conn, &NEW_IMPORT, ip, &res, NULL)) != SF_OK)
         return st;
     long long import_id = sf_db_get_int(res, 0, 0);

@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "domain/accounts.h"
 #include "domain/regions.h"
 #include "domain/supervision.h"
 #include "persistence/applications.h"
+#include "persistence/audit_linker.h"
 #include "persistence/awards.h"
 #include "persistence/changes.h"
 #include "persistence/registry.h"
@@ -848,6 +850,46 @@ START_TEST(the_chain_links_in_commit_order_and_writers_do_not_wait)
 }
 END_TEST
 
+/* Issue 15: while an import of records is open (thousands of uncommitted events), the linker
+ * waits for its end instead of looking through them at every poll; an event another writer
+ * commits meanwhile waits with it, and all are linked once it has committed — in one round, so
+ * in id order (the two transactions overlapped: either order is commit order, sql/031). */
+START_TEST(the_linker_waits_for_an_open_import_instead_of_polling)
+{
+    PQclear(query("SELECT audit_link(NULL, true)", NULL, 0));
+    long long head = query_int("SELECT seq FROM audit_head");
+    PGconn *import = PQconnectdb(url);
+    exec_ok(import, "BEGIN");
+    exec_ok(import, "SELECT audit_import_begin()");
+    exec_ok(import, "SELECT audit_append(NULL, NULL, 'test.imported', 'test', g, '{}', 'import')"
+                    " FROM generate_series(1, 2000) g");
+    sf_audit_linker *linker = sf_audit_linker_start(url);
+    ck_assert_ptr_nonnull(linker);
+    PQclear(query("SELECT audit_append(NULL, NULL, 'test.other', 'test', 1, '{}', 'other')", NULL, 0));
+    usleep(300 * 1000);   /* thirty poll intervals */
+    ck_assert_int_eq(sf_audit_linker_rounds(linker), 0);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM audit_events WHERE action = 'test.other' AND seq IS NULL"), 1);
+    exec_ok(import, "COMMIT");
+    PQfinish(import);
+    for (int i = 0; i < 1000 && query_int("SELECT count(*) FROM audit_events WHERE seq IS NULL") > 0; i++)
+        usleep(10 * 1000);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM audit_events WHERE seq IS NULL"), 0);
+    ck_assert_int_gt(sf_audit_linker_rounds(linker), 0);
+    sf_audit_linker_stop(linker);
+    ck_assert_int_eq(query_int("SELECT seq FROM audit_events WHERE action = 'test.other'"), head + 2001);
+    char in_order[256];
+    snprintf(in_order, sizeof in_order,
+             "SELECT count(*) FROM (SELECT seq - row_number() OVER (ORDER BY id) AS d FROM audit_events"
+             " WHERE action = 'test.imported') x WHERE d = %lld", head);
+    ck_assert_int_eq(query_int(in_order), 2000);
+    int ok;
+    int64_t checked, broken;
+    ck_assert_int_eq(sf_audit_verify(pool, &ok, &checked, &broken), SF_OK);
+    ck_assert(ok);
+    ck_assert_int_eq(checked, head + 2001);
+}
+END_TEST
+
 /* Alters one event behind the append-only trigger (as its owner may), in one transaction. */
 static void tamper(const char *change)
 {
@@ -1230,6 +1272,7 @@ static Suite *persistence_suite(void)
     tcase_add_test(tc, collisions_are_retried_a_bounded_number_of_times_then_unavailable);
     tcase_add_test(tc, the_audit_chain_links_and_cannot_be_edited);
     tcase_add_test(tc, the_chain_links_in_commit_order_and_writers_do_not_wait);
+    tcase_add_test(tc, the_linker_waits_for_an_open_import_instead_of_polling);
     tcase_add_test(tc, bootstrap_creates_one_admin_once);
     tcase_add_test(tc, the_functions_of_every_read_keep_their_plans);
     tcase_add_test(tc, a_revoked_token_is_no_longer_valid);
