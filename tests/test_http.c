@@ -2974,7 +2974,7 @@ START_TEST(requests_that_hash_never_hold_the_only_worker)
     th_free(r);
     int status;
     char *changer = login("hash-changer", USER_PASSWORD, &status);
-    ck_assert_ptr_nonnull(changer);
+    ck_assert_msg(changer != NULL, "hash-changer could not log in: %d", status);
     th_server s;
     start_with(&s, (const char *const[]){"SHIFAN_THREADS=1", "SHIFAN_HASH_CONCURRENCY=1", "SHIFAN_HASH_QUEUE=8",
                                          "SHIFAN_HASH_QUEUE_PER_CLIENT=8", "SHIFAN_HASH_WAIT_MS=60000", NULL});
