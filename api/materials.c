@@ -85,7 +85,7 @@ int sf_read_upload_parts(sf_ctx *ctx, const sf_upload *u, sf_new_material *m, ch
         sf_reply_problem(ctx, 415, SF_E_FILE_TYPE_UNSUPPORTED);
         return 0;
     }
-    if (u->fd > 0) {
+    if (u->sha256 != NULL) {   /* streamed: computed as the bytes arrived */
         memcpy(sha, u->sha256, 65);
     } else {
         unsigned char digest[32];

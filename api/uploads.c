@@ -3,7 +3,8 @@
  * three as multipart/form-data, which is what a browser's FormData sends. Either way the
  * upload then takes one path (sf_read_upload): the same limits, sniffing and refusals. On a
  * streamed route (SF_UPLOAD_STREAMED) the file's bytes are already in a temporary file, read
- * as they arrived (api/upload_stream.h); an import's body is in memory.
+ * as they arrived, or in memory when they are few (api/upload_stream.h), their SHA-256
+ * computed as they arrived; an import's body is in memory.
  */
 #include <stdio.h>
 #include <string.h>
@@ -31,10 +32,10 @@ int sf_upload_read(sf_ctx *ctx, sf_upload *u)
     const char *ct = sf_header(ctx, "Content-Type");
     const sf_upload_file *f = ctx->upload;
     memset(u, 0, sizeof *u);
-    if (f != NULL) {
-        u->fd = f->fd;
+    if (f != NULL) {   /* in a file (fd), or whole in memory (data) */
+        u->fd = f->fd >= 0 ? f->fd : 0;
         u->size = f->size;
-        u->data = f->head;
+        u->data = f->fd >= 0 ? f->head : f->data;
         u->head_len = f->head_len;
         u->sha256 = f->sha256;
     }

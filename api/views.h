@@ -146,7 +146,8 @@ const char *const *sf_csv_header(const sf_ctx *ctx, const char *const *keys, con
  * `filename` fields (the query's, or the file part's own filename, when a field is absent). */
 typedef struct {
     /* The file's bytes in memory, or, when streamed to a file (fd > 0), only its first
-     * head_len bytes, the whole being in fd and its SHA-256 computed already */
+     * head_len bytes, the whole being in fd; sha256: computed already as a streamed body
+     * arrived (in a file or in memory), else NULL */
     const unsigned char *data;
     size_t size, head_len;
     int fd;

@@ -74,6 +74,18 @@ static long long sql_int(const char *text, long long param)
     return v;
 }
 
+/* How many stored details (sql/042, refreshed at each commit: sql/044) of application `app` —
+ * of every application when 0 — are not the assembly of what is committed now: the canonical
+ * text of application_detail(a) (the workflow suite holds that text to Jansson's) and its
+ * ETag; a missing one counts. */
+static long long stale_details(long long app)
+{
+    return sql_int("SELECT count(*) FROM applications a LEFT JOIN application_details d ON d.application_id = a.id"
+                   " WHERE ($1 = 0 OR a.id = $1)"
+                   " AND (d.doc IS DISTINCT FROM canonical_json(application_detail(a))"
+                   "      OR d.etag IS DISTINCT FROM canonical_etag(d.doc))", app);
+}
+
 /* Waits until more lock requests wait than `waiting` (a count of ungranted pg_locks taken
  * before the call that is to block); no time limit of its own: the test case's timeout is
  * the bound. */
@@ -610,6 +622,7 @@ START_TEST(an_objection_committed_while_the_award_waits_is_seen_by_it)
     char status[32];
     ck_assert_str_eq(sql_text("SELECT status FROM applications WHERE id = $1", app, status, sizeof status), "publicized");
     ck_assert_int_eq(sql_int("SELECT count(*) FROM objections WHERE application_id = $1 AND status = 'open'", app), 1);
+    ck_assert_int_eq(stale_details(app), 0);   /* the objection committed from outside is in it */
 }
 END_TEST
 
@@ -642,6 +655,7 @@ START_TEST(recommend_against_withdraw)
                  " FROM audit_events WHERE entity = 'application' AND entity_id = $1"
                  " AND action IN ('application.recommended', 'application.withdrawn')", apps[i], chain, sizeof chain);
         ck_assert_str_eq(chain, recommended ? "draft>recommended recommended>withdrawn" : "draft>withdrawn");
+        ck_assert_int_eq(stale_details(apps[i]), 0);   /* whichever committed last stored both */
         both += calls[0].status == 200;
         free_calls(calls, 2);
     }
@@ -1125,6 +1139,8 @@ START_TEST(the_audit_chain_verifies_after_it_all)
     ck_assert_int_eq(json_integer_value(json_object_get(r->json, "checked")),
                      sql_int("SELECT max(seq) FROM audit_events", 0));
     th_free(r);
+    /* and every stored detail is what was committed, after every concurrent write above */
+    ck_assert_int_eq(stale_details(0), 0);
     ck_assert_int_eq(th_contract_misfits(), 0);
     /* no request met an unexpected error in either process */
     ck_assert_int_eq(log_count("\"status\":500"), 0);

@@ -29,6 +29,7 @@
 #include "api/config.h"
 #include "api/public_cache.h"
 #include "api/statistics_cache.h"
+#include "api/upload_stream.h"
 #include "api/views.h"
 #include "domain/credit_code.h"
 #include "domain/permissions.h"
@@ -4196,6 +4197,90 @@ START_TEST(bodies_beyond_the_buffered_bound_answer_503_until_there_is_room)
 END_TEST
 
 /* The bound is validated: not a number, or below a body limit, stops the start. */
+/* How many of this process's open descriptors are upload files (named "upload-…" in the
+ * directory given, unlinked at once, so "(deleted)"). */
+static int own_upload_files(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    char link[600], target[600];
+    int n = 0;
+    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
+        snprintf(link, sizeof link, "/proc/self/fd/%s", e->d_name);
+        ssize_t len = readlink(link, target, sizeof target - 1);
+        if (len > 0) {
+            target[len] = '\0';
+            n += strstr(target, "/upload-") != NULL;
+        }
+    }
+    if (d != NULL)
+        closedir(d);
+    return n;
+}
+
+/* An upload of at most SF_UPLOAD_IN_MEMORY bytes stays in memory, no file made (a material of
+ * the write mix: issue 18, point 4); one byte more and it is in a file, which holds every byte,
+ * the first ones included; either way the SHA-256 and the first bytes are those of the whole,
+ * and a multipart body's file part takes the same two paths. */
+START_TEST(a_small_upload_stays_in_memory_a_larger_one_goes_to_a_file)
+{
+    static unsigned char body[SF_UPLOAD_IN_MEMORY + 1];
+    for (size_t i = 0; i < sizeof body; i++)
+        body[i] = (unsigned char)(i * 7 + i / 251);
+    memcpy(body, "%PDF-1.4\n", 9);
+    const char *dir = getenv("SHIFAN_TEST_TMP") ? getenv("SHIFAN_TEST_TMP") : "/tmp";
+    int before = own_upload_files();
+    for (int big = 0; big <= 1; big++) {
+        size_t size = big ? sizeof body : sizeof body - 1;
+        sf_upload_stream *s = sf_upload_stream_open(dir, "application/pdf", 1024 * 1024);
+        ck_assert_ptr_nonnull(s);
+        for (size_t at = 0; at < size; at += 1000)   /* as the bytes arrive, in pieces */
+            ck_assert_int_eq(sf_upload_stream_write(s, body + at, size - at < 1000 ? size - at : 1000), SF_UPLOAD_TAKEN);
+        const sf_upload_file *f = sf_upload_stream_end(s);
+        ck_assert_int_eq(f->result, SF_UPLOAD_TAKEN);
+        ck_assert_uint_eq(f->size, size);
+        ck_assert_mem_eq(f->head, body, SF_UPLOAD_HEAD);
+        unsigned char digest[32];
+        unsigned int dlen = 0;
+        EVP_Digest(body, size, digest, &dlen, EVP_sha256(), NULL);
+        char hex[65];
+        for (int i = 0; i < 32; i++)
+            snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+        ck_assert_str_eq(f->sha256, hex);
+        if (!big) {
+            ck_assert_int_eq(f->fd, -1);
+            ck_assert_int_eq(own_upload_files(), before);
+            ck_assert_mem_eq(f->data, body, size);
+        } else {
+            ck_assert_int_ge(f->fd, 0);
+            ck_assert_ptr_null(f->data);
+            ck_assert_int_eq(own_upload_files(), before + 1);
+            unsigned char *back = malloc(size + 1);
+            ck_assert_int_eq(pread(f->fd, back, size + 1, 0), (ssize_t)size);
+            ck_assert_mem_eq(back, body, size);
+            free(back);
+        }
+        sf_upload_stream_free(s);
+        ck_assert_int_eq(own_upload_files(), before);
+    }
+    /* a form's file part: small in memory, with its fields */
+    const char *form = "--XyZ\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nother\r\n"
+                       "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n"
+                       "Content-Type: application/pdf\r\n\r\n%PDF-1.4 small\r\n--XyZ--\r\n";
+    sf_upload_stream *s = sf_upload_stream_open(dir, "multipart/form-data; boundary=XyZ", 1024 * 1024);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(sf_upload_stream_write(s, form, strlen(form)), SF_UPLOAD_TAKEN);
+    const sf_upload_file *f = sf_upload_stream_end(s);
+    ck_assert_int_eq(f->result, SF_UPLOAD_TAKEN);
+    ck_assert_int_eq(f->malformed, SF_E_NONE);
+    ck_assert_int_eq(f->fd, -1);
+    ck_assert_uint_eq(f->size, 14);
+    ck_assert_mem_eq(f->data, "%PDF-1.4 small", 14);
+    ck_assert_uint_eq(f->form.kind.len, 5);
+    sf_upload_stream_free(s);
+    ck_assert_int_eq(own_upload_files(), before);
+}
+END_TEST
+
 START_TEST(the_buffered_bound_is_configured_and_validated)
 {
     const char *bad[] = {"SHIFAN_MAX_BUFFERED_BYTES=lots", "SHIFAN_MAX_BUFFERED_BYTES=1048575"};
@@ -4298,6 +4383,7 @@ static Suite *http_suite(void)
     tcase_add_test(units, csv_cells_beginning_like_a_formula_are_escaped);
     tcase_add_test(units, the_per_client_connection_limit_is_configured_and_validated);
     tcase_add_test(units, base64url_round_trips_and_refuses_what_is_not_it);
+    tcase_add_test(units, a_small_upload_stays_in_memory_a_larger_one_goes_to_a_file);
     suite_add_tcase(s, units);
     return s;
 }

@@ -498,6 +498,24 @@ START_TEST(the_functions_of_every_read_keep_their_plans)
 }
 END_TEST
 
+/* Issue 18, point 4: what every write of the mix runs keeps its plan too. The stored detail's
+ * refresh (sql/044) and the counters by difference (sql/045) take an array parameter, for
+ * which PL/pgSQL made a custom plan on every call; they now keep the generic one. The ETag of
+ * the stored detail is STABLE, so that it is inlined (declared IMMUTABLE over the STABLE
+ * convert_to, it was planned on every call). */
+START_TEST(the_functions_of_every_write_keep_their_plans)
+{
+    ck_assert_int_eq(query_int("SELECT count(*) FROM pg_proc"
+                               " WHERE proname IN ('application_details_refresh', 'statistics_add_applications')"
+                               " AND proconfig @> ARRAY['plan_cache_mode=force_generic_plan']"), 2);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang"
+                               " WHERE p.proname = 'canonical_etag' AND l.lanname = 'sql' AND p.provolatile = 's'"), 1);
+    /* and still what it was: the first 16 bytes of the text's SHA-256, in hex, quoted */
+    ck_assert_int_eq(query_int("SELECT count(*) FROM (SELECT canonical_etag('{}') e) x"
+                               " WHERE e = '\"44136fa355b3678a1146ad16f7e8649e\"'"), 1);
+}
+END_TEST
+
 START_TEST(a_revoked_token_is_no_longer_valid)
 {
     sf_login_record rec;
@@ -1275,6 +1293,7 @@ static Suite *persistence_suite(void)
     tcase_add_test(tc, the_linker_waits_for_an_open_import_instead_of_polling);
     tcase_add_test(tc, bootstrap_creates_one_admin_once);
     tcase_add_test(tc, the_functions_of_every_read_keep_their_plans);
+    tcase_add_test(tc, the_functions_of_every_write_keep_their_plans);
     tcase_add_test(tc, a_revoked_token_is_no_longer_valid);
     tcase_add_test(tc, logins_lock_at_the_limit_not_before);
     tcase_add_test(tc, a_client_is_locked_across_usernames);

@@ -254,6 +254,81 @@ START_TEST(the_detail_follows_a_change_by_hand_in_psql)
 }
 END_TEST
 
+/* One statement on an open admin connection; answers its first value as a number (0 for none). */
+static long long on(PGconn *pg, const char *sql)
+{
+    PGresult *res = PQexec(pg, sql);
+    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql,
+                  PQerrorMessage(pg));
+    long long v = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0 ? atoll(PQgetvalue(res, 0, 0)) : 0;
+    PQclear(res);
+    return v;
+}
+
+/* The stored detail is refreshed once per transaction, when it commits (sql/044): three
+ * statements changing three of an application's sources leave its stored row untouched until
+ * the deferred refresh runs, which writes it once; a change rolled back to a savepoint takes
+ * its part with it, and a change after it is refreshed all the same; after the commit the
+ * stored text is the assembly's. */
+START_TEST(the_detail_is_refreshed_once_per_transaction_at_its_commit)
+{
+    long long a = sql_number("SELECT max(i.application_id) FROM publicity_notice_items i"
+                             " JOIN applications a ON a.id = i.application_id"
+                             " JOIN organizations o ON o.id = a.recommender_org_id"
+                             " WHERE o.type = 'city' AND o.region_code = '210100'");
+    char sql[512], etag[80], first[80];
+    json_t *doc;
+    read_detail(a, first, &doc);
+    json_decref(doc);
+    snprintf(sql, sizeof sql, "SELECT notice_id FROM publicity_notice_items WHERE application_id = %lld", a);
+    long long n = sql_number(sql);
+    snprintf(sql, sizeof sql, "CREATE TABLE wf_saved_once AS SELECT id, review_comment, version, updated_at"
+             " FROM applications WHERE id = %lld", a);
+    admin_sql(sql);
+
+    PGconn *pg = PQconnectdb(th_env("SHIFAN_TEST_WORKFLOW_ADMIN_URL"));
+    ck_assert_int_eq(PQstatus(pg), CONNECTION_OK);
+    const char *updated = "SELECT n_tup_upd + n_tup_ins FROM pg_stat_xact_user_tables WHERE relname = 'application_details'";
+    on(pg, "BEGIN");
+    snprintf(sql, sizeof sql, "UPDATE applications SET review_comment = '一次' WHERE id = %lld", a);
+    on(pg, sql);
+    snprintf(sql, sizeof sql, "UPDATE publicity_notices SET end_date = end_date + 1 WHERE id = %lld", n);
+    on(pg, sql);
+    snprintf(sql, sizeof sql, "INSERT INTO objections (notice_id, application_id, objector_name, contact, reason, client)"
+             " VALUES (%lld, %lld, '手工', 'x@example.com', '手工异议', 'psql-once')", n, a);
+    on(pg, sql);
+    ck_assert_int_eq(on(pg, updated), 0);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM application_details WHERE application_id = %lld AND etag = '%s'", a,
+             first);
+    ck_assert_int_eq(on(pg, sql), 1);   /* not yet refreshed */
+    on(pg, "SET CONSTRAINTS ALL IMMEDIATE");   /* the deferred refresh runs now */
+    ck_assert_int_eq(on(pg, updated), 1);
+    on(pg, "ROLLBACK");
+
+    /* committed: a savepoint rolled back, then a change after it */
+    on(pg, "BEGIN");
+    on(pg, "SAVEPOINT s");
+    snprintf(sql, sizeof sql, "UPDATE applications SET review_comment = '撤回' WHERE id = %lld", a);
+    on(pg, sql);
+    on(pg, "ROLLBACK TO SAVEPOINT s");
+    snprintf(sql, sizeof sql, "UPDATE applications SET review_comment = '一次' WHERE id = %lld", a);
+    on(pg, sql);
+    on(pg, "COMMIT");
+    ck_assert_int_eq(wf_details_as_assembled(a), 1);
+    read_detail(a, etag, &doc);
+    ck_assert_str_ne(etag, first);
+    ck_assert_str_eq(json_string_value(json_object_get(doc, "review_comment")), "一次");
+    json_decref(doc);
+    PQfinish(pg);
+
+    admin_sql("UPDATE applications a SET review_comment = s.review_comment, version = s.version,"
+              " updated_at = s.updated_at FROM wf_saved_once s WHERE a.id = s.id; DROP TABLE wf_saved_once");
+    read_detail(a, etag, &doc);
+    json_decref(doc);
+    ck_assert_str_eq(etag, first);
+}
+END_TEST
+
 START_TEST(award_waits_for_the_end_of_publicity_and_objections)
 {
     long long a = approved_application("沈阳技术服务平台", 20);
@@ -750,6 +825,7 @@ Suite *wf_lifecycle_suite(void)
     tcase_add_test(tc, the_whole_path_from_platform_to_registry_and_revocation);
     tcase_add_test(tc, award_waits_for_the_end_of_publicity_and_objections);
     tcase_add_test(tc, the_detail_follows_a_change_by_hand_in_psql);
+    tcase_add_test(tc, the_detail_is_refreshed_once_per_transaction_at_its_commit);
     tcase_add_test(tc, notices_and_objections_carry_allowed_actions);
     tcase_add_test(tc, ten_concurrent_awards_make_one_award);
     tcase_add_test(tc, a_recommender_stops_at_its_quota);
