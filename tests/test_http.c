@@ -2973,9 +2973,11 @@ START_TEST(requests_that_hash_never_hold_the_only_worker)
     ck_assert_int_eq(r->status, 201);
     long long reset_id = (long long)json_integer_value(json_object_get(r->json, "id"));
     th_free(r);
-    int status;
-    char *changer = login("hash-changer", USER_PASSWORD, &status);
-    ck_assert_msg(changer != NULL, "hash-changer could not log in: %d", status);
+    /* from an address of its own: the suite's failed logins from the default one may have it
+     * waiting out a delay (the whole-client throttle, counted across the suite's servers) */
+    static char changer[2048];
+    int status = login_token_from("127.0.4.6", port, "hash-changer", USER_PASSWORD, changer, sizeof changer);
+    ck_assert_msg(status == 200, "hash-changer could not log in: %d", status);
     th_server s;
     start_with(&s, (const char *const[]){"SHIFAN_THREADS=1", "SHIFAN_HASH_CONCURRENCY=1", "SHIFAN_HASH_QUEUE=8",
                                          "SHIFAN_HASH_QUEUE_PER_CLIENT=8", "SHIFAN_HASH_WAIT_MS=60000", NULL});
@@ -3021,7 +3023,6 @@ START_TEST(requests_that_hash_never_hold_the_only_worker)
     ck_assert_int_eq(calls[3].status, 204);
     ck_assert_int_eq(login_from("127.0.4.5", s.port, "hash-changer", "Another-long-passphrase-42"), 200);
     ck_assert_int_eq(login_from("127.0.4.5", s.port, "made-while-hashing", USER_PASSWORD), 200);
-    free(changer);
     ck_assert_int_eq(th_server_stop_reporting(&s), 0);
 }
 END_TEST
