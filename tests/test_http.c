@@ -2900,6 +2900,41 @@ START_TEST(readiness_answers_while_every_pooled_connection_is_busy)
 }
 END_TEST
 
+/* A readiness check that hangs (here: its read of schema_migrations waits on a lock, as it
+ * would on a database that stopped answering) reads as the database unavailable a second past
+ * its time, not as the last answer kept for ever; and ready again once it answers. */
+START_TEST(readiness_says_unavailable_while_its_check_hangs)
+{
+    th_server s;
+    start_with(&s, (const char *const[]){"SHIFAN_READY_CHECK_MS=50", NULL});
+    th_response *r = th_readyz_becomes(s.port, 200);
+    ck_assert_int_eq(r->status, 200);
+    th_free(r);
+    PGconn *locker = PQconnectdb(th_env("SHIFAN_TEST_HTTP_URL"));
+    ck_assert_int_eq(PQstatus(locker), CONNECTION_OK);
+    PQclear(PQexec(locker, "BEGIN"));
+    PGresult *res = PQexec(locker, "LOCK TABLE schema_migrations IN ACCESS EXCLUSIVE MODE");
+    int locked = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    r = locked ? th_readyz_becomes(s.port, 503) : NULL;
+    int status = r ? r->status : 0;
+    char code[64];
+    const char *said = r ? json_string_value(json_object_get(r->json, "code")) : NULL;
+    snprintf(code, sizeof code, "%s", said ? said : "");
+    th_free(r);
+    /* released before judging: nothing is left locked for the tests after it */
+    PQclear(PQexec(locker, "ROLLBACK"));
+    PQfinish(locker);
+    ck_assert(locked);
+    ck_assert_int_eq(status, 503);
+    ck_assert_str_eq(code, "database_unavailable");
+    r = th_readyz_becomes(s.port, 200);
+    ck_assert_int_eq(r->status, 200);
+    th_free(r);
+    ck_assert_int_eq(th_server_stop_reporting(&s), 0);
+}
+END_TEST
+
 typedef struct {
     int port;
     const char *source, *path, *token, *body;   /* from an address of its own: no other test's throttle */
@@ -4358,6 +4393,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, a_login_flood_does_not_stall_the_health_checks);
     tcase_add_test(tc, requests_that_hash_never_hold_the_only_worker);
     tcase_add_test(tc, readiness_answers_while_every_pooled_connection_is_busy);
+    tcase_add_test(tc, readiness_says_unavailable_while_its_check_hangs);
     tcase_add_test(tc, the_hashing_threads_and_only_they_run_at_the_lowest_priority);
     tcase_add_test(tc, a_client_gone_while_its_password_hashes_leaves_nothing_behind);
     tcase_add_test(tc, the_server_stops_cleanly_during_a_login_flood);
