@@ -4,6 +4,7 @@
  * lock, and the thread that listens for the registry's notifications.
  */
 #include "api/public_cache.h"
+#include "api/clock.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -363,13 +364,6 @@ static void heard(void *arg, const char *payload)
     sf_public_cache_notified(arg, payload);
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void *listen_loop(void *arg)
 {
     sf_public_cache *c = arg;
@@ -390,17 +384,17 @@ static void *listen_loop(void *arg)
             }
             sf_public_cache_connected(c, day, version);
             retry_ms = 100;
-            next_check = now_ms() + CHECK_EVERY_MS;
+            next_check = sf_monotonic_ms() + CHECK_EVERY_MS;
         }
         /* notifications as they come; every CHECK_EVERY_MS the date — which also finds a
          * connection that died without a word */
-        int sound = sf_registry_listener_wait(l, c->wake[0], (int)(next_check - now_ms()), heard, c);
-        if (sound == 1 && now_ms() >= next_check) {
+        int sound = sf_registry_listener_wait(l, c->wake[0], (int)(next_check - sf_monotonic_ms()), heard, c);
+        if (sound == 1 && sf_monotonic_ms() >= next_check) {
             int32_t day;
             sound = sf_registry_listener_check(l, c->wake[0], CHECK_EVERY_MS, &day, heard, c);
             if (sound == 1)
                 sf_public_cache_day(c, day);
-            next_check = now_ms() + CHECK_EVERY_MS;
+            next_check = sf_monotonic_ms() + CHECK_EVERY_MS;
         }
         if (sound < 0)
             break;

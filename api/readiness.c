@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/clock.h"
 #include "api/readiness.h"
 #include "persistence/migrate.h"
 #include "persistence/pool.h"
@@ -25,13 +26,6 @@ struct sf_readiness {
     int stopping;                 /* under lock */
 };
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static sf_code check(sf_readiness *r)
 {
     int ready = 0;
@@ -48,7 +42,7 @@ static sf_code check(sf_readiness *r)
 static void check_and_keep(sf_readiness *r)
 {
     atomic_store(&r->code, (int)check(r));
-    atomic_store(&r->checked_ms, now_ms());
+    atomic_store(&r->checked_ms, sf_monotonic_ms());
 }
 
 static void *check_loop(void *arg)
@@ -130,7 +124,7 @@ void sf_readiness_stop(sf_readiness *r)
 
 sf_code sf_readiness_now(sf_readiness *r)
 {
-    if (now_ms() - atomic_load(&r->checked_ms) > r->interval_ms + HANG_MS)
+    if (sf_monotonic_ms() - atomic_load(&r->checked_ms) > r->interval_ms + HANG_MS)
         return SF_E_DATABASE_UNAVAILABLE;   /* the check hangs: so would a request */
     return (sf_code)atomic_load(&r->code);
 }

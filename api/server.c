@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/clock.h"
 #include "api/auth.h"
 #include "api/cors.h"
 #include "api/handlers.h"
@@ -40,9 +41,7 @@
 static int trim_due(void)
 {
     static atomic_llong next_ms;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, due = atomic_load(&next_ms);
+    long long now = sf_monotonic_ms(), due = atomic_load(&next_ms);
     return now >= due && atomic_compare_exchange_strong(&next_ms, &due, now + TRIM_EVERY_MS);
 }
 #define CANCEL_GRACE_S 10

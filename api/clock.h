@@ -1,0 +1,17 @@
+/*
+ * Milliseconds on the monotonic clock: what api/'s deadlines and intervals are measured in
+ * (the readiness check's age, the registry listener's checks, the periodic trim).
+ */
+#ifndef SF_CLOCK_H
+#define SF_CLOCK_H
+
+#include <time.h>
+
+static inline long long sf_monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#endif
