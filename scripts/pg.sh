@@ -1,6 +1,10 @@
 # A private PostgreSQL 15 cluster on a Unix socket, for `make run` and `make test`.
 # Sourced, not run:  pg_cluster_start DIR  → exports PG_SOCKET_DIR and SHIFAN_DATABASE_URL
 #                    pg_cluster_stop DIR
+# PG_FSYNC=off (make test's throw-away clusters only): commits are written to the operating
+# system, not flushed to the disk. A crash of PostgreSQL or shifan still loses nothing (the
+# faults suite's kills); only a crash of the machine would, and the cluster is deleted after
+# the run anyway. `make run` and bench/ keep the default, on.
 # PostgreSQL refuses to run as root, so as root the cluster belongs to the unprivileged
 # "postgres" user (created by Debian's postgresql-15 package). When that user cannot reach
 # DIR (a checkout under /root, say), the cluster lives under /var/lib/shifan instead and DIR
@@ -55,7 +59,7 @@ unix_socket_directories = '$cluster/run'
 unix_socket_permissions = 0700
 max_connections = 200
 shared_buffers = 256MB
-fsync = on
+fsync = ${PG_FSYNC:-on}
 logging_collector = off
 # DESIGN.md's dates are Liaoning dates: shifan's own sessions say so (persistence/pool.c);
 # this makes every other session (psql, a test's direct connection) see the same day

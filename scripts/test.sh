@@ -30,6 +30,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+export PG_FSYNC=off   # scripts/pg.sh; the faults suite's own cluster inherits it
 pg_cluster_start "$tmp"
 pg_create_database shifan_persistence
 pg_create_database shifan_http
