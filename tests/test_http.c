@@ -3769,6 +3769,46 @@ static int me_status_at(int at, const char *token)
     return status;
 }
 
+/* GET /v1/me is written as its canonical text by hand (api/me.c), not dumped by Jansson: the
+ * text is still exactly Jansson's canonical dump under its hash for a display name of every
+ * character the dump escapes (and some it does not), and its members are the user's and the
+ * organisation's as GET /v1/users/{id} and GET /v1/organizations/{id} answer them. */
+START_TEST(the_me_answer_is_written_as_jansson_would)
+{
+    create_user("escapes", org_ids[ASSOCIATION]);
+    long long id = user_id_of("escapes");
+    ck_assert_int_eq(by_hand("UPDATE users SET display_name = 'a\"b\\c/d' || chr(1) || chr(31) || chr(127)"
+                             " || E'\\b\\f\\n\\r\\t' || '中文 ' || chr(8232) || '''' WHERE id = $1::bigint", id), 1);
+    int status;
+    char *t = login_here("escapes", USER_PASSWORD, &status);
+    ck_assert_ptr_nonnull(t);
+    th_response *me = th_json(port, "GET", "/v1/me", t, NULL);
+    ck_assert_int_eq(me->status, 200);
+    th_assert_canonical_tagged(me, NULL);
+    ck_assert_ptr_nonnull(strstr(me->body, "\"display_name\":\"a\\\"b\\\\c/d\\u0001\\u001F\x7f\\b\\f\\n\\r\\t中文 "));
+    char path[64];
+    snprintf(path, sizeof path, "/v1/users/%lld", id);
+    th_response *user = call("GET", path, PROVINCE, NULL);
+    ck_assert_int_eq(user->status, 200);
+    const char *member;
+    json_t *value;
+    json_object_foreach(user->json, member, value) {
+        ck_assert_msg(json_equal(value, json_object_get(me->json, member)), "%s", member);
+    }
+    snprintf(path, sizeof path, "/v1/organizations/%lld", org_ids[ASSOCIATION]);
+    th_response *org = call("GET", path, PROVINCE, NULL);
+    ck_assert_int_eq(org->status, 200);
+    ck_assert(json_equal(org->json, json_object_get(me->json, "organization")));
+    /* and role, organization, permitted_operations */
+    ck_assert_uint_eq(json_object_size(me->json), json_object_size(user->json) + 3);
+    ck_assert_str_eq(json_string_value(json_object_get(me->json, "role")), "association");
+    th_free(org);
+    th_free(user);
+    th_free(me);
+    free(t);
+}
+END_TEST
+
 /* A deactivation, a revocation and a password change made by hand in psql, not through the
  * API, end the user's sessions in their own transaction (sql/048's triggers: the session rule
  * reads the session's row alone), so the tokens are refused on their very next request, by
@@ -4491,6 +4531,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, users_are_listed_read_and_changed_in_scope);
     tcase_add_test(tc, deactivating_a_user_ends_every_token_at_once);
     tcase_add_test(tc, changes_made_by_hand_in_psql_end_sessions_at_once);
+    tcase_add_test(tc, the_me_answer_is_written_as_jansson_would);
     tcase_add_test(tc, a_reset_password_must_be_changed_at_the_next_login);
     tcase_add_test(tc, changing_ones_password_ends_every_session);
     tcase_add_test(tc, refresh_tokens_rotate_and_a_reused_one_ends_the_session);
