@@ -168,6 +168,10 @@ static void login_hashed(sf_ctx *ctx, void *saved, sf_status hashed, int matches
     snprintf(caller.region_code, sizeof caller.region_code, "%s", record->region_code);
     sf_actor actor = {record->user.id, record->user.org_id, ctx->request_id};
     status = sf_login_succeeded(ctx->app->pool, &w->attempt, &actor, refresh_hash, config->refresh_ttl_s, caller.sid);
+    if (status == SF_NOT_FOUND) {   /* deactivated meanwhile */
+        refuse(ctx);
+        return;
+    }
     if (status != SF_OK) {
         sf_reply_status(ctx, status, SF_E_NONE, NULL);
         return;

@@ -76,6 +76,54 @@ static const char *operations_of(const sf_caller *caller, char **own)
     return text;
 }
 
+#define PUT(at, literal) (memcpy((at), (literal), sizeof(literal) - 1), (at) + sizeof(literal) - 1)
+
+static char *put_int(char *at, long long v)
+{
+    return at + sprintf(at, "%lld", v);
+}
+
+/* GET /v1/me's answer written as its canonical text (views.h: sorted keys, compact, strings as
+ * Jansson escapes them), not built as Jansson objects and dumped: that was half of the
+ * request's allocations (bench/RESULTS.md). The same members as sf_view_user and
+ * sf_view_organization, with role and permitted_operations (`operations`, already its text);
+ * test_http checks it against Jansson's dump of it. NULL when memory ran out. */
+static char *me_text(const sf_user *u, const sf_organization *o, const char *role, const char *operations,
+                     size_t *len)
+{
+    size_t strings = strlen(u->username) + strlen(u->display_name) + strlen(u->created_at) + strlen(o->type) +
+                     strlen(o->name) + strlen(o->region_code) + strlen(o->created_at) + strlen(o->credit_code) +
+                     strlen(role);
+    char *text = malloc(400 + strlen(operations) + 6 * strings), *at = text;
+    if (text == NULL)
+        return NULL;
+    at = PUT(at, "{\"active\":");
+    at = u->active ? PUT(at, "true") : PUT(at, "false");
+    at = sf_json_string_put(PUT(at, ",\"created_at\":"), u->created_at);
+    at = sf_json_string_put(PUT(at, ",\"display_name\":"), u->display_name);
+    at = put_int(PUT(at, ",\"id\":"), (long long)u->id);
+    at = put_int(PUT(at, ",\"org_id\":"), (long long)u->org_id);
+    at = sf_json_string_put(PUT(at, ",\"organization\":{\"created_at\":"), o->created_at);
+    if (o->credit_code[0] != '\0')
+        at = sf_json_string_put(PUT(at, ",\"credit_code\":"), o->credit_code);
+    at = put_int(PUT(at, ",\"id\":"), (long long)o->id);
+    at = sf_json_string_put(PUT(at, ",\"name\":"), o->name);
+    at = sf_json_string_put(PUT(at, ",\"region_code\":"), o->region_code);
+    at = sf_json_string_put(PUT(at, ",\"type\":"), o->type);
+    at = PUT(at, "},\"password_change_required\":");
+    at = u->password_change_required ? PUT(at, "true") : PUT(at, "false");
+    at = PUT(at, ",\"permitted_operations\":");
+    size_t n = strlen(operations);
+    memcpy(at, operations, n);
+    at += n;
+    at = sf_json_string_put(PUT(at, ",\"role\":"), role);
+    at = sf_json_string_put(PUT(at, ",\"username\":"), u->username);
+    at = PUT(at, "}");
+    *at = '\0';
+    *len = (size_t)(at - text);
+    return text;
+}
+
 void sf_get_me(sf_ctx *ctx)
 {
     sf_user user;
@@ -90,13 +138,20 @@ void sf_get_me(sf_ctx *ctx)
     }
     if (!sf_session_seen(ctx, live))
         return;
-    json_t *body = sf_view_user(&user);
-    json_object_set_new(body, "role", json_string(sf_role_name(ctx->caller.role)));
-    json_object_set_new(body, "organization", sf_view_organization(&org));
     char *own;
     const char *operations = operations_of(&ctx->caller, &own);
-    sf_reply_resource_raw(ctx, 200, body, "permitted_operations", operations);
+    const char *role = sf_role_name(ctx->caller.role);
+    size_t len = 0;
+    char *text = operations && role ? me_text(&user, &org, role, operations, &len) : NULL;
     free(own);
+    if (text == NULL) {
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
+        return;
+    }
+    char etag[40];
+    sf_etag_of_bytes(text, len, etag);
+    sf_reply_tagged(ctx, 200, text, len, etag);
+    free(text);
 }
 
 /* A password change waiting for its hashes: the old password's verification, then the new

@@ -156,6 +156,37 @@ static char *canonical_text(const json_t *doc)
     return sf_json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
 }
 
+char *sf_json_string_put(char *at, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    *at++ = '"';
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned char c = *p;
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *at++ = (char)c;
+            continue;
+        }
+        *at++ = '\\';
+        switch (c) {
+        case '"': *at++ = '"'; break;
+        case '\\': *at++ = '\\'; break;
+        case '\b': *at++ = 'b'; break;
+        case '\f': *at++ = 'f'; break;
+        case '\n': *at++ = 'n'; break;
+        case '\r': *at++ = 'r'; break;
+        case '\t': *at++ = 't'; break;
+        default:
+            *at++ = 'u';
+            *at++ = '0';
+            *at++ = '0';
+            *at++ = hex[c >> 4];
+            *at++ = hex[c & 0xF];
+        }
+    }
+    *at++ = '"';
+    return at;
+}
+
 void sf_etag_of_bytes(const char *bytes, size_t len, char out[40])
 {
     unsigned char digest[32];

@@ -57,6 +57,11 @@ void sf_reply_resource(sf_ctx *ctx, int status, json_t *body);
 
 /* The strong ETag of bytes as sent: a hash of them, quoted. */
 void sf_etag_of_bytes(const char *bytes, size_t len, char out[40]);
+/* A JSON string of `s` (valid UTF-8) at `at`, as the canonical text writes it (Jansson's
+ * compact dump: `"`, `\\` and control characters escaped, nothing else); at most
+ * 6 * strlen(s) + 2 bytes, not terminated. Answers the end. For a document written without
+ * building it (GET /v1/me). */
+char *sf_json_string_put(char *at, const char *s);
 /* A document's canonical text as sent (allocated; NULL when memory ran out) and its ETag. */
 char *sf_canonical_tagged(const json_t *doc, char etag[40]);
 /* A resource document produced by the database (JSON text, taken) as it is sent — its

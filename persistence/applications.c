@@ -118,38 +118,38 @@ static const sf_stmt ROUND_AND_PLATFORM = {
 #define APPLICATION_VISIBLE APPLICATION_VISIBLE_OF("d")
 /* GET /v1/applications/{id} in one round trip (issue 18, point 3): the session check, then —
  * only if it holds — the stored detail (sql/042: the document with its history as the
- * canonical text that is sent, its ETag, and the snapshot's facts that depend neither on the
- * caller nor on the date) by its key, with its round's rules, if the caller may see it: one
- * indexed look-up. Its columns are SNAPSHOT_SELECT's, in its order, so that read_snapshot
- * reads them; what depends on the date or on other rows is read here as the snapshot reads
- * it, and only where allowed_actions can depend on it — the recommender's used quota and the
- * platform's city title (Art. 26, eligibility) for a draft or a submitted application (the
- * only states whose decisions read them). The title in force that a renewal's validity starts
- * from (column 24) is not read: only the award's own transition uses it, over its own
- * snapshot. Always one row: the snapshot's columns, the document and its ETag (NULL when there
- * is none to see), then whether the session is live (checked once: OFFSET 0 keeps the planner
- * from copying the check into both places that read it). */
+ * canonical text that is sent, its ETag, the snapshot's facts that depend neither on the
+ * caller nor on the date, and its round's rules, sql/049) by its key, if the caller may see it:
+ * one indexed look-up, no other relation read. Its columns are SNAPSHOT_SELECT's, in its order,
+ * so that read_snapshot reads them; what depends on the date or on other rows is read here as
+ * the snapshot reads it, and only where allowed_actions can depend on it — the recommender's
+ * used quota and the platform's city title (Art. 26, eligibility) for a draft or a submitted
+ * application (the only states whose decisions read them). The title in force that a renewal's
+ * validity starts from (column 24) is not read: only the award's own transition uses it, over
+ * its own snapshot. Always one row: the snapshot's columns, the document and its ETag (NULL
+ * when there is none to see), then whether the session is live (checked once: OFFSET 0 keeps
+ * the planner from copying the check into both places that read it). */
 static const sf_stmt READ_FOR_CALLER = {
     "SELECT x.*, s.live FROM (SELECT " SF_SESSION_LIVE("$5", "$6", "$7") " AS live OFFSET 0) s"
     " LEFT JOIN LATERAL (SELECT d.application_id, d.status, d.recommender_org_id, d.platform_id, d.platform_region,"
-    "   d.platform_created_by, r.id, r.level, r.region_code, r.year, " DAYS("r.opens_on") ", " DAYS("r.closes_on") ","
-    "   " DAYS("current_date") ", coalesce(r.quota_per_recommender, 0),"
-    "   CASE WHEN r.quota_per_recommender > 0 AND d.status IN ('draft', 'submitted') THEN"
-    "   (SELECT count(*) FROM applications x WHERE x.round_id = r.id"
+    "   d.platform_created_by, d.round_id, d.round_level, d.round_region, d.round_year, " DAYS("d.round_opens_on") ","
+    "   " DAYS("d.round_closes_on") ", " DAYS("current_date") ", coalesce(d.round_quota_per_recommender, 0),"
+    "   CASE WHEN d.round_quota_per_recommender > 0 AND d.status IN ('draft', 'submitted') THEN"
+    "   (SELECT count(*) FROM applications x WHERE x.round_id = d.round_id"
     "      AND x.recommender_org_id = d.recommender_org_id"
     "      AND x.status IN ('recommended', 'approved', 'publicized', 'awarded', 'rejected')) ELSE 0 END,"
-    "   d.platform_region = ANY (r.relaxed_regions), (r.relaxation_factor * 1000)::int, r.thresholds::text,"
+    "   d.platform_region = ANY (d.round_relaxed_regions), (d.round_relaxation_factor * 1000)::int, d.round_thresholds,"
     "   d.report, d.has_recommendation, d.material_kinds,"
     "   d.status IN ('draft', 'submitted') AND EXISTS (SELECT 1 FROM awards w WHERE w.platform_id = d.platform_id"
     "     AND w.level = 'city' AND title_status(w.status, w.valid_until) = 'active'),"
     "   d.open_objections, " DAYS("d.notice_end") ", NULL::int,"
-    "   r.require_prior_recognition, r.relaxed_thresholds::text, r.validity_years, r.validity_ends,"
+    "   d.round_require_prior_recognition, d.round_relaxed_thresholds, d.round_validity_years, d.round_validity_ends,"
     "   d.applicant_org_id, d.platform_operator_org, d.doc, d.etag"
-    "   FROM application_details d JOIN rounds r ON r.id = d.round_id"
+    "   FROM application_details d"
     "   WHERE d.application_id = $1 AND s.live AND ($2::text IN ('province', 'supervisor')"
     "     OR ($2 = 'platform' AND d.platform_operator_org = $4::bigint)"
     "     OR ($2 <> 'platform' AND d.recommender_org_id = $4::bigint)"
-    "     OR ($2 = 'city' AND r.level = 'city' AND r.region_code = $3))) x ON true", 7};
+    "     OR ($2 = 'city' AND d.round_level = 'city' AND d.round_region = $3))) x ON true", 7};
 /* One round trip: the document with its history (sql/024) if the caller may see it. */
 static const sf_stmt GET_VISIBLE_DOC = {
     "SELECT (d.doc || jsonb_build_object('history', application_history(d.id)))::text"

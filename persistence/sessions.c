@@ -9,8 +9,8 @@
 #include "persistence/db.h"
 
 static const sf_stmt REVOKE = {
-    "WITH r AS (INSERT INTO revoked_tokens (jti, user_id, expires_at)"
-    "           VALUES ($1::uuid, $2, to_timestamp($3)) ON CONFLICT (jti) DO NOTHING RETURNING jti),"
+    "WITH r AS (INSERT INTO revoked_tokens (jti, user_id, expires_at, session_id)"
+    "           VALUES ($1::uuid, $2, to_timestamp($3), $6::uuid) ON CONFLICT (jti) DO NOTHING RETURNING jti),"
     " s AS (UPDATE sessions SET ended_at = now(), end_reason = 'revoked'"
     "       WHERE id = $6::uuid AND user_id = $2 AND ended_at IS NULL RETURNING id)"
     " SELECT audit_append($2, $4, 'token.revoked', 'user', $2,"
@@ -82,9 +82,11 @@ sf_status sf_login_succeeded(sf_pool *pool, const sf_login_attempt *a, const sf_
     sf_status status = sf_db_write(pool, &SUCCEEDED, params, &res, NULL);
     if (status != SF_OK)
         return status;
+    /* no session: the user was deactivated while the password was being hashed (sql/048) */
+    status = PQgetisnull(res, 0, 1) ? SF_NOT_FOUND : SF_OK;
     snprintf(sid, 37, "%s", PQgetvalue(res, 0, 1));
     PQclear(res);
-    return SF_OK;
+    return status;
 }
 
 sf_status sf_session_refresh(sf_pool *pool, const char *hash, const char *new_hash, int refresh_ttl,

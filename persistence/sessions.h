@@ -22,22 +22,25 @@ typedef struct {
     const char *jti;
     const char *sid;
 } sf_session;
-/* Its SQL: true when there is nothing to check or the session rule (SF_SESSION_RULE) holds — the user active,
- * the session not ended, the token not revoked: session_token_valid() of
- * sql/025_accounts_sessions.sql (and 037), written out in the statement rather than called,
- * so that its two look-ups are part of the statement's kept plan (the PL/pgSQL call cost a
- * third of the application read's time in the database; bench/RESULTS.md). It reads with the
- * statement's snapshot as the function did. test_persistence checks that the two answer alike
+/* Its SQL: true when there is nothing to check or the session rule (SF_SESSION_RULE) holds — the
+ * token's session exists, is its user's, and has not ended: session_token_valid() of
+ * sql/048_session_rule_on_sessions.sql, written out in the statement rather than called, so that
+ * its look-up is part of the statement's kept plan (the PL/pgSQL call cost a third of the
+ * application read's time in the database; bench/RESULTS.md). The session's row alone says it:
+ * whatever deactivates a user, changes a password or revokes a token, through the API or by hand
+ * in psql, ends the sessions concerned in its own transaction (sql/048's triggers). The jti is
+ * still cast, so that one that is not a UUID (not a token we issued) fails the statement
+ * (SF_INVALID), but no longer looked up: a revoked jti has ended its session. It reads with the
+ * statement's snapshot as the function does. test_persistence checks that the two answer alike
  * for every session and token. The arguments name the statement's parameters (or columns). */
 #define SF_SESSION_RULE(uid, jti, sid)                                                                  \
-    "(EXISTS (SELECT 1 FROM sessions sf_s JOIN users sf_u ON sf_u.id = sf_s.user_id"                      \
-    " WHERE sf_s.id = " sid "::uuid AND sf_s.user_id = " uid "::bigint AND sf_s.ended_at IS NULL AND sf_u.active)" \
-    " AND NOT EXISTS (SELECT 1 FROM revoked_tokens sf_r WHERE sf_r.jti = " jti "::uuid))"
+    "(EXISTS (SELECT 1 FROM sessions sf_s WHERE sf_s.id = " sid "::uuid AND sf_s.user_id = " uid "::bigint" \
+    " AND sf_s.ended_at IS NULL) AND (" jti "::uuid IS NULL OR true))"
 #define SF_SESSION_LIVE(uid, jti, sid) "(" jti "::uuid IS NULL OR " SF_SESSION_RULE(uid, jti, sid) ")"
 /* The three parameters' texts (uid is the caller's buffer). */
 void sf_session_params(const sf_session *s, sf_int_text *uid, const char **jti, const char **sid);
 
-/* Records `jti` as revoked until `expires_at` (Unix seconds) and ends its session `sid`
+/* Records `jti` (of session `sid`) as revoked until `expires_at` (Unix seconds) and ends its session `sid`
  * (every token of it, and its refresh token), with the audit event. Revoking a revoked
  * token again is SF_OK. */
 sf_status sf_session_revoke(sf_pool *pool, const sf_actor *actor, const char *jti, const char *sid,
@@ -78,7 +81,8 @@ sf_status sf_login_release(sf_pool *pool, const sf_login_attempt *a);
 /* The reserved attempt succeeded: the pair's count is cleared, the client's reservation taken
  * back, the login recorded in the audit trail, and its session started with its first
  * refresh token (`refresh_hash`, the SHA-256 in hex, expiring in refresh_ttl seconds); the
- * session's id into `sid` (37 bytes). */
+ * session's id into `sid` (37 bytes). SF_NOT_FOUND, and no session, when the user is no longer
+ * active (deactivated while the password was being hashed: sql/048). */
 sf_status sf_login_succeeded(sf_pool *pool, const sf_login_attempt *a, const sf_actor *actor,
                              const char *refresh_hash, int refresh_ttl, char sid[37]);
 

@@ -588,9 +588,9 @@ END_TEST
 START_TEST(a_session_check_that_fails_in_the_database_is_not_a_401)
 {
     PGconn *pg = admin_connect();
-    admin_exec(pg, "REVOKE SELECT ON revoked_tokens FROM shifan");
+    admin_exec(pg, "REVOKE SELECT ON sessions FROM shifan");
     th_response *r = th_json(port, "GET", "/v1/me", token, NULL);
-    admin_exec(pg, "GRANT SELECT ON revoked_tokens TO shifan");
+    admin_exec(pg, "GRANT SELECT ON sessions TO shifan");
     PQfinish(pg);
     ck_assert_ptr_nonnull(r);
     ck_assert_msg(r->status == 500, "%d %s", r->status, r->body);

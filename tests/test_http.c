@@ -3736,6 +3736,163 @@ START_TEST(deactivating_a_user_ends_every_token_at_once)
 }
 END_TEST
 
+/* One statement of the test's own connection (as psql would run it): the rows it answers. */
+static long long by_hand(const char *sql, long long id)
+{
+    char text[512], idt[24];
+    snprintf(idt, sizeof idt, "%lld", id);
+    snprintf(text, sizeof text, "WITH x AS (%s RETURNING 1) SELECT count(*) FROM x", sql);
+    const char *params[] = {idt};
+    PGresult *res = db_rows(text, 1, params);
+    long long n = atoll(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return n;
+}
+
+static long long sessions_of(long long id, const char *reason)
+{
+    char idt[24];
+    snprintf(idt, sizeof idt, "%lld", id);
+    const char *params[] = {idt, reason};
+    PGresult *res = db_rows("SELECT count(*) FROM sessions WHERE user_id = $1::bigint"
+                            " AND end_reason IS NOT DISTINCT FROM $2", 2, params);
+    long long n = atoll(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return n;
+}
+
+static int me_status_at(int at, const char *token)
+{
+    th_response *r = th_json(at, "GET", "/v1/me", token, NULL);
+    int status = r ? r->status : 0;
+    th_free(r);
+    return status;
+}
+
+/* GET /v1/me is written as its canonical text by hand (api/me.c), not dumped by Jansson: the
+ * text is still exactly Jansson's canonical dump under its hash for a display name of every
+ * character the dump escapes (and some it does not), and its members are the user's and the
+ * organisation's as GET /v1/users/{id} and GET /v1/organizations/{id} answer them. */
+START_TEST(the_me_answer_is_written_as_jansson_would)
+{
+    create_user("escapes", org_ids[ASSOCIATION]);
+    long long id = user_id_of("escapes");
+    ck_assert_int_eq(by_hand("UPDATE users SET display_name = 'a\"b\\c/d' || chr(1) || chr(31) || chr(127)"
+                             " || E'\\b\\f\\n\\r\\t' || '中文 ' || chr(8232) || '''' WHERE id = $1::bigint", id), 1);
+    int status;
+    char *t = login_here("escapes", USER_PASSWORD, &status);
+    ck_assert_ptr_nonnull(t);
+    th_response *me = th_json(port, "GET", "/v1/me", t, NULL);
+    ck_assert_int_eq(me->status, 200);
+    th_assert_canonical_tagged(me, NULL);
+    ck_assert_ptr_nonnull(strstr(me->body, "\"display_name\":\"a\\\"b\\\\c/d\\u0001\\u001F\x7f\\b\\f\\n\\r\\t中文 "));
+    char path[64];
+    snprintf(path, sizeof path, "/v1/users/%lld", id);
+    th_response *user = call("GET", path, PROVINCE, NULL);
+    ck_assert_int_eq(user->status, 200);
+    const char *member;
+    json_t *value;
+    json_object_foreach(user->json, member, value) {
+        ck_assert_msg(json_equal(value, json_object_get(me->json, member)), "%s", member);
+    }
+    snprintf(path, sizeof path, "/v1/organizations/%lld", org_ids[ASSOCIATION]);
+    th_response *org = call("GET", path, PROVINCE, NULL);
+    ck_assert_int_eq(org->status, 200);
+    ck_assert(json_equal(org->json, json_object_get(me->json, "organization")));
+    /* and role, organization, permitted_operations */
+    ck_assert_uint_eq(json_object_size(me->json), json_object_size(user->json) + 3);
+    ck_assert_str_eq(json_string_value(json_object_get(me->json, "role")), "association");
+    th_free(org);
+    th_free(user);
+    th_free(me);
+    free(t);
+}
+END_TEST
+
+/* A deactivation, a revocation and a password change made by hand in psql, not through the
+ * API, end the user's sessions in their own transaction (sql/048's triggers: the session rule
+ * reads the session's row alone), so the tokens are refused on their very next request, by
+ * either of two processes on the database; and its API tokens are revoked. A token id revoked
+ * by hand that names its session ends that one; naming none, every session of its user. */
+START_TEST(changes_made_by_hand_in_psql_end_sessions_at_once)
+{
+    th_server second;
+    static char key_env[700];
+    snprintf(key_env, sizeof key_env, "SHIFAN_JWT_KEY_FILE=%s", key_path);
+    const char *env[] = {key_env, NULL};
+    ck_assert_int_eq(th_server_start(&second, th_env("SHIFAN_TEST_HTTP_URL"), data_dir, env), 0);
+    create_user("by-hand", org_ids[ASSOCIATION]);
+    long long id = user_id_of("by-hand");
+    th_response *a = login_answer("by-hand", USER_PASSWORD);
+    char *ta = answer_token(a, "access_token"), *ra = answer_token(a, "refresh_token");
+    th_free(a);
+    char *api = api_token_of(ta);
+    ck_assert_int_eq(me_status_at(port, ta), 200);
+    ck_assert_int_eq(me_status_at(second.port, ta), 200);
+    ck_assert_int_eq(me_status_at(second.port, api), 200);
+    /* deactivated by hand */
+    ck_assert_int_eq(by_hand("UPDATE users SET active = false WHERE id = $1::bigint", id), 1);
+    ck_assert_int_eq(sessions_of(id, NULL), 0);
+    ck_assert_int_eq(sessions_of(id, "deactivated"), 1);
+    ck_assert_int_eq(me_status_at(second.port, ta), 401);
+    ck_assert_int_eq(me_status_at(port, ta), 401);
+    ck_assert_int_eq(me_status_at(second.port, api), 401);
+    ck_assert_int_eq(refresh_status(ra), 401);
+    int status;
+    ck_assert_ptr_null(login_here("by-hand", USER_PASSWORD, &status));
+    ck_assert_int_eq(status, 401);
+    /* active again by hand: logs in; the old tokens stay refused */
+    ck_assert_int_eq(by_hand("UPDATE users SET active = true WHERE id = $1::bigint", id), 1);
+    ck_assert_int_eq(me_status_at(port, ta), 401);
+    char *t1 = login_here("by-hand", USER_PASSWORD, &status), *t2 = login_here("by-hand", USER_PASSWORD, &status);
+    ck_assert_ptr_nonnull(t1);
+    ck_assert_ptr_nonnull(t2);
+    ck_assert_int_eq(me_status_at(second.port, t1), 200);
+    ck_assert_int_eq(me_status_at(second.port, t2), 200);
+    /* a token id revoked by hand, naming t1's session: that session ends, t2's does not */
+    char sid1[40], text[256];
+    sid_of(t1, sid1);
+    snprintf(text, sizeof text, "INSERT INTO revoked_tokens (jti, user_id, expires_at, session_id)"
+             " VALUES (gen_random_uuid(), $1::bigint, now() + interval '1 hour', '%s')", sid1);
+    ck_assert_int_eq(by_hand(text, id), 1);
+    ck_assert_int_eq(me_status_at(second.port, t1), 401);
+    ck_assert_int_eq(me_status_at(port, t1), 401);
+    ck_assert_int_eq(me_status_at(second.port, t2), 200);
+    /* naming none: every session of the user */
+    ck_assert_int_eq(by_hand("INSERT INTO revoked_tokens (jti, user_id, expires_at)"
+                             " VALUES (gen_random_uuid(), $1::bigint, now() + interval '1 hour')", id), 1);
+    ck_assert_int_eq(me_status_at(second.port, t2), 401);
+    ck_assert_int_eq(me_status_at(port, t2), 401);
+    ck_assert_int_eq(sessions_of(id, "revoked"), 2);
+    free(t1);
+    free(t2);
+    /* a password changed by hand: every session ends, and every API token */
+    t1 = login_here("by-hand", USER_PASSWORD, &status);
+    ck_assert_ptr_nonnull(t1);
+    char *api2 = api_token_of(t1);
+    ck_assert_int_eq(me_status_at(second.port, t1), 200);
+    ck_assert_int_eq(by_hand("UPDATE users SET password_hash = password_hash || 'x' WHERE id = $1::bigint", id), 1);
+    ck_assert_int_eq(sessions_of(id, "password_changed"), 1);
+    ck_assert_int_eq(sessions_of(id, NULL), 0);
+    ck_assert_int_eq(me_status_at(second.port, t1), 401);
+    ck_assert_int_eq(me_status_at(port, t1), 401);
+    ck_assert_int_eq(me_status_at(port, api2), 401);
+    /* a change that is neither leaves the sessions open */
+    ck_assert_int_eq(by_hand("UPDATE users SET password_hash = left(password_hash, -1) WHERE id = $1::bigint", id), 1);
+    char *t3 = login_here("by-hand", USER_PASSWORD, &status);
+    ck_assert_ptr_nonnull(t3);
+    ck_assert_int_eq(by_hand("UPDATE users SET display_name = 'renamed by hand' WHERE id = $1::bigint", id), 1);
+    ck_assert_int_eq(me_status_at(second.port, t3), 200);
+    ck_assert_int_eq(th_server_stop_reporting(&second), 0);
+    free(t1);
+    free(t3);
+    free(api);
+    free(api2);
+    free(ta);
+    free(ra);
+}
+END_TEST
+
 /* An administrator's reset: the policy applies; every token of the user ends; the next
  * login answers password_change_required and its token reaches only /v1/me, the change and
  * revoke (403 elsewhere) until the user sets a password of its own. Audited. */
@@ -4373,6 +4530,8 @@ static Suite *http_suite(void)
     tcase_add_test(tc, a_revoked_jti_is_refused_in_any_token);
     tcase_add_test(tc, users_are_listed_read_and_changed_in_scope);
     tcase_add_test(tc, deactivating_a_user_ends_every_token_at_once);
+    tcase_add_test(tc, changes_made_by_hand_in_psql_end_sessions_at_once);
+    tcase_add_test(tc, the_me_answer_is_written_as_jansson_would);
     tcase_add_test(tc, a_reset_password_must_be_changed_at_the_next_login);
     tcase_add_test(tc, changing_ones_password_ends_every_session);
     tcase_add_test(tc, refresh_tokens_rotate_and_a_reused_one_ends_the_session);

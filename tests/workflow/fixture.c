@@ -41,21 +41,26 @@ void wf_registry_caught_up(int on_port)
  * hash api/views.c makes of that text. Answers how many were compared. */
 int wf_details_as_assembled(long long app)
 {
-    char sql[2048];
-    /* column 4: the stored facts of the snapshot against the same read live (persistence's
-     * SNAPSHOT_SELECT) */
+    char sql[3072];
+    /* column 4: the stored facts of the snapshot and its round's rules (sql/049) against the
+     * same read live (persistence's SNAPSHOT_SELECT) */
     snprintf(sql, sizeof sql,
              "SELECT a.id, d.doc, d.etag, application_detail(a)::text,"
              " (d.status, d.recommender_org_id, d.applicant_org_id, d.platform_id, d.round_id, d.platform_region,"
              "  d.platform_created_by, d.platform_operator_org, d.report, d.has_recommendation, d.material_kinds,"
-             "  d.open_objections, d.notice_end) IS NOT DISTINCT FROM"
+             "  d.open_objections, d.notice_end, d.round_level, d.round_region, d.round_year, d.round_opens_on,"
+             "  d.round_closes_on, d.round_quota_per_recommender, d.round_relaxed_regions, d.round_relaxation_factor,"
+             "  d.round_thresholds, d.round_require_prior_recognition, d.round_relaxed_thresholds,"
+             "  d.round_validity_years, d.round_validity_ends) IS NOT DISTINCT FROM"
              " (a.status, a.recommender_org_id, a.applicant_org_id, a.platform_id, a.round_id, p.region_code,"
              "  p.created_by_org, p.operator_org_id, a.report::text, a.recommendation IS NOT NULL,"
              "  (SELECT string_agg(DISTINCT m.kind, ',') FROM materials m WHERE m.application_id = a.id),"
              "  (SELECT count(*) FROM objections o WHERE o.application_id = a.id AND o.status = 'open'),"
              "  (SELECT n.end_date FROM publicity_notice_items i JOIN publicity_notices n ON n.id = i.notice_id"
-             "   WHERE i.application_id = a.id))"
-             " FROM applications a JOIN platforms p ON p.id = a.platform_id"
+             "   WHERE i.application_id = a.id), r.level, r.region_code, r.year, r.opens_on, r.closes_on,"
+             "  r.quota_per_recommender, r.relaxed_regions, r.relaxation_factor, r.thresholds::text,"
+             "  r.require_prior_recognition, r.relaxed_thresholds::text, r.validity_years, r.validity_ends)"
+             " FROM applications a JOIN platforms p ON p.id = a.platform_id JOIN rounds r ON r.id = a.round_id"
              " LEFT JOIN application_details d ON d.application_id = a.id WHERE %lld = 0 OR a.id = %lld ORDER BY a.id",
              app, app);
     PGconn *pg = PQconnectdb(th_env("SHIFAN_TEST_WORKFLOW_ADMIN_URL"));

@@ -805,6 +805,20 @@ START_TEST(allowed_actions_follow_the_decisions)
     th_assert_canonical_tagged(r, (const char *const[]){"allowed_actions", NULL});
     th_free(r);
     ck_assert_str_eq(e1, e2);
+    /* the round's rules, kept in the stored detail (sql/049), follow a change made by hand in
+     * psql at once: closed since yesterday, nothing may move; open again, it may */
+    char sql[256];
+    snprintf(sql, sizeof sql, "CREATE TABLE wf_saved_round AS SELECT id, closes_on FROM rounds WHERE id = %lld;"
+             " UPDATE rounds SET closes_on = current_date - 1 WHERE id = %lld", round_id, round_id);
+    admin_sql(sql);
+    int closed_allows = allows(SHENYANG, a, "recommend"), closed_edit = allows(SHENYANG, a, "edit");
+    int as_assembled = wf_details_as_assembled(a);
+    admin_sql("UPDATE rounds r SET closes_on = s.closes_on FROM wf_saved_round s WHERE r.id = s.id;"
+              " DROP TABLE wf_saved_round");   /* put back before any assertion: later tests use the round */
+    ck_assert(!closed_allows && closed_edit);   /* an edit does not depend on the round's dates */
+    ck_assert_int_eq(as_assembled, 1);
+    ck_assert(allows(SHENYANG, a, "recommend"));
+    ck_assert_int_eq(wf_details_as_assembled(0), sql_number("SELECT count(*) FROM applications"));
     act(SHENYANG, a, "recommend", NULL, 200);
     ck_assert(!allows(SHENYANG, a, "edit") && !allows(SHENYANG, a, "recommend") && allows(SHENYANG, a, "withdraw"));
     ck_assert(allows(PROVINCE, a, "approve") && allows(PROVINCE, a, "reject") && allows(PROVINCE, a, "return"));
