@@ -73,25 +73,25 @@ static const sf_stmt NEW_IMPORT = {
 /* The import's last statements (sql/047_records_import_linked.sql): what waits to be linked is
  * linked — the import's own event, and the events others committed before — and the head's row
  * lock is the import's from there to its commit; then its staged events are written after the
- * head, each with its position and hashes as audit_link (sql/046) gives them: positions in id
- * order (ids drawn in the staged order), hash = sha256(previous hash || audit_event_text(…)). The
- * head moves to the last. */
+ * head in their staged order, each with its position and hashes as audit_link (sql/046) gives
+ * them: the next position, hash = sha256(previous hash || audit_event_text(…)); their ids, drawn
+ * in that order by the insert, follow their positions. The head moves to the last. One sort of
+ * the staged events serves every window (each orders by `ord`). */
 static const sf_stmt LINK_WAITING = {"SELECT audit_link(NULL, true)", 0};
 static const sf_stmt APPEND_EVENTS = {
     "WITH head AS (SELECT seq, hash FROM audit_head FOR UPDATE),"
-    " e AS MATERIALIZED (SELECT nextval('audit_event_ids') AS id, s.*"
-    "                    FROM (SELECT * FROM record_events ORDER BY ord) s),"
-    " n AS (SELECT e.*, h.seq + row_number() OVER (ORDER BY e.id) AS pos, h.hash AS head_hash FROM e, head h),"
+    " n AS (SELECT s.*, h.seq + row_number() OVER (ORDER BY s.ord) AS pos, h.hash AS head_hash"
+    "       FROM record_events s, head h),"
     " c AS (SELECT n.*, audit_chain(n.head_hash, audit_event_text(n.pos, n.at, n.actor_user_id, n.actor_org_id,"
     "                                                             n.action, n.entity, n.entity_id, n.detail,"
     "                                                             n.request_id))"
-    "                   OVER (ORDER BY n.pos ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS hash"
+    "                   OVER (ORDER BY n.ord ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS hash"
     "       FROM n),"
-    " l AS (SELECT c.*, coalesce(lag(c.hash) OVER (ORDER BY c.pos), c.head_hash) AS prev FROM c),"
-    " ins AS (INSERT INTO audit_events (id, at, actor_user_id, actor_org_id, action, entity, entity_id, detail,"
-    "                                   request_id, seq, prev_hash, hash)"
-    "         SELECT id, at, actor_user_id, actor_org_id, action, entity, entity_id, detail, request_id, pos, prev,"
-    "                hash FROM l ORDER BY pos RETURNING seq, hash),"
+    " l AS (SELECT c.*, coalesce(lag(c.hash) OVER (ORDER BY c.ord), c.head_hash) AS prev FROM c),"
+    " ins AS (INSERT INTO audit_events (at, actor_user_id, actor_org_id, action, entity, entity_id, detail, request_id,"
+    "                                   seq, prev_hash, hash)"
+    "         SELECT at, actor_user_id, actor_org_id, action, entity, entity_id, detail, request_id, pos, prev, hash"
+    "         FROM l ORDER BY ord RETURNING seq, hash),"
     " moved AS (UPDATE audit_head SET seq = t.seq, hash = t.hash"
     "           FROM (SELECT seq, hash FROM ins ORDER BY seq DESC LIMIT 1) t RETURNING audit_head.seq)"
     " SELECT count(*) FROM moved", 0, 1};
