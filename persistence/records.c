@@ -2,7 +2,9 @@
  * Records of the past: checks against what is stored, and the writes (see records.h). Each
  * kind has one statement that lists every row error (a JSON array of {row, field, message},
  * rows numbered as the file numbers them) and the statements that record the rows with
- * their audit events. A recorded title is a row of `awards` like a decided one: the registry
+ * their audit events. The rows are parsed once into a table of the transaction (STAGE_ROWS);
+ * the events wait in another (EVENTS) and go into the chain, linked, in the import's last
+ * statement (APPEND_EVENTS). A recorded title is a row of `awards` like a decided one: the registry
  * triggers (sql/013_registry.sql) publish it, and title_status(), title_in_force() and
  * award_status_at() read it, exactly as they read a title decided in shifan.
  */
@@ -17,17 +19,17 @@
     " SELECT coalesce(jsonb_agg(jsonb_build_object('row', row, 'field', field, 'message', message)"       \
     "                 ORDER BY row, field, message), '[]')::text FROM " e
 
-/* The audit events of the facts a write made, one for each, written by one INSERT … SELECT in
- * the order of `order` (the facts' ids): a CTE of the write's statement ($2 user, $3 org, $4
- * request id, $5 import id). Each carries origin "recorded" and the import, then `detail`'s
- * members; as every event, it is written unlinked in the writer's transaction and linked later
- * (sql/031_audit_linker.sql). The import's own event comes first (NEW_IMPORT). */
+/* The audit events of the facts a write made, one for each, staged by one INSERT … SELECT in the
+ * order of `order` (the facts' ids): a CTE of the write's statement ($1 user, $2 org, $3 request
+ * id, $4 import id). Each carries origin "recorded" and the import, then `detail`'s members. They
+ * wait in record_events (STAGE_EVENTS) for the import's last statement, APPEND_EVENTS, which
+ * writes them into the chain already linked; the import's own event comes first (NEW_IMPORT). */
 #define EVENTS(facts, action, entity, entity_id, order, detail)                                              \
-    " ev AS (INSERT INTO audit_events (at, actor_user_id, actor_org_id, action, entity, entity_id, detail,"   \
-    "                                  request_id)"                                                           \
-    "        SELECT clock_timestamp(), $2::bigint, $3::bigint, '" action "', '" entity "', " entity_id ","     \
-    "               audit_detail(jsonb_build_object('origin', 'recorded', 'import_id', $5::bigint, " detail "),"  \
-    "                            $4::text), audit_request_id($4::text)"                                       \
+    " ev AS (INSERT INTO record_events (at, actor_user_id, actor_org_id, action, entity, entity_id, detail,"  \
+    "                                   request_id)"                                                          \
+    "        SELECT clock_timestamp(), $1::bigint, $2::bigint, '" action "', '" entity "', " entity_id ","     \
+    "               audit_detail(jsonb_build_object('origin', 'recorded', 'import_id', $4::bigint, " detail "),"  \
+    "                            $3::text), audit_request_id($3::text)"                                       \
     "        FROM " facts " ORDER BY " order ")"
 
 /* Every writer of titles, rounds and the registry takes the title writers' lock
@@ -48,16 +50,56 @@ static const sf_stmt FLUSH_KEYS = {"SELECT search_indexes_flush()", 0};
  * (sql/046_audit_link_set_based.sql). */
 static const sf_stmt IMPORT_BEGIN = {"SELECT audit_import_begin()", 0};
 static const sf_stmt TODAY = {"SELECT current_date - date '1970-01-01'", 0};
+/* The rows, parsed once (the JSON of 10,000 rows took each statement that expanded it about a
+ * tenth of a second) into a table of the transaction that the check and the writes read, with
+ * its statistics: the planner knows how many rows there are (it assumed 100 of a JSON
+ * parameter, and once joined 10,000 rows to the platforms through a nested loop of trigram
+ * scans). Each kind gives its columns (STAGE_ROWS); the statements that read the table are
+ * planned at each call. */
+#define STAGE_ROWS(columns)                                                                                 \
+    {"CREATE TEMPORARY TABLE record_rows ON COMMIT DROP AS"                                                 \
+     " SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, " columns ")", 1, 1}
+static const sf_stmt ANALYZE_ROWS = {"ANALYZE record_rows", 0, 1};
+/* The events of the import's facts, staged until its last statement (EVENTS, APPEND_EVENTS). */
+static const sf_stmt STAGE_EVENTS = {
+    "CREATE TEMPORARY TABLE record_events (ord bigint GENERATED ALWAYS AS IDENTITY, at timestamptz NOT NULL,"
+    " actor_user_id bigint, actor_org_id bigint, action text NOT NULL, entity text NOT NULL, entity_id bigint,"
+    " detail jsonb NOT NULL, request_id text) ON COMMIT DROP", 0, 1};
 static const sf_stmt NEW_IMPORT = {
     "WITH i AS (INSERT INTO record_imports (kind, row_count, imported_by, org_id, request_id)"
-    "           VALUES ($1, jsonb_array_length($2::jsonb), $3, $4, $5) RETURNING *)"
-    " SELECT i.id, audit_append($3, $4, 'records.imported', 'record_import', i.id,"
-    "        jsonb_build_object('kind', i.kind, 'rows', i.row_count, 'origin', 'recorded'), $5) FROM i", 5};
+    "           VALUES ($1, (SELECT count(*) FROM record_rows), $2, $3, $4) RETURNING *)"
+    " SELECT i.id, audit_append($2, $3, 'records.imported', 'record_import', i.id,"
+    "        jsonb_build_object('kind', i.kind, 'rows', i.row_count, 'origin', 'recorded'), $4) FROM i", 4, 1};
+/* The import's last statements (sql/047_records_import_linked.sql): what waits to be linked is
+ * linked — the import's own event, and the events others committed before — and the head's row
+ * lock is the import's from there to its commit; then its staged events are written after the
+ * head in their staged order, each with its position and hashes as audit_link (sql/046) gives
+ * them: the next position, hash = sha256(previous hash || audit_event_text(…)); their ids, drawn
+ * in that order by the insert, follow their positions. The head moves to the last. One sort of
+ * the staged events serves every window (each orders by `ord`). */
+static const sf_stmt LINK_WAITING = {"SELECT audit_link(NULL, true)", 0};
+static const sf_stmt APPEND_EVENTS = {
+    "WITH head AS (SELECT seq, hash FROM audit_head FOR UPDATE),"
+    " n AS (SELECT s.*, h.seq + row_number() OVER (ORDER BY s.ord) AS pos, h.hash AS head_hash"
+    "       FROM record_events s, head h),"
+    " c AS (SELECT n.*, audit_chain(n.head_hash, audit_event_text(n.pos, n.at, n.actor_user_id, n.actor_org_id,"
+    "                                                             n.action, n.entity, n.entity_id, n.detail,"
+    "                                                             n.request_id))"
+    "                   OVER (ORDER BY n.ord ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS hash"
+    "       FROM n),"
+    " l AS (SELECT c.*, coalesce(lag(c.hash) OVER (ORDER BY c.ord), c.head_hash) AS prev FROM c),"
+    " ins AS (INSERT INTO audit_events (at, actor_user_id, actor_org_id, action, entity, entity_id, detail, request_id,"
+    "                                   seq, prev_hash, hash)"
+    "         SELECT at, actor_user_id, actor_org_id, action, entity, entity_id, detail, request_id, pos, prev, hash"
+    "         FROM l ORDER BY ord RETURNING seq, hash),"
+    " moved AS (UPDATE audit_head SET seq = t.seq, hash = t.hash"
+    "           FROM (SELECT seq, hash FROM ins ORDER BY seq DESC LIMIT 1) t RETURNING audit_head.seq)"
+    " SELECT count(*) FROM moved", 0, 1};
 
 /* ---- rounds ---- */
 
 static const sf_stmt CHECK_ROUNDS = {
-    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, year int, level text, region_code text)),"
+    "WITH r AS NOT MATERIALIZED (SELECT * FROM record_rows),"
     " e AS (SELECT r.row, 'year' AS field,"
     "              'a ' || r.level || '-level round of ' || r.year || ' exists already (round ' || k.id || ')' AS message"
     "       FROM r JOIN rounds k ON k.level = r.level AND k.region_code = r.region_code AND k.year = r.year"
@@ -67,18 +109,16 @@ static const sf_stmt CHECK_ROUNDS = {
     "       UNION ALL SELECT r.row, 'year', 'shifan holds a later ' || r.level || '-level round already: only the past is recorded'"
     "       FROM r WHERE r.year >= extract(year FROM current_date) AND EXISTS (SELECT 1 FROM rounds k"
     "         WHERE k.level = r.level AND k.region_code = r.region_code AND k.year > r.year))"
-    ERRORS_OF("e"), 1};
+    ERRORS_OF("e"), 0, 1};
 static const sf_stmt WRITE_ROUNDS = {
-    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, year int, level text, region_code text,"
-    "           title text, opens_on date, closes_on date, thresholds jsonb, require_prior_recognition boolean,"
-    "           validity_years int, validity_ends text)),"
+    "WITH r AS NOT MATERIALIZED (SELECT * FROM record_rows),"
     " k AS (INSERT INTO rounds (level, region_code, year, title, opens_on, closes_on, thresholds,"
     "                           require_prior_recognition, validity_years, validity_ends, created_by, origin, import_id)"
     "       SELECT level, region_code, year, title, opens_on, closes_on, thresholds, require_prior_recognition,"
-    "              coalesce(validity_years, 3), coalesce(validity_ends, 'year_end'), $2, 'recorded', $5"
+    "              coalesce(validity_years, 3), coalesce(validity_ends, 'year_end'), $1, 'recorded', $4"
     "       FROM r ORDER BY row RETURNING *),"
     EVENTS("k", "round.recorded", "round", "k.id", "k.id", "'after', round_doc(ROW(k.*)::rounds)")
-    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM k)", 5};
+    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM k)", 4, 1};
 
 /* ---- titles ---- */
 
@@ -93,9 +133,7 @@ static const sf_stmt WRITE_ROUNDS = {
     a ".valid_from <= " a ".until AND " b ".valid_from <= " b ".until AND " a ".valid_from <= " b ".until AND " b ".valid_from <= " a ".until"
 
 static const sf_stmt CHECK_TITLES = {
-    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, platform_name text, region_code text,"
-    "           functions jsonb, credit_code text, round_id bigint, year int, level text, certificate_no text, seq int,"
-    "           valid_from date, valid_until date, status text, revoked_on date)),"
+    "WITH r AS NOT MATERIALIZED (SELECT * FROM record_rows),"
     " k AS (SELECT r.*, g.id AS rid, g.level AS rlevel, g.region_code AS rregion, g.year AS ryear,"
     "              pl.id AS pid, pl.region_code AS pregion, " UNTIL("r") " AS until"
     "       FROM r LEFT JOIN rounds g ON " ROUND_OF_ROW("g", "r")
@@ -136,20 +174,19 @@ static const sf_stmt CHECK_TITLES = {
     "                 || '-level title whose validity overlaps this one'"
     "       FROM k JOIN k x ON x.credit_code = k.credit_code AND x.platform_name = k.platform_name"
     "         AND x.rlevel = k.rlevel AND x.row < k.row AND " OVERLAP("k", "x") " GROUP BY k.row, k.rlevel)"
-    ERRORS_OF("e"), 1};
+    ERRORS_OF("e"), 0, 1};
 /* The platforms the titles belong to that shifan does not hold yet, created in their region
  * (from the first row that names each). */
 static const sf_stmt WRITE_TITLE_PLATFORMS = {
-    "WITH r AS (SELECT DISTINCT ON (credit_code, platform_name) * FROM jsonb_to_recordset($1::jsonb)"
-    "           AS r(\"row\" int, platform_name text, region_code text, functions jsonb, operator_name text,"
-    "                credit_code text) ORDER BY credit_code, platform_name, row),"
+    "WITH r AS (SELECT DISTINCT ON (credit_code, platform_name) * FROM record_rows"
+    "           ORDER BY credit_code, platform_name, row),"
     " p AS (INSERT INTO platforms (name, region_code, functions, operator_name, credit_code, created_by_org)"
     "       SELECT r.platform_name, r.region_code, ARRAY(SELECT jsonb_array_elements_text(r.functions)),"
-    "              r.operator_name, r.credit_code, $3"
+    "              r.operator_name, r.credit_code, $2"
     "       FROM r WHERE NOT EXISTS (SELECT 1 FROM platforms x WHERE x.credit_code = r.credit_code"
     "                                AND x.name = r.platform_name) ORDER BY r.row RETURNING *),"
     EVENTS("p", "platform.created", "platform", "p.id", "p.id", "'after', platform_doc(ROW(p.*)::platforms)")
-    " SELECT NULL::text", 5};
+    " SELECT NULL::text", 4, 1};
 /* The titles; the rounds' counters raised past the highest trailing number of their recorded
  * certificates (new awards continue after it, gapless: persistence/applications.c
  * NEXT_CERTIFICATE). A recorded title keeps its number as given and takes no sequence of its
@@ -157,16 +194,13 @@ static const sf_stmt WRITE_TITLE_PLATFORMS = {
  * clash; only the numbers themselves are unique); the titles expired already
  * marked as announced, so that the change feed does not report a lapse of years ago as news. */
 static const sf_stmt WRITE_TITLES = {
-    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, platform_name text, region_code text,"
-    "           credit_code text, round_id bigint, year int, level text, certificate_no text, seq int, awarded_on date,"
-    "           valid_from date, valid_until date, status text, revoked_on date, revocation_reason text,"
-    "           revocation_detail text, notice_reference text)),"
+    "WITH r AS NOT MATERIALIZED (SELECT * FROM record_rows),"
     " w AS (INSERT INTO awards (platform_id, round_id, level, certificate_no, certificate_seq, awarded_on, valid_from,"
     "                           valid_until, status, revoked_on, revocation_reason, revocation_detail,"
     "                           notice_reference, origin, import_id)"
     "       SELECT pl.id, g.id, g.level, r.certificate_no, NULL, r.awarded_on, r.valid_from, r.valid_until,"
     "              CASE WHEN r.status = 'revoked' THEN 'revoked' ELSE 'active' END, r.revoked_on,"
-    "              r.revocation_reason, r.revocation_detail, r.notice_reference, 'recorded', $5"
+    "              r.revocation_reason, r.revocation_detail, r.notice_reference, 'recorded', $4"
     "       FROM r JOIN platforms pl ON pl.credit_code = r.credit_code AND pl.name = r.platform_name"
     "       JOIN rounds g ON " ROUND_OF_ROW("g", "r") " ORDER BY r.row RETURNING *),"
     " n AS (UPDATE rounds g SET next_certificate_seq = m.top + 1"
@@ -176,7 +210,7 @@ static const sf_stmt WRITE_TITLES = {
     " x AS (INSERT INTO award_expiries (award_id) SELECT id FROM w"
     "       WHERE title_status(status, valid_until) = 'expired' RETURNING award_id),"
     EVENTS("w", "award.recorded", "award", "w.id", "w.id", "'after', award_doc(ROW(w.*)::awards)")
-    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM w), (SELECT count(*) FROM n) + (SELECT count(*) FROM x)", 5};
+    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM w), (SELECT count(*) FROM n) + (SELECT count(*) FROM x)", 4, 1};
 
 /* ---- supervision records ---- */
 
@@ -185,7 +219,7 @@ static const sf_stmt WRITE_TITLES = {
     "SELECT row, 'certificate_no' AS field, 'no title has this certificate number' AS message FROM k WHERE aid IS NULL"
 
 static const sf_stmt CHECK_SUMMARIES = {
-    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, certificate_no text, year int)),"
+    "WITH r AS NOT MATERIALIZED (SELECT * FROM record_rows),"
     " k AS (SELECT r.*, w.id AS aid, w.awarded_on FROM r " TITLE_OF_ROW "),"
     " e AS (" NO_SUCH_TITLE
     "       UNION ALL SELECT row, 'year', 'the title was awarded in ' || extract(year FROM awarded_on)"
@@ -194,67 +228,89 @@ static const sf_stmt CHECK_SUMMARIES = {
     "       FROM k WHERE EXISTS (SELECT 1 FROM annual_summaries s WHERE s.award_id = k.aid AND s.year = k.year)"
     "       UNION ALL SELECT k.row, 'year', 'repeats row ' || min(x.row) FROM k JOIN k x"
     "         ON x.certificate_no = k.certificate_no AND x.year = k.year AND x.row < k.row GROUP BY k.row)"
-    ERRORS_OF("e"), 1};
+    ERRORS_OF("e"), 0, 1};
 static const sf_stmt WRITE_SUMMARIES = {
-    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, certificate_no text, year int,"
-    "           received_on date, summary text, figures jsonb)),"
+    "WITH r AS NOT MATERIALIZED (SELECT * FROM record_rows),"
     " s AS (INSERT INTO annual_summaries (award_id, year, summary, figures, received_on, recorded_by, origin, import_id)"
-    "       SELECT w.id, r.year, coalesce(r.summary, ''), r.figures, r.received_on, $2, 'recorded', $5"
+    "       SELECT w.id, r.year, coalesce(r.summary, ''), r.figures, r.received_on, $1, 'recorded', $4"
     "       FROM r JOIN awards w ON w.certificate_no = r.certificate_no ORDER BY r.row RETURNING *),"
     EVENTS("s", "annual_summary.recorded", "award", "s.award_id", "s.id",
            "'annual_summary_id', s.id, 'year', s.year, 'received_on', s.received_on, 'figures', s.figures")
-    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM s)", 5};
+    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM s)", 4, 1};
 
 static const sf_stmt CHECK_INSPECTIONS = {
-    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, certificate_no text, inspected_on date)),"
+    "WITH r AS NOT MATERIALIZED (SELECT * FROM record_rows),"
     " k AS (SELECT r.*, w.id AS aid, w.awarded_on FROM r " TITLE_OF_ROW "),"
     " e AS (" NO_SUCH_TITLE
     "       UNION ALL SELECT row, 'inspected_on', 'is before the title was awarded (' || awarded_on || ')'"
     "       FROM k WHERE inspected_on < awarded_on)"
-    ERRORS_OF("e"), 1};
+    ERRORS_OF("e"), 0, 1};
 /* Recorded inspections open no rectification: they are history, not a finding to act on. */
 static const sf_stmt WRITE_INSPECTIONS = {
-    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, certificate_no text, inspected_on date,"
-    "           outcome text, findings text, service_quality text, fees text, satisfaction text)),"
+    "WITH r AS NOT MATERIALIZED (SELECT * FROM record_rows),"
     " i AS (INSERT INTO inspections (award_id, inspected_on, service_quality, fees, satisfaction, findings, outcome,"
     "                                recorded_by, origin, import_id)"
     "       SELECT w.id, r.inspected_on, coalesce(r.service_quality, ''), coalesce(r.fees, ''),"
-    "              coalesce(r.satisfaction, ''), coalesce(r.findings, ''), r.outcome, $2, 'recorded', $5"
+    "              coalesce(r.satisfaction, ''), coalesce(r.findings, ''), r.outcome, $1, 'recorded', $4"
     "       FROM r JOIN awards w ON w.certificate_no = r.certificate_no ORDER BY r.row RETURNING *),"
     EVENTS("i", "inspection.recorded", "award", "i.award_id", "i.id",
            "'inspection_id', i.id, 'inspected_on', i.inspected_on, 'outcome', i.outcome")
-    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM i)", 5};
+    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM i)", 4, 1};
 
 static const sf_stmt CHECK_CITY_REPORTS = {
-    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, region_code text, year int)),"
+    "WITH r AS NOT MATERIALIZED (SELECT * FROM record_rows),"
     " e AS (SELECT r.row, 'year' AS field, 'the city has a report of this year already' AS message"
     "       FROM r WHERE EXISTS (SELECT 1 FROM city_reports c WHERE c.region_code = r.region_code AND c.year = r.year)"
     "       UNION ALL SELECT r.row, 'year', 'repeats row ' || min(x.row) FROM r JOIN r x"
     "         ON x.region_code = r.region_code AND x.year = r.year AND x.row < r.row GROUP BY r.row)"
-    ERRORS_OF("e"), 1};
+    ERRORS_OF("e"), 0, 1};
 static const sf_stmt WRITE_CITY_REPORTS = {
-    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(\"row\" int, region_code text, year int,"
-    "           received_on date, summary_report text, inspection_report text)),"
+    "WITH r AS NOT MATERIALIZED (SELECT * FROM record_rows),"
     " c AS (INSERT INTO city_reports (region_code, year, summary_report, inspection_report, received_on, recorded_by,"
     "                                 origin, import_id)"
     "       SELECT r.region_code, r.year, coalesce(r.summary_report, ''), coalesce(r.inspection_report, ''),"
-    "              r.received_on, $2, 'recorded', $5 FROM r ORDER BY r.row RETURNING *),"
+    "              r.received_on, $1, 'recorded', $4 FROM r ORDER BY r.row RETURNING *),"
     EVENTS("c", "city_report.recorded", "city_report", "c.id", "c.id",
            "'region_code', c.region_code, 'year', c.year, 'received_on', c.received_on")
-    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM c)", 5};
+    " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM c)", 4, 1};
 
-/* One line per kind: its check, and its writes in order (the last one answers the new ids). */
+/* One line per kind: the columns of its rows, its check, and its writes in order (the last one
+ * answers the new ids). */
+static const sf_stmt STAGE_ROUNDS = STAGE_ROWS(
+    "year int, level text, region_code text, title text, opens_on date, closes_on date, thresholds jsonb,"
+    " require_prior_recognition boolean, validity_years int, validity_ends text");
+static const sf_stmt STAGE_TITLES = STAGE_ROWS(
+    "platform_name text, region_code text, functions jsonb, operator_name text, credit_code text, round_id bigint,"
+    " year int, level text, certificate_no text, seq int, awarded_on date, valid_from date, valid_until date,"
+    " status text, revoked_on date, revocation_reason text, revocation_detail text, notice_reference text");
+static const sf_stmt STAGE_SUMMARIES = STAGE_ROWS(
+    "certificate_no text, year int, received_on date, summary text, figures jsonb");
+static const sf_stmt STAGE_INSPECTIONS = STAGE_ROWS(
+    "certificate_no text, inspected_on date, outcome text, findings text, service_quality text, fees text,"
+    " satisfaction text");
+static const sf_stmt STAGE_CITY_REPORTS = STAGE_ROWS(
+    "region_code text, year int, received_on date, summary_report text, inspection_report text");
 static const struct {
     const char *kind;
+    const sf_stmt *stage;
     const sf_stmt *check;
     const sf_stmt *writes[2];
 } kinds[] = {
-    {"rounds", &CHECK_ROUNDS, {&WRITE_ROUNDS, NULL}},
-    {"titles", &CHECK_TITLES, {&WRITE_TITLE_PLATFORMS, &WRITE_TITLES}},
-    {"annual_summaries", &CHECK_SUMMARIES, {&WRITE_SUMMARIES, NULL}},
-    {"inspections", &CHECK_INSPECTIONS, {&WRITE_INSPECTIONS, NULL}},
-    {"city_reports", &CHECK_CITY_REPORTS, {&WRITE_CITY_REPORTS, NULL}},
+    {"rounds", &STAGE_ROUNDS, &CHECK_ROUNDS, {&WRITE_ROUNDS, NULL}},
+    {"titles", &STAGE_TITLES, &CHECK_TITLES, {&WRITE_TITLE_PLATFORMS, &WRITE_TITLES}},
+    {"annual_summaries", &STAGE_SUMMARIES, &CHECK_SUMMARIES, {&WRITE_SUMMARIES, NULL}},
+    {"inspections", &STAGE_INSPECTIONS, &CHECK_INSPECTIONS, {&WRITE_INSPECTIONS, NULL}},
+    {"city_reports", &STAGE_CITY_REPORTS, &CHECK_CITY_REPORTS, {&WRITE_CITY_REPORTS, NULL}},
 };
+
+/* Runs the statements of `stmts` without parameters or answers, in order, until one fails. */
+static sf_status exec_all(sf_conn *conn, const sf_stmt *const *stmts, size_t n)
+{
+    sf_status st = SF_OK;
+    for (size_t i = 0; i < n && st == SF_OK; i++)
+        st = sf_db_exec(conn, stmts[i], NULL, NULL, NULL);
+    return st;
+}
 
 sf_status sf_records_write(sf_conn *conn, const sf_actor *actor, const char *rows_json, void *arg, int *status,
                            char **answer)
@@ -267,10 +323,13 @@ sf_status sf_records_write(sf_conn *conn, const sf_actor *actor, const char *row
         return SF_INTERNAL;
     *answer = NULL;
     PGresult *res;
-    sf_status st = sf_db_exec(conn, &LOCK, NULL, NULL, NULL);
+    static const sf_stmt *const before[] = {&LOCK, &SETTINGS};
+    sf_status st = exec_all(conn, before, 2);
     if (st == SF_OK)
-        st = sf_db_exec(conn, &SETTINGS, NULL, NULL, NULL);
-    if (st != SF_OK || (st = sf_db_exec(conn, kinds[k].check, &rows_json, &res, NULL)) != SF_OK)
+        st = sf_db_exec(conn, kinds[k].stage, &rows_json, NULL, NULL);
+    if (st == SF_OK)
+        st = sf_db_exec(conn, &ANALYZE_ROWS, NULL, NULL, NULL);
+    if (st != SF_OK || (st = sf_db_exec(conn, kinds[k].check, NULL, &res, NULL)) != SF_OK)
         return st;
     if (strcmp(PQgetvalue(res, 0, 0), "[]") != 0) {
         /* nothing written: the rows and the answer that lists their every error */
@@ -287,14 +346,14 @@ sf_status sf_records_write(sf_conn *conn, const sf_actor *actor, const char *row
     }
     sf_actor_params a;
     sf_actor_to_params(actor, &a);
-    const char *ip[] = {req->kind, rows_json, a.values[0], a.values[1], a.values[2]};
-    if ((st = sf_db_exec(conn, &IMPORT_BEGIN, NULL, NULL, NULL)) != SF_OK ||
-        (st = sf_db_exec(conn, &NEW_IMPORT, ip, &res, NULL)) != SF_OK)
+    const char *ip[] = {req->kind, a.values[0], a.values[1], a.values[2]};
+    static const sf_stmt *const opening[] = {&IMPORT_BEGIN, &STAGE_EVENTS};
+    if ((st = exec_all(conn, opening, 2)) != SF_OK || (st = sf_db_exec(conn, &NEW_IMPORT, ip, &res, NULL)) != SF_OK)
         return st;
     long long import_id = sf_db_get_int(res, 0, 0);
     PQclear(res);
     sf_int_text imp = sf_int_to_text(import_id);
-    const char *wp[] = {rows_json, a.values[0], a.values[1], a.values[2], imp.s};
+    const char *wp[] = {a.values[0], a.values[1], a.values[2], imp.s};
     char *ids = NULL;
     for (int w = 0; w < 2 && kinds[k].writes[w] != NULL; w++) {
         if ((st = sf_db_exec(conn, kinds[k].writes[w], wp, &res, NULL)) != SF_OK) {
@@ -307,7 +366,9 @@ sf_status sf_records_write(sf_conn *conn, const sf_actor *actor, const char *row
         }
         PQclear(res);
     }
-    if ((st = sf_db_exec(conn, &FLUSH_KEYS, NULL, NULL, NULL)) != SF_OK) {
+    /* the keys into their indexes, then the events into the chain, just before the commit */
+    static const sf_stmt *const closing[] = {&FLUSH_KEYS, &LINK_WAITING, &APPEND_EVENTS};
+    if ((st = exec_all(conn, closing, 3)) != SF_OK) {
         free(ids);
         return st;
     }

@@ -23,6 +23,7 @@
 #include "persistence/migrate.h"
 #include "persistence/organizations.h"
 #include "persistence/platforms.h"
+#include "persistence/records.h"
 #include "persistence/sessions.h"
 #include "persistence/users.h"
 #include "tests/testutil.h"
@@ -937,6 +938,90 @@ START_TEST(the_linker_waits_for_an_open_import_instead_of_polling)
 }
 END_TEST
 
+/* The answers of an import of records, as api/ would write them (only their presence matters). */
+static char *records_refused(const char *errors_json, int lang)
+{
+    (void)lang;
+    return strdup(errors_json);
+}
+static char *records_recorded(const char *kind, long long import_id, const char *ids_json)
+{
+    (void)kind;
+    (void)import_id;
+    return strdup(ids_json);
+}
+
+/* Issue 15: an import of records writes its events into the chain already linked, in its last
+ * statement (sql/047_records_import_linked.sql): with no linker running, every event is linked
+ * once the import has committed — after an event another writer committed before it, which the
+ * import links first — and the chain verifies. Without the import's own linking its events wait,
+ * unlinked, for a linker. */
+START_TEST(an_import_of_records_links_its_own_events)
+{
+    PQclear(query("SELECT audit_link(NULL, true)", NULL, 0));
+    long long head = query_int("SELECT seq FROM audit_head");
+    /* committed before the import, and waiting for a linker */
+    PQclear(query("SELECT audit_append(NULL, NULL, 'test.before_import', 'test', 1, '{}', 'before')", NULL, 0));
+    sf_actor actor = {query_int("SELECT coalesce(min(id), 0) FROM users"),
+                      query_int("SELECT coalesce(min(id), 0) FROM organizations"), "records-linked/client-7"};
+    sf_records_request req = {.kind = "city_reports", .refused = records_refused, .recorded = records_recorded,
+                              .rows = 3};
+    const char *rows = "[{\"row\":2,\"region_code\":\"210100\",\"year\":2007,\"received_on\":\"2008-01-20\"},"
+                       " {\"row\":3,\"region_code\":\"210100\",\"year\":2008,\"received_on\":\"2009-01-20\"},"
+                       " {\"row\":4,\"region_code\":\"210100\",\"year\":2009,\"received_on\":\"2010-01-20\"}]";
+    int status = 0;
+    char *answer = NULL;
+    ck_assert_int_eq(sf_records_import(pool, &actor, &req, rows, &status, &answer), SF_OK);
+    ck_assert_msg(status == 201, "%d %s", status, answer ? answer : "");
+    free(answer);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM audit_events WHERE seq IS NULL"), 0);
+    /* the event committed before, then the import's, then its three reports' in their order */
+    ck_assert_int_eq(query_int("SELECT seq FROM audit_head"), head + 5);
+    ck_assert_int_eq(query_int("SELECT seq FROM audit_events WHERE action = 'test.before_import'"), head + 1);
+    ck_assert_int_eq(query_int("SELECT seq FROM audit_events WHERE action = 'records.imported'"
+                               " AND entity_id = (SELECT max(id) FROM record_imports)"),
+                     head + 2);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM audit_events e JOIN city_reports g ON g.id = e.entity_id"
+                               " WHERE e.action = 'city_report.recorded'"
+                               " AND g.import_id = (SELECT max(id) FROM record_imports)"
+                               " AND e.seq = g.year - 2007 + 3 + (SELECT seq FROM audit_head) - 5"
+                               " AND e.request_id = 'records-linked' AND e.detail->>'client_request_id' = 'client-7'"
+                               " AND (e.detail->>'import_id')::bigint = g.import_id AND e.detail->>'origin' = 'recorded'"),
+                     3);
+    /* each linked as the linker links: the previous event's hash, then its own */
+    ck_assert_int_eq(query_int("SELECT count(*) FROM audit_events e JOIN audit_events b ON b.seq = e.seq - 1"
+                               " WHERE e.seq > (SELECT seq FROM audit_head) - 5 AND e.prev_hash = b.hash"
+                               " AND e.hash = sha256(e.prev_hash || audit_event_text(e.seq, e.at, e.actor_user_id,"
+                               "   e.actor_org_id, e.action, e.entity, e.entity_id, e.detail, e.request_id))"),
+                     5);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM audit_head h JOIN audit_events e ON e.seq = h.seq"
+                               " WHERE e.hash = h.hash"),
+                     1);
+    int ok;
+    int64_t checked, broken;
+    ck_assert_int_eq(sf_audit_verify(pool, &ok, &checked, &broken), SF_OK);
+    ck_assert(ok);
+    ck_assert_int_eq(checked, head + 5);
+}
+END_TEST
+
+/* The keys of the registry's substring index (sql/047 search_grams): the same set as the
+ * query of 013 gave — every one- and two-character substring — for names of one, two and many
+ * characters, with characters outside the BMP. */
+START_TEST(search_grams_are_the_same_set)
+{
+    ck_assert_int_eq(
+        query_int("SELECT count(*) FROM (VALUES ('a'), ('ab'), ('abc'), ('鞍山𠮷祥·工业设计服务平台'), ('𠮷'),"
+                  " ('辽宁省中小企业公共服务示范平台（沈阳）有限公司'), ('A B  C')) v(t)"
+                  " CROSS JOIN LATERAL (SELECT coalesce(array_agg(DISTINCT g), '{}') AS was"
+                  "   FROM generate_series(1, char_length(t)) i,"
+                  "   LATERAL (VALUES (substr(t, i, 1)), (substr(t, i, 2))) x(g)) o"
+                  " WHERE search_grams(t) @> o.was AND search_grams(t) <@ o.was AND '' <> ALL (search_grams(t))"),
+        7);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM (SELECT search_grams(NULL) IS NULL AS n) x WHERE n"), 1);
+}
+END_TEST
+
 /* Alters one event behind the append-only trigger (as its owner may), in one transaction. */
 static void tamper(const char *change)
 {
@@ -1320,6 +1405,8 @@ static Suite *persistence_suite(void)
     tcase_add_test(tc, the_audit_chain_links_and_cannot_be_edited);
     tcase_add_test(tc, the_chain_links_in_commit_order_and_writers_do_not_wait);
     tcase_add_test(tc, the_linker_waits_for_an_open_import_instead_of_polling);
+    tcase_add_test(tc, an_import_of_records_links_its_own_events);
+    tcase_add_test(tc, search_grams_are_the_same_set);
     tcase_add_test(tc, bootstrap_creates_one_admin_once);
     tcase_add_test(tc, the_functions_of_every_read_keep_their_plans);
     tcase_add_test(tc, the_functions_of_every_write_keep_their_plans);
