@@ -329,6 +329,64 @@ START_TEST(the_detail_is_refreshed_once_per_transaction_at_its_commit)
 }
 END_TEST
 
+/* A material is not part of the document: a transaction that changes only materials stores
+ * their kinds and leaves the document, its text and ETag, as they were, without assembling it
+ * (sql/050: no canonical text made); one that also changes a source of the document refreshes
+ * the whole of it; either way the stored row is the assembly's after the commit. */
+START_TEST(a_material_alone_refreshes_only_the_kinds)
+{
+    long long a = sql_number("SELECT max(a.id) FROM applications a JOIN organizations o ON o.id = a.recommender_org_id"
+                             " WHERE o.type = 'city' AND o.region_code = '210100'");
+    char sql[768], etag[80], first[80];
+    json_t *doc;
+    read_detail(a, first, &doc);
+    json_decref(doc);
+    snprintf(sql, sizeof sql, "CREATE TABLE wf_saved_kinds AS SELECT id, review_comment, version, updated_at"
+             " FROM applications WHERE id = %lld", a);
+    admin_sql(sql);
+
+    PGconn *pg = PQconnectdb(th_env("SHIFAN_TEST_WORKFLOW_ADMIN_URL"));
+    ck_assert_int_eq(PQstatus(pg), CONNECTION_OK);
+    const char *assembled = "SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions WHERE funcname = 'canonical_json'";
+    on(pg, "SET track_functions = 'all'");
+    on(pg, "BEGIN");
+    snprintf(sql, sizeof sql, "INSERT INTO materials (application_id, kind, filename, content_type, size_bytes, sha256,"
+             " content, uploaded_by) VALUES (%lld, 'other', 'wf-kinds.pdf', 'application/pdf', 3, repeat('a', 64),"
+             " 'abc', (SELECT min(id) FROM users)) RETURNING id", a);
+    long long m = on(pg, sql);
+    on(pg, "SET CONSTRAINTS ALL IMMEDIATE");   /* the deferred refresh runs now */
+    ck_assert_int_eq(on(pg, assembled), 0);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM application_details WHERE application_id = %lld AND etag = '%s'"
+             " AND material_kinds LIKE '%%other%%'", a, first);
+    ck_assert_int_eq(on(pg, sql), 1);
+    on(pg, "COMMIT");
+    ck_assert_int_eq(wf_details_as_assembled(a), 1);
+
+    /* a material and the application itself in one transaction: the whole document */
+    on(pg, "BEGIN");
+    snprintf(sql, sizeof sql, "DELETE FROM materials WHERE id = %lld", m);
+    on(pg, sql);
+    snprintf(sql, sizeof sql, "UPDATE applications SET review_comment = '材料' WHERE id = %lld", a);
+    on(pg, sql);
+    on(pg, "SET CONSTRAINTS ALL IMMEDIATE");
+    ck_assert_int_gt(on(pg, assembled), 0);
+    on(pg, "COMMIT");
+    ck_assert_int_eq(wf_details_as_assembled(a), 1);
+    read_detail(a, etag, &doc);
+    ck_assert_str_ne(etag, first);
+    ck_assert_str_eq(json_string_value(json_object_get(doc, "review_comment")), "材料");
+    json_decref(doc);
+    PQfinish(pg);
+
+    admin_sql("UPDATE applications a SET review_comment = s.review_comment, version = s.version,"
+              " updated_at = s.updated_at FROM wf_saved_kinds s WHERE a.id = s.id; DROP TABLE wf_saved_kinds");
+    read_detail(a, etag, &doc);
+    json_decref(doc);
+    ck_assert_str_eq(etag, first);
+    ck_assert_int_eq(wf_details_as_assembled(a), 1);
+}
+END_TEST
+
 START_TEST(award_waits_for_the_end_of_publicity_and_objections)
 {
     long long a = approved_application("沈阳技术服务平台", 20);
@@ -840,6 +898,7 @@ Suite *wf_lifecycle_suite(void)
     tcase_add_test(tc, award_waits_for_the_end_of_publicity_and_objections);
     tcase_add_test(tc, the_detail_follows_a_change_by_hand_in_psql);
     tcase_add_test(tc, the_detail_is_refreshed_once_per_transaction_at_its_commit);
+    tcase_add_test(tc, a_material_alone_refreshes_only_the_kinds);
     tcase_add_test(tc, notices_and_objections_carry_allowed_actions);
     tcase_add_test(tc, ten_concurrent_awards_make_one_award);
     tcase_add_test(tc, a_recommender_stops_at_its_quota);
