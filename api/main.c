@@ -24,7 +24,7 @@
 #include "persistence/migrate.h"
 #include "persistence/users.h"
 
-#define MALLOC_ARENAS 4
+#define MALLOC_ARENAS 2
 
 /* SHIFAN_ADMIN_PASSWORD: creates user "admin" in the province when the province has no
  * user yet. The password is checked like any other and never logged. */
@@ -72,8 +72,11 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
     /* glibc gives each of the HTTP threads its own malloc arena, and freed memory stays in
      * them: after imports and bursts of writes that kept resident memory some 10 MB above
-     * the 32 MB budget of issue 6. Four arenas serve two to four cores without contention
-     * that shows in bench/run. */
+     * the 32 MB budget of issue 6. Two arenas, one per core of the machines shifan is
+     * sized for: the registry read over all 30,000 entries, the statistics and three imports
+     * of 10,000 rows left 29.6 MB with two and 34.3 MB with four (back to back, one sitting;
+     * malloc in use was 11.5 MB in both: the rest is freed memory the arenas hold in pages
+     * still partly used). */
     mallopt(M_ARENA_MAX, MALLOC_ARENAS);
     sf_json_watch_allocations();
 
