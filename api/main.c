@@ -73,10 +73,9 @@ int main(void)
     /* glibc gives each of the HTTP threads its own malloc arena, and freed memory stays in
      * them: after imports and bursts of writes that kept resident memory some 10 MB above
      * the 32 MB budget of issue 6. Two arenas, one per core of the machines shifan is
-     * sized for: the registry read over all 30,000 entries, the statistics and three imports
-     * of 10,000 rows left 29.6 MB with two and 34.3 MB with four (back to back, one sitting;
-     * malloc in use was 11.5 MB in both: the rest is freed memory the arenas hold in pages
-     * still partly used). */
+     * sized for: after the registry read over all 30,000 entries, the statistics and three
+     * imports of 10,000 rows, malloc counted 11.5 MB in use while four arenas kept 34 MB
+     * resident, the rest freed memory held in pages still partly used (bench/RESULTS.md). */
     mallopt(M_ARENA_MAX, MALLOC_ARENAS);
     sf_json_watch_allocations();
 
