@@ -14,9 +14,9 @@ test:
 	@bash scripts/deps.sh --test
 	@scripts/lint-openapi.sh
 	@scripts/ts-check.sh
-	@SHIFAN_BUILD_AHEAD=asan scripts/test.sh
-	@SHIFAN_SANITIZE=1 SHIFAN_BUILD_AHEAD=fuzz scripts/test.sh
-	@FUZZ_SECONDS=$${FUZZ_SECONDS:-4} scripts/fuzz.sh
+	@SHIFAN_BUILD_AHEAD="asan fuzz" scripts/test.sh
+	@SHIFAN_SANITIZE=1 scripts/test.sh
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-3} scripts/fuzz.sh
 
 # Each libFuzzer harness of fuzz/ for FUZZ_SECONDS (default 60); fails on a crash, leak,
 # undefined behaviour or an input slower than 1 s (scripts/fuzz.sh).
