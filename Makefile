@@ -12,9 +12,10 @@ run: build
 
 test:
 	@bash scripts/deps.sh --test
+	@scripts/build.sh --ahead plain asan fuzz
 	@scripts/lint-openapi.sh
 	@scripts/ts-check.sh
-	@SHIFAN_BUILD_AHEAD="asan fuzz" scripts/test.sh
+	@scripts/test.sh
 	@SHIFAN_SANITIZE=1 scripts/test.sh
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-3} scripts/fuzz.sh
 

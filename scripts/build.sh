@@ -6,10 +6,11 @@
 #   scripts/build.sh fuzz      build-fuzz/  clang, libFuzzer, ASan and UBSan (fuzz/)
 # With --ahead it returns at once and builds the kinds named, one after the other, at nice 19
 # in the background, on the cycles a test pass leaves idle; the next `scripts/build.sh KIND`
-# waits for that build (a lock on its directory) and finds it done. `make test` builds the
-# sanitizers' and the fuzzers' builds ahead during the plain pass, which waits on the
-# database more than it computes; the sanitizers' pass computes, and a build beside it
-# slowed its HTTP suite from 66 s to 120 s.
+# waits for that build (a lock on its directory) and finds it done. `make test` starts all
+# three first: the plain build runs beside the contract's lint and TypeScript check, the other
+# two during the plain pass, which waits on the database more than it computes. None runs
+# beside the sanitizers' pass, which computes: a build beside it slowed its HTTP suite from
+# 66 s to 120 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -16,12 +16,6 @@ if [ "${SHIFAN_SANITIZE:-0}" = 1 ]; then
   export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 fi
 scripts/build.sh "$kind"
-# SHIFAN_BUILD_AHEAD="asan fuzz": those builds are made in the background while these suites
-# run (scripts/build.sh --ahead: at nice 19, on the cycles they leave idle)
-if [ -n "${SHIFAN_BUILD_AHEAD:-}" ]; then
-  # shellcheck disable=SC2086 # a list of build kinds
-  scripts/build.sh --ahead $SHIFAN_BUILD_AHEAD
-fi
 
 tmp=$(mktemp -d /tmp/shifan-test.XXXXXX)
 chmod 755 "$tmp"
