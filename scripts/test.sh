@@ -15,7 +15,9 @@ if [ "${SHIFAN_SANITIZE:-0}" = 1 ]; then
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 fi
+started=$SECONDS
 scripts/build.sh "$kind"
+echo "== build ($kind) took $((SECONDS - started)) s"
 
 tmp=$(mktemp -d /tmp/shifan-test.XXXXXX)
 chmod 755 "$tmp"
@@ -58,10 +60,12 @@ done
 # not shifan). Its memory check needs a run past warm-up and is not made in 20 s.
 if [ "${SHIFAN_SANITIZE:-0}" != 1 ]; then
   echo "== soak (short)"
+  started=$SECONDS
   if ! BENCH_BIN="$PWD/$build/shifan" SOAK_SECONDS=20 SOAK_RATE=100 SOAK_PLATFORMS=500 SOAK_AUDIT_EVENTS=2000 \
       bench/soak; then
     failed+=("soak")
   fi
+  echo "== soak took $((SECONDS - started)) s"
 fi
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED suites: ${failed[*]}"
