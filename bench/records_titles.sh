@@ -8,6 +8,8 @@
 # (top level and nested) with their count and execution time.
 #   bench/records_titles.sh            (BENCH_TITLES=10000, BENCH_BIN, BENCH_BUILD_DIR as bench/run)
 #   BENCH_REPEAT=5 bench/records_titles.sh   (that many imports, each into a fresh database)
+#   BENCH_PERF=/tmp/perf bench/records_titles.sh   (perf record -a -g over each import:
+#                                                   /tmp/perf.N.data, for perf report)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/pg.sh
@@ -81,10 +83,17 @@ for run in $(seq 1 "$repeat"); do
   linker=$(psu -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'shifan-audit-linker' LIMIT 1")
   pg_ticks "${server_pids[0]}" >"$tmp/ticks0"
   load=$(cut -d' ' -f1-3 /proc/loadavg)
+  perf_pid=""
+  if [ -n "${BENCH_PERF:-}" ]; then
+    perf record -a -g -F 999 -o "$BENCH_PERF.$run.data" >/dev/null 2>&1 &
+    perf_pid=$!
+    sleep 1
+  fi
   read -r code seconds < <(curl -sS -o "$tmp/titles.json" -w '%{http_code} %{time_total}\n' \
     -H "Authorization: Bearer $token" -H 'Content-Type: text/csv' --data-binary @"$tmp/titles.csv" \
     "$base/v1/imports/records?kind=titles")
   pg_ticks "${server_pids[0]}" >"$tmp/ticks1"
+  if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
   wal1=$(psu -c 'SELECT pg_current_wal_insert_lsn()')
   echo "run $run: import of $titles recorded titles (CSV, platforms created): HTTP $code in $seconds s (load average $load)"
   for _ in $(seq 1 100); do   # the linker links the import's events
