@@ -21,8 +21,10 @@ static const sf_stmt REVOKE = {
 static const sf_stmt RESERVE = {"SELECT login_reserve($1, $2, $3, $4, $5, $6, $7)", 7};
 static const sf_stmt FAILED = {"SELECT login_failed($1, $2, $3, $4, $5, $6, $7, $8, $9)", 9};
 static const sf_stmt RELEASE = {"SELECT login_release($1, $2, $3, $4)", 4};
+/* the session started and the success recorded, or the failure recorded when no session could
+ * start (sql/051) */
 static const sf_stmt SUCCEEDED = {
-    "SELECT login_succeeded($1, $2, $3, $4, $5, $6), session_start($3, $2, $7, $8)", 8};
+    "SELECT login_completed($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", 12};
 static const sf_stmt REFRESH = {
     "SELECT outcome, retry_after, user_id, org_id, org_type, region_code, password_change_required, sid"
     " FROM session_refresh($1, $2, $3, $4, $5, $6, $7, $8, $9)", 9};
@@ -75,16 +77,18 @@ sf_status sf_login_succeeded(sf_pool *pool, const sf_login_attempt *a, const sf_
 {
     sf_actor_params p;
     sf_actor_to_params(actor, &p);
-    sf_int_text cmax = sf_int_to_text(a->whole_client.max_failures), ttl = sf_int_to_text(refresh_ttl);
-    const char *params[] = {a->username, a->client, p.values[0], p.values[1], cmax.s, p.values[2],
-                            refresh_hash, ttl.s};
+    sf_int_text pmax = sf_int_to_text(a->pair.max_failures), cmax = sf_int_to_text(a->whole_client.max_failures),
+                window = sf_int_to_text(a->pair.window_seconds), delay = sf_int_to_text(a->pair.delay_seconds),
+                max_delay = sf_int_to_text(a->pair.max_delay_seconds), ttl = sf_int_to_text(refresh_ttl);
+    const char *params[] = {a->username, a->client, p.values[0], p.values[1], pmax.s, cmax.s,
+                            window.s, delay.s, max_delay.s, p.values[2], refresh_hash, ttl.s};
     PGresult *res;
     sf_status status = sf_db_write(pool, &SUCCEEDED, params, &res, NULL);
     if (status != SF_OK)
         return status;
     /* no session: the user was deactivated while the password was being hashed (sql/048) */
-    status = PQgetisnull(res, 0, 1) ? SF_NOT_FOUND : SF_OK;
-    snprintf(sid, 37, "%s", PQgetvalue(res, 0, 1));
+    status = PQgetisnull(res, 0, 0) ? SF_NOT_FOUND : SF_OK;
+    snprintf(sid, 37, "%s", PQgetvalue(res, 0, 0));
     PQclear(res);
     return status;
 }

@@ -82,7 +82,8 @@ sf_status sf_login_release(sf_pool *pool, const sf_login_attempt *a);
  * back, the login recorded in the audit trail, and its session started with its first
  * refresh token (`refresh_hash`, the SHA-256 in hex, expiring in refresh_ttl seconds); the
  * session's id into `sid` (37 bytes). SF_NOT_FOUND, and no session, when the user is no longer
- * active (deactivated while the password was being hashed: sql/048). */
+ * active (deactivated while the password was being hashed: sql/048): then the attempt is
+ * recorded as the failure it is answered as, as sf_login_failed records one (sql/051). */
 sf_status sf_login_succeeded(sf_pool *pool, const sf_login_attempt *a, const sf_actor *actor,
                              const char *refresh_hash, int refresh_ttl, char sid[37]);
 

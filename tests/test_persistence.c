@@ -577,7 +577,9 @@ static void run_ok(const char *sql);
 
 /* A login whose user was deactivated while its password was hashed starts no session (the
  * session rule reads the session's row alone, sql/048: an open session of an inactive user
- * would be honoured); nor does a deactivation leave one open. */
+ * would be honoured); nor does a deactivation leave one open. Such a login is answered 401,
+ * and recorded as the failure it is (sql/051): its reserved attempt stands against the pair,
+ * and the audit trail says login.failed, not login.succeeded. */
 START_TEST(no_session_is_started_for_an_inactive_user)
 {
     run_ok("INSERT INTO users (username, password_hash, org_id, display_name)"
@@ -586,15 +588,27 @@ START_TEST(no_session_is_started_for_an_inactive_user)
     sf_login_attempt login = {"leaving", "t-inactive", {10, 900, 60, 200}, {1000, 900, 60, 200}};
     sf_actor actor = {id, query_int("SELECT org_id FROM users WHERE username = 'leaving'"), "inactive"};
     char sid[37];
+    long retry;
+    ck_assert_int_eq(sf_login_reserve(pool, &login, &retry), SF_OK);
+    ck_assert_int_eq(retry, 0);
     ck_assert_int_eq(sf_login_succeeded(pool, &login, &actor, "cc00000000000000000000000000000000000000000000000000000000000001",
                                         3600, sid), SF_OK);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM login_failures WHERE key = 'user:leaving|client:t-inactive'"), 0);
     ck_assert_int_eq(query_int("SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id"
                                " WHERE u.username = 'leaving' AND s.ended_at IS NULL"), 1);
     run_ok("UPDATE users SET active = false WHERE username = 'leaving'");
     ck_assert_int_eq(query_int("SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id"
                                " WHERE u.username = 'leaving' AND s.ended_at IS NULL"), 0);
+    ck_assert_int_eq(sf_login_reserve(pool, &login, &retry), SF_OK);
+    ck_assert_int_eq(retry, 0);
     ck_assert_int_eq(sf_login_succeeded(pool, &login, &actor, "cc00000000000000000000000000000000000000000000000000000000000002",
                                         3600, sid), SF_NOT_FOUND);
+    ck_assert_int_eq(query_int("SELECT coalesce((SELECT failures FROM login_failures"
+                               " WHERE key = 'user:leaving|client:t-inactive'), 0)"), 1);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM audit_events WHERE request_id = 'inactive'"
+                               " AND action = 'login.succeeded'"), 1);   /* the first login only */
+    ck_assert_int_eq(query_int("SELECT count(*) FROM audit_events WHERE request_id = 'inactive'"
+                               " AND action = 'login.failed' AND entity_id = (SELECT id FROM users WHERE username = 'leaving')"), 1);
     ck_assert_int_eq(query_int("SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id"
                                " WHERE u.username = 'leaving' AND s.ended_at IS NULL"), 0);
     ck_assert_int_eq(query_int("SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id"
