@@ -125,7 +125,7 @@ char *sf_metrics_render(sf_metrics *m, const sf_pool_stats *pool, long in_flight
     sf_buf_printf(&b, "# HELP shifan_http_requests_in_flight Requests received and not yet completed.\n"
             "# TYPE shifan_http_requests_in_flight gauge\nshifan_http_requests_in_flight %ld\n", in_flight);
     sf_buf_printf(&b, "# HELP shifan_http_buffered_body_bytes Bytes of request bodies held in memory now "
-            "(bounded by SHIFAN_MAX_BUFFERED_BYTES; streamed uploads are not counted).\n"
+            "(bounded by SHIFAN_MAX_BUFFERED_BYTES; an upload counts up to the 64 KiB it holds before it streams to a file).\n"
             "# TYPE shifan_http_buffered_body_bytes gauge\nshifan_http_buffered_body_bytes %zu\n", buffered_bytes);
     sf_buf_printf(&b, "# HELP shifan_password_hash_iterations_total PBKDF2 iterations computed for logins and new "
             "passwords (an unknown username costs the same as a known one).\n"

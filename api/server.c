@@ -591,7 +591,7 @@ typedef struct {
     const sf_route *route;     /* NULL: none (the body is dropped: no answer then reads it) */
     sf_upload_stream *upload;  /* an SF_UPLOAD_STREAMED route's body, as it arrives */
     size_t reserved;           /* bytes counted in the_app->buffered_bytes for this request */
-    size_t received;           /* body bytes handed to Ulfius */
+    size_t received;           /* body bytes handed to Ulfius, or to the upload's stream */
     int refusal;               /* decided mid-body, to be answered when the body ends */
     sf_code refusal_code;
     struct MHD_Connection *connection;
@@ -932,15 +932,10 @@ static int decided_at_header_time(struct MHD_Connection *connection, const char 
         return 1;
     }
     state->route = route;
-    if (route->upload == SF_UPLOAD_STREAMED) {
-        const char *type = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-        state->upload = sf_upload_stream_open(c->data_dir, type, limit);
-        if (state->upload == NULL) {
-            answer_early(connection, route, method, path, 503, 0, SF_E_UPLOAD_NOT_STORED);
-            return 1;
-        }
-        return 0;
-    }
+    /* an upload streams to a file once it outgrows memory: what it may hold in memory until
+     * then (SF_UPLOAD_IN_MEMORY) is what it counts in the bound */
+    if (route->upload == SF_UPLOAD_STREAMED && length > SF_UPLOAD_IN_MEMORY)
+        length = SF_UPLOAD_IN_MEMORY;
     /* the declared length is reserved whole now: a body the bound cannot hold is refused
      * before any of it is read; a chunked one is counted as it arrives */
     if (length > 0 && !buffer_reserve((size_t)length)) {
@@ -948,6 +943,14 @@ static int decided_at_header_time(struct MHD_Connection *connection, const char 
         return 1;
     }
     state->reserved = (size_t)length;
+    if (route->upload == SF_UPLOAD_STREAMED) {
+        const char *type = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        state->upload = sf_upload_stream_open(c->data_dir, type, limit);
+        if (state->upload == NULL) {
+            answer_early(connection, route, method, path, 503, 0, SF_E_UPLOAD_NOT_STORED);
+            return 1;
+        }
+    }
     return 0;
 }
 
@@ -979,6 +982,15 @@ static enum MHD_Result body_arrived(struct MHD_Connection *connection, request_s
     }
     if (state->upload != NULL) {
         *size = 0;
+        state->received += len;
+        size_t held = state->received < SF_UPLOAD_IN_MEMORY ? state->received : SF_UPLOAD_IN_MEMORY;
+        if (held > state->reserved) {   /* a chunked upload, counted as it arrives */
+            if (!buffer_reserve(held - state->reserved)) {
+                refuse_mid_body(connection, state, method, url, 503, SF_E_BODIES_BUSY);
+                return MHD_YES;
+            }
+            state->reserved = held;
+        }
         sf_upload_result r = sf_upload_stream_write(state->upload, data, len);
         if (r == SF_UPLOAD_TOO_LARGE)
             refuse_mid_body(connection, state, method, url, 413, SF_E_NONE);

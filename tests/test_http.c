@@ -4389,6 +4389,58 @@ START_TEST(bodies_beyond_the_buffered_bound_answer_503_until_there_is_room)
 }
 END_TEST
 
+/* An upload streams to a file once it outgrows SF_UPLOAD_IN_MEMORY; until then its bytes are
+ * in memory, and they count in SHIFAN_MAX_BUFFERED_BYTES like any body's: small uploads held
+ * open cannot take more than the bound. A larger one counts what it can hold in memory, not
+ * its length. */
+START_TEST(uploads_count_what_they_hold_in_memory_in_the_bound)
+{
+    th_server s;
+    static char key_env[700];
+    snprintf(key_env, sizeof key_env, "SHIFAN_JWT_KEY_FILE=%s", key_path);
+    const char *env[] = {key_env, "SHIFAN_MAX_BODY_BYTES=65536", "SHIFAN_MAX_UPLOAD_BYTES=131072",
+                         "SHIFAN_MAX_BUFFERED_BYTES=131072", "SHIFAN_METRICS_TOKEN=" METRICS_TOKEN,
+                         "SHIFAN_THREADS=4", NULL};
+    ck_assert_int_eq(th_server_start(&s, th_env("SHIFAN_TEST_HTTP_URL"), data_dir, env), 0);
+    ck_assert_int_eq(buffered_bytes(s.port), 0);
+#define UPLOAD_HEAD                                                                                   \
+    "POST /v1/applications/999999/materials?kind=business_license&filename=x.pdf HTTP/1.1\r\n"          \
+    "Host: 127.0.0.1\r\nAuthorization: Bearer %s\r\nContent-Type: application/pdf\r\n%s"               \
+    "Content-Length: %d\r\n\r\n%s"
+    char head[2048];
+    /* two small uploads held open, 60,000 bytes declared and 9 sent */
+    int holders[2];
+    for (int i = 0; i < 2; i++) {
+        snprintf(head, sizeof head, UPLOAD_HEAD, tokens[CITY], "", 60000, "%PDF-1.4\n");
+        holders[i] = th_connect(s.port);
+        ck_assert_int_ge(holders[i], 0);
+        ck_assert_int_eq(send(holders[i], head, strlen(head), MSG_NOSIGNAL), (ssize_t)strlen(head));
+    }
+    ck_assert_int_eq(buffered_bytes_become(s.port, 120000), 120000);
+    /* a third would pass the bound: refused before any of it is read */
+    snprintf(head, sizeof head, UPLOAD_HEAD, tokens[CITY], "Connection: close\r\n", 60000, "");
+    static char answer[8192];
+    ck_assert_int_eq(raw_exchange(s.port, head, NULL, 0, answer, sizeof answer), 503);
+    ck_assert_ptr_nonnull(strstr(answer, "Retry-After: "));
+    ck_assert_ptr_nonnull(strstr(answer, "\"code\":\"bodies_busy\""));
+    ck_assert_int_eq(buffered_bytes_become(s.port, 120000), 120000);
+    /* one holder gone: an upload of 100,000 bytes counts the 65,536 it may hold in memory, and fits */
+    close(holders[1]);
+    ck_assert_int_eq(buffered_bytes_become(s.port, 60000), 60000);
+    snprintf(head, sizeof head, UPLOAD_HEAD, tokens[CITY], "", 100000, "%PDF-1.4\n");
+    holders[1] = th_connect(s.port);
+    ck_assert_int_ge(holders[1], 0);
+    ck_assert_int_eq(send(holders[1], head, strlen(head), MSG_NOSIGNAL), (ssize_t)strlen(head));
+    ck_assert_int_eq(buffered_bytes_become(s.port, 60000 + 65536), 60000 + 65536);
+    /* all gone: every byte released */
+    close(holders[0]);
+    close(holders[1]);
+    ck_assert_int_eq(buffered_bytes_become(s.port, 0), 0);
+    ck_assert_int_eq(th_server_stop_reporting(&s), 0);
+#undef UPLOAD_HEAD
+}
+END_TEST
+
 /* The bound is validated: not a number, or below a body limit, stops the start. */
 /* How many of this process's open descriptors are upload files (named "upload-…" in the
  * directory given, unlinked at once, so "(deleted)"). */
@@ -4540,6 +4592,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, what_the_headers_decide_is_answered_before_the_body);
     tcase_add_test(tc, bodies_without_a_token_are_never_buffered);
     tcase_add_test(tc, bodies_beyond_the_buffered_bound_answer_503_until_there_is_room);
+    tcase_add_test(tc, uploads_count_what_they_hold_in_memory_in_the_bound);
     tcase_add_test(tc, the_buffered_bound_is_configured_and_validated);
     tcase_add_test(tc, jku_and_x5u_headers_are_ignored_and_never_fetched);
     tcase_add_test(tc, a_signing_key_under_32_bytes_stops_the_start);
