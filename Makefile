@@ -12,12 +12,7 @@ run: build
 
 test:
 	@bash scripts/deps.sh --test
-	@scripts/build.sh --ahead plain asan fuzz
-	@scripts/lint-openapi.sh
-	@scripts/ts-check.sh
-	@scripts/test.sh
-	@SHIFAN_SANITIZE=1 scripts/test.sh
-	@FUZZ_SECONDS=$${FUZZ_SECONDS:-3} scripts/fuzz.sh
+	@scripts/make-test.sh
 
 # Each libFuzzer harness of fuzz/ for FUZZ_SECONDS (default 60); fails on a crash, leak,
 # undefined behaviour or an input slower than 1 s (scripts/fuzz.sh).
@@ -35,5 +30,7 @@ valgrind:
 soak:
 	@bench/soak
 
+# each under its build's lock (scripts/build.sh), so that no build is running in it
 clean:
-	rm -rf build build-asan build-fuzz
+	@mkdir -p .build-locks
+	@for d in build build-asan build-fuzz; do flock ".build-locks/$$d.lock" rm -rf "$$d"; done

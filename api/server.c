@@ -905,8 +905,9 @@ enum MHD_Result MHD_queue_response(struct MHD_Connection *connection, unsigned i
 }
 
 /* What the request line and headers decide: 413, 401 or 503 answered now (returns 1), or
- * nothing (0: the body is read — to a file for a streamed upload, else by Ulfius, counted in
- * the bound on buffered bytes — and the dispatcher decides). */
+ * nothing (0: the body is read — to a file for a streamed upload, past its first
+ * SF_UPLOAD_IN_MEMORY bytes, else by Ulfius; what is held in memory counted in the bound on
+ * buffered bytes — and the dispatcher decides). */
 static int decided_at_header_time(struct MHD_Connection *connection, const char *method, const char *path,
                                   request_state *state)
 {

@@ -87,13 +87,18 @@ for run in $(seq 1 "$repeat"); do
   if [ -n "${BENCH_PERF:-}" ]; then
     perf record -a -g -F 999 -o "$BENCH_PERF.$run.data" >/dev/null 2>&1 &
     perf_pid=$!
+    trap 'kill -INT "$perf_pid" 2>/dev/null || true; bench_cleanup' EXIT   # never left recording
     sleep 1
   fi
   read -r code seconds < <(curl -sS -o "$tmp/titles.json" -w '%{http_code} %{time_total}\n' \
     -H "Authorization: Bearer $token" -H 'Content-Type: text/csv' --data-binary @"$tmp/titles.csv" \
     "$base/v1/imports/records?kind=titles")
   pg_ticks "${server_pids[0]}" >"$tmp/ticks1"
-  if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
+  if [ -n "$perf_pid" ]; then
+    kill -INT "$perf_pid" 2>/dev/null || true
+    wait "$perf_pid" || true
+    trap bench_cleanup EXIT
+  fi
   wal1=$(psu -c 'SELECT pg_current_wal_insert_lsn()')
   echo "run $run: import of $titles recorded titles (CSV, platforms created): HTTP $code in $seconds s (load average $load)"
   for _ in $(seq 1 100); do   # the linker links the import's events

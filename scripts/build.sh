@@ -4,22 +4,20 @@
 #   scripts/build.sh plain     build/       RelWithDebInfo (make run, the plain test pass)
 #   scripts/build.sh asan      build-asan/  Debug with AddressSanitizer and UBSan
 #   scripts/build.sh fuzz      build-fuzz/  clang, libFuzzer, ASan and UBSan (fuzz/)
-# With --ahead it returns at once and builds the kinds named, one after the other, at nice 19
-# in the background, on the cycles a test pass leaves idle; the next `scripts/build.sh KIND`
-# waits for that build (a lock on its directory) and finds it done. `make test` starts all
-# three first: the plain build runs beside the contract's lint and TypeScript check, the other
-# two during the plain pass, which waits on the database more than it computes. None runs
-# beside the sanitizers' pass, which computes: a build beside it slowed its HTTP suite from
-# 66 s to 120 s.
+# scripts/build.sh --ahead KIND... builds each KIND in turn at nice 19 with its output dropped,
+# and never fails (a failure shows again when the build is made in the foreground): the caller
+# runs it in the background, and the next `scripts/build.sh KIND` waits for that build (a lock
+# per build directory, kept outside it in .build-locks/) and finds it done. scripts/make-test.sh
+# runs all three beside the contract's lint, the TypeScript check and the plain pass, which
+# waits on the database more than it computes, and waits for them before the sanitizers' pass,
+# which computes (a build beside it slowed its HTTP suite from 66 s to 120 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# scripts/build.sh --ahead KIND...: builds each KIND in turn, in the background
 if [ "${1:-}" = --ahead ]; then
   shift
-  # its output is dropped: a failure shows again when the build is made in the foreground
-  ( renice -n 19 -p "$BASHPID" >/dev/null
-    for kind in "$@"; do scripts/build.sh "$kind" >/dev/null 2>&1 || true; done ) </dev/null &
+  renice -n 19 -p $$ >/dev/null
+  for kind in "$@"; do scripts/build.sh "$kind" >/dev/null 2>&1 || true; done
   exit 0
 fi
 
@@ -30,9 +28,9 @@ case "$kind" in
   fuzz) dir=build-fuzz; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHIFAN_FUZZ=ON); export CC=clang ;;
   *) echo "scripts/build.sh: no build named $kind" >&2; exit 2 ;;
 esac
-mkdir -p "$dir"
+mkdir -p "$dir" .build-locks
 (
   flock 9
   cmake -S . -B "$dir" "${flags[@]}" >/dev/null
   cmake --build "$dir" -j"$(nproc)"
-) 9>"$dir/.build.lock"
+) 9>".build-locks/$dir.lock"

@@ -5,7 +5,7 @@
 # An input that crashes, leaks, trips UBSan, takes over 1 s or needs over 2 GiB fails the
 # run; the input is left in build-fuzz/artifacts/. New corpus entries go to a scratch
 # directory, not into the checked-in corpus. Exits non-zero if any harness failed.
-#   FUZZ_SECONDS=5 scripts/fuzz.sh            # the short run of `make test`
+#   FUZZ_SECONDS=3 scripts/fuzz.sh            # the short run of `make test`
 #   scripts/fuzz.sh token csv_import          # only these harnesses
 set -euo pipefail
 cd "$(dirname "$0")/.."
