@@ -232,24 +232,30 @@ static char *put_number(char *at, unsigned long long value, int width)
  *
  * Its lines are gathered and written together (issue 18, point 5): a write(2) for each was one
  * of the seven system calls of an authenticated read (strace), and system calls are what this
- * kind of machine charges most for. A line is added under a mutex, so lines stay in the order
- * their requests finished; the text is written when the next line would not fit, and
- * otherwise within LOG_FLUSH_MS by a thread of its own, and at the server's stop. Each write(2)
- * is of whole lines and at most LOG_WRITE_MAX bytes (PIPE_BUF), so that on a pipe no other
- * writer's line can land inside one. Before the server starts and after it stops (or if its
- * thread could not start), each line is written at once. A crash loses at most the last
- * LOG_FLUSH_MS of lines. */
-#define LOG_BUFFER (32 * 1024)
+ * kind of machine charges most for. A line is added to the gathering buffer under a mutex, so
+ * lines stay in the order their requests finished. Every LOG_FLUSH_MS a thread of its own
+ * swaps in the other buffer and writes the full one outside that mutex, so requests do not
+ * wait for the write; a request that finds the buffer full (more than LOG_BUFFER bytes of
+ * lines within LOG_FLUSH_MS) writes it itself. `writing` orders the writes: taken before the
+ * gathering mutex is let go, so the text leaves in the order it was gathered. The stop writes
+ * what is left. Each write(2) is of whole lines and at most LOG_WRITE_MAX bytes (PIPE_BUF), so
+ * that on a pipe no other writer's line can land inside one. Before the server starts and
+ * after it stops (or if its thread could not start), each line is written at once. A crash
+ * loses at most the last LOG_FLUSH_MS of lines. */
+#define LOG_BUFFER (256 * 1024)
 #define LOG_WRITE_MAX 4096
 #define LOG_FLUSH_MS 20
 static struct {
-    pthread_mutex_t mutex;
+    pthread_mutex_t mutex;     /* the gathering buffer, its length, the flags */
+    pthread_mutex_t writing;   /* held from a buffer's taking to the end of its write */
     pthread_cond_t wake;
     pthread_t flusher;
     int running, stopping;
+    char *text;                /* the gathering buffer: one of `buffers` */
     size_t len;
-    char text[LOG_BUFFER];
-} request_log = {.mutex = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+    char buffers[2][LOG_BUFFER];
+} request_log = {.mutex = PTHREAD_MUTEX_INITIALIZER, .writing = PTHREAD_MUTEX_INITIALIZER,
+                 .wake = PTHREAD_COND_INITIALIZER};
 
 static void write_lines(const char *text, size_t len)
 {
@@ -272,16 +278,24 @@ static void write_lines(const char *text, size_t len)
     }
 }
 
+/* With the gathering mutex held: the gathered text is written (under `writing`, after any
+ * write of earlier text) and the buffer emptied. */
+static void log_write_gathered(void)
+{
+    pthread_mutex_lock(&request_log.writing);
+    write_lines(request_log.text, request_log.len);
+    pthread_mutex_unlock(&request_log.writing);
+    request_log.len = 0;
+}
+
 static void log_line(const char *line, size_t len)
 {
     pthread_mutex_lock(&request_log.mutex);
     if (!request_log.running) {
         write_lines(line, len);
     } else {
-        if (request_log.len + len > sizeof request_log.text) {
-            write_lines(request_log.text, request_log.len);
-            request_log.len = 0;
-        }
+        if (request_log.len + len > LOG_BUFFER)
+            log_write_gathered();
         memcpy(request_log.text + request_log.len, line, len);
         request_log.len += len;
     }
@@ -301,8 +315,18 @@ static void *log_flusher(void *unused)
             until.tv_nsec -= 1000000000L;
         }
         pthread_cond_timedwait(&request_log.wake, &request_log.mutex, &until);
-        write_lines(request_log.text, request_log.len);
+        if (request_log.len == 0)
+            continue;
+        /* the full buffer is taken and the other one gathers meanwhile */
+        char *full = request_log.text;
+        size_t len = request_log.len;
+        request_log.text = full == request_log.buffers[0] ? request_log.buffers[1] : request_log.buffers[0];
         request_log.len = 0;
+        pthread_mutex_lock(&request_log.writing);
+        pthread_mutex_unlock(&request_log.mutex);
+        write_lines(full, len);
+        pthread_mutex_unlock(&request_log.writing);
+        pthread_mutex_lock(&request_log.mutex);
     }
     pthread_mutex_unlock(&request_log.mutex);
     return NULL;
@@ -311,6 +335,8 @@ static void *log_flusher(void *unused)
 static void log_start(void)
 {
     pthread_mutex_lock(&request_log.mutex);
+    request_log.text = request_log.buffers[0];
+    request_log.len = 0;
     request_log.stopping = 0;
     request_log.running = pthread_create(&request_log.flusher, NULL, log_flusher, NULL) == 0;
     pthread_mutex_unlock(&request_log.mutex);
@@ -327,8 +353,8 @@ static void log_stop(void)
     if (running)
         pthread_join(request_log.flusher, NULL);
     pthread_mutex_lock(&request_log.mutex);
-    write_lines(request_log.text, request_log.len);
-    request_log.len = 0;
+    if (running)
+        log_write_gathered();
     request_log.running = 0;
     pthread_mutex_unlock(&request_log.mutex);
 }
