@@ -308,7 +308,7 @@ static void *log_flusher(void *unused)
     pthread_mutex_lock(&request_log.mutex);
     while (!request_log.stopping) {
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
+        clock_gettime(CLOCK_MONOTONIC, &until);   /* the clock `wake` waits on (log_start) */
         until.tv_nsec += LOG_FLUSH_MS * 1000000L;
         if (until.tv_nsec >= 1000000000L) {
             until.tv_sec++;
@@ -334,6 +334,13 @@ static void *log_flusher(void *unused)
 
 static void log_start(void)
 {
+    /* waits measured on the monotonic clock: a change of the wall clock does not hold the log */
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_destroy(&request_log.wake);   /* no thread waits on it: none is running */
+    pthread_cond_init(&request_log.wake, &attr);
+    pthread_condattr_destroy(&attr);
     pthread_mutex_lock(&request_log.mutex);
     request_log.text = request_log.buffers[0];
     request_log.len = 0;
