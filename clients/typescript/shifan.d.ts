@@ -5946,7 +5946,8 @@ export interface components {
             };
         };
         /** @description The database is unavailable; or the request bodies held in memory across all
-         *     connections are at `SHIFAN_MAX_BUFFERED_BYTES` (`bodies_busy`: answered from the
+         *     connections (an upload's first 64 KiB, before it streams to a file, among them)
+         *     are at `SHIFAN_MAX_BUFFERED_BYTES` (`bodies_busy`: answered from the
          *     declared `Content-Length` before the body is sent, or when a chunked body crosses
          *     the bound); or an upload's temporary file could not be written (`upload_not_stored`).
          *     Try again after `Retry-After` seconds.
