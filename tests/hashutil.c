@@ -4,6 +4,7 @@
 #include "tests/hashutil.h"
 
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,4 +43,18 @@ int th_parse_password_hash(const char *encoded, long *iterations, unsigned char 
     *salt_len = (size_t)s;
     *hash_len = (size_t)h;
     return 0;
+}
+
+int th_password_hash_at(const char *password, int iterations, char *out, size_t cap)
+{
+    static const unsigned char salt[16] = "fixed-test-salt";
+    unsigned char hash[32];
+    if (PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, sizeof salt, iterations, EVP_sha256(), sizeof hash,
+                          hash) != 1)
+        return -1;
+    char salt64[32], hash64[48];
+    EVP_EncodeBlock((unsigned char *)salt64, salt, sizeof salt);
+    EVP_EncodeBlock((unsigned char *)hash64, hash, sizeof hash);
+    int n = snprintf(out, cap, "$pbkdf2-sha256$%d$%s$%s", iterations, salt64, hash64);
+    return n > 0 && (size_t)n < cap ? 0 : -1;
 }

@@ -13,4 +13,10 @@
 int th_parse_password_hash(const char *encoded, long *iterations, unsigned char *salt, size_t salt_cap,
                            size_t *salt_len, size_t *hash_len);
 
+/* The stored form of `password` at `iterations` (domain/password.c accepts 1,000 and more),
+ * with a fixed salt, made by OpenSSL's own PBKDF2: for a test whose subject is not the
+ * hash's cost to log in without spending 600,000 iterations at each attempt. Returns 0, or
+ * -1 if it does not fit in `cap` bytes. */
+int th_password_hash_at(const char *password, int iterations, char *out, size_t cap);
+
 #endif

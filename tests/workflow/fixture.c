@@ -35,6 +35,21 @@ void wf_registry_caught_up(int on_port)
     ck_abort_msg("the registry cache of port %d did not hear of registry version %lld within 5 s", on_port, version);
 }
 
+/* One connection as the database's owner for the whole run, opened on first use and again if
+ * it was lost (a new backend costs some 20-30 ms on this machine, and the helpers below run
+ * after every write the fixture makes). No helper leaves session state on it. */
+static PGconn *admin_pg;
+
+static PGconn *admin_conn(void)
+{
+    if (admin_pg != NULL && PQstatus(admin_pg) == CONNECTION_OK && PQtransactionStatus(admin_pg) == PQTRANS_IDLE)
+        return admin_pg;
+    PQfinish(admin_pg);
+    admin_pg = PQconnectdb(th_env("SHIFAN_TEST_WORKFLOW_ADMIN_URL"));
+    ck_assert_msg(PQstatus(admin_pg) == CONNECTION_OK, "%s", PQerrorMessage(admin_pg));
+    return admin_pg;
+}
+
 /* The stored details (sql/042) of application `app` — of every application when 0 — against
  * the document assembled as it was per request before (application_detail(a), the oracle):
  * the stored text must be Jansson's canonical text of it, byte for byte, and its ETag the
@@ -63,7 +78,7 @@ int wf_details_as_assembled(long long app)
              " FROM applications a JOIN platforms p ON p.id = a.platform_id JOIN rounds r ON r.id = a.round_id"
              " LEFT JOIN application_details d ON d.application_id = a.id WHERE %lld = 0 OR a.id = %lld ORDER BY a.id",
              app, app);
-    PGconn *pg = PQconnectdb(th_env("SHIFAN_TEST_WORKFLOW_ADMIN_URL"));
+    PGconn *pg = admin_conn();
     PGresult *res = PQexec(pg, sql);
     ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s", PQerrorMessage(pg));
     int n = PQntuples(res);
@@ -91,7 +106,6 @@ int wf_details_as_assembled(long long app)
         free(canonical);
     }
     PQclear(res);
-    PQfinish(pg);
     return n;
 }
 
@@ -176,12 +190,11 @@ char *wf_login(const char *user, const char *password)
 
 void admin_sql(const char *sql)
 {
-    PGconn *pg = PQconnectdb(th_env("SHIFAN_TEST_WORKFLOW_ADMIN_URL"));
+    PGconn *pg = admin_conn();
     PGresult *res = PQexec(pg, sql);
     ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK, "%s",
                   PQerrorMessage(pg));
     PQclear(res);
-    PQfinish(pg);
 }
 
 void wf_setup(void)
@@ -253,6 +266,8 @@ void wf_teardown(void)
         th_server_stop(&server);
     for (int i = 0; i < NROLES; i++)
         free(tokens[i]);
+    PQfinish(admin_pg);
+    admin_pg = NULL;
 }
 
 /* ---- helpers that drive the workflow ---- */
@@ -396,11 +411,10 @@ int inbox_has(int role, const char *kind, int *count)
 /* A number from the database (as its owner), e.g. a count. */
 long long sql_number(const char *sql)
 {
-    PGconn *pg = PQconnectdb(th_env("SHIFAN_TEST_WORKFLOW_ADMIN_URL"));
+    PGconn *pg = admin_conn();
     PGresult *res = PQexec(pg, sql);
     ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1, "%s", PQerrorMessage(pg));
     long long n = atoll(PQgetvalue(res, 0, 0));
     PQclear(res);
-    PQfinish(pg);
     return n;
 }
