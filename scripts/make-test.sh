@@ -2,8 +2,9 @@
 # `make test` after its packages are installed: the contract's lint, the TypeScript check, every
 # suite plain and under ASan/UBSan (scripts/test.sh), and the short fuzz run (scripts/fuzz.sh).
 # The three builds are made ahead, in the background, while the lint, the check and the plain
-# pass run (scripts/build.sh --ahead); they are waited for before the sanitizers' pass, and
-# stopped, with everything they started, if this script ends first.
+# pass run (scripts/build.sh --ahead); they are waited for before the plain pass's HTTP suite
+# (it measures latencies: scripts/test.sh) and before the sanitizers' pass, and stopped, with
+# everything they started, if this script ends first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
