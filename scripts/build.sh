@@ -11,14 +11,14 @@
 # runs all three beside the contract's lint, the TypeScript check and the plain pass, which
 # waits on the database more than it computes, and waits for them before the sanitizers' pass,
 # which computes (a build beside it slowed its HTTP suite from 66 s to 120 s). The whole run
-# holds .build-locks/ahead.lock, which scripts/test.sh waits on before the suites whose tests
-# measure latency.
+# holds .build-locks/ahead.lock, which scripts/test.sh waits on before the suite whose tests
+# measure latencies (the HTTP suite).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "${1:-}" = --ahead ]; then
   shift
-  # held until every build is made: scripts/test.sh waits on it before its timed suites
+  # held until every build is made: scripts/test.sh waits on it before its HTTP suite
   mkdir -p .build-locks
   exec 8>.build-locks/ahead.lock
   flock 8
@@ -28,7 +28,7 @@ if [ "${1:-}" = --ahead ]; then
   # half the machine from the suites beside them (a health check of the login flood test
   # took 294 ms so)
   echo 19 2>/dev/null >"/proc/$$/autogroup" || true
-  for kind in "$@"; do scripts/build.sh "$kind" >/dev/null 2>&1 || true; done
+  for kind in "$@"; do scripts/build.sh "$kind" >/dev/null 2>&1 8>&- || true; done
   exit 0
 fi
 

@@ -48,14 +48,15 @@ unset SHIFAN_DATABASE_URL
 failed=()
 # test_faults starts and stops a cluster of its own (scripts/faultdb.sh) under $tmp/faults.
 # The HTTP suite measures latencies (the health checks during a login flood among them): it
-# runs last, once the builds made ahead in the background (scripts/make-test.sh) are done,
-# with nothing else of make test running beside it; their lock is free at once otherwise.
+# runs last, once what scripts/make-test.sh runs in the background (the builds made ahead; the
+# soak and the fuzz run) is done, with nothing else of make test beside it. Their lock,
+# .build-locks/ahead.lock, is free at once when nothing runs in the background.
 for suite in domain persistence workflow concurrency faults alloc http; do
   if [ "$suite" = http ]; then
     started=$SECONDS
     mkdir -p .build-locks
     flock .build-locks/ahead.lock true
-    echo "== waited $((SECONDS - started)) s for the builds made ahead"
+    echo "== waited $((SECONDS - started)) s for what runs in the background"
   fi
   echo "== suite: $suite"
   started=$SECONDS
@@ -64,18 +65,6 @@ for suite in domain persistence workflow concurrency faults alloc http; do
   fi
   echo "== suite: $suite took $((SECONDS - started)) s"
 done
-# The short soak (bench/soak, `make soak` for the full ten minutes): 20 s of the mixed load on
-# this build's binary, in the plain pass only (the sanitizers' slowness would be measured,
-# not shifan). Its memory check needs a run past warm-up and is not made in 20 s.
-if [ "${SHIFAN_SANITIZE:-0}" != 1 ]; then
-  echo "== soak (short)"
-  started=$SECONDS
-  if ! BENCH_BIN="$PWD/$build/shifan" SOAK_SECONDS=20 SOAK_RATE=100 SOAK_PLATFORMS=500 SOAK_AUDIT_EVENTS=2000 \
-      bench/soak; then
-    failed+=("soak")
-  fi
-  echo "== soak took $((SECONDS - started)) s"
-fi
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED suites: ${failed[*]}"
   exit 1
