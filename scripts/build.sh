@@ -6,14 +6,14 @@
 #   scripts/build.sh fuzz      build-fuzz/  clang, libFuzzer, ASan and UBSan (fuzz/)
 # scripts/build.sh --ahead KIND... builds each KIND in turn (after the first, at nice 19) with
 # its output dropped, and never fails (a failure shows again when the build is made in the
-# foreground): the caller
-# runs it in the background, and the next `scripts/build.sh KIND` waits for that build (a lock
-# per build directory, kept outside it in .build-locks/) and finds it done. scripts/make-test.sh
-# runs all three beside the contract's lint, the TypeScript check and the plain pass, which
-# waits on the database more than it computes, and waits for them before the sanitizers' pass,
-# which computes (a build beside it slowed its HTTP suite from 66 s to 120 s). The whole run
-# holds .build-locks/ahead.lock, which scripts/test.sh waits on before the suite whose tests
-# measure latencies (the HTTP suite).
+# foreground): the caller runs it in the background, and the next `scripts/build.sh KIND` waits
+# for that build (a lock per build directory, kept outside it in .build-locks/) and finds it
+# done. scripts/make-test.sh runs the plain and the sanitizers' builds so, beside the
+# contract's lint, the TypeScript check and the plain pass, which waits on the database more
+# than it computes, and waits for them before the sanitizers' pass, which computes (a build
+# beside it slowed its HTTP suite from 66 s to 120 s). The whole run holds
+# .build-locks/ahead.lock, which scripts/test.sh waits on before the suite whose tests measure
+# latencies (the HTTP suite).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -4,10 +4,10 @@
 # fuzz run (scripts/fuzz.sh).
 #
 # What waits more than it computes runs beside something else, on the two cores:
-#  - the three builds are made ahead, in the background, while the lint, the check and the plain
-#    pass run (scripts/build.sh --ahead);
-#  - the soak (a steady 100 requests/s) and the fuzz run (one core) run in the background beside
-#    the sanitizers' first suites.
+#  - the plain and the sanitizers' builds are made ahead, in the background, while the lint,
+#    the check and the plain pass run (scripts/build.sh --ahead);
+#  - the soak (a steady 100 requests/s), the fuzzers' build and the fuzz run (one core) run in
+#    the background beside the sanitizers' first suites.
 # Both hold .build-locks/ahead.lock while they run; each pass's HTTP suite, which measures
 # latencies, waits for it (scripts/test.sh), and the sanitizers' pass waits for the builds.
 # Whatever runs in the background is stopped, with everything it started, if this script ends
@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 mkdir -p .build-locks
 
 # a process group of its own (setsid), so that every compiler it started goes with it
-setsid scripts/build.sh --ahead plain asan fuzz </dev/null >/dev/null 2>&1 &
+setsid scripts/build.sh --ahead plain asan </dev/null >/dev/null 2>&1 &
 background=$!
 out=$(mktemp /tmp/shifan-background.XXXXXX)
 trap 'kill -- -"$background" 2>/dev/null || true; rm -f "$out"' EXIT
@@ -29,8 +29,9 @@ wait "$background" || true
 
 # The short soak: 20 s of the mixed load on the plain build's binary (the sanitizers' slowness
 # would be measured, not shifan; its memory check needs a run past warm-up and is not made in
-# 20 s; `make soak` runs the full ten minutes), then the short fuzz run. The lock is taken here,
-# before the sanitizers' pass starts, and kept by the background job alone.
+# 20 s; `make soak` runs the full ten minutes), then the short fuzz run, which builds the
+# fuzzers first (scripts/fuzz.sh). The lock is taken here, before the sanitizers' pass starts,
+# and kept by the background job alone.
 exec 8>.build-locks/ahead.lock
 flock 8
 setsid bash -c '
