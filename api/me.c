@@ -76,13 +76,6 @@ static const char *operations_of(const sf_caller *caller, char **own)
     return text;
 }
 
-#define PUT(at, literal) (memcpy((at), (literal), sizeof(literal) - 1), (at) + sizeof(literal) - 1)
-
-static char *put_int(char *at, long long v)
-{
-    return at + sprintf(at, "%lld", v);
-}
-
 /* GET /v1/me's answer written as its canonical text (views.h: sorted keys, compact, strings as
  * Jansson escapes them), not built as Jansson objects and dumped: that was half of the
  * request's allocations (bench/RESULTS.md). The same members as sf_view_user and
@@ -97,28 +90,26 @@ static char *me_text(const sf_user *u, const sf_organization *o, const char *rol
     char *text = malloc(400 + strlen(operations) + 6 * strings), *at = text;
     if (text == NULL)
         return NULL;
-    at = PUT(at, "{\"active\":");
-    at = u->active ? PUT(at, "true") : PUT(at, "false");
-    at = sf_json_string_put(PUT(at, ",\"created_at\":"), u->created_at);
-    at = sf_json_string_put(PUT(at, ",\"display_name\":"), u->display_name);
-    at = put_int(PUT(at, ",\"id\":"), (long long)u->id);
-    at = put_int(PUT(at, ",\"org_id\":"), (long long)u->org_id);
-    at = sf_json_string_put(PUT(at, ",\"organization\":{\"created_at\":"), o->created_at);
+    at = SF_PUT_LITERAL(at, "{\"active\":");
+    at = u->active ? SF_PUT_LITERAL(at, "true") : SF_PUT_LITERAL(at, "false");
+    at = sf_json_string_put(SF_PUT_LITERAL(at, ",\"created_at\":"), u->created_at);
+    at = sf_json_string_put(SF_PUT_LITERAL(at, ",\"display_name\":"), u->display_name);
+    at = sf_put_int(SF_PUT_LITERAL(at, ",\"id\":"), (long long)u->id);
+    at = sf_put_int(SF_PUT_LITERAL(at, ",\"org_id\":"), (long long)u->org_id);
+    at = sf_json_string_put(SF_PUT_LITERAL(at, ",\"organization\":{\"created_at\":"), o->created_at);
     if (o->credit_code[0] != '\0')
-        at = sf_json_string_put(PUT(at, ",\"credit_code\":"), o->credit_code);
-    at = put_int(PUT(at, ",\"id\":"), (long long)o->id);
-    at = sf_json_string_put(PUT(at, ",\"name\":"), o->name);
-    at = sf_json_string_put(PUT(at, ",\"region_code\":"), o->region_code);
-    at = sf_json_string_put(PUT(at, ",\"type\":"), o->type);
-    at = PUT(at, "},\"password_change_required\":");
-    at = u->password_change_required ? PUT(at, "true") : PUT(at, "false");
-    at = PUT(at, ",\"permitted_operations\":");
-    size_t n = strlen(operations);
-    memcpy(at, operations, n);
-    at += n;
-    at = sf_json_string_put(PUT(at, ",\"role\":"), role);
-    at = sf_json_string_put(PUT(at, ",\"username\":"), u->username);
-    at = PUT(at, "}");
+        at = sf_json_string_put(SF_PUT_LITERAL(at, ",\"credit_code\":"), o->credit_code);
+    at = sf_put_int(SF_PUT_LITERAL(at, ",\"id\":"), (long long)o->id);
+    at = sf_json_string_put(SF_PUT_LITERAL(at, ",\"name\":"), o->name);
+    at = sf_json_string_put(SF_PUT_LITERAL(at, ",\"region_code\":"), o->region_code);
+    at = sf_json_string_put(SF_PUT_LITERAL(at, ",\"type\":"), o->type);
+    at = SF_PUT_LITERAL(at, "},\"password_change_required\":");
+    at = u->password_change_required ? SF_PUT_LITERAL(at, "true") : SF_PUT_LITERAL(at, "false");
+    at = SF_PUT_LITERAL(at, ",\"permitted_operations\":");
+    at = sf_put(at, operations, strlen(operations));
+    at = sf_json_string_put(SF_PUT_LITERAL(at, ",\"role\":"), role);
+    at = sf_json_string_put(SF_PUT_LITERAL(at, ",\"username\":"), u->username);
+    at = SF_PUT_LITERAL(at, "}");
     *at = '\0';
     *len = (size_t)(at - text);
     return text;

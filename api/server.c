@@ -207,27 +207,6 @@ static void assign_request_id(sf_ctx *ctx)
     request_id_headers(ctx);
 }
 
-/* Appends `len` bytes of `text`; the position after them. */
-static char *put(char *at, const char *text, size_t len)
-{
-    memcpy(at, text, len);
-    return at + len;
-}
-
-/* Appends `value` in decimal, zero-padded to `width` digits. */
-static char *put_number(char *at, unsigned long long value, int width)
-{
-    char digits[24];
-    int n = 0;
-    do {
-        digits[n++] = (char)('0' + value % 10);
-        value /= 10;
-    } while (value > 0 || n < width);
-    while (n > 0)
-        *at++ = digits[--n];
-    return at;
-}
-
 /* ---- the request log ----
  *
  * Its lines are gathered and written together (issue 18, point 5): a write(2) for each was one
@@ -387,40 +366,40 @@ static void log_request(const sf_ctx *ctx, const char *route, int status, double
     if (micros < 0)
         micros = 0;
     char *at = line;
-    at = put(at, "{\"ts\":\"", 7);
-    at = put_number(at, (unsigned)(tm.tm_year + 1900), 4);
+    at = SF_PUT_LITERAL(at, "{\"ts\":\"");
+    at = sf_put_uint(at, (unsigned)(tm.tm_year + 1900), 4);
     *at++ = '-';
-    at = put_number(at, (unsigned)(tm.tm_mon + 1), 2);
+    at = sf_put_uint(at, (unsigned)(tm.tm_mon + 1), 2);
     *at++ = '-';
-    at = put_number(at, (unsigned)tm.tm_mday, 2);
+    at = sf_put_uint(at, (unsigned)tm.tm_mday, 2);
     *at++ = 'T';
-    at = put_number(at, (unsigned)tm.tm_hour, 2);
+    at = sf_put_uint(at, (unsigned)tm.tm_hour, 2);
     *at++ = ':';
-    at = put_number(at, (unsigned)tm.tm_min, 2);
+    at = sf_put_uint(at, (unsigned)tm.tm_min, 2);
     *at++ = ':';
-    at = put_number(at, (unsigned)tm.tm_sec, 2);
+    at = sf_put_uint(at, (unsigned)tm.tm_sec, 2);
     *at++ = '.';
-    at = put_number(at, (unsigned long long)(now.tv_nsec / 1000000), 3);
+    at = sf_put_uint(at, (unsigned long long)(now.tv_nsec / 1000000), 3);
     static const char middle[] = "Z\",\"level\":\"info\",\"event\":\"request\",\"method\":\"";
-    at = put(at, middle, sizeof middle - 1);
-    at = put(at, verb, verb_len);
-    at = put(at, "\",\"route\":\"", 11);
-    at = put(at, route, route_len);
-    at = put(at, "\",\"status\":", 11);
-    at = put_number(at, (unsigned)(status < 0 ? 0 : status), 1);
-    at = put(at, ",\"duration_ms\":", 15);
-    at = put_number(at, (unsigned long long)(micros / 1000), 1);
+    at = sf_put(at, middle, sizeof middle - 1);
+    at = sf_put(at, verb, verb_len);
+    at = SF_PUT_LITERAL(at, "\",\"route\":\"");
+    at = sf_put(at, route, route_len);
+    at = SF_PUT_LITERAL(at, "\",\"status\":");
+    at = sf_put_uint(at, (unsigned)(status < 0 ? 0 : status), 1);
+    at = SF_PUT_LITERAL(at, ",\"duration_ms\":");
+    at = sf_put_uint(at, (unsigned long long)(micros / 1000), 1);
     *at++ = '.';
-    at = put_number(at, (unsigned long long)(micros % 1000), 3);
-    at = put(at, ",\"request_id\":\"", 15);
-    at = put(at, ctx->request_id, SF_REQUEST_ID_LEN);
+    at = sf_put_uint(at, (unsigned long long)(micros % 1000), 3);
+    at = SF_PUT_LITERAL(at, ",\"request_id\":\"");
+    at = sf_put(at, ctx->request_id, SF_REQUEST_ID_LEN);
     *at++ = '"';
     if (client != NULL) {
-        at = put(at, ",\"client_request_id\":\"", 22);
-        at = put(at, client, client_len);
+        at = SF_PUT_LITERAL(at, ",\"client_request_id\":\"");
+        at = sf_put(at, client, client_len);
         *at++ = '"';
     }
-    at = put(at, "}\n", 2);
+    at = SF_PUT_LITERAL(at, "}\n");
     log_line(line, (size_t)(at - line));
 }
 

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "api/server.h"
 #include "persistence/organizations.h"
@@ -15,6 +16,37 @@
 
 json_t *sf_view_organization(const sf_organization *org);
 json_t *sf_view_user(const sf_user *user);
+
+/* ---- text written by hand: the request log's line (api/server.c), GET /v1/me (api/me.c) ----
+ * Each appends at `at`, in a buffer its caller sized, and answers the position after it. */
+static inline char *sf_put(char *at, const char *text, size_t len)
+{
+    memcpy(at, text, len);
+    return at + len;
+}
+/* a string literal, its length known when compiled */
+#define SF_PUT_LITERAL(at, literal) sf_put((at), (literal), sizeof(literal) - 1)
+/* `value` in decimal, zero-padded to at least `width` digits */
+static inline char *sf_put_uint(char *at, unsigned long long value, int width)
+{
+    char digits[24];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value > 0 || n < width);
+    while (n > 0)
+        *at++ = digits[--n];
+    return at;
+}
+/* `value` in decimal */
+static inline char *sf_put_int(char *at, long long value)
+{
+    if (value >= 0)
+        return sf_put_uint(at, (unsigned long long)value, 1);
+    *at++ = '-';
+    return sf_put_uint(at, 0ULL - (unsigned long long)value, 1);
+}
 
 #define SF_PAGE_DEFAULT 20
 #define SF_PAGE_MAX 100
