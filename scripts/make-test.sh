@@ -20,7 +20,21 @@ mkdir -p .build-locks
 setsid scripts/build.sh --ahead plain asan </dev/null >/dev/null 2>&1 &
 background=$!
 out=$(mktemp /tmp/shifan-background.XXXXXX)
-trap 'kill -- -"$background" 2>/dev/null || true; rm -f "$out"' EXIT
+# On the way out, a background job still running is stopped, and waited for (the soak stops its
+# cluster: up to a minute, then it is killed); what it printed so far is shown, not lost.
+finish() {
+  if kill -0 -- -"$background" 2>/dev/null; then
+    kill -- -"$background" 2>/dev/null || true
+    for _ in $(seq 300); do kill -0 -- -"$background" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL -- -"$background" 2>/dev/null || true
+    if [ -s "$out" ]; then
+      echo "== what the background job (soak, fuzz) printed before it was stopped:"
+      cat "$out"
+    fi
+  fi
+  rm -f "$out"
+}
+trap finish EXIT
 
 scripts/lint-openapi.sh
 scripts/ts-check.sh
