@@ -4366,12 +4366,9 @@ static int raw_exchange(int on_port, const char *head, const char *body, size_t 
 START_TEST(bodies_beyond_the_buffered_bound_answer_503_until_there_is_room)
 {
     th_server s;
-    static char key_env[700];
-    snprintf(key_env, sizeof key_env, "SHIFAN_JWT_KEY_FILE=%s", key_path);
-    const char *env[] = {key_env, "SHIFAN_MAX_BODY_BYTES=1048576", "SHIFAN_MAX_UPLOAD_BYTES=1048576",
-                         "SHIFAN_MAX_BUFFERED_BYTES=1572864", "SHIFAN_METRICS_TOKEN=" METRICS_TOKEN,
-                         "SHIFAN_THREADS=4", NULL};
-    ck_assert_int_eq(th_server_start(&s, th_env("SHIFAN_TEST_HTTP_URL"), data_dir, env), 0);
+    start_with(&s, (const char *const[]){"SHIFAN_MAX_BODY_BYTES=1048576", "SHIFAN_MAX_UPLOAD_BYTES=1048576",
+                                         "SHIFAN_MAX_BUFFERED_BYTES=1572864", "SHIFAN_METRICS_TOKEN=" METRICS_TOKEN,
+                                         "SHIFAN_THREADS=4", NULL});
     ck_assert_int_eq(buffered_bytes(s.port), 0);
     /* the holder: 1,000,000 bytes declared, 10 sent */
     char head[2048];
@@ -4435,12 +4432,9 @@ END_TEST
 START_TEST(uploads_count_what_they_hold_in_memory_in_the_bound)
 {
     th_server s;
-    static char key_env[700];
-    snprintf(key_env, sizeof key_env, "SHIFAN_JWT_KEY_FILE=%s", key_path);
-    const char *env[] = {key_env, "SHIFAN_MAX_BODY_BYTES=65536", "SHIFAN_MAX_UPLOAD_BYTES=131072",
-                         "SHIFAN_MAX_BUFFERED_BYTES=131072", "SHIFAN_METRICS_TOKEN=" METRICS_TOKEN,
-                         "SHIFAN_THREADS=4", NULL};
-    ck_assert_int_eq(th_server_start(&s, th_env("SHIFAN_TEST_HTTP_URL"), data_dir, env), 0);
+    start_with(&s, (const char *const[]){"SHIFAN_MAX_BODY_BYTES=65536", "SHIFAN_MAX_UPLOAD_BYTES=131072",
+                                         "SHIFAN_MAX_BUFFERED_BYTES=131072", "SHIFAN_METRICS_TOKEN=" METRICS_TOKEN,
+                                         "SHIFAN_THREADS=4", NULL});
     ck_assert_int_eq(buffered_bytes(s.port), 0);
 #define UPLOAD_HEAD                                                                                   \
     "POST /v1/applications/999999/materials?kind=business_license&filename=x.pdf HTTP/1.1\r\n"          \
