@@ -1100,32 +1100,28 @@ static enum MHD_Result body_arrived(struct MHD_Connection *connection, request_s
         *size = 0;
         return MHD_YES;
     }
+    /* what the request holds in memory counts in the bound, beyond what its declared length
+     * reserved (a chunked body, as it arrives): a body all of it, an upload its first
+     * SF_UPLOAD_IN_MEMORY bytes (it streams to a file after them) */
+    state->received += len;
+    size_t held = state->upload != NULL && state->received > SF_UPLOAD_IN_MEMORY ? SF_UPLOAD_IN_MEMORY
+                                                                                  : state->received;
+    if (held > state->reserved) {
+        if (!buffer_reserve(held - state->reserved)) {
+            *size = 0;
+            refuse_mid_body(connection, state, method, url, 503, SF_E_BODIES_BUSY);
+            return MHD_YES;
+        }
+        state->reserved = held;
+    }
     if (state->upload != NULL) {
         *size = 0;
-        state->received += len;
-        size_t held = state->received < SF_UPLOAD_IN_MEMORY ? state->received : SF_UPLOAD_IN_MEMORY;
-        if (held > state->reserved) {   /* a chunked upload, counted as it arrives */
-            if (!buffer_reserve(held - state->reserved)) {
-                refuse_mid_body(connection, state, method, url, 503, SF_E_BODIES_BUSY);
-                return MHD_YES;
-            }
-            state->reserved = held;
-        }
         sf_upload_result r = sf_upload_stream_write(state->upload, data, len);
         if (r == SF_UPLOAD_TOO_LARGE)
             refuse_mid_body(connection, state, method, url, 413, SF_E_NONE);
         else if (r == SF_UPLOAD_FAILED)
             refuse_mid_body(connection, state, method, url, 503, SF_E_UPLOAD_NOT_STORED);
         return MHD_YES;
-    }
-    state->received += len;
-    if (state->received > state->reserved) {
-        if (!buffer_reserve(state->received - state->reserved)) {
-            *size = 0;
-            refuse_mid_body(connection, state, method, url, 503, SF_E_BODIES_BUSY);
-            return MHD_YES;
-        }
-        state->reserved = state->received;
     }
     return ulfius_access(ulfius_access_cls, connection, url, method, version, data, size, &state->ulfius);
 }
