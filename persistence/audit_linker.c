@@ -31,6 +31,8 @@ static int nap(sf_audit_linker *l, int ms)
     return poll(&stop, 1, ms) == 0 && !atomic_load(&l->stopping);
 }
 
+#define LINK "sf_audit_link"
+
 static PGconn *connect_linker(const char *conninfo)
 {
     /* keywords before "dbname" are defaults the connection string may override; a linker
@@ -41,7 +43,16 @@ static PGconn *connect_linker(const char *conninfo)
     PGconn *pg = PQconnectdbParams(keys, values, /* expand_dbname= */ 1);
     if (pg != NULL)
         PQsetNoticeReceiver(pg, sf_db_log_notice, NULL);
-    if (pg != NULL && PQstatus(pg) == CONNECTION_OK)
+    if (pg == NULL || PQstatus(pg) != CONNECTION_OK) {
+        PQfinish(pg);
+        return NULL;
+    }
+    /* a round is one statement, prepared once: parsed and planned once per connection, not
+     * at every poll */
+    PGresult *res = PQprepare(pg, LINK, "SELECT audit_link($1::int, false)", 1, NULL);
+    int prepared = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    if (prepared)
         return pg;
     PQfinish(pg);
     return NULL;
@@ -57,7 +68,7 @@ static long round_once(sf_audit_linker *l, PGconn *pg)
     char batch[16];
     snprintf(batch, sizeof batch, "%d", SF_AUDIT_LINK_BATCH);
     const char *params[] = {batch};
-    PGresult *res = PQexecParams(pg, "SELECT audit_link($1::int, false)", 1, NULL, params, NULL, NULL, 0);
+    PGresult *res = PQexecPrepared(pg, LINK, 1, params, NULL, NULL, 0);
     long n = ROUND_FAILED;
     if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
         n = PQgetisnull(res, 0, 0) ? IMPORT_OPEN : atol(PQgetvalue(res, 0, 0));
@@ -86,7 +97,7 @@ static void *link_loop(void *arg)
 {
     sf_audit_linker *l = arg;
     PGconn *pg = NULL;
-    int retry_ms = 100;
+    int retry_ms = 100, pause_ms = SF_AUDIT_LINK_POLL_MS;
     while (!atomic_load(&l->stopping)) {
         if (pg == NULL && (pg = connect_linker(l->conninfo)) == NULL) {
             if (!nap(l, retry_ms))
@@ -112,8 +123,12 @@ static void *link_loop(void *arg)
             continue;
         }
         retry_ms = 100;
-        /* a full batch: more are waiting, no pause */
-        if (n < SF_AUDIT_LINK_BATCH && !nap(l, SF_AUDIT_LINK_POLL_MS))
+        /* a full batch: more are waiting, no pause. Otherwise SF_AUDIT_LINK_POLL_MS after a round
+         * that linked events, and twice the last pause after one that found none, up to
+         * SF_AUDIT_LINK_IDLE_MS: a quiet server polls ten times a second, not a hundred */
+        pause_ms = n > 0 ? SF_AUDIT_LINK_POLL_MS
+                         : (pause_ms * 2 > SF_AUDIT_LINK_IDLE_MS ? SF_AUDIT_LINK_IDLE_MS : pause_ms * 2);
+        if (n < SF_AUDIT_LINK_BATCH && !nap(l, pause_ms))
             break;
     }
     PQfinish(pg);

@@ -2,16 +2,19 @@
  * The audit chain's linker (sql/031_audit_linker.sql): a thread with a connection of its own
  * that gives committed audit events their position and hashes, in commit order.
  *
- * Every SF_AUDIT_LINK_POLL_MS, and at once again while a round found a full batch, it runs
- * audit_link(SF_AUDIT_LINK_BATCH, false). The head's row lock lets one linker at a time work,
- * across every shifan process on the database; a linker that finds it taken skips the round.
+ * Every SF_AUDIT_LINK_POLL_MS while it finds events to link (at once again after a full batch),
+ * and less often while it finds none — the pause doubles after each quiet round, up to
+ * SF_AUDIT_LINK_IDLE_MS — it runs audit_link(SF_AUDIT_LINK_BATCH, false), prepared once. The
+ * head's row lock lets one linker at a time work, across every shifan process on the database;
+ * a linker that finds it taken skips the round.
  * Writers do not wake it: a NOTIFY from each writer's transaction would take PostgreSQL's
  * notification lock at every commit and hold it across the commit's flush, serialising the
  * writers again.
  *
- * Staleness: an event committed is linked within one poll interval plus one round (a round
- * links up to SF_AUDIT_LINK_BATCH events: a few milliseconds), while a linker runs and the
- * database answers. Nothing that promises the chain waits for it: verify, the audit list and
+ * Staleness: an event committed is linked within one pause plus one round (a round links up
+ * to SF_AUDIT_LINK_BATCH events: a few milliseconds) — SF_AUDIT_LINK_POLL_MS while events keep
+ * coming, at most SF_AUDIT_LINK_IDLE_MS for the first after a quiet spell — while a linker runs
+ * and the database answers. Nothing that promises the chain waits for it: verify, the audit list and
  * the change feed link before they read (sf_audit_link). Events committed while no linker
  * runs (shifan stopped or crashed after the commit) stay stored, unlinked, and are linked by
  * the first round after a start or a reader's sf_audit_link.
@@ -26,6 +29,7 @@
 #define SF_AUDIT_LINKER_H
 
 #define SF_AUDIT_LINK_POLL_MS 10
+#define SF_AUDIT_LINK_IDLE_MS 100
 #define SF_AUDIT_LINK_BATCH 1000
 
 typedef struct sf_audit_linker sf_audit_linker;

@@ -962,6 +962,28 @@ START_TEST(the_linker_waits_for_an_open_import_instead_of_polling)
 }
 END_TEST
 
+/* A linker that finds nothing to link pauses longer after each quiet round, up to
+ * SF_AUDIT_LINK_IDLE_MS (persistence/audit_linker.h): over a quiet second it looks a dozen times
+ * or so, where a fixed SF_AUDIT_LINK_POLL_MS would make it a hundred; an event committed then
+ * is still linked by its next round. (Only an upper bound on the rounds: a slower machine makes
+ * fewer.) */
+START_TEST(a_quiet_linker_polls_less_often_and_still_links)
+{
+    PQclear(query("SELECT audit_link(NULL, true)", NULL, 0));
+    sf_audit_linker *linker = sf_audit_linker_start(url);
+    ck_assert_ptr_nonnull(linker);
+    usleep(1000 * 1000);
+    long quiet = sf_audit_linker_rounds(linker);
+    /* 20, 40, 80, then every 100 ms: about a dozen; every 10 ms would be a hundred */
+    ck_assert_msg(quiet >= 1 && quiet <= 25, "%ld rounds in a quiet second", quiet);
+    PQclear(query("SELECT audit_append(NULL, NULL, 'test.after_quiet', 'test', 1, '{}', 'quiet')", NULL, 0));
+    for (int i = 0; i < 500 && query_int("SELECT count(*) FROM audit_events WHERE seq IS NULL") > 0; i++)
+        usleep(10 * 1000);
+    ck_assert_int_eq(query_int("SELECT count(*) FROM audit_events WHERE seq IS NULL"), 0);
+    sf_audit_linker_stop(linker);
+}
+END_TEST
+
 /* The answers of an import of records, as api/ would write them (only their presence matters). */
 static char *records_refused(const char *errors_json, int lang)
 {
@@ -1429,6 +1451,7 @@ static Suite *persistence_suite(void)
     tcase_add_test(tc, the_audit_chain_links_and_cannot_be_edited);
     tcase_add_test(tc, the_chain_links_in_commit_order_and_writers_do_not_wait);
     tcase_add_test(tc, the_linker_waits_for_an_open_import_instead_of_polling);
+    tcase_add_test(tc, a_quiet_linker_polls_less_often_and_still_links);
     tcase_add_test(tc, an_import_of_records_links_its_own_events);
     tcase_add_test(tc, search_grams_are_the_same_set);
     tcase_add_test(tc, bootstrap_creates_one_admin_once);
