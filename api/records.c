@@ -271,7 +271,10 @@ static json_t *summary_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_t
     int year = (int)integer(body, "year", 1, SF_RECORDS_FIRST_YEAR, 9999, row, e, no_memory);
     if (year && !sf_summary_year_has_begun(year, today))
         sf_errors_add(e, "year", SF_E_YEAR_NOT_BEGUN);
-    sf_record_date_check("received_on", date(body, "received_on", 1, row, e, no_memory), today, e);
+    sf_day received = date(body, "received_on", 1, row, e, no_memory);
+    sf_record_date_check("received_on", received, today, e);
+    if (year && received && !sf_received_in_or_after_year(year, received))
+        sf_errors_add(e, "received_on", SF_E_RECEIVED_BEFORE_YEAR, SF_INT("year", year));
     text(body, "summary", 0, 1, 50000, row, e, no_memory);
     json_t *figures = json_object_get(body, "figures");
     if (figures != NULL && !json_is_null(figures)) {
@@ -328,7 +331,10 @@ static json_t *city_report_row(const sf_ctx *ctx, json_t *body, json_int_t n, js
     int year = (int)integer(body, "year", 1, SF_RECORDS_FIRST_YEAR, 9999, row, e, no_memory);
     if (year && !sf_summary_year_has_begun(year, today))
         sf_errors_add(e, "year", SF_E_YEAR_NOT_BEGUN);
-    sf_record_date_check("received_on", date(body, "received_on", 1, row, e, no_memory), today, e);
+    sf_day received = date(body, "received_on", 1, row, e, no_memory);
+    sf_record_date_check("received_on", received, today, e);
+    if (year && received && !sf_received_in_or_after_year(year, received))
+        sf_errors_add(e, "received_on", SF_E_RECEIVED_BEFORE_YEAR, SF_INT("year", year));
     text(body, "summary_report", 0, 1, 100000, row, e, no_memory);
     text(body, "inspection_report", 0, 1, 100000, row, e, no_memory);
     return row;

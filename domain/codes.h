@@ -151,6 +151,8 @@
     X(TITLE_REVOKED, "title_revoked", "") \
     X(YEAR_NOT_BEGUN, "year_not_begun", "") \
     X(AFTER_TODAY, "after_today", "") \
+    X(RECEIVED_BEFORE_YEAR, "received_before_year", "year") \
+    X(BEFORE_RECTIFICATION_OPENED, "before_rectification_opened", "opened_on") \
     X(SUMMARY_EXISTS, "summary_exists", "year") \
     X(CITY_REPORT_EXISTS, "city_report_exists", "year") \
     X(APPLICATION_ID_UNKNOWN, "application_id_unknown", "id") \

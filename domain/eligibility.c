@@ -340,6 +340,7 @@ void sf_eligibility_evaluate(const sf_report_facts *facts, const sf_thresholds *
     /* a factor of 1 and nothing set outright lowers nothing: the region is judged as any other */
     if (relax == NULL || !relax->applies || (relax->factor_permille >= 1000 && relax->set_mask == 0))
         relax = &none;
+    *out = (sf_eligibility){0};   /* every member judged below, and nothing left as it was (`missing`: 0) */
     out->normal = *t;
     out->applied = sf_thresholds_applied(t, relax);
     const sf_thresholds *a = &out->applied;
@@ -378,6 +379,7 @@ void sf_standing_evaluate(const sf_report_facts *figures, const sf_thresholds *t
     /* a summary states no rules or plans: 12.5 is re-tested on its share alone */
     sf_report_facts f = *figures;
     f.has_management_rules = f.has_development_plan = 1;
+    *out = (sf_standing){0};
     out->normal = *t;
     out->applied = sf_thresholds_applied(t, relax);
     int normal = 0;

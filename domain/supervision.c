@@ -43,6 +43,11 @@ sf_status sf_decide_inspection(int64_t award_id, const char *outcome, sf_day ins
             sf_errors_add(why, "closes_rectification_id", SF_E_RECTIFICATION_NOT_OF_TITLE);
         else if (!follow_up->open)
             sf_errors_add(why, "closes_rectification_id", SF_E_RECTIFICATION_CLOSED);
+        else if (inspected_on < follow_up->opened_on) {
+            char opened[11];
+            sf_date_format(follow_up->opened_on, opened);
+            sf_errors_add(why, "inspected_on", SF_E_BEFORE_RECTIFICATION_OPENED, SF_TEXT("opened_on", opened));
+        }
         effect->closes = satisfactory;
     }
     if (due_given != 0 && (satisfactory || follow_up != NULL))
@@ -69,6 +74,11 @@ int sf_stated_date_has_come(sf_day stated, sf_day today)
 int sf_title_takes_summaries(int revoked)
 {
     return !revoked;
+}
+
+int sf_received_in_or_after_year(int year, sf_day received_on)
+{
+    return received_on >= sf_day_from_ymd(year, 1, 1);
 }
 
 sf_status sf_decide_assessment_result(const sf_caller *c, int64_t assessor_org, int has_result, sf_errors *why)

@@ -39,17 +39,22 @@ int sf_stated_date_has_come(sf_day stated, sf_day today);
 
 /* Art. 22: a revoked title files no more annual summaries. */
 int sf_title_takes_summaries(int revoked);
+/* A summary (Art. 22) or a city's report (Art. 24) of `year` reports on that year: it is
+ * received on 1 January of it or later, never before the year began. */
+int sf_received_in_or_after_year(int year, sf_day received_on);
 
 /* Art. 24, rectification (整改): an inspection judged needs_improvement or unsatisfactory
  * opens one, due on the date the inspector sets or `days` after the inspection (a rule of the
- * round, 30 by default); a follow-up inspection of the same title judged satisfactory closes
- * it, one judged otherwise leaves it open (and opens no second one). */
+ * round, 30 by default); a follow-up inspection of the same title, dated no earlier than the
+ * inspection that opened it, judged satisfactory closes it, one judged otherwise leaves it
+ * open (and opens no second one). */
 #define SF_RECTIFICATION_DAYS 30
 
 typedef struct {
     int exists;              /* the rectification named by the follow-up */
     int open;
     int64_t award_id;
+    sf_day opened_on;        /* the date of the inspection that opened it */
 } sf_rectification_state;
 
 typedef struct {

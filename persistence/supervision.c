@@ -86,7 +86,9 @@ static const sf_stmt CREATE_INSPECTION = {
 /* The round's rule for a title's rectifications (Art. 24). */
 static const sf_stmt RECTIFICATION_DAYS = {
     "SELECT r.rectification_days FROM awards w JOIN rounds r ON r.id = w.round_id WHERE w.id = $1", 1};
-static const sf_stmt LOCK_RECTIFICATION = {"SELECT award_id, status FROM rectifications WHERE id = $1 FOR UPDATE", 1};
+static const sf_stmt LOCK_RECTIFICATION = {
+    "SELECT r.award_id, r.status, i.inspected_on - date '1970-01-01' FROM rectifications r"
+    " JOIN inspections i ON i.id = r.opened_by_inspection_id WHERE r.id = $1 FOR UPDATE OF r", 1};
 static const sf_stmt OPEN_RECTIFICATION = {
     "WITH r AS (INSERT INTO rectifications (award_id, opened_by_inspection_id, due_on)"
     "           VALUES ($1, $2, date '1970-01-01' + $3::int) RETURNING *)"
@@ -352,10 +354,15 @@ sf_status sf_assessment_submit(sf_pool *pool, const sf_actor *actor, const sf_ca
     return status;
 }
 
+/* What the records of a title's supervision are checked against (domain/supervision.h). */
+typedef struct {
+    int revoked;
+    sf_day today;            /* the database's date */
+} title_facts;
+
 /* SF_OK when the title exists and its platform is in the caller's region (a city) or
- * operated by the caller (a platform company); then *revoked says whether the title is
- * revoked, and *today is the database's date. */
-static sf_status own_award(sf_pool *pool, const sf_caller *caller, int64_t award_id, int *revoked, sf_day *today,
+ * operated by the caller (a platform company); then *t holds its facts. */
+static sf_status own_award(sf_pool *pool, const sf_caller *caller, int64_t award_id, title_facts *t,
                            sf_errors *errors)
 {
     sf_int_text w = sf_int_to_text(award_id);
@@ -368,8 +375,8 @@ static sf_status own_award(sf_pool *pool, const sf_caller *caller, int64_t award
              (caller->role == SF_ROLE_PLATFORM ? !PQgetisnull(res, 0, 3) && sf_db_get_int(res, 0, 3) == caller->org_id
                                                : strcmp(PQgetvalue(res, 0, 0), caller->region_code) == 0);
     if (ok) {
-        *revoked = sf_db_get_bool(res, 0, 1);
-        *today = (sf_day)sf_db_get_int(res, 0, 2);
+        t->revoked = sf_db_get_bool(res, 0, 1);
+        t->today = (sf_day)sf_db_get_int(res, 0, 2);
     }
     PQclear(res);
     if (!ok) {
@@ -383,17 +390,18 @@ sf_status sf_annual_summary_create(sf_pool *pool, const sf_actor *actor, const s
                                    int year, const char *summary, const char *figures, sf_day received_on, char **doc,
                                    sf_errors *errors)
 {
-    int revoked = 0;
-    sf_day today = 0;
-    sf_status status = own_award(pool, caller, award_id, &revoked, &today, errors);
+    title_facts t = {0};
+    sf_status status = own_award(pool, caller, award_id, &t, errors);
     if (status != SF_OK)
         return status;
-    if (!sf_title_takes_summaries(revoked))
+    if (!sf_title_takes_summaries(t.revoked))
         sf_errors_add(errors, "award_id", SF_E_TITLE_REVOKED);
-    if (!sf_summary_year_has_begun(year, today))
+    if (!sf_summary_year_has_begun(year, t.today))
         sf_errors_add(errors, "year", SF_E_YEAR_NOT_BEGUN);
-    if (received_on != 0 && !sf_stated_date_has_come(received_on, today))
+    if (received_on != 0 && !sf_stated_date_has_come(received_on, t.today))
         sf_errors_add(errors, "received_on", SF_E_AFTER_TODAY);
+    else if (received_on != 0 && !sf_received_in_or_after_year(year, received_on))
+        sf_errors_add(errors, "received_on", SF_E_RECEIVED_BEFORE_YEAR, SF_INT("year", year));
     if (sf_errors_any(errors))
         return SF_INVALID;
     sf_actor_params a;
@@ -441,6 +449,7 @@ static sf_status inspection_body(sf_conn *conn, void *p)
         if (follow.exists) {
             follow.award_id = sf_db_get_int(res, 0, 0);
             follow.open = strcmp(PQgetvalue(res, 0, 1), "open") == 0;
+            follow.opened_on = (sf_day)sf_db_get_int(res, 0, 2);
         }
         PQclear(res);
     }
@@ -484,12 +493,12 @@ sf_status sf_inspection_create(sf_pool *pool, const sf_actor *actor, const sf_ca
                                const char *inspected_on, const char *const f[5],
                                const sf_new_inspection_rectification *r, char **doc, sf_errors *errors)
 {
-    int revoked = 0;
-    sf_day today = 0, on = 0;
-    sf_status status = own_award(pool, caller, award_id, &revoked, &today, errors);
+    title_facts t = {0};
+    sf_day on = 0;
+    sf_status status = own_award(pool, caller, award_id, &t, errors);
     if (status != SF_OK)
         return status;
-    if (sf_date_parse(inspected_on, &on) && !sf_stated_date_has_come(on, today)) {
+    if (sf_date_parse(inspected_on, &on) && !sf_stated_date_has_come(on, t.today)) {
         sf_errors_add(errors, "inspected_on", SF_E_AFTER_TODAY);
         return SF_INVALID;
     }
@@ -516,6 +525,10 @@ sf_status sf_city_report_create(sf_pool *pool, const sf_actor *actor, const sf_c
         PQclear(res);
         if (!sf_stated_date_has_come(received_on, today)) {
             sf_errors_add(errors, "received_on", SF_E_AFTER_TODAY);
+            return SF_INVALID;
+        }
+        if (!sf_received_in_or_after_year(year, received_on)) {
+            sf_errors_add(errors, "received_on", SF_E_RECEIVED_BEFORE_YEAR, SF_INT("year", year));
             return SF_INVALID;
         }
     }

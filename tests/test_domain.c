@@ -647,6 +647,30 @@ START_TEST(a_complete_report_is_eligible)
 }
 END_TEST
 
+/* A verdict says only what was judged: evaluated into memory that held anything before (a
+ * stack variable, as the API's), no check says `missing` (that is the unfilled report's word,
+ * sf_eligibility_missing) and a round without 12.4 says it is not required. Without the
+ * verdict cleared first, `missing` changed from one request to the next. */
+START_TEST(a_verdict_holds_nothing_of_the_memory_it_was_written_into)
+{
+    sf_report_facts f = passing_facts();
+    sf_thresholds t = sf_thresholds_2018();
+    sf_eligibility e;
+    memset(&e, 0xA5, sizeof e);
+    sf_eligibility_evaluate(&f, &t, NULL, 0, D("2026-03-01"), &e);
+    for (int i = 0; i < SF_CONDITION_COUNT; i++)
+        ck_assert_msg(e.conditions[i].missing == 0, "condition %d", i);
+    for (int i = 0; i < SF_FUNCTION_COUNT; i++)
+        ck_assert_msg(e.functions[i].missing == 0 && e.functions[i].relaxed == 0, "function %d", i);
+    ck_assert_int_eq(e.conditions[3].required, 0);
+    sf_standing st;
+    memset(&st, 0xA5, sizeof st);
+    sf_standing_evaluate(&f, &t, NULL, 1u << 3, &st);
+    for (int i = 0; i < SF_FUNCTION_COUNT; i++)
+        ck_assert_msg(st.functions[i].missing == 0, "standing function %d", i);
+}
+END_TEST
+
 START_TEST(condition_12_1_at_its_bounds)
 {
     sf_report_facts f = passing_facts();
@@ -1549,6 +1573,26 @@ START_TEST(an_inspection_opens_or_closes_a_rectification)
     sf_errors_init(&e);
     ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &none, &fx, &e), SF_INVALID);
     ck_assert_str_eq(e.items[0].field, "closes_rectification_id");
+    /* the follow-up is dated on or after the inspection that opened it, never before */
+    sf_rectification_state opened_on_the_day = {1, 1, 9, on}, opened_later = {1, 1, 9, on + 1};
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &opened_on_the_day, &fx, &e), SF_OK);
+    ck_assert(fx.closes);
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &opened_later, &fx, &e), SF_INVALID);
+    ck_assert_str_eq(e.items[0].field, "inspected_on");
+    ck_assert_int_eq(e.items[0].code, SF_E_BEFORE_RECTIFICATION_OPENED);
+}
+END_TEST
+
+/* Art. 22, 24: a report of a year (a title's summary, a city's report) arrives from 1 January
+ * of that year on, never before the year began. */
+START_TEST(a_report_of_a_year_is_received_from_its_first_day)
+{
+    ck_assert(sf_received_in_or_after_year(2025, D("2025-01-01")));
+    ck_assert(!sf_received_in_or_after_year(2025, D("2024-12-31")));
+    ck_assert(sf_received_in_or_after_year(2025, D("2026-01-30")));
+    ck_assert(sf_received_in_or_after_year(2024, D("2024-02-29")));
 }
 END_TEST
 
@@ -2437,6 +2481,7 @@ static Suite *domain_suite(void)
     tcase_add_test(measures, publicity_across_spring_festival_2024_ends_on_29_february);
     tcase_add_test(measures, a_year_without_calendar_is_named);
     tcase_add_test(measures, a_complete_report_is_eligible);
+    tcase_add_test(measures, a_verdict_holds_nothing_of_the_memory_it_was_written_into);
     tcase_add_test(measures, condition_12_1_at_its_bounds);
     tcase_add_test(measures, condition_12_2_at_its_bounds);
     tcase_add_test(measures, conditions_12_3_to_12_6_at_their_bounds);
@@ -2467,6 +2512,7 @@ static Suite *domain_suite(void)
     suite_add_tcase(s, measures);
     TCase *transitions = tcase_create("transitions");
     tcase_add_test(transitions, an_inspection_opens_or_closes_a_rectification);
+    tcase_add_test(transitions, a_report_of_a_year_is_received_from_its_first_day);
     tcase_add_test(transitions, a_titles_standing_at_the_thresholds_bounds);
     tcase_add_test(transitions, an_official_notice_agrees_with_the_adjacent_year);
     tcase_add_test(transitions, the_province_is_asked_for_next_year_from_1_november);

@@ -180,6 +180,13 @@ START_TEST(the_past_in_three_requests_behaves_as_if_decided_in_shifan)
     th_free(r);
     th_free(sample("inspections", "inspections.csv", 201));
     th_free(sample("city_reports", "city_reports.csv", 201));
+    /* a report of a year is not received before that year began */
+    const char *early = "[{\"region_code\":\"210100\",\"year\":2017,\"received_on\":\"2016-12-30\"}]";
+    r = records(PROVINCE, "city_reports", "", "application/json", early, strlen(early), NULL);
+    ck_assert_int_eq(r->status, 422);
+    ck_assert(has_error(r, "received_on"));
+    ck_assert_ptr_nonnull(strstr(r->body, "received_before_year"));
+    th_free(r);
     ck_assert_int_eq(sql_number("SELECT count(*) FROM rectifications r JOIN inspections i"
                                 " ON i.id = r.opened_by_inspection_id WHERE i.origin = 'recorded'"), 0);
 

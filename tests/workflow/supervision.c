@@ -378,6 +378,15 @@ START_TEST(an_unsatisfactory_inspection_opens_a_rectification_that_a_follow_up_c
 
     /* a follow-up of another title, or one judged otherwise, closes nothing */
     snprintf(path, sizeof path, ",\"closes_rectification_id\":%lld", second);
+    /* nor one dated before the inspection that opened the rectification */
+    char day32[11];
+    time_t d32 = t - 32 * 86400;
+    strftime(day32, sizeof day32, "%Y-%m-%d", gmtime(&d32));
+    snprintf(body, sizeof body, INSPECTION_FMT, award, day32, "倒签复查", "satisfactory", path);
+    r = expect(DALIAN, "POST", "/v1/inspections", body, 422);
+    ck_assert(has_error(r, "inspected_on"));
+    ck_assert_ptr_nonnull(strstr(r->body, "before_rectification_opened"));
+    th_free(r);
     long long other = dalian_award("大连整改无关平台", 770105);
     snprintf(body, sizeof body, INSPECTION_FMT, other, today, "复查", "satisfactory", path);
     r = expect(DALIAN, "POST", "/v1/inspections", body, 422);
@@ -535,6 +544,13 @@ START_TEST(timeliness_is_judged_by_the_date_received_not_the_date_keyed_in)
     th_response *r = expect(DALIAN, "POST", "/v1/annual-summaries", body, 422);
     ck_assert(has_error(r, "received_on"));
     th_free(r);
+    /* nor before the year it reports on began */
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2025,\"summary\":\"纸质总结\",\"received_on\":\"2024-12-31\"}",
+             on_time);
+    r = expect(DALIAN, "POST", "/v1/annual-summaries", body, 422);
+    ck_assert(has_error(r, "received_on"));
+    ck_assert_ptr_nonnull(strstr(r->body, "received_before_year"));
+    th_free(r);
     snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2025,\"summary\":\"纸质总结\",\"received_on\":\"2026-01-30\"}",
              on_time);
     r = expect(DALIAN, "POST", "/v1/annual-summaries", body, 201);
@@ -565,6 +581,9 @@ START_TEST(timeliness_is_judged_by_the_date_received_not_the_date_keyed_in)
     /* a city report likewise */
     th_free(expect(DALIAN, "POST", "/v1/city-reports",
                    "{\"year\":2024,\"summary_report\":\"汇总\",\"inspection_report\":\"检查\",\"received_on\":\"2099-02-01\"}",
+                   422));
+    th_free(expect(DALIAN, "POST", "/v1/city-reports",
+                   "{\"year\":2024,\"summary_report\":\"汇总\",\"inspection_report\":\"检查\",\"received_on\":\"2023-12-31\"}",
                    422));
     r = expect(DALIAN, "POST", "/v1/city-reports",
                "{\"year\":2024,\"summary_report\":\"汇总\",\"inspection_report\":\"检查\",\"received_on\":\"2025-02-20\"}",
