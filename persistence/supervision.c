@@ -354,15 +354,10 @@ sf_status sf_assessment_submit(sf_pool *pool, const sf_actor *actor, const sf_ca
     return status;
 }
 
-/* What the records of a title's supervision are checked against (domain/supervision.h). */
-typedef struct {
-    int revoked;
-    sf_day today;            /* the database's date */
-} title_facts;
-
 /* SF_OK when the title exists and its platform is in the caller's region (a city) or
- * operated by the caller (a platform company); then *t holds its facts. */
-static sf_status own_award(sf_pool *pool, const sf_caller *caller, int64_t award_id, title_facts *t,
+ * operated by the caller (a platform company); then *revoked says whether the title is
+ * revoked, and *today is the database's date. */
+static sf_status own_award(sf_pool *pool, const sf_caller *caller, int64_t award_id, int *revoked, sf_day *today,
                            sf_errors *errors)
 {
     sf_int_text w = sf_int_to_text(award_id);
@@ -375,8 +370,8 @@ static sf_status own_award(sf_pool *pool, const sf_caller *caller, int64_t award
              (caller->role == SF_ROLE_PLATFORM ? !PQgetisnull(res, 0, 3) && sf_db_get_int(res, 0, 3) == caller->org_id
                                                : strcmp(PQgetvalue(res, 0, 0), caller->region_code) == 0);
     if (ok) {
-        t->revoked = sf_db_get_bool(res, 0, 1);
-        t->today = (sf_day)sf_db_get_int(res, 0, 2);
+        *revoked = sf_db_get_bool(res, 0, 1);
+        *today = (sf_day)sf_db_get_int(res, 0, 2);
     }
     PQclear(res);
     if (!ok) {
@@ -390,15 +385,16 @@ sf_status sf_annual_summary_create(sf_pool *pool, const sf_actor *actor, const s
                                    int year, const char *summary, const char *figures, sf_day received_on, char **doc,
                                    sf_errors *errors)
 {
-    title_facts t = {0};
-    sf_status status = own_award(pool, caller, award_id, &t, errors);
+    int revoked = 0;
+    sf_day today = 0;
+    sf_status status = own_award(pool, caller, award_id, &revoked, &today, errors);
     if (status != SF_OK)
         return status;
-    if (!sf_title_takes_summaries(t.revoked))
+    if (!sf_title_takes_summaries(revoked))
         sf_errors_add(errors, "award_id", SF_E_TITLE_REVOKED);
-    if (!sf_summary_year_has_begun(year, t.today))
+    if (!sf_summary_year_has_begun(year, today))
         sf_errors_add(errors, "year", SF_E_YEAR_NOT_BEGUN);
-    if (received_on != 0 && !sf_stated_date_has_come(received_on, t.today))
+    if (received_on != 0 && !sf_stated_date_has_come(received_on, today))
         sf_errors_add(errors, "received_on", SF_E_AFTER_TODAY);
     else if (received_on != 0 && !sf_received_in_or_after_year(year, received_on))
         sf_errors_add(errors, "received_on", SF_E_RECEIVED_BEFORE_YEAR, SF_INT("year", year));
@@ -493,12 +489,12 @@ sf_status sf_inspection_create(sf_pool *pool, const sf_actor *actor, const sf_ca
                                const char *inspected_on, const char *const f[5],
                                const sf_new_inspection_rectification *r, char **doc, sf_errors *errors)
 {
-    title_facts t = {0};
-    sf_day on = 0;
-    sf_status status = own_award(pool, caller, award_id, &t, errors);
+    int revoked = 0;
+    sf_day today = 0, on = 0;
+    sf_status status = own_award(pool, caller, award_id, &revoked, &today, errors);
     if (status != SF_OK)
         return status;
-    if (sf_date_parse(inspected_on, &on) && !sf_stated_date_has_come(on, t.today)) {
+    if (sf_date_parse(inspected_on, &on) && !sf_stated_date_has_come(on, today)) {
         sf_errors_add(errors, "inspected_on", SF_E_AFTER_TODAY);
         return SF_INVALID;
     }

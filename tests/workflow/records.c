@@ -180,9 +180,16 @@ START_TEST(the_past_in_three_requests_behaves_as_if_decided_in_shifan)
     th_free(r);
     th_free(sample("inspections", "inspections.csv", 201));
     th_free(sample("city_reports", "city_reports.csv", 201));
-    /* a report of a year is not received before that year began */
+    /* a report of a year is not received before that year began: a city's, a title's summary */
     const char *early = "[{\"region_code\":\"210100\",\"year\":2017,\"received_on\":\"2016-12-30\"}]";
     r = records(PROVINCE, "city_reports", "", "application/json", early, strlen(early), NULL);
+    ck_assert_int_eq(r->status, 422);
+    ck_assert(has_error(r, "received_on"));
+    ck_assert_ptr_nonnull(strstr(r->body, "received_before_year"));
+    th_free(r);
+    const char *early_summary = "[{\"certificate_no\":\"辽中小示范〔2023〕012\",\"year\":2025,"
+                                "\"received_on\":\"2024-12-31\",\"summary\":\"早到的总结\"}]";
+    r = records(PROVINCE, "annual_summaries", "", "application/json", early_summary, strlen(early_summary), NULL);
     ck_assert_int_eq(r->status, 422);
     ck_assert(has_error(r, "received_on"));
     ck_assert_ptr_nonnull(strstr(r->body, "received_before_year"));
