@@ -37,16 +37,12 @@ static PGconn *connect_linker(const char *conninfo)
 {
     /* keywords before "dbname" are defaults the connection string may override; a linker
      * that waits for a lock gives up after a second and tries again in its next round */
-    const char *const keys[] = {"connect_timeout", "options", "dbname", "application_name", NULL};
-    const char *const values[] = {"2", SF_DB_SESSION_OPTIONS " -c lock_timeout=1s -c statement_timeout=60s", conninfo,
+    const char *const keys[] = {"options", "dbname", "application_name", NULL};
+    const char *const values[] = {SF_DB_SESSION_OPTIONS " -c lock_timeout=1s -c statement_timeout=60s", conninfo,
                                   "shifan-audit-linker", NULL};
-    PGconn *pg = PQconnectdbParams(keys, values, /* expand_dbname= */ 1);
-    if (pg != NULL)
-        PQsetNoticeReceiver(pg, sf_db_log_notice, NULL);
-    if (pg == NULL || PQstatus(pg) != CONNECTION_OK) {
-        PQfinish(pg);
+    PGconn *pg = sf_db_connect(keys, values, 2000);
+    if (pg == NULL)
         return NULL;
-    }
     /* a round is one statement, prepared once: parsed and planned once per connection, not
      * at every poll */
     PGresult *res = PQprepare(pg, LINK, "SELECT audit_link($1::int, false)", 1, NULL);

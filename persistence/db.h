@@ -25,6 +25,13 @@
  * line (severity, SQLSTATE), never as libpq's raw text on stderr. */
 void sf_db_log_notice(void *arg, const PGresult *res);
 
+/* Opens a session (PQconnectStartParams's keys and values, dbname expanded) with
+ * sf_db_log_notice as its notice receiver from the first byte: a backend that warns while the
+ * session starts (one being shut down says "terminating connection") is logged as JSON too.
+ * Every session shifan opens is opened so. NULL on failure, or when it has not started within
+ * timeout_ms. */
+PGconn *sf_db_connect(const char *const *keys, const char *const *values, int timeout_ms);
+
 /* The libpq handle of a checked-out connection (persistence/ only). */
 PGconn *sf_conn_pg(sf_conn *conn);
 

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -113,6 +114,32 @@ void sf_db_log_notice(void *arg, const PGresult *res)
         (void)!write(STDERR_FILENO, line, (size_t)n);
 }
 
+PGconn *sf_db_connect(const char *const *keys, const char *const *values, int timeout_ms)
+{
+    PGconn *pg = PQconnectStartParams(keys, values, /* expand_dbname= */ 1);
+    if (pg == NULL)
+        return NULL;
+    PQsetNoticeReceiver(pg, sf_db_log_notice, NULL);
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    /* libpq's connect_timeout does not apply to a connection polled by its caller: the
+     * deadline is kept here */
+    PostgresPollingStatusType st = PQstatus(pg) == CONNECTION_BAD ? PGRES_POLLING_FAILED : PGRES_POLLING_WRITING;
+    while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long left = timeout_ms - ((now.tv_sec - start.tv_sec) * 1000L + (now.tv_nsec - start.tv_nsec) / 1000000L);
+        struct pollfd p = {PQsocket(pg), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
+        if (left <= 0 || p.fd < 0 || (poll(&p, 1, (int)left) < 0 && errno != EINTR))
+            break;
+        if (p.revents != 0)
+            st = PQconnectPoll(pg);
+    }
+    if (st == PGRES_POLLING_OK && PQstatus(pg) == CONNECTION_OK)
+        return pg;
+    PQfinish(pg);
+    return NULL;
+}
+
 /* Opens the connection if needed and makes sure it is usable: outside any transaction and
  * connected. Runs without the pool mutex held (it may block on the network). */
 static sf_status make_ready(sf_pool *pool, sf_conn *conn)
@@ -133,20 +160,19 @@ static sf_status make_ready(sf_pool *pool, sf_conn *conn)
         close_conn(pool, conn);
     }
     /* Keywords before "dbname" are defaults that the caller's connection string overrides. */
-    const char *const keys[] = {"connect_timeout", "application_name", "options", "dbname", NULL};
+    const char *const keys[] = {"application_name", "options", "dbname", NULL};
     /* TimeZone: every date rule of the measures (round windows, publicity, objections, award
      * dates, expiry) is judged on the date in Liaoning, not in UTC.
      * plan_cache_mode is left at "auto", so that a lookup by id keeps its generic plan: forcing
      * custom plans everywhere cost a full planning (about 0.5 ms, ten times the execution) on
      * every lookup; see bench/RESULTS.md. The lists with optional filters ("$1 IS NULL OR …"),
      * whose generic plans scan, are planned with their values instead (SF_PLAN_EACH_CALL). */
-    const char *const values[] = {"5", "shifan", SF_DB_SESSION_OPTIONS, pool->conninfo, NULL};
-    conn->pg = PQconnectdbParams(keys, values, /* expand_dbname= */ 1);
-    if (conn->pg == NULL || PQstatus(conn->pg) != CONNECTION_OK) {
+    const char *const values[] = {"shifan", SF_DB_SESSION_OPTIONS, pool->conninfo, NULL};
+    conn->pg = sf_db_connect(keys, values, 5000);
+    if (conn->pg == NULL) {
         close_conn(pool, conn);
         return SF_UNAVAILABLE;
     }
-    PQsetNoticeReceiver(conn->pg, sf_db_log_notice, NULL);
     set_cancel(pool, conn, PQgetCancel(conn->pg));
     return SF_OK;
 }

@@ -126,12 +126,10 @@ sf_registry_listener *sf_registry_listen(const char *conninfo, int32_t *day, int
     if (l == NULL)
         return NULL;
     /* keywords before "dbname" are defaults the connection string may override */
-    const char *const keys[] = {"connect_timeout", "options", "dbname", "application_name", NULL};
-    const char *const values[] = {"2", SF_DB_SESSION_OPTIONS, conninfo, "shifan-registry-listener", NULL};
-    l->pg = PQconnectdbParams(keys, values, /* expand_dbname= */ 1);
-    int ok = l->pg != NULL && PQstatus(l->pg) == CONNECTION_OK;
-    if (l->pg != NULL)
-        PQsetNoticeReceiver(l->pg, sf_db_log_notice, NULL);
+    const char *const keys[] = {"options", "dbname", "application_name", NULL};
+    const char *const values[] = {SF_DB_SESSION_OPTIONS, conninfo, "shifan-registry-listener", NULL};
+    l->pg = sf_db_connect(keys, values, 2000);
+    int ok = l->pg != NULL;
     if (ok) {
         PGresult *res = PQexec(l->pg, "LISTEN shifan_registry");
         ok = PQresultStatus(res) == PGRES_COMMAND_OK;

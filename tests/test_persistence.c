@@ -990,6 +990,46 @@ START_TEST(a_quiet_linker_polls_less_often_and_still_links)
 }
 END_TEST
 
+/* A backend that warns while a session starts — here every session, as the database's
+ * default_text_search_config names no configuration; in use, one being shut down saying
+ * "terminating connection" — is logged as a JSON line by sf_db_connect like any later notice,
+ * never as libpq's raw "WARNING:" text on stderr (the log is JSON lines; test_faults reads
+ * the server's). Before, the receiver was set only once the session had started. */
+START_TEST(a_warning_while_a_session_starts_is_logged_as_json)
+{
+    char *db = NULL;
+    PGresult *res = query("SELECT current_database()", NULL, 0);
+    db = strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    char sql[256];
+    snprintf(sql, sizeof sql, "ALTER DATABASE \"%s\" SET default_text_search_config = 'pg_catalog.nonexistent'", db);
+    PQclear(query(sql, NULL, 0));
+    char path[] = "/tmp/shifan-notice-XXXXXX";
+    int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+    ck_assert(fd >= 0 && saved >= 0);
+    fflush(stderr);
+    dup2(fd, STDERR_FILENO);
+    const char *const keys[] = {"dbname", NULL};
+    const char *const values[] = {url, NULL};
+    PGconn *pg = sf_db_connect(keys, values, 5000);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    snprintf(sql, sizeof sql, "ALTER DATABASE \"%s\" RESET default_text_search_config", db);
+    PQclear(query(sql, NULL, 0));
+    free(db);
+    ck_assert_ptr_nonnull(pg);
+    ck_assert_int_eq(PQstatus(pg), CONNECTION_OK);
+    PQfinish(pg);
+    char said[1024] = "";
+    ssize_t n = pread(fd, said, sizeof said - 1, 0);
+    close(fd);
+    unlink(path);
+    ck_assert(n > 0);
+    ck_assert_msg(strstr(said, "\"event\":\"db_notice\"") != NULL && strstr(said, "WARNING:") == NULL, "%s", said);
+}
+END_TEST
+
 /* The answers of an import of records, as api/ would write them (only their presence matters). */
 static char *records_refused(const char *errors_json, int lang)
 {
@@ -1458,6 +1498,7 @@ static Suite *persistence_suite(void)
     tcase_add_test(tc, the_chain_links_in_commit_order_and_writers_do_not_wait);
     tcase_add_test(tc, the_linker_waits_for_an_open_import_instead_of_polling);
     tcase_add_test(tc, a_quiet_linker_polls_less_often_and_still_links);
+    tcase_add_test(tc, a_warning_while_a_session_starts_is_logged_as_json);
     tcase_add_test(tc, an_import_of_records_links_its_own_events);
     tcase_add_test(tc, search_grams_are_the_same_set);
     tcase_add_test(tc, bootstrap_creates_one_admin_once);
