@@ -152,6 +152,8 @@
     X(YEAR_NOT_BEGUN, "year_not_begun", "") \
     X(AFTER_TODAY, "after_today", "") \
     X(RECEIVED_BEFORE_YEAR, "received_before_year", "year") \
+    X(YEAR_NOT_COVERED, "year_not_covered", "valid_from,valid_until") \
+    X(TITLE_NOT_IN_FORCE_ON, "title_not_in_force_on", "valid_from,valid_until") \
     X(BEFORE_RECTIFICATION_OPENED, "before_rectification_opened", "opened_on") \
     X(SUMMARY_EXISTS, "summary_exists", "year") \
     X(CITY_REPORT_EXISTS, "city_report_exists", "year") \

@@ -81,6 +81,16 @@ int sf_received_in_or_after_year(int year, sf_day received_on)
     return received_on >= sf_day_from_ymd(year, 1, 1);
 }
 
+int sf_title_covers_year(sf_day valid_from, sf_day valid_until, int year)
+{
+    return sf_day_from_ymd(year, 1, 1) <= valid_until && valid_from <= sf_day_from_ymd(year, 12, 31);
+}
+
+int sf_title_in_force_on(sf_day valid_from, sf_day valid_until, int revoked, sf_day revoked_on, sf_day on)
+{
+    return valid_from <= on && on <= valid_until && (!revoked || on <= revoked_on);
+}
+
 sf_status sf_decide_assessment_result(const sf_caller *c, int64_t assessor_org, int has_result, sf_errors *why)
 {
     if (c->role != SF_ROLE_ASSESSOR || assessor_org != c->org_id)

@@ -42,6 +42,12 @@ int sf_title_takes_summaries(int revoked);
 /* A summary (Art. 22) or a city's report (Art. 24) of `year` reports on that year: it is
  * received on 1 January of it or later, never before the year began. */
 int sf_received_in_or_after_year(int year, sf_day received_on);
+/* Art. 22: a title files the summaries of the years it is in force — from the year of its
+ * valid_from to the year of its valid_until — and of no other. */
+int sf_title_covers_year(sf_day valid_from, sf_day valid_until, int year);
+/* Art. 24: an inspection inspects a title in force on its date — from valid_from to
+ * valid_until, and a revoked title (`revoked`) no later than the day of its revocation. */
+int sf_title_in_force_on(sf_day valid_from, sf_day valid_until, int revoked, sf_day revoked_on, sf_day on);
 
 /* Art. 24, rectification (整改): an inspection judged needs_improvement or unsatisfactory
  * opens one, due on the date the inspector sets or `days` after the inspection (a rule of the

@@ -53,7 +53,8 @@ static const sf_stmt PEND_REVOCATION = {
 /* The title's platform must be in the caller's region (Art. 22, 24: the city of the platform),
  * or operated by the caller (Art. 22: the platform files its own summary). */
 static const sf_stmt AWARD_REGION = {
-    "SELECT p.region_code, w.status = 'revoked', current_date - date '1970-01-01', p.operator_org_id"
+    "SELECT p.region_code, w.status = 'revoked', current_date - date '1970-01-01', p.operator_org_id,"
+    " w.valid_from - date '1970-01-01', w.valid_until - date '1970-01-01', w.revoked_on - date '1970-01-01'"
     " FROM awards w JOIN platforms p ON p.id = w.platform_id WHERE w.id = $1", 1};
 static const sf_stmt CREATE_SUMMARY = {
     "WITH s AS (INSERT INTO annual_summaries (award_id, year, summary, recorded_by, figures, received_on)"
@@ -354,10 +355,25 @@ sf_status sf_assessment_submit(sf_pool *pool, const sf_actor *actor, const sf_ca
     return status;
 }
 
+/* What a title's supervision records are checked against (domain/supervision.h). */
+typedef struct {
+    int revoked;
+    sf_day valid_from, valid_until, revoked_on;
+    sf_day today;            /* the database's date */
+} title_facts;
+
+/* The refusal `code` on `field`, naming the title's validity. */
+static void refuse_outside_validity(sf_errors *errors, const char *field, sf_code code, const title_facts *t)
+{
+    char from[11], until[11];
+    sf_date_format(t->valid_from, from);
+    sf_date_format(t->valid_until, until);
+    sf_errors_add(errors, field, code, SF_TEXT("valid_from", from), SF_TEXT("valid_until", until));
+}
+
 /* SF_OK when the title exists and its platform is in the caller's region (a city) or
- * operated by the caller (a platform company); then *revoked says whether the title is
- * revoked, and *today is the database's date. */
-static sf_status own_award(sf_pool *pool, const sf_caller *caller, int64_t award_id, int *revoked, sf_day *today,
+ * operated by the caller (a platform company); then *t holds its facts. */
+static sf_status own_award(sf_pool *pool, const sf_caller *caller, int64_t award_id, title_facts *t,
                            sf_errors *errors)
 {
     sf_int_text w = sf_int_to_text(award_id);
@@ -370,8 +386,11 @@ static sf_status own_award(sf_pool *pool, const sf_caller *caller, int64_t award
              (caller->role == SF_ROLE_PLATFORM ? !PQgetisnull(res, 0, 3) && sf_db_get_int(res, 0, 3) == caller->org_id
                                                : strcmp(PQgetvalue(res, 0, 0), caller->region_code) == 0);
     if (ok) {
-        *revoked = sf_db_get_bool(res, 0, 1);
-        *today = (sf_day)sf_db_get_int(res, 0, 2);
+        t->revoked = sf_db_get_bool(res, 0, 1);
+        t->today = (sf_day)sf_db_get_int(res, 0, 2);
+        t->valid_from = (sf_day)sf_db_get_int(res, 0, 4);
+        t->valid_until = (sf_day)sf_db_get_int(res, 0, 5);
+        t->revoked_on = PQgetisnull(res, 0, 6) ? 0 : (sf_day)sf_db_get_int(res, 0, 6);
     }
     PQclear(res);
     if (!ok) {
@@ -385,16 +404,17 @@ sf_status sf_annual_summary_create(sf_pool *pool, const sf_actor *actor, const s
                                    int year, const char *summary, const char *figures, sf_day received_on, char **doc,
                                    sf_errors *errors)
 {
-    int revoked = 0;
-    sf_day today = 0;
-    sf_status status = own_award(pool, caller, award_id, &revoked, &today, errors);
+    title_facts t = {0};
+    sf_status status = own_award(pool, caller, award_id, &t, errors);
     if (status != SF_OK)
         return status;
-    if (!sf_title_takes_summaries(revoked))
+    if (!sf_title_takes_summaries(t.revoked))
         sf_errors_add(errors, "award_id", SF_E_TITLE_REVOKED);
-    if (!sf_summary_year_has_begun(year, today))
+    if (!sf_summary_year_has_begun(year, t.today))
         sf_errors_add(errors, "year", SF_E_YEAR_NOT_BEGUN);
-    if (received_on != 0 && !sf_stated_date_has_come(received_on, today))
+    else if (!t.revoked && !sf_title_covers_year(t.valid_from, t.valid_until, year))
+        refuse_outside_validity(errors, "year", SF_E_YEAR_NOT_COVERED, &t);
+    if (received_on != 0 && !sf_stated_date_has_come(received_on, t.today))
         sf_errors_add(errors, "received_on", SF_E_AFTER_TODAY);
     else if (received_on != 0 && !sf_received_in_or_after_year(year, received_on))
         sf_errors_add(errors, "received_on", SF_E_RECEIVED_BEFORE_YEAR, SF_INT("year", year));
@@ -489,13 +509,17 @@ sf_status sf_inspection_create(sf_pool *pool, const sf_actor *actor, const sf_ca
                                const char *inspected_on, const char *const f[5],
                                const sf_new_inspection_rectification *r, char **doc, sf_errors *errors)
 {
-    int revoked = 0;
-    sf_day today = 0, on = 0;
-    sf_status status = own_award(pool, caller, award_id, &revoked, &today, errors);
+    title_facts t = {0};
+    sf_day on = 0;
+    sf_status status = own_award(pool, caller, award_id, &t, errors);
     if (status != SF_OK)
         return status;
-    if (sf_date_parse(inspected_on, &on) && !sf_stated_date_has_come(on, today)) {
+    if (sf_date_parse(inspected_on, &on) && !sf_stated_date_has_come(on, t.today)) {
         sf_errors_add(errors, "inspected_on", SF_E_AFTER_TODAY);
+        return SF_INVALID;
+    }
+    if (on != 0 && !sf_title_in_force_on(t.valid_from, t.valid_until, t.revoked, t.revoked_on, on)) {
+        refuse_outside_validity(errors, "inspected_on", SF_E_TITLE_NOT_IN_FORCE_ON, &t);
         return SF_INVALID;
     }
     *doc = NULL;

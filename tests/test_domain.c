@@ -1596,6 +1596,26 @@ START_TEST(a_report_of_a_year_is_received_from_its_first_day)
 }
 END_TEST
 
+/* Art. 22, 24: a title's supervision falls within its life. It files the summaries of the
+ * years it is in force (one awarded late in a year covers that year); an inspection
+ * inspects it on a day it is in force, a revoked one up to the day of its revocation. */
+START_TEST(a_titles_supervision_falls_within_its_life)
+{
+    sf_day from = D("2023-11-20"), until = D("2026-12-31");
+    ck_assert(!sf_title_covers_year(from, until, 2022));
+    ck_assert(sf_title_covers_year(from, until, 2023));
+    ck_assert(sf_title_covers_year(from, until, 2026));
+    ck_assert(!sf_title_covers_year(from, until, 2027));
+    ck_assert(!sf_title_in_force_on(from, until, 0, 0, from - 1));
+    ck_assert(sf_title_in_force_on(from, until, 0, 0, from));
+    ck_assert(sf_title_in_force_on(from, until, 0, 0, until));
+    ck_assert(!sf_title_in_force_on(from, until, 0, 0, until + 1));
+    sf_day revoked_on = D("2025-06-30");
+    ck_assert(sf_title_in_force_on(from, until, 1, revoked_on, revoked_on));
+    ck_assert(!sf_title_in_force_on(from, until, 1, revoked_on, revoked_on + 1));
+}
+END_TEST
+
 /* Art. 4, 24: a summary's figures re-tested by the checks of eligibility, the titled
  * functions only, by the awarding round's thresholds. */
 START_TEST(a_titles_standing_at_the_thresholds_bounds)
@@ -2513,6 +2533,7 @@ static Suite *domain_suite(void)
     TCase *transitions = tcase_create("transitions");
     tcase_add_test(transitions, an_inspection_opens_or_closes_a_rectification);
     tcase_add_test(transitions, a_report_of_a_year_is_received_from_its_first_day);
+    tcase_add_test(transitions, a_titles_supervision_falls_within_its_life);
     tcase_add_test(transitions, a_titles_standing_at_the_thresholds_bounds);
     tcase_add_test(transitions, an_official_notice_agrees_with_the_adjacent_year);
     tcase_add_test(transitions, the_province_is_asked_for_next_year_from_1_november);

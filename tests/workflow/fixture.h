@@ -67,6 +67,7 @@ long long approved_application(const char *name, int serial);
 void today_text(char out[11]);
 long long notice(const char *start, long long app, int status);
 long long dalian_award(const char *name, int serial);
+long long dalian_title_since(const char *name, int serial, const char *since);
 int inbox_has(int role, const char *kind, int *count);
 long long sql_number(const char *sql);
 /* Checks the stored detail of application `app` (of all when 0) against its assembly

@@ -232,7 +232,7 @@ START_TEST(another_partys_objects_answer_404_on_every_route)
     if (sy_round == 0)
         sy_round = expect_id(SHENYANG, "POST", "/v1/rounds", "{\"year\":2026,\"level\":\"city\",\"title\":\"沈阳市级认定\","
                              "\"opens_on\":\"2026-01-05\",\"closes_on\":\"2026-12-31\"}", 201);
-    long long dl_award = dalian_award("大连范围检查平台", 880103);
+    long long dl_award = dalian_title_since("大连范围检查平台", 880103, "2026-01-01");
     char body[256];
     snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2026-12-31\"}", dl_award,
              assessor_org[ASSESSOR_A]);

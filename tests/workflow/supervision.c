@@ -107,7 +107,7 @@ END_TEST
 
 START_TEST(compliance_is_computed_from_dates)
 {
-    long long award = dalian_award("大连年度总结平台", 80);
+    long long award = dalian_title_since("大连年度总结平台", 80, "2026-01-01");
     char body[256];
     snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2026,\"summary\":\"2026年度工作总结\"}", award);
     th_free(expect(SHENYANG, "POST", "/v1/annual-summaries", body, 422));   /* not its platform */
@@ -203,6 +203,21 @@ START_TEST(a_title_reads_expired_the_day_after_valid_until)
     th_free(r);
     snprintf(path, sizeof path, "/v1/awards/%lld/revoke", award);
     th_free(expect(PROVINCE, "POST", path, "{\"reason\":\"surrendered\",\"detail\":\"x\"}", 409));
+    /* Art. 24: it is inspected on a day it was in force, its last one included, not after */
+    char body[320], today[11], last[11];
+    today_text(today);
+    time_t y = time(NULL) + 8 * 3600 - 86400;
+    strftime(last, sizeof last, "%Y-%m-%d", gmtime(&y));
+#define EXPIRED_INSPECTION "{\"award_id\":%lld,\"inspected_on\":\"%s\",\"service_quality\":\"良好\",\"fees\":\"符合规定\"," \
+                           "\"satisfaction\":\"90%%\",\"findings\":\"无\",\"outcome\":\"satisfactory\"}"
+    snprintf(body, sizeof body, EXPIRED_INSPECTION, award, today);
+    r = expect(DALIAN, "POST", "/v1/inspections", body, 422);
+    ck_assert(has_error(r, "inspected_on"));
+    ck_assert_ptr_nonnull(strstr(r->body, "title_not_in_force_on"));
+    th_free(r);
+    snprintf(body, sizeof body, EXPIRED_INSPECTION, award, last);
+    th_free(expect(DALIAN, "POST", "/v1/inspections", body, 201));
+#undef EXPIRED_INSPECTION
     /* the day before, it was active */
     snprintf(sql, sizeof sql, "UPDATE awards SET valid_until = current_date WHERE id = %lld", award);
     admin_sql(sql);
@@ -249,8 +264,20 @@ END_TEST
  * assessment is open. */
 START_TEST(supervision_records_are_read_back_in_scope)
 {
-    long long award = dalian_award("大连监督记录平台", 770103);
+    long long award = dalian_title_since("大连监督记录平台", 770103, "2025-01-01");
     char body[512], path[160];
+    /* Art. 22, 24: nothing of the years or days before the title (held since 2025-01-01) */
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2024,\"summary\":\"2024年度\"}", award);
+    th_response *before = expect(DALIAN, "POST", "/v1/annual-summaries", body, 422);
+    ck_assert(has_error(before, "year"));
+    ck_assert_ptr_nonnull(strstr(before->body, "year_not_covered"));
+    th_free(before);
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"inspected_on\":\"2024-12-31\",\"service_quality\":\"一般\","
+             "\"fees\":\"符合规定\",\"satisfaction\":\"80%%\",\"findings\":\"无\",\"outcome\":\"satisfactory\"}", award);
+    before = expect(DALIAN, "POST", "/v1/inspections", body, 422);
+    ck_assert(has_error(before, "inspected_on"));
+    ck_assert_ptr_nonnull(strstr(before->body, "title_not_in_force_on"));
+    th_free(before);
     snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2025,\"summary\":\"2025年度服务中小企业312家\"}", award);
     th_response *r = expect(DALIAN, "POST", "/v1/annual-summaries", body, 201);
     long long summary = json_integer_value(json_object_get(r->json, "id"));
@@ -332,7 +359,7 @@ END_TEST
  * a satisfactory follow-up closes it. */
 START_TEST(an_unsatisfactory_inspection_opens_a_rectification_that_a_follow_up_closes)
 {
-    long long award = dalian_award("大连整改平台", 770104);
+    long long award = dalian_title_since("大连整改平台", 770104, "2025-01-01");
     char today[11], day30[11], day31[11], body[640], path[128];
     today_text(today);
     time_t t = time(NULL) + 8 * 3600;
@@ -438,7 +465,7 @@ END_TEST
  * the thresholds of the round that awarded the title; a finding, not a revocation. */
 START_TEST(a_summary_below_the_rounds_thresholds_shows_in_the_titles_standing)
 {
-    long long award = dalian_award("大连动态管理平台", 770106);
+    long long award = dalian_title_since("大连动态管理平台", 770106, "2025-01-01");
     char body[768], path[128];
 #define SUMMARY_FMT "{\"award_id\":%lld,\"year\":%d,\"summary\":\"年度总结\",\"figures\":{\"smes_served\":%d," \
                     "\"satisfaction_pct\":90,\"public_service_share_pct\":20," \
@@ -535,10 +562,9 @@ END_TEST
  * beside the time it was keyed in. */
 START_TEST(timeliness_is_judged_by_the_date_received_not_the_date_keyed_in)
 {
-    long long on_time = dalian_award("大连按时总结平台", 770108), late = dalian_award("大连迟交总结平台", 770109);
+    long long on_time = dalian_title_since("大连按时总结平台", 770108, "2025-01-01"),
+              late = dalian_title_since("大连迟交总结平台", 770109, "2025-01-01");
     char sql[256], body[256];
-    snprintf(sql, sizeof sql, "UPDATE awards SET valid_from = '2025-01-01' WHERE id IN (%lld, %lld)", on_time, late);
-    admin_sql(sql);
     snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2025,\"summary\":\"纸质总结\",\"received_on\":\"2099-01-30\"}",
              on_time);
     th_response *r = expect(DALIAN, "POST", "/v1/annual-summaries", body, 422);
@@ -606,10 +632,9 @@ static size_t listed(int role, const char *path)
  * date received as stated (the due day itself is on time), for everyone who reads them. */
 START_TEST(summaries_and_city_reports_are_listed_by_timeliness)
 {
-    long long on_time = dalian_award("大连准时列表平台", 770110), late = dalian_award("大连迟到列表平台", 770111);
-    char sql[256], body[256], path[160];
-    snprintf(sql, sizeof sql, "UPDATE awards SET valid_from = '2025-01-01' WHERE id IN (%lld, %lld)", on_time, late);
-    admin_sql(sql);
+    long long on_time = dalian_title_since("大连准时列表平台", 770110, "2025-01-01"),
+              late = dalian_title_since("大连迟到列表平台", 770111, "2025-01-01");
+    char body[256], path[160];
     snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2025,\"summary\":\"按时\",\"received_on\":\"2026-01-31\"}",
              on_time);
     th_free(expect(DALIAN, "POST", "/v1/annual-summaries", body, 201));
