@@ -50,7 +50,9 @@ typedef struct {
 #define SF_ARG_END_ {NULL, SF_ARG_END, 0, 0, NULL}
 
 #define SF_MAX_PARAMS 8
-#define SF_PARAM_TEXT_LEN 48
+/* Room for the longest text a refusal names: the values a parameter takes ("draft, submitted,
+ * recommended, approved, publicized, awarded, rejected, withdrawn" is 82 bytes) */
+#define SF_PARAM_TEXT_LEN 128
 
 /* A parameter as kept: its text copied (cut at SF_PARAM_TEXT_LEN - 1 bytes, whole characters). */
 typedef struct {

@@ -2417,6 +2417,22 @@ START_TEST(unknown_query_parameters_and_foreign_page_tokens_are_422)
     ck_assert(has_field_error(r, "type"));
     ck_assert_str_eq(json_string_value(json_object_get(r->json, "code")), "query_invalid");
     th_free(r);
+    /* the values it takes, every one of them, in the parameters and the message (the longest
+     * lists were cut at 47 bytes: "…, approved, public") */
+    const struct {
+        const char *path;
+        const char *last;
+    } lists[] = {{"/v1/applications?status=x", "withdrawn"}, {"/v1/public/platforms?function=x", "financing"}};
+    for (size_t i = 0; i < sizeof lists / sizeof *lists; i++) {
+        r = call("GET", lists[i].path, PROVINCE, NULL);
+        expect_problem(r, 422);
+        json_t *e = json_array_get(json_object_get(r->json, "errors"), 0);
+        const char *allowed = json_string_value(json_object_get(json_object_get(e, "params"), "allowed"));
+        const char *message = json_string_value(json_object_get(e, "message"));
+        ck_assert_msg(allowed != NULL && strstr(allowed, lists[i].last) != NULL, "%s", r->body);
+        ck_assert_msg(message != NULL && strstr(message, lists[i].last) != NULL, "%s", r->body);
+        th_free(r);
+    }
     /* the declared ones still work, each route with its own */
     r = call("GET", "/v1/organizations?type=city&limit=1", PROVINCE, NULL);
     ck_assert_int_eq(r->status, 200);
