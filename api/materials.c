@@ -16,11 +16,6 @@
 #include "domain/text.h"
 #include "persistence/materials.h"
 
-static int hex_value(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 /* Whether the raw (percent-encoded) key of `len` bytes at `key` decodes to `name`. */
 static int raw_key_is(const char *key, size_t len, const char *name)
 {
@@ -29,8 +24,8 @@ static int raw_key_is(const char *key, size_t len, const char *name)
         if (i >= len)
             return 0;
         int c = (unsigned char)key[i++];
-        if (c == '%' && i + 2 <= len && hex_value(key[i]) >= 0 && hex_value(key[i + 1]) >= 0) {
-            c = hex_value(key[i]) * 16 + hex_value(key[i + 1]);
+        if (c == '%' && i + 2 <= len && sf_hex_digit(key[i]) >= 0 && sf_hex_digit(key[i + 1]) >= 0) {
+            c = sf_hex_digit(key[i]) * 16 + sf_hex_digit(key[i + 1]);
             i += 2;
         }
         if (c != (unsigned char)*n)

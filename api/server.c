@@ -28,6 +28,7 @@
 #include "api/problem.h"
 #include "api/upload_stream.h"
 #include "api/views.h"
+#include "domain/accounts.h"
 #include "persistence/api_tokens.h"
 #include "persistence/users.h"
 
@@ -425,10 +426,43 @@ static int body_too_large(const sf_ctx *ctx)
     return ctx->req->binary_body_length > max;
 }
 
-/* Establishes the caller from "Authorization: Bearer <token>". Answers 401 or 503 itself and
- * returns 0 on failure. */
+int sf_hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Whether the raw (percent-encoded) query value of `len` bytes at `v` decodes to UTF-8. Ulfius
+ * drops a parameter whose value does not: `?q=%FF` read as no `q` at all, and listed
+ * everything. */
+static int raw_value_is_utf8(const char *v, size_t len)
+{
+    size_t i = 0;
+    while (i < len && v[i] != '%' && (unsigned char)v[i] < 0x80)
+        i++;
+    if (i == len)
+        return 1;   /* ASCII as sent: nothing to decode */
+    char *text = malloc(len + 1), *at = text;
+    if (text == NULL)
+        return 1;   /* not judged; Ulfius's own reading stands */
+    for (i = 0; i < len; i++) {
+        if (v[i] == '%' && i + 2 < len && sf_hex_digit(v[i + 1]) >= 0 && sf_hex_digit(v[i + 2]) >= 0) {
+            *at++ = (char)(sf_hex_digit(v[i + 1]) * 16 + sf_hex_digit(v[i + 2]));
+            i += 2;
+        } else {
+            *at++ = v[i];
+        }
+    }
+    *at = '\0';
+    /* an encoded NUL ends the text early; what comes before it is judged (the route refuses
+     * the NUL itself as it did) */
+    int ok = sf_utf8_length(text) >= 0;
+    free(text);
+    return ok;
+}
+
 /* 422 naming every query parameter the route's operation does not declare (api/openapi.h):
- * `?sort=name&page=2` is refused, never silently ignored. Returns whether it answered. */
+ * `?sort=name&page=2` is refused, never silently ignored; and every one whose value is not
+ * UTF-8 once decoded (not_utf8). Returns whether it answered. */
 static int refuse_undeclared_query(sf_ctx *ctx)
 {
     const char *q = strchr(ctx->req->http_url ? ctx->req->http_url : "", '?');
@@ -436,11 +470,12 @@ static int refuse_undeclared_query(sf_ctx *ctx)
     sf_errors_init(&errors);
     for (const char *p = q ? q + 1 : ""; *p; p += *p == '&') {
         size_t pair = strcspn(p, "&"), len = strcspn(p, "=&");
-        if (len > 0 && !sf_openapi_query_declared((size_t)ctx->route->index, p, len)) {
-            char name[65];
-            snprintf(name, sizeof name, "%.*s", (int)(len < 64 ? len : 64), p);
+        char name[65];
+        snprintf(name, sizeof name, "%.*s", (int)(len < 64 ? len : 64), p);
+        if (len > 0 && !sf_openapi_query_declared((size_t)ctx->route->index, p, len))
             sf_errors_add(&errors, name, SF_E_UNKNOWN_PARAMETER);
-        }
+        else if (len > 0 && len < pair && !raw_value_is_utf8(p + len + 1, pair - len - 1))
+            sf_errors_add(&errors, name, SF_E_NOT_UTF8);
         p += pair;
     }
     if (!sf_errors_any(&errors))

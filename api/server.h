@@ -141,6 +141,8 @@ void sf_server_stop(sf_app *app, struct _u_instance *instance);
 const char *sf_header(const sf_ctx *ctx, const char *name);
 /* A URL parameter (route variable or query string); NULL if absent. */
 const char *sf_param(const sf_ctx *ctx, const char *name);
+/* The value of a hexadecimal digit of a percent-encoding (RFC 3986 §2.1); -1 if `c` is none. */
+int sf_hex_digit(char c);
 /* Adds a response header. */
 void sf_set_header(sf_ctx *ctx, const char *name, const char *value);
 

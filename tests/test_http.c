@@ -2417,6 +2417,17 @@ START_TEST(unknown_query_parameters_and_foreign_page_tokens_are_422)
     ck_assert(has_field_error(r, "type"));
     ck_assert_str_eq(json_string_value(json_object_get(r->json, "code")), "query_invalid");
     th_free(r);
+    /* a value that is not UTF-8 once decoded is refused, never read as no value at all (Ulfius
+     * drops such a parameter: `?q=%FF` listed everything) */
+    const char *not_text[] = {"/v1/public/platforms?q=%FF", "/v1/public/platforms?q=%C3%28",
+                              "/v1/public/platforms?q=%E5%B9&limit=1"};
+    for (size_t i = 0; i < sizeof not_text / sizeof *not_text; i++) {
+        r = call("GET", not_text[i], -1, NULL);
+        expect_problem(r, 422);
+        ck_assert_msg(has_field_error(r, "q") && strstr(r->body, "not_utf8") != NULL, "%s: %s", not_text[i], r->body);
+        ck_assert_msg(!has_field_error(r, "limit"), "%s", r->body);
+        th_free(r);
+    }
     /* the values it takes, every one of them, in the parameters and the message (the longest
      * lists were cut at 47 bytes: "…, approved, public") */
     const struct {
