@@ -159,15 +159,19 @@ static const sf_stmt LIST = SF_LIST_STMT(
     " FROM application_docs d JOIN rounds r ON r.id = d.round_id"
     " WHERE " APPLICATION_VISIBLE " AND ($6::bigint IS NULL OR d.round_id = $6)"
     "   AND ($7::text IS NULL OR d.status = $7) AND " SF_KEYSET_AFTER("d.id", "$8") " ORDER BY " SF_KEYSET_ORDER("d.id", "$8") " LIMIT $5 + 1", 8, 1, 5);
+/* A form's write answers the application as GET /v1/applications/{id} reads it, its history
+ * included (what the form's own event adds to it: nothing, sql/024), so that the answer's ETag
+ * is the one GET gives and the next write's If-Match may name it. */
+#define ANSWERED_DOC "(d.doc || jsonb_build_object('history', application_history(d.id)))::text"
 static const sf_stmt PUT_REPORT = {
     "WITH u AS (UPDATE applications SET report = $2::jsonb, version = version + 1, updated_at = now()"
     "           WHERE id = $1 AND ($6::int IS NULL OR version = $6) RETURNING *)"
-    " SELECT d.doc::text, audit_append($3, $4, 'application.report_filled', 'application', d.id, '{}', $5)"
+    " SELECT " ANSWERED_DOC ", audit_append($3, $4, 'application.report_filled', 'application', d.id, '{}', $5)"
     " FROM (SELECT u.id, application_doc(ROW(u.*)::applications) AS doc FROM u) d", 6};
 static const sf_stmt PUT_RECOMMENDATION = {
     "WITH u AS (UPDATE applications SET recommendation = $2::jsonb, version = version + 1, updated_at = now()"
     "           WHERE id = $1 AND ($6::int IS NULL OR version = $6) RETURNING *)"
-    " SELECT d.doc::text, audit_append($3, $4, 'application.recommendation_filled', 'application', d.id,"
+    " SELECT " ANSWERED_DOC ", audit_append($3, $4, 'application.recommendation_filled', 'application', d.id,"
     "        jsonb_build_object('after', $2::jsonb), $5)"
     " FROM (SELECT u.id, application_doc(ROW(u.*)::applications) AS doc FROM u) d", 6};
 static const sf_stmt GET_REPORT = {"SELECT report::text FROM applications WHERE id = $1", 1};

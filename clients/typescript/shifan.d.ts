@@ -1224,7 +1224,9 @@ export interface paths {
          *     `basic.prior_recognitions[0].year`). `null` counts as absent.
          *
          *     The report changes only while the application is a draft, and only by its recommender.
-         *     The answer is the application, not the report. Send in `If-Match` the report's own `ETag`
+         *     The answer is the application, not the report: with its `history`, as
+         *     `GET /v1/applications/{id}` reads it but without `allowed_actions`, and that read's `ETag`,
+         *     which the next write may send. Send in `If-Match` the report's own `ETag`
          *     (from `GET /v1/applications/{id}/report`; 412 once the report has changed since) or the
          *     application's (from `GET /v1/applications/{id}`; 412 once anything of the application
          *     has changed since). Both are accepted; the report's is what a form editor holds.
@@ -1279,7 +1281,9 @@ export interface paths {
          *     each scored 0–100, and its opinion.
          *
          *     The form changes only while the application is a draft, and only by its recommender.
-         *     The answer is the application, not the form. Send in `If-Match` the form's own `ETag`
+         *     The answer is the application, not the form: with its `history`, as
+         *     `GET /v1/applications/{id}` reads it but without `allowed_actions`, and that read's `ETag`,
+         *     which the next write may send. Send in `If-Match` the form's own `ETag`
          *     (from `GET /v1/applications/{id}/recommendation`; 412 once the form has changed since) or the
          *     application's (from `GET /v1/applications/{id}`; 412 once anything of the application
          *     has changed since). Both are accepted; the form's is what a form editor holds.
