@@ -12,6 +12,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,19 +35,37 @@
 #define MAX_HASHERS 64
 
 /* The hashing threads and their queue (auth.h, sf_auth_hash_submit); jobs queued or running
- * are counted per client. One more thread, the expirer, refuses a job no hashing thread has
- * taken up by its deadline. */
+ * are counted per client.
+ *
+ * A hashing thread runs at the lowest priority (nice 19): a password hash is a third of a second
+ * of CPU that nobody is waiting on but its one client, and on a small machine a flood of logins
+ * would otherwise take the cores from every other request (issue 14, item 1: /healthz within
+ * 50 ms during the flood). A hash then takes longer only while the cores have other work. So a
+ * hashing thread holds no lock that anything else waits for: it only computes. It waits for
+ * its job on a semaphore of its own and says it is finished on the keeper's; one thread at the
+ * normal priority, the keeper, does everything else under the pool's lock: it hands queued jobs
+ * to idle hashing threads, calls `done` of the finished ones (which resumes their connections,
+ * under libmicrohttpd's locks), and refuses a job no hashing thread has taken up by its
+ * deadline. (When the hashing threads took the queue's lock and resumed connections themselves,
+ * one preempted while holding a lock left the HTTP threads waiting on it behind the flood's whole
+ * queue of runnable threads: a health check took 88 ms during the flood.) */
 typedef struct {
+    struct hash_pool *pool;
+    sem_t go;                      /* posted by the keeper: `job` is set, or NULL to stop */
+    sf_hash_job *job;              /* under the pool's lock, but for the hashing thread's reads */
+    atomic_int finished;           /* set by the hashing thread: job->result holds work's answer */
+} hasher;
+
+typedef struct hash_pool {
     pthread_mutex_t lock;
-    pthread_cond_t work_ready;     /* a job was queued, or the threads must stop */
-    pthread_cond_t queue_changed;  /* the queue's head changed, or the threads must stop (the expirer) */
+    sem_t poke;                    /* a job was queued or finished, or the pool must stop */
     sf_hash_job *head, *tail;
-    sf_hash_job *running[MAX_HASHERS];
+    hasher hashers[MAX_HASHERS];
+    int hashers_started, keeper_started;
+    pthread_t threads[MAX_HASHERS], keeper;
     int queued_or_running;
     int closed;                    /* sf_auth_hash_close: every submission refused */
     int stopping;
-    int threads_started;
-    pthread_t threads[MAX_HASHERS + 1];
     int max_total, max_per_client, wait_ms;
 } hash_pool;
 
@@ -128,17 +147,6 @@ static unsigned sign(const sf_auth *auth, const char *input, size_t len, unsigne
     return mac_len;
 }
 
-/* Keeps `job` among the running ones (for the per-client count) while it runs. */
-static void track_running(hash_pool *pool, sf_hash_job *job, int on)
-{
-    for (int i = 0; i < MAX_HASHERS; i++) {
-        if (on ? pool->running[i] == NULL : pool->running[i] == job) {
-            pool->running[i] = on ? job : NULL;
-            return;
-        }
-    }
-}
-
 /* The queue's first job, taken off it; the pool's lock is held. */
 static sf_hash_job *take_head(hash_pool *pool)
 {
@@ -146,38 +154,25 @@ static sf_hash_job *take_head(hash_pool *pool)
     pool->head = job->next;
     if (pool->head == NULL)
         pool->tail = NULL;
-    pthread_cond_signal(&pool->queue_changed);
     return job;
 }
 
-/* A job's `done` is called without the lock, and the job is not touched after it: its storage
- * is its submitter's again. The thread runs at the lowest priority (nice 19): a password hash
- * is a third of a second of CPU that nobody is waiting on but its one client, and on a small
- * machine a flood of logins would otherwise take the cores from every other request (issue
- * 14, item 1: /healthz within 50 ms during the flood). A hash then takes longer only while
- * the cores have other work. */
+/* A hashing thread: computes what the keeper hands it, and nothing else (see hash_pool). */
 static void *hash_thread(void *p)
 {
-    hash_pool *pool = p;
+    hasher *h = p;
+    hash_pool *pool = h->pool;
     (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
-    pthread_mutex_lock(&pool->lock);
     for (;;) {
-        while (pool->head == NULL && !pool->stopping)
-            pthread_cond_wait(&pool->work_ready, &pool->lock);
-        if (pool->head == NULL)
+        while (sem_wait(&h->go) != 0) {
+        }
+        sf_hash_job *job = h->job;   /* set before the post, cleared only after `finished` */
+        if (job == NULL)
             break;
-        sf_hash_job *job = take_head(pool);
-        track_running(pool, job, 1);
-        pthread_mutex_unlock(&pool->lock);
-        int result = job->work(job->arg);
-        pthread_mutex_lock(&pool->lock);
-        track_running(pool, job, 0);
-        pool->queued_or_running--;
-        pthread_mutex_unlock(&pool->lock);
-        job->done(job->arg, SF_OK, result);
-        pthread_mutex_lock(&pool->lock);
+        job->result = job->work(job->arg);
+        atomic_store(&h->finished, 1);
+        sem_post(&pool->poke);
     }
-    pthread_mutex_unlock(&pool->lock);
     return NULL;
 }
 
@@ -188,47 +183,105 @@ static int passed(const struct timespec *deadline)
     return now.tv_sec > deadline->tv_sec || (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
 }
 
-/* The expirer: a job still queued at its deadline is refused (SHIFAN_HASH_WAIT_MS). Every job
- * waits as long, so the queue's head is always the first to expire. */
-static void *expiry_thread(void *p)
+/* Appends `job` with its outcome to the list whose last `next` is *last. */
+static void settle(sf_hash_job ***last, sf_hash_job *job, sf_status status)
+{
+    job->status = status;
+    job->next = NULL;
+    **last = job;
+    *last = &job->next;
+}
+
+/* One round of the keeper, under the pool's lock: the finished jobs taken back from their
+ * hashing threads, the queue's jobs handed to the idle ones, and the jobs left queued past their
+ * deadline (SHIFAN_HASH_WAIT_MS) refused. Answers the finished and refused jobs as a list, for
+ * their `done` to be called without the lock. Every job waits as long, so the queue's head is
+ * always the first to expire. */
+static sf_hash_job *keep(hash_pool *pool)
+{
+    sf_hash_job *settled = NULL, **last = &settled;
+    for (int i = 0; i < pool->hashers_started; i++) {
+        hasher *h = &pool->hashers[i];
+        if (h->job != NULL && atomic_load(&h->finished)) {
+            sf_hash_job *job = h->job;
+            h->job = NULL;
+            atomic_store(&h->finished, 0);
+            pool->queued_or_running--;
+            settle(&last, job, SF_OK);
+        }
+    }
+    for (int i = 0; i < pool->hashers_started && pool->head != NULL; i++) {
+        hasher *h = &pool->hashers[i];
+        if (h->job == NULL) {
+            h->job = take_head(pool);
+            sem_post(&h->go);
+        }
+    }
+    while (pool->head != NULL && passed(&pool->head->deadline)) {
+        pool->queued_or_running--;
+        settle(&last, take_head(pool), SF_UNAVAILABLE);
+    }
+    return settled;
+}
+
+/* Calls `done` of each job of a list from keep(); a job is not touched after its `done`. */
+static void call_done(sf_hash_job *job)
+{
+    while (job != NULL) {
+        sf_hash_job *next = job->next;
+        job->done(job->arg, job->status, job->result);
+        job = next;
+    }
+}
+
+static void *keeper_thread(void *p)
 {
     hash_pool *pool = p;
     pthread_mutex_lock(&pool->lock);
-    while (!pool->stopping) {
-        if (pool->head == NULL) {
-            pthread_cond_wait(&pool->queue_changed, &pool->lock);
-        } else if (passed(&pool->head->deadline)) {
-            sf_hash_job *job = take_head(pool);
-            pool->queued_or_running--;
-            pthread_mutex_unlock(&pool->lock);
-            job->done(job->arg, SF_UNAVAILABLE, 0);
-            pthread_mutex_lock(&pool->lock);
-        } else {
-            pthread_cond_timedwait(&pool->queue_changed, &pool->lock, &pool->head->deadline);
-        }
+    for (;;) {
+        sf_hash_job *settled = keep(pool);
+        int busy = 0;
+        for (int i = 0; i < pool->hashers_started; i++)
+            busy += pool->hashers[i].job != NULL;
+        /* stopping, the queue is empty (sf_auth_hash_close): once nothing runs, nothing is owed */
+        int stop = pool->stopping && busy == 0;
+        int timed = pool->head != NULL;
+        struct timespec deadline = timed ? pool->head->deadline : (struct timespec){0};
+        pthread_mutex_unlock(&pool->lock);
+        call_done(settled);
+        if (stop)
+            break;
+        if (timed)
+            (void)sem_clockwait(&pool->poke, CLOCK_MONOTONIC, &deadline);
+        else
+            (void)sem_wait(&pool->poke);
+        pthread_mutex_lock(&pool->lock);
     }
-    pthread_mutex_unlock(&pool->lock);
     return NULL;
 }
 
 static int hash_pool_start(hash_pool *pool, const sf_config *config)
 {
     pthread_mutex_init(&pool->lock, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&pool->queue_changed, &attr);
-    pthread_condattr_destroy(&attr);
-    pthread_cond_init(&pool->work_ready, NULL);
+    sem_init(&pool->poke, 0, 0);
     pool->max_total = config->hash_queue;
     pool->max_per_client = config->hash_queue_per_client;
     pool->wait_ms = config->hash_wait_ms;
     int n = config->hash_concurrency < MAX_HASHERS ? config->hash_concurrency : MAX_HASHERS;
-    for (int i = 0; i <= n; i++) {
-        if (pthread_create(&pool->threads[i], NULL, i < n ? hash_thread : expiry_thread, pool) != 0)
+    for (int i = 0; i < n; i++) {
+        hasher *h = &pool->hashers[i];
+        h->pool = pool;
+        sem_init(&h->go, 0, 0);
+        atomic_init(&h->finished, 0);
+        if (pthread_create(&pool->threads[i], NULL, hash_thread, h) != 0) {
+            sem_destroy(&h->go);
             return -1;
-        pool->threads_started++;
+        }
+        pool->hashers_started++;
     }
+    if (pthread_create(&pool->keeper, NULL, keeper_thread, pool) != 0)
+        return -1;
+    pool->keeper_started = 1;
     return 0;
 }
 
@@ -241,7 +294,6 @@ void sf_auth_hash_close(sf_auth *auth)
     for (sf_hash_job *j = queued; j != NULL; j = j->next)
         pool->queued_or_running--;
     pool->head = pool->tail = NULL;
-    pthread_cond_signal(&pool->queue_changed);
     pthread_mutex_unlock(&pool->lock);
     while (queued != NULL) {
         sf_hash_job *next = queued->next;   /* read first: done() hands the job back */
@@ -250,19 +302,24 @@ void sf_auth_hash_close(sf_auth *auth)
     }
 }
 
+/* The jobs running finish and are answered (the keeper waits for them), then every thread
+ * ends. */
 static void hash_pool_stop(sf_auth *auth)
 {
     hash_pool *pool = &auth->hashing;
     sf_auth_hash_close(auth);
     pthread_mutex_lock(&pool->lock);
     pool->stopping = 1;
-    pthread_cond_broadcast(&pool->work_ready);
-    pthread_cond_broadcast(&pool->queue_changed);
     pthread_mutex_unlock(&pool->lock);
-    for (int i = 0; i < pool->threads_started; i++)
+    sem_post(&pool->poke);
+    if (pool->keeper_started)
+        pthread_join(pool->keeper, NULL);
+    for (int i = 0; i < pool->hashers_started; i++) {
+        sem_post(&pool->hashers[i].go);   /* its job is NULL: it ends */
         pthread_join(pool->threads[i], NULL);
-    pthread_cond_destroy(&pool->work_ready);
-    pthread_cond_destroy(&pool->queue_changed);
+        sem_destroy(&pool->hashers[i].go);
+    }
+    sem_destroy(&pool->poke);
     pthread_mutex_destroy(&pool->lock);
 }
 
@@ -272,8 +329,8 @@ static int jobs_of(const hash_pool *pool, const char *client)
     int n = 0;
     for (const sf_hash_job *j = pool->head; j != NULL; j = j->next)
         n += strcmp(j->client, client) == 0;
-    for (int i = 0; i < MAX_HASHERS; i++)
-        n += pool->running[i] != NULL && strcmp(pool->running[i]->client, client) == 0;
+    for (int i = 0; i < pool->hashers_started; i++)
+        n += pool->hashers[i].job != NULL && strcmp(pool->hashers[i].job->client, client) == 0;
     return n;
 }
 
@@ -311,15 +368,13 @@ sf_status sf_auth_hash_submit(sf_auth *auth, const char *client, sf_hash_job *jo
         return SF_UNAVAILABLE;
     }
     pool->queued_or_running++;
-    if (pool->tail != NULL) {
+    if (pool->tail != NULL)
         pool->tail->next = job;
-    } else {
+    else
         pool->head = job;
-        pthread_cond_signal(&pool->queue_changed);
-    }
     pool->tail = job;
-    pthread_cond_signal(&pool->work_ready);
     pthread_mutex_unlock(&pool->lock);
+    sem_post(&pool->poke);
     return SF_OK;
 }
 

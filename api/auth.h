@@ -49,12 +49,15 @@ typedef struct sf_hash_job {   /* the pool's fields; the submitter's storage */
     void *arg;
     struct timespec deadline;
     char client[64];
+    sf_status status;   /* the outcome, and what work answered, until `done` is called */
+    int result;
 } sf_hash_job;
 /* Queues `work(arg)` and returns at once. SF_OK: `done(arg, status, result)` will be called
- * exactly once, on a thread of the pool, without its lock — SF_OK with what work answered,
- * or SF_UNAVAILABLE when no thread took the job up in time or hashing was closed — and the
- * pool touches `job` (which must live until then) no more after it. SF_UNAVAILABLE: refused
- * at once; done will not be called. */
+ * exactly once, without the pool's lock and at the normal priority (by the pool's keeper
+ * thread, or by sf_auth_hash_close's caller) — SF_OK with what work answered, or
+ * SF_UNAVAILABLE when no thread took the job up in time or hashing was closed — and the pool
+ * touches `job` (which must live until then) no more after it. SF_UNAVAILABLE: refused at
+ * once; done will not be called. */
 sf_status sf_auth_hash_submit(sf_auth *auth, const char *client, sf_hash_job *job, int (*work)(void *arg),
                               void (*done)(void *arg, sf_status status, int result), void *arg);
 /* Whether sf_auth_hash_submit would refuse `client` at once now: lets a login answer 503 before

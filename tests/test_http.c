@@ -2826,9 +2826,8 @@ static int by_value(const void *a, const void *b)
 
 /* Item 1: 20 clients, each from its own address and under its limits, log in with unknown
  * usernames as fast as they are answered, for five seconds; meanwhile /healthz and /readyz,
- * probed in turn on a fresh connection every 10 ms, answer every time, 95 % of them within
- * 50 ms and none as late as one hash (below). A login
- * waits for its hash with its connection suspended, never holding the HTTP worker that
+ * probed in turn on a fresh connection every 10 ms, answer every time, each within 50 ms. A
+ * login waits for its hash with its connection suspended, never holding the HTTP worker that
  * serves the probes too (server.h, sf_hash_then); what the hashing queue cannot take answers
  * 503 with Retry-After at once. A login with the right password still succeeds during the
  * flood and after it, with a token that works. */
@@ -2877,21 +2876,20 @@ START_TEST(a_login_flood_does_not_stall_the_health_checks)
     ck_assert_int_eq(total.other, 0);
     ck_assert_int_gt(total.hashed_or_refused, 0);
     /* Before, a probe accepted by a worker that had taken up a login waited for its hash: up
-     * to 9.9 s against the previous server, 4.4 s in the issue. Now no probe waits for a hash
-     * (one takes 0.2-0.3 s of a core, and the worst probe stays below that), and at least 95 %
-     * answer within 50 ms. Not every one: on this 2-core machine the flood itself (3,000
-     * answers a second, the test's own 20 clients, PostgreSQL) keeps both cores busy, and
-     * 2-3 % of the probes waited 50-160 ms for a core with no hash running (the hashing
-     * threads run at nice 19). */
+     * to 9.9 s against the previous server, 4.4 s in the issue. Then, with the hashing threads
+     * at nice 19 taking the queue's lock and resuming connections themselves, 2-3 % of the
+     * probes waited 50-160 ms for an HTTP thread held up behind a preempted hashing thread's
+     * lock. Now a hashing thread only computes (api/auth.c, hash_pool): every probe answers
+     * within 50 ms (the worst seen in this test: 10-34 ms, on a 2-core machine the flood
+     * keeps busy). */
 #if defined(__SANITIZE_ADDRESS__)
     /* under AddressSanitizer every answer of the flood costs three to four times the CPU:
      * the cores stay busier, and only the difference from a held worker is held: no probe
      * anywhere near the seconds it waited then */
     ck_assert_msg(worst <= 0.500 * th_time_factor(), "a health check took %.1f ms during the flood", worst * 1000);
 #else
-    ck_assert_msg(worst <= 0.200 * th_time_factor(), "a health check took %.1f ms during the flood (%d of %d over 50 ms)",
-                  worst * 1000, slow, samples);
-    ck_assert_msg(slow * 20 <= samples, "%d of %d health checks over 50 ms during the flood", slow, samples);
+    ck_assert_msg(slow == 0, "%d of %d health checks over 50 ms during the flood (the worst: %.1f ms)", slow,
+                  samples, worst * 1000);
 #endif
     /* the right password during the flood, and after it */
     ck_assert_int_eq(during.status, 200);
