@@ -105,6 +105,18 @@ void sf_list_api_tokens(sf_ctx *ctx)
     sf_reply_page(ctx, status, items, next, &page);
 }
 
+void sf_get_api_token(sf_ctx *ctx)
+{
+    int64_t id = sf_path_id(ctx, "id");
+    char *doc = NULL;
+    sf_status status = id > 0 ? sf_api_token_get(ctx->app->pool, &ctx->caller, id, &doc) : SF_NOT_FOUND;
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_TOKEN_NOT_FOUND : SF_E_NONE, NULL);
+        return;
+    }
+    sf_reply_doc(ctx, 200, doc);
+}
+
 void sf_delete_api_token(sf_ctx *ctx)
 {
     int64_t id = sf_path_id(ctx, "id");

@@ -238,7 +238,9 @@ void sf_get_working_days(sf_ctx *ctx)
     sf_errors_init(&e);
     sf_day start = 0;
     const char *s = sf_param(ctx, "start");
-    if (s == NULL || !sf_date_parse(s, &start))
+    if (s == NULL)
+        sf_errors_add(&e, "start", SF_E_REQUIRED);
+    else if (!sf_date_parse(s, &start))
         sf_errors_add(&e, "start", SF_E_NOT_DATE);
     int64_t count = sf_param(ctx, "count") ? sf_query_int(ctx, "count", 1, 366, &e) : 15;
     if (sf_reply_query_errors(ctx, &e))

@@ -89,6 +89,7 @@ void sf_get_notice(sf_ctx *ctx);
 void sf_post_objection(sf_ctx *ctx);
 void sf_post_recorded_objection(sf_ctx *ctx);
 void sf_list_objections(sf_ctx *ctx);
+void sf_get_objection(sf_ctx *ctx);
 void sf_post_resolve_objection(sf_ctx *ctx);
 
 /* awards.c */
@@ -141,6 +142,7 @@ void sf_get_summary_file(sf_ctx *ctx);
 /* api_tokens.c */
 void sf_post_api_token(sf_ctx *ctx);
 void sf_list_api_tokens(sf_ctx *ctx);
+void sf_get_api_token(sf_ctx *ctx);
 void sf_delete_api_token(sf_ctx *ctx);
 
 /* imports.c */

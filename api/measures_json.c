@@ -32,7 +32,11 @@ static void get_int(json_t *obj, const char *prefix, const char *name, int requi
             sf_errors_add(e, path(p, prefix, name), SF_E_REQUIRED);
         return;
     }
-    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > max) {
+    if (!json_is_integer(v)) {
+        sf_errors_add(e, path(p, prefix, name), SF_E_NOT_INTEGER);
+        return;
+    }
+    if (json_integer_value(v) < 0 || json_integer_value(v) > max) {
         sf_errors_add(e, path(p, prefix, name), SF_E_INTEGER_OUT_OF_RANGE, SF_INT("max", max));
         return;
     }
@@ -120,7 +124,11 @@ static void read_thresholds(json_t *obj, const char *where, sf_thresholds *t, ui
             }
             sf_threshold_set(t, d, x);
         } else {
-            if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > d->max) {
+            if (!json_is_integer(v)) {
+                sf_errors_add(e, field, SF_E_NOT_INTEGER);
+                continue;
+            }
+            if (json_integer_value(v) < 0 || json_integer_value(v) > d->max) {
                 sf_errors_add(e, field, SF_E_INTEGER_OUT_OF_RANGE, SF_INT("max", d->max));
                 continue;
             }

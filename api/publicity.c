@@ -333,6 +333,30 @@ void sf_list_objections(sf_ctx *ctx)
     sf_reply_page(ctx, status, items, next, &page);
 }
 
+/* GET /v1/objections/{id}: one of the objections the caller decides on, as the list shows it. */
+void sf_get_objection(sf_ctx *ctx)
+{
+    int64_t id = sf_path_id(ctx, "id");
+    char *doc = NULL;
+    sf_status status = id > 0 ? sf_objection_get(ctx->app->pool, &ctx->caller, id, &doc) : SF_NOT_FOUND;
+    json_t *body = status == SF_OK ? sf_json_loads(doc) : NULL;
+    free(doc);
+    if (status == SF_OK && body == NULL)
+        status = SF_INTERNAL;
+    if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_OBJECTION_NOT_FOUND : SF_E_NONE, NULL);
+        return;
+    }
+    json_t *round = json_object_get(body, "_round");
+    sf_objection_facts facts = {.open = strcmp(text_or_empty(json_object_get(body, "status")), "open") == 0};
+    snprintf(facts.round_level, sizeof facts.round_level, "%s", text_or_empty(json_object_get(round, "level")));
+    snprintf(facts.round_region, sizeof facts.round_region, "%s", text_or_empty(json_object_get(round, "region")));
+    json_object_del(body, "_round");
+    const char *actions[4];
+    size_t n = sf_objection_allowed_actions(&facts, &ctx->caller, actions, 4);
+    sf_reply_resource_with(ctx, 200, body, json_pack("{s:o}", "allowed_actions", action_list(actions, n)));
+}
+
 void sf_post_resolve_objection(sf_ctx *ctx)
 {
     static const char *const fields[] = {"upheld", "resolution", NULL};

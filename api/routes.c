@@ -23,6 +23,7 @@ sf_route sf_routes[] = {
 
     {"POST", "/v1/api-tokens", sf_post_api_token, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
     {"GET", "/v1/api-tokens", sf_list_api_tokens, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
+    {"GET", "/v1/api-tokens/:id", sf_get_api_token, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
     {"DELETE", "/v1/api-tokens/:id", sf_delete_api_token, SF_TOKEN, SF_ACT_READ_SELF, 0, 0},
 
     {"POST", "/v1/organizations", sf_post_organization, SF_TOKEN, SF_ACT_MANAGE_ORGANIZATIONS, 0, 0},
@@ -71,6 +72,7 @@ sf_route sf_routes[] = {
     {"GET", "/v1/publicity-notices", sf_list_notices, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
     {"GET", "/v1/publicity-notices/:id", sf_get_notice, SF_TOKEN, SF_ACT_READ_WORKFLOW, 0, 0},
     {"GET", "/v1/objections", sf_list_objections, SF_TOKEN, SF_ACT_READ_PROCEEDINGS, 0, 0},
+    {"GET", "/v1/objections/:id", sf_get_objection, SF_TOKEN, SF_ACT_READ_PROCEEDINGS, 0, 0},
     {"POST", "/v1/objections/:id/resolve", sf_post_resolve_objection, SF_TOKEN, SF_ACT_DECIDE, 0, 0},
     {"POST", "/v1/publicity-notices/:id/objections", sf_post_recorded_objection, SF_TOKEN, SF_ACT_DECIDE, 0, 0},
     {"GET", "/v1/public/publicity-notices", sf_list_notices, SF_PUBLIC, NO_ACTION, 0, 0},

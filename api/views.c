@@ -683,12 +683,13 @@ void sf_reply_csv_tagged(sf_ctx *ctx, const char *text, size_t len, const char *
 
 /* Where a created resource can be read, by the route that created it: "{field}" is a
  * top-level field of the created document, "{path}" the request's own path. A resource
- * without a GET of its own points at the one that shows it (a token at the list of tokens,
- * an objection at its notice). */
+ * without a GET of its own, or none its creator may read, points at the one that shows it
+ * (an import of platforms at the platforms, one of records at its audit events, the public's
+ * objection at its notice). */
 static const struct {
     const char *route, *location;
 } created_at[] = {
-    {"/v1/api-tokens", "/v1/api-tokens"},
+    {"/v1/api-tokens", "/v1/api-tokens/{id}"},
     {"/v1/organizations", "/v1/organizations/{id}"},
     {"/v1/users", "/v1/users/{id}"},
     {"/v1/rounds", "/v1/rounds/{id}"},
@@ -700,7 +701,7 @@ static const struct {
     {"/v1/applications/:id/materials", "/v1/materials/{id}/content"},
     {"/v1/calendar/:year", "{path}"},
     {"/v1/publicity-notices", "/v1/publicity-notices/{id}"},
-    {"/v1/publicity-notices/:id/objections", "/v1/publicity-notices/{notice_id}"},
+    {"/v1/publicity-notices/:id/objections", "/v1/objections/{id}"},
     {"/v1/public/publicity-notices/:id/objections", "/v1/public/publicity-notices/{notice_id}"},
     {"/v1/assessments", "/v1/assessments/{id}"},
     {"/v1/assessments/:id/report", "{path}"},

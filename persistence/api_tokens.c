@@ -19,6 +19,7 @@ static const sf_stmt LIST = SF_LIST_STMT(
     " FROM api_tokens t WHERE t.org_id = $2::bigint AND ($3::text IS NULL OR api_token_doc(t)->>'status' = $3)"
     "   AND ($4::bigint IS NULL OR t.user_id = $4)"
     "   AND t.id > $1 ORDER BY t.id LIMIT $5 + 1", 5, 1, 5);
+static const sf_stmt GET = {"SELECT api_token_doc(t)::text FROM api_tokens t WHERE t.id = $1 AND t.org_id = $2", 2};
 static const sf_stmt REVOKE = {
     "WITH t AS (UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND org_id = $2 RETURNING id)"
     " SELECT audit_append($3, $2, 'api_token.revoked', 'api_token', t.id, '{}', $4) FROM t", 4};
@@ -45,6 +46,13 @@ sf_status sf_api_token_list(sf_pool *pool, const sf_caller *caller, const char *
     sf_int_text after = sf_int_to_text(after_id), org = sf_int_to_text(caller->org_id), lim = sf_int_to_text(limit);
     const char *params[] = {after.s, org.s, status, NULL, lim.s};
     return sf_db_read_page(pool, &LIST, params, items, next_after, total);
+}
+
+sf_status sf_api_token_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc)
+{
+    sf_int_text idt = sf_int_to_text(id), org = sf_int_to_text(caller->org_id);
+    const char *params[] = {idt.s, org.s};
+    return sf_db_read_text(pool, &GET, params, doc);
 }
 
 sf_status sf_api_token_revoke(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id)

@@ -20,6 +20,9 @@ sf_status sf_api_token_create(sf_pool *pool, const sf_actor *actor, const char *
 sf_status sf_api_token_list(sf_pool *pool, const sf_caller *caller, const char *status, int64_t after_id, int limit,
                             char **items, int64_t *next_after, int64_t *total);
 
+/* One of the caller's organisation's tokens, as the list shows it; SF_NOT_FOUND for another's. */
+sf_status sf_api_token_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc);
+
 /* Revokes one of the caller's organisation's tokens; SF_NOT_FOUND for another's. */
 sf_status sf_api_token_revoke(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id);
 

@@ -64,6 +64,12 @@ static const sf_stmt LIST_OBJECTIONS = SF_LIST_STMT(
     " WHERE ($2::text IN ('province', 'supervisor') AND ($2 = 'supervisor' OR round_level = 'province')"
     "        OR ($2 = 'city' AND round_level = 'city' AND round_region = $3))"
     "   AND ($4::text IS NULL OR status = $4) AND id > $1 ORDER BY id LIMIT $5 + 1", 5, 1, 5);
+/* One objection the caller decides on, as LIST_OBJECTIONS shows it ($1 id, $2 role, $3 region). */
+static const sf_stmt GET_OBJECTION = {
+    "SELECT (doc || jsonb_build_object('_round', jsonb_build_object('level', round_level, 'region', round_region)))::text"
+    " FROM objection_docs WHERE id = $1"
+    "   AND ($2::text IN ('province', 'supervisor') AND ($2 = 'supervisor' OR round_level = 'province')"
+    "        OR ($2 = 'city' AND round_level = 'city' AND round_region = $3))", 3};
 /* A recorded objection, once sf_decide_record_objection has accepted it. */
 static const sf_stmt RECORD_OBJECTION = {
     "WITH item AS (SELECT 1 FROM publicity_notice_items i JOIN applications a ON a.id = i.application_id"
@@ -331,6 +337,13 @@ sf_status sf_objection_list(sf_pool *pool, const sf_caller *caller, const char *
     sf_int_text after = sf_int_to_text(after_id), lim = sf_int_to_text(limit);
     const char *params[] = {after.s, sf_role_name(caller->role), caller->region_code, status_filter, lim.s};
     return sf_db_read_page(pool, &LIST_OBJECTIONS, params, items, next_after, total);
+}
+
+sf_status sf_objection_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc)
+{
+    sf_int_text idt = sf_int_to_text(id);
+    const char *params[] = {idt.s, sf_role_name(caller->role), caller->region_code};
+    return sf_db_read_text(pool, &GET_OBJECTION, params, doc);
 }
 
 typedef struct {

@@ -67,6 +67,9 @@ sf_status sf_objection_record(sf_pool *pool, const sf_actor *actor, const sf_cal
  * replaces with them (api/publicity.c). */
 sf_status sf_objection_list(sf_pool *pool, const sf_caller *caller, const char *status, int64_t after_id, int limit,
                             char **items, int64_t *next_after, int64_t *total);
+/* One of those objections, with `_round` as in the list; SF_NOT_FOUND when absent or not the
+ * caller's to decide on. */
+sf_status sf_objection_get(sf_pool *pool, const sf_caller *caller, int64_t id, char **doc);
 
 /* Resolves an open objection (sf_decide_resolve_objection); an upheld one rejects the
  * application through `decide` in the same transaction. `facts`: the objection's, as

@@ -364,7 +364,14 @@ export interface paths {
             };
             cookie?: never;
         };
-        get?: never;
+        /**
+         * One of the organisation's API tokens
+         * @description One token of the caller's organisation as the list shows it, without its secret: where
+         *     a new token's `Location` points. A token of another organisation answers 404. Roles:
+         *     every role.
+         *
+         */
+        get: operations["getApiToken"];
         put?: never;
         post?: never;
         /**
@@ -2000,6 +2007,47 @@ export interface paths {
          *
          */
         get: operations["listObjections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/objections/{id}": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description The objection's id.
+                 * @example 7
+                 */
+                id: components["parameters"]["ObjectionId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get an objection
+         * @description One objection the caller decides on (Art. 18, 25), as the list shows it, with what the
+         *     caller may do with it: where a new objection's `Location` points. An objection of a
+         *     round the caller does not decide answers 404 (an association's, always).
+         *
+         *     Roles: `province`, `city`, `association`, `supervisor`.
+         *
+         */
+        get: operations["getObjection"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7112,6 +7160,65 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    getApiToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description An `ETag` from an earlier answer (or `*`). When it matches the current representation
+                 *     the answer is 304 without a body.
+                 *
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description The token's id. */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The token. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiToken"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such token in the caller's organisation. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["InvalidQuery"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     revokeApiToken: {
         parameters: {
             query?: never;
@@ -11582,6 +11689,75 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["InvalidQuery"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getObjection: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The client's own request id. Kept and echoed if it is 1–64 characters of
+                 *     `A-Z a-z 0-9 . _ : -` (the audit trail files it as `detail.client_request_id`);
+                 *     the server always generates its own id too, answered in `X-Server-Request-Id`,
+                 *     and that is the id the log and the audit trail record.
+                 *
+                 * @example 3f2a9c1e-portal-0042
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description An `ETag` from an earlier answer (or `*`). When it matches the current representation
+                 *     the answer is 304 without a body.
+                 *
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The objection's id.
+                 * @example 7
+                 */
+                id: components["parameters"]["ObjectionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The objection. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Objection"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such objection, or one of a round the caller does not decide. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "type": "urn:shifan:problem:not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "异议不存在",
+                     *       "code": "objection_not_found"
+                     *     } */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["InvalidQuery"];
             500: components["responses"]["InternalError"];

@@ -93,8 +93,19 @@ START_TEST(api_tokens_are_scoped_expiring_and_revocable)
     /* revoked: refused at once; another organisation cannot revoke it */
     char path[64];
     snprintf(path, sizeof path, "/v1/api-tokens/%lld", id);
+    /* read one: as listed, without the secret; another organisation's is absent */
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "id")), id);
+    ck_assert_str_eq(str(r, "status"), "active");
+    ck_assert_ptr_null(json_object_get(r->json, "token"));
+    ck_assert_ptr_null(strstr(r->body, reader + 4));
+    th_free(r);
+    th_free(expect(SHENYANG, "GET", path, NULL, 404));
     th_free(expect(SHENYANG, "DELETE", path, NULL, 404));
     th_free(expect(PROVINCE, "DELETE", path, NULL, 204));
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "status"), "revoked");
+    th_free(r);
     ck_assert_int_eq(status_with(reader, "GET", "/v1/platforms", NULL), 401);
     /* expired: refused at once */
     admin_sql("UPDATE api_tokens SET created_at = now() - interval '2 days', expires_at = now() - interval '1 second'");
@@ -108,7 +119,11 @@ START_TEST(api_tokens_are_scoped_expiring_and_revocable)
     r = expect(PROVINCE, "POST", "/v1/api-tokens", "{\"name\":\"x\",\"scopes\":[\"read\"],\"expires_in\":3600}", 422);
     ck_assert(has_error(r, "expires_in"));
     th_free(r);
-    th_free(expect(PROVINCE, "POST", "/v1/api-tokens", "{\"name\":\"两天的令牌\",\"scopes\":[\"read\"],\"expires_in\":172800}", 201));
+    r = expect(PROVINCE, "POST", "/v1/api-tokens", "{\"name\":\"两天的令牌\",\"scopes\":[\"read\"],\"expires_in\":172800}", 201);
+    char location[64], expected[64];
+    snprintf(expected, sizeof expected, "/v1/api-tokens/%lld", (long long)json_integer_value(json_object_get(r->json, "id")));
+    ck_assert_str_eq(th_header(r, "Location", location, sizeof location), expected);   /* the new token itself */
+    th_free(r);
     ck_assert_int_eq(sql_number("SELECT count(*) FROM api_tokens WHERE name = '两天的令牌' AND expires_at"
                                 " BETWEEN now() + interval '2 days' - interval '1 minute' AND now() + interval '2 days'"), 1);
     free(reader);

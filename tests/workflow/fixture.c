@@ -170,6 +170,17 @@ int has_error(th_response *r, const char *field)
     return 0;
 }
 
+/* The code of the first error on `field`, or NULL. */
+const char *error_code(th_response *r, const char *field)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(r->json, "errors"), i, e)
+        if (strcmp(json_string_value(json_object_get(e, "field")), field) == 0)
+            return json_string_value(json_object_get(e, "code"));
+    return NULL;
+}
+
 /* A valid unified social credit code with the given serial digits. */
 void credit_code(char out[19], int serial)
 {

@@ -52,6 +52,7 @@ th_response *expect(int role, const char *method, const char *path, const char *
 long long expect_id(int role, const char *method, const char *path, const char *body, int status);
 const char *str(th_response *r, const char *key);
 int has_error(th_response *r, const char *field);
+const char *error_code(th_response *r, const char *field);
 void credit_code(char out[19], int serial);
 char *wf_login(const char *user, const char *password);
 void admin_sql(const char *sql);

@@ -662,7 +662,27 @@ START_TEST(a_backdated_notice_needs_published_elsewhere_and_its_objections_are_r
     ck_assert_str_eq(str(r, "received_on"), "2026-10-22");
     ck_assert_str_eq(str(r, "origin"), "recorded");
     ck_assert_str_eq(str(r, "status"), "open");
+    char location[64], etag[64], one[64];
+    snprintf(one, sizeof one, "/v1/objections/%lld", objection);
+    ck_assert_str_eq(th_header(r, "Location", location, sizeof location), one);   /* the objection itself */
+    th_header(r, "ETag", etag, sizeof etag);
     th_free(r);
+    /* read back by whoever decides on it, with what it may do; absent for everyone else */
+    r = expect(PROVINCE, "GET", one, NULL, 200);
+    ck_assert_str_eq(str(r, "objector_name"), "赵六");
+    ck_assert_str_eq(str(r, "status"), "open");
+    ck_assert_ptr_null(json_object_get(r->json, "_round"));
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(r->json, "allowed_actions"), 0)), "resolve");
+    char read_etag[64];
+    ck_assert_str_eq(th_header(r, "ETag", read_etag, sizeof read_etag), etag);   /* the POST's state, read back */
+    th_free(r);
+    r = expect(SUPERVISOR, "GET", one, NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "allowed_actions")), 0);
+    th_free(r);
+    th_free(expect(SHENYANG, "GET", one, NULL, 404));
+    th_free(expect(ASSOCIATION, "GET", one, NULL, 404));
+    th_free(expect(COMPANY, "GET", one, NULL, 403));
+    th_free(expect(-1, "GET", one, NULL, 401));
 
     /* the recorded objection holds the award until it is resolved */
     act(PROVINCE, a, "award", NULL, 409);

@@ -20,9 +20,12 @@ START_TEST(rounds_one_a_year_and_validated)
     th_free(r);
     r = expect(PROVINCE, "POST", "/v1/rounds",
                "{\"year\":2027,\"level\":\"province\",\"title\":\"x\",\"opens_on\":\"2027-05-01\",\"closes_on\":\"2027-04-01\","
-               "\"relaxation_factor\":1.5,\"thresholds\":{\"min_satisfaction_pct\":120,\"min_service_staff\":-1}}", 422);
+               "\"relaxation_factor\":1.5,\"thresholds\":{\"min_satisfaction_pct\":120,\"min_service_staff\":-1,"
+               "\"min_smes_served\":\"80\"}}", 422);
     ck_assert(has_error(r, "closes_on") && has_error(r, "relaxation_factor"));
-    ck_assert(has_error(r, "thresholds.min_satisfaction_pct") && has_error(r, "thresholds.min_service_staff"));
+    ck_assert_str_eq(error_code(r, "thresholds.min_satisfaction_pct"), "percent_out_of_range");
+    ck_assert_str_eq(error_code(r, "thresholds.min_service_staff"), "integer_out_of_range");
+    ck_assert_str_eq(error_code(r, "thresholds.min_smes_served"), "not_integer");   /* a string is no integer */
     th_free(r);
     th_free(expect(SHENYANG, "POST", "/v1/rounds",
                    "{\"year\":2027,\"level\":\"province\",\"title\":\"x\",\"opens_on\":\"2027-01-01\",\"closes_on\":\"2027-02-01\"}", 403));
@@ -39,6 +42,12 @@ START_TEST(calendar_years_are_data)
     th_free(expect(SHENYANG, "GET", "/v1/calendar/2031", NULL, 404));
     r = expect(SHENYANG, "GET", "/v1/calendar/working-days?start=2026-12-20&count=15", NULL, 422);
     ck_assert_ptr_nonnull(strstr(r->body, "2027"));
+    th_free(r);
+    r = expect(SHENYANG, "GET", "/v1/calendar/working-days?count=15", NULL, 422);
+    ck_assert_str_eq(error_code(r, "start"), "required");
+    th_free(r);
+    r = expect(SHENYANG, "GET", "/v1/calendar/working-days?start=2026-02-30", NULL, 422);
+    ck_assert_str_eq(error_code(r, "start"), "not_date");
     th_free(r);
     const char *year = "{\"holidays\":[\"2027-01-01\"],\"working_days\":[]}";
     th_free(expect(SHENYANG, "PUT", "/v1/calendar/2027", year, 403));
