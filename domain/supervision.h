@@ -30,8 +30,8 @@ typedef enum {
 sf_timeliness sf_timeliness_of(sf_day due, int arrived, sf_day arrived_on, sf_day today);
 const char *sf_timeliness_name(sf_timeliness t);
 
-/* Records of supervision tell what happened (issue 14, item 10): a summary of a year that has
- * not begun is refused, and so is a date of record — the day an inspection took place, the
+/* Records of supervision tell what happened (issue 14, item 10): a summary (Art. 22) or a
+ * city's report (Art. 24) of a year that has not begun is refused, and so is a date of record — the day an inspection took place, the
  * day a summary or a report was received (issue 15: stated by the recorder, which decides
  * timeliness) — after today. */
 int sf_summary_year_has_begun(int year, sf_day today);

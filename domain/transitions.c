@@ -259,7 +259,9 @@ sf_status sf_decide_notice(const sf_notice_plan *n, const sf_calendar *cal, sf_d
 
 sf_status sf_decide_file_objection(const sf_notice_facts *n, sf_day today, sf_errors *why)
 {
-    if (today < n->start || today > n->end) {
+    if (today < n->start)
+        return SF_NOT_FOUND;   /* not public yet: nothing tells that it exists */
+    if (today > n->end) {
         sf_errors_detail(why, SF_E_NOTICE_NOT_OPEN);
         return SF_CONFLICT;
     }

@@ -177,7 +177,8 @@ typedef struct {
 } sf_notice_facts;
 
 /* Art. 18: anyone may object online while the notice is open, from its start_date to its
- * end_date. SF_CONFLICT (notice_not_open) otherwise. */
+ * end_date. SF_NOT_FOUND before its start_date (the public does not see it yet, issue 14,
+ * item 7), SF_CONFLICT (notice_not_open) after its end_date. */
 sf_status sf_decide_file_objection(const sf_notice_facts *n, sf_day today, sf_errors *why);
 
 /* Art. 18, 25: the deciding authority (sf_decides_round) records an objection it received

@@ -246,7 +246,10 @@ sf_status sf_objection_create(sf_pool *pool, const sf_new_objection *o, int max_
         return status;
     sf_errors why;
     sf_errors_init(&why);
-    int open = sf_decide_file_objection(&facts, today, &why) == SF_OK;
+    sf_status decided = sf_decide_file_objection(&facts, today, &why);
+    if (decided == SF_NOT_FOUND)
+        return decided;
+    int open = decided == SF_OK;
     const char *params[] = {n.s, a.s, o->name, o->contact, o->reason, o->client, o->request_id, max.s,
                             open ? "true" : "false"};
     status = sf_db_write(pool, &INSERT_OBJECTION, params, &res, NULL);

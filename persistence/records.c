@@ -217,13 +217,26 @@ static const sf_stmt WRITE_TITLES = {
 #define TITLE_OF_ROW "LEFT JOIN awards w ON w.certificate_no = r.certificate_no"
 #define NO_SUCH_TITLE \
     "SELECT row, 'certificate_no' AS field, 'no title has this certificate number' AS message FROM k WHERE aid IS NULL"
+/* The facts of the row's title a record is checked against: its validity, and its revocation. */
+#define TITLE_FACTS "w.id AS aid, w.valid_from, w.valid_until, w.status = 'revoked' AS revoked, w.revoked_on"
+/* "valid 2023-01-01 to 2025-12-31", and ", revoked 2024-06-30" for a revoked title. */
+#define VALIDITY_TEXT \
+    "'valid ' || valid_from || ' to ' || valid_until || CASE WHEN revoked THEN ', revoked ' || revoked_on ELSE '' END"
 
+/* Within the title's life, as a live summary (persistence/supervision.c): of a year the title
+ * was in force in (title_covers_year, the twin of sf_title_covers_year; a revoked title's life
+ * ends on its revocation), and filed no later than its revocation (a revoked title files no
+ * more, Art. 22). */
 static const sf_stmt CHECK_SUMMARIES = {
     "WITH r AS NOT MATERIALIZED (SELECT * FROM record_rows),"
-    " k AS (SELECT r.*, w.id AS aid, w.awarded_on FROM r " TITLE_OF_ROW "),"
+    " k AS (SELECT r.*, " TITLE_FACTS " FROM r " TITLE_OF_ROW "),"
     " e AS (" NO_SUCH_TITLE
-    "       UNION ALL SELECT row, 'year', 'the title was awarded in ' || extract(year FROM awarded_on)"
-    "       FROM k WHERE year < extract(year FROM awarded_on)"
+    "       UNION ALL SELECT row, 'year', 'the title was not in force in ' || year || ' (' || " VALIDITY_TEXT " || ')'"
+    "       FROM k WHERE aid IS NOT NULL AND NOT title_covers_year(valid_from,"
+    "         CASE WHEN revoked THEN least(valid_until, revoked_on) ELSE valid_until END, year)"
+    "       UNION ALL SELECT row, 'received_on', 'is after the title was revoked (' || revoked_on"
+    "                 || '): a revoked title files no more annual summaries'"
+    "       FROM k WHERE revoked AND received_on > revoked_on"
     "       UNION ALL SELECT row, 'year', 'the title has an annual summary of this year already'"
     "       FROM k WHERE EXISTS (SELECT 1 FROM annual_summaries s WHERE s.award_id = k.aid AND s.year = k.year)"
     "       UNION ALL SELECT k.row, 'year', 'repeats row ' || min(x.row) FROM k JOIN k x"
@@ -238,12 +251,14 @@ static const sf_stmt WRITE_SUMMARIES = {
            "'annual_summary_id', s.id, 'year', s.year, 'received_on', s.received_on, 'figures', s.figures")
     " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM s)", 4, 1};
 
+/* On a day the title was in force, as a live inspection (title_in_force_on, the twin of
+ * sf_title_in_force_on, Art. 24). */
 static const sf_stmt CHECK_INSPECTIONS = {
     "WITH r AS NOT MATERIALIZED (SELECT * FROM record_rows),"
-    " k AS (SELECT r.*, w.id AS aid, w.awarded_on FROM r " TITLE_OF_ROW "),"
+    " k AS (SELECT r.*, " TITLE_FACTS " FROM r " TITLE_OF_ROW "),"
     " e AS (" NO_SUCH_TITLE
-    "       UNION ALL SELECT row, 'inspected_on', 'is before the title was awarded (' || awarded_on || ')'"
-    "       FROM k WHERE inspected_on < awarded_on)"
+    "       UNION ALL SELECT row, 'inspected_on', 'the title was not in force on that day (' || " VALIDITY_TEXT " || ')'"
+    "       FROM k WHERE aid IS NOT NULL AND NOT title_in_force_on(valid_from, valid_until, revoked, revoked_on, inspected_on))"
     ERRORS_OF("e"), 0, 1};
 /* Recorded inspections open no rectification: they are history, not a finding to act on. */
 static const sf_stmt WRITE_INSPECTIONS = {

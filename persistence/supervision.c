@@ -536,22 +536,21 @@ sf_status sf_city_report_create(sf_pool *pool, const sf_actor *actor, const sf_c
                                 const char *summary_report, const char *inspection_report, sf_day received_on,
                                 char **doc, sf_errors *errors)
 {
-    if (received_on != 0) {
-        PGresult *res;
-        sf_status st = sf_db_read(pool, &TODAY, NULL, &res, NULL);
-        if (st != SF_OK)
-            return st;
-        sf_day today = (sf_day)sf_db_get_int(res, 0, 0);
-        PQclear(res);
-        if (!sf_stated_date_has_come(received_on, today)) {
-            sf_errors_add(errors, "received_on", SF_E_AFTER_TODAY);
-            return SF_INVALID;
-        }
-        if (!sf_received_in_or_after_year(year, received_on)) {
-            sf_errors_add(errors, "received_on", SF_E_RECEIVED_BEFORE_YEAR, SF_INT("year", year));
-            return SF_INVALID;
-        }
-    }
+    PGresult *res;
+    sf_status st = sf_db_read(pool, &TODAY, NULL, &res, NULL);
+    if (st != SF_OK)
+        return st;
+    sf_day today = (sf_day)sf_db_get_int(res, 0, 0);
+    PQclear(res);
+    /* a report of a year reports on that year (Art. 24): never of one that has not begun */
+    if (!sf_summary_year_has_begun(year, today))
+        sf_errors_add(errors, "year", SF_E_YEAR_NOT_BEGUN);
+    if (received_on != 0 && !sf_stated_date_has_come(received_on, today))
+        sf_errors_add(errors, "received_on", SF_E_AFTER_TODAY);
+    else if (received_on != 0 && !sf_received_in_or_after_year(year, received_on))
+        sf_errors_add(errors, "received_on", SF_E_RECEIVED_BEFORE_YEAR, SF_INT("year", year));
+    if (sf_errors_any(errors))
+        return SF_INVALID;
     sf_actor_params a;
     sf_actor_to_params(actor, &a);
     sf_int_text y = sf_int_to_text(year), got = sf_int_to_text(received_on);

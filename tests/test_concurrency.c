@@ -1284,6 +1284,14 @@ START_TEST(an_upcoming_notice_is_not_public_until_its_start_date)
     ck_assert(!listed_notice(-1, notice));
     ck_assert(listed_notice(PROVINCE, notice));
     ck_assert_int_eq(feed_openings(notice), 0);
+    /* nor does an objection to it tell that it exists: 404 as its read, not 409 notice_not_open */
+    char objections[128], body[256];
+    snprintf(objections, sizeof objections, "%s/objections", pub);
+    snprintf(body, sizeof body, "{\"application_id\":%lld,\"objector_name\":\"王五\",\"contact\":\"x\",\"reason\":\"y\"}",
+             app);
+    th_response *r = expect(-1, "POST", objections, body, 404);
+    ck_assert_str_eq(json_string_value(json_object_get(r->json, "code")), "notice_not_found");
+    th_free(r);
     /* its start date comes: public, and the feed says so once */
     snprintf(text, sizeof text, "UPDATE publicity_notices SET start_date = current_date WHERE id = %lld", notice);
     sql(text);

@@ -1476,6 +1476,37 @@ START_TEST(timeliness_agrees_in_c_and_sql)
 }
 END_TEST
 
+/* Art. 22, 24: the SQL twins of a title's life (sql/053: title_covers_year, title_in_force_on —
+ * the import of past records checks its rows with them) and domain/supervision.c agree: every
+ * year around a validity that starts and ends mid-year, and every day around its ends and its
+ * revocation, revoked or not. */
+START_TEST(validity_agrees_in_c_and_sql)
+{
+    sf_day from = sf_day_from_ymd(2024, 2, 29), until = sf_day_from_ymd(2027, 6, 30), revoked_on = sf_day_from_ymd(2025, 3, 1);
+    char sql[512];
+    for (int year = 2022; year <= 2029; year++) {
+        snprintf(sql, sizeof sql, "SELECT title_covers_year(date '1970-01-01' + %lld, date '1970-01-01' + %lld, %d)",
+                 (long long)from, (long long)until, year);
+        PGresult *res = query(sql, NULL, 0);
+        int c = sf_title_covers_year(from, until, year);
+        ck_assert_msg((strcmp(PQgetvalue(res, 0, 0), "t") == 0) == c, "year %d: SQL %s, C %d", year, PQgetvalue(res, 0, 0), c);
+        PQclear(res);
+    }
+    const sf_day days[] = {from - 1, from, from + 1, revoked_on - 1, revoked_on, revoked_on + 1, until - 1, until, until + 1};
+    for (size_t i = 0; i < sizeof days / sizeof *days; i++)
+        for (int revoked = 0; revoked <= 1; revoked++) {
+            snprintf(sql, sizeof sql, "SELECT title_in_force_on(date '1970-01-01' + %lld, date '1970-01-01' + %lld, %s,"
+                     " date '1970-01-01' + %lld, date '1970-01-01' + %lld)", (long long)from, (long long)until,
+                     revoked ? "true" : "false", (long long)revoked_on, (long long)days[i]);
+            PGresult *res = query(sql, NULL, 0);
+            int c = sf_title_in_force_on(from, until, revoked, revoked_on, days[i]);
+            ck_assert_msg((strcmp(PQgetvalue(res, 0, 0), "t") == 0) == c, "day %zu revoked %d: SQL %s, C %d", i, revoked,
+                          PQgetvalue(res, 0, 0), c);
+            PQclear(res);
+        }
+}
+END_TEST
+
 static Suite *persistence_suite(void)
 {
     Suite *s = suite_create("persistence");
@@ -1522,6 +1553,7 @@ static Suite *persistence_suite(void)
     tcase_add_test(tc, expiry_has_one_owner_and_turns_the_day_after_valid_until);
     tcase_add_test(tc, an_assessment_is_overdue_the_day_after_its_due_date);
     tcase_add_test(tc, timeliness_agrees_in_c_and_sql);
+    tcase_add_test(tc, validity_agrees_in_c_and_sql);
     suite_add_tcase(s, tc);
     return s;
 }

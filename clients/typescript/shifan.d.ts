@@ -2208,7 +2208,8 @@ export interface paths {
          *     objections cannot exceed it.
          *
          *     The body is checked first (400, 415, 422), then the limit (429), then the notice
-         *     (404; an `id` that is not a positive integer answers 404 before the limit), whether it is open (409), and whether it lists the application and the
+         *     (404; an `id` that is not a positive integer, or a notice whose `start_date` has not come,
+         *     answers 404 before the limit), whether it has ended (409), and whether it lists the application and the
          *     application is still publicized (422).
          *
          */
@@ -12098,8 +12099,19 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
-            404: components["responses"]["NoticeNotFound"];
-            /** @description The notice is not open (not started yet, or ended). */
+            /** @description No such notice, or one whose `start_date` has not come: the public does not see a
+             *     notice before it starts, and an objection to it does not tell that it exists.
+             *      */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The notice has ended. */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];

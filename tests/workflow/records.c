@@ -196,6 +196,36 @@ START_TEST(the_past_in_three_requests_behaves_as_if_decided_in_shifan)
     th_free(r);
     ck_assert_int_eq(sql_number("SELECT count(*) FROM rectifications r JOIN inspections i"
                                 " ON i.id = r.opened_by_inspection_id WHERE i.origin = 'recorded'"), 0);
+    /* a past record falls within its title's life, as a live one does (Art. 22, 24): 〔2019〕001
+     * was valid 2019-12-20 to 2022-12-31; 〔2019〕002 the same, revoked on 2021-06-30 */
+    const struct {
+        const char *kind, *row, *field;   /* field NULL: the row passes (a dry run) */
+    } life[] = {
+        {"annual_summaries", "\"辽中小示范〔2019〕001\",\"year\":2019,\"received_on\":\"2020-01-20\"", NULL},
+        {"annual_summaries", "\"辽中小示范〔2019〕001\",\"year\":2022,\"received_on\":\"2023-01-20\"", NULL},
+        {"annual_summaries", "\"辽中小示范〔2019〕001\",\"year\":2018,\"received_on\":\"2019-01-20\"", "year"},
+        {"annual_summaries", "\"辽中小示范〔2019〕001\",\"year\":2023,\"received_on\":\"2024-01-20\"", "year"},
+        {"annual_summaries", "\"辽中小示范〔2019〕002\",\"year\":2020,\"received_on\":\"2021-06-30\"", NULL},
+        {"annual_summaries", "\"辽中小示范〔2019〕002\",\"year\":2020,\"received_on\":\"2021-07-01\"", "received_on"},
+        {"annual_summaries", "\"辽中小示范〔2019〕002\",\"year\":2021,\"received_on\":\"2022-01-20\"", "received_on"},
+        {"annual_summaries", "\"辽中小示范〔2019〕002\",\"year\":2022,\"received_on\":\"2023-01-20\"", "year"},
+        {"inspections", "\"辽中小示范〔2019〕001\",\"inspected_on\":\"2019-12-20\",\"outcome\":\"satisfactory\"", NULL},
+        {"inspections", "\"辽中小示范〔2019〕001\",\"inspected_on\":\"2019-12-19\",\"outcome\":\"satisfactory\"", "inspected_on"},
+        {"inspections", "\"辽中小示范〔2019〕001\",\"inspected_on\":\"2022-12-31\",\"outcome\":\"satisfactory\"", NULL},
+        {"inspections", "\"辽中小示范〔2019〕001\",\"inspected_on\":\"2023-01-01\",\"outcome\":\"satisfactory\"", "inspected_on"},
+        {"inspections", "\"辽中小示范〔2019〕002\",\"inspected_on\":\"2021-06-30\",\"outcome\":\"satisfactory\"", NULL},
+        {"inspections", "\"辽中小示范〔2019〕002\",\"inspected_on\":\"2021-07-01\",\"outcome\":\"satisfactory\"", "inspected_on"},
+    };
+    for (size_t k = 0; k < sizeof life / sizeof *life; k++) {
+        char one[300];
+        snprintf(one, sizeof one, "[{\"certificate_no\":%s}]", life[k].row);
+        r = records(PROVINCE, life[k].kind, "&dry_run=true", "application/json", one, strlen(one), NULL);
+        ck_assert_msg(r->status == (life[k].field ? 422 : 200), "%s %s: %d %s", life[k].kind, life[k].row, r->status,
+                      r->body);
+        if (life[k].field)
+            ck_assert_msg(has_error(r, life[k].field), "%s %s: %s", life[k].kind, life[k].row, r->body);
+        th_free(r);
+    }
 
     /* the same titles again: every clash is a row error, and nothing is written */
     long long before = sql_number("SELECT count(*) FROM awards");

@@ -611,6 +611,11 @@ START_TEST(timeliness_is_judged_by_the_date_received_not_the_date_keyed_in)
     th_free(expect(DALIAN, "POST", "/v1/city-reports",
                    "{\"year\":2024,\"summary_report\":\"汇总\",\"inspection_report\":\"检查\",\"received_on\":\"2023-12-31\"}",
                    422));
+    /* nor of a year that has not begun (today is 2026-12-05 or later: 2030 has not) */
+    r = expect(DALIAN, "POST", "/v1/city-reports", "{\"year\":2030,\"summary_report\":\"汇总\",\"inspection_report\":\"检查\"}",
+               422);
+    ck_assert_str_eq(error_code(r, "year"), "year_not_begun");
+    th_free(r);
     r = expect(DALIAN, "POST", "/v1/city-reports",
                "{\"year\":2024,\"summary_report\":\"汇总\",\"inspection_report\":\"检查\",\"received_on\":\"2025-02-20\"}",
                201);
