@@ -47,8 +47,8 @@
  * to idle hashing threads, calls `done` of the finished ones (which resumes their connections,
  * under libmicrohttpd's locks), and refuses a job no hashing thread has taken up by its
  * deadline. (When the hashing threads took the queue's lock and resumed connections themselves,
- * one preempted while holding a lock left the HTTP threads waiting on it behind the flood's whole
- * queue of runnable threads: a health check took 88 ms during the flood.) */
+ * one preempted while holding a lock left an HTTP thread waiting on it behind the flood's
+ * runnable threads: health checks took up to 88 ms during the test's flood.) */
 typedef struct {
     struct hash_pool *pool;
     sem_t go;                      /* posted by the keeper: `job` is set, or NULL to stop */

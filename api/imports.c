@@ -741,8 +741,9 @@ static void import_keyed(sf_ctx *ctx, const char *key, const char *hash, verdict
 
 /* ---- the answers of an import of records (persistence/records.h) ---- */
 
-/* The rows the database refused ({row, field, message} from persistence/records.c, in
- * English) as coded row errors: record_row_refused with the reason as its parameter. */
+/* The rows the database refused ({row, field, code, params} from persistence/records.c) as
+ * coded row errors, in the caller's language. The parameters' names are the JSON's, alive
+ * while each error is written. */
 static char *records_refused(const char *errors_json, int language)
 {
     sf_lang lang = (sf_lang)language;
@@ -751,11 +752,30 @@ static char *records_refused(const char *errors_json, int language)
     size_t i;
     json_t *it;
     json_array_foreach(found, i, it) {
-        sf_field_error fe = {.code = SF_E_RECORD_ROW_REFUSED};
+        sf_field_error fe = {.code = sf_code_by_name(json_string_value(json_object_get(it, "code")))};
         const char *field = json_string_value(json_object_get(it, "field"));
         snprintf(fe.field, sizeof fe.field, "%s", field ? field : "*");
-        const char *reason = json_string_value(json_object_get(it, "message"));
-        sf_params_set(&fe.params, (const sf_arg[]){SF_TEXT("reason", reason ? reason : ""), SF_ARG_END_});
+        sf_arg args[SF_MAX_PARAMS + 1];
+        size_t n = 0;
+        const char *name;
+        json_t *v;
+        json_object_foreach(json_object_get(it, "params"), name, v) {
+            if (n == SF_MAX_PARAMS)
+                break;
+            if (json_is_integer(v))
+                args[n++] = (sf_arg)SF_INT(name, json_integer_value(v));
+            else if (json_is_string(v))
+                args[n++] = (sf_arg)SF_TEXT(name, json_string_value(v));
+        }
+        args[n] = (sf_arg)SF_ARG_END_;
+        sf_params_set(&fe.params, args);
+        if (fe.code == SF_E_NONE || !sf_params_match(fe.code, &fe.params)) {
+            /* not a refusal this build can word (never, when persistence/records.c is this
+             * build's): said as such rather than misworded */
+            fe.code = SF_E_RECORD_ROW_REFUSED;
+            const char *code = json_string_value(json_object_get(it, "code"));
+            sf_params_set(&fe.params, (const sf_arg[]){SF_TEXT("reason", code ? code : ""), SF_ARG_END_});
+        }
         push(errors, sf_field_error_json(&fe, lang, json_integer_value(json_object_get(it, "row"))), &no_memory);
     }
     json_decref(found);

@@ -339,6 +339,20 @@
     X(REVOKED_ONLY, "revoked_only", "") \
     X(ROUND_RECORDED, "round_recorded", "") \
     X(RECORD_ROW_REFUSED, "record_row_refused", "reason") \
+    X(RECORD_ROUND_LATER_EXISTS, "record_round_later_exists", "level") \
+    X(RECORD_ROUND_MISSING, "record_round_missing", "level,year,region_code") \
+    X(RECORD_ROUND_MISMATCH, "record_round_mismatch", "round_id,level,year") \
+    X(RECORD_CITY_TITLE_OTHER_CITY, "record_city_title_other_city", "region_code") \
+    X(RECORD_PLATFORM_OTHER_REGION, "record_platform_other_region", "region_code") \
+    X(RECORD_FUNCTIONS_REQUIRED, "record_functions_required", "") \
+    X(RECORD_STATUS_CONTRADICTS, "record_status_contradicts", "valid_until,actual") \
+    X(RECORD_CERTIFICATE_TAKEN, "record_certificate_taken", "") \
+    X(RECORD_TITLE_ACTIVE_ALREADY, "record_title_active_already", "level,certificate_no") \
+    X(RECORD_VALIDITY_OVERLAPS, "record_validity_overlaps", "certificate_no,valid_from,valid_until") \
+    X(RECORD_ROWS_OVERLAP, "record_rows_overlap", "other_row,level") \
+    X(REPEATS_ROW, "repeats_row", "other_row") \
+    X(RECORD_NO_SUCH_TITLE, "record_no_such_title", "") \
+    X(RECORD_AFTER_REVOCATION, "record_after_revocation", "revoked_on") \
     X(RECORDS_KIND_REQUIRED, "records_kind_required", "") \
     /* accounts and sessions (issue 14, item 6; issue 13, point 3) */ \
     X(PASSWORD_CONTAINS_USERNAME, "password_contains_username", "") \

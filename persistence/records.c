@@ -1,12 +1,13 @@
 /*
  * Records of the past: checks against what is stored, and the writes (see records.h). Each
- * kind has one statement that lists every row error (a JSON array of {row, field, message},
- * rows numbered as the file numbers them) and the statements that record the rows with
- * their audit events. The rows are parsed once into a table of the transaction (STAGE_ROWS);
- * the events wait in another (EVENTS) and go into the chain, linked, in the import's last
- * statement (APPEND_EVENTS). A recorded title is a row of `awards` like a decided one: the registry
- * triggers (sql/013_registry.sql) publish it, and title_status(), title_in_force() and
- * award_status_at() read it, exactly as they read a title decided in shifan.
+ * kind has one statement that lists every row error (a JSON array of {row, field, code,
+ * params}: a code of domain/codes.h and its parameters, rows numbered as the file numbers
+ * them) and the statements that record the rows with their audit events. The rows are parsed
+ * once into a table of the transaction (STAGE_ROWS); the events wait in another (EVENTS) and
+ * go into the chain, linked, in the import's last statement (APPEND_EVENTS). A recorded title
+ * is a row of `awards` like a decided one: the registry triggers (sql/013_registry.sql)
+ * publish it, and title_status(), title_in_force() and award_status_at() read it, exactly as
+ * they read a title decided in shifan.
  */
 #include "persistence/records.h"
 
@@ -16,8 +17,10 @@
 #include "persistence/db.h"
 
 #define ERRORS_OF(e)                                                                                        \
-    " SELECT coalesce(jsonb_agg(jsonb_build_object('row', row, 'field', field, 'message', message)"       \
-    "                 ORDER BY row, field, message), '[]')::text FROM " e
+    " SELECT coalesce(jsonb_agg(jsonb_build_object('row', row, 'field', field, 'code', code, 'params', params)"  \
+    "                 ORDER BY row, field, code), '[]')::text FROM " e
+/* No parameters: a row error's `params` when its code has none. */
+#define NO_PARAMS "'{}'::jsonb"
 
 /* The audit events of the facts a write made, one for each, staged by one INSERT … SELECT in the
  * order of `order` (the facts' ids): a CTE of the write's statement ($1 user, $2 org, $3 request
@@ -100,13 +103,14 @@ static const sf_stmt APPEND_EVENTS = {
 
 static const sf_stmt CHECK_ROUNDS = {
     "WITH r AS NOT MATERIALIZED (SELECT * FROM record_rows),"
-    " e AS (SELECT r.row, 'year' AS field,"
-    "              'a ' || r.level || '-level round of ' || r.year || ' exists already (round ' || k.id || ')' AS message"
+    " e AS (SELECT r.row, 'year' AS field, 'round_exists' AS code,"
+    "              jsonb_build_object('level', r.level, 'year', r.year) AS params"
     "       FROM r JOIN rounds k ON k.level = r.level AND k.region_code = r.region_code AND k.year = r.year"
-    "       UNION ALL SELECT r.row, 'year', 'repeats row ' || min(x.row) FROM r JOIN r x ON x.level = r.level"
+    "       UNION ALL SELECT r.row, 'year', 'repeats_row', jsonb_build_object('other_row', min(x.row))"
+    "       FROM r JOIN r x ON x.level = r.level"
     "         AND x.region_code = r.region_code AND x.year = r.year AND x.row < r.row GROUP BY r.row"
     /* the current year: only while shifan holds no later round of its level and region */
-    "       UNION ALL SELECT r.row, 'year', 'shifan holds a later ' || r.level || '-level round already: only the past is recorded'"
+    "       UNION ALL SELECT r.row, 'year', 'record_round_later_exists', jsonb_build_object('level', r.level)"
     "       FROM r WHERE r.year >= extract(year FROM current_date) AND EXISTS (SELECT 1 FROM rounds k"
     "         WHERE k.level = r.level AND k.region_code = r.region_code AND k.year > r.year))"
     ERRORS_OF("e"), 0, 1};
@@ -142,36 +146,39 @@ static const sf_stmt CHECK_TITLES = {
     "                 " UNTIL("w") " AS until"
     "          FROM awards w WHERE w.platform_id IN (SELECT pid FROM k WHERE pid IS NOT NULL)),"
     " e AS (SELECT row, CASE WHEN round_id IS NOT NULL THEN 'round_id' ELSE 'year' END AS field,"
-    "              CASE WHEN round_id IS NOT NULL THEN 'no such round'"
-    "                   ELSE 'no ' || level || '-level round of ' || year"
-    "                        || CASE WHEN level = 'city' THEN ' in ' || region_code ELSE '' END"
-    "                        || ': record the round first' END AS message"
+    "              CASE WHEN round_id IS NOT NULL THEN 'round_not_found' ELSE 'record_round_missing' END AS code,"
+    "              CASE WHEN round_id IS NOT NULL THEN " NO_PARAMS
+    "                   ELSE jsonb_build_object('level', level, 'year', year, 'region_code',"
+    "                                           CASE WHEN level = 'city' THEN region_code ELSE '210000' END) END AS params"
     "       FROM k WHERE rid IS NULL"
-    "       UNION ALL SELECT row, 'round_id', 'round ' || rid || ' is the ' || rlevel || '-level round of ' || ryear"
+    "       UNION ALL SELECT row, 'round_id', 'record_round_mismatch',"
+    "              jsonb_build_object('round_id', rid, 'level', rlevel, 'year', ryear)"
     "       FROM k WHERE round_id IS NOT NULL AND ((level IS NOT NULL AND level <> rlevel) OR (year IS NOT NULL AND year <> ryear))"
-    "       UNION ALL SELECT row, 'region_code', 'a title of the city-level round of ' || rregion"
-    "                 || ' belongs to a platform of that city' FROM k WHERE rlevel = 'city' AND rregion <> region_code"
-    "       UNION ALL SELECT row, 'region_code', 'the platform with this credit code and name is registered in ' || pregion"
+    "       UNION ALL SELECT row, 'region_code', 'record_city_title_other_city', jsonb_build_object('region_code', rregion)"
+    "       FROM k WHERE rlevel = 'city' AND rregion <> region_code"
+    "       UNION ALL SELECT row, 'region_code', 'record_platform_other_region', jsonb_build_object('region_code', pregion)"
     "       FROM k WHERE pid IS NOT NULL AND pregion <> region_code"
-    "       UNION ALL SELECT row, 'functions', 'are required: shifan does not hold this platform yet, and creates it'"
+    "       UNION ALL SELECT row, 'functions', 'record_functions_required', " NO_PARAMS
     "       FROM k WHERE pid IS NULL AND coalesce(jsonb_array_length(functions), 0) = 0"
     /* active or expired is title_status()'s to say (the one owner of 'expired') */
-    "       UNION ALL SELECT row, 'status', 'a title valid until ' || valid_until || ' is '"
-    "                 || title_status('active', valid_until) || ', not ' || status"
+    "       UNION ALL SELECT row, 'status', 'record_status_contradicts',"
+    "              jsonb_build_object('valid_until', valid_until, 'actual', title_status('active', valid_until))"
     "       FROM k WHERE status IN ('active', 'expired') AND title_status('active', valid_until) <> status"
-    "       UNION ALL SELECT row, 'certificate_no', 'is the number of a title shifan holds already'"
+    "       UNION ALL SELECT row, 'certificate_no', 'record_certificate_taken', " NO_PARAMS
     "       FROM k WHERE EXISTS (SELECT 1 FROM awards w WHERE w.certificate_no = k.certificate_no)"
-    "       UNION ALL SELECT k.row, 'certificate_no', 'repeats row ' || min(x.row)"
+    "       UNION ALL SELECT k.row, 'certificate_no', 'repeats_row', jsonb_build_object('other_row', min(x.row))"
     "       FROM k JOIN k x ON x.certificate_no = k.certificate_no AND x.row < k.row GROUP BY k.row"
     /* one platform, one level: one title at a time */
     "       UNION ALL SELECT k.row, 'valid_from',"
     "              CASE WHEN k.status = 'active' AND title_status(h.status, h.valid_until) = 'active'"
-    "                   THEN 'the platform holds an active ' || k.rlevel || '-level title already: ' || h.certificate_no"
-    "                   ELSE 'the validity overlaps that of ' || h.certificate_no || ' (' || h.valid_from || ' to '"
-    "                        || h.until || ')' END"
+    "                   THEN 'record_title_active_already' ELSE 'record_validity_overlaps' END,"
+    "              CASE WHEN k.status = 'active' AND title_status(h.status, h.valid_until) = 'active'"
+    "                   THEN jsonb_build_object('level', k.rlevel, 'certificate_no', h.certificate_no)"
+    "                   ELSE jsonb_build_object('certificate_no', h.certificate_no, 'valid_from', h.valid_from,"
+    "                                           'valid_until', h.until) END"
     "       FROM k JOIN held h ON h.platform_id = k.pid AND h.level = k.rlevel AND " OVERLAP("k", "h")
-    "       UNION ALL SELECT k.row, 'valid_from', 'row ' || min(x.row) || ' gives this platform a ' || k.rlevel"
-    "                 || '-level title whose validity overlaps this one'"
+    "       UNION ALL SELECT k.row, 'valid_from', 'record_rows_overlap',"
+    "              jsonb_build_object('other_row', min(x.row), 'level', k.rlevel)"
     "       FROM k JOIN k x ON x.credit_code = k.credit_code AND x.platform_name = k.platform_name"
     "         AND x.rlevel = k.rlevel AND x.row < k.row AND " OVERLAP("k", "x") " GROUP BY k.row, k.rlevel)"
     ERRORS_OF("e"), 0, 1};
@@ -215,13 +222,15 @@ static const sf_stmt WRITE_TITLES = {
 /* ---- supervision records ---- */
 
 #define TITLE_OF_ROW "LEFT JOIN awards w ON w.certificate_no = r.certificate_no"
-#define NO_SUCH_TITLE \
-    "SELECT row, 'certificate_no' AS field, 'no title has this certificate number' AS message FROM k WHERE aid IS NULL"
+#define NO_SUCH_TITLE                                                                                      \
+    "SELECT row, 'certificate_no' AS field, 'record_no_such_title' AS code, " NO_PARAMS " AS params"            \
+    " FROM k WHERE aid IS NULL"
 /* The facts of the row's title a record is checked against: its validity, and its revocation. */
 #define TITLE_FACTS "w.id AS aid, w.valid_from, w.valid_until, w.status = 'revoked' AS revoked, w.revoked_on"
-/* "valid 2023-01-01 to 2025-12-31", and ", revoked 2024-06-30" for a revoked title. */
-#define VALIDITY_TEXT \
-    "'valid ' || valid_from || ' to ' || valid_until || CASE WHEN revoked THEN ', revoked ' || revoked_on ELSE '' END"
+/* The life of the title a refusal names: from valid_from to valid_until, or to its revocation. */
+#define LIFE                                                                                                 \
+    "jsonb_build_object('valid_from', valid_from, 'valid_until',"                                            \
+    "                   CASE WHEN revoked THEN least(valid_until, revoked_on) ELSE valid_until END)"
 
 /* Within the title's life, as a live summary (persistence/supervision.c): of a year the title
  * was in force in (title_covers_year, the twin of sf_title_covers_year; a revoked title's life
@@ -231,15 +240,14 @@ static const sf_stmt CHECK_SUMMARIES = {
     "WITH r AS NOT MATERIALIZED (SELECT * FROM record_rows),"
     " k AS (SELECT r.*, " TITLE_FACTS " FROM r " TITLE_OF_ROW "),"
     " e AS (" NO_SUCH_TITLE
-    "       UNION ALL SELECT row, 'year', 'the title was not in force in ' || year || ' (' || " VALIDITY_TEXT " || ')'"
+    "       UNION ALL SELECT row, 'year', 'year_not_covered', " LIFE
     "       FROM k WHERE aid IS NOT NULL AND NOT title_covers_year(valid_from,"
     "         CASE WHEN revoked THEN least(valid_until, revoked_on) ELSE valid_until END, year)"
-    "       UNION ALL SELECT row, 'received_on', 'is after the title was revoked (' || revoked_on"
-    "                 || '): a revoked title files no more annual summaries'"
+    "       UNION ALL SELECT row, 'received_on', 'record_after_revocation', jsonb_build_object('revoked_on', revoked_on)"
     "       FROM k WHERE revoked AND received_on > revoked_on"
-    "       UNION ALL SELECT row, 'year', 'the title has an annual summary of this year already'"
+    "       UNION ALL SELECT row, 'year', 'summary_exists', jsonb_build_object('year', year)"
     "       FROM k WHERE EXISTS (SELECT 1 FROM annual_summaries s WHERE s.award_id = k.aid AND s.year = k.year)"
-    "       UNION ALL SELECT k.row, 'year', 'repeats row ' || min(x.row) FROM k JOIN k x"
+    "       UNION ALL SELECT k.row, 'year', 'repeats_row', jsonb_build_object('other_row', min(x.row)) FROM k JOIN k x"
     "         ON x.certificate_no = k.certificate_no AND x.year = k.year AND x.row < k.row GROUP BY k.row)"
     ERRORS_OF("e"), 0, 1};
 static const sf_stmt WRITE_SUMMARIES = {
@@ -257,7 +265,7 @@ static const sf_stmt CHECK_INSPECTIONS = {
     "WITH r AS NOT MATERIALIZED (SELECT * FROM record_rows),"
     " k AS (SELECT r.*, " TITLE_FACTS " FROM r " TITLE_OF_ROW "),"
     " e AS (" NO_SUCH_TITLE
-    "       UNION ALL SELECT row, 'inspected_on', 'the title was not in force on that day (' || " VALIDITY_TEXT " || ')'"
+    "       UNION ALL SELECT row, 'inspected_on', 'title_not_in_force_on', " LIFE
     "       FROM k WHERE aid IS NOT NULL AND NOT title_in_force_on(valid_from, valid_until, revoked, revoked_on, inspected_on))"
     ERRORS_OF("e"), 0, 1};
 /* Recorded inspections open no rectification: they are history, not a finding to act on. */
@@ -274,9 +282,9 @@ static const sf_stmt WRITE_INSPECTIONS = {
 
 static const sf_stmt CHECK_CITY_REPORTS = {
     "WITH r AS NOT MATERIALIZED (SELECT * FROM record_rows),"
-    " e AS (SELECT r.row, 'year' AS field, 'the city has a report of this year already' AS message"
+    " e AS (SELECT r.row, 'year' AS field, 'city_report_exists' AS code, jsonb_build_object('year', r.year) AS params"
     "       FROM r WHERE EXISTS (SELECT 1 FROM city_reports c WHERE c.region_code = r.region_code AND c.year = r.year)"
-    "       UNION ALL SELECT r.row, 'year', 'repeats row ' || min(x.row) FROM r JOIN r x"
+    "       UNION ALL SELECT r.row, 'year', 'repeats_row', jsonb_build_object('other_row', min(x.row)) FROM r JOIN r x"
     "         ON x.region_code = r.region_code AND x.year = r.year AND x.row < r.row GROUP BY r.row)"
     ERRORS_OF("e"), 0, 1};
 static const sf_stmt WRITE_CITY_REPORTS = {

@@ -16,7 +16,8 @@
 typedef struct {
     const char *kind;   /* rounds | titles | annual_summaries | inspections | city_reports */
     /* the answer (malloc'd) when rows clash with what is stored or with each other: the row
-     * errors as a JSON array of {row, field, message} */
+     * errors as a JSON array of {row, field, code, params} (a code's name, domain/codes.h, and
+     * its parameters as a JSON object of numbers and texts) */
     char *(*refused)(const char *errors_json, int lang);
     int lang;           /* passed to `refused`: the language its words are in (api/'s) */
     /* the answer (malloc'd) when the rows are recorded: the import's id and the new ids */

@@ -223,7 +223,12 @@ START_TEST(the_past_in_three_requests_behaves_as_if_decided_in_shifan)
         ck_assert_msg(r->status == (life[k].field ? 422 : 200), "%s %s: %d %s", life[k].kind, life[k].row, r->status,
                       r->body);
         if (life[k].field)
-            ck_assert_msg(has_error(r, life[k].field), "%s %s: %s", life[k].kind, life[k].row, r->body);
+            ck_assert_msg(error_code(r, life[k].field) != NULL &&
+                              strcmp(error_code(r, life[k].field),
+                                     strcmp(life[k].field, "year") == 0 ? "year_not_covered"
+                                     : strcmp(life[k].field, "received_on") == 0 ? "record_after_revocation"
+                                                                                 : "title_not_in_force_on") == 0,
+                          "%s %s: %s", life[k].kind, life[k].row, r->body);
         th_free(r);
     }
 
@@ -231,6 +236,9 @@ START_TEST(the_past_in_three_requests_behaves_as_if_decided_in_shifan)
     long long before = sql_number("SELECT count(*) FROM awards");
     r = sample("titles", "titles.csv", 422);
     ck_assert_ptr_nonnull(strstr(r->body, "certificate_no"));
+    /* coded, and worded in the caller's language (these tests ask for en) */
+    ck_assert_str_eq(error_code(r, "certificate_no"), "record_certificate_taken");
+    ck_assert_ptr_nonnull(strstr(r->body, "is the number of a title shifan holds already"));
     th_free(r);
     ck_assert_int_eq(sql_number("SELECT count(*) FROM awards"), before);
     /* a second active provincial title of the 2023 holder overlaps the first */
@@ -241,7 +249,10 @@ START_TEST(the_past_in_three_requests_behaves_as_if_decided_in_shifan)
                           "\"status\":\"expired\"}]";
     r = records(PROVINCE, "titles", "", "application/json", overlap, strlen(overlap), NULL);
     ck_assert_int_eq(r->status, 422);
-    ck_assert(has_error(r, "valid_from"));
+    ck_assert_str_eq(error_code(r, "valid_from"), "record_validity_overlaps");
+    json_t *params = json_object_get(json_array_get(json_object_get(r->json, "errors"), 0), "params");
+    ck_assert_str_eq(json_string_value(json_object_get(params, "certificate_no")), "辽中小示范〔2023〕012");
+    ck_assert_str_eq(json_string_value(json_object_get(params, "valid_until")), "2026-12-31");
     th_free(r);
 }
 END_TEST
@@ -287,6 +298,15 @@ START_TEST(a_bad_row_among_a_thousand_leaves_nothing_and_keys_replay)
     errors = json_object_get(r->json, "errors");
     ck_assert_uint_eq(json_array_size(errors), 1);
     ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(errors, 0), "row")), 999);
+    ck_assert_str_eq(error_code(r, "certificate_no"), "repeats_row");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(errors, 0), "message")), "repeats row 1");
+    th_free(r);
+    /* in Chinese, every word of it (the reason was English inside a Chinese sentence) */
+    r = th_request(port, "POST", "/v1/imports/records?kind=titles", tokens[PROVINCE], "application/json", rows,
+                   strlen(rows), "Accept-Language: zh-CN\r\n");
+    ck_assert_int_eq(r->status, 422);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(r->json, "errors"), 0), "message")),
+                     "与第 1 行重复");
     th_free(r);
     free(rows);
     ck_assert_int_eq(sql_number("SELECT count(*) FROM awards"), before);
