@@ -166,6 +166,23 @@ void sf_list_applications(sf_ctx *ctx)
 
 /* ---- the report (Annex 2) and the recommendation form (Annex 1) ---- */
 
+/* The application as GET /v1/applications/{id} reads it for the caller now: its ETag, which
+ * If-Match names, and its version, which the write then expects (a change between this read
+ * and the write's lock is stale too). */
+static sf_status application_tag(sf_ctx *ctx, int64_t id, char etag[40], int *version)
+{
+    char *current = NULL;
+    sf_status st = sf_application_get(ctx->app->pool, &ctx->caller, id, &current);
+    json_t *cur = st == SF_OK ? sf_json_loads(current) : NULL;
+    free(current);
+    if (st == SF_OK && (cur == NULL || sf_etag(cur, etag) != 0))
+        st = SF_INTERNAL;
+    if (st == SF_OK)
+        *version = (int)json_integer_value(json_object_get(cur, "version"));
+    json_decref(cur);
+    return st;
+}
+
 static void put_form(sf_ctx *ctx, const char *which)
 {
     int64_t id = sf_path_id(ctx, "id");
@@ -193,19 +210,14 @@ static void put_form(sf_ctx *ctx, const char *which)
      * already shows it. */
     int expected = 0, stale = 0;
     if (sf_header(ctx, "If-Match") != NULL && id > 0) {
-        char *current = NULL, *form = NULL;
-        sf_status st = sf_application_get(ctx->app->pool, &ctx->caller, id, &current);
-        json_t *cur = st == SF_OK ? sf_json_loads(current) : NULL;
-        free(current);
+        char *form = NULL;
         char etag[40], form_etag[40] = "";
-        if (cur == NULL || sf_etag(cur, etag) != 0) {
-            json_decref(cur);
+        sf_status st = application_tag(ctx, id, etag, &expected);
+        if (st != SF_OK) {
             free(text);
-            sf_reply_status(ctx, st == SF_OK ? SF_INTERNAL : st, st == SF_NOT_FOUND ? SF_E_APPLICATION_NOT_FOUND : SF_E_NONE, NULL);
+            sf_reply_status(ctx, st, st == SF_NOT_FOUND ? SF_E_APPLICATION_NOT_FOUND : SF_E_NONE, NULL);
             return;
         }
-        expected = (int)json_integer_value(json_object_get(cur, "version"));
-        json_decref(cur);
         if (sf_application_get_form(ctx->app->pool, &ctx->caller, id, which, &form) == SF_OK) {
             json_t *f = sf_json_loads(form);
             if (f == NULL || sf_etag(f, form_etag) != 0)
@@ -278,16 +290,35 @@ void sf_get_eligibility(sf_ctx *ctx)
 
 /* ---- transitions: parse, ask domain/transitions.h, map ---- */
 
+/* A transition honours If-Match as a form's PUT does: the ETag of the application as last
+ * read (GET /v1/applications/{id}); stale, 412 and nothing done. */
 static void transition(sf_ctx *ctx, sf_app_request *request, int status_ok)
 {
     int64_t id = sf_path_id(ctx, "id");
     sf_errors e;
     sf_errors_init(&e);
+    int expected = 0, stale = 0;
+    if (sf_header(ctx, "If-Match") != NULL && id > 0) {
+        char etag[40];
+        sf_status st = application_tag(ctx, id, etag, &expected);
+        if (st != SF_OK) {
+            sf_reply_status(ctx, st, st == SF_NOT_FOUND ? SF_E_APPLICATION_NOT_FOUND : SF_E_NONE, NULL);
+            return;
+        }
+        if (sf_if_match_fails(ctx, etag)) {
+            sf_reply_problem(ctx, 412, SF_E_APPLICATION_CHANGED);
+            return;
+        }
+    }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
     sf_status status = id > 0 ? sf_application_transition(ctx->app->pool, &actor, id, &ctx->caller, sf_app_record_decide,
-                                                            request, &doc, &e)
+                                                            request, expected, &stale, &doc, &e)
                               : SF_NOT_FOUND;
+    if (stale) {
+        sf_reply_problem(ctx, 412, SF_E_APPLICATION_CHANGED);
+        return;
+    }
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_APPLICATION_NOT_FOUND : SF_E_NONE, &e);
         return;

@@ -56,7 +56,7 @@ static const sf_stmt EDIT_LOCKED = {
  * but everything else (open objections, awards, materials) as it was when it started, before
  * the transaction it waited for committed: an objection filed in that transaction (it holds a
  * share lock on the application) would go unseen by the award. */
-static const sf_stmt LOCK_APPLICATION = {"SELECT 1 FROM applications WHERE id = $1 FOR UPDATE", 1};
+static const sf_stmt LOCK_APPLICATION = {"SELECT version FROM applications WHERE id = $1 FOR UPDATE", 1};
 /* Serialises the transitions of one recommender in one round, so the quota holds under
  * concurrent recommendations. */
 static const sf_stmt LOCK_RECOMMENDER = {
@@ -266,6 +266,8 @@ typedef struct {
     void *ctx;
     char **doc;
     sf_errors *errors;
+    int expected_version;   /* 0: any */
+    int *stale;             /* set when the application is at another version */
 } transition_args;
 
 static sf_status transition_body(sf_conn *conn, void *p);
@@ -303,7 +305,7 @@ static sf_status award_in_tx(sf_conn *conn, const transition_args *t, const sf_a
 sf_status sf_application_apply(sf_conn *conn, const sf_actor *actor, int64_t id, const sf_caller *caller,
                                sf_app_decide decide, void *ctx, char **doc, sf_errors *errors)
 {
-    transition_args t = {actor, id, caller, decide, ctx, doc, errors};
+    transition_args t = {actor, id, caller, decide, ctx, doc, errors, 0, NULL};
     return transition_body(conn, &t);
 }
 
@@ -315,7 +317,17 @@ static sf_status transition_body(sf_conn *conn, void *p)
     PGresult *res;
     sf_status status = sf_db_exec(conn, &LOCK_RECOMMENDER, params, NULL, NULL);
     if (status == SF_OK)
-        status = sf_db_exec(conn, &LOCK_APPLICATION, params, NULL, NULL);
+        status = sf_db_exec(conn, &LOCK_APPLICATION, params, &res, NULL);
+    if (status == SF_OK) {
+        /* the version the caller read (If-Match), under the lock: a change since is stale */
+        int moved = t->expected_version != 0 &&
+                    (PQntuples(res) == 0 || sf_db_get_int(res, 0, 0) != t->expected_version);
+        PQclear(res);
+        if (moved) {
+            *t->stale = 1;
+            return SF_CONFLICT;
+        }
+    }
     if (status == SF_OK)   /* a new statement: a snapshot taken with the lock held */
         status = sf_db_exec(conn, &SNAPSHOT, params, &res, NULL);
     if (status != SF_OK)
@@ -353,10 +365,12 @@ static sf_status transition_body(sf_conn *conn, void *p)
 }
 
 sf_status sf_application_transition(sf_pool *pool, const sf_actor *actor, int64_t id, const sf_caller *caller,
-                                    sf_app_decide decide, void *ctx, char **doc, sf_errors *errors)
+                                    sf_app_decide decide, void *ctx, int expected_version, int *stale, char **doc,
+                                    sf_errors *errors)
 {
     *doc = NULL;
-    transition_args t = {actor, id, caller, decide, ctx, doc, errors};
+    *stale = 0;
+    transition_args t = {actor, id, caller, decide, ctx, doc, errors, expected_version, stale};
     sf_status status = sf_tx_run(pool, transition_body, &t);
     if (status != SF_OK) {
         free(*doc);

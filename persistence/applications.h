@@ -42,10 +42,12 @@ sf_status sf_application_snapshot(sf_pool *pool, int64_t id, sf_app_record **out
 void sf_app_record_free(sf_app_record *rec);
 
 /* Locks the application, decides, applies. `visible` is checked on the snapshot first:
- * 0 → SF_NOT_FOUND. On success *doc is the application's (or, with create_award, the
- * award's) new document. */
+ * 0 → SF_NOT_FOUND. With `expected_version` (0: any) the application must still be at that
+ * version once locked, else *stale = 1 and SF_CONFLICT, nothing done (If-Match). On success
+ * *doc is the application's (or, with create_award, the award's) new document. */
 sf_status sf_application_transition(sf_pool *pool, const sf_actor *actor, int64_t id, const sf_caller *caller,
-                                    sf_app_decide decide, void *ctx, char **doc, sf_errors *errors);
+                                    sf_app_decide decide, void *ctx, int expected_version, int *stale, char **doc,
+                                    sf_errors *errors);
 
 /* The same, inside a transaction the caller runs (several applications change together,
  * e.g. when a publicity notice lists them). */

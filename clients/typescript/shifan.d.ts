@@ -10061,6 +10061,14 @@ export interface operations {
                  * @example 3f2a9c1e-portal-0042
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The `ETag` of the representation the change is based on (or `*`). When it does not
+                 *     name the current representation the answer is 412 and nothing changes. Left out, the
+                 *     change applies to the current representation.
+                 *
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -10111,6 +10119,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` does not name the application as last read (`GET /v1/applications/{id}`),
+             *     or it changed while this request ran: nothing is done. Read it again and decide anew.
+             *      */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "type": "urn:shifan:problem:precondition-failed",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "the application has changed since it was read (If-Match); read it again",
+                     *       "code": "application_changed"
+                     *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -10175,6 +10202,14 @@ export interface operations {
                  * @example 3f2a9c1e-portal-0042
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The `ETag` of the representation the change is based on (or `*`). When it does not
+                 *     name the current representation the answer is 412 and nothing changes. Left out, the
+                 *     change applies to the current representation.
+                 *
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -10235,6 +10270,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `If-Match` does not name the application as last read (`GET /v1/applications/{id}`),
+             *     or it changed while this request ran: nothing is done. Read it again and decide anew.
+             *      */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "type": "urn:shifan:problem:precondition-failed",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "the application has changed since it was read (If-Match); read it again",
+                     *       "code": "application_changed"
+                     *     } */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["InvalidQuery"];
             500: components["responses"]["InternalError"];
@@ -10254,6 +10308,14 @@ export interface operations {
                  * @example 3f2a9c1e-portal-0042
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The `ETag` of the representation the change is based on (or `*`). When it does not
+                 *     name the current representation the answer is 412 and nothing changes. Left out, the
+                 *     change applies to the current representation.
+                 *
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -10295,6 +10357,25 @@ export interface operations {
                      *       "code": "application_not_in_state",
                      *       "current_status": "submitted",
                      *       "action": "submit"
+                     *     } */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` does not name the application as last read (`GET /v1/applications/{id}`),
+             *     or it changed while this request ran: nothing is done. Read it again and decide anew.
+             *      */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "type": "urn:shifan:problem:precondition-failed",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "the application has changed since it was read (If-Match); read it again",
+                     *       "code": "application_changed"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -10343,6 +10424,14 @@ export interface operations {
                  * @example 3f2a9c1e-portal-0042
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The `ETag` of the representation the change is based on (or `*`). When it does not
+                 *     name the current representation the answer is 412 and nothing changes. Left out, the
+                 *     change applies to the current representation.
+                 *
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -10398,6 +10487,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `If-Match` does not name the application as last read (`GET /v1/applications/{id}`),
+             *     or it changed while this request ran: nothing is done. Read it again and decide anew.
+             *      */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "type": "urn:shifan:problem:precondition-failed",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "the application has changed since it was read (If-Match); read it again",
+                     *       "code": "application_changed"
+                     *     } */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             /** @description The comment is missing or too long. */
@@ -10442,6 +10550,14 @@ export interface operations {
                  * @example 3f2a9c1e-portal-0042
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The `ETag` of the representation the change is based on (or `*`). When it does not
+                 *     name the current representation the answer is 412 and nothing changes. Left out, the
+                 *     change applies to the current representation.
+                 *
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -10507,6 +10623,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `If-Match` does not name the application as last read (`GET /v1/applications/{id}`),
+             *     or it changed while this request ran: nothing is done. Read it again and decide anew.
+             *      */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "type": "urn:shifan:problem:precondition-failed",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "the application has changed since it was read (If-Match); read it again",
+                     *       "code": "application_changed"
+                     *     } */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             /** @description The review is not valid. */
@@ -10551,6 +10686,14 @@ export interface operations {
                  * @example 3f2a9c1e-portal-0042
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The `ETag` of the representation the change is based on (or `*`). When it does not
+                 *     name the current representation the answer is 412 and nothing changes. Left out, the
+                 *     change applies to the current representation.
+                 *
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -10611,6 +10754,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` does not name the application as last read (`GET /v1/applications/{id}`),
+             *     or it changed while this request ran: nothing is done. Read it again and decide anew.
+             *      */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "type": "urn:shifan:problem:precondition-failed",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "the application has changed since it was read (If-Match); read it again",
+                     *       "code": "application_changed"
+                     *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };

@@ -85,7 +85,24 @@ START_TEST(the_whole_path_from_platform_to_registry_and_revocation)
     upload(SHENYANG, a, "qualifications", 409);
 
     act(PROVINCE, a, "review", "{\"decision\":\"reject\"}", 422);    /* a rejection needs a comment */
-    act(PROVINCE, a, "review", "{\"decision\":\"approve\",\"comment\":\"符合条件\"}", 200);
+    /* a transition honours If-Match as a form's PUT does: read before the recommendation, the
+     * application's ETag is stale now (412, nothing done); read afresh, it is taken */
+    snprintf(path, sizeof path, "/v1/applications/%lld/review", a);
+    const char *approve = "{\"decision\":\"approve\",\"comment\":\"符合条件\"}";
+    r = th_request(port, "POST", path, tokens[PROVINCE], "application/json", approve, strlen(approve), if_match);
+    ck_assert_int_eq(r->status, 412);
+    ck_assert_str_eq(str(r, "code"), "application_changed");
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/applications/%lld", a);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "status"), "recommended");   /* the stale review did nothing */
+    th_header(r, "ETag", etag, sizeof etag);
+    th_free(r);
+    snprintf(if_match, sizeof if_match, "If-Match: %s\r\n", etag);
+    snprintf(path, sizeof path, "/v1/applications/%lld/review", a);
+    r = th_request(port, "POST", path, tokens[PROVINCE], "application/json", approve, strlen(approve), if_match);
+    ck_assert_msg(r->status == 200, "%s", r->body);
+    th_free(r);
     act(PROVINCE, a, "award", NULL, 409);                             /* not publicized */
 
     /* publicity from Monday 2026-09-28: National Day (1–7 Oct) and the makeup Saturday 10 Oct */
