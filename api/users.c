@@ -158,7 +158,7 @@ void sf_list_users(sf_ctx *ctx)
     json_t *list = json_array();
     for (size_t i = 0; i < count; i++)
         json_array_append_new(list, sf_view_user(&items[i]));
-    json_t *next = has_more && count > 0 ? sf_page_token(sf_collection(ctx), items[count - 1].id) : json_null();
+    json_t *next = has_more && count > 0 ? sf_page_token(ctx, &page, items[count - 1].id) : json_null();
     free(items);
     sf_reply_json(ctx, 200, sf_page_envelope(list, next, &page));
 }

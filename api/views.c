@@ -49,14 +49,18 @@ static int parse_int(const char *s, long long min, long long max, long long *out
 }
 
 /* Page tokens are base64url("k2:<collection>:<last id>"): opaque to clients, so the keyset
- * can change, and bound to the collection that issued them (<collection>: 8 hex digits of a
- * hash of its route), so that a token of one collection is refused by another. */
+ * can change, and bound to the collection that issued them and its order (<collection>: 8 hex
+ * digits of a hash of its route, and of "desc" for a newest-first one), so that a token of one
+ * collection is refused by another, and one of an ascending walk by a descending one (its last
+ * id continues only the walk it came from). */
 #define TOKEN_PREFIX "k2:"
 
-static unsigned collection_hash(const char *collection)
+static unsigned collection_hash(const char *collection, int desc)
 {
     unsigned h = 2166136261u;   /* FNV-1a */
     for (const unsigned char *p = (const unsigned char *)collection; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    for (const unsigned char *p = (const unsigned char *)(desc ? "|desc" : ""); *p; p++)
         h = (h ^ *p) * 16777619u;
     return h;
 }
@@ -66,15 +70,20 @@ const char *sf_collection(const sf_ctx *ctx)
     return ctx->route != NULL ? ctx->route->path : "";
 }
 
-json_t *sf_page_token(const char *collection, int64_t last_id)
+json_t *sf_page_token(const sf_ctx *ctx, const sf_page *page, int64_t last_id)
+{
+    return sf_page_token_of(sf_collection(ctx), page->desc, last_id);
+}
+
+json_t *sf_page_token_of(const char *collection, int desc, int64_t last_id)
 {
     char raw[48], b64[72];
-    int n = snprintf(raw, sizeof raw, TOKEN_PREFIX "%08x:%lld", collection_hash(collection), (long long)last_id);
+    int n = snprintf(raw, sizeof raw, TOKEN_PREFIX "%08x:%lld", collection_hash(collection, desc), (long long)last_id);
     sf_base64url_encode((const unsigned char *)raw, (size_t)n, b64);
     return json_string(b64);
 }
 
-static int decode_page_token(const char *collection, const char *token, int64_t *after)
+static int decode_page_token(const char *collection, int desc, const char *token, int64_t *after)
 {
     char raw[48], expected[16];
     size_t len = strlen(token);
@@ -82,7 +91,7 @@ static int decode_page_token(const char *collection, const char *token, int64_t 
     if (n < 0)
         return 0;
     raw[n] = '\0';
-    int elen = snprintf(expected, sizeof expected, TOKEN_PREFIX "%08x:", collection_hash(collection));
+    int elen = snprintf(expected, sizeof expected, TOKEN_PREFIX "%08x:", collection_hash(collection, desc));
     long long id;
     if (strncmp(raw, expected, (size_t)elen) != 0 || !parse_int(raw + elen, 1, INT64_MAX / 2, &id))
         return 0;
@@ -103,7 +112,7 @@ void sf_page_read(const sf_ctx *ctx, sf_page *page, sf_errors *errors)
     if (order != NULL && strcmp(order, "desc") != 0 && strcmp(order, "asc") != 0)
         sf_errors_add(errors, "order", SF_E_ORDER_INVALID);
     const char *t = sf_param(ctx, "page_token");
-    if (t != NULL && !decode_page_token(sf_collection(ctx), t, &page->after_id))
+    if (t != NULL && !decode_page_token(sf_collection(ctx), page->desc, t, &page->after_id))
         sf_errors_add(errors, "page_token", SF_E_PAGE_TOKEN_INVALID);
     const char *count = sf_param(ctx, "count");
     page->count = count != NULL && strcmp(count, "true") == 0;
@@ -468,7 +477,7 @@ void sf_reply_page(sf_ctx *ctx, sf_status status, char *items_json, int64_t next
         sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         return;
     }
-    json_t *next = next_after > 0 ? sf_page_token(sf_collection(ctx), next_after) : NULL;
+    json_t *next = next_after > 0 ? sf_page_token(ctx, page, next_after) : NULL;
     sf_buf body = {0};
     sf_buf_add(&body, "{\"items\":", 9);
     sf_buf_add(&body, items_json, len);

@@ -70,9 +70,11 @@ int64_t *sf_page_total(sf_page *page);
 /* The collection a request reads: its route's path ("" when there is none). */
 const char *sf_collection(const sf_ctx *ctx);
 
-/* The token that continues `collection` after `last_id`; a new reference (a JSON string).
- * sf_page_read refuses it on any other collection. */
-json_t *sf_page_token(const char *collection, int64_t last_id);
+/* The token that continues the request's collection, in the page's order, after `last_id`; a
+ * new reference (a JSON string). sf_page_read refuses it on any other collection or order. */
+json_t *sf_page_token(const sf_ctx *ctx, const sf_page *page, int64_t last_id);
+/* The same for `collection` (a route's path) walked newest first (`desc`) or not. */
+json_t *sf_page_token_of(const char *collection, int desc, int64_t last_id);
 
 /* Reads a positive integer id from a path segment; 0 if it is not one. */
 int64_t sf_path_id(const sf_ctx *ctx, const char *name);

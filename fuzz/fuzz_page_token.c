@@ -44,7 +44,7 @@ static int read_page(const char *token, const char *limit, const char *order, sf
 
 static int64_t token_id(int64_t id)
 {
-    json_t *t = sf_page_token("", id);   /* the harness's requests have no route */
+    json_t *t = sf_page_token_of("", 0, id);   /* the harness's requests have no route */
     sf_page page;
     int ok = read_page(json_string_value(t), NULL, NULL, &page);
     json_decref(t);

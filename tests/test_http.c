@@ -1282,7 +1282,7 @@ START_TEST(organisations_page_with_opaque_tokens)
     th_free(r2);
     /* a token the server issues for an id of 19 digits reads back (found by
      * fuzz/fuzz_page_token: ids of 10^18 and more were refused as not its tokens) */
-    json_t *far = sf_page_token("/v1/organizations", 1000000000000000000LL);
+    json_t *far = sf_page_token_of("/v1/organizations", 0, 1000000000000000000LL);
     snprintf(path, sizeof path, "/v1/organizations?page_token=%s", json_string_value(far));
     json_decref(far);
     r = call("GET", path, PROVINCE, NULL);
@@ -1290,7 +1290,7 @@ START_TEST(organisations_page_with_opaque_tokens)
     ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
     th_free(r);
     /* beyond the tokens' range, and beyond a bigint, it is still refused */
-    far = sf_page_token("/v1/organizations", INT64_MAX / 2 + 1);
+    far = sf_page_token_of("/v1/organizations", 0, INT64_MAX / 2 + 1);
     snprintf(path, sizeof path, "/v1/organizations?page_token=%s", json_string_value(far));
     json_decref(far);
     r = call("GET", path, PROVINCE, NULL);
@@ -2460,7 +2460,7 @@ START_TEST(unknown_query_parameters_and_foreign_page_tokens_are_422)
     expect_problem(r2, 422);
     ck_assert(has_field_error(r2, "page_token"));
     th_free(r2);
-    json_t *t = sf_page_token("/v1/platforms", 1);
+    json_t *t = sf_page_token_of("/v1/platforms", 0, 1);
     snprintf(path, sizeof path, "/v1/organizations?page_token=%s", json_string_value(t));
     json_decref(t);
     r2 = call("GET", path, PROVINCE, NULL);

@@ -121,7 +121,20 @@ START_TEST(lists_read_newest_first_on_request)
     json_t *items = json_object_get(r->json, "items");
     ck_assert(json_integer_value(json_object_get(json_array_get(items, 0), "seq")) >
               json_integer_value(json_object_get(json_array_get(items, 2), "seq")));
+    /* a token continues the walk it came from: the newest-first one's is refused by an
+     * oldest-first walk of the same collection, and the other way round */
+    char next[256];
+    snprintf(next, sizeof next, "/v1/audit-events?order=desc&limit=3&page_token=%s", str(r, "next_page_token"));
+    th_free(expect(SUPERVISOR, "GET", next, NULL, 200));
+    snprintf(next, sizeof next, "/v1/audit-events?limit=3&page_token=%s", str(r, "next_page_token"));
     th_free(r);
+    r = expect(SUPERVISOR, "GET", next, NULL, 422);
+    ck_assert_str_eq(error_code(r, "page_token"), "page_token_invalid");
+    th_free(r);
+    r = expect(SUPERVISOR, "GET", "/v1/audit-events?limit=3", NULL, 200);
+    snprintf(next, sizeof next, "/v1/audit-events?order=desc&limit=3&page_token=%s", str(r, "next_page_token"));
+    th_free(r);
+    th_free(expect(SUPERVISOR, "GET", next, NULL, 422));
     th_free(expect(PROVINCE, "GET", "/v1/objections?order=desc", NULL, 422));
     th_free(expect(PROVINCE, "GET", "/v1/platforms?order=sideways", NULL, 422));
 }
