@@ -37,6 +37,7 @@ const char *const sf_messages_zh[SF_CODE_COUNT] = {
     [SF_E_APPLICATION_NOT_APPROVED] = "申报 {id} 的状态为“{current_status}”，尚未审核通过",
     [SF_E_START_IN_PAST] = "不得早于今天（{today}）：异议期须完整（第十八条）；已在别处发布的公示请用 published_elsewhere 登记",
     [SF_E_DATE_IN_FUTURE] = "不得晚于今天（{today}）",
+    [SF_E_DUE_IN_PAST] = "不得早于今天（{today}）：第三方评估的完成期限应在今后（第二十四条）",
     [SF_E_START_BEFORE_PUBLISHED] = "不得早于公示发布日期（published_on）",
     [SF_E_CALENDAR_YEAR_MISSING] = "工作日历缺少 {year} 年的数据，请通过 PUT /v1/calendar/{year} 添加",
     [SF_E_PUBLICITY_NOT_ENDED] = "公示期至 {end_date}（第十八条），公示期满后方可授牌",

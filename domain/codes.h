@@ -44,6 +44,7 @@
     X(APPLICATION_NOT_APPROVED, "application_not_approved", "id,current_status") \
     X(START_IN_PAST, "start_in_past", "today") \
     X(DATE_IN_FUTURE, "date_in_future", "today") \
+    X(DUE_IN_PAST, "due_in_past", "today") \
     X(START_BEFORE_PUBLISHED, "start_before_published", "") \
     X(CALENDAR_YEAR_MISSING, "calendar_year_missing", "year") \
     X(PUBLICITY_NOT_ENDED, "publicity_not_ended", "end_date") \

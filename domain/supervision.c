@@ -91,6 +91,11 @@ int sf_title_in_force_on(sf_day valid_from, sf_day valid_until, int revoked, sf_
     return valid_from <= on && on <= valid_until && (!revoked || on <= revoked_on);
 }
 
+int sf_assessment_due_ok(sf_day due_on, sf_day today)
+{
+    return due_on >= today;
+}
+
 sf_status sf_decide_assessment_result(const sf_caller *c, int64_t assessor_org, int has_result, sf_errors *why)
 {
     if (c->role != SF_ROLE_ASSESSOR || assessor_org != c->org_id)

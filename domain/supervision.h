@@ -75,6 +75,10 @@ typedef struct {
 sf_status sf_decide_inspection(int64_t award_id, const char *outcome, sf_day inspected_on, sf_day due_given, int days,
                                const sf_rectification_state *follow_up, sf_inspection_effect *effect, sf_errors *why);
 
+/* Art. 24: the province commissions a third-party assessment for the time ahead: its due
+ * date is today or later. */
+int sf_assessment_due_ok(sf_day due_on, sf_day today);
+
 /* Art. 24: the assessor assigned to an assessment submits its result, once (an assessment of
  * another assessor does not exist for it: SF_NOT_FOUND; a result in: SF_CONFLICT). Its
  * report is attached under the same rule. */

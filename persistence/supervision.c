@@ -268,6 +268,18 @@ sf_status sf_attachment_get(sf_pool *pool, const sf_caller *caller, const char *
 sf_status sf_assessment_create(sf_pool *pool, const sf_actor *actor, int64_t award_id, int64_t assessor_org,
                                const char *due_on, char **doc, sf_errors *errors)
 {
+    PGresult *res;
+    sf_status st = sf_db_read(pool, &TODAY, NULL, &res, NULL);
+    if (st != SF_OK)
+        return st;
+    sf_day today = (sf_day)sf_db_get_int(res, 0, 0), due = 0;
+    PQclear(res);
+    if (!sf_date_parse(due_on, &due) || !sf_assessment_due_ok(due, today)) {
+        char t[11];
+        sf_date_format(today, t);
+        sf_errors_add(errors, "due_on", SF_E_DUE_IN_PAST, SF_TEXT("today", t));
+        return SF_INVALID;
+    }
     sf_actor_params a;
     sf_actor_to_params(actor, &a);
     sf_int_text w = sf_int_to_text(award_id), o = sf_int_to_text(assessor_org);

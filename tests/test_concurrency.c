@@ -675,7 +675,7 @@ START_TEST(revoke_against_a_failed_assessment_result)
     for (int i = 0; i < ROUNDS; i++) {
         awards[i] = award(apps[i]);
         char body[256];
-        snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2026-12-31\"}", awards[i],
+        snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2099-12-31\"}", awards[i],
                  assessor_org);
         assessments[i] = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
     }
@@ -792,7 +792,7 @@ START_TEST(a_transaction_that_keeps_colliding_answers_503_after_bounded_retries)
 
     /* a lone statement (commissioning an assessment) is held to the same bound */
     char body[256];
-    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2026-12-31\"}", award_id,
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2099-12-31\"}", award_id,
              assessor_org);
     install_collider("assessments", "40001", 1000);
     r = th_json(servers[0].port, "POST", "/v1/assessments", tokens[PROVINCE], body);

@@ -1596,6 +1596,15 @@ START_TEST(a_report_of_a_year_is_received_from_its_first_day)
 }
 END_TEST
 
+/* Art. 24: an assessment is commissioned for the time ahead: due today at the earliest. */
+START_TEST(an_assessment_is_due_today_or_later)
+{
+    ck_assert(sf_assessment_due_ok(D("2028-02-29"), D("2028-02-29")));
+    ck_assert(sf_assessment_due_ok(D("2028-03-01"), D("2028-02-29")));
+    ck_assert(!sf_assessment_due_ok(D("2028-02-28"), D("2028-02-29")));
+}
+END_TEST
+
 /* Art. 22, 24: a title's supervision falls within its life. It files the summaries of the
  * years it is in force (one awarded late in a year covers that year); an inspection
  * inspects it on a day it is in force, a revoked one up to the day of its revocation. */
@@ -2534,6 +2543,7 @@ static Suite *domain_suite(void)
     TCase *transitions = tcase_create("transitions");
     tcase_add_test(transitions, an_inspection_opens_or_closes_a_rectification);
     tcase_add_test(transitions, a_report_of_a_year_is_received_from_its_first_day);
+    tcase_add_test(transitions, an_assessment_is_due_today_or_later);
     tcase_add_test(transitions, a_titles_supervision_falls_within_its_life);
     tcase_add_test(transitions, a_titles_standing_at_the_thresholds_bounds);
     tcase_add_test(transitions, an_official_notice_agrees_with_the_adjacent_year);

@@ -247,7 +247,7 @@ START_TEST(another_partys_objects_answer_404_on_every_route)
                              "\"opens_on\":\"2026-01-05\",\"closes_on\":\"2026-12-31\"}", 201);
     long long dl_award = dalian_title_since("大连范围检查平台", 880103, "2026-01-01");
     char body[256];
-    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2026-12-31\"}", dl_award,
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2099-12-31\"}", dl_award,
              assessor_org[ASSESSOR_A]);
     long long assessment = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
     snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2026,\"summary\":\"2026年度工作总结\"}", dl_award);

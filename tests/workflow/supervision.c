@@ -8,7 +8,7 @@ START_TEST(assessments_are_scoped_and_a_failure_leads_to_revocation)
 {
     long long award = dalian_award("大连融资担保服务平台", 70);
     char body[256], path[128];
-    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2026-12-31\"}", award,
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2099-12-31\"}", award,
              assessor_org[ASSESSOR_A]);
     th_free(expect(SHENYANG, "POST", "/v1/assessments", body, 403));
     long long id = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
@@ -75,7 +75,7 @@ START_TEST(assessments_are_scoped_and_a_failure_leads_to_revocation)
 
     /* or a later assessment passes and the province reinstates the title (Art. 24) */
     long long second = dalian_award("大连信息化服务平台", 71);
-    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2026-12-31\"}", second,
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2099-12-31\"}", second,
              assessor_org[ASSESSOR_B]);
     id = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
     snprintf(path, sizeof path, "/v1/assessments/%lld/result", id);
@@ -83,7 +83,7 @@ START_TEST(assessments_are_scoped_and_a_failure_leads_to_revocation)
     snprintf(path, sizeof path, "/v1/awards/%lld/reinstate", second);
     th_free(expect(DALIAN, "POST", path, "{\"reason\":\"x\"}", 403));   /* it did not award the title */
     th_free(expect(PROVINCE, "POST", path, "{\"reason\":\"复核后整改到位\"}", 409));   /* no later assessment */
-    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2026-12-31\"}", second,
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2099-12-31\"}", second,
              assessor_org[ASSESSOR_A]);
     id = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
     snprintf(path, sizeof path, "/v1/assessments/%lld/result", id);
@@ -93,11 +93,20 @@ START_TEST(assessments_are_scoped_and_a_failure_leads_to_revocation)
     ck_assert_str_eq(str(r, "status"), "active");
     th_free(r);
     th_free(expect(PROVINCE, "POST", path, "{\"reason\":\"again\"}", 409));
-    /* an assessment commissioned in the past and still open is overdue */
-    admin_sql("UPDATE assessments SET due_on = current_date - 1 WHERE submitted_on IS NULL");
+    /* an assessment is commissioned for the time ahead: a due date before today is refused,
+     * today's taken */
     snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2026-01-31\"}", second,
              assessor_org[ASSESSOR_A]);
+    r = expect(PROVINCE, "POST", "/v1/assessments", body, 422);
+    ck_assert_str_eq(error_code(r, "due_on"), "due_in_past");
+    th_free(r);
+    char today[11];
+    today_text(today);
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"%s\"}", second,
+             assessor_org[ASSESSOR_A], today);
     id = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
+    /* one whose due date has passed and that is still open is overdue */
+    admin_sql("UPDATE assessments SET due_on = current_date - 1 WHERE submitted_on IS NULL");
     snprintf(path, sizeof path, "/v1/assessments/%lld", id);
     r = expect(SUPERVISOR, "GET", path, NULL, 200);
     ck_assert_str_eq(str(r, "status"), "overdue");
@@ -307,7 +316,7 @@ START_TEST(supervision_records_are_read_back_in_scope)
     th_free(expect(ASSOCIATION, "GET", path, NULL, 403));
 
     /* an assessor reads the title's records while its assessment is open, not before or after */
-    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2027-03-31\"}", award,
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2099-03-31\"}", award,
              assessor_org[ASSESSOR_A]);
     long long assessment = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
     th_free(expect(ASSESSOR_A, "GET", path, NULL, 200));
