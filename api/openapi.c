@@ -98,24 +98,34 @@ json_t *sf_yaml_to_json(const char *text, size_t len)
     return result;
 }
 
-/* The contract's path item for a route pattern: ":name" segments match "{name}" ones. */
+/* Whether the contract's path `key` is the route pattern `route`, segment by segment: a
+ * "{name}" segment matches a ":name" one, every other must be equal. (A character-wise walk
+ * took "/v1/rounds/{id}" for anything but "/v1/rounds/:id", whose last characters differ: the
+ * query parameters of every route ending in a variable were never found, and every name passed.) */
+static int same_path(const char *key, const char *route)
+{
+    for (;;) {
+        size_t k = strcspn(key, "/"), r = strcspn(route, "/");
+        int variable = k > 0 && key[0] == '{' && r > 0 && route[0] == ':';
+        if (!variable && (k != r || strncmp(key, route, k) != 0))
+            return 0;
+        key += k;
+        route += r;
+        if (*key == '\0' || *route == '\0')
+            return *key == *route;
+        key++;   /* both at a '/' */
+        route++;
+    }
+}
+
+/* The contract's path item for a route pattern. */
 static json_t *path_item(json_t *doc, const char *route)
 {
     const char *key;
     json_t *item;
-    json_object_foreach(json_object_get(doc, "paths"), key, item) {
-        const char *a = key, *b = route;
-        while (*a && *b) {
-            if (*a == '{' && *b == ':') {
-                a += strcspn(a, "/");
-                b += strcspn(b, "/");
-            } else if (*a++ != *b++) {
-                break;
-            }
-        }
-        if (*a == '\0' && *b == '\0' && a[-1] == b[-1])
+    json_object_foreach(json_object_get(doc, "paths"), key, item)
+        if (same_path(key, route))
             return item;
-    }
     return NULL;
 }
 

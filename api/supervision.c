@@ -203,8 +203,11 @@ void sf_post_inspection(sf_ctx *ctx)
     int64_t award = 0;
     sf_json_int(body, "award_id", 1, 1, INT64_MAX / 2, &award, &e);
     const char *on = sf_json_string(body, "inspected_on", 1, &e);
-    const char *f[5] = {sf_json_string(body, "service_quality", 1, &e), sf_json_string(body, "fees", 1, &e),
-                        sf_json_string(body, "satisfaction", 1, &e), sf_json_string(body, "findings", 1, &e),
+    /* DESIGN.md §3's body is {award_id, inspected_on, findings, outcome}; what the inspection
+     * found of the service's quality, its fees and its users' satisfaction (Art. 24) may be
+     * given besides, each on its own (stored as "" when not) */
+    const char *f[5] = {sf_json_string(body, "service_quality", 0, &e), sf_json_string(body, "fees", 0, &e),
+                        sf_json_string(body, "satisfaction", 0, &e), sf_json_string(body, "findings", 1, &e),
                         sf_json_string(body, "outcome", 1, &e)};
     sf_day d;
     if (on && !sf_date_parse(on, &d))
@@ -213,6 +216,9 @@ void sf_post_inspection(sf_ctx *ctx)
     for (int i = 0; i < 4; i++)
         if (f[i] && !text_ok(f[i], 1, i == 3 ? 20000 : 5000))
             sf_errors_add(&e, names[i], SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", i == 3 ? 20000 : 5000));
+    for (int i = 0; i < 3; i++)
+        if (f[i] == NULL)   /* absent or null (one of another type is refused above) */
+            f[i] = "";
     if (f[4] && strcmp(f[4], "satisfactory") && strcmp(f[4], "needs_improvement") && strcmp(f[4], "unsatisfactory"))
         sf_errors_add(&e, "outcome", SF_E_NOT_ONE_OF, SF_TEXT("allowed", "satisfactory, needs_improvement, unsatisfactory"));
     /* Art. 24: the rectification it closes as a follow-up, or the due date of the one it opens */

@@ -5579,9 +5579,12 @@ export interface components {
             award_id: number;
             /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             inspected_on: components["schemas"]["Date"];
-            service_quality: string;
-            fees: string;
-            satisfaction: string;
+            /** @description What the inspection found of the service's quality (Art. 24); optional (stored as "" when left out), as DESIGN.md's body has only findings and outcome. */
+            service_quality?: string;
+            /** @description What it found of the fees charged (Art. 24); optional. */
+            fees?: string;
+            /** @description What it found of the users' satisfaction (Art. 24); optional. */
+            satisfaction?: string;
             findings: string;
             outcome: components["schemas"]["InspectionOutcome"];
             /**
@@ -5739,7 +5742,7 @@ export interface components {
             }[];
             revocations: {
                 /** @enum {string} */
-                reason: "violation" | "failed_assessment" | "other";
+                reason: "violation" | "failed_assessment" | "surrendered" | "other";
                 year: number;
                 count: number;
             }[];
@@ -7311,6 +7314,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["InvalidQuery"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -14073,6 +14077,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["InvalidQuery"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -14442,6 +14447,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["InvalidQuery"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -14694,6 +14700,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["InvalidQuery"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -14818,6 +14825,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
+            422: components["responses"]["InvalidQuery"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -140,6 +140,17 @@ START_TEST(compliance_is_computed_from_dates)
     snprintf(body, sizeof body, "{\"award_id\":%lld,\"inspected_on\":\"2026-11-20\",\"service_quality\":\"良好\","
              "\"fees\":\"符合规定\",\"satisfaction\":\"95%%\",\"findings\":\"无\",\"outcome\":\"satisfactory\"}", award);
     th_free(expect(DALIAN, "POST", "/v1/inspections", body, 201));
+    /* DESIGN.md §3's body alone: the quality, fees and satisfaction are optional */
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"inspected_on\":\"2026-11-21\",\"findings\":\"复查无异常\","
+             "\"outcome\":\"satisfactory\"}", award);
+    th_response *plain = expect(DALIAN, "POST", "/v1/inspections", body, 201);
+    ck_assert_str_eq(json_string_value(json_object_get(plain->json, "service_quality")), "");
+    th_free(plain);
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"inspected_on\":\"2026-11-21\",\"findings\":\"x\","
+             "\"outcome\":\"satisfactory\",\"fees\":5}", award);
+    plain = expect(DALIAN, "POST", "/v1/inspections", body, 422);
+    ck_assert_str_eq(error_code(plain, "fees"), "not_string");
+    th_free(plain);
     th_free(expect(DALIAN, "POST", "/v1/city-reports",
                    "{\"year\":2026,\"summary_report\":\"汇总报告\",\"inspection_report\":\"检查情况报告\"}", 201));
 

@@ -94,6 +94,22 @@ START_TEST(a_revocation_names_its_ground_with_what_it_requires)
     r = expect(DALIAN, "GET", path, NULL, 200);
     ck_assert_str_eq(str(r, "revocation_reason"), "other");
     th_free(r);
+
+    /* a title its holder surrenders (Art. 23); the statistics count it under its ground, as
+     * their schema says (which lacked `surrendered`: every answer is checked against it) */
+    long long given_up = dalian_award("大连放弃称号平台", 963);
+    snprintf(path, sizeof path, "/v1/awards/%lld/revoke", given_up);
+    r = expect(PROVINCE, "POST", path, "{\"reason\":\"surrendered\",\"detail\":\"运营单位注销\"}", 200);
+    ck_assert_str_eq(str(r, "revocation_reason"), "surrendered");
+    th_free(r);
+    r = expect(PROVINCE, "GET", "/v1/statistics", NULL, 200);
+    int counted = 0;
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(r->json, "revocations"), i, row)
+        counted |= strcmp(json_string_value(json_object_get(row, "reason")), "surrendered") == 0;
+    ck_assert(counted);
+    th_free(r);
 }
 END_TEST
 
