@@ -341,6 +341,7 @@ const char *const sf_messages_en[SF_CODE_COUNT] = {
     [SF_E_RECORD_FUNCTIONS_REQUIRED] = "are required: shifan does not hold this platform yet, and creates it",
     [SF_E_RECORD_STATUS_CONTRADICTS] = "a title valid until {valid_until} is {actual}",
     [SF_E_RECORD_CERTIFICATE_TAKEN] = "is the number of a title shifan holds already",
+    [SF_E_RECORD_SEQUENCE_TAKEN] = "its number {seq} in the round is taken by {certificate_no}, awarded in shifan",
     [SF_E_RECORD_TITLE_ACTIVE_ALREADY] = "the platform holds an active {level}-level title already: {certificate_no}",
     [SF_E_RECORD_VALIDITY_OVERLAPS] = "the validity overlaps that of {certificate_no} ({valid_from} to {valid_until})",
     [SF_E_RECORD_ROWS_OVERLAP] = "row {other_row} gives this platform a {level}-level title whose validity overlaps this one",

@@ -341,6 +341,7 @@ const char *const sf_messages_zh[SF_CODE_COUNT] = {
     [SF_E_RECORD_FUNCTIONS_REQUIRED] = "必须填写：系统中尚无此平台，将据此创建",
     [SF_E_RECORD_STATUS_CONTRADICTS] = "有效期至 {valid_until} 的称号状态应为 {actual}",
     [SF_E_RECORD_CERTIFICATE_TAKEN] = "该证书编号已被系统中的称号使用",
+    [SF_E_RECORD_SEQUENCE_TAKEN] = "本批次的第 {seq} 号已由系统授予的 {certificate_no} 使用",
     [SF_E_RECORD_TITLE_ACTIVE_ALREADY] = "该平台已持有有效的 {level} 级称号：{certificate_no}",
     [SF_E_RECORD_VALIDITY_OVERLAPS] = "有效期与 {certificate_no}（{valid_from} 至 {valid_until}）重叠",
     [SF_E_RECORD_ROWS_OVERLAP] = "第 {other_row} 行为该平台记录的 {level} 级称号与本行有效期重叠",

@@ -59,7 +59,8 @@ typedef struct {
     int has_result;
     int passed;
     int by_province;         /* commissioned by a user of the province (Art. 24) */
-    int superseded;          /* a failed one outweighed by a later pass that reinstated the title */
+    int superseded;          /* a failed one outweighed by a later pass of the province's: one that
+                              * reinstated the title, or one that will (Art. 24) */
 } sf_assessment_fact;
 
 /* What persistence read about a title, under its row lock, for a revocation or a

@@ -348,6 +348,7 @@
     X(RECORD_FUNCTIONS_REQUIRED, "record_functions_required", "") \
     X(RECORD_STATUS_CONTRADICTS, "record_status_contradicts", "valid_until,actual") \
     X(RECORD_CERTIFICATE_TAKEN, "record_certificate_taken", "") \
+    X(RECORD_SEQUENCE_TAKEN, "record_sequence_taken", "seq,certificate_no") \
     X(RECORD_TITLE_ACTIVE_ALREADY, "record_title_active_already", "level,certificate_no") \
     X(RECORD_VALIDITY_OVERLAPS, "record_validity_overlaps", "certificate_no,valid_from,valid_until") \
     X(RECORD_ROWS_OVERLAP, "record_rows_overlap", "other_row,level") \

@@ -31,7 +31,10 @@ static const sf_stmt GET_AWARD = {
 #define TITLE_SQL                                                                                        \
     "SELECT award_status(w), w.level, r.region_code, coalesce(w.pending_assessment_id, 0),"              \
     "       coalesce(n.id, 0), coalesce(n.award_id, 0), n.submitted_on IS NOT NULL, coalesce(n.passed, false)," \
-    "       n.superseded_by IS NOT NULL, p.region_code, coalesce(p.operator_org_id, 0)"                   \
+    "       n.superseded_by IS NOT NULL OR EXISTS (SELECT 1 FROM assessments l"                           \
+    "         JOIN users u ON u.id = l.commissioned_by JOIN organizations g ON g.id = u.org_id"                \
+    "         WHERE l.award_id = n.award_id AND l.id > n.id AND l.passed AND g.type = 'province'),"          \
+    "       p.region_code, coalesce(p.operator_org_id, 0)"                                                     \
     " FROM awards w JOIN rounds r ON r.id = w.round_id JOIN platforms p ON p.id = w.platform_id"         \
     " LEFT JOIN assessments n ON n.id = $2::bigint WHERE w.id = $1"
 static const sf_stmt LOCK_AWARD = {TITLE_SQL " FOR UPDATE OF w", 2};

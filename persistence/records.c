@@ -168,6 +168,11 @@ static const sf_stmt CHECK_TITLES = {
     "       FROM k WHERE EXISTS (SELECT 1 FROM awards w WHERE w.certificate_no = k.certificate_no)"
     "       UNION ALL SELECT k.row, 'certificate_no', 'repeats_row', jsonb_build_object('other_row', min(x.row))"
     "       FROM k JOIN k x ON x.certificate_no = k.certificate_no AND x.row < k.row GROUP BY k.row"
+    /* in a round shifan has awarded titles in, the trailing number of one of them is taken:
+     * its numbers stay unique and gapless (a recorded one only moves the counter past itself) */
+    "       UNION ALL SELECT k.row, 'certificate_no', 'record_sequence_taken',"
+    "              jsonb_build_object('seq', k.seq, 'certificate_no', min(w.certificate_no))"
+    "       FROM k JOIN awards w ON w.round_id = k.rid AND w.certificate_seq = k.seq GROUP BY k.row, k.seq"
     /* one platform, one level: one title at a time */
     "       UNION ALL SELECT k.row, 'valid_from',"
     "              CASE WHEN k.status = 'active' AND title_status(h.status, h.valid_until) = 'active'"

@@ -521,6 +521,31 @@ START_TEST(awards_continue_after_recorded_certificate_numbers)
     ck_assert_int_eq(sql_int("SELECT count(*) FROM awards WHERE round_id = $1 AND origin = 'decided'"
                              " AND certificate_no IN ('LNSME-210300-2026-008', 'LNSME-210300-2026-009')", anshan_round), 2);
     ck_assert_int_eq(sql_int("SELECT next_certificate_seq FROM rounds WHERE id = $1", anshan_round), 10);
+    /* recorded afterwards: a number shifan has awarded in the round is taken, whatever its
+     * prefix (the round's numbers stay unique), and one past them moves the counter on */
+    for (int seq = 8; seq <= 12; seq += 4) {
+        char code[19];
+        snprintf(code, sizeof code, "91210300MB%07d", 100 + seq);
+        code[17] = sf_credit_code_check_char(code);
+        code[18] = '\0';
+        snprintf(body, sizeof body,
+                 "[{\"platform_name\":\"鞍山补录平台%d\",\"region_code\":\"210300\",\"functions\":[\"training\"],"
+                 "\"operator_name\":\"鞍山补录运营%d有限公司\",\"credit_code\":\"%s\",\"round_id\":%lld,"
+                 "\"certificate_no\":\"鞍中小示范〔2026〕%03d\",\"awarded_on\":\"2026-03-02\","
+                 "\"valid_from\":\"2026-03-02\",\"valid_until\":\"2029-12-31\",\"status\":\"active\"}]",
+                 seq, seq, code, anshan_round, seq);
+        r = th_request(servers[0].port, "POST", "/v1/imports/records?kind=titles", tokens[PROVINCE], "application/json",
+                       body, strlen(body), NULL);
+        if (seq == 8) {
+            ck_assert_msg(r->status == 422 && strstr(r->body, "record_sequence_taken") != NULL, "%d %s", r->status,
+                          r->body);
+            ck_assert_ptr_nonnull(strstr(r->body, "LNSME-210300-2026-008"));
+        } else {
+            ck_assert_msg(r->status == 201, "%d %s", r->status, r->body);
+        }
+        th_free(r);
+    }
+    ck_assert_int_eq(sql_int("SELECT next_certificate_seq FROM rounds WHERE id = $1", anshan_round), 13);
 }
 END_TEST
 

@@ -120,6 +120,22 @@ START_TEST(the_past_in_three_requests_behaves_as_if_decided_in_shifan)
     long long p2023 = platform_of("91210100MA0Y000021");
     ck_assert_str_eq(registry_status(p2023, origin, sizeof origin), "active");
     ck_assert_str_eq(registry_status(platform_of("91210100MA0Y000047"), origin, sizeof origin), "revoked");
+    /* Art. 21: a revoked provincial title does not hide an active city one in the registry
+     * (the provincial title came first whatever its state) */
+    const char *revoked_province = "[{\"platform_name\":\"样例·浑南创业孵化平台\",\"region_code\":\"210100\","
+                                   "\"operator_name\":\"样例沈阳浑南孵化器有限公司\",\"credit_code\":\"91210100MA0Y000034\","
+                                   "\"year\":2019,\"level\":\"province\",\"certificate_no\":\"辽中小示范〔2019〕050\","
+                                   "\"awarded_on\":\"2019-12-20\",\"valid_from\":\"2019-12-20\",\"valid_until\":\"2022-12-31\","
+                                   "\"status\":\"revoked\",\"revoked_on\":\"2020-06-30\",\"revocation_reason\":\"surrendered\"}]";
+    r = records(PROVINCE, "titles", "", "application/json", revoked_province, strlen(revoked_province), NULL);
+    ck_assert_msg(r->status == 201, "%s", r->body);
+    th_free(r);
+    long long hunnan = platform_of("91210100MA0Y000034");
+    ck_assert_str_eq(registry_status(hunnan, origin, sizeof origin), "active");
+    snprintf(path, sizeof path, "/v1/public/platforms/%lld", hunnan);
+    r = expect(-1, "GET", path, NULL, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "award"), "level")), "city");
+    th_free(r);
     /* the title's own document and its audit event say where it comes from */
     snprintf(path, sizeof path, "/v1/awards/%lld", award2019);
     r = expect(PROVINCE, "GET", path, NULL, 200);

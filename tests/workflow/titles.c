@@ -97,7 +97,7 @@ START_TEST(a_revocation_names_its_ground_with_what_it_requires)
 
     /* a title its holder surrenders (Art. 23); the statistics count it under its ground, as
      * their schema says (which lacked `surrendered`: every answer is checked against it) */
-    long long given_up = dalian_award("大连放弃称号平台", 963);
+    long long given_up = dalian_award("大连放弃称号平台", 978);
     snprintf(path, sizeof path, "/v1/awards/%lld/revoke", given_up);
     r = expect(PROVINCE, "POST", path, "{\"reason\":\"surrendered\",\"detail\":\"运营单位注销\"}", 200);
     ck_assert_str_eq(str(r, "revocation_reason"), "surrendered");
@@ -159,6 +159,15 @@ START_TEST(a_title_is_reinstated_only_on_a_later_passed_assessment_of_the_provin
     snprintf(body, sizeof body, "UPDATE assessments SET commissioned_by = (SELECT min(u.id) FROM users u JOIN organizations o"
                                 " ON o.id = u.org_id WHERE o.type = 'province') WHERE id = %lld", later);
     admin_sql(body);
+
+    /* the later pass of the province's outweighs the failed assessments before it at once:
+     * neither grounds a revocation any more, even before the title is reinstated */
+    char revoke[96];
+    snprintf(revoke, sizeof revoke, "/v1/awards/%lld/revoke", award);
+    snprintf(body, sizeof body, "{\"reason\":\"failed_assessment\",\"assessment_id\":%lld}", failed);
+    r = expect(PROVINCE, "POST", revoke, body, 422);
+    ck_assert_str_eq(error_code(r, "assessment_id"), "assessment_superseded");
+    th_free(r);
 
     r = expect(PROVINCE, "POST", path, "{\"reason\":\"复评合格，维持认定\"}", 200);
     ck_assert_str_eq(str(r, "status"), "active");
