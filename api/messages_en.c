@@ -151,6 +151,7 @@ const char *const sf_messages_en[SF_CODE_COUNT] = {
     [SF_E_BEFORE_RECTIFICATION_OPENED] = "must not be before the inspection that opened the rectification ({opened_on})",
     [SF_E_SUMMARY_EXISTS] = "this title's summary of {year} is recorded already",
     [SF_E_CITY_REPORT_EXISTS] = "this city's reports of {year} are recorded already",
+    [SF_E_CITY_REPORT_OWN_REGION] = "a city records its own reports only (Art. 24): leave region_code out, or give your own",
     [SF_E_APPLICATION_ID_UNKNOWN] = "application {id} does not exist",
     [SF_E_APPLICATION_OTHER_ROUND] = "application {id} is of another round",
     [SF_E_NOTICE_NOT_OPEN] = "the notice is not open: objections are taken from its start_date to its end_date",

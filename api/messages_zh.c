@@ -151,6 +151,7 @@ const char *const sf_messages_zh[SF_CODE_COUNT] = {
     [SF_E_BEFORE_RECTIFICATION_OPENED] = "不得早于开启该整改的检查日期（{opened_on}）",
     [SF_E_SUMMARY_EXISTS] = "该称号 {year} 年的年度总结已登记",
     [SF_E_CITY_REPORT_EXISTS] = "本市 {year} 年的报告已登记",
+    [SF_E_CITY_REPORT_OWN_REGION] = "市级主管部门只能报送本市的报告（第二十四条）：不填 region_code，或填本市代码",
     [SF_E_APPLICATION_ID_UNKNOWN] = "申报 {id} 不存在",
     [SF_E_APPLICATION_OTHER_ROUND] = "申报 {id} 属于其他批次",
     [SF_E_NOTICE_NOT_OPEN] = "公示不在进行中：异议只在公示开始日至结束日期间受理",

@@ -237,7 +237,8 @@ void sf_post_inspection(sf_ctx *ctx)
 
 void sf_post_city_report(sf_ctx *ctx)
 {
-    static const char *const fields[] = {"year", "summary_report", "inspection_report", "received_on", NULL};
+    static const char *const fields[] = {"year", "summary_report", "inspection_report", "received_on", "region_code",
+                                         NULL};
     json_t *body = sf_json_body(ctx);
     if (body == NULL)
         return;
@@ -253,10 +254,18 @@ void sf_post_city_report(sf_ctx *ctx)
     if (inspection && !text_ok(inspection, 1, 100000))
         sf_errors_add(&e, "inspection_report", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 100000));
     sf_day received_on = read_received_on(body, &e);
+    /* whose reports: a city's own; the province names the city it records them for */
+    const char *region = sf_json_string(body, "region_code", ctx->caller.role == SF_ROLE_PROVINCE, &e);
+    if (region != NULL && ctx->caller.role == SF_ROLE_PROVINCE && sf_region_city(region) == NULL)
+        sf_errors_add(&e, "region_code", SF_E_REGION_INVALID);
+    else if (region != NULL && ctx->caller.role != SF_ROLE_PROVINCE && strcmp(region, ctx->caller.region_code) != 0)
+        sf_errors_add(&e, "region_code", SF_E_CITY_REPORT_OWN_REGION);
+    if (region == NULL)
+        region = ctx->caller.region_code;
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
     sf_status status = sf_errors_any(&e) ? SF_INVALID
-                       : sf_city_report_create(ctx->app->pool, &actor, &ctx->caller, (int)year, summary, inspection,
+                       : sf_city_report_create(ctx->app->pool, &actor, region, (int)year, summary, inspection,
                                                received_on, &doc, &e);
     sf_reply_written(ctx, status, 201, doc, SF_E_VALIDATION_FAILED, &e);
     json_decref(body);

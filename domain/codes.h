@@ -158,6 +158,7 @@
     X(BEFORE_RECTIFICATION_OPENED, "before_rectification_opened", "opened_on") \
     X(SUMMARY_EXISTS, "summary_exists", "year") \
     X(CITY_REPORT_EXISTS, "city_report_exists", "year") \
+    X(CITY_REPORT_OWN_REGION, "city_report_own_region", "") \
     X(APPLICATION_ID_UNKNOWN, "application_id_unknown", "id") \
     X(APPLICATION_OTHER_ROUND, "application_other_round", "id") \
     X(NOTICE_NOT_OPEN, "notice_not_open", "") \

@@ -44,7 +44,8 @@ sf_role sf_role_parse(const char *name)
  * changes nothing (Art. 25); organisations and users are the province's business (Art. 3),
  * and a city's for the platform companies of its region (for users, the scope is
  * user_manageable, sql/025_accounts_sessions.sql). A platform company (L) prepares and
- * submits its own applications and files its annual summaries; its scope is its own platforms. */
+ * submits its own applications and files its annual summaries; its scope is its own platforms.
+ * The province does everything (DESIGN.md §2): it records supervision for every city too. */
 static const unsigned allowed[SF_ACT__COUNT] = {
     [SF_ACT_READ_SELF] = P | C | A | T | S | L,
     [SF_ACT_READ_ORGANIZATIONS] = P | C | S | L,
@@ -64,8 +65,8 @@ static const unsigned allowed[SF_ACT__COUNT] = {
     [SF_ACT_COMMISSION] = P,
     [SF_ACT_READ_ASSESSMENTS] = P | T | S | L,
     [SF_ACT_ASSESS] = T,
-    [SF_ACT_FILE_SUMMARY] = C | L,
-    [SF_ACT_SUPERVISE] = C,
+    [SF_ACT_FILE_SUMMARY] = P | C | L,
+    [SF_ACT_SUPERVISE] = P | C,
     [SF_ACT_READ_COMPLIANCE] = P | C | S,
     [SF_ACT_READ_SUPERVISION] = P | C | T | S | L,
     [SF_ACT_READ_CITY_REPORTS] = P | C | T | S,

@@ -384,7 +384,8 @@ static void refuse_outside_validity(sf_errors *errors, const char *field, sf_cod
 }
 
 /* SF_OK when the title exists and its platform is in the caller's region (a city) or
- * operated by the caller (a platform company); then *t holds its facts. */
+ * operated by the caller (a platform company), or for the province, any; then *t holds its
+ * facts. */
 static sf_status own_award(sf_pool *pool, const sf_caller *caller, int64_t award_id, title_facts *t,
                            sf_errors *errors)
 {
@@ -395,8 +396,9 @@ static sf_status own_award(sf_pool *pool, const sf_caller *caller, int64_t award
     if (status != SF_OK)
         return status;
     int ok = PQntuples(res) == 1 &&
-             (caller->role == SF_ROLE_PLATFORM ? !PQgetisnull(res, 0, 3) && sf_db_get_int(res, 0, 3) == caller->org_id
-                                               : strcmp(PQgetvalue(res, 0, 0), caller->region_code) == 0);
+             (caller->role == SF_ROLE_PROVINCE ||
+              (caller->role == SF_ROLE_PLATFORM ? !PQgetisnull(res, 0, 3) && sf_db_get_int(res, 0, 3) == caller->org_id
+                                                : strcmp(PQgetvalue(res, 0, 0), caller->region_code) == 0));
     if (ok) {
         t->revoked = sf_db_get_bool(res, 0, 1);
         t->today = (sf_day)sf_db_get_int(res, 0, 2);
@@ -544,7 +546,7 @@ sf_status sf_inspection_create(sf_pool *pool, const sf_actor *actor, const sf_ca
     return status;
 }
 
-sf_status sf_city_report_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int year,
+sf_status sf_city_report_create(sf_pool *pool, const sf_actor *actor, const char *region_code, int year,
                                 const char *summary_report, const char *inspection_report, sf_day received_on,
                                 char **doc, sf_errors *errors)
 {
@@ -566,7 +568,7 @@ sf_status sf_city_report_create(sf_pool *pool, const sf_actor *actor, const sf_c
     sf_actor_params a;
     sf_actor_to_params(actor, &a);
     sf_int_text y = sf_int_to_text(year), got = sf_int_to_text(received_on);
-    const char *params[] = {caller->region_code, y.s, summary_report, inspection_report, a.values[0], a.values[1],
+    const char *params[] = {region_code, y.s, summary_report, inspection_report, a.values[0], a.values[1],
                             a.values[2], received_on ? got.s : NULL};
     sf_status status = sf_db_write_text(pool, &CREATE_CITY_REPORT, params, doc, NULL);
     if (status == SF_CONFLICT) {

@@ -48,7 +48,8 @@ typedef struct {
 sf_status sf_inspection_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t award_id,
                                const char *inspected_on, const char *const fields[5],
                                const sf_new_inspection_rectification *r, char **doc, sf_errors *errors);
-sf_status sf_city_report_create(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int year,
+/* The reports of city `region_code` (the caller's own, for a city) of `year` (Art. 24). */
+sf_status sf_city_report_create(sf_pool *pool, const sf_actor *actor, const char *region_code, int year,
                                 const char *summary_report, const char *inspection_report, sf_day received_on,
                                 char **doc, sf_errors *errors);
 

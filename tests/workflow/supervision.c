@@ -151,8 +151,28 @@ START_TEST(compliance_is_computed_from_dates)
     plain = expect(DALIAN, "POST", "/v1/inspections", body, 422);
     ck_assert_str_eq(error_code(plain, "fees"), "not_string");
     th_free(plain);
+    /* a city records its own reports only */
+    plain = expect(DALIAN, "POST", "/v1/city-reports",
+                   "{\"year\":2026,\"region_code\":\"210100\",\"summary_report\":\"汇总报告\",\"inspection_report\":\"检查情况报告\"}",
+                   422);
+    ck_assert_str_eq(error_code(plain, "region_code"), "city_report_own_region");
+    th_free(plain);
     th_free(expect(DALIAN, "POST", "/v1/city-reports",
                    "{\"year\":2026,\"summary_report\":\"汇总报告\",\"inspection_report\":\"检查情况报告\"}", 201));
+    /* the province does everything (DESIGN.md §2): it records a city's inspection and a
+     * city's reports too, naming the city of the reports */
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"inspected_on\":\"2026-11-22\",\"findings\":\"省级抽查无异常\","
+             "\"outcome\":\"satisfactory\"}", award);
+    th_free(expect(PROVINCE, "POST", "/v1/inspections", body, 201));
+    plain = expect(PROVINCE, "POST", "/v1/city-reports",
+                   "{\"year\":2025,\"summary_report\":\"汇总报告\",\"inspection_report\":\"检查情况报告\"}", 422);
+    ck_assert_str_eq(error_code(plain, "region_code"), "required");
+    th_free(plain);
+    plain = expect(PROVINCE, "POST", "/v1/city-reports",
+                   "{\"year\":2025,\"region_code\":\"210200\",\"summary_report\":\"汇总报告\","
+                   "\"inspection_report\":\"检查情况报告\",\"received_on\":\"2026-02-20\"}", 201);
+    ck_assert_str_eq(str(plain, "region_code"), "210200");
+    th_free(plain);
 
     th_response *r = expect(DALIAN, "GET", "/v1/compliance?year=2026", NULL, 200);
     json_t *due = json_object_get(r->json, "due");
