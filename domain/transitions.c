@@ -297,6 +297,8 @@ size_t sf_notice_allowed_actions(const sf_notice_facts *n, const sf_caller *c, s
     size_t count = 0;
     sf_errors e;
     sf_errors_init(&e);
+    if (n->all_decided)   /* an objection names an application still publicized (not_on_notice) */
+        return 0;
     if (count < cap && sf_decide_file_objection(n, today, &e) == SF_OK)
         out[count++] = "object";
     /* the latest day an objection could have been received so far */

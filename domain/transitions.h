@@ -174,6 +174,7 @@ typedef struct {
     sf_day start, end;           /* start_date, end_date */
     char round_level[16];        /* "province" | "city" */
     char round_region[8];
+    int all_decided;             /* none of its applications is publicized still: nothing left to object to */
 } sf_notice_facts;
 
 /* Art. 18: anyone may object online while the notice is open, from its start_date to its

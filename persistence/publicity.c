@@ -21,17 +21,21 @@ static const sf_stmt INSERT_ITEM = {
 static const sf_stmt NOTICE_AUDIT = {
     "SELECT d.doc::text, audit_append($2, $3, 'notice.created', 'publicity_notice', d.id,"
     "       jsonb_build_object('after', d.doc), $4) FROM notice_docs d WHERE d.id = $1", 4};
+/* sf_notice_facts.all_decided of notice `id`: none of its applications is publicized still. */
+#define ALL_DECIDED(id)                                                                                     \
+    "NOT EXISTS (SELECT 1 FROM publicity_notice_items i JOIN applications a ON a.id = i.application_id"     \
+    "            WHERE i.notice_id = " id " AND a.status = 'publicized')"
 /* The document, and the facts of sf_notice_facts with today's date ($2: the public's view). */
 static const sf_stmt GET_NOTICE = {
     "SELECT d.doc::text, d.start_date - date '1970-01-01', d.end_date - date '1970-01-01', r.level, r.region_code,"
-    "       current_date - date '1970-01-01'"
+    "       current_date - date '1970-01-01', " ALL_DECIDED("d.id")
     " FROM notice_docs d JOIN rounds r ON r.id = d.round_id WHERE d.id = $1 AND (NOT $2 OR d.start_date <= current_date)",
     2};
 /* What sf_notice_facts holds, and today's date, for the objection decisions (a notice's dates
  * and round never change once it is published). */
 static const sf_stmt NOTICE_FACTS = {
     "SELECT n.start_date - date '1970-01-01', n.end_date - date '1970-01-01', r.level, r.region_code,"
-    "       current_date - date '1970-01-01'"
+    "       current_date - date '1970-01-01', " ALL_DECIDED("n.id")
     " FROM publicity_notices n JOIN rounds r ON r.id = n.round_id WHERE n.id = $1", 1};
 static const sf_stmt LIST_NOTICES = SF_LIST_STMT(
     SF_PAGE_SELECT, "SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$6") ") AS rn FROM notice_docs"
@@ -185,6 +189,7 @@ static void read_notice_facts(const PGresult *res, int col, sf_notice_facts *f, 
     snprintf(f->round_level, sizeof f->round_level, "%s", PQgetvalue(res, 0, col + 2));
     snprintf(f->round_region, sizeof f->round_region, "%s", PQgetvalue(res, 0, col + 3));
     *today = (sf_day)sf_db_get_int(res, 0, col + 4);
+    f->all_decided = sf_db_get_bool(res, 0, col + 5);
 }
 
 sf_status sf_notice_get(sf_pool *pool, int64_t id, int public_only, char **doc, sf_notice_facts *facts, sf_day *today)

@@ -2227,6 +2227,10 @@ START_TEST(notices_and_objections_allowed_actions_follow_their_decisions)
                 if (days[d].started && decides)
                     ck_assert_str_eq(acts[i++], "record_objection");
                 ck_assert_msg(k == i, "%s, caller %zu, level %d: %zu actions", days[d].today, c, level, k);
+                /* every application on it decided: nothing left to object to */
+                sf_notice_facts decided = *n;
+                decided.all_decided = 1;
+                ck_assert_uint_eq(sf_notice_allowed_actions(&decided, callers[c], D(days[d].today), acts, 4), 0);
                 /* the decisions themselves, as the routes ask them */
                 sf_errors e;
                 sf_errors_init(&e);

@@ -437,6 +437,15 @@ START_TEST(award_waits_for_the_end_of_publicity_and_objections)
     r = expect(SHENYANG, "GET", path, NULL, 200);
     ck_assert_str_eq(str(r, "status"), "rejected");
     th_free(r);
+    /* its only application decided, the open notice offers nothing more to object to */
+    snprintf(path, sizeof path, "/v1/public/publicity-notices/%lld", n);
+    r = expect(-1, "GET", path, NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "allowed_actions")), 0);
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/publicity-notices/%lld", n);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "allowed_actions")), 0);
+    th_free(r);
     /* a notice needs approved applications */
     notice(date, a, 422);
 }
@@ -856,13 +865,20 @@ START_TEST(notices_and_objections_carry_allowed_actions)
     ck_assert_str_eq(actions, "");
     th_free(r);
     ck_assert_str_eq(objection_actions(PROVINCE, o), "");
-    /* a notice whose window has closed: only recording what arrived in time remains */
-    long long closed = sql_number("SELECT n.id FROM publicity_notices n JOIN rounds r ON r.id = n.round_id"
-                                  " WHERE r.level = 'province' AND n.end_date < current_date ORDER BY n.id LIMIT 1");
+    /* a notice whose window has closed: only recording what arrived in time remains, while
+     * an application on it is still publicized; once every one is decided, nothing */
+    long long waiting = approved_application_of(ASSOCIATION, "沈阳公示期满待授予平台", 34);
+    long long closed = notice("2026-09-28", waiting, 201);   /* published elsewhere, ended 2026-10-22 */
     ck_assert_int_gt(closed, 0);
     ck_assert_str_eq(notice_actions(PROVINCE, closed), "record_objection");
     ck_assert_str_eq(notice_actions(SHENYANG, closed), "");
     ck_assert_str_eq(notice_actions(-1, closed), "");
+    long long decided = sql_number("SELECT coalesce(min(n.id), 0) FROM publicity_notices n JOIN rounds r"
+                                   " ON r.id = n.round_id WHERE r.level = 'province' AND n.end_date < current_date"
+                                   " AND NOT EXISTS (SELECT 1 FROM publicity_notice_items i JOIN applications a"
+                                   " ON a.id = i.application_id WHERE i.notice_id = n.id AND a.status = 'publicized')");
+    ck_assert_int_gt(decided, 0);
+    ck_assert_str_eq(notice_actions(PROVINCE, decided), "");
 }
 END_TEST
 
