@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "domain/supervision.h"
+
 int sf_validity_ends_parse(const char *text, sf_validity_ends *out)
 {
     if (text != NULL && strcmp(text, "year_end") == 0)
@@ -185,9 +187,20 @@ size_t sf_title_allowed_actions(const sf_title_view *v, const char **out, size_t
         out[n++] = "reinstate";
     if (n < cap && v->caller_is_province && in_force)
         out[n++] = "commission_assessment";
-    if (n < cap && (v->caller_is_its_city || v->caller_operates_it) && t->status != SF_AWARD_REVOKED)
+    /* the summaries (of a year begun, within its life) and inspections (on a day it was in
+     * force, up to today) the supervision routes take (domain/supervision.h): there is such a
+     * year, or such a day, once the first of its life has come */
+    int first_year, month, day;
+    sf_day_to_ymd(v->valid_from, &first_year, &month, &day);
+    int some_year = sf_summary_year_has_begun(first_year, v->today) &&
+                    sf_title_covers_year(v->valid_from, v->valid_until, first_year);
+    int some_day = v->valid_from <= v->today &&
+                   sf_title_in_force_on(v->valid_from, v->valid_until, t->status == SF_AWARD_REVOKED, v->revoked_on,
+                                        v->valid_from);
+    int supervises = v->caller_is_province || v->caller_is_its_city;
+    if (n < cap && (supervises || v->caller_operates_it) && t->status != SF_AWARD_REVOKED && some_year)
         out[n++] = "file_summary";
-    if (n < cap && v->caller_is_its_city && in_force)
+    if (n < cap && supervises && in_force && some_day)
         out[n++] = "inspect";
     return n;
 }

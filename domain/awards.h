@@ -108,13 +108,17 @@ typedef struct {
     int caller_is_province;
     int caller_is_its_city;        /* a city whose region the platform is in (Art. 22, 24) */
     int caller_operates_it;        /* the platform company operating it (Art. 22) */
+    sf_day valid_from, valid_until, revoked_on;
+    sf_day today;                  /* the database's date */
 } sf_title_view;
 
 /* allowed_actions of a title (DESIGN.md §3): "revoke" and "reinstate" as sf_decide_revoke
  * (asked with the ground that needs nothing more) and sf_decide_reinstate answer;
  * "commission_assessment" for the province while the title is in force (Art. 24);
- * "file_summary" for its city or its company while it is not revoked (Art. 22); "inspect"
- * for its city while it is in force (Art. 24). Writes up to `cap` names; returns how many. */
+ * "file_summary" for the province, its city or its company while it is not revoked and a
+ * year of its life has begun (Art. 22, sf_title_covers_year); "inspect" for the province or
+ * its city while it is in force, today or before (Art. 24, sf_title_in_force_on): a renewal
+ * not yet begun offers neither. Writes up to `cap` names; returns how many. */
 size_t sf_title_allowed_actions(const sf_title_view *v, const char **out, size_t cap);
 
 #endif

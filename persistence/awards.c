@@ -34,7 +34,9 @@ static const sf_stmt GET_AWARD = {
     "       n.superseded_by IS NOT NULL OR EXISTS (SELECT 1 FROM assessments l"                           \
     "         JOIN users u ON u.id = l.commissioned_by JOIN organizations g ON g.id = u.org_id"                \
     "         WHERE l.award_id = n.award_id AND l.id > n.id AND l.passed AND g.type = 'province'),"          \
-    "       p.region_code, coalesce(p.operator_org_id, 0)"                                                     \
+    "       p.region_code, coalesce(p.operator_org_id, 0), w.valid_from - date '1970-01-01',"                   \
+    "       w.valid_until - date '1970-01-01', coalesce(w.revoked_on - date '1970-01-01', 0),"                   \
+    "       current_date - date '1970-01-01'"                                                                   \
     " FROM awards w JOIN rounds r ON r.id = w.round_id JOIN platforms p ON p.id = w.platform_id"         \
     " LEFT JOIN assessments n ON n.id = $2::bigint WHERE w.id = $1"
 static const sf_stmt LOCK_AWARD = {TITLE_SQL " FOR UPDATE OF w", 2};
@@ -121,6 +123,10 @@ static sf_status read_title(sf_conn *conn, const sf_caller *caller, int64_t id, 
         view->caller_is_province = caller->role == SF_ROLE_PROVINCE;
         view->caller_is_its_city = caller->role == SF_ROLE_CITY && strcmp(PQgetvalue(res, 0, 9), caller->region_code) == 0;
         view->caller_operates_it = caller->role == SF_ROLE_PLATFORM && sf_db_get_int(res, 0, 10) == caller->org_id;
+        view->valid_from = (sf_day)sf_db_get_int(res, 0, 11);
+        view->valid_until = (sf_day)sf_db_get_int(res, 0, 12);
+        view->revoked_on = (sf_day)sf_db_get_int(res, 0, 13);
+        view->today = (sf_day)sf_db_get_int(res, 0, 14);
     }
     PQclear(res);
     if (status != SF_OK || !with_later)

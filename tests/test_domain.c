@@ -2270,20 +2270,23 @@ START_TEST(a_titles_allowed_actions_follow_its_decisions)
     v.title.status = SF_AWARD_ACTIVE;
     v.title.caller_decides = 1;
     v.caller_is_province = 1;
-    ck_assert_uint_eq(sf_title_allowed_actions(&v, acts, 8), 2);
+    ck_assert_uint_eq(sf_title_allowed_actions(&v, acts, 8), 4);   /* the province records supervision too */
     ck_assert_str_eq(acts[0], "revoke");
     ck_assert_str_eq(acts[1], "commission_assessment");
+    ck_assert_str_eq(acts[2], "file_summary");
+    ck_assert_str_eq(acts[3], "inspect");
     /* pending, a later assessment commissioned by the province passed: reinstate as well */
     v.title.status = SF_AWARD_REVOCATION_PENDING;
     v.title.pending_assessment_id = 7;
     v.title.latest_later = (sf_assessment_fact){.id = 9, .award_id = 5, .has_result = 1, .passed = 1, .by_province = 1};
-    ck_assert_uint_eq(sf_title_allowed_actions(&v, acts, 8), 3);
+    ck_assert_uint_eq(sf_title_allowed_actions(&v, acts, 8), 5);
     ck_assert_str_eq(acts[1], "reinstate");
     v.title.latest_later.passed = 0;
-    ck_assert_uint_eq(sf_title_allowed_actions(&v, acts, 8), 2);
-    /* expired: nothing for the province; its city may still record the last summary */
+    ck_assert_uint_eq(sf_title_allowed_actions(&v, acts, 8), 4);
+    /* expired: for the province only the last summary may still be recorded */
     v.title.status = SF_AWARD_EXPIRED;
-    ck_assert_uint_eq(sf_title_allowed_actions(&v, acts, 8), 0);
+    ck_assert_uint_eq(sf_title_allowed_actions(&v, acts, 8), 1);
+    ck_assert_str_eq(acts[0], "file_summary");
     sf_title_view city = {.title = {.id = 5, .status = SF_AWARD_EXPIRED}, .caller_is_its_city = 1};
     ck_assert_uint_eq(sf_title_allowed_actions(&city, acts, 8), 1);
     ck_assert_str_eq(acts[0], "file_summary");
@@ -2292,6 +2295,22 @@ START_TEST(a_titles_allowed_actions_follow_its_decisions)
     city.title.status = SF_AWARD_ACTIVE;
     ck_assert_uint_eq(sf_title_allowed_actions(&city, acts, 8), 2);
     ck_assert_str_eq(acts[1], "inspect");
+    /* Art. 23: a renewal awarded before the old title ends, its life not begun: no year of it
+     * to sum up and no day to inspect it on yet (the routes refuse both) — from its first day,
+     * both; a summary of its first year once that year has begun */
+    city.valid_from = D("2027-01-01");
+    city.valid_until = D("2029-12-31");
+    city.today = D("2026-12-05");
+    ck_assert_uint_eq(sf_title_allowed_actions(&city, acts, 8), 0);
+    city.today = D("2026-12-31");
+    ck_assert_uint_eq(sf_title_allowed_actions(&city, acts, 8), 0);
+    city.today = D("2027-01-01");
+    ck_assert_uint_eq(sf_title_allowed_actions(&city, acts, 8), 2);
+    /* one begun on 2026-12-06 (anniversary validity): its 2026 has begun, its day has not */
+    city.valid_from = D("2026-12-06");
+    city.today = D("2026-12-05");
+    ck_assert_uint_eq(sf_title_allowed_actions(&city, acts, 8), 1);
+    ck_assert_str_eq(acts[0], "file_summary");
 }
 END_TEST
 

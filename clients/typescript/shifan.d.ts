@@ -5086,8 +5086,10 @@ export interface components {
         /** @description A title as `getAward` shows it, with `allowed_actions`: what the caller may do with it
          *     now, decided by the functions that decide each action (domain/awards.c) — `revoke`
          *     (`POST …/revoke`), `reinstate` (`POST …/reinstate`), `commission_assessment`
-         *     (`POST /v1/assessments`), `file_summary` (`POST /v1/annual-summaries`), `inspect`
-         *     (`POST /v1/inspections`). The ETag is the title's and does not vary with the caller.
+         *     (`POST /v1/assessments`), `file_summary` (`POST /v1/annual-summaries`; once the first
+         *     year of the title's life has begun), `inspect` (`POST /v1/inspections`; once its first
+         *     day has come): a renewal not yet begun offers neither. The ETag is the title's and does
+         *     not vary with the caller.
          *      */
         AwardDetail: components["schemas"]["Award"] & {
             allowed_actions: ("revoke" | "reinstate" | "commission_assessment" | "file_summary" | "inspect")[];

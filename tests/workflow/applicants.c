@@ -151,7 +151,7 @@ START_TEST(a_platform_drives_its_own_application_to_a_title)
     } pages[] = {
         {COMPANY, "file_summary"},
         {SHENYANG, "file_summary,inspect"},
-        {PROVINCE, "revoke,commission_assessment"},
+        {PROVINCE, "revoke,commission_assessment,file_summary,inspect"},   /* it records supervision too */
         {SUPERVISOR, ""},
     };
     for (size_t k = 0; k < sizeof pages / sizeof *pages; k++) {
