@@ -101,6 +101,7 @@ const char *const sf_messages_en[SF_CODE_COUNT] = {
     [SF_E_ITEM_NOT_CITY_CODE] = "item {index} is not one of Liaoning's 14 city codes",
     [SF_E_RELAXATION_FACTOR_INVALID] = "must be a number in (0, 1] with at most 3 decimals",
     [SF_E_RELAXED_REGIONS_REQUIRED] = "applies to the relaxed regions: name them in relaxed_regions",
+    [SF_E_RELAXED_REGION_OTHER_CITY] = "item {index} is another city: a city's round takes its own platforms only (Art. 26), so it relaxes its own region or none",
     [SF_E_THRESHOLD_NOT_RELAXABLE] = "belongs to {condition}, which is never relaxed (Art. 12, last paragraph: only 12.1, 12.2, 12.3 and 12.6)",
     [SF_E_RELAXED_STRICTER] = "must not be stricter than thresholds.{threshold} ({normal})",
     [SF_E_PERCENT_INVALID] = "must be within 0-100, with at most 2 decimals",

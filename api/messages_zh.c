@@ -101,6 +101,7 @@ const char *const sf_messages_zh[SF_CODE_COUNT] = {
     [SF_E_ITEM_NOT_CITY_CODE] = "第 {index} 项不是辽宁省 14 个市的行政区划代码",
     [SF_E_RELAXATION_FACTOR_INVALID] = "应为 (0, 1] 之间、最多 3 位小数的数",
     [SF_E_RELAXED_REGIONS_REQUIRED] = "适用于放宽地区：请在 relaxed_regions 中列出",
+    [SF_E_RELAXED_REGION_OTHER_CITY] = "第 {index} 项是其他城市：市级批次只受理本市平台（第二十六条），只能放宽本市或不放宽",
     [SF_E_THRESHOLD_NOT_RELAXABLE] = "属于条件 {condition}，该条件不得放宽（第十二条末款：仅限 12.1、12.2、12.3 和 12.6）",
     [SF_E_RELAXED_STRICTER] = "不得严于 thresholds.{threshold}（{normal}）",
     [SF_E_PERCENT_INVALID] = "应在 0-100 之间，最多 2 位小数",

@@ -108,6 +108,7 @@
     X(ITEM_NOT_CITY_CODE, "item_not_city_code", "index") \
     X(RELAXATION_FACTOR_INVALID, "relaxation_factor_invalid", "") \
     X(RELAXED_REGIONS_REQUIRED, "relaxed_regions_required", "") \
+    X(RELAXED_REGION_OTHER_CITY, "relaxed_region_other_city", "index") \
     X(THRESHOLD_NOT_RELAXABLE, "threshold_not_relaxable", "condition") \
     X(RELAXED_STRICTER, "relaxed_stricter", "threshold,normal") \
     X(PERCENT_INVALID, "percent_invalid", "") \

@@ -112,6 +112,10 @@ sf_status sf_round_validate(const sf_round_rules *r, const sf_caller *c, const c
     dates(r, e);
     sf_thresholds_validate(&r->thresholds, e);
     relaxation(r, e);
+    /* Art. 26: a city's round takes its own platforms only: it relaxes its own region or none */
+    for (size_t i = 0; *region != NULL && strcmp(*region, "210000") != 0 && i < r->nrelaxed_regions; i++)
+        if (sf_region_city(r->relaxed_regions[i]) != NULL && strcmp(r->relaxed_regions[i], *region) != 0)
+            sf_errors_add(e, "relaxed_regions", SF_E_RELAXED_REGION_OTHER_CITY, SF_INT("index", i));
     if (r->quota < 0 || r->quota > SF_ROUND_MAX_QUOTA)
         sf_errors_add(e, "quota_per_recommender", SF_E_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", SF_ROUND_MAX_QUOTA));
     /* Art. 24: the time an inspection gives for a rectification */

@@ -1126,6 +1126,12 @@ START_TEST(who_opens_a_round_and_its_rules)
     ck_assert_str_eq(region, "210100");                          /* its own (Art. 26) */
     ck_assert_int_eq(round_check(&r, SF_ROLE_PROVINCE, "210000", &e, &region), SF_FORBIDDEN);
     ck_assert_int_eq(round_check(&r, SF_ROLE_ASSOCIATION, "210000", &e, &region), SF_FORBIDDEN);
+    /* a city's round relaxes its own region or none: it takes no other city's platforms */
+    r.relaxed_regions[r.nrelaxed_regions++] = "210100";
+    ck_assert_int_eq(round_check(&r, SF_ROLE_CITY, "210100", &e, &region), SF_OK);
+    r.relaxed_regions[r.nrelaxed_regions++] = "210200";
+    ck_assert_int_eq(round_check(&r, SF_ROLE_CITY, "210100", &e, &region), SF_INVALID);
+    ck_assert(has_field_error(&e, "relaxed_regions"));
     /* dates within the year, closing not before opening */
     r = a_round("province");
     r.closes_on = D("2027-01-01");
