@@ -192,8 +192,8 @@ static void read_recognitions(json_t *basic, sf_report_facts *f, sf_errors *e)
     json_t *list = json_object_get(basic, "prior_recognitions");
     if (list == NULL || json_is_null(list))
         return;
-    if (!json_is_array(list) || json_array_size(list) > 50) {
-        sf_errors_add(e, "basic.prior_recognitions", SF_E_RECOGNITIONS_INVALID, SF_INT("max", 50));
+    if (!json_is_array(list) || json_array_size(list) > SF_MAX_RECOGNITIONS) {
+        sf_errors_add(e, "basic.prior_recognitions", SF_E_RECOGNITIONS_INVALID, SF_INT("max", SF_MAX_RECOGNITIONS));
         return;
     }
     static const char *const fields[] = {"level", "issuer", "year", NULL};
@@ -218,6 +218,7 @@ static void read_recognitions(json_t *basic, sf_report_facts *f, sf_errors *e)
         get_int(r, prefix, "year", 1, 9999, &year, e);
         if (year != 0 && year < 1990)
             sf_errors_add(e, path(p, prefix, "year"), SF_E_TOO_SMALL, SF_INT("min", 1990));
+        f->prior_recognition_year[i] = (int)year;
     }
     f->prior_recognitions = (int)json_array_size(list);
 }

@@ -177,14 +177,20 @@ static void condition_12_3(const sf_report_facts *f, const sf_thresholds *t, con
 
 /* Art. 12(4): a city-level recognition, or one by a provincial department or association;
  * an active city-level award recorded in shifan counts (Art. 26). A rule of the round: a
- * city's own round does not require it by default (its recognition cannot require itself). */
-static void condition_12_4(const sf_report_facts *f, int required, sf_check *c)
+ * city's own round does not require it by default (its recognition cannot require itself).
+ * A recognition the report dates after the round's year is not one the platform held when it
+ * applied: it does not count. */
+static void condition_12_4(const sf_report_facts *f, int required, sf_day opens_on, sf_check *c)
 {
+    int round_year, month, day, held = 0;
+    sf_day_to_ymd(opens_on, &round_year, &month, &day);
+    for (int i = 0; i < f->prior_recognitions && i < SF_MAX_RECOGNITIONS; i++)
+        held += f->prior_recognition_year[i] <= round_year;
     c->required = required;
-    c->passed = !required || f->prior_recognitions > 0 || f->has_active_city_award;
-    DETAIL(c, required ? SF_E_ELIG_12_4 : SF_E_ELIG_12_4_NOT_REQUIRED, SF_INT("recognitions", f->prior_recognitions),
+    c->passed = !required || held > 0 || f->has_active_city_award;
+    DETAIL(c, required ? SF_E_ELIG_12_4 : SF_E_ELIG_12_4_NOT_REQUIRED, SF_INT("recognitions", held),
            SF_BOOL("has_city_award", f->has_active_city_award));
-    int count = f->prior_recognitions + (f->has_active_city_award != 0);
+    int count = held + (f->has_active_city_award != 0);
     measure m[] = {{"recognitions", "count", count, 1, count >= 1}};
     judge(c, m, 1);
     if (!required)
@@ -348,7 +354,7 @@ void sf_eligibility_evaluate(const sf_report_facts *facts, const sf_thresholds *
     condition_12_1(facts, t, a, relax, opens_on, &out->conditions[0], &normal[0]);
     condition_12_2(facts, t, a, relax, &out->conditions[1], &normal[1]);
     condition_12_3(facts, t, a, relax, &out->conditions[2], &normal[2]);
-    condition_12_4(facts, require_prior_recognition, &out->conditions[3]);
+    condition_12_4(facts, require_prior_recognition, opens_on, &out->conditions[3]);
     normal[3] = out->conditions[3].passed;
     condition_12_5(facts, t, &out->conditions[4]);
     normal[4] = out->conditions[4].passed;

@@ -58,6 +58,9 @@ typedef struct {
     int64_t new_guarantees_cny;
 } sf_fn_financing;
 
+/* The most recognitions a report lists (Art. 12(4)). */
+#define SF_MAX_RECOGNITIONS 50
+
 /* The data of the application report (Annex 2) that the rules read. */
 typedef struct {
     sf_day established_on;
@@ -67,6 +70,7 @@ typedef struct {
     int has_fixed_premises;
     int64_t partner_institutions;
     int prior_recognitions;          /* how many recognitions the report lists */
+    int prior_recognition_year[SF_MAX_RECOGNITIONS];   /* the year of each (0: not given) */
     int has_active_city_award;       /* an active city-level award recorded in shifan */
     int has_management_rules, has_development_plan;
     double public_service_share_pct;

@@ -968,6 +968,14 @@ START_TEST(condition_12_4_is_a_rule_of_the_round)
     sf_eligibility_evaluate(&f, &t, NULL, 1, D("2026-03-01"), &e);
     ck_assert(e.conditions[3].passed && e.conditions[3].required);
     ck_assert_ptr_null(strstr(en_check(&e.conditions[3]), "not required"));
+    /* a recognition dated after the round's year is none the platform held: of 2026 it
+     * counts in a round of 2026, of 2027 it does not */
+    f.prior_recognition_year[0] = 2026;
+    sf_eligibility_evaluate(&f, &t, NULL, 1, D("2026-03-01"), &e);
+    ck_assert(e.conditions[3].passed);
+    f.prior_recognition_year[0] = 2027;
+    sf_eligibility_evaluate(&f, &t, NULL, 1, D("2026-03-01"), &e);
+    ck_assert(!e.conditions[3].passed && !e.eligible);
 }
 END_TEST
 
