@@ -23,7 +23,7 @@ static const problem_kind kinds[] = {
     {405, "method-not-allowed", "Method Not Allowed"},
     {409, "conflict", "Conflict"},
     {412, "precondition-failed", "Precondition Failed"},
-    {413, "payload-too-large", "Payload Too Large"},
+    {413, "payload-too-large", "Content Too Large"},
     {415, "unsupported-media-type", "Unsupported Media Type"},
     {422, "validation", "Unprocessable Content"},
     {429, "too-many-requests", "Too Many Requests"},

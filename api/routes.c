@@ -31,8 +31,8 @@ sf_route sf_routes[] = {
     {"GET", "/v1/organizations/:id", sf_get_organization, SF_TOKEN, SF_ACT_READ_ORGANIZATIONS, 0, 0},
 
     {"POST", "/v1/users", sf_post_user, SF_TOKEN, SF_ACT_MANAGE_USERS, 0, 0},
-    {"GET", "/v1/users", sf_list_users, SF_TOKEN, SF_ACT_MANAGE_USERS, 0, 0},
-    {"GET", "/v1/users/:id", sf_get_user, SF_TOKEN, SF_ACT_MANAGE_USERS, 0, 0},
+    {"GET", "/v1/users", sf_list_users, SF_TOKEN, SF_ACT_READ_USERS, 0, 0},
+    {"GET", "/v1/users/:id", sf_get_user, SF_TOKEN, SF_ACT_READ_USERS, 0, 0},
     {"PATCH", "/v1/users/:id", sf_patch_user, SF_TOKEN, SF_ACT_MANAGE_USERS, 0, 0},
     {"POST", "/v1/users/:id/password", sf_post_user_password, SF_TOKEN, SF_ACT_MANAGE_USERS, 0, 0},
     {"POST", "/v1/users/:id/unlock", sf_post_user_unlock, SF_TOKEN, SF_ACT_MANAGE_USERS, 0, 0},

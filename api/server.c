@@ -690,6 +690,8 @@ static void allowed_methods(const char *path, char *allow, size_t size)
         if (strcmp(sf_routes[i].method, "GET") == 0)
             strncat(allow, ", HEAD", size - strlen(allow) - 1);
     }
+    if (allow[0] != '\0')   /* every path that exists answers OPTIONS too */
+        strncat(allow, ", OPTIONS", size - strlen(allow) - 1);
 }
 
 /* No route matched: 405 with Allow if the path exists under other methods, else 404; an

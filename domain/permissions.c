@@ -51,6 +51,7 @@ static const unsigned allowed[SF_ACT__COUNT] = {
     [SF_ACT_READ_ORGANIZATIONS] = P | C | S | L,
     [SF_ACT_MANAGE_ORGANIZATIONS] = P | C,
     [SF_ACT_MANAGE_USERS] = P | C,
+    [SF_ACT_READ_USERS] = P | C | S,
     [SF_ACT_READ_WORKFLOW] = P | C | A | S | L,
     [SF_ACT_READ_PROCEEDINGS] = P | C | A | S,
     [SF_ACT_MANAGE_ROUNDS] = P | C,

@@ -30,6 +30,7 @@ typedef enum {
     SF_ACT_READ_ORGANIZATIONS,   /* a city its region's platform companies; a platform its recommenders */
     SF_ACT_MANAGE_ORGANIZATIONS, /* the province; a city the platform companies of its region */
     SF_ACT_MANAGE_USERS,         /* the province; a city the users of its region's platform companies */
+    SF_ACT_READ_USERS,           /* those, and the supervisor every user (Art. 25) */
     SF_ACT_READ_WORKFLOW,        /* rounds, platforms, applications, notices, awards */
     SF_ACT_READ_PROCEEDINGS,     /* a round's summary sheet, the objections: recommenders and deciders */
     SF_ACT_MANAGE_ROUNDS,        /* Art. 20 (province), Art. 26 (city) */

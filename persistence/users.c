@@ -21,10 +21,14 @@ static const sf_stmt INSERT_USER = {
     " SELECT " USER_COLUMNS ", audit_append($5, $6, 'user.created', 'user', u.id,"
     "        jsonb_build_object('username', u.username, 'org_id', u.org_id), $7)"
     " FROM u", 9};
+/* The users a caller reads: those it administers, and every one for the supervisor, who
+ * reads everything and changes nothing (Art. 25; its writes are refused by the permission
+ * table before any of these). */
+#define USER_READABLE(role, region) "(" role " = 'supervisor' OR user_manageable(" role ", " region ", u.org_id))"
 static const sf_stmt GET_IN_SCOPE = {
-    "SELECT " USER_COLUMNS " FROM users u WHERE u.id = $1 AND user_manageable($2, $3, u.org_id)", 3};
+    "SELECT " USER_COLUMNS " FROM users u WHERE u.id = $1 AND " USER_READABLE("$2", "$3"), 3};
 static const sf_stmt LIST_USERS = SF_ROWS_STMT(
-    "SELECT " USER_COLUMNS " FROM users u WHERE user_manageable($1, $2, u.org_id)"
+    "SELECT " USER_COLUMNS " FROM users u WHERE " USER_READABLE("$1", "$2")
     " AND ($3::bigint IS NULL OR u.org_id = $3) AND ($4::boolean IS NULL OR u.active = $4)"
     " AND u.id > $5 ORDER BY u.id LIMIT $6", 6, 5, 6);
 static const sf_stmt UPDATE_USER = {

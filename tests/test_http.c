@@ -477,7 +477,7 @@ START_TEST(unknown_paths_and_methods)
     r = call("DELETE", "/v1/me", PROVINCE, NULL);
     expect_problem(r, 405);
     char allow[64];
-    ck_assert_str_eq(th_header(r, "Allow", allow, sizeof allow), "GET, HEAD");
+    ck_assert_str_eq(th_header(r, "Allow", allow, sizeof allow), "GET, HEAD, OPTIONS");
     th_free(r);
     r = call("PUT", "/v1/organizations/3", PROVINCE, "{}");
     expect_problem(r, 405);
@@ -1352,8 +1352,22 @@ START_TEST(the_province_creates_users_who_can_log_in)
     ck_assert_ptr_nonnull(t);
     r = th_json(port, "GET", "/v1/me", t, NULL);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "organization"), "region_code")), "210200");
+    long long id = json_integer_value(json_object_get(r->json, "id"));
     th_free(r);
     free(t);
+    /* the supervisor reads every user (Art. 25: it reads everything) and changes none */
+    r = call("GET", "/v1/users?limit=100", SUPERVISOR, NULL);
+    ck_assert_int_eq(r->status, 200);
+    ck_assert_ptr_nonnull(strstr(r->body, "\"dalian\""));
+    th_free(r);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/users/%lld", id);
+    r = call("GET", path, SUPERVISOR, NULL);
+    ck_assert_int_eq(r->status, 200);
+    th_free(r);
+    r = call("PATCH", path, SUPERVISOR, "{\"display_name\":\"改名\"}");
+    expect_problem(r, 403);
+    th_free(r);
 }
 END_TEST
 
@@ -2299,7 +2313,7 @@ START_TEST(options_without_origin_answers_allow_and_shadowed_patterns_do_not_cou
     char v[256];
     th_response *r = th_request(port, "OPTIONS", "/v1/applications/7/report", NULL, NULL, NULL, 0, NULL);
     ck_assert_int_eq(r->status, 204);
-    ck_assert_str_eq(th_header(r, "Allow", v, sizeof v), "PUT, GET, HEAD");
+    ck_assert_str_eq(th_header(r, "Allow", v, sizeof v), "PUT, GET, HEAD, OPTIONS");
     ck_assert_uint_eq(r->body_len, 0);
     th_free(r);
     r = th_request(port, "OPTIONS", "/v1/nothing-here", NULL, NULL, NULL, 0, NULL);
@@ -2308,14 +2322,14 @@ START_TEST(options_without_origin_answers_allow_and_shadowed_patterns_do_not_cou
     /* working-days is GET only: /v1/calendar/:year's PUT is not its */
     r = th_request(port, "OPTIONS", "/v1/calendar/working-days", NULL, NULL, NULL, 0, NULL);
     ck_assert_int_eq(r->status, 204);
-    ck_assert_str_eq(th_header(r, "Allow", v, sizeof v), "GET, HEAD");
+    ck_assert_str_eq(th_header(r, "Allow", v, sizeof v), "GET, HEAD, OPTIONS");
     th_free(r);
     r = call("PUT", "/v1/calendar/working-days", PROVINCE, "{\"days\":[]}");
     expect_problem(r, 405);
-    ck_assert_str_eq(th_header(r, "Allow", v, sizeof v), "GET, HEAD");
+    ck_assert_str_eq(th_header(r, "Allow", v, sizeof v), "GET, HEAD, OPTIONS");
     th_free(r);
     r = th_request(port, "OPTIONS", "/v1/calendar/2026", NULL, NULL, NULL, 0, NULL);
-    ck_assert_str_eq(th_header(r, "Allow", v, sizeof v), "GET, HEAD, PUT");
+    ck_assert_str_eq(th_header(r, "Allow", v, sizeof v), "GET, HEAD, PUT, OPTIONS");
     th_free(r);
 }
 END_TEST
@@ -3741,13 +3755,20 @@ START_TEST(users_are_listed_read_and_changed_in_scope)
         th_free(r);
         for (int role = ASSOCIATION; role < NROLES; role++) {
             r = call(reach[k].method, reach[k].path, role, reach[k].body);
-            expect_problem(r, 403);
+            /* the supervisor reads every user (Art. 25), and changes none */
+            if (role == SUPERVISOR && strcmp(reach[k].method, "GET") == 0)
+                ck_assert_int_eq(r->status, 200);
+            else
+                expect_problem(r, 403);
             th_free(r);
         }
     }
     for (int role = ASSOCIATION; role < NROLES; role++) {
         r = call("GET", "/v1/users", role, NULL);
-        expect_problem(r, 403);
+        if (role == SUPERVISOR)
+            ck_assert_int_eq(r->status, 200);
+        else
+            expect_problem(r, 403);
         th_free(r);
     }
     /* the user is untouched by all that */

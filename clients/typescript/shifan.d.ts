@@ -597,11 +597,12 @@ export interface paths {
         /**
          * List the users the caller administers
          * @description The users in the caller's scope in ascending `id` order, one page at a time: the
-         *     province every user; a city the users of the organisations of its region that are
-         *     not offices (the platform operators it registers). Optionally of one organisation
-         *     (`org_id`) or only active or inactive ones (`active`).
+         *     province and the supervisor (who reads everything, Art. 25) every user; a city the
+         *     users of the organisations of its region that are not offices (the platform operators
+         *     it registers). Optionally of one organisation (`org_id`) or only active or inactive
+         *     ones (`active`).
          *
-         *     Roles: `province`, `city`.
+         *     Roles: `province`, `city`, `supervisor` (read only).
          *
          */
         get: operations["listUsers"];
@@ -692,7 +693,7 @@ export interface paths {
          * @description One user account, as `createUser` answered it (its `Location`). An `id` that is not
          *     a positive integer answers 404, like an absent one or one outside the caller's scope.
          *
-         *     Roles: `province`, `city` (the users of its region's platform operators).
+         *     Roles: `province`, `supervisor` (read only), `city` (the users of its region's platform operators).
          *
          */
         get: operations["getUser"];
@@ -5951,7 +5952,7 @@ export interface components {
             content: {
                 /** @example {
                  *       "type": "urn:shifan:problem:payload-too-large",
-                 *       "title": "Payload Too Large",
+                 *       "title": "Content Too Large",
                  *       "status": 413,
                  *       "detail": "the body exceeds 1048576 bytes",
                  *       "code": "body_too_large"
@@ -6279,7 +6280,7 @@ export interface components {
             content: {
                 /** @example {
                  *       "type": "urn:shifan:problem:payload-too-large",
-                 *       "title": "Payload Too Large",
+                 *       "title": "Content Too Large",
                  *       "status": 413,
                  *       "detail": "the body exceeds 20971520 bytes",
                  *       "code": "body_too_large"
@@ -10987,7 +10988,7 @@ export interface operations {
                 content: {
                     /** @example {
                      *       "type": "urn:shifan:problem:payload-too-large",
-                     *       "title": "Payload Too Large",
+                     *       "title": "Content Too Large",
                      *       "status": 413,
                      *       "detail": "the body exceeds 20971520 bytes",
                      *       "code": "body_too_large"
