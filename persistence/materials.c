@@ -15,17 +15,18 @@ static const sf_stmt INSERT = {
     "WITH m AS (INSERT INTO materials (application_id, kind, filename, content_type, size_bytes, sha256, content,"
     "                                  uploaded_by)"
     "           VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::bytea, lo_get($11::oid)), $8)"
-    "           RETURNING id, application_id, kind, filename, content_type, size_bytes, sha256, uploaded_at)"
+    "           RETURNING id, application_id, kind, filename, content_type, size_bytes, sha256, uploaded_by, uploaded_at)"
     " SELECT jsonb_build_object('id', m.id, 'application_id', m.application_id, 'kind', m.kind,"
     "        'filename', m.filename, 'content_type', m.content_type, 'size_bytes', m.size_bytes,"
-    "        'sha256', m.sha256, 'uploaded_at', rfc3339(m.uploaded_at))::text,"
+    "        'sha256', m.sha256, 'uploaded_by', m.uploaded_by, 'uploaded_at', rfc3339(m.uploaded_at))::text,"
     "        audit_append($8, $9, 'material.uploaded', 'application', m.application_id,"
     "        jsonb_build_object('material_id', m.id, 'kind', m.kind, 'sha256', m.sha256), $10)"
     " FROM m", 11};
 static const sf_stmt LIST = SF_LIST_STMT(
     SF_PAGE_SELECT_N("$4"), "SELECT id, jsonb_build_object('id', id, 'application_id', application_id, 'kind', kind,"
     "       'filename', filename, 'content_type', content_type, 'size_bytes', size_bytes, 'sha256', sha256,"
-    "       'uploaded_at', rfc3339(uploaded_at)) AS doc, row_number() OVER (ORDER BY id) AS rn"
+    "       'uploaded_by', uploaded_by, 'uploaded_at', rfc3339(uploaded_at)) AS doc,"
+    "       row_number() OVER (ORDER BY id) AS rn"
     " FROM materials WHERE application_id = $2 AND ($3::text IS NULL OR kind = $3)"
     "   AND id > $1 ORDER BY id LIMIT $4 + 1", 4, 1, 4);
 static const sf_stmt CONTENT = {

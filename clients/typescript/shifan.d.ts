@@ -4785,6 +4785,11 @@ export interface components {
             /** @description The SHA-256 of the file, hex. */
             sha256: string;
             /**
+             * Format: int64
+             * @description The user who uploaded it (DESIGN.md §2).
+             */
+            uploaded_by: number;
+            /**
              * Format: date-time
              * @description An RFC 3339 timestamp in UTC (`Z`); its Liaoning date is the day at +08:00 (Asia/Shanghai).
              */
@@ -10859,6 +10864,7 @@ export interface operations {
                      *           "content_type": "application/pdf",
                      *           "size_bytes": 248913,
                      *           "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *           "uploaded_by": 7,
                      *           "uploaded_at": "2026-01-22T05:12:33.000000Z"
                      *         },
                      *         {
@@ -10869,6 +10875,7 @@ export interface operations {
                      *           "content_type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      *           "size_bytes": 53120,
                      *           "sha256": "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752",
+                     *           "uploaded_by": 7,
                      *           "uploaded_at": "2026-01-22T05:14:02.000000Z"
                      *         }
                      *       ],
@@ -10950,6 +10957,7 @@ export interface operations {
                      *       "content_type": "application/pdf",
                      *       "size_bytes": 248913,
                      *       "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *       "uploaded_by": 7,
                      *       "uploaded_at": "2026-01-22T05:12:33.000000Z"
                      *     } */
                     "application/json": components["schemas"]["Material"];

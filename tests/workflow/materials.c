@@ -157,6 +157,12 @@ START_TEST(a_download_is_byte_for_byte_what_was_uploaded)
         long long id = json_integer_value(json_object_get(r->json, "id"));
         ck_assert_str_eq(str(r, "sha256"), sha);
         ck_assert_str_eq(str(r, "content_type"), "image/png");
+        /* stored with its uploader (DESIGN.md §2), and says so */
+        char who[160];
+        snprintf(who, sizeof who, "SELECT count(*) FROM materials m JOIN users u ON u.id = m.uploaded_by"
+                 " WHERE m.id = %lld AND m.uploaded_by = %lld", id,
+                 (long long)json_integer_value(json_object_get(r->json, "uploaded_by")));
+        ck_assert_int_eq(sql_number(who), 1);
         th_free(r);
         char sql[256], stored[65];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM materials WHERE id = %lld AND sha256 = '%s' AND size_bytes = %zu"
