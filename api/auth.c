@@ -51,7 +51,7 @@
  * runnable threads: health checks took up to 88 ms during the test's flood.) */
 typedef struct {
     struct hash_pool *pool;
-    sem_t go;                      /* posted by the keeper: `job` is set, or NULL to stop */
+    sem_t go;                      /* posted by the keeper with `job` set; by hash_pool_stop with it NULL */
     sf_hash_job *job;              /* under the pool's lock, but for the hashing thread's reads */
     atomic_int finished;           /* set by the hashing thread: job->result holds work's answer */
 } hasher;

@@ -909,7 +909,8 @@ static int answer_early(struct MHD_Connection *connection, const sf_route *route
  *
  * The handler's request is suspended (MHD_suspend_connection, from within the access
  * handler, the one place libmicrohttpd allows it) before its hash is queued, so that the
- * hashing thread's MHD_resume_connection always follows the suspension; the answer Ulfius
+ * hashing pool's MHD_resume_connection (from its keeper thread, api/auth.c) always follows
+ * the suspension; the answer Ulfius
  * builds for the handler's call is dropped. When resumed, libmicrohttpd calls the access
  * handler again and early_access answers through `then` (answer_resumed), outside Ulfius,
  * the way answer_early does. What the hash reads and what `then` needs live in a `pending`
@@ -953,7 +954,8 @@ static int pending_work(void *arg)
     return p->work(p->saved);
 }
 
-/* On a hashing thread (or on the worker, refused at once): the outcome kept, the job's
+/* On the hashing pool's keeper thread (or on the worker, refused at once; or on the thread
+ * that closes hashing, sf_auth_hash_close): the outcome kept, the job's
  * reference given up — never the last, the request keeping its own until it completes, which
  * is after its resumption — and the connection resumed; `p` is not touched after that. */
 static void pending_done(void *arg, sf_status status, int result)

@@ -176,7 +176,8 @@ void sf_post_annual_summary(sf_ctx *ctx)
     }
     sf_day received_on = read_received_on(body, &e);
     /* Art. 22: a platform files its summary with its city through shifan, which receives it
-     * the day it is filed; only a city states the day a paper summary reached it */
+     * the day it is filed; only an office (its city, or the province) states the day a paper
+     * summary reached it */
     if (received_on != 0 && ctx->caller.role == SF_ROLE_PLATFORM)
         sf_errors_add(&e, "received_on", SF_E_RECEIVED_ON_CITY_ONLY);
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};

@@ -211,5 +211,5 @@ unsigned sf_scope_parse(const char *name)
 
 int sf_action_allows_api_token(int action)
 {
-    return action != SF_ACT_MANAGE_USERS && action != SF_ACT_MANAGE_ORGANIZATIONS;
+    return action != SF_ACT_MANAGE_USERS && action != SF_ACT_READ_USERS && action != SF_ACT_MANAGE_ORGANIZATIONS;
 }

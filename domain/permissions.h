@@ -84,7 +84,8 @@ typedef struct {
 unsigned sf_scope_needed(const char *method, int import_route);
 /* Whether a script's API token may take the action at all, whatever its scopes: never the
  * administration of organisations, users or tokens, so that a leaked token cannot make
- * itself a lasting login. */
+ * itself a lasting login, nor the reading of the users, so that it cannot list the accounts
+ * to attack. */
 int sf_action_allows_api_token(int action);
 
 /* Parses "read" | "write" | "imports"; 0 for anything else. */

@@ -27,7 +27,10 @@ static const sf_stmt LIST_AWARDS = SF_LIST_STMT(
 static const sf_stmt GET_AWARD = {
     "SELECT doc::text FROM award_docs WHERE id = $1 AND " AWARD_VISIBLE, 4};
 /* The title under its row lock, with its status as SQL's title_status() derives it (the one
- * owner of "expired"), the round that awarded it, and the assessment a revocation names ($2). */
+ * owner of "expired"), the round that awarded it, and the assessment a revocation names ($2):
+ * superseded once a later assessment of the province's passed, whatever came after it (a
+ * later failure grounds a revocation of its own; reinstatement reads only the latest result,
+ * LATER_ASSESSMENTS). */
 #define TITLE_SQL                                                                                        \
     "SELECT award_status(w), w.level, r.region_code, coalesce(w.pending_assessment_id, 0),"              \
     "       coalesce(n.id, 0), coalesce(n.award_id, 0), n.submitted_on IS NOT NULL, coalesce(n.passed, false)," \

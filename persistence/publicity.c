@@ -60,20 +60,23 @@ static const sf_stmt INSERT_OBJECTION = {
     "  (SELECT audit_append(NULL, NULL, 'objection.filed', 'objection', o.id,"
     "          jsonb_build_object('notice_id', o.notice_id, 'application_id', o.application_id), $7) FROM o),"
     "  (SELECT ok FROM q)", 9};
-/* The SQL twin of sf_decides_round for objections: $2 role, $3 region. Each item carries its
- * round under "_round" for the objection's allowed_actions (sf_objection_list). */
+/* The objections a caller (role, region) sees: the SQL twin of sf_decides_round (the province
+ * those of province-level rounds, a city those of its own city-level rounds), and for the
+ * supervisor, all. */
+#define OBJECTION_SEEN(role, region)                                                                      \
+    "(" role "::text IN ('province', 'supervisor') AND (" role " = 'supervisor' OR round_level = 'province')" \
+    " OR (" role " = 'city' AND round_level = 'city' AND round_region = " region "))"
+/* $2 role, $3 region. Each item carries its round under "_round" for the objection's
+ * allowed_actions (sf_objection_list). */
 static const sf_stmt LIST_OBJECTIONS = SF_LIST_STMT(
     SF_PAGE_SELECT, "SELECT id, doc || jsonb_build_object('_round', jsonb_build_object('level', round_level,"
     "       'region', round_region)) AS doc, row_number() OVER (ORDER BY id) AS rn FROM objection_docs"
-    " WHERE ($2::text IN ('province', 'supervisor') AND ($2 = 'supervisor' OR round_level = 'province')"
-    "        OR ($2 = 'city' AND round_level = 'city' AND round_region = $3))"
+    " WHERE " OBJECTION_SEEN("$2", "$3")
     "   AND ($4::text IS NULL OR status = $4) AND id > $1 ORDER BY id LIMIT $5 + 1", 5, 1, 5);
 /* One objection the caller decides on, as LIST_OBJECTIONS shows it ($1 id, $2 role, $3 region). */
 static const sf_stmt GET_OBJECTION = {
     "SELECT (doc || jsonb_build_object('_round', jsonb_build_object('level', round_level, 'region', round_region)))::text"
-    " FROM objection_docs WHERE id = $1"
-    "   AND ($2::text IN ('province', 'supervisor') AND ($2 = 'supervisor' OR round_level = 'province')"
-    "        OR ($2 = 'city' AND round_level = 'city' AND round_region = $3))", 3};
+    " FROM objection_docs WHERE id = $1 AND " OBJECTION_SEEN("$2", "$3"), 3};
 /* A recorded objection, once sf_decide_record_objection has accepted it. */
 static const sf_stmt RECORD_OBJECTION = {
     "WITH item AS (SELECT 1 FROM publicity_notice_items i JOIN applications a ON a.id = i.application_id"

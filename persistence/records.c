@@ -131,7 +131,9 @@ static const sf_stmt WRITE_ROUNDS = {
     "CASE WHEN " r ".round_id IS NOT NULL THEN " g ".id = " r ".round_id ELSE " g ".year = " r ".year AND " \
     g ".level = " r ".level AND " g ".region_code = CASE WHEN " r ".level = 'province' THEN '210000'"        \
     " ELSE " r ".region_code END END"
-/* Where a title's validity ends: a revoked one the day before its revocation. */
+/* Where a title's validity ends, for the overlap of two titles: a revoked one the day before
+ * its revocation, so that a new title may begin on that day. (Its supervision is another
+ * question: it was inspected in force up to and on that day, title_in_force_on.) */
 #define UNTIL(w) "CASE WHEN " w ".status = 'revoked' THEN least(" w ".valid_until, " w ".revoked_on - 1) ELSE " w ".valid_until END"
 #define OVERLAP(a, b) \
     a ".valid_from <= " a ".until AND " b ".valid_from <= " b ".until AND " a ".valid_from <= " b ".until AND " b ".valid_from <= " a ".until"

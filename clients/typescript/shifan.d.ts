@@ -602,7 +602,8 @@ export interface paths {
          *     it registers). Optionally of one organisation (`org_id`) or only active or inactive
          *     ones (`active`).
          *
-         *     Roles: `province`, `city`, `supervisor` (read only).
+         *     Roles: `province`, `city`, `supervisor` (read only); never an API token (403
+         *     `token_not_admin`), whatever its scopes.
          *
          */
         get: operations["listUsers"];

@@ -69,6 +69,9 @@ START_TEST(api_tokens_are_scoped_expiring_and_revocable)
     const char *year = "{\"holidays\":[\"2031-01-01\"],\"working_days\":[]}";
     ck_assert_int_eq(status_with(reader, "GET", "/v1/platforms", NULL), 200);
     ck_assert_int_eq(status_with(reader, "PUT", "/v1/calendar/2031", year), 403);   /* scope */
+    /* nor, whatever its scopes, the users: a leaked token lists no accounts to attack */
+    ck_assert_int_eq(status_with(reader, "GET", "/v1/users", NULL), 403);
+    ck_assert_int_eq(status_with(reader, "GET", "/v1/users/1", NULL), 403);
     ck_assert_int_eq(status_with(writer, "PUT", "/v1/calendar/2031", year), 201);
     ck_assert_int_eq(status_with(writer, "GET", "/v1/platforms", NULL), 403);       /* scope */
     /* whatever its scopes, a token does not administer accounts: a leak cannot become a login */

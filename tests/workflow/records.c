@@ -136,6 +136,17 @@ START_TEST(the_past_in_three_requests_behaves_as_if_decided_in_shifan)
     r = expect(-1, "GET", path, NULL, 200);
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "award"), "level")), "city");
     th_free(r);
+    /* nor does an expired title hide a revoked renewal: the 2019 holder's 2023 title, revoked
+     * in 2024, is what the registry shows, not the title that lapsed in 2022 (Art. 21, 25) */
+    const char *revoked_renewal = "[{\"platform_name\":\"样例·沈阳工业设计服务平台\",\"region_code\":\"210100\","
+                                  "\"operator_name\":\"样例沈阳工业设计有限公司\",\"credit_code\":\"91210100MA0Y00001X\","
+                                  "\"year\":2023,\"level\":\"province\",\"certificate_no\":\"辽中小示范〔2023〕051\","
+                                  "\"awarded_on\":\"2023-01-01\",\"valid_from\":\"2023-01-01\",\"valid_until\":\"2025-12-31\","
+                                  "\"status\":\"revoked\",\"revoked_on\":\"2024-06-30\",\"revocation_reason\":\"surrendered\"}]";
+    r = records(PROVINCE, "titles", "", "application/json", revoked_renewal, strlen(revoked_renewal), NULL);
+    ck_assert_msg(r->status == 201, "%s", r->body);
+    th_free(r);
+    ck_assert_str_eq(registry_status(p2019, origin, sizeof origin), "revoked");
     /* the title's own document and its audit event say where it comes from */
     snprintf(path, sizeof path, "/v1/awards/%lld", award2019);
     r = expect(PROVINCE, "GET", path, NULL, 200);
