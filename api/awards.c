@@ -61,6 +61,30 @@ void sf_get_award(sf_ctx *ctx)
     sf_reply_resource_with(ctx, 200, body, json_pack("{s:o}", "allowed_actions", list));
 }
 
+/* If-Match on a title's actions names the title as last read (GET /v1/awards/{id}); whether
+ * it answered: 412 when the title has changed since, or the read's own failure. Without
+ * If-Match, 0. (The decision itself is taken under the title's lock, over its state then:
+ * a change between this read and that lock is refused by the state it left, 409.) */
+static int award_changed(sf_ctx *ctx, int64_t id)
+{
+    if (sf_header(ctx, "If-Match") == NULL || id <= 0)
+        return 0;
+    char *doc = NULL, etag[40];
+    sf_status status = sf_award_get(ctx->app->pool, &ctx->caller, id, &doc);
+    json_t *body = status == SF_OK ? sf_json_loads(doc) : NULL;
+    free(doc);
+    if (status == SF_OK && (body == NULL || sf_etag(body, etag) != 0))
+        status = SF_INTERNAL;
+    json_decref(body);
+    if (status != SF_OK)
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_AWARD_NOT_FOUND : SF_E_NONE, NULL);
+    else if (sf_if_match_fails(ctx, etag))
+        sf_reply_problem(ctx, 412, SF_E_PRECONDITION_FAILED);
+    else
+        return 0;
+    return 1;
+}
+
 /* A text field of 1 to `max` characters, when present. */
 static const char *optional_text(json_t *body, const char *field, long max, sf_errors *e)
 {
@@ -88,6 +112,10 @@ void sf_post_revoke_award(sf_ctx *ctx)
     r.finding = optional_text(body, "finding", 5000, &e);
     r.reference = optional_text(body, "reference", 200, &e);
     sf_json_int(body, "assessment_id", 0, 1, INT64_MAX / 2, &r.assessment_id, &e);
+    if (!sf_errors_any(&e) && award_changed(ctx, id)) {
+        json_decref(body);
+        return;
+    }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
     sf_status status = sf_errors_any(&e) ? SF_INVALID
@@ -113,6 +141,10 @@ void sf_post_reinstate_award(sf_ctx *ctx)
     sf_errors_init(&e);
     sf_json_only(body, fields, &e);
     const char *reason = optional_text(body, "reason", 5000, &e);
+    if (!sf_errors_any(&e) && award_changed(ctx, id)) {
+        json_decref(body);
+        return;
+    }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
     sf_status status = sf_errors_any(&e) ? SF_INVALID

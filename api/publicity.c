@@ -357,6 +357,31 @@ void sf_get_objection(sf_ctx *ctx)
     sf_reply_resource_with(ctx, 200, body, json_pack("{s:o}", "allowed_actions", action_list(actions, n)));
 }
 
+/* If-Match on resolving an objection names it as last read (GET /v1/objections/{id}); whether
+ * it answered: 412 when it has changed since, or the read's own failure. Without If-Match, 0.
+ * (The resolution itself is decided under the objection's lock: one resolved meanwhile is 409.) */
+static int objection_changed(sf_ctx *ctx, int64_t id)
+{
+    if (sf_header(ctx, "If-Match") == NULL || id <= 0)
+        return 0;
+    char *doc = NULL, etag[40];
+    sf_status status = sf_objection_get(ctx->app->pool, &ctx->caller, id, &doc);
+    json_t *body = status == SF_OK ? sf_json_loads(doc) : NULL;
+    free(doc);
+    if (body != NULL)
+        json_object_del(body, "_round");   /* as GET answers it: its ETag is of the objection alone */
+    if (status == SF_OK && (body == NULL || sf_etag(body, etag) != 0))
+        status = SF_INTERNAL;
+    json_decref(body);
+    if (status != SF_OK)
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_OBJECTION_NOT_FOUND : SF_E_NONE, NULL);
+    else if (sf_if_match_fails(ctx, etag))
+        sf_reply_problem(ctx, 412, SF_E_PRECONDITION_FAILED);
+    else
+        return 0;
+    return 1;
+}
+
 void sf_post_resolve_objection(sf_ctx *ctx)
 {
     static const char *const fields[] = {"upheld", "resolution", NULL};
@@ -378,6 +403,8 @@ void sf_post_resolve_objection(sf_ctx *ctx)
         sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &e);
         goto out;
     }
+    if (objection_changed(ctx, id))
+        goto out;
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
     sf_app_request uphold = {SF_EV_OBJECTION_UPHELD, &ctx->caller, NULL};

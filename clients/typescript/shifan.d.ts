@@ -11962,6 +11962,14 @@ export interface operations {
                  * @example 3f2a9c1e-portal-0042
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The `ETag` of the representation the change is based on (or `*`). When it does not
+                 *     name the current representation the answer is 412 and nothing changes. Left out, the
+                 *     change applies to the current representation.
+                 *
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -12035,6 +12043,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` does not name the objection as last read (`GET /v1/objections/{id}`): it has changed since, and nothing is done. Read it
+             *     again and decide anew.
+             *      */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "type": "urn:shifan:problem:precondition-failed",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "the resource has changed since it was read (If-Match); read it again",
+                     *       "code": "precondition_failed"
+                     *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -12566,6 +12593,14 @@ export interface operations {
                  * @example 3f2a9c1e-portal-0042
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The `ETag` of the representation the change is based on (or `*`). When it does not
+                 *     name the current representation the answer is 412 and nothing changes. Left out, the
+                 *     change applies to the current representation.
+                 *
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -12644,6 +12679,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` does not name the title as last read (`GET /v1/awards/{id}`): it has changed since, and nothing is done. Read it
+             *     again and decide anew.
+             *      */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "type": "urn:shifan:problem:precondition-failed",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "the resource has changed since it was read (If-Match); read it again",
+                     *       "code": "precondition_failed"
+                     *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -13705,6 +13759,14 @@ export interface operations {
                  * @example 3f2a9c1e-portal-0042
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The `ETag` of the representation the change is based on (or `*`). When it does not
+                 *     name the current representation the answer is 412 and nothing changes. Left out, the
+                 *     change applies to the current representation.
+                 *
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -13794,6 +13856,25 @@ export interface operations {
                      *       "status": 409,
                      *       "detail": "no assessment of this title was commissioned after the failed assessment 12: a passed later assessment commissioned by the province is required",
                      *       "code": "reinstate_no_later_assessment"
+                     *     } */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` does not name the title as last read (`GET /v1/awards/{id}`): it has changed since, and nothing is done. Read it
+             *     again and decide anew.
+             *      */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "type": "urn:shifan:problem:precondition-failed",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "the resource has changed since it was read (If-Match); read it again",
+                     *       "code": "precondition_failed"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };

@@ -859,8 +859,23 @@ START_TEST(notices_and_objections_carry_allowed_actions)
     th_free(r);
     ck_assert_str_eq(objection_actions(PROVINCE, o), "resolve");
     ck_assert_str_eq(objection_actions(SUPERVISOR, o), "");
+    /* If-Match names the objection as last read (GET /v1/objections/{id}): another is 412,
+     * nothing done; its own is taken */
+    snprintf(path, sizeof path, "/v1/objections/%lld", o);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    char etag[80], if_match[128];
+    th_header(r, "ETag", etag, sizeof etag);
+    th_free(r);
     snprintf(path, sizeof path, "/v1/objections/%lld/resolve", o);
-    r = expect(PROVINCE, "POST", path, "{\"upheld\":false,\"resolution\":\"经核实不成立\"}", 200);
+    const char *dismiss = "{\"upheld\":false,\"resolution\":\"经核实不成立\"}";
+    r = th_request(port, "POST", path, tokens[PROVINCE], "application/json", dismiss, strlen(dismiss),
+                   "If-Match: \"00000000000000000000000000000000\"\r\n");
+    ck_assert_int_eq(r->status, 412);
+    th_free(r);
+    ck_assert_str_eq(objection_actions(PROVINCE, o), "resolve");   /* still open */
+    snprintf(if_match, sizeof if_match, "If-Match: %s\r\n", etag);
+    r = th_request(port, "POST", path, tokens[PROVINCE], "application/json", dismiss, strlen(dismiss), if_match);
+    ck_assert_msg(r->status == 200, "%d %s", r->status, r->body);
     actions_of(r, actions, sizeof actions);
     ck_assert_str_eq(actions, "");
     th_free(r);

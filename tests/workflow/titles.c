@@ -51,6 +51,23 @@ START_TEST(a_revocation_names_its_ground_with_what_it_requires)
     snprintf(path, sizeof path, "/v1/awards/%lld", award);
     th_response *r = expect(PROVINCE, "GET", path, NULL, 200);
     ck_assert_str_eq(str(r, "status"), "active");
+    char etag[80], if_match[128];
+    th_header(r, "ETag", etag, sizeof etag);
+    th_free(r);
+    /* If-Match names the title as last read: another ETag is 412 and nothing is done */
+    snprintf(path, sizeof path, "/v1/awards/%lld/revoke", award);
+    const char *surrender = "{\"reason\":\"surrendered\"}";
+    r = th_request(port, "POST", path, tokens[PROVINCE], "application/json", surrender, strlen(surrender),
+                   "If-Match: \"00000000000000000000000000000000\"\r\n");
+    ck_assert_int_eq(r->status, 412);
+    th_free(r);
+    snprintf(if_match, sizeof if_match, "If-Match: %s\r\n", etag);
+    r = th_request(port, "POST", path, tokens[DALIAN], "application/json", surrender, strlen(surrender), if_match);
+    ck_assert_int_eq(r->status, 403);   /* the role is refused before anything is read */
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/awards/%lld", award);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "status"), "active");
     th_free(r);
 
     snprintf(path, sizeof path, "/v1/awards/%lld/revoke", award);
