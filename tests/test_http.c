@@ -2924,9 +2924,10 @@ START_TEST(a_login_flood_does_not_stall_the_health_checks)
      * at nice 19 taking the queue's lock and resuming connections themselves, runs had up to
      * 3 probes in 450 over 50 ms (worst 86-160 ms): an HTTP thread held up behind a preempted
      * hashing thread's lock. Now a hashing thread only computes (api/auth.c, hash_pool): in
-     * nine runs of ten on an idle 2-core machine, every probe answered within 50 ms (worst
-     * 10-35 ms); the tenth had one probe of 449 at 114 ms, a cause not found in shifan (the
-     * flood keeps both cores busy; the machine is a virtual one). So the test holds what every
+     * 14 runs of 18 on an idle 2-core machine, every probe answered within 50 ms (worst
+     * 10-35 ms); each of the other four had one probe of about 450 over it (51-114 ms), a
+     * cause not found in shifan (the flood keeps both cores busy; the machine is a virtual
+     * one). So the test holds what every
      * run gave: at most one probe in a hundred over 50 ms, and none near a hash's time. */
 #if defined(__SANITIZE_ADDRESS__)
     /* under AddressSanitizer every answer of the flood costs three to four times the CPU:
