@@ -1,9 +1,13 @@
--- The registry's title of a platform (Art. 19, 21): one not revoked first, then a provincial
--- one, then the one valid longest (then the newest). A provincial title came first whatever
--- its state, so a platform whose provincial title was revoked read "revoked" in the registry,
--- and was left out of its active entries, while it held an active city title.
--- registry_refresh_all (sql/039) is the one writer of the entries; only its choice of title
--- changes. Every entry is chosen again.
+-- The registry's title of a platform (Art. 19, 21, 25): a title still in force first — not
+-- revoked, and not past its valid_until ("expired" is read from the date, the stored status
+-- stays 'active') — then a provincial one, then the one valid longest (then the newest). A
+-- provincial title came first whatever its state (sql/039), so a revoked provincial title hid
+-- a city title in force, and the platform read "revoked" and was missing from the registry's
+-- active entries; and "not revoked" alone would let an expired older title hide a revoked
+-- renewal. The choice is made when the entry is refreshed (any change to the platform's
+-- titles): a title that lapses later keeps its entry, which then reads expired (registry_doc's
+-- doc_expired). registry_refresh_all (sql/039) is the one writer of the entries; only its
+-- choice of title changes. Every entry is chosen again.
 CREATE OR REPLACE FUNCTION registry_refresh_all(p_platform_ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF cardinality(p_platform_ids) = 0 THEN
@@ -19,7 +23,8 @@ BEGIN
                NULL::text AS doc, NULL::text AS doc_expired, w.origin
         FROM platforms p
         JOIN LATERAL (SELECT * FROM awards x WHERE x.platform_id = p.id
-                      ORDER BY (x.status <> 'revoked') DESC, (x.level = 'province') DESC, x.valid_until DESC, x.id DESC
+                      ORDER BY (x.status <> 'revoked' AND x.valid_until >= current_date) DESC,
+                               (x.level = 'province') DESC, x.valid_until DESC, x.id DESC
                       LIMIT 1) w ON true
         WHERE p.id = ANY (p_platform_ids))
     INSERT INTO registry AS r (platform_id, award_id, name, operator_name, region_code, functions, level,
