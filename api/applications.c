@@ -173,14 +173,7 @@ static sf_status application_tag(sf_ctx *ctx, int64_t id, char etag[40], int *ve
 {
     char *current = NULL;
     sf_status st = sf_application_get(ctx->app->pool, &ctx->caller, id, &current);
-    json_t *cur = st == SF_OK ? sf_json_loads(current) : NULL;
-    free(current);
-    if (st == SF_OK && (cur == NULL || sf_etag(cur, etag) != 0))
-        st = SF_INTERNAL;
-    if (st == SF_OK)
-        *version = (int)json_integer_value(json_object_get(cur, "version"));
-    json_decref(cur);
-    return st;
+    return sf_read_etag(st, current, NULL, etag, version);
 }
 
 static void put_form(sf_ctx *ctx, const char *which)
@@ -301,14 +294,8 @@ static void transition(sf_ctx *ctx, sf_app_request *request, int status_ok)
     if (sf_header(ctx, "If-Match") != NULL && id > 0) {
         char etag[40];
         sf_status st = application_tag(ctx, id, etag, &expected);
-        if (st != SF_OK) {
-            sf_reply_status(ctx, st, st == SF_NOT_FOUND ? SF_E_APPLICATION_NOT_FOUND : SF_E_NONE, NULL);
+        if (sf_reply_if_stale(ctx, st, etag, SF_E_APPLICATION_NOT_FOUND, SF_E_APPLICATION_CHANGED))
             return;
-        }
-        if (sf_if_match_fails(ctx, etag)) {
-            sf_reply_problem(ctx, 412, SF_E_APPLICATION_CHANGED);
-            return;
-        }
     }
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;

@@ -71,18 +71,8 @@ static int award_changed(sf_ctx *ctx, int64_t id)
         return 0;
     char *doc = NULL, etag[40];
     sf_status status = sf_award_get(ctx->app->pool, &ctx->caller, id, &doc);
-    json_t *body = status == SF_OK ? sf_json_loads(doc) : NULL;
-    free(doc);
-    if (status == SF_OK && (body == NULL || sf_etag(body, etag) != 0))
-        status = SF_INTERNAL;
-    json_decref(body);
-    if (status != SF_OK)
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_AWARD_NOT_FOUND : SF_E_NONE, NULL);
-    else if (sf_if_match_fails(ctx, etag))
-        sf_reply_problem(ctx, 412, SF_E_PRECONDITION_FAILED);
-    else
-        return 0;
-    return 1;
+    status = sf_read_etag(status, doc, NULL, etag, NULL);
+    return sf_reply_if_stale(ctx, status, etag, SF_E_AWARD_NOT_FOUND, SF_E_PRECONDITION_FAILED);
 }
 
 /* A text field of 1 to `max` characters, when present. */

@@ -365,21 +365,10 @@ static int objection_changed(sf_ctx *ctx, int64_t id)
     if (sf_header(ctx, "If-Match") == NULL || id <= 0)
         return 0;
     char *doc = NULL, etag[40];
+    /* as GET answers it: its ETag is of the objection alone, without the round the read adds */
     sf_status status = sf_objection_get(ctx->app->pool, &ctx->caller, id, &doc);
-    json_t *body = status == SF_OK ? sf_json_loads(doc) : NULL;
-    free(doc);
-    if (body != NULL)
-        json_object_del(body, "_round");   /* as GET answers it: its ETag is of the objection alone */
-    if (status == SF_OK && (body == NULL || sf_etag(body, etag) != 0))
-        status = SF_INTERNAL;
-    json_decref(body);
-    if (status != SF_OK)
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_OBJECTION_NOT_FOUND : SF_E_NONE, NULL);
-    else if (sf_if_match_fails(ctx, etag))
-        sf_reply_problem(ctx, 412, SF_E_PRECONDITION_FAILED);
-    else
-        return 0;
-    return 1;
+    status = sf_read_etag(status, doc, "_round", etag, NULL);
+    return sf_reply_if_stale(ctx, status, etag, SF_E_OBJECTION_NOT_FOUND, SF_E_PRECONDITION_FAILED);
 }
 
 void sf_post_resolve_objection(sf_ctx *ctx)

@@ -256,13 +256,8 @@ void sf_post_city_report(sf_ctx *ctx)
         sf_errors_add(&e, "inspection_report", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 100000));
     sf_day received_on = read_received_on(body, &e);
     /* whose reports: a city's own; the province names the city it records them for */
-    const char *region = sf_json_string(body, "region_code", ctx->caller.role == SF_ROLE_PROVINCE, &e);
-    if (region != NULL && ctx->caller.role == SF_ROLE_PROVINCE && sf_region_city(region) == NULL)
-        sf_errors_add(&e, "region_code", SF_E_REGION_INVALID);
-    else if (region != NULL && ctx->caller.role != SF_ROLE_PROVINCE && strcmp(region, ctx->caller.region_code) != 0)
-        sf_errors_add(&e, "region_code", SF_E_CITY_REPORT_OWN_REGION);
-    if (region == NULL)
-        region = ctx->caller.region_code;
+    const char *region = NULL;
+    sf_city_report_region(&ctx->caller, sf_json_string(body, "region_code", 0, &e), &region, &e);
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
     sf_status status = sf_errors_any(&e) ? SF_INVALID

@@ -235,6 +235,32 @@ int sf_if_match_fails(const sf_ctx *ctx, const char *etag)
     return strstr(im, etag) == NULL;
 }
 
+sf_status sf_read_etag(sf_status read, char *doc, const char *drop, char etag[40], int *version)
+{
+    json_t *body = read == SF_OK ? sf_json_loads(doc) : NULL;
+    free(doc);
+    if (read != SF_OK)
+        return read;
+    if (body != NULL && drop != NULL)
+        json_object_del(body, drop);
+    sf_status st = body != NULL && sf_etag(body, etag) == 0 ? SF_OK : SF_INTERNAL;
+    if (st == SF_OK && version != NULL)
+        *version = (int)json_integer_value(json_object_get(body, "version"));
+    json_decref(body);
+    return st;
+}
+
+int sf_reply_if_stale(sf_ctx *ctx, sf_status read, const char *etag, sf_code not_found, sf_code changed)
+{
+    if (read != SF_OK)
+        sf_reply_status(ctx, read, read == SF_NOT_FOUND ? not_found : SF_E_NONE, NULL);
+    else if (sf_if_match_fails(ctx, etag))
+        sf_reply_problem(ctx, 412, changed);
+    else
+        return 0;
+    return 1;
+}
+
 /* Whether a GET's (or HEAD's) If-None-Match names `etag` (or is "*"). */
 static int none_match_names(const sf_ctx *ctx, const char *etag)
 {

@@ -84,6 +84,14 @@ int sf_etag(const json_t *doc, char out[40]);
 
 /* Whether an If-Match header is present and names another ETag (answer 412). */
 int sf_if_match_fails(const sf_ctx *ctx, const char *etag);
+/* For a write's If-Match: the ETag of a resource as its GET answers it, from the status and the
+ * text (taken) of the read that fetched its document; `drop` names a member the read adds for
+ * the caller and GET leaves out (NULL: none); with `version`, the document's "version" too.
+ * SF_OK, the read's own failure, or SF_INTERNAL for a text that does not parse. */
+sf_status sf_read_etag(sf_status read, char *doc, const char *drop, char etag[40], int *version);
+/* After sf_read_etag: answers its failure (`not_found` for SF_NOT_FOUND), or 412 `changed`
+ * when If-Match names another ETag; whether it answered (0: the write may go on). */
+int sf_reply_if_stale(sf_ctx *ctx, sf_status read, const char *etag, sf_code not_found, sf_code changed);
 
 /* Answers the resource with an ETag (a hash of its JSON), or 304 when If-None-Match names
  * it. Steals `body`. */

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "domain/regions.h"
+
 sf_day sf_due_annual_summary(int year)
 {
     return sf_day_from_ymd(year + 1, 1, 31);
@@ -69,6 +71,19 @@ int sf_summary_year_has_begun(int year, sf_day today)
 int sf_stated_date_has_come(sf_day stated, sf_day today)
 {
     return stated <= today;
+}
+
+void sf_city_report_region(const sf_caller *caller, const char *given, const char **region, sf_errors *why)
+{
+    *region = NULL;
+    if (caller->role == SF_ROLE_PROVINCE && given == NULL)
+        sf_errors_add(why, "region_code", SF_E_REQUIRED);
+    else if (caller->role == SF_ROLE_PROVINCE && sf_region_city(given) == NULL)
+        sf_errors_add(why, "region_code", SF_E_REGION_INVALID);
+    else if (caller->role != SF_ROLE_PROVINCE && given != NULL && strcmp(given, caller->region_code) != 0)
+        sf_errors_add(why, "region_code", SF_E_CITY_REPORT_OWN_REGION);
+    else
+        *region = given != NULL ? given : caller->region_code;
 }
 
 int sf_title_takes_summaries(int revoked)

@@ -37,6 +37,11 @@ const char *sf_timeliness_name(sf_timeliness t);
 int sf_summary_year_has_begun(int year, sf_day today);
 int sf_stated_date_has_come(sf_day stated, sf_day today);
 
+/* Art. 24: whose yearly reports a caller records: a city its own (`given` left out, NULL, or
+ * its own code), the province those of a city it names. *region is that city's code, or NULL
+ * with the refusal in `why` (on region_code). */
+void sf_city_report_region(const sf_caller *caller, const char *given, const char **region, sf_errors *why);
+
 /* Art. 22: a revoked title files no more annual summaries. */
 int sf_title_takes_summaries(int revoked);
 /* A summary (Art. 22) or a city's report (Art. 24) of `year` reports on that year: it is

@@ -1610,6 +1610,36 @@ START_TEST(a_report_of_a_year_is_received_from_its_first_day)
 }
 END_TEST
 
+/* Art. 24: a city records its own yearly reports; the province those of a city it names. */
+START_TEST(whose_city_reports_a_caller_records)
+{
+    const sf_caller city = {.role = SF_ROLE_CITY, .region_code = "210100"};
+    const sf_caller province = {.role = SF_ROLE_PROVINCE, .region_code = "210000"};
+    const struct {
+        const sf_caller *c;
+        const char *given, *region, *code;   /* region NULL: refused with `code` */
+    } cases[] = {
+        {&city, NULL, "210100", NULL},          {&city, "210100", "210100", NULL},
+        {&city, "210200", NULL, "city_report_own_region"},
+        {&province, NULL, NULL, "required"},   {&province, "210200", "210200", NULL},
+        {&province, "210000", NULL, "region_invalid"}, {&province, "21xx00", NULL, "region_invalid"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        sf_errors e;
+        sf_errors_init(&e);
+        const char *region = "unset";
+        sf_city_report_region(cases[i].c, cases[i].given, &region, &e);
+        if (cases[i].region != NULL) {
+            ck_assert_msg(region != NULL && strcmp(region, cases[i].region) == 0 && !sf_errors_any(&e), "case %zu", i);
+        } else {
+            ck_assert_msg(region == NULL && e.count == 1, "case %zu", i);
+            ck_assert_str_eq(e.items[0].field, "region_code");
+            ck_assert_str_eq(sf_code_name(e.items[0].code), cases[i].code);
+        }
+    }
+}
+END_TEST
+
 /* Art. 24: an assessment is commissioned for the time ahead: due today at the earliest. */
 START_TEST(an_assessment_is_due_today_or_later)
 {
@@ -2581,6 +2611,7 @@ static Suite *domain_suite(void)
     tcase_add_test(transitions, an_inspection_opens_or_closes_a_rectification);
     tcase_add_test(transitions, a_report_of_a_year_is_received_from_its_first_day);
     tcase_add_test(transitions, an_assessment_is_due_today_or_later);
+    tcase_add_test(transitions, whose_city_reports_a_caller_records);
     tcase_add_test(transitions, a_titles_supervision_falls_within_its_life);
     tcase_add_test(transitions, a_titles_standing_at_the_thresholds_bounds);
     tcase_add_test(transitions, an_official_notice_agrees_with_the_adjacent_year);
