@@ -625,6 +625,8 @@ START_TEST(bodies_over_the_limit_are_413_and_at_the_limit_are_read)
     body[0] = ' ';
     r = th_request(port, "POST", "/v1/auth/token", NULL, "application/json", body, limit + 1, NULL);
     expect_problem(r, 413);
+    /* its title is the status's reason phrase (RFC 9110), as the status line says */
+    ck_assert_str_eq(json_string_value(json_object_get(r->json, "title")), "Content Too Large");
     th_free(r);
     free(body);
     /* far over the limit (16x): the server keeps at most limit + 1 bytes and answers 413 */
