@@ -1097,22 +1097,80 @@ START_TEST(an_import_of_records_links_its_own_events)
 }
 END_TEST
 
-/* The keys of the registry's substring index (sql/047 search_grams): the same set as the
+/* The keys of the registry's substring index (sql/055 search_grams): the same set as the
  * query of 013 gave — every one- and two-character substring — for names of one, two and many
- * characters, with characters outside the BMP. */
+ * characters, with characters outside the BMP, line breaks, and the separator 055 cuts pairs
+ * with (U+0001). */
 START_TEST(search_grams_are_the_same_set)
 {
     ck_assert_int_eq(
         query_int("SELECT count(*) FROM (VALUES ('a'), ('ab'), ('abc'), ('鞍山𠮷祥·工业设计服务平台'), ('𠮷'),"
-                  " ('辽宁省中小企业公共服务示范平台（沈阳）有限公司'), ('A B  C')) v(t)"
+                  " ('辽宁省中小企业公共服务示范平台（沈阳）有限公司'), ('A B  C'), (E'沈阳\n大连\r\n营口'),"
+                  " (E'鞍\x01山\x01\x01钢铁')) v(t)"
                   " CROSS JOIN LATERAL (SELECT coalesce(array_agg(DISTINCT g), '{}') AS was"
                   "   FROM generate_series(1, char_length(t)) i,"
                   "   LATERAL (VALUES (substr(t, i, 1)), (substr(t, i, 2))) x(g)) o"
                   " WHERE search_grams(t) @> o.was AND search_grams(t) <@ o.was AND '' <> ALL (search_grams(t))"),
-        7);
+        9);
     ck_assert_int_eq(query_int("SELECT count(*) FROM (SELECT search_grams(NULL) IS NULL AS n) x WHERE n"), 1);
 }
 END_TEST
+
+/* The count the statement `sql` answers, on the connection `pg`. */
+static long long count_on(PGconn *pg, const char *sql)
+{
+    PGresult *res = PQexec(pg, sql);
+    ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql, PQresultErrorMessage(res));
+    long long n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return n;
+}
+
+/* An active entry's document once its title has lapsed (sql/055 registry_doc_expired) is the
+ * document registry_doc builds for "expired", also for a platform and an operator whose names
+ * spell the member it rewrites. In a transaction rolled back: titled platforms stay (titles are
+ * never deleted), and the next tests start without platforms. */
+#define MINE " AND platform_id IN (SELECT id FROM platforms WHERE credit_code LIKE '91210_00MB%')"
+START_TEST(registry_doc_expired_is_the_expired_document)
+{
+    PGconn *pg = PQconnectdb(url);
+    PGresult *res = PQexec(
+        pg, "BEGIN;"
+            " INSERT INTO rounds (level, region_code, year, title, opens_on, closes_on, thresholds) VALUES"
+            " ('province', '210000', 2019, '省级', '2019-01-05', '2019-12-31', '{}');"
+            " INSERT INTO platforms (name, region_code, functions, operator_name, credit_code, created_by_org) VALUES"
+            " ('平台\"status\": \"active\"', '210100', '{information}', '\"status\": \"active\"公司',"
+            "  '91210100MB00000001', 1),"
+            " ('沈阳\\\"status\": \"active\\\"平台', '210100', '{training}', '沈阳某某公司', '91210100MB00000002', 1),"
+            " ('大连科技服务平台', '210200', '{technology}', '大连某某公司', '91210200MB00000003', 1);"
+            " INSERT INTO applications (round_id, platform_id, recommender_org_id, status)"
+            " SELECT (SELECT id FROM rounds WHERE year = 2019), id, 1, 'awarded' FROM platforms"
+            " WHERE credit_code LIKE '91210_00MB%';"
+            " INSERT INTO awards (application_id, platform_id, round_id, level, certificate_no, certificate_seq,"
+            "                    awarded_on, valid_from, valid_until)"
+            " SELECT a.id, a.platform_id, a.round_id, 'province', 'E-' || a.id, a.id, '2019-11-30', '2019-11-30',"
+            "        '2099-12-31' FROM applications a JOIN rounds r ON r.id = a.round_id WHERE r.year = 2019");
+    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQresultErrorMessage(res));
+    PQclear(res);
+    ck_assert_int_eq(count_on(pg, "SELECT count(*) FROM registry WHERE status = 'active'" MINE), 3);
+    ck_assert_int_eq(count_on(pg, "SELECT count(*) FROM registry WHERE doc_expired = registry_doc(registry, 'expired')"
+                                  " AND doc_expired::jsonb #>> '{award,status}' = 'expired'"
+                                  " AND doc::jsonb->>'name' = (SELECT name FROM platforms p WHERE p.id = platform_id)"
+                                  MINE),
+                     3);
+    /* and as the trigger keeps an updated entry */
+    res = PQexec(pg, "UPDATE platforms SET name = name || '\"status\": \"active\"'"
+                     " WHERE credit_code = '91210200MB00000003'");
+    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQresultErrorMessage(res));
+    PQclear(res);
+    ck_assert_int_eq(count_on(pg, "SELECT count(*) FROM registry WHERE doc_expired = registry_doc(registry, 'expired')"
+                                  " AND doc::jsonb->>'name' LIKE '%\"status\": \"active\"'" MINE),
+                     2);
+    PQclear(PQexec(pg, "ROLLBACK"));
+    PQfinish(pg);
+}
+END_TEST
+#undef MINE
 
 /* Alters one event behind the append-only trigger (as its owner may), in one transaction. */
 static void tamper(const char *change)
@@ -1532,6 +1590,7 @@ static Suite *persistence_suite(void)
     tcase_add_test(tc, a_warning_while_a_session_starts_is_logged_as_json);
     tcase_add_test(tc, an_import_of_records_links_its_own_events);
     tcase_add_test(tc, search_grams_are_the_same_set);
+    tcase_add_test(tc, registry_doc_expired_is_the_expired_document);
     tcase_add_test(tc, bootstrap_creates_one_admin_once);
     tcase_add_test(tc, the_functions_of_every_read_keep_their_plans);
     tcase_add_test(tc, the_functions_of_every_write_keep_their_plans);
