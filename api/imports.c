@@ -494,7 +494,6 @@ static json_t *platform_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_
                             int *no_memory)
 {
     (void)n;
-    (void)today;
     sf_platform_fields f;
     char functions[128];
     if (!json_is_object(body)) {
@@ -502,6 +501,7 @@ static json_t *platform_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_
         return NULL;
     }
     sf_platform_fields_read(body, 0, &f, functions, sizeof functions, e);
+    sf_platform_fields_dated(&f, today, e);
     if (!sf_errors_any(e))
         sf_platform_may_register(&ctx->caller, f.region_code, e);   /* Art. 15: a row error */
     if (sf_errors_any(e))
@@ -844,13 +844,11 @@ static void run_import(sf_ctx *ctx, const sf_import_kind *kind)
             return;
         }
     }
-    sf_day today = 0;
-    if (kind != &PLATFORMS) {
-        sf_status st = sf_records_today(ctx->app->pool, &today);
-        if (st != SF_OK) {
-            sf_reply_status(ctx, st, SF_E_NONE, NULL);
-            return;
-        }
+    sf_day today;
+    sf_status dated = sf_records_today(ctx->app->pool, &today);
+    if (dated != SF_OK) {
+        sf_reply_status(ctx, dated, SF_E_NONE, NULL);
+        return;
     }
     verdict v = {0};
     judge(ctx, kind, dry_run, today, &v);

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "domain/calendar.h"
 #include "domain/status.h"
 #include "persistence/platforms.h"
 
@@ -16,5 +17,9 @@
  * not change. */
 void sf_platform_fields_read(json_t *body, int partial, sf_platform_fields *f, char *functions, size_t flen,
                              sf_errors *errors);
+
+/* The operator's date of establishment that `f` gives, if any and valid, against today
+ * (domain/platforms.h sf_platform_established_check). */
+void sf_platform_fields_dated(const sf_platform_fields *f, sf_day today, sf_errors *errors);
 
 #endif

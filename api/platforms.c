@@ -20,6 +20,7 @@
 #include "domain/regions.h"
 #include "domain/text.h"
 #include "persistence/platforms.h"
+#include "persistence/records.h"
 
 /* functions: a non-empty array of Art. 13 function ids without repeats, as an array literal. */
 static void read_functions(json_t *list, char *out, size_t len, sf_errors *e)
@@ -117,6 +118,26 @@ void sf_platform_fields_read(json_t *body, int partial, sf_platform_fields *f, c
     f->address = address;
 }
 
+void sf_platform_fields_dated(const sf_platform_fields *f, sf_day today, sf_errors *e)
+{
+    sf_day d;
+    if (f->established_on != NULL && sf_date_parse(f->established_on, &d))
+        sf_platform_established_check(d, today, e);
+}
+
+/* The date of establishment of a POST or PATCH against the database's today, read only when
+ * the body gives one. */
+static sf_status date_fields(sf_ctx *ctx, const sf_platform_fields *f, sf_errors *e)
+{
+    sf_day today;
+    if (f->established_on == NULL)
+        return SF_OK;
+    sf_status st = sf_records_today(ctx->app->pool, &today);
+    if (st == SF_OK)
+        sf_platform_fields_dated(f, today, e);
+    return st;
+}
+
 void sf_post_platform(sf_ctx *ctx)
 {
     json_t *body = sf_json_body(ctx);
@@ -127,6 +148,11 @@ void sf_post_platform(sf_ctx *ctx)
     sf_platform_fields f;
     char functions[128];
     sf_platform_fields_read(body, 0, &f, functions, sizeof functions, &e);
+    sf_status dated = sf_errors_any(&e) ? SF_OK : date_fields(ctx, &f, &e);
+    if (dated != SF_OK) {
+        sf_reply_status(ctx, dated, SF_E_NONE, NULL);
+        goto out;
+    }
     if (sf_errors_any(&e)) {
         sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &e);
         goto out;
@@ -215,6 +241,11 @@ void sf_patch_platform(sf_ctx *ctx)
     sf_platform_fields f;
     char functions[128];
     sf_platform_fields_read(body, 1, &f, functions, sizeof functions, &e);
+    sf_status dated = sf_errors_any(&e) ? SF_OK : date_fields(ctx, &f, &e);
+    if (dated != SF_OK) {
+        sf_reply_status(ctx, dated, SF_E_NONE, NULL);
+        goto out;
+    }
     if (sf_errors_any(&e)) {
         sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &e);
         goto out;

@@ -17,6 +17,12 @@ sf_status sf_platform_may_register(const sf_caller *c, const char *region_code, 
     return SF_OK;
 }
 
+void sf_platform_established_check(sf_day established_on, sf_day today, sf_errors *why)
+{
+    if (established_on > today)
+        sf_errors_add(why, "operator.established_on", SF_E_AFTER_TODAY);
+}
+
 sf_status sf_platform_may_edit(const sf_caller *c, int64_t created_by_org, sf_errors *why)
 {
     if (created_by_org != c->org_id && c->role != SF_ROLE_PROVINCE) {

@@ -2019,6 +2019,21 @@ START_TEST(a_city_registers_in_its_own_region_only)
 }
 END_TEST
 
+/* Art. 12.1 counts years from the date of establishment: today is taken, tomorrow is not. */
+START_TEST(an_operator_is_established_today_at_the_latest)
+{
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_platform_established_check(D("2024-02-29"), D("2024-02-29"), &e);
+    sf_platform_established_check(D("2015-03-01"), D("2024-02-29"), &e);
+    ck_assert(!sf_errors_any(&e));
+    sf_platform_established_check(D("2024-03-01"), D("2024-02-29"), &e);
+    ck_assert_int_eq(e.count, 1);
+    ck_assert_str_eq(e.items[0].field, "operator.established_on");
+    ck_assert_int_eq(e.items[0].code, SF_E_AFTER_TODAY);
+}
+END_TEST
+
 /* ---- a platform's own application (DESIGN.md §2, Art. 15, 17, 27) ---- */
 
 static const sf_caller COMPANY_CALLER = {.user_id = 9, .org_id = 9, .role = SF_ROLE_PLATFORM, .region_code = "210100"};
@@ -2624,6 +2639,7 @@ static Suite *domain_suite(void)
     tcase_add_test(transitions, a_rejection_or_a_return_says_why);
     tcase_add_test(transitions, a_notice_starts_today_or_was_published_elsewhere);
     tcase_add_test(transitions, a_city_registers_in_its_own_region_only);
+    tcase_add_test(transitions, an_operator_is_established_today_at_the_latest);
     tcase_add_test(transitions, a_titled_platforms_facts_and_who_may_change_them);
     tcase_add_test(transitions, a_platform_submits_its_own_application_and_its_recommender_returns_it);
     tcase_add_test(transitions, who_writes_which_part_of_an_application);

@@ -4298,7 +4298,9 @@ export interface components {
         NewPlatformOperator: {
             name: components["schemas"]["PlatformText"];
             credit_code: components["schemas"]["CreditCode"];
-            /** @description The operator's date of establishment; optional. */
+            /** @description The operator's date of establishment; optional. Not after today (422
+             *     `after_today`): Art. 12(1) counts the operator's years from it.
+             *      */
             established_on?: components["schemas"]["Date"] | null;
             /** @description At most 300 characters; optional (stored as an empty string). */
             address?: string | null;

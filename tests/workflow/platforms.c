@@ -52,6 +52,39 @@ START_TEST(platforms_check_credit_codes_and_stay_in_their_region)
 }
 END_TEST
 
+/* An operator's date of establishment (Art. 12.1 counts its years from it) is never after today:
+ * by POST, by PATCH and in a row of an import; today itself is taken. */
+START_TEST(an_operator_is_not_established_after_today)
+{
+    char today[11], tomorrow[11], body[512], code[19];
+    today_text(today);
+    time_t next = time(NULL) + 8 * 3600 + 86400;
+    strftime(tomorrow, sizeof tomorrow, "%Y-%m-%d", gmtime(&next));
+    credit_code(code, 5);
+    snprintf(body, sizeof body, "{\"name\":\"明日平台\",\"region_code\":\"210100\",\"functions\":[\"training\"],"
+             "\"operator\":{\"name\":\"明日公司\",\"credit_code\":\"%s\",\"established_on\":\"%s\"}}", code, tomorrow);
+    th_response *r = expect(SHENYANG, "POST", "/v1/platforms", body, 422);
+    ck_assert_str_eq(error_code(r, "operator.established_on"), "after_today");
+    th_free(r);
+    snprintf(body, sizeof body, "{\"name\":\"今日平台\",\"region_code\":\"210100\",\"functions\":[\"training\"],"
+             "\"operator\":{\"name\":\"今日公司\",\"credit_code\":\"%s\",\"established_on\":\"%s\"}}", code, today);
+    long long p = expect_id(SHENYANG, "POST", "/v1/platforms", body, 201);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/platforms/%lld", p);
+    snprintf(body, sizeof body, "{\"operator\":{\"established_on\":\"%s\"}}", tomorrow);
+    r = expect(SHENYANG, "PATCH", path, body, 422);
+    ck_assert_str_eq(error_code(r, "operator.established_on"), "after_today");
+    th_free(r);
+    snprintf(body, sizeof body, "[{\"name\":\"明日导入平台\",\"region_code\":\"210100\",\"functions\":[\"training\"],"
+             "\"operator\":{\"name\":\"明日公司\",\"credit_code\":\"%s\",\"established_on\":\"%s\"}}]", code, tomorrow);
+    r = expect(SHENYANG, "POST", "/v1/imports/platforms?dry_run=true", body, 422);
+    json_t *e = json_array_get(json_object_get(r->json, "errors"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(e, "field")), "operator.established_on");
+    ck_assert_str_eq(json_string_value(json_object_get(e, "code")), "after_today");
+    th_free(r);
+}
+END_TEST
+
 START_TEST(a_reviewed_platform_keeps_its_identity)
 {
     long long a = approved_application("沈阳身份固定平台", 31);
@@ -73,6 +106,7 @@ Suite *wf_platforms_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, platforms_check_credit_codes_and_stay_in_their_region);
     tcase_add_test(tc, a_reviewed_platform_keeps_its_identity);
+    tcase_add_test(tc, an_operator_is_not_established_after_today);
     suite_add_tcase(s, tc);
     return s;
 }
