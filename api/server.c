@@ -592,7 +592,7 @@ static int path_matches(const char *pattern, const char *path)
         pattern += plen;
         path += len;
     }
-    return *pattern == '\0' && (*path == '\0' || strcmp(path, "/") == 0);
+    return *pattern == '\0' && *path == '\0';   /* a trailing slash names another resource: 404 */
 }
 
 static void answer_unmatched(sf_ctx *ctx);
@@ -1252,18 +1252,11 @@ static unsigned slashes_of(const char *s)
     return n;
 }
 
-/* The slashes path_matches pairs with a pattern's: one trailing slash is not one of them. */
-static unsigned path_slashes(const char *path)
-{
-    size_t len = strlen(path);
-    return slashes_of(path) - (len > 1 && path[len - 1] == '/');
-}
-
 static sf_route *route_for(const char *method, const char *path)
 {
     const char *pattern = NULL;
     int head = strcmp(method, "HEAD") == 0;
-    unsigned slashes = path != NULL ? path_slashes(path) : 0;
+    unsigned slashes = path != NULL ? slashes_of(path) : 0;
     for (size_t i = 0; path != NULL && sf_routes[i].method != NULL; i++) {
         if (pattern == NULL) {
             if (i < ROUTE_SLASHES_MAX && route_slashes[i] != ANY_SLASHES && route_slashes[i] != slashes)

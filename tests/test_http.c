@@ -474,6 +474,13 @@ START_TEST(unknown_paths_and_methods)
     th_response *r = call("GET", "/v1/nothing-here", -1, NULL);
     expect_problem(r, 404);
     th_free(r);
+    /* a trailing slash is another path, the contract's has none */
+    const char *slashed[] = {"/v1/me/", "/healthz/", "/v1/rounds/", "/v1/organizations/3/", "/v1/public/registry/"};
+    for (size_t i = 0; i < sizeof slashed / sizeof *slashed; i++) {
+        r = call("GET", slashed[i], PROVINCE, NULL);
+        expect_problem(r, 404);
+        th_free(r);
+    }
     r = call("DELETE", "/v1/me", PROVINCE, NULL);
     expect_problem(r, 405);
     char allow[64];
