@@ -100,6 +100,20 @@ void sf_get_assessment(sf_ctx *ctx)
     sf_reply_resource_with(ctx, 200, body, actions_json(actions, n));
 }
 
+/* If-Match on an assessment's result names the assessment as last read (GET
+ * /v1/assessments/{id}); whether it answered: 412 when it has changed since, or the read's own
+ * failure. Without If-Match, 0. (The result itself is taken under the assessment's lock, over
+ * its state then: one in between is refused by that state, 409.) */
+static int assessment_changed(sf_ctx *ctx, int64_t id)
+{
+    if (sf_header(ctx, "If-Match") == NULL || id <= 0)
+        return 0;
+    char *doc = NULL, etag[40];
+    sf_status status = sf_assessment_get(ctx->app->pool, &ctx->caller, id, &doc);
+    status = sf_read_etag(status, doc, NULL, etag, NULL);
+    return sf_reply_if_stale(ctx, status, etag, SF_E_ASSESSMENT_NOT_FOUND, SF_E_PRECONDITION_FAILED);
+}
+
 void sf_post_assessment_result(sf_ctx *ctx)
 {
     static const char *const fields[] = {"score", "passed", "summary", NULL};
@@ -120,6 +134,10 @@ void sf_post_assessment_result(sf_ctx *ctx)
         sf_errors_add(&e, "passed", SF_E_NOT_BOOLEAN);
     if (summary && !text_ok(summary, 1, 20000))
         sf_errors_add(&e, "summary", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 20000));
+    if (!sf_errors_any(&e) && assessment_changed(ctx, id)) {
+        json_decref(body);
+        return;
+    }
     char score_text[32];
     snprintf(score_text, sizeof score_text, "%.2f", sv);
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};

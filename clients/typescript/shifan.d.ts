@@ -2713,7 +2713,8 @@ export interface paths {
          *     `revocation_pending` in the same transaction (Art. 24); the province then revokes it
          *     (`revokeAward`), or reinstates it (`reinstateAward`) once a later assessment it
          *     commissions has passed. An assessment assigned to another
-         *     organisation answers 404.
+         *     organisation answers 404. With `If-Match`, the result is taken only if the assessment
+         *     is as last read (`GET /v1/assessments/{id}`), 412 otherwise.
          *
          *     Role: `assessor`.
          *
@@ -13531,6 +13532,14 @@ export interface operations {
                  * @example 3f2a9c1e-portal-0042
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description The `ETag` of the representation the change is based on (or `*`). When it does not
+                 *     name the current representation the answer is 412 and nothing changes. Left out, the
+                 *     change applies to the current representation.
+                 *
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
             };
             path: {
                 /**
@@ -13605,6 +13614,25 @@ export interface operations {
                      *       "status": 409,
                      *       "detail": "the result of this assessment is submitted already",
                      *       "code": "result_submitted"
+                     *     } */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `If-Match` does not name the assessment as last read (`GET /v1/assessments/{id}`):
+             *     it has changed since, and nothing is done. Read it again.
+             *      */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "type": "urn:shifan:problem:precondition-failed",
+                     *       "title": "Precondition Failed",
+                     *       "status": 412,
+                     *       "detail": "the resource has changed since it was read (If-Match); read it again",
+                     *       "code": "precondition_failed"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };

@@ -53,7 +53,23 @@ START_TEST(assessments_are_scoped_and_a_failure_leads_to_revocation)
                                  "filename*=UTF-8''%E6%B5%8B%E8%AF%84.pdf"));
     th_free(f);
     th_free(expect(ASSESSOR_B, "GET", file_path, NULL, 404));
-    th_free(expect(ASSESSOR_A, "POST", path, failed, 200));
+    /* If-Match names the assessment as last read: another ETag is 412 and nothing is done */
+    r = expect(ASSESSOR_A, "GET", assessment_path, NULL, 200);
+    char etag[80], if_match[128];
+    th_header(r, "ETag", etag, sizeof etag);
+    th_free(r);
+    r = th_request(port, "POST", path, tokens[ASSESSOR_A], "application/json", failed, strlen(failed),
+                   "If-Match: \"00000000000000000000000000000000\"\r\n");
+    ck_assert_int_eq(r->status, 412);
+    ck_assert_str_eq(str(r, "code"), "precondition_failed");
+    th_free(r);
+    r = expect(ASSESSOR_A, "GET", assessment_path, NULL, 200);
+    ck_assert_str_eq(str(r, "status"), "open");
+    th_free(r);
+    snprintf(if_match, sizeof if_match, "If-Match: %s\r\n", etag);
+    r = th_request(port, "POST", path, tokens[ASSESSOR_A], "application/json", failed, strlen(failed), if_match);
+    ck_assert_msg(r->status == 200, "%s", r->body);
+    th_free(r);
     snprintf(file_path, sizeof file_path, "/v1/assessments/%lld/report?filename=again.pdf", id);
     f = th_request(port, "POST", file_path, tokens[ASSESSOR_A], "application/pdf", pdf, sizeof pdf - 1, NULL);
     ck_assert_int_eq(f->status, 409);   /* the result is in: its report is final */
