@@ -223,7 +223,8 @@ static const sf_stmt WRITE_TITLES = {
     "       WHERE g.id = m.round_id AND m.top IS NOT NULL AND g.next_certificate_seq <= m.top RETURNING g.id),"
     " x AS (INSERT INTO award_expiries (award_id) SELECT id FROM w"
     "       WHERE title_status(status, valid_until) = 'expired' RETURNING award_id),"
-    EVENTS("w", "award.recorded", "award", "w.id", "w.id", "'after', award_doc(ROW(w.*)::awards)")
+    /* a title recorded by this statement has no assessment: award_doc's shape with none (sql/056) */
+    EVENTS("w", "award.recorded", "award", "w.id", "w.id", "'after', award_doc_of(ROW(w.*)::awards, '[]')")
     " SELECT (SELECT coalesce(jsonb_agg(id ORDER BY id), '[]')::text FROM w), (SELECT count(*) FROM n) + (SELECT count(*) FROM x)", 4, 1};
 
 /* ---- supervision records ---- */
