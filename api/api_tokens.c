@@ -13,6 +13,7 @@
 #include "api/problem.h"
 #include "api/views.h"
 #include "domain/accounts.h"
+#include "domain/text.h"
 #include "persistence/api_tokens.h"
 
 void sf_post_api_token(sf_ctx *ctx)
@@ -32,6 +33,8 @@ void sf_post_api_token(sf_ctx *ctx)
     long nl = name ? sf_utf8_length(name) : 1;
     if (nl < 1 || nl > 100)
         sf_errors_add(&e, "name", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 100));
+    else
+        sf_text_check_name("name", name, &e);
     /* expires_in: seconds, as on every token answer (POST /v1/auth/token); a day to a year */
     int64_t seconds = 90 * 86400;
     sf_json_int(body, "expires_in", 0, 86400, 365 * 86400, &seconds, &e);

@@ -12,6 +12,7 @@
 #include "api/views.h"
 #include "domain/accounts.h"
 #include "domain/awards.h"
+#include "domain/text.h"
 #include "persistence/awards.h"
 
 void sf_list_awards(sf_ctx *ctx)
@@ -75,13 +76,17 @@ static int award_changed(sf_ctx *ctx, int64_t id)
     return sf_reply_if_stale(ctx, status, etag, SF_E_AWARD_NOT_FOUND, SF_E_PRECONDITION_FAILED);
 }
 
-/* A text field of 1 to `max` characters, when present. */
-static const char *optional_text(json_t *body, const char *field, long max, sf_errors *e)
+/* A text field of 1 to `max` characters, when present: of several lines (`lines`) or one. */
+static const char *optional_text(json_t *body, const char *field, long max, int lines, sf_errors *e)
 {
     const char *v = sf_json_string(body, field, 0, e);
     long n = v ? sf_utf8_length(v) : 1;
     if (n < 1 || n > max)
         sf_errors_add(e, field, SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", max));
+    else if (lines)
+        sf_text_check_lines(field, v, e);
+    else
+        sf_text_check_name(field, v, e);
     return v;
 }
 
@@ -98,9 +103,9 @@ void sf_post_revoke_award(sf_ctx *ctx)
     sf_errors_init(&e);
     sf_json_only(body, fields, &e);
     sf_revocation r = {sf_json_string(body, "reason", 1, &e), NULL, NULL, NULL, 0};
-    r.detail = optional_text(body, "detail", 5000, &e);
-    r.finding = optional_text(body, "finding", 5000, &e);
-    r.reference = optional_text(body, "reference", 200, &e);
+    r.detail = optional_text(body, "detail", 5000, 1, &e);
+    r.finding = optional_text(body, "finding", 5000, 1, &e);
+    r.reference = optional_text(body, "reference", 200, 0, &e);
     sf_json_int(body, "assessment_id", 0, 1, INT64_MAX / 2, &r.assessment_id, &e);
     if (!sf_errors_any(&e) && award_changed(ctx, id)) {
         json_decref(body);
@@ -130,7 +135,7 @@ void sf_post_reinstate_award(sf_ctx *ctx)
     sf_errors e;
     sf_errors_init(&e);
     sf_json_only(body, fields, &e);
-    const char *reason = optional_text(body, "reason", 5000, &e);
+    const char *reason = optional_text(body, "reason", 5000, 1, &e);
     if (!sf_errors_any(&e) && award_changed(ctx, id)) {
         json_decref(body);
         return;

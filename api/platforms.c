@@ -53,7 +53,7 @@ static void read_functions(json_t *list, char *out, size_t len, sf_errors *e)
 static void check_text(const char *field, const char *value, long max, sf_errors *e)
 {
     long n = value ? sf_utf8_length(value) : 0;
-    if (value != NULL && (n < 1 || n > max || value[strspn(value, " ")] == '\0'))
+    if (value != NULL && (n < 1 || n > max || sf_text_is_blank(value)))
         sf_errors_add(e, field, SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", max));
     else if (value != NULL && sf_text_has_hidden_controls(value))
         sf_errors_add(e, field, SF_E_HIDDEN_CONTROLS);
@@ -112,6 +112,8 @@ void sf_platform_fields_read(json_t *body, int partial, sf_platform_fields *f, c
         sf_errors_add(e, "operator.established_on", SF_E_NOT_DATE);
     if (address != NULL && sf_utf8_length(address) > 300)
         sf_errors_add(e, "operator.address", SF_E_TOO_LONG, SF_INT("max", 300));
+    else if (address != NULL && sf_text_has_hidden_controls(address))
+        sf_errors_add(e, "operator.address", SF_E_HIDDEN_CONTROLS);
     f->operator_name = name;
     f->credit_code = code;
     f->established_on = est;

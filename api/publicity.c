@@ -16,6 +16,7 @@
 #include "domain/accounts.h"
 #include "domain/calendar.h"
 #include "domain/lifecycle.h"
+#include "domain/text.h"
 #include "domain/transitions.h"
 #include "persistence/calendar.h"
 #include "persistence/publicity.h"
@@ -231,10 +232,16 @@ static void read_objection(json_t *body, int recorded, sf_new_objection *o, sf_d
          rl = o->reason ? sf_utf8_length(o->reason) : 1;
     if (nl < 1 || nl > 100)
         sf_errors_add(e, "objector_name", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 100));
+    else
+        sf_text_check_name("objector_name", o->name, e);
     if (cl < 1 || cl > 200)
         sf_errors_add(e, "contact", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 200));
+    else
+        sf_text_check_name("contact", o->contact, e);
     if (rl < 1 || rl > 5000)
         sf_errors_add(e, "reason", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 5000));
+    else
+        sf_text_check_lines("reason", o->reason, e);
     if (recorded) {
         const char *day = sf_json_string(body, "received_on", 1, e);
         if (day != NULL && !sf_date_parse(day, received_on))

@@ -29,9 +29,10 @@ static void set(json_t *row, const char *name, json_t *value, int *no_memory)
         *no_memory = 1;
 }
 
-/* A text member of min..max characters (valid UTF-8, no hidden controls), copied into `row`
- * under the same name; NULL when absent (an error if required) or wrong. */
-static const char *text(json_t *body, const char *name, int required, long min, long max, json_t *row,
+/* A text member of min..max characters (valid UTF-8, showing something, no hidden controls:
+ * domain/text.h; a text of several `lines` keeps its line breaks), copied into `row` under the
+ * same name; NULL when absent (an error if required) or wrong. */
+static const char *text(json_t *body, const char *name, int required, long min, long max, int lines, json_t *row,
                         sf_errors *e, int *no_memory)
 {
     const char *s = sf_json_string(body, name, required, e);
@@ -42,10 +43,10 @@ static const char *text(json_t *body, const char *name, int required, long min, 
         sf_errors_add(e, name, SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", min), SF_INT("max", max));
         return NULL;
     }
-    if (sf_text_has_hidden_controls(s)) {
-        sf_errors_add(e, name, SF_E_HIDDEN_CONTROLS);
+    size_t before = e->count + e->dropped;
+    (lines ? sf_text_check_lines : sf_text_check_name)(name, s, e);
+    if (e->count + e->dropped != before)
         return NULL;
-    }
     set(row, name, json_string(s), no_memory);
     return s;
 }
@@ -141,7 +142,7 @@ static json_t *round_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_t *
             sf_errors_add(e, "region_code", SF_E_REGION_PROVINCIAL);
         set(row, "region_code", json_string("210000"), no_memory);
     }
-    if (!text(body, "title", 0, 1, 200, row, e, no_memory) && year && level) {
+    if (!text(body, "title", 0, 1, 200, 0, row, e, no_memory) && year && level) {
         char title[128];
         snprintf(title, sizeof title, "%d年度%s中小企业公共服务示范平台认定", year, city_level ? "市级" : "辽宁省");
         set(row, "title", json_string(title), no_memory);
@@ -210,9 +211,9 @@ static json_t *title_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_t *
     json_t *row = json_pack("{s:I}", "row", n);
     sf_json_only(body, fields, e);
     /* the platform: matched by credit code and name, else created in its city */
-    text(body, "platform_name", 1, 1, 200, row, e, no_memory);
+    text(body, "platform_name", 1, 1, 200, 0, row, e, no_memory);
     city(body, "region_code", 1, row, e, no_memory);
-    text(body, "operator_name", 1, 1, 200, row, e, no_memory);
+    text(body, "operator_name", 1, 1, 200, 0, row, e, no_memory);
     const char *code = sf_json_string(body, "credit_code", 1, e);
     if (code && !sf_credit_code_is_valid(code))
         sf_errors_add(e, "credit_code", SF_E_CREDIT_CODE_INVALID);
@@ -234,7 +235,7 @@ static json_t *title_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_t *
     integer(body, "year", round_id == 0, SF_RECORDS_FIRST_YEAR, 9999, row, e, no_memory);
     choice(body, "level", round_id == 0, LEVELS, row, e, no_memory);
     /* the title as it was decided */
-    const char *no = text(body, "certificate_no", 1, 1, 100, row, e, no_memory);
+    const char *no = text(body, "certificate_no", 1, 1, 100, 0, row, e, no_memory);
     int seq = no ? sf_certificate_seq(no) : 0;
     if (seq > 0)
         set(row, "seq", json_integer(seq), no_memory);
@@ -245,9 +246,9 @@ static json_t *title_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_t *
     const char *status = choice(body, "status", 1, STATUSES, row, e, no_memory);
     t.status_known = status && sf_recorded_status_parse(status, &t.status);
     t.revoked_on = date(body, "revoked_on", 0, row, e, no_memory);
-    t.revocation_reason = text(body, "revocation_reason", 0, 1, 40, row, e, no_memory);
-    text(body, "revocation_detail", 0, 1, 2000, row, e, no_memory);
-    text(body, "notice_reference", 0, 1, 200, row, e, no_memory);
+    t.revocation_reason = text(body, "revocation_reason", 0, 1, 40, 0, row, e, no_memory);
+    text(body, "revocation_detail", 0, 1, 2000, 1, row, e, no_memory);
+    text(body, "notice_reference", 0, 1, 200, 0, row, e, no_memory);
     sf_record_title_check(&t, today, e);
     return row;
 }
@@ -267,7 +268,7 @@ static json_t *summary_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_t
     static const char *const fields[] = {"certificate_no", "year", "received_on", "summary", "figures", NULL};
     json_t *row = json_pack("{s:I}", "row", n);
     sf_json_only(body, fields, e);
-    text(body, "certificate_no", 1, 1, 100, row, e, no_memory);
+    text(body, "certificate_no", 1, 1, 100, 0, row, e, no_memory);
     int year = (int)integer(body, "year", 1, SF_RECORDS_FIRST_YEAR, 9999, row, e, no_memory);
     if (year && !sf_summary_year_has_begun(year, today))
         sf_errors_add(e, "year", SF_E_YEAR_NOT_BEGUN);
@@ -275,7 +276,7 @@ static json_t *summary_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_t
     sf_record_date_check("received_on", received, today, e);
     if (year && received && !sf_received_in_or_after_year(year, received))
         sf_errors_add(e, "received_on", SF_E_RECEIVED_BEFORE_YEAR, SF_INT("year", year));
-    text(body, "summary", 0, 1, 50000, row, e, no_memory);
+    text(body, "summary", 0, 1, 50000, 1, row, e, no_memory);
     json_t *figures = json_object_get(body, "figures");
     if (figures != NULL && !json_is_null(figures)) {
         sf_report_facts ignored;
@@ -303,13 +304,13 @@ static json_t *inspection_row(const sf_ctx *ctx, json_t *body, json_int_t n, jso
     static const char *const OUTCOMES[] = {"satisfactory", "needs_improvement", "unsatisfactory", NULL};
     json_t *row = json_pack("{s:I}", "row", n);
     sf_json_only(body, fields, e);
-    text(body, "certificate_no", 1, 1, 100, row, e, no_memory);
+    text(body, "certificate_no", 1, 1, 100, 0, row, e, no_memory);
     sf_record_date_check("inspected_on", date(body, "inspected_on", 1, row, e, no_memory), today, e);
     choice(body, "outcome", 1, OUTCOMES, row, e, no_memory);
-    text(body, "findings", 0, 1, 20000, row, e, no_memory);
-    text(body, "service_quality", 0, 1, 5000, row, e, no_memory);
-    text(body, "fees", 0, 1, 5000, row, e, no_memory);
-    text(body, "satisfaction", 0, 1, 5000, row, e, no_memory);
+    text(body, "findings", 0, 1, 20000, 1, row, e, no_memory);
+    text(body, "service_quality", 0, 1, 5000, 1, row, e, no_memory);
+    text(body, "fees", 0, 1, 5000, 1, row, e, no_memory);
+    text(body, "satisfaction", 0, 1, 5000, 1, row, e, no_memory);
     return row;
 }
 
@@ -335,8 +336,8 @@ static json_t *city_report_row(const sf_ctx *ctx, json_t *body, json_int_t n, js
     sf_record_date_check("received_on", received, today, e);
     if (year && received && !sf_received_in_or_after_year(year, received))
         sf_errors_add(e, "received_on", SF_E_RECEIVED_BEFORE_YEAR, SF_INT("year", year));
-    text(body, "summary_report", 0, 1, 100000, row, e, no_memory);
-    text(body, "inspection_report", 0, 1, 100000, row, e, no_memory);
+    text(body, "summary_report", 0, 1, 100000, 1, row, e, no_memory);
+    text(body, "inspection_report", 0, 1, 100000, 1, row, e, no_memory);
     return row;
 }
 

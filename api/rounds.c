@@ -16,6 +16,7 @@
 #include "domain/accounts.h"
 #include "domain/calendar.h"
 #include "domain/rounds.h"
+#include "domain/text.h"
 #include "persistence/rounds.h"
 
 /* relaxed_regions: strings, checked by the domain (city codes). */
@@ -109,6 +110,8 @@ void sf_post_round(sf_ctx *ctx)
     long tl = title ? sf_utf8_length(title) : 1;
     if (tl < 1 || tl > 200)
         sf_errors_add(&e, "title", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 200));
+    else
+        sf_text_check_name("title", title, &e);
     const char *region = NULL;
     sf_status status = sf_round_validate(&r, &ctx->caller, &region, &e);
     if (status == SF_FORBIDDEN) {

@@ -16,16 +16,22 @@
 #include "domain/calendar.h"
 #include "domain/regions.h"
 #include "domain/supervision.h"
+#include "domain/text.h"
 #include "domain/transitions.h"
 #include "persistence/awards.h"
 #include "persistence/calendar.h"
 #include "persistence/inbox.h"
 #include "persistence/supervision.h"
 
-static int text_ok(const char *s, long min, long max)
+/* A text of several lines of `min` to `max` characters, when present (NULL: nothing to judge):
+ * its field error into `e`. */
+static void check_text(const char *field, const char *s, long min, long max, sf_errors *e)
 {
-    long n = s ? sf_utf8_length(s) : -1;
-    return n >= min && n <= max;
+    long n = s ? sf_utf8_length(s) : min;
+    if (n < min || n > max)
+        sf_errors_add(e, field, SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", min), SF_INT("max", max));
+    else
+        sf_text_check_lines(field, s, e);
 }
 
 void sf_post_assessment(sf_ctx *ctx)
@@ -132,8 +138,7 @@ void sf_post_assessment_result(sf_ctx *ctx)
         sf_errors_add(&e, "score", SF_E_PERCENT_OUT_OF_RANGE);
     if (!json_is_boolean(passed))
         sf_errors_add(&e, "passed", SF_E_NOT_BOOLEAN);
-    if (summary && !text_ok(summary, 1, 20000))
-        sf_errors_add(&e, "summary", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 20000));
+    check_text("summary", summary, 1, 20000, &e);
     if (!sf_errors_any(&e) && assessment_changed(ctx, id)) {
         json_decref(body);
         return;
@@ -178,8 +183,7 @@ void sf_post_annual_summary(sf_ctx *ctx)
     sf_json_int(body, "award_id", 1, 1, INT64_MAX / 2, &award, &e);
     sf_json_int(body, "year", 1, 2018, 9999, &year, &e);
     const char *summary = sf_json_string(body, "summary", 1, &e);
-    if (summary && !text_ok(summary, 1, 50000))
-        sf_errors_add(&e, "summary", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 50000));
+    check_text("summary", summary, 1, 50000, &e);
     /* the year's figures (optional): what dynamic management re-tests (Art. 4, 24) */
     json_t *figures = json_object_get(body, "figures");
     char *figures_text = NULL;
@@ -233,8 +237,7 @@ void sf_post_inspection(sf_ctx *ctx)
         sf_errors_add(&e, "inspected_on", SF_E_NOT_DATE);
     static const char *const names[4] = {"service_quality", "fees", "satisfaction", "findings"};
     for (int i = 0; i < 4; i++)
-        if (f[i] && !text_ok(f[i], 1, i == 3 ? 20000 : 5000))
-            sf_errors_add(&e, names[i], SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", i == 3 ? 20000 : 5000));
+        check_text(names[i], f[i], 1, i == 3 ? 20000 : 5000, &e);
     for (int i = 0; i < 3; i++)
         if (f[i] == NULL)   /* absent or null (one of another type is refused above) */
             f[i] = "";
@@ -268,10 +271,8 @@ void sf_post_city_report(sf_ctx *ctx)
     sf_json_int(body, "year", 1, 2018, 9999, &year, &e);
     const char *summary = sf_json_string(body, "summary_report", 1, &e);
     const char *inspection = sf_json_string(body, "inspection_report", 1, &e);
-    if (summary && !text_ok(summary, 1, 100000))
-        sf_errors_add(&e, "summary_report", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 100000));
-    if (inspection && !text_ok(inspection, 1, 100000))
-        sf_errors_add(&e, "inspection_report", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 100000));
+    check_text("summary_report", summary, 1, 100000, &e);
+    check_text("inspection_report", inspection, 1, 100000, &e);
     sf_day received_on = read_received_on(body, &e);
     /* whose reports: a city's own; the province names the city it records them for */
     const char *region = NULL;

@@ -48,8 +48,7 @@ static void check_name(const char *field, const char *value, long max_chars, sf_
         sf_errors_add(errors, field, SF_E_NOT_UTF8);
         return;
     }
-    size_t blank = strspn(value, " \t");
-    if (value[blank] == '\0') {
+    if (sf_text_is_blank(value)) {
         sf_errors_add(errors, field, SF_E_EMPTY);
         return;
     }

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "domain/accounts.h"
+#include "domain/text.h"
 
 const sf_material_kind sf_material_kinds[] = {
     {"application_report", SF_MATERIAL_REQUIRED, "Art. 17(1), Annex 2"},
@@ -67,7 +68,13 @@ int sf_material_filename_is_valid(const char *f)
     for (const unsigned char *p = (const unsigned char *)f; *p; p++)
         if (*p < 0x20 || *p == 0x7F || *p == '/' || *p == '\\' || *p == '"')
             return 0;
-    return 1;
+    /* the name before its extension shows something: "\u200b.pdf" or " .pdf" names nothing */
+    char stem[256];
+    const char *dot = strrchr(f, '.');
+    size_t n = dot != NULL ? (size_t)(dot - f) : strlen(f);
+    memcpy(stem, f, n);
+    stem[n] = '\0';
+    return !sf_text_is_blank(stem);
 }
 
 static int listed(const char *present, const char *kind)

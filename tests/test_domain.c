@@ -2463,12 +2463,32 @@ START_TEST(names_with_control_or_bidi_characters_are_refused)
         {"del\x7f", 1},
         {"\xc2\x7f", 1},                 /* (not UTF-8; DEL all the same) */
         {"\xc2\x80", 1}, {"\xc2\x9f", 1}, {"\xc2\xa0", 0},          /* U+0080, U+009F; U+00A0 */
-        {"\xe2\x80\xa9", 0}, {"\xe2\x80\xaa", 1}, {"invoice\xe2\x80\xae" "fdp.exe", 1}, {"\xe2\x80\xae", 1},
+        {"\xe2\x80\xa9", 1}, {"\xe2\x80\xaa", 1}, {"invoice\xe2\x80\xae" "fdp.exe", 1}, {"\xe2\x80\xae", 1},
         {"\xe2\x80\xaf", 0},                                         /* U+2029, U+202A, U+202E, U+202F */
         {"\xe2\x81\xa5", 0}, {"\xe2\x81\xa6", 1}, {"\xe2\x81\xa9", 1}, {"\xe2\x81\xaa", 0}, /* U+2065–U+206A */
+        {"\xe2\x80\x8d", 0}, {"a\xe2\x80\x8e", 1}, {"\xe2\x80\x8f" "b", 1}, {"\xe2\x80\x90", 0}, /* U+200D–U+2010 */
+        {"\xd8\x9b", 0}, {"\xd8\x9c", 1}, {"\xd8\x9d", 0},          /* U+061B–U+061D */
+        {"\xe2\x80\xa7", 0}, {"line\xe2\x80\xa8" "break", 1},     /* U+2027, U+2028 */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         ck_assert_msg(sf_text_has_hidden_controls(cases[i].text) == cases[i].hidden, "case %zu", i);
+    /* a text of several lines keeps its line breaks and tabs, never the rest */
+    ck_assert(!sf_text_lines_have_hidden_controls("第一行\n第二行\r\n\t第三行\xe2\x80\xa8"));
+    ck_assert(sf_text_lines_have_hidden_controls("第一行\n\xe2\x80\xae第二行"));
+    ck_assert(sf_text_lines_have_hidden_controls("a\x01b"));
+    ck_assert(sf_text_lines_have_hidden_controls("a\xc2\x85"));   /* U+0085, C1 */
+    /* text that shows nothing */
+    static const struct {
+        const char *text;
+        int blank;
+    } shows[] = {
+        {"", 1}, {" ", 1}, {" \t ", 1}, {"\xc2\xa0", 1}, {"\xe3\x80\x80", 1}, {"\xe2\x80\x8b", 1},   /* NBSP, U+3000, ZWSP */
+        {"\xef\xbb\xbf", 1}, {"\xe2\x81\xa0", 1}, {"\xcc\x81", 1}, {"\xe2\x80\x80\xe2\x80\x8a", 1}, /* BOM, WJ, U+0301, U+2000 U+200A */
+        {"\xe3\x80\x80平台", 0}, {"a", 0}, {"\xcc\x81" "e", 0}, {"\xe2\x80\x8e", 0},   /* an LRM is hidden, not blank */
+        {"_", 0}, {"\xe3\x80\x81", 0},                                                       /* U+3001, a comma */
+    };
+    for (size_t i = 0; i < sizeof shows / sizeof *shows; i++)
+        ck_assert_msg(sf_text_is_blank(shows[i].text) == shows[i].blank, "blank case %zu", i);
     /* used by the organisation and user checks */
     sf_errors e;
     sf_errors_init(&e);

@@ -82,16 +82,22 @@ static void expect_problem(th_response *r, int status)
     ck_assert_int_eq(json_integer_value(json_object_get(r->json, "status")), status);
 }
 
-/* Whether the problem lists an error for `field`. */
-static int has_field_error(th_response *r, const char *field)
+/* The code of the problem's first error for `field`, or NULL when it lists none. */
+static const char *field_error(th_response *r, const char *field)
 {
     json_t *errors = json_object_get(r->json, "errors");
     size_t i;
     json_t *e;
     json_array_foreach(errors, i, e)
         if (strcmp(json_string_value(json_object_get(e, "field")), field) == 0)
-            return 1;
-    return 0;
+            return json_is_string(json_object_get(e, "code")) ? json_string_value(json_object_get(e, "code")) : "";
+    return NULL;
+}
+
+/* Whether the problem lists an error for `field`. */
+static int has_field_error(th_response *r, const char *field)
+{
+    return field_error(r, field) != NULL;
 }
 
 static char *login(const char *username, const char *password, int *status)
@@ -3427,6 +3433,49 @@ START_TEST(names_with_hidden_characters_answer_422)
 }
 END_TEST
 
+/* The text a person types, wherever it is typed (domain/text.h): a name holds no bidirectional
+ * mark or line separator and shows something; a text of several lines keeps its line breaks
+ * and nothing else hidden. */
+START_TEST(every_text_a_person_types_is_judged)
+{
+    const struct {
+        const char *path, *before, *field, *after, *value, *code;
+    } cases[] = {
+        /* names: a bidi mark, a line separator, nothing visible */
+        {"/v1/organizations", "{\"type\":\"association\",\"name\":\"", "name", "\"}", "协会\\u200f名称", "hidden_controls"},
+        {"/v1/organizations", "{\"type\":\"association\",\"name\":\"", "name", "\"}", "协会\\u2028名称", "hidden_controls"},
+        {"/v1/organizations", "{\"type\":\"association\",\"name\":\"", "name", "\"}", "\\u3000", "empty"},
+        {"/v1/organizations", "{\"type\":\"association\",\"name\":\"", "name", "\"}", "\\u200b\\ufeff", "empty"},
+        {"/v1/organizations", "{\"type\":\"association\",\"name\":\"", "name", "\"}", "\\u00a0\\u0301", "empty"},
+        {"/v1/api-tokens", "{\"scopes\":[\"read\"],\"name\":\"", "name", "\"}", "x\\u202ey", "hidden_controls"},
+        {"/v1/api-tokens", "{\"scopes\":[\"read\"],\"name\":\"", "name", "\"}", "\\u200b", "empty"},
+        {"/v1/rounds", "{\"year\":2043,\"level\":\"province\",\"opens_on\":\"2043-03-01\",\"closes_on\":\"2043-04-30\","
+                       "\"title\":\"", "title", "\"}", "批次\\u202e", "hidden_controls"},
+        {"/v1/rounds", "{\"year\":2043,\"level\":\"province\",\"opens_on\":\"2043-03-01\",\"closes_on\":\"2043-04-30\","
+                       "\"title\":\"", "title", "\"}", "\\t\\u3000", "empty"},
+        {"/v1/platforms", "{\"name\":\"某平台\",\"region_code\":\"210100\",\"functions\":[\"training\"],\"operator\":"
+                          "{\"name\":\"某公司\",\"credit_code\":\"91210100MA00042007\",\"address\":\"", "operator.address",
+         "\"}}", "沈阳\\u0001市", "hidden_controls"},
+        {"/v1/platforms", "{\"region_code\":\"210100\",\"functions\":[\"training\"],\"operator\":"
+                          "{\"name\":\"某公司\",\"credit_code\":\"91210100MA00042007\"},\"name\":\"", "name", "\"}",
+         "\\u3000\\u3000", "length_out_of_range"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char body[768];
+        snprintf(body, sizeof body, "%s%s%s", cases[i].before, cases[i].value, cases[i].after);
+        th_response *r = call("POST", cases[i].path, PROVINCE, body);
+        expect_problem(r, 422);
+        const char *code = field_error(r, cases[i].field);
+        ck_assert_msg(code != NULL && strcmp(code, cases[i].code) == 0, "case %zu: %s", i, r->body);
+        th_free(r);
+    }
+    /* the controls: an address of plain text, an API token named with an ideographic space inside */
+    th_response *r = call("POST", "/v1/api-tokens", PROVINCE, "{\"scopes\":[\"read\"],\"name\":\"导入\\u3000脚本\"}");
+    ck_assert_msg(r->status == 201, "%s", r->body);
+    th_free(r);
+}
+END_TEST
+
 /* ---- codes and languages (issue 13, point 1) ---- */
 
 /* The code of a problem, and that its detail is worded in Chinese (zh-CN is the default). */
@@ -4752,6 +4801,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, an_ipv6_client_is_known_by_its_whole_address);
     tcase_add_test(tc, metrics_need_their_token);
     tcase_add_test(tc, names_with_hidden_characters_answer_422);
+    tcase_add_test(tc, every_text_a_person_types_is_judged);
     tcase_add_test(tc, distinct_conflicts_and_refusals_answer_distinct_codes);
     tcase_add_test(tc, problems_are_in_chinese_unless_english_is_asked_for);
     tcase_add_test(tc, the_contract_lists_every_problem_code);

@@ -421,6 +421,16 @@ START_TEST(award_waits_for_the_end_of_publicity_and_objections)
     th_response *r = expect(-1, "POST", path, old_body, 422);
     ck_assert(has_error(r, "name") && has_error(r, "objector_name"));
     th_free(r);
+    /* what the public types is judged as every name (domain/text.h): an override or nothing
+     * visible in a name; a reason keeps its lines, never an override */
+    char hostile[320];
+    snprintf(hostile, sizeof hostile, "{\"application_id\":%lld,\"objector_name\":\"李\\u202e四\",\"contact\":\"\\u200b\","
+             "\"reason\":\"第一行\\n\\u202e第二行\"}", a);
+    r = expect(-1, "POST", path, hostile, 422);
+    ck_assert_str_eq(error_code(r, "objector_name"), "hidden_controls");
+    ck_assert_str_eq(error_code(r, "contact"), "empty");
+    ck_assert_str_eq(error_code(r, "reason"), "hidden_controls");
+    th_free(r);
     long long objection = expect_id(-1, "POST", path, body, 201);
     r = expect(PROVINCE, "GET", "/v1/objections?status=open", NULL, 200);
     ck_assert_uint_ge(json_array_size(json_object_get(r->json, "items")), 1);

@@ -93,6 +93,9 @@ START_TEST(uploads_whose_bytes_or_names_lie_are_refused_and_nothing_is_kept)
         {"%2E%2E", pdf, sizeof pdf - 1, 422},
         {"x%0A.pdf", pdf, sizeof pdf - 1, 422},
         {"", pdf, sizeof pdf - 1, 422},
+        {"%E2%80%8B.pdf", pdf, sizeof pdf - 1, 422},    /* a name of nothing visible (ZWSP) */
+        {"%20.pdf", pdf, sizeof pdf - 1, 422},
+        {"%E2%80%8Fx.pdf", pdf, sizeof pdf - 1, 422},   /* a bidi mark (RLM) */
     };
     char count_sql[128];
     snprintf(count_sql, sizeof count_sql, "SELECT count(*) FROM materials WHERE application_id = %lld", a);

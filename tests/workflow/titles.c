@@ -47,6 +47,9 @@ START_TEST(a_revocation_names_its_ground_with_what_it_requires)
     refused(path, body, "assessment_id");   /* of this title, but passed */
     refused(path, "{\"reason\":\"surrendered\",\"finding\":\"查实\"}", "finding");
     refused(path, "{\"reason\":\"violation\",\"finding\":\"查实\",\"reference\":\"\"}", "reference");
+    /* a finding of several lines keeps them, never an override; a reference is one line */
+    refused(path, "{\"reason\":\"violation\",\"finding\":\"查实\\u202e\",\"reference\":\"辽工信发〔2026〕12号\"}", "finding");
+    refused(path, "{\"reason\":\"violation\",\"finding\":\"查实\",\"reference\":\"辽工信发\\n12号\"}", "reference");
     /* none of the refusals changed the title */
     snprintf(path, sizeof path, "/v1/awards/%lld", award);
     th_response *r = expect(PROVINCE, "GET", path, NULL, 200);
