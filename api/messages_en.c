@@ -190,6 +190,7 @@ const char *const sf_messages_en[SF_CODE_COUNT] = {
     [SF_E_BODY_NOT_OBJECT] = "the body must be a JSON object",
     [SF_E_UNKNOWN_FIELD] = "is not a field of this request",
     [SF_E_UNKNOWN_PARAMETER] = "is not a parameter of this operation",
+    [SF_E_PARAMETER_REPEATED] = "is given more than once",
     [SF_E_NOT_STRING] = "must be a string",
     [SF_E_NOT_INTEGER] = "must be an integer",
     [SF_E_NOT_BOOLEAN] = "must be true or false",

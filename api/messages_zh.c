@@ -190,6 +190,7 @@ const char *const sf_messages_zh[SF_CODE_COUNT] = {
     [SF_E_BODY_NOT_OBJECT] = "请求体须为 JSON 对象",
     [SF_E_UNKNOWN_FIELD] = "不是此请求的字段",
     [SF_E_UNKNOWN_PARAMETER] = "不是此操作的参数",
+    [SF_E_PARAMETER_REPEATED] = "重复给出",
     [SF_E_NOT_STRING] = "应为字符串",
     [SF_E_NOT_INTEGER] = "应为整数",
     [SF_E_NOT_BOOLEAN] = "应为 true 或 false",

@@ -18,8 +18,10 @@ extern const unsigned long sf_openapi_yaml_len;
 static char *served;
 static size_t served_len;
 /* Per route (sf_routes' order): the query parameters its operation declares, as
- * " name name " (NULL: the contract has no such operation, and nothing is checked). */
+ * " name name " (NULL: the contract has no such operation, and nothing is checked), and
+ * those of them that are booleans, the same way. */
 static char **declared_query;
+static char **boolean_query;
 static size_t declared_routes;
 
 static json_t *scalar_to_json(const yaml_node_t *node)
@@ -129,7 +131,21 @@ static json_t *path_item(json_t *doc, const char *route)
     return NULL;
 }
 
-static void add_query_names(json_t *doc, json_t *params, sf_buf *out)
+/* Whether a parameter's schema is a boolean: `type: boolean`, or the strings 'true' and 'false'. */
+static int boolean_schema(json_t *schema)
+{
+    json_t *values = json_object_get(schema, "enum");
+    const char *type = json_string_value(json_object_get(schema, "type"));
+    return (type != NULL && strcmp(type, "boolean") == 0) ||
+           (json_array_size(values) == 2 && json_is_string(json_array_get(values, 0)) &&
+            json_is_string(json_array_get(values, 1)) &&
+            ((strcmp(json_string_value(json_array_get(values, 0)), "true") == 0 &&
+              strcmp(json_string_value(json_array_get(values, 1)), "false") == 0) ||
+             (strcmp(json_string_value(json_array_get(values, 0)), "false") == 0 &&
+              strcmp(json_string_value(json_array_get(values, 1)), "true") == 0)));
+}
+
+static void add_query_names(json_t *doc, json_t *params, sf_buf *out, sf_buf *booleans)
 {
     size_t i;
     json_t *p;
@@ -139,8 +155,11 @@ static void add_query_names(json_t *doc, json_t *params, sf_buf *out)
             p = json_object_get(json_object_get(json_object_get(doc, "components"), "parameters"), ref + 24);
         const char *in = json_string_value(json_object_get(p, "in"));
         const char *name = json_string_value(json_object_get(p, "name"));
-        if (in != NULL && name != NULL && strcmp(in, "query") == 0)
-            sf_buf_printf(out, "%s ", name);
+        if (in == NULL || name == NULL || strcmp(in, "query") != 0)
+            continue;
+        sf_buf_printf(out, "%s ", name);
+        if (boolean_schema(json_object_get(p, "schema")))
+            sf_buf_printf(booleans, "%s ", name);
     }
 }
 
@@ -149,7 +168,8 @@ static int declare_queries(json_t *doc)
 {
     declared_routes = sf_route_count();
     declared_query = calloc(declared_routes ? declared_routes : 1, sizeof *declared_query);
-    if (declared_query == NULL)
+    boolean_query = calloc(declared_routes ? declared_routes : 1, sizeof *boolean_query);
+    if (declared_query == NULL || boolean_query == NULL)
         return -1;
     for (size_t r = 0; r < declared_routes; r++) {
         json_t *item = path_item(doc, sf_routes[r].path);
@@ -161,17 +181,27 @@ static int declare_queries(json_t *doc)
         json_t *op = json_object_get(item, method);
         if (op == NULL)
             continue;
-        sf_buf names = {0};
+        sf_buf names = {0}, booleans = {0};
         sf_buf_add(&names, " ", 1);
-        add_query_names(doc, json_object_get(item, "parameters"), &names);
-        add_query_names(doc, json_object_get(op, "parameters"), &names);
+        sf_buf_add(&booleans, " ", 1);
+        add_query_names(doc, json_object_get(item, "parameters"), &names, &booleans);
+        add_query_names(doc, json_object_get(op, "parameters"), &names, &booleans);
         sf_buf_add(&names, "", 1);
-        if (names.failed) {
-            free(names.data);
-            return -1;
-        }
+        sf_buf_add(&booleans, "", 1);
         declared_query[r] = names.data;
+        boolean_query[r] = booleans.data;
+        if (names.failed || booleans.failed)
+            return -1;   /* sf_openapi_free frees what was made */
     }
+    return 0;
+}
+
+/* Whether the list " name name " holds the `len` bytes at `name`. */
+static int listed(const char *list, const char *name, size_t len)
+{
+    for (const char *p = list + 1; *p; p += strcspn(p, " ") + 1)
+        if (strncmp(p, name, len) == 0 && p[len] == ' ')
+            return 1;
     return 0;
 }
 
@@ -179,10 +209,14 @@ int sf_openapi_query_declared(size_t route, const char *name, size_t len)
 {
     if (route >= declared_routes || declared_query == NULL || declared_query[route] == NULL)
         return 1;
-    for (const char *p = declared_query[route] + 1; *p; p += strcspn(p, " ") + 1)
-        if (strncmp(p, name, len) == 0 && p[len] == ' ')
-            return 1;
-    return 0;
+    return listed(declared_query[route], name, len);
+}
+
+int sf_openapi_query_boolean(size_t route, const char *name, size_t len)
+{
+    if (route >= declared_routes || boolean_query == NULL || boolean_query[route] == NULL)
+        return 0;
+    return listed(boolean_query[route], name, len);
 }
 
 int sf_openapi_init(void)
@@ -192,6 +226,7 @@ int sf_openapi_init(void)
         return -1;
     if (declare_queries(doc) != 0) {
         json_decref(doc);
+        sf_openapi_free();
         return -1;
     }
     served = sf_json_dumps(doc, JSON_COMPACT);
@@ -206,10 +241,16 @@ void sf_openapi_free(void)
 {
     free(served);
     served = NULL;
-    for (size_t r = 0; declared_query != NULL && r < declared_routes; r++)
-        free(declared_query[r]);
+    for (size_t r = 0; r < declared_routes; r++) {
+        if (declared_query != NULL)
+            free(declared_query[r]);
+        if (boolean_query != NULL)
+            free(boolean_query[r]);
+    }
     free(declared_query);
+    free(boolean_query);
     declared_query = NULL;
+    boolean_query = NULL;
     declared_routes = 0;
 }
 

@@ -22,6 +22,10 @@ void sf_openapi_free(void);
  * operation takes: an undeclared parameter is refused (422), as an unknown body field is. */
 int sf_openapi_query_declared(size_t route, const char *name, size_t len);
 
+/* Whether that parameter is a boolean of the contract (`type: boolean`, or a string of the
+ * values 'true' and 'false'): its value is `true` or `false`, nothing else (422 not_boolean). */
+int sf_openapi_query_boolean(size_t route, const char *name, size_t len);
+
 /* The JSON text of the contract (valid after sf_openapi_init). */
 const char *sf_openapi_json(size_t *len);
 

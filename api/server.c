@@ -29,6 +29,7 @@
 #include "api/upload_stream.h"
 #include "api/views.h"
 #include "domain/accounts.h"
+#include "domain/text.h"
 #include "persistence/api_tokens.h"
 #include "persistence/users.h"
 
@@ -431,51 +432,68 @@ int sf_hex_digit(char c)
     return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
-/* Whether the raw (percent-encoded) query value of `len` bytes at `v` decodes to UTF-8. Ulfius
- * drops a parameter whose value does not: `?q=%FF` read as no `q` at all, and listed
- * everything. */
-static int raw_value_is_utf8(const char *v, size_t len)
+/* What is wrong with the raw (percent-encoded) query value of `len` bytes at `v`, once decoded
+ * (SF_E_NONE: nothing): not UTF-8 (Ulfius drops such a parameter: `?q=%FF` read as no `q` at
+ * all, and listed everything), a hidden control (domain/text.h: an encoded NUL cut the value
+ * Ulfius read, `?q=P30%00zzz` searched for "P30"), or, for a boolean of the contract, anything
+ * but `true` or `false` (`?dry_run=yes` read as false, and imported). */
+static sf_code raw_value_problem(const char *v, size_t len, int boolean)
 {
-    size_t i = 0;
-    while (i < len && v[i] != '%' && (unsigned char)v[i] < 0x80)
-        i++;
-    if (i == len)
-        return 1;   /* ASCII as sent: nothing to decode */
-    char *text = malloc(len + 1), *at = text;
+    char small[64], *text = len < sizeof small ? small : malloc(len + 1), *at = text;
     if (text == NULL)
-        return 1;   /* not judged; Ulfius's own reading stands */
-    for (i = 0; i < len; i++) {
+        return SF_E_NONE;   /* not judged; Ulfius's own reading stands */
+    int nul = 0;
+    for (size_t i = 0; i < len; i++) {
         if (v[i] == '%' && i + 2 < len && sf_hex_digit(v[i + 1]) >= 0 && sf_hex_digit(v[i + 2]) >= 0) {
-            *at++ = (char)(sf_hex_digit(v[i + 1]) * 16 + sf_hex_digit(v[i + 2]));
+            *at = (char)(sf_hex_digit(v[i + 1]) * 16 + sf_hex_digit(v[i + 2]));
             i += 2;
         } else {
-            *at++ = v[i];
+            *at = v[i] == '+' ? ' ' : v[i];
         }
+        nul |= *at++ == '\0';
     }
     *at = '\0';
-    /* an encoded NUL ends the text early; what comes before it is judged (the route refuses
-     * the NUL itself as it did) */
-    int ok = sf_utf8_length(text) >= 0;
-    free(text);
-    return ok;
+    sf_code why = sf_utf8_length(text) < 0 ? SF_E_NOT_UTF8
+                  : nul || sf_text_has_hidden_controls(text) ? SF_E_HIDDEN_CONTROLS
+                  : boolean && strcmp(text, "true") != 0 && strcmp(text, "false") != 0 ? SF_E_NOT_BOOLEAN
+                                                                                     : SF_E_NONE;
+    if (text != small)
+        free(text);
+    return why;
 }
 
 /* 422 naming every query parameter the route's operation does not declare (api/openapi.h):
- * `?sort=name&page=2` is refused, never silently ignored; and every one whose value is not
- * UTF-8 once decoded (not_utf8). Returns whether it answered. */
+ * `?sort=name&page=2` is refused, never silently ignored; every one given twice (Ulfius joined
+ * the values with a comma: two file names read as "a.pdf,b.pdf"); and every one whose value is
+ * wrong once decoded (raw_value_problem). Returns whether it answered. */
 static int refuse_undeclared_query(sf_ctx *ctx)
 {
     const char *q = strchr(ctx->req->http_url ? ctx->req->http_url : "", '?');
     sf_errors errors;
     sf_errors_init(&errors);
+    enum { SEEN_MAX = 32 };
+    const char *seen[SEEN_MAX];
+    size_t seen_len[SEEN_MAX], nseen = 0;
     for (const char *p = q ? q + 1 : ""; *p; p += *p == '&') {
         size_t pair = strcspn(p, "&"), len = strcspn(p, "=&");
         char name[65];
         snprintf(name, sizeof name, "%.*s", (int)(len < 64 ? len : 64), p);
-        if (len > 0 && !sf_openapi_query_declared((size_t)ctx->route->index, p, len))
+        int again = 0;
+        for (size_t k = 0; k < nseen && !again; k++)
+            again = seen_len[k] == len && strncmp(seen[k], p, len) == 0;
+        if (!again && nseen < SEEN_MAX) {
+            seen[nseen] = p;
+            seen_len[nseen++] = len;
+        }
+        size_t route = (size_t)ctx->route->index;
+        sf_code why;
+        if (len > 0 && !sf_openapi_query_declared(route, p, len))
             sf_errors_add(&errors, name, SF_E_UNKNOWN_PARAMETER);
-        else if (len > 0 && len < pair && !raw_value_is_utf8(p + len + 1, pair - len - 1))
-            sf_errors_add(&errors, name, SF_E_NOT_UTF8);
+        else if (len > 0 && again)
+            sf_errors_add(&errors, name, SF_E_PARAMETER_REPEATED);
+        else if (len > 0 && (why = raw_value_problem(len < pair ? p + len + 1 : "", len < pair ? pair - len - 1 : 0,
+                                                    sf_openapi_query_boolean(route, p, len))) != SF_E_NONE)
+            sf_errors_add(&errors, name, why);
         p += pair;
     }
     if (!sf_errors_any(&errors))

@@ -197,6 +197,7 @@
     X(BODY_NOT_OBJECT, "body_not_object", "") \
     X(UNKNOWN_FIELD, "unknown_field", "") \
     X(UNKNOWN_PARAMETER, "unknown_parameter", "") \
+    X(PARAMETER_REPEATED, "parameter_repeated", "") \
     X(NOT_STRING, "not_string", "") \
     X(NOT_INTEGER, "not_integer", "") \
     X(NOT_BOOLEAN, "not_boolean", "") \

@@ -2462,6 +2462,39 @@ START_TEST(unknown_query_parameters_and_foreign_page_tokens_are_422)
         ck_assert_msg(!has_field_error(r, "limit"), "%s", r->body);
         th_free(r);
     }
+    /* nor cut at an encoded NUL, nor joined when given twice, nor a boolean read from
+     * anything but true and false (`?dry_run=yes` imported for real) */
+    const struct {
+        const char *path, *field, *code;
+    } wrong[] = {
+        {"/v1/public/platforms?q=P30%00zzz", "q", "hidden_controls"},
+        {"/v1/public/platforms?q=%E5%B9%B3%E2%80%AE", "q", "hidden_controls"},
+        {"/v1/applications?status=draft%00junk", "status", "hidden_controls"},
+        {"/v1/public/platforms?q=a&q=b", "q", "parameter_repeated"},
+        {"/v1/organizations?limit=1&limit=2", "limit", "parameter_repeated"},
+        {"/v1/organizations?count=yes", "count", "not_boolean"},
+        {"/v1/organizations?count=TRUE", "count", "not_boolean"},
+        {"/v1/organizations?count=", "count", "not_boolean"},
+        {"/v1/organizations?count", "count", "not_boolean"},
+        {"/v1/imports/platforms?dry_run=yes", "dry_run", "not_boolean"},
+        {"/v1/imports/platforms?dry_run=1", "dry_run", "not_boolean"},
+        {"/v1/imports/records?kind=rounds&dry_run=%20true", "dry_run", "not_boolean"},
+        {"/v1/users?active=yes", "active", "not_boolean"},
+    };
+    for (size_t i = 0; i < sizeof wrong / sizeof *wrong; i++) {
+        int post = strncmp(wrong[i].path, "/v1/imports/", 12) == 0;
+        r = call(post ? "POST" : "GET", wrong[i].path, PROVINCE, post ? "[]" : NULL);
+        expect_problem(r, 422);
+        const char *code = field_error(r, wrong[i].field);
+        ck_assert_msg(code != NULL && strcmp(code, wrong[i].code) == 0, "%s: %s", wrong[i].path, r->body);
+        th_free(r);
+    }
+    r = call("GET", "/v1/organizations?count=true", PROVINCE, NULL);
+    ck_assert_int_eq(r->status, 200);
+    th_free(r);
+    r = call("GET", "/v1/users?active=false", PROVINCE, NULL);
+    ck_assert_int_eq(r->status, 200);
+    th_free(r);
     /* the values it takes, every one of them, in the parameters and the message (the longest
      * lists were cut at 47 bytes: "…, approved, public") */
     const struct {
