@@ -39,6 +39,7 @@ const char *const sf_messages_en[SF_CODE_COUNT] = {
     [SF_E_DATE_IN_FUTURE] = "must not be after today ({today})",
     [SF_E_DUE_IN_PAST] = "must be today ({today}) or later: an assessment is commissioned for the time ahead (Art. 24)",
     [SF_E_START_BEFORE_PUBLISHED] = "must not be before the notice was published (published_on)",
+    [SF_E_START_BEFORE_REVIEW] = "must not be before application {id} was approved ({approved_on}): a notice publicizes the review's result",
     [SF_E_CALENDAR_YEAR_MISSING] = "the working-day calendar has no data for {year}; add it with PUT /v1/calendar/{year}",
     [SF_E_PUBLICITY_NOT_ENDED] = "the publicity period runs until {end_date} (Art. 18); award after it has ended",
     [SF_E_OBJECTION_UNRESOLVED] = "{count} objection(s) to this application are unresolved",

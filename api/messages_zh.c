@@ -39,6 +39,7 @@ const char *const sf_messages_zh[SF_CODE_COUNT] = {
     [SF_E_DATE_IN_FUTURE] = "不得晚于今天（{today}）",
     [SF_E_DUE_IN_PAST] = "不得早于今天（{today}）：第三方评估的完成期限应在今后（第二十四条）",
     [SF_E_START_BEFORE_PUBLISHED] = "不得早于公示发布日期（published_on）",
+    [SF_E_START_BEFORE_REVIEW] = "不得早于申报 {id} 审核通过之日（{approved_on}）：公示的是审核结果",
     [SF_E_CALENDAR_YEAR_MISSING] = "工作日历缺少 {year} 年的数据，请通过 PUT /v1/calendar/{year} 添加",
     [SF_E_PUBLICITY_NOT_ENDED] = "公示期至 {end_date}（第十八条），公示期满后方可授牌",
     [SF_E_OBJECTION_UNRESOLVED] = "该申报尚有 {count} 件异议未处理",

@@ -46,6 +46,7 @@
     X(DATE_IN_FUTURE, "date_in_future", "today") \
     X(DUE_IN_PAST, "due_in_past", "today") \
     X(START_BEFORE_PUBLISHED, "start_before_published", "") \
+    X(START_BEFORE_REVIEW, "start_before_review", "id,approved_on") \
     X(CALENDAR_YEAR_MISSING, "calendar_year_missing", "year") \
     X(PUBLICITY_NOT_ENDED, "publicity_not_ended", "end_date") \
     X(OBJECTION_UNRESOLVED, "objection_unresolved", "count") \

@@ -257,6 +257,18 @@ sf_status sf_decide_notice(const sf_notice_plan *n, const sf_calendar *cal, sf_d
     return sf_errors_any(why) ? SF_INVALID : SF_OK;
 }
 
+void sf_decide_notice_after_review(sf_day start, sf_day published_on, int64_t application_id, sf_day approved_on,
+                                   sf_errors *why)
+{
+    char on[11];
+    sf_date_format(approved_on, on);
+    if (start < approved_on)
+        sf_errors_add(why, "start_date", SF_E_START_BEFORE_REVIEW, SF_INT("id", application_id), SF_TEXT("approved_on", on));
+    if (published_on != 0 && published_on < approved_on)
+        sf_errors_add(why, "published_elsewhere.published_on", SF_E_START_BEFORE_REVIEW, SF_INT("id", application_id),
+                      SF_TEXT("approved_on", on));
+}
+
 sf_status sf_decide_file_objection(const sf_notice_facts *n, sf_day today, sf_errors *why)
 {
     if (today < n->start)

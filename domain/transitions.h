@@ -165,6 +165,14 @@ typedef struct {
 sf_status sf_decide_notice(const sf_notice_plan *n, const sf_calendar *cal, sf_day today, sf_day *end_date,
                            sf_errors *why);
 
+/* Art. 18 publicizes the result of the review: a notice begins, and one recorded as published
+ * elsewhere was published (`published_on`, 0: not recorded so), no earlier than the day each of
+ * its applications was approved (`approved_on`) — or a title could be awarded the moment it is
+ * approved, on a window that closed before the review. Adds "start_date" or
+ * "published_elsewhere.published_on" to why otherwise. */
+void sf_decide_notice_after_review(sf_day start, sf_day published_on, int64_t application_id, sf_day approved_on,
+                                   sf_errors *why);
+
 /* An upheld objection rejects the publicized application (Art. 18); one already rejected
  * (by another upheld objection) stays so. */
 sf_status sf_decide_objection_upheld(const sf_app_snapshot *s, sf_day today, sf_app_decision *d, sf_errors *why);

@@ -68,6 +68,7 @@ static const sf_stmt SET_STATUS = {
     " u AS (UPDATE applications SET status = $2, review_comment = coalesce($3, review_comment),"
     "       return_comment = coalesce($8, return_comment),"
     "       recommended_at = CASE WHEN $2 = 'recommended' THEN now() ELSE recommended_at END,"
+    "       approved_at = CASE WHEN $2 = 'approved' THEN now() ELSE approved_at END,"
     "       submitted_at = CASE WHEN $2 = 'submitted' THEN now() ELSE submitted_at END,"
     "       returned_count = returned_count + CASE WHEN $6::text = 'application.returned' THEN 1 ELSE 0 END,"
     "       version = version + 1, updated_at = now() WHERE id = $1 RETURNING *)"

@@ -18,6 +18,9 @@ static const sf_stmt INSERT_NOTICE = {
 static const sf_stmt INSERT_ITEM = {
     "INSERT INTO publicity_notice_items (notice_id, application_id)"
     " SELECT $1, id FROM applications WHERE id = $2 AND round_id = $3", 3};
+/* The day (Liaoning's date: the session's time zone) an application was last approved
+ * (sql/057); NULL if it never was. */
+static const sf_stmt APPROVED_ON = {"SELECT approved_at::date - date '1970-01-01' FROM applications WHERE id = $1", 1};
 static const sf_stmt NOTICE_AUDIT = {
     "SELECT d.doc::text, audit_append($2, $3, 'notice.created', 'publicity_notice', d.id,"
     "       jsonb_build_object('after', d.doc), $4) FROM notice_docs d WHERE d.id = $1", 4};
@@ -146,7 +149,20 @@ static sf_status notice_body(sf_conn *conn, void *p)
         }
         if (status != SF_OK)
             break;
+        /* Art. 18: after the review it publicizes (the application is locked as publicized now) */
         sf_int_text app = sf_int_to_text(a->ids[i]);
+        const char *id_param[] = {app.s};
+        status = sf_db_exec(conn, &APPROVED_ON, id_param, &res, NULL);
+        if (status != SF_OK)
+            break;
+        if (!PQgetisnull(res, 0, 0))
+            sf_decide_notice_after_review(nn->start, nn->elsewhere_reference ? nn->elsewhere_on : 0, a->ids[i],
+                                          (sf_day)sf_db_get_int(res, 0, 0), a->errors);
+        PQclear(res);
+        if (sf_errors_any(a->errors)) {
+            status = SF_INVALID;
+            break;
+        }
         const char *ip[] = {notice_id, app.s, round_id};
         status = sf_db_exec(conn, &INSERT_ITEM, ip, &res, NULL);
         if (status == SF_OK) {

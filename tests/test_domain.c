@@ -1972,6 +1972,27 @@ END_TEST
 
 /* Art. 18: no backdated notice unless it was published elsewhere; the end is the 15th
  * working day (across National Day 2024). */
+/* Art. 18: a notice publicizes the review's result: from the day of approval, not the day before;
+ * a notice published elsewhere was published then too. */
+START_TEST(a_notice_begins_on_the_day_of_review_at_the_earliest)
+{
+    sf_errors e;
+    sf_errors_init(&e);
+    sf_decide_notice_after_review(D("2024-02-29"), 0, 7, D("2024-02-29"), &e);
+    sf_decide_notice_after_review(D("2024-03-01"), D("2024-02-29"), 7, D("2024-02-29"), &e);
+    ck_assert(!sf_errors_any(&e));
+    sf_decide_notice_after_review(D("2024-02-28"), 0, 7, D("2024-02-29"), &e);
+    ck_assert_int_eq(e.count, 1);
+    ck_assert_str_eq(e.items[0].field, "start_date");
+    ck_assert_int_eq(e.items[0].code, SF_E_START_BEFORE_REVIEW);
+    ck_assert_str_eq(sf_params_get(&e.items[0].params, "approved_on")->s, "2024-02-29");
+    sf_errors_init(&e);
+    sf_decide_notice_after_review(D("2024-03-01"), D("2024-02-28"), 7, D("2024-02-29"), &e);
+    ck_assert_int_eq(e.count, 1);
+    ck_assert_str_eq(e.items[0].field, "published_elsewhere.published_on");
+}
+END_TEST
+
 START_TEST(a_notice_starts_today_or_was_published_elsewhere)
 {
     sf_calendar cal = calendar_2024();
@@ -2658,6 +2679,7 @@ static Suite *domain_suite(void)
     tcase_add_test(transitions, recommend_lists_every_missing_item_and_keeps_to_the_round);
     tcase_add_test(transitions, a_rejection_or_a_return_says_why);
     tcase_add_test(transitions, a_notice_starts_today_or_was_published_elsewhere);
+    tcase_add_test(transitions, a_notice_begins_on_the_day_of_review_at_the_earliest);
     tcase_add_test(transitions, a_city_registers_in_its_own_region_only);
     tcase_add_test(transitions, an_operator_is_established_today_at_the_latest);
     tcase_add_test(transitions, a_titled_platforms_facts_and_who_may_change_them);

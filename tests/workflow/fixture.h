@@ -66,6 +66,7 @@ void act(int role, long long app, const char *action, const char *body, int stat
 long long approved_application_of(int city, const char *name, int serial);
 long long approved_application(const char *name, int serial);
 void today_text(char out[11]);
+void approved_back_on(long long app, const char *day);
 long long notice(const char *start, long long app, int status);
 long long dalian_award(const char *name, int serial);
 long long dalian_title_since(const char *name, int serial, const char *since);

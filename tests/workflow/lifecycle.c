@@ -106,6 +106,7 @@ START_TEST(the_whole_path_from_platform_to_registry_and_revocation)
     act(PROVINCE, a, "award", NULL, 409);                             /* not publicized */
 
     /* publicity from Monday 2026-09-28: National Day (1–7 Oct) and the makeup Saturday 10 Oct */
+    approved_back_on(a, "2026-09-28");
     snprintf(body, sizeof body, "{\"title\":\"公示\",\"start_date\":\"2026-09-28\",%s\"application_ids\":[%lld]}",
              "\"published_elsewhere\":{\"reference\":\"辽工信函〔2026〕88号\",\"published_on\":\"2026-09-28\"},", a);
     r = expect(PROVINCE, "POST", "/v1/publicity-notices", body, 201);
@@ -615,6 +616,7 @@ START_TEST(a_city_level_title_satisfies_condition_12_4)
     act(PROVINCE, a, "review", "{\"decision\":\"approve\"}", 403);    /* the city decides its own round */
     act(DALIAN, a, "review", "{\"decision\":\"approve\"}", 404);
     act(SHENYANG, a, "review", "{\"decision\":\"approve\"}", 200);
+    approved_back_on(a, "2026-09-28");
     snprintf(body, sizeof body, "{\"title\":\"沈阳市级公示\",\"start_date\":\"2026-09-28\",\"application_ids\":[%lld],"
              "\"published_elsewhere\":{\"reference\":\"沈阳日报\",\"published_on\":\"2026-09-28\"}}", a);
     th_free(expect(PROVINCE, "POST", "/v1/publicity-notices", body, 403));
@@ -670,8 +672,25 @@ START_TEST(a_backdated_notice_needs_published_elsewhere_and_its_objections_are_r
     r = expect(PROVINCE, "POST", "/v1/publicity-notices", body, 422);
     ck_assert(has_error(r, "published_elsewhere.published_on"));
     th_free(r);
+    /* a notice publicizes the review's result (Art. 18): approved today, the application has no
+     * notice of September, or it could be awarded at once on a window that closed before its
+     * review; nothing is kept of the refusal */
     snprintf(body, sizeof body, "{\"title\":\"补录公示\",\"start_date\":\"2026-09-28\",\"application_ids\":[%lld],"
              "\"published_elsewhere\":{\"reference\":\"辽工信公示〔2026〕3号\",\"published_on\":\"2026-09-28\"}}", a);
+    r = expect(PROVINCE, "POST", "/v1/publicity-notices", body, 422);
+    ck_assert_str_eq(error_code(r, "start_date"), "start_before_review");
+    ck_assert_str_eq(error_code(r, "published_elsewhere.published_on"), "start_before_review");
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/applications/%lld", a);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "status"), "approved");
+    th_free(r);
+    /* reviewed on 29 September, a notice of the 28th is still refused; reviewed on the 28th, taken */
+    approved_back_on(a, "2026-09-29");
+    r = expect(PROVINCE, "POST", "/v1/publicity-notices", body, 422);
+    ck_assert_str_eq(error_code(r, "start_date"), "start_before_review");
+    th_free(r);
+    approved_back_on(a, "2026-09-28");
     r = expect(PROVINCE, "POST", "/v1/publicity-notices", body, 201);
     long long n = json_integer_value(json_object_get(r->json, "id"));
     ck_assert_str_eq(str(r, "end_date"), "2026-10-22");

@@ -120,6 +120,10 @@ START_TEST(statistics_equal_a_count_of_what_was_created)
     fill(DALIAN, renewal);
     act(DALIAN, renewal, "recommend", NULL, 200);
     act(DALIAN, renewal, "review", "{\"decision\":\"approve\"}", 200);
+    approved_back_on(publicized, "2026-09-28");
+    approved_back_on(kept, "2026-09-28");
+    approved_back_on(revoked, "2026-09-28");
+    approved_back_on(renewal, "2026-09-28");
     char body[512];
     snprintf(body, sizeof body,
              "{\"title\":\"大连市级公示\",\"start_date\":\"2026-09-28\",\"application_ids\":[%lld,%lld,%lld,%lld],"
