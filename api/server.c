@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1086,7 +1087,17 @@ enum MHD_Result MHD_queue_response(struct MHD_Connection *connection, unsigned i
     return mhd_queue_response != NULL ? mhd_queue_response(connection, status_code, response) : MHD_NO;
 }
 
-/* What the request line and headers decide: 413, 401 or 503 answered now (returns 1), or
+/* Counts the Content-Length headers of a request (an iterator of MHD_get_connection_values). */
+static enum MHD_Result count_lengths(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    (void)value;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        ++*(int *)cls;
+    return MHD_YES;
+}
+
+/* What the request line and headers decide: 400, 413, 401 or 503 answered now (returns 1), or
  * nothing (0: the body is read — to a file for a streamed upload, past its first
  * SF_UPLOAD_IN_MEMORY bytes, else by Ulfius; what is held in memory counted in the bound on
  * buffered bytes — and the dispatcher decides). */
@@ -1098,6 +1109,14 @@ static int decided_at_header_time(struct MHD_Connection *connection, const char 
         return 0;
     const sf_config *c = the_app->config;
     size_t limit = route->upload ? c->max_upload_bytes : c->max_body_bytes;
+    /* two lengths (RFC 9112 §6.3): libmicrohttpd reads the first; a proxy that reads the last
+     * would see another request in what follows the body */
+    int lengths = 0;
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, count_lengths, &lengths);
+    if (lengths > 1) {
+        answer_early(connection, route, method, path, 400, 0, SF_E_BAD_REQUEST);
+        return 1;
+    }
     const char *declared = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     unsigned long long length = 0;
     if (declared != NULL) {

@@ -494,6 +494,19 @@ START_TEST(unknown_paths_and_methods)
             th_free(r);
         }
     }
+    /* two Content-Length headers (RFC 9112 §6.3): 400, nothing created, whichever comes first */
+    const char *org = "{\"type\":\"association\",\"name\":\"两个长度协会\"}";
+    const char *second[] = {"Content-Length: 5\r\n", "Content-Length: 99\r\n"};
+    for (size_t i = 0; i < 2; i++) {
+        r = th_request(port, "POST", "/v1/organizations", tokens[PROVINCE], "application/json", org, strlen(org),
+                       second[i]);
+        ck_assert_msg(r->status == 400, "%d %s", r->status, r->body);
+        expect_problem(r, 400);
+        th_free(r);
+    }
+    r = call("GET", "/v1/organizations?limit=100", PROVINCE, NULL);
+    ck_assert_ptr_null(strstr(r->body, "两个长度协会"));
+    th_free(r);
     /* a trailing slash is another path, the contract's has none */
     const char *slashed[] = {"/v1/me/", "/healthz/", "/v1/rounds/", "/v1/organizations/3/", "/v1/public/registry/"};
     for (size_t i = 0; i < sizeof slashed / sizeof *slashed; i++) {
