@@ -192,15 +192,18 @@ size_t sf_title_allowed_actions(const sf_title_view *v, const char **out, size_t
      * year, or such a day, once the first of its life has come */
     int first_year, month, day;
     sf_day_to_ymd(v->valid_from, &first_year, &month, &day);
+    int revoked = t->status == SF_AWARD_REVOKED;
+    /* a revoked or lapsed title is still supervised over its life: a summary received, an
+     * inspection held, while it was in force, recorded now */
     int some_year = sf_summary_year_has_begun(first_year, v->today) &&
-                    sf_title_covers_year(v->valid_from, v->valid_until, first_year);
+                    sf_title_covers_year(v->valid_from, sf_title_life_end(revoked, v->revoked_on, v->valid_until),
+                                         first_year);
     int some_day = v->valid_from <= v->today &&
-                   sf_title_in_force_on(v->valid_from, v->valid_until, t->status == SF_AWARD_REVOKED, v->revoked_on,
-                                        v->valid_from);
+                   sf_title_in_force_on(v->valid_from, v->valid_until, revoked, v->revoked_on, v->valid_from);
     int supervises = v->caller_is_province || v->caller_is_its_city;
-    if (n < cap && (supervises || v->caller_operates_it) && t->status != SF_AWARD_REVOKED && some_year)
+    if (n < cap && (supervises || v->caller_operates_it) && some_year)
         out[n++] = "file_summary";
-    if (n < cap && supervises && in_force && some_day)
+    if (n < cap && supervises && some_day)
         out[n++] = "inspect";
     return n;
 }

@@ -86,9 +86,14 @@ void sf_city_report_region(const sf_caller *caller, const char *given, const cha
         *region = given != NULL ? given : caller->region_code;
 }
 
-int sf_title_takes_summaries(int revoked)
+int sf_title_takes_summary(int revoked, sf_day revoked_on, sf_day received_on)
 {
-    return !revoked;
+    return !revoked || received_on <= revoked_on;
+}
+
+sf_day sf_title_life_end(int revoked, sf_day revoked_on, sf_day valid_until)
+{
+    return revoked && revoked_on < valid_until ? revoked_on : valid_until;
 }
 
 int sf_received_in_or_after_year(int year, sf_day received_on)

@@ -42,8 +42,13 @@ int sf_stated_date_has_come(sf_day stated, sf_day today);
  * with the refusal in `why` (on region_code). */
 void sf_city_report_region(const sf_caller *caller, const char *given, const char **region, sf_errors *why);
 
-/* Art. 22: a revoked title files no more annual summaries. */
-int sf_title_takes_summaries(int revoked);
+/* Art. 22: a revoked title files no more annual summaries: one is taken of it only if it was
+ * received (`received_on`) no later than the day of its revocation — a summary that arrived
+ * while the title was in force and is keyed in afterwards, as the import of records takes it
+ * (persistence/records.c CHECK_SUMMARIES). */
+int sf_title_takes_summary(int revoked, sf_day revoked_on, sf_day received_on);
+/* The last day of a title's life: its valid_until, or the day of its revocation if earlier. */
+sf_day sf_title_life_end(int revoked, sf_day revoked_on, sf_day valid_until);
 /* A summary (Art. 22) or a city's report (Art. 24) of `year` reports on that year: it is
  * received on 1 January of it or later, never before the year began. */
 int sf_received_in_or_after_year(int year, sf_day received_on);

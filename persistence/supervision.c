@@ -422,11 +422,11 @@ sf_status sf_annual_summary_create(sf_pool *pool, const sf_actor *actor, const s
     sf_status status = own_award(pool, caller, award_id, &t, errors);
     if (status != SF_OK)
         return status;
-    if (!sf_title_takes_summaries(t.revoked))
+    if (!sf_title_takes_summary(t.revoked, t.revoked_on, received_on != 0 ? received_on : t.today))
         sf_errors_add(errors, "award_id", SF_E_TITLE_REVOKED);
     if (!sf_summary_year_has_begun(year, t.today))
         sf_errors_add(errors, "year", SF_E_YEAR_NOT_BEGUN);
-    else if (!t.revoked && !sf_title_covers_year(t.valid_from, t.valid_until, year))
+    else if (!sf_title_covers_year(t.valid_from, sf_title_life_end(t.revoked, t.revoked_on, t.valid_until), year))
         refuse_outside_validity(errors, "year", SF_E_YEAR_NOT_COVERED, &t);
     if (received_on != 0 && !sf_stated_date_has_come(received_on, t.today))
         sf_errors_add(errors, "received_on", SF_E_AFTER_TODAY);

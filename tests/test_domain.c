@@ -2342,6 +2342,19 @@ START_TEST(notices_and_objections_allowed_actions_follow_their_decisions)
 }
 END_TEST
 
+/* Art. 22: a revoked title files no more summaries — one received by the day of its revocation
+ * is taken, the day after is not; a title's life ends at its revocation if that comes first. */
+START_TEST(a_revoked_title_takes_a_summary_received_while_it_was_in_force)
+{
+    ck_assert(sf_title_takes_summary(0, 0, D("2026-12-05")));
+    ck_assert(sf_title_takes_summary(1, D("2025-06-30"), D("2025-06-30")));
+    ck_assert(!sf_title_takes_summary(1, D("2025-06-30"), D("2025-07-01")));
+    ck_assert_int_eq(sf_title_life_end(1, D("2025-06-30"), D("2027-12-31")), D("2025-06-30"));
+    ck_assert_int_eq(sf_title_life_end(0, 0, D("2027-12-31")), D("2027-12-31"));
+    ck_assert_int_eq(sf_title_life_end(1, D("2028-01-01"), D("2027-12-31")), D("2027-12-31"));
+}
+END_TEST
+
 START_TEST(a_titles_allowed_actions_follow_its_decisions)
 {
     const char *acts[8];
@@ -2363,15 +2376,28 @@ START_TEST(a_titles_allowed_actions_follow_its_decisions)
     ck_assert_str_eq(acts[1], "reinstate");
     v.title.latest_later.passed = 0;
     ck_assert_uint_eq(sf_title_allowed_actions(&v, acts, 8), 4);
-    /* expired: for the province only the last summary may still be recorded */
+    /* expired: no decision left, but its life is still supervised — a summary, an inspection
+     * held while it was in force, recorded now (the routes take both, dated within its life) */
     v.title.status = SF_AWARD_EXPIRED;
-    ck_assert_uint_eq(sf_title_allowed_actions(&v, acts, 8), 1);
+    ck_assert_uint_eq(sf_title_allowed_actions(&v, acts, 8), 2);
     ck_assert_str_eq(acts[0], "file_summary");
+    ck_assert_str_eq(acts[1], "inspect");
     sf_title_view city = {.title = {.id = 5, .status = SF_AWARD_EXPIRED}, .caller_is_its_city = 1};
-    ck_assert_uint_eq(sf_title_allowed_actions(&city, acts, 8), 1);
+    ck_assert_uint_eq(sf_title_allowed_actions(&city, acts, 8), 2);
     ck_assert_str_eq(acts[0], "file_summary");
-    city.title.status = SF_AWARD_REVOKED;
-    ck_assert_uint_eq(sf_title_allowed_actions(&city, acts, 8), 0);
+    /* revoked: the same over its life up to the revocation (Art. 22, 24) */
+    sf_title_view revoked = {.title = {.id = 6, .status = SF_AWARD_REVOKED}, .caller_is_its_city = 1,
+                             .valid_from = D("2025-03-01"), .valid_until = D("2027-12-31"), .revoked_on = D("2025-06-30"),
+                             .today = D("2026-12-05")};
+    ck_assert_uint_eq(sf_title_allowed_actions(&revoked, acts, 8), 2);
+    ck_assert_str_eq(acts[0], "file_summary");
+    ck_assert_str_eq(acts[1], "inspect");
+    revoked.today = D("2025-12-31");   /* its only year, 2025, has begun: a summary of it, received by 30 June */
+    ck_assert_uint_eq(sf_title_allowed_actions(&revoked, acts, 8), 2);
+    revoked.valid_from = D("2026-01-01");   /* revoked before its life began: nothing to supervise */
+    revoked.revoked_on = D("2025-12-31");
+    revoked.today = D("2026-12-05");
+    ck_assert_uint_eq(sf_title_allowed_actions(&revoked, acts, 8), 0);
     city.title.status = SF_AWARD_ACTIVE;
     ck_assert_uint_eq(sf_title_allowed_actions(&city, acts, 8), 2);
     ck_assert_str_eq(acts[1], "inspect");
@@ -2687,6 +2713,7 @@ static Suite *domain_suite(void)
     tcase_add_test(transitions, who_writes_which_part_of_an_application);
     tcase_add_test(transitions, a_platform_names_its_city_or_an_association);
     tcase_add_test(transitions, a_titles_allowed_actions_follow_its_decisions);
+    tcase_add_test(transitions, a_revoked_title_takes_a_summary_received_while_it_was_in_force);
     tcase_add_test(transitions, notices_and_objections_allowed_actions_follow_their_decisions);
     tcase_add_test(transitions, recorded_rounds_and_titles_state_a_possible_past);
     tcase_add_test(transitions, a_certificate_numbers_sequence_is_its_trailing_digits);

@@ -2862,7 +2862,8 @@ export interface paths {
          *     stating `received_on` (today when left out; never after today, never before the
          *     year began). Each title has one summary per year. A summary of year Y is due by 31
          *     January of Y+1 (`getCompliance`). A year that has not begun, a year the title was not
-         *     in force in, and a revoked title answer 422.
+         *     in force in, and a summary of a revoked title received after the day of its
+         *     revocation answer 422 (one received while it was in force is recorded).
          *
          *     Roles: `platform` (its own titles), `city` (the platform's city), `province` (any).
          *

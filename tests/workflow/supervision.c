@@ -680,6 +680,42 @@ START_TEST(timeliness_is_judged_by_the_date_received_not_the_date_keyed_in)
 }
 END_TEST
 
+/* Art. 22: a revoked title files no more summaries, but one received while it was in force is
+ * recorded afterwards (as the import of records takes it); its allowed_actions say so. */
+START_TEST(a_summary_received_before_the_revocation_is_recorded_after_it)
+{
+    long long award = dalian_title_since("大连撤销前总结平台", 770120, "2025-01-01");
+    char path[96], sql[160], body[256];
+    snprintf(path, sizeof path, "/v1/awards/%lld/revoke", award);
+    th_free(expect(PROVINCE, "POST", path, "{\"reason\":\"surrendered\"}", 200));
+    snprintf(sql, sizeof sql, "UPDATE awards SET revoked_on = '2026-06-30' WHERE id = %lld", award);
+    admin_sql(sql);
+    const struct {
+        int year;
+        const char *received_on;
+        int status;
+    } cases[] = {{2025, "2026-01-30", 201}, {2026, "2026-07-01", 422}, {2026, NULL, 422}, {2026, "2026-06-30", 201}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char received[48] = "";
+        if (cases[i].received_on)
+            snprintf(received, sizeof received, ",\"received_on\":\"%s\"", cases[i].received_on);
+        snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":%d,\"summary\":\"撤销前收到\"%s}", award, cases[i].year,
+                 received);
+        th_response *r = expect(DALIAN, "POST", "/v1/annual-summaries", body, cases[i].status);
+        if (cases[i].status == 422)
+            ck_assert_str_eq(error_code(r, "award_id"), "title_revoked");
+        th_free(r);
+    }
+    snprintf(path, sizeof path, "/v1/awards/%lld", award);
+    th_response *r = expect(DALIAN, "GET", path, NULL, 200);
+    json_t *acts = json_object_get(r->json, "allowed_actions");
+    ck_assert_uint_eq(json_array_size(acts), 2);
+    ck_assert_str_eq(json_string_value(json_array_get(acts, 0)), "file_summary");
+    ck_assert_str_eq(json_string_value(json_array_get(acts, 1)), "inspect");
+    th_free(r);
+}
+END_TEST
+
 /* The number of records a list gives `role` at `path`. */
 static size_t listed(int role, const char *path)
 {
@@ -758,6 +794,7 @@ Suite *wf_supervision_suite(void)
     tcase_add_test(tc, an_unsatisfactory_inspection_opens_a_rectification_that_a_follow_up_closes);
     tcase_add_test(tc, a_summary_below_the_rounds_thresholds_shows_in_the_titles_standing);
     tcase_add_test(tc, timeliness_is_judged_by_the_date_received_not_the_date_keyed_in);
+    tcase_add_test(tc, a_summary_received_before_the_revocation_is_recorded_after_it);
     tcase_add_test(tc, summaries_and_city_reports_are_listed_by_timeliness);
     suite_add_tcase(s, tc);
     return s;
