@@ -94,6 +94,27 @@ static void append(char *out, size_t n, size_t *at, const char *s, size_t len)
     out[*at] = '\0';
 }
 
+/* A number as a person writes it: 1000000, 0.8, 79.99 — not %g's "1e+06". At most four
+ * decimals (the measures' figures have no more), trailing zeros dropped. */
+static void plain_number(double d, char *out, size_t n)
+{
+    if (!(d > -1e15 && d < 1e15)) {   /* beyond what any figure of the measures is */
+        snprintf(out, n, "%g", d);
+        return;
+    }
+    snprintf(out, n, "%.4f", d);
+    char *dot = strchr(out, '.');
+    if (dot == NULL)
+        return;
+    char *end = out + strlen(out) - 1;
+    while (end > dot && *end == '0')
+        *end-- = '\0';
+    if (end == dot)
+        *end = '\0';
+    if (strcmp(out, "-0") == 0)
+        snprintf(out, n, "0");
+}
+
 char *sf_message_render(char *out, size_t n, sf_lang lang, sf_code code, const sf_params *params)
 {
     const char *t = sf_message_template(lang, code);
@@ -122,7 +143,7 @@ char *sf_message_render(char *out, size_t n, sf_lang lang, sf_code code, const s
         } else {
             switch (v->kind) {
             case SF_ARG_INT: snprintf(num, sizeof num, "%lld", v->i); text = num; break;
-            case SF_ARG_NUM: snprintf(num, sizeof num, "%g", v->d); text = num; break;
+            case SF_ARG_NUM: plain_number(v->d, num, sizeof num); text = num; break;
             case SF_ARG_BOOL: text = lang == SF_LANG_EN ? (v->i ? "yes" : "no") : (v->i ? "是" : "否"); break;
             default: text = v->s; break;
             }

@@ -1027,6 +1027,17 @@ START_TEST(relaxed_thresholds_are_set_outright_for_relaxed_regions)
                   "%s", en_check(&e.conditions[0]));
     ck_assert_int_eq((long long)e.normal.min_total_assets_cny, 1000000);
     ck_assert_int_eq((long long)e.applied.min_total_assets_cny, 800000);
+    /* numbers read as a person writes them, never "1e+06" */
+    sf_params shown;
+    sf_params_set(&shown, (const sf_arg[]){SF_TEXT("name", "min_total_assets_cny"), SF_NUM("relaxed", 500000),
+                                           SF_NUM("normal", 1000000), SF_ARG_END_});
+    char text[256];
+    ck_assert_str_eq(sf_message_render(text, sizeof text, SF_LANG_EN, SF_E_RELAXED_REGION, &shown),
+                     "; relaxed region: min_total_assets_cny 500000 (normally 1000000)");
+    sf_params_set(&shown, (const sf_arg[]){SF_TEXT("name", "min_satisfaction_pct"), SF_NUM("relaxed", 79.99),
+                                           SF_NUM("normal", 0.8), SF_ARG_END_});
+    ck_assert_str_eq(sf_message_render(text, sizeof text, SF_LANG_EN, SF_E_RELAXED_REGION, &shown),
+                     "; relaxed region: min_satisfaction_pct 79.99 (normally 0.8)");
     /* the qualified share of 12.6 set outright */
     r.set.min_qualified_staff_pct = 60;
     r.set_mask |= 1u << SF_TH_min_qualified_staff_pct;
