@@ -184,8 +184,8 @@ static void put_form(sf_ctx *ctx, const char *which)
         return;
     sf_errors e;
     sf_errors_init(&e);
+    sf_report_facts facts = {0};
     if (strcmp(which, "report") == 0) {
-        sf_report_facts facts;
         sf_report_read(body, &facts, &e);
     } else {
         sf_recommendation_read(body, &e);
@@ -224,7 +224,7 @@ static void put_form(sf_ctx *ctx, const char *which)
     char *doc = NULL;
     sf_status status = stale ? SF_CONFLICT
                        : text && id > 0 ? sf_application_put_form(ctx->app->pool, &actor, &ctx->caller, id, which, text,
-                                                                  expected, &stale, &doc, &e)
+                                                                  facts.established_on, expected, &stale, &doc, &e)
                                         : (id > 0 ? SF_INTERNAL : SF_NOT_FOUND);
     free(text);
     if (stale) {

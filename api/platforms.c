@@ -124,7 +124,7 @@ void sf_platform_fields_dated(const sf_platform_fields *f, sf_day today, sf_erro
 {
     sf_day d;
     if (f->established_on != NULL && sf_date_parse(f->established_on, &d))
-        sf_platform_established_check(d, today, e);
+        sf_platform_established_check("operator.established_on", d, today, e);
 }
 
 /* The date of establishment of a POST or PATCH against the database's today, read only when

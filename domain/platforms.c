@@ -17,10 +17,10 @@ sf_status sf_platform_may_register(const sf_caller *c, const char *region_code, 
     return SF_OK;
 }
 
-void sf_platform_established_check(sf_day established_on, sf_day today, sf_errors *why)
+void sf_platform_established_check(const char *field, sf_day established_on, sf_day today, sf_errors *why)
 {
     if (established_on > today)
-        sf_errors_add(why, "operator.established_on", SF_E_AFTER_TODAY);
+        sf_errors_add(why, field, SF_E_AFTER_TODAY);
 }
 
 sf_status sf_platform_may_edit(const sf_caller *c, int64_t created_by_org, sf_errors *why)

@@ -17,8 +17,9 @@
 sf_status sf_platform_may_register(const sf_caller *c, const char *region_code, sf_errors *why);
 
 /* Art. 12.1 counts an operator's years from its date of establishment: a date of the past, never
- * after today. Adds "operator.established_on" to why otherwise. */
-void sf_platform_established_check(sf_day established_on, sf_day today, sf_errors *why);
+ * after today. Adds `field` (the operator's, or the report's basic.established_on) to why
+ * otherwise. */
+void sf_platform_established_check(const char *field, sf_day established_on, sf_day today, sf_errors *why);
 
 /* The organisation that registered the platform changes it, and the province: SF_FORBIDDEN
  * otherwise. */

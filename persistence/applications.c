@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "domain/awards.h"
+#include "domain/platforms.h"
 #include "domain/records.h"
 #include "persistence/db.h"
 
@@ -48,7 +49,8 @@ static const sf_stmt SNAPSHOT = {SNAPSHOT_SQL, 1};
  * the application's row lock: the snapshot's few columns they read, not the whole of it (its
  * subqueries and the report's text cost a material's upload a third of its time). */
 static const sf_stmt EDIT_LOCKED = {
-    "SELECT a.status, a.recommender_org_id, a.applicant_org_id, p.operator_org_id, r.level, r.region_code"
+    "SELECT a.status, a.recommender_org_id, a.applicant_org_id, p.operator_org_id, r.level, r.region_code,"
+    " " DAYS("current_date")
     " FROM applications a JOIN platforms p ON p.id = a.platform_id JOIN rounds r ON r.id = a.round_id"
     " WHERE a.id = $1 FOR UPDATE OF a", 1};
 /* The application's row, locked by a statement of its own before a transition reads the
@@ -529,6 +531,7 @@ typedef struct {
     int64_t id;
     const sf_stmt *stmt;
     const char *json;
+    sf_day established_on;
     int expected_version;
     int *stale;
     char **doc;
@@ -540,10 +543,16 @@ static sf_status form_body(sf_conn *conn, void *p)
     form_args *f = p;
     sf_int_text idt = sf_int_to_text(f->id);
     PGresult *res;
+    sf_day today;
     sf_status status = sf_application_edit_locked(
-        conn, f->id, f->caller, f->stmt == &PUT_REPORT ? SF_PART_REPORT : SF_PART_RECOMMENDATION, f->errors);
+        conn, f->id, f->caller, f->stmt == &PUT_REPORT ? SF_PART_REPORT : SF_PART_RECOMMENDATION, &today, f->errors);
     if (status != SF_OK)
         return status;
+    if (f->stmt == &PUT_REPORT) {   /* Art. 12.1 counts the years from it: a date of the past */
+        sf_platform_established_check("basic.established_on", f->established_on, today, f->errors);
+        if (sf_errors_any(f->errors))
+            return SF_INVALID;
+    }
     sf_actor_params a;
     sf_actor_to_params(f->actor, &a);
     sf_int_text ver = sf_int_to_text(f->expected_version);
@@ -563,13 +572,13 @@ static sf_status form_body(sf_conn *conn, void *p)
 }
 
 sf_status sf_application_put_form(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id,
-                                  const char *which, const char *json, int expected_version, int *stale, char **doc,
-                                  sf_errors *errors)
+                                  const char *which, const char *json, sf_day established_on, int expected_version,
+                                  int *stale, char **doc, sf_errors *errors)
 {
     *doc = NULL;
     *stale = 0;
     form_args f = {actor, caller, id, strcmp(which, "report") == 0 ? &PUT_REPORT : &PUT_RECOMMENDATION, json,
-                   expected_version, stale, doc, errors};
+                   established_on, expected_version, stale, doc, errors};
     sf_status status = sf_tx_run(pool, form_body, &f);
     if (status != SF_OK) {
         free(*doc);
@@ -589,7 +598,7 @@ sf_status sf_application_get_form(sf_pool *pool, const sf_caller *caller, int64_
 }
 
 sf_status sf_application_edit_locked(sf_conn *conn, int64_t id, const sf_caller *caller, sf_app_part part,
-                                     sf_errors *errors)
+                                     sf_day *today, sf_errors *errors)
 {
     sf_int_text idt = sf_int_to_text(id);
     const char *params[] = {idt.s};
@@ -609,6 +618,8 @@ sf_status sf_application_edit_locked(sf_conn *conn, int64_t id, const sf_caller 
     s.platform_operator_org = sf_db_get_int(res, 0, 3);
     snprintf(s.round_level, sizeof s.round_level, "%s", PQgetvalue(res, 0, 4));
     snprintf(s.round_region, sizeof s.round_region, "%s", PQgetvalue(res, 0, 5));
+    if (today != NULL)
+        *today = (sf_day)sf_db_get_int(res, 0, 6);
     PQclear(res);
     return sf_app_visible(&s, caller) ? sf_decide_edit(&s, caller, part, errors) : SF_NOT_FOUND;
 }

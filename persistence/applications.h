@@ -62,9 +62,10 @@ sf_status sf_application_create(sf_pool *pool, const sf_actor *actor, const sf_c
 
 /* Inside the caller's transaction, takes application `id`'s row lock and decides whether the
  * caller may edit `part` of it now (sf_decide_edit): SF_OK, SF_NOT_FOUND when it is outside
- * the caller's scope (sf_app_visible), or the refusal with its reason in `errors`. */
+ * the caller's scope (sf_app_visible), or the refusal with its reason in `errors`. *today
+ * (unless NULL) is the database's date. */
 sf_status sf_application_edit_locked(sf_conn *conn, int64_t id, const sf_caller *caller, sf_app_part part,
-                                     sf_errors *errors);
+                                     sf_day *today, sf_errors *errors);
 
 /* GET /v1/applications/{id} in one statement: the session check (persistence/sessions.h),
  * then the stored detail and the snapshot, if visible to the caller. *live 0: the session has
@@ -80,12 +81,13 @@ sf_status sf_application_list(sf_pool *pool, const sf_caller *caller, int64_t ro
                               int64_t after_id, int limit, int desc, char **items, int64_t *next_after, int64_t *total);
 
 /* Stores the report (Annex 2) or the recommendation form (Annex 1) while the application is
- * a draft of the caller's organisation. `which` is "report" or "recommendation". With
- * `expected_version` (0: any) the application must still be at that version, else
- * SF_CONFLICT with *stale = 1 (If-Match failed). */
+ * a draft of the caller's organisation. `which` is "report" or "recommendation"; a report's
+ * `established_on` (its basic.established_on, read) is a date of the past (SF_INVALID
+ * otherwise, sf_platform_established_check). With `expected_version` (0: any) the application
+ * must still be at that version, else SF_CONFLICT with *stale = 1 (If-Match failed). */
 sf_status sf_application_put_form(sf_pool *pool, const sf_actor *actor, const sf_caller *caller, int64_t id,
-                                  const char *which, const char *json, int expected_version, int *stale, char **doc,
-                                  sf_errors *errors);
+                                  const char *which, const char *json, sf_day established_on, int expected_version,
+                                  int *stale, char **doc, sf_errors *errors);
 
 /* The stored report or form (JSON text, free()), if visible. SF_NOT_FOUND if not filled. */
 sf_status sf_application_get_form(sf_pool *pool, const sf_caller *caller, int64_t id, const char *which,

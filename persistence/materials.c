@@ -46,7 +46,7 @@ static sf_status add_body(sf_conn *conn, void *p)
     add_args *a = p;
     sf_int_text idt = sf_int_to_text(a->application_id);
     /* Art. 17 materials are frozen once the application leaves draft */
-    sf_status status = sf_application_edit_locked(conn, a->application_id, a->caller, SF_PART_MATERIALS, a->errors);
+    sf_status status = sf_application_edit_locked(conn, a->application_id, a->caller, SF_PART_MATERIALS, NULL, a->errors);
     if (status != SF_OK)
         return status;
     PGresult *res;

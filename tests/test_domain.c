@@ -2056,10 +2056,10 @@ START_TEST(an_operator_is_established_today_at_the_latest)
 {
     sf_errors e;
     sf_errors_init(&e);
-    sf_platform_established_check(D("2024-02-29"), D("2024-02-29"), &e);
-    sf_platform_established_check(D("2015-03-01"), D("2024-02-29"), &e);
+    sf_platform_established_check("operator.established_on", D("2024-02-29"), D("2024-02-29"), &e);
+    sf_platform_established_check("operator.established_on", D("2015-03-01"), D("2024-02-29"), &e);
     ck_assert(!sf_errors_any(&e));
-    sf_platform_established_check(D("2024-03-01"), D("2024-02-29"), &e);
+    sf_platform_established_check("operator.established_on", D("2024-03-01"), D("2024-02-29"), &e);
     ck_assert_int_eq(e.count, 1);
     ck_assert_str_eq(e.items[0].field, "operator.established_on");
     ck_assert_int_eq(e.items[0].code, SF_E_AFTER_TODAY);

@@ -82,6 +82,19 @@ START_TEST(an_operator_is_not_established_after_today)
     ck_assert_str_eq(json_string_value(json_object_get(e, "field")), "operator.established_on");
     ck_assert_str_eq(json_string_value(json_object_get(e, "code")), "after_today");
     th_free(r);
+    /* and in the report (Annex 2) of an application, where 12.1 reads it */
+    long long a = new_application(SHENYANG, p);
+    char report[4096], from[32], to[32];
+    snprintf(from, sizeof from, "\"established_on\":\"2015-03-01\"");
+    snprintf(to, sizeof to, "\"established_on\":\"%s\"", tomorrow);
+    const char *at = strstr(REPORT, from);
+    ck_assert_ptr_nonnull(at);
+    snprintf(report, sizeof report, "%.*s%s%s", (int)(at - REPORT), REPORT, to, at + strlen(from));
+    snprintf(path, sizeof path, "/v1/applications/%lld/report", a);
+    r = expect(SHENYANG, "PUT", path, report, 422);
+    ck_assert_str_eq(error_code(r, "basic.established_on"), "after_today");
+    th_free(r);
+    th_free(expect(SHENYANG, "GET", path, NULL, 404));   /* nothing stored */
 }
 END_TEST
 
