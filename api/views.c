@@ -561,7 +561,12 @@ int64_t sf_query_int(const sf_ctx *ctx, const char *name, int64_t min, int64_t m
     if (v == NULL)
         return 0;
     if (!parse_int(v, min, max, &n)) {
-        sf_errors_add(errors, name, SF_E_OUT_OF_RANGE, SF_INT("min", min), SF_INT("max", max));
+        /* a whole number out of range ("-1", "101"), or none at all ("abc", "1e3", "") */
+        const char *digits = v + (v[0] == '-');
+        if (digits[0] != '\0' && strspn(digits, "0123456789") == strlen(digits))
+            sf_errors_add(errors, name, SF_E_OUT_OF_RANGE, SF_INT("min", min), SF_INT("max", max));
+        else
+            sf_errors_add(errors, name, SF_E_NOT_INTEGER);
         return 0;
     }
     return n;

@@ -2507,6 +2507,11 @@ START_TEST(unknown_query_parameters_and_foreign_page_tokens_are_422)
         {"/v1/imports/platforms?dry_run=1", "dry_run", "not_boolean"},
         {"/v1/imports/records?kind=rounds&dry_run=%20true", "dry_run", "not_boolean"},
         {"/v1/users?active=yes", "active", "not_boolean"},
+        /* a number that is no whole number, and one out of range, are told apart */
+        {"/v1/statistics?year=abc", "year", "not_integer"},
+        {"/v1/public/changes?after=1e3", "after", "not_integer"},
+        {"/v1/statistics?year=1900", "year", "out_of_range"},
+        {"/v1/public/changes?after=-1", "after", "out_of_range"},
     };
     for (size_t i = 0; i < sizeof wrong / sizeof *wrong; i++) {
         int post = strncmp(wrong[i].path, "/v1/imports/", 12) == 0;
