@@ -1243,10 +1243,11 @@ START_TEST(future_records_and_summaries_of_revoked_titles_answer_422)
     /* today, and this year: taken */
     snprintf(body, sizeof body, INSPECTION, award_id, today);
     th_free(expect(DALIAN, "POST", "/v1/inspections", body, 201));
-    /* once revoked, the title files no more summaries (revoked here by hand, with a ground that
-     * needs no further reference: 'surrendered' where the schema has it, else 'other') */
+    /* once revoked, the title files no more summaries: none received after the day of its
+     * revocation, yesterday (revoked here by hand, with a ground that needs no further
+     * reference: 'surrendered' where the schema has it, else 'other') */
     char text[512];
-    snprintf(text, sizeof text, "UPDATE awards SET status = 'revoked', revoked_on = current_date,"
+    snprintf(text, sizeof text, "UPDATE awards SET status = 'revoked', revoked_on = current_date - 1,"
              " revocation_reason = CASE WHEN EXISTS (SELECT 1 FROM pg_constraint"
              "   WHERE conname = 'awards_revocation_reason' AND pg_get_constraintdef(oid) LIKE '%%surrendered%%')"
              " THEN 'surrendered' ELSE 'other' END WHERE id = %lld", award_id);
