@@ -815,7 +815,7 @@ static char *records_checked(const char *kind, long long rows)
 static void run_import(sf_ctx *ctx, const sf_import_kind *kind)
 {
     const char *dry = sf_param(ctx, "dry_run");
-    int dry_run = dry && (strcmp(dry, "true") == 0 || strcmp(dry, "1") == 0);
+    int dry_run = dry && strcmp(dry, "true") == 0;   /* true or false: the query's check (api/server.c) */
     const char *key = sf_header(ctx, "Idempotency-Key");
     char hash[65] = "";
     if (key != NULL && (strlen(key) < 1 || strlen(key) > 200)) {

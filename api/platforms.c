@@ -53,10 +53,10 @@ static void read_functions(json_t *list, char *out, size_t len, sf_errors *e)
 static void check_text(const char *field, const char *value, long max, sf_errors *e)
 {
     long n = value ? sf_utf8_length(value) : 0;
-    if (value != NULL && (n < 1 || n > max || sf_text_is_blank(value)))
+    if (value != NULL && (n < 1 || n > max))
         sf_errors_add(e, field, SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", max));
-    else if (value != NULL && sf_text_has_hidden_controls(value))
-        sf_errors_add(e, field, SF_E_HIDDEN_CONTROLS);
+    else
+        sf_text_check_name(field, value, e);
 }
 
 void sf_platform_fields_read(json_t *body, int partial, sf_platform_fields *f, char *functions, size_t flen,

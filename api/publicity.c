@@ -42,8 +42,10 @@ static void read_elsewhere(json_t *body, sf_notice_plan *plan, const char **refe
     const char *ref = json_string_value(json_object_get(pe, "reference"));
     const char *on = json_string_value(json_object_get(pe, "published_on"));
     long rl = ref ? sf_utf8_length(ref) : 0;
-    if (ref == NULL || rl < 1 || rl > 200 || ref[strspn(ref, " ")] == '\0')
+    if (ref == NULL || rl < 1 || rl > 200 || sf_text_is_blank(ref))
         sf_errors_add(e, "published_elsewhere.reference", SF_E_REFERENCE_REQUIRED_TEXT);
+    else
+        sf_text_check_name("published_elsewhere.reference", ref, e);
     if (on == NULL || !sf_date_parse(on, &plan->published_on))
         sf_errors_add(e, "published_elsewhere.published_on", SF_E_REQUIRED_DATE);
     plan->published_elsewhere = 1;
@@ -64,6 +66,8 @@ void sf_post_notice(sf_ctx *ctx)
     long tlen = title ? sf_utf8_length(title) : 0;
     if (title != NULL && (tlen < 1 || tlen > 200))
         sf_errors_add(&e, "title", SF_E_LENGTH_OUT_OF_RANGE, SF_INT("min", 1), SF_INT("max", 200));
+    else
+        sf_text_check_name("title", title, &e);
     sf_notice_plan plan = {0};
     const char *reference = NULL;
     if (start_text != NULL && !sf_date_parse(start_text, &plan.start))

@@ -494,7 +494,10 @@ static int refuse_undeclared_query(sf_ctx *ctx)
             sf_errors_add(&errors, name, SF_E_PARAMETER_REPEATED);
         else if (len > 0 && (why = raw_value_problem(len < pair ? p + len + 1 : "", len < pair ? pair - len - 1 : 0,
                                                     sf_openapi_query_boolean(route, p, len))) != SF_E_NONE)
-            sf_errors_add(&errors, name, why);
+            /* a file name has its own code for what it may not hold (the contract's, and a form
+             * part's: api/materials.c) */
+            sf_errors_add(&errors, name, strcmp(name, "filename") == 0 && why == SF_E_HIDDEN_CONTROLS
+                                             ? SF_E_FILENAME_INVALID : why);
         p += pair;
     }
     if (!sf_errors_any(&errors))
@@ -777,6 +780,7 @@ typedef struct {
     sf_code refusal_code;
     struct MHD_Connection *connection;
     struct pending *pending;   /* deferred by sf_hash_then; NULL: never */
+    int escaped_path;          /* the path as sent holds a percent-escape: it fits no route (path_matches) */
 } request_state;
 
 /* The request whose final call runs on this thread (sf_hash_then finds it by this). */
@@ -924,7 +928,7 @@ static int answer_early(struct MHD_Connection *connection, const sf_route *route
     sf_cors_headers(&ctx);
     int queued = queue_answer(connection, &res);
     if (queued)
-        finish(&ctx, route->path, (size_t)route->index, &start);
+        finish(&ctx, route ? route->path : "unmatched", route ? (size_t)route->index : sf_route_count(), &start);
     request_clean(&req);
     ulfius_clean_response(&res);
     return queued;
@@ -1104,19 +1108,19 @@ static enum MHD_Result count_lengths(void *cls, enum MHD_ValueKind kind, const c
 static int decided_at_header_time(struct MHD_Connection *connection, const char *method, const char *path,
                                   request_state *state)
 {
-    const sf_route *route = route_for(method, path);
-    if (route == NULL)
-        return 0;
-    const sf_config *c = the_app->config;
-    size_t limit = route->upload ? c->max_upload_bytes : c->max_body_bytes;
-    /* two lengths (RFC 9112 §6.3): libmicrohttpd reads the first; a proxy that reads the last
-     * would see another request in what follows the body */
+    const sf_route *route = state->escaped_path ? NULL : route_for(method, path);
+    /* two lengths (RFC 9112 §6.3), whatever the path: libmicrohttpd reads the first; a proxy
+     * that reads the last would see another request in what follows the body */
     int lengths = 0;
     MHD_get_connection_values(connection, MHD_HEADER_KIND, count_lengths, &lengths);
     if (lengths > 1) {
         answer_early(connection, route, method, path, 400, 0, SF_E_BAD_REQUEST);
         return 1;
     }
+    if (route == NULL)
+        return 0;
+    const sf_config *c = the_app->config;
+    size_t limit = route->upload ? c->max_upload_bytes : c->max_body_bytes;
     const char *declared = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     unsigned long long length = 0;
     if (declared != NULL) {
@@ -1335,6 +1339,10 @@ static void *request_started(void *cls, const char *uri, struct MHD_Connection *
         return &out_of_memory;
     }
     state->ulfius = inner;
+    /* libmicrohttpd hands the header-time decisions the path decoded ("%31" read as "1"):
+     * whether it had an escape is known only here, from the URI as sent */
+    const char *escape = uri != NULL ? strchr(uri, '%') : NULL;
+    state->escaped_path = escape != NULL && escape < uri + strcspn(uri, "?");
     return state;
 }
 

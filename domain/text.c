@@ -66,7 +66,8 @@ int sf_text_lines_have_hidden_controls(const char *s)
 /* Spaces, characters of no width, and the combining marks' blocks. */
 static int shows_nothing(uint32_t c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0xA0 || c == 0x1680 || c == 0x180E ||
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == 0xA0 || c == 0xAD || c == 0x115F || c == 0x1160 ||
+           c == 0x1680 || c == 0x180E || c == 0x2800 || c == 0x3164 || c == 0xFFA0 || (c >= 0xFE00 && c <= 0xFE0F) ||
            (c >= 0x2000 && c <= 0x200D) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
            c == 0x2060 || c == 0x3000 || c == 0xFEFF || (c >= 0x0300 && c <= 0x036F) ||
            (c >= 0x1AB0 && c <= 0x1AFF) || (c >= 0x1DC0 && c <= 0x1DFF) || (c >= 0x20D0 && c <= 0x20FF) ||

@@ -21,8 +21,10 @@ int sf_text_has_hidden_controls(const char *s);
 int sf_text_lines_have_hidden_controls(const char *s);
 
 /* Whether `s` shows nothing: it is empty, or holds only spaces (ASCII, no-break, ideographic,
- * the U+2000 family), characters of no width (U+200B–U+200D, U+2060, U+FEFF, U+180E) and
- * combining marks with nothing to combine with. "　" or "\u200b" is no name. */
+ * the U+2000 family), characters of no width (U+00AD, U+200B–U+200D, U+2060, U+FEFF, U+180E,
+ * the variation selectors U+FE00–U+FE0F), blank fillers (Hangul U+115F, U+1160, U+3164,
+ * U+FFA0; braille U+2800) and combining marks with nothing to combine with. "　" or "\u200b"
+ * is no name. */
 int sf_text_is_blank(const char *s);
 
 /* A name's field error, if any, into `e` under `field` (s NULL: nothing to judge): `empty` when

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "domain/materials.h"
+#include "domain/text.h"
 
 #define MAX_MISSING 16
 
@@ -153,10 +154,13 @@ sf_status sf_decide_send_back(const sf_app_snapshot *s, const sf_caller *c, cons
     if (st != SF_OK)
         return st;
     /* the platform reads why and may act on it */
-    if (comment == NULL || comment[strspn(comment, " ")] == '\0') {
+    if (comment == NULL || sf_text_is_blank(comment)) {
         sf_errors_add(why, "comment", SF_E_RETURN_COMMENT_REQUIRED);
         return SF_INVALID;
     }
+    sf_text_check_lines("comment", comment, why);
+    if (sf_errors_any(why))
+        return SF_INVALID;
     d->return_comment = comment;
     d->action = "application.returned_to_applicant";
     return SF_OK;
@@ -214,9 +218,14 @@ sf_status sf_decide_review(const sf_app_snapshot *s, const sf_caller *c, sf_app_
     if (st == SF_OK)
         st = step(s, event, d, why);
     /* a rejection or a return says why: the recommender reads it and may act on it */
-    if (st == SF_OK && event != SF_EV_APPROVE && (comment == NULL || comment[strspn(comment, " ")] == '\0')) {
+    if (st == SF_OK && event != SF_EV_APPROVE && (comment == NULL || sf_text_is_blank(comment))) {
         sf_errors_add(why, "comment", SF_E_COMMENT_REQUIRED);
         return SF_INVALID;
+    }
+    if (st == SF_OK && comment != NULL) {
+        sf_text_check_lines("comment", comment, why);
+        if (sf_errors_any(why))
+            return SF_INVALID;
     }
     d->comment = comment;
     d->action = event == SF_EV_APPROVE ? "application.approved"

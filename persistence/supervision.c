@@ -422,8 +422,16 @@ sf_status sf_annual_summary_create(sf_pool *pool, const sf_actor *actor, const s
     sf_status status = own_award(pool, caller, award_id, &t, errors);
     if (status != SF_OK)
         return status;
-    if (!sf_title_takes_summary(t.revoked, t.revoked_on, received_on != 0 ? received_on : t.today))
-        sf_errors_add(errors, "award_id", SF_E_TITLE_REVOKED);
+    /* after the revocation: a summary filed today is refused for the title, one stated to have
+     * arrived then for its date, as the import of records names it */
+    if (!sf_title_takes_summary(t.revoked, t.revoked_on, received_on != 0 ? received_on : t.today)) {
+        char revoked_on[11];
+        sf_date_format(t.revoked_on, revoked_on);
+        if (received_on != 0)
+            sf_errors_add(errors, "received_on", SF_E_RECORD_AFTER_REVOCATION, SF_TEXT("revoked_on", revoked_on));
+        else
+            sf_errors_add(errors, "award_id", SF_E_TITLE_REVOKED);
+    }
     if (!sf_summary_year_has_begun(year, t.today))
         sf_errors_add(errors, "year", SF_E_YEAR_NOT_BEGUN);
     else if (!sf_title_covers_year(t.valid_from, sf_title_life_end(t.revoked, t.revoked_on, t.valid_until), year))

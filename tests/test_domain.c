@@ -2544,6 +2544,8 @@ START_TEST(names_with_control_or_bidi_characters_are_refused)
         {"\xef\xbb\xbf", 1}, {"\xe2\x81\xa0", 1}, {"\xcc\x81", 1}, {"\xe2\x80\x80\xe2\x80\x8a", 1}, /* BOM, WJ, U+0301, U+2000 U+200A */
         {"\xe3\x80\x80平台", 0}, {"a", 0}, {"\xcc\x81" "e", 0}, {"\xe2\x80\x8e", 0},   /* an LRM is hidden, not blank */
         {"_", 0}, {"\xe3\x80\x81", 0},                                                       /* U+3001, a comma */
+        {"\xe3\x85\xa4", 1}, {"\xc2\xad", 1}, {"\xe2\xa0\x80", 1}, {"\xef\xb8\x8f", 1},     /* U+3164, U+00AD, U+2800, U+FE0F */
+        {"\xe2\x98\x85\xef\xb8\x8f", 0},                                                 /* a star with its selector */
     };
     for (size_t i = 0; i < sizeof shows / sizeof *shows; i++)
         ck_assert_msg(sf_text_is_blank(shows[i].text) == shows[i].blank, "blank case %zu", i);

@@ -483,13 +483,13 @@ START_TEST(unknown_paths_and_methods)
     /* an escaped character in a path: no path of the contract has one (the upload routes
      * answered 503, the others read no body) */
     const char *escaped[] = {"/v1/applications/1%2f/materials?kind=other&filename=a.pdf", "/v1/applications/1%00/materials",
-                             "/v1/awards/1%2F/revoke", "/v1/awards/1%00/reinstate", "/v1/assessments/%31/result"};
+                             "/v1/awards/1%2F/revoke", "/v1/awards/1%00/reinstate", "/v1/assessments/%31/result",
+                             "/v1/applications/%31/materials?kind=other&filename=a.pdf"};
     for (size_t i = 0; i < sizeof escaped / sizeof *escaped; i++) {
-        const int roles[] = {-1, PROVINCE};   /* without a token, and the province's */
+        const int roles[] = {-1, PROVINCE};   /* without a token, and the province's: 404 before anything else */
         for (size_t k = 0; k < 2; k++) {
             r = call("POST", escaped[i], roles[k], "{\"reason\":\"x\"}");
-            ck_assert_msg(r->status == 404 || (roles[k] < 0 && r->status == 401), "%s: %d %s", escaped[i], r->status,
-                          r->body);
+            ck_assert_msg(r->status == 404, "%s: %d %s", escaped[i], r->status, r->body);
             expect_problem(r, r->status);
             th_free(r);
         }
@@ -506,6 +506,9 @@ START_TEST(unknown_paths_and_methods)
     }
     r = call("GET", "/v1/organizations?limit=100", PROVINCE, NULL);
     ck_assert_ptr_null(strstr(r->body, "两个长度协会"));
+    th_free(r);
+    r = th_request(port, "POST", "/v1/nothing-here", tokens[PROVINCE], "application/json", org, strlen(org), second[0]);
+    ck_assert_msg(r->status == 400, "%d %s", r->status, r->body);   /* whatever the path */
     th_free(r);
     /* a trailing slash is another path, the contract's has none */
     const char *slashed[] = {"/v1/me/", "/healthz/", "/v1/rounds/", "/v1/organizations/3/", "/v1/public/registry/"};
@@ -3521,9 +3524,14 @@ START_TEST(every_text_a_person_types_is_judged)
         {"/v1/platforms", "{\"name\":\"某平台\",\"region_code\":\"210100\",\"functions\":[\"training\"],\"operator\":"
                           "{\"name\":\"某公司\",\"credit_code\":\"91210100MA00042007\",\"address\":\"", "operator.address",
          "\"}}", "沈阳\\u0001市", "hidden_controls"},
+        {"/v1/publicity-notices", "{\"start_date\":\"2099-01-05\",\"application_ids\":[999999],\"title\":\"", "title",
+         "\"}", "公示\\u202e", "hidden_controls"},
+        {"/v1/publicity-notices", "{\"title\":\"公示\",\"start_date\":\"2020-01-06\",\"application_ids\":[999999],"
+                                  "\"published_elsewhere\":{\"published_on\":\"2020-01-06\",\"reference\":\"",
+         "published_elsewhere.reference", "\"}}", "辽工信\\u200f公示", "hidden_controls"},
         {"/v1/platforms", "{\"region_code\":\"210100\",\"functions\":[\"training\"],\"operator\":"
                           "{\"name\":\"某公司\",\"credit_code\":\"91210100MA00042007\"},\"name\":\"", "name", "\"}",
-         "\\u3000\\u3000", "length_out_of_range"},
+         "\\u3000\\u3000", "empty"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char body[768];

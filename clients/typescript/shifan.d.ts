@@ -1880,7 +1880,10 @@ export interface paths {
          *     — unless the notice was published elsewhere before (the province's website, a
          *     newspaper) and is recorded here with `published_elsewhere: {reference, published_on}`:
          *     then `start_date` may lie in the past but not before `published_on`, which is not after
-         *     today. Objections received for a notice are recorded with `recordObjection`.
+         *     today. Either way a notice publicizes the review's result: it begins, and was
+         *     published, no earlier than the day each of its applications was approved (422
+         *     `start_before_review`, problem code `notice_applications_invalid`). Objections received
+         *     for a notice are recorded with `recordObjection`.
          *     The notice belongs to the round of the first application listed; every other one must
          *     be of the same round.
          *

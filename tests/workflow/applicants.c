@@ -91,6 +91,8 @@ START_TEST(a_platform_drives_its_own_application_to_a_title)
     /* the city returns it with a comment: back to draft, the comment kept */
     act(SHENYANG, a, "return", "{}", 422);
     act(SHENYANG, a, "return", "{\"comment\":\"   \"}", 422);
+    act(SHENYANG, a, "return", "{\"comment\":\"\\u200b\\u3000\"}", 422);   /* nothing visible */
+    act(SHENYANG, a, "return", "{\"comment\":\"请补充\\u2066材料\"}", 422);   /* an isolate */
     act(COMPANY, a, "return", "{\"comment\":\"自己退回\"}", 403);
     act(DALIAN, a, "return", "{\"comment\":\"不是我的\"}", 404);
     act(SHENYANG, a, "return", "{\"comment\":\"请补充服务案例\"}", 200);

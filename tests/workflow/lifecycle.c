@@ -85,6 +85,8 @@ START_TEST(the_whole_path_from_platform_to_registry_and_revocation)
     upload(SHENYANG, a, "qualifications", 409);
 
     act(PROVINCE, a, "review", "{\"decision\":\"reject\"}", 422);    /* a rejection needs a comment */
+    act(PROVINCE, a, "review", "{\"decision\":\"reject\",\"comment\":\"\\u3000\"}", 422);   /* one that shows something */
+    act(PROVINCE, a, "review", "{\"decision\":\"reject\",\"comment\":\"数据\\u202e不实\"}", 422);   /* and hides nothing */
     /* a transition honours If-Match as a form's PUT does: read before the recommendation, the
      * application's ETag is stale now (412, nothing done); read afresh, it is taken */
     snprintf(path, sizeof path, "/v1/applications/%lld/review", a);

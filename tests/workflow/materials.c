@@ -112,6 +112,13 @@ START_TEST(uploads_whose_bytes_or_names_lie_are_refused_and_nothing_is_kept)
     }
     ck_assert_int_eq(sql_number(count_sql), 0);
     ck_assert_int_eq(data_files(), files);
+    /* a NUL in the name is the name's fault, as in a form's part */
+    char nul_path[160];
+    snprintf(nul_path, sizeof nul_path, "/v1/applications/%lld/materials?kind=business_license&filename=x.pdf%%00.png", a);
+    th_response *nul = th_request(port, "POST", nul_path, tokens[SHENYANG], "application/pdf", pdf, sizeof pdf - 1, NULL);
+    ck_assert_int_eq(nul->status, 422);
+    ck_assert_str_eq(error_code(nul, "filename"), "filename_invalid");
+    th_free(nul);
 
     /* over SHIFAN_MAX_UPLOAD_BYTES, on a second server with a small limit: exactly the limit
      * is read, one byte more is 413 whether its length is declared or it comes chunked */

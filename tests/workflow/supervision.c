@@ -702,7 +702,9 @@ START_TEST(a_summary_received_before_the_revocation_is_recorded_after_it)
         snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":%d,\"summary\":\"撤销前收到\"%s}", award, cases[i].year,
                  received);
         th_response *r = expect(DALIAN, "POST", "/v1/annual-summaries", body, cases[i].status);
-        if (cases[i].status == 422)
+        if (cases[i].status == 422 && cases[i].received_on != NULL)   /* as the import of records names it */
+            ck_assert_str_eq(error_code(r, "received_on"), "record_after_revocation");
+        else if (cases[i].status == 422)
             ck_assert_str_eq(error_code(r, "award_id"), "title_revoked");
         th_free(r);
     }
