@@ -3291,7 +3291,9 @@ export interface paths {
          * The province's numbers (issue 17)
          * @description Counts for the portal's charts and the province's report to the ministry, each section
          *     a list of groups: `titles` by city, function, level and status at a date (status as the
-         *     title reads at `at`: active, revocation_pending, expired, revoked); `applications` per
+         *     title reads at `at`: active, revocation_pending, expired, revoked; a title is counted
+         *     from its `valid_from`, so a renewal awarded before the old title ends counts from the
+         *     day after it); `applications` per
          *     round and recommender, by status, with `returned` (how many times its applications were
          *     returned to draft by review) and `total`; `revocations` by ground and year;
          *     `renewals` per round (titles whose platform held an earlier title of the same level,

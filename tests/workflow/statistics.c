@@ -131,7 +131,7 @@ START_TEST(statistics_equal_a_count_of_what_was_created)
              publicized, kept, revoked, renewal);
     th_free(expect(DALIAN, "POST", "/v1/publicity-notices", body, 201));
     award(kept);
-    award(renewal);
+    long long renewed = award(renewal);
     char path[128];
     snprintf(path, sizeof path, "/v1/awards/%lld/revoke", award(revoked));
     th_free(expect(DALIAN, "POST", path, "{\"reason\":\"violation\",\"finding\":\"违规收费，经查属实\",\"reference\":\"大工信发〔2026〕9号\",\"detail\":\"违规收费\"}", 200));
@@ -158,10 +158,14 @@ START_TEST(statistics_equal_a_count_of_what_was_created)
     ck_assert_int_eq(field(apps, "returned"), 1);
     ck_assert_int_eq(field(apps, "total"), 10);
 
-    /* titles by city × function × level × status, today */
+    /* titles by city × function × level × status, today: a renewal counts from its first day
+     * (Art. 23: the day after the old title ends, which is still active beside it until then) */
+    char valid_from[128];
+    snprintf(valid_from, sizeof valid_from, "SELECT (valid_from <= current_date)::int FROM awards WHERE id = %lld", renewed);
+    long long renewal_begun = sql_number(valid_from);
     ck_assert_uint_eq(json_array_size(json_object_get(r->json, "titles")), 2);
     ck_assert_int_eq(field(find(r, "titles", "region_code", "210200", "function", "training", "level", "city",
-                                "status", "active", NULL), "count"), 2);
+                                "status", "active", NULL), "count"), 1 + renewal_begun);
     ck_assert_int_eq(field(find(r, "titles", "region_code", "210200", "function", "training", "level", "city",
                                 "status", "revoked", NULL), "count"), 1);
 
@@ -221,7 +225,8 @@ START_TEST(statistics_equal_a_count_of_what_was_created)
         snprintf(line, sizeof line, "\r\n%s,%lld%s\r\n", rows[i][0], dalian_round, rows[i][1]);
         ck_assert_msg(strstr(r->body, line) != NULL, "no row %s in %s", line, r->body);
     }
-    ck_assert_ptr_nonnull(strstr(r->body, "\r\ntitles,,,210200,training,city,,active,,2\r\n"));
+    snprintf(line, sizeof line, "\r\ntitles,,,210200,training,city,,active,,%lld\r\n", 1 + renewal_begun);
+    ck_assert_ptr_nonnull(strstr(r->body, line));
     ck_assert_ptr_nonnull(strstr(r->body, "\r\ntitles,,,210200,training,city,,revoked,,1\r\n"));
     snprintf(line, sizeof line, "\r\nrevocations,,,,,,%s,,violation,1\r\n", year);
     ck_assert_ptr_nonnull(strstr(r->body, line));
@@ -365,7 +370,7 @@ static long long drift(void)
         "         count(*), sum(a.returned_count)"
         "  FROM applications a JOIN platforms p ON p.id = a.platform_id GROUP BY 2, 3, 4, 7"
         "  UNION ALL"
-        "  SELECT 'title', w.round_id, p.region_code, NULL, f, w.level, w.status, w.awarded_on, w.valid_until,"
+        "  SELECT 'title', w.round_id, p.region_code, NULL, f, w.level, w.status, w.valid_from, w.valid_until,"
         "         w.revoked_on, NULL, NULL, NULL, NULL, count(*), 0"
         "  FROM awards w JOIN platforms p ON p.id = w.platform_id CROSS JOIN unnest(p.functions) f"
         "  GROUP BY 2, 3, 5, 6, 7, 8, 9, 10"
