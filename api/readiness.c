@@ -11,15 +11,19 @@
 #include "api/readiness.h"
 #include "persistence/migrate.h"
 #include "persistence/pool.h"
+#include "persistence/registry.h"
 
 /* A check unfinished this long past its interval reads as the database unavailable. */
 #define HANG_MS 1000
+/* How often the background thread also turns the registry's day (check_loop). */
+#define TURN_DAY_MS 60000
 
 struct sf_readiness {
     sf_pool *primary, *replica;   /* pools of one connection each; replica NULL: none */
     int interval_ms;
     atomic_int code;              /* an sf_code: the last check's finding */
     atomic_llong checked_ms;      /* when the last check finished (CLOCK_MONOTONIC) */
+    long long turned_ms;          /* when the registry's day was last turned (check_loop's own) */
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake;
@@ -61,6 +65,16 @@ static void *check_loop(void *arg)
             break;
         pthread_mutex_unlock(&r->lock);
         check_and_keep(r);
+        /* The registry's entries are chosen when titles change; when a date passes, a renewal
+         * that begins takes its platform's entry over from the title that ended
+         * (persistence/registry.h). The check's own connection does it, once a minute while
+         * the database is ready; a failure is tried again at the next. */
+        long long now = sf_monotonic_ms();
+        if (atomic_load(&r->code) == (int)SF_E_NONE && now - r->turned_ms >= TURN_DAY_MS) {
+            int turned;
+            if (sf_registry_turn_day(r->primary, &turned) == SF_OK)
+                r->turned_ms = now;
+        }
         pthread_mutex_lock(&r->lock);
     }
     pthread_mutex_unlock(&r->lock);

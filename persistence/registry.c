@@ -173,3 +173,16 @@ void sf_registry_listener_close(sf_registry_listener *l)
     PQfinish(l->pg);
     free(l);
 }
+
+static const sf_stmt TURN_DAY = {"SELECT registry_turn_day()", 0};
+
+sf_status sf_registry_turn_day(sf_pool *pool, int *turned)
+{
+    PGresult *res;
+    sf_status status = sf_db_write(pool, &TURN_DAY, NULL, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    *turned = (int)sf_db_get_int(res, 0, 0);
+    PQclear(res);
+    return SF_OK;
+}

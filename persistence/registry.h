@@ -27,6 +27,11 @@ sf_status sf_registry_list(sf_pool *pool, const sf_registry_filter *f, int64_t a
 sf_status sf_registry_export(sf_pool *pool, const sf_registry_filter *f, char **rows);
 sf_status sf_registry_get(sf_pool *pool, int64_t platform_id, char **doc);
 
+/* Chooses again, now that a date may have passed, the entries whose title is no longer in force
+ * while another title of their platform is — a renewal's first day (sql/059 registry_turn_day):
+ * *turned, how many. */
+sf_status sf_registry_turn_day(sf_pool *pool, int *turned);
+
 /* A connection of its own that LISTENs to the registry's change notifications
  * (sql/027_registry_notify.sql), for the public cache's thread (api/public_cache.h). */
 typedef struct sf_registry_listener sf_registry_listener;

@@ -1172,6 +1172,64 @@ START_TEST(registry_doc_expired_is_the_expired_document)
 END_TEST
 #undef MINE
 
+/* The registry's title of a platform is the one in force today (sql/059): a renewal awarded
+ * before the old title ends does not take the entry while the old one is in force; on its
+ * first day registry_turn_day gives it the entry, and then finds nothing more to do. The day's
+ * passing is made by moving the titles' dates (and the entry's copy of them) with the
+ * registry's trigger off, as if the entry had been chosen yesterday. In a transaction rolled back (titles stay: the next tests start
+ * without platforms). */
+START_TEST(a_renewal_takes_the_registry_entry_on_its_first_day)
+{
+    PGconn *pg = PQconnectdb(url);
+    PGresult *res = PQexec(
+        pg, "BEGIN;"
+            " INSERT INTO rounds (level, region_code, year, title, opens_on, closes_on, thresholds) VALUES"
+            " ('province', '210000', 2021, '省级', '2021-01-05', '2021-12-31', '{}'),"
+            " ('province', '210000', 2022, '省级续', '2022-01-05', '2022-12-31', '{}');"
+            " INSERT INTO platforms (name, region_code, functions, operator_name, credit_code, created_by_org) VALUES"
+            " ('续期服务平台', '210100', '{training}', '续期运营公司', '91210100MC00000001', 1);"
+            " INSERT INTO applications (round_id, platform_id, recommender_org_id, status)"
+            " SELECT r.id, p.id, 1, 'awarded' FROM rounds r, platforms p"
+            " WHERE r.year IN (2021, 2022) AND p.credit_code = '91210100MC00000001';"
+            " INSERT INTO awards (application_id, platform_id, round_id, level, certificate_no, certificate_seq,"
+            "                     awarded_on, valid_from, valid_until)"
+            " SELECT a.id, a.platform_id, a.round_id, 'province', 'RN-' || r.year, 1, current_date - 10,"
+            "        CASE r.year WHEN 2021 THEN current_date - 10 ELSE current_date + 31 END,"
+            "        CASE r.year WHEN 2021 THEN current_date + 30 ELSE current_date + 1000 END"
+            " FROM applications a JOIN rounds r ON r.id = a.round_id"
+            " WHERE a.platform_id = (SELECT id FROM platforms WHERE credit_code = '91210100MC00000001')");
+    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQresultErrorMessage(res));
+    PQclear(res);
+#define ENTRY "SELECT count(*) FROM registry r JOIN platforms p ON p.id = r.platform_id" \
+              " WHERE p.credit_code = '91210100MC00000001' AND r.certificate_no = "
+    /* read first, judged after the rollback: a failed check leaves no transaction open */
+    long long in_force = count_on(pg, ENTRY "'RN-2021'");   /* not the renewal, valid longer */
+    count_on(pg, "SELECT registry_turn_day()");              /* the other tests' entries, if any */
+    long long nothing = count_on(pg, "SELECT registry_turn_day()");
+    res = PQexec(pg, "ALTER TABLE awards DISABLE TRIGGER registry_awards_updated;"
+                     " UPDATE awards SET valid_until = current_date - 1 WHERE certificate_no = 'RN-2021';"
+                     " UPDATE awards SET valid_from = current_date WHERE certificate_no = 'RN-2022';"
+                     " ALTER TABLE awards ENABLE TRIGGER registry_awards_updated;"
+                     " UPDATE registry SET valid_until = current_date - 1 WHERE certificate_no = 'RN-2021'");
+    int moved = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    long long yesterday = moved ? count_on(pg, ENTRY "'RN-2021'") : -1;   /* chosen yesterday */
+    long long turned = moved ? count_on(pg, "SELECT registry_turn_day()") : -1;
+    long long renewal = moved ? count_on(pg, ENTRY "'RN-2022'") : -1;
+    long long then = moved ? count_on(pg, "SELECT registry_turn_day()") : -1;
+#undef ENTRY
+    PQclear(PQexec(pg, "ROLLBACK"));
+    PQfinish(pg);
+    ck_assert_int_eq(in_force, 1);
+    ck_assert_int_eq(nothing, 0);
+    ck_assert(moved);
+    ck_assert_int_eq(yesterday, 1);
+    ck_assert_int_eq(turned, 1);
+    ck_assert_int_eq(renewal, 1);
+    ck_assert_int_eq(then, 0);
+}
+END_TEST
+
 /* Alters one event behind the append-only trigger (as its owner may), in one transaction. */
 static void tamper(const char *change)
 {
@@ -1591,6 +1649,7 @@ static Suite *persistence_suite(void)
     tcase_add_test(tc, an_import_of_records_links_its_own_events);
     tcase_add_test(tc, search_grams_are_the_same_set);
     tcase_add_test(tc, registry_doc_expired_is_the_expired_document);
+    tcase_add_test(tc, a_renewal_takes_the_registry_entry_on_its_first_day);
     tcase_add_test(tc, bootstrap_creates_one_admin_once);
     tcase_add_test(tc, the_functions_of_every_read_keep_their_plans);
     tcase_add_test(tc, the_functions_of_every_write_keep_their_plans);

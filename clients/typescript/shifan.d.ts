@@ -2502,6 +2502,8 @@ export interface paths {
          * A platform in the public registry
          * @description The registry entry of one platform, by the platform's id, for anyone (Art. 21). A
          *     platform that never held a title answers 404. No token is needed; one sent is ignored.
+         *     The entry shows the platform's title in force today (a renewal awarded before the old
+         *     title ends takes the entry on its first day), else its latest.
          *
          */
         get: operations["getRegistryEntry"];
