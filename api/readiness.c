@@ -68,12 +68,13 @@ static void *check_loop(void *arg)
         /* The registry's entries are chosen when titles change; when a date passes, a renewal
          * that begins takes its platform's entry over from the title that ended
          * (persistence/registry.h). The check's own connection does it, once a minute while
-         * the database is ready; a failure is tried again at the next. */
+         * the database is ready; one that failed (an import held the title writers' lock past
+         * its half second) is tried again the next minute. */
         long long now = sf_monotonic_ms();
         if (atomic_load(&r->code) == (int)SF_E_NONE && now - r->turned_ms >= TURN_DAY_MS) {
             int turned;
-            if (sf_registry_turn_day(r->primary, &turned) == SF_OK)
-                r->turned_ms = now;
+            (void)sf_registry_turn_day(r->primary, &turned);
+            r->turned_ms = now;
         }
         pthread_mutex_lock(&r->lock);
     }

@@ -54,6 +54,9 @@ static const char *registry_status(long long platform, char *origin, size_t len)
 {
     static char status[32];
     char path[96];
+    /* the public registry is served from memory, current once the change's notification has
+     * come (README: its staleness bound): read it after that, as a reader of one's own write */
+    wf_registry_caught_up(port);
     snprintf(path, sizeof path, "/v1/public/platforms/%lld", platform);
     th_response *r = th_request(port, "GET", path, NULL, NULL, NULL, 0, NULL);
     ck_assert_int_eq(r->status, 200);
@@ -510,6 +513,7 @@ static void read_back(th_response *imported, size_t i, char *out, size_t len)
     snprintf(path, sizeof path, "/v1/platforms/%lld", (long long)json_integer_value(json_object_get(w->json, "platform_id")));
     th_response *p = expect(PROVINCE, "GET", path, NULL, 200);
     snprintf(path, sizeof path, "/v1/public/platforms/%lld", (long long)json_integer_value(json_object_get(w->json, "platform_id")));
+    wf_registry_caught_up(port);   /* the registry from memory, once the import's notification has come */
     th_response *e = th_request(port, "GET", path, NULL, NULL, NULL, 0, NULL);
     ck_assert_int_eq(e->status, 200);
     char *functions = json_dumps(json_object_get(p->json, "functions"), JSON_COMPACT);
