@@ -1,14 +1,22 @@
--- The registry's title of a platform is the one in force today (Art. 21; from an outside review):
--- a renewal awarded before the old title ends (Art. 23: valid from the day after it) became the
--- platform's entry at once, its certificate and validity shown while the old title was the one
--- in force. The choice (054) now puts first a title in force today — not revoked, valid_from
--- to valid_until holding today — then one not revoked and not yet ended (a renewal not begun
--- beats an expired title), then a provincial one, then the one valid longest.
+-- The registry's title of a platform (Art. 19, 21, 23, 25), chosen by registry_refresh_all, the
+-- one writer of entries (039), when the platform's titles change:
+--   1. a title in force today: not revoked, today between its valid_from and valid_until (a
+--      renewal awarded before the old title ends, valid from the day after it, took the entry at
+--      once, its certificate shown while the old title was the one in force — from an outside
+--      review);
+--   2. then one not revoked and not yet ended (a renewal not begun beats an expired title);
+--   3. then a provincial one, then the one valid longest, then the newest.
+-- A provincial title came first whatever its state (039), so a revoked provincial title hid a
+-- city title in force, and the platform read "revoked" and was missing from the registry's
+-- active entries; "not revoked" alone would let an expired older title hide a revoked renewal.
+-- "Expired" is read from the date; the stored status stays 'active', and an entry whose title
+-- lapses later keeps it, shown as expired (registry_doc's doc_expired, made from the shown
+-- document: sql/055 registry_doc_expired).
 --
--- An entry is chosen when the platform's titles change; when a date passes, registry_turn_day
--- chooses again the entries whose title is no longer in force while another of the platform's
--- is: on the first day of a renewal, the day after the old title ended. shifan calls it in the
--- background every minute (api/readiness.c; persistence/registry.h sf_registry_turn_day).
+-- When a date passes, registry_turn_day chooses again the entries whose title is no longer in
+-- force while another of the platform's is: on the first day of a renewal, the day after the
+-- old title ended. shifan calls it in the background every minute (api/readiness.c;
+-- persistence/registry.h sf_registry_turn_day).
 CREATE OR REPLACE FUNCTION registry_refresh_all(p_platform_ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF cardinality(p_platform_ids) = 0 THEN
