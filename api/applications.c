@@ -32,6 +32,8 @@ static json_t *missing_json(const char **missing, size_t n)
 
 /* ---- create, read, list ---- */
 
+static void reply_detail(sf_ctx *ctx, int64_t id, int http_status);
+
 void sf_post_application(sf_ctx *ctx)
 {
     static const char *const fields[] = {"round_id", "platform_id", "recommender_org_id", NULL};
@@ -61,7 +63,16 @@ void sf_post_application(sf_ctx *ctx)
         sf_reply_status(ctx, status, status == SF_INVALID ? SF_E_VALIDATION_FAILED : SF_E_NONE, &e);
         goto out;
     }
-    sf_reply_doc(ctx, 201, doc);
+    /* answered as GET reads it (its history, allowed_actions and ETag), once committed */
+    json_t *created = sf_json_loads(doc);
+    int64_t id = json_integer_value(json_object_get(created, "id"));
+    json_decref(created);
+    if (id > 0) {
+        free(doc);
+        reply_detail(ctx, id, 201);
+    } else {
+        sf_reply_doc(ctx, 201, doc);   /* takes doc */
+    }
 out:
     json_decref(body);
 }
@@ -94,13 +105,11 @@ static char *with_actions(const char *doc, const char *const *actions, size_t n,
     return text;
 }
 
-void sf_get_application(sf_ctx *ctx)
+/* Answers application `id` as GET /v1/applications/{id} reads it, under `http_status` (200, or
+ * 201 for the one just created: the same body and ETag, so that the creator may send the ETag
+ * back in If-Match or If-None-Match). */
+static void reply_detail(sf_ctx *ctx, int64_t id, int http_status)
 {
-    int64_t id = sf_path_id(ctx, "id");
-    if (id <= 0) {
-        sf_reply_status(ctx, SF_NOT_FOUND, SF_E_APPLICATION_NOT_FOUND, NULL);
-        return;
-    }
     /* one round trip: the session check, the stored detail (sql/042) and the snapshot that
      * decides what the caller may do next (domain/transitions.h over the same snapshot a
      * transition reads; DESIGN.md §3: allowed_actions) */
@@ -128,7 +137,7 @@ void sf_get_application(sf_ctx *ctx)
     char *text = with_actions(doc, actions, n, &len);
     if (text != NULL) {
         free(doc);
-        sf_reply_tagged(ctx, 200, text, len, etag);
+        sf_reply_tagged(ctx, http_status, text, len, etag);
         free(text);
         return;
     }
@@ -141,7 +150,17 @@ void sf_get_application(sf_ctx *ctx)
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(list, json_string(actions[i]));
-    sf_reply_resource_with(ctx, 200, body, json_pack("{s:o}", "allowed_actions", list));
+    sf_reply_resource_with(ctx, http_status, body, json_pack("{s:o}", "allowed_actions", list));
+}
+
+void sf_get_application(sf_ctx *ctx)
+{
+    int64_t id = sf_path_id(ctx, "id");
+    if (id <= 0) {
+        sf_reply_status(ctx, SF_NOT_FOUND, SF_E_APPLICATION_NOT_FOUND, NULL);
+        return;
+    }
+    reply_detail(ctx, id, 200);
 }
 
 void sf_list_applications(sf_ctx *ctx)

@@ -348,27 +348,27 @@ static void read_header(const sf_import_kind *k, json_t *header, int *col, sf_er
             col[c] = (int)i;
     }
     for (size_t c = 0; c < k->ncolumns; c++)
-        if (col[c] < 0)
+        if (col[c] < 0 && !k->columns[c].optional)
             sf_errors_add(e, k->columns[c].name, SF_E_CSV_COLUMN_MISSING, SF_TEXT("key", k->columns[c].name),
                           SF_TEXT("label", k->labels ? k->labels[c] : k->columns[c].name));
 }
 
 /* CSV records to row bodies, as the JSON form of the import takes them (NULL, with
- * *no_memory set, if memory runs out). A record with the wrong number of columns is reported
- * and stands as null. */
+ * *no_memory set, if memory runs out). A record with another number of cells than the header
+ * is reported and stands as null; a column the header left out (col[c] < 0) is empty. */
 static json_t *csv_to_bodies(const sf_import_kind *k, json_t *records, const int *col, sf_lang lang, json_t *errors,
                              int *no_memory)
 {
     json_t *bodies = json_array();
-    size_t i;
+    size_t i, width = json_array_size(json_array_get(records, 0));
     json_t *rec;
     json_array_foreach(records, i, rec) {
         if (i == 0)
             continue;   /* the header, checked by the caller */
-        if (json_array_size(rec) != k->ncolumns) {
+        if (json_array_size(rec) != width) {
             if (json_array_size(errors) < MAX_REPORTED_ERRORS) {
                 sf_field_error fe = {.field = "*", .code = SF_E_CSV_COLUMN_COUNT};
-                sf_params_set(&fe.params, (const sf_arg[]){SF_INT("count", k->ncolumns), SF_ARG_END_});
+                sf_params_set(&fe.params, (const sf_arg[]){SF_INT("count", (long long)width), SF_ARG_END_});
                 push(errors, sf_field_error_json(&fe, lang, (long long)i), no_memory);
             }
             push(bodies, json_null(), no_memory);   /* reported; skipped when checking rows */
@@ -376,7 +376,7 @@ static json_t *csv_to_bodies(const sf_import_kind *k, json_t *records, const int
         }
         const char *f[MAX_COLUMNS];
         for (size_t c = 0; c < k->ncolumns && c < MAX_COLUMNS; c++)
-            f[c] = json_string_value(json_array_get(rec, (size_t)col[c]));
+            f[c] = col[c] >= 0 ? json_string_value(json_array_get(rec, (size_t)col[c])) : "";
         push(bodies, k->csv_body ? k->csv_body(f, no_memory) : columns_csv_body(k, f, no_memory), no_memory);
     }
     if (*no_memory) {
@@ -483,9 +483,9 @@ static void send_json(sf_ctx *ctx, int status, json_t *body)
 /* ---- platforms, the first kind ---- */
 
 static const sf_import_column PLATFORM_COLUMNS[] = {
-    {"name", SF_COL_TEXT}, {"region_code", SF_COL_TEXT}, {"functions", SF_COL_LIST},
-    {"operator_name", SF_COL_TEXT}, {"credit_code", SF_COL_TEXT}, {"established_on", SF_COL_TEXT},
-    {"address", SF_COL_TEXT},
+    {"name", SF_COL_TEXT, 0}, {"region_code", SF_COL_TEXT, 0}, {"functions", SF_COL_LIST, 0},
+    {"operator_name", SF_COL_TEXT, 0}, {"credit_code", SF_COL_TEXT, 0}, {"established_on", SF_COL_TEXT, 0},
+    {"address", SF_COL_TEXT, 0},
 };
 
 /* A row as POST /v1/platforms checks one, flattened for the one INSERT of

@@ -26,6 +26,7 @@ typedef enum {
 typedef struct {
     const char *name;
     sf_column_type type;
+    int optional;     /* the CSV header may leave it out: every row's cell is then empty */
 } sf_import_column;
 
 typedef struct sf_import_kind sf_import_kind;

@@ -134,15 +134,21 @@ static void content_disposition(const char *name, char *out, size_t len)
 
 void sf_send_file(sf_ctx *ctx, sf_material_content *c)
 {
+    char disposition[1200], etag[70];
+    snprintf(etag, sizeof etag, "\"%s\"", c->sha256);
+    sf_set_header(ctx, "ETag", etag);
+    if (sf_none_match_names(ctx, etag)) {
+        free(c->data);
+        c->data = NULL;
+        sf_reply_empty(ctx, 304);
+        return;
+    }
     ulfius_set_binary_body_response(ctx->res, 200, (const char *)c->data, c->size);
     free(c->data);
     c->data = NULL;
-    char disposition[1200], etag[70];
     content_disposition(c->filename, disposition, sizeof disposition);
-    snprintf(etag, sizeof etag, "\"%s\"", c->sha256);
     sf_set_header(ctx, "Content-Type", c->content_type);
     sf_set_header(ctx, "Content-Disposition", disposition);
-    sf_set_header(ctx, "ETag", etag);
 }
 
 void sf_get_material_content(sf_ctx *ctx)

@@ -113,9 +113,10 @@ static const char *const LEVELS[] = {"province", "city", NULL};
 /* ---- rounds ---- */
 
 static const sf_import_column ROUND_COLUMNS[] = {
-    {"year", SF_COL_INT}, {"level", SF_COL_TEXT}, {"region_code", SF_COL_TEXT}, {"title", SF_COL_TEXT},
-    {"opens_on", SF_COL_TEXT}, {"closes_on", SF_COL_TEXT}, {"thresholds", SF_COL_JSON},
-    {"require_prior_recognition", SF_COL_BOOL}, {"validity_years", SF_COL_INT}, {"validity_ends", SF_COL_TEXT},
+    {"year", SF_COL_INT, 0}, {"level", SF_COL_TEXT, 0}, {"region_code", SF_COL_TEXT, 1}, {"title", SF_COL_TEXT, 1},
+    {"opens_on", SF_COL_TEXT, 1}, {"closes_on", SF_COL_TEXT, 1}, {"thresholds", SF_COL_JSON, 1},
+    {"require_prior_recognition", SF_COL_BOOL, 1}, {"validity_years", SF_COL_INT, 1},
+    {"validity_ends", SF_COL_TEXT, 1},
 };
 
 static json_t *round_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_t *state, sf_day today, sf_errors *e,
@@ -190,12 +191,12 @@ static json_t *round_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_t *
 /* ---- titles ---- */
 
 static const sf_import_column TITLE_COLUMNS[] = {
-    {"platform_name", SF_COL_TEXT}, {"region_code", SF_COL_TEXT}, {"functions", SF_COL_LIST},
-    {"operator_name", SF_COL_TEXT}, {"credit_code", SF_COL_TEXT}, {"round_id", SF_COL_INT},
-    {"year", SF_COL_INT}, {"level", SF_COL_TEXT}, {"certificate_no", SF_COL_TEXT}, {"awarded_on", SF_COL_TEXT},
-    {"valid_from", SF_COL_TEXT}, {"valid_until", SF_COL_TEXT}, {"status", SF_COL_TEXT},
-    {"revoked_on", SF_COL_TEXT}, {"revocation_reason", SF_COL_TEXT}, {"revocation_detail", SF_COL_TEXT},
-    {"notice_reference", SF_COL_TEXT},
+    {"platform_name", SF_COL_TEXT, 0}, {"region_code", SF_COL_TEXT, 0}, {"functions", SF_COL_LIST, 1},
+    {"operator_name", SF_COL_TEXT, 0}, {"credit_code", SF_COL_TEXT, 0}, {"round_id", SF_COL_INT, 1},
+    {"year", SF_COL_INT, 1}, {"level", SF_COL_TEXT, 1}, {"certificate_no", SF_COL_TEXT, 0},
+    {"awarded_on", SF_COL_TEXT, 0}, {"valid_from", SF_COL_TEXT, 0}, {"valid_until", SF_COL_TEXT, 0},
+    {"status", SF_COL_TEXT, 0}, {"revoked_on", SF_COL_TEXT, 1}, {"revocation_reason", SF_COL_TEXT, 1},
+    {"revocation_detail", SF_COL_TEXT, 1}, {"notice_reference", SF_COL_TEXT, 1},
 };
 
 static json_t *title_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_t *state, sf_day today, sf_errors *e,
@@ -256,8 +257,8 @@ static json_t *title_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_t *
 /* ---- supervision records ---- */
 
 static const sf_import_column SUMMARY_COLUMNS[] = {
-    {"certificate_no", SF_COL_TEXT}, {"year", SF_COL_INT}, {"received_on", SF_COL_TEXT},
-    {"summary", SF_COL_TEXT}, {"figures", SF_COL_JSON},
+    {"certificate_no", SF_COL_TEXT, 0}, {"year", SF_COL_INT, 0}, {"received_on", SF_COL_TEXT, 0},
+    {"summary", SF_COL_TEXT, 1}, {"figures", SF_COL_JSON, 1},
 };
 
 static json_t *summary_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_t *state, sf_day today,
@@ -289,9 +290,9 @@ static json_t *summary_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_t
 }
 
 static const sf_import_column INSPECTION_COLUMNS[] = {
-    {"certificate_no", SF_COL_TEXT}, {"inspected_on", SF_COL_TEXT}, {"outcome", SF_COL_TEXT},
-    {"findings", SF_COL_TEXT}, {"service_quality", SF_COL_TEXT}, {"fees", SF_COL_TEXT},
-    {"satisfaction", SF_COL_TEXT},
+    {"certificate_no", SF_COL_TEXT, 0}, {"inspected_on", SF_COL_TEXT, 0}, {"outcome", SF_COL_TEXT, 0},
+    {"findings", SF_COL_TEXT, 1}, {"service_quality", SF_COL_TEXT, 1}, {"fees", SF_COL_TEXT, 1},
+    {"satisfaction", SF_COL_TEXT, 1},
 };
 
 static json_t *inspection_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_t *state, sf_day today,
@@ -315,8 +316,8 @@ static json_t *inspection_row(const sf_ctx *ctx, json_t *body, json_int_t n, jso
 }
 
 static const sf_import_column CITY_REPORT_COLUMNS[] = {
-    {"region_code", SF_COL_TEXT}, {"year", SF_COL_INT}, {"received_on", SF_COL_TEXT},
-    {"summary_report", SF_COL_TEXT}, {"inspection_report", SF_COL_TEXT},
+    {"region_code", SF_COL_TEXT, 0}, {"year", SF_COL_INT, 0}, {"received_on", SF_COL_TEXT, 0},
+    {"summary_report", SF_COL_TEXT, 1}, {"inspection_report", SF_COL_TEXT, 1},
 };
 
 static json_t *city_report_row(const sf_ctx *ctx, json_t *body, json_int_t n, json_t *state, sf_day today,

@@ -745,6 +745,7 @@ static int unmatched(const struct _u_request *req, struct _u_response *res, void
     sf_ctx ctx = {.app = the_app, .route = NULL, .req = req, .res = res};
     assign_request_id(&ctx);
     sf_set_header(&ctx, "X-Content-Type-Options", "nosniff");
+    sf_set_header(&ctx, "Cache-Control", "no-store");   /* a 404 or 405 is cacheable by default */
     answer_unmatched(&ctx);
     sf_cors_headers(&ctx);
     finish(&ctx, "unmatched", sf_route_count(), &start);

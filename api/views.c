@@ -261,8 +261,7 @@ int sf_reply_if_stale(sf_ctx *ctx, sf_status read, const char *etag, sf_code not
     return 1;
 }
 
-/* Whether a GET's (or HEAD's) If-None-Match names `etag` (or is "*"). */
-static int none_match_names(const sf_ctx *ctx, const char *etag)
+int sf_none_match_names(const sf_ctx *ctx, const char *etag)
 {
     const char *inm = sf_header(ctx, "If-None-Match");
     return (strcmp(ctx->req->http_verb, "GET") == 0 || strcmp(ctx->req->http_verb, "HEAD") == 0) && inm != NULL &&
@@ -272,7 +271,7 @@ static int none_match_names(const sf_ctx *ctx, const char *etag)
 void sf_reply_tagged(sf_ctx *ctx, int status, const char *text, size_t len, const char *etag)
 {
     sf_set_header(ctx, "ETag", etag);
-    if (status == 200 && none_match_names(ctx, etag))
+    if (status == 200 && sf_none_match_names(ctx, etag))
         sf_reply_empty(ctx, 304);
     else
         sf_reply_json_text(ctx, status, text, len);
@@ -688,7 +687,7 @@ static void send_csv(sf_ctx *ctx, const char *text, size_t len, const char *etag
 {
     if (etag != NULL) {
         sf_set_header(ctx, "ETag", etag);
-        if (none_match_names(ctx, etag)) {
+        if (sf_none_match_names(ctx, etag)) {
             sf_reply_empty(ctx, 304);
             return;
         }

@@ -84,6 +84,8 @@ int sf_etag(const json_t *doc, char out[40]);
 
 /* Whether an If-Match header is present and names another ETag (answer 412). */
 int sf_if_match_fails(const sf_ctx *ctx, const char *etag);
+/* Whether a GET's (or HEAD's) If-None-Match names `etag` (or is "*"): answer 304. */
+int sf_none_match_names(const sf_ctx *ctx, const char *etag);
 /* For a write's If-Match: the ETag of a resource as its GET answers it, from the status and the
  * text (taken) of the read that fetched its document; `drop` names a member the read adds for
  * the caller and GET leaves out (NULL: none); with `version`, the document's "version" too.
@@ -216,8 +218,8 @@ int sf_upload_form_refused(sf_ctx *ctx);
 int sf_read_upload(sf_ctx *ctx, sf_new_material *m, char sha[65], sf_errors *errors);
 /* The same from parts already read (sf_post_material reads the kind among them). */
 int sf_read_upload_parts(sf_ctx *ctx, const sf_upload *u, sf_new_material *m, char sha[65], sf_errors *errors);
-/* Sends a stored file with its type, a safe Content-Disposition and its SHA-256 as ETag;
- * frees c->data. */
+/* Sends a stored file with its type, a safe Content-Disposition and its SHA-256 as ETag, or
+ * 304 when If-None-Match names that ETag; frees c->data. */
 void sf_send_file(sf_ctx *ctx, sf_material_content *c);
 
 #endif

@@ -50,9 +50,9 @@ typedef struct {
 #define SF_ARG_END_ {NULL, SF_ARG_END, 0, 0, NULL}
 
 #define SF_MAX_PARAMS 8
-/* Room for the longest text a refusal names: the values a parameter takes ("draft, submitted,
- * recommended, approved, publicized, awarded, rejected, withdrawn" is 82 bytes) */
-#define SF_PARAM_TEXT_LEN 128
+/* Room for the longest text a refusal names: the columns of a CSV import and their Chinese
+ * titles (a records import's titles: 217 and 264 bytes, api/records.c) */
+#define SF_PARAM_TEXT_LEN 320
 
 /* A parameter as kept: its text copied (cut at SF_PARAM_TEXT_LEN - 1 bytes, whole characters). */
 typedef struct {

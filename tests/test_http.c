@@ -512,15 +512,22 @@ START_TEST(unknown_paths_and_methods)
     th_free(r);
     /* a trailing slash is another path, the contract's has none */
     const char *slashed[] = {"/v1/me/", "/healthz/", "/v1/rounds/", "/v1/organizations/3/", "/v1/public/registry/"};
+    char cache[64];
     for (size_t i = 0; i < sizeof slashed / sizeof *slashed; i++) {
         r = call("GET", slashed[i], PROVINCE, NULL);
         expect_problem(r, 404);
+        ck_assert_str_eq(th_header(r, "Cache-Control", cache, sizeof cache), "no-store");   /* else cacheable */
         th_free(r);
     }
     r = call("DELETE", "/v1/me", PROVINCE, NULL);
     expect_problem(r, 405);
     char allow[64];
     ck_assert_str_eq(th_header(r, "Allow", allow, sizeof allow), "GET, HEAD, OPTIONS");
+    ck_assert_str_eq(th_header(r, "Cache-Control", cache, sizeof cache), "no-store");
+    th_free(r);
+    r = call("OPTIONS", "/v1/me", PROVINCE, NULL);
+    ck_assert_int_eq(r->status, 204);
+    ck_assert_str_eq(th_header(r, "Cache-Control", cache, sizeof cache), "no-store");
     th_free(r);
     r = call("PUT", "/v1/organizations/3", PROVINCE, "{}");
     expect_problem(r, 405);

@@ -514,7 +514,9 @@ export interface paths {
          * List organisations
          * @description The organisations in ascending `id` order, one page at a time, optionally of one type.
          *
-         *     Roles: `province`, `supervisor`.
+         *     Roles: `province` and `supervisor` (every organisation); a `city` (itself and the
+         *     platform companies of its region); a `platform` company (itself and the recommenders it
+         *     may name: the cities and the associations). An association or an assessor: 403.
          *
          */
         get: operations["listOrganizations"];
@@ -563,9 +565,11 @@ export interface paths {
         /**
          * Get an organisation
          * @description One organisation. An `id` that is not a positive integer answers 404, like an absent
-         *     one.
+         *     one, and so does one the caller may not see.
          *
-         *     Roles: `province`, `supervisor`.
+         *     Roles: as `listOrganizations` scopes them: `province` and `supervisor` every
+         *     organisation; a `city` itself and the platform companies of its region; a `platform`
+         *     company itself, the cities and the associations. An association or an assessor: 403.
          *
          */
         get: operations["getOrganization"];
@@ -944,7 +948,8 @@ export interface paths {
          *     `kind=titles` (with their original certificate numbers, kept as given and unique),
          *     then `kind=annual_summaries`, `kind=inspections` and `kind=city_reports` with their
          *     real dates. Each takes a JSON array of row objects or CSV whose header names the row's
-         *     fields shown below, in any order, each by its field name or its Chinese title (titles:
+         *     fields shown below, in any order, each by its field name or its Chinese title (the
+         *     columns of optional fields may be left out of the header; titles:
          *     平台名称,行政区划代码,服务功能,运营单位,统一社会信用代码,轮次编号,年度,认定级别,证书编号,
          *     认定日期,有效期起,有效期至,状态,撤销日期,撤销原因,撤销说明,认定文件文号; rounds:
          *     年度,认定级别,行政区划代码,名称,申报开始日期,申报截止日期,认定条件,要求曾获认定,有效年限,
@@ -1725,8 +1730,8 @@ export interface paths {
          * Download a material
          * @description The file as uploaded, with the type judged at upload as `Content-Type`, the file name
          *     in `Content-Disposition` (an ASCII fallback and the UTF-8 name) and the file's SHA-256
-         *     (quoted) as `ETag`. `If-None-Match` is not honoured here: the file is always sent. A
-         *     material of an application the caller may not see answers 404.
+         *     (quoted) as `ETag`; `If-None-Match` naming it answers 304 without the file. A material
+         *     of an application the caller may not see answers 404.
          *
          *     Roles: `province`, `city`, `association`, `supervisor` (whoever may see the application).
          *
@@ -3593,8 +3598,8 @@ export interface components {
             /** @description A Liaoning date (Asia/Shanghai, UTC+8). */
             received_on: components["schemas"]["Date"];
             summary?: string;
-            /** @description As `POST /v1/annual-summaries` takes them, where known. */
-            figures?: Record<string, never>;
+            /** @description The year's figures when they are known, all of them, as `POST /v1/annual-summaries` takes them (they are re-tested against the round's thresholds); leave the member out (or the cell empty) when they are not. */
+            figures?: components["schemas"]["SummaryFigures"];
         };
         /** @description kind=inspections. CSV header: certificate_no,inspected_on,outcome,findings,service_quality,fees,satisfaction */
         RecordedInspection: {
@@ -5893,6 +5898,15 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["XRequestId"];
                 ETag: components["headers"]["ETag"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The file matches `If-None-Match`; no body. */
+        FileNotModified: {
+            headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                ETag: components["headers"]["MaterialETag"];
                 [name: string]: unknown;
             };
             content?: never;
@@ -9413,7 +9427,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The draft is open. */
+            /** @description The draft is open. Answered as `GET /v1/applications/{id}` answers it (its history, `allowed_actions` and ETag), so the ETag may be sent back in `If-Match`. */
             201: {
                 headers: {
                     Location: components["headers"]["Location"];
@@ -9437,9 +9451,20 @@ export interface operations {
                      *       "recommended_at": null,
                      *       "version": 1,
                      *       "created_at": "2026-01-12T01:00:00.000000Z",
-                     *       "updated_at": "2026-01-12T01:00:00.000000Z"
+                     *       "updated_at": "2026-01-12T01:00:00.000000Z",
+                     *       "history": [
+                     *         {
+                     *           "at": "2026-01-12T01:00:00.000000Z",
+                     *           "action": "application.created"
+                     *         }
+                     *       ],
+                     *       "allowed_actions": [
+                     *         "edit",
+                     *         "edit_recommendation",
+                     *         "withdraw"
+                     *       ]
                      *     } */
-                    "application/json": components["schemas"]["Application"];
+                    "application/json": components["schemas"]["ApplicationDetail"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -11075,6 +11100,13 @@ export interface operations {
                  * @example 3f2a9c1e-portal-0042
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description An `ETag` from an earlier answer (or `*`). When it matches the current representation
+                 *     the answer is 304 without a body.
+                 *
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
                 /**
@@ -11088,6 +11120,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["StoredFile"];
+            304: components["responses"]["FileNotModified"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             /** @description No such material, or one of an application the caller may not see. */
@@ -13689,6 +13722,13 @@ export interface operations {
                  * @example 3f2a9c1e-portal-0042
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description An `ETag` from an earlier answer (or `*`). When it matches the current representation
+                 *     the answer is 304 without a body.
+                 *
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
                 /**
@@ -13702,6 +13742,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["StoredFile"];
+            304: components["responses"]["FileNotModified"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["FileNotFound"];
@@ -14233,6 +14274,13 @@ export interface operations {
                  * @example 3f2a9c1e-portal-0042
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
+                /**
+                 * @description An `ETag` from an earlier answer (or `*`). When it matches the current representation
+                 *     the answer is 304 without a body.
+                 *
+                 * @example "5d41402abc4b2a76b9719d911017c592"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
                 /**
@@ -14246,6 +14294,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["StoredFile"];
+            304: components["responses"]["FileNotModified"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["FileNotFound"];

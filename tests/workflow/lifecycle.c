@@ -988,6 +988,37 @@ START_TEST(allowed_actions_follow_the_decisions)
 }
 END_TEST
 
+/* The 201 of a new application is the application as GET reads it — its history,
+ * allowed_actions and ETag — so that the portal may send that ETag back: If-None-Match answers
+ * 304 and a form's If-Match is accepted (from an outside review: the 201 carried the ETag of
+ * the bare document, which GET never gives, and the next PUT with it was 412). */
+START_TEST(a_new_application_answers_as_get_reads_it)
+{
+    long long p = new_platform(SHENYANG, "沈阳新申报应答示范平台", "210100", 10);
+    char body[128], path[128], etag[80], header[128];
+    snprintf(body, sizeof body, "{\"round_id\":%lld,\"platform_id\":%lld}", round_id, p);
+    th_response *created = expect(SHENYANG, "POST", "/v1/applications", body, 201);
+    ck_assert_ptr_nonnull(th_header(created, "ETag", etag, sizeof etag));
+    ck_assert(json_is_array(json_object_get(created->json, "allowed_actions")));
+    ck_assert(json_is_array(json_object_get(created->json, "history")));
+    long long a = json_integer_value(json_object_get(created->json, "id"));
+    snprintf(path, sizeof path, "/v1/applications/%lld", a);
+    th_response *r = expect(SHENYANG, "GET", path, NULL, 200);
+    ck_assert_str_eq(r->body, created->body);
+    th_free(r);
+    snprintf(header, sizeof header, "If-None-Match: %s\r\n", etag);
+    r = th_request(port, "GET", path, tokens[SHENYANG], NULL, NULL, 0, header);
+    ck_assert_int_eq(r->status, 304);
+    th_free(r);
+    snprintf(header, sizeof header, "If-Match: %s\r\n", etag);
+    strcat(path, "/report");
+    r = th_request(port, "PUT", path, tokens[SHENYANG], "application/json", REPORT, strlen(REPORT), header);
+    ck_assert_msg(r->status == 200, "%d %s", r->status, r->body);
+    th_free(r);
+    th_free(created);
+}
+END_TEST
+
 Suite *wf_lifecycle_suite(void)
 {
     Suite *s = suite_create("workflow: lifecycle");
@@ -995,6 +1026,7 @@ Suite *wf_lifecycle_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, the_whole_path_from_platform_to_registry_and_revocation);
     tcase_add_test(tc, award_waits_for_the_end_of_publicity_and_objections);
+    tcase_add_test(tc, a_new_application_answers_as_get_reads_it);
     tcase_add_test(tc, the_detail_follows_a_change_by_hand_in_psql);
     tcase_add_test(tc, the_detail_is_refreshed_once_per_transaction_at_its_commit);
     tcase_add_test(tc, a_material_alone_refreshes_only_the_kinds);

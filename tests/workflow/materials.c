@@ -190,6 +190,19 @@ START_TEST(a_download_is_byte_for_byte_what_was_uploaded)
         snprintf(expected_etag, sizeof expected_etag, "\"%s\"", stored);
         ck_assert_str_eq(th_header(r, "ETag", etag, sizeof etag), expected_etag);
         th_free(r);
+        /* the same file again is not sent: If-None-Match with its ETag answers 304, another 200 */
+        char header[128];
+        snprintf(header, sizeof header, "If-None-Match: %s\r\n", expected_etag);
+        r = th_request(port, "GET", path, tokens[PROVINCE], NULL, NULL, 0, header);
+        ck_assert_int_eq(r->status, 304);
+        ck_assert_uint_eq(r->body_len, 0);
+        ck_assert_str_eq(th_header(r, "ETag", etag, sizeof etag), expected_etag);
+        th_free(r);
+        r = th_request(port, "GET", path, tokens[PROVINCE], NULL, NULL, 0,
+                       "If-None-Match: \"0000000000000000000000000000000000000000000000000000000000000000\"\r\n");
+        ck_assert_int_eq(r->status, 200);
+        ck_assert_uint_eq(r->body_len, len);
+        th_free(r);
         free(file);
     }
 }

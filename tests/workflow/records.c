@@ -616,6 +616,52 @@ START_TEST(titles_in_gb18030_read_back_as_in_utf8)
 }
 END_TEST
 
+/* A CSV header names the columns it has: an optional field's column may be left out (its
+ * cells are then empty), a required one may not; a record has as many cells as the header.
+ * The header's refusal names every column of the kind, whole (from an outside review: the
+ * lists were cut at 127 bytes, "valid_fro…", and a header without the optional columns was
+ * refused). */
+START_TEST(a_csv_header_names_the_columns_it_has)
+{
+    const char *some = "year,level,title\n2010,province,2010年度示范平台认定（记录）\n";
+    th_response *r = records(PROVINCE, "rounds", "&dry_run=true", "text/csv", some, strlen(some), NULL);
+    ck_assert_msg(r->status == 200, "%d %s", r->status, r->body);
+    ck_assert_int_eq(json_integer_value(json_object_get(r->json, "valid_rows")), 1);
+    th_free(r);
+    const char *titled = "认定级别,年度\nprovince,2011\n";   /* Chinese titles, any order */
+    r = records(PROVINCE, "rounds", "&dry_run=true", "text/csv", titled, strlen(titled), NULL);
+    ck_assert_msg(r->status == 200, "%d %s", r->status, r->body);
+    th_free(r);
+    const char *no_level = "year,title\n2012,无级别\n";
+    r = records(PROVINCE, "rounds", "&dry_run=true", "text/csv", no_level, strlen(no_level), NULL);
+    ck_assert_msg(r->status == 422, "%d %s", r->status, r->body);
+    ck_assert_str_eq(json_string_value(json_object_get(r->json, "code")), "csv_header_invalid");
+    ck_assert_str_eq(error_code(r, "level"), "csv_column_missing");
+    ck_assert_ptr_null(error_code(r, "title"));
+    th_free(r);
+    const char *short_row = "year,level\n2013\n";
+    r = records(PROVINCE, "rounds", "&dry_run=true", "text/csv", short_row, strlen(short_row), NULL);
+    ck_assert_msg(r->status == 422, "%d %s", r->status, r->body);
+    ck_assert_str_eq(error_code(r, "*"), "csv_column_count");
+    th_free(r);
+    const char *odd = "备注\n无\n";
+    const char *langs[] = {"en", NULL};
+    for (size_t k = 0; k < 2; k++) {
+        const char *saved = th_accept_language;
+        th_accept_language = langs[k];
+        r = records(PROVINCE, "titles", "", "text/csv", odd, strlen(odd), NULL);
+        th_accept_language = saved;
+        ck_assert_msg(r->status == 422, "%d %s", r->status, r->body);
+        const char *detail = json_string_value(json_object_get(r->json, "detail"));
+        ck_assert_msg(strstr(detail, "notice_reference") != NULL && strstr(detail, "认定文件文号") != NULL, "%s", detail);
+        ck_assert_msg(strstr(json_string_value(json_object_get(r->json, "columns")), "notice_reference") != NULL &&
+                          strstr(json_string_value(json_object_get(r->json, "titles")), "认定文件文号") != NULL,
+                      "%s", r->body);
+        th_free(r);
+    }
+}
+END_TEST
+
 Suite *wf_records_suite(void)
 {
     Suite *s = suite_create("records");
@@ -625,6 +671,7 @@ Suite *wf_records_suite(void)
     tcase_add_test(tc, the_past_in_three_requests_behaves_as_if_decided_in_shifan);
     tcase_add_test(tc, a_bad_row_among_a_thousand_leaves_nothing_and_keys_replay);
     tcase_add_test(tc, titles_in_gb18030_read_back_as_in_utf8);
+    tcase_add_test(tc, a_csv_header_names_the_columns_it_has);
     tcase_add_test(tc, each_recorded_fact_has_its_one_event_in_the_chain);
     suite_add_tcase(s, tc);
     return s;
