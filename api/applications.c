@@ -131,7 +131,7 @@ static void reply_detail(sf_ctx *ctx, int64_t id, int http_status)
         return;
     }
     const char *actions[16];
-    size_t n = sf_app_allowed_actions(&r->snap, &ctx->caller, r->today, actions, 16);
+    size_t n = sf_actions_offered(&ctx->caller, sf_app_allowed_actions(&r->snap, &ctx->caller, r->today, actions, 16));
     sf_app_record_free(r);
     size_t len = 0;
     char *text = with_actions(doc, actions, n, &len);

@@ -55,7 +55,7 @@ void sf_get_award(sf_ctx *ctx)
         return;
     }
     const char *actions[8];
-    size_t n = sf_title_allowed_actions(&view, actions, 8);
+    size_t n = sf_actions_offered(&ctx->caller, sf_title_allowed_actions(&view, actions, 8));
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(list, json_string(actions[i]));

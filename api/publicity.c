@@ -16,6 +16,7 @@
 #include "domain/accounts.h"
 #include "domain/calendar.h"
 #include "domain/lifecycle.h"
+#include "domain/permissions.h"
 #include "domain/text.h"
 #include "domain/transitions.h"
 #include "persistence/calendar.h"
@@ -123,16 +124,25 @@ out:
     json_decref(body);
 }
 
+/* Which notices the caller sees before their start date: the public none. */
+static sf_notice_early notice_early(const sf_ctx *ctx)
+{
+    sf_notice_early early = {0, NULL};
+    if (ctx->route->access != SF_PUBLIC)
+        early.all = sf_notice_seen_before_start(&ctx->caller, &early.own_region);
+    return early;
+}
+
 void sf_list_notices(sf_ctx *ctx)
 {
     sf_errors e;
     sf_errors_init(&e);
     sf_page page;
     sf_page_read(ctx, &page, &e);
-    sf_notice_filter f = {0, sf_param(ctx, "status"), 0};
+    sf_notice_filter f = {.status = sf_param(ctx, "status")};
     f.round_id = sf_query_int(ctx, "round_id", 1, INT64_MAX / 2, &e);
     f.year = (int)sf_query_int(ctx, "year", 2018, 9999, &e);
-    f.public_only = ctx->route->access == SF_PUBLIC;   /* the public sees a notice from its start date */
+    f.early = notice_early(ctx);
     if (f.status && strcmp(f.status, "upcoming") && strcmp(f.status, "open") && strcmp(f.status, "closed"))
         sf_errors_add(&e, "status", SF_E_NOT_ONE_OF, SF_TEXT("allowed", "upcoming, open, closed"));
     if (sf_reply_query_errors(ctx, &e))
@@ -163,8 +173,8 @@ void sf_get_notice(sf_ctx *ctx)
     char *doc = NULL;
     sf_notice_facts facts;
     sf_day today = 0;
-    sf_status status = id <= 0 ? SF_NOT_FOUND
-                               : sf_notice_get(ctx->app->pool, id, ctx->route->access == SF_PUBLIC, &doc, &facts, &today);
+    sf_notice_early early = notice_early(ctx);
+    sf_status status = id <= 0 ? SF_NOT_FOUND : sf_notice_get(ctx->app->pool, id, &early, &doc, &facts, &today);
     json_t *body = status == SF_OK ? sf_json_loads(doc) : NULL;
     free(doc);
     if (status == SF_OK && body == NULL)
@@ -175,7 +185,7 @@ void sf_get_notice(sf_ctx *ctx)
     }
     /* what the caller may do with it now, as the decisions answer (issue 13 §2) */
     const char *actions[4];
-    size_t n = sf_notice_allowed_actions(&facts, &ctx->caller, today, actions, 4);
+    size_t n = sf_actions_offered(&ctx->caller, sf_notice_allowed_actions(&facts, &ctx->caller, today, actions, 4));
     sf_reply_resource_with(ctx, 200, body, json_pack("{s:o}", "allowed_actions", action_list(actions, n)));
 }
 
@@ -189,7 +199,7 @@ static void reply_objection(sf_ctx *ctx, int http_status, char *doc, const sf_ob
         return;
     }
     const char *actions[4];
-    size_t n = sf_objection_allowed_actions(facts, &ctx->caller, actions, 4);
+    size_t n = sf_actions_offered(&ctx->caller, sf_objection_allowed_actions(facts, &ctx->caller, actions, 4));
     sf_reply_resource_with(ctx, http_status, body, json_pack("{s:o}", "allowed_actions", action_list(actions, n)));
 }
 
@@ -211,7 +221,7 @@ static char *objections_with_actions(const sf_caller *caller, char *items_json)
         snprintf(facts.round_level, sizeof facts.round_level, "%s", text_or_empty(json_object_get(round, "level")));
         snprintf(facts.round_region, sizeof facts.round_region, "%s", text_or_empty(json_object_get(round, "region")));
         const char *actions[4];
-        size_t n = sf_objection_allowed_actions(&facts, caller, actions, 4);
+        size_t n = sf_actions_offered(caller, sf_objection_allowed_actions(&facts, caller, actions, 4));
         json_object_del(item, "_round");
         json_object_set_new(item, "allowed_actions", action_list(actions, n));
     }
@@ -364,7 +374,7 @@ void sf_get_objection(sf_ctx *ctx)
     snprintf(facts.round_region, sizeof facts.round_region, "%s", text_or_empty(json_object_get(round, "region")));
     json_object_del(body, "_round");
     const char *actions[4];
-    size_t n = sf_objection_allowed_actions(&facts, &ctx->caller, actions, 4);
+    size_t n = sf_actions_offered(&ctx->caller, sf_objection_allowed_actions(&facts, &ctx->caller, actions, 4));
     sf_reply_resource_with(ctx, 200, body, json_pack("{s:o}", "allowed_actions", action_list(actions, n)));
 }
 

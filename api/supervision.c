@@ -101,8 +101,11 @@ void sf_get_assessment(sf_ctx *ctx)
     }
     /* what the caller may do with it now (DESIGN.md §3), as the result's decision answers */
     const char *actions[4];
-    size_t n = sf_assessment_allowed_actions(&ctx->caller, json_integer_value(json_object_get(body, "assessor_org_id")),
-                                             !json_is_null(json_object_get(body, "submitted_on")), actions, 4);
+    size_t n = sf_actions_offered(&ctx->caller,
+                                  sf_assessment_allowed_actions(&ctx->caller,
+                                                                json_integer_value(json_object_get(body, "assessor_org_id")),
+                                                                !json_is_null(json_object_get(body, "submitted_on")),
+                                                                !json_is_null(json_object_get(body, "report")), actions, 4));
     sf_reply_resource_with(ctx, 200, body, actions_json(actions, n));
 }
 
@@ -543,7 +546,7 @@ static void get_record(sf_ctx *ctx, const char *kind, sf_code not_found)
     const char *region = json_string_value(json_object_get(json_object_get(body, "title"), "region_code"));
     const char *state = json_string_value(json_object_get(body, "status"));
     const char *actions[2];
-    size_t n = sf_rectification_allowed_actions(&ctx->caller, region ? region : "", state ? state : "", actions, 2);
+    size_t n = sf_actions_offered(&ctx->caller, sf_rectification_allowed_actions(&ctx->caller, region ? region : "", state ? state : "", actions, 2));
     sf_reply_resource_with(ctx, 200, body, actions_json(actions, n));
 }
 

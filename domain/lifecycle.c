@@ -10,7 +10,7 @@ static const char *const state_names[SF_APP__COUNT] = {
 };
 static const char *const event_names[SF_EV__COUNT] = {
     "recommend", "withdraw", "approve", "reject", "return", "publicize", "award", "objection_upheld",
-    "submit", "send_back",
+    "submit", "return_to_applicant",   /* named as allowed_actions names it */
 };
 
 /* Every transition of the lifecycle (lifecycle.h); anything not listed is a conflict. */

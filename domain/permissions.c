@@ -127,6 +127,12 @@ int sf_may_see_assessment(const sf_caller *c, int64_t assessor_org, int64_t oper
     return c->role == SF_ROLE_ASSESSOR && assessor_org == c->org_id;
 }
 
+int sf_notice_seen_before_start(const sf_caller *c, const char **own_region)
+{
+    *own_region = c->role == SF_ROLE_CITY ? c->region_code : NULL;
+    return c->role == SF_ROLE_PROVINCE || c->role == SF_ROLE_SUPERVISOR;
+}
+
 /* Art. 15, 26, 27: the recommender a platform company may name for its own application. */
 static sf_status may_name_recommender(const sf_apply_request *r, sf_errors *e)
 {
@@ -187,6 +193,11 @@ sf_status sf_may_apply(const sf_caller *c, const sf_apply_request *r, sf_errors 
         return may_name_recommender(r, e);
     }
     return SF_FORBIDDEN;
+}
+
+size_t sf_actions_offered(const sf_caller *c, size_t n)
+{
+    return c->api_token_id > 0 && !(c->scopes & SF_SCOPE_WRITE) ? 0 : n;
 }
 
 unsigned sf_scope_needed(const char *method, int import_route)

@@ -7,6 +7,7 @@
 #define SF_PERMISSIONS_H
 
 #include <stdint.h>
+#include <stddef.h>
 
 #include "domain/status.h"
 
@@ -88,6 +89,11 @@ unsigned sf_scope_needed(const char *method, int import_route);
  * to attack. */
 int sf_action_allows_api_token(int action);
 
+/* How many of the `n` allowed_actions a domain decision listed are offered to the caller: all
+ * of them to a person and to a script whose API token may write, none to a read-only token
+ * (each would answer 403 token_scope_forbidden). Every resource's allowed_actions pass here. */
+size_t sf_actions_offered(const sf_caller *caller, size_t n);
+
 /* Parses "read" | "write" | "imports"; 0 for anything else. */
 unsigned sf_scope_parse(const char *name);
 
@@ -112,6 +118,13 @@ int sf_may_see_application(const sf_caller *caller, int64_t recommender_org, int
  * operating the title's platform is `operator_org`). The SQL twin is ASSESSMENT_VISIBLE
  * (persistence/supervision.c); tests/test_persistence.c proves them equal. */
 int sf_may_see_assessment(const sf_caller *caller, int64_t assessor_org, int64_t operator_org);
+
+/* Who sees a publicity notice before its start date (Art. 18: the publicity begins that day,
+ * and until then its list is the deciding authority's): the province and the supervisor every
+ * notice (answers 1); a city those of its own city-level rounds (Art. 26; answers 0 with
+ * *own_region its region); anyone else — an association, an assessor, a platform company,
+ * another city, the public — none (0, *own_region NULL): a notice from its start date. */
+int sf_notice_seen_before_start(const sf_caller *caller, const char **own_region);
 
 /* What opening an application looks at: the round, the platform and, when a platform
  * company opens its own, the recommender it names. */

@@ -127,15 +127,25 @@ sf_status sf_decide_assessment_result(const sf_caller *c, int64_t assessor_org, 
     return SF_OK;
 }
 
-size_t sf_assessment_allowed_actions(const sf_caller *c, int64_t assessor_org, int has_result, const char **out,
-                                     size_t cap)
+int sf_attaches_summary_file(const sf_caller *c, int64_t recorder_org, const char *platform_region)
+{
+    if (recorder_org > 0)
+        return c->org_id == recorder_org;
+    return c->role == SF_ROLE_CITY && strcmp(c->region_code, platform_region) == 0;
+}
+
+size_t sf_assessment_allowed_actions(const sf_caller *c, int64_t assessor_org, int has_result, int has_report,
+                                     const char **out, size_t cap)
 {
     sf_errors e;
     sf_errors_init(&e);
     size_t n = 0;
-    if (sf_decide_assessment_result(c, assessor_org, has_result, &e) == SF_OK)
-        for (const char *const *a = (const char *const[]){"submit_result", "attach_report", NULL}; *a && n < cap; a++)
-            out[n++] = *a;
+    if (sf_decide_assessment_result(c, assessor_org, has_result, &e) == SF_OK) {
+        if (n < cap)
+            out[n++] = "submit_result";
+        if (n < cap && !has_report)   /* one report per assessment */
+            out[n++] = "attach_report";
+    }
     return n;
 }
 
@@ -143,7 +153,8 @@ size_t sf_rectification_allowed_actions(const sf_caller *c, const char *platform
                                         const char **out, size_t cap)
 {
     int open = strcmp(status, "open") == 0 || strcmp(status, "overdue") == 0;
-    if (cap > 0 && open && c->role == SF_ROLE_CITY && strcmp(platform_region, c->region_code) == 0) {
+    int inspects = c->role == SF_ROLE_PROVINCE || (c->role == SF_ROLE_CITY && strcmp(platform_region, c->region_code) == 0);
+    if (cap > 0 && open && inspects) {
         out[0] = "follow_up";
         return 1;
     }

@@ -42,6 +42,12 @@ int sf_stated_date_has_come(sf_day stated, sf_day today);
  * with the refusal in `why` (on region_code). */
 void sf_city_report_region(const sf_caller *caller, const char *given, const char **region, sf_errors *why);
 
+/* Art. 22: who attaches an annual summary's document, of those who read the summary: the
+ * organisation that recorded it — the platform's city, the company operating it, or the
+ * province — so that one party's file never shuts out the recorder's (a summary takes one
+ * file); a summary whose recorder is not known (`recorder_org` 0), its platform's city. */
+int sf_attaches_summary_file(const sf_caller *caller, int64_t recorder_org, const char *platform_region);
+
 /* Art. 22: a revoked title files no more annual summaries: one is taken of it only if it was
  * received (`received_on`) no later than the day of its revocation — a summary that arrived
  * while the title was in force and is keyed in afterwards, as the import of records takes it
@@ -94,11 +100,12 @@ int sf_assessment_due_ok(sf_day due_on, sf_day today);
  * report is attached under the same rule. */
 sf_status sf_decide_assessment_result(const sf_caller *caller, int64_t assessor_org, int has_result, sf_errors *why);
 
-/* allowed_actions (DESIGN.md §3) of an assessment — "submit_result", "attach_report" — and
- * of a rectification — "follow_up" (an inspection that closes it: the city of the title's
- * platform, while it is open or overdue, Art. 24). Each writes up to `cap` names. */
-size_t sf_assessment_allowed_actions(const sf_caller *caller, int64_t assessor_org, int has_result, const char **out,
-                                     size_t cap);
+/* allowed_actions (DESIGN.md §3) of an assessment — "submit_result", and "attach_report"
+ * while it has no report (one per assessment) — and of a rectification — "follow_up" (an
+ * inspection that closes it: the province or the city of the title's platform, who inspect,
+ * while it is open or overdue, Art. 24). Each writes up to `cap` names. */
+size_t sf_assessment_allowed_actions(const sf_caller *caller, int64_t assessor_org, int has_result, int has_report,
+                                     const char **out, size_t cap);
 size_t sf_rectification_allowed_actions(const sf_caller *caller, const char *platform_region, const char *status,
                                         const char **out, size_t cap);
 

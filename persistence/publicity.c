@@ -32,8 +32,9 @@ static const sf_stmt NOTICE_AUDIT = {
 static const sf_stmt GET_NOTICE = {
     "SELECT d.doc::text, d.start_date - date '1970-01-01', d.end_date - date '1970-01-01', r.level, r.region_code,"
     "       current_date - date '1970-01-01', " ALL_DECIDED("d.id")
-    " FROM notice_docs d JOIN rounds r ON r.id = d.round_id WHERE d.id = $1 AND (NOT $2 OR d.start_date <= current_date)",
-    2};
+    " FROM notice_docs d JOIN rounds r ON r.id = d.round_id WHERE d.id = $1"
+    "   AND (d.start_date <= current_date OR $2 OR (r.level = 'city' AND r.region_code = $3::text))",
+    3};
 /* What sf_notice_facts holds, and today's date, for the objection decisions (a notice's dates
  * and round never change once it is published). */
 static const sf_stmt NOTICE_FACTS = {
@@ -43,8 +44,10 @@ static const sf_stmt NOTICE_FACTS = {
 static const sf_stmt LIST_NOTICES = SF_LIST_STMT(
     SF_PAGE_SELECT, "SELECT id, doc, row_number() OVER (ORDER BY " SF_KEYSET_ORDER("id", "$6") ") AS rn FROM notice_docs"
     " WHERE ($2::bigint IS NULL OR round_id = $2) AND ($3::text IS NULL OR doc->>'status' = $3)"
-    "   AND ($4::int IS NULL OR extract(year FROM start_date) = $4) AND (NOT $7 OR start_date <= current_date)"
-    "   AND " SF_KEYSET_AFTER("id", "$6") " ORDER BY " SF_KEYSET_ORDER("id", "$6") " LIMIT $5 + 1", 7, 1, 5);
+    "   AND ($4::int IS NULL OR extract(year FROM start_date) = $4)"
+    "   AND (start_date <= current_date OR $7 OR round_id IN (SELECT r.id FROM rounds r WHERE r.level = 'city'"
+    "                                                         AND r.region_code = $8::text))"
+    "   AND " SF_KEYSET_AFTER("id", "$6") " ORDER BY " SF_KEYSET_ORDER("id", "$6") " LIMIT $5 + 1", 8, 1, 5);
 /* The client's quota ($8 an hour) is taken in the same statement as the insert, under a lock
  * of the client (objection_quota_ok, sql/017): parallel objections cannot all count the same
  * rows (issue 14, item 4). */
@@ -63,11 +66,11 @@ static const sf_stmt INSERT_OBJECTION = {
     "  (SELECT audit_append(NULL, NULL, 'objection.filed', 'objection', o.id,"
     "          jsonb_build_object('notice_id', o.notice_id, 'application_id', o.application_id), $7) FROM o),"
     "  (SELECT ok FROM q)", 9};
-/* The objections a caller (role, region) sees: the SQL twin of sf_decides_round (the province
- * those of province-level rounds, a city those of its own city-level rounds), and for the
- * supervisor, all. */
+/* The objections a caller (role, region) sees: the province and the supervisor all (DESIGN.md
+ * §2: the province everything; it resolves those of its own rounds only, sf_decides_round), a
+ * city those of its own city-level rounds (Art. 26). */
 #define OBJECTION_SEEN(role, region)                                                                      \
-    "(" role "::text IN ('province', 'supervisor') AND (" role " = 'supervisor' OR round_level = 'province')" \
+    "(" role "::text IN ('province', 'supervisor')"                                                         \
     " OR (" role " = 'city' AND round_level = 'city' AND round_region = " region "))"
 /* $2 role, $3 region. Each item carries its round under "_round" for the objection's
  * allowed_actions (sf_objection_list). */
@@ -211,10 +214,11 @@ static void read_notice_facts(const PGresult *res, int col, sf_notice_facts *f, 
     f->all_decided = sf_db_get_bool(res, 0, col + 5);
 }
 
-sf_status sf_notice_get(sf_pool *pool, int64_t id, int public_only, char **doc, sf_notice_facts *facts, sf_day *today)
+sf_status sf_notice_get(sf_pool *pool, int64_t id, const sf_notice_early *early, char **doc, sf_notice_facts *facts,
+                        sf_day *today)
 {
     sf_int_text idt = sf_int_to_text(id);
-    const char *params[] = {idt.s, public_only ? "true" : "false"};
+    const char *params[] = {idt.s, early->all ? "true" : "false", early->own_region};
     PGresult *res;
     sf_status status = sf_db_read(pool, &GET_NOTICE, params, &res, NULL);
     if (status != SF_OK)
@@ -236,7 +240,7 @@ sf_status sf_notice_list(sf_pool *pool, const sf_notice_filter *f, int64_t after
     sf_int_text after = sf_int_to_text(after_id), lim = sf_int_to_text(limit), round = sf_int_to_text(f->round_id),
                 year = sf_int_to_text(f->year);
     const char *params[] = {after.s, f->round_id ? round.s : NULL, f->status, f->year ? year.s : NULL, lim.s,
-                            desc ? "true" : "false", f->public_only ? "true" : "false"};
+                            desc ? "true" : "false", f->early.all ? "true" : "false", f->early.own_region};
     return sf_db_read_page(pool, &LIST_NOTICES, params, items, next_after, total);
 }
 

@@ -28,15 +28,23 @@ sf_status sf_notice_create(sf_pool *pool, const sf_actor *actor, const sf_caller
                            const int64_t *application_ids, size_t n, sf_app_decide decide, void *ctx, char **doc,
                            sf_errors *errors);
 
+/* Which notices are seen before their start date (domain/permissions.h,
+ * sf_notice_seen_before_start): every one, those of the city-level rounds of `own_region`, or
+ * (neither) none — the public's view (issue 14, item 7). */
+typedef struct {
+    int all;
+    const char *own_region;
+} sf_notice_early;
+
 /* A notice's document and what its objection decisions read (`facts`, and `today`: the
- * database's Liaoning date). `public_only`: the public's view, SF_NOT_FOUND before the
- * notice's start date (issue 14, item 7). */
-sf_status sf_notice_get(sf_pool *pool, int64_t id, int public_only, char **doc, sf_notice_facts *facts, sf_day *today);
+ * database's Liaoning date); SF_NOT_FOUND for one not seen yet (`early`). */
+sf_status sf_notice_get(sf_pool *pool, int64_t id, const sf_notice_early *early, char **doc, sf_notice_facts *facts,
+                        sf_day *today);
 typedef struct {
     int64_t round_id;     /* 0: any */
     const char *status;   /* upcoming | open | closed, or NULL */
     int year;             /* of the start date; 0: any */
-    int public_only;      /* the public's view: notices whose start date has come (issue 14) */
+    sf_notice_early early;   /* which notices are seen before their start date */
 } sf_notice_filter;
 sf_status sf_notice_list(sf_pool *pool, const sf_notice_filter *filter, int64_t after_id, int limit, int desc,
                          char **items, int64_t *next_after, int64_t *total);

@@ -19,6 +19,13 @@ static const sf_stmt CREATE_ASSESSMENT = {
     "        jsonb_build_object('after', d.doc), $6)"
     " FROM (SELECT s.id, assessment_doc(ROW(s.*)::assessments) AS doc FROM s) d", 6};
 /* The SQL twin of sf_may_see_assessment: $2 role, $3 organisation. */
+/* Who reads a title's supervision records: $2 role, $3 region, $4 organisation; `w` is the
+ * title (awards), `p` its platform. The one statement of this rule (no C twin). */
+#define TITLE_RECORD_VISIBLE                                                                        \
+    "($2::text IN ('province', 'supervisor') OR ($2 = 'city' AND p.region_code = $3)"                \
+    " OR ($2 = 'platform' AND p.operator_org_id = $4::bigint)"                                      \
+    " OR ($2 = 'assessor' AND EXISTS (SELECT 1 FROM assessments x WHERE x.award_id = w.id"          \
+    "                                 AND x.assessor_org_id = $4::bigint AND x.submitted_on IS NULL)))"
 #define ASSESSMENT_VISIBLE                                                                           \
     "($2::text IN ('province', 'supervisor') OR ($2 = 'assessor' AND s.assessor_org_id = $3::bigint)"     \
     " OR ($2 = 'platform' AND EXISTS (SELECT 1 FROM awards x JOIN platforms o ON o.id = x.platform_id"     \
@@ -139,13 +146,15 @@ static const sf_stmt COMPLIANCE = {
     ") rows WHERE $2::text IN ('province', 'supervisor') OR rows.code = $3"
     " ORDER BY 1, 3", 3};
 
-/* Who the record belongs to: the assessor organisation, or the region of the summary's
- * platform; and whether an assessment's result is in. */
-static const sf_stmt OWNER = {
-    "SELECT s.assessor_org_id::text, s.submitted_on IS NOT NULL, NULL::bigint FROM assessments s"
-    " WHERE $1 = 'assessment' AND s.id = $2"
-    " UNION ALL SELECT p.region_code, false, p.operator_org_id FROM annual_summaries a JOIN awards w ON w.id = a.award_id"
-    " JOIN platforms p ON p.id = w.platform_id WHERE $1 = 'annual_summary' AND a.id = $2", 2};
+/* An assessment's assessor organisation, and whether its result is in. */
+static const sf_stmt ASSESSMENT_OWNER = {
+    "SELECT assessor_org_id, submitted_on IS NOT NULL FROM assessments WHERE id = $1", 1};
+/* An annual summary, if the caller ($2 role, $3 region, $4 organisation) reads it: the
+ * organisation of the user who recorded it (NULL: not known) and its platform's region. */
+static const sf_stmt SUMMARY_FILE_SCOPE = {
+    "SELECT u.org_id, p.region_code FROM annual_summaries s JOIN awards w ON w.id = s.award_id"
+    " JOIN platforms p ON p.id = w.platform_id LEFT JOIN users u ON u.id = s.recorded_by"
+    " WHERE s.id = $1 AND " TITLE_RECORD_VISIBLE, 4};
 static const sf_stmt PUT_ATTACHMENT = {
     "WITH f AS (INSERT INTO attachments (entity, entity_id, filename, content_type, size_bytes, sha256, content,"
     "                                    uploaded_by)"
@@ -159,29 +168,31 @@ static const sf_stmt PUT_ATTACHMENT = {
 static const sf_stmt GET_ATTACHMENT = {
     "SELECT content_type, filename, sha256, content FROM attachments WHERE entity = $1 AND entity_id = $2", 2};
 
-/* Whether the record exists for the caller: 1 owner (the assessor of an assessment; the city
- * of a summary's platform, or the company operating it), 0 reader only (province,
- * supervisor), -1 neither. *submitted tells whether an assessment's result is in. */
+/* Whether the record exists for the caller: 1 it attaches the file (the assessor of an
+ * assessment; the organisation that recorded a summary, domain/supervision.h), 0 it only reads
+ * it, -1 neither. *submitted tells whether an assessment's result is in. */
 static sf_status attachment_scope(sf_pool *pool, const sf_caller *c, const char *entity, int64_t id, int *scope,
                                   int *submitted)
 {
-    sf_int_text idt = sf_int_to_text(id);
-    const char *params[] = {entity, idt.s};
+    sf_int_text idt = sf_int_to_text(id), org = sf_int_to_text(c->org_id);
+    int assessment = strcmp(entity, "assessment") == 0;
+    const char *params[] = {idt.s, sf_role_name(c->role) ? sf_role_name(c->role) : "", c->region_code, org.s};
     PGresult *res;
-    sf_status status = sf_db_read(pool, &OWNER, params, &res, NULL);
+    sf_status status = sf_db_read(pool, assessment ? &ASSESSMENT_OWNER : &SUMMARY_FILE_SCOPE, params, &res, NULL);
     if (status != SF_OK)
         return status;
     *scope = -1;
     *submitted = 0;
-    if (PQntuples(res) == 1) {
-        const char *owner = PQgetvalue(res, 0, 0);
-        int mine = strcmp(entity, "assessment") == 0
-                       ? (c->role == SF_ROLE_ASSESSOR && sf_may_see_assessment(c, strtoll(owner, NULL, 10), 0))
-                       : (c->role == SF_ROLE_CITY && strcmp(owner, c->region_code) == 0) ||
-                             (c->role == SF_ROLE_PLATFORM && !PQgetisnull(res, 0, 2) &&
-                              sf_db_get_int(res, 0, 2) == c->org_id);
-        *scope = mine ? 1 : (c->role == SF_ROLE_PROVINCE || c->role == SF_ROLE_SUPERVISOR) ? 0 : -1;
+    if (PQntuples(res) == 1 && assessment) {
+        int64_t assessor = sf_db_get_int(res, 0, 0);
+        if (c->role == SF_ROLE_ASSESSOR && sf_may_see_assessment(c, assessor, 0))
+            *scope = 1;
+        else if (c->role == SF_ROLE_PROVINCE || c->role == SF_ROLE_SUPERVISOR)
+            *scope = 0;
         *submitted = sf_db_get_bool(res, 0, 1);
+    } else if (PQntuples(res) == 1) {
+        int64_t recorder = PQgetisnull(res, 0, 0) ? 0 : sf_db_get_int(res, 0, 0);
+        *scope = sf_attaches_summary_file(c, recorder, PQgetvalue(res, 0, 1)) ? 1 : 0;
     }
     PQclear(res);
     return SF_OK;
@@ -627,13 +638,6 @@ sf_status sf_compliance_rows(sf_pool *pool, const sf_caller *caller, int year, s
 
 /* ---- records read back ---- */
 
-/* Who reads a title's supervision records: $2 role, $3 region, $4 organisation; `w` is the
- * title (awards), `p` its platform. The one statement of this rule (no C twin). */
-#define TITLE_RECORD_VISIBLE                                                                        \
-    "($2::text IN ('province', 'supervisor') OR ($2 = 'city' AND p.region_code = $3)"                \
-    " OR ($2 = 'platform' AND p.operator_org_id = $4::bigint)"                                      \
-    " OR ($2 = 'assessor' AND EXISTS (SELECT 1 FROM assessments x WHERE x.award_id = w.id"          \
-    "                                 AND x.assessor_org_id = $4::bigint AND x.submitted_on IS NULL)))"
 #define CITY_REPORT_VISIBLE \
     "($2::text IN ('province', 'supervisor') OR ($2 = 'city' AND c.region_code = $3 AND $4::bigint > 0))"
 

@@ -1312,6 +1312,14 @@ START_TEST(an_upcoming_notice_is_not_public_until_its_start_date)
     th_free(expect(PROVINCE, "GET", priv, NULL, 200));
     ck_assert(!listed_notice(-1, notice));
     ck_assert(listed_notice(PROVINCE, notice));
+    /* nor does anyone but the deciding authority see its list before that day: not the cities
+     * (its recommender included) nor anyone else (from an outside review: every
+     * authenticated caller, a competing platform company too, read the shortlist early) */
+    const int early_blind[] = {DALIAN, SHENYANG, ANSHAN};
+    for (size_t k = 0; k < sizeof early_blind / sizeof *early_blind; k++) {
+        th_free(expect(early_blind[k], "GET", priv, NULL, 404));
+        ck_assert(!listed_notice(early_blind[k], notice));
+    }
     ck_assert_int_eq(feed_openings(notice), 0);
     /* nor does an objection to it tell that it exists: 404 as its read, not 409 notice_not_open */
     char objections[128], body[256];
@@ -1325,6 +1333,8 @@ START_TEST(an_upcoming_notice_is_not_public_until_its_start_date)
     snprintf(text, sizeof text, "UPDATE publicity_notices SET start_date = current_date WHERE id = %lld", notice);
     sql(text);
     th_free(expect(-1, "GET", pub, NULL, 200));
+    for (size_t k = 0; k < sizeof early_blind / sizeof *early_blind; k++)
+        th_free(expect(early_blind[k], "GET", priv, NULL, 200));
     ck_assert_int_eq(feed_openings(notice), 1);
     ck_assert_int_eq(feed_openings(notice), 1);
 }

@@ -2476,6 +2476,28 @@ START_TEST(a_platform_names_its_city_or_an_association)
 }
 END_TEST
 
+/* Art. 18, 26: before its start date a notice's list is the deciding authority's: the province
+ * and the supervisor see every notice, a city those of its own city-level rounds, nobody else
+ * any (a competing platform company read the shortlist early: from an outside review). */
+START_TEST(a_notice_is_seen_before_its_start_only_by_its_authority)
+{
+    const char *region = "x";
+    ck_assert(sf_notice_seen_before_start(&PROVINCE_CALLER, &region) && region == NULL);
+    sf_caller supervisor = {.user_id = 11, .org_id = 11, .role = SF_ROLE_SUPERVISOR};
+    ck_assert(sf_notice_seen_before_start(&supervisor, &region) && region == NULL);
+    ck_assert(!sf_notice_seen_before_start(&SHENYANG_CALLER, &region));
+    ck_assert_str_eq(region, "210100");   /* its own city-level rounds' notices */
+    const sf_caller *blind[] = {&ASSOCIATION_CALLER, &COMPANY_CALLER};
+    for (size_t k = 0; k < 2; k++) {
+        region = "x";
+        ck_assert(!sf_notice_seen_before_start(blind[k], &region) && region == NULL);
+    }
+    sf_caller assessor = {.user_id = 12, .org_id = 12, .role = SF_ROLE_ASSESSOR}, nobody = {0};
+    ck_assert(!sf_notice_seen_before_start(&assessor, &region) && region == NULL);
+    ck_assert(!sf_notice_seen_before_start(&nobody, &region) && region == NULL);
+}
+END_TEST
+
 /* Art. 19, 21: a titled platform's name, operator and functions change only by the province,
  * which never adds a function; under review, the identity is fixed for everyone. */
 START_TEST(a_titled_platforms_facts_and_who_may_change_them)
@@ -2722,6 +2744,7 @@ static Suite *domain_suite(void)
     tcase_add_test(transitions, a_city_registers_in_its_own_region_only);
     tcase_add_test(transitions, an_operator_is_established_today_at_the_latest);
     tcase_add_test(transitions, a_titled_platforms_facts_and_who_may_change_them);
+    tcase_add_test(transitions, a_notice_is_seen_before_its_start_only_by_its_authority);
     tcase_add_test(transitions, a_platform_submits_its_own_application_and_its_recommender_returns_it);
     tcase_add_test(transitions, who_writes_which_part_of_an_application);
     tcase_add_test(transitions, a_platform_names_its_city_or_an_association);

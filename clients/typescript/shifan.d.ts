@@ -413,7 +413,7 @@ export interface paths {
          * @description Ends every login delay of the user, from every client address, at once: failed
          *     logins delay the pair (username, client) that made them (see `createToken`), and
          *     this lifts them all. Takes no body. Recorded in the audit trail (`user.unlocked`).
-         *     Roles: province; a city for the users of its region's platform operators (404 for
+         *     Roles: `province`; a `city` for the users of its region's platform operators (404 for
          *     any other user).
          *
          */
@@ -527,9 +527,10 @@ export interface paths {
          *     the 14 city `region_code`s and there is at most one organisation per city (the 14 are
          *     created by the migrations); associations, assessors and supervisors are provincial
          *     bodies and belong to `210000`. There is only one province organisation, so `type`
-         *     may not be `province`. Names are unique.
+         *     may not be `province`. Names are unique. A city creates the `platform` organisations
+         *     (the operating companies) of its own region.
          *
-         *     Role: `province`.
+         *     Roles: `province`; a `city` (`platform` organisations of its region).
          *
          */
         post: operations["createOrganization"];
@@ -745,7 +746,7 @@ export interface paths {
          *     province and the supervisor see every round; a city sees the province's rounds and its
          *     own city-level rounds; an association sees the province's rounds.
          *
-         *     Roles: `province`, `city`, `association`, `supervisor`.
+         *     Roles: `province`, `city`, `association`, `supervisor`, `platform`.
          *
          */
         get: operations["listRounds"];
@@ -811,7 +812,7 @@ export interface paths {
          * @description One round with its rule set. A round the caller may not see (see `listRounds`) answers
          *     404, as does an `id` that is not a positive integer.
          *
-         *     Roles: `province`, `city`, `association`, `supervisor`.
+         *     Roles: `province`, `city`, `association`, `supervisor`, `platform`.
          *
          */
         get: operations["getRound"];
@@ -1015,7 +1016,7 @@ export interface paths {
          *     registered (Art. 27). `q` keeps those whose name contains it (a plain substring, case
          *     as given); `region_code` keeps one city's.
          *
-         *     Roles: `province`, `city`, `association`, `supervisor`.
+         *     Roles: `province`, `city`, `association`, `supervisor`, `platform` (the platforms it operates).
          *
          */
         get: operations["listPlatforms"];
@@ -1069,7 +1070,7 @@ export interface paths {
          * @description One platform with its operator. A platform outside the caller's scope (see
          *     `listPlatforms`) answers 404.
          *
-         *     Roles: `province`, `city`, `association`, `supervisor`.
+         *     Roles: `province`, `city`, `association`, `supervisor`, `platform` (the platforms it operates).
          *
          */
         get: operations["getPlatform"];
@@ -1128,7 +1129,7 @@ export interface paths {
          *     supervisor see all (Art. 25); a recommender its own; a city also every application in
          *     its own city-level rounds, which it decides (Art. 26).
          *
-         *     Roles: `province`, `city`, `association`, `supervisor`.
+         *     Roles: `province`, `city`, `association`, `supervisor`, `platform` (the applications of the platforms it operates).
          *
          */
         get: operations["listApplications"];
@@ -1184,7 +1185,7 @@ export interface paths {
          *     and the review comment. An application the caller may not see (see
          *     `listApplications`) answers 404.
          *
-         *     Roles: `province`, `city`, `association`, `supervisor`.
+         *     Roles: `province`, `city`, `association`, `supervisor`, `platform` (the applications of the platforms it operates).
          *
          */
         get: operations["getApplication"];
@@ -1224,7 +1225,7 @@ export interface paths {
          * @description The report as stored (the same members and values as sent; the order of members may
          *     differ). 404 when the application is not visible to the caller or has no report yet.
          *
-         *     Roles: `province`, `city`, `association`, `supervisor`.
+         *     Roles: `province`, `city`, `association`, `supervisor`, `platform` (the applications of the platforms it operates).
          *
          */
         get: operations["getApplicationReport"];
@@ -1284,7 +1285,7 @@ export interface paths {
          * @description The form as stored. 404 when the application is not visible to the caller or has no
          *     form yet.
          *
-         *     Roles: `province`, `city`, `association`, `supervisor`.
+         *     Roles: `province`, `city`, `association`, `supervisor`, `platform` (the applications of the platforms it operates).
          *
          */
         get: operations["getApplicationRecommendation"];
@@ -1354,7 +1355,7 @@ export interface paths {
          *
          *     Computed on each request: the answer carries no `ETag`.
          *
-         *     Roles: `province`, `city`, `association`, `supervisor`.
+         *     Roles: `province`, `city`, `association`, `supervisor`, `platform` (the applications of the platforms it operates).
          *
          */
         get: operations["getApplicationEligibility"];
@@ -1662,7 +1663,7 @@ export interface paths {
          * @description The application's materials (metadata only), in upload order, paged like every
          *     collection; `kind` keeps one kind of Art. 17.
          *
-         *     Roles: `province`, `city`, `association`, `supervisor` (whoever may see the application).
+         *     Roles: `province`, `city`, `association`, `supervisor` (whoever may see the application), `platform` (the applications of the platforms it operates).
          *
          */
         get: operations["listMaterials"];
@@ -1733,7 +1734,7 @@ export interface paths {
          *     (quoted) as `ETag`; `If-None-Match` naming it answers 304 without the file. A material
          *     of an application the caller may not see answers 404.
          *
-         *     Roles: `province`, `city`, `association`, `supervisor` (whoever may see the application).
+         *     Roles: `province`, `city`, `association`, `supervisor` (whoever may see the application), `platform` (the applications of the platforms it operates).
          *
          */
         get: operations["getMaterialContent"];
@@ -1771,7 +1772,7 @@ export interface paths {
          *     working day (调休), by the calendar years stored in shifan. A count that runs into a
          *     year without calendar data answers 422 naming that year, never a guess.
          *
-         *     Roles: any token (`province`, `city`, `association`, `assessor`, `supervisor`).
+         *     Roles: any token (`province`, `city`, `association`, `assessor`, `supervisor`, `platform`).
          *
          */
         get: operations["getWorkingDays"];
@@ -1814,7 +1815,7 @@ export interface paths {
          *     (weekend days inside a holiday as `holidays`, a Monday as a working day). A year that
          *     is not stored, or outside 1900–9999, answers 404.
          *
-         *     Roles: any token (`province`, `city`, `association`, `assessor`, `supervisor`).
+         *     Roles: any token (`province`, `city`, `association`, `assessor`, `supervisor`, `platform`).
          *
          */
         get: operations["getCalendarYear"];
@@ -1865,11 +1866,14 @@ export interface paths {
         };
         /**
          * List publicity notices
-         * @description Every publicity notice, in ascending `id` order, whatever the caller's scope: the
-         *     notices are public (Art. 18, 21) and `listPublicNotices` answers the same without a
-         *     token. `status` is `upcoming`, `open` or `closed` by today's date.
+         * @description Every publicity notice from its start date, in ascending `id` order, whatever the
+         *     caller's scope: the notices are public (Art. 18, 21) and `listPublicNotices` answers
+         *     the same without a token. Before its start date (`status` `upcoming`) a notice is
+         *     listed only for the province and the supervisor, and for a city when it is of the
+         *     city's own city-level round (Art. 26). `status` is `upcoming`, `open` or `closed` by
+         *     today's date.
          *
-         *     Roles: `province`, `city`, `association`, `supervisor`.
+         *     Roles: `province`, `city`, `association`, `supervisor`, `platform`.
          *
          */
         get: operations["listNotices"];
@@ -1931,9 +1935,11 @@ export interface paths {
         /**
          * Get a publicity notice
          * @description One notice with the applications it lists, whatever the caller's scope (the same as
-         *     `getPublicNotice`). Its `status`, and so its `ETag`, change with the date.
+         *     `getPublicNotice`). Its `status`, and so its `ETag`, change with the date. Before its
+         *     start date it answers 404 but to the province, the supervisor and, for a notice of its
+         *     own city-level round, the city.
          *
-         *     Roles: `province`, `city`, `association`, `supervisor`.
+         *     Roles: `province`, `city`, `association`, `supervisor`, `platform`.
          *
          */
         get: operations["getNotice"];
@@ -2255,7 +2261,7 @@ export interface paths {
          *     read as of today: an active title whose `valid_until` has passed is `expired`
          *     (Art. 23).
          *
-         *     Roles: `province`, `city`, `association`, `supervisor`.
+         *     Roles: `province`, `city`, `association`, `supervisor`, `platform` (the titles of the platforms it operates).
          *
          */
         get: operations["listAwards"];
@@ -2628,7 +2634,7 @@ export interface paths {
          *     `status` is read as of today: `submitted` once the result is in, `overdue` when the
          *     due date has passed without one, `open` otherwise.
          *
-         *     Roles: `province`, `assessor`, `supervisor`.
+         *     Roles: `province`, `assessor`, `supervisor`, `platform` (of the titles of the platforms it operates).
          *
          */
         get: operations["listAssessments"];
@@ -2679,7 +2685,7 @@ export interface paths {
          * @description One assessment with the title's platform data the assessor needs. Another assessor's
          *     assessment answers 404.
          *
-         *     Roles: `province`, `assessor`, `supervisor`.
+         *     Roles: `province`, `assessor`, `supervisor`, `platform` (of the titles of the platforms it operates).
          *
          */
         get: operations["getAssessment"];
@@ -2764,7 +2770,7 @@ export interface paths {
          * @description The file attached to the assessment, sent like a material (`getMaterialContent`). 404
          *     when the assessment does not exist, is another assessor's, or has no file.
          *
-         *     Roles: `province`, `supervisor`, `assessor` (the assigned one).
+         *     Roles: `province`, `supervisor`, `assessor` (the assigned one), `platform` (404: the report file is read by the province, the supervisor and its assessor).
          *
          */
         get: operations["getAssessmentReport"];
@@ -2860,7 +2866,7 @@ export interface paths {
          *     region; an assessor those of the titles it has an open assessment of (while it is
          *     open). Anything else is not found.
          *
-         *     Roles: `province`, `city`, `assessor`, `supervisor`.
+         *     Roles: `province`, `city`, `assessor`, `supervisor`, `platform` (of the titles of the platforms it operates).
          *
          */
         get: operations["listAnnualSummaries"];
@@ -2916,7 +2922,7 @@ export interface paths {
          *     region; an assessor those of the titles it has an open assessment of (while it is
          *     open). Anything else is not found.
          *
-         *     Roles: `province`, `city`, `assessor`, `supervisor`.
+         *     Roles: `province`, `city`, `assessor`, `supervisor`, `platform` (of the titles of the platforms it operates).
          *
          */
         get: operations["getAnnualSummary"];
@@ -2953,25 +2959,29 @@ export interface paths {
         };
         /**
          * Download an annual summary's document
-         * @description The file attached to the annual summary, sent like a material (`getMaterialContent`).
-         *     404 when the summary does not exist, is of a platform in another city (for a city),
-         *     or has no file.
+         * @description The file attached to the annual summary, sent like a material (`getMaterialContent`),
+         *     to whoever reads the summary (`getAnnualSummary`). 404 when the summary does not exist,
+         *     the caller may not read it, or it has no file.
          *
-         *     Roles: `province`, `supervisor`, `city` (the platform's city).
+         *     Roles: `province`, `supervisor`, `city` (the platform's city), `platform` (its
+         *     operator), `assessor` (while assessing its title).
          *
          */
         get: operations["getAnnualSummaryFile"];
         put?: never;
         /**
          * Attach an annual summary's document (Art. 22)
-         * @description The city of the title's platform attaches the summary's document, as the raw request
-         *     body with the file name in the query string, exactly like a material
-         *     (`uploadMaterial`). One file per summary. Checked in this order: size (413), token
-         *     (401), role (403), `filename` (422), an empty body (400), the file's type (415), the
-         *     summary (404: it does not exist or is of a platform in another city), then whether a
-         *     file is attached already (409).
+         * @description The organisation that recorded the summary attaches its document (the platform's city,
+         *     the company operating the platform, or the province; for a summary whose recorder is
+         *     not known, the platform's city), as the raw request body with the file name in the
+         *     query string, exactly like a material (`uploadMaterial`). One file per summary, so
+         *     nobody else's file can shut the recorder's out. Checked in this order: size (413),
+         *     token (401), role (403), `filename` (422), an empty body (400), the file's type (415),
+         *     the summary (404: it does not exist or the caller may not read it; 403
+         *     `city_or_platform_attaches`: the caller reads it but did not record it), then whether
+         *     a file is attached already (409).
          *
-         *     Role: `city` (the platform's city).
+         *     Roles: `city`, `platform`, `province` (the summary's recorder).
          *
          */
         post: operations["uploadAnnualSummaryFile"];
@@ -3005,7 +3015,7 @@ export interface paths {
          *     region; an assessor those of the titles it has an open assessment of (while it is
          *     open). Anything else is not found.
          *
-         *     Roles: `province`, `city`, `assessor`, `supervisor`.
+         *     Roles: `province`, `city`, `assessor`, `supervisor`, `platform` (of the titles of the platforms it operates).
          *
          */
         get: operations["listInspections"];
@@ -3058,7 +3068,7 @@ export interface paths {
          *     region; an assessor those of the titles it has an open assessment of (while it is
          *     open). Anything else is not found.
          *
-         *     Roles: `province`, `city`, `assessor`, `supervisor`.
+         *     Roles: `province`, `city`, `assessor`, `supervisor`, `platform` (of the titles of the platforms it operates).
          *
          */
         get: operations["getInspection"];
@@ -3185,7 +3195,7 @@ export interface paths {
          *     supervisor all; a city those of its region; an assessor those of the titles it has an
          *     open assessment of.
          *
-         *     Roles: `province`, `city`, `assessor`, `supervisor`.
+         *     Roles: `province`, `city`, `assessor`, `supervisor`, `platform` (of the titles of the platforms it operates).
          *
          */
         get: operations["listRectifications"];
@@ -3221,7 +3231,7 @@ export interface paths {
          * Get a rectification
          * @description One rectification, scoped as `listRectifications`.
          *
-         *     Roles: `province`, `city`, `assessor`, `supervisor`.
+         *     Roles: `province`, `city`, `assessor`, `supervisor`, `platform` (of the titles of the platforms it operates).
          *
          */
         get: operations["getRectification"];
@@ -3265,7 +3275,7 @@ export interface paths {
          *     the province and the city, never an automatic revocation. 404 when the title is not
          *     visible, or has no summary of that year, or the summary states no figures.
          *
-         *     Roles: `province`, `city` (its region), `supervisor`.
+         *     Roles: `province`, `city` (its region), `supervisor`, `assessor` (the titles it assesses), `platform` (the titles of the platforms it operates).
          *
          */
         get: operations["getAwardStanding"];
@@ -3448,7 +3458,8 @@ export interface paths {
          *     - `assessor`: `assessment` - its assessments without a result, due on their `due_on`.
          *     - `supervisor`: nothing.
          *
-         *     Roles: any token.
+         *     Roles: any token (`province`, `city`, `association`, `assessor`, `supervisor`, `platform`), each
+         *     its own items.
          *
          */
         get: operations["getInbox"];
@@ -5359,6 +5370,13 @@ export interface components {
              * @description A failed assessment superseded by the later passed one that reinstated its title (Art. 24); both are kept.
              */
             superseded_by: number | null;
+            /** @description The assessor's report file, once attached (`GET /v1/assessments/{id}/report`; one per assessment). */
+            report: null | {
+                filename: string;
+                content_type: string;
+                size_bytes: number;
+                sha256: string;
+            };
             /** @description The assessed title's platform and certificate - the data the assessor needs. */
             platform: {
                 /** Format: int64 */
@@ -10535,10 +10553,10 @@ export interface operations {
                      *       "type": "urn:shifan:problem:conflict",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "the application is draft; 'send_back' is not possible from that state",
+                     *       "detail": "the application is draft; 'return_to_applicant' is not possible from that state",
                      *       "code": "application_not_in_state",
                      *       "current_status": "draft",
-                     *       "action": "send_back"
+                     *       "action": "return_to_applicant"
                      *     } */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
@@ -13352,6 +13370,7 @@ export interface operations {
                      *           "submitted_on": null,
                      *           "status": "open",
                      *           "superseded_by": null,
+                     *           "report": null,
                      *           "platform": {
                      *             "id": 10,
                      *             "name": "沈阳市中小企业创业服务平台",
@@ -13428,6 +13447,7 @@ export interface operations {
                      *       "submitted_on": null,
                      *       "status": "open",
                      *       "superseded_by": null,
+                     *       "report": null,
                      *       "platform": {
                      *         "id": 10,
                      *         "name": "沈阳市中小企业创业服务平台",
@@ -13530,6 +13550,7 @@ export interface operations {
                      *       "submitted_on": "2027-06-12",
                      *       "status": "submitted",
                      *       "superseded_by": null,
+                     *       "report": null,
                      *       "platform": {
                      *         "id": 10,
                      *         "name": "沈阳市中小企业创业服务平台",
@@ -13622,6 +13643,7 @@ export interface operations {
                      *       "submitted_on": "2027-06-12",
                      *       "status": "submitted",
                      *       "superseded_by": null,
+                     *       "report": null,
                      *       "platform": {
                      *         "id": 10,
                      *         "name": "沈阳市中小企业创业服务平台",

@@ -61,6 +61,38 @@ START_TEST(the_supervisor_changes_nothing)
 }
 END_TEST
 
+/* allowed_actions tell what the caller may do: a read-only token may do nothing, so none is
+ * offered (from an outside review: a city's read token was offered edit, recommend and
+ * withdraw, each of which answered 403 token_scope_forbidden). */
+static json_t *actions_with(const char *token, const char *path)
+{
+    th_response *r = th_json(port, "GET", path, token, NULL);
+    ck_assert_msg(r->status == 200, "%d %s", r->status, r->body);
+    json_t *actions = json_incref(json_object_get(r->json, "allowed_actions"));
+    th_free(r);
+    return actions;
+}
+
+START_TEST(a_read_only_token_is_offered_no_actions)
+{
+    long long a = new_application(SHENYANG, new_platform(SHENYANG, "沈阳只读令牌检查平台", "210100", 880777));
+    char path[96];
+    snprintf(path, sizeof path, "/v1/applications/%lld", a);
+    char *reader = new_api_token(SHENYANG, "[\"read\"]");
+    char *both = new_api_token(SHENYANG, "[\"read\",\"write\"]");
+    json_t *none = actions_with(reader, path), *some = actions_with(both, path);
+    ck_assert_uint_eq(json_array_size(none), 0);
+    ck_assert_uint_gt(json_array_size(some), 0);
+    th_response *r = expect(SHENYANG, "GET", path, NULL, 200);   /* a person: as the read-write token */
+    ck_assert(json_equal(json_object_get(r->json, "allowed_actions"), some));
+    th_free(r);
+    json_decref(none);
+    json_decref(some);
+    free(reader);
+    free(both);
+}
+END_TEST
+
 START_TEST(api_tokens_are_scoped_expiring_and_revocable)
 {
     char *reader = new_api_token(PROVINCE, "[\"read\"]");
@@ -142,6 +174,7 @@ Suite *wf_audit_suite(void)
     tcase_add_test(tc, the_audit_trail_is_readable_and_verifiable);
     tcase_add_test(tc, the_supervisor_changes_nothing);
     tcase_add_test(tc, api_tokens_are_scoped_expiring_and_revocable);
+    tcase_add_test(tc, a_read_only_token_is_offered_no_actions);
     suite_add_tcase(s, tc);
     return s;
 }

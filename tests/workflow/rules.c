@@ -102,6 +102,31 @@ START_TEST(a_city_round_awards_a_first_title_without_prior_recognition)
     snprintf(body, sizeof body, "{\"title\":\"大连市级公示\",\"start_date\":\"%s\",\"application_ids\":[%lld]}", today, a);
     long long n = expect_id(DALIAN, "POST", "/v1/publicity-notices", body, 201);
     act(DALIAN, a, "award", NULL, 409);                         /* publicity still runs */
+    /* an objection the city records: the city alone resolves it (Art. 26), the province reads it
+     * as it reads everything (it was 404 to the province while the supervisor read it: from an
+     * outside review) */
+    snprintf(body, sizeof body, "{\"application_id\":%lld,\"objector_name\":\"孙八\",\"contact\":\"来信\","
+             "\"reason\":\"数据存疑\",\"received_on\":\"%s\"}", a, today);
+    snprintf(path, sizeof path, "/v1/publicity-notices/%lld/objections", n);
+    long long o = expect_id(DALIAN, "POST", path, body, 201);
+    snprintf(path, sizeof path, "/v1/objections/%lld", o);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "allowed_actions")), 0);   /* not its to resolve */
+    th_free(r);
+    r = expect(PROVINCE, "GET", "/v1/objections?status=open&limit=100", NULL, 200);
+    int listed = 0;
+    size_t k;
+    json_t *it;
+    json_array_foreach(json_object_get(r->json, "items"), k, it)
+        listed |= json_integer_value(json_object_get(it, "id")) == o;
+    ck_assert(listed);
+    th_free(r);
+    th_free(expect(SHENYANG, "GET", path, NULL, 404));
+    r = expect(DALIAN, "GET", path, NULL, 200);
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(r->json, "allowed_actions"), 0)), "resolve");
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/objections/%lld/resolve", o);
+    th_free(expect(DALIAN, "POST", path, "{\"upheld\":false,\"resolution\":\"经核实不成立\"}", 200));
     /* the 15 working days have passed */
     char sql[256];
     snprintf(sql, sizeof sql, "UPDATE publicity_notices SET start_date = current_date - 30, end_date = current_date - 1"

@@ -44,6 +44,16 @@ START_TEST(assessments_are_scoped_and_a_failure_leads_to_revocation)
     f = th_request(port, "POST", file_path, tokens[ASSESSOR_A], "application/pdf", pdf, sizeof pdf - 1, NULL);
     ck_assert_msg(f->status == 201, "%s", f->body);
     th_free(f);
+    /* attached: the assessment shows it, and attach_report is no longer offered (a second is
+     * 409 file_attached) */
+    r = expect(ASSESSOR_A, "GET", assessment_path, NULL, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "report"), "filename")), "测评.pdf");
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "allowed_actions")), 1);
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(r->json, "allowed_actions"), 0)), "submit_result");
+    th_free(r);
+    f = th_request(port, "POST", file_path, tokens[ASSESSOR_A], "application/pdf", pdf, sizeof pdf - 1, NULL);
+    ck_assert_int_eq(f->status, 409);
+    th_free(f);
     snprintf(file_path, sizeof file_path, "/v1/assessments/%lld/report", id);
     f = expect(PROVINCE, "GET", file_path, NULL, 200);
     ck_assert_uint_eq(f->body_len, sizeof pdf - 1);
@@ -130,6 +140,48 @@ START_TEST(assessments_are_scoped_and_a_failure_leads_to_revocation)
 }
 END_TEST
 
+/* Art. 22: a summary's document is attached by whoever recorded the summary — its city, or the
+ * company that filed it — and read by whoever reads the summary (from an outside review: the
+ * company attached a file to the summary its city had recorded, and as a summary takes one
+ * file, the city's scan was then refused). */
+static int attach_summary_file(int role, long long summary)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/annual-summaries/%lld/file?filename=scan.pdf", summary);
+    const char pdf[] = "%PDF-1.4\nsummary scan\n%%EOF\n";
+    th_response *f = th_request(port, "POST", path, tokens[role], "application/pdf", pdf, sizeof pdf - 1, NULL);
+    int status = f->status;
+    th_free(f);
+    return status;
+}
+
+START_TEST(a_summary_file_is_attached_by_its_recorder)
+{
+    long long award = dalian_title_since("大连总结文件归属平台", OTHER_COMPANY_SERIAL, "2025-01-01");
+    char body[256], path[128];
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2025,\"summary\":\"2025年度纸质总结\","
+             "\"received_on\":\"2026-01-20\"}", award);
+    long long by_city = expect_id(DALIAN, "POST", "/v1/annual-summaries", body, 201);
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"year\":2026,\"summary\":\"2026年度总结\"}", award);
+    long long by_company = expect_id(OTHER_COMPANY, "POST", "/v1/annual-summaries", body, 201);
+    ck_assert_int_eq(attach_summary_file(OTHER_COMPANY, by_city), 403);   /* it reads it, did not record it */
+    ck_assert_int_eq(attach_summary_file(PROVINCE, by_city), 403);
+    ck_assert_int_eq(attach_summary_file(SHENYANG, by_city), 404);        /* another city's */
+    ck_assert_int_eq(attach_summary_file(DALIAN, by_city), 201);
+    ck_assert_int_eq(attach_summary_file(DALIAN, by_company), 403);
+    ck_assert_int_eq(attach_summary_file(OTHER_COMPANY, by_company), 201);
+    ck_assert_int_eq(attach_summary_file(OTHER_COMPANY, by_company), 409);   /* one per summary */
+    /* each is read by whoever reads the summary, the company included */
+    const int readers[] = {DALIAN, OTHER_COMPANY, PROVINCE, SUPERVISOR};
+    for (size_t k = 0; k < sizeof readers / sizeof *readers; k++) {
+        snprintf(path, sizeof path, "/v1/annual-summaries/%lld/file", by_city);
+        th_free(expect(readers[k], "GET", path, NULL, 200));
+    }
+    th_free(expect(SHENYANG, "GET", path, NULL, 404));
+    th_free(expect(COMPANY, "GET", path, NULL, 404));
+}
+END_TEST
+
 START_TEST(compliance_is_computed_from_dates)
 {
     long long award = dalian_title_since("大连年度总结平台", 80, "2026-01-01");
@@ -144,6 +196,10 @@ START_TEST(compliance_is_computed_from_dates)
     const char png[] = "\x89PNG\r\n\x1a\n....";
     th_response *f = th_request(port, "POST", file_path, tokens[SHENYANG], "image/png", png, sizeof png - 1, NULL);
     ck_assert_int_eq(f->status, 404);
+    th_free(f);
+    /* the recorder attaches its file, not the province that reads it */
+    f = th_request(port, "POST", file_path, tokens[PROVINCE], "image/png", png, sizeof png - 1, NULL);
+    ck_assert_int_eq(f->status, 403);
     th_free(f);
     f = th_request(port, "POST", file_path, tokens[DALIAN], "image/png", png, sizeof png - 1, NULL);
     ck_assert_int_eq(f->status, 201);
@@ -488,7 +544,12 @@ START_TEST(an_unsatisfactory_inspection_opens_a_rectification_that_a_follow_up_c
     r = expect(DALIAN, "GET", path, NULL, 200);   /* open: its city may follow it up */
     ck_assert_str_eq(json_string_value(json_array_get(json_object_get(r->json, "allowed_actions"), 0)), "follow_up");
     th_free(r);
+    /* and the province, which inspects too (DESIGN.md §3; it was offered nothing, though its
+     * follow-up inspection closed the rectification: from an outside review) */
     r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(r->json, "allowed_actions"), 0)), "follow_up");
+    th_free(r);
+    r = expect(SUPERVISOR, "GET", path, NULL, 200);
     ck_assert_uint_eq(json_array_size(json_object_get(r->json, "allowed_actions")), 0);
     th_free(r);
     snprintf(path, sizeof path, "/v1/rectifications/%lld", second);
@@ -794,6 +855,7 @@ Suite *wf_supervision_suite(void)
     tcase_add_test(tc, each_role_finds_its_own_work_in_the_inbox);
     tcase_add_test(tc, supervision_records_are_read_back_in_scope);
     tcase_add_test(tc, an_unsatisfactory_inspection_opens_a_rectification_that_a_follow_up_closes);
+    tcase_add_test(tc, a_summary_file_is_attached_by_its_recorder);
     tcase_add_test(tc, a_summary_below_the_rounds_thresholds_shows_in_the_titles_standing);
     tcase_add_test(tc, timeliness_is_judged_by_the_date_received_not_the_date_keyed_in);
     tcase_add_test(tc, a_summary_received_before_the_revocation_is_recorded_after_it);
