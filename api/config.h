@@ -25,6 +25,8 @@ typedef struct {
     int threads;               /* SHIFAN_THREADS: HTTP worker threads, default 16 */
     int pool_size;             /* SHIFAN_POOL_SIZE: database connections, default 8 */
     int pool_timeout_ms;       /* SHIFAN_POOL_TIMEOUT_MS: wait for a connection, default 5000 */
+    int statement_timeout_ms;  /* SHIFAN_STATEMENT_TIMEOUT_MS: a statement cancelled (503) after,
+                                * default 30000; 0: never */
     int ready_check_ms;        /* SHIFAN_READY_CHECK_MS: /readyz's background check, every 200 ms */
     size_t max_body_bytes;     /* SHIFAN_MAX_BODY_BYTES: JSON bodies, default 1 MiB */
     size_t max_upload_bytes;   /* SHIFAN_MAX_UPLOAD_BYTES: a material's file, default 20 MiB */

@@ -94,6 +94,10 @@ int main(void)
     app.metrics = sf_metrics_create(sf_route_count());
     if (app.auth == NULL || app.pool == NULL || app.read_pool == NULL || app.metrics == NULL)
         goto out;
+    /* no request waits on the database for ever: a held lock, a hung server (503) */
+    sf_pool_set_statement_timeout(app.pool, config.statement_timeout_ms);
+    if (app.read_pool != app.pool)
+        sf_pool_set_statement_timeout(app.read_pool, config.statement_timeout_ms);
 
     char message[512];
     if (sf_migrate(app.pool, message, sizeof message) != SF_OK) {

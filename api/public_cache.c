@@ -33,6 +33,7 @@ struct sf_public_cache {
     long nentries, npages;
     size_t hand;                /* where eviction looks next */
     int listening;
+    int from_before_loss;       /* not listening, and what is kept was read before the loss */
     int32_t day;
     int64_t version;
     /* bumped (under the write lock) by every invalidation: a ticket older than it keeps nothing */
@@ -161,7 +162,7 @@ uint64_t sf_public_cache_ticket(sf_public_cache *c)
     if (c == NULL)
         return 0;
     pthread_rwlock_rdlock(&c->lock);
-    uint64_t t = c->listening ? atomic_load(&c->seq) : 0;
+    uint64_t t = atomic_load(&c->seq);   /* while not listening too: sf_public_cache_keep_* */
     pthread_rwlock_unlock(&c->lock);
     return t;
 }
@@ -205,7 +206,15 @@ static void keep(sf_public_cache *c, uint64_t ticket, sf_cached **(*slot_of)(sf_
                  sf_cached *a)
 {
     pthread_rwlock_wrlock(&c->lock);
-    if (c->listening && ticket == atomic_load(&c->seq)) {
+    if (ticket == atomic_load(&c->seq)) {
+        /* read while not listening: the database answers, so it may have committed changes
+         * that no notification told of; what was kept before the loss is no fallback any more
+         * (from an outside review: a change made by hand while the listener was down was hidden
+         * again by the old answer once the database stopped) */
+        if (!c->listening && c->from_before_loss) {
+            drop_all(c);
+            c->from_before_loss = 0;
+        }
         sf_cached **slot = slot_of(c, a);
         drop(c, slot);
         for (size_t n = 0; n < ENTRY_SLOTS + PAGE_SLOTS && c->used + a->cost > c->budget; n++) {
@@ -287,6 +296,7 @@ void sf_public_cache_connected(sf_public_cache *c, int32_t day, int64_t version)
     c->day = day;
     c->version = version;
     c->listening = 1;
+    c->from_before_loss = 0;
     pthread_rwlock_unlock(&c->lock);
     atomic_fetch_add(&c->resets, 1);
 }
@@ -294,6 +304,8 @@ void sf_public_cache_connected(sf_public_cache *c, int32_t day, int64_t version)
 void sf_public_cache_lost(sf_public_cache *c)
 {
     pthread_rwlock_wrlock(&c->lock);
+    if (c->listening)
+        c->from_before_loss = 1;
     c->listening = 0;
     atomic_fetch_add(&c->seq, 1);
     pthread_rwlock_unlock(&c->lock);

@@ -24,9 +24,12 @@
  * no worse.
  *
  * While the listening connection is down, hits are not served; a request reads the database,
- * and only when the database cannot answer (SF_UNAVAILABLE) does it get the answer kept from
- * before (a database that is down commits nothing, so that answer is the last committed one;
- * sf_public_cache_*(…, fallback = 1)). Misses then answer 503.
+ * and only when the database cannot answer (SF_UNAVAILABLE) does it get the answer kept
+ * (sf_public_cache_*(…, fallback = 1)); misses then answer 503. What is kept then is what was
+ * kept before the loss — a database that went down with the listener commits nothing, so that
+ * is the last committed answer — until the database answers a read while the cache is not
+ * listening: changes may have been committed since that no notification told of, so what was
+ * kept before the loss goes, and the answers read from then on are the fallback.
  *
  * Only with the registry read from the primary: NOTIFY does not reach a hot standby, so with
  * SHIFAN_DATABASE_READ_URL there is no cache (api/main.c).
@@ -58,7 +61,8 @@ typedef struct {
 sf_public_cache *sf_public_cache_create(size_t budget_bytes, const char *conninfo);
 void sf_public_cache_destroy(sf_public_cache *cache);
 
-/* Taken before the read of a miss; 0 when nothing read now may be kept (not listening). */
+/* Taken before the read of a miss (while not listening too: the answer is then kept as the
+ * fallback only). */
 uint64_t sf_public_cache_ticket(sf_public_cache *cache);
 
 /* The kept entry of platform `id` / the kept page of `url`, held (release it), or NULL. A hit

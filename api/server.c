@@ -1435,6 +1435,26 @@ int sf_server_start(sf_app *app, struct _u_instance *instance)
     return 0;
 }
 
+/* Cancels the pools' running statements every 100 ms until told to stop, on a thread of its
+ * own: PQcancel waits for the server, and a hung one (a stopped postmaster) never answers. */
+typedef struct {
+    sf_app *app;
+    atomic_int stop;
+} canceller;
+
+static void *cancel_loop(void *p)
+{
+    canceller *c = p;
+    struct timespec pause = {0, 100 * 1000000L};
+    while (!atomic_load(&c->stop)) {
+        sf_pool_cancel_all(c->app->pool);
+        if (c->app->read_pool != c->app->pool)
+            sf_pool_cancel_all(c->app->read_pool);
+        nanosleep(&pause, NULL);
+    }
+    return NULL;
+}
+
 void sf_server_stop(sf_app *app, struct _u_instance *instance)
 {
     atomic_store(&app->draining, 1);
@@ -1448,21 +1468,33 @@ void sf_server_stop(sf_app *app, struct _u_instance *instance)
         nanosleep(&pause, NULL);
     /* Requests still running after SHIFAN_SHUTDOWN_TIMEOUT are most likely waiting inside the
      * database (a lock another client holds, say) and would keep the process alive for ever:
-     * their statements are cancelled, so that they roll back and answer 503, and the stop
-     * goes on. A statement that ignores the cancel for CANCEL_GRACE_S seconds is abandoned. */
+     * their statements are cancelled (again every 100 ms: a request may have moved on to its
+     * next statement), so that they roll back and answer 503, and the stop goes on. */
     if (atomic_load(&app->in_flight) > 0) {
         fprintf(stderr, "{\"level\":\"warn\",\"event\":\"shutdown_timeout\",\"in_flight\":%ld}\n",
                 atomic_load(&app->in_flight));
         sf_auth_hash_close(app->auth);   /* logins still waiting for a hashing thread answer 503 */
+        static canceller c;   /* static: a canceller left hanging never reads freed memory */
+        c.app = app;
+        atomic_store(&c.stop, 0);
+        pthread_t thread;
+        int cancelling = pthread_create(&thread, NULL, cancel_loop, &c) == 0;
         clock_gettime(CLOCK_MONOTONIC, &start);
-        for (int i = 0; atomic_load(&app->in_flight) > 0 && seconds_since(&start) < CANCEL_GRACE_S; i++) {
-            if (i % 10 == 0) {   /* again every 100 ms: a request may have moved on to its next statement */
-                sf_pool_cancel_all(app->pool);
-                if (app->read_pool != app->pool)
-                    sf_pool_cancel_all(app->read_pool);
-            }
+        while (atomic_load(&app->in_flight) > 0 && seconds_since(&start) < CANCEL_GRACE_S)
             nanosleep(&pause, NULL);
+        atomic_store(&c.stop, 1);
+        if (atomic_load(&app->in_flight) > 0) {
+            /* statements that neither end nor take the cancel for CANCEL_GRACE_S: the database
+             * hangs (from an outside review: a stopped postmaster kept shifan for as long as
+             * it was stopped). Their threads cannot be stopped, nor waited for: the process
+             * ends here, its connections close, and the server rolls their transactions back. */
+            fprintf(stderr, "{\"level\":\"error\",\"event\":\"shutdown_abandoned\",\"in_flight\":%ld}\n",
+                    atomic_load(&app->in_flight));
+            log_stop();
+            _exit(EXIT_FAILURE);
         }
+        if (cancelling)
+            pthread_join(thread, NULL);
     }
     /* libmicrohttpd must not stop with a connection suspended: hashes still queued are refused
      * (their requests answer 503), and those running are waited for (each ends within a hash) */

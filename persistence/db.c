@@ -22,9 +22,12 @@ sf_status sf_db_status_for_sqlstate(const char *sqlstate)
         return SF_INVALID;
     if (strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0)
         return SF_UNAVAILABLE;
-    if (strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "53", 2) == 0 ||
-        strcmp(sqlstate, "57P01") == 0 || strcmp(sqlstate, "57P02") == 0 ||
-        strcmp(sqlstate, "57P03") == 0 || strcmp(sqlstate, "57014") == 0)
+    /* the database cannot do it now, whatever was asked: unreachable, out of resources, shutting
+     * down, the statement cancelled or timed out, a lock not had in time, read-only (a standby,
+     * a demoted primary), an I/O error */
+    if (strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "53", 2) == 0 || strncmp(sqlstate, "58", 2) == 0 ||
+        strncmp(sqlstate, "57P0", 4) == 0 || strcmp(sqlstate, "57014") == 0 || strcmp(sqlstate, "55P03") == 0 ||
+        strcmp(sqlstate, "25006") == 0 || strcmp(sqlstate, "25P03") == 0)
         return SF_UNAVAILABLE;
     return SF_INTERNAL;
 }
@@ -416,7 +419,12 @@ static sf_status file_to_large_object(sf_conn *conn, int fd, char oid_text[16])
         sf_conn_mark_broken(conn);
         return SF_UNAVAILABLE;
     }
-    return SF_INTERNAL;
+    /* the server refused a piece (a statement cancelled or timed out, a full disk, a database
+     * gone read-only): its transaction failed, nothing is kept, and trying again later may
+     * succeed. libpq's large-object calls give no SQLSTATE to tell these apart. */
+    fprintf(stderr, "{\"level\":\"error\",\"event\":\"large_object_failed\",\"in_error\":%s}\n",
+            PQtransactionStatus(pg) == PQTRANS_INERROR ? "true" : "false");
+    return PQtransactionStatus(pg) == PQTRANS_INERROR ? SF_UNAVAILABLE : SF_INTERNAL;
 }
 
 /* The whole file `fd` (from offset 0) in `piece` if it fits in FILE_PIECE bytes: its length,

@@ -71,7 +71,8 @@ typedef struct {
 } sf_db_error;
 
 /* Maps a SQLSTATE to a result: 23505 → SF_CONFLICT; 23503, 23514, 23502, 22xxx → SF_INVALID;
- * class 08, 57P01–57P03, 53xxx, 57014 (a statement cancelled, as a shutdown does) → SF_UNAVAILABLE;
+ * classes 08, 53 and 58, 57P0x, 57014 (a statement cancelled, as a shutdown does), 55P03 (a
+ * lock not had in time), 25006 (read-only), 25P03 → SF_UNAVAILABLE;
  * 40001, 40P01 → SF_UNAVAILABLE (a transient collision with another transaction, not a conflict
  * with the resource's state: sf_tx_run and sf_db_write retry it first, see SF_TX_ATTEMPTS); the
  * rest → SF_INTERNAL. */

@@ -102,7 +102,13 @@ sf_status sf_migrate(sf_pool *pool, char *message, size_t message_len)
         snprintf(message, message_len, "database unreachable");
         return SF_UNAVAILABLE;
     }
-    sf_status status = sf_db_exec(conn, &LOCK, NULL, NULL, NULL);
+    /* a migration (and the wait for another instance's) takes what it takes: the pool's
+     * statement timeout (sf_pool_set_statement_timeout) is lifted for it, then restored */
+    static const sf_stmt NO_TIMEOUT = {"SET statement_timeout = 0", 0};
+    static const sf_stmt TIMEOUT_BACK = {"RESET statement_timeout", 0};
+    sf_status status = sf_db_exec(conn, &NO_TIMEOUT, NULL, NULL, NULL);
+    if (status == SF_OK)
+        status = sf_db_exec(conn, &LOCK, NULL, NULL, NULL);
     if (status == SF_OK) {
         /* Two instances starting at once: both may try CREATE TABLE IF NOT EXISTS, which can
          * race in the catalog, so it runs under the lock too. */
@@ -115,6 +121,8 @@ sf_status sf_migrate(sf_pool *pool, char *message, size_t message_len)
     } else {
         snprintf(message, message_len, "could not take the migration lock");
     }
+    if (sf_db_exec(conn, &TIMEOUT_BACK, NULL, NULL, NULL) != SF_OK)
+        sf_conn_mark_broken(conn);   /* never handed out without its timeout */
     sf_pool_release(pool, conn);
     return status;
 }

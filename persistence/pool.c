@@ -37,6 +37,7 @@ typedef struct waiter {
 
 struct sf_pool {
     char *conninfo;
+    char options[192];     /* the sessions' options (SF_DB_SESSION_OPTIONS and the timeout) */
     int size;
     int checkout_timeout_ms;
     pthread_mutex_t mutex;
@@ -60,8 +61,17 @@ sf_pool *sf_pool_create(const char *conninfo, int size, int checkout_timeout_ms)
     }
     pool->size = size;
     pool->checkout_timeout_ms = checkout_timeout_ms;
+    snprintf(pool->options, sizeof pool->options, "%s", SF_DB_SESSION_OPTIONS);
     pthread_mutex_init(&pool->mutex, NULL);
     return pool;
+}
+
+void sf_pool_set_statement_timeout(sf_pool *pool, int ms)
+{
+    if (ms > 0)
+        snprintf(pool->options, sizeof pool->options, "%s -c statement_timeout=%d", SF_DB_SESSION_OPTIONS, ms);
+    else
+        snprintf(pool->options, sizeof pool->options, "%s", SF_DB_SESSION_OPTIONS);
 }
 
 void sf_pool_destroy(sf_pool *pool)
@@ -148,7 +158,11 @@ static sf_status make_ready(sf_pool *pool, sf_conn *conn)
         close_conn(pool, conn);
     if (conn->pg != NULL) {
         PGTransactionStatusType ts = PQtransactionStatus(conn->pg);
-        if (ts == PQTRANS_IDLE)
+        /* an idle connection the server has spoken on since: almost always its goodbye (a
+         * restart, a terminated backend), which would fail the request that took it; it is
+         * opened anew instead (one poll, no round trip) */
+        struct pollfd p = {PQsocket(conn->pg), POLLIN, 0};
+        if (ts == PQTRANS_IDLE && poll(&p, 1, 0) == 0)
             return SF_OK;
         if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) {
             PGresult *res = PQexec(conn->pg, "ROLLBACK");
@@ -167,7 +181,7 @@ static sf_status make_ready(sf_pool *pool, sf_conn *conn)
      * custom plans everywhere cost a full planning (about 0.5 ms, ten times the execution) on
      * every lookup; see bench/RESULTS.md. The lists with optional filters ("$1 IS NULL OR …"),
      * whose generic plans scan, are planned with their values instead (SF_PLAN_EACH_CALL). */
-    const char *const values[] = {"shifan", SF_DB_SESSION_OPTIONS, pool->conninfo, NULL};
+    const char *const values[] = {"shifan", pool->options, pool->conninfo, NULL};
     conn->pg = sf_db_connect(keys, values, 5000);
     if (conn->pg == NULL) {
         close_conn(pool, conn);

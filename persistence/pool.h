@@ -29,6 +29,11 @@ typedef struct {
  * connects nothing yet. Returns NULL on allocation failure. Free with sf_pool_destroy. */
 sf_pool *sf_pool_create(const char *conninfo, int size, int checkout_timeout_ms);
 
+/* Every statement on this pool's connections is cancelled after `ms` milliseconds (0: never;
+ * the server's statement_timeout). Call before the first checkout: it applies to connections
+ * opened afterwards. */
+void sf_pool_set_statement_timeout(sf_pool *pool, int ms);
+
 /* Closes every connection. No connection may be checked out. */
 void sf_pool_destroy(sf_pool *pool);
 

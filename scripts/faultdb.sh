@@ -6,6 +6,8 @@
 #   faultdb.sh stop DIR fast|immediate
 #                             stops it: "fast" ends sessions cleanly, "immediate" is a crash
 #                             (the server recovers from its WAL at the next start)
+#   faultdb.sh signal DIR STOP|CONT
+#                             freezes (or thaws) the server and every backend: a hung database
 # The cluster is a private one of scripts/pg.sh, run by the "postgres" user when root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +28,13 @@ stop)
   cluster=$(readlink -f "$dir/pg")
   pg__as_owner "$PG_BIN/pg_ctl" -D "$cluster/data" -m "${3:-fast}" -w -t 60 stop >/dev/null
   ;;
+signal)
+  cluster=$(readlink -f "$dir/pg")
+  postmaster=$(head -n 1 "$cluster/data/postmaster.pid")
+  kill -s "$3" "$postmaster" $(pgrep -P "$postmaster" || true)
+  ;;
 *)
-  echo "usage: $0 start DIR | stop DIR fast|immediate" >&2
+  echo "usage: $0 start DIR | stop DIR fast|immediate | signal DIR STOP|CONT" >&2
   exit 2
   ;;
 esac

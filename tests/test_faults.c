@@ -47,11 +47,14 @@ static char *token;
 
 /* ---- the private cluster ---- */
 
-/* "start", "fast" (pg_ctl stop -m fast) or "immediate" (a crash); returns when done. */
+/* "start", "fast" (pg_ctl stop -m fast), "immediate" (a crash), or "STOP" / "CONT" (the
+ * server and its backends frozen, thawed: a hung database); returns when done. */
 static void faultdb(const char *how)
 {
     char cmd[1200];
-    if (strcmp(how, "start") == 0)
+    if (strcmp(how, "STOP") == 0 || strcmp(how, "CONT") == 0)
+        snprintf(cmd, sizeof cmd, "%s/scripts/faultdb.sh signal %s %s", SHIFAN_SOURCE_DIR, cluster_dir, how);
+    else if (strcmp(how, "start") == 0)
         snprintf(cmd, sizeof cmd, "%s/scripts/faultdb.sh start %s", SHIFAN_SOURCE_DIR, cluster_dir);
     else
         snprintf(cmd, sizeof cmd, "%s/scripts/faultdb.sh stop %s %s", SHIFAN_SOURCE_DIR, cluster_dir, how);
@@ -742,6 +745,44 @@ START_TEST(sigterm_does_not_wait_for_ever_on_a_request_stuck_in_the_database)
 }
 END_TEST
 
+/* Nor does a database that hangs (its server frozen, not gone: the cancels go unanswered, and
+ * PQcancel itself waits): CANCEL_GRACE_S (10 s) after the shutdown timeout the process ends
+ * on its own, exit status 1, leaving the request's transaction to roll back with its
+ * connection (from an outside review: shifan stayed as long as the database was stopped). */
+START_TEST(sigterm_ends_even_when_the_database_hangs)
+{
+    th_server second;
+    static const char *env[] = {"SHIFAN_SHUTDOWN_TIMEOUT=1", NULL};
+    ck_assert_int_eq(th_server_start(&second, db_url, data_dir, env), 0);
+    hold_tip();
+    char *body = platform_body("悬挂平台", 810002);
+    call_args c = {.port = second.port, .method = "POST", .path = "/v1/platforms", .body = body};
+    ck_assert_int_eq(pthread_create(&c.thread, NULL, call, &c), 0);
+    await_count(WAITING, 1);
+    faultdb("STOP");
+    ck_assert_int_eq(kill(second.pid, SIGTERM), 0);
+    int status = 0, exited = 0;
+    double start = now_s();
+    for (double deadline = start + 40; !exited && now_s() < deadline;) {
+        exited = waitpid(second.pid, &status, WNOHANG) == second.pid;
+        if (!exited)
+            pause_ms(50);
+    }
+    double took = now_s() - start;
+    faultdb("CONT");   /* only now; a shifan that waited for the database has failed */
+    release_tip();
+    if (!exited)
+        ck_assert_int_eq(waitpid(second.pid, &status, 0), second.pid);
+    pthread_join(c.thread, NULL);
+    ck_assert_msg(exited, "shifan was still waiting 40 s after SIGTERM with the database frozen");
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "exit status %d", status);
+    ck_assert_msg(took >= 10.0, "it ended after %.1f s, before the cancels' grace", took);
+    th_free(c.answer);
+    free(body);
+    ck_assert_int_eq(platforms_named("悬挂平台"), 0);
+}
+END_TEST
+
 /* ---- SIGKILL during a 10,000-row import ---- */
 
 /* Starts a server whose connections carry application_name `name`, so that its backends can be
@@ -1070,6 +1111,7 @@ static Suite *faults_suite(void)
     tcase_add_test(tc, with_the_database_down_registry_hits_are_served_and_misses_answer_503);
     tcase_add_test(tc, sigterm_lets_requests_in_flight_finish_then_exits_0);
     tcase_add_test(tc, sigterm_does_not_wait_for_ever_on_a_request_stuck_in_the_database);
+    tcase_add_test(tc, sigterm_ends_even_when_the_database_hangs);
     tcase_add_test(tc, sigkill_while_the_import_runs_in_the_database);
     tcase_add_test(tc, sigkill_while_the_import_is_still_arriving);
     tcase_add_test(tc, sigkill_right_after_the_import_was_sent);

@@ -159,12 +159,79 @@ START_TEST(sqlstates_map_to_results)
     ck_assert_int_eq(sf_db_status_for_sqlstate("08006"), SF_UNAVAILABLE);
     ck_assert_int_eq(sf_db_status_for_sqlstate("57P01"), SF_UNAVAILABLE);
     ck_assert_int_eq(sf_db_status_for_sqlstate("57014"), SF_UNAVAILABLE);   /* cancelled (shutdown) */
+    /* what the database cannot do now but may later: 503, not 500 (from an outside review) */
+    ck_assert_int_eq(sf_db_status_for_sqlstate("25006"), SF_UNAVAILABLE);   /* read-only: a standby */
+    ck_assert_int_eq(sf_db_status_for_sqlstate("55P03"), SF_UNAVAILABLE);   /* lock_timeout */
+    ck_assert_int_eq(sf_db_status_for_sqlstate("53100"), SF_UNAVAILABLE);   /* disk full */
+    ck_assert_int_eq(sf_db_status_for_sqlstate("58030"), SF_UNAVAILABLE);   /* I/O error */
+    ck_assert_int_eq(sf_db_status_for_sqlstate("57P05"), SF_UNAVAILABLE);   /* idle session timeout */
     /* a collision with another transaction is transient: retried, then 503, never 409 */
     ck_assert_int_eq(sf_db_status_for_sqlstate("40001"), SF_UNAVAILABLE);
     ck_assert_int_eq(sf_db_status_for_sqlstate("40P01"), SF_UNAVAILABLE);
     ck_assert_int_eq(sf_db_status_for_sqlstate("42601"), SF_INTERNAL);
     ck_assert_int_eq(sf_db_status_for_sqlstate(""), SF_INTERNAL);
     ck_assert_int_eq(sf_db_status_for_sqlstate(NULL), SF_INTERNAL);
+}
+END_TEST
+
+/* A pooled connection whose server went away while it sat idle (a restart, a terminated
+ * backend) is opened anew when it is next taken, not handed out to fail the request: a
+ * single-statement write, which is not retried (it may have run), would answer 503 — logins
+ * did, long after a restart (from an outside review). */
+START_TEST(a_connection_that_died_idle_is_opened_anew)
+{
+    static const sf_stmt backend = {"SELECT pg_backend_pid()", 0};
+    sf_pool *one = sf_pool_create(url, 1, 2000);
+    PGresult *res;
+    ck_assert_int_eq(sf_db_read(one, &backend, NULL, &res, NULL), SF_OK);
+    long long pid = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld, 5000)::int", pid);
+    ck_assert_int_eq(query_int(sql), 1);
+    usleep(100 * 1000);   /* its goodbye reaches the idle socket */
+    static const sf_stmt write = {"CREATE TEMPORARY TABLE idle_death (x int)", 0};
+    ck_assert_int_eq(sf_db_write(one, &write, NULL, NULL, NULL), SF_OK);
+    ck_assert_int_eq(sf_db_read(one, &backend, NULL, &res, NULL), SF_OK);
+    ck_assert_int_ne(strtoll(PQgetvalue(res, 0, 0), NULL, 10), pid);
+    PQclear(res);
+    sf_pool_destroy(one);
+}
+END_TEST
+
+/* A database gone read-only (a standby, a demoted primary) refuses writes with 503, which a
+ * client retries, not 500 (from an outside review). */
+START_TEST(a_read_only_database_refuses_writes_as_unavailable)
+{
+    char ro_url[512];
+    snprintf(ro_url, sizeof ro_url, "%s options='-c default_transaction_read_only=on'", url);
+    sf_pool *ro = sf_pool_create(ro_url, 1, 2000);
+    static const sf_stmt write = {"CREATE TABLE read_only_refused (x int)", 0};
+    sf_db_error err;
+    ck_assert_int_eq(sf_db_write(ro, &write, NULL, NULL, &err), SF_UNAVAILABLE);
+    ck_assert_str_eq(err.sqlstate, "25006");
+    sf_pool_destroy(ro);
+}
+END_TEST
+
+/* No request waits on the database for ever (from an outside review: a request under a lock
+ * held in psql waited as long as the lock): a statement past the pool's timeout is cancelled
+ * and answers SF_UNAVAILABLE (503); migrations are not held to it. */
+START_TEST(a_statement_past_the_pools_timeout_is_cancelled)
+{
+    sf_pool *quick = sf_pool_create(url, 1, 2000);
+    sf_pool_set_statement_timeout(quick, 200);
+    static const sf_stmt slow = {"SELECT pg_sleep(2)", 0}, quick_one = {"SELECT 1", 0};
+    PGresult *res = NULL;
+    sf_db_error err;
+    ck_assert_int_eq(sf_db_read(quick, &slow, NULL, &res, &err), SF_UNAVAILABLE);
+    ck_assert_str_eq(err.sqlstate, "57014");
+    ck_assert_int_eq(sf_db_read(quick, &quick_one, NULL, &res, NULL), SF_OK);
+    PQclear(res);
+    char message[512];
+    ck_assert_int_eq(sf_migrate(quick, message, sizeof message), SF_OK);   /* and it is back after */
+    ck_assert_int_eq(sf_db_read(quick, &slow, NULL, &res, &err), SF_UNAVAILABLE);
+    sf_pool_destroy(quick);
 }
 END_TEST
 
@@ -1634,6 +1701,9 @@ static Suite *persistence_suite(void)
     tcase_add_test(tc, a_changed_migration_is_refused);
     tcase_add_test(tc, the_province_and_fourteen_cities_are_seeded);
     tcase_add_test(tc, sqlstates_map_to_results);
+    tcase_add_test(tc, a_connection_that_died_idle_is_opened_anew);
+    tcase_add_test(tc, a_read_only_database_refuses_writes_as_unavailable);
+    tcase_add_test(tc, a_statement_past_the_pools_timeout_is_cancelled);
     tcase_add_test(tc, constraint_violations_become_field_errors);
     tcase_add_test(tc, pool_times_out_when_exhausted);
     tcase_add_test(tc, pool_serves_waiters_first_come_first_served);
