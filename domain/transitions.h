@@ -97,6 +97,13 @@ sf_status sf_decide_edit(const sf_app_snapshot *s, const sf_caller *c, sf_app_pa
 sf_status sf_decide_submit(const sf_app_snapshot *s, const sf_caller *c, sf_day today, sf_app_decision *d,
                            sf_errors *why);
 
+/* DESIGN.md §2: a platform company opens its own application in an open round (Art. 20, both
+ * ends included; 409 round_closed otherwise), as it submits it; a city or an association may
+ * open one for a platform without an account before the round opens (recommending needs it
+ * open). */
+sf_status sf_may_open_in_round(const sf_caller *caller, sf_day opens_on, sf_day closes_on, sf_day today,
+                               sf_errors *why);
+
 /* Return to the platform: its recommender sends a submitted application back to draft with a
  * comment the platform reads. */
 sf_status sf_decide_send_back(const sf_app_snapshot *s, const sf_caller *c, const char *comment, sf_day today,

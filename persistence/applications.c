@@ -103,7 +103,8 @@ static const sf_stmt ROUND_AND_PLATFORM = {
     "    AND title_in_force(w.status, w.valid_until)"
     "    ORDER BY w.valid_until DESC LIMIT 1),"
     " (SELECT o.type = 'association' FROM organizations o WHERE o.id = p.created_by_org),"
-    " p.operator_org_id, rec.type, rec.region_code, rec.id, r.origin = 'recorded'"
+    " p.operator_org_id, rec.type, rec.region_code, rec.id, r.origin = 'recorded',"
+    " " DAYS("r.opens_on") ", " DAYS("r.closes_on") ", " DAYS("current_date")
     " FROM rounds r CROSS JOIN platforms p"
     /* the recommender a platform company names; by default the city of the platform's region */
     " LEFT JOIN LATERAL (SELECT o.id, o.type, o.region_code FROM organizations o"
@@ -394,6 +395,7 @@ sf_status sf_application_create(sf_pool *pool, const sf_actor *actor, const sf_c
     int found = PQntuples(res) == 1;
     char level[12] = "", round_region[8] = "", platform_region[8] = "", recommender_region[8] = "";
     int year = 0, has_award = 0, recorded_round = 0;
+    sf_day opens_on = 0, closes_on = 0, today = 0;
     sf_apply_request req = {level, round_region, platform_region, 0, 0, 0, SF_ROLE_NONE, recommender_region};
     sf_day award_until = 0;
     if (found) {
@@ -411,6 +413,9 @@ sf_status sf_application_create(sf_pool *pool, const sf_actor *actor, const sf_c
         if (!PQgetisnull(res, 0, 10))
             rec = sf_int_to_text(sf_db_get_int(res, 0, 10));
         recorded_round = sf_db_get_bool(res, 0, 11);
+        opens_on = (sf_day)sf_db_get_int(res, 0, 12);
+        closes_on = (sf_day)sf_db_get_int(res, 0, 13);
+        today = (sf_day)sf_db_get_int(res, 0, 14);
     }
     PQclear(res);
     status = found ? sf_may_apply(caller, &req, errors) : SF_INVALID;
@@ -418,6 +423,8 @@ sf_status sf_application_create(sf_pool *pool, const sf_actor *actor, const sf_c
         sf_errors_add(errors, "round_id", SF_E_ROUND_OR_PLATFORM_NOT_FOUND);
     if (status == SF_OK)
         status = sf_round_takes_applications(recorded_round, errors);
+    if (status == SF_OK)
+        status = sf_may_open_in_round(caller, opens_on, closes_on, today, errors);
     if (status == SF_OK && has_award && sf_award_may_reapply(year, award_until) != SF_OK) {
         char until[11];
         sf_date_format(award_until, until);

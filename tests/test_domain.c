@@ -2479,6 +2479,25 @@ END_TEST
 /* Art. 18, 26: before its start date a notice's list is the deciding authority's: the province
  * and the supervisor see every notice, a city those of its own city-level rounds, nobody else
  * any (a competing platform company read the shortlist early: from an outside review). */
+/* DESIGN.md §2: a platform company opens its own application in an open round, both ends
+ * included (it opened one in next year's round, months before it opened: from an outside
+ * review); a city or an association may prepare one for a platform without an account. */
+START_TEST(a_platform_opens_its_application_in_an_open_round)
+{
+    sf_day opens, closes;
+    ck_assert(sf_date_parse("2027-01-05", &opens) && sf_date_parse("2027-03-31", &closes));
+    sf_errors e;
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_may_open_in_round(&COMPANY_CALLER, opens, closes, opens - 1, &e), SF_CONFLICT);
+    ck_assert_int_eq(e.code, SF_E_ROUND_CLOSED);
+    ck_assert_int_eq(sf_may_open_in_round(&COMPANY_CALLER, opens, closes, opens, &e), SF_OK);
+    ck_assert_int_eq(sf_may_open_in_round(&COMPANY_CALLER, opens, closes, closes, &e), SF_OK);
+    ck_assert_int_eq(sf_may_open_in_round(&COMPANY_CALLER, opens, closes, closes + 1, &e), SF_CONFLICT);
+    ck_assert_int_eq(sf_may_open_in_round(&SHENYANG_CALLER, opens, closes, opens - 90, &e), SF_OK);
+    ck_assert_int_eq(sf_may_open_in_round(&ASSOCIATION_CALLER, opens, closes, opens - 1, &e), SF_OK);
+}
+END_TEST
+
 START_TEST(a_notice_is_seen_before_its_start_only_by_its_authority)
 {
     const char *region = "x";
@@ -2745,6 +2764,7 @@ static Suite *domain_suite(void)
     tcase_add_test(transitions, an_operator_is_established_today_at_the_latest);
     tcase_add_test(transitions, a_titled_platforms_facts_and_who_may_change_them);
     tcase_add_test(transitions, a_notice_is_seen_before_its_start_only_by_its_authority);
+    tcase_add_test(transitions, a_platform_opens_its_application_in_an_open_round);
     tcase_add_test(transitions, a_platform_submits_its_own_application_and_its_recommender_returns_it);
     tcase_add_test(transitions, who_writes_which_part_of_an_application);
     tcase_add_test(transitions, a_platform_names_its_city_or_an_association);

@@ -4426,6 +4426,13 @@ export interface components {
              */
             recommender_org_id?: number;
         };
+        /** @description The application as a form's write answers it: with its `history`, as `getApplication`
+         *     shows it, and that answer's ETag (so the next write's `If-Match` may name it); without
+         *     `allowed_actions`, which `getApplication` adds for the caller.
+         *      */
+        ApplicationWithHistory: components["schemas"]["Application"] & {
+            history: components["schemas"]["ApplicationHistoryItem"][];
+        };
         /** @description An application as `getApplication` shows it: with `allowed_actions`, what the caller may
          *     do next in the current state and on today's date, decided by the same functions that
          *     decide each action (domain/transitions.c) — a UI draws its buttons from it. `edit`
@@ -9489,7 +9496,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             /** @description The platform has an application in this round already, or holds a title that does
-             *     not expire in the round's year (Art. 23).
+             *     not expire in the round's year (Art. 23); or a platform company opens its own
+             *     application outside the round's window (`round_closed`: it prepares it in an open
+             *     round, DESIGN.md §2; a city or an association may open one before the round opens,
+             *     and recommends it once it is open).
              *      */
             409: {
                 headers: {
@@ -9723,9 +9733,15 @@ export interface operations {
                      *       "recommended_at": null,
                      *       "version": 2,
                      *       "created_at": "2026-01-12T01:00:00.000000Z",
-                     *       "updated_at": "2026-01-20T08:10:00.000000Z"
+                     *       "updated_at": "2026-01-20T08:10:00.000000Z",
+                     *       "history": [
+                     *         {
+                     *           "at": "2026-01-12T01:00:00.000000Z",
+                     *           "action": "application.created"
+                     *         }
+                     *       ]
                      *     } */
-                    "application/json": components["schemas"]["Application"];
+                    "application/json": components["schemas"]["ApplicationWithHistory"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -9919,9 +9935,15 @@ export interface operations {
                      *       "recommended_at": null,
                      *       "version": 3,
                      *       "created_at": "2026-01-12T01:00:00.000000Z",
-                     *       "updated_at": "2026-01-21T03:00:00.000000Z"
+                     *       "updated_at": "2026-01-21T03:00:00.000000Z",
+                     *       "history": [
+                     *         {
+                     *           "at": "2026-01-12T01:00:00.000000Z",
+                     *           "action": "application.created"
+                     *         }
+                     *       ]
                      *     } */
-                    "application/json": components["schemas"]["Application"];
+                    "application/json": components["schemas"]["ApplicationWithHistory"];
                 };
             };
             400: components["responses"]["BadRequest"];
