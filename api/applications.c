@@ -32,7 +32,7 @@ static json_t *missing_json(const char **missing, size_t n)
 
 /* ---- create, read, list ---- */
 
-static void reply_detail(sf_ctx *ctx, int64_t id, int http_status);
+static void reply_detail(sf_ctx *ctx, int64_t id, int http_status, char *created);
 
 void sf_post_application(sf_ctx *ctx)
 {
@@ -67,12 +67,10 @@ void sf_post_application(sf_ctx *ctx)
     json_t *created = sf_json_loads(doc);
     int64_t id = json_integer_value(json_object_get(created, "id"));
     json_decref(created);
-    if (id > 0) {
-        free(doc);
-        reply_detail(ctx, id, 201);
-    } else {
-        sf_reply_doc(ctx, 201, doc);   /* takes doc */
-    }
+    if (id > 0)
+        reply_detail(ctx, id, 201, doc);   /* takes doc */
+    else
+        sf_reply_doc(ctx, 201, doc);
 out:
     json_decref(body);
 }
@@ -107,8 +105,10 @@ static char *with_actions(const char *doc, const char *const *actions, size_t n,
 
 /* Answers application `id` as GET /v1/applications/{id} reads it, under `http_status` (200, or
  * 201 for the one just created: the same body and ETag, so that the creator may send the ETag
- * back in If-Match or If-None-Match). */
-static void reply_detail(sf_ctx *ctx, int64_t id, int http_status)
+ * back in If-Match or If-None-Match). `created` (taken; NULL for a read) is the document the
+ * creating write answered: sent instead if the detail cannot be read, for the application is
+ * committed whatever happens to this read, and a retry would be refused as a second one. */
+static void reply_detail(sf_ctx *ctx, int64_t id, int http_status, char *created)
 {
     /* one round trip: the session check, the stored detail (sql/042) and the snapshot that
      * decides what the caller may do next (domain/transitions.h over the same snapshot a
@@ -118,6 +118,13 @@ static void reply_detail(sf_ctx *ctx, int64_t id, int http_status)
     sf_session session = sf_session_of(ctx);
     int live = 0;
     sf_status status = sf_application_read(ctx->app->pool, &ctx->caller, &session, id, &doc, etag, &r, &live);
+    if (created != NULL && (status != SF_OK || !live)) {
+        free(doc);
+        sf_app_record_free(r);
+        sf_reply_doc(ctx, http_status, created);
+        return;
+    }
+    free(created);
     if ((status == SF_OK || status == SF_NOT_FOUND) && !sf_session_seen(ctx, live))
         return;
     /* the report and the round's thresholds are read (parsed) only where a decision reads
@@ -160,7 +167,7 @@ void sf_get_application(sf_ctx *ctx)
         sf_reply_status(ctx, SF_NOT_FOUND, SF_E_APPLICATION_NOT_FOUND, NULL);
         return;
     }
-    reply_detail(ctx, id, 200);
+    reply_detail(ctx, id, 200, NULL);
 }
 
 void sf_list_applications(sf_ctx *ctx)

@@ -200,6 +200,18 @@ sf_cached *sf_public_cache_page(sf_public_cache *c, const char *url, int fallbac
     return held;
 }
 
+/* The database answered while the cache was not listening: it may have committed changes that
+ * no notification told of, so what was kept before the loss is no fallback any more (from an
+ * outside review: a change made by hand while the listener was down was hidden again by the old
+ * answer once the database stopped). Under the write lock. */
+static void forget_before_loss(sf_public_cache *c)
+{
+    if (!c->listening && c->from_before_loss) {
+        drop_all(c);
+        c->from_before_loss = 0;
+    }
+}
+
 /* Files `a` in its slot if the ticket still holds, making room by evicting from a moving
  * hand; takes `a` either way. */
 static void keep(sf_public_cache *c, uint64_t ticket, sf_cached **(*slot_of)(sf_public_cache *, const sf_cached *),
@@ -207,14 +219,7 @@ static void keep(sf_public_cache *c, uint64_t ticket, sf_cached **(*slot_of)(sf_
 {
     pthread_rwlock_wrlock(&c->lock);
     if (ticket == atomic_load(&c->seq)) {
-        /* read while not listening: the database answers, so it may have committed changes
-         * that no notification told of; what was kept before the loss is no fallback any more
-         * (from an outside review: a change made by hand while the listener was down was hidden
-         * again by the old answer once the database stopped) */
-        if (!c->listening && c->from_before_loss) {
-            drop_all(c);
-            c->from_before_loss = 0;
-        }
+        forget_before_loss(c);
         sf_cached **slot = slot_of(c, a);
         drop(c, slot);
         for (size_t n = 0; n < ENTRY_SLOTS + PAGE_SLOTS && c->used + a->cost > c->budget; n++) {
@@ -233,6 +238,20 @@ static void keep(sf_public_cache *c, uint64_t ticket, sf_cached **(*slot_of)(sf_
     }
     pthread_rwlock_unlock(&c->lock);
     sf_cached_release(a);
+}
+
+void sf_public_cache_answered(sf_public_cache *c)
+{
+    if (c == NULL)
+        return;
+    pthread_rwlock_rdlock(&c->lock);
+    int stale = c->from_before_loss;
+    pthread_rwlock_unlock(&c->lock);
+    if (!stale)
+        return;
+    pthread_rwlock_wrlock(&c->lock);
+    forget_before_loss(c);
+    pthread_rwlock_unlock(&c->lock);
 }
 
 static sf_cached **entry_slot_of(sf_public_cache *c, const sf_cached *a)

@@ -78,6 +78,12 @@ void sf_public_cache_keep_entry(sf_public_cache *cache, uint64_t ticket, int64_t
 void sf_public_cache_keep_page(sf_public_cache *cache, uint64_t ticket, const char *url, const char *body,
                                size_t len);
 
+/* A read of the registry that the database answered (an entry, a page, or none): while the
+ * cache is not listening, what it kept from before the loss is dropped (it may hide changes
+ * committed since, which no notification told of). Every answer read from then on is the
+ * fallback as of its own read. */
+void sf_public_cache_answered(sf_public_cache *cache);
+
 /* What the listening thread does; public for the unit tests. `connected`: listening now (day:
  * the database's date in days, version: the registry's), everything dropped. `notified`: one
  * notification's payload, "<version> <id>,<id>,…" or "<version> *". `lost`: not listening. */

@@ -69,6 +69,8 @@ void sf_list_registry(sf_ctx *ctx)
         reply_page(ctx, kept);
         return;
     }
+    if (status == SF_OK)
+        sf_public_cache_answered(cache);
     sf_reply_page(ctx, status, items, next, &page);
     if (status == SF_OK && ctx->res->status == 200 && ctx->res->binary_body != NULL)
         sf_public_cache_keep_page(cache, ticket, url, ctx->res->binary_body, ctx->res->binary_body_length);
@@ -123,6 +125,8 @@ void sf_get_registry_entry(sf_ctx *ctx)
         reply_entry(ctx, kept);
         return;
     }
+    if (status == SF_OK || (status == SF_NOT_FOUND && id > 0))
+        sf_public_cache_answered(cache);
     if (status != SF_OK) {
         sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_REGISTRY_ENTRY_NOT_FOUND : SF_E_NONE, NULL);
         return;

@@ -1483,11 +1483,14 @@ void sf_server_stop(sf_app *app, struct _u_instance *instance)
         while (atomic_load(&app->in_flight) > 0 && seconds_since(&start) < CANCEL_GRACE_S)
             nanosleep(&pause, NULL);
         atomic_store(&c.stop, 1);
-        if (atomic_load(&app->in_flight) > 0) {
+        int in_database = sf_pool_checked_out(app->pool) +
+                          (app->read_pool != app->pool ? sf_pool_checked_out(app->read_pool) : 0);
+        if (atomic_load(&app->in_flight) > 0 && in_database > 0) {
             /* statements that neither end nor take the cancel for CANCEL_GRACE_S: the database
              * hangs (from an outside review: a stopped postmaster kept shifan for as long as
              * it was stopped). Their threads cannot be stopped, nor waited for: the process
-             * ends here, its connections close, and the server rolls their transactions back. */
+             * ends here, its connections close, and the server rolls their transactions back.
+             * (Requests still only sending or receiving bytes are closed by the stop below.) */
             fprintf(stderr, "{\"level\":\"error\",\"event\":\"shutdown_abandoned\",\"in_flight\":%ld}\n",
                     atomic_load(&app->in_flight));
             log_stop();

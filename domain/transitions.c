@@ -313,8 +313,13 @@ sf_status sf_decide_record_objection(const sf_notice_facts *n, const sf_caller *
 
 sf_status sf_decide_resolve_objection(const sf_objection_facts *o, const sf_caller *c, sf_errors *why)
 {
-    if (!sf_decides_round(c, o->round_level, o->round_region))
-        return SF_NOT_FOUND;
+    if (!sf_decides_round(c, o->round_level, o->round_region)) {
+        if (c->role != SF_ROLE_PROVINCE)
+            return SF_NOT_FOUND;   /* another city's: not in its scope */
+        /* the province reads a city round's objection, which its city resolves (Art. 26) */
+        sf_errors_detail(why, SF_E_NOT_DECIDING_AUTHORITY);
+        return SF_FORBIDDEN;
+    }
     if (!o->open) {
         sf_errors_detail(why, SF_E_OBJECTION_RESOLVED);
         return SF_CONFLICT;

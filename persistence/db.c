@@ -201,6 +201,9 @@ sf_status sf_db_exec_parts(sf_conn *const *conns, int n, const sf_stmt *stmt, co
 sf_status sf_db_read(sf_pool *pool, const sf_stmt *stmt, const char *const *params,
                      PGresult **out, sf_db_error *err)
 {
+    sf_db_error own;
+    if (err == NULL)
+        err = &own;
     sf_status status = SF_UNAVAILABLE;
     for (int attempt = 0; attempt < 2; attempt++) {
         sf_conn *conn;
@@ -209,7 +212,11 @@ sf_status sf_db_read(sf_pool *pool, const sf_stmt *stmt, const char *const *para
             return status;
         status = sf_db_exec(conn, stmt, params, out, err);
         sf_pool_release(pool, conn);
-        if (status != SF_UNAVAILABLE)
+        /* a read is tried again on a fresh connection only when the link failed: a statement
+         * the server refused (timed out, a lock not had, read-only, out of resources) would
+         * only take as long again */
+        if (status != SF_UNAVAILABLE || !(err->sqlstate[0] == '\0' || strncmp(err->sqlstate, "08", 2) == 0 ||
+                                          strncmp(err->sqlstate, "57P0", 4) == 0))
             break;
     }
     return status;

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +45,7 @@ struct sf_pool {
     sf_conn *conns;
     waiter *head, *tail;   /* FIFO of callers waiting for a connection */
     long waiting;
+    atomic_int checked_out;   /* read without the mutex (sf_pool_checked_out) */
 };
 
 sf_pool *sf_pool_create(const char *conninfo, int size, int checkout_timeout_ms)
@@ -265,6 +267,7 @@ sf_status sf_pool_acquire(sf_pool *pool, sf_conn **out)
     pthread_mutex_unlock(&pool->mutex);
     if (conn == NULL)
         return SF_UNAVAILABLE;
+    atomic_fetch_add(&pool->checked_out, 1);
     if (make_ready(pool, conn) != SF_OK) {
         sf_pool_release(pool, conn);
         return SF_UNAVAILABLE;
@@ -280,6 +283,7 @@ sf_status sf_pool_try_acquire(sf_pool *pool, sf_conn **out)
     pthread_mutex_unlock(&pool->mutex);
     if (conn == NULL)
         return SF_UNAVAILABLE;
+    atomic_fetch_add(&pool->checked_out, 1);
     if (make_ready(pool, conn) != SF_OK) {
         sf_pool_release(pool, conn);
         return SF_UNAVAILABLE;
@@ -292,6 +296,7 @@ void sf_pool_release(sf_pool *pool, sf_conn *conn)
 {
     if (conn == NULL)
         return;
+    atomic_fetch_sub(&pool->checked_out, 1);
     if (conn->reopen) {   /* its buffers are freed now, not when it is next taken */
         conn->reopen = 0;
         close_conn(pool, conn);
@@ -309,6 +314,11 @@ void sf_pool_release(sf_pool *pool, sf_conn *conn)
         conn->in_use = 0;
     }
     pthread_mutex_unlock(&pool->mutex);
+}
+
+int sf_pool_checked_out(sf_pool *pool)
+{
+    return atomic_load(&pool->checked_out);
 }
 
 int sf_pool_cancel_all(sf_pool *pool)

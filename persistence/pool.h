@@ -48,6 +48,10 @@ sf_status sf_pool_try_acquire(sf_pool *pool, sf_conn **out);
 
 void sf_pool_get_stats(sf_pool *pool, sf_pool_stats *stats);
 
+/* How many connections are checked out now, read without the pool's lock (which a cancel to a
+ * hung server may hold: the shutdown asks while one runs). */
+int sf_pool_checked_out(sf_pool *pool);
+
 /* Asks the server to cancel whatever statement runs on each checked-out connection (for a
  * shutdown that has waited long enough): those statements fail with SQLSTATE 57014, which
  * maps to SF_UNAVAILABLE, and their transactions roll back. Returns how many requests were

@@ -2074,6 +2074,16 @@ START_TEST(the_cache_serves_only_what_no_notification_has_touched)
     ck_assert_str_eq(fallback->etag, "\"e6b\"");
     sf_cached_release(fallback);
     ck_assert(!entry_has(c, 8, 1));
+    /* an answer of none (a platform removed by hand) drops them too */
+    t = sf_public_cache_ticket(c);
+    sf_public_cache_keep_entry(c, t, 9, "{\"id\":9}", 8, "\"e9\"");
+    sf_public_cache_connected(c, 9801, 9);
+    t = sf_public_cache_ticket(c);
+    sf_public_cache_keep_entry(c, t, 9, "{\"id\":9}", 8, "\"e9\"");
+    sf_public_cache_lost(c);
+    ck_assert(entry_has(c, 9, 1));
+    sf_public_cache_answered(c);
+    ck_assert(!entry_has(c, 9, 1));
     /* reconnecting drops everything */
     sf_public_cache_connected(c, 9801, 10);
     ck_assert(!entry_has(c, 6, 1));

@@ -12102,8 +12102,20 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            /** @description No such objection, or one of a round the caller does not decide. */
+            /** @description The role may not resolve objections (`role_forbidden`), or the province names an
+             *     objection of a city-level round, which it reads but its city resolves (Art. 26,
+             *     `not_deciding_authority`).
+             *      */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such objection, or (a city) one of another city's round. */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["XRequestId"];

@@ -126,6 +126,10 @@ START_TEST(a_city_round_awards_a_first_title_without_prior_recognition)
     ck_assert_str_eq(json_string_value(json_array_get(json_object_get(r->json, "allowed_actions"), 0)), "resolve");
     th_free(r);
     snprintf(path, sizeof path, "/v1/objections/%lld/resolve", o);
+    r = expect(PROVINCE, "POST", path, "{\"upheld\":false,\"resolution\":\"省里代为处理\"}", 403);   /* it reads it */
+    ck_assert_str_eq(str(r, "code"), "not_deciding_authority");
+    th_free(r);
+    th_free(expect(SHENYANG, "POST", path, "{\"upheld\":false,\"resolution\":\"越权处理\"}", 404));
     th_free(expect(DALIAN, "POST", path, "{\"upheld\":false,\"resolution\":\"经核实不成立\"}", 200));
     /* the 15 working days have passed */
     char sql[256];
