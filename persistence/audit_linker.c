@@ -35,11 +35,13 @@ static int nap(sf_audit_linker *l, int ms)
 
 static PGconn *connect_linker(const char *conninfo)
 {
-    /* keywords before "dbname" are defaults the connection string may override; a linker
-     * that waits for a lock gives up after a second and tries again in its next round */
-    const char *const keys[] = {"options", "dbname", "application_name", NULL};
-    const char *const values[] = {SF_DB_SESSION_OPTIONS " -c lock_timeout=1s -c statement_timeout=60s", conninfo,
-                                  "shifan-audit-linker", NULL};
+    /* the connection string's options and ours (sf_db_options); a linker that waits for a
+     * lock gives up after a second and tries again in its next round */
+    char options[640];
+    sf_db_options(conninfo, SF_DB_SESSION_OPTIONS " -c lock_timeout=1s -c statement_timeout=60s", options,
+                  sizeof options);
+    const char *const keys[] = {"dbname", "options", "application_name", NULL};
+    const char *const values[] = {conninfo, options, "shifan-audit-linker", NULL};
     PGconn *pg = sf_db_connect(keys, values, 2000);
     if (pg == NULL)
         return NULL;

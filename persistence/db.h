@@ -21,6 +21,13 @@
 #define SF_DB_SESSION_OPTIONS                                                                        \
     "-c client_min_messages=warning -c TimeZone=Asia/Shanghai -c gin_pending_list_limit=64"
 
+/* The `options` a connection of shifan's is opened with: those the connection string names
+ * (`options=…`, a search_path say), then `ours` (SF_DB_SESSION_OPTIONS and the rest), which
+ * win where both set the same parameter. Passed after "dbname" in the keywords, so that the
+ * expanded connection string does not replace them: a URL with options= lost the TimeZone
+ * that every date rule reads (from an outside review). Cut to `len`. */
+void sf_db_options(const char *conninfo, const char *ours, char *out, size_t len);
+
 /* A libpq notice receiver: what the server says outside a result goes to the log as one JSON
  * line (severity, SQLSTATE), never as libpq's raw text on stderr. */
 void sf_db_log_notice(void *arg, const PGresult *res);

@@ -126,6 +126,17 @@ void sf_db_log_notice(void *arg, const PGresult *res)
         (void)!write(STDERR_FILENO, line, (size_t)n);
 }
 
+void sf_db_options(const char *conninfo, const char *ours, char *out, size_t len)
+{
+    PQconninfoOption *parsed = conninfo ? PQconninfoParse(conninfo, NULL) : NULL;
+    const char *theirs = NULL;
+    for (PQconninfoOption *o = parsed; o != NULL && o->keyword != NULL; o++)
+        if (strcmp(o->keyword, "options") == 0 && o->val != NULL && o->val[0] != '\0')
+            theirs = o->val;
+    snprintf(out, len, "%s%s%s", theirs ? theirs : "", theirs ? " " : "", ours);
+    PQconninfoFree(parsed);
+}
+
 PGconn *sf_db_connect(const char *const *keys, const char *const *values, int timeout_ms)
 {
     PGconn *pg = PQconnectStartParams(keys, values, /* expand_dbname= */ 1);
@@ -175,15 +186,18 @@ static sf_status make_ready(sf_pool *pool, sf_conn *conn)
         }
         close_conn(pool, conn);
     }
-    /* Keywords before "dbname" are defaults that the caller's connection string overrides. */
-    const char *const keys[] = {"application_name", "options", "dbname", NULL};
+    /* Keywords before "dbname" are defaults that the caller's connection string overrides;
+     * "options" after it holds the string's own options and ours (sf_db_options). */
+    const char *const keys[] = {"application_name", "dbname", "options", NULL};
     /* TimeZone: every date rule of the measures (round windows, publicity, objections, award
      * dates, expiry) is judged on the date in Liaoning, not in UTC.
      * plan_cache_mode is left at "auto", so that a lookup by id keeps its generic plan: forcing
      * custom plans everywhere cost a full planning (about 0.5 ms, ten times the execution) on
      * every lookup; see bench/RESULTS.md. The lists with optional filters ("$1 IS NULL OR …"),
      * whose generic plans scan, are planned with their values instead (SF_PLAN_EACH_CALL). */
-    const char *const values[] = {"shifan", pool->options, pool->conninfo, NULL};
+    char options[640];
+    sf_db_options(pool->conninfo, pool->options, options, sizeof options);
+    const char *const values[] = {"shifan", pool->conninfo, options, NULL};
     conn->pg = sf_db_connect(keys, values, 5000);
     if (conn->pg == NULL) {
         close_conn(pool, conn);

@@ -125,9 +125,11 @@ sf_registry_listener *sf_registry_listen(const char *conninfo, int32_t *day, int
     sf_registry_listener *l = calloc(1, sizeof *l);
     if (l == NULL)
         return NULL;
-    /* keywords before "dbname" are defaults the connection string may override */
-    const char *const keys[] = {"options", "dbname", "application_name", NULL};
-    const char *const values[] = {SF_DB_SESSION_OPTIONS, conninfo, "shifan-registry-listener", NULL};
+    /* the connection string's options and ours (sf_db_options) */
+    char options[640];
+    sf_db_options(conninfo, SF_DB_SESSION_OPTIONS, options, sizeof options);
+    const char *const keys[] = {"dbname", "options", "application_name", NULL};
+    const char *const values[] = {conninfo, options, "shifan-registry-listener", NULL};
     l->pg = sf_db_connect(keys, values, 2000);
     int ok = l->pg != NULL;
     if (ok) {

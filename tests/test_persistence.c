@@ -242,6 +242,28 @@ START_TEST(a_statement_past_the_pools_timeout_is_cancelled)
 }
 END_TEST
 
+/* A connection string's own options are kept, and shifan's still apply: the TimeZone that every
+ * date rule reads was lost when the URL named options= (from an outside review). */
+START_TEST(a_connection_strings_options_keep_shifans)
+{
+    char with_options[512];
+    snprintf(with_options, sizeof with_options, "%s options='-c TimeZone=UTC -c search_path=public'", url);
+    sf_pool *p = sf_pool_create(with_options, 1, 2000);
+    static const sf_stmt settings = {"SELECT current_setting('TimeZone') || ' ' || current_setting('search_path')", 0};
+    PGresult *res;
+    ck_assert_int_eq(sf_db_read(p, &settings, NULL, &res, NULL), SF_OK);
+    ck_assert_str_eq(PQgetvalue(res, 0, 0), "Asia/Shanghai public");   /* ours wins; theirs kept */
+    PQclear(res);
+    sf_pool_destroy(p);
+    char options[256];
+    sf_db_options("postgresql://x@localhost/db?options=-c%20search_path%3Dpublic", "-c TimeZone=Asia/Shanghai",
+                  options, sizeof options);
+    ck_assert_str_eq(options, "-c search_path=public -c TimeZone=Asia/Shanghai");
+    sf_db_options("dbname=x", "-c a=b", options, sizeof options);
+    ck_assert_str_eq(options, "-c a=b");
+}
+END_TEST
+
 START_TEST(constraint_violations_become_field_errors)
 {
     sf_actor actor = {0, 0, "test"};
@@ -1711,6 +1733,7 @@ static Suite *persistence_suite(void)
     tcase_add_test(tc, a_connection_that_died_idle_is_opened_anew);
     tcase_add_test(tc, a_read_only_database_refuses_writes_as_unavailable);
     tcase_add_test(tc, a_statement_past_the_pools_timeout_is_cancelled);
+    tcase_add_test(tc, a_connection_strings_options_keep_shifans);
     tcase_add_test(tc, constraint_violations_become_field_errors);
     tcase_add_test(tc, pool_times_out_when_exhausted);
     tcase_add_test(tc, pool_serves_waiters_first_come_first_served);
