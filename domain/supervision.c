@@ -36,7 +36,8 @@ const char *sf_timeliness_name(sf_timeliness t)
 }
 
 sf_status sf_decide_inspection(int64_t award_id, const char *outcome, sf_day inspected_on, sf_day due_given, int days,
-                               const sf_rectification_state *follow_up, sf_inspection_effect *effect, sf_errors *why)
+                               const sf_rectification_state *follow_up, int in_force_today,
+                               sf_inspection_effect *effect, sf_errors *why)
 {
     int satisfactory = strcmp(outcome, "satisfactory") == 0;
     *effect = (sf_inspection_effect){0};
@@ -52,11 +53,12 @@ sf_status sf_decide_inspection(int64_t award_id, const char *outcome, sf_day ins
         }
         effect->closes = satisfactory;
     }
-    if (due_given != 0 && (satisfactory || follow_up != NULL))
+    int opens = !satisfactory && follow_up == NULL && in_force_today;
+    if (due_given != 0 && !opens)
         sf_errors_add(why, "rectification_due_on", SF_E_DUE_ON_NOT_ALLOWED);
     else if (due_given != 0 && due_given <= inspected_on)
         sf_errors_add(why, "rectification_due_on", SF_E_DUE_BEFORE_INSPECTION);
-    if (!satisfactory && follow_up == NULL) {
+    if (opens) {
         effect->opens = 1;
         effect->due_on = due_given ? due_given : inspected_on + (days > 0 ? days : SF_RECTIFICATION_DAYS);
     }

@@ -86,10 +86,13 @@ typedef struct {
 } sf_inspection_effect;
 
 /* `outcome` is satisfactory | needs_improvement | unsatisfactory; `follow_up` is NULL for an
- * inspection that closes nothing; `due_given` is 0 when the inspector set no date. SF_INVALID
- * with field errors (closes_rectification_id, rectification_due_on). */
+ * inspection that closes nothing; `due_given` is 0 when the inspector set no date. A title no
+ * longer in force today (revoked, lapsed: `in_force_today` 0) has nothing left to rectify: an
+ * inspection of its past is recorded and opens no rectification (nor takes a due date).
+ * SF_INVALID with field errors (closes_rectification_id, rectification_due_on). */
 sf_status sf_decide_inspection(int64_t award_id, const char *outcome, sf_day inspected_on, sf_day due_given, int days,
-                               const sf_rectification_state *follow_up, sf_inspection_effect *effect, sf_errors *why);
+                               const sf_rectification_state *follow_up, int in_force_today,
+                               sf_inspection_effect *effect, sf_errors *why);
 
 /* Art. 24: the province commissions a third-party assessment for the time ahead: its due
  * date is today or later. */

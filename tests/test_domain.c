@@ -1570,43 +1570,57 @@ START_TEST(an_inspection_opens_or_closes_a_rectification)
     sf_errors e;
     sf_day on = D("2026-02-27");
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, 0, 30, NULL, &fx, &e), SF_OK);
+    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, 0, 30, NULL, 1, &fx, &e), SF_OK);
     ck_assert(fx.opens && !fx.closes);
     ck_assert_int_eq(fx.due_on, D("2026-03-29"));   /* 30 days, across the end of February */
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "unsatisfactory", on, 0, 45, NULL, &fx, &e), SF_OK);
+    ck_assert_int_eq(sf_decide_inspection(9, "unsatisfactory", on, 0, 45, NULL, 1, &fx, &e), SF_OK);
     ck_assert_int_eq(fx.due_on, D("2026-04-13"));   /* the round's own rule */
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, NULL, &fx, &e), SF_OK);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, NULL, 1, &fx, &e), SF_OK);
     ck_assert(!fx.opens && !fx.closes);
     sf_errors_init(&e);   /* a date the inspector sets: after the inspection */
-    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, D("2026-03-10"), 30, NULL, &fx, &e), SF_OK);
+    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, D("2026-03-10"), 30, NULL, 1, &fx, &e), SF_OK);
     ck_assert_int_eq(fx.due_on, D("2026-03-10"));
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, on, 30, NULL, &fx, &e), SF_INVALID);
+    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, on, 30, NULL, 1, &fx, &e), SF_INVALID);
     sf_rectification_state open = {1, 1, 9}, closed = {1, 0, 9}, other = {1, 1, 8}, none = {0, 0, 0};
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &open, &fx, &e), SF_OK);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &open, 1, &fx, &e), SF_OK);
     ck_assert(fx.closes && !fx.opens);
     sf_errors_init(&e);   /* judged otherwise: stays open, no second one */
-    ck_assert_int_eq(sf_decide_inspection(9, "unsatisfactory", on, 0, 30, &open, &fx, &e), SF_OK);
+    ck_assert_int_eq(sf_decide_inspection(9, "unsatisfactory", on, 0, 30, &open, 1, &fx, &e), SF_OK);
     ck_assert(!fx.closes && !fx.opens);
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &closed, &fx, &e), SF_INVALID);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &closed, 1, &fx, &e), SF_INVALID);
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &other, &fx, &e), SF_INVALID);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &other, 1, &fx, &e), SF_INVALID);
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &none, &fx, &e), SF_INVALID);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &none, 1, &fx, &e), SF_INVALID);
     ck_assert_str_eq(e.items[0].field, "closes_rectification_id");
     /* the follow-up is dated on or after the inspection that opened it, never before */
     sf_rectification_state opened_on_the_day = {1, 1, 9, on}, opened_later = {1, 1, 9, on + 1};
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &opened_on_the_day, &fx, &e), SF_OK);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &opened_on_the_day, 1, &fx, &e), SF_OK);
     ck_assert(fx.closes);
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &opened_later, &fx, &e), SF_INVALID);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &opened_later, 1, &fx, &e), SF_INVALID);
     ck_assert_str_eq(e.items[0].field, "inspected_on");
     ck_assert_int_eq(e.items[0].code, SF_E_BEFORE_RECTIFICATION_OPENED);
+    /* a title no longer in force today (revoked, lapsed): its past inspection is recorded and
+     * opens nothing to rectify, nor takes a due date (from an outside review: a backdated
+     * finding on a revoked title opened a rectification overdue from its first day); a
+     * follow-up still closes what was opened while it was in force */
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_inspection(9, "unsatisfactory", on, 0, 30, NULL, 0, &fx, &e), SF_OK);
+    ck_assert(!fx.opens && !fx.closes);
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, D("2026-03-10"), 30, NULL, 0, &fx, &e),
+                     SF_INVALID);
+    ck_assert_str_eq(e.items[0].field, "rectification_due_on");
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &open, 0, &fx, &e), SF_OK);
+    ck_assert(fx.closes);
 }
 END_TEST
 

@@ -3025,7 +3025,9 @@ export interface paths {
          * @description The city of the title's platform, or the province, records an inspection of it (Art.
          *     24): the findings and the outcome, and as found (optional) its service quality, fees
          *     and satisfaction. An `inspected_on` after today, or on a day the title was not in
-         *     force, answers 422.
+         *     force, answers 422. One judged `needs_improvement` or `unsatisfactory` opens a
+         *     rectification, unless the title is no longer in force today (revoked or lapsed: an
+         *     inspection of its past is recorded, and there is nothing left to rectify).
          *
          *     Roles: `city` (the platform's city), `province` (any).
          *
@@ -5651,7 +5653,8 @@ export interface components {
              *
              */
             closes_rectification_id?: number;
-            /** @description For an inspection that opens a rectification: its due date, after `inspected_on`.
+            /** @description For an inspection that opens a rectification: its due date, after `inspected_on`
+             *     (422 `due_on_not_allowed` for one that opens none).
              *     Without it, the rectification is due `rectification_days` (a rule of the title's round,
              *     30 by default) after the inspection. A Liaoning date (Asia/Shanghai, UTC+8).
              *      */
