@@ -103,12 +103,13 @@ static int load_trusted_proxies(sf_config *c)
 int sf_config_load(sf_config *c)
 {
     memset(c, 0, sizeof *c);
-    long refresh_ttl, cache, upload, buffered, port, threads, pool, pool_timeout, statement_timeout, body, idle, shutdown, ttl, umax, cmax, window, delay, lock, hashes, hash_queue, hash_per_client, hash_wait,
+    long refresh_ttl, cache, upload, buffered, port, threads, pool, pool_timeout, statement_timeout, database_wait, body, idle, shutdown, ttl, umax, cmax, window, delay, lock, hashes, hash_queue, hash_per_client, hash_wait,
         per_client, stats_cache, stats_entries, ready_check;
     if (env_int("SHIFAN_PORT", 8080, 1, 65535, &port) || env_int("SHIFAN_THREADS", 16, 1, 256, &threads) ||
         env_int("SHIFAN_POOL_SIZE", 8, 1, 256, &pool) ||
         env_int("SHIFAN_POOL_TIMEOUT_MS", 5000, 10, 600000, &pool_timeout) ||
         env_int("SHIFAN_STATEMENT_TIMEOUT_MS", 30000, 0, 3600000, &statement_timeout) ||
+        env_int("SHIFAN_DATABASE_WAIT", 60, 0, 3600, &database_wait) ||
         env_int("SHIFAN_MAX_BODY_BYTES", 1048576, 1024, 64L * 1048576, &body) ||
         env_int("SHIFAN_MAX_UPLOAD_BYTES", 20L * 1048576, 1024, 256L * 1048576, &upload) ||
         env_int("SHIFAN_MAX_BUFFERED_BYTES", 64L * 1048576, 1024, 64L * 1024 * 1048576, &buffered) ||
@@ -136,6 +137,7 @@ int sf_config_load(sf_config *c)
     c->pool_size = (int)pool;
     c->pool_timeout_ms = (int)pool_timeout;
     c->statement_timeout_ms = (int)statement_timeout;
+    c->database_wait_s = (int)database_wait;
     c->ready_check_ms = (int)ready_check;
     c->max_body_bytes = (size_t)body;
     c->max_upload_bytes = (size_t)upload;

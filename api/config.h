@@ -27,6 +27,8 @@ typedef struct {
     int pool_timeout_ms;       /* SHIFAN_POOL_TIMEOUT_MS: wait for a connection, default 5000 */
     int statement_timeout_ms;  /* SHIFAN_STATEMENT_TIMEOUT_MS: a statement cancelled (503) after,
                                 * default 30000; 0: never */
+    int database_wait_s;       /* SHIFAN_DATABASE_WAIT: at start, wait this long for the
+                                * database to come up, default 60 */
     int ready_check_ms;        /* SHIFAN_READY_CHECK_MS: /readyz's background check, every 200 ms */
     size_t max_body_bytes;     /* SHIFAN_MAX_BODY_BYTES: JSON bodies, default 1 MiB */
     size_t max_upload_bytes;   /* SHIFAN_MAX_UPLOAD_BYTES: a material's file, default 20 MiB */

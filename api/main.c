@@ -99,8 +99,22 @@ int main(void)
     if (app.read_pool != app.pool)
         sf_pool_set_statement_timeout(app.read_pool, config.statement_timeout_ms);
 
+    /* A database not up yet (started beside shifan, restarting) is waited for, a second at a
+     * time, up to SHIFAN_DATABASE_WAIT seconds; SIGINT or SIGTERM ends the wait. */
     char message[512];
-    if (sf_migrate(app.pool, message, sizeof message) != SF_OK) {
+    sf_status migrated;
+    for (int waited = 0;; waited++) {
+        migrated = sf_migrate(app.pool, message, sizeof message);
+        if (migrated != SF_UNAVAILABLE || waited >= config.database_wait_s)
+            break;
+        if (waited == 0)
+            fprintf(stderr, "{\"level\":\"warn\",\"event\":\"database_unreachable\",\"waiting_s\":%d}\n",
+                    config.database_wait_s);
+        struct timespec second = {1, 0};
+        if (sigtimedwait(&signals, NULL, &second) > 0)
+            goto out;
+    }
+    if (migrated != SF_OK) {
         fprintf(stderr, "shifan: cannot migrate the database: %s\n", message);
         goto out;
     }

@@ -603,6 +603,44 @@ START_TEST(a_login_failure_that_cannot_be_counted_answers_503)
 }
 END_TEST
 
+static void *start_cluster_later(void *arg)
+{
+    (void)arg;
+    pause_ms(2000);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "%s/scripts/faultdb.sh start %s >/dev/null", SHIFAN_SOURCE_DIR, cluster_dir);
+    int rc = system(cmd);   /* no assertion off the test's thread: checked through the server below */
+    (void)rc;
+    return NULL;
+}
+
+/* shifan started while the database is down waits for it (SHIFAN_DATABASE_WAIT), then
+ * migrates and serves (from an outside review: it exited at once, and a plain process
+ * supervisor that does not order the two never brought it up). */
+START_TEST(shifan_started_before_its_database_waits_for_it)
+{
+    faultdb("fast");
+    pthread_t later;
+    ck_assert_int_eq(pthread_create(&later, NULL, start_cluster_later, NULL), 0);
+    th_server second;
+    static const char *env[] = {"SHIFAN_DATABASE_WAIT=60", NULL};
+    int started = th_server_start(&second, db_url, data_dir, env);
+    pthread_join(later, NULL);
+    ck_assert_int_eq(started, 0);
+    th_response *r = th_readyz_becomes(second.port, 200);
+    ck_assert_int_eq(r->status, 200);
+    th_free(r);
+    ck_assert_int_eq(th_server_stop(&second), 0);
+    /* and with no wait, it gives up at once, exit status 1 */
+    faultdb("fast");
+    static const char *no_wait[] = {"SHIFAN_DATABASE_WAIT=0", NULL};
+    ck_assert_int_eq(th_server_start(&second, db_url, data_dir, no_wait), -1);
+    faultdb("start");
+    r = th_readyz_becomes(port, 200);   /* the suite's own server is back too */
+    th_free(r);
+}
+END_TEST
+
 /* A session check the database cannot answer (here: a privilege taken away) is not "your token is
  * invalid": a 401 would send a client with a good token to log in again. It is a 500. */
 START_TEST(a_session_check_that_fails_in_the_database_is_not_a_401)
@@ -1113,6 +1151,7 @@ static Suite *faults_suite(void)
     tcase_add_test(tc, sigterm_lets_requests_in_flight_finish_then_exits_0);
     tcase_add_test(tc, sigterm_does_not_wait_for_ever_on_a_request_stuck_in_the_database);
     tcase_add_test(tc, sigterm_ends_even_when_the_database_hangs);
+    tcase_add_test(tc, shifan_started_before_its_database_waits_for_it);
     tcase_add_test(tc, sigkill_while_the_import_runs_in_the_database);
     tcase_add_test(tc, sigkill_while_the_import_is_still_arriving);
     tcase_add_test(tc, sigkill_right_after_the_import_was_sent);
