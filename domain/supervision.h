@@ -42,6 +42,14 @@ int sf_stated_date_has_come(sf_day stated, sf_day today);
  * with the refusal in `why` (on region_code). */
 void sf_city_report_region(const sf_caller *caller, const char *given, const char **region, sf_errors *why);
 
+/* Art. 22, 24: who states the day a record reached its office (received_on): of an annual
+ * summary, the office that received it on paper — its city or the province — never the
+ * platform company, whose summary filed here is received the day it is filed; of a city's
+ * yearly reports, the province that receives them, never the city (from an outside review: a
+ * city dated its own late report back and read it as on time). 0 with the refusal in `why`,
+ * on received_on. */
+int sf_may_state_received_on(const sf_caller *caller, int city_report, sf_errors *why);
+
 /* Art. 22: who attaches an annual summary's document, of those who read the summary: the
  * organisation that recorded it — the platform's city, the company operating it, or the
  * province — so that one party's file never shuts out the recorder's (a summary takes one

@@ -721,20 +721,29 @@ START_TEST(timeliness_is_judged_by_the_date_received_not_the_date_keyed_in)
              " AND entity_id = %lld AND detail->>'received_on' = '2026-01-30' AND at::date > '2026-01-30'", on_time);
     ck_assert_int_eq(sql_number(sql), 1);
     (void)summary;
-    /* a city report likewise */
-    th_free(expect(DALIAN, "POST", "/v1/city-reports",
-                   "{\"year\":2024,\"summary_report\":\"汇总\",\"inspection_report\":\"检查\",\"received_on\":\"2099-02-01\"}",
+    /* a city report likewise, its day stated by the province that received it; a city does not
+     * date its own report (from an outside review: a city dated its late report back) */
+    r = expect(DALIAN, "POST", "/v1/city-reports",
+               "{\"year\":2024,\"summary_report\":\"汇总\",\"inspection_report\":\"检查\",\"received_on\":\"2025-02-20\"}",
+               422);
+    ck_assert_str_eq(error_code(r, "received_on"), "received_on_province_only");
+    th_free(r);
+    th_free(expect(PROVINCE, "POST", "/v1/city-reports",
+                   "{\"year\":2024,\"region_code\":\"210200\",\"summary_report\":\"汇总\",\"inspection_report\":\"检查\","
+                   "\"received_on\":\"2099-02-01\"}",
                    422));
-    th_free(expect(DALIAN, "POST", "/v1/city-reports",
-                   "{\"year\":2024,\"summary_report\":\"汇总\",\"inspection_report\":\"检查\",\"received_on\":\"2023-12-31\"}",
+    th_free(expect(PROVINCE, "POST", "/v1/city-reports",
+                   "{\"year\":2024,\"region_code\":\"210200\",\"summary_report\":\"汇总\",\"inspection_report\":\"检查\","
+                   "\"received_on\":\"2023-12-31\"}",
                    422));
     /* nor of a year that has not begun (today is 2026-12-05 or later: 2030 has not) */
     r = expect(DALIAN, "POST", "/v1/city-reports", "{\"year\":2030,\"summary_report\":\"汇总\",\"inspection_report\":\"检查\"}",
                422);
     ck_assert_str_eq(error_code(r, "year"), "year_not_begun");
     th_free(r);
-    r = expect(DALIAN, "POST", "/v1/city-reports",
-               "{\"year\":2024,\"summary_report\":\"汇总\",\"inspection_report\":\"检查\",\"received_on\":\"2025-02-20\"}",
+    r = expect(PROVINCE, "POST", "/v1/city-reports",
+               "{\"year\":2024,\"region_code\":\"210200\",\"summary_report\":\"汇总\",\"inspection_report\":\"检查\","
+               "\"received_on\":\"2025-02-20\"}",
                201);
     ck_assert_str_eq(str(r, "received_on"), "2025-02-20");
     th_free(r);
@@ -815,11 +824,13 @@ START_TEST(summaries_and_city_reports_are_listed_by_timeliness)
             th_free(expect(ASSOCIATION, "GET", path, NULL, 403));
         }
     /* city reports: 2021's arrived on 1 March 2022 (late), 2020's on the last day of February */
-    th_free(expect(DALIAN, "POST", "/v1/city-reports",
-                   "{\"year\":2021,\"summary_report\":\"汇总\",\"inspection_report\":\"检查\",\"received_on\":\"2022-03-01\"}",
+    th_free(expect(PROVINCE, "POST", "/v1/city-reports",
+                   "{\"year\":2021,\"region_code\":\"210200\",\"summary_report\":\"汇总\",\"inspection_report\":\"检查\","
+                   "\"received_on\":\"2022-03-01\"}",
                    201));
-    th_free(expect(DALIAN, "POST", "/v1/city-reports",
-                   "{\"year\":2020,\"summary_report\":\"汇总\",\"inspection_report\":\"检查\",\"received_on\":\"2021-02-28\"}",
+    th_free(expect(PROVINCE, "POST", "/v1/city-reports",
+                   "{\"year\":2020,\"region_code\":\"210200\",\"summary_report\":\"汇总\",\"inspection_report\":\"检查\","
+                   "\"received_on\":\"2021-02-28\"}",
                    201));
     static const char *const report_paths[4] = {
         "/v1/city-reports?year=2021&timeliness=late", "/v1/city-reports?year=2021&timeliness=on_time",
