@@ -25,7 +25,9 @@ static const sf_stmt CHANGES = {
     "        'award_id', CASE WHEN e.entity = 'award' THEN e.entity_id END,"
     "        'notice_id', CASE WHEN e.entity = 'publicity_notice' THEN e.entity_id END)"
     "        ORDER BY e.seq) FILTER (WHERE e.public), '[]')::text,"
-    "       coalesce(max(e.seq), $1)"
+    /* past the chain's head (a cursor of a database restored from an earlier backup, a typo)
+     * the next cursor is the head: the client resumes where the chain is, not beyond it */
+    "       coalesce(max(e.seq), least($1, (SELECT seq FROM audit_head)))"
     " FROM (SELECT e.*, (e.entity <> 'platform' OR (e.detail->>'public')::boolean IS TRUE) AS public"
     "       FROM audit_events e WHERE e.seq > $1"
     "         AND e.action IN ('award.created', 'award.recorded', 'award.revoked', 'award.revocation_pending', 'award.reinstated',"

@@ -2387,7 +2387,8 @@ export interface paths {
          *     `notice_opened` (on or after the notice's `start_date`, recorded by the first read of
          *     the feed from that day, as `platform_expired` is) — in the
          *     order the changes committed. Pass the last `cursor` seen as `after` (0 to start); the
-         *     answer's `next_cursor` is where to continue. Cursors are the audit trail's positions
+         *     answer's `next_cursor` is where to continue (an `after` past the last position answers
+         *     no change and the last position: resume from there). Cursors are the audit trail's positions
          *     (`seq`), given to changes after they commit, in commit order, by one linker at a time;
          *     the feed has every change committed before the request linked before it reads, so a
          *     reader never sees a change whose predecessor is still without its position: the feed

@@ -93,6 +93,25 @@ START_TEST(a_read_only_token_is_offered_no_actions)
 }
 END_TEST
 
+/* The change feed: a cursor past the chain's head answers no change and the head as the next
+ * cursor, so that a client resumes where the chain is (from an outside review: it echoed the
+ * cursor back, and a client that had a wrong one skipped every change to come). */
+START_TEST(a_cursor_past_the_head_resumes_at_the_head)
+{
+    th_response *r = expect(-1, "GET", "/v1/public/changes?after=99999999", NULL, 200);
+    ck_assert_uint_eq(json_array_size(json_object_get(r->json, "items")), 0);
+    long long next = json_integer_value(json_object_get(r->json, "next_cursor"));
+    th_free(r);
+    ck_assert_int_lt(next, 99999999);
+    ck_assert_int_eq(next, sql_number("SELECT seq FROM audit_head"));
+    char path[96];
+    snprintf(path, sizeof path, "/v1/public/changes?after=%lld", next);
+    r = expect(-1, "GET", path, NULL, 200);
+    ck_assert_int_ge(json_integer_value(json_object_get(r->json, "next_cursor")), next);
+    th_free(r);
+}
+END_TEST
+
 START_TEST(api_tokens_are_scoped_expiring_and_revocable)
 {
     char *reader = new_api_token(PROVINCE, "[\"read\"]");
@@ -175,6 +194,7 @@ Suite *wf_audit_suite(void)
     tcase_add_test(tc, the_supervisor_changes_nothing);
     tcase_add_test(tc, api_tokens_are_scoped_expiring_and_revocable);
     tcase_add_test(tc, a_read_only_token_is_offered_no_actions);
+    tcase_add_test(tc, a_cursor_past_the_head_resumes_at_the_head);
     suite_add_tcase(s, tc);
     return s;
 }
