@@ -172,6 +172,11 @@ sf_status sf_decide_reinstate(const sf_title_snapshot *t, sf_errors *why)
 
 /* ---- what a title's page offers (DESIGN.md §3) ---- */
 
+int sf_title_assessable(int province_level, int in_force, sf_day valid_from, sf_day today)
+{
+    return province_level && in_force && valid_from <= today;
+}
+
 size_t sf_title_allowed_actions(const sf_title_view *v, const char **out, size_t cap)
 {
     size_t n = 0;
@@ -185,7 +190,7 @@ size_t sf_title_allowed_actions(const sf_title_view *v, const char **out, size_t
     sf_errors_init(&e);
     if (n < cap && sf_decide_reinstate(t, &e) == SF_OK)
         out[n++] = "reinstate";
-    if (n < cap && v->caller_is_province && in_force)
+    if (n < cap && v->caller_is_province && sf_title_assessable(v->province_level, in_force, v->valid_from, v->today))
         out[n++] = "commission_assessment";
     /* the summaries (of a year begun, within its life) and inspections (on a day it was in
      * force, up to today) the supervision routes take (domain/supervision.h): there is such a

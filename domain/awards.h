@@ -106,11 +106,18 @@ sf_status sf_decide_reinstate(const sf_title_snapshot *t, sf_errors *why);
 typedef struct {
     sf_title_snapshot title;
     int caller_is_province;
+    int province_level;            /* a title of the province's round (not a city's, Art. 26) */
     int caller_is_its_city;        /* a city whose region the platform is in (Art. 22, 24) */
     int caller_operates_it;        /* the platform company operating it (Art. 22) */
     sf_day valid_from, valid_until, revoked_on;
     sf_day today;                  /* the database's date */
 } sf_title_view;
+
+/* Art. 24, 26: the titles the province commissions a third-party assessment of: its own
+ * (province-level; a city-level title is its city's), in force today and begun (not a renewal
+ * still waiting for its first day). The SQL twin is CREATE_ASSESSMENT's condition
+ * (persistence/supervision.c). */
+int sf_title_assessable(int province_level, int in_force, sf_day valid_from, sf_day today);
 
 /* allowed_actions of a title (DESIGN.md §3): "revoke" and "reinstate" as sf_decide_revoke
  * (asked with the ground that needs nothing more) and sf_decide_reinstate answer;

@@ -124,6 +124,7 @@ static sf_status read_title(sf_conn *conn, const sf_caller *caller, int64_t id, 
     t->named.superseded = sf_db_get_bool(res, 0, 8);
     if (view != NULL) {
         view->caller_is_province = caller->role == SF_ROLE_PROVINCE;
+        view->province_level = strcmp(PQgetvalue(res, 0, 1), "province") == 0;
         view->caller_is_its_city = caller->role == SF_ROLE_CITY && strcmp(PQgetvalue(res, 0, 9), caller->region_code) == 0;
         view->caller_operates_it = caller->role == SF_ROLE_PLATFORM && sf_db_get_int(res, 0, 10) == caller->org_id;
         view->valid_from = (sf_day)sf_db_get_int(res, 0, 11);

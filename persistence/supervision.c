@@ -11,8 +11,9 @@
 #include "persistence/db.h"
 
 static const sf_stmt CREATE_ASSESSMENT = {
+    /* the SQL twin of sf_title_assessable (domain/awards.h) */
     "WITH ok AS (SELECT 1 FROM awards w, organizations o WHERE w.id = $1 AND o.id = $2 AND o.type = 'assessor'"
-    "            AND title_in_force(w.status, w.valid_until)),"
+    "            AND w.level = 'province' AND title_in_force(w.status, w.valid_until) AND w.valid_from <= current_date),"
     " s AS (INSERT INTO assessments (award_id, assessor_org_id, due_on, commissioned_by)"
     "       SELECT $1, $2, $3::date, $4 FROM ok RETURNING *)"
     " SELECT d.doc::text, audit_append($4, $5, 'assessment.commissioned', 'assessment', d.id,"

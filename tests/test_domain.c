@@ -2390,11 +2390,22 @@ START_TEST(a_titles_allowed_actions_follow_its_decisions)
     v.title.status = SF_AWARD_ACTIVE;
     v.title.caller_decides = 1;
     v.caller_is_province = 1;
+    v.province_level = 1;
     ck_assert_uint_eq(sf_title_allowed_actions(&v, acts, 8), 4);   /* the province records supervision too */
     ck_assert_str_eq(acts[0], "revoke");
     ck_assert_str_eq(acts[1], "commission_assessment");
     ck_assert_str_eq(acts[2], "file_summary");
     ck_assert_str_eq(acts[3], "inspect");
+    /* Art. 24, 26: the province assesses its own titles, begun: not a city-level title, not a
+     * renewal before its first day (from an outside review: both were commissioned) */
+    ck_assert(sf_title_assessable(1, 1, D("2026-12-05"), D("2026-12-05")));
+    ck_assert(!sf_title_assessable(1, 1, D("2026-12-06"), D("2026-12-05")));
+    ck_assert(!sf_title_assessable(0, 1, D("2026-01-01"), D("2026-12-05")));
+    ck_assert(!sf_title_assessable(1, 0, D("2026-01-01"), D("2026-12-05")));
+    v.province_level = 0;
+    ck_assert_uint_eq(sf_title_allowed_actions(&v, acts, 8), 3);
+    ck_assert_str_ne(acts[1], "commission_assessment");
+    v.province_level = 1;
     /* pending, a later assessment commissioned by the province passed: reinstate as well */
     v.title.status = SF_AWARD_REVOCATION_PENDING;
     v.title.pending_assessment_id = 7;

@@ -2644,8 +2644,10 @@ export interface paths {
          * Commission a third-party assessment (Art. 24)
          * @description The province commissions an assessor organisation to assess an active title by a due
          *     date (Art. 24). The title must be `active`, or `revocation_pending` (a passed later
-         *     assessment reinstates it, `reinstateAward`), and still valid today, and
-         *     `assessor_org_id` an organisation of type `assessor`. `due_on` is today or later (422
+         *     assessment reinstates it, `reinstateAward`), still valid today and begun (not a renewal
+         *     before its `valid_from`), and of the province's level (a city-level title is its city's,
+         *     Art. 26: 422 `assessment_target_invalid` otherwise), and `assessor_org_id` an
+         *     organisation of type `assessor`. `due_on` is today or later (422
          *     `due_in_past` otherwise: an assessment is commissioned for the time ahead).
          *
          *     Role: `province`.

@@ -144,6 +144,18 @@ START_TEST(a_city_round_awards_a_first_title_without_prior_recognition)
     ck_assert(sf_date_parse(str(r, "valid_from"), &from) && sf_date_parse(str(r, "valid_until"), &until));
     expected_until = sf_anniversary(from, 2) - 1;
     ck_assert_msg(until == expected_until, "valid_until %s", str(r, "valid_until"));
+    long long award = json_integer_value(json_object_get(r->json, "id"));
+    th_free(r);
+    /* a city-level title is its city's (Art. 26): the province commissions no third-party
+     * assessment of it (Art. 24), nor is it offered (from an outside review) */
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2099-12-31\"}", award,
+             assessor_org[ASSESSOR_A]);
+    r = expect(PROVINCE, "POST", "/v1/assessments", body, 422);
+    ck_assert_str_eq(error_code(r, "award_id"), "assessment_target_invalid");
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/awards/%lld", award);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_ptr_null(strstr(r->body, "commission_assessment"));
     th_free(r);
 }
 END_TEST
