@@ -216,7 +216,16 @@ void sf_put_calendar_year(sf_ctx *ctx)
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     int created = 0;
     sf_calendar_days days = {holidays, working, other_off, other_working};
-    sf_status status = sf_calendar_put_year(ctx->app->pool, &actor, year, &days, &created);
+    int64_t moved[SF_CALENDAR_MOVED_MAX];
+    size_t nmoved = 0;
+    sf_status status = sf_calendar_put_year(ctx->app->pool, &actor, year, &days, &created, moved, &nmoved);
+    if (status == SF_CONFLICT && nmoved > 0) {
+        char ids[SF_CALENDAR_MOVED_MAX * 22] = "";
+        for (size_t i = 0; i < nmoved; i++)
+            snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%lld", i ? ", " : "", (long long)moved[i]);
+        sf_reply_problem(ctx, 409, SF_E_CALENDAR_MOVES_NOTICES, SF_TEXT("notices", ids));
+        goto out;
+    }
     char *doc = NULL;
     if (status == SF_OK)
         status = sf_calendar_year_json(ctx->app->pool, year, &doc);

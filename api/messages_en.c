@@ -328,6 +328,7 @@ const char *const sf_messages_en[SF_CODE_COUNT] = {
     [SF_E_ORGANIZATION_OUT_OF_SCOPE] = "a city creates the platform companies of its own region only",
     [SF_E_ORGANIZATION_NOT_MANAGED] = "no such organisation whose accounts this caller manages",
     [SF_E_RECEIVED_ON_CITY_ONLY] = "is stated by the city that received a summary on paper; one filed here is received the day it is filed",
+    [SF_E_CALENDAR_MOVES_NOTICES] = "the change would move the 15th working day of published publicity notices {notices} (Art. 18); nothing was changed",
     [SF_E_RECEIVED_ON_PROVINCE_ONLY] = "is stated by the province, which receives a city's reports; a city's reports filed here are received the day they are filed",
     [SF_E_TITLE_NOT_OPERATED] = "no such title of a platform of this company",
     [SF_E_CITY_OR_PLATFORM_ATTACHES] = "only the organisation that recorded the summary attaches its file",

@@ -328,6 +328,7 @@ const char *const sf_messages_zh[SF_CODE_COUNT] = {
     [SF_E_ORGANIZATION_OUT_OF_SCOPE] = "市级主管部门只能创建本市的平台运营单位",
     [SF_E_ORGANIZATION_NOT_MANAGED] = "不存在由您管理账户的此组织",
     [SF_E_RECEIVED_ON_CITY_ONLY] = "收到日期由收到纸质总结的市级主管部门填写；在此提交的总结以提交当日为收到日期",
+    [SF_E_CALENDAR_MOVES_NOTICES] = "此项修改将改变已发布公示 {notices} 的第15个工作日（第十八条），未作修改",
     [SF_E_RECEIVED_ON_PROVINCE_ONLY] = "收到日期由接收市级报告的省级主管部门填写；市级主管部门在此提交的报告以提交当日为收到日期",
     [SF_E_TITLE_NOT_OPERATED] = "本单位运营的平台没有此称号",
     [SF_E_CITY_OR_PLATFORM_ATTACHES] = "只有录入该年度总结的单位可以上传其文件",

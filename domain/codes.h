@@ -336,6 +336,7 @@
     X(ORGANIZATION_NOT_MANAGED, "organization_not_managed", "") \
     X(RECEIVED_ON_CITY_ONLY, "received_on_city_only", "") \
     X(RECEIVED_ON_PROVINCE_ONLY, "received_on_province_only", "") \
+    X(CALENDAR_MOVES_NOTICES, "calendar_moves_notices", "notices") \
     X(TITLE_NOT_OPERATED, "title_not_operated", "") \
     X(CITY_OR_PLATFORM_ATTACHES, "city_or_platform_attaches", "") \
     X(RECORD_YEAR_RANGE, "record_year_range", "min,max") \

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/transitions.h"
 #include "persistence/db.h"
 
 static const sf_stmt LOAD = {
@@ -32,10 +33,18 @@ static const sf_stmt INSERT_OTHER_DAYS = {
     "INSERT INTO calendar_exceptions (day, working)"
     " SELECT d, false FROM unnest($1::date[]) d UNION ALL SELECT d, true FROM unnest($2::date[]) d"
     " ON CONFLICT (day) DO NOTHING", 2};
+/* The notices whose window a change of `year` may move: those ending in it or after its start,
+ * and starting before it ends (an end date never moves a notice that ended before the year). */
+static const sf_stmt NOTICES_OF_YEAR = {
+    "SELECT id, start_date - date '1970-01-01', end_date - date '1970-01-01' FROM publicity_notices"
+    " WHERE end_date >= make_date($1, 1, 1) AND start_date <= make_date($1, 12, 31) ORDER BY id", 1};
 static const sf_stmt AUDIT_YEAR = {
     "SELECT audit_append($1, $2, 'calendar.replaced', 'calendar', $3,"
     " jsonb_build_object('holidays', $4::date[], 'working_days', $5::date[],"
     "                    'adjacent_days_off', $7::date[], 'adjacent_working_days', $8::date[]), $6)", 8};
+
+/* Fills `out` from LOAD's result (cleared). */
+static sf_status take_calendar(PGresult *res, sf_calendar_data *out);
 
 sf_status sf_calendar_load(sf_pool *pool, sf_calendar_data *out)
 {
@@ -44,6 +53,11 @@ sf_status sf_calendar_load(sf_pool *pool, sf_calendar_data *out)
     sf_status status = sf_db_read(pool, &LOAD, NULL, &res, NULL);
     if (status != SF_OK)
         return status;
+    return take_calendar(res, out);
+}
+
+static sf_status take_calendar(PGresult *res, sf_calendar_data *out)
+{
     int n = PQntuples(res);
     out->holidays = calloc((size_t)n + 1, sizeof *out->holidays);
     out->makeup = calloc((size_t)n + 1, sizeof *out->makeup);
@@ -91,7 +105,52 @@ typedef struct {
     int year;
     const sf_calendar_days *days;
     int *created;
+    int64_t *moved;      /* the notices the change would move (SF_CONFLICT), up to SF_CALENDAR_MOVED_MAX */
+    size_t *nmoved;
 } put_args;
+
+/* Art. 18: a published notice's window is its 15 working days as the calendar stood when it
+ * was published; a change of the year that would make another day its 15th is refused,
+ * naming the notices (SF_CONFLICT), rather than silently shortening or lengthening a
+ * publicity (from an outside review: an end date stood while the calendar said otherwise, and
+ * objections closed a working day early). Read within the writing transaction, after the
+ * change. */
+static sf_status notices_stay(sf_conn *conn, int year, int64_t *moved, size_t *nmoved)
+{
+    *nmoved = 0;
+    sf_int_text y = sf_int_to_text(year);
+    const char *yp[] = {y.s};
+    PGresult *res;
+    sf_status status = sf_db_exec(conn, &NOTICES_OF_YEAR, yp, &res, NULL);
+    if (status != SF_OK)
+        return status;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return SF_OK;
+    }
+    PGresult *days;
+    if ((status = sf_db_exec(conn, &LOAD, NULL, &days, NULL)) != SF_OK) {
+        PQclear(res);
+        return status;
+    }
+    sf_calendar_data cal;
+    memset(&cal, 0, sizeof cal);
+    if ((status = take_calendar(days, &cal)) != SF_OK) {
+        PQclear(res);
+        return status;
+    }
+    for (int i = 0; i < PQntuples(res); i++) {
+        sf_day end = 0;
+        int missing = 0;
+        sf_status st = sf_calendar_nth_working_day(&cal.cal, (sf_day)sf_db_get_int(res, i, 1),
+                                                   SF_PUBLICITY_WORKING_DAYS, &end, &missing);
+        if (st == SF_OK && end != (sf_day)sf_db_get_int(res, i, 2) && *nmoved < SF_CALENDAR_MOVED_MAX)
+            moved[(*nmoved)++] = sf_db_get_int(res, i, 0);
+    }
+    sf_calendar_free(&cal);
+    PQclear(res);
+    return *nmoved > 0 ? SF_CONFLICT : SF_OK;
+}
 
 static sf_status put_body(sf_conn *conn, void *p)
 {
@@ -113,6 +172,8 @@ static sf_status put_body(sf_conn *conn, void *p)
     const char *op[] = {days->other_off, days->other_working};
     if ((status = sf_db_exec(conn, &INSERT_OTHER_DAYS, op, NULL, NULL)) != SF_OK)
         return status;
+    if ((status = notices_stay(conn, a->year, a->moved, a->nmoved)) != SF_OK)
+        return status;
     sf_actor_params ap;
     sf_actor_to_params(a->actor, &ap);
     const char *params[] = {ap.values[0], ap.values[1], y.s, days->holidays, days->working_days, ap.values[2],
@@ -121,8 +182,8 @@ static sf_status put_body(sf_conn *conn, void *p)
 }
 
 sf_status sf_calendar_put_year(sf_pool *pool, const sf_actor *actor, int year, const sf_calendar_days *days,
-                               int *created)
+                               int *created, int64_t *moved, size_t *nmoved)
 {
-    put_args a = {actor, year, days, created};
+    put_args a = {actor, year, days, created, moved, nmoved};
     return sf_tx_run(pool, put_body, &a);
 }

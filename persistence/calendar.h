@@ -33,8 +33,11 @@ typedef struct {
 } sf_calendar_days;
 
 /* Replaces the year's exceptions and adds the adjacent years' days not stored yet, with its
- * audit event; *created tells whether the year was new. */
+ * audit event; *created tells whether the year was new. SF_CONFLICT, nothing written, when
+ * the change would move the 15th working day of a published notice (Art. 18): those notices'
+ * ids in `moved` (up to SF_CALENDAR_MOVED_MAX, *nmoved of them). */
+#define SF_CALENDAR_MOVED_MAX 20
 sf_status sf_calendar_put_year(sf_pool *pool, const sf_actor *actor, int year, const sf_calendar_days *days,
-                               int *created);
+                               int *created, int64_t *moved, size_t *nmoved);
 
 #endif

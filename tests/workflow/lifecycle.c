@@ -1019,6 +1019,49 @@ START_TEST(a_new_application_answers_as_get_reads_it)
 }
 END_TEST
 
+/* Art. 18: a published notice's 15 working days stand; a change of the calendar that would
+ * move its 15th day is refused, naming it, and nothing changes (from an outside review: the
+ * end date stood while the calendar said otherwise, and objections closed a day early). */
+START_TEST(a_calendar_change_never_moves_a_published_window)
+{
+    long long a = approved_application_of(DALIAN, "大连公示窗口不变平台", 660301);
+    char today[11];
+    today_text(today);
+    long long n = notice(today, a, 201);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/publicity-notices/%lld", n);
+    th_response *r = expect(PROVINCE, "GET", path, NULL, 200);
+    char start[11];
+    snprintf(start, sizeof start, "%s", str(r, "start_date"));
+    th_free(r);
+    /* its 14th working day, inside the window, made a holiday (in its own year) */
+    char days_path[96], inside_text[11], year_path[64];
+    snprintf(days_path, sizeof days_path, "/v1/calendar/working-days?start=%s&count=14", start);
+    r = expect(PROVINCE, "GET", days_path, NULL, 200);
+    snprintf(inside_text, sizeof inside_text, "%s", str(r, "end"));
+    th_free(r);
+    snprintf(year_path, sizeof year_path, "/v1/calendar/%.4s", inside_text);
+    th_response *before = expect(PROVINCE, "GET", year_path, NULL, 200);
+    json_t *holidays = json_deep_copy(json_object_get(before->json, "holidays"));
+    json_array_append_new(holidays, json_string(inside_text));
+    json_t *body = json_pack("{s:o, s:O}", "holidays", holidays, "working_days",
+                             json_object_get(before->json, "working_days"));
+    char *text = json_dumps(body, JSON_COMPACT);
+    r = expect(PROVINCE, "PUT", year_path, text, 409);
+    ck_assert_str_eq(str(r, "code"), "calendar_moves_notices");
+    char id[24];
+    snprintf(id, sizeof id, "%lld", n);
+    ck_assert_ptr_nonnull(strstr(str(r, "notices"), id));
+    th_free(r);
+    r = expect(PROVINCE, "GET", year_path, NULL, 200);   /* nothing changed */
+    ck_assert(json_equal(json_object_get(r->json, "holidays"), json_object_get(before->json, "holidays")));
+    th_free(r);
+    free(text);
+    json_decref(body);
+    th_free(before);
+}
+END_TEST
+
 Suite *wf_lifecycle_suite(void)
 {
     Suite *s = suite_create("workflow: lifecycle");
@@ -1027,6 +1070,7 @@ Suite *wf_lifecycle_suite(void)
     tcase_add_test(tc, the_whole_path_from_platform_to_registry_and_revocation);
     tcase_add_test(tc, award_waits_for_the_end_of_publicity_and_objections);
     tcase_add_test(tc, a_new_application_answers_as_get_reads_it);
+    tcase_add_test(tc, a_calendar_change_never_moves_a_published_window);
     tcase_add_test(tc, the_detail_follows_a_change_by_hand_in_psql);
     tcase_add_test(tc, the_detail_is_refreshed_once_per_transaction_at_its_commit);
     tcase_add_test(tc, a_material_alone_refreshes_only_the_kinds);
