@@ -88,9 +88,9 @@ void sf_city_report_region(const sf_caller *caller, const char *given, const cha
         *region = given != NULL ? given : caller->region_code;
 }
 
-int sf_title_takes_summary(int revoked, sf_day revoked_on, sf_day received_on)
+int sf_title_takes_summary(int revoked, sf_day revoked_on, int year, sf_day received_on)
 {
-    return !revoked || received_on <= revoked_on;
+    return !revoked || received_on <= revoked_on || revoked_on > sf_day_from_ymd(year, 12, 31);
 }
 
 sf_day sf_title_life_end(int revoked, sf_day revoked_on, sf_day valid_until)

@@ -56,11 +56,14 @@ int sf_may_state_received_on(const sf_caller *caller, int city_report, sf_errors
  * file); a summary whose recorder is not known (`recorder_org` 0), its platform's city. */
 int sf_attaches_summary_file(const sf_caller *caller, int64_t recorder_org, const char *platform_region);
 
-/* Art. 22: a revoked title files no more annual summaries: one is taken of it only if it was
- * received (`received_on`) no later than the day of its revocation — a summary that arrived
- * while the title was in force and is keyed in afterwards, as the import of records takes it
- * (persistence/records.c CHECK_SUMMARIES). */
-int sf_title_takes_summary(int revoked, sf_day revoked_on, sf_day received_on);
+/* Art. 22: a revoked title files no more annual summaries: one of year `year` is taken of it
+ * only if it was received (`received_on`) no later than the day of its revocation — a summary
+ * that arrived while the title was in force and is keyed in afterwards — or if the title was
+ * revoked after that year ended: the summary of a year it held the title through is owed
+ * (compliance counts it, due 31 January after), and taken whenever it comes (from an outside
+ * review: compliance listed such a summary as missing and nothing could record it). The SQL
+ * twin is persistence/records.c CHECK_SUMMARIES. */
+int sf_title_takes_summary(int revoked, sf_day revoked_on, int year, sf_day received_on);
 /* The last day of a title's life: its valid_until, or the day of its revocation if earlier. */
 sf_day sf_title_life_end(int revoked, sf_day revoked_on, sf_day valid_until);
 /* A summary (Art. 22) or a city's report (Art. 24) of `year` reports on that year: it is

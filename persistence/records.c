@@ -252,7 +252,7 @@ static const sf_stmt CHECK_SUMMARIES = {
     "       FROM k WHERE aid IS NOT NULL AND NOT title_covers_year(valid_from,"
     "         CASE WHEN revoked THEN least(valid_until, revoked_on) ELSE valid_until END, year)"
     "       UNION ALL SELECT row, 'received_on', 'record_after_revocation', jsonb_build_object('revoked_on', revoked_on)"
-    "       FROM k WHERE revoked AND received_on > revoked_on"
+    "       FROM k WHERE revoked AND received_on > revoked_on AND revoked_on <= make_date(year, 12, 31)"
     "       UNION ALL SELECT row, 'year', 'summary_exists', jsonb_build_object('year', year)"
     "       FROM k WHERE EXISTS (SELECT 1 FROM annual_summaries s WHERE s.award_id = k.aid AND s.year = k.year)"
     "       UNION ALL SELECT k.row, 'year', 'repeats_row', jsonb_build_object('other_row', min(x.row)) FROM k JOIN k x"

@@ -437,7 +437,7 @@ sf_status sf_annual_summary_create(sf_pool *pool, const sf_actor *actor, const s
         return status;
     /* after the revocation: a summary filed today is refused for the title, one stated to have
      * arrived then for its date, as the import of records names it */
-    if (!sf_title_takes_summary(t.revoked, t.revoked_on, received_on != 0 ? received_on : t.today)) {
+    if (!sf_title_takes_summary(t.revoked, t.revoked_on, year, received_on != 0 ? received_on : t.today)) {
         char revoked_on[11];
         sf_date_format(t.revoked_on, revoked_on);
         if (received_on != 0)

@@ -2373,9 +2373,16 @@ END_TEST
  * is taken, the day after is not; a title's life ends at its revocation if that comes first. */
 START_TEST(a_revoked_title_takes_a_summary_received_while_it_was_in_force)
 {
-    ck_assert(sf_title_takes_summary(0, 0, D("2026-12-05")));
-    ck_assert(sf_title_takes_summary(1, D("2025-06-30"), D("2025-06-30")));
-    ck_assert(!sf_title_takes_summary(1, D("2025-06-30"), D("2025-07-01")));
+    ck_assert(sf_title_takes_summary(0, 0, 2026, D("2026-12-05")));
+    ck_assert(sf_title_takes_summary(1, D("2025-06-30"), 2025, D("2025-06-30")));
+    ck_assert(!sf_title_takes_summary(1, D("2025-06-30"), 2025, D("2025-07-01")));
+    /* revoked after the year ended: that year's summary is owed (due 31 January) and taken
+     * when it comes, after the revocation too; revoked on its last day, the year is not held
+     * through (as compliance reads it) */
+    ck_assert(sf_title_takes_summary(1, D("2025-01-15"), 2024, D("2025-01-20")));
+    ck_assert(sf_title_takes_summary(1, D("2025-01-01"), 2024, D("2025-03-01")));
+    ck_assert(!sf_title_takes_summary(1, D("2024-12-31"), 2024, D("2025-01-20")));
+    ck_assert(sf_title_takes_summary(1, D("2024-12-31"), 2024, D("2024-12-31")));
     ck_assert_int_eq(sf_title_life_end(1, D("2025-06-30"), D("2027-12-31")), D("2025-06-30"));
     ck_assert_int_eq(sf_title_life_end(0, 0, D("2027-12-31")), D("2027-12-31"));
     ck_assert_int_eq(sf_title_life_end(1, D("2028-01-01"), D("2027-12-31")), D("2027-12-31"));

@@ -2881,8 +2881,10 @@ export interface paths {
          *     stating `received_on` (today when left out; never after today, never before the
          *     year began). Each title has one summary per year. A summary of year Y is due by 31
          *     January of Y+1 (`getCompliance`). A year that has not begun, a year the title was not
-         *     in force in, and a summary of a revoked title received after the day of its
-         *     revocation answer 422 (one received while it was in force is recorded).
+         *     in force in, and a summary of the year of a title's revocation received after the day of
+         *     its revocation answer 422 (one received while it was in force is recorded; one of a year
+         *     the title was held through, revoked after it ended, is owed and recorded whenever it
+         *     arrives).
          *
          *     Roles: `platform` (its own titles), `city` (the platform's city), `province` (any).
          *
