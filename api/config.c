@@ -103,7 +103,8 @@ static int load_trusted_proxies(sf_config *c)
 int sf_config_load(sf_config *c)
 {
     memset(c, 0, sizeof *c);
-    long refresh_ttl, cache, upload, buffered, port, threads, pool, pool_timeout, statement_timeout, database_wait, body, idle, shutdown, ttl, umax, cmax, window, delay, lock, hashes, hash_queue, hash_per_client, hash_wait,
+    long refresh_ttl, cache, upload, buffered, port, threads, pool, pool_timeout, statement_timeout, database_wait,
+        cancel_grace, body, idle, shutdown, ttl, umax, cmax, window, delay, lock, hashes, hash_queue, hash_per_client, hash_wait,
         per_client, stats_cache, stats_entries, ready_check;
     if (env_int("SHIFAN_PORT", 8080, 1, 65535, &port) || env_int("SHIFAN_THREADS", 16, 1, 256, &threads) ||
         env_int("SHIFAN_POOL_SIZE", 8, 1, 256, &pool) ||
@@ -116,6 +117,7 @@ int sf_config_load(sf_config *c)
         env_int("SHIFAN_IDLE_TIMEOUT", 60, 1, 3600, &idle) ||
         env_int("SHIFAN_MAX_CONNECTIONS_PER_CLIENT", 128, 0, 65535, &per_client) ||
         env_int("SHIFAN_SHUTDOWN_TIMEOUT", 30, 0, 3600, &shutdown) ||
+        env_int("SHIFAN_CANCEL_GRACE", 10, 1, 600, &cancel_grace) ||
         env_int("SHIFAN_TOKEN_TTL", 3600, 60, 7 * 86400, &ttl) ||
         env_int("SHIFAN_REFRESH_TTL", 43200, 300, 30 * 86400, &refresh_ttl) ||
         env_int("SHIFAN_LOGIN_MAX_FAILURES", 10, 1, 1000, &umax) ||
@@ -154,6 +156,7 @@ int sf_config_load(sf_config *c)
     c->idle_timeout_s = (int)idle;
     c->max_connections_per_client = (int)per_client;
     c->shutdown_timeout_s = (int)shutdown;
+    c->cancel_grace_s = (int)cancel_grace;
     c->token_ttl_s = (int)ttl;
     c->refresh_ttl_s = (int)refresh_ttl;
     c->login_user_max_failures = (int)umax;

@@ -38,6 +38,8 @@ typedef struct {
     int max_connections_per_client; /* SHIFAN_MAX_CONNECTIONS_PER_CLIENT: open connections from one
                                      * address, default 128; 0: no limit (behind a reverse proxy) */
     int shutdown_timeout_s;    /* SHIFAN_SHUTDOWN_TIMEOUT: drain in-flight requests, default 30 */
+    int cancel_grace_s;        /* SHIFAN_CANCEL_GRACE: then cancel their statements and wait this
+                                * long before exiting 1 without them, default 10 */
     char *jwt_key_file;        /* SHIFAN_JWT_KEY_FILE, default <data_dir>/jwt.key (generated) */
     char *jwt_algorithm;       /* SHIFAN_JWT_ALGORITHM: HS256 (default), HS384 or HS512 */
     char *jwt_issuer;          /* SHIFAN_JWT_ISSUER, default "shifan" */

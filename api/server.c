@@ -49,7 +49,6 @@ static int trim_due(void)
     long long now = sf_monotonic_ms(), due = atomic_load(&next_ms);
     return now >= due && atomic_compare_exchange_strong(&next_ms, &due, now + TRIM_EVERY_MS);
 }
-#define CANCEL_GRACE_S 10
 
 static sf_app *the_app;   /* one server per process; set by sf_server_start */
 
@@ -1480,13 +1479,13 @@ void sf_server_stop(sf_app *app, struct _u_instance *instance)
         pthread_t thread;
         int cancelling = pthread_create(&thread, NULL, cancel_loop, &c) == 0;
         clock_gettime(CLOCK_MONOTONIC, &start);
-        while (atomic_load(&app->in_flight) > 0 && seconds_since(&start) < CANCEL_GRACE_S)
+        while (atomic_load(&app->in_flight) > 0 && seconds_since(&start) < app->config->cancel_grace_s)
             nanosleep(&pause, NULL);
         atomic_store(&c.stop, 1);
         int in_database = sf_pool_checked_out(app->pool) +
                           (app->read_pool != app->pool ? sf_pool_checked_out(app->read_pool) : 0);
         if (atomic_load(&app->in_flight) > 0 && in_database > 0) {
-            /* statements that neither end nor take the cancel for CANCEL_GRACE_S: the database
+            /* statements that neither end nor take the cancel for SHIFAN_CANCEL_GRACE: the database
              * hangs (from an outside review: a stopped postmaster kept shifan for as long as
              * it was stopped). Their threads cannot be stopped, nor waited for: the process
              * ends here, its connections close, and the server rolls their transactions back.
