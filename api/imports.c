@@ -532,6 +532,49 @@ static const sf_import_kind PLATFORMS = {"platforms", PLATFORM_COLUMNS, sizeof P
 /* Parses and checks the body as rows of `kind` (no database): v gets the answer, or the rows
  * to write. A dry run of platforms is answered here; one of records is the writer's (its
  * checks against what is stored are the point of it). */
+static void push_stored_errors(json_t *errors, const char *errors_json, sf_lang lang, size_t cap, int *no_memory);
+
+/* For a dry run of the rows that passed their own checks, alongside rows that did not: the
+ * database's refusal as it is (its errors' JSON), or nothing when the rows pass. */
+static char *refusal_as_is(const char *errors_json, int lang)
+{
+    (void)lang;
+    return strdup(errors_json);
+}
+
+static char *passed_as_nothing(const char *kind, long long rows)
+{
+    (void)kind;
+    (void)rows;
+    return strdup("");
+}
+
+/* Records whose rows are refused on their own: the rows that passed are still checked against
+ * what is stored and against each other (a dry run), so that every problem is told at once
+ * (from an outside review: a clash with a stored title came out only once the other rows were
+ * mended). A database that cannot answer leaves the rows' own errors. */
+static void add_stored_refusals(sf_ctx *ctx, const sf_import_kind *kind, json_t *rows, json_t *errors, sf_lang lang,
+                                int *no_memory)
+{
+    if (json_array_size(rows) == 0 || json_array_size(errors) >= MAX_REPORTED_ERRORS)
+        return;
+    char *text = sf_json_dumps(rows, JSON_COMPACT);
+    if (text == NULL) {
+        *no_memory = 1;
+        return;
+    }
+    sf_records_request check = {kind->name, refusal_as_is, (int)lang, NULL, passed_as_nothing, 1,
+                                (long long)json_array_size(rows)};
+    sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
+    int status = 0;
+    char *answer = NULL;
+    if (sf_records_import(ctx->app->pool, &actor, &check, text, &status, &answer) == SF_OK && status == 422 &&
+        answer != NULL)
+        push_stored_errors(errors, answer, lang, MAX_REPORTED_ERRORS, no_memory);
+    free(answer);
+    free(text);
+}
+
 static void judge(sf_ctx *ctx, const sf_import_kind *kind, int dry_run, sf_day today, verdict *v)
 {
     const char *ct = sf_header(ctx, "Content-Type");
@@ -667,7 +710,14 @@ static void judge(sf_ctx *ctx, const sf_import_kind *kind, int dry_run, sf_day t
         return;
     }
     if (refused) {
+        if (kind != &PLATFORMS)
+            add_stored_refusals(ctx, kind, rows, errors, lang, &no_memory);
         json_decref(rows);
+        if (no_memory) {
+            json_decref(errors);
+            settle(v, 500, NULL);
+            return;
+        }
         settle(v, 422, problem(lang, 422, errors, SF_E_IMPORT_REFUSED));
         return;
     }
@@ -742,13 +792,13 @@ static void import_keyed(sf_ctx *ctx, const char *key, const char *hash, verdict
 /* ---- the answers of an import of records (persistence/records.h) ---- */
 
 /* The rows the database refused ({row, field, code, params} from persistence/records.c) as
- * coded row errors, in the caller's language. The parameters' names are the JSON's, alive
- * while each error is written. */
-static char *records_refused(const char *errors_json, int language)
+ * coded row errors in `lang`, pushed onto `errors` while it holds fewer than `cap`. The
+ * parameters' names are the JSON's, alive while each error is written. */
+static void push_stored_errors(json_t *errors, const char *errors_json, sf_lang lang, size_t cap, int *no_memory)
 {
-    sf_lang lang = (sf_lang)language;
-    json_t *found = sf_json_loads(errors_json), *errors = json_array();
-    int no_memory = !json_is_array(found) || errors == NULL;
+    json_t *found = sf_json_loads(errors_json);
+    if (!json_is_array(found) || errors == NULL)
+        *no_memory = 1;
     size_t i;
     json_t *it;
     json_array_foreach(found, i, it) {
@@ -776,9 +826,18 @@ static char *records_refused(const char *errors_json, int language)
             const char *code = json_string_value(json_object_get(it, "code"));
             sf_params_set(&fe.params, (const sf_arg[]){SF_TEXT("reason", code ? code : ""), SF_ARG_END_});
         }
-        push(errors, sf_field_error_json(&fe, lang, json_integer_value(json_object_get(it, "row"))), &no_memory);
+        if (json_array_size(errors) < cap)
+            push(errors, sf_field_error_json(&fe, lang, json_integer_value(json_object_get(it, "row"))), no_memory);
     }
     json_decref(found);
+}
+
+static char *records_refused(const char *errors_json, int language)
+{
+    sf_lang lang = (sf_lang)language;
+    json_t *errors = json_array();
+    int no_memory = errors == NULL;
+    push_stored_errors(errors, errors_json, lang, (size_t)-1, &no_memory);
     json_t *p = no_memory ? (json_decref(errors), NULL) : problem(lang, 422, errors, SF_E_IMPORT_REFUSED);
     char *text = p ? sf_json_dumps(p, JSON_COMPACT) : NULL;
     json_decref(p);

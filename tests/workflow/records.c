@@ -617,6 +617,45 @@ START_TEST(titles_in_gb18030_read_back_as_in_utf8)
 }
 END_TEST
 
+/* Every problem at once: a row refused on its own does not hide another row's clash with what
+ * is stored (from an outside review: the stored title's certificate number came out only once
+ * the other row was mended). */
+START_TEST(a_rows_own_error_does_not_hide_a_clash_with_what_is_stored)
+{
+    char code1[19], code2[19], rows[1400];
+    credit_code(code1, 918001);
+    credit_code(code2, 918002);
+    snprintf(rows, sizeof rows,
+             "[{\"platform_name\":\"合并报告甲\",\"region_code\":\"210200\",\"functions\":[\"training\"],"
+             "\"operator_name\":\"合并报告甲运营\",\"credit_code\":\"%s\",\"year\":2019,\"level\":\"province\","
+             "\"certificate_no\":\"合并报告-1\",\"awarded_on\":\"2019-12-20\",\"valid_from\":\"2019-12-20\","
+             "\"valid_until\":\"2019-01-01\",\"status\":\"expired\"},"
+             "{\"platform_name\":\"合并报告乙\",\"region_code\":\"210200\",\"functions\":[\"training\"],"
+             "\"operator_name\":\"合并报告乙运营\",\"credit_code\":\"%s\",\"year\":2019,\"level\":\"province\","
+             "\"certificate_no\":\"辽中小示范〔2019〕001\",\"awarded_on\":\"2019-12-20\",\"valid_from\":\"2019-12-20\","
+             "\"valid_until\":\"2022-12-31\",\"status\":\"expired\"}]",
+             code1, code2);
+    ck_assert_int_gt(sql_number("SELECT count(*) FROM awards WHERE certificate_no = '辽中小示范〔2019〕001'"), 0);
+    for (int dry = 0; dry < 2; dry++) {
+        th_response *r = records(PROVINCE, "titles", dry ? "&dry_run=true" : "", "application/json", rows, strlen(rows),
+                                 NULL);
+        ck_assert_msg(r->status == 422, "%d %s", r->status, r->body);
+        int own = 0, stored = 0;
+        size_t i;
+        json_t *e;
+        json_array_foreach(json_object_get(r->json, "errors"), i, e) {
+            long long row = json_integer_value(json_object_get(e, "row"));
+            const char *field = json_string_value(json_object_get(e, "field"));
+            own |= row == 1 && strcmp(field, "valid_until") == 0;
+            stored |= row == 2 && strcmp(field, "certificate_no") == 0;
+        }
+        ck_assert_msg(own && stored, "%s", r->body);
+        th_free(r);
+    }
+    ck_assert_int_eq(sql_number("SELECT count(*) FROM platforms WHERE name LIKE '合并报告%'"), 0);
+}
+END_TEST
+
 /* A CSV header names the columns it has: an optional field's column may be left out (its
  * cells are then empty), a required one may not; a record has as many cells as the header.
  * The header's refusal names every column of the kind, whole (from an outside review: the
@@ -673,6 +712,7 @@ Suite *wf_records_suite(void)
     tcase_add_test(tc, a_bad_row_among_a_thousand_leaves_nothing_and_keys_replay);
     tcase_add_test(tc, titles_in_gb18030_read_back_as_in_utf8);
     tcase_add_test(tc, a_csv_header_names_the_columns_it_has);
+    tcase_add_test(tc, a_rows_own_error_does_not_hide_a_clash_with_what_is_stored);
     tcase_add_test(tc, each_recorded_fact_has_its_one_event_in_the_chain);
     suite_add_tcase(s, tc);
     return s;
