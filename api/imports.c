@@ -529,9 +529,6 @@ static const char *const PLATFORM_LABELS[] = {"平台名称", "行政区划代�
 static const sf_import_kind PLATFORMS = {"platforms", PLATFORM_COLUMNS, sizeof PLATFORM_COLUMNS / sizeof *PLATFORM_COLUMNS,
                                          platform_csv_body, platform_row, PLATFORM_LABELS};
 
-/* Parses and checks the body as rows of `kind` (no database): v gets the answer, or the rows
- * to write. A dry run of platforms is answered here; one of records is the writer's (its
- * checks against what is stored are the point of it). */
 static void push_stored_errors(json_t *errors, const char *errors_json, sf_lang lang, size_t cap, int *no_memory);
 
 /* For a dry run of the rows that passed their own checks, alongside rows that did not: the
@@ -575,6 +572,10 @@ static void add_stored_refusals(sf_ctx *ctx, const sf_import_kind *kind, json_t 
     free(text);
 }
 
+/* Parses and checks the body as rows of `kind`: v gets the answer, or the rows to write. A dry
+ * run of platforms is answered here; one of records is the writer's (its checks against what
+ * is stored are the point of it). The database is read only when rows of records are refused
+ * on their own, to tell the other rows' clashes with what is stored too (add_stored_refusals). */
 static void judge(sf_ctx *ctx, const sf_import_kind *kind, int dry_run, sf_day today, verdict *v)
 {
     const char *ct = sf_header(ctx, "Content-Type");

@@ -201,7 +201,7 @@ void sf_post_annual_summary(sf_ctx *ctx)
     }
     sf_day received_on = read_received_on(body, &e);
     if (received_on != 0)
-        (void)sf_may_state_received_on(&ctx->caller, 0, &e);
+        sf_may_state_received_on(&ctx->caller, 0, &e);
     sf_actor actor = {ctx->caller.user_id, ctx->caller.org_id, ctx->request_id};
     char *doc = NULL;
     sf_status status = sf_errors_any(&e) ? SF_INVALID
@@ -275,7 +275,7 @@ void sf_post_city_report(sf_ctx *ctx)
     check_text("inspection_report", inspection, 1, 100000, &e);
     sf_day received_on = read_received_on(body, &e);
     if (received_on != 0)
-        (void)sf_may_state_received_on(&ctx->caller, 1, &e);
+        sf_may_state_received_on(&ctx->caller, 1, &e);
     /* whose reports: a city's own; the province names the city it records them for */
     const char *region = NULL;
     sf_city_report_region(&ctx->caller, sf_json_string(body, "region_code", 0, &e), &region, &e);

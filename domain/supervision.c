@@ -129,17 +129,12 @@ sf_status sf_decide_assessment_result(const sf_caller *c, int64_t assessor_org, 
     return SF_OK;
 }
 
-int sf_may_state_received_on(const sf_caller *c, int city_report, sf_errors *why)
+void sf_may_state_received_on(const sf_caller *c, int city_report, sf_errors *why)
 {
-    if (!city_report && c->role == SF_ROLE_PLATFORM) {
+    if (!city_report && c->role == SF_ROLE_PLATFORM)
         sf_errors_add(why, "received_on", SF_E_RECEIVED_ON_CITY_ONLY);
-        return 0;
-    }
-    if (city_report && c->role != SF_ROLE_PROVINCE) {
+    else if (city_report && c->role != SF_ROLE_PROVINCE)
         sf_errors_add(why, "received_on", SF_E_RECEIVED_ON_PROVINCE_ONLY);
-        return 0;
-    }
-    return 1;
 }
 
 int sf_attaches_summary_file(const sf_caller *c, int64_t recorder_org, const char *platform_region)

@@ -46,9 +46,9 @@ void sf_city_report_region(const sf_caller *caller, const char *given, const cha
  * summary, the office that received it on paper — its city or the province — never the
  * platform company, whose summary filed here is received the day it is filed; of a city's
  * yearly reports, the province that receives them, never the city (from an outside review: a
- * city dated its own late report back and read it as on time). 0 with the refusal in `why`,
- * on received_on. */
-int sf_may_state_received_on(const sf_caller *caller, int city_report, sf_errors *why);
+ * city dated its own late report back and read it as on time). A refusal goes to `why`, on
+ * received_on. */
+void sf_may_state_received_on(const sf_caller *caller, int city_report, sf_errors *why);
 
 /* Art. 22: who attaches an annual summary's document, of those who read the summary: the
  * organisation that recorded it — the platform's city, the company operating it, or the

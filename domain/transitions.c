@@ -276,6 +276,14 @@ sf_status sf_decide_notice(const sf_notice_plan *n, const sf_calendar *cal, sf_d
     return sf_errors_any(why) ? SF_INVALID : SF_OK;
 }
 
+int sf_notice_window_stands(const sf_calendar *cal, sf_day start, sf_day end)
+{
+    sf_day counted = 0;
+    int missing = 0;
+    return sf_calendar_nth_working_day(cal, start, SF_PUBLICITY_WORKING_DAYS, &counted, &missing) != SF_OK ||
+           counted == end;
+}
+
 void sf_decide_notice_after_review(sf_day start, sf_day published_on, int64_t application_id, sf_day approved_on,
                                    sf_errors *why)
 {

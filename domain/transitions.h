@@ -169,6 +169,11 @@ typedef struct {
  * published, and was published no later than today. Its end_date is the 15th working day
  * counted from start_date (day 1 is start_date if it is a working day). SF_INVALID with
  * field errors, including a calendar year that has no data. */
+/* Art. 18: a published notice's window stands under the calendar `cal` when its 15th working
+ * day from `start` is still `end` (a calendar change must not shorten or lengthen it); one
+ * whose count runs into a year `cal` lacks stands (it was counted when the year was there). */
+int sf_notice_window_stands(const sf_calendar *cal, sf_day start, sf_day end);
+
 sf_status sf_decide_notice(const sf_notice_plan *n, const sf_calendar *cal, sf_day today, sf_day *end_date,
                            sf_errors *why);
 

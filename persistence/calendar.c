@@ -109,12 +109,11 @@ typedef struct {
     size_t *nmoved;
 } put_args;
 
-/* Art. 18: a published notice's window is its 15 working days as the calendar stood when it
- * was published; a change of the year that would make another day its 15th is refused,
- * naming the notices (SF_CONFLICT), rather than silently shortening or lengthening a
- * publicity (from an outside review: an end date stood while the calendar said otherwise, and
- * objections closed a working day early). Read within the writing transaction, after the
- * change. */
+/* A change of the year that would move a published notice's window (domain/transitions.h,
+ * sf_notice_window_stands) is refused, naming the notices (SF_CONFLICT), rather than silently
+ * shortening or lengthening a publicity (from an outside review: an end date stood while the
+ * calendar said otherwise, and objections closed a working day early). Read within the
+ * writing transaction, after the change. */
 static sf_status notices_stay(sf_conn *conn, int year, int64_t *moved, size_t *nmoved)
 {
     *nmoved = 0;
@@ -139,14 +138,9 @@ static sf_status notices_stay(sf_conn *conn, int year, int64_t *moved, size_t *n
         PQclear(res);
         return status;
     }
-    for (int i = 0; i < PQntuples(res); i++) {
-        sf_day end = 0;
-        int missing = 0;
-        sf_status st = sf_calendar_nth_working_day(&cal.cal, (sf_day)sf_db_get_int(res, i, 1),
-                                                   SF_PUBLICITY_WORKING_DAYS, &end, &missing);
-        if (st == SF_OK && end != (sf_day)sf_db_get_int(res, i, 2) && *nmoved < SF_CALENDAR_MOVED_MAX)
+    for (int i = 0; i < PQntuples(res) && *nmoved < SF_CALENDAR_MOVED_MAX; i++)
+        if (!sf_notice_window_stands(&cal.cal, (sf_day)sf_db_get_int(res, i, 1), (sf_day)sf_db_get_int(res, i, 2)))
             moved[(*nmoved)++] = sf_db_get_int(res, i, 0);
-    }
     sf_calendar_free(&cal);
     PQclear(res);
     return *nmoved > 0 ? SF_CONFLICT : SF_OK;

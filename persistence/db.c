@@ -55,10 +55,14 @@ static void back_off(int done, const char *sqlstate)
 /* The link to the server is gone (or the server is shutting down). A failure without a
  * SQLSTATE did not come from the server, which always sends one: libpq lost the link (an
  * immediate shutdown leaves the connection "OK" with a failed result and no SQLSTATE). */
+static int is_link_state(const char *sqlstate)
+{
+    return sqlstate[0] == '\0' || strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "57P0", 4) == 0;
+}
+
 static int is_link_failure(PGconn *pg, const char *sqlstate)
 {
-    return PQstatus(pg) != CONNECTION_OK || sqlstate[0] == '\0' || strncmp(sqlstate, "08", 2) == 0 ||
-           strncmp(sqlstate, "57P0", 4) == 0;
+    return PQstatus(pg) != CONNECTION_OK || is_link_state(sqlstate);
 }
 
 static void fill_error(sf_db_error *err, const PGresult *res)
@@ -215,8 +219,7 @@ sf_status sf_db_read(sf_pool *pool, const sf_stmt *stmt, const char *const *para
         /* a read is tried again on a fresh connection only when the link failed: a statement
          * the server refused (timed out, a lock not had, read-only, out of resources) would
          * only take as long again */
-        if (status != SF_UNAVAILABLE || !(err->sqlstate[0] == '\0' || strncmp(err->sqlstate, "08", 2) == 0 ||
-                                          strncmp(err->sqlstate, "57P0", 4) == 0))
+        if (status != SF_UNAVAILABLE || !is_link_state(err->sqlstate))
             break;
     }
     return status;

@@ -575,6 +575,31 @@ START_TEST(publicity_across_national_day_2024)
 }
 END_TEST
 
+/* Art. 18: a published window stands under a calendar only while its 15th working day is its
+ * end date; a holiday added inside it (or a makeup day taken away) moves it, and is refused;
+ * a window whose count runs into a year the calendar lacks was counted with that year, and
+ * stands. */
+START_TEST(a_published_window_stands_only_on_its_15th_working_day)
+{
+    sf_calendar cal = calendar_2024();
+    ck_assert(sf_notice_window_stands(&cal, D("2024-09-23"), D("2024-10-16")));
+    ck_assert(!sf_notice_window_stands(&cal, D("2024-09-23"), D("2024-10-15")));
+    ck_assert(!sf_notice_window_stands(&cal, D("2024-09-23"), D("2024-10-17")));
+    /* 29 September no longer a makeup working day: the 15th is a day later */
+    sf_calendar fewer = cal;
+    sf_day kept[8];
+    size_t n = 0;
+    for (size_t i = 0; i < cal.nmakeup; i++)
+        if (cal.makeup_days[i] != D("2024-09-29") && n < 8)
+            kept[n++] = cal.makeup_days[i];
+    fewer.makeup_days = kept;
+    fewer.nmakeup = n;
+    ck_assert(!sf_notice_window_stands(&fewer, D("2024-09-23"), D("2024-10-16")));
+    ck_assert(sf_notice_window_stands(&fewer, D("2024-09-23"), D("2024-10-17")));
+    ck_assert(sf_notice_window_stands(&cal, D("2024-12-20"), D("2025-01-10")));   /* 2025 not held */
+}
+END_TEST
+
 START_TEST(publicity_across_spring_festival_2024_ends_on_29_february)
 {
     sf_calendar cal = calendar_2024();
@@ -2745,6 +2770,7 @@ static Suite *domain_suite(void)
     tcase_add_test(measures, credit_code_check_character);
     tcase_add_test(measures, dates_parse_strictly);
     tcase_add_test(measures, publicity_across_national_day_2024);
+    tcase_add_test(measures, a_published_window_stands_only_on_its_15th_working_day);
     tcase_add_test(measures, publicity_across_spring_festival_2024_ends_on_29_february);
     tcase_add_test(measures, a_year_without_calendar_is_named);
     tcase_add_test(measures, a_complete_report_is_eligible);
