@@ -1,6 +1,6 @@
 /*
  * Milliseconds on the monotonic clock: what api/'s deadlines and intervals are measured in
- * (the readiness check's age, the registry listener's checks, the periodic trim).
+ * (the readiness check's age, the registry listener's checks).
  */
 #ifndef SF_CLOCK_H
 #define SF_CLOCK_H

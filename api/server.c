@@ -20,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api/clock.h"
 #include "api/auth.h"
 #include "api/cors.h"
 #include "api/handlers.h"
@@ -37,17 +36,62 @@
 #define TRIM_AFTER_BODY_BYTES (256 * 1024)
 #define TRIM_EVERY_MS 10000
 
-/* Whether this request is the one to trim now: one every TRIM_EVERY_MS at most, whatever the
- * requests. Churn of small allocations across the threads' arenas (the public registry's
- * entries evicted under their budget and read again, over a registry larger than it) leaves
- * freed pages resident that no single request is large enough to trim: 39 MB after the
- * registry read over all 30,000 entries and three imports (bench/RESULTS.md). A trim costs a
- * few milliseconds of one worker, after its handler. */
-static int trim_due(void)
+/* The periodic trim, on a thread of its own: every TRIM_EVERY_MS, whatever the requests.
+ * Churn of small allocations across the threads' arenas (the public registry's entries evicted
+ * under their budget and read again, over a registry larger than it) leaves freed pages
+ * resident that no single request is large enough to trim: 39 MB after the registry read over
+ * all 30,000 entries and three imports (bench/RESULTS.md). A trim takes 3 to 19 ms: made by the
+ * request that happened to come when it was due, it was that request's latency (a health probe
+ * during a login flood, a read in a benchmark's tail); here a request waits at most for the
+ * trim of its own thread's arena, if it allocates while that one is trimmed. */
+static struct {
+    pthread_mutex_t mutex;
+    pthread_cond_t wake;
+    pthread_t thread;
+    int running, stopping;   /* under mutex */
+} trimmer = {.mutex = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+static void *trim_loop(void *unused)
 {
-    static atomic_llong next_ms;
-    long long now = sf_monotonic_ms(), due = atomic_load(&next_ms);
-    return now >= due && atomic_compare_exchange_strong(&next_ms, &due, now + TRIM_EVERY_MS);
+    (void)unused;
+    pthread_mutex_lock(&trimmer.mutex);
+    while (!trimmer.stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);   /* the clock `wake` waits on (trim_start) */
+        until.tv_sec += TRIM_EVERY_MS / 1000;
+        pthread_cond_timedwait(&trimmer.wake, &trimmer.mutex, &until);
+        if (trimmer.stopping)
+            break;
+        pthread_mutex_unlock(&trimmer.mutex);
+        malloc_trim(0);
+        pthread_mutex_lock(&trimmer.mutex);
+    }
+    pthread_mutex_unlock(&trimmer.mutex);
+    return NULL;
+}
+
+static void trim_start(void)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_destroy(&trimmer.wake);   /* no thread waits on it: none is running */
+    pthread_cond_init(&trimmer.wake, &attr);
+    pthread_condattr_destroy(&attr);
+    trimmer.stopping = 0;
+    /* without the thread, memory is still given back after large requests (route) */
+    trimmer.running = pthread_create(&trimmer.thread, NULL, trim_loop, NULL) == 0;
+}
+
+static void trim_stop(void)
+{
+    pthread_mutex_lock(&trimmer.mutex);
+    trimmer.stopping = 1;
+    pthread_cond_signal(&trimmer.wake);
+    pthread_mutex_unlock(&trimmer.mutex);
+    if (trimmer.running)
+        pthread_join(trimmer.thread, NULL);
+    trimmer.running = 0;
 }
 
 static sf_app *the_app;   /* one server per process; set by sf_server_start */
@@ -686,9 +730,10 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
          * structures in this thread's malloc arena, and a large answer or a handler that says
          * so (ctx.trim_after: the statistics) megabytes of freed rows and JSON; give them
          * back, so that resident memory stays flat (issues 6 and 18: the statistics' reads
-         * left 6 MB resident that a trim returns). Small requests never pay for the trim. */
+         * left 6 MB resident that a trim returns). Small requests never pay for a trim: the
+         * periodic one has a thread of its own (trim_loop). */
         if (ctx.trim_after || req->binary_body_length > TRIM_AFTER_BODY_BYTES ||
-            res->binary_body_length > TRIM_AFTER_BODY_BYTES || trim_due())
+            res->binary_body_length > TRIM_AFTER_BODY_BYTES)
             malloc_trim(0);
     }
     if (ctx.session_unchecked)   /* answered without the folded read: checked here */
@@ -1423,9 +1468,11 @@ int sf_server_start(sf_app *app, struct _u_instance *instance)
         {MHD_OPTION_END, 0, NULL},
     };
     log_start();
+    trim_start();
     int rc = ulfius_start_framework_with_mhd_options(instance, flags, options);
     freeaddrinfo(addr);
     if (rc != U_OK) {
+        trim_stop();
         log_stop();
         fprintf(stderr, "shifan: cannot listen on %s port %d\n", config->listen_address, config->port);
         ulfius_clean_instance(instance);
@@ -1505,5 +1552,6 @@ void sf_server_stop(sf_app *app, struct _u_instance *instance)
         nanosleep(&pause, NULL);
     ulfius_stop_framework(instance);
     ulfius_clean_instance(instance);
+    trim_stop();
     log_stop();
 }
