@@ -947,6 +947,14 @@ START_TEST(the_registry_follows_the_titles_and_is_read_through_its_indexes)
     PGresult *res = query("DELETE FROM awards WHERE certificate_no LIKE 'C-%'", NULL, 0);
     ck_assert_int_eq(PQresultStatus(res), PGRES_FATAL_ERROR);   /* titles are revoked, never deleted */
     PQclear(res);
+    /* nor are the users and organisations the audit trail names (sql/061: its actors are not
+     * checked as keys when events are written) */
+    res = query("DELETE FROM users WHERE id = (SELECT min(id) FROM users)", NULL, 0);
+    ck_assert_str_eq(PQresultErrorField(res, PG_DIAG_SQLSTATE), "23514");
+    PQclear(res);
+    res = query("DELETE FROM organizations WHERE id = (SELECT min(id) FROM organizations)", NULL, 0);
+    ck_assert_str_eq(PQresultErrorField(res, PG_DIAG_SQLSTATE), "23514");
+    PQclear(res);
 
     /* substring search of one, two and four characters, in names and operators, literally */
     ck_assert_int_eq(registry_hits("鲅", NULL), 2);
