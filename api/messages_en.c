@@ -113,6 +113,7 @@ const char *const sf_messages_en[SF_CODE_COUNT] = {
     [SF_E_RECTIFICATION_CLOSED] = "the rectification is closed already",
     [SF_E_DUE_ON_NOT_ALLOWED] = "is set only by an inspection that opens a rectification",
     [SF_E_DUE_BEFORE_INSPECTION] = "must be after inspected_on",
+    [SF_E_DUE_AFTER_TITLE_ENDS] = "must be no later than the title's valid_until, {valid_until}",
     /* organisations, users and generic text */
     [SF_E_NOT_UTF8] = "must be valid UTF-8",
     [SF_E_EMPTY] = "must not be empty",

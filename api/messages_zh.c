@@ -113,6 +113,7 @@ const char *const sf_messages_zh[SF_CODE_COUNT] = {
     [SF_E_RECTIFICATION_CLOSED] = "该整改已关闭",
     [SF_E_DUE_ON_NOT_ALLOWED] = "仅在检查开启整改时设置",
     [SF_E_DUE_BEFORE_INSPECTION] = "应晚于 inspected_on",
+    [SF_E_DUE_AFTER_TITLE_ENDS] = "不得晚于称号有效期截止日 {valid_until}",
     /* organisations, users and generic text */
     [SF_E_NOT_UTF8] = "须为有效的 UTF-8 文本",
     [SF_E_EMPTY] = "不得为空",

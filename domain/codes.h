@@ -120,6 +120,7 @@
     X(RECTIFICATION_CLOSED, "rectification_closed", "") \
     X(DUE_ON_NOT_ALLOWED, "due_on_not_allowed", "") \
     X(DUE_BEFORE_INSPECTION, "due_before_inspection", "") \
+    X(DUE_AFTER_TITLE_ENDS, "due_after_title_ends", "valid_until") \
     /* organisations, users and generic text */ \
     X(NOT_UTF8, "not_utf8", "") \
     X(EMPTY, "empty", "") \

@@ -36,7 +36,7 @@ const char *sf_timeliness_name(sf_timeliness t)
 }
 
 sf_status sf_decide_inspection(int64_t award_id, const char *outcome, sf_day inspected_on, sf_day due_given, int days,
-                               const sf_rectification_state *follow_up, int in_force_today,
+                               const sf_rectification_state *follow_up, int in_force_today, sf_day valid_until,
                                sf_inspection_effect *effect, sf_errors *why)
 {
     int satisfactory = strcmp(outcome, "satisfactory") == 0;
@@ -58,9 +58,15 @@ sf_status sf_decide_inspection(int64_t award_id, const char *outcome, sf_day ins
         sf_errors_add(why, "rectification_due_on", SF_E_DUE_ON_NOT_ALLOWED);
     else if (due_given != 0 && due_given <= inspected_on)
         sf_errors_add(why, "rectification_due_on", SF_E_DUE_BEFORE_INSPECTION);
+    else if (due_given > valid_until && opens) {
+        char until[11];
+        sf_date_format(valid_until, until);
+        sf_errors_add(why, "rectification_due_on", SF_E_DUE_AFTER_TITLE_ENDS, SF_TEXT("valid_until", until));
+    }
     if (opens) {
+        sf_day by_rule = inspected_on + (days > 0 ? days : SF_RECTIFICATION_DAYS);
         effect->opens = 1;
-        effect->due_on = due_given ? due_given : inspected_on + (days > 0 ? days : SF_RECTIFICATION_DAYS);
+        effect->due_on = due_given ? due_given : by_rule < valid_until ? by_rule : valid_until;
     }
     return sf_errors_any(why) ? SF_INVALID : SF_OK;
 }

@@ -80,7 +80,10 @@ int sf_title_in_force_on(sf_day valid_from, sf_day valid_until, int revoked, sf_
  * opens one, due on the date the inspector sets or `days` after the inspection (a rule of the
  * round, 30 by default); a follow-up inspection of the same title, dated no earlier than the
  * inspection that opened it, judged satisfactory closes it, one judged otherwise leaves it
- * open (and opens no second one). */
+ * open (and opens no second one). A rectification is due within the title's validity: a
+ * follow-up inspects a title in force (sf_title_in_force_on), so one due after valid_until
+ * could never be closed in time. A date set later is refused; the default stops at
+ * valid_until. */
 #define SF_RECTIFICATION_DAYS 30
 
 typedef struct {
@@ -97,12 +100,13 @@ typedef struct {
 } sf_inspection_effect;
 
 /* `outcome` is satisfactory | needs_improvement | unsatisfactory; `follow_up` is NULL for an
- * inspection that closes nothing; `due_given` is 0 when the inspector set no date. A title no
- * longer in force today (revoked, lapsed: `in_force_today` 0) has nothing left to rectify: an
- * inspection of its past is recorded and opens no rectification (nor takes a due date).
- * SF_INVALID with field errors (closes_rectification_id, rectification_due_on). */
+ * inspection that closes nothing; `due_given` is 0 when the inspector set no date;
+ * `valid_until` is the title's. A title no longer in force today (revoked, lapsed:
+ * `in_force_today` 0) has nothing left to rectify: an inspection of its past is recorded and
+ * opens no rectification (nor takes a due date). SF_INVALID with field errors
+ * (closes_rectification_id, rectification_due_on). */
 sf_status sf_decide_inspection(int64_t award_id, const char *outcome, sf_day inspected_on, sf_day due_given, int days,
-                               const sf_rectification_state *follow_up, int in_force_today,
+                               const sf_rectification_state *follow_up, int in_force_today, sf_day valid_until,
                                sf_inspection_effect *effect, sf_errors *why);
 
 /* Art. 24: the province commissions a third-party assessment for the time ahead: its due

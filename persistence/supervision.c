@@ -94,7 +94,8 @@ static const sf_stmt CREATE_INSPECTION = {
     "        jsonb_build_object('origin', 'decided', 'inspection_id', i.id, 'outcome', i.outcome), $10), i.id FROM i", 10};
 /* The round's rule for a title's rectifications (Art. 24). */
 static const sf_stmt RECTIFICATION_DAYS = {
-    "SELECT r.rectification_days, w.valid_from <= current_date AND title_in_force(w.status, w.valid_until)"
+    "SELECT r.rectification_days, w.valid_from <= current_date AND title_in_force(w.status, w.valid_until),"
+    "       w.valid_until - date '1970-01-01'"
     " FROM awards w JOIN rounds r ON r.id = w.round_id WHERE w.id = $1", 1};
 static const sf_stmt LOCK_RECTIFICATION = {
     "SELECT r.award_id, r.status, i.inspected_on - date '1970-01-01' FROM rectifications r"
@@ -492,6 +493,8 @@ static sf_status inspection_body(sf_conn *conn, void *p)
     int found = PQntuples(res) == 1;
     int days = found ? (int)sf_db_get_int(res, 0, 0) : SF_RECTIFICATION_DAYS;
     int in_force_today = !found || sf_db_get_bool(res, 0, 1);
+    /* no such title: the inspection's insert answers that */
+    sf_day valid_until = found ? (sf_day)sf_db_get_int(res, 0, 2) : INT32_MAX;
     PQclear(res);
     sf_rectification_state follow = {0};
     if (a->r->closes_id > 0) {
@@ -510,7 +513,7 @@ static sf_status inspection_body(sf_conn *conn, void *p)
     sf_date_parse(a->inspected_on, &on);
     sf_inspection_effect effect;
     status = sf_decide_inspection(a->award_id, a->f[4], on, a->r->due_on, days, a->r->closes_id > 0 ? &follow : NULL,
-                                  in_force_today, &effect, a->errors);
+                                  in_force_today, valid_until, &effect, a->errors);
     if (status != SF_OK)
         return status;
     sf_actor_params ap;

@@ -1593,43 +1593,43 @@ START_TEST(an_inspection_opens_or_closes_a_rectification)
 {
     sf_inspection_effect fx;
     sf_errors e;
-    sf_day on = D("2026-02-27");
+    sf_day on = D("2026-02-27"), until = D("2027-12-31");
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, 0, 30, NULL, 1, &fx, &e), SF_OK);
+    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, 0, 30, NULL, 1, until, &fx, &e), SF_OK);
     ck_assert(fx.opens && !fx.closes);
     ck_assert_int_eq(fx.due_on, D("2026-03-29"));   /* 30 days, across the end of February */
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "unsatisfactory", on, 0, 45, NULL, 1, &fx, &e), SF_OK);
+    ck_assert_int_eq(sf_decide_inspection(9, "unsatisfactory", on, 0, 45, NULL, 1, until, &fx, &e), SF_OK);
     ck_assert_int_eq(fx.due_on, D("2026-04-13"));   /* the round's own rule */
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, NULL, 1, &fx, &e), SF_OK);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, NULL, 1, until, &fx, &e), SF_OK);
     ck_assert(!fx.opens && !fx.closes);
     sf_errors_init(&e);   /* a date the inspector sets: after the inspection */
-    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, D("2026-03-10"), 30, NULL, 1, &fx, &e), SF_OK);
+    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, D("2026-03-10"), 30, NULL, 1, until, &fx, &e), SF_OK);
     ck_assert_int_eq(fx.due_on, D("2026-03-10"));
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, on, 30, NULL, 1, &fx, &e), SF_INVALID);
+    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, on, 30, NULL, 1, until, &fx, &e), SF_INVALID);
     sf_rectification_state open = {1, 1, 9}, closed = {1, 0, 9}, other = {1, 1, 8}, none = {0, 0, 0};
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &open, 1, &fx, &e), SF_OK);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &open, 1, until, &fx, &e), SF_OK);
     ck_assert(fx.closes && !fx.opens);
     sf_errors_init(&e);   /* judged otherwise: stays open, no second one */
-    ck_assert_int_eq(sf_decide_inspection(9, "unsatisfactory", on, 0, 30, &open, 1, &fx, &e), SF_OK);
+    ck_assert_int_eq(sf_decide_inspection(9, "unsatisfactory", on, 0, 30, &open, 1, until, &fx, &e), SF_OK);
     ck_assert(!fx.closes && !fx.opens);
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &closed, 1, &fx, &e), SF_INVALID);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &closed, 1, until, &fx, &e), SF_INVALID);
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &other, 1, &fx, &e), SF_INVALID);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &other, 1, until, &fx, &e), SF_INVALID);
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &none, 1, &fx, &e), SF_INVALID);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &none, 1, until, &fx, &e), SF_INVALID);
     ck_assert_str_eq(e.items[0].field, "closes_rectification_id");
     /* the follow-up is dated on or after the inspection that opened it, never before */
     sf_rectification_state opened_on_the_day = {1, 1, 9, on}, opened_later = {1, 1, 9, on + 1};
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &opened_on_the_day, 1, &fx, &e), SF_OK);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &opened_on_the_day, 1, until, &fx, &e), SF_OK);
     ck_assert(fx.closes);
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &opened_later, 1, &fx, &e), SF_INVALID);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &opened_later, 1, until, &fx, &e), SF_INVALID);
     ck_assert_str_eq(e.items[0].field, "inspected_on");
     ck_assert_int_eq(e.items[0].code, SF_E_BEFORE_RECTIFICATION_OPENED);
     /* a title no longer in force today (revoked, lapsed): its past inspection is recorded and
@@ -1637,15 +1637,37 @@ START_TEST(an_inspection_opens_or_closes_a_rectification)
      * finding on a revoked title opened a rectification overdue from its first day); a
      * follow-up still closes what was opened while it was in force */
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "unsatisfactory", on, 0, 30, NULL, 0, &fx, &e), SF_OK);
+    ck_assert_int_eq(sf_decide_inspection(9, "unsatisfactory", on, 0, 30, NULL, 0, until, &fx, &e), SF_OK);
     ck_assert(!fx.opens && !fx.closes);
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, D("2026-03-10"), 30, NULL, 0, &fx, &e),
+    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, D("2026-03-10"), 30, NULL, 0, until, &fx, &e),
                      SF_INVALID);
     ck_assert_str_eq(e.items[0].field, "rectification_due_on");
     sf_errors_init(&e);
-    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &open, 0, &fx, &e), SF_OK);
+    ck_assert_int_eq(sf_decide_inspection(9, "satisfactory", on, 0, 30, &open, 0, until, &fx, &e), SF_OK);
     ck_assert(fx.closes);
+    /* due within the title's validity (a follow-up inspects a title in force): the default stops
+     * at valid_until, a date set after it is refused, one on it is taken */
+    sf_day ends = D("2026-03-15");
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, 0, 30, NULL, 1, ends, &fx, &e), SF_OK);
+    ck_assert(fx.opens);
+    ck_assert_int_eq(fx.due_on, ends);
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, 0, 16, NULL, 1, ends, &fx, &e), SF_OK);
+    ck_assert_int_eq(fx.due_on, ends);                       /* by the rule exactly on valid_until */
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, 0, 15, NULL, 1, ends, &fx, &e), SF_OK);
+    ck_assert_int_eq(fx.due_on, ends - 1);
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, ends, 30, NULL, 1, ends, &fx, &e), SF_OK);
+    ck_assert_int_eq(fx.due_on, ends);
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_inspection(9, "needs_improvement", on, ends + 1, 30, NULL, 1, ends, &fx, &e),
+                     SF_INVALID);
+    ck_assert_str_eq(e.items[0].field, "rectification_due_on");
+    ck_assert_int_eq(e.items[0].code, SF_E_DUE_AFTER_TITLE_ENDS);
+    ck_assert_str_eq(sf_params_get(&e.items[0].params, "valid_until")->s, "2026-03-15");
 }
 END_TEST
 

@@ -574,6 +574,31 @@ START_TEST(an_unsatisfactory_inspection_opens_a_rectification_that_a_follow_up_c
     r = expect(DALIAN, "POST", "/v1/inspections", body, 422);
     ck_assert(has_error(r, "rectification_due_on"));
     th_free(r);
+    /* and no later than the title's valid_until (a follow-up inspects a title in force): a title
+     * ending in 10 days takes no due date after it, and the round's 30 days stop at it */
+    long long ending = dalian_title_since("大连整改将满平台", 770121, "2024-01-01");
+    char until[11], sql[160];
+    time_t d10 = t + 10 * 86400;
+    strftime(until, sizeof until, "%Y-%m-%d", gmtime(&d10));
+    snprintf(sql, sizeof sql, "UPDATE awards SET valid_until = '%s' WHERE id = %lld", until, ending);
+    admin_sql(sql);
+    time_t d11 = t + 11 * 86400;
+    char after[11];
+    strftime(after, sizeof after, "%Y-%m-%d", gmtime(&d11));
+    snprintf(path, sizeof path, ",\"rectification_due_on\":\"%s\"", after);
+    snprintf(body, sizeof body, INSPECTION_FMT, ending, today, "期满前检查", "needs_improvement", path);
+    r = expect(DALIAN, "POST", "/v1/inspections", body, 422);
+    ck_assert(has_error(r, "rectification_due_on"));
+    ck_assert_ptr_nonnull(strstr(r->body, "due_after_title_ends"));
+    ck_assert_ptr_nonnull(strstr(r->body, until));
+    th_free(r);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM inspections WHERE award_id = %lld", ending);
+    ck_assert_int_eq(sql_number(sql), 0);   /* nothing was written */
+    snprintf(body, sizeof body, INSPECTION_FMT, ending, today, "期满前检查", "needs_improvement", "");
+    r = expect(DALIAN, "POST", "/v1/inspections", body, 201);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "opened_rectification"), "due_on")),
+                     until);
+    th_free(r);
 #undef INSPECTION_FMT
 }
 END_TEST
