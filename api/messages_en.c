@@ -50,6 +50,7 @@ const char *const sf_messages_en[SF_CODE_COUNT] = {
     [SF_E_NOT_REPORTED] = "not reported",
     [SF_E_NOT_REQUIRED] = "not required in this round",
     [SF_E_NOT_JUDGED] = "not judged: the application report (Annex 2) is not filled",
+    [SF_E_STANDING_GROWTH_UNKNOWN] = "served {smes_served} SMEs last year, satisfaction {satisfaction_pct}%; growth not judged: no figure of the year before is held (no earlier summary, no application report)",
     [SF_E_ELIG_12_1] = "established {established_on}, {days} days before the round opens on {opens_on} (minimum {min_years} years); total assets {total_assets} CNY (minimum {min_total_assets})",
     [SF_E_ELIG_12_1_RELAXED] = "established {established_on}, {days} days before the round opens on {opens_on} (minimum {min_years} years); total assets {total_assets} CNY (minimum {min_total_assets}); relaxed region: {min_days} days suffice (normally {min_years} years)",
     [SF_E_ELIG_12_2] = "served {smes_served} SMEs last year (minimum {min_smes_served}) and {smes_served_prev} the year before: growth {growth} (steady growth required: more than the year before, by at least {min_growth_pct}%); satisfaction {satisfaction_pct}% (minimum {min_satisfaction_pct}%)",

@@ -50,6 +50,7 @@ const char *const sf_messages_zh[SF_CODE_COUNT] = {
     [SF_E_NOT_REPORTED] = "未填报",
     [SF_E_NOT_REQUIRED] = "本批次不作要求",
     [SF_E_NOT_JUDGED] = "未评判：尚未填写申报书（附件2）",
+    [SF_E_STANDING_GROWTH_UNKNOWN] = "上年服务中小企业 {smes_served} 家，满意度 {satisfaction_pct}%；增长未评判：无前一年数据（无此前年度总结，亦无申报书）",
     [SF_E_ELIG_12_1] = "成立于 {established_on}，至本批次开始受理日 {opens_on} 已运营 {days} 天（最低 {min_years} 年）；资产总额 {total_assets} 元（最低 {min_total_assets} 元）",
     [SF_E_ELIG_12_1_RELAXED] = "成立于 {established_on}，至本批次开始受理日 {opens_on} 已运营 {days} 天（最低 {min_years} 年）；资产总额 {total_assets} 元（最低 {min_total_assets} 元）；放宽地区：运营满 {min_days} 天即可（通常为 {min_years} 年）",
     [SF_E_ELIG_12_2] = "上年服务中小企业 {smes_served} 家（最低 {min_smes_served} 家），前年 {smes_served_prev} 家：增长 {growth}（须稳步增长：多于前年，且增幅不低于 {min_growth_pct}%）；满意度 {satisfaction_pct}%（最低 {min_satisfaction_pct}%）",

@@ -305,6 +305,7 @@ static json_t *standing_json(const sf_standing_data *d, sf_lang lang)
         sf_errors_init(&ignored);
         sf_summary_figures_read(figures, &facts, &ignored);   /* validated when recorded */
         facts.smes_served_prev_year = d->has_prev ? d->smes_served_prev : 0;
+        facts.smes_served_prev_unknown = !d->has_prev;
         sf_thresholds_read(tj, &t, &ignored);
         sf_relaxed_thresholds_read(rj, &relax.set, &relax.set_mask, &ignored);
         unsigned titled = 0;

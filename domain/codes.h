@@ -57,6 +57,7 @@
     X(NOT_REPORTED, "not_reported", "") \
     X(NOT_REQUIRED, "not_required", "") \
     X(NOT_JUDGED, "not_judged", "") \
+    X(STANDING_GROWTH_UNKNOWN, "standing_growth_unknown", "smes_served,satisfaction_pct") \
     X(ELIG_12_1, "elig_12_1", "established_on,days,opens_on,min_years,total_assets,min_total_assets") \
     X(ELIG_12_1_RELAXED, "elig_12_1_relaxed", "established_on,days,opens_on,min_years,total_assets,min_total_assets,min_days") \
     X(ELIG_12_2, "elig_12_2", "smes_served,min_smes_served,smes_served_prev,growth,min_growth_pct,satisfaction_pct,min_satisfaction_pct") \

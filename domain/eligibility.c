@@ -393,6 +393,13 @@ void sf_standing_evaluate(const sf_report_facts *figures, const sf_thresholds *t
     out->conditions[0].id = "12.2";
     out->conditions[0].required = 1;
     out->conditions[0].relaxed = out->conditions[0].passed && !normal;
+    if (f.smes_served_prev_unknown) {
+        sf_check *c = &out->conditions[0];
+        *c = (sf_check){.id = "12.2", .required = 1, .code = SF_E_NOT_JUDGED, .measure = "sme_growth_pct",
+                        .unit = "pct", .threshold = out->applied.min_sme_growth_pct};
+        DETAIL(c, SF_E_STANDING_GROWTH_UNKNOWN, SF_INT("smes_served", f.smes_served_last_year),
+               SF_NUM("satisfaction_pct", f.satisfaction_pct));
+    }
     condition_12_5(&f, t, &out->conditions[1]);
     out->conditions[1].id = "12.5";
     out->conditions[1].required = 1;

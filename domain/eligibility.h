@@ -66,6 +66,8 @@ typedef struct {
     sf_day established_on;
     int64_t total_assets_cny;
     int64_t smes_served_last_year, smes_served_prev_year;
+    int smes_served_prev_unknown;    /* standing only: no figure of the year before is held (a
+                                      * recorded title's first summary): growth is not judged */
     double satisfaction_pct;
     int has_fixed_premises;
     int64_t partner_institutions;
@@ -138,9 +140,10 @@ typedef struct {
     sf_thresholds normal, applied;
 } sf_standing;
 
-/* `f` holds the summary's figures (smes_served_last_year, smes_served_prev_year,
- * satisfaction_pct, public_service_share_pct and the function reports); `titled` has bit
- * (1u << i) for sf_function_ids[i] the title covers. */
+/* `f` holds the summary's figures (smes_served_last_year, smes_served_prev_year — or
+ * smes_served_prev_unknown, when 12.2 is not judged: its growth cannot be, and a year before
+ * read as 0 passed it whatever the figure — satisfaction_pct, public_service_share_pct and the
+ * function reports); `titled` has bit (1u << i) for sf_function_ids[i] the title covers. */
 void sf_standing_evaluate(const sf_report_facts *f, const sf_thresholds *t, const sf_relaxation *relax,
                           unsigned titled, sf_standing *out);
 

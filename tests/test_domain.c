@@ -1776,6 +1776,20 @@ START_TEST(a_titles_standing_at_the_thresholds_bounds)
     sf_standing_evaluate(&f, &t, NULL, training, &st);
     ck_assert(!st.meets);
     ck_assert_ptr_nonnull(strstr(en_check(&st.conditions[0]), "100"));
+    /* no figure of the year before (a recorded title's first summary): growth is not judged —
+     * read as 0, any figure grew from it and 12.2 passed */
+    t.min_smes_served = 80;
+    f.smes_served_prev_year = 0;
+    f.smes_served_prev_unknown = 1;
+    sf_standing_evaluate(&f, &t, NULL, training, &st);
+    ck_assert(!st.conditions[0].passed && !st.meets);
+    ck_assert_int_eq(st.conditions[0].code, SF_E_NOT_JUDGED);
+    ck_assert_str_eq(st.conditions[0].measure, "sme_growth_pct");
+    ck_assert_int_eq(st.conditions[0].detail, SF_E_STANDING_GROWTH_UNKNOWN);
+    ck_assert(st.conditions[1].passed && st.functions[3].passed);   /* the rest is judged */
+    f.smes_served_prev_unknown = 0;
+    sf_standing_evaluate(&f, &t, NULL, training, &st);
+    ck_assert(st.meets);   /* 80 against a known 0 grew */
 }
 END_TEST
 

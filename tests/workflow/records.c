@@ -208,6 +208,17 @@ START_TEST(the_past_in_three_requests_behaves_as_if_decided_in_shifan)
     ck_assert_str_eq(str(r, "origin"), "recorded");
     ck_assert_str_eq(str(r, "received_on"), "2025-01-20");
     th_free(r);
+    /* its standing (Art. 4, 24): 12.2's growth has no year before to be measured against (no
+     * earlier summary, no application report): not judged — it passed, against a year of 0 */
+    snprintf(path, sizeof path, "/v1/awards/%lld/standing?year=2024",
+             sql_number("SELECT id FROM awards WHERE certificate_no = '辽中小示范〔2023〕012'"));
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    json_t *growth = json_array_get(json_object_get(r->json, "conditions"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(growth, "id")), "12.2");
+    ck_assert_str_eq(json_string_value(json_object_get(growth, "code")), "not_judged");
+    ck_assert(json_is_false(json_object_get(growth, "passed")));
+    ck_assert(json_is_false(json_object_get(r->json, "meets")));
+    th_free(r);
     th_free(sample("inspections", "inspections.csv", 201));
     th_free(sample("city_reports", "city_reports.csv", 201));
     /* a report of a year is not received before that year began: a city's, a title's summary */
