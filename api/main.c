@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/messages.h"
 #include "api/auth.h"
@@ -137,6 +138,8 @@ int main(void)
         fprintf(stderr, "shifan: cannot start the readiness check\n");
         goto out;
     }
+    /* a database that hangs answers 503 at once, not a request held for ever */
+    sf_readiness_guard(app.readiness, (sf_pool *const[]){app.pool, app.read_pool}, 2);
     if (sf_server_start(&app, &instance) != 0)
         goto out;
     fprintf(stderr, "{\"level\":\"info\",\"event\":\"listening\",\"address\":\"%s\",\"port\":%d}\n",
@@ -147,6 +150,12 @@ int main(void)
     fprintf(stderr, "{\"level\":\"info\",\"event\":\"stopping\",\"signal\":\"%s\"}\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     sf_server_stop(&app, &instance);
+    if (sf_readiness_hung(app.readiness)) {
+        /* the threads that talk to the database (the check, the audit linker) may be waiting
+         * on it for ever: not waited for; the server rolls back what they had begun */
+        fprintf(stderr, "{\"level\":\"error\",\"event\":\"shutdown_abandoned\",\"database\":\"hangs\"}\n");
+        _exit(EXIT_FAILURE);
+    }
     fprintf(stderr, "{\"level\":\"info\",\"event\":\"stopped\"}\n");
     exit_code = 0;
 out:

@@ -3,6 +3,7 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +18,9 @@
 #define HANG_MS 1000
 /* How often the background thread also turns the registry's day (check_loop). */
 #define TURN_DAY_MS 60000
+/* How often the guard looks (sf_readiness_guard). */
+#define GUARD_MS 250
+#define GUARDED_MAX 2
 
 struct sf_readiness {
     sf_pool *primary, *replica;   /* pools of one connection each; replica NULL: none */
@@ -28,6 +32,11 @@ struct sf_readiness {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     int stopping;                 /* under lock */
+    /* the guard (sf_readiness_guard) */
+    sf_pool *guarded[GUARDED_MAX];
+    int nguarded, guard_started;
+    pthread_t guard;
+    atomic_int guard_stopping, hung;
 };
 
 static sf_code check(sf_readiness *r)
@@ -128,7 +137,11 @@ void sf_readiness_stop(sf_readiness *r)
     r->stopping = 1;
     pthread_cond_signal(&r->wake);
     pthread_mutex_unlock(&r->lock);
-    pthread_join(r->thread, NULL);
+    pthread_join(r->thread, NULL);   /* the guard still gives up a check that hangs */
+    if (r->guard_started) {
+        atomic_store(&r->guard_stopping, 1);
+        pthread_join(r->guard, NULL);
+    }
     pthread_cond_destroy(&r->wake);
     pthread_mutex_destroy(&r->lock);
     if (r->replica != NULL)
@@ -142,4 +155,66 @@ sf_code sf_readiness_now(sf_readiness *r)
     if (sf_monotonic_ms() - atomic_load(&r->checked_ms) > r->interval_ms + HANG_MS)
         return SF_E_DATABASE_UNAVAILABLE;   /* the check hangs: so would a request */
     return (sf_code)atomic_load(&r->code);
+}
+
+/* ---- the guard ---- */
+
+static void abandon_all(sf_readiness *r)
+{
+    for (int i = 0; i < r->nguarded; i++)
+        sf_pool_abandon_waits(r->guarded[i], HANG_MS);
+    sf_pool_abandon_waits(r->primary, HANG_MS);
+    if (r->replica != NULL)
+        sf_pool_abandon_waits(r->replica, HANG_MS);
+}
+
+static void fail_fast(sf_readiness *r, int on)
+{
+    for (int i = 0; i < r->nguarded; i++)
+        sf_pool_fail_fast(r->guarded[i], on);
+}
+
+static void *guard_loop(void *arg)
+{
+    sf_readiness *r = arg;
+    long long hung_at = 0;
+    struct timespec pause = {0, GUARD_MS * 1000000L};
+    while (!atomic_load(&r->guard_stopping)) {
+        long long now = sf_monotonic_ms(), checked = atomic_load(&r->checked_ms);
+        int stale = now - checked > r->interval_ms + HANG_MS;
+        if (!atomic_load(&r->hung) && stale) {
+            hung_at = now;
+            fail_fast(r, 1);
+            atomic_store(&r->hung, 1);
+            fprintf(stderr, "{\"level\":\"error\",\"event\":\"database_hangs\"}\n");
+        }
+        if (atomic_load(&r->hung)) {
+            /* a check answered since: the database speaks again (whatever it said) */
+            if (!stale && checked > hung_at && atomic_load(&r->code) != (int)SF_E_DATABASE_UNAVAILABLE) {
+                atomic_store(&r->hung, 0);
+                fail_fast(r, 0);
+                fprintf(stderr, "{\"level\":\"info\",\"event\":\"database_answers\"}\n");
+            } else {
+                abandon_all(r);
+            }
+        }
+        nanosleep(&pause, NULL);
+    }
+    fail_fast(r, 0);
+    return NULL;
+}
+
+void sf_readiness_guard(sf_readiness *r, sf_pool *const *pools, int n)
+{
+    if (r == NULL || r->guard_started)
+        return;
+    for (int i = 0; i < n && r->nguarded < GUARDED_MAX; i++)
+        if (pools[i] != NULL && (r->nguarded == 0 || r->guarded[0] != pools[i]))
+            r->guarded[r->nguarded++] = pools[i];
+    r->guard_started = pthread_create(&r->guard, NULL, guard_loop, r) == 0;
+}
+
+int sf_readiness_hung(sf_readiness *r)
+{
+    return r != NULL && atomic_load(&r->hung);
 }

@@ -15,6 +15,7 @@
 #define SF_READINESS_H
 
 #include "domain/codes.h"
+#include "persistence/pool.h"
 
 typedef struct sf_readiness sf_readiness;
 
@@ -26,5 +27,18 @@ void sf_readiness_stop(sf_readiness *r);
 /* SF_E_NONE when the last check found everything ready and is recent; else why not
  * (SF_E_DATABASE_UNAVAILABLE, SF_E_SCHEMA_NOT_MIGRATED, SF_E_REPLICA_UNAVAILABLE). */
 sf_code sf_readiness_now(sf_readiness *r);
+
+/* The guard of the request pools against a database that hangs (its server frozen, not gone:
+ * a statement sent to it waits for ever, and with it the request's thread — with as many
+ * waiting as there are threads, shifan answered nothing, /healthz and the registry's held
+ * answers included). A thread of its own looks every GUARD_MS: once the check has hung (a
+ * second beyond its interval) the pools fail fast (sf_pool_fail_fast: a request needing the
+ * database answers 503 at once, the public registry's held answers are served), and every
+ * statement that has waited a second is given up (sf_pool_abandon_waits: 503), the check's
+ * own included, so that it tries again; until a check is answered again. `pools` are the
+ * request pools (one or two). Call once, after sf_readiness_start. */
+void sf_readiness_guard(sf_readiness *r, sf_pool *const *pools, int n);
+/* Whether the guard holds the database for hung now (a shutdown does not wait for it). */
+int sf_readiness_hung(sf_readiness *r);
 
 #endif

@@ -26,6 +26,7 @@
 #include "api/metrics.h"
 #include "api/openapi.h"
 #include "api/problem.h"
+#include "api/readiness.h"
 #include "api/upload_stream.h"
 #include "api/views.h"
 #include "domain/accounts.h"
@@ -1524,7 +1525,8 @@ void sf_server_stop(sf_app *app, struct _u_instance *instance)
         c.app = app;
         atomic_store(&c.stop, 0);
         pthread_t thread;
-        int cancelling = pthread_create(&thread, NULL, cancel_loop, &c) == 0;
+        /* a database that hangs answers no cancel: the readiness guard gives up its statements */
+        int cancelling = !sf_readiness_hung(app->readiness) && pthread_create(&thread, NULL, cancel_loop, &c) == 0;
         clock_gettime(CLOCK_MONOTONIC, &start);
         while (atomic_load(&app->in_flight) > 0 && seconds_since(&start) < app->config->cancel_grace_s)
             nanosleep(&pause, NULL);
@@ -1542,8 +1544,17 @@ void sf_server_stop(sf_app *app, struct _u_instance *instance)
             log_stop();
             _exit(EXIT_FAILURE);
         }
-        if (cancelling)
-            pthread_join(thread, NULL);
+        /* the canceller ends within one round of cancels; one still sending after a second
+         * waits on a server that hangs (PQcancel has no timeout): the process cannot wait for
+         * it, nor free what it reads */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        if (cancelling && pthread_timedjoin_np(thread, NULL, &until) != 0) {
+            fprintf(stderr, "{\"level\":\"error\",\"event\":\"shutdown_abandoned\",\"database\":\"hangs\"}\n");
+            log_stop();
+            _exit(EXIT_FAILURE);
+        }
     }
     /* libmicrohttpd must not stop with a connection suspended: hashes still queued are refused
      * (their requests answer 503), and those running are waited for (each ends within a hash) */

@@ -81,7 +81,9 @@ static PGresult *prepare_once(sf_conn *conn, const sf_stmt *stmt, char name[32])
     snprintf(name, 32, "sf_%p", (const void *)stmt);
     if (sf_conn_is_prepared(conn, stmt))
         return NULL;
+    sf_conn_wait_begin(conn);
     PGresult *res = PQprepare(sf_conn_pg(conn), name, stmt->sql, stmt->nparams, NULL);
+    sf_conn_wait_end(conn);
     if (PQresultStatus(res) == PGRES_COMMAND_OK) {
         sf_conn_set_prepared(conn, stmt);
         PQclear(res);
@@ -136,11 +138,16 @@ static sf_status exec_formats(sf_conn *conn, const sf_stmt *stmt, const char *co
     if (out != NULL)
         *out = NULL;
     if (stmt->plan_each_call || (!sf_conn_is_prepared(conn, stmt) && sf_conn_prepared_full(conn))) {
+        sf_conn_wait_begin(conn);
         res = PQexecParams(pg, stmt->sql, stmt->nparams, NULL, params, lengths, formats, 0);
+        sf_conn_wait_end(conn);
     } else {
         res = prepare_once(conn, stmt, name);
-        if (res == NULL)
+        if (res == NULL) {
+            sf_conn_wait_begin(conn);
             res = PQexecPrepared(pg, name, stmt->nparams, params, lengths, formats, 0);
+            sf_conn_wait_end(conn);
+        }
     }
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
@@ -173,6 +180,7 @@ sf_status sf_db_exec_parts(sf_conn *const *conns, int n, const sf_stmt *stmt, co
         return SF_INTERNAL;
     for (int i = 0; i < n; i++) {
         out[i] = NULL;
+        sf_conn_wait_begin(conns[i]);
         sent[i] = PQsendQueryParams(sf_conn_pg(conns[i]), stmt->sql, stmt->nparams, NULL, params[i], NULL, NULL, 0);
         if (!sent[i] && status == SF_OK)
             status = failure_status(conns[i], NULL);
@@ -194,6 +202,8 @@ sf_status sf_db_exec_parts(sf_conn *const *conns, int n, const sf_stmt *stmt, co
         if (out[i] == NULL && status == SF_OK)
             status = failure_status(conns[i], NULL);
     }
+    for (int i = 0; i < n; i++)
+        sf_conn_wait_end(conns[i]);
     if (status != SF_OK)
         for (int i = 0; i < n; i++) {
             PQclear(out[i]);
@@ -236,7 +246,9 @@ sf_status sf_db_write(sf_pool *pool, const sf_stmt *stmt, const char *const *par
         sf_status status = sf_pool_acquire(pool, &conn);
         if (status != SF_OK)
             return status;
+        sf_conn_outcome_matters(conn, 1);   /* it commits by itself: never given up (pool.h) */
         status = sf_db_exec(conn, stmt, params, out, err);
+        sf_conn_outcome_matters(conn, 0);
         sf_pool_release(pool, conn);
         /* a lone statement that failed 40001/40P01 was rolled back whole: safe to run again */
         if (status == SF_OK || !is_retryable(err->sqlstate))
@@ -251,7 +263,9 @@ sf_status sf_db_write(sf_pool *pool, const sf_stmt *stmt, const char *const *par
 static sf_status run_command(sf_conn *conn, const char *sql, char state[6])
 {
     PGconn *pg = sf_conn_pg(conn);
+    sf_conn_wait_begin(conn);
     PGresult *res = PQexec(pg, sql);
+    sf_conn_wait_end(conn);
     const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     snprintf(state, 6, "%s", s ? s : "");
     sf_status status = SF_OK;
@@ -281,7 +295,9 @@ sf_status sf_tx_run(sf_pool *pool, sf_tx_body body, void *ctx)
         if (status == SF_OK)
             status = body(conn, ctx);
         if (status == SF_OK) {
+            sf_conn_outcome_matters(conn, 1);
             status = run_command(conn, "COMMIT", state);
+            sf_conn_outcome_matters(conn, 0);
         } else if (!dead_at_begin) {
             snprintf(state, sizeof state, "%s", sf_conn_sqlstate(conn));
             if (PQstatus(sf_conn_pg(conn)) == CONNECTION_OK)
@@ -402,6 +418,7 @@ static sf_status file_to_large_object(sf_conn *conn, int fd, char oid_text[16])
 {
     PGconn *pg = sf_conn_pg(conn);
     unsigned char *piece = malloc(FILE_PIECE);
+    sf_conn_wait_begin(conn);   /* the pieces' round trips, and the reads of the file between */
     Oid oid = piece != NULL ? lo_creat(pg, INV_READ | INV_WRITE) : InvalidOid;
     int lo = oid != InvalidOid ? lo_open(pg, oid, INV_WRITE) : -1;
     int ok = lo >= 0;
@@ -418,6 +435,7 @@ static sf_status file_to_large_object(sf_conn *conn, int fd, char oid_text[16])
     }
     if (lo >= 0 && lo_close(pg, lo) != 0)
         ok = 0;
+    sf_conn_wait_end(conn);
     free(piece);
     if (ok) {
         snprintf(oid_text, 16, "%u", (unsigned)oid);

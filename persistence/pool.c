@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdatomic.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,10 +22,18 @@
 
 struct sf_conn {
     PGconn *pg;            /* NULL until first opened, or after being found broken */
-    PGcancel *cancel;      /* for pg; set and cleared under the pool mutex (sf_pool_cancel_all) */
+    PGcancel *cancel;      /* for pg; set and cleared under cancel_lock (sf_pool_cancel_all) */
+    pthread_mutex_t cancel_lock;   /* a cancel sent to a hung server holds it, not the pool's */
     int broken;
     int reopen;            /* closed when released (sf_conn_reopen_later), opened at the next checkout */
     int in_use;
+    /* a blocking call to the server under way (sf_conn_wait_begin): since when (0: none), on
+     * which socket; under wait_lock, so that sf_pool_abandon_waits never shuts down a socket
+     * the connection has closed meanwhile (its number may be another's by then) */
+    pthread_mutex_t wait_lock;
+    long long wait_since_ms;
+    int wait_fd;
+    int outcome_matters;   /* sf_conn_outcome_matters; the owner's, read under wait_lock */
     char sqlstate[6];
     size_t nprepared;
     const void *prepared[MAX_PREPARED];
@@ -46,7 +55,15 @@ struct sf_pool {
     waiter *head, *tail;   /* FIFO of callers waiting for a connection */
     long waiting;
     atomic_int checked_out;   /* read without the mutex (sf_pool_checked_out) */
+    atomic_int fail_fast;     /* sf_pool_fail_fast */
 };
+
+static long long monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 sf_pool *sf_pool_create(const char *conninfo, int size, int checkout_timeout_ms)
 {
@@ -63,6 +80,10 @@ sf_pool *sf_pool_create(const char *conninfo, int size, int checkout_timeout_ms)
     }
     pool->size = size;
     pool->checkout_timeout_ms = checkout_timeout_ms;
+    for (int i = 0; i < size; i++) {
+        pthread_mutex_init(&pool->conns[i].wait_lock, NULL);
+        pthread_mutex_init(&pool->conns[i].cancel_lock, NULL);
+    }
     snprintf(pool->options, sizeof pool->options, "%s", SF_DB_SESSION_OPTIONS);
     pthread_mutex_init(&pool->mutex, NULL);
     return pool;
@@ -85,6 +106,8 @@ void sf_pool_destroy(sf_pool *pool)
             PQfreeCancel(pool->conns[i].cancel);
         if (pool->conns[i].pg != NULL)
             PQfinish(pool->conns[i].pg);
+        pthread_mutex_destroy(&pool->conns[i].wait_lock);
+        pthread_mutex_destroy(&pool->conns[i].cancel_lock);
     }
     pthread_mutex_destroy(&pool->mutex);
     free(pool->conns);
@@ -92,19 +115,19 @@ void sf_pool_destroy(sf_pool *pool)
     free(pool);
 }
 
-static void set_cancel(sf_pool *pool, sf_conn *conn, PGcancel *cancel)
+static void set_cancel(sf_conn *conn, PGcancel *cancel)
 {
-    pthread_mutex_lock(&pool->mutex);
+    pthread_mutex_lock(&conn->cancel_lock);
     PGcancel *old = conn->cancel;
     conn->cancel = cancel;
-    pthread_mutex_unlock(&pool->mutex);
+    pthread_mutex_unlock(&conn->cancel_lock);
     if (old != NULL)
         PQfreeCancel(old);
 }
 
-static void close_conn(sf_pool *pool, sf_conn *conn)
+static void close_conn(sf_conn *conn)
 {
-    set_cancel(pool, conn, NULL);
+    set_cancel(conn, NULL);
     if (conn->pg != NULL)
         PQfinish(conn->pg);
     conn->pg = NULL;
@@ -168,7 +191,7 @@ PGconn *sf_db_connect(const char *const *keys, const char *const *values, int ti
 static sf_status make_ready(sf_pool *pool, sf_conn *conn)
 {
     if (conn->pg != NULL && (conn->broken || PQstatus(conn->pg) != CONNECTION_OK))
-        close_conn(pool, conn);
+        close_conn(conn);
     if (conn->pg != NULL) {
         PGTransactionStatusType ts = PQtransactionStatus(conn->pg);
         /* an idle connection the server has spoken on since: almost always its goodbye (a
@@ -178,13 +201,15 @@ static sf_status make_ready(sf_pool *pool, sf_conn *conn)
         if (ts == PQTRANS_IDLE && poll(&p, 1, 0) == 0)
             return SF_OK;
         if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR) {
+            sf_conn_wait_begin(conn);
             PGresult *res = PQexec(conn->pg, "ROLLBACK");
+            sf_conn_wait_end(conn);
             int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
             PQclear(res);
             if (ok)
                 return SF_OK;
         }
-        close_conn(pool, conn);
+        close_conn(conn);
     }
     /* Keywords before "dbname" are defaults that the caller's connection string overrides;
      * "options" after it holds the string's own options and ours (sf_db_options). */
@@ -200,10 +225,10 @@ static sf_status make_ready(sf_pool *pool, sf_conn *conn)
     const char *const values[] = {"shifan", pool->conninfo, options, NULL};
     conn->pg = sf_db_connect(keys, values, 5000);
     if (conn->pg == NULL) {
-        close_conn(pool, conn);
+        close_conn(conn);
         return SF_UNAVAILABLE;
     }
-    set_cancel(pool, conn, PQgetCancel(conn->pg));
+    set_cancel(conn, PQgetCancel(conn->pg));
     return SF_OK;
 }
 
@@ -255,6 +280,8 @@ static void unlink_waiter(sf_pool *pool, waiter *w)
 
 sf_status sf_pool_acquire(sf_pool *pool, sf_conn **out)
 {
+    if (atomic_load(&pool->fail_fast))
+        return SF_UNAVAILABLE;
     pthread_mutex_lock(&pool->mutex);
     sf_conn *conn = pool->head == NULL ? take_free_slot(pool) : NULL;
     if (conn == NULL) {
@@ -282,7 +309,8 @@ sf_status sf_pool_acquire(sf_pool *pool, sf_conn **out)
     if (conn == NULL)
         return SF_UNAVAILABLE;
     atomic_fetch_add(&pool->checked_out, 1);
-    if (make_ready(pool, conn) != SF_OK) {
+    /* the database was found hanging while this caller waited: no connection is made to it */
+    if (atomic_load(&pool->fail_fast) || make_ready(pool, conn) != SF_OK) {
         sf_pool_release(pool, conn);
         return SF_UNAVAILABLE;
     }
@@ -292,13 +320,16 @@ sf_status sf_pool_acquire(sf_pool *pool, sf_conn **out)
 
 sf_status sf_pool_try_acquire(sf_pool *pool, sf_conn **out)
 {
+    if (atomic_load(&pool->fail_fast))
+        return SF_UNAVAILABLE;
     pthread_mutex_lock(&pool->mutex);
     sf_conn *conn = pool->head == NULL ? take_free_slot(pool) : NULL;
     pthread_mutex_unlock(&pool->mutex);
     if (conn == NULL)
         return SF_UNAVAILABLE;
     atomic_fetch_add(&pool->checked_out, 1);
-    if (make_ready(pool, conn) != SF_OK) {
+    /* the database was found hanging while this caller waited: no connection is made to it */
+    if (atomic_load(&pool->fail_fast) || make_ready(pool, conn) != SF_OK) {
         sf_pool_release(pool, conn);
         return SF_UNAVAILABLE;
     }
@@ -313,7 +344,7 @@ void sf_pool_release(sf_pool *pool, sf_conn *conn)
     atomic_fetch_sub(&pool->checked_out, 1);
     if (conn->reopen) {   /* its buffers are freed now, not when it is next taken */
         conn->reopen = 0;
-        close_conn(pool, conn);
+        close_conn(conn);
     }
     pthread_mutex_lock(&pool->mutex);
     waiter *w = pool->head;
@@ -339,12 +370,67 @@ int sf_pool_cancel_all(sf_pool *pool)
 {
     int sent = 0;
     char err[256];
-    pthread_mutex_lock(&pool->mutex);
-    for (int i = 0; i < pool->size; i++)
-        if (pool->conns[i].in_use && pool->conns[i].cancel != NULL && PQcancel(pool->conns[i].cancel, err, sizeof err))
+    for (int i = 0; i < pool->size; i++) {
+        sf_conn *c = &pool->conns[i];
+        pthread_mutex_lock(&pool->mutex);
+        int in_use = c->in_use;
+        pthread_mutex_unlock(&pool->mutex);
+        /* PQcancel waits for the server's answer, for ever if it hangs: under the connection's
+         * own lock, which only its closing takes, never under the pool's */
+        pthread_mutex_lock(&c->cancel_lock);
+        if (in_use && c->cancel != NULL && PQcancel(c->cancel, err, sizeof err))
             sent++;
-    pthread_mutex_unlock(&pool->mutex);
+        pthread_mutex_unlock(&c->cancel_lock);
+    }
     return sent;
+}
+
+void sf_pool_fail_fast(sf_pool *pool, int on)
+{
+    atomic_store(&pool->fail_fast, on != 0);
+}
+
+int sf_pool_abandon_waits(sf_pool *pool, int older_than_ms)
+{
+    int abandoned = 0;
+    long long now = monotonic_ms();
+    for (int i = 0; i < pool->size; i++) {
+        sf_conn *c = &pool->conns[i];
+        pthread_mutex_lock(&c->wait_lock);
+        if (c->wait_since_ms != 0 && now - c->wait_since_ms >= older_than_ms && c->wait_fd >= 0 &&
+            !c->outcome_matters) {
+            /* the blocked call's poll wakes, its read finds the end: "server closed the
+             * connection"; the descriptor itself stays the connection's to close */
+            shutdown(c->wait_fd, SHUT_RDWR);
+            c->wait_since_ms = 0;
+            abandoned++;
+        }
+        pthread_mutex_unlock(&c->wait_lock);
+    }
+    return abandoned;
+}
+
+void sf_conn_wait_begin(sf_conn *conn)
+{
+    pthread_mutex_lock(&conn->wait_lock);
+    conn->wait_since_ms = monotonic_ms();
+    conn->wait_fd = conn->pg != NULL ? PQsocket(conn->pg) : -1;
+    pthread_mutex_unlock(&conn->wait_lock);
+}
+
+void sf_conn_outcome_matters(sf_conn *conn, int on)
+{
+    pthread_mutex_lock(&conn->wait_lock);
+    conn->outcome_matters = on;
+    pthread_mutex_unlock(&conn->wait_lock);
+}
+
+void sf_conn_wait_end(sf_conn *conn)
+{
+    pthread_mutex_lock(&conn->wait_lock);
+    conn->wait_since_ms = 0;
+    conn->wait_fd = -1;
+    pthread_mutex_unlock(&conn->wait_lock);
 }
 
 void sf_pool_get_stats(sf_pool *pool, sf_pool_stats *stats)

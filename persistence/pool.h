@@ -48,8 +48,7 @@ sf_status sf_pool_try_acquire(sf_pool *pool, sf_conn **out);
 
 void sf_pool_get_stats(sf_pool *pool, sf_pool_stats *stats);
 
-/* How many connections are checked out now, read without the pool's lock (which a cancel to a
- * hung server may hold: the shutdown asks while one runs). */
+/* How many connections are checked out now, read without the pool's lock. */
 int sf_pool_checked_out(sf_pool *pool);
 
 /* Asks the server to cancel whatever statement runs on each checked-out connection (for a
@@ -57,6 +56,29 @@ int sf_pool_checked_out(sf_pool *pool);
  * maps to SF_UNAVAILABLE, and their transactions roll back. Returns how many requests were
  * sent. Safe to call from any thread. */
 int sf_pool_cancel_all(sf_pool *pool);
+
+/* A database that hangs (its server frozen, a network that drops packets without a word):
+ * a statement sent to it waits for ever, and with it the request's thread. The readiness
+ * check sees the hang (api/readiness.h) and its guard calls these two:
+ *   sf_pool_fail_fast: while on, sf_pool_acquire and sf_pool_try_acquire answer
+ *     SF_UNAVAILABLE at once instead of sending anything (or connecting);
+ *   sf_pool_abandon_waits: every statement of a checked-out connection that has waited for
+ *     the server at least `older_than_ms` is given up: its socket is shut down, so libpq
+ *     reports the link failed, the request answers 503 and the connection is reopened on its
+ *     next checkout (the server rolls the transaction back when it sees the socket closed).
+ *     Not a statement whose outcome the caller must learn (sf_conn_outcome_matters: a write
+ *     outside a transaction, a COMMIT): the server would still carry it out once thawed, and
+ *     the 503 would say that nothing changed. Returns how many. Safe to call from any
+ *     thread. */
+void sf_pool_fail_fast(sf_pool *pool, int on);
+int sf_pool_abandon_waits(sf_pool *pool, int older_than_ms);
+/* Around every blocking call to the server on `conn` (persistence/db.c): what
+ * sf_pool_abandon_waits looks at. */
+void sf_conn_wait_begin(sf_conn *conn);
+void sf_conn_wait_end(sf_conn *conn);
+/* Whether the calls on `conn` from here on commit by themselves (on: a lone write, a
+ * COMMIT): sf_pool_abandon_waits leaves them waiting for their outcome. */
+void sf_conn_outcome_matters(sf_conn *conn, int on);
 
 /* Marks a connection whose link to the server failed; the pool reopens it on next use. */
 void sf_conn_mark_broken(sf_conn *conn);

@@ -1056,6 +1056,138 @@ START_TEST(with_the_database_down_registry_hits_are_served_and_misses_answer_503
 }
 END_TEST
 
+/* ---- a database that hangs ---- */
+
+typedef struct {
+    call_args call;
+    double took;
+} timed_call;
+
+static void *timed(void *arg)
+{
+    timed_call *t = arg;
+    double start = now_s();
+    call(&t->call);
+    t->took = now_s() - start;
+    return NULL;
+}
+
+/* A database that hangs (its server frozen: nothing refused, nothing answered): before, a
+ * request sent to it waited for ever, and with as many waiting as the server has threads
+ * nothing was answered any more, /healthz and the registry's held answers included. Now the
+ * readiness check sees the hang within about a second, and from then a request that needs
+ * the database answers 503 at once, a read already waiting on it is given up with 503, the
+ * health check answers, the held registry entry is served; thawed, the database is used
+ * again. A lone write already sent is not given up (the server would carry it out once
+ * thawed, and a 503 would say nothing changed): it waits for its outcome, and its answer
+ * tells it. Nothing is asserted while the cluster is frozen (a failure there would leave it
+ * frozen). */
+START_TEST(a_database_that_hangs_answers_503_and_the_server_stays_up)
+{
+    char *body = platform_body("冻结停库平台", 800100);
+    th_response *r = th_json(port, "POST", "/v1/platforms", token, body);
+    free(body);
+    ck_assert_int_eq(r->status, 201);
+    long long platform = json_integer_value(json_object_get(r->json, "id"));
+    th_free(r);
+    char sql[1400];
+    snprintf(sql, sizeof sql,
+             "SET session_replication_role = replica;"
+             " INSERT INTO registry (platform_id, award_id, name, operator_name, region_code, functions, level,"
+             "   certificate_no, awarded_on, valid_from, valid_until, status, grams, doc)"
+             " VALUES (%lld, 900000000 + %lld, '冻结停库平台', '运营方', '210100', '{training}', 'province',"
+             "   'LNSME-2026-901', current_date, current_date, current_date + 1000, 'active', '{}',"
+             "   '{\"id\":%lld,\"name\":\"冻结停库平台\"}')",
+             platform, platform, platform);
+    PGconn *pg = admin_connect();
+    admin_exec(pg, sql);
+    PQfinish(pg);
+    await_listening();
+    char entry[64];
+    snprintf(entry, sizeof entry, "/v1/public/platforms/%lld", platform);
+    r = th_json(port, "GET", entry, NULL, NULL);
+    ck_assert_int_eq(r->status, 200);
+    th_free(r);
+    /* one request already waiting inside the database when it freezes */
+    hold_tip();
+    char *held_body = platform_body("冻结等待平台", 800101);
+    timed_call held = {.call = {.port = port, .method = "POST", .path = "/v1/platforms", .body = held_body}};
+    ck_assert_int_eq(pthread_create(&held.call.thread, NULL, timed, &held), 0);
+    await_count(WAITING, 1);
+
+    faultdb("STOP");
+    /* more requests than the server has threads (12), each needing the database */
+    enum { CALLS = 16 };
+    static timed_call calls[CALLS];
+    for (int i = 0; i < CALLS; i++) {
+        calls[i] = (timed_call){.call = {.port = port, .method = "GET", .path = "/v1/platforms?limit=1", .body = ""}};
+        if (pthread_create(&calls[i].call.thread, NULL, timed, &calls[i]) != 0)
+            calls[i].call.thread = 0;
+    }
+    pause_ms(2500);   /* the hang seen (a second and the check's interval), the waits given up */
+    double t0 = now_s();
+    th_response *health = th_json(port, "GET", "/healthz", NULL, NULL);
+    double health_took = now_s() - t0;
+    th_response *ready = th_json(port, "GET", "/readyz", NULL, NULL);
+    t0 = now_s();
+    th_response *kept = th_json(port, "GET", entry, NULL, NULL);
+    double kept_took = now_s() - t0;
+    t0 = now_s();
+    th_response *late = th_json(port, "GET", "/v1/platforms?limit=1", token, NULL);
+    double late_took = now_s() - t0;
+    /* joined within a bound: calls that still wait are joined once the database is thawed */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 12;
+    int unanswered = 0, joined[CALLS] = {0};
+    for (int i = 0; i < CALLS; i++) {
+        joined[i] = calls[i].call.thread == 0 || pthread_timedjoin_np(calls[i].call.thread, NULL, &until) == 0;
+        unanswered += !joined[i];
+    }
+    faultdb("CONT");
+    release_tip();
+    for (int i = 0; i < CALLS; i++)
+        if (!joined[i])
+            pthread_join(calls[i].call.thread, NULL);
+    pthread_join(held.call.thread, NULL);
+    ck_assert_msg(unanswered == 0, "%d requests waited for the frozen database", unanswered);
+
+    char why[256];
+    for (int i = 0; i < CALLS; i++) {
+        ck_assert_msg(calls[i].call.answer != NULL, "call %d got no answer", i);
+        ck_assert_msg(is_unavailable(calls[i].call.answer, why, sizeof why), "call %d: %s", i, why);
+        ck_assert_msg(calls[i].took < 10.0, "call %d took %.1f s", i, calls[i].took);
+        th_free(calls[i].call.answer);
+    }
+    /* the write sent before the hang: its answer is what happened */
+    ck_assert_ptr_nonnull(held.call.answer);
+    int held_status = held.call.answer->status;
+    th_free(held.call.answer);
+    free(held_body);
+    ck_assert_int_eq(health->status, 200);
+    ck_assert_msg(health_took < 1.0, "/healthz took %.1f s", health_took);
+    ck_assert_int_eq(ready->status, 503);
+    ck_assert_msg(kept->status == 200, "the held entry: %d %s", kept->status, kept->body);
+    ck_assert_msg(kept_took < 1.0, "the held entry took %.1f s", kept_took);
+    ck_assert_msg(is_unavailable(late, why, sizeof why), "a request after the hang was seen: %s", why);
+    ck_assert_msg(late_took < 1.0, "a request after the hang was seen took %.1f s", late_took);
+    th_free(health);
+    th_free(ready);
+    th_free(kept);
+    th_free(late);
+    ck_assert_int_eq(held_status, 201);
+    ck_assert_int_eq(platforms_named("冻结等待平台"), 1);
+    /* thawed: answered again, without a restart */
+    int status = 0;
+    for (double deadline = now_s() + 15; status != 200 && now_s() < deadline; pause_ms(100)) {
+        r = th_json(port, "GET", "/v1/platforms?limit=1", token, NULL);
+        status = r->status;
+        th_free(r);
+    }
+    ck_assert_int_eq(status, 200);
+}
+END_TEST
+
 /* ---- the suite ---- */
 
 /* The load logs in as the admin, whose stored hash is made cheap here: the server verifies
@@ -1148,6 +1280,7 @@ static Suite *faults_suite(void)
     tcase_add_test(tc, a_login_failure_that_cannot_be_counted_answers_503);
     tcase_add_test(tc, a_session_check_that_fails_in_the_database_is_not_a_401);
     tcase_add_test(tc, with_the_database_down_registry_hits_are_served_and_misses_answer_503);
+    tcase_add_test(tc, a_database_that_hangs_answers_503_and_the_server_stays_up);
     tcase_add_test(tc, sigterm_lets_requests_in_flight_finish_then_exits_0);
     tcase_add_test(tc, sigterm_does_not_wait_for_ever_on_a_request_stuck_in_the_database);
     tcase_add_test(tc, sigterm_ends_even_when_the_database_hangs);
