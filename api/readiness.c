@@ -18,8 +18,12 @@
 #define HANG_MS 1000
 /* How often the background thread also turns the registry's day (check_loop). */
 #define TURN_DAY_MS 60000
-/* How often the guard looks (sf_readiness_guard). */
+/* How often the guard looks (sf_readiness_guard), and how long beyond its interval a check
+ * must hang before the guard holds the database for hung: longer than /readyz waits
+ * (HANG_MS), as the guard refuses every request, and a check held up a moment on a machine
+ * short of CPU must not do that. */
 #define GUARD_MS 250
+#define GUARD_HANG_MS 2000
 #define GUARDED_MAX 2
 
 struct sf_readiness {
@@ -182,7 +186,7 @@ static void *guard_loop(void *arg)
     while (!atomic_load(&r->guard_stopping)) {
         long long now = sf_monotonic_ms(), checked = atomic_load(&r->checked_ms);
         int stale = now - checked > r->interval_ms + HANG_MS;
-        if (!atomic_load(&r->hung) && stale) {
+        if (!atomic_load(&r->hung) && now - checked > r->interval_ms + GUARD_HANG_MS) {
             hung_at = now;
             fail_fast(r, 1);
             atomic_store(&r->hung, 1);

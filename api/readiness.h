@@ -31,8 +31,8 @@ sf_code sf_readiness_now(sf_readiness *r);
 /* The guard of the request pools against a database that hangs (its server frozen, not gone:
  * a statement sent to it waits for ever, and with it the request's thread — with as many
  * waiting as there are threads, shifan answered nothing, /healthz and the registry's held
- * answers included). A thread of its own looks every GUARD_MS: once the check has hung (a
- * second beyond its interval) the pools fail fast (sf_pool_fail_fast: a request needing the
+ * answers included). A thread of its own looks every GUARD_MS: once the check has hung (two
+ * seconds beyond its interval) the pools fail fast (sf_pool_fail_fast: a request needing the
  * database answers 503 at once, the public registry's held answers are served), and every
  * statement that has waited a second is given up (sf_pool_abandon_waits: 503), the check's
  * own included, so that it tries again; until a check is answered again. `pools` are the

@@ -1075,7 +1075,7 @@ static void *timed(void *arg)
 /* A database that hangs (its server frozen: nothing refused, nothing answered): before, a
  * request sent to it waited for ever, and with as many waiting as the server has threads
  * nothing was answered any more, /healthz and the registry's held answers included. Now the
- * readiness check sees the hang within about a second, and from then a request that needs
+ * readiness check sees the hang within about two seconds, and from then a request that needs
  * the database answers 503 at once, a read already waiting on it is given up with 503, the
  * health check answers, the held registry entry is served; thawed, the database is used
  * again. A lone write already sent is not given up (the server would carry it out once
@@ -1124,7 +1124,7 @@ START_TEST(a_database_that_hangs_answers_503_and_the_server_stays_up)
         if (pthread_create(&calls[i].call.thread, NULL, timed, &calls[i]) != 0)
             calls[i].call.thread = 0;
     }
-    pause_ms(2500);   /* the hang seen (a second and the check's interval), the waits given up */
+    pause_ms(3500);   /* the hang seen (two seconds and the check's interval), the waits given up */
     double t0 = now_s();
     th_response *health = th_json(port, "GET", "/healthz", NULL, NULL);
     double health_took = now_s() - t0;
