@@ -37,12 +37,13 @@ static const sf_stmt CHANGES = {
 
 /* Titles that lapsed since the feed was last read get their 'award.expired' event now, once
  * (sql/012_expiry_events.sql): the primary key of award_expiries keeps two readers from both
- * announcing one title. "Lapsed" is title_status() = 'expired' (sql/016_revocation.sql),
- * written in the form the index awards_status can serve; tests/test_persistence.c proves the
- * two agree at valid_until - 1, valid_until and valid_until + 1 for every stored status. */
+ * announcing one title. "Lapsed" is title_status() = 'expired' (sql/016, sql/062: a title
+ * active or pending revocation past its valid_until), written in the form the index
+ * awards_status can serve; tests/test_persistence.c proves the two agree at valid_until - 1,
+ * valid_until and valid_until + 1 for every stored status. */
 static const sf_stmt ANNOUNCE_EXPIRED = {
     "WITH x AS (INSERT INTO award_expiries (award_id)"
-    "           SELECT id FROM awards WHERE status = 'active' AND valid_until < current_date"
+    "           SELECT id FROM awards WHERE status IN ('active', 'revocation_pending') AND valid_until < current_date"
     "             AND NOT EXISTS (SELECT 1 FROM award_expiries e WHERE e.award_id = awards.id)"
     "           ORDER BY id ON CONFLICT (award_id) DO NOTHING RETURNING award_id)"
     " SELECT audit_append(NULL, NULL, 'award.expired', 'award', w.id, jsonb_build_object('valid_until', w.valid_until), NULL)"

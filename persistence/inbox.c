@@ -86,10 +86,11 @@ static const sf_stmt INBOX = SF_LIST_STMT(
     " FROM assessments s JOIN awards w ON w.id = s.award_id JOIN platforms p ON p.id = w.platform_id"
     " WHERE s.submitted_on IS NULL"
     "   AND (($1 = 'province' AND s.due_on < current_date) OR ($1 = 'assessor' AND s.assessor_org_id = $3::bigint))"
-    /* titles pending revocation after a failed assessment */
+    /* titles pending revocation after a failed assessment, and not lapsed since (title_status()
+     * = 'revocation_pending', sql/062, written as the index awards_status serves it) */
     " UNION ALL SELECT 'revocation_pending', 'award', w.id, p.name || ' ' || w.certificate_no, NULL"
     " FROM awards w JOIN platforms p ON p.id = w.platform_id"
-    " WHERE $1 = 'province' AND w.status = 'revocation_pending'"
+    " WHERE $1 = 'province' AND w.status = 'revocation_pending' AND w.valid_until >= current_date"
     /* rectifications past their due date (Art. 24): the platform's city and the province */
     " UNION ALL SELECT 'rectification_overdue', 'rectification', x.id, p.name || ' ' || w.certificate_no, x.due_on"
     " FROM rectifications x JOIN awards w ON w.id = x.award_id JOIN platforms p ON p.id = w.platform_id"

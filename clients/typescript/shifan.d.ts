@@ -2258,8 +2258,8 @@ export interface paths {
          * @description The titles the caller may see, in ascending `id` order: the province and the
          *     supervisor see all; a city the titles of its region's platforms (whatever their
          *     level); an association the titles of the applications it recommended. `status` is
-         *     read as of today: an active title whose `valid_until` has passed is `expired`
-         *     (Art. 23).
+         *     read as of today: an active title, or one pending revocation, whose `valid_until` has
+         *     passed is `expired` (Art. 23).
          *
          *     Roles: `province`, `city`, `association`, `supervisor`, `platform` (the titles of the platforms it operates).
          *
@@ -5109,7 +5109,9 @@ export interface components {
         /**
          * @description `active`; `revocation_pending` (after a failed third-party assessment, Art. 24, until
          *     the province revokes or reinstates it); `revoked` (Art. 23, 24); `expired`, read
-         *     rather than stored: an active title whose `valid_until` has passed (Art. 23).
+         *     rather than stored: an active title, or one pending revocation, whose `valid_until` has
+         *     passed (Art. 23; a lapsed title's pending revocation is moot: it is neither revoked nor
+         *     reinstated).
          *
          * @enum {string}
          */

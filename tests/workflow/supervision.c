@@ -603,6 +603,52 @@ START_TEST(an_unsatisfactory_inspection_opens_a_rectification_that_a_follow_up_c
 }
 END_TEST
 
+/* A title pending revocation lapses like an active one (Art. 23; sql/062): past its
+ * valid_until it reads "expired" — its document, the registry, the province's inbox — and its
+ * revocation is moot: neither revoke nor reinstate is offered or taken (it stayed pending for
+ * ever). */
+START_TEST(a_title_pending_revocation_lapses_at_its_valid_until)
+{
+    long long award = dalian_award("大连待撤销期满平台", 770122);
+    char body[256], path[128];
+    snprintf(body, sizeof body, "{\"award_id\":%lld,\"assessor_org_id\":%lld,\"due_on\":\"2099-12-31\"}", award,
+             assessor_org[ASSESSOR_B]);
+    long long id = expect_id(PROVINCE, "POST", "/v1/assessments", body, 201);
+    snprintf(path, sizeof path, "/v1/assessments/%lld/result", id);
+    th_free(expect(ASSESSOR_B, "POST", path, "{\"score\":40,\"passed\":false,\"summary\":\"不合格\"}", 200));
+    snprintf(path, sizeof path, "/v1/awards/%lld", award);
+    th_response *r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "status"), "revocation_pending");
+    long long platform = json_integer_value(json_object_get(r->json, "platform_id"));
+    th_free(r);
+    char sql[160];
+    snprintf(sql, sizeof sql, "UPDATE awards SET valid_from = current_date - 1000, valid_until = current_date - 1"
+             " WHERE id = %lld", award);
+    admin_sql(sql);
+    r = expect(PROVINCE, "GET", path, NULL, 200);
+    ck_assert_str_eq(str(r, "status"), "expired");
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(r->json, "allowed_actions"), i, it) {
+        ck_assert_str_ne(json_string_value(it), "revoke");
+        ck_assert_str_ne(json_string_value(it), "reinstate");
+    }
+    th_free(r);
+    snprintf(path, sizeof path, "/v1/awards/%lld/revoke", award);
+    snprintf(body, sizeof body, "{\"reason\":\"failed_assessment\",\"assessment_id\":%lld,\"detail\":\"测评不合格\"}", id);
+    th_free(expect(PROVINCE, "POST", path, body, 409));
+    snprintf(path, sizeof path, "/v1/public/platforms/%lld", platform);
+    r = expect(-1, "GET", path, NULL, 200);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r->json, "award"), "status")), "expired");
+    th_free(r);
+    r = expect(PROVINCE, "GET", "/v1/inbox?limit=100", NULL, 200);
+    json_array_foreach(json_object_get(r->json, "items"), i, it)
+        ck_assert(!(strcmp(json_string_value(json_object_get(it, "kind")), "revocation_pending") == 0 &&
+                    json_integer_value(json_object_get(it, "entity_id")) == award));
+    th_free(r);
+}
+END_TEST
+
 /* Issue 17, point 2: dynamic management (Art. 4, 24) — a summary's figures re-tested against
  * the thresholds of the round that awarded the title; a finding, not a revocation. */
 START_TEST(a_summary_below_the_rounds_thresholds_shows_in_the_titles_standing)
@@ -893,6 +939,7 @@ Suite *wf_supervision_suite(void)
     tcase_add_test(tc, an_unsatisfactory_inspection_opens_a_rectification_that_a_follow_up_closes);
     tcase_add_test(tc, a_summary_file_is_attached_by_its_recorder);
     tcase_add_test(tc, a_summary_below_the_rounds_thresholds_shows_in_the_titles_standing);
+    tcase_add_test(tc, a_title_pending_revocation_lapses_at_its_valid_until);
     tcase_add_test(tc, timeliness_is_judged_by_the_date_received_not_the_date_keyed_in);
     tcase_add_test(tc, a_summary_received_before_the_revocation_is_recorded_after_it);
     tcase_add_test(tc, summaries_and_city_reports_are_listed_by_timeliness);
