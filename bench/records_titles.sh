@@ -6,9 +6,10 @@
 # what else the machine is doing: the WAL it wrote, the CPU seconds of shifan and of PostgreSQL
 # (all the cluster's processes, from /proc) and, with BENCH_STATEMENTS=1, from pg_stat_statements
 # the statements run (top level and nested) with their count and execution time. The statements'
-# tracking is off by default: tracking every nested statement (the import's 100,000 foreign-key
-# checks, its triggers' statements) costs the import time of its own — 3.3 s untracked against
-# 4.1-5.3 s tracked, the same day — and the figure timed is the import as `make run` serves it.
+# tracking is off by default, so that the figure timed is the import as `make run` serves it
+# (tracking every nested statement, each foreign-key check and trigger statement, is work of
+# its own; alternated in one sitting on 2026-12-05 the two differed by less than the noise:
+# untracked 2.96-3.93 s, tracked 3.06-4.20 s).
 #   bench/records_titles.sh            (BENCH_TITLES=10000, BENCH_BIN, BENCH_BUILD_DIR as bench/run)
 #   BENCH_REPEAT=5 bench/records_titles.sh   (that many imports, each into a fresh database)
 #   BENCH_STATEMENTS=1 bench/records_titles.sh   (the statements' breakdown; slows the import)
