@@ -139,7 +139,7 @@ int main(void)
         goto out;
     }
     /* a database that hangs answers 503 at once, not a request held for ever */
-    sf_readiness_guard(app.readiness, (sf_pool *const[]){app.pool, app.read_pool}, 2);
+    sf_readiness_guard(app.readiness, app.pool, app.read_pool);
     if (sf_server_start(&app, &instance) != 0)
         goto out;
     fprintf(stderr, "{\"level\":\"info\",\"event\":\"listening\",\"address\":\"%s\",\"port\":%d}\n",
@@ -150,17 +150,18 @@ int main(void)
     fprintf(stderr, "{\"level\":\"info\",\"event\":\"stopping\",\"signal\":\"%s\"}\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     sf_server_stop(&app, &instance);
-    if (sf_readiness_hung(app.readiness)) {
-        /* the threads that talk to the database (the check, the audit linker) may be waiting
-         * on it for ever: not waited for; the server rolls back what they had begun */
+    exit_code = 0;
+out:
+    /* the threads that talk to the database by themselves (the check, the audit linker) may
+     * wait on one that hangs for ever: not waited for beyond a bound; the server rolls back
+     * what they had begun */
+    if (sf_readiness_hung(app.readiness) || sf_readiness_stop(app.readiness) != 0 ||
+        sf_audit_linker_stop(linker) != 0) {
         fprintf(stderr, "{\"level\":\"error\",\"event\":\"shutdown_abandoned\",\"database\":\"hangs\"}\n");
         _exit(EXIT_FAILURE);
     }
-    fprintf(stderr, "{\"level\":\"info\",\"event\":\"stopped\"}\n");
-    exit_code = 0;
-out:
-    sf_readiness_stop(app.readiness);
-    sf_audit_linker_stop(linker);
+    if (exit_code == 0)
+        fprintf(stderr, "{\"level\":\"info\",\"event\":\"stopped\"}\n");
     sf_metrics_destroy(app.metrics);
     sf_public_cache_destroy(app.public_cache);
     sf_statistics_cache_destroy(app.statistics_cache);

@@ -358,7 +358,8 @@ static void add_row(const sf_compliance_row *r, void *p)
     }
     if (b->current == NULL || strcmp(b->current_code, r->region_code) != 0)
         return;
-    /* standing: the summary's figures re-tested (null without figures); unmet: what failed */
+    /* standing: the summary's figures re-tested (null without figures); unmet: what failed (a
+     * condition not judged did not fail) */
     json_t *standing = json_null();
     if (r->standing.figures_json != NULL) {
         json_t *full = standing_json(&r->standing, b->lang);
@@ -368,7 +369,8 @@ static void add_row(const sf_compliance_row *r, void *p)
             size_t i;
             json_t *c;
             json_array_foreach(lists[l], i, c)
-                if (json_is_false(json_object_get(c, "passed")))
+                if (json_is_false(json_object_get(c, "passed")) &&
+                    strcmp(json_string_value(json_object_get(c, "code")), "not_judged") != 0)
                     json_array_append(unmet, json_object_get(c, "id"));
         }
         standing = json_pack("{s:O?, s:o}", "meets", json_object_get(full, "meets"), "unmet", unmet);

@@ -394,11 +394,21 @@ void sf_standing_evaluate(const sf_report_facts *figures, const sf_thresholds *t
     out->conditions[0].required = 1;
     out->conditions[0].relaxed = out->conditions[0].passed && !normal;
     if (f.smes_served_prev_unknown) {
+        /* what can be judged is: the SMEs served and the satisfaction; the growth is not */
         sf_check *c = &out->conditions[0];
-        *c = (sf_check){.id = "12.2", .required = 1, .code = SF_E_NOT_JUDGED, .measure = "sme_growth_pct",
-                        .unit = "pct", .threshold = out->applied.min_sme_growth_pct};
+        *c = (sf_check){.id = "12.2", .required = 1};
         DETAIL(c, SF_E_STANDING_GROWTH_UNKNOWN, SF_INT("smes_served", f.smes_served_last_year),
                SF_NUM("satisfaction_pct", f.satisfaction_pct));
+        measure m[] = {{"smes_served_last_year", "count", (double)f.smes_served_last_year,
+                        (double)out->applied.min_smes_served, f.smes_served_last_year >= out->applied.min_smes_served},
+                       {"satisfaction_pct", "pct", f.satisfaction_pct, out->applied.min_satisfaction_pct,
+                        f.satisfaction_pct >= out->applied.min_satisfaction_pct}};
+        if (m[0].ok && m[1].ok) {
+            c->missing = 1;
+            c->code = SF_E_NOT_JUDGED;
+        } else {
+            judge(c, m, 2);
+        }
     }
     condition_12_5(&f, t, &out->conditions[1]);
     out->conditions[1].id = "12.5";

@@ -53,7 +53,8 @@ sf_status sf_decide_inspection(int64_t award_id, const char *outcome, sf_day ins
         }
         effect->closes = satisfactory;
     }
-    int opens = !satisfactory && follow_up == NULL && in_force_today;
+    /* on the title's last day there is no time left to rectify within it */
+    int opens = !satisfactory && follow_up == NULL && in_force_today && inspected_on < valid_until;
     if (due_given != 0 && !opens)
         sf_errors_add(why, "rectification_due_on", SF_E_DUE_ON_NOT_ALLOWED);
     else if (due_given != 0 && due_given <= inspected_on)

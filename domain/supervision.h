@@ -83,7 +83,7 @@ int sf_title_in_force_on(sf_day valid_from, sf_day valid_until, int revoked, sf_
  * open (and opens no second one). A rectification is due within the title's validity: a
  * follow-up inspects a title in force (sf_title_in_force_on), so one due after valid_until
  * could never be closed in time. A date set later is refused; the default stops at
- * valid_until. */
+ * valid_until; an inspection on the title's last day opens none. */
 #define SF_RECTIFICATION_DAYS 30
 
 typedef struct {

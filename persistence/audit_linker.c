@@ -10,11 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "persistence/db.h"
 
 #define RETRY_MAX_MS 2000
+/* A round ends within its lock timeout (a second) on a database that answers; one that hangs
+ * answers never. */
+#define LINKER_STOP_WAIT_S 10
 
 struct sf_audit_linker {
     char *conninfo;
@@ -159,16 +163,21 @@ long sf_audit_linker_rounds(sf_audit_linker *l)
     return atomic_load(&l->rounds);
 }
 
-void sf_audit_linker_stop(sf_audit_linker *l)
+int sf_audit_linker_stop(sf_audit_linker *l)
 {
     if (l == NULL)
-        return;
+        return 0;
     atomic_store(&l->stopping, 1);
     ssize_t w = write(l->wake[1], "x", 1);
     (void)w;
-    pthread_join(l->thread, NULL);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += LINKER_STOP_WAIT_S;
+    if (pthread_timedjoin_np(l->thread, NULL, &until) != 0)
+        return -1;   /* waiting on a database that hangs: left to it */
     close(l->wake[0]);
     close(l->wake[1]);
     free(l->conninfo);
     free(l);
+    return 0;
 }

@@ -39,7 +39,9 @@ sf_audit_linker *sf_audit_linker_start(const char *conninfo);
 /* The rounds that looked for events to link since the start (not those skipped while an import
  * was open). */
 long sf_audit_linker_rounds(sf_audit_linker *linker);
-/* Stops it (within its statement's lock timeout, a second) and frees it; NULL is a no-op. */
-void sf_audit_linker_stop(sf_audit_linker *linker);
+/* Stops it (within its statement's lock timeout, a second) and frees it: 0; NULL is a no-op.
+ * -1 when its thread did not end within ten seconds (it waits on a database that hangs): it is
+ * left as it is, not freed, and the process should end without it. */
+int sf_audit_linker_stop(sf_audit_linker *linker);
 
 #endif

@@ -1668,6 +1668,14 @@ START_TEST(an_inspection_opens_or_closes_a_rectification)
     ck_assert_str_eq(e.items[0].field, "rectification_due_on");
     ck_assert_int_eq(e.items[0].code, SF_E_DUE_AFTER_TITLE_ENDS);
     ck_assert_str_eq(sf_params_get(&e.items[0].params, "valid_until")->s, "2026-03-15");
+    /* on the title's last day no time is left within it: nothing opens (nor takes a date) */
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_inspection(9, "unsatisfactory", ends, 0, 30, NULL, 1, ends, &fx, &e), SF_OK);
+    ck_assert(!fx.opens);
+    sf_errors_init(&e);
+    ck_assert_int_eq(sf_decide_inspection(9, "unsatisfactory", ends - 1, 0, 30, NULL, 1, ends, &fx, &e), SF_OK);
+    ck_assert(fx.opens);
+    ck_assert_int_eq(fx.due_on, ends);
 }
 END_TEST
 
@@ -1782,11 +1790,23 @@ START_TEST(a_titles_standing_at_the_thresholds_bounds)
     f.smes_served_prev_year = 0;
     f.smes_served_prev_unknown = 1;
     sf_standing_evaluate(&f, &t, NULL, training, &st);
-    ck_assert(!st.conditions[0].passed && !st.meets);
+    ck_assert(!st.conditions[0].passed && st.conditions[0].missing && !st.meets);
     ck_assert_int_eq(st.conditions[0].code, SF_E_NOT_JUDGED);
-    ck_assert_str_eq(st.conditions[0].measure, "sme_growth_pct");
+    ck_assert_ptr_null(st.conditions[0].measure);   /* no value: not a growth of 0 */
     ck_assert_int_eq(st.conditions[0].detail, SF_E_STANDING_GROWTH_UNKNOWN);
     ck_assert(st.conditions[1].passed && st.functions[3].passed);   /* the rest is judged */
+    /* what can be judged of 12.2 still is: the SMEs served (79 < 80), the satisfaction */
+    f.smes_served_last_year = 79;
+    sf_standing_evaluate(&f, &t, NULL, training, &st);
+    ck_assert(!st.conditions[0].passed && !st.conditions[0].missing);
+    ck_assert_int_eq(st.conditions[0].code, SF_E_BELOW_MINIMUM);
+    ck_assert_str_eq(st.conditions[0].measure, "smes_served_last_year");
+    f.smes_served_last_year = 80;
+    f.satisfaction_pct = 79.99;
+    sf_standing_evaluate(&f, &t, NULL, training, &st);
+    ck_assert_int_eq(st.conditions[0].code, SF_E_BELOW_MINIMUM);
+    ck_assert_str_eq(st.conditions[0].measure, "satisfaction_pct");
+    f.satisfaction_pct = 80;
     f.smes_served_prev_unknown = 0;
     sf_standing_evaluate(&f, &t, NULL, training, &st);
     ck_assert(st.meets);   /* 80 against a known 0 grew */

@@ -5566,9 +5566,11 @@ export interface components {
             meets: boolean;
             /** @description 12.2 and 12.5 (its share), with the threshold and the value in `detail`. 12.2's growth
              *     is measured against the year before: the previous summary's figure, else the
-             *     application report's. Without either (a recorded title's first summary) 12.2 is not
-             *     judged: `passed` false, `code` `not_judged`, `detail` in the words of
-             *     `standing_growth_unknown`.
+             *     application report's. Without either (a recorded title's first summary) its growth
+             *     cannot be judged: 12.2 fails on the SMEs served or the satisfaction if either is
+             *     below its minimum, and is otherwise not judged (`passed` false, `code` `not_judged`,
+             *     no `measure` or `value`; not listed among the compliance view's `unmet`), its
+             *     `detail` in the words of `standing_growth_unknown`.
              *      */
             conditions: {
                 id: string;
@@ -5673,7 +5675,8 @@ export interface components {
              *     later could not be closed in time); 422 `due_on_not_allowed` for one that opens none.
              *     Without it, the rectification is due `rectification_days` (a rule of the title's round,
              *     30 by default) after the inspection, or on the title's `valid_until` if that comes
-             *     first. A Liaoning date (Asia/Shanghai, UTC+8).
+             *     first. An inspection on the title's last day opens none. A Liaoning date
+             *     (Asia/Shanghai, UTC+8).
              *      */
             rectification_due_on?: components["schemas"]["Date"];
         };
