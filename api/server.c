@@ -71,14 +71,21 @@ static void *trim_loop(void *unused)
     return NULL;
 }
 
-static void trim_start(void)
+/* `cond` (statically initialised, no thread waiting on it) made anew to wait on the monotonic
+ * clock: a change of the wall clock holds no wait. */
+static void cond_on_monotonic_clock(pthread_cond_t *cond)
 {
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_destroy(&trimmer.wake);   /* no thread waits on it: none is running */
-    pthread_cond_init(&trimmer.wake, &attr);
+    pthread_cond_destroy(cond);
+    pthread_cond_init(cond, &attr);
     pthread_condattr_destroy(&attr);
+}
+
+static void trim_start(void)
+{
+    cond_on_monotonic_clock(&trimmer.wake);
     trimmer.stopping = 0;
     /* without the thread, memory is still given back after large requests (route) */
     trimmer.running = pthread_create(&trimmer.thread, NULL, trim_loop, NULL) == 0;
@@ -360,13 +367,7 @@ static void *log_flusher(void *unused)
 
 static void log_start(void)
 {
-    /* waits measured on the monotonic clock: a change of the wall clock does not hold the log */
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_destroy(&request_log.wake);   /* no thread waits on it: none is running */
-    pthread_cond_init(&request_log.wake, &attr);
-    pthread_condattr_destroy(&attr);
+    cond_on_monotonic_clock(&request_log.wake);   /* the log's flushes are not held either */
     pthread_mutex_lock(&request_log.mutex);
     request_log.text = request_log.buffers[0];
     request_log.len = 0;

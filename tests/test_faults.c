@@ -973,30 +973,40 @@ static void await_listening(void)
     ck_assert_double_eq(metric("shifan_public_cache_listening"), 1);
 }
 
-/* With the database down, what the registry cache holds is still answered (a database that
- * is down commits nothing, so it is the registry as last committed); what it does not hold
- * answers 503. Once the database is back, the cache starts afresh. */
-START_TEST(with_the_database_down_registry_hits_are_served_and_misses_answer_503)
+/* A platform named `name` with a registry entry made by hand (no round to title it in here:
+ * triggers and keys off), certificate `certificate`: its id. */
+static long long platform_in_registry(const char *name, int serial, const char *certificate)
 {
-    char *body = platform_body("缓存停库平台", 800000);
+    char *body = platform_body(name, serial);
     th_response *r = th_json(port, "POST", "/v1/platforms", token, body);
     free(body);
     ck_assert_int_eq(r->status, 201);
     long long platform = json_integer_value(json_object_get(r->json, "id"));
     th_free(r);
-    /* a registry entry by hand (no round to title it in here): triggers and keys off */
     char sql[1400];
     snprintf(sql, sizeof sql,
              "SET session_replication_role = replica;"
              " INSERT INTO registry (platform_id, award_id, name, operator_name, region_code, functions, level,"
              "   certificate_no, awarded_on, valid_from, valid_until, status, grams, doc)"
-             " VALUES (%lld, 900000000 + %lld, '缓存停库平台', '运营方', '210100', '{training}', 'province',"
-             "   'LNSME-2026-900', current_date, current_date, current_date + 1000, 'active', '{}',"
-             "   '{\"id\":%lld,\"name\":\"缓存停库平台\"}')",
-             platform, platform, platform);
+             " VALUES (%lld, 900000000 + %lld, '%s', '运营方', '210100', '{training}', 'province',"
+             "   '%s', current_date, current_date, current_date + 1000, 'active', '{}',"
+             "   '{\"id\":%lld,\"name\":\"%s\"}')",
+             platform, platform, name, certificate, platform, name);
     PGconn *pg = admin_connect();
     admin_exec(pg, sql);
     PQfinish(pg);
+    return platform;
+}
+
+/* With the database down, what the registry cache holds is still answered (a database that
+ * is down commits nothing, so it is the registry as last committed); what it does not hold
+ * answers 503. Once the database is back, the cache starts afresh. */
+START_TEST(with_the_database_down_registry_hits_are_served_and_misses_answer_503)
+{
+    long long platform = platform_in_registry("缓存停库平台", 800000, "LNSME-2026-900");
+    th_response *r;
+    char sql[160];
+    PGconn *pg;
     await_listening();
     char entry[64], etag[80], header[80];
     snprintf(entry, sizeof entry, "/v1/public/platforms/%lld", platform);
@@ -1084,24 +1094,8 @@ static void *timed(void *arg)
  * frozen). */
 START_TEST(a_database_that_hangs_answers_503_and_the_server_stays_up)
 {
-    char *body = platform_body("冻结停库平台", 800100);
-    th_response *r = th_json(port, "POST", "/v1/platforms", token, body);
-    free(body);
-    ck_assert_int_eq(r->status, 201);
-    long long platform = json_integer_value(json_object_get(r->json, "id"));
-    th_free(r);
-    char sql[1400];
-    snprintf(sql, sizeof sql,
-             "SET session_replication_role = replica;"
-             " INSERT INTO registry (platform_id, award_id, name, operator_name, region_code, functions, level,"
-             "   certificate_no, awarded_on, valid_from, valid_until, status, grams, doc)"
-             " VALUES (%lld, 900000000 + %lld, '冻结停库平台', '运营方', '210100', '{training}', 'province',"
-             "   'LNSME-2026-901', current_date, current_date, current_date + 1000, 'active', '{}',"
-             "   '{\"id\":%lld,\"name\":\"冻结停库平台\"}')",
-             platform, platform, platform);
-    PGconn *pg = admin_connect();
-    admin_exec(pg, sql);
-    PQfinish(pg);
+    long long platform = platform_in_registry("冻结停库平台", 800100, "LNSME-2026-901");
+    th_response *r;
     await_listening();
     char entry[64];
     snprintf(entry, sizeof entry, "/v1/public/platforms/%lld", platform);
