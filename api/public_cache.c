@@ -4,7 +4,7 @@
  * lock, and the thread that listens for the registry's notifications.
  */
 #include "api/public_cache.h"
-#include "api/clock.h"
+#include "persistence/clock.h"
 
 #include <errno.h>
 #include <inttypes.h>

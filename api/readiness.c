@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/clock.h"
+#include "persistence/clock.h"
 #include "api/readiness.h"
 #include "persistence/migrate.h"
 #include "persistence/pool.h"

@@ -1503,6 +1503,15 @@ static void *cancel_loop(void *p)
     return NULL;
 }
 
+/* The stop cannot wait for what waits on a database that hangs: the process ends, exit status
+ * 1, its connections close and the server rolls their transactions back. */
+static void abandon_shutdown(long in_flight)
+{
+    fprintf(stderr, "{\"level\":\"error\",\"event\":\"shutdown_abandoned\",\"in_flight\":%ld}\n", in_flight);
+    log_stop();
+    _exit(EXIT_FAILURE);
+}
+
 void sf_server_stop(sf_app *app, struct _u_instance *instance)
 {
     atomic_store(&app->draining, 1);
@@ -1540,10 +1549,7 @@ void sf_server_stop(sf_app *app, struct _u_instance *instance)
              * it was stopped). Their threads cannot be stopped, nor waited for: the process
              * ends here, its connections close, and the server rolls their transactions back.
              * (Requests still only sending or receiving bytes are closed by the stop below.) */
-            fprintf(stderr, "{\"level\":\"error\",\"event\":\"shutdown_abandoned\",\"in_flight\":%ld}\n",
-                    atomic_load(&app->in_flight));
-            log_stop();
-            _exit(EXIT_FAILURE);
+            abandon_shutdown(atomic_load(&app->in_flight));
         }
         /* the canceller ends within one round of cancels; one still sending after a second
          * waits on a server that hangs (PQcancel has no timeout): the process cannot wait for
@@ -1552,9 +1558,7 @@ void sf_server_stop(sf_app *app, struct _u_instance *instance)
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += 1;
         if (cancelling && pthread_timedjoin_np(thread, NULL, &until) != 0) {
-            fprintf(stderr, "{\"level\":\"error\",\"event\":\"shutdown_abandoned\",\"database\":\"hangs\"}\n");
-            log_stop();
-            _exit(EXIT_FAILURE);
+            abandon_shutdown(atomic_load(&app->in_flight));
         }
     }
     /* libmicrohttpd must not stop with a connection suspended: hashes still queued are refused

@@ -4,6 +4,7 @@
  */
 #include "persistence/pool.h"
 
+#include "persistence/clock.h"
 #include "persistence/db.h"
 
 #include <errno.h>
@@ -58,12 +59,6 @@ struct sf_pool {
     atomic_int fail_fast;     /* sf_pool_fail_fast */
 };
 
-static long long monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 sf_pool *sf_pool_create(const char *conninfo, int size, int checkout_timeout_ms)
 {
@@ -393,7 +388,7 @@ void sf_pool_fail_fast(sf_pool *pool, int on)
 int sf_pool_abandon_waits(sf_pool *pool, int older_than_ms)
 {
     int abandoned = 0;
-    long long now = monotonic_ms();
+    long long now = sf_monotonic_ms();
     for (int i = 0; i < pool->size; i++) {
         sf_conn *c = &pool->conns[i];
         pthread_mutex_lock(&c->wait_lock);
@@ -413,7 +408,7 @@ int sf_pool_abandon_waits(sf_pool *pool, int older_than_ms)
 void sf_conn_wait_begin(sf_conn *conn)
 {
     pthread_mutex_lock(&conn->wait_lock);
-    conn->wait_since_ms = monotonic_ms();
+    conn->wait_since_ms = sf_monotonic_ms();
     conn->wait_fd = conn->pg != NULL ? PQsocket(conn->pg) : -1;
     pthread_mutex_unlock(&conn->wait_lock);
 }

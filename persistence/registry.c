@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "persistence/clock.h"
 #include "persistence/db.h"
 
 /* Substring search ($2) through the registry's index of one- and two-character substrings
@@ -61,12 +62,6 @@ struct sf_registry_listener {
     PGconn *pg;
 };
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* 1: the socket is readable, 0: timeout, -1: stop_fd is readable. */
 static int wait_socket(PGconn *pg, int stop_fd, int ms)
@@ -93,7 +88,7 @@ static int ask(sf_registry_listener *l, int stop_fd, int ms, const char *sql, in
 {
     if (!PQsendQuery(l->pg, sql))
         return 0;
-    long long deadline = now_ms() + ms;
+    long long deadline = sf_monotonic_ms() + ms;
     int answered = 0;
     for (;;) {
         while (!PQisBusy(l->pg)) {
@@ -111,7 +106,7 @@ static int ask(sf_registry_listener *l, int stop_fd, int ms, const char *sql, in
             }
             PQclear(res);
         }
-        long long left = deadline - now_ms();
+        long long left = deadline - sf_monotonic_ms();
         int w = left > 0 ? wait_socket(l->pg, stop_fd, (int)left) : 0;
         if (w <= 0)
             return w;

@@ -751,23 +751,40 @@ END_TEST
 /* A request stuck in the database (behind a lock nobody releases) does not keep shifan
  * alive for ever: after SHIFAN_SHUTDOWN_TIMEOUT its statement is cancelled, it answers 503
  * with nothing written, and the process exits 0. */
+/* A second server started with `env`, and a platform write sent to it that the tip's lock
+ * (hold_tip) holds inside the database: the request's body, for the caller to free. */
+static char *stuck_write(th_server *s, const char *const *env, const char *name, int serial, call_args *c)
+{
+    ck_assert_int_eq(th_server_start(s, db_url, data_dir, env), 0);
+    hold_tip();
+    char *body = platform_body(name, serial);
+    *c = (call_args){.port = s->port, .method = "POST", .path = "/v1/platforms", .body = body};
+    ck_assert_int_eq(pthread_create(&c->thread, NULL, call, c), 0);
+    await_count(WAITING, 1);
+    return body;
+}
+
+/* Whether `pid` exits within `seconds` (its status in *status); asserts nothing, so that a
+ * caller may undo what it must first. */
+static int exits_within(pid_t pid, double seconds, int *status)
+{
+    int exited = 0;
+    for (double deadline = now_s() + seconds; !exited && now_s() < deadline;) {
+        exited = waitpid(pid, status, WNOHANG) == pid;
+        if (!exited)
+            pause_ms(50);
+    }
+    return exited;
+}
+
 START_TEST(sigterm_does_not_wait_for_ever_on_a_request_stuck_in_the_database)
 {
     th_server second;
     static const char *env[] = {"SHIFAN_SHUTDOWN_TIMEOUT=1", NULL};
-    ck_assert_int_eq(th_server_start(&second, db_url, data_dir, env), 0);
-    hold_tip();
-    char *body = platform_body("卡住平台", 810001);
-    call_args c = {.port = second.port, .method = "POST", .path = "/v1/platforms", .body = body};
-    ck_assert_int_eq(pthread_create(&c.thread, NULL, call, &c), 0);
-    await_count(WAITING, 1);
+    call_args c;
+    char *body = stuck_write(&second, env, "卡住平台", 810001, &c);
     ck_assert_int_eq(kill(second.pid, SIGTERM), 0);
-    int status = 0, exited = 0;
-    for (double deadline = now_s() + 60; !exited && now_s() < deadline;) {
-        exited = waitpid(second.pid, &status, WNOHANG) == second.pid;
-        if (!exited)
-            pause_ms(50);
-    }
+    int status = 0, exited = exits_within(second.pid, 60, &status);
     release_tip();   /* only now; a shifan that waited for it has failed */
     if (!exited)
         ck_assert_int_eq(waitpid(second.pid, &status, 0), second.pid);
@@ -791,21 +808,13 @@ START_TEST(sigterm_ends_even_when_the_database_hangs)
 {
     th_server second;
     static const char *env[] = {"SHIFAN_SHUTDOWN_TIMEOUT=1", "SHIFAN_CANCEL_GRACE=2", NULL};
-    ck_assert_int_eq(th_server_start(&second, db_url, data_dir, env), 0);
-    hold_tip();
-    char *body = platform_body("悬挂平台", 810002);
-    call_args c = {.port = second.port, .method = "POST", .path = "/v1/platforms", .body = body};
-    ck_assert_int_eq(pthread_create(&c.thread, NULL, call, &c), 0);
-    await_count(WAITING, 1);
+    call_args c;
+    char *body = stuck_write(&second, env, "悬挂平台", 810002, &c);
     faultdb("STOP");   /* nothing may fail before CONT below: the suite would hang on it */
     int signalled = kill(second.pid, SIGTERM);
-    int status = 0, exited = 0;
+    int status = 0;
     double start = now_s();
-    for (double deadline = start + 40; !exited && now_s() < deadline;) {
-        exited = waitpid(second.pid, &status, WNOHANG) == second.pid;
-        if (!exited)
-            pause_ms(50);
-    }
+    int exited = exits_within(second.pid, 40, &status);
     double took = now_s() - start;
     faultdb("CONT");   /* only now; a shifan that waited for the database has failed */
     release_tip();

@@ -219,6 +219,23 @@ START_TEST(the_past_in_three_requests_behaves_as_if_decided_in_shifan)
     ck_assert(json_is_false(json_object_get(growth, "passed")));
     ck_assert(json_is_false(json_object_get(r->json, "meets")));
     th_free(r);
+    /* in the compliance view it is not met, and 12.2 is not among what failed */
+    r = expect(PROVINCE, "GET", "/v1/compliance?year=2024", NULL, 200);
+    int listed = 0;
+    size_t ci, pi, ui;
+    json_t *city, *pl, *id;
+    json_array_foreach(json_object_get(r->json, "cities"), ci, city)
+        json_array_foreach(json_object_get(city, "platforms"), pi, pl) {
+            if (strcmp(json_string_value(json_object_get(pl, "certificate_no")), "辽中小示范〔2023〕012") != 0)
+                continue;
+            listed++;
+            json_t *standing = json_object_get(pl, "standing");
+            ck_assert(json_is_false(json_object_get(standing, "meets")));
+            json_array_foreach(json_object_get(standing, "unmet"), ui, id)
+                ck_assert_str_ne(json_string_value(id), "12.2");
+        }
+    ck_assert_int_eq(listed, 1);
+    th_free(r);
     th_free(sample("inspections", "inspections.csv", 201));
     th_free(sample("city_reports", "city_reports.csv", 201));
     /* a report of a year is not received before that year began: a city's, a title's summary */
