@@ -41,7 +41,9 @@
  * of CPU that nobody is waiting on but its one client, and on a small machine a flood of logins
  * would otherwise take the cores from every other request (issue 14, item 1: /healthz within
  * 50 ms during the flood). A hash then takes longer only while the cores have other work. So a
- * hashing thread holds no lock that anything else waits for: it only computes. It waits for
+ * hashing thread holds no lock of shifan's that anything else waits for: it computes, and a
+ * login's work also makes its few statements, each one autocommitted (api/login.c), so no
+ * database lock is held while the thread waits for a core. It waits for
  * its job on a semaphore of its own and says it is finished on the keeper's; one thread at the
  * normal priority, the keeper, does everything else under the pool's lock: it hands queued jobs
  * to idle hashing threads, calls `done` of the finished ones (which resumes their connections,

@@ -37,13 +37,28 @@ static void refuse(sf_ctx *ctx)
     sf_reply_problem(ctx, 401, SF_E_LOGIN_FAILED);
 }
 
-/* A login waiting for its hash (api/server.h, sf_hash_then): what the hash reads and what the
- * answer needs, the request's own. */
+/* What a login came to, decided off the worker (login_work) and answered on it (login_answer). */
+typedef enum {
+    LOGIN_UNAVAILABLE,   /* the hashing queue refused it, or hashing closed: nothing was tried */
+    LOGIN_ERROR,         /* the database failed (status) */
+    LOGIN_THROTTLED,     /* a delay runs (retry_after) */
+    LOGIN_REFUSED,       /* wrong password, unknown or inactive user: 401 */
+    LOGIN_GRANTED        /* a session began (caller, refresh) */
+} login_outcome;
+
+/* A login taken off its worker (api/server.h, sf_hash_then): what its work reads, and what it
+ * came to, the request's own. */
 typedef struct {
     char username[257], password[1025], client[INET6_ADDRSTRLEN + 8];
+    char request_id[sizeof ((sf_ctx *)0)->request_id];
+    sf_pool *pool;
+    long refresh_ttl_s;
     sf_login_attempt attempt;   /* naming username and client above */
-    sf_login_record record;
-    int found;
+    login_outcome outcome;
+    sf_status status;           /* LOGIN_ERROR */
+    long retry_after;           /* LOGIN_THROTTLED */
+    sf_caller caller;           /* LOGIN_GRANTED */
+    char refresh[SF_REFRESH_TOKEN_LEN + 1];
 } login_wait;
 
 static void login_wait_free(void *p)
@@ -54,17 +69,60 @@ static void login_wait_free(void *p)
     free(w);
 }
 
-/* On a hashing thread: a verification, or the same work for an unknown username. */
-static int verify_work(void *arg)
+/* The login itself, on a hashing thread: its attempt reserved, the user looked up, the
+ * password hashed (the same work for an unknown username), and the failure or the session
+ * recorded. None of it holds an HTTP worker: under a flood of logins the database slows,
+ * and a worker waiting on it would hold every other connection it serves, health checks
+ * included (issue 14, item 1). */
+static int login_work(void *arg)
 {
-    const login_wait *w = arg;
-    if (w->found)
-        return sf_password_verify(w->password, w->record.password_hash);
-    sf_password_verify_dummy(w->password);
+    login_wait *w = arg;
+    w->outcome = LOGIN_ERROR;
+    w->status = sf_login_reserve(w->pool, &w->attempt, &w->retry_after);
+    if (w->status != SF_OK)
+        return 0;
+    if (w->retry_after > 0) {
+        w->outcome = LOGIN_THROTTLED;
+        return 0;
+    }
+    sf_login_record record = {0};
+    w->status = sf_user_find_for_login(w->pool, w->username, &record);
+    if (w->status != SF_OK && w->status != SF_NOT_FOUND)
+        return 0;   /* the attempt stands: counted, as when any later step fails */
+    int found = w->status == SF_OK, matches = 0;
+    if (found)
+        matches = sf_password_verify(w->password, record.password_hash);
+    else
+        sf_password_verify_dummy(w->password);
+    sf_actor actor = {record.user.id, record.user.org_id, w->request_id};
+    if (!matches || !record.user.active) {
+        /* a failure the throttle did not record is not answered: that would be a free guess */
+        w->status = sf_login_failed(w->pool, &w->attempt, found ? record.user.id : 0, w->request_id);
+        if (w->status == SF_OK)
+            w->outcome = LOGIN_REFUSED;
+    } else {
+        char refresh_hash[65];
+        if (sf_refresh_token_new(w->refresh) != 0) {
+            w->status = SF_INTERNAL;
+            goto out;
+        }
+        sf_api_token_hash(w->refresh, refresh_hash);
+        w->caller = (sf_caller){.user_id = record.user.id, .org_id = record.user.org_id,
+                                .role = sf_role_parse(record.org_type),
+                                .password_change_required = record.user.password_change_required};
+        snprintf(w->caller.region_code, sizeof w->caller.region_code, "%s", record.region_code);
+        w->status = sf_login_succeeded(w->pool, &w->attempt, &actor, refresh_hash, w->refresh_ttl_s, w->caller.sid);
+        if (w->status == SF_OK)
+            w->outcome = LOGIN_GRANTED;
+        else if (w->status == SF_NOT_FOUND)   /* deactivated meanwhile */
+            w->outcome = LOGIN_REFUSED;
+    }
+out:
+    OPENSSL_cleanse(&record, sizeof record);
     return 0;
 }
 
-static void login_hashed(sf_ctx *ctx, void *saved, sf_status hashed, int matches);
+static void login_answer(sf_ctx *ctx, void *saved, sf_status hashed, int unused);
 
 void sf_post_auth_token(sf_ctx *ctx)
 {
@@ -94,6 +152,9 @@ void sf_post_auth_token(sf_ctx *ctx)
     }
     snprintf(w->username, sizeof w->username, "%s", username);
     snprintf(w->password, sizeof w->password, "%s", password);
+    memcpy(w->request_id, ctx->request_id, sizeof w->request_id);
+    w->pool = ctx->app->pool;
+    w->refresh_ttl_s = config->refresh_ttl_s;
     sf_client_address(ctx, w->client, sizeof w->client);
     sf_throttle_rule pair = {config->login_user_max_failures, config->login_window_s, config->login_delay_s,
                              config->login_lock_s};
@@ -102,82 +163,44 @@ void sf_post_auth_token(sf_ctx *ctx)
     w->attempt = (sf_login_attempt){w->username, w->client, pair, whole};
     if (sf_auth_hash_full(ctx->app->auth, w->client)) {
         sf_reply_problem(ctx, 503, SF_E_LOGINS_BUSY);
-        goto out_free;
+        login_wait_free(w);
+        goto out;
     }
-    long retry_after;
-    sf_status status = sf_login_reserve(ctx->app->pool, &w->attempt, &retry_after);
-    if (status != SF_OK) {
-        sf_reply_status(ctx, status, SF_E_NONE, NULL);
-        goto out_free;
-    }
-    if (retry_after > 0) {
-        char seconds[24];
-        snprintf(seconds, sizeof seconds, "%ld", retry_after);
-        sf_set_header(ctx, "Retry-After", seconds);
-        sf_reply_problem(ctx, 429, SF_E_LOGIN_THROTTLED);
-        goto out_free;
-    }
-    status = sf_user_find_for_login(ctx->app->pool, w->username, &w->record);
-    if (status != SF_OK && status != SF_NOT_FOUND) {
-        sf_reply_status(ctx, status, SF_E_NONE, NULL);
-        goto out_free;
-    }
-    w->found = status == SF_OK;
-    /* the worker goes on serving others while the password is hashed */
-    sf_hash_then(ctx, w->client, verify_work, login_hashed, w, login_wait_free);
-    goto out;
-out_free:
-    login_wait_free(w);
+    /* the worker goes on serving others while the login is worked out */
+    sf_hash_then(ctx, w->client, login_work, login_answer, w, login_wait_free);
 out:
     json_decref(body);
 }
 
-/* The rest of a login, its password hashed (`matches`: whether it matched). */
-static void login_hashed(sf_ctx *ctx, void *saved, sf_status hashed, int matches)
+/* On the worker again: the login's answer, by what login_work came to (`hashed`: whether it
+ * ran at all). */
+static void login_answer(sf_ctx *ctx, void *saved, sf_status hashed, int unused)
 {
+    (void)unused;
     login_wait *w = saved;
-    const sf_config *config = ctx->app->config;
-    if (hashed != SF_OK) {
-        /* no password was tried: the attempt is taken back (if that fails too, it stands) */
-        sf_login_release(ctx->app->pool, &w->attempt);
+    if (hashed != SF_OK)
+        w->outcome = LOGIN_UNAVAILABLE;
+    switch (w->outcome) {
+    case LOGIN_UNAVAILABLE:
         sf_reply_problem(ctx, 503, SF_E_LOGINS_BUSY);
-        return;
+        break;
+    case LOGIN_ERROR:
+        sf_reply_status(ctx, w->status, SF_E_NONE, NULL);
+        break;
+    case LOGIN_THROTTLED: {
+        char seconds[24];
+        snprintf(seconds, sizeof seconds, "%ld", w->retry_after);
+        sf_set_header(ctx, "Retry-After", seconds);
+        sf_reply_problem(ctx, 429, SF_E_LOGIN_THROTTLED);
+        break;
     }
-    const sf_login_record *record = &w->record;
-    int ok = matches && record->user.active;
-    sf_status status;
-    if (!ok) {
-        /* a failure the throttle did not record is not answered: that would be a free guess */
-        status = sf_login_failed(ctx->app->pool, &w->attempt, w->found ? record->user.id : 0, ctx->request_id);
-        if (status != SF_OK) {
-            sf_reply_status(ctx, status, SF_E_NONE, NULL);
-            return;
-        }
+    case LOGIN_REFUSED:
         refuse(ctx);
-        return;
+        break;
+    case LOGIN_GRANTED:
+        reply_tokens(ctx, &w->caller, w->refresh);
+        break;
     }
-    char refresh[SF_REFRESH_TOKEN_LEN + 1], refresh_hash[65];
-    if (sf_refresh_token_new(refresh) != 0) {
-        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
-        return;
-    }
-    sf_api_token_hash(refresh, refresh_hash);
-    sf_caller caller = {.user_id = record->user.id, .org_id = record->user.org_id,
-                        .role = sf_role_parse(record->org_type),
-                        .password_change_required = record->user.password_change_required};
-    snprintf(caller.region_code, sizeof caller.region_code, "%s", record->region_code);
-    sf_actor actor = {record->user.id, record->user.org_id, ctx->request_id};
-    status = sf_login_succeeded(ctx->app->pool, &w->attempt, &actor, refresh_hash, config->refresh_ttl_s, caller.sid);
-    if (status == SF_NOT_FOUND) {   /* deactivated meanwhile */
-        refuse(ctx);
-        return;
-    }
-    if (status != SF_OK) {
-        sf_reply_status(ctx, status, SF_E_NONE, NULL);
-        return;
-    }
-    reply_tokens(ctx, &caller, refresh);
-    OPENSSL_cleanse(refresh, sizeof refresh);
 }
 
 /* Answers a new access token for `caller` (its session in caller->sid) with `refresh`, the

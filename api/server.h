@@ -119,7 +119,8 @@ int sf_session_seen(sf_ctx *ctx, int live);
  * would stall every connection it serves (/healthz among them). A handler that needs a hash
  * therefore calls sf_hash_then and returns at once, answering nothing: the request's
  * connection is suspended, `work(saved)` runs on a hashing thread (api/auth.h, within its
- * bounds) and the worker goes on serving others. When the hash is done — or refused: the
+ * bounds) with whatever database work may hold a worker under a flood (a login's: api/login.c)
+ * and the worker goes on serving others. When the hash is done — or refused: the
  * queue full (at once), no hashing thread free within SHIFAN_HASH_WAIT_MS, the server
  * stopping — the connection is resumed and `then(ctx, saved, status, result)` is called on a
  * worker, with the request's route, caller and request id (headers set before the call are
