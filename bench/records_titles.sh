@@ -13,6 +13,8 @@
 #   bench/records_titles.sh            (BENCH_TITLES=10000, BENCH_BIN, BENCH_BUILD_DIR as bench/run)
 #   BENCH_REPEAT=5 bench/records_titles.sh   (that many imports, each into a fresh database)
 #   BENCH_STATEMENTS=1 bench/records_titles.sh   (the statements' breakdown; slows the import)
+#   BENCH_EXPLAIN=100 bench/records_titles.sh    (the plans, with actual times, of the statements
+#                                                 of 100 ms or more: /tmp/records-explain.N.log)
 #   BENCH_PERF=/tmp/perf bench/records_titles.sh   (perf record -a -g over each import:
 #                                                   /tmp/perf.N.data, for perf report)
 set -euo pipefail
@@ -29,6 +31,17 @@ pg_cluster_start "$tmp"
 statements="${BENCH_STATEMENTS:-0}"
 cluster=$(readlink -f "$tmp/pg")
 psu() { psql -h "$PG_SOCKET_DIR" -U postgres -d shifan -qAt -v ON_ERROR_STOP=1 "$@"; }
+if [ -n "${BENCH_EXPLAIN:-}" ]; then
+# every statement of the import, nested ones too, that ran BENCH_EXPLAIN ms or more: its plan
+# with actual times, into the cluster's log (auto_explain; timing slows what it times)
+cat >>"$cluster/data/postgresql.conf" <<CONF
+session_preload_libraries = 'auto_explain'
+auto_explain.log_min_duration = ${BENCH_EXPLAIN}
+auto_explain.log_analyze = on
+auto_explain.log_nested_statements = on
+CONF
+pg__as_owner "$PG_BIN/pg_ctl" -D "$cluster/data" -m fast -w reload >/dev/null
+fi
 if [ "$statements" = 1 ]; then
 # pg_stat_statements needs preloading: restart the private cluster with it
 cat >>"$cluster/data/postgresql.conf" <<CONF
@@ -125,6 +138,10 @@ for run in $(seq 1 "$repeat"); do
                             left(regexp_replace(query, '\s+', ' ', 'g'), 90)
                      FROM pg_stat_statements WHERE total_exec_time >= 1 OR calls >= 100
                      ORDER BY total_exec_time DESC LIMIT 25" | sed 's/^/    /'
+  fi
+  if [ -n "${BENCH_EXPLAIN:-}" ]; then
+    cp "$cluster/postgres.log" "/tmp/records-explain.$run.log"
+    echo "  plans: /tmp/records-explain.$run.log"
   fi
   echo "  registry rows: $(sql -c 'SELECT count(*) FROM registry')  audit events: $(sql -c 'SELECT count(*) FROM audit_events')" \
        " unlinked: $(sql -c 'SELECT count(*) FROM audit_events WHERE seq IS NULL')"
