@@ -1562,7 +1562,8 @@ void sf_server_stop(sf_app *app, struct _u_instance *instance)
         }
     }
     /* libmicrohttpd must not stop with a connection suspended: hashes still queued are refused
-     * (their requests answer 503), and those running are waited for (each ends within a hash) */
+     * (their requests answer 503), and those running are waited for (each ends within a hash and,
+     * a login's, its few statements: cancelled above, or abandoned with the process) */
     sf_auth_hash_close(app->auth);
     while (atomic_load(&suspended_connections) > 0)
         nanosleep(&pause, NULL);
