@@ -41,9 +41,9 @@
  * of CPU that nobody is waiting on but its one client, and on a small machine a flood of logins
  * would otherwise take the cores from every other request (issue 14, item 1: /healthz within
  * 50 ms during the flood). A hash then takes longer only while the cores have other work. So a
- * hashing thread holds no lock of shifan's that anything else waits for: it computes, and a
- * login's work also makes its few statements, each one autocommitted (api/login.c), so no
- * database lock is held while the thread waits for a core. It waits for
+ * hashing thread holds no lock that anything else waits for: it only computes. (A login's
+ * database work, which takes the connection pool's lock and holds a connection, runs on the
+ * errands' pool: the same machinery at the normal priority, auth.h.) It waits for
  * its job on a semaphore of its own and says it is finished on the keeper's; one thread at the
  * normal priority, the keeper, does everything else under the pool's lock: it hands queued jobs
  * to idle hashing threads, calls `done` of the finished ones (which resumes their connections,
@@ -69,6 +69,7 @@ typedef struct hash_pool {
     int closed;                    /* sf_auth_hash_close: every submission refused */
     int stopping;
     int max_total, max_per_client, wait_ms;
+    int nice;                      /* of its threads: 19 for hashes, 0 for errands */
 } hash_pool;
 
 struct sf_auth {
@@ -79,6 +80,7 @@ struct sf_auth {
     char *audience;
     int ttl_s;
     hash_pool hashing;
+    hash_pool errands;     /* the same, at the normal priority: a login's database work (auth.h) */
     uint64_t generation;   /* names this key among every sf_auth the process made (verified_memo) */
 };
 
@@ -159,12 +161,13 @@ static sf_hash_job *take_head(hash_pool *pool)
     return job;
 }
 
-/* A hashing thread: computes what the keeper hands it, and nothing else (see hash_pool). */
+/* A pool's thread: runs what the keeper hands it, and nothing else (see hash_pool). */
 static void *hash_thread(void *p)
 {
     hasher *h = p;
     hash_pool *pool = h->pool;
-    (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
+    if (pool->nice != 0)
+        (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), pool->nice);
     for (;;) {
         while (sem_wait(&h->go) != 0) {
         }
@@ -262,13 +265,14 @@ static void *keeper_thread(void *p)
     return NULL;
 }
 
-static int hash_pool_start(hash_pool *pool, const sf_config *config)
+static int hash_pool_start(hash_pool *pool, const sf_config *config, int nice)
 {
     pthread_mutex_init(&pool->lock, NULL);
     sem_init(&pool->poke, 0, 0);
     pool->max_total = config->hash_queue;
     pool->max_per_client = config->hash_queue_per_client;
     pool->wait_ms = config->hash_wait_ms;
+    pool->nice = nice;
     int n = config->hash_concurrency < MAX_HASHERS ? config->hash_concurrency : MAX_HASHERS;
     for (int i = 0; i < n; i++) {
         hasher *h = &pool->hashers[i];
@@ -287,9 +291,8 @@ static int hash_pool_start(hash_pool *pool, const sf_config *config)
     return 0;
 }
 
-void sf_auth_hash_close(sf_auth *auth)
+static void hash_pool_close(hash_pool *pool)
 {
-    hash_pool *pool = &auth->hashing;
     pthread_mutex_lock(&pool->lock);
     pool->closed = 1;
     sf_hash_job *queued = pool->head;
@@ -304,12 +307,17 @@ void sf_auth_hash_close(sf_auth *auth)
     }
 }
 
+void sf_auth_hash_close(sf_auth *auth)
+{
+    hash_pool_close(&auth->hashing);
+    hash_pool_close(&auth->errands);
+}
+
 /* The jobs running finish and are answered (the keeper waits for them), then every thread
  * ends. */
-static void hash_pool_stop(sf_auth *auth)
+static void hash_pool_stop(hash_pool *pool)
 {
-    hash_pool *pool = &auth->hashing;
-    sf_auth_hash_close(auth);
+    hash_pool_close(pool);
     pthread_mutex_lock(&pool->lock);
     pool->stopping = 1;
     pthread_mutex_unlock(&pool->lock);
@@ -351,10 +359,9 @@ int sf_auth_hash_full(sf_auth *auth, const char *client)
     return full;
 }
 
-sf_status sf_auth_hash_submit(sf_auth *auth, const char *client, sf_hash_job *job, int (*work)(void *arg),
-                              void (*done)(void *arg, sf_status status, int result), void *arg)
+static sf_status pool_submit(hash_pool *pool, const char *client, sf_hash_job *job, int (*work)(void *arg),
+                             void (*done)(void *arg, sf_status status, int result), void *arg)
 {
-    hash_pool *pool = &auth->hashing;
     *job = (sf_hash_job){.work = work, .done = done, .arg = arg};
     snprintf(job->client, sizeof job->client, "%s", client ? client : "");
     clock_gettime(CLOCK_MONOTONIC, &job->deadline);
@@ -378,6 +385,18 @@ sf_status sf_auth_hash_submit(sf_auth *auth, const char *client, sf_hash_job *jo
     pthread_mutex_unlock(&pool->lock);
     sem_post(&pool->poke);
     return SF_OK;
+}
+
+sf_status sf_auth_hash_submit(sf_auth *auth, const char *client, sf_hash_job *job, int (*work)(void *arg),
+                              void (*done)(void *arg, sf_status status, int result), void *arg)
+{
+    return pool_submit(&auth->hashing, client, job, work, done, arg);
+}
+
+sf_status sf_auth_errand_submit(sf_auth *auth, const char *client, sf_hash_job *job, int (*work)(void *arg),
+                                void (*done)(void *arg, sf_status status, int result), void *arg)
+{
+    return pool_submit(&auth->errands, client, job, work, done, arg);
 }
 
 sf_auth *sf_auth_create(const sf_config *config)
@@ -409,7 +428,7 @@ sf_auth *sf_auth_create(const sf_config *config)
     auth->audience = strdup(config->jwt_audience);
     auth->ttl_s = config->token_ttl_s;
     if (hmac_digest(auth->alg) == NULL || !auth->issuer || !auth->audience ||
-        hash_pool_start(&auth->hashing, config) != 0) {
+        hash_pool_start(&auth->hashing, config, 19) != 0 || hash_pool_start(&auth->errands, config, 0) != 0) {
         sf_auth_destroy(auth);
         return NULL;
     }
@@ -424,7 +443,9 @@ void sf_auth_destroy(sf_auth *auth)
     free(auth->issuer);
     free(auth->audience);
     if (auth->hashing.max_total > 0)
-        hash_pool_stop(auth);
+        hash_pool_stop(&auth->hashing);
+    if (auth->errands.max_total > 0)
+        hash_pool_stop(&auth->errands);
     free(auth);
 }
 

@@ -60,11 +60,18 @@ typedef struct sf_hash_job {   /* the pool's fields; the submitter's storage */
  * once; done will not be called. */
 sf_status sf_auth_hash_submit(sf_auth *auth, const char *client, sf_hash_job *job, int (*work)(void *arg),
                               void (*done)(void *arg, sf_status status, int result), void *arg);
+/* The same for an errand: a login's database work, kept off the HTTP workers (under a flood the
+ * database slows, and a worker waiting on it holds every connection it serves) and off the
+ * hashing threads (at nice 19, they would hold the connection pool's lock and a connection
+ * while waiting for a core, and a slow statement would take hashing from every other
+ * password). As many threads as hash, at the normal priority, with the same bounds. */
+sf_status sf_auth_errand_submit(sf_auth *auth, const char *client, sf_hash_job *job, int (*work)(void *arg),
+                                void (*done)(void *arg, sf_status status, int result), void *arg);
 /* Whether sf_auth_hash_submit would refuse `client` at once now: lets a login answer 503 before
  * it touches the database, so that a flood costs next to nothing. */
 int sf_auth_hash_full(sf_auth *auth, const char *client);
-/* Refuses every hash from now on, and the queued ones (their `done` says SF_UNAVAILABLE);
- * those running finish. For stopping the server (api/server.c). */
+/* Refuses every hash and errand from now on, and the queued ones (their `done` says
+ * SF_UNAVAILABLE); those running finish. For stopping the server (api/server.c). */
 void sf_auth_hash_close(sf_auth *auth);
 
 /* API tokens for scripts: "sft_" and 43 characters of base64url (32 random bytes). Only

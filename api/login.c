@@ -37,23 +37,31 @@ static void refuse(sf_ctx *ctx)
     sf_reply_problem(ctx, 401, SF_E_LOGIN_FAILED);
 }
 
-/* What a login came to, decided off the worker (login_work) and answered on it (login_answer). */
+/* What a login came to, so far (off the worker) or in the end (answered on it: login_answer). */
 typedef enum {
-    LOGIN_UNAVAILABLE,   /* the hashing queue refused it, or hashing closed: nothing was tried */
+    LOGIN_UNAVAILABLE,   /* a pool refused a step, or the server stops: 503 */
     LOGIN_ERROR,         /* the database failed (status) */
     LOGIN_THROTTLED,     /* a delay runs (retry_after) */
     LOGIN_REFUSED,       /* wrong password, unknown or inactive user: 401 */
-    LOGIN_GRANTED        /* a session began (caller, refresh) */
+    LOGIN_GRANTED,       /* a session began (caller, refresh) */
+    LOGIN_RESERVED       /* not yet: the attempt reserved and the user looked up, to be hashed */
 } login_outcome;
 
-/* A login taken off its worker (api/server.h, sf_hash_then): what its work reads, and what it
- * came to, the request's own. */
+/* A login worked out off its worker in three steps (api/server.h): its attempt reserved and
+ * its user looked up (an errand: database work, at the normal priority), the password hashed
+ * (a hashing thread, at nice 19), and the failure or the session recorded (an errand again).
+ * None of it holds an HTTP worker: under a flood of logins the database slows, and a worker
+ * waiting on it would hold every other connection it serves, health checks included (issue
+ * 14, item 1); nor does a hashing thread wait on the database, which would take hashing from
+ * every other password and hold the pool's lock at the lowest priority. The request's own. */
 typedef struct {
     char username[257], password[1025], client[INET6_ADDRSTRLEN + 8];
     char request_id[sizeof ((sf_ctx *)0)->request_id];
     sf_pool *pool;
     long refresh_ttl_s;
     sf_login_attempt attempt;   /* naming username and client above */
+    sf_login_record record;
+    int found, matches, hash_refused;
     login_outcome outcome;
     sf_status status;           /* LOGIN_ERROR */
     long retry_after;           /* LOGIN_THROTTLED */
@@ -69,12 +77,8 @@ static void login_wait_free(void *p)
     free(w);
 }
 
-/* The login itself, on a hashing thread: its attempt reserved, the user looked up, the
- * password hashed (the same work for an unknown username), and the failure or the session
- * recorded. None of it holds an HTTP worker: under a flood of logins the database slows,
- * and a worker waiting on it would hold every other connection it serves, health checks
- * included (issue 14, item 1). */
-static int login_work(void *arg)
+/* An errand: the attempt reserved before any hashing, and the user looked up. */
+static int login_reserve(void *arg)
 {
     login_wait *w = arg;
     w->outcome = LOGIN_ERROR;
@@ -85,44 +89,65 @@ static int login_work(void *arg)
         w->outcome = LOGIN_THROTTLED;
         return 0;
     }
-    sf_login_record record = {0};
-    w->status = sf_user_find_for_login(w->pool, w->username, &record);
+    w->status = sf_user_find_for_login(w->pool, w->username, &w->record);
     if (w->status != SF_OK && w->status != SF_NOT_FOUND)
         return 0;   /* the attempt stands: counted, as when any later step fails */
-    int found = w->status == SF_OK, matches = 0;
-    if (found)
-        matches = sf_password_verify(w->password, record.password_hash);
-    else
-        sf_password_verify_dummy(w->password);
-    sf_actor actor = {record.user.id, record.user.org_id, w->request_id};
-    if (!matches || !record.user.active) {
-        /* a failure the throttle did not record is not answered: that would be a free guess */
-        w->status = sf_login_failed(w->pool, &w->attempt, found ? record.user.id : 0, w->request_id);
-        if (w->status == SF_OK)
-            w->outcome = LOGIN_REFUSED;
-    } else {
-        char refresh_hash[65];
-        if (sf_refresh_token_new(w->refresh) != 0) {
-            w->status = SF_INTERNAL;
-            goto out;
-        }
-        sf_api_token_hash(w->refresh, refresh_hash);
-        w->caller = (sf_caller){.user_id = record.user.id, .org_id = record.user.org_id,
-                                .role = sf_role_parse(record.org_type),
-                                .password_change_required = record.user.password_change_required};
-        snprintf(w->caller.region_code, sizeof w->caller.region_code, "%s", record.region_code);
-        w->status = sf_login_succeeded(w->pool, &w->attempt, &actor, refresh_hash, w->refresh_ttl_s, w->caller.sid);
-        if (w->status == SF_OK)
-            w->outcome = LOGIN_GRANTED;
-        else if (w->status == SF_NOT_FOUND)   /* deactivated meanwhile */
-            w->outcome = LOGIN_REFUSED;
-    }
-out:
-    OPENSSL_cleanse(&record, sizeof record);
+    w->found = w->status == SF_OK;
+    w->outcome = LOGIN_RESERVED;
     return 0;
 }
 
-static void login_answer(sf_ctx *ctx, void *saved, sf_status hashed, int unused);
+/* On a hashing thread: a verification, or the same work for an unknown username. */
+static int login_verify(void *arg)
+{
+    const login_wait *w = arg;
+    if (w->found)
+        return sf_password_verify(w->password, w->record.password_hash);
+    sf_password_verify_dummy(w->password);
+    return 0;
+}
+
+/* An errand: what the hash said, recorded — or, the hash refused, the attempt taken back (if
+ * that fails too, it stands). */
+static int login_record(void *arg)
+{
+    login_wait *w = arg;
+    w->outcome = LOGIN_ERROR;
+    if (w->hash_refused) {
+        sf_login_release(w->pool, &w->attempt);
+        w->outcome = LOGIN_UNAVAILABLE;
+        return 0;
+    }
+    const sf_login_record *record = &w->record;
+    if (!w->matches || !record->user.active) {
+        /* a failure the throttle did not record is not answered: that would be a free guess */
+        w->status = sf_login_failed(w->pool, &w->attempt, w->found ? record->user.id : 0, w->request_id);
+        if (w->status == SF_OK)
+            w->outcome = LOGIN_REFUSED;
+        return 0;
+    }
+    char refresh_hash[65];
+    if (sf_refresh_token_new(w->refresh) != 0) {
+        w->status = SF_INTERNAL;
+        return 0;
+    }
+    sf_api_token_hash(w->refresh, refresh_hash);
+    w->caller = (sf_caller){.user_id = record->user.id, .org_id = record->user.org_id,
+                            .role = sf_role_parse(record->org_type),
+                            .password_change_required = record->user.password_change_required};
+    snprintf(w->caller.region_code, sizeof w->caller.region_code, "%s", record->region_code);
+    sf_actor actor = {record->user.id, record->user.org_id, w->request_id};
+    w->status = sf_login_succeeded(w->pool, &w->attempt, &actor, refresh_hash, w->refresh_ttl_s, w->caller.sid);
+    if (w->status == SF_OK)
+        w->outcome = LOGIN_GRANTED;
+    else if (w->status == SF_NOT_FOUND)   /* deactivated meanwhile */
+        w->outcome = LOGIN_REFUSED;
+    return 0;
+}
+
+static void login_reserved(sf_ctx *ctx, void *saved, sf_status ran, int unused);
+static void login_hashed(sf_ctx *ctx, void *saved, sf_status hashed, int matches);
+static void login_recorded(sf_ctx *ctx, void *saved, sf_status ran, int unused);
 
 void sf_post_auth_token(sf_ctx *ctx)
 {
@@ -167,21 +192,17 @@ void sf_post_auth_token(sf_ctx *ctx)
         goto out;
     }
     /* the worker goes on serving others while the login is worked out */
-    sf_hash_then(ctx, w->client, login_work, login_answer, w, login_wait_free);
+    sf_errand_then(ctx, w->client, login_reserve, login_reserved, w, login_wait_free);
 out:
     json_decref(body);
 }
 
-/* On the worker again: the login's answer, by what login_work came to (`hashed`: whether it
- * ran at all). */
-static void login_answer(sf_ctx *ctx, void *saved, sf_status hashed, int unused)
+/* Answers what the login came to. */
+static void login_answer(sf_ctx *ctx, login_wait *w)
 {
-    (void)unused;
-    login_wait *w = saved;
-    if (hashed != SF_OK)
-        w->outcome = LOGIN_UNAVAILABLE;
     switch (w->outcome) {
     case LOGIN_UNAVAILABLE:
+    case LOGIN_RESERVED:
         sf_reply_problem(ctx, 503, SF_E_LOGINS_BUSY);
         break;
     case LOGIN_ERROR:
@@ -201,6 +222,40 @@ static void login_answer(sf_ctx *ctx, void *saved, sf_status hashed, int unused)
         reply_tokens(ctx, &w->caller, w->refresh);
         break;
     }
+}
+
+/* On the worker, the attempt reserved (`ran`: whether the errand ran at all): on to the hash. */
+static void login_reserved(sf_ctx *ctx, void *saved, sf_status ran, int unused)
+{
+    (void)unused;
+    login_wait *w = saved;
+    if (ran != SF_OK)
+        w->outcome = LOGIN_UNAVAILABLE;   /* nothing was reserved */
+    if (w->outcome != LOGIN_RESERVED) {
+        login_answer(ctx, w);
+        return;
+    }
+    sf_hash_then(ctx, w->client, login_verify, login_hashed, w, login_wait_free);
+}
+
+/* On the worker, the password hashed (or the hash refused): on to record it. */
+static void login_hashed(sf_ctx *ctx, void *saved, sf_status hashed, int matches)
+{
+    login_wait *w = saved;
+    w->hash_refused = hashed != SF_OK;
+    w->matches = matches;
+    sf_errand_then(ctx, w->client, login_record, login_recorded, w, login_wait_free);
+}
+
+/* On the worker, the outcome recorded: the answer. An errand refused here leaves the attempt
+ * reserved (counted) and unanswered but for 503. */
+static void login_recorded(sf_ctx *ctx, void *saved, sf_status ran, int unused)
+{
+    (void)unused;
+    login_wait *w = saved;
+    if (ran != SF_OK)
+        w->outcome = LOGIN_UNAVAILABLE;
+    login_answer(ctx, w);
 }
 
 /* Answers a new access token for `caller` (its session in caller->sid) with `refresh`, the

@@ -1045,8 +1045,12 @@ static void pending_done(void *arg, sf_status status, int result)
     atomic_fetch_sub(&suspended_connections, 1);
 }
 
-void sf_hash_then(sf_ctx *ctx, const char *client, int (*work)(void *saved), sf_hashed then, void *saved,
-                  void (*free_saved)(void *saved))
+typedef sf_status (*job_submit)(sf_auth *auth, const char *client, sf_hash_job *job, int (*work)(void *arg),
+                                void (*done)(void *arg, sf_status status, int result), void *arg);
+
+/* sf_hash_then and sf_errand_then: the request suspended and `work` handed to `submit`'s pool. */
+static void defer_then(sf_ctx *ctx, job_submit submit, const char *client, int (*work)(void *saved),
+                       sf_hashed then, void *saved, void (*free_saved)(void *saved))
 {
     request_state *state = current_request;
     pending *p = state != NULL ? state->pending : NULL;
@@ -1076,8 +1080,20 @@ void sf_hash_then(sf_ctx *ctx, const char *client, int (*work)(void *saved), sf_
     MHD_suspend_connection(p->connection);
     atomic_fetch_add(&suspended_connections, 1);
     atomic_fetch_add(&p->refs, 1);
-    if (sf_auth_hash_submit(ctx->app->auth, client, &p->job, pending_work, pending_done, p) != SF_OK)
+    if (submit(ctx->app->auth, client, &p->job, pending_work, pending_done, p) != SF_OK)
         pending_done(p, SF_UNAVAILABLE, 0);   /* answered as soon as this worker is back in its loop */
+}
+
+void sf_hash_then(sf_ctx *ctx, const char *client, int (*work)(void *saved), sf_hashed then, void *saved,
+                  void (*free_saved)(void *saved))
+{
+    defer_then(ctx, sf_auth_hash_submit, client, work, then, saved, free_saved);
+}
+
+void sf_errand_then(sf_ctx *ctx, const char *client, int (*work)(void *saved), sf_hashed then, void *saved,
+                    void (*free_saved)(void *saved))
+{
+    defer_then(ctx, sf_auth_errand_submit, client, work, then, saved, free_saved);
 }
 
 /* The resumed request's answer, by its `then`: as the dispatcher would answer it. */

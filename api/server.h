@@ -119,8 +119,7 @@ int sf_session_seen(sf_ctx *ctx, int live);
  * would stall every connection it serves (/healthz among them). A handler that needs a hash
  * therefore calls sf_hash_then and returns at once, answering nothing: the request's
  * connection is suspended, `work(saved)` runs on a hashing thread (api/auth.h, within its
- * bounds) with whatever database work may hold a worker under a flood (a login's: api/login.c)
- * and the worker goes on serving others. When the hash is done — or refused: the
+ * bounds) and the worker goes on serving others. When the hash is done — or refused: the
  * queue full (at once), no hashing thread free within SHIFAN_HASH_WAIT_MS, the server
  * stopping — the connection is resumed and `then(ctx, saved, status, result)` is called on a
  * worker, with the request's route, caller and request id (headers set before the call are
@@ -131,6 +130,12 @@ int sf_session_seen(sf_ctx *ctx, int live);
 typedef void (*sf_hashed)(sf_ctx *ctx, void *saved, sf_status status, int result);
 void sf_hash_then(sf_ctx *ctx, const char *client, int (*work)(void *saved), sf_hashed then, void *saved,
                   void (*free_saved)(void *saved));
+/* The same for database work that must not hold a worker either — a login's, which a flood of
+ * logins slows (api/login.c) — on the errands' threads (api/auth.h, sf_auth_errand_submit):
+ * at the normal priority, never on a hashing thread. `then` may go on with sf_hash_then, and
+ * the reverse. */
+void sf_errand_then(sf_ctx *ctx, const char *client, int (*work)(void *saved), sf_hashed then, void *saved,
+                    void (*free_saved)(void *saved));
 
 /* Starts serving on config->listen_address:port. Returns 0, or -1 after logging why. */
 int sf_server_start(sf_app *app, struct _u_instance *instance);

@@ -3038,8 +3038,8 @@ START_TEST(a_login_flood_does_not_stall_the_health_checks)
      * two over 50 ms (up to 240 ms): under the flood, PostgreSQL's backends (each a
      * scheduling group of its own on Linux) wait their turn for the CPU, a login's statement
      * took 20-400 ms, and the worker waiting on it held the probe it had accepted. Now the
-     * whole login runs off the worker (api/login.c, login_work): in 10 runs the worst probe
-     * took 2.4-4.7 ms. */
+     * whole login runs off the worker (api/login.c): in 10 runs the worst probe took
+     * 2.4-4.7 ms. */
 #if defined(__SANITIZE_ADDRESS__)
     /* under AddressSanitizer every answer of the flood costs three to four times the CPU */
     ck_assert_msg(worst <= 0.150 * th_time_factor(), "a health check took %.1f ms during the flood", worst * 1000);
@@ -3282,14 +3282,17 @@ START_TEST(requests_that_hash_never_hold_the_only_worker)
 }
 END_TEST
 
-/* Item 1: a login whose database work waits (here: its reservation, on a lock another session
- * holds for a second and a half, as a statement waits for a core during a flood) does not hold
- * the only HTTP worker: /healthz is answered at once meanwhile, and the login once the lock
- * goes. Before, the worker waited with the statement, and /healthz with it. */
-START_TEST(a_login_waiting_on_the_database_does_not_hold_the_only_worker)
+/* Item 1: logins whose database work waits (here: their reservations, on a lock another
+ * session holds for a second and a half, as statements wait for a core during a flood) hold
+ * neither the only HTTP worker nor the hashing threads: /healthz is answered at once meanwhile,
+ * a new user (whose password is hashed) is created at once, and the logins are answered once
+ * the lock goes. Before, the worker waited with the statement, and /healthz with it; with the
+ * statements on the hashing threads, two logins took both and the new user waited a second
+ * for a hashing thread, then was refused (503). */
+START_TEST(logins_waiting_on_the_database_hold_neither_the_worker_nor_the_hashing)
 {
     th_server s;
-    start_with(&s, (const char *const[]){"SHIFAN_THREADS=1", NULL});
+    start_with(&s, (const char *const[]){"SHIFAN_THREADS=1", "SHIFAN_HASH_CONCURRENCY=2", NULL});
     PGconn *locker = PQconnectdb(th_env("SHIFAN_TEST_HTTP_URL"));
     ck_assert_int_eq(PQstatus(locker), CONNECTION_OK);
     ck_assert(PQsendQuery(locker, "BEGIN; LOCK TABLE login_failures IN EXCLUSIVE MODE; SELECT pg_sleep(1.5); ROLLBACK"));
@@ -3302,43 +3305,57 @@ START_TEST(a_login_waiting_on_the_database_does_not_hold_the_only_worker)
         held = PQresultStatus(res) == PGRES_TUPLES_OK && atoi(PQgetvalue(res, 0, 0)) > 0;
         PQclear(res);
     }
-    static hashing_call login;
-    login = (hashing_call){s.port, "127.0.4.7", "/v1/auth/token", NULL,
-                           "{\"username\":\"nobody-at-all\",\"password\":\"not-the-password\"}", 0, 0};
-    pthread_t t;
-    ck_assert_int_eq(pthread_create(&t, NULL, hashing_call_thread, &login), 0);
+    enum { LOGINS = 2 };
+    static hashing_call logins[LOGINS];
+    pthread_t threads[LOGINS];
+    for (int i = 0; i < LOGINS; i++) {
+        logins[i] = (hashing_call){s.port, i == 0 ? "127.0.4.7" : "127.0.4.8", "/v1/auth/token", NULL,
+                                   "{\"username\":\"nobody-at-all\",\"password\":\"not-the-password\"}", 0, 0};
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, hashing_call_thread, &logins[i]), 0);
+    }
     int waiting = 0;
-    for (double until = now_s() + 1.0; held && !waiting && now_s() < until; th_pause_ms(5)) {
+    for (double until = now_s() + 1.0; held && waiting < LOGINS && now_s() < until; th_pause_ms(5)) {
         PGresult *res = PQexec(watcher, "SELECT count(*) FROM pg_locks WHERE relation = 'login_failures'::regclass"
                                         " AND NOT granted");
-        waiting = PQresultStatus(res) == PGRES_TUPLES_OK && atoi(PQgetvalue(res, 0, 0)) > 0;
+        waiting = PQresultStatus(res) == PGRES_TUPLES_OK ? atoi(PQgetvalue(res, 0, 0)) : 0;
         PQclear(res);
     }
     double worst = 0;
     int answered = 0;
-    for (int i = 0; i < 5 && waiting; i++) {
+    for (int i = 0; i < 5 && waiting == LOGINS; i++) {
         double t0 = now_s();
         answered += fresh_healthz(s.port, "127.0.0.1") == 200;
         worst = now_s() - t0 > worst ? now_s() - t0 : worst;
         th_pause_ms(20);
     }
-    int still_waiting = 0;
+    char create[512];
+    snprintf(create, sizeof create, "{\"username\":\"made-while-logins-wait\",\"password\":\"" USER_PASSWORD "\","
+             "\"org_id\":%lld,\"display_name\":\"x\"}", (long long)org_ids[ASSOCIATION]);
+    double t0 = now_s();
+    th_response *r = waiting == LOGINS ? th_json(s.port, "POST", "/v1/users", tokens[PROVINCE], create) : NULL;
+    double created_in = now_s() - t0;
+    int created = r != NULL ? r->status : 0;
+    th_free(r);
     PGresult *res = PQexec(watcher, "SELECT count(*) FROM pg_locks WHERE relation = 'login_failures'::regclass"
                                     " AND NOT granted");
-    still_waiting = PQresultStatus(res) == PGRES_TUPLES_OK && atoi(PQgetvalue(res, 0, 0)) > 0;
+    int still_waiting = PQresultStatus(res) == PGRES_TUPLES_OK ? atoi(PQgetvalue(res, 0, 0)) : 0;
     PQclear(res);
     PQfinish(watcher);
     while ((res = PQgetResult(locker)) != NULL)   /* the lock gone with its transaction */
         PQclear(res);
     PQfinish(locker);
-    pthread_join(t, NULL);
-    fprintf(stderr, "one worker, a login waiting on a lock: /healthz worst %.1f ms\n", worst * 1000);
+    for (int i = 0; i < LOGINS; i++)
+        pthread_join(threads[i], NULL);
+    fprintf(stderr, "one worker, two logins waiting on a lock: /healthz worst %.1f ms, a new user %d in %.0f ms\n",
+            worst * 1000, created, created_in * 1000);
     ck_assert(held);
-    ck_assert(waiting);
+    ck_assert_int_eq(waiting, LOGINS);
     ck_assert_int_eq(answered, 5);
-    ck_assert_msg(still_waiting, "the login stopped waiting before the probes were done");
-    ck_assert_msg(worst <= 0.150 * th_time_factor(), "/healthz took %.1f ms while a login waited", worst * 1000);
-    ck_assert_int_eq(login.status, 401);
+    ck_assert_msg(still_waiting == LOGINS, "the logins stopped waiting before the probes were done");
+    ck_assert_msg(worst <= 0.150 * th_time_factor(), "/healthz took %.1f ms while logins waited", worst * 1000);
+    ck_assert_int_eq(created, 201);
+    ck_assert_int_eq(logins[0].status, 401);
+    ck_assert_int_eq(logins[1].status, 401);
     ck_assert_int_eq(th_server_stop_reporting(&s), 0);
 }
 END_TEST
@@ -4951,7 +4968,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, concurrent_logins_cannot_pass_the_limit_while_hashing);
     tcase_add_test(tc, a_login_flood_does_not_stall_the_health_checks);
     tcase_add_test(tc, requests_that_hash_never_hold_the_only_worker);
-    tcase_add_test(tc, a_login_waiting_on_the_database_does_not_hold_the_only_worker);
+    tcase_add_test(tc, logins_waiting_on_the_database_hold_neither_the_worker_nor_the_hashing);
     tcase_add_test(tc, readiness_answers_while_every_pooled_connection_is_busy);
     tcase_add_test(tc, readiness_says_unavailable_while_its_check_hangs);
     tcase_add_test(tc, the_hashing_threads_and_only_they_run_at_the_lowest_priority);
