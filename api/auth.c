@@ -70,7 +70,14 @@ typedef struct hash_pool {
     int stopping;
     int max_total, max_per_client, wait_ms;
     int nice;                      /* of its threads: 19 for hashes, 0 for errands */
+    struct hold *holds;            /* places kept for jobs to come (sf_auth_hash_hold) */
 } hash_pool;
+
+/* A place kept in a pool's queue for a client's job to come; counted as that client's job. */
+struct hold {
+    struct hold *next;
+    char client[64];
+};
 
 struct sf_auth {
     unsigned char key[KEY_MAX];
@@ -329,14 +336,21 @@ static void hash_pool_stop(hash_pool *pool)
         pthread_join(pool->threads[i], NULL);
         sem_destroy(&pool->hashers[i].go);
     }
+    while (pool->holds != NULL) {   /* none: every request ended before */
+        struct hold *next = pool->holds->next;
+        free(pool->holds);
+        pool->holds = next;
+    }
     sem_destroy(&pool->poke);
     pthread_mutex_destroy(&pool->lock);
 }
 
-/* Jobs queued or running for `client`; the pool's lock is held. */
+/* Jobs queued or running for `client`, and places kept for its jobs; the pool's lock is held. */
 static int jobs_of(const hash_pool *pool, const char *client)
 {
     int n = 0;
+    for (const struct hold *h = pool->holds; h != NULL; h = h->next)
+        n += strcmp(h->client, client) == 0;
     for (const sf_hash_job *j = pool->head; j != NULL; j = j->next)
         n += strcmp(j->client, client) == 0;
     for (int i = 0; i < pool->hashers_started; i++)
@@ -350,17 +364,52 @@ static int refused(const hash_pool *pool, const char *client)
     return pool->closed || pool->queued_or_running >= pool->max_total || jobs_of(pool, client) >= pool->max_per_client;
 }
 
-int sf_auth_hash_full(sf_auth *auth, const char *client)
+int sf_auth_hash_hold(sf_auth *auth, const char *client)
+{
+    hash_pool *pool = &auth->hashing;
+    struct hold *h = malloc(sizeof *h);
+    if (h == NULL)
+        return -1;
+    snprintf(h->client, sizeof h->client, "%s", client ? client : "");
+    pthread_mutex_lock(&pool->lock);
+    int full = refused(pool, h->client);
+    if (!full) {
+        h->next = pool->holds;
+        pool->holds = h;
+        pool->queued_or_running++;
+    }
+    pthread_mutex_unlock(&pool->lock);
+    if (full)
+        free(h);
+    return full ? -1 : 0;
+}
+
+/* Gives up a place `client` kept (any: they are alike); the pool's lock is held. */
+static void unhold(hash_pool *pool, const char *client)
+{
+    for (struct hold **h = &pool->holds; *h != NULL; h = &(*h)->next) {
+        if (strcmp((*h)->client, client) == 0) {
+            struct hold *gone = *h;
+            *h = gone->next;
+            free(gone);
+            pool->queued_or_running--;
+            return;
+        }
+    }
+}
+
+void sf_auth_hash_unhold(sf_auth *auth, const char *client)
 {
     hash_pool *pool = &auth->hashing;
     pthread_mutex_lock(&pool->lock);
-    int full = refused(pool, client ? client : "");
+    unhold(pool, client ? client : "");
     pthread_mutex_unlock(&pool->lock);
-    return full;
 }
 
-static sf_status pool_submit(hash_pool *pool, const char *client, sf_hash_job *job, int (*work)(void *arg),
-                             void (*done)(void *arg, sf_status status, int result), void *arg)
+/* `held`: the job takes the place sf_auth_hash_hold kept for it, whatever the answer. */
+static sf_status pool_submit(hash_pool *pool, int held, const char *client, sf_hash_job *job,
+                             int (*work)(void *arg), void (*done)(void *arg, sf_status status, int result),
+                             void *arg)
 {
     *job = (sf_hash_job){.work = work, .done = done, .arg = arg};
     snprintf(job->client, sizeof job->client, "%s", client ? client : "");
@@ -372,7 +421,9 @@ static sf_status pool_submit(hash_pool *pool, const char *client, sf_hash_job *j
         job->deadline.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&pool->lock);
-    if (refused(pool, job->client)) {
+    if (held)
+        unhold(pool, job->client);   /* the place becomes the job's */
+    if (held ? pool->closed : refused(pool, job->client)) {
         pthread_mutex_unlock(&pool->lock);
         return SF_UNAVAILABLE;
     }
@@ -390,13 +441,19 @@ static sf_status pool_submit(hash_pool *pool, const char *client, sf_hash_job *j
 sf_status sf_auth_hash_submit(sf_auth *auth, const char *client, sf_hash_job *job, int (*work)(void *arg),
                               void (*done)(void *arg, sf_status status, int result), void *arg)
 {
-    return pool_submit(&auth->hashing, client, job, work, done, arg);
+    return pool_submit(&auth->hashing, 0, client, job, work, done, arg);
+}
+
+sf_status sf_auth_hash_submit_held(sf_auth *auth, const char *client, sf_hash_job *job, int (*work)(void *arg),
+                                   void (*done)(void *arg, sf_status status, int result), void *arg)
+{
+    return pool_submit(&auth->hashing, 1, client, job, work, done, arg);
 }
 
 sf_status sf_auth_errand_submit(sf_auth *auth, const char *client, sf_hash_job *job, int (*work)(void *arg),
                                 void (*done)(void *arg, sf_status status, int result), void *arg)
 {
-    return pool_submit(&auth->errands, client, job, work, done, arg);
+    return pool_submit(&auth->errands, 0, client, job, work, done, arg);
 }
 
 sf_auth *sf_auth_create(const sf_config *config)

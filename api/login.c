@@ -58,6 +58,8 @@ typedef struct {
     char username[257], password[1025], client[INET6_ADDRSTRLEN + 8];
     char request_id[sizeof ((sf_ctx *)0)->request_id];
     sf_pool *pool;
+    sf_auth *auth;
+    int holds_place;            /* a place in the hashing queue, kept from the start */
     long refresh_ttl_s;
     sf_login_attempt attempt;   /* naming username and client above */
     sf_login_record record;
@@ -72,6 +74,8 @@ typedef struct {
 static void login_wait_free(void *p)
 {
     login_wait *w = p;
+    if (w != NULL && w->holds_place)
+        sf_auth_hash_unhold(w->auth, w->client);
     if (w != NULL)
         OPENSSL_cleanse(w, sizeof *w);
     free(w);
@@ -186,11 +190,14 @@ void sf_post_auth_token(sf_ctx *ctx)
     sf_throttle_rule whole = pair;
     whole.max_failures = config->login_client_max_failures;
     w->attempt = (sf_login_attempt){w->username, w->client, pair, whole};
-    if (sf_auth_hash_full(ctx->app->auth, w->client)) {
+    w->auth = ctx->app->auth;
+    /* its place in the hashing queue kept from now: beyond the queue's bounds, 503 at once */
+    if (sf_auth_hash_hold(w->auth, w->client) != 0) {
         sf_reply_problem(ctx, 503, SF_E_LOGINS_BUSY);
         login_wait_free(w);
         goto out;
     }
+    w->holds_place = 1;
     /* the worker goes on serving others while the login is worked out */
     sf_errand_then(ctx, w->client, login_reserve, login_reserved, w, login_wait_free);
 out:
@@ -232,10 +239,11 @@ static void login_reserved(sf_ctx *ctx, void *saved, sf_status ran, int unused)
     if (ran != SF_OK)
         w->outcome = LOGIN_UNAVAILABLE;   /* nothing was reserved */
     if (w->outcome != LOGIN_RESERVED) {
-        login_answer(ctx, w);
+        login_answer(ctx, w);   /* its place given up with it */
         return;
     }
-    sf_hash_then(ctx, w->client, login_verify, login_hashed, w, login_wait_free);
+    w->holds_place = 0;   /* taken by the hash, whatever its answer */
+    sf_hash_then_held(ctx, w->client, login_verify, login_hashed, w, login_wait_free);
 }
 
 /* On the worker, the password hashed (or the hash refused): on to record it. */

@@ -1090,6 +1090,12 @@ void sf_hash_then(sf_ctx *ctx, const char *client, int (*work)(void *saved), sf_
     defer_then(ctx, sf_auth_hash_submit, client, work, then, saved, free_saved);
 }
 
+void sf_hash_then_held(sf_ctx *ctx, const char *client, int (*work)(void *saved), sf_hashed then, void *saved,
+                       void (*free_saved)(void *saved))
+{
+    defer_then(ctx, sf_auth_hash_submit_held, client, work, then, saved, free_saved);
+}
+
 void sf_errand_then(sf_ctx *ctx, const char *client, int (*work)(void *saved), sf_hashed then, void *saved,
                     void (*free_saved)(void *saved))
 {

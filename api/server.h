@@ -130,6 +130,10 @@ int sf_session_seen(sf_ctx *ctx, int live);
 typedef void (*sf_hashed)(sf_ctx *ctx, void *saved, sf_status status, int result);
 void sf_hash_then(sf_ctx *ctx, const char *client, int (*work)(void *saved), sf_hashed then, void *saved,
                   void (*free_saved)(void *saved));
+/* The same, in the place sf_auth_hash_hold kept (api/auth.h): refused only once hashing is
+ * closed. */
+void sf_hash_then_held(sf_ctx *ctx, const char *client, int (*work)(void *saved), sf_hashed then, void *saved,
+                       void (*free_saved)(void *saved));
 /* The same for database work that must not hold a worker either — a login's, which a flood of
  * logins slows (api/login.c) — on the errands' threads (api/auth.h, sf_auth_errand_submit):
  * at the normal priority, never on a hashing thread. `then` may go on with sf_hash_then, and

@@ -3404,16 +3404,16 @@ START_TEST(a_client_gone_while_its_password_hashes_leaves_nothing_behind)
     double t0 = now_s();
     ck_assert_int_eq(fresh_healthz(s.port, "127.0.0.1"), 200);
     ck_assert_msg(now_s() - t0 < 0.5 * th_time_factor(), "/healthz took %.0f ms", (now_s() - t0) * 1000);
-    /* every hash runs; then nothing is left in flight but the asking request */
+    /* nothing is left in flight but the asking request; the first hash ran to its end (a login
+     * whose client is found gone between its steps is not hashed at all: api/login.c) */
     unsigned long long each = 600000;
     double deadline = now_s() + 60.0 * th_time_factor();
-    while (hash_iterations(s.port) < before + GONE * each && now_s() < deadline)
-        th_pause_ms(100);
-    ck_assert_uint_ge(hash_iterations(s.port), before + GONE * each);
     long in_flight = -1;
     while ((in_flight = requests_in_flight(s.port)) != 1 && now_s() < deadline)
         th_pause_ms(50);
     ck_assert_int_eq(in_flight, 1);
+    ck_assert_uint_ge(hash_iterations(s.port), before + each);
+    ck_assert_uint_le(hash_iterations(s.port), before + GONE * each);
     char token[2048];
     ck_assert_int_eq(login_token_from("127.0.3.100", s.port, "stays", USER_PASSWORD, token, sizeof token), 200);
     ck_assert(token_is_of(s.port, token, "stays"));
