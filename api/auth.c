@@ -369,7 +369,7 @@ int sf_auth_hash_hold(sf_auth *auth, const char *client)
     hash_pool *pool = &auth->hashing;
     struct hold *h = malloc(sizeof *h);
     if (h == NULL)
-        return -1;
+        return -2;
     snprintf(h->client, sizeof h->client, "%s", client ? client : "");
     pthread_mutex_lock(&pool->lock);
     int full = refused(pool, h->client);

@@ -192,8 +192,12 @@ void sf_post_auth_token(sf_ctx *ctx)
     w->attempt = (sf_login_attempt){w->username, w->client, pair, whole};
     w->auth = ctx->app->auth;
     /* its place in the hashing queue kept from now: beyond the queue's bounds, 503 at once */
-    if (sf_auth_hash_hold(w->auth, w->client) != 0) {
-        sf_reply_problem(ctx, 503, SF_E_LOGINS_BUSY);
+    int held = sf_auth_hash_hold(w->auth, w->client);
+    if (held != 0) {
+        if (held == -2)
+            sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
+        else
+            sf_reply_problem(ctx, 503, SF_E_LOGINS_BUSY);
         login_wait_free(w);
         goto out;
     }
