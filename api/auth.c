@@ -26,6 +26,7 @@
 
 #include "api/base64url.h"
 #include "api/json_input.h"
+#include "persistence/clock.h"
 
 #define KEY_MIN 32
 #define KEY_MAX 4096
@@ -413,13 +414,7 @@ static sf_status pool_submit(hash_pool *pool, int held, const char *client, sf_h
 {
     *job = (sf_hash_job){.work = work, .done = done, .arg = arg};
     snprintf(job->client, sizeof job->client, "%s", client ? client : "");
-    clock_gettime(CLOCK_MONOTONIC, &job->deadline);
-    job->deadline.tv_sec += pool->wait_ms / 1000;
-    job->deadline.tv_nsec += (long)(pool->wait_ms % 1000) * 1000000L;
-    if (job->deadline.tv_nsec >= 1000000000L) {
-        job->deadline.tv_sec++;
-        job->deadline.tv_nsec -= 1000000000L;
-    }
+    job->deadline = sf_clock_after_ms(CLOCK_MONOTONIC, pool->wait_ms);
     pthread_mutex_lock(&pool->lock);
     if (held)
         unhold(pool, job->client);   /* the place becomes the job's */

@@ -67,12 +67,13 @@ sf_status sf_auth_hash_submit(sf_auth *auth, const char *client, sf_hash_job *jo
  * password). As many threads as hash, at the normal priority, with the same bounds. */
 sf_status sf_auth_errand_submit(sf_auth *auth, const char *client, sf_hash_job *job, int (*work)(void *arg),
                                 void (*done)(void *arg, sf_status status, int result), void *arg);
-/* A place in the hashing queue kept, before the job is ready (a login's database step comes
- * first: api/login.c), so that it is not refused once it is: 0, -2 when memory ran out, or -1
- * when sf_auth_hash_submit would refuse `client` at once now — which lets a login answer 503 before it touches the
- * database, so that a flood costs next to nothing. The place counts as one of the client's
- * jobs; it is given up with sf_auth_hash_unhold, or taken by sf_auth_hash_submit_held (which
- * refuses only once hashing is closed, and takes the place either way). */
+/* A place in the hashing queue kept before the job is ready (a login's database step comes
+ * first: api/login.c), so that the job is not refused once it is. 0; -1 when
+ * sf_auth_hash_submit would refuse `client` at once now, which lets a login answer 503 before
+ * it touches the database, so that a flood costs next to nothing; -2 when memory ran out. The
+ * place counts as one of the client's jobs; it is given up with sf_auth_hash_unhold, or taken
+ * by sf_auth_hash_submit_held (which refuses only once hashing is closed, and takes the place
+ * either way). */
 int sf_auth_hash_hold(sf_auth *auth, const char *client);
 void sf_auth_hash_unhold(sf_auth *auth, const char *client);
 sf_status sf_auth_hash_submit_held(sf_auth *auth, const char *client, sf_hash_job *job, int (*work)(void *arg),

@@ -74,10 +74,11 @@ typedef struct {
 static void login_wait_free(void *p)
 {
     login_wait *w = p;
-    if (w != NULL && w->holds_place)
+    if (w == NULL)
+        return;
+    if (w->holds_place)
         sf_auth_hash_unhold(w->auth, w->client);
-    if (w != NULL)
-        OPENSSL_cleanse(w, sizeof *w);
+    OPENSSL_cleanse(w, sizeof *w);
     free(w);
 }
 
@@ -213,7 +214,7 @@ static void login_answer(sf_ctx *ctx, login_wait *w)
 {
     switch (w->outcome) {
     case LOGIN_UNAVAILABLE:
-    case LOGIN_RESERVED:
+    case LOGIN_RESERVED:   /* never here: login_reserved goes on, login_recorded says unavailable */
         sf_reply_problem(ctx, 503, SF_E_LOGINS_BUSY);
         break;
     case LOGIN_ERROR:

@@ -32,6 +32,7 @@
 #include "domain/accounts.h"
 #include "domain/text.h"
 #include "persistence/api_tokens.h"
+#include "persistence/clock.h"
 #include "persistence/users.h"
 
 #define TRIM_AFTER_BODY_BYTES (256 * 1024)
@@ -57,9 +58,8 @@ static void *trim_loop(void *unused)
     (void)unused;
     pthread_mutex_lock(&trimmer.mutex);
     while (!trimmer.stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);   /* the clock `wake` waits on (trim_start) */
-        until.tv_sec += TRIM_EVERY_MS / 1000;
+        /* on the clock `wake` waits on (trim_start) */
+        struct timespec until = sf_clock_after_ms(CLOCK_MONOTONIC, TRIM_EVERY_MS);
         pthread_cond_timedwait(&trimmer.wake, &trimmer.mutex, &until);
         if (trimmer.stopping)
             break;
@@ -340,13 +340,8 @@ static void *log_flusher(void *unused)
     (void)unused;
     pthread_mutex_lock(&request_log.mutex);
     while (!request_log.stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);   /* the clock `wake` waits on (log_start) */
-        until.tv_nsec += LOG_FLUSH_MS * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        /* on the clock `wake` waits on (log_start) */
+        struct timespec until = sf_clock_after_ms(CLOCK_MONOTONIC, LOG_FLUSH_MS);
         pthread_cond_timedwait(&request_log.wake, &request_log.mutex, &until);
         if (request_log.len == 0)
             continue;
@@ -1060,10 +1055,10 @@ static void defer_then(sf_ctx *ctx, job_submit submit, const char *client, int (
         p->start = ctx->start;
         state->pending = p;
     }
-    if (p == NULL) {   /* memory ran out */
+    if (p == NULL) {   /* memory ran out; or no request to suspend: a handler called outside the server (fuzz/) */
         if (free_saved != NULL)
             free_saved(saved);
-        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
+        sf_reply_status(ctx, state != NULL ? SF_INTERNAL : SF_UNAVAILABLE, SF_E_NONE, NULL);
         return;
     }
     if (p->saved != saved && p->free_saved != NULL)
@@ -1583,9 +1578,10 @@ void sf_server_stop(sf_app *app, struct _u_instance *instance)
             abandon_shutdown(atomic_load(&app->in_flight));
         }
     }
-    /* libmicrohttpd must not stop with a connection suspended: hashes still queued are refused
-     * (their requests answer 503), and those running are waited for (each ends within a hash and,
-     * a login's, its few statements: cancelled above, or abandoned with the process) */
+    /* libmicrohttpd must not stop with a connection suspended: hashes and errands still queued
+     * are refused, as is any submitted from now on (their requests answer 503), and those
+     * running are waited for: a hash ends within its time; an errand's statement already in the
+     * database was cancelled above, or the process was abandoned with it */
     sf_auth_hash_close(app->auth);
     while (atomic_load(&suspended_connections) > 0)
         nanosleep(&pause, NULL);

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "persistence/clock.h"
+
 struct sf_statistics_cache {
     pthread_mutex_t lock;
     size_t budget, used;
@@ -195,14 +197,7 @@ int sf_statistics_cache_claim(sf_statistics_cache *c, const char *key, int wait_
     int outcome = SF_STATISTICS_UNCLAIMED;
     pthread_mutex_lock(&c->lock);
     if (counting_slot(c, key) >= 0) {
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += wait_ms / 1000;
-        until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = sf_clock_after_ms(CLOCK_MONOTONIC, wait_ms);
         int rc = 0;
         while (counting_slot(c, key) >= 0 && rc != ETIMEDOUT)
             rc = pthread_cond_timedwait(&c->counted, &c->lock, &until);

@@ -247,17 +247,6 @@ static sf_conn *take_free_slot(sf_pool *pool)
     return empty;
 }
 
-static void deadline_after(struct timespec *ts, int ms)
-{
-    clock_gettime(CLOCK_REALTIME, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 static void unlink_waiter(sf_pool *pool, waiter *w)
 {
     waiter **pp = &pool->head;
@@ -288,8 +277,7 @@ sf_status sf_pool_acquire(sf_pool *pool, sf_conn **out)
             pool->head = &w;
         pool->tail = &w;
         pool->waiting++;
-        struct timespec deadline;
-        deadline_after(&deadline, pool->checkout_timeout_ms);
+        struct timespec deadline = sf_clock_after_ms(CLOCK_REALTIME, pool->checkout_timeout_ms);
         while (w.handed == NULL) {
             if (pthread_cond_timedwait(&w.cond, &pool->mutex, &deadline) == ETIMEDOUT && w.handed == NULL) {
                 unlink_waiter(pool, &w);

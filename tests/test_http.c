@@ -3282,6 +3282,74 @@ START_TEST(requests_that_hash_never_hold_the_only_worker)
 }
 END_TEST
 
+/* A lock on login_failures, taken by another session for a second and a half (the logins'
+ * reservations wait on it, as statements wait for a core during a flood), once it is held;
+ * NULL if it could not be taken. Finished with lock_finish. */
+static PGconn *lock_login_failures(void)
+{
+    PGconn *locker = PQconnectdb(th_env("SHIFAN_TEST_HTTP_URL"));
+    if (PQstatus(locker) != CONNECTION_OK ||
+        !PQsendQuery(locker, "BEGIN; LOCK TABLE login_failures IN EXCLUSIVE MODE; SELECT pg_sleep(1.5); ROLLBACK")) {
+        PQfinish(locker);
+        return NULL;
+    }
+    PGconn *watcher = PQconnectdb(th_env("SHIFAN_TEST_HTTP_URL"));
+    int held = 0;
+    for (double until = now_s() + 1.0; !held && now_s() < until; th_pause_ms(5)) {
+        PGresult *res = PQexec(watcher, "SELECT count(*) FROM pg_locks WHERE relation = 'login_failures'::regclass"
+                                        " AND granted AND mode = 'ExclusiveLock'");
+        held = PQresultStatus(res) == PGRES_TUPLES_OK && atoi(PQgetvalue(res, 0, 0)) > 0;
+        PQclear(res);
+    }
+    PQfinish(watcher);
+    return locker;
+}
+
+/* Statements waiting on the lock on login_failures now. */
+static int waiting_on_login_failures(void)
+{
+    PGconn *watcher = PQconnectdb(th_env("SHIFAN_TEST_HTTP_URL"));
+    PGresult *res = PQexec(watcher, "SELECT count(*) FROM pg_locks WHERE relation = 'login_failures'::regclass"
+                                    " AND NOT granted");
+    int n = PQresultStatus(res) == PGRES_TUPLES_OK ? atoi(PQgetvalue(res, 0, 0)) : -1;
+    PQclear(res);
+    PQfinish(watcher);
+    return n;
+}
+
+/* Until `n` statements wait on the lock, for a second at most: whether they do. */
+static int until_waiting_on_login_failures(int n)
+{
+    for (double until = now_s() + 1.0; now_s() < until; th_pause_ms(5))
+        if (waiting_on_login_failures() == n)
+            return 1;
+    return 0;
+}
+
+/* POST /v1/users by the province on `to_port` (a password to hash): its status, and in *took
+ * the seconds it took to answer. */
+static int create_user_timed(int to_port, const char *username, double *took)
+{
+    char body[512];
+    snprintf(body, sizeof body, "{\"username\":\"%s\",\"password\":\"" USER_PASSWORD "\",\"org_id\":%lld,"
+             "\"display_name\":\"x\"}", username, (long long)org_ids[ASSOCIATION]);
+    double t0 = now_s();
+    th_response *r = th_json(to_port, "POST", "/v1/users", tokens[PROVINCE], body);
+    *took = now_s() - t0;
+    int status = r != NULL ? r->status : 0;
+    th_free(r);
+    return status;
+}
+
+/* The lock's transaction ended (its pg_sleep done) and its session closed. */
+static void lock_finish(PGconn *locker)
+{
+    PGresult *res;
+    while ((res = PQgetResult(locker)) != NULL)
+        PQclear(res);
+    PQfinish(locker);
+}
+
 /* Item 1: logins whose database work waits (here: their reservations, on a lock another
  * session holds for a second and a half, as statements wait for a core during a flood) hold
  * neither the only HTTP worker nor the hashing threads: /healthz is answered at once meanwhile,
@@ -3293,18 +3361,8 @@ START_TEST(logins_waiting_on_the_database_hold_neither_the_worker_nor_the_hashin
 {
     th_server s;
     start_with(&s, (const char *const[]){"SHIFAN_THREADS=1", "SHIFAN_HASH_CONCURRENCY=2", NULL});
-    PGconn *locker = PQconnectdb(th_env("SHIFAN_TEST_HTTP_URL"));
-    ck_assert_int_eq(PQstatus(locker), CONNECTION_OK);
-    ck_assert(PQsendQuery(locker, "BEGIN; LOCK TABLE login_failures IN EXCLUSIVE MODE; SELECT pg_sleep(1.5); ROLLBACK"));
-    PGconn *watcher = PQconnectdb(th_env("SHIFAN_TEST_HTTP_URL"));
-    ck_assert_int_eq(PQstatus(watcher), CONNECTION_OK);
-    int held = 0;
-    for (double until = now_s() + 1.0; !held && now_s() < until; th_pause_ms(5)) {
-        PGresult *res = PQexec(watcher, "SELECT count(*) FROM pg_locks WHERE relation = 'login_failures'::regclass"
-                                        " AND granted AND mode = 'ExclusiveLock'");
-        held = PQresultStatus(res) == PGRES_TUPLES_OK && atoi(PQgetvalue(res, 0, 0)) > 0;
-        PQclear(res);
-    }
+    PGconn *locker = lock_login_failures();
+    ck_assert_ptr_nonnull(locker);
     enum { LOGINS = 2 };
     static hashing_call logins[LOGINS];
     pthread_t threads[LOGINS];
@@ -3313,49 +3371,63 @@ START_TEST(logins_waiting_on_the_database_hold_neither_the_worker_nor_the_hashin
                                    "{\"username\":\"nobody-at-all\",\"password\":\"not-the-password\"}", 0, 0};
         ck_assert_int_eq(pthread_create(&threads[i], NULL, hashing_call_thread, &logins[i]), 0);
     }
-    int waiting = 0;
-    for (double until = now_s() + 1.0; held && waiting < LOGINS && now_s() < until; th_pause_ms(5)) {
-        PGresult *res = PQexec(watcher, "SELECT count(*) FROM pg_locks WHERE relation = 'login_failures'::regclass"
-                                        " AND NOT granted");
-        waiting = PQresultStatus(res) == PGRES_TUPLES_OK ? atoi(PQgetvalue(res, 0, 0)) : 0;
-        PQclear(res);
-    }
+    int waiting = until_waiting_on_login_failures(LOGINS);
     double worst = 0;
     int answered = 0;
-    for (int i = 0; i < 5 && waiting == LOGINS; i++) {
+    for (int i = 0; i < 5 && waiting; i++) {
         double t0 = now_s();
         answered += fresh_healthz(s.port, "127.0.0.1") == 200;
         worst = now_s() - t0 > worst ? now_s() - t0 : worst;
         th_pause_ms(20);
     }
-    char create[512];
-    snprintf(create, sizeof create, "{\"username\":\"made-while-logins-wait\",\"password\":\"" USER_PASSWORD "\","
-             "\"org_id\":%lld,\"display_name\":\"x\"}", (long long)org_ids[ASSOCIATION]);
-    double t0 = now_s();
-    th_response *r = waiting == LOGINS ? th_json(s.port, "POST", "/v1/users", tokens[PROVINCE], create) : NULL;
-    double created_in = now_s() - t0;
-    int created = r != NULL ? r->status : 0;
-    th_free(r);
-    PGresult *res = PQexec(watcher, "SELECT count(*) FROM pg_locks WHERE relation = 'login_failures'::regclass"
-                                    " AND NOT granted");
-    int still_waiting = PQresultStatus(res) == PGRES_TUPLES_OK ? atoi(PQgetvalue(res, 0, 0)) : 0;
-    PQclear(res);
-    PQfinish(watcher);
-    while ((res = PQgetResult(locker)) != NULL)   /* the lock gone with its transaction */
-        PQclear(res);
-    PQfinish(locker);
+    double created_in = 0;
+    int created = waiting ? create_user_timed(s.port, "made-while-logins-wait", &created_in) : 0;
+    int still_waiting = waiting_on_login_failures();
+    lock_finish(locker);   /* released before judging: nothing is left locked for the tests after it */
     for (int i = 0; i < LOGINS; i++)
         pthread_join(threads[i], NULL);
     fprintf(stderr, "one worker, two logins waiting on a lock: /healthz worst %.1f ms, a new user %d in %.0f ms\n",
             worst * 1000, created, created_in * 1000);
-    ck_assert(held);
-    ck_assert_int_eq(waiting, LOGINS);
+    ck_assert(waiting);
     ck_assert_int_eq(answered, 5);
     ck_assert_msg(still_waiting == LOGINS, "the logins stopped waiting before the probes were done");
     ck_assert_msg(worst <= 0.150 * th_time_factor(), "/healthz took %.1f ms while logins waited", worst * 1000);
     ck_assert_int_eq(created, 201);
     ck_assert_int_eq(logins[0].status, 401);
     ck_assert_int_eq(logins[1].status, 401);
+    ck_assert_int_eq(th_server_stop_reporting(&s), 0);
+}
+END_TEST
+
+/* Item 1: a login keeps its place in the hashing queue from its start (api/auth.h,
+ * sf_auth_hash_hold), while its database step runs, so that it is not refused for a queue
+ * filled meanwhile: with one place in all, a login waiting on the database (here: on a lock)
+ * holds it, and a new user's password, to be hashed meanwhile, is refused at once (503); the
+ * login is then hashed and answered, and its place given back: the new user is created. */
+START_TEST(a_login_waiting_on_the_database_keeps_its_place_in_the_hashing_queue)
+{
+    th_server s;
+    start_with(&s, (const char *const[]){"SHIFAN_HASH_QUEUE=1", "SHIFAN_HASH_QUEUE_PER_CLIENT=1", NULL});
+    PGconn *locker = lock_login_failures();
+    ck_assert_ptr_nonnull(locker);
+    static hashing_call login;
+    login = (hashing_call){s.port, "127.0.4.20", "/v1/auth/token", NULL,
+                           "{\"username\":\"nobody-at-all\",\"password\":\"not-the-password\"}", 0, 0};
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, hashing_call_thread, &login), 0);
+    int waiting = until_waiting_on_login_failures(1);
+    double refused_in = 0;
+    int meanwhile = waiting ? create_user_timed(s.port, "made-after-the-login", &refused_in) : 0;
+    int still_waiting = waiting_on_login_failures();
+    lock_finish(locker);   /* released before judging: nothing is left locked for the tests after it */
+    pthread_join(t, NULL);
+    ck_assert(waiting);
+    ck_assert_int_eq(meanwhile, 503);
+    ck_assert_msg(refused_in < 0.5 * th_time_factor(), "the new user was refused after %.0f ms", refused_in * 1000);
+    ck_assert_int_eq(still_waiting, 1);
+    ck_assert_int_eq(login.status, 401);
+    double created_in;
+    ck_assert_int_eq(create_user_timed(s.port, "made-after-the-login", &created_in), 201);
     ck_assert_int_eq(th_server_stop_reporting(&s), 0);
 }
 END_TEST
@@ -3412,8 +3484,11 @@ START_TEST(a_client_gone_while_its_password_hashes_leaves_nothing_behind)
     while ((in_flight = requests_in_flight(s.port)) != 1 && now_s() < deadline)
         th_pause_ms(50);
     ck_assert_int_eq(in_flight, 1);
-    ck_assert_uint_ge(hash_iterations(s.port), before + each);
-    ck_assert_uint_le(hash_iterations(s.port), before + GONE * each);
+    unsigned long long done = hash_iterations(s.port);
+    ck_assert_uint_ge(done, before + each);
+    ck_assert_uint_le(done, before + GONE * each);
+    th_pause_ms(300);
+    ck_assert_uint_eq(hash_iterations(s.port), done);   /* and no hash still runs */
     char token[2048];
     ck_assert_int_eq(login_token_from("127.0.3.100", s.port, "stays", USER_PASSWORD, token, sizeof token), 200);
     ck_assert(token_is_of(s.port, token, "stays"));
@@ -4969,6 +5044,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, a_login_flood_does_not_stall_the_health_checks);
     tcase_add_test(tc, requests_that_hash_never_hold_the_only_worker);
     tcase_add_test(tc, logins_waiting_on_the_database_hold_neither_the_worker_nor_the_hashing);
+    tcase_add_test(tc, a_login_waiting_on_the_database_keeps_its_place_in_the_hashing_queue);
     tcase_add_test(tc, readiness_answers_while_every_pooled_connection_is_busy);
     tcase_add_test(tc, readiness_says_unavailable_while_its_check_hangs);
     tcase_add_test(tc, the_hashing_threads_and_only_they_run_at_the_lowest_priority);
