@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <jwt.h>
+#include <limits.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -34,6 +35,13 @@
 /* Clock skew tolerated between shifan processes for iat and nbf. */
 #define LEEWAY_S 60
 #define MAX_HASHERS 64
+/* Errands queued or running at once (sf_auth_errand_submit), and from one address as many as
+ * its open connections may be (SHIFAN_MAX_CONNECTIONS_PER_CLIENT): an errand is a cheap
+ * statement whose request waits suspended, each connection has one at a time, and the
+ * writes it takes off the workers (a refresh, a public objection) answered under load before
+ * they were taken off; the hashes' tight bounds are for the hashes' cost. What waits longer
+ * than SHIFAN_HASH_WAIT_MS for an errand thread is refused all the same (503). */
+#define ERRANDS_QUEUED_MAX 1024
 
 /* The hashing threads and their queue (auth.h, sf_auth_hash_submit); jobs queued or running
  * are counted per client.
@@ -88,7 +96,7 @@ struct sf_auth {
     char *audience;
     int ttl_s;
     hash_pool hashing;
-    hash_pool errands;     /* the same, at the normal priority: a login's database work (auth.h) */
+    hash_pool errands;     /* the same, at the normal priority: database work (auth.h, sf_auth_errand_submit) */
     uint64_t generation;   /* names this key among every sf_auth the process made (verified_memo) */
 };
 
@@ -273,12 +281,12 @@ static void *keeper_thread(void *p)
     return NULL;
 }
 
-static int hash_pool_start(hash_pool *pool, const sf_config *config, int nice)
+static int hash_pool_start(hash_pool *pool, const sf_config *config, int nice, int max_total, int max_per_client)
 {
     pthread_mutex_init(&pool->lock, NULL);
     sem_init(&pool->poke, 0, 0);
-    pool->max_total = config->hash_queue;
-    pool->max_per_client = config->hash_queue_per_client;
+    pool->max_total = max_total;
+    pool->max_per_client = max_per_client;
     pool->wait_ms = config->hash_wait_ms;
     pool->nice = nice;
     int n = config->hash_concurrency < MAX_HASHERS ? config->hash_concurrency : MAX_HASHERS;
@@ -480,7 +488,9 @@ sf_auth *sf_auth_create(const sf_config *config)
     auth->audience = strdup(config->jwt_audience);
     auth->ttl_s = config->token_ttl_s;
     if (hmac_digest(auth->alg) == NULL || !auth->issuer || !auth->audience ||
-        hash_pool_start(&auth->hashing, config, 19) != 0 || hash_pool_start(&auth->errands, config, 0) != 0) {
+        hash_pool_start(&auth->hashing, config, 19, config->hash_queue, config->hash_queue_per_client) != 0 ||
+        hash_pool_start(&auth->errands, config, 0, ERRANDS_QUEUED_MAX,
+                        config->max_connections_per_client > 0 ? config->max_connections_per_client : INT_MAX) != 0) {
         sf_auth_destroy(auth);
         return NULL;
     }

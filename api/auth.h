@@ -60,11 +60,13 @@ typedef struct sf_hash_job {   /* the pool's fields; the submitter's storage */
  * once; done will not be called. */
 sf_status sf_auth_hash_submit(sf_auth *auth, const char *client, sf_hash_job *job, int (*work)(void *arg),
                               void (*done)(void *arg, sf_status status, int result), void *arg);
-/* The same for an errand: a login's database work, kept off the HTTP workers (under a flood the
- * database slows, and a worker waiting on it holds every connection it serves) and off the
- * hashing threads (at nice 19, they would hold the connection pool's lock and a connection
- * while waiting for a core, and a slow statement would take hashing from every other
- * password). As many threads as hash, at the normal priority, with the same bounds. */
+/* The same for an errand: the database work of a login, a refresh or a public objection, kept
+ * off the HTTP workers (under a flood the database slows, and a worker waiting on it holds
+ * every connection it serves) and off the hashing threads (at nice 19, they would hold the
+ * connection pool's lock and a connection while waiting for a core, and a slow statement would
+ * take hashing from every other password). As many threads as hash, at the normal priority,
+ * with the same wait (SHIFAN_HASH_WAIT_MS) but bounds of their own: up to 1,024 queued or
+ * running, and from one address as many as its open connections. */
 sf_status sf_auth_errand_submit(sf_auth *auth, const char *client, sf_hash_job *job, int (*work)(void *arg),
                                 void (*done)(void *arg, sf_status status, int result), void *arg);
 /* A place in the hashing queue kept before the job is ready (a login's database step comes

@@ -288,6 +288,66 @@ static void reply_tokens(sf_ctx *ctx, sf_caller *caller, const char *refresh)
     sf_auth_free_token(token);
 }
 
+/* A refresh worked out off its worker: its one statement (persistence/sessions.h,
+ * sf_session_refresh) is an errand, as a login's database steps are. A refused refresh is a
+ * write (the client's failures, throttled like failed logins) that nobody needs to be signed
+ * in to make: a flood of them slows the database as a flood of logins does, and a worker
+ * waiting on it would hold every connection it serves (issue 14, item 1). The request's own. */
+typedef struct {
+    char client[INET6_ADDRSTRLEN + 8], hash[65], next[SF_REFRESH_TOKEN_LEN + 1], next_hash[65];
+    char request_id[sizeof ((sf_ctx *)0)->request_id];
+    sf_pool *pool;
+    int refresh_ttl_s;
+    sf_throttle_rule rule;
+    sf_status status;
+    sf_refresh_outcome outcome;
+    long retry_after;
+    sf_refresh_grant who;
+} refresh_wait;
+
+static void refresh_wait_free(void *p)
+{
+    if (p == NULL)
+        return;
+    OPENSSL_cleanse(p, sizeof(refresh_wait));
+    free(p);
+}
+
+/* An errand: the presented token exchanged for the next, or the refusal counted. */
+static int refresh_exchange(void *arg)
+{
+    refresh_wait *w = arg;
+    w->status = sf_session_refresh(w->pool, w->hash, w->next_hash, w->refresh_ttl_s, w->client, &w->rule,
+                                   w->request_id, &w->outcome, &w->retry_after, &w->who);
+    return 0;
+}
+
+/* On the worker, the exchange done (`ran`: whether the errand ran at all): the answer. */
+static void refresh_answer(sf_ctx *ctx, void *saved, sf_status ran, int unused)
+{
+    (void)unused;
+    refresh_wait *w = saved;
+    if (ran != SF_OK || w->status != SF_OK) {
+        sf_reply_status(ctx, ran != SF_OK ? ran : w->status, SF_E_NONE, NULL);
+    } else if (w->outcome == SF_REFRESH_THROTTLED) {
+        char seconds[24];
+        snprintf(seconds, sizeof seconds, "%ld", w->retry_after);
+        sf_set_header(ctx, "Retry-After", seconds);
+        sf_reply_problem(ctx, 429, SF_E_REFRESHES_THROTTLED);
+    } else if (w->outcome != SF_REFRESH_OK) {
+        sf_set_header(ctx, "WWW-Authenticate", "Bearer realm=\"shifan\", error=\"invalid_token\"");
+        sf_reply_problem(ctx, 401, w->outcome == SF_REFRESH_REUSED ? SF_E_REFRESH_TOKEN_REUSED
+                                                                   : SF_E_REFRESH_TOKEN_INVALID);
+    } else {
+        const sf_refresh_grant *who = &w->who;
+        sf_caller caller = {.user_id = who->user_id, .org_id = who->org_id, .role = sf_role_parse(who->org_type),
+                            .password_change_required = who->password_change_required};
+        snprintf(caller.region_code, sizeof caller.region_code, "%s", who->region_code);
+        snprintf(caller.sid, sizeof caller.sid, "%s", who->sid);
+        reply_tokens(ctx, &caller, w->next);
+    }
+}
+
 /* POST /v1/auth/refresh {refresh_token}: the next access and refresh tokens of a session.
  * Refused refreshes are throttled per client like failed logins (the client's rule). */
 void sf_post_auth_refresh(sf_ctx *ctx)
@@ -308,40 +368,23 @@ void sf_post_auth_refresh(sf_ctx *ctx)
         return;
     }
     const sf_config *config = ctx->app->config;
-    char client[INET6_ADDRSTRLEN + 8], hash[65], next[SF_REFRESH_TOKEN_LEN + 1], next_hash[65];
-    sf_client_address(ctx, client, sizeof client);
-    sf_api_token_hash(presented, hash);
-    json_decref(body);
-    if (sf_refresh_token_new(next) != 0) {
+    refresh_wait *w = calloc(1, sizeof *w);
+    if (w == NULL || sf_refresh_token_new(w->next) != 0) {
+        refresh_wait_free(w);
+        json_decref(body);
         sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
         return;
     }
-    sf_api_token_hash(next, next_hash);
-    sf_throttle_rule rule = {config->login_client_max_failures, config->login_window_s, config->login_delay_s,
-                             config->login_lock_s};
-    sf_refresh_outcome outcome;
-    long retry_after;
-    sf_refresh_grant who;
-    sf_status status = sf_session_refresh(ctx->app->pool, hash, next_hash, config->refresh_ttl_s, client, &rule,
-                                          ctx->request_id, &outcome, &retry_after, &who);
-    if (status != SF_OK) {
-        sf_reply_status(ctx, status, SF_E_NONE, NULL);
-    } else if (outcome == SF_REFRESH_THROTTLED) {
-        char seconds[24];
-        snprintf(seconds, sizeof seconds, "%ld", retry_after);
-        sf_set_header(ctx, "Retry-After", seconds);
-        sf_reply_problem(ctx, 429, SF_E_REFRESHES_THROTTLED);
-    } else if (outcome != SF_REFRESH_OK) {
-        sf_set_header(ctx, "WWW-Authenticate", "Bearer realm=\"shifan\", error=\"invalid_token\"");
-        sf_reply_problem(ctx, 401, outcome == SF_REFRESH_REUSED ? SF_E_REFRESH_TOKEN_REUSED : SF_E_REFRESH_TOKEN_INVALID);
-    } else {
-        sf_caller caller = {.user_id = who.user_id, .org_id = who.org_id, .role = sf_role_parse(who.org_type),
-                            .password_change_required = who.password_change_required};
-        snprintf(caller.region_code, sizeof caller.region_code, "%s", who.region_code);
-        snprintf(caller.sid, sizeof caller.sid, "%s", who.sid);
-        reply_tokens(ctx, &caller, next);
-    }
-    memset(next, 0, sizeof next);
+    sf_api_token_hash(presented, w->hash);
+    json_decref(body);
+    sf_api_token_hash(w->next, w->next_hash);
+    sf_client_address(ctx, w->client, sizeof w->client);
+    memcpy(w->request_id, ctx->request_id, sizeof w->request_id);
+    w->pool = ctx->app->pool;
+    w->refresh_ttl_s = config->refresh_ttl_s;
+    w->rule = (sf_throttle_rule){config->login_client_max_failures, config->login_window_s, config->login_delay_s,
+                                 config->login_lock_s};
+    sf_errand_then(ctx, w->client, refresh_exchange, refresh_answer, w, refresh_wait_free);
 }
 
 /* Revokes the very token the request carries and ends its session: every token of the

@@ -263,39 +263,85 @@ static void read_objection(json_t *body, int recorded, sf_new_objection *o, sf_d
     }
 }
 
+/* An objection filed by the public, recorded off its worker: its statement is an errand
+ * (api/server.h, sf_errand_then), as a login's are. Anyone may file one without signing in, and
+ * each is a write: a flood of them slows the database, and a worker waiting on it would hold
+ * every connection it serves, health checks included (issue 14, item 1). The request's own;
+ * `o` points into `body`, kept with it. */
+typedef struct {
+    json_t *body;
+    sf_new_objection o;
+    char client[64];
+    char request_id[sizeof ((sf_ctx *)0)->request_id];
+    sf_pool *pool;
+    sf_status status;
+    int throttled;
+    char *doc;
+    sf_errors errors;
+} objection_wait;
+
+static void objection_wait_free(void *p)
+{
+    objection_wait *w = p;
+    if (w == NULL)
+        return;
+    json_decref(w->body);
+    free(w->doc);
+    free(w);
+}
+
+/* An errand: the objection recorded, or refused. */
+static int objection_file(void *arg)
+{
+    objection_wait *w = arg;
+    w->status = w->o.notice_id > 0 ? sf_objection_create(w->pool, &w->o, OBJECTIONS_PER_CLIENT_HOUR, &w->throttled,
+                                                         &w->doc, &w->errors)
+                                   : SF_NOT_FOUND;
+    return 0;
+}
+
+/* On the worker, the errand done (`ran`: whether it ran at all): the answer. */
+static void objection_filed(sf_ctx *ctx, void *saved, sf_status ran, int unused)
+{
+    (void)unused;
+    objection_wait *w = saved;
+    sf_status status = ran != SF_OK ? ran : w->status;
+    if (status == SF_OK && w->throttled) {
+        sf_set_header(ctx, "Retry-After", "3600");
+        sf_reply_problem(ctx, 429, SF_E_OBJECTIONS_THROTTLED);
+    } else if (status != SF_OK) {
+        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_NOTICE_NOT_FOUND : SF_E_NONE, &w->errors);
+    } else {
+        sf_reply_doc(ctx, 201, w->doc);
+        w->doc = NULL;
+    }
+}
+
 /* POST /v1/public/publicity-notices/{id}/objections: anyone, while the notice is open. */
 void sf_post_objection(sf_ctx *ctx)
 {
-    int64_t notice = sf_path_id(ctx, "id");
     json_t *body = sf_json_body(ctx);
     if (body == NULL)
         return;
-    sf_errors e;
-    sf_errors_init(&e);
-    char client[64];
-    sf_client_address(ctx, client, sizeof client);
-    sf_new_objection o = {.notice_id = notice, .client = client, .request_id = ctx->request_id};
-    read_objection(body, 0, &o, NULL, &e);
-    if (sf_errors_any(&e)) {
-        sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &e);
-        goto out;
+    objection_wait *w = calloc(1, sizeof *w);
+    if (w == NULL) {
+        json_decref(body);
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
+        return;
     }
-    int throttled = 0;
-    char *doc = NULL;
-    sf_status status = notice > 0 ? sf_objection_create(ctx->app->pool, &o, OBJECTIONS_PER_CLIENT_HOUR, &throttled, &doc, &e)
-                                  : SF_NOT_FOUND;
-    if (status == SF_OK && throttled) {
-        sf_set_header(ctx, "Retry-After", "3600");
-        sf_reply_problem(ctx, 429, SF_E_OBJECTIONS_THROTTLED);
-        goto out;
+    w->body = body;
+    sf_errors_init(&w->errors);
+    sf_client_address(ctx, w->client, sizeof w->client);
+    memcpy(w->request_id, ctx->request_id, sizeof w->request_id);
+    w->pool = ctx->app->pool;
+    w->o = (sf_new_objection){.notice_id = sf_path_id(ctx, "id"), .client = w->client, .request_id = w->request_id};
+    read_objection(body, 0, &w->o, NULL, &w->errors);
+    if (sf_errors_any(&w->errors)) {
+        sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &w->errors);
+        objection_wait_free(w);
+        return;
     }
-    if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_NOTICE_NOT_FOUND : SF_E_NONE, &e);
-        goto out;
-    }
-    sf_reply_doc(ctx, 201, doc);
-out:
-    json_decref(body);
+    sf_errand_then(ctx, w->client, objection_file, objection_filed, w, objection_wait_free);
 }
 
 /* POST /v1/publicity-notices/{id}/objections: the deciding authority records an objection it

@@ -134,8 +134,9 @@ void sf_hash_then(sf_ctx *ctx, const char *client, int (*work)(void *saved), sf_
  * closed. */
 void sf_hash_then_held(sf_ctx *ctx, const char *client, int (*work)(void *saved), sf_hashed then, void *saved,
                        void (*free_saved)(void *saved));
-/* The same for database work that must not hold a worker either — a login's, which a flood of
- * logins slows (api/login.c) — on the errands' threads (api/auth.h, sf_auth_errand_submit):
+/* The same for database work that must not hold a worker either — the writes anyone may make
+ * without signing in, which a flood of them slows: a login's and a refresh's (api/login.c), a
+ * public objection's (api/publicity.c) — on the errands' threads (api/auth.h, sf_auth_errand_submit):
  * at the normal priority, never on a hashing thread. `then` may go on with sf_hash_then, and
  * the reverse. */
 void sf_errand_then(sf_ctx *ctx, const char *client, int (*work)(void *saved), sf_hashed then, void *saved,

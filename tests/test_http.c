@@ -3282,22 +3282,24 @@ START_TEST(requests_that_hash_never_hold_the_only_worker)
 }
 END_TEST
 
-/* A lock on login_failures, taken by another session for a second and a half (the logins'
- * reservations wait on it, as statements wait for a core during a flood), once it is held;
- * NULL if it could not be taken. Finished with lock_finish. */
-static PGconn *lock_login_failures(void)
+/* A lock on `table` in `mode` (LOCK TABLE's words), taken by another session for a second and
+ * a half (statements that need a conflicting lock wait on it, as statements wait for a core
+ * during a flood), once it is held; NULL if it could not be taken. Finished with lock_finish. */
+static PGconn *lock_table(const char *table, const char *mode)
 {
+    char sql[200], held_sql[200];
+    snprintf(sql, sizeof sql, "BEGIN; LOCK TABLE %s IN %s MODE; SELECT pg_sleep(1.5); ROLLBACK", table, mode);
     PGconn *locker = PQconnectdb(th_env("SHIFAN_TEST_HTTP_URL"));
-    if (PQstatus(locker) != CONNECTION_OK ||
-        !PQsendQuery(locker, "BEGIN; LOCK TABLE login_failures IN EXCLUSIVE MODE; SELECT pg_sleep(1.5); ROLLBACK")) {
+    if (PQstatus(locker) != CONNECTION_OK || !PQsendQuery(locker, sql)) {
         PQfinish(locker);
         return NULL;
     }
+    snprintf(held_sql, sizeof held_sql, "SELECT count(*) FROM pg_locks WHERE relation = '%s'::regclass AND granted"
+             " AND pid = %d", table, PQbackendPID(locker));
     PGconn *watcher = PQconnectdb(th_env("SHIFAN_TEST_HTTP_URL"));
     int held = 0;
     for (double until = now_s() + 1.0; !held && now_s() < until; th_pause_ms(5)) {
-        PGresult *res = PQexec(watcher, "SELECT count(*) FROM pg_locks WHERE relation = 'login_failures'::regclass"
-                                        " AND granted AND mode = 'ExclusiveLock'");
+        PGresult *res = PQexec(watcher, held_sql);
         held = PQresultStatus(res) == PGRES_TUPLES_OK && atoi(PQgetvalue(res, 0, 0)) > 0;
         PQclear(res);
     }
@@ -3305,25 +3307,41 @@ static PGconn *lock_login_failures(void)
     return locker;
 }
 
-/* Statements waiting on the lock on login_failures now. */
-static int waiting_on_login_failures(void)
+/* Statements waiting on a lock on `table` now. */
+static int waiting_on(const char *table)
 {
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM pg_locks WHERE relation = '%s'::regclass AND NOT granted", table);
     PGconn *watcher = PQconnectdb(th_env("SHIFAN_TEST_HTTP_URL"));
-    PGresult *res = PQexec(watcher, "SELECT count(*) FROM pg_locks WHERE relation = 'login_failures'::regclass"
-                                    " AND NOT granted");
+    PGresult *res = PQexec(watcher, sql);
     int n = PQresultStatus(res) == PGRES_TUPLES_OK ? atoi(PQgetvalue(res, 0, 0)) : -1;
     PQclear(res);
     PQfinish(watcher);
     return n;
 }
 
-/* Until `n` statements wait on the lock, for a second at most: whether they do. */
-static int until_waiting_on_login_failures(int n)
+/* Until `n` statements wait on a lock on `table`, for a second at most: whether they do. */
+static int until_waiting_on(const char *table, int n)
 {
     for (double until = now_s() + 1.0; now_s() < until; th_pause_ms(5))
-        if (waiting_on_login_failures() == n)
+        if (waiting_on(table) == n)
             return 1;
     return 0;
+}
+
+/* Five /healthz on fresh connections to `to_port`, 20 ms apart: the longest one took, in
+ * seconds, and in *answered how many answered 200. */
+static double probes_worst(int to_port, int *answered)
+{
+    double worst = 0;
+    *answered = 0;
+    for (int i = 0; i < 5; i++) {
+        double t0 = now_s();
+        *answered += fresh_healthz(to_port, "127.0.0.1") == 200;
+        worst = now_s() - t0 > worst ? now_s() - t0 : worst;
+        th_pause_ms(20);
+    }
+    return worst;
 }
 
 /* POST /v1/users by the province on `to_port` (a password to hash): its status, and in *took
@@ -3361,7 +3379,7 @@ START_TEST(logins_waiting_on_the_database_hold_neither_the_worker_nor_the_hashin
 {
     th_server s;
     start_with(&s, (const char *const[]){"SHIFAN_THREADS=1", "SHIFAN_HASH_CONCURRENCY=2", NULL});
-    PGconn *locker = lock_login_failures();
+    PGconn *locker = lock_table("login_failures", "EXCLUSIVE");
     ck_assert_ptr_nonnull(locker);
     enum { LOGINS = 2 };
     static hashing_call logins[LOGINS];
@@ -3371,18 +3389,12 @@ START_TEST(logins_waiting_on_the_database_hold_neither_the_worker_nor_the_hashin
                                    "{\"username\":\"nobody-at-all\",\"password\":\"not-the-password\"}", 0, 0};
         ck_assert_int_eq(pthread_create(&threads[i], NULL, hashing_call_thread, &logins[i]), 0);
     }
-    int waiting = until_waiting_on_login_failures(LOGINS);
-    double worst = 0;
+    int waiting = until_waiting_on("login_failures", LOGINS);
     int answered = 0;
-    for (int i = 0; i < 5 && waiting; i++) {
-        double t0 = now_s();
-        answered += fresh_healthz(s.port, "127.0.0.1") == 200;
-        worst = now_s() - t0 > worst ? now_s() - t0 : worst;
-        th_pause_ms(20);
-    }
+    double worst = waiting ? probes_worst(s.port, &answered) : 0;
     double created_in = 0;
     int created = waiting ? create_user_timed(s.port, "made-while-logins-wait", &created_in) : 0;
-    int still_waiting = waiting_on_login_failures();
+    int still_waiting = waiting_on("login_failures");
     lock_finish(locker);   /* released before judging: nothing is left locked for the tests after it */
     for (int i = 0; i < LOGINS; i++)
         pthread_join(threads[i], NULL);
@@ -3408,17 +3420,17 @@ START_TEST(a_login_waiting_on_the_database_keeps_its_place_in_the_hashing_queue)
 {
     th_server s;
     start_with(&s, (const char *const[]){"SHIFAN_HASH_QUEUE=1", "SHIFAN_HASH_QUEUE_PER_CLIENT=1", NULL});
-    PGconn *locker = lock_login_failures();
+    PGconn *locker = lock_table("login_failures", "EXCLUSIVE");
     ck_assert_ptr_nonnull(locker);
     static hashing_call login;
     login = (hashing_call){s.port, "127.0.4.20", "/v1/auth/token", NULL,
                            "{\"username\":\"nobody-at-all\",\"password\":\"not-the-password\"}", 0, 0};
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, hashing_call_thread, &login), 0);
-    int waiting = until_waiting_on_login_failures(1);
+    int waiting = until_waiting_on("login_failures", 1);
     double refused_in = 0;
     int meanwhile = waiting ? create_user_timed(s.port, "made-after-the-login", &refused_in) : 0;
-    int still_waiting = waiting_on_login_failures();
+    int still_waiting = waiting_on("login_failures");
     lock_finish(locker);   /* released before judging: nothing is left locked for the tests after it */
     pthread_join(t, NULL);
     ck_assert(waiting);
@@ -3428,6 +3440,51 @@ START_TEST(a_login_waiting_on_the_database_keeps_its_place_in_the_hashing_queue)
     ck_assert_int_eq(login.status, 401);
     double created_in;
     ck_assert_int_eq(create_user_timed(s.port, "made-after-the-login", &created_in), 201);
+    ck_assert_int_eq(th_server_stop_reporting(&s), 0);
+}
+END_TEST
+
+/* What holds for a login's database work holds for the other writes anyone may make without
+ * signing in (issue 14, item 1): a refresh (a refused one counts against its client) and an
+ * objection to a publicity notice (a row of its own, and its client's quota). Each waits here
+ * on a lock another session holds for a second and a half (the refresh on its client's failures,
+ * the objection on the notice it names), as their statements wait for a core when a flood of
+ * them slows the database; with one HTTP worker, /healthz is answered at once meanwhile, and
+ * each is answered once the lock goes. Before, the worker waited with the statement (/healthz
+ * in 1.5 s), and the next request on it was not even read. */
+START_TEST(refreshes_and_objections_waiting_on_the_database_hold_not_the_worker)
+{
+    th_server s;
+    start_with(&s, (const char *const[]){"SHIFAN_THREADS=1", NULL});
+    PGconn *failures = lock_table("login_failures", "EXCLUSIVE");
+    ck_assert_ptr_nonnull(failures);
+    PGconn *notices = lock_table("publicity_notices", "ACCESS EXCLUSIVE");
+    ck_assert_ptr_nonnull(notices);
+    static hashing_call calls[2];
+    calls[0] = (hashing_call){s.port, "127.0.4.30", "/v1/auth/refresh", NULL,
+                              "{\"refresh_token\":\"sfr_not-a-refresh-token-of-any-session\"}", 0, 0};
+    calls[1] = (hashing_call){s.port, "127.0.4.31", "/v1/public/publicity-notices/999999999/objections", NULL,
+                              "{\"application_id\":1,\"objector_name\":\"张三\",\"contact\":\"13800000000\","
+                              "\"reason\":\"材料不实\"}", 0, 0};
+    pthread_t threads[2];
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, hashing_call_thread, &calls[i]), 0);
+    int waiting = until_waiting_on("login_failures", 1) && until_waiting_on("publicity_notices", 1);
+    int answered = 0;
+    double worst = waiting ? probes_worst(s.port, &answered) : 0;
+    int still_waiting = waiting_on("login_failures") == 1 && waiting_on("publicity_notices") == 1;
+    lock_finish(failures);   /* released before judging: nothing is left locked for the tests after it */
+    lock_finish(notices);
+    for (int i = 0; i < 2; i++)
+        pthread_join(threads[i], NULL);
+    fprintf(stderr, "one worker, a refresh and an objection waiting on locks: /healthz worst %.1f ms\n",
+            worst * 1000);
+    ck_assert(waiting);
+    ck_assert_int_eq(answered, 5);
+    ck_assert_msg(still_waiting, "the refresh or the objection stopped waiting before the probes were done");
+    ck_assert_msg(worst <= 0.150 * th_time_factor(), "/healthz took %.1f ms while they waited", worst * 1000);
+    ck_assert_int_eq(calls[0].status, 401);
+    ck_assert_int_eq(calls[1].status, 404);
     ck_assert_int_eq(th_server_stop_reporting(&s), 0);
 }
 END_TEST
@@ -5045,6 +5102,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, requests_that_hash_never_hold_the_only_worker);
     tcase_add_test(tc, logins_waiting_on_the_database_hold_neither_the_worker_nor_the_hashing);
     tcase_add_test(tc, a_login_waiting_on_the_database_keeps_its_place_in_the_hashing_queue);
+    tcase_add_test(tc, refreshes_and_objections_waiting_on_the_database_hold_not_the_worker);
     tcase_add_test(tc, readiness_answers_while_every_pooled_connection_is_busy);
     tcase_add_test(tc, readiness_says_unavailable_while_its_check_hangs);
     tcase_add_test(tc, the_hashing_threads_and_only_they_run_at_the_lowest_priority);
