@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <jwt.h>
-#include <limits.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -35,13 +34,14 @@
 /* Clock skew tolerated between shifan processes for iat and nbf. */
 #define LEEWAY_S 60
 #define MAX_HASHERS 64
-/* Errands queued or running at once (sf_auth_errand_submit), and from one address as many as
- * its open connections may be (SHIFAN_MAX_CONNECTIONS_PER_CLIENT): an errand is a cheap
- * statement whose request waits suspended, each connection has one at a time, and the
- * writes it takes off the workers (a refresh, a public objection) answered under load before
- * they were taken off; the hashes' tight bounds are for the hashes' cost. What waits longer
- * than SHIFAN_HASH_WAIT_MS for an errand thread is refused all the same (503). */
-#define ERRANDS_QUEUED_MAX 1024
+/* The bounds of the refreshes' and the objections' errands (auth.h, sf_errand_kind): queued or
+ * running at once, and from one address. Each is one cheap statement whose request waits
+ * suspended, and both answered under load while they ran on the HTTP workers; the hashes'
+ * tight bounds (8, 4 from one address) are for the hashes' cost, and a portal's back-end may
+ * refresh many sessions at once from one address. What waits longer than SHIFAN_HASH_WAIT_MS
+ * for a thread is refused all the same (503 requests_busy). */
+#define ERRANDS_QUEUED_MAX 256
+#define ERRANDS_PER_CLIENT 32
 
 /* The hashing threads and their queue (auth.h, sf_auth_hash_submit); jobs queued or running
  * are counted per client.
@@ -96,7 +96,8 @@ struct sf_auth {
     char *audience;
     int ttl_s;
     hash_pool hashing;
-    hash_pool errands;     /* the same, at the normal priority: database work (auth.h, sf_auth_errand_submit) */
+    hash_pool errands[SF_ERRAND_KINDS];   /* the same at the normal priority, a pool per kind of
+                                           * database work (auth.h, sf_auth_errand_submit) */
     uint64_t generation;   /* names this key among every sf_auth the process made (verified_memo) */
 };
 
@@ -326,7 +327,8 @@ static void hash_pool_close(hash_pool *pool)
 void sf_auth_hash_close(sf_auth *auth)
 {
     hash_pool_close(&auth->hashing);
-    hash_pool_close(&auth->errands);
+    for (int k = 0; k < SF_ERRAND_KINDS; k++)
+        hash_pool_close(&auth->errands[k]);
 }
 
 /* The jobs running finish and are answered (the keeper waits for them), then every thread
@@ -453,10 +455,11 @@ sf_status sf_auth_hash_submit_held(sf_auth *auth, const char *client, sf_hash_jo
     return pool_submit(&auth->hashing, 1, client, job, work, done, arg);
 }
 
-sf_status sf_auth_errand_submit(sf_auth *auth, const char *client, sf_hash_job *job, int (*work)(void *arg),
-                                void (*done)(void *arg, sf_status status, int result), void *arg)
+sf_status sf_auth_errand_submit(sf_auth *auth, sf_errand_kind kind, const char *client, sf_hash_job *job,
+                                int (*work)(void *arg), void (*done)(void *arg, sf_status status, int result),
+                                void *arg)
 {
-    return pool_submit(&auth->errands, 0, client, job, work, done, arg);
+    return pool_submit(&auth->errands[kind], 0, client, job, work, done, arg);
 }
 
 sf_auth *sf_auth_create(const sf_config *config)
@@ -487,10 +490,15 @@ sf_auth *sf_auth_create(const sf_config *config)
     auth->issuer = strdup(config->jwt_issuer);
     auth->audience = strdup(config->jwt_audience);
     auth->ttl_s = config->token_ttl_s;
-    if (hmac_digest(auth->alg) == NULL || !auth->issuer || !auth->audience ||
-        hash_pool_start(&auth->hashing, config, 19, config->hash_queue, config->hash_queue_per_client) != 0 ||
-        hash_pool_start(&auth->errands, config, 0, ERRANDS_QUEUED_MAX,
-                        config->max_connections_per_client > 0 ? config->max_connections_per_client : INT_MAX) != 0) {
+    int started = hmac_digest(auth->alg) != NULL && auth->issuer && auth->audience &&
+                  hash_pool_start(&auth->hashing, config, 19, config->hash_queue, config->hash_queue_per_client) == 0;
+    /* a login holds its place in the hashing queue throughout (sf_auth_hash_hold): its
+     * errands, never more than its hashes, keep the hashes' bounds */
+    for (int k = 0; k < SF_ERRAND_KINDS && started; k++)
+        started = k == SF_ERRAND_LOGIN
+                      ? hash_pool_start(&auth->errands[k], config, 0, config->hash_queue, config->hash_queue_per_client) == 0
+                      : hash_pool_start(&auth->errands[k], config, 0, ERRANDS_QUEUED_MAX, ERRANDS_PER_CLIENT) == 0;
+    if (!started) {
         sf_auth_destroy(auth);
         return NULL;
     }
@@ -506,8 +514,9 @@ void sf_auth_destroy(sf_auth *auth)
     free(auth->audience);
     if (auth->hashing.max_total > 0)
         hash_pool_stop(&auth->hashing);
-    if (auth->errands.max_total > 0)
-        hash_pool_stop(&auth->errands);
+    for (int k = 0; k < SF_ERRAND_KINDS; k++)
+        if (auth->errands[k].max_total > 0)
+            hash_pool_stop(&auth->errands[k]);
     free(auth);
 }
 

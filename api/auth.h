@@ -60,15 +60,25 @@ typedef struct sf_hash_job {   /* the pool's fields; the submitter's storage */
  * once; done will not be called. */
 sf_status sf_auth_hash_submit(sf_auth *auth, const char *client, sf_hash_job *job, int (*work)(void *arg),
                               void (*done)(void *arg, sf_status status, int result), void *arg);
-/* The same for an errand: the database work of a login, a refresh or a public objection, kept
- * off the HTTP workers (under a flood the database slows, and a worker waiting on it holds
- * every connection it serves) and off the hashing threads (at nice 19, they would hold the
- * connection pool's lock and a connection while waiting for a core, and a slow statement would
- * take hashing from every other password). As many threads as hash, at the normal priority,
- * with the same wait (SHIFAN_HASH_WAIT_MS) but bounds of their own: up to 1,024 queued or
- * running, and from one address as many as its open connections. */
-sf_status sf_auth_errand_submit(sf_auth *auth, const char *client, sf_hash_job *job, int (*work)(void *arg),
-                                void (*done)(void *arg, sf_status status, int result), void *arg);
+/* The kinds of errand, each with a pool of its own (sf_auth_errand_submit), so that one kind
+ * waiting on the database — a login's, or an objection on a row an award holds — delays no
+ * other: anyone may make each of these writes without signing in. */
+typedef enum {
+    SF_ERRAND_LOGIN,       /* a login's steps (api/login.c): the hashes' bounds */
+    SF_ERRAND_REFRESH,     /* a refresh (api/login.c) */
+    SF_ERRAND_OBJECTION,   /* an objection to a publicity notice (api/publicity.c) */
+    SF_ERRAND_KINDS
+} sf_errand_kind;
+/* The same for an errand: database work kept off the HTTP workers (under a flood the database
+ * slows, and a worker waiting on it holds every connection it serves) and off the hashing
+ * threads (at nice 19, they would hold the connection pool's lock and a connection while
+ * waiting for a core, and a slow statement would take hashing from every other password). Each
+ * kind has as many threads as hash, at the normal priority, with the same wait
+ * (SHIFAN_HASH_WAIT_MS); a login's keep the hashes' bounds, a refresh's and an objection's
+ * have their own: 256 queued or running, 32 from one address. */
+sf_status sf_auth_errand_submit(sf_auth *auth, sf_errand_kind kind, const char *client, sf_hash_job *job,
+                                int (*work)(void *arg), void (*done)(void *arg, sf_status status, int result),
+                                void *arg);
 /* A place in the hashing queue kept before the job is ready (a login's database step comes
  * first: api/login.c), so that the job is not refused once it is. 0; -1 when
  * sf_auth_hash_submit would refuse `client` at once now, which lets a login answer 503 before

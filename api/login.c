@@ -204,7 +204,7 @@ void sf_post_auth_token(sf_ctx *ctx)
     }
     w->holds_place = 1;
     /* the worker goes on serving others while the login is worked out */
-    sf_errand_then(ctx, w->client, login_reserve, login_reserved, w, login_wait_free);
+    sf_errand_then(ctx, SF_ERRAND_LOGIN, w->client, login_reserve, login_reserved, w, login_wait_free);
 out:
     json_decref(body);
 }
@@ -257,7 +257,7 @@ static void login_hashed(sf_ctx *ctx, void *saved, sf_status hashed, int matches
     login_wait *w = saved;
     w->hash_refused = hashed != SF_OK;
     w->matches = matches;
-    sf_errand_then(ctx, w->client, login_record, login_recorded, w, login_wait_free);
+    sf_errand_then(ctx, SF_ERRAND_LOGIN, w->client, login_record, login_recorded, w, login_wait_free);
 }
 
 /* On the worker, the outcome recorded: the answer. An errand refused here leaves the attempt
@@ -327,8 +327,10 @@ static void refresh_answer(sf_ctx *ctx, void *saved, sf_status ran, int unused)
 {
     (void)unused;
     refresh_wait *w = saved;
-    if (ran != SF_OK || w->status != SF_OK) {
-        sf_reply_status(ctx, ran != SF_OK ? ran : w->status, SF_E_NONE, NULL);
+    if (ran != SF_OK) {   /* refused: its queue full, no thread in time, or the server stopping */
+        sf_reply_problem(ctx, 503, SF_E_REQUESTS_BUSY);
+    } else if (w->status != SF_OK) {
+        sf_reply_status(ctx, w->status, SF_E_NONE, NULL);
     } else if (w->outcome == SF_REFRESH_THROTTLED) {
         char seconds[24];
         snprintf(seconds, sizeof seconds, "%ld", w->retry_after);
@@ -384,7 +386,7 @@ void sf_post_auth_refresh(sf_ctx *ctx)
     w->refresh_ttl_s = config->refresh_ttl_s;
     w->rule = (sf_throttle_rule){config->login_client_max_failures, config->login_window_s, config->login_delay_s,
                                  config->login_lock_s};
-    sf_errand_then(ctx, w->client, refresh_exchange, refresh_answer, w, refresh_wait_free);
+    sf_errand_then(ctx, SF_ERRAND_REFRESH, w->client, refresh_exchange, refresh_answer, w, refresh_wait_free);
 }
 
 /* Revokes the very token the request carries and ends its session: every token of the

@@ -217,6 +217,7 @@ const char *const sf_messages_en[SF_CODE_COUNT] = {
     [SF_E_LOGINS_BUSY] = "too many logins at once; try again shortly",
     [SF_E_LOGIN_THROTTLED] = "too many failed logins; try again later",
     [SF_E_HASHING_BUSY] = "too many passwords being hashed at once; try again shortly",
+    [SF_E_REQUESTS_BUSY] = "too many requests of this kind at once; try again shortly",
     [SF_E_TOKEN_MISSING] = "a bearer token is required",
     [SF_E_TOKEN_INVALID] = "the token is invalid, expired or revoked",
     [SF_E_ROLE_FORBIDDEN] = "your role may not do this",

@@ -217,6 +217,7 @@ const char *const sf_messages_zh[SF_CODE_COUNT] = {
     [SF_E_LOGINS_BUSY] = "同时登录的请求过多，请稍后重试",
     [SF_E_LOGIN_THROTTLED] = "登录失败次数过多，请稍后再试",
     [SF_E_HASHING_BUSY] = "同时处理的密码过多，请稍后重试",
+    [SF_E_REQUESTS_BUSY] = "同时处理的此类请求过多，请稍后重试",
     [SF_E_TOKEN_MISSING] = "需要 Bearer 令牌",
     [SF_E_TOKEN_INVALID] = "令牌无效、已过期或已撤销",
     [SF_E_ROLE_FORBIDDEN] = "您的角色无权执行此操作",

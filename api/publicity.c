@@ -294,9 +294,7 @@ static void objection_wait_free(void *p)
 static int objection_file(void *arg)
 {
     objection_wait *w = arg;
-    w->status = w->o.notice_id > 0 ? sf_objection_create(w->pool, &w->o, OBJECTIONS_PER_CLIENT_HOUR, &w->throttled,
-                                                         &w->doc, &w->errors)
-                                   : SF_NOT_FOUND;
+    w->status = sf_objection_create(w->pool, &w->o, OBJECTIONS_PER_CLIENT_HOUR, &w->throttled, &w->doc, &w->errors);
     return 0;
 }
 
@@ -305,12 +303,13 @@ static void objection_filed(sf_ctx *ctx, void *saved, sf_status ran, int unused)
 {
     (void)unused;
     objection_wait *w = saved;
-    sf_status status = ran != SF_OK ? ran : w->status;
-    if (status == SF_OK && w->throttled) {
+    if (ran != SF_OK) {   /* refused: its queue full, no thread in time, or the server stopping */
+        sf_reply_problem(ctx, 503, SF_E_REQUESTS_BUSY);
+    } else if (w->status != SF_OK) {
+        sf_reply_status(ctx, w->status, w->status == SF_NOT_FOUND ? SF_E_NOTICE_NOT_FOUND : SF_E_NONE, &w->errors);
+    } else if (w->throttled) {
         sf_set_header(ctx, "Retry-After", "3600");
         sf_reply_problem(ctx, 429, SF_E_OBJECTIONS_THROTTLED);
-    } else if (status != SF_OK) {
-        sf_reply_status(ctx, status, status == SF_NOT_FOUND ? SF_E_NOTICE_NOT_FOUND : SF_E_NONE, &w->errors);
     } else {
         sf_reply_doc(ctx, 201, w->doc);
         w->doc = NULL;
@@ -336,12 +335,15 @@ void sf_post_objection(sf_ctx *ctx)
     w->pool = ctx->app->pool;
     w->o = (sf_new_objection){.notice_id = sf_path_id(ctx, "id"), .client = w->client, .request_id = w->request_id};
     read_objection(body, 0, &w->o, NULL, &w->errors);
-    if (sf_errors_any(&w->errors)) {
-        sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &w->errors);
+    if (sf_errors_any(&w->errors) || w->o.notice_id <= 0) {
+        if (sf_errors_any(&w->errors))
+            sf_reply_errors(ctx, 422, SF_E_VALIDATION_FAILED, &w->errors);
+        else   /* no such notice, as the database would say: without asking it */
+            sf_reply_status(ctx, SF_NOT_FOUND, SF_E_NOTICE_NOT_FOUND, NULL);
         objection_wait_free(w);
         return;
     }
-    sf_errand_then(ctx, w->client, objection_file, objection_filed, w, objection_wait_free);
+    sf_errand_then(ctx, SF_ERRAND_OBJECTION, w->client, objection_file, objection_filed, w, objection_wait_free);
 }
 
 /* POST /v1/publicity-notices/{id}/objections: the deciding authority records an objection it

@@ -1040,12 +1040,27 @@ static void pending_done(void *arg, sf_status status, int result)
     atomic_fetch_sub(&suspended_connections, 1);
 }
 
-typedef sf_status (*job_submit)(sf_auth *auth, const char *client, sf_hash_job *job, int (*work)(void *arg),
-                                void (*done)(void *arg, sf_status status, int result), void *arg);
+/* Where a deferred job goes: the hashing queue (held: in the place sf_auth_hash_hold kept), or
+ * the errands' pool of a kind (api/auth.h). */
+typedef enum { TO_HASHING, TO_HASHING_HELD, TO_ERRANDS } job_queue;
 
-/* sf_hash_then and sf_errand_then: the request suspended and `work` handed to `submit`'s pool. */
-static void defer_then(sf_ctx *ctx, job_submit submit, const char *client, int (*work)(void *saved),
-                       sf_hashed then, void *saved, void (*free_saved)(void *saved))
+static sf_status submit(sf_auth *auth, job_queue queue, sf_errand_kind kind, const char *client, sf_hash_job *job,
+                        int (*work)(void *arg), void (*done)(void *arg, sf_status status, int result), void *arg)
+{
+    switch (queue) {
+    case TO_HASHING:
+        return sf_auth_hash_submit(auth, client, job, work, done, arg);
+    case TO_HASHING_HELD:
+        return sf_auth_hash_submit_held(auth, client, job, work, done, arg);
+    case TO_ERRANDS:
+        break;
+    }
+    return sf_auth_errand_submit(auth, kind, client, job, work, done, arg);
+}
+
+/* sf_hash_then and sf_errand_then: the request suspended and `work` handed to the queue's pool. */
+static void defer_then(sf_ctx *ctx, job_queue queue, sf_errand_kind kind, const char *client,
+                       int (*work)(void *saved), sf_hashed then, void *saved, void (*free_saved)(void *saved))
 {
     request_state *state = current_request;
     pending *p = state != NULL ? state->pending : NULL;
@@ -1075,26 +1090,26 @@ static void defer_then(sf_ctx *ctx, job_submit submit, const char *client, int (
     MHD_suspend_connection(p->connection);
     atomic_fetch_add(&suspended_connections, 1);
     atomic_fetch_add(&p->refs, 1);
-    if (submit(ctx->app->auth, client, &p->job, pending_work, pending_done, p) != SF_OK)
+    if (submit(ctx->app->auth, queue, kind, client, &p->job, pending_work, pending_done, p) != SF_OK)
         pending_done(p, SF_UNAVAILABLE, 0);   /* answered as soon as this worker is back in its loop */
 }
 
 void sf_hash_then(sf_ctx *ctx, const char *client, int (*work)(void *saved), sf_hashed then, void *saved,
                   void (*free_saved)(void *saved))
 {
-    defer_then(ctx, sf_auth_hash_submit, client, work, then, saved, free_saved);
+    defer_then(ctx, TO_HASHING, SF_ERRAND_LOGIN, client, work, then, saved, free_saved);
 }
 
 void sf_hash_then_held(sf_ctx *ctx, const char *client, int (*work)(void *saved), sf_hashed then, void *saved,
                        void (*free_saved)(void *saved))
 {
-    defer_then(ctx, sf_auth_hash_submit_held, client, work, then, saved, free_saved);
+    defer_then(ctx, TO_HASHING_HELD, SF_ERRAND_LOGIN, client, work, then, saved, free_saved);
 }
 
-void sf_errand_then(sf_ctx *ctx, const char *client, int (*work)(void *saved), sf_hashed then, void *saved,
-                    void (*free_saved)(void *saved))
+void sf_errand_then(sf_ctx *ctx, sf_errand_kind kind, const char *client, int (*work)(void *saved), sf_hashed then,
+                    void *saved, void (*free_saved)(void *saved))
 {
-    defer_then(ctx, sf_auth_errand_submit, client, work, then, saved, free_saved);
+    defer_then(ctx, TO_ERRANDS, kind, client, work, then, saved, free_saved);
 }
 
 /* The resumed request's answer, by its `then`: as the dispatcher would answer it. */

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <ulfius.h>
 
+#include "api/auth.h"
 #include "api/config.h"
 #include "domain/permissions.h"
 #include "persistence/pool.h"
@@ -136,11 +137,11 @@ void sf_hash_then_held(sf_ctx *ctx, const char *client, int (*work)(void *saved)
                        void (*free_saved)(void *saved));
 /* The same for database work that must not hold a worker either — the writes anyone may make
  * without signing in, which a flood of them slows: a login's and a refresh's (api/login.c), a
- * public objection's (api/publicity.c) — on the errands' threads (api/auth.h, sf_auth_errand_submit):
- * at the normal priority, never on a hashing thread. `then` may go on with sf_hash_then, and
- * the reverse. */
-void sf_errand_then(sf_ctx *ctx, const char *client, int (*work)(void *saved), sf_hashed then, void *saved,
-                    void (*free_saved)(void *saved));
+ * public objection's (api/publicity.c) — on the errands' threads of its kind (api/auth.h,
+ * sf_auth_errand_submit): at the normal priority, never on a hashing thread. `then` may go on
+ * with sf_hash_then, and the reverse. */
+void sf_errand_then(sf_ctx *ctx, sf_errand_kind kind, const char *client, int (*work)(void *saved), sf_hashed then,
+                    void *saved, void (*free_saved)(void *saved));
 
 /* Starts serving on config->listen_address:port. Returns 0, or -1 after logging why. */
 int sf_server_start(sf_app *app, struct _u_instance *instance);

@@ -224,6 +224,7 @@
     X(LOGINS_BUSY, "logins_busy", "") \
     X(LOGIN_THROTTLED, "login_throttled", "") \
     X(HASHING_BUSY, "hashing_busy", "") \
+    X(REQUESTS_BUSY, "requests_busy", "") \
     X(TOKEN_MISSING, "token_missing", "") \
     X(TOKEN_INVALID, "token_invalid", "") \
     X(ROLE_FORBIDDEN, "role_forbidden", "") \

@@ -3489,6 +3489,59 @@ START_TEST(refreshes_and_objections_waiting_on_the_database_hold_not_the_worker)
 }
 END_TEST
 
+/* Each kind of errand has a pool of its own (api/auth.h, sf_errand_kind): with one thread a
+ * kind, a refresh waiting on the database (a lock on its client's failures) holds the
+ * refreshes' thread; a second refresh, not taken up within SHIFAN_HASH_WAIT_MS, answers 503
+ * requests_busy with Retry-After (not database_unavailable: the database is up), while an
+ * objection is answered at once (404, no such notice) by a thread of its own, as is one to a
+ * notice id that cannot be (404 without the database). */
+START_TEST(a_refused_errand_answers_requests_busy_and_delays_no_other_kind)
+{
+    th_server s;
+    start_with(&s, (const char *const[]){"SHIFAN_HASH_CONCURRENCY=1", "SHIFAN_HASH_WAIT_MS=300", NULL});
+    PGconn *failures = lock_table("login_failures", "EXCLUSIVE");
+    ck_assert_ptr_nonnull(failures);
+    static hashing_call first;
+    first = (hashing_call){s.port, "127.0.4.40", "/v1/auth/refresh", NULL,
+                           "{\"refresh_token\":\"sfr_not-a-refresh-token-of-any-session\"}", 0, 0};
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, hashing_call_thread, &first), 0);
+    int waiting = until_waiting_on("login_failures", 1);
+    th_response *second = waiting ? th_json(s.port, "POST", "/v1/auth/refresh", NULL,
+                                            "{\"refresh_token\":\"sfr_another-token-of-no-session\"}")
+                                  : NULL;
+    double t0 = now_s();
+    th_response *objection = waiting ? th_json(s.port, "POST", "/v1/public/publicity-notices/999999999/objections",
+                                               NULL, "{\"application_id\":1,\"objector_name\":\"张三\","
+                                               "\"contact\":\"13800000000\",\"reason\":\"材料不实\"}")
+                                     : NULL;
+    double objection_took = now_s() - t0;
+    th_response *no_id = th_json(s.port, "POST", "/v1/public/publicity-notices/0/objections", NULL,
+                                 "{\"application_id\":1,\"objector_name\":\"张三\",\"contact\":\"13800000000\","
+                                 "\"reason\":\"材料不实\"}");
+    int still_waiting = waiting_on("login_failures") == 1;
+    lock_finish(failures);   /* released before judging: nothing is left locked for the tests after it */
+    pthread_join(t, NULL);
+    ck_assert(waiting);
+    ck_assert_msg(still_waiting, "the first refresh stopped waiting before the others were answered");
+    ck_assert_ptr_nonnull(second);
+    ck_assert_int_eq(second->status, 503);
+    ck_assert_str_eq(json_string_value(json_object_get(second->json, "code")), "requests_busy");
+    char retry[16];
+    ck_assert_ptr_nonnull(th_header(second, "Retry-After", retry, sizeof retry));
+    ck_assert_ptr_nonnull(objection);
+    ck_assert_int_eq(objection->status, 404);
+    ck_assert_msg(objection_took < 0.25 * th_time_factor(), "the objection took %.0f ms", objection_took * 1000);
+    ck_assert_int_eq(no_id->status, 404);
+    ck_assert_str_eq(json_string_value(json_object_get(no_id->json, "code")), "notice_not_found");
+    ck_assert_int_eq(first.status, 401);
+    th_free(second);
+    th_free(objection);
+    th_free(no_id);
+    ck_assert_int_eq(th_server_stop_reporting(&s), 0);
+}
+END_TEST
+
 /* shifan_http_requests_in_flight of the server on `on_port`, the asking request included. */
 static long requests_in_flight(int on_port)
 {
@@ -5103,6 +5156,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, logins_waiting_on_the_database_hold_neither_the_worker_nor_the_hashing);
     tcase_add_test(tc, a_login_waiting_on_the_database_keeps_its_place_in_the_hashing_queue);
     tcase_add_test(tc, refreshes_and_objections_waiting_on_the_database_hold_not_the_worker);
+    tcase_add_test(tc, a_refused_errand_answers_requests_busy_and_delays_no_other_kind);
     tcase_add_test(tc, readiness_answers_while_every_pooled_connection_is_busy);
     tcase_add_test(tc, readiness_says_unavailable_while_its_check_hangs);
     tcase_add_test(tc, the_hashing_threads_and_only_they_run_at_the_lowest_priority);
