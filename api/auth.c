@@ -34,12 +34,17 @@
 /* Clock skew tolerated between shifan processes for iat and nbf. */
 #define LEEWAY_S 60
 #define MAX_HASHERS 64
-/* The bounds of the refreshes' and the objections' errands (auth.h, sf_errand_kind): queued or
- * running at once, and from one address. Each is one cheap statement whose request waits
- * suspended, and both answered under load while they ran on the HTTP workers; the hashes'
- * tight bounds (8, 4 from one address) are for the hashes' cost, and a portal's back-end may
- * refresh many sessions at once from one address. What waits longer than SHIFAN_HASH_WAIT_MS
- * for a thread is refused all the same (503 requests_busy). */
+/* The bounds of every kind of errand (auth.h, sf_errand_kind): queued or running at once, and
+ * from one address. Each is one cheap statement whose request waits suspended; a refresh and an
+ * objection answered under load while they ran on the HTTP workers, and a portal's back-end
+ * may refresh many sessions at once from one address. The hashes' tight bounds (8, 4 from one
+ * address) are for the hashes' cost: a login is admitted by its place in the hashing queue
+ * (sf_auth_hash_hold), and its last errand, which comes after its hash has given that place
+ * back, must not be refused then for a count of logins that have places now (its attempt,
+ * reserved, would count as failed). What waits longer than SHIFAN_HASH_WAIT_MS for a thread is
+ * refused all the same (503). The logins' errands have as many threads as hash, a refresh's and
+ * an objection's one each: all of them together hold at most SHIFAN_HASH_CONCURRENCY + 2 of
+ * the pool's connections while they wait on the database. */
 #define ERRANDS_QUEUED_MAX 256
 #define ERRANDS_PER_CLIENT 32
 
@@ -282,7 +287,8 @@ static void *keeper_thread(void *p)
     return NULL;
 }
 
-static int hash_pool_start(hash_pool *pool, const sf_config *config, int nice, int max_total, int max_per_client)
+static int hash_pool_start(hash_pool *pool, const sf_config *config, int threads, int nice, int max_total,
+                           int max_per_client)
 {
     pthread_mutex_init(&pool->lock, NULL);
     sem_init(&pool->poke, 0, 0);
@@ -290,7 +296,7 @@ static int hash_pool_start(hash_pool *pool, const sf_config *config, int nice, i
     pool->max_per_client = max_per_client;
     pool->wait_ms = config->hash_wait_ms;
     pool->nice = nice;
-    int n = config->hash_concurrency < MAX_HASHERS ? config->hash_concurrency : MAX_HASHERS;
+    int n = threads < MAX_HASHERS ? threads : MAX_HASHERS;
     for (int i = 0; i < n; i++) {
         hasher *h = &pool->hashers[i];
         h->pool = pool;
@@ -491,13 +497,11 @@ sf_auth *sf_auth_create(const sf_config *config)
     auth->audience = strdup(config->jwt_audience);
     auth->ttl_s = config->token_ttl_s;
     int started = hmac_digest(auth->alg) != NULL && auth->issuer && auth->audience &&
-                  hash_pool_start(&auth->hashing, config, 19, config->hash_queue, config->hash_queue_per_client) == 0;
-    /* a login holds its place in the hashing queue throughout (sf_auth_hash_hold): its
-     * errands, never more than its hashes, keep the hashes' bounds */
+                  hash_pool_start(&auth->hashing, config, config->hash_concurrency, 19, config->hash_queue,
+                                  config->hash_queue_per_client) == 0;
     for (int k = 0; k < SF_ERRAND_KINDS && started; k++)
-        started = k == SF_ERRAND_LOGIN
-                      ? hash_pool_start(&auth->errands[k], config, 0, config->hash_queue, config->hash_queue_per_client) == 0
-                      : hash_pool_start(&auth->errands[k], config, 0, ERRANDS_QUEUED_MAX, ERRANDS_PER_CLIENT) == 0;
+        started = hash_pool_start(&auth->errands[k], config, k == SF_ERRAND_LOGIN ? config->hash_concurrency : 1, 0,
+                                  ERRANDS_QUEUED_MAX, ERRANDS_PER_CLIENT) == 0;
     if (!started) {
         sf_auth_destroy(auth);
         return NULL;

@@ -72,10 +72,10 @@ typedef enum {
 /* The same for an errand: database work kept off the HTTP workers (under a flood the database
  * slows, and a worker waiting on it holds every connection it serves) and off the hashing
  * threads (at nice 19, they would hold the connection pool's lock and a connection while
- * waiting for a core, and a slow statement would take hashing from every other password). Each
- * kind has as many threads as hash, at the normal priority, with the same wait
- * (SHIFAN_HASH_WAIT_MS); a login's keep the hashes' bounds, a refresh's and an objection's
- * have their own: 256 queued or running, 32 from one address. */
+ * waiting for a core, and a slow statement would take hashing from every other password). At
+ * the normal priority, with the hashes' wait (SHIFAN_HASH_WAIT_MS) and bounds of their own: 256
+ * queued or running of each kind, 32 from one address. The logins' have as many threads as
+ * hash, a refresh's and an objection's one each (auth.c says why). */
 sf_status sf_auth_errand_submit(sf_auth *auth, sf_errand_kind kind, const char *client, sf_hash_job *job,
                                 int (*work)(void *arg), void (*done)(void *arg, sf_status status, int result),
                                 void *arg);

@@ -3493,8 +3493,9 @@ END_TEST
  * kind, a refresh waiting on the database (a lock on its client's failures) holds the
  * refreshes' thread; a second refresh, not taken up within SHIFAN_HASH_WAIT_MS, answers 503
  * requests_busy with Retry-After (not database_unavailable: the database is up), while an
- * objection is answered at once (404, no such notice) by a thread of its own, as is one to a
- * notice id that cannot be (404 without the database). */
+ * objection is answered at once (404, no such notice) by a thread of its own; and with the
+ * objections' one thread held in turn (a lock on the notices), one to a notice id that cannot
+ * be is answered at once too (404, without the database), not queued behind it. */
 START_TEST(a_refused_errand_answers_requests_busy_and_delays_no_other_kind)
 {
     th_server s;
@@ -3522,6 +3523,28 @@ START_TEST(a_refused_errand_answers_requests_busy_and_delays_no_other_kind)
     int still_waiting = waiting_on("login_failures") == 1;
     lock_finish(failures);   /* released before judging: nothing is left locked for the tests after it */
     pthread_join(t, NULL);
+    /* the objections' one thread held by an objection waiting on the notices: one to a notice
+     * id that cannot be is answered at once, not queued behind it (then refused after 300 ms) */
+    PGconn *notices = lock_table("publicity_notices", "ACCESS EXCLUSIVE");
+    ck_assert_ptr_nonnull(notices);
+    static hashing_call held;
+    held = (hashing_call){s.port, "127.0.4.41", "/v1/public/publicity-notices/999999999/objections", NULL,
+                          "{\"application_id\":1,\"objector_name\":\"张三\",\"contact\":\"13800000000\","
+                          "\"reason\":\"材料不实\"}", 0, 0};
+    ck_assert_int_eq(pthread_create(&t, NULL, hashing_call_thread, &held), 0);
+    int objection_waiting = until_waiting_on("publicity_notices", 1);
+    t0 = now_s();
+    th_response *no_id_queued = th_json(s.port, "POST", "/v1/public/publicity-notices/0/objections", NULL,
+                                        "{\"application_id\":1,\"objector_name\":\"张三\","
+                                        "\"contact\":\"13800000000\",\"reason\":\"材料不实\"}");
+    double no_id_took = now_s() - t0;
+    lock_finish(notices);
+    pthread_join(t, NULL);
+    ck_assert(objection_waiting);
+    ck_assert_int_eq(no_id_queued->status, 404);
+    ck_assert_msg(no_id_took < 0.25 * th_time_factor(), "the objection to notice 0 took %.0f ms", no_id_took * 1000);
+    ck_assert_int_eq(held.status, 404);
+    th_free(no_id_queued);
     ck_assert(waiting);
     ck_assert_msg(still_waiting, "the first refresh stopped waiting before the others were answered");
     ck_assert_ptr_nonnull(second);
@@ -3538,6 +3561,68 @@ START_TEST(a_refused_errand_answers_requests_busy_and_delays_no_other_kind)
     th_free(second);
     th_free(objection);
     th_free(no_id);
+    ck_assert_int_eq(th_server_stop_reporting(&s), 0);
+}
+END_TEST
+
+/* A lock on `table` in `mode`, taken by a session of the test's and held until
+ * release_table; NULL if it could not be taken. */
+static PGconn *hold_table(const char *table, const char *mode)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "BEGIN; LOCK TABLE %s IN %s MODE", table, mode);
+    PGconn *holder = PQconnectdb(th_env("SHIFAN_TEST_HTTP_URL"));
+    PGresult *res = PQstatus(holder) == CONNECTION_OK ? PQexec(holder, sql) : NULL;
+    int held = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    if (!held) {
+        PQfinish(holder);
+        return NULL;
+    }
+    return holder;
+}
+
+static void release_table(PGconn *holder)
+{
+    PQclear(PQexec(holder, "ROLLBACK"));
+    PQfinish(holder);
+}
+
+/* A login's last errand (its outcome recorded) comes after its hash has given its place in the
+ * hashing queue back: it is not refused then for logins admitted meanwhile. From one address,
+ * three logins with the right password wait to record their sessions (a lock on `sessions`);
+ * two more come from the same address meanwhile; all five are answered 200 once the lock goes.
+ * Before, the logins' errands had the hashes' bounds (4 from one address): the fifth answered
+ * 503 at once, its attempt counted against the address. */
+START_TEST(a_login_recording_its_session_is_not_refused_for_logins_admitted_meanwhile)
+{
+    th_server s;
+    start_with(&s, (const char *const[]){"SHIFAN_HASH_CONCURRENCY=8", NULL});
+    PGconn *holder = hold_table("sessions", "EXCLUSIVE");
+    ck_assert_ptr_nonnull(holder);
+    enum { LOGINS = 5, FIRST = 3 };
+    static hashing_call logins[LOGINS];
+    pthread_t threads[LOGINS];
+    for (int i = 0; i < LOGINS; i++)
+        logins[i] = (hashing_call){s.port, "127.0.4.50", "/v1/auth/token", NULL,
+                                   "{\"username\":\"admin\",\"password\":\"" ADMIN_PASSWORD "\"}", 0, 0};
+    for (int i = 0; i < FIRST; i++)
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, hashing_call_thread, &logins[i]), 0);
+    int first_waiting = 0;   /* their passwords hashed, each waits to record its session */
+    for (double until = now_s() + 20.0; !first_waiting && now_s() < until; th_pause_ms(10))
+        first_waiting = waiting_on("sessions") == FIRST;
+    for (int i = FIRST; i < LOGINS; i++)
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, hashing_call_thread, &logins[i]), 0);
+    int all_waiting = 0;
+    for (double until = now_s() + 20.0; first_waiting && !all_waiting && now_s() < until; th_pause_ms(10))
+        all_waiting = waiting_on("sessions") == LOGINS || logins[LOGINS - 1].status != 0 ||
+                      logins[LOGINS - 2].status != 0;
+    release_table(holder);
+    for (int i = 0; i < LOGINS; i++)
+        pthread_join(threads[i], NULL);
+    ck_assert(first_waiting);
+    for (int i = 0; i < LOGINS; i++)
+        ck_assert_msg(logins[i].status == 200, "login %d: %d", i, logins[i].status);
     ck_assert_int_eq(th_server_stop_reporting(&s), 0);
 }
 END_TEST
@@ -5157,6 +5242,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, a_login_waiting_on_the_database_keeps_its_place_in_the_hashing_queue);
     tcase_add_test(tc, refreshes_and_objections_waiting_on_the_database_hold_not_the_worker);
     tcase_add_test(tc, a_refused_errand_answers_requests_busy_and_delays_no_other_kind);
+    tcase_add_test(tc, a_login_recording_its_session_is_not_refused_for_logins_admitted_meanwhile);
     tcase_add_test(tc, readiness_answers_while_every_pooled_connection_is_busy);
     tcase_add_test(tc, readiness_says_unavailable_while_its_check_hangs);
     tcase_add_test(tc, the_hashing_threads_and_only_they_run_at_the_lowest_priority);
@@ -5196,3 +5282,4 @@ int main(void)
     srand((unsigned)time(NULL) ^ (unsigned)getpid());
     return th_run_suite(http_suite());   /* the tests share the server, its users and their tokens */
 }
+
