@@ -327,9 +327,9 @@ static void refresh_answer(sf_ctx *ctx, void *saved, sf_status ran, int unused)
 {
     (void)unused;
     refresh_wait *w = saved;
-    if (ran != SF_OK) {   /* refused: its queue full, no thread in time, or the server stopping */
-        sf_reply_problem(ctx, 503, SF_E_REQUESTS_BUSY);
-    } else if (w->status != SF_OK) {
+    if (!sf_errand_ran(ctx, ran))
+        return;
+    if (w->status != SF_OK) {
         sf_reply_status(ctx, w->status, SF_E_NONE, NULL);
     } else if (w->outcome == SF_REFRESH_THROTTLED) {
         char seconds[24];

@@ -303,9 +303,9 @@ static void objection_filed(sf_ctx *ctx, void *saved, sf_status ran, int unused)
 {
     (void)unused;
     objection_wait *w = saved;
-    if (ran != SF_OK) {   /* refused: its queue full, no thread in time, or the server stopping */
-        sf_reply_problem(ctx, 503, SF_E_REQUESTS_BUSY);
-    } else if (w->status != SF_OK) {
+    if (!sf_errand_ran(ctx, ran))
+        return;
+    if (w->status != SF_OK) {
         sf_reply_status(ctx, w->status, w->status == SF_NOT_FOUND ? SF_E_NOTICE_NOT_FOUND : SF_E_NONE, &w->errors);
     } else if (w->throttled) {
         sf_set_header(ctx, "Retry-After", "3600");

@@ -1112,6 +1112,14 @@ void sf_errand_then(sf_ctx *ctx, sf_errand_kind kind, const char *client, int (*
     defer_then(ctx, TO_ERRANDS, kind, client, work, then, saved, free_saved);
 }
 
+int sf_errand_ran(sf_ctx *ctx, sf_status ran)
+{
+    if (ran == SF_OK)
+        return 1;
+    sf_reply_problem(ctx, 503, SF_E_REQUESTS_BUSY);
+    return 0;
+}
+
 /* The resumed request's answer, by its `then`: as the dispatcher would answer it. */
 static enum MHD_Result answer_resumed(struct MHD_Connection *connection, request_state *state, const char *method,
                                       const char *path)

@@ -142,6 +142,10 @@ void sf_hash_then_held(sf_ctx *ctx, const char *client, int (*work)(void *saved)
  * with sf_hash_then, and the reverse. */
 void sf_errand_then(sf_ctx *ctx, sf_errand_kind kind, const char *client, int (*work)(void *saved), sf_hashed then,
                     void *saved, void (*free_saved)(void *saved));
+/* In an errand's `then`, with the status it was called with: whether the errand ran. If not —
+ * its queue full, no thread in time, or the server stopping — answers 503 requests_busy with
+ * Retry-After and returns 0. (A login answers its own logins_busy: api/login.c.) */
+int sf_errand_ran(sf_ctx *ctx, sf_status ran);
 
 /* Starts serving on config->listen_address:port. Returns 0, or -1 after logging why. */
 int sf_server_start(sf_app *app, struct _u_instance *instance);

@@ -3444,6 +3444,12 @@ START_TEST(a_login_waiting_on_the_database_keeps_its_place_in_the_hashing_queue)
 }
 END_TEST
 
+/* Bodies of the unsigned writes the errand tests send: a valid objection (to application 1,
+ * of whatever notice the path names) and a refresh with a token of no session. */
+#define AN_OBJECTION \
+    "{\"application_id\":1,\"objector_name\":\"张三\",\"contact\":\"13800000000\",\"reason\":\"材料不实\"}"
+#define A_REFRESH_OF_NO_SESSION "{\"refresh_token\":\"sfr_not-a-refresh-token-of-any-session\"}"
+
 /* What holds for a login's database work holds for the other writes anyone may make without
  * signing in (issue 14, item 1): a refresh (a refused one counts against its client) and an
  * objection to a publicity notice (a row of its own, and its client's quota). Each waits here
@@ -3461,11 +3467,9 @@ START_TEST(refreshes_and_objections_waiting_on_the_database_hold_not_the_worker)
     PGconn *notices = lock_table("publicity_notices", "ACCESS EXCLUSIVE");
     ck_assert_ptr_nonnull(notices);
     static hashing_call calls[2];
-    calls[0] = (hashing_call){s.port, "127.0.4.30", "/v1/auth/refresh", NULL,
-                              "{\"refresh_token\":\"sfr_not-a-refresh-token-of-any-session\"}", 0, 0};
+    calls[0] = (hashing_call){s.port, "127.0.4.30", "/v1/auth/refresh", NULL, A_REFRESH_OF_NO_SESSION, 0, 0};
     calls[1] = (hashing_call){s.port, "127.0.4.31", "/v1/public/publicity-notices/999999999/objections", NULL,
-                              "{\"application_id\":1,\"objector_name\":\"张三\",\"contact\":\"13800000000\","
-                              "\"reason\":\"材料不实\"}", 0, 0};
+                              AN_OBJECTION, 0, 0};
     pthread_t threads[2];
     for (int i = 0; i < 2; i++)
         ck_assert_int_eq(pthread_create(&threads[i], NULL, hashing_call_thread, &calls[i]), 0);
@@ -3503,8 +3507,7 @@ START_TEST(a_refused_errand_answers_requests_busy_and_delays_no_other_kind)
     PGconn *failures = lock_table("login_failures", "EXCLUSIVE");
     ck_assert_ptr_nonnull(failures);
     static hashing_call first;
-    first = (hashing_call){s.port, "127.0.4.40", "/v1/auth/refresh", NULL,
-                           "{\"refresh_token\":\"sfr_not-a-refresh-token-of-any-session\"}", 0, 0};
+    first = (hashing_call){s.port, "127.0.4.40", "/v1/auth/refresh", NULL, A_REFRESH_OF_NO_SESSION, 0, 0};
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, hashing_call_thread, &first), 0);
     int waiting = until_waiting_on("login_failures", 1);
@@ -3513,13 +3516,10 @@ START_TEST(a_refused_errand_answers_requests_busy_and_delays_no_other_kind)
                                   : NULL;
     double t0 = now_s();
     th_response *objection = waiting ? th_json(s.port, "POST", "/v1/public/publicity-notices/999999999/objections",
-                                               NULL, "{\"application_id\":1,\"objector_name\":\"张三\","
-                                               "\"contact\":\"13800000000\",\"reason\":\"材料不实\"}")
+                                               NULL, AN_OBJECTION)
                                      : NULL;
     double objection_took = now_s() - t0;
-    th_response *no_id = th_json(s.port, "POST", "/v1/public/publicity-notices/0/objections", NULL,
-                                 "{\"application_id\":1,\"objector_name\":\"张三\",\"contact\":\"13800000000\","
-                                 "\"reason\":\"材料不实\"}");
+    th_response *no_id = th_json(s.port, "POST", "/v1/public/publicity-notices/0/objections", NULL, AN_OBJECTION);
     int still_waiting = waiting_on("login_failures") == 1;
     lock_finish(failures);   /* released before judging: nothing is left locked for the tests after it */
     pthread_join(t, NULL);
@@ -3529,14 +3529,12 @@ START_TEST(a_refused_errand_answers_requests_busy_and_delays_no_other_kind)
     ck_assert_ptr_nonnull(notices);
     static hashing_call held;
     held = (hashing_call){s.port, "127.0.4.41", "/v1/public/publicity-notices/999999999/objections", NULL,
-                          "{\"application_id\":1,\"objector_name\":\"张三\",\"contact\":\"13800000000\","
-                          "\"reason\":\"材料不实\"}", 0, 0};
+                          AN_OBJECTION, 0, 0};
     ck_assert_int_eq(pthread_create(&t, NULL, hashing_call_thread, &held), 0);
     int objection_waiting = until_waiting_on("publicity_notices", 1);
     t0 = now_s();
     th_response *no_id_queued = th_json(s.port, "POST", "/v1/public/publicity-notices/0/objections", NULL,
-                                        "{\"application_id\":1,\"objector_name\":\"张三\","
-                                        "\"contact\":\"13800000000\",\"reason\":\"材料不实\"}");
+                                        AN_OBJECTION);
     double no_id_took = now_s() - t0;
     lock_finish(notices);
     pthread_join(t, NULL);
