@@ -3563,6 +3563,61 @@ START_TEST(a_refused_errand_answers_requests_busy_and_delays_no_other_kind)
 }
 END_TEST
 
+/* The unsigned writes hold at most SHIFAN_HASH_CONCURRENCY + 2 of the pool's connections while
+ * they wait on the database (api/auth.c: the logins' errands as many threads as hash, a
+ * refresh's and an objection's one each): with four hashing threads and the default pool of
+ * eight, four logins, four refreshes and four objections all waiting on locks leave a
+ * connection for a signed-in read, answered at once. With as many threads for every kind, they
+ * took all eight, and the read answered 503 after SHIFAN_POOL_TIMEOUT_MS. */
+START_TEST(unsigned_writes_waiting_on_the_database_leave_connections_for_signed_in_requests)
+{
+    th_server s;
+    start_with(&s, (const char *const[]){"SHIFAN_HASH_CONCURRENCY=4", "SHIFAN_POOL_SIZE=8",
+                                         "SHIFAN_POOL_TIMEOUT_MS=1000", NULL});
+    PGconn *failures = lock_table("login_failures", "EXCLUSIVE");
+    ck_assert_ptr_nonnull(failures);
+    PGconn *notices = lock_table("publicity_notices", "ACCESS EXCLUSIVE");
+    ck_assert_ptr_nonnull(notices);
+    enum { EACH = 4, CALLS = 3 * EACH };
+    static hashing_call calls[CALLS];
+    static char sources[CALLS][16];
+    pthread_t threads[CALLS];
+    for (int i = 0; i < CALLS; i++) {
+        snprintf(sources[i], sizeof sources[i], "127.0.4.%d", 60 + i);
+        calls[i] = (hashing_call){s.port, sources[i], NULL, NULL, NULL, 0, 0};
+        if (i < EACH) {
+            calls[i].path = "/v1/auth/token";
+            calls[i].body = "{\"username\":\"nobody-at-all\",\"password\":\"not-the-password\"}";
+        } else if (i < 2 * EACH) {
+            calls[i].path = "/v1/auth/refresh";
+            calls[i].body = A_REFRESH_OF_NO_SESSION;
+        } else {
+            calls[i].path = "/v1/public/publicity-notices/999999999/objections";
+            calls[i].body = AN_OBJECTION;
+        }
+        ck_assert_int_eq(pthread_create(&threads[i], NULL, hashing_call_thread, &calls[i]), 0);
+    }
+    /* the four logins and one refresh on the failures, one objection on the notices (at least:
+     * more threads would have more of them waiting) */
+    int waiting = 0;
+    for (double until = now_s() + 1.0; !waiting && now_s() < until; th_pause_ms(5))
+        waiting = waiting_on("login_failures") >= EACH + 1 && waiting_on("publicity_notices") >= 1;
+    double t0 = now_s();
+    th_response *r = waiting ? th_json(s.port, "GET", "/v1/users", tokens[PROVINCE], NULL) : NULL;
+    double took = now_s() - t0;
+    lock_finish(failures);   /* released before judging: nothing is left locked for the tests after it */
+    lock_finish(notices);
+    for (int i = 0; i < CALLS; i++)
+        pthread_join(threads[i], NULL);
+    ck_assert(waiting);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_eq(r->status, 200);
+    ck_assert_msg(took < 0.5 * th_time_factor(), "the signed-in read took %.0f ms", took * 1000);
+    th_free(r);
+    ck_assert_int_eq(th_server_stop_reporting(&s), 0);
+}
+END_TEST
+
 /* A lock on `table` in `mode`, taken by a session of the test's and held until
  * release_table; NULL if it could not be taken. */
 static PGconn *hold_table(const char *table, const char *mode)
@@ -5241,6 +5296,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, refreshes_and_objections_waiting_on_the_database_hold_not_the_worker);
     tcase_add_test(tc, a_refused_errand_answers_requests_busy_and_delays_no_other_kind);
     tcase_add_test(tc, a_login_recording_its_session_is_not_refused_for_logins_admitted_meanwhile);
+    tcase_add_test(tc, unsigned_writes_waiting_on_the_database_leave_connections_for_signed_in_requests);
     tcase_add_test(tc, readiness_answers_while_every_pooled_connection_is_busy);
     tcase_add_test(tc, readiness_says_unavailable_while_its_check_hangs);
     tcase_add_test(tc, the_hashing_threads_and_only_they_run_at_the_lowest_priority);
