@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,11 +197,23 @@ char *sf_json_string_put(char *at, const char *s)
     return at;
 }
 
+/* SHA-256, fetched from OpenSSL's providers once: EVP_sha256() is fetched again, under a lock,
+ * on every digest, and that fetch cost nearly as much as hashing GET /v1/me's 3.8 kB (issue 18, point
+ * 5; bench/RESULTS.md). Lives as long as the process. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 void sf_etag_of_bytes(const char *bytes, size_t len, char out[40])
 {
     unsigned char digest[32];
     unsigned int dlen = 0;
-    EVP_Digest(bytes, len, digest, &dlen, EVP_sha256(), NULL);
+    pthread_once(&sha256_once, sha256_fetch);
+    EVP_Digest(bytes, len, digest, &dlen, sha256_md != NULL ? sha256_md : EVP_sha256(), NULL);
     /* in hex by hand: sixteen snprintf calls were a few percent of a small answer's CPU */
     static const char hex[] = "0123456789abcdef";
     out[0] = '"';

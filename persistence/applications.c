@@ -24,14 +24,11 @@
     /* the recommender's used quota: counted only where it can decide anything — a round with a \
      * quota, an application a recommendation can take (draft or submitted: domain/lifecycle.c) */ \
     " CASE WHEN r.quota_per_recommender > 0 AND a.status IN ('draft', 'submitted') THEN"            \
-    " (SELECT count(*) FROM applications x WHERE x.round_id = r.id"                                    \
-    "    AND x.recommender_org_id = a.recommender_org_id"                                              \
-    "    AND x.status IN ('recommended', 'approved', 'publicized', 'awarded', 'rejected')) ELSE 0 END," \
+    " recommender_quota_used(r.id, a.recommender_org_id) ELSE 0 END,"                                  \
     " p.region_code = ANY (r.relaxed_regions), (r.relaxation_factor * 1000)::int, r.thresholds::text," \
     " a.report::text, a.recommendation IS NOT NULL,"                                                   \
     " (SELECT string_agg(DISTINCT m.kind, ',') FROM materials m WHERE m.application_id = a.id),"       \
-    " EXISTS (SELECT 1 FROM awards w WHERE w.platform_id = p.id AND w.level = 'city'"                  \
-    "         AND title_status(w.status, w.valid_until) = 'active'),"                             \
+    " city_title_active(p.id),"                                                                        \
     " (SELECT count(*) FROM objections o WHERE o.application_id = a.id AND o.status = 'open'),"        \
     " (SELECT " DAYS("n.end_date") " FROM publicity_notice_items i"                                    \
     "    JOIN publicity_notices n ON n.id = i.notice_id WHERE i.application_id = a.id),"               \
@@ -128,7 +125,8 @@ static const sf_stmt ROUND_AND_PLATFORM = {
  * so that read_snapshot reads them; what depends on the date or on other rows is read here as
  * the snapshot reads it, and only where allowed_actions can depend on it — the recommender's
  * used quota and the platform's city title (Art. 26, eligibility) for a draft or a submitted
- * application (the only states whose decisions read them). The title in force that a renewal's
+ * application (the only states whose decisions read them), called as functions (sql/064) so that
+ * a read in any other state sets up no plan for them. The title in force that a renewal's
  * validity starts from (column 24) is not read: only the award's own transition uses it, over
  * its own snapshot. Always one row: the snapshot's columns, the document and its ETag (NULL
  * when there is none to see), then whether the session is live (checked once: OFFSET 0 keeps
@@ -139,13 +137,10 @@ static const sf_stmt READ_FOR_CALLER = {
     "   d.platform_created_by, d.round_id, d.round_level, d.round_region, d.round_year, " DAYS("d.round_opens_on") ","
     "   " DAYS("d.round_closes_on") ", " DAYS("current_date") ", coalesce(d.round_quota_per_recommender, 0),"
     "   CASE WHEN d.round_quota_per_recommender > 0 AND d.status IN ('draft', 'submitted') THEN"
-    "   (SELECT count(*) FROM applications x WHERE x.round_id = d.round_id"
-    "      AND x.recommender_org_id = d.recommender_org_id"
-    "      AND x.status IN ('recommended', 'approved', 'publicized', 'awarded', 'rejected')) ELSE 0 END,"
+    "   recommender_quota_used(d.round_id, d.recommender_org_id) ELSE 0 END,"
     "   d.platform_region = ANY (d.round_relaxed_regions), (d.round_relaxation_factor * 1000)::int, d.round_thresholds,"
     "   d.report, d.has_recommendation, d.material_kinds,"
-    "   d.status IN ('draft', 'submitted') AND EXISTS (SELECT 1 FROM awards w WHERE w.platform_id = d.platform_id"
-    "     AND w.level = 'city' AND title_status(w.status, w.valid_until) = 'active'),"
+    "   CASE WHEN d.status IN ('draft', 'submitted') THEN city_title_active(d.platform_id) ELSE false END,"
     "   d.open_objections, " DAYS("d.notice_end") ", NULL::int,"
     "   d.round_require_prior_recognition, d.round_relaxed_thresholds, d.round_validity_years, d.round_validity_ends,"
     "   d.applicant_org_id, d.platform_operator_org, d.doc, d.etag"

@@ -53,7 +53,11 @@ static const sf_stmt SESSION_VALID = {"SELECT " SF_SESSION_RULE("$1", "$2", "$3"
 static const sf_stmt GET_WITH_ORG = {
     "SELECT " USER_COLUMNS ", o.id, o.type, o.name, o.region_code, rfc3339(o.created_at), "
     SF_SESSION_LIVE("$2", "$3", "$4") ", coalesce(o.credit_code, '')"
-    " FROM users u JOIN organizations o ON o.id = u.org_id WHERE u.id = $1", 4};
+    /* the organisation by its key from the user's row (LATERAL … LIMIT 1): with a small users
+     * table the planner otherwise hashes the organisations on every call, about a tenth of the
+     * database's time of GET /v1/me (issue 18, point 3; bench/RESULTS.md) */
+    " FROM users u CROSS JOIN LATERAL (SELECT * FROM organizations o WHERE o.id = u.org_id LIMIT 1) o"
+    " WHERE u.id = $1", 4};
 
 static void copy_user(const PGresult *res, int row, sf_user *out)
 {
