@@ -19,7 +19,10 @@
 /* The process is up and serving. Touches nothing else, so it stays cheap. */
 void sf_get_healthz(sf_ctx *ctx)
 {
-    sf_reply_json(ctx, 200, json_pack("{s:s}", "status", "ok"));
+    /* its text as written, not built and dumped with Jansson on every probe (about a twentieth
+     * of a probe's CPU in a perf profile of shifan at 32 connections) */
+    static const char body[] = "{\"status\":\"ok\"}";
+    sf_reply_json_text(ctx, 200, body, sizeof body - 1);
 }
 
 /* Ready when the database answers and every migration is applied, and not shutting down: as
