@@ -26,6 +26,7 @@
 
 #include "api/base64url.h"
 #include "api/json_input.h"
+#include "api/sha256.h"
 #include "persistence/clock.h"
 
 #define KEY_MIN 32
@@ -845,9 +846,5 @@ int sf_refresh_token_new(char token[SF_REFRESH_TOKEN_LEN + 1])
 
 void sf_api_token_hash(const char *token, char hash[65])
 {
-    unsigned char digest[32];
-    unsigned int len = 0;
-    EVP_Digest(token, strlen(token), digest, &len, EVP_sha256(), NULL);
-    for (int i = 0; i < 32; i++)
-        snprintf(hash + 2 * i, 3, "%02x", digest[i]);
+    sf_sha256_hex(token, strlen(token), hash);
 }

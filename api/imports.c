@@ -20,6 +20,7 @@
 #include "api/json_input.h"
 #include "api/platform_input.h"
 #include "api/problem.h"
+#include "api/sha256.h"
 #include "api/views.h"
 #include "domain/platforms.h"
 #include "domain/accounts.h"
@@ -394,7 +395,7 @@ static void hash_request(const sf_ctx *ctx, const char *kind, int dry_run, char 
     unsigned char digest[32];
     unsigned int len = 0;
     const char *ct = sf_header(ctx, "Content-Type");
-    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    EVP_DigestInit_ex(md, sf_sha256_md(), NULL);
     EVP_DigestUpdate(md, ct ? ct : "", ct ? strlen(ct) : 0);
     EVP_DigestUpdate(md, dry_run ? "\1" : "\0", 1);
     if (kind != NULL)
@@ -402,8 +403,8 @@ static void hash_request(const sf_ctx *ctx, const char *kind, int dry_run, char 
     EVP_DigestUpdate(md, ctx->req->binary_body, ctx->req->binary_body_length);
     EVP_DigestFinal_ex(md, digest, &len);
     EVP_MD_CTX_free(md);
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    sf_hex(digest, 32, out);
+    out[64] = '\0';
 }
 
 /* What the checks made of a request: a final answer, or rows to write. */

@@ -4,13 +4,13 @@
  * type judged by their first bytes, their SHA-256 stored; downloadable by whoever may read
  * the application; frozen once it leaves draft.
  */
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/handlers.h"
 #include "api/problem.h"
+#include "api/sha256.h"
 #include "api/views.h"
 #include "domain/materials.h"
 #include "domain/text.h"
@@ -48,11 +48,7 @@ int sf_read_upload_parts(sf_ctx *ctx, const sf_upload *u, sf_new_material *m, ch
     if (u->sha256 != NULL) {   /* streamed: computed as the bytes arrived */
         memcpy(sha, u->sha256, 65);
     } else {
-        unsigned char digest[32];
-        unsigned int dlen = 0;
-        EVP_Digest(data, size, digest, &dlen, EVP_sha256(), NULL);
-        for (int i = 0; i < 32; i++)
-            snprintf(sha + 2 * i, 3, "%02x", digest[i]);
+        sf_sha256_hex(data, size, sha);
     }
     *m = (sf_new_material){m->kind, filename, type, sha, u->fd > 0 ? NULL : data, size, u->fd > 0 ? u->fd : 0};
     return 1;

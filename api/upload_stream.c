@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/sha256.h"
+
 struct sf_upload_stream {
     size_t limit, received;
     EVP_MD_CTX *md;
@@ -32,7 +34,7 @@ sf_upload_stream *sf_upload_stream_open(const char *dir, const char *content_typ
     s->limit = limit;
     s->file.fd = -1;   /* no file until the bytes outgrow memory */
     s->md = EVP_MD_CTX_new();
-    if (s->md == NULL || EVP_DigestInit_ex(s->md, EVP_sha256(), NULL) != 1) {
+    if (s->md == NULL || EVP_DigestInit_ex(s->md, sf_sha256_md(), NULL) != 1) {
         sf_upload_stream_free(s);
         return NULL;
     }
@@ -144,8 +146,8 @@ const sf_upload_file *sf_upload_stream_end(sf_upload_stream *s)
             f->result = SF_UPLOAD_FAILED;
         return f;
     }
-    for (int i = 0; i < 32; i++)
-        snprintf(f->sha256 + 2 * i, 3, "%02x", digest[i]);
+    sf_hex(digest, 32, f->sha256);
+    f->sha256[64] = '\0';
     return f;
 }
 

@@ -5,8 +5,6 @@
 
 
 #include <errno.h>
-#include <openssl/evp.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +14,7 @@
 #include "api/base64url.h"
 #include "api/json_input.h"
 #include "api/problem.h"
+#include "api/sha256.h"
 
 json_t *sf_view_organization(const sf_organization *org)
 {
@@ -197,30 +196,13 @@ char *sf_json_string_put(char *at, const char *s)
     return at;
 }
 
-/* SHA-256, fetched from OpenSSL's providers once: EVP_sha256() is fetched again, under a lock,
- * on every digest, and that fetch cost nearly as much as hashing GET /v1/me's 3.8 kB (issue 18, point
- * 5; bench/RESULTS.md). Lives as long as the process. */
-static EVP_MD *sha256_md;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-
-static void sha256_fetch(void)
-{
-    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
 void sf_etag_of_bytes(const char *bytes, size_t len, char out[40])
 {
     unsigned char digest[32];
-    unsigned int dlen = 0;
-    pthread_once(&sha256_once, sha256_fetch);
-    EVP_Digest(bytes, len, digest, &dlen, sha256_md != NULL ? sha256_md : EVP_sha256(), NULL);
+    sf_sha256(bytes, len, digest);
     /* in hex by hand: sixteen snprintf calls were a few percent of a small answer's CPU */
-    static const char hex[] = "0123456789abcdef";
     out[0] = '"';
-    for (int i = 0; i < 16; i++) {
-        out[1 + 2 * i] = hex[digest[i] >> 4];
-        out[2 + 2 * i] = hex[digest[i] & 0xF];
-    }
+    sf_hex(digest, 16, out + 1);
     out[33] = '"';
     out[34] = '\0';
 }

@@ -16,7 +16,9 @@
 
 #define DAYS(expr) "((" expr ") - date '1970-01-01')"
 
-/* The snapshot of one application; FOR UPDATE is appended for transitions. */
+/* The snapshot of one application. A transition reads it by a statement of its own once it holds
+ * its locks (LOCK_RECOMMENDER, LOCK_APPLICATION: transition_body), so that its
+ * snapshot is taken after the lock waits. */
 #define SNAPSHOT_SELECT                                                                                \
     "SELECT a.id, a.status, a.recommender_org_id, a.platform_id, p.region_code, p.created_by_org,"    \
     " r.id, r.level, r.region_code, r.year, " DAYS("r.opens_on") ", " DAYS("r.closes_on") ","          \
