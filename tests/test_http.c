@@ -28,6 +28,7 @@
 #include "api/base64url.h"
 #include "api/config.h"
 #include "api/public_cache.h"
+#include "api/sha256.h"
 #include "api/statistics_cache.h"
 #include "api/upload_stream.h"
 #include "api/views.h"
@@ -2283,6 +2284,25 @@ START_TEST(base64url_round_trips_and_refuses_what_is_not_it)
     ck_assert_int_eq(sf_base64url_decode("ab+c", 4, out, sizeof out), -1);    /* standard alphabet */
     ck_assert_int_eq(sf_base64url_decode("ab==", 4, out, sizeof out), -1);    /* padding */
     ck_assert_int_eq(sf_base64url_decode("", 0, out, sizeof out), -1);
+}
+END_TEST
+
+/* api/sha256.c: the digest fetched once gives SHA-256 (FIPS 180-2's vectors), in lower-case hex
+ * as stored checksums and API tokens' hashes are, and the ETag is its first half quoted. */
+START_TEST(sha256_gives_the_standard_digests_in_lower_case_hex)
+{
+    char hex[65];
+    sf_sha256_hex("", 0, hex);
+    ck_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    sf_sha256_hex("abc", 3, hex);
+    ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    unsigned char digest[32];
+    sf_sha256("abc", 3, digest);
+    ck_assert_uint_eq(digest[0], 0xba);
+    ck_assert_uint_eq(digest[31], 0xad);
+    char etag[40];
+    sf_etag_of_bytes("abc", 3, etag);
+    ck_assert_str_eq(etag, "\"ba7816bf8f01cfea414140de5dae2223\"");
 }
 END_TEST
 
@@ -5326,6 +5346,7 @@ static Suite *http_suite(void)
     tcase_add_test(units, csv_cells_beginning_like_a_formula_are_escaped);
     tcase_add_test(units, the_per_client_connection_limit_is_configured_and_validated);
     tcase_add_test(units, base64url_round_trips_and_refuses_what_is_not_it);
+    tcase_add_test(units, sha256_gives_the_standard_digests_in_lower_case_hex);
     tcase_add_test(units, a_small_upload_stays_in_memory_a_larger_one_goes_to_a_file);
     suite_add_tcase(s, units);
     return s;

@@ -515,6 +515,8 @@ START_TEST(the_summary_sheet_lists_a_recommenders_applications)
 }
 END_TEST
 
+static int allows(int role, long long app, const char *action);
+
 START_TEST(a_recommender_stops_at_its_quota)
 {
     /* 沈阳's recommendations so far (among them a rejected one); the round's quota is 4 */
@@ -537,6 +539,8 @@ START_TEST(a_recommender_stops_at_its_quota)
     fill(SHENYANG, b);
     char path[128];
     snprintf(path, sizeof path, "/v1/applications/%lld/recommend", a);
+    /* the detail's allowed_actions count the quota as the transition does (sql/064) */
+    ck_assert(!allows(SHENYANG, a, "recommend"));
     r = expect(SHENYANG, "POST", path, NULL, 409);
     char quota[32];
     snprintf(quota, sizeof quota, "quota of %lld", counted);
@@ -545,9 +549,12 @@ START_TEST(a_recommender_stops_at_its_quota)
     /* one place more: a takes it, b is refused; a withdrawn gives it back to b */
     snprintf(sql, sizeof sql, "UPDATE rounds SET quota_per_recommender = %lld WHERE level = 'province'", counted + 1);
     admin_sql(sql);
+    ck_assert(allows(SHENYANG, a, "recommend"));
     act(SHENYANG, a, "recommend", NULL, 200);
+    ck_assert(!allows(SHENYANG, b, "recommend"));
     act(SHENYANG, b, "recommend", NULL, 409);
     act(SHENYANG, a, "withdraw", NULL, 200);
+    ck_assert(allows(SHENYANG, b, "recommend"));
     act(SHENYANG, b, "recommend", NULL, 200);
     /* the rest of the run works without a quota */
     admin_sql("UPDATE rounds SET quota_per_recommender = NULL WHERE level = 'province'");
