@@ -48,6 +48,10 @@
  * the pool's connections while they wait on the database. */
 #define ERRANDS_QUEUED_MAX 256
 #define ERRANDS_PER_CLIENT 32
+/* Turns (admitted): a client refused for a full pool keeps its turn while it asks again
+ * within TURN_KEPT_MS (503 says Retry-After: 1), and at most TURNS_MAX clients have one. */
+#define TURN_KEPT_MS 2000
+#define TURNS_MAX 256
 
 /* The hashing threads and their queue (auth.h, sf_auth_hash_submit); jobs queued or running
  * are counted per client.
@@ -86,7 +90,16 @@ typedef struct hash_pool {
     int max_total, max_per_client, wait_ms;
     int nice;                      /* of its threads: 19 for hashes, 0 for errands */
     struct hold *holds;            /* places kept for jobs to come (sf_auth_hash_hold) */
+    struct turn *turns;            /* clients waiting for a place, first refused first (admitted) */
+    int turn_count;
 } hash_pool;
+
+/* A client refused for a full pool, whose turn comes when places free (admitted). */
+struct turn {
+    struct turn *next;
+    struct timespec kept_until;   /* dropped unless the client asks again before */
+    char client[64];
+};
 
 /* A place kept in a pool's queue for a client's job to come; counted as that client's job. */
 struct hold {
@@ -204,11 +217,16 @@ static void *hash_thread(void *p)
     return NULL;
 }
 
+static int passed_at(const struct timespec *deadline, const struct timespec *now)
+{
+    return now->tv_sec > deadline->tv_sec || (now->tv_sec == deadline->tv_sec && now->tv_nsec >= deadline->tv_nsec);
+}
+
 static int passed(const struct timespec *deadline)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    return now.tv_sec > deadline->tv_sec || (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+    return passed_at(deadline, &now);
 }
 
 /* Appends `job` with its outcome to the list whose last `next` is *last. */
@@ -359,6 +377,11 @@ static void hash_pool_stop(hash_pool *pool)
         free(pool->holds);
         pool->holds = next;
     }
+    while (pool->turns != NULL) {
+        struct turn *next = pool->turns->next;
+        free(pool->turns);
+        pool->turns = next;
+    }
     sem_destroy(&pool->poke);
     pthread_mutex_destroy(&pool->lock);
 }
@@ -376,10 +399,53 @@ static int jobs_of(const hash_pool *pool, const char *client)
     return n;
 }
 
-/* Whether a job of `client` would be refused now; the pool's lock is held. */
-static int refused(const hash_pool *pool, const char *client)
+/* Whether a job of `client` is admitted now; the pool's lock is held. Under its own bound, a
+ * client is admitted while the pool has a place free for it: places that free while others
+ * wait go to them first, one client address at a time, in the order they were first refused
+ * for a full pool. (First come, first served, a flood's clients, asking again the moment they
+ * are answered, took every place that freed, and a login asking once a second could wait
+ * through the whole flood: the http suite's test of it waited 60 s in vain.) A client keeps its
+ * turn while it asks again within TURN_KEPT_MS, and turns keep at most half the places free
+ * for those ahead: clients that went away (a flood that stopped) keep no more than half the
+ * pool from the others, and for no longer than that. A client refused for its own bound
+ * neither takes nor loses a turn. */
+static int admitted(hash_pool *pool, const char *client)
 {
-    return pool->closed || pool->queued_or_running >= pool->max_total || jobs_of(pool, client) >= pool->max_per_client;
+    if (pool->closed || jobs_of(pool, client) >= pool->max_per_client)
+        return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int ahead = 0;
+    struct turn **t = &pool->turns;
+    while (*t != NULL && strcmp((*t)->client, client) != 0) {
+        struct turn *turn = *t;
+        if (passed_at(&turn->kept_until, &now)) {
+            *t = turn->next;
+            free(turn);
+            pool->turn_count--;
+            continue;
+        }
+        ahead++;
+        t = &turn->next;
+    }
+    struct turn *mine = *t;   /* the client's turn, or NULL with t at the list's end */
+    int kept_at_most = pool->max_total > 1 ? pool->max_total / 2 : 1;
+    if (pool->max_total - pool->queued_or_running > (ahead < kept_at_most ? ahead : kept_at_most)) {
+        if (mine != NULL) {
+            *t = mine->next;
+            free(mine);
+            pool->turn_count--;
+        }
+        return 1;
+    }
+    if (mine == NULL && pool->turn_count < TURNS_MAX && (mine = calloc(1, sizeof *mine)) != NULL) {
+        snprintf(mine->client, sizeof mine->client, "%s", client);
+        *t = mine;
+        pool->turn_count++;
+    }
+    if (mine != NULL)
+        mine->kept_until = sf_clock_after_ms(CLOCK_MONOTONIC, TURN_KEPT_MS);
+    return 0;
 }
 
 int sf_auth_hash_hold(sf_auth *auth, const char *client)
@@ -390,7 +456,7 @@ int sf_auth_hash_hold(sf_auth *auth, const char *client)
         return -2;
     snprintf(h->client, sizeof h->client, "%s", client ? client : "");
     pthread_mutex_lock(&pool->lock);
-    int full = refused(pool, h->client);
+    int full = !admitted(pool, h->client);
     if (!full) {
         h->next = pool->holds;
         pool->holds = h;
@@ -435,7 +501,7 @@ static sf_status pool_submit(hash_pool *pool, int held, const char *client, sf_h
     pthread_mutex_lock(&pool->lock);
     if (held)
         unhold(pool, job->client);   /* the place becomes the job's */
-    if (held ? pool->closed : refused(pool, job->client)) {
+    if (held ? pool->closed : !admitted(pool, job->client)) {
         pthread_mutex_unlock(&pool->lock);
         return SF_UNAVAILABLE;
     }

@@ -41,7 +41,10 @@ sf_status sf_auth_verify(sf_auth *auth, const char *token, long long now, sf_cal
  * worker go (api/server.h, sf_hash_then). A hash is refused at once (SF_UNAVAILABLE: 503
  * with Retry-After) when SHIFAN_HASH_QUEUE hashes are queued or running, or
  * SHIFAN_HASH_QUEUE_PER_CLIENT of them come from its client, and after SHIFAN_HASH_WAIT_MS if
- * no hashing thread has taken it up by then. */
+ * no hashing thread has taken it up by then. A place that frees while clients refused for a
+ * full queue ask again goes to them in turn, one client address at a time, in the order they
+ * were first refused; a client keeps its turn while it asks again within 2 s, and turns keep
+ * at most half the places free for those ahead (auth.c, admitted). Errands' pools (sf_auth_errand_submit) admit the same way. */
 typedef struct sf_hash_job {   /* the pool's fields; the submitter's storage */
     struct sf_hash_job *next;
     int (*work)(void *arg);
