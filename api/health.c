@@ -138,7 +138,10 @@ void sf_get_openapi(sf_ctx *ctx)
 {
     size_t len;
     const char *doc = sf_openapi_json(&len);
-    ulfius_set_binary_body_response(ctx->res, 200, doc, len);
+    if (doc == NULL || ulfius_set_binary_body_response(ctx->res, 200, doc, len) != U_OK) {
+        sf_reply_status(ctx, SF_INTERNAL, SF_E_NONE, NULL);
+        return;
+    }
     sf_set_header(ctx, "Content-Type", "application/json");
     sf_set_header(ctx, "Cache-Control", "public, max-age=300");
 }

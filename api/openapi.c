@@ -4,8 +4,12 @@
 #include "api/openapi.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "api/json_input.h"
@@ -15,6 +19,9 @@
 extern const unsigned char sf_openapi_yaml[];
 extern const unsigned long sf_openapi_yaml_len;
 
+/* The served JSON text, made by the first GET /v1/openapi.json (sf_openapi_json): most
+ * processes never serve it, and it is 430 kB. */
+static pthread_mutex_t served_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *served;
 static size_t served_len;
 /* Per route (sf_routes' order): the query parameters its operation declares, as
@@ -219,28 +226,40 @@ int sf_openapi_query_boolean(size_t route, const char *name, size_t len)
     return listed(boolean_query[route], name, len);
 }
 
+/* The embedded YAML's pages go back to the kernel: read at start and then only by the first
+ * GET /v1/openapi.json, they are half a megabyte of the binary's that would otherwise stay
+ * resident. They are read again from the binary if they are needed. */
+static void yaml_pages_out(void)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t start = ((uintptr_t)sf_openapi_yaml + page - 1) & ~(page - 1);
+    uintptr_t end = ((uintptr_t)sf_openapi_yaml + sf_openapi_yaml_len) & ~(page - 1);
+    if (page > 1 && end > start)
+        (void)madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
 int sf_openapi_init(void)
 {
     json_t *doc = sf_yaml_to_json((const char *)sf_openapi_yaml, sf_openapi_yaml_len);
     if (doc == NULL)
         return -1;
-    if (declare_queries(doc) != 0) {
-        json_decref(doc);
+    int declared = declare_queries(doc);
+    json_decref(doc);
+    yaml_pages_out();
+    if (declared != 0) {
         sf_openapi_free();
         return -1;
     }
-    served = sf_json_dumps(doc, JSON_COMPACT);
-    json_decref(doc);
-    if (served == NULL)
-        return -1;
-    served_len = strlen(served);
     return 0;
 }
 
 void sf_openapi_free(void)
 {
+    pthread_mutex_lock(&served_lock);
     free(served);
     served = NULL;
+    served_len = 0;
+    pthread_mutex_unlock(&served_lock);
     for (size_t r = 0; r < declared_routes; r++) {
         if (declared_query != NULL)
             free(declared_query[r]);
@@ -256,6 +275,16 @@ void sf_openapi_free(void)
 
 const char *sf_openapi_json(size_t *len)
 {
+    pthread_mutex_lock(&served_lock);
+    if (served == NULL) {
+        json_t *doc = sf_yaml_to_json((const char *)sf_openapi_yaml, sf_openapi_yaml_len);
+        served = doc ? sf_json_dumps(doc, JSON_COMPACT) : NULL;
+        json_decref(doc);
+        served_len = served ? strlen(served) : 0;
+        yaml_pages_out();
+    }
     *len = served_len;
-    return served;
+    const char *text = served;
+    pthread_mutex_unlock(&served_lock);
+    return text;
 }

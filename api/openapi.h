@@ -1,6 +1,7 @@
 /*
- * The OpenAPI contract: openapi/openapi.yaml is compiled into the binary and converted to
- * JSON once at start, then served as-is by GET /v1/openapi.json.
+ * The OpenAPI contract: openapi/openapi.yaml is compiled into the binary, read at start for
+ * the query parameters each operation declares, and converted to JSON by the first
+ * GET /v1/openapi.json, then served as-is.
  */
 #ifndef SF_OPENAPI_H
 #define SF_OPENAPI_H
@@ -13,7 +14,8 @@
  * YAML does not parse. */
 json_t *sf_yaml_to_json(const char *text, size_t len);
 
-/* Builds the served document; 0, or -1 if the embedded YAML is broken. */
+/* Reads the declared query parameters; 0, or -1 if the embedded YAML is broken or memory ran
+ * out. */
 int sf_openapi_init(void);
 void sf_openapi_free(void);
 
@@ -26,7 +28,8 @@ int sf_openapi_query_declared(size_t route, const char *name, size_t len);
  * values 'true' and 'false'): its value is `true` or `false`, nothing else (422 not_boolean). */
 int sf_openapi_query_boolean(size_t route, const char *name, size_t len);
 
-/* The JSON text of the contract (valid after sf_openapi_init). */
+/* The JSON text of the contract, made by the first call (valid until sf_openapi_free); NULL
+ * when memory ran out, and made again by the next call. */
 const char *sf_openapi_json(size_t *len);
 
 #endif
