@@ -54,8 +54,8 @@ sf_status sf_lifecycle_next(sf_app_state from, sf_app_event event, sf_app_state 
 /* The quota of a round (DESIGN.md §2; the national scheme caps provinces and associations at
  * 4, separately-planned cities at 2): whether a recommender that has `used` recommendations
  * in the round may make one more. Recommendations that were approved, publicized, awarded or
- * rejected count; one withdrawn or returned to draft gives its place back. quota 0 means no
- * limit. */
+ * rejected count; one withdrawn or returned to draft gives its place back (the database
+ * counts them by these states: counts_as_recommended, sql/065). quota 0 means no limit. */
 int sf_quota_allows(int used, int quota);
 
 #endif

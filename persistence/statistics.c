@@ -22,7 +22,6 @@
 #define COUNTERS(kind) "statistics_counts c JOIN rounds r ON r.id = c.round_id WHERE c.kind = '" kind "' AND c.n <> 0"
 #define AT "coalesce($7::date, current_date)"
 #define VERSION "(SELECT sum(v.version) FROM statistics_versions v)::bigint"
-#define COUNTED_AS_RECOMMENDED "('recommended', 'approved', 'publicized', 'awarded', 'rejected')"
 
 static const sf_stmt SECTIONS = {
     "SELECT"
@@ -65,7 +64,7 @@ static const sf_stmt SECTIONS = {
     "         'recommended', t.n) ORDER BY t.round_id, t.region_code), '[]')::text"
     "  FROM (SELECT c.round_id, c.region_code, sum(c.n) AS n"
     "        FROM " COUNTERS("application") " AND cardinality(r.relaxed_regions) > 0"
-    "          AND c.region_code = ANY (r.relaxed_regions) AND c.status IN " COUNTED_AS_RECOMMENDED
+    "          AND c.region_code = ANY (r.relaxed_regions) AND counts_as_recommended(c.status)"
     "          AND " IN_ROUND_OF_YEAR " GROUP BY 1, 2 HAVING sum(c.n) > 0) t),"
     " " AT "::text,"
     " " VERSION ", current_date - date '1970-01-01'",

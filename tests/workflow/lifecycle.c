@@ -657,6 +657,20 @@ START_TEST(a_city_level_title_satisfies_condition_12_4)
     ck_assert(json_is_true(json_object_get(c4, "passed")));
     ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(c4, "detail")), "city-level award in shifan: yes"));
     th_free(r);
+    /* and the detail's allowed_actions read the title as the transition does (sql/064): the
+     * application filled, with that report, offers recommend; another platform's, with the
+     * same report and no title, does not (12.4 fails) */
+    long long untitled = new_application(SHENYANG, new_platform(SHENYANG, "沈阳无市级称号的平台", "210100", 97));
+    long long both[] = {b, untitled};
+    for (int k = 0; k < 2; k++) {
+        fill(SHENYANG, both[k]);
+        snprintf(path, sizeof path, "/v1/applications/%lld/report", both[k]);
+        th_free(expect(SHENYANG, "PUT", path, report, 200));
+    }
+    ck_assert(allows(SHENYANG, b, "recommend"));
+    ck_assert(!allows(SHENYANG, untitled, "recommend"));
+    act(SHENYANG, untitled, "recommend", NULL, 422);
+    act(SHENYANG, b, "recommend", NULL, 200);
 }
 END_TEST
 
