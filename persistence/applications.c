@@ -130,9 +130,15 @@ static const sf_stmt ROUND_AND_PLATFORM = {
  * application (the only states whose decisions read them), called as functions (sql/064) so that
  * a read in any other state sets up no plan for them. The title in force that a renewal's
  * validity starts from (column 24) is not read: only the award's own transition uses it, over
- * its own snapshot. Always one row: the snapshot's columns, the document and its ETag (NULL
- * when there is none to see), then whether the session is live (checked once: OFFSET 0 keeps
- * the planner from copying the check into both places that read it). */
+ * its own snapshot. Always one row: the snapshot's columns, the document, its ETag and whether
+ * it is stale (NULL when there is none to see), then whether the session is live (checked
+ * once: OFFSET 0 keeps the planner from copying the check into both places that read it).
+ *
+ * A stale row (a write changed its application since it was assembled: sql/066) is assembled
+ * by REFRESH_DETAIL and read again. Its scope may be judged on it all the same: the parties it
+ * is judged on are never stale (the recommender is never changed; the platform's operator,
+ * region and creator are assembled at the commit that changes them, sql/066; the round's rules
+ * are written in at once, sql/049). */
 static const sf_stmt READ_FOR_CALLER = {
     "SELECT x.*, s.live FROM (SELECT " SF_SESSION_LIVE("$5", "$6", "$7") " AS live OFFSET 0) s"
     " LEFT JOIN LATERAL (SELECT d.application_id, d.status, d.recommender_org_id, d.platform_id, d.platform_region,"
@@ -145,12 +151,13 @@ static const sf_stmt READ_FOR_CALLER = {
     "   CASE WHEN d.status IN ('draft', 'submitted') THEN city_title_active(d.platform_id) ELSE false END,"
     "   d.open_objections, " DAYS("d.notice_end") ", NULL::int,"
     "   d.round_require_prior_recognition, d.round_relaxed_thresholds, d.round_validity_years, d.round_validity_ends,"
-    "   d.applicant_org_id, d.platform_operator_org, d.doc, d.etag"
+    "   d.applicant_org_id, d.platform_operator_org, d.doc, d.etag, d.stale"
     "   FROM application_details d"
     "   WHERE d.application_id = $1 AND s.live AND ($2::text IN ('province', 'supervisor')"
     "     OR ($2 = 'platform' AND d.platform_operator_org = $4::bigint)"
     "     OR ($2 <> 'platform' AND d.recommender_org_id = $4::bigint)"
     "     OR ($2 = 'city' AND d.round_level = 'city' AND d.round_region = $3))) x ON true", 7};
+static const sf_stmt REFRESH_DETAIL = {"SELECT application_details_refresh(ARRAY[$1::bigint])", 1};
 /* One round trip: the document with its history (sql/024) if the caller may see it. */
 static const sf_stmt GET_VISIBLE_DOC = {
     "SELECT (d.doc || jsonb_build_object('history', application_history(d.id)))::text"
@@ -501,9 +508,18 @@ sf_status sf_application_read(sf_pool *pool, const sf_caller *caller, const sf_s
     sf_status status = sf_db_read(pool, &READ_FOR_CALLER, params, &res, NULL);
     if (status == SF_INVALID && jti != NULL)   /* a jti that is not a UUID: not a token we issued */
         return SF_OK;
+    if (status == SF_OK && sf_db_get_bool(res, 0, SNAPSHOT_COLUMNS + 2)) {
+        /* stale (a write since it was assembled): assembled now, then read as assembled — once:
+         * a write committed meanwhile is one this read may precede */
+        PQclear(res);
+        const char *refresh_params[] = {idt.s};
+        status = sf_db_write(pool, &REFRESH_DETAIL, refresh_params, NULL, NULL);
+        if (status == SF_OK)
+            status = sf_db_read(pool, &READ_FOR_CALLER, params, &res, NULL);
+    }
     if (status != SF_OK)
         return status;
-    *live = sf_db_get_bool(res, 0, SNAPSHOT_COLUMNS + 2);
+    *live = sf_db_get_bool(res, 0, SNAPSHOT_COLUMNS + 3);
     if (!*live || PQgetisnull(res, 0, SNAPSHOT_COLUMNS))
         status = *live ? SF_NOT_FOUND : SF_OK;
     else if (PQgetlength(res, 0, SNAPSHOT_COLUMNS + 1) >= 40 || (*rec = read_snapshot(res)) == NULL ||

@@ -74,16 +74,17 @@ static long long sql_int(const char *text, long long param)
     return v;
 }
 
-/* How many stored details (sql/042, refreshed at each commit: sql/044) of application `app` —
- * of every application when 0 — are not the assembly of what is committed now: the canonical
- * text of application_detail(a) (the workflow suite holds that text to Jansson's) and its
- * ETag; a missing one counts. */
+/* How many stored details (sql/042) of application `app` — of every application when 0 — are
+ * not marked stale (sql/066: a write marks them at its commit, the next read assembles them)
+ * and yet are not the assembly of what is committed now: the canonical text of
+ * application_detail(a) (the workflow suite holds that text to Jansson's) and its ETag; a
+ * missing one counts. */
 static long long stale_details(long long app)
 {
     return sql_int("SELECT count(*) FROM applications a LEFT JOIN application_details d ON d.application_id = a.id"
-                   " WHERE ($1 = 0 OR a.id = $1)"
+                   " WHERE ($1 = 0 OR a.id = $1) AND (d.application_id IS NULL OR (NOT d.stale"
                    " AND (d.doc IS DISTINCT FROM canonical_json(application_detail(a))"
-                   "      OR d.etag IS DISTINCT FROM canonical_etag(d.doc))", app);
+                   "      OR d.etag IS DISTINCT FROM canonical_etag(d.doc))))", app);
 }
 
 /* Waits until more lock requests wait than `waiting` (a count of ungranted pg_locks taken
@@ -656,6 +657,64 @@ START_TEST(an_objection_committed_while_the_award_waits_is_seen_by_it)
     ck_assert_str_eq(sql_text("SELECT status FROM applications WHERE id = $1", app, status, sizeof status), "publicized");
     ck_assert_int_eq(sql_int("SELECT count(*) FROM objections WHERE application_id = $1 AND status = 'open'", app), 1);
     ck_assert_int_eq(stale_details(app), 0);   /* the objection committed from outside is in it */
+}
+END_TEST
+
+typedef struct {
+    long long app;
+    int ok;
+} hand_write;
+
+/* A change by hand to an application, committed on a connection of its own. */
+static void *hand_write_thread(void *p)
+{
+    hand_write *w = p;
+    PGconn *pg = PQconnectdb(th_env("SHIFAN_TEST_CONCURRENCY_URL"));
+    char text[160];
+    snprintf(text, sizeof text, "UPDATE applications SET review_comment = '读时写入' WHERE id = %lld", w->app);
+    PGresult *res = PQexec(pg, text);
+    w->ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    PQfinish(pg);
+    return NULL;
+}
+
+/* The stored detail assembled by a read (sql/066) while a write commits: the read's assembly
+ * holds the row's lock (as GET /v1/applications/{id} does for a stale row), and a write of the
+ * application commits meanwhile. Its mark waits for the assembly's transaction and is set
+ * after it, so the row is stale afterwards, never the read's assembly passed off as current,
+ * and the next GET answers the write. */
+START_TEST(a_write_committed_while_a_read_assembles_the_detail_marks_it_after)
+{
+    long long app = filled_draft(ANSHAN);
+    PGconn *reader = PQconnectdb(th_env("SHIFAN_TEST_CONCURRENCY_URL"));
+    ck_assert_int_eq(PQstatus(reader), CONNECTION_OK);
+    char text[160];
+    snprintf(text, sizeof text, "BEGIN; SELECT application_details_refresh(ARRAY[%lld::bigint])", app);
+    PGresult *res = PQexec(reader, text);
+    ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s", PQerrorMessage(reader));
+    PQclear(res);
+    long long waiting = sql_int("SELECT count(*) FROM pg_locks WHERE NOT granted", 0);
+    hand_write w = {app, 0};
+    pthread_t thread;
+    ck_assert_int_eq(pthread_create(&thread, NULL, hand_write_thread, &w), 0);
+    await_one_more_lock_waiter(waiting);   /* the write's commit waits for the assembly's lock */
+    res = PQexec(reader, "COMMIT");
+    ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    PQfinish(reader);
+    pthread_join(thread, NULL);
+    ck_assert(w.ok);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM application_details WHERE application_id = $1 AND stale", app), 1);
+    ck_assert_int_eq(stale_details(app), 0);
+    call c;
+    set_call(&c, 0, ANSHAN, "GET", NULL, "/v1/applications/%lld", app);
+    call_alone(&c);
+    ck_assert_msg(c.status == 200, "GET: %d %s", c.status, c.answer);
+    ck_assert_ptr_nonnull(strstr(c.answer, "读时写入"));
+    free(c.answer);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM application_details WHERE application_id = $1 AND NOT stale", app), 1);
+    ck_assert_int_eq(stale_details(app), 0);
 }
 END_TEST
 
@@ -1352,6 +1411,7 @@ static Suite *concurrency_suite(void)
     tcase_add_test(tc, twenty_simultaneous_awards_of_one_application_make_one_award_row);
     tcase_add_test(tc, award_against_the_resolution_of_an_objection);
     tcase_add_test(tc, an_objection_committed_while_the_award_waits_is_seen_by_it);
+    tcase_add_test(tc, a_write_committed_while_a_read_assembles_the_detail_marks_it_after);
     tcase_add_test(tc, recommend_against_withdraw);
     tcase_add_test(tc, revoke_against_a_failed_assessment_result);
     tcase_add_test(tc, a_transaction_that_keeps_colliding_answers_503_after_bounded_retries);

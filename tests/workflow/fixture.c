@@ -53,10 +53,22 @@ static PGconn *admin_conn(void)
 /* The stored details (sql/042) of application `app` — of every application when 0 — against
  * the document assembled as it was per request before (application_detail(a), the oracle):
  * the stored text must be Jansson's canonical text of it, byte for byte, and its ETag the
- * hash api/views.c makes of that text. Answers how many were compared. */
+ * hash api/views.c makes of that text. A row a write marked stale (sql/066) is read first
+ * through GET /v1/applications/{id}, as the province, which assembles it: after it, no row
+ * may be stale. Answers how many were compared. */
 int wf_details_as_assembled(long long app)
 {
     char sql[3072];
+    snprintf(sql, sizeof sql, "SELECT application_id FROM application_details WHERE stale AND (%lld = 0 OR application_id = %lld)",
+             app, app);
+    PGresult *stale = PQexec(admin_conn(), sql);
+    ck_assert_msg(PQresultStatus(stale) == PGRES_TUPLES_OK, "%s", PQerrorMessage(admin_conn()));
+    for (int i = 0; i < PQntuples(stale); i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/v1/applications/%s", PQgetvalue(stale, i, 0));
+        th_free(expect(PROVINCE, "GET", path, NULL, 200));
+    }
+    PQclear(stale);
     /* column 4: the stored facts of the snapshot and its round's rules (sql/049) against the
      * same read live (persistence's SNAPSHOT_SELECT) */
     snprintf(sql, sizeof sql,
@@ -66,7 +78,7 @@ int wf_details_as_assembled(long long app)
              "  d.open_objections, d.notice_end, d.round_level, d.round_region, d.round_year, d.round_opens_on,"
              "  d.round_closes_on, d.round_quota_per_recommender, d.round_relaxed_regions, d.round_relaxation_factor,"
              "  d.round_thresholds, d.round_require_prior_recognition, d.round_relaxed_thresholds,"
-             "  d.round_validity_years, d.round_validity_ends) IS NOT DISTINCT FROM"
+             "  d.round_validity_years, d.round_validity_ends, d.stale) IS NOT DISTINCT FROM"
              " (a.status, a.recommender_org_id, a.applicant_org_id, a.platform_id, a.round_id, p.region_code,"
              "  p.created_by_org, p.operator_org_id, a.report::text, a.recommendation IS NOT NULL,"
              "  (SELECT string_agg(DISTINCT m.kind, ',') FROM materials m WHERE m.application_id = a.id),"
@@ -74,7 +86,7 @@ int wf_details_as_assembled(long long app)
              "  (SELECT n.end_date FROM publicity_notice_items i JOIN publicity_notices n ON n.id = i.notice_id"
              "   WHERE i.application_id = a.id), r.level, r.region_code, r.year, r.opens_on, r.closes_on,"
              "  r.quota_per_recommender, r.relaxed_regions, r.relaxation_factor, r.thresholds::text,"
-             "  r.require_prior_recognition, r.relaxed_thresholds::text, r.validity_years, r.validity_ends)"
+             "  r.require_prior_recognition, r.relaxed_thresholds::text, r.validity_years, r.validity_ends, false)"
              " FROM applications a JOIN platforms p ON p.id = a.platform_id JOIN rounds r ON r.id = a.round_id"
              " LEFT JOIN application_details d ON d.application_id = a.id WHERE %lld = 0 OR a.id = %lld ORDER BY a.id",
              app, app);
