@@ -406,9 +406,11 @@ static int jobs_of(const hash_pool *pool, const char *client)
  * are answered, took every place that freed, and a login asking once a second could wait
  * through the whole flood: the http suite's test of it waited 60 s in vain.) A client keeps its
  * turn while it asks again within TURN_KEPT_MS, and turns keep at most half the places free
- * for those ahead: clients that went away (a flood that stopped) keep no more than half the
- * pool from the others, and for no longer than that. A client refused for its own bound
- * neither takes nor loses a turn. */
+ * for those ahead (none of a pool of one): clients that went away (a flood that stopped) keep
+ * no more than half the pool from the others, and for no longer than that. A client refused
+ * for its own bound neither takes nor loses a turn. When TURNS_MAX clients hold turns, one
+ * without a turn is served first come, first served, as before turns: it is not kept out by
+ * those ahead it cannot join. */
 static int admitted(hash_pool *pool, const char *client)
 {
     if (pool->closed || jobs_of(pool, client) >= pool->max_per_client)
@@ -429,8 +431,10 @@ static int admitted(hash_pool *pool, const char *client)
         t = &turn->next;
     }
     struct turn *mine = *t;   /* the client's turn, or NULL with t at the list's end */
-    int kept_at_most = pool->max_total > 1 ? pool->max_total / 2 : 1;
-    if (pool->max_total - pool->queued_or_running > (ahead < kept_at_most ? ahead : kept_at_most)) {
+    int kept = ahead < pool->max_total / 2 ? ahead : pool->max_total / 2;
+    if (mine == NULL && pool->turn_count >= TURNS_MAX)
+        kept = 0;   /* no turn to be had: first come, first served, as without turns */
+    if (pool->max_total - pool->queued_or_running > kept) {
         if (mine != NULL) {
             *t = mine->next;
             free(mine);

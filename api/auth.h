@@ -44,7 +44,8 @@ sf_status sf_auth_verify(sf_auth *auth, const char *token, long long now, sf_cal
  * no hashing thread has taken it up by then. A place that frees while clients refused for a
  * full queue ask again goes to them in turn, one client address at a time, in the order they
  * were first refused; a client keeps its turn while it asks again within 2 s, and turns keep
- * at most half the places free for those ahead (auth.c, admitted). Errands' pools (sf_auth_errand_submit) admit the same way. */
+ * at most half the places free for those ahead (auth.c, admitted). The errands' pools
+ * (sf_auth_errand_submit) admit the same way. */
 typedef struct sf_hash_job {   /* the pool's fields; the submitter's storage */
     struct sf_hash_job *next;
     int (*work)(void *arg);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -226,15 +227,39 @@ int sf_openapi_query_boolean(size_t route, const char *name, size_t len)
     return listed(boolean_query[route], name, len);
 }
 
+/* Whether the addresses [start, end) lie in one mapping of a file (by /proc/self/maps): after
+ * MADV_DONTNEED its pages are read again from the file. (A binary whose segments a loader
+ * copied into anonymous memory would get them back zero-filled.) 0 when it cannot be told. */
+static int in_file_mapping(uintptr_t start, uintptr_t end)
+{
+    FILE *maps = fopen("/proc/self/maps", "r");
+    if (maps == NULL)
+        return 0;
+    char line[512];
+    int file = 0;
+    while (fgets(line, sizeof line, maps) != NULL) {
+        unsigned long low, high, inode;
+        if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &low, &high, &inode) == 3 && low <= start && start < high) {
+            file = inode != 0 && end <= high;
+            break;
+        }
+    }
+    fclose(maps);
+    return file;
+}
+
 /* The embedded YAML's pages go back to the kernel: read at start and then only by the first
  * GET /v1/openapi.json, they are half a megabyte of the binary's that would otherwise stay
- * resident. They are read again from the binary if they are needed. */
+ * resident. Only the pages wholly inside the text are named, and only when they are the
+ * binary file's: they are read again from it if they are needed, as they were. (MADV_PAGEOUT,
+ * which never changes what pages hold, left them resident here: the file's folios are larger
+ * than the text's pages.) */
 static void yaml_pages_out(void)
 {
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     uintptr_t start = ((uintptr_t)sf_openapi_yaml + page - 1) & ~(page - 1);
     uintptr_t end = ((uintptr_t)sf_openapi_yaml + sf_openapi_yaml_len) & ~(page - 1);
-    if (page > 1 && end > start)
+    if (page > 1 && end > start && in_file_mapping(start, end))
         (void)madvise((void *)start, end - start, MADV_DONTNEED);
 }
 

@@ -136,9 +136,10 @@ static const sf_stmt ROUND_AND_PLATFORM = {
  *
  * A stale row (a write changed its application since it was assembled: sql/066) is assembled
  * by REFRESH_DETAIL and read again. Its scope may be judged on it all the same: the parties it
- * is judged on are never stale (the recommender is never changed; the platform's operator,
- * region and creator are assembled at the commit that changes them, sql/066; the round's rules
- * are written in at once, sql/049). */
+ * is judged on are never stale: a new application's row holds them from its commit (sql/067),
+ * the recommender is never changed, the platform's operator, region and creator are assembled
+ * at the commit that changes them (sql/066), and the round's rules are written in at once
+ * (sql/049). */
 static const sf_stmt READ_FOR_CALLER = {
     "SELECT x.*, s.live FROM (SELECT " SF_SESSION_LIVE("$5", "$6", "$7") " AS live OFFSET 0) s"
     " LEFT JOIN LATERAL (SELECT d.application_id, d.status, d.recommender_org_id, d.platform_id, d.platform_region,"
@@ -157,7 +158,11 @@ static const sf_stmt READ_FOR_CALLER = {
     "     OR ($2 = 'platform' AND d.platform_operator_org = $4::bigint)"
     "     OR ($2 <> 'platform' AND d.recommender_org_id = $4::bigint)"
     "     OR ($2 = 'city' AND d.round_level = 'city' AND d.round_region = $3))) x ON true", 7};
-static const sf_stmt REFRESH_DETAIL = {"SELECT application_details_refresh(ARRAY[$1::bigint])", 1};
+/* Assembles the detail if it is still stale once its row is locked: of readers that found it
+ * stale together, the first assembles it and the others find it done. */
+static const sf_stmt REFRESH_DETAIL = {
+    "SELECT application_details_refresh(ARRAY(SELECT application_id FROM application_details"
+    " WHERE application_id = $1::bigint AND stale FOR UPDATE))", 1};
 /* One round trip: the document with its history (sql/024) if the caller may see it. */
 static const sf_stmt GET_VISIBLE_DOC = {
     "SELECT (d.doc || jsonb_build_object('history', application_history(d.id)))::text"

@@ -223,11 +223,11 @@ static const char *FORM =
 static const char *const KINDS[] = {"application_report", "business_license", "audit_report", "premises_proof",
                                     "service_evidence", "prior_recognition", "authenticity_declaration"};
 
-/* A filled draft of city `role` in round `round`, ready to be recommended. */
-static long long filled_draft_in(long long round, int role)
+/* A new platform of city `role`. */
+static long long new_platform(int role)
 {
     int n = ++serial;
-    char code[19], body[512], path[160];
+    char code[19], body[512];
     snprintf(code, sizeof code, "91210100MA%07u", (unsigned)n % 10000000u);
     code[17] = sf_credit_code_check_char(code);
     code[18] = '\0';
@@ -235,7 +235,14 @@ static long long filled_draft_in(long long round, int role)
              "{\"name\":\"并发示范平台%d\",\"region_code\":\"%s\",\"functions\":[\"training\"],"
              "\"operator\":{\"name\":\"并发运营%d有限公司\",\"credit_code\":\"%s\",\"established_on\":\"2015-03-01\","
              "\"address\":\"辽宁省\"}}", n, CITY_REGION[role], n, code);
-    long long platform = expect_id(role, "POST", "/v1/platforms", body, 201);
+    return expect_id(role, "POST", "/v1/platforms", body, 201);
+}
+
+/* A filled draft of city `role` in round `round`, ready to be recommended. */
+static long long filled_draft_in(long long round, int role)
+{
+    char body[512], path[160];
+    long long platform = new_platform(role);
     snprintf(body, sizeof body, "{\"round_id\":%lld,\"platform_id\":%lld}", round, platform);
     long long app = expect_id(role, "POST", "/v1/applications", body, 201);
     snprintf(path, sizeof path, "/v1/applications/%lld/report", app);
@@ -715,6 +722,63 @@ START_TEST(a_write_committed_while_a_read_assembles_the_detail_marks_it_after)
     free(c.answer);
     ck_assert_int_eq(sql_int("SELECT count(*) FROM application_details WHERE application_id = $1 AND NOT stale", app), 1);
     ck_assert_int_eq(stale_details(app), 0);
+}
+END_TEST
+
+typedef struct {
+    call c;
+    atomic_int done;
+} watched_call;
+
+static void *watched_call_thread(void *p)
+{
+    watched_call *w = p;
+    call_alone(&w->c);
+    atomic_store(&w->done, 1);
+    return NULL;
+}
+
+/* A new application's stored row holds its platform's parties (sql/067) as they are when it
+ * commits, even when a change of the platform's operator commits meanwhile (sql/068): here the
+ * operator is changed in a transaction left open while the application is created through the
+ * API. The application's commit waits for it (it holds the platform), and its row names the new
+ * operator, who may then read it. Without the hold, the row named the old one, and the change's
+ * trigger, which listed the platform's applications before the new one was committed, never
+ * had it assembled: a stale row whose scope was judged on the old operator. */
+START_TEST(a_new_application_takes_its_platforms_operator_as_it_commits)
+{
+    long long platform = new_platform(ANSHAN);
+    long long operator = sql_int("SELECT min(id) FROM organizations WHERE id <> $1", 0);
+    PGconn *changer = PQconnectdb(th_env("SHIFAN_TEST_CONCURRENCY_URL"));
+    ck_assert_int_eq(PQstatus(changer), CONNECTION_OK);
+    char text[200];
+    snprintf(text, sizeof text, "BEGIN; UPDATE platforms SET operator_org_id = %lld WHERE id = %lld", operator, platform);
+    PGresult *res = PQexec(changer, text);
+    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQerrorMessage(changer));
+    PQclear(res);
+    long long waiting = sql_int("SELECT count(*) FROM pg_locks WHERE NOT granted", 0);
+    static watched_call w;
+    memset(&w, 0, sizeof w);
+    char body[128];
+    snprintf(body, sizeof body, "{\"round_id\":%lld,\"platform_id\":%lld}", round_id, platform);
+    set_call(&w.c, 0, ANSHAN, "POST", body, "/v1/applications");
+    pthread_t thread;
+    ck_assert_int_eq(pthread_create(&thread, NULL, watched_call_thread, &w), 0);
+    /* until the creation answers, or waits on a lock (the platform's, held by the change) */
+    while (!atomic_load(&w.done) && sql_int("SELECT count(*) FROM pg_locks WHERE NOT granted", 0) == waiting) {
+        struct timespec pause = {0, 5 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    res = PQexec(changer, "COMMIT");
+    ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    PQfinish(changer);
+    pthread_join(thread, NULL);
+    ck_assert_msg(w.c.status == 201, "create: %d %s", w.c.status, w.c.answer);
+    free(w.c.answer);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM application_details d JOIN applications a ON a.id = d.application_id"
+                             " WHERE a.platform_id = $1 AND d.platform_operator_org = (SELECT operator_org_id"
+                             " FROM platforms WHERE id = a.platform_id)", platform), 1);
 }
 END_TEST
 
@@ -1412,6 +1476,7 @@ static Suite *concurrency_suite(void)
     tcase_add_test(tc, award_against_the_resolution_of_an_objection);
     tcase_add_test(tc, an_objection_committed_while_the_award_waits_is_seen_by_it);
     tcase_add_test(tc, a_write_committed_while_a_read_assembles_the_detail_marks_it_after);
+    tcase_add_test(tc, a_new_application_takes_its_platforms_operator_as_it_commits);
     tcase_add_test(tc, recommend_against_withdraw);
     tcase_add_test(tc, revoke_against_a_failed_assessment_result);
     tcase_add_test(tc, a_transaction_that_keeps_colliding_answers_503_after_bounded_retries);

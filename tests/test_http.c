@@ -2338,7 +2338,8 @@ END_TEST
  * served, a flood's clients took every place that freed and a login asking now and then waited
  * through the whole flood (the login flood test below failed so in CI). A client keeps its turn
  * while it asks again within 2 s; one that went away holds no place after that, and those that
- * wait keep at most half the places from a newcomer. */
+ * wait keep at most half the places from a newcomer, and none from one that cannot have a turn
+ * (256 addresses hold them). */
 START_TEST(a_full_hashing_queue_gives_its_places_in_turn)
 {
     char dir[600];
@@ -2388,6 +2389,15 @@ START_TEST(a_full_hashing_queue_gives_its_places_in_turn)
     ck_assert_int_eq(sf_auth_hash_hold(auth, "newcomer"), 0);
     ck_assert_int_eq(sf_auth_hash_hold(auth, "another"), -1);   /* the place kept for g */
     ck_assert_int_eq(sf_auth_hash_hold(auth, "g"), 0);
+    /* 256 addresses hold turns: one more, which can have none, is served first come, first
+     * served (kept out by those ahead, it would never be served while they keep asking) */
+    for (int i = 0; i < 300; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "flood-%d", i);
+        ck_assert_int_eq(sf_auth_hash_hold(auth, name), -1);
+    }
+    sf_auth_hash_unhold(auth, "g");
+    ck_assert_int_eq(sf_auth_hash_hold(auth, "late"), 0);
 
     sf_auth_destroy(auth);   /* its places and turns freed with it */
     sf_config_free(&c);
