@@ -81,10 +81,6 @@ UPDATE rounds r SET next_certificate_seq = coalesce((SELECT max(certificate_seq)
 SELECT search_indexes_flush();
 COMMIT;
 
--- The stored application details assembled, as a running service's reads leave them: writes only
--- mark them stale (sql/066, 067), and the first read of each assembles it.
-SELECT application_details_refresh(ARRAY(SELECT application_id FROM application_details WHERE stale));
-
 -- 1,000,000 audit events, chained exactly as audit_append() chains them
 SELECT set_config('bench.audit_events', :'audit_events', false);
 DO $$

@@ -136,10 +136,10 @@ static const sf_stmt ROUND_AND_PLATFORM = {
  *
  * A stale row (a write changed its application since it was assembled: sql/066) is assembled
  * by REFRESH_DETAIL and read again. Its scope may be judged on it all the same: the parties it
- * is judged on are never stale: a new application's row holds them from its commit (sql/067),
- * the recommender is never changed, the platform's operator, region and creator are assembled
- * at the commit that changes them (sql/066), and the round's rules are written in at once
- * (sql/049). */
+ * is judged on are never stale: a new application's row is assembled at its commit, its
+ * platform held (sql/068, 069), the recommender is never changed, the platform's operator,
+ * region and creator are assembled at the commit that changes them (sql/066), and the round's
+ * rules are written in at once (sql/049). */
 static const sf_stmt READ_FOR_CALLER = {
     "SELECT x.*, s.live FROM (SELECT " SF_SESSION_LIVE("$5", "$6", "$7") " AS live OFFSET 0) s"
     " LEFT JOIN LATERAL (SELECT d.application_id, d.status, d.recommender_org_id, d.platform_id, d.platform_region,"
