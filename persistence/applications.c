@@ -90,9 +90,14 @@ static const sf_stmt INSERT_AWARD = {
     " SELECT d.doc::text, audit_append($9, $10, 'award.created', 'award', d.id,"
     "        jsonb_build_object('origin', 'decided', 'after', d.doc), $11)"
     " FROM (SELECT w.id, award_doc(ROW(w.*)::awards) AS doc FROM w) d", 11};
+/* The platform's row is held (FOR SHARE) before the row goes in, so that its commit, which
+ * holds it again to assemble the stored detail with the platform's current operator (sql/068,
+ * 069), takes it in the order a platform's edit does — the platform, then the statistics
+ * bucket the INSERT's trigger locks (sql/043) — and the two never wait for each other
+ * crosswise (a deadlock, found in review, when the hold came only at the commit). */
 static const sf_stmt INSERT_APPLICATION = {
     "WITH a AS (INSERT INTO applications (round_id, platform_id, recommender_org_id, applicant_org_id)"
-    "           VALUES ($1, $2, $3, $6::bigint) RETURNING *)"
+    "           SELECT $1, p.id, $3, $6::bigint FROM platforms p WHERE p.id = $2 FOR SHARE RETURNING *)"
     " SELECT d.doc::text, audit_append($4, coalesce($6::bigint, $3), 'application.created', 'application', d.id,"
     "        jsonb_build_object('after', d.doc), $5)"
     " FROM (SELECT a.id, application_doc(ROW(a.*)::applications) AS doc FROM a) d", 6};
@@ -458,6 +463,11 @@ sf_status sf_application_create(sf_pool *pool, const sf_actor *actor, const sf_c
     }
     if (status != SF_OK)
         return status;
+    if (PQntuples(res) == 0) {   /* the platform went meanwhile */
+        PQclear(res);
+        sf_errors_add(errors, "round_id", SF_E_ROUND_OR_PLATFORM_NOT_FOUND);
+        return SF_INVALID;
+    }
     *doc = sf_db_strdup(res, 0);
     PQclear(res);
     return *doc ? SF_OK : SF_INTERNAL;
