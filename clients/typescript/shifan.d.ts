@@ -154,7 +154,8 @@ export interface paths {
         /**
          * This contract
          * @description This OpenAPI document as JSON, as the server was built with it
-         *     (`Cache-Control: public, max-age=300`).
+         *     (`Cache-Control: public, max-age=300`), made by its first request (500 if memory ran
+         *     out then; the next request makes it again).
          *
          */
         get: operations["getOpenapi"];
@@ -6896,6 +6897,7 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["InvalidQuery"];
+            500: components["responses"]["InternalError"];
         };
     };
     createToken: {
